@@ -1,0 +1,117 @@
+/*
+ * flow: plain text → format=flowed, DelSp=no (RFC 3676).
+ *
+ * Each input line is taken apart into its quote depth (the leading run of
+ * ">"), the one optional space after it (our text writes "> text": that
+ * space is exactly the stuffing space of §4.4, so it is kept on output) and
+ * the content. Hard lines lose their trailing spaces (a trailing space would
+ * mark a soft break), except the signature separator "-- ". Lines longer
+ * than the width are broken after the last space run that fits; the space
+ * stays at the end of the first part (soft break) and every part gets the
+ * same quote prefix. A word longer than the width is not split. Width is
+ * counted in characters (UTF-8 lead bytes); breaks only happen at ASCII
+ * spaces, so a multibyte sequence is never split. Unquoted parts that start
+ * with " ", ">" or "From " are space-stuffed.
+ */
+#include "forumgate/text.h"
+
+#include <string.h>
+
+/* The shortest content part we allow deep quote prefixes to leave. */
+#define FLOW_MIN_WIDTH 20
+
+static size_t chars(const char *s, size_t n)
+{
+	size_t c = 0;
+	for (size_t i = 0; i < n; i++)
+		if (((unsigned char)s[i] & 0xC0) != 0x80)
+			c++;
+	return c;
+}
+
+static int needs_stuffing(const char *s, size_t n)
+{
+	return n > 0 && (s[0] == ' ' || s[0] == '>' ||
+			 (n >= 5 && memcmp(s, "From ", 5) == 0));
+}
+
+static void put_part(struct buf *out, size_t depth, const char *s, size_t n)
+{
+	for (size_t i = 0; i < depth; i++)
+		buf_addc(out, '>');
+	if (depth > 0 || needs_stuffing(s, n))
+		buf_addc(out, ' ');
+	buf_add(out, s, n);
+	buf_addc(out, '\n');
+}
+
+static void flow_line(const char *line, size_t n, size_t width, struct buf *out)
+{
+	size_t depth = 0;
+	while (depth < n && line[depth] == '>')
+		depth++;
+	const char *s = line + depth;
+	n -= depth;
+	if (depth > 0 && n > 0 && s[0] == ' ') {
+		s++;
+		n--;
+	}
+	if (n == 3 && memcmp(s, "-- ", 3) == 0) {
+		put_part(out, depth, s, n);
+		return;
+	}
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	if (n == 0) {
+		for (size_t i = 0; i < depth; i++)
+			buf_addc(out, '>');
+		buf_addc(out, '\n');
+		return;
+	}
+
+	size_t plen = depth > 0 ? depth + 1 : 0;
+	size_t avail = width > plen + FLOW_MIN_WIDTH ? width - plen : FLOW_MIN_WIDTH;
+	while (n > 0) {
+		size_t stuff = depth == 0 && needs_stuffing(s, n);
+		if (chars(s, n) + stuff <= avail) {
+			put_part(out, depth, s, n);
+			return;
+		}
+		/* the last break (end of a space run, not at the start) that keeps
+		 * the part within avail; else the first one after it */
+		size_t brk = 0, col = stuff;
+		for (size_t i = 0; i < n; i++) {
+			if (((unsigned char)s[i] & 0xC0) != 0x80)
+				col++;
+			if (s[i] == ' ' && i > 0 && i + 1 < n && s[i + 1] != ' ') {
+				if (col <= avail || brk == 0)
+					brk = i + 1;
+				if (col > avail)
+					break;
+			}
+		}
+		if (brk == 0) {
+			put_part(out, depth, s, n);
+			return;
+		}
+		put_part(out, depth, s, brk);
+		s += brk;
+		n -= brk;
+	}
+}
+
+void text_flow(const char *plain, size_t len, size_t width, struct buf *out)
+{
+	size_t i = 0;
+	if (width == 0)
+		width = 72;
+	while (i < len) {
+		const char *nl = memchr(plain + i, '\n', len - i);
+		size_t l = nl ? (size_t)(nl - (plain + i)) : len - i;
+		size_t e = l;
+		if (e > 0 && plain[i + e - 1] == '\r')
+			e--;
+		flow_line(plain + i, e, width, out);
+		i += l + 1;
+	}
+}

@@ -1,0 +1,480 @@
+/*
+ * header: the safe header building blocks of the article renderer, shared
+ * with the mail side: the sanitizer, RFC 2047 encoded-words, display-name
+ * phrases, folding and the Date value.
+ *
+ * Design choices:
+ *  - One sanitizer for every forum string: it decodes UTF-8 strictly
+ *    (invalid sequences become U+FFFD), turns C0/C1 controls, DEL and the
+ *    Unicode line/paragraph separators into spaces, collapses runs of spaces
+ *    and trims. After it a value cannot carry CR or LF, so no forum text can
+ *    ever start a header line of its own.
+ *  - Encoding works word by word: ASCII words stay readable, consecutive
+ *    words that need encoding (non-ASCII, a literal "=?", or a token too long
+ *    to fit a line) form one run, spaces included, because white space
+ *    between two encoded-words is dropped by decoders. A run is written in Q
+ *    or B, whichever is shorter, split into encoded-words of at most 75
+ *    octets on UTF-8 character boundaries.
+ *  - Folding works at 76 octets rather than RFC 5322's 78: RFC 2047 §2
+ *    limits lines that hold encoded-words to 76, and one width for every
+ *    header keeps the code simple. The first encoded-word of a value is kept
+ *    shorter (FIRST_EW_MAX) so that "Subject: " or "Organization: " plus the
+ *    word still fit. A token that cannot fit 998 octets is cut with an
+ *    inserted CRLF SP as a last resort (only possible for values that did
+ *    not come through the encoders here, which never make such tokens).
+ *  - article_date() switches TZ to convert to the wanted zone (glibc has no
+ *    per-call zone API) and restores it: it is not thread-safe; forumgate's
+ *    roles are single-threaded processes.
+ */
+#include "forumgate/article.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#define FOLD_WIDTH 76     /* RFC 2047 §2 line limit, within RFC 5322's 78 */
+#define LINE_MAX_OCTETS 998
+#define EW_MAX 75         /* RFC 2047 §2 */
+#define FIRST_EW_MAX 62   /* "Organization: " (14) + 62 = 76 */
+#define EW_OVERHEAD 12    /* "=?UTF-8?Q?" + "?=" */
+#define LONG_WORD 900     /* plain tokens longer than this get encoded (split) */
+
+/* Decodes one UTF-8 character of s (n >= 1 bytes left). Returns the number of
+ * bytes it takes and stores the code point in *cp, or -1 for an invalid
+ * sequence (then the length covers its maximal invalid subpart, >= 1). */
+static size_t utf8_next(const unsigned char *s, size_t n, long *cp)
+{
+	unsigned c = s[0], lo = 0x80, hi = 0xBF;
+	size_t need;
+	unsigned long v;
+
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if (c >= 0xC2 && c <= 0xDF) {
+		need = 1;
+		v = c & 0x1F;
+	} else if (c >= 0xE0 && c <= 0xEF) {
+		need = 2;
+		v = c & 0x0F;
+		if (c == 0xE0)
+			lo = 0xA0; /* overlong */
+		if (c == 0xED)
+			hi = 0x9F; /* surrogates */
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		need = 3;
+		v = c & 0x07;
+		if (c == 0xF0)
+			lo = 0x90; /* overlong */
+		if (c == 0xF4)
+			hi = 0x8F; /* > U+10FFFF */
+	} else {
+		*cp = -1;
+		return 1;
+	}
+	for (size_t i = 1; i <= need; i++) {
+		if (i >= n || s[i] < lo || s[i] > hi) {
+			*cp = -1;
+			return i;
+		}
+		v = (v << 6) | (s[i] & 0x3F);
+		lo = 0x80;
+		hi = 0xBF;
+	}
+	*cp = (long)v;
+	return need + 1;
+}
+
+static int is_blank_cp(long cp)
+{
+	return cp <= 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F) || cp == 0x2028 ||
+	       cp == 0x2029;
+}
+
+/* Appends the sanitized form of s: valid UTF-8, no controls, single spaces
+ * between words, no leading or trailing space. */
+static void sanitize(struct buf *out, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), i = 0, start = out->len;
+	int space = 0;
+
+	while (i < n) {
+		long cp;
+		size_t k = utf8_next(p + i, n - i, &cp);
+
+		if (cp >= 0 && is_blank_cp(cp)) {
+			space = 1;
+		} else {
+			if (space && out->len > start)
+				buf_addc(out, ' ');
+			space = 0;
+			if (cp < 0)
+				buf_adds(out, "\xEF\xBF\xBD");
+			else
+				buf_add(out, p + i, k);
+		}
+		i += k;
+	}
+}
+
+/* RFC 5322 atext. */
+static int is_atext(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       (c != 0 && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
+}
+
+/* Octets that Q encoding may leave as they are: RFC 2047 §4.2 (3) for text,
+ * the narrower §5 (3) set for phrases. */
+static int q_literal(unsigned char c, int phrase)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+		return 1;
+	if (phrase)
+		return c != 0 && strchr("!*+-/", c) != NULL;
+	return c > 0x20 && c < 0x7F && c != '=' && c != '?' && c != '_';
+}
+
+static size_t q_cost(unsigned char c, int phrase)
+{
+	return c == ' ' || q_literal(c, phrase) ? 1 : 3;
+}
+
+static void add_q(struct buf *out, const unsigned char *p, size_t n, int phrase)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == ' ')
+			buf_addc(out, '_');
+		else if (q_literal(p[i], phrase))
+			buf_addc(out, (char)p[i]);
+		else
+			buf_addf(out, "=%02X", p[i]);
+	}
+}
+
+static void add_b(struct buf *out, const unsigned char *p, size_t n)
+{
+	static const char b64[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned long v = (unsigned long)p[i] << 16;
+		if (i + 1 < n)
+			v |= (unsigned long)p[i + 1] << 8;
+		if (i + 2 < n)
+			v |= p[i + 2];
+		buf_addc(out, b64[(v >> 18) & 63]);
+		buf_addc(out, b64[(v >> 12) & 63]);
+		buf_addc(out, i + 1 < n ? b64[(v >> 6) & 63] : '=');
+		buf_addc(out, i + 2 < n ? b64[v & 63] : '=');
+	}
+}
+
+/* Writes the bytes p[0..n) (valid UTF-8) as space-separated encoded-words,
+ * the first at most first_max octets, the others at most EW_MAX. */
+static void encode_run(struct buf *out, const char *s, size_t n, int phrase, size_t first_max)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t qlen = 0, blen = (n + 2) / 3 * 4, limit = first_max, i = 0;
+	int useq;
+
+	for (size_t j = 0; j < n; j++)
+		qlen += q_cost(p[j], phrase);
+	useq = qlen <= blen;
+
+	while (i < n) {
+		size_t j = i, payload = 0;
+
+		while (j < n) {
+			long cp;
+			size_t k = utf8_next(p + j, n - j, &cp), cost = 0;
+
+			if (useq) {
+				for (size_t m = 0; m < k; m++)
+					cost += q_cost(p[j + m], phrase);
+				if (payload + cost > limit - EW_OVERHEAD)
+					break;
+				payload += cost;
+			} else if ((j + k - i + 2) / 3 * 4 > limit - EW_OVERHEAD) {
+				break;
+			}
+			j += k;
+		}
+		if (j == i) /* cannot happen: one character always fits */
+			j = i + 1;
+		if (i > 0)
+			buf_addc(out, ' ');
+		buf_adds(out, useq ? "=?UTF-8?Q?" : "=?UTF-8?B?");
+		if (useq)
+			add_q(out, p + i, j - i, phrase);
+		else
+			add_b(out, p + i, j - i);
+		buf_adds(out, "?=");
+		i = j;
+		limit = EW_MAX;
+	}
+}
+
+static int has_encoded_word_start(const char *w, size_t n)
+{
+	for (size_t i = 0; i + 1 < n; i++)
+		if (w[i] == '=' && w[i + 1] == '?')
+			return 1;
+	return 0;
+}
+
+/* Whether the word w[0..n) must go out encoded. */
+static int needs_encoding(const char *w, size_t n, int phrase)
+{
+	if (n > LONG_WORD || has_encoded_word_start(w, n))
+		return 1;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)w[i];
+		if (c >= 0x80 || (phrase && !is_atext(c)))
+			return 1;
+	}
+	return 0;
+}
+
+/* Appends a sanitized text p[0..n) word by word: plain words as they are,
+ * runs of words that need it as encoded-words. */
+static void encode_words(struct buf *out, const char *p, size_t n, int phrase)
+{
+	size_t base = out->len, i = 0;
+
+	while (i < n) {
+		size_t e = i, r;
+
+		while (e < n && p[e] != ' ')
+			e++;
+		if (out->len > base)
+			buf_addc(out, ' ');
+		if (!needs_encoding(p + i, e - i, phrase)) {
+			buf_add(out, p + i, e - i);
+			i = e < n ? e + 1 : e;
+			continue;
+		}
+		r = e;
+		while (r < n) {
+			size_t ws = r + 1, we = ws;
+			while (we < n && p[we] != ' ')
+				we++;
+			if (!needs_encoding(p + ws, we - ws, phrase))
+				break;
+			r = we;
+		}
+		encode_run(out, p + i, r - i, phrase, out->len == base ? FIRST_EW_MAX : EW_MAX);
+		i = r < n ? r + 1 : r;
+	}
+}
+
+void article_hdr_unstructured(struct buf *out, const char *s)
+{
+	struct buf clean = BUF_INIT;
+
+	if (s == NULL)
+		return;
+	sanitize(&clean, s);
+	encode_words(out, buf_str(&clean), clean.len, 0);
+	buf_free(&clean);
+}
+
+void article_hdr_phrase(struct buf *out, const char *s)
+{
+	struct buf clean = BUF_INIT;
+	const char *p;
+	int ascii = 1, atoms = 1, longword = 0;
+	size_t wlen = 0;
+
+	if (s == NULL)
+		return;
+	sanitize(&clean, s);
+	p = buf_str(&clean);
+	for (size_t i = 0; i < clean.len; i++) {
+		unsigned char c = (unsigned char)p[i];
+		if (c >= 0x80)
+			ascii = 0;
+		if (c != ' ' && !is_atext(c))
+			atoms = 0;
+		wlen = c == ' ' ? 0 : wlen + 1;
+		if (wlen > LONG_WORD)
+			longword = 1;
+	}
+	if (!ascii || longword || has_encoded_word_start(p, clean.len)) {
+		encode_words(out, p, clean.len, 1);
+	} else if (atoms) {
+		buf_add(out, p, clean.len);
+	} else {
+		buf_addc(out, '"');
+		for (size_t i = 0; i < clean.len; i++) {
+			if (p[i] == '"' || p[i] == '\\')
+				buf_addc(out, '\\');
+			buf_addc(out, p[i]);
+		}
+		buf_addc(out, '"');
+	}
+	buf_free(&clean);
+}
+
+static int is_wsp(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* Appends the segment s[0..n) to a header line that already holds *col
+ * octets, cutting it with CRLF SP where it would pass 998 (at a UTF-8
+ * character boundary when one is near). */
+static void add_segment(struct buf *out, const char *s, size_t n, size_t *col)
+{
+	while (*col + n > LINE_MAX_OCTETS) {
+		size_t take = LINE_MAX_OCTETS - *col, t = take;
+
+		while (t > 1 && take - t < 3 && ((unsigned char)s[t] & 0xC0) == 0x80)
+			t--;
+		if (((unsigned char)s[t] & 0xC0) != 0x80)
+			take = t;
+		buf_add(out, s, take);
+		buf_adds(out, "\r\n ");
+		*col = 1;
+		s += take;
+		n -= take;
+	}
+	buf_add(out, s, n);
+	*col += n;
+}
+
+void article_hdr_fold(struct buf *out, const char *name, const char *value)
+{
+	struct buf v = BUF_INIT;
+	size_t col, i = 0, named = 0;
+	const char *p;
+
+	/* Only field-name characters, and a sane length so a line has room. */
+	for (const char *q = name ? name : ""; *q && named < 76; q++) {
+		if (*q > 0x20 && *q < 0x7F && *q != ':') {
+			buf_addc(out, *q);
+			named++;
+		}
+	}
+	if (named == 0) {
+		buf_adds(out, "X-Unnamed");
+		named = 9;
+	}
+	buf_addc(out, ':');
+	col = named + 1;
+
+	/* Defensive: value should already be clean, but a header must never
+	 * carry CR, LF or controls, nor white space runs that could fold into
+	 * a line of white space only. */
+	for (const char *q = value ? value : ""; *q; q++) {
+		char c = (unsigned char)*q < 0x20 && *q != '\t' ? ' ' : *q;
+		if (c == 0x7F)
+			c = ' ';
+		if (is_wsp(c) && (v.len == 0 || is_wsp(v.p[v.len - 1])))
+			continue;
+		buf_addc(&v, c);
+	}
+	while (v.len > 0 && is_wsp(v.p[v.len - 1]))
+		v.len--;
+	p = buf_str(&v);
+
+	if (v.len > 0) {
+		buf_addc(out, ' ');
+		col++;
+	}
+	while (i < v.len) {
+		size_t e = i + 1;
+
+		while (e < v.len && !is_wsp(p[e]))
+			e++;
+		/* p[i..e) is a word, preceded by its white space after the first */
+		if (i > 0 && col + (e - i) > FOLD_WIDTH) {
+			buf_adds(out, "\r\n");
+			col = 0;
+		}
+		add_segment(out, p + i, e - i, &col);
+		i = e;
+	}
+	buf_adds(out, "\r\n");
+	buf_free(&v);
+}
+
+/* IANA zone names only: no POSIX TZ rules, no paths outside the zone
+ * directory, and the zone file must exist (glibc silently uses UTC for an
+ * unknown zone). */
+static int zone_exists(const char *tz)
+{
+	const char *dir = getenv("TZDIR");
+	struct stat st;
+	char *path;
+	int ok;
+
+	if (*tz == '\0' || *tz == '/' || strlen(tz) > 200 || strstr(tz, ".."))
+		return 0;
+	for (const char *q = tz; *q; q++)
+		if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') ||
+		      (*q >= '0' && *q <= '9') || strchr("/_+-", *q)))
+			return 0;
+	path = xasprintf("%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", tz);
+	ok = stat(path, &st) == 0 && S_ISREG(st.st_mode);
+	free(path);
+	return ok;
+}
+
+int article_date(int64_t t, const char *tz, char out[40])
+{
+	static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+	static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+	struct tm tm;
+	time_t tt;
+	long off;
+	struct buf b = BUF_INIT;
+
+	out[0] = '\0';
+	/* years 1900..9999 (a day of slack either side for the zone) */
+	if (t < -2208902400LL || t > 253402214400LL)
+		return -1;
+	tt = (time_t)t;
+	if (tz == NULL || strcmp(tz, "UTC") == 0) {
+		if (gmtime_r(&tt, &tm) == NULL)
+			return -1;
+		off = 0;
+	} else {
+		char *saved;
+		struct tm *ok;
+
+		if (!zone_exists(tz))
+			return -1;
+		saved = xstrdup(getenv("TZ"));
+		setenv("TZ", tz, 1);
+		tzset();
+		ok = localtime_r(&tt, &tm);
+		if (saved) {
+			setenv("TZ", saved, 1);
+			free(saved);
+		} else {
+			unsetenv("TZ");
+		}
+		tzset();
+		if (ok == NULL)
+			return -1;
+		off = tm.tm_gmtoff;
+	}
+	if (tm.tm_wday < 0 || tm.tm_wday > 6 || tm.tm_mon < 0 || tm.tm_mon > 11)
+		return -1;
+	buf_addf(&b, "%s, %d %s %04d %02d:%02d:%02d %c%02ld%02ld", days[tm.tm_wday],
+		 tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+		 tm.tm_sec, off < 0 ? '-' : '+', labs(off) / 3600, labs(off) / 60 % 60);
+	if (b.len >= 40) {
+		buf_free(&b);
+		return -1;
+	}
+	memcpy(out, b.p, b.len + 1);
+	buf_free(&b);
+	return 0;
+}

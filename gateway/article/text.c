@@ -1,0 +1,671 @@
+/*
+ * text: the writer shared by the markup front ends, the final tidy pass,
+ * plain-text input and the text_convert() dispatch.
+ *
+ * The writer never emits a line's prefix until content for that line
+ * arrives, so breaks and paragraphs requested by the markup only cost a
+ * counter; the blank line between two blocks is written at the lesser of the
+ * two quote depths (">" between ">> a" and "> b", "" after a quote ends).
+ * tw_finish() then runs one tidy pass over the whole body: trailing
+ * whitespace stripped, runs of blank lines (empty or only ">") squeezed to
+ * one, none at the ends, NBSP turned into a space, control characters
+ * dropped and invalid UTF-8 replaced by U+FFFD, so that whatever the front
+ * ends do the output meets the rules of text.h.
+ */
+#include "text_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+void tw_init(struct text_writer *w, struct text_info *info)
+{
+	memset(w, 0, sizeof *w);
+	w->info = info;
+	w->fresh = 1;
+}
+
+static int is_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+static void add_repeat(struct buf *b, char c, size_t n)
+{
+	buf_reserve(b, n);
+	memset(b->p + b->len, c, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+/* Gets the writer ready for content on the current line: ends the previous
+ * line, writes a pending blank line, the quote prefix, indent and list
+ * marker, or the pending space inside a line. */
+static void begin_content(struct text_writer *w)
+{
+	if (w->line_open && w->brk == 0) {
+		if (w->space)
+			buf_addc(&w->out, ' ');
+		w->space = 0;
+		return;
+	}
+	if (w->line_open) {
+		buf_addc(&w->out, '\n');
+		w->line_open = 0;
+	}
+	if (w->brk == 2 && w->out.len > 0) {
+		int d = w->last_depth < w->depth ? w->last_depth : w->depth;
+		add_repeat(&w->out, '>', (size_t)d);
+		buf_addc(&w->out, '\n');
+	}
+	if (w->depth > 0) {
+		add_repeat(&w->out, '>', (size_t)w->depth);
+		buf_addc(&w->out, ' ');
+	}
+	if (w->marker[0] != '\0') {
+		size_t ml = strlen(w->marker);
+		add_repeat(&w->out, ' ', w->indent >= ml ? w->indent - ml : 0);
+		buf_adds(&w->out, w->marker);
+		w->marker[0] = '\0';
+	} else {
+		add_repeat(&w->out, ' ', w->indent);
+	}
+	w->last_depth = w->depth;
+	w->line_open = 1;
+	w->brk = 0;
+	w->space = 0;
+	w->fresh = 0;
+}
+
+void tw_text(struct text_writer *w, const char *s, size_t n)
+{
+	size_t i = 0;
+	while (i < n) {
+		if (is_ws(s[i])) {
+			w->space = 1;
+			i++;
+			continue;
+		}
+		size_t j = i;
+		while (j < n && !is_ws(s[j]))
+			j++;
+		begin_content(w);
+		buf_add(&w->out, s + i, j - i);
+		i = j;
+	}
+}
+
+void tw_word(struct text_writer *w, const char *s, size_t n)
+{
+	if (n == 0)
+		return;
+	begin_content(w);
+	buf_add(&w->out, s, n);
+}
+
+void tw_space(struct text_writer *w)
+{
+	w->space = 1;
+}
+
+void tw_break(struct text_writer *w)
+{
+	if (w->fresh)
+		return;
+	if (w->brk < 2)
+		w->brk++;
+	w->space = 0;
+}
+
+void tw_line(struct text_writer *w)
+{
+	if (w->fresh)
+		return;
+	if (w->brk < 1)
+		w->brk = 1;
+	w->space = 0;
+}
+
+void tw_paragraph(struct text_writer *w)
+{
+	if (w->fresh)
+		return;
+	w->brk = 2;
+	w->space = 0;
+}
+
+void tw_hr(struct text_writer *w)
+{
+	tw_line(w);
+	w->fresh = 0;
+	tw_word(w, "----", 4);
+	tw_line(w);
+}
+
+void tw_quote_begin(struct text_writer *w, const char *name)
+{
+	tw_paragraph(w);
+	if (name != NULL && name[0] != '\0') {
+		w->space = 0;
+		tw_text(w, name, strlen(name));
+		tw_word(w, " wrote:", 7);
+		w->brk = 1;
+	}
+	w->qnest++;
+	w->depth = w->qnest < TW_MAX_QUOTE ? w->qnest : TW_MAX_QUOTE;
+	w->fresh = 1;
+}
+
+void tw_quote_end(struct text_writer *w)
+{
+	if (w->qnest == 0)
+		return;
+	w->qnest--;
+	w->depth = w->qnest < TW_MAX_QUOTE ? w->qnest : TW_MAX_QUOTE;
+	w->brk = 2;
+	w->space = 0;
+	w->fresh = 0;
+}
+
+void tw_quoted_id(struct text_writer *w, const char *id)
+{
+	if (w->info == NULL || id == NULL || id[0] == '\0')
+		return;
+	for (size_t i = 0; i < w->info->nquoted; i++)
+		if (strcmp(w->info->quoted_ids[i], id) == 0)
+			return;
+	w->info->quoted_ids = xrealloc(w->info->quoted_ids,
+				       (w->info->nquoted + 1) * sizeof(char *));
+	w->info->quoted_ids[w->info->nquoted++] = xstrdup(id);
+}
+
+size_t tw_link_begin(struct text_writer *w)
+{
+	return w->out.len;
+}
+
+/* "http://example.com/x" → "example.com/x"; NULL without a scheme. */
+static const char *skip_scheme(const char *url)
+{
+	static const char *schemes[] = {"http://", "https://", "ftp://"};
+	for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++)
+		if (strncasecmp(url, schemes[i], strlen(schemes[i])) == 0)
+			return url + strlen(schemes[i]);
+	return NULL;
+}
+
+/* Whether text (n bytes) names url itself, so no footnote is needed. */
+static int text_is_url(const char *text, size_t n, const char *url)
+{
+	const char *bare = skip_scheme(url);
+	size_t ul = strlen(url);
+	if (n == ul && memcmp(text, url, n) == 0)
+		return 1;
+	if (n + 1 == ul && url[n] == '/' && memcmp(text, url, n) == 0)
+		return 1;
+	if (bare != NULL) {
+		size_t bl = strlen(bare);
+		if (n == bl && memcmp(text, bare, n) == 0)
+			return 1;
+		if (n + 1 == bl && bare[n] == '/' && memcmp(text, bare, n) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static size_t footnote(struct text_writer *w, const char *url)
+{
+	for (size_t i = 0; i < w->nurls; i++)
+		if (strcmp(w->urls[i], url) == 0)
+			return i + 1;
+	w->urls = xrealloc(w->urls, (w->nurls + 1) * sizeof(char *));
+	w->urls[w->nurls++] = xstrdup(url);
+	return w->nurls;
+}
+
+/* A copy of s with surrounding whitespace trimmed and inner runs collapsed. */
+static char *clean(const char *s)
+{
+	struct buf b = BUF_INIT;
+	int sp = 0;
+	for (; s != NULL && *s; s++) {
+		if (is_ws(*s)) {
+			sp = b.len > 0;
+			continue;
+		}
+		if (sp)
+			buf_addc(&b, ' ');
+		sp = 0;
+		buf_addc(&b, *s);
+	}
+	return buf_detach(&b);
+}
+
+void tw_link_end(struct text_writer *w, size_t mark, const char *url_in)
+{
+	char *url = clean(url_in);
+	if (mark > w->out.len)
+		mark = w->out.len;
+	size_t start = mark;
+	while (start < w->out.len && w->out.p[start] == ' ')
+		start++;
+	const char *text = w->out.p ? w->out.p + start : "";
+	size_t n = w->out.len - start;
+	int multiline = memchr(text, '\n', n) != NULL;
+
+	if (url[0] == '\0' || url[0] == '#' || strncasecmp(url, "javascript:", 11) == 0) {
+		/* not a place to go: the text alone */
+	} else if (strncasecmp(url, "mailto:", 7) == 0) {
+		const char *addr = url + 7;
+		size_t al = strcspn(addr, "?");
+		if (n == 0) {
+			tw_word(w, addr, al);
+		} else if (multiline || n != al || memcmp(text, addr, al) != 0) {
+			tw_word(w, " <", 2);
+			buf_add(&w->out, addr, al);
+			buf_addc(&w->out, '>');
+		}
+	} else if (n == 0) {
+		tw_word(w, url, strlen(url));
+	} else if (!multiline && text_is_url(text, n, url)) {
+		buf_truncate(&w->out, start);
+		buf_adds(&w->out, url);
+	} else {
+		size_t num = footnote(w, url);
+		if (w->line_open && w->brk == 0)
+			buf_addf(&w->out, "[%zu]", num);
+		else {
+			char tmp[32];
+			int l = snprintf(tmp, sizeof tmp, "[%zu]", num);
+			tw_word(w, tmp, (size_t)l);
+		}
+	}
+	free(url);
+}
+
+void tw_image(struct text_writer *w, const char *alt_in, const char *url_in)
+{
+	char *alt = clean(alt_in);
+	char *url = clean(url_in);
+	if (alt[0] != '\0') {
+		tw_word(w, "[image: ", 8);
+		buf_adds(&w->out, alt);
+		buf_addc(&w->out, ']');
+	} else {
+		tw_word(w, "[image]", 7);
+	}
+	if (url[0] != '\0')
+		buf_addf(&w->out, " <%s>", url);
+	free(alt);
+	free(url);
+}
+
+void tw_code_block(struct text_writer *w, const char *s, size_t n)
+{
+	/* drop empty lines at both ends */
+	size_t b = 0, e = n;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\n')
+			b = i + 1;
+		else if (!is_ws(s[i]))
+			break;
+	}
+	while (e > b && is_ws(s[e - 1]))
+		e--;
+	if (b >= e)
+		return;
+	if (!w->fresh)
+		w->brk = 2;
+	w->space = 0;
+	while (b < e) {
+		const char *nl = memchr(s + b, '\n', e - b);
+		size_t l = nl ? (size_t)(nl - (s + b)) : e - b;
+		begin_content(w);
+		buf_add(&w->out, s + b, l);
+		w->brk = 1;
+		b += l + (nl != NULL);
+	}
+	w->brk = 2;
+}
+
+static size_t list_level(const struct text_writer *w)
+{
+	return (size_t)(w->nlists < TW_MAX_LIST ? w->nlists : TW_MAX_LIST);
+}
+
+void tw_list_begin(struct text_writer *w, int ordered, long start)
+{
+	if (w->nlists == 0)
+		tw_paragraph(w);
+	else
+		tw_line(w);
+	w->nlists++;
+	if (w->nlists <= TW_MAX_LIST) {
+		struct tw_list *l = &w->lists[w->nlists - 1];
+		l->ordered = ordered;
+		l->next = start;
+		l->indent = 2 * (size_t)(w->nlists - 1);
+	}
+	w->indent = 2 * (list_level(w) - 1);
+	w->fresh = 1;
+}
+
+void tw_list_item(struct text_writer *w)
+{
+	if (w->nlists == 0) {
+		/* an item outside any list: a bullet at the top level */
+		w->nlists = 1;
+		w->lists[0].ordered = 0;
+		w->lists[0].next = 1;
+		w->lists[0].indent = 0;
+		tw_paragraph(w);
+	}
+	struct tw_list *l = &w->lists[list_level(w) - 1];
+	size_t base = 2 * (list_level(w) - 1);
+	if (l->ordered) {
+		snprintf(w->marker, sizeof w->marker, "%ld. ", l->next);
+		if (l->next < 1000000)
+			l->next++;
+	} else {
+		strcpy(w->marker, "- ");
+	}
+	l->indent = base + strlen(w->marker);
+	w->indent = l->indent;
+	if (w->brk < 1)
+		w->brk = 1;
+	w->space = 0;
+	w->fresh = 1;
+}
+
+void tw_list_end(struct text_writer *w)
+{
+	if (w->nlists == 0)
+		return;
+	w->nlists--;
+	w->marker[0] = '\0';
+	if (w->nlists == 0) {
+		w->indent = 0;
+		w->brk = 2;
+	} else {
+		w->indent = w->lists[list_level(w) - 1].indent;
+		if (w->brk < 1)
+			w->brk = 1;
+	}
+	w->space = 0;
+	w->fresh = 0;
+}
+
+void text_utf8(struct buf *out, unsigned long cp)
+{
+	if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		cp = 0xFFFD;
+	if (cp < 0x80) {
+		buf_addc(out, (char)cp);
+	} else if (cp < 0x800) {
+		buf_addc(out, (char)(0xC0 | (cp >> 6)));
+		buf_addc(out, (char)(0x80 | (cp & 0x3F)));
+	} else if (cp < 0x10000) {
+		buf_addc(out, (char)(0xE0 | (cp >> 12)));
+		buf_addc(out, (char)(0x80 | ((cp >> 6) & 0x3F)));
+		buf_addc(out, (char)(0x80 | (cp & 0x3F)));
+	} else {
+		buf_addc(out, (char)(0xF0 | (cp >> 18)));
+		buf_addc(out, (char)(0x80 | ((cp >> 12) & 0x3F)));
+		buf_addc(out, (char)(0x80 | ((cp >> 6) & 0x3F)));
+		buf_addc(out, (char)(0x80 | (cp & 0x3F)));
+	}
+}
+
+static const struct {
+	const char *name;
+	unsigned long cp;
+} entities[] = {
+	{"amp", '&'}, {"lt", '<'}, {"gt", '>'}, {"quot", '"'}, {"apos", '\''},
+	{"nbsp", 0xA0}, {"hellip", 0x2026}, {"mdash", 0x2014}, {"ndash", 0x2013},
+	{"lsquo", 0x2018}, {"rsquo", 0x2019}, {"ldquo", 0x201C}, {"rdquo", 0x201D},
+	{"laquo", 0xAB}, {"raquo", 0xBB}, {"copy", 0xA9}, {"reg", 0xAE},
+	{"trade", 0x2122}, {"euro", 0x20AC}, {"deg", 0xB0}, {"middot", 0xB7},
+	{"bull", 0x2022}, {"times", 0xD7},
+};
+
+size_t text_entity(const char *s, size_t n, struct buf *out)
+{
+	if (n < 3 || s[0] != '&')
+		return 0;
+	size_t i = 1;
+	if (s[1] == '#') {
+		unsigned long cp = 0;
+		int hex = i + 1 < n && (s[2] == 'x' || s[2] == 'X');
+		i = hex ? 3 : 2;
+		size_t digits = 0;
+		for (; i < n && digits < 8; i++, digits++) {
+			char c = s[i];
+			if (c >= '0' && c <= '9')
+				cp = cp * (hex ? 16 : 10) + (unsigned long)(c - '0');
+			else if (hex && c >= 'a' && c <= 'f')
+				cp = cp * 16 + (unsigned long)(c - 'a' + 10);
+			else if (hex && c >= 'A' && c <= 'F')
+				cp = cp * 16 + (unsigned long)(c - 'A' + 10);
+			else
+				break;
+		}
+		if (digits == 0 || i >= n || s[i] != ';')
+			return 0;
+		text_utf8(out, cp);
+		return i + 1;
+	}
+	while (i < n && i < 10 && ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z')))
+		i++;
+	if (i >= n || s[i] != ';')
+		return 0;
+	for (size_t k = 0; k < sizeof entities / sizeof entities[0]; k++) {
+		if (strlen(entities[k].name) == i - 1 &&
+		    memcmp(entities[k].name, s + 1, i - 1) == 0) {
+			text_utf8(out, entities[k].cp);
+			return i + 1;
+		}
+	}
+	return 0;
+}
+
+void tw_source_text(struct text_writer *w, const char *s, size_t n, int breaks)
+{
+	size_t i = 0;
+	struct buf ent = BUF_INIT;
+	while (i < n) {
+		size_t j = i;
+		while (j < n && s[j] != '&' && !(breaks && s[j] == '\n'))
+			j++;
+		tw_text(w, s + i, j - i);
+		if (j >= n)
+			break;
+		if (s[j] == '\n') {
+			tw_break(w);
+			i = j + 1;
+			continue;
+		}
+		buf_reset(&ent);
+		size_t used = text_entity(s + j, n - j, &ent);
+		if (used == 0) {
+			tw_text(w, "&", 1);
+			i = j + 1;
+		} else {
+			if (ent.len == 1 && is_ws(ent.p[0]))
+				tw_space(w);
+			else
+				tw_word(w, ent.p, ent.len);
+			i = j + used;
+		}
+	}
+	buf_free(&ent);
+}
+
+/* Length of the valid UTF-8 sequence at s (n > 0 bytes), or 0. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0];
+	size_t l;
+	unsigned long min;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF)
+		l = 2, min = 0x80;
+	else if (c >= 0xE0 && c <= 0xEF)
+		l = 3, min = 0x800;
+	else if (c >= 0xF0 && c <= 0xF4)
+		l = 4, min = 0x10000;
+	else
+		return 0;
+	if (n < l)
+		return 0;
+	unsigned long cp = c & (0x3F >> (l - 1));
+	for (size_t i = 1; i < l; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3F);
+	}
+	if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		return 0;
+	return l;
+}
+
+static int blank_line(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != '>')
+			return 0;
+	return 1;
+}
+
+/* The tidy pass described at the top of the file; appends to out. */
+static void tidy(const char *s, size_t n, struct buf *out)
+{
+	struct buf line = BUF_INIT, pend = BUF_INIT;
+	int have_pend = 0, any = 0, prev_blank = 0;
+	size_t i = 0;
+	while (i < n) {
+		buf_reset(&line);
+		while (i < n && s[i] != '\n') {
+			const unsigned char *u = (const unsigned char *)s + i;
+			size_t l = utf8_len(u, n - i);
+			if (l == 0) {
+				buf_adds(&line, "\xEF\xBF\xBD");
+				i++;
+			} else if (l == 2 && u[0] == 0xC2 && u[1] == 0xA0) {
+				buf_addc(&line, ' ');
+				i += 2;
+			} else if (l == 1 && (u[0] < 0x20 || u[0] == 0x7F) && u[0] != '\t') {
+				i++;
+			} else {
+				buf_add(&line, s + i, l);
+				i += l;
+			}
+		}
+		i++; /* the "\n" */
+		size_t l = line.len;
+		while (l > 0 && (line.p[l - 1] == ' ' || line.p[l - 1] == '\t'))
+			l--;
+		const char *p = line.p ? line.p : "";
+		if (blank_line(p, l)) {
+			if (any && !prev_blank && !have_pend) {
+				buf_reset(&pend);
+				buf_add(&pend, p, l);
+				have_pend = 1;
+			}
+			prev_blank = 1;
+			continue;
+		}
+		if (have_pend) {
+			buf_add(out, buf_str(&pend), pend.len);
+			buf_addc(out, '\n');
+			have_pend = 0;
+		}
+		buf_add(out, p, l);
+		buf_addc(out, '\n');
+		any = 1;
+		prev_blank = 0;
+	}
+	buf_free(&line);
+	buf_free(&pend);
+}
+
+void tw_finish(struct text_writer *w, struct buf *out)
+{
+	size_t before = out->len;
+	tidy(buf_str(&w->out), w->out.len, out);
+	if (w->nurls > 0) {
+		if (out->len > before)
+			buf_addc(out, '\n');
+		for (size_t i = 0; i < w->nurls; i++) {
+			char *u = clean(w->urls[i]);
+			buf_addf(out, "[%zu] %s\n", i + 1, u);
+			free(u);
+		}
+	}
+	for (size_t i = 0; i < w->nurls; i++)
+		free(w->urls[i]);
+	free(w->urls);
+	buf_free(&w->out);
+	memset(w, 0, sizeof *w);
+}
+
+/* Plain text: kept line by line, only entities decoded; tidy does the rest. */
+static void text_plain(struct text_writer *w, const char *src, size_t len)
+{
+	size_t i = 0;
+	while (i < len) {
+		const char *amp = memchr(src + i, '&', len - i);
+		size_t j = amp ? (size_t)(amp - src) : len;
+		buf_add(&w->out, src + i, j - i);
+		if (j >= len)
+			break;
+		size_t used = text_entity(src + j, len - j, &w->out);
+		if (used == 0) {
+			buf_addc(&w->out, '&');
+			used = 1;
+		}
+		i = j + used;
+	}
+}
+
+void text_info_free(struct text_info *info)
+{
+	if (info == NULL)
+		return;
+	for (size_t i = 0; i < info->nquoted; i++)
+		free(info->quoted_ids[i]);
+	free(info->quoted_ids);
+	info->quoted_ids = NULL;
+	info->nquoted = 0;
+}
+
+int text_convert(enum forum_markup markup, const char *src, size_t len,
+		 struct buf *out, struct text_info *info)
+{
+	if (out == NULL || (src == NULL && len > 0))
+		return -1;
+	if (markup != MARKUP_TEXT && markup != MARKUP_HTML &&
+	    markup != MARKUP_BBCODE && markup != MARKUP_MARKDOWN)
+		return -1;
+	if (src == NULL)
+		src = "";
+	struct text_writer w;
+	tw_init(&w, info);
+	switch (markup) {
+	case MARKUP_HTML:
+		text_html(&w, src, len);
+		break;
+	case MARKUP_BBCODE:
+		text_bbcode(&w, src, len);
+		break;
+	case MARKUP_MARKDOWN:
+		text_markdown(&w, src, len);
+		break;
+	case MARKUP_TEXT:
+		text_plain(&w, src, len);
+		break;
+	}
+	tw_finish(&w, out);
+	return 0;
+}

@@ -1,0 +1,795 @@
+/*
+ * The SQLite backend of store.h.
+ *
+ * One file, WAL journal, synchronous=NORMAL: a committed transaction survives
+ * a process crash; the last transactions before a power loss may roll back,
+ * which the protocols tolerate because nothing is acknowledged before commit
+ * and a re-sync or MTA retry restores the rest.
+ *
+ * Layout: `articles` holds each article once (wire form, overview line);
+ * `numbering` maps (group, number) to an article, WITHOUT ROWID so that OVER
+ * and LISTGROUP are range scans of one B-tree. Withdrawn articles keep their
+ * numbering row with withdrawn = 1, so numbers are never handed out again
+ * (groups.next_number also only grows).
+ *
+ * Every statement is prepared once per connection (stmt cache below); all SQL
+ * lives in this file. Schema changes go in `migrations` as new entries:
+ * never edit an entry that has shipped.
+ */
+#include "forumgate/store.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "forumgate/buf.h"
+
+static const char *const migrations[] = {
+	/* 1: the initial schema */
+	"CREATE TABLE forums ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  cursor TEXT,"
+	"  created INTEGER NOT NULL);"
+	"CREATE TABLE groups ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  description TEXT,"
+	"  posting TEXT NOT NULL DEFAULT 'y',"
+	"  next_number INTEGER NOT NULL DEFAULT 1,"
+	"  created INTEGER NOT NULL);"
+	"CREATE TABLE threads ("
+	"  id INTEGER PRIMARY KEY,"
+	"  forum_id INTEGER NOT NULL REFERENCES forums(id),"
+	"  thread_key TEXT NOT NULL,"
+	"  title TEXT, board TEXT, url TEXT,"
+	"  UNIQUE (forum_id, thread_key));"
+	"CREATE TABLE posts ("
+	"  id INTEGER PRIMARY KEY,"
+	"  forum_id INTEGER NOT NULL REFERENCES forums(id),"
+	"  thread_id INTEGER NOT NULL REFERENCES threads(id),"
+	"  post_key TEXT NOT NULL,"
+	"  position INTEGER NOT NULL DEFAULT 0,"
+	"  author TEXT, author_id TEXT, guest INTEGER NOT NULL DEFAULT 0,"
+	"  date INTEGER NOT NULL,"
+	"  markup INTEGER NOT NULL, body TEXT NOT NULL, signature TEXT,"
+	"  parent_key TEXT, url TEXT,"
+	"  hash TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 1,"
+	"  deleted INTEGER NOT NULL DEFAULT 0,"
+	"  message_id TEXT, refs TEXT, group_id INTEGER,"
+	"  UNIQUE (forum_id, post_key));"
+	"CREATE INDEX posts_thread ON posts(thread_id, position);"
+	"CREATE TABLE articles ("
+	"  id INTEGER PRIMARY KEY,"
+	"  message_id TEXT NOT NULL UNIQUE,"
+	"  wire BLOB NOT NULL,"
+	"  header_len INTEGER NOT NULL,"
+	"  bytes INTEGER NOT NULL,"
+	"  lines INTEGER NOT NULL,"
+	"  overview TEXT NOT NULL,"
+	"  date INTEGER NOT NULL,"
+	"  arrived INTEGER NOT NULL,"
+	"  withdrawn INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX articles_arrived ON articles(arrived);"
+	"CREATE TABLE numbering ("
+	"  group_id INTEGER NOT NULL REFERENCES groups(id),"
+	"  number INTEGER NOT NULL,"
+	"  article_id INTEGER NOT NULL REFERENCES articles(id),"
+	"  withdrawn INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (group_id, number)) WITHOUT ROWID;"
+	"CREATE INDEX numbering_article ON numbering(article_id);",
+};
+
+enum stmt_id {
+	S_FORUM_GET,
+	S_FORUM_ADD,
+	S_CURSOR_GET,
+	S_CURSOR_SET,
+	S_GROUP_BY_NAME,
+	S_GROUP_ADD,
+	S_GROUP_UPDATE,
+	S_GROUP_STATS,
+	S_GROUP_LIST,
+	S_GROUP_NEXT,
+	S_GROUP_BUMP,
+	S_THREAD_GET,
+	S_THREAD_ADD,
+	S_THREAD_UPDATE,
+	S_POST_GET,
+	S_POST_AT,
+	S_THREAD_ROOT,
+	S_POST_PUT,
+	S_ART_ADD,
+	S_ART_NUMBER,
+	S_ART_EXISTS,
+	S_ART_WITHDRAW,
+	S_ART_WITHDRAW_NUM,
+	S_ART_FOREACH,
+	S_COUNT
+};
+
+static const char *const stmt_sql[S_COUNT] = {
+	[S_FORUM_GET] = "SELECT id FROM forums WHERE name = ?1",
+	[S_FORUM_ADD] = "INSERT INTO forums(name, created) VALUES (?1, ?2)",
+	[S_CURSOR_GET] = "SELECT cursor FROM forums WHERE id = ?1",
+	[S_CURSOR_SET] = "UPDATE forums SET cursor = ?2 WHERE id = ?1",
+	[S_GROUP_BY_NAME] = "SELECT id, name, description, posting, created FROM groups WHERE name = ?1",
+	[S_GROUP_ADD] = "INSERT INTO groups(name, description, posting, created) VALUES (?1, ?2, ?3, ?4)",
+	[S_GROUP_UPDATE] = "UPDATE groups SET description = coalesce(?2, description),"
+			   " posting = coalesce(?3, posting) WHERE id = ?1"
+			   " AND (description IS NOT coalesce(?2, description)"
+			   " OR posting IS NOT coalesce(?3, posting))",
+	[S_GROUP_STATS] = "SELECT min(number), max(number), count(*) FROM numbering"
+			  " WHERE group_id = ?1 AND withdrawn = 0",
+	[S_GROUP_LIST] = "SELECT id, name, description, posting, created FROM groups ORDER BY name",
+	[S_GROUP_NEXT] = "SELECT next_number FROM groups WHERE id = ?1",
+	[S_GROUP_BUMP] = "UPDATE groups SET next_number = ?2 WHERE id = ?1",
+	[S_THREAD_GET] = "SELECT id FROM threads WHERE forum_id = ?1 AND thread_key = ?2",
+	[S_THREAD_ADD] = "INSERT INTO threads(forum_id, thread_key, title, board, url) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[S_THREAD_UPDATE] = "UPDATE threads SET title = ?2, board = ?3, url = ?4 WHERE id = ?1"
+			    " AND (title IS NOT ?2 OR board IS NOT ?3 OR url IS NOT ?4)",
+	[S_POST_GET] = "SELECT p.id, p.version, p.hash, p.message_id, p.refs, p.date, p.deleted, p.position"
+		       " FROM posts p JOIN threads t ON t.id = p.thread_id"
+		       " WHERE p.forum_id = ?1 AND t.thread_key = ?2 AND p.post_key = ?3",
+	[S_POST_AT] = "SELECT p.post_key FROM posts p JOIN threads t ON t.id = p.thread_id"
+		      " WHERE p.forum_id = ?1 AND t.thread_key = ?2 AND p.position = ?3 LIMIT 1",
+	[S_THREAD_ROOT] = "SELECT p.post_key FROM posts p JOIN threads t ON t.id = p.thread_id"
+			  " WHERE p.forum_id = ?1 AND t.thread_key = ?2"
+			  " ORDER BY p.position, p.id LIMIT 1",
+	[S_POST_PUT] = "INSERT INTO posts(forum_id, thread_id, post_key, position, author, author_id,"
+		       " guest, date, markup, body, signature, parent_key, url, hash, version, deleted,"
+		       " message_id, refs, group_id)"
+		       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
+		       " ?17, ?18, ?19)"
+		       " ON CONFLICT (forum_id, post_key) DO UPDATE SET thread_id = excluded.thread_id,"
+		       " position = excluded.position, author = excluded.author,"
+		       " author_id = excluded.author_id, guest = excluded.guest, date = excluded.date,"
+		       " markup = excluded.markup, body = excluded.body, signature = excluded.signature,"
+		       " parent_key = excluded.parent_key, url = excluded.url, hash = excluded.hash,"
+		       " version = excluded.version, deleted = excluded.deleted,"
+		       " message_id = excluded.message_id, refs = excluded.refs,"
+		       " group_id = excluded.group_id",
+	[S_ART_ADD] = "INSERT INTO articles(message_id, wire, header_len, bytes, lines, overview, date,"
+		      " arrived) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+		      " ON CONFLICT (message_id) DO NOTHING",
+	[S_ART_NUMBER] = "INSERT INTO numbering(group_id, number, article_id) VALUES (?1, ?2, ?3)",
+	[S_ART_EXISTS] = "SELECT 1 FROM articles WHERE message_id = ?1",
+	[S_ART_WITHDRAW] = "UPDATE articles SET withdrawn = 1 WHERE message_id = ?1",
+	[S_ART_WITHDRAW_NUM] = "UPDATE numbering SET withdrawn = 1 WHERE article_id ="
+			       " (SELECT id FROM articles WHERE message_id = ?1)",
+	[S_ART_FOREACH] = "SELECT n.number, a.message_id, a.wire, a.header_len, a.date FROM numbering n"
+			  " JOIN articles a ON a.id = n.article_id"
+			  " WHERE n.group_id = ?1 AND n.withdrawn = 0 ORDER BY n.number",
+};
+
+struct store {
+	sqlite3 *db;
+	sqlite3_stmt *stmt[S_COUNT];
+	int version;
+};
+
+static int db_error(struct store *st, char **err, const char *what)
+{
+	return fg_error(err, "store: %s: %s", what, sqlite3_errmsg(st->db));
+}
+
+static sqlite3_stmt *stmt_get(struct store *st, enum stmt_id id, char **err)
+{
+	if (st->stmt[id] == NULL &&
+	    sqlite3_prepare_v3(st->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+			       &st->stmt[id], NULL) != SQLITE_OK) {
+		db_error(st, err, "prepare");
+		return NULL;
+	}
+	return st->stmt[id];
+}
+
+/* Binds a C string or NULL. */
+static void bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, i);
+}
+
+static char *col_text(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+	return t ? xstrdup((const char *)t) : NULL;
+}
+
+/* Steps a statement that returns no rows (or whose rows are ignored). */
+static int step_done(struct store *st, sqlite3_stmt *s, char **err, const char *what)
+{
+	int rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return db_error(st, err, what);
+	return 0;
+}
+
+static int exec(struct store *st, const char *sql, char **err)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		fg_error(err, "store: %s", msg ? msg : sqlite3_errmsg(st->db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int migrate(struct store *st, char **err)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
+		return db_error(st, err, "schema version");
+	int version = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+	sqlite3_finalize(s);
+	int latest = (int)(sizeof migrations / sizeof migrations[0]);
+	if (version > latest)
+		return fg_error(err, "store: schema version %d is newer than this forumgate (%d)",
+				version, latest);
+	for (int v = version; v < latest; v++) {
+		if (exec(st, "BEGIN IMMEDIATE", err) != 0)
+			return -1;
+		char pragma[64];
+		snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", v + 1);
+		if (exec(st, migrations[v], err) != 0 || exec(st, pragma, err) != 0) {
+			exec(st, "ROLLBACK", NULL);
+			return -1;
+		}
+		if (exec(st, "COMMIT", err) != 0)
+			return -1;
+	}
+	st->version = latest;
+	return 0;
+}
+
+int store_open(const char *path, enum store_mode mode, struct store **out, char **err)
+{
+	struct store *st = xcalloc(1, sizeof *st);
+	int flags = mode == STORE_RDONLY ? SQLITE_OPEN_READONLY
+					 : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	if (sqlite3_open_v2(path, &st->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		fg_error(err, "store: cannot open %s: %s", path,
+			 st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		store_close(st);
+		return -1;
+	}
+	sqlite3_busy_timeout(st->db, 10000);
+	sqlite3_extended_result_codes(st->db, 1);
+	if (mode == STORE_RW) {
+		if (exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+			     " PRAGMA foreign_keys = ON;", err) != 0 ||
+		    migrate(st, err) != 0) {
+			store_close(st);
+			return -1;
+		}
+	} else {
+		sqlite3_stmt *s;
+		if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK) {
+			db_error(st, err, path);
+			store_close(st);
+			return -1;
+		}
+		st->version = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+		sqlite3_finalize(s);
+		if (st->version == 0) {
+			fg_error(err, "store: %s holds no forumgate store (run an import first)", path);
+			store_close(st);
+			return -1;
+		}
+	}
+	*out = st;
+	return 0;
+}
+
+void store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	for (int i = 0; i < S_COUNT; i++)
+		sqlite3_finalize(st->stmt[i]);
+	sqlite3_close(st->db);
+	free(st);
+}
+
+int store_schema_version(struct store *st)
+{
+	return st->version;
+}
+
+int store_begin(struct store *st, char **err)
+{
+	return exec(st, "BEGIN IMMEDIATE", err);
+}
+
+int store_commit(struct store *st, char **err)
+{
+	return exec(st, "COMMIT", err);
+}
+
+void store_rollback(struct store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		exec(st, "ROLLBACK", NULL);
+}
+
+/* Runs a one-column integer lookup; 1 found, 0 not, -1 error. */
+static int lookup_id(struct store *st, sqlite3_stmt *s, int64_t *id, char **err, const char *what)
+{
+	int rc = sqlite3_step(s);
+	int found = 0;
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(s, 0);
+		found = 1;
+	} else if (rc != SQLITE_DONE) {
+		found = db_error(st, err, what);
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return found;
+}
+
+int store_forum_ensure(struct store *st, const char *name, int64_t *id, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_FORUM_GET, err);
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, name);
+	int found = lookup_id(st, s, id, err, "forum");
+	if (found != 0)
+		return found < 0 ? -1 : 0;
+	if ((s = stmt_get(st, S_FORUM_ADD, err)) == NULL)
+		return -1;
+	bind_text(s, 1, name);
+	sqlite3_bind_int64(s, 2, (int64_t)time(NULL));
+	if (step_done(st, s, err, "add forum") != 0)
+		return -1;
+	*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int store_cursor_get(struct store *st, int64_t forum_id, char **cursor, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_CURSOR_GET, err);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, forum_id);
+	*cursor = NULL;
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*cursor = col_text(s, 0);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_error(st, err, "cursor");
+	return 0;
+}
+
+int store_cursor_set(struct store *st, int64_t forum_id, const char *cursor, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_CURSOR_SET, err);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, forum_id);
+	bind_text(s, 2, cursor);
+	return step_done(st, s, err, "set cursor");
+}
+
+void store_group_clear(struct store_group *g)
+{
+	free(g->name);
+	free(g->description);
+	memset(g, 0, sizeof *g);
+}
+
+void store_groups_free(struct store_group *groups, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		store_group_clear(&groups[i]);
+	free(groups);
+}
+
+/* Fills low/high/count of g from the numbering table. */
+static int group_stats(struct store *st, struct store_group *g, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_GROUP_STATS, err);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, g->id);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		g->count = sqlite3_column_int64(s, 2);
+		if (g->count > 0) {
+			g->low = sqlite3_column_int64(s, 0);
+			g->high = sqlite3_column_int64(s, 1);
+		}
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_ROW)
+		return db_error(st, err, "group stats");
+	if (g->count == 0) {
+		/* RFC 3977 §6.1.1.2: empty group, high = low - 1 */
+		sqlite3_stmt *n = stmt_get(st, S_GROUP_NEXT, err);
+		if (n == NULL)
+			return -1;
+		sqlite3_bind_int64(n, 1, g->id);
+		int64_t next = 1;
+		if (lookup_id(st, n, &next, err, "group next") < 0)
+			return -1;
+		g->low = next;
+		g->high = next - 1;
+	}
+	return 0;
+}
+
+static void group_from_row(sqlite3_stmt *s, struct store_group *g)
+{
+	memset(g, 0, sizeof *g);
+	g->id = sqlite3_column_int64(s, 0);
+	g->name = col_text(s, 1);
+	g->description = col_text(s, 2);
+	const unsigned char *p = sqlite3_column_text(s, 3);
+	g->posting = p && *p ? (char)*p : 'y';
+	g->created = sqlite3_column_int64(s, 4);
+}
+
+int store_group_get(struct store *st, const char *name, struct store_group *g, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_GROUP_BY_NAME, err);
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, name);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		group_from_row(s, g);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW)
+		return db_error(st, err, "group");
+	if (group_stats(st, g, err) != 0) {
+		store_group_clear(g);
+		return -1;
+	}
+	return 1;
+}
+
+int store_group_ensure(struct store *st, const char *name, const char *description,
+		       char posting, int64_t *id, char **err)
+{
+	char flag[2] = {posting, '\0'};
+	sqlite3_stmt *s = stmt_get(st, S_GROUP_BY_NAME, err);
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, name);
+	int found = lookup_id(st, s, id, err, "group");
+	if (found < 0)
+		return -1;
+	if (found) {
+		if ((s = stmt_get(st, S_GROUP_UPDATE, err)) == NULL)
+			return -1;
+		sqlite3_bind_int64(s, 1, *id);
+		bind_text(s, 2, description);
+		bind_text(s, 3, posting ? flag : NULL);
+		return step_done(st, s, err, "update group");
+	}
+	if ((s = stmt_get(st, S_GROUP_ADD, err)) == NULL)
+		return -1;
+	bind_text(s, 1, name);
+	bind_text(s, 2, description);
+	bind_text(s, 3, posting ? flag : "y");
+	sqlite3_bind_int64(s, 4, (int64_t)time(NULL));
+	if (step_done(st, s, err, "add group") != 0)
+		return -1;
+	*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int store_group_list(struct store *st, struct store_group **groups, size_t *n, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_GROUP_LIST, err);
+	if (s == NULL)
+		return -1;
+	struct store_group *v = NULL;
+	size_t len = 0, cap = 0;
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (len == cap) {
+			cap = cap ? cap * 2 : 16;
+			v = xrealloc(v, cap * sizeof *v);
+		}
+		group_from_row(s, &v[len++]);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		store_groups_free(v, len);
+		return db_error(st, err, "list groups");
+	}
+	for (size_t i = 0; i < len; i++) {
+		if (group_stats(st, &v[i], err) != 0) {
+			store_groups_free(v, len);
+			return -1;
+		}
+	}
+	*groups = v;
+	*n = len;
+	return 0;
+}
+
+int store_group_next_number(struct store *st, int64_t group_id, int64_t *number, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_GROUP_NEXT, err);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, group_id);
+	int found = lookup_id(st, s, number, err, "next number");
+	if (found <= 0)
+		return found < 0 ? -1 : fg_error(err, "store: no group with id %lld", (long long)group_id);
+	if ((s = stmt_get(st, S_GROUP_BUMP, err)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, group_id);
+	sqlite3_bind_int64(s, 2, *number + 1);
+	return step_done(st, s, err, "bump number");
+}
+
+void store_post_clear(struct store_post *p)
+{
+	free(p->hash);
+	free(p->message_id);
+	free(p->references);
+	memset(p, 0, sizeof *p);
+}
+
+int store_post_get(struct store *st, int64_t forum_id, const char *thread_key,
+		   const char *post_key, struct store_post *p, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_POST_GET, err);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, forum_id);
+	bind_text(s, 2, thread_key);
+	bind_text(s, 3, post_key);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		memset(p, 0, sizeof *p);
+		p->id = sqlite3_column_int64(s, 0);
+		p->version = sqlite3_column_int(s, 1);
+		p->hash = col_text(s, 2);
+		p->message_id = col_text(s, 3);
+		p->references = col_text(s, 4);
+		p->date = sqlite3_column_int64(s, 5);
+		p->deleted = sqlite3_column_int(s, 6);
+		p->position = sqlite3_column_int64(s, 7);
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return db_error(st, err, "post");
+}
+
+static int lookup_text(struct store *st, sqlite3_stmt *s, char **out, char **err, const char *what)
+{
+	int rc = sqlite3_step(s);
+	*out = NULL;
+	if (rc == SQLITE_ROW)
+		*out = col_text(s, 0);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return db_error(st, err, what);
+}
+
+int store_post_at(struct store *st, int64_t forum_id, const char *thread_key,
+		  int64_t position, char **post_key, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_POST_AT, err);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, forum_id);
+	bind_text(s, 2, thread_key);
+	sqlite3_bind_int64(s, 3, position);
+	return lookup_text(st, s, post_key, err, "post at");
+}
+
+int store_thread_root(struct store *st, int64_t forum_id, const char *thread_key,
+		      char **post_key, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_THREAD_ROOT, err);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, forum_id);
+	bind_text(s, 2, thread_key);
+	return lookup_text(st, s, post_key, err, "thread root");
+}
+
+static int thread_ensure(struct store *st, int64_t forum_id, const struct store_post_in *in,
+			 int64_t *id, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_THREAD_GET, err);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, forum_id);
+	bind_text(s, 2, in->thread_key);
+	int found = lookup_id(st, s, id, err, "thread");
+	if (found < 0)
+		return -1;
+	if (found) {
+		if ((s = stmt_get(st, S_THREAD_UPDATE, err)) == NULL)
+			return -1;
+		sqlite3_bind_int64(s, 1, *id);
+		bind_text(s, 2, in->thread_title);
+		bind_text(s, 3, in->board);
+		bind_text(s, 4, in->thread_url);
+		return step_done(st, s, err, "update thread");
+	}
+	if ((s = stmt_get(st, S_THREAD_ADD, err)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, forum_id);
+	bind_text(s, 2, in->thread_key);
+	bind_text(s, 3, in->thread_title);
+	bind_text(s, 4, in->board);
+	bind_text(s, 5, in->thread_url);
+	if (step_done(st, s, err, "add thread") != 0)
+		return -1;
+	*id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int store_post_put(struct store *st, int64_t forum_id, const struct store_post_in *in, char **err)
+{
+	int64_t thread_id;
+	if (thread_ensure(st, forum_id, in, &thread_id, err) != 0)
+		return -1;
+	sqlite3_stmt *s = stmt_get(st, S_POST_PUT, err);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, forum_id);
+	sqlite3_bind_int64(s, 2, thread_id);
+	bind_text(s, 3, in->post_key);
+	sqlite3_bind_int64(s, 4, in->position);
+	bind_text(s, 5, in->author);
+	bind_text(s, 6, in->author_id);
+	sqlite3_bind_int(s, 7, in->guest);
+	sqlite3_bind_int64(s, 8, in->date);
+	sqlite3_bind_int(s, 9, in->markup);
+	bind_text(s, 10, in->body ? in->body : "");
+	bind_text(s, 11, in->signature);
+	bind_text(s, 12, in->parent_key);
+	bind_text(s, 13, in->url);
+	bind_text(s, 14, in->hash);
+	sqlite3_bind_int(s, 15, in->version);
+	sqlite3_bind_int(s, 16, in->deleted);
+	bind_text(s, 17, in->message_id);
+	bind_text(s, 18, in->references);
+	if (in->group_id)
+		sqlite3_bind_int64(s, 19, in->group_id);
+	else
+		sqlite3_bind_null(s, 19);
+	return step_done(st, s, err, "put post");
+}
+
+int store_article_add(struct store *st, const struct store_article_in *a, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_ART_ADD, err);
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, a->message_id);
+	sqlite3_bind_blob(s, 2, a->wire, (int)a->wire_len, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, (int64_t)a->header_len);
+	sqlite3_bind_int64(s, 4, (int64_t)a->wire_len);
+	sqlite3_bind_int64(s, 5, (int64_t)a->lines);
+	bind_text(s, 6, a->overview);
+	sqlite3_bind_int64(s, 7, a->date);
+	sqlite3_bind_int64(s, 8, (int64_t)time(NULL));
+	if (step_done(st, s, err, "add article") != 0)
+		return -1;
+	if (sqlite3_changes(st->db) == 0)
+		return 1; /* Message-ID already stored */
+	int64_t article_id = sqlite3_last_insert_rowid(st->db);
+	for (size_t i = 0; i < a->ngroups; i++) {
+		if ((s = stmt_get(st, S_ART_NUMBER, err)) == NULL)
+			return -1;
+		sqlite3_bind_int64(s, 1, a->group_ids[i]);
+		sqlite3_bind_int64(s, 2, a->numbers[i]);
+		sqlite3_bind_int64(s, 3, article_id);
+		if (step_done(st, s, err, "number article") != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int store_article_withdraw(struct store *st, const char *message_id, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_ART_WITHDRAW_NUM, err);
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, message_id);
+	if (step_done(st, s, err, "withdraw article") != 0)
+		return -1;
+	if ((s = stmt_get(st, S_ART_WITHDRAW, err)) == NULL)
+		return -1;
+	bind_text(s, 1, message_id);
+	return step_done(st, s, err, "withdraw article");
+}
+
+int store_article_exists(struct store *st, const char *message_id, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_ART_EXISTS, err);
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, message_id);
+	int64_t one;
+	return lookup_id(st, s, &one, err, "article exists");
+}
+
+void store_article_clear(struct store_article *a)
+{
+	free(a->message_id);
+	free(a->wire);
+	memset(a, 0, sizeof *a);
+}
+
+static int foreach_group(struct store *st, const struct store_group *g, store_article_cb cb,
+			 void *arg, char **err)
+{
+	/* A private statement: cb may call back into the store. */
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(st->db, stmt_sql[S_ART_FOREACH], -1, &s, NULL) != SQLITE_OK)
+		return db_error(st, err, "prepare");
+	sqlite3_bind_int64(s, 1, g->id);
+	int rc, stop = 0;
+	while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_article a = {
+			.number = sqlite3_column_int64(s, 0),
+			.message_id = (char *)sqlite3_column_text(s, 1),
+			.wire = (char *)sqlite3_column_blob(s, 2),
+			.wire_len = (size_t)sqlite3_column_bytes(s, 2),
+			.header_len = (size_t)sqlite3_column_int64(s, 3),
+			.date = sqlite3_column_int64(s, 4),
+		};
+		stop = cb(arg, g->name, &a);
+	}
+	if (!stop && rc != SQLITE_DONE) {
+		db_error(st, err, "list articles");
+		sqlite3_finalize(s);
+		return -1;
+	}
+	sqlite3_finalize(s);
+	return stop;
+}
+
+int store_article_foreach(struct store *st, const char *group, store_article_cb cb,
+			  void *arg, char **err)
+{
+	struct store_group *groups = NULL;
+	size_t n = 0;
+	if (store_group_list(st, &groups, &n, err) != 0)
+		return -1;
+	int rc = 0;
+	int seen = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		if (group && strcmp(group, groups[i].name) != 0)
+			continue;
+		seen = 1;
+		rc = foreach_group(st, &groups[i], cb, arg, err);
+	}
+	store_groups_free(groups, n);
+	if (group && !seen)
+		return fg_error(err, "no such group: %s", group);
+	return rc;
+}

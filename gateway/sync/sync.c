@@ -1,0 +1,465 @@
+/*
+ * sync: connector → render → store. See include/forumgate/sync.h.
+ *
+ * A post is identified by (forum, post id). Its content fingerprint (FNV-1a
+ * over everything that shows in the article) decides between "unchanged"
+ * (nothing written), "new" and "edited" (version + 1, new Message-ID,
+ * Supersedes: the old one, old article withdrawn). A post without a date
+ * keeps the date stored when it was first seen, so a re-sync renders the same
+ * article.
+ *
+ * Threading (DESIGN.md "Articles"): parent = the post it explicitly answers,
+ * else the first post it quotes that we know, else the thread's root.
+ *
+ * Writes are batched: a transaction covers up to SYNC_BATCH posts, so a big
+ * import is fast and a crash loses at most an uncommitted batch, which the
+ * next pass re-reads because the cursor only moves with the last batch.
+ */
+#include "forumgate/sync.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "forumgate/article.h"
+#include "forumgate/buf.h"
+#include "forumgate/connector.h"
+#include "forumgate/log.h"
+#include "forumgate/text.h"
+
+#define SYNC_BATCH 2000
+
+static uint64_t fnv_add(uint64_t h, const char *s)
+{
+	if (s == NULL)
+		s = "\x01"; /* distinguishes NULL from "" */
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ULL;
+	}
+	h ^= 0x1f;
+	h *= 0x100000001b3ULL;
+	return h;
+}
+
+static void post_hash(const struct forum_thread *t, const struct forum_post *p,
+		      const char *group, char out[17])
+{
+	char num[64];
+	uint64_t h = 0xcbf29ce484222325ULL;
+	h = fnv_add(h, t->title);
+	h = fnv_add(h, group);
+	h = fnv_add(h, p->author);
+	h = fnv_add(h, p->author_id);
+	snprintf(num, sizeof num, "%d/%d/%d/%lld/%d", p->guest, (int)p->markup, p->deleted,
+		 (long long)p->date, p->position);
+	h = fnv_add(h, num);
+	h = fnv_add(h, p->body);
+	h = fnv_add(h, p->signature);
+	h = fnv_add(h, p->parent_id);
+	h = fnv_add(h, p->url);
+	snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+/* Expands an address template: {user} {id} {forum} {domain}. */
+static char *expand_address(const char *tmpl, const char *user, const char *id,
+			    const char *forum, const char *domain)
+{
+	struct buf b = BUF_INIT;
+	for (const char *s = tmpl; *s; s++) {
+		const char *val = NULL;
+		size_t skip = 0;
+		if (strncmp(s, "{user}", 6) == 0)
+			val = user, skip = 6;
+		else if (strncmp(s, "{id}", 4) == 0)
+			val = id, skip = 4;
+		else if (strncmp(s, "{forum}", 7) == 0)
+			val = forum, skip = 7;
+		else if (strncmp(s, "{domain}", 8) == 0)
+			val = domain, skip = 8;
+		if (skip) {
+			buf_adds(&b, val ? val : "");
+			s += skip - 1;
+		} else {
+			buf_addc(&b, *s);
+		}
+	}
+	return buf_detach(&b);
+}
+
+/* From: display name and address for a post's author. */
+static void author_of(const struct cfg *c, const struct cfg_forum *f, const struct forum_post *p,
+		      char **name, char **addr)
+{
+	const char *dflt_user = "{user}@users.{domain}", *dflt_guest = "guest@{domain}";
+	if (p->author == NULL || p->author[0] == '\0') {
+		*name = NULL;
+		*addr = expand_address(f->guest_address ? f->guest_address : dflt_guest, "unknown",
+				       "unknown", f->name, c->gateway.domain);
+		/* the guest template may not use {user}; keep "unknown" visible */
+		if (strstr(f->guest_address ? f->guest_address : dflt_guest, "{user}") == NULL) {
+			free(*addr);
+			*addr = xasprintf("unknown@%s", c->gateway.domain);
+		}
+		return;
+	}
+	char *slug = article_slug(p->author);
+	if (p->guest) {
+		*name = xasprintf("%s (guest)", p->author);
+		*addr = expand_address(f->guest_address ? f->guest_address : dflt_guest, slug, slug,
+				       f->name, c->gateway.domain);
+	} else {
+		*name = xstrdup(p->author);
+		char *id = p->author_id ? article_slug(p->author_id) : xstrdup(slug);
+		*addr = expand_address(f->author_address ? f->author_address : dflt_user, slug, id,
+				       f->name, c->gateway.domain);
+		free(id);
+	}
+	free(slug);
+}
+
+/* Finds the parent post key per DESIGN.md; NULL for a root. */
+static char *find_parent(struct store *st, int64_t forum_id, const struct forum_thread *t,
+			 const struct forum_post *p, const struct text_info *info, char **err,
+			 int *failed)
+{
+	char *key = NULL;
+	struct store_post sp;
+	*failed = 0;
+	if (p->parent_id && strcmp(p->parent_id, p->id) != 0) {
+		int r = store_post_get(st, forum_id, t->id, p->parent_id, &sp, err);
+		if (r < 0)
+			goto fail;
+		if (r == 1) {
+			store_post_clear(&sp);
+			return xstrdup(p->parent_id);
+		}
+	}
+	for (size_t i = 0; i < info->nquoted; i++) {
+		const char *q = info->quoted_ids[i];
+		if (q[0] == '#') {
+			int r = store_post_at(st, forum_id, t->id, strtoll(q + 1, NULL, 10), &key, err);
+			if (r < 0)
+				goto fail;
+			if (r == 1 && strcmp(key, p->id) != 0)
+				return key;
+			free(key);
+			key = NULL;
+			continue;
+		}
+		if (strcmp(q, p->id) == 0)
+			continue;
+		int r = store_post_get(st, forum_id, t->id, q, &sp, err);
+		if (r < 0)
+			goto fail;
+		if (r == 1) {
+			store_post_clear(&sp);
+			return xstrdup(q);
+		}
+	}
+	if (p->position == 1)
+		return NULL;
+	int r = store_thread_root(st, forum_id, t->id, &key, err);
+	if (r < 0)
+		goto fail;
+	if (r == 0 || strcmp(key, p->id) == 0) {
+		free(key);
+		return NULL;
+	}
+	return key;
+fail:
+	*failed = 1;
+	return NULL;
+}
+
+static char group_posting(char configured, enum forum_posting seen)
+{
+	if (configured)
+		return configured;
+	switch (seen) {
+	case FORUM_POSTING_NO:
+		return 'n';
+	case FORUM_POSTING_MODERATED:
+		return 'm';
+	case FORUM_POSTING_YES:
+		return 'y';
+	default:
+		return 0; /* keep what the group has */
+	}
+}
+
+struct rendered {
+	struct buf body, sig;
+	struct text_info info;
+	char *name, *addr, *parent, *refs, *msgid, *xref, *overview, *list_post;
+	struct store_post parent_rec;
+	struct article_out art;
+};
+
+static void rendered_free(struct rendered *r)
+{
+	buf_free(&r->body);
+	buf_free(&r->sig);
+	text_info_free(&r->info);
+	free(r->name);
+	free(r->addr);
+	free(r->parent);
+	free(r->refs);
+	free(r->msgid);
+	free(r->xref);
+	free(r->overview);
+	free(r->list_post);
+	store_post_clear(&r->parent_rec);
+	article_out_free(&r->art);
+}
+
+static int sync_post(struct store *st, const struct cfg *c, const struct cfg_forum *f,
+		     int64_t forum_id, const struct forum_thread *t, const struct forum_post *p,
+		     const char *group, int64_t group_id, char posting,
+		     struct sync_stats *stats, char **err)
+{
+	char hash[17];
+	post_hash(t, p, group, hash);
+	struct store_post old;
+	int known = store_post_get(st, forum_id, t->id, p->id, &old, err);
+	if (known < 0)
+		return -1;
+	if (known && old.hash && strcmp(old.hash, hash) == 0) {
+		store_post_clear(&old);
+		stats->posts_unchanged++;
+		return 0;
+	}
+	struct store_post_in in = {
+		.thread_key = t->id, .post_key = p->id, .thread_title = t->title,
+		.board = t->board, .thread_url = t->url, .position = p->position,
+		.author = p->author, .author_id = p->author_id, .guest = p->guest,
+		.date = p->date ? p->date : known ? old.date : (int64_t)time(NULL),
+		.markup = (int)p->markup, .body = p->body, .signature = p->signature,
+		.parent_key = p->parent_id, .url = p->url, .hash = hash,
+		.version = known ? old.version : 1, .deleted = p->deleted,
+		.message_id = known ? old.message_id : NULL,
+		.references = known ? old.references : NULL, .group_id = group_id,
+	};
+	int rc = -1;
+	struct rendered r = {0};
+
+	if (p->deleted) {
+		if (known && old.message_id && !old.deleted &&
+		    store_article_withdraw(st, old.message_id, err) != 0)
+			goto out;
+		rc = store_post_put(st, forum_id, &in, err);
+		stats->posts_deleted++;
+		goto out;
+	}
+
+	text_convert(p->markup, p->body, strlen(p->body), &r.body, &r.info);
+	if (p->signature && p->signature[0])
+		text_convert(p->markup, p->signature, strlen(p->signature), &r.sig, NULL);
+
+	int failed;
+	r.parent = find_parent(st, forum_id, t, p, &r.info, err, &failed);
+	if (failed)
+		goto out;
+	if (r.parent) {
+		if (store_post_get(st, forum_id, t->id, r.parent, &r.parent_rec, err) != 1)
+			goto out;
+		const char *pr = r.parent_rec.references;
+		r.refs = pr && pr[0] ? xasprintf("%s %s", pr, r.parent_rec.message_id)
+				     : xstrdup(r.parent_rec.message_id);
+	}
+
+	in.version = known ? old.version + 1 : 1;
+	r.msgid = article_message_id(f->name, t->id, p->id, in.version, c->gateway.domain);
+	int64_t number;
+	if (store_group_next_number(st, group_id, &number, err) != 0)
+		goto out;
+	const char *host = c->gateway.path_host ? c->gateway.path_host : c->gateway.domain;
+	r.xref = xasprintf("%s %s:%lld", host, group, (long long)number);
+	char *path = xasprintf("%s!not-for-mail", host);
+	if (posting != 'n' && c->mail.reply_domain)
+		r.list_post = xasprintf("mailto:%s@%s", group, c->mail.reply_domain);
+	author_of(c, f, p, &r.name, &r.addr);
+
+	struct article_in ai = {
+		.newsgroups = group, .from_name = r.name, .from_addr = r.addr,
+		.subject = t->title, .is_reply = r.parent != NULL, .date = in.date,
+		.tz = f->timezone, .message_id = r.msgid, .references = r.refs,
+		.in_reply_to = r.parent ? r.parent_rec.message_id : NULL,
+		.supersedes = known && !old.deleted ? old.message_id : NULL,
+		.path = path, .organization = c->gateway.organization, .archived_at = p->url,
+		.xref = r.xref, .list_post = r.list_post, .body = buf_str(&r.body),
+		.signature = r.sig.len ? buf_str(&r.sig) : NULL,
+	};
+	int built = article_build(&ai, &r.art, err);
+	free(path);
+	if (built != 0)
+		goto out;
+	r.overview = article_overview(&r.art, r.xref);
+	struct store_article_in sa = {
+		.message_id = r.msgid, .wire = r.art.wire.p, .wire_len = r.art.wire.len,
+		.header_len = r.art.header_len, .lines = r.art.lines, .overview = r.overview,
+		.date = in.date, .group_ids = &group_id, .numbers = &number, .ngroups = 1,
+	};
+	int added = store_article_add(st, &sa, err);
+	if (added < 0)
+		goto out;
+	if (known && old.message_id && !old.deleted &&
+	    store_article_withdraw(st, old.message_id, err) != 0)
+		goto out;
+	in.message_id = r.msgid;
+	in.references = r.art.references ? r.art.references : "";
+	if (store_post_put(st, forum_id, &in, err) != 0)
+		goto out;
+	if (known)
+		stats->posts_edited++;
+	else
+		stats->posts_new++;
+	rc = 0;
+out:
+	rendered_free(&r);
+	if (known)
+		store_post_clear(&old);
+	return rc;
+}
+
+int sync_thread(struct store *st, const struct cfg *c, const struct cfg_forum *f,
+		int64_t forum_id, const struct forum_thread *t, struct sync_stats *stats,
+		char **err)
+{
+	const char *desc = NULL;
+	char configured = 0;
+	char *group = cfg_board_group(f, t->board, &desc, &configured);
+	char posting = group_posting(configured, t->posting);
+	int64_t group_id;
+	int rc = store_group_ensure(st, group, desc, posting, &group_id, err);
+	if (rc == 0 && posting == 0) {
+		struct store_group g;
+		if (store_group_get(st, group, &g, err) == 1) {
+			posting = g.posting;
+			store_group_clear(&g);
+		}
+	}
+	for (size_t i = 0; rc == 0 && i < t->nposts; i++) {
+		rc = sync_post(st, c, f, forum_id, t, &t->posts[i], group, group_id, posting, stats,
+			       err);
+		if (rc != 0) {
+			char *msg = xasprintf("thread %s post %s: %s", t->id, t->posts[i].id,
+					      err && *err ? *err : "failed");
+			fg_error(err, "%s", msg);
+			free(msg);
+		}
+	}
+	if (rc == 0)
+		stats->threads++;
+	free(group);
+	return rc;
+}
+
+struct pass {
+	struct store *st;
+	const struct cfg *c;
+	const struct cfg_forum *f;
+	int64_t forum_id;
+	struct sync_stats *stats;
+	size_t batch;
+	char *err;
+};
+
+static int pass_thread(void *arg, struct forum_thread *t)
+{
+	struct pass *ps = arg;
+	int rc = sync_thread(ps->st, ps->c, ps->f, ps->forum_id, t, ps->stats, &ps->err);
+	ps->batch += t->nposts;
+	forum_thread_free(t);
+	if (rc != 0)
+		return -1;
+	if (ps->batch >= SYNC_BATCH) {
+		ps->batch = 0;
+		if (store_commit(ps->st, &ps->err) != 0 || store_begin(ps->st, &ps->err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int sync_forum(struct store *st, const struct cfg *c, const struct cfg_forum *f,
+	       const char *path, int use_cursor, struct sync_stats *stats, char **err)
+{
+	const struct forum_connector_ops *ops = forum_connector(f->type);
+	if (ops == NULL)
+		return fg_error(err, "forum %s: connector type %s is not supported yet", f->name,
+				f->type);
+	void *state = NULL;
+	if (ops->open(f, path, &state, err) != 0)
+		return -1;
+	struct pass ps = {.st = st, .c = c, .f = f, .stats = stats};
+	char *cursor = NULL, *next = NULL;
+	int warnings = 0, rc = -1;
+	if (store_begin(st, err) != 0)
+		goto out;
+	if (store_forum_ensure(st, f->name, &ps.forum_id, err) != 0 ||
+	    (use_cursor && store_cursor_get(st, ps.forum_id, &cursor, err) != 0))
+		goto fail;
+	if (ops->changes(state, use_cursor ? cursor : NULL, pass_thread, &ps, &next, &warnings,
+			 err) != 0) {
+		if (ps.err) {
+			fg_error(err, "forum %s: %s", f->name, ps.err);
+			free(ps.err);
+		}
+		goto fail;
+	}
+	stats->warnings += (size_t)warnings;
+	if (use_cursor && store_cursor_set(st, ps.forum_id, next, err) != 0)
+		goto fail;
+	if (store_commit(st, err) != 0)
+		goto fail;
+	rc = 0;
+	goto out;
+fail:
+	store_rollback(st);
+out:
+	free(cursor);
+	free(next);
+	ops->close(state);
+	return rc;
+}
+
+static void sleep_until(volatile sig_atomic_t *stop, int seconds)
+{
+	for (int i = 0; i < seconds * 10 && !*stop; i++)
+		usleep(100000);
+}
+
+int sync_loop(const struct cfg *c, volatile sig_atomic_t *stop)
+{
+	struct store *st = NULL;
+	char *err = NULL;
+	if (store_open(c->gateway.store, STORE_RW, &st, &err) != 0) {
+		log_err("%s", err);
+		free(err);
+		return -1;
+	}
+	int interval = 3600;
+	for (size_t i = 0; i < c->nforums; i++)
+		if (c->forums[i].poll_interval > 0 && c->forums[i].poll_interval < interval)
+			interval = c->forums[i].poll_interval;
+	while (!*stop) {
+		for (size_t i = 0; i < c->nforums && !*stop; i++) {
+			struct sync_stats s = {0};
+			if (sync_forum(st, c, &c->forums[i], NULL, 1, &s, &err) != 0) {
+				log_err("%s", err);
+				free(err);
+				err = NULL;
+				continue;
+			}
+			if (s.posts_new || s.posts_edited || s.posts_deleted)
+				log_info("forum %s: %zu new, %zu edited, %zu deleted posts in %zu threads",
+					 c->forums[i].name, s.posts_new, s.posts_edited,
+					 s.posts_deleted, s.threads);
+		}
+		sleep_until(stop, interval);
+	}
+	store_close(st);
+	return 0;
+}

@@ -1,0 +1,50 @@
+/*
+ * buf: the one growable byte buffer of forumgate. Every module builds strings
+ * and wire data through it instead of hand-rolled realloc loops. The buffer
+ * always keeps a NUL after its contents, so b->p is a C string whenever the
+ * contents hold no NUL.
+ */
+#ifndef FORUMGATE_BUF_H
+#define FORUMGATE_BUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+struct buf {
+	char *p;    /* contents, NUL-terminated; NULL until the first add */
+	size_t len; /* bytes used, excluding the NUL */
+	size_t cap; /* bytes allocated */
+};
+
+#define BUF_INIT {NULL, 0, 0}
+
+/* Out of memory aborts: a gateway that cannot allocate a few KB has no
+ * sensible way to go on, and checking every append would drown the code. */
+void buf_add(struct buf *b, const void *data, size_t len);
+void buf_adds(struct buf *b, const char *s);
+void buf_addc(struct buf *b, char c);
+void buf_addf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void buf_vaddf(struct buf *b, const char *fmt, va_list ap);
+void buf_reserve(struct buf *b, size_t extra);
+void buf_truncate(struct buf *b, size_t len);
+void buf_reset(struct buf *b); /* len = 0, keeps the allocation */
+void buf_free(struct buf *b);
+/* Returns the contents (caller frees) and leaves b empty; never NULL. */
+char *buf_detach(struct buf *b);
+/* Returns b->p, or "" when the buffer was never written. */
+const char *buf_str(const struct buf *b);
+
+/* Small helpers that every module needs. Results are malloc'd, caller frees;
+ * they abort on out of memory like buf_add. */
+char *xstrdup(const char *s);          /* NULL stays NULL */
+char *xstrndup(const char *s, size_t n);
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Sets *err (if err is not NULL) to a malloc'd message; returns -1 so callers
+ * can `return fg_error(err, "...")`. A previous *err is freed. */
+int fg_error(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

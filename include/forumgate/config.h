@@ -1,0 +1,116 @@
+/*
+ * config: the YAML configuration (libyaml), validated into typed structs.
+ *
+ * Errors name FILE:LINE:COLUMN (1-based) and say what is wrong: unknown key
+ * (with the closest valid one), wrong type, value out of range, missing
+ * required key, duplicate key, duplicate newsgroup name, invalid newsgroup
+ * name (RFC 5536 §3.1.4). Options meant for later features are parsed and
+ * refused with "not supported yet" rather than ignored.
+ *
+ * -o KEY=VALUE overrides (dotted paths: "gateway.store", "nntp.listen",
+ * "forums.0.spool.path" or "forums.demo.spool") are applied to the YAML
+ * document before validation, so they are checked like the file itself;
+ * an error in an override names "-o KEY".
+ *
+ * All strings are malloc'd and owned by struct cfg; cfg_free() frees all.
+ */
+#ifndef FORUMGATE_CONFIG_H
+#define FORUMGATE_CONFIG_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* A board of a forum mapped to one newsgroup. */
+struct cfg_board {
+	char *board;       /* board name or id as the connector reports it; "*" = any other */
+	char *group;       /* newsgroup name */
+	char *description; /* for LIST NEWSGROUPS; may be NULL */
+	char posting;      /* 'y', 'n', 'm', or 0 = follow the forum's permissions */
+};
+
+struct cfg_forum {
+	char *name;            /* short name, used in Message-IDs; [a-z0-9-]+ */
+	char *type;            /* "spool" (others: "not supported yet") */
+	char *spool_path;      /* spool: directory (or file) to read */
+	int poll_interval;     /* seconds between sync passes (default 60) */
+	char *url;             /* forum base URL; may be NULL */
+	char *timezone;        /* IANA zone of forum dates (default "UTC") */
+	char *group_prefix;    /* boards without a mapping become prefix.slug(board);
+				  default "<name>" */
+	char *author_address;  /* template: {user} {id} {forum} {domain}; default
+				  "{user}@users.{domain}" for registered users */
+	char *guest_address;   /* template for guests; default "guest@{domain}" */
+	struct cfg_board *boards;
+	size_t nboards;
+};
+
+struct cfg_listen {
+	char *address;  /* "127.0.0.1:1119", "[::1]:1119" */
+	char *tls;      /* "none", "implicit", "starttls" */
+};
+
+struct cfg_nntp {
+	struct cfg_listen *listen;
+	size_t nlisten;
+	char *tls_cert, *tls_key;  /* PEM files; NULL = no TLS */
+	int workers;               /* 0 = one per core */
+	int max_connections;       /* total, default 1000 */
+	int max_per_address;       /* default 50 */
+	int idle_timeout;          /* seconds, default 600 */
+	long max_post_size;        /* bytes, default 1 MiB */
+	int allow_plaintext_auth;  /* on loopback without TLS; default 0 */
+};
+
+struct cfg_mail {
+	char *lmtp_listen;     /* "127.0.0.1:2424" or "unix:/path"; NULL = off */
+	char *reply_domain;    /* default = gateway.domain */
+	char *secret_file;     /* HMAC key for reply addresses; may be NULL */
+	char *smarthost;       /* "host:port" for notices; may be NULL */
+	long max_message_size; /* bytes, default 10 MiB */
+	int reply_to;          /* add Reply-To to articles; default 0 */
+};
+
+struct cfg_auth {
+	char *sender_policy;   /* "registered" (default) or "authenticated" */
+	char **trusted_authserv_ids;
+	size_t ntrusted;
+	int key_requires_sender_match; /* default 1 */
+};
+
+struct cfg {
+	char *file;            /* path the config was read from */
+	struct {
+		char *domain;       /* required: Message-IDs and addresses */
+		char *store;        /* SQLite path; default "./run/forumgate.db" */
+		char *organization; /* may be NULL */
+		char *path_host;    /* Path identity; default = domain */
+	} gateway;
+	struct cfg_forum *forums;
+	size_t nforums;
+	struct cfg_nntp nntp;
+	struct cfg_mail mail;
+	struct cfg_auth auth;
+};
+
+/* Loads and validates `path`, applying the n overrides ("KEY=VALUE") first.
+ * Returns 0 and a new config in *out, or -1 and a message (possibly several
+ * lines, one per error, each "FILE:LINE:COL: message") in *err. */
+int cfg_load(const char *path, char *const *overrides, size_t n,
+	     struct cfg **out, char **err);
+/* The same for YAML text in memory; `name` stands for the file in messages. */
+int cfg_load_string(const char *name, const char *text, size_t len,
+		    char *const *overrides, size_t n, struct cfg **out, char **err);
+void cfg_free(struct cfg *c);
+
+/* Prints the effective configuration (defaults filled in) as YAML. */
+void cfg_print(const struct cfg *c, FILE *f);
+
+const struct cfg_forum *cfg_forum_find(const struct cfg *c, const char *name);
+/* The newsgroup a board of forum f maps to (malloc'd), with its description
+ * and posting flag (0 = follow the forum) in *desc / *posting (borrowed). */
+char *cfg_board_group(const struct cfg_forum *f, const char *board,
+		      const char **desc, char *posting);
+/* 1 if name is a valid newsgroup name per RFC 5536 §3.1.4, else 0. */
+int cfg_valid_newsgroup(const char *name);
+
+#endif

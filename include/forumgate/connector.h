@@ -1,0 +1,55 @@
+/*
+ * connector: how forums come in (and replies go out). One ops table per
+ * connector type, one file per implementation in gateway/forum/ (spool.c;
+ * discourse.c, vbulletin and phpBB live fetchers later).
+ *
+ * Connectors know files, HTTP, HTML and JSON, and the forum; they never see
+ * the store. Sync drives them: it asks for the threads changed since the
+ * cursor it stored, renders and stores what it gets, and stores the new
+ * cursor in the same transaction as the data.
+ */
+#ifndef FORUMGATE_CONNECTOR_H
+#define FORUMGATE_CONNECTOR_H
+
+#include "forumgate/config.h"
+#include "forumgate/forum.h"
+
+/* Receives one thread (or one page set of it); takes ownership of t.
+ * Returns 0 to go on, -1 to stop the fetch (the error is the callback's). */
+typedef int (*forum_thread_cb)(void *arg, struct forum_thread *t);
+
+/* A reply to post on the forum (the outbox, issue #4). */
+struct forum_new_post {
+	const char *board, *thread_id, *parent_id;
+	const char *author, *author_id;
+	const char *title;   /* NULL: a reply */
+	const char *body;    /* plain text */
+	const char *message_id; /* the Message-ID it arrived with */
+};
+
+struct forum_connector_ops {
+	const char *type;
+	/* Opens the source of forum f; `path` overrides its location (import). */
+	int (*open)(const struct cfg_forum *f, const char *path, void **state, char **err);
+	/* Lists board names, malloc'd array of malloc'd strings. */
+	int (*list_boards)(void *state, char ***boards, size_t *n, char **err);
+	/* Calls cb for every thread changed since `cursor` (NULL = everything)
+	 * and returns the cursor to store once the data is committed (malloc'd,
+	 * in *next). Errors in single items are reported through *warnings
+	 * (count) and logged, not fatal: one bad file must not stop a forum. */
+	int (*changes)(void *state, const char *cursor, forum_thread_cb cb, void *arg,
+		       char **next, int *warnings, char **err);
+	/* Posts a reply; returns the new forum post id (malloc'd) in *post_id. */
+	int (*create_post)(void *state, const struct forum_new_post *p, char **post_id, char **err);
+	void (*close)(void *state);
+};
+
+/* The connector for a type name ("spool"), or NULL. */
+const struct forum_connector_ops *forum_connector(const char *type);
+
+/* Parses one spool file by its name (extension) and content: .json, .html/
+ * .htm (vBulletin pages), .txt (vBulletin text copies). */
+int spool_parse_file(const char *name, const char *buf, size_t len,
+		     struct forum_thread **out, char **err);
+
+#endif

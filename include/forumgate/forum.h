@@ -1,0 +1,87 @@
+/*
+ * forum: the data model every connector produces and sync consumes. A thread
+ * is a title, a board and an ordered list of posts, as the forum shows it;
+ * nothing here knows about articles, newsgroups or the store.
+ *
+ * All strings are UTF-8, malloc'd and owned by the struct that holds them;
+ * forum_thread_free() frees a thread with its posts.
+ */
+#ifndef FORUMGATE_FORUM_H
+#define FORUMGATE_FORUM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The markup a post body (and signature) is written in. */
+enum forum_markup {
+	MARKUP_TEXT = 0, /* plain text, paragraphs separated by blank lines */
+	MARKUP_HTML,
+	MARKUP_BBCODE,
+	MARKUP_MARKDOWN,
+};
+
+struct forum_post {
+	char *id;           /* forum post id, unique within the forum; required */
+	int position;       /* 1-based place in the thread ("#3"), 0 = unknown */
+	char *author;       /* display name; NULL = unknown (never guessed) */
+	char *author_id;    /* forum user id; NULL for guests and unknown */
+	int guest;          /* 1 = posted by a guest (unregistered) */
+	int64_t date;       /* seconds since the epoch, UTC; 0 = unknown */
+	char *title;        /* post title (metadata, not body); may be NULL */
+	enum forum_markup markup;
+	char *body;         /* in `markup`; never NULL after parsing ("" if empty) */
+	char *signature;    /* in `markup`; NULL = none */
+	char *parent_id;    /* post this one explicitly answers; NULL = none */
+	char *url;          /* permalink of the post; NULL = unknown */
+	int deleted;        /* 1 = the forum reports the post as deleted */
+};
+
+/* Posting permission as the forum page shows it. */
+enum forum_posting {
+	FORUM_POSTING_UNKNOWN = 0,
+	FORUM_POSTING_YES,
+	FORUM_POSTING_NO,        /* "You may not post replies" */
+	FORUM_POSTING_MODERATED,
+};
+
+struct forum_thread {
+	char *forum;        /* forum name from the export, may be NULL */
+	char *board;        /* board (sub-forum) name or id; NULL = unknown */
+	char *id;           /* thread id, unique within the forum; required */
+	char *title;        /* thread title; required */
+	char *url;          /* thread URL; may be NULL */
+	enum forum_posting posting;
+	int page, pages;    /* page n of m when the source is paginated; 0 = unknown */
+	int total_posts;    /* "Results 1 to 10 of 25" → 25; 0 = unknown */
+	struct forum_post *posts;
+	size_t nposts;
+};
+
+/* Appends a zeroed post to t and returns it. */
+struct forum_post *forum_thread_add_post(struct forum_thread *t);
+void forum_post_clear(struct forum_post *p);
+void forum_thread_free(struct forum_thread *t);
+
+/* Merges the posts of `from` (another page of the same thread) into `into`,
+ * skipping post ids already present, and keeps posts ordered by position
+ * (then date). Fills metadata `into` lacks. `from` is emptied, not freed. */
+void forum_thread_merge(struct forum_thread *into, struct forum_thread *from);
+
+/* Parsers for the spool formats (README "Spool formats"). Each takes a whole
+ * file in memory (not NUL-terminated necessarily), returns 0 and a new thread
+ * in *out, or -1 with a message in *err. `name` is the file name, used in
+ * messages and to derive ids where a format has none. */
+int spool_parse_json(const char *buf, size_t len, const char *name,
+		     struct forum_thread **out, char **err);
+int vb_parse_html(const char *buf, size_t len, const char *name,
+		  struct forum_thread **out, char **err);
+int vb_parse_text(const char *buf, size_t len, const char *name,
+		  struct forum_thread **out, char **err);
+
+/* Parses a forum date as vBulletin prints it ("08-26-2008, 08:15 AM",
+ * "26.08.2008, 20:15", "2008-08-26 20:15", ISO 8601, epoch seconds) in the
+ * given zone (IANA name like "Europe/Berlin", or NULL/"UTC").
+ * "Today"/"Yesterday" are resolved against `now`. Returns 0 and *out, or -1. */
+int forum_parse_date(const char *s, const char *tz, int64_t now, int64_t *out);
+
+#endif

@@ -1,0 +1,150 @@
+/*
+ * store: the bus every role reads and writes (DESIGN.md "The store").
+ *
+ * This API is backend-neutral: nothing here is SQL. The SQLite backend lives
+ * in gateway/store/; a PostgreSQL one can follow behind the same functions.
+ *
+ * Articles are kept in wire form (CRLF, dot-stuffed, no final ".") with their
+ * header length and a precomputed overview line. Article numbers are per
+ * group, assigned once and never reused; Message-IDs are unique store-wide.
+ * A withdrawn article (deleted or superseded post) leaves its group: it is no
+ * longer listed or served by number, and its number is not given out again.
+ *
+ * Writes happen inside store_begin()/store_commit(); nothing that acknowledges
+ * someone else's data may happen before store_commit() returned 0.
+ *
+ * Every function returns 0 on success (1 where it says "found") and -1 with a
+ * malloc'd message in *err on failure. Strings handed out are malloc'd and
+ * owned by the caller unless stated otherwise.
+ */
+#ifndef FORUMGATE_STORE_H
+#define FORUMGATE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+
+enum store_mode {
+	STORE_RW = 0,     /* read-write; creates and migrates the schema */
+	STORE_RDONLY = 1, /* read-only connection (readers, export) */
+};
+
+int store_open(const char *path, enum store_mode mode, struct store **out, char **err);
+void store_close(struct store *st);
+/* Current schema version of an open store. */
+int store_schema_version(struct store *st);
+
+int store_begin(struct store *st, char **err);
+int store_commit(struct store *st, char **err);
+void store_rollback(struct store *st);
+
+/* --- forums and their source cursors --- */
+int store_forum_ensure(struct store *st, const char *name, int64_t *id, char **err);
+/* *cursor = NULL when none was stored yet. */
+int store_cursor_get(struct store *st, int64_t forum_id, char **cursor, char **err);
+int store_cursor_set(struct store *st, int64_t forum_id, const char *cursor, char **err);
+
+/* --- groups --- */
+struct store_group {
+	int64_t id;
+	char *name;
+	char *description; /* may be NULL */
+	char posting;      /* 'y', 'n', 'm' */
+	int64_t low, high, count; /* low > high when empty (RFC 3977 §6.1.1.2) */
+	int64_t created;   /* seconds since the epoch */
+};
+void store_group_clear(struct store_group *g);
+
+/* Creates the group if missing; updates description and posting flag of an
+ * existing one when they differ. A NULL description or a posting flag of 0
+ * leaves the stored value as it is ('y' for a new group). */
+int store_group_ensure(struct store *st, const char *name, const char *description,
+		       char posting, int64_t *id, char **err);
+/* Returns 1 and fills *g when found, 0 when not. */
+int store_group_get(struct store *st, const char *name, struct store_group *g, char **err);
+/* Lists all groups ordered by name; *groups is a malloc'd array the caller
+ * frees with store_groups_free. */
+int store_group_list(struct store *st, struct store_group **groups, size_t *n, char **err);
+void store_groups_free(struct store_group *groups, size_t n);
+/* Reserves the next article number of a group (inside a transaction). */
+int store_group_next_number(struct store *st, int64_t group_id, int64_t *number, char **err);
+
+/* --- threads and posts (what sync knows about the forum) --- */
+struct store_post {
+	int64_t id;          /* row id */
+	int version;         /* 1 for the first rendering, +1 per edit */
+	char *hash;          /* content fingerprint of the last rendering */
+	char *message_id;    /* of the current article */
+	char *references;    /* References of the current article ("" for a root) */
+	int64_t date;        /* date used in the article (first seen if unknown) */
+	int deleted;
+	int64_t position;
+};
+void store_post_clear(struct store_post *p);
+
+/* Returns 1 and fills *p when the post is known, 0 when not. */
+int store_post_get(struct store *st, int64_t forum_id, const char *thread_key,
+		   const char *post_key, struct store_post *p, char **err);
+/* The post of a thread at a given position (for "#3" quotes); 1/0/-1. */
+int store_post_at(struct store *st, int64_t forum_id, const char *thread_key,
+		  int64_t position, char **post_key, char **err);
+/* The root (lowest position) post key of a thread; 1/0/-1. */
+int store_thread_root(struct store *st, int64_t forum_id, const char *thread_key,
+		      char **post_key, char **err);
+
+/* What sync records for a post after rendering it. */
+struct store_post_in {
+	const char *thread_key, *post_key;
+	const char *thread_title, *board, *thread_url;
+	int64_t position;
+	const char *author, *author_id;
+	int guest;
+	int64_t date;
+	int markup;
+	const char *body, *signature, *parent_key, *url;
+	const char *hash;
+	int version;
+	int deleted;
+	const char *message_id;   /* NULL for a deleted post with no article */
+	const char *references;
+	int64_t group_id;
+};
+int store_post_put(struct store *st, int64_t forum_id, const struct store_post_in *in, char **err);
+
+/* --- articles --- */
+struct store_article_in {
+	const char *message_id;   /* with angle brackets */
+	const char *wire;         /* CRLF, dot-stuffed, no final dot */
+	size_t wire_len, header_len, lines;
+	const char *overview;     /* overview line without the number */
+	int64_t date;             /* Date header as epoch (NEWNEWS) */
+	int64_t *group_ids;       /* groups it is filed in ... */
+	int64_t *numbers;         /* ... with these numbers (store_group_next_number) */
+	size_t ngroups;
+};
+/* Adds an article. Returns 0, or 1 if the Message-ID already exists (nothing
+ * changed), or -1. */
+int store_article_add(struct store *st, const struct store_article_in *a, char **err);
+/* Withdraws an article from all its groups (numbers are not reused). */
+int store_article_withdraw(struct store *st, const char *message_id, char **err);
+/* 1 when the Message-ID is known (withdrawn or not), else 0. */
+int store_article_exists(struct store *st, const char *message_id, char **err);
+
+struct store_article {
+	int64_t number;    /* in the group asked for; 0 when looked up by id */
+	char *message_id;
+	char *wire;        /* malloc'd copy */
+	size_t wire_len, header_len;
+	int64_t date;      /* the Date header as epoch */
+};
+void store_article_clear(struct store_article *a);
+
+/* Calls cb for each listed article of the group (all groups ordered by name
+ * when group is NULL), ascending by number. cb returns 0 to go on, non-zero
+ * to stop (returned as is). The article passed is only valid during cb. */
+typedef int (*store_article_cb)(void *arg, const char *group, const struct store_article *a);
+int store_article_foreach(struct store *st, const char *group, store_article_cb cb,
+			  void *arg, char **err);
+
+#endif

@@ -1,0 +1,39 @@
+/*
+ * sync: moves forum data into the store. For each thread a connector reports,
+ * every post is rendered as an article (headers, threading, text body) and
+ * stored; posts seen before with the same content change nothing, edited
+ * posts become a new article that supersedes the old one, deleted posts leave
+ * their group. The connector's cursor is stored in the same transaction as
+ * the last of the data it covers.
+ */
+#ifndef FORUMGATE_SYNC_H
+#define FORUMGATE_SYNC_H
+
+#include <signal.h>
+#include <stddef.h>
+
+#include "forumgate/config.h"
+#include "forumgate/forum.h"
+#include "forumgate/store.h"
+
+struct sync_stats {
+	size_t threads;
+	size_t posts_new, posts_edited, posts_deleted, posts_unchanged;
+	size_t warnings; /* files or posts skipped, each logged */
+};
+
+/* One pass over forum f. path overrides the forum's configured source (for
+ * `forumgate import PATH`); with use_cursor = 0 the whole source is read and
+ * the stored cursor left alone. Returns 0, or -1 and *err. */
+int sync_forum(struct store *st, const struct cfg *c, const struct cfg_forum *f,
+	       const char *path, int use_cursor, struct sync_stats *stats, char **err);
+
+/* Stores one thread of forum f (inside a transaction the caller holds). */
+int sync_thread(struct store *st, const struct cfg *c, const struct cfg_forum *f,
+		int64_t forum_id, const struct forum_thread *t, struct sync_stats *stats,
+		char **err);
+
+/* The sync role: a pass over every forum each poll interval until *stop. */
+int sync_loop(const struct cfg *c, volatile sig_atomic_t *stop);
+
+#endif

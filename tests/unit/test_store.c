@@ -1,0 +1,249 @@
+/*
+ * Tests for the SQLite store backend (gateway/store/): schema creation,
+ * groups and numbering (never reused), articles by Message-ID, withdrawal,
+ * cursors, persistence across reopen, read-only opening.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "forumgate/buf.h"
+#include "forumgate/store.h"
+
+struct fixture {
+	char dir[64];
+	char path[128];
+	struct store *st;
+};
+
+static int setup(void **state)
+{
+	struct fixture *fx = xcalloc(1, sizeof *fx);
+	strcpy(fx->dir, "/tmp/fg-test-store-XXXXXX");
+	assert_non_null(mkdtemp(fx->dir));
+	snprintf(fx->path, sizeof fx->path, "%s/store.db", fx->dir);
+	char *err = NULL;
+	assert_int_equal(store_open(fx->path, STORE_RW, &fx->st, &err), 0);
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+	store_close(fx->st);
+	char cmd[200];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", fx->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(fx);
+	return 0;
+}
+
+static void add_article(struct store *st, int64_t group_id, const char *msgid, int expect)
+{
+	char *err = NULL;
+	int64_t number = 0;
+	assert_int_equal(store_group_next_number(st, group_id, &number, &err), 0);
+	const char *wire = "Subject: x\r\n\r\nbody\r\n";
+	struct store_article_in a = {
+		.message_id = msgid, .wire = wire, .wire_len = strlen(wire), .header_len = 13,
+		.lines = 1, .overview = "x\tf\td\tm\t\t20\t1\t", .date = 1000,
+		.group_ids = &group_id, .numbers = &number, .ngroups = 1,
+	};
+	assert_int_equal(store_article_add(st, &a, &err), expect);
+}
+
+static void test_schema_version(void **state)
+{
+	struct fixture *fx = *state;
+	assert_int_equal(store_schema_version(fx->st), 1);
+}
+
+static void test_groups_and_numbers(void **state)
+{
+	struct fixture *fx = *state;
+	char *err = NULL;
+	int64_t g1, g1again;
+	assert_int_equal(store_begin(fx->st, &err), 0);
+	assert_int_equal(store_group_ensure(fx->st, "demo.general", "General", 'y', &g1, &err), 0);
+	assert_int_equal(store_group_ensure(fx->st, "demo.general", NULL, 0, &g1again, &err), 0);
+	assert_int_equal(g1, g1again);
+
+	struct store_group g;
+	assert_int_equal(store_group_get(fx->st, "demo.general", &g, &err), 1);
+	assert_string_equal(g.description, "General"); /* NULL kept the old value */
+	assert_int_equal(g.posting, 'y');
+	assert_int_equal(g.count, 0);
+	assert_int_equal(g.low, 1);
+	assert_int_equal(g.high, 0); /* empty: high = low - 1 */
+	store_group_clear(&g);
+
+	add_article(fx->st, g1, "<a@x>", 0);
+	add_article(fx->st, g1, "<b@x>", 0);
+	add_article(fx->st, g1, "<c@x>", 0);
+	assert_int_equal(store_group_get(fx->st, "demo.general", &g, &err), 1);
+	assert_int_equal(g.low, 1);
+	assert_int_equal(g.high, 3);
+	assert_int_equal(g.count, 3);
+	store_group_clear(&g);
+
+	/* withdrawing the last article: its number is never reused */
+	assert_int_equal(store_article_withdraw(fx->st, "<c@x>", &err), 0);
+	assert_int_equal(store_article_exists(fx->st, "<c@x>", &err), 1);
+	add_article(fx->st, g1, "<d@x>", 0);
+	assert_int_equal(store_group_get(fx->st, "demo.general", &g, &err), 1);
+	assert_int_equal(g.high, 4);
+	assert_int_equal(g.count, 3);
+	store_group_clear(&g);
+
+	/* a duplicate Message-ID changes nothing */
+	add_article(fx->st, g1, "<a@x>", 1);
+	assert_int_equal(store_commit(fx->st, &err), 0);
+
+	assert_int_equal(store_group_ensure(fx->st, "demo.news", NULL, 'n', &g1again, &err), 0);
+	struct store_group *list;
+	size_t n;
+	assert_int_equal(store_group_list(fx->st, &list, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(list[0].name, "demo.general");
+	assert_string_equal(list[1].name, "demo.news");
+	assert_int_equal(list[1].posting, 'n');
+	assert_null(list[1].description);
+	store_groups_free(list, n);
+}
+
+static int collect_ids(void *arg, const char *group, const struct store_article *a)
+{
+	struct buf *b = arg;
+	buf_addf(b, "%s:%lld:%s ", group, (long long)a->number, a->message_id);
+	return 0;
+}
+
+static void test_foreach_and_reopen(void **state)
+{
+	struct fixture *fx = *state;
+	char *err = NULL;
+	int64_t ga, gb;
+	assert_int_equal(store_begin(fx->st, &err), 0);
+	assert_int_equal(store_group_ensure(fx->st, "b.group", NULL, 'y', &gb, &err), 0);
+	assert_int_equal(store_group_ensure(fx->st, "a.group", NULL, 'y', &ga, &err), 0);
+	add_article(fx->st, gb, "<1@x>", 0);
+	add_article(fx->st, ga, "<2@x>", 0);
+	add_article(fx->st, ga, "<3@x>", 0);
+	assert_int_equal(store_article_withdraw(fx->st, "<2@x>", &err), 0);
+	assert_int_equal(store_commit(fx->st, &err), 0);
+	store_close(fx->st);
+
+	/* committed data survives a reopen, read-only */
+	assert_int_equal(store_open(fx->path, STORE_RDONLY, &fx->st, &err), 0);
+	struct buf b = BUF_INIT;
+	assert_int_equal(store_article_foreach(fx->st, NULL, collect_ids, &b, &err), 0);
+	assert_string_equal(buf_str(&b), "a.group:2:<3@x> b.group:1:<1@x> ");
+	buf_reset(&b);
+	assert_int_equal(store_article_foreach(fx->st, "b.group", collect_ids, &b, &err), 0);
+	assert_string_equal(buf_str(&b), "b.group:1:<1@x> ");
+	assert_int_equal(store_article_foreach(fx->st, "no.such", collect_ids, &b, &err), -1);
+	assert_non_null(strstr(err, "no such group"));
+	free(err);
+	buf_free(&b);
+}
+
+static void test_rollback_loses_uncommitted(void **state)
+{
+	struct fixture *fx = *state;
+	char *err = NULL;
+	int64_t g;
+	assert_int_equal(store_begin(fx->st, &err), 0);
+	assert_int_equal(store_group_ensure(fx->st, "x.y", NULL, 'y', &g, &err), 0);
+	add_article(fx->st, g, "<r@x>", 0);
+	store_rollback(fx->st);
+	assert_int_equal(store_article_exists(fx->st, "<r@x>", &err), 0);
+	struct store_group sg;
+	assert_int_equal(store_group_get(fx->st, "x.y", &sg, &err), 0);
+}
+
+static void test_cursor_and_posts(void **state)
+{
+	struct fixture *fx = *state;
+	char *err = NULL, *cursor = NULL;
+	int64_t forum;
+	assert_int_equal(store_begin(fx->st, &err), 0);
+	assert_int_equal(store_forum_ensure(fx->st, "demo", &forum, &err), 0);
+	assert_int_equal(store_cursor_get(fx->st, forum, &cursor, &err), 0);
+	assert_null(cursor);
+	assert_int_equal(store_cursor_set(fx->st, forum, "12345", &err), 0);
+	assert_int_equal(store_cursor_get(fx->st, forum, &cursor, &err), 0);
+	assert_string_equal(cursor, "12345");
+	free(cursor);
+
+	struct store_post_in in = {
+		.thread_key = "t1", .post_key = "p2", .thread_title = "T", .position = 2,
+		.author = "Ann", .date = 99, .body = "b", .hash = "h1", .version = 1,
+		.message_id = "<p2@x>", .references = "<p1@x>",
+	};
+	assert_int_equal(store_post_put(fx->st, forum, &in, &err), 0);
+	in.post_key = "p1";
+	in.position = 1;
+	in.message_id = "<p1@x>";
+	in.references = "";
+	assert_int_equal(store_post_put(fx->st, forum, &in, &err), 0);
+	assert_int_equal(store_commit(fx->st, &err), 0);
+
+	struct store_post p;
+	assert_int_equal(store_post_get(fx->st, forum, "t1", "p2", &p, &err), 1);
+	assert_string_equal(p.message_id, "<p2@x>");
+	assert_string_equal(p.references, "<p1@x>");
+	assert_int_equal(p.date, 99);
+	store_post_clear(&p);
+	assert_int_equal(store_post_get(fx->st, forum, "t1", "nope", &p, &err), 0);
+	assert_int_equal(store_post_get(fx->st, forum, "t2", "p2", &p, &err), 0);
+
+	char *key = NULL;
+	assert_int_equal(store_thread_root(fx->st, forum, "t1", &key, &err), 1);
+	assert_string_equal(key, "p1");
+	free(key);
+	assert_int_equal(store_post_at(fx->st, forum, "t1", 2, &key, &err), 1);
+	assert_string_equal(key, "p2");
+	free(key);
+	assert_int_equal(store_post_at(fx->st, forum, "t1", 7, &key, &err), 0);
+}
+
+static void test_open_errors(void **state)
+{
+	char *err = NULL;
+	struct store *st = NULL;
+	assert_int_equal(store_open("/nonexistent/dir/x.db", STORE_RW, &st, &err), -1);
+	assert_non_null(strstr(err, "cannot open"));
+	free(err);
+	err = NULL;
+	/* an empty file is not a store: read-only open says so */
+	char path[] = "/tmp/fg-test-empty-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(store_open(path, STORE_RDONLY, &st, &err), -1);
+	assert_non_null(strstr(err, "no forumgate store"));
+	free(err);
+	unlink(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_schema_version, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_groups_and_numbers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_foreach_and_reopen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rollback_loses_uncommitted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cursor_and_posts, setup, teardown),
+		cmocka_unit_test(test_open_errors),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
