@@ -14,6 +14,8 @@
 #include "forumgate/buf.h"
 #include "forumgate/config.h"
 #include "forumgate/log.h"
+#include "forumgate/nntp.h"
+#include "forumgate/password.h"
 #include "forumgate/store.h"
 #include "forumgate/supervisor.h"
 #include "forumgate/sync.h"
@@ -25,6 +27,9 @@ struct opts {
 	char **overrides;
 	size_t noverrides;
 	const char *forum, *group;
+	const char *password, *password_file;
+	char **addresses;
+	size_t naddresses;
 	int once;
 	char **args;
 	size_t nargs;
@@ -41,6 +46,11 @@ static void usage(FILE *f)
 	      "  export [--group NAME] write stored articles as mboxrd on stdout\n"
 	      "  sync [--once]         run the sync role (one pass with --once)\n"
 	      "  serve                 run all roles under a supervisor\n"
+	      "  nntpd                 run the NNTP server alone\n"
+	      "  user add NAME [--address ADDR]... [--password PW | --password-file F]\n"
+	      "  user list | del NAME | passwd NAME [--password PW | --password-file F]\n"
+	      "  user addr NAME add|del ADDR\n"
+	      "                        manage the users who may log in and post\n"
 	      "  version               print the version\n"
 	      "\n"
 	      "  -c FILE   configuration (default: $FORUMGATE_CONFIG or /etc/forumgate/forumgate.yaml)\n"
@@ -56,6 +66,7 @@ static int parse_args(int argc, char **argv, const char **cmd, struct opts *o)
 		o->config = "/etc/forumgate/forumgate.yaml";
 	o->overrides = xcalloc((size_t)argc, sizeof *o->overrides);
 	o->args = xcalloc((size_t)argc, sizeof *o->args);
+	o->addresses = xcalloc((size_t)argc, sizeof *o->addresses);
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char **target = NULL;
@@ -65,6 +76,18 @@ static int parse_args(int argc, char **argv, const char **cmd, struct opts *o)
 			target = &o->forum;
 		else if (strcmp(a, "--group") == 0)
 			target = &o->group;
+		else if (strcmp(a, "--password") == 0)
+			target = &o->password;
+		else if (strcmp(a, "--password-file") == 0)
+			target = &o->password_file;
+		if (strcmp(a, "--address") == 0) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "forumgate: %s needs a value\n", a);
+				return -1;
+			}
+			o->addresses[o->naddresses++] = argv[++i];
+			continue;
+		}
 		if (target || strcmp(a, "-o") == 0) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "forumgate: %s needs a value\n", a);
@@ -294,6 +317,136 @@ static int cmd_sync(const struct opts *o)
 	return rc;
 }
 
+static int cmd_nntpd(const struct opts *o)
+{
+	struct cfg *c = load_config(o);
+	if (c == NULL)
+		return EX_CONFIG;
+	log_set_role("nntpd");
+	struct sigaction sa = {.sa_handler = on_stop};
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	ensure_parent_dir(c->gateway.store);
+	int rc = nntpd_run(c, &stop_flag) == 0 ? 0 : EX_SOFTWARE;
+	cfg_free(c);
+	return rc;
+}
+
+/* The password for `user add/passwd`: --password, --password-file (first
+ * line), or none. *pw is malloc'd or NULL. */
+static int read_password(const struct opts *o, char **pw)
+{
+	*pw = NULL;
+	if (o->password) {
+		*pw = xstrdup(o->password);
+		return 0;
+	}
+	if (o->password_file == NULL)
+		return 0;
+	FILE *f = fopen(o->password_file, "r");
+	if (f == NULL) {
+		fprintf(stderr, "forumgate: %s: %s\n", o->password_file, strerror(errno));
+		return -1;
+	}
+	char line[1024];
+	if (fgets(line, sizeof line, f) == NULL)
+		line[0] = '\0';
+	fclose(f);
+	line[strcspn(line, "\r\n")] = '\0';
+	if (line[0] == '\0') {
+		fprintf(stderr, "forumgate: %s holds no password\n", o->password_file);
+		return -1;
+	}
+	*pw = xstrdup(line);
+	return 0;
+}
+
+static int print_user(void *arg, const char *name, int has_password, const char *addresses)
+{
+	printf("%s\t%s\t%s\n", name, has_password ? "password" : "-", addresses ? addresses : "");
+	return 0;
+}
+
+static int cmd_user(const struct opts *o)
+{
+	const char *verb = o->nargs ? o->args[0] : "";
+	const char *name = o->nargs > 1 ? o->args[1] : NULL;
+	int need_name = strcmp(verb, "list") != 0;
+	if ((need_name && name == NULL) ||
+	    (strcmp(verb, "addr") == 0 && o->nargs != 4)) {
+		fputs("usage: forumgate user add|del|passwd|addr|list ...\n", stderr);
+		return EX_USAGE;
+	}
+	struct cfg *c = load_config(o);
+	if (c == NULL)
+		return EX_CONFIG;
+	struct store *st = open_store(c, STORE_RW);
+	int rc = st ? 0 : EX_SOFTWARE;
+	char *err = NULL, *pw = NULL, *hash = NULL;
+	if (st == NULL)
+		goto out;
+	if (read_password(o, &pw) != 0) {
+		rc = EX_NOINPUT;
+		goto out;
+	}
+	if (pw && (hash = password_hash(pw, &err)) == NULL) {
+		rc = EX_SOFTWARE;
+		goto out;
+	}
+	if (store_begin(st, &err) != 0) {
+		rc = EX_TEMPFAIL;
+		goto out;
+	}
+	int r = 0;
+	if (strcmp(verb, "add") == 0) {
+		r = store_user_add(st, name, hash, &err);
+		if (r == 1) {
+			fprintf(stderr, "forumgate: user %s exists already\n", name);
+			rc = EX_DATAERR;
+		}
+		for (size_t i = 0; r == 0 && i < o->naddresses; i++)
+			r = store_user_address(st, name, o->addresses[i], 1, &err) < 0 ? -1 : 0;
+	} else if (strcmp(verb, "del") == 0 || strcmp(verb, "passwd") == 0 ||
+		   strcmp(verb, "addr") == 0) {
+		if (strcmp(verb, "del") == 0)
+			r = store_user_del(st, name, &err);
+		else if (strcmp(verb, "passwd") == 0)
+			r = hash ? store_user_set_password(st, name, hash, &err)
+				 : fg_error(&err, "passwd needs --password or --password-file");
+		else if (strcmp(o->args[2], "add") == 0 || strcmp(o->args[2], "del") == 0)
+			r = store_user_address(st, name, o->args[3], strcmp(o->args[2], "add") == 0,
+					       &err);
+		else
+			r = fg_error(&err, "user addr NAME add|del ADDRESS");
+		if (r == 0) {
+			fprintf(stderr, "forumgate: no such user%s: %s\n",
+				strcmp(verb, "addr") == 0 ? " or address" : "", name);
+			rc = EX_NOUSER;
+		}
+		r = r < 0 ? -1 : 0;
+	} else if (strcmp(verb, "list") == 0) {
+		r = store_user_list(st, print_user, NULL, &err) < 0 ? -1 : 0;
+	} else {
+		fprintf(stderr, "forumgate: unknown user command %s\n", verb);
+		rc = EX_USAGE;
+	}
+	if (r < 0) {
+		store_rollback(st);
+		rc = EX_SOFTWARE;
+	} else if (store_commit(st, &err) != 0) {
+		rc = EX_TEMPFAIL;
+	}
+out:
+	if (err)
+		fprintf(stderr, "forumgate: %s\n", err);
+	free(err);
+	free(pw);
+	free(hash);
+	store_close(st);
+	cfg_free(c);
+	return rc;
+}
+
 static int cmd_serve(const struct opts *o)
 {
 	struct cfg *c = load_config(o);
@@ -340,6 +493,10 @@ int main(int argc, char **argv)
 		rc = cmd_sync(&o);
 	} else if (strcmp(cmd, "serve") == 0) {
 		rc = cmd_serve(&o);
+	} else if (strcmp(cmd, "nntpd") == 0) {
+		rc = cmd_nntpd(&o);
+	} else if (strcmp(cmd, "user") == 0) {
+		rc = cmd_user(&o);
 	} else {
 		fprintf(stderr, "forumgate: unknown command %s\n", cmd);
 		usage(stderr);
@@ -347,5 +504,6 @@ int main(int argc, char **argv)
 	}
 	free(o.overrides);
 	free(o.args);
+	free(o.addresses);
 	return rc;
 }

@@ -8,7 +8,7 @@
  * two quote depths (">" between ">> a" and "> b", "" after a quote ends).
  * tw_finish() then runs one tidy pass over the whole body: trailing
  * whitespace stripped, runs of blank lines (empty or only ">") squeezed to
- * one, none at the ends, NBSP turned into a space, control characters
+ * the least quoted one, none at the ends, NBSP turned into a space, control characters
  * dropped and invalid UTF-8 replaced by U+FFFD, so that whatever the front
  * ends do the output meets the rules of text.h.
  */
@@ -72,6 +72,8 @@ static void begin_content(struct text_writer *w)
 		add_repeat(&w->out, ' ', w->indent);
 	}
 	w->last_depth = w->depth;
+	w->lines++;
+	w->line_begin = w->out.len;
 	w->line_open = 1;
 	w->brk = 0;
 	w->space = 0;
@@ -182,6 +184,7 @@ void tw_quoted_id(struct text_writer *w, const char *id)
 
 size_t tw_link_begin(struct text_writer *w)
 {
+	w->link_lines = w->lines;
 	return w->out.len;
 }
 
@@ -248,11 +251,14 @@ void tw_link_end(struct text_writer *w, size_t mark, const char *url_in)
 	if (mark > w->out.len)
 		mark = w->out.len;
 	size_t start = mark;
+	/* the text began on a new line: it starts after that line's prefix */
+	if (w->lines == w->link_lines + 1 && w->line_begin >= mark)
+		start = w->line_begin;
 	while (start < w->out.len && w->out.p[start] == ' ')
 		start++;
 	const char *text = w->out.p ? w->out.p + start : "";
 	size_t n = w->out.len - start;
-	int multiline = memchr(text, '\n', n) != NULL;
+	int multiline = w->lines > w->link_lines + 1 || memchr(text, '\n', n) != NULL;
 
 	if (url[0] == '\0' || url[0] == '#' || strncasecmp(url, "javascript:", 11) == 0) {
 		/* not a place to go: the text alone */
@@ -542,7 +548,7 @@ static int blank_line(const char *s, size_t n)
 static void tidy(const char *s, size_t n, struct buf *out)
 {
 	struct buf line = BUF_INIT, pend = BUF_INIT;
-	int have_pend = 0, any = 0, prev_blank = 0;
+	int have_pend = 0, any = 0;
 	size_t i = 0;
 	while (i < n) {
 		buf_reset(&line);
@@ -568,12 +574,12 @@ static void tidy(const char *s, size_t n, struct buf *out)
 			l--;
 		const char *p = line.p ? line.p : "";
 		if (blank_line(p, l)) {
-			if (any && !prev_blank && !have_pend) {
+			/* of a run of blank lines keep the least quoted one */
+			if (any && (!have_pend || l < pend.len)) {
 				buf_reset(&pend);
 				buf_add(&pend, p, l);
 				have_pend = 1;
 			}
-			prev_blank = 1;
 			continue;
 		}
 		if (have_pend) {
@@ -584,7 +590,6 @@ static void tidy(const char *s, size_t n, struct buf *out)
 		buf_add(out, p, l);
 		buf_addc(out, '\n');
 		any = 1;
-		prev_blank = 0;
 	}
 	buf_free(&line);
 	buf_free(&pend);

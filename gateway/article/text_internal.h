@@ -43,6 +43,9 @@ struct text_writer {
 	int fresh;               /* nothing written since the block began */
 	int line_open;           /* the current line has its prefix written */
 	int space;               /* a collapsed space is pending */
+	size_t lines;            /* lines opened so far */
+	size_t line_begin;       /* offset of the current line's content */
+	size_t link_lines;       /* `lines` when the open link began */
 	char **urls;             /* footnotes, numbered from 1 */
 	size_t nurls;
 };
@@ -90,6 +93,10 @@ void text_utf8(struct buf *out, unsigned long cp);
 /* Writes bbcode/markdown/plain source text: entities decoded, "\n" as a
  * break when `breaks`, other whitespace collapsed. */
 void tw_source_text(struct text_writer *w, const char *s, size_t n, int breaks);
+
+/* Parses the option of a BBCode [quote] tag (the text after "=" when
+ * after_eq, else after "quote "): *name and *id are malloc'd or NULL. */
+void text_quote_opt(const char *opt, int after_eq, char **name, char **id);
 
 /* The front ends. */
 void text_html(struct text_writer *w, const char *src, size_t len);

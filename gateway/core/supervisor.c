@@ -14,10 +14,12 @@
 #include <unistd.h>
 
 #include "forumgate/log.h"
+#include "forumgate/nntp.h"
 #include "forumgate/sync.h"
 
 static const struct supervisor_role roles[] = {
 	{"sync", sync_loop},
+	{"nntpd", nntpd_run},
 };
 #define NROLES (sizeof roles / sizeof roles[0])
 

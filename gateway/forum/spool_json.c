@@ -147,6 +147,25 @@ static int get_id(struct jctx *c, json_t *obj, const char *path, const char *key
 	return 0;
 }
 
+/* A board: a name or a numeric id. */
+static int get_board(struct jctx *c, json_t *obj, char **out)
+{
+	json_t *v = json_object_get(obj, "board");
+
+	*out = NULL;
+	if (v != NULL && json_is_integer(v)) {
+		*out = xasprintf("%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		return 0;
+	}
+	if (v != NULL && !json_is_null(v) && !json_is_string(v))
+		return wrong_type(c, "", "board", "string or integer", v);
+	if (get_str(c, obj, "", "board", out) < 0)
+		return -1;
+	if (*out != NULL && **out == '\0')
+		return fg_error(c->err, "%s: board: empty", c->name);
+	return 0;
+}
+
 static int get_bool(struct jctx *c, json_t *obj, const char *path, const char *key, int *out)
 {
 	json_t *v = json_object_get(obj, key);
@@ -265,7 +284,7 @@ static int parse_thread(struct jctx *c, json_t *root, struct forum_thread *t)
 	if (strcmp(json_string_value(v), FORMAT_NAME) != 0)
 		return fg_error(c->err, "%s: format: unsupported \"%s\" (expected \"" FORMAT_NAME "\")",
 				c->name, json_string_value(v));
-	if (get_str(c, root, "", "forum", &t->forum) < 0 || get_id(c, root, "", "board", &t->board) < 0)
+	if (get_str(c, root, "", "forum", &t->forum) < 0 || get_board(c, root, &t->board) < 0)
 		return -1;
 	v = json_object_get(root, "timezone");
 	if (v != NULL && !json_is_null(v)) {

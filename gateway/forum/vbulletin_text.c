@@ -198,16 +198,25 @@ int64_t vb_page_date(const char *s)
 	return t;
 }
 
+/* A line without the list number a copy puts before each post ("  1. "). */
+static const char *unlisted(const char *line)
+{
+	const char *s = trim(line), *end;
+	int k;
+
+	if (parse_uint(s, &end, &k) == 0 && *end == '.' && end[1] == ' ')
+		return trim(end + 1);
+	return s;
+}
+
 /* "#N", "1. #N", "08-26-2008, 08:15 AM #N", "#N 08-26-2008, 08:15 AM".
  * Returns N (> 0) and the date if one is on the line, else 0. */
 static int post_marker(const char *line, int64_t *date)
 {
-	const char *s = trim(line), *hash, *end;
-	int n, k;
+	const char *s = unlisted(line), *hash, *end;
+	int n;
 
 	*date = 0;
-	if (parse_uint(s, &end, &k) == 0 && *end == '.' && end[1] == ' ')
-		s = trim(end + 1);
 	hash = strchr(s, '#');
 	if (hash == NULL || parse_uint(hash + 1, &end, &n) < 0 || n == 0)
 		return 0;
@@ -643,7 +652,7 @@ int vb_parse_text(const char *buf, size_t len, const char *name, struct forum_th
 		if (date == 0)
 			for (j = i; j > 0 && j + 3 > i; j--) {
 				if (!blank(l.v[j - 1])) {
-					if ((date = vb_page_date(trim(l.v[j - 1]))) != 0) {
+					if ((date = vb_page_date(unlisted(l.v[j - 1]))) != 0) {
 						p->date = date;
 						l.v[j - 1][0] = '\0';
 					}

@@ -80,6 +80,33 @@ static const char *const migrations[] = {
 	"  withdrawn INTEGER NOT NULL DEFAULT 0,"
 	"  PRIMARY KEY (group_id, number)) WITHOUT ROWID;"
 	"CREATE INDEX numbering_article ON numbering(article_id);",
+	/* 2: users (AUTHINFO, mail senders) and the outbox of replies */
+	"CREATE TABLE users ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+	"  forum_user_id TEXT,"
+	"  password TEXT,"
+	"  created INTEGER NOT NULL);"
+	"CREATE TABLE user_addresses ("
+	"  address TEXT PRIMARY KEY COLLATE NOCASE,"
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE);"
+	"CREATE TABLE outbox ("
+	"  id INTEGER PRIMARY KEY,"
+	"  message_id TEXT NOT NULL UNIQUE,"
+	"  source TEXT NOT NULL,"
+	"  user TEXT,"
+	"  forum TEXT, thread_key TEXT, parent_key TEXT,"
+	"  newsgroups TEXT NOT NULL,"
+	"  subject TEXT,"
+	"  article BLOB NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'queued',"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_attempt INTEGER NOT NULL,"
+	"  last_error TEXT,"
+	"  forum_post_id TEXT,"
+	"  created INTEGER NOT NULL);"
+	"CREATE INDEX outbox_state ON outbox(state, next_attempt);"
+	"CREATE INDEX posts_message_id ON posts(message_id);",
 };
 
 enum stmt_id {
@@ -107,6 +134,22 @@ enum stmt_id {
 	S_ART_WITHDRAW,
 	S_ART_WITHDRAW_NUM,
 	S_ART_FOREACH,
+	S_VIEW_NUM,
+	S_VIEW_ID,
+	S_NEXT,
+	S_PREV,
+	S_RANGE,
+	S_RANGE_WIRE,
+	S_NEWNEWS,
+	S_USER_ADD,
+	S_USER_PASSWORD,
+	S_USER_SET_PASSWORD,
+	S_USER_DEL,
+	S_ADDR_ADD,
+	S_ADDR_DEL,
+	S_USER_LIST,
+	S_OUTBOX_ADD,
+	S_POST_BY_MSGID,
 	S_COUNT
 };
 
@@ -162,6 +205,47 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_ART_FOREACH] = "SELECT n.number, a.message_id, a.wire, a.header_len, a.date FROM numbering n"
 			  " JOIN articles a ON a.id = n.article_id"
 			  " WHERE n.group_id = ?1 AND n.withdrawn = 0 ORDER BY n.number",
+	[S_VIEW_NUM] = "SELECT n.number, a.message_id, a.wire, a.header_len, a.overview"
+		       " FROM numbering n JOIN articles a ON a.id = n.article_id"
+		       " WHERE n.group_id = ?1 AND n.number = ?2 AND n.withdrawn = 0",
+	[S_VIEW_ID] = "SELECT 0, message_id, wire, header_len, overview FROM articles"
+		      " WHERE message_id = ?1 AND withdrawn = 0",
+	[S_NEXT] = "SELECT number FROM numbering WHERE group_id = ?1 AND number > ?2"
+		   " AND withdrawn = 0 ORDER BY number LIMIT 1",
+	[S_PREV] = "SELECT number FROM numbering WHERE group_id = ?1 AND number < ?2"
+		   " AND withdrawn = 0 ORDER BY number DESC LIMIT 1",
+	[S_RANGE] = "SELECT n.number, a.message_id, NULL, a.header_len, a.overview"
+		    " FROM numbering n JOIN articles a ON a.id = n.article_id"
+		    " WHERE n.group_id = ?1 AND n.number BETWEEN ?2 AND ?3 AND n.withdrawn = 0"
+		    " ORDER BY n.number",
+	[S_RANGE_WIRE] = "SELECT n.number, a.message_id, a.wire, a.header_len, a.overview"
+			 " FROM numbering n JOIN articles a ON a.id = n.article_id"
+			 " WHERE n.group_id = ?1 AND n.number BETWEEN ?2 AND ?3"
+			 " AND n.withdrawn = 0 ORDER BY n.number",
+	[S_NEWNEWS] = "SELECT a.message_id, g.name FROM articles a"
+		      " JOIN numbering n ON n.article_id = a.id AND n.withdrawn = 0"
+		      " JOIN groups g ON g.id = n.group_id"
+		      " WHERE a.arrived >= ?1 ORDER BY a.arrived, a.id",
+	[S_USER_ADD] = "INSERT INTO users(name, password, created) VALUES (?1, ?2, ?3)"
+		       " ON CONFLICT (name) DO NOTHING",
+	[S_USER_PASSWORD] = "SELECT password FROM users WHERE name = ?1",
+	[S_USER_SET_PASSWORD] = "UPDATE users SET password = ?2 WHERE name = ?1",
+	[S_USER_DEL] = "DELETE FROM users WHERE name = ?1",
+	[S_ADDR_ADD] = "INSERT INTO user_addresses(address, user_id)"
+		       " SELECT ?2, id FROM users WHERE name = ?1"
+		       " ON CONFLICT (address) DO UPDATE SET user_id = excluded.user_id",
+	[S_ADDR_DEL] = "DELETE FROM user_addresses WHERE address = ?2"
+		       " AND user_id = (SELECT id FROM users WHERE name = ?1)",
+	[S_USER_LIST] = "SELECT u.name, u.password IS NOT NULL, group_concat(a.address, ' ')"
+			" FROM users u LEFT JOIN user_addresses a ON a.user_id = u.id"
+			" GROUP BY u.id ORDER BY u.name",
+	[S_OUTBOX_ADD] = "INSERT INTO outbox(message_id, source, user, forum, thread_key, parent_key,"
+			 " newsgroups, subject, article, next_attempt, created)"
+			 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)"
+			 " ON CONFLICT (message_id) DO NOTHING",
+	[S_POST_BY_MSGID] = "SELECT f.name, t.thread_key, p.post_key FROM posts p"
+			    " JOIN threads t ON t.id = p.thread_id JOIN forums f ON f.id = p.forum_id"
+			    " WHERE p.message_id = ?1",
 };
 
 struct store {
@@ -792,4 +876,233 @@ int store_article_foreach(struct store *st, const char *group, store_article_cb 
 	if (group && !seen)
 		return fg_error(err, "no such group: %s", group);
 	return rc;
+}
+
+static void view_from_row(sqlite3_stmt *s, struct store_view *v)
+{
+	v->number = sqlite3_column_int64(s, 0);
+	v->message_id = (const char *)sqlite3_column_text(s, 1);
+	v->wire = (const char *)sqlite3_column_blob(s, 2);
+	v->wire_len = (size_t)sqlite3_column_bytes(s, 2);
+	v->header_len = (size_t)sqlite3_column_int64(s, 3);
+	v->overview = (const char *)sqlite3_column_text(s, 4);
+}
+
+/* Steps a view statement; the row stays current (the statement is reset at
+ * the start of the next call), which is what keeps the view valid. */
+static int view_step(struct store *st, sqlite3_stmt *s, struct store_view *v, char **err)
+{
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		view_from_row(s, v);
+		return 1;
+	}
+	sqlite3_reset(s);
+	if (rc == SQLITE_DONE)
+		return 0;
+	return db_error(st, err, "article");
+}
+
+int store_view_by_number(struct store *st, int64_t group_id, int64_t number,
+			 struct store_view *v, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_VIEW_NUM, err);
+	if (s == NULL)
+		return -1;
+	sqlite3_reset(s);
+	sqlite3_bind_int64(s, 1, group_id);
+	sqlite3_bind_int64(s, 2, number);
+	return view_step(st, s, v, err);
+}
+
+int store_view_by_msgid(struct store *st, const char *message_id, struct store_view *v,
+			char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_VIEW_ID, err);
+	if (s == NULL)
+		return -1;
+	sqlite3_reset(s);
+	sqlite3_bind_text(s, 1, message_id, -1, SQLITE_TRANSIENT);
+	return view_step(st, s, v, err);
+}
+
+int store_neighbor(struct store *st, int64_t group_id, int64_t number, int dir,
+		   int64_t *out, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, dir > 0 ? S_NEXT : S_PREV, err);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, group_id);
+	sqlite3_bind_int64(s, 2, number);
+	return lookup_id(st, s, out, err, "neighbor");
+}
+
+int store_range(struct store *st, int64_t group_id, int64_t lo, int64_t hi, int with_wire,
+		store_view_cb cb, void *arg, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, with_wire ? S_RANGE_WIRE : S_RANGE, err);
+	if (s == NULL)
+		return -1;
+	sqlite3_reset(s);
+	sqlite3_bind_int64(s, 1, group_id);
+	sqlite3_bind_int64(s, 2, lo);
+	sqlite3_bind_int64(s, 3, hi);
+	int rc, stop = 0;
+	while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_view v;
+		view_from_row(s, &v);
+		stop = cb(arg, &v);
+	}
+	sqlite3_reset(s);
+	if (!stop && rc != SQLITE_DONE)
+		return db_error(st, err, "range");
+	return stop;
+}
+
+int store_newnews(struct store *st, int64_t since, store_newnews_cb cb, void *arg,
+		  char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_NEWNEWS, err);
+	if (s == NULL)
+		return -1;
+	sqlite3_reset(s);
+	sqlite3_bind_int64(s, 1, since);
+	int rc, stop = 0;
+	while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		stop = cb(arg, (const char *)sqlite3_column_text(s, 0),
+			  (const char *)sqlite3_column_text(s, 1));
+	sqlite3_reset(s);
+	if (!stop && rc != SQLITE_DONE)
+		return db_error(st, err, "newnews");
+	return stop;
+}
+
+int store_data_version(struct store *st, int64_t *version, char **err)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(st->db, "PRAGMA data_version", -1, &s, NULL) != SQLITE_OK)
+		return db_error(st, err, "data version");
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*version = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : db_error(st, err, "data version");
+}
+
+void store_release(struct store *st)
+{
+	if (st->stmt[S_VIEW_NUM])
+		sqlite3_reset(st->stmt[S_VIEW_NUM]);
+	if (st->stmt[S_VIEW_ID])
+		sqlite3_reset(st->stmt[S_VIEW_ID]);
+}
+
+int store_user_add(struct store *st, const char *name, const char *password_hash, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_USER_ADD, err);
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, name);
+	bind_text(s, 2, password_hash);
+	sqlite3_bind_int64(s, 3, (int64_t)time(NULL));
+	if (step_done(st, s, err, "add user") != 0)
+		return -1;
+	return sqlite3_changes(st->db) ? 0 : 1;
+}
+
+int store_user_password(struct store *st, const char *name, char **hash, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_USER_PASSWORD, err);
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, name);
+	return lookup_text(st, s, hash, err, "user");
+}
+
+/* Runs an UPDATE/DELETE bound with (?1 name, ?2 value); 1 changed, 0 not. */
+static int change(struct store *st, enum stmt_id id, const char *name, const char *value,
+		  char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, id, err);
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, name);
+	if (sqlite3_bind_parameter_count(s) >= 2)
+		bind_text(s, 2, value);
+	if (step_done(st, s, err, "user") != 0)
+		return -1;
+	return sqlite3_changes(st->db) ? 1 : 0;
+}
+
+int store_user_set_password(struct store *st, const char *name, const char *hash, char **err)
+{
+	return change(st, S_USER_SET_PASSWORD, name, hash, err);
+}
+
+int store_user_del(struct store *st, const char *name, char **err)
+{
+	return change(st, S_USER_DEL, name, NULL, err);
+}
+
+int store_user_address(struct store *st, const char *name, const char *address, int add,
+		       char **err)
+{
+	return change(st, add ? S_ADDR_ADD : S_ADDR_DEL, name, address, err);
+}
+
+int store_user_list(struct store *st, store_user_cb cb, void *arg, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_USER_LIST, err);
+	if (s == NULL)
+		return -1;
+	int rc, stop = 0;
+	while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		stop = cb(arg, (const char *)sqlite3_column_text(s, 0), sqlite3_column_int(s, 1),
+			  (const char *)sqlite3_column_text(s, 2));
+	sqlite3_reset(s);
+	if (!stop && rc != SQLITE_DONE)
+		return db_error(st, err, "list users");
+	return stop;
+}
+
+int store_outbox_add(struct store *st, const struct store_outbox_in *o, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_OUTBOX_ADD, err);
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, o->message_id);
+	bind_text(s, 2, o->source);
+	bind_text(s, 3, o->user);
+	bind_text(s, 4, o->forum);
+	bind_text(s, 5, o->thread_key);
+	bind_text(s, 6, o->parent_key);
+	bind_text(s, 7, o->newsgroups);
+	bind_text(s, 8, o->subject);
+	sqlite3_bind_blob(s, 9, o->article, (int)o->article_len, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 10, (int64_t)time(NULL));
+	if (step_done(st, s, err, "queue reply") != 0)
+		return -1;
+	return sqlite3_changes(st->db) ? 0 : 1;
+}
+
+int store_post_by_msgid(struct store *st, const char *message_id, char **forum,
+			char **thread_key, char **post_key, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_POST_BY_MSGID, err);
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, message_id);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*forum = col_text(s, 0);
+		*thread_key = col_text(s, 1);
+		*post_key = col_text(s, 2);
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return db_error(st, err, "post by message-id");
 }

@@ -147,4 +147,82 @@ typedef int (*store_article_cb)(void *arg, const char *group, const struct store
 int store_article_foreach(struct store *st, const char *group, store_article_cb cb,
 			  void *arg, char **err);
 
+/* --- reading, for nntpd (one read-only connection per worker) ---
+ *
+ * A view points into SQLite's row buffers: it is valid until the next call
+ * on the same store handle, and never freed by the caller. This saves a copy
+ * of every article on the serving path. */
+struct store_view {
+	int64_t number;         /* in the group asked for; 0 when looked up by id */
+	const char *message_id; /* NUL-terminated */
+	const char *wire;       /* CRLF, dot-stuffed, no final dot */
+	size_t wire_len, header_len;
+	const char *overview;   /* the overview line without the number */
+};
+
+/* Ends the read of the last view (resets its statement), so an idle reader
+ * does not pin an old snapshot of the database. Call after each response. */
+void store_release(struct store *st);
+
+/* Article by number in a group; 1 found, 0 not (never or withdrawn), -1. */
+int store_view_by_number(struct store *st, int64_t group_id, int64_t number,
+			 struct store_view *v, char **err);
+/* Article by Message-ID; 1/0/-1. */
+int store_view_by_msgid(struct store *st, const char *message_id, struct store_view *v,
+			char **err);
+/* The next (dir > 0) or previous (dir < 0) listed number after `number`;
+ * 1 found (in *out), 0 none, -1. */
+int store_neighbor(struct store *st, int64_t group_id, int64_t number, int dir,
+		   int64_t *out, char **err);
+
+/* Calls cb for each listed article lo..hi (inclusive) of a group in number
+ * order; `with_wire` asks for the wire form too (HDR on arbitrary headers).
+ * cb returns 0 to go on, non-zero to stop. The view is valid during cb. */
+typedef int (*store_view_cb)(void *arg, const struct store_view *v);
+int store_range(struct store *st, int64_t group_id, int64_t lo, int64_t hi, int with_wire,
+		store_view_cb cb, void *arg, char **err);
+
+/* Articles that arrived at or after `since` (epoch seconds), with the name of
+ * each group they are listed in: cb(arg, message_id, group). */
+typedef int (*store_newnews_cb)(void *arg, const char *message_id, const char *group);
+int store_newnews(struct store *st, int64_t since, store_newnews_cb cb, void *arg,
+		  char **err);
+
+/* A counter that changes whenever anything is committed to the store by any
+ * connection (readers use it to refresh cached group lists). */
+int store_data_version(struct store *st, int64_t *version, char **err);
+
+/* --- users (AUTHINFO, mail senders) --- */
+
+/* Adds a user; 0 added, 1 the name exists already (nothing changed). */
+int store_user_add(struct store *st, const char *name, const char *password_hash, char **err);
+/* The password hash of a user (NULL when none is set); 1 found, 0 no user. */
+int store_user_password(struct store *st, const char *name, char **hash, char **err);
+/* 1 changed, 0 no such user (or address). */
+int store_user_set_password(struct store *st, const char *name, const char *hash, char **err);
+int store_user_del(struct store *st, const char *name, char **err);
+int store_user_address(struct store *st, const char *name, const char *address, int add,
+		       char **err);
+/* cb(arg, name, has_password, "addr addr ..." or NULL) per user by name. */
+typedef int (*store_user_cb)(void *arg, const char *name, int has_password,
+			     const char *addresses);
+int store_user_list(struct store *st, store_user_cb cb, void *arg, char **err);
+
+/* --- the outbox: replies waiting to be posted to the forum --- */
+struct store_outbox_in {
+	const char *message_id;  /* with angle brackets; unique */
+	const char *source;      /* "nntp", "lmtp", "pipe", ... */
+	const char *user;        /* authenticated user */
+	const char *forum, *thread_key, *parent_key; /* NULL: a new thread */
+	const char *newsgroups, *subject;
+	const char *article;     /* as received (CRLF) */
+	size_t article_len;
+};
+/* Queues a reply; 0 queued, 1 the Message-ID is queued already. */
+int store_outbox_add(struct store *st, const struct store_outbox_in *o, char **err);
+
+/* The forum post behind an article's Message-ID; 1/0/-1. */
+int store_post_by_msgid(struct store *st, const char *message_id, char **forum,
+			char **thread_key, char **post_key, char **err);
+
 #endif

@@ -1,0 +1,676 @@
+/*
+ * article: renders a forum post as an RFC 5322 / RFC 5536 news article in
+ * wire form, plus the overview data the store keeps beside it; also the
+ * deterministic Message-ID, References trimming and newsgroup slugs.
+ *
+ * Design choices:
+ *  - Forum text (subject, author name, organization) goes through the
+ *    sanitizing encoders of header.c. Values that are ours or structured
+ *    (newsgroups, addresses, message-ids, Path, Xref, extra headers) are
+ *    validated instead, and a bad one fails the build: mangling an address
+ *    silently would send replies to the wrong place. The exceptions are the
+ *    References entries (invalid ones are skipped, RFC 5537 §3.4.4) and the
+ *    URLs of Archived-At/List-Post (unsafe octets are percent-encoded; a URL
+ *    too long for one header line is left out).
+ *  - Every header is folded by article_hdr_fold(); the overview fields are
+ *    taken back from the folded text, so they are exactly what the header
+ *    says, unfolded.
+ *  - The body is text_flow() output (format=flowed, DelSp=no), then the
+ *    signature after "-- ". A line longer than 998 octets (only an unbroken
+ *    token can make one; text_flow breaks at spaces) is hard-broken at 998,
+ *    on a UTF-8 boundary: this inserts a line break into that token, which
+ *    is rare and better than an article that servers reject.
+ *  - Content-Transfer-Encoding is 7bit for an all-ASCII body, else 8bit; no
+ *    QP/base64: NNTP and modern mail carry 8bit, and readers show it as is.
+ */
+#include "forumgate/article.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/evp.h>
+
+#include "forumgate/text.h"
+
+#define MSGID_MAX 250     /* RFC 5536 §3.1.3 */
+#define REFS_TARGET 21    /* ids kept when trimming: first + last 20 */
+#define REFS_MIN_TAIL 3   /* RFC 5537 §3.4.4: keep at least the last three */
+#define HEADER_LINE_MAX 998
+#define URL_MAX 900
+#define BODY_LINE_MAX 998
+#define FLOW_WIDTH 72
+
+void article_out_free(struct article_out *a)
+{
+	if (a == NULL)
+		return;
+	buf_free(&a->wire);
+	free(a->subject);
+	free(a->from);
+	free(a->date);
+	free(a->message_id);
+	free(a->references);
+	memset(a, 0, sizeof *a);
+}
+
+/* --- syntax checks --- */
+
+static int is_atext(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       (c != 0 && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
+}
+
+static int dot_atom(const char *p, size_t n)
+{
+	if (n == 0 || p[0] == '.' || p[n - 1] == '.')
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '.') {
+			if (p[i + 1] == '.')
+				return 0;
+		} else if (!is_atext((unsigned char)p[i])) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* RFC 5536 §3.1.3 msg-id: "<" id-left "@" id-right ">", at most 250 octets,
+ * id-left a dot-atom-text or quoted string, id-right a dot-atom-text or a
+ * literal, none of them holding ">" or white space. */
+static int msgid_valid(const char *p, size_t n)
+{
+	size_t i = 1, at;
+
+	if (n < 5 || n > MSGID_MAX || p[0] != '<' || p[n - 1] != '>')
+		return 0;
+	n--; /* p[1..n) is the core */
+	if (p[i] == '"') {
+		for (i++; i < n && p[i] != '"'; i++) {
+			unsigned char c = (unsigned char)p[i];
+			if (c == '\\') {
+				i++;
+				c = i < n ? (unsigned char)p[i] : 0;
+			}
+			if (c <= 0x20 || c >= 0x7F || c == '>')
+				return 0;
+		}
+		if (i >= n)
+			return 0;
+		at = i + 1;
+		if (at >= n || p[at] != '@')
+			return 0;
+	} else {
+		for (at = i; at < n && p[at] != '@'; at++)
+			;
+		if (at >= n || !dot_atom(p + 1, at - 1))
+			return 0;
+	}
+	i = at + 1;
+	if (i < n && p[i] == '[') {
+		if (p[n - 1] != ']' || n - i < 2)
+			return 0;
+		for (i++; i < n - 1; i++) {
+			unsigned char c = (unsigned char)p[i];
+			if (c == '\\') {
+				i++;
+				if (i >= n - 1 || (unsigned char)p[i] <= 0x20 ||
+				    (unsigned char)p[i] >= 0x7F || p[i] == '>')
+					return 0;
+				continue;
+			}
+			if (c <= 0x20 || c >= 0x7F || c == '>' || c == '[' || c == ']')
+				return 0;
+		}
+		return 1;
+	}
+	return dot_atom(p + i, n - i);
+}
+
+static int msgid_ok(const char *s)
+{
+	return s != NULL && msgid_valid(s, strlen(s));
+}
+
+/* Minimal addr-spec check: dot-atom "@" dot-atom, ASCII, no white space,
+ * controls, quotes or angle brackets. */
+static int addr_valid(const char *s)
+{
+	const char *at;
+
+	if (s == NULL || (at = strchr(s, '@')) == NULL || strchr(at + 1, '@') != NULL)
+		return 0;
+	return dot_atom(s, (size_t)(at - s)) && dot_atom(at + 1, strlen(at + 1));
+}
+
+/* Newsgroups: comma-separated names of dot-separated components made of
+ * letters, digits, "+", "-" and "_" (RFC 5536 §3.1.4, ASCII subset). */
+static int newsgroups_valid(const char *s)
+{
+	size_t comp = 0;
+
+	if (s == NULL || *s == '\0' || strlen(s) > 900)
+		return 0;
+	for (const char *q = s;; q++) {
+		char c = *q;
+		if (c == '.' || c == ',' || c == '\0') {
+			if (comp == 0)
+				return 0;
+			if (c == '\0')
+				return 1;
+			comp = 0;
+		} else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			   (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '_') {
+			comp++;
+		} else {
+			return 0;
+		}
+	}
+}
+
+/* Printable ASCII tokens separated by single spaces (Path has one token,
+ * Xref several). */
+static int tokens_valid(const char *s, int spaces)
+{
+	if (s == NULL || *s == '\0' || *s == ' ' || strlen(s) > 900)
+		return 0;
+	for (const char *q = s; *q; q++) {
+		unsigned char c = (unsigned char)*q;
+		if (c == ' ' && spaces && q[1] != ' ' && q[1] != '\0')
+			continue;
+		if (c <= 0x20 || c >= 0x7F)
+			return 0;
+	}
+	return 1;
+}
+
+/* Header lines given verbatim: each "Name: value" or a continuation, CRLF
+ * ends, no empty line (it would end the header), lines within 998. */
+static int extra_headers_valid(const char *s)
+{
+	const char *q = s;
+
+	while (*q) {
+		const char *e = strstr(q, "\r\n");
+		size_t n = e ? (size_t)(e - q) : strlen(q);
+		size_t i = 0;
+
+		if (n == 0 || n > HEADER_LINE_MAX || memchr(q, '\r', n) || memchr(q, '\n', n))
+			return 0;
+		if (q == s || (*q != ' ' && *q != '\t')) {
+			while (i < n && q[i] > 0x20 && q[i] < 0x7F && q[i] != ':')
+				i++;
+			if (i == 0 || i >= n || q[i] != ':')
+				return 0;
+		}
+		q += n + (e ? 2 : 0);
+	}
+	return 1;
+}
+
+/* --- header assembly --- */
+
+/* The value part of a folded "Name: value\r\n" line, unfolded and with TAB
+ * turned into space, as overview data wants it. */
+static char *unfold(const char *line, size_t n)
+{
+	struct buf v = BUF_INIT;
+	const char *colon = memchr(line, ':', n);
+	size_t i = colon ? (size_t)(colon - line) + 1 : n;
+
+	if (i < n && line[i] == ' ')
+		i++;
+	for (; i < n; i++) {
+		if (line[i] == '\r' || line[i] == '\n')
+			continue;
+		buf_addc(&v, line[i] == '\t' ? ' ' : line[i]);
+	}
+	return buf_detach(&v);
+}
+
+/* Folds "name: value" into h; when ov is given, stores the unfolded value. */
+static void put(struct buf *h, const char *name, const char *value, char **ov)
+{
+	size_t start = h->len;
+
+	article_hdr_fold(h, name, value);
+	if (ov)
+		*ov = unfold(h->p + start, h->len - start);
+}
+
+/* "<url>" with octets that are not allowed in a URI percent-encoded. */
+static char *angle_url(const char *url)
+{
+	struct buf b = BUF_INIT;
+
+	buf_addc(&b, '<');
+	for (const unsigned char *q = (const unsigned char *)url; *q; q++) {
+		if (*q <= 0x20 || *q >= 0x7F || strchr("<>\"\\^`{|}", *q))
+			buf_addf(&b, "%%%02X", *q);
+		else
+			buf_addc(&b, (char)*q);
+	}
+	buf_addc(&b, '>');
+	if (b.len > URL_MAX) {
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_detach(&b);
+}
+
+static int is_reply_prefix(const char *s)
+{
+	while (*s && ((unsigned char)*s <= 0x20 || *s == 0x7F))
+		s++;
+	return strncasecmp(s, "re:", 3) == 0;
+}
+
+/* --- body --- */
+
+/* Appends one article line: hard-broken at BODY_LINE_MAX, dot-stuffed,
+ * CRLF-terminated. Returns the number of lines written. */
+static size_t body_line(struct buf *out, const char *p, size_t n)
+{
+	size_t lines = 0;
+
+	do {
+		size_t take = n;
+
+		if (take > BODY_LINE_MAX) {
+			take = BODY_LINE_MAX;
+			for (size_t k = 0; k < 3 && ((unsigned char)p[take] & 0xC0) == 0x80; k++)
+				take--;
+		}
+		if (take > 0 && p[0] == '.')
+			buf_addc(out, '.');
+		for (size_t i = 0; i < take; i++)
+			buf_addc(out, p[i] == '\r' ? ' ' : p[i]);
+		buf_adds(out, "\r\n");
+		lines++;
+		p += take;
+		n -= take;
+	} while (n > 0);
+	return lines;
+}
+
+/* Renders the body (text_flow output plus signature) into out; returns the
+ * line count and sets *eightbit when a non-ASCII octet occurs. */
+static size_t render_body(struct buf *out, const char *body, const char *sig, int *eightbit)
+{
+	struct buf fl = BUF_INIT;
+	size_t lines = 0, i = 0;
+
+	text_flow(body, strlen(body), FLOW_WIDTH, &fl);
+	if (sig && *sig) {
+		if (fl.len > 0 && fl.p[fl.len - 1] != '\n')
+			buf_addc(&fl, '\n');
+		buf_adds(&fl, "-- \n");
+		text_flow(sig, strlen(sig), FLOW_WIDTH, &fl);
+	}
+	*eightbit = 0;
+	while (i < fl.len) {
+		size_t e = i, n;
+
+		while (e < fl.len && fl.p[e] != '\n')
+			e++;
+		n = e - i;
+		if (n > 0 && fl.p[i + n - 1] == '\r')
+			n--;
+		for (size_t k = i; k < i + n; k++)
+			if ((unsigned char)fl.p[k] >= 0x80)
+				*eightbit = 1;
+		lines += body_line(out, fl.p + i, n);
+		i = e + 1;
+	}
+	if (lines == 0) {
+		buf_adds(out, "\r\n");
+		lines = 1;
+	}
+	buf_free(&fl);
+	return lines;
+}
+
+/* --- article_build --- */
+
+static int build(const struct article_in *in, struct article_out *out, struct buf *h,
+		 struct buf *body, char **err)
+{
+	struct buf v = BUF_INIT;
+	char date[40];
+	char *refs = NULL, *url;
+	int eightbit;
+
+	if (!newsgroups_valid(in->newsgroups))
+		return fg_error(err, "article: missing or invalid Newsgroups");
+	if (!addr_valid(in->from_addr))
+		return fg_error(err, "article: missing or invalid From address");
+	if (!msgid_ok(in->message_id))
+		return fg_error(err, "article: missing or invalid Message-ID");
+	if (in->in_reply_to && !msgid_ok(in->in_reply_to))
+		return fg_error(err, "article: invalid In-Reply-To id");
+	if (in->supersedes && !msgid_ok(in->supersedes))
+		return fg_error(err, "article: invalid Supersedes id");
+	if (in->path && !tokens_valid(in->path, 0))
+		return fg_error(err, "article: invalid Path");
+	if (in->xref && !tokens_valid(in->xref, 1))
+		return fg_error(err, "article: invalid Xref");
+	if (in->reply_to && !addr_valid(in->reply_to))
+		return fg_error(err, "article: invalid Reply-To address");
+	if (in->extra_headers && !extra_headers_valid(in->extra_headers))
+		return fg_error(err, "article: invalid extra header lines");
+	if (article_date(in->date, in->tz, date) != 0)
+		return fg_error(err, "article: cannot render date %lld in zone %s",
+				(long long)in->date, in->tz ? in->tz : "UTC");
+
+	put(h, "Path", in->path ? in->path : "not-for-mail", NULL);
+
+	if (in->from_name)
+		article_hdr_phrase(&v, in->from_name);
+	if (v.len > 0)
+		buf_addf(&v, " <%s>", in->from_addr);
+	else
+		buf_adds(&v, in->from_addr);
+	put(h, "From", v.p, &out->from);
+	buf_reset(&v);
+
+	put(h, "Newsgroups", in->newsgroups, NULL);
+
+	if (in->subject) {
+		struct buf s = BUF_INIT;
+		if (in->is_reply && !is_reply_prefix(in->subject))
+			buf_adds(&s, "Re: ");
+		buf_adds(&s, in->subject);
+		article_hdr_unstructured(&v, buf_str(&s));
+		buf_free(&s);
+	}
+	if (v.len == 0 || (in->is_reply && strcmp(v.p, "Re:") == 0)) {
+		buf_reset(&v);
+		buf_adds(&v, in->is_reply ? "Re: (no subject)" : "(no subject)");
+	}
+	put(h, "Subject", v.p, &out->subject);
+	buf_reset(&v);
+
+	put(h, "Date", date, &out->date);
+	put(h, "Message-ID", in->message_id, &out->message_id);
+
+	if (in->references)
+		refs = article_refs_trim(in->references);
+	if (refs && *refs)
+		put(h, "References", refs, &out->references);
+	else
+		out->references = xstrdup("");
+	free(refs);
+
+	if (in->in_reply_to)
+		put(h, "In-Reply-To", in->in_reply_to, NULL);
+	if (in->supersedes)
+		put(h, "Supersedes", in->supersedes, NULL);
+	if (in->organization) {
+		article_hdr_unstructured(&v, in->organization);
+		if (v.len > 0)
+			put(h, "Organization", v.p, NULL);
+		buf_reset(&v);
+	}
+	if (in->archived_at && (url = angle_url(in->archived_at)) != NULL) {
+		put(h, "Archived-At", url, NULL);
+		free(url);
+	}
+	if (in->list_post && (url = angle_url(in->list_post)) != NULL) {
+		put(h, "List-Post", url, NULL);
+		free(url);
+	}
+	if (in->reply_to)
+		put(h, "Reply-To", in->reply_to, NULL);
+	if (in->xref)
+		put(h, "Xref", in->xref, NULL);
+	put(h, "User-Agent", "forumgate/0.1", NULL);
+	put(h, "MIME-Version", "1.0", NULL);
+	put(h, "Content-Type", "text/plain; charset=UTF-8; format=flowed", NULL);
+
+	out->lines = render_body(body, in->body ? in->body : "", in->signature, &eightbit);
+	put(h, "Content-Transfer-Encoding", eightbit ? "8bit" : "7bit", NULL);
+	if (in->extra_headers && *in->extra_headers) {
+		buf_adds(h, in->extra_headers);
+		if (h->len < 2 || memcmp(h->p + h->len - 2, "\r\n", 2) != 0)
+			buf_adds(h, "\r\n");
+	}
+	buf_adds(h, "\r\n");
+	buf_free(&v);
+	return 0;
+}
+
+int article_build(const struct article_in *in, struct article_out *out, char **err)
+{
+	struct buf h = BUF_INIT, body = BUF_INIT;
+
+	memset(out, 0, sizeof *out);
+	if (in == NULL)
+		return fg_error(err, "article: no input");
+	if (build(in, out, &h, &body, err) != 0) {
+		buf_free(&h);
+		buf_free(&body);
+		article_out_free(out);
+		return -1;
+	}
+	out->header_len = h.len;
+	out->wire = h;
+	buf_add(&out->wire, body.p, body.len);
+	out->bytes = out->wire.len;
+	buf_free(&body);
+	return 0;
+}
+
+char *article_overview(const struct article_out *a, const char *xref)
+{
+	struct buf b = BUF_INIT;
+
+	if (a == NULL)
+		return NULL;
+	buf_addf(&b, "%s\t%s\t%s\t%s\t%s\t%zu\t%zu\t", a->subject ? a->subject : "",
+		 a->from ? a->from : "", a->date ? a->date : "",
+		 a->message_id ? a->message_id : "", a->references ? a->references : "",
+		 a->bytes, a->lines);
+	if (xref) {
+		buf_adds(&b, "Xref: ");
+		for (const char *q = xref; *q; q++)
+			buf_addc(&b, *q == '\t' || *q == '\r' || *q == '\n' ? ' ' : *q);
+	}
+	return buf_detach(&b);
+}
+
+/* --- Message-ID --- */
+
+/* Appends an id with everything but letters, digits, "-" and "_"
+ * percent-encoded: the result is dot-atom-text without dots. */
+static void add_id(struct buf *b, const char *s)
+{
+	for (const unsigned char *q = (const unsigned char *)s; *q; q++) {
+		if ((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') ||
+		    (*q >= '0' && *q <= '9') || *q == '-' || *q == '_')
+			buf_addc(b, (char)*q);
+		else
+			buf_addf(b, "%%%02X", *q);
+	}
+}
+
+char *article_message_id(const char *forum, const char *thread, const char *post,
+			 int version, const char *domain)
+{
+	struct buf b = BUF_INIT;
+
+	if (!forum || !thread || !post || !domain || !*forum ||
+	    !dot_atom(domain, strlen(domain)) || strlen(domain) > 200)
+		return NULL;
+	buf_adds(&b, "<p");
+	add_id(&b, post);
+	if (version > 1)
+		buf_addf(&b, ".v%d", version);
+	buf_adds(&b, ".t");
+	add_id(&b, thread);
+	buf_addc(&b, '.');
+	add_id(&b, forum);
+	buf_addf(&b, "@%s>", domain);
+	if (b.len > MSGID_MAX) {
+		/* Too long for RFC 5536: a hash of the ids stays deterministic. */
+		struct buf key = BUF_INIT;
+		unsigned char md[EVP_MAX_MD_SIZE];
+		unsigned int mdlen = 0;
+
+		buf_add(&key, forum, strlen(forum) + 1);
+		buf_add(&key, thread, strlen(thread) + 1);
+		buf_add(&key, post, strlen(post) + 1);
+		buf_addf(&key, "%d", version);
+		if (EVP_Digest(key.p, key.len, md, &mdlen, EVP_sha256(), NULL) != 1) {
+			buf_free(&key);
+			buf_free(&b);
+			return NULL;
+		}
+		buf_free(&key);
+		buf_reset(&b);
+		buf_adds(&b, "<h");
+		for (unsigned int i = 0; i < 20 && i < mdlen; i++)
+			buf_addf(&b, "%02x", md[i]);
+		buf_addf(&b, "@%s>", domain);
+	}
+	return buf_detach(&b);
+}
+
+/* --- References --- */
+
+char *article_refs_trim(const char *refs)
+{
+	const char **ids = NULL;
+	size_t *lens = NULL, n = 0, cap = 0, keep, total;
+	struct buf b = BUF_INIT;
+	const char *q = refs ? refs : "";
+
+	while (*q) {
+		size_t len;
+
+		while (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n')
+			q++;
+		len = strcspn(q, " \t\r\n");
+		if (len == 0)
+			break;
+		if (msgid_valid(q, len)) {
+			if (n == cap) {
+				cap = cap ? cap * 2 : 16;
+				ids = xrealloc(ids, cap * sizeof *ids);
+				lens = xrealloc(lens, cap * sizeof *lens);
+			}
+			ids[n] = q;
+			lens[n++] = len;
+		}
+		q += len;
+	}
+
+	/* keep = how many of the last ids follow the first one */
+	keep = n > 0 ? n - 1 : 0;
+	if (keep > REFS_TARGET - 1)
+		keep = REFS_TARGET - 1;
+	for (;;) {
+		total = strlen("References: ") + (n > 0 ? lens[0] : 0);
+		for (size_t i = n - keep; i < n && keep > 0; i++)
+			total += 1 + lens[i];
+		if (total < HEADER_LINE_MAX || keep <= REFS_MIN_TAIL)
+			break;
+		keep--;
+	}
+	if (n > 0)
+		buf_add(&b, ids[0], lens[0]);
+	for (size_t i = n - keep; i < n && keep > 0; i++) {
+		buf_addc(&b, ' ');
+		buf_add(&b, ids[i], lens[i]);
+	}
+	free(ids);
+	free(lens);
+	return buf_detach(&b);
+}
+
+/* --- slugs --- */
+
+/* ASCII letters for U+00C0..U+00FF and U+0100..U+017F; digits stand for
+ * two-letter forms, ' ' marks a non-letter. */
+static const char latin1[] = "aaaaaa3ceeeeiiiidnooooo ouuuuy45"
+			     "aaaaaa3ceeeeiiiidnooooo ouuuuy4y";
+static const char latin_ext_a[] = "aaaaaaccccccccddddeeeeeeeeeegggggggghhhhiiiiiiiiii11jjkkk"
+				  "llllllllllnnnnnnnnnoooooo22rrrrrrsssssssstttttt"
+				  "uuuuuuuuuuuuwwyyyzzzzzzs";
+static const char *const pairs[] = {"ij", "oe", "ae", "th", "ss"};
+
+_Static_assert(sizeof latin1 == 65, "latin1 table covers U+00C0..U+00FF");
+_Static_assert(sizeof latin_ext_a == 129, "latin_ext_a table covers U+0100..U+017F");
+
+/* Transliteration of cp: letters, or "" to drop it, or NULL for a separator. */
+static const char *translit(long cp, char one[2])
+{
+	char c = 0;
+
+	if (cp >= 0xC0 && cp <= 0xFF)
+		c = latin1[cp - 0xC0];
+	else if (cp >= 0x100 && cp <= 0x17F)
+		c = latin_ext_a[cp - 0x100];
+	else if (cp < 0xC0 || (cp >= 0x2000 && cp <= 0x206F) || cp == 0x3000)
+		return NULL;
+	else
+		return "";
+	if (c == ' ')
+		return NULL;
+	if (c >= '1' && c <= '5')
+		return pairs[c - '1'];
+	one[0] = c;
+	one[1] = '\0';
+	return one;
+}
+
+char *article_slug(const char *s)
+{
+	struct buf b = BUF_INIT;
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	int dash = 0;
+
+	while (*p) {
+		const char *t;
+		char one[2];
+		long cp;
+		size_t k = 1;
+
+		if (*p < 0x80) {
+			cp = *p;
+			if (cp >= 'A' && cp <= 'Z')
+				cp += 'a' - 'A';
+			one[0] = (char)cp;
+			one[1] = '\0';
+			t = (cp >= 'a' && cp <= 'z') || (cp >= '0' && cp <= '9') ? one : NULL;
+		} else {
+			/* decode leniently: invalid bytes are simply dropped */
+			unsigned c = *p;
+			size_t need = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
+			cp = need == 0 ? -1 : (long)(c & (0x3F >> need));
+			for (size_t i = 1; i <= need && cp >= 0; i++) {
+				if ((p[i] & 0xC0) != 0x80) {
+					cp = -1;
+				} else {
+					cp = (cp << 6) | (p[i] & 0x3F);
+					k++;
+				}
+			}
+			t = cp < 0 ? "" : translit(cp, one);
+		}
+		p += k;
+		if (t == NULL) {
+			dash = 1;
+		} else if (*t) {
+			if (dash && b.len > 0)
+				buf_addc(&b, '-');
+			dash = 0;
+			buf_adds(&b, t);
+		}
+	}
+	if (b.len == 0)
+		buf_addc(&b, 'x');
+	return buf_detach(&b);
+}

@@ -1,0 +1,64 @@
+/*
+ * Private to gateway/nntp/: the session state shared by session.c (lines,
+ * phases, replies) and commands.c (one handler per command).
+ */
+#ifndef FORUMGATE_NNTP_INTERNAL_H
+#define FORUMGATE_NNTP_INTERNAL_H
+
+#include <event2/buffer.h>
+#include <stdint.h>
+
+#include "forumgate/buf.h"
+#include "forumgate/nntp.h"
+
+#define NNTP_MAX_LINE 512 /* RFC 3977 §3.1: command lines, CRLF included */
+#define NNTP_MAX_ARGS 16
+
+/* A session is an explicit state machine over these phases. */
+enum nntp_phase {
+	PHASE_COMMAND,  /* reading command lines */
+	PHASE_POST,     /* 340 sent: reading an article up to "." */
+	PHASE_CLOSED,   /* QUIT or fatal error: read nothing more */
+};
+
+struct nntp_session {
+	const struct nntp_env *env;
+	enum nntp_phase phase;
+	int tls;
+	int discarding;       /* inside an over-long line: drop until its end */
+
+	int64_t group_id;     /* 0 = no group selected */
+	char *group_name;
+	int64_t article;      /* current article number, 0 = none */
+
+	char *auth_user;      /* AUTHINFO USER given, PASS pending */
+	char *user;           /* authenticated user name, NULL = anonymous */
+
+	struct buf post;      /* article being received */
+	int post_too_big;
+
+	struct evbuffer *out; /* where replies go during nntp_session_feed */
+	enum nntp_event event;
+};
+
+struct nntp_command {
+	const char *name;
+	int (*fn)(struct nntp_session *s, int argc, char **argv);
+	int min_args, max_args; /* not counting the command name */
+	const char *usage;      /* for HELP */
+};
+
+extern const struct nntp_command nntp_commands[];
+
+/* Reply helpers (Redis's addReply idea): one status line; data lines of a
+ * multi-line block (dot-stuffed here); the terminating ".". */
+void nntp_reply(struct nntp_session *s, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void nntp_data(struct nntp_session *s, const char *line, size_t len);
+void nntp_dataf(struct nntp_session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void nntp_end(struct nntp_session *s);
+
+/* POST: validates the received article and queues it (commands.c). */
+void nntp_post_finish(struct nntp_session *s);
+
+#endif

@@ -1,0 +1,610 @@
+/*
+ * nntpd: listeners, workers, TLS and timers around the protocol core
+ * (session.c). Each worker thread runs its own libevent loop with its own
+ * listening sockets (SO_REUSEPORT: the kernel spreads connections), its own
+ * read-only SQLite connection and, opened on the first POST, its own writer.
+ * Nothing is shared between workers but the TLS context (swapped under a
+ * lock on SIGHUP) and the connection counters.
+ *
+ * Output backpressure: a session stops reading commands while its output
+ * holds more than OUT_HIGH bytes and resumes when the client has drained it
+ * below OUT_LOW, so a client that does not read costs at most about one
+ * article beyond OUT_HIGH.
+ *
+ * Shutdown (SIGTERM): listeners close at once; each session finishes the
+ * command it is in, its output is flushed, and the worker ends when its last
+ * session is gone or after SHUTDOWN_GRACE seconds.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <event2/thread.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "forumgate/log.h"
+#include "nntp_internal.h"
+
+#define OUT_HIGH (256 * 1024)
+#define OUT_LOW (64 * 1024)
+#define SHUTDOWN_GRACE 10
+
+struct worker;
+
+struct conn {
+	struct worker *w;
+	struct bufferevent *bev;
+	struct nntp_session *session;
+	struct nntp_env env;
+	char peer[INET6_ADDRSTRLEN];
+	int closing;       /* free once the output has drained */
+	int throttled;     /* reading paused for backpressure */
+	struct conn *prev, *next;
+};
+
+struct worker {
+	int index;
+	pthread_t thread;
+	struct event_base *base;
+	const struct cfg *cfg;
+	struct store *reader, *writer;
+	struct evconnlistener **listeners;
+	size_t nlisteners;
+	struct event *stop_ev, *grace_ev;
+	struct conn *conns;
+	size_t nconns;
+	int stopping;
+	int failed;
+};
+
+/* --- process-wide state --- */
+static SSL_CTX *tls_ctx;
+static pthread_mutex_t tls_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t count_lock = PTHREAD_MUTEX_INITIALIZER;
+static long total_conns;
+static volatile sig_atomic_t reload_flag;
+
+struct peer_count {
+	char addr[INET6_ADDRSTRLEN];
+	int n;
+};
+static struct peer_count *peers;
+static size_t npeers, cappeers;
+
+static SSL_CTX *tls_load(const struct cfg *c, char **err)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+	if (ctx == NULL) {
+		fg_error(err, "tls: cannot create a context");
+		return NULL;
+	}
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+	if (SSL_CTX_use_certificate_chain_file(ctx, c->nntp.tls_cert) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(ctx, c->nntp.tls_key, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(ctx) != 1) {
+		unsigned long e = ERR_get_error();
+		fg_error(err, "tls: cannot load %s / %s: %s", c->nntp.tls_cert, c->nntp.tls_key,
+			 e ? ERR_reason_error_string(e) : "unknown error");
+		ERR_clear_error();
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+/* A new SSL for a connection from the current context, or NULL. */
+static SSL *tls_new(void)
+{
+	pthread_mutex_lock(&tls_lock);
+	SSL *ssl = tls_ctx ? SSL_new(tls_ctx) : NULL;
+	pthread_mutex_unlock(&tls_lock);
+	return ssl;
+}
+
+/* Admits a connection from addr against the configured limits. */
+static int admit(const struct cfg *c, const char *addr)
+{
+	int ok = 1;
+	pthread_mutex_lock(&count_lock);
+	if (c->nntp.max_connections > 0 && total_conns >= c->nntp.max_connections)
+		ok = 0;
+	size_t i;
+	for (i = 0; i < npeers && strcmp(peers[i].addr, addr) != 0; i++)
+		;
+	if (ok && i < npeers && c->nntp.max_per_address > 0 && peers[i].n >= c->nntp.max_per_address)
+		ok = 0;
+	if (ok) {
+		if (i == npeers) {
+			if (npeers == cappeers) {
+				cappeers = cappeers ? cappeers * 2 : 16;
+				peers = xrealloc(peers, cappeers * sizeof *peers);
+			}
+			snprintf(peers[npeers].addr, sizeof peers[npeers].addr, "%s", addr);
+			peers[npeers++].n = 0;
+		}
+		peers[i].n++;
+		total_conns++;
+	}
+	pthread_mutex_unlock(&count_lock);
+	return ok;
+}
+
+static void release(const char *addr)
+{
+	pthread_mutex_lock(&count_lock);
+	for (size_t i = 0; i < npeers; i++) {
+		if (strcmp(peers[i].addr, addr) != 0)
+			continue;
+		if (--peers[i].n == 0)
+			peers[i] = peers[--npeers];
+		break;
+	}
+	total_conns--;
+	pthread_mutex_unlock(&count_lock);
+}
+
+static struct store *worker_writer(void *arg)
+{
+	struct worker *w = arg;
+	if (w->writer == NULL) {
+		char *err = NULL;
+		if (store_open(w->cfg->gateway.store, STORE_RW, &w->writer, &err) != 0) {
+			log_err("%s", err);
+			free(err);
+			w->writer = NULL;
+		}
+	}
+	return w->writer;
+}
+
+static void worker_maybe_done(struct worker *w)
+{
+	if (w->stopping && w->nconns == 0)
+		event_base_loopexit(w->base, NULL);
+}
+
+static void conn_free(struct conn *c)
+{
+	struct worker *w = c->w;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		w->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	w->nconns--;
+	if (c->bev)
+		bufferevent_free(c->bev);
+	nntp_session_free(c->session);
+	release(c->peer);
+	free(c);
+	worker_maybe_done(w);
+}
+
+static void on_read(struct bufferevent *bev, void *arg);
+static void conn_setup(struct conn *c);
+
+static void free_later(evutil_socket_t fd, short what, void *arg)
+{
+	conn_free(arg);
+}
+
+static void underlying_drained(struct evbuffer *buf, const struct evbuffer_cb_info *info,
+			       void *arg)
+{
+	struct conn *c = arg;
+	if (evbuffer_get_length(buf) == 0) {
+		struct timeval now = {0, 0};
+		evbuffer_remove_cb(buf, underlying_drained, c);
+		event_base_once(c->w->base, -1, EV_TIMEOUT, free_later, c, &now);
+	}
+}
+
+/* The session's output has drained and it is closing: say goodbye at the TLS
+ * level, and with a STARTTLS filter wait until the socket below has taken
+ * everything too (freeing the filter earlier loses the last replies). */
+static void conn_finish(struct conn *c)
+{
+	SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
+	if (ssl)
+		SSL_shutdown(ssl);
+	struct bufferevent *under = bufferevent_get_underlying(c->bev);
+	if (under && evbuffer_get_length(bufferevent_get_output(under)) > 0) {
+		bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+		evbuffer_add_cb(bufferevent_get_output(under), underlying_drained, c);
+		return;
+	}
+	conn_free(c);
+}
+
+/* Runs the session over what has arrived, then reacts to its event. */
+static void conn_pump(struct conn *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	if (c->closing)
+		return;
+	enum nntp_event ev = nntp_session_feed(c->session, in, out, OUT_HIGH);
+	if (ev == NNTP_EV_QUIT) {
+		c->closing = 1;
+		bufferevent_disable(c->bev, EV_READ);
+		bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
+		if (evbuffer_get_length(out) == 0)
+			conn_finish(c);
+		return;
+	}
+	if (ev == NNTP_EV_STARTTLS) {
+		SSL *ssl = tls_new();
+		if (ssl == NULL) {
+			c->closing = 1;
+			return;
+		}
+		/* RFC 4642: nothing the client sent before the handshake counts */
+		evbuffer_drain(in, evbuffer_get_length(in));
+		struct bufferevent *tls = bufferevent_openssl_filter_new(
+			c->w->base, c->bev, ssl, BUFFEREVENT_SSL_ACCEPTING,
+			BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+		if (tls == NULL) {
+			SSL_free(ssl);
+			c->closing = 1;
+			return;
+		}
+		c->bev = tls;
+		nntp_session_set_tls(c->session);
+		conn_setup(c);
+		return;
+	}
+	if (evbuffer_get_length(out) > OUT_HIGH) {
+		c->throttled = 1;
+		bufferevent_disable(c->bev, EV_READ);
+	}
+}
+
+static void on_read(struct bufferevent *bev, void *arg)
+{
+	conn_pump(arg);
+}
+
+static void on_write(struct bufferevent *bev, void *arg)
+{
+	struct conn *c = arg;
+	struct evbuffer *out = bufferevent_get_output(bev);
+	if (c->closing) {
+		if (evbuffer_get_length(out) == 0)
+			conn_finish(c);
+		return;
+	}
+	if (c->throttled && evbuffer_get_length(out) <= OUT_LOW) {
+		c->throttled = 0;
+		if (!c->w->stopping)
+			bufferevent_enable(bev, EV_READ);
+		conn_pump(c); /* lines that waited in the input */
+	}
+}
+
+static void on_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct conn *c = arg;
+	if (what & BEV_EVENT_TIMEOUT) {
+		if (!c->closing) {
+			evbuffer_add_printf(bufferevent_get_output(bev), "400 Idle timeout, closing\r\n");
+			c->closing = 1;
+			bufferevent_disable(bev, EV_READ);
+			bufferevent_set_timeouts(bev, NULL, NULL);
+			bufferevent_setwatermark(bev, EV_WRITE, 0, 0);
+			bufferevent_enable(bev, EV_WRITE);
+			return;
+		}
+	}
+	if (what & BEV_EVENT_ERROR) {
+		unsigned long e;
+		while ((e = bufferevent_get_openssl_error(bev)) != 0)
+			log_debug("tls from %s: %s", c->peer, ERR_reason_error_string(e));
+	}
+	conn_free(c);
+}
+
+static void conn_setup(struct conn *c)
+{
+	struct timeval idle = {c->w->cfg->nntp.idle_timeout > 0 ? c->w->cfg->nntp.idle_timeout : 600, 0};
+	bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
+	bufferevent_setwatermark(c->bev, EV_WRITE, OUT_LOW, 0);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, 64 * 1024);
+	bufferevent_set_timeouts(c->bev, &idle, &idle);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}
+
+struct listener_arg {
+	struct worker *w;
+	int implicit_tls;
+	int starttls;
+};
+
+static int is_loopback(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >> 24) == 127;
+	if (sa->sa_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+		return IN6_IS_ADDR_LOOPBACK(a) ||
+		       (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+	}
+	return 0;
+}
+
+static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+		      int salen, void *arg)
+{
+	struct listener_arg *la = arg;
+	struct worker *w = la->w;
+	char peer[INET6_ADDRSTRLEN] = "?";
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)sa)->sin_addr, peer, sizeof peer);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)sa)->sin6_addr, peer, sizeof peer);
+	if (w->stopping || !admit(w->cfg, peer)) {
+		static const char busy[] = "400 Too many connections, try again later\r\n";
+		if (!la->implicit_tls && write(fd, busy, sizeof busy - 1) < 0)
+			(void)0;
+		evutil_closesocket(fd);
+		return;
+	}
+	int one = 1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+
+	struct conn *c = xcalloc(1, sizeof *c);
+	c->w = w;
+	memcpy(c->peer, peer, sizeof peer);
+	c->env.cfg = w->cfg;
+	c->env.store = w->reader;
+	c->env.writer = worker_writer;
+	c->env.writer_arg = w;
+	c->env.tls_available = la->starttls && tls_ctx != NULL;
+	c->env.peer = c->peer;
+	c->env.peer_is_loopback = is_loopback(sa);
+	if (la->implicit_tls) {
+		SSL *ssl = tls_new();
+		c->bev = ssl ? bufferevent_openssl_socket_new(w->base, fd, ssl,
+							      BUFFEREVENT_SSL_ACCEPTING,
+							      BEV_OPT_CLOSE_ON_FREE)
+			     : NULL;
+		if (c->bev == NULL && ssl)
+			SSL_free(ssl);
+	} else {
+		c->bev = bufferevent_socket_new(w->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	}
+	if (c->bev == NULL) {
+		evutil_closesocket(fd);
+		release(c->peer);
+		free(c);
+		return;
+	}
+	c->next = w->conns;
+	if (w->conns)
+		w->conns->prev = c;
+	w->conns = c;
+	w->nconns++;
+	c->session = nntp_session_new(&c->env, la->implicit_tls);
+	conn_setup(c);
+	nntp_session_greet(c->session, bufferevent_get_output(c->bev));
+}
+
+static void on_grace(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+	log_warn("worker %d: %zu sessions still open after %ds, closing them", w->index, w->nconns,
+		 SHUTDOWN_GRACE);
+	while (w->conns)
+		conn_free(w->conns);
+	event_base_loopexit(w->base, NULL);
+}
+
+static void on_stop(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+	w->stopping = 1;
+	for (size_t i = 0; i < w->nlisteners; i++) {
+		evconnlistener_free(w->listeners[i]);
+		w->listeners[i] = NULL;
+	}
+	w->nlisteners = 0;
+	/* idle sessions close now; busy ones after their output drains */
+	for (struct conn *c = w->conns, *next; c; c = next) {
+		next = c->next;
+		if (c->closing)
+			continue;
+		struct evbuffer *out = bufferevent_get_output(c->bev);
+		evbuffer_add_printf(out, "400 Service shutting down\r\n");
+		c->closing = 1;
+		bufferevent_disable(c->bev, EV_READ);
+		bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
+	}
+	struct timeval tv = {SHUTDOWN_GRACE, 0};
+	w->grace_ev = evtimer_new(w->base, on_grace, w);
+	evtimer_add(w->grace_ev, &tv);
+	worker_maybe_done(w);
+}
+
+/* Parses "host:port" / "[v6]:port" into a sockaddr. */
+static int parse_listen(const char *addr, struct sockaddr_storage *ss, int *len)
+{
+	*len = sizeof *ss;
+	return evutil_parse_sockaddr_port(addr, (struct sockaddr *)ss, len);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	event_base_dispatch(w->base);
+	return NULL;
+}
+
+static int worker_init(struct worker *w, const struct cfg *c, struct listener_arg *largs,
+		       char **err)
+{
+	w->cfg = c;
+	w->base = event_base_new();
+	if (w->base == NULL)
+		return fg_error(err, "nntpd: cannot create an event loop");
+	if (store_open(c->gateway.store, STORE_RDONLY, &w->reader, err) != 0)
+		return -1;
+	w->listeners = xcalloc(c->nntp.nlisten, sizeof *w->listeners);
+	for (size_t i = 0; i < c->nntp.nlisten; i++) {
+		const struct cfg_listen *l = &c->nntp.listen[i];
+		struct sockaddr_storage ss;
+		int len;
+		if (parse_listen(l->address, &ss, &len) != 0)
+			return fg_error(err, "nntpd: cannot parse listen address %s", l->address);
+		largs[i].w = w;
+		largs[i].implicit_tls = l->tls && strcmp(l->tls, "implicit") == 0;
+		largs[i].starttls = l->tls && strcmp(l->tls, "starttls") == 0;
+		if ((largs[i].implicit_tls || largs[i].starttls) && tls_ctx == NULL)
+			return fg_error(err, "nntpd: %s wants TLS but nntp.tls has no cert and key",
+					l->address);
+		w->listeners[i] = evconnlistener_new_bind(
+			w->base, on_accept, &largs[i],
+			LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_REUSEABLE_PORT |
+				LEV_OPT_CLOSE_ON_EXEC,
+			1024, (struct sockaddr *)&ss, len);
+		if (w->listeners[i] == NULL)
+			return fg_error(err, "nntpd: cannot listen on %s: %s", l->address,
+					strerror(errno));
+		w->nlisteners++;
+	}
+	w->stop_ev = event_new(w->base, -1, 0, on_stop, w);
+	return 0;
+}
+
+static void worker_fini(struct worker *w)
+{
+	for (size_t i = 0; i < w->nlisteners; i++)
+		if (w->listeners[i])
+			evconnlistener_free(w->listeners[i]);
+	while (w->conns)
+		conn_free(w->conns);
+	free(w->listeners);
+	if (w->stop_ev)
+		event_free(w->stop_ev);
+	if (w->grace_ev)
+		event_free(w->grace_ev);
+	store_close(w->reader);
+	store_close(w->writer);
+	if (w->base)
+		event_base_free(w->base);
+}
+
+static void on_hup(int sig)
+{
+	reload_flag = 1;
+}
+
+int nntpd_run(const struct cfg *c, volatile sig_atomic_t *stop)
+{
+	char *err = NULL;
+	int rc = -1;
+	if (c->nntp.nlisten == 0) {
+		log_err("nntpd: no listeners configured (nntp.listen)");
+		return -1;
+	}
+	evthread_use_pthreads();
+	signal(SIGPIPE, SIG_IGN);
+	struct sigaction sa = {.sa_handler = on_hup};
+	sigaction(SIGHUP, &sa, NULL);
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	/* create or migrate the store before the readers open it */
+	struct store *st;
+	if (store_open(c->gateway.store, STORE_RW, &st, &err) != 0) {
+		log_err("%s", err);
+		free(err);
+		return -1;
+	}
+	store_close(st);
+	if (c->nntp.tls_cert && c->nntp.tls_key) {
+		tls_ctx = tls_load(c, &err);
+		if (tls_ctx == NULL) {
+			log_err("%s", err);
+			free(err);
+			return -1;
+		}
+	}
+	int nworkers = c->nntp.workers > 0 ? c->nntp.workers : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (nworkers < 1)
+		nworkers = 1;
+	struct worker *ws = xcalloc((size_t)nworkers, sizeof *ws);
+	struct listener_arg *largs = xcalloc((size_t)nworkers * (c->nntp.nlisten + 1), sizeof *largs);
+	int started = 0;
+	for (int i = 0; i < nworkers; i++) {
+		ws[i].index = i;
+		if (worker_init(&ws[i], c, largs + (size_t)i * c->nntp.nlisten, &err) != 0) {
+			log_err("%s", err);
+			free(err);
+			goto out;
+		}
+	}
+	for (int i = 0; i < nworkers; i++) {
+		if (pthread_create(&ws[i].thread, NULL, worker_main, &ws[i]) != 0) {
+			log_err("nntpd: cannot start worker %d", i);
+			break;
+		}
+		started++;
+	}
+	for (size_t i = 0; i < c->nntp.nlisten; i++)
+		log_info("listening on %s (%s)", c->nntp.listen[i].address,
+			 c->nntp.listen[i].tls ? c->nntp.listen[i].tls : "none");
+	while (!*stop && started == nworkers) {
+		usleep(100000);
+		if (reload_flag) {
+			reload_flag = 0;
+			if (c->nntp.tls_cert && c->nntp.tls_key) {
+				SSL_CTX *n = tls_load(c, &err);
+				if (n == NULL) {
+					log_err("SIGHUP: keeping the old certificate: %s", err);
+					free(err);
+					err = NULL;
+				} else {
+					pthread_mutex_lock(&tls_lock);
+					SSL_CTX *old = tls_ctx;
+					tls_ctx = n;
+					pthread_mutex_unlock(&tls_lock);
+					SSL_CTX_free(old); /* live SSLs hold their own reference */
+					log_info("SIGHUP: reloaded %s", c->nntp.tls_cert);
+				}
+			}
+		}
+	}
+	for (int i = 0; i < started; i++)
+		event_active(ws[i].stop_ev, EV_READ, 0);
+	for (int i = 0; i < started; i++)
+		pthread_join(ws[i].thread, NULL);
+	rc = started == nworkers ? 0 : -1;
+out:
+	for (int i = 0; i < nworkers; i++)
+		worker_fini(&ws[i]);
+	free(ws);
+	free(largs);
+	pthread_mutex_lock(&tls_lock);
+	SSL_CTX_free(tls_ctx);
+	tls_ctx = NULL;
+	pthread_mutex_unlock(&tls_lock);
+	free(peers);
+	peers = NULL;
+	npeers = cappeers = 0;
+	return rc;
+}

@@ -1,0 +1,230 @@
+/*
+ * NNTP session: lines in, replies out, one state machine (nntp_internal.h).
+ *
+ * Command lines longer than 512 octets (RFC 3977 §3.1) are answered with 501
+ * and skipped without being buffered: the session drops input until the end
+ * of that line. Pipelined commands are answered in order because the session
+ * only ever appends to one output buffer; when that buffer grows past the
+ * caller's limit the session stops consuming input until it drains
+ * (backpressure for clients that do not read).
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "forumgate/log.h"
+#include "nntp_internal.h"
+
+struct nntp_session *nntp_session_new(const struct nntp_env *env, int tls_active)
+{
+	struct nntp_session *s = xcalloc(1, sizeof *s);
+	s->env = env;
+	s->tls = tls_active;
+	s->phase = PHASE_COMMAND;
+	return s;
+}
+
+void nntp_session_free(struct nntp_session *s)
+{
+	if (s == NULL)
+		return;
+	free(s->group_name);
+	free(s->auth_user);
+	free(s->user);
+	buf_free(&s->post);
+	free(s);
+}
+
+void nntp_session_set_tls(struct nntp_session *s)
+{
+	s->tls = 1;
+}
+
+void nntp_reply(struct nntp_session *s, int code, const char *fmt, ...)
+{
+	va_list ap;
+	evbuffer_add_printf(s->out, "%03d ", code);
+	va_start(ap, fmt);
+	evbuffer_add_vprintf(s->out, fmt, ap);
+	va_end(ap);
+	evbuffer_add(s->out, "\r\n", 2);
+}
+
+void nntp_data(struct nntp_session *s, const char *line, size_t len)
+{
+	if (len && line[0] == '.')
+		evbuffer_add(s->out, ".", 1);
+	evbuffer_add(s->out, line, len);
+	evbuffer_add(s->out, "\r\n", 2);
+}
+
+void nntp_dataf(struct nntp_session *s, const char *fmt, ...)
+{
+	char small[512];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(small, sizeof small, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n < sizeof small) {
+		nntp_data(s, small, (size_t)n);
+		return;
+	}
+	struct buf b = BUF_INIT;
+	va_start(ap, fmt);
+	buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	nntp_data(s, b.p, b.len);
+	buf_free(&b);
+}
+
+void nntp_end(struct nntp_session *s)
+{
+	evbuffer_add(s->out, ".\r\n", 3);
+}
+
+static int posting_possible(const struct nntp_session *s)
+{
+	/* Posting needs a login; say 200 when this connection can log in. */
+	const struct cfg_nntp *n = &s->env->cfg->nntp;
+	return s->tls || s->env->tls_available ||
+	       (n->allow_plaintext_auth && s->env->peer_is_loopback);
+}
+
+void nntp_session_greet(struct nntp_session *s, struct evbuffer *out)
+{
+	s->out = out;
+	if (posting_possible(s))
+		nntp_reply(s, 200, "forumgate %s NNTP service ready, posting allowed after login",
+			   s->env->cfg->gateway.domain);
+	else
+		nntp_reply(s, 201, "forumgate %s NNTP service ready, no posting",
+			   s->env->cfg->gateway.domain);
+	s->out = NULL;
+}
+
+/* Splits a command line at runs of spaces and TABs (clients send both). */
+static int split_args(char *line, char **argv)
+{
+	int argc = 0;
+	char *p = line;
+	while (*p) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0')
+			break;
+		if (argc == NNTP_MAX_ARGS)
+			return -1;
+		argv[argc++] = p;
+		while (*p && *p != ' ' && *p != '\t')
+			p++;
+		if (*p)
+			*p++ = '\0';
+	}
+	return argc;
+}
+
+static void dispatch(struct nntp_session *s, char *line)
+{
+	char *argv[NNTP_MAX_ARGS];
+	int argc = split_args(line, argv);
+	if (argc == 0) {
+		nntp_reply(s, 500, "Empty command");
+		return;
+	}
+	if (argc < 0) {
+		nntp_reply(s, 501, "Too many arguments");
+		return;
+	}
+	for (const struct nntp_command *c = nntp_commands; c->name; c++) {
+		if (strcasecmp(c->name, argv[0]) != 0)
+			continue;
+		if (argc - 1 < c->min_args || argc - 1 > c->max_args) {
+			nntp_reply(s, 501, "Syntax: %s", c->usage);
+			return;
+		}
+		c->fn(s, argc - 1, argv + 1);
+		return;
+	}
+	nntp_reply(s, 500, "Unknown command");
+}
+
+/* Appends one line of an article being posted (already without CRLF). */
+static void post_line(struct nntp_session *s, const char *line, size_t len)
+{
+	if (len == 1 && line[0] == '.') {
+		s->phase = PHASE_COMMAND;
+		nntp_post_finish(s);
+		buf_reset(&s->post);
+		s->post_too_big = 0;
+		return;
+	}
+	if (len && line[0] == '.') { /* undo dot-stuffing */
+		line++;
+		len--;
+	}
+	long limit = s->env->cfg->nntp.max_post_size;
+	if (s->post_too_big || (long)(s->post.len + len + 2) > limit) {
+		s->post_too_big = 1;
+		return;
+	}
+	buf_add(&s->post, line, len);
+	buf_add(&s->post, "\r\n", 2);
+}
+
+enum nntp_event nntp_session_feed(struct nntp_session *s, struct evbuffer *in,
+				  struct evbuffer *out, size_t out_limit)
+{
+	s->out = out;
+	s->event = NNTP_EV_NONE;
+	char stack[NNTP_MAX_LINE + 1];
+	while (s->phase != PHASE_CLOSED && s->event == NNTP_EV_NONE &&
+	       evbuffer_get_length(out) <= out_limit) {
+		size_t eol_len = 0;
+		struct evbuffer_ptr eol = evbuffer_search_eol(in, NULL, &eol_len, EVBUFFER_EOL_CRLF);
+		size_t avail = evbuffer_get_length(in);
+		size_t max = s->phase == PHASE_POST ? 1u << 20 : NNTP_MAX_LINE;
+		if (eol.pos < 0) {
+			if (avail > max) {
+				/* no end of line in sight: drop what we have */
+				if (!s->discarding && s->phase == PHASE_COMMAND)
+					nntp_reply(s, 501, "Command line too long");
+				s->discarding = 1;
+				evbuffer_drain(in, avail);
+			}
+			break;
+		}
+		size_t len = (size_t)eol.pos;
+		if (s->discarding) {
+			s->discarding = 0;
+			evbuffer_drain(in, len + eol_len);
+			continue;
+		}
+		if (s->phase == PHASE_COMMAND && len + eol_len > NNTP_MAX_LINE) {
+			evbuffer_drain(in, len + eol_len);
+			nntp_reply(s, 501, "Command line too long");
+			continue;
+		}
+		char *line = len < sizeof stack ? stack : xmalloc(len + 1);
+		evbuffer_remove(in, line, len);
+		line[len] = '\0';
+		evbuffer_drain(in, eol_len);
+		if (s->phase == PHASE_POST) {
+			post_line(s, line, len);
+		} else if (memchr(line, '\0', len) != NULL) {
+			nntp_reply(s, 501, "NUL in command line");
+		} else {
+			dispatch(s, line);
+		}
+		if (line != stack)
+			free(line);
+		store_release(s->env->store);
+	}
+	s->out = NULL;
+	if (s->phase == PHASE_CLOSED && s->event == NNTP_EV_NONE)
+		s->event = NNTP_EV_QUIT;
+	return s->event;
+}

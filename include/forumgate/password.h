@@ -1,0 +1,23 @@
+/*
+ * password: NNTP (and later web) passwords, hashed with scrypt from OpenSSL,
+ * compared in constant time; and a per-address failure limiter for logins.
+ *
+ * Hash format: "scrypt$N$r$p$SALT$KEY" with SALT and KEY in base64, so the
+ * cost can rise later without invalidating stored hashes.
+ */
+#ifndef FORUMGATE_PASSWORD_H
+#define FORUMGATE_PASSWORD_H
+
+/* Returns a malloc'd hash of pw, or NULL with *err. */
+char *password_hash(const char *pw, char **err);
+/* 1 if pw matches hash, else 0. A NULL hash still costs one derivation (so
+ * unknown users take as long as known ones) and returns 0. */
+int password_verify(const char *pw, const char *hash);
+
+/* Login failure limiter, shared by all threads of the process: more than 5
+ * failures from one address within 5 minutes blocks it for the rest of that
+ * window. */
+int password_limit_exceeded(const char *peer);
+void password_note_failure(const char *peer);
+
+#endif

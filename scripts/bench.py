@@ -1,0 +1,46 @@
+#!/usr/bin/env python3
+"""`make bench`: import benchmark. Generates the synthetic forum (100,000 posts
+by default, BENCH_POSTS to change), imports it into a fresh store with the real
+binary, and prints posts/s, MB/s and the peak RSS of the import process."""
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+
+
+def main():
+    posts = int(os.environ.get("BENCH_POSTS", "100000"))
+    work = os.environ.get("BENCH_DIR") or tempfile.mkdtemp(prefix="fg-bench-")
+    spool = os.path.join(work, f"spool-{posts}")
+    if not os.path.isdir(spool):
+        subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gen_forum.py"), spool,
+                        "--posts", str(posts)], check=True)
+    size = sum(os.path.getsize(os.path.join(spool, f)) for f in os.listdir(spool))
+    store = os.path.join(work, "bench.db")
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(store + suffix):
+            os.remove(store + suffix)
+    cmd = [os.path.join(ROOT, "forumgate"), "-c", os.path.join(ROOT, "config", "demo.yaml"),
+           "-o", f"gateway.store={store}", "import", spool]
+    t0 = time.monotonic()
+    p = subprocess.run(cmd, capture_output=True, cwd=ROOT)
+    dt = time.monotonic() - t0
+    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    if p.returncode != 0:
+        sys.stderr.write(p.stderr.decode())
+        sys.exit(1)
+    print(p.stderr.decode().strip())
+    print(f"import: {posts} posts, {size / 1e6:.1f} MB of spool in {dt:.2f} s")
+    print(f"import: {posts / dt:,.0f} posts/s, {size / 1e6 / dt:.1f} MB/s, "
+          f"peak RSS {rss:.1f} MiB, store {os.path.getsize(store) / 1e6:.1f} MB")
+    if not os.environ.get("BENCH_DIR"):
+        shutil.rmtree(work, True)
+
+
+if __name__ == "__main__":
+    main()

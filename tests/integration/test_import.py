@@ -1,0 +1,255 @@
+"""forumgate check-config / import / export on real SQLite stores."""
+import json
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import unittest
+
+from fgtest import DEMO, FORUMGATE, ROOT, Gate, need_shared, parse_mboxrd
+
+
+class CheckConfig(unittest.TestCase):
+    def test_demo_config_is_valid(self):
+        p = subprocess.run([FORUMGATE, "check-config", "-c", DEMO], cwd=ROOT,
+                           capture_output=True, timeout=30)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn(b"forumgate.example", p.stdout)
+
+    def test_error_names_file_line_column(self):
+        g = Gate(self)
+        bad = os.path.join(g.dir, "bad.yaml")
+        with open(bad, "w") as f:
+            f.write("gateway:\n  domain: x.example\n  stor: /tmp/x.db\n")
+        p = subprocess.run([FORUMGATE, "check-config", "-c", bad], capture_output=True,
+                           timeout=30)
+        self.assertEqual(p.returncode, 78)
+        err = p.stderr.decode()
+        self.assertRegex(err, re.escape(bad) + r":3:3: .*stor")
+        self.assertIn("store", err)  # the closest valid key
+
+    def test_override_is_validated(self):
+        p = subprocess.run([FORUMGATE, "check-config", "-c", DEMO, "-o", "gateway.stor=/x"],
+                           cwd=ROOT, capture_output=True, timeout=30)
+        self.assertEqual(p.returncode, 78)
+        self.assertIn(b"stor", p.stderr)
+
+    def test_override_applies(self):
+        p = subprocess.run([FORUMGATE, "check-config", "-c", DEMO, "-o",
+                            "gateway.store=/tmp/elsewhere.db"], cwd=ROOT,
+                           capture_output=True, timeout=30)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn(b"/tmp/elsewhere.db", p.stdout)
+
+
+class ImportDemo(unittest.TestCase):
+    def setUp(self):
+        self.g = Gate(self)
+        self.g.run("import", "config/demo-spool")
+        self.msgs = self.g.messages()
+
+    def test_every_article_is_well_formed(self):
+        self.assertGreaterEqual(len(self.msgs), 8)
+        ids = set()
+        for m in self.msgs:
+            for h in ("From", "Newsgroups", "Subject", "Date", "Message-ID", "Path",
+                      "Content-Type", "MIME-Version", "Xref"):
+                self.assertIsNotNone(m[h], f"{h} missing in {m['Message-ID']}")
+            self.assertRegex(m["Message-ID"], r"^<[^<>@\s]+@forumgate\.example>$")
+            self.assertNotIn(m["Message-ID"], ids)
+            ids.add(m["Message-ID"])
+            self.assertEqual(m.get_content_type(), "text/plain")
+            self.assertEqual(m.get_param("format"), "flowed")
+            self.assertEqual(m.get_content_charset(), "utf-8")
+
+    def test_replies_thread_under_their_parent(self):
+        by_id = {m["Message-ID"]: m for m in self.msgs}
+        replies = [m for m in self.msgs if m["References"]]
+        self.assertGreater(len(replies), 0)
+        for m in replies:
+            refs = m["References"].split()
+            self.assertEqual(m["In-Reply-To"], refs[-1])
+            self.assertTrue(str(m["Subject"]).startswith("Re: "), m["Subject"])
+            parent = by_id.get(refs[-1])
+            self.assertIsNotNone(parent, f"parent {refs[-1]} not exported")
+            self.assertEqual(m["Newsgroups"], parent["Newsgroups"])
+            self.assertEqual(str(m["Subject"]), "Re: " + re.sub(r"^Re: ", "", str(parent["Subject"])))
+
+    def test_non_ascii_is_encoded_in_headers(self):
+        raw = self.g.export()
+        heads = [blk.split(b"\n\n", 1)[0] for blk in raw.split(b"\nFrom forumgate@")]
+        for h in heads:
+            for line in h.split(b"\n"):
+                if not line.startswith(b"From "):
+                    self.assertTrue(all(c < 128 for c in line), line)
+        names = " ".join(str(m["From"]) for m in self.msgs)
+        self.assertIn("Jürgen Groß", names)
+
+    def test_groups_follow_the_board_mapping(self):
+        groups = {m["Newsgroups"] for m in self.msgs}
+        self.assertIn("demo.general", groups)
+        self.assertIn("demo.announce", groups)
+        self.assertIn("demo.news", groups)
+        for m in self.msgs:
+            g, n = m["Xref"].split()[1].split(":")
+            self.assertEqual(g, m["Newsgroups"])
+            self.assertGreater(int(n), 0)
+
+    def test_reimport_changes_nothing(self):
+        before = self.g.export()
+        p = self.g.run("import", "config/demo-spool")
+        self.assertIn(b" 0 new, 0 edited, 0 deleted", p.stderr)
+        self.assertEqual(before, self.g.export())
+
+    def test_store_is_wal_sqlite_with_wire_articles(self):
+        db = sqlite3.connect(self.g.store)
+        self.assertEqual(db.execute("PRAGMA journal_mode").fetchone()[0], "wal")
+        for wire, hlen, nbytes in db.execute("SELECT wire, header_len, bytes FROM articles"):
+            self.assertEqual(len(wire), nbytes)
+            self.assertEqual(wire[hlen - 4:hlen], b"\r\n\r\n")
+            self.assertNotIn(b"\n", wire.replace(b"\r\n", b""))  # CRLF only
+            self.assertFalse(wire.endswith(b".\r\n") and b"\r\n.\r\n" in wire[-5:])
+            for line in wire.split(b"\r\n"):
+                if line.startswith(b"."):
+                    self.assertTrue(line.startswith(b".."), line)
+        db.close()
+
+
+def write_thread(path, posts, title="Edit test", posting=None):
+    doc = {"format": "forumgate-thread/1", "forum": "demo", "board": "General Discussion",
+           "thread": {"id": "9001", "title": title}, "posts": posts}
+    if posting:
+        doc["thread"]["posting"] = posting
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(doc, f)
+    os.rename(tmp, path)
+
+
+POSTS = [
+    {"id": "1", "position": 1, "author": "Ann", "date": "2024-05-01T10:00:00Z",
+     "format": "text", "body": "First post."},
+    {"id": "2", "position": 2, "author": "Bob", "date": "2024-05-01T11:00:00Z",
+     "format": "bbcode", "body": "[quote=Ann;1]First post.[/quote]Agreed."},
+    {"id": "3", "position": 3, "author": "Cid", "format": "text", "body": "No date here."},
+]
+
+
+class EditsAndDeletes(unittest.TestCase):
+    def setUp(self):
+        self.g = Gate(self)
+        self.spool = os.path.join(self.g.dir, "spool")
+        os.mkdir(self.spool)
+        self.file = os.path.join(self.spool, "t9001.json")
+        self.posts = json.loads(json.dumps(POSTS))
+        write_thread(self.file, self.posts)
+        self.g.run("import", self.spool)
+
+    def test_missing_date_is_stable(self):
+        first = {m["Message-ID"]: m["Date"] for m in self.g.messages()}
+        self.g.run("import", self.spool)
+        again = {m["Message-ID"]: m["Date"] for m in self.g.messages()}
+        self.assertEqual(first, again)
+
+    def test_edit_supersedes(self):
+        old = {m["Message-ID"] for m in self.g.messages()}
+        self.posts[1]["body"] = "[quote=Ann;1]First post.[/quote]Agreed, strongly."
+        write_thread(self.file, self.posts)
+        p = self.g.run("import", self.spool)
+        self.assertIn(b"1 edited", p.stderr)
+        msgs = self.g.messages()
+        self.assertEqual(len(msgs), 3)
+        new = [m for m in msgs if m["Message-ID"] not in old]
+        self.assertEqual(len(new), 1)
+        self.assertIn(new[0]["Supersedes"], old)
+        self.assertIn("Agreed, strongly.", new[0].get_content())
+        self.assertNotIn(new[0]["Supersedes"], {m["Message-ID"] for m in msgs})
+        # the reply still threads under the quoted root
+        root = [m for m in msgs if not m["References"]][0]
+        self.assertEqual(new[0]["In-Reply-To"], root["Message-ID"])
+        # numbers are never reused: the edit got a new, higher number
+        nums = sorted(int(m["Xref"].split(":")[1]) for m in msgs)
+        self.assertEqual(nums, [1, 3, 4])
+
+    def test_delete_leaves_group(self):
+        self.posts[2]["deleted"] = True
+        write_thread(self.file, self.posts)
+        p = self.g.run("import", self.spool)
+        self.assertIn(b"1 deleted", p.stderr)
+        msgs = self.g.messages()
+        self.assertEqual(len(msgs), 2)
+        self.assertNotIn("No date here.", " ".join(m.get_content() for m in msgs))
+
+    def test_read_only_thread_makes_group_read_only(self):
+        write_thread(self.file, self.posts, posting="no")
+        self.g.run("import", self.spool)
+        db = sqlite3.connect(self.g.store)
+        flag = db.execute("SELECT posting FROM groups WHERE name='demo.general'").fetchone()[0]
+        db.close()
+        self.assertEqual(flag, "n")
+
+    def test_bad_file_is_reported_not_fatal(self):
+        with open(os.path.join(self.spool, "broken.json"), "w") as f:
+            f.write('{"thread": {"id": 1,')
+        p = self.g.run("import", self.spool, check=False)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn(b"broken.json", p.stderr)
+        self.assertEqual(len(self.g.messages()), 3)
+
+
+class Seed(unittest.TestCase):
+    def test_seed_thread_imports(self):
+        seed = need_shared(self, "seeds/vbulletin-thread-1.txt")
+        g = Gate(self)
+        g.run("import", seed)
+        msgs = g.messages()
+        self.assertEqual(len(msgs), 2)
+        root, reply = msgs
+        self.assertEqual(str(root["Subject"]), "U.S.-Russia Missile Defense Talks Fail")
+        self.assertEqual(root["Newsgroups"], "demo.news")
+        body = root.get_content()
+        self.assertIn("MOSCOW (AP)", body)
+        self.assertNotIn("Join Date", body)
+        self.assertIn("\n-- \nNo One Knows Everything.", body)
+        self.assertEqual(str(reply["Subject"]), "Re: U.S.-Russia Missile Defense Talks Fail")
+        self.assertIn("AuGmENTor", str(reply["From"]))
+        self.assertIn("guest", str(reply["From"]).lower())
+        self.assertEqual(reply["In-Reply-To"], root["Message-ID"])
+        self.assertNotIn("Similar Threads", body + reply.get_content())
+        db = sqlite3.connect(g.store)
+        flag = db.execute("SELECT posting FROM groups WHERE name='demo.news'").fetchone()[0]
+        db.close()
+        self.assertEqual(flag, "n")
+
+
+class Serve(unittest.TestCase):
+    def test_sync_role_picks_up_new_files_and_stops_cleanly(self):
+        g = Gate(self)
+        spool = os.path.join(g.dir, "spool")
+        os.mkdir(spool)
+        g.overrides += ["-o", f"forums.demo.spool.path={spool}",
+                        "-o", "forums.demo.spool.poll_interval=1"]
+        proc = subprocess.Popen([FORUMGATE, "-c", DEMO, *g.overrides, "serve"], cwd=ROOT,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            import time
+            write_thread(os.path.join(spool, "t.json"), POSTS[:2])
+            deadline = time.time() + 20
+            n = 0
+            while time.time() < deadline:
+                if os.path.exists(g.store):
+                    n = len(parse_mboxrd(g.run("export", check=False).stdout or b""))
+                    if n == 2:
+                        break
+                time.sleep(0.3)
+            self.assertEqual(n, 2)
+        finally:
+            proc.terminate()
+            out, err = proc.communicate(timeout=20)
+        self.assertEqual(proc.returncode, 0, err)
+        self.assertIn(b"all roles stopped", err)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,510 @@
+/*
+ * Tests for gateway/article/text*.c and flow.c: exact plain text for each
+ * HTML, BBCode and Markdown construct and the forum quote forms, and the
+ * format=flowed wrapping of text_flow().
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "forumgate/text.h"
+
+static char *conv(enum forum_markup m, const char *src, struct text_info *info)
+{
+	struct buf out = BUF_INIT;
+	assert_int_equal(text_convert(m, src, strlen(src), &out, info), 0);
+	return buf_detach(&out);
+}
+
+static void check(enum forum_markup m, const char *src, const char *want)
+{
+	char *got = conv(m, src, NULL);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+#define HTML(src, want) check(MARKUP_HTML, src, want)
+#define BB(src, want) check(MARKUP_BBCODE, src, want)
+#define MD(src, want) check(MARKUP_MARKDOWN, src, want)
+#define TXT(src, want) check(MARKUP_TEXT, src, want)
+
+/* Converts and checks the quoted ids too (a NULL-terminated list). */
+static void check_ids(enum forum_markup m, const char *src, const char *want, ...)
+{
+	struct text_info info = {NULL, 0};
+	char *got = conv(m, src, &info);
+	assert_string_equal(got, want);
+	free(got);
+	va_list ap;
+	va_start(ap, want);
+	size_t i = 0;
+	const char *id;
+	while ((id = va_arg(ap, const char *)) != NULL) {
+		assert_true(i < info.nquoted);
+		assert_string_equal(info.quoted_ids[i], id);
+		i++;
+	}
+	va_end(ap);
+	assert_int_equal(info.nquoted, i);
+	text_info_free(&info);
+}
+
+static void flow(const char *src, const char *want)
+{
+	struct buf out = BUF_INIT;
+	text_flow(src, strlen(src), 72, &out);
+	assert_string_equal(buf_str(&out), want);
+	buf_free(&out);
+}
+
+/* ---- HTML ---- */
+
+static void test_html_blocks(void **state)
+{
+	HTML("<p>one</p><p>two</p>", "one\n\ntwo\n");
+	HTML("a<br>b<br><br>c<br><br><br><br>d", "a\nb\n\nc\n\nd\n");
+	HTML("<div>a</div><div>b</div>c", "a\nb\nc\n");
+	HTML("x<hr>y", "x\n----\ny\n");
+	HTML("<h2>Title</h2>body", "Title\n\nbody\n");
+	HTML("", "");
+	HTML("<p> </p><br><br>", "");
+}
+
+static void test_html_whitespace(void **state)
+{
+	HTML("  a   b\n\tc  <b>d</b> <i>e</i>  ", "a b c d e\n");
+	HTML("a<b> b</b>", "a b\n");
+	HTML("<p>\n  text  \n</p>", "text\n");
+	HTML("a&nbsp;&nbsp;b", "a  b\n");
+}
+
+static void test_html_entities(void **state)
+{
+	HTML("&amp; &lt;x&gt; &quot;q&quot; &#39;s&#39; &#8364; &#x263A;",
+	     "& <x> \"q\" 's' \xE2\x82\xAC \xE2\x98\xBA\n");
+}
+
+static void test_html_script_style(void **state)
+{
+	HTML("a<script>var x = '<b>';</script>b<style>p { color: red }</style>c", "abc\n");
+}
+
+static void test_html_links(void **state)
+{
+	HTML("See <a href=\"http://example.com/a\">this</a> and "
+	     "<a href=\"http://example.com/b\">that</a>, <a href=\"http://example.com/a\">"
+	     "this again</a>.",
+	     "See this[1] and that[2], this again[1].\n\n"
+	     "[1] http://example.com/a\n[2] http://example.com/b\n");
+	HTML("<a href=\"http://example.com/x\">http://example.com/x</a>",
+	     "http://example.com/x\n");
+	HTML("<a href=\"https://example.com/x\">example.com/x</a>",
+	     "https://example.com/x\n");
+	HTML("<a href=\"mailto:bob@example.com\">bob@example.com</a>", "bob@example.com\n");
+	HTML("<a href=\"mailto:bob@example.com\">Bob</a>", "Bob <bob@example.com>\n");
+	HTML("<a href=\"#top\">top</a> <a name=\"x\">anchor</a>", "top anchor\n");
+	HTML("<a href=\"http://e.com/\"><b>bold</b> link</a>!", "bold link[1]!\n\n[1] http://e.com/\n");
+}
+
+static void test_html_images(void **state)
+{
+	HTML("<img src=\"http://x/a.png\" alt=\"A cat\">", "[image: A cat] <http://x/a.png>\n");
+	HTML("<img src=\"http://x/a.png\">", "[image] <http://x/a.png>\n");
+	HTML("hi <img src=\"images/smilies/smile.gif\" alt=\":)\"> "
+	     "<img class=\"inlineimg\" src=\"x.gif\" alt=\":D\" />",
+	     "hi :) :D\n");
+}
+
+static void test_html_code(void **state)
+{
+	HTML("<p>before</p><pre>  int x;\n\n    y();\n</pre><p>after</p>",
+	     "before\n\n  int x;\n\n    y();\n\nafter\n");
+	HTML("use <code>a  b</code> here", "use a b here\n");
+	HTML("<pre><a href=\"http://x/\">link</a> in code</pre>", "link in code\n");
+	/* vBulletin 4 code box: label dropped */
+	HTML("<div class=\"bbcode_container\"><div class=\"bbcode_description\">Code:</div>"
+	     "<pre class=\"bbcode_code\" style=\"height:36px;\">if (a)\n\tb();</pre></div>",
+	     "if (a)\n\tb();\n");
+	/* vBulletin 3 code box */
+	HTML("<div style=\"margin:20px; margin-top:5px\"><div class=\"smallfont\" "
+	     "style=\"margin-bottom:2px\">Code:</div><pre class=\"alt2\" dir=\"ltr\">x = 1\n  y = 2</pre></div>",
+	     "x = 1\n  y = 2\n");
+	/* phpBB 3.0 codebox with <br> and &nbsp; */
+	HTML("<dl class=\"codebox\"><dt>Code: <a href=\"#\">Select all</a></dt><dd><code>"
+	     "a<br />&nbsp;&nbsp;b</code></dd></dl>",
+	     "a\n  b\n");
+}
+
+static void test_html_lists(void **state)
+{
+	HTML("Intro<ul><li>one</li><li>two</li></ul>Outro",
+	     "Intro\n\n- one\n- two\n\nOutro\n");
+	HTML("<ol><li>a</li><li>b<ul><li>b1</li><li>b2</li></ul></li><li>c</li></ol>",
+	     "1. a\n2. b\n  - b1\n  - b2\n3. c\n");
+	HTML("<ol start=\"3\"><li>x</li></ol>", "3. x\n");
+	HTML("<ul><li>first line<br>second line</li></ul>", "- first line\n  second line\n");
+}
+
+static void test_html_vb4_quote(void **state)
+{
+	check_ids(MARKUP_HTML,
+		  "<div class=\"bbcode_container\"><div class=\"bbcode_quote\"><div class=\"quote_container\">"
+		  "<div class=\"bbcode_quote_container\"></div><div class=\"bbcode_postedby\">"
+		  "<img title=\"Originally Posted by\" class=\"inlineimg\" src=\"images/misc/quote_icon.png\" alt=\"Quote\" />"
+		  " Originally Posted by <strong>Alice</strong> "
+		  "<a href=\"showthread.php?p=1234#post1234\" rel=\"nofollow\"><img class=\"inlineimg\" "
+		  "src=\"images/buttons/viewpost-right.png\" alt=\"View Post\" /></a></div>"
+		  "<div class=\"message\">Hello<br />world</div></div></div></div>I agree.",
+		  "Alice wrote:\n> Hello\n> world\n\nI agree.\n", "1234", NULL);
+	/* anonymous */
+	check_ids(MARKUP_HTML,
+		  "<div class=\"bbcode_container\"><div class=\"bbcode_quote\"><div class=\"quote_container\">"
+		  "<div class=\"bbcode_quote_container\"></div>anon text</div></div></div>reply",
+		  "> anon text\n\nreply\n", NULL);
+}
+
+static void test_html_vb3_quote(void **state)
+{
+	check_ids(MARKUP_HTML,
+		  "<div style=\"margin:20px; margin-top:5px; \"><div class=\"smallfont\" style=\"margin-bottom:2px\">Quote:</div>"
+		  "<table cellpadding=\"6\" cellspacing=\"0\" border=\"0\" width=\"100%\"><tr>"
+		  "<td class=\"alt2\" style=\"border:1px inset\"><div>Originally Posted by <strong>Bob</strong> "
+		  "<a href=\"showthread.php?p=999#post999\"><img class=\"inlineimg\" src=\"images/buttons/viewpost.gif\" "
+		  "border=\"0\" alt=\"View Post\" /></a></div><div style=\"font-style:italic\">quoted text</div>"
+		  "</td></tr></table></div>my answer",
+		  "Bob wrote:\n> quoted text\n\nmy answer\n", "999", NULL);
+	check_ids(MARKUP_HTML,
+		  "<div style=\"margin:20px; margin-top:5px; \"><div class=\"smallfont\" style=\"margin-bottom:2px\">Quote:</div>"
+		  "<table cellpadding=\"6\"><tr><td class=\"alt2\" style=\"border:1px inset\">anonymous text</td></tr></table></div>"
+		  "answer",
+		  "> anonymous text\n\nanswer\n", NULL);
+}
+
+static void test_html_nested_quotes(void **state)
+{
+	check_ids(MARKUP_HTML,
+		  "<blockquote><div><cite>A wrote:</cite>outer<blockquote><div><cite>B wrote:</cite>inner"
+		  "</div></blockquote>outer again</div></blockquote>reply",
+		  "A wrote:\n> outer\n>\n> B wrote:\n>> inner\n>\n> outer again\n\nreply\n", NULL);
+}
+
+static void test_html_phpbb_quote(void **state)
+{
+	check_ids(MARKUP_HTML, "<blockquote><div><cite>Carol wrote:</cite>text</div></blockquote>",
+		  "Carol wrote:\n> text\n", NULL);
+	check_ids(MARKUP_HTML,
+		  "<blockquote cite=\"./viewtopic.php?p=77#p77\"><div><cite>"
+		  "<a href=\"./memberlist.php?mode=viewprofile&amp;u=2\">Dave</a> wrote: "
+		  "<a href=\"./viewtopic.php?p=77#p77\" data-post-id=\"77\">\xE2\x86\x91</a>"
+		  "<span class=\"responsive-hide\">Mon Jan 01, 2018 10:00 am</span></cite>"
+		  "text</div></blockquote>",
+		  "Dave wrote:\n> text\n", "77", NULL);
+	check_ids(MARKUP_HTML, "<blockquote>plain</blockquote>", "> plain\n", NULL);
+}
+
+static void test_html_discourse_quote(void **state)
+{
+	check_ids(MARKUP_HTML,
+		  "<aside class=\"quote no-group\" data-username=\"bob\" data-post=\"3\" data-topic=\"12\">"
+		  "<div class=\"title\"><div class=\"quote-controls\"></div><img alt=\"\" width=\"20\" "
+		  "src=\"/a.png\" class=\"avatar\"> bob:</div><blockquote><p>one</p><p>two</p></blockquote>"
+		  "</aside><p>reply</p>",
+		  "bob wrote:\n> one\n>\n> two\n\nreply\n", "#3", NULL);
+}
+
+static void test_html_garbage(void **state)
+{
+	HTML("<b><i>x</b></i>y<p><div></p>z", "xy\n\nz\n");
+	HTML("<<<>>>&&&;;", "<<<>>>&&&;;\n");
+	HTML("\xff\xfe bad", "\xEF\xBF\xBD\xEF\xBF\xBD bad\n");
+}
+
+static void test_html_deep(void **state)
+{
+	struct buf b = BUF_INIT;
+	for (int i = 0; i < 2000; i++)
+		buf_adds(&b, "<div><blockquote>");
+	buf_adds(&b, "deep");
+	struct buf out = BUF_INIT;
+	assert_int_equal(text_convert(MARKUP_HTML, b.p, b.len, &out, NULL), 0);
+	assert_non_null(strstr(buf_str(&out), "deep"));
+	buf_free(&b);
+	buf_free(&out);
+}
+
+/* ---- BBCode ---- */
+
+static void test_bb_inline(void **state)
+{
+	BB("[b]bold[/b] [I]it[/I] [u]u[/u] [s]s[/s] [color=red]c[/color] [size=4]z[/size] "
+	   "[font=Arial]f[/font] [highlight]h[/highlight]",
+	   "bold it u s c z f h\n");
+	BB("line1\nline2\n\n\n\nline3", "line1\nline2\n\nline3\n");
+	BB("[center]mid[/center]after", "mid\nafter\n");
+	BB("&amp; &lt; &gt; &quot; &#39; &#228; &#xE4; a&nbsp;b", "& < > \" ' \xC3\xA4 \xC3\xA4 a b\n");
+}
+
+static void test_bb_links(void **state)
+{
+	BB("[url=http://example.com/a]text[/url] [URL]http://example.com/b[/URL] "
+	   "[url=\"http://example.com/c\"]c[/url] [email]a@b.org[/email] [email=a@b.org]mail[/email]",
+	   "text[1] http://example.com/b c[2] a@b.org mail <a@b.org>\n\n"
+	   "[1] http://example.com/a\n[2] http://example.com/c\n");
+	BB("[img]http://x/a.png[/img] [img=cat]http://x/c.png[/img] [img=640x480]http://x/d.png[/img]",
+	   "[image] <http://x/a.png> [image: cat] <http://x/c.png> [image] <http://x/d.png>\n");
+	BB("[youtube]dQw4w9WgXcQ[/youtube]", "https://www.youtube.com/watch?v=dQw4w9WgXcQ\n");
+	BB("[video=youtube;abc]http://www.youtube.com/watch?v=abc[/video]",
+	   "http://www.youtube.com/watch?v=abc\n");
+}
+
+static void test_bb_quotes(void **state)
+{
+	check_ids(MARKUP_BBCODE, "[quote]anon[/quote]reply", "> anon\n\nreply\n", NULL);
+	check_ids(MARKUP_BBCODE, "[quote=Bob]hi[/quote]", "Bob wrote:\n> hi\n", NULL);
+	check_ids(MARKUP_BBCODE, "[QUOTE=\"Bob Smith\"]hi[/QUOTE]", "Bob Smith wrote:\n> hi\n", NULL);
+	check_ids(MARKUP_BBCODE, "[QUOTE=Alice;1234]hi[/QUOTE]\nreply",
+		  "Alice wrote:\n> hi\n\nreply\n", "1234", NULL);
+	check_ids(MARKUP_BBCODE, "[quote=\"Carol\" post_id=555 time=1500000000 user_id=3]x[/quote]",
+		  "Carol wrote:\n> x\n", "555", NULL);
+	check_ids(MARKUP_BBCODE, "[quote=Dan Brown post_id=556]x[/quote]", "Dan Brown wrote:\n> x\n",
+		  "556", NULL);
+	check_ids(MARKUP_BBCODE, "[quote=A;1][quote=B;2]inner[/quote]\nouter[/quote]",
+		  "A wrote:\n> B wrote:\n>> inner\n>\n> outer\n", "1", "2", NULL);
+}
+
+static void test_bb_deep_quotes(void **state)
+{
+	struct buf b = BUF_INIT;
+	for (int i = 0; i < 30; i++)
+		buf_adds(&b, "[quote]");
+	buf_adds(&b, "x");
+	for (int i = 0; i < 30; i++)
+		buf_adds(&b, "[/quote]");
+	char *got = conv(MARKUP_BBCODE, b.p, NULL);
+	/* flattened at depth 20 */
+	assert_string_equal(got, ">>>>>>>>>>>>>>>>>>>> x\n");
+	free(got);
+	buf_free(&b);
+}
+
+static void test_bb_code(void **state)
+{
+	BB("before\n[code]\nint x;\n    [b]y[/b] &lt;\n[/code]\nafter",
+	   "before\n\nint x;\n    [b]y[/b] <\n\nafter\n");
+	BB("[PHP]$a = 1;[/PHP][html]<b>x</b>[/html]", "$a = 1;\n\n<b>x</b>\n");
+	BB("[code]http://example.com[/code]", "http://example.com\n");
+	BB("[noparse][b]raw[/b][/noparse]", "[b]raw[/b]\n");
+}
+
+static void test_bb_lists(void **state)
+{
+	BB("[list]\n[*]one\n[*]two\n[/list]\nafter", "- one\n- two\n\nafter\n");
+	BB("[LIST=1]\n[*]a\n[*]b\n[list]\n[*]b1\n[/list]\n[*]c\n[/list]",
+	   "1. a\n2. b\n  - b1\n3. c\n");
+	BB("[list=a][*]x[*]y[/list]", "1. x\n2. y\n");
+	BB("[*]outside", "[*]outside\n");
+}
+
+static void test_bb_spoiler(void **state)
+{
+	BB("a[spoiler]secret[/spoiler]b", "a\n\nSpoiler:\nsecret\n\nb\n");
+	BB("[spoiler=Plot]secret[/spoiler]", "Spoiler: Plot\nsecret\n");
+}
+
+static void test_bb_malformed(void **state)
+{
+	BB("[foo]unknown[/foo]", "[foo]unknown[/foo]\n");
+	BB("[b]unclosed", "[b]unclosed\n");
+	BB("stray[/i] close", "stray[/i] close\n");
+	BB("[quote]never closed", "[quote]never closed\n");
+	BB("[code]never closed", "[code]never closed\n");
+	BB("[url=http://x]no end", "[url=http://x]no end\n");
+	BB("[b][i]x[/b] y", "x y\n");
+	BB("[[[]]] [ b] [/] []", "[[[]]] [ b] [/] []\n");
+	BB("[quote=Bob]a [b]b[/quote] c", "Bob wrote:\n> a b\n\nc\n");
+}
+
+/* ---- Markdown ---- */
+
+static void test_md_inline(void **state)
+{
+	MD("Some **bold** and _em_ and ~~gone~~ text, snake_case and 2 * 3.",
+	   "Some bold and em and gone text, snake_case and 2 * 3.\n");
+	MD("Use `a *b* c` here", "Use a *b* c here\n");
+	MD("a [link](http://e.com/x \"title\") and ![pic](http://e.com/i.png) and <http://e.com/y>",
+	   "a link[1] and [image: pic] <http://e.com/i.png> and http://e.com/y\n\n"
+	   "[1] http://e.com/x\n");
+	MD("\\*not em\\* &amp;", "*not em* &\n");
+}
+
+static void test_md_blocks(void **state)
+{
+	MD("# Title\ntext\nmore\n\npara", "Title\n\ntext\nmore\n\npara\n");
+	MD("Heading\n=======\nbody", "Heading\n\nbody\n");
+	MD("a\n\n---\n\nb", "a\n\n----\n\nb\n");
+	MD("text\n\n```c\nint x;\n    y();\n```\nafter", "text\n\nint x;\n    y();\n\nafter\n");
+	MD("text\n\n    code line\n      more\n\nafter", "text\n\ncode line\n  more\n\nafter\n");
+	MD("> quoted *x*\n> > nested\n\nreply", "> quoted x\n>\n>> nested\n\nreply\n");
+	MD("- a\n- b\n  - b1\n- c\n\n1. x\n2. y", "- a\n- b\n  - b1\n- c\n\n1. x\n2. y\n");
+}
+
+static void test_md_discourse_quote(void **state)
+{
+	check_ids(MARKUP_MARKDOWN, "[quote=\"bob, post:3, topic:12\"]\nhello\n[/quote]\nreply",
+		  "bob wrote:\n> hello\n\nreply\n", "#3", NULL);
+}
+
+/* ---- plain text ---- */
+
+static void test_plain(void **state)
+{
+	TXT("  indented   text   \r\nnext\n\n\n\n> already quoted\n>\n\nend &amp; \n\n",
+	    "  indented   text\nnext\n\n> already quoted\n\nend &\n");
+	TXT("> a\n>\n>\n> b", "> a\n>\n> b\n");
+	TXT("\n\n\nx", "x\n");
+	TXT("http://example.com/", "http://example.com/\n");
+}
+
+static void test_args(void **state)
+{
+	struct buf out = BUF_INIT;
+	assert_int_equal(text_convert(MARKUP_HTML, NULL, 3, &out, NULL), -1);
+	assert_int_equal(text_convert((enum forum_markup)42, "x", 1, &out, NULL), -1);
+	assert_int_equal(text_convert(MARKUP_BBCODE, NULL, 0, &out, NULL), 0);
+	assert_int_equal(out.len, 0);
+	buf_free(&out);
+}
+
+/* ---- text_flow ---- */
+
+static void test_flow_wrap(void **state)
+{
+	flow("This is a rather long line of text that needs to be wrapped because it is longer than seventy-two characters.\n",
+	     "This is a rather long line of text that needs to be wrapped because it \n"
+	     "is longer than seventy-two characters.\n");
+	flow("short\n\nlines\n", "short\n\nlines\n");
+	flow("no newline at end", "no newline at end\n");
+}
+
+static void test_flow_quoted(void **state)
+{
+	flow("> Quoted line that is also quite long and needs wrapping at seventy two chars so here we go.\n",
+	     "> Quoted line that is also quite long and needs wrapping at seventy two \n"
+	     "> chars so here we go.\n");
+	flow(">> nested quote\n>\n>>>\n", ">> nested quote\n>\n>>>\n");
+	flow(">no space\n", "> no space\n");
+}
+
+static void test_flow_stuffing(void **state)
+{
+	flow("From here\n x\n", " From here\n  x\n");
+	flow("> From here\n", "> From here\n");
+	flow("Fromage\n", "Fromage\n");
+}
+
+static void test_flow_trailing(void **state)
+{
+	flow("hard   \n-- \nsig\n", "hard\n-- \nsig\n");
+}
+
+static void test_flow_long_word(void **state)
+{
+	char word[101];
+	memset(word, 'x', 100);
+	word[100] = '\0';
+	struct buf in = BUF_INIT, want = BUF_INIT;
+	buf_addf(&in, "%s tail\n", word);
+	buf_addf(&want, "%s \ntail\n", word);
+	flow(in.p, want.p);
+	buf_reset(&in);
+	buf_reset(&want);
+	buf_addf(&in, "a %s b\n", word);
+	buf_addf(&want, "a \n%s \nb\n", word);
+	flow(in.p, want.p);
+	buf_free(&in);
+	buf_free(&want);
+}
+
+static void test_flow_utf8(void **state)
+{
+	/* 68 two-byte characters and a word: fits by characters, not by bytes */
+	struct buf in = BUF_INIT, want = BUF_INIT;
+	for (int i = 0; i < 34; i++)
+		buf_adds(&in, "\xC3\xA4\xC3\xB6");
+	buf_adds(&in, " ab\n");
+	flow(in.p, in.p);
+	/* 80 characters: broken at the space, never inside a sequence */
+	buf_reset(&in);
+	for (int i = 0; i < 30; i++)
+		buf_adds(&in, "\xE2\x82\xAC");
+	buf_adds(&in, " ");
+	for (int i = 0; i < 49; i++)
+		buf_adds(&in, "\xC3\xA4");
+	buf_adds(&in, "\n");
+	for (int i = 0; i < 30; i++)
+		buf_adds(&want, "\xE2\x82\xAC");
+	buf_adds(&want, " \n");
+	for (int i = 0; i < 49; i++)
+		buf_adds(&want, "\xC3\xA4");
+	buf_adds(&want, "\n");
+	flow(in.p, want.p);
+	buf_free(&in);
+	buf_free(&want);
+}
+
+static void test_flow_convert_roundtrip(void **state)
+{
+	char *t = conv(MARKUP_BBCODE, "[quote=Bob]From the start[/quote]\nFrom me", NULL);
+	struct buf out = BUF_INIT;
+	text_flow(t, strlen(t), 72, &out);
+	assert_string_equal(buf_str(&out), "Bob wrote:\n> From the start\n\n From me\n");
+	buf_free(&out);
+	free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_html_blocks),
+		cmocka_unit_test(test_html_whitespace),
+		cmocka_unit_test(test_html_entities),
+		cmocka_unit_test(test_html_script_style),
+		cmocka_unit_test(test_html_links),
+		cmocka_unit_test(test_html_images),
+		cmocka_unit_test(test_html_code),
+		cmocka_unit_test(test_html_lists),
+		cmocka_unit_test(test_html_vb4_quote),
+		cmocka_unit_test(test_html_vb3_quote),
+		cmocka_unit_test(test_html_nested_quotes),
+		cmocka_unit_test(test_html_phpbb_quote),
+		cmocka_unit_test(test_html_discourse_quote),
+		cmocka_unit_test(test_html_garbage),
+		cmocka_unit_test(test_html_deep),
+		cmocka_unit_test(test_bb_inline),
+		cmocka_unit_test(test_bb_links),
+		cmocka_unit_test(test_bb_quotes),
+		cmocka_unit_test(test_bb_deep_quotes),
+		cmocka_unit_test(test_bb_code),
+		cmocka_unit_test(test_bb_lists),
+		cmocka_unit_test(test_bb_spoiler),
+		cmocka_unit_test(test_bb_malformed),
+		cmocka_unit_test(test_md_inline),
+		cmocka_unit_test(test_md_blocks),
+		cmocka_unit_test(test_md_discourse_quote),
+		cmocka_unit_test(test_plain),
+		cmocka_unit_test(test_args),
+		cmocka_unit_test(test_flow_wrap),
+		cmocka_unit_test(test_flow_quoted),
+		cmocka_unit_test(test_flow_stuffing),
+		cmocka_unit_test(test_flow_trailing),
+		cmocka_unit_test(test_flow_long_word),
+		cmocka_unit_test(test_flow_utf8),
+		cmocka_unit_test(test_flow_convert_roundtrip),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
