@@ -5,7 +5,8 @@ set -eu
 
 PKGS="build-essential pkg-config libetpan-dev libssl-dev libyaml-dev libsqlite3-dev
 libevent-dev libcurl4-gnutls-dev libjansson-dev libxml2-dev libcmocka-dev
-openssl python3 sqlite3 clang libclang-rt-14-dev"
+openssl python3 sqlite3 clang libclang-rt-14-dev
+libnews-nntpclient-perl tin tmux suck"
 
 missing=""
 for p in $PKGS; do

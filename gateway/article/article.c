@@ -261,11 +261,13 @@ static char *angle_url(const char *url)
 	return buf_detach(&b);
 }
 
+/* Whether a title already starts with "Re: " (so replies do not get
+ * "Re: Re: "); "Re:Zero" is a title, not a reply marker. */
 static int is_reply_prefix(const char *s)
 {
 	while (*s && ((unsigned char)*s <= 0x20 || *s == 0x7F))
 		s++;
-	return strncasecmp(s, "re:", 3) == 0;
+	return strncasecmp(s, "re:", 3) == 0 && ((unsigned char)s[3] <= 0x20 || s[3] == 0x7F);
 }
 
 /* --- body --- */

@@ -553,6 +553,15 @@ static void tidy(const char *s, size_t n, struct buf *out)
 	while (i < n) {
 		buf_reset(&line);
 		while (i < n && s[i] != '\n') {
+			/* printable ASCII runs in one go */
+			size_t r = i;
+			while (r < n && (unsigned char)s[r] >= 0x20 && (unsigned char)s[r] < 0x7F)
+				r++;
+			if (r > i) {
+				buf_add(&line, s + i, r - i);
+				i = r;
+				continue;
+			}
 			const unsigned char *u = (const unsigned char *)s + i;
 			size_t l = utf8_len(u, n - i);
 			if (l == 0) {

@@ -389,7 +389,7 @@ static void flat(struct html_ctx *c, xmlNode *root)
 
 static const char *const dropped[] = {
 	"script", "style", "head", "title", "noscript", "template", "iframe",
-	"object", "embed", "select", "button", "input", "textarea",
+	"object", "embed", "select", "button", "input", "textarea", "svg",
 };
 
 static const char *const blocks[] = {
@@ -463,6 +463,9 @@ static void element(struct html_ctx *c, xmlNode *n)
 					       has_class(n, "bbcode_postedby") ||
 					       has_class(n, "bbcode_quote_container"))) {
 		/* vBulletin 4 labels and quote headers */
+	} else if (strcmp(name, "div") == 0 && has_class(n, "meta") && n->parent != NULL &&
+		   has_class(n->parent, "lightbox")) {
+		/* Discourse image file name and size */
 	} else if (strcmp(name, "div") == 0 && has_class(n, "bbcode_quote")) {
 		vb4_quote(c, n);
 	} else if (in_list(name, blocks, sizeof blocks / sizeof blocks[0])) {

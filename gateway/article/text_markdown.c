@@ -134,10 +134,10 @@ static void inline_text(struct text_writer *w, const char *s, size_t n, int dept
 			size_t k = i;
 			while (k < n && s[k] == '`')
 				k++;
-			size_t ticks = k - i, j = k;
+			size_t ticks = k - i, j = k, lim = n - k > 4 * MD_MAX_LINK ? k + 4 * MD_MAX_LINK : n;
 			const char *close = NULL;
-			while (j < n) {
-				const char *p = memchr(s + j, '`', n - j);
+			while (j < lim) {
+				const char *p = memchr(s + j, '`', lim - j);
 				if (p == NULL)
 					break;
 				size_t e = (size_t)(p - s);
@@ -154,7 +154,6 @@ static void inline_text(struct text_writer *w, const char *s, size_t n, int dept
 				i = k;
 				continue; /* literal backticks, written with the run */
 			}
-			tw_word(w, "", 0);
 			tw_text(w, s + k, (size_t)(close - (s + k)));
 			i = (size_t)(close - s) + ticks;
 			run = i;

@@ -44,6 +44,7 @@
 #include <libxml/uri.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "forumgate/buf.h"
 #include "vbulletin.h"
@@ -506,7 +507,7 @@ static xmlNode *container_of(xmlNode *msg, const char *pid)
 	return c;
 }
 
-static void post_author(struct page *pg, xmlNode *box, xmlNode *skip, struct forum_post *p)
+static void post_author(xmlNode *box, xmlNode *skip, struct forum_post *p)
 {
 	xmlNode *u = find(box, NULL, "bigusername", skip), *n;
 	char *href = NULL;
@@ -630,11 +631,12 @@ static char *strip_sig_rule(char *s)
 		p++;
 	while (isspace((unsigned char)*p))
 		p++;
-	if (strncasecmp(p, "<br", 3) == 0 && (p = strchr(p, '>')) != NULL)
-		p++;
-	else if (p == NULL)
-		p = s + strlen(s);
-	while (*p && isspace((unsigned char)*p))
+	if (strncasecmp(p, "<br", 3) == 0) {
+		char *gt = strchr(p, '>');
+
+		p = gt != NULL ? gt + 1 : p + strlen(p);
+	}
+	while (isspace((unsigned char)*p))
 		p++;
 	memmove(s, p, strlen(p) + 1);
 	return s;
@@ -702,7 +704,7 @@ static void parse_showthread(struct page *pg, xmlNode **msgs, size_t nmsgs,
 		inner = find(msg, "blockquote", "postcontent", NULL);
 		p->body = inner_html(pg, inner && inner->parent == msg ? inner : msg);
 		mark(msg);
-		post_author(pg, box, msg, p);
+		post_author(box, msg, p);
 		post_date(box, msg, p);
 		post_position(box, msg, pid, p);
 		post_url(pg, box, msg, pid, p);
@@ -846,15 +848,12 @@ int vb_parse_html(const char *buf, size_t len, const char *name, struct forum_th
 	t->id = page_thread_id(&pg);
 	t->title = page_title(&pg);
 	t->board = page_board(&pg, nmsgs > 0 ? msgs[0] : NULL);
-	if ((n = find(pg.root, "link", NULL, NULL)) != NULL) {
-		for (; n; n = next_node(n, pg.root, NULL)) {
-			if (is_el(n, "link") && attr_is(n, "rel", "canonical")) {
-				char *href = attr(n, "href");
+	for (n = pg.root; n && t->url == NULL; n = next_node(n, pg.root, NULL)) {
+		if (is_el(n, "link") && attr_is(n, "rel", "canonical")) {
+			char *href = attr(n, "href");
 
-				t->url = absolute(&pg, href);
-				free(href);
-				break;
-			}
+			t->url = absolute(&pg, href);
+			free(href);
 		}
 	}
 	if (t->url == NULL && t->id != NULL && pg.base != NULL) {

@@ -294,7 +294,7 @@ static size_t post_header(const struct lines *l, size_t i, size_t end, struct tp
 
 	while (i < end && blank(l->v[i]))
 		i++;
-	if (i < end && (p->date == 0 ? (p->date = vb_page_date(trim(l->v[i]))) != 0 : 0))
+	if (i < end && p->date == 0 && (p->date = vb_page_date(trim(l->v[i]))) != 0)
 		i++;
 	if (i < end) {
 		const char *s = trim(l->v[i]);

@@ -51,6 +51,7 @@ struct conn {
 	char peer[INET6_ADDRSTRLEN];
 	int closing;       /* free once the output has drained */
 	int throttled;     /* reading paused for backpressure */
+	int free_queued;   /* conn_free is scheduled */
 	struct conn *prev, *next;
 };
 
@@ -206,8 +207,9 @@ static void underlying_drained(struct evbuffer *buf, const struct evbuffer_cb_in
 			       void *arg)
 {
 	struct conn *c = arg;
-	if (evbuffer_get_length(buf) == 0) {
+	if (evbuffer_get_length(buf) == 0 && !c->free_queued) {
 		struct timeval now = {0, 0};
+		c->free_queued = 1;
 		evbuffer_remove_cb(buf, underlying_drained, c);
 		event_base_once(c->w->base, -1, EV_TIMEOUT, free_later, c, &now);
 	}
@@ -298,6 +300,10 @@ static void on_write(struct bufferevent *bev, void *arg)
 static void on_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct conn *c = arg;
+	if (what & BEV_EVENT_CONNECTED)
+		return; /* TLS handshake done */
+	if (c->free_queued)
+		return; /* free_later runs next */
 	if (what & BEV_EVENT_TIMEOUT) {
 		if (!c->closing) {
 			evbuffer_add_printf(bufferevent_get_output(bev), "400 Idle timeout, closing\r\n");

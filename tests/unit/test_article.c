@@ -431,6 +431,7 @@ static void test_unstructured_plain(void **state)
 	assert_unstructured("Hello world", "Hello world", "Hello world");
 	assert_unstructured("  lots   of\t\tspace  ", "lots of space", "lots of space");
 	assert_unstructured("", "", "");
+	assert_unstructured("a\x7f" "b\x01" "c\x1f" "d", "a b c d", "a b c d");
 }
 
 static void test_unstructured_encoded(void **state)
@@ -603,6 +604,8 @@ static void test_hostile_subjects(void **state)
 		{"x\nBcc: victim@example.com\n\nbody", "x Bcc: victim@example.com body"},
 		{"x\rBcc: y@z", "x Bcc: y@z"},
 		{"\r\n", "(no subject)"},
+		{"\0hidden", "(no subject)"},
+		{"a\0b", "a"},
 		{"\x1b[31mred\x1b[0m", "[31mred [0m"},
 		{"tab\there\x7f" "del", "tab here del"},
 		{"c1\xc2\x85next\xc2\x9b" "x", "c1 next x"},
@@ -714,6 +717,11 @@ static void test_reply_subject_and_url(void **state)
 	assert_string_equal(out.subject, "RE: already");
 	assert_non_null(strstr(out.wire.p, "\r\nArchived-At: "
 					   "<https://forum.example.org/t/1?q=a%20b%3Cc%3E%22d%22#p1>\r\n"));
+	article_out_free(&out);
+
+	in.subject = "Re:Zero";
+	assert_int_equal(article_build(&in, &out, &err), 0);
+	assert_string_equal(out.subject, "Re: Re:Zero");
 	article_out_free(&out);
 
 	in.subject = "";

@@ -217,6 +217,17 @@ static void test_html_discourse_quote(void **state)
 		  "bob wrote:\n> one\n>\n> two\n\nreply\n", "#3", NULL);
 }
 
+static void test_html_table(void **state)
+{
+	HTML("<table><tr><td>a</td><td>b</td></tr><tr><td>c</td><td>d</td></tr></table>",
+	     "a b\nc d\n");
+	/* Discourse image: file name and size line dropped */
+	HTML("<div class=\"lightbox-wrapper\"><a class=\"lightbox\" href=\"http://x/full.png\">"
+	     "<img src=\"http://x/small.png\" alt=\"cat\"><div class=\"meta\"><span>cat</span>"
+	     "<span>100x80 5 KB</span></div></a></div>",
+	     "[image: cat] <http://x/small.png>[1]\n\n[1] http://x/full.png\n");
+}
+
 static void test_html_garbage(void **state)
 {
 	HTML("<b><i>x</b></i>y<p><div></p>z", "xy\n\nz\n");
@@ -246,6 +257,7 @@ static void test_bb_inline(void **state)
 	   "bold it u s c z f h\n");
 	BB("line1\nline2\n\n\n\nline3", "line1\nline2\n\nline3\n");
 	BB("[center]mid[/center]after", "mid\nafter\n");
+	BB("a[left]l[/left][RIGHT]r[/RIGHT][indent]i[/indent]b", "a\nl\nr\ni\nb\n");
 	BB("&amp; &lt; &gt; &quot; &#39; &#228; &#xE4; a&nbsp;b", "& < > \" ' \xC3\xA4 \xC3\xA4 a b\n");
 }
 
@@ -340,6 +352,7 @@ static void test_md_inline(void **state)
 	   "a link[1] and [image: pic] <http://e.com/i.png> and http://e.com/y\n\n"
 	   "[1] http://e.com/x\n");
 	MD("\\*not em\\* &amp;", "*not em* &\n");
+	MD("[http://e.com/](http://e.com/) [mail](mailto:a@b.c)", "http://e.com/ mail <a@b.c>\n");
 }
 
 static void test_md_blocks(void **state)
@@ -483,6 +496,7 @@ int main(void)
 		cmocka_unit_test(test_html_nested_quotes),
 		cmocka_unit_test(test_html_phpbb_quote),
 		cmocka_unit_test(test_html_discourse_quote),
+		cmocka_unit_test(test_html_table),
 		cmocka_unit_test(test_html_garbage),
 		cmocka_unit_test(test_html_deep),
 		cmocka_unit_test(test_bb_inline),

@@ -1,0 +1,115 @@
+"""Starts the real forumgate nntpd on free loopback ports over a store built
+by `forumgate import` of the demo spool, with a throw-away TLS certificate
+and a user alice/secret."""
+import os
+import socket
+import ssl
+import subprocess
+import time
+
+from fgtest import DEMO, FORUMGATE, ROOT, Gate
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, test, extra=(), import_demo=True):
+        self.gate = Gate(test)
+        d = self.gate.dir
+        self.cert = os.path.join(d, "cert.pem")
+        self.key = os.path.join(d, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                        "-subj", "/CN=localhost", "-addext",
+                        "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                        "-keyout", self.key, "-out", self.cert],
+                       check=True, capture_output=True)
+        self.port = free_port()
+        self.tls_port = free_port()
+        g = self.gate
+        g.overrides += ["-o", f"nntp.listen=127.0.0.1:{self.port}/starttls,"
+                              f"127.0.0.1:{self.tls_port}/implicit",
+                        "-o", f"nntp.tls.cert={self.cert}", "-o", f"nntp.tls.key={self.key}",
+                        "-o", "nntp.workers=2"]
+        for e in extra:
+            g.overrides += ["-o", e]
+        if import_demo:
+            g.run("import", "config/demo-spool")
+        g.run("user", "add", "alice", "--password", "secret", "--address", "alice@example.org")
+        self.log = open(os.path.join(d, "nntpd.log"), "w+b")
+        self.proc = subprocess.Popen([FORUMGATE, "-c", DEMO, *g.overrides, "nntpd"], cwd=ROOT,
+                                     stdout=self.log, stderr=self.log)
+        test.addCleanup(self.stop)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                socket.create_connection(("127.0.0.1", self.tls_port), timeout=1).close()
+                return
+            except OSError:
+                if self.proc.poll() is not None:
+                    break
+                time.sleep(0.05)
+        raise AssertionError("nntpd did not start:\n" + self.logtext())
+
+    def logtext(self):
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")
+
+    def ssl_context(self):
+        ctx = ssl.create_default_context(cafile=self.cert)
+        return ctx
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+class Raw:
+    """A line-level NNTP client for exact status-code checks."""
+
+    def __init__(self, port, tls_ctx=None):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        if tls_ctx:
+            self.sock = tls_ctx.wrap_socket(self.sock, server_hostname="localhost")
+        self.f = self.sock.makefile("rb")
+        self.greeting = self.line()
+
+    def line(self):
+        l = self.f.readline()
+        if not l:
+            raise EOFError("connection closed")
+        return l.rstrip(b"\r\n").decode("utf-8", "replace")
+
+    def send(self, data):
+        if isinstance(data, str):
+            data = data.encode()
+        self.sock.sendall(data)
+
+    def cmd(self, line):
+        self.send(line + "\r\n")
+        return self.line()
+
+    def block(self):
+        out = []
+        while True:
+            l = self.line()
+            if l == ".":
+                return out
+            out.append(l[1:] if l.startswith("..") else l)
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
