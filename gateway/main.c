@@ -7,10 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sysexits.h>
 #include <time.h>
 
+#include "forumgate/archive.h"
 #include "forumgate/buf.h"
 #include "forumgate/config.h"
 #include "forumgate/log.h"
@@ -189,6 +191,26 @@ static const struct cfg_forum *pick_forum(const struct cfg *c, const char *name)
 	return NULL;
 }
 
+/* A file that is not a spool file (.json/.html/.txt) but starts like an
+ * mbox, an rnews batch or an article. */
+static int is_archive(const char *path)
+{
+	struct stat sb;
+	if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+		return 0;
+	const char *dot = strrchr(path, '.');
+	if (dot && (strcasecmp(dot, ".json") == 0 || strcasecmp(dot, ".html") == 0 ||
+		    strcasecmp(dot, ".htm") == 0 || strcasecmp(dot, ".txt") == 0))
+		return 0;
+	char head[512];
+	FILE *f = fopen(path, "rb");
+	if (f == NULL)
+		return 0;
+	size_t n = fread(head, 1, sizeof head, f);
+	fclose(f);
+	return archive_sniff(head, n) != ARCHIVE_NONE;
+}
+
 static int cmd_import(const struct opts *o)
 {
 	if (o->nargs == 0) {
@@ -202,21 +224,34 @@ static int cmd_import(const struct opts *o)
 	struct store *st = f ? open_store(c, STORE_RW) : NULL;
 	int rc = st ? 0 : EX_SOFTWARE;
 	struct sync_stats s = {0};
+	struct archive_stats as = {0};
 	for (size_t i = 0; st && i < o->nargs && rc == 0; i++) {
 		char *err = NULL;
+		if (is_archive(o->args[i])) {
+			if (archive_import_file(st, c, o->args[i], &as, &err) != 0) {
+				fprintf(stderr, "forumgate: import %s: %s\n", o->args[i], err);
+				free(err);
+				rc = EX_DATAERR;
+			}
+			continue;
+		}
 		if (sync_forum(st, c, f, o->args[i], 0, &s, &err) != 0) {
 			fprintf(stderr, "forumgate: import %s: %s\n", o->args[i], err);
 			free(err);
 			rc = EX_DATAERR;
 		}
 	}
-	if (st)
+	if (st && (s.threads || s.warnings || !(as.articles || as.duplicates || as.skipped)))
 		fprintf(stderr,
 			"forumgate: imported %zu threads: %zu new, %zu edited, %zu deleted, "
 			"%zu unchanged posts, %zu files skipped\n",
 			s.threads, s.posts_new, s.posts_edited, s.posts_deleted, s.posts_unchanged,
 			s.warnings);
-	if (rc == 0 && s.warnings)
+	if (st && (as.articles || as.duplicates || as.skipped))
+		fprintf(stderr,
+			"forumgate: imported %zu archived articles, %zu already stored, %zu skipped\n",
+			as.articles, as.duplicates, as.skipped);
+	if (rc == 0 && (s.warnings || as.skipped))
 		rc = EX_DATAERR;
 	store_close(st);
 	cfg_free(c);

@@ -436,8 +436,13 @@ static void element(struct html_ctx *c, xmlNode *n)
 	} else if (strcmp(name, "ol") == 0) {
 		list(c, n, 1);
 	} else if (strcmp(name, "li") == 0) {
+		int bare = w->nlists == 0; /* an item outside any list */
+		if (bare)
+			tw_list_begin(w, 0, 1);
 		tw_list_item(w);
 		walk(c, n);
+		if (bare)
+			tw_list_end(w);
 	} else if (strcmp(name, "a") == 0) {
 		const char *href = attr(n, "href");
 		if (href == NULL) {

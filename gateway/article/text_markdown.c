@@ -19,7 +19,6 @@
 #define MD_MAX_DEPTH 24    /* nested quotes parsed as blocks */
 #define MD_MAX_LINK 2000   /* longest [text] or (url) looked at */
 #define MD_MAX_LISTS 16
-#define MD_MAX_QUOTE_LINES 2000 /* longest [quote] … [/quote] looked for */
 
 struct md_list {
 	size_t marker;  /* column of the marker */
@@ -27,8 +26,17 @@ struct md_list {
 	int ordered;
 };
 
+/* A Discourse [quote] line and its [/quote] line. */
+struct md_quote {
+	size_t open;     /* offset of the [quote] line */
+	size_t body_end; /* offset of the [/quote] line */
+	size_t after;    /* offset of the line after it */
+};
+
 struct md {
 	struct text_writer *w;
+	struct md_quote *q; /* matched pairs, by `open` */
+	size_t nq, qnext;
 	struct md_list lists[MD_MAX_LISTS];
 	int nlists;
 	int in_para;
@@ -411,11 +419,51 @@ static void para_line(struct md *m, const char *s, size_t n, int depth)
 	m->in_para = 1;
 }
 
+static int cmp_quote(const void *a, const void *b)
+{
+	const struct md_quote *x = a, *y = b;
+	return x->open < y->open ? -1 : x->open > y->open;
+}
+
+/* Pairs [quote] and [/quote] lines with a stack, once per block, so that
+ * finding the end of a quote costs nothing however many there are. */
+static void pair_quotes(struct md *m, const char *s, size_t n)
+{
+	struct buf stack = BUF_INIT; /* of size_t */
+	size_t pos = 0, cap = 0;
+	if (memmem(s, n, "[/", 2) == NULL)
+		return;
+	while (pos < n) {
+		struct line l;
+		size_t start = pos;
+		get_line(s, n, &pos, &l);
+		if (quote_open(&l, NULL, NULL)) {
+			buf_add(&stack, &start, sizeof start);
+		} else if (quote_close(&l) && stack.len > 0) {
+			size_t open;
+			memcpy(&open, stack.p + stack.len - sizeof open, sizeof open);
+			buf_truncate(&stack, stack.len - sizeof open);
+			if (m->nq == cap) {
+				cap = cap ? cap * 2 : 8;
+				m->q = xrealloc(m->q, cap * sizeof *m->q);
+			}
+			m->q[m->nq].open = open;
+			m->q[m->nq].body_end = start;
+			m->q[m->nq].after = pos;
+			m->nq++;
+		}
+	}
+	buf_free(&stack);
+	if (m->nq > 1)
+		qsort(m->q, m->nq, sizeof *m->q, cmp_quote);
+}
+
 static void blocks(struct text_writer *w, const char *s, size_t n, int depth)
 {
 	struct md m;
 	memset(&m, 0, sizeof m);
 	m.w = w;
+	pair_quotes(&m, s, n);
 	size_t pos = 0;
 	struct line l;
 	while (pos < n) {
@@ -553,21 +601,15 @@ static void blocks(struct text_writer *w, const char *s, size_t n, int depth)
 			char *opt = NULL, *name = NULL, *id = NULL;
 			int after_eq = 0;
 			quote_open(&l, &opt, &after_eq);
-			/* the matching [/quote] line, counting nested ones */
-			size_t p = pos, body_end = n, after = n, scanned = 0;
-			int nest = 0, found = 0;
-			while (p < n && scanned++ < MD_MAX_QUOTE_LINES) {
-				struct line c;
-				size_t before = p;
-				get_line(s, n, &p, &c);
-				if (quote_open(&c, NULL, NULL))
-					nest++;
-				if (quote_close(&c) && nest-- == 0) {
-					body_end = before;
-					after = p;
-					found = 1;
-					break;
-				}
+			/* the matching [/quote] line, paired in advance */
+			size_t body_end = n, after = n;
+			int found = 0;
+			while (m.qnext < m.nq && m.q[m.qnext].open < start)
+				m.qnext++;
+			if (m.qnext < m.nq && m.q[m.qnext].open == start) {
+				body_end = m.q[m.qnext].body_end;
+				after = m.q[m.qnext].after;
+				found = 1;
 			}
 			if (!found || depth >= MD_MAX_DEPTH) {
 				free(opt);
@@ -598,6 +640,7 @@ static void blocks(struct text_writer *w, const char *s, size_t n, int depth)
 		m.blank = 0;
 	}
 	close_lists(&m, 0);
+	free(m.q);
 }
 
 void text_markdown(struct text_writer *w, const char *src, size_t len)

@@ -141,6 +141,7 @@ enum stmt_id {
 	S_RANGE,
 	S_RANGE_WIRE,
 	S_NEWNEWS,
+	S_GROUP_POSTING,
 	S_USER_ADD,
 	S_USER_PASSWORD,
 	S_USER_SET_PASSWORD,
@@ -176,11 +177,14 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_POST_GET] = "SELECT p.id, p.version, p.hash, p.message_id, p.refs, p.date, p.deleted, p.position"
 		       " FROM posts p JOIN threads t ON t.id = p.thread_id"
 		       " WHERE p.forum_id = ?1 AND t.thread_key = ?2 AND p.post_key = ?3",
-	[S_POST_AT] = "SELECT p.post_key FROM posts p JOIN threads t ON t.id = p.thread_id"
-		      " WHERE p.forum_id = ?1 AND t.thread_key = ?2 AND p.position = ?3 LIMIT 1",
-	[S_THREAD_ROOT] = "SELECT p.post_key FROM posts p JOIN threads t ON t.id = p.thread_id"
-			  " WHERE p.forum_id = ?1 AND t.thread_key = ?2"
-			  " ORDER BY p.position, p.id LIMIT 1",
+	/* the thread is looked up first so that posts_thread(thread_id,
+	 * position) serves the rest: a join lets the planner scan the forum */
+	[S_POST_AT] = "SELECT post_key FROM posts WHERE thread_id ="
+		      " (SELECT id FROM threads WHERE forum_id = ?1 AND thread_key = ?2)"
+		      " AND position = ?3 LIMIT 1",
+	[S_THREAD_ROOT] = "SELECT post_key FROM posts WHERE thread_id ="
+			  " (SELECT id FROM threads WHERE forum_id = ?1 AND thread_key = ?2)"
+			  " ORDER BY position, id LIMIT 1",
 	[S_POST_PUT] = "INSERT INTO posts(forum_id, thread_id, post_key, position, author, author_id,"
 		       " guest, date, markup, body, signature, parent_key, url, hash, version, deleted,"
 		       " message_id, refs, group_id)"
@@ -226,6 +230,7 @@ static const char *const stmt_sql[S_COUNT] = {
 		      " JOIN numbering n ON n.article_id = a.id AND n.withdrawn = 0"
 		      " JOIN groups g ON g.id = n.group_id"
 		      " WHERE a.arrived >= ?1 ORDER BY a.arrived, a.id",
+	[S_GROUP_POSTING] = "SELECT posting FROM groups WHERE id = ?1",
 	[S_USER_ADD] = "INSERT INTO users(name, password, created) VALUES (?1, ?2, ?3)"
 		       " ON CONFLICT (name) DO NOTHING",
 	[S_USER_PASSWORD] = "SELECT password FROM users WHERE name = ?1",
@@ -420,6 +425,21 @@ static int lookup_id(struct store *st, sqlite3_stmt *s, int64_t *id, char **err,
 	return found;
 }
 
+static int lookup_text(struct store *st, sqlite3_stmt *s, char **out, char **err, const char *what)
+{
+	int rc = sqlite3_step(s);
+	*out = NULL;
+	if (rc == SQLITE_ROW)
+		*out = col_text(s, 0);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return db_error(st, err, what);
+}
+
 int store_forum_ensure(struct store *st, const char *name, int64_t *id, char **err)
 {
 	sqlite3_stmt *s = stmt_get(st, S_FORUM_GET, err);
@@ -547,6 +567,30 @@ int store_group_get(struct store *st, const char *name, struct store_group *g, c
 	return 1;
 }
 
+int store_group_posting(struct store *st, int64_t id, char *posting, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_GROUP_POSTING, err);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	char *flag = NULL;
+	int r = lookup_text(st, s, &flag, err, "group posting");
+	if (r < 0)
+		return -1;
+	*posting = flag && flag[0] ? flag[0] : 'y';
+	free(flag);
+	return 0;
+}
+
+int store_group_id(struct store *st, const char *name, int64_t *id, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_GROUP_BY_NAME, err);
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, name);
+	return lookup_id(st, s, id, err, "group");
+}
+
 int store_group_ensure(struct store *st, const char *name, const char *description,
 		       char posting, int64_t *id, char **err)
 {
@@ -663,20 +707,6 @@ int store_post_get(struct store *st, int64_t forum_id, const char *thread_key,
 	return db_error(st, err, "post");
 }
 
-static int lookup_text(struct store *st, sqlite3_stmt *s, char **out, char **err, const char *what)
-{
-	int rc = sqlite3_step(s);
-	*out = NULL;
-	if (rc == SQLITE_ROW)
-		*out = col_text(s, 0);
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	return db_error(st, err, what);
-}
 
 int store_post_at(struct store *st, int64_t forum_id, const char *thread_key,
 		  int64_t position, char **post_key, char **err)

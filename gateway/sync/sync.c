@@ -334,13 +334,8 @@ int sync_thread(struct store *st, const struct cfg *c, const struct cfg_forum *f
 	char posting = group_posting(configured, t->posting);
 	int64_t group_id;
 	int rc = store_group_ensure(st, group, desc, posting, &group_id, err);
-	if (rc == 0 && posting == 0) {
-		struct store_group g;
-		if (store_group_get(st, group, &g, err) == 1) {
-			posting = g.posting;
-			store_group_clear(&g);
-		}
-	}
+	if (rc == 0 && posting == 0)
+		rc = store_group_posting(st, group_id, &posting, err);
 	for (size_t i = 0; rc == 0 && i < t->nposts; i++) {
 		rc = sync_post(st, c, f, forum_id, t, &t->posts[i], group, group_id, posting, stats,
 			       err);

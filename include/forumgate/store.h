@@ -63,6 +63,10 @@ int store_group_ensure(struct store *st, const char *name, const char *descripti
 		       char posting, int64_t *id, char **err);
 /* Returns 1 and fills *g when found, 0 when not. */
 int store_group_get(struct store *st, const char *name, struct store_group *g, char **err);
+/* The posting flag of a group by id; 0 or -1. */
+int store_group_posting(struct store *st, int64_t id, char *posting, char **err);
+/* The id of a group (no statistics: cheap); 1 found, 0 not, -1. */
+int store_group_id(struct store *st, const char *name, int64_t *id, char **err);
 /* Lists all groups ordered by name; *groups is a malloc'd array the caller
  * frees with store_groups_free. */
 int store_group_list(struct store *st, struct store_group **groups, size_t *n, char **err);

@@ -148,6 +148,7 @@ static void test_html_lists(void **state)
 	     "1. a\n2. b\n  - b1\n  - b2\n3. c\n");
 	HTML("<ol start=\"3\"><li>x</li></ol>", "3. x\n");
 	HTML("<ul><li>first line<br>second line</li></ul>", "- first line\n  second line\n");
+	HTML("<li>bare</li>after", "- bare\n\nafter\n");
 }
 
 static void test_html_vb4_quote(void **state)
