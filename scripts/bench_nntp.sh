@@ -226,13 +226,26 @@ fi
 export NNTPLOAD=$WORK/nntpload
 cc -std=c11 -O2 -o "$NNTPLOAD" "$BENCH/nntpload.c" -lpthread
 export CONNS RUNS SECONDS_PER_RUN=$SECS
+# the figures are only comparable if nothing else eats the cores: note what
+# else ran (load average and the busiest processes of the last second)
+machine() { # what
+	{
+		echo "$1: loadavg $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs; busiest processes:"
+		top -b -n 2 -d 1 -w 200 | awk '/^ *PID/ { n++; next } n == 2 && NF >= 12 && $9 + 0 >= 5 \
+			{ printf "  %5s%% %s\n", $9, $12 }' | head -6
+	} >>"$RES/machine.txt" 2>/dev/null || true
+}
 log "matrix: conns $CONNS, $RUNS x ${SECS}s per point"
+machine "before forumgate"
 "$BENCH/measure.sh" $FG 127.0.0.1 "$FG_PORT" "$GROUPS_CSV" "$RES/matrix.txt" "$FG_PID"
+machine "before INN"
 "$BENCH/measure.sh" $INN 127.0.0.1 $INN_PORT "$GROUPS_CSV" "$RES/matrix.txt" "$INN_PID"
+machine "before public-inbox"
 "$BENCH/measure.sh" $PUBI 127.0.0.1 $PI_PORT "$GROUPS_CSV" "$RES/matrix.txt" "$PI_PID"
 log "matrix: INN with --quickack"
 WARMUP=0 EXTRA=--quickack "$BENCH/measure.sh" $INN 127.0.0.1 $INN_PORT "$GROUPS_CSV" \
 	"$RES/matrix-quickack.txt" "$INN_PID"
+machine "after the matrix"
 
 if [ "${BENCH_PROFILE:-0}" = 1 ] && command -v perf >/dev/null; then
 	log "perf: forumgate under 128 connections for ${SECS}s"

@@ -39,7 +39,14 @@ void nntp_session_free(struct nntp_session *s)
 
 void nntp_session_set_tls(struct nntp_session *s)
 {
+	/* RFC 4642 §2.2.2: forget what the client said before TLS */
 	s->tls = 1;
+	s->group_id = 0;
+	s->article = 0;
+	free(s->group_name);
+	s->group_name = NULL;
+	free(s->auth_user);
+	s->auth_user = NULL;
 }
 
 void nntp_reply(struct nntp_session *s, int code, const char *fmt, ...)
@@ -192,6 +199,8 @@ enum nntp_event nntp_session_feed(struct nntp_session *s, struct evbuffer *in,
 				/* no end of line in sight: drop what we have */
 				if (!s->discarding && s->phase == PHASE_COMMAND)
 					nntp_reply(s, 501, "Command line too long");
+				if (s->phase == PHASE_POST)
+					s->post_too_big = 1; /* the article lost a line */
 				s->discarding = 1;
 				evbuffer_drain(in, avail);
 			}
