@@ -141,7 +141,7 @@ void nntp_post_finish(struct nntp_session *s)
 	}
 	struct parsed p;
 	char *why = NULL, *err = NULL;
-	char *forum = NULL, *thread = NULL, *parent = NULL, *msgid = NULL;
+	char *forum = NULL, *thread = NULL, *parent = NULL, *msgid = NULL, *first = NULL;
 	if (parse_headers(s->post.p ? s->post.p : "", s->post.len, &p, &why) != 0)
 		goto refused;
 	static const char *const required[] = {"From", "Newsgroups", "Subject"};
@@ -157,7 +157,6 @@ void nntp_post_finish(struct nntp_session *s)
 
 	/* every group must exist and take posts */
 	char *groups = xstrdup(hdr_find(&p, "Newsgroups"));
-	char *first = NULL;
 	for (char *save = NULL, *g = strtok_r(groups, ", \t", &save); g;
 	     g = strtok_r(NULL, ", \t", &save)) {
 		struct store_group sg;
@@ -193,7 +192,6 @@ void nntp_post_finish(struct nntp_session *s)
 	if (strncasecmp(subject, "Re:", 3) == 0 && (refs == NULL || refs[0] == '\0')) {
 		fg_error(&why, "a reply (Subject \"Re: ...\") needs a References header; use your "
 			       "newsreader's follow-up command so it lands in the right thread");
-		free(first);
 		goto refused;
 	}
 	if (refs && refs[0]) {
@@ -209,7 +207,6 @@ void nntp_post_finish(struct nntp_session *s)
 						    &err);
 			if (r < 0) {
 				free(copy);
-				free(first);
 				goto failed;
 			}
 			found = r;
@@ -218,7 +215,6 @@ void nntp_post_finish(struct nntp_session *s)
 		if (!found) {
 			fg_error(&why, "none of the References is an article of this server, so the "
 				       "thread it answers is unknown");
-			free(first);
 			goto refused;
 		}
 	} else {
@@ -229,17 +225,14 @@ void nntp_post_finish(struct nntp_session *s)
 	if (given) {
 		if (!valid_msgid(given)) {
 			fg_error(&why, "the Message-ID header is not a valid <id@domain>");
-			free(first);
 			goto refused;
 		}
 		int r = store_article_exists(s->env->store, given, &err);
 		if (r < 0) {
-			free(first);
 			goto failed;
 		}
 		if (r) {
 			fg_error(&why, "an article with Message-ID %s exists already", given);
-			free(first);
 			goto refused;
 		}
 		msgid = xstrdup(given);
@@ -253,7 +246,6 @@ void nntp_post_finish(struct nntp_session *s)
 
 	struct store *w = s->env->writer(s->env->writer_arg);
 	if (w == NULL) {
-		free(first);
 		err = xstrdup("no writer connection");
 		goto failed;
 	}
@@ -262,7 +254,6 @@ void nntp_post_finish(struct nntp_session *s)
 		.thread_key = thread, .parent_key = parent, .newsgroups = hdr_find(&p, "Newsgroups"),
 		.subject = subject, .article = s->post.p, .article_len = s->post.len,
 	};
-	free(first);
 	int r = -1;
 	if (store_begin(w, &err) == 0) {
 		r = store_outbox_add(w, &o, &err);
@@ -289,6 +280,7 @@ refused:
 out:
 	free(why);
 	free(err);
+	free(first);
 	free(forum);
 	free(thread);
 	free(parent);
