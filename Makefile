@@ -52,7 +52,7 @@ ifeq ($(SANITIZE),1)
 forumgate: $(BUILD)/forumgate
 else
 forumgate: $(BUILD)/forumgate
-	@cp $< $@
+	@cp $< $@.tmp && mv -f $@.tmp $@
 endif
 
 $(BUILD)/forumgate: $(MAIN_OBJ) $(LIB_OBJS)

@@ -12,8 +12,8 @@
  * article texts come from the importer, so those are checked for
  * consistency (ARTICLE = HEAD + empty line + BODY) rather than spelled out.
  *
- * Tests marked "SERVER BUG" assert the behaviour the RFC asks for and fail
- * until the server code is fixed; see the comment at each.
+ * Tests marked "Regression" caught real server bugs when they were written
+ * (they failed against the code of that day); the comment at each says what.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -937,12 +937,12 @@ static void test_starttls(void **state)
 }
 
 /*
- * SERVER BUG (RFC 4642 §2.2.2): "Upon completion of the TLS handshake, the
+ * Regression (RFC 4642 §2.2.2): "Upon completion of the TLS handshake, the
  * NNTP protocol is reset to the initial state ... and the server MUST discard
  * any knowledge obtained from the client, such as the current newsgroup and
- * article number". nntp_session_set_tls() only sets s->tls: the group chosen
- * before STARTTLS is still selected afterwards (STAT answers 223, not 412),
- * and a pending AUTHINFO USER survives the handshake.
+ * article number". nntp_session_set_tls() once only set s->tls: the group
+ * chosen before STARTTLS stayed selected (STAT answered 223, not 412) and a
+ * pending AUTHINFO USER survived the handshake.
  */
 static void test_starttls_resets_state(void **state)
 {
@@ -1184,12 +1184,11 @@ static void test_post_refused(void **state)
 }
 
 /*
- * SERVER BUG (post.c, nntp_post_finish): when the first group of Newsgroups
- * is fine but a later one does not exist or is read-only, the copy of the
- * first group name (`first`) is not freed before `goto refused` (the store
- * error path `goto failed` inside that loop leaks it too). Every such POST
- * leaks a few bytes, so a logged-in client can grow the worker at will.
- * The replies are right; the leak is caught with LeakSanitizer right after.
+ * Regression (post.c, nntp_post_finish): when the first group of Newsgroups
+ * was fine but a later one did not exist or was read-only, the copy of the
+ * first group name was not freed before the refusal, so every such POST
+ * leaked a few bytes. The replies were right; the leak is caught with
+ * LeakSanitizer right after (only in ASan builds).
  */
 static void test_post_crosspost_refused_no_leak(void **state)
 {
@@ -1226,12 +1225,11 @@ static void test_post_too_large(void **state)
 }
 
 /*
- * SERVER BUG (session.c, nntp_session_feed): inside POST, a line that has
- * no end in sight after 1 MiB is drained and the rest of it skipped
- * ("discarding"), but post_too_big is not set, so the article is queued
- * without that line: here the body "start" + 1.5 MiB line + "end" becomes
- * "start\r\nend\r\n" and gets 240. RFC 3977 §6.3.1.2 lets the server refuse
- * (441); it must not silently post a different article than was sent.
+ * Regression (session.c, nntp_session_feed): inside POST, a line with no end
+ * in sight after 1 MiB is drained and the rest of it skipped; post_too_big
+ * was not set, so the article was queued without that line (the body
+ * "start" + 1.5 MiB line + "end" became "start\r\nend\r\n" and got 240).
+ * The server may refuse (441); it must not post a different article.
  */
 static void test_post_overlong_line(void **state)
 {
