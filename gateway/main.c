@@ -15,7 +15,12 @@
 #include "forumgate/archive.h"
 #include "forumgate/buf.h"
 #include "forumgate/config.h"
+#include "forumgate/intake.h"
+#include "forumgate/lmtp.h"
 #include "forumgate/log.h"
+#include "forumgate/mail.h"
+#include "forumgate/outbox.h"
+#include "forumgate/replykey.h"
 #include "forumgate/nntp.h"
 #include "forumgate/password.h"
 #include "forumgate/store.h"
@@ -30,6 +35,8 @@ struct opts {
 	size_t noverrides;
 	const char *forum, *group;
 	const char *password, *password_file;
+	const char *recipient, *sender, *user, *post;
+	int message, days;
 	char **addresses;
 	size_t naddresses;
 	int once;
@@ -49,6 +56,13 @@ static void usage(FILE *f)
 	      "  sync [--once]         run the sync role (one pass with --once)\n"
 	      "  serve                 run all roles under a supervisor\n"
 	      "  nntpd                 run the NNTP server alone\n"
+	      "  mailin                run the LMTP server alone\n"
+	      "  outbox [--once]       post queued replies to the forums\n"
+	      "  ingest [--recipient ADDR] [--sender ADDR]\n"
+	      "                        deliver one message from stdin (MTA pipe transport)\n"
+	      "  trim [--message]      print the text that would be posted from stdin\n"
+	      "  replykey --user NAME --post MESSAGE-ID\n"
+	      "                        print the reply address bound to a user and a post\n"
 	      "  user add NAME [--address ADDR]... [--password PW | --password-file F]\n"
 	      "  user list | del NAME | passwd NAME [--password PW | --password-file F]\n"
 	      "  user addr NAME add|del ADDR\n"
@@ -82,6 +96,14 @@ static int parse_args(int argc, char **argv, const char **cmd, struct opts *o)
 			target = &o->password;
 		else if (strcmp(a, "--password-file") == 0)
 			target = &o->password_file;
+		else if (strcmp(a, "--recipient") == 0)
+			target = &o->recipient;
+		else if (strcmp(a, "--sender") == 0)
+			target = &o->sender;
+		else if (strcmp(a, "--user") == 0)
+			target = &o->user;
+		else if (strcmp(a, "--post") == 0)
+			target = &o->post;
 		if (strcmp(a, "--address") == 0) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "forumgate: %s needs a value\n", a);
@@ -103,6 +125,8 @@ static int parse_args(int argc, char **argv, const char **cmd, struct opts *o)
 			o->overrides[o->noverrides++] = (char *)a + 2;
 		} else if (strcmp(a, "--once") == 0) {
 			o->once = 1;
+		} else if (strcmp(a, "--message") == 0) {
+			o->message = 1;
 		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			*cmd = "help";
 		} else if (a[0] == '-' && a[1]) {
@@ -482,6 +506,201 @@ out:
 	return rc;
 }
 
+static int cmd_role(const struct opts *o, const char *role,
+		    int (*run)(const struct cfg *, volatile sig_atomic_t *))
+{
+	struct cfg *c = load_config(o);
+	if (c == NULL)
+		return EX_CONFIG;
+	log_set_role(role);
+	ensure_parent_dir(c->gateway.store);
+	int rc;
+	if (o->once && run == outbox_loop) {
+		struct store *st = open_store(c, STORE_RW);
+		char *err = NULL;
+		rc = st && outbox_run_once(st, c, (int64_t)time(NULL), &err) >= 0 ? 0 : EX_TEMPFAIL;
+		if (err)
+			log_err("%s", err);
+		free(err);
+		store_close(st);
+	} else {
+		struct sigaction sa = {.sa_handler = on_stop};
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGINT, &sa, NULL);
+		rc = run(c, &stop_flag) == 0 ? 0 : EX_SOFTWARE;
+	}
+	cfg_free(c);
+	return rc;
+}
+
+static int read_stdin(struct buf *b)
+{
+	char chunk[65536];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0)
+		buf_add(b, chunk, n);
+	return ferror(stdin) ? -1 : 0;
+}
+
+/* `forumgate ingest`: one message on stdin, for MTA pipe transports. The
+ * recipient comes from --recipient, else $ORIGINAL_RECIPIENT or $RECIPIENT
+ * (Postfix pipe/local), else $LOCAL_PART@$DOMAIN (Exim); the sender from
+ * --sender, else $SENDER. Exit codes from sysexits.h. */
+static int cmd_ingest(const struct opts *o)
+{
+	struct cfg *c = load_config(o);
+	if (c == NULL)
+		return EX_TEMPFAIL; /* a broken config must not bounce mail */
+	log_set_role("ingest");
+	char *rcpt = NULL;
+	if (o->recipient)
+		rcpt = xstrdup(o->recipient);
+	else if (getenv("ORIGINAL_RECIPIENT"))
+		rcpt = xstrdup(getenv("ORIGINAL_RECIPIENT"));
+	else if (getenv("RECIPIENT"))
+		rcpt = xstrdup(getenv("RECIPIENT"));
+	else if (getenv("LOCAL_PART") && getenv("DOMAIN"))
+		rcpt = xasprintf("%s@%s", getenv("LOCAL_PART"), getenv("DOMAIN"));
+	const char *sender = o->sender ? o->sender : getenv("SENDER");
+	struct buf msg = BUF_INIT;
+	int rc;
+	if (rcpt == NULL) {
+		fprintf(stderr, "forumgate: ingest: no recipient (--recipient ADDR)\n");
+		rc = EX_USAGE;
+	} else if (read_stdin(&msg) != 0) {
+		fprintf(stderr, "forumgate: ingest: cannot read the message\n");
+		rc = EX_TEMPFAIL;
+	} else {
+		struct intake in = {.cfg = c, .source = "pipe"};
+		unsigned char *secret = NULL;
+		size_t slen = 0;
+		char *err = NULL;
+		if (intake_load_secret(c, &secret, &slen, &err) != 0) {
+			log_warn("reply keys are refused: %s", err);
+			free(err);
+			err = NULL;
+		}
+		in.secret = secret;
+		in.secret_len = slen;
+		ensure_parent_dir(c->gateway.store);
+		if (store_open(c->gateway.store, STORE_RW, &in.store, &err) != 0) {
+			fprintf(stderr, "forumgate: ingest: %s\n", err);
+			free(err);
+			rc = EX_TEMPFAIL;
+		} else {
+			struct intake_result res;
+			intake_deliver(&in, msg.p ? msg.p : "", msg.len, sender, rcpt, &res);
+			rc = intake_exit_code(res.status);
+			if (rc != 0 || res.status != INTAKE_ACCEPTED)
+				fprintf(stderr, "forumgate: %s\n", res.reason ? res.reason : "refused");
+			intake_result_clear(&res);
+			store_close(in.store);
+		}
+		free(secret);
+	}
+	free(rcpt);
+	buf_free(&msg);
+	cfg_free(c);
+	return rc;
+}
+
+/* `forumgate trim`: the text that would be posted, for checking trimming
+ * against any corpus from the shell. */
+static int cmd_trim(const struct opts *o)
+{
+	struct buf in = BUF_INIT, kept = BUF_INIT;
+	if (read_stdin(&in) != 0)
+		return EX_IOERR;
+	int rc = 0;
+	if (o->message) {
+		struct mail_msg *m = NULL;
+		char *err = NULL;
+		if (mail_parse(in.p ? in.p : "", in.len, &m, &err) != 0) {
+			fprintf(stderr, "forumgate: trim: %s\n", err ? err : "not a message");
+			free(err);
+			rc = EX_DATAERR;
+		} else {
+			const char *t = m->text ? m->text : "";
+			mail_trim(t, strlen(t), &kept, NULL);
+			mail_msg_free(m);
+		}
+	} else {
+		mail_trim(in.p ? in.p : "", in.len, &kept, NULL);
+	}
+	if (rc == 0 && kept.len)
+		printf("%s\n", kept.p);
+	buf_free(&in);
+	buf_free(&kept);
+	return rc;
+}
+
+/* `forumgate replykey`: the reply address of a user for a post, valid for
+ * 90 days (what the list delivery will put into Reply-To). */
+static int cmd_replykey(const struct opts *o)
+{
+	if (o->user == NULL || o->post == NULL) {
+		fputs("usage: forumgate replykey --user NAME --post MESSAGE-ID\n", stderr);
+		return EX_USAGE;
+	}
+	struct cfg *c = load_config(o);
+	if (c == NULL)
+		return EX_CONFIG;
+	struct store *st = open_store(c, STORE_RDONLY);
+	unsigned char *secret = NULL;
+	size_t slen = 0;
+	char *err = NULL, *forum = NULL, *thread = NULL, *post = NULL;
+	int rc = EX_SOFTWARE;
+	int64_t rowid = 0, uid = 0;
+	if (st == NULL)
+		goto out;
+	if (intake_load_secret(c, &secret, &slen, &err) != 0 || secret == NULL) {
+		fprintf(stderr, "forumgate: %s\n", err ? err : "no mail.secret_file configured");
+		goto out;
+	}
+	if (store_post_by_msgid(st, o->post, &forum, &thread, &post, &err) != 1 ||
+	    store_post_rowid(st, forum, post, &rowid, &err) != 1) {
+		fprintf(stderr, "forumgate: no forum post with Message-ID %s\n", o->post);
+		rc = EX_DATAERR;
+		goto out;
+	}
+	if (store_user_id(st, o->user, &uid, &err) != 1) {
+		fprintf(stderr, "forumgate: no user %s\n", o->user);
+		rc = EX_NOUSER;
+		goto out;
+	}
+	struct replykey k = {.purpose = REPLYKEY_REPLY, .user_id = (uint32_t)uid,
+			     .post_id = (uint64_t)rowid,
+			     .expires = (uint16_t)(time(NULL) / 86400 + 90)};
+	char key[REPLYKEY_LEN + 1];
+	replykey_make(&k, secret, slen, key);
+	char *group = NULL;
+	struct store_view v;
+	if (store_view_by_msgid(st, o->post, &v, &err) == 1) {
+		/* the group from the article's Xref: "Xref: host group:n" */
+		const char *x = strstr(v.overview, "Xref: ");
+		if (x) {
+			x = strchr(x + 6, ' ');
+			if (x)
+				group = xstrndup(x + 1, strcspn(x + 1, ":"));
+		}
+	}
+	printf("%s+%s@%s\n", group ? group : "reply", key,
+	       c->mail.reply_domain ? c->mail.reply_domain : c->gateway.domain);
+	free(group);
+	rc = 0;
+out:
+	if (err)
+		fprintf(stderr, "forumgate: %s\n", err);
+	free(err);
+	free(forum);
+	free(thread);
+	free(post);
+	free(secret);
+	store_close(st);
+	cfg_free(c);
+	return rc;
+}
+
 static int cmd_serve(const struct opts *o)
 {
 	struct cfg *c = load_config(o);
@@ -532,6 +751,16 @@ int main(int argc, char **argv)
 		rc = cmd_nntpd(&o);
 	} else if (strcmp(cmd, "user") == 0) {
 		rc = cmd_user(&o);
+	} else if (strcmp(cmd, "mailin") == 0) {
+		rc = cmd_role(&o, "mailin", mailin_run);
+	} else if (strcmp(cmd, "outbox") == 0) {
+		rc = cmd_role(&o, "outbox", outbox_loop);
+	} else if (strcmp(cmd, "ingest") == 0) {
+		rc = cmd_ingest(&o);
+	} else if (strcmp(cmd, "trim") == 0) {
+		rc = cmd_trim(&o);
+	} else if (strcmp(cmd, "replykey") == 0) {
+		rc = cmd_replykey(&o);
 	} else {
 		fprintf(stderr, "forumgate: unknown command %s\n", cmd);
 		usage(stderr);

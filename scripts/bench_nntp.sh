@@ -19,7 +19,8 @@
 #   4. verify.py: same counts and number->Message-ID maps on all three
 #      (a difference is printed and reported, the bench goes on)
 #   5. measure.sh matrix (nntpload, --server-pids) against all three, default
-#      client; INN again with --quickack (it is credited with its better figure)
+#      client; INN again with --quickack (it is credited with its better
+#      figure); interleaved by connection count, with the machine's load noted
 #   6. 10,000 idle connections to forumgate (bench_nntp_idle.py): its VmRSS
 #   7. fullpull.py --mode nntplib of all 20,000 articles from forumgate and
 #      public-inbox (INN's takes ~15 min: BENCH_INN_LOCKSTEP=1), and the
@@ -236,15 +237,22 @@ machine() { # what
 	} >>"$RES/machine.txt" 2>/dev/null || true
 }
 log "matrix: conns $CONNS, $RUNS x ${SECS}s per point"
-machine "before forumgate"
-"$BENCH/measure.sh" $FG 127.0.0.1 "$FG_PORT" "$GROUPS_CSV" "$RES/matrix.txt" "$FG_PID"
-machine "before INN"
-"$BENCH/measure.sh" $INN 127.0.0.1 $INN_PORT "$GROUPS_CSV" "$RES/matrix.txt" "$INN_PID"
-machine "before public-inbox"
-"$BENCH/measure.sh" $PUBI 127.0.0.1 $PI_PORT "$GROUPS_CSV" "$RES/matrix.txt" "$PI_PID"
-log "matrix: INN with --quickack"
-WARMUP=0 EXTRA=--quickack "$BENCH/measure.sh" $INN 127.0.0.1 $INN_PORT "$GROUPS_CSV" \
-	"$RES/matrix-quickack.txt" "$INN_PID"
+# interleaved by connection count (forumgate, INN, INN --quickack,
+# public-inbox at 1, then all at 16, ...) so that a change in the machine's
+# load hits the three servers alike; each gets one warm-up before its first
+warm_fg=5 warm_inn=5 warm_pi=5
+for c in $CONNS; do
+	machine "before $c connections"
+	CONNS=$c WARMUP=$warm_fg "$BENCH/measure.sh" $FG 127.0.0.1 "$FG_PORT" "$GROUPS_CSV" \
+		"$RES/matrix.txt" "$FG_PID"
+	CONNS=$c WARMUP=$warm_inn "$BENCH/measure.sh" $INN 127.0.0.1 $INN_PORT "$GROUPS_CSV" \
+		"$RES/matrix.txt" "$INN_PID"
+	CONNS=$c WARMUP=0 EXTRA=--quickack "$BENCH/measure.sh" $INN 127.0.0.1 $INN_PORT "$GROUPS_CSV" \
+		"$RES/matrix-quickack.txt" "$INN_PID"
+	CONNS=$c WARMUP=$warm_pi "$BENCH/measure.sh" $PUBI 127.0.0.1 $PI_PORT "$GROUPS_CSV" \
+		"$RES/matrix.txt" "$PI_PID"
+	warm_fg=0 warm_inn=0 warm_pi=0
+done
 machine "after the matrix"
 
 if [ "${BENCH_PROFILE:-0}" = 1 ] && command -v perf >/dev/null; then

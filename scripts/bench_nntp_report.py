@@ -24,6 +24,7 @@ import shlex
 import statistics
 import subprocess
 import sys
+import tempfile
 
 
 def parse_lines(path):
@@ -66,6 +67,16 @@ def medians(lines):
             m[k] = max(vals) if "peak" in k else (sum(vals) if k.startswith("err") else statistics.median(vals))
         res[key] = m
     return res
+
+
+def label_of(line):
+    kv = dict(t.split("=", 1) for t in shlex.split(line) if "=" in t)
+    return kv.get("label", "")
+
+
+def conns_of(line):
+    kv = dict(t.split("=", 1) for t in shlex.split(line) if "=" in t)
+    return int(kv.get("conns", 0))
 
 
 def fmt(v):
@@ -125,7 +136,18 @@ def main():
     print("### nntpload matrix (medians of runs; peaks = max)\n")
     sys.stdout.flush()
     if mfiles:
-        subprocess.run([sys.executable, a.summarize] + mfiles, check=False)
+        # the bench interleaves the servers; summarize.py keeps the order it
+        # reads, so hand it the lines grouped by server and connection count
+        with tempfile.TemporaryDirectory() as tmp:
+            sorted_files = []
+            for f in mfiles:
+                rows = [line for line in open(f) if "conns=" in line]
+                rows.sort(key=lambda line: (label_of(line), conns_of(line)))
+                out = os.path.join(tmp, os.path.basename(f))
+                with open(out, "w") as o:
+                    o.writelines(rows)
+                sorted_files.append(out)
+            subprocess.run([sys.executable, a.summarize] + sorted_files, check=False)
 
     print("\n### forumgate vs INN 2.7 (better of default/--quickack) vs public-inbox 1.9\n")
     print("| conns | metric | forumgate | INN | INN mode | public-inbox | fg/INN | fg/PI |")

@@ -217,18 +217,20 @@ static int extra_headers_valid(const char *s)
  * turned into space, as overview data wants it. */
 static char *unfold(const char *line, size_t n)
 {
-	struct buf v = BUF_INIT;
 	const char *colon = memchr(line, ':', n);
-	size_t i = colon ? (size_t)(colon - line) + 1 : n;
+	size_t i = colon ? (size_t)(colon - line) + 1 : n, k = 0;
+	char *v;
 
 	if (i < n && line[i] == ' ')
 		i++;
+	v = xmalloc(n - i + 1);
 	for (; i < n; i++) {
 		if (line[i] == '\r' || line[i] == '\n')
 			continue;
-		buf_addc(&v, line[i] == '\t' ? ' ' : line[i]);
+		v[k++] = line[i] == '\t' ? ' ' : line[i];
 	}
-	return buf_detach(&v);
+	v[k] = '\0';
+	return v;
 }
 
 /* Folds "name: value" into h; when ov is given, stores the unfolded value. */
@@ -288,9 +290,19 @@ static size_t body_line(struct buf *out, const char *p, size_t n)
 		}
 		if (take > 0 && p[0] == '.')
 			buf_addc(out, '.');
-		for (size_t i = 0; i < take; i++)
-			buf_addc(out, p[i] == '\r' ? ' ' : p[i]);
-		buf_adds(out, "\r\n");
+		/* copied in runs between the (rare) stray CRs */
+		for (size_t i = 0; i < take;) {
+			const char *cr = memchr(p + i, '\r', take - i);
+			size_t run = cr ? (size_t)(cr - (p + i)) : take - i;
+
+			buf_add(out, p + i, run);
+			i += run;
+			if (cr) {
+				buf_addc(out, ' ');
+				i++;
+			}
+		}
+		buf_add(out, "\r\n", 2);
 		lines++;
 		p += take;
 		n -= take;
@@ -313,15 +325,15 @@ static size_t render_body(struct buf *out, const char *body, const char *sig, in
 		text_flow(sig, strlen(sig), FLOW_WIDTH, &fl);
 	}
 	*eightbit = 0;
+	buf_reserve(out, fl.len + fl.len / 16 + 2);
 	while (i < fl.len) {
-		size_t e = i, n;
+		const char *nl = memchr(fl.p + i, '\n', fl.len - i);
+		size_t e = nl ? (size_t)(nl - fl.p) : fl.len, n;
 
-		while (e < fl.len && fl.p[e] != '\n')
-			e++;
 		n = e - i;
 		if (n > 0 && fl.p[i + n - 1] == '\r')
 			n--;
-		for (size_t k = i; k < i + n; k++)
+		for (size_t k = i; k < i + n && !*eightbit; k++)
 			if ((unsigned char)fl.p[k] >= 0x80)
 				*eightbit = 1;
 		lines += body_line(out, fl.p + i, n);
@@ -371,9 +383,11 @@ static int build(const struct article_in *in, struct article_out *out, struct bu
 
 	if (in->from_name)
 		article_hdr_phrase(&v, in->from_name);
-	if (v.len > 0)
-		buf_addf(&v, " <%s>", in->from_addr);
-	else
+	if (v.len > 0) {
+		buf_add(&v, " <", 2);
+		buf_adds(&v, in->from_addr);
+		buf_addc(&v, '>');
+	} else
 		buf_adds(&v, in->from_addr);
 	put(h, "From", v.p, &out->from);
 	buf_reset(&v);
@@ -465,16 +479,37 @@ int article_build(const struct article_in *in, struct article_out *out, char **e
 	return 0;
 }
 
+/* Appends v in decimal. */
+static void add_uint(struct buf *b, size_t v)
+{
+	char d[24];
+	size_t k = sizeof d;
+
+	do {
+		d[--k] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	buf_add(b, d + k, sizeof d - k);
+}
+
 char *article_overview(const struct article_out *a, const char *xref)
 {
 	struct buf b = BUF_INIT;
 
 	if (a == NULL)
 		return NULL;
-	buf_addf(&b, "%s\t%s\t%s\t%s\t%s\t%zu\t%zu\t", a->subject ? a->subject : "",
-		 a->from ? a->from : "", a->date ? a->date : "",
-		 a->message_id ? a->message_id : "", a->references ? a->references : "",
-		 a->bytes, a->lines);
+	/* "%s\t%s\t%s\t%s\t%s\t%zu\t%zu\t" without printf (once per article) */
+	const char *const fields[] = {a->subject, a->from, a->date, a->message_id,
+				      a->references};
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+		if (fields[i])
+			buf_adds(&b, fields[i]);
+		buf_addc(&b, '\t');
+	}
+	add_uint(&b, a->bytes);
+	buf_addc(&b, '\t');
+	add_uint(&b, a->lines);
+	buf_addc(&b, '\t');
 	if (xref) {
 		buf_adds(&b, "Xref: ");
 		for (const char *q = xref; *q; q++)

@@ -20,25 +20,24 @@
 /* The shortest content part we allow deep quote prefixes to leave. */
 #define FLOW_MIN_WIDTH 20
 
-static size_t chars(const char *s, size_t n)
-{
-	size_t c = 0;
-	for (size_t i = 0; i < n; i++)
-		if (((unsigned char)s[i] & 0xC0) != 0x80)
-			c++;
-	return c;
-}
-
 static int needs_stuffing(const char *s, size_t n)
 {
 	return n > 0 && (s[0] == ' ' || s[0] == '>' ||
 			 (n >= 5 && memcmp(s, "From ", 5) == 0));
 }
 
+static void add_quotes(struct buf *out, size_t depth)
+{
+	buf_reserve(out, depth);
+	memset(out->p + out->len, '>', depth);
+	out->len += depth;
+	out->p[out->len] = '\0';
+}
+
 static void put_part(struct buf *out, size_t depth, const char *s, size_t n)
 {
-	for (size_t i = 0; i < depth; i++)
-		buf_addc(out, '>');
+	buf_reserve(out, depth + n + 2);
+	add_quotes(out, depth);
 	if (depth > 0 || needs_stuffing(s, n))
 		buf_addc(out, ' ');
 	buf_add(out, s, n);
@@ -63,8 +62,7 @@ static void flow_line(const char *line, size_t n, size_t width, struct buf *out)
 	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
 		n--;
 	if (n == 0) {
-		for (size_t i = 0; i < depth; i++)
-			buf_addc(out, '>');
+		add_quotes(out, depth);
 		buf_addc(out, '\n');
 		return;
 	}
@@ -73,23 +71,29 @@ static void flow_line(const char *line, size_t n, size_t width, struct buf *out)
 	size_t avail = width > plen + FLOW_MIN_WIDTH ? width - plen : FLOW_MIN_WIDTH;
 	while (n > 0) {
 		size_t stuff = depth == 0 && needs_stuffing(s, n);
-		if (chars(s, n) + stuff <= avail) {
+		size_t brk = 0, col = stuff, p = 0;
+
+		/* p: the first byte whose character passes the width */
+		while (p < n) {
+			if (((unsigned char)s[p] & 0xC0) != 0x80 && ++col > avail)
+				break;
+			p++;
+		}
+		if (p == n) {
 			put_part(out, depth, s, n);
 			return;
 		}
-		/* the last break (end of a space run, not at the start) that keeps
-		 * the part within avail; else the first one after it */
-		size_t brk = 0, col = stuff;
-		for (size_t i = 0; i < n; i++) {
-			if (((unsigned char)s[i] & 0xC0) != 0x80)
-				col++;
-			if (s[i] == ' ' && i > 0 && i + 1 < n && s[i + 1] != ' ') {
-				if (col <= avail || brk == 0)
-					brk = i + 1;
-				if (col > avail)
-					break;
+		/* Break after the last space run (not at the start) that ends
+		 * within the width, else after the first one past it. */
+		for (size_t i = p; i-- > 1;) {
+			if (s[i] == ' ' && s[i + 1] != ' ') {
+				brk = i + 1;
+				break;
 			}
 		}
+		for (size_t i = p; brk == 0 && i + 1 < n; i++)
+			if (s[i] == ' ' && i > 0 && s[i + 1] != ' ')
+				brk = i + 1;
 		if (brk == 0) {
 			put_part(out, depth, s, n);
 			return;

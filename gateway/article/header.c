@@ -347,10 +347,27 @@ static void add_segment(struct buf *out, const char *s, size_t n, size_t *col)
 	*col += n;
 }
 
+/* Whether s needs none of the cleaning of article_hdr_fold(): no controls
+ * (TAB included), no DEL, no leading, trailing or doubled space. Sets *len. */
+static int value_clean(const char *s, size_t *len)
+{
+	const char *q;
+
+	for (q = s; *q; q++) {
+		unsigned char c = (unsigned char)*q;
+		if (c < 0x20 || c == 0x7F)
+			return 0;
+		if (c == ' ' && (q == s || q[1] == ' ' || q[1] == '\0'))
+			return 0;
+	}
+	*len = (size_t)(q - s);
+	return 1;
+}
+
 void article_hdr_fold(struct buf *out, const char *name, const char *value)
 {
 	struct buf v = BUF_INIT;
-	size_t col, i = 0, named = 0;
+	size_t col, i = 0, named = 0, vlen = 0;
 	const char *p;
 
 	/* Only field-name characters, and a sane length so a line has room. */
@@ -369,37 +386,50 @@ void article_hdr_fold(struct buf *out, const char *name, const char *value)
 
 	/* Defensive: value should already be clean, but a header must never
 	 * carry CR, LF or controls, nor white space runs that could fold into
-	 * a line of white space only. */
-	for (const char *q = value ? value : ""; *q; q++) {
-		char c = (unsigned char)*q < 0x20 && *q != '\t' ? ' ' : *q;
-		if (c == 0x7F)
-			c = ' ';
-		if (is_wsp(c) && (v.len == 0 || is_wsp(v.p[v.len - 1])))
-			continue;
-		buf_addc(&v, c);
+	 * a line of white space only. A value that is clean already (the
+	 * usual case) is used in place. */
+	if (value == NULL)
+		value = "";
+	if (value_clean(value, &vlen)) {
+		p = value;
+	} else {
+		for (const char *q = value; *q; q++) {
+			char c = (unsigned char)*q < 0x20 && *q != '\t' ? ' ' : *q;
+			if (c == 0x7F)
+				c = ' ';
+			if (is_wsp(c) && (v.len == 0 || is_wsp(v.p[v.len - 1])))
+				continue;
+			buf_addc(&v, c);
+		}
+		while (v.len > 0 && is_wsp(v.p[v.len - 1]))
+			v.len--;
+		p = buf_str(&v);
+		vlen = v.len;
 	}
-	while (v.len > 0 && is_wsp(v.p[v.len - 1]))
-		v.len--;
-	p = buf_str(&v);
 
-	if (v.len > 0) {
+	if (vlen > 0) {
 		buf_addc(out, ' ');
 		col++;
 	}
-	while (i < v.len) {
+	if (col + vlen <= FOLD_WIDTH) {
+		/* fits on the first line: nothing to fold */
+		buf_add(out, p, vlen);
+		i = vlen;
+	}
+	while (i < vlen) {
 		size_t e = i + 1;
 
-		while (e < v.len && !is_wsp(p[e]))
+		while (e < vlen && !is_wsp(p[e]))
 			e++;
 		/* p[i..e) is a word, preceded by its white space after the first */
 		if (i > 0 && col + (e - i) > FOLD_WIDTH) {
-			buf_adds(out, "\r\n");
+			buf_add(out, "\r\n", 2);
 			col = 0;
 		}
 		add_segment(out, p + i, e - i, &col);
 		i = e;
 	}
-	buf_adds(out, "\r\n");
+	buf_add(out, "\r\n", 2);
 	buf_free(&v);
 }
 
@@ -423,6 +453,17 @@ static int zone_exists(const char *tz)
 	ok = stat(path, &st) == 0 && S_ISREG(st.st_mode);
 	free(path);
 	return ok;
+}
+
+/* Writes v (0 <= v < 10^width) as exactly `width` digits, zero-padded;
+ * returns the end. */
+static char *put_digits(char *d, long v, int width)
+{
+	for (int k = width - 1; k >= 0; k--) {
+		d[k] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	return d + width;
 }
 
 int article_date(int64_t t, const char *tz, char out[40])
@@ -467,6 +508,38 @@ int article_date(int64_t t, const char *tz, char out[40])
 	}
 	if (tm.tm_wday < 0 || tm.tm_wday > 6 || tm.tm_mon < 0 || tm.tm_mon > 11)
 		return -1;
+	if (tm.tm_mday >= 1 && tm.tm_mday <= 31 && tm.tm_year + 1900 >= 1000 &&
+	    tm.tm_year + 1900 <= 9999 && tm.tm_hour >= 0 && tm.tm_hour <= 23 &&
+	    tm.tm_min >= 0 && tm.tm_min <= 59 && tm.tm_sec >= 0 && tm.tm_sec <= 60 &&
+	    labs(off) / 3600 <= 99) {
+		/* the format below written by hand: printf was a tenth of the
+		 * cost of an article */
+		char *d = out;
+		memcpy(d, days[tm.tm_wday], 3);
+		d += 3;
+		*d++ = ',';
+		*d++ = ' ';
+		if (tm.tm_mday >= 10)
+			*d++ = (char)('0' + tm.tm_mday / 10);
+		*d++ = (char)('0' + tm.tm_mday % 10);
+		*d++ = ' ';
+		memcpy(d, months[tm.tm_mon], 3);
+		d += 3;
+		*d++ = ' ';
+		d = put_digits(d, tm.tm_year + 1900, 4);
+		*d++ = ' ';
+		d = put_digits(d, tm.tm_hour, 2);
+		*d++ = ':';
+		d = put_digits(d, tm.tm_min, 2);
+		*d++ = ':';
+		d = put_digits(d, tm.tm_sec, 2);
+		*d++ = ' ';
+		*d++ = off < 0 ? '-' : '+';
+		d = put_digits(d, (long)(labs(off) / 3600), 2);
+		d = put_digits(d, (long)(labs(off) / 60 % 60), 2);
+		*d = '\0';
+		return 0;
+	}
 	buf_addf(&b, "%s, %d %s %04d %02d:%02d:%02d %c%02ld%02ld", days[tm.tm_wday],
 		 tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
 		 tm.tm_sec, off < 0 ? '-' : '+', labs(off) / 3600, labs(off) / 60 % 60);

@@ -26,9 +26,10 @@ void tw_init(struct text_writer *w, struct text_info *info)
 	w->fresh = 1;
 }
 
+/* ' ', '\t', '\n', '\v', '\f', '\r' (the last five are 9..13) */
 static int is_ws(char c)
 {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+	return c == ' ' || (unsigned char)(c - '\t') <= '\r' - '\t';
 }
 
 static void add_repeat(struct buf *b, char c, size_t n)
@@ -89,6 +90,8 @@ void tw_text(struct text_writer *w, const char *s, size_t n)
 			i++;
 			continue;
 		}
+		if (w->line_open && w->brk == 0)
+			break;
 		size_t j = i;
 		while (j < n && !is_ws(s[j]))
 			j++;
@@ -96,6 +99,30 @@ void tw_text(struct text_writer *w, const char *s, size_t n)
 		buf_add(&w->out, s + i, j - i);
 		i = j;
 	}
+	if (i >= n)
+		return;
+	/* Inside an open line begin_content() only writes the pending
+	 * space, so the rest is copied here in one pass: each whitespace run
+	 * becomes one space before the next word. At most one byte more than
+	 * the input (the space pending from before). */
+	buf_reserve(&w->out, n - i + 1);
+	char *d = w->out.p + w->out.len;
+	int space = w->space;
+	for (; i < n; i++) {
+		char c = s[i];
+		if (is_ws(c)) {
+			space = 1;
+			continue;
+		}
+		if (space) {
+			*d++ = ' ';
+			space = 0;
+		}
+		*d++ = c;
+	}
+	w->out.len = (size_t)(d - w->out.p);
+	w->out.p[w->out.len] = '\0';
+	w->space = space;
 }
 
 void tw_word(struct text_writer *w, const char *s, size_t n)

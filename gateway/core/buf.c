@@ -1,6 +1,7 @@
 /*
  * Growable buffers and the small allocation helpers used everywhere.
- * Allocation failure aborts (see buf.h for why).
+ * Allocation failure aborts (see buf.h for why). buf_add and buf_addc
+ * are static inline in buf.h; their slow path is buf_reserve() here.
  */
 #include "forumgate/buf.h"
 
@@ -89,25 +90,9 @@ void buf_reserve(struct buf *b, size_t extra)
 	b->cap = cap;
 }
 
-void buf_add(struct buf *b, const void *data, size_t len)
-{
-	buf_reserve(b, len);
-	if (len)
-		memcpy(b->p + b->len, data, len);
-	b->len += len;
-	b->p[b->len] = '\0';
-}
-
 void buf_adds(struct buf *b, const char *s)
 {
 	buf_add(b, s, strlen(s));
-}
-
-void buf_addc(struct buf *b, char c)
-{
-	buf_reserve(b, 1);
-	b->p[b->len++] = c;
-	b->p[b->len] = '\0';
 }
 
 void buf_vaddf(struct buf *b, const char *fmt, va_list ap)

@@ -1652,3 +1652,18 @@ int cfg_valid_newsgroup(const char *name)
 	free(why);
 	return ok;
 }
+
+const struct cfg_forum *cfg_group_forum(const struct cfg *c, const char *group)
+{
+	for (size_t i = 0; i < c->nforums; i++)
+		for (size_t j = 0; j < c->forums[i].nboards; j++)
+			if (strcmp(c->forums[i].boards[j].group, group) == 0)
+				return &c->forums[i];
+	for (size_t i = 0; i < c->nforums; i++) {
+		const char *px = c->forums[i].group_prefix;
+		size_t pl = px ? strlen(px) : 0;
+		if (pl && strncmp(group, px, pl) == 0 && group[pl] == '.')
+			return &c->forums[i];
+	}
+	return NULL;
+}

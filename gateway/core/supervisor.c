@@ -14,12 +14,16 @@
 #include <unistd.h>
 
 #include "forumgate/log.h"
+#include "forumgate/lmtp.h"
 #include "forumgate/nntp.h"
+#include "forumgate/outbox.h"
 #include "forumgate/sync.h"
 
 static const struct supervisor_role roles[] = {
 	{"sync", sync_loop},
 	{"nntpd", nntpd_run},
+	{"mailin", mailin_run},
+	{"outbox", outbox_loop},
 };
 #define NROLES (sizeof roles / sizeof roles[0])
 

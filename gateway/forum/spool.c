@@ -25,6 +25,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
 
 #include "forumgate/buf.h"
 #include "forumgate/connector.h"
@@ -267,10 +270,61 @@ static int spool_changes(void *state, const char *cursor, forum_thread_cb cb, vo
 	return 0;
 }
 
+/* Posting to a spool forum writes the reply as a one-post JSON thread file
+ * into the spool (dot-name first, then renamed), where sync picks it up like
+ * any other file: the whole loop mail → outbox → forum → sync → article runs
+ * here without a remote forum. A thread whose earlier files say "posting":
+ * "no" cannot be known here; a file named .locked-<thread id> in the spool
+ * refuses replies to that thread (for operators and tests). */
 static int spool_create_post(void *state, const struct forum_new_post *p, char **post_id,
 			     char **err)
 {
-	return fg_error(err, "spool: posting replies is not supported yet");
+	struct spool *sp = state;
+	struct stat st;
+	if (stat(sp->path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		fg_error(err, "spool %s is not a directory", sp->path);
+		return FORUM_POST_TEMPFAIL;
+	}
+	if (p->thread_id) {
+		char *lock = xasprintf("%s/.locked-%s", sp->path, p->thread_id);
+		int locked = access(lock, F_OK) == 0;
+		free(lock);
+		if (locked) {
+			fg_error(err, "the thread is locked: the forum takes no more replies to it");
+			return FORUM_POST_REFUSED;
+		}
+	}
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	unsigned rnd = (unsigned)now.tv_nsec ^ (unsigned)getpid();
+	char *id = xasprintf("fg%lld%06u", (long long)now.tv_sec, rnd % 1000000u);
+	char *thread = p->thread_id ? xstrdup(p->thread_id) : xasprintf("fgt-%s", id);
+	json_t *post = json_pack("{s:s, s:s?, s:I, s:s, s:s, s:s?}", "id", id, "author", p->author,
+				 "date", (json_int_t)now.tv_sec, "format", "text", "body",
+				 p->body ? p->body : "", "parent", p->parent_id);
+	json_t *doc = json_pack("{s:s, s:s?, s:s?, s:{s:s, s:s}, s:[o]}", "format",
+				"forumgate-thread/1", "forum", sp->forum->name, "board", p->board,
+				"thread", "id", thread, "title",
+				p->thread_title ? p->thread_title : p->title ? p->title : "(no subject)",
+				"posts", post);
+	char *tmp = xasprintf("%s/.%s.json.tmp", sp->path, id);
+	char *final = xasprintf("%s/reply-%s.json", sp->path, id);
+	int rc = FORUM_POST_OK;
+	if (doc == NULL || json_dump_file(doc, tmp, JSON_INDENT(1) | JSON_ENSURE_ASCII) != 0 ||
+	    rename(tmp, final) != 0) {
+		fg_error(err, "spool: cannot write %s: %s", final, strerror(errno));
+		unlink(tmp);
+		rc = FORUM_POST_TEMPFAIL;
+	}
+	json_decref(doc);
+	free(tmp);
+	free(final);
+	free(thread);
+	if (rc == FORUM_POST_OK)
+		*post_id = id;
+	else
+		free(id);
+	return rc;
 }
 
 static const struct forum_connector_ops spool_ops = {

@@ -336,14 +336,26 @@ static int parse_thread(struct jctx *c, json_t *root, struct forum_thread *t)
 		return wrong_type(c, "", "posts", "array", posts);
 	if (json_array_size(posts) == 0)
 		return fg_error(c->err, "%s: posts: no posts", c->name);
+	/* "posts[i]", built without printf: this loop runs once per post */
+	struct buf path = BUF_INIT;
 	json_array_foreach(posts, i, jp) {
-		char *path = xasprintf("posts[%zu]", i);
-		int rc = parse_post(c, jp, path, forum_thread_add_post(t));
+		char digits[24];
+		size_t k = sizeof digits, n = i;
 
-		free(path);
-		if (rc < 0)
+		do {
+			digits[--k] = (char)('0' + n % 10);
+			n /= 10;
+		} while (n > 0);
+		buf_reset(&path);
+		buf_add(&path, "posts[", 6);
+		buf_add(&path, digits + k, sizeof digits - k);
+		buf_addc(&path, ']');
+		if (parse_post(c, jp, path.p, forum_thread_add_post(t)) < 0) {
+			buf_free(&path);
 			return -1;
+		}
 	}
+	buf_free(&path);
 	return 0;
 }
 

@@ -108,21 +108,6 @@ static int valid_msgid(const char *m)
 	return 1;
 }
 
-/* The forum that feeds newsgroup `group`, from the configured mapping. */
-static const char *forum_of_group(const struct cfg *c, const char *group)
-{
-	for (size_t i = 0; i < c->nforums; i++) {
-		const struct cfg_forum *f = &c->forums[i];
-		for (size_t j = 0; j < f->nboards; j++)
-			if (strcmp(f->boards[j].group, group) == 0)
-				return f->name;
-		size_t pl = f->group_prefix ? strlen(f->group_prefix) : 0;
-		if (pl && strncmp(group, f->group_prefix, pl) == 0 && group[pl] == '.')
-			return f->name;
-	}
-	return NULL;
-}
-
 static void refuse(struct nntp_session *s, const char *why)
 {
 	log_info("post by %s refused: %s", s->user ? s->user : "-", why);
@@ -218,7 +203,8 @@ void nntp_post_finish(struct nntp_session *s)
 			goto refused;
 		}
 	} else {
-		forum = xstrdup(forum_of_group(c, first));
+		const struct cfg_forum *gf = cfg_group_forum(c, first);
+		forum = gf ? xstrdup(gf->name) : NULL;
 	}
 
 	const char *given = hdr_find(&p, "Message-ID");

@@ -107,6 +107,22 @@ static const char *const migrations[] = {
 	"  created INTEGER NOT NULL);"
 	"CREATE INDEX outbox_state ON outbox(state, next_attempt);"
 	"CREATE INDEX posts_message_id ON posts(message_id);",
+	/* 3: mail intake: trimmed text, attachments, bounces */
+	"ALTER TABLE outbox ADD COLUMN body TEXT;"
+	"ALTER TABLE outbox ADD COLUMN elided TEXT;"
+	"ALTER TABLE outbox ADD COLUMN envelope_from TEXT;"
+	"ALTER TABLE outbox ADD COLUMN recipient TEXT;"
+	"ALTER TABLE outbox ADD COLUMN route TEXT;"
+	"CREATE INDEX outbox_post ON outbox(forum, forum_post_id);"
+	"CREATE TABLE outbox_attachments ("
+	"  id INTEGER PRIMARY KEY,"
+	"  outbox_id INTEGER NOT NULL REFERENCES outbox(id) ON DELETE CASCADE,"
+	"  filename TEXT, content_type TEXT, data BLOB NOT NULL);"
+	"CREATE TABLE bounces ("
+	"  address TEXT PRIMARY KEY COLLATE NOCASE,"
+	"  count INTEGER NOT NULL DEFAULT 0,"
+	"  last INTEGER NOT NULL,"
+	"  reason TEXT);",
 };
 
 enum stmt_id {
@@ -151,6 +167,21 @@ enum stmt_id {
 	S_USER_LIST,
 	S_OUTBOX_ADD,
 	S_POST_BY_MSGID,
+	S_OUTBOX_ATTACH,
+	S_OUTBOX_NEXT,
+	S_OUTBOX_POSTED,
+	S_OUTBOX_RETRY,
+	S_OUTBOX_FAILED,
+	S_OUTBOX_MSGID,
+	S_MSGID_KNOWN,
+	S_USER_BY_ADDR,
+	S_USER_NAME,
+	S_USER_OWNS,
+	S_BOUNCE,
+	S_POST_BY_ROWID,
+	S_POST_ROWID,
+	S_THREAD_INFO,
+	S_USER_ID,
 	S_COUNT
 };
 
@@ -245,9 +276,41 @@ static const char *const stmt_sql[S_COUNT] = {
 			" FROM users u LEFT JOIN user_addresses a ON a.user_id = u.id"
 			" GROUP BY u.id ORDER BY u.name",
 	[S_OUTBOX_ADD] = "INSERT INTO outbox(message_id, source, user, forum, thread_key, parent_key,"
-			 " newsgroups, subject, article, next_attempt, created)"
-			 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)"
+			 " newsgroups, subject, article, next_attempt, created, body, elided,"
+			 " envelope_from, recipient, route)"
+			 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?13, ?14, ?15)"
 			 " ON CONFLICT (message_id) DO NOTHING",
+	[S_OUTBOX_ATTACH] = "INSERT INTO outbox_attachments(outbox_id, filename, content_type, data)"
+			    " VALUES (?1, ?2, ?3, ?4)",
+	[S_OUTBOX_NEXT] = "SELECT id, message_id, source, user, forum, thread_key, parent_key,"
+			  " newsgroups, subject, coalesce(body, CAST(article AS TEXT)), envelope_from,"
+			  " attempts, created FROM outbox WHERE state = 'queued' AND next_attempt <= ?1"
+			  " ORDER BY next_attempt, id LIMIT 1",
+	[S_OUTBOX_POSTED] = "UPDATE outbox SET state = 'posted', forum_post_id = ?2,"
+			    " attempts = attempts + 1, last_error = NULL WHERE id = ?1",
+	[S_OUTBOX_RETRY] = "UPDATE outbox SET next_attempt = ?2, last_error = ?3,"
+			   " attempts = attempts + 1 WHERE id = ?1",
+	[S_OUTBOX_FAILED] = "UPDATE outbox SET state = 'failed', last_error = ?2,"
+			    " attempts = attempts + 1 WHERE id = ?1",
+	[S_OUTBOX_MSGID] = "SELECT message_id FROM outbox WHERE forum = ?1 AND forum_post_id = ?2"
+			   " AND state = 'posted'",
+	[S_MSGID_KNOWN] = "SELECT 1 WHERE EXISTS (SELECT 1 FROM articles WHERE message_id = ?1)"
+			  " OR EXISTS (SELECT 1 FROM outbox WHERE message_id = ?1)",
+	[S_USER_BY_ADDR] = "SELECT u.id, u.name FROM user_addresses a JOIN users u ON u.id = a.user_id"
+			   " WHERE a.address = ?1",
+	[S_USER_NAME] = "SELECT name FROM users WHERE id = ?1",
+	[S_USER_OWNS] = "SELECT 1 FROM user_addresses WHERE user_id = ?1 AND address = ?2",
+	[S_BOUNCE] = "INSERT INTO bounces(address, count, last, reason) VALUES (?1, 1, ?2, ?3)"
+		     " ON CONFLICT (address) DO UPDATE SET count = count + 1, last = excluded.last,"
+		     " reason = excluded.reason",
+	[S_POST_BY_ROWID] = "SELECT f.name, t.thread_key, p.post_key, p.message_id FROM posts p"
+			    " JOIN threads t ON t.id = p.thread_id JOIN forums f ON f.id = p.forum_id"
+			    " WHERE p.id = ?1",
+	[S_USER_ID] = "SELECT id FROM users WHERE name = ?1",
+	[S_THREAD_INFO] = "SELECT t.title, t.board FROM threads t JOIN forums f ON f.id = t.forum_id"
+			  " WHERE f.name = ?1 AND t.thread_key = ?2",
+	[S_POST_ROWID] = "SELECT p.id FROM posts p JOIN forums f ON f.id = p.forum_id"
+			 " WHERE f.name = ?1 AND p.post_key = ?2",
 	[S_POST_BY_MSGID] = "SELECT f.name, t.thread_key, p.post_key FROM posts p"
 			    " JOIN threads t ON t.id = p.thread_id JOIN forums f ON f.id = p.forum_id"
 			    " WHERE p.message_id = ?1",
@@ -1110,9 +1173,28 @@ int store_outbox_add(struct store *st, const struct store_outbox_in *o, char **e
 	bind_text(s, 8, o->subject);
 	sqlite3_bind_blob(s, 9, o->article, (int)o->article_len, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 10, (int64_t)time(NULL));
+	bind_text(s, 11, o->body);
+	bind_text(s, 12, o->elided);
+	bind_text(s, 13, o->envelope_from);
+	bind_text(s, 14, o->recipient);
+	bind_text(s, 15, o->route);
 	if (step_done(st, s, err, "queue reply") != 0)
 		return -1;
-	return sqlite3_changes(st->db) ? 0 : 1;
+	if (sqlite3_changes(st->db) == 0)
+		return 1;
+	int64_t id = sqlite3_last_insert_rowid(st->db);
+	for (size_t i = 0; i < o->nattachments; i++) {
+		const struct store_attachment *a = &o->attachments[i];
+		if ((s = stmt_get(st, S_OUTBOX_ATTACH, err)) == NULL)
+			return -1;
+		sqlite3_bind_int64(s, 1, id);
+		bind_text(s, 2, a->filename);
+		bind_text(s, 3, a->content_type);
+		sqlite3_bind_blob(s, 4, a->data ? a->data : "", (int)a->size, SQLITE_STATIC);
+		if (step_done(st, s, err, "store attachment") != 0)
+			return -1;
+	}
+	return 0;
 }
 
 int store_post_by_msgid(struct store *st, const char *message_id, char **forum,
@@ -1135,4 +1217,221 @@ int store_post_by_msgid(struct store *st, const char *message_id, char **forum,
 	if (rc == SQLITE_DONE)
 		return 0;
 	return db_error(st, err, "post by message-id");
+}
+
+void store_outbox_clear(struct store_outbox *o)
+{
+	free(o->message_id);
+	free(o->source);
+	free(o->user);
+	free(o->forum);
+	free(o->thread_key);
+	free(o->parent_key);
+	free(o->newsgroups);
+	free(o->subject);
+	free(o->body);
+	free(o->envelope_from);
+	memset(o, 0, sizeof *o);
+}
+
+int store_outbox_next(struct store *st, int64_t now, struct store_outbox *o, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_OUTBOX_NEXT, err);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, now);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		memset(o, 0, sizeof *o);
+		o->id = sqlite3_column_int64(s, 0);
+		o->message_id = col_text(s, 1);
+		o->source = col_text(s, 2);
+		o->user = col_text(s, 3);
+		o->forum = col_text(s, 4);
+		o->thread_key = col_text(s, 5);
+		o->parent_key = col_text(s, 6);
+		o->newsgroups = col_text(s, 7);
+		o->subject = col_text(s, 8);
+		o->body = col_text(s, 9);
+		o->envelope_from = col_text(s, 10);
+		o->attempts = sqlite3_column_int(s, 11);
+		o->created = sqlite3_column_int64(s, 12);
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return db_error(st, err, "outbox");
+}
+
+static int outbox_update(struct store *st, enum stmt_id id, int64_t row, int64_t when,
+			 const char *text, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, id, err);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, row);
+	if (id == S_OUTBOX_RETRY) {
+		sqlite3_bind_int64(s, 2, when);
+		bind_text(s, 3, text);
+	} else {
+		bind_text(s, 2, text);
+	}
+	return step_done(st, s, err, "outbox update");
+}
+
+int store_outbox_posted(struct store *st, int64_t id, const char *post_id, char **err)
+{
+	return outbox_update(st, S_OUTBOX_POSTED, id, 0, post_id, err);
+}
+
+int store_outbox_retry(struct store *st, int64_t id, int64_t next_attempt, const char *error,
+		       char **err)
+{
+	return outbox_update(st, S_OUTBOX_RETRY, id, next_attempt, error, err);
+}
+
+int store_outbox_failed(struct store *st, int64_t id, const char *error, char **err)
+{
+	return outbox_update(st, S_OUTBOX_FAILED, id, 0, error, err);
+}
+
+int store_outbox_msgid(struct store *st, const char *forum, const char *post_id, char **msgid,
+		       char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_OUTBOX_MSGID, err);
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, forum);
+	bind_text(s, 2, post_id);
+	return lookup_text(st, s, msgid, err, "outbox message-id");
+}
+
+int store_msgid_known(struct store *st, const char *message_id, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_MSGID_KNOWN, err);
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, message_id);
+	int64_t one;
+	return lookup_id(st, s, &one, err, "message-id known");
+}
+
+int store_user_by_address(struct store *st, const char *address, int64_t *user_id,
+			  char **name, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_USER_BY_ADDR, err);
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, address);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*user_id = sqlite3_column_int64(s, 0);
+		*name = col_text(s, 1);
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return db_error(st, err, "user by address");
+}
+
+int store_user_name(struct store *st, int64_t user_id, char **name, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_USER_NAME, err);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, user_id);
+	return lookup_text(st, s, name, err, "user name");
+}
+
+int store_user_owns(struct store *st, int64_t user_id, const char *address, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_USER_OWNS, err);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, user_id);
+	bind_text(s, 2, address);
+	int64_t one;
+	return lookup_id(st, s, &one, err, "user owns");
+}
+
+int store_bounce_record(struct store *st, const char *address, const char *reason, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_BOUNCE, err);
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, address);
+	sqlite3_bind_int64(s, 2, (int64_t)time(NULL));
+	bind_text(s, 3, reason);
+	return step_done(st, s, err, "record bounce");
+}
+
+int store_post_by_rowid(struct store *st, int64_t rowid, char **forum, char **thread_key,
+			char **post_key, char **message_id, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_POST_BY_ROWID, err);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, rowid);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*forum = col_text(s, 0);
+		*thread_key = col_text(s, 1);
+		*post_key = col_text(s, 2);
+		*message_id = col_text(s, 3);
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return db_error(st, err, "post by row id");
+}
+
+int store_post_rowid(struct store *st, const char *forum, const char *post_key, int64_t *rowid,
+		     char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_POST_ROWID, err);
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, forum);
+	bind_text(s, 2, post_key);
+	return lookup_id(st, s, rowid, err, "post row id");
+}
+
+int store_thread_info(struct store *st, const char *forum, const char *thread_key, char **title,
+		      char **board, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_THREAD_INFO, err);
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, forum);
+	bind_text(s, 2, thread_key);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*title = col_text(s, 0);
+		*board = col_text(s, 1);
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return db_error(st, err, "thread info");
+}
+
+int store_user_id(struct store *st, const char *name, int64_t *user_id, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_USER_ID, err);
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, name);
+	return lookup_id(st, s, user_id, err, "user id");
 }

@@ -271,7 +271,19 @@ static int sync_post(struct store *st, const struct cfg *c, const struct cfg_for
 	}
 
 	in.version = known ? old.version + 1 : 1;
-	r.msgid = article_message_id(f->name, t->id, p->id, in.version, c->gateway.domain);
+	/* a post that arrived as a reply (mail or NNTP) keeps the Message-ID it
+	 * came with, so the sender's reader sees no duplicate */
+	if (!known) {
+		int r2 = store_outbox_msgid(st, f->name, p->id, &r.msgid, err);
+		if (r2 < 0)
+			goto out;
+		if (r2 == 1 && store_article_exists(st, r.msgid, err) != 0) {
+			free(r.msgid); /* taken (or unknown): use our own id */
+			r.msgid = NULL;
+		}
+	}
+	if (r.msgid == NULL)
+		r.msgid = article_message_id(f->name, t->id, p->id, in.version, c->gateway.domain);
 	int64_t number;
 	if (store_group_next_number(st, group_id, &number, err) != 0)
 		goto out;

@@ -9,6 +9,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
 
 struct buf {
 	char *p;    /* contents, NUL-terminated; NULL until the first add */
@@ -20,9 +21,9 @@ struct buf {
 
 /* Out of memory aborts: a gateway that cannot allocate a few KB has no
  * sensible way to go on, and checking every append would drown the code. */
-void buf_add(struct buf *b, const void *data, size_t len);
+static inline void buf_add(struct buf *b, const void *data, size_t len);
 void buf_adds(struct buf *b, const char *s);
-void buf_addc(struct buf *b, char c);
+static inline void buf_addc(struct buf *b, char c);
 void buf_addf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_vaddf(struct buf *b, const char *fmt, va_list ap);
 void buf_reserve(struct buf *b, size_t extra);
@@ -33,6 +34,28 @@ void buf_free(struct buf *b);
 char *buf_detach(struct buf *b);
 /* Returns b->p, or "" when the buffer was never written. */
 const char *buf_str(const struct buf *b);
+
+/* buf_add and buf_addc are inline: they sit in every converter's inner
+ * loop, and a call per character cost more than the copy. Only the room
+ * check is inlined; growing stays in buf_reserve(). The check is the same
+ * expression buf_reserve() uses, so when it grows is unchanged. */
+static inline void buf_add(struct buf *b, const void *data, size_t len)
+{
+	if (b->len + len + 1 > b->cap)
+		buf_reserve(b, len);
+	if (len)
+		memcpy(b->p + b->len, data, len);
+	b->len += len;
+	b->p[b->len] = '\0';
+}
+
+static inline void buf_addc(struct buf *b, char c)
+{
+	if (b->len + 2 > b->cap)
+		buf_reserve(b, 1);
+	b->p[b->len++] = c;
+	b->p[b->len] = '\0';
+}
 
 /* Small helpers that every module needs. Results are malloc'd, caller frees;
  * they abort on out of memory like buf_add. */

@@ -110,6 +110,9 @@ const struct cfg_forum *cfg_forum_find(const struct cfg *c, const char *name);
  * and posting flag (0 = follow the forum) in *desc / *posting (borrowed). */
 char *cfg_board_group(const struct cfg_forum *f, const char *board,
 		      const char **desc, char *posting);
+/* The forum whose boards feed newsgroup `group` (by the board mapping, then
+ * by group_prefix), or NULL. */
+const struct cfg_forum *cfg_group_forum(const struct cfg *c, const char *group);
 /* 1 if name is a valid newsgroup name per RFC 5536 §3.1.4, else 0. */
 int cfg_valid_newsgroup(const char *name);
 

@@ -18,14 +18,22 @@
  * Returns 0 to go on, -1 to stop the fetch (the error is the callback's). */
 typedef int (*forum_thread_cb)(void *arg, struct forum_thread *t);
 
-/* A reply to post on the forum (the outbox, issue #4). */
+/* A reply to post on the forum (the outbox). */
 struct forum_new_post {
-	const char *board, *thread_id, *parent_id;
+	const char *board;        /* board of the thread (or of the new thread) */
+	const char *thread_id;    /* NULL: start a new thread titled `title` */
+	const char *thread_title; /* the thread's title (for connectors that need it) */
+	const char *parent_id;    /* post answered; NULL = the thread */
 	const char *author, *author_id;
-	const char *title;   /* NULL: a reply */
-	const char *body;    /* plain text */
-	const char *message_id; /* the Message-ID it arrived with */
+	const char *title;        /* subject of a new thread */
+	const char *body;         /* plain text */
+	const char *message_id;   /* the Message-ID it arrived with */
 };
+
+/* create_post results */
+#define FORUM_POST_OK 0
+#define FORUM_POST_TEMPFAIL (-1) /* try again later (network, rate limit) */
+#define FORUM_POST_REFUSED (-2)  /* the forum said no (locked, too short, ...) */
 
 struct forum_connector_ops {
 	const char *type;
@@ -39,7 +47,9 @@ struct forum_connector_ops {
 	 * (count) and logged, not fatal: one bad file must not stop a forum. */
 	int (*changes)(void *state, const char *cursor, forum_thread_cb cb, void *arg,
 		       char **next, int *warnings, char **err);
-	/* Posts a reply; returns the new forum post id (malloc'd) in *post_id. */
+	/* Posts a reply; returns FORUM_POST_OK and the new forum post id
+	 * (malloc'd) in *post_id, or FORUM_POST_TEMPFAIL / FORUM_POST_REFUSED
+	 * with the reason in *err (shown to the sender when refused). */
 	int (*create_post)(void *state, const struct forum_new_post *p, char **post_id, char **err);
 	void (*close)(void *state);
 };

@@ -221,9 +221,68 @@ struct store_outbox_in {
 	const char *newsgroups, *subject;
 	const char *article;     /* as received (CRLF) */
 	size_t article_len;
+	const char *body;        /* the text to post (after trimming); NULL = from article */
+	const char *elided;      /* what trimming removed; kept beside the post */
+	const char *envelope_from, *recipient; /* mail intake */
+	const char *route;       /* how the thread was found: key, references, list, nntp */
+	/* attachments kept with the post */
+	const struct store_attachment *attachments;
+	size_t nattachments;
+};
+struct store_attachment {
+	const char *filename, *content_type;
+	const char *data;
+	size_t size;
 };
 /* Queues a reply; 0 queued, 1 the Message-ID is queued already. */
 int store_outbox_add(struct store *st, const struct store_outbox_in *o, char **err);
+
+/* A queued reply as the outbox worker sees it (strings malloc'd). */
+struct store_outbox {
+	int64_t id;
+	char *message_id, *source, *user, *forum, *thread_key, *parent_key, *newsgroups;
+	char *subject, *body, *envelope_from;
+	int attempts;
+	int64_t created;
+};
+void store_outbox_clear(struct store_outbox *o);
+/* The oldest queued reply due at `now`; 1 found, 0 none, -1. */
+int store_outbox_next(struct store *st, int64_t now, struct store_outbox *o, char **err);
+/* Marks a reply posted as forum post `post_id`, so that sync gives the post
+ * the Message-ID the reply arrived with. */
+int store_outbox_posted(struct store *st, int64_t id, const char *post_id, char **err);
+/* Schedules another attempt (state stays 'queued'), or gives up ('failed'). */
+int store_outbox_retry(struct store *st, int64_t id, int64_t next_attempt, const char *error,
+		       char **err);
+int store_outbox_failed(struct store *st, int64_t id, const char *error, char **err);
+/* The Message-ID a forum post arrived with through the outbox; 1/0/-1. */
+int store_outbox_msgid(struct store *st, const char *forum, const char *post_id, char **msgid,
+		       char **err);
+/* 1 when a Message-ID is known as an article or a queued/posted reply. */
+int store_msgid_known(struct store *st, const char *message_id, char **err);
+
+/* --- mail senders and bounces --- */
+/* The user owning an address; 1 found (id and malloc'd name), 0, -1. */
+int store_user_by_address(struct store *st, const char *address, int64_t *user_id,
+			  char **name, char **err);
+/* The id of a user by name; 1/0/-1. */
+int store_user_id(struct store *st, const char *name, int64_t *user_id, char **err);
+/* The name of a user by id; 1/0/-1. */
+int store_user_name(struct store *st, int64_t user_id, char **name, char **err);
+/* 1 when address belongs to user_id. */
+int store_user_owns(struct store *st, int64_t user_id, const char *address, char **err);
+/* Counts a bounce against an address (the list delivery reads it). */
+int store_bounce_record(struct store *st, const char *address, const char *reason, char **err);
+
+/* A post by its row id (reply keys carry it); 1/0/-1, strings malloc'd. */
+int store_post_by_rowid(struct store *st, int64_t rowid, char **forum, char **thread_key,
+			char **post_key, char **message_id, char **err);
+/* Title and board of a thread; 1/0/-1, strings malloc'd. */
+int store_thread_info(struct store *st, const char *forum, const char *thread_key, char **title,
+		      char **board, char **err);
+/* The row id of a post; 1/0/-1. */
+int store_post_rowid(struct store *st, const char *forum, const char *post_key, int64_t *rowid,
+		     char **err);
 
 /* The forum post behind an article's Message-ID; 1/0/-1. */
 int store_post_by_msgid(struct store *st, const char *message_id, char **forum,

@@ -1,0 +1,464 @@
+/*
+ * LMTP (RFC 2033) server of the mailin role (see lmtp.h). One libevent loop:
+ * deliveries are short store transactions, and an MTA opens few parallel
+ * LMTP connections; SQLite serialises the writers anyway.
+ *
+ * enum phase follows the transaction: LHLO, then MAIL, RCPT..., DATA, and
+ * back to MAIL. Command lines are limited to 512 octets; message lines are
+ * not (RFC 5321's 1000 is what MTAs send, but a message is data, and a long
+ * line must not lose mail), the message as a whole to mail.max_message_size.
+ */
+#include "forumgate/lmtp.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <event2/util.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "forumgate/buf.h"
+#include "forumgate/log.h"
+
+#define LMTP_MAX_LINE 512
+#define LMTP_MAX_RCPT 100
+
+enum phase {
+	PHASE_LHLO,  /* waiting for LHLO */
+	PHASE_MAIL,  /* waiting for MAIL FROM */
+	PHASE_RCPT,  /* MAIL given: RCPT TO or DATA */
+	PHASE_DATA,  /* 354 sent: reading the message */
+	PHASE_QUIT,
+};
+
+struct lmtp_session {
+	const struct intake *in;
+	enum phase phase;
+	char *from;            /* envelope sender ("" = null sender) */
+	char *rcpt[LMTP_MAX_RCPT];
+	size_t nrcpt;
+	struct buf data;
+	int too_big;
+	int discarding;
+	struct evbuffer *out;
+};
+
+static void reply(struct lmtp_session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void reply(struct lmtp_session *s, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	evbuffer_add_vprintf(s->out, fmt, ap);
+	va_end(ap);
+	evbuffer_add(s->out, "\r\n", 2);
+}
+
+static void transaction_reset(struct lmtp_session *s)
+{
+	free(s->from);
+	s->from = NULL;
+	for (size_t i = 0; i < s->nrcpt; i++)
+		free(s->rcpt[i]);
+	s->nrcpt = 0;
+	buf_free(&s->data);
+	s->too_big = 0;
+}
+
+struct lmtp_session *lmtp_session_new(const struct intake *in)
+{
+	struct lmtp_session *s = xcalloc(1, sizeof *s);
+	s->in = in;
+	s->phase = PHASE_LHLO;
+	return s;
+}
+
+void lmtp_session_free(struct lmtp_session *s)
+{
+	if (s == NULL)
+		return;
+	transaction_reset(s);
+	free(s);
+}
+
+void lmtp_session_greet(struct lmtp_session *s, struct evbuffer *out)
+{
+	s->out = out;
+	reply(s, "220 %s LMTP forumgate ready", s->in->cfg->gateway.domain);
+	s->out = NULL;
+}
+
+/* Extracts the address of "FROM:<addr> params" / "TO:<addr>"; returns a
+ * malloc'd address ("" for <>) and points *params after it, or NULL. */
+static char *path_arg(const char *arg, const char *prefix, const char **params)
+{
+	size_t pl = strlen(prefix);
+	if (strncasecmp(arg, prefix, pl) != 0)
+		return NULL;
+	const char *p = arg + pl;
+	while (*p == ' ')
+		p++;
+	if (*p != '<')
+		return NULL;
+	const char *e = strchr(p, '>');
+	if (e == NULL)
+		return NULL;
+	*params = e + 1;
+	return xstrndup(p + 1, (size_t)(e - p - 1));
+}
+
+static int valid_addr(const char *a)
+{
+	const char *at = strrchr(a, '@');
+	if (at == NULL || at == a || at[1] == '\0' || strlen(a) > 254)
+		return 0;
+	for (const char *p = a; *p; p++)
+		if ((unsigned char)*p <= ' ' || *p == '<' || *p == '>' || *p == '\x7f')
+			return 0;
+	return 1;
+}
+
+static void cmd_mail(struct lmtp_session *s, const char *arg)
+{
+	const char *params = NULL;
+	char *from = path_arg(arg, "FROM:", &params);
+	if (from == NULL) {
+		reply(s, "501 5.5.4 Syntax: MAIL FROM:<address>");
+		return;
+	}
+	if (from[0] && !valid_addr(from)) {
+		free(from);
+		reply(s, "553 5.1.7 Bad sender address syntax");
+		return;
+	}
+	const char *size = strcasestr(params, "SIZE=");
+	if (size && strtol(size + 5, NULL, 10) > s->in->cfg->mail.max_message_size) {
+		free(from);
+		reply(s, "552 5.3.4 Message too big (the limit is %ld bytes)",
+		      s->in->cfg->mail.max_message_size);
+		return;
+	}
+	transaction_reset(s);
+	s->from = from;
+	s->phase = PHASE_RCPT;
+	reply(s, "250 2.1.0 Sender OK");
+}
+
+static void cmd_rcpt(struct lmtp_session *s, const char *arg)
+{
+	const char *params = NULL;
+	char *to = path_arg(arg, "TO:", &params);
+	if (to == NULL) {
+		reply(s, "501 5.5.4 Syntax: RCPT TO:<address>");
+		return;
+	}
+	if (s->nrcpt == LMTP_MAX_RCPT) {
+		free(to);
+		reply(s, "452 4.5.3 Too many recipients");
+		return;
+	}
+	char *why = NULL;
+	int r = intake_check_recipient(s->in, to, &why);
+	if (r == -2) {
+		reply(s, "451 4.3.0 Temporary failure, try again later");
+		log_err("lmtp: store: %s", why ? why : "?");
+		free(to);
+	} else if (r != 0) {
+		reply(s, "550 5.1.1 <%s>: %s", to, why ? why : "unknown recipient");
+		free(to);
+	} else {
+		s->rcpt[s->nrcpt++] = to;
+		reply(s, "250 2.1.5 Recipient OK");
+	}
+	free(why);
+}
+
+/* The message is complete: one reply per accepted recipient, in order. */
+static void deliver(struct lmtp_session *s)
+{
+	for (size_t i = 0; i < s->nrcpt; i++) {
+		if (s->too_big) {
+			reply(s, "552 5.3.4 <%s>: message too big (the limit is %ld bytes)", s->rcpt[i],
+			      s->in->cfg->mail.max_message_size);
+			continue;
+		}
+		struct intake_result res;
+		intake_deliver(s->in, s->data.p ? s->data.p : "", s->data.len, s->from, s->rcpt[i],
+			       &res);
+		reply(s, "%s <%s>: %s", intake_lmtp_code(res.status), s->rcpt[i],
+		      res.reason ? res.reason : "");
+		intake_result_clear(&res);
+	}
+	transaction_reset(s);
+	s->phase = PHASE_MAIL;
+}
+
+static void data_line(struct lmtp_session *s, const char *line, size_t len)
+{
+	if (len == 1 && line[0] == '.') {
+		deliver(s);
+		return;
+	}
+	if (len && line[0] == '.') {
+		line++;
+		len--;
+	}
+	if (s->too_big || (long)(s->data.len + len + 2) > s->in->cfg->mail.max_message_size) {
+		s->too_big = 1;
+		return;
+	}
+	buf_add(&s->data, line, len);
+	buf_add(&s->data, "\r\n", 2);
+}
+
+static void command(struct lmtp_session *s, char *line)
+{
+	char *arg = line;
+	while (*arg && *arg != ' ')
+		arg++;
+	size_t vl = (size_t)(arg - line);
+	while (*arg == ' ')
+		arg++;
+#define IS(v) (vl == strlen(v) && strncasecmp(line, v, vl) == 0)
+	if (IS("LHLO")) {
+		if (*arg == '\0') {
+			reply(s, "501 5.5.4 Syntax: LHLO hostname");
+			return;
+		}
+		transaction_reset(s);
+		s->phase = PHASE_MAIL;
+		evbuffer_add_printf(s->out,
+				    "250-%s\r\n250-PIPELINING\r\n250-ENHANCEDSTATUSCODES\r\n"
+				    "250-8BITMIME\r\n250 SIZE %ld\r\n",
+				    s->in->cfg->gateway.domain, s->in->cfg->mail.max_message_size);
+	} else if (IS("HELO") || IS("EHLO")) {
+		reply(s, "500 5.5.1 This is LMTP: use LHLO");
+	} else if (IS("MAIL")) {
+		if (s->phase == PHASE_LHLO)
+			reply(s, "503 5.5.1 LHLO first");
+		else if (s->phase == PHASE_RCPT)
+			reply(s, "503 5.5.1 Nested MAIL command");
+		else
+			cmd_mail(s, arg);
+	} else if (IS("RCPT")) {
+		if (s->phase != PHASE_RCPT)
+			reply(s, "503 5.5.1 MAIL first");
+		else
+			cmd_rcpt(s, arg);
+	} else if (IS("DATA")) {
+		if (s->phase != PHASE_RCPT)
+			reply(s, "503 5.5.1 MAIL first");
+		else if (s->nrcpt == 0)
+			reply(s, "503 5.5.1 No valid recipients");
+		else {
+			s->phase = PHASE_DATA;
+			reply(s, "354 Start mail input; end with <CRLF>.<CRLF>");
+		}
+	} else if (IS("RSET")) {
+		transaction_reset(s);
+		if (s->phase != PHASE_LHLO)
+			s->phase = PHASE_MAIL;
+		reply(s, "250 2.0.0 OK");
+	} else if (IS("NOOP")) {
+		reply(s, "250 2.0.0 OK");
+	} else if (IS("VRFY")) {
+		reply(s, "252 2.5.0 Cannot VRFY; send the message and see");
+	} else if (IS("QUIT")) {
+		reply(s, "221 2.0.0 Bye");
+		s->phase = PHASE_QUIT;
+	} else {
+		reply(s, "500 5.5.2 Unknown command");
+	}
+#undef IS
+}
+
+int lmtp_session_feed(struct lmtp_session *s, struct evbuffer *in, struct evbuffer *out)
+{
+	s->out = out;
+	while (s->phase != PHASE_QUIT) {
+		size_t eol_len = 0;
+		struct evbuffer_ptr eol = evbuffer_search_eol(in, NULL, &eol_len, EVBUFFER_EOL_CRLF);
+		size_t avail = evbuffer_get_length(in);
+		if (eol.pos < 0) {
+			if (s->phase != PHASE_DATA && avail > LMTP_MAX_LINE) {
+				if (!s->discarding)
+					reply(s, "500 5.5.2 Line too long");
+				s->discarding = 1;
+				evbuffer_drain(in, avail);
+			} else if (s->phase == PHASE_DATA && avail > (1u << 20)) {
+				/* a line over 1 MiB: the message cannot be kept whole */
+				s->too_big = 1;
+				s->discarding = 1;
+				evbuffer_drain(in, avail);
+			}
+			break;
+		}
+		size_t len = (size_t)eol.pos;
+		if (s->discarding) {
+			s->discarding = 0;
+			evbuffer_drain(in, len + eol_len);
+			continue;
+		}
+		if (s->phase != PHASE_DATA && len + eol_len > LMTP_MAX_LINE) {
+			evbuffer_drain(in, len + eol_len);
+			reply(s, "500 5.5.2 Line too long");
+			continue;
+		}
+		char *line = xmalloc(len + 1);
+		evbuffer_remove(in, line, len);
+		line[len] = '\0';
+		evbuffer_drain(in, eol_len);
+		if (s->phase == PHASE_DATA)
+			data_line(s, line, len);
+		else
+			command(s, line);
+		free(line);
+	}
+	s->out = NULL;
+	return s->phase == PHASE_QUIT;
+}
+
+/* --- the listener --- */
+
+struct lmtp_conn {
+	struct bufferevent *bev;
+	struct lmtp_session *s;
+	int closing;
+};
+
+static void conn_free(struct lmtp_conn *c)
+{
+	bufferevent_free(c->bev);
+	lmtp_session_free(c->s);
+	free(c);
+}
+
+static void on_read(struct bufferevent *bev, void *arg)
+{
+	struct lmtp_conn *c = arg;
+	if (c->closing)
+		return;
+	if (lmtp_session_feed(c->s, bufferevent_get_input(bev), bufferevent_get_output(bev))) {
+		c->closing = 1;
+		bufferevent_disable(bev, EV_READ);
+		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+			conn_free(c);
+	}
+}
+
+static void on_write(struct bufferevent *bev, void *arg)
+{
+	struct lmtp_conn *c = arg;
+	if (c->closing && evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		conn_free(c);
+}
+
+static void on_event(struct bufferevent *bev, short what, void *arg)
+{
+	conn_free(arg);
+}
+
+static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+		      int salen, void *arg)
+{
+	struct lmtp_conn *c = xcalloc(1, sizeof *c);
+	c->bev = bufferevent_socket_new(evconnlistener_get_base(l), fd, BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL) {
+		evutil_closesocket(fd);
+		free(c);
+		return;
+	}
+	c->s = lmtp_session_new(arg);
+	struct timeval idle = {600, 0};
+	bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
+	bufferevent_set_timeouts(c->bev, &idle, &idle);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	lmtp_session_greet(c->s, bufferevent_get_output(c->bev));
+}
+
+static volatile sig_atomic_t *mailin_stop;
+
+static void check_stop(evutil_socket_t fd, short what, void *arg)
+{
+	if (*mailin_stop)
+		event_base_loopbreak(arg);
+}
+
+int mailin_run(const struct cfg *c, volatile sig_atomic_t *stop)
+{
+	if (c->mail.lmtp_listen == NULL) {
+		/* nothing to listen on: idle until stopped so the supervisor is calm */
+		while (!*stop)
+			usleep(200000);
+		return 0;
+	}
+	char *err = NULL;
+	struct intake in = {.cfg = c, .source = "lmtp"};
+	unsigned char *secret = NULL;
+	size_t slen = 0;
+	if (intake_load_secret(c, &secret, &slen, &err) != 0) {
+		log_warn("mailin: reply keys are refused: %s", err);
+		free(err);
+		err = NULL;
+	}
+	in.secret = secret;
+	in.secret_len = slen;
+	if (store_open(c->gateway.store, STORE_RW, &in.store, &err) != 0) {
+		log_err("%s", err);
+		free(err);
+		free(secret);
+		return -1;
+	}
+	struct event_base *base = event_base_new();
+	struct evconnlistener *l = NULL;
+	const char *addr = c->mail.lmtp_listen;
+	if (strncmp(addr, "unix:", 5) == 0) {
+		struct sockaddr_un sun = {.sun_family = AF_UNIX};
+		if (strlen(addr + 5) >= sizeof sun.sun_path) {
+			log_err("mailin: unix socket path is too long: %s", addr + 5);
+		} else {
+			strcpy(sun.sun_path, addr + 5);
+			unlink(sun.sun_path);
+			l = evconnlistener_new_bind(base, on_accept, &in,
+						    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 128,
+						    (struct sockaddr *)&sun, sizeof sun);
+			if (l)
+				chmod(sun.sun_path, 0660);
+		}
+	} else {
+		struct sockaddr_storage ss;
+		int len = sizeof ss;
+		if (evutil_parse_sockaddr_port(addr, (struct sockaddr *)&ss, &len) == 0)
+			l = evconnlistener_new_bind(base, on_accept, &in,
+						    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
+							    LEV_OPT_CLOSE_ON_EXEC,
+						    128, (struct sockaddr *)&ss, len);
+	}
+	int rc = 0;
+	if (l == NULL) {
+		log_err("mailin: cannot listen on %s: %s", addr, strerror(errno));
+		rc = -1;
+	} else {
+		log_info("listening for LMTP on %s", addr);
+		mailin_stop = stop;
+		struct event *tick = event_new(base, -1, EV_PERSIST, check_stop, base);
+		struct timeval tv = {0, 200000};
+		event_add(tick, &tv);
+		event_base_dispatch(base);
+		event_free(tick);
+		evconnlistener_free(l);
+	}
+	event_base_free(base);
+	store_close(in.store);
+	free(secret);
+	return rc;
+}

@@ -1,0 +1,571 @@
+/*
+ * mime: parses an incoming mail into struct mail_msg (include/forumgate/
+ * mail.h): the top-level headers, the typed header values the intake needs,
+ * the text the person wrote and the attachments.
+ *
+ * Design choices:
+ *  - libetpan's mailmime_parse builds the MIME tree; the tree points into
+ *    the caller's buffer, so it is freed before mail_parse returns and
+ *    everything kept is copied out.
+ *  - The text is chosen the way a mail reader shows it: in
+ *    multipart/alternative the text/plain branch wins (else the last HTML
+ *    one); elsewhere the first inline text/plain or text/html part is the
+ *    text, and further inline text/plain parts of a plain text are appended
+ *    (Apple Mail splits a message around an inline image that way). A part
+ *    with a filename or "Content-Disposition: attachment", and every
+ *    non-text part, is an attachment. message/rfc822 is an attachment (a
+ *    forwarded mail) and never searched for the text.
+ *  - PGP/S/MIME signature parts are dropped: they are not something a
+ *    person attached.
+ *  - HTML goes through text_convert(MARKUP_HTML): mail clients' quote
+ *    containers (blockquote type=cite, Gmail's blockquote.gmail_quote)
+ *    become "> " quotes there, which the reply trimmer then recognises.
+ *  - Nesting deeper than MIME_MAX_DEPTH multiparts is ignored, not an error.
+ *  - A message without any header is refused; anything else is parsed best
+ *    effort: if libetpan rejects the MIME structure, the body is taken as
+ *    undeclared plain text.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libetpan/libetpan.h>
+
+#include "forumgate/mail.h"
+#include "forumgate/text.h"
+#include "mime_internal.h"
+
+#define MIME_MAX_DEPTH 32
+
+struct walk {
+	struct mail_msg *m;
+	struct buf text;
+	int have_text;
+	size_t acap; /* allocated entries of m->attachments */
+};
+
+struct param {
+	const char *name;
+	const char *value;
+};
+
+static int ci_eq(const char *a, const char *b)
+{
+	return a != NULL && strcasecmp(a, b) == 0;
+}
+
+/* "type/subtype", lowercased (malloc'd). No Content-Type means text/plain. */
+static char *content_type(const struct mailmime_content *ct)
+{
+	if (ct == NULL || ct->ct_type == NULL)
+		return xstrdup("text/plain");
+	const char *type = "application";
+	const struct mailmime_type *t = ct->ct_type;
+	if (t->tp_type == MAILMIME_TYPE_DISCRETE_TYPE) {
+		switch (t->tp_data.tp_discrete_type->dt_type) {
+		case MAILMIME_DISCRETE_TYPE_TEXT: type = "text"; break;
+		case MAILMIME_DISCRETE_TYPE_IMAGE: type = "image"; break;
+		case MAILMIME_DISCRETE_TYPE_AUDIO: type = "audio"; break;
+		case MAILMIME_DISCRETE_TYPE_VIDEO: type = "video"; break;
+		case MAILMIME_DISCRETE_TYPE_EXTENSION:
+			if (t->tp_data.tp_discrete_type->dt_extension)
+				type = t->tp_data.tp_discrete_type->dt_extension;
+			break;
+		}
+	} else if (t->tp_type == MAILMIME_TYPE_COMPOSITE_TYPE) {
+		switch (t->tp_data.tp_composite_type->ct_type) {
+		case MAILMIME_COMPOSITE_TYPE_MESSAGE: type = "message"; break;
+		case MAILMIME_COMPOSITE_TYPE_MULTIPART: type = "multipart"; break;
+		case MAILMIME_COMPOSITE_TYPE_EXTENSION:
+			if (t->tp_data.tp_composite_type->ct_token)
+				type = t->tp_data.tp_composite_type->ct_token;
+			break;
+		}
+	}
+	char *s = xasprintf("%s/%s", type, ct->ct_subtype ? ct->ct_subtype : "octet-stream");
+	for (char *p = s; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	return s;
+}
+
+static struct mailmime_disposition *disposition(const struct mailmime *p)
+{
+	if (p->mm_mime_fields == NULL)
+		return NULL;
+	for (clistiter *it = clist_begin(p->mm_mime_fields->fld_list); it; it = clist_next(it)) {
+		struct mailmime_field *f = clist_content(it);
+		if (f->fld_type == MAILMIME_FIELD_DISPOSITION)
+			return f->fld_data.fld_disposition;
+	}
+	return NULL;
+}
+
+static int is_attachment_dsp(const struct mailmime *p)
+{
+	struct mailmime_disposition *d = disposition(p);
+	return d != NULL && d->dsp_type != NULL &&
+	       d->dsp_type->dsp_type == MAILMIME_DISPOSITION_TYPE_ATTACHMENT;
+}
+
+static void add_param(struct param **ps, size_t *n, const char *name, const char *value)
+{
+	if (name == NULL || value == NULL)
+		return;
+	if ((*n & (*n - 1)) == 0)
+		*ps = xrealloc(*ps, (*n ? *n * 2 : 1) * sizeof **ps);
+	(*ps)[*n].name = name;
+	(*ps)[*n].value = value;
+	(*n)++;
+}
+
+/* The parameters of Content-Disposition, then those of Content-Type. */
+static size_t part_params(const struct mailmime *p, struct param **ps)
+{
+	size_t n = 0;
+	*ps = NULL;
+	struct mailmime_disposition *d = disposition(p);
+	if (d != NULL && d->dsp_parms != NULL) {
+		for (clistiter *it = clist_begin(d->dsp_parms); it; it = clist_next(it)) {
+			struct mailmime_disposition_parm *dp = clist_content(it);
+			if (dp->pa_type == MAILMIME_DISPOSITION_PARM_FILENAME)
+				add_param(ps, &n, "filename", dp->pa_data.pa_filename);
+			else if (dp->pa_type == MAILMIME_DISPOSITION_PARM_PARAMETER)
+				add_param(ps, &n, dp->pa_data.pa_parameter->pa_name,
+					  dp->pa_data.pa_parameter->pa_value);
+		}
+	}
+	if (p->mm_content_type != NULL && p->mm_content_type->ct_parameters != NULL) {
+		for (clistiter *it = clist_begin(p->mm_content_type->ct_parameters); it;
+		     it = clist_next(it)) {
+			struct mailmime_parameter *mp = clist_content(it);
+			add_param(ps, &n, mp->pa_name, mp->pa_value);
+		}
+	}
+	return n;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static void pct_decode(struct buf *out, const char *s)
+{
+	for (; *s; s++) {
+		int h, l;
+		if (s[0] == '%' && (h = hexval(s[1])) >= 0 && (l = hexval(s[2])) >= 0) {
+			buf_addc(out, (char)(h * 16 + l));
+			s += 2;
+		} else {
+			buf_addc(out, *s);
+		}
+	}
+}
+
+struct segment {
+	unsigned long no;
+	int encoded;
+	const char *value;
+};
+
+static int seg_cmp(const void *a, const void *b)
+{
+	const struct segment *x = a, *y = b;
+	return x->no < y->no ? -1 : x->no > y->no;
+}
+
+/* Value of parameter `base` (RFC 2231 continuations and charset, else RFC
+ * 2047 words or raw 8-bit) as UTF-8; NULL if absent or empty. */
+static char *param_value(const struct param *ps, size_t n, const char *base)
+{
+	size_t bl = strlen(base);
+	const char *plain = NULL;
+	struct segment *segs = xcalloc(n ? n : 1, sizeof *segs);
+	size_t ns = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *nm = ps[i].name;
+		if (strncasecmp(nm, base, bl) != 0)
+			continue;
+		nm += bl;
+		if (*nm == '\0') {
+			if (plain == NULL)
+				plain = ps[i].value;
+			continue;
+		}
+		if (*nm++ != '*')
+			continue;
+		struct segment s = {0, 0, ps[i].value};
+		if (*nm == '\0') {
+			s.encoded = 1; /* name*=charset'lang'value */
+		} else {
+			char *end;
+			if (*nm < '0' || *nm > '9')
+				continue;
+			s.no = strtoul(nm, &end, 10);
+			if (*end == '*')
+				s.encoded = 1, end++;
+			if (*end != '\0')
+				continue;
+		}
+		segs[ns++] = s;
+	}
+	char *res = NULL;
+	if (ns > 0) {
+		qsort(segs, ns, sizeof *segs, seg_cmp);
+		struct buf raw = BUF_INIT, out = BUF_INIT;
+		char *charset = NULL;
+		for (size_t i = 0; i < ns; i++) {
+			if (i > 0 && segs[i].no == segs[i - 1].no)
+				continue; /* a duplicate segment: keep the first */
+			const char *v = segs[i].value;
+			if (segs[i].encoded && i == 0) {
+				const char *q1 = strchr(v, '\'');
+				const char *q2 = q1 ? strchr(q1 + 1, '\'') : NULL;
+				if (q2 != NULL) {
+					charset = xstrndup(v, (size_t)(q1 - v));
+					v = q2 + 1;
+				}
+			}
+			if (segs[i].encoded)
+				pct_decode(&raw, v);
+			else
+				buf_adds(&raw, v);
+		}
+		mime_to_utf8(charset && *charset ? charset : NULL, buf_str(&raw), raw.len, &out);
+		res = buf_detach(&out);
+		free(charset);
+		buf_free(&raw);
+	} else if (plain != NULL) {
+		res = mime_decode_words(plain);
+	}
+	free(segs);
+	if (res != NULL && res[0] == '\0') {
+		free(res);
+		res = NULL;
+	}
+	return res;
+}
+
+static char *part_filename(const struct mailmime *p)
+{
+	struct param *ps;
+	size_t n = part_params(p, &ps);
+	char *f = param_value(ps, n, "filename");
+	if (f == NULL)
+		f = param_value(ps, n, "name");
+	free(ps);
+	return f;
+}
+
+static char *part_param(const struct mailmime *p, const char *name)
+{
+	struct param *ps;
+	size_t n = part_params(p, &ps);
+	const char *v = NULL;
+	for (size_t i = 0; i < n && v == NULL; i++)
+		if (strcasecmp(ps[i].name, name) == 0)
+			v = ps[i].value;
+	free(ps);
+	return v ? xstrdup(v) : NULL;
+}
+
+/* The transfer-decoded bytes of a part (malloc'd, NUL-terminated). */
+static char *part_bytes(const struct mailmime *p, size_t *n)
+{
+	const struct mailmime_data *d =
+		p->mm_type == MAILMIME_SINGLE ? p->mm_data.mm_single : p->mm_body;
+	*n = 0;
+	if (d == NULL || d->dt_type != MAILMIME_DATA_TEXT || d->dt_data.dt_text.dt_data == NULL)
+		return xstrdup("");
+	const char *data = d->dt_data.dt_text.dt_data;
+	size_t len = d->dt_data.dt_text.dt_length;
+	int enc = p->mm_mime_fields ? mailmime_transfer_encoding_get(p->mm_mime_fields)
+				    : MAILMIME_MECHANISM_8BIT;
+	if (enc == MAILMIME_MECHANISM_BASE64 || enc == MAILMIME_MECHANISM_QUOTED_PRINTABLE) {
+		size_t idx = 0, rlen = 0;
+		char *res = NULL;
+		if (mailmime_part_parse(data, len, &idx, enc, &res, &rlen) == MAILIMF_NO_ERROR) {
+			char *out = xmalloc(rlen + 1);
+			memcpy(out, res, rlen);
+			out[rlen] = '\0';
+			mailmime_decoded_part_free(res);
+			*n = rlen;
+			return out;
+		}
+	}
+	*n = len;
+	char *out = xmalloc(len + 1);
+	memcpy(out, data, len);
+	out[len] = '\0';
+	return out;
+}
+
+static void add_attachment(struct walk *w, const struct mailmime *p, const char *ctype)
+{
+	struct mail_msg *m = w->m;
+	if (m->nattachments == w->acap) {
+		w->acap = w->acap ? w->acap * 2 : 4;
+		m->attachments = xrealloc(m->attachments, w->acap * sizeof *m->attachments);
+	}
+	struct mail_attachment *a = &m->attachments[m->nattachments++];
+	a->filename = part_filename(p);
+	a->content_type = xstrdup(ctype);
+	a->data = part_bytes(p, &a->size);
+}
+
+enum text_kind { TK_NONE = 0, TK_HTML, TK_PLAIN };
+
+/* What kind of body text a single part is, TK_NONE for an attachment. */
+static enum text_kind single_kind(const struct mailmime *p, const char *ctype)
+{
+	if (strcmp(ctype, "text/plain") != 0 && strcmp(ctype, "text/html") != 0)
+		return TK_NONE;
+	if (is_attachment_dsp(p))
+		return TK_NONE;
+	char *f = part_filename(p);
+	if (f != NULL) {
+		free(f);
+		return TK_NONE;
+	}
+	return ctype[5] == 'p' ? TK_PLAIN : TK_HTML;
+}
+
+static enum text_kind first_text(const struct mailmime *p, int depth);
+
+static enum text_kind alt_best(const struct mailmime *p, int depth, const struct mailmime **pick)
+{
+	enum text_kind best = TK_NONE;
+	*pick = NULL;
+	for (clistiter *it = clist_begin(p->mm_data.mm_multipart.mm_mp_list); it;
+	     it = clist_next(it)) {
+		const struct mailmime *c = clist_content(it);
+		enum text_kind k = first_text(c, depth + 1);
+		/* the first plain branch, else the last HTML one, else the last */
+		if (k == TK_PLAIN && best != TK_PLAIN) {
+			best = k;
+			*pick = c;
+		} else if (best != TK_PLAIN && (k == TK_HTML || best == TK_NONE)) {
+			best = k > best ? k : best;
+			*pick = c;
+		}
+	}
+	return best;
+}
+
+/* The kind of text walking p would pick first, without decoding anything. */
+static enum text_kind first_text(const struct mailmime *p, int depth)
+{
+	if (depth > MIME_MAX_DEPTH)
+		return TK_NONE;
+	if (p->mm_type == MAILMIME_SINGLE) {
+		char *ct = content_type(p->mm_content_type);
+		enum text_kind k = single_kind(p, ct);
+		free(ct);
+		return k;
+	}
+	if (p->mm_type != MAILMIME_MULTIPLE)
+		return TK_NONE;
+	if (p->mm_content_type && ci_eq(p->mm_content_type->ct_subtype, "alternative")) {
+		const struct mailmime *pick;
+		return alt_best(p, depth, &pick);
+	}
+	for (clistiter *it = clist_begin(p->mm_data.mm_multipart.mm_mp_list); it;
+	     it = clist_next(it)) {
+		enum text_kind k = first_text(clist_content(it), depth + 1);
+		if (k != TK_NONE)
+			return k;
+	}
+	return TK_NONE;
+}
+
+/* Decodes a text part into UTF-8 text with LF lines, flowed undone. */
+static void part_text(const struct mailmime *p, enum text_kind kind, struct buf *out)
+{
+	size_t n;
+	char *bytes = part_bytes(p, &n);
+	char *charset = part_param(p, "charset");
+	struct buf utf8 = BUF_INIT, lf = BUF_INIT;
+	mime_to_utf8(charset, bytes, n, &utf8);
+	mime_add_lf(&lf, buf_str(&utf8), utf8.len);
+	if (kind == TK_HTML) {
+		text_convert(MARKUP_HTML, buf_str(&lf), lf.len, out, NULL);
+	} else {
+		char *format = part_param(p, "format");
+		char *delsp = part_param(p, "delsp");
+		if (ci_eq(format, "flowed"))
+			mime_unflow(buf_str(&lf), lf.len, ci_eq(delsp, "yes"), out);
+		else
+			buf_add(out, buf_str(&lf), lf.len);
+		free(format);
+		free(delsp);
+	}
+	buf_free(&utf8);
+	buf_free(&lf);
+	free(charset);
+	free(bytes);
+}
+
+static void walk(struct walk *w, const struct mailmime *p, int depth);
+
+static void walk_single(struct walk *w, const struct mailmime *p)
+{
+	char *ct = content_type(p->mm_content_type);
+	enum text_kind k = single_kind(p, ct);
+	if (strcmp(ct, "message/delivery-status") == 0 ||
+	    strcmp(ct, "message/global-delivery-status") == 0)
+		w->m->is_report = 1;
+	if (strcmp(ct, "application/pgp-signature") == 0 ||
+	    strcmp(ct, "application/pkcs7-signature") == 0 ||
+	    strcmp(ct, "application/x-pkcs7-signature") == 0) {
+		/* a signature is not an attachment */
+	} else if (k != TK_NONE && !w->have_text) {
+		part_text(p, k, &w->text);
+		w->have_text = 1;
+		w->m->text_from_html = k == TK_HTML;
+	} else if (k == TK_PLAIN && !w->m->text_from_html) {
+		/* a further inline plain part continues the text */
+		if (w->text.len > 0 && w->text.p[w->text.len - 1] != '\n')
+			buf_addc(&w->text, '\n');
+		part_text(p, k, &w->text);
+	} else if (k == TK_NONE) {
+		add_attachment(w, p, ct);
+	}
+	free(ct);
+}
+
+static void walk(struct walk *w, const struct mailmime *p, int depth)
+{
+	if (p == NULL || depth > MIME_MAX_DEPTH)
+		return;
+	switch (p->mm_type) {
+	case MAILMIME_SINGLE:
+		walk_single(w, p);
+		break;
+	case MAILMIME_MESSAGE: {
+		/* a forwarded mail: kept whole, never searched for the text */
+		char *ct = content_type(p->mm_content_type);
+		add_attachment(w, p, ct);
+		free(ct);
+		break;
+	}
+	case MAILMIME_MULTIPLE: {
+		const char *sub = p->mm_content_type ? p->mm_content_type->ct_subtype : NULL;
+		if (ci_eq(sub, "report"))
+			w->m->is_report = 1;
+		if (ci_eq(sub, "alternative")) {
+			const struct mailmime *pick;
+			alt_best(p, depth, &pick);
+			walk(w, pick, depth + 1);
+			break;
+		}
+		for (clistiter *it = clist_begin(p->mm_data.mm_multipart.mm_mp_list); it;
+		     it = clist_next(it))
+			walk(w, clist_content(it), depth + 1);
+		break;
+	}
+	}
+}
+
+const char *mail_header(const struct mail_msg *m, const char *name)
+{
+	if (m == NULL || name == NULL)
+		return NULL;
+	for (size_t i = 0; i < m->nheaders; i++)
+		if (strcasecmp(m->headers[i].name, name) == 0)
+			return m->headers[i].value;
+	return NULL;
+}
+
+static void typed_headers(struct mail_msg *m)
+{
+	const char *v;
+	char **ids;
+	size_t n;
+	if ((v = mail_header(m, "From")) != NULL)
+		mime_parse_from(v, &m->from_addr, &m->from_name);
+	if ((v = mail_header(m, "Subject")) != NULL)
+		m->subject = mime_decode_words(v);
+	if ((v = mail_header(m, "Message-ID")) != NULL && (n = mime_msgids(v, &ids)) > 0) {
+		m->message_id = ids[0];
+		for (size_t i = 1; i < n; i++)
+			free(ids[i]);
+		free(ids);
+	}
+	if ((v = mail_header(m, "In-Reply-To")) != NULL && (n = mime_msgids(v, &ids)) > 0) {
+		m->in_reply_to = ids[0];
+		for (size_t i = 1; i < n; i++)
+			free(ids[i]);
+		free(ids);
+	}
+	if ((v = mail_header(m, "References")) != NULL)
+		m->nreferences = mime_msgids(v, &m->references);
+	if ((v = mail_header(m, "Date")) != NULL)
+		m->date = mime_date(v);
+}
+
+int mail_parse(const char *raw, size_t len, struct mail_msg **out, char **err)
+{
+	*out = NULL;
+	if (raw == NULL)
+		return fg_error(err, "mail: no input");
+	struct mail_msg *m = xcalloc(1, sizeof *m);
+	size_t body = mime_scan_headers(raw, len, &m->headers, &m->nheaders);
+	if (m->nheaders == 0) {
+		mail_msg_free(m);
+		return fg_error(err, "mail: no header block, not a mail message");
+	}
+	typed_headers(m);
+
+	struct walk w = {m, BUF_INIT, 0, 0};
+	size_t idx = 0;
+	struct mailmime *mime = NULL;
+	if (mailmime_parse(raw, len, &idx, &mime) == MAILIMF_NO_ERROR && mime != NULL) {
+		if (mime->mm_type == MAILMIME_MESSAGE)
+			walk(&w, mime->mm_data.mm_message.mm_msg_mime, 0);
+		else
+			walk(&w, mime, 0);
+		mailmime_free(mime);
+	} else {
+		struct buf utf8 = BUF_INIT;
+		mime_to_utf8(NULL, raw + body, len - body, &utf8);
+		mime_add_lf(&w.text, buf_str(&utf8), utf8.len);
+		buf_free(&utf8);
+	}
+	m->text = buf_detach(&w.text);
+	*out = m;
+	return 0;
+}
+
+void mail_msg_free(struct mail_msg *m)
+{
+	if (m == NULL)
+		return;
+	for (size_t i = 0; i < m->nheaders; i++) {
+		free(m->headers[i].name);
+		free(m->headers[i].value);
+	}
+	free(m->headers);
+	free(m->from_addr);
+	free(m->from_name);
+	free(m->subject);
+	free(m->message_id);
+	free(m->in_reply_to);
+	for (size_t i = 0; i < m->nreferences; i++)
+		free(m->references[i]);
+	free(m->references);
+	free(m->text);
+	for (size_t i = 0; i < m->nattachments; i++) {
+		free(m->attachments[i].filename);
+		free(m->attachments[i].content_type);
+		free(m->attachments[i].data);
+	}
+	free(m->attachments);
+	free(m);
+}

@@ -1,0 +1,170 @@
+/*
+ * The outbox role (see outbox.h). One reply at a time, oldest first: the
+ * store is the queue, so a crash between posting and marking can at worst
+ * post a reply twice if the forum accepted it and we died before the commit;
+ * the connector gets the reply's Message-ID so a forum that can deduplicate
+ * on it does.
+ */
+#include "forumgate/outbox.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "forumgate/buf.h"
+#include "forumgate/connector.h"
+#include "forumgate/log.h"
+#include "forumgate/notice.h"
+
+#define GIVE_UP (2 * 86400) /* a reply still failing after two days is dropped */
+
+int64_t outbox_backoff(int attempts)
+{
+	int64_t d = 30;
+	for (int i = 0; i < attempts && d < 3600; i++)
+		d *= 2;
+	return d > 3600 ? 3600 : d;
+}
+
+/* The board a new thread in `group` goes to: the configured mapping. */
+static const char *board_of_group(const struct cfg_forum *f, const char *group)
+{
+	for (size_t i = 0; i < f->nboards; i++)
+		if (strcmp(f->boards[i].group, group) == 0 && strcmp(f->boards[i].board, "*") != 0)
+			return f->boards[i].board;
+	return NULL;
+}
+
+static void tell_sender(const struct cfg *c, const struct store_outbox *o, const char *why)
+{
+	if (o->envelope_from == NULL || o->envelope_from[0] == '\0' || strcmp(o->source, "nntp") == 0)
+		return; /* NNTP posters see 441s; bounces and auto-replies never get here */
+	struct buf text = BUF_INIT;
+	buf_addf(&text,
+		 "Your reply could not be posted to the forum.\n\n"
+		 "Reason: %s\n\n"
+		 "Your message %s is below, so that nothing you wrote is lost.\n\n"
+		 "-----\n%s\n",
+		 why, o->message_id, o->body ? o->body : "");
+	char *subject = xasprintf("Not posted: %s", o->subject ? o->subject : "your reply");
+	char *err = NULL;
+	if (notice_send(c, o->envelope_from, subject, text.p, o->message_id, &err) != 0) {
+		log_warn("outbox: no notice to %s for %s: %s", o->envelope_from, o->message_id, err);
+		free(err);
+	} else {
+		log_info("outbox: told %s that %s was not posted", o->envelope_from, o->message_id);
+	}
+	free(subject);
+	buf_free(&text);
+}
+
+static int handle(struct store *st, const struct cfg *c, struct store_outbox *o, int64_t now,
+		  char **err)
+{
+	const struct cfg_forum *f = o->forum ? cfg_forum_find(c, o->forum) : NULL;
+	const struct forum_connector_ops *ops = f ? forum_connector(f->type) : NULL;
+	char *why = NULL, *post_id = NULL, *title = NULL, *board = NULL, *final = NULL;
+	int rc = FORUM_POST_REFUSED, r, notify = 0;
+	if (ops == NULL) {
+		why = xasprintf("no forum is configured for this reply (%s)",
+				o->forum ? o->forum : "unknown forum");
+	} else {
+		if (o->thread_key &&
+		    store_thread_info(st, f->name, o->thread_key, &title, &board, err) < 0)
+			goto fail;
+		char *first = o->newsgroups ? xstrndup(o->newsgroups, strcspn(o->newsgroups, ", \t"))
+					    : NULL;
+		struct forum_new_post np = {
+			.board = board ? board : first ? board_of_group(f, first) : NULL,
+			.thread_id = o->thread_key, .thread_title = title, .parent_id = o->parent_key,
+			.author = o->user, .title = o->subject, .body = o->body,
+			.message_id = o->message_id,
+		};
+		void *state = NULL;
+		if (ops->open(f, NULL, &state, &why) != 0) {
+			rc = FORUM_POST_TEMPFAIL;
+		} else {
+			rc = ops->create_post(state, &np, &post_id, &why);
+			ops->close(state);
+		}
+		free(first);
+	}
+	if (store_begin(st, err) != 0)
+		goto fail;
+	if (rc == FORUM_POST_OK) {
+		r = store_outbox_posted(st, o->id, post_id, err);
+		log_info("outbox: %s posted to %s as post %s", o->message_id, f->name, post_id);
+	} else if (rc == FORUM_POST_TEMPFAIL && now - o->created < GIVE_UP) {
+		int64_t next = now + outbox_backoff(o->attempts);
+		r = store_outbox_retry(st, o->id, next, why, err);
+		log_warn("outbox: %s: %s; next attempt in %llds", o->message_id, why ? why : "failed",
+			 (long long)(next - now));
+	} else {
+		final = rc == FORUM_POST_TEMPFAIL
+				? xasprintf("the forum could not be reached for two days (%s)",
+					    why ? why : "error")
+				: xstrdup(why ? why : "the forum refused it");
+		r = store_outbox_failed(st, o->id, final, err);
+		log_warn("outbox: %s not posted: %s", o->message_id, final);
+		notify = 1;
+	}
+	if (r != 0 || store_commit(st, err) != 0) {
+		store_rollback(st);
+		goto fail;
+	}
+	if (notify)
+		tell_sender(c, o, final);
+	rc = 0;
+	goto out;
+fail:
+	rc = -1;
+out:
+	free(why);
+	free(post_id);
+	free(title);
+	free(board);
+	free(final);
+	return rc;
+}
+
+int outbox_run_once(struct store *st, const struct cfg *c, int64_t now, char **err)
+{
+	int handled = 0;
+	for (;;) {
+		struct store_outbox o;
+		int r = store_outbox_next(st, now, &o, err);
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			return handled;
+		r = handle(st, c, &o, now, err);
+		store_outbox_clear(&o);
+		if (r != 0)
+			return -1;
+		handled++;
+	}
+}
+
+int outbox_loop(const struct cfg *c, volatile sig_atomic_t *stop)
+{
+	struct store *st = NULL;
+	char *err = NULL;
+	if (store_open(c->gateway.store, STORE_RW, &st, &err) != 0) {
+		log_err("%s", err);
+		free(err);
+		return -1;
+	}
+	while (!*stop) {
+		if (outbox_run_once(st, c, (int64_t)time(NULL), &err) < 0) {
+			log_err("outbox: %s", err ? err : "store error");
+			free(err);
+			err = NULL;
+		}
+		for (int i = 0; i < 10 && !*stop; i++)
+			usleep(100000);
+	}
+	store_close(st);
+	return 0;
+}
