@@ -638,6 +638,14 @@ static const struct field lmtp_fields[] = {
 };
 static const struct section lmtp_section = SECTION(lmtp_fields);
 
+static const struct field maildir_fields[] = {
+	{.key = "path", .type = T_STR, .flags = F_REQUIRED, .check = check_nonempty,
+	 .off = offsetof(struct cfg_mail, maildir_path)},
+	{.key = "recipient", .type = T_STR, .check = check_nonempty,
+	 .off = offsetof(struct cfg_mail, maildir_recipient)},
+};
+static const struct section maildir_section = SECTION(maildir_fields);
+
 static const struct field mail_fields[] = {
 	{.key = "lmtp", .type = T_MAP, .sub = &lmtp_section},
 	{.key = "reply_domain", .type = T_STR, .check = check_domain,
@@ -650,7 +658,7 @@ static const struct field mail_fields[] = {
 	 .idef = 10L << 20, .off = offsetof(struct cfg_mail, max_message_size)},
 	{.key = "reply_to", .type = T_BOOL, .off = offsetof(struct cfg_mail, reply_to)},
 	{.key = "imap", .type = T_LATER},
-	{.key = "maildir", .type = T_LATER},
+	{.key = "maildir", .type = T_MAP, .sub = &maildir_section},
 };
 static const struct section mail_section = SECTION(mail_fields);
 

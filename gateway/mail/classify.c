@@ -196,20 +196,43 @@ static int local_in(const char *addr, const char *const *names)
 	return 0;
 }
 
+/* Whether the sender's local part is one of names. The parser leaves
+ * from_addr NULL for "Mail Delivery Subsystem <MAILER-DAEMON>" (no domain),
+ * so then the address in the raw From header is read. */
+static int from_in(const struct mail_msg *m, const char *const *names)
+{
+	const char *v, *lt, *gt;
+
+	if (m->from_addr)
+		return local_in(m->from_addr, names);
+	if (!(v = hdr(m, "From")) || !(lt = strrchr(v, '<')) || !(gt = strchr(lt, '>')))
+		return 0;
+	char *a = xstrndup(lt + 1, (size_t)(gt - lt - 1));
+	int r = local_in(a, names);
+	free(a);
+	return r;
+}
+
 static const char *const daemon_locals[] = {
 	"mailer-daemon", "mailer_daemon", "mailerdaemon", "mail-daemon", NULL,
 };
 /* Senders whose bounce-like subjects we believe. */
 static const char *const robot_locals[] = {
 	"mailer-daemon", "mailer_daemon", "mailerdaemon", "mail-daemon", "postmaster",
-	"mail-delivery-system", "mailer", "mail-notification", NULL,
+	"post_master", "post-master", NULL,
+};
+/* Senders that say outright that nobody reads replies. */
+static const char *const noreply_locals[] = {
+	"noreply", "no-reply", "no_reply", "donotreply", "do-not-reply", "do_not_reply", NULL,
 };
 
 /* ---- subjects ----------------------------------------------------------- */
 
 struct subject_rule {
 	const char *prefix; /* lower case, UTF-8 */
-	int bare;           /* a word that must stand alone or be followed by ':' */
+	/* vacation: a bare word that must stand alone or be followed by ':';
+	 * bounce: a phrase believed only with a robot or null sender */
+	int weak;
 };
 
 /* Out-of-office and auto-reply subjects in the languages we meet. */
@@ -271,7 +294,7 @@ static const struct subject_rule vacation_subjects[] = {
 	{NULL, 0},
 };
 
-/* Bounce subjects; bare=1 here means: believed only with corroboration. */
+/* Bounce subjects; weak ones need corroboration (see struct subject_rule). */
 static const struct subject_rule bounce_subjects[] = {
 	{"undelivered mail returned to sender", 0},
 	{"delivery status notification", 0},
@@ -284,6 +307,7 @@ static const struct subject_rule bounce_subjects[] = {
 	{"non remis", 0},
 	{"unzustellbar", 0},
 	{"delivery notification: delivery has failed", 0},
+	{"complaint about message from", 0}, /* Hotmail JMRP */
 	{"failure notice", 1},
 	{"returned mail", 1},
 	{"postmaster notify", 1},
@@ -311,7 +335,7 @@ static const struct subject_rule *subject_match(const char *subject,
 		size_t n = ci_prefix(subject, r->prefix);
 		if (!n)
 			continue;
-		if (rules == vacation_subjects && r->bare) {
+		if (rules == vacation_subjects && r->weak) {
 			const char *rest = subject + n;
 			while (*rest == ' ' || *rest == '\t')
 				rest++;
@@ -420,7 +444,7 @@ enum mail_class mail_classify(const struct mail_msg *m, const char *envelope_fro
 		*reason = "X-Failed-Recipients header (bounce)";
 		return MAIL_BOUNCE;
 	}
-	if (m->from_addr && local_in(m->from_addr, daemon_locals)) {
+	if (from_in(m, daemon_locals)) {
 		*reason = "sent by MAILER-DAEMON (bounce)";
 		return MAIL_BOUNCE;
 	}
@@ -444,11 +468,11 @@ enum mail_class mail_classify(const struct mail_msg *m, const char *envelope_fro
 		return MAIL_AUTOREPLY;
 	}
 
-	int robot = m->from_addr && local_in(m->from_addr, robot_locals);
+	int robot = (m->from_addr && *m->from_addr == '\0') || from_in(m, robot_locals);
 	int null = null_sender(m, envelope_from);
 	const struct subject_rule *r;
 
-	if ((r = subject_match(m->subject, bounce_subjects)) && (!r->bare || robot || null)) {
+	if ((r = subject_match(m->subject, bounce_subjects)) && (!r->weak || robot || null)) {
 		*reason = "bounce subject";
 		return MAIL_BOUNCE;
 	}
@@ -459,6 +483,14 @@ enum mail_class mail_classify(const struct mail_msg *m, const char *envelope_fro
 	if (null) {
 		*reason = "null envelope sender (bounce)";
 		return MAIL_BOUNCE;
+	}
+	if (robot) {
+		*reason = "sent by postmaster (bounce)";
+		return MAIL_BOUNCE;
+	}
+	if (m->from_addr && local_in(m->from_addr, noreply_locals)) {
+		*reason = "sent from a no-reply address (automated)";
+		return MAIL_AUTOREPLY;
 	}
 
 	if (v && (token_is(v, "bulk") || token_is(v, "junk") || token_is(v, "list"))) {
@@ -568,7 +600,7 @@ static int line_field(const struct line *l, const char *name, struct line *val)
 
 	if (l->n <= k || l->p[k] != ':' || ci_prefix(l->p, name) != k)
 		return 0;
-	/* ci_prefix reads past l->n only within the line, which ends before k */
+	/* l->n > k, so ci_prefix above stayed inside the line */
 	val->p = l->p + k + 1;
 	val->n = l->n - k - 1;
 	return 1;
@@ -640,18 +672,18 @@ static char *field_recipient(const char *p, size_t len, const char *name)
 /* Phrases after which classic bounces (Exim, Sendmail, qmail, Exchange,
  * Courier) list the failed addresses, one per line. */
 static const char *const failed_intro[] = {
-	"following address(es) failed",
-	"following addresses had permanent fatal errors",
-	"following addresses had permanent errors",
-	"following recipients failed",
-	"following recipient(s) could not be reached",
-	"wasn't able to deliver your message to the following addresses",
-	"could not be delivered to the following",
-	"could not be delivered to one or more recipients",
-	"delivery has failed to these recipients",
-	"delivery to the following recipient",
-	"delivery to the following recipients failed",
-	"unable to deliver your message to the following",
+	"following address",           /* Exim, Sendmail, Courier, GMX, Mimecast */
+	"following recipient",         /* Exchange, Google, ezweb, X6 */
+	"following list of recipients", /* OpenSMTPD */
+	"wasn't able to deliver your message to", /* qmail */
+	"could not be delivered to one or more of its", /* Exim, Zoho */
+	"error delivering your mail to", /* DragonFly */
+	"was not delivered to",          /* Domino */
+	"delivery has failed to these recipients", /* Office 365 */
+	"to which the message has not yet been delivered", /* Exim delay warning */
+	"unable to deliver message to",  /* MailFoundry */
+	"failure reasons",               /* Lotus Notes */
+	"failed addresses follow",
 	NULL,
 };
 
@@ -691,6 +723,16 @@ static char *classic_recipient(const char *p, size_t len)
 		if (!e)
 			continue;
 		char *a = addr_clean(l.p + i + 1, (size_t)(e - l.p - i - 1));
+		if (a)
+			return a;
+	}
+	/* Last resort: "Unknown user: addr" and the like. */
+	pos = 0;
+	while (next_line(p, len, &pos, &l)) {
+		char *line = xstrndup(l.p, l.n);
+		int hit = ci_contains(line, "unknown user") || ci_contains(line, "user unknown");
+		free(line);
+		char *a = hit ? addr_in_line(l.p, l.n) : NULL;
 		if (a)
 			return a;
 	}

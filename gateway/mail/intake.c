@@ -345,12 +345,20 @@ void intake_deliver(const struct intake *in, const char *raw, size_t len,
 			goto out;
 		}
 	}
+	/* the reply lands in the group of the post it answers (which may not be
+	 * the group it was addressed to); both must take replies */
 	char posting = 'y';
 	if (store_group_posting(st, gid, &posting, &err) != 0)
 		goto tempfail;
+	if (posting != 'n' && rt.parent) {
+		int64_t tgid;
+		r = store_post_group(st, rt.forum, rt.parent, &tgid, &err);
+		if (r < 0 || (r == 1 && store_group_posting(st, tgid, &posting, &err) != 0))
+			goto tempfail;
+	}
 	if (posting == 'n') {
-		set(res, INTAKE_REJECTED, "the group %s is read-only: the forum takes no replies there",
-		    group);
+		set(res, INTAKE_REJECTED,
+		    "the thread is in a read-only group: the forum takes no replies there");
 		goto out;
 	}
 

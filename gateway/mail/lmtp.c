@@ -29,6 +29,7 @@
 
 #include "forumgate/buf.h"
 #include "forumgate/log.h"
+#include "forumgate/maildir.h"
 
 #define LMTP_MAX_LINE 512
 #define LMTP_MAX_RCPT 100
@@ -387,16 +388,32 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 
 static volatile sig_atomic_t *mailin_stop;
 
-static void check_stop(evutil_socket_t fd, short what, void *arg)
+struct mailin {
+	struct event_base *base;
+	struct intake *in;
+	int ticks;
+};
+
+/* Every 200 ms: stop when asked; every 5 s: scan the Maildir. */
+static void tick(evutil_socket_t fd, short what, void *arg)
 {
-	if (*mailin_stop)
-		event_base_loopbreak(arg);
+	struct mailin *mi = arg;
+	if (*mailin_stop) {
+		event_base_loopbreak(mi->base);
+		return;
+	}
+	const struct cfg *c = mi->in->cfg;
+	if (c->mail.maildir_path && mi->ticks++ % 25 == 0) {
+		struct intake md = *mi->in;
+		md.source = "maildir";
+		maildir_scan(&md, c->mail.maildir_path, c->mail.maildir_recipient);
+	}
 }
 
 int mailin_run(const struct cfg *c, volatile sig_atomic_t *stop)
 {
-	if (c->mail.lmtp_listen == NULL) {
-		/* nothing to listen on: idle until stopped so the supervisor is calm */
+	if (c->mail.lmtp_listen == NULL && c->mail.maildir_path == NULL) {
+		/* nothing to do: idle until stopped so the supervisor is calm */
 		while (!*stop)
 			usleep(200000);
 		return 0;
@@ -421,7 +438,9 @@ int mailin_run(const struct cfg *c, volatile sig_atomic_t *stop)
 	struct event_base *base = event_base_new();
 	struct evconnlistener *l = NULL;
 	const char *addr = c->mail.lmtp_listen;
-	if (strncmp(addr, "unix:", 5) == 0) {
+	if (addr == NULL) {
+		/* Maildir only */
+	} else if (strncmp(addr, "unix:", 5) == 0) {
 		struct sockaddr_un sun = {.sun_family = AF_UNIX};
 		if (strlen(addr + 5) >= sizeof sun.sun_path) {
 			log_err("mailin: unix socket path is too long: %s", addr + 5);
@@ -444,18 +463,23 @@ int mailin_run(const struct cfg *c, volatile sig_atomic_t *stop)
 						    128, (struct sockaddr *)&ss, len);
 	}
 	int rc = 0;
-	if (l == NULL) {
+	if (addr && l == NULL) {
 		log_err("mailin: cannot listen on %s: %s", addr, strerror(errno));
 		rc = -1;
 	} else {
-		log_info("listening for LMTP on %s", addr);
+		if (addr)
+			log_info("listening for LMTP on %s", addr);
+		if (c->mail.maildir_path)
+			log_info("taking replies from the Maildir %s", c->mail.maildir_path);
 		mailin_stop = stop;
-		struct event *tick = event_new(base, -1, EV_PERSIST, check_stop, base);
+		struct mailin mi = {base, &in, 0};
+		struct event *t = event_new(base, -1, EV_PERSIST, tick, &mi);
 		struct timeval tv = {0, 200000};
-		event_add(tick, &tv);
+		event_add(t, &tv);
 		event_base_dispatch(base);
-		event_free(tick);
-		evconnlistener_free(l);
+		event_free(t);
+		if (l)
+			evconnlistener_free(l);
 	}
 	event_base_free(base);
 	store_close(in.store);

@@ -280,6 +280,9 @@ void mime_unflow(const char *in, size_t n, int delsp, struct buf *out)
 		int soft = !sig && tl > 0 && t[tl - 1] == ' ';
 
 		if (open && depth != pdepth) {
+			/* a soft break before another quote depth is a hard one */
+			while (para.len > 0 && para.p[para.len - 1] == ' ')
+				para.len--;
 			flush_para(out, pdepth, &para);
 			open = 0;
 		}

@@ -62,10 +62,6 @@ size_t mime_scan_headers(const char *raw, size_t len, struct mail_header **hdrs,
 	char *name = NULL;
 	struct buf val = BUF_INIT;
 
-	if (len >= 5 && memcmp(raw, "From ", 5) == 0) {
-		const char *nl = memchr(raw, '\n', len);
-		i = nl ? (size_t)(nl - raw) + 1 : len;
-	}
 	while (i < len) {
 		const char *l = raw + i;
 		const char *nl = memchr(l, '\n', len - i);
@@ -106,20 +102,23 @@ size_t mime_scan_headers(const char *raw, size_t len, struct mail_header **hdrs,
 
 char *mime_decode_words(const char *s)
 {
-	size_t len = strlen(s);
+	/* raw 8-bit text becomes UTF-8 first (encoded words are ASCII) */
+	struct buf in = BUF_INIT, out = BUF_INIT;
+	mime_to_utf8(NULL, s, strlen(s), &in);
+	const char *u = buf_str(&in);
 	size_t idx = 0;
 	char *res = NULL;
-	const char *deflt = mime_utf8_valid(s, len) ? "UTF-8" : "WINDOWS-1252";
-	struct buf out = BUF_INIT;
-	if (mailmime_encoded_phrase_parse(deflt, s, len, &idx, "UTF-8", &res) == MAILIMF_NO_ERROR &&
+	if (mailmime_encoded_phrase_parse("UTF-8", u, in.len, &idx, "UTF-8", &res) ==
+		    MAILIMF_NO_ERROR &&
 	    res != NULL && mime_utf8_valid(res, strlen(res))) {
 		buf_adds(&out, res);
-		if (idx < len)
-			mime_to_utf8(NULL, s + idx, len - idx, &out);
+		if (idx < in.len)
+			buf_add(&out, u + idx, in.len - idx);
 	} else {
-		mime_to_utf8(NULL, s, len, &out);
+		buf_add(&out, u, in.len);
 	}
 	free(res);
+	buf_free(&in);
 	char *r = trimmed(buf_str(&out), out.len);
 	buf_free(&out);
 	return r;

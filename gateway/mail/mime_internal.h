@@ -33,10 +33,9 @@ void mime_add_lf(struct buf *out, const char *in, size_t n);
 void mime_unflow(const char *in, size_t n, int delsp, struct buf *out);
 
 /* Splits the header block of raw into (name, unfolded trimmed value) pairs
- * appended to *hdrs / *n (malloc'd array, caller frees entries). A leading
- * mbox "From " line is skipped; the block ends at the first empty line or
- * at the first line that is neither a header nor a continuation. Returns
- * the offset where the body starts. */
+ * appended to *hdrs / *n (malloc'd array, caller frees entries). The block
+ * ends at the first empty line or at the first line that is neither a
+ * header nor a continuation. Returns the offset where the body starts. */
 size_t mime_scan_headers(const char *raw, size_t len, struct mail_header **hdrs, size_t *n);
 
 /* RFC 2047 phrase/unstructured text → UTF-8 (malloc'd, never NULL). Raw

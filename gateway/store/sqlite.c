@@ -182,6 +182,7 @@ enum stmt_id {
 	S_POST_ROWID,
 	S_THREAD_INFO,
 	S_USER_ID,
+	S_POST_GROUP,
 	S_COUNT
 };
 
@@ -306,6 +307,8 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_POST_BY_ROWID] = "SELECT f.name, t.thread_key, p.post_key, p.message_id FROM posts p"
 			    " JOIN threads t ON t.id = p.thread_id JOIN forums f ON f.id = p.forum_id"
 			    " WHERE p.id = ?1",
+	[S_POST_GROUP] = "SELECT p.group_id FROM posts p JOIN forums f ON f.id = p.forum_id"
+			 " WHERE f.name = ?1 AND p.post_key = ?2 AND p.group_id IS NOT NULL",
 	[S_USER_ID] = "SELECT id FROM users WHERE name = ?1",
 	[S_THREAD_INFO] = "SELECT t.title, t.board FROM threads t JOIN forums f ON f.id = t.forum_id"
 			  " WHERE f.name = ?1 AND t.thread_key = ?2",
@@ -1434,4 +1437,15 @@ int store_user_id(struct store *st, const char *name, int64_t *user_id, char **e
 		return -1;
 	bind_text(s, 1, name);
 	return lookup_id(st, s, user_id, err, "user id");
+}
+
+int store_post_group(struct store *st, const char *forum, const char *post_key,
+		     int64_t *group_id, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_POST_GROUP, err);
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, forum);
+	bind_text(s, 2, post_key);
+	return lookup_id(st, s, group_id, err, "post group");
 }

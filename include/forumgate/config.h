@@ -68,6 +68,9 @@ struct cfg_mail {
 	char *smarthost;       /* "host:port" for notices; may be NULL */
 	long max_message_size; /* bytes, default 10 MiB */
 	int reply_to;          /* add Reply-To to articles; default 0 */
+	char *maildir_path;    /* Maildir to take replies from (scanned every
+				  few seconds); NULL = off */
+	char *maildir_recipient; /* recipient when the message names none */
 };
 
 struct cfg_auth {

@@ -280,6 +280,9 @@ int store_post_by_rowid(struct store *st, int64_t rowid, char **forum, char **th
 /* Title and board of a thread; 1/0/-1, strings malloc'd. */
 int store_thread_info(struct store *st, const char *forum, const char *thread_key, char **title,
 		      char **board, char **err);
+/* The group a post's article is filed in; 1/0/-1. */
+int store_post_group(struct store *st, const char *forum, const char *post_key,
+		     int64_t *group_id, char **err);
 /* The row id of a post; 1/0/-1. */
 int store_post_rowid(struct store *st, const char *forum, const char *post_key, int64_t *rowid,
 		     char **err);

@@ -785,7 +785,7 @@ static void test_list(void **state)
 	EXPECT(k, "LIST ACTIVE nothing.*", "215 Information follows\r\n.\r\n");
 	EXPECT(k, "LIST NEWSGROUPS",
 	       "215 Information follows\r\n"
-	       "demo.announce\t\r\n"
+	       "demo.announce\tAnnouncements from the forum team (read-only)\r\n"
 	       "demo.empty\tNothing here yet\r\n"
 	       "demo.general\tGeneral talk about the demo forum\r\n"
 	       "demo.news\tNews items and discussion\r\n.\r\n");

@@ -1,0 +1,400 @@
+/*
+ * Tests for gateway/mail/trim.c: one test per trimming rule with the exact
+ * kept and elided text, a speed check on pathological input, and agreement
+ * with the public reply corpora under ../shared/corpora/reply/ (run from
+ * /work/main). The agreement floors are the figures the trimmer reached
+ * when this test was written, so any regression fails.
+ */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "forumgate/buf.h"
+#include "forumgate/mail.h"
+
+#define CORPORA "../shared/corpora/reply"
+
+/* Trims `in` and checks both parts exactly. */
+static void check(const char *in, const char *want_kept, const char *want_elided)
+{
+	struct buf kept = BUF_INIT, elided = BUF_INIT, kept2 = BUF_INIT;
+
+	mail_trim(in, strlen(in), &kept, &elided);
+	assert_string_equal(buf_str(&kept), want_kept);
+	assert_string_equal(buf_str(&elided), want_elided);
+	/* elided may be NULL and does not change the kept part */
+	mail_trim(in, strlen(in), &kept2, NULL);
+	assert_string_equal(buf_str(&kept2), want_kept);
+	buf_free(&kept);
+	buf_free(&elided);
+	buf_free(&kept2);
+}
+
+static void test_plain_text(void **state)
+{
+	check("Just a reply.\nSecond line.\n", "Just a reply.\nSecond line.", "");
+}
+
+static void test_empty_input(void **state)
+{
+	check("", "", "");
+	check(" \n\t\r\n\n", "", "");
+}
+
+static void test_crlf_and_blank_edges(void **state)
+{
+	check("\r\n\r\nHello\r\n\r\nWorld  \r\n\r\n", "Hello\n\nWorld", "");
+}
+
+static void test_appends_to_buffers(void **state)
+{
+	struct buf kept = BUF_INIT, elided = BUF_INIT;
+
+	buf_adds(&kept, "K:");
+	buf_adds(&elided, "E:");
+	mail_trim("Hi\n\n> q\n", 8, &kept, &elided);
+	assert_string_equal(buf_str(&kept), "K:Hi");
+	assert_string_equal(buf_str(&elided), "E:> q");
+	buf_free(&kept);
+	buf_free(&elided);
+}
+
+static void test_sig_dash_dash(void **state)
+{
+	check("Thanks for the fix.\n\n-- \nJohn Doe\nACME Corp\n", "Thanks for the fix.",
+	      "-- \nJohn Doe\nACME Corp");
+}
+
+static void test_underscore_separator(void **state)
+{
+	check("Sounds good.\n\n________________________________\nFrom: Bob <bob@example.com>\n"
+	      "Sent: Monday, March 14, 2011 6:16 PM\nTo: Rick\nSubject: Re: plans\n\nold text\n",
+	      "Sounds good.",
+	      "________________________________\nFrom: Bob <bob@example.com>\n"
+	      "Sent: Monday, March 14, 2011 6:16 PM\nTo: Rick\nSubject: Re: plans\n\nold text");
+}
+
+static void test_original_message(void **state)
+{
+	check("I agree.\n\n-----Original Message-----\nFrom: Alice\nSent: Tuesday, 1 May 2018 10:00\n"
+	      "To: Bob\nSubject: Question\n\nWhat do you think?\n",
+	      "I agree.",
+	      "-----Original Message-----\nFrom: Alice\nSent: Tuesday, 1 May 2018 10:00\n"
+	      "To: Bob\nSubject: Question\n\nWhat do you think?");
+}
+
+static void test_header_block_without_separator(void **state)
+{
+	check("Yes, Friday works.\n\nFrom: Alice <a@example.com>\nSent: 3 June 2019 09:12\n"
+	      "To: Bob <b@example.com>\nSubject: Meeting\n\nCan we meet?\n",
+	      "Yes, Friday works.",
+	      "From: Alice <a@example.com>\nSent: 3 June 2019 09:12\nTo: Bob <b@example.com>\n"
+	      "Subject: Meeting\n\nCan we meet?");
+}
+
+static void test_on_date_wrote(void **state)
+{
+	check("Top posted answer.\n\nOn Mon, Jan 1, 2024 at 9:00 AM John Smith <js@example.com> wrote:\n"
+	      "> the question\n> more\n",
+	      "Top posted answer.",
+	      "On Mon, Jan 1, 2024 at 9:00 AM John Smith <js@example.com> wrote:\n> the question\n> more");
+}
+
+static void test_on_date_wrote_wrapped(void **state)
+{
+	/* Gmail wraps long attributions; the lines are joined back */
+	check("Answer.\n\nOn Mon, Jan 1, 2024 at 9:00 AM Jonathan Smith-Whatever <\n"
+	      "jonathan@example.com> wrote:\n\n> the question\n",
+	      "Answer.",
+	      "On Mon, Jan 1, 2024 at 9:00 AM Jonathan Smith-Whatever < jonathan@example.com> wrote:\n\n"
+	      "> the question");
+}
+
+static void test_attribution_languages(void **state)
+{
+	check("Danke!\n\nAm 18.09.2013 um 16:24 schrieb Max <max@example.org>:\n\n> Hallo\n", "Danke!",
+	      "Am 18.09.2013 um 16:24 schrieb Max <max@example.org>:\n\n> Hallo");
+	check("Merci.\n\nLe 4 janv. 2016 19:03, \"Neil\" <n@example.org> a \xc3\xa9" "crit :\n\n> Bonjour\n",
+	      "Merci.",
+	      "Le 4 janv. 2016 19:03, \"Neil\" <n@example.org> a \xc3\xa9" "crit :\n\n> Bonjour");
+	check("Gracias.\n\nEl jueves, 21 de noviembre de 2013, Pepe escribi\xc3\xb3:\n> Hola\n", "Gracias.",
+	      "El jueves, 21 de noviembre de 2013, Pepe escribi\xc3\xb3:\n> Hola");
+	check("Bedankt.\n\nOp 24 aug. 2013 om 16:48 heeft Jan <j@example.nl> het volgende geschreven:\n"
+	      "> Hoi\n",
+	      "Bedankt.",
+	      "Op 24 aug. 2013 om 16:48 heeft Jan <j@example.nl> het volgende geschreven:\n> Hoi");
+}
+
+static void test_mobile_signatures(void **state)
+{
+	check("Ok.\n\nSent from my iPhone\n", "Ok.", "Sent from my iPhone");
+	check("Ok.\n\nVon meinem iPhone gesendet\n", "Ok.", "Von meinem iPhone gesendet");
+	check("D'accord.\n\nEnvoy\xc3\xa9 de mon iPhone\n", "D'accord.", "Envoy\xc3\xa9 de mon iPhone");
+	check("Sure.\n\nGet Outlook for iOS\n", "Sure.", "Get Outlook for iOS");
+	/* a markdown link counts as its text */
+	check("Sure.\n\nGet [Outlook for Android](https://aka.ms/ghei36)\n", "Sure.",
+	      "Get [Outlook for Android](https://aka.ms/ghei36)");
+	/* only at the start of a line */
+	check("I never type Sent from my iPhone myself.\n",
+	      "I never type Sent from my iPhone myself.", "");
+}
+
+static void test_bottom_posting(void **state)
+{
+	check("On Tue, 2011-03-01 at 18:02 +0530, Abhishek wrote:\n> Hi folks\n>\n> question?\n\n"
+	      "My answer is below the quote.\n",
+	      "My answer is below the quote.",
+	      "On Tue, 2011-03-01 at 18:02 +0530, Abhishek wrote:\n> Hi folks\n>\n> question?");
+}
+
+static void test_interleaved_quotes_kept(void **state)
+{
+	check("Hi,\n\n> first point\n\nI agree.\n\n> second point\n\nNo.\n",
+	      "Hi,\n\n> first point\n\nI agree.\n\n> second point\n\nNo.", "");
+}
+
+static void test_trailing_quote_removed(void **state)
+{
+	check("My reply.\n\n> old line 1\n> old line 2\n", "My reply.", "> old line 1\n> old line 2");
+}
+
+static void test_quote_only_kept(void **state)
+{
+	/* Discourse keeps a message that is nothing but a quote */
+	check("> Email with only quote.\n", "> Email with only quote.", "");
+}
+
+static void test_quote_markers_normalised(void **state)
+{
+	check("Reply.\n\nJD> old text\n| older text\n", "Reply.", "> old text\n> older text");
+	/* a pipe inside a line is not a quote marker and stays as written */
+	check("a|b and c|d\n", "a|b and c|d", "");
+}
+
+static void test_code_block_verbatim(void **state)
+{
+	check("Try this:\n\n```\n> not a quote\n-- \nSent from my iPhone\n```\n\nThanks\n",
+	      "Try this:\n\n```\n> not a quote\n-- \nSent from my iPhone\n```\n\nThanks", "");
+}
+
+static void test_forwarded(void **state)
+{
+	check("FYI, see below.\n\n---------- Forwarded message ---------\nFrom: Carol <c@example.com>\n"
+	      "Date: Wed, 5 Jun 2019 at 10:00\nSubject: Report\nTo: Dave <d@example.com>\n\nThe report.\n",
+	      "FYI, see below.",
+	      "---------- Forwarded message ---------\nFrom: Carol <c@example.com>\n"
+	      "Date: Wed, 5 Jun 2019 at 10:00\nSubject: Report\nTo: Dave <d@example.com>\n\nThe report.");
+	check("Look at this.\n\nBegin forwarded message:\n\nFrom: Carol <c@example.com>\n"
+	      "Subject: Report\nDate: 5 June 2019 at 10:00:00 CEST\nTo: Dave <d@example.com>\n\nBody\n",
+	      "Look at this.",
+	      "Begin forwarded message:\n\nFrom: Carol <c@example.com>\nSubject: Report\n"
+	      "Date: 5 June 2019 at 10:00:00 CEST\nTo: Dave <d@example.com>\n\nBody");
+}
+
+static void test_pgp_armour(void **state)
+{
+	check("-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\nSigned reply.\n"
+	      "-----BEGIN PGP SIGNATURE-----\n\nabcdef\n-----END PGP SIGNATURE-----\n",
+	      "Signed reply.", "");
+}
+
+static void test_dash_signoff(void **state)
+{
+	check("Works for me.\n\n-Abhishek Kona\n", "Works for me.", "-Abhishek Kona");
+	/* a list item is not a sign-off */
+	check("Steps:\n\n- Reboot\n", "Steps:\n\n- Reboot", "");
+}
+
+/* Pathological input must stay fast (linear scans). */
+static void test_pathological_fast(void **state)
+{
+	struct buf in = BUF_INIT, kept = BUF_INIT, elided = BUF_INIT;
+	clock_t t0;
+	double secs;
+	size_t i;
+
+	/* a 300 KB quote line, thousands of attribution-like quoted lines
+	 * that never end in "wrote:", and a line of unclosed link brackets */
+	buf_adds(&in, "Hi\n\n");
+	for (i = 0; i < 300000; i++)
+		buf_addc(&in, '>');
+	buf_addc(&in, '\n');
+	for (i = 0; i < 20000; i++)
+		buf_adds(&in, "> At some point\n> On a day 1234 <x@y\n");
+	buf_adds(&in, "> ");
+	for (i = 0; i < 200000; i++)
+		buf_adds(&in, "[a");
+	buf_adds(&in, "](x\n");
+	t0 = clock();
+	mail_trim(in.p, in.len, &kept, &elided);
+	secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
+	assert_true(secs < 2.0); /* sanitizer build; an -O2 build is ~50x faster */
+	assert_string_equal(buf_str(&kept), "Hi");
+	assert_int_equal(elided.len, in.len - 4 - 1);
+	buf_free(&in);
+	buf_free(&kept);
+	buf_free(&elided);
+}
+
+/* ---- corpus agreement ------------------------------------------------- */
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	struct buf b = BUF_INIT;
+	char chunk[8192];
+	size_t n;
+
+	if (!f)
+		return NULL;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_add(&b, chunk, n);
+	fclose(f);
+	*len = b.len;
+	return buf_detach(&b);
+}
+
+/* Python's str.strip() over ASCII whitespace, compared. */
+static int same_stripped(const char *a, size_t an, const char *b, size_t bn)
+{
+	while (an && strchr(" \t\n\r\v\f", *a) && *a)
+		a++, an--;
+	while (an && strchr(" \t\n\r\v\f", a[an - 1]) && a[an - 1])
+		an--;
+	while (bn && strchr(" \t\n\r\v\f", *b) && *b)
+		b++, bn--;
+	while (bn && strchr(" \t\n\r\v\f", b[bn - 1]) && b[bn - 1])
+		bn--;
+	return an == bn && memcmp(a, b, an) == 0;
+}
+
+/*
+ * Scores one expected set: for every file NAME+suffix in exp_dir, trims
+ * emails_dir/NAME.txt and compares the kept (or elided) part. Returns the
+ * number of exact cases; *total gets the number of cases.
+ */
+static int score(const char *emails_dir, const char *exp_dir, const char *suffix, int want_elided,
+		 int *total)
+{
+	DIR *d = opendir(exp_dir);
+	struct dirent *de;
+	size_t sl = strlen(suffix);
+	int exact = 0;
+
+	*total = 0;
+	if (!d)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		size_t nl = strlen(de->d_name), inl, expl;
+		char *name, *inp, *exp, *in, *ex;
+		struct buf kept = BUF_INIT, elided = BUF_INIT;
+		const struct buf *got;
+
+		if (nl <= sl || strcmp(de->d_name + nl - sl, suffix) != 0)
+			continue;
+		name = xstrndup(de->d_name, nl - sl);
+		inp = xasprintf("%s/%s.txt", emails_dir, name);
+		exp = xasprintf("%s/%s", exp_dir, de->d_name);
+		in = slurp(inp, &inl);
+		ex = slurp(exp, &expl);
+		if (in && ex) {
+			mail_trim(in, inl, &kept, &elided);
+			got = want_elided ? &elided : &kept;
+			(*total)++;
+			if (same_stripped(buf_str(got), got->len, ex, expl))
+				exact++;
+			else
+				print_message("    mismatch: %s\n", exp);
+		}
+		free(in);
+		free(ex);
+		free(name);
+		free(inp);
+		free(exp);
+		buf_free(&kept);
+		buf_free(&elided);
+	}
+	closedir(d);
+	return exact;
+}
+
+static void test_corpus_agreement(void **state)
+{
+	static const struct {
+		const char *corpus, *expdir, *suffix;
+		int elided, min_cases, min_exact;
+	} sets[] = {
+		/* Discourse, the reference */
+		{"email_reply_trimmer", "test/trimmed", ".txt", 0, 64, 64},
+		{"email_reply_trimmer", "test/elided", ".txt", 1, 64, 64},
+		/* GitHub: keeps inline replies visible, Discourse does not */
+		{"email_reply_parser", "expected", ".expected.txt", 0, 9, 7},
+		{"email_reply_parser", "reference_output", ".visible.ref.txt", 0, 22, 16},
+		/* zapier's port of GitHub's parser */
+		{"zapier_email_reply_parser", "expected", ".expected.txt", 0, 5, 5},
+		{"zapier_email_reply_parser", "reference_output", ".parse_reply.ref.txt", 0, 24, 21},
+	};
+	size_t i;
+	DIR *d = opendir(CORPORA);
+
+	if (!d) {
+		print_message("corpora not found at %s (run from /work/main); skipped\n", CORPORA);
+		skip();
+	}
+	closedir(d);
+	for (i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
+		char *emails = xasprintf("%s/%s/test/emails", CORPORA, sets[i].corpus);
+		char *exp = xasprintf("%s/%s/%s", CORPORA, sets[i].corpus, sets[i].expdir);
+		int total, exact = score(emails, exp, sets[i].suffix, sets[i].elided, &total);
+
+		print_message("%s %s%s: %d/%d exact\n", sets[i].corpus, sets[i].expdir,
+			      sets[i].elided ? " (elided)" : "", exact, total);
+		if (total == 0) {
+			print_message("  set absent, not scored\n");
+		} else {
+			assert_int_equal(total, sets[i].min_cases);
+			assert_true(exact >= sets[i].min_exact);
+		}
+		free(emails);
+		free(exp);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_plain_text),
+		cmocka_unit_test(test_empty_input),
+		cmocka_unit_test(test_crlf_and_blank_edges),
+		cmocka_unit_test(test_appends_to_buffers),
+		cmocka_unit_test(test_sig_dash_dash),
+		cmocka_unit_test(test_underscore_separator),
+		cmocka_unit_test(test_original_message),
+		cmocka_unit_test(test_header_block_without_separator),
+		cmocka_unit_test(test_on_date_wrote),
+		cmocka_unit_test(test_on_date_wrote_wrapped),
+		cmocka_unit_test(test_attribution_languages),
+		cmocka_unit_test(test_mobile_signatures),
+		cmocka_unit_test(test_bottom_posting),
+		cmocka_unit_test(test_interleaved_quotes_kept),
+		cmocka_unit_test(test_trailing_quote_removed),
+		cmocka_unit_test(test_quote_only_kept),
+		cmocka_unit_test(test_quote_markers_normalised),
+		cmocka_unit_test(test_code_block_verbatim),
+		cmocka_unit_test(test_forwarded),
+		cmocka_unit_test(test_pgp_armour),
+		cmocka_unit_test(test_dash_signoff),
+		cmocka_unit_test(test_pathological_fast),
+		cmocka_unit_test(test_corpus_agreement),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
