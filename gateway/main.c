@@ -15,6 +15,7 @@
 #include "forumgate/archive.h"
 #include "forumgate/buf.h"
 #include "forumgate/config.h"
+#include "forumgate/imap.h"
 #include "forumgate/intake.h"
 #include "forumgate/lmtp.h"
 #include "forumgate/log.h"
@@ -36,7 +37,7 @@ struct opts {
 	const char *forum, *group;
 	const char *password, *password_file;
 	const char *recipient, *sender, *user, *post;
-	int message, days;
+	int message, elided, days;
 	char **addresses;
 	size_t naddresses;
 	int once;
@@ -56,11 +57,14 @@ static void usage(FILE *f)
 	      "  sync [--once]         run the sync role (one pass with --once)\n"
 	      "  serve                 run all roles under a supervisor\n"
 	      "  nntpd                 run the NNTP server alone\n"
-	      "  mailin                run the LMTP server alone\n"
+	      "  mailin                run the LMTP server (and the Maildir intake) alone\n"
+	      "  imapin                take replies from the IMAP mailbox (mail.imap) alone\n"
 	      "  outbox [--once]       post queued replies to the forums\n"
 	      "  ingest [--recipient ADDR] [--sender ADDR]\n"
 	      "                        deliver one message from stdin (MTA pipe transport)\n"
-	      "  trim [--message]      print the text that would be posted from stdin\n"
+	      "  trim [--message] [--elided]\n"
+	      "                        print the text that would be posted from stdin\n"
+	      "                        (--elided: what trimming removes)\n"
 	      "  replykey --user NAME --post MESSAGE-ID\n"
 	      "                        print the reply address bound to a user and a post\n"
 	      "  user add NAME [--address ADDR]... [--password PW | --password-file F]\n"
@@ -127,6 +131,8 @@ static int parse_args(int argc, char **argv, const char **cmd, struct opts *o)
 			o->once = 1;
 		} else if (strcmp(a, "--message") == 0) {
 			o->message = 1;
+		} else if (strcmp(a, "--elided") == 0) {
+			o->elided = 1;
 		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			*cmd = "help";
 		} else if (a[0] == '-' && a[1]) {
@@ -608,7 +614,7 @@ static int cmd_ingest(const struct opts *o)
  * against any corpus from the shell. */
 static int cmd_trim(const struct opts *o)
 {
-	struct buf in = BUF_INIT, kept = BUF_INIT;
+	struct buf in = BUF_INIT, kept = BUF_INIT, elided = BUF_INIT;
 	if (read_stdin(&in) != 0)
 		return EX_IOERR;
 	int rc = 0;
@@ -621,16 +627,18 @@ static int cmd_trim(const struct opts *o)
 			rc = EX_DATAERR;
 		} else {
 			const char *t = m->text ? m->text : "";
-			mail_trim(t, strlen(t), &kept, NULL);
+			mail_trim(t, strlen(t), &kept, &elided);
 			mail_msg_free(m);
 		}
 	} else {
-		mail_trim(in.p ? in.p : "", in.len, &kept, NULL);
+		mail_trim(in.p ? in.p : "", in.len, &kept, &elided);
 	}
-	if (rc == 0 && kept.len)
-		printf("%s\n", kept.p);
+	const struct buf *show = o->elided ? &elided : &kept;
+	if (rc == 0 && show->len)
+		printf("%s\n", show->p);
 	buf_free(&in);
 	buf_free(&kept);
+	buf_free(&elided);
 	return rc;
 }
 
@@ -753,6 +761,8 @@ int main(int argc, char **argv)
 		rc = cmd_user(&o);
 	} else if (strcmp(cmd, "mailin") == 0) {
 		rc = cmd_role(&o, "mailin", mailin_run);
+	} else if (strcmp(cmd, "imapin") == 0) {
+		rc = cmd_role(&o, "imapin", imapin_run);
 	} else if (strcmp(cmd, "outbox") == 0) {
 		rc = cmd_role(&o, "outbox", outbox_loop);
 	} else if (strcmp(cmd, "ingest") == 0) {

@@ -31,7 +31,8 @@
 # Must run as root (apt-get, innd as user news, reading the servers' /proc).
 # env: BENCH_RUNS=1 BENCH_SECONDS=10 BENCH_CONNS="1 16 128 512"
 #      BENCH_IDLE_CONNS=10000 BENCH_INN_LOCKSTEP=0 BENCH_PIPELINE=1
-#      BENCH_PROFILE=0 (1: perf record forumgate under 128 connections)
+#      BENCH_PROFILE=0 (1: perf profile of forumgate under 128 connections,
+#      results/perf.txt)
 #      BENCH_NNTP_DIR=${TMPDIR:-/tmp}/fg-nntp-bench (work folder, kept as cache)
 #      BENCH_HARNESS=../shared/bench  FORUMGATE=./forumgate  BENCH_FG_PORT=11121
 set -euo pipefail
@@ -164,6 +165,10 @@ start_cached_peers() {
 }
 
 mkdir -p "$WORK"
+# run a private copy: others may rebuild ./forumgate while the bench runs, and
+# perf needs the binary the process was started from to name its functions
+cp "$FORUMGATE" "$WORK/forumgate.bin"
+FORUMGATE=$WORK/forumgate.bin
 if ! start_cached_peers; then
 	stop_peers
 	rm -f /var/lib/news/.fg-bench-stamp
@@ -255,15 +260,23 @@ for c in $CONNS; do
 done
 machine "after the matrix"
 
+# where forumgate's time goes: DWARF call graphs (sqlite and libevent have no
+# frame pointers), so a short window; inclusive shares per function
 if [ "${BENCH_PROFILE:-0}" = 1 ] && command -v perf >/dev/null; then
-	log "perf: forumgate under 128 connections for ${SECS}s"
+	log "perf: forumgate under 128 connections"
 	"$NNTPLOAD" --host 127.0.0.1 --port "$FG_PORT" --groups "$GROUPS_CSV" --conns 128 \
-		--seconds "$SECS" --label perf >/dev/null &
+		--seconds 8 --label perf >/dev/null &
 	lpid=$!
-	perf record -q -g -p "$FG_PID" -o "$RES/perf.data" -- sleep "$SECS" >/dev/null 2>&1 || true
+	sleep 2
+	perf record -q --call-graph dwarf,16384 -p "$FG_PID" -o "$RES/perf.data" -- sleep 4 \
+		>/dev/null 2>&1 || true
 	wait $lpid || true
-	perf report -i "$RES/perf.data" --no-children --stdio --percent-limit 1 2>/dev/null |
-		grep -v '^$' | head -80 >"$RES/perf.txt" || true
+	{
+		echo "perf: forumgate nntpd, 128 connections, 4 s; inclusive (children) share per function"
+		perf report -i "$RES/perf.data" --children --stdio --sort sym -g none --percent-limit 2 \
+			2>/dev/null | grep -E '^ +[0-9]' | grep -v -e '\[k\]' -e '\] 0x0000' | head -45
+	} >"$RES/perf.txt" || true
+	rm -f "$RES/perf.data"
 fi
 
 # ------------------------------------------------------------ 6. idle connections
@@ -294,6 +307,6 @@ stop_fg
 stop_peers
 log "report ($RES/summary.md)"
 python3 "$ROOT/scripts/bench_nntp_report.py" "$RES" "$BENCH/summarize.py" \
-	--fg $FG --inn $INN --pi $PUBI >"$RES/summary.md"
+	--fg $FG --inn $INN --pi $PUBI --anchors "$BENCH/anchors/summary.md" >"$RES/summary.md"
 grep -h 'identical\|DIFFERENCES' "$RES/verify.txt" | tail -3 >>"$RES/summary.md" || true
 cat "$RES/summary.md"

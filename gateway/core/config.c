@@ -543,6 +543,7 @@ struct section {
 #define SECTION(f, ...) {.fields = f, .nfields = NELEM(f), __VA_ARGS__}
 
 static const char *const posting_choices[] = {"y", "n", "m", NULL};
+static const char *const access_choices[] = {"public", "members", NULL};
 static const char *const forum_types[] = {"spool", NULL};
 static const char *const forum_types_later[] = {"discourse", "vbulletin", "phpbb", NULL};
 static const char *const tls_choices[] = {"none", "implicit", "starttls", NULL};
@@ -556,6 +557,8 @@ static const struct field board_fields[] = {
 	{.key = "description", .type = T_STR, .off = offsetof(struct cfg_board, description)},
 	{.key = "posting", .type = T_CHAR, .choices = posting_choices,
 	 .off = offsetof(struct cfg_board, posting)},
+	{.key = "access", .type = T_STR, .sdef = "public", .choices = access_choices,
+	 .off = offsetof(struct cfg_board, access)},
 };
 static const struct section board_section = SECTION(board_fields, .id_key = "board");
 
@@ -646,6 +649,55 @@ static const struct field maildir_fields[] = {
 };
 static const struct section maildir_section = SECTION(maildir_fields);
 
+static char *check_host(const char *v)
+{
+	struct in6_addr a6;
+	if (valid_hostname(v, strlen(v)) || inet_pton(AF_INET6, v, &a6) == 1)
+		return NULL;
+	return xasprintf("invalid host \"%s\" (expected a DNS name or an IP address)", v);
+}
+
+/* localhost, 127.0.0.0/8 or ::1: where a password may travel in clear. */
+static int is_loopback(const char *host)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+	if (!strcasecmp(host, "localhost"))
+		return 1;
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	return inet_pton(AF_INET6, host, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
+}
+
+static void imap_finish(struct load *L, void *base, const struct node *map, const char *path);
+
+/* No key is F_REQUIRED and no string has a table default: cfg_print prints
+ * the ints and bools of an absent section, and that output must load
+ * again. imap_finish requires host, user and password_file once any key
+ * other than the printed defaults is set, and fills the string defaults
+ * only then. */
+static const struct field imap_fields[] = {
+	{.key = "host", .type = T_STR, .check = check_host, .off = offsetof(struct cfg_imap, host)},
+	{.key = "port", .type = T_INT, .min = 1, .max = 65535, .idef = 993,
+	 .off = offsetof(struct cfg_imap, port)},
+	{.key = "tls", .type = T_STR, .choices = tls_choices, .off = offsetof(struct cfg_imap, tls)},
+	{.key = "tls_ca", .type = T_STR, .check = check_nonempty,
+	 .off = offsetof(struct cfg_imap, tls_ca)},
+	{.key = "user", .type = T_STR, .check = check_nonempty, .off = offsetof(struct cfg_imap, user)},
+	{.key = "password_file", .type = T_STR, .check = check_nonempty,
+	 .off = offsetof(struct cfg_imap, password_file)},
+	{.key = "mailbox", .type = T_STR, .check = check_nonempty,
+	 .off = offsetof(struct cfg_imap, mailbox)},
+	{.key = "failed_mailbox", .type = T_STR, .check = check_nonempty,
+	 .off = offsetof(struct cfg_imap, failed_mailbox)},
+	{.key = "poll_interval", .type = T_INT, .min = 1, .max = 86400, .idef = 60,
+	 .off = offsetof(struct cfg_imap, poll_interval)},
+	{.key = "idle", .type = T_BOOL, .idef = 1, .off = offsetof(struct cfg_imap, idle)},
+	{.key = "recipient", .type = T_STR, .check = check_nonempty,
+	 .off = offsetof(struct cfg_imap, recipient)},
+};
+static const struct section imap_section = SECTION(imap_fields, .finish = imap_finish);
+
 static const struct field mail_fields[] = {
 	{.key = "lmtp", .type = T_MAP, .sub = &lmtp_section},
 	{.key = "reply_domain", .type = T_STR, .check = check_domain,
@@ -657,7 +709,7 @@ static const struct field mail_fields[] = {
 	{.key = "max_message_size", .type = T_SIZE, .min = 1L << 10, .max = 1L << 30,
 	 .idef = 10L << 20, .off = offsetof(struct cfg_mail, max_message_size)},
 	{.key = "reply_to", .type = T_BOOL, .off = offsetof(struct cfg_mail, reply_to)},
-	{.key = "imap", .type = T_LATER},
+	{.key = "imap", .type = T_MAP, .sub = &imap_section, .off = offsetof(struct cfg_mail, imap)},
 	{.key = "maildir", .type = T_MAP, .sub = &maildir_section},
 };
 static const struct section mail_section = SECTION(mail_fields);
@@ -1113,6 +1165,44 @@ static void nntp_finish(struct load *L, void *base, const struct node *map, cons
 			}
 		}
 	}
+}
+
+static void imap_finish(struct load *L, void *base, const struct node *map, const char *path)
+{
+	struct cfg_imap *m = base;
+	if (m->host == NULL && !is_null(map_get(map, "host")))
+		return; /* an invalid host, already reported */
+	if (m->host == NULL) {
+		/* only the defaults cfg_print writes for an absent section: off */
+		int set = m->port != 993 || m->poll_interval != 60 || m->idle != 1;
+		for (size_t i = 0; i + 1 < map->nkids && !set; i += 2) {
+			const struct node *k = map->kids[i];
+			set = k->kind == N_SCALAR && strcmp(k->str, "port") && strcmp(k->str, "idle") &&
+			      strcmp(k->str, "poll_interval") && !is_null(map->kids[i + 1]);
+		}
+		if (set)
+			err_at(L, map, "missing required key \"host\" in %s", path);
+		return;
+	}
+	if (m->user == NULL)
+		err_at(L, map, "missing required key \"user\" in %s", path);
+	if (m->password_file == NULL)
+		err_at(L, map, "missing required key \"password_file\" in %s", path);
+	if (m->tls == NULL)
+		m->tls = xstrdup("implicit");
+	if (m->mailbox == NULL)
+		m->mailbox = xstrdup("INBOX");
+	if (m->failed_mailbox == NULL)
+		m->failed_mailbox = xstrdup("forumgate-failed");
+	if (strcmp(m->tls, "implicit") && is_null(map_get(map, "port")))
+		m->port = 143;
+	if (!strcmp(m->tls, "none") && !is_loopback(m->host)) {
+		const struct node *t = map_get(map, "tls");
+		err_at(L, t ? t : map, "%s.tls: \"none\" is only allowed for a loopback host "
+		       "(the password would cross the network in clear), not %s", path, m->host);
+	}
+	if (!strcmp(m->mailbox, m->failed_mailbox))
+		err_at(L, map, "%s: mailbox and failed_mailbox must differ", path);
 }
 
 struct ngref {
@@ -1674,4 +1764,15 @@ const struct cfg_forum *cfg_group_forum(const struct cfg *c, const char *group)
 			return &c->forums[i];
 	}
 	return NULL;
+}
+
+int cfg_group_members_only(const struct cfg *c, const char *group)
+{
+	for (size_t i = 0; i < c->nforums; i++)
+		for (size_t j = 0; j < c->forums[i].nboards; j++) {
+			const struct cfg_board *b = &c->forums[i].boards[j];
+			if (strcmp(b->group, group) == 0)
+				return b->access && strcmp(b->access, "members") == 0;
+		}
+	return 0;
 }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "forumgate/log.h"
+#include "forumgate/imap.h"
 #include "forumgate/lmtp.h"
 #include "forumgate/nntp.h"
 #include "forumgate/outbox.h"
@@ -23,6 +24,7 @@ static const struct supervisor_role roles[] = {
 	{"sync", sync_loop},
 	{"nntpd", nntpd_run},
 	{"mailin", mailin_run},
+	{"imapin", imapin_run},
 	{"outbox", outbox_loop},
 };
 #define NROLES (sizeof roles / sizeof roles[0])

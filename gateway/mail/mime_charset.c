@@ -218,7 +218,12 @@ void mime_to_utf8(const char *charset, const char *in, size_t n, struct buf *out
 		char *res = NULL;
 		size_t rlen = 0;
 		if (charconv_buffer("UTF-8", name, in, n, &res, &rlen) == MAIL_CHARCONV_NO_ERROR) {
-			add_no_nul(out, res, rlen);
+			/* glibc passes code points past U+10FFFF through a
+			 * UTF-8 alias ("utf\xd38" opens as UTF8): recheck */
+			if (mime_utf8_valid(res, rlen))
+				add_no_nul(out, res, rlen);
+			else
+				utf8_or_cp1252(res, rlen, out);
 			charconv_buffer_free(res);
 		} else {
 			if (res != NULL)

@@ -93,6 +93,49 @@ static int can_auth(const struct nntp_session *s)
 	return s->tls || (s->env->cfg->nntp.allow_plaintext_auth && s->env->peer_is_loopback);
 }
 
+int nntp_group_hidden(struct nntp_session *s, const char *group, size_t len)
+{
+	if (s->user || len == 0)
+		return 0;
+	if (s->hidden == NULL) {
+		char *err = NULL;
+		if (store_members_only_groups(s->env->store, &s->hidden, &err) != 0) {
+			log_err("store: %s", err);
+			free(err);
+			s->hidden = xstrdup("");
+		}
+	}
+	if (s->hidden[0] == '\0')
+		return 0;
+	const char *end = s->hidden + strlen(s->hidden);
+	for (const char *p = s->hidden; (p = memmem(p, (size_t)(end - p), group, len)) != NULL; p++)
+		if (p > s->hidden && p[-1] == '\t' && p[len] == '\t')
+			return 1;
+	return 0;
+}
+
+/* An article is readable when one of its groups (from Xref in its overview
+ * line) is readable by this session. */
+static int article_hidden(struct nntp_session *s, const char *overview)
+{
+	if (s->user)
+		return 0;
+	const char *x = strstr(overview, "\tXref: ");
+	if (x == NULL)
+		return 0;
+	x = strchr(x + 7, ' '); /* past the host */
+	while (x && *x == ' ') {
+		x++;
+		const char *colon = strchr(x, ':');
+		if (colon == NULL)
+			break;
+		if (!nntp_group_hidden(s, x, (size_t)(colon - x)))
+			return 0;
+		x = strchr(colon, ' ');
+	}
+	return 1;
+}
+
 /* Loads group `name` into the session (GROUP/LISTGROUP); 1 ok, 0 no such
  * group (411 sent), -1 store error (403 sent). */
 static int select_group(struct nntp_session *s, const char *name, struct store_group *g)
@@ -103,6 +146,11 @@ static int select_group(struct nntp_session *s, const char *name, struct store_g
 		return store_failed(s, err);
 	if (r == 0) {
 		nntp_reply(s, 411, "No such newsgroup");
+		return 0;
+	}
+	if (g->members_only && s->user == NULL) {
+		store_group_clear(g);
+		nntp_reply(s, 480, "Members only: log in (AUTHINFO USER) to read this group");
 		return 0;
 	}
 	s->group_id = g->id;
@@ -130,7 +178,7 @@ static enum pick pick_article(struct nntp_session *s, int argc, char **argv,
 		int r = store_view_by_msgid(s->env->store, argv[0], v, &err);
 		if (r < 0)
 			return store_failed(s, err), PICK_SENT;
-		if (r == 0) {
+		if (r == 0 || article_hidden(s, v->overview)) {
 			nntp_reply(s, 430, "No article with that message-id");
 			return PICK_SENT;
 		}
@@ -456,7 +504,8 @@ static int cmd_list(struct nntp_session *s, int argc, char **argv)
 			return 0;
 		nntp_reply(s, 215, "Recommended subscriptions follow");
 		for (size_t i = 0; i < n; i++)
-			if (pat == NULL || nntp_wildmat(pat, g[i].name))
+			if ((pat == NULL || nntp_wildmat(pat, g[i].name)) &&
+			    !(g[i].members_only && s->user == NULL))
 				nntp_dataf(s, "%s", g[i].name);
 		nntp_end(s);
 		store_groups_free(g, n);
@@ -476,7 +525,7 @@ static int cmd_list(struct nntp_session *s, int argc, char **argv)
 	nntp_reply(s, 215, "Information follows");
 	for (size_t i = 0; i < n; i++) {
 		const struct store_group *x = &g[i];
-		if (pat && !nntp_wildmat(pat, x->name))
+		if ((pat && !nntp_wildmat(pat, x->name)) || (x->members_only && s->user == NULL))
 			continue;
 		switch (kind) {
 		case L_ACTIVE:
@@ -524,7 +573,7 @@ static int cmd_newgroups(struct nntp_session *s, int argc, char **argv)
 		return 0;
 	nntp_reply(s, 231, "List of new newsgroups follows");
 	for (size_t i = 0; i < n; i++)
-		if (g[i].created >= since)
+		if (g[i].created >= since && !(g[i].members_only && s->user == NULL))
 			nntp_dataf(s, "%s %lld %lld %c", g[i].name, (long long)g[i].high,
 				   (long long)g[i].low, g[i].posting);
 	nntp_end(s);
@@ -541,7 +590,7 @@ struct newnews {
 static int newnews_line(void *arg, const char *msgid, const char *group)
 {
 	struct newnews *nn = arg;
-	if (!nntp_wildmat(nn->pat, group))
+	if (!nntp_wildmat(nn->pat, group) || nntp_group_hidden(nn->s, group, strlen(group)))
 		return 0;
 	if (nn->last && strcmp(nn->last, msgid) == 0)
 		return 0;
@@ -642,7 +691,7 @@ static int cmd_over(struct nntp_session *s, int argc, char **argv)
 		int r = store_view_by_msgid(s->env->store, msgid, &v, &err);
 		if (r < 0)
 			return store_failed(s, err);
-		if (r == 0) {
+		if (r == 0 || article_hidden(s, v.overview)) {
 			nntp_reply(s, 430, "No article with that message-id");
 			return 0;
 		}
@@ -775,7 +824,7 @@ static int hdr_common(struct nntp_session *s, const char *field, const char *arg
 		int r = store_view_by_msgid(s->env->store, msgid, &v, &err);
 		if (r < 0)
 			return store_failed(s, err);
-		if (r == 0) {
+		if (r == 0 || article_hidden(s, v.overview)) {
 			nntp_reply(s, 430, "No article with that message-id");
 			return 0;
 		}

@@ -33,6 +33,7 @@ struct nntp_session {
 
 	char *auth_user;      /* AUTHINFO USER given, PASS pending */
 	char *user;           /* authenticated user name, NULL = anonymous */
+	char *hidden;         /* "\tg1\tg2\t": members-only groups (NULL = not loaded) */
 
 	struct buf post;      /* article being received */
 	int post_too_big;
@@ -57,6 +58,9 @@ void nntp_reply(struct nntp_session *s, int code, const char *fmt, ...)
 void nntp_data(struct nntp_session *s, const char *line, size_t len);
 void nntp_dataf(struct nntp_session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void nntp_end(struct nntp_session *s);
+
+/* 1 when `group` is members-only and the session has not logged in. */
+int nntp_group_hidden(struct nntp_session *s, const char *group, size_t len);
 
 /* POST: validates the received article and queues it (commands.c). */
 void nntp_post_finish(struct nntp_session *s);

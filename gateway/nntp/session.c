@@ -33,6 +33,7 @@ void nntp_session_free(struct nntp_session *s)
 	free(s->group_name);
 	free(s->auth_user);
 	free(s->user);
+	free(s->hidden);
 	buf_free(&s->post);
 	free(s);
 }

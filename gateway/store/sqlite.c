@@ -123,6 +123,8 @@ static const char *const migrations[] = {
 	"  count INTEGER NOT NULL DEFAULT 0,"
 	"  last INTEGER NOT NULL,"
 	"  reason TEXT);",
+	/* 4: members-only groups (reading needs a login) */
+	"ALTER TABLE groups ADD COLUMN members_only INTEGER NOT NULL DEFAULT 0;",
 };
 
 enum stmt_id {
@@ -183,6 +185,8 @@ enum stmt_id {
 	S_THREAD_INFO,
 	S_USER_ID,
 	S_POST_GROUP,
+	S_GROUP_MEMBERS,
+	S_MEMBERS_ONLY,
 	S_COUNT
 };
 
@@ -191,7 +195,8 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_FORUM_ADD] = "INSERT INTO forums(name, created) VALUES (?1, ?2)",
 	[S_CURSOR_GET] = "SELECT cursor FROM forums WHERE id = ?1",
 	[S_CURSOR_SET] = "UPDATE forums SET cursor = ?2 WHERE id = ?1",
-	[S_GROUP_BY_NAME] = "SELECT id, name, description, posting, created FROM groups WHERE name = ?1",
+	[S_GROUP_BY_NAME] = "SELECT id, name, description, posting, created, members_only FROM groups"
+			    " WHERE name = ?1",
 	[S_GROUP_ADD] = "INSERT INTO groups(name, description, posting, created) VALUES (?1, ?2, ?3, ?4)",
 	[S_GROUP_UPDATE] = "UPDATE groups SET description = coalesce(?2, description),"
 			   " posting = coalesce(?3, posting) WHERE id = ?1"
@@ -199,7 +204,8 @@ static const char *const stmt_sql[S_COUNT] = {
 			   " OR posting IS NOT coalesce(?3, posting))",
 	[S_GROUP_STATS] = "SELECT min(number), max(number), count(*) FROM numbering"
 			  " WHERE group_id = ?1 AND withdrawn = 0",
-	[S_GROUP_LIST] = "SELECT id, name, description, posting, created FROM groups ORDER BY name",
+	[S_GROUP_LIST] = "SELECT id, name, description, posting, created, members_only FROM groups"
+			 " ORDER BY name",
 	[S_GROUP_NEXT] = "SELECT next_number FROM groups WHERE id = ?1",
 	[S_GROUP_BUMP] = "UPDATE groups SET next_number = ?2 WHERE id = ?1",
 	[S_THREAD_GET] = "SELECT id FROM threads WHERE forum_id = ?1 AND thread_key = ?2",
@@ -307,6 +313,8 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_POST_BY_ROWID] = "SELECT f.name, t.thread_key, p.post_key, p.message_id FROM posts p"
 			    " JOIN threads t ON t.id = p.thread_id JOIN forums f ON f.id = p.forum_id"
 			    " WHERE p.id = ?1",
+	[S_MEMBERS_ONLY] = "SELECT name FROM groups WHERE members_only = 1",
+	[S_GROUP_MEMBERS] = "UPDATE groups SET members_only = ?2 WHERE id = ?1 AND members_only != ?2",
 	[S_POST_GROUP] = "SELECT p.group_id FROM posts p JOIN forums f ON f.id = p.forum_id"
 			 " WHERE f.name = ?1 AND p.post_key = ?2 AND p.group_id IS NOT NULL",
 	[S_USER_ID] = "SELECT id FROM users WHERE name = ?1",
@@ -609,6 +617,7 @@ static void group_from_row(sqlite3_stmt *s, struct store_group *g)
 	const unsigned char *p = sqlite3_column_text(s, 3);
 	g->posting = p && *p ? (char)*p : 'y';
 	g->created = sqlite3_column_int64(s, 4);
+	g->members_only = sqlite3_column_int(s, 5);
 }
 
 int store_group_get(struct store *st, const char *name, struct store_group *g, char **err)
@@ -1448,4 +1457,35 @@ int store_post_group(struct store *st, const char *forum, const char *post_key,
 	bind_text(s, 1, forum);
 	bind_text(s, 2, post_key);
 	return lookup_id(st, s, group_id, err, "post group");
+}
+
+int store_group_set_members_only(struct store *st, int64_t id, int members_only, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_GROUP_MEMBERS, err);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int(s, 2, members_only ? 1 : 0);
+	return step_done(st, s, err, "group access");
+}
+
+int store_members_only_groups(struct store *st, char **names, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_MEMBERS_ONLY, err);
+	if (s == NULL)
+		return -1;
+	struct buf b = BUF_INIT;
+	buf_addc(&b, '\t');
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		buf_adds(&b, (const char *)sqlite3_column_text(s, 0));
+		buf_addc(&b, '\t');
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		buf_free(&b);
+		return db_error(st, err, "members-only groups");
+	}
+	*names = b.len == 1 ? (buf_free(&b), xstrdup("")) : buf_detach(&b);
+	return 0;
 }

@@ -266,6 +266,8 @@ int archive_import_article(struct store *st, const struct cfg *c, const char *ms
 					desc = c->forums[i].boards[j].description;
 				}
 		if (store_group_ensure(st, g, desc, posting, &gids[ng_count], err) != 0 ||
+		    (cfg_group_members_only(c, g) &&
+		     store_group_set_members_only(st, gids[ng_count], 1, err) != 0) ||
 		    store_group_next_number(st, gids[ng_count], &nums[ng_count], err) != 0)
 			goto out;
 		buf_addf(&xref, " %s:%lld", g, (long long)nums[ng_count]);

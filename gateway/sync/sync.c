@@ -346,6 +346,8 @@ int sync_thread(struct store *st, const struct cfg *c, const struct cfg_forum *f
 	char posting = group_posting(configured, t->posting);
 	int64_t group_id;
 	int rc = store_group_ensure(st, group, desc, posting, &group_id, err);
+	if (rc == 0)
+		rc = store_group_set_members_only(st, group_id, cfg_group_members_only(c, group), err);
 	if (rc == 0 && posting == 0)
 		rc = store_group_posting(st, group_id, &posting, err);
 	for (size_t i = 0; rc == 0 && i < t->nposts; i++) {

@@ -26,6 +26,7 @@ struct cfg_board {
 	char *group;       /* newsgroup name */
 	char *description; /* for LIST NEWSGROUPS; may be NULL */
 	char posting;      /* 'y', 'n', 'm', or 0 = follow the forum's permissions */
+	char *access;      /* "public" (default) or "members": reading needs a login */
 };
 
 struct cfg_forum {
@@ -61,6 +62,21 @@ struct cfg_nntp {
 	int allow_plaintext_auth;  /* on loopback without TLS; default 0 */
 };
 
+/* IMAP intake (the imapin role). Off when host is NULL. */
+struct cfg_imap {
+	char *host;            /* server name or address; NULL = off */
+	int port;              /* default 993 (143 for starttls and none) */
+	char *tls;             /* "implicit" (default), "starttls", "none" (loopback only) */
+	char *tls_ca;          /* PEM CA file to verify the server; NULL = system store */
+	char *user;            /* LOGIN name */
+	char *password_file;   /* first line is the password */
+	char *mailbox;         /* default "INBOX" */
+	char *failed_mailbox;  /* refused messages are copied here; default "forumgate-failed" */
+	int poll_interval;     /* seconds between polls, default 60 */
+	int idle;              /* wait in IDLE between polls when offered; default 1 */
+	char *recipient;       /* recipient when the message names none */
+};
+
 struct cfg_mail {
 	char *lmtp_listen;     /* "127.0.0.1:2424" or "unix:/path"; NULL = off */
 	char *reply_domain;    /* default = gateway.domain */
@@ -71,6 +87,7 @@ struct cfg_mail {
 	char *maildir_path;    /* Maildir to take replies from (scanned every
 				  few seconds); NULL = off */
 	char *maildir_recipient; /* recipient when the message names none */
+	struct cfg_imap imap;
 };
 
 struct cfg_auth {
@@ -113,6 +130,8 @@ const struct cfg_forum *cfg_forum_find(const struct cfg *c, const char *name);
  * and posting flag (0 = follow the forum) in *desc / *posting (borrowed). */
 char *cfg_board_group(const struct cfg_forum *f, const char *board,
 		      const char **desc, char *posting);
+/* 1 when the config makes group a members-only group (access: members). */
+int cfg_group_members_only(const struct cfg *c, const char *group);
 /* The forum whose boards feed newsgroup `group` (by the board mapping, then
  * by group_prefix), or NULL. */
 const struct cfg_forum *cfg_group_forum(const struct cfg *c, const char *group);

@@ -53,6 +53,7 @@ struct store_group {
 	char posting;      /* 'y', 'n', 'm' */
 	int64_t low, high, count; /* low > high when empty (RFC 3977 §6.1.1.2) */
 	int64_t created;   /* seconds since the epoch */
+	int members_only;  /* reading needs a login */
 };
 void store_group_clear(struct store_group *g);
 
@@ -63,6 +64,11 @@ int store_group_ensure(struct store *st, const char *name, const char *descripti
 		       char posting, int64_t *id, char **err);
 /* Returns 1 and fills *g when found, 0 when not. */
 int store_group_get(struct store *st, const char *name, struct store_group *g, char **err);
+/* Names of the members-only groups, as one string "\ta\tb\t" (malloc'd;
+ * "" when there are none): cheap enough for every session to ask once. */
+int store_members_only_groups(struct store *st, char **names, char **err);
+/* Marks a group members-only (reading needs a login) or public; 0 or -1. */
+int store_group_set_members_only(struct store *st, int64_t id, int members_only, char **err);
 /* The posting flag of a group by id; 0 or -1. */
 int store_group_posting(struct store *st, int64_t id, char *posting, char **err);
 /* The id of a group (no statistics: cheap); 1 found, 0 not, -1. */

@@ -277,6 +277,24 @@ class LmtpProtocol(unittest.TestCase):
                 self.assertEqual(data[0][0], 250, data)
         self.assertEqual(len(self.g.outbox()), 20)
 
+    def test_same_messages_on_parallel_connections_are_queued_once(self):
+        msgs = [make_message(f"Parallel {i}.\n", subject=f"P{i}") for i in range(10)]
+        codes = []
+
+        def client():
+            with LMTP(self.m.port) as c:
+                c.cmd("LHLO client.example")
+                for msg in msgs:
+                    codes.append(c.transaction(ALICE, [GENERAL], msg)[2][0][0])
+
+        threads = [threading.Thread(target=client) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        self.assertEqual(codes, [250] * 40)
+        self.assertEqual(len(self.g.outbox()), 10)
+
 
 class ReplyKeys(unittest.TestCase):
     def setUp(self):
@@ -386,6 +404,19 @@ class Ingest(unittest.TestCase):
         p = self.ingest(make_message(), env={"RECIPIENT": f"demo.nosuch@{REPLY_DOMAIN}",
                                              "SENDER": ALICE})
         self.assertEqual(p.returncode, 67, p.stderr)
+
+    def test_duplicate_across_intake_paths(self):
+        mid = msgid()
+        msg = make_message("First by pipe, then by LMTP.\n", message_id=mid)
+        p = self.ingest(msg, "--recipient", GENERAL, "--sender", ALICE)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        m = self.g.mailin()
+        with LMTP(m.port) as c:
+            c.cmd("LHLO client.example")
+            _, _, data = c.transaction(ALICE, [GENERAL], msg)
+        self.assertEqual(data[0][0], 250, data)
+        (r,) = self.g.outbox()
+        self.assertEqual((r["message_id"], r["source"]), (mid, "pipe"))
 
 
 class OutboxLoop(unittest.TestCase):

@@ -358,6 +358,36 @@ class Limits(unittest.TestCase):
             socket.create_connection(("127.0.0.1", srv.port), timeout=2)
 
 
+class MembersOnly(unittest.TestCase):
+    """A board with access: members is invisible and unreadable until login."""
+
+    def test_members_only_group(self):
+        srv = Server(self, extra=["forums.demo.boards.0.access=members"])
+        r = Raw(srv.port)
+        self.assertTrue(r.cmd("LIST ACTIVE").startswith("215"))
+        names = [l.split()[0] for l in r.block()]
+        self.assertNotIn("demo.general", names)
+        self.assertIn("demo.news", names)
+        self.assertTrue(r.cmd("GROUP demo.general").startswith("480"))
+        self.assertTrue(r.cmd("LISTGROUP demo.general").startswith("480"))
+        db = __import__("sqlite3").connect(srv.gate.store)
+        mid = db.execute("SELECT a.message_id FROM articles a JOIN numbering n ON "
+                         "n.article_id = a.id JOIN groups g ON g.id = n.group_id "
+                         "WHERE g.name = 'demo.general' LIMIT 1").fetchone()[0]
+        db.close()
+        self.assertTrue(r.cmd(f"ARTICLE {mid}").startswith("430"))
+        self.assertTrue(r.cmd(f"OVER {mid}").startswith("430"))
+        self.assertTrue(r.cmd("NEWNEWS * 20000101 000000").startswith("230"))
+        self.assertNotIn(mid, r.block())
+        r.close()
+        t = Raw(srv.tls_port, srv.ssl_context())
+        self.assertTrue(t.cmd("AUTHINFO USER alice").startswith("381"))
+        self.assertTrue(t.cmd("AUTHINFO PASS secret").startswith("281"))
+        self.assertTrue(t.cmd("GROUP demo.general").startswith("211"))
+        self.assertTrue(t.cmd(f"STAT {mid}").startswith("223"))
+        t.close()
+
+
 class RealClients(unittest.TestCase):
     @classmethod
     def setUpClass(cls):

@@ -263,8 +263,8 @@ static void test_err_not_supported(void **state)
 		   "t.yaml:5:11: forum type \"discourse\" is not supported yet (supported: spool)");
 	expect_err(MIN_CFG "forums:\n  - name: d\n    type: nntp\n    spool: {path: x}\n",
 		   "t.yaml:5:11: unknown forum type \"nntp\" (supported: spool)");
-	expect_err(MIN_CFG "mail:\n  imap: {host: x}\n",
-		   "t.yaml:4:3: mail.imap is not supported yet");
+	expect_err(MIN_CFG "nntp:\n  feeds: x\n",
+		   "t.yaml:4:3: nntp.feeds is not supported yet");
 }
 
 static void test_err_checks(void **state)
@@ -571,6 +571,41 @@ static void test_print_round_trip(void **state)
 	round_trip(c);
 }
 
+static void test_imap_section(void **state)
+{
+	struct cfg *c = load_ok(MIN_CFG "mail:\n  imap: {host: imap.example.org, user: fg, "
+				"password_file: /etc/pw}\n");
+	assert_string_equal(c->mail.imap.host, "imap.example.org");
+	assert_int_equal(c->mail.imap.port, 993);
+	assert_string_equal(c->mail.imap.tls, "implicit");
+	assert_string_equal(c->mail.imap.mailbox, "INBOX");
+	assert_string_equal(c->mail.imap.failed_mailbox, "forumgate-failed");
+	assert_int_equal(c->mail.imap.poll_interval, 60);
+	assert_int_equal(c->mail.imap.idle, 1);
+	assert_null(c->mail.imap.tls_ca);
+	round_trip(c);
+	c = load_ok(MIN_CFG "mail:\n  imap: {host: 127.0.0.1, tls: none, user: fg, "
+		    "password_file: /p, idle: no}\n");
+	assert_int_equal(c->mail.imap.port, 143);
+	assert_int_equal(c->mail.imap.idle, 0);
+	round_trip(c);
+	c = load_ok(MIN_CFG);
+	assert_null(c->mail.imap.host);
+	round_trip(c);
+	expect_err(MIN_CFG "mail:\n  imap: {host: x}\n",
+		   "t.yaml:4:9: missing required key \"user\" in mail.imap\n"
+		   "t.yaml:4:9: missing required key \"password_file\" in mail.imap");
+	expect_err(MIN_CFG "mail:\n  imap: {user: fg, password_file: /p}\n",
+		   "t.yaml:4:9: missing required key \"host\" in mail.imap");
+	expect_err(MIN_CFG "mail:\n  imap: {host: imap.example.org, tls: none, user: u, "
+		   "password_file: /p}\n",
+		   "t.yaml:4:39: mail.imap.tls: \"none\" is only allowed for a loopback host (the "
+		   "password would cross the network in clear), not imap.example.org");
+	expect_err(MIN_CFG "mail:\n  imap: {host: h, user: u, password_file: /p, mailbox: A, "
+		   "failed_mailbox: A}\n",
+		   "t.yaml:4:9: mail.imap: mailbox and failed_mailbox must differ");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -584,6 +619,7 @@ int main(void)
 		cmocka_unit_test(test_err_duplicate_group),
 		cmocka_unit_test(test_err_newsgroup),
 		cmocka_unit_test(test_err_not_supported),
+		cmocka_unit_test(test_imap_section),
 		cmocka_unit_test(test_err_checks),
 		cmocka_unit_test(test_err_syntax),
 		cmocka_unit_test(test_alias_limits),

@@ -431,6 +431,16 @@ static void test_utf8_fallback(void **state)
 	assert_string_equal(m->subject, "Grüß Gott €");
 	assert_string_equal(m->text, "ok ✓ bad é € í\u00a0€ À¯\n");
 	mail_msg_free(m);
+
+	/* glibc opens "utf\xd38" as UTF-8 and passes a code point past
+	 * U+10FFFF through (found by fuzzing): still valid UTF-8 out */
+	m = parse_str("From: a@b.c\n"
+		      "Content-Type: text/plain; charset=utf\xd3" "8\n"
+		      "\n"
+		      "x\xf5\x98\x8d\x9ay\n");
+	check_invariants(m);
+	assert_string_equal(m->text, "xõ˜\xc2\x8dšy\n");
+	mail_msg_free(m);
 }
 
 static void test_multipart_alternative_html_only(void **state)
