@@ -577,19 +577,10 @@ static int cmd_ingest(const struct opts *o)
 		fprintf(stderr, "forumgate: ingest: cannot read the message\n");
 		rc = EX_TEMPFAIL;
 	} else {
-		struct intake in = {.cfg = c, .source = "pipe"};
-		unsigned char *secret = NULL;
-		size_t slen = 0;
+		struct intake in;
 		char *err = NULL;
-		if (intake_load_secret(c, &secret, &slen, &err) != 0) {
-			log_warn("reply keys are refused: %s", err);
-			free(err);
-			err = NULL;
-		}
-		in.secret = secret;
-		in.secret_len = slen;
 		ensure_parent_dir(c->gateway.store);
-		if (store_open(c->gateway.store, STORE_RW, &in.store, &err) != 0) {
+		if (intake_open(&in, c, "pipe", &err) != 0) {
 			fprintf(stderr, "forumgate: ingest: %s\n", err);
 			free(err);
 			rc = EX_TEMPFAIL;
@@ -600,9 +591,8 @@ static int cmd_ingest(const struct opts *o)
 			if (rc != 0 || res.status != INTAKE_ACCEPTED)
 				fprintf(stderr, "forumgate: %s\n", res.reason ? res.reason : "refused");
 			intake_result_clear(&res);
-			store_close(in.store);
+			intake_close(&in);
 		}
-		free(secret);
 	}
 	free(rcpt);
 	buf_free(&msg);

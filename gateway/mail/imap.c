@@ -375,54 +375,6 @@ static int file_failed(mailimap *s, const struct cfg_imap *m, uint32_t uid, cons
 	return add_flags(s, m, uid, KW_FAILED, err);
 }
 
-/* The first address of the reply domain in Delivered-To, X-Original-To,
- * To or Cc (in that order), or NULL. malloc'd. As in maildir.c. */
-static char *find_recipient(const char *msg, size_t len, const char *domain)
-{
-	static const char *const names[] = {"Delivered-To", "X-Original-To", "To", "Cc"};
-	const char *hend = memmem(msg, len, "\n\n", 2);
-	const char *hend2 = memmem(msg, len, "\r\n\r\n", 4);
-	if (hend == NULL || (hend2 && hend2 < hend))
-		hend = hend2;
-	if (hend == NULL)
-		hend = msg + len;
-	size_t dl = strlen(domain);
-	for (size_t k = 0; k < 4; k++) {
-		size_t nl = strlen(names[k]);
-		for (const char *p = msg; p < hend;) {
-			const char *eol = memchr(p, '\n', (size_t)(hend - p));
-			if (eol == NULL)
-				eol = hend;
-			if ((size_t)(eol - p) > nl && strncasecmp(p, names[k], nl) == 0 && p[nl] == ':') {
-				for (const char *at = p + nl; (at = memchr(at, '@', (size_t)(eol - at)));
-				     at++) {
-					if ((size_t)(eol - at - 1) >= dl &&
-					    strncasecmp(at + 1, domain, dl) == 0) {
-						const char *b = at;
-						while (b > p + nl + 1 && !strchr(" <,:\t\"", b[-1]))
-							b--;
-						return xstrndup(b, (size_t)(at + 1 + dl - b));
-					}
-				}
-			}
-			p = eol + 1;
-		}
-	}
-	return NULL;
-}
-
-/* The Return-Path an MDA put on top, as the envelope sender; malloc'd. */
-static char *return_path(const char *msg, size_t len)
-{
-	if (len > 12 && strncasecmp(msg, "Return-Path:", 12) == 0) {
-		const char *lt = memchr(msg, '<', len < 512 ? len : 512);
-		const char *gt = lt ? memchr(lt, '>', (size_t)(msg + len - lt)) : NULL;
-		if (lt && gt && gt - lt < 300)
-			return xstrndup(lt + 1, (size_t)(gt - lt - 1));
-	}
-	return NULL;
-}
-
 /* Delivers one message and marks it. -1 only for a broken connection. */
 static int handle_one(const struct intake *in, mailimap *s, uint32_t uid, struct pass *p,
 		      char **err)
@@ -449,10 +401,10 @@ static int handle_one(const struct intake *in, mailimap *s, uint32_t uid, struct
 		return f;
 	}
 	const char *domain = c->mail.reply_domain ? c->mail.reply_domain : c->gateway.domain;
-	char *rcpt = find_recipient(buf_str(&msg), msg.len, domain);
+	char *rcpt = intake_find_recipient(buf_str(&msg), msg.len, domain);
 	if (rcpt == NULL && m->recipient)
 		rcpt = xstrdup(m->recipient);
-	char *from = return_path(buf_str(&msg), msg.len);
+	char *from = intake_return_path(buf_str(&msg), msg.len);
 	struct intake_result res = {0};
 	if (rcpt == NULL) {
 		res.status = INTAKE_UNKNOWN_RECIPIENT;
@@ -553,20 +505,10 @@ int imapin_run(const struct cfg *c, volatile sig_atomic_t *stop)
 		return 0;
 	}
 	char *err = NULL;
-	struct intake in = {.cfg = c, .source = "imap"};
-	unsigned char *secret = NULL;
-	size_t slen = 0;
-	if (intake_load_secret(c, &secret, &slen, &err) != 0) {
-		log_warn("imapin: reply keys are refused: %s", err);
-		free(err);
-		err = NULL;
-	}
-	in.secret = secret;
-	in.secret_len = slen;
-	if (store_open(c->gateway.store, STORE_RW, &in.store, &err) != 0) {
+	struct intake in;
+	if (intake_open(&in, c, "imap", &err) != 0) {
 		log_err("%s", err);
 		free(err);
-		free(secret);
 		return -1;
 	}
 	log_info("taking replies from IMAP %s:%d (%s), mailbox %s", m->host, m->port, m->tls,
@@ -609,7 +551,6 @@ int imapin_run(const struct cfg *c, volatile sig_atomic_t *stop)
 		nap(stop, m->poll_interval);
 	}
 	session_close(s);
-	store_close(in.store);
-	free(secret);
+	intake_close(&in);
 	return 0;
 }

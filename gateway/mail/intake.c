@@ -15,6 +15,7 @@
 #include "forumgate/buf.h"
 #include "forumgate/log.h"
 #include "forumgate/mail.h"
+#include "forumgate/notice.h"
 #include "forumgate/replykey.h"
 
 void intake_result_clear(struct intake_result *r)
@@ -86,6 +87,81 @@ int intake_load_secret(const struct cfg *c, unsigned char **secret, size_t *len,
 	if (c->mail.secret_file == NULL)
 		return 0;
 	return replykey_load_secret(c->mail.secret_file, secret, len, err);
+}
+
+char *intake_find_recipient(const char *msg, size_t len, const char *domain)
+{
+	static const char *const names[] = {"Delivered-To", "X-Original-To", "To", "Cc"};
+	const char *hend = memmem(msg, len, "\n\n", 2);
+	const char *hend2 = memmem(msg, len, "\r\n\r\n", 4);
+	if (hend == NULL || (hend2 && hend2 < hend))
+		hend = hend2;
+	if (hend == NULL)
+		hend = msg + len;
+	size_t dl = strlen(domain);
+	for (size_t k = 0; k < 4; k++) {
+		size_t nl = strlen(names[k]);
+		for (const char *p = msg; p < hend;) {
+			const char *eol = memchr(p, '\n', (size_t)(hend - p));
+			if (eol == NULL)
+				eol = hend;
+			if ((size_t)(eol - p) > nl && strncasecmp(p, names[k], nl) == 0 && p[nl] == ':') {
+				/* scan the value (one line is enough in practice) */
+				for (const char *at = p + nl; (at = memchr(at, '@', (size_t)(eol - at)));
+				     at++) {
+					if ((size_t)(eol - at - 1) >= dl &&
+					    strncasecmp(at + 1, domain, dl) == 0) {
+						const char *s = at;
+						while (s > p + nl + 1 && !strchr(" <,:\t\"", s[-1]))
+							s--;
+						return xstrndup(s, (size_t)(at + 1 + dl - s));
+					}
+				}
+			}
+			p = eol + 1;
+		}
+	}
+	return NULL;
+}
+
+char *intake_return_path(const char *msg, size_t len)
+{
+	if (len > 12 && strncasecmp(msg, "Return-Path:", 12) == 0) {
+		const char *lt = memchr(msg, '<', len < 512 ? len : 512);
+		const char *gt = lt ? memchr(lt, '>', (size_t)(msg + len - lt)) : NULL;
+		if (lt && gt && gt - lt < 300)
+			return xstrndup(lt + 1, (size_t)(gt - lt - 1));
+	}
+	return NULL;
+}
+
+int intake_open(struct intake *in, const struct cfg *c, const char *source, char **err)
+{
+	memset(in, 0, sizeof *in);
+	in->cfg = c;
+	in->source = source;
+	unsigned char *secret = NULL;
+	size_t slen = 0;
+	char *e = NULL;
+	if (intake_load_secret(c, &secret, &slen, &e) != 0) {
+		log_warn("%s: reply keys are refused: %s", source, e);
+		free(e);
+	}
+	in->secret = secret;
+	in->secret_len = slen;
+	if (store_open(c->gateway.store, STORE_RW, &in->store, err) != 0) {
+		intake_close(in);
+		return -1;
+	}
+	return 0;
+}
+
+void intake_close(struct intake *in)
+{
+	store_close(in->store);
+	free((unsigned char *)in->secret);
+	in->store = NULL;
+	in->secret = NULL;
 }
 
 static const char *reply_domain(const struct cfg *c)
@@ -410,6 +486,22 @@ void intake_deliver(const struct intake *in, const char *raw, size_t len,
 		goto out;
 	}
 	set(res, INTAKE_ACCEPTED, "queued for %s (%s)", rt.forum ? rt.forum : "?", rt.how);
+	if (m->nattachments && c->mail.smarthost) {
+		/* the forum cannot take files through this connector: say so */
+		struct buf t = BUF_INIT;
+		buf_adds(&t, "Your reply was accepted, but the forum cannot take attached files "
+			     "by mail. They are named in your post instead:\n\n");
+		for (size_t i = 0; i < m->nattachments; i++)
+			buf_addf(&t, "  %s (%zu bytes)\n",
+				 m->attachments[i].filename ? m->attachments[i].filename : "unnamed",
+				 m->attachments[i].size);
+		char *nerr = NULL;
+		if (notice_send(c, m->from_addr, "Attachments not uploaded", t.p, msgid, &nerr) != 0) {
+			log_warn("intake: no attachment notice to %s: %s", m->from_addr, nerr);
+			free(nerr);
+		}
+		buf_free(&t);
+	}
 	goto out;
 tempfail:
 	set(res, INTAKE_TEMPFAIL, "temporary store failure: %s", err ? err : "?");

@@ -419,20 +419,10 @@ int mailin_run(const struct cfg *c, volatile sig_atomic_t *stop)
 		return 0;
 	}
 	char *err = NULL;
-	struct intake in = {.cfg = c, .source = "lmtp"};
-	unsigned char *secret = NULL;
-	size_t slen = 0;
-	if (intake_load_secret(c, &secret, &slen, &err) != 0) {
-		log_warn("mailin: reply keys are refused: %s", err);
-		free(err);
-		err = NULL;
-	}
-	in.secret = secret;
-	in.secret_len = slen;
-	if (store_open(c->gateway.store, STORE_RW, &in.store, &err) != 0) {
+	struct intake in;
+	if (intake_open(&in, c, "lmtp", &err) != 0) {
 		log_err("%s", err);
 		free(err);
-		free(secret);
 		return -1;
 	}
 	struct event_base *base = event_base_new();
@@ -482,7 +472,6 @@ int mailin_run(const struct cfg *c, volatile sig_atomic_t *stop)
 			evconnlistener_free(l);
 	}
 	event_base_free(base);
-	store_close(in.store);
-	free(secret);
+	intake_close(&in);
 	return rc;
 }

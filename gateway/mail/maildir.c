@@ -35,54 +35,6 @@ static int read_all(const char *path, struct buf *b)
 	return n < 0 ? -1 : 0;
 }
 
-/* The first address of the reply domain in Delivered-To, X-Original-To,
- * To or Cc (in that order), or NULL. malloc'd. */
-static char *find_recipient(const char *msg, size_t len, const char *domain)
-{
-	static const char *const names[] = {"Delivered-To", "X-Original-To", "To", "Cc"};
-	const char *hend = memmem(msg, len, "\n\n", 2);
-	const char *hend2 = memmem(msg, len, "\r\n\r\n", 4);
-	if (hend == NULL || (hend2 && hend2 < hend))
-		hend = hend2;
-	if (hend == NULL)
-		hend = msg + len;
-	size_t dl = strlen(domain);
-	for (size_t k = 0; k < 4; k++) {
-		size_t nl = strlen(names[k]);
-		for (const char *p = msg; p < hend;) {
-			const char *eol = memchr(p, '\n', (size_t)(hend - p));
-			if (eol == NULL)
-				eol = hend;
-			if ((size_t)(eol - p) > nl && strncasecmp(p, names[k], nl) == 0 && p[nl] == ':') {
-				/* scan the value (one line is enough in practice) */
-				for (const char *at = p + nl; (at = memchr(at, '@', (size_t)(eol - at)));
-				     at++) {
-					if ((size_t)(eol - at - 1) >= dl &&
-					    strncasecmp(at + 1, domain, dl) == 0) {
-						const char *s = at;
-						while (s > p + nl + 1 && !strchr(" <,:\t\"", s[-1]))
-							s--;
-						return xstrndup(s, (size_t)(at + 1 + dl - s));
-					}
-				}
-			}
-			p = eol + 1;
-		}
-	}
-	return NULL;
-}
-
-static char *return_path(const char *msg, size_t len)
-{
-	if (len > 12 && strncasecmp(msg, "Return-Path:", 12) == 0) {
-		const char *lt = memchr(msg, '<', len < 512 ? len : 512);
-		const char *gt = lt ? memchr(lt, '>', (size_t)(msg + len - lt)) : NULL;
-		if (lt && gt && gt - lt < 300)
-			return xstrndup(lt + 1, (size_t)(gt - lt - 1));
-	}
-	return NULL;
-}
-
 static int ensure_dir(const char *path)
 {
 	return mkdir(path, 0700) == 0 || errno == EEXIST ? 0 : -1;
@@ -148,10 +100,10 @@ int maildir_scan(const struct intake *in, const char *path, const char *default_
 			free(src);
 			continue;
 		}
-		char *rcpt = find_recipient(buf_str(&msg), msg.len, domain);
+		char *rcpt = intake_find_recipient(buf_str(&msg), msg.len, domain);
 		if (rcpt == NULL && default_rcpt)
 			rcpt = xstrdup(default_rcpt);
-		char *from = return_path(buf_str(&msg), msg.len);
+		char *from = intake_return_path(buf_str(&msg), msg.len);
 		struct intake_result res = {0};
 		if (rcpt == NULL) {
 			res.status = INTAKE_UNKNOWN_RECIPIENT;

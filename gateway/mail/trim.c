@@ -193,9 +193,20 @@ static const char *find_lit(const char *p, const char *e, const char *lit, bool 
 	if (n == 0)
 		return p;
 	first = lc((unsigned char)lit[0]);
-	for (; (size_t)(e - p) >= n; p++)
-		if (lc((unsigned char)*p) == first && trim_lit(p, e, lit, true))
-			return p;
+	int upper = first >= 'a' && first <= 'z' ? first - 32 : first;
+	/* memchr for either case of the first letter: these searches run over
+	 * whole replies several times, so they must not go byte by byte */
+	while ((size_t)(e - p) >= n) {
+		const char *last = e - n + 1;
+		const char *a = memchr(p, first, (size_t)(last - p));
+		const char *b = upper != first ? memchr(p, upper, (size_t)((a ? a : last) - p)) : NULL;
+		const char *c = b ? b : a;
+		if (c == NULL)
+			return NULL;
+		if (trim_lit(c, e, lit, true))
+			return c;
+		p = c + 1;
+	}
 	return NULL;
 }
 
@@ -862,10 +873,15 @@ static bool embedded(const char *ls, const char *e)
 			return true;
 	if (on_wrote_someone(ls, e))
 		return true;
-	/* the digit-anchored rules run only when their words are present */
+	/* the digit-anchored rules run only when their words are present in the
+	 * few lines an attribution can span: looking to the end of the text
+	 * from every line made trimming quadratic in the length of a reply */
+	const char *we = ls;
+	for (int k = 0; k < 6 && we < e; k++)
+		we = line_end(we, e) + (line_end(we, e) < e);
 	for (i = 0; i < trim_dsw_rule_count(); i++)
-		dsw[i] = trim_dsw_possible(i, ls, e);
-	dse = memchr(ls, '@', (size_t)(e - ls)) && memchr(ls, '<', (size_t)(e - ls));
+		dsw[i] = trim_dsw_possible(i, ls, we);
+	dse = memchr(ls, '@', (size_t)(we - ls)) && memchr(ls, '<', (size_t)(we - ls));
 	for (s = ls; (dsw[0] || dsw[1] || dsw[2] || dse) && s + 4 <= e; s++) {
 		if (!is_digit((unsigned char)*s))
 			continue;

@@ -265,6 +265,7 @@ static void conn_pump(struct conn *c)
 			return;
 		}
 		c->bev = tls;
+		bufferevent_priority_set(tls, 2);
 		nntp_session_set_tls(c->session);
 		conn_setup(c);
 		return;
@@ -404,6 +405,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	w->conns = c;
 	w->nconns++;
 	c->session = nntp_session_new(&c->env, la->implicit_tls);
+	bufferevent_priority_set(c->bev, 2);
 	conn_setup(c);
 	nntp_session_greet(c->session, bufferevent_get_output(c->bev));
 }
@@ -462,7 +464,11 @@ static int worker_init(struct worker *w, const struct cfg *c, struct listener_ar
 		       char **err)
 {
 	w->cfg = c;
+	/* three priorities: listeners run at the default (1), sessions at 2, so
+	 * a busy worker greets new connections before serving queued work */
 	w->base = event_base_new();
+	if (w->base)
+		event_base_priority_init(w->base, 3);
 	if (w->base == NULL)
 		return fg_error(err, "nntpd: cannot create an event loop");
 	if (store_open(c->gateway.store, STORE_RDONLY, &w->reader, err) != 0)

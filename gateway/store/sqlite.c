@@ -125,6 +125,18 @@ static const char *const migrations[] = {
 	"  reason TEXT);",
 	/* 4: members-only groups (reading needs a login) */
 	"ALTER TABLE groups ADD COLUMN members_only INTEGER NOT NULL DEFAULT 0;",
+	/* 5: serving speed. The overview line moves to its own table: as a
+	 * column after the wire blob, reading it walked the blob's overflow
+	 * pages, so OVER read every article. Groups keep their count of listed
+	 * articles, so GROUP is three index probes instead of a scan. */
+	"CREATE TABLE overviews ("
+	"  article_id INTEGER PRIMARY KEY REFERENCES articles(id),"
+	"  overview TEXT NOT NULL);"
+	"INSERT INTO overviews SELECT id, overview FROM articles;"
+	"ALTER TABLE articles DROP COLUMN overview;"
+	"ALTER TABLE groups ADD COLUMN live INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE groups SET live = (SELECT count(*) FROM numbering n"
+	"  WHERE n.group_id = groups.id AND n.withdrawn = 0);",
 };
 
 enum stmt_id {
@@ -148,6 +160,9 @@ enum stmt_id {
 	S_POST_PUT,
 	S_ART_ADD,
 	S_ART_NUMBER,
+	S_ART_OVERVIEW,
+	S_GROUP_LIVE,
+	S_GROUP_UNLIST,
 	S_ART_EXISTS,
 	S_ART_WITHDRAW,
 	S_ART_WITHDRAW_NUM,
@@ -202,8 +217,12 @@ static const char *const stmt_sql[S_COUNT] = {
 			   " posting = coalesce(?3, posting) WHERE id = ?1"
 			   " AND (description IS NOT coalesce(?2, description)"
 			   " OR posting IS NOT coalesce(?3, posting))",
-	[S_GROUP_STATS] = "SELECT min(number), max(number), count(*) FROM numbering"
-			  " WHERE group_id = ?1 AND withdrawn = 0",
+	[S_GROUP_STATS] = "SELECT live,"
+			  " (SELECT number FROM numbering WHERE group_id = ?1 AND withdrawn = 0"
+			  "  ORDER BY number LIMIT 1),"
+			  " (SELECT number FROM numbering WHERE group_id = ?1 AND withdrawn = 0"
+			  "  ORDER BY number DESC LIMIT 1)"
+			  " FROM groups WHERE id = ?1",
 	[S_GROUP_LIST] = "SELECT id, name, description, posting, created, members_only FROM groups"
 			 " ORDER BY name",
 	[S_GROUP_NEXT] = "SELECT next_number FROM groups WHERE id = ?1",
@@ -236,10 +255,15 @@ static const char *const stmt_sql[S_COUNT] = {
 		       " version = excluded.version, deleted = excluded.deleted,"
 		       " message_id = excluded.message_id, refs = excluded.refs,"
 		       " group_id = excluded.group_id",
-	[S_ART_ADD] = "INSERT INTO articles(message_id, wire, header_len, bytes, lines, overview, date,"
-		      " arrived) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+	[S_ART_ADD] = "INSERT INTO articles(message_id, wire, header_len, bytes, lines, date,"
+		      " arrived) VALUES (?1, ?2, ?3, ?4, ?5, ?7, ?8)"
 		      " ON CONFLICT (message_id) DO NOTHING",
+	[S_ART_OVERVIEW] = "INSERT INTO overviews(article_id, overview) VALUES (?1, ?2)",
 	[S_ART_NUMBER] = "INSERT INTO numbering(group_id, number, article_id) VALUES (?1, ?2, ?3)",
+	[S_GROUP_LIVE] = "UPDATE groups SET live = live + ?2 WHERE id = ?1",
+	[S_GROUP_UNLIST] = "UPDATE groups SET live = live - 1 WHERE id IN"
+			   " (SELECT group_id FROM numbering WHERE withdrawn = 0 AND article_id ="
+			   " (SELECT id FROM articles WHERE message_id = ?1))",
 	[S_ART_EXISTS] = "SELECT 1 FROM articles WHERE message_id = ?1",
 	[S_ART_WITHDRAW] = "UPDATE articles SET withdrawn = 1 WHERE message_id = ?1",
 	[S_ART_WITHDRAW_NUM] = "UPDATE numbering SET withdrawn = 1 WHERE article_id ="
@@ -247,21 +271,25 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_ART_FOREACH] = "SELECT n.number, a.message_id, a.wire, a.header_len, a.date FROM numbering n"
 			  " JOIN articles a ON a.id = n.article_id"
 			  " WHERE n.group_id = ?1 AND n.withdrawn = 0 ORDER BY n.number",
-	[S_VIEW_NUM] = "SELECT n.number, a.message_id, a.wire, a.header_len, a.overview"
+	[S_VIEW_NUM] = "SELECT n.number, a.message_id, a.wire, a.header_len, o.overview"
 		       " FROM numbering n JOIN articles a ON a.id = n.article_id"
+		       " JOIN overviews o ON o.article_id = n.article_id"
 		       " WHERE n.group_id = ?1 AND n.number = ?2 AND n.withdrawn = 0",
-	[S_VIEW_ID] = "SELECT 0, message_id, wire, header_len, overview FROM articles"
-		      " WHERE message_id = ?1 AND withdrawn = 0",
+	[S_VIEW_ID] = "SELECT 0, a.message_id, a.wire, a.header_len, o.overview FROM articles a"
+		      " JOIN overviews o ON o.article_id = a.id"
+		      " WHERE a.message_id = ?1 AND a.withdrawn = 0",
 	[S_NEXT] = "SELECT number FROM numbering WHERE group_id = ?1 AND number > ?2"
 		   " AND withdrawn = 0 ORDER BY number LIMIT 1",
 	[S_PREV] = "SELECT number FROM numbering WHERE group_id = ?1 AND number < ?2"
 		   " AND withdrawn = 0 ORDER BY number DESC LIMIT 1",
-	[S_RANGE] = "SELECT n.number, a.message_id, NULL, a.header_len, a.overview"
-		    " FROM numbering n JOIN articles a ON a.id = n.article_id"
+	/* OVER and LISTGROUP touch only numbering and overviews */
+	[S_RANGE] = "SELECT n.number, NULL, NULL, 0, o.overview"
+		    " FROM numbering n JOIN overviews o ON o.article_id = n.article_id"
 		    " WHERE n.group_id = ?1 AND n.number BETWEEN ?2 AND ?3 AND n.withdrawn = 0"
 		    " ORDER BY n.number",
-	[S_RANGE_WIRE] = "SELECT n.number, a.message_id, a.wire, a.header_len, a.overview"
+	[S_RANGE_WIRE] = "SELECT n.number, a.message_id, a.wire, a.header_len, o.overview"
 			 " FROM numbering n JOIN articles a ON a.id = n.article_id"
+			 " JOIN overviews o ON o.article_id = n.article_id"
 			 " WHERE n.group_id = ?1 AND n.number BETWEEN ?2 AND ?3"
 			 " AND n.withdrawn = 0 ORDER BY n.number",
 	[S_NEWNEWS] = "SELECT a.message_id, g.name FROM articles a"
@@ -427,13 +455,20 @@ int store_open(const char *path, enum store_mode mode, struct store **out, char 
 	sqlite3_busy_timeout(st->db, 10000);
 	sqlite3_extended_result_codes(st->db, 1);
 	if (mode == STORE_RW) {
+		/* WAL checkpoints (and their fsyncs) every 32 MiB of changes
+		 * instead of SQLite's 4 MiB: a writer that commits many small
+		 * transactions (LMTP) waits for the disk 8 times less often */
 		if (exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-			     " PRAGMA foreign_keys = ON;", err) != 0 ||
+			     " PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 8192;"
+			     " PRAGMA cache_size = -16384;", err) != 0 ||
 		    migrate(st, err) != 0) {
 			store_close(st);
 			return -1;
 		}
 	} else {
+		/* a reader serves overview and articles: 8 MiB of page cache per
+		 * connection keeps the hot indexes in memory */
+		exec(st, "PRAGMA cache_size = -8192;", NULL);
 		sqlite3_stmt *s;
 		if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK) {
 			db_error(st, err, path);
@@ -583,10 +618,10 @@ static int group_stats(struct store *st, struct store_group *g, char **err)
 	sqlite3_bind_int64(s, 1, g->id);
 	int rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
-		g->count = sqlite3_column_int64(s, 2);
+		g->count = sqlite3_column_int64(s, 0);
 		if (g->count > 0) {
-			g->low = sqlite3_column_int64(s, 0);
-			g->high = sqlite3_column_int64(s, 1);
+			g->low = sqlite3_column_int64(s, 1);
+			g->high = sqlite3_column_int64(s, 2);
 		}
 	}
 	sqlite3_reset(s);
@@ -890,6 +925,12 @@ int store_article_add(struct store *st, const struct store_article_in *a, char *
 	if (sqlite3_changes(st->db) == 0)
 		return 1; /* Message-ID already stored */
 	int64_t article_id = sqlite3_last_insert_rowid(st->db);
+	if ((s = stmt_get(st, S_ART_OVERVIEW, err)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, article_id);
+	bind_text(s, 2, a->overview);
+	if (step_done(st, s, err, "overview") != 0)
+		return -1;
 	for (size_t i = 0; i < a->ngroups; i++) {
 		if ((s = stmt_get(st, S_ART_NUMBER, err)) == NULL)
 			return -1;
@@ -898,13 +939,25 @@ int store_article_add(struct store *st, const struct store_article_in *a, char *
 		sqlite3_bind_int64(s, 3, article_id);
 		if (step_done(st, s, err, "number article") != 0)
 			return -1;
+		if ((s = stmt_get(st, S_GROUP_LIVE, err)) == NULL)
+			return -1;
+		sqlite3_bind_int64(s, 1, a->group_ids[i]);
+		sqlite3_bind_int64(s, 2, 1);
+		if (step_done(st, s, err, "group count") != 0)
+			return -1;
 	}
 	return 0;
 }
 
 int store_article_withdraw(struct store *st, const char *message_id, char **err)
 {
-	sqlite3_stmt *s = stmt_get(st, S_ART_WITHDRAW_NUM, err);
+	sqlite3_stmt *s = stmt_get(st, S_GROUP_UNLIST, err);
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, message_id);
+	if (step_done(st, s, err, "group count") != 0)
+		return -1;
+	s = stmt_get(st, S_ART_WITHDRAW_NUM, err);
 	if (s == NULL)
 		return -1;
 	bind_text(s, 1, message_id);

@@ -290,8 +290,13 @@ static int sync_post(struct store *st, const struct cfg *c, const struct cfg_for
 	const char *host = c->gateway.path_host ? c->gateway.path_host : c->gateway.domain;
 	r.xref = xasprintf("%s %s:%lld", host, group, (long long)number);
 	char *path = xasprintf("%s!not-for-mail", host);
-	if (posting != 'n' && c->mail.reply_domain)
-		r.list_post = xasprintf("mailto:%s@%s", group, c->mail.reply_domain);
+	const char *rdomain = c->mail.reply_domain ? c->mail.reply_domain : c->gateway.domain;
+	char *reply_to = NULL;
+	if (posting != 'n') {
+		r.list_post = xasprintf("mailto:%s@%s", group, rdomain);
+		if (c->mail.reply_to)
+			reply_to = xasprintf("%s@%s", group, rdomain);
+	}
 	author_of(c, f, p, &r.name, &r.addr);
 
 	struct article_in ai = {
@@ -301,11 +306,13 @@ static int sync_post(struct store *st, const struct cfg *c, const struct cfg_for
 		.in_reply_to = r.parent ? r.parent_rec.message_id : NULL,
 		.supersedes = known && !old.deleted ? old.message_id : NULL,
 		.path = path, .organization = c->gateway.organization, .archived_at = p->url,
-		.xref = r.xref, .list_post = r.list_post, .body = buf_str(&r.body),
+		.xref = r.xref, .list_post = r.list_post, .reply_to = reply_to,
+		.body = buf_str(&r.body),
 		.signature = r.sig.len ? buf_str(&r.sig) : NULL,
 	};
 	int built = article_build(&ai, &r.art, err);
 	free(path);
+	free(reply_to);
 	if (built != 0)
 		goto out;
 	r.overview = article_overview(&r.art, r.xref);

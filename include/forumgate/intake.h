@@ -65,4 +65,17 @@ int intake_exit_code(enum intake_status s);
 /* Loads the reply-key secret named by the config (NULL, 0 when none). */
 int intake_load_secret(const struct cfg *c, unsigned char **secret, size_t *len, char **err);
 
+/* Sets up an intake for a role: loads the secret (a missing or unreadable
+ * one only logs a warning: reply keys are then refused) and opens a
+ * read-write store. 0, or -1 with *err. intake_close() frees both. */
+int intake_open(struct intake *in, const struct cfg *c, const char *source, char **err);
+void intake_close(struct intake *in);
+
+/* For mailbox intake (Maildir, IMAP), where no envelope comes with the
+ * message: the first address of `domain` in Delivered-To, X-Original-To, To
+ * or Cc (in that order), and the Return-Path an MDA put on top. malloc'd or
+ * NULL. */
+char *intake_find_recipient(const char *msg, size_t len, const char *domain);
+char *intake_return_path(const char *msg, size_t len);
+
 #endif
