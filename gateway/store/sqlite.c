@@ -137,6 +137,12 @@ static const char *const migrations[] = {
 	"ALTER TABLE groups ADD COLUMN live INTEGER NOT NULL DEFAULT 0;"
 	"UPDATE groups SET live = (SELECT count(*) FROM numbering n"
 	"  WHERE n.group_id = groups.id AND n.withdrawn = 0);",
+	/* 6: the overview line also inside numbering, whose rows are clustered
+	 * by (group, number): OVER becomes one sequential range read with no
+	 * lookup per article */
+	"ALTER TABLE numbering ADD COLUMN overview TEXT;"
+	"UPDATE numbering SET overview ="
+	"  (SELECT o.overview FROM overviews o WHERE o.article_id = numbering.article_id);",
 };
 
 enum stmt_id {
@@ -259,7 +265,8 @@ static const char *const stmt_sql[S_COUNT] = {
 		      " arrived) VALUES (?1, ?2, ?3, ?4, ?5, ?7, ?8)"
 		      " ON CONFLICT (message_id) DO NOTHING",
 	[S_ART_OVERVIEW] = "INSERT INTO overviews(article_id, overview) VALUES (?1, ?2)",
-	[S_ART_NUMBER] = "INSERT INTO numbering(group_id, number, article_id) VALUES (?1, ?2, ?3)",
+	[S_ART_NUMBER] = "INSERT INTO numbering(group_id, number, article_id, overview)"
+			 " VALUES (?1, ?2, ?3, ?4)",
 	[S_GROUP_LIVE] = "UPDATE groups SET live = live + ?2 WHERE id = ?1",
 	[S_GROUP_UNLIST] = "UPDATE groups SET live = live - 1 WHERE id IN"
 			   " (SELECT group_id FROM numbering WHERE withdrawn = 0 AND article_id ="
@@ -271,9 +278,8 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_ART_FOREACH] = "SELECT n.number, a.message_id, a.wire, a.header_len, a.date FROM numbering n"
 			  " JOIN articles a ON a.id = n.article_id"
 			  " WHERE n.group_id = ?1 AND n.withdrawn = 0 ORDER BY n.number",
-	[S_VIEW_NUM] = "SELECT n.number, a.message_id, a.wire, a.header_len, o.overview"
+	[S_VIEW_NUM] = "SELECT n.number, a.message_id, a.wire, a.header_len, n.overview"
 		       " FROM numbering n JOIN articles a ON a.id = n.article_id"
-		       " JOIN overviews o ON o.article_id = n.article_id"
 		       " WHERE n.group_id = ?1 AND n.number = ?2 AND n.withdrawn = 0",
 	[S_VIEW_ID] = "SELECT 0, a.message_id, a.wire, a.header_len, o.overview FROM articles a"
 		      " JOIN overviews o ON o.article_id = a.id"
@@ -282,14 +288,12 @@ static const char *const stmt_sql[S_COUNT] = {
 		   " AND withdrawn = 0 ORDER BY number LIMIT 1",
 	[S_PREV] = "SELECT number FROM numbering WHERE group_id = ?1 AND number < ?2"
 		   " AND withdrawn = 0 ORDER BY number DESC LIMIT 1",
-	/* OVER and LISTGROUP touch only numbering and overviews */
-	[S_RANGE] = "SELECT n.number, NULL, NULL, 0, o.overview"
-		    " FROM numbering n JOIN overviews o ON o.article_id = n.article_id"
-		    " WHERE n.group_id = ?1 AND n.number BETWEEN ?2 AND ?3 AND n.withdrawn = 0"
-		    " ORDER BY n.number",
-	[S_RANGE_WIRE] = "SELECT n.number, a.message_id, a.wire, a.header_len, o.overview"
+	/* OVER and LISTGROUP read numbering alone */
+	[S_RANGE] = "SELECT number, NULL, NULL, 0, overview FROM numbering"
+		    " WHERE group_id = ?1 AND number BETWEEN ?2 AND ?3 AND withdrawn = 0"
+		    " ORDER BY number",
+	[S_RANGE_WIRE] = "SELECT n.number, a.message_id, a.wire, a.header_len, n.overview"
 			 " FROM numbering n JOIN articles a ON a.id = n.article_id"
-			 " JOIN overviews o ON o.article_id = n.article_id"
 			 " WHERE n.group_id = ?1 AND n.number BETWEEN ?2 AND ?3"
 			 " AND n.withdrawn = 0 ORDER BY n.number",
 	[S_NEWNEWS] = "SELECT a.message_id, g.name FROM articles a"
@@ -937,6 +941,7 @@ int store_article_add(struct store *st, const struct store_article_in *a, char *
 		sqlite3_bind_int64(s, 1, a->group_ids[i]);
 		sqlite3_bind_int64(s, 2, a->numbers[i]);
 		sqlite3_bind_int64(s, 3, article_id);
+		bind_text(s, 4, a->overview);
 		if (step_done(st, s, err, "number article") != 0)
 			return -1;
 		if ((s = stmt_get(st, S_GROUP_LIVE, err)) == NULL)

@@ -17,7 +17,7 @@ def free_port():
 
 
 class Server:
-    def __init__(self, test, extra=(), import_demo=True):
+    def __init__(self, test, extra=(), import_demo=True, extra_listen=""):
         self.gate = Gate(test)
         d = self.gate.dir
         self.cert = os.path.join(d, "cert.pem")
@@ -31,7 +31,7 @@ class Server:
         self.tls_port = free_port()
         g = self.gate
         g.overrides += ["-o", f"nntp.listen=127.0.0.1:{self.port}/starttls,"
-                              f"127.0.0.1:{self.tls_port}/implicit",
+                              f"127.0.0.1:{self.tls_port}/implicit{extra_listen}",
                         "-o", f"nntp.tls.cert={self.cert}", "-o", f"nntp.tls.key={self.key}",
                         "-o", "nntp.workers=2"]
         for e in extra:
@@ -46,14 +46,27 @@ class Server:
         deadline = time.time() + 10
         while time.time() < deadline:
             try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                socket.create_connection(("127.0.0.1", self.tls_port), timeout=1).close()
+                # a full session (greeting, QUIT, close) on both listeners, so
+                # the probes no longer count against the connection limits
+                self._probe(self.port, None)
+                self._probe(self.tls_port, self.ssl_context())
                 return
             except OSError:
                 if self.proc.poll() is not None:
                     break
                 time.sleep(0.05)
         raise AssertionError("nntpd did not start:\n" + self.logtext())
+
+    def _probe(self, port, ctx):
+        s = socket.create_connection(("127.0.0.1", port), timeout=5)
+        if ctx:
+            s = ctx.wrap_socket(s, server_hostname="localhost")
+        with s:
+            f = s.makefile("rb")
+            f.readline()
+            s.sendall(b"QUIT\r\n")
+            while f.readline():
+                pass
 
     def logtext(self):
         self.log.flush()

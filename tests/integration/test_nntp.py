@@ -358,6 +358,46 @@ class Limits(unittest.TestCase):
             socket.create_connection(("127.0.0.1", srv.port), timeout=2)
 
 
+class Listeners(unittest.TestCase):
+    def test_sighup_reloads_the_certificate(self):
+        srv = Server(self, import_demo=False)
+        def serial(port):
+            p = subprocess.run(["openssl", "s_client", "-connect", f"127.0.0.1:{port}",
+                                "-servername", "localhost"], input=b"QUIT\r\n",
+                               capture_output=True, timeout=20)
+            cert = subprocess.run(["openssl", "x509", "-noout", "-serial"], input=p.stdout,
+                                  capture_output=True).stdout
+            return cert.strip()
+        before = serial(srv.tls_port)
+        self.assertTrue(before.startswith(b"serial="), before)
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                        "-subj", "/CN=localhost", "-keyout", srv.key, "-out", srv.cert],
+                       check=True, capture_output=True)
+        srv.proc.send_signal(signal.SIGHUP)
+        deadline = time.time() + 10
+        after = before
+        while after == before and time.time() < deadline:
+            time.sleep(0.3)
+            after = serial(srv.tls_port)
+        self.assertNotEqual(before, after)
+        self.assertIn("reloaded", srv.logtext())
+
+    def test_ipv6_listener(self):
+        try:
+            socket.socket(socket.AF_INET6).bind(("::1", 0))
+        except OSError:
+            self.skipTest("no IPv6 loopback on this machine")
+        from nntpserver import free_port
+        port6 = free_port()
+        Server(self, import_demo=False, extra_listen=f",[::1]:{port6}")
+        s = socket.create_connection(("::1", port6), timeout=5)
+        f = s.makefile("rb")
+        self.assertTrue(f.readline().startswith(b"20"))
+        s.sendall(b"QUIT\r\n")
+        self.assertTrue(f.readline().startswith(b"205"))
+        s.close()
+
+
 class MembersOnly(unittest.TestCase):
     """A board with access: members is invisible and unreadable until login."""
 
