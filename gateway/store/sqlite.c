@@ -481,8 +481,17 @@ int store_open(const char *path, enum store_mode mode, struct store **out, char 
 		}
 		st->version = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
 		sqlite3_finalize(s);
+		int latest = (int)(sizeof migrations / sizeof migrations[0]);
 		if (st->version == 0) {
 			fg_error(err, "store: %s holds no forumgate store (run an import first)", path);
+			store_close(st);
+			return -1;
+		}
+		if (st->version != latest) {
+			fg_error(err,
+				 "store: %s has schema version %d, this forumgate needs %d: any "
+				 "writing command (forumgate sync --once, or serve) upgrades it",
+				 path, st->version, latest);
 			store_close(st);
 			return -1;
 		}

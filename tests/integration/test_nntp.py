@@ -461,6 +461,28 @@ $c->quit();
         self.assertIn("HAS-MSGID", out)
         self.assertRegex(out, r"XOVER [1-9]")
 
+    def test_suck_pulls_whole_groups(self):
+        if not shutil.which("suck"):
+            self.skipTest("suck is not installed")
+        d = os.path.join(self.srv.gate.dir, "suck")
+        for sub in ("d", "m", "t"):
+            os.makedirs(os.path.join(d, sub), exist_ok=True)
+        with open(os.path.join(d, "d", "sucknewsrc"), "w") as f:
+            f.write("demo.general 0\ndemo.news 0\n")
+        cmd = ["suck", "127.0.0.1", "-N", str(self.srv.port), "-M", "-dd", "d", "-dm", "m",
+               "-dt", "t", "-c"]
+        p = subprocess.run(cmd, cwd=d, capture_output=True, timeout=60)
+        got = [l for l in p.stdout.split(b"\n") if l.startswith(b"Message-ID: ")]
+        db = sqlite3.connect(self.srv.gate.store)
+        want = db.execute("SELECT count(*) FROM numbering n JOIN groups g ON g.id = n.group_id "
+                          "WHERE n.withdrawn = 0 AND g.name IN ('demo.general', 'demo.news')"
+                          ).fetchone()[0]
+        db.close()
+        self.assertEqual(len(got), want, p.stderr.decode(errors="replace")[-500:])
+        # suck remembers where it stopped: a second pull brings nothing new
+        p = subprocess.run(cmd, cwd=d, capture_output=True, timeout=60)
+        self.assertFalse([l for l in p.stdout.split(b"\n") if l.startswith(b"Message-ID: ")])
+
     def test_tin_in_tmux(self):
         if not shutil.which("tin") or not shutil.which("tmux"):
             self.skipTest("tin or tmux is not installed")
