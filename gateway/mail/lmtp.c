@@ -12,6 +12,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
@@ -388,90 +389,135 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 
 static volatile sig_atomic_t *mailin_stop;
 
-struct mailin {
+/* One LMTP worker: its own event loop, listener socket (SO_REUSEPORT: the
+ * kernel spreads an MTA's parallel connections) and store connection, so
+ * parsing and trimming run on every core; SQLite serialises the commits. */
+struct mailin_worker {
+	pthread_t thread;
 	struct event_base *base;
-	struct intake *in;
+	struct evconnlistener *l;
+	struct intake in;
+	int maildir; /* this worker also scans the Maildir */
 	int ticks;
 };
 
 /* Every 200 ms: stop when asked; every 5 s: scan the Maildir. */
 static void tick(evutil_socket_t fd, short what, void *arg)
 {
-	struct mailin *mi = arg;
+	struct mailin_worker *w = arg;
 	if (*mailin_stop) {
-		event_base_loopbreak(mi->base);
+		event_base_loopbreak(w->base);
 		return;
 	}
-	const struct cfg *c = mi->in->cfg;
-	if (c->mail.maildir_path && mi->ticks++ % 25 == 0) {
-		struct intake md = *mi->in;
+	const struct cfg *c = w->in.cfg;
+	if (w->maildir && c->mail.maildir_path && w->ticks++ % 25 == 0) {
+		struct intake md = w->in;
 		md.source = "maildir";
 		maildir_scan(&md, c->mail.maildir_path, c->mail.maildir_recipient);
 	}
 }
 
+static void *worker_main(void *arg)
+{
+	struct mailin_worker *w = arg;
+	struct event *t = event_new(w->base, -1, EV_PERSIST, tick, w);
+	struct timeval tv = {0, 200000};
+	event_add(t, &tv);
+	event_base_dispatch(w->base);
+	event_free(t);
+	return NULL;
+}
+
+static struct evconnlistener *listen_on(struct event_base *base, const char *addr,
+					struct intake *in)
+{
+	if (strncmp(addr, "unix:", 5) == 0) {
+		struct sockaddr_un sun = {.sun_family = AF_UNIX};
+		if (strlen(addr + 5) >= sizeof sun.sun_path) {
+			errno = ENAMETOOLONG;
+			return NULL;
+		}
+		strcpy(sun.sun_path, addr + 5);
+		unlink(sun.sun_path);
+		struct evconnlistener *l = evconnlistener_new_bind(
+			base, on_accept, in, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 128,
+			(struct sockaddr *)&sun, sizeof sun);
+		if (l)
+			chmod(sun.sun_path, 0660);
+		return l;
+	}
+	struct sockaddr_storage ss;
+	int len = sizeof ss;
+	if (evutil_parse_sockaddr_port(addr, (struct sockaddr *)&ss, &len) != 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return evconnlistener_new_bind(base, on_accept, in,
+				       LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
+					       LEV_OPT_REUSEABLE_PORT | LEV_OPT_CLOSE_ON_EXEC,
+				       128, (struct sockaddr *)&ss, len);
+}
+
 int mailin_run(const struct cfg *c, volatile sig_atomic_t *stop)
 {
-	if (c->mail.lmtp_listen == NULL && c->mail.maildir_path == NULL) {
+	const char *addr = c->mail.lmtp_listen;
+	if (addr == NULL && c->mail.maildir_path == NULL) {
 		/* nothing to do: idle until stopped so the supervisor is calm */
 		while (!*stop)
 			usleep(200000);
 		return 0;
 	}
+	/* a Unix socket path can be bound once: one worker then */
+	int n = addr && strncmp(addr, "unix:", 5) != 0 ? (int)sysconf(_SC_NPROCESSORS_ONLN) : 1;
+	if (n < 1)
+		n = 1;
+	if (n > 16)
+		n = 16;
+	struct mailin_worker *ws = xcalloc((size_t)n, sizeof *ws);
+	int ready = 0, rc = 0;
 	char *err = NULL;
-	struct intake in;
-	if (intake_open(&in, c, "lmtp", &err) != 0) {
-		log_err("%s", err);
-		free(err);
-		return -1;
-	}
-	struct event_base *base = event_base_new();
-	struct evconnlistener *l = NULL;
-	const char *addr = c->mail.lmtp_listen;
-	if (addr == NULL) {
-		/* Maildir only */
-	} else if (strncmp(addr, "unix:", 5) == 0) {
-		struct sockaddr_un sun = {.sun_family = AF_UNIX};
-		if (strlen(addr + 5) >= sizeof sun.sun_path) {
-			log_err("mailin: unix socket path is too long: %s", addr + 5);
-		} else {
-			strcpy(sun.sun_path, addr + 5);
-			unlink(sun.sun_path);
-			l = evconnlistener_new_bind(base, on_accept, &in,
-						    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 128,
-						    (struct sockaddr *)&sun, sizeof sun);
-			if (l)
-				chmod(sun.sun_path, 0660);
+	for (; ready < n; ready++) {
+		struct mailin_worker *w = &ws[ready];
+		if (intake_open(&w->in, c, "lmtp", &err) != 0) {
+			log_err("%s", err);
+			free(err);
+			rc = -1;
+			break;
 		}
-	} else {
-		struct sockaddr_storage ss;
-		int len = sizeof ss;
-		if (evutil_parse_sockaddr_port(addr, (struct sockaddr *)&ss, &len) == 0)
-			l = evconnlistener_new_bind(base, on_accept, &in,
-						    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
-							    LEV_OPT_CLOSE_ON_EXEC,
-						    128, (struct sockaddr *)&ss, len);
+		w->base = event_base_new();
+		w->maildir = ready == 0;
+		if (addr && (w->l = listen_on(w->base, addr, &w->in)) == NULL) {
+			log_err("mailin: cannot listen on %s: %s", addr, strerror(errno));
+			event_base_free(w->base);
+			intake_close(&w->in);
+			rc = -1;
+			break;
+		}
 	}
-	int rc = 0;
-	if (addr && l == NULL) {
-		log_err("mailin: cannot listen on %s: %s", addr, strerror(errno));
-		rc = -1;
-	} else {
+	if (rc == 0) {
 		if (addr)
-			log_info("listening for LMTP on %s", addr);
+			log_info("listening for LMTP on %s (%d workers)", addr, n);
 		if (c->mail.maildir_path)
 			log_info("taking replies from the Maildir %s", c->mail.maildir_path);
 		mailin_stop = stop;
-		struct mailin mi = {base, &in, 0};
-		struct event *t = event_new(base, -1, EV_PERSIST, tick, &mi);
-		struct timeval tv = {0, 200000};
-		event_add(t, &tv);
-		event_base_dispatch(base);
-		event_free(t);
-		if (l)
-			evconnlistener_free(l);
+		int started = 0;
+		for (; started < n; started++)
+			if (pthread_create(&ws[started].thread, NULL, worker_main, &ws[started]) != 0)
+				break;
+		if (started < n) {
+			log_err("mailin: cannot start worker threads");
+			rc = -1;
+			*stop = 1; /* the running workers end through the flag */
+		}
+		for (int i = 0; i < started; i++)
+			pthread_join(ws[i].thread, NULL);
 	}
-	event_base_free(base);
-	intake_close(&in);
+	for (int i = 0; i < ready; i++) {
+		if (ws[i].l)
+			evconnlistener_free(ws[i].l);
+		event_base_free(ws[i].base);
+		intake_close(&ws[i].in);
+	}
+	free(ws);
 	return rc;
 }
