@@ -37,7 +37,7 @@ struct opts {
 	const char *forum, *group;
 	const char *password, *password_file;
 	const char *recipient, *sender, *user, *post;
-	int message, elided, days;
+	int message, elided;
 	char **addresses;
 	size_t naddresses;
 	int once;

@@ -560,12 +560,23 @@ static int lookup_id(struct store *st, sqlite3_stmt *s, int64_t *id, char **err,
 	return found;
 }
 
+static int lookup_row(struct store *st, sqlite3_stmt *s, char **const outs[], int n, char **err,
+		      const char *what);
+
 static int lookup_text(struct store *st, sqlite3_stmt *s, char **out, char **err, const char *what)
 {
+	char **const outs[] = {out};
+	return lookup_row(st, s, outs, 1, err, what);
+}
+
+/* Steps a one-row query and copies its first n columns as strings into
+ * *outs[i] (NULL for SQL NULL); 1 found, 0 not, -1. */
+static int lookup_row(struct store *st, sqlite3_stmt *s, char **const outs[], int n, char **err,
+		      const char *what)
+{
 	int rc = sqlite3_step(s);
-	*out = NULL;
-	if (rc == SQLITE_ROW)
-		*out = col_text(s, 0);
+	for (int i = 0; i < n; i++)
+		*outs[i] = rc == SQLITE_ROW ? col_text(s, i) : NULL;
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
 	if (rc == SQLITE_ROW)
@@ -1296,19 +1307,8 @@ int store_post_by_msgid(struct store *st, const char *message_id, char **forum,
 	if (s == NULL)
 		return -1;
 	bind_text(s, 1, message_id);
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*forum = col_text(s, 0);
-		*thread_key = col_text(s, 1);
-		*post_key = col_text(s, 2);
-	}
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	return db_error(st, err, "post by message-id");
+	char **const outs[] = {forum, thread_key, post_key};
+	return lookup_row(st, s, outs, 3, err, "post by message-id");
 }
 
 void store_outbox_clear(struct store_outbox *o)
@@ -1470,20 +1470,8 @@ int store_post_by_rowid(struct store *st, int64_t rowid, char **forum, char **th
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, rowid);
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*forum = col_text(s, 0);
-		*thread_key = col_text(s, 1);
-		*post_key = col_text(s, 2);
-		*message_id = col_text(s, 3);
-	}
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	return db_error(st, err, "post by row id");
+	char **const outs[] = {forum, thread_key, post_key, message_id};
+	return lookup_row(st, s, outs, 4, err, "post by row id");
 }
 
 int store_post_rowid(struct store *st, const char *forum, const char *post_key, int64_t *rowid,
@@ -1505,18 +1493,8 @@ int store_thread_info(struct store *st, const char *forum, const char *thread_ke
 		return -1;
 	bind_text(s, 1, forum);
 	bind_text(s, 2, thread_key);
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*title = col_text(s, 0);
-		*board = col_text(s, 1);
-	}
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	return db_error(st, err, "thread info");
+	char **const outs[] = {title, board};
+	return lookup_row(st, s, outs, 2, err, "thread info");
 }
 
 int store_user_id(struct store *st, const char *name, int64_t *user_id, char **err)
