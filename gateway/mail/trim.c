@@ -407,7 +407,9 @@ static const char *trim_attr_match(size_t rule, const char *begin, const char *l
 	return attr_try(&attr_rules[rule], begin, ls, e, max_nl);
 }
 
-/* Cheap pre-filter: can rule match anywhere in [p, e)? */
+/* Cheap pre-filter: can rule match anywhere in [p, e)? The text is given
+ * with its ASCII letters lowercased (join_all keeps such a copy), so the
+ * case-insensitive search is a plain memmem. */
 static bool trim_attr_possible(size_t rule, const char *p, const char *e)
 {
 	const struct attr_rule *r = &attr_rules[rule];
@@ -419,14 +421,24 @@ static bool trim_attr_possible(size_t rule, const char *p, const char *e)
 		const char *w = r->ends[i].word;
 
 		while (w[n] && w[n] != 1 && w[n] != 2 && n < sizeof(first) - 1) {
-			first[n] = w[n];
+			first[n] = (char)lc((unsigned char)w[n]);
 			n++;
 		}
-		first[n] = '\0';
-		if (find_lit(p, e, first, true))
+		if (memmem(p, (size_t)(e - p), first, n))
 			return true;
 	}
 	return false;
+}
+
+/* dst = src with ASCII letters lowercased. */
+static void lower_copy(struct buf *dst, const char *src, size_t len)
+{
+	buf_reset(dst);
+	buf_reserve(dst, len);
+	for (size_t i = 0; i < len; i++)
+		dst->p[i] = (char)lc((unsigned char)src[i]);
+	dst->len = len;
+	dst->p[len] = '\0';
 }
 
 /* ---- "<date> <name> wrote:" without a leading "On" ---------------------- */
@@ -1535,6 +1547,8 @@ static void join_all(struct buf *cur, struct buf *tmp)
 		{JOIN_DSE, 1},
 	};
 	size_t k;
+	struct buf low = BUF_INIT;
+	int low_stale = 1;
 
 	for (k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
 		for (i = 0; i < order[k].count; i++) {
@@ -1543,7 +1557,11 @@ static void join_all(struct buf *cur, struct buf *tmp)
 
 			switch (order[k].kind) {
 			case JOIN_ATTR:
-				possible = trim_attr_possible(i, s, e);
+				if (low_stale) {
+					lower_copy(&low, s, cur->len);
+					low_stale = 0;
+				}
+				possible = trim_attr_possible(i, low.p, low.p + low.len);
 				break;
 			case JOIN_SWOD:
 				possible = trim_swod_possible(i, s, e);
@@ -1562,9 +1580,11 @@ static void join_all(struct buf *cur, struct buf *tmp)
 				swap = *cur;
 				*cur = *tmp;
 				*tmp = swap;
+				low_stale = 1;
 			}
 		}
 	}
+	buf_free(&low);
 }
 
 /* ---- the decision over the pattern string ----------------------------- */
