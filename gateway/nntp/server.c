@@ -466,7 +466,14 @@ static int worker_init(struct worker *w, const struct cfg *c, struct listener_ar
 	w->cfg = c;
 	/* three priorities: listeners run at the default (1), sessions at 2, so
 	 * a busy worker greets new connections before serving queued work */
-	w->base = event_base_new();
+	struct event_config *ecfg = event_config_new();
+	/* after 16 session callbacks look for new events again: a long run of
+	 * ready sessions must not keep the listener waiting */
+	if (ecfg)
+		event_config_set_max_dispatch_interval(ecfg, NULL, 16, 1);
+	w->base = ecfg ? event_base_new_with_config(ecfg) : event_base_new();
+	if (ecfg)
+		event_config_free(ecfg);
 	if (w->base)
 		event_base_priority_init(w->base, 3);
 	if (w->base == NULL)
