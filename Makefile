@@ -102,6 +102,7 @@ fuzz: deps
 		$(FUZZ_CC) $(FUZZ_CFLAGS) -o build-fuzz/$$n $$t $(SRCS) $(PKG_LIBS) -lm -lpthread || exit 1; \
 	done
 	@echo "built: build-fuzz/*  run e.g. build-fuzz/fuzz_config tests/fuzz/corpus/config"
+	@echo "  (page parsers: add tests/fixtures/spool and config/demo-spool as seed directories)"
 
 format-check:
 	@clang-format --dry-run --Werror $(SRCS) gateway/main.c $(UNIT_SRCS) $(FUZZ_SRCS)

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Replays tests/fuzz/corpus/NAME/ through build*/fuzz-replay/fuzz_NAME once.
-# Ends with "fuzz-replay: N passed, N failed" (one per target).
+# Replays tests/fuzz/corpus/NAME/ through build*/fuzz-replay/fuzz_NAME once;
+# the page parsers also get the spool fixtures and the demo spool (kept once,
+# not copied into the corpus). Ends with "fuzz-replay: N passed, N failed".
 dir=$1
 passed=0
 failed=0
@@ -13,7 +14,14 @@ for bin in "$dir"/fuzz_*; do
 		failed=$((failed + 1))
 		continue
 	fi
-	if out=$("$bin" "$corpus" 2>&1); then
+	case $name in
+	vb_html) extra=$(ls tests/fixtures/spool/*.html config/demo-spool/*.html 2>/dev/null) ;;
+	vb_text) extra=$(ls tests/fixtures/spool/*.txt config/demo-spool/*.txt 2>/dev/null) ;;
+	spool_json) extra=$(ls config/demo-spool/*.json 2>/dev/null) ;;
+	*) extra= ;;
+	esac
+	# shellcheck disable=SC2086
+	if out=$("$bin" "$corpus" $extra 2>&1); then
 		echo "fuzz-replay: $name: $out"
 		passed=$((passed + 1))
 	else
