@@ -510,6 +510,18 @@ static void walk(struct html_ctx *c, xmlNode *n)
 		/* phpBB "Code: Select all" labels */
 		if (codebox && (is_el(k, "dt") || is_el(k, "p")))
 			continue;
+		/* Outlook's reply: everything from its marker on is the quoted
+		 * original (div#appendonsend, div#divRplyFwdMsg, or the older
+		 * div.OutlookMessageHeader), so it is written as a quote */
+		if (is_el(k, "div") && (has_class(k, "OutlookMessageHeader") ||
+					(attr(k, "id") && (strcmp(attr(k, "id"), "appendonsend") == 0 ||
+							   strcmp(attr(k, "id"), "divRplyFwdMsg") == 0)))) {
+			quote_begin(c, NULL, NULL);
+			for (; k != NULL; k = k->next)
+				node(c, k);
+			tw_quote_end(c->w);
+			break;
+		}
 		if (is_el(k, "div") && has_class(k, "smallfont")) {
 			xmlNode *sib = first_element(k->next);
 			if (is_el(sib, "table")) {

@@ -186,6 +186,17 @@ static void test_html_vb3_quote(void **state)
 		  "> anonymous text\n\nanswer\n", NULL);
 }
 
+/* Outlook's HTML reply: from its marker on, the original is a quote */
+static void test_html_outlook_reply(void **state)
+{
+	HTML("<div>My answer is yes.</div><div id=\"appendonsend\"></div><hr>"
+	     "<div id=\"divRplyFwdMsg\"><b>From:</b> Bob<br><b>Sent:</b> Monday</div>"
+	     "<div>Is it yes or no?</div>",
+	     "My answer is yes.\n\n> ----\n> From: Bob\n> Sent: Monday\n> Is it yes or no?\n");
+	HTML("<p>Sure.</p><div class=\"OutlookMessageHeader\">From: Bob</div><p>Old text</p>",
+	     "Sure.\n\n> From: Bob\n>\n> Old text\n");
+}
+
 static void test_html_nested_quotes(void **state)
 {
 	check_ids(MARKUP_HTML,
@@ -495,6 +506,7 @@ int main(void)
 		cmocka_unit_test(test_html_vb4_quote),
 		cmocka_unit_test(test_html_vb3_quote),
 		cmocka_unit_test(test_html_nested_quotes),
+		cmocka_unit_test(test_html_outlook_reply),
 		cmocka_unit_test(test_html_phpbb_quote),
 		cmocka_unit_test(test_html_discourse_quote),
 		cmocka_unit_test(test_html_table),
