@@ -611,15 +611,7 @@ int store_cursor_get(struct store *st, int64_t forum_id, char **cursor, char **e
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, forum_id);
-	*cursor = NULL;
-	int rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*cursor = col_text(s, 0);
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_error(st, err, "cursor");
-	return 0;
+	return lookup_text(st, s, cursor, err, "cursor") < 0 ? -1 : 0;
 }
 
 int store_cursor_set(struct store *st, int64_t forum_id, const char *cursor, char **err)
