@@ -11,6 +11,14 @@
  * below OUT_LOW, so a client that does not read costs at most about one
  * article beyond OUT_HIGH.
  *
+ * Replies on plain sockets are written at once: the session writes into the
+ * worker's staging buffer and, while nothing older waits in the
+ * bufferevent's output, the staged bytes go straight to the socket in the
+ * callback that produced them. Only what the socket does not take is handed
+ * to the bufferevent. Waiting for the next loop iteration's EV_WRITE instead
+ * would cost two epoll_ctl calls per reply and make every reply wait behind
+ * all the other sessions that became readable in the same iteration.
+ *
  * Shutdown (SIGTERM): listeners close at once; each session finishes the
  * command it is in, its output is flushed, and the worker ends when its last
  * session is gone or after SHUTDOWN_GRACE seconds.
@@ -52,6 +60,7 @@ struct conn {
 	int closing;       /* free once the output has drained */
 	int throttled;     /* reading paused for backpressure */
 	int free_queued;   /* conn_free is scheduled */
+	int direct;        /* plain socket: replies may bypass the bufferevent */
 	struct conn *prev, *next;
 };
 
@@ -66,6 +75,7 @@ struct worker {
 	struct event *stop_ev, *grace_ev;
 	struct conn *conns;
 	size_t nconns;
+	struct evbuffer *stage; /* replies on their way to a socket, empty between callbacks */
 	int stopping;
 	int failed;
 };
@@ -232,6 +242,28 @@ static void conn_finish(struct conn *c)
 	conn_free(c);
 }
 
+/* Writes the staged replies to the socket; what it does not take now goes
+ * to the bufferevent, which sends it when the socket drains (a write error
+ * is left for the bufferevent to find and report). */
+static void conn_send(struct conn *c)
+{
+	struct evbuffer *stage = c->w->stage;
+	evutil_socket_t fd = bufferevent_getfd(c->bev);
+	while (evbuffer_get_length(stage) > 0 && evbuffer_write(stage, fd) > 0)
+		;
+	if (evbuffer_get_length(stage) > 0)
+		evbuffer_add_buffer(bufferevent_get_output(c->bev), stage);
+}
+
+/* Where the session writes its next replies: the staging buffer while the
+ * socket may be written directly, else the bufferevent's output (so replies
+ * never overtake older ones still queued there). */
+static struct evbuffer *conn_out(struct conn *c)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	return c->direct && evbuffer_get_length(out) == 0 ? c->w->stage : out;
+}
+
 /* Runs the session over what has arrived, then reacts to its event. */
 static void conn_pump(struct conn *c)
 {
@@ -239,7 +271,19 @@ static void conn_pump(struct conn *c)
 	struct evbuffer *out = bufferevent_get_output(c->bev);
 	if (c->closing)
 		return;
-	enum nntp_event ev = nntp_session_feed(c->session, in, out, OUT_HIGH);
+	enum nntp_event ev;
+	for (;;) {
+		struct evbuffer *dst = conn_out(c);
+		ev = nntp_session_feed(c->session, in, dst, OUT_HIGH);
+		if (dst == out)
+			break;
+		/* the session stops at OUT_HIGH of staged output: when the
+		 * socket took it all, go on with the lines still waiting */
+		int full = evbuffer_get_length(dst) > OUT_HIGH;
+		conn_send(c);
+		if (!full || ev != NNTP_EV_NONE || evbuffer_get_length(out) > 0)
+			break;
+	}
 	if (ev == NNTP_EV_QUIT) {
 		c->closing = 1;
 		bufferevent_disable(c->bev, EV_READ);
@@ -265,6 +309,7 @@ static void conn_pump(struct conn *c)
 			return;
 		}
 		c->bev = tls;
+		c->direct = 0;
 		bufferevent_priority_set(tls, 2);
 		nntp_session_set_tls(c->session);
 		conn_setup(c);
@@ -405,9 +450,13 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	w->conns = c;
 	w->nconns++;
 	c->session = nntp_session_new(&c->env, la->implicit_tls);
+	c->direct = !la->implicit_tls;
 	bufferevent_priority_set(c->bev, 2);
 	conn_setup(c);
-	nntp_session_greet(c->session, bufferevent_get_output(c->bev));
+	struct evbuffer *greet = conn_out(c);
+	nntp_session_greet(c->session, greet);
+	if (greet == w->stage)
+		conn_send(c);
 }
 
 static void on_grace(evutil_socket_t fd, short what, void *arg)
@@ -478,6 +527,7 @@ static int worker_init(struct worker *w, const struct cfg *c, struct listener_ar
 		event_base_priority_init(w->base, 3);
 	if (w->base == NULL)
 		return fg_error(err, "nntpd: cannot create an event loop");
+	w->stage = evbuffer_new();
 	if (store_open(c->gateway.store, STORE_RDONLY, &w->reader, err) != 0)
 		return -1;
 	w->listeners = xcalloc(c->nntp.nlisten, sizeof *w->listeners);
@@ -521,6 +571,8 @@ static void worker_fini(struct worker *w)
 		event_free(w->grace_ev);
 	store_close(w->reader);
 	store_close(w->writer);
+	if (w->stage)
+		evbuffer_free(w->stage);
 	if (w->base)
 		event_base_free(w->base);
 }
