@@ -22,16 +22,16 @@
  *    word still fit. A token that cannot fit 998 octets is cut with an
  *    inserted CRLF SP as a last resort (only possible for values that did
  *    not come through the encoders here, which never make such tokens).
- *  - article_date() switches TZ to convert to the wanted zone (glibc has no
- *    per-call zone API) and restores it: it is not thread-safe; forumgate's
- *    roles are single-threaded processes.
+ *  - article_date() selects the wanted zone with zone_use() (glibc has no
+ *    per-call zone API): it is not thread-safe; forumgate's roles that
+ *    render articles are single-threaded.
  */
 #include "forumgate/article.h"
+#include "forumgate/zone.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #define FOLD_WIDTH 76     /* RFC 2047 §2 line limit, within RFC 5322's 78 */
@@ -433,28 +433,6 @@ void article_hdr_fold(struct buf *out, const char *name, const char *value)
 	buf_free(&v);
 }
 
-/* IANA zone names only: no POSIX TZ rules, no paths outside the zone
- * directory, and the zone file must exist (glibc silently uses UTC for an
- * unknown zone). */
-static int zone_exists(const char *tz)
-{
-	const char *dir = getenv("TZDIR");
-	struct stat st;
-	char *path;
-	int ok;
-
-	if (*tz == '\0' || *tz == '/' || strlen(tz) > 200 || strstr(tz, ".."))
-		return 0;
-	for (const char *q = tz; *q; q++)
-		if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') ||
-		      (*q >= '0' && *q <= '9') || strchr("/_+-", *q)))
-			return 0;
-	path = xasprintf("%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", tz);
-	ok = stat(path, &st) == 0 && S_ISREG(st.st_mode);
-	free(path);
-	return ok;
-}
-
 /* Writes v (0 <= v < 10^width) as exactly `width` digits, zero-padded;
  * returns the end. */
 static char *put_digits(char *d, long v, int width)
@@ -486,23 +464,7 @@ int article_date(int64_t t, const char *tz, char out[40])
 			return -1;
 		off = 0;
 	} else {
-		char *saved;
-		struct tm *ok;
-
-		if (!zone_exists(tz))
-			return -1;
-		saved = xstrdup(getenv("TZ"));
-		setenv("TZ", tz, 1);
-		tzset();
-		ok = localtime_r(&tt, &tm);
-		if (saved) {
-			setenv("TZ", saved, 1);
-			free(saved);
-		} else {
-			unsetenv("TZ");
-		}
-		tzset();
-		if (ok == NULL)
+		if (zone_use(tz) < 0 || localtime_r(&tt, &tm) == NULL)
 			return -1;
 		off = tm.tm_gmtoff;
 	}

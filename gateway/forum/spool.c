@@ -32,6 +32,7 @@
 #include "forumgate/buf.h"
 #include "forumgate/connector.h"
 #include "forumgate/log.h"
+#include "forumgate/zone.h"
 
 struct spool {
 	const struct cfg_forum *forum;
@@ -74,18 +75,9 @@ static int64_t wall_to_zone(int64_t wall, const char *tz)
 	time_t t = (time_t)wall;
 	struct tm tm;
 	gmtime_r(&t, &tm);
-	char *old = getenv("TZ") ? xstrdup(getenv("TZ")) : NULL;
-	setenv("TZ", tz, 1);
-	tzset();
+	zone_use(tz);
 	tm.tm_isdst = -1;
 	time_t local = mktime(&tm);
-	if (old) {
-		setenv("TZ", old, 1);
-		free(old);
-	} else {
-		unsetenv("TZ");
-	}
-	tzset();
 	return local == (time_t)-1 ? wall : (int64_t)local;
 }
 

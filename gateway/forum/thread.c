@@ -5,12 +5,13 @@
  *
  * Dates: a forum prints wall-clock time in its own zone. Converting that to
  * UTC needs the zone's offset *at that wall-clock time* (DST), which only the
- * C library's zone database knows; the portable way to ask it is to set TZ,
- * call tzset() and mktime(), then restore TZ. That touches process-global
- * state, so forum_parse_date() is not thread-safe with a zone other than
- * UTC: import is single-threaded, which is where it is used.
+ * C library's zone database knows; the portable way to ask it is to select
+ * the zone (zone_use(): TZ and tzset()) and call mktime(). That touches
+ * process-global state, so forum_parse_date() is not thread-safe with a zone
+ * other than UTC: import is single-threaded, which is where it is used.
  */
 #include "forumgate/forum.h"
+#include "forumgate/zone.h"
 
 #include <ctype.h>
 #include <limits.h>
@@ -177,27 +178,6 @@ static int tz_name_ok(const char *tz)
 	return p - tz < 64;
 }
 
-/* Sets TZ to tz and returns the previous value (malloc'd, NULL if unset). */
-static char *tz_enter(const char *tz)
-{
-	const char *old = getenv("TZ");
-	char *saved = old ? xstrdup(old) : NULL;
-
-	setenv("TZ", tz, 1);
-	tzset();
-	return saved;
-}
-
-static void tz_leave(char *saved)
-{
-	if (saved != NULL)
-		setenv("TZ", saved, 1);
-	else
-		unsetenv("TZ");
-	tzset();
-	free(saved);
-}
-
 static int days_in_month(int y, int mo)
 {
 	static const int dim[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -231,7 +211,6 @@ static int wall_to_epoch(const struct wall *w, const char *tz, int64_t *out)
 {
 	struct tm tm;
 	time_t t;
-	char *saved;
 
 	if (!wall_valid(w))
 		return -1;
@@ -239,9 +218,8 @@ static int wall_to_epoch(const struct wall *w, const char *tz, int64_t *out)
 	if (is_utc(tz)) {
 		t = timegm(&tm);
 	} else {
-		saved = tz_enter(tz);
+		zone_use(tz);
 		t = mktime(&tm);
-		tz_leave(saved);
 	}
 	if (t == (time_t)-1)
 		return -1;
@@ -254,14 +232,12 @@ static void local_date(int64_t now, int days_back, const char *tz, struct wall *
 {
 	time_t t = (time_t)now;
 	struct tm tm;
-	char *saved;
 
 	if (is_utc(tz)) {
 		gmtime_r(&t, &tm);
 	} else {
-		saved = tz_enter(tz);
+		zone_use(tz);
 		localtime_r(&t, &tm);
-		tz_leave(saved);
 	}
 	/* Step back on the calendar, not by 86400 s, so DST days work. */
 	tm.tm_mday -= days_back;
