@@ -144,6 +144,9 @@ static const char *const migrations[] = {
 	"ALTER TABLE numbering ADD COLUMN overview TEXT;"
 	"UPDATE numbering SET overview ="
 	"  (SELECT o.overview FROM overviews o WHERE o.article_id = numbering.article_id);",
+	/* 7: numbering holds the overview lines; the overviews table only
+	 * served lookups by Message-ID, which numbering_article serves too */
+	"DROP TABLE overviews;",
 };
 
 enum stmt_id {
@@ -167,7 +170,6 @@ enum stmt_id {
 	S_POST_PUT,
 	S_ART_ADD,
 	S_ART_NUMBER,
-	S_ART_OVERVIEW,
 	S_GROUP_LIVE,
 	S_GROUP_UNLIST,
 	S_ART_EXISTS,
@@ -265,7 +267,6 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_ART_ADD] = "INSERT INTO articles(message_id, wire, header_len, bytes, lines, date,"
 		      " arrived) VALUES (?1, ?2, ?3, ?4, ?5, ?7, ?8)"
 		      " ON CONFLICT (message_id) DO NOTHING",
-	[S_ART_OVERVIEW] = "INSERT INTO overviews(article_id, overview) VALUES (?1, ?2)",
 	[S_ART_NUMBER] = "INSERT INTO numbering(group_id, number, article_id, overview)"
 			 " VALUES (?1, ?2, ?3, ?4)",
 	[S_GROUP_LIVE] = "UPDATE groups SET live = live + ?2 WHERE id = ?1",
@@ -282,9 +283,9 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_VIEW_NUM] = "SELECT n.number, a.message_id, a.wire, a.header_len, n.overview"
 		       " FROM numbering n JOIN articles a ON a.id = n.article_id"
 		       " WHERE n.group_id = ?1 AND n.number = ?2 AND n.withdrawn = 0",
-	[S_VIEW_ID] = "SELECT 0, a.message_id, a.wire, a.header_len, o.overview FROM articles a"
-		      " JOIN overviews o ON o.article_id = a.id"
-		      " WHERE a.message_id = ?1 AND a.withdrawn = 0",
+	[S_VIEW_ID] = "SELECT 0, a.message_id, a.wire, a.header_len,"
+		      " (SELECT n.overview FROM numbering n WHERE n.article_id = a.id LIMIT 1)"
+		      " FROM articles a WHERE a.message_id = ?1 AND a.withdrawn = 0",
 	[S_NEXT] = "SELECT number FROM numbering WHERE group_id = ?1 AND number > ?2"
 		   " AND withdrawn = 0 ORDER BY number LIMIT 1",
 	[S_PREV] = "SELECT number FROM numbering WHERE group_id = ?1 AND number < ?2"
@@ -360,11 +361,53 @@ static const char *const stmt_sql[S_COUNT] = {
 			    " WHERE p.message_id = ?1",
 };
 
+/* The thread the last post was put into, so the posts of one thread look
+ * their thread up once: valid inside one write transaction only. */
+struct thread_memo {
+	int64_t forum_id, id; /* id 0: empty */
+	char *key, *title, *board, *url;
+};
+
 struct store {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[S_COUNT];
 	int version;
+	struct thread_memo thread;
 };
+
+static void thread_memo_clear(struct thread_memo *m)
+{
+	free(m->key);
+	free(m->title);
+	free(m->board);
+	free(m->url);
+	memset(m, 0, sizeof *m);
+}
+
+static int same_text(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static int thread_memo_hit(const struct thread_memo *m, int64_t forum_id,
+			   const struct store_post_in *in)
+{
+	return m->id != 0 && m->forum_id == forum_id && same_text(m->key, in->thread_key) &&
+	       same_text(m->title, in->thread_title) && same_text(m->board, in->board) &&
+	       same_text(m->url, in->thread_url);
+}
+
+static void thread_memo_set(struct thread_memo *m, int64_t forum_id, int64_t id,
+			    const struct store_post_in *in)
+{
+	thread_memo_clear(m);
+	m->forum_id = forum_id;
+	m->id = id;
+	m->key = in->thread_key ? xstrdup(in->thread_key) : NULL;
+	m->title = in->thread_title ? xstrdup(in->thread_title) : NULL;
+	m->board = in->board ? xstrdup(in->board) : NULL;
+	m->url = in->thread_url ? xstrdup(in->thread_url) : NULL;
+}
 
 static int db_error(struct store *st, char **err, const char *what)
 {
@@ -520,6 +563,7 @@ void store_close(struct store *st)
 	for (int i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
 	sqlite3_close(st->db);
+	thread_memo_clear(&st->thread);
 	free(st);
 }
 
@@ -530,6 +574,7 @@ int store_schema_version(struct store *st)
 
 int store_begin(struct store *st, char **err)
 {
+	thread_memo_clear(&st->thread);
 	return exec(st, "BEGIN IMMEDIATE", err);
 }
 
@@ -540,6 +585,7 @@ int store_commit(struct store *st, char **err)
 
 void store_rollback(struct store *st)
 {
+	thread_memo_clear(&st->thread);
 	if (!sqlite3_get_autocommit(st->db))
 		exec(st, "ROLLBACK", NULL);
 }
@@ -870,7 +916,8 @@ int store_thread_root(struct store *st, int64_t forum_id, const char *thread_key
 	return lookup_text(st, s, post_key, err, "thread root");
 }
 
-static int thread_ensure(struct store *st, int64_t forum_id, const struct store_post_in *in,
+/* The thread's row, added or brought up to date. */
+static int thread_lookup(struct store *st, int64_t forum_id, const struct store_post_in *in,
 			 int64_t *id, char **err)
 {
 	sqlite3_stmt *s = stmt_get(st, S_THREAD_GET, err);
@@ -901,6 +948,19 @@ static int thread_ensure(struct store *st, int64_t forum_id, const struct store_
 		return -1;
 	*id = sqlite3_last_insert_rowid(st->db);
 	return 0;
+}
+
+static int thread_ensure(struct store *st, int64_t forum_id, const struct store_post_in *in,
+			 int64_t *id, char **err)
+{
+	if (thread_memo_hit(&st->thread, forum_id, in)) {
+		*id = st->thread.id;
+		return 0;
+	}
+	int rc = thread_lookup(st, forum_id, in, id, err);
+	if (rc == 0)
+		thread_memo_set(&st->thread, forum_id, *id, in);
+	return rc;
 }
 
 int store_post_put(struct store *st, int64_t forum_id, const struct store_post_in *in, char **err)
@@ -954,12 +1014,6 @@ int store_article_add(struct store *st, const struct store_article_in *a, char *
 	if (sqlite3_changes(st->db) == 0)
 		return 1; /* Message-ID already stored */
 	int64_t article_id = sqlite3_last_insert_rowid(st->db);
-	if ((s = stmt_get(st, S_ART_OVERVIEW, err)) == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, article_id);
-	bind_text(s, 2, a->overview);
-	if (step_done(st, s, err, "overview") != 0)
-		return -1;
 	for (size_t i = 0; i < a->ngroups; i++) {
 		if ((s = stmt_get(st, S_ART_NUMBER, err)) == NULL)
 			return -1;

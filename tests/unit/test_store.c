@@ -64,7 +64,7 @@ static void add_article(struct store *st, int64_t group_id, const char *msgid, i
 static void test_schema_version(void **state)
 {
 	struct fixture *fx = *state;
-	assert_int_equal(store_schema_version(fx->st), 6);
+	assert_int_equal(store_schema_version(fx->st), 7);
 }
 
 static void test_groups_and_numbers(void **state)
