@@ -40,6 +40,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "forumgate/log.h"
@@ -48,6 +49,13 @@
 #define OUT_HIGH (256 * 1024)
 #define OUT_LOW (64 * 1024)
 #define SHUTDOWN_GRACE 10
+/* event priorities (PRIO_COUNT levels; the default, used by listeners and
+ * timers, is the middle one) */
+#define PRIO_COUNT 5
+#define PRIO_SESSION 3
+#define PRIO_IDLE 4
+/* longest life of a worker's read snapshot, in milliseconds */
+#define SNAPSHOT_MS 50
 
 struct worker;
 
@@ -76,6 +84,9 @@ struct worker {
 	struct conn *conns;
 	size_t nconns;
 	struct evbuffer *stage; /* replies on their way to a socket, empty between callbacks */
+	struct event *idle_ev;  /* runs when no session is ready: ends the snapshot */
+	int snapshot;           /* a read snapshot is open on `reader` */
+	struct timeval snapshot_at;
 	int stopping;
 	int failed;
 };
@@ -264,6 +275,36 @@ static struct evbuffer *conn_out(struct conn *c)
 	return c->direct && evbuffer_get_length(out) == 0 ? c->w->stage : out;
 }
 
+/* The sessions that are ready in one turn of the loop share one read
+ * snapshot of the store, ended by idle_ev (the lowest priority: it runs once
+ * no session is ready) or after SNAPSHOT_MS under constant load. */
+static void worker_snapshot(struct worker *w)
+{
+	struct timeval now, age;
+	event_base_gettimeofday_cached(w->base, &now);
+	if (w->snapshot) {
+		timersub(&now, &w->snapshot_at, &age);
+		if (age.tv_sec == 0 && age.tv_usec < SNAPSHOT_MS * 1000)
+			return;
+		store_snapshot_end(w->reader);
+		w->snapshot = 0;
+	}
+	if (store_snapshot_begin(w->reader, NULL) != 0)
+		return; /* each read is its own transaction, as without */
+	w->snapshot = 1;
+	w->snapshot_at = now;
+	event_active(w->idle_ev, EV_TIMEOUT, 0);
+}
+
+static void on_idle(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+	if (w->snapshot) {
+		store_snapshot_end(w->reader);
+		w->snapshot = 0;
+	}
+}
+
 /* Runs the session over what has arrived, then reacts to its event. */
 static void conn_pump(struct conn *c)
 {
@@ -271,6 +312,7 @@ static void conn_pump(struct conn *c)
 	struct evbuffer *out = bufferevent_get_output(c->bev);
 	if (c->closing)
 		return;
+	worker_snapshot(c->w);
 	enum nntp_event ev;
 	for (;;) {
 		struct evbuffer *dst = conn_out(c);
@@ -310,7 +352,7 @@ static void conn_pump(struct conn *c)
 		}
 		c->bev = tls;
 		c->direct = 0;
-		bufferevent_priority_set(tls, 2);
+		bufferevent_priority_set(tls, PRIO_SESSION);
 		nntp_session_set_tls(c->session);
 		conn_setup(c);
 		return;
@@ -451,7 +493,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	w->nconns++;
 	c->session = nntp_session_new(&c->env, la->implicit_tls);
 	c->direct = !la->implicit_tls;
-	bufferevent_priority_set(c->bev, 2);
+	bufferevent_priority_set(c->bev, PRIO_SESSION);
 	conn_setup(c);
 	struct evbuffer *greet = conn_out(c);
 	nntp_session_greet(c->session, greet);
@@ -513,8 +555,9 @@ static int worker_init(struct worker *w, const struct cfg *c, struct listener_ar
 		       char **err)
 {
 	w->cfg = c;
-	/* three priorities: listeners run at the default (1), sessions at 2, so
-	 * a busy worker greets new connections before serving queued work */
+	/* listeners run at the default priority, sessions below it, so a busy
+	 * worker greets new connections before serving queued work; idle_ev
+	 * comes last */
 	struct event_config *ecfg = event_config_new();
 	/* after 16 session callbacks look for new events again: a long run of
 	 * ready sessions must not keep the listener waiting */
@@ -524,10 +567,12 @@ static int worker_init(struct worker *w, const struct cfg *c, struct listener_ar
 	if (ecfg)
 		event_config_free(ecfg);
 	if (w->base)
-		event_base_priority_init(w->base, 3);
+		event_base_priority_init(w->base, PRIO_COUNT);
 	if (w->base == NULL)
 		return fg_error(err, "nntpd: cannot create an event loop");
 	w->stage = evbuffer_new();
+	w->idle_ev = event_new(w->base, -1, 0, on_idle, w);
+	event_priority_set(w->idle_ev, PRIO_IDLE);
 	if (store_open(c->gateway.store, STORE_RDONLY, &w->reader, err) != 0)
 		return -1;
 	w->listeners = xcalloc(c->nntp.nlisten, sizeof *w->listeners);
@@ -569,6 +614,10 @@ static void worker_fini(struct worker *w)
 		event_free(w->stop_ev);
 	if (w->grace_ev)
 		event_free(w->grace_ev);
+	if (w->idle_ev)
+		event_free(w->idle_ev);
+	if (w->snapshot)
+		store_snapshot_end(w->reader);
 	store_close(w->reader);
 	store_close(w->writer);
 	if (w->stage)

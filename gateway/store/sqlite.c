@@ -18,6 +18,7 @@
  */
 #include "forumgate/store.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -178,6 +179,8 @@ enum stmt_id {
 	S_ART_FOREACH,
 	S_VIEW_NUM,
 	S_VIEW_ID,
+	S_SNAP_BEGIN,
+	S_SNAP_END,
 	S_NEXT,
 	S_PREV,
 	S_RANGE,
@@ -283,6 +286,8 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_VIEW_NUM] = "SELECT n.number, a.message_id, a.wire, a.header_len, n.overview"
 		       " FROM numbering n JOIN articles a ON a.id = n.article_id"
 		       " WHERE n.group_id = ?1 AND n.number = ?2 AND n.withdrawn = 0",
+	[S_SNAP_BEGIN] = "BEGIN",
+	[S_SNAP_END] = "COMMIT",
 	[S_VIEW_ID] = "SELECT 0, a.message_id, a.wire, a.header_len,"
 		      " (SELECT n.overview FROM numbering n WHERE n.article_id = a.id LIMIT 1)"
 		      " FROM articles a WHERE a.message_id = ?1 AND a.withdrawn = 0",
@@ -501,8 +506,18 @@ static int busy_wait(void *arg, int count)
 	return 1;
 }
 
+static pthread_once_t config_once = PTHREAD_ONCE_INIT;
+
+/* Before SQLite's first use: no memory statistics, whose global mutex the
+ * NNTP workers' connections would otherwise take on every allocation. */
+static void config_sqlite(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int store_open(const char *path, enum store_mode mode, struct store **out, char **err)
 {
+	pthread_once(&config_once, config_sqlite);
 	struct store *st = xcalloc(1, sizeof *st);
 	int flags = mode == STORE_RDONLY ? SQLITE_OPEN_READONLY
 					 : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
@@ -1229,6 +1244,22 @@ int store_data_version(struct store *st, int64_t *version, char **err)
 		*version = sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
 	return rc == SQLITE_ROW ? 0 : db_error(st, err, "data version");
+}
+
+void store_snapshot_end(struct store *st)
+{
+	store_release(st);
+	sqlite3_stmt *s;
+	if (!sqlite3_get_autocommit(st->db) && (s = stmt_get(st, S_SNAP_END, NULL)) != NULL)
+		step_done(st, s, NULL, "end snapshot");
+}
+
+int store_snapshot_begin(struct store *st, char **err)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		store_snapshot_end(st); /* one left open by a failed end */
+	sqlite3_stmt *s = stmt_get(st, S_SNAP_BEGIN, err);
+	return s == NULL ? -1 : step_done(st, s, err, "begin snapshot");
 }
 
 void store_release(struct store *st)

@@ -174,6 +174,13 @@ struct store_view {
  * does not pin an old snapshot of the database. Call after each response. */
 void store_release(struct store *st);
 
+/* A read snapshot spanning several requests (readers): the reads until
+ * store_snapshot_end() see one state of the database, and the locking and
+ * file checks of starting a read are paid once instead of per statement.
+ * A snapshot pins the WAL (a checkpoint cannot pass it): end it soon. */
+int store_snapshot_begin(struct store *st, char **err);
+void store_snapshot_end(struct store *st);
+
 /* Article by number in a group; 1 found, 0 not (never or withdrawn), -1. */
 int store_view_by_number(struct store *st, int64_t group_id, int64_t number,
 			 struct store_view *v, char **err);
