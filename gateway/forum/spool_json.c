@@ -50,53 +50,256 @@
  * null. Unknown members are ignored (room for later versions); a wrong type,
  * a missing required member, a duplicate key or a syntax error rejects the
  * whole file, with a message naming the file and the JSON path
- * ("t1.json: posts[2].id: missing") or jansson's line:column.
+ * ("t1.json: posts[2].id: missing") or the line:column of a syntax error.
+ *
+ * The file is read with json_reader (a pull reader, no tree): members this
+ * format knows are captured as they stream by (strings are taken over, not
+ * copied), everything else is skipped. Checking starts only once the whole
+ * file has been read, in a fixed order, for two reasons: a syntax error
+ * anywhere must win over a content error, as with the tree parser before,
+ * and "timezone" may come after "posts", so dates are converted last.
  */
 #include "forumgate/forum.h"
 
 #include <inttypes.h>
-#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "forumgate/buf.h"
+#include "json_reader.h"
 
 #define FORMAT_NAME "forumgate-thread/1"
 
-/* Error context: the file name and the current JSON path. */
+/* A captured member value; type JR_END means the member was absent. */
+struct jv {
+	enum jr_token type;
+	char *s;   /* JR_STRING: owned until taken; never a NUL inside */
+	int64_t i; /* JR_INTEGER */
+};
+
+/* The members each object of the format knows, in capture-array order. */
+enum { T_FORMAT, T_FORUM, T_BOARD, T_TIMEZONE, T_THREAD, T_POSTS, T_NKEYS };
+static const char *const top_keys[T_NKEYS] = {
+	"format", "forum", "board", "timezone", "thread", "posts",
+};
+
+enum { H_ID, H_TITLE, H_URL, H_PAGE, H_PAGES, H_TOTAL_POSTS, H_POSTING, H_NKEYS };
+static const char *const thread_keys[H_NKEYS] = {
+	"id", "title", "url", "page", "pages", "total_posts", "posting",
+};
+
+enum {
+	P_ID,
+	P_POSITION,
+	P_AUTHOR,
+	P_AUTHOR_ID,
+	P_GUEST,
+	P_DATE,
+	P_TITLE,
+	P_FORMAT,
+	P_BODY,
+	P_SIGNATURE,
+	P_PARENT,
+	P_URL,
+	P_DELETED,
+	P_NKEYS
+};
+static const char *const post_keys[P_NKEYS] = {
+	"id", "position", "author", "author_id", "guest", "date", "title",
+	"format", "body", "signature", "parent", "url", "deleted",
+};
+
+/* One element of "posts": its type, and its members if it is an object. */
+struct jpost {
+	enum jr_token type;
+	struct jv f[P_NKEYS];
+};
+
+/* Everything captured from one file. top[T_THREAD] and top[T_POSTS] only
+ * record the type; their contents are in thread[] and posts. */
+struct capture {
+	struct jv top[T_NKEYS];
+	struct jv thread[H_NKEYS];
+	struct buf posts; /* struct jpost per element */
+	size_t nposts;
+};
+
+/* Error context: the file name and the zone for dates without offset. */
 struct jctx {
 	const char *name;
 	const char *tz;
 	char **err;
 };
 
-static const char *type_name(const json_t *v)
+/* ---- reading ---- */
+
+static int find_key(const char *const *names, int n, const struct buf *k)
 {
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
+	const char *s = buf_str(k);
+	int i;
+
+	/* the first-byte test spares most strcmp calls; runs once per member */
+	for (i = 0; i < n; i++)
+		if (names[i][0] == s[0] && strcmp(s, names[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* Captures the value that starts with tok; containers are skipped, only
+ * their type is kept. */
+static int read_value(struct jr *r, enum jr_token tok, struct jv *v, char **err)
+{
+	size_t len;
+
+	v->type = tok;
+	if (tok == JR_STRING)
+		v->s = jr_take(r, &len);
+	else if (tok == JR_INTEGER)
+		v->i = r->integer;
+	else if (tok == JR_OBJECT || tok == JR_ARRAY)
+		return jr_skip(r, err);
+	return 0;
+}
+
+/* The members of an object whose JR_OBJECT was just read: known names into
+ * vals[], the rest skipped. */
+static int read_members(struct jr *r, const char *const *names, int n, struct jv *vals,
+			char **err)
+{
+	enum jr_token tok;
+	int k;
+
+	for (;;) {
+		if (jr_next(r, &tok, err) < 0)
+			return -1;
+		if (tok == JR_OBJECT_END)
+			return 0;
+		k = find_key(names, n, &r->str);
+		if (jr_next(r, &tok, err) < 0)
+			return -1;
+		if (k >= 0) {
+			if (read_value(r, tok, &vals[k], err) < 0)
+				return -1;
+		} else if (tok == JR_OBJECT || tok == JR_ARRAY) {
+			if (jr_skip(r, err) < 0)
+				return -1;
+		}
+	}
+}
+
+/* The elements of "posts", whose JR_ARRAY was just read. */
+static int read_posts(struct jr *r, struct capture *cap, char **err)
+{
+	static const struct jpost empty;
+	enum jr_token tok;
+	struct jpost *p;
+
+	for (;;) {
+		if (jr_next(r, &tok, err) < 0)
+			return -1;
+		if (tok == JR_ARRAY_END)
+			return 0;
+		buf_add(&cap->posts, &empty, sizeof(empty));
+		p = (struct jpost *)(void *)cap->posts.p + cap->nposts++;
+		p->type = tok;
+		if (tok == JR_OBJECT) {
+			if (read_members(r, post_keys, P_NKEYS, p->f, err) < 0)
+				return -1;
+		} else if (tok == JR_ARRAY) {
+			if (jr_skip(r, err) < 0)
+				return -1;
+		}
+	}
+}
+
+/* The top-level object, whose JR_OBJECT was just read. */
+static int read_top(struct jr *r, struct capture *cap, char **err)
+{
+	enum jr_token tok;
+	int k;
+
+	for (;;) {
+		if (jr_next(r, &tok, err) < 0)
+			return -1;
+		if (tok == JR_OBJECT_END)
+			return 0;
+		k = find_key(top_keys, T_NKEYS, &r->str);
+		if (jr_next(r, &tok, err) < 0)
+			return -1;
+		if (k == T_THREAD && tok == JR_OBJECT) {
+			cap->top[k].type = tok;
+			if (read_members(r, thread_keys, H_NKEYS, cap->thread, err) < 0)
+				return -1;
+		} else if (k == T_POSTS && tok == JR_ARRAY) {
+			cap->top[k].type = tok;
+			if (read_posts(r, cap, err) < 0)
+				return -1;
+		} else if (k >= 0) {
+			if (read_value(r, tok, &cap->top[k], err) < 0)
+				return -1;
+		} else if (tok == JR_OBJECT || tok == JR_ARRAY) {
+			if (jr_skip(r, err) < 0)
+				return -1;
+		}
+	}
+}
+
+static void free_values(struct jv *v, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		free(v[i].s);
+}
+
+static void capture_free(struct capture *cap)
+{
+	struct jpost *p = (struct jpost *)(void *)cap->posts.p;
+	size_t i;
+
+	free_values(cap->top, T_NKEYS);
+	free_values(cap->thread, H_NKEYS);
+	for (i = 0; i < cap->nposts; i++)
+		free_values(p[i].f, P_NKEYS);
+	buf_free(&cap->posts);
+}
+
+/* ---- checking ---- */
+
+static const char *type_name(enum jr_token type)
+{
+	switch (type) {
+	case JR_OBJECT:
 		return "object";
-	case JSON_ARRAY:
+	case JR_ARRAY:
 		return "array";
-	case JSON_STRING:
+	case JR_STRING:
 		return "string";
-	case JSON_INTEGER:
+	case JR_INTEGER:
 		return "integer";
-	case JSON_REAL:
+	case JR_REAL:
 		return "number";
-	case JSON_TRUE:
-	case JSON_FALSE:
+	case JR_TRUE:
+	case JR_FALSE:
 		return "boolean";
-	case JSON_NULL:
+	case JR_NULL:
 		return "null";
+	default:
+		break;
 	}
 	return "value";
 }
 
+static int absent(const struct jv *v)
+{
+	return v->type == JR_END || v->type == JR_NULL;
+}
+
 static int wrong_type(struct jctx *c, const char *path, const char *key, const char *want,
-		      const json_t *v)
+		      const struct jv *v)
 {
 	return fg_error(c->err, "%s: %s%s%s: expected %s, got %s", c->name, path, *path ? "." : "",
-			key, want, type_name(v));
+			key, want, type_name(v->type));
 }
 
 static int missing(struct jctx *c, const char *path, const char *key)
@@ -104,119 +307,110 @@ static int missing(struct jctx *c, const char *path, const char *key)
 	return fg_error(c->err, "%s: %s%s%s: missing", c->name, path, *path ? "." : "", key);
 }
 
-/* An optional string member: NULL when absent or null. */
-static int get_str(struct jctx *c, json_t *obj, const char *path, const char *key, char **out)
+/* An optional string member: NULL when absent or null. The string is taken
+ * from v. */
+static int get_str(struct jctx *c, struct jv *v, const char *path, const char *key, char **out)
 {
-	json_t *v = json_object_get(obj, key);
-
 	*out = NULL;
-	if (v == NULL || json_is_null(v))
+	if (absent(v))
 		return 0;
-	if (!json_is_string(v))
+	if (v->type != JR_STRING)
 		return wrong_type(c, path, key, "string", v);
-	*out = xstrndup(json_string_value(v), json_string_length(v));
+	*out = v->s;
+	v->s = NULL;
 	return 0;
 }
 
 /* An id: string or integer, normalised to a decimal string; NULL if absent.
  * Ids end up in Message-IDs and file names: no controls, no spaces, not "". */
-static int get_id(struct jctx *c, json_t *obj, const char *path, const char *key, char **out)
+static int get_id(struct jctx *c, struct jv *v, const char *path, const char *key, char **out)
 {
-	json_t *v = json_object_get(obj, key);
 	const char *s;
-	size_t i, n;
 
 	*out = NULL;
-	if (v == NULL || json_is_null(v))
+	if (absent(v))
 		return 0;
-	if (json_is_integer(v)) {
-		*out = xasprintf("%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	if (v->type == JR_INTEGER) {
+		*out = xasprintf("%" PRId64, v->i);
 		return 0;
 	}
-	if (!json_is_string(v))
+	if (v->type != JR_STRING)
 		return wrong_type(c, path, key, "string or integer", v);
-	s = json_string_value(v);
-	n = json_string_length(v);
-	if (n == 0)
+	if (*v->s == '\0')
 		return fg_error(c->err, "%s: %s%s%s: empty id", c->name, path, *path ? "." : "", key);
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] <= ' ' || s[i] == 0x7f)
+	for (s = v->s; *s != '\0'; s++)
+		if ((unsigned char)*s <= ' ' || *s == 0x7f)
 			return fg_error(c->err, "%s: %s%s%s: id contains a space or control character",
 					c->name, path, *path ? "." : "", key);
-	*out = xstrndup(s, n);
+	*out = v->s;
+	v->s = NULL;
 	return 0;
 }
 
 /* A board: a name or a numeric id. */
-static int get_board(struct jctx *c, json_t *obj, char **out)
+static int get_board(struct jctx *c, struct jv *v, char **out)
 {
-	json_t *v = json_object_get(obj, "board");
-
 	*out = NULL;
-	if (v != NULL && json_is_integer(v)) {
-		*out = xasprintf("%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	if (v->type == JR_INTEGER) {
+		*out = xasprintf("%" PRId64, v->i);
 		return 0;
 	}
-	if (v != NULL && !json_is_null(v) && !json_is_string(v))
+	if (!absent(v) && v->type != JR_STRING)
 		return wrong_type(c, "", "board", "string or integer", v);
-	if (get_str(c, obj, "", "board", out) < 0)
+	if (get_str(c, v, "", "board", out) < 0)
 		return -1;
 	if (*out != NULL && **out == '\0')
 		return fg_error(c->err, "%s: board: empty", c->name);
 	return 0;
 }
 
-static int get_bool(struct jctx *c, json_t *obj, const char *path, const char *key, int *out)
+static int get_bool(struct jctx *c, const struct jv *v, const char *path, const char *key,
+		    int *out)
 {
-	json_t *v = json_object_get(obj, key);
-
 	*out = 0;
-	if (v == NULL || json_is_null(v))
+	if (absent(v))
 		return 0;
-	if (!json_is_boolean(v))
+	if (v->type != JR_TRUE && v->type != JR_FALSE)
 		return wrong_type(c, path, key, "boolean", v);
-	*out = json_is_true(v);
+	*out = v->type == JR_TRUE;
 	return 0;
 }
 
-static int get_int(struct jctx *c, json_t *obj, const char *path, const char *key, int *out)
+static int get_int(struct jctx *c, const struct jv *v, const char *path, const char *key,
+		   int *out)
 {
-	json_t *v = json_object_get(obj, key);
-
 	*out = 0;
-	if (v == NULL || json_is_null(v))
+	if (absent(v))
 		return 0;
-	if (!json_is_integer(v))
+	if (v->type != JR_INTEGER)
 		return wrong_type(c, path, key, "integer", v);
-	if (json_integer_value(v) < 0 || json_integer_value(v) > 100000000)
+	if (v->i < 0 || v->i > 100000000)
 		return fg_error(c->err, "%s: %s%s%s: out of range", c->name, path, *path ? "." : "",
 				key);
-	*out = (int)json_integer_value(v);
+	*out = (int)v->i;
 	return 0;
 }
 
-static int get_date(struct jctx *c, json_t *obj, const char *path, int64_t *out)
+static int get_date(struct jctx *c, const struct jv *v, const char *path, int64_t *out)
 {
-	json_t *v = json_object_get(obj, "date");
-
 	*out = 0;
-	if (v == NULL || json_is_null(v))
+	if (absent(v))
 		return 0;
-	if (json_is_integer(v)) {
-		if (json_integer_value(v) < 0)
+	if (v->type == JR_INTEGER) {
+		if (v->i < 0)
 			return fg_error(c->err, "%s: %s.date: negative epoch", c->name, path);
-		*out = (int64_t)json_integer_value(v);
+		*out = v->i;
 		return 0;
 	}
-	if (!json_is_string(v))
+	if (v->type != JR_STRING)
 		return wrong_type(c, path, "date", "string or integer", v);
-	if (forum_parse_date(json_string_value(v), c->tz, 0, out) < 0)
-		return fg_error(c->err, "%s: %s.date: unrecognised date \"%s\"", c->name, path,
-				json_string_value(v));
+	if (forum_parse_date(v->s, c->tz, 0, out) < 0)
+		return fg_error(c->err, "%s: %s.date: unrecognised date \"%s\"", c->name, path, v->s);
 	return 0;
 }
 
-static int get_markup(struct jctx *c, json_t *obj, const char *path, enum forum_markup *out)
+static int get_markup(struct jctx *c, const struct jv *v, const char *path,
+		      enum forum_markup *out)
 {
 	static const struct {
 		const char *name;
@@ -227,92 +421,97 @@ static int get_markup(struct jctx *c, json_t *obj, const char *path, enum forum_
 		{"bbcode", MARKUP_BBCODE},
 		{"markdown", MARKUP_MARKDOWN},
 	};
-	json_t *v = json_object_get(obj, "format");
 	size_t i;
 
 	*out = MARKUP_TEXT;
-	if (v == NULL || json_is_null(v))
+	if (absent(v))
 		return 0;
-	if (!json_is_string(v))
+	if (v->type != JR_STRING)
 		return wrong_type(c, path, "format", "string", v);
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (strcmp(json_string_value(v), names[i].name) == 0) {
+		if (strcmp(v->s, names[i].name) == 0) {
 			*out = names[i].markup;
 			return 0;
 		}
 	}
 	return fg_error(c->err, "%s: %s.format: unknown markup \"%s\" (html, bbcode, markdown, text)",
-			c->name, path, json_string_value(v));
+			c->name, path, v->s);
 }
 
-static int parse_post(struct jctx *c, json_t *jp, const char *path, struct forum_post *p)
+static int parse_post(struct jctx *c, struct jpost *jp, const char *path, struct forum_post *p)
 {
-	if (!json_is_object(jp))
+	struct jv *f = jp->f;
+
+	if (jp->type != JR_OBJECT)
 		return fg_error(c->err, "%s: %s: expected object, got %s", c->name, path,
-				type_name(jp));
-	if (get_id(c, jp, path, "id", &p->id) < 0)
+				type_name(jp->type));
+	if (get_id(c, &f[P_ID], path, "id", &p->id) < 0)
 		return -1;
 	if (p->id == NULL)
 		return missing(c, path, "id");
-	if (get_int(c, jp, path, "position", &p->position) < 0 ||
-	    get_str(c, jp, path, "author", &p->author) < 0 ||
-	    get_id(c, jp, path, "author_id", &p->author_id) < 0 ||
-	    get_bool(c, jp, path, "guest", &p->guest) < 0 || get_date(c, jp, path, &p->date) < 0 ||
-	    get_str(c, jp, path, "title", &p->title) < 0 || get_markup(c, jp, path, &p->markup) < 0 ||
-	    get_str(c, jp, path, "body", &p->body) < 0 ||
-	    get_str(c, jp, path, "signature", &p->signature) < 0 ||
-	    get_id(c, jp, path, "parent", &p->parent_id) < 0 ||
-	    get_str(c, jp, path, "url", &p->url) < 0 ||
-	    get_bool(c, jp, path, "deleted", &p->deleted) < 0)
+	if (get_int(c, &f[P_POSITION], path, "position", &p->position) < 0 ||
+	    get_str(c, &f[P_AUTHOR], path, "author", &p->author) < 0 ||
+	    get_id(c, &f[P_AUTHOR_ID], path, "author_id", &p->author_id) < 0 ||
+	    get_bool(c, &f[P_GUEST], path, "guest", &p->guest) < 0 ||
+	    get_date(c, &f[P_DATE], path, &p->date) < 0 ||
+	    get_str(c, &f[P_TITLE], path, "title", &p->title) < 0 ||
+	    get_markup(c, &f[P_FORMAT], path, &p->markup) < 0 ||
+	    get_str(c, &f[P_BODY], path, "body", &p->body) < 0 ||
+	    get_str(c, &f[P_SIGNATURE], path, "signature", &p->signature) < 0 ||
+	    get_id(c, &f[P_PARENT], path, "parent", &p->parent_id) < 0 ||
+	    get_str(c, &f[P_URL], path, "url", &p->url) < 0 ||
+	    get_bool(c, &f[P_DELETED], path, "deleted", &p->deleted) < 0)
 		return -1;
 	if (p->body == NULL)
 		p->body = xstrdup("");
 	return 0;
 }
 
-static int parse_thread(struct jctx *c, json_t *root, struct forum_thread *t)
+static int parse_thread(struct jctx *c, struct capture *cap, struct forum_thread *t)
 {
-	json_t *v, *jt, *posts, *jp;
+	struct jv *v, *jt = cap->thread;
+	struct jpost *posts = (struct jpost *)(void *)cap->posts.p;
 	char *posting = NULL;
 	size_t i;
 
-	v = json_object_get(root, "format");
-	if (v == NULL)
+	v = &cap->top[T_FORMAT];
+	if (v->type == JR_END)
 		return fg_error(c->err, "%s: format: missing (expected \"" FORMAT_NAME "\")", c->name);
-	if (!json_is_string(v))
+	if (v->type != JR_STRING)
 		return wrong_type(c, "", "format", "string", v);
-	if (strcmp(json_string_value(v), FORMAT_NAME) != 0)
+	if (strcmp(v->s, FORMAT_NAME) != 0)
 		return fg_error(c->err, "%s: format: unsupported \"%s\" (expected \"" FORMAT_NAME "\")",
-				c->name, json_string_value(v));
-	if (get_str(c, root, "", "forum", &t->forum) < 0 || get_board(c, root, &t->board) < 0)
+				c->name, v->s);
+	if (get_str(c, &cap->top[T_FORUM], "", "forum", &t->forum) < 0 ||
+	    get_board(c, &cap->top[T_BOARD], &t->board) < 0)
 		return -1;
-	v = json_object_get(root, "timezone");
-	if (v != NULL && !json_is_null(v)) {
-		if (!json_is_string(v))
+	v = &cap->top[T_TIMEZONE];
+	if (!absent(v)) {
+		if (v->type != JR_STRING)
 			return wrong_type(c, "", "timezone", "string", v);
-		c->tz = json_string_value(v);
+		c->tz = v->s;
 	}
 
-	jt = json_object_get(root, "thread");
-	if (jt == NULL)
+	v = &cap->top[T_THREAD];
+	if (v->type == JR_END)
 		return missing(c, "", "thread");
-	if (!json_is_object(jt))
-		return wrong_type(c, "", "thread", "object", jt);
-	if (get_id(c, jt, "thread", "id", &t->id) < 0)
+	if (v->type != JR_OBJECT)
+		return wrong_type(c, "", "thread", "object", v);
+	if (get_id(c, &jt[H_ID], "thread", "id", &t->id) < 0)
 		return -1;
 	if (t->id == NULL)
 		return missing(c, "thread", "id");
-	if (get_str(c, jt, "thread", "title", &t->title) < 0)
+	if (get_str(c, &jt[H_TITLE], "thread", "title", &t->title) < 0)
 		return -1;
 	if (t->title == NULL)
 		return missing(c, "thread", "title");
 	if (*t->title == '\0')
 		return fg_error(c->err, "%s: thread.title: empty", c->name);
-	if (get_str(c, jt, "thread", "url", &t->url) < 0 ||
-	    get_int(c, jt, "thread", "page", &t->page) < 0 ||
-	    get_int(c, jt, "thread", "pages", &t->pages) < 0 ||
-	    get_int(c, jt, "thread", "total_posts", &t->total_posts) < 0 ||
-	    get_str(c, jt, "thread", "posting", &posting) < 0)
+	if (get_str(c, &jt[H_URL], "thread", "url", &t->url) < 0 ||
+	    get_int(c, &jt[H_PAGE], "thread", "page", &t->page) < 0 ||
+	    get_int(c, &jt[H_PAGES], "thread", "pages", &t->pages) < 0 ||
+	    get_int(c, &jt[H_TOTAL_POSTS], "thread", "total_posts", &t->total_posts) < 0 ||
+	    get_str(c, &jt[H_POSTING], "thread", "posting", &posting) < 0)
 		return -1;
 	if (posting != NULL) {
 		if (strcmp(posting, "yes") == 0)
@@ -329,16 +528,16 @@ static int parse_thread(struct jctx *c, json_t *root, struct forum_thread *t)
 			return -1;
 	}
 
-	posts = json_object_get(root, "posts");
-	if (posts == NULL)
+	v = &cap->top[T_POSTS];
+	if (v->type == JR_END)
 		return missing(c, "", "posts");
-	if (!json_is_array(posts))
-		return wrong_type(c, "", "posts", "array", posts);
-	if (json_array_size(posts) == 0)
+	if (v->type != JR_ARRAY)
+		return wrong_type(c, "", "posts", "array", v);
+	if (cap->nposts == 0)
 		return fg_error(c->err, "%s: posts: no posts", c->name);
 	/* "posts[i]", built without printf: this loop runs once per post */
 	struct buf path = BUF_INIT;
-	json_array_foreach(posts, i, jp) {
+	for (i = 0; i < cap->nposts; i++) {
 		char digits[24];
 		size_t k = sizeof digits, n = i;
 
@@ -350,7 +549,7 @@ static int parse_thread(struct jctx *c, json_t *root, struct forum_thread *t)
 		buf_add(&path, "posts[", 6);
 		buf_add(&path, digits + k, sizeof digits - k);
 		buf_addc(&path, ']');
-		if (parse_post(c, jp, path.p, forum_thread_add_post(t)) < 0) {
+		if (parse_post(c, &posts[i], path.p, forum_thread_add_post(t)) < 0) {
 			buf_free(&path);
 			return -1;
 		}
@@ -363,27 +562,37 @@ int spool_parse_json(const char *buf, size_t len, const char *name, struct forum
 		     char **err)
 {
 	struct jctx c = {name ? name : "(json)", NULL, err};
+	struct capture cap;
 	struct forum_thread *t;
-	json_error_t jerr;
-	json_t *root;
+	enum jr_token first;
+	struct jr r;
 
 	*out = NULL;
-	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (root == NULL)
-		return fg_error(err, "%s:%d:%d: %s", c.name, jerr.line, jerr.column, jerr.text);
-	if (!json_is_object(root)) {
-		fg_error(err, "%s: expected a JSON object at the top, got %s", c.name,
-			 type_name(root));
-		json_decref(root);
-		return -1;
+	memset(&cap, 0, sizeof(cap));
+	jr_init(&r, buf, len, c.name);
+	if (jr_next(&r, &first, err) < 0)
+		goto fail;
+	if (first == JR_OBJECT ? read_top(&r, &cap, err) < 0 : jr_skip(&r, err) < 0)
+		goto fail;
+	if (jr_next(&r, &(enum jr_token){JR_END}, err) < 0) /* trailing garbage */
+		goto fail;
+	jr_free(&r);
+	if (first != JR_OBJECT) {
+		capture_free(&cap);
+		return fg_error(err, "%s: expected a JSON object at the top, got array", c.name);
 	}
 	t = xcalloc(1, sizeof(*t));
-	if (parse_thread(&c, root, t) < 0) {
+	if (parse_thread(&c, &cap, t) < 0) {
 		forum_thread_free(t);
-		json_decref(root);
+		capture_free(&cap);
 		return -1;
 	}
-	json_decref(root);
+	capture_free(&cap);
 	*out = t;
 	return 0;
+
+fail:
+	jr_free(&r);
+	capture_free(&cap);
+	return -1;
 }

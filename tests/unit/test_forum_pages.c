@@ -419,6 +419,222 @@ static void test_json_errors(void **state)
 	json_error("", "t1.json:1:0: '[' or '{' expected near end of file");
 }
 
+/* One post with the given members after "id":1; returns the parsed thread. */
+static struct forum_thread *json_post(const char *members)
+{
+	struct buf b = BUF_INIT;
+	struct forum_thread *t = NULL;
+	char *err = NULL;
+
+	buf_addf(&b, HEAD THR "\"posts\":[{\"id\":1%s}]}", members);
+	if (spool_parse_json(b.p, b.len, "t1.json", &t, &err) != 0)
+		fail_msg("%s: %s", b.p, err);
+	buf_free(&b);
+	assert_int_equal(t->nposts, 1);
+	return t;
+}
+
+static void test_json_escapes(void **state)
+{
+	struct forum_thread *t;
+
+	(void)state;
+	t = json_post(",\"body\":\"a\\n\\\"\\\\\\/\\b\\f\\r\\t\\u00e9\\u20AC\\uD83D\\uDE00z\"");
+	check_str(t->posts[0].body, "a\n\"\\/\b\f\r\t\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80z", "body");
+	forum_thread_free(t);
+	/* escaped member names are names like any other */
+	t = json_post(",\"\\u0062ody\":\"x\",\"sig\\u006eature\":\"\\u00FC\"");
+	check_str(t->posts[0].body, "x", "body");
+	check_str(t->posts[0].signature, "\xc3\xbc", "signature");
+	forum_thread_free(t);
+	/* raw UTF-8 passes through; "" stays "" */
+	t = json_post(",\"body\":\"\xc3\xa9\xe2\x80\x94\xf0\x9f\x98\x80\",\"author\":\"\"");
+	check_str(t->posts[0].body, "\xc3\xa9\xe2\x80\x94\xf0\x9f\x98\x80", "body");
+	check_str(t->posts[0].author, "", "author");
+	forum_thread_free(t);
+}
+
+#define POST1 HEAD THR "\"posts\":[{\"id\":1,\"body\":"
+
+static void test_json_bad_strings(void **state)
+{
+	(void)state;
+	/* invalid UTF-8: stray continuation, overlong, encoded surrogate, > U+10FFFF,
+	 * truncated; the column counts characters, not bytes */
+	json_error(POST1 "\"a\xff\"}]}", "t1.json:1:89: unable to decode byte 0xff near '\"a'");
+	json_error(POST1 "\"\xc3\xa9\x80\"}]}",
+		   "t1.json:1:89: unable to decode byte 0x80 near '\"\xc3\xa9'");
+	json_error(POST1 "\"\xc0\xaf\"}]}", "t1.json:1:88: unable to decode byte 0xc0 near '\"'");
+	json_error(POST1 "\"\xed\xa0\x80\"}]}", "t1.json:1:88: unable to decode byte 0xed near '\"'");
+	json_error(POST1 "\"\xf4\x90\x80\x80\"}]}",
+		   "t1.json:1:88: unable to decode byte 0xf4 near '\"'");
+	json_error(POST1 "\"\xe2\x82", "t1.json:1:88: unable to decode byte 0xe2 near '\"'");
+	json_error(HEAD THR "\"posts\":[{\"id\":1}]}\xc3\xa9",
+		   "t1.json:1:83: end of file expected near '\xc3\xa9'");
+	/* raw control characters */
+	json_error(POST1 "\"a\tb\"}]}", "t1.json:1:89: control character 0x9 near '\"a'");
+	json_error(POST1 "\"a\nb\"}]}", "t1.json:1:89: unexpected newline near '\"a'");
+	json_error(POST1 "\"abcdefghijklmnopqrstuvwxyz\x01\"}]}",
+		   "t1.json:1:114: control character 0x1");
+	/* escapes */
+	json_error(POST1 "\"\\x\"}]}", "t1.json:1:90: invalid escape near '\"\\x'");
+	json_error(POST1 "\"\\u12g4\"}]}", "t1.json:1:93: invalid escape near '\"\\u12g'");
+	json_error(POST1 "\"\\uD800x\"}]}",
+		   "t1.json:1:96: invalid Unicode '\\uD800' near '\"\\uD800x\"'");
+	json_error(POST1 "\"\\uDC00\"}]}",
+		   "t1.json:1:95: invalid Unicode '\\uDC00' near '\"\\uDC00\"'");
+	json_error(POST1 "\"\\uD800\\u0041\"}]}",
+		   "t1.json:1:101: invalid Unicode '\\uD800\\u0041' near '\"\\uD800\\u0041\"'");
+	/* the scan error comes first, as with jansson */
+	json_error(POST1 "\"\\uDC00\x01\"}]}",
+		   "t1.json:1:94: control character 0x1 near '\"\\uDC00'");
+	json_error(POST1 "\"a\\u0000\"}]}",
+		   "t1.json:1:96: \\u0000 is not allowed without JSON_ALLOW_NUL near '\"a\\u0000\"'");
+	json_error(POST1 "\"abc", "t1.json:1:91: premature end of input near '\"abc'");
+}
+
+static void test_json_numbers(void **state)
+{
+	struct forum_thread *t;
+
+	(void)state;
+	json_error(POST1 "01}]}", "t1.json:1:88: invalid token near '0'");
+	json_error(POST1 "1.}]}", "t1.json:1:89: invalid token near '1.'");
+	json_error(POST1 "1e+}]}", "t1.json:1:90: invalid token near '1e+'");
+	json_error(POST1 "-}]}", "t1.json:1:88: invalid token near '-'");
+	json_error(POST1 "+1}]}", "t1.json:1:88: invalid token near '+'");
+	json_error(POST1 ".5}]}", "t1.json:1:88: invalid token near '.'");
+	json_error(POST1 "1e400}]}", "t1.json:1:92: real number overflow near '1e400'");
+	json_error(POST1 "9223372036854775808}]}",
+		   "t1.json:1:106: too big integer near '9223372036854775808'");
+	json_error(POST1 "-9223372036854775809}]}",
+		   "t1.json:1:107: too big negative integer near '-9223372036854775809'");
+	json_error(POST1 "123456789012345678901}]}", "t1.json:1:108: too big integer");
+	json_error(POST1 "tru}]}", "t1.json:1:90: invalid token near 'tru'");
+	/* a real is still a number to the type checks */
+	json_error(POST1 "1e3}]}", "t1.json: posts[0].body: expected string, got number");
+	json_error(HEAD THR "\"posts\":[{\"id\":-0.0}]}",
+		   "t1.json: posts[0].id: expected string or integer, got number");
+	json_error(HEAD THR "\"posts\":[{\"id\":1,\"guest\":null,\"deleted\":0}]}",
+		   "t1.json: posts[0].deleted: expected boolean, got integer");
+	t = json_post(",\"position\":-0,\"x\":[1e-400,1.5,-2E+3,0.25e-1,true,false,null]");
+	assert_int_equal(t->posts[0].position, 0);
+	forum_thread_free(t);
+}
+
+static void test_json_structure(void **state)
+{
+	struct forum_thread *t;
+	const char *js;
+	struct buf b = BUF_INIT;
+	char *err = NULL;
+	int i;
+
+	(void)state;
+	/* trailing garbage; trailing whitespace is fine */
+	json_error(HEAD THR "\"posts\":[{\"id\":1}]} x", "t1.json:1:84: end of file expected near 'x'");
+	json_error(HEAD THR "\"posts\":[{\"id\":1}]}{}", "t1.json:1:83: end of file expected near '{'");
+	json_error("[1] 2", "t1.json:1:5: end of file expected near '2'");
+	json_error("5", "t1.json:1:1: '[' or '{' expected near '5'");
+	json_error("\"x\"", "t1.json:1:3: '[' or '{' expected near '\"x\"'");
+	json_error("{\"a\" 1}", "t1.json:1:6: ':' expected near '1'");
+	json_error("{\"a\":1,}", "t1.json:1:8: string or '}' expected near '}'");
+	json_error("[1,]", "t1.json:1:4: unexpected token near ']'");
+	json_error("[1,", "t1.json:1:3: ']' expected near end of file");
+	json_error("{\"a\":1 \"b\":2}", "t1.json:1:10: '}' expected near '\"b\"'");
+	js = HEAD THR "\"posts\":[{\"id\":1}]} \r\n\t";
+	assert_int_equal(spool_parse_json(js, strlen(js), "t1.json", &t, &err), 0);
+	forum_thread_free(t);
+	/* duplicate names: in a post, in an unknown nested object, spelled with an
+	 * escape; the same name in different objects is fine */
+	json_error(HEAD THR "\"posts\":[{\"id\":1,\"id\":2}]}",
+		   "t1.json:1:84: duplicate object key near '\"id\"'");
+	json_error(HEAD THR "\"posts\":[{\"id\":1,\"x\":{\"a\":1,\"b\":{},\"a\":2}}]}",
+		   "t1.json:1:101: duplicate object key near '\"a\"'");
+	json_error(HEAD THR "\"posts\":[{\"id\":1,\"ab\":1,\"\\u0061b\":2}]}",
+		   "t1.json:1:96: duplicate object key near '\"\\u0061b\"'");
+	t = json_post(",\"x\":{\"id\":2,\"x\":{\"id\":3}},\"y\":[{\"id\":4},{\"id\":5}]");
+	forum_thread_free(t);
+	/* depth: 2048 nested values at most */
+	buf_adds(&b, HEAD THR "\"posts\":[{\"id\":1}],\"x\":");
+	for (i = 0; i < 2047; i++)
+		buf_addc(&b, '[');
+	for (i = 0; i < 2047; i++)
+		buf_addc(&b, ']');
+	buf_addc(&b, '}');
+	assert_int_equal(spool_parse_json(b.p, b.len, "t1.json", &t, &err), 0);
+	forum_thread_free(t);
+	buf_reset(&b);
+	buf_adds(&b, "{\"x\":");
+	for (i = 0; i < 2048; i++)
+		buf_addc(&b, '[');
+	err = parse_fail(spool_parse_json, b.p, b.len, "t1.json");
+	check_str(err, "t1.json:1:2053: maximum parsing depth reached near '['", "error");
+	free(err);
+	buf_free(&b);
+}
+
+static void test_json_position(void **state)
+{
+	(void)state;
+	/* line and column (in characters) of the token where the error shows */
+	json_error("{\n \"format\": \"forumgate-thread/1\",\n \"x\": \"\xc3\xa9\xc3\xa9\" x\n}",
+		   "t1.json:3:12: '}' expected near 'x'");
+	json_error("{\n\n\r\n  \"a\": tru\n}", "t1.json:4:10: invalid token near 'tru'");
+	json_error("{\"a\":\"b\nc\"}", "t1.json:1:7: unexpected newline near '\"b'");
+	json_error("{\n\"a\":\"\\\nc\"}", "t1.json:3:0: invalid escape near '\"\\\n'");
+}
+
+static void test_json_values(void **state)
+{
+	/* "timezone" after "posts": dates without offset are still read in it */
+	static const char tz_last[] =
+		"{\"posts\":[{\"id\":1,\"date\":\"2024-03-01 10:00\"},{\"id\":2,"
+		"\"date\":\"2024-03-01T10:00:00Z\"}],\"thread\":{\"title\":\"T\",\"id\":1},"
+		"\"timezone\":\"Europe/Berlin\",\"format\":\"forumgate-thread/1\"}";
+	static const char ids[] =
+		"{\"format\":\"forumgate-thread/1\",\"board\":-3,\"thread\":{\"id\":0,\"title\":\"T\"},"
+		"\"posts\":[{\"id\":9223372036854775807,\"author_id\":-7,\"parent\":-9223372036854775808}]}";
+	struct forum_thread *t = NULL;
+	char *err = NULL;
+
+	(void)state;
+	assert_int_equal(spool_parse_json(tz_last, strlen(tz_last), "t1.json", &t, &err), 0);
+	assert_int_equal(t->posts[0].date, 1709283600);
+	assert_int_equal(t->posts[1].date, 1709287200);
+	forum_thread_free(t);
+	assert_int_equal(spool_parse_json(ids, strlen(ids), "t1.json", &t, &err), 0);
+	check_str(t->board, "-3", "board");
+	check_str(t->id, "0", "thread id");
+	check_str(t->posts[0].id, "9223372036854775807", "id");
+	check_str(t->posts[0].author_id, "-7", "author_id");
+	check_str(t->posts[0].parent_id, "-9223372036854775808", "parent");
+	forum_thread_free(t);
+}
+
+/* A 1 MB body, mostly plain with some escapes and UTF-8, survives intact. */
+static void test_json_big_string(void **state)
+{
+	struct buf js = BUF_INIT, want = BUF_INIT;
+	struct forum_thread *t = NULL;
+	char *err = NULL;
+	size_t i;
+
+	(void)state;
+	buf_adds(&js, HEAD THR "\"posts\":[{\"id\":1,\"body\":\"");
+	for (i = 0; want.len < (1 << 20); i++) {
+		buf_addf(&js, "<p class=\\\"c%zu\\\">Z\xc3\xbcrich \\u2014 line %zu</p>\\n", i % 7, i);
+		buf_addf(&want, "<p class=\"c%zu\">Z\xc3\xbcrich \xe2\x80\x94 line %zu</p>\n", i % 7, i);
+	}
+	buf_adds(&js, "\"}]}");
+	assert_int_equal(spool_parse_json(js.p, js.len, "t1.json", &t, &err), 0);
+	assert_int_equal(strlen(t->posts[0].body), want.len);
+	assert_memory_equal(t->posts[0].body, want.p, want.len);
+	forum_thread_free(t);
+	buf_free(&js);
+	buf_free(&want);
+}
+
 /* ---- vBulletin HTML ---- */
 
 static void test_vb3_showthread(void **state)
@@ -856,6 +1072,13 @@ int main(void)
 		cmocka_unit_test(test_json_demo_bbcode),
 		cmocka_unit_test(test_json_minimal),
 		cmocka_unit_test(test_json_errors),
+		cmocka_unit_test(test_json_escapes),
+		cmocka_unit_test(test_json_bad_strings),
+		cmocka_unit_test(test_json_numbers),
+		cmocka_unit_test(test_json_structure),
+		cmocka_unit_test(test_json_position),
+		cmocka_unit_test(test_json_values),
+		cmocka_unit_test(test_json_big_string),
 		cmocka_unit_test(test_vb3_showthread),
 		cmocka_unit_test(test_vb4_pages),
 		cmocka_unit_test(test_vb3_printthread),

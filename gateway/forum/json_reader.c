@@ -1,0 +1,859 @@
+/*
+ * json_reader: the pull JSON reader behind spool_json.c (see json_reader.h).
+ *
+ * Why not jansson: json_loadb() builds a tree of refcounted nodes and reads
+ * its input one byte at a time through a callback, copying every string
+ * twice; that cost ~145 instructions per input byte, a third of the import
+ * budget. Spool files are mostly long HTML strings with few escapes, so the
+ * reader is built around one fast path: a string body is scanned 16 bytes at
+ * a time (SSE2, baseline on x86-64; 8 bytes in a uint64_t elsewhere) for the
+ * only bytes that need attention ('"', '\\', controls and bytes >= 0x80) and
+ * copied in runs straight into r->str, which the caller can take over
+ * without another copy.
+ *
+ * Compatibility with jansson 2.14 (flags JSON_REJECT_DUPLICATES) is the
+ * contract, because spool files in the wild were validated against it:
+ *  - the top level must be an object or an array; anything after it but
+ *    whitespace (space, tab, CR, LF) is an error;
+ *  - strings: raw bytes below 0x20 are rejected, escapes are the RFC 8259
+ *    set, \uXXXX is decoded to UTF-8 and surrogate pairs are combined; a
+ *    lone or mismatched surrogate is rejected (not mapped to U+FFFD), and
+ *    so is \u0000, in keys and values alike;
+ *  - the input must be valid UTF-8 (no overlongs, no encoded surrogates,
+ *    nothing above U+10FFFF), checked wherever a byte >= 0x80 is read;
+ *  - numbers are RFC 8259 numbers; an integer must fit int64_t; a number
+ *    with a fraction or exponent is a real and only its overflow is
+ *    checked (strtod; the process never calls setlocale, so '.' is the
+ *    decimal point);
+ *  - at most 2048 values may be nested (jansson's JSON_PARSER_MAX_DEPTH);
+ *  - a name repeated within one object is rejected; the names of the open
+ *    objects are kept in a small hash table, so an object with many members
+ *    costs O(1) per member.
+ * Errors carry jansson's text and position: the line (1-based) and the
+ * column in characters of the last byte read, and the token read so far as
+ * context ("near '...'", left out when longer than 20 bytes). The position
+ * is computed from the byte offset only when an error is reported, so the
+ * fast paths keep no line or column counters.
+ */
+#include "json_reader.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#if defined(__SSE2__) && !defined(JR_NO_SSE2)
+#include <emmintrin.h>
+#endif
+
+#define MAX_DEPTH 2048
+#define CONTEXT_MAX 20 /* jansson quotes the token only up to this length */
+
+/* Lexical tokens: the structural characters stand for themselves. */
+enum {
+	L_EOF = 0,
+	L_STRING = 256,
+	L_INTEGER,
+	L_REAL,
+	L_TRUE,
+	L_FALSE,
+	L_NULL,
+	L_INVALID,
+};
+
+/* Grammar states: what jr_next() reads next. */
+enum {
+	S_START,     /* the top-level value */
+	S_OBJ_FIRST, /* after '{': a name or '}' */
+	S_OBJ_COLON, /* after a name: ':' and a value */
+	S_OBJ_NEXT,  /* after a member: ',' or '}' */
+	S_ARR_FIRST, /* after '[': a value or ']' */
+	S_ARR_NEXT,  /* after an element: ',' or ']' */
+	S_DOC_END,   /* after the top-level value: end of input */
+	S_DONE,
+};
+
+struct jr_frame {
+	int kind;     /* '{' or '[' */
+	size_t first; /* objects: index of the first name in keys */
+};
+
+void jr_init(struct jr *r, const char *buf, size_t len, const char *name)
+{
+	memset(r, 0, sizeof(*r));
+	r->base = r->p = buf;
+	r->end = buf + len;
+	r->name = name;
+	r->state = S_START;
+}
+
+void jr_free(struct jr *r)
+{
+	buf_free(&r->stack);
+	buf_free(&r->str);
+	buf_free(&r->keys.names);
+	buf_free(&r->keys.entries);
+	free(r->keys.slots);
+	r->keys.slots = NULL;
+}
+
+char *jr_take(struct jr *r, size_t *len)
+{
+	*len = r->str.len;
+	return buf_detach(&r->str);
+}
+
+/* ---- errors ---- */
+
+/*
+ * Formats "NAME:LINE:COL: TEXT[ near 'CONTEXT']" the way jansson does: pos is
+ * how far the input has been read, ctx..pos the current token. An empty
+ * context (or one starting with NUL, which jansson prints as empty) reads
+ * "near end of file", except for UTF-8 errors, which get no suffix.
+ */
+static int fail(struct jr *r, const char *ctx, const char *pos, int utf8, char **err,
+		const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+static int fail(struct jr *r, const char *ctx, const char *pos, int utf8, char **err,
+		const char *fmt, ...)
+{
+	struct buf msg = BUF_INIT;
+	const char *s, *bol = r->base;
+	size_t clen = (size_t)(pos - ctx);
+	int line = 1, col = 0;
+	va_list ap;
+
+	for (s = r->base; s < pos; s++) {
+		if (*s == '\n') {
+			line++;
+			bol = s + 1;
+		}
+	}
+	/* characters, not bytes: count all but UTF-8 continuation bytes */
+	for (s = bol; s < pos; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			col++;
+	va_start(ap, fmt);
+	buf_vaddf(&msg, fmt, ap);
+	va_end(ap);
+	if (clen > 0 && *ctx != '\0') {
+		if (clen <= CONTEXT_MAX)
+			buf_addf(&msg, " near '%.*s'", (int)strnlen(ctx, clen), ctx);
+	} else if (!utf8) {
+		buf_adds(&msg, " near end of file");
+	}
+	fg_error(err, "%s:%d:%d: %s", r->name, line, col, buf_str(&msg));
+	buf_free(&msg);
+	return -1;
+}
+
+/* An error about the current token, read up to r->p. */
+static int syntax(struct jr *r, char **err, const char *text)
+{
+	return fail(r, r->tok_start, r->p, 0, err, "%s", text);
+}
+
+static int bad_utf8(struct jr *r, const char *ctx, const char *at, char **err)
+{
+	return fail(r, ctx, at, 1, err, "unable to decode byte 0x%x", (unsigned char)*at);
+}
+
+/* ---- lexer ---- */
+
+/* Length of the valid UTF-8 sequence at p, whose first byte is >= 0x80;
+ * 0 when it is not valid (overlong, surrogate, > U+10FFFF, truncated). */
+static size_t utf8_len(const unsigned char *p, const unsigned char *end)
+{
+	unsigned c = p[0];
+	uint32_t v;
+	size_t n, i;
+
+	if (c >= 0xc2 && c <= 0xdf) {
+		n = 2;
+		v = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		n = 3;
+		v = c & 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		v = c & 0x07;
+	} else {
+		return 0;
+	}
+	if ((size_t)(end - p) < n)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		v = v << 6 | (p[i] & 0x3f);
+	}
+	if (v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff) || (n == 3 && v < 0x800) ||
+	    (n == 4 && v < 0x10000))
+		return 0;
+	return n;
+}
+
+/* jansson reads one byte past a number or word; if that byte is bad UTF-8,
+ * that is its error, with the number or word as context. */
+static int check_ahead(struct jr *r, const char *q, char **err)
+{
+	if (q < r->end && (unsigned char)*q >= 0x80 &&
+	    utf8_len((const unsigned char *)q, (const unsigned char *)r->end) == 0)
+		return bad_utf8(r, r->tok_start, q, err);
+	return 0;
+}
+
+static void add_utf8(struct buf *b, uint32_t v)
+{
+	char u[4];
+
+	if (v < 0x80) {
+		buf_addc(b, (char)v);
+	} else if (v < 0x800) {
+		u[0] = (char)(0xc0 | v >> 6);
+		u[1] = (char)(0x80 | (v & 0x3f));
+		buf_add(b, u, 2);
+	} else if (v < 0x10000) {
+		u[0] = (char)(0xe0 | v >> 12);
+		u[1] = (char)(0x80 | (v >> 6 & 0x3f));
+		u[2] = (char)(0x80 | (v & 0x3f));
+		buf_add(b, u, 3);
+	} else {
+		u[0] = (char)(0xf0 | v >> 18);
+		u[1] = (char)(0x80 | (v >> 12 & 0x3f));
+		u[2] = (char)(0x80 | (v >> 6 & 0x3f));
+		u[3] = (char)(0x80 | (v & 0x3f));
+		buf_add(b, u, 4);
+	}
+}
+
+static int hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static inline int special(unsigned char c)
+{
+	return c == '"' || c == '\\' || c < 0x20 || c >= 0x80;
+}
+
+/* The first byte in [p, end) a string body cannot just copy: '"', '\\', a
+ * control or a byte >= 0x80; end if none. This is the hot loop. */
+static inline const char *scan_plain(const char *p, const char *end)
+{
+#if defined(__SSE2__) && !defined(JR_NO_SSE2)
+	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
+	const __m128i space = _mm_set1_epi8(0x20);
+	__m128i x, m;
+	int bits;
+
+	while (end - p >= 16) {
+		x = _mm_loadu_si128((const __m128i *)(const void *)p);
+		/* a signed compare: bytes >= 0x80 are negative, so are "< 0x20" too */
+		m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash)),
+				 _mm_cmplt_epi8(x, space));
+		bits = _mm_movemask_epi8(m);
+		if (bits != 0)
+			return p + __builtin_ctz((unsigned)bits);
+		p += 16;
+	}
+#else
+	/* eight bytes at a time with the has-zero-byte trick, which is exact
+	 * for "some byte matches" */
+	const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+	uint64_t x, q, b;
+
+	while (end - p >= 8) {
+		memcpy(&x, p, 8);
+		q = x ^ (ones * '"');
+		b = x ^ (ones * '\\');
+		if ((((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b) | x) & high)
+			break;
+		p += 8;
+	}
+#endif
+	while (p < end && !special((unsigned char)*p))
+		p++;
+	return p;
+}
+
+/* Deferred surrogate error: jansson checks escapes' values only after the
+ * whole string scanned cleanly, so a later scan error takes precedence. */
+struct surrogate_err {
+	int kind; /* 0 none, 1 lone '\uXXXX', 2 pair '\uXXXX\uYYYY' */
+	uint32_t a, b;
+};
+
+static void note_bad(struct surrogate_err *e, int kind, uint32_t a, uint32_t b)
+{
+	if (e->kind == 0) {
+		e->kind = kind;
+		e->a = a;
+		e->b = b;
+	}
+}
+
+/*
+ * One \uXXXX escape at p ('\\'); its value goes to r->str, or is held in
+ * *high while a low surrogate may follow. Returns the byte after it, or
+ * NULL after reporting a scan error.
+ */
+static const char *unicode_escape(struct jr *r, const char *p, uint32_t *high,
+				  struct surrogate_err *bad, char **err)
+{
+	const char *q = p + 1;
+	uint32_t v = 0;
+	int i, h;
+
+	for (i = 0; i < 4; i++) {
+		q++;
+		if (q >= r->end) {
+			fail(r, r->tok_start, r->end, 0, err, "invalid escape");
+			return NULL;
+		}
+		h = hexval((unsigned char)*q);
+		if (h < 0) {
+			if ((unsigned char)*q >= 0x80 &&
+			    utf8_len((const unsigned char *)q, (const unsigned char *)r->end) == 0)
+				bad_utf8(r, r->tok_start, q, err);
+			else
+				fail(r, r->tok_start, q + 1, 0, err, "invalid escape");
+			return NULL;
+		}
+		v = v << 4 | (uint32_t)h;
+	}
+	q++;
+	if (*high) {
+		if (v >= 0xdc00 && v <= 0xdfff)
+			add_utf8(&r->str, ((*high - 0xd800) << 10) + (v - 0xdc00) + 0x10000);
+		else
+			note_bad(bad, 2, *high, v);
+		*high = 0;
+	} else if (v >= 0xd800 && v <= 0xdbff) {
+		if (r->end - q >= 2 && q[0] == '\\' && q[1] == 'u')
+			*high = v;
+		else
+			note_bad(bad, 1, v, 0);
+	} else if (v >= 0xdc00 && v <= 0xdfff) {
+		note_bad(bad, 1, v, 0);
+	} else {
+		if (v == 0)
+			r->tok_nul = 1;
+		add_utf8(&r->str, v);
+	}
+	return q;
+}
+
+/* A string token starting at r->p ('"'), decoded into r->str. */
+static int lex_string(struct jr *r, char **err)
+{
+	const char *p = r->p + 1, *run = p, *end = r->end;
+	struct surrogate_err bad = {0, 0, 0};
+	uint32_t high = 0;
+	unsigned char c;
+	size_t n;
+
+	buf_reset(&r->str);
+	r->tok_nul = 0;
+	for (;;) {
+		p = scan_plain(p, end);
+		if (p >= end)
+			return fail(r, r->tok_start, end, 0, err, "premature end of input");
+		c = (unsigned char)*p;
+		if (c == '"')
+			break;
+		if (c >= 0x80) {
+			/* two-byte sequences (Latin letters) are the common case */
+			if (c >= 0xc2 && c <= 0xdf && end - p >= 2 &&
+			    ((unsigned char)p[1] & 0xc0) == 0x80) {
+				p += 2;
+				continue;
+			}
+			n = utf8_len((const unsigned char *)p, (const unsigned char *)end);
+			if (n == 0)
+				return bad_utf8(r, r->tok_start, p, err);
+			p += n;
+			continue;
+		}
+		if (c < 0x20) {
+			if (c == '\n')
+				return fail(r, r->tok_start, p, 0, err, "unexpected newline");
+			return fail(r, r->tok_start, p, 0, err, "control character 0x%x", c);
+		}
+		/* a backslash */
+		buf_add(&r->str, run, (size_t)(p - run));
+		if (p + 1 >= end)
+			return fail(r, r->tok_start, end, 0, err, "invalid escape");
+		c = (unsigned char)p[1];
+		if (c == 'u') {
+			p = unicode_escape(r, p, &high, &bad, err);
+			if (p == NULL)
+				return -1;
+			run = p;
+			continue;
+		}
+		switch (c) {
+		case '"':
+		case '\\':
+		case '/':
+			break;
+		case 'b':
+			c = '\b';
+			break;
+		case 'f':
+			c = '\f';
+			break;
+		case 'n':
+			c = '\n';
+			break;
+		case 'r':
+			c = '\r';
+			break;
+		case 't':
+			c = '\t';
+			break;
+		default:
+			if (c >= 0x80 &&
+			    utf8_len((const unsigned char *)p + 1, (const unsigned char *)end) == 0)
+				return bad_utf8(r, r->tok_start, p + 1, err);
+			return fail(r, r->tok_start, p + 2, 0, err, "invalid escape");
+		}
+		buf_addc(&r->str, (char)c);
+		p += 2;
+		run = p;
+	}
+	buf_add(&r->str, run, (size_t)(p - run));
+	r->p = p + 1;
+	if (bad.kind == 1)
+		return fail(r, r->tok_start, r->p, 0, err, "invalid Unicode '\\u%04X'", bad.a);
+	if (bad.kind == 2)
+		return fail(r, r->tok_start, r->p, 0, err, "invalid Unicode '\\u%04X\\u%04X'",
+			    bad.a, bad.b);
+	r->tok = L_STRING;
+	return 0;
+}
+
+static int is_digit(const char *q, const char *end)
+{
+	return q < end && *q >= '0' && *q <= '9';
+}
+
+/* A number starting at r->p ('-' or a digit). Malformed numbers end as
+ * L_INVALID with what jansson had read as the token. */
+static int lex_number(struct jr *r, char **err)
+{
+	const char *start = r->p, *q = start, *end = r->end, *d;
+	uint64_t v = 0, limit;
+	struct buf tmp = BUF_INIT;
+	int neg = 0;
+	double real;
+
+	r->tok = L_INVALID;
+	if (*q == '-') {
+		neg = 1;
+		q++;
+	}
+	if (is_digit(q, end) && *q == '0') {
+		q++;
+		if (is_digit(q, end)) {
+			r->p = q;
+			return 0;
+		}
+	} else if (is_digit(q, end)) {
+		while (is_digit(q, end))
+			q++;
+	} else {
+		r->p = q;
+		return check_ahead(r, q, err);
+	}
+	if (check_ahead(r, q, err) < 0)
+		return -1;
+	if (q >= end || (*q != '.' && *q != 'e' && *q != 'E')) {
+		r->p = q;
+		limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+		for (d = start + neg; d < q; d++) {
+			if (v > (limit - (uint64_t)(*d - '0')) / 10)
+				return syntax(r, err,
+					      neg ? "too big negative integer" : "too big integer");
+			v = v * 10 + (uint64_t)(*d - '0');
+		}
+		r->integer = neg ? (int64_t)(0 - v) : (int64_t)v;
+		r->tok = L_INTEGER;
+		return 0;
+	}
+	if (*q == '.') {
+		q++;
+		if (!is_digit(q, end)) {
+			r->p = q;
+			return check_ahead(r, q, err);
+		}
+		while (is_digit(q, end))
+			q++;
+		if (check_ahead(r, q, err) < 0)
+			return -1;
+	}
+	if (q < end && (*q == 'e' || *q == 'E')) {
+		q++;
+		if (q < end && (*q == '+' || *q == '-'))
+			q++;
+		if (!is_digit(q, end)) {
+			r->p = q;
+			return check_ahead(r, q, err);
+		}
+		while (is_digit(q, end))
+			q++;
+		if (check_ahead(r, q, err) < 0)
+			return -1;
+	}
+	r->p = q;
+	buf_add(&tmp, start, (size_t)(q - start));
+	errno = 0;
+	real = strtod(tmp.p, NULL);
+	buf_free(&tmp);
+	if ((real == HUGE_VAL || real == -HUGE_VAL) && errno == ERANGE)
+		return syntax(r, err, "real number overflow");
+	r->tok = L_REAL;
+	return 0;
+}
+
+static int is_alpha(const char *q, const char *end)
+{
+	return q < end && ((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z'));
+}
+
+/* Reads the next lexical token into r->tok; -1 on a lexical error. */
+static int lex(struct jr *r, char **err)
+{
+	const char *p = r->p, *end = r->end;
+	unsigned char c;
+	size_t n;
+
+	while (p < end && (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r'))
+		p++;
+	r->p = r->tok_start = p;
+	if (p >= end) {
+		r->tok = L_EOF;
+		return 0;
+	}
+	c = (unsigned char)*p;
+	switch (c) {
+	case '{':
+	case '}':
+	case '[':
+	case ']':
+	case ':':
+	case ',':
+		r->tok = c;
+		r->p = p + 1;
+		return 0;
+	case '"':
+		return lex_string(r, err);
+	case '-':
+	case '0':
+	case '1':
+	case '2':
+	case '3':
+	case '4':
+	case '5':
+	case '6':
+	case '7':
+	case '8':
+	case '9':
+		return lex_number(r, err);
+	}
+	if (is_alpha(p, end)) {
+		while (is_alpha(p, end))
+			p++;
+		r->p = p;
+		n = (size_t)(p - r->tok_start);
+		if (n == 4 && memcmp(r->tok_start, "true", 4) == 0)
+			r->tok = L_TRUE;
+		else if (n == 5 && memcmp(r->tok_start, "false", 5) == 0)
+			r->tok = L_FALSE;
+		else if (n == 4 && memcmp(r->tok_start, "null", 4) == 0)
+			r->tok = L_NULL;
+		else
+			r->tok = L_INVALID;
+		return check_ahead(r, p, err);
+	}
+	/* anything else is one invalid character (a whole UTF-8 sequence) */
+	n = 1;
+	if (c >= 0x80) {
+		n = utf8_len((const unsigned char *)p, (const unsigned char *)end);
+		if (n == 0)
+			return bad_utf8(r, p, p, err);
+	}
+	r->p = p + n;
+	r->tok = L_INVALID;
+	return 0;
+}
+
+/* ---- duplicate names ---- */
+
+/*
+ * The names of all open objects, in the order they were read: entries (and
+ * their bytes in names) form a stack, and a linear-probing table indexes
+ * them. When an object closes, its names are popped and their slots simply
+ * emptied. That is exact because removal is strictly last-in first-out: the
+ * table always equals what inserting the entries one by one would give
+ * (growing re-inserts them in that order too), and undoing the last
+ * insertion only frees the one slot it filled. So the table stays as small
+ * as the deepest set of open names (a few dozen) instead of growing with
+ * the document.
+ */
+struct jr_key {
+	uint64_t hash;
+	size_t off, len; /* in keys.names */
+};
+
+static struct jr_key *key_at(const struct jr_keyset *ks, size_t i)
+{
+	return (struct jr_key *)(void *)ks->entries.p + i;
+}
+
+static uint64_t key_hash(const char *k, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)k[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h ^ h >> 32;
+}
+
+/* The slot where entry i (already in the table, or to be added) goes. */
+static size_t key_slot(const struct jr_keyset *ks, uint64_t hash, size_t i)
+{
+	size_t s = hash & (ks->cap - 1);
+
+	while (ks->slots[s] != 0 && ks->slots[s] != i + 1)
+		s = (s + 1) & (ks->cap - 1);
+	return s;
+}
+
+static void keyset_grow(struct jr_keyset *ks)
+{
+	size_t i;
+
+	free(ks->slots);
+	ks->cap = ks->cap ? ks->cap * 2 : 64;
+	ks->slots = xcalloc(ks->cap, sizeof(*ks->slots));
+	for (i = 0; i < ks->n; i++)
+		ks->slots[key_slot(ks, key_at(ks, i)->hash, i)] = i + 1;
+}
+
+/* Records name k in the innermost open object, whose names are the entries
+ * from `first` on; 0 if new, -1 if the object already has it. */
+static int keyset_add(struct jr_keyset *ks, size_t first, const char *k, size_t len)
+{
+	struct jr_key e = {key_hash(k, len), ks->names.len, len};
+	const struct jr_key *o;
+	size_t s;
+
+	if ((ks->n + 1) * 2 > ks->cap)
+		keyset_grow(ks);
+	for (s = e.hash & (ks->cap - 1); ks->slots[s] != 0; s = (s + 1) & (ks->cap - 1)) {
+		o = key_at(ks, ks->slots[s] - 1);
+		if (ks->slots[s] - 1 >= first && o->hash == e.hash && o->len == len &&
+		    memcmp(ks->names.p + o->off, k, len) == 0)
+			return -1;
+	}
+	buf_add(&ks->names, k, len);
+	buf_add(&ks->entries, &e, sizeof(e));
+	ks->slots[s] = ++ks->n;
+	return 0;
+}
+
+/* Forgets the names of the object that just closed. */
+static void keyset_pop(struct jr_keyset *ks, size_t first)
+{
+	const struct jr_key *e;
+
+	while (ks->n > first) {
+		e = key_at(ks, ks->n - 1);
+		ks->slots[key_slot(ks, e->hash, ks->n - 1)] = 0;
+		buf_truncate(&ks->names, e->off);
+		ks->n--;
+	}
+	buf_truncate(&ks->entries, ks->n * sizeof(struct jr_key));
+}
+
+/* ---- grammar ---- */
+
+static struct jr_frame top(const struct jr *r)
+{
+	struct jr_frame f;
+
+	memcpy(&f, r->stack.p + (r->depth - 1) * sizeof(f), sizeof(f));
+	return f;
+}
+
+/* What follows a complete value depends on its container. */
+static void after_value(struct jr *r)
+{
+	if (r->depth == 0)
+		r->state = S_DOC_END;
+	else
+		r->state = top(r).kind == '{' ? S_OBJ_NEXT : S_ARR_NEXT;
+}
+
+static int close_container(struct jr *r, enum jr_token *tok)
+{
+	struct jr_frame f = top(r);
+
+	*tok = JR_ARRAY_END;
+	if (f.kind == '{') {
+		keyset_pop(&r->keys, f.first);
+		*tok = JR_OBJECT_END;
+	}
+	r->depth--;
+	buf_truncate(&r->stack, r->depth * sizeof(struct jr_frame));
+	after_value(r);
+	return 0;
+}
+
+/* A value starting with the current token (jansson's parse_value). */
+static int value(struct jr *r, enum jr_token *tok, char **err)
+{
+	struct jr_frame f = {0, 0};
+
+	if (r->depth + 1 > MAX_DEPTH)
+		return syntax(r, err, "maximum parsing depth reached");
+	switch (r->tok) {
+	case L_STRING:
+		if (r->tok_nul)
+			return syntax(r, err, "\\u0000 is not allowed without JSON_ALLOW_NUL");
+		*tok = JR_STRING;
+		break;
+	case L_INTEGER:
+		*tok = JR_INTEGER;
+		break;
+	case L_REAL:
+		*tok = JR_REAL;
+		break;
+	case L_TRUE:
+		*tok = JR_TRUE;
+		break;
+	case L_FALSE:
+		*tok = JR_FALSE;
+		break;
+	case L_NULL:
+		*tok = JR_NULL;
+		break;
+	case '{':
+	case '[':
+		f.kind = r->tok;
+		f.first = r->keys.n;
+		buf_add(&r->stack, &f, sizeof(f));
+		r->depth++;
+		r->state = f.kind == '{' ? S_OBJ_FIRST : S_ARR_FIRST;
+		*tok = f.kind == '{' ? JR_OBJECT : JR_ARRAY;
+		return 0;
+	case L_INVALID:
+		return syntax(r, err, "invalid token");
+	default:
+		return syntax(r, err, "unexpected token");
+	}
+	after_value(r);
+	return 0;
+}
+
+/* A member name: the current token, in the innermost object. */
+static int key(struct jr *r, enum jr_token *tok, char **err)
+{
+	if (r->tok != L_STRING)
+		return syntax(r, err, "string or '}' expected");
+	if (r->tok_nul)
+		return syntax(r, err, "NUL byte in object key not supported");
+	if (keyset_add(&r->keys, top(r).first, r->str.p ? r->str.p : "", r->str.len) < 0)
+		return syntax(r, err, "duplicate object key");
+	r->state = S_OBJ_COLON;
+	*tok = JR_KEY;
+	return 0;
+}
+
+int jr_next(struct jr *r, enum jr_token *tok, char **err)
+{
+	*tok = JR_END;
+	switch (r->state) {
+	case S_START:
+		if (lex(r, err) < 0)
+			return -1;
+		if (r->tok != '{' && r->tok != '[')
+			return syntax(r, err, "'[' or '{' expected");
+		return value(r, tok, err);
+	case S_OBJ_FIRST:
+		if (lex(r, err) < 0)
+			return -1;
+		if (r->tok == '}')
+			return close_container(r, tok);
+		return key(r, tok, err);
+	case S_OBJ_COLON:
+		if (lex(r, err) < 0)
+			return -1;
+		if (r->tok != ':')
+			return syntax(r, err, "':' expected");
+		if (lex(r, err) < 0)
+			return -1;
+		return value(r, tok, err);
+	case S_OBJ_NEXT:
+		if (lex(r, err) < 0)
+			return -1;
+		if (r->tok == ',') {
+			if (lex(r, err) < 0)
+				return -1;
+			return key(r, tok, err);
+		}
+		if (r->tok == '}')
+			return close_container(r, tok);
+		return syntax(r, err, "'}' expected");
+	case S_ARR_FIRST:
+		if (lex(r, err) < 0)
+			return -1;
+		if (r->tok == ']')
+			return close_container(r, tok);
+		if (r->tok == L_EOF)
+			return syntax(r, err, "']' expected");
+		return value(r, tok, err);
+	case S_ARR_NEXT:
+		if (lex(r, err) < 0)
+			return -1;
+		if (r->tok == ',') {
+			if (lex(r, err) < 0)
+				return -1;
+			if (r->tok == L_EOF)
+				return syntax(r, err, "']' expected");
+			return value(r, tok, err);
+		}
+		if (r->tok == ']')
+			return close_container(r, tok);
+		return syntax(r, err, "']' expected");
+	case S_DOC_END:
+		if (lex(r, err) < 0)
+			return -1;
+		if (r->tok != L_EOF)
+			return syntax(r, err, "end of file expected");
+		r->state = S_DONE;
+		return 0;
+	}
+	return 0;
+}
+
+int jr_skip(struct jr *r, char **err)
+{
+	size_t depth = r->depth;
+	enum jr_token tok;
+
+	while (r->depth >= depth && r->depth > 0)
+		if (jr_next(r, &tok, err) < 0)
+			return -1;
+	return 0;
+}
