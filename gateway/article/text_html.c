@@ -1,11 +1,13 @@
 /*
  * text_html: HTML post bodies → the text writer.
  *
- * The body is parsed once with libxml2's HTML parser (recovering, no
- * network, no error output; blanks are kept because whitespace between
- * inline elements matters) and the tree is walked depth-first, each element
- * mapped to a writer call. No XPath: the forum-specific shapes are recognised
- * by looking at an element's class and its nearest children:
+ * The body is parsed once by html_tree.c, which builds the tree libxml2's
+ * recovering HTML parser used to build here, at a seventh of the cost
+ * (blanks are kept because whitespace between inline elements matters).
+ * The tree is walked depth-first, each element mapped to a writer call,
+ * dispatching on the tag id rather than comparing names. No XPath: the
+ * forum-specific shapes are recognised by looking at an element's class
+ * and its nearest children:
  *  - vBulletin 4 quotes (div.bbcode_quote with div.bbcode_postedby) and code
  *    boxes (div.bbcode_description label + pre.bbcode_code);
  *  - vBulletin 3 quotes and code boxes: a div.smallfont label ("Quote:",
@@ -16,13 +18,11 @@
  */
 #include "text_internal.h"
 
-#include <libxml/HTMLparser.h>
-#include <libxml/tree.h>
-#include <limits.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "html_tree.h"
 
 #define HTML_MAX_DEPTH 300
 
@@ -31,38 +31,24 @@ struct html_ctx {
 	int depth;
 };
 
-static void walk(struct html_ctx *c, xmlNode *n);
-static void node(struct html_ctx *c, xmlNode *n);
+static void walk(struct html_ctx *c, struct html_node *n);
+static void node(struct html_ctx *c, struct html_node *n);
 
-static pthread_once_t parser_once = PTHREAD_ONCE_INIT;
-
-static void parser_init(void)
+static int is_el(const struct html_node *n, enum html_tag tag)
 {
-	xmlInitParser();
-}
-
-static int is_el(const xmlNode *n, const char *name)
-{
-	return n != NULL && n->type == XML_ELEMENT_NODE &&
-	       strcmp((const char *)n->name, name) == 0;
+	return n != NULL && n->type == HTML_ELEMENT && n->tag == tag;
 }
 
 /* The value of attribute `name` as stored in the tree, or NULL. */
-static const char *attr(const xmlNode *n, const char *name)
+static const char *attr(const struct html_node *n, const char *name)
 {
-	for (const xmlAttr *a = n->properties; a != NULL; a = a->next) {
-		if (strcmp((const char *)a->name, name) != 0)
-			continue;
-		if (a->children == NULL)
-			return "";
-		if (a->children->type == XML_TEXT_NODE && a->children->content)
-			return (const char *)a->children->content;
-		return "";
-	}
+	for (const struct html_attr *a = n->attrs; a != NULL; a = a->next)
+		if (strcmp(a->name, name) == 0)
+			return a->value;
 	return NULL;
 }
 
-static int has_class(const xmlNode *n, const char *cls)
+static int has_class(const struct html_node *n, const char *cls)
 {
 	const char *v = attr(n, "class");
 	size_t l = strlen(cls);
@@ -77,55 +63,67 @@ static int has_class(const xmlNode *n, const char *cls)
 	return 0;
 }
 
-static int class_contains(const xmlNode *n, const char *s)
+static int class_contains(const struct html_node *n, const char *s)
 {
 	const char *v = attr(n, "class");
 	return v != NULL && strstr(v, s) != NULL;
 }
 
-static xmlNode *first_element(xmlNode *n)
+static struct html_node *first_element(struct html_node *n)
 {
 	for (; n != NULL; n = n->next)
-		if (n->type == XML_ELEMENT_NODE)
+		if (n->type == HTML_ELEMENT)
 			return n;
 	return NULL;
 }
 
 /* First descendant element named `name` (and with class `cls` unless NULL),
- * at most `levels` below n. */
-static xmlNode *find(xmlNode *n, const char *name, const char *cls, int levels)
+ * at most `levels` below n; HT_UNKNOWN matches any element. */
+static struct html_node *find(struct html_node *n, enum html_tag tag, const char *cls, int levels)
 {
 	if (levels <= 0)
 		return NULL;
-	for (xmlNode *k = n->children; k != NULL; k = k->next) {
-		if (k->type != XML_ELEMENT_NODE)
+	for (struct html_node *k = n->children; k != NULL; k = k->next) {
+		if (k->type != HTML_ELEMENT)
 			continue;
-		if ((name == NULL || is_el(k, name)) && (cls == NULL || has_class(k, cls)))
+		if ((tag == HT_UNKNOWN || is_el(k, tag)) && (cls == NULL || has_class(k, cls)))
 			return k;
-		xmlNode *r = find(k, name, cls, levels - 1);
+		struct html_node *r = find(k, tag, cls, levels - 1);
 		if (r != NULL)
 			return r;
 	}
 	return NULL;
 }
 
-/* Text content of n, whitespace collapsed and trimmed (caller frees). */
-static char *text_of(xmlNode *n)
+/* Text content of n, whitespace collapsed and trimmed (caller frees).
+ * Iterative: the subtree may be arbitrarily deep. */
+static char *text_of(struct html_node *root)
 {
 	struct buf b = BUF_INIT;
-	xmlChar *t = xmlNodeGetContent(n);
 	int sp = 0;
-	for (const char *p = (const char *)t; p != NULL && *p; p++) {
-		if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == '\f') {
-			sp = b.len > 0;
+	struct html_node *n = root->children;
+	while (n != NULL) {
+		for (size_t i = 0; n->type == HTML_TEXT && i < n->len; i++) {
+			char ch = n->text[i];
+			if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\f') {
+				sp = b.len > 0;
+				continue;
+			}
+			if (sp)
+				buf_addc(&b, ' ');
+			sp = 0;
+			buf_addc(&b, ch);
+		}
+		if (n->children != NULL) {
+			n = n->children;
 			continue;
 		}
-		if (sp)
-			buf_addc(&b, ' ');
-		sp = 0;
-		buf_addc(&b, *p);
+		while (n != root && n->next == NULL)
+			n = n->parent;
+		if (n == root)
+			break;
+		n = n->next;
 	}
-	xmlFree(t);
 	return buf_detach(&b);
 }
 
@@ -151,14 +149,14 @@ static char *href_post_id(const char *href)
 }
 
 /* The post id of the first link below n that names one. */
-static char *post_id_below(xmlNode *n, int levels)
+static char *post_id_below(struct html_node *n, int levels)
 {
 	if (levels <= 0)
 		return NULL;
-	for (xmlNode *k = n->children; k != NULL; k = k->next) {
-		if (k->type != XML_ELEMENT_NODE)
+	for (struct html_node *k = n->children; k != NULL; k = k->next) {
+		if (k->type != HTML_ELEMENT)
 			continue;
-		if (is_el(k, "a")) {
+		if (is_el(k, HT_A)) {
 			const char *dp = attr(k, "data-post-id");
 			if (dp != NULL && dp[0] != '\0')
 				return xstrdup(dp);
@@ -180,21 +178,21 @@ static void quote_begin(struct html_ctx *c, const char *name, const char *id)
 }
 
 /* Walks the children of n except `skip`. */
-static void walk_except(struct html_ctx *c, xmlNode *n, xmlNode *skip)
+static void walk_except(struct html_ctx *c, struct html_node *n, struct html_node *skip)
 {
-	for (xmlNode *k = n->children; k != NULL; k = k->next)
+	for (struct html_node *k = n->children; k != NULL; k = k->next)
 		if (k != skip)
 			node(c, k);
 }
 
 /* vBulletin 4: div.bbcode_quote > div.quote_container > (div.bbcode_postedby,
  * div.message). The header divs are skipped wherever they are met. */
-static void vb4_quote(struct html_ctx *c, xmlNode *q)
+static void vb4_quote(struct html_ctx *c, struct html_node *q)
 {
-	xmlNode *by = find(q, "div", "bbcode_postedby", 4);
+	struct html_node *by = find(q, HT_DIV, "bbcode_postedby", 4);
 	char *name = NULL, *id = NULL;
 	if (by != NULL) {
-		xmlNode *s = find(by, "strong", NULL, 3);
+		struct html_node *s = find(by, HT_STRONG, NULL, 3);
 		name = s ? text_of(s) : NULL;
 		id = post_id_below(by, 3);
 	}
@@ -207,15 +205,15 @@ static void vb4_quote(struct html_ctx *c, xmlNode *q)
 
 /* vBulletin 3: the table after the "Quote:" label. Returns 0 when it does
  * not look like a quote. */
-static int vb3_quote(struct html_ctx *c, xmlNode *table)
+static int vb3_quote(struct html_ctx *c, struct html_node *table)
 {
-	xmlNode *td = find(table, "td", "alt2", 3);
+	struct html_node *td = find(table, HT_TD, "alt2", 3);
 	if (td == NULL)
 		return 0;
-	xmlNode *hdr = first_element(td->children);
+	struct html_node *hdr = first_element(td->children);
 	char *name = NULL, *id = NULL;
-	if (is_el(hdr, "div")) {
-		xmlNode *s = find(hdr, "strong", NULL, 2);
+	if (is_el(hdr, HT_DIV)) {
+		struct html_node *s = find(hdr, HT_STRONG, NULL, 2);
 		char *t = s ? text_of(hdr) : NULL;
 		id = s ? post_id_below(hdr, 2) : NULL;
 		if (s != NULL && (id != NULL || (t && strcasestr(t, "posted by"))))
@@ -240,9 +238,9 @@ static int vb3_quote(struct html_ctx *c, xmlNode *table)
 
 /* phpBB: <blockquote><div><cite>NAME wrote: …</cite>TEXT</div></blockquote>,
  * or any other blockquote (anonymous). */
-static void blockquote(struct html_ctx *c, xmlNode *q)
+static void blockquote(struct html_ctx *c, struct html_node *q)
 {
-	xmlNode *cite = find(q, "cite", NULL, 2);
+	struct html_node *cite = find(q, HT_CITE, NULL, 2);
 	char *name = NULL, *id = NULL;
 	if (cite != NULL) {
 		name = text_of(cite);
@@ -259,9 +257,9 @@ static void blockquote(struct html_ctx *c, xmlNode *q)
 		id = post_id_below(cite, 2);
 	}
 	quote_begin(c, name, id);
-	xmlNode *div = cite ? cite->parent : NULL;
+	struct html_node *div = cite ? cite->parent : NULL;
 	if (div != NULL && div != q && div->parent == q) {
-		for (xmlNode *k = q->children; k != NULL; k = k->next) {
+		for (struct html_node *k = q->children; k != NULL; k = k->next) {
 			if (k == div)
 				walk_except(c, div, cite);
 			else
@@ -277,13 +275,13 @@ static void blockquote(struct html_ctx *c, xmlNode *q)
 
 /* Discourse: <aside class="quote" data-username data-post><div class="title">
  * …</div><blockquote>TEXT</blockquote></aside>. data-post is a post number. */
-static void discourse_quote(struct html_ctx *c, xmlNode *a)
+static void discourse_quote(struct html_ctx *c, struct html_node *a)
 {
 	const char *user = attr(a, "data-username");
 	const char *post = attr(a, "data-post");
 	char *id = post && post[0] ? xasprintf("#%s", post) : NULL;
 	char *name = NULL;
-	xmlNode *title = find(a, "div", "title", 1);
+	struct html_node *title = find(a, HT_DIV, "title", 1);
 	if (user != NULL && user[0] != '\0') {
 		name = xstrdup(user);
 	} else if (title != NULL) {
@@ -293,10 +291,10 @@ static void discourse_quote(struct html_ctx *c, xmlNode *a)
 			name[l - 1] = '\0';
 	}
 	quote_begin(c, name, id);
-	for (xmlNode *k = a->children; k != NULL; k = k->next) {
+	for (struct html_node *k = a->children; k != NULL; k = k->next) {
 		if (k == title)
 			continue;
-		if (is_el(k, "blockquote"))
+		if (is_el(k, HT_BLOCKQUOTE))
 			walk(c, k);
 		else
 			node(c, k);
@@ -307,22 +305,21 @@ static void discourse_quote(struct html_ctx *c, xmlNode *a)
 }
 
 /* Text of a code element, <br> as newline, nothing else interpreted. */
-static void code_text(xmlNode *n, struct buf *b, int depth)
+static void code_text(struct html_node *n, struct buf *b, int depth)
 {
-	for (xmlNode *k = n->children; k != NULL; k = k->next) {
-		if (k->type == XML_TEXT_NODE || k->type == XML_CDATA_SECTION_NODE) {
-			if (k->content)
-				buf_adds(b, (const char *)k->content);
-		} else if (k->type == XML_ELEMENT_NODE) {
-			if (is_el(k, "br"))
+	for (struct html_node *k = n->children; k != NULL; k = k->next) {
+		if (k->type == HTML_TEXT) {
+			buf_add(b, k->text, k->len);
+		} else if (k->type == HTML_ELEMENT) {
+			if (is_el(k, HT_BR))
 				buf_addc(b, '\n');
-			else if (depth < HTML_MAX_DEPTH && !is_el(k, "script") && !is_el(k, "style"))
+			else if (depth < HTML_MAX_DEPTH && !is_el(k, HT_SCRIPT) && !is_el(k, HT_STYLE))
 				code_text(k, b, depth + 1);
 		}
 	}
 }
 
-static void code(struct html_ctx *c, xmlNode *n, int inline_ok)
+static void code(struct html_ctx *c, struct html_node *n, int inline_ok)
 {
 	struct buf b = BUF_INIT;
 	code_text(n, &b, c->depth);
@@ -333,7 +330,7 @@ static void code(struct html_ctx *c, xmlNode *n, int inline_ok)
 	buf_free(&b);
 }
 
-static void image(struct html_ctx *c, xmlNode *n)
+static void image(struct html_ctx *c, struct html_node *n)
 {
 	const char *src = attr(n, "src");
 	const char *alt = attr(n, "alt");
@@ -350,7 +347,7 @@ static void image(struct html_ctx *c, xmlNode *n)
 	tw_image(c->w, alt, src);
 }
 
-static void list(struct html_ctx *c, xmlNode *n, int ordered)
+static void list(struct html_ctx *c, struct html_node *n, int ordered)
 {
 	long start = 1;
 	const char *s = attr(n, "start");
@@ -366,16 +363,16 @@ static void list(struct html_ctx *c, xmlNode *n, int ordered)
 }
 
 /* Writes n's subtree as flat text without recursion (too deep to walk). */
-static void flat(struct html_ctx *c, xmlNode *root)
+static void flat(struct html_ctx *c, struct html_node *root)
 {
-	xmlNode *n = root->children;
+	struct html_node *n = root->children;
 	while (n != NULL) {
-		if (n->type == XML_TEXT_NODE && n->content)
-			tw_text(c->w, (const char *)n->content, strlen((const char *)n->content));
-		else if (is_el(n, "br"))
+		if (n->type == HTML_TEXT)
+			tw_text(c->w, n->text, n->len);
+		else if (is_el(n, HT_BR))
 			tw_break(c->w);
-		if (n->type == XML_ELEMENT_NODE && n->children != NULL &&
-		    !is_el(n, "script") && !is_el(n, "style")) {
+		if (n->type == HTML_ELEMENT && n->children != NULL &&
+		    !is_el(n, HT_SCRIPT) && !is_el(n, HT_STYLE)) {
 			n = n->children;
 			continue;
 		}
@@ -387,55 +384,66 @@ static void flat(struct html_ctx *c, xmlNode *root)
 	}
 }
 
-static const char *const dropped[] = {
-	"script", "style", "head", "title", "noscript", "template", "iframe",
-	"object", "embed", "select", "button", "input", "textarea", "svg",
+/* How element() treats a tag: dropped with its content, or a block that
+ * ends the line before and after. */
+enum { DROPPED = 1, BLOCK = 2 };
+
+static const unsigned char tag_kind[HT_COUNT] = {
+	[HT_SCRIPT] = DROPPED, [HT_STYLE] = DROPPED, [HT_HEAD] = DROPPED,
+	[HT_TITLE] = DROPPED, [HT_NOSCRIPT] = DROPPED, [HT_TEMPLATE] = DROPPED,
+	[HT_IFRAME] = DROPPED, [HT_OBJECT] = DROPPED, [HT_EMBED] = DROPPED,
+	[HT_SELECT] = DROPPED, [HT_BUTTON] = DROPPED, [HT_INPUT] = DROPPED,
+	[HT_TEXTAREA] = DROPPED, [HT_SVG] = DROPPED,
+
+	[HT_DIV] = BLOCK, [HT_SECTION] = BLOCK, [HT_ARTICLE] = BLOCK,
+	[HT_HEADER] = BLOCK, [HT_FOOTER] = BLOCK, [HT_NAV] = BLOCK,
+	[HT_MAIN] = BLOCK, [HT_CENTER] = BLOCK, [HT_FORM] = BLOCK,
+	[HT_FIELDSET] = BLOCK, [HT_ADDRESS] = BLOCK, [HT_FIGURE] = BLOCK,
+	[HT_FIGCAPTION] = BLOCK, [HT_DETAILS] = BLOCK, [HT_SUMMARY] = BLOCK,
+	[HT_TABLE] = BLOCK, [HT_THEAD] = BLOCK, [HT_TBODY] = BLOCK,
+	[HT_TFOOT] = BLOCK, [HT_CAPTION] = BLOCK, [HT_DL] = BLOCK, [HT_DT] = BLOCK,
+	[HT_DD] = BLOCK, [HT_ASIDE] = BLOCK, [HT_BODY] = BLOCK, [HT_HTML] = BLOCK,
+	[HT_LEGEND] = BLOCK, [HT_TR] = BLOCK,
 };
 
-static const char *const blocks[] = {
-	"div", "section", "article", "header", "footer", "nav", "main", "center",
-	"form", "fieldset", "address", "figure", "figcaption", "details",
-	"summary", "table", "thead", "tbody", "tfoot", "caption", "dl", "dt",
-	"dd", "aside", "body", "html", "legend", "tr",
-};
-
-static int in_list(const char *name, const char *const *list, size_t n)
+static void element(struct html_ctx *c, struct html_node *n)
 {
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(name, list[i]) == 0)
-			return 1;
-	return 0;
-}
-
-static void element(struct html_ctx *c, xmlNode *n)
-{
-	const char *name = (const char *)n->name;
 	struct text_writer *w = c->w;
 
-	if (in_list(name, dropped, sizeof dropped / sizeof dropped[0]))
-		return;
-	if (strcmp(name, "br") == 0) {
+	switch (n->tag) {
+	case HT_BR:
 		tw_break(w);
-	} else if (strcmp(name, "hr") == 0) {
+		return;
+	case HT_HR:
 		tw_hr(w);
-	} else if (strcmp(name, "p") == 0) {
+		return;
+	case HT_P:
+	case HT_H1:
+	case HT_H2:
+	case HT_H3:
+	case HT_H4:
+	case HT_H5:
+	case HT_H6:
 		tw_paragraph(w);
 		walk(c, n);
 		tw_paragraph(w);
-	} else if (name[0] == 'h' && name[1] >= '1' && name[1] <= '6' && name[2] == '\0') {
-		tw_paragraph(w);
-		walk(c, n);
-		tw_paragraph(w);
-	} else if (strcmp(name, "pre") == 0 || strcmp(name, "xmp") == 0) {
+		return;
+	case HT_PRE:
+	case HT_XMP:
 		code(c, n, 0);
-	} else if (strcmp(name, "code") == 0) {
+		return;
+	case HT_CODE:
 		code(c, n, 1);
-	} else if (strcmp(name, "ul") == 0 || strcmp(name, "menu") == 0 ||
-		   strcmp(name, "dir") == 0) {
+		return;
+	case HT_UL:
+	case HT_MENU:
+	case HT_DIR:
 		list(c, n, 0);
-	} else if (strcmp(name, "ol") == 0) {
+		return;
+	case HT_OL:
 		list(c, n, 1);
-	} else if (strcmp(name, "li") == 0) {
+		return;
+	case HT_LI: {
 		int bare = w->nlists == 0; /* an item outside any list */
 		if (bare)
 			tw_list_begin(w, 0, 1);
@@ -443,37 +451,55 @@ static void element(struct html_ctx *c, xmlNode *n)
 		walk(c, n);
 		if (bare)
 			tw_list_end(w);
-	} else if (strcmp(name, "a") == 0) {
+		return;
+	}
+	case HT_A: {
 		const char *href = attr(n, "href");
 		if (href == NULL) {
 			walk(c, n);
 		} else {
-			char *url = xstrdup(href);
+			/* the tree outlives the link: no copy of the URL needed */
 			size_t mark = tw_link_begin(w);
 			walk(c, n);
-			tw_link_end(w, mark, url);
-			free(url);
+			tw_link_end(w, mark, href);
 		}
-	} else if (strcmp(name, "img") == 0) {
+		return;
+	}
+	case HT_IMG:
 		image(c, n);
-	} else if (strcmp(name, "blockquote") == 0) {
+		return;
+	case HT_BLOCKQUOTE:
 		blockquote(c, n);
-	} else if (strcmp(name, "aside") == 0 && has_class(n, "quote")) {
-		discourse_quote(c, n);
-	} else if (strcmp(name, "td") == 0 || strcmp(name, "th") == 0) {
+		return;
+	case HT_TD:
+	case HT_TH:
 		tw_space(w);
 		walk(c, n);
 		tw_space(w);
-	} else if (strcmp(name, "div") == 0 && (has_class(n, "bbcode_description") ||
-					       has_class(n, "bbcode_postedby") ||
-					       has_class(n, "bbcode_quote_container"))) {
-		/* vBulletin 4 labels and quote headers */
-	} else if (strcmp(name, "div") == 0 && has_class(n, "meta") && n->parent != NULL &&
-		   has_class(n->parent, "lightbox")) {
-		/* Discourse image file name and size */
-	} else if (strcmp(name, "div") == 0 && has_class(n, "bbcode_quote")) {
-		vb4_quote(c, n);
-	} else if (in_list(name, blocks, sizeof blocks / sizeof blocks[0])) {
+		return;
+	case HT_ASIDE:
+		if (has_class(n, "quote")) {
+			discourse_quote(c, n);
+			return;
+		}
+		break;
+	case HT_DIV:
+		if (has_class(n, "bbcode_description") || has_class(n, "bbcode_postedby") ||
+		    has_class(n, "bbcode_quote_container"))
+			return; /* vBulletin 4 labels and quote headers */
+		if (has_class(n, "meta") && n->parent != NULL && has_class(n->parent, "lightbox"))
+			return; /* Discourse image file name and size */
+		if (has_class(n, "bbcode_quote")) {
+			vb4_quote(c, n);
+			return;
+		}
+		break;
+	default:
+		break;
+	}
+	if (tag_kind[n->tag] == DROPPED)
+		return;
+	if (tag_kind[n->tag] == BLOCK) {
 		tw_line(w);
 		walk(c, n);
 		tw_line(w);
@@ -482,15 +508,12 @@ static void element(struct html_ctx *c, xmlNode *n)
 	}
 }
 
-static void node(struct html_ctx *c, xmlNode *n)
+static void node(struct html_ctx *c, struct html_node *n)
 {
-	if (n->type == XML_TEXT_NODE || n->type == XML_CDATA_SECTION_NODE) {
-		if (n->content)
-			tw_text(c->w, (const char *)n->content, strlen((const char *)n->content));
+	if (n->type == HTML_TEXT) {
+		tw_text(c->w, n->text, n->len);
 		return;
 	}
-	if (n->type != XML_ELEMENT_NODE)
-		return;
 	if (c->depth >= HTML_MAX_DEPTH) {
 		flat(c, n);
 		return;
@@ -503,17 +526,17 @@ static void node(struct html_ctx *c, xmlNode *n)
 /* Walks n's children. Labels are dropped: a vBulletin 3 div.smallfont
  * ("Quote:", "Code:"; the table after it becomes a quote) and the phpBB
  * codebox header ("Code: Select all"). */
-static void walk(struct html_ctx *c, xmlNode *n)
+static void walk(struct html_ctx *c, struct html_node *n)
 {
 	int codebox = has_class(n, "codebox");
-	for (xmlNode *k = n->children; k != NULL; k = k->next) {
+	for (struct html_node *k = n->children; k != NULL; k = k->next) {
 		/* phpBB "Code: Select all" labels */
-		if (codebox && (is_el(k, "dt") || is_el(k, "p")))
+		if (codebox && (is_el(k, HT_DT) || is_el(k, HT_P)))
 			continue;
 		/* Outlook's reply: everything from its marker on is the quoted
 		 * original (div#appendonsend, div#divRplyFwdMsg, or the older
 		 * div.OutlookMessageHeader), so it is written as a quote */
-		if (is_el(k, "div") && (has_class(k, "OutlookMessageHeader") ||
+		if (is_el(k, HT_DIV) && (has_class(k, "OutlookMessageHeader") ||
 					(attr(k, "id") && (strcmp(attr(k, "id"), "appendonsend") == 0 ||
 							   strcmp(attr(k, "id"), "divRplyFwdMsg") == 0)))) {
 			quote_begin(c, NULL, NULL);
@@ -522,9 +545,9 @@ static void walk(struct html_ctx *c, xmlNode *n)
 			tw_quote_end(c->w);
 			break;
 		}
-		if (is_el(k, "div") && has_class(k, "smallfont")) {
-			xmlNode *sib = first_element(k->next);
-			if (is_el(sib, "table")) {
+		if (is_el(k, HT_DIV) && has_class(k, "smallfont")) {
+			struct html_node *sib = first_element(k->next);
+			if (is_el(sib, HT_TABLE)) {
 				c->depth++;
 				int q = vb3_quote(c, sib);
 				c->depth--;
@@ -533,7 +556,7 @@ static void walk(struct html_ctx *c, xmlNode *n)
 					continue;
 				}
 			}
-			if (is_el(sib, "pre") || (is_el(sib, "div") && has_class(sib, "alt2")))
+			if (is_el(sib, HT_PRE) || (is_el(sib, HT_DIV) && has_class(sib, "alt2")))
 				continue;
 		}
 		node(c, k);
@@ -542,26 +565,13 @@ static void walk(struct html_ctx *c, xmlNode *n)
 
 void text_html(struct text_writer *w, const char *src, size_t len)
 {
-	pthread_once(&parser_once, parser_init);
 	if (len == 0)
 		return;
-	/* Text before the first tag would get an implied <p> (and its blank
-	 * line) from libxml2 when no element is open yet: open <body> first. */
-	struct buf in = BUF_INIT;
-	buf_adds(&in, "<body>");
-	buf_add(&in, src, len > INT_MAX - 64 ? INT_MAX - 64 : len);
-	/* HUGE lifts the depth limit of 256, past which libxml2 stops parsing
-	 * and drops the rest; the walk below is bounded on its own. */
-	htmlDocPtr doc = htmlReadMemory(in.p, (int)in.len, NULL, "UTF-8",
-					HTML_PARSE_RECOVER | HTML_PARSE_NOERROR |
-						HTML_PARSE_NOWARNING | HTML_PARSE_NONET |
-						XML_PARSE_HUGE);
-	buf_free(&in);
-	if (doc == NULL)
-		return;
+	struct html_doc doc;
+	html_parse(&doc, src, len);
 	struct html_ctx c = {w, 0};
-	xmlNode *root = xmlDocGetRootElement(doc);
+	struct html_node *root = html_doc_root(&doc);
 	if (root != NULL)
 		node(&c, root);
-	xmlFreeDoc(doc);
+	html_doc_free(&doc);
 }

@@ -1,0 +1,90 @@
+/*
+ * html_tree: a small HTML parser for post bodies, private to the article
+ * module (text_html.c walks its tree).
+ *
+ * It reproduces the tree libxml2 2.9's recovering HTML parser builds for a
+ * body (which is what text_html used before), at a fraction of the cost:
+ * one pass over the input, no dictionary, no per-node malloc. See
+ * html_tree.c for the rules and the few places where it differs.
+ *
+ * Memory: every node, attribute and string of a parse lives in the
+ * html_doc (an arena plus one text store) and is freed by html_doc_free().
+ */
+#ifndef FORUMGATE_HTML_TREE_H
+#define FORUMGATE_HTML_TREE_H
+
+#include <stddef.h>
+
+/* The tags the parser or the walk knows by name: libxml2's HTML 4 table,
+ * listing/xmp (in its implied-end rules) and the HTML5 names text_html
+ * treats as blocks or drops. Any other name is HT_UNKNOWN. */
+#define HTML_TAGS(X)                                                                        \
+	X(A, "a") X(ABBR, "abbr") X(ACRONYM, "acronym") X(ADDRESS, "address")               \
+	X(APPLET, "applet") X(AREA, "area") X(B, "b") X(BASE, "base")                       \
+	X(BASEFONT, "basefont") X(BDO, "bdo") X(BIG, "big") X(BLOCKQUOTE, "blockquote")     \
+	X(BODY, "body") X(BR, "br") X(BUTTON, "button") X(CAPTION, "caption")               \
+	X(CENTER, "center") X(CITE, "cite") X(CODE, "code") X(COL, "col")                   \
+	X(COLGROUP, "colgroup") X(DD, "dd") X(DEL, "del") X(DFN, "dfn") X(DIR, "dir")       \
+	X(DIV, "div") X(DL, "dl") X(DT, "dt") X(EM, "em") X(EMBED, "embed")                 \
+	X(FIELDSET, "fieldset") X(FONT, "font") X(FORM, "form") X(FRAME, "frame")           \
+	X(FRAMESET, "frameset") X(H1, "h1") X(H2, "h2") X(H3, "h3") X(H4, "h4")             \
+	X(H5, "h5") X(H6, "h6") X(HEAD, "head") X(HR, "hr") X(HTML, "html") X(I, "i")       \
+	X(IFRAME, "iframe") X(IMG, "img") X(INPUT, "input") X(INS, "ins")                   \
+	X(ISINDEX, "isindex") X(KBD, "kbd") X(LABEL, "label") X(LEGEND, "legend")           \
+	X(LI, "li") X(LINK, "link") X(MAP, "map") X(MENU, "menu") X(META, "meta")           \
+	X(NOFRAMES, "noframes") X(NOSCRIPT, "noscript") X(OBJECT, "object") X(OL, "ol")     \
+	X(OPTGROUP, "optgroup") X(OPTION, "option") X(P, "p") X(PARAM, "param")             \
+	X(PRE, "pre") X(Q, "q") X(S, "s") X(SAMP, "samp") X(SCRIPT, "script")               \
+	X(SELECT, "select") X(SMALL, "small") X(SPAN, "span") X(STRIKE, "strike")           \
+	X(STRONG, "strong") X(STYLE, "style") X(SUB, "sub") X(SUP, "sup")                   \
+	X(TABLE, "table") X(TBODY, "tbody") X(TD, "td") X(TEXTAREA, "textarea")             \
+	X(TFOOT, "tfoot") X(TH, "th") X(THEAD, "thead") X(TITLE, "title") X(TR, "tr")       \
+	X(TT, "tt") X(U, "u") X(UL, "ul") X(VAR, "var") X(LISTING, "listing")               \
+	X(XMP, "xmp") X(SECTION, "section") X(ARTICLE, "article") X(HEADER, "header")       \
+	X(FOOTER, "footer") X(NAV, "nav") X(MAIN, "main") X(FIGURE, "figure")               \
+	X(FIGCAPTION, "figcaption") X(DETAILS, "details") X(SUMMARY, "summary")             \
+	X(ASIDE, "aside") X(TEMPLATE, "template") X(SVG, "svg")
+
+#define HTML_TAG_ENUM(id, name) HT_##id,
+enum html_tag { HT_UNKNOWN = 0, HTML_TAGS(HTML_TAG_ENUM) HT_COUNT };
+#undef HTML_TAG_ENUM
+
+enum html_node_type { HTML_ELEMENT, HTML_TEXT };
+
+struct html_attr {
+	const char *name;  /* lower case */
+	const char *value; /* entities decoded; "" for a valueless attribute */
+	struct html_attr *next;
+};
+
+struct html_node {
+	struct html_node *parent, *next, *children, *last;
+	const char *name;         /* element: lower-case tag name; NULL for text */
+	const char *text;         /* text: the content (not NUL-terminated) */
+	size_t len;               /* text: its length */
+	struct html_attr *attrs;  /* element: in source order */
+	unsigned short tag;       /* element: enum html_tag */
+	unsigned char type;       /* enum html_node_type */
+};
+
+struct html_arena_block;
+
+struct html_doc {
+	struct html_node root;           /* the document; its children are elements */
+	struct html_arena_block *blocks; /* nodes, attributes, attribute strings */
+	char *text;                      /* text store, never reallocated */
+	size_t text_len;
+};
+
+/* Parses src[0..len) as the content of a <body> and fills *d (which the
+ * caller later frees with html_doc_free). Never fails: like a browser it
+ * makes a tree of anything. Nesting depth is bounded only by memory; the
+ * parser itself does not recurse. */
+void html_parse(struct html_doc *d, const char *src, size_t len);
+
+/* The first element of the document (the <html> element), or NULL. */
+struct html_node *html_doc_root(struct html_doc *d);
+
+void html_doc_free(struct html_doc *d);
+
+#endif
