@@ -38,6 +38,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -51,9 +52,12 @@
 #define SHUTDOWN_GRACE 10
 /* event priorities (PRIO_COUNT levels; the default, used by listeners and
  * timers, is the middle one) */
-#define PRIO_COUNT 5
-#define PRIO_SESSION 3
-#define PRIO_IDLE 4
+#define PRIO_COUNT 7
+#define PRIO_SESSION 4
+#define PRIO_BULK 5
+#define PRIO_IDLE 6
+/* sessions whose article transfer is served per turn of the bulk queue */
+#define BULK_TURN 8
 /* longest life of a worker's read snapshot, in milliseconds */
 #define SNAPSHOT_MS 50
 
@@ -69,7 +73,9 @@ struct conn {
 	int throttled;     /* reading paused for backpressure */
 	int free_queued;   /* conn_free is scheduled */
 	int direct;        /* plain socket: replies may bypass the bufferevent */
+	int bulk_queued;   /* waits in the worker's bulk queue */
 	struct conn *prev, *next;
+	struct conn *bulk_prev, *bulk_next;
 };
 
 struct worker {
@@ -85,6 +91,8 @@ struct worker {
 	size_t nconns;
 	struct evbuffer *stage; /* replies on their way to a socket, empty between callbacks */
 	struct event *idle_ev;  /* runs when no session is ready: ends the snapshot */
+	struct event *bulk_ev;  /* serves the bulk queue, below the sessions */
+	struct conn *bulk_head, *bulk_tail;
 	int snapshot;           /* a read snapshot is open on `reader` */
 	struct timeval snapshot_at;
 	int stopping;
@@ -198,6 +206,21 @@ static void worker_maybe_done(struct worker *w)
 		event_base_loopexit(w->base, NULL);
 }
 
+static void bulk_unlink(struct conn *c)
+{
+	struct worker *w = c->w;
+	if (c->bulk_prev)
+		c->bulk_prev->bulk_next = c->bulk_next;
+	else
+		w->bulk_head = c->bulk_next;
+	if (c->bulk_next)
+		c->bulk_next->bulk_prev = c->bulk_prev;
+	else
+		w->bulk_tail = c->bulk_prev;
+	c->bulk_prev = c->bulk_next = NULL;
+	c->bulk_queued = 0;
+}
+
 static void conn_free(struct conn *c)
 {
 	struct worker *w = c->w;
@@ -208,6 +231,8 @@ static void conn_free(struct conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	w->nconns--;
+	if (c->bulk_queued)
+		bulk_unlink(c);
 	if (c->bev)
 		bufferevent_free(c->bev);
 	nntp_session_free(c->session);
@@ -363,9 +388,67 @@ static void conn_pump(struct conn *c)
 	}
 }
 
+/* Does the next command transfer an article (ARTICLE, HEAD, BODY)? */
+static int next_is_bulk(struct evbuffer *in)
+{
+	static const char *const verbs[] = {"ARTICLE", "HEAD", "BODY"};
+	char line[9];
+	ev_ssize_t n = evbuffer_copyout(in, line, sizeof line - 1);
+	if (n <= 0)
+		return 0;
+	line[n] = '\0';
+	for (size_t i = 0; i < sizeof verbs / sizeof *verbs; i++) {
+		size_t l = strlen(verbs[i]);
+		if ((size_t)n >= l && strncasecmp(line, verbs[i], l) == 0 &&
+		    ((size_t)n == l || strchr(" \t\r\n", line[l]) != NULL))
+			return 1;
+	}
+	return 0;
+}
+
+/* Serves what a session has sent, in two classes: article transfers wait in
+ * the worker's bulk queue, served BULK_TURN sessions per turn of the loop
+ * and only when no session is ready with anything else; every other command
+ * (what a newsreader waits on to show a group: GROUP, OVER, HDR, LIST...)
+ * runs at once. So an overview is never stuck behind the article transfers
+ * that became ready in the same turn, and a transfer waits for at most the
+ * other commands of one turn. */
+static void conn_serve(struct conn *c)
+{
+	if (c->bulk_queued || c->closing)
+		return; /* the queue's turn serves everything that has arrived */
+	if (!next_is_bulk(bufferevent_get_input(c->bev))) {
+		conn_pump(c);
+		return;
+	}
+	struct worker *w = c->w;
+	c->bulk_queued = 1;
+	c->bulk_prev = w->bulk_tail;
+	c->bulk_next = NULL;
+	if (w->bulk_tail)
+		w->bulk_tail->bulk_next = c;
+	else
+		w->bulk_head = c;
+	w->bulk_tail = c;
+	if (!event_pending(w->bulk_ev, EV_TIMEOUT, NULL))
+		event_active(w->bulk_ev, EV_TIMEOUT, 0);
+}
+
+static void on_bulk(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+	for (int i = 0; i < BULK_TURN && w->bulk_head; i++) {
+		struct conn *c = w->bulk_head;
+		bulk_unlink(c);
+		conn_pump(c); /* may free c */
+	}
+	if (w->bulk_head)
+		event_active(w->bulk_ev, EV_TIMEOUT, 0);
+}
+
 static void on_read(struct bufferevent *bev, void *arg)
 {
-	conn_pump(arg);
+	conn_serve(arg);
 }
 
 static void on_write(struct bufferevent *bev, void *arg)
@@ -381,7 +464,7 @@ static void on_write(struct bufferevent *bev, void *arg)
 		c->throttled = 0;
 		if (!c->w->stopping)
 			bufferevent_enable(bev, EV_READ);
-		conn_pump(c); /* lines that waited in the input */
+		conn_serve(c); /* lines that waited in the input */
 	}
 }
 
@@ -573,6 +656,8 @@ static int worker_init(struct worker *w, const struct cfg *c, struct listener_ar
 	w->stage = evbuffer_new();
 	w->idle_ev = event_new(w->base, -1, 0, on_idle, w);
 	event_priority_set(w->idle_ev, PRIO_IDLE);
+	w->bulk_ev = event_new(w->base, -1, 0, on_bulk, w);
+	event_priority_set(w->bulk_ev, PRIO_BULK);
 	if (store_open(c->gateway.store, STORE_RDONLY, &w->reader, err) != 0)
 		return -1;
 	w->listeners = xcalloc(c->nntp.nlisten, sizeof *w->listeners);
@@ -616,6 +701,8 @@ static void worker_fini(struct worker *w)
 		event_free(w->grace_ev);
 	if (w->idle_ev)
 		event_free(w->idle_ev);
+	if (w->bulk_ev)
+		event_free(w->bulk_ev);
 	if (w->snapshot)
 		store_snapshot_end(w->reader);
 	store_close(w->reader);

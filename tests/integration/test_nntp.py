@@ -250,6 +250,33 @@ class Protocol(unittest.TestCase):
             self.assertTrue(status.startswith("220 ") and status.endswith(i), status)
             self.assertIn(f"Message-ID: {i}", r.block())
 
+    def test_article_transfers_and_other_commands_keep_their_order(self):
+        # article transfers wait in a bulk queue behind other commands of
+        # the same loop turn: each connection still gets its answers in the
+        # order it asked, and a connection that goes away while queued
+        # costs nothing
+        conns = [self.raw() for _ in range(6)]
+        for r in conns:
+            r.cmd("GROUP demo.general")
+        for k in range(3):
+            gone = socket.create_connection(("127.0.0.1", self.srv.port), timeout=10)
+            gone.sendall(b"GROUP demo.general\r\n" + b"ARTICLE 1\r\n" * 50)
+            gone.close()
+        for r in conns:
+            r.send("ARTICLE 1\r\nOVER 1-2\r\nhead 2\r\nDATE\r\nbody 1\r\nSTAT 2\r\n")
+        for r in conns:
+            self.assertTrue(r.line().startswith("220 1 <"))
+            r.block()
+            self.assertTrue(r.line().startswith("224"))
+            self.assertEqual(len(r.block()), 2)
+            self.assertTrue(r.line().startswith("221 2 <"))
+            r.block()
+            self.assertTrue(r.line().startswith("111 "))
+            self.assertTrue(r.line().startswith("222 1 <"))
+            r.block()
+            self.assertTrue(r.line().startswith("223 2 <"))
+        self.assertTrue(conns[0].cmd("QUIT").startswith("205"))
+
     def test_tin_newgroups_two_digit_year(self):
         r = self.raw()
         self.assertTrue(r.cmd("NEWGROUPS 000101 000000").startswith("231"))
