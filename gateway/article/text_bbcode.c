@@ -324,6 +324,7 @@ void text_quote_opt(const char *opt, int after_eq, char **name, char **id)
 			*id = digits_of(semi + 1);
 		}
 		if (*p == ';') {
+			free(*id);
 			*id = digits_of(p + 1);
 			p += strcspn(p, " ");
 		}
@@ -331,6 +332,7 @@ void text_quote_opt(const char *opt, int after_eq, char **name, char **id)
 		if (post != NULL) {
 			char *d = digits_of(post + 7);
 			if (d != NULL) {
+				free(*id);
 				*id = xasprintf("#%s", d);
 				free(d);
 			}
