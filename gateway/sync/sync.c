@@ -120,16 +120,110 @@ static void author_of(const struct cfg *c, const struct cfg_forum *f, const stru
 	free(slug);
 }
 
+/* The posts of a thread synced in this pass, for a thread the store had no
+ * post of before it: then every question about the thread's posts (is this
+ * post known, which is the root, which post is at position n, the parent's
+ * Message-ID and References) is answered here, exactly as the store would
+ * answer it, without a query. For a thread the store already knows, the
+ * store is asked as before. */
+struct pass_post {
+	char *key;
+	int64_t position;
+	char *message_id, *references;
+};
+
+struct thread_pass {
+	int is_new; /* the store had no post of the thread when the pass began */
+	struct pass_post *posts;
+	size_t n, cap;
+};
+
+static struct pass_post *pass_find(const struct thread_pass *tp, const char *key)
+{
+	for (size_t i = tp->n; i-- > 0;)
+		if (strcmp(tp->posts[i].key, key) == 0)
+			return &tp->posts[i];
+	return NULL;
+}
+
+/* The store's answer: the first post put at that position. */
+static struct pass_post *pass_at(const struct thread_pass *tp, int64_t position)
+{
+	for (size_t i = 0; i < tp->n; i++)
+		if (tp->posts[i].position == position)
+			return &tp->posts[i];
+	return NULL;
+}
+
+/* The store's answer: lowest position, the first put among equals. */
+static struct pass_post *pass_root(const struct thread_pass *tp)
+{
+	struct pass_post *root = NULL;
+	for (size_t i = 0; i < tp->n; i++)
+		if (root == NULL || tp->posts[i].position < root->position)
+			root = &tp->posts[i];
+	return root;
+}
+
+/* Records a post as store_post_put() stored it. */
+static void pass_add(struct thread_pass *tp, const struct store_post_in *in)
+{
+	struct pass_post *pp = pass_find(tp, in->post_key);
+	if (pp == NULL) {
+		if (tp->n == tp->cap) {
+			tp->cap = tp->cap ? 2 * tp->cap : 64;
+			tp->posts = xrealloc(tp->posts, tp->cap * sizeof *tp->posts);
+		}
+		pp = &tp->posts[tp->n++];
+		pp->key = xstrdup(in->post_key);
+	} else {
+		free(pp->message_id);
+		free(pp->references);
+	}
+	pp->position = in->position;
+	pp->message_id = xstrdup(in->message_id);
+	pp->references = xstrdup(in->references);
+}
+
+static void pass_free(struct thread_pass *tp)
+{
+	for (size_t i = 0; i < tp->n; i++) {
+		free(tp->posts[i].key);
+		free(tp->posts[i].message_id);
+		free(tp->posts[i].references);
+	}
+	free(tp->posts);
+}
+
+/* store_post_get() for the thread of this pass. */
+static int pass_post_get(struct store *st, const struct thread_pass *tp, int64_t forum_id,
+			 const char *thread_key, const char *post_key, struct store_post *sp,
+			 char **err)
+{
+	if (!tp->is_new)
+		return store_post_get(st, forum_id, thread_key, post_key, sp, err);
+	const struct pass_post *pp = pass_find(tp, post_key);
+	if (pp == NULL)
+		return 0;
+	if (pp->message_id == NULL)
+		return store_post_get(st, forum_id, thread_key, post_key, sp, err);
+	memset(sp, 0, sizeof *sp);
+	sp->message_id = xstrdup(pp->message_id);
+	sp->references = xstrdup(pp->references);
+	sp->position = pp->position;
+	return 1;
+}
+
 /* Finds the parent post key per DESIGN.md; NULL for a root. */
-static char *find_parent(struct store *st, int64_t forum_id, const struct forum_thread *t,
-			 const struct forum_post *p, const struct text_info *info, char **err,
-			 int *failed)
+static char *find_parent(struct store *st, const struct thread_pass *tp, int64_t forum_id,
+			 const struct forum_thread *t, const struct forum_post *p,
+			 const struct text_info *info, char **err, int *failed)
 {
 	char *key = NULL;
 	struct store_post sp;
 	*failed = 0;
 	if (p->parent_id && strcmp(p->parent_id, p->id) != 0) {
-		int r = store_post_get(st, forum_id, t->id, p->parent_id, &sp, err);
+		int r = pass_post_get(st, tp, forum_id, t->id, p->parent_id, &sp, err);
 		if (r < 0)
 			goto fail;
 		if (r == 1) {
@@ -140,7 +234,15 @@ static char *find_parent(struct store *st, int64_t forum_id, const struct forum_
 	for (size_t i = 0; i < info->nquoted; i++) {
 		const char *q = info->quoted_ids[i];
 		if (q[0] == '#') {
-			int r = store_post_at(st, forum_id, t->id, strtoll(q + 1, NULL, 10), &key, err);
+			int64_t pos = strtoll(q + 1, NULL, 10);
+			int r;
+			if (tp->is_new) {
+				const struct pass_post *pp = pass_at(tp, pos);
+				key = pp ? xstrdup(pp->key) : NULL;
+				r = pp != NULL;
+			} else {
+				r = store_post_at(st, forum_id, t->id, pos, &key, err);
+			}
 			if (r < 0)
 				goto fail;
 			if (r == 1 && strcmp(key, p->id) != 0)
@@ -151,7 +253,7 @@ static char *find_parent(struct store *st, int64_t forum_id, const struct forum_
 		}
 		if (strcmp(q, p->id) == 0)
 			continue;
-		int r = store_post_get(st, forum_id, t->id, q, &sp, err);
+		int r = pass_post_get(st, tp, forum_id, t->id, q, &sp, err);
 		if (r < 0)
 			goto fail;
 		if (r == 1) {
@@ -161,7 +263,14 @@ static char *find_parent(struct store *st, int64_t forum_id, const struct forum_
 	}
 	if (p->position == 1)
 		return NULL;
-	int r = store_thread_root(st, forum_id, t->id, &key, err);
+	int r;
+	if (tp->is_new) {
+		const struct pass_post *root = pass_root(tp);
+		key = root ? xstrdup(root->key) : NULL;
+		r = root != NULL;
+	} else {
+		r = store_thread_root(st, forum_id, t->id, &key, err);
+	}
 	if (r < 0)
 		goto fail;
 	if (r == 0 || strcmp(key, p->id) == 0) {
@@ -215,15 +324,18 @@ static void rendered_free(struct rendered *r)
 	article_out_free(&r->art);
 }
 
-static int sync_post(struct store *st, const struct cfg *c, const struct cfg_forum *f,
-		     int64_t forum_id, const struct forum_thread *t, const struct forum_post *p,
-		     const char *group, int64_t group_id, char posting,
-		     struct sync_stats *stats, char **err)
+static int sync_post(struct store *st, struct thread_pass *tp, const struct cfg *c,
+		     const struct cfg_forum *f, int64_t forum_id, const struct forum_thread *t,
+		     const struct forum_post *p, const char *group, int64_t group_id,
+		     char posting, struct sync_stats *stats, char **err)
 {
 	char hash[17];
 	post_hash(t, p, group, hash);
 	struct store_post old;
-	int known = store_post_get(st, forum_id, t->id, p->id, &old, err);
+	/* a post of a new thread is known only if this pass put it already */
+	int known = tp->is_new && pass_find(tp, p->id) == NULL
+			    ? 0
+			    : store_post_get(st, forum_id, t->id, p->id, &old, err);
 	if (known < 0)
 		return -1;
 	if (known && old.hash && strcmp(old.hash, hash) == 0) {
@@ -250,6 +362,8 @@ static int sync_post(struct store *st, const struct cfg *c, const struct cfg_for
 		    store_article_withdraw(st, old.message_id, err) != 0)
 			goto out;
 		rc = store_post_put(st, forum_id, &in, err);
+		if (rc == 0 && tp->is_new)
+			pass_add(tp, &in);
 		stats->posts_deleted++;
 		goto out;
 	}
@@ -259,11 +373,11 @@ static int sync_post(struct store *st, const struct cfg *c, const struct cfg_for
 		text_convert(p->markup, p->signature, strlen(p->signature), &r.sig, NULL);
 
 	int failed;
-	r.parent = find_parent(st, forum_id, t, p, &r.info, err, &failed);
+	r.parent = find_parent(st, tp, forum_id, t, p, &r.info, err, &failed);
 	if (failed)
 		goto out;
 	if (r.parent) {
-		if (store_post_get(st, forum_id, t->id, r.parent, &r.parent_rec, err) != 1)
+		if (pass_post_get(st, tp, forum_id, t->id, r.parent, &r.parent_rec, err) != 1)
 			goto out;
 		const char *pr = r.parent_rec.references;
 		r.refs = pr && pr[0] ? xasprintf("%s %s", pr, r.parent_rec.message_id)
@@ -331,6 +445,8 @@ static int sync_post(struct store *st, const struct cfg *c, const struct cfg_for
 	in.references = r.art.references ? r.art.references : "";
 	if (store_post_put(st, forum_id, &in, err) != 0)
 		goto out;
+	if (tp->is_new)
+		pass_add(tp, &in);
 	if (known)
 		stats->posts_edited++;
 	else
@@ -357,9 +473,19 @@ int sync_thread(struct store *st, const struct cfg *c, const struct cfg_forum *f
 		rc = store_group_set_members_only(st, group_id, cfg_group_members_only(c, group), err);
 	if (rc == 0 && posting == 0)
 		rc = store_group_posting(st, group_id, &posting, err);
+	/* one question per thread: had the store any post of it? */
+	struct thread_pass tp = {0};
+	char *root = NULL;
+	if (rc == 0) {
+		int r = store_thread_root(st, forum_id, t->id, &root, err);
+		free(root);
+		if (r < 0)
+			rc = -1;
+		tp.is_new = r == 0;
+	}
 	for (size_t i = 0; rc == 0 && i < t->nposts; i++) {
-		rc = sync_post(st, c, f, forum_id, t, &t->posts[i], group, group_id, posting, stats,
-			       err);
+		rc = sync_post(st, &tp, c, f, forum_id, t, &t->posts[i], group, group_id, posting,
+			       stats, err);
 		if (rc != 0) {
 			char *msg = xasprintf("thread %s post %s: %s", t->id, t->posts[i].id,
 					      err && *err ? *err : "failed");
@@ -367,6 +493,7 @@ int sync_thread(struct store *st, const struct cfg *c, const struct cfg_forum *f
 			free(msg);
 		}
 	}
+	pass_free(&tp);
 	if (rc == 0)
 		stats->threads++;
 	free(group);
