@@ -373,11 +373,23 @@ struct thread_memo {
 	char *key, *title, *board, *url;
 };
 
+/* A group's counters as changed inside the open write transaction: the
+ * next article number and the change of its live count, written back once
+ * before COMMIT instead of two UPDATEs per article. */
+struct group_memo {
+	int64_t id;
+	int64_t next;       /* next free number; valid when have_next */
+	int have_next;
+	int64_t live_delta;
+};
+
 struct store {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[S_COUNT];
 	int version;
 	struct thread_memo thread;
+	struct group_memo *groups;
+	size_t ngroups, cap_groups;
 };
 
 static void thread_memo_clear(struct thread_memo *m)
@@ -387,6 +399,25 @@ static void thread_memo_clear(struct thread_memo *m)
 	free(m->board);
 	free(m->url);
 	memset(m, 0, sizeof *m);
+}
+
+/* The memo of group id, added when missing; NULL outside a write
+ * transaction (then the counters are written at once). */
+static struct group_memo *group_memo(struct store *st, int64_t id)
+{
+	if (sqlite3_get_autocommit(st->db))
+		return NULL;
+	for (size_t i = 0; i < st->ngroups; i++)
+		if (st->groups[i].id == id)
+			return &st->groups[i];
+	if (st->ngroups == st->cap_groups) {
+		st->cap_groups = st->cap_groups ? 2 * st->cap_groups : 8;
+		st->groups = xrealloc(st->groups, st->cap_groups * sizeof *st->groups);
+	}
+	struct group_memo *g = &st->groups[st->ngroups++];
+	memset(g, 0, sizeof *g);
+	g->id = id;
+	return g;
 }
 
 static int same_text(const char *a, const char *b)
@@ -579,6 +610,7 @@ void store_close(struct store *st)
 		sqlite3_finalize(st->stmt[i]);
 	sqlite3_close(st->db);
 	thread_memo_clear(&st->thread);
+	free(st->groups);
 	free(st);
 }
 
@@ -590,17 +622,49 @@ int store_schema_version(struct store *st)
 int store_begin(struct store *st, char **err)
 {
 	thread_memo_clear(&st->thread);
+	st->ngroups = 0;
 	return exec(st, "BEGIN IMMEDIATE", err);
+}
+
+/* Writes the group counters of the memo back (before COMMIT, and before
+ * anything in the transaction reads them). */
+static int group_memo_flush(struct store *st, char **err)
+{
+	for (size_t i = 0; i < st->ngroups; i++) {
+		const struct group_memo *g = &st->groups[i];
+		sqlite3_stmt *s;
+		if (g->have_next) {
+			if ((s = stmt_get(st, S_GROUP_BUMP, err)) == NULL)
+				return -1;
+			sqlite3_bind_int64(s, 1, g->id);
+			sqlite3_bind_int64(s, 2, g->next);
+			if (step_done(st, s, err, "bump number") != 0)
+				return -1;
+		}
+		if (g->live_delta != 0) {
+			if ((s = stmt_get(st, S_GROUP_LIVE, err)) == NULL)
+				return -1;
+			sqlite3_bind_int64(s, 1, g->id);
+			sqlite3_bind_int64(s, 2, g->live_delta);
+			if (step_done(st, s, err, "group count") != 0)
+				return -1;
+		}
+	}
+	st->ngroups = 0;
+	return 0;
 }
 
 int store_commit(struct store *st, char **err)
 {
+	if (group_memo_flush(st, err) != 0)
+		return -1;
 	return exec(st, "COMMIT", err);
 }
 
 void store_rollback(struct store *st)
 {
 	thread_memo_clear(&st->thread);
+	st->ngroups = 0;
 	if (!sqlite3_get_autocommit(st->db))
 		exec(st, "ROLLBACK", NULL);
 }
@@ -702,6 +766,8 @@ void store_groups_free(struct store_group *groups, size_t n)
 /* Fills low/high/count of g from the numbering table. */
 static int group_stats(struct store *st, struct store_group *g, char **err)
 {
+	if (st->ngroups > 0 && group_memo_flush(st, err) != 0)
+		return -1;
 	sqlite3_stmt *s = stmt_get(st, S_GROUP_STATS, err);
 	if (s == NULL)
 		return -1;
@@ -855,6 +921,11 @@ int store_group_list(struct store *st, struct store_group **groups, size_t *n, c
 
 int store_group_next_number(struct store *st, int64_t group_id, int64_t *number, char **err)
 {
+	struct group_memo *g = group_memo(st, group_id);
+	if (g != NULL && g->have_next) {
+		*number = g->next++;
+		return 0;
+	}
 	sqlite3_stmt *s = stmt_get(st, S_GROUP_NEXT, err);
 	if (s == NULL)
 		return -1;
@@ -862,6 +933,11 @@ int store_group_next_number(struct store *st, int64_t group_id, int64_t *number,
 	int found = lookup_id(st, s, number, err, "next number");
 	if (found <= 0)
 		return found < 0 ? -1 : fg_error(err, "store: no group with id %lld", (long long)group_id);
+	if (g != NULL) {
+		g->have_next = 1;
+		g->next = *number + 1;
+		return 0;
+	}
 	if ((s = stmt_get(st, S_GROUP_BUMP, err)) == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, group_id);
@@ -1038,6 +1114,11 @@ int store_article_add(struct store *st, const struct store_article_in *a, char *
 		bind_text(s, 4, a->overview);
 		if (step_done(st, s, err, "number article") != 0)
 			return -1;
+		struct group_memo *g = group_memo(st, a->group_ids[i]);
+		if (g != NULL) {
+			g->live_delta++;
+			continue;
+		}
 		if ((s = stmt_get(st, S_GROUP_LIVE, err)) == NULL)
 			return -1;
 		sqlite3_bind_int64(s, 1, a->group_ids[i]);

@@ -156,6 +156,49 @@ static void test_foreach_and_reopen(void **state)
 	buf_free(&b);
 }
 
+/* Group counters are kept in memory during a write transaction and written
+ * before COMMIT: other connections see them with the articles, a rollback
+ * drops them, and numbering goes on from what was committed. */
+static void test_group_counters_per_transaction(void **state)
+{
+	struct fixture *fx = *state;
+	char *err = NULL;
+	int64_t g, h;
+	struct store *reader;
+	struct store_group sg;
+	assert_int_equal(store_begin(fx->st, &err), 0);
+	assert_int_equal(store_group_ensure(fx->st, "a.b", NULL, 'y', &g, &err), 0);
+	assert_int_equal(store_group_ensure(fx->st, "a.c", NULL, 'y', &h, &err), 0);
+	add_article(fx->st, g, "<1@x>", 0);
+	add_article(fx->st, h, "<2@x>", 0);
+	add_article(fx->st, g, "<3@x>", 0);
+	assert_int_equal(store_commit(fx->st, &err), 0);
+
+	assert_int_equal(store_open(fx->path, STORE_RDONLY, &reader, &err), 0);
+	assert_int_equal(store_group_get(reader, "a.b", &sg, &err), 1);
+	assert_int_equal(sg.high, 2);
+	assert_int_equal(sg.count, 2);
+	store_group_clear(&sg);
+
+	assert_int_equal(store_begin(fx->st, &err), 0);
+	add_article(fx->st, g, "<4@x>", 0);
+	assert_int_equal(store_group_get(reader, "a.b", &sg, &err), 1);
+	assert_int_equal(sg.count, 2); /* not committed yet */
+	store_group_clear(&sg);
+	store_rollback(fx->st);
+
+	add_article(fx->st, g, "<5@x>", 0); /* autocommit: written at once */
+	assert_int_equal(store_group_get(reader, "a.b", &sg, &err), 1);
+	assert_int_equal(sg.high, 3); /* the rolled-back number 3 is free again */
+	assert_int_equal(sg.count, 3);
+	store_group_clear(&sg);
+	assert_int_equal(store_group_get(reader, "a.c", &sg, &err), 1);
+	assert_int_equal(sg.high, 1);
+	assert_int_equal(sg.count, 1);
+	store_group_clear(&sg);
+	store_close(reader);
+}
+
 static void test_rollback_loses_uncommitted(void **state)
 {
 	struct fixture *fx = *state;
@@ -240,6 +283,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_schema_version, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_groups_and_numbers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_group_counters_per_transaction, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_foreach_and_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rollback_loses_uncommitted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cursor_and_posts, setup, teardown),
