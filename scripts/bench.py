@@ -27,10 +27,12 @@ def main():
             os.remove(store + suffix)
     cmd = [os.path.join(ROOT, "forumgate"), "-c", os.path.join(ROOT, "config", "demo.yaml"),
            "-o", f"gateway.store={store}", "import", spool]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.monotonic()
     p = subprocess.run(cmd, capture_output=True, cwd=ROOT)
     dt = time.monotonic() - t0
-    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    rss = ru.ru_maxrss / 1024
     if p.returncode != 0:
         sys.stderr.write(p.stderr.decode())
         sys.exit(1)
@@ -38,6 +40,12 @@ def main():
     print(f"import: {posts} posts, {size / 1e6:.1f} MB of spool in {dt:.2f} s")
     print(f"import: {posts / dt:,.0f} posts/s, {size / 1e6 / dt:.1f} MB/s, "
           f"peak RSS {rss:.1f} MiB, store {os.path.getsize(store) / 1e6:.1f} MB")
+    # where the wall time went: CPU in the process (user, kernel) and the rest,
+    # mostly waiting for the disk at WAL checkpoints
+    user, system = ru.ru_utime - before.ru_utime, ru.ru_stime - before.ru_stime
+    cpu = user + system
+    print(f"import: CPU {user:.2f} s user + {system:.2f} s system "
+          f"({posts / cpu:,.0f} posts per CPU second), {max(dt - cpu, 0):.2f} s waiting")
     if not os.environ.get("BENCH_DIR"):
         shutil.rmtree(work, True)
 
