@@ -22,6 +22,9 @@
  *    is rare and better than an article that servers reject.
  *  - Content-Transfer-Encoding is 7bit for an all-ASCII body, else 8bit; no
  *    QP/base64: NNTP and modern mail carry 8bit, and readers show it as is.
+ *  - Built once per imported post: the wire buffer is sized once from the
+ *    body, no printf in per-octet paths, and the body's 8bit and stray-CR
+ *    tests are made once over the flowed text, not per line.
  */
 #include "forumgate/article.h"
 
@@ -33,6 +36,8 @@
 #include <openssl/evp.h>
 
 #include "forumgate/text.h"
+
+#include "bytes.h"
 
 #define MSGID_MAX 250     /* RFC 5536 §3.1.3 */
 #define REFS_TARGET 21    /* ids kept when trimming: first + last 20 */
@@ -57,10 +62,18 @@ void article_out_free(struct article_out *a)
 
 /* --- syntax checks --- */
 
+/* The atext specials as a table, not strchr: every octet of every id and
+ * address passes here. */
+static const unsigned char atext_special[128] = {
+	['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1, ['*'] = 1,
+	['+'] = 1, ['-'] = 1, ['/'] = 1, ['='] = 1, ['?'] = 1, ['^'] = 1, ['_'] = 1,
+	['`'] = 1, ['{'] = 1, ['|'] = 1, ['}'] = 1, ['~'] = 1,
+};
+
 static int is_atext(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       (c != 0 && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
+	       (c < 128 && atext_special[c]);
 }
 
 static int dot_atom(const char *p, size_t n)
@@ -223,6 +236,10 @@ static char *unfold(const char *line, size_t n)
 
 	if (i < n && line[i] == ' ')
 		i++;
+	/* the usual header is one line: its value copied whole */
+	if (n - i >= 2 && memchr(line + i, '\r', n - i) == line + n - 2 &&
+	    memchr(line + i, '\n', n - i) == line + n - 1 && memchr(line + i, '\t', n - i) == NULL)
+		return xstrndup(line + i, n - i - 2);
 	v = xmalloc(n - i + 1);
 	for (; i < n; i++) {
 		if (line[i] == '\r' || line[i] == '\n')
@@ -243,6 +260,15 @@ static void put(struct buf *h, const char *name, const char *value, char **ov)
 		*ov = unfold(h->p + start, h->len - start);
 }
 
+/* Appends "%XX" (printf was most of a URL's cost). */
+static void add_pct(struct buf *b, unsigned char c)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char e[3] = {'%', hex[c >> 4], hex[c & 15]};
+
+	buf_add(b, e, 3);
+}
+
 /* "<url>" with octets that are not allowed in a URI percent-encoded. */
 static char *angle_url(const char *url)
 {
@@ -251,7 +277,7 @@ static char *angle_url(const char *url)
 	buf_addc(&b, '<');
 	for (const unsigned char *q = (const unsigned char *)url; *q; q++) {
 		if (*q <= 0x20 || *q >= 0x7F || strchr("<>\"\\^`{|}", *q))
-			buf_addf(&b, "%%%02X", *q);
+			add_pct(&b, *q);
 		else
 			buf_addc(&b, (char)*q);
 	}
@@ -275,8 +301,9 @@ static int is_reply_prefix(const char *s)
 /* --- body --- */
 
 /* Appends one article line: hard-broken at BODY_LINE_MAX, dot-stuffed,
- * CRLF-terminated. Returns the number of lines written. */
-static size_t body_line(struct buf *out, const char *p, size_t n)
+ * CRLF-terminated. Returns the number of lines written. cr_any says whether
+ * the text holds a CR at all (a search per line cost more than the copy). */
+static size_t body_line(struct buf *out, const char *p, size_t n, int cr_any)
 {
 	size_t lines = 0;
 
@@ -290,16 +317,20 @@ static size_t body_line(struct buf *out, const char *p, size_t n)
 		}
 		if (take > 0 && p[0] == '.')
 			buf_addc(out, '.');
-		/* copied in runs between the (rare) stray CRs */
-		for (size_t i = 0; i < take;) {
-			const char *cr = memchr(p + i, '\r', take - i);
-			size_t run = cr ? (size_t)(cr - (p + i)) : take - i;
+		if (!cr_any) {
+			buf_add(out, p, take);
+		} else {
+			/* copied in runs between the (rare) stray CRs */
+			for (size_t i = 0; i < take;) {
+				const char *cr = memchr(p + i, '\r', take - i);
+				size_t run = cr ? (size_t)(cr - (p + i)) : take - i;
 
-			buf_add(out, p + i, run);
-			i += run;
-			if (cr) {
-				buf_addc(out, ' ');
-				i++;
+				buf_add(out, p + i, run);
+				i += run;
+				if (cr) {
+					buf_addc(out, ' ');
+					i++;
+				}
 			}
 		}
 		buf_add(out, "\r\n", 2);
@@ -316,6 +347,7 @@ static size_t render_body(struct buf *out, const char *body, const char *sig, in
 {
 	struct buf fl = BUF_INIT;
 	size_t lines = 0, i = 0;
+	int cr_any;
 
 	text_flow(body, strlen(body), FLOW_WIDTH, &fl);
 	if (sig && *sig) {
@@ -324,7 +356,9 @@ static size_t render_body(struct buf *out, const char *body, const char *sig, in
 		buf_adds(&fl, "-- \n");
 		text_flow(sig, strlen(sig), FLOW_WIDTH, &fl);
 	}
-	*eightbit = 0;
+	/* CR and LF are ASCII: the whole text can be tested at once */
+	*eightbit = bytes_any_high(fl.p, fl.len);
+	cr_any = fl.len > 0 && memchr(fl.p, '\r', fl.len) != NULL;
 	buf_reserve(out, fl.len + fl.len / 16 + 2);
 	while (i < fl.len) {
 		const char *nl = memchr(fl.p + i, '\n', fl.len - i);
@@ -333,10 +367,7 @@ static size_t render_body(struct buf *out, const char *body, const char *sig, in
 		n = e - i;
 		if (n > 0 && fl.p[i + n - 1] == '\r')
 			n--;
-		for (size_t k = i; k < i + n && !*eightbit; k++)
-			if ((unsigned char)fl.p[k] >= 0x80)
-				*eightbit = 1;
-		lines += body_line(out, fl.p + i, n);
+		lines += body_line(out, fl.p + i, n, cr_any);
 		i = e + 1;
 	}
 	if (lines == 0) {
@@ -465,6 +496,12 @@ int article_build(const struct article_in *in, struct article_out *out, char **e
 	memset(out, 0, sizeof *out);
 	if (in == NULL)
 		return fg_error(err, "article: no input");
+	/* the header then the body are appended to h: sized once for both
+	 * (a body grows by its CRLFs and stuffing, headers stay near 1 KB) */
+	if (in->body) {
+		size_t n = strlen(in->body);
+		buf_reserve(&h, n + n / 8 + 2048);
+	}
 	if (build(in, out, &h, &body, err) != 0) {
 		buf_free(&h);
 		buf_free(&body);
@@ -529,7 +566,7 @@ static void add_id(struct buf *b, const char *s)
 		    (*q >= '0' && *q <= '9') || *q == '-' || *q == '_')
 			buf_addc(b, (char)*q);
 		else
-			buf_addf(b, "%%%02X", *q);
+			add_pct(b, *q);
 	}
 }
 

@@ -12,10 +12,16 @@
  * counted in characters (UTF-8 lead bytes); breaks only happen at ASCII
  * spaces, so a multibyte sequence is never split. Unquoted parts that start
  * with " ", ">" or "From " are space-stuffed.
+ *
+ * Finding where a line passes the width counts characters a block at a
+ * time (a character is at least one byte, so `avail` bytes never pass it),
+ * and the output buffer is sized once for the whole text.
  */
 #include "forumgate/text.h"
 
 #include <string.h>
+
+#include "bytes.h"
 
 /* The shortest content part we allow deep quote prefixes to leave. */
 #define FLOW_MIN_WIDTH 20
@@ -28,6 +34,8 @@ static int needs_stuffing(const char *s, size_t n)
 
 static void add_quotes(struct buf *out, size_t depth)
 {
+	if (depth == 0)
+		return;
 	buf_reserve(out, depth);
 	memset(out->p + out->len, '>', depth);
 	out->len += depth;
@@ -36,12 +44,24 @@ static void add_quotes(struct buf *out, size_t depth)
 
 static void put_part(struct buf *out, size_t depth, const char *s, size_t n)
 {
-	buf_reserve(out, depth + n + 2);
 	add_quotes(out, depth);
 	if (depth > 0 || needs_stuffing(s, n))
 		buf_addc(out, ' ');
 	buf_add(out, s, n);
 	buf_addc(out, '\n');
+}
+
+/* The number of characters (UTF-8 lead bytes) in s[0..n), counted 8 bytes
+ * at a time: this was most of the cost of flowing a body. */
+static size_t count_chars(const char *s, size_t n)
+{
+	size_t c = n, i = 0;
+
+	for (; i + 8 <= n; i += 8)
+		c -= bytes_cont8(s + i);
+	for (; i < n; i++)
+		c -= ((unsigned char)s[i] & 0xC0) == 0x80;
+	return c;
 }
 
 static void flow_line(const char *line, size_t n, size_t width, struct buf *out)
@@ -73,11 +93,20 @@ static void flow_line(const char *line, size_t n, size_t width, struct buf *out)
 		size_t stuff = depth == 0 && needs_stuffing(s, n);
 		size_t brk = 0, col = stuff, p = 0;
 
-		/* p: the first byte whose character passes the width */
-		while (p < n) {
-			if (((unsigned char)s[p] & 0xC0) != 0x80 && ++col > avail)
-				break;
-			p++;
+		/* p: the first byte whose character passes the width. A
+		 * character takes at least one byte, so while `avail - col`
+		 * characters are left the next that many bytes all fit: they
+		 * are counted in one go rather than tested byte by byte. */
+		if (n - p <= avail - col) {
+			p = n;
+		} else {
+			while (col < avail && p < n) {
+				size_t k = avail - col < n - p ? avail - col : n - p;
+				col += count_chars(s + p, k);
+				p += k;
+			}
+			while (p < n && ((unsigned char)s[p] & 0xC0) == 0x80)
+				p++;
 		}
 		if (p == n) {
 			put_part(out, depth, s, n);
@@ -109,6 +138,12 @@ void text_flow(const char *plain, size_t len, size_t width, struct buf *out)
 	size_t i = 0;
 	if (width == 0)
 		width = 72;
+	/* the output is the input plus a few prefixes and stuffing spaces:
+	 * one allocation instead of growing line by line */
+	if (len > 0 && out->len + len + len / 8 + 64 > out->cap) {
+		buf_reserve(out, len + len / 8 + 64);
+		out->p[out->len] = '\0';
+	}
 	while (i < len) {
 		const char *nl = memchr(plain + i, '\n', len - i);
 		size_t l = nl ? (size_t)(nl - (plain + i)) : len - i;

@@ -37,6 +37,9 @@
  * names longer than 100 bytes are cut like libxml2 cuts them but the rest
  * is skipped as junk.
  *
+ * Character data is scanned 8 bytes at a time while it is printable ASCII
+ * (bytes.h), and valid UTF-8 stays inside a run rather than ending it.
+ *
  * Memory: nodes, attributes and attribute strings come from a bump arena
  * of a few blocks; all text lives in one store of the input's size (text
  * never grows when decoded), so a parse is three or four mallocs. The open
@@ -53,6 +56,8 @@
 #include <strings.h>
 
 #include "forumgate/buf.h"
+
+#include "bytes.h"
 
 #define NAME_MAX_LEN 100 /* libxml2's HTML_PARSER_BUFFER_SIZE */
 
@@ -151,6 +156,16 @@ static unsigned int name_hash(const unsigned char *s, size_t n, int fold)
 	return h;
 }
 
+/* Whether s[0..n) is the lower-case name, ignoring the case of s: by hand
+ * because names are short and strncasecmp's call cost more than this. */
+static int tag_name_is(const char *name, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (name[i] != (char)lc((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
 static enum html_tag tag_by_name(const char *s, size_t n)
 {
 	for (unsigned int h = name_hash((const unsigned char *)s, n, 1) % TAG_SLOTS;;
@@ -158,7 +173,7 @@ static enum html_tag tag_by_name(const char *s, size_t n)
 		unsigned char t = tag_slot[h];
 		if (t == 0)
 			return HT_UNKNOWN;
-		if (tag_len[t] == n && strncasecmp(tag_names[t], s, n) == 0)
+		if (tag_len[t] == n && tag_name_is(tag_names[t], s, n))
 			return (enum html_tag)t;
 	}
 }
@@ -607,8 +622,29 @@ static void text_run(struct builder *b)
 		char *o = d->text + d->text_len;
 		while (p < end) {
 			const unsigned char *s = p;
-			while (p < end && !text_special[*p])
-				p++;
+			for (;;) {
+				/* 8 bytes at a time while they are printable
+				 * ASCII without '&' or '<' (all of
+				 * text_special's zeros but TAB, LF and CR,
+				 * which take the byte loop) */
+				while (end - p >= 8 && bytes_printable8(p) &&
+				       !bytes_has(bytes_load8(p), '&') &&
+				       !bytes_has(bytes_load8(p), '<'))
+					p += 8;
+				while (p < end && !text_special[*p])
+					p++;
+				/* a valid character that is an XML Char is
+				 * copied as it is: it stays in the run */
+				unsigned long cp;
+				size_t l;
+				if (p < end && *p >= 0x80 && (l = utf8_seq(p, end, &cp)) != 0 &&
+				    is_xml_char(cp)) {
+					p += l;
+					nonblank = 1;
+					continue;
+				}
+				break;
+			}
 			if (para && !nonblank)
 				for (const unsigned char *q = s; q < p; q++)
 					nonblank |= !is_blank(*q);

@@ -11,8 +11,16 @@
  * the least quoted one, none at the ends, NBSP turned into a space, control characters
  * dropped and invalid UTF-8 replaced by U+FFFD, so that whatever the front
  * ends do the output meets the rules of text.h.
+ *
+ * Cost: this file and the front ends run once per imported post, so the
+ * byte loops that see every character (tw_text's copy, the tidy pass) go
+ * 8 bytes at a time through bytes.h while the text is plain, and copy whole
+ * runs instead of characters; the writer's buffer is sized once from the
+ * markup's length. Anything unusual drops to the byte-by-byte rules.
  */
 #include "text_internal.h"
+
+#include "bytes.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +38,22 @@ void tw_init(struct text_writer *w, struct text_info *info)
 static int is_ws(char c)
 {
 	return c == ' ' || (unsigned char)(c - '\t') <= '\r' - '\t';
+}
+
+/* Appends "[num]" (a footnote mark); by hand, as printf cost more than the
+ * rest of a link. */
+static void add_mark(struct buf *b, size_t num)
+{
+	char d[24];
+	size_t k = sizeof d;
+
+	d[--k] = ']';
+	do {
+		d[--k] = (char)('0' + num % 10);
+		num /= 10;
+	} while (num > 0);
+	d[--k] = '[';
+	buf_add(b, d + k, sizeof d - k);
 }
 
 static void add_repeat(struct buf *b, char c, size_t n)
@@ -104,21 +128,39 @@ void tw_text(struct text_writer *w, const char *s, size_t n)
 	/* Inside an open line begin_content() only writes the pending
 	 * space, so the rest is copied here in one pass: each whitespace run
 	 * becomes one space before the next word. At most one byte more than
-	 * the input (the space pending from before). */
-	buf_reserve(&w->out, n - i + 1);
+	 * the input (the space pending from before). Stretches where words are
+	 * separated by single spaces (most prose) need no change and are
+	 * copied whole: a per-byte copy was the writer's main cost. */
+	if (w->out.len + (n - i) + 2 > w->out.cap)
+		buf_reserve(&w->out, n - i + 1);
 	char *d = w->out.p + w->out.len;
 	int space = w->space;
-	for (; i < n; i++) {
-		char c = s[i];
-		if (is_ws(c)) {
+	while (i < n) {
+		if (is_ws(s[i])) {
 			space = 1;
+			i++;
 			continue;
 		}
-		if (space) {
-			*d++ = ' ';
-			space = 0;
+		size_t j = i;
+		for (;;) {
+			/* 8 bytes at a time while they hold only words and
+			 * lone spaces; a space last must have a word after it */
+			while (j + 8 < n && bytes_prose8(s + j) && !(s[j + 7] == ' ' && is_ws(s[j + 8])))
+				j += 8;
+			while (j < n && !is_ws(s[j]))
+				j++;
+			if (j + 1 < n && s[j] == ' ' && !is_ws(s[j + 1])) {
+				j += 2;
+				continue;
+			}
+			break;
 		}
-		*d++ = c;
+		if (space)
+			*d++ = ' ';
+		space = 0;
+		memcpy(d, s + i, j - i);
+		d += j - i;
+		i = j;
 	}
 	w->out.len = (size_t)(d - w->out.p);
 	w->out.p[w->out.len] = '\0';
@@ -259,6 +301,13 @@ static char *clean(const char *s)
 {
 	struct buf b = BUF_INIT;
 	int sp = 0;
+	size_t n = 0;
+
+	/* a URL usually holds no whitespace at all: copied whole */
+	while (s != NULL && s[n] != '\0' && !is_ws(s[n]))
+		n++;
+	if (s != NULL && s[n] == '\0')
+		return xstrndup(s, n);
 	for (; s != NULL && *s; s++) {
 		if (is_ws(*s)) {
 			sp = b.len > 0;
@@ -306,13 +355,9 @@ void tw_link_end(struct text_writer *w, size_t mark, const char *url_in)
 		buf_adds(&w->out, url);
 	} else {
 		size_t num = footnote(w, url);
-		if (w->line_open && w->brk == 0)
-			buf_addf(&w->out, "[%zu]", num);
-		else {
-			char tmp[32];
-			int l = snprintf(tmp, sizeof tmp, "[%zu]", num);
-			tw_word(w, tmp, (size_t)l);
-		}
+		if (!(w->line_open && w->brk == 0))
+			begin_content(w);
+		add_mark(&w->out, num);
 	}
 	free(url);
 }
@@ -571,64 +616,85 @@ static int blank_line(const char *s, size_t n)
 	return 1;
 }
 
-/* The tidy pass described at the top of the file; appends to out. */
+/* The tidy pass described at the top of the file; appends to out. Lines
+ * are written straight into out and taken back when they turn out blank;
+ * a blank line holds only ">", so the one kept is just its length. */
 static void tidy(const char *s, size_t n, struct buf *out)
 {
-	struct buf line = BUF_INIT, pend = BUF_INIT;
+	size_t pend = 0, i = 0;
 	int have_pend = 0, any = 0;
-	size_t i = 0;
+
+	if (n > 0) {
+		buf_reserve(out, n + 1);
+		out->p[out->len] = '\0';
+	}
 	while (i < n) {
-		buf_reset(&line);
+		size_t mark = out->len, start;
+		/* written ahead, as most lines are not blank */
+		if (have_pend) {
+			add_repeat(out, '>', pend);
+			buf_addc(out, '\n');
+		}
+		start = out->len;
 		while (i < n && s[i] != '\n') {
-			/* printable ASCII runs in one go */
+			/* the run of bytes kept as they are: printable ASCII
+			 * (8 bytes at a time while it lasts), TAB and valid
+			 * UTF-8 other than NBSP; in one go, as most of a body
+			 * is such a run */
 			size_t r = i;
-			while (r < n && (unsigned char)s[r] >= 0x20 && (unsigned char)s[r] < 0x7F)
-				r++;
+			for (;;) {
+				while (r + 8 <= n && bytes_printable8(s + r))
+					r += 8;
+				if (r >= n)
+					break;
+				unsigned char c = (unsigned char)s[r];
+				if ((c >= 0x20 && c < 0x7F) || c == '\t') {
+					r++;
+					continue;
+				}
+				size_t l = c >= 0x80 ? utf8_len((const unsigned char *)s + r, n - r) : 0;
+				if (l < 2 || (c == 0xC2 && (unsigned char)s[r + 1] == 0xA0))
+					break;
+				r += l;
+			}
 			if (r > i) {
-				buf_add(&line, s + i, r - i);
+				buf_add(out, s + i, r - i);
 				i = r;
 				continue;
 			}
 			const unsigned char *u = (const unsigned char *)s + i;
 			size_t l = utf8_len(u, n - i);
 			if (l == 0) {
-				buf_adds(&line, "\xEF\xBF\xBD");
+				buf_add(out, "\xEF\xBF\xBD", 3);
 				i++;
 			} else if (l == 2 && u[0] == 0xC2 && u[1] == 0xA0) {
-				buf_addc(&line, ' ');
+				buf_addc(out, ' ');
 				i += 2;
 			} else if (l == 1 && (u[0] < 0x20 || u[0] == 0x7F) && u[0] != '\t') {
 				i++;
 			} else {
-				buf_add(&line, s + i, l);
+				buf_add(out, s + i, l);
 				i += l;
 			}
 		}
 		i++; /* the "\n" */
-		size_t l = line.len;
-		while (l > 0 && (line.p[l - 1] == ' ' || line.p[l - 1] == '\t'))
+		size_t l = out->len - start;
+		while (l > 0 && (out->p[start + l - 1] == ' ' || out->p[start + l - 1] == '\t'))
 			l--;
-		const char *p = line.p ? line.p : "";
-		if (blank_line(p, l)) {
+		if (blank_line(out->p + start, l)) {
 			/* of a run of blank lines keep the least quoted one */
-			if (any && (!have_pend || l < pend.len)) {
-				buf_reset(&pend);
-				buf_add(&pend, p, l);
+			buf_truncate(out, mark);
+			if (any && (!have_pend || l < pend)) {
+				pend = l;
 				have_pend = 1;
 			}
 			continue;
 		}
-		if (have_pend) {
-			buf_add(out, buf_str(&pend), pend.len);
-			buf_addc(out, '\n');
-			have_pend = 0;
-		}
-		buf_add(out, p, l);
+		buf_truncate(out, start + l);
 		buf_addc(out, '\n');
+		have_pend = 0;
 		any = 1;
 	}
-	buf_free(&line);
-	buf_free(&pend);
 }
 
 void tw_finish(struct text_writer *w, struct buf *out)
@@ -638,10 +704,12 @@ void tw_finish(struct text_writer *w, struct buf *out)
 	if (w->nurls > 0) {
 		if (out->len > before)
 			buf_addc(out, '\n');
+		/* the URLs were stored cleaned by tw_link_end() */
 		for (size_t i = 0; i < w->nurls; i++) {
-			char *u = clean(w->urls[i]);
-			buf_addf(out, "[%zu] %s\n", i + 1, u);
-			free(u);
+			add_mark(out, i + 1);
+			buf_addc(out, ' ');
+			buf_adds(out, w->urls[i]);
+			buf_addc(out, '\n');
 		}
 	}
 	for (size_t i = 0; i < w->nurls; i++)
@@ -693,6 +761,10 @@ int text_convert(enum forum_markup markup, const char *src, size_t len,
 		src = "";
 	struct text_writer w;
 	tw_init(&w, info);
+	/* one allocation for the usual body: the text is rarely longer than
+	 * its markup (growing step by step cost a realloc per few lines) */
+	buf_reserve(&w.out, len + 64);
+	w.out.p[0] = '\0';
 	switch (markup) {
 	case MARKUP_HTML:
 		text_html(&w, src, len);
