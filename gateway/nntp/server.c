@@ -406,6 +406,17 @@ static int next_is_bulk(struct evbuffer *in)
 	return 0;
 }
 
+/* The next bulk turn runs after the loop has looked for new events again: a
+ * zero timeout, not event_active(), which libevent would run again within
+ * the same pass over the queue (up to its 16 callbacks: 128 sessions of
+ * transfers, milliseconds, while an OVER waits unseen). */
+static void bulk_schedule(struct worker *w)
+{
+	static const struct timeval now = {0, 0};
+	if (!evtimer_pending(w->bulk_ev, NULL))
+		evtimer_add(w->bulk_ev, &now);
+}
+
 /* Serves what a session has sent, in two classes: article transfers wait in
  * the worker's bulk queue, served BULK_TURN sessions per turn of the loop
  * and only when no session is ready with anything else; every other command
@@ -430,8 +441,7 @@ static void conn_serve(struct conn *c)
 	else
 		w->bulk_head = c;
 	w->bulk_tail = c;
-	if (!event_pending(w->bulk_ev, EV_TIMEOUT, NULL))
-		event_active(w->bulk_ev, EV_TIMEOUT, 0);
+	bulk_schedule(w);
 }
 
 static void on_bulk(evutil_socket_t fd, short what, void *arg)
@@ -443,7 +453,7 @@ static void on_bulk(evutil_socket_t fd, short what, void *arg)
 		conn_pump(c); /* may free c */
 	}
 	if (w->bulk_head)
-		event_active(w->bulk_ev, EV_TIMEOUT, 0);
+		bulk_schedule(w);
 }
 
 static void on_read(struct bufferevent *bev, void *arg)
