@@ -241,6 +241,24 @@ machine() { # what
 			{ printf "  %5s%% %s\n", $9, $12 }' | head -6
 	} >>"$RES/machine.txt" 2>/dev/null || true
 }
+# waits (at most 30 s) until the cores are at least 85% idle over half a
+# second, so that no server is measured while the previous one, or its
+# children, still work off the load of its run
+quiet() {
+	python3 -c '
+import time
+def idle():
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    return v[3] + v[4], sum(v)
+for _ in range(60):
+    i0, t0 = idle()
+    time.sleep(0.5)
+    i1, t1 = idle()
+    if t1 > t0 and (i1 - i0) / (t1 - t0) >= 0.85:
+        break
+'
+}
 log "matrix: conns $CONNS, $RUNS x ${SECS}s per point"
 # interleaved by connection count (forumgate, INN, INN --quickack,
 # public-inbox at 1, then all at 16, ...) so that a change in the machine's
@@ -248,12 +266,16 @@ log "matrix: conns $CONNS, $RUNS x ${SECS}s per point"
 warm_fg=5 warm_inn=5 warm_pi=5
 for c in $CONNS; do
 	machine "before $c connections"
+	quiet
 	CONNS=$c WARMUP=$warm_fg "$BENCH/measure.sh" $FG 127.0.0.1 "$FG_PORT" "$GROUPS_CSV" \
 		"$RES/matrix.txt" "$FG_PID"
+	quiet
 	CONNS=$c WARMUP=$warm_inn "$BENCH/measure.sh" $INN 127.0.0.1 $INN_PORT "$GROUPS_CSV" \
 		"$RES/matrix.txt" "$INN_PID"
+	quiet
 	CONNS=$c WARMUP=0 EXTRA=--quickack "$BENCH/measure.sh" $INN 127.0.0.1 $INN_PORT "$GROUPS_CSV" \
 		"$RES/matrix-quickack.txt" "$INN_PID"
+	quiet
 	CONNS=$c WARMUP=$warm_pi "$BENCH/measure.sh" $PUBI 127.0.0.1 $PI_PORT "$GROUPS_CSV" \
 		"$RES/matrix.txt" "$PI_PID"
 	warm_fg=0 warm_inn=0 warm_pi=0
