@@ -161,10 +161,13 @@ static int read_value(struct jr *r, enum jr_token tok, struct jv *v, char **err)
 	return 0;
 }
 
+static int read_posts(struct jr *r, struct capture *cap, char **err);
+
 /* The members of an object whose JR_OBJECT was just read: known names into
- * vals[], the rest skipped. */
+ * vals[], the rest skipped. With `top` (the top-level object), "thread" and
+ * "posts" are read into it as well. */
 static int read_members(struct jr *r, const char *const *names, int n, struct jv *vals,
-			char **err)
+			struct capture *top, char **err)
 {
 	enum jr_token tok;
 	int k;
@@ -177,7 +180,15 @@ static int read_members(struct jr *r, const char *const *names, int n, struct jv
 		k = find_key(names, n, &r->str);
 		if (jr_next(r, &tok, err) < 0)
 			return -1;
-		if (k >= 0) {
+		if (top != NULL && k == T_THREAD && tok == JR_OBJECT) {
+			vals[k].type = tok;
+			if (read_members(r, thread_keys, H_NKEYS, top->thread, NULL, err) < 0)
+				return -1;
+		} else if (top != NULL && k == T_POSTS && tok == JR_ARRAY) {
+			vals[k].type = tok;
+			if (read_posts(r, top, err) < 0)
+				return -1;
+		} else if (k >= 0) {
 			if (read_value(r, tok, &vals[k], err) < 0)
 				return -1;
 		} else if (tok == JR_OBJECT || tok == JR_ARRAY) {
@@ -203,41 +214,9 @@ static int read_posts(struct jr *r, struct capture *cap, char **err)
 		p = (struct jpost *)(void *)cap->posts.p + cap->nposts++;
 		p->type = tok;
 		if (tok == JR_OBJECT) {
-			if (read_members(r, post_keys, P_NKEYS, p->f, err) < 0)
+			if (read_members(r, post_keys, P_NKEYS, p->f, NULL, err) < 0)
 				return -1;
 		} else if (tok == JR_ARRAY) {
-			if (jr_skip(r, err) < 0)
-				return -1;
-		}
-	}
-}
-
-/* The top-level object, whose JR_OBJECT was just read. */
-static int read_top(struct jr *r, struct capture *cap, char **err)
-{
-	enum jr_token tok;
-	int k;
-
-	for (;;) {
-		if (jr_next(r, &tok, err) < 0)
-			return -1;
-		if (tok == JR_OBJECT_END)
-			return 0;
-		k = find_key(top_keys, T_NKEYS, &r->str);
-		if (jr_next(r, &tok, err) < 0)
-			return -1;
-		if (k == T_THREAD && tok == JR_OBJECT) {
-			cap->top[k].type = tok;
-			if (read_members(r, thread_keys, H_NKEYS, cap->thread, err) < 0)
-				return -1;
-		} else if (k == T_POSTS && tok == JR_ARRAY) {
-			cap->top[k].type = tok;
-			if (read_posts(r, cap, err) < 0)
-				return -1;
-		} else if (k >= 0) {
-			if (read_value(r, tok, &cap->top[k], err) < 0)
-				return -1;
-		} else if (tok == JR_OBJECT || tok == JR_ARRAY) {
 			if (jr_skip(r, err) < 0)
 				return -1;
 		}
@@ -572,7 +551,7 @@ int spool_parse_json(const char *buf, size_t len, const char *name, struct forum
 	jr_init(&r, buf, len, c.name);
 	if (jr_next(&r, &first, err) < 0)
 		goto fail;
-	if (first == JR_OBJECT ? read_top(&r, &cap, err) < 0 : jr_skip(&r, err) < 0)
+	if (first == JR_OBJECT ? read_members(&r, top_keys, T_NKEYS, cap.top, &cap, err) < 0 : jr_skip(&r, err) < 0)
 		goto fail;
 	if (jr_next(&r, &(enum jr_token){JR_END}, err) < 0) /* trailing garbage */
 		goto fail;
