@@ -136,14 +136,38 @@ struct thread_pass {
 	int is_new; /* the store had no post of the thread when the pass began */
 	struct pass_post *posts;
 	size_t n, cap;
+	size_t *slots;  /* open addressing by key: index + 1, 0 = free; 2 * cap */
+	size_t root;    /* index of the root (lowest position, first put) */
 };
 
+static size_t key_hash(const char *key)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (; *key; key++) {
+		h ^= (unsigned char)*key;
+		h *= 0x100000001b3ULL;
+	}
+	return (size_t)h;
+}
+
+/* The slot of key: its entry's, or the free one where it would go. */
+static size_t *pass_slot(const struct thread_pass *tp, const char *key)
+{
+	size_t mask = 2 * tp->cap - 1;
+	for (size_t i = key_hash(key) & mask;; i = (i + 1) & mask) {
+		size_t *slot = &tp->slots[i];
+		if (*slot == 0 || strcmp(tp->posts[*slot - 1].key, key) == 0)
+			return slot;
+	}
+}
+
+/* A megathread has thousands of posts: lookups are hashed, not scanned. */
 static struct pass_post *pass_find(const struct thread_pass *tp, const char *key)
 {
-	for (size_t i = tp->n; i-- > 0;)
-		if (strcmp(tp->posts[i].key, key) == 0)
-			return &tp->posts[i];
-	return NULL;
+	if (tp->n == 0)
+		return NULL;
+	size_t *slot = pass_slot(tp, key);
+	return *slot ? &tp->posts[*slot - 1] : NULL;
 }
 
 /* The store's answer: the first post put at that position. */
@@ -158,31 +182,47 @@ static struct pass_post *pass_at(const struct thread_pass *tp, int64_t position)
 /* The store's answer: lowest position, the first put among equals. */
 static struct pass_post *pass_root(const struct thread_pass *tp)
 {
-	struct pass_post *root = NULL;
-	for (size_t i = 0; i < tp->n; i++)
-		if (root == NULL || tp->posts[i].position < root->position)
-			root = &tp->posts[i];
-	return root;
+	return tp->n ? &tp->posts[tp->root] : NULL;
+}
+
+static void pass_find_root(struct thread_pass *tp)
+{
+	tp->root = 0;
+	for (size_t i = 1; i < tp->n; i++)
+		if (tp->posts[i].position < tp->posts[tp->root].position)
+			tp->root = i;
 }
 
 /* Records a post as store_post_put() stored it. */
 static void pass_add(struct thread_pass *tp, const struct store_post_in *in)
 {
 	struct pass_post *pp = pass_find(tp, in->post_key);
-	if (pp == NULL) {
-		if (tp->n == tp->cap) {
-			tp->cap = tp->cap ? 2 * tp->cap : 64;
-			tp->posts = xrealloc(tp->posts, tp->cap * sizeof *tp->posts);
-		}
-		pp = &tp->posts[tp->n++];
-		pp->key = xstrdup(in->post_key);
-	} else {
+	if (pp != NULL) { /* the same post twice in one pass: rare */
 		free(pp->message_id);
 		free(pp->references);
+		pp->position = in->position;
+		pp->message_id = xstrdup(in->message_id);
+		pp->references = xstrdup(in->references);
+		pass_find_root(tp);
+		return;
 	}
+	if (tp->n == tp->cap) {
+		tp->cap = tp->cap ? 2 * tp->cap : 64;
+		tp->posts = xrealloc(tp->posts, tp->cap * sizeof *tp->posts);
+		free(tp->slots);
+		tp->slots = xcalloc(2 * tp->cap, sizeof *tp->slots);
+		for (size_t i = 0; i < tp->n; i++)
+			*pass_slot(tp, tp->posts[i].key) = i + 1;
+	}
+	pp = &tp->posts[tp->n];
+	pp->key = xstrdup(in->post_key);
 	pp->position = in->position;
 	pp->message_id = xstrdup(in->message_id);
 	pp->references = xstrdup(in->references);
+	*pass_slot(tp, pp->key) = tp->n + 1;
+	if (tp->n > 0 && pp->position < tp->posts[tp->root].position)
+		tp->root = tp->n;
+	tp->n++;
 }
 
 static void pass_free(struct thread_pass *tp)
@@ -193,6 +233,7 @@ static void pass_free(struct thread_pass *tp)
 		free(tp->posts[i].references);
 	}
 	free(tp->posts);
+	free(tp->slots);
 }
 
 /* store_post_get() for the thread of this pass. */
