@@ -237,8 +237,9 @@ def main():
     db = sqlite3.connect(base)
     # articles of the postable groups (replies into demo.announce are refused)
     parents = [r[0] for r in db.execute(
-        "SELECT message_id FROM articles WHERE overview LIKE '%demo.general:%' "
-        "OR overview LIKE '%demo.news:%' ORDER BY id LIMIT 5000")]
+        "SELECT a.message_id FROM numbering n JOIN articles a ON a.id = n.article_id "
+        "JOIN groups g ON g.id = n.group_id WHERE g.name IN ('demo.general', 'demo.news') "
+        "ORDER BY a.id LIMIT 5000")]
     db.close()
     rng = random.Random(2033)
     msgs = [message(rng, i, parents) for i in range(a.messages)]
