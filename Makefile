@@ -39,7 +39,7 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 REPLAY_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz-replay/%,$(FUZZ_SRCS))
-HDRS      := $(wildcard include/forumgate/*.h) $(wildcard gateway/*/*.h) $(wildcard tests/*.h)
+HDRS      := $(wildcard include/forumgate/*.h) $(wildcard gateway/*/*.h) $(wildcard tests/*.h) $(wildcard tests/fuzz/*.h)
 
 .PHONY: all deps test unit fuzz-replay integration run bench fuzz clean format-check
 

@@ -669,20 +669,26 @@ void store_rollback(struct store *st)
 		exec(st, "ROLLBACK", NULL);
 }
 
+/* Ends a one-row query whose sqlite3_step() returned rc (its row already
+ * read): resets the statement; 1 a row, 0 none, -1 error. */
+static int row_end(struct store *st, sqlite3_stmt *s, int rc, char **err, const char *what)
+{
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return db_error(st, err, what);
+}
+
 /* Runs a one-column integer lookup; 1 found, 0 not, -1 error. */
 static int lookup_id(struct store *st, sqlite3_stmt *s, int64_t *id, char **err, const char *what)
 {
 	int rc = sqlite3_step(s);
-	int found = 0;
-	if (rc == SQLITE_ROW) {
+	if (rc == SQLITE_ROW)
 		*id = sqlite3_column_int64(s, 0);
-		found = 1;
-	} else if (rc != SQLITE_DONE) {
-		found = db_error(st, err, what);
-	}
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	return found;
+	return row_end(st, s, rc, err, what);
 }
 
 static int lookup_row(struct store *st, sqlite3_stmt *s, char **const outs[], int n, char **err,
@@ -702,13 +708,7 @@ static int lookup_row(struct store *st, sqlite3_stmt *s, char **const outs[], in
 	int rc = sqlite3_step(s);
 	for (int i = 0; i < n; i++)
 		*outs[i] = rc == SQLITE_ROW ? col_text(s, i) : NULL;
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	return db_error(st, err, what);
+	return row_end(st, s, rc, err, what);
 }
 
 int store_forum_ensure(struct store *st, const char *name, int64_t *id, char **err)
@@ -974,13 +974,7 @@ int store_post_get(struct store *st, int64_t forum_id, const char *thread_key,
 		p->deleted = sqlite3_column_int(s, 6);
 		p->position = sqlite3_column_int64(s, 7);
 	}
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	return db_error(st, err, "post");
+	return row_end(st, s, rc, err, "post");
 }
 
 
@@ -1507,13 +1501,7 @@ int store_outbox_next(struct store *st, int64_t now, struct store_outbox *o, cha
 		o->attempts = sqlite3_column_int(s, 11);
 		o->created = sqlite3_column_int64(s, 12);
 	}
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	return db_error(st, err, "outbox");
+	return row_end(st, s, rc, err, "outbox");
 }
 
 static int outbox_update(struct store *st, enum stmt_id id, int64_t row, int64_t when,
@@ -1581,13 +1569,7 @@ int store_user_by_address(struct store *st, const char *address, int64_t *user_i
 		*user_id = sqlite3_column_int64(s, 0);
 		*name = col_text(s, 1);
 	}
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	return db_error(st, err, "user by address");
+	return row_end(st, s, rc, err, "user by address");
 }
 
 int store_user_name(struct store *st, int64_t user_id, char **name, char **err)
