@@ -401,17 +401,8 @@ static int handle_one(const struct intake *in, mailimap *s, uint32_t uid, struct
 		return f;
 	}
 	const char *domain = c->mail.reply_domain ? c->mail.reply_domain : c->gateway.domain;
-	char *rcpt = intake_find_recipient(buf_str(&msg), msg.len, domain);
-	if (rcpt == NULL && m->recipient)
-		rcpt = xstrdup(m->recipient);
-	char *from = intake_return_path(buf_str(&msg), msg.len);
 	struct intake_result res = {0};
-	if (rcpt == NULL) {
-		res.status = INTAKE_UNKNOWN_RECIPIENT;
-		res.reason = xasprintf("no recipient address of %s in the message", domain);
-	} else {
-		intake_deliver(in, buf_str(&msg), msg.len, from, rcpt, &res);
-	}
+	intake_deliver_stored(in, buf_str(&msg), msg.len, domain, m->recipient, &res);
 	int rc = 0;
 	switch (res.status) {
 	case INTAKE_TEMPFAIL:
@@ -433,8 +424,6 @@ static int handle_one(const struct intake *in, mailimap *s, uint32_t uid, struct
 	}
 	p->handled++;
 	intake_result_clear(&res);
-	free(rcpt);
-	free(from);
 	buf_free(&msg);
 	return rc;
 }

@@ -520,3 +520,21 @@ out:
 	free(msgid);
 	mail_msg_free(m);
 }
+
+void intake_deliver_stored(const struct intake *in, const char *raw, size_t len,
+			   const char *domain, const char *default_rcpt,
+			   struct intake_result *res)
+{
+	char *rcpt = intake_find_recipient(raw, len, domain);
+	if (rcpt == NULL && default_rcpt)
+		rcpt = xstrdup(default_rcpt);
+	if (rcpt == NULL) {
+		res->status = INTAKE_UNKNOWN_RECIPIENT;
+		res->reason = xasprintf("no recipient address of %s in the message", domain);
+		return;
+	}
+	char *from = intake_return_path(raw, len);
+	intake_deliver(in, raw, len, from, rcpt, res);
+	free(from);
+	free(rcpt);
+}

@@ -100,17 +100,8 @@ int maildir_scan(const struct intake *in, const char *path, const char *default_
 			free(src);
 			continue;
 		}
-		char *rcpt = intake_find_recipient(buf_str(&msg), msg.len, domain);
-		if (rcpt == NULL && default_rcpt)
-			rcpt = xstrdup(default_rcpt);
-		char *from = intake_return_path(buf_str(&msg), msg.len);
 		struct intake_result res = {0};
-		if (rcpt == NULL) {
-			res.status = INTAKE_UNKNOWN_RECIPIENT;
-			res.reason = xasprintf("no recipient address of %s in the message", domain);
-		} else {
-			intake_deliver(in, buf_str(&msg), msg.len, from, rcpt, &res);
-		}
+		intake_deliver_stored(in, buf_str(&msg), msg.len, domain, default_rcpt, &res);
 		int rc = 0;
 		switch (res.status) {
 		case INTAKE_TEMPFAIL:
@@ -132,8 +123,6 @@ int maildir_scan(const struct intake *in, const char *path, const char *default_
 			log_err("maildir: cannot move %s: %s", src, strerror(errno));
 		handled++;
 		intake_result_clear(&res);
-		free(rcpt);
-		free(from);
 		free(src);
 	}
 	closedir(d);

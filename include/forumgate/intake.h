@@ -78,4 +78,11 @@ void intake_close(struct intake *in);
 char *intake_find_recipient(const char *msg, size_t len, const char *domain);
 char *intake_return_path(const char *msg, size_t len);
 
+/* Delivers a message from a mailbox: the recipient and envelope sender come
+ * from its headers as above; default_rcpt (may be NULL) stands in when no
+ * address of `domain` is found, else the result is INTAKE_UNKNOWN_RECIPIENT. */
+void intake_deliver_stored(const struct intake *in, const char *raw, size_t len,
+			   const char *domain, const char *default_rcpt,
+			   struct intake_result *res);
+
 #endif
