@@ -132,26 +132,33 @@ static xmlNode *find(xmlNode *root, const char *tag, const char *cls, const xmlN
 	return NULL;
 }
 
+/* Appends text with whitespace (and U+00A0) runs collapsed to one space and
+ * none at the start of b; *space carries a pending space across calls. */
+static void add_collapsed(struct buf *b, const char *p, int *space)
+{
+	for (; *p; p++) {
+		if (isspace((unsigned char)*p) ||
+		    ((unsigned char)p[0] == 0xc2 && (unsigned char)p[1] == 0xa0)) {
+			if ((unsigned char)*p == 0xc2)
+				p++;
+			*space = 1;
+			continue;
+		}
+		if (*space && b->len > 0)
+			buf_addc(b, ' ');
+		*space = 0;
+		buf_addc(b, *p);
+	}
+}
+
 /* Text content with whitespace (and U+00A0) collapsed and trimmed. */
 static char *node_text(xmlNode *n)
 {
 	xmlChar *c = xmlNodeGetContent(n);
 	struct buf b = BUF_INIT;
-	const char *p;
 	int space = 0;
 
-	for (p = c ? (const char *)c : ""; *p; p++) {
-		if (isspace((unsigned char)*p) || ((unsigned char)p[0] == 0xc2 && (unsigned char)p[1] == 0xa0)) {
-			if ((unsigned char)*p == 0xc2)
-				p++;
-			space = 1;
-			continue;
-		}
-		if (space && b.len > 0)
-			buf_addc(&b, ' ');
-		space = 0;
-		buf_addc(&b, *p);
-	}
+	add_collapsed(&b, c ? (const char *)c : "", &space);
 	xmlFree(c);
 	return buf_detach(&b);
 }
@@ -441,7 +448,6 @@ static char *furniture_text(struct page *pg)
 
 	for (n = pg->root; n; n = next_node(n, pg->root, not_text(n) ? n : NULL)) {
 		const char *const *tag;
-		const char *p;
 
 		if (not_text(n))
 			continue;
@@ -450,19 +456,7 @@ static char *furniture_text(struct page *pg)
 				space = 1;
 		if (n->type != XML_TEXT_NODE || n->content == NULL)
 			continue;
-		for (p = (const char *)n->content; *p; p++) {
-			if (isspace((unsigned char)*p) ||
-			    ((unsigned char)p[0] == 0xc2 && (unsigned char)p[1] == 0xa0)) {
-				if ((unsigned char)*p == 0xc2)
-					p++;
-				space = 1;
-				continue;
-			}
-			if (space && b.len > 0)
-				buf_addc(&b, ' ');
-			space = 0;
-			buf_addc(&b, *p);
-		}
+		add_collapsed(&b, (const char *)n->content, &space);
 	}
 	return buf_detach(&b);
 }
