@@ -32,6 +32,21 @@ enum store_mode {
 
 int store_open(const char *path, enum store_mode mode, struct store **out, char **err);
 void store_close(struct store *st);
+
+/* A bulk build: a store that does not exist yet is written into a private
+ * file next to PATH (PATH.building, held with flock) without a journal,
+ * since nobody else can see it, and appears at PATH whole, once it is on
+ * disk (store_publish). Returns 0 with *out open for writing, 1 when PATH
+ * exists already or another build holds the file (open PATH with
+ * store_open instead), -1 on error. */
+int store_build(const char *path, struct store **out, char **err);
+/* Ends a bulk build, closing st: 0 the store is at PATH, 1 PATH appeared
+ * meanwhile (the build is discarded: import into PATH as usual), -1 error
+ * (also discarded, as it is after any rollback: a journal-less build cannot
+ * undo a transaction, so a bulk build is all or nothing). */
+int store_publish(struct store *st, char **err);
+/* Drops a bulk build (or closes an ordinary store). */
+void store_discard(struct store *st);
 /* Current schema version of an open store. */
 int store_schema_version(struct store *st);
 

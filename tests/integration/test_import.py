@@ -116,6 +116,37 @@ class ImportDemo(unittest.TestCase):
         db.close()
 
 
+class BulkBuild(unittest.TestCase):
+    """An import into a store that does not exist yet builds it aside and
+    publishes it whole; one that fails leaves nothing behind."""
+
+    def test_fresh_import_publishes_a_plain_wal_store(self):
+        g = Gate(self)
+        g.run("import", "config/demo-spool")
+        self.assertEqual(sorted(os.listdir(g.dir)), ["store.db"])
+        db = sqlite3.connect(g.store)
+        self.assertEqual(db.execute("PRAGMA journal_mode").fetchone()[0], "wal")
+        self.assertEqual(db.execute("PRAGMA integrity_check").fetchone()[0], "ok")
+        self.assertEqual(db.execute("PRAGMA foreign_key_check").fetchall(), [])
+        db.close()
+        # the same articles as an import into an existing (empty) store
+        h = Gate(self)
+        h.run("import", os.path.join(ROOT, "config", "demo-spool", "no-such-file.json"),
+              check=False)
+        self.assertFalse(os.path.exists(h.store))
+        sqlite3.connect(h.store).close()  # an empty file: not built, migrated
+        h.run("import", "config/demo-spool")
+        self.assertEqual(g.export(), h.export())
+
+    def test_failed_import_creates_no_store(self):
+        g = Gate(self)
+        p = g.run("import", "config/demo-spool", "/nonexistent/spool", check=False)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn(b"/nonexistent/spool", p.stderr)
+        self.assertIn(b"was not created", p.stderr)
+        self.assertEqual(os.listdir(g.dir), [])
+
+
 def write_thread(path, posts, title="Edit test", posting=None):
     doc = {"format": "forumgate-thread/1", "forum": "demo", "board": "General Discussion",
            "thread": {"id": "9001", "title": title}, "posts": posts}

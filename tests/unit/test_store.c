@@ -1,7 +1,7 @@
 /*
  * Tests for the SQLite store backend (gateway/store/): schema creation,
  * groups and numbering (never reused), articles by Message-ID, withdrawal,
- * cursors, persistence across reopen, read-only opening.
+ * cursors, persistence across reopen, read-only opening, bulk builds.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +13,9 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
+#include <sys/file.h>
+#include <fcntl.h>
 
 #include "forumgate/buf.h"
 #include "forumgate/store.h"
@@ -278,6 +281,154 @@ static void test_open_errors(void **state)
 	unlink(path);
 }
 
+/* A folder without a store in it. */
+static int setup_dir(void **state)
+{
+	struct fixture *fx = xcalloc(1, sizeof *fx);
+	strcpy(fx->dir, "/tmp/fg-test-store-XXXXXX");
+	assert_non_null(mkdtemp(fx->dir));
+	snprintf(fx->path, sizeof fx->path, "%s/store.db", fx->dir);
+	*state = fx;
+	return 0;
+}
+
+static int entries(const char *dir)
+{
+	char cmd[200];
+	snprintf(cmd, sizeof cmd, "ls -A '%s' | wc -l", dir);
+	FILE *p = popen(cmd, "r");
+	int n = -1;
+	assert_int_equal(fscanf(p, "%d", &n), 1);
+	pclose(p);
+	return n;
+}
+
+static int64_t pragma(const char *path, const char *name)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	char sql[64];
+	snprintf(sql, sizeof sql, "PRAGMA %s", name);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+	int64_t v = sqlite3_column_type(s, 0) == SQLITE_TEXT
+			    ? (int64_t)sqlite3_column_bytes(s, 0) /* journal_mode: "wal" */
+			    : sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return v;
+}
+
+/* A build is invisible until published; then it is an ordinary WAL store
+ * holding what was committed, and nothing of the build is left beside it. */
+static void test_bulk_build_publishes_whole(void **state)
+{
+	struct fixture *fx = *state;
+	char *err = NULL;
+	struct store *st = NULL;
+	assert_int_equal(store_build(fx->path, &st, &err), 0);
+	assert_int_equal(access(fx->path, F_OK), -1);
+	int64_t g;
+	assert_int_equal(store_begin(st, &err), 0);
+	assert_int_equal(store_group_ensure(st, "demo.bulk", "Bulk", 'y', &g, &err), 0);
+	add_article(st, g, "<b1@x>", 0);
+	add_article(st, g, "<b2@x>", 0);
+	assert_int_equal(store_commit(st, &err), 0);
+	assert_int_equal(access(fx->path, F_OK), -1);
+	assert_int_equal(store_publish(st, &err), 0);
+
+	assert_int_equal(entries(fx->dir), 1);
+	assert_int_equal(pragma(fx->path, "page_size"), 16384);
+	assert_int_equal(pragma(fx->path, "journal_mode"), 3); /* "wal" */
+	assert_int_equal(store_open(fx->path, STORE_RDONLY, &fx->st, &err), 0);
+	struct store_group grp;
+	assert_int_equal(store_group_get(fx->st, "demo.bulk", &grp, &err), 1);
+	assert_int_equal(grp.count, 2);
+	assert_int_equal(grp.high, 2);
+	store_group_clear(&grp);
+	/* once it exists, a store is never built again */
+	assert_int_equal(store_build(fx->path, &st, &err), 1);
+}
+
+/* A build cannot undo a transaction: after a rollback it is discarded and
+ * no store appears; the same when the caller drops it. */
+static void test_bulk_build_all_or_nothing(void **state)
+{
+	struct fixture *fx = *state;
+	char *err = NULL;
+	struct store *st = NULL;
+	int64_t g;
+	assert_int_equal(store_build(fx->path, &st, &err), 0);
+	assert_int_equal(store_begin(st, &err), 0);
+	assert_int_equal(store_group_ensure(st, "demo.bulk", NULL, 'y', &g, &err), 0);
+	assert_int_equal(store_commit(st, &err), 0);
+	assert_int_equal(store_begin(st, &err), 0);
+	add_article(st, g, "<b1@x>", 0);
+	store_rollback(st);
+	assert_int_equal(store_publish(st, &err), -1);
+	assert_non_null(strstr(err, "was not created"));
+	free(err);
+	err = NULL;
+	assert_int_equal(entries(fx->dir), 0);
+
+	assert_int_equal(store_build(fx->path, &st, &err), 0);
+	store_discard(st);
+	assert_int_equal(entries(fx->dir), 0);
+}
+
+/* Two builds of one store: the second is told to use the store instead;
+ * when the store appears while a build runs, publishing leaves it alone. */
+static void test_bulk_build_races(void **state)
+{
+	struct fixture *fx = *state;
+	char *err = NULL;
+	struct store *st = NULL, *other = NULL;
+	assert_int_equal(store_build(fx->path, &st, &err), 0);
+	assert_int_equal(store_build(fx->path, &other, &err), 1);
+	assert_null(other);
+
+	int64_t g;
+	assert_int_equal(store_open(fx->path, STORE_RW, &fx->st, &err), 0);
+	assert_int_equal(store_begin(fx->st, &err), 0);
+	assert_int_equal(store_group_ensure(fx->st, "demo.first", NULL, 'y', &g, &err), 0);
+	assert_int_equal(store_commit(fx->st, &err), 0);
+	assert_int_equal(store_begin(st, &err), 0);
+	assert_int_equal(store_group_ensure(st, "demo.second", NULL, 'y', &g, &err), 0);
+	assert_int_equal(store_commit(st, &err), 0);
+	assert_int_equal(store_publish(st, &err), 1);
+	struct store_group grp;
+	assert_int_equal(store_group_get(fx->st, "demo.first", &grp, &err), 1);
+	store_group_clear(&grp);
+	assert_int_equal(store_group_get(fx->st, "demo.second", &grp, &err), 0);
+	char building[160];
+	snprintf(building, sizeof building, "%s.building", fx->path);
+	assert_int_equal(access(building, F_OK), -1);
+}
+
+/* What a crashed build left (its file, a journal beside it) is reused, and
+ * the journal is not played into the new store. */
+static void test_bulk_build_after_crash(void **state)
+{
+	struct fixture *fx = *state;
+	char *err = NULL;
+	struct store *st = NULL;
+	char path[200];
+	static const char *const left[] = {".building", ".building-journal", ".building-wal"};
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(path, sizeof path, "%s%s", fx->path, left[i]);
+		FILE *f = fopen(path, "w");
+		assert_non_null(f);
+		fputs("left over by a crash, not a database", f);
+		fclose(f);
+	}
+	assert_int_equal(store_build(fx->path, &st, &err), 0);
+	assert_int_equal(store_publish(st, &err), 0);
+	assert_int_equal(entries(fx->dir), 1);
+	assert_int_equal(store_open(fx->path, STORE_RDONLY, &fx->st, &err), 0);
+	assert_int_equal(store_schema_version(fx->st), 7);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -288,6 +439,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rollback_loses_uncommitted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cursor_and_posts, setup, teardown),
 		cmocka_unit_test(test_open_errors),
+		cmocka_unit_test_setup_teardown(test_bulk_build_publishes_whole, setup_dir, teardown),
+		cmocka_unit_test_setup_teardown(test_bulk_build_all_or_nothing, setup_dir, teardown),
+		cmocka_unit_test_setup_teardown(test_bulk_build_races, setup_dir, teardown),
+		cmocka_unit_test_setup_teardown(test_bulk_build_after_crash, setup_dir, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
