@@ -17,11 +17,13 @@
  */
 #include "forumgate/sync.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 #include "forumgate/article.h"
 #include "forumgate/buf.h"
@@ -30,6 +32,42 @@
 #include "forumgate/text.h"
 
 #define SYNC_BATCH 2000
+
+/*
+ * A post's hash says whether anything that goes into its article changed
+ * since the last sync. It is XXH3 (64 bits) over the fields, each ended by
+ * "\0\0" (a NULL field is "\0\1": fields never hold a NUL), and the numbers
+ * in binary, stored as "x3:" and 16 hex digits. Stores written before
+ * hold FNV-1a hashes (16 hex digits, no prefix): a post whose stored hash is
+ * one of those is compared with post_hash_fnv() instead, so upgrading
+ * forumgate does not turn every post into an edit.
+ */
+#define POST_HASH_LEN 20 /* "x3:" + 16 hex + NUL */
+
+static void hash_field(XXH3_state_t *x, const char *s)
+{
+	if (s != NULL)
+		XXH3_64bits_update(x, s, strlen(s));
+	XXH3_64bits_update(x, s != NULL ? "\0\0" : "\0\1", 2);
+}
+
+static void post_hash(XXH3_state_t *x, const struct forum_thread *t, const struct forum_post *p,
+		      const char *group, char out[POST_HASH_LEN])
+{
+	const int64_t num[5] = {p->guest, (int64_t)p->markup, p->deleted, (int64_t)p->date,
+				p->position};
+	XXH3_64bits_reset(x);
+	hash_field(x, t->title);
+	hash_field(x, group);
+	hash_field(x, p->author);
+	hash_field(x, p->author_id);
+	XXH3_64bits_update(x, num, sizeof num);
+	hash_field(x, p->body);
+	hash_field(x, p->signature);
+	hash_field(x, p->parent_id);
+	hash_field(x, p->url);
+	snprintf(out, POST_HASH_LEN, "x3:%016llx", (unsigned long long)XXH3_64bits_digest(x));
+}
 
 static uint64_t fnv_add(uint64_t h, const char *s)
 {
@@ -44,8 +82,9 @@ static uint64_t fnv_add(uint64_t h, const char *s)
 	return h;
 }
 
-static void post_hash(const struct forum_thread *t, const struct forum_post *p,
-		      const char *group, char out[17])
+/* The hash of stores written before "x3:" hashes. */
+static void post_hash_fnv(const struct forum_thread *t, const struct forum_post *p,
+			  const char *group, char out[17])
 {
 	char num[64];
 	uint64_t h = 0xcbf29ce484222325ULL;
@@ -61,6 +100,41 @@ static void post_hash(const struct forum_thread *t, const struct forum_post *p,
 	h = fnv_add(h, p->parent_id);
 	h = fnv_add(h, p->url);
 	snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+/* Whether the post is as it was when its stored hash was taken. */
+static int post_unchanged(const char *stored, const char *hash, const struct forum_thread *t,
+			  const struct forum_post *p, const char *group)
+{
+	if (stored == NULL)
+		return 0;
+	if (strncmp(stored, "x3:", 3) == 0)
+		return strcmp(stored, hash) == 0;
+	char old[17];
+	post_hash_fnv(t, p, group, old);
+	return strcmp(stored, old) == 0;
+}
+
+/* The concatenation of NULL-ended strings, malloc'd: the per-post header
+ * values, without a printf per post. */
+static char *concat(const char *first, ...)
+{
+	va_list ap;
+	size_t n = 0;
+	va_start(ap, first);
+	for (const char *s = first; s != NULL; s = va_arg(ap, const char *))
+		n += strlen(s);
+	va_end(ap);
+	char *out = xmalloc(n + 1), *o = out;
+	va_start(ap, first);
+	for (const char *s = first; s != NULL; s = va_arg(ap, const char *)) {
+		size_t len = strlen(s);
+		memcpy(o, s, len);
+		o += len;
+	}
+	va_end(ap);
+	*o = '\0';
+	return out;
 }
 
 /* Expands an address template: {user} {id} {forum} {domain}. */
@@ -134,6 +208,7 @@ struct pass_post {
 
 struct thread_pass {
 	int is_new; /* the store had no post of the thread when the pass began */
+	XXH3_state_t *hash; /* post_hash()'s state, made once per thread */
 	struct pass_post *posts;
 	size_t n, cap;
 	size_t *slots;  /* open addressing by key: index + 1, 0 = free; 2 * cap */
@@ -234,6 +309,7 @@ static void pass_free(struct thread_pass *tp)
 	}
 	free(tp->posts);
 	free(tp->slots);
+	XXH3_freeState(tp->hash);
 }
 
 /* store_post_get() for the thread of this pass. */
@@ -370,8 +446,8 @@ static int sync_post(struct store *st, struct thread_pass *tp, const struct cfg 
 		     const struct forum_post *p, const char *group, int64_t group_id,
 		     char posting, struct sync_stats *stats, char **err)
 {
-	char hash[17];
-	post_hash(t, p, group, hash);
+	char hash[POST_HASH_LEN];
+	post_hash(tp->hash, t, p, group, hash);
 	struct store_post old;
 	/* a post of a new thread is known only if this pass put it already */
 	int known = tp->is_new && pass_find(tp, p->id) == NULL
@@ -379,7 +455,7 @@ static int sync_post(struct store *st, struct thread_pass *tp, const struct cfg 
 			    : store_post_get(st, forum_id, t->id, p->id, &old, err);
 	if (known < 0)
 		return -1;
-	if (known && old.hash && strcmp(old.hash, hash) == 0) {
+	if (known && post_unchanged(old.hash, hash, t, p, group)) {
 		store_post_clear(&old);
 		stats->posts_unchanged++;
 		return 0;
@@ -421,7 +497,7 @@ static int sync_post(struct store *st, struct thread_pass *tp, const struct cfg 
 		if (pass_post_get(st, tp, forum_id, t->id, r.parent, &r.parent_rec, err) != 1)
 			goto out;
 		const char *pr = r.parent_rec.references;
-		r.refs = pr && pr[0] ? xasprintf("%s %s", pr, r.parent_rec.message_id)
+		r.refs = pr && pr[0] ? concat(pr, " ", r.parent_rec.message_id, NULL)
 				     : xstrdup(r.parent_rec.message_id);
 	}
 
@@ -443,14 +519,16 @@ static int sync_post(struct store *st, struct thread_pass *tp, const struct cfg 
 	if (store_group_next_number(st, group_id, &number, err) != 0)
 		goto out;
 	const char *host = c->gateway.path_host ? c->gateway.path_host : c->gateway.domain;
-	r.xref = xasprintf("%s %s:%lld", host, group, (long long)number);
-	char *path = xasprintf("%s!not-for-mail", host);
+	char num[24];
+	snprintf(num, sizeof num, "%lld", (long long)number);
+	r.xref = concat(host, " ", group, ":", num, NULL);
+	char *path = concat(host, "!not-for-mail", NULL);
 	const char *rdomain = c->mail.reply_domain ? c->mail.reply_domain : c->gateway.domain;
 	char *reply_to = NULL;
 	if (posting != 'n') {
-		r.list_post = xasprintf("mailto:%s@%s", group, rdomain);
+		r.list_post = concat("mailto:", group, "@", rdomain, NULL);
 		if (c->mail.reply_to)
-			reply_to = xasprintf("%s@%s", group, rdomain);
+			reply_to = concat(group, "@", rdomain, NULL);
 	}
 	author_of(c, f, p, &r.name, &r.addr);
 
@@ -515,8 +593,10 @@ int sync_thread(struct store *st, const struct cfg *c, const struct cfg_forum *f
 	if (rc == 0 && posting == 0)
 		rc = store_group_posting(st, group_id, &posting, err);
 	/* one question per thread: had the store any post of it? */
-	struct thread_pass tp = {0};
+	struct thread_pass tp = {.hash = XXH3_createState()};
 	char *root = NULL;
+	if (tp.hash == NULL)
+		abort(); /* out of memory, as xmalloc() */
 	if (rc == 0) {
 		int r = store_thread_root(st, forum_id, t->id, &root, err);
 		free(root);

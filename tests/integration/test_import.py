@@ -183,6 +183,37 @@ class EditsAndDeletes(unittest.TestCase):
         again = {m["Message-ID"]: m["Date"] for m in self.g.messages()}
         self.assertEqual(first, again)
 
+    def test_hashes_of_older_stores_still_match(self):
+        """Stores written before the "x3:" post hashes hold FNV-1a ones: a
+        re-sync finds those posts unchanged, and still sees an edit."""
+        def fnv_add(h, v):
+            for c in (b"\x01" if v is None else v.encode()):
+                h = ((h ^ c) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+            return ((h ^ 0x1f) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+
+        db = sqlite3.connect(self.g.store)
+        rows = db.execute(
+            "SELECT p.id, t.title, g.name, p.author, p.author_id, p.guest, p.markup,"
+            " p.deleted, p.date, p.position, p.body, p.signature, p.parent_key, p.url"
+            " FROM posts p JOIN threads t ON t.id = p.thread_id"
+            " JOIN groups g ON g.id = p.group_id WHERE p.post_key IN ('1', '2')").fetchall()
+        self.assertEqual(len(rows), 2)
+        for (rowid, title, group, author, author_id, guest, markup, deleted, date, position,
+             body, sig, parent, url) in rows:
+            h = 0xcbf29ce484222325
+            for v in (title, group, author, author_id,
+                      f"{guest}/{markup}/{deleted}/{date}/{position}", body, sig, parent, url):
+                h = fnv_add(h, v)
+            db.execute("UPDATE posts SET hash = ? WHERE id = ?", (f"{h:016x}", rowid))
+        db.commit()
+        db.close()
+        p = self.g.run("import", self.spool)
+        self.assertIn(b"0 new, 0 edited, 0 deleted, 3 unchanged", p.stderr)
+        self.posts[1]["body"] += " Edited."
+        write_thread(self.file, self.posts)
+        p = self.g.run("import", self.spool)
+        self.assertIn(b"0 new, 1 edited, 0 deleted, 2 unchanged", p.stderr)
+
     def test_edit_supersedes(self):
         old = {m["Message-ID"] for m in self.g.messages()}
         self.posts[1]["body"] = "[quote=Ann;1]First post.[/quote]Agreed, strongly."
