@@ -22,9 +22,13 @@
  *    is rare and better than an article that servers reject.
  *  - Content-Transfer-Encoding is 7bit for an all-ASCII body, else 8bit; no
  *    QP/base64: NNTP and modern mail carry 8bit, and readers show it as is.
- *  - Built once per imported post: the wire buffer is sized once from the
- *    body, no printf in per-octet paths, and the body's 8bit and stray-CR
- *    tests are made once over the flowed text, not per line.
+ *  - Built once per imported post, so the allocations are counted: the
+ *    body is flowed first (into a per-thread scratch buffer, buf_scratch),
+ *    so the wire buffer is allocated once, sized from the flowed text, and
+ *    headers and body lines are written straight into it; the five
+ *    overview values share one allocation; every temporary (header values,
+ *    URLs, References) is scratch. No printf in per-octet paths, and the
+ *    body's 8bit and stray-CR tests are made once over the flowed text.
  */
 #include "forumgate/article.h"
 
@@ -52,11 +56,7 @@ void article_out_free(struct article_out *a)
 	if (a == NULL)
 		return;
 	buf_free(&a->wire);
-	free(a->subject);
-	free(a->from);
-	free(a->date);
-	free(a->message_id);
-	free(a->references);
+	free(a->fields);
 	memset(a, 0, sizeof *a);
 }
 
@@ -226,38 +226,53 @@ static int extra_headers_valid(const char *s)
 
 /* --- header assembly --- */
 
-/* The value part of a folded "Name: value\r\n" line, unfolded and with TAB
- * turned into space, as overview data wants it. */
-static char *unfold(const char *line, size_t n)
+static void refs_trim(struct buf *b, const char *refs);
+
+/* The overview values being collected: each one NUL-ended in `store`,
+ * at off[]; copied into the one allocation of article_out at the end. */
+enum { OV_SUBJECT, OV_FROM, OV_DATE, OV_MSGID, OV_REFS, OV_COUNT };
+
+struct overview {
+	struct buf *store;
+	size_t off[OV_COUNT];
+};
+
+/* Appends to ov the value part of a folded "Name: value\r\n" line,
+ * unfolded and with TAB turned into space, as overview data wants it. */
+static void unfold(struct overview *ov, int field, const char *line, size_t n)
 {
 	const char *colon = memchr(line, ':', n);
-	size_t i = colon ? (size_t)(colon - line) + 1 : n, k = 0;
-	char *v;
+	size_t i = colon ? (size_t)(colon - line) + 1 : n;
+	struct buf *b = ov->store;
 
+	ov->off[field] = b->len;
 	if (i < n && line[i] == ' ')
 		i++;
 	/* the usual header is one line: its value copied whole */
 	if (n - i >= 2 && memchr(line + i, '\r', n - i) == line + n - 2 &&
-	    memchr(line + i, '\n', n - i) == line + n - 1 && memchr(line + i, '\t', n - i) == NULL)
-		return xstrndup(line + i, n - i - 2);
-	v = xmalloc(n - i + 1);
-	for (; i < n; i++) {
-		if (line[i] == '\r' || line[i] == '\n')
-			continue;
-		v[k++] = line[i] == '\t' ? ' ' : line[i];
+	    memchr(line + i, '\n', n - i) == line + n - 1 && memchr(line + i, '\t', n - i) == NULL) {
+		buf_add(b, line + i, n - i - 2);
+	} else {
+		buf_reserve(b, n - i);
+		for (; i < n; i++) {
+			if (line[i] == '\r' || line[i] == '\n')
+				continue;
+			b->p[b->len++] = line[i] == '\t' ? ' ' : line[i];
+		}
 	}
-	v[k] = '\0';
-	return v;
+	buf_addc(b, '\0');
 }
 
-/* Folds "name: value" into h; when ov is given, stores the unfolded value. */
-static void put(struct buf *h, const char *name, const char *value, char **ov)
+/* Folds "name: value" into h; when ov is given, stores the unfolded value
+ * as overview field `field`. */
+static void put(struct buf *h, const char *name, const char *value, struct overview *ov,
+		int field)
 {
 	size_t start = h->len;
 
 	article_hdr_fold(h, name, value);
 	if (ov)
-		*ov = unfold(h->p + start, h->len - start);
+		unfold(ov, field, h->p + start, h->len - start);
 }
 
 /* Appends "%XX" (printf was most of a URL's cost). */
@@ -269,24 +284,21 @@ static void add_pct(struct buf *b, unsigned char c)
 	buf_add(b, e, 3);
 }
 
-/* "<url>" with octets that are not allowed in a URI percent-encoded. */
-static char *angle_url(const char *url)
+/* Writes "<url>" into b (emptied first), with octets that are not allowed
+ * in a URI percent-encoded. Returns 0, or -1 when it is too long for a
+ * header line. */
+static int angle_url(struct buf *b, const char *url)
 {
-	struct buf b = BUF_INIT;
-
-	buf_addc(&b, '<');
+	buf_reset(b);
+	buf_addc(b, '<');
 	for (const unsigned char *q = (const unsigned char *)url; *q; q++) {
 		if (*q <= 0x20 || *q >= 0x7F || strchr("<>\"\\^`{|}", *q))
-			add_pct(&b, *q);
+			add_pct(b, *q);
 		else
-			buf_addc(&b, (char)*q);
+			buf_addc(b, (char)*q);
 	}
-	buf_addc(&b, '>');
-	if (b.len > URL_MAX) {
-		buf_free(&b);
-		return NULL;
-	}
-	return buf_detach(&b);
+	buf_addc(b, '>');
+	return b->len > URL_MAX ? -1 : 0;
 }
 
 /* Whether a title already starts with "Re: " (so replies do not get
@@ -341,53 +353,49 @@ static size_t body_line(struct buf *out, const char *p, size_t n, int cr_any)
 	return lines;
 }
 
-/* Renders the body (text_flow output plus signature) into out; returns the
- * line count and sets *eightbit when a non-ASCII octet occurs. */
-static size_t render_body(struct buf *out, const char *body, const char *sig, int *eightbit)
+/* Flows the body and the signature into fl (format=flowed text, "\n"
+ * lines): the wire buffer is sized from it. */
+static void flow_body(struct buf *fl, const char *body, const char *sig)
 {
-	struct buf fl = BUF_INIT;
-	size_t lines = 0, i = 0;
-	int cr_any;
-
-	text_flow(body, strlen(body), FLOW_WIDTH, &fl);
+	text_flow(body, strlen(body), FLOW_WIDTH, fl);
 	if (sig && *sig) {
-		if (fl.len > 0 && fl.p[fl.len - 1] != '\n')
-			buf_addc(&fl, '\n');
-		buf_adds(&fl, "-- \n");
-		text_flow(sig, strlen(sig), FLOW_WIDTH, &fl);
+		if (fl->len > 0 && fl->p[fl->len - 1] != '\n')
+			buf_addc(fl, '\n');
+		buf_adds(fl, "-- \n");
+		text_flow(sig, strlen(sig), FLOW_WIDTH, fl);
 	}
-	/* CR and LF are ASCII: the whole text can be tested at once */
-	*eightbit = bytes_any_high(fl.p, fl.len);
-	cr_any = fl.len > 0 && memchr(fl.p, '\r', fl.len) != NULL;
-	buf_reserve(out, fl.len + fl.len / 16 + 2);
-	while (i < fl.len) {
-		const char *nl = memchr(fl.p + i, '\n', fl.len - i);
-		size_t e = nl ? (size_t)(nl - fl.p) : fl.len, n;
+}
+
+/* Renders the flowed text fl as article lines into out; returns the line
+ * count. */
+static size_t render_body(struct buf *out, const struct buf *fl)
+{
+	size_t lines = 0, i = 0;
+	/* CR is ASCII: the whole text can be tested at once */
+	int cr_any = fl->len > 0 && memchr(fl->p, '\r', fl->len) != NULL;
+
+	buf_reserve(out, fl->len + fl->len / 16 + 2);
+	while (i < fl->len) {
+		const char *nl = memchr(fl->p + i, '\n', fl->len - i);
+		size_t e = nl ? (size_t)(nl - fl->p) : fl->len, n;
 
 		n = e - i;
-		if (n > 0 && fl.p[i + n - 1] == '\r')
+		if (n > 0 && fl->p[i + n - 1] == '\r')
 			n--;
-		lines += body_line(out, fl.p + i, n, cr_any);
+		lines += body_line(out, fl->p + i, n, cr_any);
 		i = e + 1;
 	}
 	if (lines == 0) {
 		buf_adds(out, "\r\n");
 		lines = 1;
 	}
-	buf_free(&fl);
 	return lines;
 }
 
 /* --- article_build --- */
 
-static int build(const struct article_in *in, struct article_out *out, struct buf *h,
-		 struct buf *body, char **err)
+static int validate(const struct article_in *in, char date[40], char **err)
 {
-	struct buf v = BUF_INIT;
-	char date[40];
-	char *refs = NULL, *url;
-	int eightbit;
-
 	if (!newsgroups_valid(in->newsgroups))
 		return fg_error(err, "article: missing or invalid Newsgroups");
 	if (!addr_valid(in->from_addr))
@@ -409,110 +417,121 @@ static int build(const struct article_in *in, struct article_out *out, struct bu
 	if (article_date(in->date, in->tz, date) != 0)
 		return fg_error(err, "article: cannot render date %lld in zone %s",
 				(long long)in->date, in->tz ? in->tz : "UTC");
+	return 0;
+}
 
-	put(h, "Path", in->path ? in->path : "not-for-mail", NULL);
+/* Writes the header block into h. v is scratch for the values. */
+static void headers(const struct article_in *in, const char *date, int eightbit, struct buf *h,
+		    struct buf *v, struct overview *ov)
+{
+	put(h, "Path", in->path ? in->path : "not-for-mail", NULL, 0);
 
+	buf_reset(v);
 	if (in->from_name)
-		article_hdr_phrase(&v, in->from_name);
-	if (v.len > 0) {
-		buf_add(&v, " <", 2);
-		buf_adds(&v, in->from_addr);
-		buf_addc(&v, '>');
+		article_hdr_phrase(v, in->from_name);
+	if (v->len > 0) {
+		buf_add(v, " <", 2);
+		buf_adds(v, in->from_addr);
+		buf_addc(v, '>');
 	} else
-		buf_adds(&v, in->from_addr);
-	put(h, "From", v.p, &out->from);
-	buf_reset(&v);
+		buf_adds(v, in->from_addr);
+	put(h, "From", v->p, ov, OV_FROM);
+	buf_reset(v);
 
-	put(h, "Newsgroups", in->newsgroups, NULL);
+	put(h, "Newsgroups", in->newsgroups, NULL, 0);
 
 	if (in->subject) {
-		struct buf s = BUF_INIT;
+		struct buf *s = buf_scratch();
 		if (in->is_reply && !is_reply_prefix(in->subject))
-			buf_adds(&s, "Re: ");
-		buf_adds(&s, in->subject);
-		article_hdr_unstructured(&v, buf_str(&s));
-		buf_free(&s);
+			buf_add(s, "Re: ", 4);
+		buf_adds(s, in->subject);
+		article_hdr_unstructured(v, buf_str(s));
+		buf_scratch_put(s);
 	}
-	if (v.len == 0 || (in->is_reply && strcmp(v.p, "Re:") == 0)) {
-		buf_reset(&v);
-		buf_adds(&v, in->is_reply ? "Re: (no subject)" : "(no subject)");
+	if (v->len == 0 || (in->is_reply && strcmp(v->p, "Re:") == 0)) {
+		buf_reset(v);
+		buf_adds(v, in->is_reply ? "Re: (no subject)" : "(no subject)");
 	}
-	put(h, "Subject", v.p, &out->subject);
-	buf_reset(&v);
+	put(h, "Subject", v->p, ov, OV_SUBJECT);
+	buf_reset(v);
 
-	put(h, "Date", date, &out->date);
-	put(h, "Message-ID", in->message_id, &out->message_id);
+	put(h, "Date", date, ov, OV_DATE);
+	put(h, "Message-ID", in->message_id, ov, OV_MSGID);
 
 	if (in->references)
-		refs = article_refs_trim(in->references);
-	if (refs && *refs)
-		put(h, "References", refs, &out->references);
-	else
-		out->references = xstrdup("");
-	free(refs);
+		refs_trim(v, in->references);
+	if (v->len > 0) {
+		put(h, "References", v->p, ov, OV_REFS);
+	} else {
+		ov->off[OV_REFS] = ov->store->len;
+		buf_addc(ov->store, '\0');
+	}
+	buf_reset(v);
 
 	if (in->in_reply_to)
-		put(h, "In-Reply-To", in->in_reply_to, NULL);
+		put(h, "In-Reply-To", in->in_reply_to, NULL, 0);
 	if (in->supersedes)
-		put(h, "Supersedes", in->supersedes, NULL);
+		put(h, "Supersedes", in->supersedes, NULL, 0);
 	if (in->organization) {
-		article_hdr_unstructured(&v, in->organization);
-		if (v.len > 0)
-			put(h, "Organization", v.p, NULL);
-		buf_reset(&v);
+		article_hdr_unstructured(v, in->organization);
+		if (v->len > 0)
+			put(h, "Organization", v->p, NULL, 0);
+		buf_reset(v);
 	}
-	if (in->archived_at && (url = angle_url(in->archived_at)) != NULL) {
-		put(h, "Archived-At", url, NULL);
-		free(url);
-	}
-	if (in->list_post && (url = angle_url(in->list_post)) != NULL) {
-		put(h, "List-Post", url, NULL);
-		free(url);
-	}
+	if (in->archived_at && angle_url(v, in->archived_at) == 0)
+		put(h, "Archived-At", v->p, NULL, 0);
+	if (in->list_post && angle_url(v, in->list_post) == 0)
+		put(h, "List-Post", v->p, NULL, 0);
 	if (in->reply_to)
-		put(h, "Reply-To", in->reply_to, NULL);
+		put(h, "Reply-To", in->reply_to, NULL, 0);
 	if (in->xref)
-		put(h, "Xref", in->xref, NULL);
-	put(h, "User-Agent", "forumgate/0.1", NULL);
-	put(h, "MIME-Version", "1.0", NULL);
-	put(h, "Content-Type", "text/plain; charset=UTF-8; format=flowed", NULL);
-
-	out->lines = render_body(body, in->body ? in->body : "", in->signature, &eightbit);
-	put(h, "Content-Transfer-Encoding", eightbit ? "8bit" : "7bit", NULL);
+		put(h, "Xref", in->xref, NULL, 0);
+	put(h, "User-Agent", "forumgate/0.1", NULL, 0);
+	put(h, "MIME-Version", "1.0", NULL, 0);
+	put(h, "Content-Type", "text/plain; charset=UTF-8; format=flowed", NULL, 0);
+	put(h, "Content-Transfer-Encoding", eightbit ? "8bit" : "7bit", NULL, 0);
 	if (in->extra_headers && *in->extra_headers) {
 		buf_adds(h, in->extra_headers);
 		if (h->len < 2 || memcmp(h->p + h->len - 2, "\r\n", 2) != 0)
-			buf_adds(h, "\r\n");
+			buf_add(h, "\r\n", 2);
 	}
-	buf_adds(h, "\r\n");
-	buf_free(&v);
-	return 0;
+	buf_add(h, "\r\n", 2);
 }
 
 int article_build(const struct article_in *in, struct article_out *out, char **err)
 {
-	struct buf h = BUF_INIT, body = BUF_INIT;
+	char date[40];
+	struct buf *fl, *v;
+	struct overview ov;
 
 	memset(out, 0, sizeof *out);
 	if (in == NULL)
 		return fg_error(err, "article: no input");
-	/* the header then the body are appended to h: sized once for both
-	 * (a body grows by its CRLFs and stuffing, headers stay near 1 KB) */
-	if (in->body) {
-		size_t n = strlen(in->body);
-		buf_reserve(&h, n + n / 8 + 2048);
-	}
-	if (build(in, out, &h, &body, err) != 0) {
-		buf_free(&h);
-		buf_free(&body);
-		article_out_free(out);
+	if (validate(in, date, err) != 0)
 		return -1;
-	}
-	out->header_len = h.len;
-	out->wire = h;
-	buf_add(&out->wire, body.p, body.len);
+
+	fl = buf_scratch();
+	v = buf_scratch();
+	ov.store = buf_scratch();
+	flow_body(fl, in->body ? in->body : "", in->signature);
+	/* one allocation for the article: headers stay near 1 KB, the body
+	 * grows by its CRLFs and stuffing */
+	buf_reserve(&out->wire, 2048 + fl->len + fl->len / 8);
+	headers(in, date, bytes_any_high(fl->p, fl->len), &out->wire, v, &ov);
+	out->header_len = out->wire.len;
+	out->lines = render_body(&out->wire, fl);
 	out->bytes = out->wire.len;
-	buf_free(&body);
+
+	out->fields = xmalloc(ov.store->len);
+	memcpy(out->fields, ov.store->p, ov.store->len);
+	out->subject = out->fields + ov.off[OV_SUBJECT];
+	out->from = out->fields + ov.off[OV_FROM];
+	out->date = out->fields + ov.off[OV_DATE];
+	out->message_id = out->fields + ov.off[OV_MSGID];
+	out->references = out->fields + ov.off[OV_REFS];
+	buf_scratch_put(fl);
+	buf_scratch_put(v);
+	buf_scratch_put(ov.store);
 	return 0;
 }
 
@@ -532,15 +551,23 @@ static void add_uint(struct buf *b, size_t v)
 char *article_overview(const struct article_out *a, const char *xref)
 {
 	struct buf b = BUF_INIT;
+	size_t flen[5], need = 2 * 24 + 8;
 
 	if (a == NULL)
 		return NULL;
-	/* "%s\t%s\t%s\t%s\t%s\t%zu\t%zu\t" without printf (once per article) */
+	/* "%s\t%s\t%s\t%s\t%s\t%zu\t%zu\t" without printf, in one allocation
+	 * (once per article) */
 	const char *const fields[] = {a->subject, a->from, a->date, a->message_id,
 				      a->references};
-	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
-		if (fields[i])
-			buf_adds(&b, fields[i]);
+	for (size_t i = 0; i < 5; i++) {
+		flen[i] = fields[i] ? strlen(fields[i]) : 0;
+		need += flen[i] + 1;
+	}
+	size_t xlen = xref ? strlen(xref) : 0;
+	need += xref ? 6 + xlen : 0;
+	buf_reserve(&b, need);
+	for (size_t i = 0; i < 5; i++) {
+		buf_add(&b, fields[i], flen[i]);
 		buf_addc(&b, '\t');
 	}
 	add_uint(&b, a->bytes);
@@ -548,9 +575,17 @@ char *article_overview(const struct article_out *a, const char *xref)
 	add_uint(&b, a->lines);
 	buf_addc(&b, '\t');
 	if (xref) {
-		buf_adds(&b, "Xref: ");
-		for (const char *q = xref; *q; q++)
-			buf_addc(&b, *q == '\t' || *q == '\r' || *q == '\n' ? ' ' : *q);
+		buf_add(&b, "Xref: ", 6);
+		/* copied in runs between the (unexpected) TAB/CR/LF */
+		for (size_t i = 0; i < xlen;) {
+			size_t r = strcspn(xref + i, "\t\r\n");
+			buf_add(&b, xref + i, r);
+			i += r;
+			if (i < xlen) {
+				buf_addc(&b, ' ');
+				i++;
+			}
+		}
 	}
 	return buf_detach(&b);
 }
@@ -574,19 +609,26 @@ char *article_message_id(const char *forum, const char *thread, const char *post
 			 int version, const char *domain)
 {
 	struct buf b = BUF_INIT;
+	size_t dl;
 
 	if (!forum || !thread || !post || !domain || !*forum ||
-	    !dot_atom(domain, strlen(domain)) || strlen(domain) > 200)
+	    (dl = strlen(domain)) > 200 || !dot_atom(domain, dl))
 		return NULL;
-	buf_adds(&b, "<p");
+	/* one allocation, no printf: this runs once per imported post */
+	buf_reserve(&b, 3 * (strlen(post) + strlen(thread) + strlen(forum)) + dl + 40);
+	buf_add(&b, "<p", 2);
 	add_id(&b, post);
-	if (version > 1)
-		buf_addf(&b, ".v%d", version);
-	buf_adds(&b, ".t");
+	if (version > 1) {
+		buf_add(&b, ".v", 2);
+		add_uint(&b, (size_t)version);
+	}
+	buf_add(&b, ".t", 2);
 	add_id(&b, thread);
 	buf_addc(&b, '.');
 	add_id(&b, forum);
-	buf_addf(&b, "@%s>", domain);
+	buf_addc(&b, '@');
+	buf_add(&b, domain, dl);
+	buf_addc(&b, '>');
 	if (b.len > MSGID_MAX) {
 		/* Too long for RFC 5536: a hash of the ids stays deterministic. */
 		struct buf key = BUF_INIT;
@@ -614,11 +656,16 @@ char *article_message_id(const char *forum, const char *thread, const char *post
 
 /* --- References --- */
 
-char *article_refs_trim(const char *refs)
+/* Writes the trimmed list into b (see article_refs_trim). The ids are
+ * found in place; up to REFS_STACK of them need no allocation. */
+#define REFS_STACK 64
+
+static void refs_trim(struct buf *b, const char *refs)
 {
-	const char **ids = NULL;
-	size_t *lens = NULL, n = 0, cap = 0, keep, total;
-	struct buf b = BUF_INIT;
+	const char *ids_small[REFS_STACK];
+	size_t lens_small[REFS_STACK];
+	const char **ids = ids_small;
+	size_t *lens = lens_small, n = 0, cap = REFS_STACK, keep, total;
 	const char *q = refs ? refs : "";
 
 	while (*q) {
@@ -631,9 +678,16 @@ char *article_refs_trim(const char *refs)
 			break;
 		if (msgid_valid(q, len)) {
 			if (n == cap) {
-				cap = cap ? cap * 2 : 16;
-				ids = xrealloc(ids, cap * sizeof *ids);
-				lens = xrealloc(lens, cap * sizeof *lens);
+				cap *= 2;
+				if (ids == ids_small) {
+					ids = xmalloc(cap * sizeof *ids);
+					lens = xmalloc(cap * sizeof *lens);
+					memcpy(ids, ids_small, sizeof ids_small);
+					memcpy(lens, lens_small, sizeof lens_small);
+				} else {
+					ids = xrealloc(ids, cap * sizeof *ids);
+					lens = xrealloc(lens, cap * sizeof *lens);
+				}
 			}
 			ids[n] = q;
 			lens[n++] = len;
@@ -654,13 +708,22 @@ char *article_refs_trim(const char *refs)
 		keep--;
 	}
 	if (n > 0)
-		buf_add(&b, ids[0], lens[0]);
+		buf_add(b, ids[0], lens[0]);
 	for (size_t i = n - keep; i < n && keep > 0; i++) {
-		buf_addc(&b, ' ');
-		buf_add(&b, ids[i], lens[i]);
+		buf_addc(b, ' ');
+		buf_add(b, ids[i], lens[i]);
 	}
-	free(ids);
-	free(lens);
+	if (ids != ids_small) {
+		free(ids);
+		free(lens);
+	}
+}
+
+char *article_refs_trim(const char *refs)
+{
+	struct buf b = BUF_INIT;
+
+	refs_trim(&b, refs);
 	return buf_detach(&b);
 }
 
@@ -706,6 +769,9 @@ char *article_slug(const char *s)
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
 	int dash = 0;
 
+	/* every letter or dash written stands for at least one input byte */
+	buf_reserve(&b, strlen((const char *)p) + 1);
+
 	while (*p) {
 		const char *t;
 		char one[2];
@@ -741,7 +807,10 @@ char *article_slug(const char *s)
 			if (dash && b.len > 0)
 				buf_addc(&b, '-');
 			dash = 0;
-			buf_adds(&b, t);
+			if (t == one)
+				buf_addc(&b, one[0]);
+			else
+				buf_adds(&b, t);
 		}
 	}
 	if (b.len == 0)

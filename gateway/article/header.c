@@ -24,7 +24,9 @@
  *    not come through the encoders here, which never make such tokens).
  *  - Every value of every article passes the sanitizer and the folder, so
  *    both take printable ASCII (the usual value) in runs or 8 bytes at a
- *    time (bytes.h) and keep the character-by-character rules for the rest.
+ *    time (bytes.h) and keep the character-by-character rules for the rest;
+ *    the sanitized copy lives in a per-thread scratch buffer (buf_scratch),
+ *    not a fresh allocation per value.
  *  - article_date() selects the wanted zone with zone_use() (glibc has no
  *    per-call zone API): it is not thread-safe; forumgate's roles that
  *    render articles are single-threaded.
@@ -308,33 +310,35 @@ static void encode_words(struct buf *out, const char *p, size_t n, int phrase)
 
 void article_hdr_unstructured(struct buf *out, const char *s)
 {
-	struct buf clean = BUF_INIT;
+	struct buf *clean;
 
 	if (s == NULL)
 		return;
-	sanitize(&clean, s);
+	clean = buf_scratch();
+	sanitize(clean, s);
 	/* ASCII without "=?" and too short for a LONG_WORD: no word needs
 	 * encoding, so the words come out as they are, single-spaced */
-	if (clean.len <= LONG_WORD && !bytes_any_high(buf_str(&clean), clean.len) &&
-	    !has_encoded_word_start(buf_str(&clean), clean.len))
-		buf_add(out, buf_str(&clean), clean.len);
+	if (clean->len <= LONG_WORD && !bytes_any_high(buf_str(clean), clean->len) &&
+	    !has_encoded_word_start(buf_str(clean), clean->len))
+		buf_add(out, buf_str(clean), clean->len);
 	else
-		encode_words(out, buf_str(&clean), clean.len, 0);
-	buf_free(&clean);
+		encode_words(out, buf_str(clean), clean->len, 0);
+	buf_scratch_put(clean);
 }
 
 void article_hdr_phrase(struct buf *out, const char *s)
 {
-	struct buf clean = BUF_INIT;
+	struct buf *clean;
 	const char *p;
 	int ascii = 1, atoms = 1, longword = 0;
 	size_t wlen = 0;
 
 	if (s == NULL)
 		return;
-	sanitize(&clean, s);
-	p = buf_str(&clean);
-	for (size_t i = 0; i < clean.len; i++) {
+	clean = buf_scratch();
+	sanitize(clean, s);
+	p = buf_str(clean);
+	for (size_t i = 0; i < clean->len; i++) {
 		unsigned char c = (unsigned char)p[i];
 		if (c >= 0x80)
 			ascii = 0;
@@ -344,21 +348,33 @@ void article_hdr_phrase(struct buf *out, const char *s)
 		if (wlen > LONG_WORD)
 			longword = 1;
 	}
-	if (!ascii || longword || has_encoded_word_start(p, clean.len)) {
-		encode_words(out, p, clean.len, 1);
+	if (!ascii || longword || has_encoded_word_start(p, clean->len)) {
+		encode_words(out, p, clean->len, 1);
 	} else if (atoms) {
-		buf_add(out, p, clean.len);
+		buf_add(out, p, clean->len);
 	} else {
 		buf_addc(out, '"');
-		for (size_t i = 0; i < clean.len; i++) {
+		for (size_t i = 0; i < clean->len; i++) {
 			if (p[i] == '"' || p[i] == '\\')
 				buf_addc(out, '\\');
 			buf_addc(out, p[i]);
 		}
 		buf_addc(out, '"');
 	}
-	buf_free(&clean);
+	buf_scratch_put(clean);
 }
+
+/* Octets of a field name (RFC 5322 ftext: printable ASCII but ':'), as a
+ * table: every header of every article has its name checked. */
+#define FTEXT8(c) [c] = 1, [c + 1] = 1, [c + 2] = 1, [c + 3] = 1, \
+		  [c + 4] = 1, [c + 5] = 1, [c + 6] = 1, [c + 7] = 1
+static const unsigned char field_name_char[256] = {
+	FTEXT8(0x21), FTEXT8(0x29), FTEXT8(0x31), [0x39] = 1, /* 0x3A is ':' */
+	FTEXT8(0x3B), FTEXT8(0x43), FTEXT8(0x4B), FTEXT8(0x53), FTEXT8(0x5B),
+	FTEXT8(0x63), FTEXT8(0x6B), FTEXT8(0x73), [0x7B] = 1, [0x7C] = 1, [0x7D] = 1,
+	[0x7E] = 1,
+};
+#undef FTEXT8
 
 static int is_wsp(char c)
 {
@@ -421,7 +437,7 @@ void article_hdr_fold(struct buf *out, const char *name, const char *value)
 	/* Only field-name characters, and a sane length so a line has room.
 	 * Our own names are always valid: they are copied whole. */
 	if (name != NULL) {
-		while (name[named] > 0x20 && name[named] < 0x7F && name[named] != ':' && named < 76)
+		while (named < 76 && field_name_char[(unsigned char)name[named]])
 			named++;
 		if (name[named] == '\0' && named > 0)
 			buf_add(out, name, named);

@@ -42,7 +42,9 @@
  *
  * Memory: nodes, attributes and attribute strings come from a bump arena
  * of a few blocks; all text lives in one store of the input's size (text
- * never grows when decoded), so a parse is three or four mallocs. The open
+ * never grows when decoded). The store, the first arena block and the open
+ * element stack are per-thread scratch buffers (buf_scratch) kept from the
+ * last parse, so a usual post's parse calls malloc not at all. The open
  * element stack is an explicit array: hostile nesting costs memory, not C
  * stack.
  */
@@ -295,6 +297,7 @@ struct builder {
 	const char *p, *end;
 	struct html_node **stack; /* open elements, libxml2's name stack */
 	size_t n, cap;
+	struct buf *stack_mem;    /* scratch buffer that holds stack */
 	int html;            /* libxml2's ctxt->html: 3 once head, 10 once body opened */
 	int depth;           /* ignored html/head/body start tags not yet ended */
 	int no_merge;        /* a comment or PI since the last text */
@@ -373,8 +376,10 @@ static void push(struct builder *b, enum html_tag tag, const char *name,
 		parent = b->d->root.children;
 	append_child(parent, k);
 	if (b->n == b->cap) {
-		b->cap = b->cap ? b->cap * 2 : 64;
-		b->stack = xrealloc(b->stack, b->cap * sizeof *b->stack);
+		/* stack_mem->len stays 0: its whole allocation is the array */
+		buf_reserve(b->stack_mem, (b->cap ? b->cap * 2 : 64) * sizeof *b->stack);
+		b->stack = (struct html_node **)(void *)b->stack_mem->p;
+		b->cap = (b->stack_mem->cap - 1) / sizeof *b->stack;
 	}
 	b->stack[b->n++] = k;
 	if (tag == HT_HEAD && b->html < 3)
@@ -862,11 +867,20 @@ static struct html_attr *attributes(struct builder *b)
 }
 
 /* A start tag, b->p at '<' followed by a letter. */
-static void start_tag(struct builder *b)
+static void start_tag(struct builder *b, enum html_tag known, size_t known_len)
 {
 	b->p++;
 	enum html_tag tag;
-	const char *name = html_name(b, &tag);
+	const char *name;
+	if (known != HT_UNKNOWN) {
+		/* peek_tag() found it already, and html_name() would read the
+		 * same name (see the caller) */
+		tag = known;
+		name = tag_names[known];
+		b->p += known_len;
+	} else {
+		name = html_name(b, &tag);
+	}
 	autoclose(b, tag);
 	check_implied(b, tag);
 	int discard = 0;
@@ -1021,22 +1035,35 @@ static void doctype(struct builder *b)
 
 /* The peeked name of a start tag at b->p ('<' + letter), as libxml2's
  * htmlParseHTMLName_nonInvasive sees it (no '.'). */
-static enum html_tag peek_tag(const struct builder *b)
+static enum html_tag peek_tag(const struct builder *b, size_t *len)
 {
 	const char *s = b->p + 1, *p = s;
 	while (p < b->end && p - s < NAME_MAX_LEN &&
 	       (is_letter((unsigned char)*p) || (*p >= '0' && *p <= '9') || *p == ':' ||
 		*p == '-' || *p == '_'))
 		p++;
-	return tag_by_name(s, (size_t)(p - s));
+	*len = (size_t)(p - s);
+	return tag_by_name(s, *len);
 }
 
 void html_parse(struct html_doc *d, const char *src, size_t len)
 {
 	pthread_once(&tables_once, tables_init);
 	memset(d, 0, sizeof *d);
-	d->text = xmalloc(len + 1);
+	d->text_scratch = buf_scratch();
+	buf_reserve(d->text_scratch, len + 1);
+	d->text = d->text_scratch->p;
+	/* the first arena block: a scratch buffer's whole allocation */
+	d->arena_scratch = buf_scratch();
+	buf_reserve(d->arena_scratch, sizeof *d->blocks + 8192);
+	d->blocks = (struct html_arena_block *)(void *)d->arena_scratch->p;
+	d->blocks->next = NULL;
+	d->blocks->used = 0;
+	d->blocks->size = (d->arena_scratch->cap - sizeof *d->blocks) & ~(sizeof(max_align_t) - 1);
 	struct builder b = {.d = d, .p = src, .end = src + len, .html = 1};
+	b.stack_mem = buf_scratch();
+	b.cap = (b.stack_mem->cap > 0 ? b.stack_mem->cap - 1 : 0) / sizeof *b.stack;
+	b.stack = (struct html_node **)(void *)b.stack_mem->p;
 	/* the body starts open, as it did with "<body>" in front for libxml2 */
 	push(&b, HT_HTML, tag_names[HT_HTML], NULL);
 	push(&b, HT_BODY, tag_names[HT_BODY], NULL);
@@ -1047,13 +1074,21 @@ void html_parse(struct html_doc *d, const char *src, size_t len)
 			end_tag(&b);
 			continue;
 		}
+		/* the start tag's name as peeked, kept for start_tag() when
+		 * html_name() would read the same: no '.' after it (a name
+		 * character there but not here) and not cut at NAME_MAX_LEN */
+		enum html_tag peeked = HT_UNKNOWN;
+		size_t peeked_len = 0;
 		if (*p == '<' && two && is_letter((unsigned char)p[1]) && b.n > 0) {
-			enum html_tag t = peek_tag(&b);
+			enum html_tag t = peek_tag(&b, &peeked_len);
 			unsigned int old = top(&b)->tag;
 			if (closes[t][old / 64] & ((uint64_t)1 << (old % 64))) {
 				autoclose(&b, t);
 				continue;
 			}
+			if (peeked_len < NAME_MAX_LEN &&
+			    !(p + 1 + peeked_len < b.end && p[1 + peeked_len] == '.'))
+				peeked = t;
 		}
 		if (top_is(&b, HT_SCRIPT) || top_is(&b, HT_STYLE)) {
 			raw_text(&b);
@@ -1061,7 +1096,7 @@ void html_parse(struct html_doc *d, const char *src, size_t len)
 		}
 		if (*p != '<') {
 			text_run(&b);
-		} else if (prefix_ci(&b, "<!DOCTYPE")) {
+		} else if (two && p[1] == '!' && prefix_ci(&b, "<!DOCTYPE")) {
 			/* libxml2 goes on with what follows in the same step, where
 			 * "</" or "<!" is no markup but text */
 			doctype(&b);
@@ -1073,12 +1108,12 @@ void html_parse(struct html_doc *d, const char *src, size_t len)
 		} else if (two && p[1] == '?') {
 			pi(&b);
 		} else if (two && is_letter((unsigned char)p[1])) {
-			start_tag(&b);
+			start_tag(&b, peeked, peeked_len);
 		} else {
 			add_char(&b, '<');
 		}
 	}
-	free(b.stack);
+	buf_scratch_put(b.stack_mem);
 }
 
 struct html_node *html_doc_root(struct html_doc *d)
@@ -1093,9 +1128,12 @@ void html_doc_free(struct html_doc *d)
 {
 	while (d->blocks != NULL) {
 		struct html_arena_block *next = d->blocks->next;
-		free(d->blocks);
+		if ((char *)d->blocks != d->arena_scratch->p)
+			free(d->blocks);
 		d->blocks = next;
 	}
-	free(d->text);
+	buf_scratch_put(d->arena_scratch);
+	buf_scratch_put(d->text_scratch);
+	d->arena_scratch = d->text_scratch = NULL;
 	d->text = NULL;
 }

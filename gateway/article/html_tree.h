@@ -8,12 +8,16 @@
  * html_tree.c for the rules and the few places where it differs.
  *
  * Memory: every node, attribute and string of a parse lives in the
- * html_doc (an arena plus one text store) and is freed by html_doc_free().
+ * html_doc (an arena plus one text store) and is freed by html_doc_free(),
+ * which must be called on the thread that parsed (the store and the first
+ * arena block are that thread's scratch buffers).
  */
 #ifndef FORUMGATE_HTML_TREE_H
 #define FORUMGATE_HTML_TREE_H
 
 #include <stddef.h>
+
+#include "forumgate/buf.h"
 
 /* The tags the parser or the walk knows by name: libxml2's HTML 4 table,
  * listing/xmp (in its implied-end rules) and the HTML5 names text_html
@@ -74,6 +78,9 @@ struct html_doc {
 	struct html_arena_block *blocks; /* nodes, attributes, attribute strings */
 	char *text;                      /* text store, never reallocated */
 	size_t text_len;
+	/* per-thread scratch buffers (buf_scratch) that hold the text store
+	 * and the first arena block: a parse usually allocates nothing */
+	struct buf *text_scratch, *arena_scratch;
 };
 
 /* Parses src[0..len) as the content of a <body> and fills *d (which the

@@ -32,6 +32,10 @@ void tw_init(struct text_writer *w, struct text_info *info)
 	memset(w, 0, sizeof *w);
 	w->info = info;
 	w->fresh = 1;
+	/* out borrows a scratch buffer's allocation; tw_finish hands it back */
+	w->scratch = buf_scratch();
+	w->out = *w->scratch;
+	w->urls = buf_scratch();
 }
 
 /* ' ', '\t', '\n', '\v', '\f', '\r' (the last five are 9..13) */
@@ -286,44 +290,54 @@ static int text_is_url(const char *text, size_t n, const char *url)
 	return 0;
 }
 
+/* The footnote number of url, adding it when new. The URLs sit one after
+ * the other in w->urls, each with its NUL: no allocation per link. */
 static size_t footnote(struct text_writer *w, const char *url)
 {
-	for (size_t i = 0; i < w->nurls; i++)
-		if (strcmp(w->urls[i], url) == 0)
+	size_t ul = strlen(url), at = 0;
+
+	for (size_t i = 0; i < w->nurls; i++) {
+		const char *u = w->urls->p + at;
+		size_t l = strlen(u);
+		if (l == ul && memcmp(u, url, ul) == 0)
 			return i + 1;
-	w->urls = xrealloc(w->urls, (w->nurls + 1) * sizeof(char *));
-	w->urls[w->nurls++] = xstrdup(url);
-	return w->nurls;
+		at += l + 1;
+	}
+	buf_add(w->urls, url, ul + 1);
+	return ++w->nurls;
 }
 
-/* A copy of s with surrounding whitespace trimmed and inner runs collapsed. */
-static char *clean(const char *s)
+/* s with surrounding whitespace trimmed and inner runs collapsed: s itself
+ * when it holds no whitespace (a URL usually), else written into tmp. */
+static const char *clean(const char *s, struct buf *tmp)
 {
-	struct buf b = BUF_INIT;
 	int sp = 0;
 	size_t n = 0;
 
-	/* a URL usually holds no whitespace at all: copied whole */
-	while (s != NULL && s[n] != '\0' && !is_ws(s[n]))
+	if (s == NULL)
+		return "";
+	while (s[n] != '\0' && !is_ws(s[n]))
 		n++;
-	if (s != NULL && s[n] == '\0')
-		return xstrndup(s, n);
-	for (; s != NULL && *s; s++) {
+	if (s[n] == '\0')
+		return s;
+	buf_reset(tmp);
+	for (; *s; s++) {
 		if (is_ws(*s)) {
-			sp = b.len > 0;
+			sp = tmp->len > 0;
 			continue;
 		}
 		if (sp)
-			buf_addc(&b, ' ');
+			buf_addc(tmp, ' ');
 		sp = 0;
-		buf_addc(&b, *s);
+		buf_addc(tmp, *s);
 	}
-	return buf_detach(&b);
+	return buf_str(tmp);
 }
 
 void tw_link_end(struct text_writer *w, size_t mark, const char *url_in)
 {
-	char *url = clean(url_in);
+	struct buf *tmp = buf_scratch();
+	const char *url = clean(url_in, tmp);
 	if (mark > w->out.len)
 		mark = w->out.len;
 	size_t start = mark;
@@ -359,13 +373,14 @@ void tw_link_end(struct text_writer *w, size_t mark, const char *url_in)
 			begin_content(w);
 		add_mark(&w->out, num);
 	}
-	free(url);
+	buf_scratch_put(tmp);
 }
 
 void tw_image(struct text_writer *w, const char *alt_in, const char *url_in)
 {
-	char *alt = clean(alt_in);
-	char *url = clean(url_in);
+	struct buf *tmp_alt = buf_scratch(), *tmp_url = buf_scratch();
+	const char *alt = clean(alt_in, tmp_alt);
+	const char *url = clean(url_in, tmp_url);
 	if (alt[0] != '\0') {
 		tw_word(w, "[image: ", 8);
 		buf_adds(&w->out, alt);
@@ -373,10 +388,13 @@ void tw_image(struct text_writer *w, const char *alt_in, const char *url_in)
 	} else {
 		tw_word(w, "[image]", 7);
 	}
-	if (url[0] != '\0')
-		buf_addf(&w->out, " <%s>", url);
-	free(alt);
-	free(url);
+	if (url[0] != '\0') {
+		buf_add(&w->out, " <", 2);
+		buf_adds(&w->out, url);
+		buf_addc(&w->out, '>');
+	}
+	buf_scratch_put(tmp_alt);
+	buf_scratch_put(tmp_url);
 }
 
 void tw_code_block(struct text_writer *w, const char *s, size_t n)
@@ -550,7 +568,7 @@ size_t text_entity(const char *s, size_t n, struct buf *out)
 void tw_source_text(struct text_writer *w, const char *s, size_t n, int breaks)
 {
 	size_t i = 0;
-	struct buf ent = BUF_INIT;
+	struct buf *ent = NULL; /* taken at the first reference */
 	while (i < n) {
 		size_t j = i;
 		while (j < n && s[j] != '&' && !(breaks && s[j] == '\n'))
@@ -563,20 +581,22 @@ void tw_source_text(struct text_writer *w, const char *s, size_t n, int breaks)
 			i = j + 1;
 			continue;
 		}
-		buf_reset(&ent);
-		size_t used = text_entity(s + j, n - j, &ent);
+		if (ent == NULL)
+			ent = buf_scratch();
+		buf_reset(ent);
+		size_t used = text_entity(s + j, n - j, ent);
 		if (used == 0) {
 			tw_text(w, "&", 1);
 			i = j + 1;
 		} else {
-			if (ent.len == 1 && is_ws(ent.p[0]))
+			if (ent->len == 1 && is_ws(ent->p[0]))
 				tw_space(w);
 			else
-				tw_word(w, ent.p, ent.len);
+				tw_word(w, ent->p, ent->len);
 			i = j + used;
 		}
 	}
-	buf_free(&ent);
+	buf_scratch_put(ent);
 }
 
 /* Length of the valid UTF-8 sequence at s (n > 0 bytes), or 0. */
@@ -616,6 +636,29 @@ static int blank_line(const char *s, size_t n)
 	return 1;
 }
 
+/* The end of the run of bytes from s[r] that the tidy pass keeps as they
+ * are: printable ASCII (8 bytes at a time while it lasts), TAB and valid
+ * UTF-8 other than NBSP. Most of a body is such a run; a function of its
+ * own so that the loop keeps its constants in registers. */
+static size_t kept_run(const char *s, size_t r, size_t n)
+{
+	for (;;) {
+		while (r + 8 <= n && bytes_printable8(s + r))
+			r += 8;
+		if (r >= n)
+			return r;
+		unsigned char c = (unsigned char)s[r];
+		if ((c >= 0x20 && c < 0x7F) || c == '\t') {
+			r++;
+			continue;
+		}
+		size_t l = c >= 0x80 ? utf8_len((const unsigned char *)s + r, n - r) : 0;
+		if (l < 2 || (c == 0xC2 && (unsigned char)s[r + 1] == 0xA0))
+			return r;
+		r += l;
+	}
+}
+
 /* The tidy pass described at the top of the file; appends to out. Lines
  * are written straight into out and taken back when they turn out blank;
  * a blank line holds only ">", so the one kept is just its length. */
@@ -637,26 +680,7 @@ static void tidy(const char *s, size_t n, struct buf *out)
 		}
 		start = out->len;
 		while (i < n && s[i] != '\n') {
-			/* the run of bytes kept as they are: printable ASCII
-			 * (8 bytes at a time while it lasts), TAB and valid
-			 * UTF-8 other than NBSP; in one go, as most of a body
-			 * is such a run */
-			size_t r = i;
-			for (;;) {
-				while (r + 8 <= n && bytes_printable8(s + r))
-					r += 8;
-				if (r >= n)
-					break;
-				unsigned char c = (unsigned char)s[r];
-				if ((c >= 0x20 && c < 0x7F) || c == '\t') {
-					r++;
-					continue;
-				}
-				size_t l = c >= 0x80 ? utf8_len((const unsigned char *)s + r, n - r) : 0;
-				if (l < 2 || (c == 0xC2 && (unsigned char)s[r + 1] == 0xA0))
-					break;
-				r += l;
-			}
+			size_t r = kept_run(s, i, n);
 			if (r > i) {
 				buf_add(out, s + i, r - i);
 				i = r;
@@ -700,22 +724,28 @@ static void tidy(const char *s, size_t n, struct buf *out)
 void tw_finish(struct text_writer *w, struct buf *out)
 {
 	size_t before = out->len;
+	/* the body never grows in the tidy pass; with the footnotes ("[n] "
+	 * and a newline around each URL) out needs one allocation at most */
+	buf_reserve(out, w->out.len + 1 + w->urls->len + w->nurls * 24);
+	out->p[out->len] = '\0';
 	tidy(buf_str(&w->out), w->out.len, out);
 	if (w->nurls > 0) {
+		const char *u = w->urls->p;
 		if (out->len > before)
 			buf_addc(out, '\n');
 		/* the URLs were stored cleaned by tw_link_end() */
 		for (size_t i = 0; i < w->nurls; i++) {
+			size_t l = strlen(u);
 			add_mark(out, i + 1);
 			buf_addc(out, ' ');
-			buf_adds(out, w->urls[i]);
+			buf_add(out, u, l);
 			buf_addc(out, '\n');
+			u += l + 1;
 		}
 	}
-	for (size_t i = 0; i < w->nurls; i++)
-		free(w->urls[i]);
-	free(w->urls);
-	buf_free(&w->out);
+	*w->scratch = w->out;
+	buf_scratch_put(w->scratch);
+	buf_scratch_put(w->urls);
 	memset(w, 0, sizeof *w);
 }
 
@@ -761,10 +791,11 @@ int text_convert(enum forum_markup markup, const char *src, size_t len,
 		src = "";
 	struct text_writer w;
 	tw_init(&w, info);
-	/* one allocation for the usual body: the text is rarely longer than
-	 * its markup (growing step by step cost a realloc per few lines) */
+	/* room for the usual body at once: the text is rarely longer than its
+	 * markup (growing step by step cost a realloc per few lines); the
+	 * scratch buffer usually has it already from an earlier post */
 	buf_reserve(&w.out, len + 64);
-	w.out.p[0] = '\0';
+	w.out.p[w.out.len] = '\0';
 	switch (markup) {
 	case MARKUP_HTML:
 		text_html(&w, src, len);

@@ -48,17 +48,28 @@ static const char *attr(const struct html_node *n, const char *name)
 	return NULL;
 }
 
+static int class_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Whether n's class list holds cls. Asked several times of most elements,
+ * which usually have no class at all: that answer comes first, and the
+ * words are split by hand (strcspn's call cost more than a class name). */
 static int has_class(const struct html_node *n, const char *cls)
 {
 	const char *v = attr(n, "class");
+	if (v == NULL)
+		return 0;
 	size_t l = strlen(cls);
-	while (v != NULL && *v) {
-		while (*v == ' ' || *v == '\t' || *v == '\n' || *v == '\r')
+	while (*v) {
+		while (class_space(*v))
 			v++;
-		size_t t = strcspn(v, " \t\n\r");
-		if (t == l && memcmp(v, cls, l) == 0)
+		const char *w = v;
+		while (*v && !class_space(*v))
+			v++;
+		if ((size_t)(v - w) == l && memcmp(w, cls, l) == 0)
 			return 1;
-		v += t;
 	}
 	return 0;
 }
@@ -321,13 +332,13 @@ static void code_text(struct html_node *n, struct buf *b, int depth)
 
 static void code(struct html_ctx *c, struct html_node *n, int inline_ok)
 {
-	struct buf b = BUF_INIT;
-	code_text(n, &b, c->depth);
-	if (inline_ok && memchr(buf_str(&b), '\n', b.len) == NULL)
-		tw_text(c->w, buf_str(&b), b.len);
+	struct buf *b = buf_scratch();
+	code_text(n, b, c->depth);
+	if (inline_ok && memchr(buf_str(b), '\n', b->len) == NULL)
+		tw_text(c->w, buf_str(b), b->len);
 	else
-		tw_code_block(c->w, buf_str(&b), b.len);
-	buf_free(&b);
+		tw_code_block(c->w, buf_str(b), b->len);
+	buf_scratch_put(b);
 }
 
 static void image(struct html_ctx *c, struct html_node *n)

@@ -46,10 +46,13 @@ struct text_writer {
 	size_t lines;            /* lines opened so far */
 	size_t line_begin;       /* offset of the current line's content */
 	size_t link_lines;       /* `lines` when the open link began */
-	char **urls;             /* footnotes, numbered from 1 */
+	struct buf *urls;        /* footnote URLs, numbered from 1, each NUL-ended */
 	size_t nurls;
+	struct buf *scratch;     /* the pool buffer lent to `out` until tw_finish */
 };
 
+/* The writer's buffers are per-thread scratch (buf_scratch), so tw_init
+ * must be paired with tw_finish on the same thread. */
 void tw_init(struct text_writer *w, struct text_info *info);
 /* Tidies the body, appends it and the footnotes to out, frees w. */
 void tw_finish(struct text_writer *w, struct buf *out);

@@ -2,9 +2,16 @@
  * Growable buffers and the small allocation helpers used everywhere.
  * Allocation failure aborts (see buf.h for why). buf_add and buf_addc
  * are static inline in buf.h; their slow path is buf_reserve() here.
+ *
+ * The scratch pool is a _Thread_local array of buffers with a bit per slot
+ * in use: taking and putting back one is a few instructions and no lock
+ * (nntpd renders on several threads). The pool registers itself under a
+ * pthread key the first time a thread uses it, only so that the key's
+ * destructor frees the buffers when that thread exits.
  */
 #include "forumgate/buf.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +83,69 @@ int fg_error(char **err, const char *fmt, ...)
 	return -1;
 }
 
+#define SCRATCH_SLOTS 16
+
+struct scratch_pool {
+	struct buf b[SCRATCH_SLOTS];
+	unsigned used; /* bit i: b[i] is handed out */
+	int registered;
+};
+
+static _Thread_local struct scratch_pool pool;
+static pthread_key_t pool_key;
+static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
+
+static void pool_free(void *arg)
+{
+	struct scratch_pool *p = arg;
+
+	for (size_t i = 0; i < SCRATCH_SLOTS; i++)
+		buf_free(&p->b[i]);
+}
+
+static void pool_key_init(void)
+{
+	if (pthread_key_create(&pool_key, pool_free) != 0)
+		oom();
+}
+
+struct buf *buf_scratch(void)
+{
+	struct scratch_pool *p = &pool;
+	struct buf *b;
+
+	if (p->used == (1u << SCRATCH_SLOTS) - 1)
+		return xcalloc(1, sizeof *b); /* nested too deep: one of its own */
+	if (!p->registered) {
+		pthread_once(&pool_once, pool_key_init);
+		pthread_setspecific(pool_key, p);
+		p->registered = 1;
+	}
+	unsigned i = (unsigned)__builtin_ctz(~p->used);
+	p->used |= 1u << i;
+	b = &p->b[i];
+	b->len = 0;
+	if (b->p != NULL)
+		b->p[0] = '\0';
+	return b;
+}
+
+void buf_scratch_put(struct buf *b)
+{
+	struct scratch_pool *p = &pool;
+
+	if (b == NULL)
+		return;
+	if (b < p->b || b >= p->b + SCRATCH_SLOTS) {
+		buf_free(b);
+		free(b);
+		return;
+	}
+	if (b->cap > BUF_SCRATCH_KEEP)
+		buf_free(b);
+	p->used &= ~(1u << (b - p->b));
+}
+
 void buf_reserve(struct buf *b, size_t extra)
 {
 	if (b->len + extra + 1 <= b->cap)
@@ -136,7 +206,8 @@ void buf_reset(struct buf *b)
 
 void buf_free(struct buf *b)
 {
-	free(b->p);
+	if (b->p != NULL) /* never written is common: no call then */
+		free(b->p);
 	b->p = NULL;
 	b->len = b->cap = 0;
 }

@@ -50,8 +50,11 @@ struct article_out {
 	size_t bytes;        /* size as served: wire.len (":bytes") */
 	size_t lines;        /* body lines (":lines") */
 	/* Overview fields as they stand in the header (encoded-words stay
-	 * encoded), unfolded, TAB/CR/LF replaced by spaces. malloc'd. */
+	 * encoded), unfolded, TAB/CR/LF replaced by spaces. The five strings
+	 * share one allocation, `fields`, freed by article_out_free(): never
+	 * free them one by one. */
 	char *subject, *from, *date, *message_id, *references;
+	char *fields;
 };
 
 void article_out_free(struct article_out *a);

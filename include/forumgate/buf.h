@@ -57,6 +57,20 @@ static inline void buf_addc(struct buf *b, char c)
 	b->p[b->len] = '\0';
 }
 
+/* Per-thread scratch buffers, for work that needs a temporary buffer on
+ * every call (a post's text before its tidy pass, a header value being
+ * sanitized). buf_scratch() hands out an empty buffer that keeps the
+ * allocation of its last use, so the hot paths stop paying a malloc, the
+ * reallocs of growing from 64 bytes and a free per call; buf_scratch_put()
+ * gives it back. They nest freely (a pool of slots per thread, then plain
+ * heap buffers when the pool is out); a buffer belongs to the thread that
+ * took it and must be put back by it, never freed or detached. One that
+ * grew past BUF_SCRATCH_KEEP is freed when put back, so a huge input does
+ * not pin its memory, and a thread's pool is freed when the thread exits. */
+#define BUF_SCRATCH_KEEP ((size_t)1 << 20)
+struct buf *buf_scratch(void);
+void buf_scratch_put(struct buf *b);
+
 /* Small helpers that every module needs. Results are malloc'd, caller frees;
  * they abort on out of memory like buf_add. */
 char *xstrdup(const char *s);          /* NULL stays NULL */

@@ -800,6 +800,37 @@ static void test_refs_in_article(void **state)
 	buf_free(&refs);
 }
 
+static void test_build_repeat(void **state)
+{
+	/* the scratch buffers reused from one build to the next carry
+	 * nothing over; the overview fields stay valid until the free */
+	struct article_in root = root_post(), reply = reply_post();
+	struct article_out a, b, c;
+	char *err = NULL, *ov;
+
+	assert_int_equal(article_build(&root, &a, &err), 0);
+	assert_int_equal(article_build(&reply, &b, &err), 0);
+	assert_int_equal(article_build(&root, &c, &err), 0);
+	assert_string_equal(buf_str(&a.wire), buf_str(&c.wire));
+	assert_int_equal(a.header_len, c.header_len);
+	assert_int_equal(a.lines, c.lines);
+	assert_string_equal(a.subject, c.subject);
+	assert_string_equal(a.from, c.from);
+	assert_string_equal(a.date, c.date);
+	assert_string_equal(a.message_id, c.message_id);
+	assert_string_equal(c.references, "");
+	assert_true(b.references[0] == '<');
+	assert_true(strncmp(b.subject, "Re: ", 4) == 0);
+	ov = article_overview(&c, "host demo.general:1\tx");
+	assert_non_null(strstr(ov, "\tXref: host demo.general:1 x"));
+	free(ov);
+	article_out_free(&a);
+	article_out_free(&b);
+	article_out_free(&c);
+	assert_null(c.subject);
+	assert_null(c.fields);
+}
+
 /* --- Message-ID --- */
 
 static void test_message_id(void **state)
@@ -1044,6 +1075,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_root_article),
+		cmocka_unit_test(test_build_repeat),
 		cmocka_unit_test(test_reply_article),
 		cmocka_unit_test(test_overview_unfolded),
 		cmocka_unit_test(test_unstructured_plain),

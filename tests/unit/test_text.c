@@ -1,10 +1,13 @@
 /*
  * Tests for gateway/article/text*.c and flow.c: exact plain text for each
  * HTML, BBCode and Markdown construct and the forum quote forms, and the
- * format=flowed wrapping of text_flow().
+ * format=flowed wrapping of text_flow(), and that the per-thread scratch
+ * buffers the converters reuse carry nothing from one call to the next.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -492,6 +495,91 @@ static void test_flow_convert_roundtrip(void **state)
 	free(t);
 }
 
+/* A post with footnotes (one URL twice), an image whose URL needs
+ * cleaning, a quote and code: every scratch buffer of the writer in use. */
+static const char scratch_post[] =
+	"<p>See <a href=\"http://a.example/1\">one</a>, <a href=\" http://b.example/ 2 \">two</a>"
+	" and <a href=\"http://a.example/1\">one again</a>.</p>"
+	"<img alt=\" a  cat \" src=\" http://c.example/cat.png \">"
+	"<blockquote><cite>Ann wrote:</cite>quoted &amp; more</blockquote><pre>x = 1;\n</pre>";
+static const char scratch_want[] =
+	"See one[1], two[2] and one again[1].\n"
+	"\n"
+	"[image: a cat] <http://c.example/cat.png>\n"
+	"\n"
+	"Ann wrote:\n"
+	"> quoted & more\n"
+	"\n"
+	"x = 1;\n"
+	"\n"
+	"[1] http://a.example/1\n"
+	"[2] http://b.example/ 2\n";
+
+static void test_scratch_reuse(void **state)
+{
+	/* the same post before and after others gives the same text */
+	check(MARKUP_HTML, scratch_post, scratch_want);
+	check(MARKUP_HTML, "<p>short</p>", "short\n");
+	check(MARKUP_BBCODE, "[url=http://d.example/]d[/url] &amp;", "d[1] &\n\n[1] http://d.example/\n");
+	check(MARKUP_HTML, scratch_post, scratch_want);
+	check(MARKUP_TEXT, "", "");
+}
+
+static void test_scratch_nesting(void **state)
+{
+	/* more than the pool holds, put back out of order, then taken again */
+	struct buf *b[40];
+	char want[32];
+	for (int i = 0; i < 40; i++) {
+		b[i] = buf_scratch();
+		assert_int_equal(b[i]->len, 0);
+		assert_string_equal(buf_str(b[i]), "");
+		snprintf(want, sizeof want, "buffer %d", i);
+		buf_adds(b[i], want);
+	}
+	for (int i = 0; i < 40; i++) {
+		snprintf(want, sizeof want, "buffer %d", i);
+		assert_string_equal(buf_str(b[i]), want);
+	}
+	for (int i = 0; i < 40; i += 2)
+		buf_scratch_put(b[i]);
+	for (int i = 1; i < 40; i += 2)
+		buf_scratch_put(b[i]);
+	for (int i = 0; i < 40; i++) {
+		b[i] = buf_scratch();
+		assert_string_equal(buf_str(b[i]), "");
+	}
+	for (int i = 39; i >= 0; i--)
+		buf_scratch_put(b[i]);
+	buf_scratch_put(NULL);
+}
+
+static void *convert_many(void *arg)
+{
+	int *ok = arg;
+	*ok = 1;
+	for (int i = 0; i < 200 && *ok; i++) {
+		struct buf out = BUF_INIT;
+		text_convert(MARKUP_HTML, scratch_post, strlen(scratch_post), &out, NULL);
+		*ok = strcmp(buf_str(&out), scratch_want) == 0;
+		buf_free(&out);
+	}
+	return NULL;
+}
+
+static void test_scratch_threads(void **state)
+{
+	/* each thread has its own scratch buffers */
+	pthread_t t[4];
+	int ok[4];
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, convert_many, &ok[i]), 0);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+		assert_true(ok[i]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -532,6 +620,9 @@ int main(void)
 		cmocka_unit_test(test_flow_long_word),
 		cmocka_unit_test(test_flow_utf8),
 		cmocka_unit_test(test_flow_convert_roundtrip),
+		cmocka_unit_test(test_scratch_reuse),
+		cmocka_unit_test(test_scratch_nesting),
+		cmocka_unit_test(test_scratch_threads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
