@@ -15,7 +15,8 @@
  * A store that does not exist yet can be built in bulk (store_build): in a
  * private file without a journal and with a larger page cache, synced and
  * linked into place at the end. That skips WAL's second copy of every page
- * and its checkpoints, and readers never see a half-built store.
+ * and its checkpoints, and readers never see a half-built store. Indexes
+ * that the import never reads are created at the end, one sorted pass each.
  *
  * Every statement is prepared once per connection (stmt cache below); all SQL
  * lives in this file. Schema changes go in `migrations` as new entries:
@@ -212,6 +213,7 @@ enum stmt_id {
 	S_OUTBOX_RETRY,
 	S_OUTBOX_FAILED,
 	S_OUTBOX_MSGID,
+	S_OUTBOX_ANY_POSTED,
 	S_MSGID_KNOWN,
 	S_USER_BY_ADDR,
 	S_USER_NAME,
@@ -350,6 +352,7 @@ static const char *const stmt_sql[S_COUNT] = {
 			    " attempts = attempts + 1 WHERE id = ?1",
 	[S_OUTBOX_MSGID] = "SELECT message_id FROM outbox WHERE forum = ?1 AND forum_post_id = ?2"
 			   " AND state = 'posted'",
+	[S_OUTBOX_ANY_POSTED] = "SELECT 1 FROM outbox WHERE forum = ?1 AND state = 'posted' LIMIT 1",
 	[S_MSGID_KNOWN] = "SELECT 1 WHERE EXISTS (SELECT 1 FROM articles WHERE message_id = ?1)"
 			  " OR EXISTS (SELECT 1 FROM outbox WHERE message_id = ?1)",
 	[S_USER_BY_ADDR] = "SELECT u.id, u.name FROM user_addresses a JOIN users u ON u.id = a.user_id"
@@ -400,12 +403,25 @@ struct store {
 	struct thread_memo thread;
 	struct group_memo *groups;
 	size_t ngroups, cap_groups;
+	/* a forum known to have no posted outbox rows, so that sync asks
+	 * once per write transaction instead of once per new post (nobody
+	 * else can write meanwhile); NULL: not known */
+	char *no_replies_forum;
 	/* a bulk build: the file's descriptor (holding the flock), its name,
 	 * the name it is published under, and whether a rollback spoilt it */
 	int bulk_fd;
 	char *bulk_tmp, *bulk_path;
 	int bulk_spoilt;
+	/* a bulk build: the CREATE statements of the indexes it left out,
+	 * run by store_publish ("" when none) */
+	char *bulk_indexes;
 };
+
+static void no_replies_clear(struct store *st)
+{
+	free(st->no_replies_forum);
+	st->no_replies_forum = NULL;
+}
 
 static void thread_memo_clear(struct thread_memo *m)
 {
@@ -502,6 +518,18 @@ static int step_done(struct store *st, sqlite3_stmt *s, char **err, const char *
 	return 0;
 }
 
+/* step_done() for a statement whose callers bind every parameter on every
+ * use: the bindings need no clearing (a tenth of the cost of a small
+ * statement). */
+static int step_rebound(struct store *st, sqlite3_stmt *s, char **err, const char *what)
+{
+	int rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return db_error(st, err, what);
+	return 0;
+}
+
 static int exec(struct store *st, const char *sql, char **err)
 {
 	char *msg = NULL;
@@ -588,10 +616,14 @@ int store_open(const char *path, enum store_mode mode, struct store **out, char 
 	if (mode == STORE_RW) {
 		/* WAL checkpoints (and their fsyncs) every 32 MiB of changes
 		 * instead of SQLite's 4 MiB: a writer that commits many small
-		 * transactions (LMTP) waits for the disk 8 times less often */
+		 * transactions (LMTP) waits for the disk 8 times less often.
+		 * secure_delete is off although Debian's SQLite turns it on:
+		 * it zeroes every new page and every freed cell, but the store
+		 * deletes nothing to hide it (withdrawn articles and deleted
+		 * posts keep their rows), so it was pure cost (3% of an import) */
 		if (exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
 			     " PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 8192;"
-			     " PRAGMA cache_size = -16384;", err) != 0 ||
+			     " PRAGMA cache_size = -16384; PRAGMA secure_delete = OFF;", err) != 0 ||
 		    migrate(st, err) != 0) {
 			store_close(st);
 			return -1;
@@ -635,9 +667,11 @@ static void disconnect(struct store *st)
 		sqlite3_finalize(st->stmt[i]);
 	sqlite3_close(st->db);
 	thread_memo_clear(&st->thread);
+	no_replies_clear(st);
 	free(st->groups);
 	free(st->bulk_tmp);
 	free(st->bulk_path);
+	free(st->bulk_indexes);
 	free(st);
 }
 
@@ -662,6 +696,40 @@ static void remove_leftovers(const char *tmp)
 		unlink(p);
 		free(p);
 	}
+}
+
+/* The indexes a bulk build leaves out and creates at the end, in one sorted
+ * pass each instead of an insert per row into the middle of a B-tree: none
+ * of them serves the import (NEWNEWS, the Message-ID of a reply). */
+static const char *const deferred_index[] = {"articles_arrived", "posts_message_id"};
+
+/* Drops the deferred indexes, keeping their CREATE statements as stored in
+ * the schema (so the published schema is the one migrate() wrote). */
+static int defer_indexes(struct store *st, char **err)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(st->db, "SELECT sql FROM sqlite_schema WHERE type = 'index' AND name = ?1",
+			       -1, &s, NULL) != SQLITE_OK)
+		return db_error(st, err, "schema");
+	struct buf b = BUF_INIT;
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < sizeof deferred_index / sizeof deferred_index[0]; i++) {
+		sqlite3_bind_text(s, 1, deferred_index[i], -1, SQLITE_STATIC);
+		int step = sqlite3_step(s);
+		if (step == SQLITE_ROW)
+			buf_addf(&b, "%s;\n", (const char *)sqlite3_column_text(s, 0));
+		sqlite3_reset(s); /* before the DROP, which an open read would block */
+		if (step == SQLITE_ROW) {
+			char *drop = xasprintf("DROP INDEX %s", deferred_index[i]);
+			rc = exec(st, drop, err);
+			free(drop);
+		} else if (step != SQLITE_DONE) {
+			rc = db_error(st, err, "schema");
+		}
+	}
+	sqlite3_finalize(s);
+	st->bulk_indexes = buf_detach(&b);
+	return rc;
 }
 
 int store_build(const char *path, struct store **out, char **err)
@@ -712,13 +780,15 @@ int store_build(const char *path, struct store **out, char **err)
 	 * - no foreign-key checks (four lookups per post): the build is the
 	 *   only writer, and it adds every row's forum, thread, group and
 	 *   article before the row, in the same transaction;
-	 * - 32 MiB of page cache keeps the indexes in memory between commits. */
+	 * - 32 MiB of page cache keeps the indexes in memory between commits;
+	 * - no secure_delete, as in store_open;
+	 * - the indexes no import reads are built at the end (defer_indexes). */
 	if (exec(st,
 		 "PRAGMA page_size = 16384; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
 		 " PRAGMA locking_mode = EXCLUSIVE; PRAGMA foreign_keys = OFF;"
-		 " PRAGMA cache_size = -32768;",
+		 " PRAGMA cache_size = -32768; PRAGMA secure_delete = OFF;",
 		 err) != 0 ||
-	    migrate(st, err) != 0) {
+	    migrate(st, err) != 0 || defer_indexes(st, err) != 0) {
 		store_discard(st);
 		return -1;
 	}
@@ -768,8 +838,12 @@ int store_publish(struct store *st, char **err)
 		store_discard(st);
 		return -1;
 	}
-	/* the published file is an ordinary WAL store */
-	if (!sqlite3_get_autocommit(st->db) || exec(st, "PRAGMA journal_mode = WAL", err) != 0) {
+	/* the published file is an ordinary WAL store, with all its indexes.
+	 * SQLite's sorter may hold as much as the page cache: half of each
+	 * keeps the peak memory of the index builds where the import's was */
+	if (!sqlite3_get_autocommit(st->db) || exec(st, "PRAGMA cache_size = -8192", err) != 0 ||
+	    exec(st, st->bulk_indexes, err) != 0 ||
+	    exec(st, "PRAGMA journal_mode = WAL", err) != 0) {
 		if (err && *err == NULL)
 			fg_error(err, "store: %s: a transaction is still open", st->bulk_tmp);
 		store_discard(st);
@@ -806,6 +880,7 @@ int store_schema_version(struct store *st)
 int store_begin(struct store *st, char **err)
 {
 	thread_memo_clear(&st->thread);
+	no_replies_clear(st);
 	st->ngroups = 0;
 	return exec(st, "BEGIN IMMEDIATE", err);
 }
@@ -840,6 +915,7 @@ static int group_memo_flush(struct store *st, char **err)
 
 int store_commit(struct store *st, char **err)
 {
+	no_replies_clear(st);
 	if (group_memo_flush(st, err) != 0 || exec(st, "COMMIT", err) != 0)
 		return -1;
 	/* a bulk build: the disk starts on what this transaction wrote while
@@ -852,6 +928,7 @@ int store_commit(struct store *st, char **err)
 void store_rollback(struct store *st)
 {
 	thread_memo_clear(&st->thread);
+	no_replies_clear(st);
 	st->ngroups = 0;
 	if (st->bulk_fd >= 0)
 		st->bulk_spoilt = 1;
@@ -1268,7 +1345,7 @@ int store_post_put(struct store *st, int64_t forum_id, const struct store_post_i
 		sqlite3_bind_int64(s, 19, in->group_id);
 	else
 		sqlite3_bind_null(s, 19);
-	return step_done(st, s, err, "put post");
+	return step_rebound(st, s, err, "put post");
 }
 
 int store_article_add(struct store *st, const struct store_article_in *a, char **err)
@@ -1284,7 +1361,7 @@ int store_article_add(struct store *st, const struct store_article_in *a, char *
 	bind_text(s, 6, a->overview);
 	sqlite3_bind_int64(s, 7, a->date);
 	sqlite3_bind_int64(s, 8, (int64_t)time(NULL));
-	if (step_done(st, s, err, "add article") != 0)
+	if (step_rebound(st, s, err, "add article") != 0)
 		return -1;
 	if (sqlite3_changes(st->db) == 0)
 		return 1; /* Message-ID already stored */
@@ -1296,7 +1373,7 @@ int store_article_add(struct store *st, const struct store_article_in *a, char *
 		sqlite3_bind_int64(s, 2, a->numbers[i]);
 		sqlite3_bind_int64(s, 3, article_id);
 		bind_text(s, 4, a->overview);
-		if (step_done(st, s, err, "number article") != 0)
+		if (step_rebound(st, s, err, "number article") != 0)
 			return -1;
 		struct group_memo *g = group_memo(st, a->group_ids[i]);
 		if (g != NULL) {
@@ -1513,6 +1590,7 @@ int store_data_version(struct store *st, int64_t *version, char **err)
 
 void store_snapshot_end(struct store *st)
 {
+	no_replies_clear(st);
 	store_release(st);
 	sqlite3_stmt *s;
 	if (!sqlite3_get_autocommit(st->db) && (s = stmt_get(st, S_SNAP_END, NULL)) != NULL)
@@ -1712,6 +1790,7 @@ static int outbox_update(struct store *st, enum stmt_id id, int64_t row, int64_t
 
 int store_outbox_posted(struct store *st, int64_t id, const char *post_id, char **err)
 {
+	no_replies_clear(st);
 	return outbox_update(st, S_OUTBOX_POSTED, id, 0, post_id, err);
 }
 
@@ -1726,9 +1805,35 @@ int store_outbox_failed(struct store *st, int64_t id, const char *error, char **
 	return outbox_update(st, S_OUTBOX_FAILED, id, 0, error, err);
 }
 
+/* 1 when the forum has no posted outbox rows, asked once per write
+ * transaction; 0 when it may have some (or outside a transaction), -1. */
+static int no_replies(struct store *st, const char *forum, char **err)
+{
+	if (forum == NULL || sqlite3_get_autocommit(st->db))
+		return 0;
+	if (st->no_replies_forum && strcmp(st->no_replies_forum, forum) == 0)
+		return 1;
+	sqlite3_stmt *s = stmt_get(st, S_OUTBOX_ANY_POSTED, err);
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, forum);
+	int64_t one;
+	int found = lookup_id(st, s, &one, err, "outbox replies");
+	if (found != 0)
+		return found < 0 ? -1 : 0;
+	no_replies_clear(st);
+	st->no_replies_forum = xstrdup(forum);
+	return 1;
+}
+
 int store_outbox_msgid(struct store *st, const char *forum, const char *post_id, char **msgid,
 		       char **err)
 {
+	int none = no_replies(st, forum, err);
+	if (none != 0) {
+		*msgid = NULL;
+		return none < 0 ? -1 : 0;
+	}
 	sqlite3_stmt *s = stmt_get(st, S_OUTBOX_MSGID, err);
 	if (s == NULL)
 		return -1;

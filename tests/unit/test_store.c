@@ -320,6 +320,32 @@ static int64_t pragma(const char *path, const char *name)
 	return v;
 }
 
+/* The schema of a store as one string: type, name and SQL of each object. */
+static char *schema_of(const char *path)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db,
+					    "SELECT type, name, coalesce(sql, '') FROM sqlite_schema"
+					    " ORDER BY name",
+					    -1, &s, NULL),
+			 SQLITE_OK);
+	struct buf b = BUF_INIT;
+	while (sqlite3_step(s) == SQLITE_ROW)
+		buf_addf(&b, "%s %s %s\n", sqlite3_column_text(s, 0), sqlite3_column_text(s, 1),
+			 sqlite3_column_text(s, 2));
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return buf_detach(&b);
+}
+
+static int count_newnews(void *arg, const char *message_id, const char *group)
+{
+	(*(int *)arg)++;
+	return 0;
+}
+
 /* A build is invisible until published; then it is an ordinary WAL store
  * holding what was committed, and nothing of the build is left beside it. */
 static void test_bulk_build_publishes_whole(void **state)
@@ -347,6 +373,19 @@ static void test_bulk_build_publishes_whole(void **state)
 	assert_int_equal(grp.count, 2);
 	assert_int_equal(grp.high, 2);
 	store_group_clear(&grp);
+	/* the indexes the build left out are there, as an ordinary store has them */
+	int n = 0;
+	assert_int_equal(store_newnews(fx->st, 0, count_newnews, &n, &err), 0);
+	assert_int_equal(n, 2);
+	char other[200];
+	snprintf(other, sizeof other, "%s/other.db", fx->dir);
+	assert_int_equal(store_open(other, STORE_RW, &st, &err), 0);
+	store_close(st);
+	char *built = schema_of(fx->path), *opened = schema_of(other);
+	assert_string_equal(built, opened);
+	assert_non_null(strstr(built, "index articles_arrived CREATE INDEX articles_arrived"));
+	free(built);
+	free(opened);
 	/* once it exists, a store is never built again */
 	assert_int_equal(store_build(fx->path, &st, &err), 1);
 }
@@ -429,6 +468,40 @@ static void test_bulk_build_after_crash(void **state)
 	assert_int_equal(store_schema_version(fx->st), 7);
 }
 
+/* Inside a write transaction sync asks once whether a forum has posted
+ * replies; a reply posted in the same transaction is still found. */
+static void test_outbox_msgid_per_transaction(void **state)
+{
+	struct fixture *fx = *state;
+	char *err = NULL, *msgid = NULL;
+	assert_int_equal(store_begin(fx->st, &err), 0);
+	assert_int_equal(store_outbox_msgid(fx->st, "demo", "7", &msgid, &err), 0);
+	assert_null(msgid);
+	assert_int_equal(store_outbox_msgid(fx->st, "demo", "8", &msgid, &err), 0);
+	struct store_outbox_in o = {
+		.message_id = "<r1@x>", .source = "nntp", .forum = "demo", .thread_key = "1",
+		.newsgroups = "demo.general", .article = "x", .article_len = 1,
+	};
+	assert_int_equal(store_outbox_add(fx->st, &o, &err), 0);
+	struct store_outbox q;
+	assert_int_equal(store_outbox_next(fx->st, INT64_MAX, &q, &err), 1);
+	assert_int_equal(store_outbox_posted(fx->st, q.id, "8", &err), 0);
+	store_outbox_clear(&q);
+	assert_int_equal(store_outbox_msgid(fx->st, "demo", "8", &msgid, &err), 1);
+	assert_string_equal(msgid, "<r1@x>");
+	free(msgid);
+	assert_int_equal(store_outbox_msgid(fx->st, "other", "8", &msgid, &err), 0);
+	assert_int_equal(store_commit(fx->st, &err), 0);
+	/* and outside a transaction, and in the next one */
+	assert_int_equal(store_outbox_msgid(fx->st, "demo", "8", &msgid, &err), 1);
+	free(msgid);
+	assert_int_equal(store_begin(fx->st, &err), 0);
+	assert_int_equal(store_outbox_msgid(fx->st, "demo", "8", &msgid, &err), 1);
+	free(msgid);
+	assert_int_equal(store_outbox_msgid(fx->st, "demo", "9", &msgid, &err), 0);
+	assert_int_equal(store_commit(fx->st, &err), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -438,6 +511,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_foreach_and_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rollback_loses_uncommitted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cursor_and_posts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outbox_msgid_per_transaction, setup, teardown),
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test_setup_teardown(test_bulk_build_publishes_whole, setup_dir, teardown),
 		cmocka_unit_test_setup_teardown(test_bulk_build_all_or_nothing, setup_dir, teardown),
