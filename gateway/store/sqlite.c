@@ -813,6 +813,19 @@ void store_discard(struct store *st)
 	free(tmp);
 }
 
+/* Gives the built file the store's name unless that name exists: a rename
+ * that refuses to replace, or where the filesystem lacks one, a hard link
+ * (the caller removes the build's name then). -1 with errno EEXIST when
+ * the store appeared meanwhile. */
+static int publish_name(const char *tmp, const char *path)
+{
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	return link(tmp, path);
+}
+
 /* fsync of the folder holding path, so a new name in it is on disk. */
 static int sync_dir(const char *path)
 {
@@ -855,13 +868,13 @@ int store_publish(struct store *st, char **err)
 	int rc = 0;
 	if (fdatasync(fd) != 0) {
 		rc = fg_error(err, "store: cannot sync %s: %s", tmp, strerror(errno));
-	} else if (link(tmp, path) != 0) {
+	} else if (publish_name(tmp, path) != 0) {
 		if (errno == EEXIST)
 			rc = 1;
 		else
 			rc = fg_error(err, "store: cannot create %s: %s", path, strerror(errno));
 	}
-	unlink(tmp);
+	unlink(tmp); /* when the rename failed, or link() made a second name */
 	remove_leftovers(tmp);
 	close(fd);
 	if (rc == 0 && sync_dir(path) != 0)
