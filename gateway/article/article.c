@@ -62,31 +62,31 @@ void article_out_free(struct article_out *a)
 
 /* --- syntax checks --- */
 
-/* The atext specials as a table, not strchr: every octet of every id and
- * address passes here. */
-static const unsigned char atext_special[128] = {
+/* The atext octets (RFC 5322) as one table, not strchr and range tests:
+ * every octet of every id and address passes here. 1 is atext, 2 is the
+ * dot, which dot_atom() takes only between atext. */
+#define ATEXT_RANGE8(c)                                                                 \
+	[(c)] = 1, [(c) + 1] = 1, [(c) + 2] = 1, [(c) + 3] = 1, [(c) + 4] = 1, [(c) + 5] = 1, \
+		      [(c) + 6] = 1, [(c) + 7] = 1
+static const unsigned char atext_tab[256] = {
+	ATEXT_RANGE8('0'), ['8'] = 1, ['9'] = 1,
+	ATEXT_RANGE8('A'), ATEXT_RANGE8('I'), ATEXT_RANGE8('Q'), ['Y'] = 1, ['Z'] = 1,
+	ATEXT_RANGE8('a'), ATEXT_RANGE8('i'), ATEXT_RANGE8('q'), ['y'] = 1, ['z'] = 1,
 	['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1, ['*'] = 1,
 	['+'] = 1, ['-'] = 1, ['/'] = 1, ['='] = 1, ['?'] = 1, ['^'] = 1, ['_'] = 1,
-	['`'] = 1, ['{'] = 1, ['|'] = 1, ['}'] = 1, ['~'] = 1,
+	['`'] = 1, ['{'] = 1, ['|'] = 1, ['}'] = 1, ['~'] = 1, ['.'] = 2,
 };
-
-static int is_atext(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       (c < 128 && atext_special[c]);
-}
+#undef ATEXT_RANGE8
 
 static int dot_atom(const char *p, size_t n)
 {
 	if (n == 0 || p[0] == '.' || p[n - 1] == '.')
 		return 0;
+	/* p[n - 1] is not a dot, so a dot's next octet is inside p */
 	for (size_t i = 0; i < n; i++) {
-		if (p[i] == '.') {
-			if (p[i + 1] == '.')
-				return 0;
-		} else if (!is_atext((unsigned char)p[i])) {
+		unsigned char t = atext_tab[(unsigned char)p[i]];
+		if (t != 1 && (t == 0 || p[i + 1] == '.'))
 			return 0;
-		}
 	}
 	return 1;
 }
@@ -289,13 +289,25 @@ static void add_pct(struct buf *b, unsigned char c)
  * header line. */
 static int angle_url(struct buf *b, const char *url)
 {
+	/* octets to percent-encode, besides those <= 0x20 and >= 0x7F */
+	static const unsigned char pct[128] = {
+		['<'] = 1, ['>'] = 1, ['"'] = 1, ['\\'] = 1, ['^'] = 1, ['`'] = 1, ['{'] = 1,
+		['|'] = 1, ['}'] = 1,
+	};
+	const unsigned char *q = (const unsigned char *)url;
+
 	buf_reset(b);
 	buf_addc(b, '<');
-	for (const unsigned char *q = (const unsigned char *)url; *q; q++) {
-		if (*q <= 0x20 || *q >= 0x7F || strchr("<>\"\\^`{|}", *q))
-			add_pct(b, *q);
-		else
-			buf_addc(b, (char)*q);
+	/* runs of octets kept as they are are copied whole */
+	while (*q) {
+		const unsigned char *r = q;
+		while (*r > 0x20 && *r < 0x7F && !pct[*r])
+			r++;
+		buf_add(b, (const char *)q, (size_t)(r - q));
+		if (*r == '\0')
+			break;
+		add_pct(b, *r);
+		q = r + 1;
 	}
 	buf_addc(b, '>');
 	return b->len > URL_MAX ? -1 : 0;

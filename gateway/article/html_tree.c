@@ -642,6 +642,13 @@ static void text_run(struct builder *b)
 				 * copied as it is: it stays in the run */
 				unsigned long cp;
 				size_t l;
+				/* the usual one, C2..DF and a continuation
+				 * byte (U+0080..U+07FF), without the call */
+				if (end - p >= 2 && *p >= 0xC2 && *p <= 0xDF && (p[1] & 0xC0) == 0x80) {
+					p += 2;
+					nonblank = 1;
+					continue;
+				}
 				if (p < end && *p >= 0x80 && (l = utf8_seq(p, end, &cp)) != 0 &&
 				    is_xml_char(cp)) {
 					p += l;

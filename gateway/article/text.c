@@ -652,6 +652,12 @@ static size_t kept_run(const char *s, size_t r, size_t n)
 			r++;
 			continue;
 		}
+		/* the usual non-ASCII letter (é, ü: C3..DF and one continuation
+		 * byte, never NBSP) without the call */
+		if (c >= 0xC3 && c <= 0xDF && r + 1 < n && ((unsigned char)s[r + 1] & 0xC0) == 0x80) {
+			r += 2;
+			continue;
+		}
 		size_t l = c >= 0x80 ? utf8_len((const unsigned char *)s + r, n - r) : 0;
 		if (l < 2 || (c == 0xC2 && (unsigned char)s[r + 1] == 0xA0))
 			return r;

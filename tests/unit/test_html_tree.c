@@ -136,6 +136,10 @@ static void test_eof_and_bytes(void **state)
 	tree("\xff\xfe bad \xc3(", "[\xff\xfe bad \xc3(]");
 	/* decoded but not XML characters are dropped, overlong forms kept */
 	tree("\xe0\x80\x80x\xed\xa0\x80y\xf4\x90\x80\x80z\x01\x0c", "[\xe0\x80\x80xyz]");
+	/* two-byte letters take the inline path: C2..DF and a continuation,
+	 * inside and at the end of a run; C0/C1 and a cut one are bytes */
+	tree("caf\xc3\xa9 \xc2\x80\xdf\xbf<b>\xc3\xbc</b>\xc3", "[caf\xc3\xa9 \xc2\x80\xdf\xbf]<b>[\xc3\xbc]</b>[\xc3]");
+	tree("\xc1\xbf" "a\xc3" "b", "[\xc1\xbf" "a\xc3" "b]");
 }
 
 static void test_deep(void **state)

@@ -90,6 +90,10 @@ static void test_html_entities(void **state)
 {
 	HTML("&amp; &lt;x&gt; &quot;q&quot; &#39;s&#39; &#8364; &#x263A;",
 	     "& <x> \"q\" 's' \xE2\x82\xAC \xE2\x98\xBA\n");
+	/* the tidy pass keeps two-byte letters inline, but not NBSP (a
+	 * space) nor a cut or overlong sequence (U+FFFD) */
+	TXT("caf\xC3\xA9 na\xC3\xAFve a\xC2\xA0" "b \xC3(\xC1\xBF\xDF\xBF\xC3",
+	    "caf\xC3\xA9 na\xC3\xAFve a b \xEF\xBF\xBD(\xEF\xBF\xBD\xEF\xBF\xBD\xDF\xBF\xEF\xBF\xBD\n");
 }
 
 static void test_html_script_style(void **state)
