@@ -7,9 +7,10 @@
  * budget. Spool files are mostly long HTML strings with few escapes, so the
  * reader is built around one fast path: a string body is scanned 16 bytes at
  * a time (SSE2, baseline on x86-64; 8 bytes in a uint64_t elsewhere) for the
- * only bytes that need attention ('"', '\\', controls and bytes >= 0x80) and
- * copied in runs straight into r->str, which the caller can take over
- * without another copy.
+ * only bytes that need attention ('"', '\\', controls and bytes >= 0x80;
+ * with SSE2, blocks whose only such bytes are two-byte UTF-8 letters pass
+ * too), then decoded in one go into r->str, allocated at the string's size,
+ * which the caller can take over without another copy (lex_string()).
  *
  * Compatibility with jansson 2.14 (flags JSON_REJECT_DUPLICATES) is the
  * contract, because spool files in the wild were validated against it:
@@ -97,9 +98,21 @@ void jr_free(struct jr *r)
 	r->keys.slots = NULL;
 }
 
+/* Hands r->str over when the string is long and fills most of it
+ * (lex_string() sizes the buffer for the string it reads, so a body is
+ * taken without a copy). A short string is copied out instead: a small
+ * malloc is cheap, and the reader keeps its buffer for the next key rather
+ * than allocating a new one after every value taken; nor does the caller
+ * hold the slack of a buffer that an earlier long string grew. */
 char *jr_take(struct jr *r, size_t *len)
 {
 	*len = r->str.len;
+	if (r->str.p != NULL && (r->str.len < 128 || r->str.cap - r->str.len > r->str.len / 2)) {
+		char *s = xstrndup(r->str.p, r->str.len);
+		r->str.len = 0;
+		r->str.p[0] = '\0';
+		return s;
+	}
 	return buf_detach(&r->str);
 }
 
@@ -203,30 +216,6 @@ static int check_ahead(struct jr *r, const char *q, char **err)
 	return 0;
 }
 
-static void add_utf8(struct buf *b, uint32_t v)
-{
-	char u[4];
-
-	if (v < 0x80) {
-		buf_addc(b, (char)v);
-	} else if (v < 0x800) {
-		u[0] = (char)(0xc0 | v >> 6);
-		u[1] = (char)(0x80 | (v & 0x3f));
-		buf_add(b, u, 2);
-	} else if (v < 0x10000) {
-		u[0] = (char)(0xe0 | v >> 12);
-		u[1] = (char)(0x80 | (v >> 6 & 0x3f));
-		u[2] = (char)(0x80 | (v & 0x3f));
-		buf_add(b, u, 3);
-	} else {
-		u[0] = (char)(0xf0 | v >> 18);
-		u[1] = (char)(0x80 | (v >> 12 & 0x3f));
-		u[2] = (char)(0x80 | (v >> 6 & 0x3f));
-		u[3] = (char)(0x80 | (v & 0x3f));
-		buf_add(b, u, 4);
-	}
-}
-
 static int hexval(unsigned char c)
 {
 	if (c >= '0' && c <= '9')
@@ -243,24 +232,47 @@ static inline int special(unsigned char c)
 	return c == '"' || c == '\\' || c < 0x20 || c >= 0x80;
 }
 
+#if defined(__SSE2__) && !defined(JR_NO_SSE2)
+/*
+ * Whether the bytes >= 0x80 of block x (mask hi) are all whole two-byte
+ * sequences inside it: a lead byte 0xc2..0xdf directly followed by a
+ * continuation byte 0x80..0xbf. Such a sequence is always valid UTF-8 (no
+ * overlong, no surrogate), so a block of ASCII text and Latin letters is
+ * checked here without leaving the vector loop; anything else (longer
+ * sequences, one split across blocks, bad bytes) goes to the scalar check.
+ * The block starts on a character boundary, as every scan does.
+ */
+static inline int latin_block(__m128i x, unsigned hi)
+{
+	/* signed compares: 0x80..0xbf is -128..-65, 0xc2..0xdf is -62..-33 */
+	unsigned cont = (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(x, _mm_set1_epi8(-64)));
+	unsigned lead = (unsigned)_mm_movemask_epi8(_mm_and_si128(
+		_mm_cmpgt_epi8(x, _mm_set1_epi8(-63)), _mm_cmplt_epi8(x, _mm_set1_epi8(-32))));
+
+	/* lead << 1 of a lead in the last byte is bit 16, which cont lacks */
+	return (lead | cont) == hi && cont == lead << 1;
+}
+#endif
+
 /* The first byte in [p, end) a string body cannot just copy: '"', '\\', a
- * control or a byte >= 0x80; end if none. This is the hot loop. */
+ * control or a byte >= 0x80 (except whole two-byte UTF-8 sequences, with
+ * SSE2); end if none. p is on a character boundary. This is the hot loop. */
 static inline const char *scan_plain(const char *p, const char *end)
 {
 #if defined(__SSE2__) && !defined(JR_NO_SSE2)
 	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
 	const __m128i space = _mm_set1_epi8(0x20);
 	__m128i x, m;
-	int bits;
+	unsigned bits;
 
 	while (end - p >= 16) {
 		x = _mm_loadu_si128((const __m128i *)(const void *)p);
 		/* a signed compare: bytes >= 0x80 are negative, so are "< 0x20" too */
 		m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash)),
 				 _mm_cmplt_epi8(x, space));
-		bits = _mm_movemask_epi8(m);
-		if (bits != 0)
-			return p + __builtin_ctz((unsigned)bits);
+		bits = (unsigned)_mm_movemask_epi8(m);
+		if (bits != 0 && (bits != (unsigned)_mm_movemask_epi8(x) || !latin_block(x, bits)))
+			return p + __builtin_ctz(bits);
 		p += 16;
 	}
 #else
@@ -300,16 +312,23 @@ static void note_bad(struct surrogate_err *e, int kind, uint32_t a, uint32_t b)
 }
 
 /*
- * One \uXXXX escape at p ('\\'); its value goes to r->str, or is held in
- * *high while a low surrogate may follow. Returns the byte after it, or
- * NULL after reporting a scan error.
+ * Strings are read in two passes over the raw bytes between the quotes.
+ * scan_string() finds the closing quote and reports every scan error (bad
+ * UTF-8, controls, malformed escapes) without writing anything; then
+ * decode_string() writes the decoded text into r->str in one go, sized up
+ * front: a decoded string is never longer than its raw bytes. A string
+ * without escapes (most keys, many values) is a single memcpy, and a long
+ * body no longer grows r->str in steps, each step a realloc and a copy.
+ * The second pass is also where jansson's late checks happen: surrogate
+ * errors are reported only after the whole string scanned cleanly.
  */
-static const char *unicode_escape(struct jr *r, const char *p, uint32_t *high,
-				  struct surrogate_err *bad, char **err)
+
+/* The four hex digits of the \uXXXX escape at p ('\\') are valid; returns
+ * the byte after them, or NULL after reporting the error. */
+static const char *check_unicode(struct jr *r, const char *p, char **err)
 {
 	const char *q = p + 1;
-	uint32_t v = 0;
-	int i, h;
+	int i;
 
 	for (i = 0; i < 4; i++) {
 		q++;
@@ -317,8 +336,7 @@ static const char *unicode_escape(struct jr *r, const char *p, uint32_t *high,
 			fail(r, r->tok_start, r->end, 0, err, "invalid escape");
 			return NULL;
 		}
-		h = hexval((unsigned char)*q);
-		if (h < 0) {
+		if (hexval((unsigned char)*q) < 0) {
 			if ((unsigned char)*q >= 0x80 &&
 			    utf8_len((const unsigned char *)q, (const unsigned char *)r->end) == 0)
 				bad_utf8(r, r->tok_start, q, err);
@@ -326,12 +344,141 @@ static const char *unicode_escape(struct jr *r, const char *p, uint32_t *high,
 				fail(r, r->tok_start, q + 1, 0, err, "invalid escape");
 			return NULL;
 		}
-		v = v << 4 | (uint32_t)h;
 	}
-	q++;
+	return q + 1;
+}
+
+/* Pass one: the string starting at r->p ('"'). Returns its closing quote,
+ * or NULL after reporting a scan error; *escapes tells whether it holds a
+ * backslash. */
+static const char *scan_string(struct jr *r, int *escapes, char **err)
+{
+	const char *p = r->p + 1, *end = r->end;
+	unsigned char c;
+	size_t n;
+
+	*escapes = 0;
+	for (;;) {
+		p = scan_plain(p, end);
+		if (p >= end) {
+			fail(r, r->tok_start, end, 0, err, "premature end of input");
+			return NULL;
+		}
+		c = (unsigned char)*p;
+		if (c == '"')
+			return p;
+		if (c >= 0x80) {
+			/* two-byte sequences (Latin letters) are the common case */
+			if (c >= 0xc2 && c <= 0xdf && end - p >= 2 &&
+			    ((unsigned char)p[1] & 0xc0) == 0x80) {
+				p += 2;
+				continue;
+			}
+			n = utf8_len((const unsigned char *)p, (const unsigned char *)end);
+			if (n == 0) {
+				bad_utf8(r, r->tok_start, p, err);
+				return NULL;
+			}
+			p += n;
+			continue;
+		}
+		if (c < 0x20) {
+			if (c == '\n')
+				fail(r, r->tok_start, p, 0, err, "unexpected newline");
+			else
+				fail(r, r->tok_start, p, 0, err, "control character 0x%x", c);
+			return NULL;
+		}
+		/* a backslash */
+		*escapes = 1;
+		if (p + 1 >= end) {
+			fail(r, r->tok_start, end, 0, err, "invalid escape");
+			return NULL;
+		}
+		c = (unsigned char)p[1];
+		if (c == 'u') {
+			p = check_unicode(r, p, err);
+			if (p == NULL)
+				return NULL;
+			continue;
+		}
+		switch (c) {
+		case '"':
+		case '\\':
+		case '/':
+		case 'b':
+		case 'f':
+		case 'n':
+		case 'r':
+		case 't':
+			break;
+		default:
+			if (c >= 0x80 &&
+			    utf8_len((const unsigned char *)p + 1, (const unsigned char *)end) == 0)
+				bad_utf8(r, r->tok_start, p + 1, err);
+			else
+				fail(r, r->tok_start, p + 2, 0, err, "invalid escape");
+			return NULL;
+		}
+		p += 2;
+	}
+}
+
+/* Writes code point v as UTF-8 at o; returns the byte after it. */
+static char *put_utf8(char *o, uint32_t v)
+{
+	if (v < 0x80) {
+		*o++ = (char)v;
+	} else if (v < 0x800) {
+		*o++ = (char)(0xc0 | v >> 6);
+		*o++ = (char)(0x80 | (v & 0x3f));
+	} else if (v < 0x10000) {
+		*o++ = (char)(0xe0 | v >> 12);
+		*o++ = (char)(0x80 | (v >> 6 & 0x3f));
+		*o++ = (char)(0x80 | (v & 0x3f));
+	} else {
+		*o++ = (char)(0xf0 | v >> 18);
+		*o++ = (char)(0x80 | (v >> 12 & 0x3f));
+		*o++ = (char)(0x80 | (v >> 6 & 0x3f));
+		*o++ = (char)(0x80 | (v & 0x3f));
+	}
+	return o;
+}
+
+static char simple_escape(char c)
+{
+	switch (c) {
+	case 'b':
+		return '\b';
+	case 'f':
+		return '\f';
+	case 'n':
+		return '\n';
+	case 'r':
+		return '\r';
+	case 't':
+		return '\t';
+	}
+	return c; /* '"', '\\', '/' */
+}
+
+/*
+ * The value of the (checked) \uXXXX escape at p goes to *o, or is held in
+ * *high while a low surrogate may follow; a bad surrogate is noted in
+ * *bad. Returns the byte after the escape.
+ */
+static const char *unicode_escape(struct jr *r, const char *p, char **o, uint32_t *high,
+				  struct surrogate_err *bad)
+{
+	const char *q = p + 2;
+	uint32_t v = 0;
+	int i;
+
+	for (i = 0; i < 4; i++)
+		v = v << 4 | (uint32_t)hexval((unsigned char)*q++);
 	if (*high) {
 		if (v >= 0xdc00 && v <= 0xdfff)
-			add_utf8(&r->str, ((*high - 0xd800) << 10) + (v - 0xdc00) + 0x10000);
+			*o = put_utf8(*o, ((*high - 0xd800) << 10) + (v - 0xdc00) + 0x10000);
 		else
 			note_bad(bad, 2, *high, v);
 		*high = 0;
@@ -345,96 +492,78 @@ static const char *unicode_escape(struct jr *r, const char *p, uint32_t *high,
 	} else {
 		if (v == 0)
 			r->tok_nul = 1;
-		add_utf8(&r->str, v);
+		*o = put_utf8(*o, v);
 	}
 	return q;
 }
 
-/* A string token starting at r->p ('"'), decoded into r->str. */
-static int lex_string(struct jr *r, char **err)
+/* Makes room for n bytes and a NUL in r->str, emptied. The buffer is
+ * allocated at the size asked for, not rounded up: jr_take() hands it over
+ * as the caller's string. */
+static void str_room(struct jr *r, size_t n)
 {
-	const char *p = r->p + 1, *run = p, *end = r->end;
+	r->str.len = 0;
+	if (r->str.cap < n + 1) {
+		free(r->str.p);
+		r->str.cap = n + 1 < 64 ? 64 : n + 1;
+		r->str.p = xmalloc(r->str.cap);
+	}
+}
+
+/* Pass two: decodes the checked string [p, stop) into r->str. Returns 0, or
+ * -1 after reporting a bad surrogate. */
+static int decode_string(struct jr *r, const char *p, const char *stop, char **err)
+{
 	struct surrogate_err bad = {0, 0, 0};
 	uint32_t high = 0;
-	unsigned char c;
-	size_t n;
+	const char *bs;
+	char *o;
 
-	buf_reset(&r->str);
-	r->tok_nul = 0;
-	for (;;) {
-		p = scan_plain(p, end);
-		if (p >= end)
-			return fail(r, r->tok_start, end, 0, err, "premature end of input");
-		c = (unsigned char)*p;
-		if (c == '"')
-			break;
-		if (c >= 0x80) {
-			/* two-byte sequences (Latin letters) are the common case */
-			if (c >= 0xc2 && c <= 0xdf && end - p >= 2 &&
-			    ((unsigned char)p[1] & 0xc0) == 0x80) {
-				p += 2;
-				continue;
-			}
-			n = utf8_len((const unsigned char *)p, (const unsigned char *)end);
-			if (n == 0)
-				return bad_utf8(r, r->tok_start, p, err);
-			p += n;
-			continue;
+	str_room(r, (size_t)(stop - p));
+	o = r->str.p;
+	/* pass one checked every escape, so each backslash found from a run's
+	 * start begins one */
+	while ((bs = memchr(p, '\\', (size_t)(stop - p))) != NULL) {
+		memcpy(o, p, (size_t)(bs - p));
+		o += bs - p;
+		if (bs[1] == 'u') {
+			p = unicode_escape(r, bs, &o, &high, &bad);
+		} else {
+			*o++ = simple_escape(bs[1]);
+			p = bs + 2;
 		}
-		if (c < 0x20) {
-			if (c == '\n')
-				return fail(r, r->tok_start, p, 0, err, "unexpected newline");
-			return fail(r, r->tok_start, p, 0, err, "control character 0x%x", c);
-		}
-		/* a backslash */
-		buf_add(&r->str, run, (size_t)(p - run));
-		if (p + 1 >= end)
-			return fail(r, r->tok_start, end, 0, err, "invalid escape");
-		c = (unsigned char)p[1];
-		if (c == 'u') {
-			p = unicode_escape(r, p, &high, &bad, err);
-			if (p == NULL)
-				return -1;
-			run = p;
-			continue;
-		}
-		switch (c) {
-		case '"':
-		case '\\':
-		case '/':
-			break;
-		case 'b':
-			c = '\b';
-			break;
-		case 'f':
-			c = '\f';
-			break;
-		case 'n':
-			c = '\n';
-			break;
-		case 'r':
-			c = '\r';
-			break;
-		case 't':
-			c = '\t';
-			break;
-		default:
-			if (c >= 0x80 &&
-			    utf8_len((const unsigned char *)p + 1, (const unsigned char *)end) == 0)
-				return bad_utf8(r, r->tok_start, p + 1, err);
-			return fail(r, r->tok_start, p + 2, 0, err, "invalid escape");
-		}
-		buf_addc(&r->str, (char)c);
-		p += 2;
-		run = p;
 	}
-	buf_add(&r->str, run, (size_t)(p - run));
-	r->p = p + 1;
+	memcpy(o, p, (size_t)(stop - p));
+	o += stop - p;
+	*o = '\0';
+	r->str.len = (size_t)(o - r->str.p);
 	if (bad.kind == 1)
 		return fail(r, r->tok_start, r->p, 0, err, "invalid Unicode '\\u%04X'", bad.a);
 	if (bad.kind == 2)
 		return fail(r, r->tok_start, r->p, 0, err, "invalid Unicode '\\u%04X\\u%04X'",
 			    bad.a, bad.b);
+	return 0;
+}
+
+/* A string token starting at r->p ('"'), decoded into r->str. */
+static int lex_string(struct jr *r, char **err)
+{
+	const char *start = r->p + 1, *stop;
+	int escapes;
+
+	r->tok_nul = 0;
+	stop = scan_string(r, &escapes, err);
+	if (stop == NULL)
+		return -1;
+	r->p = stop + 1;
+	if (!escapes) {
+		str_room(r, (size_t)(stop - start));
+		memcpy(r->str.p, start, (size_t)(stop - start));
+		r->str.len = (size_t)(stop - start);
+		r->str.p[r->str.len] = '\0';
+	} else if (decode_string(r, start, stop, err) < 0) {
+		return -1;
+	}
 	r->tok = L_STRING;
 	return 0;
 }

@@ -20,6 +20,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,19 +97,39 @@ int spool_parse_file(const char *name, const char *buf, size_t len,
 	}
 }
 
+/*
+ * Reads the whole file into b, which spool_changes() reuses from file to
+ * file. read(2) goes straight into the buffer, sized from fstat() up front:
+ * going through stdio and a chunk buffer copied every byte once more. The
+ * size is only a hint (the file may change while it is read), so the loop
+ * reads until EOF and grows the buffer when it is full.
+ */
 static int read_file(const char *path, struct buf *b, char **err)
 {
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return fg_error(err, "%s: %s", path, strerror(errno));
-	char chunk[65536];
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-		buf_add(b, chunk, n);
-	int bad = ferror(f);
-	fclose(f);
-	if (bad)
-		return fg_error(err, "%s: read error", path);
+	struct stat st;
+	size_t want = 65536;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0)
+		want = (size_t)st.st_size + 1; /* + 1: EOF is seen without a grow */
+	buf_reserve(b, want);
+	for (;;) {
+		if (b->len + 1 == b->cap)
+			buf_reserve(b, 65536);
+		ssize_t n = read(fd, b->p + b->len, b->cap - b->len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			close(fd);
+			return fg_error(err, "%s: read error", path);
+		}
+		if (n == 0)
+			break;
+		b->len += (size_t)n;
+	}
+	b->p[b->len] = '\0';
+	close(fd);
 	return 0;
 }
 

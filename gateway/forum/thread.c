@@ -22,11 +22,21 @@
 
 #include "forumgate/buf.h"
 
+/*
+ * Appends a zeroed post. The array grows geometrically without a capacity
+ * field in struct forum_thread: its capacity is a function of nposts (8,
+ * then the next power of two), so it is reallocated only when nposts is 0
+ * or a power of two from 8 on. That holds because posts are only ever added
+ * here and the array is only ever dropped whole (merge, free); growing by
+ * one post per call cost a realloc, often a copy of the array, per post.
+ */
 struct forum_post *forum_thread_add_post(struct forum_thread *t)
 {
 	struct forum_post *p;
+	size_t n = t->nposts;
 
-	t->posts = xrealloc(t->posts, (t->nposts + 1) * sizeof(*t->posts));
+	if (n == 0 || (n >= 8 && (n & (n - 1)) == 0))
+		t->posts = xrealloc(t->posts, (n == 0 ? 8 : 2 * n) * sizeof(*t->posts));
 	p = &t->posts[t->nposts++];
 	memset(p, 0, sizeof(*p));
 	return p;

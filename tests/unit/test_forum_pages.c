@@ -635,6 +635,50 @@ static void test_json_big_string(void **state)
 	buf_free(&want);
 }
 
+/* Many posts (the post array grows past its first sizes) whose bodies put
+ * two-byte UTF-8 letters, a three-byte one and escapes at every offset of
+ * the reader's 16-byte scan blocks, and a lead byte cut off from its
+ * continuation byte by an escape, which must be rejected. */
+static void test_json_many_posts(void **state)
+{
+	struct buf js = BUF_INIT, want = BUF_INIT;
+	struct forum_thread *t = NULL;
+	char *err = NULL;
+	size_t i, k;
+
+	(void)state;
+	buf_adds(&js, HEAD THR "\"posts\":[");
+	for (i = 0; i < 100; i++) {
+		buf_addf(&js, "%s{\"id\":%zu,\"body\":\"", i ? "," : "", i + 1);
+		for (k = 0; k < i % 37; k++)
+			buf_addc(&js, 'a');
+		buf_adds(&js, "\xc3\xa9" "b\xc3\xbc\\\"\xe2\x82\xac\xc3\xa9\\/0123456789abcdef\xc3\xa9\"}");
+	}
+	buf_adds(&js, "]}");
+	assert_int_equal(spool_parse_json(js.p, js.len, "t1.json", &t, &err), 0);
+	assert_int_equal(t->nposts, 100);
+	for (i = 0; i < 100; i++) {
+		buf_reset(&want);
+		for (k = 0; k < i % 37; k++)
+			buf_addc(&want, 'a');
+		buf_adds(&want, "\xc3\xa9" "b\xc3\xbc\"\xe2\x82\xac\xc3\xa9/0123456789abcdef\xc3\xa9");
+		check_str(t->posts[i].body, buf_str(&want), "body");
+	}
+	forum_thread_free(t);
+	for (i = 0; i < 20; i++) {
+		buf_reset(&js);
+		buf_adds(&js, POST1 "\"");
+		for (k = 0; k < i; k++)
+			buf_addc(&js, 'a');
+		buf_adds(&js, "\xc3\\n0123456789abcdef\"}]}");
+		err = parse_fail(spool_parse_json, js.p, js.len, "t1.json");
+		assert_non_null(strstr(err, "unable to decode byte 0xc3"));
+		free(err);
+	}
+	buf_free(&js);
+	buf_free(&want);
+}
+
 /* ---- vBulletin HTML ---- */
 
 static void test_vb3_showthread(void **state)
@@ -1079,6 +1123,7 @@ int main(void)
 		cmocka_unit_test(test_json_position),
 		cmocka_unit_test(test_json_values),
 		cmocka_unit_test(test_json_big_string),
+		cmocka_unit_test(test_json_many_posts),
 		cmocka_unit_test(test_vb3_showthread),
 		cmocka_unit_test(test_vb4_pages),
 		cmocka_unit_test(test_vb3_printthread),
