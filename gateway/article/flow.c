@@ -51,17 +51,12 @@ static void put_part(struct buf *out, size_t depth, const char *s, size_t n)
 	buf_addc(out, '\n');
 }
 
-/* The number of characters (UTF-8 lead bytes) in s[0..n), counted 8 bytes
- * at a time: this was most of the cost of flowing a body. */
+/* The number of characters (UTF-8 lead bytes) in s[0..n), counted 16
+ * bytes at a time with SSE2, else 8: this was most of the cost of flowing
+ * a body. */
 static size_t count_chars(const char *s, size_t n)
 {
-	size_t c = n, i = 0;
-
-	for (; i + 8 <= n; i += 8)
-		c -= bytes_cont8(s + i);
-	for (; i < n; i++)
-		c -= ((unsigned char)s[i] & 0xC0) == 0x80;
-	return c;
+	return n - bytes_count_cont(s, n);
 }
 
 static void flow_line(const char *line, size_t n, size_t width, struct buf *out)

@@ -147,8 +147,10 @@ void tw_text(struct text_writer *w, const char *s, size_t n)
 		}
 		size_t j = i;
 		for (;;) {
-			/* 8 bytes at a time while they hold only words and
-			 * lone spaces; a space last must have a word after it */
+			/* 16 bytes at a time (SSE2), then 8, while they hold
+			 * only words and lone spaces; a space last must have a
+			 * word after it */
+			j += bytes_skip_prose(s + j, n - j);
 			while (j + 8 < n && bytes_prose8(s + j) && !(s[j + 7] == ' ' && is_ws(s[j + 8])))
 				j += 8;
 			while (j < n && !is_ws(s[j]))
@@ -637,12 +639,14 @@ static int blank_line(const char *s, size_t n)
 }
 
 /* The end of the run of bytes from s[r] that the tidy pass keeps as they
- * are: printable ASCII (8 bytes at a time while it lasts), TAB and valid
- * UTF-8 other than NBSP. Most of a body is such a run; a function of its
- * own so that the loop keeps its constants in registers. */
+ * are: printable ASCII (16 bytes at a time with SSE2, else 8, while it
+ * lasts), TAB and valid UTF-8 other than NBSP. Most of a body is such a
+ * run; a function of its own so that the loop keeps its constants in
+ * registers. */
 static size_t kept_run(const char *s, size_t r, size_t n)
 {
 	for (;;) {
+		r += bytes_skip_printable(s + r, n - r);
 		while (r + 8 <= n && bytes_printable8(s + r))
 			r += 8;
 		if (r >= n)

@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "../../gateway/article/bytes.h"
 #include "forumgate/text.h"
 
 static char *conv(enum forum_markup m, const char *src, struct text_info *info)
@@ -584,6 +585,201 @@ static void test_scratch_threads(void **state)
 	}
 }
 
+/* ---- block scans (bytes.h) at every offset ---- */
+
+/* A copy of s[0..n) in a block of exactly n bytes, so that ASan sees any
+ * read past the end. */
+static char *exact(const char *s, size_t n)
+{
+	char *p = malloc(n > 0 ? n : 1);
+	assert_non_null(p);
+	if (n > 0)
+		memcpy(p, s, n);
+	return p;
+}
+
+static int html_special(unsigned char c)
+{
+	return c == '<' || c == '&' || c >= 0x80 || (c < 0x20 && c != '\t' && c != '\n' && c != '\r');
+}
+
+static int not_printable(unsigned char c)
+{
+	return c < 0x20 || c > 0x7E;
+}
+
+/* A skip result r is right if no byte before r is special and, with SSE2,
+ * r is the first special byte or within `tail` bytes of the end. */
+static void check_skip(const unsigned char *s, size_t n, size_t r,
+		       int (*special)(const unsigned char *, size_t, size_t), size_t tail)
+{
+	size_t first = 0;
+	while (first < n && !special(s, n, first))
+		first++;
+	assert_true(r <= first);
+#if defined(__SSE2__)
+	assert_true(r == first || n - r < tail);
+#else
+	(void)tail;
+	assert_true(r == 0); /* the callers' own loops do it all */
+#endif
+}
+
+static int sp_html(const unsigned char *s, size_t n, size_t i)
+{
+	(void)n;
+	return html_special(s[i]);
+}
+
+static int sp_printable(const unsigned char *s, size_t n, size_t i)
+{
+	(void)n;
+	return not_printable(s[i]);
+}
+
+/* tw_text's rule: a control byte, or a space not followed by a word byte */
+static int sp_prose(const unsigned char *s, size_t n, size_t i)
+{
+	return s[i] < 0x20 || (s[i] == ' ' && (i + 1 >= n || s[i + 1] <= 0x20));
+}
+
+static void test_bytes_skip(void **state)
+{
+	static const unsigned char odd[] = {
+		'<', '&', 0x00, 0x01, '\t', '\n', '\r', 0x1F, ' ', 0x7F, 0x80, 0xA0, 0xBF, 0xC0, 0xC3, 0xFF,
+	};
+	unsigned char base[48];
+	for (size_t i = 0; i < sizeof base; i++)
+		base[i] = i % 6 == 5 ? ' ' : (unsigned char)('a' + i % 26);
+	for (size_t n = 0; n <= 40; n++) {
+		for (size_t pos = 0; pos <= 40; pos++) {
+			for (size_t k = 0; k < sizeof odd; k++) {
+				unsigned char buf[48];
+				memcpy(buf, base, sizeof buf);
+				if (pos < n)
+					buf[pos] = odd[k];
+				/* a second one after it: the first must win */
+				if (pos + 3 < n)
+					buf[pos + 3] = '<';
+				unsigned char *s = (unsigned char *)exact((char *)buf, n);
+				check_skip(s, n, bytes_skip_html_text(s, n), sp_html, 16);
+				check_skip(s, n, bytes_skip_printable(s, n), sp_printable, 16);
+				check_skip(s, n, bytes_skip_prose(s, n), sp_prose, 17);
+				size_t cont = 0;
+				for (size_t i = 0; i < n; i++)
+					cont += (s[i] & 0xC0) == 0x80;
+				assert_int_equal(bytes_count_cont(s, n), cont);
+				free(s);
+			}
+		}
+	}
+	/* more than 255 blocks of continuation bytes: the byte counters are
+	 * summed before they wrap */
+	size_t big = 16 * 300 + 5;
+	char *all = malloc(big);
+	assert_non_null(all);
+	memset(all, 0x80, big);
+	assert_int_equal(bytes_count_cont(all, big), big);
+	free(all);
+}
+
+/* base text with `ins` put in at every offset, through a converter, against
+ * the same text with `repl` put in instead, whitespace runs collapsed and
+ * ends trimmed (collapse) or trailing blanks trimmed (plain). */
+static void check_every_offset(enum forum_markup m, const char *ins, const char *repl, int collapse)
+{
+	const char *base = "abcd efgh ijkl mnop qrst uvwx yzab cdef ghij klmn";
+	for (size_t n = 0; n <= 40; n++) {
+		for (size_t pos = 0; pos <= n; pos++) {
+			struct buf in = BUF_INIT, want = BUF_INIT, out = BUF_INIT;
+			buf_add(&in, base, pos);
+			buf_adds(&in, ins);
+			buf_add(&in, base + pos, n - pos);
+			struct buf raw = BUF_INIT;
+			buf_add(&raw, base, pos);
+			buf_adds(&raw, repl);
+			buf_add(&raw, base + pos, n - pos);
+			/* the model */
+			int sp = 0;
+			for (size_t i = 0; i < raw.len; i++) {
+				char c = raw.p[i];
+				if (collapse && (c == ' ' || c == '\t' || c == '\n' || c == '\r')) {
+					sp = 1;
+					continue;
+				}
+				if (sp && want.len > 0)
+					buf_addc(&want, ' ');
+				sp = 0;
+				buf_addc(&want, c);
+			}
+			while (want.len > 0 && (want.p[want.len - 1] == ' ' || want.p[want.len - 1] == '\t'))
+				buf_truncate(&want, want.len - 1);
+			if (want.len > 0)
+				buf_addc(&want, '\n');
+			char *s = exact(in.p, in.len);
+			assert_int_equal(text_convert(m, s, in.len, &out, NULL), 0);
+			assert_string_equal(buf_str(&out), buf_str(&want));
+			free(s);
+			buf_free(&in);
+			buf_free(&raw);
+			buf_free(&want);
+			buf_free(&out);
+		}
+	}
+}
+
+static void test_scan_offsets(void **state)
+{
+	check_every_offset(MARKUP_HTML, "", "", 1);
+	check_every_offset(MARKUP_HTML, "&amp;", "&", 1);
+	check_every_offset(MARKUP_HTML, "\x01", "", 1);
+	check_every_offset(MARKUP_HTML, "\xC3\xA9", "\xC3\xA9", 1);
+	check_every_offset(MARKUP_HTML, "\xE2\x82\xAC", "\xE2\x82\xAC", 1);
+	check_every_offset(MARKUP_HTML, "  ", " ", 1);
+	check_every_offset(MARKUP_HTML, " \n", " ", 1);
+	check_every_offset(MARKUP_HTML, "\t", " ", 1);
+	check_every_offset(MARKUP_HTML, "<b>", "", 1);
+	check_every_offset(MARKUP_TEXT, "", "", 0);
+	check_every_offset(MARKUP_TEXT, "\x01", "", 0);
+	check_every_offset(MARKUP_TEXT, "\x7F", "", 0);
+	check_every_offset(MARKUP_TEXT, "\xFF", "\xEF\xBF\xBD", 0);
+	check_every_offset(MARKUP_TEXT, "\xC3\xA9", "\xC3\xA9", 0);
+	check_every_offset(MARKUP_TEXT, "\xF0\x9F\x98\x80", "\xF0\x9F\x98\x80", 0);
+}
+
+/* Lines of 'x', single spaces and one 'é' at every offset, flowed at width
+ * 20 (the characters are counted a block at a time), lose no byte. */
+static void test_flow_offsets(void **state)
+{
+	for (size_t n = 0; n <= 40; n++) {
+		for (size_t pos = 0; pos <= n; pos++) {
+			struct buf in = BUF_INIT, out = BUF_INIT;
+			for (size_t i = 0; i < n; i++)
+				buf_adds(&in, i == pos ? "\xC3\xA9" : i % 7 == 6 ? " " : "x");
+			char *s = exact(in.p, in.len);
+			text_flow(s, in.len, 20, &out);
+			/* unflowed: the soft breaks keep their space, so
+			 * dropping the newlines gives the line back */
+			struct buf back = BUF_INIT;
+			for (size_t i = 0; i < out.len; i++)
+				if (out.p[i] != '\n')
+					buf_addc(&back, out.p[i]);
+			size_t t = in.len;
+			while (t > 0 && in.p[t - 1] == ' ')
+				t--;
+			size_t lead = 0;
+			while (lead < t && in.p[lead] == ' ')
+				lead++;
+			/* a leading space is stuffed: one more */
+			assert_int_equal(back.len, t + (lead > 0));
+			free(s);
+			buf_free(&in);
+			buf_free(&out);
+			buf_free(&back);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -627,6 +823,9 @@ int main(void)
 		cmocka_unit_test(test_scratch_reuse),
 		cmocka_unit_test(test_scratch_nesting),
 		cmocka_unit_test(test_scratch_threads),
+		cmocka_unit_test(test_bytes_skip),
+		cmocka_unit_test(test_scan_offsets),
+		cmocka_unit_test(test_flow_offsets),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
