@@ -535,16 +535,11 @@ static unsigned long char_ref(struct builder *b)
 	unsigned long v = 0;
 	if (p < b->end && (*p == 'x' || *p == 'X')) {
 		for (p++; p < b->end && *p != ';'; p++) {
-			unsigned char c = (unsigned char)*p;
-			unsigned int dv;
-			if (c >= '0' && c <= '9')
-				dv = c - '0';
-			else if ((c | 32) >= 'a' && (c | 32) <= 'f')
-				dv = (c | 32) - 'a' + 10;
-			else
+			int dv = fg_hexval((unsigned char)*p);
+			if (dv < 0)
 				break;
 			if (v < 0x110000)
-				v = v * 16 + dv;
+				v = v * 16 + (unsigned long)dv;
 		}
 	} else {
 		for (; p < b->end && *p != ';'; p++) {

@@ -216,17 +216,6 @@ static int check_ahead(struct jr *r, const char *q, char **err)
 	return 0;
 }
 
-static int hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static inline int special(unsigned char c)
 {
 	return c == '"' || c == '\\' || c < 0x20 || c >= 0x80;
@@ -336,7 +325,7 @@ static const char *check_unicode(struct jr *r, const char *p, char **err)
 			fail(r, r->tok_start, r->end, 0, err, "invalid escape");
 			return NULL;
 		}
-		if (hexval((unsigned char)*q) < 0) {
+		if (fg_hexval((unsigned char)*q) < 0) {
 			if ((unsigned char)*q >= 0x80 &&
 			    utf8_len((const unsigned char *)q, (const unsigned char *)r->end) == 0)
 				bad_utf8(r, r->tok_start, q, err);
@@ -475,7 +464,7 @@ static const char *unicode_escape(struct jr *r, const char *p, char **o, uint32_
 	int i;
 
 	for (i = 0; i < 4; i++)
-		v = v << 4 | (uint32_t)hexval((unsigned char)*q++);
+		v = v << 4 | (uint32_t)fg_hexval((unsigned char)*q++);
 	if (*high) {
 		if (v >= 0xdc00 && v <= 0xdfff)
 			*o = put_utf8(*o, ((*high - 0xd800) << 10) + (v - 0xdc00) + 0x10000);

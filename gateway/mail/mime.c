@@ -152,22 +152,12 @@ static size_t part_params(const struct mailmime *p, struct param **ps)
 	return n;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static void pct_decode(struct buf *out, const char *s)
 {
 	for (; *s; s++) {
 		int h, l;
-		if (s[0] == '%' && (h = hexval(s[1])) >= 0 && (l = hexval(s[2])) >= 0) {
+		if (s[0] == '%' && (h = fg_hexval((unsigned char)s[1])) >= 0 &&
+		    (l = fg_hexval((unsigned char)s[2])) >= 0) {
 			buf_addc(out, (char)(h * 16 + l));
 			s += 2;
 		} else {

@@ -858,29 +858,30 @@ int store_begin(struct store *st, char **err)
 	return exec(st, "BEGIN IMMEDIATE", err);
 }
 
+/* Writes one counter of group id: S_GROUP_BUMP (the next number) or
+ * S_GROUP_LIVE (adds to the live count). */
+static int group_counter(struct store *st, enum stmt_id which, int64_t id, int64_t value,
+			 char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, which, err);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, value);
+	return step_done(st, s, err, which == S_GROUP_BUMP ? "bump number" : "group count");
+}
+
 /* Writes the group counters of the memo back (before COMMIT, and before
  * anything in the transaction reads them). */
 static int group_memo_flush(struct store *st, char **err)
 {
 	for (size_t i = 0; i < st->ngroups; i++) {
 		const struct group_memo *g = &st->groups[i];
-		sqlite3_stmt *s;
-		if (g->have_next) {
-			if ((s = stmt_get(st, S_GROUP_BUMP, err)) == NULL)
-				return -1;
-			sqlite3_bind_int64(s, 1, g->id);
-			sqlite3_bind_int64(s, 2, g->next);
-			if (step_done(st, s, err, "bump number") != 0)
-				return -1;
-		}
-		if (g->live_delta != 0) {
-			if ((s = stmt_get(st, S_GROUP_LIVE, err)) == NULL)
-				return -1;
-			sqlite3_bind_int64(s, 1, g->id);
-			sqlite3_bind_int64(s, 2, g->live_delta);
-			if (step_done(st, s, err, "group count") != 0)
-				return -1;
-		}
+		if (g->have_next && group_counter(st, S_GROUP_BUMP, g->id, g->next, err) != 0)
+			return -1;
+		if (g->live_delta != 0 &&
+		    group_counter(st, S_GROUP_LIVE, g->id, g->live_delta, err) != 0)
+			return -1;
 	}
 	st->ngroups = 0;
 	return 0;
@@ -1178,11 +1179,7 @@ int store_group_next_number(struct store *st, int64_t group_id, int64_t *number,
 		g->next = *number + 1;
 		return 0;
 	}
-	if ((s = stmt_get(st, S_GROUP_BUMP, err)) == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, group_id);
-	sqlite3_bind_int64(s, 2, *number + 1);
-	return step_done(st, s, err, "bump number");
+	return group_counter(st, S_GROUP_BUMP, group_id, *number + 1, err);
 }
 
 void store_post_clear(struct store_post *p)
@@ -1353,11 +1350,7 @@ int store_article_add(struct store *st, const struct store_article_in *a, char *
 			g->live_delta++;
 			continue;
 		}
-		if ((s = stmt_get(st, S_GROUP_LIVE, err)) == NULL)
-			return -1;
-		sqlite3_bind_int64(s, 1, a->group_ids[i]);
-		sqlite3_bind_int64(s, 2, 1);
-		if (step_done(st, s, err, "group count") != 0)
+		if (group_counter(st, S_GROUP_LIVE, a->group_ids[i], 1, err) != 0)
 			return -1;
 	}
 	return 0;

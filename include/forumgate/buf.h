@@ -80,6 +80,18 @@ void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The value of hex digit c (either case), or -1. */
+static inline int fg_hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 /* Sets *err (if err is not NULL) to a malloc'd message; returns -1 so callers
  * can `return fg_error(err, "...")`. A previous *err is freed. */
 int fg_error(char **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
