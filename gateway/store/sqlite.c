@@ -178,9 +178,8 @@ enum stmt_id {
 	S_POST_GET,
 	S_POST_AT,
 	S_THREAD_ROOT,
-	S_POST_PUT,
-	S_ART_ADD,
-	S_ART_NUMBER,
+	S_ART_NEXT_ID,
+	S_ART_HAS_ID,
 	S_GROUP_LIVE,
 	S_GROUP_UNLIST,
 	S_ART_EXISTS,
@@ -265,24 +264,8 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_THREAD_ROOT] = "SELECT post_key FROM posts WHERE thread_id ="
 			  " (SELECT id FROM threads WHERE forum_id = ?1 AND thread_key = ?2)"
 			  " ORDER BY position, id LIMIT 1",
-	[S_POST_PUT] = "INSERT INTO posts(forum_id, thread_id, post_key, position, author, author_id,"
-		       " guest, date, markup, body, signature, parent_key, url, hash, version, deleted,"
-		       " message_id, refs, group_id)"
-		       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
-		       " ?17, ?18, ?19)"
-		       " ON CONFLICT (forum_id, post_key) DO UPDATE SET thread_id = excluded.thread_id,"
-		       " position = excluded.position, author = excluded.author,"
-		       " author_id = excluded.author_id, guest = excluded.guest, date = excluded.date,"
-		       " markup = excluded.markup, body = excluded.body, signature = excluded.signature,"
-		       " parent_key = excluded.parent_key, url = excluded.url, hash = excluded.hash,"
-		       " version = excluded.version, deleted = excluded.deleted,"
-		       " message_id = excluded.message_id, refs = excluded.refs,"
-		       " group_id = excluded.group_id",
-	[S_ART_ADD] = "INSERT INTO articles(message_id, wire, header_len, bytes, lines, date,"
-		      " arrived) VALUES (?1, ?2, ?3, ?4, ?5, ?7, ?8)"
-		      " ON CONFLICT (message_id) DO NOTHING",
-	[S_ART_NUMBER] = "INSERT INTO numbering(group_id, number, article_id, overview)"
-			 " VALUES (?1, ?2, ?3, ?4)",
+	[S_ART_NEXT_ID] = "SELECT coalesce(max(id), 0) + 1 FROM articles",
+	[S_ART_HAS_ID] = "SELECT 1 FROM articles WHERE id = ?1",
 	[S_GROUP_LIVE] = "UPDATE groups SET live = live + ?2 WHERE id = ?1",
 	[S_GROUP_UNLIST] = "UPDATE groups SET live = live - 1 WHERE id IN"
 			   " (SELECT group_id FROM numbering WHERE withdrawn = 0 AND article_id ="
@@ -395,6 +378,51 @@ struct group_memo {
 	int64_t live_delta;
 };
 
+/* The write queue. Inside a write transaction, store_post_put() and
+ * store_article_add() do not run an INSERT each: they copy the row here, and
+ * the rows go in QUEUE_ROWS to a statement. Per statement SQLite opens and
+ * closes a cursor on the table and on each of its indexes and halts its
+ * program, which cost about as much as inserting the row itself (3 rows per
+ * imported post). Any other statement, COMMIT and ROLLBACK flush or drop the
+ * queue first, so a transaction reads its own writes exactly as before. */
+#define QUEUE_LEVELS 6                        /* statements of 1, 2, 4 ... 32 rows */
+#define QUEUE_ROWS (1u << (QUEUE_LEVELS - 1))
+#define QUEUE_BYTES (1u << 20)                /* flushed sooner past this much text */
+#define QUEUE_NULL SIZE_MAX                   /* offset of a NULL string */
+
+enum queue_table { Q_POSTS, Q_ARTICLES, Q_NUMBERS, Q_TABLES };
+
+/* The strings of queued rows live in the queue's arena: offsets, not
+ * pointers, as the arena moves when it grows. */
+struct queued_post {
+	int64_t forum_id, thread_id, position, date, group_id; /* group_id 0: NULL */
+	int guest, markup, version, deleted;
+	size_t post_key, author, author_id, body, signature, parent_key, url, hash, message_id,
+		refs;
+};
+
+struct queued_article {
+	size_t message_id, wire, overview;
+	size_t groups; /* ngroups (group id, number) pairs of int64_t */
+	size_t wire_len, header_len, lines, ngroups;
+	int64_t date, arrived;
+};
+
+/* A numbering row made at the flush from an article that was inserted. */
+struct queued_number {
+	int64_t group_id, number, article_id;
+	size_t overview;
+};
+
+struct write_queue {
+	struct buf arena;
+	struct queued_post *posts;
+	struct queued_article *articles;
+	struct queued_number *numbers;
+	size_t nposts, narticles, nnumbers, cap_numbers;
+	int flushing;
+};
+
 struct store {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[S_COUNT];
@@ -411,7 +439,15 @@ struct store {
 	int bulk_fd;
 	char *bulk_tmp, *bulk_path;
 	int bulk_spoilt;
+	struct write_queue queue;
+	sqlite3_stmt *batch[Q_TABLES][QUEUE_LEVELS]; /* 2^level rows each */
 };
+
+static void queue_reset(struct write_queue *q)
+{
+	q->arena.len = 0;
+	q->nposts = q->narticles = q->nnumbers = 0;
+}
 
 static void no_replies_clear(struct store *st)
 {
@@ -477,7 +513,8 @@ static int db_error(struct store *st, char **err, const char *what)
 	return fg_error(err, "store: %s: %s", what, sqlite3_errmsg(st->db));
 }
 
-static sqlite3_stmt *stmt_get(struct store *st, enum stmt_id id, char **err)
+/* Statement id, prepared on first use; the write queue is not flushed. */
+static sqlite3_stmt *stmt_prepared(struct store *st, enum stmt_id id, char **err)
 {
 	if (st->stmt[id] == NULL &&
 	    sqlite3_prepare_v3(st->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
@@ -486,6 +523,17 @@ static sqlite3_stmt *stmt_get(struct store *st, enum stmt_id id, char **err)
 		return NULL;
 	}
 	return st->stmt[id];
+}
+
+static int queue_flush(struct store *st, char **err);
+
+/* Statement id, ready to run: the queued rows are written first, so that
+ * it sees them. NULL and *err when they cannot be. */
+static sqlite3_stmt *stmt_get(struct store *st, enum stmt_id id, char **err)
+{
+	if (queue_flush(st, err) != 0)
+		return NULL;
+	return stmt_prepared(st, id, err);
 }
 
 /* Binds a C string or NULL. */
@@ -526,7 +574,8 @@ static int step_rebound(struct store *st, sqlite3_stmt *s, char **err, const cha
 	return 0;
 }
 
-static int exec(struct store *st, const char *sql, char **err)
+/* Runs sql as it is, the write queue left alone. */
+static int exec_raw(struct store *st, const char *sql, char **err)
 {
 	char *msg = NULL;
 	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
@@ -535,6 +584,14 @@ static int exec(struct store *st, const char *sql, char **err)
 		return -1;
 	}
 	return 0;
+}
+
+/* Runs sql after the queued rows. */
+static int exec(struct store *st, const char *sql, char **err)
+{
+	if (queue_flush(st, err) != 0)
+		return -1;
+	return exec_raw(st, sql, err);
 }
 
 static int migrate(struct store *st, char **err)
@@ -616,10 +673,14 @@ int store_open(const char *path, enum store_mode mode, struct store **out, char 
 		 * secure_delete is off although Debian's SQLite turns it on:
 		 * it zeroes every new page and every freed cell, but the store
 		 * deletes nothing to hide it (withdrawn articles and deleted
-		 * posts keep their rows), so it was pure cost (3% of an import) */
+		 * posts keep their rows), so it was pure cost (3% of an import).
+		 * The write queue's many-row INSERTs keep a statement journal (a
+		 * foreign key could stop one halfway): in memory, not in a file
+		 * under /var/tmp; it holds the few pages one statement changes */
 		if (exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
 			     " PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 8192;"
-			     " PRAGMA cache_size = -16384; PRAGMA secure_delete = OFF;", err) != 0 ||
+			     " PRAGMA cache_size = -16384; PRAGMA secure_delete = OFF;"
+			     " PRAGMA temp_store = MEMORY;", err) != 0 ||
 		    migrate(st, err) != 0) {
 			store_close(st);
 			return -1;
@@ -661,7 +722,14 @@ static void disconnect(struct store *st)
 {
 	for (int i = 0; i < S_COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
+	for (int t = 0; t < Q_TABLES; t++)
+		for (int l = 0; l < QUEUE_LEVELS; l++)
+			sqlite3_finalize(st->batch[t][l]);
 	sqlite3_close(st->db);
+	buf_free(&st->queue.arena);
+	free(st->queue.posts);
+	free(st->queue.articles);
+	free(st->queue.numbers);
 	thread_memo_clear(&st->thread);
 	no_replies_clear(st);
 	free(st->groups);
@@ -890,7 +958,9 @@ static int group_memo_flush(struct store *st, char **err)
 int store_commit(struct store *st, char **err)
 {
 	no_replies_clear(st);
-	if (group_memo_flush(st, err) != 0 || exec(st, "COMMIT", err) != 0)
+	/* the queue first: its articles change the groups' live counts */
+	if (queue_flush(st, err) != 0 || group_memo_flush(st, err) != 0 ||
+	    exec(st, "COMMIT", err) != 0)
 		return -1;
 	/* a bulk build: the disk starts on what this transaction wrote while
 	 * the next one is rendered, instead of all of it at the final sync */
@@ -901,6 +971,7 @@ int store_commit(struct store *st, char **err)
 
 void store_rollback(struct store *st)
 {
+	queue_reset(&st->queue);
 	thread_memo_clear(&st->thread);
 	no_replies_clear(st);
 	st->ngroups = 0;
@@ -950,6 +1021,272 @@ static int lookup_row(struct store *st, sqlite3_stmt *s, char **const outs[], in
 	for (int i = 0; i < n; i++)
 		*outs[i] = rc == SQLITE_ROW ? col_text(s, i) : NULL;
 	return row_end(st, s, rc, err, what);
+}
+
+/* The text s (n bytes, or NULL) copied into the queue's arena, with a NUL
+ * after it; its offset, or QUEUE_NULL. */
+static size_t queue_text(struct write_queue *q, const char *s, size_t n)
+{
+	if (s == NULL)
+		return QUEUE_NULL;
+	size_t off = q->arena.len;
+	buf_add(&q->arena, s, n);
+	buf_addc(&q->arena, '\0');
+	return off;
+}
+
+static size_t queue_str(struct write_queue *q, const char *s)
+{
+	return queue_text(q, s, s ? strlen(s) : 0);
+}
+
+/* Binds the queued string at off (NULL for QUEUE_NULL); the arena does not
+ * change until the statement has run. */
+static void bind_queued(struct write_queue *q, sqlite3_stmt *s, int i, size_t off)
+{
+	if (off == QUEUE_NULL)
+		sqlite3_bind_null(s, i);
+	else
+		sqlite3_bind_text(s, i, q->arena.p + off, -1, SQLITE_STATIC);
+}
+
+static const struct {
+	const char *head, *tail, *what;
+	int cols;
+} batch_sql[Q_TABLES] = {
+	[Q_POSTS] = {"INSERT INTO posts(forum_id, thread_id, post_key, position, author,"
+		     " author_id, guest, date, markup, body, signature, parent_key, url, hash,"
+		     " version, deleted, message_id, refs, group_id) VALUES ",
+		     " ON CONFLICT (forum_id, post_key) DO UPDATE SET"
+		     " thread_id = excluded.thread_id, position = excluded.position,"
+		     " author = excluded.author, author_id = excluded.author_id,"
+		     " guest = excluded.guest, date = excluded.date, markup = excluded.markup,"
+		     " body = excluded.body, signature = excluded.signature,"
+		     " parent_key = excluded.parent_key, url = excluded.url, hash = excluded.hash,"
+		     " version = excluded.version, deleted = excluded.deleted,"
+		     " message_id = excluded.message_id, refs = excluded.refs,"
+		     " group_id = excluded.group_id",
+		     "put post", 19},
+	/* the ids are given (see articles_flush); a Message-ID already
+	 * stored, or twice in the queue, leaves its row out */
+	[Q_ARTICLES] = {"INSERT INTO articles(id, message_id, wire, header_len, bytes, lines,"
+			" date, arrived) VALUES ",
+			" ON CONFLICT (message_id) DO NOTHING", "add article", 8},
+	[Q_NUMBERS] = {"INSERT INTO numbering(group_id, number, article_id, overview) VALUES ",
+		       "", "number article", 4},
+};
+
+/* The INSERT of 2^level rows into table t, prepared on first use. */
+static sqlite3_stmt *batch_stmt(struct store *st, enum queue_table t, int level, char **err)
+{
+	sqlite3_stmt **s = &st->batch[t][level];
+	if (*s != NULL)
+		return *s;
+	struct buf sql = BUF_INIT;
+	buf_adds(&sql, batch_sql[t].head);
+	for (unsigned r = 0; r < 1u << level; r++) {
+		buf_adds(&sql, r ? ",(?" : "(?");
+		for (int c = 1; c < batch_sql[t].cols; c++)
+			buf_adds(&sql, ",?");
+		buf_addc(&sql, ')');
+	}
+	buf_adds(&sql, batch_sql[t].tail);
+	if (sqlite3_prepare_v3(st->db, buf_str(&sql), -1, SQLITE_PREPARE_PERSISTENT, s, NULL) !=
+	    SQLITE_OK) {
+		*s = NULL;
+		db_error(st, err, "prepare");
+	}
+	buf_free(&sql);
+	return *s;
+}
+
+typedef void (*bind_row_fn)(struct store *st, sqlite3_stmt *s, size_t row, int param,
+			    int64_t arg);
+
+/* Inserts rows [0, n) of table t in statements of 32, 16, ... 1 rows, each
+ * row bound by bind from parameter number param on. *changed: the rows
+ * SQLite reports as inserted or updated. */
+static int batch_run(struct store *st, enum queue_table t, size_t n, bind_row_fn bind,
+		     int64_t arg, int64_t *changed, char **err)
+{
+	*changed = 0;
+	for (size_t i = 0; i < n;) {
+		int level = QUEUE_LEVELS - 1;
+		while ((size_t)1 << level > n - i)
+			level--;
+		sqlite3_stmt *s = batch_stmt(st, t, level, err);
+		if (s == NULL)
+			return -1;
+		size_t k = (size_t)1 << level;
+		for (size_t r = 0; r < k; r++)
+			bind(st, s, i + r, (int)r * batch_sql[t].cols + 1, arg);
+		if (step_rebound(st, s, err, batch_sql[t].what) != 0)
+			return -1;
+		*changed += sqlite3_changes64(st->db);
+		i += k;
+	}
+	return 0;
+}
+
+static void bind_post(struct store *st, sqlite3_stmt *s, size_t row, int i, int64_t arg)
+{
+	struct write_queue *q = &st->queue;
+	const struct queued_post *p = &q->posts[row];
+	sqlite3_bind_int64(s, i, p->forum_id);
+	sqlite3_bind_int64(s, i + 1, p->thread_id);
+	bind_queued(q, s, i + 2, p->post_key);
+	sqlite3_bind_int64(s, i + 3, p->position);
+	bind_queued(q, s, i + 4, p->author);
+	bind_queued(q, s, i + 5, p->author_id);
+	sqlite3_bind_int(s, i + 6, p->guest);
+	sqlite3_bind_int64(s, i + 7, p->date);
+	sqlite3_bind_int(s, i + 8, p->markup);
+	bind_queued(q, s, i + 9, p->body);
+	bind_queued(q, s, i + 10, p->signature);
+	bind_queued(q, s, i + 11, p->parent_key);
+	bind_queued(q, s, i + 12, p->url);
+	bind_queued(q, s, i + 13, p->hash);
+	sqlite3_bind_int(s, i + 14, p->version);
+	sqlite3_bind_int(s, i + 15, p->deleted);
+	bind_queued(q, s, i + 16, p->message_id);
+	bind_queued(q, s, i + 17, p->refs);
+	if (p->group_id)
+		sqlite3_bind_int64(s, i + 18, p->group_id);
+	else
+		sqlite3_bind_null(s, i + 18);
+}
+
+/* arg: the id of the first queued article */
+static void bind_article(struct store *st, sqlite3_stmt *s, size_t row, int i, int64_t arg)
+{
+	struct write_queue *q = &st->queue;
+	const struct queued_article *a = &q->articles[row];
+	sqlite3_bind_int64(s, i, arg + (int64_t)row);
+	bind_queued(q, s, i + 1, a->message_id);
+	sqlite3_bind_blob(s, i + 2, q->arena.p + a->wire, (int)a->wire_len, SQLITE_STATIC);
+	sqlite3_bind_int64(s, i + 3, (int64_t)a->header_len);
+	sqlite3_bind_int64(s, i + 4, (int64_t)a->wire_len);
+	sqlite3_bind_int64(s, i + 5, (int64_t)a->lines);
+	sqlite3_bind_int64(s, i + 6, a->date);
+	sqlite3_bind_int64(s, i + 7, a->arrived);
+}
+
+static void bind_number(struct store *st, sqlite3_stmt *s, size_t row, int i, int64_t arg)
+{
+	struct write_queue *q = &st->queue;
+	const struct queued_number *n = &q->numbers[row];
+	sqlite3_bind_int64(s, i, n->group_id);
+	sqlite3_bind_int64(s, i + 1, n->number);
+	sqlite3_bind_int64(s, i + 2, n->article_id);
+	bind_queued(q, s, i + 3, n->overview);
+}
+
+/* 1 when the article with this id was inserted, 0 when its Message-ID
+ * was taken; -1 on error. */
+static int article_has_id(struct store *st, int64_t id, char **err)
+{
+	sqlite3_stmt *s = stmt_prepared(st, S_ART_HAS_ID, err);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	int rc = sqlite3_step(s);
+	return row_end(st, s, rc, err, "article id");
+}
+
+/* The queued articles and their numbering rows. Ids are handed out here,
+ * from the highest one in the store on, as SQLite would: the write lock is
+ * held, and all inserts into articles go through the queue. Knowing them
+ * up front lets the numbering rows go in batches too. */
+static int articles_flush(struct store *st, char **err)
+{
+	struct write_queue *q = &st->queue;
+	sqlite3_stmt *s = stmt_prepared(st, S_ART_NEXT_ID, err);
+	int64_t first, inserted;
+	if (s == NULL)
+		return -1;
+	int found = lookup_id(st, s, &first, err, "article id");
+	if (found != 1)
+		return found < 0 ? -1 : db_error(st, err, "article id");
+	if (batch_run(st, Q_ARTICLES, q->narticles, bind_article, first, &inserted, err) != 0)
+		return -1;
+	q->nnumbers = 0;
+	for (size_t i = 0; i < q->narticles; i++) {
+		const struct queued_article *a = &q->articles[i];
+		int64_t id = first + (int64_t)i;
+		if (inserted != (int64_t)q->narticles) { /* some Message-ID was taken */
+			int r = article_has_id(st, id, err);
+			if (r < 0)
+				return -1;
+			if (r == 0)
+				continue;
+		}
+		for (size_t g = 0; g < a->ngroups; g++) {
+			int64_t pair[2];
+			memcpy(pair, q->arena.p + a->groups + g * sizeof pair, sizeof pair);
+			if (q->nnumbers == q->cap_numbers) {
+				q->cap_numbers = q->cap_numbers ? 2 * q->cap_numbers : QUEUE_ROWS;
+				q->numbers = xrealloc(q->numbers, q->cap_numbers * sizeof *q->numbers);
+			}
+			q->numbers[q->nnumbers++] = (struct queued_number){
+				.group_id = pair[0], .number = pair[1], .article_id = id,
+				.overview = a->overview};
+			struct group_memo *gm = group_memo(st, pair[0]);
+			if (gm != NULL)
+				gm->live_delta++;
+			else if (group_counter(st, S_GROUP_LIVE, pair[0], 1, err) != 0)
+				return -1;
+		}
+	}
+	int64_t numbered;
+	return batch_run(st, Q_NUMBERS, q->nnumbers, bind_number, 0, &numbered, err);
+}
+
+/* Writes the queued rows: articles (and their numbers), then posts. */
+static int queue_flush(struct store *st, char **err)
+{
+	struct write_queue *q = &st->queue;
+	if ((q->nposts == 0 && q->narticles == 0) || q->flushing)
+		return 0;
+	if (sqlite3_get_autocommit(st->db)) { /* SQLite rolled the transaction back */
+		queue_reset(q);
+		return fg_error(err, "store: the transaction ended before its rows were written");
+	}
+	q->flushing = 1;
+	int64_t changed;
+	int rc = q->narticles ? articles_flush(st, err) : 0;
+	if (rc == 0)
+		rc = batch_run(st, Q_POSTS, q->nposts, bind_post, 0, &changed, err);
+	q->flushing = 0;
+	queue_reset(q);
+	return rc;
+}
+
+/* Outside a transaction, a row is queued in one of its own (an article's
+ * numbering rows must go in with it): 1 when this call began it, 0 when a
+ * transaction was open already, -1 on error. */
+static int queue_begin(struct store *st, char **err)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		return 0;
+	return exec(st, "BEGIN IMMEDIATE", err) != 0 ? -1 : 1;
+}
+
+/* After a row was queued: the transaction queue_begin() opened is
+ * committed; in the caller's, the rows wait until the queue is full. */
+static int queue_added(struct store *st, int own, char **err)
+{
+	struct write_queue *q = &st->queue;
+	if (own) {
+		if (queue_flush(st, err) != 0 || group_memo_flush(st, err) != 0 ||
+		    exec(st, "COMMIT", err) != 0) {
+			store_rollback(st);
+			return -1;
+		}
+		return 0;
+	}
+	if (q->nposts < QUEUE_ROWS && q->narticles < QUEUE_ROWS && q->arena.len < QUEUE_BYTES)
+		return 0;
+	return queue_flush(st, err);
 }
 
 int store_forum_ensure(struct store *st, const char *name, int64_t *id, char **err)
@@ -1007,7 +1344,8 @@ void store_groups_free(struct store_group *groups, size_t n)
 /* Fills low/high/count of g from the numbering table. */
 static int group_stats(struct store *st, struct store_group *g, char **err)
 {
-	if (st->ngroups > 0 && group_memo_flush(st, err) != 0)
+	/* the queue first: its articles add to the memo's live counts */
+	if (queue_flush(st, err) != 0 || (st->ngroups > 0 && group_memo_flush(st, err) != 0))
 		return -1;
 	sqlite3_stmt *s = stmt_get(st, S_GROUP_STATS, err);
 	if (s == NULL)
@@ -1287,73 +1625,62 @@ static int thread_ensure(struct store *st, int64_t forum_id, const struct store_
 
 int store_post_put(struct store *st, int64_t forum_id, const struct store_post_in *in, char **err)
 {
-	int64_t thread_id;
-	if (thread_ensure(st, forum_id, in, &thread_id, err) != 0)
+	int64_t thread_id = 0;
+	int own = queue_begin(st, err);
+	if (own < 0)
 		return -1;
-	sqlite3_stmt *s = stmt_get(st, S_POST_PUT, err);
-	if (s == NULL)
+	if (thread_ensure(st, forum_id, in, &thread_id, err) != 0) {
+		if (own)
+			store_rollback(st);
 		return -1;
-	sqlite3_bind_int64(s, 1, forum_id);
-	sqlite3_bind_int64(s, 2, thread_id);
-	bind_text(s, 3, in->post_key);
-	sqlite3_bind_int64(s, 4, in->position);
-	bind_text(s, 5, in->author);
-	bind_text(s, 6, in->author_id);
-	sqlite3_bind_int(s, 7, in->guest);
-	sqlite3_bind_int64(s, 8, in->date);
-	sqlite3_bind_int(s, 9, in->markup);
-	bind_text(s, 10, in->body ? in->body : "");
-	bind_text(s, 11, in->signature);
-	bind_text(s, 12, in->parent_key);
-	bind_text(s, 13, in->url);
-	bind_text(s, 14, in->hash);
-	sqlite3_bind_int(s, 15, in->version);
-	sqlite3_bind_int(s, 16, in->deleted);
-	bind_text(s, 17, in->message_id);
-	bind_text(s, 18, in->references);
-	if (in->group_id)
-		sqlite3_bind_int64(s, 19, in->group_id);
-	else
-		sqlite3_bind_null(s, 19);
-	return step_rebound(st, s, err, "put post");
+	}
+	struct write_queue *q = &st->queue;
+	if (q->posts == NULL) /* never more: a full queue is written at once */
+		q->posts = xmalloc(QUEUE_ROWS * sizeof *q->posts);
+	struct queued_post *p = &q->posts[q->nposts++];
+	*p = (struct queued_post){
+		.forum_id = forum_id, .thread_id = thread_id, .position = in->position,
+		.date = in->date, .group_id = in->group_id, .guest = in->guest,
+		.markup = in->markup, .version = in->version, .deleted = in->deleted,
+		.post_key = queue_str(q, in->post_key), .author = queue_str(q, in->author),
+		.author_id = queue_str(q, in->author_id),
+		.body = queue_str(q, in->body ? in->body : ""),
+		.signature = queue_str(q, in->signature),
+		.parent_key = queue_str(q, in->parent_key), .url = queue_str(q, in->url),
+		.hash = queue_str(q, in->hash), .message_id = queue_str(q, in->message_id),
+		.refs = queue_str(q, in->references),
+	};
+	return queue_added(st, own, err);
 }
 
 int store_article_add(struct store *st, const struct store_article_in *a, char **err)
 {
-	sqlite3_stmt *s = stmt_get(st, S_ART_ADD, err);
-	if (s == NULL)
+	int own = queue_begin(st, err);
+	if (own < 0)
 		return -1;
-	bind_text(s, 1, a->message_id);
-	sqlite3_bind_blob(s, 2, a->wire, (int)a->wire_len, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, (int64_t)a->header_len);
-	sqlite3_bind_int64(s, 4, (int64_t)a->wire_len);
-	sqlite3_bind_int64(s, 5, (int64_t)a->lines);
-	bind_text(s, 6, a->overview);
-	sqlite3_bind_int64(s, 7, a->date);
-	sqlite3_bind_int64(s, 8, (int64_t)time(NULL));
-	if (step_rebound(st, s, err, "add article") != 0)
-		return -1;
-	if (sqlite3_changes(st->db) == 0)
-		return 1; /* Message-ID already stored */
-	int64_t article_id = sqlite3_last_insert_rowid(st->db);
-	for (size_t i = 0; i < a->ngroups; i++) {
-		if ((s = stmt_get(st, S_ART_NUMBER, err)) == NULL)
-			return -1;
-		sqlite3_bind_int64(s, 1, a->group_ids[i]);
-		sqlite3_bind_int64(s, 2, a->numbers[i]);
-		sqlite3_bind_int64(s, 3, article_id);
-		bind_text(s, 4, a->overview);
-		if (step_rebound(st, s, err, "number article") != 0)
-			return -1;
-		struct group_memo *g = group_memo(st, a->group_ids[i]);
-		if (g != NULL) {
-			g->live_delta++;
-			continue;
+	if (own) { /* then the answer "already stored" is given at once */
+		int r = store_article_exists(st, a->message_id, err);
+		if (r != 0) {
+			store_rollback(st);
+			return r;
 		}
-		if (group_counter(st, S_GROUP_LIVE, a->group_ids[i], 1, err) != 0)
-			return -1;
 	}
-	return 0;
+	struct write_queue *q = &st->queue;
+	if (q->articles == NULL)
+		q->articles = xmalloc(QUEUE_ROWS * sizeof *q->articles);
+	struct queued_article *qa = &q->articles[q->narticles++];
+	*qa = (struct queued_article){
+		.message_id = queue_str(q, a->message_id),
+		.wire = queue_text(q, a->wire, a->wire_len), .overview = queue_str(q, a->overview),
+		.groups = q->arena.len, .wire_len = a->wire_len, .header_len = a->header_len,
+		.lines = a->lines, .ngroups = a->ngroups, .date = a->date,
+		.arrived = (int64_t)time(NULL),
+	};
+	for (size_t i = 0; i < a->ngroups; i++) {
+		int64_t pair[2] = {a->group_ids[i], a->numbers[i]};
+		buf_add(&q->arena, pair, sizeof pair);
+	}
+	return queue_added(st, own, err);
 }
 
 int store_article_withdraw(struct store *st, const char *message_id, char **err)
@@ -1398,6 +1725,8 @@ static int foreach_group(struct store *st, const struct store_group *g, store_ar
 {
 	/* A private statement: cb may call back into the store. */
 	sqlite3_stmt *s;
+	if (queue_flush(st, err) != 0)
+		return -1;
 	if (sqlite3_prepare_v2(st->db, stmt_sql[S_ART_FOREACH], -1, &s, NULL) != SQLITE_OK)
 		return db_error(st, err, "prepare");
 	sqlite3_bind_int64(s, 1, g->id);

@@ -149,7 +149,11 @@ struct store_article_in {
 	size_t ngroups;
 };
 /* Adds an article. Returns 0, or 1 if the Message-ID already exists (nothing
- * changed), or -1. */
+ * changed), or -1. Inside a write transaction (store_begin) the article,
+ * like a post of store_post_put(), is queued and inserted with others
+ * before the next statement of the transaction: then a Message-ID that is
+ * already stored (or queued) returns 0 and the article is left out when the
+ * queue is written; its numbers stay used. */
 int store_article_add(struct store *st, const struct store_article_in *a, char **err);
 /* Withdraws an article from all its groups (numbers are not reused). */
 int store_article_withdraw(struct store *st, const char *message_id, char **err);

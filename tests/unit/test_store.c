@@ -107,9 +107,27 @@ static void test_groups_and_numbers(void **state)
 	assert_int_equal(g.count, 3);
 	store_group_clear(&g);
 
-	/* a duplicate Message-ID changes nothing */
-	add_article(fx->st, g1, "<a@x>", 1);
+	/* a duplicate Message-ID changes nothing: inside a transaction the
+	 * article is queued and left out when the queue is written (twice in
+	 * the queue, or already stored), outside one it is answered at once */
+	add_article(fx->st, g1, "<e@x>", 0);
+	add_article(fx->st, g1, "<e@x>", 0);
+	add_article(fx->st, g1, "<a@x>", 0);
+	assert_int_equal(store_group_get(fx->st, "demo.general", &g, &err), 1);
+	assert_int_equal(g.count, 4); /* read inside the transaction: queue written */
+	store_group_clear(&g);
 	assert_int_equal(store_commit(fx->st, &err), 0);
+	add_article(fx->st, g1, "<a@x>", 1);
+	assert_int_equal(store_group_get(fx->st, "demo.general", &g, &err), 1);
+	assert_int_equal(g.count, 4); /* b, c withdrawn, d ... a, e once each */
+	store_group_clear(&g);
+	struct store_view v;
+	assert_int_equal(store_view_by_number(fx->st, g1, 5, &v, &err), 1);
+	assert_string_equal(v.message_id, "<e@x>");
+	store_release(fx->st);
+	assert_int_equal(store_view_by_number(fx->st, g1, 6, &v, &err), 0);
+	assert_int_equal(store_view_by_number(fx->st, g1, 7, &v, &err), 0);
+	store_release(fx->st);
 
 	assert_int_equal(store_group_ensure(fx->st, "demo.news", NULL, 'n', &g1again, &err), 0);
 	struct store_group *list;
