@@ -380,12 +380,13 @@ struct group_memo {
 
 /* The write queue. Inside a write transaction, store_post_put() and
  * store_article_add() do not run an INSERT each: they copy the row here, and
- * the rows go in QUEUE_ROWS to a statement. Per statement SQLite opens and
- * closes a cursor on the table and on each of its indexes and halts its
+ * the rows go in up to QUEUE_ROWS to a statement. Per statement SQLite opens
+ * and closes a cursor on the table and on each of its indexes and halts its
  * program, which cost about as much as inserting the row itself (3 rows per
- * imported post). Any other statement, COMMIT and ROLLBACK flush or drop the
- * queue first, so a transaction reads its own writes exactly as before. */
-#define QUEUE_LEVELS 6                        /* statements of 1, 2, 4 ... 32 rows */
+ * imported post). Any statement that could see the queued rows, COMMIT and
+ * ROLLBACK flush or drop the queue first, so a transaction reads its own
+ * writes exactly as before. */
+#define QUEUE_LEVELS 7                        /* statements of 1, 2, 4 ... 64 rows */
 #define QUEUE_ROWS (1u << (QUEUE_LEVELS - 1))
 #define QUEUE_BYTES (1u << 20)                /* flushed sooner past this much text */
 #define QUEUE_NULL SIZE_MAX                   /* offset of a NULL string */
@@ -527,11 +528,23 @@ static sqlite3_stmt *stmt_prepared(struct store *st, enum stmt_id id, char **err
 
 static int queue_flush(struct store *st, char **err);
 
-/* Statement id, ready to run: the queued rows are written first, so that
- * it sees them. NULL and *err when they cannot be. */
+/* Statements that touch none of the tables the write queue fills (posts,
+ * articles, numbering), so they run with rows still queued: sync asks
+ * them at the start of every thread, which would otherwise cut the
+ * queue's batches at each thread. */
+static const unsigned char queue_blind[S_COUNT] = {
+	[S_FORUM_GET] = 1, [S_FORUM_ADD] = 1, [S_CURSOR_GET] = 1, [S_CURSOR_SET] = 1,
+	[S_GROUP_BY_NAME] = 1, [S_GROUP_ADD] = 1, [S_GROUP_UPDATE] = 1, [S_GROUP_NEXT] = 1,
+	[S_GROUP_BUMP] = 1, [S_GROUP_POSTING] = 1, [S_GROUP_MEMBERS] = 1, [S_THREAD_GET] = 1,
+	[S_THREAD_ADD] = 1, [S_THREAD_UPDATE] = 1,
+};
+
+/* Statement id, ready to run: unless it is blind to them, the queued rows
+ * are written first, so that it sees them. NULL and *err when they cannot
+ * be. */
 static sqlite3_stmt *stmt_get(struct store *st, enum stmt_id id, char **err)
 {
-	if (queue_flush(st, err) != 0)
+	if (!queue_blind[id] && queue_flush(st, err) != 0)
 		return NULL;
 	return stmt_prepared(st, id, err);
 }
@@ -1103,7 +1116,7 @@ static sqlite3_stmt *batch_stmt(struct store *st, enum queue_table t, int level,
 typedef void (*bind_row_fn)(struct store *st, sqlite3_stmt *s, size_t row, int param,
 			    int64_t arg);
 
-/* Inserts rows [0, n) of table t in statements of 32, 16, ... 1 rows, each
+/* Inserts rows [0, n) of table t in statements of 64, 32, ... 1 rows, each
  * row bound by bind from parameter number param on. *changed: the rows
  * SQLite reports as inserted or updated. */
 static int batch_run(struct store *st, enum queue_table t, size_t n, bind_row_fn bind,
@@ -1565,10 +1578,38 @@ int store_post_at(struct store *st, int64_t forum_id, const char *thread_key,
 	return lookup_text(st, s, post_key, err, "post at");
 }
 
+/* Whether the write queue holds a post of the thread: when not, a query
+ * about its posts needs no flush. -1 on error. */
+static int thread_queued(struct store *st, int64_t forum_id, const char *thread_key, char **err)
+{
+	const struct write_queue *q = &st->queue;
+	if (q->nposts == 0)
+		return 0;
+	sqlite3_stmt *s = stmt_get(st, S_THREAD_GET, err);
+	int64_t id;
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, forum_id);
+	bind_text(s, 2, thread_key);
+	int found = lookup_id(st, s, &id, err, "thread");
+	if (found <= 0) /* a queued post's thread row is written before it */
+		return found;
+	for (size_t i = 0; i < q->nposts; i++)
+		if (q->posts[i].thread_id == id)
+			return 1;
+	return 0;
+}
+
 int store_thread_root(struct store *st, int64_t forum_id, const char *thread_key,
 		      char **post_key, char **err)
 {
-	sqlite3_stmt *s = stmt_get(st, S_THREAD_ROOT, err);
+	/* asked at the start of every thread of a sync: not a reason to
+	 * write the queue unless it holds posts of that thread */
+	int queued = thread_queued(st, forum_id, thread_key, err);
+	if (queued < 0)
+		return -1;
+	sqlite3_stmt *s = queued ? stmt_get(st, S_THREAD_ROOT, err)
+				 : stmt_prepared(st, S_THREAD_ROOT, err);
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, forum_id);

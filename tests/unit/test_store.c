@@ -280,6 +280,62 @@ static void test_cursor_and_posts(void **state)
 	assert_int_equal(store_post_at(fx->st, forum, "t1", 7, &key, &err), 0);
 }
 
+/* Inside a transaction posts wait in the write queue: every question about
+ * them must still see them, whichever thread the queue holds. */
+static void test_queued_posts_are_seen(void **state)
+{
+	struct fixture *fx = *state;
+	char *err = NULL, *key = NULL;
+	int64_t forum;
+	struct store_post p;
+	assert_int_equal(store_begin(fx->st, &err), 0);
+	assert_int_equal(store_forum_ensure(fx->st, "demo", &forum, &err), 0);
+	struct store_post_in in = {
+		.thread_key = "t1", .post_key = "p5", .thread_title = "T", .position = 5,
+		.date = 1, .body = "b", .hash = "h", .version = 1, .message_id = "<p5@x>",
+		.references = "",
+	};
+	assert_int_equal(store_post_put(fx->st, forum, &in, &err), 0);
+	in.thread_key = "t2";
+	in.post_key = "q1";
+	in.position = 1;
+	assert_int_equal(store_post_put(fx->st, forum, &in, &err), 0);
+	/* a thread with no row, and one whose posts are queued */
+	assert_int_equal(store_thread_root(fx->st, forum, "t3", &key, &err), 0);
+	assert_int_equal(store_thread_root(fx->st, forum, "t1", &key, &err), 1);
+	assert_string_equal(key, "p5");
+	free(key);
+	/* queued again after that flush; then an edit of the same post */
+	in.thread_key = "t1";
+	in.post_key = "p3";
+	in.position = 3;
+	assert_int_equal(store_post_put(fx->st, forum, &in, &err), 0);
+	assert_int_equal(store_thread_root(fx->st, forum, "t2", &key, &err), 1);
+	assert_string_equal(key, "q1");
+	free(key);
+	assert_int_equal(store_thread_root(fx->st, forum, "t1", &key, &err), 1);
+	assert_string_equal(key, "p3");
+	free(key);
+	in.hash = "h2";
+	in.version = 2;
+	assert_int_equal(store_post_put(fx->st, forum, &in, &err), 0);
+	assert_int_equal(store_post_get(fx->st, forum, "t1", "p3", &p, &err), 1);
+	assert_string_equal(p.hash, "h2");
+	assert_int_equal(p.version, 2);
+	store_post_clear(&p);
+	/* a rollback drops what is queued */
+	in.post_key = "p9";
+	assert_int_equal(store_post_put(fx->st, forum, &in, &err), 0);
+	store_rollback(fx->st);
+	assert_int_equal(store_post_get(fx->st, forum, "t1", "p9", &p, &err), 0);
+	assert_int_equal(store_post_get(fx->st, forum, "t1", "p3", &p, &err), 0);
+	/* outside a transaction a post is written at once */
+	assert_int_equal(store_forum_ensure(fx->st, "demo", &forum, &err), 0);
+	assert_int_equal(store_post_put(fx->st, forum, &in, &err), 0);
+	assert_int_equal(store_post_get(fx->st, forum, "t1", "p9", &p, &err), 1);
+	store_post_clear(&p);
+}
+
 static void test_open_errors(void **state)
 {
 	char *err = NULL;
@@ -529,6 +585,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_foreach_and_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rollback_loses_uncommitted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cursor_and_posts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_queued_posts_are_seen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outbox_msgid_per_transaction, setup, teardown),
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test_setup_teardown(test_bulk_build_publishes_whole, setup_dir, teardown),
