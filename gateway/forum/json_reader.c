@@ -28,8 +28,9 @@
  *    decimal point);
  *  - at most 2048 values may be nested (jansson's JSON_PARSER_MAX_DEPTH);
  *  - a name repeated within one object is rejected; the names of the open
- *    objects are kept in a small hash table, so an object with many members
- *    costs O(1) per member.
+ *    objects are compared one by one while an object has a few and kept
+ *    in a small hash table once it has more, so an object with many
+ *    members costs O(1) per member.
  * Errors carry jansson's text and position: the line (1-based) and the
  * column in characters of the last byte read, and the token read so far as
  * context ("near '...'", left out when longer than 20 bytes). The position
@@ -92,6 +93,7 @@ void jr_free(struct jr *r)
 {
 	buf_free(&r->stack);
 	buf_free(&r->str);
+	buf_free(&r->spare);
 	buf_free(&r->keys.names);
 	buf_free(&r->keys.entries);
 	free(r->keys.slots);
@@ -103,17 +105,28 @@ void jr_free(struct jr *r)
  * taken without a copy). A short string is copied out instead: a small
  * malloc is cheap, and the reader keeps its buffer for the next key rather
  * than allocating a new one after every value taken; nor does the caller
- * hold the slack of a buffer that an earlier long string grew. */
+ * hold the slack of a buffer that an earlier long string grew. After a
+ * long string is handed over, the small buffer it replaced (str_room())
+ * serves the next keys again. */
 char *jr_take(struct jr *r, size_t *len)
 {
+	char *s;
+
 	*len = r->str.len;
 	if (r->str.p != NULL && (r->str.len < 128 || r->str.cap - r->str.len > r->str.len / 2)) {
-		char *s = xstrndup(r->str.p, r->str.len);
+		s = xstrndup(r->str.p, r->str.len);
 		r->str.len = 0;
 		r->str.p[0] = '\0';
 		return s;
 	}
-	return buf_detach(&r->str);
+	s = buf_detach(&r->str);
+	if (r->spare.p != NULL) {
+		r->str = r->spare;
+		r->str.len = 0;
+		r->str.p[0] = '\0';
+		r->spare = (struct buf)BUF_INIT;
+	}
+	return s;
 }
 
 /* ---- errors ---- */
@@ -241,6 +254,26 @@ static inline int latin_block(__m128i x, unsigned hi)
 	/* lead << 1 of a lead in the last byte is bit 16, which cont lacks */
 	return (lead | cont) == hi && cont == lead << 1;
 }
+
+/* The 16 bytes at p: NULL when a string body can just copy them, else the
+ * first byte the scalar check must see. */
+static inline const char *plain_block(const char *p)
+{
+	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
+	const __m128i space = _mm_set1_epi8(0x20);
+	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p), m;
+	unsigned bits;
+
+	/* only the sign bits count: x - 0x20, saturated, is negative exactly
+	 * when x < 0x20 as a signed byte, which bytes >= 0x80 are too (one
+	 * instruction where the compare takes three) */
+	m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash)),
+			 _mm_subs_epi8(x, space));
+	bits = (unsigned)_mm_movemask_epi8(m);
+	if (bits != 0 && (bits != (unsigned)_mm_movemask_epi8(x) || !latin_block(x, bits)))
+		return p + __builtin_ctz(bits);
+	return NULL;
+}
 #endif
 
 /* The first byte in [p, end) a string body cannot just copy: '"', '\\', a
@@ -249,19 +282,18 @@ static inline int latin_block(__m128i x, unsigned hi)
 static inline const char *scan_plain(const char *p, const char *end)
 {
 #if defined(__SSE2__) && !defined(JR_NO_SSE2)
-	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
-	const __m128i space = _mm_set1_epi8(0x20);
-	__m128i x, m;
-	unsigned bits;
+	const char *q;
 
-	while (end - p >= 16) {
-		x = _mm_loadu_si128((const __m128i *)(const void *)p);
-		/* a signed compare: bytes >= 0x80 are negative, so are "< 0x20" too */
-		m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash)),
-				 _mm_cmplt_epi8(x, space));
-		bits = (unsigned)_mm_movemask_epi8(m);
-		if (bits != 0 && (bits != (unsigned)_mm_movemask_epi8(x) || !latin_block(x, bits)))
-			return p + __builtin_ctz(bits);
+	/* two blocks per loop step (one length check, one step for both); each
+	 * block is checked on its own, as one per step did */
+	while (end - p >= 32) {
+		if ((q = plain_block(p)) != NULL || (q = plain_block(p + 16)) != NULL)
+			return q;
+		p += 32;
+	}
+	if (end - p >= 16) {
+		if ((q = plain_block(p)) != NULL)
+			return q;
 		p += 16;
 	}
 #else
@@ -337,16 +369,24 @@ static const char *check_unicode(struct jr *r, const char *p, char **err)
 	return q + 1;
 }
 
+/* Where pass one found a string's escapes, so that pass two goes straight
+ * to them (an HTML body has a \" around every attribute value): the first
+ * ESC_KEEP of them; pass two looks for any further ones again. */
+#define ESC_KEEP 64
+struct escapes {
+	const char *at[ESC_KEEP];
+	size_t n; /* all the escapes, which may be more than ESC_KEEP */
+};
+
 /* Pass one: the string starting at r->p ('"'). Returns its closing quote,
- * or NULL after reporting a scan error; *escapes tells whether it holds a
- * backslash. */
-static const char *scan_string(struct jr *r, int *escapes, char **err)
+ * or NULL after reporting a scan error; *esc tells where its escapes are. */
+static const char *scan_string(struct jr *r, struct escapes *esc, char **err)
 {
 	const char *p = r->p + 1, *end = r->end;
 	unsigned char c;
 	size_t n;
 
-	*escapes = 0;
+	esc->n = 0;
 	for (;;) {
 		p = scan_plain(p, end);
 		if (p >= end) {
@@ -379,7 +419,9 @@ static const char *scan_string(struct jr *r, int *escapes, char **err)
 			return NULL;
 		}
 		/* a backslash */
-		*escapes = 1;
+		if (esc->n < ESC_KEEP)
+			esc->at[esc->n] = p;
+		esc->n++;
 		if (p + 1 >= end) {
 			fail(r, r->tok_start, end, 0, err, "invalid escape");
 			return NULL;
@@ -488,31 +530,45 @@ static const char *unicode_escape(struct jr *r, const char *p, char **o, uint32_
 
 /* Makes room for n bytes and a NUL in r->str, emptied. The buffer is
  * allocated at the size asked for, not rounded up: jr_take() hands it over
- * as the caller's string. */
+ * as the caller's string. The buffer a long string replaces is kept aside
+ * rather than freed, for jr_take() to put back: a post body would
+ * otherwise cost a free and a malloc of the key buffer besides its own. */
 static void str_room(struct jr *r, size_t n)
 {
 	r->str.len = 0;
 	if (r->str.cap < n + 1) {
-		free(r->str.p);
+		if (r->spare.p == NULL)
+			r->spare = r->str;
+		else
+			free(r->str.p);
 		r->str.cap = n + 1 < 64 ? 64 : n + 1;
 		r->str.p = xmalloc(r->str.cap);
 	}
 }
 
-/* Pass two: decodes the checked string [p, stop) into r->str. Returns 0, or
- * -1 after reporting a bad surrogate. */
-static int decode_string(struct jr *r, const char *p, const char *stop, char **err)
+/* Pass two: decodes the checked string [p, stop), whose escapes pass one
+ * found, into r->str. Returns 0, or -1 after reporting a bad surrogate. */
+static int decode_string(struct jr *r, const char *p, const char *stop,
+			 const struct escapes *esc, char **err)
 {
 	struct surrogate_err bad = {0, 0, 0};
 	uint32_t high = 0;
 	const char *bs;
+	size_t i;
 	char *o;
 
 	str_room(r, (size_t)(stop - p));
 	o = r->str.p;
-	/* pass one checked every escape, so each backslash found from a run's
-	 * start begins one */
-	while ((bs = memchr(p, '\\', (size_t)(stop - p))) != NULL) {
+	/* the escapes pass one kept, then each next backslash: pass one
+	 * checked every escape, so a backslash found from a run's start
+	 * begins one */
+	for (i = 0;; i++) {
+		if (i < ESC_KEEP)
+			bs = i < esc->n ? esc->at[i] : NULL;
+		else
+			bs = memchr(p, '\\', (size_t)(stop - p));
+		if (bs == NULL)
+			break;
 		memcpy(o, p, (size_t)(bs - p));
 		o += bs - p;
 		if (bs[1] == 'u') {
@@ -538,19 +594,20 @@ static int decode_string(struct jr *r, const char *p, const char *stop, char **e
 static int lex_string(struct jr *r, char **err)
 {
 	const char *start = r->p + 1, *stop;
-	int escapes;
+	struct escapes esc;
 
 	r->tok_nul = 0;
-	stop = scan_string(r, &escapes, err);
+	stop = scan_string(r, &esc, err);
 	if (stop == NULL)
 		return -1;
 	r->p = stop + 1;
-	if (!escapes) {
+	r->tok_esc = esc.n > 0;
+	if (esc.n == 0) {
 		str_room(r, (size_t)(stop - start));
 		memcpy(r->str.p, start, (size_t)(stop - start));
 		r->str.len = (size_t)(stop - start);
 		r->str.p[r->str.len] = '\0';
-	} else if (decode_string(r, start, stop, err) < 0) {
+	} else if (decode_string(r, start, stop, &esc, err) < 0) {
 		return -1;
 	}
 	r->tok = L_STRING;
@@ -712,27 +769,70 @@ static int lex(struct jr *r, char **err)
 	return 0;
 }
 
+/* The structural character a or b, when it comes next: consumed exactly as
+ * lex() would read it, without the rest of lex(); 0 and nothing read
+ * otherwise. Between members and elements this is the common case. */
+static inline int lex_punct(struct jr *r, char a, char b)
+{
+	const char *p = r->p, *end = r->end;
+
+	while (p < end && (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r'))
+		p++;
+	if (p >= end || (*p != a && *p != b))
+		return 0;
+	r->tok_start = p;
+	r->p = p + 1;
+	r->tok = (unsigned char)*p;
+	return 1;
+}
+
 /* ---- duplicate names ---- */
 
 /*
- * The names of all open objects, in the order they were read: entries (and
- * their bytes in names) form a stack, and a linear-probing table indexes
- * them. When an object closes, its names are popped and their slots simply
- * emptied. That is exact because removal is strictly last-in first-out: the
- * table always equals what inserting the entries one by one would give
- * (growing re-inserts them in that order too), and undoing the last
- * insertion only frees the one slot it filled. So the table stays as small
- * as the deepest set of open names (a few dozen) instead of growing with
- * the document.
+ * The names of all open objects, in the order they were read, form a stack
+ * of entries. Most objects have a few members: a new name is compared with
+ * the names of its object one by one, and only an object that grows past
+ * KEYS_SCANNED names has its names indexed in a linear-probing table (a
+ * file may hold objects of any size). When an object closes, its entries
+ * are popped and, if they were indexed, their slots simply emptied. That is
+ * exact because indexed entries are inserted in stack order (an object is
+ * indexed while it is the innermost one, so every entry above its own has
+ * been popped) and removed last-in first-out: the table always equals what
+ * inserting them one by one would give (growing re-inserts them in that
+ * order too), and undoing the last insertion only frees the one slot it
+ * filled. So the table stays as small as the deepest set of open names
+ * instead of growing with the document.
+ *
+ * A name without escapes is not copied: its bytes in the input are the
+ * name. Only names with escapes are kept, decoded, in names.
  */
+#define KEYS_SCANNED 8
+
 struct jr_key {
-	uint64_t hash;
-	size_t off, len; /* in keys.names */
+	const char *s;    /* the name in the input, or NULL: in keys.names at off */
+	size_t off, len;  /* off: the length of keys.names before this name */
+	uint64_t hash;    /* set when indexed */
+	int indexed;
 };
 
 static struct jr_key *key_at(const struct jr_keyset *ks, size_t i)
 {
 	return (struct jr_key *)(void *)ks->entries.p + i;
+}
+
+static const char *key_bytes(const struct jr_keyset *ks, const struct jr_key *e)
+{
+	return e->s != NULL ? e->s : ks->names.p + e->off;
+}
+
+static int key_is(const struct jr_keyset *ks, const struct jr_key *e, const char *k, size_t len)
+{
+	const char *b;
+
+	if (e->len != len)
+		return 0;
+	b = key_bytes(ks, e);
+	return len == 0 || (b[0] == k[0] && memcmp(b, k, len) == 0);
 }
 
 static uint64_t key_hash(const char *k, size_t len)
@@ -759,34 +859,67 @@ static size_t key_slot(const struct jr_keyset *ks, uint64_t hash, size_t i)
 
 static void keyset_grow(struct jr_keyset *ks)
 {
+	const struct jr_key *e;
 	size_t i;
 
 	free(ks->slots);
 	ks->cap = ks->cap ? ks->cap * 2 : 64;
 	ks->slots = xcalloc(ks->cap, sizeof(*ks->slots));
-	for (i = 0; i < ks->n; i++)
-		ks->slots[key_slot(ks, key_at(ks, i)->hash, i)] = i + 1;
+	for (i = 0; i < ks->n; i++) {
+		e = key_at(ks, i);
+		if (e->indexed)
+			ks->slots[key_slot(ks, e->hash, i)] = i + 1;
+	}
+}
+
+/* Puts entry i, whose name hashes to hash, into the table. */
+static void key_index(struct jr_keyset *ks, size_t i, uint64_t hash)
+{
+	struct jr_key *e;
+
+	if ((ks->nindexed + 1) * 2 > ks->cap)
+		keyset_grow(ks);
+	e = key_at(ks, i);
+	e->hash = hash;
+	e->indexed = 1;
+	ks->slots[key_slot(ks, hash, i)] = i + 1;
+	ks->nindexed++;
 }
 
 /* Records name k in the innermost open object, whose names are the entries
- * from `first` on; 0 if new, -1 if the object already has it. */
-static int keyset_add(struct jr_keyset *ks, size_t first, const char *k, size_t len)
+ * from `first` on; 0 if new, -1 if the object already has it. k stays
+ * valid as long as the reader (a name in the input) unless `copy`. */
+static int keyset_add(struct jr_keyset *ks, size_t first, const char *k, size_t len, int copy)
 {
-	struct jr_key e = {key_hash(k, len), ks->names.len, len};
+	struct jr_key e = {copy ? NULL : k, ks->names.len, len, 0, 0};
 	const struct jr_key *o;
-	size_t s;
+	uint64_t hash = 0;
+	size_t i, s, count = ks->n - first;
 
-	if ((ks->n + 1) * 2 > ks->cap)
-		keyset_grow(ks);
-	for (s = e.hash & (ks->cap - 1); ks->slots[s] != 0; s = (s + 1) & (ks->cap - 1)) {
-		o = key_at(ks, ks->slots[s] - 1);
-		if (ks->slots[s] - 1 >= first && o->hash == e.hash && o->len == len &&
-		    memcmp(ks->names.p + o->off, k, len) == 0)
-			return -1;
+	if (count < KEYS_SCANNED) {
+		for (i = first; i < ks->n; i++)
+			if (key_is(ks, key_at(ks, i), k, len))
+				return -1;
+	} else {
+		if (count == KEYS_SCANNED) {
+			for (i = first; i < ks->n; i++) {
+				o = key_at(ks, i);
+				key_index(ks, i, key_hash(key_bytes(ks, o), o->len));
+			}
+		}
+		hash = key_hash(k, len);
+		for (s = hash & (ks->cap - 1); ks->slots[s] != 0; s = (s + 1) & (ks->cap - 1)) {
+			o = key_at(ks, ks->slots[s] - 1);
+			if (ks->slots[s] - 1 >= first && o->hash == hash && key_is(ks, o, k, len))
+				return -1;
+		}
 	}
-	buf_add(&ks->names, k, len);
+	if (copy)
+		buf_add(&ks->names, k, len);
 	buf_add(&ks->entries, &e, sizeof(e));
-	ks->slots[s] = ++ks->n;
+	ks->n++;
+	if (count >= KEYS_SCANNED)
+		key_index(ks, ks->n - 1, hash);
 	return 0;
 }
 
@@ -795,12 +928,17 @@ static void keyset_pop(struct jr_keyset *ks, size_t first)
 {
 	const struct jr_key *e;
 
+	if (ks->n <= first)
+		return;
 	while (ks->n > first) {
 		e = key_at(ks, ks->n - 1);
-		ks->slots[key_slot(ks, e->hash, ks->n - 1)] = 0;
-		buf_truncate(&ks->names, e->off);
+		if (e->indexed) {
+			ks->slots[key_slot(ks, e->hash, ks->n - 1)] = 0;
+			ks->nindexed--;
+		}
 		ks->n--;
 	}
+	buf_truncate(&ks->names, key_at(ks, first)->off);
 	buf_truncate(&ks->entries, ks->n * sizeof(struct jr_key));
 }
 
@@ -891,7 +1029,9 @@ static int key(struct jr *r, enum jr_token *tok, char **err)
 		return syntax(r, err, "string or '}' expected");
 	if (r->tok_nul)
 		return syntax(r, err, "NUL byte in object key not supported");
-	if (keyset_add(&r->keys, top(r).first, r->str.p ? r->str.p : "", r->str.len) < 0)
+	/* a name without escapes is its bytes in the input */
+	if (keyset_add(&r->keys, top(r).first, r->tok_esc ? r->str.p : r->tok_start + 1, r->str.len,
+		       r->tok_esc) < 0)
 		return syntax(r, err, "duplicate object key");
 	r->state = S_OBJ_COLON;
 	*tok = JR_KEY;
@@ -909,13 +1049,13 @@ int jr_next(struct jr *r, enum jr_token *tok, char **err)
 			return syntax(r, err, "'[' or '{' expected");
 		return value(r, tok, err);
 	case S_OBJ_FIRST:
-		if (lex(r, err) < 0)
+		if (!lex_punct(r, '}', '}') && lex(r, err) < 0)
 			return -1;
 		if (r->tok == '}')
 			return close_container(r, tok);
 		return key(r, tok, err);
 	case S_OBJ_COLON:
-		if (lex(r, err) < 0)
+		if (!lex_punct(r, ':', ':') && lex(r, err) < 0)
 			return -1;
 		if (r->tok != ':')
 			return syntax(r, err, "':' expected");
@@ -923,7 +1063,7 @@ int jr_next(struct jr *r, enum jr_token *tok, char **err)
 			return -1;
 		return value(r, tok, err);
 	case S_OBJ_NEXT:
-		if (lex(r, err) < 0)
+		if (!lex_punct(r, ',', '}') && lex(r, err) < 0)
 			return -1;
 		if (r->tok == ',') {
 			if (lex(r, err) < 0)
@@ -934,7 +1074,7 @@ int jr_next(struct jr *r, enum jr_token *tok, char **err)
 			return close_container(r, tok);
 		return syntax(r, err, "'}' expected");
 	case S_ARR_FIRST:
-		if (lex(r, err) < 0)
+		if (!lex_punct(r, ']', ']') && lex(r, err) < 0)
 			return -1;
 		if (r->tok == ']')
 			return close_container(r, tok);
@@ -942,7 +1082,7 @@ int jr_next(struct jr *r, enum jr_token *tok, char **err)
 			return syntax(r, err, "']' expected");
 		return value(r, tok, err);
 	case S_ARR_NEXT:
-		if (lex(r, err) < 0)
+		if (!lex_punct(r, ',', ']') && lex(r, err) < 0)
 			return -1;
 		if (r->tok == ',') {
 			if (lex(r, err) < 0)

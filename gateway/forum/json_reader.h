@@ -35,8 +35,9 @@ enum jr_token {
 struct jr_keyset {
 	size_t *slots;       /* entry index + 1, 0 = free; cap a power of two */
 	size_t cap, n;       /* n entries */
+	size_t nindexed;     /* entries in the table */
 	struct buf entries;  /* struct jr_key per name, in reading order */
-	struct buf names;    /* the names' bytes */
+	struct buf names;    /* the bytes of names that had escapes */
 };
 
 struct jr {
@@ -50,9 +51,11 @@ struct jr {
 	int tok;
 	const char *tok_start;
 	int tok_nul; /* the string held a \u0000 escape */
+	int tok_esc; /* the string held an escape (else r->str equals its raw bytes) */
 	/* the value of the last token jr_next() returned */
 	struct buf str;  /* JR_KEY, JR_STRING */
 	int64_t integer; /* JR_INTEGER */
+	struct buf spare; /* str's small buffer while str holds a long string */
 };
 
 /* Starts reading buf[0..len) (not NUL-terminated necessarily); `name` is used

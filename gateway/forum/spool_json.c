@@ -227,8 +227,10 @@ static void free_values(struct jv *v, int n)
 {
 	int i;
 
+	/* most members were taken or absent: no call for those */
 	for (i = 0; i < n; i++)
-		free(v[i].s);
+		if (v[i].s != NULL)
+			free(v[i].s);
 }
 
 static void capture_free(struct capture *cap)

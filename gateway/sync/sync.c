@@ -1,12 +1,12 @@
 /*
  * sync: connector → render → store. See include/forumgate/sync.h.
  *
- * A post is identified by (forum, post id). Its content fingerprint (FNV-1a
- * over everything that shows in the article) decides between "unchanged"
- * (nothing written), "new" and "edited" (version + 1, new Message-ID,
- * Supersedes: the old one, old article withdrawn). A post without a date
- * keeps the date stored when it was first seen, so a re-sync renders the same
- * article.
+ * A post is identified by (forum, post id). Its content fingerprint (XXH3
+ * over everything that shows in the article, see post_hash()) decides
+ * between "unchanged" (nothing written), "new" and "edited" (version + 1,
+ * new Message-ID, Supersedes: the old one, old article withdrawn). A post
+ * without a date keeps the date stored when it was first seen, so a re-sync
+ * renders the same article.
  *
  * Threading (DESIGN.md "Articles"): parent = the post it explicitly answers,
  * else the first post it quotes that we know, else the thread's root.
@@ -14,6 +14,11 @@
  * Writes are batched: a transaction covers up to SYNC_BATCH posts, so a big
  * import is fast and a crash loses at most an uncommitted batch, which the
  * next pass re-reads because the cursor only moves with the last batch.
+ *
+ * Per post, only what differs from post to post is built: the header values
+ * that depend on the group and the configuration alone (Path, List-Post,
+ * Reply-To, the Xref prefix) are made once per thread, and the per-post
+ * strings go into buffers the thread's posts share (struct thread_pass).
  */
 #include "forumgate/sync.h"
 
@@ -24,6 +29,20 @@
 #include <time.h>
 #include <unistd.h>
 #include <xxhash.h>
+/* For an input of a few KB (a post), XXH3 is its vector loop: the library's
+ * x86 build has a dispatcher that runs the widest loop the CPU has (AVX2
+ * takes a third of the instructions of the SSE2 baseline), and installs this
+ * header only when it has it. Every loop gives the same digest. */
+#if defined(__has_include)
+#if __has_include(<xxh_x86dispatch.h>)
+#define XXH_DISPATCH_DISABLE_REPLACE /* no renaming behind our back */
+#include <xxh_x86dispatch.h>
+#define sync_xxh3 XXH3_64bits_dispatch
+#endif
+#endif
+#ifndef sync_xxh3
+#define sync_xxh3 XXH3_64bits
+#endif
 
 #include "forumgate/article.h"
 #include "forumgate/buf.h"
@@ -44,29 +63,96 @@
  */
 #define POST_HASH_LEN 20 /* "x3:" + 16 hex + NUL */
 
-static void hash_field(XXH3_state_t *x, const char *s)
+/* A post stored in this pass (struct thread_pass). Its strings live in the
+ * pass's string buffer, named by offset: pointers would move when it grows.
+ * NO_STR stands for NULL. */
+#define NO_STR ((size_t)-1)
+struct pass_post {
+	size_t key, message_id, references;
+	int64_t position;
+};
+
+/*
+ * What the posts of one thread share, set up once by sync_thread():
+ *  - the strings that depend only on the group and the configuration, the
+ *    same in every article of the thread;
+ *  - buffers each post resets and refills, so a post allocates none of them
+ *    (they keep the size of the largest post of the thread, freed with it);
+ *  - the posts this pass stored, for a thread the store had no post of
+ *    before: then every question about the thread's posts (is this post
+ *    known, which is the root, which post is at position n, the parent's
+ *    Message-ID and References) is answered here, exactly as the store
+ *    would answer it, without a query. For a thread the store already
+ *    knows, the store is asked as before.
+ */
+struct thread_pass {
+	const char *group;
+	int64_t group_id;
+	char *path;      /* Path: "host!not-for-mail" */
+	char *list_post; /* "mailto:group@reply-domain"; NULL when posting is 'n' */
+	char *reply_to;  /* "group@reply-domain"; NULL unless configured */
+	struct buf xref; /* "host group:"; a post appends its number */
+	size_t xref_prefix;
+
+	struct buf body, sig, refs, name, addr;
+
+	int is_new; /* the store had no post of the thread when the pass began */
+	struct pass_post *posts;
+	size_t n, cap;
+	size_t *slots;   /* open addressing by key: index + 1, 0 = free; 2 * cap */
+	size_t root;     /* index of the root (lowest position, first put) */
+	struct buf strs; /* the posts' strings, each with its NUL */
+};
+
+/* One field of the hash input at o: its bytes and "\0\0", or "\0\1" for
+ * NULL. Returns the byte after it. */
+static char *hash_put(char *o, const char *s, size_t len)
 {
-	if (s != NULL)
-		XXH3_64bits_update(x, s, strlen(s));
-	XXH3_64bits_update(x, s != NULL ? "\0\0" : "\0\1", 2);
+	if (s != NULL) {
+		memcpy(o, s, len);
+		o += len;
+	}
+	o[0] = '\0';
+	o[1] = s != NULL ? '\0' : '\1';
+	return o + 2;
 }
 
-static void post_hash(XXH3_state_t *x, const struct forum_thread *t, const struct forum_post *p,
-		      const char *group, char out[POST_HASH_LEN])
+/* The fields are laid out one after the other in a scratch buffer and
+ * hashed with one XXH3 call: the same bytes as fed to the streaming API
+ * field by field before, so the same digest (XXH3 guarantees it), without
+ * the streaming state's per-call overhead. body_len is strlen(p->body),
+ * which the caller needs as well. */
+static void post_hash(const struct forum_thread *t, const struct forum_post *p, const char *group,
+		      size_t body_len, char out[POST_HASH_LEN])
 {
+	static const char hex[] = "0123456789abcdef";
 	const int64_t num[5] = {p->guest, (int64_t)p->markup, p->deleted, (int64_t)p->date,
 				p->position};
-	XXH3_64bits_reset(x);
-	hash_field(x, t->title);
-	hash_field(x, group);
-	hash_field(x, p->author);
-	hash_field(x, p->author_id);
-	XXH3_64bits_update(x, num, sizeof num);
-	hash_field(x, p->body);
-	hash_field(x, p->signature);
-	hash_field(x, p->parent_id);
-	hash_field(x, p->url);
-	snprintf(out, POST_HASH_LEN, "x3:%016llx", (unsigned long long)XXH3_64bits_digest(x));
+	const char *const head[4] = {t->title, group, p->author, p->author_id};
+	const char *const tail[4] = {p->body, p->signature, p->parent_id, p->url};
+	size_t hlen[4], tlen[4], n = sizeof num;
+	for (int i = 0; i < 4; i++) {
+		hlen[i] = head[i] ? strlen(head[i]) : 0;
+		tlen[i] = i == 0 ? body_len : tail[i] ? strlen(tail[i]) : 0;
+		n += hlen[i] + tlen[i] + 4;
+	}
+	struct buf *in = buf_scratch();
+	buf_reserve(in, n);
+	char *o = in->p;
+	for (int i = 0; i < 4; i++)
+		o = hash_put(o, head[i], hlen[i]);
+	memcpy(o, num, sizeof num);
+	o += sizeof num;
+	for (int i = 0; i < 4; i++)
+		o = hash_put(o, tail[i], tlen[i]);
+	in->len = n;
+	*o = '\0';
+	uint64_t h = sync_xxh3(in->p, n);
+	buf_scratch_put(in);
+	memcpy(out, "x3:", 3);
+	for (int i = 0; i < 16; i++)
+		out[3 + i] = hex[(h >> (60 - 4 * i)) & 0xf];
+	out[POST_HASH_LEN - 1] = '\0';
 }
 
 static uint64_t fnv_add(uint64_t h, const char *s)
@@ -115,8 +201,8 @@ static int post_unchanged(const char *stored, const char *hash, const struct for
 	return strcmp(stored, old) == 0;
 }
 
-/* The concatenation of NULL-ended strings, malloc'd: the per-post header
- * values, without a printf per post. */
+/* The concatenation of NULL-ended strings, malloc'd: the header values a
+ * thread's articles share, built once per thread. */
 static char *concat(const char *first, ...)
 {
 	va_list ap;
@@ -137,83 +223,117 @@ static char *concat(const char *first, ...)
 	return out;
 }
 
-/* Expands an address template: {user} {id} {forum} {domain}. */
-static char *expand_address(const char *tmpl, const char *user, const char *id,
-			    const char *forum, const char *domain)
+/* Appends n in decimal: "%lld" without a printf per post. */
+static void add_int(struct buf *b, int64_t n)
 {
-	struct buf b = BUF_INIT;
-	for (const char *s = tmpl; *s; s++) {
+	char d[24];
+	size_t k = sizeof d;
+	uint64_t v = n < 0 ? 0 - (uint64_t)n : (uint64_t)n;
+	do {
+		d[--k] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	if (n < 0)
+		d[--k] = '-';
+	buf_add(b, d + k, sizeof d - k);
+}
+
+/* Appends an address template expanded: {user} {id} {forum} {domain} (a
+ * NULL value expands to ""); anything else is copied, in runs up to the
+ * next '{'. */
+static void expand_address(struct buf *out, const char *tmpl, const char *user, const char *id,
+			   const char *forum, const char *domain)
+{
+	const char *s = tmpl, *b;
+	while ((b = strchr(s, '{')) != NULL) {
 		const char *val = NULL;
 		size_t skip = 0;
-		if (strncmp(s, "{user}", 6) == 0)
+		buf_add(out, s, (size_t)(b - s));
+		/* the letter after '{' tells which name it can be */
+		if (b[1] == 'u' && strncmp(b, "{user}", 6) == 0)
 			val = user, skip = 6;
-		else if (strncmp(s, "{id}", 4) == 0)
+		else if (b[1] == 'i' && strncmp(b, "{id}", 4) == 0)
 			val = id, skip = 4;
-		else if (strncmp(s, "{forum}", 7) == 0)
+		else if (b[1] == 'f' && strncmp(b, "{forum}", 7) == 0)
 			val = forum, skip = 7;
-		else if (strncmp(s, "{domain}", 8) == 0)
+		else if (b[1] == 'd' && strncmp(b, "{domain}", 8) == 0)
 			val = domain, skip = 8;
-		if (skip) {
-			buf_adds(&b, val ? val : "");
-			s += skip - 1;
-		} else {
-			buf_addc(&b, *s);
+		if (skip == 0) {
+			buf_addc(out, '{');
+			s = b + 1;
+			continue;
 		}
+		buf_adds(out, val ? val : "");
+		s = b + skip;
 	}
-	return buf_detach(&b);
+	buf_adds(out, s);
 }
 
-/* From: display name and address for a post's author. */
-static void author_of(const struct cfg *c, const struct cfg_forum *f, const struct forum_post *p,
-		      char **name, char **addr)
+/* article_slug(s), except that a string of lowercase ASCII letters and
+ * digits, which article_slug() returns unchanged, is used as it is: the
+ * usual user name and numeric user id cost no malloc. Returns s or a slug
+ * that is also put in *owned for the caller to free. */
+static const char *slug_of(const char *s, char **owned)
 {
-	const char *dflt_user = "{user}@users.{domain}", *dflt_guest = "guest@{domain}";
-	if (p->author == NULL || p->author[0] == '\0') {
-		*name = NULL;
-		*addr = expand_address(f->guest_address ? f->guest_address : dflt_guest, "unknown",
-				       "unknown", f->name, c->gateway.domain);
-		/* the guest template may not use {user}; keep "unknown" visible */
-		if (strstr(f->guest_address ? f->guest_address : dflt_guest, "{user}") == NULL) {
-			free(*addr);
-			*addr = xasprintf("unknown@%s", c->gateway.domain);
-		}
-		return;
-	}
-	char *slug = article_slug(p->author);
-	if (p->guest) {
-		*name = xasprintf("%s (guest)", p->author);
-		*addr = expand_address(f->guest_address ? f->guest_address : dflt_guest, slug, slug,
-				       f->name, c->gateway.domain);
-	} else {
-		*name = xstrdup(p->author);
-		char *id = p->author_id ? article_slug(p->author_id) : xstrdup(slug);
-		*addr = expand_address(f->author_address ? f->author_address : dflt_user, slug, id,
-				       f->name, c->gateway.domain);
-		free(id);
-	}
-	free(slug);
+	const char *q = s;
+	*owned = NULL;
+	while ((*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9'))
+		q++;
+	if (*q == '\0' && q > s)
+		return s;
+	return *owned = article_slug(s);
 }
 
-/* The posts of a thread synced in this pass, for a thread the store had no
- * post of before it: then every question about the thread's posts (is this
- * post known, which is the root, which post is at position n, the parent's
- * Message-ID and References) is answered here, exactly as the store would
- * answer it, without a query. For a thread the store already knows, the
- * store is asked as before. */
-struct pass_post {
-	char *key;
-	int64_t position;
-	char *message_id, *references;
-};
+/* From: address (into addr) and display name for a post's author. The name
+ * is the post's author or, for a guest, built in name; NULL when the
+ * author is unknown. */
+static const char *author_of(const struct cfg *c, const struct cfg_forum *f,
+			     const struct forum_post *p, struct buf *name, struct buf *addr)
+{
+	const char *guest_tmpl = f->guest_address ? f->guest_address : "guest@{domain}";
+	const char *user_tmpl = f->author_address ? f->author_address : "{user}@users.{domain}";
+	const char *domain = c->gateway.domain, *who = p->author;
+	buf_reset(addr);
+	if (p->author == NULL || p->author[0] == '\0') {
+		/* the guest template may not use {user}; keep "unknown" visible */
+		if (strstr(guest_tmpl, "{user}") == NULL) {
+			buf_add(addr, "unknown@", 8);
+			buf_adds(addr, domain);
+		} else {
+			expand_address(addr, guest_tmpl, "unknown", "unknown", f->name, domain);
+		}
+		return NULL;
+	}
+	char *own_slug, *own_id = NULL;
+	const char *slug = slug_of(p->author, &own_slug);
+	if (p->guest) {
+		buf_reset(name);
+		buf_adds(name, p->author);
+		buf_add(name, " (guest)", 8);
+		who = name->p;
+		expand_address(addr, guest_tmpl, slug, slug, f->name, domain);
+	} else {
+		const char *id = p->author_id ? slug_of(p->author_id, &own_id) : slug;
+		expand_address(addr, user_tmpl, slug, id, f->name, domain);
+	}
+	free(own_slug);
+	free(own_id);
+	return who;
+}
 
-struct thread_pass {
-	int is_new; /* the store had no post of the thread when the pass began */
-	XXH3_state_t *hash; /* post_hash()'s state, made once per thread */
-	struct pass_post *posts;
-	size_t n, cap;
-	size_t *slots;  /* open addressing by key: index + 1, 0 = free; 2 * cap */
-	size_t root;    /* index of the root (lowest position, first put) */
-};
+static const char *pass_str(const struct thread_pass *tp, size_t off)
+{
+	return off == NO_STR ? NULL : tp->strs.p + off;
+}
+
+static size_t pass_put_str(struct thread_pass *tp, const char *s)
+{
+	size_t off = tp->strs.len;
+	if (s == NULL)
+		return NO_STR;
+	buf_add(&tp->strs, s, strlen(s) + 1);
+	return off;
+}
 
 static size_t key_hash(const char *key)
 {
@@ -231,7 +351,7 @@ static size_t *pass_slot(const struct thread_pass *tp, const char *key)
 	size_t mask = 2 * tp->cap - 1;
 	for (size_t i = key_hash(key) & mask;; i = (i + 1) & mask) {
 		size_t *slot = &tp->slots[i];
-		if (*slot == 0 || strcmp(tp->posts[*slot - 1].key, key) == 0)
+		if (*slot == 0 || strcmp(pass_str(tp, tp->posts[*slot - 1].key), key) == 0)
 			return slot;
 	}
 }
@@ -268,16 +388,17 @@ static void pass_find_root(struct thread_pass *tp)
 			tp->root = i;
 }
 
-/* Records a post as store_post_put() stored it. */
+/* Records a post as store_post_put() stored it. Strings handed out by the
+ * pass before (pass_str()) are invalid afterwards. */
 static void pass_add(struct thread_pass *tp, const struct store_post_in *in)
 {
-	struct pass_post *pp = pass_find(tp, in->post_key);
-	if (pp != NULL) { /* the same post twice in one pass: rare */
-		free(pp->message_id);
-		free(pp->references);
+	size_t *slot = tp->cap ? pass_slot(tp, in->post_key) : NULL;
+	struct pass_post *pp = slot && *slot ? &tp->posts[*slot - 1] : NULL;
+	if (pp != NULL) { /* the same post twice in one pass: rare, the old
+			     strings stay unused in strs */
 		pp->position = in->position;
-		pp->message_id = xstrdup(in->message_id);
-		pp->references = xstrdup(in->references);
+		pp->message_id = pass_put_str(tp, in->message_id);
+		pp->references = pass_put_str(tp, in->references);
 		pass_find_root(tp);
 		return;
 	}
@@ -287,117 +408,122 @@ static void pass_add(struct thread_pass *tp, const struct store_post_in *in)
 		free(tp->slots);
 		tp->slots = xcalloc(2 * tp->cap, sizeof *tp->slots);
 		for (size_t i = 0; i < tp->n; i++)
-			*pass_slot(tp, tp->posts[i].key) = i + 1;
+			*pass_slot(tp, pass_str(tp, tp->posts[i].key)) = i + 1;
+		slot = pass_slot(tp, in->post_key);
 	}
 	pp = &tp->posts[tp->n];
-	pp->key = xstrdup(in->post_key);
+	pp->key = pass_put_str(tp, in->post_key);
 	pp->position = in->position;
-	pp->message_id = xstrdup(in->message_id);
-	pp->references = xstrdup(in->references);
-	*pass_slot(tp, pp->key) = tp->n + 1;
+	pp->message_id = pass_put_str(tp, in->message_id);
+	pp->references = pass_put_str(tp, in->references);
+	*slot = tp->n + 1;
 	if (tp->n > 0 && pp->position < tp->posts[tp->root].position)
 		tp->root = tp->n;
 	tp->n++;
 }
 
-static void pass_free(struct thread_pass *tp)
+/* A post's Message-ID and References, as store_post_get() gives them:
+ * borrowed from the pass (valid until the next pass_add()) or from rec,
+ * when the store answered. */
+struct post_ref {
+	const char *message_id, *references;
+	struct store_post rec;
+	int stored; /* rec is filled: post_ref_clear() frees it */
+};
+
+static void post_ref_clear(struct post_ref *ref)
 {
-	for (size_t i = 0; i < tp->n; i++) {
-		free(tp->posts[i].key);
-		free(tp->posts[i].message_id);
-		free(tp->posts[i].references);
-	}
-	free(tp->posts);
-	free(tp->slots);
-	XXH3_freeState(tp->hash);
+	if (ref->stored)
+		store_post_clear(&ref->rec);
+	ref->stored = 0;
 }
 
-/* store_post_get() for the thread of this pass. */
+/* store_post_get() for the thread of this pass: 1 and *ref when the post is
+ * known, 0 when not, -1 on error. */
 static int pass_post_get(struct store *st, const struct thread_pass *tp, int64_t forum_id,
-			 const char *thread_key, const char *post_key, struct store_post *sp,
+			 const char *thread_key, const char *post_key, struct post_ref *ref,
 			 char **err)
 {
-	if (!tp->is_new)
-		return store_post_get(st, forum_id, thread_key, post_key, sp, err);
-	const struct pass_post *pp = pass_find(tp, post_key);
-	if (pp == NULL)
-		return 0;
-	if (pp->message_id == NULL)
-		return store_post_get(st, forum_id, thread_key, post_key, sp, err);
-	memset(sp, 0, sizeof *sp);
-	sp->message_id = xstrdup(pp->message_id);
-	sp->references = xstrdup(pp->references);
-	sp->position = pp->position;
-	return 1;
+	if (tp->is_new) {
+		const struct pass_post *pp = pass_find(tp, post_key);
+		if (pp == NULL)
+			return 0;
+		if (pp->message_id != NO_STR) {
+			ref->message_id = pass_str(tp, pp->message_id);
+			ref->references = pass_str(tp, pp->references);
+			return 1;
+		}
+	}
+	int r = store_post_get(st, forum_id, thread_key, post_key, &ref->rec, err);
+	if (r == 1) {
+		ref->stored = 1;
+		ref->message_id = ref->rec.message_id;
+		ref->references = ref->rec.references;
+	}
+	return r;
 }
 
-/* Finds the parent post key per DESIGN.md; NULL for a root. */
-static char *find_parent(struct store *st, const struct thread_pass *tp, int64_t forum_id,
-			 const struct forum_thread *t, const struct forum_post *p,
-			 const struct text_info *info, char **err, int *failed)
+/* Finds the parent post per DESIGN.md: 1 with its Message-ID and
+ * References in *ref, 0 for a root, -1 on error. */
+static int find_parent(struct store *st, const struct thread_pass *tp, int64_t forum_id,
+		       const struct forum_thread *t, const struct forum_post *p,
+		       const struct text_info *info, struct post_ref *ref, char **err)
 {
-	char *key = NULL;
-	struct store_post sp;
-	*failed = 0;
+	const char *key = NULL;
+	char *owned = NULL; /* key, when the store gave it */
+	int r;
 	if (p->parent_id && strcmp(p->parent_id, p->id) != 0) {
-		int r = pass_post_get(st, tp, forum_id, t->id, p->parent_id, &sp, err);
-		if (r < 0)
-			goto fail;
-		if (r == 1) {
-			store_post_clear(&sp);
-			return xstrdup(p->parent_id);
-		}
+		r = pass_post_get(st, tp, forum_id, t->id, p->parent_id, ref, err);
+		if (r != 0)
+			return r;
 	}
 	for (size_t i = 0; i < info->nquoted; i++) {
 		const char *q = info->quoted_ids[i];
 		if (q[0] == '#') {
 			int64_t pos = strtoll(q + 1, NULL, 10);
-			int r;
 			if (tp->is_new) {
 				const struct pass_post *pp = pass_at(tp, pos);
-				key = pp ? xstrdup(pp->key) : NULL;
+				key = pp ? pass_str(tp, pp->key) : NULL;
 				r = pp != NULL;
 			} else {
-				r = store_post_at(st, forum_id, t->id, pos, &key, err);
+				r = store_post_at(st, forum_id, t->id, pos, &owned, err);
+				key = owned;
 			}
 			if (r < 0)
-				goto fail;
+				return -1;
 			if (r == 1 && strcmp(key, p->id) != 0)
-				return key;
-			free(key);
-			key = NULL;
+				goto found;
+			free(owned);
+			owned = NULL;
 			continue;
 		}
 		if (strcmp(q, p->id) == 0)
 			continue;
-		int r = pass_post_get(st, tp, forum_id, t->id, q, &sp, err);
-		if (r < 0)
-			goto fail;
-		if (r == 1) {
-			store_post_clear(&sp);
-			return xstrdup(q);
-		}
+		r = pass_post_get(st, tp, forum_id, t->id, q, ref, err);
+		if (r != 0)
+			return r;
 	}
 	if (p->position == 1)
-		return NULL;
-	int r;
+		return 0;
 	if (tp->is_new) {
 		const struct pass_post *root = pass_root(tp);
-		key = root ? xstrdup(root->key) : NULL;
+		key = root ? pass_str(tp, root->key) : NULL;
 		r = root != NULL;
 	} else {
-		r = store_thread_root(st, forum_id, t->id, &key, err);
+		r = store_thread_root(st, forum_id, t->id, &owned, err);
+		key = owned;
 	}
 	if (r < 0)
-		goto fail;
+		return -1;
 	if (r == 0 || strcmp(key, p->id) == 0) {
-		free(key);
-		return NULL;
+		free(owned);
+		return 0;
 	}
-	return key;
-fail:
-	*failed = 1;
-	return NULL;
+found:
+	/* a key found by position is looked up like any other */
+	r = pass_post_get(st, tp, forum_id, t->id, key, ref, err);
+	free(owned);
+	return r == 1 ? 1 : -1;
 }
 
 static char group_posting(char configured, enum forum_posting seen)
@@ -416,38 +542,31 @@ static char group_posting(char configured, enum forum_posting seen)
 	}
 }
 
+/* What a post's article owns; the rest is in the thread's buffers. */
 struct rendered {
-	struct buf body, sig;
 	struct text_info info;
-	char *name, *addr, *parent, *refs, *msgid, *xref, *overview, *list_post;
-	struct store_post parent_rec;
+	struct post_ref parent;
+	char *msgid, *overview;
 	struct article_out art;
 };
 
 static void rendered_free(struct rendered *r)
 {
-	buf_free(&r->body);
-	buf_free(&r->sig);
 	text_info_free(&r->info);
-	free(r->name);
-	free(r->addr);
-	free(r->parent);
-	free(r->refs);
+	post_ref_clear(&r->parent);
 	free(r->msgid);
-	free(r->xref);
 	free(r->overview);
-	free(r->list_post);
-	store_post_clear(&r->parent_rec);
 	article_out_free(&r->art);
 }
 
 static int sync_post(struct store *st, struct thread_pass *tp, const struct cfg *c,
 		     const struct cfg_forum *f, int64_t forum_id, const struct forum_thread *t,
-		     const struct forum_post *p, const char *group, int64_t group_id,
-		     char posting, struct sync_stats *stats, char **err)
+		     const struct forum_post *p, struct sync_stats *stats, char **err)
 {
+	const char *group = tp->group;
+	size_t body_len = p->body ? strlen(p->body) : 0;
 	char hash[POST_HASH_LEN];
-	post_hash(tp->hash, t, p, group, hash);
+	post_hash(t, p, group, body_len, hash);
 	struct store_post old;
 	/* a post of a new thread is known only if this pass put it already */
 	int known = tp->is_new && pass_find(tp, p->id) == NULL
@@ -469,7 +588,7 @@ static int sync_post(struct store *st, struct thread_pass *tp, const struct cfg 
 		.parent_key = p->parent_id, .url = p->url, .hash = hash,
 		.version = known ? old.version : 1, .deleted = p->deleted,
 		.message_id = known ? old.message_id : NULL,
-		.references = known ? old.references : NULL, .group_id = group_id,
+		.references = known ? old.references : NULL, .group_id = tp->group_id,
 	};
 	int rc = -1;
 	struct rendered r = {0};
@@ -485,20 +604,27 @@ static int sync_post(struct store *st, struct thread_pass *tp, const struct cfg 
 		goto out;
 	}
 
-	text_convert(p->markup, p->body, strlen(p->body), &r.body, &r.info);
+	buf_reset(&tp->body);
+	buf_reset(&tp->sig);
+	text_convert(p->markup, p->body, body_len, &tp->body, &r.info);
 	if (p->signature && p->signature[0])
-		text_convert(p->markup, p->signature, strlen(p->signature), &r.sig, NULL);
+		text_convert(p->markup, p->signature, strlen(p->signature), &tp->sig, NULL);
 
-	int failed;
-	r.parent = find_parent(st, tp, forum_id, t, p, &r.info, err, &failed);
-	if (failed)
+	int is_reply = find_parent(st, tp, forum_id, t, p, &r.info, &r.parent, err);
+	if (is_reply < 0)
 		goto out;
-	if (r.parent) {
-		if (pass_post_get(st, tp, forum_id, t->id, r.parent, &r.parent_rec, err) != 1)
-			goto out;
-		const char *pr = r.parent_rec.references;
-		r.refs = pr && pr[0] ? concat(pr, " ", r.parent_rec.message_id, NULL)
-				     : xstrdup(r.parent_rec.message_id);
+	const char *refs = NULL;
+	if (is_reply) {
+		const char *pr = r.parent.references, *pm = r.parent.message_id;
+		refs = pm;
+		if (pr && pr[0]) {
+			buf_reset(&tp->refs);
+			buf_adds(&tp->refs, pr);
+			buf_addc(&tp->refs, ' ');
+			if (pm)
+				buf_adds(&tp->refs, pm);
+			refs = tp->refs.p;
+		}
 	}
 
 	in.version = known ? old.version + 1 : 1;
@@ -516,43 +642,30 @@ static int sync_post(struct store *st, struct thread_pass *tp, const struct cfg 
 	if (r.msgid == NULL)
 		r.msgid = article_message_id(f->name, t->id, p->id, in.version, c->gateway.domain);
 	int64_t number;
-	if (store_group_next_number(st, group_id, &number, err) != 0)
+	if (store_group_next_number(st, tp->group_id, &number, err) != 0)
 		goto out;
-	const char *host = c->gateway.path_host ? c->gateway.path_host : c->gateway.domain;
-	char num[24];
-	snprintf(num, sizeof num, "%lld", (long long)number);
-	r.xref = concat(host, " ", group, ":", num, NULL);
-	char *path = concat(host, "!not-for-mail", NULL);
-	const char *rdomain = c->mail.reply_domain ? c->mail.reply_domain : c->gateway.domain;
-	char *reply_to = NULL;
-	if (posting != 'n') {
-		r.list_post = concat("mailto:", group, "@", rdomain, NULL);
-		if (c->mail.reply_to)
-			reply_to = concat(group, "@", rdomain, NULL);
-	}
-	author_of(c, f, p, &r.name, &r.addr);
+	buf_truncate(&tp->xref, tp->xref_prefix);
+	add_int(&tp->xref, number);
+	const char *from_name = author_of(c, f, p, &tp->name, &tp->addr);
 
 	struct article_in ai = {
-		.newsgroups = group, .from_name = r.name, .from_addr = r.addr,
-		.subject = t->title, .is_reply = r.parent != NULL, .date = in.date,
-		.tz = f->timezone, .message_id = r.msgid, .references = r.refs,
-		.in_reply_to = r.parent ? r.parent_rec.message_id : NULL,
+		.newsgroups = group, .from_name = from_name, .from_addr = buf_str(&tp->addr),
+		.subject = t->title, .is_reply = is_reply, .date = in.date,
+		.tz = f->timezone, .message_id = r.msgid, .references = refs,
+		.in_reply_to = is_reply ? r.parent.message_id : NULL,
 		.supersedes = known && !old.deleted ? old.message_id : NULL,
-		.path = path, .organization = c->gateway.organization, .archived_at = p->url,
-		.xref = r.xref, .list_post = r.list_post, .reply_to = reply_to,
-		.body = buf_str(&r.body),
-		.signature = r.sig.len ? buf_str(&r.sig) : NULL,
+		.path = tp->path, .organization = c->gateway.organization, .archived_at = p->url,
+		.xref = tp->xref.p, .list_post = tp->list_post, .reply_to = tp->reply_to,
+		.body = buf_str(&tp->body),
+		.signature = tp->sig.len ? buf_str(&tp->sig) : NULL,
 	};
-	int built = article_build(&ai, &r.art, err);
-	free(path);
-	free(reply_to);
-	if (built != 0)
+	if (article_build(&ai, &r.art, err) != 0)
 		goto out;
-	r.overview = article_overview(&r.art, r.xref);
+	r.overview = article_overview(&r.art, tp->xref.p);
 	struct store_article_in sa = {
 		.message_id = r.msgid, .wire = r.art.wire.p, .wire_len = r.art.wire.len,
 		.header_len = r.art.header_len, .lines = r.art.lines, .overview = r.overview,
-		.date = in.date, .group_ids = &group_id, .numbers = &number, .ngroups = 1,
+		.date = in.date, .group_ids = &tp->group_id, .numbers = &number, .ngroups = 1,
 	};
 	int added = store_article_add(st, &sa, err);
 	if (added < 0)
@@ -564,6 +677,7 @@ static int sync_post(struct store *st, struct thread_pass *tp, const struct cfg 
 	in.references = r.art.references ? r.art.references : "";
 	if (store_post_put(st, forum_id, &in, err) != 0)
 		goto out;
+	/* last: the parent's strings may be borrowed from the pass */
 	if (tp->is_new)
 		pass_add(tp, &in);
 	if (known)
@@ -576,6 +690,43 @@ out:
 	if (known)
 		store_post_clear(&old);
 	return rc;
+}
+
+/* The thread's share of every article: group, Path, List-Post, Reply-To
+ * and the Xref prefix, built once here rather than once per post. */
+static void thread_pass_init(struct thread_pass *tp, const struct cfg *c, const char *group,
+			     int64_t group_id, char posting)
+{
+	const char *host = c->gateway.path_host ? c->gateway.path_host : c->gateway.domain;
+	const char *rdomain = c->mail.reply_domain ? c->mail.reply_domain : c->gateway.domain;
+	tp->group = group;
+	tp->group_id = group_id;
+	tp->path = concat(host, "!not-for-mail", NULL);
+	if (posting != 'n') {
+		tp->list_post = concat("mailto:", group, "@", rdomain, NULL);
+		if (c->mail.reply_to)
+			tp->reply_to = concat(group, "@", rdomain, NULL);
+	}
+	char *prefix = concat(host, " ", group, ":", NULL);
+	buf_adds(&tp->xref, prefix);
+	tp->xref_prefix = tp->xref.len;
+	free(prefix);
+}
+
+static void thread_pass_free(struct thread_pass *tp)
+{
+	free(tp->path);
+	free(tp->list_post);
+	free(tp->reply_to);
+	buf_free(&tp->xref);
+	buf_free(&tp->body);
+	buf_free(&tp->sig);
+	buf_free(&tp->refs);
+	buf_free(&tp->name);
+	buf_free(&tp->addr);
+	free(tp->posts);
+	free(tp->slots);
+	buf_free(&tp->strs);
 }
 
 int sync_thread(struct store *st, const struct cfg *c, const struct cfg_forum *f,
@@ -592,21 +743,19 @@ int sync_thread(struct store *st, const struct cfg *c, const struct cfg_forum *f
 		rc = store_group_set_members_only(st, group_id, cfg_group_members_only(c, group), err);
 	if (rc == 0 && posting == 0)
 		rc = store_group_posting(st, group_id, &posting, err);
-	/* one question per thread: had the store any post of it? */
-	struct thread_pass tp = {.hash = XXH3_createState()};
+	struct thread_pass tp = {0};
 	char *root = NULL;
-	if (tp.hash == NULL)
-		abort(); /* out of memory, as xmalloc() */
 	if (rc == 0) {
+		/* one question per thread: had the store any post of it? */
 		int r = store_thread_root(st, forum_id, t->id, &root, err);
 		free(root);
 		if (r < 0)
 			rc = -1;
 		tp.is_new = r == 0;
+		thread_pass_init(&tp, c, group, group_id, posting);
 	}
 	for (size_t i = 0; rc == 0 && i < t->nposts; i++) {
-		rc = sync_post(st, &tp, c, f, forum_id, t, &t->posts[i], group, group_id, posting,
-			       stats, err);
+		rc = sync_post(st, &tp, c, f, forum_id, t, &t->posts[i], stats, err);
 		if (rc != 0) {
 			char *msg = xasprintf("thread %s post %s: %s", t->id, t->posts[i].id,
 					      err && *err ? *err : "failed");
@@ -614,7 +763,7 @@ int sync_thread(struct store *st, const struct cfg *c, const struct cfg_forum *f
 			free(msg);
 		}
 	}
-	pass_free(&tp);
+	thread_pass_free(&tp);
 	if (rc == 0)
 		stats->threads++;
 	free(group);
