@@ -12,9 +12,11 @@
  *    References entries (invalid ones are skipped, RFC 5537 §3.4.4) and the
  *    URLs of Archived-At/List-Post (unsafe octets are percent-encoded; a URL
  *    too long for one header line is left out).
- *  - Every header is folded by article_hdr_fold(); the overview fields are
- *    taken back from the folded text, so they are exactly what the header
- *    says, unfolded.
+ *  - Every header is folded by the folder of header.c (hdr_fold_n, the
+ *    article_hdr_fold() of known lengths and our own names); the overview
+ *    fields are taken back from the folded text, so they are exactly what
+ *    the header says, unfolded. A value that went out on one line as it is
+ *    is that text already, and is taken as it is.
  *  - The body is text_flow() output (format=flowed, DelSp=no), then the
  *    signature after "-- ". A line longer than 998 octets (only an unbroken
  *    token can make one; text_flow breaks at spaces) is hard-broken at 998,
@@ -22,13 +24,16 @@
  *    is rare and better than an article that servers reject.
  *  - Content-Transfer-Encoding is 7bit for an all-ASCII body, else 8bit; no
  *    QP/base64: NNTP and modern mail carry 8bit, and readers show it as is.
- *  - Built once per imported post, so the allocations are counted: the
- *    body is flowed first (into a per-thread scratch buffer, buf_scratch),
- *    so the wire buffer is allocated once, sized from the flowed text, and
- *    headers and body lines are written straight into it; the five
- *    overview values share one allocation; every temporary (header values,
- *    URLs, References) is scratch. No printf in per-octet paths, and the
- *    body's 8bit and stray-CR tests are made once over the flowed text.
+ *  - Built once per imported post, so the work per octet and per call is
+ *    counted. Each input string is measured and validated once, and a
+ *    validated value is not looked at again by the folder. The body is
+ *    flowed straight into wire form (text_flow_wire in flow.c), so the
+ *    wire buffer is allocated once, sized from the input, and headers and
+ *    body lines are written straight into it; the body's 8bit and stray-CR
+ *    tests are one pass over the input text (flowing adds and drops only
+ *    ASCII, and no CR). The five overview values share one allocation;
+ *    every temporary (header values, URLs, References) is scratch. No
+ *    printf in per-octet paths.
  */
 #include "forumgate/article.h"
 
@@ -39,8 +44,7 @@
 
 #include <openssl/evp.h>
 
-#include "forumgate/text.h"
-
+#include "article_internal.h"
 #include "bytes.h"
 
 #define MSGID_MAX 250     /* RFC 5536 §3.1.3 */
@@ -48,7 +52,6 @@
 #define REFS_MIN_TAIL 3   /* RFC 5537 §3.4.4: keep at least the last three */
 #define HEADER_LINE_MAX 998
 #define URL_MAX 900
-#define BODY_LINE_MAX 998
 #define FLOW_WIDTH 72
 
 void article_out_free(struct article_out *a)
@@ -100,6 +103,10 @@ static int msgid_valid(const char *p, size_t n)
 
 	if (n < 5 || n > MSGID_MAX || p[0] != '<' || p[n - 1] != '>')
 		return 0;
+	/* the usual id, dot-atom "@" dot-atom, tested in one pass; when that
+	 * says no or cannot tell, the rules below decide */
+	if (p[1] != '"' && bytes_addr_spec(p + 1, n - 2) == 1)
+		return 1;
 	n--; /* p[1..n) is the core */
 	if (p[i] == '"') {
 		for (i++; i < n && p[i] != '"'; i++) {
@@ -143,32 +150,33 @@ static int msgid_valid(const char *p, size_t n)
 	return dot_atom(p + i, n - i);
 }
 
-static int msgid_ok(const char *s)
-{
-	return s != NULL && msgid_valid(s, strlen(s));
-}
-
-/* Minimal addr-spec check: dot-atom "@" dot-atom, ASCII, no white space,
- * controls, quotes or angle brackets. */
-static int addr_valid(const char *s)
+/* Minimal addr-spec check of s[0..n): dot-atom "@" dot-atom, ASCII, no
+ * white space, controls, quotes or angle brackets. */
+static int addr_valid(const char *s, size_t n)
 {
 	const char *at;
+	int fast = bytes_addr_spec(s, n);
 
-	if (s == NULL || (at = strchr(s, '@')) == NULL || strchr(at + 1, '@') != NULL)
+	if (fast >= 0)
+		return fast;
+	at = memchr(s, '@', n);
+
+	if (at == NULL || memchr(at + 1, '@', n - (size_t)(at - s) - 1) != NULL)
 		return 0;
-	return dot_atom(s, (size_t)(at - s)) && dot_atom(at + 1, strlen(at + 1));
+	return dot_atom(s, (size_t)(at - s)) && dot_atom(at + 1, n - (size_t)(at - s) - 1);
 }
 
-/* Newsgroups: comma-separated names of dot-separated components made of
- * letters, digits, "+", "-" and "_" (RFC 5536 §3.1.4, ASCII subset). */
-static int newsgroups_valid(const char *s)
+/* Newsgroups s[0..n): comma-separated names of dot-separated components
+ * made of letters, digits, "+", "-" and "_" (RFC 5536 §3.1.4, ASCII
+ * subset). */
+static int newsgroups_valid(const char *s, size_t n)
 {
 	size_t comp = 0;
 
-	if (s == NULL || *s == '\0' || strlen(s) > 900)
+	if (n == 0 || n > 900)
 		return 0;
-	for (const char *q = s;; q++) {
-		char c = *q;
+	for (size_t i = 0;; i++) {
+		char c = i < n ? s[i] : '\0';
 		if (c == '.' || c == ',' || c == '\0') {
 			if (comp == 0)
 				return 0;
@@ -184,20 +192,16 @@ static int newsgroups_valid(const char *s)
 	}
 }
 
-/* Printable ASCII tokens separated by single spaces (Path has one token,
- * Xref several). */
-static int tokens_valid(const char *s, int spaces)
+/* Printable ASCII tokens s[0..n) separated by single spaces (Path has one
+ * token, Xref several). */
+static int tokens_valid(const char *s, size_t n, int spaces)
 {
-	if (s == NULL || *s == '\0' || *s == ' ' || strlen(s) > 900)
+	if (n == 0 || n > 900 || s[0] == ' ' || s[n - 1] == ' ')
 		return 0;
-	for (const char *q = s; *q; q++) {
-		unsigned char c = (unsigned char)*q;
-		if (c == ' ' && spaces && q[1] != ' ' && q[1] != '\0')
-			continue;
-		if (c <= 0x20 || c >= 0x7F)
-			return 0;
-	}
-	return 1;
+	/* printable ASCII without two spaces in a row, 16 bytes at a time */
+	if (!bytes_clean_text(s, n, 1))
+		return 0;
+	return spaces || memchr(s, ' ', n) == NULL;
 }
 
 /* Header lines given verbatim: each "Name: value" or a continuation, CRLF
@@ -248,31 +252,49 @@ static void unfold(struct overview *ov, int field, const char *line, size_t n)
 	ov->off[field] = b->len;
 	if (i < n && line[i] == ' ')
 		i++;
-	/* the usual header is one line: its value copied whole */
-	if (n - i >= 2 && memchr(line + i, '\r', n - i) == line + n - 2 &&
-	    memchr(line + i, '\n', n - i) == line + n - 1 && memchr(line + i, '\t', n - i) == NULL) {
-		buf_add(b, line + i, n - i - 2);
-	} else {
-		buf_reserve(b, n - i);
-		for (; i < n; i++) {
-			if (line[i] == '\r' || line[i] == '\n')
-				continue;
-			b->p[b->len++] = line[i] == '\t' ? ' ' : line[i];
-		}
+	/* copied in runs between the CR, LF and TAB octets; the runs of
+	 * printable ASCII (all of an encoded header) found 16 bytes at a time */
+	while (i < n) {
+		size_t e = i + bytes_skip_printable(line + i, n - i);
+
+		while (e < n && line[e] != '\r' && line[e] != '\n' && line[e] != '\t')
+			e++;
+		buf_add(b, line + i, e - i);
+		if (e < n && line[e] == '\t')
+			buf_addc(b, ' ');
+		i = e + 1;
 	}
 	buf_addc(b, '\0');
 }
 
+/* The name of a header and its length, for put(): our names are
+ * constants, and valid field names. */
+#define HDR(name) name, sizeof(name) - 1
+
+/* Whether put() may take a value as clean: VALID for those that passed
+ * validate() or msgid_valid() (their checks are stricter than the
+ * folder's cleaning), RAW for the others, which the folder looks at once
+ * more. */
+enum { RAW, VALID };
+
 /* Folds "name: value" into h; when ov is given, stores the unfolded value
  * as overview field `field`. */
-static void put(struct buf *h, const char *name, const char *value, struct overview *ov,
-		int field)
+static void put(struct buf *h, const char *name, size_t nlen, const char *value, size_t vlen,
+		int valid, struct overview *ov, int field)
 {
 	size_t start = h->len;
 
-	article_hdr_fold(h, name, value);
-	if (ov)
+	if (hdr_fold_n(h, name, nlen, value, vlen, valid == VALID)) {
+		/* on one line as it is: the value is its own unfolded form
+		 * (it holds no TAB: the folder's test or validate() said so) */
+		if (ov) {
+			ov->off[field] = ov->store->len;
+			buf_add(ov->store, value, vlen);
+			buf_addc(ov->store, '\0');
+		}
+	} else if (ov) {
 		unfold(ov, field, h->p + start, h->len - start);
+	}
 }
 
 /* Appends "%XX" (printf was most of a URL's cost). */
@@ -324,81 +346,21 @@ static int is_reply_prefix(const char *s)
 
 /* --- body --- */
 
-/* Appends one article line: hard-broken at BODY_LINE_MAX, dot-stuffed,
- * CRLF-terminated. Returns the number of lines written. cr_any says whether
- * the text holds a CR at all (a search per line cost more than the copy). */
-static size_t body_line(struct buf *out, const char *p, size_t n, int cr_any)
-{
-	size_t lines = 0;
-
-	do {
-		size_t take = n;
-
-		if (take > BODY_LINE_MAX) {
-			take = BODY_LINE_MAX;
-			for (size_t k = 0; k < 3 && ((unsigned char)p[take] & 0xC0) == 0x80; k++)
-				take--;
-		}
-		if (take > 0 && p[0] == '.')
-			buf_addc(out, '.');
-		if (!cr_any) {
-			buf_add(out, p, take);
-		} else {
-			/* copied in runs between the (rare) stray CRs */
-			for (size_t i = 0; i < take;) {
-				const char *cr = memchr(p + i, '\r', take - i);
-				size_t run = cr ? (size_t)(cr - (p + i)) : take - i;
-
-				buf_add(out, p + i, run);
-				i += run;
-				if (cr) {
-					buf_addc(out, ' ');
-					i++;
-				}
-			}
-		}
-		buf_add(out, "\r\n", 2);
-		lines++;
-		p += take;
-		n -= take;
-	} while (n > 0);
-	return lines;
-}
-
-/* Flows the body and the signature into fl (format=flowed text, "\n"
- * lines): the wire buffer is sized from it. */
-static void flow_body(struct buf *fl, const char *body, const char *sig)
-{
-	text_flow(body, strlen(body), FLOW_WIDTH, fl);
-	if (sig && *sig) {
-		if (fl->len > 0 && fl->p[fl->len - 1] != '\n')
-			buf_addc(fl, '\n');
-		buf_adds(fl, "-- \n");
-		text_flow(sig, strlen(sig), FLOW_WIDTH, fl);
-	}
-}
-
-/* Renders the flowed text fl as article lines into out; returns the line
+/* Writes the body as article lines: the flowed text, then the signature
+ * after "-- ". found is what bytes_high_cr() said of each. Returns the line
  * count. */
-static size_t render_body(struct buf *out, const struct buf *fl)
+static size_t render_body(struct buf *out, const char *text, size_t tlen, unsigned tfound,
+			  const char *sig, size_t slen, unsigned sfound)
 {
-	size_t lines = 0, i = 0;
-	/* CR is ASCII: the whole text can be tested at once */
-	int cr_any = fl->len > 0 && memchr(fl->p, '\r', fl->len) != NULL;
+	size_t lines = text_flow_wire(text, tlen, FLOW_WIDTH, tfound & BYTES_CR, out);
 
-	buf_reserve(out, fl->len + fl->len / 16 + 2);
-	while (i < fl->len) {
-		const char *nl = memchr(fl->p + i, '\n', fl->len - i);
-		size_t e = nl ? (size_t)(nl - fl->p) : fl->len, n;
-
-		n = e - i;
-		if (n > 0 && fl->p[i + n - 1] == '\r')
-			n--;
-		lines += body_line(out, fl->p + i, n, cr_any);
-		i = e + 1;
+	if (slen > 0) {
+		buf_add(out, "-- \r\n", 5);
+		lines += 1 + text_flow_wire(sig, slen, FLOW_WIDTH, sfound & BYTES_CR, out);
 	}
 	if (lines == 0) {
-		buf_adds(out, "\r\n");
+		/* an empty body is one empty line */
+		buf_add(out, "\r\n", 2);
 		lines = 1;
 	}
 	return lines;
@@ -406,23 +368,34 @@ static size_t render_body(struct buf *out, const struct buf *fl)
 
 /* --- article_build --- */
 
-static int validate(const struct article_in *in, char date[40], char **err)
+/* The lengths of the input strings that validate() measured, so that
+ * each is measured once. */
+struct in_lens {
+	size_t newsgroups, from_addr, message_id, in_reply_to, supersedes, path, xref, reply_to;
+};
+
+static int validate(const struct article_in *in, struct in_lens *len, char date[40], char **err)
 {
-	if (!newsgroups_valid(in->newsgroups))
+	if (in->newsgroups == NULL ||
+	    !newsgroups_valid(in->newsgroups, len->newsgroups = strlen(in->newsgroups)))
 		return fg_error(err, "article: missing or invalid Newsgroups");
-	if (!addr_valid(in->from_addr))
+	if (in->from_addr == NULL ||
+	    !addr_valid(in->from_addr, len->from_addr = strlen(in->from_addr)))
 		return fg_error(err, "article: missing or invalid From address");
-	if (!msgid_ok(in->message_id))
+	if (in->message_id == NULL ||
+	    !msgid_valid(in->message_id, len->message_id = strlen(in->message_id)))
 		return fg_error(err, "article: missing or invalid Message-ID");
-	if (in->in_reply_to && !msgid_ok(in->in_reply_to))
+	if (in->in_reply_to &&
+	    !msgid_valid(in->in_reply_to, len->in_reply_to = strlen(in->in_reply_to)))
 		return fg_error(err, "article: invalid In-Reply-To id");
-	if (in->supersedes && !msgid_ok(in->supersedes))
+	if (in->supersedes &&
+	    !msgid_valid(in->supersedes, len->supersedes = strlen(in->supersedes)))
 		return fg_error(err, "article: invalid Supersedes id");
-	if (in->path && !tokens_valid(in->path, 0))
+	if (in->path && !tokens_valid(in->path, len->path = strlen(in->path), 0))
 		return fg_error(err, "article: invalid Path");
-	if (in->xref && !tokens_valid(in->xref, 1))
+	if (in->xref && !tokens_valid(in->xref, len->xref = strlen(in->xref), 1))
 		return fg_error(err, "article: invalid Xref");
-	if (in->reply_to && !addr_valid(in->reply_to))
+	if (in->reply_to && !addr_valid(in->reply_to, len->reply_to = strlen(in->reply_to)))
 		return fg_error(err, "article: invalid Reply-To address");
 	if (in->extra_headers && !extra_headers_valid(in->extra_headers))
 		return fg_error(err, "article: invalid extra header lines");
@@ -432,48 +405,63 @@ static int validate(const struct article_in *in, char date[40], char **err)
 	return 0;
 }
 
+/* Our fixed header lines, each short enough for one line, as
+ * article_hdr_fold() would write them; the article's last header but the
+ * extra ones says whether the body is 7bit or 8bit. */
+static const char fixed_headers[] = "User-Agent: forumgate/0.1\r\n"
+				    "MIME-Version: 1.0\r\n"
+				    "Content-Type: text/plain; charset=UTF-8; format=flowed\r\n"
+				    "Content-Transfer-Encoding: ";
+
 /* Writes the header block into h. v is scratch for the values. */
-static void headers(const struct article_in *in, const char *date, int eightbit, struct buf *h,
-		    struct buf *v, struct overview *ov)
+static void headers(const struct article_in *in, const struct in_lens *len, const char *date,
+		    int eightbit, struct buf *h, struct buf *v, struct overview *ov)
 {
-	put(h, "Path", in->path ? in->path : "not-for-mail", NULL, 0);
+	if (in->path)
+		put(h, HDR("Path"), in->path, len->path, VALID, NULL, 0);
+	else
+		put(h, HDR("Path"), "not-for-mail", strlen("not-for-mail"), VALID, NULL, 0);
 
 	buf_reset(v);
 	if (in->from_name)
 		article_hdr_phrase(v, in->from_name);
 	if (v->len > 0) {
 		buf_add(v, " <", 2);
-		buf_adds(v, in->from_addr);
+		buf_add(v, in->from_addr, len->from_addr);
 		buf_addc(v, '>');
 	} else
-		buf_adds(v, in->from_addr);
-	put(h, "From", v->p, ov, OV_FROM);
+		buf_add(v, in->from_addr, len->from_addr);
+	put(h, HDR("From"), v->p, v->len, RAW, ov, OV_FROM);
 	buf_reset(v);
 
-	put(h, "Newsgroups", in->newsgroups, NULL, 0);
+	put(h, HDR("Newsgroups"), in->newsgroups, len->newsgroups, VALID, NULL, 0);
 
 	if (in->subject) {
-		struct buf *s = buf_scratch();
-		if (in->is_reply && !is_reply_prefix(in->subject))
+		if (in->is_reply && !is_reply_prefix(in->subject)) {
+			struct buf *s = buf_scratch();
 			buf_add(s, "Re: ", 4);
-		buf_adds(s, in->subject);
-		article_hdr_unstructured(v, buf_str(s));
-		buf_scratch_put(s);
+			buf_adds(s, in->subject);
+			hdr_unstructured_n(v, s->p, s->len);
+			buf_scratch_put(s);
+		} else {
+			hdr_unstructured_n(v, in->subject, strlen(in->subject));
+		}
 	}
-	if (v->len == 0 || (in->is_reply && strcmp(v->p, "Re:") == 0)) {
+	if (v->len == 0 || (in->is_reply && v->len == 3 && memcmp(v->p, "Re:", 3) == 0)) {
 		buf_reset(v);
 		buf_adds(v, in->is_reply ? "Re: (no subject)" : "(no subject)");
 	}
-	put(h, "Subject", v->p, ov, OV_SUBJECT);
+	put(h, HDR("Subject"), v->p, v->len, RAW, ov, OV_SUBJECT);
 	buf_reset(v);
 
-	put(h, "Date", date, ov, OV_DATE);
-	put(h, "Message-ID", in->message_id, ov, OV_MSGID);
+	put(h, HDR("Date"), date, strlen(date), RAW, ov, OV_DATE);
+	put(h, HDR("Message-ID"), in->message_id, len->message_id, VALID, ov, OV_MSGID);
 
 	if (in->references)
 		refs_trim(v, in->references);
 	if (v->len > 0) {
-		put(h, "References", v->p, ov, OV_REFS);
+		/* ids that passed msgid_valid(), single-spaced */
+		put(h, HDR("References"), v->p, v->len, VALID, ov, OV_REFS);
 	} else {
 		ov->off[OV_REFS] = ov->store->len;
 		buf_addc(ov->store, '\0');
@@ -481,27 +469,25 @@ static void headers(const struct article_in *in, const char *date, int eightbit,
 	buf_reset(v);
 
 	if (in->in_reply_to)
-		put(h, "In-Reply-To", in->in_reply_to, NULL, 0);
+		put(h, HDR("In-Reply-To"), in->in_reply_to, len->in_reply_to, VALID, NULL, 0);
 	if (in->supersedes)
-		put(h, "Supersedes", in->supersedes, NULL, 0);
+		put(h, HDR("Supersedes"), in->supersedes, len->supersedes, VALID, NULL, 0);
 	if (in->organization) {
-		article_hdr_unstructured(v, in->organization);
+		hdr_unstructured_n(v, in->organization, strlen(in->organization));
 		if (v->len > 0)
-			put(h, "Organization", v->p, NULL, 0);
+			put(h, HDR("Organization"), v->p, v->len, RAW, NULL, 0);
 		buf_reset(v);
 	}
 	if (in->archived_at && angle_url(v, in->archived_at) == 0)
-		put(h, "Archived-At", v->p, NULL, 0);
+		put(h, HDR("Archived-At"), v->p, v->len, RAW, NULL, 0);
 	if (in->list_post && angle_url(v, in->list_post) == 0)
-		put(h, "List-Post", v->p, NULL, 0);
+		put(h, HDR("List-Post"), v->p, v->len, RAW, NULL, 0);
 	if (in->reply_to)
-		put(h, "Reply-To", in->reply_to, NULL, 0);
+		put(h, HDR("Reply-To"), in->reply_to, len->reply_to, VALID, NULL, 0);
 	if (in->xref)
-		put(h, "Xref", in->xref, NULL, 0);
-	put(h, "User-Agent", "forumgate/0.1", NULL, 0);
-	put(h, "MIME-Version", "1.0", NULL, 0);
-	put(h, "Content-Type", "text/plain; charset=UTF-8; format=flowed", NULL, 0);
-	put(h, "Content-Transfer-Encoding", eightbit ? "8bit" : "7bit", NULL, 0);
+		put(h, HDR("Xref"), in->xref, len->xref, VALID, NULL, 0);
+	buf_add(h, fixed_headers, sizeof fixed_headers - 1);
+	buf_add(h, eightbit ? "8bit\r\n" : "7bit\r\n", 6);
 	if (in->extra_headers && *in->extra_headers) {
 		buf_adds(h, in->extra_headers);
 		if (h->len < 2 || memcmp(h->p + h->len - 2, "\r\n", 2) != 0)
@@ -513,25 +499,36 @@ static void headers(const struct article_in *in, const char *date, int eightbit,
 int article_build(const struct article_in *in, struct article_out *out, char **err)
 {
 	char date[40];
-	struct buf *fl, *v;
+	struct buf *v;
 	struct overview ov;
+	struct in_lens len = {0};
+	const char *text;
+	size_t tlen, slen;
+	unsigned tfound, sfound;
+	int eightbit;
 
 	memset(out, 0, sizeof *out);
 	if (in == NULL)
 		return fg_error(err, "article: no input");
-	if (validate(in, date, err) != 0)
+	if (validate(in, &len, date, err) != 0)
 		return -1;
 
-	fl = buf_scratch();
+	text = in->body ? in->body : "";
+	tlen = strlen(text);
+	slen = in->signature ? strlen(in->signature) : 0;
+	tfound = bytes_high_cr(text, tlen);
+	sfound = slen > 0 ? bytes_high_cr(in->signature, slen) : 0;
+	/* flowing adds only ASCII (quote marks, spaces, line ends) and drops
+	 * only ASCII: the body is 8bit exactly when its text or signature is */
+	eightbit = ((tfound | sfound) & BYTES_HIGH) != 0;
 	v = buf_scratch();
 	ov.store = buf_scratch();
-	flow_body(fl, in->body ? in->body : "", in->signature);
 	/* one allocation for the article: headers stay near 1 KB, the body
-	 * grows by its CRLFs and stuffing */
-	buf_reserve(&out->wire, 2048 + fl->len + fl->len / 8);
-	headers(in, date, bytes_any_high(fl->p, fl->len), &out->wire, v, &ov);
+	 * grows by its CRLFs, quote marks and stuffing */
+	buf_reserve(&out->wire, 2048 + tlen + slen + (tlen + slen) / 8);
+	headers(in, &len, date, eightbit, &out->wire, v, &ov);
 	out->header_len = out->wire.len;
-	out->lines = render_body(&out->wire, fl);
+	out->lines = render_body(&out->wire, text, tlen, tfound, in->signature, slen, sfound);
 	out->bytes = out->wire.len;
 
 	out->fields = xmalloc(ov.store->len);
@@ -541,79 +538,101 @@ int article_build(const struct article_in *in, struct article_out *out, char **e
 	out->date = out->fields + ov.off[OV_DATE];
 	out->message_id = out->fields + ov.off[OV_MSGID];
 	out->references = out->fields + ov.off[OV_REFS];
-	buf_scratch_put(fl);
 	buf_scratch_put(v);
 	buf_scratch_put(ov.store);
 	return 0;
 }
 
-/* Appends v in decimal. */
-static void add_uint(struct buf *b, size_t v)
+/* Writes v in decimal at d; returns the end. */
+static char *put_uint(char *d, size_t v)
 {
-	char d[24];
-	size_t k = sizeof d;
+	char t[24];
+	size_t k = sizeof t;
 
 	do {
-		d[--k] = (char)('0' + v % 10);
+		t[--k] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v > 0);
-	buf_add(b, d + k, sizeof d - k);
+	memcpy(d, t + k, sizeof t - k);
+	return d + (sizeof t - k);
 }
 
 char *article_overview(const struct article_out *a, const char *xref)
 {
-	struct buf b = BUF_INIT;
-	size_t flen[5], need = 2 * 24 + 8;
+	size_t flen[5], xlen, need = 2 * 24 + 8;
+	char *o, *d;
 
 	if (a == NULL)
 		return NULL;
-	/* "%s\t%s\t%s\t%s\t%s\t%zu\t%zu\t" without printf, in one allocation
-	 * (once per article) */
+	/* "%s\t%s\t%s\t%s\t%s\t%zu\t%zu\t" without printf, written straight
+	 * into one allocation of the size it needs (once per article) */
 	const char *const fields[] = {a->subject, a->from, a->date, a->message_id,
 				      a->references};
 	for (size_t i = 0; i < 5; i++) {
 		flen[i] = fields[i] ? strlen(fields[i]) : 0;
 		need += flen[i] + 1;
 	}
-	size_t xlen = xref ? strlen(xref) : 0;
+	xlen = xref ? strlen(xref) : 0;
 	need += xref ? 6 + xlen : 0;
-	buf_reserve(&b, need);
+	d = o = xmalloc(need);
 	for (size_t i = 0; i < 5; i++) {
-		buf_add(&b, fields[i], flen[i]);
-		buf_addc(&b, '\t');
+		if (flen[i] > 0)
+			memcpy(d, fields[i], flen[i]);
+		d += flen[i];
+		*d++ = '\t';
 	}
-	add_uint(&b, a->bytes);
-	buf_addc(&b, '\t');
-	add_uint(&b, a->lines);
-	buf_addc(&b, '\t');
+	d = put_uint(d, a->bytes);
+	*d++ = '\t';
+	d = put_uint(d, a->lines);
+	*d++ = '\t';
 	if (xref) {
-		buf_add(&b, "Xref: ", 6);
+		memcpy(d, "Xref: ", 6);
+		d += 6;
 		/* copied in runs between the (unexpected) TAB/CR/LF */
 		for (size_t i = 0; i < xlen;) {
 			size_t r = strcspn(xref + i, "\t\r\n");
-			buf_add(&b, xref + i, r);
+			memcpy(d, xref + i, r);
+			d += r;
 			i += r;
 			if (i < xlen) {
-				buf_addc(&b, ' ');
+				*d++ = ' ';
 				i++;
 			}
 		}
 	}
-	return buf_detach(&b);
+	*d = '\0';
+	return o;
 }
 
 /* --- Message-ID --- */
 
+/* The octets an id keeps as they are in a Message-ID: letters, digits,
+ * "-" and "_". */
+#define ID_RANGE(a, z) [a] = 1, [a + 1] = 1, [a + 2] = 1, [a + 3] = 1, [a + 4] = 1
+static const unsigned char id_char[256] = {
+	ID_RANGE('0', '4'), ID_RANGE('5', '9'), ID_RANGE('A', 'E'), ID_RANGE('F', 'J'),
+	ID_RANGE('K', 'O'), ID_RANGE('P', 'T'), ID_RANGE('U', 'Y'), ['Z'] = 1,
+	ID_RANGE('a', 'e'), ID_RANGE('f', 'j'), ID_RANGE('k', 'o'), ID_RANGE('p', 't'),
+	ID_RANGE('u', 'y'), ['z'] = 1, ['-'] = 1, ['_'] = 1,
+};
+#undef ID_RANGE
+
 /* Appends an id with everything but letters, digits, "-" and "_"
- * percent-encoded: the result is dot-atom-text without dots. */
+ * percent-encoded: the result is dot-atom-text without dots. Runs of kept
+ * octets are copied whole. */
 static void add_id(struct buf *b, const char *s)
 {
-	for (const unsigned char *q = (const unsigned char *)s; *q; q++) {
-		if ((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') ||
-		    (*q >= '0' && *q <= '9') || *q == '-' || *q == '_')
-			buf_addc(b, (char)*q);
-		else
-			add_pct(b, *q);
+	const unsigned char *q = (const unsigned char *)s;
+
+	for (;;) {
+		const unsigned char *r = q;
+		while (id_char[*r])
+			r++;
+		buf_add(b, q, (size_t)(r - q));
+		if (*r == '\0')
+			return;
+		add_pct(b, *r);
+		q = r + 1;
 	}
 }
 
@@ -631,8 +650,9 @@ char *article_message_id(const char *forum, const char *thread, const char *post
 	buf_add(&b, "<p", 2);
 	add_id(&b, post);
 	if (version > 1) {
+		char v[24];
 		buf_add(&b, ".v", 2);
-		add_uint(&b, (size_t)version);
+		buf_add(&b, v, (size_t)(put_uint(v, (size_t)version) - v));
 	}
 	buf_add(&b, ".t", 2);
 	add_id(&b, thread);
@@ -775,6 +795,19 @@ static const char *translit(long cp, char one[2])
 	return one;
 }
 
+/* ASCII letters and digits, as they go into a slug (lowercase); 0 for
+ * the other octets. */
+#define SLUG_RANGE(a, d) [a] = a + d, [a + 1] = a + 1 + d, [a + 2] = a + 2 + d, \
+			[a + 3] = a + 3 + d, [a + 4] = a + 4 + d
+static const unsigned char slug_ascii[256] = {
+	SLUG_RANGE('0', 0), SLUG_RANGE('5', 0),
+	SLUG_RANGE('A', 32), SLUG_RANGE('F', 32), SLUG_RANGE('K', 32), SLUG_RANGE('P', 32),
+	SLUG_RANGE('U', 32), ['Z'] = 'z',
+	SLUG_RANGE('a', 0), SLUG_RANGE('f', 0), SLUG_RANGE('k', 0), SLUG_RANGE('p', 0),
+	SLUG_RANGE('u', 0), ['z'] = 'z',
+};
+#undef SLUG_RANGE
+
 char *article_slug(const char *s)
 {
 	struct buf b = BUF_INIT;
@@ -788,30 +821,41 @@ char *article_slug(const char *s)
 		const char *t;
 		char one[2];
 		long cp;
-		size_t k = 1;
+		size_t k = 1, need;
+		unsigned c = *p;
 
-		if (*p < 0x80) {
-			cp = *p;
-			if (cp >= 'A' && cp <= 'Z')
-				cp += 'a' - 'A';
-			one[0] = (char)cp;
-			one[1] = '\0';
-			t = (cp >= 'a' && cp <= 'z') || (cp >= '0' && cp <= '9') ? one : NULL;
-		} else {
-			/* decode leniently: invalid bytes are simply dropped */
-			unsigned c = *p;
-			size_t need = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
-			cp = need == 0 ? -1 : (long)(c & (0x3F >> need));
-			for (size_t i = 1; i <= need && cp >= 0; i++) {
-				if ((p[i] & 0xC0) != 0x80) {
-					cp = -1;
-				} else {
-					cp = (cp << 6) | (p[i] & 0x3F);
-					k++;
-				}
+		if (c < 0x80) {
+			/* ASCII: a run of letters and digits goes out at once,
+			 * lowercased; anything else separates */
+			const unsigned char *r = p;
+			while (slug_ascii[*r])
+				r++;
+			if (r == p) {
+				dash = 1;
+				p++;
+				continue;
 			}
-			t = cp < 0 ? "" : translit(cp, one);
+			if (dash && b.len > 0)
+				buf_addc(&b, '-');
+			dash = 0;
+			buf_reserve(&b, (size_t)(r - p));
+			for (; p < r; p++)
+				b.p[b.len++] = (char)slug_ascii[*p];
+			b.p[b.len] = '\0';
+			continue;
 		}
+		/* decode leniently: invalid bytes are simply dropped */
+		need = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
+		cp = need == 0 ? -1 : (long)(c & (0x3F >> need));
+		for (size_t i = 1; i <= need && cp >= 0; i++) {
+			if ((p[i] & 0xC0) != 0x80) {
+				cp = -1;
+			} else {
+				cp = (cp << 6) | (p[i] & 0x3F);
+				k++;
+			}
+		}
+		t = cp < 0 ? "" : translit(cp, one);
 		p += k;
 		if (t == NULL) {
 			dash = 1;

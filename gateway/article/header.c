@@ -23,10 +23,15 @@
  *    inserted CRLF SP as a last resort (only possible for values that did
  *    not come through the encoders here, which never make such tokens).
  *  - Every value of every article passes the sanitizer and the folder, so
- *    both take printable ASCII (the usual value) in runs or 8 bytes at a
- *    time (bytes.h) and keep the character-by-character rules for the rest;
- *    the sanitized copy lives in a per-thread scratch buffer (buf_scratch),
- *    not a fresh allocation per value.
+ *    both take printable ASCII (the usual value) in runs, 16 bytes at a
+ *    time (bytes.h), and keep the character-by-character rules for the
+ *    rest: the sanitizer copies runs of single-spaced ASCII words whole,
+ *    the encoder copies whole stretches of words that stay plain, and the
+ *    folder writes a clean value that fits the first line in one piece.
+ *    article.c reaches them through article_internal.h with the lengths it
+ *    has, and says which values its own validation already proved clean.
+ *    The sanitized copy lives in a per-thread scratch buffer
+ *    (buf_scratch), not a fresh allocation per value.
  *  - article_date() selects the wanted zone with zone_use() (glibc has no
  *    per-call zone API): it is not thread-safe; forumgate's roles that
  *    render articles are single-threaded.
@@ -39,6 +44,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "article_internal.h"
 #include "bytes.h"
 
 #define FOLD_WIDTH 76     /* RFC 2047 §2 line limit, within RFC 5322's 78 */
@@ -101,29 +107,36 @@ static int is_blank_cp(long cp)
 	       cp == 0x2029;
 }
 
-/* Appends the sanitized form of s: valid UTF-8, no controls, single spaces
- * between words, no leading or trailing space. */
-static void sanitize(struct buf *out, const char *s)
+/* Appends the sanitized form of s[0..n): valid UTF-8, no controls, single
+ * spaces between words, no leading or trailing space. */
+static void sanitize(struct buf *out, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s), i = 0, start = out->len;
+	size_t i = 0, start = out->len;
 	int space = 0;
 
 	while (i < n) {
 		long cp;
 		size_t k;
 
-		/* printable ASCII words and single spaces, the bulk of any
-		 * subject or name, without decoding byte by byte */
 		if (p[i] == ' ') {
 			space = 1;
 			i++;
 			continue;
 		}
+		/* printable ASCII words with single spaces between them, the
+		 * bulk of any subject or name, come out as they are: the run is
+		 * found (16 bytes at a time where it is long) and copied whole */
 		if (p[i] > 0x20 && p[i] < 0x7F) {
-			size_t e = i + 1;
-			while (e < n && p[e] > 0x20 && p[e] < 0x7F)
-				e++;
+			size_t e = i + 1 + bytes_skip_ascii_words(p + i + 1, n - i - 1);
+			for (;;) {
+				if (e < n && p[e] > 0x20 && p[e] < 0x7F)
+					e++;
+				else if (e + 1 < n && p[e] == ' ' && p[e + 1] > 0x20 && p[e + 1] < 0x7F)
+					e += 2;
+				else
+					break;
+			}
 			if (space && out->len > start)
 				buf_addc(out, ' ');
 			space = 0;
@@ -276,6 +289,36 @@ static int needs_encoding(const char *w, size_t n, int phrase)
 	return 0;
 }
 
+/* For unstructured text (not phrases): the end of the longest stretch of
+ * whole words at p[i..n) that go out as they are, or i when there is
+ * none (the word at i needs encoding, or is too long to tell here).
+ * Words are single-spaced (sanitized), so a stretch is copied as one.
+ * It ends before the word holding the first octet >= 0x80 or "=?"
+ * (searched 16 bytes at a time), and it is at most LONG_WORD octets
+ * long, so no word in it is too long to stay plain; it also bounds the
+ * bytes looked at per call, which keeps encode_words() linear. */
+static size_t plain_stretch(const char *p, size_t i, size_t n)
+{
+	size_t limit = n - i > LONG_WORD ? i + LONG_WORD : n, t = i, e;
+
+	for (;;) {
+		t += bytes_skip_ascii_but(p + t, limit - t, '=');
+		while (t < limit && (unsigned char)p[t] < 0x80 && p[t] != '=')
+			t++;
+		if (t >= limit || (unsigned char)p[t] >= 0x80 || (t + 1 < n && p[t + 1] == '?'))
+			break;
+		t++; /* a '=' without '?' */
+	}
+	if (t >= n)
+		return n;
+	/* back to the space before the word holding p[t] (p[limit] itself
+	 * when no trigger was found and it is a space) */
+	e = t;
+	while (e > i && p[e] != ' ')
+		e--;
+	return e;
+}
+
 /* Appends a sanitized text p[0..n) word by word: plain words as they are,
  * runs of words that need it as encoded-words. */
 static void encode_words(struct buf *out, const char *p, size_t n, int phrase)
@@ -283,8 +326,15 @@ static void encode_words(struct buf *out, const char *p, size_t n, int phrase)
 	size_t base = out->len, i = 0;
 
 	while (i < n) {
-		size_t e = i, r;
+		size_t e = phrase ? i : plain_stretch(p, i, n), r;
 
+		if (e > i) {
+			if (out->len > base)
+				buf_addc(out, ' ');
+			buf_add(out, p + i, e - i);
+			i = e < n ? e + 1 : e;
+			continue;
+		}
 		while (e < n && p[e] != ' ')
 			e++;
 		if (out->len > base)
@@ -308,46 +358,70 @@ static void encode_words(struct buf *out, const char *p, size_t n, int phrase)
 	}
 }
 
-void article_hdr_unstructured(struct buf *out, const char *s)
+void hdr_unstructured_n(struct buf *out, const char *s, size_t n)
 {
-	struct buf *clean;
+	struct buf *clean = buf_scratch();
 
-	if (s == NULL)
-		return;
-	clean = buf_scratch();
-	sanitize(clean, s);
-	/* ASCII without "=?" and too short for a LONG_WORD: no word needs
-	 * encoding, so the words come out as they are, single-spaced */
-	if (clean->len <= LONG_WORD && !bytes_any_high(buf_str(clean), clean->len) &&
-	    !has_encoded_word_start(buf_str(clean), clean->len))
+	sanitize(clean, s, n);
+	/* text that needs no encoding at all (the usual) goes out in one */
+	if (plain_stretch(buf_str(clean), 0, clean->len) == clean->len)
 		buf_add(out, buf_str(clean), clean->len);
 	else
 		encode_words(out, buf_str(clean), clean->len, 0);
 	buf_scratch_put(clean);
 }
 
+void article_hdr_unstructured(struct buf *out, const char *s)
+{
+	if (s != NULL)
+		hdr_unstructured_n(out, s, strlen(s));
+}
+
+/* What a display name's octets ask of article_hdr_phrase(), as a table
+ * (one lookup per octet rather than is_atext()): PK_HIGH for non-ASCII,
+ * PK_SPECIAL for the ASCII that is neither atext nor the space between
+ * words (it asks for a quoted string). */
+enum { PK_HIGH = 1, PK_SPECIAL = 2 };
+#define PK8(c) [c] = PK_SPECIAL, [c + 1] = PK_SPECIAL, [c + 2] = PK_SPECIAL, [c + 3] = PK_SPECIAL, \
+	       [c + 4] = PK_SPECIAL, [c + 5] = PK_SPECIAL, [c + 6] = PK_SPECIAL, [c + 7] = PK_SPECIAL
+#define PKH16(c) [c] = PK_HIGH, [c + 1] = PK_HIGH, [c + 2] = PK_HIGH, [c + 3] = PK_HIGH, \
+		 [c + 4] = PK_HIGH, [c + 5] = PK_HIGH, [c + 6] = PK_HIGH, [c + 7] = PK_HIGH, \
+		 [c + 8] = PK_HIGH, [c + 9] = PK_HIGH, [c + 10] = PK_HIGH, [c + 11] = PK_HIGH, \
+		 [c + 12] = PK_HIGH, [c + 13] = PK_HIGH, [c + 14] = PK_HIGH, [c + 15] = PK_HIGH
+static const unsigned char phrase_kind[256] = {
+	PK8(0x00), PK8(0x08), PK8(0x10), PK8(0x18), /* controls (not left by sanitize) */
+	['"'] = PK_SPECIAL, ['('] = PK_SPECIAL, [')'] = PK_SPECIAL, [','] = PK_SPECIAL,
+	['.'] = PK_SPECIAL, [':'] = PK_SPECIAL, [';'] = PK_SPECIAL, ['<'] = PK_SPECIAL,
+	['>'] = PK_SPECIAL, ['@'] = PK_SPECIAL, ['['] = PK_SPECIAL, ['\\'] = PK_SPECIAL,
+	[']'] = PK_SPECIAL, [0x7F] = PK_SPECIAL,
+	PKH16(0x80), PKH16(0x90), PKH16(0xA0), PKH16(0xB0), PKH16(0xC0), PKH16(0xD0),
+	PKH16(0xE0), PKH16(0xF0),
+};
+#undef PK8
+#undef PKH16
+
 void article_hdr_phrase(struct buf *out, const char *s)
 {
 	struct buf *clean;
 	const char *p;
-	int ascii = 1, atoms = 1, longword = 0;
+	int ascii, atoms, longword = 0;
+	unsigned kind = 0;
 	size_t wlen = 0;
 
 	if (s == NULL)
 		return;
 	clean = buf_scratch();
-	sanitize(clean, s);
+	sanitize(clean, s, strlen(s));
 	p = buf_str(clean);
 	for (size_t i = 0; i < clean->len; i++) {
 		unsigned char c = (unsigned char)p[i];
-		if (c >= 0x80)
-			ascii = 0;
-		if (c != ' ' && !is_atext(c))
-			atoms = 0;
+		kind |= phrase_kind[c];
 		wlen = c == ' ' ? 0 : wlen + 1;
 		if (wlen > LONG_WORD)
 			longword = 1;
 	}
+	ascii = !(kind & PK_HIGH);
+	atoms = !(kind & (PK_HIGH | PK_SPECIAL));
 	if (!ascii || longword || has_encoded_word_start(p, clean->len)) {
 		encode_words(out, p, clean->len, 1);
 	} else if (atoms) {
@@ -403,71 +477,31 @@ static void add_segment(struct buf *out, const char *s, size_t n, size_t *col)
 	*col += n;
 }
 
-/* Whether s needs none of the cleaning of article_hdr_fold(): no controls
- * (TAB included), no DEL, no leading, trailing or doubled space. Sets *len. */
-static int value_clean(const char *s, size_t *len)
+/* Whether s[0..n) needs none of the cleaning of article_hdr_fold(): no
+ * controls (TAB included), no DEL, no leading, trailing or doubled
+ * space. Every header value of every article is tested here. */
+static int value_clean(const char *s, size_t n)
 {
-	size_t n = strlen(s), i = 0;
-
-	if (n > 0 && s[0] == ' ')
-		return 0;
-	/* 8 bytes at a time while they hold no control, no DEL and no two
-	 * spaces in a row (the pair across two words is looked at by hand):
-	 * every header value passes here */
-	while (i + 8 < n && bytes_prose8(s + i) && !bytes_has(bytes_load8(s + i), 0x7F) &&
-	       !(s[i + 7] == ' ' && s[i + 8] == ' '))
-		i += 8;
-	for (; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c < 0x20 || c == 0x7F)
-			return 0;
-		if (c == ' ' && (i + 1 == n || s[i + 1] == ' '))
-			return 0;
-	}
-	*len = n;
-	return 1;
+	return n == 0 || (s[0] != ' ' && s[n - 1] != ' ' && bytes_clean_text(s, n, 0));
 }
 
-void article_hdr_fold(struct buf *out, const char *name, const char *value)
+/* Appends value[0..vlen) to a header line that holds "Name:" (col octets),
+ * folded, and the CRLF that ends the field. checked: see hdr_fold_n(). */
+static void fold_value(struct buf *out, size_t col, const char *value, size_t vlen, int checked)
 {
 	struct buf v = BUF_INIT;
-	size_t col, i = 0, named = 0, vlen = 0;
-	const char *p;
-
-	/* Only field-name characters, and a sane length so a line has room.
-	 * Our own names are always valid: they are copied whole. */
-	if (name != NULL) {
-		while (named < 76 && field_name_char[(unsigned char)name[named]])
-			named++;
-		if (name[named] == '\0' && named > 0)
-			buf_add(out, name, named);
-		else
-			named = 0;
-	}
-	for (const char *q = name && named == 0 ? name : ""; *q && named < 76; q++) {
-		if (*q > 0x20 && *q < 0x7F && *q != ':') {
-			buf_addc(out, *q);
-			named++;
-		}
-	}
-	if (named == 0) {
-		buf_adds(out, "X-Unnamed");
-		named = 9;
-	}
-	buf_addc(out, ':');
-	col = named + 1;
+	size_t i = 0;
+	const char *p = value;
+	int tabs = 0;
 
 	/* Defensive: value should already be clean, but a header must never
 	 * carry CR, LF or controls, nor white space runs that could fold into
 	 * a line of white space only. A value that is clean already (the
 	 * usual case) is used in place. */
-	if (value == NULL)
-		value = "";
-	if (value_clean(value, &vlen)) {
-		p = value;
-	} else {
-		for (const char *q = value; *q; q++) {
-			char c = (unsigned char)*q < 0x20 && *q != '\t' ? ' ' : *q;
+	if (!checked && !value_clean(value, vlen)) {
+		tabs = 1; /* the cleaned copy may hold TABs: they are kept */
+		for (size_t k = 0; k < vlen; k++) {
+			char c = (unsigned char)value[k] < 0x20 && value[k] != '\t' ? ' ' : value[k];
 			if (c == 0x7F)
 				c = ' ';
 			if (is_wsp(c) && (v.len == 0 || is_wsp(v.p[v.len - 1])))
@@ -492,6 +526,12 @@ void article_hdr_fold(struct buf *out, const char *name, const char *value)
 	while (i < vlen) {
 		size_t e = i + 1;
 
+		if (!tabs) {
+			/* words are as long as References ids: a search beats a
+			 * loop by the octet */
+			const char *sp = e < vlen ? memchr(p + e, ' ', vlen - e) : NULL;
+			e = sp ? (size_t)(sp - p) : vlen;
+		}
 		while (e < vlen && !is_wsp(p[e]))
 			e++;
 		/* p[i..e) is a word, preceded by its white space after the first */
@@ -504,6 +544,61 @@ void article_hdr_fold(struct buf *out, const char *name, const char *value)
 	}
 	buf_add(out, "\r\n", 2);
 	buf_free(&v);
+}
+
+void article_hdr_fold(struct buf *out, const char *name, const char *value)
+{
+	size_t named = 0;
+
+	/* Only field-name characters, and a sane length so a line has room.
+	 * Our own names are always valid: they are copied whole. */
+	if (name != NULL) {
+		while (named < 76 && field_name_char[(unsigned char)name[named]])
+			named++;
+		if (name[named] == '\0' && named > 0)
+			buf_add(out, name, named);
+		else
+			named = 0;
+	}
+	for (const char *q = name && named == 0 ? name : ""; *q && named < 76; q++) {
+		if (*q > 0x20 && *q < 0x7F && *q != ':') {
+			buf_addc(out, *q);
+			named++;
+		}
+	}
+	if (named == 0) {
+		buf_adds(out, "X-Unnamed");
+		named = 9;
+	}
+	buf_addc(out, ':');
+	if (value == NULL)
+		value = "";
+	fold_value(out, named + 1, value, strlen(value), 0);
+}
+
+int hdr_fold_n(struct buf *out, const char *name, size_t nlen, const char *value, size_t vlen,
+	       int checked)
+{
+	/* the usual header: a clean value that fits on the first line goes
+	 * out in one piece, which is also what fold_value() would write */
+	if (vlen > 0 && nlen + 2 + vlen <= FOLD_WIDTH && (checked || value_clean(value, vlen))) {
+		size_t k = nlen + 2 + vlen + 2;
+		char *d;
+
+		if (out->len + k + 1 > out->cap)
+			buf_reserve(out, k);
+		d = out->p + out->len;
+		memcpy(d, name, nlen);
+		memcpy(d + nlen, ": ", 2);
+		memcpy(d + nlen + 2, value, vlen);
+		memcpy(d + nlen + 2 + vlen, "\r\n", 3); /* with the NUL */
+		out->len += k;
+		return 1;
+	}
+	buf_add(out, name, nlen);
+	buf_addc(out, ':');
+	fold_value(out, nlen + 1, value, vlen, checked);
+	return 0;
 }
 
 /* Writes v (0 <= v < 10^width) as exactly `width` digits, zero-padded;

@@ -37,8 +37,16 @@
  * names longer than 100 bytes are cut like libxml2 cuts them but the rest
  * is skipped as junk.
  *
- * Character data is scanned 8 bytes at a time while it is printable ASCII
- * (bytes.h), and valid UTF-8 stays inside a run rather than ending it.
+ * Cost, per post: character data is scanned 16 bytes at a time (SSE2,
+ * bytes.h) up to '<', '&', a control or a lead byte from ED on (the only
+ * characters the loop drops start with one), so é or € do not end a run;
+ * the same scan notes whether the run has whitespace a browser collapses,
+ * and a text node without any is marked `collapsed`, which spares the
+ * writer its own scan. Tag, attribute and class names are looked up by
+ * their first 8 bytes taken as one number (name_table); the attribute
+ * names the walk asks for get an id and are not copied, and the classes
+ * it asks about become bits of the element, so the walk compares numbers
+ * instead of strings.
  *
  * Memory: nodes, attributes and attribute strings come from a bump arena
  * of a few blocks; all text lives in one store of the input's size (text
@@ -131,11 +139,41 @@ static const char head_closers[] =
 static uint64_t closes[HT_COUNT][TAG_WORDS];
 static unsigned char tag_empty[HT_COUNT];
 static unsigned char tag_prio[HT_COUNT];
-static unsigned char tag_len[HT_COUNT];
 
-/* Open addressing, keyed by a hash of the lower-cased name. */
-#define TAG_SLOTS 512
-static unsigned char tag_slot[TAG_SLOTS];
+#define HTML_ATTR_NAME(id, name) name,
+static const char *const attr_names[HA_COUNT] = {"", HTML_ATTRS(HTML_ATTR_NAME)};
+#undef HTML_ATTR_NAME
+
+#define HTML_CLASS_NAME(id, name) name,
+static const char *const class_names[HC_COUNT] = {HTML_CLASSES(HTML_CLASS_NAME)};
+#undef HTML_CLASS_NAME
+
+/* A table of names (tags, attribute names, class names) looked up by
+ * their first 8 bytes taken as one number, the key: a lookup is a
+ * multiply, usually one compare of two numbers and no loop over the
+ * bytes. Open addressing; slot values are 1 + the index in names[]. */
+#define NAME_SLOTS 512
+struct name_table {
+	const char *const *names;
+	size_t count;
+	int fold; /* keys folded to lower case (tag and attribute names) */
+	unsigned char slot[NAME_SLOTS];
+	unsigned char len[128];
+	uint64_t key[128];  /* bytes 0..7 */
+	uint64_t key2[128]; /* bytes 8..15 of a longer name */
+};
+
+static struct name_table tag_table = {tag_names + 1, HT_COUNT - 1, 1, {0}, {0}, {0}, {0}};
+static struct name_table attr_table = {attr_names + 1, HA_COUNT - 1, 1, {0}, {0}, {0}, {0}};
+static struct name_table class_table = {class_names, HC_COUNT, 0, {0}, {0}, {0}, {0}};
+
+_Static_assert(HT_COUNT <= 128 && HA_COUNT <= 128 && HC_COUNT <= 32,
+	       "name tables hold 127 names; classes fit an unsigned int");
+
+/* Byte classes of names (libxml2's): what starts a tag or attribute name,
+ * what continues one, and what continues a peeked start tag name. */
+enum { NAME_START = 1, NAME_CHAR = 2, PEEK_CHAR = 4 };
+static unsigned char name_class[256];
 
 #define ENT_SLOTS 1024
 static struct {
@@ -150,11 +188,11 @@ static unsigned char lc(unsigned char c)
 	return c >= 'A' && c <= 'Z' ? c + 32 : c;
 }
 
-static unsigned int name_hash(const unsigned char *s, size_t n, int fold)
+static unsigned int name_hash(const unsigned char *s, size_t n)
 {
 	unsigned int h = 2166136261u;
 	for (size_t i = 0; i < n; i++)
-		h = (h ^ (fold ? lc(s[i]) : s[i])) * 16777619u;
+		h = (h ^ s[i]) * 16777619u;
 	return h;
 }
 
@@ -168,30 +206,99 @@ static int tag_name_is(const char *name, const char *s, size_t n)
 	return 1;
 }
 
-static enum html_tag tag_by_name(const char *s, size_t n)
+/* The key of the name s[0..n) (n > 0; end bounds what may be read): its
+ * first 8 bytes as a number, the rest zero. Folded, each byte gets 0x20
+ * set: that lower-cases letters and leaves digits, '-', '.' and ':' as
+ * they are, so among name characters only the case of letters is lost
+ * ('_' becomes DEL, which no listed name has). The same bytes give the
+ * same key whatever the byte order, as the table keys are made here too. */
+static inline uint64_t name_key(const char *s, size_t n, const char *end, int fold)
 {
-	for (unsigned int h = name_hash((const unsigned char *)s, n, 1) % TAG_SLOTS;;
-	     h = (h + 1) % TAG_SLOTS) {
-		unsigned char t = tag_slot[h];
-		if (t == 0)
-			return HT_UNKNOWN;
-		if (tag_len[t] == n && tag_name_is(tag_names[t], s, n))
-			return (enum html_tag)t;
+	static const unsigned char ones[16] = {0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
+	size_t m = n < 8 ? n : 8;
+	uint64_t mask = bytes_load8(ones + 8 - m), k;
+
+	if (end - s >= 8) {
+		k = bytes_load8(s) & mask;
+	} else {
+		unsigned char b[8] = {0};
+		memcpy(b, s, m);
+		k = bytes_load8(b);
 	}
+	return fold ? k | (mask & (0x20 * BYTES_ONES)) : k;
+}
+
+static unsigned int name_slot(uint64_t key, size_t n)
+{
+	return (unsigned int)(((key ^ n) * 0x9E3779B97F4A7C15ULL) >> 55) % NAME_SLOTS;
+}
+
+/* Whether s[8..n) is the rest of name i of t (the key held the start):
+ * bytes 8..15 are a second key, any beyond are compared. Kept out of line
+ * so that name_lookup() stays small enough to inline. */
+__attribute__((noinline)) static int name_tail_is(const struct name_table *t, unsigned int i,
+						   const char *s, size_t n, const char *end)
+{
+	if (name_key(s + 8, n - 8, end, t->fold) != t->key2[i])
+		return 0;
+	if (n <= 16)
+		return 1;
+	const char *name = t->names[i - 1] + 16;
+	return t->fold ? tag_name_is(name, s + 16, n - 16) : memcmp(name, s + 16, n - 16) == 0;
+}
+
+/* 1 + the index of the name s[0..n) in t, or 0. */
+static inline unsigned int name_lookup(const struct name_table *t, const char *s, size_t n,
+				       const char *end)
+{
+	uint64_t key = name_key(s, n, end, t->fold);
+	for (unsigned int h = name_slot(key, n);; h = (h + 1) % NAME_SLOTS) {
+		unsigned int i = t->slot[h];
+		if (i == 0)
+			return 0;
+		if (t->key[i] == key && t->len[i] == n && (n <= 8 || name_tail_is(t, i, s, n, end)))
+			return i;
+	}
+}
+
+static void name_table_init(struct name_table *t)
+{
+	for (size_t i = 1; i <= t->count; i++) {
+		const char *name = t->names[i - 1];
+		size_t n = strlen(name);
+		t->len[i] = (unsigned char)n;
+		t->key[i] = name_key(name, n, name + n, t->fold);
+		if (n > 8)
+			t->key2[i] = name_key(name + 8, n - 8, name + n, t->fold);
+		unsigned int h = name_slot(t->key[i], n);
+		while (t->slot[h] != 0)
+			h = (h + 1) % NAME_SLOTS;
+		t->slot[h] = (unsigned char)i;
+	}
+}
+
+static enum html_tag tag_by_name(const char *s, size_t n, const char *end)
+{
+	return (enum html_tag)name_lookup(&tag_table, s, n, end);
 }
 
 static void tables_init(void)
 {
-	for (int t = 1; t < HT_COUNT; t++) {
-		tag_len[t] = (unsigned char)strlen(tag_names[t]);
-		unsigned int h = name_hash((const unsigned char *)tag_names[t],
-					   strlen(tag_names[t]), 0) % TAG_SLOTS;
-		while (tag_slot[h] != 0)
-			h = (h + 1) % TAG_SLOTS;
-		tag_slot[h] = (unsigned char)t;
-		tag_prio[t] = 100;
+	name_table_init(&tag_table);
+	name_table_init(&attr_table);
+	name_table_init(&class_table);
+	for (int c = 0; c < 256; c++) {
+		int letter = (c | 32) >= 'a' && (c | 32) <= 'z';
+		int digit = c >= '0' && c <= '9';
+		if (letter || c == '_' || c == ':' || c == '.')
+			name_class[c] |= NAME_START;
+		if (letter || digit || c == ':' || c == '-' || c == '_' || c == '.')
+			name_class[c] |= NAME_CHAR;
+		if (letter || digit || c == ':' || c == '-' || c == '_')
+			name_class[c] |= PEEK_CHAR;
 	}
-	tag_prio[HT_UNKNOWN] = 100;
+	for (int t = 0; t < HT_COUNT; t++)
+		tag_prio[t] = 100;
 	static const enum html_tag empty[] = {HT_AREA, HT_BASE, HT_BASEFONT, HT_BR, HT_COL,
 					      HT_FRAME, HT_HR, HT_IMG, HT_INPUT, HT_ISINDEX,
 					      HT_LINK, HT_META, HT_PARAM};
@@ -208,7 +315,7 @@ static void tables_init(void)
 		const char *s = start_close[i].closes;
 		while (*s) {
 			size_t l = strcspn(s, " ");
-			enum html_tag old = tag_by_name(s, l);
+			enum html_tag old = tag_by_name(s, l, s + l);
 			closes[start_close[i].tag][old / 64] |= (uint64_t)1 << (old % 64);
 			s += l;
 			s += *s == ' ';
@@ -216,7 +323,7 @@ static void tables_init(void)
 	}
 	for (const char *h = head_closers; *h;) {
 		size_t l = strcspn(h, " ");
-		enum html_tag t = tag_by_name(h, l);
+		enum html_tag t = tag_by_name(h, l, h + l);
 		closes[t][HT_HEAD / 64] |= (uint64_t)1 << (HT_HEAD % 64);
 		h += l;
 		h += *h == ' ';
@@ -227,7 +334,7 @@ static void tables_init(void)
 		const htmlEntityDesc *e = htmlEntityValueLookup(v);
 		if (e == NULL || e->value != v)
 			continue;
-		unsigned int h = name_hash((const unsigned char *)e->name, strlen(e->name), 0) %
+		unsigned int h = name_hash((const unsigned char *)e->name, strlen(e->name)) %
 				 ENT_SLOTS;
 		while (ent_slot[h].name != NULL)
 			h = (h + 1) % ENT_SLOTS;
@@ -239,7 +346,7 @@ static void tables_init(void)
 /* The value of the named entity s[0..n) (case-sensitive), or 0. */
 static unsigned int entity_value(const char *s, size_t n)
 {
-	for (unsigned int h = name_hash((const unsigned char *)s, n, 0) % ENT_SLOTS;;
+	for (unsigned int h = name_hash((const unsigned char *)s, n) % ENT_SLOTS;;
 	     h = (h + 1) % ENT_SLOTS) {
 		if (ent_slot[h].name == NULL)
 			return 0;
@@ -271,23 +378,43 @@ struct html_arena_block {
 	max_align_t data[];
 };
 
-static void *arena_alloc(struct html_doc *d, size_t n)
+/* A new block for arena_alloc(), twice the last one's size at least. */
+static void *arena_grow(struct html_doc *d, size_t n)
+{
+	struct html_arena_block *b = d->blocks;
+	size_t size = b ? b->size * 2 : 8192;
+	while (size < n)
+		size *= 2;
+	struct html_arena_block *nb = xmalloc(sizeof *nb + size);
+	nb->next = b;
+	nb->used = n;
+	nb->size = size;
+	d->blocks = nb;
+	return nb->data;
+}
+
+/* Inline: every node, attribute and name comes from here. */
+static inline void *arena_alloc(struct html_doc *d, size_t n)
 {
 	n = (n + sizeof(max_align_t) - 1) & ~(sizeof(max_align_t) - 1);
-	struct html_arena_block *b = d->blocks;
-	if (b == NULL || b->size - b->used < n) {
-		size_t size = b ? b->size * 2 : 8192;
-		while (size < n)
-			size *= 2;
-		struct html_arena_block *nb = xmalloc(sizeof *nb + size);
-		nb->next = b;
-		nb->used = 0;
-		nb->size = size;
-		d->blocks = b = nb;
-	}
+	struct html_arena_block *b = d->blocks; /* never NULL: see html_parse */
+	if (b->size - b->used < n)
+		return arena_grow(d, n);
 	void *p = (char *)b->data + b->used;
 	b->used += n;
 	return p;
+}
+
+/* Gives back the end of p, the last allocation (of `had` bytes), keeping
+ * `keep` bytes. */
+static void arena_shrink(struct html_doc *d, void *p, size_t had, size_t keep)
+{
+	const size_t a = sizeof(max_align_t);
+	struct html_arena_block *b = d->blocks;
+	had = (had + a - 1) & ~(a - 1);
+	keep = (keep + a - 1) & ~(a - 1);
+	if ((char *)p + had == (char *)b->data + b->used)
+		b->used -= had - keep;
 }
 
 /* ---- the builder ---- */
@@ -357,8 +484,8 @@ static void append_child(struct html_node *parent, struct html_node *k)
 	parent->last = k;
 }
 
-static void push(struct builder *b, enum html_tag tag, const char *name,
-		 struct html_attr *attrs)
+static struct html_node *push(struct builder *b, enum html_tag tag, const char *name,
+			      struct html_attr *attrs)
 {
 	struct html_node *k = arena_alloc(b->d, sizeof *k);
 	memset(k, 0, sizeof *k);
@@ -387,6 +514,7 @@ static void push(struct builder *b, enum html_tag tag, const char *name,
 	if (tag == HT_BODY && b->html < 10)
 		b->html = 10;
 	b->no_merge = 0;
+	return k;
 }
 
 static int same_name(const struct html_node *k, enum html_tag tag, const char *name)
@@ -440,8 +568,9 @@ static void check_paragraph(struct builder *b)
 }
 
 /* Attaches d->text[from..to) to the current element, merging with a text
- * node written just before. */
-static void add_text(struct builder *b, size_t from, size_t to)
+ * node written just before. collapsed: the text holds no whitespace a
+ * browser collapses (see struct html_node). */
+static void add_text(struct builder *b, size_t from, size_t to, int collapsed)
 {
 	if (from == to || b->n == 0)
 		return;
@@ -449,6 +578,9 @@ static void add_text(struct builder *b, size_t from, size_t to)
 	struct html_node *last = parent->last;
 	if (last != NULL && last->type == HTML_TEXT && !b->no_merge &&
 	    last->text + last->len == b->d->text + from) {
+		/* the two may meet in two spaces */
+		last->collapsed = last->collapsed && collapsed &&
+				  !(b->d->text[from - 1] == ' ' && b->d->text[from] == ' ');
 		last->len += to - from;
 		return;
 	}
@@ -457,6 +589,7 @@ static void add_text(struct builder *b, size_t from, size_t to)
 	k->type = HTML_TEXT;
 	k->text = b->d->text + from;
 	k->len = to - from;
+	k->collapsed = (unsigned char)collapsed;
 	append_child(parent, k);
 	b->no_merge = 0;
 }
@@ -584,7 +717,7 @@ static void add_char(struct builder *b, char c)
 {
 	size_t from = b->d->text_len;
 	b->d->text[b->d->text_len++] = c;
-	add_text(b, from, b->d->text_len);
+	add_text(b, from, b->d->text_len, 1);
 	b->p++;
 }
 
@@ -612,30 +745,37 @@ static void text_run(struct builder *b)
 			d->text_len += put_utf8(d->text + d->text_len, c);
 			if (para)
 				check_paragraph(b);
-			add_text(b, from, d->text_len);
+			add_text(b, from, d->text_len, c > ' ');
 			para = 0;
 			continue;
 		}
-		/* a run of character data, ended by '<', '&' or the end */
+		/* a run of character data, ended by '<', '&' or the end;
+		 * spaced: it may hold whitespace to collapse, as far as
+		 * the SSE2 scan knows (bytes it did not see count) */
 		const unsigned char *p = (const unsigned char *)b->p;
 		const unsigned char *end = (const unsigned char *)b->end;
 		char *o = d->text + d->text_len;
+		int spaced = 0;
 		while (p < end) {
 			const unsigned char *s = p;
 			for (;;) {
 				/* 16 bytes at a time up to the first
-				 * text_special byte (SSE2), then 8 at a
-				 * time while they are printable
-				 * ASCII without '&' or '<' (all of
-				 * text_special's zeros but TAB, LF and CR,
-				 * which take the byte loop) */
-				p += bytes_skip_html_text(p, (size_t)(end - p));
+				 * text_special byte below 0x80 or lead
+				 * byte of a character that may be dropped
+				 * (SSE2, see bytes.h), then 8 at a time
+				 * while they are printable ASCII without
+				 * '&' or '<' (all of text_special's zeros
+				 * but TAB, LF and CR, which take the byte
+				 * loop) */
+				p += bytes_skip_html_text_u8(p, (size_t)(end - p), &spaced);
+				const unsigned char *seen = p;
 				while (end - p >= 8 && bytes_printable8(p) &&
 				       !bytes_has(bytes_load8(p), '&') &&
 				       !bytes_has(bytes_load8(p), '<'))
 					p += 8;
 				while (p < end && !text_special[*p])
 					p++;
+				spaced |= p != seen;
 				/* a valid character that is an XML Char is
 				 * copied as it is: it stays in the run */
 				unsigned long cp;
@@ -662,6 +802,7 @@ static void text_run(struct builder *b)
 			o += p - s;
 			if (p == end || *p == '<' || *p == '&')
 				break;
+			spaced = 1; /* a NUL's space, or a character dropped */
 			if (*p == '\0') {
 				*o++ = ' ';
 				p++;
@@ -690,7 +831,7 @@ static void text_run(struct builder *b)
 		 * end follows */
 		if (para && (nonblank || (p < end && *p == '&')))
 			check_paragraph(b);
-		add_text(b, from, d->text_len);
+		add_text(b, from, d->text_len, !spaced);
 		para = 0;
 	}
 }
@@ -719,27 +860,27 @@ static void raw_text(struct builder *b)
 		p++;
 	}
 	b->p = p;
-	add_text(b, from, d->text_len);
+	add_text(b, from, d->text_len, 0);
 }
 
-/* libxml2's htmlParseHTMLName: a lower-cased tag or attribute name copied
- * into the arena (known tags use the static name). Returns NULL (b->p
- * unchanged) when there is none. */
-static const char *html_name(struct builder *b, enum html_tag *tag)
+/* libxml2's htmlParseHTMLName: the length of the tag or attribute name at
+ * b->p (cut at NAME_MAX_LEN), or 0 when there is none. */
+static size_t name_len(const struct builder *b)
 {
-	const char *s = b->p;
-	if (s >= b->end || !(is_letter((unsigned char)*s) || *s == '_' || *s == ':' || *s == '.'))
-		return NULL;
-	const char *p = s + 1;
-	while (p < b->end && p - s < NAME_MAX_LEN && is_name_char((unsigned char)*p))
+	const unsigned char *s = (const unsigned char *)b->p;
+	const unsigned char *end = (const unsigned char *)b->end;
+	if (s >= end || !(name_class[*s] & NAME_START))
+		return 0;
+	const unsigned char *lim = end - s > NAME_MAX_LEN ? s + NAME_MAX_LEN : end;
+	const unsigned char *p = s + 1;
+	while (p < lim && (name_class[*p] & NAME_CHAR))
 		p++;
-	size_t n = (size_t)(p - s);
-	b->p = p;
-	enum html_tag t = tag_by_name(s, n);
-	if (tag != NULL)
-		*tag = t;
-	if (t != HT_UNKNOWN)
-		return tag_names[t];
+	return (size_t)(p - s);
+}
+
+/* The name s[0..n) lower-cased, copied into the arena. */
+static const char *copy_name(struct builder *b, const char *s, size_t n)
+{
 	char *name = arena_alloc(b->d, n + 1);
 	for (size_t i = 0; i < n; i++)
 		name[i] = (char)lc((unsigned char)s[i]);
@@ -747,23 +888,43 @@ static const char *html_name(struct builder *b, enum html_tag *tag)
 	return name;
 }
 
-static void skip_blanks(struct builder *b)
+/* A tag name (see name_len), b->p moved past it: the static name of a
+ * known tag, else a copy. NULL (b->p unchanged) when there is none. */
+static const char *tag_name(struct builder *b, enum html_tag *tag)
+{
+	size_t n = name_len(b);
+	if (n == 0)
+		return NULL;
+	const char *s = b->p;
+	b->p += n;
+	*tag = tag_by_name(s, n, b->end);
+	return *tag != HT_UNKNOWN ? tag_names[*tag] : copy_name(b, s, n);
+}
+
+static inline void skip_blanks(struct builder *b)
 {
 	while (b->p < b->end && is_blank((unsigned char)*b->p))
 		b->p++;
 }
 
+/* Whether c ends an attribute value that ends at `stop` (0: unquoted). */
+static int value_end(unsigned char c, char stop)
+{
+	return c == '\0' || c == (unsigned char)stop || (stop == 0 && (c == '>' || is_blank(c)));
+}
+
 /* An attribute value (libxml2's htmlParseHTMLAttribute): up to `stop`, or
- * for stop == 0 up to a blank or '>'. */
+ * for stop == 0 up to a blank or '>'; a NUL or the end of the input ends
+ * it too. Returns it NUL-terminated in the arena. */
 static const char *att_value(struct builder *b, char stop)
 {
 	/* the common value, plain ASCII without references: copied as is */
 	const char *p = b->p;
-	while (p < b->end && *p != stop && *p != '&' && *p != '\0' &&
-	       (unsigned char)*p < 0x80 && (stop != 0 || (*p != '>' && !is_blank((unsigned char)*p))))
+	p += bytes_skip_attr_value(p, (size_t)(b->end - p), stop);
+	while (p < b->end && *p != '&' && (unsigned char)*p < 0x80 &&
+	       !value_end((unsigned char)*p, stop))
 		p++;
-	if (p == b->end || *p == stop || *p == '\0' ||
-	    (stop == 0 && (*p == '>' || is_blank((unsigned char)*p)))) {
+	if (p == b->end || value_end((unsigned char)*p, stop)) {
 		size_t n = (size_t)(p - b->p);
 		char *s = arena_alloc(b->d, n + 1);
 		memcpy(s, b->p, n);
@@ -771,12 +932,17 @@ static const char *att_value(struct builder *b, char stop)
 		b->p = p;
 		return s;
 	}
-	struct buf v = BUF_INIT;
+	/* decoded straight into the arena: neither a reference nor a UTF-8
+	 * sequence reaches past the byte that ends the value, and nothing
+	 * grows more than twice (a byte taken as Latin-1) */
+	const char *e = p;
+	while (e < b->end && !value_end((unsigned char)*e, stop))
+		e++;
+	size_t room = 2 * (size_t)(e - b->p) + 1;
+	char *s = arena_alloc(b->d, room), *o = s;
 	int cut = 0; /* libxml2 writes &#0; as a NUL: the value ends there */
-	while (b->p < b->end && *b->p != '\0' && *b->p != stop) {
+	while (b->p < b->end && !value_end((unsigned char)*b->p, stop)) {
 		unsigned char c = (unsigned char)*b->p;
-		if (stop == 0 && (c == '>' || is_blank(c)))
-			break;
 		char u[4];
 		size_t ul;
 		if (c == '&' && b->p + 1 < b->end && b->p[1] == '#') {
@@ -785,12 +951,12 @@ static const char *att_value(struct builder *b, char stop)
 				cut = 1;
 			ul = put_utf8(u, cp);
 		} else if (c == '&') {
-			unsigned int e = named_ref(b);
-			if (e == 0) {
-				e = '&';
+			unsigned int v = named_ref(b);
+			if (v == 0) {
+				v = '&';
 				b->p++;
 			}
-			ul = put_utf8(u, e);
+			ul = put_utf8(u, v);
 		} else if (c < 0x80) {
 			u[0] = (char)c;
 			ul = 1;
@@ -812,27 +978,51 @@ static const char *att_value(struct builder *b, char stop)
 				b->p += l;
 			}
 		}
-		if (!cut)
-			buf_add(&v, u, ul);
+		if (!cut) {
+			memcpy(o, u, ul);
+			o += ul;
+		}
 	}
-	char *s = arena_alloc(b->d, v.len + 1);
-	memcpy(s, buf_str(&v), v.len);
-	s[v.len] = '\0';
-	buf_free(&v);
+	*o = '\0';
+	arena_shrink(b->d, s, room, (size_t)(o - s) + 1);
 	return s;
 }
 
-/* The attributes of a start tag, b->p after its name. */
-static struct html_attr *attributes(struct builder *b)
+/* The enum html_class bits of a class attribute's value. */
+static unsigned int class_bits(const char *v)
+{
+	unsigned int bits = 0;
+	const char *end = v + strlen(v);
+	for (;;) {
+		while (is_blank((unsigned char)*v))
+			v++;
+		if (*v == '\0')
+			return bits;
+		const char *w = v;
+		while (*v != '\0' && !is_blank((unsigned char)*v))
+			v++;
+		unsigned int c = name_lookup(&class_table, w, (size_t)(v - w), end);
+		if (c != 0)
+			bits |= 1u << (c - 1);
+	}
+}
+
+/* The attributes of a start tag, b->p after its name; *classes gets the
+ * class bits of its class attribute. */
+static struct html_attr *attributes(struct builder *b, unsigned int *classes)
 {
 	struct html_attr *first = NULL, **tail = &first;
+	*classes = 0;
 	skip_blanks(b);
 	while (b->p < b->end && *b->p != '\0' && *b->p != '>' &&
 	       !(*b->p == '/' && b->p + 1 < b->end && b->p[1] == '>')) {
 		const char *start = b->p;
-		const char *name = html_name(b, NULL);
-		if (name != NULL) {
+		size_t n = name_len(b);
+		if (n != 0) {
+			unsigned int id = name_lookup(&attr_table, start, n, b->end);
+			const char *name = id != HA_OTHER ? attr_names[id] : copy_name(b, start, n);
 			const char *value = "";
+			b->p += n;
 			skip_blanks(b);
 			if (b->p < b->end && *b->p == '=') {
 				b->p++;
@@ -846,16 +1036,22 @@ static struct html_attr *attributes(struct builder *b)
 					value = att_value(b, 0);
 				}
 			}
+			/* the first of duplicates wins; a known name has one id */
 			int dup = 0;
 			for (struct html_attr *a = first; a != NULL && !dup; a = a->next)
-				dup = strcmp(a->name, name) == 0;
+				dup = id != HA_OTHER
+					      ? a->id == id
+					      : a->id == HA_OTHER && strcmp(a->name, name) == 0;
 			if (!dup) {
 				struct html_attr *a = arena_alloc(b->d, sizeof *a);
 				a->name = name;
 				a->value = value;
 				a->next = NULL;
+				a->id = (unsigned char)id;
 				*tail = a;
 				tail = &a->next;
+				if (id == HA_CLASS)
+					*classes = class_bits(value);
 			}
 		} else {
 			/* junk: skipped up to a blank or the end of the tag */
@@ -878,13 +1074,13 @@ static void start_tag(struct builder *b, enum html_tag known, size_t known_len)
 	enum html_tag tag;
 	const char *name;
 	if (known != HT_UNKNOWN) {
-		/* peek_tag() found it already, and html_name() would read the
+		/* peek_tag() found it already, and tag_name() would read the
 		 * same name (see the caller) */
 		tag = known;
 		name = tag_names[known];
 		b->p += known_len;
 	} else {
-		name = html_name(b, &tag);
+		name = tag_name(b, &tag);
 	}
 	autoclose(b, tag);
 	check_implied(b, tag);
@@ -897,9 +1093,10 @@ static void start_tag(struct builder *b, enum html_tag known, size_t known_len)
 		for (size_t i = 0; i < b->n; i++)
 			discard += b->stack[i]->tag == HT_BODY;
 	b->depth += discard;
-	struct html_attr *attrs = attributes(b);
+	unsigned int classes;
+	struct html_attr *attrs = attributes(b, &classes);
 	if (!discard)
-		push(b, tag, name, attrs);
+		push(b, tag, name, attrs)->classes = classes;
 	/* what follows acts on the current element, which for an ignored
 	 * html/head/body tag is whatever was open (as in libxml2) */
 	struct html_node *cur = top(b);
@@ -925,18 +1122,14 @@ static void end_tag(struct builder *b)
 {
 	b->p += 2;
 	enum html_tag tag;
-	const char *name = html_name(b, &tag);
+	const char *name = tag_name(b, &tag);
 	if (name == NULL)
 		return;
-	skip_blanks(b);
-	if (b->p < b->end && *b->p == '>') {
+	/* blanks and anything else up to '>' are skipped alike */
+	while (b->p < b->end && *b->p != '\0' && *b->p != '>')
 		b->p++;
-	} else {
-		while (b->p < b->end && *b->p != '\0' && *b->p != '>')
-			b->p++;
-		if (b->p < b->end && *b->p == '>')
-			b->p++;
-	}
+	if (b->p < b->end && *b->p == '>')
+		b->p++;
 	if (b->depth > 0 && (tag == HT_HTML || tag == HT_BODY || tag == HT_HEAD)) {
 		b->depth--;
 		return;
@@ -1042,13 +1235,13 @@ static void doctype(struct builder *b)
  * htmlParseHTMLName_nonInvasive sees it (no '.'). */
 static enum html_tag peek_tag(const struct builder *b, size_t *len)
 {
-	const char *s = b->p + 1, *p = s;
-	while (p < b->end && p - s < NAME_MAX_LEN &&
-	       (is_letter((unsigned char)*p) || (*p >= '0' && *p <= '9') || *p == ':' ||
-		*p == '-' || *p == '_'))
+	const unsigned char *s = (const unsigned char *)b->p + 1, *p = s;
+	const unsigned char *end = (const unsigned char *)b->end;
+	const unsigned char *lim = end - s > NAME_MAX_LEN ? s + NAME_MAX_LEN : end;
+	while (p < lim && (name_class[*p] & PEEK_CHAR))
 		p++;
 	*len = (size_t)(p - s);
-	return tag_by_name(s, *len);
+	return tag_by_name((const char *)s, *len, b->end);
 }
 
 void html_parse(struct html_doc *d, const char *src, size_t len)
@@ -1080,7 +1273,7 @@ void html_parse(struct html_doc *d, const char *src, size_t len)
 			continue;
 		}
 		/* the start tag's name as peeked, kept for start_tag() when
-		 * html_name() would read the same: no '.' after it (a name
+		 * tag_name() would read the same: no '.' after it (a name
 		 * character there but not here) and not cut at NAME_MAX_LEN */
 		enum html_tag peeked = HT_UNKNOWN;
 		size_t peeked_len = 0;

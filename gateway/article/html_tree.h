@@ -7,6 +7,10 @@
  * one pass over the input, no dictionary, no per-node malloc. See
  * html_tree.c for the rules and the few places where it differs.
  *
+ * Besides the tree, the parser notes what the walk asks most: the id of
+ * each known attribute name, the known classes of each element as bits,
+ * and whether a text node's whitespace is already as a browser shows it.
+ *
  * Memory: every node, attribute and string of a parse lives in the
  * html_doc (an arena plus one text store) and is freed by html_doc_free(),
  * which must be called on the thread that parsed (the store and the first
@@ -53,12 +57,41 @@
 enum html_tag { HT_UNKNOWN = 0, HTML_TAGS(HTML_TAG_ENUM) HT_COUNT };
 #undef HTML_TAG_ENUM
 
+/* The attribute names the walk asks for, and a few other common ones:
+ * known by id, and their name is not copied. Any other is HA_OTHER. */
+#define HTML_ATTRS(X)                                                                       \
+	X(CLASS, "class") X(HREF, "href") X(ID, "id") X(SRC, "src") X(ALT, "alt")           \
+	X(TITLE, "title") X(START, "start") X(DATA_SRC, "data-src")                         \
+	X(DATA_POST_ID, "data-post-id") X(DATA_USERNAME, "data-username")                   \
+	X(DATA_POST, "data-post") X(REL, "rel") X(STYLE, "style") X(TARGET, "target")       \
+	X(WIDTH, "width") X(HEIGHT, "height") X(BORDER, "border") X(ALIGN, "align")         \
+	X(CELLPADDING, "cellpadding") X(CELLSPACING, "cellspacing")
+
+#define HTML_ATTR_ENUM(id, name) HA_##id,
+enum html_attr_id { HA_OTHER = 0, HTML_ATTRS(HTML_ATTR_ENUM) HA_COUNT };
+#undef HTML_ATTR_ENUM
+
+/* The class names the walk asks about. The parser notes which of them an
+ * element's class attribute lists (struct html_node.classes), so asking
+ * is a bit test rather than a split of the attribute each time. */
+#define HTML_CLASSES(X)                                                                     \
+	X(CODEBOX, "codebox") X(OUTLOOK_HEADER, "OutlookMessageHeader")                     \
+	X(SMALLFONT, "smallfont") X(ALT2, "alt2") X(BBCODE_DESCRIPTION, "bbcode_description") \
+	X(BBCODE_POSTEDBY, "bbcode_postedby") X(BBCODE_QUOTE_CONTAINER, "bbcode_quote_container") \
+	X(META, "meta") X(LIGHTBOX, "lightbox") X(BBCODE_QUOTE, "bbcode_quote")             \
+	X(QUOTE, "quote") X(TITLE, "title")
+
+#define HTML_CLASS_ENUM(id, name) HC_##id,
+enum html_class { HTML_CLASSES(HTML_CLASS_ENUM) HC_COUNT };
+#undef HTML_CLASS_ENUM
+
 enum html_node_type { HTML_ELEMENT, HTML_TEXT };
 
 struct html_attr {
 	const char *name;  /* lower case */
 	const char *value; /* entities decoded; "" for a valueless attribute */
 	struct html_attr *next;
+	unsigned char id;  /* enum html_attr_id of name */
 };
 
 struct html_node {
@@ -69,6 +102,13 @@ struct html_node {
 	struct html_attr *attrs;  /* element: in source order */
 	unsigned short tag;       /* element: enum html_tag */
 	unsigned char type;       /* enum html_node_type */
+	/* text: holds no byte below 0x20 and no two spaces in a row, so a
+	 * browser collapses none of its whitespace but a space at either
+	 * end (0 says nothing: the parser saw no need to find out) */
+	unsigned char collapsed;
+	/* element: bit 1u << c for each class c of enum html_class that its
+	 * class attribute lists (split at SP, TAB, LF and CR; case matters) */
+	unsigned int classes;
 };
 
 struct html_arena_block;

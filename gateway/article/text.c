@@ -14,9 +14,12 @@
  *
  * Cost: this file and the front ends run once per imported post, so the
  * byte loops that see every character (tw_text's copy, the tidy pass) go
- * 8 bytes at a time through bytes.h while the text is plain, and copy whole
- * runs instead of characters; the writer's buffer is sized once from the
- * markup's length. Anything unusual drops to the byte-by-byte rules.
+ * 16 or 8 bytes at a time through bytes.h while the text is plain (the
+ * tidy pass takes two-byte UTF-8 letters in its stride), and copy whole
+ * runs instead of characters; text a front end already knows to need no
+ * collapsing skips tw_text's scan (tw_text_collapsed); the writer's buffer
+ * is sized once from the markup's length. Anything unusual drops to the
+ * byte-by-byte rules.
  */
 #include "text_internal.h"
 
@@ -62,6 +65,8 @@ static void add_mark(struct buf *b, size_t num)
 
 static void add_repeat(struct buf *b, char c, size_t n)
 {
+	if (n == 0)
+		return; /* the usual indent and quote depth */
 	buf_reserve(b, n);
 	memset(b->p + b->len, c, n);
 	b->len += n;
@@ -112,23 +117,17 @@ static void begin_content(struct text_writer *w)
 void tw_text(struct text_writer *w, const char *s, size_t n)
 {
 	size_t i = 0;
-	while (i < n) {
-		if (is_ws(s[i])) {
-			w->space = 1;
-			i++;
-			continue;
-		}
-		if (w->line_open && w->brk == 0)
-			break;
-		size_t j = i;
-		while (j < n && !is_ws(s[j]))
-			j++;
-		begin_content(w);
-		buf_add(&w->out, s + i, j - i);
-		i = j;
+	while (i < n && is_ws(s[i])) {
+		w->space = 1;
+		i++;
 	}
 	if (i >= n)
 		return;
+	/* the first word opens the line when none is open: the prefix is
+	 * written and the pending space dropped, and the word is copied
+	 * below like the rest */
+	if (!(w->line_open && w->brk == 0))
+		begin_content(w);
 	/* Inside an open line begin_content() only writes the pending
 	 * space, so the rest is copied here in one pass: each whitespace run
 	 * becomes one space before the next word. At most one byte more than
@@ -147,10 +146,10 @@ void tw_text(struct text_writer *w, const char *s, size_t n)
 		}
 		size_t j = i;
 		for (;;) {
-			/* 16 bytes at a time (SSE2), then 8, while they hold
-			 * only words and lone spaces; a space last must have a
-			 * word after it */
-			j += bytes_skip_prose(s + j, n - j);
+			/* 32 or 16 bytes at a time (SSE2, to the end), else 8,
+			 * while they hold only words and lone spaces; a space
+			 * last must have a word after it */
+			j += bytes_skip_prose_all(s + j, n - j);
 			while (j + 8 < n && bytes_prose8(s + j) && !(s[j + 7] == ' ' && is_ws(s[j + 8])))
 				j += 8;
 			while (j < n && !is_ws(s[j]))
@@ -171,6 +170,32 @@ void tw_text(struct text_writer *w, const char *s, size_t n)
 	w->out.len = (size_t)(d - w->out.p);
 	w->out.p[w->out.len] = '\0';
 	w->space = space;
+}
+
+void tw_text_collapsed(struct text_writer *w, const char *s, size_t n)
+{
+	/* what tw_text does with such text: a leading space becomes the
+	 * pending one, the rest is one run to copy, and a trailing space is
+	 * left pending */
+	if (n > 0 && s[0] == ' ') {
+		w->space = 1;
+		s++;
+		n--;
+	}
+	if (n == 0)
+		return;
+	int trailing = s[n - 1] == ' ';
+	n -= (size_t)trailing;
+	if (!(w->line_open && w->brk == 0))
+		begin_content(w); /* drops the pending space */
+	if (w->out.len + n + 2 > w->out.cap)
+		buf_reserve(&w->out, n + 1);
+	if (w->space)
+		w->out.p[w->out.len++] = ' ';
+	memcpy(w->out.p + w->out.len, s, n);
+	w->out.len += n;
+	w->out.p[w->out.len] = '\0';
+	w->space = trailing;
 }
 
 void tw_word(struct text_writer *w, const char *s, size_t n)
@@ -263,27 +288,42 @@ size_t tw_link_begin(struct text_writer *w)
 	return w->out.len;
 }
 
+/* Whether s (NUL-terminated) starts with p (n bytes, lower case), ignoring
+ * the case of s as strncasecmp does in the C locale: by hand, as the call
+ * cost more than the compare and each link asks up to five times. */
+static int prefix_ci(const char *s, const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] + 32) : s[i];
+		if (c != p[i])
+			return 0;
+	}
+	return 1;
+}
+
 /* "http://example.com/x" → "example.com/x"; NULL without a scheme. */
 static const char *skip_scheme(const char *url)
 {
-	static const char *schemes[] = {"http://", "https://", "ftp://"};
-	for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++)
-		if (strncasecmp(url, schemes[i], strlen(schemes[i])) == 0)
-			return url + strlen(schemes[i]);
+	if (prefix_ci(url, "http://", 7))
+		return url + 7;
+	if (prefix_ci(url, "https://", 8))
+		return url + 8;
+	if (prefix_ci(url, "ftp://", 6))
+		return url + 6;
 	return NULL;
 }
 
-/* Whether text (n bytes) names url itself, so no footnote is needed. */
-static int text_is_url(const char *text, size_t n, const char *url)
+/* Whether text (n bytes) names url (ul bytes) itself, so no footnote is
+ * needed. */
+static int text_is_url(const char *text, size_t n, const char *url, size_t ul)
 {
 	const char *bare = skip_scheme(url);
-	size_t ul = strlen(url);
 	if (n == ul && memcmp(text, url, n) == 0)
 		return 1;
 	if (n + 1 == ul && url[n] == '/' && memcmp(text, url, n) == 0)
 		return 1;
 	if (bare != NULL) {
-		size_t bl = strlen(bare);
+		size_t bl = ul - (size_t)(bare - url);
 		if (n == bl && memcmp(text, bare, n) == 0)
 			return 1;
 		if (n + 1 == bl && bare[n] == '/' && memcmp(text, bare, n) == 0)
@@ -292,11 +332,12 @@ static int text_is_url(const char *text, size_t n, const char *url)
 	return 0;
 }
 
-/* The footnote number of url, adding it when new. The URLs sit one after
- * the other in w->urls, each with its NUL: no allocation per link. */
-static size_t footnote(struct text_writer *w, const char *url)
+/* The footnote number of url (ul bytes), adding it when new. The URLs sit
+ * one after the other in w->urls, each with its NUL: no allocation per
+ * link. */
+static size_t footnote(struct text_writer *w, const char *url, size_t ul)
 {
-	size_t ul = strlen(url), at = 0;
+	size_t at = 0;
 
 	for (size_t i = 0; i < w->nurls; i++) {
 		const char *u = w->urls->p + at;
@@ -309,37 +350,47 @@ static size_t footnote(struct text_writer *w, const char *url)
 	return ++w->nurls;
 }
 
-/* s with surrounding whitespace trimmed and inner runs collapsed: s itself
- * when it holds no whitespace (a URL usually), else written into tmp. */
-static const char *clean(const char *s, struct buf *tmp)
+/* s with surrounding whitespace trimmed and inner runs collapsed, its
+ * length in *len: s itself when it holds no whitespace (a URL usually),
+ * else written into *tmp, a scratch buffer taken then (the caller puts it
+ * back). */
+static const char *clean(const char *s, struct buf **tmp, size_t *len)
 {
 	int sp = 0;
-	size_t n = 0;
 
-	if (s == NULL)
+	if (s == NULL) {
+		*len = 0;
 		return "";
-	while (s[n] != '\0' && !is_ws(s[n]))
-		n++;
-	if (s[n] == '\0')
+	}
+	/* the whitespace of is_ws() */
+	size_t n = strcspn(s, " \t\n\v\f\r");
+	if (s[n] == '\0') {
+		*len = n;
 		return s;
-	buf_reset(tmp);
+	}
+	if (*tmp == NULL)
+		*tmp = buf_scratch();
+	struct buf *t = *tmp;
+	buf_reset(t);
 	for (; *s; s++) {
 		if (is_ws(*s)) {
-			sp = tmp->len > 0;
+			sp = t->len > 0;
 			continue;
 		}
 		if (sp)
-			buf_addc(tmp, ' ');
+			buf_addc(t, ' ');
 		sp = 0;
-		buf_addc(tmp, *s);
+		buf_addc(t, *s);
 	}
-	return buf_str(tmp);
+	*len = t->len;
+	return buf_str(t);
 }
 
 void tw_link_end(struct text_writer *w, size_t mark, const char *url_in)
 {
-	struct buf *tmp = buf_scratch();
-	const char *url = clean(url_in, tmp);
+	struct buf *tmp = NULL;
+	size_t ul;
+	const char *url = clean(url_in, &tmp, &ul);
 	if (mark > w->out.len)
 		mark = w->out.len;
 	size_t start = mark;
@@ -352,9 +403,9 @@ void tw_link_end(struct text_writer *w, size_t mark, const char *url_in)
 	size_t n = w->out.len - start;
 	int multiline = w->lines > w->link_lines + 1 || memchr(text, '\n', n) != NULL;
 
-	if (url[0] == '\0' || url[0] == '#' || strncasecmp(url, "javascript:", 11) == 0) {
+	if (url[0] == '\0' || url[0] == '#' || prefix_ci(url, "javascript:", 11)) {
 		/* not a place to go: the text alone */
-	} else if (strncasecmp(url, "mailto:", 7) == 0) {
+	} else if (prefix_ci(url, "mailto:", 7)) {
 		const char *addr = url + 7;
 		size_t al = strcspn(addr, "?");
 		if (n == 0) {
@@ -365,12 +416,12 @@ void tw_link_end(struct text_writer *w, size_t mark, const char *url_in)
 			buf_addc(&w->out, '>');
 		}
 	} else if (n == 0) {
-		tw_word(w, url, strlen(url));
-	} else if (!multiline && text_is_url(text, n, url)) {
+		tw_word(w, url, ul);
+	} else if (!multiline && text_is_url(text, n, url, ul)) {
 		buf_truncate(&w->out, start);
-		buf_adds(&w->out, url);
+		buf_add(&w->out, url, ul);
 	} else {
-		size_t num = footnote(w, url);
+		size_t num = footnote(w, url, ul);
 		if (!(w->line_open && w->brk == 0))
 			begin_content(w);
 		add_mark(&w->out, num);
@@ -380,19 +431,20 @@ void tw_link_end(struct text_writer *w, size_t mark, const char *url_in)
 
 void tw_image(struct text_writer *w, const char *alt_in, const char *url_in)
 {
-	struct buf *tmp_alt = buf_scratch(), *tmp_url = buf_scratch();
-	const char *alt = clean(alt_in, tmp_alt);
-	const char *url = clean(url_in, tmp_url);
+	struct buf *tmp_alt = NULL, *tmp_url = NULL;
+	size_t alt_len, url_len;
+	const char *alt = clean(alt_in, &tmp_alt, &alt_len);
+	const char *url = clean(url_in, &tmp_url, &url_len);
 	if (alt[0] != '\0') {
 		tw_word(w, "[image: ", 8);
-		buf_adds(&w->out, alt);
+		buf_add(&w->out, alt, alt_len);
 		buf_addc(&w->out, ']');
 	} else {
 		tw_word(w, "[image]", 7);
 	}
 	if (url[0] != '\0') {
 		buf_add(&w->out, " <", 2);
-		buf_adds(&w->out, url);
+		buf_add(&w->out, url, url_len);
 		buf_addc(&w->out, '>');
 	}
 	buf_scratch_put(tmp_alt);
@@ -639,14 +691,14 @@ static int blank_line(const char *s, size_t n)
 }
 
 /* The end of the run of bytes from s[r] that the tidy pass keeps as they
- * are: printable ASCII (16 bytes at a time with SSE2, else 8, while it
- * lasts), TAB and valid UTF-8 other than NBSP. Most of a body is such a
+ * are: printable ASCII (16 bytes at a time with SSE2, two-byte characters
+ * included, else 8, while it lasts), TAB and valid UTF-8 other than NBSP. Most of a body is such a
  * run; a function of its own so that the loop keeps its constants in
  * registers. */
 static size_t kept_run(const char *s, size_t r, size_t n)
 {
 	for (;;) {
-		r += bytes_skip_printable(s + r, n - r);
+		r += bytes_skip_kept_text(s + r, n - r);
 		while (r + 8 <= n && bytes_printable8(s + r))
 			r += 8;
 		if (r >= n)

@@ -5,9 +5,11 @@
  * recovering HTML parser used to build here, at a seventh of the cost
  * (blanks are kept because whitespace between inline elements matters).
  * The tree is walked depth-first, each element mapped to a writer call,
- * dispatching on the tag id rather than comparing names. No XPath: the
- * forum-specific shapes are recognised by looking at an element's class
- * and its nearest children:
+ * dispatching on the tag id rather than comparing names; attributes are
+ * found by id and classes tested as bits the parser noted (html_tree.h),
+ * and text the parser found needing no whitespace collapsing is written
+ * without the writer's scan. No XPath: the forum-specific shapes are
+ * recognised by looking at an element's class and its nearest children:
  *  - vBulletin 4 quotes (div.bbcode_quote with div.bbcode_postedby) and code
  *    boxes (div.bbcode_description label + pre.bbcode_code);
  *  - vBulletin 3 quotes and code boxes: a div.smallfont label ("Quote:",
@@ -39,44 +41,26 @@ static int is_el(const struct html_node *n, enum html_tag tag)
 	return n != NULL && n->type == HTML_ELEMENT && n->tag == tag;
 }
 
-/* The value of attribute `name` as stored in the tree, or NULL. */
-static const char *attr(const struct html_node *n, const char *name)
+/* The value of the attribute known as `id`, or NULL. */
+static const char *attr(const struct html_node *n, enum html_attr_id id)
 {
 	for (const struct html_attr *a = n->attrs; a != NULL; a = a->next)
-		if (strcmp(a->name, name) == 0)
+		if (a->id == id)
 			return a->value;
 	return NULL;
 }
 
-static int class_space(char c)
+/* Whether n's class list holds cls: the parser noted the classes we ask
+ * about (asked several times of most elements, this was a split of the
+ * attribute each time). */
+static int has_class(const struct html_node *n, enum html_class cls)
 {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-/* Whether n's class list holds cls. Asked several times of most elements,
- * which usually have no class at all: that answer comes first, and the
- * words are split by hand (strcspn's call cost more than a class name). */
-static int has_class(const struct html_node *n, const char *cls)
-{
-	const char *v = attr(n, "class");
-	if (v == NULL)
-		return 0;
-	size_t l = strlen(cls);
-	while (*v) {
-		while (class_space(*v))
-			v++;
-		const char *w = v;
-		while (*v && !class_space(*v))
-			v++;
-		if ((size_t)(v - w) == l && memcmp(w, cls, l) == 0)
-			return 1;
-	}
-	return 0;
+	return (n->classes >> cls) & 1;
 }
 
 static int class_contains(const struct html_node *n, const char *s)
 {
-	const char *v = attr(n, "class");
+	const char *v = attr(n, HA_CLASS);
 	return v != NULL && strstr(v, s) != NULL;
 }
 
@@ -88,16 +72,18 @@ static struct html_node *first_element(struct html_node *n)
 	return NULL;
 }
 
-/* First descendant element named `name` (and with class `cls` unless NULL),
- * at most `levels` below n; HT_UNKNOWN matches any element. */
-static struct html_node *find(struct html_node *n, enum html_tag tag, const char *cls, int levels)
+/* First descendant element named `name` (and with class `cls` unless
+ * NO_CLASS), at most `levels` below n; HT_UNKNOWN matches any element. */
+#define NO_CLASS HC_COUNT
+static struct html_node *find(struct html_node *n, enum html_tag tag, enum html_class cls,
+			      int levels)
 {
 	if (levels <= 0)
 		return NULL;
 	for (struct html_node *k = n->children; k != NULL; k = k->next) {
 		if (k->type != HTML_ELEMENT)
 			continue;
-		if ((tag == HT_UNKNOWN || is_el(k, tag)) && (cls == NULL || has_class(k, cls)))
+		if ((tag == HT_UNKNOWN || is_el(k, tag)) && (cls == NO_CLASS || has_class(k, cls)))
 			return k;
 		struct html_node *r = find(k, tag, cls, levels - 1);
 		if (r != NULL)
@@ -168,10 +154,10 @@ static char *post_id_below(struct html_node *n, int levels)
 		if (k->type != HTML_ELEMENT)
 			continue;
 		if (is_el(k, HT_A)) {
-			const char *dp = attr(k, "data-post-id");
+			const char *dp = attr(k, HA_DATA_POST_ID);
 			if (dp != NULL && dp[0] != '\0')
 				return xstrdup(dp);
-			char *id = href_post_id(attr(k, "href"));
+			char *id = href_post_id(attr(k, HA_HREF));
 			if (id != NULL)
 				return id;
 		}
@@ -200,10 +186,10 @@ static void walk_except(struct html_ctx *c, struct html_node *n, struct html_nod
  * div.message). The header divs are skipped wherever they are met. */
 static void vb4_quote(struct html_ctx *c, struct html_node *q)
 {
-	struct html_node *by = find(q, HT_DIV, "bbcode_postedby", 4);
+	struct html_node *by = find(q, HT_DIV, HC_BBCODE_POSTEDBY, 4);
 	char *name = NULL, *id = NULL;
 	if (by != NULL) {
-		struct html_node *s = find(by, HT_STRONG, NULL, 3);
+		struct html_node *s = find(by, HT_STRONG, NO_CLASS, 3);
 		name = s ? text_of(s) : NULL;
 		id = post_id_below(by, 3);
 	}
@@ -218,13 +204,13 @@ static void vb4_quote(struct html_ctx *c, struct html_node *q)
  * not look like a quote. */
 static int vb3_quote(struct html_ctx *c, struct html_node *table)
 {
-	struct html_node *td = find(table, HT_TD, "alt2", 3);
+	struct html_node *td = find(table, HT_TD, HC_ALT2, 3);
 	if (td == NULL)
 		return 0;
 	struct html_node *hdr = first_element(td->children);
 	char *name = NULL, *id = NULL;
 	if (is_el(hdr, HT_DIV)) {
-		struct html_node *s = find(hdr, HT_STRONG, NULL, 2);
+		struct html_node *s = find(hdr, HT_STRONG, NO_CLASS, 2);
 		char *t = s ? text_of(hdr) : NULL;
 		id = s ? post_id_below(hdr, 2) : NULL;
 		if (s != NULL && (id != NULL || (t && strcasestr(t, "posted by"))))
@@ -251,7 +237,7 @@ static int vb3_quote(struct html_ctx *c, struct html_node *table)
  * or any other blockquote (anonymous). */
 static void blockquote(struct html_ctx *c, struct html_node *q)
 {
-	struct html_node *cite = find(q, HT_CITE, NULL, 2);
+	struct html_node *cite = find(q, HT_CITE, NO_CLASS, 2);
 	char *name = NULL, *id = NULL;
 	if (cite != NULL) {
 		name = text_of(cite);
@@ -288,11 +274,11 @@ static void blockquote(struct html_ctx *c, struct html_node *q)
  * …</div><blockquote>TEXT</blockquote></aside>. data-post is a post number. */
 static void discourse_quote(struct html_ctx *c, struct html_node *a)
 {
-	const char *user = attr(a, "data-username");
-	const char *post = attr(a, "data-post");
+	const char *user = attr(a, HA_DATA_USERNAME);
+	const char *post = attr(a, HA_DATA_POST);
 	char *id = post && post[0] ? xasprintf("#%s", post) : NULL;
 	char *name = NULL;
-	struct html_node *title = find(a, HT_DIV, "title", 1);
+	struct html_node *title = find(a, HT_DIV, HC_TITLE, 1);
 	if (user != NULL && user[0] != '\0') {
 		name = xstrdup(user);
 	} else if (title != NULL) {
@@ -343,14 +329,14 @@ static void code(struct html_ctx *c, struct html_node *n, int inline_ok)
 
 static void image(struct html_ctx *c, struct html_node *n)
 {
-	const char *src = attr(n, "src");
-	const char *alt = attr(n, "alt");
+	const char *src = attr(n, HA_SRC);
+	const char *alt = attr(n, HA_ALT);
 	if (src == NULL || src[0] == '\0')
-		src = attr(n, "data-src");
+		src = attr(n, HA_DATA_SRC);
 	if (class_contains(n, "inlineimg") || class_contains(n, "emoji") ||
 	    class_contains(n, "smilie") || (src != NULL && strstr(src, "smilies/"))) {
 		if (alt == NULL || alt[0] == '\0')
-			alt = attr(n, "title");
+			alt = attr(n, HA_TITLE);
 		if (alt != NULL)
 			tw_text(c->w, alt, strlen(alt));
 		return;
@@ -361,7 +347,7 @@ static void image(struct html_ctx *c, struct html_node *n)
 static void list(struct html_ctx *c, struct html_node *n, int ordered)
 {
 	long start = 1;
-	const char *s = attr(n, "start");
+	const char *s = attr(n, HA_START);
 	if (s != NULL) {
 		char *end;
 		long v = strtol(s, &end, 10);
@@ -465,7 +451,7 @@ static void element(struct html_ctx *c, struct html_node *n)
 		return;
 	}
 	case HT_A: {
-		const char *href = attr(n, "href");
+		const char *href = attr(n, HA_HREF);
 		if (href == NULL) {
 			walk(c, n);
 		} else {
@@ -489,18 +475,18 @@ static void element(struct html_ctx *c, struct html_node *n)
 		tw_space(w);
 		return;
 	case HT_ASIDE:
-		if (has_class(n, "quote")) {
+		if (has_class(n, HC_QUOTE)) {
 			discourse_quote(c, n);
 			return;
 		}
 		break;
 	case HT_DIV:
-		if (has_class(n, "bbcode_description") || has_class(n, "bbcode_postedby") ||
-		    has_class(n, "bbcode_quote_container"))
+		if (n->classes & (1u << HC_BBCODE_DESCRIPTION | 1u << HC_BBCODE_POSTEDBY |
+				  1u << HC_BBCODE_QUOTE_CONTAINER))
 			return; /* vBulletin 4 labels and quote headers */
-		if (has_class(n, "meta") && n->parent != NULL && has_class(n->parent, "lightbox"))
+		if (has_class(n, HC_META) && n->parent != NULL && has_class(n->parent, HC_LIGHTBOX))
 			return; /* Discourse image file name and size */
-		if (has_class(n, "bbcode_quote")) {
+		if (has_class(n, HC_BBCODE_QUOTE)) {
 			vb4_quote(c, n);
 			return;
 		}
@@ -522,7 +508,10 @@ static void element(struct html_ctx *c, struct html_node *n)
 static void node(struct html_ctx *c, struct html_node *n)
 {
 	if (n->type == HTML_TEXT) {
-		tw_text(c->w, n->text, n->len);
+		if (n->collapsed)
+			tw_text_collapsed(c->w, n->text, n->len);
+		else
+			tw_text(c->w, n->text, n->len);
 		return;
 	}
 	if (c->depth >= HTML_MAX_DEPTH) {
@@ -534,12 +523,21 @@ static void node(struct html_ctx *c, struct html_node *n)
 	c->depth--;
 }
 
+/* Whether the div k marks the start of Outlook's quoted original. */
+static int outlook_marker(const struct html_node *k)
+{
+	const char *id = attr(k, HA_ID);
+	return has_class(k, HC_OUTLOOK_HEADER) ||
+	       (id != NULL &&
+		(strcmp(id, "appendonsend") == 0 || strcmp(id, "divRplyFwdMsg") == 0));
+}
+
 /* Walks n's children. Labels are dropped: a vBulletin 3 div.smallfont
  * ("Quote:", "Code:"; the table after it becomes a quote) and the phpBB
  * codebox header ("Code: Select all"). */
 static void walk(struct html_ctx *c, struct html_node *n)
 {
-	int codebox = has_class(n, "codebox");
+	int codebox = has_class(n, HC_CODEBOX);
 	for (struct html_node *k = n->children; k != NULL; k = k->next) {
 		/* phpBB "Code: Select all" labels */
 		if (codebox && (is_el(k, HT_DT) || is_el(k, HT_P)))
@@ -547,16 +545,14 @@ static void walk(struct html_ctx *c, struct html_node *n)
 		/* Outlook's reply: everything from its marker on is the quoted
 		 * original (div#appendonsend, div#divRplyFwdMsg, or the older
 		 * div.OutlookMessageHeader), so it is written as a quote */
-		if (is_el(k, HT_DIV) && (has_class(k, "OutlookMessageHeader") ||
-					(attr(k, "id") && (strcmp(attr(k, "id"), "appendonsend") == 0 ||
-							   strcmp(attr(k, "id"), "divRplyFwdMsg") == 0)))) {
+		if (is_el(k, HT_DIV) && outlook_marker(k)) {
 			quote_begin(c, NULL, NULL);
 			for (; k != NULL; k = k->next)
 				node(c, k);
 			tw_quote_end(c->w);
 			break;
 		}
-		if (is_el(k, HT_DIV) && has_class(k, "smallfont")) {
+		if (is_el(k, HT_DIV) && has_class(k, HC_SMALLFONT)) {
 			struct html_node *sib = first_element(k->next);
 			if (is_el(sib, HT_TABLE)) {
 				c->depth++;
@@ -567,7 +563,7 @@ static void walk(struct html_ctx *c, struct html_node *n)
 					continue;
 				}
 			}
-			if (is_el(sib, HT_PRE) || (is_el(sib, HT_DIV) && has_class(sib, "alt2")))
+			if (is_el(sib, HT_PRE) || (is_el(sib, HT_DIV) && has_class(sib, HC_ALT2)))
 				continue;
 		}
 		node(c, k);

@@ -59,6 +59,10 @@ void tw_finish(struct text_writer *w, struct buf *out);
 
 /* Inline text: whitespace runs collapse to one space as in a browser. */
 void tw_text(struct text_writer *w, const char *s, size_t n);
+/* tw_text for text known to need no collapsing: no byte below 0x20 and
+ * no two spaces in a row (a space may lead or end it). The same result
+ * without tw_text's scan of every byte. */
+void tw_text_collapsed(struct text_writer *w, const char *s, size_t n);
 /* Inline text written as is (no collapsing; must not hold "\n"). */
 void tw_word(struct text_writer *w, const char *s, size_t n);
 void tw_space(struct text_writer *w);

@@ -7,6 +7,7 @@
  * Only test_flowed_body depends on a real text_flow(); every other body here
  * is made of short lines that format=flowed leaves as they are.
  */
+#include <ctype.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1040,6 +1041,192 @@ static void test_flowed_body(void **state)
 	buf_free(&body);
 }
 
+/* CRs in the body: the CR of a "\r\n" line end goes, a stray one becomes a
+ * space; a soft-broken part that starts with "." is dot-stuffed like any
+ * line; "From " and ">" are space-stuffed. The body is flowed straight into
+ * wire form, so these are the cases where a line needs more than a CRLF. */
+static void test_body_wire_lines(void **state)
+{
+	struct article_in in = root_post();
+	struct article_out out;
+	char *err = NULL;
+
+	in.signature = NULL;
+	in.body = "a\rb\nc\r\r\nd \r\n> q\r\n.\r\n\r";
+	assert_int_equal(article_build(&in, &out, &err), 0);
+	assert_string_equal(out.wire.p + out.header_len, "a b\r\nc\r\nd\r\n> q\r\n..\r\n\r\n");
+	assert_int_equal(out.lines, 6);
+	article_out_free(&out);
+
+	in.body = "one two three four five six seven eight nine ten eleven twelve thirteen "
+		  ".dot starts here\n";
+	in.signature = "x\ry";
+	assert_int_equal(article_build(&in, &out, &err), 0);
+	assert_string_equal(out.wire.p + out.header_len,
+			    "one two three four five six seven eight nine ten eleven twelve "
+			    "thirteen \r\n..dot starts here\r\n-- \r\nx y\r\n");
+	assert_int_equal(out.lines, 4);
+	article_out_free(&out);
+
+	in.body = "From me\n>From you\n . x\n";
+	in.signature = NULL;
+	assert_int_equal(article_build(&in, &out, &err), 0);
+	assert_string_equal(out.wire.p + out.header_len, " From me\r\n> From you\r\n  . x\r\n");
+	assert_int_equal(out.lines, 3);
+	article_out_free(&out);
+}
+
+/* A quoted unbroken token past 998 octets: the quote prefix counts, and
+ * the continuation is a line of its own (not quoted again). */
+static void test_body_long_quoted(void **state)
+{
+	struct article_in in = root_post();
+	struct article_out out;
+	struct buf body = BUF_INIT, want = BUF_INIT;
+	char *err = NULL;
+
+	buf_adds(&body, ">> ");
+	for (int i = 0; i < 1200; i++)
+		buf_addc(&body, 'q');
+	buf_addc(&body, '\n');
+	in.body = body.p;
+	in.signature = NULL;
+	assert_int_equal(article_build(&in, &out, &err), 0);
+	buf_adds(&want, ">> ");
+	for (int i = 0; i < 995; i++)
+		buf_addc(&want, 'q');
+	buf_adds(&want, "\r\n");
+	for (int i = 0; i < 205; i++)
+		buf_addc(&want, 'q');
+	buf_adds(&want, "\r\n");
+	assert_string_equal(out.wire.p + out.header_len, want.p);
+	assert_int_equal(out.lines, 2);
+	article_out_free(&out);
+	buf_free(&body);
+	buf_free(&want);
+}
+
+/* dot-atom "@" dot-atom, as RFC 5322 has it, for the test below. */
+static int ref_dot_atom(const char *p, size_t n)
+{
+	static const char specials[] = "!#$%&'*+-/=?^_`{|}~";
+
+	if (n == 0 || p[0] == '.' || p[n - 1] == '.')
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+		if (c == '.' && p[i + 1] == '.')
+			return 0;
+		if (c != '.' && !(c < 0x80 && isalnum(c)) && strchr(specials, c) == NULL)
+			return 0;
+	}
+	return 1;
+}
+
+static int ref_addr_spec(const char *s)
+{
+	const char *at = strchr(s, '@');
+
+	return at && strchr(at + 1, '@') == NULL && ref_dot_atom(s, (size_t)(at - s)) &&
+	       ref_dot_atom(at + 1, strlen(at + 1));
+}
+
+/* Addresses and Message-IDs of 16 octets and more are tested 16 at a
+ * time: every octet that matters, at every place of ids of lengths around
+ * the block size, must still decide as the rule does. */
+static void test_ids_every_place(void **state)
+{
+	static const char *bases[] = {"abcdefg@hijklmn", "abcdefg@hijk.lmn", "abcdefgh@ijk.lmno",
+				      "abcdefghij.klmnop@qrstuvwxyz.example.org",
+				      "a@bcdefghijklmnopqrstuvwxyz.example"};
+	static const char subst[] = " \"(),:;<>[\\]\x7f\x01\x80.@!#~=?_";
+	char core[64], id[68];
+
+	for (size_t b = 0; b < sizeof bases / sizeof bases[0]; b++) {
+		size_t n = strlen(bases[b]);
+		for (size_t j = 0; j < n; j++) {
+			for (size_t k = 0; k < sizeof subst - 1; k++) {
+				struct article_in in = root_post();
+				struct article_out out;
+				char *err = NULL;
+				int want;
+
+				memcpy(core, bases[b], n + 1);
+				core[j] = subst[k];
+				want = ref_addr_spec(core) ? 0 : -1;
+				in.from_addr = core;
+				assert_int_equal(article_build(&in, &out, &err), want);
+				if (want == 0)
+					article_out_free(&out);
+				free(err);
+				err = NULL;
+
+				in = root_post();
+				snprintf(id, sizeof id, "<%s>", core);
+				in.message_id = id;
+				assert_int_equal(article_build(&in, &out, &err), want);
+				if (want == 0)
+					article_out_free(&out);
+				free(err);
+			}
+		}
+	}
+}
+
+/* A value that fits the first line goes out as it is; one octet more and
+ * it is folded at its last space. */
+static void test_fold_first_line(void **state)
+{
+	struct buf b = BUF_INIT, v = BUF_INIT;
+
+	/* "Subject: " + 67 = 76 */
+	buf_adds(&v, "aaaaaaaaa bbbbbbbbb ccccccccc ddddddddd eeeeeeeee fffffffff ggggggg");
+	assert_int_equal(v.len, 67);
+	article_hdr_fold(&b, "Subject", v.p);
+	assert_string_equal(b.p, "Subject: aaaaaaaaa bbbbbbbbb ccccccccc ddddddddd eeeeeeeee "
+				 "fffffffff ggggggg\r\n");
+	buf_reset(&b);
+	buf_addc(&v, 'g');
+	article_hdr_fold(&b, "Subject", v.p);
+	assert_string_equal(b.p, "Subject: aaaaaaaaa bbbbbbbbb ccccccccc ddddddddd eeeeeeeee "
+				 "fffffffff\r\n gggggggg\r\n");
+	buf_free(&b);
+	buf_free(&v);
+}
+
+/* Plain words stay plain in stretches of at most LONG_WORD (900) octets:
+ * a word of 900 octets stays as it is, one of 901 is encoded, also after
+ * other words. */
+static void test_unstructured_long_words(void **state)
+{
+	struct buf in = BUF_INIT;
+	char *got;
+
+	for (size_t len = 899; len <= 902; len++) {
+		buf_reset(&in);
+		buf_adds(&in, "ab cd ");
+		for (size_t i = 0; i < len; i++)
+			buf_addc(&in, 'w');
+		buf_adds(&in, " ef");
+		got = unstructured(in.p);
+		if (len <= 900)
+			assert_string_equal(got, in.p);
+		else
+			assert_non_null(strstr(got, "ab cd =?UTF-8?Q?www"));
+		free(got);
+	}
+	/* a long run of short plain words, then one that needs encoding */
+	buf_reset(&in);
+	for (size_t i = 0; i < 400; i++)
+		buf_adds(&in, "ab ");
+	buf_adds(&in, "caf\xc3\xa9 end");
+	got = unstructured(in.p);
+	assert_int_equal(strncmp(got, in.p, 1200), 0);
+	assert_string_equal(got + 1200, "=?UTF-8?B?Y2Fmw6k=?= end");
+	free(got);
+	buf_free(&in);
+}
+
 /* --- slug --- */
 
 static void test_slug(void **state)
@@ -1097,6 +1284,11 @@ int main(void)
 		cmocka_unit_test(test_body_7bit_8bit),
 		cmocka_unit_test(test_body_long_line),
 		cmocka_unit_test(test_flowed_body),
+		cmocka_unit_test(test_body_wire_lines),
+		cmocka_unit_test(test_body_long_quoted),
+		cmocka_unit_test(test_ids_every_place),
+		cmocka_unit_test(test_fold_first_line),
+		cmocka_unit_test(test_unstructured_long_words),
 		cmocka_unit_test(test_slug),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

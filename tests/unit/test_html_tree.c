@@ -2,7 +2,8 @@
  * Tests for gateway/article/html_tree.c: the tree built for each tokenizer
  * and tree-building rule, written out compactly as <tag a="v">…</tag> and
  * [text], and checked against what libxml2 2.9's HTML parser builds for
- * the same body (the output text_html must keep).
+ * the same body (the output text_html must keep); and what the parser
+ * notes for the walk: attribute ids, class bits, collapsed text.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -167,13 +168,148 @@ static void test_deep(void **state)
 	buf_free(&b);
 }
 
+/* The first element below <body> of src. */
+static const struct html_node *first_el(struct html_doc *d, const char *src)
+{
+	html_parse(d, src, strlen(src));
+	const struct html_node *n = html_doc_root(d)->children->children;
+	while (n != NULL && n->type != HTML_ELEMENT)
+		n = n->next;
+	assert_non_null(n);
+	return n;
+}
+
+static unsigned int classes_of(const char *src)
+{
+	struct html_doc d;
+	unsigned int c = first_el(&d, src)->classes;
+	html_doc_free(&d);
+	return c;
+}
+
+#define C(x) (1u << HC_##x)
+
+/* Names are looked up by their first 8 bytes as a key, then the next 8,
+ * then the rest: names that differ anywhere, in length or only in case. */
+static void test_names(void **state)
+{
+	tree("<BLOCKQUOTE>a</blockquote><blockquotex>b</blockquotex><blockquot>c",
+	     "<blockquote>[a]</blockquote><blockquotex>[b]</blockquotex>"
+	     "<blockquot>[c]</blockquot>");
+	tree("<FigCaption>a</FIGCAPTION><figcaptio>b",
+	     "<figcaption>[a]</figcaption><figcaptio>[b]</figcaptio>");
+	tree("<h1>a</H1><h7>b</h7><H_1>c", "<h1>[a]</h1><h7>[b]</h7><h_1>[c]</h_1>");
+	tree("<a_b>x</A_B><a:b.c-d>y</a:b.c-d>", "<a_b>[x]</a_b><a:b.c-d>[y]</a:b.c-d>");
+
+	struct html_doc d;
+	const struct html_node *n =
+		first_el(&d, "<a HREF=x Data-Post-Id=1 data-post-idx=2 data-post=3 "
+			     "DATA-USERNAME=u data-usernames=v data-src=s data-srcx=t rel=r "
+			     "onclick=o Class=c>l</a>");
+	static const struct {
+		const char *name;
+		enum html_attr_id id;
+	} want[] = {
+		{"href", HA_HREF},	     {"data-post-id", HA_DATA_POST_ID},
+		{"data-post-idx", HA_OTHER}, {"data-post", HA_DATA_POST},
+		{"data-username", HA_DATA_USERNAME}, {"data-usernames", HA_OTHER},
+		{"data-src", HA_DATA_SRC},   {"data-srcx", HA_OTHER},
+		{"rel", HA_REL},	     {"onclick", HA_OTHER},
+		{"class", HA_CLASS},
+	};
+	const struct html_attr *a = n->attrs;
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++, a = a->next) {
+		assert_non_null(a);
+		assert_string_equal(a->name, want[i].name);
+		assert_int_equal(a->id, want[i].id);
+	}
+	assert_null(a);
+	html_doc_free(&d);
+	/* duplicates: the first wins, known names or not */
+	tree("<b ID=1 id=2 x-y=3 X-Y=4 class=a CLASS=b>z",
+	     "<b id=\"1\" x-y=\"3\" class=\"a\">[z]</b>");
+}
+
+/* The class bits: whole words split at SP, TAB, LF and CR, case and all. */
+static void test_classes(void **state)
+{
+	assert_int_equal(classes_of("<div>x"), 0);
+	assert_int_equal(classes_of("<div class=quote>x"), C(QUOTE));
+	assert_int_equal(classes_of("<div class=\" \tquote\nalt2\r\">x"), C(QUOTE) | C(ALT2));
+	assert_int_equal(classes_of("<div class=\"quotes Quote xquote quote_\">x"), 0);
+	/* longer than 8 and 16 bytes, and near misses of them */
+	assert_int_equal(classes_of("<div class=\"bbcode_quote bbcode_quote_container\">x"),
+			 C(BBCODE_QUOTE) | C(BBCODE_QUOTE_CONTAINER));
+	assert_int_equal(classes_of("<div class=\"bbcode_quote_containex bbcode_quotf "
+				    "bbcode_postedbx OutlookMessageHeadex\">x"),
+			 0);
+	assert_int_equal(classes_of("<div class=\"OutlookMessageHeader smallfont lightbox meta "
+				    "title codebox bbcode_description bbcode_postedby\">x"),
+			 C(OUTLOOK_HEADER) | C(SMALLFONT) | C(LIGHTBOX) | C(META) | C(TITLE) |
+				 C(CODEBOX) | C(BBCODE_DESCRIPTION) | C(BBCODE_POSTEDBY));
+	/* as decoded: a reference can make a separator, FF is none */
+	assert_int_equal(classes_of("<div class=\"x&#32;quote\">x"), C(QUOTE));
+	assert_int_equal(classes_of("<div class=\"x&#12;quote\">x"), 0);
+	/* the first class attribute counts */
+	assert_int_equal(classes_of("<div class=alt2 class=quote>x"), C(ALT2));
+	/* the walk sees the same: a vBulletin 4 quote found by its classes */
+	struct buf out = BUF_INIT;
+	const char *q = "<div class=\"bbcode_container\"><div class=\"bbcode_quote\">"
+			"<div class=\"quote_container\"><div class=\"bbcode_postedby\">"
+			"Originally Posted by <strong>bob</strong></div>"
+			"<div class=\"message\">hi</div></div></div></div>";
+	assert_int_equal(text_convert(MARKUP_HTML, q, strlen(q), &out, NULL), 0);
+	assert_string_equal(buf_str(&out), "bob wrote:\n> hi\n");
+	buf_free(&out);
+}
+
+/* Whether the text of the first node below <body> of src (a text node) was
+ * marked as needing no collapsing; with tail after src, so that the block
+ * scan has room to see a run to its end. */
+static int collapsed_n(const char *src, const char *tail)
+{
+	struct buf b = BUF_INIT;
+	buf_adds(&b, src);
+	buf_adds(&b, tail);
+	struct html_doc d;
+	html_parse(&d, b.p, b.len);
+	const struct html_node *n = html_doc_root(&d)->children->children;
+	assert_int_equal(n->type, HTML_TEXT);
+	int c = n->collapsed;
+	html_doc_free(&d);
+	buf_free(&b);
+	return c;
+}
+
+static int collapsed(const char *src)
+{
+	return collapsed_n(src, "<b>and some more text after</b>");
+}
+
+static void test_collapsed(void **state)
+{
+	/* long enough for the block scan, and ended by a tag */
+	assert_true(collapsed(" a plain run of words, one space apart <b>"));
+	assert_true(collapsed("caf\xC3\xA9 and \xE2\x82\xAC and &amp; and &lt;tags&gt; too <b>"));
+	assert_false(collapsed("a plain run of words,  two spaces here <b>"));
+	assert_false(collapsed("a plain run of words,\none new line there <b>"));
+	assert_false(collapsed("a plain run of words,\tand a tab there <b>"));
+	assert_false(collapsed("a plain run of words, and &#32; a space <b>"));
+	assert_false(collapsed("a plain run of words, and \x01 a control <b>"));
+	assert_false(collapsed("a plain run of words, and a stray </x> end tag <b>"));
+	/* at the end of the input the scan stops short: not known */
+	assert_false(collapsed_n("a plain run of words, one space apart", ""));
+	assert_false(collapsed_n("a plain run of words, one space apart<b>", ""));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_entities),     cmocka_unit_test(test_attributes),
 		cmocka_unit_test(test_implied_end),  cmocka_unit_test(test_end_tags),
 		cmocka_unit_test(test_markup),       cmocka_unit_test(test_eof_and_bytes),
-		cmocka_unit_test(test_deep),
+		cmocka_unit_test(test_deep),	     cmocka_unit_test(test_names),
+		cmocka_unit_test(test_classes),	     cmocka_unit_test(test_collapsed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -683,18 +683,124 @@ static void test_bytes_skip(void **state)
 	free(all);
 }
 
+/* bytes_skip_html_text_u8's stops: text_special bytes below 0x80 but TAB,
+ * LF and CR, and lead bytes from ED on */
+static int sp_html_u8(const unsigned char *s, size_t n, size_t i)
+{
+	(void)n;
+	return s[i] >= 0xED || (s[i] < 0x80 && html_special(s[i]));
+}
+
+/* what the tidy pass does not keep as it is, walking from the start:
+ * bytes other than printable ASCII, TAB and C3..DF + a continuation byte */
+static size_t first_unkept(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+	while (i < n) {
+		if ((s[i] >= 0x20 && s[i] < 0x7F) || s[i] == '\t')
+			i++;
+		else if (s[i] >= 0xC3 && s[i] <= 0xDF && i + 1 < n && (s[i + 1] & 0xC0) == 0x80)
+			i += 2;
+		else
+			break;
+	}
+	return i;
+}
+
+static int sp_attr_quoted(const unsigned char *s, size_t n, size_t i)
+{
+	(void)n;
+	return s[i] == '"' || s[i] == '\0' || s[i] == '&' || s[i] >= 0x80;
+}
+
+static int sp_attr_bare(const unsigned char *s, size_t n, size_t i)
+{
+	(void)n;
+	return s[i] == '\0' || s[i] == '&' || s[i] >= 0x80 || s[i] == '>' || s[i] == ' ' ||
+	       s[i] == '\t' || s[i] == '\n' || s[i] == '\r';
+}
+
+/* The scans added for the HTML text loop, the tidy pass, tw_text and
+ * attribute values, on s[0..n). */
+static void check_new_scans(const unsigned char *s, size_t n)
+{
+	int spaced = 0;
+	size_t r = bytes_skip_html_text_u8(s, n, &spaced);
+	check_skip(s, n, r, sp_html_u8, 17);
+	/* spaced when what it passed needs collapsing */
+	for (size_t i = 0; i < r; i++)
+		if (s[i] == '\t' || s[i] == '\n' || s[i] == '\r' ||
+		    (s[i] == ' ' && i + 1 < n && s[i + 1] == ' '))
+			assert_true(spaced);
+
+	/* kept: may stop early only at a lead that ends a block (its
+	 * continuation is in the next), and always on a character's start */
+	size_t first = first_unkept(s, n), rk = bytes_skip_kept_text(s, n);
+	assert_true(rk <= first);
+#if defined(__SSE2__)
+	int lead_last = rk % 16 == 15 && s[rk] >= 0xC3 && s[rk] <= 0xDF;
+	assert_true(rk == first || n - rk < 16 || lead_last);
+#endif
+	size_t at = 0;
+	while (at < rk)
+		at += s[at] >= 0xC3 && s[at] <= 0xDF ? 2 : 1;
+	assert_int_equal(at, rk);
+
+	check_skip(s, n, bytes_skip_prose_all(s, n), sp_prose, 16);
+	check_skip(s, n, bytes_skip_attr_value(s, n, '"'), sp_attr_quoted, 16);
+	check_skip(s, n, bytes_skip_attr_value(s, n, 0), sp_attr_bare, 16);
+}
+
+/* check_new_scans with odd bytes, and pairs of them (two spaces, a
+ * character split at a block's end), at every offset. */
+static void test_bytes_skip_utf8(void **state)
+{
+	static const unsigned char odd[] = {
+		'<', '&', 0x00, 0x01, '\t', '\n', '\r', 0x0B, 0x1F, ' ', '"', '>', 0x7F, 0x80, 0xA0,
+		0xBF, 0xC0, 0xC2, 0xC3, 0xDF, 0xE2, 0xEC, 0xED, 0xEF, 0xF0, 0xF4, 0xF8, 0xFF,
+	};
+	unsigned char base[72];
+	for (size_t i = 0; i < sizeof base; i++)
+		base[i] = i % 6 == 5 ? ' ' : (unsigned char)('a' + i % 26);
+	/* "é" now and then, so that two-byte characters cross blocks */
+	for (size_t i = 7; i + 1 < sizeof base; i += 11) {
+		base[i] = 0xC3;
+		base[i + 1] = 0xA9;
+	}
+	for (size_t n = 0; n <= 70; n++) {
+		for (size_t pos = 0; pos <= 70; pos++) {
+			for (size_t k = 0; k < sizeof odd * 3; k++) {
+				unsigned char buf[72];
+				memcpy(buf, base, sizeof buf);
+				if (pos < n)
+					buf[pos] = odd[k / 3];
+				/* the byte after it: as it was, the same, or a
+				 * continuation byte */
+				if (pos + 1 < n && k % 3 > 0)
+					buf[pos + 1] = k % 3 == 1 ? odd[k / 3] : 0xA9;
+				unsigned char *s = (unsigned char *)exact((char *)buf, n);
+				check_new_scans(s, n);
+				free(s);
+			}
+		}
+	}
+}
+
 /* base text with `ins` put in at every offset, through a converter, against
  * the same text with `repl` put in instead, whitespace runs collapsed and
  * ends trimmed (collapse) or trailing blanks trimmed (plain). */
-static void check_every_offset(enum forum_markup m, const char *ins, const char *repl, int collapse)
+static void every_offset(enum forum_markup m, const char *ins, const char *repl, int collapse,
+			 const char *suffix, size_t nmax)
 {
-	const char *base = "abcd efgh ijkl mnop qrst uvwx yzab cdef ghij klmn";
-	for (size_t n = 0; n <= 40; n++) {
+	const char *base = "abcd efgh ijkl mnop qrst uvwx yzab cdef ghij klmn "
+			   "opqr stuv wxyz abcd efgh";
+	for (size_t n = 0; n <= nmax; n++) {
 		for (size_t pos = 0; pos <= n; pos++) {
 			struct buf in = BUF_INIT, want = BUF_INIT, out = BUF_INIT;
 			buf_add(&in, base, pos);
 			buf_adds(&in, ins);
 			buf_add(&in, base + pos, n - pos);
+			buf_adds(&in, suffix);
 			struct buf raw = BUF_INIT;
 			buf_add(&raw, base, pos);
 			buf_adds(&raw, repl);
@@ -728,6 +834,19 @@ static void check_every_offset(enum forum_markup m, const char *ins, const char 
 	}
 }
 
+static void check_every_offset(enum forum_markup m, const char *ins, const char *repl, int collapse)
+{
+	every_offset(m, ins, repl, collapse, "", 40);
+}
+
+/* The same with the text ended by a tag, not the input: the HTML loop's
+ * block scan then sees the whole run, and the text node may be marked as
+ * needing no collapsing (tw_text_collapsed) */
+static void check_every_offset_tag(const char *ins, const char *repl)
+{
+	every_offset(MARKUP_HTML, ins, repl, 1, "<b></b>", 72);
+}
+
 static void test_scan_offsets(void **state)
 {
 	check_every_offset(MARKUP_HTML, "", "", 1);
@@ -739,6 +858,36 @@ static void test_scan_offsets(void **state)
 	check_every_offset(MARKUP_HTML, " \n", " ", 1);
 	check_every_offset(MARKUP_HTML, "\t", " ", 1);
 	check_every_offset(MARKUP_HTML, "<b>", "", 1);
+	/* text nodes that need no collapsing take tw_text_collapsed():
+	 * whitespace inside, spaces at their ends, met across tags and
+	 * references */
+	check_every_offset_tag("", "");
+	check_every_offset_tag("  ", " ");
+	check_every_offset_tag(" \n", " ");
+	check_every_offset_tag("\t", " ");
+	check_every_offset_tag("\r", " ");
+	check_every_offset_tag(" <b> ", " ");
+	check_every_offset_tag("<i> </i>", " ");
+	check_every_offset_tag(" &amp; ", " & ");
+	check_every_offset_tag(" &#32; ", " ");
+	check_every_offset_tag("&#32;", " ");
+	check_every_offset_tag("&#10;", " ");
+	check_every_offset_tag(" \x01 ", " ");
+	check_every_offset_tag(" <!-- c --> ", " ");
+	/* markup that leaves no node: the text around it is one node, and
+	 * its two spaces meet */
+	check_every_offset_tag(" &#0; ", " ");
+	check_every_offset_tag(" </x> ", " ");
+	check_every_offset_tag(" <!DOCTYPE html> ", " ");
+	check_every_offset_tag("\xC3\xA9", "\xC3\xA9");
+	/* characters the HTML loop drops start with ED and above */
+	check_every_offset_tag("\xED\xA0\x80", "");
+	check_every_offset_tag("\xEF\xBF\xBF", "");
+	check_every_offset_tag("\xF4\x90\x80\x80", "");
+	check_every_offset_tag("\xF0\x9F\x98\x80", "\xF0\x9F\x98\x80");
+	check_every_offset_tag("\xEE\x80\x80", "\xEE\x80\x80");
+	check_every_offset_tag("\xFF", "\xEF\xBF\xBD");
+	check_every_offset_tag("\xC3", "\xEF\xBF\xBD");
 	check_every_offset(MARKUP_TEXT, "", "", 0);
 	check_every_offset(MARKUP_TEXT, "\x01", "", 0);
 	check_every_offset(MARKUP_TEXT, "\x7F", "", 0);
@@ -824,6 +973,7 @@ int main(void)
 		cmocka_unit_test(test_scratch_nesting),
 		cmocka_unit_test(test_scratch_threads),
 		cmocka_unit_test(test_bytes_skip),
+		cmocka_unit_test(test_bytes_skip_utf8),
 		cmocka_unit_test(test_scan_offsets),
 		cmocka_unit_test(test_flow_offsets),
 	};
