@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -422,6 +423,9 @@ struct write_queue {
 	struct queued_number *numbers;
 	size_t nposts, narticles, nnumbers, cap_numbers;
 	int flushing;
+	/* a flush failed: its rows are lost, so the transaction must not
+	 * commit (store_commit rolls it back) */
+	int failed;
 };
 
 struct store {
@@ -446,8 +450,10 @@ struct store {
 
 static void queue_reset(struct write_queue *q)
 {
-	q->arena.len = 0;
 	q->nposts = q->narticles = q->nnumbers = 0;
+	if (q->arena.cap > 4 * QUEUE_BYTES) /* one huge post: not kept for good */
+		buf_free(&q->arena);
+	q->arena.len = 0;
 }
 
 static void no_replies_clear(struct store *st)
@@ -933,6 +939,7 @@ int store_schema_version(struct store *st)
 
 int store_begin(struct store *st, char **err)
 {
+	st->queue.failed = 0;
 	thread_memo_clear(&st->thread);
 	no_replies_clear(st);
 	st->ngroups = 0;
@@ -972,8 +979,14 @@ int store_commit(struct store *st, char **err)
 {
 	no_replies_clear(st);
 	/* the queue first: its articles change the groups' live counts */
-	if (queue_flush(st, err) != 0 || group_memo_flush(st, err) != 0 ||
-	    exec(st, "COMMIT", err) != 0)
+	if (queue_flush(st, err) != 0 || group_memo_flush(st, err) != 0)
+		return -1;
+	if (st->queue.failed) {
+		store_rollback(st);
+		return fg_error(err, "store: the transaction was rolled back: one of its queued "
+				     "writes had failed");
+	}
+	if (exec(st, "COMMIT", err) != 0)
 		return -1;
 	/* a bulk build: the disk starts on what this transaction wrote while
 	 * the next one is rendered, instead of all of it at the final sync */
@@ -985,6 +998,7 @@ int store_commit(struct store *st, char **err)
 void store_rollback(struct store *st)
 {
 	queue_reset(&st->queue);
+	st->queue.failed = 0;
 	thread_memo_clear(&st->thread);
 	no_replies_clear(st);
 	st->ngroups = 0;
@@ -1122,9 +1136,15 @@ typedef void (*bind_row_fn)(struct store *st, sqlite3_stmt *s, size_t row, int p
 static int batch_run(struct store *st, enum queue_table t, size_t n, bind_row_fn bind,
 		     int64_t arg, int64_t *changed, char **err)
 {
+	/* an SQLite built with fewer parameters per statement (before 3.32:
+	 * 999) gets smaller statements */
+	int top = QUEUE_LEVELS - 1;
+	int limit = sqlite3_limit(st->db, SQLITE_LIMIT_VARIABLE_NUMBER, -1);
+	while (top > 0 && (1 << top) * batch_sql[t].cols > limit)
+		top--;
 	*changed = 0;
 	for (size_t i = 0; i < n;) {
-		int level = QUEUE_LEVELS - 1;
+		int level = top;
 		while ((size_t)1 << level > n - i)
 			level--;
 		sqlite3_stmt *s = batch_stmt(st, t, level, err);
@@ -1271,6 +1291,8 @@ static int queue_flush(struct store *st, char **err)
 		rc = batch_run(st, Q_POSTS, q->nposts, bind_post, 0, &changed, err);
 	q->flushing = 0;
 	queue_reset(q);
+	if (rc != 0)
+		q->failed = 1;
 	return rc;
 }
 
@@ -1578,38 +1600,34 @@ int store_post_at(struct store *st, int64_t forum_id, const char *thread_key,
 	return lookup_text(st, s, post_key, err, "post at");
 }
 
-/* Whether the write queue holds a post of the thread: when not, a query
- * about its posts needs no flush. -1 on error. */
-static int thread_queued(struct store *st, int64_t forum_id, const char *thread_key, char **err)
+/* Whether the forum has a row for the thread. A queued post's thread row
+ * is written before the post is queued, so without one the thread has no
+ * post, stored or queued. -1 on error. */
+static int thread_exists(struct store *st, int64_t forum_id, const char *thread_key, char **err)
 {
-	const struct write_queue *q = &st->queue;
-	if (q->nposts == 0)
-		return 0;
-	sqlite3_stmt *s = stmt_get(st, S_THREAD_GET, err);
+	sqlite3_stmt *s = stmt_get(st, S_THREAD_GET, err); /* blind to the queue */
 	int64_t id;
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, forum_id);
 	bind_text(s, 2, thread_key);
-	int found = lookup_id(st, s, &id, err, "thread");
-	if (found <= 0) /* a queued post's thread row is written before it */
-		return found;
-	for (size_t i = 0; i < q->nposts; i++)
-		if (q->posts[i].thread_id == id)
-			return 1;
-	return 0;
+	return lookup_id(st, s, &id, err, "thread");
 }
 
 int store_thread_root(struct store *st, int64_t forum_id, const char *thread_key,
 		      char **post_key, char **err)
 {
-	/* asked at the start of every thread of a sync: not a reason to
-	 * write the queue unless it holds posts of that thread */
-	int queued = thread_queued(st, forum_id, thread_key, err);
-	if (queued < 0)
-		return -1;
-	sqlite3_stmt *s = queued ? stmt_get(st, S_THREAD_ROOT, err)
-				 : stmt_prepared(st, S_THREAD_ROOT, err);
+	/* sync asks at the start of every thread, mostly about threads it
+	 * has never seen: that is answered without writing the queue. (For a
+	 * known thread the queue is written: a queued post may have moved
+	 * into it or out of it.) */
+	*post_key = NULL;
+	if (st->queue.nposts > 0) {
+		int known = thread_exists(st, forum_id, thread_key, err);
+		if (known <= 0)
+			return known;
+	}
+	sqlite3_stmt *s = stmt_get(st, S_THREAD_ROOT, err);
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, forum_id);
@@ -1667,6 +1685,10 @@ static int thread_ensure(struct store *st, int64_t forum_id, const struct store_
 int store_post_put(struct store *st, int64_t forum_id, const struct store_post_in *in, char **err)
 {
 	int64_t thread_id = 0;
+	/* what the table cannot hold is refused here, by the call that was
+	 * given it, not later by whichever statement writes the queue */
+	if (in->post_key == NULL || in->hash == NULL || in->thread_key == NULL)
+		return fg_error(err, "store: put post: no post key, thread key or hash");
 	int own = queue_begin(st, err);
 	if (own < 0)
 		return -1;
@@ -1696,6 +1718,9 @@ int store_post_put(struct store *st, int64_t forum_id, const struct store_post_i
 
 int store_article_add(struct store *st, const struct store_article_in *a, char **err)
 {
+	if (a->message_id == NULL || a->wire == NULL || a->overview == NULL ||
+	    a->wire_len > INT_MAX || (a->ngroups > 0 && (!a->group_ids || !a->numbers)))
+		return fg_error(err, "store: add article: no Message-ID, wire form or overview");
 	int own = queue_begin(st, err);
 	if (own < 0)
 		return -1;
@@ -1713,10 +1738,10 @@ int store_article_add(struct store *st, const struct store_article_in *a, char *
 	*qa = (struct queued_article){
 		.message_id = queue_str(q, a->message_id),
 		.wire = queue_text(q, a->wire, a->wire_len), .overview = queue_str(q, a->overview),
-		.groups = q->arena.len, .wire_len = a->wire_len, .header_len = a->header_len,
-		.lines = a->lines, .ngroups = a->ngroups, .date = a->date,
-		.arrived = (int64_t)time(NULL),
+		.wire_len = a->wire_len, .header_len = a->header_len, .lines = a->lines,
+		.ngroups = a->ngroups, .date = a->date, .arrived = (int64_t)time(NULL),
 	};
+	qa->groups = q->arena.len; /* after the strings: the pairs follow them */
 	for (size_t i = 0; i < a->ngroups; i++) {
 		int64_t pair[2] = {a->group_ids[i], a->numbers[i]};
 		buf_add(&q->arena, pair, sizeof pair);

@@ -329,10 +329,76 @@ static void test_queued_posts_are_seen(void **state)
 	store_rollback(fx->st);
 	assert_int_equal(store_post_get(fx->st, forum, "t1", "p9", &p, &err), 0);
 	assert_int_equal(store_post_get(fx->st, forum, "t1", "p3", &p, &err), 0);
-	/* outside a transaction a post is written at once */
+	/* a post moved to another thread leaves the first one at once */
+	assert_int_equal(store_begin(fx->st, &err), 0);
 	assert_int_equal(store_forum_ensure(fx->st, "demo", &forum, &err), 0);
+	in.thread_key = "t1";
+	in.post_key = "p1";
+	in.position = 1;
+	assert_int_equal(store_post_put(fx->st, forum, &in, &err), 0);
+	assert_int_equal(store_commit(fx->st, &err), 0);
+	assert_int_equal(store_begin(fx->st, &err), 0);
+	in.thread_key = "t2";
+	assert_int_equal(store_post_put(fx->st, forum, &in, &err), 0);
+	assert_int_equal(store_thread_root(fx->st, forum, "t1", &key, &err), 0);
+	assert_null(key);
+	assert_int_equal(store_thread_root(fx->st, forum, "t2", &key, &err), 1);
+	assert_string_equal(key, "p1");
+	free(key);
+	store_rollback(fx->st);
+	/* outside a transaction a post is written at once */
+	in.thread_key = "t1";
+	in.post_key = "p9";
 	assert_int_equal(store_post_put(fx->st, forum, &in, &err), 0);
 	assert_int_equal(store_post_get(fx->st, forum, "t1", "p9", &p, &err), 1);
+	store_post_clear(&p);
+}
+
+/* A queued write that fails fails the transaction: the statement that
+ * wrote the queue reports it, and the commit rolls everything back. What a
+ * table cannot hold is refused by the call itself. */
+static void test_failed_queue_fails_the_transaction(void **state)
+{
+	struct fixture *fx = *state;
+	char *err = NULL;
+	int64_t forum, g, nowhere = 9999, number = 1;
+	struct store_post p;
+	assert_int_equal(store_begin(fx->st, &err), 0);
+	assert_int_equal(store_forum_ensure(fx->st, "demo", &forum, &err), 0);
+	assert_int_equal(store_group_ensure(fx->st, "demo.general", NULL, 'y', &g, &err), 0);
+	struct store_post_in in = {
+		.thread_key = "t1", .post_key = "p1", .position = 1, .date = 1, .body = "b",
+		.hash = NULL, .version = 1, .message_id = "<p1@x>", .references = "",
+	};
+	assert_int_equal(store_post_put(fx->st, forum, &in, &err), -1);
+	assert_non_null(strstr(err, "hash"));
+	free(err);
+	err = NULL;
+	in.hash = "h";
+	assert_int_equal(store_post_put(fx->st, forum, &in, &err), 0);
+	/* numbered in a group that does not exist: a foreign key fails */
+	struct store_article_in a = {
+		.message_id = "<a@x>", .wire = "S: x\r\n\r\nb\r\n", .wire_len = 11,
+		.header_len = 8, .lines = 1, .overview = "x\t\t\t<a@x>\t\t11\t1\t",
+		.date = 1, .group_ids = &nowhere, .numbers = &number, .ngroups = 1,
+	};
+	assert_int_equal(store_article_add(fx->st, &a, &err), 0);
+	assert_int_equal(store_article_exists(fx->st, "<a@x>", &err), -1);
+	assert_non_null(strstr(err, "FOREIGN KEY"));
+	free(err);
+	err = NULL;
+	assert_int_equal(store_commit(fx->st, &err), -1);
+	assert_non_null(strstr(err, "rolled back"));
+	free(err);
+	err = NULL;
+	assert_int_equal(store_post_get(fx->st, forum, "t1", "p1", &p, &err), 0);
+	assert_int_equal(store_article_exists(fx->st, "<a@x>", &err), 0);
+	/* the next transaction is a fresh start */
+	assert_int_equal(store_begin(fx->st, &err), 0);
+	assert_int_equal(store_forum_ensure(fx->st, "demo", &forum, &err), 0);
+	assert_int_equal(store_post_put(fx->st, forum, &in, &err), 0);
+	assert_int_equal(store_commit(fx->st, &err), 0);
+	assert_int_equal(store_post_get(fx->st, forum, "t1", "p1", &p, &err), 1);
 	store_post_clear(&p);
 }
 
@@ -586,6 +652,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rollback_loses_uncommitted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cursor_and_posts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queued_posts_are_seen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failed_queue_fails_the_transaction, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_outbox_msgid_per_transaction, setup, teardown),
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test_setup_teardown(test_bulk_build_publishes_whole, setup_dir, teardown),
