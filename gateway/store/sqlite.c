@@ -17,6 +17,10 @@
  * linked into place at the end. That skips WAL's second copy of every page
  * and its checkpoints, and readers never see a half-built store.
  *
+ * Inside a write transaction new posts and articles wait in a write queue
+ * and go in as many-row INSERTs (see "The write queue"); every statement
+ * that could see them writes the queue first.
+ *
  * Every statement is prepared once per connection (stmt cache below); all SQL
  * lives in this file. Schema changes go in `migrations` as new entries:
  * never edit an entry that has shipped.
