@@ -808,14 +808,14 @@ static const unsigned char slug_ascii[256] = {
 };
 #undef SLUG_RANGE
 
-char *article_slug(const char *s)
+void article_slug_add(struct buf *b, const char *s)
 {
-	struct buf b = BUF_INIT;
+	const size_t start = b->len;
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
 	int dash = 0;
 
 	/* every letter or dash written stands for at least one input byte */
-	buf_reserve(&b, strlen((const char *)p) + 1);
+	buf_reserve(b, strlen((const char *)p) + 1);
 
 	while (*p) {
 		const char *t;
@@ -835,13 +835,13 @@ char *article_slug(const char *s)
 				p++;
 				continue;
 			}
-			if (dash && b.len > 0)
-				buf_addc(&b, '-');
+			if (dash && b->len > start)
+				buf_addc(b, '-');
 			dash = 0;
-			buf_reserve(&b, (size_t)(r - p));
+			buf_reserve(b, (size_t)(r - p));
 			for (; p < r; p++)
-				b.p[b.len++] = (char)slug_ascii[*p];
-			b.p[b.len] = '\0';
+				b->p[b->len++] = (char)slug_ascii[*p];
+			b->p[b->len] = '\0';
 			continue;
 		}
 		/* decode leniently: invalid bytes are simply dropped */
@@ -860,16 +860,22 @@ char *article_slug(const char *s)
 		if (t == NULL) {
 			dash = 1;
 		} else if (*t) {
-			if (dash && b.len > 0)
-				buf_addc(&b, '-');
+			if (dash && b->len > start)
+				buf_addc(b, '-');
 			dash = 0;
 			if (t == one)
-				buf_addc(&b, one[0]);
+				buf_addc(b, one[0]);
 			else
-				buf_adds(&b, t);
+				buf_adds(b, t);
 		}
 	}
-	if (b.len == 0)
-		buf_addc(&b, 'x');
+	if (b->len == start)
+		buf_addc(b, 'x');
+}
+
+char *article_slug(const char *s)
+{
+	struct buf b = BUF_INIT;
+	article_slug_add(&b, s);
 	return buf_detach(&b);
 }

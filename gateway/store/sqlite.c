@@ -1395,7 +1395,7 @@ static int queue_begin(struct store *st, char **err)
 {
 	if (!sqlite3_get_autocommit(st->db))
 		return 0;
-	return exec(st, "BEGIN IMMEDIATE", err) != 0 ? -1 : 1;
+	return store_begin(st, err) != 0 ? -1 : 1;
 }
 
 /* After a row was queued: the transaction queue_begin() opened is
@@ -1404,8 +1404,7 @@ static int queue_added(struct store *st, int own, char **err)
 {
 	struct write_queue *q = &st->queue;
 	if (own) {
-		if (queue_flush(st, err) != 0 || group_memo_flush(st, err) != 0 ||
-		    exec(st, "COMMIT", err) != 0) {
+		if (store_commit(st, err) != 0) {
 			store_rollback(st);
 			return -1;
 		}
@@ -1692,18 +1691,18 @@ int store_post_at(struct store *st, int64_t forum_id, const char *thread_key,
 	return lookup_text(st, s, post_key, err, "post at");
 }
 
-/* Whether the forum has a row for the thread. A queued post's thread row
- * is written before the post is queued, so without one the thread has no
- * post, stored or queued. -1 on error. */
-static int thread_exists(struct store *st, int64_t forum_id, const char *thread_key, char **err)
+/* The id of the forum's thread row; 1 found, 0 none, -1 on error. A
+ * queued post's thread row is written before the post is queued, so a
+ * thread without one has no post, stored or queued. */
+static int thread_find(struct store *st, int64_t forum_id, const char *thread_key, int64_t *id,
+		       char **err)
 {
 	sqlite3_stmt *s = stmt_get(st, S_THREAD_GET, err); /* blind to the queue */
-	int64_t id;
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, forum_id);
 	bind_text(s, 2, thread_key);
-	return lookup_id(st, s, &id, err, "thread");
+	return lookup_id(st, s, id, err, "thread");
 }
 
 int store_thread_root(struct store *st, int64_t forum_id, const char *thread_key,
@@ -1715,7 +1714,8 @@ int store_thread_root(struct store *st, int64_t forum_id, const char *thread_key
 	 * into it or out of it.) */
 	*post_key = NULL;
 	if (st->queue.nposts > 0) {
-		int known = thread_exists(st, forum_id, thread_key, err);
+		int64_t id;
+		int known = thread_find(st, forum_id, thread_key, &id, err);
 		if (known <= 0)
 			return known;
 	}
@@ -1731,12 +1731,8 @@ int store_thread_root(struct store *st, int64_t forum_id, const char *thread_key
 static int thread_lookup(struct store *st, int64_t forum_id, const struct store_post_in *in,
 			 int64_t *id, char **err)
 {
-	sqlite3_stmt *s = stmt_get(st, S_THREAD_GET, err);
-	if (s == NULL)
-		return -1;
-	sqlite3_bind_int64(s, 1, forum_id);
-	bind_text(s, 2, in->thread_key);
-	int found = lookup_id(st, s, id, err, "thread");
+	sqlite3_stmt *s;
+	int found = thread_find(st, forum_id, in->thread_key, id, err);
 	if (found < 0)
 		return -1;
 	if (found) {

@@ -269,21 +269,6 @@ static void expand_address(struct buf *out, const char *tmpl, const char *user, 
 	buf_adds(out, s);
 }
 
-/* article_slug(s), except that a string of lowercase ASCII letters and
- * digits, which article_slug() returns unchanged, is used as it is: the
- * usual user name and numeric user id cost no malloc. Returns s or a slug
- * that is also put in *owned for the caller to free. */
-static const char *slug_of(const char *s, char **owned)
-{
-	const char *q = s;
-	*owned = NULL;
-	while ((*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9'))
-		q++;
-	if (*q == '\0' && q > s)
-		return s;
-	return *owned = article_slug(s);
-}
-
 /* From: address (into addr) and display name for a post's author. The name
  * is the post's author or, for a guest, built in name; NULL when the
  * author is unknown. */
@@ -304,20 +289,23 @@ static const char *author_of(const struct cfg *c, const struct cfg_forum *f,
 		}
 		return NULL;
 	}
-	char *own_slug, *own_id = NULL;
-	const char *slug = slug_of(p->author, &own_slug);
+	/* slugs into scratch buffers: the usual name costs no malloc */
+	struct buf *slug = buf_scratch(), *id = buf_scratch();
+	article_slug_add(slug, p->author);
 	if (p->guest) {
 		buf_reset(name);
 		buf_adds(name, p->author);
 		buf_add(name, " (guest)", 8);
 		who = name->p;
-		expand_address(addr, guest_tmpl, slug, slug, f->name, domain);
+		expand_address(addr, guest_tmpl, buf_str(slug), buf_str(slug), f->name, domain);
 	} else {
-		const char *id = p->author_id ? slug_of(p->author_id, &own_id) : slug;
-		expand_address(addr, user_tmpl, slug, id, f->name, domain);
+		if (p->author_id)
+			article_slug_add(id, p->author_id);
+		expand_address(addr, user_tmpl, buf_str(slug),
+			       buf_str(p->author_id ? id : slug), f->name, domain);
 	}
-	free(own_slug);
-	free(own_id);
+	buf_scratch_put(id);
+	buf_scratch_put(slug);
 	return who;
 }
 

@@ -100,5 +100,7 @@ char *article_refs_trim(const char *refs);
  * become '-', non-ASCII letters transliterated where simple, else dropped.
  * Never empty ("x" at worst). malloc'd. */
 char *article_slug(const char *s);
+/* The same slug appended to b (for a caller that has a buffer to reuse). */
+void article_slug_add(struct buf *b, const char *s);
 
 #endif
