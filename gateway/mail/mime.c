@@ -20,7 +20,20 @@
  *  - HTML goes through text_convert(MARKUP_HTML): mail clients' quote
  *    containers (blockquote type=cite, Gmail's blockquote.gmail_quote)
  *    become "> " quotes there, which the reply trimmer then recognises.
- *  - Nesting deeper than MIME_MAX_DEPTH multiparts is ignored, not an error.
+ *  - libetpan's mailmime_parse recurses once per nested message/rfc822 or
+ *    multipart, a few hundred bytes of stack each: 50,000 nested
+ *    message/rfc822 parts (1.5 MB) overflow an 8 MB stack and kill the
+ *    process. So before libetpan sees a message, a linear pre-scan
+ *    (mime_nesting) follows the MIME structure line by line and refuses
+ *    nesting deeper than MIME_MAX_NESTING. The pre-scan models libetpan
+ *    closely but not exactly (libetpan's boundary rules have quirks), so a
+ *    second, exact bound backs it: every nested level needs its own
+ *    Content-Type field (a multipart/digest's parts default to
+ *    message/rfc822: two levels per field), so libetpan nests at most
+ *    2 * C + 2 deep for C occurrences of "Content-Type", and more than
+ *    MIME_MAX_CONTENT_TYPES of them are refused too.
+ *  - Our own walk of the tree stops below MIME_MAX_DEPTH levels (ignored,
+ *    not an error).
  *  - A message without any header is refused; anything else is parsed best
  *    effort: if libetpan rejects the MIME structure (or the message declares
  *    more multipart boundaries than MIME_MAX_BOUNDARIES, which would make
@@ -42,6 +55,12 @@
  * mail of 20000 nested parts took 50 s. Real mail declares a handful of
  * boundaries; past this many the MIME structure is not parsed at all. */
 #define MIME_MAX_BOUNDARIES 256
+/* Real mail nests a few levels (a forwarded mail in a multipart/mixed with
+ * a multipart/alternative inside); 64 is far beyond that and far below
+ * what libetpan's recursion can take (about 2,000 levels per MB of stack). */
+#define MIME_MAX_NESTING 64
+/* 2 * 1000 + 2 levels at most: about 1 MB of libetpan's stack. */
+#define MIME_MAX_CONTENT_TYPES 1000
 #define MIME_PAD 16
 
 struct walk {
@@ -481,6 +500,277 @@ static size_t count_boundaries(const char *raw, size_t len)
 	return n;
 }
 
+/* How often "Content-Type" occurs in raw (case-insensitive). */
+static size_t count_content_types(const char *raw, size_t len)
+{
+	size_t n = 0;
+	for (size_t i = 0; i + 12 <= len; i++)
+		if ((raw[i] == 'c' || raw[i] == 'C') && strncasecmp(raw + i, "content-type", 12) == 0)
+			n++;
+	return n;
+}
+
+/* --- the nesting pre-scan --- */
+
+struct nest_frame {
+	const char *boundary; /* points into the message */
+	size_t blen;
+	int level;   /* of the multipart entity */
+	int digest;  /* multipart/digest: parts default to message/rfc822 */
+	int started; /* past the preamble */
+};
+
+/* What the Content-Type field of one header block declares. */
+struct nest_ct {
+	int seen;
+	int message; /* message/rfc822 */
+	int multipart;
+	int digest;
+	const char *boundary;
+	size_t blen;
+};
+
+static int nest_wsp(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* Skips folding white space and (nested) comments in s[*i..n). */
+static void nest_cfws(const char *s, size_t n, size_t *i)
+{
+	int depth = 0;
+	while (*i < n) {
+		char c = s[*i];
+		if (depth > 0 && c == '\\' && *i + 1 < n)
+			(*i)++;
+		else if (c == '(')
+			depth++;
+		else if (c == ')' && depth > 0)
+			depth--;
+		else if (depth == 0 && !nest_wsp(c))
+			return;
+		(*i)++;
+	}
+}
+
+/* An RFC 2045 token at s[*i]: its length (0 if none). */
+static size_t nest_token(const char *s, size_t n, size_t *i)
+{
+	size_t b = *i;
+	while (*i < n && (unsigned char)s[*i] > ' ' && (unsigned char)s[*i] < 0x7f &&
+	       strchr("()<>@,;:\\\"/[]?=", s[*i]) == NULL)
+		(*i)++;
+	return *i - b;
+}
+
+/* Reads a Content-Type value s[0..n) (possibly folded) into ct, as
+ * libetpan does: type "/" subtype, then ";" attribute "=" value pairs; a
+ * quoted boundary loses its quotes but keeps its backslashes. */
+static void nest_content_type(const char *s, size_t n, struct nest_ct *ct)
+{
+	size_t i = 0;
+	nest_cfws(s, n, &i);
+	const char *type = s + i;
+	size_t tl = nest_token(s, n, &i);
+	nest_cfws(s, n, &i);
+	if (tl == 0 || i >= n || s[i] != '/')
+		return;
+	i++;
+	nest_cfws(s, n, &i);
+	const char *sub = s + i;
+	size_t sl = nest_token(s, n, &i);
+	ct->seen = 1;
+	if (tl == 7 && strncasecmp(type, "message", 7) == 0 && sl == 6 &&
+	    strncasecmp(sub, "rfc822", 6) == 0)
+		ct->message = 1;
+	if (tl == 9 && strncasecmp(type, "multipart", 9) == 0) {
+		ct->multipart = 1;
+		ct->digest = sl == 6 && strncasecmp(sub, "digest", 6) == 0;
+	}
+	for (;;) {
+		nest_cfws(s, n, &i);
+		if (i >= n || s[i] != ';')
+			return;
+		i++;
+		nest_cfws(s, n, &i);
+		const char *attr = s + i;
+		size_t al = nest_token(s, n, &i);
+		nest_cfws(s, n, &i);
+		if (al == 0 || i >= n || s[i] != '=')
+			return;
+		i++;
+		nest_cfws(s, n, &i);
+		const char *v = s + i;
+		size_t vl;
+		if (i < n && s[i] == '"') {
+			v++;
+			for (i++; i < n && s[i] != '"'; i++)
+				if (s[i] == '\\' && i + 1 < n)
+					i++;
+			vl = (size_t)(s + i - v);
+			if (i < n)
+				i++;
+		} else {
+			vl = nest_token(s, n, &i);
+		}
+		if (al == 8 && strncasecmp(attr, "boundary", 8) == 0 && ct->boundary == NULL &&
+		    vl > 0) {
+			ct->boundary = v;
+			ct->blen = vl;
+		}
+	}
+}
+
+/* Is raw[p..end) a delimiter line of f? 1 opens a part, 2 closes f, 0 no.
+ * As in libetpan: in the preamble "--boundary" is enough; later it must be
+ * followed by white space only, or by "--". */
+static int nest_delimiter(const struct nest_frame *f, const char *raw, size_t p, size_t end)
+{
+	if (end - p < 2 + f->blen || memcmp(raw + p + 2, f->boundary, f->blen) != 0)
+		return 0;
+	size_t i = p + 2 + f->blen;
+	if (end - i >= 2 && raw[i] == '-' && raw[i + 1] == '-')
+		return f->started ? 2 : 1;
+	if (!f->started)
+		return 1;
+	while (i < end && (raw[i] == ' ' || raw[i] == '\t'))
+		i++;
+	return i == end ? 1 : 0;
+}
+
+/* Is raw[p..eol) "Content-Type" WSP* ":"? Sets *value to after the colon. */
+static int nest_is_ct_field(const char *raw, size_t p, size_t eol, size_t *value)
+{
+	if (eol - p < 13 || strncasecmp(raw + p, "content-type", 12) != 0)
+		return 0;
+	size_t i = p + 12;
+	while (i < eol && (raw[i] == ' ' || raw[i] == '\t'))
+		i++;
+	if (i >= eol || raw[i] != ':')
+		return 0;
+	*value = i + 1;
+	return 1;
+}
+
+/* Is raw[p..eol) a header field line (field-name WSP* ":")? */
+static int nest_is_field(const char *raw, size_t p, size_t eol)
+{
+	size_t i = p;
+	while (i < eol && (unsigned char)raw[i] > ' ' && (unsigned char)raw[i] < 0x7f &&
+	       raw[i] != ':')
+		i++;
+	if (i == p)
+		return 0;
+	while (i < eol && (raw[i] == ' ' || raw[i] == '\t'))
+		i++;
+	return i < eol && raw[i] == ':';
+}
+
+/*
+ * How deep the MIME structure of raw nests (1 = a message without MIME
+ * parts), following it line by line as libetpan's recursion would: a
+ * header block declaring message/rfc822 is followed by the nested message's
+ * header block one level down; one declaring a multipart with a boundary
+ * opens a frame, and each "--boundary" line then starts a part one level
+ * below it ("--boundary--" closes it). A delimiter line of an outer
+ * multipart ends the inner ones, as libetpan splits the outer body first.
+ * Stops as soon as the depth passes `limit`. Linear: at most `limit`
+ * frames are compared against a line that starts with "--".
+ */
+static int mime_nesting(const char *raw, size_t len, int limit)
+{
+	struct nest_frame *frames = xcalloc((size_t)limit + 2, sizeof *frames);
+	size_t nf = 0;
+	int level = 1, max = 1, in_headers = 1, parent_digest = 0;
+	struct nest_ct ct = {0};
+	size_t p = 0;
+	while (p < len && max <= limit) {
+		const char *nl = memchr(raw + p, '\n', len - p);
+		size_t eol = nl ? (size_t)(nl - raw) : len;
+		size_t next = nl ? eol + 1 : len;
+		size_t end = eol > p && raw[eol - 1] == '\r' ? eol - 1 : eol;
+		/* a delimiter of the outermost multipart it matches */
+		if (nf > 0 && end - p >= 2 && raw[p] == '-' && raw[p + 1] == '-') {
+			size_t k = 0;
+			int d = 0;
+			while (k < nf && (d = nest_delimiter(&frames[k], raw, p, end)) == 0)
+				k++;
+			if (k < nf) {
+				int close = d == 2;
+				frames[k].started = 1;
+				nf = close ? k : k + 1;
+				level = frames[k].level + (close ? 0 : 1);
+				in_headers = !close;
+				parent_digest = frames[k].digest;
+				memset(&ct, 0, sizeof ct);
+				if (level > max)
+					max = level;
+				p = next;
+				continue;
+			}
+		}
+		if (!in_headers) {
+			p = next;
+			continue;
+		}
+		size_t value;
+		if (end > p && nest_is_ct_field(raw, p, end, &value)) {
+			/* the field runs on over continuation lines */
+			size_t fend = next;
+			while (fend < len && (raw[fend] == ' ' || raw[fend] == '\t')) {
+				const char *fnl = memchr(raw + fend, '\n', len - fend);
+				fend = fnl ? (size_t)(fnl - raw) + 1 : len;
+			}
+			if (!ct.seen)
+				nest_content_type(raw + value, fend - value, &ct);
+			p = fend;
+			continue;
+		}
+		if (end > p && (raw[p] == ' ' || raw[p] == '\t' || nest_is_field(raw, p, end))) {
+			p = next;
+			continue;
+		}
+		/* the header block ends: at an empty line (consumed) or at the
+		 * first line that is not a field (the body's first line) */
+		if (end == p)
+			p = next;
+		if (ct.message || (!ct.seen && parent_digest)) {
+			level++; /* the nested message's header block follows */
+			if (level > max)
+				max = level;
+			parent_digest = 0;
+			memset(&ct, 0, sizeof ct);
+			continue;
+		}
+		if (ct.multipart && ct.boundary != NULL) {
+			frames[nf++] = (struct nest_frame){ct.boundary, ct.blen, level, ct.digest, 0};
+		}
+		in_headers = 0;
+		memset(&ct, 0, sizeof ct);
+	}
+	free(frames);
+	return max;
+}
+
+/* 0, or -1 and *err when libetpan must not see raw: nested too deep for
+ * its recursion. */
+static int check_nesting(const char *raw, size_t len, char **err)
+{
+	int depth = mime_nesting(raw, len, MIME_MAX_NESTING);
+	if (depth > MIME_MAX_NESTING)
+		return fg_error(err,
+				"mail: MIME parts are nested more than %d levels deep "
+				"(message/rfc822 or multipart parts inside one another); "
+				"such a message is refused",
+				MIME_MAX_NESTING);
+	if (count_content_types(raw, len) > MIME_MAX_CONTENT_TYPES)
+		return fg_error(err,
+				"mail: the message has more than %d Content-Type fields; "
+				"such a message is refused",
+				MIME_MAX_CONTENT_TYPES);
+	return 0;
+}
+
 const char *mail_header(const struct mail_msg *m, const char *name)
 {
 	if (m == NULL || name == NULL)
@@ -542,6 +832,10 @@ int mail_parse(const char *raw, size_t len, struct mail_msg **out, char **err)
 	if (m->nheaders == 0) {
 		mail_msg_free(m);
 		return fg_error(err, "mail: no header block, not a mail message");
+	}
+	if (check_nesting(raw, len, err) != 0) {
+		mail_msg_free(m);
+		return -1;
 	}
 	typed_headers(m);
 

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -594,19 +595,127 @@ static void test_no_content_type_and_nul(void **state)
 	mail_msg_free(m);
 }
 
-/* Deep nesting and many boundaries must stay fast and not crash. */
-static void test_pathological(void **state)
+/* mail_parse(b) must refuse: -1, no message, and an error naming why. */
+static void assert_refused(const struct buf *b, const char *why)
+{
+	struct mail_msg *m = NULL;
+	char *err = NULL;
+	if (mail_parse(b->p, b->len, &m, &err) != -1)
+		fail_msg("parsed, not refused: %.60s", b->p);
+	assert_null(m);
+	assert_non_null(err);
+	if (strstr(err, why) == NULL)
+		fail_msg("error \"%s\" lacks \"%s\"", err, why);
+	free(err);
+}
+
+static void assert_parses(const struct buf *b)
+{
+	struct mail_msg *m = NULL;
+	char *err = NULL;
+	if (mail_parse(b->p, b->len, &m, &err) != 0)
+		fail_msg("refused: %s", err);
+	check_invariants(m);
+	mail_msg_free(m);
+}
+
+/* n message/rfc822 parts, each the whole body of the one above. */
+static void rfc822_bomb(struct buf *b, int n, const char *ct_line)
+{
+	buf_reset(b);
+	buf_adds(b, "From: a@b.c\nSubject: bomb\n");
+	for (int i = 0; i < n; i++)
+		buf_addf(b, "%s\n\n", ct_line);
+	buf_adds(b, "deep\n");
+}
+
+/* 50,000 nested message/rfc822 parts (1.5 MB) made libetpan's recursion
+ * overflow the stack and killed mailin: refused before libetpan sees them,
+ * quickly, whatever way the Content-Type is written. */
+static void test_nesting_refused(void **state)
 {
 	struct buf b = BUF_INIT;
+	rfc822_bomb(&b, 50000, "Content-Type: message/rfc822");
+	assert_true(b.len > 1500000);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_refused(&b, "nested more than 64 levels deep");
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	assert_true(s < 0.5);
+
+	/* the limit: 63 nested parts (64 levels) parse, 64 do not */
+	rfc822_bomb(&b, 63, "Content-Type: message/rfc822");
+	assert_parses(&b);
+	rfc822_bomb(&b, 64, "Content-Type: message/rfc822");
+	assert_refused(&b, "nested more than 64");
+	/* spellings libetpan accepts: case, space before the colon, comments,
+	 * folding, CRLF */
+	rfc822_bomb(&b, 100, "content-TYPE : MESSAGE/RFC822");
+	assert_refused(&b, "nested more than 64");
+	rfc822_bomb(&b, 100, "Content-Type: (a) message (b) / (c) rfc822 (d)");
+	assert_refused(&b, "nested more than 64");
+	rfc822_bomb(&b, 100, "Content-Type:\r\n\tmessage/rfc822;\r\n name=x\r");
+	assert_refused(&b, "nested more than 64");
+
+	/* nested multiparts with distinct boundaries, with and without a
+	 * blank line before the delimiter */
+	buf_reset(&b);
+	buf_adds(&b, "From: a@b.c\nContent-Type: multipart/mixed; boundary=\"b 0\"\n\n");
+	for (int i = 1; i < 100; i++)
+		buf_addf(&b, "--b %d\nContent-Type: multipart/mixed;\n boundary=\"b %d\"\n", i - 1, i);
+	buf_adds(&b, "--b 99\nContent-Type: text/plain\n\ndeep\n");
+	assert_refused(&b, "nested more than 64");
+	buf_reset(&b);
 	buf_adds(&b, "From: a@b.c\nContent-Type: multipart/mixed; boundary=b0\n\n");
 	for (int i = 1; i < 5000; i++)
 		buf_addf(&b, "--b%d\nContent-Type: multipart/mixed; boundary=b%d\n\n", i - 1, i);
 	buf_adds(&b, "--b4999\nContent-Type: text/plain\n\ndeep\n");
+	assert_refused(&b, "nested more than 64");
+
+	/* multipart/digest: a part without Content-Type is a message/rfc822,
+	 * so each digest nests two levels: 40 of them are 80 */
+	buf_reset(&b);
+	buf_adds(&b, "From: a@b.c\n");
+	for (int i = 0; i < 40; i++)
+		buf_addf(&b, "Content-Type: multipart/digest; boundary=d%d\n\n--d%d\n\n", i, i);
+	buf_adds(&b, "Subject: deep\n\ndeep\n");
+	assert_refused(&b, "nested more than 64");
+
+	/* message/rfc822 and multipart taking turns */
+	buf_reset(&b);
+	buf_adds(&b, "From: a@b.c\n");
+	for (int i = 0; i < 40; i++)
+		buf_addf(&b, "Content-Type: multipart/mixed; boundary=m%d\n\n--m%d\n"
+			     "Content-Type: message/rfc822\n\nSubject: %d\n",
+			 i, i, i);
+	buf_adds(&b, "\ndeep\n");
+	assert_refused(&b, "nested more than 64");
+
+	/* wide is fine: 400 forwarded mails side by side nest 3 levels */
+	buf_reset(&b);
+	buf_adds(&b, "From: a@b.c\nContent-Type: multipart/mixed; boundary=w\n\n");
+	for (int i = 0; i < 400; i++)
+		buf_addf(&b, "--w\nContent-Type: message/rfc822\n\nSubject: %d\n\nfwd %d\n", i, i);
+	buf_adds(&b, "--w--\n");
+	assert_parses(&b);
+	/* but libetpan's depth is only bounded by the Content-Type fields when
+	 * the pre-scan misjudges the structure: past 1000 the message is
+	 * refused whatever its shape */
+	buf_reset(&b);
+	buf_adds(&b, "From: a@b.c\n\n");
+	for (int i = 0; i < 1001; i++)
+		buf_adds(&b, "Content-Type: message/rfc822\n");
+	assert_refused(&b, "more than 1000 Content-Type fields");
+	buf_free(&b);
+}
+
+/* Deep nesting and many boundaries must stay fast and not crash. */
+static void test_pathological(void **state)
+{
+	struct buf b = BUF_INIT;
 	struct mail_msg *m = NULL;
 	char *err = NULL;
-	assert_int_equal(mail_parse(b.p, b.len, &m, &err), 0);
-	check_invariants(m);
-	mail_msg_free(m);
 
 	/* 40 levels: within the boundary limit, past the depth limits (ours
 	 * and libetpan's): some best-effort text, valid */
@@ -861,6 +970,7 @@ int main(void)
 		cmocka_unit_test(test_not_a_message),
 		cmocka_unit_test(test_mbox_from_and_lf),
 		cmocka_unit_test(test_no_content_type_and_nul),
+		cmocka_unit_test(test_nesting_refused),
 		cmocka_unit_test(test_pathological),
 		cmocka_unit_test(test_corpus_charsets),
 		cmocka_unit_test(test_corpus_attachments),
