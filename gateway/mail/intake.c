@@ -12,6 +12,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "forumgate/authres.h"
 #include "forumgate/buf.h"
 #include "forumgate/log.h"
 #include "forumgate/mail.h"
@@ -220,32 +221,13 @@ int intake_check_recipient(const struct intake *in, const char *rcpt, char **why
 	return rc;
 }
 
-/* Does an Authentication-Results header (RFC 8601) of a trusted authserv-id
- * report dmarc, dkim or spf = pass? */
-static int authenticated(const struct cfg *c, const struct mail_msg *m)
+/* Do the believed Authentication-Results headers vouch for the From
+ * domain (authres.h has the rules)? 1 yes; 0 no, with *why (malloc'd). */
+static int authenticated(const struct cfg *c, const struct mail_msg *m, char **why)
 {
-	for (size_t i = 0; i < m->nheaders; i++) {
-		if (strcasecmp(m->headers[i].name, "Authentication-Results") != 0)
-			continue;
-		const char *v = m->headers[i].value;
-		while (*v == ' ' || *v == '\t')
-			v++;
-		size_t idl = strcspn(v, "; \t");
-		int trusted = 0;
-		for (size_t t = 0; t < c->auth.ntrusted; t++)
-			if (strlen(c->auth.trusted_authserv_ids[t]) == idl &&
-			    strncasecmp(v, c->auth.trusted_authserv_ids[t], idl) == 0)
-				trusted = 1;
-		if (!trusted)
-			continue;
-		static const char *const passes[] = {"dmarc=pass", "dkim=pass", "spf=pass"};
-		for (size_t k = 0; k < 3; k++) {
-			const char *hit = strcasestr(v + idl, passes[k]);
-			if (hit && (hit == v || !isalnum((unsigned char)hit[-1])))
-				return 1;
-		}
-	}
-	return 0;
+	const char *at = strrchr(m->from_addr, '@');
+	return authres_verify_sender(m->headers, m->nheaders, at ? at + 1 : NULL,
+				     c->auth.trusted_authserv_ids, c->auth.ntrusted, why);
 }
 
 /* A stable Message-ID for a message without one, so MTA retries dedupe. */
@@ -412,14 +394,17 @@ void intake_deliver(const struct intake *in, const char *raw, size_t len,
 			    m->from_addr);
 			goto out;
 		}
+		char *why = NULL;
 		if (c->auth.sender_policy && strcmp(c->auth.sender_policy, "authenticated") == 0 &&
-		    !authenticated(c, m)) {
+		    !authenticated(c, m, &why)) {
 			set(res, INTAKE_REFUSED_SENDER,
-			    "the message did not pass DMARC, DKIM or SPF checks at this server, so "
-			    "it cannot be proven to come from %s",
-			    m->from_addr);
+			    "the message did not pass DMARC, DKIM or SPF checks at this server for "
+			    "the domain of %s (%s), so it cannot be proven to come from that address",
+			    m->from_addr, why ? why : "no result");
+			free(why);
 			goto out;
 		}
+		free(why);
 	}
 	/* the reply lands in the group of the post it answers (which may not be
 	 * the group it was addressed to); both must take replies */

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "fuzz_world.h"
+#include "fuzz_maxlen.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -10,6 +10,7 @@
 
 #include "../../gateway/mail/mime_internal.h"
 #include "forumgate/mail.h"
+#include "fuzz_maxlen.h"
 
 static void check_str(const char *s)
 {

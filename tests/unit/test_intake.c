@@ -183,10 +183,12 @@ static struct intake intake_of(const struct cfg *c)
 
 static char *mail(const char *from, const char *msgid, const char *extra, const char *body)
 {
-	return xasprintf("From: %s\r\nTo: demo.general@reply.forumgate.example\r\n"
+	/* extra goes on top, where MTAs prepend their trace and
+	 * Authentication-Results fields */
+	return xasprintf("%sFrom: %s\r\nTo: demo.general@reply.forumgate.example\r\n"
 			 "Subject: Re: test\r\nMessage-ID: %s\r\nDate: Thu, 26 Nov 2026 10:00:00 +0000\r\n"
-			 "%s\r\n%s",
-			 from, msgid, extra ? extra : "", body);
+			 "\r\n%s",
+			 extra ? extra : "", from, msgid, body);
 }
 
 static void deliver(const struct cfg *c, const char *raw, const char *rcpt,
@@ -311,6 +313,59 @@ static void test_sender_policy_authenticated(void **state)
 	free(raw);
 }
 
+/* Issue #10 item 8: each way a substring match let a sender through. */
+static void test_sender_policy_bypasses(void **state)
+{
+	static const struct {
+		const char *msgid, *extra, *why;
+	} refused[] = {
+		/* an SPF pass for another domain */
+		{"<b1@example.org>",
+		 "Authentication-Results: mx.forumgate.example; spf=pass "
+		 "smtp.mailfrom=bounce@evil.example\r\n",
+		 "spf=pass for evil.example"},
+		/* a DKIM pass for d=evil.example */
+		{"<b2@example.org>",
+		 "Authentication-Results: mx.forumgate.example; dkim=pass header.d=evil.example\r\n",
+		 "dkim=pass for evil.example"},
+		/* dmarc=pass inside a comment */
+		{"<b3@example.org>",
+		 "Authentication-Results: mx.forumgate.example; dkim=fail (dmarc=pass)\r\n"
+		 " header.d=example.org\r\n",
+		 "dkim=fail"},
+		/* a second header, added by the sender under ours */
+		{"<b4@example.org>",
+		 "Authentication-Results: mx.forumgate.example; dmarc=fail header.from=example.org\r\n"
+		 "Received: from evil.example by mx.forumgate.example\r\n"
+		 "Authentication-Results: mx.forumgate.example; dmarc=pass header.from=example.org\r\n",
+		 "DMARC failed for example.org"},
+		{"<b5@example.org>",
+		 "Authentication-Results: mx.forumgate.example; spf=none smtp.mailfrom=example.org\r\n"
+		 "Received: from evil.example by mx.forumgate.example\r\n"
+		 "Authentication-Results: mx.forumgate.example; dkim=pass header.d=example.org\r\n",
+		 "mx.forumgate.example reported spf=none for example.org;"},
+	};
+	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+		char *raw = mail("alice@example.org", refused[i].msgid, refused[i].extra, "Hi.\r\n");
+		deliver(W.cfg_auth, raw, "demo.general@reply.forumgate.example",
+			INTAKE_REFUSED_SENDER, refused[i].why);
+		free(raw);
+	}
+	/* the aligned passes */
+	char *raw = mail("alice@example.org", "<b6@example.org>",
+			 "Authentication-Results: mx.forumgate.example; dmarc=pass (p=none)\r\n"
+			 "\theader.from=example.org\r\n",
+			 "DMARC.\r\n");
+	deliver(W.cfg_auth, raw, "demo.general@reply.forumgate.example", INTAKE_ACCEPTED, NULL);
+	free(raw);
+	raw = mail("alice@example.org", "<b7@example.org>",
+		   "Authentication-Results: mx.forumgate.example; spf=pass "
+		   "smtp.mailfrom=alice@example.org\r\n",
+		   "SPF.\r\n");
+	deliver(W.cfg_auth, raw, "demo.general@reply.forumgate.example", INTAKE_ACCEPTED, NULL);
+	free(raw);
+}
+
 /* --- LMTP session --- */
 
 static char *lmtp(struct lmtp_session *s, const char *input)
@@ -392,6 +447,7 @@ int main(void)
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_automatic_mail_is_dropped),
 		cmocka_unit_test(test_sender_policy_authenticated),
+		cmocka_unit_test(test_sender_policy_bypasses),
 		cmocka_unit_test(test_lmtp_session),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
