@@ -24,6 +24,8 @@
 
 #include "forumgate/buf.h"
 
+#define SEEN_MAX 200
+
 struct lex {
 	const char *s;
 	size_t i;
@@ -416,9 +418,14 @@ static int judge(const struct authres_result *r, const char *from_domain, struct
 	} else {
 		return 0; /* iprev, arc, auth, ...: not about the From domain */
 	}
+	/* the list ends in a bounce line: keep it short */
+	if (seen->len > SEEN_MAX)
+		return verdict;
 	buf_addf(seen, "%s%s=%s", seen->len ? ", " : "", m, res);
 	if (dom != NULL)
-		buf_addf(seen, " for %s", *dom ? dom : "<>");
+		buf_addf(seen, " for %.64s", *dom ? dom : "<>");
+	if (seen->len > SEEN_MAX)
+		buf_adds(seen, ", ...");
 	return verdict;
 }
 
@@ -511,12 +518,12 @@ int authres_verify_sender(const struct mail_header *hdrs, size_t nhdrs, const ch
 			else
 				buf_adds(&w, "no DMARC, DKIM or SPF result");
 			if (unreadable.len)
-				buf_addf(&w, " (unreadable: %s)", unreadable.p);
+				buf_addf(&w, " and an unreadable header (%.120s)", unreadable.p);
 			if (refused)
 				buf_addf(&w, "; DMARC failed for %s", from_domain);
 			else if (!rc)
-				buf_addf(&w, "; a pass for %s is needed (DMARC, or DKIM or SPF "
-					     "of the same domain)",
+				buf_addf(&w, "; a pass for %s is needed: DMARC, or DKIM or SPF of "
+					     "that domain",
 					 from_domain);
 		}
 		*why = buf_detach(&w);

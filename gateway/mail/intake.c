@@ -399,7 +399,7 @@ void intake_deliver(const struct intake *in, const char *raw, size_t len,
 		    !authenticated(c, m, &why)) {
 			set(res, INTAKE_REFUSED_SENDER,
 			    "the message did not pass DMARC, DKIM or SPF checks at this server for "
-			    "the domain of %s (%s), so it cannot be proven to come from that address",
+			    "the domain of %s, so it cannot be proven to come from that address: %s",
 			    m->from_addr, why ? why : "no result");
 			free(why);
 			goto out;

@@ -58,7 +58,10 @@ const char *mail_header(const struct mail_msg *m, const char *name);
 /* Parses an RFC 5322 message (CRLF or LF) with libetpan: MIME tree, transfer
  * encodings, charsets to UTF-8 (declared charset, then fallbacks: UTF-8 if
  * valid, else windows-1252), RFC 2047/2231 headers. Returns 0 and *out, or
- * -1 and *err for input that is not a message at all. (gateway/mail/mime.c) */
+ * -1 and *err for input that is not a message at all, or whose MIME parts
+ * nest more than 64 levels deep (or that has more than 1000 Content-Type
+ * fields): libetpan's parser recurses per level, and such a message is
+ * refused rather than risking the stack. (gateway/mail/mime.c) */
 int mail_parse(const char *raw, size_t len, struct mail_msg **out, char **err);
 void mail_msg_free(struct mail_msg *m);
 

@@ -277,6 +277,19 @@ static void test_verify_order(void **state)
 	       "spf=pass smtp.mailfrom=alice@example.org; dmarc=pass header.from=example.org\n"
 	       "From: alice@example.org\n",
 	       1, NULL);
+	/* the reason ends in a bounce: it stays short however long the header */
+	struct buf b = BUF_INIT;
+	buf_adds(&b, "Authentication-Results: mx.forumgate.example");
+	for (int i = 0; i < 200; i++)
+		buf_addf(&b, "; x%d=pass; dkim=pass header.d=%0100d.evil.example", i, i);
+	buf_adds(&b, "\n");
+	char *why = NULL;
+	assert_int_equal(verify(b.p, &why), 0);
+	assert_true(strlen(why) < 500);
+	assert_non_null(strstr(why, ", ..."));
+	free(why);
+	buf_free(&b);
+
 	expect("Authentication-Results: imap.forumgate.example; none\n"
 	       "Authentication-Results: mx.forumgate.example; dkim=pass header.d=example.org\n",
 	       1, NULL);
