@@ -602,7 +602,8 @@ static void nest_content_type(const char *s, size_t n, struct nest_ct *ct)
 		nest_cfws(s, n, &i);
 		const char *v = s + i;
 		size_t vl;
-		if (i < n && s[i] == '"') {
+		int quoted = i < n && s[i] == '"';
+		if (quoted) {
 			v++;
 			for (i++; i < n && s[i] != '"'; i++)
 				if (s[i] == '\\' && i + 1 < n)
@@ -613,8 +614,9 @@ static void nest_content_type(const char *s, size_t n, struct nest_ct *ct)
 		} else {
 			vl = nest_token(s, n, &i);
 		}
+		/* boundary="" is a boundary to libetpan: every "--" line */
 		if (al == 8 && strncasecmp(attr, "boundary", 8) == 0 && ct->boundary == NULL &&
-		    vl > 0) {
+		    (vl > 0 || quoted)) {
 			ct->boundary = v;
 			ct->blen = vl;
 		}
