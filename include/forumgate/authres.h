@@ -25,7 +25,9 @@
  *        boundary) are skipped;
  *    (2) within the run, a method reported by a higher header is not
  *        taken from a lower one: our MTA's dkim=fail stands even when
- *        the sender put "dkim=pass" right under it;
+ *        the sender put "dkim=pass" right under it (the price: an MTA
+ *        writing one header per DKIM signature has only its topmost
+ *        signature counted; several results in one header all count);
  *    (3) nothing below the first field an author writes (From, Subject,
  *        Date, Message-ID, To, Content-Type, DKIM-Signature, ...) is
  *        believed: MTAs prepend, so such a header came with the message.
