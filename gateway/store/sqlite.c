@@ -1867,6 +1867,22 @@ int store_article_exists(struct store *st, const char *message_id, char **err)
 	return lookup_id(st, s, &one, err, "article exists");
 }
 
+int store_msgid_taken(struct store *st, const char *message_id, char **err)
+{
+	/* the queue holds at most QUEUE_ROWS articles: a scan is cheaper than
+	 * the INSERT batch it would otherwise cut short */
+	const struct write_queue *q = &st->queue;
+	for (size_t i = 0; i < q->narticles; i++)
+		if (strcmp(q->arena.p + q->articles[i].message_id, message_id) == 0)
+			return 1;
+	sqlite3_stmt *s = stmt_prepared(st, S_ART_EXISTS, err);
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, message_id);
+	int64_t one;
+	return lookup_id(st, s, &one, err, "article exists");
+}
+
 void store_article_clear(struct store_article *a)
 {
 	free(a->message_id);

@@ -159,6 +159,10 @@ int store_article_add(struct store *st, const struct store_article_in *a, char *
 int store_article_withdraw(struct store *st, const char *message_id, char **err);
 /* 1 when the Message-ID is known (withdrawn or not), else 0. */
 int store_article_exists(struct store *st, const char *message_id, char **err);
+/* The same answer for a writer inside a transaction, counting the articles
+ * still waiting in the write queue, without writing the queue first (so a
+ * sync batch stays one batch): 1 taken, 0 free, -1 on error. */
+int store_msgid_taken(struct store *st, const char *message_id, char **err);
 
 struct store_article {
 	int64_t number;    /* in the group asked for; 0 when looked up by id */
