@@ -682,7 +682,8 @@ static int sync_post(struct store *st, struct thread_pass *tp, const struct cfg 
 			r.msgid = NULL;
 		}
 	}
-	if (r.msgid == NULL && own_msgid(st, c, f, t, p, in.version, &r.msgid, err) != 0)
+	int from_post = r.msgid == NULL;
+	if (from_post && own_msgid(st, c, f, t, p, in.version, &r.msgid, err) != 0)
 		goto out;
 	int64_t number;
 	if (store_group_next_number(st, tp->group_id, &number, err) != 0)
@@ -709,6 +710,7 @@ static int sync_post(struct store *st, struct thread_pass *tp, const struct cfg 
 		.message_id = r.msgid, .wire = r.art.wire.p, .wire_len = r.art.wire.len,
 		.header_len = r.art.header_len, .lines = r.art.lines, .overview = r.overview,
 		.date = in.date, .group_ids = &tp->group_id, .numbers = &number, .ngroups = 1,
+		.from_post = from_post,
 	};
 	int added = store_article_add(st, &sa, err);
 	if (added < 0)
