@@ -6,7 +6,9 @@
  * between "unchanged" (nothing written), "new" and "edited" (version + 1,
  * new Message-ID, Supersedes: the old one, old article withdrawn). A post
  * without a date keeps the date stored when it was first seen, so a re-sync
- * renders the same article.
+ * renders the same article. A post whose own Message-ID is taken by an
+ * article that is not that post (imports keep their ids) gets a variant id
+ * and a warning, never a silent clash (own_msgid()).
  *
  * Threading (DESIGN.md "Articles"): parent = the post it explicitly answers,
  * else the first post it quotes that we know, else the thread's root.
@@ -677,8 +679,12 @@ static int sync_post(struct store *st, struct thread_pass *tp, const struct cfg 
 		int r2 = store_outbox_msgid(st, f->name, p->id, &r.msgid, err);
 		if (r2 < 0)
 			goto out;
-		if (r2 == 1 && store_msgid_taken(st, r.msgid, err) != 0) {
-			free(r.msgid); /* taken (or unknown): use our own id */
+		/* taken (or unknown), or of the form of our own ids (a reply
+		 * queued before the front ends refused those would hold another
+		 * post's id): use our own id */
+		if (r2 == 1 && (article_msgid_ours(r.msgid, c->gateway.domain) ||
+				store_msgid_taken(st, r.msgid, err) != 0)) {
+			free(r.msgid);
 			r.msgid = NULL;
 		}
 	}

@@ -112,6 +112,37 @@ class SyncCollision(unittest.TestCase):
         self.assertNotIn(f"<p9001.t9001.demo@{DOMAIN}>", arts)
 
 
+    def test_old_queued_reply_with_our_id_does_not_take_a_post_id(self):
+        """A reply queued before the front ends refused our namespace, under
+        the id of a post that sync has not seen yet (held in moderation,
+        say): when the reply comes back from the forum it gets its own id,
+        and the post, when it appears, keeps its id."""
+        g = self.g
+        thread = os.path.join(self.spool, "squat.json")
+        root = post("9001", 1, "The root post.")
+        write_thread(thread, [root])
+        g.run("sync", "--once")
+        squat = f"<p9002.t9001.demo@{DOMAIN}>"
+        db = sqlite3.connect(g.store)
+        db.execute("INSERT INTO outbox (message_id, source, user, forum, thread_key, newsgroups,"
+                   " subject, article, state, next_attempt, created, forum_post_id)"
+                   " VALUES (?, 'nntp', 'mallory', 'demo', '9001', 'demo.general', 'x',"
+                   " 'x', 'posted', 0, 0, '9003')", (squat,))
+        db.commit()
+        db.close()
+        reply = post("9003", 3, "The reply that came in by NNTP.", parent="9001")
+        write_thread(thread, [root, reply])
+        g.run("sync", "--once")
+        held = post("9002", 2, "The post that was held back.", parent="9001")
+        write_thread(thread, [root, held, reply])
+        p = g.run("sync", "--once")
+        self.assertNotIn("taken", p.stderr.decode())
+        arts = self.by_id()
+        self.assertIn("The post that was held back.", arts[squat].get_content())
+        self.assertIn("The reply that came in by NNTP.",
+                      arts[f"<p9003.t9001.demo@{DOMAIN}>"].get_content())
+
+
 class NntpPost(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
