@@ -1906,7 +1906,10 @@ int store_article_exists(struct store *st, const char *message_id, char **err)
 
 int store_msgid_taken(struct store *st, const char *message_id, char **err)
 {
-	if (st->foreign == FOREIGN_UNKNOWN && !sqlite3_get_autocommit(st->db)) {
+	/* the shortcut holds inside a write transaction only: between two,
+	 * another connection may write, which store_begin() looks for */
+	int in_txn = !sqlite3_get_autocommit(st->db);
+	if (st->foreign == FOREIGN_UNKNOWN && in_txn) {
 		/* asked once: an empty table (queued articles are sync's own,
 		 * or foreign would say SOME) holds nothing foreign */
 		sqlite3_stmt *s = stmt_prepared(st, S_ART_ANY, err);
@@ -1916,7 +1919,7 @@ int store_msgid_taken(struct store *st, const char *message_id, char **err)
 			return -1;
 		st->foreign = any ? FOREIGN_SOME : FOREIGN_NONE;
 	}
-	if (st->foreign == FOREIGN_NONE)
+	if (st->foreign == FOREIGN_NONE && in_txn)
 		return 0; /* sync's own ids never meet: each names its post and version */
 	/* the queue holds at most QUEUE_ROWS articles: a scan is cheaper than
 	 * the INSERT batch it would otherwise cut short */

@@ -86,9 +86,11 @@ static void test_msgid_taken(void **state)
 	assert_int_equal(store_begin(other, &err), 0);
 	add_article(other, g, squat, 0);
 	assert_int_equal(store_commit(other, &err), 0);
+	/* between transactions, the first connection looks it up */
+	assert_int_equal(store_msgid_taken(fx->st, squat, &err), 1);
 	store_close(other);
 
-	/* the first connection sees it at its next transaction */
+	/* and sees it at its next transaction */
 	assert_int_equal(store_begin(fx->st, &err), 0);
 	assert_int_equal(store_msgid_taken(fx->st, squat, &err), 1);
 	assert_int_equal(store_msgid_taken(fx->st, mine, &err), 0);
