@@ -2,12 +2,15 @@
 # `make bench`: every benchmark, each printing its own figures:
 #  1. import: 100,000 generated posts into a fresh store (posts/s, MB/s, RSS);
 #  2. LMTP ingest: messages/s from 1 and 8 sessions on a 100k-post store;
-#  3. NNTP: the ../shared/bench/ matrix against INN 2.7 and public-inbox 1.9
+#  3. parse: hostile inputs that were quadratic (a tag with 200,000
+#     attributes through sync, a header folded into 200,000 lines in a POST);
+#  4. NNTP: the ../shared/bench/ matrix against INN 2.7 and public-inbox 1.9
 #     in the same run (needs root: it installs and starts the peers).
 set -eu
 cd "$(dirname "$0")/.."
 python3 scripts/bench.py
 python3 scripts/bench_lmtp.py
+python3 scripts/bench_parse.py
 if [ "$(id -u)" = 0 ]; then
 	bash scripts/bench_nntp.sh
 else

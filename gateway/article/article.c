@@ -639,14 +639,20 @@ static void add_id(struct buf *b, const char *s)
 char *article_message_id(const char *forum, const char *thread, const char *post,
 			 int version, const char *domain)
 {
+	return article_message_id_variant(forum, thread, post, version, 0, domain);
+}
+
+char *article_message_id_variant(const char *forum, const char *thread, const char *post,
+				 int version, int variant, const char *domain)
+{
 	struct buf b = BUF_INIT;
 	size_t dl;
 
-	if (!forum || !thread || !post || !domain || !*forum ||
+	if (!forum || !thread || !post || !domain || !*forum || variant < 0 ||
 	    (dl = strlen(domain)) > 200 || !dot_atom(domain, dl))
 		return NULL;
 	/* one allocation, no printf: this runs once per imported post */
-	buf_reserve(&b, 3 * (strlen(post) + strlen(thread) + strlen(forum)) + dl + 40);
+	buf_reserve(&b, 3 * (strlen(post) + strlen(thread) + strlen(forum)) + dl + 64);
 	buf_add(&b, "<p", 2);
 	add_id(&b, post);
 	if (version > 1) {
@@ -658,6 +664,11 @@ char *article_message_id(const char *forum, const char *thread, const char *post
 	add_id(&b, thread);
 	buf_addc(&b, '.');
 	add_id(&b, forum);
+	if (variant > 0) {
+		char v[24];
+		buf_add(&b, ".c", 2);
+		buf_add(&b, v, (size_t)(put_uint(v, (size_t)variant) - v));
+	}
 	buf_addc(&b, '@');
 	buf_add(&b, domain, dl);
 	buf_addc(&b, '>');
@@ -671,6 +682,8 @@ char *article_message_id(const char *forum, const char *thread, const char *post
 		buf_add(&key, thread, strlen(thread) + 1);
 		buf_add(&key, post, strlen(post) + 1);
 		buf_addf(&key, "%d", version);
+		if (variant > 0) /* variant 0 hashes as ids made before variants did */
+			buf_addf(&key, "/c%d", variant);
 		if (EVP_Digest(key.p, key.len, md, &mdlen, EVP_sha256(), NULL) != 1) {
 			buf_free(&key);
 			buf_free(&b);
@@ -684,6 +697,65 @@ char *article_message_id(const char *forum, const char *thread, const char *post
 		buf_addf(&b, "@%s>", domain);
 	}
 	return buf_detach(&b);
+}
+
+/* Skips an id as add_id() writes it: kept octets and %XX escapes (either
+ * case, to refuse more rather than less). Returns the octet after it. */
+static const char *skip_id(const char *s, const char *end)
+{
+	while (s < end) {
+		if (id_char[(unsigned char)*s])
+			s++;
+		else if (*s == '%' && end - s >= 3 && fg_hexval((unsigned char)s[1]) >= 0 &&
+			 fg_hexval((unsigned char)s[2]) >= 0)
+			s += 3;
+		else
+			break;
+	}
+	return s;
+}
+
+/* Skips ".X" and one or more digits (".v3", ".c1") when s starts with
+ * them; else returns s. */
+static const char *skip_tag_number(const char *s, const char *end, char tag)
+{
+	if (end - s < 3 || s[0] != '.' || s[1] != tag || s[2] < '0' || s[2] > '9')
+		return s;
+	s += 3;
+	while (s < end && *s >= '0' && *s <= '9')
+		s++;
+	return s;
+}
+
+int article_msgid_ours(const char *msgid, const char *domain)
+{
+	if (msgid == NULL || domain == NULL || msgid[0] != '<')
+		return 0;
+	size_t n = strlen(msgid), dl = strlen(domain);
+	if (dl == 0 || n < dl + 4 || msgid[n - 1] != '>' || msgid[n - dl - 2] != '@' ||
+	    strncasecmp(msgid + n - dl - 1, domain, dl) != 0)
+		return 0;
+	const char *s = msgid + 1, *end = msgid + n - dl - 2; /* the left side */
+	if (*s == 'h') { /* the hashed form of an id too long to write out */
+		if (end - s != 41)
+			return 0;
+		for (s++; s < end; s++)
+			if (fg_hexval((unsigned char)*s) < 0)
+				return 0;
+		return 1;
+	}
+	if (*s != 'p')
+		return 0;
+	s = skip_id(s + 1, end);                  /* post */
+	s = skip_tag_number(s, end, 'v');         /* edit */
+	if (end - s < 2 || s[0] != '.' || s[1] != 't')
+		return 0;
+	s = skip_id(s + 2, end);                  /* thread */
+	if (s == end || *s != '.')
+		return 0;
+	s = skip_id(s + 1, end);                  /* forum */
+	s = skip_tag_number(s, end, 'c');         /* collision variant */
+	return s == end;
 }
 
 /* --- References --- */

@@ -9,7 +9,8 @@
  *
  *  - tokenizing follows libxml2 2.9.14: names are [A-Za-z_:.][A-Za-z0-9:_.-]*
  *    lower-cased; attribute values quoted with ' or ", unquoted, or absent;
- *    the first of duplicate attributes wins; "<" not followed by a letter
+ *    the first of duplicate attributes wins (found in linear time however
+ *    many a tag has: see attr_set); "<" not followed by a letter
  *    is text, "</" not followed by a name is dropped; comments end at "-->"
  *    or "--!>" (unterminated ones swallow the rest); <?pi> ends at ">";
  *    <!DOCTYPE> anywhere is skipped; other "<!" is text; script and style
@@ -1007,11 +1008,87 @@ static unsigned int class_bits(const char *v)
 	}
 }
 
+/*
+ * Duplicate attributes (the first wins) are found in time linear in the
+ * tag, however many attributes it has: a tag with 200,000 of them took
+ * minutes when each was compared with all before it. A known name is one
+ * bit of `known`; the other names are compared one by one while there are
+ * few (the usual tag, no allocation), and go into a hash set of their
+ * names from OTHER_SCAN on, in a scratch buffer.
+ */
+#define OTHER_SCAN 8
+
+struct attr_set {
+	uint64_t known[2]; /* bit id of enum html_attr_id: seen */
+	size_t nother;     /* HA_OTHER attributes kept so far */
+	struct buf *slots; /* from OTHER_SCAN on: const char *[cap], NULL = free */
+	size_t cap;
+};
+
+_Static_assert(HA_COUNT <= 128, "attr_set.known holds 128 ids");
+
+static const char **set_slot(struct attr_set *set, const char *name)
+{
+	const char **slots = (const char **)(void *)set->slots->p;
+	size_t mask = set->cap - 1;
+	for (size_t i = name_hash((const unsigned char *)name, strlen(name)) & mask;;
+	     i = (i + 1) & mask)
+		if (slots[i] == NULL || strcmp(slots[i], name) == 0)
+			return &slots[i];
+}
+
+/* Makes the set of other names 4 times as large as `want`, holding the
+ * names of the kept attributes from `first` on. */
+static void set_grow(struct attr_set *set, const struct html_attr *first, size_t want)
+{
+	size_t cap = 64;
+	while (cap < 4 * want)
+		cap *= 2;
+	if (set->slots == NULL)
+		set->slots = buf_scratch();
+	buf_reset(set->slots);
+	buf_reserve(set->slots, cap * sizeof(const char *));
+	memset(set->slots->p, 0, cap * sizeof(const char *));
+	set->cap = cap;
+	for (const struct html_attr *a = first; a != NULL; a = a->next)
+		if (a->id == HA_OTHER)
+			*set_slot(set, a->name) = a->name;
+}
+
+/* Whether an attribute of this name was kept already; if not, it is noted
+ * as kept (the caller keeps it). */
+static int set_seen(struct attr_set *set, const struct html_attr *first, unsigned int id,
+		    const char *name)
+{
+	if (id != HA_OTHER) {
+		uint64_t bit = 1ull << (id % 64);
+		if (set->known[id / 64] & bit)
+			return 1;
+		set->known[id / 64] |= bit;
+		return 0;
+	}
+	if (set->nother < OTHER_SCAN) {
+		for (const struct html_attr *a = first; a != NULL; a = a->next)
+			if (a->id == HA_OTHER && strcmp(a->name, name) == 0)
+				return 1;
+	} else {
+		if (set->cap == 0 || 2 * (set->nother + 1) > set->cap)
+			set_grow(set, first, set->nother + 1);
+		const char **slot = set_slot(set, name);
+		if (*slot != NULL)
+			return 1;
+		*slot = name;
+	}
+	set->nother++;
+	return 0;
+}
+
 /* The attributes of a start tag, b->p after its name; *classes gets the
  * class bits of its class attribute. */
 static struct html_attr *attributes(struct builder *b, unsigned int *classes)
 {
 	struct html_attr *first = NULL, **tail = &first;
+	struct attr_set set = {{0, 0}, 0, NULL, 0};
 	*classes = 0;
 	skip_blanks(b);
 	while (b->p < b->end && *b->p != '\0' && *b->p != '>' &&
@@ -1037,12 +1114,7 @@ static struct html_attr *attributes(struct builder *b, unsigned int *classes)
 				}
 			}
 			/* the first of duplicates wins; a known name has one id */
-			int dup = 0;
-			for (struct html_attr *a = first; a != NULL && !dup; a = a->next)
-				dup = id != HA_OTHER
-					      ? a->id == id
-					      : a->id == HA_OTHER && strcmp(a->name, name) == 0;
-			if (!dup) {
+			if (!set_seen(&set, first, id, name)) {
 				struct html_attr *a = arena_alloc(b->d, sizeof *a);
 				a->name = name;
 				a->value = value;
@@ -1064,6 +1136,8 @@ static struct html_attr *attributes(struct builder *b, unsigned int *classes)
 		if (b->p == start)
 			break;
 	}
+	if (set.slots != NULL)
+		buf_scratch_put(set.slots);
 	return first;
 }
 

@@ -12,6 +12,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "forumgate/article.h"
 #include "forumgate/authres.h"
 #include "forumgate/buf.h"
 #include "forumgate/log.h"
@@ -428,6 +429,16 @@ void intake_deliver(const struct intake *in, const char *raw, size_t len,
 		goto tempfail;
 	if (r == 1) {
 		set(res, INTAKE_DUPLICATE, "already received");
+		goto out;
+	}
+	/* an id of the form sync gives forum posts would hold that post's id
+	 * before sync stores it (article_msgid_ours); 5.6.0, as for other
+	 * content we refuse: it is the message, not the sender */
+	if (m->message_id && article_msgid_ours(m->message_id, c->gateway.domain)) {
+		set(res, INTAKE_REJECTED,
+		    "the Message-ID %s has the form of this gateway's own ids for forum posts; "
+		    "it cannot be posted under it",
+		    m->message_id);
 		goto out;
 	}
 

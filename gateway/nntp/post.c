@@ -5,7 +5,9 @@
  *
  * Refusals say what is wrong in words a person can act on (441 ...): the
  * article is too large, a header is malformed or missing, a group does not
- * exist or is read-only, a "Re:" lacks References, the Message-ID is taken.
+ * exist or is read-only, a "Re:" lacks References, the Message-ID is taken
+ * or has the form of the ids sync makes for forum posts (article_msgid_ours:
+ * whoever sent it first would hold that post's id), the article holds a NUL.
  */
 #include <ctype.h>
 #include <openssl/rand.h>
@@ -14,6 +16,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "forumgate/article.h"
 #include "forumgate/log.h"
 #include "nntp_internal.h"
 
@@ -44,12 +47,36 @@ static const char *hdr_find(const struct parsed *p, const char *name)
 	return NULL;
 }
 
-/* Parses the header block of a CRLF article; 0 ok, or -1 with *why. */
+/* Ends the header whose lines are in *cur: its name is before the colon,
+ * its value (unfolded) after it and the blanks that follow. */
+static void header_end(struct parsed *p, struct buf *cur, size_t *cap)
+{
+	if (cur->len == 0)
+		return;
+	const char *colon = memchr(cur->p, ':', cur->len), *end = cur->p + cur->len;
+	const char *v = colon + 1;
+	while (v < end && (*v == ' ' || *v == '\t'))
+		v++;
+	if (p->n == *cap) {
+		*cap = *cap ? *cap * 2 : 16;
+		p->h = xrealloc(p->h, *cap * sizeof *p->h);
+	}
+	p->h[p->n].name = xstrndup(cur->p, (size_t)(colon - cur->p));
+	p->h[p->n].value = xstrndup(v, (size_t)(end - v));
+	p->n++;
+	buf_reset(cur);
+}
+
+/* Parses the header block of a CRLF article; 0 ok, or -1 with *why.
+ * A header and its continuation lines are gathered in one buffer and
+ * copied out once at its end, so unfolding costs the size of the header
+ * block, however many lines a header is folded into. */
 static int parse_headers(const char *a, size_t len, struct parsed *p, char **why)
 {
 	const char *s = a, *end = a + len;
 	size_t cap = 0;
-	int lineno = 0;
+	int lineno = 0, rc = -1;
+	struct buf *cur = buf_scratch(); /* the header being read */
 	memset(p, 0, sizeof *p);
 	while (s < end) {
 		const char *eol = memchr(s, '\n', (size_t)(end - s));
@@ -60,38 +87,37 @@ static int parse_headers(const char *a, size_t len, struct parsed *p, char **why
 			n--;
 		lineno++;
 		if (n == 0) {
+			header_end(p, cur, &cap);
 			p->body = eol < end ? eol + 1 : end;
-			return 0;
+			rc = 0;
+			goto out;
 		}
 		if (s[0] == ' ' || s[0] == '\t') {
-			if (p->n == 0)
-				return fg_error(why, "header line %d starts with white space", lineno);
-			struct buf b = BUF_INIT;
-			buf_adds(&b, p->h[p->n - 1].value);
-			buf_add(&b, s, n);
-			free(p->h[p->n - 1].value);
-			p->h[p->n - 1].value = buf_detach(&b);
-		} else {
-			const char *colon = memchr(s, ':', n);
-			if (colon == NULL || colon == s)
-				return fg_error(why, "header line %d is not \"Name: value\"", lineno);
-			for (const char *c = s; c < colon; c++)
-				if (*c <= ' ' || *c > '~')
-					return fg_error(why, "header line %d has an invalid name", lineno);
-			if (p->n == cap) {
-				cap = cap ? cap * 2 : 16;
-				p->h = xrealloc(p->h, cap * sizeof *p->h);
+			if (cur->len == 0) {
+				fg_error(why, "header line %d starts with white space", lineno);
+				goto out;
 			}
-			const char *v = colon + 1;
-			while (v < s + n && (*v == ' ' || *v == '\t'))
-				v++;
-			p->h[p->n].name = xstrndup(s, (size_t)(colon - s));
-			p->h[p->n].value = xstrndup(v, (size_t)(s + n - v));
-			p->n++;
+			buf_add(cur, s, n);
+		} else {
+			header_end(p, cur, &cap);
+			const char *colon = memchr(s, ':', n);
+			if (colon == NULL || colon == s) {
+				fg_error(why, "header line %d is not \"Name: value\"", lineno);
+				goto out;
+			}
+			for (const char *c = s; c < colon; c++)
+				if (*c <= ' ' || *c > '~') {
+					fg_error(why, "header line %d has an invalid name", lineno);
+					goto out;
+				}
+			buf_add(cur, s, n);
 		}
 		s = eol + 1;
 	}
-	return fg_error(why, "the article has no empty line between header and body");
+	fg_error(why, "the article has no empty line between header and body");
+out:
+	buf_scratch_put(cur);
+	return rc;
 }
 
 static int valid_msgid(const char *m)
@@ -124,9 +150,15 @@ void nntp_post_finish(struct nntp_session *s)
 		free(why);
 		return;
 	}
-	struct parsed p;
+	struct parsed p = {0};
 	char *why = NULL, *err = NULL;
 	char *forum = NULL, *thread = NULL, *parent = NULL, *msgid = NULL, *first = NULL;
+	/* decided on the bytes received: every later step reads C strings,
+	 * which would end at the NUL and drop the rest without a word */
+	if (s->post.len && memchr(s->post.p, '\0', s->post.len) != NULL) {
+		fg_error(&why, "the article contains a NUL byte, which no header or text may hold");
+		goto refused;
+	}
 	if (parse_headers(s->post.p ? s->post.p : "", s->post.len, &p, &why) != 0)
 		goto refused;
 	static const char *const required[] = {"From", "Newsgroups", "Subject"};
@@ -219,6 +251,13 @@ void nntp_post_finish(struct nntp_session *s)
 		}
 		if (r) {
 			fg_error(&why, "an article with Message-ID %s exists already", given);
+			goto refused;
+		}
+		if (article_msgid_ours(given, c->gateway.domain)) {
+			fg_error(&why,
+				 "the Message-ID %s has the form of this gateway's own ids for forum "
+				 "posts; leave the header out or let your newsreader make one",
+				 given);
 			goto refused;
 		}
 		msgid = xstrdup(given);

@@ -188,6 +188,8 @@ enum stmt_id {
 	S_GROUP_LIVE,
 	S_GROUP_UNLIST,
 	S_ART_EXISTS,
+	S_ART_ANY,
+	S_DATA_VERSION,
 	S_ART_WITHDRAW,
 	S_ART_WITHDRAW_NUM,
 	S_ART_FOREACH,
@@ -276,6 +278,8 @@ static const char *const stmt_sql[S_COUNT] = {
 			   " (SELECT group_id FROM numbering WHERE withdrawn = 0 AND article_id ="
 			   " (SELECT id FROM articles WHERE message_id = ?1))",
 	[S_ART_EXISTS] = "SELECT 1 FROM articles WHERE message_id = ?1",
+	[S_ART_ANY] = "SELECT 1 FROM articles LIMIT 1",
+	[S_DATA_VERSION] = "PRAGMA data_version",
 	[S_ART_WITHDRAW] = "UPDATE articles SET withdrawn = 1 WHERE message_id = ?1",
 	[S_ART_WITHDRAW_NUM] = "UPDATE numbering SET withdrawn = 1 WHERE article_id ="
 			       " (SELECT id FROM articles WHERE message_id = ?1)",
@@ -531,6 +535,15 @@ struct store {
 	struct bulk_syncer *syncer; /* NULL: commits use sync_file_range */
 	struct write_queue queue;
 	sqlite3_stmt *batch[Q_TABLES][QUEUE_LEVELS]; /* 2^level rows each */
+	/* Whether the store may hold an article that sync did not make for
+	 * its post under the post's own id (store_article_in.from_post): only
+	 * such an article can take an id sync makes, so while there is none,
+	 * store_msgid_taken() answers without a lookup (an import into an
+	 * empty store is all sync's own). FOREIGN_NONE holds while no other
+	 * connection commits: PRAGMA data_version at the time, foreign_dv,
+	 * is compared at each store_begin(). */
+	enum { FOREIGN_UNKNOWN, FOREIGN_NONE, FOREIGN_SOME } foreign;
+	int64_t foreign_dv;
 };
 
 static void queue_reset(struct write_queue *q)
@@ -1027,13 +1040,35 @@ int store_schema_version(struct store *st)
 	return st->version;
 }
 
+static int lookup_id(struct store *st, sqlite3_stmt *s, int64_t *id, char **err, const char *what);
+
+/* PRAGMA data_version: changes when another connection commits. */
+static int data_version(struct store *st, int64_t *v, char **err)
+{
+	sqlite3_stmt *s = stmt_prepared(st, S_DATA_VERSION, err);
+	if (s == NULL)
+		return -1;
+	return lookup_id(st, s, v, err, "data version") == 1 ? 0 : db_error(st, err, "data version");
+}
+
 int store_begin(struct store *st, char **err)
 {
 	st->queue.failed = 0;
 	thread_memo_clear(&st->thread);
 	no_replies_clear(st);
 	st->ngroups = 0;
-	return exec(st, "BEGIN IMMEDIATE", err);
+	if (exec(st, "BEGIN IMMEDIATE", err) != 0)
+		return -1;
+	if (st->foreign == FOREIGN_NONE) { /* still none, unless someone else wrote */
+		int64_t v;
+		if (data_version(st, &v, err) != 0) {
+			store_rollback(st);
+			return -1;
+		}
+		if (v != st->foreign_dv)
+			st->foreign = FOREIGN_UNKNOWN;
+	}
+	return 0;
 }
 
 /* Writes one counter of group id: S_GROUP_BUMP (the next number) or
@@ -1812,6 +1847,8 @@ int store_article_add(struct store *st, const struct store_article_in *a, char *
 	int own = queue_begin(st, err);
 	if (own < 0)
 		return -1;
+	if (!a->from_post)
+		st->foreign = FOREIGN_SOME;
 	if (own) { /* then the answer "already stored" is given at once */
 		int r = store_article_exists(st, a->message_id, err);
 		if (r != 0) {
@@ -1860,6 +1897,37 @@ int store_article_withdraw(struct store *st, const char *message_id, char **err)
 int store_article_exists(struct store *st, const char *message_id, char **err)
 {
 	sqlite3_stmt *s = stmt_get(st, S_ART_EXISTS, err);
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, message_id);
+	int64_t one;
+	return lookup_id(st, s, &one, err, "article exists");
+}
+
+int store_msgid_taken(struct store *st, const char *message_id, char **err)
+{
+	/* the shortcut holds inside a write transaction only: between two,
+	 * another connection may write, which store_begin() looks for */
+	int in_txn = !sqlite3_get_autocommit(st->db);
+	if (st->foreign == FOREIGN_UNKNOWN && in_txn) {
+		/* asked once: an empty table (queued articles are sync's own,
+		 * or foreign would say SOME) holds nothing foreign */
+		sqlite3_stmt *s = stmt_prepared(st, S_ART_ANY, err);
+		int64_t one;
+		int any = s ? lookup_id(st, s, &one, err, "any article") : -1;
+		if (any < 0 || (any == 0 && data_version(st, &st->foreign_dv, err) != 0))
+			return -1;
+		st->foreign = any ? FOREIGN_SOME : FOREIGN_NONE;
+	}
+	if (st->foreign == FOREIGN_NONE && in_txn)
+		return 0; /* sync's own ids never meet: each names its post and version */
+	/* the queue holds at most QUEUE_ROWS articles: a scan is cheaper than
+	 * the INSERT batch it would otherwise cut short */
+	const struct write_queue *q = &st->queue;
+	for (size_t i = 0; i < q->narticles; i++)
+		if (strcmp(q->arena.p + q->articles[i].message_id, message_id) == 0)
+			return 1;
+	sqlite3_stmt *s = stmt_prepared(st, S_ART_EXISTS, err);
 	if (s == NULL)
 		return -1;
 	bind_text(s, 1, message_id);

@@ -6,7 +6,9 @@
  * between "unchanged" (nothing written), "new" and "edited" (version + 1,
  * new Message-ID, Supersedes: the old one, old article withdrawn). A post
  * without a date keeps the date stored when it was first seen, so a re-sync
- * renders the same article.
+ * renders the same article. A post whose own Message-ID is taken by an
+ * article that is not that post (imports keep their ids) gets a variant id
+ * and a warning, never a silent clash (own_msgid()).
  *
  * Threading (DESIGN.md "Articles"): parent = the post it explicitly answers,
  * else the first post it quotes that we know, else the thread's root.
@@ -547,6 +549,61 @@ static void rendered_free(struct rendered *r)
 	article_out_free(&r->art);
 }
 
+/* Variants tried before a post is given up on: each is one lookup, and
+ * only ids someone planted in the store take any. */
+#define MSGID_VARIANTS 1000
+
+/*
+ * Our own Message-ID for a post (*out, malloc'd): the deterministic one,
+ * unless an article that is not this post holds it already. A post's own
+ * articles never do (an edit gets the next version's id), so that article
+ * came from elsewhere: an import, which keeps the ids it carries, or a
+ * reply that took the id before the front ends refused ids of our
+ * namespace (article_msgid_ours). Storing the post under that id would
+ * leave it unserved and the other text standing under its id, so the post
+ * gets the first free variant instead (".c1", ".c2" ...: still
+ * deterministic for the same store contents), with a warning naming both.
+ * 0, or -1 with *err.
+ */
+static int own_msgid(struct store *st, const struct cfg *c, const struct cfg_forum *f,
+		     const struct forum_thread *t, const struct forum_post *p, int version,
+		     char **out, char **err)
+{
+	char *first = NULL; /* the post's own id, taken */
+	*out = NULL;
+	for (int v = 0; v < MSGID_VARIANTS; v++) {
+		char *id = article_message_id_variant(f->name, t->id, p->id, version, v,
+						      c->gateway.domain);
+		if (id == NULL) {
+			free(first);
+			return fg_error(err, "no Message-ID can be made for the post (domain %s)",
+					c->gateway.domain);
+		}
+		int taken = store_msgid_taken(st, id, err);
+		if (taken == 0) {
+			if (first != NULL)
+				log_warn("sync: forum %s thread %s post %s: Message-ID %s is taken by "
+					 "an article that is not this post; the post is stored as %s",
+					 f->name, t->id, p->id, first, id);
+			free(first);
+			*out = id;
+			return 0;
+		}
+		if (taken < 0 || first != NULL)
+			free(id);
+		else
+			first = id;
+		if (taken < 0) {
+			free(first);
+			return -1;
+		}
+	}
+	fg_error(err, "Message-ID %s and its %d variants are all taken", first,
+		 MSGID_VARIANTS - 1);
+	free(first);
+	return -1;
+}
+
 static int sync_post(struct store *st, struct thread_pass *tp, const struct cfg *c,
 		     const struct cfg_forum *f, int64_t forum_id, const struct forum_thread *t,
 		     const struct forum_post *p, struct sync_stats *stats, char **err)
@@ -622,13 +679,18 @@ static int sync_post(struct store *st, struct thread_pass *tp, const struct cfg 
 		int r2 = store_outbox_msgid(st, f->name, p->id, &r.msgid, err);
 		if (r2 < 0)
 			goto out;
-		if (r2 == 1 && store_article_exists(st, r.msgid, err) != 0) {
-			free(r.msgid); /* taken (or unknown): use our own id */
+		/* taken (or unknown), or of the form of our own ids (a reply
+		 * queued before the front ends refused those would hold another
+		 * post's id): use our own id */
+		if (r2 == 1 && (article_msgid_ours(r.msgid, c->gateway.domain) ||
+				store_msgid_taken(st, r.msgid, err) != 0)) {
+			free(r.msgid);
 			r.msgid = NULL;
 		}
 	}
-	if (r.msgid == NULL)
-		r.msgid = article_message_id(f->name, t->id, p->id, in.version, c->gateway.domain);
+	int from_post = r.msgid == NULL;
+	if (from_post && own_msgid(st, c, f, t, p, in.version, &r.msgid, err) != 0)
+		goto out;
 	int64_t number;
 	if (store_group_next_number(st, tp->group_id, &number, err) != 0)
 		goto out;
@@ -654,6 +716,7 @@ static int sync_post(struct store *st, struct thread_pass *tp, const struct cfg 
 		.message_id = r.msgid, .wire = r.art.wire.p, .wire_len = r.art.wire.len,
 		.header_len = r.art.header_len, .lines = r.art.lines, .overview = r.overview,
 		.date = in.date, .group_ids = &tp->group_id, .numbers = &number, .ngroups = 1,
+		.from_post = from_post,
 	};
 	int added = store_article_add(st, &sa, err);
 	if (added < 0)

@@ -90,6 +90,32 @@ int article_date(int64_t t, const char *tz, char out[40]);
  * are not valid in a dot-atom are percent-encoded. malloc'd. */
 char *article_message_id(const char *forum, const char *thread, const char *post,
 			 int version, const char *domain);
+/* The same id with ".c{variant}" after the forum for variant > 0 (variant 0
+ * is article_message_id()): the id sync gives a post whose own id is taken
+ * by an article that is not that post. Too long, it is hashed like the
+ * plain id, with the variant in the hash. malloc'd; NULL as above. */
+char *article_message_id_variant(const char *forum, const char *thread, const char *post,
+				 int version, int variant, const char *domain);
+
+/*
+ * Whether msgid (with angle brackets) is in the gateway's own namespace: the
+ * ids sync makes for forum posts, which front ends (NNTP POST, mail intake)
+ * refuse from outside, so that no one can take the id of a post or an edit
+ * before sync stores it. Ours is an id whose right side is `domain`
+ * (gateway.domain; compared without case, as DNS does) and whose left side
+ * has a shape article_message_id_variant() writes:
+ *
+ *   "p" ID [".v" DIGITS] ".t" ID "." ID [".c" DIGITS]   or   "h" 40 HEXDIG
+ *
+ * where ID is letters, digits, "-", "_" and %XX escapes (no dot, so the
+ * parts cannot be confused). The domain alone is not the rule: a user whose
+ * mail address is at the gateway's domain gets ids at that domain from his
+ * own mail client (Thunderbird takes the From domain), and those never
+ * have this shape. Ids the gateway makes at random for a POST without one
+ * ("<fg.…>") or from a message's hash ("<fg-…>") are not in it: nobody can
+ * predict them, so there is nothing to take ahead. 1 ours, 0 not.
+ */
+int article_msgid_ours(const char *msgid, const char *domain);
 
 /* Trims a space-separated References list per RFC 5537 §3.4.4: keeps the
  * first id and as many of the last ids as fit so the header line stays under

@@ -147,6 +147,10 @@ struct store_article_in {
 	int64_t *group_ids;       /* groups it is filed in ... */
 	int64_t *numbers;         /* ... with these numbers (store_group_next_number) */
 	size_t ngroups;
+	/* 1: sync made it for its post under the id article_message_id_variant()
+	 * gave (store_msgid_taken trusts such ids never to meet); 0: any other
+	 * article (an import, a reply that kept the id it came with) */
+	int from_post;
 };
 /* Adds an article. Returns 0, or 1 if the Message-ID already exists (nothing
  * changed), or -1. Inside a write transaction (store_begin) the article,
@@ -159,6 +163,12 @@ int store_article_add(struct store *st, const struct store_article_in *a, char *
 int store_article_withdraw(struct store *st, const char *message_id, char **err);
 /* 1 when the Message-ID is known (withdrawn or not), else 0. */
 int store_article_exists(struct store *st, const char *message_id, char **err);
+/* The same answer for a writer inside a transaction, counting the articles
+ * still waiting in the write queue, without writing the queue first (so a
+ * sync batch stays one batch): 1 taken, 0 free, -1 on error. For the ids
+ * sync makes: while the store holds only articles added with from_post
+ * (an import into an empty store), it is 0 without a lookup. */
+int store_msgid_taken(struct store *st, const char *message_id, char **err);
 
 struct store_article {
 	int64_t number;    /* in the group asked for; 0 when looked up by id */

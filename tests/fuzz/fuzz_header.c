@@ -2,7 +2,8 @@
  * Fuzz target for the header builders of gateway/article: arbitrary bytes go
  * to article_hdr_unstructured/phrase/fold and, as subject and author name, to
  * article_build; also to article_refs_trim, article_slug and
- * article_message_id. The input is split at its first NUL into two strings.
+ * article_message_id and article_msgid_ours. The input is split at its
+ * first NUL into two strings.
  *
  * Invariants checked (abort on violation):
  *  - a folded header is "Name: value" lines ending in CRLF, every CRLF but
@@ -166,8 +167,17 @@ static void fuzz_misc(const char *a, const char *b)
 		for (const char *p = m + 1; p[1]; p++)
 			CHECK((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 			      (*p >= '0' && *p <= '9') || strchr("-_.%@", *p));
+		/* every id sync makes is in the namespace front ends refuse */
+		CHECK(article_msgid_ours(m, "forum.example.org"));
+		CHECK(!article_msgid_ours(m, "example.org"));
 		free(m);
 	}
+	m = article_message_id_variant(b, a, b, 1, (int)(strlen(a) % 4), "forum.example.org");
+	if (m != NULL) {
+		CHECK(article_msgid_ours(m, "FORUM.example.org"));
+		free(m);
+	}
+	(void)article_msgid_ours(a, b); /* any input: no crash, no overread */
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -887,6 +887,91 @@ static void test_message_id(void **state)
 	assert_null(article_message_id("f", NULL, "2", 1, "gw.example"));
 }
 
+/* Every id sync makes is in the namespace front ends refuse, and the ids
+ * real clients make (also at the gateway's own domain) are not. */
+static void test_msgid_ours(void **state)
+{
+	static const char *const posts[] = {"42", "", "a..b", "\"@\xc3\xa4", "x-y_z", "v3"};
+	static const char *const threads[] = {"1", "t/1.2", "", "<x>"};
+	static const char *const forums[] = {"demo", "my forum.de", "c1"};
+	const char *dom = "forumgate.example";
+	struct buf big = BUF_INIT;
+	char *id;
+
+	for (size_t p = 0; p < sizeof posts / sizeof *posts; p++)
+		for (size_t t = 0; t < sizeof threads / sizeof *threads; t++)
+			for (size_t f = 0; f < sizeof forums / sizeof *forums; f++)
+				for (int v = 1; v <= 12; v += 11)
+					for (int c = 0; c <= 10; c += 5) {
+						id = article_message_id_variant(forums[f], threads[t],
+										posts[p], v, c, dom);
+						assert_non_null(id);
+						if (!article_msgid_ours(id, dom))
+							fail_msg("not ours: %s", id);
+						assert_false(article_msgid_ours(id, "other.example"));
+						free(id);
+					}
+	/* the hashed form of a long id, with and without a variant */
+	for (int i = 0; i < 300; i++)
+		buf_addc(&big, 'z');
+	for (int c = 0; c < 3; c++) {
+		id = article_message_id_variant("demo", "1", big.p, 1, c, dom);
+		assert_int_equal(strncmp(id, "<h", 2), 0);
+		assert_true(article_msgid_ours(id, dom));
+		free(id);
+	}
+	buf_free(&big);
+
+	/* variants: distinct, and 0 is the plain id */
+	id = article_message_id_variant("demo", "12", "123", 1, 0, dom);
+	assert_string_equal(id, "<p123.t12.demo@forumgate.example>");
+	free(id);
+	id = article_message_id_variant("demo", "12", "123", 1, 1, dom);
+	assert_string_equal(id, "<p123.t12.demo.c1@forumgate.example>");
+	free(id);
+	id = article_message_id_variant("demo", "12", "121", 3, 2, dom);
+	assert_string_equal(id, "<p121.v3.t12.demo.c2@forumgate.example>");
+	free(id);
+	assert_null(article_message_id_variant("demo", "12", "121", 3, -1, dom));
+
+	/* the issue's examples, and the domain without case */
+	assert_true(article_msgid_ours("<p123.t12.demo@forumgate.example>", dom));
+	assert_true(article_msgid_ours("<p121.v3.t12.demo@forumgate.example>", dom));
+	assert_true(article_msgid_ours("<p121.v3.t12.demo@ForumGate.EXAMPLE>", dom));
+	assert_true(article_msgid_ours("<p%41.t%2f.demo.c7@forumgate.example>", dom));
+	assert_true(article_msgid_ours("<h0123456789abcdef0123456789ABCDEF01234567@forumgate.example>",
+				       dom));
+
+	/* what clients make, at our domain too */
+	static const char *const theirs[] = {
+		"<8f3c2a4e-1b2c-4d5e-9f00-0a1b2c3d4e5f@forumgate.example>",
+		"<87abc.fsf@forumgate.example>",
+		"<slrnabc.def.demo@forumgate.example>",
+		"<p123@forumgate.example>",
+		"<p123.t12@forumgate.example>",
+		"<p123.t12.demo.x@forumgate.example>",
+		"<p123.v.t12.demo@forumgate.example>",
+		"<p123.t12.demo.c@forumgate.example>",
+		"<P123.T12.demo@forumgate.example>",
+		"<fg.1700000000.0011223344556677@forumgate.example>",
+		"<fg-00112233445566778899aabbccddeeff@forumgate.example>",
+		"<h0123@forumgate.example>",
+		"<h0123456789abcdef0123456789abcdef0123456g@forumgate.example>",
+		"<p123.t12.demo@users.forumgate.example>",
+		"<p123.t12.demo@xforumgate.example>",
+		"<p123.t12.demo@forumgate.example.org>",
+		"<p123.t12.demo@forumgate.example",
+		"p123.t12.demo@forumgate.example>",
+		"<@forumgate.example>",
+		"",
+	};
+	for (size_t i = 0; i < sizeof theirs / sizeof *theirs; i++)
+		if (article_msgid_ours(theirs[i], dom))
+			fail_msg("taken as ours: %s", theirs[i]);
+	assert_false(article_msgid_ours(NULL, dom));
+	assert_false(article_msgid_ours("<p1.t1.f@x>", ""));
+}
+
 /* --- Date --- */
 
 static void test_date(void **state)
@@ -1290,6 +1375,7 @@ int main(void)
 		cmocka_unit_test(test_fold_first_line),
 		cmocka_unit_test(test_unstructured_long_words),
 		cmocka_unit_test(test_slug),
+		cmocka_unit_test(test_msgid_ours),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

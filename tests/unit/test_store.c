@@ -64,6 +64,49 @@ static void add_article(struct store *st, int64_t group_id, const char *msgid, i
 	assert_int_equal(store_article_add(st, &a, &err), expect);
 }
 
+/* store_msgid_taken (issue #10 item 3: sync asks it for every id it makes):
+ * queued and stored articles count; an empty store answers without a
+ * lookup only while nothing but sync's own articles went in, and only
+ * until another connection commits. */
+static void test_msgid_taken(void **state)
+{
+	struct fixture *fx = *state;
+	char *err = NULL;
+	int64_t g;
+	const char *mine = "<p1.t1.demo@forumgate.example>";
+	const char *squat = "<p2.t1.demo@forumgate.example>";
+	assert_int_equal(store_begin(fx->st, &err), 0);
+	assert_int_equal(store_group_ensure(fx->st, "demo.general", NULL, 'y', &g, &err), 0);
+	assert_int_equal(store_msgid_taken(fx->st, squat, &err), 0); /* empty: none foreign */
+	assert_int_equal(store_commit(fx->st, &err), 0);
+
+	/* another connection files an article under the id sync will want */
+	struct store *other = NULL;
+	assert_int_equal(store_open(fx->path, STORE_RW, &other, &err), 0);
+	assert_int_equal(store_begin(other, &err), 0);
+	add_article(other, g, squat, 0);
+	assert_int_equal(store_commit(other, &err), 0);
+	/* between transactions, the first connection looks it up */
+	assert_int_equal(store_msgid_taken(fx->st, squat, &err), 1);
+	store_close(other);
+
+	/* and sees it at its next transaction */
+	assert_int_equal(store_begin(fx->st, &err), 0);
+	assert_int_equal(store_msgid_taken(fx->st, squat, &err), 1);
+	assert_int_equal(store_msgid_taken(fx->st, mine, &err), 0);
+	/* a queued article counts before it is written */
+	add_article(fx->st, g, "<queued@example.org>", 0);
+	assert_int_equal(store_msgid_taken(fx->st, "<queued@example.org>", &err), 1);
+	assert_int_equal(store_msgid_taken(fx->st, "<queued2@example.org>", &err), 0);
+	assert_int_equal(store_commit(fx->st, &err), 0);
+	assert_int_equal(store_begin(fx->st, &err), 0);
+	assert_int_equal(store_msgid_taken(fx->st, "<queued@example.org>", &err), 1);
+	store_rollback(fx->st);
+	/* outside a transaction it is a plain lookup */
+	assert_int_equal(store_msgid_taken(fx->st, squat, &err), 1);
+	assert_int_equal(store_msgid_taken(fx->st, mine, &err), 0);
+}
+
 static void test_schema_version(void **state)
 {
 	struct fixture *fx = *state;
@@ -646,6 +689,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_schema_version, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_msgid_taken, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_groups_and_numbers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_group_counters_per_transaction, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_foreach_and_reopen, setup, teardown),
