@@ -623,6 +623,19 @@ out:
 	return rc;
 }
 
+/* The key becomes part of a file name: letters, digits, - and _ only. */
+static int key_usable(const char *key)
+{
+	static const char ok[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_";
+	return key != NULL && key[0] != '\0' && strlen(key) <= 100 && key[strspn(key, ok)] == '\0';
+}
+
+static char *spool_expected_id(void *state, const struct forum_new_post *p)
+{
+	(void)state;
+	return key_usable(p->key) ? xasprintf("fg%s", p->key) : NULL;
+}
+
 /* Posting to a spool forum writes the reply as a one-post JSON thread file
  * into the spool, where sync picks it up like any other file: the whole loop
  * mail → outbox → forum → sync → article runs here without a remote forum.
@@ -642,9 +655,7 @@ static int spool_create_post(void *state, const struct forum_new_post *p, char *
 			     char **err)
 {
 	struct spool *sp = state;
-	if (p->key == NULL || p->key[0] == '\0' || strlen(p->key) > 100 ||
-	    p->key[strspn(p->key, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")] !=
-		    '\0') {
+	if (!key_usable(p->key)) {
 		fg_error(err, "spool: the reply has no usable key");
 		return FORUM_POST_TEMPFAIL;
 	}
@@ -713,6 +724,7 @@ static const struct forum_connector_ops spool_ops = {
 	.list_boards = spool_list_boards,
 	.changes = spool_changes,
 	.create_post = spool_create_post,
+	.expected_id = spool_expected_id,
 	.close = spool_close,
 };
 

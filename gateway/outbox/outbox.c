@@ -73,6 +73,24 @@ static void tell_sender(const struct cfg *c, const struct store_outbox *o, const
 	buf_free(&text);
 }
 
+/* Records the post id the connector will give the reply, committed before
+ * the post is made (see store_outbox_expect). */
+static int expect(struct store *st, const struct forum_connector_ops *ops, void *state,
+		  const struct store_outbox *o, const struct forum_new_post *np, char **err)
+{
+	char *id = ops->expected_id ? ops->expected_id(state, np) : NULL;
+	if (id == NULL)
+		return 0;
+	int rc = 0;
+	if (store_begin(st, err) != 0 || store_outbox_expect(st, o->id, id, err) != 0 ||
+	    store_commit(st, err) != 0) {
+		store_rollback(st);
+		rc = -1;
+	}
+	free(id);
+	return rc;
+}
+
 static int handle(struct store *st, const struct cfg *c, struct store_outbox *o, int64_t now,
 		  char **err)
 {
@@ -100,6 +118,10 @@ static int handle(struct store *st, const struct cfg *c, struct store_outbox *o,
 		void *state = NULL;
 		if (ops->open(f, NULL, &state, &why) != 0) {
 			rc = FORUM_POST_TEMPFAIL;
+		} else if (expect(st, ops, state, o, &np, err) != 0) {
+			ops->close(state);
+			free(first);
+			goto fail;
 		} else {
 			rc = ops->create_post(state, &np, &post_id, &why);
 			ops->close(state);

@@ -59,6 +59,12 @@ struct forum_connector_ops {
 	 * with its directory), never replaced another post, and posting the
 	 * same key again returns the same post id instead of a second post. */
 	int (*create_post)(void *state, const struct forum_new_post *p, char **post_id, char **err);
+	/* Optional: the post id create_post will give p unless something is in
+	 * its way (malloc'd), or NULL when the forum assigns ids. The outbox
+	 * records it before posting, so that a sync which sees the new post
+	 * before the row is marked posted still gives its article the
+	 * Message-ID the reply arrived with. */
+	char *(*expected_id)(void *state, const struct forum_new_post *p);
 	void (*close)(void *state);
 };
 
