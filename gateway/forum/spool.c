@@ -193,8 +193,9 @@ static int open_below(int rootfd, const char *path, const char *rel, char **err)
 		return fd;
 fail:
 	if (errno == ELOOP || errno == ENOTDIR)
-		return fg_error(err, "%s: skipped: a symbolic link (only files inside the spool are read)",
-				path);
+		return fg_error(
+			err, "%s: skipped: a symbolic link (only files inside the spool are read)",
+			path);
 	return fg_error(err, "%s: %s", path, strerror(errno));
 }
 
@@ -237,7 +238,8 @@ static int read_fd(int fd, const char *path, long max, struct buf *b, char **err
 			break;
 		b->len += (size_t)n;
 		if (b->len > (size_t)max) {
-			rc = fg_error(err, "%s: skipped: grew past spool.max_file_size (%ld) while read",
+			rc = fg_error(err,
+				      "%s: skipped: grew past spool.max_file_size (%ld) while read",
 				      path, max);
 			goto out;
 		}
@@ -309,12 +311,13 @@ static void walk(struct scan *sc, int dfd, const char *rel, int depth, int all)
 		char *crel = rel ? xasprintf("%s/%s", rel, e->d_name) : xstrdup(e->d_name);
 		int fresh = all || ts_ns(&st.st_ctim) >= sc->since;
 		if (S_ISDIR(st.st_mode)) {
-			int sub = depth < MAX_DEPTH ? openat(dirfd(d), e->d_name,
-							     O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-								     O_CLOEXEC)
-						    : -2;
+			int sub = depth < MAX_DEPTH
+					  ? openat(dirfd(d), e->d_name,
+						   O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+					  : -2;
 			struct dev_ino key = {(uint64_t)st.st_dev, (uint64_t)st.st_ino};
-			int known = bsearch(&key, sc->seen, sc->nseen, sizeof key, dev_ino_cmp) != NULL;
+			int known =
+				bsearch(&key, sc->seen, sc->nseen, sizeof key, dev_ino_cmp) != NULL;
 			if (sub >= 0) {
 				dirs_add(&sc->dirs, &sc->ndirs, &sc->capdirs, key.dev, key.ino);
 				walk(sc, sub, crel, depth + 1, all || !known);
@@ -326,7 +329,8 @@ static void walk(struct scan *sc, int dfd, const char *rel, int depth, int all)
 				files_add(sc, crel);
 		} else if (S_ISLNK(st.st_mode)) {
 			if (fresh)
-				skip(sc, crel, "a symbolic link (only files inside the spool are read)");
+				skip(sc, crel,
+				     "a symbolic link (only files inside the spool are read)");
 		} else if (fresh && file_kind(e->d_name) != KIND_NONE) {
 			skip(sc, crel, "not a regular file");
 		}
@@ -524,8 +528,7 @@ static int spool_changes(void *state, const char *cursor, forum_thread_cb cb, vo
 
 /* 1 when the reply file `name` in dfd is the reply with Message-ID msgid (a
  * retry after a crash between writing it and marking the row posted). */
-static int holds_reply(int dfd, const char *path, const char *name, const char *msgid,
-		       long max)
+static int holds_reply(int dfd, const char *path, const char *name, const char *msgid, long max)
 {
 	struct buf b = BUF_INIT;
 	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
@@ -562,10 +565,10 @@ static char *reply_json(const struct spool *sp, const struct forum_new_post *p, 
 			int64_t now)
 {
 	char *thread = p->thread_id ? xstrdup(p->thread_id) : xasprintf("fgt-%s", id);
-	json_t *post = json_pack("{s:s, s:s?, s:I, s:s, s:s, s:s?, s:s?}", "id", id, "author",
-				 p->author, "date", (json_int_t)now, "format", "text", "body",
-				 p->body ? p->body : "", "parent", p->parent_id, "message_id",
-				 p->message_id);
+	json_t *post =
+		json_pack("{s:s, s:s?, s:I, s:s, s:s, s:s?, s:s?}", "id", id, "author", p->author,
+			  "date", (json_int_t)now, "format", "text", "body", p->body ? p->body : "",
+			  "parent", p->parent_id, "message_id", p->message_id);
 	json_t *doc = json_pack("{s:s, s:s?, s:s?, s:{s:s, s:s}, s:[o]}", "format",
 				"forumgate-thread/1", "forum", sp->forum->name, "board", p->board,
 				"thread", "id", thread, "title",
@@ -605,8 +608,8 @@ static int place_file(int dfd, const char *final, const char *text)
 	}
 	close(fd);
 	rc = linkat(dfd, tmp, dfd, final, 0);
-	if (rc != 0 && (errno == EPERM || errno == ENOTSUP || errno == EOPNOTSUPP ||
-			errno == EMLINK)) {
+	if (rc != 0 &&
+	    (errno == EPERM || errno == ENOTSUP || errno == EOPNOTSUPP || errno == EMLINK)) {
 		rc = renameat2(dfd, tmp, dfd, final, RENAME_NOREPLACE);
 		if (rc == 0) {
 			free(tmp);
@@ -671,7 +674,8 @@ static int spool_create_post(void *state, const struct forum_new_post *p, char *
 		free(lock);
 		if (locked) {
 			close(dfd);
-			fg_error(err, "the thread is locked: the forum takes no more replies to it");
+			fg_error(err,
+				 "the thread is locked: the forum takes no more replies to it");
 			return FORUM_POST_REFUSED;
 		}
 	}
@@ -692,8 +696,8 @@ static int spool_create_post(void *state, const struct forum_new_post *p, char *
 			log_info("spool: %s holds %s already (posted before)", path, p->message_id);
 			rc = FORUM_POST_OK;
 		} else if (r == 1) {
-			log_warn("spool: %s exists and is another post; %s takes the next name", path,
-				 p->message_id);
+			log_warn("spool: %s exists and is another post; %s takes the next name",
+				 path, p->message_id);
 			fg_error(err, "spool: no free name for reply-%s", id);
 		} else if (r != 0) {
 			fg_error(err, "spool: cannot write %s: %s", path, strerror(errno));
