@@ -316,8 +316,8 @@ static void walk(struct scan *sc, int dfd, const char *rel, int depth, int all)
 						   O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
 					  : -2;
 			struct dev_ino key = {(uint64_t)st.st_dev, (uint64_t)st.st_ino};
-			int known =
-				bsearch(&key, sc->seen, sc->nseen, sizeof key, dev_ino_cmp) != NULL;
+			int known = sc->nseen > 0 && bsearch(&key, sc->seen, sc->nseen, sizeof key,
+							     dev_ino_cmp) != NULL;
 			if (sub >= 0) {
 				dirs_add(&sc->dirs, &sc->ndirs, &sc->capdirs, key.dev, key.ino);
 				walk(sc, sub, crel, depth + 1, all || !known);
@@ -373,7 +373,8 @@ static void cursor_read(struct scan *sc, const char *cursor, int64_t real_now, i
 	}
 	if (*p != '\0')
 		return;
-	qsort(sc->seen, sc->nseen, sizeof *sc->seen, dev_ino_cmp);
+	if (sc->nseen > 1)
+		qsort(sc->seen, sc->nseen, sizeof *sc->seen, dev_ino_cmp);
 	sc->since = real - CURSOR_MARGIN;
 }
 
@@ -456,25 +457,24 @@ static int spool_changes(void *state, const char *cursor, forum_thread_cb cb, vo
 	struct stat st;
 	if (rootfd < 0 || fstat(rootfd, &st) != 0) {
 		fg_error(err, "%s: %s", sp->path, strerror(errno));
-		if (rootfd >= 0)
-			close(rootfd);
-		return -1;
+		goto fail;
 	}
 	if (S_ISDIR(st.st_mode)) {
 		int dfd = dup(rootfd);
 		if (dfd < 0) {
-			close(rootfd);
-			return fg_error(err, "%s: %s", sp->path, strerror(errno));
+			fg_error(err, "%s: %s", sp->path, strerror(errno));
+			goto fail;
 		}
 		walk(&sc, dfd, NULL, 0, 0);
 	} else if (S_ISREG(st.st_mode)) {
 		if (ts_ns(&st.st_ctim) >= sc.since)
 			files_add(&sc, NULL);
 	} else {
-		close(rootfd);
-		return fg_error(err, "%s: not a regular file or a directory", sp->path);
+		fg_error(err, "%s: not a regular file or a directory", sp->path);
+		goto fail;
 	}
-	qsort(sc.files, sc.n, sizeof *sc.files, file_cmp);
+	if (sc.n > 1)
+		qsort(sc.files, sc.n, sizeof *sc.files, file_cmp);
 
 	struct forum_thread *pending = NULL;
 	struct buf content = BUF_INIT;
@@ -524,6 +524,11 @@ static int spool_changes(void *state, const char *cursor, forum_thread_cb cb, vo
 		*next = cursor_make(&sc, real, boot);
 	scan_free(&sc);
 	return rc != 0 ? -1 : 0;
+fail:
+	if (rootfd >= 0)
+		close(rootfd);
+	scan_free(&sc);
+	return -1;
 }
 
 /* 1 when the reply file `name` in dfd is the reply with Message-ID msgid (a

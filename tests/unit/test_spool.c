@@ -198,6 +198,19 @@ static void test_refused_entries(void **state)
 	unlink(target);
 	free(target);
 	free(text);
+
+	/* a FIFO given as the spool itself is an error, not a hang */
+	struct cfg_forum f = fx->forum;
+	f.spool_path = p = xasprintf("%s/fifo.json", fx->dir);
+	void *sp = NULL;
+	char *err = NULL, *next = NULL;
+	int n = 0;
+	assert_int_equal(fx->ops->open(&f, NULL, &sp, &err), 0);
+	assert_int_equal(fx->ops->changes(sp, NULL, count_thread, &n, &next, &warnings, &err), -1);
+	assert_non_null(strstr(err, "not a regular file"));
+	fx->ops->close(sp);
+	free(err);
+	free(p);
 }
 
 static void test_reply_files(void **state)
