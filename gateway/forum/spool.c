@@ -638,10 +638,31 @@ static int key_usable(const char *key)
 	return key != NULL && key[0] != '\0' && strlen(key) <= 100 && key[strspn(key, ok)] == '\0';
 }
 
+/* The id create_post will give p: "fg" + key, unless another post holds
+ * that name already; then nothing is promised, so that a sync running
+ * before the reply is marked cannot give that other post this reply's
+ * Message-ID. */
 static char *spool_expected_id(void *state, const struct forum_new_post *p)
 {
-	(void)state;
-	return key_usable(p->key) ? xasprintf("fg%s", p->key) : NULL;
+	struct spool *sp = state;
+	if (!key_usable(p->key))
+		return NULL;
+	char *id = xasprintf("fg%s", p->key);
+	char *name = xasprintf("reply-%s.json", id);
+	char *path = xasprintf("%s/%s", sp->path, name);
+	int dfd = open(sp->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int usable = dfd >= 0 && ((faccessat(dfd, name, F_OK, AT_SYMLINK_NOFOLLOW) != 0 &&
+				   errno == ENOENT) ||
+				  holds_reply(dfd, path, name, p->message_id, sp->max_size));
+	if (dfd >= 0)
+		close(dfd);
+	free(name);
+	free(path);
+	if (!usable) {
+		free(id);
+		return NULL;
+	}
+	return id;
 }
 
 /* Posting to a spool forum writes the reply as a one-post JSON thread file

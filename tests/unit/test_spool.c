@@ -256,6 +256,12 @@ static void test_reply_files(void **state)
 	path = xasprintf("%s/reply-fg7-00ab-2.json", fx->dir);
 	assert_int_equal(access(path, F_OK), 0);
 	free(path);
+	/* and nothing is promised for a name another post holds */
+	assert_null(fx->ops->expected_id(fx->sp, &np));
+	np.message_id = "<a@example.org>";
+	expected = fx->ops->expected_id(fx->sp, &np);
+	assert_string_equal(expected, "fg7-00ab");
+	free(expected);
 
 	/* no key, or one unfit for a file name: not posted, not refused */
 	np.key = NULL;
