@@ -192,10 +192,14 @@ static int open_below(int rootfd, const char *path, const char *rel, char **err)
 	if (fd >= 0)
 		return fd;
 fail:
-	if (errno == ELOOP || errno == ENOTDIR)
-		return fg_error(
-			err, "%s: skipped: a symbolic link (only files inside the spool are read)",
-			path);
+	/* O_NOFOLLOW gives ELOOP for a link, and with O_DIRECTORY ENOTDIR */
+	if (errno == ELOOP)
+		return fg_error(err, "%s: skipped: a symbolic link (only files inside the spool are "
+				     "read)",
+				path);
+	if (errno == ENOTDIR)
+		return fg_error(err, "%s: skipped: a folder on its way is a symbolic link or a file",
+				path);
 	return fg_error(err, "%s: %s", path, strerror(errno));
 }
 
