@@ -567,6 +567,8 @@ static const struct field spool_fields[] = {
 	 .off = offsetof(struct cfg_forum, spool_path)},
 	{.key = "poll_interval", .type = T_INT, .min = 1, .max = 86400, .idef = 60,
 	 .off = offsetof(struct cfg_forum, poll_interval)},
+	{.key = "max_file_size", .type = T_SIZE, .min = 1L << 10, .max = 1L << 32,
+	 .idef = 64L << 20, .off = offsetof(struct cfg_forum, spool_max_file_size)},
 };
 static const struct section spool_section = SECTION(spool_fields);
 

@@ -1,9 +1,11 @@
 /*
  * The outbox role (see outbox.h). One reply at a time, oldest first: the
- * store is the queue, so a crash between posting and marking can at worst
- * post a reply twice if the forum accepted it and we died before the commit;
- * the connector gets the reply's Message-ID so a forum that can deduplicate
- * on it does.
+ * store is the queue, and a row is marked posted only after the connector
+ * confirmed the post. A crash between posting and marking leaves the row
+ * queued; the connector gets the reply's Message-ID and a key derived from
+ * the row (outbox_key), so a retry finds the post it made instead of making
+ * a second one (the spool connector does; a forum that can deduplicate on
+ * the key or Message-ID should).
  */
 #include "forumgate/outbox.h"
 
@@ -26,6 +28,17 @@ int64_t outbox_backoff(int attempts)
 	for (int i = 0; i < attempts && d < 3600; i++)
 		d *= 2;
 	return d > 3600 ? 3600 : d;
+}
+
+char *outbox_key(int64_t id, const char *message_id)
+{
+	/* FNV-1a 64: the row id alone repeats in a rebuilt store, the
+	 * Message-ID's hash keeps keys of different replies apart there */
+	uint64_t h = 0xcbf29ce484222325u;
+	for (const unsigned char *p = (const unsigned char *)(message_id ? message_id : ""); *p;
+	     p++)
+		h = (h ^ *p) * 0x100000001b3u;
+	return xasprintf("%lld-%012llx", (long long)id, (unsigned long long)(h >> 16));
 }
 
 /* The board a new thread in `group` goes to: the configured mapping. */
@@ -60,12 +73,31 @@ static void tell_sender(const struct cfg *c, const struct store_outbox *o, const
 	buf_free(&text);
 }
 
+/* Records the post id the connector will give the reply, committed before
+ * the post is made (see store_outbox_expect). */
+static int expect(struct store *st, const struct forum_connector_ops *ops, void *state,
+		  const struct store_outbox *o, const struct forum_new_post *np, char **err)
+{
+	char *id = ops->expected_id ? ops->expected_id(state, np) : NULL;
+	if (id == NULL)
+		return 0;
+	int rc = 0;
+	if (store_begin(st, err) != 0 || store_outbox_expect(st, o->id, id, err) != 0 ||
+	    store_commit(st, err) != 0) {
+		store_rollback(st);
+		rc = -1;
+	}
+	free(id);
+	return rc;
+}
+
 static int handle(struct store *st, const struct cfg *c, struct store_outbox *o, int64_t now,
 		  char **err)
 {
 	const struct cfg_forum *f = o->forum ? cfg_forum_find(c, o->forum) : NULL;
 	const struct forum_connector_ops *ops = f ? forum_connector(f->type) : NULL;
 	char *why = NULL, *post_id = NULL, *title = NULL, *board = NULL, *final = NULL;
+	char *key = NULL;
 	int rc = FORUM_POST_REFUSED, r, notify = 0;
 	if (ops == NULL) {
 		why = xasprintf("no forum is configured for this reply (%s)",
@@ -74,17 +106,22 @@ static int handle(struct store *st, const struct cfg *c, struct store_outbox *o,
 		if (o->thread_key &&
 		    store_thread_info(st, f->name, o->thread_key, &title, &board, err) < 0)
 			goto fail;
+		key = outbox_key(o->id, o->message_id);
 		char *first = o->newsgroups ? xstrndup(o->newsgroups, strcspn(o->newsgroups, ", \t"))
 					    : NULL;
 		struct forum_new_post np = {
 			.board = board ? board : first ? board_of_group(f, first) : NULL,
 			.thread_id = o->thread_key, .thread_title = title, .parent_id = o->parent_key,
 			.author = o->user, .title = o->subject, .body = o->body,
-			.message_id = o->message_id,
+			.message_id = o->message_id, .key = key,
 		};
 		void *state = NULL;
 		if (ops->open(f, NULL, &state, &why) != 0) {
 			rc = FORUM_POST_TEMPFAIL;
+		} else if (expect(st, ops, state, o, &np, err) != 0) {
+			ops->close(state);
+			free(first);
+			goto fail;
 		} else {
 			rc = ops->create_post(state, &np, &post_id, &why);
 			ops->close(state);
@@ -126,6 +163,7 @@ out:
 	free(title);
 	free(board);
 	free(final);
+	free(key);
 	return rc;
 }
 

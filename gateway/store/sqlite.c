@@ -217,6 +217,7 @@ enum stmt_id {
 	S_OUTBOX_POSTED,
 	S_OUTBOX_RETRY,
 	S_OUTBOX_FAILED,
+	S_OUTBOX_EXPECT,
 	S_OUTBOX_MSGID,
 	S_OUTBOX_ANY_POSTED,
 	S_MSGID_KNOWN,
@@ -341,9 +342,12 @@ static const char *const stmt_sql[S_COUNT] = {
 			   " attempts = attempts + 1 WHERE id = ?1",
 	[S_OUTBOX_FAILED] = "UPDATE outbox SET state = 'failed', last_error = ?2,"
 			    " attempts = attempts + 1 WHERE id = ?1",
+	[S_OUTBOX_EXPECT] = "UPDATE outbox SET forum_post_id = ?2 WHERE id = ?1 AND state = 'queued'",
+	/* a queued row with a post id is being posted under that id */
 	[S_OUTBOX_MSGID] = "SELECT message_id FROM outbox WHERE forum = ?1 AND forum_post_id = ?2"
-			   " AND state = 'posted'",
-	[S_OUTBOX_ANY_POSTED] = "SELECT 1 FROM outbox WHERE forum = ?1 AND state = 'posted' LIMIT 1",
+			   " AND state IN ('posted', 'queued')",
+	[S_OUTBOX_ANY_POSTED] = "SELECT 1 FROM outbox WHERE forum = ?1 AND forum_post_id IS NOT NULL"
+				" AND state IN ('posted', 'queued') LIMIT 1",
 	[S_MSGID_KNOWN] = "SELECT 1 WHERE EXISTS (SELECT 1 FROM articles WHERE message_id = ?1)"
 			  " OR EXISTS (SELECT 1 FROM outbox WHERE message_id = ?1)",
 	[S_USER_BY_ADDR] = "SELECT u.id, u.name FROM user_addresses a JOIN users u ON u.id = a.user_id"
@@ -2320,6 +2324,12 @@ int store_outbox_retry(struct store *st, int64_t id, int64_t next_attempt, const
 int store_outbox_failed(struct store *st, int64_t id, const char *error, char **err)
 {
 	return outbox_update(st, S_OUTBOX_FAILED, id, 0, error, err);
+}
+
+int store_outbox_expect(struct store *st, int64_t id, const char *post_id, char **err)
+{
+	no_replies_clear(st);
+	return outbox_update(st, S_OUTBOX_EXPECT, id, 0, post_id, err);
 }
 
 /* 1 when the forum has no posted outbox rows, asked once per write

@@ -34,6 +34,7 @@ struct cfg_forum {
 	char *type;            /* "spool" (others: "not supported yet") */
 	char *spool_path;      /* spool: directory (or file) to read */
 	int poll_interval;     /* seconds between sync passes (default 60) */
+	long spool_max_file_size; /* spool: larger files are skipped (default 64 MiB) */
 	char *url;             /* forum base URL; may be NULL */
 	char *timezone;        /* IANA zone of forum dates (default "UTC") */
 	char *group_prefix;    /* boards without a mapping become prefix.slug(board);

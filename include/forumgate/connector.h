@@ -28,6 +28,11 @@ struct forum_new_post {
 	const char *title;        /* subject of a new thread */
 	const char *body;         /* plain text */
 	const char *message_id;   /* the Message-ID it arrived with */
+	/* Stable key of the queued reply, unique by construction: the outbox
+	 * row id and a hash of the Message-ID ([A-Za-z0-9-] only). The same
+	 * reply always has the same key, so a connector that derives its post
+	 * id or file name from it recognises a retry of a post it made. */
+	const char *key;
 };
 
 /* create_post results */
@@ -49,8 +54,17 @@ struct forum_connector_ops {
 		       char **next, int *warnings, char **err);
 	/* Posts a reply; returns FORUM_POST_OK and the new forum post id
 	 * (malloc'd) in *post_id, or FORUM_POST_TEMPFAIL / FORUM_POST_REFUSED
-	 * with the reason in *err (shown to the sender when refused). */
+	 * with the reason in *err (shown to the sender when refused). OK means
+	 * confirmed: the post is durable at the forum (a spool file is fsynced
+	 * with its directory), never replaced another post, and posting the
+	 * same key again returns the same post id instead of a second post. */
 	int (*create_post)(void *state, const struct forum_new_post *p, char **post_id, char **err);
+	/* Optional: the post id create_post will give p unless something is in
+	 * its way (malloc'd), or NULL when the forum assigns ids. The outbox
+	 * records it before posting, so that a sync which sees the new post
+	 * before the row is marked posted still gives its article the
+	 * Message-ID the reply arrived with. */
+	char *(*expected_id)(void *state, const struct forum_new_post *p);
 	void (*close)(void *state);
 };
 

@@ -21,6 +21,10 @@ int outbox_run_once(struct store *st, const struct cfg *c, int64_t now, char **e
 /* The outbox role: outbox_run_once every second until *stop. */
 int outbox_loop(const struct cfg *c, volatile sig_atomic_t *stop);
 
+/* The key of outbox row `id` for the connector (forum_new_post.key):
+ * "<id>-<12 hex digits of a hash of message_id>", malloc'd. */
+char *outbox_key(int64_t id, const char *message_id);
+
 /* Backoff before attempt n+1 after n failed attempts: 30 s doubling, at most
  * one hour. */
 int64_t outbox_backoff(int attempts);

@@ -297,7 +297,12 @@ int store_outbox_posted(struct store *st, int64_t id, const char *post_id, char 
 int store_outbox_retry(struct store *st, int64_t id, int64_t next_attempt, const char *error,
 		       char **err);
 int store_outbox_failed(struct store *st, int64_t id, const char *error, char **err);
-/* The Message-ID a forum post arrived with through the outbox; 1/0/-1. */
+/* Records the post id a queued reply is about to be posted under, before
+ * the connector is called: sync may see the post before the row is marked
+ * posted, and must still give it the reply's Message-ID. */
+int store_outbox_expect(struct store *st, int64_t id, const char *post_id, char **err);
+/* The Message-ID a forum post arrived with through the outbox (a posted
+ * row, or a queued one being posted under that id); 1/0/-1. */
 int store_outbox_msgid(struct store *st, const char *forum, const char *post_id, char **msgid,
 		       char **err);
 /* 1 when a Message-ID is known as an article or a queued/posted reply. */
