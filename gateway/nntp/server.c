@@ -98,6 +98,7 @@ struct conn {
 	int direct;        /* plain socket: replies may bypass the bufferevent */
 	int bulk_queued;   /* waits in the worker's bulk queue */
 	int handshaking;   /* TLS handshake under way: handshake_timeout applies */
+	int parked;        /* reading paused while queued for the bulk turn */
 	struct conn *prev, *next;
 	struct conn *bulk_prev, *bulk_next;
 };
@@ -366,16 +367,22 @@ static void conn_pump(struct conn *c)
 	struct evbuffer *out = bufferevent_get_output(c->bev);
 	if (c->closing)
 		return;
+	if (c->parked) {
+		c->parked = 0;
+		if (!c->w->stopping)
+			bufferevent_enable(c->bev, EV_READ);
+	}
 	worker_snapshot(c->w);
 	enum nntp_event ev;
+	int full;
 	for (;;) {
 		struct evbuffer *dst = conn_out(c);
 		ev = nntp_session_feed(c->session, in, dst, OUT_HIGH);
+		/* the session stops at OUT_HIGH of output, lines still waiting */
+		full = evbuffer_get_length(dst) > OUT_HIGH;
 		if (dst == out)
 			break;
-		/* the session stops at OUT_HIGH of staged output: when the
-		 * socket took it all, go on with the lines still waiting */
-		int full = evbuffer_get_length(dst) > OUT_HIGH;
+		/* staged: when the socket took it all, go on with them */
 		conn_send(c);
 		if (!full || ev != NNTP_EV_NONE || evbuffer_get_length(out) > 0)
 			break;
@@ -412,7 +419,10 @@ static void conn_pump(struct conn *c)
 		conn_setup(c);
 		return;
 	}
-	if (evbuffer_get_length(out) > OUT_HIGH) {
+	/* lines wait until the output drains below OUT_LOW, whatever part of
+	 * it the socket took: on_write serves them then (otherwise they would
+	 * wait for the client's next bytes, while it waits for their replies) */
+	if (ev == NNTP_EV_NONE && full && evbuffer_get_length(out) > 0) {
 		c->throttled = 1;
 		bufferevent_disable(c->bev, EV_READ);
 	}
@@ -454,15 +464,33 @@ static void bulk_schedule(struct worker *w)
  * runs at once. So an overview is never stuck behind the article transfers
  * that became ready in the same turn, and a transfer waits for at most the
  * other commands of one turn. */
+/* A session waiting in the bulk queue with a full input (NNTP_READ_HIGH)
+ * stops reading until its turn (conn_pump reads again): with reading
+ * enabled, libevent runs the read callback again after every run while the
+ * input stays full, at session priority, and the bulk queue below it would
+ * never get its turn (the worker spun, answering nothing). */
+static void conn_park_if_full(struct conn *c)
+{
+	if (!c->parked && evbuffer_get_length(bufferevent_get_input(c->bev)) >= NNTP_READ_HIGH) {
+		c->parked = 1;
+		bufferevent_disable(c->bev, EV_READ);
+	}
+}
+
 static void conn_serve(struct conn *c)
 {
-	if (c->bulk_queued || c->closing)
-		return; /* the queue's turn serves everything that has arrived */
+	if (c->closing)
+		return;
+	if (c->bulk_queued) {
+		conn_park_if_full(c); /* the queue's turn serves what has arrived */
+		return;
+	}
 	if (!next_is_bulk(bufferevent_get_input(c->bev))) {
 		conn_pump(c);
 		return;
 	}
 	struct worker *w = c->w;
+	conn_park_if_full(c);
 	c->bulk_queued = 1;
 	c->bulk_prev = w->bulk_tail;
 	c->bulk_next = NULL;
