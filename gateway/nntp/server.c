@@ -69,8 +69,9 @@
 #define OUT_HIGH (256 * 1024)
 #define OUT_LOW (64 * 1024)
 #define SHUTDOWN_GRACE 10
-/* closed connections after which the heap is trimmed (checked every
- * TRIM_CHECK_MS by the main thread) */
+/* closed connections (and finished TLS handshakes, whose scratch memory
+ * is freed) after which the heap is trimmed (checked every TRIM_CHECK_MS by
+ * the main thread) */
 #define TRIM_AFTER_CLOSES 256
 #define TRIM_CHECK_MS 2000
 /* event priorities (PRIO_COUNT levels; the default, used by listeners and
@@ -130,7 +131,7 @@ static pthread_mutex_t tls_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t count_lock = PTHREAD_MUTEX_INITIALIZER;
 static long total_conns;
 static volatile sig_atomic_t reload_flag;
-static atomic_long closed_conns; /* since the last malloc_trim */
+static atomic_long closed_conns; /* and finished handshakes, since the last malloc_trim */
 
 struct peer_count {
 	char addr[INET6_ADDRSTRLEN];
@@ -569,6 +570,8 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 		/* TLS handshake done: from now on the session's own timeouts */
 		c->handshaking = 0;
 		conn_timeouts(c, !c->closing);
+		bufferevent_enable(bev, EV_WRITE);
+		atomic_fetch_add(&closed_conns, 1); /* its handshake memory is free now */
 		return;
 	}
 	if (c->free_queued)
@@ -616,7 +619,17 @@ static void conn_setup(struct conn *c)
 	if (under)
 		bufferevent_setwatermark(under, EV_WRITE, 0, OUT_LOW);
 	conn_timeouts(c, 1);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	/* An implicit-TLS session writes nothing before the client's hello:
+	 * with EV_WRITE enabled libevent would start the handshake at once,
+	 * and OpenSSL would allocate its 2 x 17 KiB record buffers for a
+	 * connection that may never send a byte. (A new bufferevent starts
+	 * with EV_WRITE enabled.) EV_WRITE follows the handshake (on_event). */
+	if (c->handshaking && under == NULL) {
+		bufferevent_disable(c->bev, EV_WRITE);
+		bufferevent_enable(c->bev, EV_READ);
+	} else {
+		bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	}
 }
 
 struct listener_arg {
