@@ -8,10 +8,10 @@
  */
 #include "forumgate/password.h"
 
+#include <ctype.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
-#include <ctype.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -189,7 +189,8 @@ static int account_slot(const char *user, time_t now, int create)
 	int pick = 0;
 	for (int i = 0; i < ACCOUNT_SLOTS; i++) {
 		if (account[i].key == key) {
-			if (account[i].locked_until <= now && now - account[i].start > LIMIT_WINDOW) {
+			if (account[i].locked_until <= now &&
+			    now - account[i].start > LIMIT_WINDOW) {
 				account[i].start = now;
 				account[i].failures = 0;
 			}

@@ -169,8 +169,8 @@ static void post_line(struct nntp_session *s, const char *line, size_t len)
 	if (len == 1 && line[0] == '.') {
 		s->phase = PHASE_COMMAND;
 		if (s->post_long_line) {
-			log_info("post by %s refused: a line over %d octets", s->user ? s->user : "-",
-				 NNTP_MAX_POST_LINE);
+			log_info("post by %s refused: a line over %d octets",
+				 s->user ? s->user : "-", NNTP_MAX_POST_LINE);
 			nntp_reply(s, 441, "Article has a line longer than %d octets",
 				   NNTP_MAX_POST_LINE);
 		} else {
