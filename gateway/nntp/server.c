@@ -22,11 +22,12 @@
  * on a STARTTLS filter it would run whenever writing is enabled, so there
  * it is set on the socket below.
  *
- * Memory: TLS sessions release their record buffers while idle
- * (SSL_MODE_RELEASE_BUFFERS), and after a burst of closed connections the
- * main thread hands freed heap back to the system (malloc_trim): glibc
- * keeps it otherwise, and a flood of connections would leave the process
- * at its peak size for good.
+ * Memory: an NNTPS connection starts its handshake only when the client's
+ * hello arrives (no TLS record buffers before), TLS sessions release their
+ * record buffers while idle (SSL_MODE_RELEASE_BUFFERS), and after a burst
+ * of closed connections or handshakes the main thread hands freed heap back
+ * to the system (malloc_trim): glibc keeps it otherwise, and a flood of
+ * connections would leave the process at its peak size for good.
  *
  * Replies on plain sockets are written at once: the session writes into the
  * worker's staging buffer and, while nothing older waits in the
@@ -42,19 +43,19 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <malloc.h>
-#include <stdatomic.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <event2/thread.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -131,7 +132,8 @@ static pthread_mutex_t tls_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t count_lock = PTHREAD_MUTEX_INITIALIZER;
 static long total_conns;
 static volatile sig_atomic_t reload_flag;
-static atomic_long closed_conns; /* and finished handshakes, since the last malloc_trim */
+/* closed sessions and finished handshakes since the last malloc_trim */
+static atomic_long freed_since_trim;
 
 struct peer_count {
 	char addr[INET6_ADDRSTRLEN];
@@ -268,7 +270,7 @@ static void conn_free(struct conn *c)
 	nntp_session_free(c->session);
 	release(c->peer);
 	free(c);
-	atomic_fetch_add(&closed_conns, 1);
+	atomic_fetch_add(&freed_since_trim, 1);
 	worker_maybe_done(w);
 }
 
@@ -458,13 +460,6 @@ static void bulk_schedule(struct worker *w)
 		evtimer_add(w->bulk_ev, &now);
 }
 
-/* Serves what a session has sent, in two classes: article transfers wait in
- * the worker's bulk queue, served BULK_TURN sessions per turn of the loop
- * and only when no session is ready with anything else; every other command
- * (what a newsreader waits on to show a group: GROUP, OVER, HDR, LIST...)
- * runs at once. So an overview is never stuck behind the article transfers
- * that became ready in the same turn, and a transfer waits for at most the
- * other commands of one turn. */
 /* A session waiting in the bulk queue with a full input (NNTP_READ_HIGH)
  * stops reading until its turn (conn_pump reads again): with reading
  * enabled, libevent runs the read callback again after every run while the
@@ -478,6 +473,13 @@ static void conn_park_if_full(struct conn *c)
 	}
 }
 
+/* Serves what a session has sent, in two classes: article transfers wait in
+ * the worker's bulk queue, served BULK_TURN sessions per turn of the loop
+ * and only when no session is ready with anything else; every other command
+ * (what a newsreader waits on to show a group: GROUP, OVER, HDR, LIST...)
+ * runs at once. So an overview is never stuck behind the article transfers
+ * that became ready in the same turn, and a transfer waits for at most the
+ * other commands of one turn. */
 static void conn_serve(struct conn *c)
 {
 	if (c->closing)
@@ -571,7 +573,7 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 		c->handshaking = 0;
 		conn_timeouts(c, !c->closing);
 		bufferevent_enable(bev, EV_WRITE);
-		atomic_fetch_add(&closed_conns, 1); /* its handshake memory is free now */
+		atomic_fetch_add(&freed_since_trim, 1); /* its handshake memory is free now */
 		return;
 	}
 	if (c->free_queued)
@@ -911,8 +913,8 @@ int nntpd_run(const struct cfg *c, volatile sig_atomic_t *stop)
 		 * unless asked: give it back after a burst, off the workers' loops */
 		if (++trim_ticks * 100 >= TRIM_CHECK_MS) {
 			trim_ticks = 0;
-			if (atomic_load(&closed_conns) >= TRIM_AFTER_CLOSES) {
-				atomic_store(&closed_conns, 0);
+			if (atomic_load(&freed_since_trim) >= TRIM_AFTER_CLOSES) {
+				atomic_exchange(&freed_since_trim, 0);
 				malloc_trim(0);
 			}
 		}
