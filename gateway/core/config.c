@@ -629,6 +629,12 @@ static const struct field nntp_fields[] = {
 	 .off = offsetof(struct cfg_nntp, max_per_address)},
 	{.key = "idle_timeout", .type = T_INT, .min = 1, .max = 86400, .idef = 600,
 	 .off = offsetof(struct cfg_nntp, idle_timeout)},
+	{.key = "write_timeout", .type = T_INT, .min = 1, .max = 86400, .idef = 60,
+	 .off = offsetof(struct cfg_nntp, write_timeout)},
+	{.key = "handshake_timeout", .type = T_INT, .min = 1, .max = 3600, .idef = 30,
+	 .off = offsetof(struct cfg_nntp, handshake_timeout)},
+	{.key = "account_lockout", .type = T_INT, .min = 1, .max = 86400, .idef = 60,
+	 .off = offsetof(struct cfg_nntp, account_lockout)},
 	{.key = "max_post_size", .type = T_SIZE, .min = 1L << 10, .max = 1L << 30, .idef = 1L << 20,
 	 .off = offsetof(struct cfg_nntp, max_post_size)},
 	{.key = "allow_plaintext_auth", .type = T_BOOL,
@@ -640,6 +646,8 @@ static const struct section nntp_section = SECTION(nntp_fields, .finish = nntp_f
 static const struct field lmtp_fields[] = {
 	{.key = "listen", .type = T_STR, .check = check_lmtp_listen,
 	 .off = offsetof(struct cfg_mail, lmtp_listen)},
+	{.key = "write_timeout", .type = T_INT, .min = 1, .max = 86400, .idef = 60,
+	 .off = offsetof(struct cfg_mail, lmtp_write_timeout)},
 };
 static const struct section lmtp_section = SECTION(lmtp_fields);
 

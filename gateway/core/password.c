@@ -1,5 +1,6 @@
 /*
- * Password hashing (scrypt, OpenSSL) and the login failure limiter.
+ * Password hashing (scrypt, OpenSSL) and the login failure limiters (per
+ * address and per account).
  *
  * scrypt N=2^14, r=8, p=1 costs about 16 MiB and a few tens of milliseconds:
  * a deliberate price per login that rate-limits guessing on its own, paid
@@ -7,6 +8,7 @@
  */
 #include "forumgate/password.h"
 
+#include <ctype.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -148,5 +150,94 @@ void password_note_failure(const char *peer)
 	pthread_mutex_lock(&limit_lock);
 	int i = slot_of(peer ? peer : "", time(NULL), 1);
 	limit[i].failures++;
+	pthread_mutex_unlock(&limit_lock);
+}
+
+/* Accounts are kept by a 64-bit hash of the case-folded name (FNV-1a): fixed
+ * size whatever the name's length. A slot is reused when its window is over;
+ * a locked account is never evicted while another slot can be, so a flood of
+ * made-up names cannot unlock it early. */
+#define ACCOUNT_SLOTS 1024
+
+static struct {
+	uint64_t key;  /* 0 = free */
+	time_t start;  /* of the failure window */
+	int failures;
+	time_t locked_until;
+} account[ACCOUNT_SLOTS];
+
+static uint64_t account_key(const char *user)
+{
+	uint64_t h = 14695981039346656037ull;
+	for (const char *p = user ? user : ""; *p; p++) {
+		h ^= (unsigned char)tolower((unsigned char)*p);
+		h *= 1099511628211ull;
+	}
+	return h ? h : 1;
+}
+
+/* Which slot a new account takes: a free one, else the unlocked one with
+ * the oldest window, else the lock that ends first. */
+static int account_victim_rank(int i, time_t now)
+{
+	return account[i].key == 0 ? 0 : account[i].locked_until > now ? 2 : 1;
+}
+
+static int account_slot(const char *user, time_t now, int create)
+{
+	uint64_t key = account_key(user);
+	int pick = 0;
+	for (int i = 0; i < ACCOUNT_SLOTS; i++) {
+		if (account[i].key == key) {
+			if (account[i].locked_until <= now &&
+			    now - account[i].start > LIMIT_WINDOW) {
+				account[i].start = now;
+				account[i].failures = 0;
+			}
+			return i;
+		}
+		int ri = account_victim_rank(i, now), rp = account_victim_rank(pick, now);
+		if (ri < rp || (ri == rp && ri == 1 && account[i].start < account[pick].start) ||
+		    (ri == rp && ri == 2 && account[i].locked_until < account[pick].locked_until))
+			pick = i;
+	}
+	if (!create)
+		return -1;
+	account[pick].key = key;
+	account[pick].start = now;
+	account[pick].failures = 0;
+	account[pick].locked_until = 0;
+	return pick;
+}
+
+int password_account_locked(const char *user)
+{
+	time_t now = time(NULL);
+	pthread_mutex_lock(&limit_lock);
+	int i = account_slot(user, now, 0);
+	int locked = i >= 0 && account[i].locked_until > now;
+	pthread_mutex_unlock(&limit_lock);
+	return locked;
+}
+
+void password_account_failure(const char *user, int lockout)
+{
+	time_t now = time(NULL);
+	pthread_mutex_lock(&limit_lock);
+	int i = account_slot(user, now, 1);
+	if (account[i].locked_until <= now && ++account[i].failures >= LIMIT_MAX) {
+		account[i].locked_until = now + lockout;
+		account[i].failures = 0;
+		account[i].start = now;
+	}
+	pthread_mutex_unlock(&limit_lock);
+}
+
+void password_account_success(const char *user)
+{
+	pthread_mutex_lock(&limit_lock);
+	int i = account_slot(user, time(NULL), 0);
+	if (i >= 0)
+		account[i].failures = 0;
 	pthread_mutex_unlock(&limit_lock);
 }

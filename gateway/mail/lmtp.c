@@ -7,9 +7,16 @@
  * back to MAIL. Command lines are limited to 512 octets; message lines are
  * not (RFC 5321's 1000 is what MTAs send, but a message is data, and a long
  * line must not lose mail), the message as a whole to mail.max_message_size.
+ *
+ * Output is bounded: a client that pipelines commands (RFC 2920) without
+ * reading the replies is no longer read, and the session stops consuming
+ * the lines it has, once LMTP_OUT_HIGH bytes of replies wait; it goes on
+ * when they drain below LMTP_OUT_LOW. A client that takes none of its
+ * replies for mail.lmtp.write_timeout seconds is disconnected and logged.
  */
 #include "forumgate/lmtp.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
@@ -18,6 +25,7 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <event2/util.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +42,9 @@
 
 #define LMTP_MAX_LINE 512
 #define LMTP_MAX_RCPT 100
+#define LMTP_IDLE_TIMEOUT 600
+#define LMTP_OUT_HIGH (64 * 1024)
+#define LMTP_OUT_LOW (16 * 1024)
 
 enum phase {
 	PHASE_LHLO,  /* waiting for LHLO */
@@ -286,7 +297,7 @@ static void command(struct lmtp_session *s, char *line)
 int lmtp_session_feed(struct lmtp_session *s, struct evbuffer *in, struct evbuffer *out)
 {
 	s->out = out;
-	while (s->phase != PHASE_QUIT) {
+	while (s->phase != PHASE_QUIT && evbuffer_get_length(out) <= LMTP_OUT_HIGH) {
 		size_t eol_len = 0;
 		struct evbuffer_ptr eol = evbuffer_search_eol(in, NULL, &eol_len, EVBUFFER_EOL_CRLF);
 		size_t avail = evbuffer_get_length(in);
@@ -334,7 +345,10 @@ int lmtp_session_feed(struct lmtp_session *s, struct evbuffer *in, struct evbuff
 struct lmtp_conn {
 	struct bufferevent *bev;
 	struct lmtp_session *s;
+	const struct cfg *cfg;
+	char peer[INET6_ADDRSTRLEN + 8];
 	int closing;
+	int throttled; /* reading paused until the replies drain */
 };
 
 static void conn_free(struct lmtp_conn *c)
@@ -347,26 +361,49 @@ static void conn_free(struct lmtp_conn *c)
 static void on_read(struct bufferevent *bev, void *arg)
 {
 	struct lmtp_conn *c = arg;
+	struct evbuffer *out = bufferevent_get_output(bev);
 	if (c->closing)
 		return;
-	if (lmtp_session_feed(c->s, bufferevent_get_input(bev), bufferevent_get_output(bev))) {
+	if (lmtp_session_feed(c->s, bufferevent_get_input(bev), out)) {
 		c->closing = 1;
 		bufferevent_disable(bev, EV_READ);
-		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		if (evbuffer_get_length(out) == 0)
 			conn_free(c);
+		return;
+	}
+	if (evbuffer_get_length(out) > LMTP_OUT_HIGH) {
+		c->throttled = 1;
+		bufferevent_disable(bev, EV_READ);
+		bufferevent_setwatermark(bev, EV_WRITE, LMTP_OUT_LOW, 0);
 	}
 }
 
 static void on_write(struct bufferevent *bev, void *arg)
 {
 	struct lmtp_conn *c = arg;
-	if (c->closing && evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+	size_t left = evbuffer_get_length(bufferevent_get_output(bev));
+	if (c->closing && left == 0) {
 		conn_free(c);
+		return;
+	}
+	if (c->throttled && left <= LMTP_OUT_LOW) {
+		c->throttled = 0;
+		bufferevent_setwatermark(bev, EV_WRITE, 0, 0);
+		bufferevent_enable(bev, EV_READ);
+		on_read(bev, c); /* the lines that waited in the input */
+	}
 }
 
 static void on_event(struct bufferevent *bev, short what, void *arg)
 {
-	conn_free(arg);
+	struct lmtp_conn *c = arg;
+	if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_WRITING))
+		log_warn("lmtp: %s took none of its replies (%zu bytes) for %ds, closing", c->peer,
+			 evbuffer_get_length(bufferevent_get_output(bev)),
+			 c->cfg->mail.lmtp_write_timeout);
+	else if (what & BEV_EVENT_TIMEOUT)
+		log_info("lmtp: %s idle for %ds, closing", c->peer, LMTP_IDLE_TIMEOUT);
+	conn_free(c);
 }
 
 static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
@@ -379,10 +416,21 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 		free(c);
 		return;
 	}
-	c->s = lmtp_session_new(arg);
-	struct timeval idle = {600, 0};
+	const struct intake *in = arg;
+	c->s = lmtp_session_new(in);
+	c->cfg = in->cfg;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)sa)->sin_addr, c->peer, sizeof c->peer);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)sa)->sin6_addr, c->peer,
+			  sizeof c->peer);
+	else
+		snprintf(c->peer, sizeof c->peer, "unix socket");
+	/* reading is timed while a command is awaited, writing while replies
+	 * wait and the client takes none of them */
+	struct timeval idle = {LMTP_IDLE_TIMEOUT, 0}, wr = {c->cfg->mail.lmtp_write_timeout, 0};
 	bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
-	bufferevent_set_timeouts(c->bev, &idle, &idle);
+	bufferevent_set_timeouts(c->bev, &idle, &wr);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	lmtp_session_greet(c->s, bufferevent_get_output(c->bev));
 }

@@ -929,6 +929,16 @@ static int cmd_authinfo(struct nntp_session *s, int argc, char **argv)
 		free(user);
 		return 0;
 	}
+	/* checked before the password, so a guess during the lockout costs no
+	 * scrypt and tells nothing; unknown names lock alike */
+	if (password_account_locked(user)) {
+		password_note_failure(s->env->peer);
+		log_warn("authinfo: %s is locked after failed logins (attempt from %s)", user,
+			 s->env->peer);
+		nntp_reply(s, 481, "Too many failed attempts for this account, try again later");
+		free(user);
+		return 0;
+	}
 	char *hash = NULL, *err = NULL;
 	int r = store_user_password(s->env->store, user, &hash, &err);
 	if (r < 0) {
@@ -940,11 +950,13 @@ static int cmd_authinfo(struct nntp_session *s, int argc, char **argv)
 	free(hash);
 	if (!ok || r == 0) {
 		password_note_failure(s->env->peer);
+		password_account_failure(user, s->env->cfg->nntp.account_lockout);
 		log_info("authinfo: failed login for %s from %s", user, s->env->peer);
 		nntp_reply(s, 481, "Authentication failed");
 		free(user);
 		return 0;
 	}
+	password_account_success(user);
 	s->user = user;
 	log_info("authinfo: %s logged in from %s", user, s->env->peer);
 	nntp_reply(s, 281, "Authentication accepted");

@@ -13,6 +13,14 @@
 
 #define NNTP_MAX_LINE 512 /* RFC 3977 §3.1: command lines, CRLF included */
 #define NNTP_MAX_ARGS 16
+/* The server stops reading a connection while this much input waits, so
+ * every line the session waits for must fit below it: a longer limit would
+ * wait for a line end that can never arrive. RFC 5322 allows 998 octets per
+ * article line; longer POST lines are dropped and the article refused. */
+#define NNTP_READ_HIGH (64 * 1024)
+#define NNTP_MAX_POST_LINE (32 * 1024)
+_Static_assert(NNTP_MAX_POST_LINE < NNTP_READ_HIGH && NNTP_MAX_LINE < NNTP_READ_HIGH,
+	       "line limits must be below the read watermark");
 
 /* A session is an explicit state machine over these phases. */
 enum nntp_phase {
@@ -37,6 +45,7 @@ struct nntp_session {
 
 	struct buf post;      /* article being received */
 	int post_too_big;
+	int post_long_line;   /* a line over NNTP_MAX_POST_LINE was dropped */
 
 	struct evbuffer *out; /* where replies go during nntp_session_feed */
 	enum nntp_event event;

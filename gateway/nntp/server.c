@@ -9,7 +9,25 @@
  * Output backpressure: a session stops reading commands while its output
  * holds more than OUT_HIGH bytes and resumes when the client has drained it
  * below OUT_LOW, so a client that does not read costs at most about one
- * article beyond OUT_HIGH.
+ * article beyond OUT_HIGH. (Under STARTTLS the socket's own buffer below the
+ * TLS filter takes at most OUT_LOW, the rest waits in the filter, where the
+ * same bound applies.)
+ *
+ * Timeouts: idle_timeout while a session waits for a command;
+ * write_timeout while output waits and the client takes none of it (then the
+ * session is closed at once and logged, whatever phase it is in: a client
+ * that does not read must not keep its slot under max_per_address);
+ * handshake_timeout for a TLS handshake. libevent's write timeout runs only
+ * while output is pending and restarts on progress, which is exactly that;
+ * on a STARTTLS filter it would run whenever writing is enabled, so there
+ * it is set on the socket below.
+ *
+ * Memory: an NNTPS connection starts its handshake only when the client's
+ * hello arrives (no TLS record buffers before), TLS sessions release their
+ * record buffers while idle (SSL_MODE_RELEASE_BUFFERS), and after a burst
+ * of closed connections or handshakes the main thread hands freed heap back
+ * to the system (malloc_trim): glibc keeps it otherwise, and a flood of
+ * connections would leave the process at its peak size for good.
  *
  * Replies on plain sockets are written at once: the session writes into the
  * worker's staging buffer and, while nothing older waits in the
@@ -31,11 +49,13 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <event2/thread.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -50,6 +70,11 @@
 #define OUT_HIGH (256 * 1024)
 #define OUT_LOW (64 * 1024)
 #define SHUTDOWN_GRACE 10
+/* closed connections (and finished TLS handshakes, whose scratch memory
+ * is freed) after which the heap is trimmed (checked every TRIM_CHECK_MS by
+ * the main thread) */
+#define TRIM_AFTER_CLOSES 256
+#define TRIM_CHECK_MS 2000
 /* event priorities (PRIO_COUNT levels; the default, used by listeners and
  * timers, is the middle one) */
 #define PRIO_COUNT 7
@@ -74,6 +99,8 @@ struct conn {
 	int free_queued;   /* conn_free is scheduled */
 	int direct;        /* plain socket: replies may bypass the bufferevent */
 	int bulk_queued;   /* waits in the worker's bulk queue */
+	int handshaking;   /* TLS handshake under way: handshake_timeout applies */
+	int parked;        /* reading paused while queued for the bulk turn */
 	struct conn *prev, *next;
 	struct conn *bulk_prev, *bulk_next;
 };
@@ -105,6 +132,8 @@ static pthread_mutex_t tls_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t count_lock = PTHREAD_MUTEX_INITIALIZER;
 static long total_conns;
 static volatile sig_atomic_t reload_flag;
+/* closed sessions and finished handshakes since the last malloc_trim */
+static atomic_long freed_since_trim;
 
 struct peer_count {
 	char addr[INET6_ADDRSTRLEN];
@@ -141,6 +170,9 @@ static SSL *tls_new(void)
 	pthread_mutex_lock(&tls_lock);
 	SSL *ssl = tls_ctx ? SSL_new(tls_ctx) : NULL;
 	pthread_mutex_unlock(&tls_lock);
+	/* an idle session then holds no 16 KiB+ read and write buffers */
+	if (ssl)
+		SSL_set_mode(ssl, SSL_MODE_RELEASE_BUFFERS);
 	return ssl;
 }
 
@@ -238,6 +270,7 @@ static void conn_free(struct conn *c)
 	nntp_session_free(c->session);
 	release(c->peer);
 	free(c);
+	atomic_fetch_add(&freed_since_trim, 1);
 	worker_maybe_done(w);
 }
 
@@ -337,16 +370,22 @@ static void conn_pump(struct conn *c)
 	struct evbuffer *out = bufferevent_get_output(c->bev);
 	if (c->closing)
 		return;
+	if (c->parked) {
+		c->parked = 0;
+		if (!c->w->stopping)
+			bufferevent_enable(c->bev, EV_READ);
+	}
 	worker_snapshot(c->w);
 	enum nntp_event ev;
+	int full;
 	for (;;) {
 		struct evbuffer *dst = conn_out(c);
 		ev = nntp_session_feed(c->session, in, dst, OUT_HIGH);
+		/* the session stops at OUT_HIGH of output, lines still waiting */
+		full = evbuffer_get_length(dst) > OUT_HIGH;
 		if (dst == out)
 			break;
-		/* the session stops at OUT_HIGH of staged output: when the
-		 * socket took it all, go on with the lines still waiting */
-		int full = evbuffer_get_length(dst) > OUT_HIGH;
+		/* staged: when the socket took it all, go on with them */
 		conn_send(c);
 		if (!full || ev != NNTP_EV_NONE || evbuffer_get_length(out) > 0)
 			break;
@@ -377,12 +416,16 @@ static void conn_pump(struct conn *c)
 		}
 		c->bev = tls;
 		c->direct = 0;
+		c->handshaking = 1;
 		bufferevent_priority_set(tls, PRIO_SESSION);
 		nntp_session_set_tls(c->session);
 		conn_setup(c);
 		return;
 	}
-	if (evbuffer_get_length(out) > OUT_HIGH) {
+	/* lines wait until the output drains below OUT_LOW, whatever part of
+	 * it the socket took: on_write serves them then (otherwise they would
+	 * wait for the client's next bytes, while it waits for their replies) */
+	if (ev == NNTP_EV_NONE && full && evbuffer_get_length(out) > 0) {
 		c->throttled = 1;
 		bufferevent_disable(c->bev, EV_READ);
 	}
@@ -417,6 +460,19 @@ static void bulk_schedule(struct worker *w)
 		evtimer_add(w->bulk_ev, &now);
 }
 
+/* A session waiting in the bulk queue with a full input (NNTP_READ_HIGH)
+ * stops reading until its turn (conn_pump reads again): with reading
+ * enabled, libevent runs the read callback again after every run while the
+ * input stays full, at session priority, and the bulk queue below it would
+ * never get its turn (the worker spun, answering nothing). */
+static void conn_park_if_full(struct conn *c)
+{
+	if (!c->parked && evbuffer_get_length(bufferevent_get_input(c->bev)) >= NNTP_READ_HIGH) {
+		c->parked = 1;
+		bufferevent_disable(c->bev, EV_READ);
+	}
+}
+
 /* Serves what a session has sent, in two classes: article transfers wait in
  * the worker's bulk queue, served BULK_TURN sessions per turn of the loop
  * and only when no session is ready with anything else; every other command
@@ -426,13 +482,18 @@ static void bulk_schedule(struct worker *w)
  * other commands of one turn. */
 static void conn_serve(struct conn *c)
 {
-	if (c->bulk_queued || c->closing)
-		return; /* the queue's turn serves everything that has arrived */
+	if (c->closing)
+		return;
+	if (c->bulk_queued) {
+		conn_park_if_full(c); /* the queue's turn serves what has arrived */
+		return;
+	}
 	if (!next_is_bulk(bufferevent_get_input(c->bev))) {
 		conn_pump(c);
 		return;
 	}
 	struct worker *w = c->w;
+	conn_park_if_full(c);
 	c->bulk_queued = 1;
 	c->bulk_prev = w->bulk_tail;
 	c->bulk_next = NULL;
@@ -478,19 +539,64 @@ static void on_write(struct bufferevent *bev, void *arg)
 	}
 }
 
+/* Output that waits for the client: in the session's bufferevent and, under
+ * STARTTLS, in the socket's below it. */
+static size_t conn_queued(struct conn *c)
+{
+	struct bufferevent *under = bufferevent_get_underlying(c->bev);
+	return evbuffer_get_length(bufferevent_get_output(c->bev)) +
+	       (under ? evbuffer_get_length(bufferevent_get_output(under)) : 0);
+}
+
+/* Arms the timeouts for the session's state (see the top of the file);
+ * reading stops being timed once `idle` is 0 (the session is closing). */
+static void conn_timeouts(struct conn *c, int idle)
+{
+	const struct cfg_nntp *n = &c->w->cfg->nntp;
+	struct timeval rd = {c->handshaking ? n->handshake_timeout : n->idle_timeout, 0};
+	struct timeval wr = {c->handshaking ? n->handshake_timeout : n->write_timeout, 0};
+	const struct timeval *r = idle || c->handshaking ? &rd : NULL;
+	struct bufferevent *under = bufferevent_get_underlying(c->bev);
+	if (under) {
+		bufferevent_set_timeouts(c->bev, r, NULL);
+		bufferevent_set_timeouts(under, NULL, &wr);
+	} else {
+		bufferevent_set_timeouts(c->bev, r, &wr);
+	}
+}
+
 static void on_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct conn *c = arg;
-	if (what & BEV_EVENT_CONNECTED)
-		return; /* TLS handshake done */
+	if (what & BEV_EVENT_CONNECTED) {
+		/* TLS handshake done: from now on the session's own timeouts */
+		c->handshaking = 0;
+		conn_timeouts(c, !c->closing);
+		bufferevent_enable(bev, EV_WRITE);
+		atomic_fetch_add(&freed_since_trim, 1); /* its handshake memory is free now */
+		return;
+	}
 	if (c->free_queued)
 		return; /* free_later runs next */
 	if (what & BEV_EVENT_TIMEOUT) {
+		if (c->handshaking) {
+			log_info("tls handshake with %s timed out after %ds, closing", c->peer,
+				 c->w->cfg->nntp.handshake_timeout);
+			conn_free(c);
+			return;
+		}
+		if (what & BEV_EVENT_WRITING) {
+			log_warn("%s took none of its output (%zu bytes) for %ds, closing", c->peer,
+				 conn_queued(c), c->w->cfg->nntp.write_timeout);
+			conn_free(c);
+			return;
+		}
 		if (!c->closing) {
 			evbuffer_add_printf(bufferevent_get_output(bev), "400 Idle timeout, closing\r\n");
 			c->closing = 1;
 			bufferevent_disable(bev, EV_READ);
-			bufferevent_set_timeouts(bev, NULL, NULL);
+			/* the goodbye must still drain within write_timeout */
+			conn_timeouts(c, 0);
 			bufferevent_setwatermark(bev, EV_WRITE, 0, 0);
 			bufferevent_enable(bev, EV_WRITE);
 			return;
@@ -506,12 +612,26 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 
 static void conn_setup(struct conn *c)
 {
-	struct timeval idle = {c->w->cfg->nntp.idle_timeout > 0 ? c->w->cfg->nntp.idle_timeout : 600, 0};
 	bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
 	bufferevent_setwatermark(c->bev, EV_WRITE, OUT_LOW, 0);
-	bufferevent_setwatermark(c->bev, EV_READ, 0, 64 * 1024);
-	bufferevent_set_timeouts(c->bev, &idle, &idle);
-	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, NNTP_READ_HIGH);
+	/* a TLS filter moves output to the socket below only up to its high
+	 * watermark: the rest stays where backpressure sees it */
+	struct bufferevent *under = bufferevent_get_underlying(c->bev);
+	if (under)
+		bufferevent_setwatermark(under, EV_WRITE, 0, OUT_LOW);
+	conn_timeouts(c, 1);
+	/* An implicit-TLS session writes nothing before the client's hello:
+	 * with EV_WRITE enabled libevent would start the handshake at once,
+	 * and OpenSSL would allocate its 2 x 17 KiB record buffers for a
+	 * connection that may never send a byte. (A new bufferevent starts
+	 * with EV_WRITE enabled.) EV_WRITE follows the handshake (on_event). */
+	if (c->handshaking && under == NULL) {
+		bufferevent_disable(c->bev, EV_WRITE);
+		bufferevent_enable(c->bev, EV_READ);
+	} else {
+		bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	}
 }
 
 struct listener_arg {
@@ -586,6 +706,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	w->nconns++;
 	c->session = nntp_session_new(&c->env, la->implicit_tls);
 	c->direct = !la->implicit_tls;
+	c->handshaking = la->implicit_tls;
 	bufferevent_priority_set(c->bev, PRIO_SESSION);
 	conn_setup(c);
 	struct evbuffer *greet = conn_out(c);
@@ -785,8 +906,18 @@ int nntpd_run(const struct cfg *c, volatile sig_atomic_t *stop)
 	for (size_t i = 0; i < c->nntp.nlisten; i++)
 		log_info("listening on %s (%s)", c->nntp.listen[i].address,
 			 c->nntp.listen[i].tls ? c->nntp.listen[i].tls : "none");
+	int trim_ticks = 0;
 	while (!*stop && started == nworkers) {
 		usleep(100000);
+		/* glibc keeps the heap of closed sessions (TLS ones most of all)
+		 * unless asked: give it back after a burst, off the workers' loops */
+		if (++trim_ticks * 100 >= TRIM_CHECK_MS) {
+			trim_ticks = 0;
+			if (atomic_load(&freed_since_trim) >= TRIM_AFTER_CLOSES) {
+				atomic_exchange(&freed_since_trim, 0);
+				malloc_trim(0);
+			}
+		}
 		if (reload_flag) {
 			reload_flag = 0;
 			if (c->nntp.tls_cert && c->nntp.tls_key) {

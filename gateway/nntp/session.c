@@ -3,7 +3,10 @@
  *
  * Command lines longer than 512 octets (RFC 3977 §3.1) are answered with 501
  * and skipped without being buffered: the session drops input until the end
- * of that line. Pipelined commands are answered in order because the session
+ * of that line. Article lines of a POST longer than NNTP_MAX_POST_LINE are
+ * dropped the same way and the article is refused (441) at its end: the
+ * server reads no more than NNTP_READ_HIGH ahead, so a longer wait would
+ * never end. Pipelined commands are answered in order because the session
  * only ever appends to one output buffer; when that buffer grows past the
  * caller's limit the session stops consuming input until it drains
  * (backpressure for clients that do not read).
@@ -165,9 +168,21 @@ static void post_line(struct nntp_session *s, const char *line, size_t len)
 {
 	if (len == 1 && line[0] == '.') {
 		s->phase = PHASE_COMMAND;
-		nntp_post_finish(s);
+		if (s->post_long_line) {
+			log_info("post by %s refused: a line over %d octets",
+				 s->user ? s->user : "-", NNTP_MAX_POST_LINE);
+			nntp_reply(s, 441, "Article has a line longer than %d octets",
+				   NNTP_MAX_POST_LINE);
+		} else {
+			nntp_post_finish(s);
+		}
 		buf_reset(&s->post);
 		s->post_too_big = 0;
+		s->post_long_line = 0;
+		return;
+	}
+	if (len > NNTP_MAX_POST_LINE) {
+		s->post_long_line = 1;
 		return;
 	}
 	if (len && line[0] == '.') { /* undo dot-stuffing */
@@ -194,14 +209,14 @@ enum nntp_event nntp_session_feed(struct nntp_session *s, struct evbuffer *in,
 		size_t eol_len = 0;
 		struct evbuffer_ptr eol = evbuffer_search_eol(in, NULL, &eol_len, EVBUFFER_EOL_CRLF);
 		size_t avail = evbuffer_get_length(in);
-		size_t max = s->phase == PHASE_POST ? 1u << 20 : NNTP_MAX_LINE;
+		size_t max = s->phase == PHASE_POST ? NNTP_MAX_POST_LINE : NNTP_MAX_LINE;
 		if (eol.pos < 0) {
 			if (avail > max) {
 				/* no end of line in sight: drop what we have */
 				if (!s->discarding && s->phase == PHASE_COMMAND)
 					nntp_reply(s, 501, "Command line too long");
 				if (s->phase == PHASE_POST)
-					s->post_too_big = 1; /* the article lost a line */
+					s->post_long_line = 1; /* the article lost a line */
 				s->discarding = 1;
 				evbuffer_drain(in, avail);
 			}

@@ -59,6 +59,9 @@ struct cfg_nntp {
 	int max_connections;       /* total, default 1000 */
 	int max_per_address;       /* default 50 */
 	int idle_timeout;          /* seconds, default 600 */
+	int write_timeout;         /* seconds without output progress, default 60 */
+	int handshake_timeout;     /* seconds for a TLS handshake, default 30 */
+	int account_lockout;       /* seconds an account is locked, default 60 */
 	long max_post_size;        /* bytes, default 1 MiB */
 	int allow_plaintext_auth;  /* on loopback without TLS; default 0 */
 };
@@ -80,6 +83,7 @@ struct cfg_imap {
 
 struct cfg_mail {
 	char *lmtp_listen;     /* "127.0.0.1:2424" or "unix:/path"; NULL = off */
+	int lmtp_write_timeout; /* seconds without output progress, default 60 */
 	char *reply_domain;    /* default = gateway.domain */
 	char *secret_file;     /* HMAC key for reply addresses; may be NULL */
 	char *smarthost;       /* "host:port" for notices; may be NULL */

@@ -21,7 +21,9 @@ struct lmtp_session;
 struct lmtp_session *lmtp_session_new(const struct intake *in);
 void lmtp_session_free(struct lmtp_session *s);
 void lmtp_session_greet(struct lmtp_session *s, struct evbuffer *out);
-/* Consumes complete lines; returns 1 when the session is over (QUIT). */
+/* Consumes complete lines; returns 1 when the session is over (QUIT). Stops
+ * early, leaving lines in `in`, once `out` holds more than 64 KiB (the
+ * caller stops reading until the client has taken its replies). */
 int lmtp_session_feed(struct lmtp_session *s, struct evbuffer *in, struct evbuffer *out);
 
 /* The mailin role: the LMTP listener until *stop. */

@@ -20,4 +20,15 @@ int password_verify(const char *pw, const char *hash);
 int password_limit_exceeded(const char *peer);
 void password_note_failure(const char *peer);
 
+/* Per-account limiter, shared by all threads of the process, so that many
+ * addresses cannot share out the guessing: 5 failures for one account name
+ * (compared without ASCII case, as the store does) within 5 minutes lock it
+ * for `lockout` seconds, during which even the right password is refused.
+ * Names that do not exist are counted and locked alike, so a lockout tells
+ * nothing about whether an account exists. A successful login clears the
+ * count. */
+int password_account_locked(const char *user);
+void password_account_failure(const char *user, int lockout);
+void password_account_success(const char *user);
+
 #endif

@@ -435,6 +435,47 @@ static void test_lmtp_session(void **state)
 	lmtp_session_free(s);
 }
 
+/*
+ * Regression (issue #10, item 5): the session answered every pipelined line
+ * it had, however many replies waited unread (mailin grew by about 11x the
+ * input). It now stops at 64 KiB of waiting replies, leaves the rest of the
+ * lines in the input, and goes on where it stopped once they are taken.
+ */
+static void test_lmtp_output_bound(void **state)
+{
+	struct intake in = intake_of(W.cfg);
+	struct lmtp_session *s = lmtp_session_new(&in);
+	struct evbuffer *inb = evbuffer_new(), *out = evbuffer_new();
+	int n = 20000;
+	evbuffer_add_printf(inb, "LHLO client.example\r\n");
+	for (int i = 0; i < n; i++)
+		evbuffer_add_printf(inb, "NOOP\r\n");
+	evbuffer_add_printf(inb, "QUIT\r\n");
+	int replies = -5; /* the LHLO reply has 5 lines */
+	int done = 0, rounds = 0;
+	while (!done) {
+		done = lmtp_session_feed(s, inb, out);
+		size_t len = evbuffer_get_length(out);
+		assert_true(len <= 64 * 1024 + 512);
+		assert_true(done || evbuffer_get_length(inb) > 0);
+		char *r = xmalloc(len + 1);
+		evbuffer_remove(out, r, len);
+		r[len] = '\0';
+		for (char *p = r; (p = strstr(p, "\r\n")) != NULL; p += 2)
+			replies++;
+		if (done)
+			assert_non_null(strstr(r, "221 2.0.0 Bye\r\n"));
+		free(r);
+		rounds++;
+	}
+	assert_int_equal(replies, n + 1);
+	assert_true(rounds > 2);
+	assert_int_equal(evbuffer_get_length(inb), 0);
+	evbuffer_free(inb);
+	evbuffer_free(out);
+	lmtp_session_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -449,6 +490,7 @@ int main(void)
 		cmocka_unit_test(test_sender_policy_authenticated),
 		cmocka_unit_test(test_sender_policy_bypasses),
 		cmocka_unit_test(test_lmtp_session),
+		cmocka_unit_test(test_lmtp_output_bound),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

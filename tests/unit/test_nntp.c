@@ -66,6 +66,7 @@ static struct {
 	struct cfg *cfg;       /* demo.yaml */
 	struct cfg *cfg_plain; /* + nntp.allow_plaintext_auth */
 	struct cfg *cfg_small; /* + nntp.max_post_size = 1024 */
+	struct cfg *cfg_lock;  /* + nntp.account_lockout = 1 */
 	struct store *rw, *ro;
 	int writer_calls;
 } W;
@@ -106,7 +107,8 @@ static int world_setup(void **state)
 	W.cfg = load_cfg(NULL);
 	W.cfg_plain = load_cfg("nntp.allow_plaintext_auth=true");
 	W.cfg_small = load_cfg("nntp.max_post_size=1024");
-	if (!W.cfg || !W.cfg_plain || !W.cfg_small)
+	W.cfg_lock = load_cfg("nntp.account_lockout=1");
+	if (!W.cfg || !W.cfg_plain || !W.cfg_small || !W.cfg_lock)
 		return -1;
 	if (store_open(W.path, STORE_RW, &W.rw, &err) != 0)
 		goto fail;
@@ -141,6 +143,7 @@ static int world_teardown(void **state)
 	cfg_free(W.cfg);
 	cfg_free(W.cfg_plain);
 	cfg_free(W.cfg_small);
+	cfg_free(W.cfg_lock);
 	char cmd[128];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", W.dir);
 	return system(cmd) == 0 ? 0 : -1;
@@ -993,9 +996,10 @@ static void test_authinfo(void **state)
 
 static void test_authinfo_limiter(void **state)
 {
+	/* guesses at another name: the address is blocked, not alice */
 	struct conn *k = conn_open_cfg(W.cfg, C_TLS_ACTIVE, "192.0.2.77");
 	for (int i = 0; i < 6; i++) {
-		EXPECT(k, "AUTHINFO USER alice", "381 Password required\r\n");
+		EXPECT(k, "AUTHINFO USER guessed", "381 Password required\r\n");
 		const char *r = say(k, "AUTHINFO PASS wrong");
 		assert_true(starts_with(r, "481 "));
 	}
@@ -1006,6 +1010,41 @@ static void test_authinfo_limiter(void **state)
 	/* other addresses are not affected */
 	k = conn_open_cfg(W.cfg, C_TLS_ACTIVE, "192.0.2.78");
 	login(k);
+	conn_close(k);
+}
+
+/*
+ * Regression (issue #10, item 10): failures were limited per address only,
+ * so a botnet could guess one account's password from many addresses. Now 5
+ * failures for one account, from any addresses, lock it for
+ * nntp.account_lockout seconds: the right password is refused meanwhile and
+ * works again afterwards. Unknown names lock the same way (no oracle).
+ */
+static void test_authinfo_account_lockout(void **state)
+{
+	char peer[5][32];
+	for (int i = 0; i < 5; i++) {
+		snprintf(peer[i], sizeof peer[i], "192.0.2.%d", 100 + i);
+		struct conn *k = conn_open_cfg(W.cfg_lock, C_TLS_ACTIVE, peer[i]);
+		EXPECT(k, i % 2 ? "AUTHINFO USER alice" : "AUTHINFO USER ALICE",
+		       "381 Password required\r\n");
+		EXPECT(k, "AUTHINFO PASS wrong", "481 Authentication failed\r\n");
+		EXPECT(k, "AUTHINFO USER nobody", "381 Password required\r\n");
+		EXPECT(k, "AUTHINFO PASS wrong", "481 Authentication failed\r\n");
+		conn_close(k);
+	}
+	struct conn *k = conn_open_cfg(W.cfg_lock, C_TLS_ACTIVE, "192.0.2.110");
+	EXPECT(k, "AUTHINFO USER alice", "381 Password required\r\n");
+	EXPECT(k, "AUTHINFO PASS secret",
+	       "481 Too many failed attempts for this account, try again later\r\n");
+	EXPECT(k, "AUTHINFO USER nobody", "381 Password required\r\n");
+	EXPECT(k, "AUTHINFO PASS wrong",
+	       "481 Too many failed attempts for this account, try again later\r\n");
+	conn_close(k);
+	sleep(2); /* the lockout is over */
+	k = conn_open_cfg(W.cfg_lock, C_TLS_ACTIVE, "192.0.2.111");
+	EXPECT(k, "AUTHINFO USER alice", "381 Password required\r\n");
+	EXPECT(k, "AUTHINFO PASS secret", "281 Authentication accepted\r\n");
 	conn_close(k);
 }
 
@@ -1368,6 +1407,49 @@ static void test_post_many_folded_lines(void **state)
 	conn_close(k);
 }
 
+/*
+ * Regression (issue #10, item 5): the server stops reading a connection at
+ * 64 KiB of waiting input, while a POST waited for lines of up to 1 MiB: a
+ * header line over 64 KiB deadlocked the session. Lines over
+ * NNTP_MAX_POST_LINE (32 KiB) are now dropped as they arrive, whole or in
+ * pieces, the input never holds more than that, and the article is refused
+ * at its end; the session goes on.
+ */
+static void test_post_line_over_read_watermark(void **state)
+{
+	struct conn *k = poster(W.cfg);
+	EXPECT(k, "POST", "340 Send article to be posted, end with <CR-LF>.<CR-LF>\r\n");
+	const char *head = "From: a@example.org\r\nNewsgroups: demo.general\r\n"
+			   "Message-ID: <nntp-wm@example.org>\r\nSubject: ";
+	assert_string_equal(send_raw(k, head, strlen(head)), "");
+	char chunk[16 * 1024];
+	memset(chunk, 'x', sizeof chunk);
+	for (int i = 0; i < 7; i++) { /* 112 KiB, as a socket delivers it */
+		assert_string_equal(send_raw(k, chunk, sizeof chunk), "");
+		assert_true(evbuffer_get_length(k->in) <= 32 * 1024 + sizeof chunk);
+	}
+	const char *end = "\r\n\r\nbody\r\n.\r\n";
+	assert_string_equal(send_raw(k, end, strlen(end)),
+			    "441 Article has a line longer than 32768 octets\r\n");
+	assert_int_equal(outbox_count("<nntp-wm@example.org>", NULL), 0);
+	/* a 40 KiB line arriving whole is refused the same way */
+	struct buf a = BUF_INIT;
+	buf_adds(&a, "From: a@example.org\nNewsgroups: demo.general\n"
+		     "Message-ID: <nntp-wm2@example.org>\nSubject: x\nX-Long: ");
+	for (int i = 0; i < 40 * 1024; i++)
+		buf_addc(&a, 'y');
+	buf_adds(&a, "\n\nbody\n");
+	assert_string_equal(post(k, a.p), "441 Article has a line longer than 32768 octets\r\n");
+	buf_free(&a);
+	assert_int_equal(outbox_count("<nntp-wm2@example.org>", NULL), 0);
+	EXPECT(k, "MODE READER", "200 Reader mode, posting allowed after login\r\n");
+	/* and the next article is judged afresh */
+	assert_string_equal(post(k, "From: a@example.org\nNewsgroups: demo.general\nSubject: ok\n"
+				    "Message-ID: <nntp-wm3@example.org>\n\nbody\n"),
+			    "240 Article received <nntp-wm3@example.org>\r\n");
+	conn_close(k);
+}
+
 /* --- line handling --- */
 
 static void test_unknown_and_empty(void **state)
@@ -1517,6 +1599,7 @@ int main(void)
 		T(test_starttls_resets_state),
 		T(test_authinfo),
 		T(test_authinfo_limiter),
+		T(test_authinfo_account_lockout),
 		T(test_post_needs_login),
 		T(test_post_accepted),
 		T(test_post_refused),
@@ -1526,6 +1609,7 @@ int main(void)
 		T(test_post_our_namespace_refused),
 		T(test_post_nul_refused),
 		T(test_post_many_folded_lines),
+		T(test_post_line_over_read_watermark),
 		T(test_unknown_and_empty),
 		T(test_long_lines),
 		T(test_nul_in_line),
