@@ -48,11 +48,17 @@ static const struct {
 };
 
 static volatile sig_atomic_t sup_stop;
+static volatile sig_atomic_t sup_hup;
 static volatile sig_atomic_t role_stop;
 
 static void on_sup_signal(int sig)
 {
 	sup_stop = 1;
+}
+
+static void on_sup_hup(int sig)
+{
+	sup_hup = 1;
 }
 
 static void on_role_signal(int sig)
@@ -101,6 +107,7 @@ static pid_t start_role(const struct cfg *c, const struct supervisor_role *r)
 	struct sigaction sa = {.sa_handler = on_role_signal};
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	signal(SIGHUP, SIG_IGN); /* a role that reloads on SIGHUP sets its own */
 	log_set_role(r->name);
 	char *err = NULL;
 	if (!r->binds && priv_drop(c, r->name, r->network, &err) != 0) {
@@ -121,9 +128,18 @@ int supervisor_run(const struct cfg *c)
 	struct sigaction sa = {.sa_handler = on_sup_signal};
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	/* SIGHUP is passed on (nntpd reloads its certificate), not fatal */
+	struct sigaction hup = {.sa_handler = on_sup_hup};
+	sigaction(SIGHUP, &hup, NULL);
 	log_set_role("supervisor");
 
 	while (!sup_stop) {
+		if (sup_hup) {
+			sup_hup = 0;
+			for (size_t i = 0; i < NROLES; i++)
+				if (pids[i] > 0)
+					kill(pids[i], SIGHUP);
+		}
 		for (size_t i = 0; i < NROLES && !sup_stop; i++) {
 			if (pids[i] > 0)
 				continue;

@@ -1,8 +1,9 @@
 /*
  * supervisor: `forumgate serve` forks one process per role (DESIGN.md: the
  * store is the bus, roles never call each other), restarts a role that dies
- * (with a growing delay when it keeps dying), and on SIGTERM or SIGINT
- * forwards the signal to every role and waits for them to finish.
+ * (with a growing delay when it keeps dying), passes SIGHUP on to the roles
+ * (nntpd reloads its certificate), and on SIGTERM or SIGINT forwards the
+ * signal to every role and waits for them to finish.
  *
  * Roles die with their supervisor: each gets SIGTERM when the supervisor
  * goes away, however it goes (prctl PR_SET_PDEATHSIG), so a killed serve

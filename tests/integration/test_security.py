@@ -198,6 +198,18 @@ class Supervisor(unittest.TestCase):
         node = site.start("-o", f"nntp.listen=127.0.0.1:{port}", "nntpd", wait=port)
         self.assertIsNone(node.poll())
 
+    def test_sighup_reaches_nntpd_and_spares_the_supervisor(self):
+        site = Site(self, tls=True)
+        serve = site.start("serve", wait=site.tls_port)
+        roles = wait_roles(serve.pid)
+        os.kill(serve.pid, signal.SIGHUP)
+        end = time.monotonic() + 5
+        while time.monotonic() < end and "SIGHUP: reloaded" not in site.log(serve):
+            time.sleep(0.05)
+        self.assertIn(f"SIGHUP: reloaded {site.cert}", site.log(serve))
+        self.assertIsNone(serve.poll())
+        self.assertTrue(all(alive(r) for r in roles), site.log(serve))
+
     def test_a_lone_outbox_runs_once_per_store(self):
         site = Site(self)
         site.run("import", site.spool)
@@ -227,8 +239,8 @@ class Listeners(unittest.TestCase):
                 p = site.run("-o", f"{key}=127.0.0.1:{port}", role)
                 err = p.stderr.decode()
                 self.assertNotEqual(p.returncode, 0, (role, reuseport, err))
-                self.assertIn(f"127.0.0.1:{port}: address already in use", err,
-                              (role, reuseport))
+                self.assertRegex(err, f"(?i)127.0.0.1:{port}: address already in use",
+                                 (role, reuseport))
                 # and nothing of ours joined the socket: a connection still
                 # reaches the holder
                 with socket.create_connection(("127.0.0.1", port), timeout=5):
