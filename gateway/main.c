@@ -884,11 +884,16 @@ static int cmd_serve(const struct opts *o)
 	char *err = NULL;
 	ensure_parent_dir(c->gateway.store);
 	/* before anything is bound: a second serve on this store stops here */
-	if (priv_check_root(c, "serve", 1, &err) != 0 || supervisor_lock(c, "serve", &err) != 0) {
+	int refused = 0;
+	if (priv_check_root(c, "serve", 1, &err) != 0)
+		refused = EX_NOPERM;
+	else if (supervisor_lock(c, "serve", &err) != 0)
+		refused = EX_UNAVAILABLE;
+	if (refused) {
 		fprintf(stderr, "forumgate: %s\n", err);
 		free(err);
 		cfg_free(c);
-		return EX_UNAVAILABLE;
+		return refused;
 	}
 	/* Create and migrate the store before any role forks (DEPENDENCIES.md:
 	 * never fork with an SQLite connection open). */

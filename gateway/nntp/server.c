@@ -776,22 +776,6 @@ int nntpd_run(const struct cfg *c, volatile sig_atomic_t *stop)
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
-	/* create or migrate the store before the readers open it */
-	struct store *st;
-	if (store_open(c->gateway.store, STORE_RW, &st, &err) != 0) {
-		log_err("%s", err);
-		free(err);
-		return -1;
-	}
-	store_close(st);
-	if (c->nntp.tls_cert && c->nntp.tls_key) {
-		tls_ctx = tls_load(c, &err);
-		if (tls_ctx == NULL) {
-			log_err("%s", err);
-			free(err);
-			return -1;
-		}
-	}
 	/* SO_REUSEPORT is for our own workers: an address another process
 	 * listens on is refused, not shared with it */
 	for (size_t i = 0; i < c->nntp.nlisten; i++) {
@@ -804,6 +788,22 @@ int nntpd_run(const struct cfg *c, volatile sig_atomic_t *stop)
 		}
 		if (listen_check_free((struct sockaddr *)&ss, (socklen_t)len, a, &err) != 0) {
 			log_err("nntpd: cannot listen on %s", err);
+			free(err);
+			return -1;
+		}
+	}
+	/* create or migrate the store before the readers open it */
+	struct store *st;
+	if (store_open(c->gateway.store, STORE_RW, &st, &err) != 0) {
+		log_err("%s", err);
+		free(err);
+		return -1;
+	}
+	store_close(st);
+	if (c->nntp.tls_cert && c->nntp.tls_key) {
+		tls_ctx = tls_load(c, &err);
+		if (tls_ctx == NULL) {
+			log_err("%s", err);
 			free(err);
 			return -1;
 		}

@@ -411,6 +411,42 @@ class Passwords(unittest.TestCase):
         self.assertEqual(self.login(site, "carol", "changed"), "281")
 
 
+    def test_the_terminal_prompt_does_not_echo(self):
+        site = Site(self)
+        master, slave = os.openpty()
+        p = subprocess.Popen(site.cmd("user", "add", "frank"), cwd=ROOT, stdin=slave,
+                             stdout=slave, stderr=slave, start_new_session=True)
+        os.close(slave)
+        seen = b""
+
+        def until(text):
+            nonlocal seen
+            end = time.monotonic() + 20
+            while text not in seen and time.monotonic() < end:
+                try:
+                    seen += os.read(master, 1024)
+                except OSError:
+                    break
+            self.assertIn(text, seen)
+
+        until(b"Password (empty: none): ")
+        os.write(master, b"pty-secret\n")
+        until(b"Again: ")
+        os.write(master, b"pty-secret\n")
+        self.assertEqual(p.wait(20), 0, seen)
+        try:
+            while True:
+                chunk = os.read(master, 1024)
+                if not chunk:
+                    break
+                seen += chunk
+        except OSError:
+            pass
+        os.close(master)
+        self.assertNotIn(b"pty-secret", seen)
+        self.assertIn("frank\tpassword", site.run("user", "list").stdout.decode())
+
+
 class Logs(unittest.TestCase):
     def test_client_values_are_escaped_in_the_log(self):
         site = Site(self)
