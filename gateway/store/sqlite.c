@@ -803,7 +803,7 @@ static int make_private(const char *path, char **err)
 	if (fd < 0) {
 		if (errno == EACCES || errno == EROFS)
 			return 0; /* SQLite says what it can do with it */
-		return fg_error(err, "store: cannot create %s: %s", path, strerror(errno));
+		return fg_error(err, "store: cannot open %s: %s", path, strerror(errno));
 	}
 	struct stat sb;
 	if (fstat(fd, &sb) == 0 && (sb.st_mode & 007) && fchmod(fd, sb.st_mode & 0770) == 0) {
