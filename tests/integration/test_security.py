@@ -61,6 +61,28 @@ def ids(pid):
     return res["Uid"], res["Gid"], res["Groups"]
 
 
+def listening_ports(pid):
+    """The TCP ports pid listens on (its sockets in /proc/net/tcp, state 0A)."""
+    inodes = set()
+    try:
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            try:
+                link = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            if link.startswith("socket:["):
+                inodes.add(link[8:-1])
+    except OSError:
+        return set()
+    ports = set()
+    with open("/proc/net/tcp") as f:
+        for line in f.readlines()[1:]:
+            parts = line.split()
+            if parts[3] == "0A" and parts[9] in inodes:
+                ports.add(int(parts[1].split(":")[1], 16))
+    return ports
+
+
 def port_free(port):
     with socket.socket() as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -293,6 +315,19 @@ class Privileges(unittest.TestCase):
                              name)
         self.assertEqual(os.stat(db).st_uid, NOBODY.pw_uid)
         self.assertIn("store.db-shm", os.listdir(db))
+        # a role that dies is started again, binds again and drops again
+        before = set(roles)
+        nntpd = [r for r in roles if site.nntp in listening_ports(r)]
+        self.assertEqual(len(nntpd), 1)
+        os.kill(nntpd[0], signal.SIGKILL)
+        end = time.monotonic() + 10
+        new = []
+        while time.monotonic() < end and not new:
+            new = [r for r in children(serve.pid)
+                   if r not in before and site.nntp in listening_ports(r)]
+            time.sleep(0.1)
+        self.assertEqual(len(new), 1, site.log(serve))
+        self.assertEqual(ids(new[0])[0], [NOBODY.pw_uid] * 4)
 
     def test_a_lone_role_drops_too(self):
         site = Site(self, owner=NOBODY)
