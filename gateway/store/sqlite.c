@@ -889,14 +889,12 @@ int store_open(const char *path, enum store_mode mode, struct store **out, char 
 		sqlite3_finalize(s);
 		int latest = (int)(sizeof migrations / sizeof migrations[0]);
 		if (r != SQLITE_ROW) {
-			/* a WAL store needs its -shm even for reading: a store this
-			 * user may only read, in a folder it may not write, cannot
-			 * be read while no writer has the -shm open */
+			/* a WAL store needs its -shm even for reading, which a
+			 * user who may only read the store cannot create or open */
 			int ro = access(path, W_OK) != 0;
 			fg_error(err, "store: cannot read %s: %s%s", path, sqlite3_errstr(r),
-				 ro ? " (the store is read-only to this user, and reading it needs "
-				      "its -shm file: run as the store's owner, or while a writer "
-				      "such as forumgate serve has it open)"
+				 ro ? " (the store is read-only to this user, and reading a "
+				      "store needs its -shm file too: run as the store's owner)"
 				    : "");
 			store_close(st);
 			return -1;
