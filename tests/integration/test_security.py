@@ -83,6 +83,30 @@ def listening_ports(pid):
     return ports
 
 
+def wait_uid(pids, uid, timeout=10):
+    """Waits until every pid runs as uid (a role drops right after it has
+    bound its listeners, so a port can accept a moment before)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end and any(ids(p)[0][0] != uid for p in pids):
+        time.sleep(0.05)
+
+
+def wait_locked(path, timeout=10):
+    """Waits until an open file description lock is held on path."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            ino = os.stat(path).st_ino
+            with open("/proc/locks") as f:
+                if any(l.split()[1] == "OFDLCK" and int(l.split()[5].split(":")[2]) == ino
+                       for l in f if len(l.split()) > 5):
+                    return
+        except (OSError, ValueError, IndexError):
+            pass
+        time.sleep(0.05)
+    raise AssertionError(f"no lock on {path} after {timeout}s")
+
+
 def port_free(port):
     with socket.socket() as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -236,7 +260,7 @@ class Supervisor(unittest.TestCase):
         site = Site(self)
         site.run("import", site.spool)
         first = site.start("outbox")
-        time.sleep(0.5)
+        wait_locked(site.store + ".lock")
         self.assertIsNone(first.poll(), site.log(first))
         p = site.run("outbox")
         self.assertNotEqual(p.returncode, 0)
@@ -293,6 +317,7 @@ class Privileges(unittest.TestCase):
         wait_port(site.lmtp, serve)
         wait_port(site.tls_port, serve)
         roles = wait_roles(serve.pid)
+        wait_uid(roles, NOBODY.pw_uid)
         for pid in roles:
             uids, gids, groups = ids(pid)
             self.assertEqual(uids, [NOBODY.pw_uid] * 4, pid)
@@ -327,17 +352,16 @@ class Privileges(unittest.TestCase):
                    if r not in before and site.nntp in listening_ports(r)]
             time.sleep(0.1)
         self.assertEqual(len(new), 1, site.log(serve))
+        wait_uid(new, NOBODY.pw_uid)
         self.assertEqual(ids(new[0])[0], [NOBODY.pw_uid] * 4)
 
     def test_a_lone_role_drops_too(self):
         site = Site(self, owner=NOBODY)
         site.overrides += ["-o", "gateway.user=nobody"]
         nntpd = site.start("nntpd", wait=site.nntp)
-        self.assertEqual(ids(nntpd.pid)[0], [NOBODY.pw_uid] * 4)
         outbox = site.start("outbox")
-        end = time.monotonic() + 5
-        while time.monotonic() < end and ids(outbox.pid)[0][0] != NOBODY.pw_uid:
-            time.sleep(0.05)
+        wait_uid([nntpd.pid, outbox.pid], NOBODY.pw_uid)
+        self.assertEqual(ids(nntpd.pid)[0], [NOBODY.pw_uid] * 4, site.log(nntpd))
         self.assertEqual(ids(outbox.pid)[0], [NOBODY.pw_uid] * 4, site.log(outbox))
 
     def test_network_roles_refuse_root_unless_allowed(self):
