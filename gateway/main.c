@@ -10,7 +10,9 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <sysexits.h>
+#include <termios.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "forumgate/archive.h"
 #include "forumgate/buf.h"
@@ -24,6 +26,7 @@
 #include "forumgate/replykey.h"
 #include "forumgate/nntp.h"
 #include "forumgate/password.h"
+#include "forumgate/priv.h"
 #include "forumgate/store.h"
 #include "forumgate/supervisor.h"
 #include "forumgate/sync.h"
@@ -67,10 +70,12 @@ static void usage(FILE *f)
 	      "                        (--elided: what trimming removes)\n"
 	      "  replykey --user NAME --post MESSAGE-ID\n"
 	      "                        print the reply address bound to a user and a post\n"
-	      "  user add NAME [--address ADDR]... [--password PW | --password-file F]\n"
-	      "  user list | del NAME | passwd NAME [--password PW | --password-file F]\n"
+	      "  user add NAME [--address ADDR]... [--password-file F]\n"
+	      "  user list | del NAME | passwd NAME [--password-file F]\n"
 	      "  user addr NAME add|del ADDR\n"
-	      "                        manage the users who may log in and post\n"
+	      "                        manage the users who may log in and post; the\n"
+	      "                        password is asked on the terminal (no echo), or\n"
+	      "                        read as one line from stdin or --password-file\n"
 	      "  version               print the version\n"
 	      "\n"
 	      "  -c FILE   configuration (default: $FORUMGATE_CONFIG or /etc/forumgate/forumgate.yaml)\n"
@@ -156,7 +161,47 @@ static struct cfg *load_config(const struct opts *o)
 		free(err);
 		return NULL;
 	}
+	/* who the roles will run as, before anything creates a file */
+	if (priv_init(c, &err) != 0) {
+		fprintf(stderr, "forumgate: %s\n", err);
+		free(err);
+		cfg_free(c);
+		return NULL;
+	}
 	return c;
+}
+
+/* The start of a role run alone: the refusal of root for a network role,
+ * the store locks of a role that must run once per store, and for a role
+ * that binds nothing the drop to gateway.user. 0, or an exit status. */
+static int role_start(const struct cfg *c, const char *role)
+{
+	const struct supervisor_role *r = supervisor_role_find(role);
+	char *err = NULL;
+	int rc = 0;
+	if (priv_check_root(c, role, r->network, &err) != 0)
+		rc = EX_NOPERM;
+	else if (supervisor_lock(c, role, &err) != 0)
+		rc = EX_UNAVAILABLE;
+	else if (!r->binds && priv_drop(c, role, r->network, &err) != 0)
+		rc = EX_NOPERM;
+	if (rc)
+		fprintf(stderr, "forumgate: %s\n", err);
+	free(err);
+	return rc;
+}
+
+/* mkdir of one folder; a new one belongs to gateway.user (priv.h), who
+ * must create the store's -wal and -shm in it. */
+static int make_dir(const char *dir)
+{
+	if (mkdir(dir, 0755) != 0)
+		return errno == EEXIST ? 0 : -1;
+	unsigned uid, gid;
+	priv_user_ids(&uid, &gid);
+	if (priv_has_user() && chown(dir, uid, gid) != 0)
+		return -1;
+	return 0;
 }
 
 /* Creates the folder that will hold the store file, like mkdir -p. */
@@ -171,11 +216,11 @@ static int ensure_parent_dir(const char *path)
 			if (*p != '/')
 				continue;
 			*p = '\0';
-			if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+			if (make_dir(dir) != 0)
 				rc = -1;
 			*p = '/';
 		}
-		if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+		if (make_dir(dir) != 0)
 			rc = -1;
 	}
 	free(dir);
@@ -198,9 +243,14 @@ static struct store *open_store(const struct cfg *c, enum store_mode mode)
 
 static int cmd_check_config(const struct opts *o)
 {
-	struct cfg *c = load_config(o);
-	if (c == NULL)
+	/* validation only: gateway.user is looked up where it is used */
+	struct cfg *c = NULL;
+	char *err = NULL;
+	if (cfg_load(o->config, o->overrides, o->noverrides, &c, &err) != 0) {
+		fprintf(stderr, "%s\n", err);
+		free(err);
 		return EX_CONFIG;
+	}
 	cfg_print(c, stdout);
 	cfg_free(c);
 	return 0;
@@ -392,7 +442,12 @@ static int cmd_sync(const struct opts *o)
 	if (c == NULL)
 		return EX_CONFIG;
 	log_set_role("sync");
-	int rc = 0;
+	ensure_parent_dir(c->gateway.store);
+	int rc = role_start(c, "sync");
+	if (rc != 0) {
+		cfg_free(c);
+		return rc;
+	}
 	if (o->once) {
 		struct store *st = open_store(c, STORE_RW);
 		rc = st ? 0 : EX_SOFTWARE;
@@ -414,7 +469,6 @@ static int cmd_sync(const struct opts *o)
 		struct sigaction sa = {.sa_handler = on_stop};
 		sigaction(SIGTERM, &sa, NULL);
 		sigaction(SIGINT, &sa, NULL);
-		ensure_parent_dir(c->gateway.store);
 		rc = sync_loop(c, &stop_flag) == 0 ? 0 : EX_SOFTWARE;
 	}
 	cfg_free(c);
@@ -431,37 +485,114 @@ static int cmd_nntpd(const struct opts *o)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	ensure_parent_dir(c->gateway.store);
-	int rc = nntpd_run(c, &stop_flag) == 0 ? 0 : EX_SOFTWARE;
+	int rc = role_start(c, "nntpd");
+	if (rc == 0)
+		rc = nntpd_run(c, &stop_flag) == 0 ? 0 : EX_SOFTWARE;
 	cfg_free(c);
 	return rc;
 }
 
-/* The password for `user add/passwd`: --password, --password-file (first
- * line), or none. *pw is malloc'd or NULL. */
-static int read_password(const struct opts *o, char **pw)
+/* One line of f without its line end, malloc'd; NULL at EOF or error. */
+static char *read_line(FILE *f)
+{
+	struct buf b = BUF_INIT;
+	int ch;
+	while ((ch = getc(f)) != EOF && ch != '\n')
+		buf_addc(&b, (char)ch);
+	if (ch == EOF && b.len == 0) {
+		buf_free(&b);
+		return NULL;
+	}
+	if (b.len && b.p[b.len - 1] == '\r')
+		buf_truncate(&b, b.len - 1);
+	return buf_detach(&b);
+}
+
+static struct termios tty_saved;
+
+/* Ctrl-C at the prompt: give the terminal its echo back, then die of it. */
+static void on_prompt_signal(int sig)
+{
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &tty_saved);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* Asks for a line on the terminal with the echo off. NULL at EOF. */
+static char *prompt_hidden(const char *prompt)
+{
+	struct termios t;
+	if (tcgetattr(STDIN_FILENO, &tty_saved) != 0)
+		return read_line(stdin);
+	struct sigaction sa = {.sa_handler = on_prompt_signal}, old[3];
+	const int sigs[3] = {SIGINT, SIGTERM, SIGHUP};
+	for (int i = 0; i < 3; i++)
+		sigaction(sigs[i], &sa, &old[i]);
+	t = tty_saved;
+	t.c_lflag &= ~(tcflag_t)ECHO;
+	t.c_lflag |= ECHONL;
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &t);
+	fputs(prompt, stderr);
+	fflush(stderr);
+	char *line = read_line(stdin);
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &tty_saved);
+	for (int i = 0; i < 3; i++)
+		sigaction(sigs[i], &old[i], NULL);
+	return line;
+}
+
+/* The password for `user add/passwd`, never from the command line if it
+ * can be helped (/proc/PID/cmdline shows it to every local user):
+ * --password-file (first line), else asked on the terminal without echo,
+ * else one line of stdin. --password still works, with a warning. An empty
+ * answer means none (`user add`: a user who only posts by mail). *pw is
+ * malloc'd or NULL. */
+static int read_password(const struct opts *o, const char *verb, char **pw)
 {
 	*pw = NULL;
 	if (o->password) {
+		fputs("forumgate: warning: --password shows the password to every local user "
+		      "(ps, /proc/PID/cmdline); use --password-file, stdin or the prompt\n",
+		      stderr);
 		*pw = xstrdup(o->password);
 		return 0;
 	}
-	if (o->password_file == NULL)
+	if (o->password_file == NULL) {
+		if (strcmp(verb, "add") != 0 && strcmp(verb, "passwd") != 0)
+			return 0;
+		char *line;
+		if (isatty(STDIN_FILENO)) {
+			line = prompt_hidden("Password (empty: none): ");
+			char *again = line && *line ? prompt_hidden("Again: ") : NULL;
+			if (line && *line && (again == NULL || strcmp(line, again) != 0)) {
+				fputs("forumgate: the passwords differ\n", stderr);
+				free(line);
+				free(again);
+				return -1;
+			}
+			free(again);
+		} else {
+			line = read_line(stdin);
+		}
+		if (line && *line)
+			*pw = line;
+		else
+			free(line);
 		return 0;
+	}
 	FILE *f = fopen(o->password_file, "r");
 	if (f == NULL) {
 		fprintf(stderr, "forumgate: %s: %s\n", o->password_file, strerror(errno));
 		return -1;
 	}
-	char line[1024];
-	if (fgets(line, sizeof line, f) == NULL)
-		line[0] = '\0';
+	char *line = read_line(f);
 	fclose(f);
-	line[strcspn(line, "\r\n")] = '\0';
-	if (line[0] == '\0') {
+	if (line == NULL || line[0] == '\0') {
+		free(line);
 		fprintf(stderr, "forumgate: %s holds no password\n", o->password_file);
 		return -1;
 	}
-	*pw = xstrdup(line);
+	*pw = line;
 	return 0;
 }
 
@@ -489,7 +620,7 @@ static int cmd_user(const struct opts *o)
 	char *err = NULL, *pw = NULL, *hash = NULL;
 	if (st == NULL)
 		goto out;
-	if (read_password(o, &pw) != 0) {
+	if (read_password(o, verb, &pw) != 0) {
 		rc = EX_NOINPUT;
 		goto out;
 	}
@@ -516,7 +647,8 @@ static int cmd_user(const struct opts *o)
 			r = store_user_del(st, name, &err);
 		else if (strcmp(verb, "passwd") == 0)
 			r = hash ? store_user_set_password(st, name, hash, &err)
-				 : fg_error(&err, "passwd needs --password or --password-file");
+				 : fg_error(&err, "passwd needs a password (on stdin, "
+						  "the terminal or --password-file)");
 		else if (strcmp(o->args[2], "add") == 0 || strcmp(o->args[2], "del") == 0)
 			r = store_user_address(st, name, o->args[3], strcmp(o->args[2], "add") == 0,
 					       &err);
@@ -559,8 +691,10 @@ static int cmd_role(const struct opts *o, const char *role,
 		return EX_CONFIG;
 	log_set_role(role);
 	ensure_parent_dir(c->gateway.store);
-	int rc;
-	if (o->once && run == outbox_loop) {
+	int rc = role_start(c, role);
+	if (rc != 0) {
+		/* refused */
+	} else if (o->once && run == outbox_loop) {
 		struct store *st = open_store(c, STORE_RW);
 		char *err = NULL;
 		rc = st && outbox_run_once(st, c, (int64_t)time(NULL), &err) >= 0 ? 0 : EX_TEMPFAIL;
@@ -619,7 +753,11 @@ static int cmd_ingest(const struct opts *o)
 		struct intake in;
 		char *err = NULL;
 		ensure_parent_dir(c->gateway.store);
-		if (intake_open(&in, c, "pipe", &err) != 0) {
+		if (priv_drop(c, "ingest", 0, &err) != 0) {
+			fprintf(stderr, "forumgate: ingest: %s\n", err);
+			free(err);
+			rc = EX_TEMPFAIL;
+		} else if (intake_open(&in, c, "pipe", &err) != 0) {
 			fprintf(stderr, "forumgate: ingest: %s\n", err);
 			free(err);
 			rc = EX_TEMPFAIL;
@@ -743,7 +881,20 @@ static int cmd_serve(const struct opts *o)
 	struct cfg *c = load_config(o);
 	if (c == NULL)
 		return EX_CONFIG;
+	char *err = NULL;
 	ensure_parent_dir(c->gateway.store);
+	/* before anything is bound: a second serve on this store stops here */
+	int refused = 0;
+	if (priv_check_root(c, "serve", 1, &err) != 0)
+		refused = EX_NOPERM;
+	else if (supervisor_lock(c, "serve", &err) != 0)
+		refused = EX_UNAVAILABLE;
+	if (refused) {
+		fprintf(stderr, "forumgate: %s\n", err);
+		free(err);
+		cfg_free(c);
+		return refused;
+	}
 	/* Create and migrate the store before any role forks (DEPENDENCIES.md:
 	 * never fork with an SQLite connection open). */
 	struct store *st = open_store(c, STORE_RW);

@@ -16,8 +16,9 @@ if [ ! -f run/reply-secret ]; then
 fi
 ./forumgate -c config/demo.yaml check-config > /dev/null
 ./forumgate -c config/demo.yaml import config/demo-spool
-# a demo account for AUTHINFO and POST (exists already on a second run)
-./forumgate -c config/demo.yaml user add demo --password demo \
+# a demo account for AUTHINFO and POST (exists already on a second run);
+# the password comes on stdin, not on the command line where ps shows it
+printf 'demo\n' | ./forumgate -c config/demo.yaml user add demo \
 	--address demo@forumgate.example 2>/dev/null || true
 echo "run-demo: the demo forum is in run/forumgate.db:"
 echo "  ./forumgate -c config/demo.yaml export | less      (the articles, as mboxrd)"

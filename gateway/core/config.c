@@ -497,6 +497,18 @@ static char *check_nonempty(const char *v)
 	return *v ? NULL : xstrdup("must not be empty");
 }
 
+/* A user or group name as the system's databases spell them; whether it
+ * exists is asked only where it matters, when forumgate runs as root. */
+static char *check_account(const char *v)
+{
+	if (!*v)
+		return xstrdup("must not be empty");
+	for (const char *p = v; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("._-", *p))
+			return xstrdup("must be a user or group name (letters, digits, '.', '_', '-')");
+	return NULL;
+}
+
 /* ---- the schema -------------------------------------------------------- */
 
 enum ftype {
@@ -744,6 +756,11 @@ static const struct field gateway_fields[] = {
 	{.key = "organization", .type = T_STR, .off = offsetof(struct cfg, gateway.organization)},
 	{.key = "path_host", .type = T_STR, .check = check_domain,
 	 .off = offsetof(struct cfg, gateway.path_host)},
+	{.key = "user", .type = T_STR, .check = check_account,
+	 .off = offsetof(struct cfg, gateway.user)},
+	{.key = "group", .type = T_STR, .check = check_account,
+	 .off = offsetof(struct cfg, gateway.group)},
+	{.key = "allow_root", .type = T_BOOL, .off = offsetof(struct cfg, gateway.allow_root)},
 };
 static const struct section gateway_section = SECTION(gateway_fields);
 

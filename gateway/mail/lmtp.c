@@ -37,8 +37,10 @@
 #include <unistd.h>
 
 #include "forumgate/buf.h"
+#include "forumgate/listen.h"
 #include "forumgate/log.h"
 #include "forumgate/maildir.h"
+#include "forumgate/priv.h"
 
 #define LMTP_MAX_LINE 512
 #define LMTP_MAX_RCPT 100
@@ -490,8 +492,14 @@ static struct evconnlistener *listen_on(struct event_base *base, const char *add
 		struct evconnlistener *l = evconnlistener_new_bind(
 			base, on_accept, in, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 128,
 			(struct sockaddr *)&sun, sizeof sun);
-		if (l)
+		if (l) {
 			chmod(sun.sun_path, 0660);
+			/* the MTA connects through the gateway's group */
+			unsigned uid, gid;
+			priv_user_ids(&uid, &gid);
+			if (priv_has_user() && chown(sun.sun_path, uid, gid) != 0)
+				log_warn("mailin: cannot chown %s: %s", sun.sun_path, strerror(errno));
+		}
 		return l;
 	}
 	struct sockaddr_storage ss;
@@ -506,15 +514,50 @@ static struct evconnlistener *listen_on(struct event_base *base, const char *add
 				       128, (struct sockaddr *)&ss, len);
 }
 
+/* listen_check_free for the LMTP address; logs why not. */
+static int mailin_check_free(const char *addr)
+{
+	struct sockaddr_storage ss;
+	int len = sizeof ss;
+	char *err = NULL;
+	if (strncmp(addr, "unix:", 5) == 0) {
+		struct sockaddr_un *sun = (struct sockaddr_un *)&ss;
+		memset(sun, 0, sizeof *sun);
+		sun->sun_family = AF_UNIX;
+		if (strlen(addr + 5) >= sizeof sun->sun_path)
+			return 0; /* listen_on says so */
+		strcpy(sun->sun_path, addr + 5);
+		len = sizeof *sun;
+	} else if (evutil_parse_sockaddr_port(addr, (struct sockaddr *)&ss, &len) != 0) {
+		return 0; /* listen_on says so */
+	}
+	if (listen_check_free((struct sockaddr *)&ss, (socklen_t)len, addr, &err) == 0)
+		return 0;
+	log_err("mailin: cannot listen on %s", err);
+	free(err);
+	return -1;
+}
+
 int mailin_run(const struct cfg *c, volatile sig_atomic_t *stop)
 {
 	const char *addr = c->mail.lmtp_listen;
 	if (addr == NULL && c->mail.maildir_path == NULL) {
 		/* nothing to do: idle until stopped so the supervisor is calm */
+		char *err = NULL;
+		if (priv_drop(c, "mailin", 1, &err) != 0) {
+			log_err("%s", err);
+			free(err);
+			return -1;
+		}
 		while (!*stop)
 			usleep(200000);
 		return 0;
 	}
+	/* SO_REUSEPORT is for our own workers: an address another process
+	 * listens on is refused, not shared with it (nor, for a Unix socket,
+	 * unlinked from under it) */
+	if (addr && mailin_check_free(addr) != 0)
+		return -1;
 	/* a Unix socket path can be bound once: one worker then */
 	int n = addr && strncmp(addr, "unix:", 5) != 0 ? (int)sysconf(_SC_NPROCESSORS_ONLN) : 1;
 	if (n < 1)
@@ -541,6 +584,13 @@ int mailin_run(const struct cfg *c, volatile sig_atomic_t *stop)
 			rc = -1;
 			break;
 		}
+	}
+	/* the listeners are bound and the stores open: the rest runs without
+	 * root, before any thread exists */
+	if (rc == 0 && priv_drop(c, "mailin", 1, &err) != 0) {
+		log_err("%s", err);
+		free(err);
+		rc = -1;
 	}
 	if (rc == 0) {
 		if (addr)

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 
 #include "forumgate/buf.h"
+#include "forumgate/priv.h"
 
 #define KEY_VERSION 1
 #define DATA_LEN 14
@@ -114,10 +115,9 @@ int replykey_load_secret(const char *path, unsigned char **secret, size_t *len, 
 	FILE *f = fopen(path, "rb");
 	if (f == NULL)
 		return fg_error(err, "reply secret %s: %s", path, strerror(errno));
-	struct stat st;
-	if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077) != 0) {
+	if (priv_check_private_file(fileno(f), path, "reply secret", err) != 0) {
 		fclose(f);
-		return fg_error(err, "reply secret %s is readable by others (chmod 600 it)", path);
+		return -1;
 	}
 	struct buf b = BUF_INIT;
 	char chunk[512];

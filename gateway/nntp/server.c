@@ -53,6 +53,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -64,7 +65,9 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "forumgate/listen.h"
 #include "forumgate/log.h"
+#include "forumgate/priv.h"
 #include "nntp_internal.h"
 
 #define OUT_HIGH (256 * 1024)
@@ -142,18 +145,46 @@ struct peer_count {
 static struct peer_count *peers;
 static size_t npeers, cappeers;
 
+/* The private key from path, which nobody but its owner may read (checked
+ * on the open file, so what is checked is what is read). */
+static EVP_PKEY *tls_read_key(const char *path, char **err)
+{
+	FILE *f = fopen(path, "r");
+	if (f == NULL) {
+		fg_error(err, "tls: TLS key %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	EVP_PKEY *key = NULL;
+	if (priv_check_private_file(fileno(f), path, "tls: TLS key", err) == 0) {
+		key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+		if (key == NULL) {
+			unsigned long e = ERR_get_error();
+			fg_error(err, "tls: cannot load %s: %s", path,
+				 e ? ERR_reason_error_string(e) : "no private key in it");
+			ERR_clear_error();
+		}
+	}
+	fclose(f);
+	return key;
+}
+
 static SSL_CTX *tls_load(const struct cfg *c, char **err)
 {
+	EVP_PKEY *key = tls_read_key(c->nntp.tls_key, err);
+	if (key == NULL)
+		return NULL;
 	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
 	if (ctx == NULL) {
+		EVP_PKEY_free(key);
 		fg_error(err, "tls: cannot create a context");
 		return NULL;
 	}
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
-	if (SSL_CTX_use_certificate_chain_file(ctx, c->nntp.tls_cert) != 1 ||
-	    SSL_CTX_use_PrivateKey_file(ctx, c->nntp.tls_key, SSL_FILETYPE_PEM) != 1 ||
-	    SSL_CTX_check_private_key(ctx) != 1) {
+	int ok = SSL_CTX_use_certificate_chain_file(ctx, c->nntp.tls_cert) == 1 &&
+		 SSL_CTX_use_PrivateKey(ctx, key) == 1 && SSL_CTX_check_private_key(ctx) == 1;
+	EVP_PKEY_free(key);
+	if (!ok) {
 		unsigned long e = ERR_get_error();
 		fg_error(err, "tls: cannot load %s / %s: %s", c->nntp.tls_cert, c->nntp.tls_key,
 			 e ? ERR_reason_error_string(e) : "unknown error");
@@ -866,6 +897,22 @@ int nntpd_run(const struct cfg *c, volatile sig_atomic_t *stop)
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
+	/* SO_REUSEPORT is for our own workers: an address another process
+	 * listens on is refused, not shared with it */
+	for (size_t i = 0; i < c->nntp.nlisten; i++) {
+		struct sockaddr_storage ss;
+		int len;
+		const char *a = c->nntp.listen[i].address;
+		if (parse_listen(a, &ss, &len) != 0) {
+			log_err("nntpd: cannot parse listen address %s", a);
+			return -1;
+		}
+		if (listen_check_free((struct sockaddr *)&ss, (socklen_t)len, a, &err) != 0) {
+			log_err("nntpd: cannot listen on %s", err);
+			free(err);
+			return -1;
+		}
+	}
 	/* create or migrate the store before the readers open it */
 	struct store *st;
 	if (store_open(c->gateway.store, STORE_RW, &st, &err) != 0) {
@@ -895,6 +942,13 @@ int nntpd_run(const struct cfg *c, volatile sig_atomic_t *stop)
 			free(err);
 			goto out;
 		}
+	}
+	/* the listeners are bound, the key and the stores open: the rest runs
+	 * without root, before any thread exists */
+	if (priv_drop(c, "nntpd", 1, &err) != 0) {
+		log_err("%s", err);
+		free(err);
+		goto out;
 	}
 	for (int i = 0; i < nworkers; i++) {
 		if (pthread_create(&ws[i].thread, NULL, worker_main, &ws[i]) != 0) {

@@ -780,10 +780,95 @@ static struct store *open_db(const char *path, int flags, char **err)
 	return st;
 }
 
+/* Who gets the files the store creates (store_set_owner); -1: nobody. */
+static uid_t owner_uid = (uid_t)-1;
+static gid_t owner_gid = (gid_t)-1;
+
+void store_set_owner(unsigned uid, unsigned gid)
+{
+	owner_uid = (uid_t)uid;
+	owner_gid = (gid_t)gid;
+}
+
+/* Opens (creating it 0600 if missing, for store_set_owner's user) a file
+ * the store keeps private: password hashes and queued mail are no one
+ * else's business. Returns the fd, or -1 with errno. */
+static int open_private(const char *path, int flags)
+{
+	int fd = open(path, flags | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		if (owner_uid != (uid_t)-1 && fchown(fd, owner_uid, owner_gid) != 0) {
+			int e = errno;
+			close(fd);
+			unlink(path);
+			errno = e;
+			return -1;
+		}
+		return fd;
+	}
+	if (errno != EEXIST)
+		return -1;
+	return open(path, flags | O_CLOEXEC);
+}
+
+/* Creates the store file private before SQLite does (it would make it
+ * 0644), and takes others' access from an existing store of an older
+ * forumgate, and from its -wal and -shm, when we may. */
+static int make_private(const char *path, char **err)
+{
+	int fd = open_private(path, O_RDONLY);
+	if (fd < 0) {
+		if (errno == EACCES || errno == EROFS)
+			return 0; /* SQLite says what it can do with it */
+		return fg_error(err, "store: cannot open %s: %s", path, strerror(errno));
+	}
+	struct stat sb;
+	if (fstat(fd, &sb) == 0 && (sb.st_mode & 007) && fchmod(fd, sb.st_mode & 0770) == 0) {
+		static const char *const suffix[] = {"-wal", "-shm"};
+		for (size_t i = 0; i < 2; i++) {
+			char *p = xasprintf("%s%s", path, suffix[i]);
+			chmod(p, sb.st_mode & 0770);
+			free(p);
+		}
+	}
+	close(fd);
+	return 0;
+}
+
+int store_lock(const char *path, int slot, char **err)
+{
+	char *name = xasprintf("%s.lock", path);
+	int fd = open_private(name, O_RDWR);
+	if (fd < 0) {
+		fg_error(err, "store: cannot open %s: %s", name, strerror(errno));
+		free(name);
+		return -1;
+	}
+	/* an open file description lock (not a POSIX one, which fork does not
+	 * pass on), on a file of its own (SQLite's POSIX locks on the store
+	 * file would be undone by any close of it in this process) */
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = slot, .l_len = 1};
+	if (fcntl(fd, F_OFD_SETLK, &fl) != 0) {
+		int e = errno;
+		close(fd);
+		if (e == EAGAIN || e == EACCES) {
+			free(name);
+			return 1;
+		}
+		fg_error(err, "store: cannot lock %s: %s", name, strerror(e));
+		free(name);
+		return -1;
+	}
+	free(name);
+	return 0; /* fd stays open on purpose: it is the lock */
+}
+
 int store_open(const char *path, enum store_mode mode, struct store **out, char **err)
 {
 	int flags = mode == STORE_RDONLY ? SQLITE_OPEN_READONLY
 					 : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	if (mode == STORE_RW && make_private(path, err) != 0)
+		return -1;
 	struct store *st = open_db(path, flags, err);
 	if (st == NULL)
 		return -1;
@@ -816,9 +901,21 @@ int store_open(const char *path, enum store_mode mode, struct store **out, char 
 			store_close(st);
 			return -1;
 		}
-		st->version = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+		int r = sqlite3_step(s);
+		st->version = r == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
 		sqlite3_finalize(s);
 		int latest = (int)(sizeof migrations / sizeof migrations[0]);
+		if (r != SQLITE_ROW) {
+			/* a WAL store needs its -shm even for reading, which a
+			 * user who may only read the store cannot create or open */
+			int ro = access(path, W_OK) != 0;
+			fg_error(err, "store: cannot read %s: %s%s", path, sqlite3_errstr(r),
+				 ro ? " (the store is read-only to this user, and reading a "
+				      "store needs its -shm file too: run as the store's owner)"
+				    : "");
+			store_close(st);
+			return -1;
+		}
 		if (st->version == 0) {
 			fg_error(err, "store: %s holds no forumgate store (run an import first)", path);
 			store_close(st);
@@ -891,7 +988,7 @@ int store_build(const char *path, struct store **out, char **err)
 	if (errno != ENOENT)
 		return fg_error(err, "store: %s: %s", path, strerror(errno));
 	char *tmp = xasprintf("%s.building", path);
-	int fd = open(tmp, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	int fd = open_private(tmp, O_RDWR);
 	if (fd < 0) {
 		fg_error(err, "store: cannot create %s: %s", tmp, strerror(errno));
 		free(tmp);

@@ -109,6 +109,10 @@ struct cfg {
 		char *store;        /* SQLite path; default "./run/forumgate.db" */
 		char *organization; /* may be NULL */
 		char *path_host;    /* Path identity; default = domain */
+		char *user;         /* started as root, every role runs as this
+				       user; NULL = stay root (see priv.h) */
+		char *group;        /* its group; NULL = the user's own */
+		int allow_root;     /* without user: network roles may run as root */
 	} gateway;
 	struct cfg_forum *forums;
 	size_t nforums;

@@ -30,8 +30,24 @@ enum store_mode {
 	STORE_RDONLY = 1, /* read-only connection (readers, export) */
 };
 
+/* A store the caller may write is created if missing (mode 0600, see
+ * store_set_owner), and an existing one loses any access by others (its
+ * -wal and -shm follow: SQLite gives them the store file's mode). */
 int store_open(const char *path, enum store_mode mode, struct store **out, char **err);
 void store_close(struct store *st);
+
+/* Files the store creates from now on (the store file, a build, the lock
+ * file, and through SQLite, which gives them the store file's owner when
+ * run as root: -wal and -shm) are given to uid:gid. For a process running
+ * as root that will switch to an unprivileged user (priv.h). */
+void store_set_owner(unsigned uid, unsigned gid);
+
+/* Exclusive use of slot (0..63) of the store's lock file PATH.lock, for
+ * roles of which one store must have one instance. The lock belongs to an
+ * open file description that stays open for the life of the process and is
+ * inherited by children it forks: it ends when the last of them exits.
+ * Returns 0, 1 when another process holds the slot, -1 with *err. */
+int store_lock(const char *path, int slot, char **err);
 
 /* A bulk build: a store that does not exist yet is written into a private
  * file next to PATH (PATH.building, held with flock) without a journal,

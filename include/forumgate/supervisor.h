@@ -1,8 +1,21 @@
 /*
  * supervisor: `forumgate serve` forks one process per role (DESIGN.md: the
  * store is the bus, roles never call each other), restarts a role that dies
- * (with a growing delay when it keeps dying), and on SIGTERM or SIGINT
- * forwards the signal to every role and waits for them to finish.
+ * (with a growing delay when it keeps dying), passes SIGHUP on to the roles
+ * (nntpd reloads its certificate), and on SIGTERM or SIGINT forwards the
+ * signal to every role and waits for them to finish.
+ *
+ * Roles die with their supervisor: each gets SIGTERM when the supervisor
+ * goes away, however it goes (prctl PR_SET_PDEATHSIG), so a killed serve
+ * never leaves roles behind to run beside the next one.
+ *
+ * One gateway per store: the roles that must not run twice on a store
+ * (sync, outbox, imapin, and mailin's Maildir scan: two would post the same
+ * replies twice or race for the same messages) hold a slot of the store's
+ * lock file, taken by serve for all of them and by a role run alone for its
+ * own. nntpd and mailin's LMTP may run several times (several nodes can
+ * serve one store). serve's roles inherit its locks, so they end only
+ * when the supervisor and all its roles are gone.
  */
 #ifndef FORUMGATE_SUPERVISOR_H
 #define FORUMGATE_SUPERVISOR_H
@@ -15,7 +28,19 @@ struct supervisor_role {
 	const char *name;
 	/* Runs the role until *stop becomes non-zero; returns 0 or -1. */
 	int (*run)(const struct cfg *c, volatile sig_atomic_t *stop);
+	/* run() binds listeners and then drops root itself (priv_drop);
+	 * the other roles are dropped before run() is called */
+	int binds;
+	/* serves untrusted peers: not as root unless gateway.allow_root */
+	int network;
 };
+
+/* The built-in role called name, or NULL. */
+const struct supervisor_role *supervisor_role_find(const char *name);
+
+/* Takes the store locks of role `name` ("serve": those of every role).
+ * Returns 0, or -1 with *err saying which role runs already. */
+int supervisor_lock(const struct cfg *c, const char *name, char **err);
 
 /* Runs the built-in roles; returns an exit status for main(). */
 int supervisor_run(const struct cfg *c);

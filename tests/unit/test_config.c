@@ -571,6 +571,23 @@ static void test_print_round_trip(void **state)
 	round_trip(c);
 }
 
+static void test_gateway_user(void **state)
+{
+	struct cfg *c = load_ok(MIN_CFG);
+	assert_null(c->gateway.user);
+	assert_null(c->gateway.group);
+	assert_int_equal(c->gateway.allow_root, 0);
+	cfg_free(c);
+	c = load_ok(MIN_CFG "  user: forumgate\n  group: news-gw\n  allow_root: yes\n");
+	assert_string_equal(c->gateway.user, "forumgate");
+	assert_string_equal(c->gateway.group, "news-gw");
+	assert_int_equal(c->gateway.allow_root, 1);
+	round_trip(c);
+	expect_err(MIN_CFG "  user: \"a b\"\n",
+		   "t.yaml:3:9: gateway.user: must be a user or group name (letters, digits, '.', "
+		   "'_', '-')");
+}
+
 static void test_imap_section(void **state)
 {
 	struct cfg *c = load_ok(MIN_CFG "mail:\n  imap: {host: imap.example.org, user: fg, "
@@ -619,6 +636,7 @@ int main(void)
 		cmocka_unit_test(test_err_duplicate_group),
 		cmocka_unit_test(test_err_newsgroup),
 		cmocka_unit_test(test_err_not_supported),
+		cmocka_unit_test(test_gateway_user),
 		cmocka_unit_test(test_imap_section),
 		cmocka_unit_test(test_err_checks),
 		cmocka_unit_test(test_err_syntax),

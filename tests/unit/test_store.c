@@ -15,6 +15,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <fcntl.h>
 
 #include "forumgate/buf.h"
@@ -464,6 +465,62 @@ static void test_open_errors(void **state)
 	unlink(path);
 }
 
+/* The store and what SQLite creates beside it are the owner's alone; an
+ * older store readable by all loses that on the next writing open. */
+static void test_files_private(void **state)
+{
+	char dir[] = "/tmp/fg-test-mode-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *path = xasprintf("%s/s.db", dir), *wal = xasprintf("%s-wal", path);
+	char *err = NULL;
+	struct store *st = NULL;
+	assert_int_equal(store_open(path, STORE_RW, &st, &err), 0);
+	assert_int_equal(store_begin(st, &err), 0);
+	assert_int_equal(store_user_add(st, "u", NULL, &err), 0);
+	assert_int_equal(store_commit(st, &err), 0);
+	struct stat sb;
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	assert_int_equal(stat(wal, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	store_close(st);
+	chmod(path, 0644);
+	assert_int_equal(store_open(path, STORE_RW, &st, &err), 0);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0640);
+	store_close(st);
+	char *cmd = xasprintf("rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	free(wal);
+	free(path);
+}
+
+/* A lock slot is held by one open file description: a second taker, even
+ * in the same process, is told it is held; another slot is free. */
+static void test_lock_slots(void **state)
+{
+	char dir[] = "/tmp/fg-test-lock-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *path = xasprintf("%s/s.db", dir);
+	char *err = NULL;
+	assert_int_equal(store_lock(path, 1, &err), 0);
+	assert_int_equal(store_lock(path, 1, &err), 1);
+	assert_int_equal(store_lock(path, 2, &err), 0);
+	char *lock = xasprintf("%s.lock", path);
+	struct stat sb;
+	assert_int_equal(stat(lock, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	assert_int_equal(store_lock("/nonexistent/dir/s.db", 0, &err), -1);
+	assert_non_null(strstr(err, "/nonexistent/dir/s.db.lock"));
+	free(err);
+	char *cmd = xasprintf("rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	free(lock);
+	free(path);
+}
+
 /* A folder without a store in it. */
 static int setup_dir(void **state)
 {
@@ -700,6 +757,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_outbox_msgid_per_transaction, setup, teardown),
 		cmocka_unit_test(test_open_errors),
+		cmocka_unit_test(test_files_private),
+		cmocka_unit_test(test_lock_slots),
 		cmocka_unit_test_setup_teardown(test_bulk_build_publishes_whole, setup_dir, teardown),
 		cmocka_unit_test_setup_teardown(test_bulk_build_all_or_nothing, setup_dir, teardown),
 		cmocka_unit_test_setup_teardown(test_bulk_build_races, setup_dir, teardown),
