@@ -31,11 +31,14 @@
  * its placeholder.
  */
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "forumgate/buf.h"
+#include "forumgate/log.h"
 #include "forumgate/mail.h"
+#include "trim_lang.h"
 
 /* line kinds, as letters of the pattern string */
 enum {
@@ -1014,7 +1017,14 @@ static bool header_line(const char *ls, const char *e)
 	};
 	const char *p = skip_blanks_and(ls, e, "*"), *q;
 	size_t i;
+	bool is_dated;
 
+	/* the language table's labels (trim_lang.c), bold or not */
+	if ((q = trim_lang_label(ls, e, &is_dated)) != NULL) {
+		for (; q < e; q++)
+			if (is_dated ? is_digit((unsigned char)*q) : trim_is_word((unsigned char)*q))
+				return true;
+	}
 	for (i = 0; dated[i]; i++) {
 		q = trim_lit(p, e, dated[i], false);
 		if (!q)
@@ -1441,6 +1451,62 @@ static void pass_quote_marks(const char *t, size_t n, struct buf *out)
 			break;
 		buf_addc(out, '\n');
 	}
+}
+
+/* Does [p, e) read as a separator: a dashed reply or forward marker of
+ * the language table, or a long run of underscores? */
+static bool separator_at(const char *p, const char *e, struct buf *nb)
+{
+	const char *q = p;
+
+	if (*p == '_') {
+		while (q < e && *q == '_')
+			q++;
+		return q - p >= 8 && trim_skip_blanks(q, e) == e;
+	}
+	trim_lang_norm(p, e, nb);
+	return trim_lang_dashed(trim_original_markers, trim_noriginal_markers, nb->p, nb->len) ||
+	       trim_lang_dashed(trim_forward_dashed, trim_nforward_dashed, nb->p, nb->len);
+}
+
+/* Text on the line of a separator ("Thanks!-----Original Message-----",
+ * "Ok. ________________") goes on a line of its own: the text is the
+ * person's, the separator still ends the reply. */
+static void pass_split_separators(const char *t, size_t n, struct buf *out)
+{
+	const char *e = t + n, *ls, *le;
+	struct buf nb = BUF_INIT;
+
+	for (ls = t; ls <= e; ls = le + 1) {
+		const char *first, *r, *cut = NULL;
+
+		le = line_end(ls, e);
+		first = trim_skip_blanks(ls, le);
+		if (first < le && *first != '>' && le - ls < 2000) {
+			for (r = first + 1; r + 1 < le && !cut; r++) {
+				if (!((*r == '-' && r[1] == '-') || (*r == '_' && r[1] == '_')) ||
+				    r[-1] == *r)
+					continue;
+				if (separator_at(r, le, &nb))
+					cut = r;
+			}
+		}
+		if (cut) {
+			const char *b = cut;
+
+			while (b > ls && trim_is_space((unsigned char)b[-1]))
+				b--;
+			buf_add(out, ls, (size_t)(b - ls));
+			buf_addc(out, '\n');
+			buf_add(out, cut, (size_t)(le - cut));
+		} else {
+			buf_add(out, ls, (size_t)(le - ls));
+		}
+		if (le == e)
+			break;
+		buf_addc(out, '\n');
+	}
+	buf_free(&nb);
 }
 
 /* Copies a matched attribution, its line breaks ("\n+[[:space:]]*") turned
@@ -1874,14 +1940,243 @@ static const char *code_block_end(const char *ls, const char *le, const char *e)
 	return NULL;
 }
 
-void mail_trim(const char *text, size_t len, struct buf *kept, struct buf *elided)
+/* ---- the language table and the families Discourse's rules miss ------- */
+
+/* The normalised text of a unit (trim_lang_norm), its quote markers
+ * skipped when `unquote`. */
+static void unit_norm(const struct unit *u, bool unquote, struct buf *out)
 {
-	struct buf cur = BUF_INIT, tmp = BUF_INIT, swap, scratch = BUF_INIT;
+	const char *s = u->s, *e = u->s + u->len;
+
+	if (unquote)
+		s = skip_blanks_and(s, e, ">");
+	trim_lang_norm(s, e, out);
+}
+
+/* heads_only: only templates that name their first word ("On", "Am"),
+ * for a join whose first line reads like the end of a sentence. */
+static bool norm_attr(const struct buf *n, bool quote_next, bool heads_only)
+{
+	for (size_t k = 0; k < trim_attr_ntpls; k++) {
+		const struct trim_attr_tpl *t = &trim_attr_tpls[k];
+
+		if ((t->flags & TRIM_TPL_QUOTE_NEXT) && !quote_next)
+			continue;
+		if (heads_only && !*t->head)
+			continue;
+		if (trim_lang_attr(t, n->p, n->len))
+			return true;
+	}
+	return false;
+}
+
+/* Is the next non-empty unit after i a quote? */
+static bool quote_follows(const char *c, size_t nu, size_t i)
+{
+	for (i++; i < nu && c[i] == TRIM_EMPTY; i++)
+		;
+	return i < nu && c[i] == TRIM_QUOTE;
+}
+
+static bool ends_sentence(const struct unit *u)
+{
+	const char *e = u->s + u->len;
+
+	while (e > u->s && trim_is_space((unsigned char)e[-1]))
+		e--;
+	return e > u->s && strchr(".!?:", e[-1]);
+}
+
+/*
+ * Reclassifies text lines with the language table (trim_lang.c): taglines
+ * become signatures, localised separators and attributions embedded-mail
+ * markers. An attribution wrapped over two or three lines (Gmail wraps at
+ * ~78 columns) counts only above a quote and is tried from its last line
+ * up, so that the shortest join wins and a sentence above it stays text.
+ * Lines longer than an attribution can be are not looked at.
+ */
+static void lang_pass(const struct unit *u, size_t nu, char *c, struct buf *nb)
+{
+	struct buf j = BUF_INIT;
+
+	for (size_t i = 0; i < nu; i++) {
+		bool qf;
+
+		if (c[i] != TRIM_TEXT || u[i].len > 1000)
+			continue;
+		unit_norm(&u[i], false, nb);
+		if (trim_lang_tagline(nb->p, nb->len)) {
+			c[i] = TRIM_SIGNATURE;
+			continue;
+		}
+		qf = quote_follows(c, nu, i);
+		if (trim_lang_dashed(trim_original_markers, trim_noriginal_markers, nb->p, nb->len) ||
+		    norm_attr(nb, qf, false)) {
+			c[i] = TRIM_EMBEDDED;
+			continue;
+		}
+		if (!qf)
+			continue;
+		for (size_t k = 1; k <= 2 && k <= i; k++) {
+			size_t total = 0;
+
+			if (c[i - k] != TRIM_TEXT)
+				break;
+			buf_reset(&j);
+			for (size_t x = i - k; x <= i; x++) {
+				total += u[x].len;
+				if (x > i - k)
+					buf_addc(&j, ' ');
+				buf_add(&j, u[x].s, u[x].len);
+			}
+			if (total > 400)
+				break;
+			trim_lang_norm(j.p, j.p + j.len, nb);
+			if (norm_attr(nb, true, ends_sentence(&u[i - k]))) {
+				memset(c + i - k, TRIM_EMBEDDED, k + 1);
+				break;
+			}
+		}
+	}
+	buf_free(&j);
+}
+
+/*
+ * The unit where a forwarded message starts ("---------- Forwarded message
+ * ---------", "Begin forwarded message:", quoted or not), or nu. It counts
+ * only when nothing but the person's own text, blank lines and taglines
+ * come before it: a forward inside a quoted original belongs to that
+ * original.
+ */
+static size_t forward_start(const struct unit *u, size_t nu, const char *c, struct buf *nb)
+{
+	for (size_t i = 0; i < nu; i++) {
+		if (u[i].len <= 1000) {
+			unit_norm(&u[i], true, nb);
+			if (trim_lang_dashed(trim_forward_dashed, trim_nforward_dashed, nb->p, nb->len) ||
+			    trim_lang_line(trim_forward_lines, trim_nforward_lines, nb->p, nb->len))
+				return i;
+		}
+		if (!in_set(c[i], "tes"))
+			return nu;
+	}
+	return nu;
+}
+
+/* One token on the line (a wrapped link's continuation), and link-like. */
+static bool link_piece(const struct unit *u, const struct unit *prev)
+{
+	const char *s = trim_skip_blanks(u->s, u->s + u->len), *e = u->s + u->len, *p;
+
+	while (e > s && trim_is_space((unsigned char)e[-1]))
+		e--;
+	if (s == e || e - s > 300)
+		return false;
+	for (p = s; p < e; p++)
+		if (trim_blank_len(p, e))
+			return false;
+	if (memmem(s, (size_t)(e - s), "://", 3) || memmem(s, (size_t)(e - s), "www.", 4))
+		return true;
+	/* the quote line above ends in a link that this line continues */
+	const char *ps = prev->s, *pe = prev->s + prev->len, *t;
+
+	while (pe > ps && trim_is_space((unsigned char)pe[-1]))
+		pe--;
+	for (t = pe; t > ps && !trim_is_space((unsigned char)t[-1]); t--)
+		;
+	return memmem(t, (size_t)(pe - t), "://", 3) || memmem(t, (size_t)(pe - t), "www.", 4);
+}
+
+/* A quote whose ">" markers a wrapped link broke ("> see http://x/\ny/z\n>
+ * more") is one quote: the unquoted pieces between quote lines join it. */
+static void mend_quotes(const struct unit *u, size_t nu, char *c)
+{
+	for (size_t i = 1; i < nu; i++) {
+		size_t j = i;
+
+		if (c[i] != TRIM_TEXT || c[i - 1] != TRIM_QUOTE)
+			continue;
+		while (j < nu && j - i < 2 && c[j] == TRIM_TEXT && link_piece(&u[j], &u[j - 1]))
+			j++;
+		if (j > i && j < nu && c[j] == TRIM_QUOTE)
+			memset(c + i, TRIM_QUOTE, j - i);
+	}
+}
+
+/* "[3] https://..." / "[3]: https://...": a link footnote of an HTML
+ * reply's text rendering; returns its number or -1. */
+static long footnote_num(const struct unit *u)
+{
+	const char *p = trim_skip_blanks(u->s, u->s + u->len), *e = u->s + u->len;
+	long n = 0;
+
+	if (p == e || *p != '[' || ++p == e || !is_digit((unsigned char)*p))
+		return -1;
+	while (p < e && is_digit((unsigned char)*p) && n < 100000)
+		n = n * 10 + (*p++ - '0');
+	if (p == e || *p != ']')
+		return -1;
+	p++;
+	if (p < e && *p == ':')
+		p++;
+	if (p == e || !trim_is_space((unsigned char)*p))
+		return -1;
+	p = trim_skip_blanks(p, e);
+	return memmem(p, (size_t)(e - p), "://", 3) || trim_lit(p, e, "mailto:", true) ? n : -1;
+}
+
+/* Does a kept unit refer to footnote n ("[n]")? */
+static bool footnote_cited(const struct unit *u, const struct pattern *P, long n)
+{
+	char ref[32];
+	int rl = snprintf(ref, sizeof(ref), "[%ld]", n);
+
+	for (size_t i = 0; i < P->n; i++) {
+		const struct unit *k = &u[P->idx[i]];
+
+		if (footnote_num(k) < 0 && memmem(k->s, k->len, ref, (size_t)rl))
+			return true;
+	}
+	return false;
+}
+
+/* Quotes the forwarded units [f, nu) into out: "> " before each line that
+ * is not a quote already. */
+static void emit_forward(struct buf *out, const struct unit *u, size_t f, size_t nu)
+{
+	while (nu > f && all_space(u[nu - 1].s, u[nu - 1].s + u[nu - 1].len))
+		nu--;
+	for (size_t i = f; i < nu; i++) {
+		const char *s = u[i].s, *e = s + u[i].len;
+
+		if (i > f)
+			buf_addc(out, '\n');
+		if (all_space(s, e)) {
+			buf_addc(out, '>');
+			continue;
+		}
+		if (!quote(s, e))
+			buf_adds(out, "> ");
+		buf_add(out, s, u[i].len);
+		while (out->len && trim_is_space((unsigned char)out->p[out->len - 1]))
+			out->len--;
+		out->p[out->len] = '\0';
+	}
+}
+
+void mail_trim_note(const char *text, size_t len, struct buf *kept, struct buf *elided,
+		    const char **note)
+{
+	struct buf cur = BUF_INIT, tmp = BUF_INIT, swap, scratch = BUF_INIT, mine = BUF_INIT;
+	struct buf gone = BUF_INIT;
 	struct unit *u = NULL;
 	struct pattern P = {NULL, NULL, 0};
-	size_t nu = 0, cap = 0, i;
+	size_t nu = 0, cap = 0, i, fwd, *foot = NULL, nfoot = 0;
 	const char *s, *e, *ls;
+	bool wrote = false;
 
+	if (note)
+		*note = NULL;
 	if (!text || all_space(text, text + len))
 		return;
 	pass_newlines(text, len, &cur);
@@ -1893,6 +2188,7 @@ void mail_trim(const char *text, size_t len, struct buf *kept, struct buf *elide
 		RUN_PASS(pass_enclosed, false);
 	}
 	RUN_PASS(pass_quote_marks);
+	RUN_PASS(pass_split_separators);
 	join_all(&cur, &tmp);
 
 	/* strip: leading blank lines and trailing whitespace */
@@ -1928,38 +2224,103 @@ void mail_trim(const char *text, size_t len, struct buf *kept, struct buf *elide
 			break;
 		ls = le + 1;
 	}
-	P.n = nu;
+	if (nu) {
+		lang_pass(u, nu, P.c, &scratch);
+		mend_quotes(u, nu, P.c);
+	}
+	/* a forwarded message is posted, as a quote, after what the person
+	 * wrote above it; the rules below only see that part */
+	fwd = nu ? forward_start(u, nu, P.c, &scratch) : 0;
+	wrote = memchr(P.c, TRIM_TEXT, fwd) != NULL;
+	P.n = fwd;
 	P.idx = xmalloc((nu ? nu : 1) * sizeof(*P.idx));
-	for (i = 0; i < nu; i++)
+	for (i = 0; i < fwd; i++)
 		P.idx[i] = i;
 
-	if (nu) {
+	if (P.n) {
 		trim_pattern(&P);
 		drop_dash_signoff(&P, u);
 	}
-	emit(kept, u, P.idx, P.n);
+	/* the link footnotes the kept text cites stay with it, even when a
+	 * signature came before them */
+	foot = xmalloc((nu ? nu : 1) * sizeof(*foot));
+	for (i = P.n ? P.idx[P.n - 1] + 1 : fwd; i < fwd && P.n; i++) {
+		long n = footnote_num(&u[i]);
+
+		if (n >= 0 && footnote_cited(u, &P, n))
+			foot[nfoot++] = i;
+	}
+	emit(&mine, u, P.idx, P.n);
+	if (nfoot) {
+		buf_adds(&mine, "\n\n");
+		emit(&mine, u, foot, nfoot);
+	}
+	if (fwd < nu) {
+		if (mine.len)
+			buf_adds(&mine, "\n\n");
+		emit_forward(&mine, u, fwd, nu);
+	}
+	if (mine.len == 0 && wrote) {
+		/* never an empty post when the person wrote something */
+		size_t *all = xmalloc(nu * sizeof(*all));
+
+		for (i = 0; i < nu; i++)
+			all[i] = i;
+		emit(&mine, u, all, nu);
+		free(all);
+		P.n = nu;
+		for (i = 0; i < nu; i++)
+			P.idx[i] = i;
+		fwd = nu;
+		if (note)
+			*note = "trimming left nothing of a reply that has text; posted untrimmed";
+	}
+	buf_add(kept, mine.p ? mine.p : "", mine.len);
+	if (kept->p)
+		kept->p[kept->len] = '\0';
 
 	if (elided) {
-		/* Discourse's alignment: walk the original units, skipping those
-		 * equal to the next kept one; the rest are elided */
+		/* Discourse's alignment: walk the original units before the
+		 * forward, skipping those equal to the next kept one (footnotes
+		 * count as kept); the rest are elided */
 		size_t *rest = xmalloc((nu ? nu : 1) * sizeof(*rest)), nr = 0, t = 0, l = 0;
+		size_t *keep = xmalloc((P.n + nfoot + 1) * sizeof(*keep)), nk = 0, a = 0, b = 0;
 
-		while (t < nu) {
-			while (l < P.n && t < nu && unit_eq(&u[t], &u[P.idx[l]])) {
+		while (a < P.n || b < nfoot)
+			keep[nk++] = b == nfoot || (a < P.n && P.idx[a] < foot[b]) ? P.idx[a++]
+										       : foot[b++];
+		while (t < fwd) {
+			while (l < nk && t < fwd && unit_eq(&u[t], &u[keep[l]])) {
 				t++;
 				l++;
 			}
-			if (t < nu)
+			if (t < fwd)
 				rest[nr++] = t;
 			t++;
 		}
-		emit(elided, u, rest, nr);
+		emit(&gone, u, rest, nr);
+		buf_add(elided, gone.p ? gone.p : "", gone.len);
+		if (elided->p)
+			elided->p[elided->len] = '\0';
 		free(rest);
+		free(keep);
 	}
+	free(foot);
 	free(u);
 	free(P.c);
 	free(P.idx);
 	buf_free(&cur);
 	buf_free(&tmp);
 	buf_free(&scratch);
+	buf_free(&mine);
+	buf_free(&gone);
+}
+
+void mail_trim(const char *text, size_t len, struct buf *kept, struct buf *elided)
+{
+	const char *note = NULL;
+
+	mail_trim_note(text, len, kept, elided, &note);
+	if (note)
+		log_info("trim: %s", note);
 }

@@ -87,5 +87,10 @@ char *mail_bounce_recipient(const struct mail_msg *m);
  * lines, signatures, "Sent from my ..." lines and forwarded tails (appended
  * to `elided`, may be NULL). Both without leading/trailing blank lines. */
 void mail_trim(const char *text, size_t len, struct buf *kept, struct buf *elided);
+/* The same; when trimming left nothing of a reply with text in it, `kept`
+ * gets the whole text and *note (may be NULL) a static line saying so,
+ * for the caller's log (mail_trim logs it itself). Otherwise *note = NULL. */
+void mail_trim_note(const char *text, size_t len, struct buf *kept, struct buf *elided,
+		    const char **note);
 
 #endif
