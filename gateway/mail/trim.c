@@ -1686,6 +1686,14 @@ static void pat_drop(struct pattern *P, char kind)
 	P->n = j;
 }
 
+/* Removes units [from, to) of the pattern. */
+static void pat_remove(struct pattern *P, size_t from, size_t to)
+{
+	memmove(P->c + from, P->c + to, P->n - to);
+	memmove(P->idx + from, P->idx + to, (P->n - to) * sizeof(*P->idx));
+	P->n -= to - from;
+}
+
 static void pat_keep_from(struct pattern *P, size_t from)
 {
 	memmove(P->c, P->c + from, P->n - from);
@@ -1749,12 +1757,14 @@ static void trim_pattern(struct pattern *P)
 	}
 
 	/* a marker followed by a long quote: te*b[eqbh]*([te]*)$, with fewer
-	 * than seven text lines in the tail */
+	 * than seven text lines in the tail. Discourse cuts the tail too;
+	 * here text below a quoted original is the person's ("Regards,
+	 * Roman" under the quote), so only the marker and its quote go. */
 	if (n) {
 		size_t *tail_t = xmalloc((n + 1) * sizeof(*tail_t));
 		size_t *next_other = xmalloc((n + 1) * sizeof(*next_other));
 		bool *all_te = xmalloc((n + 1) * sizeof(*all_te));
-		size_t found = n;
+		size_t found = n, fb = n, fk = n;
 
 		tail_t[n] = 0;
 		all_te[n] = true;
@@ -1771,8 +1781,11 @@ static void trim_pattern(struct pattern *P)
 				;
 			if (j < n && c[j] == TRIM_EMBEDDED) {
 				k = next_other[j + 1];
-				if (all_te[k] && tail_t[k] < 7)
+				if (all_te[k] && tail_t[k] < 7) {
 					found = i;
+					fb = j;
+					fk = k;
+				}
 				else if (all_te[k])
 					break; /* the leftmost match failed the count */
 			}
@@ -1780,7 +1793,10 @@ static void trim_pattern(struct pattern *P)
 		free(tail_t);
 		free(next_other);
 		free(all_te);
-		if (found < n) {
+		if (found < n && fk < n && memchr(c + fb, TRIM_QUOTE, fk - fb)) {
+			pat_remove(P, fb, fk);
+			n = P->n;
+		} else if (found < n) {
 			pat_cut(P, found + 1);
 			n = P->n;
 		}
@@ -2013,6 +2029,10 @@ static void lang_pass(const struct unit *u, size_t nu, char *c, struct buf *nb)
 		if (trim_lang_dashed(trim_original_markers, trim_noriginal_markers, nb->p, nb->len) ||
 		    norm_attr(nb, qf, false)) {
 			c[i] = TRIM_EMBEDDED;
+			/* "Ann Lee\n<ann@x> 于...写道：": the name wrapped above */
+			if (i > 0 && nb->len && nb->p[0] == '<' && c[i - 1] == TRIM_TEXT &&
+			    u[i - 1].len <= 80 && !ends_sentence(&u[i - 1]))
+				c[i - 1] = TRIM_EMBEDDED;
 			continue;
 		}
 		if (!qf)

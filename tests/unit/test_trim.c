@@ -7,6 +7,7 @@
  */
 #include <dirent.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -189,14 +190,22 @@ static void test_forwarded(void **state)
 {
 	check("FYI, see below.\n\n---------- Forwarded message ---------\nFrom: Carol <c@example.com>\n"
 	      "Date: Wed, 5 Jun 2019 at 10:00\nSubject: Report\nTo: Dave <d@example.com>\n\nThe report.\n",
-	      "FYI, see below.",
-	      "---------- Forwarded message ---------\nFrom: Carol <c@example.com>\n"
-	      "Date: Wed, 5 Jun 2019 at 10:00\nSubject: Report\nTo: Dave <d@example.com>\n\nThe report.");
+	      "FYI, see below.\n\n> ---------- Forwarded message ---------\n"
+	      "> From: Carol <c@example.com>\n> Date: Wed, 5 Jun 2019 at 10:00\n> Subject: Report\n"
+	      "> To: Dave <d@example.com>\n>\n> The report.",
+	      "");
 	check("Look at this.\n\nBegin forwarded message:\n\nFrom: Carol <c@example.com>\n"
 	      "Subject: Report\nDate: 5 June 2019 at 10:00:00 CEST\nTo: Dave <d@example.com>\n\nBody\n",
-	      "Look at this.",
-	      "Begin forwarded message:\n\nFrom: Carol <c@example.com>\nSubject: Report\n"
-	      "Date: 5 June 2019 at 10:00:00 CEST\nTo: Dave <d@example.com>\n\nBody");
+	      "Look at this.\n\n> Begin forwarded message:\n>\n> From: Carol <c@example.com>\n"
+	      "> Subject: Report\n> Date: 5 June 2019 at 10:00:00 CEST\n> To: Dave <d@example.com>\n"
+	      ">\n> Body",
+	      "");
+	/* a forward inside a quoted original belongs to the original */
+	check("Thanks.\n\nOn Mon, Jan 1, 2024 at 9:00 AM Ann <a@example.org> wrote:\n"
+	      "> ---------- Forwarded message ---------\n> From: Carol\n",
+	      "Thanks.",
+	      "On Mon, Jan 1, 2024 at 9:00 AM Ann <a@example.org> wrote:\n"
+	      "> ---------- Forwarded message ---------\n> From: Carol");
 }
 
 static void test_pgp_armour(void **state)
@@ -211,6 +220,300 @@ static void test_dash_signoff(void **state)
 	check("Works for me.\n\n-Abhishek Kona\n", "Works for me.", "-Abhishek Kona");
 	/* a list item is not a sign-off */
 	check("Steps:\n\n- Reboot\n", "Steps:\n\n- Reboot", "");
+}
+
+/* ---- the language table: one row per language, each client's forms ---- */
+
+struct lang_case {
+	const char *lang;
+	const char *gmail, *apple, *thunderbird; /* attributions as the clients write them */
+	const char *outlook;                     /* the reply separator */
+	const char *from, *sent, *to, *subject;  /* Outlook header labels */
+	const char *tagline, *forward;
+};
+
+static const struct lang_case lang_cases[] = {
+	{"en", "On Mon, Sep 14, 2015 at 10:00 AM Ann Lee <ann@example.org> wrote:",
+	 "On Sep 14, 2015, at 10:00, Ann Lee <ann@example.org> wrote:", "Ann Lee wrote:",
+	 "-----Original Message-----", "From", "Sent", "To", "Subject", "Sent from my iPhone",
+	 "---------- Forwarded message ---------"},
+	{"de", "Am Mo., 14. Sept. 2015 um 10:00 Uhr schrieb Ann Lee <ann@example.org>:",
+	 "Am 14.09.2015 um 10:00 schrieb Ann Lee <ann@example.org>:", "Ann Lee schrieb:",
+	 "-----Ursprüngliche Nachricht-----", "Von", "Gesendet", "An", "Betreff",
+	 "Von meinem iPhone gesendet", "---------- Weitergeleitete Nachricht ---------"},
+	{"fr", "Le lun. 14 sept. 2015 à 10:00, Ann Lee <ann@example.org> a écrit :",
+	 "Le 14 sept. 2015 à 10:00, Ann Lee <ann@example.org> a écrit :", "Ann Lee a écrit :",
+	 "-----Message d'origine-----", "De", "Envoyé", "À", "Objet", "Envoyé de mon iPhone",
+	 "---------- Message transféré ---------"},
+	{"es", "El lun., 14 sept. 2015 a las 10:00, Ann Lee (<ann@example.org>) escribió:",
+	 "El 14 sept. 2015, a las 10:00, Ann Lee <ann@example.org> escribió:", "Ann Lee escribió:",
+	 "-----Mensaje original-----", "De", "Enviado el", "Para", "Asunto", "Enviado desde mi iPhone",
+	 "---------- Mensaje reenviado ---------"},
+	{"pt", "Em seg., 14 de set. de 2015 às 10:00, Ann Lee <ann@example.org> escreveu:",
+	 "Em 14 de set. de 2015, à(s) 10:00, Ann Lee <ann@example.org> escreveu:",
+	 "Ann Lee escreveu:", "-----Mensagem original-----", "De", "Enviada em", "Para", "Assunto",
+	 "Enviado do meu iPhone", "---------- Mensagem encaminhada ---------"},
+	{"it", "Il giorno lun 14 set 2015 alle ore 10:00 Ann Lee <ann@example.org> ha scritto:",
+	 "Il giorno 14 set 2015, alle ore 10:00, Ann Lee <ann@example.org> ha scritto:",
+	 "Ann Lee ha scritto:", "-----Messaggio originale-----", "Da", "Inviato", "A", "Oggetto",
+	 "Inviato da iPhone", "---------- Messaggio inoltrato ---------"},
+	{"nl", "Op ma 14 sep. 2015 om 10:00 schreef Ann Lee <ann@example.org>:",
+	 "Op 14 sep. 2015 om 10:00 heeft Ann Lee <ann@example.org> het volgende geschreven:",
+	 "Ann Lee schreef:", "-----Oorspronkelijk bericht-----", "Van", "Verzonden", "Aan",
+	 "Onderwerp", "Verstuurd vanaf mijn iPhone", "---------- Doorgestuurd bericht ---------"},
+	{"da", "Den man. 14. sep. 2015 kl. 10.00 skrev Ann Lee <ann@example.org>:",
+	 "Den 14. sep. 2015 kl. 10.00 skrev Ann Lee <ann@example.org>:", "Ann Lee skrev:",
+	 "-----Oprindelig meddelelse-----", "Fra", "Sendt", "Til", "Emne", "Sendt fra min iPhone",
+	 "---------- Videresendt meddelelse ----------"},
+	{"nb", "man. 14. sep. 2015 kl. 10:00 skrev Ann Lee <ann@example.org>:",
+	 "14. sep. 2015 kl. 10:00 skrev Ann Lee <ann@example.org>:", "Ann Lee skrev:",
+	 "-----Opprinnelig melding-----", "Fra", "Sendt", "Til", "Emne", "Sendt fra min iPhone",
+	 "---------- Videresendt melding ----------"},
+	{"sv", "Den mån 14 sep. 2015 kl 10:00 skrev Ann Lee <ann@example.org>:",
+	 "14 sep. 2015 kl. 10:00 skrev Ann Lee <ann@example.org>:", "Ann Lee skrev:",
+	 "-----Ursprungligt meddelande-----", "Från", "Skickat", "Till", "Ämne",
+	 "Skickat från min iPhone", "---------- Vidarebefordrat meddelande ----------"},
+	{"fi", "ma 14. syysk. 2015 klo 10.00 Ann Lee (ann@example.org) kirjoitti:",
+	 "Ann Lee <ann@example.org> kirjoitti 14.9.2015 kello 10.00:", "Ann Lee kirjoitti:",
+	 "-----Alkuperäinen viesti-----", "Lähettäjä", "Lähetetty", "Vastaanottaja", "Aihe",
+	 "Lähetetty iPhonesta", "---------- Välitetty viesti ----------"},
+	{"pl", "pon., 14 wrz 2015 o 10:00 Ann Lee <ann@example.org> napisał(a):",
+	 "Wiadomość napisana przez Ann Lee <ann@example.org> w dniu 14.09.2015, o godz. 10:00:",
+	 "Ann Lee pisze:", "-----Oryginalna wiadomość-----", "Od", "Wysłano", "Do", "Temat",
+	 "Wysłane z iPhone'a", "---------- Przekazana wiadomość ---------"},
+	{"cs", "po 14. 9. 2015 v 10:00 odesílatel Ann Lee <ann@example.org> napsal:",
+	 "14. 9. 2015 v 10:00, Ann Lee <ann@example.org>:", "Ann Lee napsal(a):",
+	 "-----Původní zpráva-----", "Od", "Odesláno", "Komu", "Předmět", "Odesláno z iPhonu",
+	 "---------- Přeposlaná zpráva ---------"},
+	{"ru", "пн, 14 сент. 2015 г. в 10:00, Ann Lee <ann@example.org>:",
+	 "14 сент. 2015 г., в 10:00, Ann Lee <ann@example.org> написал(а):", "Ann Lee пишет:",
+	 "-----Исходное сообщение-----", "От", "Отправлено", "Кому", "Тема", "Отправлено с iPhone",
+	 "---------- Пересылаемое сообщение ---------"},
+	{"uk", "пн, 14 вер. 2015 о 10:00 Ann Lee <ann@example.org> пише:",
+	 "14 вер. 2015 р. о 10:00 Ann Lee <ann@example.org> написав(ла):", "Ann Lee пише:",
+	 "-----Оригінальне повідомлення-----", "Від", "Надіслано", "Кому", "Тема",
+	 "Надіслано з iPhone", "---------- Пересланий лист ---------"},
+	{"tr", "14 Eyl 2015 Pzt, saat 10:00 tarihinde Ann Lee <ann@example.org> şunu yazdı:",
+	 "14 Eyl 2015 tarihinde 10:00 saatinde, Ann Lee <ann@example.org> şunları yazdı:",
+	 "Ann Lee yazmış:", "-----Özgün İleti-----", "Kimden", "Gönderildi", "Kime", "Konu",
+	 "iPhone'umdan gönderildi", "---------- Yönlendirilmiş ileti ----------"},
+	{"ja", "2015年9月14日(月) 10:00 Ann Lee <ann@example.org>:",
+	 "2015/09/14 10:00、Ann Lee <ann@example.org>のメール:", "Ann Lee さんは書きました:",
+	 "-----元のメッセージ-----", "差出人", "送信日時", "宛先", "件名", "iPhoneから送信",
+	 "---------- 転送メッセージ ---------"},
+	{"zh", "Ann Lee <ann@example.org> 于2015年9月14日周一 上午10:00写道：",
+	 "2015年9月14日，上午10:00，Ann Lee <ann@example.org> 写道：", "Ann Lee 写道:",
+	 "-----原始邮件-----", "发件人", "发送时间", "收件人", "主题", "发自我的iPhone",
+	 "---------- 转发的邮件 ---------"},
+	{"ko", "2015년 9월 14일 (월) 오전 10:00, Ann Lee <ann@example.org>님이 작성:",
+	 "2015. 9. 14. 오전 10:00, Ann Lee <ann@example.org> 작성:", "Ann Lee 작성:",
+	 "-----원본 메시지-----", "보낸 사람", "보낸 날짜", "받는 사람", "제목", "iPhone에서 보냄",
+	 "---------- 전달된 메일 ---------"},
+	{"vi", "Vào Th 2, 14 thg 9, 2015 vào lúc 10:00 Ann Lee <ann@example.org> đã viết:",
+	 "Vào 10:00, ngày 14 thg 9, 2015, Ann Lee <ann@example.org> đã viết:", "Ann Lee đã viết:",
+	 "-----Thư gốc-----", "Từ", "Đã gửi", "Đến", "Chủ đề", "Gửi từ iPhone của tôi",
+	 "---------- Thư đã chuyển tiếp ---------"},
+};
+
+/* "Reply text.\n\n<attr>\n\n> quoted\n": the attribution and quote go. */
+static void check_attr(const char *lang, const char *client, const char *attr, bool exact)
+{
+	char *in = xasprintf("Reply text.\n\n%s\n\n> quoted line\n> more\n", attr);
+	char *gone = xasprintf("%s\n\n> quoted line\n> more", attr);
+	struct buf kept = BUF_INIT, elided = BUF_INIT;
+
+	mail_trim(in, strlen(in), &kept, &elided);
+	/* a wrapped attribution may come back joined into one line */
+	if (strcmp(buf_str(&kept), "Reply text.") != 0 ||
+	    (exact && strcmp(buf_str(&elided), gone) != 0) ||
+	    !strstr(buf_str(&elided), "> quoted line\n> more"))
+		fail_msg("%s %s: kept \"%s\", elided \"%s\"", lang, client, buf_str(&kept),
+			 buf_str(&elided));
+	free(in);
+	free(gone);
+	buf_free(&kept);
+	buf_free(&elided);
+}
+
+static void test_lang_attribution(void **state)
+{
+	for (size_t i = 0; i < sizeof(lang_cases) / sizeof(lang_cases[0]); i++) {
+		const struct lang_case *l = &lang_cases[i];
+
+		check_attr(l->lang, "Gmail", l->gmail, true);
+		check_attr(l->lang, "Apple Mail", l->apple, true);
+		check_attr(l->lang, "Thunderbird", l->thunderbird, true);
+	}
+}
+
+/* Gmail wraps a long attribution at ~78 columns: the two lines are one. */
+static void test_lang_attribution_wrapped(void **state)
+{
+	for (size_t i = 0; i < sizeof(lang_cases) / sizeof(lang_cases[0]); i++) {
+		const char *a = lang_cases[i].gmail, *sp = strchr(a, '@');
+		char *w;
+
+		/* wrapped before the address */
+		assert_non_null(sp);
+		while (sp > a && sp[-1] != ' ')
+			sp--;
+		w = xasprintf("%.*s\n%s", (int)(sp - a - 1), a, sp);
+		check_attr(lang_cases[i].lang, "Gmail wrapped", w, false);
+		free(w);
+	}
+	/* NBSP and trailing blanks change nothing */
+	check_attr("en", "NBSP", "On Mon, Sep 14, 2015 at 10:00\xc2\xa0" "AM Ann <a@example.org> wrote:  ", false);
+}
+
+static void test_lang_outlook(void **state)
+{
+	for (size_t i = 0; i < sizeof(lang_cases) / sizeof(lang_cases[0]); i++) {
+		const struct lang_case *l = &lang_cases[i];
+		struct buf kept = BUF_INIT;
+		char *hdr = xasprintf("%s: Ann Lee <ann@example.org>\n%s: 14.09.2015 10:00\n%s: Bob\n"
+				      "%s: Hello\n\nOld text.\n",
+				      l->from, l->sent, l->to, l->subject);
+		char *bold = xasprintf("*%s:* Ann Lee <ann@example.org>\n*%s:* 14.09.2015 10:00\n"
+				       "*%s:* Bob\n*%s:* Hello\n\nOld text.\n",
+				       l->from, l->sent, l->to, l->subject);
+		char *ins[3];
+
+		ins[0] = xasprintf("Reply text.\n\n%s\n%s", l->outlook, hdr);
+		ins[1] = xasprintf("Reply text.\n\n%s", hdr);
+		ins[2] = xasprintf("Reply text.\n\n________________________________\n%s", bold);
+		for (int k = 0; k < 3; k++) {
+			buf_reset(&kept);
+			mail_trim(ins[k], strlen(ins[k]), &kept, NULL);
+			if (strcmp(buf_str(&kept), "Reply text.") != 0)
+				fail_msg("%s Outlook form %d: kept \"%s\"", l->lang, k, buf_str(&kept));
+			free(ins[k]);
+		}
+		free(hdr);
+		free(bold);
+		buf_free(&kept);
+	}
+	check("Klar.\n\n-----Antwort Nachricht-----\nVon: Ann\n\nalt\n", "Klar.",
+	      "-----Antwort Nachricht-----\nVon: Ann\n\nalt");
+}
+
+static void test_lang_tagline(void **state)
+{
+	for (size_t i = 0; i < sizeof(lang_cases) / sizeof(lang_cases[0]); i++) {
+		const struct lang_case *l = &lang_cases[i];
+		char *in = xasprintf("Reply text.\n\n%s\n", l->tagline);
+		struct buf kept = BUF_INIT, elided = BUF_INIT;
+
+		mail_trim(in, strlen(in), &kept, &elided);
+		if (strcmp(buf_str(&kept), "Reply text.") != 0 ||
+		    strcmp(buf_str(&elided), l->tagline) != 0)
+			fail_msg("%s tagline: kept \"%s\"", l->lang, buf_str(&kept));
+		free(in);
+		buf_free(&kept);
+		buf_free(&elided);
+	}
+	/* a sentence that starts like a tagline is text */
+	check("Here it is.\n\nOdeslÃ¡no z kancelÃ¡Å" "e, protoÅ¾" "e doma nemÃ¡m tiskÃ¡rnu.\n",
+	      "Here it is.\n\nOdeslÃ¡no z kancelÃ¡Å" "e, protoÅ¾" "e doma nemÃ¡m tiskÃ¡rnu.", "");
+}
+
+/* A forward is posted, as a quote, below what the person wrote. */
+static void test_lang_forward(void **state)
+{
+	for (size_t i = 0; i < sizeof(lang_cases) / sizeof(lang_cases[0]); i++) {
+		const struct lang_case *l = &lang_cases[i];
+		char *in = xasprintf("FYI.\n\n%s\n%s: Ann Lee <ann@example.org>\n%s: Hello\n\nBody.\n",
+				     l->forward, l->from, l->subject);
+		char *want = xasprintf("FYI.\n\n> %s\n> %s: Ann Lee <ann@example.org>\n> %s: Hello\n>\n"
+				       "> Body.",
+				       l->forward, l->from, l->subject);
+
+		check(in, want, "");
+		free(in);
+		free(want);
+	}
+}
+
+static void test_android_and_sent(void **state)
+{
+	check("Yes.\n\n---- Ann Lee wrote ----\n\nold text\n", "Yes.", "---- Ann Lee wrote ----\n\nold text");
+	check("Ja.\n\n---- Ann Lee schrieb ----\n\nalt\n", "Ja.", "---- Ann Lee schrieb ----\n\nalt");
+	check("Sure.\n\nOn Mon, Sep 14, 2015 at 10:00, Ann Lee sent:\n> old\n", "Sure.",
+	      "On Mon, Sep 14, 2015 at 10:00, Ann Lee sent:\n> old");
+	/* "Den ... skrev" (Danish Gmail) */
+	check("Tak.\n\nDen 14. sep. 2015 skrev Ann Lee <ann@example.org>:\n\n> hej\n", "Tak.",
+	      "Den 14. sep. 2015 skrev Ann Lee <ann@example.org>:\n\n> hej");
+	/* a weak form ("X wrote:") without a quote below is text */
+	check("Here is what Bob wrote:\n\nthe plan\n", "Here is what Bob wrote:\n\nthe plan", "");
+}
+
+/* ---- the person's text is kept wherever it is ------------------------ */
+
+static void test_text_below_quote(void **state)
+{
+	check("Yes, fine.\n\nOn Mon, Jan 1, 2024 at 9:00 AM Ann <a@example.org> wrote:\n> question\n"
+	      "> more\n\nRegards,\nRoman\n",
+	      "Yes, fine.\n\nRegards,\nRoman",
+	      "On Mon, Jan 1, 2024 at 9:00 AM Ann <a@example.org> wrote:\n> question\n> more");
+}
+
+static void test_text_on_separator_line(void **state)
+{
+	check("Thanks, done.-----Original Message-----\nFrom: Ann\nSent: 1 May 2018 10:00\nTo: Bob\n"
+	      "Subject: x\n\nold\n",
+	      "Thanks, done.",
+	      "-----Original Message-----\nFrom: Ann\nSent: 1 May 2018 10:00\nTo: Bob\nSubject: x\n\nold");
+	check("Ok. ________________________________\nFrom: Ann\nSent: 1 May 2018 10:00\nTo: Bob\n"
+	      "Subject: x\n\nold\n",
+	      "Ok.",
+	      "________________________________\nFrom: Ann\nSent: 1 May 2018 10:00\nTo: Bob\n"
+	      "Subject: x\n\nold");
+}
+
+static void test_link_footnotes(void **state)
+{
+	/* an HTML reply rendered as text: the footnotes belong to the text */
+	check("Siehe die Karte[1].\n\n-- \nMax Muster\n\n[1] https://example.org/karte\n",
+	      "Siehe die Karte[1].\n\n[1] https://example.org/karte", "-- \nMax Muster");
+	/* before the signature, and after a signature with the quote below */
+	check("See [1] and [2].\n\n[1] https://a.example/\n[2] https://b.example/\n\n-- \nMax\n",
+	      "See [1] and [2].\n\n[1] https://a.example/\n[2] https://b.example/", "-- \nMax");
+	check("See [1].\n\nOn Mon, Jan 1, 2024 at 9:00 AM Ann <a@example.org> wrote:\n> old\n\n"
+	      "[1] https://a.example/\n",
+	      "See [1].\n\n[1] https://a.example/",
+	      "On Mon, Jan 1, 2024 at 9:00 AM Ann <a@example.org> wrote:\n> old");
+}
+
+static void test_quote_broken_by_link(void **state)
+{
+	check("Hi\n\nAm 14.09.2015 um 10:00 schrieb Max <m@example.org>:\n> see http://example.com/a/very/\n"
+	      "long/path.html\n> more\n",
+	      "Hi",
+	      "Am 14.09.2015 um 10:00 schrieb Max <m@example.org>:\n> see http://example.com/a/very/\n"
+	      "long/path.html\n> more");
+	check("Hi\n\nOn Mon, Jan 1, 2024 at 9:00 AM Ann <a@example.org> wrote:\n> one\n\n> two\n",
+	      "Hi", "On Mon, Jan 1, 2024 at 9:00 AM Ann <a@example.org> wrote:\n> one\n\n> two");
+}
+
+static void test_never_empty(void **state)
+{
+	struct buf kept = BUF_INIT, elided = BUF_INIT;
+	const char *note = "x";
+	const char *in = "---\nMy whole answer sits below a rule.\n";
+
+	mail_trim_note(in, strlen(in), &kept, &elided, &note);
+	assert_string_equal(buf_str(&kept), "---\nMy whole answer sits below a rule.");
+	assert_string_equal(buf_str(&elided), "");
+	assert_non_null(note);
+	buf_reset(&kept);
+	mail_trim_note("Fine.\n", 6, &kept, NULL, &note);
+	assert_null(note);
+	/* nothing of the person's: a quote-only signature stays empty */
+	buf_reset(&kept);
+	mail_trim_note("Sent from my iPhone\n", 20, &kept, NULL, &note);
+	assert_string_equal(buf_str(&kept), "");
+	assert_null(note);
+	buf_free(&kept);
+	buf_free(&elided);
 }
 
 /* Pathological input must stay fast (linear scans). */
@@ -332,9 +635,12 @@ static void test_corpus_agreement(void **state)
 		const char *corpus, *expdir, *suffix;
 		int elided, min_cases, min_exact;
 	} sets[] = {
-		/* Discourse, the reference */
-		{"email_reply_trimmer", "test/trimmed", ".txt", 0, 64, 64},
-		{"email_reply_trimmer", "test/elided", ".txt", 1, 64, 64},
+		/* Discourse, the reference, less four cases by design (issue #11):
+		 * forwards are posted as a quote (forwarded_apple, _gmail,
+		 * _message) and text below a quoted original is the person's
+		 * (embedded_email_1) */
+		{"email_reply_trimmer", "test/trimmed", ".txt", 0, 64, 60},
+		{"email_reply_trimmer", "test/elided", ".txt", 1, 64, 60},
 		/* GitHub: keeps inline replies visible, Discourse does not */
 		{"email_reply_parser", "expected", ".expected.txt", 0, 9, 7},
 		{"email_reply_parser", "reference_output", ".visible.ref.txt", 0, 22, 16},
@@ -392,6 +698,17 @@ int main(void)
 		cmocka_unit_test(test_forwarded),
 		cmocka_unit_test(test_pgp_armour),
 		cmocka_unit_test(test_dash_signoff),
+		cmocka_unit_test(test_lang_attribution),
+		cmocka_unit_test(test_lang_attribution_wrapped),
+		cmocka_unit_test(test_lang_outlook),
+		cmocka_unit_test(test_lang_tagline),
+		cmocka_unit_test(test_lang_forward),
+		cmocka_unit_test(test_android_and_sent),
+		cmocka_unit_test(test_text_below_quote),
+		cmocka_unit_test(test_text_on_separator_line),
+		cmocka_unit_test(test_link_footnotes),
+		cmocka_unit_test(test_quote_broken_by_link),
+		cmocka_unit_test(test_never_empty),
 		cmocka_unit_test(test_pathological_fast),
 		cmocka_unit_test(test_corpus_agreement),
 	};
