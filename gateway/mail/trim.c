@@ -1482,11 +1482,20 @@ static void pass_split_separators(const char *t, size_t n, struct buf *out)
 
 		le = line_end(ls, e);
 		first = trim_skip_blanks(ls, le);
-		if (first < le && *first != '>' && le - ls < 2000) {
-			for (r = first + 1; r + 1 < le && !cut; r++) {
+		/* a separator ends its line with dashes or underscores; a few
+		 * candidates a line keep this linear */
+		const char *te = le;
+		int tries = 0;
+
+		while (te > ls && trim_is_space((unsigned char)te[-1]))
+			te--;
+		if (first < le && *first != '>' && le - ls < 2000 && te - ls >= 2 &&
+		    (te[-1] == '-' || te[-1] == '_') && te[-2] == te[-1]) {
+			for (r = first + 1; r + 1 < le && !cut && tries < 8; r++) {
 				if (!((*r == '-' && r[1] == '-') || (*r == '_' && r[1] == '_')) ||
 				    r[-1] == *r)
 					continue;
+				tries++;
 				if (separator_at(r, le, &nb))
 					cut = r;
 			}
@@ -2145,17 +2154,51 @@ static long footnote_num(const struct unit *u)
 	return memmem(p, (size_t)(e - p), "://", 3) || trim_lit(p, e, "mailto:", true) ? n : -1;
 }
 
-/* Does a kept unit refer to footnote n ("[n]")? */
-static bool footnote_cited(const struct unit *u, const struct pattern *P, long n)
+/* The footnote numbers the kept units cite ("[n]"), sorted, at most
+ * `max`: looked up once, so that many footnote lines stay linear. */
+static size_t footnotes_cited(const struct unit *u, const struct pattern *P, long *out, size_t max)
 {
-	char ref[32];
-	int rl = snprintf(ref, sizeof(ref), "[%ld]", n);
+	size_t n = 0;
 
-	for (size_t i = 0; i < P->n; i++) {
+	for (size_t i = 0; i < P->n && n < max; i++) {
 		const struct unit *k = &u[P->idx[i]];
+		const char *p = k->s, *e = k->s + k->len;
 
-		if (footnote_num(k) < 0 && memmem(k->s, k->len, ref, (size_t)rl))
+		if (footnote_num(k) >= 0)
+			continue;
+		while (n < max && (p = memchr(p, '[', (size_t)(e - p))) != NULL) {
+			long v = 0;
+			const char *q = ++p;
+
+			while (q < e && is_digit((unsigned char)*q) && v < 100000)
+				v = v * 10 + (*q++ - '0');
+			if (q > p && q < e && *q == ']')
+				out[n++] = v;
+		}
+	}
+	for (size_t i = 1; i < n; i++) /* insertion sort: n is small */
+		for (size_t j = i; j > 0 && out[j - 1] > out[j]; j--) {
+			long t = out[j];
+
+			out[j] = out[j - 1];
+			out[j - 1] = t;
+		}
+	return n;
+}
+
+static bool footnote_in(const long *set, size_t n, long v)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (set[mid] == v)
 			return true;
+		if (set[mid] < v)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
 	return false;
 }
@@ -2264,11 +2307,16 @@ void mail_trim_note(const char *text, size_t len, struct buf *kept, struct buf *
 	/* the link footnotes the kept text cites stay with it, even when a
 	 * signature came before them */
 	foot = xmalloc((nu ? nu : 1) * sizeof(*foot));
-	for (i = P.n ? P.idx[P.n - 1] + 1 : fwd; i < fwd && P.n; i++) {
-		long n = footnote_num(&u[i]);
+	{
+		long cited[256];
+		size_t ncited = P.n ? footnotes_cited(u, &P, cited, 256) : 0;
 
-		if (n >= 0 && footnote_cited(u, &P, n))
-			foot[nfoot++] = i;
+		for (i = P.n ? P.idx[P.n - 1] + 1 : fwd; i < fwd && ncited; i++) {
+			long n = footnote_num(&u[i]);
+
+			if (n >= 0 && footnote_in(cited, ncited, n))
+				foot[nfoot++] = i;
+		}
 	}
 	emit(&mine, u, P.idx, P.n);
 	if (nfoot) {

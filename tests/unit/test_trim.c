@@ -547,6 +547,28 @@ static void test_pathological_fast(void **state)
 	buf_free(&elided);
 }
 
+/* The language, separator and footnote passes stay linear too. */
+static void test_pathological_lang_fast(void **state)
+{
+	struct buf in = BUF_INIT, kept = BUF_INIT;
+	clock_t t0;
+	size_t i;
+
+	for (i = 0; i < 20000; i++)
+		buf_adds(&in, "see [1] [2] [3] and a--b--c--d--e--f--g--h--i--j--k--l-- --\n");
+	for (i = 0; i < 20000; i++)
+		buf_adds(&in, "Ann Lee <a@example.org> 2015 wrote\n");
+	buf_adds(&in, "-- \nsig\n");
+	for (i = 0; i < 20000; i++)
+		buf_adds(&in, "[1] https://example.org/\n");
+	t0 = clock();
+	mail_trim(in.p, in.len, &kept, NULL);
+	assert_true((double)(clock() - t0) / CLOCKS_PER_SEC < 2.0);
+	assert_true(kept.len > 0);
+	buf_free(&in);
+	buf_free(&kept);
+}
+
 /* ---- corpus agreement ------------------------------------------------- */
 
 static char *slurp(const char *path, size_t *len)
@@ -710,6 +732,7 @@ int main(void)
 		cmocka_unit_test(test_quote_broken_by_link),
 		cmocka_unit_test(test_never_empty),
 		cmocka_unit_test(test_pathological_fast),
+		cmocka_unit_test(test_pathological_lang_fast),
 		cmocka_unit_test(test_corpus_agreement),
 	};
 
