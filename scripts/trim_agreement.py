@@ -16,6 +16,10 @@ Corpora and expected sets:
   zapier_email_reply_parser: expected/*.expected.txt and
                        reference_output/*.parse_reply.ref.txt
 
+forumgate's trimmer differs from Discourse's on purpose in two families
+(issue #11): a forwarded message is posted as a quote, and text below a
+quoted original is kept; --verbose lists those cases like any other.
+
 Usage: scripts/trim_agreement.py [--cmd "./forumgate trim"] [--corpora DIR]
                                  [--elided] [--verbose]
 """

@@ -1987,7 +1987,9 @@ static bool norm_attr(const struct buf *n, bool quote_next, bool heads_only)
 
 		if ((t->flags & TRIM_TPL_QUOTE_NEXT) && !quote_next)
 			continue;
-		if (heads_only && !*t->head)
+		/* a row that does not name its first word is a sentence's end
+		 * ("2024년 계획 작성:") unless a quote or an address backs it */
+		if (!*t->head && (heads_only || (!quote_next && !memchr(n->p, '@', n->len))))
 			continue;
 		if (trim_lang_attr(t, n->p, n->len))
 			return true;

@@ -442,6 +442,10 @@ static void test_android_and_sent(void **state)
 	/* "Den ... skrev" (Danish Gmail) */
 	check("Tak.\n\nDen 14. sep. 2015 skrev Ann Lee <ann@example.org>:\n\n> hej\n", "Tak.",
 	      "Den 14. sep. 2015 skrev Ann Lee <ann@example.org>:\n\n> hej");
+	/* a line ending like an attribution, with neither a quote below nor an
+	 * address, is text */
+	check("Plan:\n\n2024ë ê³í ìì±:\n- one\n- two\n",
+	      "Plan:\n\n2024ë ê³í ìì±:\n- one\n- two", "");
 	/* a weak form ("X wrote:") without a quote below is text */
 	check("Here is what Bob wrote:\n\nthe plan\n", "Here is what Bob wrote:\n\nthe plan", "");
 }
