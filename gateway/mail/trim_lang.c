@@ -43,14 +43,17 @@ const struct trim_attr_tpl trim_attr_tpls[] = {
 	{"en", "Thunderbird", "", NULL, " wrote:", Q},
 	{"en", "mutt/slrn", "", NULL, " writes:", Q},
 	{"en", "Android", "-- ", NULL, " wrote --", 0},
+	{"en", "Thunderbird (reply_header_authorwroteondate)", "", " wrote on ", ":", D},
 	/* German */
 	{"de", "Gmail/Apple Mail/Thunderbird", "Am ", " schrieb ", ":", D},
 	{"de", "Thunderbird", "", NULL, " schrieb:", Q},
 	{"de", "Android", "-- ", NULL, " schrieb --", 0},
+	{"de", "Thunderbird (authorwroteondate)", "", " schrieb am ", ":", D},
 	/* French: "Le <date>, <name> a écrit :" */
 	{"fr", "Gmail/Apple Mail/Thunderbird", "Le ", NULL, " a \xc3\xa9" "crit:", D},
 	{"fr", "Thunderbird", "", NULL, " a \xc3\xa9" "crit:", Q},
 	{"fr", "Android", "-- ", NULL, " a \xc3\xa9" "crit --", 0},
+	{"fr", "Thunderbird (authorwroteondate)", "", " a \xc3\xa9" "crit le ", ":", D},
 	/* Spanish */
 	{"es", "Gmail/Apple Mail/Thunderbird", "El ", NULL, " escribi\xc3\xb3:", D},
 	{"es", "Thunderbird", "", NULL, " escribi\xc3\xb3:", Q},
@@ -106,6 +109,11 @@ const struct trim_attr_tpl trim_attr_tpls[] = {
 	{"ja", "Apple Mail", "", NULL, "\xe3\x81\xae\xe3\x83\xa1\xe3\x83\xbc\xe3\x83\xab:", D},
 	{"ja", "Thunderbird", "", NULL,
 	 "\xe3\x81\x95\xe3\x82\x93\xe3\x81\xaf\xe6\x9b\xb8\xe3\x81\x8d\xe3\x81\xbe\xe3\x81\x97\xe3\x81\x9f:", Q},
+	/* "<date> <time> に <name> さんは書きました:" (Thunderbird ja with a date) */
+	{"ja", "Thunderbird", "", NULL,
+	 "\xe3\x81\x95\xe3\x82\x93\xe3\x81\xaf\xe6\x9b\xb8\xe3\x81\x8d\xe3\x81\xbe\xe3\x81\x97\xe3\x81\x9f:", D},
+	/* Gmail ja: "<date>に <name> <addr> のメッセージ:" */
+	{"ja", "Gmail", "", NULL, "\xe3\x81\xae\xe3\x83\xa1\xe3\x83\x83\xe3\x82\xbb\xe3\x83\xbc\xe3\x82\xb8:", D},
 	/* Chinese: Gmail "<name> <addr> 于<date>写道：", zh-TW "於 ... 寫道：" */
 	{"zh", "Gmail/Apple Mail/Thunderbird", "", NULL, "\xe5\x86\x99\xe9\x81\x93:", D},
 	{"zh", "Thunderbird", "", NULL, "\xe5\x86\x99\xe9\x81\x93:", Q},
@@ -114,6 +122,8 @@ const struct trim_attr_tpl trim_attr_tpls[] = {
 	{"ko", "Gmail", "", NULL, "\xeb\x8b\x98\xec\x9d\xb4 \xec\x9e\x91\xec\x84\xb1:", D},
 	{"ko", "Apple Mail/Thunderbird", "", NULL, " \xec\x9e\x91\xec\x84\xb1:", D},
 	{"ko", "Thunderbird", "", NULL, " \xec\x9e\x91\xec\x84\xb1:", Q},
+	/* older Gmail ko: "<date>, <name>님이 쓴 글:" */
+	{"ko", "Gmail", "", NULL, "\xeb\x8b\x98\xec\x9d\xb4 \xec\x93\xb4 \xea\xb8\x80:", D},
 	/* Vietnamese: "Vào <date> <name> đã viết:" */
 	{"vi", "Gmail/Apple Mail", "V\xc3\xa0o ", NULL, " \xc4\x91\xc3\xa3 vi\xe1\xba\xbft:", D},
 	{"vi", "Thunderbird", "", NULL, " \xc4\x91\xc3\xa3 vi\xe1\xba\xbft:", Q},

@@ -439,6 +439,14 @@ static void test_android_and_sent(void **state)
 	check("Ja.\n\n---- Ann Lee schrieb ----\n\nalt\n", "Ja.", "---- Ann Lee schrieb ----\n\nalt");
 	check("Sure.\n\nOn Mon, Sep 14, 2015 at 10:00, Ann Lee sent:\n> old\n", "Sure.",
 	      "On Mon, Sep 14, 2015 at 10:00, Ann Lee sent:\n> old");
+	/* Thunderbird's dated forms */
+	check("Ok.\n\nAnn Lee wrote on 14.09.2015 10:00:\n> old\n", "Ok.",
+	      "Ann Lee wrote on 14.09.2015 10:00:\n> old");
+	check("äºè§£ã\n\n2015/09/14 10:00 ã« Ann Lee <ann@example.org> "
+	      "ããã¯æ¸ãã¾ãã:\n> old\n",
+	      "äºè§£ã",
+	      "2015/09/14 10:00 ã« Ann Lee <ann@example.org> "
+	      "ããã¯æ¸ãã¾ãã:\n> old");
 	/* "Den ... skrev" (Danish Gmail) */
 	check("Tak.\n\nDen 14. sep. 2015 skrev Ann Lee <ann@example.org>:\n\n> hej\n", "Tak.",
 	      "Den 14. sep. 2015 skrev Ann Lee <ann@example.org>:\n\n> hej");
