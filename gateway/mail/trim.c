@@ -23,12 +23,25 @@
  * stay linear on the megabyte one-line quotes seen in real mail); every
  * pass over the text is linear or bounded by a small window.
  *
+ * On top of those rules (issue #11), the rule for a forum post: the quoted
+ * original, its attribution and the client's signature go, every line the
+ * person wrote stays. So: the language table (trim_lang.c) adds the
+ * attributions, separators, header labels and taglines of 20 languages
+ * and the main clients (lang_pass, after classification); a forwarded
+ * message is posted as a "> " quote below the text (forward_start); text
+ * below a quoted original is kept; text before a separator on its line is
+ * split off first (pass_split_separators); link footnotes the kept text
+ * cites are kept; a quote broken by a wrapped link is one quote
+ * (mend_quotes); and when all that leaves nothing of a reply that has
+ * text, the whole text is kept and the caller told (mail_trim_note).
+ *
  * Deliberate differences from the reference: "\r+\n" (not only "\r\n") is
  * a line break; leading indentation of the first kept line is preserved
  * (only blank lines are stripped at the start); a "|" in a line is turned
  * into ">" only when that makes the line a quote (Discourse also mangles
  * "a|b" into "a>b"); and an elided code block is shown as itself, not as
- * its placeholder.
+ * its placeholder; forwards and text below a quoted original are kept
+ * (see above).
  */
 #include <stdbool.h>
 #include <stdio.h>
