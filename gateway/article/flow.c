@@ -42,6 +42,7 @@ struct sink {
 	int wire;
 	int cr_any;   /* wire: the text holds a CR somewhere */
 	size_t lines; /* wire: article lines written */
+	size_t dots;  /* wire: dots added by dot-stuffing */
 };
 
 static int needs_stuffing(const char *s, size_t n)
@@ -54,7 +55,7 @@ static int needs_stuffing(const char *s, size_t n)
  * boundary), dot-stuffed, a stray CR turned into a space, CRLF-terminated.
  * Returns the number of lines written. cr_any says whether the text holds
  * a CR at all (a search per line cost more than the copy). */
-static size_t wire_line(struct buf *out, const char *p, size_t n, int cr_any)
+static size_t wire_line(struct buf *out, const char *p, size_t n, int cr_any, size_t *dots)
 {
 	size_t lines = 0;
 
@@ -66,8 +67,10 @@ static size_t wire_line(struct buf *out, const char *p, size_t n, int cr_any)
 			for (size_t k = 0; k < 3 && ((unsigned char)p[take] & 0xC0) == 0x80; k++)
 				take--;
 		}
-		if (take > 0 && p[0] == '.')
+		if (take > 0 && p[0] == '.') {
 			buf_addc(out, '.');
+			(*dots)++;
+		}
 		if (!cr_any) {
 			buf_add(out, p, take);
 		} else {
@@ -107,7 +110,7 @@ static void put_wire_slow(struct sink *k, size_t depth, int sp, const char *s, s
 	buf_add(line, s, n);
 	if (line->len > 0 && line->p[line->len - 1] == '\r')
 		line->len--;
-	k->lines += wire_line(k->out, line->p, line->len, k->cr_any);
+	k->lines += wire_line(k->out, line->p, line->len, k->cr_any, &k->dots);
 	buf_scratch_put(line);
 }
 
@@ -130,6 +133,7 @@ static inline __attribute__((always_inline)) void put_line(struct sink *k, size_
 		/* a line that starts with a dot (no quotes, no stuffing)
 		 * gets another */
 		dot = depth == 0 && !sp && n > 0 && s[0] == '.';
+		k->dots += dot;
 	}
 	if (out->len + dot + len + 3 > out->cap)
 		buf_reserve(out, dot + len + 2);
@@ -265,15 +269,17 @@ static void flow_text(const char *plain, size_t len, size_t width, struct sink *
 
 void text_flow(const char *plain, size_t len, size_t width, struct buf *out)
 {
-	struct sink k = {out, 0, 0, 0};
+	struct sink k = {out, 0, 0, 0, 0};
 
 	flow_text(plain, len, width, &k);
 }
 
-size_t text_flow_wire(const char *plain, size_t len, size_t width, int cr_any, struct buf *out)
+size_t text_flow_wire(const char *plain, size_t len, size_t width, int cr_any, struct buf *out,
+		      size_t *dots)
 {
-	struct sink k = {out, 1, cr_any, 0};
+	struct sink k = {out, 1, cr_any, 0, 0};
 
 	flow_text(plain, len, width, &k);
+	*dots += k.dots;
 	return k.lines;
 }
