@@ -968,6 +968,10 @@ char *article_group_slug(const char *board)
 		buf_truncate(&b, 64);
 	while (b.len > 0 && b.p[b.len - 1] == '-')
 		buf_truncate(&b, b.len - 1);
+	if (b.len == 0) {
+		buf_free(&b); /* slug_put reserved room but wrote no NUL */
+		return xstrdup("");
+	}
 	return buf_detach(&b);
 }
 

@@ -11,7 +11,9 @@
  * same quote prefix. A word longer than the width is not split. Width is
  * counted in characters (UTF-8 lead bytes); breaks only happen at ASCII
  * spaces, so a multibyte sequence is never split. Unquoted parts that start
- * with " ", ">" or "From " are space-stuffed.
+ * with " ", ">" or "From " are space-stuffed. An unquoted line whose text
+ * starts with '>' comes escaped by one space (text.h), which is dropped
+ * before stuffing: the '>' of a <pre> line such as ">From" stays text.
  *
  * Finding where a line passes the width counts characters a block at a
  * time (a character is at least one byte, so `avail` bytes never pass it),
@@ -218,6 +220,18 @@ static void flow_line(const char *line, size_t n, size_t width, struct sink *out
 	if (depth > 0 && n > 0 && s[0] == ' ') {
 		s++;
 		n--;
+	} else if (depth == 0 && n > 1 && s[0] == ' ') {
+		/* text.h: a literal line starting with '>' (after any spaces)
+		 * carries one escape space; without it, it is stuffed below
+		 * like any line that starts with ' ' or '>' (RFC 3676 §4.4), so
+		 * a reader shows it as text, not as a quote */
+		size_t k = 1;
+		while (k < n && s[k] == ' ')
+			k++;
+		if (k < n && s[k] == '>') {
+			s++;
+			n--;
+		}
 	}
 	if (n == 3 && memcmp(s, "-- ", 3) == 0) {
 		put_line(out, depth, depth > 0, s, n);

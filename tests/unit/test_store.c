@@ -111,7 +111,7 @@ static void test_msgid_taken(void **state)
 static void test_schema_version(void **state)
 {
 	struct fixture *fx = *state;
-	assert_int_equal(store_schema_version(fx->st), 7);
+	assert_int_equal(store_schema_version(fx->st), 8);
 }
 
 static void test_groups_and_numbers(void **state)
@@ -705,7 +705,7 @@ static void test_bulk_build_after_crash(void **state)
 	assert_int_equal(store_publish(st, &err), 0);
 	assert_int_equal(entries(fx->dir), 1);
 	assert_int_equal(store_open(fx->path, STORE_RDONLY, &fx->st, &err), 0);
-	assert_int_equal(store_schema_version(fx->st), 7);
+	assert_int_equal(store_schema_version(fx->st), 8);
 }
 
 /* Inside a write transaction sync asks once whether a forum has posted
