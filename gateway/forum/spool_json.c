@@ -31,7 +31,9 @@
  *                                              (integer), or a forum date string
  *                                              ("03-01-2024, 10:00 AM"); a date
  *                                              without offset is read in "timezone";
- *                                              null/absent = unknown
+ *                                              null/absent = unknown; one that
+ *                                              cannot be read is unknown too,
+ *                                              with a warning (the post is kept)
  *         "title": "…",                        optional post title (metadata)
  *         "format": "html" | "bbcode" | "markdown" | "text",
  *                                              markup of body and signature
@@ -124,11 +126,13 @@ struct capture {
 	size_t nposts;
 };
 
-/* Error context: the file name and the zone for dates without offset. */
+/* Error context: the file name and the zone for dates without offset;
+ * warn collects what is worked around (forum_thread.warnings). */
 struct jctx {
 	const char *name;
 	const char *tz;
 	char **err;
+	struct buf warn;
 };
 
 /* ---- reading ---- */
@@ -377,16 +381,26 @@ static int get_date(struct jctx *c, const struct jv *v, const char *path, int64_
 	*out = 0;
 	if (absent(v))
 		return 0;
+	/* a date that cannot be read costs the post its date, not the thread
+	 * its posts: the post is kept with its date unknown (sync stores the
+	 * time it was first seen), and the file gets a warning */
 	if (v->type == JR_INTEGER) {
 		if (v->i < 0)
-			return fg_error(c->err, "%s: %s.date: negative epoch", c->name, path);
-		*out = v->i;
+			buf_addf(&c->warn, "%s: %s.date: negative epoch: date unknown\n", c->name,
+				 path);
+		else
+			*out = v->i;
 		return 0;
 	}
 	if (v->type != JR_STRING)
 		return wrong_type(c, path, "date", "string or integer", v);
-	if (forum_parse_date(v->s, c->tz, 0, out) < 0)
-		return fg_error(c->err, "%s: %s.date: unrecognised date \"%s\"", c->name, path, v->s);
+	if (forum_parse_date(v->s, c->tz, 0, out) < 0) {
+		*out = 0;
+		/* the value is the file's: quoted at most 40 bytes, and the
+		 * log escapes its control characters */
+		buf_addf(&c->warn, "%s: %s.date: unrecognised date \"%.40s\": date unknown\n",
+			 c->name, path, v->s);
+	}
 	return 0;
 }
 
@@ -542,7 +556,7 @@ static int parse_thread(struct jctx *c, struct capture *cap, struct forum_thread
 int spool_parse_json(const char *buf, size_t len, const char *name, struct forum_thread **out,
 		     char **err)
 {
-	struct jctx c = {name ? name : "(json)", NULL, err};
+	struct jctx c = {name ? name : "(json)", NULL, err, BUF_INIT};
 	struct capture cap;
 	struct forum_thread *t;
 	enum jr_token first;
@@ -566,9 +580,14 @@ int spool_parse_json(const char *buf, size_t len, const char *name, struct forum
 	if (parse_thread(&c, &cap, t) < 0) {
 		forum_thread_free(t);
 		capture_free(&cap);
+		buf_free(&c.warn);
 		return -1;
 	}
 	capture_free(&cap);
+	if (c.warn.len > 0) {
+		buf_truncate(&c.warn, c.warn.len - 1); /* the last "\n" */
+		t->warnings = buf_detach(&c.warn);
+	}
 	*out = t;
 	return 0;
 
