@@ -577,14 +577,14 @@ static int spool_changes(void *state, const char *cursor, forum_thread_cb cb, vo
 		}
 		if (t->warnings) {
 			/* taken, with something worked around (a post's
-			 * unreadable date) */
+			 * unreadable date): logged, but not counted, as the
+			 * count is of files skipped */
 			if (warn_file(&sc, f)) {
 				for (char *line = t->warnings, *nl; line; line = nl) {
 					nl = strchr(line, '\n');
 					if (nl)
 						*nl++ = '\0';
 					log_warn("%s", line);
-					sc.warnings++;
 				}
 			}
 			free(t->warnings);

@@ -376,7 +376,8 @@ static int get_int(struct jctx *c, const struct jv *v, const char *path, const c
 	return 0;
 }
 
-static int get_date(struct jctx *c, const struct jv *v, const char *path, int64_t *out)
+static int get_date(struct jctx *c, const struct jv *v, const char *path, const char *id,
+		    int64_t *out)
 {
 	*out = 0;
 	if (absent(v))
@@ -386,8 +387,8 @@ static int get_date(struct jctx *c, const struct jv *v, const char *path, int64_
 	 * time it was first seen), and the file gets a warning */
 	if (v->type == JR_INTEGER) {
 		if (v->i < 0)
-			buf_addf(&c->warn, "%s: %s.date: negative epoch: date unknown\n", c->name,
-				 path);
+			buf_addf(&c->warn, "%s: %s.date (post %s): negative epoch: date unknown\n",
+				 c->name, path, id);
 		else
 			*out = v->i;
 		return 0;
@@ -398,8 +399,9 @@ static int get_date(struct jctx *c, const struct jv *v, const char *path, int64_
 		*out = 0;
 		/* the value is the file's: quoted at most 40 bytes, and the
 		 * log escapes its control characters */
-		buf_addf(&c->warn, "%s: %s.date: unrecognised date \"%.40s\": date unknown\n",
-			 c->name, path, v->s);
+		buf_addf(&c->warn,
+			 "%s: %s.date (post %s): unrecognised date \"%.40s\": date unknown\n",
+			 c->name, path, id, v->s);
 	}
 	return 0;
 }
@@ -448,7 +450,7 @@ static int parse_post(struct jctx *c, struct jpost *jp, const char *path, struct
 	    get_str(c, &f[P_AUTHOR], path, "author", &p->author) < 0 ||
 	    get_id(c, &f[P_AUTHOR_ID], path, "author_id", &p->author_id) < 0 ||
 	    get_bool(c, &f[P_GUEST], path, "guest", &p->guest) < 0 ||
-	    get_date(c, &f[P_DATE], path, &p->date) < 0 ||
+	    get_date(c, &f[P_DATE], path, p->id, &p->date) < 0 ||
 	    get_str(c, &f[P_TITLE], path, "title", &p->title) < 0 ||
 	    get_markup(c, &f[P_FORMAT], path, &p->markup) < 0 ||
 	    get_str(c, &f[P_BODY], path, "body", &p->body) < 0 ||

@@ -440,8 +440,9 @@ static void test_json_bad_date_keeps_posts(void **state)
 	assert_int_equal(t->posts[2].date, 0);
 	assert_int_equal(t->posts[3].date, 1700000000);
 	assert_string_equal(t->warnings,
-			    "t1.json: posts[1].date: unrecognised date \"Jan 2005\": date unknown\n"
-			    "t1.json: posts[2].date: negative epoch: date unknown");
+			    "t1.json: posts[1].date (post 2): unrecognised date \"Jan 2005\": date "
+			    "unknown\n"
+			    "t1.json: posts[2].date (post 3): negative epoch: date unknown");
 	forum_thread_free(t);
 
 	/* a good file has none */
