@@ -756,6 +756,32 @@ static void test_vb3_showthread(void **state)
 #define VB4_URL "https://forum.example.org/showthread.php?34-Winter-tyres-recommendations"
 #define MIKA_SIG "-- Mika, <i>always cold</i>"
 
+/* Issue #11: a vBulletin page with one date that cannot be read keeps all
+ * its posts; that post's date is unknown (0), the others keep theirs. */
+static void test_vb_bad_date_keeps_posts(void **state)
+{
+	struct forum_thread *good = parse_file(vb_parse_html, FIX "vb4-showthread-p1.html");
+	size_t len = 0;
+	char *data = slurp(FIX "vb4-showthread-p1.html", &len), *err = NULL;
+	char *at = strstr(data, "03-05-2024,&nbsp;<span class=\"time\">09:15 AM");
+	struct forum_thread *t = NULL;
+
+	(void)state;
+	assert_non_null(at);
+	memcpy(at, "93-75-2024", 10);
+	assert_int_equal(vb_parse_html(data, len, "p1.html", &t, &err), 0);
+	assert_int_equal(t->nposts, good->nposts);
+	assert_true(good->posts[0].date != 0);
+	assert_int_equal(t->posts[0].date, 0);
+	for (size_t i = 1; i < t->nposts; i++) {
+		assert_string_equal(t->posts[i].id, good->posts[i].id);
+		assert_int_equal(t->posts[i].date, good->posts[i].date);
+	}
+	forum_thread_free(t);
+	forum_thread_free(good);
+	free(data);
+}
+
 static void test_vb4_pages(void **state)
 {
 	struct forum_thread *t1 = parse_file(vb_parse_html, FIX "vb4-showthread-p1.html");
@@ -1151,6 +1177,7 @@ int main(void)
 		cmocka_unit_test(test_json_minimal),
 		cmocka_unit_test(test_json_errors),
 		cmocka_unit_test(test_json_bad_date_keeps_posts),
+		cmocka_unit_test(test_vb_bad_date_keeps_posts),
 		cmocka_unit_test(test_json_escapes),
 		cmocka_unit_test(test_json_bad_strings),
 		cmocka_unit_test(test_json_numbers),
