@@ -800,9 +800,9 @@ int sync_thread(struct store *st, const struct cfg *c, const struct cfg_forum *f
 	if (t->board && *t->board && !cfg_board_mapped(f, t->board)) {
 		char *kept = NULL;
 		int r = store_board_group(st, forum_id, t->board, &kept, err);
-		if (r < 0)
+		if (r < 0) {
 			rc = -1;
-		else if (r == 1) {
+		} else if (r == 1) {
 			free(group);
 			group = kept;
 		} else {
