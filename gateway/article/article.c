@@ -348,15 +348,15 @@ static int is_reply_prefix(const char *s)
 
 /* Writes the body as article lines: the flowed text, then the signature
  * after "-- ". found is what bytes_high_cr() said of each. Returns the line
- * count. */
+ * count; *dots gets the number of stuffed dots. */
 static size_t render_body(struct buf *out, const char *text, size_t tlen, unsigned tfound,
-			  const char *sig, size_t slen, unsigned sfound)
+			  const char *sig, size_t slen, unsigned sfound, size_t *dots)
 {
-	size_t lines = text_flow_wire(text, tlen, FLOW_WIDTH, tfound & BYTES_CR, out);
+	size_t lines = text_flow_wire(text, tlen, FLOW_WIDTH, tfound & BYTES_CR, out, dots);
 
 	if (slen > 0) {
 		buf_add(out, "-- \r\n", 5);
-		lines += 1 + text_flow_wire(sig, slen, FLOW_WIDTH, sfound & BYTES_CR, out);
+		lines += 1 + text_flow_wire(sig, slen, FLOW_WIDTH, sfound & BYTES_CR, out, dots);
 	}
 	if (lines == 0) {
 		/* an empty body is one empty line */
@@ -528,8 +528,12 @@ int article_build(const struct article_in *in, struct article_out *out, char **e
 	buf_reserve(&out->wire, 2048 + tlen + slen + (tlen + slen) / 8);
 	headers(in, &len, date, eightbit, &out->wire, v, &ov);
 	out->header_len = out->wire.len;
-	out->lines = render_body(&out->wire, text, tlen, tfound, in->signature, slen, sfound);
-	out->bytes = out->wire.len;
+	size_t dots = 0;
+	out->lines = render_body(&out->wire, text, tlen, tfound, in->signature, slen, sfound, &dots);
+	/* RFC 3977 §8.1.1: the article's octets with CRLF line ends, without
+	 * the dot-stuffing the wire form carries (header lines never start
+	 * with a dot) */
+	out->bytes = out->wire.len - dots;
 
 	out->fields = xmalloc(ov.store->len);
 	memcpy(out->fields, ov.store->p, ov.store->len);
@@ -880,7 +884,8 @@ static const unsigned char slug_ascii[256] = {
 };
 #undef SLUG_RANGE
 
-void article_slug_add(struct buf *b, const char *s)
+/* The slug of s appended to b, nothing when s has no letter or digit. */
+static void slug_put(struct buf *b, const char *s)
 {
 	const size_t start = b->len;
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
@@ -941,8 +946,33 @@ void article_slug_add(struct buf *b, const char *s)
 				buf_adds(b, t);
 		}
 	}
+}
+
+void article_slug_add(struct buf *b, const char *s)
+{
+	const size_t start = b->len;
+
+	slug_put(b, s);
 	if (b->len == start)
 		buf_addc(b, 'x');
+}
+
+char *article_group_slug(const char *board)
+{
+	struct buf b = BUF_INIT;
+
+	slug_put(&b, board);
+	/* a newsgroup component stays short; the slug is ASCII, so any cut
+	 * is on a character boundary */
+	if (b.len > 64)
+		buf_truncate(&b, 64);
+	while (b.len > 0 && b.p[b.len - 1] == '-')
+		buf_truncate(&b, b.len - 1);
+	if (b.len == 0) {
+		buf_free(&b); /* slug_put reserved room but wrote no NUL */
+		return xstrdup("");
+	}
+	return buf_detach(&b);
 }
 
 char *article_slug(const char *s)

@@ -34,7 +34,9 @@ void hdr_unstructured_n(struct buf *out, const char *s, size_t n);
  * a space. cr_any says whether plain holds a CR at all (the caller has
  * looked; lines are copied the slower way when it does, even if the CR is
  * the one of a "\r\n" that flowing drops). Returns the number of lines
- * written. */
-size_t text_flow_wire(const char *plain, size_t len, size_t width, int cr_any, struct buf *out);
+ * written; adds the number of dots it stuffed to *dots (":bytes" counts the
+ * article without them, RFC 3977 §8.1.1). */
+size_t text_flow_wire(const char *plain, size_t len, size_t width, int cr_any, struct buf *out,
+		      size_t *dots);
 
 #endif

@@ -11,7 +11,9 @@
  * same quote prefix. A word longer than the width is not split. Width is
  * counted in characters (UTF-8 lead bytes); breaks only happen at ASCII
  * spaces, so a multibyte sequence is never split. Unquoted parts that start
- * with " ", ">" or "From " are space-stuffed.
+ * with " ", ">" or "From " are space-stuffed. An unquoted line whose text
+ * starts with '>' comes escaped by one space (text.h), which is dropped
+ * before stuffing: the '>' of a <pre> line such as ">From" stays text.
  *
  * Finding where a line passes the width counts characters a block at a
  * time (a character is at least one byte, so `avail` bytes never pass it),
@@ -42,6 +44,7 @@ struct sink {
 	int wire;
 	int cr_any;   /* wire: the text holds a CR somewhere */
 	size_t lines; /* wire: article lines written */
+	size_t dots;  /* wire: dots added by dot-stuffing */
 };
 
 static int needs_stuffing(const char *s, size_t n)
@@ -54,7 +57,7 @@ static int needs_stuffing(const char *s, size_t n)
  * boundary), dot-stuffed, a stray CR turned into a space, CRLF-terminated.
  * Returns the number of lines written. cr_any says whether the text holds
  * a CR at all (a search per line cost more than the copy). */
-static size_t wire_line(struct buf *out, const char *p, size_t n, int cr_any)
+static size_t wire_line(struct buf *out, const char *p, size_t n, int cr_any, size_t *dots)
 {
 	size_t lines = 0;
 
@@ -66,8 +69,10 @@ static size_t wire_line(struct buf *out, const char *p, size_t n, int cr_any)
 			for (size_t k = 0; k < 3 && ((unsigned char)p[take] & 0xC0) == 0x80; k++)
 				take--;
 		}
-		if (take > 0 && p[0] == '.')
+		if (take > 0 && p[0] == '.') {
 			buf_addc(out, '.');
+			(*dots)++;
+		}
 		if (!cr_any) {
 			buf_add(out, p, take);
 		} else {
@@ -107,7 +112,7 @@ static void put_wire_slow(struct sink *k, size_t depth, int sp, const char *s, s
 	buf_add(line, s, n);
 	if (line->len > 0 && line->p[line->len - 1] == '\r')
 		line->len--;
-	k->lines += wire_line(k->out, line->p, line->len, k->cr_any);
+	k->lines += wire_line(k->out, line->p, line->len, k->cr_any, &k->dots);
 	buf_scratch_put(line);
 }
 
@@ -130,6 +135,7 @@ static inline __attribute__((always_inline)) void put_line(struct sink *k, size_
 		/* a line that starts with a dot (no quotes, no stuffing)
 		 * gets another */
 		dot = depth == 0 && !sp && n > 0 && s[0] == '.';
+		k->dots += dot;
 	}
 	if (out->len + dot + len + 3 > out->cap)
 		buf_reserve(out, dot + len + 2);
@@ -214,6 +220,18 @@ static void flow_line(const char *line, size_t n, size_t width, struct sink *out
 	if (depth > 0 && n > 0 && s[0] == ' ') {
 		s++;
 		n--;
+	} else if (depth == 0 && n > 1 && s[0] == ' ') {
+		/* text.h: a literal line starting with '>' (after any spaces)
+		 * carries one escape space; without it, it is stuffed below
+		 * like any line that starts with ' ' or '>' (RFC 3676 §4.4), so
+		 * a reader shows it as text, not as a quote */
+		size_t k = 1;
+		while (k < n && s[k] == ' ')
+			k++;
+		if (k < n && s[k] == '>') {
+			s++;
+			n--;
+		}
 	}
 	if (n == 3 && memcmp(s, "-- ", 3) == 0) {
 		put_line(out, depth, depth > 0, s, n);
@@ -265,15 +283,17 @@ static void flow_text(const char *plain, size_t len, size_t width, struct sink *
 
 void text_flow(const char *plain, size_t len, size_t width, struct buf *out)
 {
-	struct sink k = {out, 0, 0, 0};
+	struct sink k = {out, 0, 0, 0, 0};
 
 	flow_text(plain, len, width, &k);
 }
 
-size_t text_flow_wire(const char *plain, size_t len, size_t width, int cr_any, struct buf *out)
+size_t text_flow_wire(const char *plain, size_t len, size_t width, int cr_any, struct buf *out,
+		      size_t *dots)
 {
-	struct sink k = {out, 1, cr_any, 0};
+	struct sink k = {out, 1, cr_any, 0, 0};
 
 	flow_text(plain, len, width, &k);
+	*dots += k.dots;
 	return k.lines;
 }

@@ -39,6 +39,14 @@ void tw_init(struct text_writer *w, struct text_info *info)
 	w->scratch = buf_scratch();
 	w->out = *w->scratch;
 	w->urls = buf_scratch();
+	w->quote_lines = buf_scratch();
+}
+
+/* Notes that a quote prefix starts a line at the current end of out. */
+static void mark_quote_line(struct text_writer *w)
+{
+	size_t at = w->out.len;
+	buf_add(w->quote_lines, &at, sizeof at);
 }
 
 /* ' ', '\t', '\n', '\v', '\f', '\r' (the last five are 9..13) */
@@ -90,10 +98,13 @@ static void begin_content(struct text_writer *w)
 	}
 	if (w->brk == 2 && w->out.len > 0) {
 		int d = w->last_depth < w->depth ? w->last_depth : w->depth;
+		if (d > 0)
+			mark_quote_line(w);
 		add_repeat(&w->out, '>', (size_t)d);
 		buf_addc(&w->out, '\n');
 	}
 	if (w->depth > 0) {
+		mark_quote_line(w);
 		add_repeat(&w->out, '>', (size_t)w->depth);
 		buf_addc(&w->out, ' ');
 	}
@@ -721,12 +732,33 @@ static size_t kept_run(const char *s, size_t r, size_t n)
 	}
 }
 
+/* Whether the line at s[i] is literal text that starts with '>' (after
+ * any spaces), which the plain text must escape: quote lines are those at
+ * the offsets of q[*qi..nq) (ascending; *qi moves on), or with plain any
+ * line that starts with '>'. */
+static int literal_gt(const char *s, size_t n, size_t i, const size_t *q, size_t nq,
+		      size_t *qi, int plain)
+{
+	size_t k = i;
+
+	while (k < n && s[k] == ' ')
+		k++;
+	if (k >= n || s[k] != '>')
+		return 0;
+	if (plain)
+		return k > i;
+	while (*qi < nq && q[*qi] < i)
+		(*qi)++;
+	return !(*qi < nq && q[*qi] == i && k == i);
+}
+
 /* The tidy pass described at the top of the file; appends to out. Lines
  * are written straight into out and taken back when they turn out blank;
- * a blank line holds only ">", so the one kept is just its length. */
-static void tidy(const char *s, size_t n, struct buf *out)
+ * a blank line holds only ">", so the one kept is just its length. A
+ * literal line starting with '>' gets one space before it (text.h). */
+static void tidy(const char *s, size_t n, struct buf *out, const size_t *q, size_t nq, int plain)
 {
-	size_t pend = 0, i = 0;
+	size_t pend = 0, i = 0, qi = 0;
 	int have_pend = 0, any = 0;
 
 	if (n > 0) {
@@ -741,6 +773,8 @@ static void tidy(const char *s, size_t n, struct buf *out)
 			buf_addc(out, '\n');
 		}
 		start = out->len;
+		if (literal_gt(s, n, i, q, nq, &qi, plain))
+			buf_addc(out, ' ');
 		while (i < n && s[i] != '\n') {
 			size_t r = kept_run(s, i, n);
 			if (r > i) {
@@ -790,7 +824,8 @@ void tw_finish(struct text_writer *w, struct buf *out)
 	 * and a newline around each URL) out needs one allocation at most */
 	buf_reserve(out, w->out.len + 1 + w->urls->len + w->nurls * 24);
 	out->p[out->len] = '\0';
-	tidy(buf_str(&w->out), w->out.len, out);
+	tidy(buf_str(&w->out), w->out.len, out, (const size_t *)(void *)w->quote_lines->p,
+	     w->quote_lines->len / sizeof(size_t), w->plain);
 	if (w->nurls > 0) {
 		const char *u = w->urls->p;
 		if (out->len > before)
@@ -808,6 +843,7 @@ void tw_finish(struct text_writer *w, struct buf *out)
 	*w->scratch = w->out;
 	buf_scratch_put(w->scratch);
 	buf_scratch_put(w->urls);
+	buf_scratch_put(w->quote_lines);
 	memset(w, 0, sizeof *w);
 }
 
@@ -869,6 +905,7 @@ int text_convert(enum forum_markup markup, const char *src, size_t len,
 		text_markdown(&w, src, len);
 		break;
 	case MARKUP_TEXT:
+		w.plain = 1;
 		text_plain(&w, src, len);
 		break;
 	}

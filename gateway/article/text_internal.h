@@ -49,6 +49,12 @@ struct text_writer {
 	struct buf *urls;        /* footnote URLs, numbered from 1, each NUL-ended */
 	size_t nurls;
 	struct buf *scratch;     /* the pool buffer lent to `out` until tw_finish */
+	/* offsets in `out` of the lines that begin with a quote prefix, in
+	 * order: any other line whose text starts with '>' is literal, and
+	 * tw_finish escapes it (text.h); plain: a line that starts with '>' is
+	 * a quote (plain-text input, where "> " is the mail convention) */
+	struct buf *quote_lines;
+	int plain;
 };
 
 /* The writer's buffers are per-thread scratch (buf_scratch), so tw_init

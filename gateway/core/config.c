@@ -20,6 +20,7 @@
  * "billion laughs" and recursive aliases cannot blow up.
  */
 #include "forumgate/config.h"
+#include "forumgate/article.h"
 #include "forumgate/buf.h"
 
 #include <arpa/inet.h>
@@ -1718,21 +1719,13 @@ const struct cfg_forum *cfg_forum_find(const struct cfg *c, const char *name)
 	return NULL;
 }
 
-/* Lowercase ASCII letters and digits; other runs become one '-'; no '-' at
- * either end; at most 64 bytes. */
-static char *slug(const char *s)
+int cfg_board_mapped(const struct cfg_forum *f, const char *board)
 {
-	struct buf b = BUF_INIT;
-	for (; s && *s && b.len < 64; s++) {
-		unsigned char ch = *s;
-		if (ch < 0x80 && isalnum(ch))
-			buf_addc(&b, (char)tolower(ch));
-		else if (b.len && b.p[b.len - 1] != '-')
-			buf_addc(&b, '-');
-	}
-	while (b.len && b.p[b.len - 1] == '-')
-		buf_truncate(&b, b.len - 1);
-	return buf_detach(&b);
+	for (size_t i = 0; i < f->nboards; i++)
+		if (!strcmp(f->boards[i].board, "*") ||
+		    (board && *board && !strcasecmp(f->boards[i].board, board)))
+			return 1;
+	return 0;
 }
 
 char *cfg_board_group(const struct cfg_forum *f, const char *board, const char **desc, char *posting)
@@ -1756,7 +1749,9 @@ char *cfg_board_group(const struct cfg_forum *f, const char *board, const char *
 		return xstrdup(hit->group);
 	}
 	const char *prefix = f->group_prefix ? f->group_prefix : f->name;
-	char *s = slug(board);
+	/* one slug rule for the whole gateway: article_slug()'s, which
+	 * transliterates ("Café Straße" → "cafe-strasse") */
+	char *s = article_group_slug(board);
 	char *g;
 	if (*s == '\0')
 		g = xasprintf("%s.general", prefix);

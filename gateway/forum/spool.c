@@ -83,10 +83,18 @@ struct spool {
 struct spool_file {
 	char *path; /* root path "/" rel: for messages, the kind and the order */
 	char *rel;  /* below the root; NULL when the root is the file itself */
+	uint64_t dev, ino;
+	int64_t ctime; /* ns: with dev and ino, this version of the file */
 };
 
 struct dev_ino {
 	uint64_t dev, ino;
+};
+
+/* A version of a file that had warnings (struct scan). */
+struct file_version {
+	uint64_t dev, ino;
+	int64_t ctime;
 };
 
 /* One pass over the spool: what the cursor says and what was found. */
@@ -100,6 +108,12 @@ struct scan {
 	struct spool_file *files;
 	size_t n, cap;
 	int warnings;
+	/* files whose warnings were logged: by the last pass (from the
+	 * cursor) and by this one. A file is re-read in every pass within
+	 * CURSOR_MARGIN of its change; its warnings are logged once per
+	 * change, not once per pass. */
+	struct file_version *warned_before, *warned;
+	size_t nwarned_before, capwarned_before, nwarned, capwarned;
 };
 
 static int ends_with(const char *s, const char *suffix)
@@ -260,7 +274,7 @@ static void skip(struct scan *sc, const char *rel, const char *why)
 	sc->warnings++;
 }
 
-static void files_add(struct scan *sc, const char *rel)
+static void files_add(struct scan *sc, const char *rel, const struct stat *st)
 {
 	if (sc->n == sc->cap) {
 		sc->cap = sc->cap ? sc->cap * 2 : 64;
@@ -269,6 +283,37 @@ static void files_add(struct scan *sc, const char *rel)
 	struct spool_file *f = &sc->files[sc->n++];
 	f->rel = rel ? xstrdup(rel) : NULL;
 	f->path = rel ? xasprintf("%s/%s", sc->root, rel) : xstrdup(sc->root);
+	f->dev = (uint64_t)st->st_dev;
+	f->ino = (uint64_t)st->st_ino;
+	f->ctime = ts_ns(&st->st_ctim);
+}
+
+static void versions_add(struct file_version **v, size_t *n, size_t *cap,
+			 const struct file_version *fv)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 8;
+		*v = xrealloc(*v, *cap * sizeof **v);
+	}
+	(*v)[(*n)++] = *fv;
+}
+
+/* Whether the warnings of file f are new: not logged for this version of
+ * it by the last pass. Either way it is remembered for the next pass. */
+static int warn_file(struct scan *sc, const struct spool_file *f)
+{
+	struct file_version fv = {f->dev, f->ino, f->ctime};
+	int known = 0;
+	for (size_t i = 0; i < sc->nwarned_before && !known; i++)
+		known = sc->warned_before[i].dev == fv.dev && sc->warned_before[i].ino == fv.ino &&
+			sc->warned_before[i].ctime == fv.ctime;
+	int dup = 0;
+	for (size_t i = 0; i < sc->nwarned && !dup; i++)
+		dup = sc->warned[i].dev == fv.dev && sc->warned[i].ino == fv.ino &&
+		      sc->warned[i].ctime == fv.ctime;
+	if (!dup)
+		versions_add(&sc->warned, &sc->nwarned, &sc->capwarned, &fv);
+	return !known;
 }
 
 static void dirs_add(struct dev_ino **v, size_t *n, size_t *cap, uint64_t dev, uint64_t ino)
@@ -330,7 +375,7 @@ static void walk(struct scan *sc, int dfd, const char *rel, int depth, int all)
 			}
 		} else if (S_ISREG(st.st_mode)) {
 			if (fresh && file_kind(e->d_name) != KIND_NONE)
-				files_add(sc, crel);
+				files_add(sc, crel, &st);
 		} else if (S_ISLNK(st.st_mode)) {
 			if (fresh)
 				skip(sc, crel,
@@ -365,15 +410,30 @@ static void cursor_read(struct scan *sc, const char *cursor, int64_t real_now, i
 		return; /* stepped back since the last pass (same boot) */
 	p = end;
 	while (*p == ' ') {
-		unsigned long long dev = strtoull(p + 1, &end, 10), ino;
-		if (end == p + 1 || *end != ':')
+		/* "!DEV:INO:CTIME": a file version whose warnings were logged */
+		int warned = p[1] == '!';
+		const char *q = p + 1 + warned;
+		unsigned long long dev = strtoull(q, &end, 10), ino;
+		if (end == q || *end != ':')
 			return;
 		p = end + 1;
 		ino = strtoull(p, &end, 10);
 		if (end == p)
 			return;
-		dirs_add(&sc->seen, &sc->nseen, &sc->capseen, dev, ino);
 		p = end;
+		if (warned) {
+			if (*p != ':')
+				return;
+			long long ct = strtoll(p + 1, &end, 10);
+			if (end == p + 1)
+				return;
+			struct file_version fv = {dev, ino, ct};
+			versions_add(&sc->warned_before, &sc->nwarned_before, &sc->capwarned_before,
+				     &fv);
+			p = end;
+			continue;
+		}
+		dirs_add(&sc->seen, &sc->nseen, &sc->capseen, dev, ino);
 	}
 	if (*p != '\0')
 		return;
@@ -389,6 +449,9 @@ static char *cursor_make(const struct scan *sc, int64_t real, int64_t boot)
 	for (size_t i = 0; i < sc->ndirs; i++)
 		buf_addf(&b, " %llu:%llu", (unsigned long long)sc->dirs[i].dev,
 			 (unsigned long long)sc->dirs[i].ino);
+	for (size_t i = 0; i < sc->nwarned; i++)
+		buf_addf(&b, " !%llu:%llu:%lld", (unsigned long long)sc->warned[i].dev,
+			 (unsigned long long)sc->warned[i].ino, (long long)sc->warned[i].ctime);
 	return buf_detach(&b);
 }
 
@@ -444,6 +507,8 @@ static void scan_free(struct scan *sc)
 	free(sc->files);
 	free(sc->seen);
 	free(sc->dirs);
+	free(sc->warned_before);
+	free(sc->warned);
 }
 
 static int spool_changes(void *state, const char *cursor, forum_thread_cb cb, void *arg,
@@ -472,7 +537,7 @@ static int spool_changes(void *state, const char *cursor, forum_thread_cb cb, vo
 		walk(&sc, dfd, NULL, 0, 0);
 	} else if (S_ISREG(st.st_mode)) {
 		if (ts_ns(&st.st_ctim) >= sc.since)
-			files_add(&sc, NULL);
+			files_add(&sc, NULL, &st);
 	} else {
 		fg_error(err, "%s: not a regular file or a directory", sp->path);
 		goto fail;
@@ -498,10 +563,32 @@ static int spool_changes(void *state, const char *cursor, forum_thread_cb cb, vo
 		}
 		if (fd < 0 || read_fd(fd, f->path, sp->max_size, &content, &ferr) != 0 ||
 		    spool_parse_file(f->path, buf_str(&content), content.len, &t, &ferr) != 0) {
-			log_warn("%s", ferr);
+			/* once per change of the file, and saying that none of
+			 * it was taken */
+			if (warn_file(&sc, f)) {
+				if (strstr(ferr, "skipped") != NULL)
+					log_warn("%s", ferr);
+				else
+					log_warn("%s: file skipped", ferr);
+				sc.warnings++;
+			}
 			free(ferr);
-			sc.warnings++;
 			continue;
+		}
+		if (t->warnings) {
+			/* taken, with something worked around (a post's
+			 * unreadable date): logged, but not counted, as the
+			 * count is of files skipped */
+			if (warn_file(&sc, f)) {
+				for (char *line = t->warnings, *nl; line; line = nl) {
+					nl = strchr(line, '\n');
+					if (nl)
+						*nl++ = '\0';
+					log_warn("%s", line);
+				}
+			}
+			free(t->warnings);
+			t->warnings = NULL;
 		}
 		int html_or_text = file_kind(f->path) != KIND_JSON;
 		for (size_t j = 0; html_or_text && j < t->nposts; j++)

@@ -31,7 +31,9 @@
  *                                              (integer), or a forum date string
  *                                              ("03-01-2024, 10:00 AM"); a date
  *                                              without offset is read in "timezone";
- *                                              null/absent = unknown
+ *                                              null/absent = unknown; one that
+ *                                              cannot be read is unknown too,
+ *                                              with a warning (the post is kept)
  *         "title": "…",                        optional post title (metadata)
  *         "format": "html" | "bbcode" | "markdown" | "text",
  *                                              markup of body and signature
@@ -124,11 +126,13 @@ struct capture {
 	size_t nposts;
 };
 
-/* Error context: the file name and the zone for dates without offset. */
+/* Error context: the file name and the zone for dates without offset;
+ * warn collects what is worked around (forum_thread.warnings). */
 struct jctx {
 	const char *name;
 	const char *tz;
 	char **err;
+	struct buf warn;
 };
 
 /* ---- reading ---- */
@@ -372,21 +376,33 @@ static int get_int(struct jctx *c, const struct jv *v, const char *path, const c
 	return 0;
 }
 
-static int get_date(struct jctx *c, const struct jv *v, const char *path, int64_t *out)
+static int get_date(struct jctx *c, const struct jv *v, const char *path, const char *id,
+		    int64_t *out)
 {
 	*out = 0;
 	if (absent(v))
 		return 0;
+	/* a date that cannot be read costs the post its date, not the thread
+	 * its posts: the post is kept with its date unknown (sync stores the
+	 * time it was first seen), and the file gets a warning */
 	if (v->type == JR_INTEGER) {
 		if (v->i < 0)
-			return fg_error(c->err, "%s: %s.date: negative epoch", c->name, path);
-		*out = v->i;
+			buf_addf(&c->warn, "%s: %s.date (post %s): negative epoch: date unknown\n",
+				 c->name, path, id);
+		else
+			*out = v->i;
 		return 0;
 	}
 	if (v->type != JR_STRING)
 		return wrong_type(c, path, "date", "string or integer", v);
-	if (forum_parse_date(v->s, c->tz, 0, out) < 0)
-		return fg_error(c->err, "%s: %s.date: unrecognised date \"%s\"", c->name, path, v->s);
+	if (forum_parse_date(v->s, c->tz, 0, out) < 0) {
+		*out = 0;
+		/* the value is the file's: quoted at most 40 bytes, and the
+		 * log escapes its control characters */
+		buf_addf(&c->warn,
+			 "%s: %s.date (post %s): unrecognised date \"%.40s\": date unknown\n",
+			 c->name, path, id, v->s);
+	}
 	return 0;
 }
 
@@ -434,7 +450,7 @@ static int parse_post(struct jctx *c, struct jpost *jp, const char *path, struct
 	    get_str(c, &f[P_AUTHOR], path, "author", &p->author) < 0 ||
 	    get_id(c, &f[P_AUTHOR_ID], path, "author_id", &p->author_id) < 0 ||
 	    get_bool(c, &f[P_GUEST], path, "guest", &p->guest) < 0 ||
-	    get_date(c, &f[P_DATE], path, &p->date) < 0 ||
+	    get_date(c, &f[P_DATE], path, p->id, &p->date) < 0 ||
 	    get_str(c, &f[P_TITLE], path, "title", &p->title) < 0 ||
 	    get_markup(c, &f[P_FORMAT], path, &p->markup) < 0 ||
 	    get_str(c, &f[P_BODY], path, "body", &p->body) < 0 ||
@@ -542,7 +558,7 @@ static int parse_thread(struct jctx *c, struct capture *cap, struct forum_thread
 int spool_parse_json(const char *buf, size_t len, const char *name, struct forum_thread **out,
 		     char **err)
 {
-	struct jctx c = {name ? name : "(json)", NULL, err};
+	struct jctx c = {name ? name : "(json)", NULL, err, BUF_INIT};
 	struct capture cap;
 	struct forum_thread *t;
 	enum jr_token first;
@@ -566,9 +582,14 @@ int spool_parse_json(const char *buf, size_t len, const char *name, struct forum
 	if (parse_thread(&c, &cap, t) < 0) {
 		forum_thread_free(t);
 		capture_free(&cap);
+		buf_free(&c.warn);
 		return -1;
 	}
 	capture_free(&cap);
+	if (c.warn.len > 0) {
+		buf_truncate(&c.warn, c.warn.len - 1); /* the last "\n" */
+		t->warnings = buf_detach(&c.warn);
+	}
 	*out = t;
 	return 0;
 

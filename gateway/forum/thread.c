@@ -69,6 +69,7 @@ void forum_thread_free(struct forum_thread *t)
 	free(t->id);
 	free(t->title);
 	free(t->url);
+	free(t->warnings);
 	free(t);
 }
 

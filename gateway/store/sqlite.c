@@ -163,6 +163,27 @@ static const char *const migrations[] = {
 	/* 7: numbering holds the overview lines; the overviews table only
 	 * served lookups by Message-ID, which numbering_article serves too */
 	"DROP TABLE overviews;",
+	/* 8: (issue #11) boards keep the group they were first filed in, so a
+	 * change of the naming rule never renames a group under its readers:
+	 * seeded from the threads already stored. Superseded articles (edits)
+	 * stay retrievable by Message-ID (articles.withdrawn = 2) and name
+	 * their successor, so deleting the post hides its whole history.
+	 * :bytes in the overview lines counted the dot-stuffing: recomputed
+	 * for the articles that have any (fg_unstuffed_bytes, see migrate) */
+	"CREATE TABLE board_groups ("
+	"  forum_id INTEGER NOT NULL REFERENCES forums(id),"
+	"  board TEXT NOT NULL COLLATE NOCASE,"
+	"  group_id INTEGER NOT NULL REFERENCES groups(id),"
+	"  PRIMARY KEY (forum_id, board)) WITHOUT ROWID;"
+	"INSERT OR IGNORE INTO board_groups(forum_id, board, group_id)"
+	"  SELECT t.forum_id, t.board, p.group_id FROM threads t JOIN posts p ON p.thread_id = t.id"
+	"  WHERE t.board IS NOT NULL AND p.group_id IS NOT NULL ORDER BY p.id;"
+	"ALTER TABLE articles ADD COLUMN superseded_by TEXT;"
+	"CREATE INDEX articles_superseded ON articles(superseded_by)"
+	"  WHERE superseded_by IS NOT NULL;"
+	"UPDATE numbering SET overview = fg_unstuffed_bytes(overview,"
+	"  (SELECT wire FROM articles a WHERE a.id = numbering.article_id))"
+	"  WHERE article_id IN (SELECT id FROM articles WHERE instr(wire, X'0D0A2E') > 0);",
 };
 
 enum stmt_id {
@@ -232,6 +253,10 @@ enum stmt_id {
 	S_POST_GROUP,
 	S_GROUP_MEMBERS,
 	S_MEMBERS_ONLY,
+	S_BOARD_GROUP,
+	S_BOARD_GROUP_SET,
+	S_ART_SUPERSEDE,
+	S_ART_WITHDRAW_CHAIN,
 	S_COUNT
 };
 
@@ -282,6 +307,14 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_ART_ANY] = "SELECT 1 FROM articles LIMIT 1",
 	[S_DATA_VERSION] = "PRAGMA data_version",
 	[S_ART_WITHDRAW] = "UPDATE articles SET withdrawn = 1 WHERE message_id = ?1",
+	[S_ART_SUPERSEDE] = "UPDATE articles SET withdrawn = 2, superseded_by = ?2"
+			    " WHERE message_id = ?1 AND withdrawn = 0",
+	/* the versions the withdrawn one superseded, and theirs */
+	[S_ART_WITHDRAW_CHAIN] = "WITH RECURSIVE chain(id) AS (SELECT ?1 UNION"
+				 " SELECT a.message_id FROM articles a JOIN chain c"
+				 " ON a.superseded_by = c.id)"
+				 " UPDATE articles SET withdrawn = 1 WHERE withdrawn = 2"
+				 " AND message_id IN (SELECT id FROM chain)",
 	[S_ART_WITHDRAW_NUM] = "UPDATE numbering SET withdrawn = 1 WHERE article_id ="
 			       " (SELECT id FROM articles WHERE message_id = ?1)",
 	[S_ART_FOREACH] = "SELECT n.number, a.message_id, a.wire, a.header_len, a.date FROM numbering n"
@@ -292,9 +325,10 @@ static const char *const stmt_sql[S_COUNT] = {
 		       " WHERE n.group_id = ?1 AND n.number = ?2 AND n.withdrawn = 0",
 	[S_SNAP_BEGIN] = "BEGIN",
 	[S_SNAP_END] = "COMMIT",
+	/* a superseded article (withdrawn = 2) is still served by its id */
 	[S_VIEW_ID] = "SELECT 0, a.message_id, a.wire, a.header_len,"
 		      " (SELECT n.overview FROM numbering n WHERE n.article_id = a.id LIMIT 1)"
-		      " FROM articles a WHERE a.message_id = ?1 AND a.withdrawn = 0",
+		      " FROM articles a WHERE a.message_id = ?1 AND a.withdrawn <> 1",
 	[S_NEXT] = "SELECT number FROM numbering WHERE group_id = ?1 AND number > ?2"
 		   " AND withdrawn = 0 ORDER BY number LIMIT 1",
 	[S_PREV] = "SELECT number FROM numbering WHERE group_id = ?1 AND number < ?2"
@@ -312,6 +346,10 @@ static const char *const stmt_sql[S_COUNT] = {
 		      " JOIN groups g ON g.id = n.group_id"
 		      " WHERE a.arrived >= ?1 ORDER BY a.arrived, a.id",
 	[S_GROUP_POSTING] = "SELECT posting FROM groups WHERE id = ?1",
+	[S_BOARD_GROUP] = "SELECT g.name FROM board_groups b JOIN groups g ON g.id = b.group_id"
+			  " WHERE b.forum_id = ?1 AND b.board = ?2",
+	[S_BOARD_GROUP_SET] = "INSERT INTO board_groups(forum_id, board, group_id)"
+			      " VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
 	[S_USER_ADD] = "INSERT INTO users(name, password, created) VALUES (?1, ?2, ?3)"
 		       " ON CONFLICT (name) DO NOTHING",
 	[S_USER_PASSWORD] = "SELECT password FROM users WHERE name = ?1",
@@ -644,7 +682,7 @@ static const unsigned char queue_blind[S_COUNT] = {
 	[S_FORUM_GET] = 1, [S_FORUM_ADD] = 1, [S_CURSOR_GET] = 1, [S_CURSOR_SET] = 1,
 	[S_GROUP_BY_NAME] = 1, [S_GROUP_ADD] = 1, [S_GROUP_UPDATE] = 1, [S_GROUP_NEXT] = 1,
 	[S_GROUP_BUMP] = 1, [S_GROUP_POSTING] = 1, [S_GROUP_MEMBERS] = 1, [S_THREAD_GET] = 1,
-	[S_THREAD_ADD] = 1, [S_THREAD_UPDATE] = 1,
+	[S_THREAD_ADD] = 1, [S_THREAD_UPDATE] = 1, [S_BOARD_GROUP] = 1, [S_BOARD_GROUP_SET] = 1,
 };
 
 /* Statement id, ready to run: unless it is blind to them, the queued rows
@@ -715,9 +753,50 @@ static int exec(struct store *st, const char *sql, char **err)
 	return exec_raw(st, sql, err);
 }
 
+/* fg_unstuffed_bytes(overview, wire): the overview line with its :bytes
+ * field (the sixth) recomputed as the wire's length less its stuffed dots
+ * (each "\r\n." of the wire is one: header lines never start with a dot).
+ * Only migration 8 calls it. */
+static void fn_unstuffed_bytes(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const char *ov = (const char *)sqlite3_value_text(argv[0]);
+	const unsigned char *w = sqlite3_value_blob(argv[1]);
+	int wn = sqlite3_value_bytes(argv[1]);
+	(void)argc;
+	if (ov == NULL || w == NULL) {
+		sqlite3_result_value(ctx, argv[0]);
+		return;
+	}
+	size_t dots = 0;
+	for (int i = 0; i + 2 < wn; i++)
+		if (w[i] == '\r' && w[i + 1] == '\n' && w[i + 2] == '.')
+			dots++;
+	const char *f = ov;
+	for (int k = 0; k < 5 && f; k++) {
+		f = strchr(f, '\t');
+		if (f)
+			f++;
+	}
+	if (f == NULL || (size_t)wn < dots) {
+		sqlite3_result_value(ctx, argv[0]);
+		return;
+	}
+	const char *e = strchr(f, '\t');
+	struct buf b = BUF_INIT;
+	buf_add(&b, ov, (size_t)(f - ov));
+	buf_addf(&b, "%zu", (size_t)wn - dots);
+	if (e)
+		buf_adds(&b, e);
+	sqlite3_result_text(ctx, buf_str(&b), (int)b.len, SQLITE_TRANSIENT);
+	buf_free(&b);
+}
+
 static int migrate(struct store *st, char **err)
 {
 	sqlite3_stmt *s;
+	if (sqlite3_create_function(st->db, "fg_unstuffed_bytes", 2, SQLITE_UTF8, NULL,
+				    fn_unstuffed_bytes, NULL, NULL) != SQLITE_OK)
+		return db_error(st, err, "register migration function");
 	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
 		return db_error(st, err, "schema version");
 	int version = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
@@ -1975,7 +2054,8 @@ int store_article_add(struct store *st, const struct store_article_in *a, char *
 	return queue_added(st, own, err);
 }
 
-int store_article_withdraw(struct store *st, const char *message_id, char **err)
+/* Takes an article out of its groups' listings (counts and numbering). */
+static int article_unlist(struct store *st, const char *message_id, char **err)
 {
 	sqlite3_stmt *s = stmt_get(st, S_GROUP_UNLIST, err);
 	if (s == NULL)
@@ -1987,12 +2067,57 @@ int store_article_withdraw(struct store *st, const char *message_id, char **err)
 	if (s == NULL)
 		return -1;
 	bind_text(s, 1, message_id);
-	if (step_done(st, s, err, "withdraw article") != 0)
-		return -1;
-	if ((s = stmt_get(st, S_ART_WITHDRAW, err)) == NULL)
+	return step_done(st, s, err, "withdraw article");
+}
+
+int store_article_withdraw(struct store *st, const char *message_id, char **err)
+{
+	sqlite3_stmt *s;
+	if (article_unlist(st, message_id, err) != 0 ||
+	    (s = stmt_get(st, S_ART_WITHDRAW, err)) == NULL)
 		return -1;
 	bind_text(s, 1, message_id);
-	return step_done(st, s, err, "withdraw article");
+	if (step_done(st, s, err, "withdraw article") != 0 ||
+	    (s = stmt_get(st, S_ART_WITHDRAW_CHAIN, err)) == NULL)
+		return -1;
+	bind_text(s, 1, message_id);
+	return step_done(st, s, err, "withdraw superseded articles");
+}
+
+int store_article_supersede(struct store *st, const char *message_id, const char *successor,
+			    char **err)
+{
+	sqlite3_stmt *s;
+	if (article_unlist(st, message_id, err) != 0 ||
+	    (s = stmt_get(st, S_ART_SUPERSEDE, err)) == NULL)
+		return -1;
+	bind_text(s, 1, message_id);
+	bind_text(s, 2, successor);
+	return step_done(st, s, err, "supersede article");
+}
+
+int store_board_group(struct store *st, int64_t forum_id, const char *board, char **group,
+		      char **err)
+{
+	*group = NULL;
+	sqlite3_stmt *s = stmt_get(st, S_BOARD_GROUP, err);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, forum_id);
+	bind_text(s, 2, board);
+	return lookup_text(st, s, group, err, "board group");
+}
+
+int store_board_group_set(struct store *st, int64_t forum_id, const char *board,
+			  int64_t group_id, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_BOARD_GROUP_SET, err);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, forum_id);
+	bind_text(s, 2, board);
+	sqlite3_bind_int64(s, 3, group_id);
+	return step_done(st, s, err, "record board group");
 }
 
 int store_article_exists(struct store *st, const char *message_id, char **err)

@@ -190,7 +190,7 @@ static int64_t parse_date(const struct hdr_span *s)
 }
 
 /* Appends the body as wire form: CRLF lines, dot-stuffed. Returns lines. */
-static size_t add_body(struct buf *w, const char *p, const char *end)
+static size_t add_body(struct buf *w, const char *p, const char *end, size_t *dots)
 {
 	size_t lines = 0;
 	while (p < end) {
@@ -198,8 +198,10 @@ static size_t add_body(struct buf *w, const char *p, const char *end)
 		size_t l = (size_t)((eol ? eol : end) - p);
 		if (l && p[l - 1] == '\r')
 			l--;
-		if (l && p[0] == '.')
+		if (l && p[0] == '.') {
 			buf_addc(w, '.');
+			(*dots)++;
+		}
 		buf_add(w, p, l);
 		buf_add(w, "\r\n", 2);
 		lines++;
@@ -297,14 +299,16 @@ int archive_import_article(struct store *st, const struct cfg *c, const char *ms
 	}
 	buf_addf(&w, "Xref: %s\r\n\r\n", buf_str(&xref));
 	size_t header_len = w.len;
-	size_t lines = add_body(&w, body, msg + len);
+	size_t dots = 0;
+	size_t lines = add_body(&w, body, msg + len, &dots);
 
 	static const char *const fields[] = {"Subject", "From", "Date", "Message-ID", "References"};
 	for (int i = 0; i < 5; i++) {
 		add_unfolded(&ov, hdr_get(h, n, fields[i]));
 		buf_addc(&ov, '\t');
 	}
-	buf_addf(&ov, "%zu\t%zu\tXref: %s", w.len, lines, buf_str(&xref));
+	/* :bytes without the dot-stuffing (RFC 3977 §8.1.1) */
+	buf_addf(&ov, "%zu\t%zu\tXref: %s", w.len - dots, lines, buf_str(&xref));
 	struct store_article_in a = {
 		.message_id = m, .wire = w.p, .wire_len = w.len, .header_len = header_len,
 		.lines = lines, .overview = ov.p, .date = parse_date(hdr_get(h, n, "Date")),

@@ -4,7 +4,9 @@
  * A post is identified by (forum, post id). Its content fingerprint (XXH3
  * over everything that shows in the article, see post_hash()) decides
  * between "unchanged" (nothing written), "new" and "edited" (version + 1,
- * new Message-ID, Supersedes: the old one, old article withdrawn). A post
+ * new Message-ID, Supersedes: the old one, which leaves its group but is
+ * still served by Message-ID; a deletion withdraws the article and the
+ * versions before it from retrieval too). A post
  * without a date keeps the date stored when it was first seen, so a re-sync
  * renders the same article. A post whose own Message-ID is taken by an
  * article that is not that post (imports keep their ids) gets a variant id
@@ -721,8 +723,10 @@ static int sync_post(struct store *st, struct thread_pass *tp, const struct cfg 
 	int added = store_article_add(st, &sa, err);
 	if (added < 0)
 		goto out;
+	/* the old version leaves the group but stays retrievable by its id:
+	 * replies whose References name it keep their parent */
 	if (known && old.message_id && !old.deleted &&
-	    store_article_withdraw(st, old.message_id, err) != 0)
+	    store_article_supersede(st, old.message_id, r.msgid, err) != 0)
 		goto out;
 	in.message_id = r.msgid;
 	in.references = r.art.references ? r.art.references : "";
@@ -789,7 +793,26 @@ int sync_thread(struct store *st, const struct cfg *c, const struct cfg_forum *f
 	char *group = cfg_board_group(f, t->board, &desc, &configured);
 	char posting = group_posting(configured, t->posting);
 	int64_t group_id;
-	int rc = store_group_ensure(st, group, desc, posting, &group_id, err);
+	int rc = 0, named = 0;
+	/* a board without a mapping keeps the group it was first filed in,
+	 * whatever the naming rule says today (stores made before the rule
+	 * transliterated keep "demo.caf-stra-e") */
+	if (t->board && *t->board && !cfg_board_mapped(f, t->board)) {
+		char *kept = NULL;
+		int r = store_board_group(st, forum_id, t->board, &kept, err);
+		if (r < 0) {
+			rc = -1;
+		} else if (r == 1) {
+			free(group);
+			group = kept;
+		} else {
+			named = 1;
+		}
+	}
+	if (rc == 0)
+		rc = store_group_ensure(st, group, desc, posting, &group_id, err);
+	if (rc == 0 && named)
+		rc = store_board_group_set(st, forum_id, t->board, group_id, err);
 	if (rc == 0)
 		rc = store_group_set_members_only(st, group_id, cfg_group_members_only(c, group), err);
 	if (rc == 0 && posting == 0)

@@ -47,7 +47,7 @@ struct article_in {
 struct article_out {
 	struct buf wire;     /* headers CRLF body, CRLF line ends, dot-stuffed */
 	size_t header_len;   /* bytes of the header block including the empty line */
-	size_t bytes;        /* size as served: wire.len (":bytes") */
+	size_t bytes;        /* ":bytes": wire.len less the stuffed dots (RFC 3977 §8.1.1) */
 	size_t lines;        /* body lines (":lines") */
 	/* Overview fields as they stand in the header (encoded-words stay
 	 * encoded), unfolded, TAB/CR/LF replaced by spaces. The five strings
@@ -128,5 +128,10 @@ char *article_refs_trim(const char *refs);
 char *article_slug(const char *s);
 /* The same slug appended to b (for a caller that has a buffer to reuse). */
 void article_slug_add(struct buf *b, const char *s);
+/* The newsgroup component of an unmapped board (cfg_board_group): the same
+ * transliterating rule ("Café Straße" → "cafe-strasse"), cut to 64 octets
+ * with no '-' at either end; "" when the board has no letter or digit.
+ * malloc'd. */
+char *article_group_slug(const char *board);
 
 #endif

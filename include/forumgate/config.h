@@ -136,9 +136,14 @@ void cfg_print(const struct cfg *c, FILE *f);
 
 const struct cfg_forum *cfg_forum_find(const struct cfg *c, const char *name);
 /* The newsgroup a board of forum f maps to (malloc'd), with its description
- * and posting flag (0 = follow the forum) in *desc / *posting (borrowed). */
+ * and posting flag (0 = follow the forum) in *desc / *posting (borrowed).
+ * An unmapped board becomes <group_prefix>.<article_group_slug(board)>. */
 char *cfg_board_group(const struct cfg_forum *f, const char *board,
 		      const char **desc, char *posting);
+/* 1 when the boards list maps board (by name or "*"), 0 when its group
+ * comes from the naming rule (sync then keeps the group it was first
+ * filed in: store_board_group). */
+int cfg_board_mapped(const struct cfg_forum *f, const char *board);
 /* 1 when the config makes group a members-only group (access: members). */
 int cfg_group_members_only(const struct cfg *c, const char *group);
 /* The forum whose boards feed newsgroup `group` (by the board mapping, then

@@ -55,6 +55,11 @@ struct forum_thread {
 	int total_posts;    /* "Results 1 to 10 of 25" → 25; 0 = unknown */
 	struct forum_post *posts;
 	size_t nposts;
+	/* what the parser could not read in an otherwise good file and worked
+	 * around (a post's unparseable date: the post is kept with its date
+	 * unknown), one message a line, each naming the file; NULL when none.
+	 * malloc'd; the spool connector logs them. */
+	char *warnings;
 };
 
 /* Appends a zeroed post to t and returns it. */

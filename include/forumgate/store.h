@@ -9,6 +9,8 @@
  * group, assigned once and never reused; Message-IDs are unique store-wide.
  * A withdrawn article (deleted or superseded post) leaves its group: it is no
  * longer listed or served by number, and its number is not given out again.
+ * A superseded one (an edit) is still served by its Message-ID; a deleted
+ * one is not.
  *
  * Writes happen inside store_begin()/store_commit(); nothing that acknowledges
  * someone else's data may happen before store_commit() returned 0.
@@ -104,6 +106,14 @@ int store_group_set_members_only(struct store *st, int64_t id, int members_only,
 int store_group_posting(struct store *st, int64_t id, char *posting, char **err);
 /* The id of a group (no statistics: cheap); 1 found, 0 not, -1. */
 int store_group_id(struct store *st, const char *name, int64_t *id, char **err);
+/* The group a forum's board was first filed in (*group malloc'd): 1, 0 when
+ * none was recorded, -1. Boards keep that group when the naming rule for
+ * unmapped boards changes (no rename under readers' feet). */
+int store_board_group(struct store *st, int64_t forum_id, const char *board, char **group,
+		      char **err);
+/* Records the group of a board; a board already recorded keeps its group. */
+int store_board_group_set(struct store *st, int64_t forum_id, const char *board,
+			  int64_t group_id, char **err);
 /* Lists all groups ordered by name; *groups is a malloc'd array the caller
  * frees with store_groups_free. */
 int store_group_list(struct store *st, struct store_group **groups, size_t *n, char **err);
@@ -175,8 +185,16 @@ struct store_article_in {
  * already stored (or queued) returns 0 and the article is left out when the
  * queue is written; its numbers stay used. */
 int store_article_add(struct store *st, const struct store_article_in *a, char **err);
-/* Withdraws an article from all its groups (numbers are not reused). */
+/* Withdraws an article from all its groups (numbers are not reused) and
+ * from retrieval by Message-ID, with every version it superseded (a
+ * deleted post's content is gone whole). */
 int store_article_withdraw(struct store *st, const char *message_id, char **err);
+/* An edit: the article leaves its groups' listings (LISTGROUP, OVER, GROUP
+ * counts, numbers not reused) but stays retrievable by its Message-ID, so
+ * replies whose References name it keep their parent. successor is the
+ * Message-ID of the article that supersedes it. */
+int store_article_supersede(struct store *st, const char *message_id, const char *successor,
+			    char **err);
 /* 1 when the Message-ID is known (withdrawn or not), else 0. */
 int store_article_exists(struct store *st, const char *message_id, char **err);
 /* The same answer for a writer inside a transaction, counting the articles

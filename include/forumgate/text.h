@@ -14,7 +14,12 @@
  *  - images as "[image: alt] <url>";
  *  - code blocks verbatim (no re-wrapping; text_flow never joins them);
  *  - lists as "- item" and "1. item"; entities decoded; whitespace collapsed
- *    as a browser would.
+ *    as a browser would;
+ *  - a line that is not a quote but whose text starts with '>' (after any
+ *    spaces: a <pre> line ">From here", "&gt; not a quote") gets one space
+ *    before it, so that it cannot be taken for a quote; text_flow() drops
+ *    that space and space-stuffs the line. In MARKUP_TEXT input a line that
+ *    starts with '>' is a quote (the mail convention).
  * Lines are not wrapped; text_flow() does that.
  */
 #ifndef FORUMGATE_TEXT_H
@@ -43,7 +48,8 @@ int text_convert(enum forum_markup markup, const char *src, size_t len,
  * DelSp=no: lines longer than `width` (use 72) are broken at spaces with a
  * trailing space marking soft breaks, quote prefixes are kept on every
  * continuation, lines starting with " ", "From " or ">" (outside a quote
- * prefix) are space-stuffed, trailing spaces of hard lines are removed, and
+ * prefix) are space-stuffed (a line whose text starts with '>' after the
+ * escape space above loses that space first), trailing spaces of hard lines are removed, and
  * the signature separator "-- " stays as is. Output lines end in "\n".
  * Lines inside code blocks are never joined or broken by a reader because
  * they carry no trailing space. */

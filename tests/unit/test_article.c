@@ -1024,7 +1024,29 @@ static void test_body_dot_stuffing(void **state)
 	assert_int_equal(article_build(&in, &out, &err), 0);
 	assert_string_equal(out.wire.p + out.header_len, "..\r\n...x\r\n..y\r\nmid.dle\r\n");
 	assert_int_equal(out.lines, 4);
+	/* :bytes counts the article as it is, not as the wire stuffs it
+	 * (RFC 3977 §8.1.1): three stuffed dots less than the wire */
+	assert_int_equal(out.bytes, out.wire.len - 3);
+	char *ov = article_overview(&out, NULL);
+	char want[32];
+	snprintf(want, sizeof want, "\t%zu\t4\t", out.wire.len - 3);
+	assert_non_null(strstr(ov, want));
+	free(ov);
 	article_out_free(&out);
+
+	/* a signature line, and a line over 998 octets broken where the
+	 * second part starts with a dot, are counted too */
+	struct buf big = BUF_INIT;
+	buf_adds(&big, "x");
+	for (int i = 0; i < 997; i++)
+		buf_addc(&big, 'a');
+	buf_adds(&big, ".tail\n");
+	in.body = buf_str(&big);
+	in.signature = ".sig";
+	assert_int_equal(article_build(&in, &out, &err), 0);
+	assert_int_equal(out.bytes, out.wire.len - 2);
+	article_out_free(&out);
+	buf_free(&big);
 }
 
 static void test_body_empty(void **state)

@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "forumgate/article.h"
 #include "forumgate/buf.h"
 #include "forumgate/config.h"
 
@@ -430,9 +431,23 @@ static void test_board_group(void **state)
 	assert_null(desc);
 	assert_int_equal(posting, 0);
 	free(g);
+	/* one slug rule, article_slug()'s: transliterated, not cut at
+	 * every non-ASCII letter (issue #11) */
 	g = cfg_board_group(f, "Café Ünïcode", NULL, NULL);
-	assert_string_equal(g, "demo.caf-n-code");
+	assert_string_equal(g, "demo.cafe-unicode");
 	free(g);
+	g = cfg_board_group(f, "Café Straße", NULL, NULL);
+	assert_string_equal(g, "demo.cafe-strasse");
+	free(g);
+	char *s = article_slug("Café Straße");
+	assert_string_equal(s, "cafe-strasse");
+	free(s);
+	g = cfg_board_group(f, "a long board name that goes on and on and on past sixty-four letters!",
+			    NULL, NULL);
+	assert_string_equal(g, "demo.a-long-board-name-that-goes-on-and-on-and-on-past-sixty-four-let");
+	free(g);
+	assert_int_equal(cfg_board_mapped(f, "General Discussion"), 1);
+	assert_int_equal(cfg_board_mapped(f, "Café Straße"), 0);
 	g = cfg_board_group(f, NULL, &desc, &posting);
 	assert_string_equal(g, "demo.general");
 	free(g);

@@ -394,8 +394,6 @@ static void test_json_errors(void **state)
 		   "t1.json: posts[0].guest: expected boolean, got string");
 	json_error(HEAD THR "\"posts\":[{\"id\":1,\"body\":7}]}",
 		   "t1.json: posts[0].body: expected string, got integer");
-	json_error(HEAD THR "\"posts\":[{\"id\":1,\"date\":\"Jan 2005\"}]}",
-		   "t1.json: posts[0].date: unrecognised date \"Jan 2005\"");
 	json_error(HEAD THR "\"posts\":[{\"id\":1,\"format\":\"rtf\"}]}",
 		   "t1.json: posts[0].format: unknown markup \"rtf\" (html, bbcode, markdown, text)");
 	json_error(HEAD THR "\"posts\":[{\"id\":\"a b\"}]}",
@@ -417,6 +415,42 @@ static void test_json_errors(void **state)
 		   "t1.json:1:22: duplicate object key near '\"format\"'");
 	json_error("{\"format\":", "t1.json:1:10: unexpected token near end of file");
 	json_error("", "t1.json:1:0: '[' or '{' expected near end of file");
+}
+
+/* Issue #11: one post's unreadable date costs that post its date, not the
+ * thread its posts: the post is kept with its date unknown (0), and the
+ * thread carries a warning naming the file and the post. */
+static void test_json_bad_date_keeps_posts(void **state)
+{
+	static const char js[] = HEAD THR
+		"\"posts\":[{\"id\":1,\"date\":\"2024-03-01T10:00:00Z\",\"body\":\"a\"},"
+		"{\"id\":2,\"date\":\"Jan 2005\",\"body\":\"b\"},"
+		"{\"id\":3,\"date\":-5,\"body\":\"c\"},"
+		"{\"id\":4,\"date\":1700000000,\"body\":\"d\"}]}";
+	struct forum_thread *t = NULL;
+	char *err = NULL;
+
+	(void)state;
+	assert_int_equal(spool_parse_json(js, strlen(js), "t1.json", &t, &err), 0);
+	assert_null(err);
+	assert_int_equal(t->nposts, 4);
+	assert_int_equal(t->posts[0].date, 1709287200);
+	assert_int_equal(t->posts[1].date, 0);
+	assert_string_equal(t->posts[1].body, "b");
+	assert_int_equal(t->posts[2].date, 0);
+	assert_int_equal(t->posts[3].date, 1700000000);
+	assert_string_equal(t->warnings,
+			    "t1.json: posts[1].date (post 2): unrecognised date \"Jan 2005\": date "
+			    "unknown\n"
+			    "t1.json: posts[2].date (post 3): negative epoch: date unknown");
+	forum_thread_free(t);
+
+	/* a good file has none */
+	t = NULL;
+	static const char ok[] = HEAD THR "\"posts\":[{\"id\":1,\"date\":1700000000}]}";
+	assert_int_equal(spool_parse_json(ok, strlen(ok), "t1.json", &t, &err), 0);
+	assert_null(t->warnings);
+	forum_thread_free(t);
 }
 
 /* One post with the given members after "id":1; returns the parsed thread. */
@@ -721,6 +755,32 @@ static void test_vb3_showthread(void **state)
 
 #define VB4_URL "https://forum.example.org/showthread.php?34-Winter-tyres-recommendations"
 #define MIKA_SIG "-- Mika, <i>always cold</i>"
+
+/* Issue #11: a vBulletin page with one date that cannot be read keeps all
+ * its posts; that post's date is unknown (0), the others keep theirs. */
+static void test_vb_bad_date_keeps_posts(void **state)
+{
+	struct forum_thread *good = parse_file(vb_parse_html, FIX "vb4-showthread-p1.html");
+	size_t len = 0;
+	char *data = slurp(FIX "vb4-showthread-p1.html", &len), *err = NULL;
+	char *at = strstr(data, "03-05-2024,&nbsp;<span class=\"time\">09:15 AM");
+	struct forum_thread *t = NULL;
+
+	(void)state;
+	assert_non_null(at);
+	memcpy(at, "93-75-2024", 10);
+	assert_int_equal(vb_parse_html(data, len, "p1.html", &t, &err), 0);
+	assert_int_equal(t->nposts, good->nposts);
+	assert_true(good->posts[0].date != 0);
+	assert_int_equal(t->posts[0].date, 0);
+	for (size_t i = 1; i < t->nposts; i++) {
+		assert_string_equal(t->posts[i].id, good->posts[i].id);
+		assert_int_equal(t->posts[i].date, good->posts[i].date);
+	}
+	forum_thread_free(t);
+	forum_thread_free(good);
+	free(data);
+}
 
 static void test_vb4_pages(void **state)
 {
@@ -1116,6 +1176,8 @@ int main(void)
 		cmocka_unit_test(test_json_demo_bbcode),
 		cmocka_unit_test(test_json_minimal),
 		cmocka_unit_test(test_json_errors),
+		cmocka_unit_test(test_json_bad_date_keeps_posts),
+		cmocka_unit_test(test_vb_bad_date_keeps_posts),
 		cmocka_unit_test(test_json_escapes),
 		cmocka_unit_test(test_json_bad_strings),
 		cmocka_unit_test(test_json_numbers),

@@ -18,6 +18,8 @@
 #include <sys/stat.h>
 #include <fcntl.h>
 
+#include <sqlite3.h>
+
 #include "forumgate/buf.h"
 #include "forumgate/store.h"
 
@@ -111,7 +113,7 @@ static void test_msgid_taken(void **state)
 static void test_schema_version(void **state)
 {
 	struct fixture *fx = *state;
-	assert_int_equal(store_schema_version(fx->st), 7);
+	assert_int_equal(store_schema_version(fx->st), 8);
 }
 
 static void test_groups_and_numbers(void **state)
@@ -183,6 +185,134 @@ static void test_groups_and_numbers(void **state)
 	assert_int_equal(list[1].posting, 'n');
 	assert_null(list[1].description);
 	store_groups_free(list, n);
+}
+
+static int count_view(void *arg, const struct store_view *v)
+{
+	(void)v;
+	(*(int *)arg)++;
+	return 0;
+}
+
+/* Issue #11: an edit's old article leaves the group's listing (GROUP count,
+ * LISTGROUP/OVER, by number) but stays retrievable by Message-ID, so
+ * replies whose References name it keep their parent; deleting the post
+ * withdraws the current article and every version it superseded. */
+static void test_superseded_by_msgid(void **state)
+{
+	struct fixture *fx = *state;
+	char *err = NULL;
+	int64_t g;
+	assert_int_equal(store_begin(fx->st, &err), 0);
+	assert_int_equal(store_group_ensure(fx->st, "demo.general", NULL, 'y', &g, &err), 0);
+	add_article(fx->st, g, "<p1@x>", 0);
+	add_article(fx->st, g, "<reply@x>", 0);
+	add_article(fx->st, g, "<p1.v2@x>", 0);
+	assert_int_equal(store_article_supersede(fx->st, "<p1@x>", "<p1.v2@x>", &err), 0);
+	assert_int_equal(store_commit(fx->st, &err), 0);
+
+	struct store_group sg;
+	assert_int_equal(store_group_get(fx->st, "demo.general", &sg, &err), 1);
+	assert_int_equal(sg.count, 2);
+	assert_int_equal(sg.low, 2);
+	assert_int_equal(sg.high, 3);
+	store_group_clear(&sg);
+	struct store_view v;
+	assert_int_equal(store_view_by_number(fx->st, g, 1, &v, &err), 0);
+	store_release(fx->st);
+	int n = 0;
+	assert_int_equal(store_range(fx->st, g, 1, 10, 0, count_view, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_view_by_msgid(fx->st, "<p1@x>", &v, &err), 1);
+	assert_string_equal(v.message_id, "<p1@x>");
+	assert_int_equal(v.number, 0);
+	assert_memory_equal(v.wire, "Subject: x\r\n", 12);
+	store_release(fx->st);
+
+	/* an edit of the edit, then the post deleted: no version is served */
+	assert_int_equal(store_begin(fx->st, &err), 0);
+	add_article(fx->st, g, "<p1.v3@x>", 0);
+	assert_int_equal(store_article_supersede(fx->st, "<p1.v2@x>", "<p1.v3@x>", &err), 0);
+	assert_int_equal(store_commit(fx->st, &err), 0);
+	assert_int_equal(store_view_by_msgid(fx->st, "<p1.v2@x>", &v, &err), 1);
+	store_release(fx->st);
+	assert_int_equal(store_begin(fx->st, &err), 0);
+	assert_int_equal(store_article_withdraw(fx->st, "<p1.v3@x>", &err), 0);
+	assert_int_equal(store_commit(fx->st, &err), 0);
+	assert_int_equal(store_view_by_msgid(fx->st, "<p1.v3@x>", &v, &err), 0);
+	assert_int_equal(store_view_by_msgid(fx->st, "<p1.v2@x>", &v, &err), 0);
+	assert_int_equal(store_view_by_msgid(fx->st, "<p1@x>", &v, &err), 0);
+	assert_int_equal(store_view_by_msgid(fx->st, "<reply@x>", &v, &err), 1);
+	store_release(fx->st);
+	assert_int_equal(store_group_get(fx->st, "demo.general", &sg, &err), 1);
+	assert_int_equal(sg.count, 1);
+	store_group_clear(&sg);
+}
+
+/* A board keeps the group it was first filed in; names are compared
+ * without case, as the boards list compares them. */
+static void test_board_group_kept(void **state)
+{
+	struct fixture *fx = *state;
+	char *err = NULL, *name = NULL;
+	int64_t forum, g1, g2;
+	assert_int_equal(store_begin(fx->st, &err), 0);
+	assert_int_equal(store_forum_ensure(fx->st, "demo", &forum, &err), 0);
+	assert_int_equal(store_board_group(fx->st, forum, "Café Straße", &name, &err), 0);
+	assert_null(name);
+	assert_int_equal(store_group_ensure(fx->st, "demo.caf-stra-e", NULL, 0, &g1, &err), 0);
+	assert_int_equal(store_group_ensure(fx->st, "demo.cafe-strasse", NULL, 0, &g2, &err), 0);
+	assert_int_equal(store_board_group_set(fx->st, forum, "Café Straße", g1, &err), 0);
+	assert_int_equal(store_board_group_set(fx->st, forum, "Café Straße", g2, &err), 0);
+	assert_int_equal(store_commit(fx->st, &err), 0);
+	assert_int_equal(store_board_group(fx->st, forum, "CAFé STRAßE", &name, &err), 1);
+	assert_string_equal(name, "demo.caf-stra-e");
+	free(name);
+}
+
+/* Migration 8 on a store of schema 7: boards get the group their threads
+ * are in, and overview lines get :bytes without the dot-stuffing. */
+static void test_migration_8(void **state)
+{
+	struct fixture *fx = *state;
+	char *err = NULL;
+	store_close(fx->st);
+	fx->st = NULL;
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	const char *wire = "Subject: x\r\n\r\n..dot\r\nplain\r\n..\r\n";
+	char sql[2048];
+	snprintf(sql, sizeof sql,
+		 "DROP TABLE board_groups; DROP INDEX articles_superseded;"
+		 "ALTER TABLE articles DROP COLUMN superseded_by;"
+		 "INSERT INTO forums(id, name, created) VALUES (1, 'demo', 0);"
+		 "INSERT INTO groups(id, name, created) VALUES (1, 'demo.caf-stra-e', 0);"
+		 "INSERT INTO threads(id, forum_id, thread_key, board) VALUES (1, 1, 't1', 'Café Straße');"
+		 "INSERT INTO posts(forum_id, thread_id, post_key, date, markup, body, hash, group_id)"
+		 " VALUES (1, 1, 'p1', 0, 0, '', 'h', 1);"
+		 "INSERT INTO articles(id, message_id, wire, header_len, bytes, lines, date, arrived)"
+		 " VALUES (1, '<m@x>', CAST('%s' AS BLOB), 14, %zu, 3, 0, 0);"
+		 "INSERT INTO numbering(group_id, number, article_id, overview)"
+		 " VALUES (1, 1, 1, 'x	f	d	<m@x>		%zu	3	Xref: h demo.caf-stra-e:1');"
+		 "PRAGMA user_version = 7;",
+		 wire, strlen(wire), strlen(wire));
+	char *msg = NULL;
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, &msg), SQLITE_OK);
+	sqlite3_close(db);
+
+	assert_int_equal(store_open(fx->path, STORE_RW, &fx->st, &err), 0);
+	assert_int_equal(store_schema_version(fx->st), 8);
+	char *name = NULL;
+	assert_int_equal(store_board_group(fx->st, 1, "Café Straße", &name, &err), 1);
+	assert_string_equal(name, "demo.caf-stra-e");
+	free(name);
+	struct store_view v;
+	assert_int_equal(store_view_by_msgid(fx->st, "<m@x>", &v, &err), 1);
+	char want[128];
+	snprintf(want, sizeof want, "x	f	d	<m@x>		%zu	3	Xref: h demo.caf-stra-e:1",
+		 strlen(wire) - 2);
+	assert_string_equal(v.overview, want);
+	store_release(fx->st);
 }
 
 static int collect_ids(void *arg, const char *group, const struct store_article *a)
@@ -705,7 +835,7 @@ static void test_bulk_build_after_crash(void **state)
 	assert_int_equal(store_publish(st, &err), 0);
 	assert_int_equal(entries(fx->dir), 1);
 	assert_int_equal(store_open(fx->path, STORE_RDONLY, &fx->st, &err), 0);
-	assert_int_equal(store_schema_version(fx->st), 7);
+	assert_int_equal(store_schema_version(fx->st), 8);
 }
 
 /* Inside a write transaction sync asks once whether a forum has posted
@@ -748,6 +878,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_schema_version, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_msgid_taken, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_groups_and_numbers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_superseded_by_msgid, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_board_group_kept, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migration_8, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_group_counters_per_transaction, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_foreach_and_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rollback_loses_uncommitted, setup, teardown),

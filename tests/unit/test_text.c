@@ -490,6 +490,34 @@ static void test_flow_utf8(void **state)
 	buf_free(&want);
 }
 
+/* Issue #11: a <pre> line ">From here" (or any literal text starting with
+ * '>') is not a quote: the plain text escapes it with one space, and the
+ * flowed text space-stuffs it, so a reader shows ">From here" as text.
+ * Quotes keep their "> " lines; plain-text input keeps '>' as quotes. */
+static void test_literal_gt_not_quote(void **state)
+{
+	HTML("<pre>>From here\n> not quoted\n  >indented\n></pre>",
+	     " >From here\n > not quoted\n   >indented\n >\n");
+	HTML("<p>&gt; not a quote</p><blockquote>real</blockquote>",
+	     " > not a quote\n\n> real\n");
+	HTML("<blockquote><pre>>From inside</pre></blockquote>", "> >From inside\n");
+	BB("[code]>From here[/code]", " >From here\n");
+	TXT("> quoted\n  > spaced\n", "> quoted\n   > spaced\n");
+
+	char *t = conv(MARKUP_HTML, "<pre>>From here\nFrom there\n  >x</pre><blockquote>q</blockquote>",
+		       NULL);
+	struct buf out = BUF_INIT;
+	text_flow(t, strlen(t), 72, &out);
+	/* RFC 3676: the stuffing space goes, ">From here" is the text; a
+	 * quote line is "> q" (depth 1) */
+	assert_string_equal(buf_str(&out), " >From here\n From there\n   >x\n\n> q\n");
+	buf_free(&out);
+	free(t);
+	/* a plain "> a" line stays a quote, one space before '>' is the
+	 * escape and goes */
+	flow("> a\n >b\n  >c\n", "> a\n >b\n  >c\n");
+}
+
 static void test_flow_convert_roundtrip(void **state)
 {
 	char *t = conv(MARKUP_BBCODE, "[quote=Bob]From the start[/quote]\nFrom me", NULL);
@@ -965,6 +993,7 @@ int main(void)
 		cmocka_unit_test(test_flow_wrap),
 		cmocka_unit_test(test_flow_quoted),
 		cmocka_unit_test(test_flow_stuffing),
+		cmocka_unit_test(test_literal_gt_not_quote),
 		cmocka_unit_test(test_flow_trailing),
 		cmocka_unit_test(test_flow_long_word),
 		cmocka_unit_test(test_flow_utf8),
