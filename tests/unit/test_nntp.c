@@ -1149,7 +1149,7 @@ static void test_post_accepted(void **state)
 				"Subject: Generated id\n"
 				"\n"
 				"Body.\n");
-	assert_true(starts_with(r, "240 Article received <fg."));
+	assert_true(starts_with(r, "240 Article received <fg-"));
 	assert_true(ends_with(r, "@forumgate.example>\r\n"));
 	char *id = xstrndup(r + strlen("240 Article received "),
 			    strlen(r) - strlen("240 Article received ") - 2);
@@ -1203,7 +1203,7 @@ static void test_post_refused(void **state)
 			    "441 the article has no Subject header\r\n");
 	assert_string_equal(post(k, "From: a@example.org\nNewsgroups: demo.general\nSubject: x\n\n"
 				    " \n"),
-			    "441 the article has an empty body\r\n");
+			    "441 the message has an empty body\r\n");
 	assert_string_equal(post(k, "From: a@example.org\nNewsgroups: demo.general\nSubject: x\n"),
 			    "441 the article has no empty line between header and body\r\n");
 	assert_string_equal(post(k, "From a@example.org\nNewsgroups: demo.general\n\nbody\n"),
@@ -1327,8 +1327,8 @@ static void test_post_our_namespace_refused(void **state)
 				    "Message-ID: %s\n\nbody\n",
 				    ours[i]);
 		char *want = xasprintf("441 the Message-ID %s has the form of this gateway's own "
-				       "ids for forum posts; leave the header out or let your "
-				       "newsreader make one\r\n",
+				       "ids for forum posts; send it without one, or under an id of "
+				       "your own\r\n",
 				       ours[i]);
 		assert_string_equal(post(k, a), want);
 		assert_int_equal(outbox_count(ours[i], NULL), 0);
@@ -1372,7 +1372,8 @@ static void test_post_nul_refused(void **state)
  * (it was copied again for each line: 200,000 lines took 1.2 s; the time
  * is measured by scripts/bench_parse.py, this checks the result): every
  * continuation line is kept, in order, and a value that starts on a
- * continuation line loses its leading blanks.
+ * continuation line loses its leading blanks. Since issue #11 the article
+ * is read by mail_parse and the Subject stored decoded, folds as spaces.
  */
 static void test_post_many_folded_lines(void **state)
 {
@@ -1385,6 +1386,9 @@ static void test_post_many_folded_lines(void **state)
 		char piece[3] = {i % 2 ? '\t' : ' ', (char)('a' + i % 26), '\0'};
 		buf_addc(&a, '\n');
 		buf_adds(&a, piece);
+		/* the Subject is decoded as mail's is (RFC 2047 phrase): the
+		 * white space of a fold reads as one space */
+		piece[0] = ' ';
 		buf_adds(&want, piece);
 	}
 	buf_adds(&a, "\nMessage-ID: <nntp-folded@example.org>\n\nbody\n");
@@ -1402,7 +1406,7 @@ static void test_post_many_folded_lines(void **state)
 				    "\nbody\n"),
 			    "240 Article received <nntp-folded2@example.org>\r\n");
 	subject = outbox_subject("<nntp-folded2@example.org>");
-	assert_string_equal(subject, "starts here\tand here");
+	assert_string_equal(subject, "starts here and here");
 	free(subject);
 	conn_close(k);
 }
