@@ -249,6 +249,22 @@ void outbox_submit(const struct submit_env *env, const struct submit_in *in,
 
 	if (settle_msgid(env, in, res) != 0)
 		goto out;
+	if ((r = check_groups(env, in->groups, &first, res, &err)) != 0) {
+		if (r == -2)
+			goto tempfail;
+		goto out;
+	}
+	/* the reply lands in the group of the post it answers (which may not
+	 * be a group it was sent to); that one must take replies too */
+	if ((r = route(env, in, first, &rt, res, &err)) != 0 ||
+	    (r = check_thread_group(env, &rt, res, &err)) != 0) {
+		if (r == -2)
+			goto tempfail;
+		goto out;
+	}
+
+	/* after the route: a message sent to two addresses is refused for the
+	 * one that takes no replies, not taken as a duplicate of the first */
 	if ((r = known(env, res->message_id, res, &err)) != 0) {
 		if (r < 0)
 			goto tempfail;
@@ -262,19 +278,6 @@ void outbox_submit(const struct submit_env *env, const struct submit_in *in,
 		    "the Message-ID %s has the form of this gateway's own ids for forum posts; "
 		    "send it without one, or under an id of your own",
 		    res->message_id);
-		goto out;
-	}
-	if ((r = check_groups(env, in->groups, &first, res, &err)) != 0) {
-		if (r == -2)
-			goto tempfail;
-		goto out;
-	}
-	/* the reply lands in the group of the post it answers (which may not
-	 * be a group it was sent to); that one must take replies too */
-	if ((r = route(env, in, first, &rt, res, &err)) != 0 ||
-	    (r = check_thread_group(env, &rt, res, &err)) != 0) {
-		if (r == -2)
-			goto tempfail;
 		goto out;
 	}
 

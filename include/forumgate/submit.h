@@ -6,15 +6,16 @@
  * decided here, once, so the same reply takes the same route, or is
  * refused for the same reason in the same words, through every front end:
  *
- *   Message-ID (a valid one is kept; one of the form of the gateway's own
- *   ids is refused; one is made when absent) → duplicate (a Message-ID is
- *   queued once) → groups (each exists and takes posts) → route (a route
- *   the front end proved, e.g. a mail reply key; else In-Reply-To, then
- *   References from the last, SUBMIT_MAX_REFS ids at most; else a new
- *   thread in the forum and board of the first group) → the group of the
- *   thread answered takes posts → body (the parsed text with quotes,
- *   attribution lines and signatures trimmed) → queue, committed before
- *   the result says accepted.
+ *   Message-ID (a valid one is kept, one is made when absent) → groups
+ *   (each exists and takes posts) → route (a route the front end proved,
+ *   e.g. a mail reply key; else In-Reply-To, then References from the
+ *   last, SUBMIT_MAX_REFS ids at most: the first one that is an article
+ *   here; none of them known is refused; no ids at all is a new thread in
+ *   the forum and board of the first group) → the group of the thread
+ *   answered takes posts → duplicate (a Message-ID is queued once) → an
+ *   id of the form of the gateway's own ids is refused → body (the parsed
+ *   text with quotes, attribution lines and signatures trimmed; empty is
+ *   refused) → queue, committed before the result says accepted.
  *
  * The result carries one reason in words and an enhanced status code
  * (RFC 3463): LMTP answers "550 <code> <reason>", NNTP POST "441 <reason>".
