@@ -1454,6 +1454,82 @@ static void test_post_line_over_read_watermark(void **state)
 	conn_close(k);
 }
 
+/* A column of the outbox row of msgid (malloc'd), read with SQLite. */
+static char *outbox_column(const char *msgid, const char *column)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	char *v = NULL;
+	char *sql = xasprintf("SELECT %s FROM outbox WHERE message_id = ?", column);
+	if (sqlite3_open_v2(W.path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+		return NULL;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, msgid, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+			v = xstrdup((const char *)sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+	free(sql);
+	return v;
+}
+
+/*
+ * Issue #11 item 1: POST queued only the raw article and the outbox posted
+ * it whole: Path:, From:, User-Agent: lines and the quote came back in the
+ * post. The row now holds the clean text a mail reply gets, and the
+ * Subject decoded (it was stored encoded, and came back encoded twice).
+ */
+static void test_post_followup_is_clean(void **state)
+{
+	struct conn *k = poster(W.cfg);
+	assert_string_equal(post(k, "From: Alice <alice@example.org>\n"
+				    "Path: news.example.org!not-for-mail\n"
+				    "Newsgroups: demo.general\n"
+				    "Subject: Re: test =?UTF-8?Q?=C3=BC?=\n"
+				    "References: " MSGID1 "\n"
+				    "Message-ID: <nntp-clean@example.org>\n"
+				    "User-Agent: slrn/1.0.3\n"
+				    "\n"
+				    "Vreni <vreni@example.org> wrote:\n"
+				    "> Wo parkiert ihr?\n"
+				    "\n"
+				    "..Am Ostausgang.\n"
+				    "\n"
+				    "-- \n"
+				    "Alice\n"),
+			    "240 Article received <nntp-clean@example.org>\r\n");
+	char *v = outbox_column("<nntp-clean@example.org>", "body");
+	assert_string_equal(v, ".Am Ostausgang.");
+	free(v);
+	v = outbox_column("<nntp-clean@example.org>", "subject");
+	assert_string_equal(v, "Re: test \xc3\xbc");
+	free(v);
+	v = outbox_column("<nntp-clean@example.org>", "route || ' ' || thread_key");
+	assert_string_equal(v, "references 14");
+	free(v);
+	conn_close(k);
+}
+
+/*
+ * Issue #11 item 2: POST checked only Newsgroups, so a follow-up whose
+ * References point into a thread of the read-only demo.announce was queued
+ * (240) into that thread; mail refused it. Refused alike now.
+ */
+static void test_post_into_read_only_thread_refused(void **state)
+{
+	struct conn *k = poster(W.cfg);
+	int calls = W.writer_calls;
+	assert_string_equal(post(k, "From: a@example.org\nNewsgroups: demo.general\nSubject: Re: x\n"
+				    "Message-ID: <nntp-ro-thread@example.org>\n"
+				    "References: <p131.t13.demo@forumgate.example>\n\nMe too.\n"),
+			    "441 the thread is in a read-only group: the forum does not take "
+			    "replies there\r\n");
+	assert_int_equal(outbox_count("<nntp-ro-thread@example.org>", NULL), 0);
+	assert_int_equal(W.writer_calls, calls);
+	conn_close(k);
+}
+
 /* --- line handling --- */
 
 static void test_unknown_and_empty(void **state)
@@ -1614,6 +1690,8 @@ int main(void)
 		T(test_post_nul_refused),
 		T(test_post_many_folded_lines),
 		T(test_post_line_over_read_watermark),
+		T(test_post_followup_is_clean),
+		T(test_post_into_read_only_thread_refused),
 		T(test_unknown_and_empty),
 		T(test_long_lines),
 		T(test_nul_in_line),
