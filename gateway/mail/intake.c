@@ -365,6 +365,7 @@ void intake_deliver(const struct intake *in, const char *raw, size_t len,
 	struct mail_msg *m = NULL;
 	char *err = NULL, *group = NULL, *key = NULL, *user = NULL;
 	char *forum = NULL, *thread = NULL, *parent = NULL;
+	const char *who;
 	struct submit_route krt = {0};
 	memset(res, 0, sizeof *res);
 
@@ -435,11 +436,10 @@ tempfail:
 out:
 	/* without an envelope (ingest without --sender) the header From says
 	 * who it was */
+	who = envelope_from ? (envelope_from[0] ? envelope_from : "<>")
+	      : m && m->from_addr ? m->from_addr : "?";
 	log_info("%s: %s from %s to %s: %s", in->source, res->message_id ? res->message_id : "-",
-		 envelope_from ? (envelope_from[0] ? envelope_from : "<>")
-		 : m && m->from_addr ? m->from_addr
-				     : "?",
-		 rcpt ? rcpt : "?", res->reason ? res->reason : "");
+		 who, rcpt ? rcpt : "?", res->reason ? res->reason : "");
 	free(err);
 	free(group);
 	free(key);

@@ -27,7 +27,7 @@ static void refuse(struct nntp_session *s, const char *why)
 }
 
 /* The NNTP-only checks on the received article; 0, or -1 with *why. */
-static int check_article(const struct nntp_session *s, const struct mail_msg *m, char **why)
+static int check_article(const struct mail_msg *m, char **why)
 {
 	static const char *const required[] = {"From", "Newsgroups", "Subject"};
 	for (size_t i = 0; i < 3; i++) {
@@ -65,7 +65,7 @@ void nntp_post_finish(struct nntp_session *s)
 	}
 	if (mail_header_block_check(raw, len, &why) != 0)
 		goto refused;
-	if (mail_parse(raw, len, &m, &why) != 0 || check_article(s, m, &why) != 0)
+	if (mail_parse(raw, len, &m, &why) != 0 || check_article(m, &why) != 0)
 		goto refused;
 
 	struct submit_env env = {.cfg = c, .store = s->env->store, .writer = s->env->writer,

@@ -14,10 +14,8 @@
 
 #include <openssl/evp.h>
 #include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "forumgate/article.h"
 #include "forumgate/buf.h"
