@@ -1773,12 +1773,24 @@ int cfg_valid_newsgroup(const char *name)
 	return ok;
 }
 
-const struct cfg_forum *cfg_group_forum(const struct cfg *c, const char *group)
+const struct cfg_forum *cfg_group_forum(const struct cfg *c, const char *group,
+				       const char **board)
 {
+	const struct cfg_forum *hit = NULL;
+	if (board)
+		*board = NULL;
 	for (size_t i = 0; i < c->nforums; i++)
-		for (size_t j = 0; j < c->forums[i].nboards; j++)
-			if (strcmp(c->forums[i].boards[j].group, group) == 0)
-				return &c->forums[i];
+		for (size_t j = 0; j < c->forums[i].nboards; j++) {
+			const struct cfg_board *b = &c->forums[i].boards[j];
+			if (strcmp(b->group, group) != 0 || (hit && hit != &c->forums[i]))
+				continue;
+			hit = &c->forums[i];
+			/* "*" feeds the group from every other board: no one board */
+			if (board && *board == NULL && strcmp(b->board, "*") != 0)
+				*board = b->board;
+		}
+	if (hit)
+		return hit;
 	for (size_t i = 0; i < c->nforums; i++) {
 		const char *px = c->forums[i].group_prefix;
 		size_t pl = px ? strlen(px) : 0;

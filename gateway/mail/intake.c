@@ -5,7 +5,6 @@
 #include "forumgate/intake.h"
 
 #include <ctype.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +18,7 @@
 #include "forumgate/mail.h"
 #include "forumgate/notice.h"
 #include "forumgate/replykey.h"
+#include "forumgate/submit.h"
 
 void intake_result_clear(struct intake_result *r)
 {
@@ -51,6 +51,7 @@ const char *intake_lmtp_code(enum intake_status s)
 	case INTAKE_UNKNOWN_RECIPIENT:
 		return "550 5.1.1";
 	case INTAKE_REFUSED_SENDER:
+	case INTAKE_NOT_PERMITTED:
 		return "550 5.7.1";
 	case INTAKE_REJECTED:
 		return "550 5.6.0";
@@ -72,6 +73,7 @@ int intake_exit_code(enum intake_status s)
 	case INTAKE_UNKNOWN_RECIPIENT:
 		return 67; /* EX_NOUSER */
 	case INTAKE_REFUSED_SENDER:
+	case INTAKE_NOT_PERMITTED:
 		return 77; /* EX_NOPERM */
 	case INTAKE_REJECTED:
 	case INTAKE_BAD_DATA:
@@ -231,52 +233,128 @@ static int authenticated(const struct cfg *c, const struct mail_msg *m, char **w
 				     c->auth.trusted_authserv_ids, c->auth.ntrusted, why);
 }
 
-/* A stable Message-ID for a message without one, so MTA retries dedupe. */
-static char *synth_msgid(const struct cfg *c, const char *raw, size_t len)
+/* The submission result as an intake status: the enhanced code decides
+ * the class, so LMTP says what submit says. */
+static enum intake_status from_submit(const struct submit_result *sr)
 {
-	unsigned char md[32];
-	unsigned int n = 0;
-	EVP_Digest(raw, len, md, &n, EVP_sha256(), NULL);
-	struct buf b = BUF_INIT;
-	buf_adds(&b, "<fg-");
-	for (int i = 0; i < 16; i++)
-		buf_addf(&b, "%02x", md[i]);
-	buf_addf(&b, "@%s>", reply_domain(c));
-	return buf_detach(&b);
+	switch (sr->status) {
+	case SUBMIT_ACCEPTED:
+		return INTAKE_ACCEPTED;
+	case SUBMIT_DUPLICATE:
+		return INTAKE_DUPLICATE;
+	case SUBMIT_REFUSED:
+		if (strcmp(sr->code, "5.1.1") == 0)
+			return INTAKE_UNKNOWN_RECIPIENT;
+		if (strcmp(sr->code, "5.7.1") == 0)
+			return INTAKE_NOT_PERMITTED;
+		return INTAKE_REJECTED;
+	case SUBMIT_TEMPFAIL:
+	default:
+		return INTAKE_TEMPFAIL;
+	}
 }
 
-struct route {
-	char *forum, *thread, *parent, *how;
-	int64_t user_id; /* from a reply key, else 0 */
-};
-
-static void route_clear(struct route *r)
+/* The sender's side of a reply key: the post it names and the user it was
+ * made for. 0 with *user and rt filled, -1 refused (res set), -2 error. */
+static int key_route(const struct intake *in, const struct mail_msg *m, const char *key,
+		     struct submit_route *rt, char **forum, char **thread, char **parent,
+		     char **user, struct intake_result *res, char **err)
 {
-	free(r->forum);
-	free(r->thread);
-	free(r->parent);
-	free(r->how);
-	memset(r, 0, sizeof *r);
-}
-
-/* Finds the post a reply answers by its references; 1 found, 0, -1. */
-static int route_by_refs(struct store *st, const struct mail_msg *m, struct route *rt, char **err)
-{
-	const char *ids[260];
-	size_t n = 0;
-	if (m->in_reply_to)
-		ids[n++] = m->in_reply_to;
-	for (size_t i = m->nreferences; i > 0 && n < 256; i--)
-		ids[n++] = m->references[i - 1];
-	for (size_t i = 0; i < n; i++) {
-		int r = store_post_by_msgid(st, ids[i], &rt->forum, &rt->thread, &rt->parent, err);
-		if (r != 0) {
-			if (r == 1)
-				rt->how = xstrdup(i == 0 && m->in_reply_to ? "in-reply-to" : "references");
-			return r;
+	const struct cfg *c = in->cfg;
+	struct replykey k;
+	enum replykey_check kc = in->secret ? replykey_verify(key, in->secret, in->secret_len,
+							      (int64_t)time(NULL), &k)
+					    : REPLYKEY_FORGED;
+	if (kc == REPLYKEY_EXPIRED) {
+		set(res, INTAKE_REFUSED_SENDER,
+		    "the reply address has expired; please reply from the forum");
+		return -1;
+	}
+	if (kc != REPLYKEY_VALID) {
+		set(res, INTAKE_REFUSED_SENDER,
+		    "the reply address is not valid (mistyped, or no longer accepted)");
+		return -1;
+	}
+	char *post_msgid = NULL;
+	int r = store_post_by_rowid(in->store, (int64_t)k.post_id, forum, thread, parent,
+				    &post_msgid, err);
+	free(post_msgid);
+	if (r < 0)
+		return -2;
+	if (r == 0) {
+		set(res, INTAKE_REJECTED, "the post this reply answers no longer exists");
+		return -1;
+	}
+	*rt = (struct submit_route){*forum, *thread, *parent, "key"};
+	r = store_user_name(in->store, (int64_t)k.user_id, user, err);
+	if (r < 0)
+		return -2;
+	if (r == 0) {
+		set(res, INTAKE_REFUSED_SENDER, "the user this reply address was made for is gone");
+		return -1;
+	}
+	if (c->auth.key_requires_sender_match) {
+		r = store_user_owns(in->store, (int64_t)k.user_id, m->from_addr, err);
+		if (r < 0)
+			return -2;
+		if (r == 0) {
+			set(res, INTAKE_REFUSED_SENDER,
+			    "%s is not an address of the user this reply address was made for",
+			    m->from_addr);
+			return -1;
 		}
 	}
 	return 0;
+}
+
+/* A sender without a key: a registered address, plus the policy's proof.
+ * 0 with *user, -1 refused (res set), -2 error. */
+static int address_user(const struct intake *in, const struct mail_msg *m, char **user,
+			struct intake_result *res, char **err)
+{
+	const struct cfg *c = in->cfg;
+	int64_t uid;
+	int r = store_user_by_address(in->store, m->from_addr, &uid, user, err);
+	if (r < 0)
+		return -2;
+	if (r == 0) {
+		set(res, INTAKE_REFUSED_SENDER,
+		    "%s is not the address of a registered user of this forum; "
+		    "add it to your account first",
+		    m->from_addr);
+		return -1;
+	}
+	char *why = NULL;
+	if (c->auth.sender_policy && strcmp(c->auth.sender_policy, "authenticated") == 0 &&
+	    !authenticated(c, m, &why)) {
+		set(res, INTAKE_REFUSED_SENDER,
+		    "the message did not pass DMARC, DKIM or SPF checks at this server for "
+		    "the domain of %s, so it cannot be proven to come from that address: %s",
+		    m->from_addr, why ? why : "no result");
+		free(why);
+		return -1;
+	}
+	free(why);
+	return 0;
+}
+
+/* The forum cannot take files through this connector: say so. */
+static void attachments_notice(const struct cfg *c, const struct mail_msg *m,
+			       const char *msgid)
+{
+	struct buf t = BUF_INIT;
+	buf_adds(&t, "Your reply was accepted, but the forum cannot take attached files "
+		     "by mail. They are named in your post instead:\n\n");
+	for (size_t i = 0; i < m->nattachments; i++)
+		buf_addf(&t, "  %s (%zu bytes)\n",
+			 m->attachments[i].filename ? m->attachments[i].filename : "unnamed",
+			 m->attachments[i].size);
+	char *nerr = NULL;
+	if (notice_send(c, m->from_addr, "Attachments not uploaded", t.p, msgid, &nerr) != 0) {
+		log_warn("intake: no attachment notice to %s: %s", m->from_addr, nerr);
+		free(nerr);
+	}
+	buf_free(&t);
 }
 
 void intake_deliver(const struct intake *in, const char *raw, size_t len,
@@ -285,17 +363,18 @@ void intake_deliver(const struct intake *in, const char *raw, size_t len,
 	const struct cfg *c = in->cfg;
 	struct store *st = in->store;
 	struct mail_msg *m = NULL;
-	char *err = NULL, *group = NULL, *key = NULL, *user = NULL, *msgid = NULL;
-	struct route rt = {0};
-	struct buf kept = BUF_INIT, elided = BUF_INIT, body = BUF_INIT;
+	char *err = NULL, *group = NULL, *key = NULL, *user = NULL;
+	char *forum = NULL, *thread = NULL, *parent = NULL;
+	const char *who;
+	struct submit_route krt = {0};
 	memset(res, 0, sizeof *res);
 
 	if (mail_parse(raw, len, &m, &err) != 0) {
 		set(res, INTAKE_BAD_DATA, "the message could not be read: %s", err ? err : "?");
 		goto out;
 	}
-	msgid = m->message_id ? xstrdup(m->message_id) : synth_msgid(c, raw, len);
-	res->message_id = xstrdup(msgid);
+	if (m->message_id)
+		res->message_id = xstrdup(m->message_id);
 
 	const char *why = NULL;
 	enum mail_class cls = mail_classify(m, envelope_from, reply_domain(c), &why);
@@ -327,193 +406,47 @@ void intake_deliver(const struct intake *in, const char *raw, size_t len,
 		set(res, INTAKE_REFUSED_SENDER, "the message has no usable From address");
 		goto out;
 	}
-
-	/* route: (1) reply key, (2) In-Reply-To/References, (3) new thread */
-	if (key && key[0]) {
-		struct replykey k;
-		enum replykey_check kc = in->secret ? replykey_verify(key, in->secret,
-								       in->secret_len,
-								       (int64_t)time(NULL), &k)
-						    : REPLYKEY_FORGED;
-		if (kc == REPLYKEY_EXPIRED) {
-			set(res, INTAKE_REFUSED_SENDER,
-			    "the reply address has expired; please reply from the forum");
-			goto out;
-		}
-		if (kc != REPLYKEY_VALID) {
-			set(res, INTAKE_REFUSED_SENDER,
-			    "the reply address is not valid (mistyped, or no longer accepted)");
-			goto out;
-		}
-		char *post_msgid = NULL;
-		r = store_post_by_rowid(st, (int64_t)k.post_id, &rt.forum, &rt.thread, &rt.parent,
-					&post_msgid, &err);
-		free(post_msgid);
-		if (r < 0)
-			goto tempfail;
-		if (r == 0) {
-			set(res, INTAKE_REJECTED, "the post this reply answers no longer exists");
-			goto out;
-		}
-		rt.how = xstrdup("key");
-		rt.user_id = k.user_id;
-		r = store_user_name(st, rt.user_id, &user, &err);
-		if (r < 0)
-			goto tempfail;
-		if (r == 0) {
-			set(res, INTAKE_REFUSED_SENDER, "the user this reply address was made for is gone");
-			goto out;
-		}
-		if (c->auth.key_requires_sender_match) {
-			r = store_user_owns(st, rt.user_id, m->from_addr, &err);
-			if (r < 0)
-				goto tempfail;
-			if (r == 0) {
-				set(res, INTAKE_REFUSED_SENDER,
-				    "%s is not an address of the user this reply address was made for",
-				    m->from_addr);
-				goto out;
-			}
-		}
-	} else {
-		r = route_by_refs(st, m, &rt, &err);
-		if (r < 0)
-			goto tempfail;
-		if (r == 0) {
-			const struct cfg_forum *f = cfg_group_forum(c, group);
-			rt.forum = f ? xstrdup(f->name) : NULL;
-			rt.how = xstrdup("list");
-		}
-		int64_t uid;
-		r = store_user_by_address(st, m->from_addr, &uid, &user, &err);
-		if (r < 0)
-			goto tempfail;
-		if (r == 0) {
-			set(res, INTAKE_REFUSED_SENDER,
-			    "%s is not the address of a registered user of this forum; "
-			    "add it to your account first",
-			    m->from_addr);
-			goto out;
-		}
-		char *why = NULL;
-		if (c->auth.sender_policy && strcmp(c->auth.sender_policy, "authenticated") == 0 &&
-		    !authenticated(c, m, &why)) {
-			set(res, INTAKE_REFUSED_SENDER,
-			    "the message did not pass DMARC, DKIM or SPF checks at this server for "
-			    "the domain of %s, so it cannot be proven to come from that address: %s",
-			    m->from_addr, why ? why : "no result");
-			free(why);
-			goto out;
-		}
-		free(why);
-	}
-	/* the reply lands in the group of the post it answers (which may not be
-	 * the group it was addressed to); both must take replies */
-	char posting = 'y';
-	if (store_group_posting(st, gid, &posting, &err) != 0)
+	/* who wrote it is the mail side's question (a reply key, or a
+	 * registered address plus policy); where it goes is submit's */
+	r = key && key[0] ? key_route(in, m, key, &krt, &forum, &thread, &parent, &user, res, &err)
+			  : address_user(in, m, &user, res, &err);
+	if (r == -2)
 		goto tempfail;
-	if (posting != 'n' && rt.parent) {
-		int64_t tgid;
-		r = store_post_group(st, rt.forum, rt.parent, &tgid, &err);
-		if (r < 0 || (r == 1 && store_group_posting(st, tgid, &posting, &err) != 0))
-			goto tempfail;
-	}
-	if (posting == 'n') {
-		set(res, INTAKE_REJECTED,
-		    "the thread is in a read-only group: the forum takes no replies there");
+	if (r != 0)
 		goto out;
-	}
 
-	r = store_msgid_known(st, msgid, &err);
-	if (r < 0)
-		goto tempfail;
-	if (r == 1) {
-		set(res, INTAKE_DUPLICATE, "already received");
-		goto out;
-	}
-	/* an id of the form sync gives forum posts would hold that post's id
-	 * before sync stores it (article_msgid_ours); 5.6.0, as for other
-	 * content we refuse: it is the message, not the sender */
-	if (m->message_id && article_msgid_ours(m->message_id, c->gateway.domain)) {
-		set(res, INTAKE_REJECTED,
-		    "the Message-ID %s has the form of this gateway's own ids for forum posts; "
-		    "it cannot be posted under it",
-		    m->message_id);
-		goto out;
-	}
-
-	const char *text = m->text ? m->text : "";
-	mail_trim(text, strlen(text), &kept, &elided);
-	if (kept.len == 0 && m->nattachments == 0) {
-		set(res, INTAKE_REJECTED,
-		    "the reply was empty after removing quoted text and signatures");
-		goto out;
-	}
-	buf_add(&body, buf_str(&kept), kept.len);
-	struct store_attachment *att = m->nattachments ? xcalloc(m->nattachments, sizeof *att) : NULL;
-	for (size_t i = 0; i < m->nattachments; i++) {
-		const struct mail_attachment *a = &m->attachments[i];
-		att[i] = (struct store_attachment){a->filename, a->content_type, a->data, a->size};
-		/* the spool connector cannot upload: name the file in the post */
-		buf_addf(&body, "%s[attachment: %s, %zu bytes]", body.len ? "\n" : "",
-			 a->filename ? a->filename : "unnamed", a->size);
-	}
-	struct store_outbox_in o = {
-		.message_id = msgid, .source = in->source, .user = user, .forum = rt.forum,
-		.thread_key = rt.thread, .parent_key = rt.parent, .newsgroups = group,
-		.subject = m->subject, .article = raw, .article_len = len, .body = body.p,
-		.elided = elided.p, .envelope_from = envelope_from ? envelope_from : m->from_addr,
-		.recipient = rcpt, .route = rt.how, .attachments = att,
-		.nattachments = m->nattachments,
+	struct submit_env env = {.cfg = c, .store = st};
+	struct submit_in si = {
+		.source = in->source, .raw = raw, .raw_len = len, .msg = m, .user = user,
+		.groups = group, .route = key && key[0] ? &krt : NULL,
+		.envelope_from = envelope_from ? envelope_from : m->from_addr, .recipient = rcpt,
 	};
-	r = store_begin(st, &err);
-	if (r == 0) {
-		r = store_outbox_add(st, &o, &err);
-		if (r >= 0 && store_commit(st, &err) != 0)
-			r = -1;
-		if (r < 0)
-			store_rollback(st);
-	}
-	free(att);
-	if (r < 0)
-		goto tempfail;
-	if (r == 1) {
-		set(res, INTAKE_DUPLICATE, "already received");
-		goto out;
-	}
-	set(res, INTAKE_ACCEPTED, "queued for %s (%s)", rt.forum ? rt.forum : "?", rt.how);
-	if (m->nattachments && c->mail.smarthost) {
-		/* the forum cannot take files through this connector: say so */
-		struct buf t = BUF_INIT;
-		buf_adds(&t, "Your reply was accepted, but the forum cannot take attached files "
-			     "by mail. They are named in your post instead:\n\n");
-		for (size_t i = 0; i < m->nattachments; i++)
-			buf_addf(&t, "  %s (%zu bytes)\n",
-				 m->attachments[i].filename ? m->attachments[i].filename : "unnamed",
-				 m->attachments[i].size);
-		char *nerr = NULL;
-		if (notice_send(c, m->from_addr, "Attachments not uploaded", t.p, msgid, &nerr) != 0) {
-			log_warn("intake: no attachment notice to %s: %s", m->from_addr, nerr);
-			free(nerr);
-		}
-		buf_free(&t);
-	}
+	struct submit_result sr;
+	outbox_submit(&env, &si, &sr);
+	set(res, from_submit(&sr), "%s", sr.reason ? sr.reason : "");
+	free(res->message_id);
+	res->message_id = sr.message_id;
+	sr.message_id = NULL;
+	submit_result_clear(&sr);
+	if (res->status == INTAKE_ACCEPTED && m->nattachments && c->mail.smarthost)
+		attachments_notice(c, m, res->message_id);
 	goto out;
 tempfail:
 	set(res, INTAKE_TEMPFAIL, "temporary store failure: %s", err ? err : "?");
 out:
+	/* without an envelope (ingest without --sender) the header From says
+	 * who it was */
+	who = envelope_from ? (envelope_from[0] ? envelope_from : "<>")
+	      : m && m->from_addr ? m->from_addr : "?";
 	log_info("%s: %s from %s to %s: %s", in->source, res->message_id ? res->message_id : "-",
-		 envelope_from ? (envelope_from[0] ? envelope_from : "<>") : "?", rcpt ? rcpt : "?",
-		 res->reason ? res->reason : "");
-	route_clear(&rt);
-	buf_free(&kept);
-	buf_free(&elided);
-	buf_free(&body);
+		 who, rcpt ? rcpt : "?", res->reason ? res->reason : "");
 	free(err);
 	free(group);
 	free(key);
 	free(user);
-	free(msgid);
+	free(forum);
+	free(thread);
+	free(parent);
 	mail_msg_free(m);
 }
 

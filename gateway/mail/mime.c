@@ -810,6 +810,38 @@ static void typed_headers(struct mail_msg *m)
 		m->date = mime_date(v);
 }
 
+int mail_header_block_check(const char *raw, size_t len, char **why)
+{
+	const char *s = raw, *end = raw + len;
+	int lineno = 0, in_header = 0;
+	while (s < end) {
+		const char *eol = memchr(s, '\n', (size_t)(end - s));
+		if (eol == NULL)
+			eol = end;
+		size_t n = (size_t)(eol - s);
+		if (n && s[n - 1] == '\r')
+			n--;
+		lineno++;
+		if (n == 0)
+			return 0;
+		if (s[0] == ' ' || s[0] == '\t') {
+			if (!in_header)
+				return fg_error(why, "header line %d starts with white space", lineno);
+		} else {
+			const char *colon = memchr(s, ':', n);
+			if (colon == NULL || colon == s)
+				return fg_error(why, "header line %d is not \"Name: value\"", lineno);
+			for (const char *c = s; c < colon; c++)
+				if (*c <= ' ' || *c > '~')
+					return fg_error(why, "header line %d has an invalid name",
+							lineno);
+			in_header = 1;
+		}
+		s = eol + 1;
+	}
+	return fg_error(why, "the article has no empty line between header and body");
+}
+
 int mail_parse(const char *raw, size_t len, struct mail_msg **out, char **err)
 {
 	*out = NULL;

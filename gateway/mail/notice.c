@@ -10,9 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "forumgate/article.h"
 #include "forumgate/buf.h"
+#include "forumgate/submit.h"
 
 /* Quoted-printable (RFC 2045) of UTF-8 text with LF lines, CRLF out. */
 static void qp(struct buf *out, const char *s)
@@ -71,7 +73,14 @@ int notice_send(const struct cfg *c, const char *to, const char *subject, const 
 	article_hdr_fold(&msg, "Subject", buf_str(&subj));
 	buf_free(&subj);
 	buf_addf(&msg, "Date: %s\r\n", date);
-	buf_addf(&msg, "Message-ID: <notice.%lld.%d@%s>\r\n", (long long)time(NULL), rand(), domain);
+	/* the one generator (submit.h), seeded so no two notices share an id */
+	static unsigned long sent;
+	char *seed = xasprintf("notice\n%lld\n%d\n%lu\n%s\n%s\n%s", (long long)time(NULL),
+			       (int)getpid(), sent++, to, subject, text);
+	char *mid = outbox_msgid_make(seed, strlen(seed), domain);
+	buf_addf(&msg, "Message-ID: %s\r\n", mid);
+	free(mid);
+	free(seed);
 	if (in_reply_to)
 		buf_addf(&msg, "In-Reply-To: %s\r\nReferences: %s\r\n", in_reply_to, in_reply_to);
 	buf_addf(&msg, "Auto-Submitted: auto-replied\r\nX-Forumgate-Loop: %s\r\n"

@@ -41,13 +41,14 @@ char *outbox_key(int64_t id, const char *message_id)
 	return xasprintf("%lld-%012llx", (long long)id, (unsigned long long)(h >> 16));
 }
 
-/* The board a new thread in `group` goes to: the configured mapping. */
-static const char *board_of_group(const struct cfg_forum *f, const char *group)
+/* The board a new thread in `group` of forum f goes to (config.h:
+ * cfg_group_forum holds the one board<->group mapping); NULL = the
+ * connector's default. */
+static const char *board_of_group(const struct cfg *c, const struct cfg_forum *f,
+				  const char *group)
 {
-	for (size_t i = 0; i < f->nboards; i++)
-		if (strcmp(f->boards[i].group, group) == 0 && strcmp(f->boards[i].board, "*") != 0)
-			return f->boards[i].board;
-	return NULL;
+	const char *board = NULL;
+	return cfg_group_forum(c, group, &board) == f ? board : NULL;
 }
 
 static void tell_sender(const struct cfg *c, const struct store_outbox *o, const char *why)
@@ -110,7 +111,7 @@ static int handle(struct store *st, const struct cfg *c, struct store_outbox *o,
 		char *first = o->newsgroups ? xstrndup(o->newsgroups, strcspn(o->newsgroups, ", \t"))
 					    : NULL;
 		struct forum_new_post np = {
-			.board = board ? board : first ? board_of_group(f, first) : NULL,
+			.board = board ? board : first ? board_of_group(c, f, first) : NULL,
 			.thread_id = o->thread_key, .thread_title = title, .parent_id = o->parent_key,
 			.author = o->user, .title = o->subject, .body = o->body,
 			.message_id = o->message_id, .key = key,

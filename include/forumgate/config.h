@@ -146,9 +146,14 @@ char *cfg_board_group(const struct cfg_forum *f, const char *board,
 int cfg_board_mapped(const struct cfg_forum *f, const char *board);
 /* 1 when the config makes group a members-only group (access: members). */
 int cfg_group_members_only(const struct cfg *c, const char *group);
-/* The forum whose boards feed newsgroup `group` (by the board mapping, then
- * by group_prefix), or NULL. */
-const struct cfg_forum *cfg_group_forum(const struct cfg *c, const char *group);
+/* The group -> board direction of the board mapping, the one every caller
+ * uses (a new thread posted to `group`, by mail or NNTP, goes to this forum
+ * and board): the forum whose boards feed `group` (by the board mapping,
+ * then by group_prefix), or NULL; *board (borrowed; may be NULL to ignore)
+ * the board mapped to the group by name, NULL when the group comes from
+ * group_prefix or a "*" mapping (the connector's default board). */
+const struct cfg_forum *cfg_group_forum(const struct cfg *c, const char *group,
+				       const char **board);
 /* 1 if name is a valid newsgroup name per RFC 5536 §3.1.4, else 0. */
 int cfg_valid_newsgroup(const char *name);
 

@@ -1,16 +1,18 @@
 /*
- * intake: one incoming reply, from raw bytes to a queued forum post. Shared
- * by every intake path (LMTP, `forumgate ingest`, Maildir, IMAP), so they
- * route, authenticate and trim exactly alike:
+ * intake: one incoming reply by mail, from raw bytes to a queued forum post.
+ * Shared by every mail path (LMTP, `forumgate ingest`, Maildir, IMAP). It
+ * does what is particular to mail and hands the rest to the submission
+ * module that NNTP POST uses too (submit.h):
  *
  *   parse → classify (auto-replies, bounces, loops are never posted) →
  *   recipient (our reply domain; group; optional reply key) →
- *   route (reply key, else In-Reply-To/References, else a new thread) →
  *   sender (key owner, or a registered address, plus policy) →
- *   duplicate check (a Message-ID is posted once) → trim → outbox (commit).
+ *   outbox_submit (Message-ID, duplicates, groups, route by the key or by
+ *   In-Reply-To/References, read-only threads, trimming, queue + commit).
  *
  * The status maps onto LMTP replies and sysexits codes (see lmtp.c and
- * `forumgate ingest`); `reason` says why in words for the sender's bounce.
+ * `forumgate ingest`); `reason` says why in words for the sender's bounce,
+ * the same words NNTP POST answers with for the same reply.
  */
 #ifndef FORUMGATE_INTAKE_H
 #define FORUMGATE_INTAKE_H
@@ -27,7 +29,8 @@ enum intake_status {
 	INTAKE_DROPPED,           /* auto-reply, bounce, loop: accepted, not posted (250 / 0) */
 	INTAKE_UNKNOWN_RECIPIENT, /* 550 5.1.1 / exit 67 */
 	INTAKE_REFUSED_SENDER,    /* 550 5.7.1 / exit 77 */
-	INTAKE_REJECTED,          /* content refused: empty reply, read-only group (550 5.6.0 / 65) */
+	INTAKE_NOT_PERMITTED,     /* a read-only group or thread (550 5.7.1 / 77) */
+	INTAKE_REJECTED,          /* content refused: empty reply, unknown thread (550 5.6.0 / 65) */
 	INTAKE_BAD_DATA,          /* not a message (554 5.6.0 / 65) */
 	INTAKE_TEMPFAIL,          /* store trouble: try again (451 4.3.0 / 75) */
 };

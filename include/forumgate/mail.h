@@ -65,6 +65,13 @@ const char *mail_header(const struct mail_msg *m, const char *name);
 int mail_parse(const char *raw, size_t len, struct mail_msg **out, char **err);
 void mail_msg_free(struct mail_msg *m);
 
+/* The strict form of a header block that an article posted by a newsreader
+ * must have (mail_parse is lenient: it takes the first line that is not a
+ * header as the start of the body). 0 when every line up to the first
+ * empty one is "Name: value" or a continuation, else -1 with *why, a
+ * sentence for the poster ("header line 3 is not ..."). */
+int mail_header_block_check(const char *raw, size_t len, char **why);
+
 /* Why a message must not be posted (gateway/mail/classify.c). */
 enum mail_class {
 	MAIL_OK = 0,

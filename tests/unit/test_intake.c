@@ -273,7 +273,12 @@ static void test_refusals(void **state)
 	deliver(W.cfg, raw, "demo.general@elsewhere.example", INTAKE_UNKNOWN_RECIPIENT, NULL);
 	free(raw);
 	raw = mail("alice@example.org", "<x2@example.org>", NULL, "Hi.\r\n");
-	deliver(W.cfg, raw, "demo.announce@reply.forumgate.example", INTAKE_REJECTED, "read-only");
+	/* issue #11: a read-only group is a permission (550 5.7.1, exit 77),
+	 * not bad content (it was 5.6.0) */
+	deliver(W.cfg, raw, "demo.announce@reply.forumgate.example", INTAKE_NOT_PERMITTED,
+		"newsgroup demo.announce is read-only");
+	assert_string_equal(intake_lmtp_code(INTAKE_NOT_PERMITTED), "550 5.7.1");
+	assert_int_equal(intake_exit_code(INTAKE_NOT_PERMITTED), 77);
 	free(raw);
 	raw = mail("alice@example.org", "<x3@example.org>", NULL,
 		   "On Thu, Bob wrote:\r\n> only a quote\r\n");
