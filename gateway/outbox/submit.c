@@ -164,8 +164,8 @@ static int route(const struct submit_env *env, const struct submit_in *in, const
 	for (size_t i = m->nreferences; i > 0 && n < SUBMIT_MAX_REFS; i--)
 		ids[n++] = m->references[i - 1];
 	for (size_t i = 0; i < n; i++) {
-		int r = store_post_by_msgid(env->store, ids[i], &rt->forum, &rt->thread, &rt->parent,
-					    err);
+		int r = store_reply_route(env->store, ids[i], &rt->forum, &rt->thread, &rt->parent,
+					  err);
 		if (r < 0)
 			return -2;
 		if (r == 1) {
@@ -178,7 +178,8 @@ static int route(const struct submit_env *env, const struct submit_in *in, const
 		 * under a "Re:" subject for everyone to see: say so instead */
 		set(res, SUBMIT_REFUSED, "5.6.0",
 		    "none of the References is an article of this server, so the thread it "
-		    "answers is unknown");
+		    "answers is unknown; to start a new thread, send it without In-Reply-To "
+		    "and References");
 		return -1;
 	}
 	const struct cfg_forum *f = cfg_group_forum(env->cfg, first, NULL);

@@ -233,6 +233,7 @@ enum stmt_id {
 	S_USER_LIST,
 	S_OUTBOX_ADD,
 	S_POST_BY_MSGID,
+	S_REPLY_ROUTE,
 	S_OUTBOX_ATTACH,
 	S_OUTBOX_NEXT,
 	S_OUTBOX_POSTED,
@@ -410,6 +411,14 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_POST_BY_MSGID] = "SELECT f.name, t.thread_key, p.post_key FROM posts p"
 			    " JOIN threads t ON t.id = p.thread_id JOIN forums f ON f.id = p.forum_id"
 			    " WHERE p.message_id = ?1",
+	/* a stored post first; else a reply still in the outbox: the post it
+	 * is being or was posted as, else the post it answers itself */
+	[S_REPLY_ROUTE] = "SELECT f.name, t.thread_key, p.post_key FROM posts p"
+			  " JOIN threads t ON t.id = p.thread_id JOIN forums f ON f.id = p.forum_id"
+			  " WHERE p.message_id = ?1"
+			  " UNION ALL SELECT forum, thread_key, coalesce(forum_post_id, parent_key)"
+			  " FROM outbox WHERE message_id = ?1 AND state IN ('queued', 'posted')"
+			  " AND forum IS NOT NULL AND thread_key IS NOT NULL LIMIT 1",
 };
 
 /* The thread the last post was put into, so the posts of one thread look
@@ -2472,6 +2481,17 @@ int store_post_by_msgid(struct store *st, const char *message_id, char **forum,
 	bind_text(s, 1, message_id);
 	char **const outs[] = {forum, thread_key, post_key};
 	return lookup_row(st, s, outs, 3, err, "post by message-id");
+}
+
+int store_reply_route(struct store *st, const char *message_id, char **forum, char **thread_key,
+		      char **post_key, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_REPLY_ROUTE, err);
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, message_id);
+	char **const outs[] = {forum, thread_key, post_key};
+	return lookup_row(st, s, outs, 3, err, "reply route");
 }
 
 void store_outbox_clear(struct store_outbox *o)

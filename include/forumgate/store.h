@@ -371,5 +371,11 @@ int store_post_rowid(struct store *st, const char *forum, const char *post_key, 
 /* The forum post behind an article's Message-ID; 1/0/-1. */
 int store_post_by_msgid(struct store *st, const char *message_id, char **forum,
 			char **thread_key, char **post_key, char **err);
+/* Where a reply to message_id goes: the forum post behind that article, or,
+ * for a reply still in the outbox (not yet brought back by sync), its
+ * thread and the post it is being posted as (else the post it answers).
+ * *post_key may be NULL (the thread itself); 1/0/-1. */
+int store_reply_route(struct store *st, const char *message_id, char **forum, char **thread_key,
+		      char **post_key, char **err);
 
 #endif

@@ -220,9 +220,48 @@ static void test_one_reference_limit(void **state)
 			 SUBMIT_REFUSED);
 	assert_string_equal(code, "5.6.0");
 	assert_string_equal(reason, "none of the References is an article of this server, so "
-				    "the thread it answers is unknown");
+				    "the thread it answers is unknown; to start a new thread, send "
+				    "it without In-Reply-To and References");
 	free(reason);
 	buf_free(&a);
+}
+
+/*
+ * A reply to a reply that is still in the outbox (sync has not brought it
+ * back as an article yet) goes into that reply's thread, answering the post
+ * it answered until the forum gives it a post id, then that post.
+ */
+static void test_reply_to_queued_reply(void **state)
+{
+	assert_int_equal(submit("From: alice@example.org\nNewsgroups: demo.general\n"
+				"Subject: Re: x\nMessage-ID: <sub-q1@example.org>\n"
+				"References: " GENERAL_POST "\n\nFirst.\n",
+				"demo.general", "lmtp", NULL, NULL, NULL),
+			 SUBMIT_ACCEPTED);
+	assert_int_equal(submit("From: bob@example.net\nNewsgroups: demo.general\n"
+				"Subject: Re: x\nMessage-ID: <sub-q2@example.org>\n"
+				"In-Reply-To: <sub-q1@example.org>\n"
+				"References: <sub-q1@example.org>\n\nSecond.\n",
+				"demo.general", "lmtp", NULL, NULL, NULL),
+			 SUBMIT_ACCEPTED);
+	char *v = row("<sub-q2@example.org>", "thread_key || '/' || parent_key");
+	assert_string_equal(v, "14/141");
+	free(v);
+	/* posted: the next reply answers the forum post it became */
+	char *err = NULL;
+	assert_int_equal(store_begin(W.st, &err), 0);
+	char *id = row("<sub-q1@example.org>", "id");
+	assert_int_equal(store_outbox_posted(W.st, strtoll(id, NULL, 10), "fg-q1", &err), 0);
+	assert_int_equal(store_commit(W.st, &err), 0);
+	free(id);
+	assert_int_equal(submit("From: bob@example.net\nNewsgroups: demo.general\n"
+				"Subject: Re: x\nMessage-ID: <sub-q3@example.org>\n"
+				"In-Reply-To: <sub-q1@example.org>\n\nThird.\n",
+				"demo.general", "lmtp", NULL, NULL, NULL),
+			 SUBMIT_ACCEPTED);
+	v = row("<sub-q3@example.org>", "thread_key || '/' || parent_key");
+	assert_string_equal(v, "14/fg-q1");
+	free(v);
 }
 
 /*
@@ -340,6 +379,7 @@ int main(void)
 		cmocka_unit_test(test_msgid_rule),
 		cmocka_unit_test(test_followup_is_clean),
 		cmocka_unit_test(test_one_reference_limit),
+		cmocka_unit_test(test_reply_to_queued_reply),
 		cmocka_unit_test(test_read_only_thread_refused),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_duplicates_and_generated_ids),
