@@ -8,6 +8,7 @@ import subprocess
 import unittest
 
 from fgtest import DEMO, FORUMGATE, ROOT, Gate, need_shared, parse_mboxrd
+from nntpserver import free_port
 
 
 class CheckConfig(unittest.TestCase):
@@ -291,7 +292,11 @@ class Serve(unittest.TestCase):
         spool = os.path.join(g.dir, "spool")
         os.mkdir(spool)
         g.overrides += ["-o", f"forums.demo.spool.path={spool}",
-                        "-o", "forums.demo.spool.poll_interval=1"]
+                        "-o", "forums.demo.spool.poll_interval=1",
+                        "-o", f"nntp.listen=127.0.0.1:{free_port()}",
+                        "-o", f"mail.lmtp.listen=127.0.0.1:{free_port()}",
+                        "-o", "nntp.tls.cert=", "-o", "nntp.tls.key=",
+                        "-o", "mail.secret_file="]
         proc = subprocess.Popen([FORUMGATE, "-c", DEMO, *g.overrides, "serve"], cwd=ROOT,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:

@@ -123,6 +123,7 @@ class ReplyFiles(unittest.TestCase):
         lmtp, nntp = free_port(), free_port()
         self.g.overrides += ["-o", f"mail.lmtp.listen=127.0.0.1:{lmtp}",
                              "-o", f"nntp.listen=127.0.0.1:{nntp}",
+                             "-o", "nntp.tls.cert=", "-o", "nntp.tls.key=",
                              "-o", "forums.demo.spool.poll_interval=1"]
         log = open(os.path.join(self.g.dir, "serve.log"), "wb")
         self.addCleanup(log.close)
