@@ -145,6 +145,34 @@ class StartupErrors(unittest.TestCase):
         self.assertEqual(proc.returncode, 0, err)
         self.assertIn(b"nntpd died with signal 9; restarting", err)
 
+    def test_sync_counts_one_thread_as_one(self):
+        g = ServeGate(self)
+        spool = os.path.join(g.dir, "spool")
+        os.mkdir(spool)
+        g.overrides += ["-o", f"forums.demo.spool.path={spool}",
+                        "-o", "forums.demo.spool.poll_interval=1"]
+        log = open(os.path.join(g.dir, "serve.log"), "w+b")
+        self.addCleanup(log.close)
+        proc = subprocess.Popen([FORUMGATE, "-c", DEMO, *g.overrides, "serve"], cwd=ROOT,
+                                stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+        try:
+            wait_children(proc.pid, 4)
+            with open(os.path.join(ROOT, "config", "demo-spool",
+                                   "general-strassenbahn.json")) as f:
+                t = f.read().replace('"id": "', '"id": "x')
+            with open(os.path.join(spool, "t.json"), "w") as f:
+                f.write(t)
+            end = time.monotonic() + 20
+            text = ""
+            while time.monotonic() < end and "deleted posts in" not in text:
+                time.sleep(0.2)
+                with open(log.name, "rb") as f:
+                    text = f.read().decode(errors="replace")
+            self.assertRegex(text, r"deleted posts in 1 thread\n")
+        finally:
+            proc.terminate()
+            proc.wait(20)
+
     def test_roles_carry_their_name_and_imapin_needs_imap(self):
         g = ServeGate(self)
         proc = subprocess.Popen([FORUMGATE, "-c", DEMO, *g.overrides, "serve"], cwd=ROOT,
