@@ -2,6 +2,7 @@
  * forumgate: subcommand dispatch only. Each subcommand loads the config
  * (with -o overrides) and hands over to its module.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sysexits.h>
 #include <termios.h>
 #include <time.h>
@@ -35,6 +37,7 @@
 
 struct opts {
 	const char *config;
+	int config_default; /* neither -c nor $FORUMGATE_CONFIG */
 	char **overrides;
 	size_t noverrides;
 	const char *forum, *group;
@@ -76,7 +79,7 @@ static void usage(FILE *f)
 	      "                        manage the users who may log in and post; the\n"
 	      "                        password is asked on the terminal (no echo), or\n"
 	      "                        read as one line from stdin or --password-file\n"
-	      "  version               print the version\n"
+	      "  version, --version    print the version\n"
 	      "\n"
 	      "  -c FILE   configuration (default: $FORUMGATE_CONFIG or /etc/forumgate/forumgate.yaml)\n"
 	      "  -o K=V    override a configuration option, e.g. -o gateway.store=/tmp/fg.db\n",
@@ -87,8 +90,10 @@ static int parse_args(int argc, char **argv, const char **cmd, struct opts *o)
 {
 	*cmd = NULL;
 	o->config = getenv("FORUMGATE_CONFIG");
-	if (o->config == NULL)
+	if (o->config == NULL || *o->config == '\0') {
 		o->config = "/etc/forumgate/forumgate.yaml";
+		o->config_default = 1;
+	}
 	o->overrides = xcalloc((size_t)argc, sizeof *o->overrides);
 	o->args = xcalloc((size_t)argc, sizeof *o->args);
 	o->addresses = xcalloc((size_t)argc, sizeof *o->addresses);
@@ -96,7 +101,7 @@ static int parse_args(int argc, char **argv, const char **cmd, struct opts *o)
 		const char *a = argv[i];
 		const char **target = NULL;
 		if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0)
-			target = &o->config;
+			target = &o->config, o->config_default = 0;
 		else if (strcmp(a, "--forum") == 0)
 			target = &o->forum;
 		else if (strcmp(a, "--group") == 0)
@@ -140,6 +145,8 @@ static int parse_args(int argc, char **argv, const char **cmd, struct opts *o)
 			o->elided = 1;
 		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			*cmd = "help";
+		} else if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0) {
+			*cmd = "version";
 		} else if (a[0] == '-' && a[1]) {
 			fprintf(stderr, "forumgate: unknown option %s\n", a);
 			return -1;
@@ -152,15 +159,39 @@ static int parse_args(int argc, char **argv, const char **cmd, struct opts *o)
 	return 0;
 }
 
-static struct cfg *load_config(const struct opts *o)
+/* "1 thread", "2 threads": n and the word for it. */
+static const char *plural(size_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+/* cfg_load_flags, saying where a configuration could be named when there
+ * is none at the default place. NULL after printing the error. */
+static struct cfg *read_config(const struct opts *o, unsigned flags)
 {
 	struct cfg *c = NULL;
 	char *err = NULL;
-	if (cfg_load(o->config, o->overrides, o->noverrides, &c, &err) != 0) {
+	if (o->config_default && access(o->config, F_OK) != 0) {
+		fprintf(stderr,
+			"forumgate: no configuration at %s: name one with -c FILE (or "
+			"$FORUMGATE_CONFIG); config/forumgate.yaml documents every option\n",
+			o->config);
+		return NULL;
+	}
+	if (cfg_load_flags(o->config, o->overrides, o->noverrides, flags, &c, &err) != 0) {
 		fprintf(stderr, "%s\n", err);
 		free(err);
 		return NULL;
 	}
+	return c;
+}
+
+static struct cfg *load_config_flags(const struct opts *o, unsigned flags)
+{
+	struct cfg *c = read_config(o, flags);
+	char *err = NULL;
+	if (c == NULL)
+		return NULL;
 	/* who the roles will run as, before anything creates a file */
 	if (priv_init(c, &err) != 0) {
 		fprintf(stderr, "forumgate: %s\n", err);
@@ -169,6 +200,36 @@ static struct cfg *load_config(const struct opts *o)
 		return NULL;
 	}
 	return c;
+}
+
+static struct cfg *load_config(const struct opts *o)
+{
+	return load_config_flags(o, 0);
+}
+
+/* 1 when the store does not exist: only import, serve and sync create one
+ * (a mistyped gateway.store must not become a new empty store). */
+static int store_missing(const struct cfg *c)
+{
+	struct stat sb;
+	return stat(c->gateway.store, &sb) != 0 && errno == ENOENT;
+}
+
+static int refuse_missing_store(const struct cfg *c)
+{
+	fprintf(stderr, "forumgate: no store at %s (run `forumgate import` or `serve` first)\n",
+		c->gateway.store);
+	return EX_NOINPUT;
+}
+
+/* Set once this process holds what it needs to run (priv_on_drop): a role
+ * that fails before that could not start (EX_UNAVAILABLE), one that fails
+ * after broke (EX_SOFTWARE). */
+static int role_started;
+
+static void note_started(void)
+{
+	role_started = 1;
 }
 
 /* The start of a role run alone: the refusal of root for a network role,
@@ -181,6 +242,8 @@ static int role_start(const struct cfg *c, const char *role)
 	int rc = 0;
 	if (priv_check_root(c, role, r->network, &err) != 0)
 		rc = EX_NOPERM;
+	else if (strcmp(role, "sync") != 0 && store_missing(c))
+		return refuse_missing_store(c);
 	else if (supervisor_lock(c, role, &err) != 0)
 		rc = EX_UNAVAILABLE;
 	else if (!r->binds && priv_drop(c, role, r->network, &err) != 0)
@@ -227,30 +290,38 @@ static int ensure_parent_dir(const char *path)
 	return rc;
 }
 
+/* Opens the store; only STORE_CREATE (import, serve, sync) creates it,
+ * and says so. NULL after printing why (see open_store_status). */
 static struct store *open_store(const struct cfg *c, enum store_mode mode)
 {
 	struct store *st = NULL;
 	char *err = NULL;
-	if (mode == STORE_RW)
+	int fresh = mode == STORE_CREATE && store_missing(c);
+	if (fresh)
 		ensure_parent_dir(c->gateway.store);
 	if (store_open(c->gateway.store, mode, &st, &err) != 0) {
 		fprintf(stderr, "forumgate: %s\n", err);
 		free(err);
 		return NULL;
 	}
+	if (fresh)
+		fprintf(stderr, "forumgate: created new store at %s\n", c->gateway.store);
 	return st;
+}
+
+/* The exit status after open_store failed. */
+static int open_store_status(const struct cfg *c)
+{
+	return store_missing(c) ? EX_NOINPUT : EX_SOFTWARE;
 }
 
 static int cmd_check_config(const struct opts *o)
 {
-	/* validation only: gateway.user is looked up where it is used */
-	struct cfg *c = NULL;
-	char *err = NULL;
-	if (cfg_load(o->config, o->overrides, o->noverrides, &c, &err) != 0) {
-		fprintf(stderr, "%s\n", err);
-		free(err);
+	/* validation only: gateway.user is looked up where it is used; the
+	 * files named are checked as this user reads them */
+	struct cfg *c = read_config(o, CFG_CHECK_FILES);
+	if (c == NULL)
 		return EX_CONFIG;
-	}
 	cfg_print(c, stdout);
 	cfg_free(c);
 	return 0;
@@ -261,13 +332,15 @@ static const struct cfg_forum *pick_forum(const struct cfg *c, const char *name)
 	if (name) {
 		const struct cfg_forum *f = cfg_forum_find(c, name);
 		if (f == NULL)
-			fprintf(stderr, "forumgate: no forum named %s in %s\n", name, c->file);
+			fprintf(stderr, "forumgate: no forum named %s in %s (--forum)\n", name,
+				c->file);
 		return f;
 	}
 	for (size_t i = 0; i < c->nforums; i++)
 		if (strcmp(c->forums[i].type, "spool") == 0)
 			return &c->forums[i];
-	fprintf(stderr, "forumgate: %s has no spool forum to import into (use --forum)\n", c->file);
+	fprintf(stderr, "forumgate: %s has no spool forum to import into (use --forum)\n",
+		c->file);
 	return NULL;
 }
 
@@ -291,28 +364,127 @@ static int is_archive(const char *path)
 	return archive_sniff(head, n) != ARCHIVE_NONE;
 }
 
+/* ---- import progress: a line on a terminal, redrawn twice a second ---- */
+
+/* Read by the SIGALRM handler while the import writes them: a count that is
+ * one post behind is all that can go wrong, and costs the import nothing. */
+static const struct sync_stats *progress_s;
+static const struct archive_stats *progress_as;
+static volatile sig_atomic_t progress_ticks, progress_shown;
+
+/* Appends the decimal digits of v to p (async-signal-safe). */
+static char *put_num(char *p, size_t v)
+{
+	char d[24];
+	int n = 0;
+	do
+		d[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	while (n)
+		*p++ = d[--n];
+	return p;
+}
+
+static char *put_str(char *p, const char *s)
+{
+	while (*s)
+		*p++ = *s++;
+	return p;
+}
+
+static void on_progress(int sig)
+{
+	const struct sync_stats *s = progress_s;
+	size_t posts = s->posts_new + s->posts_edited + s->posts_deleted + s->posts_unchanged +
+		       progress_as->articles + progress_as->duplicates;
+	size_t ticks = (size_t)++progress_ticks;
+	char line[160], *p = line;
+	p = put_str(p, "\rforumgate: importing: ");
+	p = put_num(p, s->threads);
+	p = put_str(p, s->threads == 1 ? " thread, " : " threads, ");
+	p = put_num(p, posts);
+	p = put_str(p, posts == 1 ? " post (" : " posts (");
+	p = put_num(p, posts * 2 / ticks);
+	p = put_str(p, "/s)\033[K");
+	if (write(STDERR_FILENO, line, (size_t)(p - line)) > 0)
+		progress_shown = 1;
+}
+
+/* Shows the progress of an import on stderr when it is a terminal. */
+static void progress_start(const struct sync_stats *s, const struct archive_stats *as)
+{
+	if (!isatty(STDERR_FILENO))
+		return;
+	progress_s = s;
+	progress_as = as;
+	struct sigaction sa = {.sa_handler = on_progress, .sa_flags = SA_RESTART};
+	sigaction(SIGALRM, &sa, NULL);
+	struct itimerval it = {.it_interval = {0, 500000}, .it_value = {0, 500000}};
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static void progress_stop(void)
+{
+	if (progress_s == NULL)
+		return;
+	struct itimerval off = {{0, 0}, {0, 0}};
+	setitimer(ITIMER_REAL, &off, NULL);
+	signal(SIGALRM, SIG_IGN);
+	progress_s = NULL;
+	if (progress_shown)
+		fputs("\r\033[K", stderr);
+}
+
 /* Imports every path of the command line into st; 0, or EX_DATAERR after
  * the first path that failed (the paths before it stay imported). */
 static int import_paths(struct store *st, const struct cfg *c, const struct cfg_forum *f,
 			const struct opts *o, struct sync_stats *s, struct archive_stats *as)
 {
-	for (size_t i = 0; i < o->nargs; i++) {
+	progress_start(s, as);
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < o->nargs; i++) {
 		char *err = NULL;
 		int failed = is_archive(o->args[i])
 				     ? archive_import_file(st, c, o->args[i], as, &err) != 0
 				     : sync_forum(st, c, f, o->args[i], 0, s, &err) != 0;
 		if (failed) {
+			progress_stop();
 			fprintf(stderr, "forumgate: import %s: %s\n", o->args[i], err);
 			free(err);
-			return EX_DATAERR;
+			rc = EX_DATAERR;
 		}
 	}
-	return 0;
+	progress_stop();
+	return rc;
+}
+
+/* Nothing was imported but something was skipped: every file failed. */
+static int import_failed(const struct sync_stats *s, const struct archive_stats *as)
+{
+	return s->threads == 0 && as->articles == 0 && as->duplicates == 0 &&
+	       (s->warnings || as->skipped);
+}
+
+static void import_report(const struct sync_stats *s, const struct archive_stats *as)
+{
+	if (s->threads || s->warnings || !(as->articles || as->duplicates || as->skipped))
+		fprintf(stderr,
+			"forumgate: imported %zu %s: %zu new, %zu edited, %zu deleted, "
+			"%zu unchanged posts, %zu %s skipped\n",
+			s->threads, plural(s->threads, "thread", "threads"), s->posts_new,
+			s->posts_edited, s->posts_deleted, s->posts_unchanged, s->warnings,
+			plural(s->warnings, "file", "files"));
+	if (as->articles || as->duplicates || as->skipped)
+		fprintf(stderr,
+			"forumgate: imported %zu archived %s, %zu already stored, %zu skipped\n",
+			as->articles, plural(as->articles, "article", "articles"), as->duplicates,
+			as->skipped);
 }
 
 /* Into a store that does not exist yet, the import is a bulk build
- * (store_build): all or nothing, and about twice as fast. When the store
- * exists, or appears while the build runs, it is an ordinary import. */
+ * (store_build): all or nothing, and about twice as fast. A build in which
+ * every file failed leaves no store either. When the store exists, or
+ * appears while the build runs, it is an ordinary import. */
 static int cmd_import(const struct opts *o)
 {
 	if (o->nargs == 0) {
@@ -325,17 +497,22 @@ static int cmd_import(const struct opts *o)
 	const struct cfg_forum *f = pick_forum(c, o->forum);
 	if (f == NULL) {
 		cfg_free(c);
-		return EX_SOFTWARE;
+		return EX_CONFIG;
 	}
 	struct store *st = NULL;
 	struct sync_stats s = {0};
 	struct archive_stats as = {0};
 	char *err = NULL;
 	int rc = EX_SOFTWARE;
-	ensure_parent_dir(c->gateway.store);
+	if (store_missing(c))
+		ensure_parent_dir(c->gateway.store);
 	int built = store_build(c->gateway.store, &st, &err);
 	if (built == 0) {
 		rc = import_paths(st, c, f, o, &s, &as);
+		if (rc == 0 && import_failed(&s, &as)) {
+			import_report(&s, &as);
+			rc = EX_DATAERR;
+		}
 		if (rc != 0) {
 			fprintf(stderr, "forumgate: %s was not created\n", c->gateway.store);
 			store_discard(st);
@@ -344,6 +521,8 @@ static int cmd_import(const struct opts *o)
 		}
 		built = store_publish(st, &err);
 		st = NULL;
+		if (built == 0)
+			fprintf(stderr, "forumgate: created new store at %s\n", c->gateway.store);
 		if (built == 1) /* the store appeared meanwhile: import into it */
 			memset(&s, 0, sizeof s), memset(&as, 0, sizeof as);
 	}
@@ -354,23 +533,14 @@ static int cmd_import(const struct opts *o)
 		return EX_CANTCREAT;
 	}
 	if (built == 1) {
-		if ((st = open_store(c, STORE_RW)) == NULL) {
+		if ((st = open_store(c, STORE_CREATE)) == NULL) {
 			cfg_free(c);
 			return EX_SOFTWARE;
 		}
 		rc = import_paths(st, c, f, o, &s, &as);
 		store_close(st);
 	}
-	if (s.threads || s.warnings || !(as.articles || as.duplicates || as.skipped))
-		fprintf(stderr,
-			"forumgate: imported %zu threads: %zu new, %zu edited, %zu deleted, "
-			"%zu unchanged posts, %zu files skipped\n",
-			s.threads, s.posts_new, s.posts_edited, s.posts_deleted, s.posts_unchanged,
-			s.warnings);
-	if (as.articles || as.duplicates || as.skipped)
-		fprintf(stderr,
-			"forumgate: imported %zu archived articles, %zu already stored, %zu skipped\n",
-			as.articles, as.duplicates, as.skipped);
+	import_report(&s, &as);
 	if (rc == 0 && (s.warnings || as.skipped))
 		rc = EX_DATAERR;
 	cfg_free(c);
@@ -411,13 +581,29 @@ static int export_article(void *arg, const char *group, const struct store_artic
 
 static int cmd_export(const struct opts *o)
 {
+	if (o->nargs) {
+		fprintf(stderr, "forumgate: export takes no argument (%s): "
+				"usage: forumgate export [--group NAME]\n",
+			o->args[0]);
+		return EX_USAGE;
+	}
 	struct cfg *c = load_config(o);
 	if (c == NULL)
 		return EX_CONFIG;
 	struct store *st = open_store(c, STORE_RDONLY);
-	int rc = st ? 0 : EX_NOINPUT;
+	int rc = st ? 0 : open_store_status(c);
 	char *err = NULL;
-	if (st && store_article_foreach(st, o->group, export_article, stdout, &err) != 0) {
+	int64_t gid;
+	int r = st && o->group ? store_group_id(st, o->group, &gid, &err) : 1;
+	if (r == 0) {
+		fprintf(stderr, "forumgate: export: no group %s in %s\n", o->group, c->gateway.store);
+		rc = EX_USAGE;
+	} else if (r < 0) {
+		fprintf(stderr, "forumgate: export: %s\n", err);
+		free(err);
+		err = NULL;
+		rc = EX_SOFTWARE;
+	} else if (st && store_article_foreach(st, o->group, export_article, stdout, &err) != 0) {
 		fprintf(stderr, "forumgate: export: %s\n", err ? err : "write error");
 		free(err);
 		rc = EX_IOERR;
@@ -442,16 +628,21 @@ static int cmd_sync(const struct opts *o)
 	if (c == NULL)
 		return EX_CONFIG;
 	log_set_role("sync");
-	ensure_parent_dir(c->gateway.store);
+	if (store_missing(c))
+		ensure_parent_dir(c->gateway.store);
 	int rc = role_start(c, "sync");
 	if (rc != 0) {
 		cfg_free(c);
 		return rc;
 	}
+	/* sync may create the store (as gateway.user, after the drop) */
+	struct store *st = open_store(c, STORE_CREATE);
+	if (st == NULL) {
+		cfg_free(c);
+		return EX_CANTCREAT;
+	}
 	if (o->once) {
-		struct store *st = open_store(c, STORE_RW);
-		rc = st ? 0 : EX_SOFTWARE;
-		for (size_t i = 0; st && i < c->nforums; i++) {
+		for (size_t i = 0; i < c->nforums; i++) {
 			struct sync_stats s = {0};
 			char *err = NULL;
 			if (sync_forum(st, c, &c->forums[i], NULL, 1, &s, &err) != 0) {
@@ -466,6 +657,7 @@ static int cmd_sync(const struct opts *o)
 		}
 		store_close(st);
 	} else {
+		store_close(st);
 		struct sigaction sa = {.sa_handler = on_stop};
 		sigaction(SIGTERM, &sa, NULL);
 		sigaction(SIGINT, &sa, NULL);
@@ -484,10 +676,9 @@ static int cmd_nntpd(const struct opts *o)
 	struct sigaction sa = {.sa_handler = on_stop};
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	ensure_parent_dir(c->gateway.store);
 	int rc = role_start(c, "nntpd");
 	if (rc == 0)
-		rc = nntpd_run(c, &stop_flag) == 0 ? 0 : EX_SOFTWARE;
+		rc = nntpd_run(c, &stop_flag) == 0 ? 0 : role_started ? EX_SOFTWARE : EX_UNAVAILABLE;
 	cfg_free(c);
 	return rc;
 }
@@ -596,6 +787,67 @@ static int read_password(const struct opts *o, const char *verb, char **pw)
 	return 0;
 }
 
+/* A user name: what AUTHINFO USER and the command line carry without
+ * quoting, 1 to 64 of letters, digits, '.', '_' and '-'. */
+static int valid_user_name(const char *name)
+{
+	size_t n = strlen(name);
+	if (n == 0 || n > 64 || name[0] == '-' || name[0] == '.')
+		return 0;
+	for (const char *p = name; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("._-", *p))
+			return 0;
+	return 1;
+}
+
+/* An address as senders use it (RFC 5321 Mailbox, without quoted local
+ * parts): dot-atom@dot-atom, no spaces or controls, at most 254 octets. */
+static int valid_address(const char *a)
+{
+	static const char atext[] = "!#$%&'*+-/=?^_`{|}~";
+	const char *at = strrchr(a, '@');
+	if (at == NULL || at == a || at[1] == '\0' || strlen(a) > 254)
+		return 0;
+	for (const char *p = a; *p; p++) {
+		int domain = p > at;
+		unsigned char ch = (unsigned char)*p;
+		if (p == at)
+			continue;
+		if (*p == '.') {
+			if (p == a || p == at + 1 || p[-1] == '.' || p[1] == '@' || p[1] == '\0')
+				return 0;
+			continue;
+		}
+		if (isalnum(ch) || (domain ? ch == '-' : strchr(atext, ch) != NULL) || ch >= 0x80)
+			continue;
+		return 0;
+	}
+	return strchr(at + 1, '.') != NULL || strcmp(at + 1, "localhost") == 0;
+}
+
+/* Adds address to user name inside the caller's transaction: 0, or an exit
+ * status after saying why (the address is another user's). */
+static int add_address(struct store *st, const char *name, const char *address, char **err)
+{
+	int r = store_user_address(st, name, address, 1, err);
+	if (r == 2) {
+		int64_t uid;
+		char *owner = NULL;
+		if (store_user_by_address(st, address, &uid, &owner, err) == 1)
+			fprintf(stderr,
+				"forumgate: address %s is already %s's (forumgate user addr %s del "
+				"%s first)\n",
+				address, owner, owner, address);
+		free(owner);
+		return EX_DATAERR;
+	}
+	if (r == 0) {
+		fprintf(stderr, "forumgate: no such user: %s\n", name);
+		return EX_NOUSER;
+	}
+	return r < 0 ? EX_SOFTWARE : 0;
+}
+
 static int print_user(void *arg, const char *name, int has_password, const char *addresses)
 {
 	printf("%s\t%s\t%s\n", name, has_password ? "password" : "-", addresses ? addresses : "");
@@ -612,11 +864,27 @@ static int cmd_user(const struct opts *o)
 		fputs("usage: forumgate user add|del|passwd|addr|list ...\n", stderr);
 		return EX_USAGE;
 	}
+	if (strcmp(verb, "add") == 0 && !valid_user_name(name)) {
+		fprintf(stderr, "forumgate: not a user name: \"%s\" (1 to 64 letters, digits, "
+				"'.', '_' or '-')\n",
+			name);
+		return EX_USAGE;
+	}
+	const char *new_addr = strcmp(verb, "addr") == 0 && strcmp(o->args[2], "add") == 0
+				       ? o->args[3]
+				       : NULL;
+	for (size_t i = 0; i <= o->naddresses; i++) {
+		const char *a = i < o->naddresses ? o->addresses[i] : new_addr;
+		if (a && !valid_address(a)) {
+			fprintf(stderr, "forumgate: not a mail address: \"%s\" (local@domain)\n", a);
+			return EX_USAGE;
+		}
+	}
 	struct cfg *c = load_config(o);
 	if (c == NULL)
 		return EX_CONFIG;
 	struct store *st = open_store(c, STORE_RW);
-	int rc = st ? 0 : EX_SOFTWARE;
+	int rc = st ? 0 : open_store_status(c);
 	char *err = NULL, *pw = NULL, *hash = NULL;
 	if (st == NULL)
 		goto out;
@@ -640,7 +908,8 @@ static int cmd_user(const struct opts *o)
 			rc = EX_DATAERR;
 		}
 		for (size_t i = 0; r == 0 && i < o->naddresses; i++)
-			r = store_user_address(st, name, o->addresses[i], 1, &err) < 0 ? -1 : 0;
+			if ((rc = add_address(st, name, o->addresses[i], &err)) != 0)
+				r = rc == EX_SOFTWARE ? -1 : 1;
 	} else if (strcmp(verb, "del") == 0 || strcmp(verb, "passwd") == 0 ||
 		   strcmp(verb, "addr") == 0) {
 		if (strcmp(verb, "del") == 0)
@@ -649,9 +918,10 @@ static int cmd_user(const struct opts *o)
 			r = hash ? store_user_set_password(st, name, hash, &err)
 				 : fg_error(&err, "passwd needs a password (on stdin, "
 						  "the terminal or --password-file)");
-		else if (strcmp(o->args[2], "add") == 0 || strcmp(o->args[2], "del") == 0)
-			r = store_user_address(st, name, o->args[3], strcmp(o->args[2], "add") == 0,
-					       &err);
+		else if (strcmp(o->args[2], "add") == 0)
+			r = (rc = add_address(st, name, o->args[3], &err)) == EX_SOFTWARE ? -1 : 1;
+		else if (strcmp(o->args[2], "del") == 0)
+			r = store_user_address(st, name, o->args[3], 0, &err);
 		else
 			r = fg_error(&err, "user addr NAME add|del ADDRESS");
 		if (r == 0) {
@@ -666,9 +936,11 @@ static int cmd_user(const struct opts *o)
 		fprintf(stderr, "forumgate: unknown user command %s\n", verb);
 		rc = EX_USAGE;
 	}
-	if (r < 0) {
+	/* a refusal changes nothing: not the user added before its address */
+	if (r < 0 || rc != 0) {
 		store_rollback(st);
-		rc = EX_SOFTWARE;
+		if (r < 0)
+			rc = EX_SOFTWARE;
 	} else if (store_commit(st, &err) != 0) {
 		rc = EX_TEMPFAIL;
 	}
@@ -690,7 +962,6 @@ static int cmd_role(const struct opts *o, const char *role,
 	if (c == NULL)
 		return EX_CONFIG;
 	log_set_role(role);
-	ensure_parent_dir(c->gateway.store);
 	int rc = role_start(c, role);
 	if (rc != 0) {
 		/* refused */
@@ -706,7 +977,7 @@ static int cmd_role(const struct opts *o, const char *role,
 		struct sigaction sa = {.sa_handler = on_stop};
 		sigaction(SIGTERM, &sa, NULL);
 		sigaction(SIGINT, &sa, NULL);
-		rc = run(c, &stop_flag) == 0 ? 0 : EX_SOFTWARE;
+		rc = run(c, &stop_flag) == 0 ? 0 : role_started ? EX_SOFTWARE : EX_UNAVAILABLE;
 	}
 	cfg_free(c);
 	return rc;
@@ -752,7 +1023,6 @@ static int cmd_ingest(const struct opts *o)
 	} else {
 		struct intake in;
 		char *err = NULL;
-		ensure_parent_dir(c->gateway.store);
 		if (priv_drop(c, "ingest", 0, &err) != 0) {
 			fprintf(stderr, "forumgate: ingest: %s\n", err);
 			free(err);
@@ -824,21 +1094,28 @@ static int cmd_replykey(const struct opts *o)
 	unsigned char *secret = NULL;
 	size_t slen = 0;
 	char *err = NULL, *forum = NULL, *thread = NULL, *post = NULL;
-	int rc = EX_SOFTWARE;
+	int rc = st ? EX_SOFTWARE : open_store_status(c);
 	int64_t rowid = 0, uid = 0;
+	/* a Message-ID as people copy it: with or without its <> */
+	char *msgid = o->post[0] == '<' ? xstrdup(o->post) : xasprintf("<%s>", o->post);
 	if (st == NULL)
 		goto out;
 	if (intake_load_secret(c, &secret, &slen, &err) != 0 || secret == NULL) {
-		fprintf(stderr, "forumgate: %s\n", err ? err : "no mail.secret_file configured");
-		goto out;
+		if (err == NULL)
+			fputs("forumgate: no mail.secret_file configured\n", stderr);
+		goto out; /* err is printed below */
 	}
-	if (store_post_by_msgid(st, o->post, &forum, &thread, &post, &err) != 1 ||
-	    store_post_rowid(st, forum, post, &rowid, &err) != 1) {
-		fprintf(stderr, "forumgate: no forum post with Message-ID %s\n", o->post);
+	int r = store_post_by_msgid(st, msgid, &forum, &thread, &post, &err);
+	if (r == 1)
+		r = store_post_rowid(st, forum, post, &rowid, &err);
+	if (r == 0) {
+		fprintf(stderr, "forumgate: no forum post with Message-ID %s\n", msgid);
 		rc = EX_DATAERR;
 		goto out;
 	}
-	if (store_user_id(st, o->user, &uid, &err) != 1) {
+	if (r < 0 || (r = store_user_id(st, o->user, &uid, &err)) < 0)
+		goto out; /* err says why, once */
+	if (r == 0) {
 		fprintf(stderr, "forumgate: no user %s\n", o->user);
 		rc = EX_NOUSER;
 		goto out;
@@ -850,7 +1127,7 @@ static int cmd_replykey(const struct opts *o)
 	replykey_make(&k, secret, slen, key);
 	char *group = NULL;
 	struct store_view v;
-	if (store_view_by_msgid(st, o->post, &v, &err) == 1) {
+	if (store_view_by_msgid(st, msgid, &v, &err) == 1) {
 		/* the group from the article's Xref: "Xref: host group:n" */
 		const char *x = strstr(v.overview, "Xref: ");
 		if (x) {
@@ -870,6 +1147,7 @@ out:
 	free(forum);
 	free(thread);
 	free(post);
+	free(msgid);
 	free(secret);
 	store_close(st);
 	cfg_free(c);
@@ -878,11 +1156,13 @@ out:
 
 static int cmd_serve(const struct opts *o)
 {
-	struct cfg *c = load_config(o);
+	/* a file the roles need and cannot read stops serve here, named */
+	struct cfg *c = load_config_flags(o, CFG_CHECK_FILES);
 	if (c == NULL)
 		return EX_CONFIG;
 	char *err = NULL;
-	ensure_parent_dir(c->gateway.store);
+	if (store_missing(c))
+		ensure_parent_dir(c->gateway.store);
 	/* before anything is bound: a second serve on this store stops here */
 	int refused = 0;
 	if (priv_check_root(c, "serve", 1, &err) != 0)
@@ -897,10 +1177,10 @@ static int cmd_serve(const struct opts *o)
 	}
 	/* Create and migrate the store before any role forks (DEPENDENCIES.md:
 	 * never fork with an SQLite connection open). */
-	struct store *st = open_store(c, STORE_RW);
+	struct store *st = open_store(c, STORE_CREATE);
 	if (st == NULL) {
 		cfg_free(c);
-		return EX_SOFTWARE;
+		return EX_CANTCREAT;
 	}
 	store_close(st);
 	int rc = supervisor_run(c);
@@ -913,6 +1193,8 @@ int main(int argc, char **argv)
 	const char *cmd;
 	struct opts o = {0};
 	int rc;
+	supervisor_title_init(argc, argv);
+	priv_on_drop(note_started);
 	if (parse_args(argc, argv, &cmd, &o) != 0) {
 		usage(stderr);
 		rc = EX_USAGE;

@@ -33,6 +33,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <yaml.h>
 
 #define MAX_NODES 20000
@@ -66,6 +67,7 @@ struct load {
 	char **srcs;      /* "-o KEY" labels the override nodes point to */
 	size_t nsrcs;
 	struct cfg *c;
+	unsigned flags;   /* CFG_CHECK_FILES */
 };
 
 static struct node *node_new(enum nkind kind, const char *src, int line, int col)
@@ -525,6 +527,7 @@ enum ftype {
 
 #define F_REQUIRED 1u
 #define F_SCALAR_LIST 2u /* a scalar stands for a comma-separated list */
+#define F_FILE 4u        /* names a file forumgate reads (CFG_CHECK_FILES) */
 
 struct section;
 
@@ -576,7 +579,7 @@ static const struct field board_fields[] = {
 static const struct section board_section = SECTION(board_fields, .id_key = "board");
 
 static const struct field spool_fields[] = {
-	{.key = "path", .type = T_STR, .flags = F_REQUIRED, .check = check_nonempty,
+	{.key = "path", .type = T_STR, .flags = F_REQUIRED | F_FILE, .check = check_nonempty,
 	 .off = offsetof(struct cfg_forum, spool_path)},
 	{.key = "poll_interval", .type = T_INT, .min = 1, .max = 86400, .idef = 60,
 	 .off = offsetof(struct cfg_forum, poll_interval)},
@@ -622,8 +625,10 @@ static const struct section listen_section =
 	SECTION(listen_fields, .id_key = "address", .from_scalar = listen_from_scalar);
 
 static const struct field tls_fields[] = {
-	{.key = "cert", .type = T_STR, .check = check_nonempty, .off = offsetof(struct cfg_nntp, tls_cert)},
-	{.key = "key", .type = T_STR, .check = check_nonempty, .off = offsetof(struct cfg_nntp, tls_key)},
+	{.key = "cert", .type = T_STR, .flags = F_FILE, .check = check_nonempty,
+	 .off = offsetof(struct cfg_nntp, tls_cert)},
+	{.key = "key", .type = T_STR, .flags = F_FILE, .check = check_nonempty,
+	 .off = offsetof(struct cfg_nntp, tls_key)},
 };
 static const struct section tls_section = SECTION(tls_fields);
 
@@ -707,7 +712,7 @@ static const struct field imap_fields[] = {
 	{.key = "tls_ca", .type = T_STR, .check = check_nonempty,
 	 .off = offsetof(struct cfg_imap, tls_ca)},
 	{.key = "user", .type = T_STR, .check = check_nonempty, .off = offsetof(struct cfg_imap, user)},
-	{.key = "password_file", .type = T_STR, .check = check_nonempty,
+	{.key = "password_file", .type = T_STR, .flags = F_FILE, .check = check_nonempty,
 	 .off = offsetof(struct cfg_imap, password_file)},
 	{.key = "mailbox", .type = T_STR, .check = check_nonempty,
 	 .off = offsetof(struct cfg_imap, mailbox)},
@@ -725,7 +730,7 @@ static const struct field mail_fields[] = {
 	{.key = "lmtp", .type = T_MAP, .sub = &lmtp_section},
 	{.key = "reply_domain", .type = T_STR, .check = check_domain,
 	 .off = offsetof(struct cfg_mail, reply_domain)},
-	{.key = "secret_file", .type = T_STR, .check = check_nonempty,
+	{.key = "secret_file", .type = T_STR, .flags = F_FILE, .check = check_nonempty,
 	 .off = offsetof(struct cfg_mail, secret_file)},
 	{.key = "smarthost", .type = T_STR, .check = check_listen,
 	 .off = offsetof(struct cfg_mail, smarthost)},
@@ -1023,6 +1028,9 @@ static void set_value(struct load *L, const struct field *f, void *base, const s
 			free(*(char **)p);
 			*(char **)p = xstrdup(s);
 		}
+		/* opened as it will be: relative to the working directory */
+		if ((L->flags & CFG_CHECK_FILES) && (f->flags & F_FILE) && *s && access(s, R_OK) != 0)
+			err_val(L, v, path, "%s: %s", s, strerror(errno));
 		return;
 	}
 	case T_INT:
@@ -1352,7 +1360,8 @@ static struct node *convert(struct load *L, yaml_document_t *doc, yaml_node_t *y
 	}
 }
 
-static void syntax_error(struct load *L, const yaml_parser_t *p)
+/* text/len: the parsed text, to recognize a tab where libyaml stopped. */
+static void syntax_error(struct load *L, const yaml_parser_t *p, const char *text, size_t len)
 {
 	const char *problem = p->problem ? p->problem : "out of memory";
 	if (p->error == YAML_READER_ERROR) {
@@ -1365,11 +1374,15 @@ static void syntax_error(struct load *L, const yaml_parser_t *p)
 	}
 	struct node pos = {.src = L->name, .line = (int)p->problem_mark.line + 1,
 			   .col = (int)p->problem_mark.column + 1};
+	/* libyaml only says "found character that cannot start any token" */
+	const char *hint = p->problem_mark.index < len && text[p->problem_mark.index] == '\t'
+				   ? " (a tab: YAML indents with spaces)"
+				   : "";
 	if (p->context)
-		err_at(L, &pos, "%s (%s at %zu:%zu)", problem, p->context, p->context_mark.line + 1,
-		       p->context_mark.column + 1);
+		err_at(L, &pos, "%s%s (%s at %zu:%zu)", problem, hint, p->context,
+		       p->context_mark.line + 1, p->context_mark.column + 1);
 	else
-		err_at(L, &pos, "%s", problem);
+		err_at(L, &pos, "%s%s", problem, hint);
 }
 
 /* ---- overrides --------------------------------------------------------- */
@@ -1574,6 +1587,9 @@ static void print_section(struct buf *o, const struct section *s, const void *ba
 			break;
 		}
 		case T_MAP: {
+			/* no IMAP configured: its defaults alone would read as if it were */
+			if (f->sub == &imap_section && ((const struct cfg_imap *)p)->host == NULL)
+				break;
 			struct buf sub = BUF_INIT;
 			print_section(&sub, f->sub, p, ind + 2);
 			if (sub.len)
@@ -1630,7 +1646,14 @@ void cfg_print(const struct cfg *c, FILE *f)
 int cfg_load_string(const char *name, const char *text, size_t len, char *const *overrides,
 		    size_t n, struct cfg **out, char **err)
 {
-	struct load L = {.name = name ? name : "<config>"};
+	return cfg_load_string_flags(name, text, len, overrides, n, 0, out, err);
+}
+
+int cfg_load_string_flags(const char *name, const char *text, size_t len,
+			  char *const *overrides, size_t n, unsigned flags, struct cfg **out,
+			  char **err)
+{
+	struct load L = {.name = name ? name : "<config>", .flags = flags};
 	yaml_parser_t p;
 	yaml_document_t doc;
 	*out = NULL;
@@ -1638,14 +1661,14 @@ int cfg_load_string(const char *name, const char *text, size_t len, char *const 
 		return fg_error(err, "%s: cannot initialize the YAML parser", L.name);
 	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&p, &doc)) {
-		syntax_error(&L, &p);
+		syntax_error(&L, &p, text, len);
 	} else {
 		yaml_node_t *root = yaml_document_get_root_node(&doc);
 		L.root = convert(&L, &doc, root, 0);
 		yaml_document_delete(&doc);
 		if (root && !L.fatal) {
 			if (!yaml_parser_load(&p, &doc)) {
-				syntax_error(&L, &p);
+				syntax_error(&L, &p, text, len);
 			} else {
 				yaml_node_t *more = yaml_document_get_root_node(&doc);
 				if (more) {
@@ -1691,6 +1714,12 @@ int cfg_load_string(const char *name, const char *text, size_t len, char *const 
 
 int cfg_load(const char *path, char *const *overrides, size_t n, struct cfg **out, char **err)
 {
+	return cfg_load_flags(path, overrides, n, 0, out, err);
+}
+
+int cfg_load_flags(const char *path, char *const *overrides, size_t n, unsigned flags,
+		   struct cfg **out, char **err)
+{
 	*out = NULL;
 	FILE *f = fopen(path, "rb");
 	if (f == NULL)
@@ -1706,7 +1735,7 @@ int cfg_load(const char *path, char *const *overrides, size_t n, struct cfg **ou
 		buf_free(&b);
 		return fg_error(err, "%s: read error", path);
 	}
-	int rc = cfg_load_string(path, buf_str(&b), b.len, overrides, n, out, err);
+	int rc = cfg_load_string_flags(path, buf_str(&b), b.len, overrides, n, flags, out, err);
 	buf_free(&b);
 	return rc;
 }

@@ -96,7 +96,24 @@ int priv_check_root(const struct cfg *c, const char *role, int network, char **e
 	return 0;
 }
 
+static void (*drop_hook)(void);
+
+void priv_on_drop(void (*fn)(void))
+{
+	drop_hook = fn;
+}
+
+static int drop(const struct cfg *c, const char *role, int network, char **err);
+
 int priv_drop(const struct cfg *c, const char *role, int network, char **err)
+{
+	int rc = drop(c, role, network, err);
+	if (rc == 0 && drop_hook)
+		drop_hook();
+	return rc;
+}
+
+static int drop(const struct cfg *c, const char *role, int network, char **err)
 {
 	if (priv_check_root(c, role, network, err) != 0)
 		return -1;

@@ -8,11 +8,15 @@
 #include "forumgate/supervisor.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -94,16 +98,82 @@ int supervisor_lock(const struct cfg *c, const char *name, char **err)
 	return 0;
 }
 
-static pid_t start_role(const struct cfg *c, const struct supervisor_role *r)
+/* The argv area of the process, for the title `ps` shows (as INN and
+ * Postfix set theirs): the strings argv points to, which lie end to end. */
+static char *title_area;
+static size_t title_len;
+
+void supervisor_title_init(int argc, char **argv)
 {
+	if (argc < 1 || argv[0] == NULL)
+		return;
+	char *end = argv[0] + strlen(argv[0]);
+	for (int i = 1; i < argc && argv[i] == end + 1; i++)
+		end = argv[i] + strlen(argv[i]);
+	title_area = argv[0];
+	title_len = (size_t)(end - argv[0]);
+}
+
+void supervisor_set_title(const char *role)
+{
+	char comm[16];
+	snprintf(comm, sizeof comm, "fg-%s", role);
+	prctl(PR_SET_NAME, comm); /* ps -o comm, top */
+	if (title_area == NULL || title_len == 0)
+		return;
+	/* the strings after argv[0] may still be in use (the config's
+	 * pieces were copied at load): only a role's child calls this */
+	memset(title_area, 0, title_len + 1);
+	snprintf(title_area, title_len + 1, "forumgate: %s", role);
+}
+
+/* The write end of the readiness pipe of a role that serve is starting:
+ * the role writes one byte once it holds what it needs (its listeners
+ * bound, its key read: the successful priv_drop, priv_on_drop) and the
+ * supervisor waits for it; -1 otherwise. */
+static int ready_fd = -1;
+
+static void role_ready(void)
+{
+	if (ready_fd < 0)
+		return;
+	char b = 'R';
+	if (write(ready_fd, &b, 1) != 1) {
+		/* the supervisor then sees the role as failed at start */
+	}
+	close(ready_fd);
+	ready_fd = -1;
+}
+
+/* Forks role r. With ready (start-up) *ready is the read end of the role's
+ * readiness pipe, else no pipe is made. */
+static pid_t start_role(const struct cfg *c, const struct supervisor_role *r, int *ready)
+{
+	int fds[2] = {-1, -1};
+	if (ready && pipe2(fds, O_CLOEXEC) != 0)
+		return -1;
 	pid_t parent = getpid();
 	pid_t pid = fork();
-	if (pid != 0)
+	if (pid != 0) {
+		if (ready) {
+			close(fds[1]);
+			if (pid < 0)
+				close(fds[0]);
+			else
+				*ready = fds[0];
+		}
 		return pid; /* parent, or -1 */
+	}
+	if (ready) {
+		close(fds[0]);
+		ready_fd = fds[1];
+	}
+	priv_on_drop(role_ready);
 	/* die with the supervisor; it may have died before the prctl */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() != parent)
 		_exit(1);
+	supervisor_set_title(r->name);
 	struct sigaction sa = {.sa_handler = on_role_signal};
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
@@ -120,11 +190,41 @@ static pid_t start_role(const struct cfg *c, const struct supervisor_role *r)
 	_exit(rc == 0 ? 0 : 1);
 }
 
+/* Whether serve runs role r: the IMAP intake only with mail.imap. */
+static int role_wanted(const struct cfg *c, const struct supervisor_role *r)
+{
+	return strcmp(r->name, "imapin") != 0 || c->mail.imap.host != NULL;
+}
+
+/* Waits for the readiness byte of each started role. Returns the index of
+ * the first role that ended (or gave up waiting) before it was ready, or
+ * -1 when all are. A role's own error is on stderr already. */
+static int wait_ready(int *ready)
+{
+	int failed = -1;
+	for (size_t i = 0; i < NROLES; i++) {
+		if (ready[i] < 0)
+			continue;
+		struct pollfd p = {.fd = ready[i], .events = POLLIN};
+		char b = 0;
+		int r;
+		/* a role opens (and may migrate) the store before it is ready */
+		while ((r = poll(&p, 1, 120000)) < 0 && errno == EINTR && !sup_stop)
+			;
+		if (failed < 0 && (r <= 0 || read(ready[i], &b, 1) != 1 || b != 'R'))
+			failed = (int)i;
+		close(ready[i]);
+		ready[i] = -1;
+	}
+	return failed;
+}
+
 int supervisor_run(const struct cfg *c)
 {
 	pid_t pids[NROLES] = {0};
 	time_t started[NROLES] = {0};
 	int delay[NROLES] = {0};
+	int ready[NROLES];
 	struct sigaction sa = {.sa_handler = on_sup_signal};
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
@@ -132,6 +232,39 @@ int supervisor_run(const struct cfg *c)
 	struct sigaction hup = {.sa_handler = on_sup_hup};
 	sigaction(SIGHUP, &hup, NULL);
 	log_set_role("supervisor");
+
+	/* At start-up a role that cannot start at all (a port in use, a
+	 * missing certificate) stops serve: restarting it would fail the same
+	 * way forever while the others run. Only a role that dies later is
+	 * restarted. */
+	for (size_t i = 0; i < NROLES; i++)
+		ready[i] = -1;
+	for (size_t i = 0; i < NROLES; i++) {
+		if (!role_wanted(c, &roles[i]))
+			continue;
+		started[i] = time(NULL);
+		pids[i] = start_role(c, &roles[i], &ready[i]);
+		if (pids[i] < 0) {
+			log_err("cannot start %s: %s", roles[i].name, strerror(errno));
+			pids[i] = 0;
+			ready[i] = -1;
+			break;
+		}
+	}
+	int failed = wait_ready(ready);
+	for (size_t i = 0; failed < 0 && i < NROLES; i++)
+		if (pids[i] == 0 && role_wanted(c, &roles[i]))
+			failed = (int)i; /* the fork failed */
+	if (failed >= 0 && !sup_stop) {
+		log_err("%s could not start (see above): stopping all roles", roles[failed].name);
+		for (size_t i = 0; i < NROLES; i++)
+			if (pids[i] > 0)
+				kill(pids[i], SIGTERM);
+		for (size_t i = 0; i < NROLES; i++)
+			if (pids[i] > 0)
+				waitpid(pids[i], NULL, 0);
+		return EX_UNAVAILABLE;
+	}
 
 	while (!sup_stop) {
 		if (sup_hup) {
@@ -141,12 +274,12 @@ int supervisor_run(const struct cfg *c)
 					kill(pids[i], SIGHUP);
 		}
 		for (size_t i = 0; i < NROLES && !sup_stop; i++) {
-			if (pids[i] > 0)
+			if (pids[i] > 0 || !role_wanted(c, &roles[i]))
 				continue;
 			if (delay[i] && time(NULL) < started[i] + delay[i])
 				continue;
 			started[i] = time(NULL);
-			pids[i] = start_role(c, &roles[i]);
+			pids[i] = start_role(c, &roles[i], NULL);
 			if (pids[i] < 0) {
 				log_err("cannot start %s: %s", roles[i].name, strerror(errno));
 				pids[i] = 0;

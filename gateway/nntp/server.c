@@ -145,24 +145,32 @@ struct peer_count {
 static struct peer_count *peers;
 static size_t npeers, cappeers;
 
+/* OpenSSL's reason for the last failure, never NULL. */
+static const char *tls_reason(void)
+{
+	unsigned long e = ERR_peek_last_error();
+	const char *r = e ? ERR_reason_error_string(e) : NULL;
+	return r ? r : "no reason given";
+}
+
 /* The private key from path, which nobody but its owner may read (checked
- * on the open file, so what is checked is what is read). */
+ * on the open file, so what is checked is what is read). Errors name the
+ * config key, the file and the reason. */
 static EVP_PKEY *tls_read_key(const char *path, char **err)
 {
 	FILE *f = fopen(path, "r");
 	if (f == NULL) {
-		fg_error(err, "tls: TLS key %s: %s", path, strerror(errno));
+		fg_error(err, "nntp.tls.key: cannot open the TLS key %s: %s", path, strerror(errno));
 		return NULL;
 	}
 	EVP_PKEY *key = NULL;
-	if (priv_check_private_file(fileno(f), path, "tls: TLS key", err) == 0) {
+	if (priv_check_private_file(fileno(f), path, "nntp.tls.key: TLS key", err) == 0) {
+		ERR_clear_error();
 		key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-		if (key == NULL) {
-			unsigned long e = ERR_get_error();
-			fg_error(err, "tls: cannot load %s: %s", path,
-				 e ? ERR_reason_error_string(e) : "no private key in it");
-			ERR_clear_error();
-		}
+		if (key == NULL)
+			fg_error(err, "nntp.tls.key: %s is not a PEM private key (%s)", path,
+				 tls_reason());
+		ERR_clear_error();
 	}
 	fclose(f);
 	return key;
@@ -170,6 +178,14 @@ static EVP_PKEY *tls_read_key(const char *path, char **err)
 
 static SSL_CTX *tls_load(const struct cfg *c, char **err)
 {
+	/* fopen first: OpenSSL's "system lib" would hide ENOENT and EACCES */
+	FILE *f = fopen(c->nntp.tls_cert, "r");
+	if (f == NULL) {
+		fg_error(err, "nntp.tls.cert: cannot open the TLS certificate %s: %s",
+			 c->nntp.tls_cert, strerror(errno));
+		return NULL;
+	}
+	fclose(f);
 	EVP_PKEY *key = tls_read_key(c->nntp.tls_key, err);
 	if (key == NULL)
 		return NULL;
@@ -181,14 +197,19 @@ static SSL_CTX *tls_load(const struct cfg *c, char **err)
 	}
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
 	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
-	int ok = SSL_CTX_use_certificate_chain_file(ctx, c->nntp.tls_cert) == 1 &&
-		 SSL_CTX_use_PrivateKey(ctx, key) == 1 && SSL_CTX_check_private_key(ctx) == 1;
+	ERR_clear_error();
+	int ok = 0;
+	if (SSL_CTX_use_certificate_chain_file(ctx, c->nntp.tls_cert) != 1)
+		fg_error(err, "nntp.tls.cert: %s is not a PEM certificate (%s)", c->nntp.tls_cert,
+			 tls_reason());
+	else if (SSL_CTX_use_PrivateKey(ctx, key) != 1 || SSL_CTX_check_private_key(ctx) != 1)
+		fg_error(err, "nntp.tls.key: the key %s does not match the certificate %s (%s)",
+			 c->nntp.tls_key, c->nntp.tls_cert, tls_reason());
+	else
+		ok = 1;
+	ERR_clear_error();
 	EVP_PKEY_free(key);
 	if (!ok) {
-		unsigned long e = ERR_get_error();
-		fg_error(err, "tls: cannot load %s / %s: %s", c->nntp.tls_cert, c->nntp.tls_key,
-			 e ? ERR_reason_error_string(e) : "unknown error");
-		ERR_clear_error();
 		SSL_CTX_free(ctx);
 		return NULL;
 	}

@@ -36,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -358,7 +359,7 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_USER_DEL] = "DELETE FROM users WHERE name = ?1",
 	[S_ADDR_ADD] = "INSERT INTO user_addresses(address, user_id)"
 		       " SELECT ?2, id FROM users WHERE name = ?1"
-		       " ON CONFLICT (address) DO UPDATE SET user_id = excluded.user_id",
+		       " ON CONFLICT (address) DO NOTHING",
 	[S_ADDR_DEL] = "DELETE FROM user_addresses WHERE address = ?2"
 		       " AND user_id = (SELECT id FROM users WHERE name = ?1)",
 	[S_USER_LIST] = "SELECT u.name, u.password IS NOT NULL, group_concat(a.address, ' ')"
@@ -953,8 +954,13 @@ int store_lock(const char *path, int slot, char **err)
 
 int store_open(const char *path, enum store_mode mode, struct store **out, char **err)
 {
-	int flags = mode == STORE_RDONLY ? SQLITE_OPEN_READONLY
-					 : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	struct stat sb;
+	if (mode != STORE_CREATE && stat(path, &sb) != 0 && errno == ENOENT)
+		return fg_error(err, "store: no store at %s (run `forumgate import` or `serve` first)",
+				path);
+	int flags = mode == STORE_RDONLY ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+	if (mode == STORE_CREATE)
+		flags |= SQLITE_OPEN_CREATE, mode = STORE_RW;
 	if (mode == STORE_RW && make_private(path, err) != 0)
 		return -1;
 	struct store *st = open_db(path, flags, err);
@@ -2415,7 +2421,17 @@ int store_user_del(struct store *st, const char *name, char **err)
 int store_user_address(struct store *st, const char *name, const char *address, int add,
 		       char **err)
 {
-	return change(st, add ? S_ADDR_ADD : S_ADDR_DEL, name, address, err);
+	int r = change(st, add ? S_ADDR_ADD : S_ADDR_DEL, name, address, err);
+	if (!add || r != 0)
+		return r;
+	/* taken already: by this user (fine), by another, or no such user */
+	int64_t uid;
+	char *owner = NULL;
+	r = store_user_by_address(st, address, &uid, &owner, err);
+	if (r == 1)
+		r = strcasecmp(owner, name) == 0 ? 1 : 2;
+	free(owner);
+	return r;
 }
 
 int store_user_list(struct store *st, store_user_cb cb, void *arg, char **err)

@@ -941,9 +941,10 @@ int sync_loop(const struct cfg *c, volatile sig_atomic_t *stop)
 				continue;
 			}
 			if (s.posts_new || s.posts_edited || s.posts_deleted)
-				log_info("forum %s: %zu new, %zu edited, %zu deleted posts in %zu threads",
+				log_info("forum %s: %zu new, %zu edited, %zu deleted posts in %zu %s",
 					 c->forums[i].name, s.posts_new, s.posts_edited,
-					 s.posts_deleted, s.threads);
+					 s.posts_deleted, s.threads,
+					 s.threads == 1 ? "thread" : "threads");
 		}
 		sleep_until(stop, interval);
 	}

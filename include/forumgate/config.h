@@ -129,6 +129,17 @@ int cfg_load(const char *path, char *const *overrides, size_t n,
 /* The same for YAML text in memory; `name` stands for the file in messages. */
 int cfg_load_string(const char *name, const char *text, size_t len,
 		    char *const *overrides, size_t n, struct cfg **out, char **err);
+
+/* cfg_load(_string) with flags: CFG_CHECK_FILES also checks that every
+ * file the configuration names (nntp.tls.cert and key, mail.secret_file,
+ * mail.imap.password_file, the spool paths) exists and is readable, each
+ * failure an error at the value's FILE:LINE:COL naming its key. */
+#define CFG_CHECK_FILES 1u
+int cfg_load_flags(const char *path, char *const *overrides, size_t n, unsigned flags,
+		   struct cfg **out, char **err);
+int cfg_load_string_flags(const char *name, const char *text, size_t len,
+			  char *const *overrides, size_t n, unsigned flags, struct cfg **out,
+			  char **err);
 void cfg_free(struct cfg *c);
 
 /* Prints the effective configuration (defaults filled in) as YAML. */

@@ -36,6 +36,11 @@ int priv_check_root(const struct cfg *c, const char *role, int network, char **e
  * the caller must not go on. */
 int priv_drop(const struct cfg *c, const char *role, int network, char **err);
 
+/* fn is called after each priv_drop that returned 0: the moment a role
+ * holds what it needs to start (its listeners bound, its key read), which
+ * the supervisor takes as the role's readiness. NULL: nothing. */
+void priv_on_drop(void (*fn)(void));
+
 /* 1 when priv_init found a user to become (forumgate runs as root). */
 int priv_has_user(void);
 /* The ids priv_init found; only meaningful when priv_has_user(). */

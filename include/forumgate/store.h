@@ -28,13 +28,17 @@
 struct store;
 
 enum store_mode {
-	STORE_RW = 0,     /* read-write; creates and migrates the schema */
+	STORE_RW = 0,     /* read-write; migrates the schema */
 	STORE_RDONLY = 1, /* read-only connection (readers, export) */
+	STORE_CREATE = 2, /* read-write, and creates the store when missing */
 };
 
-/* A store the caller may write is created if missing (mode 0600, see
- * store_set_owner), and an existing one loses any access by others (its
- * -wal and -shm follow: SQLite gives them the store file's mode). */
+/* Only STORE_CREATE creates a missing store (mode 0600, see
+ * store_set_owner): import, serve and sync, so that a mistyped
+ * gateway.store does not quietly become a new empty store for every other
+ * command; the other modes refuse a missing store ("no store at PATH").
+ * A store the caller may write loses any access by others (its -wal and
+ * -shm follow: SQLite gives them the store file's mode). */
 int store_open(const char *path, enum store_mode mode, struct store **out, char **err);
 void store_close(struct store *st);
 
@@ -278,7 +282,9 @@ int store_data_version(struct store *st, int64_t *version, char **err);
 int store_user_add(struct store *st, const char *name, const char *password_hash, char **err);
 /* The password hash of a user (NULL when none is set); 1 found, 0 no user. */
 int store_user_password(struct store *st, const char *name, char **hash, char **err);
-/* 1 changed, 0 no such user (or address). */
+/* 1 changed, 0 no such user (or address). Adding an address: 1 added (or
+ * the user's already), 0 no such user, 2 it belongs to another user (an
+ * address has one owner: mail from it posts as that user). */
 int store_user_set_password(struct store *st, const char *name, const char *hash, char **err);
 int store_user_del(struct store *st, const char *name, char **err);
 int store_user_address(struct store *st, const char *name, const char *address, int add,

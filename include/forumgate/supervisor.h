@@ -1,7 +1,8 @@
 /*
  * supervisor: `forumgate serve` forks one process per role (DESIGN.md: the
  * store is the bus, roles never call each other), restarts a role that dies
- * (with a growing delay when it keeps dying), passes SIGHUP on to the roles
+ * after start-up (with a growing delay when it keeps dying; a role that
+ * cannot start at all stops serve at once), passes SIGHUP on to the roles
  * (nntpd reloads its certificate), and on SIGTERM or SIGINT forwards the
  * signal to every role and waits for them to finish.
  *
@@ -42,7 +43,17 @@ const struct supervisor_role *supervisor_role_find(const char *name);
  * Returns 0, or -1 with *err saying which role runs already. */
 int supervisor_lock(const struct cfg *c, const char *name, char **err);
 
-/* Runs the built-in roles; returns an exit status for main(). */
+/* Runs the built-in roles (imapin only when mail.imap is configured);
+ * returns an exit status for main(): EX_UNAVAILABLE when a role could not
+ * start at all (it ended before it was ready, see priv_on_drop), then with
+ * every role stopped. A role that dies later is restarted. */
 int supervisor_run(const struct cfg *c);
+
+/* The process title: supervisor_title_init(argc, argv) at the start of
+ * main() remembers the argv area; supervisor_set_title("nntpd") then makes
+ * `ps` show "forumgate: nntpd" (and the thread name "fg-nntpd"). It
+ * overwrites the argv strings: call it where they are no longer read. */
+void supervisor_title_init(int argc, char **argv);
+void supervisor_set_title(const char *role);
 
 #endif

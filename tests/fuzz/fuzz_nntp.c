@@ -168,7 +168,7 @@ static void setup(void)
 	F.cfg = load_cfg(NULL);
 	F.cfg_plain = load_cfg("nntp:\n  allow_plaintext_auth: true\n");
 	F.cfg_small = load_cfg("nntp:\n  max_post_size: 1024\n");
-	if (store_open(F.path, STORE_RW, &F.rw, &err) != 0)
+	if (store_open(F.path, STORE_CREATE, &F.rw, &err) != 0)
 		die("store", err);
 	int64_t gen, ro, empty, forum;
 	if (store_begin(F.rw, &err) != 0 ||

@@ -68,7 +68,7 @@ static void fw_setup(void)
 	if (cfg_load_string("fuzz.yaml", yaml, strlen(yaml), NULL, 0, &FW.cfg, &err) != 0)
 		fw_die("config", err);
 	free(yaml);
-	if (store_open(FW.path, STORE_RW, &FW.in.store, &err) != 0)
+	if (store_open(FW.path, STORE_CREATE, &FW.in.store, &err) != 0)
 		fw_die("store", err);
 	struct forum_thread t = {.board = "General", .id = "1", .title = "Fuzz thread"};
 	struct forum_post *p = forum_thread_add_post(&t);

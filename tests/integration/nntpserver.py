@@ -38,6 +38,10 @@ class Server:
             g.overrides += ["-o", e]
         if import_demo:
             g.run("import", "config/demo-spool")
+        else:  # an empty store: only import, serve and sync create one
+            empty = os.path.join(d, "empty-spool")
+            os.mkdir(empty)
+            g.run("import", empty)
         g.run("user", "add", "alice", "--password", "secret", "--address", "alice@example.org")
         self.log = open(os.path.join(d, "nntpd.log"), "w+b")
         self.proc = subprocess.Popen([FORUMGATE, "-c", DEMO, *g.overrides, "nntpd"], cwd=ROOT,

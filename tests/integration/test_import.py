@@ -8,11 +8,18 @@ import subprocess
 import unittest
 
 from fgtest import DEMO, FORUMGATE, ROOT, Gate, need_shared, parse_mboxrd
+from nntpserver import free_port
+
+
+# The files the demo names are made by scripts/run-demo.sh, and check-config
+# checks that they can be read: stand-ins that can.
+DEMO_FILES = ["-o", f"nntp.tls.cert={DEMO}", "-o", f"nntp.tls.key={DEMO}",
+              "-o", f"mail.secret_file={DEMO}"]
 
 
 class CheckConfig(unittest.TestCase):
     def test_demo_config_is_valid(self):
-        p = subprocess.run([FORUMGATE, "check-config", "-c", DEMO], cwd=ROOT,
+        p = subprocess.run([FORUMGATE, "check-config", "-c", DEMO, *DEMO_FILES], cwd=ROOT,
                            capture_output=True, timeout=30)
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn(b"forumgate.example", p.stdout)
@@ -36,7 +43,7 @@ class CheckConfig(unittest.TestCase):
         self.assertIn(b"stor", p.stderr)
 
     def test_override_applies(self):
-        p = subprocess.run([FORUMGATE, "check-config", "-c", DEMO, "-o",
+        p = subprocess.run([FORUMGATE, "check-config", "-c", DEMO, *DEMO_FILES, "-o",
                             "gateway.store=/tmp/elsewhere.db"], cwd=ROOT,
                            capture_output=True, timeout=30)
         self.assertEqual(p.returncode, 0, p.stderr)
@@ -291,7 +298,11 @@ class Serve(unittest.TestCase):
         spool = os.path.join(g.dir, "spool")
         os.mkdir(spool)
         g.overrides += ["-o", f"forums.demo.spool.path={spool}",
-                        "-o", "forums.demo.spool.poll_interval=1"]
+                        "-o", "forums.demo.spool.poll_interval=1",
+                        "-o", f"nntp.listen=127.0.0.1:{free_port()}",
+                        "-o", f"mail.lmtp.listen=127.0.0.1:{free_port()}",
+                        "-o", "nntp.tls.cert=", "-o", "nntp.tls.key=",
+                        "-o", "mail.secret_file="]
         proc = subprocess.Popen([FORUMGATE, "-c", DEMO, *g.overrides, "serve"], cwd=ROOT,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:

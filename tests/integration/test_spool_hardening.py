@@ -123,6 +123,7 @@ class ReplyFiles(unittest.TestCase):
         lmtp, nntp = free_port(), free_port()
         self.g.overrides += ["-o", f"mail.lmtp.listen=127.0.0.1:{lmtp}",
                              "-o", f"nntp.listen=127.0.0.1:{nntp}",
+                             "-o", "nntp.tls.cert=", "-o", "nntp.tls.key=",
                              "-o", "forums.demo.spool.poll_interval=1"]
         log = open(os.path.join(self.g.dir, "serve.log"), "wb")
         self.addCleanup(log.close)
@@ -282,7 +283,9 @@ class HostileSpool(unittest.TestCase):
         # the default limit (64 MiB) takes it
         self.sync()
         self.assertTrue(self.has_post("5021", "502"))
-        p = self.g.run("check-config")
+        # stand-ins for the files the demo names (check-config reads them)
+        p = self.g.run("-o", f"nntp.tls.cert={DEMO}", "-o", f"nntp.tls.key={DEMO}",
+                       "-o", f"mail.secret_file={DEMO}", "check-config")
         self.assertIn(b"max_file_size: 64M", p.stdout)
 
     def test_file_moved_in_with_an_old_mtime_is_imported(self):

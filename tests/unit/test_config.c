@@ -301,8 +301,8 @@ static void test_err_syntax(void **state)
 	expect_err("gateway:\n  domain: \"unterminated\n",
 		   "t.yaml:3:1: found unexpected end of stream (while scanning a quoted scalar at 2:11)");
 	expect_err("gateway:\n\tdomain: x\n",
-		   "t.yaml:2:1: found character that cannot start any token (while scanning for the "
-		   "next token at 2:1)");
+		   "t.yaml:2:1: found character that cannot start any token (a tab: YAML indents "
+		   "with spaces) (while scanning for the next token at 2:1)");
 	expect_err(MIN_CFG "---\nx: 1\n", "t.yaml:4:1: only one YAML document is allowed");
 	expect_err("gateway: *nope\n", "t.yaml:1:10: found undefined alias");
 }
@@ -603,6 +603,59 @@ static void test_gateway_user(void **state)
 		   "'_', '-')");
 }
 
+/* CFG_CHECK_FILES: every file the configuration names must be readable,
+ * each failure at its value's position, naming the key. */
+static void test_check_files(void **state)
+{
+	const char *yaml = MIN_CFG "nntp:\n  tls:\n    cert: /nonexistent/cert.pem\n"
+			   "    key: t.yaml-missing-key\n"
+			   "mail:\n  secret_file: /etc/hostname\n"
+			   "forums:\n  - name: demo\n    type: spool\n    spool:\n"
+			   "      path: /nonexistent/spool\n";
+	struct cfg *c = NULL;
+	char *err = NULL;
+	/* without the flag nothing is opened */
+	assert_int_equal(cfg_load_string("t.yaml", yaml, strlen(yaml), NULL, 0, &c, &err), 0);
+	cfg_free(c);
+	c = NULL;
+	assert_int_equal(cfg_load_string_flags("t.yaml", yaml, strlen(yaml), NULL, 0,
+					       CFG_CHECK_FILES, &c, &err),
+			 -1);
+	assert_null(c);
+	assert_string_equal(err, "t.yaml:5:11: nntp.tls.cert: /nonexistent/cert.pem: No such file "
+				 "or directory\n"
+				 "t.yaml:6:10: nntp.tls.key: t.yaml-missing-key: No such file or "
+				 "directory\n"
+				 "t.yaml:13:13: forums[0].spool.path: /nonexistent/spool: No such "
+				 "file or directory");
+	free(err);
+	err = NULL;
+	/* an override is named as such */
+	char *ov[] = {"mail.secret_file=/nonexistent/secret"};
+	assert_int_equal(cfg_load_string_flags("t.yaml", MIN_CFG, strlen(MIN_CFG), ov, 1,
+					       CFG_CHECK_FILES, &c, &err),
+			 -1);
+	assert_string_equal(err, "-o mail.secret_file: /nonexistent/secret: No such file or "
+				 "directory");
+	free(err);
+}
+
+/* No mail.imap: check-config prints no imap block of defaults. */
+static void test_print_no_imap(void **state)
+{
+	struct cfg *c = load_ok(MIN_CFG);
+	char *text = print_cfg(c);
+	assert_null(strstr(text, "imap:"));
+	free(text);
+	cfg_free(c);
+	c = load_ok(MIN_CFG "mail:\n  imap: {host: imap.example.org, user: fg, "
+			    "password_file: /x}\n");
+	text = print_cfg(c);
+	assert_non_null(strstr(text, "  imap:\n    host: \"imap.example.org\"\n"));
+	free(text);
+	cfg_free(c);
+}
+
 static void test_imap_section(void **state)
 {
 	struct cfg *c = load_ok(MIN_CFG "mail:\n  imap: {host: imap.example.org, user: fg, "
@@ -663,6 +716,8 @@ int main(void)
 		cmocka_unit_test(test_valid_newsgroup),
 		cmocka_unit_test(test_shipped_files),
 		cmocka_unit_test(test_print_round_trip),
+		cmocka_unit_test(test_check_files),
+		cmocka_unit_test(test_print_no_imap),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

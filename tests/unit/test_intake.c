@@ -85,7 +85,7 @@ static int setup(void **state)
 	W.cfg_auth->auth.trusted_authserv_ids = xcalloc(1, sizeof(char *));
 	W.cfg_auth->auth.trusted_authserv_ids[0] = xstrdup("mx.forumgate.example");
 	W.cfg_auth->auth.ntrusted = 1;
-	if (store_open(W.path, STORE_RW, &W.st, &err) != 0)
+	if (store_open(W.path, STORE_CREATE, &W.st, &err) != 0)
 		goto fail;
 	struct sync_stats s = {0};
 	if (sync_forum(W.st, W.cfg, &W.cfg->forums[0], NULL, 0, &s, &err) != 0)

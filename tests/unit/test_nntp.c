@@ -110,7 +110,7 @@ static int world_setup(void **state)
 	W.cfg_lock = load_cfg("nntp.account_lockout=1");
 	if (!W.cfg || !W.cfg_plain || !W.cfg_small || !W.cfg_lock)
 		return -1;
-	if (store_open(W.path, STORE_RW, &W.rw, &err) != 0)
+	if (store_open(W.path, STORE_CREATE, &W.rw, &err) != 0)
 		goto fail;
 	for (size_t i = 0; i < W.cfg->nforums; i++) {
 		struct sync_stats st = {0};

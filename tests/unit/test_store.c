@@ -36,7 +36,7 @@ static int setup(void **state)
 	assert_non_null(mkdtemp(fx->dir));
 	snprintf(fx->path, sizeof fx->path, "%s/store.db", fx->dir);
 	char *err = NULL;
-	assert_int_equal(store_open(fx->path, STORE_RW, &fx->st, &err), 0);
+	assert_int_equal(store_open(fx->path, STORE_CREATE, &fx->st, &err), 0);
 	*state = fx;
 	return 0;
 }
@@ -580,7 +580,7 @@ static void test_open_errors(void **state)
 {
 	char *err = NULL;
 	struct store *st = NULL;
-	assert_int_equal(store_open("/nonexistent/dir/x.db", STORE_RW, &st, &err), -1);
+	assert_int_equal(store_open("/nonexistent/dir/x.db", STORE_CREATE, &st, &err), -1);
 	assert_non_null(strstr(err, "cannot open"));
 	free(err);
 	err = NULL;
@@ -595,6 +595,59 @@ static void test_open_errors(void **state)
 	unlink(path);
 }
 
+/* Only STORE_CREATE makes a store: a mistyped path for any other command
+ * is refused by name and leaves nothing behind. */
+static void test_missing_store_is_not_created(void **state)
+{
+	char dir[] = "/tmp/fg-test-missing-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *path = xasprintf("%s/typo.db", dir);
+	char *err = NULL;
+	struct store *st = NULL;
+	for (int mode = STORE_RW; mode <= STORE_RDONLY; mode++) {
+		assert_int_equal(store_open(path, (enum store_mode)mode, &st, &err), -1);
+		assert_non_null(strstr(err, "no store at"));
+		assert_non_null(strstr(err, path));
+		free(err);
+		err = NULL;
+		struct stat sb;
+		assert_int_equal(stat(path, &sb), -1);
+	}
+	assert_int_equal(store_open(path, STORE_CREATE, &st, &err), 0);
+	store_close(st);
+	assert_int_equal(store_open(path, STORE_RW, &st, &err), 0);
+	store_close(st);
+	char *cmd = xasprintf("rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	free(path);
+}
+
+/* An address has one owner: adding it to another user is refused (mail
+ * from it would post as someone else), adding it again to its owner is
+ * fine, and an unknown user is said to be one. */
+static void test_address_has_one_owner(void **state)
+{
+	struct fixture *fx = *state;
+	char *err = NULL;
+	assert_int_equal(store_begin(fx->st, &err), 0);
+	assert_int_equal(store_user_add(fx->st, "bob", NULL, &err), 0);
+	assert_int_equal(store_user_add(fx->st, "eve", NULL, &err), 0);
+	assert_int_equal(store_user_address(fx->st, "bob", "bob@example.org", 1, &err), 1);
+	assert_int_equal(store_user_address(fx->st, "bob", "BOB@example.org", 1, &err), 1);
+	assert_int_equal(store_user_address(fx->st, "eve", "bob@example.org", 1, &err), 2);
+	assert_int_equal(store_user_address(fx->st, "nobody", "n@example.org", 1, &err), 0);
+	int64_t uid;
+	char *owner = NULL;
+	assert_int_equal(store_user_by_address(fx->st, "bob@example.org", &uid, &owner, &err), 1);
+	assert_string_equal(owner, "bob");
+	free(owner);
+	/* bob gives it up: then eve may have it */
+	assert_int_equal(store_user_address(fx->st, "bob", "bob@example.org", 0, &err), 1);
+	assert_int_equal(store_user_address(fx->st, "eve", "bob@example.org", 1, &err), 1);
+	assert_int_equal(store_commit(fx->st, &err), 0);
+}
+
 /* The store and what SQLite creates beside it are the owner's alone; an
  * older store readable by all loses that on the next writing open. */
 static void test_files_private(void **state)
@@ -604,7 +657,7 @@ static void test_files_private(void **state)
 	char *path = xasprintf("%s/s.db", dir), *wal = xasprintf("%s-wal", path);
 	char *err = NULL;
 	struct store *st = NULL;
-	assert_int_equal(store_open(path, STORE_RW, &st, &err), 0);
+	assert_int_equal(store_open(path, STORE_CREATE, &st, &err), 0);
 	assert_int_equal(store_begin(st, &err), 0);
 	assert_int_equal(store_user_add(st, "u", NULL, &err), 0);
 	assert_int_equal(store_commit(st, &err), 0);
@@ -749,7 +802,7 @@ static void test_bulk_build_publishes_whole(void **state)
 	assert_int_equal(n, 2);
 	char other[200];
 	snprintf(other, sizeof other, "%s/other.db", fx->dir);
-	assert_int_equal(store_open(other, STORE_RW, &st, &err), 0);
+	assert_int_equal(store_open(other, STORE_CREATE, &st, &err), 0);
 	store_close(st);
 	char *built = schema_of(fx->path), *opened = schema_of(other);
 	assert_string_equal(built, opened);
@@ -798,7 +851,7 @@ static void test_bulk_build_races(void **state)
 	assert_null(other);
 
 	int64_t g;
-	assert_int_equal(store_open(fx->path, STORE_RW, &fx->st, &err), 0);
+	assert_int_equal(store_open(fx->path, STORE_CREATE, &fx->st, &err), 0);
 	assert_int_equal(store_begin(fx->st, &err), 0);
 	assert_int_equal(store_group_ensure(fx->st, "demo.first", NULL, 'y', &g, &err), 0);
 	assert_int_equal(store_commit(fx->st, &err), 0);
@@ -890,6 +943,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_outbox_msgid_per_transaction, setup, teardown),
 		cmocka_unit_test(test_open_errors),
+		cmocka_unit_test(test_missing_store_is_not_created),
+		cmocka_unit_test_setup_teardown(test_address_has_one_owner, setup, teardown),
 		cmocka_unit_test(test_files_private),
 		cmocka_unit_test(test_lock_slots),
 		cmocka_unit_test_setup_teardown(test_bulk_build_publishes_whole, setup_dir, teardown),
