@@ -1194,7 +1194,8 @@ static void test_post_refused(void **state)
 	assert_string_equal(post(k, "From: a@example.org\nNewsgroups: demo.general\nSubject: Re: x\n"
 				    "References: <unknown@example.org>\n\nbody\n"),
 			    "441 none of the References is an article of this server, so the thread "
-			    "it answers is unknown\r\n");
+			    "it answers is unknown; to start a new thread, send it without "
+			    "In-Reply-To and References\r\n");
 	assert_string_equal(post(k, "Newsgroups: demo.general\nSubject: x\n\nbody\n"),
 			    "441 the article has no From header\r\n");
 	assert_string_equal(post(k, "From: a@example.org\nSubject: x\n\nbody\n"),

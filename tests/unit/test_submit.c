@@ -56,7 +56,7 @@ static int setup(void **state)
 	free(ov);
 	if (rc != 0)
 		goto fail;
-	if (store_open(W.path, STORE_RW, &W.st, &err) != 0)
+	if (store_open(W.path, STORE_CREATE, &W.st, &err) != 0)
 		goto fail;
 	struct sync_stats s = {0};
 	if (sync_forum(W.st, W.cfg, &W.cfg->forums[0], NULL, 0, &s, &err) != 0)
