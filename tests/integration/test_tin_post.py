@@ -13,14 +13,16 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import tempfile
 import time
 import unittest
 
+from fgtest import DEMO, FORUMGATE, ROOT
 from nntpserver import Server
 
 
 class Tin:
-    def __init__(self, test, srv, args, port):
+    def __init__(self, test, srv, args, port, tinrc=""):
         self.test = test
         home = os.path.join(srv.gate.dir, f"home-{port}")
         os.makedirs(os.path.join(home, ".tin"), exist_ok=True)
@@ -31,7 +33,7 @@ class Tin:
             f.write("127.0.0.1 secret alice\n")
         os.chmod(os.path.join(home, ".newsauth"), 0o600)
         with open(os.path.join(home, ".tin", "tinrc"), "w") as f:
-            f.write("mail_address=Alice <alice@example.org>\nmm_network_charset=UTF-8\n")
+            f.write("mail_address=Alice <alice@example.org>\nmm_network_charset=UTF-8\n" + tinrc)
         # the editor: the file is its last argument; tin compares mtimes in
         # seconds, so it waits one before writing
         editor = os.path.join(home, "editor.sh")
@@ -46,7 +48,7 @@ class Tin:
         self.tmux = ["tmux", "-S", sock]
         subprocess.run(self.tmux + ["new-session", "-d", "-x", "120", "-y", "40",
                                     f"tin {args} -g 127.0.0.1 -p {port} -q; sleep 60"],
-                       env=self.env, check=True)
+                       env=self.env, check=True, cwd=ROOT)
         test.addCleanup(subprocess.run, self.tmux + ["kill-server"], capture_output=True)
 
     def screen(self):
@@ -65,14 +67,16 @@ class Tin:
     def keys(self, *k):
         subprocess.run(self.tmux + ["send-keys", *k], env=self.env, check=True)
 
-    def follow_up(self):
-        """Opens the first thread's first article and follows up to it;
-        returns the screen after the post."""
+    def open_first_article(self):
         self.wait_for("Group Selection")
         self.keys("Enter")
         self.wait_for("Fahrradparken")
         self.keys("Enter")
         self.wait_for("Next response")
+
+    def follow_up(self):
+        """Follows up to the first thread's first article and posts."""
+        self.open_first_article()
         self.keys("f")
         self.wait_for("p=post")
         self.keys("p")
@@ -83,6 +87,14 @@ def queued_followups(store):
     rows = db.execute("SELECT message_id, user, state, article FROM outbox").fetchall()
     db.close()
     return [r for r in rows if b"A follow-up written in tin." in r[3]]
+
+
+def private_secret(d):
+    path = os.path.join(d, "reply-secret")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.write(fd, os.urandom(32).hex().encode() + b"\n")
+    os.close(fd)
+    return path
 
 
 @unittest.skipUnless(shutil.which("tin") and shutil.which("tmux"), "tin or tmux is not installed")
@@ -118,6 +130,31 @@ class TinPosts(unittest.TestCase):
         s = tin.wait_for("enter username")
         self.assertNotIn("Posting not allowed", s)
         self.assertEqual(queued_followups(srv.gate.store), [])
+
+    def test_reply_by_mail_reaches_the_gateway(self):
+        # Regression (issue #11): the demo left mail.reply_to unset, so r
+        # mailed the poster's synthetic address. With Reply-To set, tin's r
+        # mails the group's reply address; its mailer here is the gateway's
+        # pipe intake, as the README shows for the demo.
+        d = tempfile.mkdtemp(prefix="fg-tin-")
+        self.addCleanup(shutil.rmtree, d, True)
+        srv = Server(self, extra=[f"mail.secret_file={private_secret(d)}"])
+        ov = " ".join(srv.gate.overrides)
+        mailer = f'mailer_format={FORUMGATE} -c {DEMO} {ov} ingest --recipient "%T" < %F\n'
+        tin = Tin(self, srv, "-r", srv.port, tinrc=mailer)
+        tin.open_first_article()
+        tin.keys("r")
+        tin.wait_for("s=send")
+        tin.keys("s")
+        deadline = time.time() + 15
+        while time.time() < deadline and not queued_followups(srv.gate.store):
+            time.sleep(0.2)
+        rows = queued_followups(srv.gate.store)
+        self.assertEqual(len(rows), 1, tin.screen())
+        _, user, state, article = rows[0]
+        self.assertEqual((user, state), ("alice", "queued"))
+        self.assertIn(b"To: demo.general@reply.forumgate.example", article)
+
 
 if __name__ == "__main__":
     unittest.main()
