@@ -701,12 +701,13 @@ static void test_over(void **state)
 	EXPECT(k, "OVER 1-", "423 No articles in that range\r\n");
 	EXPECT(k, "GROUP demo.general", "211 5 1 5 demo.general\r\n");
 
+	/* :bytes count the Reply-To that demo.yaml's mail.reply_to adds */
 	const char *line1 = "1\tFahrradparken am Hauptbahnhof\tAnna <anna@users.forumgate.example>\t"
 			    "Mon, 13 May 2024 07:45:00 +0200\t" MSGID1
-			    "\t\t792\t8\tXref: forumgate.example demo.general:1\r\n";
+			    "\t\t840\t8\tXref: forumgate.example demo.general:1\r\n";
 	const char *line2 = "2\tRe: Fahrradparken am Hauptbahnhof\t\"Pendlerin (guest)\" "
 			    "<guest@forumgate.example>\tMon, 13 May 2024 09:20:00 +0200\t" MSGID2
-			    "\t" MSGID1 "\t827\t4\tXref: forumgate.example demo.general:2\r\n";
+			    "\t" MSGID1 "\t875\t4\tXref: forumgate.example demo.general:2\r\n";
 	struct buf want = BUF_INIT;
 	buf_addf(&want, "224 Overview information follows\r\n%s.\r\n", line1);
 	EXPECT(k, "OVER", want.p);
@@ -754,7 +755,7 @@ static void test_hdr(void **state)
 	EXPECT(k, "HDR References 1-2", "225 Headers follow\r\n1 \r\n2 " MSGID1 "\r\n.\r\n");
 	EXPECT(k, "HDR :lines 1-2", "225 Headers follow\r\n1 8\r\n2 4\r\n.\r\n");
 	EXPECT(k, "XHDR Lines 1-2", "221 Headers follow\r\n1 8\r\n2 4\r\n.\r\n");
-	EXPECT(k, "HDR :bytes 2", "225 Headers follow\r\n2 827\r\n.\r\n");
+	EXPECT(k, "HDR :bytes 2", "225 Headers follow\r\n2 875\r\n.\r\n");
 	EXPECT(k, "HDR Xref 2", "225 Headers follow\r\n2 forumgate.example demo.general:2\r\n.\r\n");
 	/* headers outside the overview are read from the article */
 	EXPECT(k, "HDR Path 1-2",
@@ -1757,7 +1758,7 @@ static void test_case_and_tabs(void **state)
 	EXPECT(k, "Over\t\t2", "224 Overview information follows\r\n2\tRe: Fahrradparken am "
 			       "Hauptbahnhof\t\"Pendlerin (guest)\" <guest@forumgate.example>\t"
 			       "Mon, 13 May 2024 09:20:00 +0200\t" MSGID2 "\t" MSGID1
-			       "\t827\t4\tXref: forumgate.example demo.general:2\r\n.\r\n");
+			       "\t875\t4\tXref: forumgate.example demo.general:2\r\n.\r\n");
 	EXPECT(k, "list\tcounts\tdemo.news", "215 Information follows\r\ndemo.news 3 1 3 y\r\n.\r\n");
 	conn_close(k);
 }
