@@ -17,7 +17,13 @@ import time
 import unittest
 import zlib
 
+from fgtest import FORUMGATE
 from nntpserver import Raw, Server
+
+# ASan keeps freed memory in quarantine: a sanitized binary's resident size
+# says nothing about what the server holds on to
+with open(FORUMGATE, "rb") as _f:
+    SANITIZED = b"__asan_init" in _f.read()
 
 
 class ZClient:
@@ -241,7 +247,8 @@ class Compress(unittest.TestCase):
         z.send("\r\nDATE\r\n")
         self.assertEqual(z.line(), "501 Command line too long")
         self.assertTrue(z.line().startswith("111"))
-        self.assertLess(rss_kb(self.srv.proc.pid) - rss0, 8 * 1024)
+        if not SANITIZED:
+            self.assertLess(rss_kb(self.srv.proc.pid) - rss0, 8 * 1024)
 
     def test_pipelined_batch_keeps_order(self):
         """More answers than OUT_HIGH, all asked at once, in order: the
