@@ -464,6 +464,32 @@ class MembersOnly(unittest.TestCase):
         t.close()
 
 
+class PlainListener(unittest.TestCase):
+    """Regression (issue #11): on a listener without TLS, where no login
+    can work, the greeting and MODE READER said only "no posting"; they name
+    the NNTPS port now, as the 483 does."""
+
+    def test_greeting_names_the_nntps_port(self):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        srv = Server(self, import_demo=False, extra_listen=f",127.0.0.1:{port}/none")
+        r = Raw(port)
+        self.addCleanup(r.close)
+        want = f"no posting here: log in over NNTPS on port {srv.tls_port} to post"
+        self.assertTrue(r.greeting.startswith("201 "), r.greeting)
+        self.assertIn(want, r.greeting)
+        self.assertEqual(r.cmd("MODE READER"), "201 Reader mode, " + want)
+        self.assertEqual(r.cmd("AUTHINFO USER alice"),
+                         f"483 Encryption required: use NNTPS on port {srv.tls_port} first")
+        self.assertEqual(r.cmd("POST"), "480 Login required for posting (AUTHINFO USER)")
+        r.send("CAPABILITIES\r\n")
+        self.assertTrue(r.line().startswith("101"))
+        caps = r.block()
+        self.assertNotIn("POST", caps)
+        self.assertNotIn("STARTTLS", caps)
+
+
 class RealClients(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
