@@ -1,5 +1,6 @@
-"""tin posts a follow-up (issue #11): driven in tmux as a reader would,
-with a throw-away editor that adds a line, and the login from ~/.newsauth.
+"""tin and slrn post a follow-up (issue #11): driven in tmux as a reader
+would, with a throw-away editor that adds a line, and the login from
+~/.newsauth (tin) or ~/.slrnrc's nnrpaccess (slrn).
 
 - NNTPS (`tin -T -k -A`): login at connect, POST, "Article posted", the
   article queued in the outbox.
@@ -8,7 +9,9 @@ with a throw-away editor that adds a line, and the login from ~/.newsauth.
   tin logs in and posts again. (Before, POST was listed only after a login,
   and tin said "Posting not allowed" without trying.)
 - the plain port of the demo (no plaintext login): tin now tries, gets
-  480 and asks for the login."""
+  480 and asks for the login.
+- slrn over snews:// (NNTPS), as the README shows.
+- tin's r (reply by mail) reaches the gateway through Reply-To."""
 import os
 import shutil
 import sqlite3
@@ -22,7 +25,9 @@ from nntpserver import Server
 
 
 class Tin:
-    def __init__(self, test, srv, args, port, tinrc=""):
+    """tin in a tmux session (also slrn, with other files and command)."""
+
+    def __init__(self, test, srv, args, port, tinrc="", command=None):
         self.test = test
         home = os.path.join(srv.gate.dir, f"home-{port}")
         os.makedirs(os.path.join(home, ".tin"), exist_ok=True)
@@ -40,14 +45,19 @@ class Tin:
         with open(editor, "w") as f:
             f.write("#!/bin/sh\nfor a; do f=$a; done\nsleep 1\n"
                     "printf 'A follow-up written in tin.\\n' >> \"$f\"\n")
+        with open(os.path.join(home, ".slrnrc"), "w") as f:
+            f.write(f'nnrpaccess "snews://127.0.0.1:{port}" "alice" "secret"\n'
+                    'set hostname "example.org"\nset username "alice"\n'
+                    f'set realname "Alice"\nset editor_command "{editor} %s"\n')
         os.chmod(editor, 0o755)
         self.env = dict(os.environ, HOME=home, TERM="xterm", LANG="C.UTF-8", LC_ALL="C.UTF-8",
                         EDITOR=editor, VISUAL=editor)
         self.env.pop("NNTPSERVER", None)
         sock = os.path.join(srv.gate.dir, f"tmux-{port}.sock")
         self.tmux = ["tmux", "-S", sock]
+        command = command or f"tin {args} -g 127.0.0.1 -p {port} -q"
         subprocess.run(self.tmux + ["new-session", "-d", "-x", "120", "-y", "40",
-                                    f"tin {args} -g 127.0.0.1 -p {port} -q; sleep 60"],
+                                    f"{command}; sleep 60"],
                        env=self.env, check=True, cwd=ROOT)
         test.addCleanup(subprocess.run, self.tmux + ["kill-server"], capture_output=True)
 
@@ -130,6 +140,27 @@ class TinPosts(unittest.TestCase):
         s = tin.wait_for("enter username")
         self.assertNotIn("Posting not allowed", s)
         self.assertEqual(queued_followups(srv.gate.store), [])
+
+    @unittest.skipUnless(shutil.which("slrn"), "slrn is not installed")
+    def test_slrn_posts_over_snews(self):
+        srv = Server(self)
+        slrn = Tin(self, srv, "", srv.tls_port,
+                   command=f"slrn -h snews://127.0.0.1:{srv.tls_port} --create")
+        slrn.wait_for("demo.general")
+        slrn.keys("Down")
+        slrn.keys(" ")
+        slrn.wait_for("Group: demo.general")
+        slrn.keys(" ")
+        slrn.wait_for("Reply-To: demo.general@reply.forumgate.example")
+        slrn.keys("f")
+        slrn.wait_for("want to followup")
+        slrn.keys("y")
+        slrn.wait_for("Post the message?")
+        slrn.keys("y")
+        slrn.wait_for("Posting...done")
+        rows = queued_followups(srv.gate.store)
+        self.assertEqual(len(rows), 1, srv.logtext())
+        self.assertEqual(rows[0][1:3], ("alice", "queued"))
 
     def test_reply_by_mail_reaches_the_gateway(self):
         # Regression (issue #11): the demo left mail.reply_to unset, so r
