@@ -8,7 +8,7 @@
 #   make fuzz       libFuzzer targets (clang) into build-fuzz/
 #   make bench      import benchmark (and NNTP figures once nntpd lands)
 
-PKGS      := libetpan openssl libevent_core libevent_openssl libevent_pthreads yaml-0.1 sqlite3 libcurl jansson libxml-2.0 libxxhash
+PKGS      := libetpan openssl libevent_core libevent_openssl libevent_pthreads yaml-0.1 sqlite3 libcurl jansson libxml-2.0 libxxhash zlib
 CC        ?= cc
 SANITIZE  ?= 0
 

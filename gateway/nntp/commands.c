@@ -5,6 +5,11 @@
  * number (or none in the range), 430 no article with that Message-ID,
  * 480 login needed, 483 login refused over an unencrypted connection.
  *
+ * POST is advertised (CAPABILITIES, 200 greeting and MODE READER) whenever
+ * this connection can log in, now or after STARTTLS, and answered 480 until
+ * it has (RFC 4643 §2): readers such as tin look at CAPABILITIES and the
+ * greeting code alone and would otherwise never offer to post.
+ *
  * Articles are served from the store's views without copying them into an
  * intermediate buffer: status line and article go into the same output
  * evbuffer, so they leave in one write (no Nagle/delayed-ACK stall).
@@ -23,6 +28,7 @@ static int cmd_article(struct nntp_session *s, int argc, char **argv);
 static int cmd_authinfo(struct nntp_session *s, int argc, char **argv);
 static int cmd_body(struct nntp_session *s, int argc, char **argv);
 static int cmd_capabilities(struct nntp_session *s, int argc, char **argv);
+static int cmd_compress(struct nntp_session *s, int argc, char **argv);
 static int cmd_date(struct nntp_session *s, int argc, char **argv);
 static int cmd_group(struct nntp_session *s, int argc, char **argv);
 static int cmd_hdr(struct nntp_session *s, int argc, char **argv);
@@ -48,6 +54,7 @@ const struct nntp_command nntp_commands[] = {
 	{"AUTHINFO", cmd_authinfo, 2, 2, "AUTHINFO USER name|PASS password"},
 	{"BODY", cmd_body, 0, 1, "BODY [message-id|number]"},
 	{"CAPABILITIES", cmd_capabilities, 0, 1, "CAPABILITIES [keyword]"},
+	{"COMPRESS", cmd_compress, 1, 1, "COMPRESS DEFLATE"},
 	{"DATE", cmd_date, 0, 0, "DATE"},
 	{"GROUP", cmd_group, 1, 1, "GROUP newsgroup"},
 	{"HDR", cmd_hdr, 1, 2, "HDR header [message-id|range]"},
@@ -284,13 +291,36 @@ static int cmd_capabilities(struct nntp_session *s, int argc, char **argv)
 		      "OVERVIEW.FMT SUBSCRIPTIONS");
 	nntp_dataf(s, "NEWNEWS");
 	nntp_dataf(s, "OVER MSGID");
-	if (s->user)
+	if (nntp_posting_possible(s))
 		nntp_dataf(s, "POST");
-	if (!s->tls && s->env->tls_available)
+	/* RFC 8054 §2.2.2: neither COMPRESS nor STARTTLS once compressing */
+	if (!s->tls && s->env->tls_available && !s->compressed)
 		nntp_dataf(s, "STARTTLS");
+	if (!s->compressed)
+		nntp_dataf(s, "COMPRESS DEFLATE");
 	if (!s->user && can_auth(s))
 		nntp_dataf(s, "AUTHINFO USER");
 	nntp_end(s);
+	return 0;
+}
+
+/* RFC 8054. The 206 leaves uncompressed; the server switches both
+ * directions right after it (NNTP_EV_COMPRESS). Allowed before and after
+ * AUTHINFO, over TLS or not: a reader on a slow link wants it for the
+ * overviews it reads before any login. */
+static int cmd_compress(struct nntp_session *s, int argc, char **argv)
+{
+	if (strcasecmp(argv[0], "DEFLATE") != 0) {
+		nntp_reply(s, 503, "Compression algorithm not supported");
+		return 0;
+	}
+	if (s->compressed) {
+		nntp_reply(s, 502, "Compression already active");
+		return 0;
+	}
+	nntp_reply(s, 206, "Compression active");
+	s->compressed = 1;
+	s->event = NNTP_EV_COMPRESS;
 	return 0;
 }
 
@@ -300,9 +330,12 @@ static int cmd_mode(struct nntp_session *s, int argc, char **argv)
 		nntp_reply(s, 501, "Unknown MODE variant");
 		return 0;
 	}
-	if (s->user || s->tls || s->env->tls_available ||
-	    (s->env->cfg->nntp.allow_plaintext_auth && s->env->peer_is_loopback))
+	char port[16];
+	if (nntp_posting_possible(s))
 		nntp_reply(s, 200, "Reader mode, posting allowed after login");
+	else if (nntp_nntps_port(&s->env->cfg->nntp, port, sizeof port))
+		nntp_reply(s, 201, "Reader mode, no posting here: log in over NNTPS on port %s to post",
+			   port);
 	else
 		nntp_reply(s, 201, "Reader mode, no posting");
 	return 0;
@@ -344,6 +377,11 @@ static int cmd_starttls(struct nntp_session *s, int argc, char **argv)
 	}
 	if (s->user) {
 		nntp_reply(s, 502, "STARTTLS not allowed after login");
+		return 0;
+	}
+	if (s->compressed) {
+		/* RFC 8054 §2.2.2: TLS would sit above the compression layer */
+		nntp_reply(s, 502, "STARTTLS not allowed after COMPRESS");
 		return 0;
 	}
 	if (!s->env->tls_available) {
@@ -897,6 +935,23 @@ static int cmd_xpat(struct nntp_session *s, int argc, char **argv)
 
 /* --- AUTHINFO --- */
 
+/* 483 with the way to a login that works: Thunderbird has no STARTTLS for
+ * news, so its users need the NNTPS port named. */
+static void refuse_plaintext(struct nntp_session *s)
+{
+	char port[16];
+	int nntps = nntp_nntps_port(&s->env->cfg->nntp, port, sizeof port);
+	if (s->env->tls_available && nntps)
+		nntp_reply(s, 483, "Encryption required: use STARTTLS or NNTPS on port %s first",
+			   port);
+	else if (s->env->tls_available)
+		nntp_reply(s, 483, "Encryption required: use STARTTLS first");
+	else if (nntps)
+		nntp_reply(s, 483, "Encryption required: use NNTPS on port %s first", port);
+	else
+		nntp_reply(s, 483, "Encryption required: this server has no TLS listener for logins");
+}
+
 static int cmd_authinfo(struct nntp_session *s, int argc, char **argv)
 {
 	if (s->user) {
@@ -904,7 +959,7 @@ static int cmd_authinfo(struct nntp_session *s, int argc, char **argv)
 		return 0;
 	}
 	if (!can_auth(s)) {
-		nntp_reply(s, 483, "Encryption required: use STARTTLS or the NNTPS port first");
+		refuse_plaintext(s);
 		return 0;
 	}
 	if (strcasecmp(argv[0], "USER") == 0) {

@@ -33,6 +33,7 @@ struct nntp_session {
 	const struct nntp_env *env;
 	enum nntp_phase phase;
 	int tls;
+	int compressed;       /* COMPRESS DEFLATE is active (RFC 8054) */
 	int discarding;       /* inside an over-long line: drop until its end */
 
 	int64_t group_id;     /* 0 = no group selected */
@@ -67,6 +68,14 @@ void nntp_reply(struct nntp_session *s, int code, const char *fmt, ...)
 void nntp_data(struct nntp_session *s, const char *line, size_t len);
 void nntp_dataf(struct nntp_session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void nntp_end(struct nntp_session *s);
+
+/* 1 when this connection can log in (and so post) now or after STARTTLS:
+ * what the 200/201 greeting, MODE READER and CAPABILITIES's POST say. */
+int nntp_posting_possible(const struct nntp_session *s);
+/* The port of the first NNTPS (implicit TLS) listener, copied into
+ * port[len]; 0 when there is none. Named in the texts that send a reader
+ * on a plain connection elsewhere to log in. */
+int nntp_nntps_port(const struct cfg_nntp *n, char *port, size_t len);
 
 /* 1 when `group` is members-only and the session has not logged in. */
 int nntp_group_hidden(struct nntp_session *s, const char *group, size_t len);

@@ -37,6 +37,15 @@
  * would cost two epoll_ctl calls per reply and make every reply wait behind
  * all the other sessions that became readable in the same iteration.
  *
+ * COMPRESS DEFLATE (RFC 8054, compress.c) is a stage of this file, not a
+ * bufferevent filter: the session keeps reading lines from and writing
+ * replies to plain evbuffers, and conn_pump inflates what the bufferevent
+ * (socket or TLS: compression runs inside TLS) received into the session's
+ * input, at most NNTP_READ_HIGH of it, and deflates each batch of replies
+ * into the bufferevent's output. So the output bound, backpressure and the
+ * write timeout watch the compressed bytes exactly as they watch plain ones,
+ * and the bufferevent stack stays what STARTTLS made it.
+ *
  * Shutdown (SIGTERM): listeners close at once; each session finishes the
  * command it is in, its output is flushed, and the worker ends when its last
  * session is gone or after SHUTDOWN_GRACE seconds.
@@ -104,6 +113,8 @@ struct conn {
 	int bulk_queued;   /* waits in the worker's bulk queue */
 	int handshaking;   /* TLS handshake under way: handshake_timeout applies */
 	int parked;        /* reading paused while queued for the bulk turn */
+	struct nntp_deflate *z; /* COMPRESS DEFLATE is on: both streams */
+	struct evbuffer *zin;   /* commands inflated, waiting for the session */
 	struct conn *prev, *next;
 	struct conn *bulk_prev, *bulk_next;
 };
@@ -320,6 +331,9 @@ static void conn_free(struct conn *c)
 	if (c->bev)
 		bufferevent_free(c->bev);
 	nntp_session_free(c->session);
+	nntp_deflate_free(c->z);
+	if (c->zin)
+		evbuffer_free(c->zin);
 	release(c->peer);
 	free(c);
 	atomic_fetch_add(&freed_since_trim, 1);
@@ -415,6 +429,97 @@ static void on_idle(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* A line from the server itself (idle timeout, shutdown) into the output,
+ * compressed when the session is. */
+static void conn_say(struct conn *c, const char *line)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	if (c->z == NULL) {
+		evbuffer_add(out, line, strlen(line));
+		return;
+	}
+	struct evbuffer *stage = c->w->stage;
+	char *err = NULL;
+	evbuffer_add(stage, line, strlen(line));
+	if (nntp_deflate_out(c->z, stage, out, &err) != 0) {
+		log_warn("%s: %s", c->peer, err);
+		free(err);
+		evbuffer_drain(stage, evbuffer_get_length(stage));
+	}
+}
+
+/* The session's input: on a compressed connection, what has arrived
+ * inflated into c->zin (up to NNTP_READ_HIGH; the rest waits in the stream
+ * and the bufferevent). NULL when the client's stream is broken: the
+ * connection is freed then. */
+static struct evbuffer *conn_input(struct conn *c)
+{
+	struct evbuffer *raw = bufferevent_get_input(c->bev);
+	if (c->z == NULL)
+		return raw;
+	char *err = NULL;
+	if (nntp_deflate_in(c->z, raw, c->zin, NNTP_READ_HIGH, &err) < 0) {
+		log_info("%s: %s, closing", c->peer, err);
+		free(err);
+		conn_free(c);
+		return NULL;
+	}
+	return c->zin;
+}
+
+/* The session's turn on a compressed connection: it reads inflated lines
+ * and writes plain replies into the worker's staging buffer, which is
+ * deflated (and flushed) into the output after each run. It goes on while
+ * it makes progress, the output is below OUT_HIGH and no event came: the
+ * session stops at OUT_HIGH of plain replies, which deflate to less. 0, or
+ * -1 when the connection was freed. */
+static int conn_pump_deflated(struct conn *c, enum nntp_event *ev, int *full)
+{
+	struct evbuffer *raw = bufferevent_get_input(c->bev);
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	struct evbuffer *stage = c->w->stage;
+	char *err = NULL;
+	for (;;) {
+		long got = nntp_deflate_in(c->z, raw, c->zin, NNTP_READ_HIGH, &err);
+		if (got < 0)
+			break;
+		size_t before = evbuffer_get_length(c->zin);
+		*ev = nntp_session_feed(c->session, c->zin, stage, OUT_HIGH);
+		int fed = evbuffer_get_length(c->zin) != before;
+		if (nntp_deflate_out(c->z, stage, out, &err) != 0)
+			break;
+		*full = evbuffer_get_length(out) > OUT_HIGH;
+		if (*ev != NNTP_EV_NONE || *full || (!fed && got == 0))
+			return 0;
+	}
+	log_info("%s: %s, closing", c->peer, err);
+	free(err);
+	evbuffer_drain(stage, evbuffer_get_length(stage));
+	conn_free(c);
+	return -1;
+}
+
+/* Turns COMPRESS DEFLATE on after the 206 has been queued uncompressed;
+ * what the client sent after the command is compressed already. 0, or -1
+ * when the connection was freed. */
+static int conn_compress(struct conn *c)
+{
+	char *err = NULL;
+	c->z = nntp_deflate_new(&err);
+	if (c->z == NULL) {
+		log_err("%s: %s", c->peer, err);
+		free(err);
+		conn_free(c);
+		return -1;
+	}
+	c->zin = evbuffer_new();
+	c->direct = 0; /* replies go through the compressor, never straight out */
+	log_debug("%s: COMPRESS DEFLATE on", c->peer);
+	return 0;
+}
+
+static void conn_serve(struct conn *c);
+
 /* Runs the session over what has arrived, then reacts to its event. */
 static void conn_pump(struct conn *c)
 {
@@ -429,18 +534,23 @@ static void conn_pump(struct conn *c)
 	}
 	worker_snapshot(c->w);
 	enum nntp_event ev;
-	int full;
-	for (;;) {
-		struct evbuffer *dst = conn_out(c);
-		ev = nntp_session_feed(c->session, in, dst, OUT_HIGH);
-		/* the session stops at OUT_HIGH of output, lines still waiting */
-		full = evbuffer_get_length(dst) > OUT_HIGH;
-		if (dst == out)
-			break;
-		/* staged: when the socket took it all, go on with them */
-		conn_send(c);
-		if (!full || ev != NNTP_EV_NONE || evbuffer_get_length(out) > 0)
-			break;
+	int full = 0;
+	if (c->z) {
+		if (conn_pump_deflated(c, &ev, &full) != 0)
+			return; /* freed */
+	} else {
+		for (;;) {
+			struct evbuffer *dst = conn_out(c);
+			ev = nntp_session_feed(c->session, in, dst, OUT_HIGH);
+			/* the session stops at OUT_HIGH of output, lines still waiting */
+			full = evbuffer_get_length(dst) > OUT_HIGH;
+			if (dst == out)
+				break;
+			/* staged: when the socket took it all, go on with them */
+			conn_send(c);
+			if (!full || ev != NNTP_EV_NONE || evbuffer_get_length(out) > 0)
+				break;
+		}
 	}
 	if (ev == NNTP_EV_QUIT) {
 		c->closing = 1;
@@ -472,6 +582,13 @@ static void conn_pump(struct conn *c)
 		bufferevent_priority_set(tls, PRIO_SESSION);
 		nntp_session_set_tls(c->session);
 		conn_setup(c);
+		return;
+	}
+	if (ev == NNTP_EV_COMPRESS) {
+		/* the client may not have waited for the 206 (RFC 8054 forbids
+		 * it, but its first compressed command may share a packet) */
+		if (conn_compress(c) == 0 && evbuffer_get_length(in) > 0)
+			conn_serve(c);
 		return;
 	}
 	/* lines wait until the output drains below OUT_LOW, whatever part of
@@ -540,7 +657,10 @@ static void conn_serve(struct conn *c)
 		conn_park_if_full(c); /* the queue's turn serves what has arrived */
 		return;
 	}
-	if (!next_is_bulk(bufferevent_get_input(c->bev))) {
+	struct evbuffer *in = conn_input(c);
+	if (in == NULL)
+		return; /* freed */
+	if (!next_is_bulk(in)) {
 		conn_pump(c);
 		return;
 	}
@@ -644,7 +764,7 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 			return;
 		}
 		if (!c->closing) {
-			evbuffer_add_printf(bufferevent_get_output(bev), "400 Idle timeout, closing\r\n");
+			conn_say(c, "400 Idle timeout, closing\r\n");
 			c->closing = 1;
 			bufferevent_disable(bev, EV_READ);
 			/* the goodbye must still drain within write_timeout */
@@ -791,8 +911,7 @@ static void on_stop(evutil_socket_t fd, short what, void *arg)
 		next = c->next;
 		if (c->closing)
 			continue;
-		struct evbuffer *out = bufferevent_get_output(c->bev);
-		evbuffer_add_printf(out, "400 Service shutting down\r\n");
+		conn_say(c, "400 Service shutting down\r\n");
 		c->closing = 1;
 		bufferevent_disable(c->bev, EV_READ);
 		bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);

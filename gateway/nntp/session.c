@@ -97,23 +97,45 @@ void nntp_end(struct nntp_session *s)
 	evbuffer_add(s->out, ".\r\n", 3);
 }
 
-static int posting_possible(const struct nntp_session *s)
+int nntp_posting_possible(const struct nntp_session *s)
 {
 	/* Posting needs a login; say 200 when this connection can log in. */
 	const struct cfg_nntp *n = &s->env->cfg->nntp;
-	return s->tls || s->env->tls_available ||
+	return s->user || s->tls || s->env->tls_available ||
 	       (n->allow_plaintext_auth && s->env->peer_is_loopback);
+}
+
+int nntp_nntps_port(const struct cfg_nntp *n, char *port, size_t len)
+{
+	for (size_t i = 0; i < n->nlisten; i++) {
+		const struct cfg_listen *l = &n->listen[i];
+		const char *colon = l->tls && strcmp(l->tls, "implicit") == 0
+					    ? strrchr(l->address, ':')
+					    : NULL;
+		if (colon && colon[1] && strlen(colon + 1) < len) {
+			strcpy(port, colon + 1);
+			return 1;
+		}
+	}
+	return 0;
 }
 
 void nntp_session_greet(struct nntp_session *s, struct evbuffer *out)
 {
+	const char *domain = s->env->cfg->gateway.domain;
+	char port[16];
 	s->out = out;
-	if (posting_possible(s))
+	if (nntp_posting_possible(s))
 		nntp_reply(s, 200, "forumgate %s NNTP service ready, posting allowed after login",
-			   s->env->cfg->gateway.domain);
+			   domain);
+	else if (nntp_nntps_port(&s->env->cfg->nntp, port, sizeof port))
+		/* a reader that never gets to log in here should learn where it can */
+		nntp_reply(s, 201,
+			   "forumgate %s NNTP service ready, no posting here: "
+			   "log in over NNTPS on port %s to post",
+			   domain, port);
 	else
-		nntp_reply(s, 201, "forumgate %s NNTP service ready, no posting",
-			   s->env->cfg->gateway.domain);
+		nntp_reply(s, 201, "forumgate %s NNTP service ready, no posting", domain);
 	s->out = NULL;
 }
 

@@ -1,6 +1,7 @@
 /*
  * nntp: the NNTP reader server (RFC 3977, RFC 4642 STARTTLS, RFC 4643
- * AUTHINFO USER/PASS, RFC 2980 names readers still use).
+ * AUTHINFO USER/PASS, RFC 8054 COMPRESS DEFLATE, RFC 2980 names readers
+ * still use).
  *
  * The protocol core is separate from the sockets: a session consumes command
  * lines from an input evbuffer and appends responses to an output evbuffer,
@@ -36,6 +37,23 @@ int nntp_parse_range(const char *s, int64_t *lo, int64_t *hi);
  * RFC 3977 §7.3.2. Returns 0 and *t, or -1. */
 int nntp_parse_datetime(const char *date, const char *time, int64_t now, int64_t *t);
 
+/* RFC 8054 COMPRESS DEFLATE: a raw DEFLATE stream each way (compress.c).
+ * nntp_deflate_new returns a new pair of streams (the caller frees it with
+ * nntp_deflate_free) or NULL and *err. */
+struct nntp_deflate;
+struct nntp_deflate *nntp_deflate_new(char **err);
+void nntp_deflate_free(struct nntp_deflate *z);
+/* Compresses all of src (drained) onto the end of dst and flushes, so the
+ * peer can decode everything sent so far. 0, or -1 and *err. */
+int nntp_deflate_out(struct nntp_deflate *z, struct evbuffer *src, struct evbuffer *dst,
+		     char **err);
+/* Decompresses from src (drained as far as used) onto dst until dst holds
+ * `limit` bytes or src runs dry; what does not fit waits inside the stream
+ * for the next call. Returns the bytes added, or -1 and *err for data that
+ * is no DEFLATE stream (the connection cannot go on). */
+long nntp_deflate_in(struct nntp_deflate *z, struct evbuffer *src, struct evbuffer *dst,
+		     size_t limit, char **err);
+
 /* --- sessions --- */
 
 /* What a session needs from its worker. */
@@ -53,6 +71,7 @@ enum nntp_event {
 	NNTP_EV_NONE = 0,
 	NNTP_EV_QUIT,        /* close after the output drains */
 	NNTP_EV_STARTTLS,    /* 382 sent: start TLS on the connection now */
+	NNTP_EV_COMPRESS,    /* 206 sent: every byte after it, both ways, is DEFLATE */
 };
 
 struct nntp_session;

@@ -17,8 +17,12 @@
  *   [3] the output limit, small so the backpressure path runs.
  * Every chunk is fed until the session makes no more progress, draining the
  * output between calls as the server would; a STARTTLS event is answered with
- * nntp_session_set_tls, a QUIT ends the connection. A new session per input,
- * and everything of it is freed before returning.
+ * nntp_session_set_tls, a QUIT ends the connection. After COMPRESS DEFLATE
+ * (206) the rest of the input is a raw DEFLATE stream: it goes through
+ * nntp_deflate_in (at most 64 KiB ahead, as the server reads) before the
+ * session sees it, and the replies through nntp_deflate_out; a broken stream
+ * ends the connection. A new session per input, and everything of it is
+ * freed before returning.
  */
 #include <openssl/evp.h>
 #include <stdint.h>
@@ -208,21 +212,46 @@ static void setup(void)
 	F.ready = 1;
 }
 
-/* Feeds what is in `in` until the session stops making progress; returns 1
- * when the connection is over (QUIT). */
-static int pump(struct nntp_session *s, struct evbuffer *in, struct evbuffer *out, size_t limit)
+/* One connection's byte streams: raw is what the client sent, plain what
+ * the session reads (raw itself until COMPRESS). */
+struct wire {
+	struct evbuffer *raw, *plain, *out, *zout;
+	struct nntp_deflate *z;
+};
+
+/* Feeds what has arrived until the session stops making progress; returns 1
+ * when the connection is over (QUIT, or a broken DEFLATE stream). */
+static int pump(struct nntp_session *s, struct wire *w, size_t limit)
 {
 	for (;;) {
+		char *err = NULL;
+		long got = 0;
+		if (w->z && (got = nntp_deflate_in(w->z, w->raw, w->plain, 64 * 1024, &err)) < 0) {
+			free(err);
+			return 1;
+		}
+		struct evbuffer *in = w->z ? w->plain : w->raw;
 		size_t before = evbuffer_get_length(in);
-		enum nntp_event ev = nntp_session_feed(s, in, out, limit);
-		size_t produced = evbuffer_get_length(out);
-		evbuffer_drain(out, produced); /* the client read it */
+		enum nntp_event ev = nntp_session_feed(s, in, w->out, limit);
+		size_t produced = evbuffer_get_length(w->out);
+		if (w->z && nntp_deflate_out(w->z, w->out, w->zout, &err) != 0) {
+			free(err);
+			return 1;
+		}
+		/* the client read it */
+		evbuffer_drain(w->out, evbuffer_get_length(w->out));
+		evbuffer_drain(w->zout, evbuffer_get_length(w->zout));
 		if (ev == NNTP_EV_QUIT)
 			return 1;
-		if (ev == NNTP_EV_STARTTLS)
+		if (ev == NNTP_EV_STARTTLS) {
 			nntp_session_set_tls(s); /* handshake done */
-		else if (evbuffer_get_length(in) == before && produced == 0)
+		} else if (ev == NNTP_EV_COMPRESS) {
+			w->z = nntp_deflate_new(&err);
+			if (w->z == NULL)
+				die("deflate", err);
+		} else if (evbuffer_get_length(in) == before && produced == 0 && got == 0) {
 			return 0;
+		}
 	}
 }
 
@@ -252,20 +281,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.peer_is_loopback = (flags & 4) != 0,
 	};
 	struct nntp_session *s = nntp_session_new(&env, (flags & 2) != 0);
-	struct evbuffer *in = evbuffer_new(), *out = evbuffer_new();
-	nntp_session_greet(s, out);
-	evbuffer_drain(out, evbuffer_get_length(out));
+	struct wire w = {evbuffer_new(), evbuffer_new(), evbuffer_new(), evbuffer_new(), NULL};
+	nntp_session_greet(s, w.out);
+	evbuffer_drain(w.out, evbuffer_get_length(w.out));
 
 	size_t a = size * cut1 / 256;
 	size_t b = a + (size - a) * cut2 / 256;
 	size_t bounds[4] = {0, a, b, size};
 	for (int i = 0; i < 3; i++) {
-		evbuffer_add(in, data + bounds[i], bounds[i + 1] - bounds[i]);
-		if (pump(s, in, out, limit))
+		evbuffer_add(w.raw, data + bounds[i], bounds[i + 1] - bounds[i]);
+		if (pump(s, &w, limit))
 			break;
 	}
 	nntp_session_free(s);
-	evbuffer_free(in);
-	evbuffer_free(out);
+	nntp_deflate_free(w.z);
+	evbuffer_free(w.raw);
+	evbuffer_free(w.plain);
+	evbuffer_free(w.out);
+	evbuffer_free(w.zout);
 	return 0;
 }

@@ -46,8 +46,12 @@ class Nntplib(unittest.TestCase):
             self.assertIn(c, caps)
         self.assertEqual(caps["OVER"], ["MSGID"])
         self.assertIn("OVERVIEW.FMT", caps["LIST"])
-        self.assertNotIn("POST", caps)          # not logged in
+        # POST is offered where a login is possible (here after STARTTLS),
+        # and answered 480 until then (RFC 4643 §2): tin posts only when
+        # CAPABILITIES lists it
+        self.assertIn("POST", caps)
         self.assertNotIn("AUTHINFO", caps)      # not before TLS
+        self.assertEqual(caps["COMPRESS"], ["DEFLATE"])
         s.quit()
 
     def test_list_group_over_article(self):
@@ -221,7 +225,12 @@ class Protocol(unittest.TestCase):
         self.assertTrue(r.cmd("FROBNICATE").startswith("500"))
         self.assertTrue(r.cmd("LIST FROB").startswith("501"))
         self.assertTrue(r.cmd("GROUP").startswith("501"))
-        self.assertTrue(r.cmd("AUTHINFO USER alice").startswith("483"))  # plain text
+        # plain text: the answer names the NNTPS port (Thunderbird has no
+        # STARTTLS for news)
+        self.assertEqual(r.cmd("AUTHINFO USER alice"),
+                         f"483 Encryption required: use STARTTLS or NNTPS on port "
+                         f"{self.srv.tls_port} first")
+        self.assertEqual(r.cmd("POST"), "480 Login required for posting (AUTHINFO USER)")
         self.assertTrue(r.cmd("STAT 1").startswith("223"))
         self.assertTrue(r.cmd("QUIT").startswith("205"))
 
@@ -453,6 +462,32 @@ class MembersOnly(unittest.TestCase):
         self.assertTrue(t.cmd("GROUP demo.general").startswith("211"))
         self.assertTrue(t.cmd(f"STAT {mid}").startswith("223"))
         t.close()
+
+
+class PlainListener(unittest.TestCase):
+    """Regression (issue #11): on a listener without TLS, where no login
+    can work, the greeting and MODE READER said only "no posting"; they name
+    the NNTPS port now, as the 483 does."""
+
+    def test_greeting_names_the_nntps_port(self):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        srv = Server(self, import_demo=False, extra_listen=f",127.0.0.1:{port}/none")
+        r = Raw(port)
+        self.addCleanup(r.close)
+        want = f"no posting here: log in over NNTPS on port {srv.tls_port} to post"
+        self.assertTrue(r.greeting.startswith("201 "), r.greeting)
+        self.assertIn(want, r.greeting)
+        self.assertEqual(r.cmd("MODE READER"), "201 Reader mode, " + want)
+        self.assertEqual(r.cmd("AUTHINFO USER alice"),
+                         f"483 Encryption required: use NNTPS on port {srv.tls_port} first")
+        self.assertEqual(r.cmd("POST"), "480 Login required for posting (AUTHINFO USER)")
+        r.send("CAPABILITIES\r\n")
+        self.assertTrue(r.line().startswith("101"))
+        caps = r.block()
+        self.assertNotIn("POST", caps)
+        self.assertNotIn("STARTTLS", caps)
 
 
 class RealClients(unittest.TestCase):

@@ -28,6 +28,7 @@
 #include <cmocka.h>
 #include <event2/buffer.h>
 #include <sqlite3.h>
+#include <zlib.h>
 
 /* Under ASan, leaks of one test are checked right after it (see
  * test_post_crosspost_refused_no_leak). */
@@ -67,6 +68,7 @@ static struct {
 	struct cfg *cfg_plain; /* + nntp.allow_plaintext_auth */
 	struct cfg *cfg_small; /* + nntp.max_post_size = 1024 */
 	struct cfg *cfg_lock;  /* + nntp.account_lockout = 1 */
+	struct cfg *cfg_nonntps; /* only a plain listener, no NNTPS */
 	struct store *rw, *ro;
 	int writer_calls;
 } W;
@@ -108,7 +110,8 @@ static int world_setup(void **state)
 	W.cfg_plain = load_cfg("nntp.allow_plaintext_auth=true");
 	W.cfg_small = load_cfg("nntp.max_post_size=1024");
 	W.cfg_lock = load_cfg("nntp.account_lockout=1");
-	if (!W.cfg || !W.cfg_plain || !W.cfg_small || !W.cfg_lock)
+	W.cfg_nonntps = load_cfg("nntp.listen=127.0.0.1:1119/starttls");
+	if (!W.cfg || !W.cfg_plain || !W.cfg_small || !W.cfg_lock || !W.cfg_nonntps)
 		return -1;
 	if (store_open(W.path, STORE_CREATE, &W.rw, &err) != 0)
 		goto fail;
@@ -144,6 +147,7 @@ static int world_teardown(void **state)
 	cfg_free(W.cfg_plain);
 	cfg_free(W.cfg_small);
 	cfg_free(W.cfg_lock);
+	cfg_free(W.cfg_nonntps);
 	char cmd[128];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", W.dir);
 	return system(cmd) == 0 ? 0 : -1;
@@ -454,9 +458,18 @@ static void test_parse_datetime(void **state)
 
 /* --- greeting, CAPABILITIES, MODE READER --- */
 
+/*
+ * Regression (issue #11): a plain listener where login cannot succeed said
+ * only "no posting"; a reader there (Thunderbird has no STARTTLS for news)
+ * learns now where it can log in.
+ */
 static void test_greeting(void **state)
 {
 	struct conn *k = conn_open(0);
+	assert_string_equal(greet(k), "201 forumgate forumgate.example NNTP service ready, "
+				      "no posting here: log in over NNTPS on port 1563 to post\r\n");
+	conn_close(k);
+	k = conn_open_cfg(W.cfg_nonntps, 0, NULL);
 	assert_string_equal(greet(k),
 			    "201 forumgate forumgate.example NNTP service ready, no posting\r\n");
 	conn_close(k);
@@ -490,30 +503,44 @@ static void test_greeting(void **state)
 	"NEWNEWS\r\n"                                                                        \
 	"OVER MSGID\r\n"
 
+/*
+ * Regression (issue #11): POST was listed only after login, so tin, which
+ * decides from CAPABILITIES whether it may post, said "Posting not allowed"
+ * and never logged in. POST is listed wherever a login is possible (RFC 4643
+ * §2: the POST itself then gets 480 until AUTHINFO).
+ */
 static void test_capabilities(void **state)
 {
 	struct conn *k = conn_open(0);
-	EXPECT(k, "CAPABILITIES", CAPS_HEAD ".\r\n");
+	EXPECT(k, "CAPABILITIES", CAPS_HEAD "COMPRESS DEFLATE\r\n.\r\n");
 	conn_close(k);
 
 	k = conn_open(C_TLS_AVAILABLE);
-	EXPECT(k, "CAPABILITIES", CAPS_HEAD "STARTTLS\r\n.\r\n");
+	EXPECT(k, "CAPABILITIES", CAPS_HEAD "POST\r\nSTARTTLS\r\nCOMPRESS DEFLATE\r\n.\r\n");
+	EXPECT(k, "POST", "480 Login required for posting (AUTHINFO USER)\r\n");
 	conn_close(k);
 
 	k = conn_open(C_TLS_ACTIVE | C_TLS_AVAILABLE);
-	EXPECT(k, "CAPABILITIES", CAPS_HEAD "AUTHINFO USER\r\n.\r\n");
+	EXPECT(k, "CAPABILITIES",
+	       CAPS_HEAD "POST\r\nCOMPRESS DEFLATE\r\nAUTHINFO USER\r\n.\r\n");
+	EXPECT(k, "POST", "480 Login required for posting (AUTHINFO USER)\r\n");
 	login(k);
-	EXPECT(k, "CAPABILITIES", CAPS_HEAD "POST\r\n.\r\n");
+	EXPECT(k, "CAPABILITIES", CAPS_HEAD "POST\r\nCOMPRESS DEFLATE\r\n.\r\n");
 	conn_close(k);
 
 	k = conn_open_cfg(W.cfg_plain, C_LOOPBACK, NULL);
-	EXPECT(k, "capabilities", CAPS_HEAD "AUTHINFO USER\r\n.\r\n");
+	EXPECT(k, "capabilities",
+	       CAPS_HEAD "POST\r\nCOMPRESS DEFLATE\r\nAUTHINFO USER\r\n.\r\n");
 	conn_close(k);
 }
 
 static void test_mode_reader(void **state)
 {
 	struct conn *k = conn_open(0);
+	EXPECT(k, "MODE READER",
+	       "201 Reader mode, no posting here: log in over NNTPS on port 1563 to post\r\n");
+	conn_close(k);
+	k = conn_open_cfg(W.cfg_nonntps, 0, NULL);
 	EXPECT(k, "MODE READER", "201 Reader mode, no posting\r\n");
 	EXPECT(k, "mode reader", "201 Reader mode, no posting\r\n");
 	EXPECT(k, "MODE STREAM", "501 Unknown MODE variant\r\n");
@@ -674,12 +701,13 @@ static void test_over(void **state)
 	EXPECT(k, "OVER 1-", "423 No articles in that range\r\n");
 	EXPECT(k, "GROUP demo.general", "211 5 1 5 demo.general\r\n");
 
+	/* :bytes count the Reply-To that demo.yaml's mail.reply_to adds */
 	const char *line1 = "1\tFahrradparken am Hauptbahnhof\tAnna <anna@users.forumgate.example>\t"
 			    "Mon, 13 May 2024 07:45:00 +0200\t" MSGID1
-			    "\t\t792\t8\tXref: forumgate.example demo.general:1\r\n";
+			    "\t\t840\t8\tXref: forumgate.example demo.general:1\r\n";
 	const char *line2 = "2\tRe: Fahrradparken am Hauptbahnhof\t\"Pendlerin (guest)\" "
 			    "<guest@forumgate.example>\tMon, 13 May 2024 09:20:00 +0200\t" MSGID2
-			    "\t" MSGID1 "\t827\t4\tXref: forumgate.example demo.general:2\r\n";
+			    "\t" MSGID1 "\t875\t4\tXref: forumgate.example demo.general:2\r\n";
 	struct buf want = BUF_INIT;
 	buf_addf(&want, "224 Overview information follows\r\n%s.\r\n", line1);
 	EXPECT(k, "OVER", want.p);
@@ -727,7 +755,7 @@ static void test_hdr(void **state)
 	EXPECT(k, "HDR References 1-2", "225 Headers follow\r\n1 \r\n2 " MSGID1 "\r\n.\r\n");
 	EXPECT(k, "HDR :lines 1-2", "225 Headers follow\r\n1 8\r\n2 4\r\n.\r\n");
 	EXPECT(k, "XHDR Lines 1-2", "221 Headers follow\r\n1 8\r\n2 4\r\n.\r\n");
-	EXPECT(k, "HDR :bytes 2", "225 Headers follow\r\n2 827\r\n.\r\n");
+	EXPECT(k, "HDR :bytes 2", "225 Headers follow\r\n2 875\r\n.\r\n");
 	EXPECT(k, "HDR Xref 2", "225 Headers follow\r\n2 forumgate.example demo.general:2\r\n.\r\n");
 	/* headers outside the overview are read from the article */
 	EXPECT(k, "HDR Path 1-2",
@@ -924,7 +952,8 @@ static void test_starttls(void **state)
 	nntp_session_set_tls(k->s);
 	EXPECT(k, "STARTTLS", "502 Already using TLS\r\n");
 	assert_int_equal(k->ev, NNTP_EV_NONE);
-	EXPECT(k, "CAPABILITIES", CAPS_HEAD "AUTHINFO USER\r\n.\r\n");
+	EXPECT(k, "CAPABILITIES",
+	       CAPS_HEAD "POST\r\nCOMPRESS DEFLATE\r\nAUTHINFO USER\r\n.\r\n");
 	conn_close(k);
 
 	/* NNTPS from the start */
@@ -959,18 +988,27 @@ static void test_starttls_resets_state(void **state)
 	conn_close(k);
 }
 
+/* Regression (issue #11) for the 483 texts: they said "the NNTPS port"
+ * without naming it, which a Thunderbird user (no STARTTLS for news) saw
+ * only after typing the password. */
 static void test_authinfo(void **state)
 {
 	/* plain text, not loopback (or loopback without the option): refused */
 	struct conn *k = conn_open(C_TLS_AVAILABLE);
 	EXPECT(k, "AUTHINFO USER alice",
-	       "483 Encryption required: use STARTTLS or the NNTPS port first\r\n");
+	       "483 Encryption required: use STARTTLS or NNTPS on port 1563 first\r\n");
 	EXPECT(k, "AUTHINFO PASS secret",
-	       "483 Encryption required: use STARTTLS or the NNTPS port first\r\n");
+	       "483 Encryption required: use STARTTLS or NNTPS on port 1563 first\r\n");
 	conn_close(k);
 	k = conn_open(C_LOOPBACK);
+	EXPECT(k, "AUTHINFO USER alice", "483 Encryption required: use NNTPS on port 1563 first\r\n");
+	conn_close(k);
+	k = conn_open_cfg(W.cfg_nonntps, C_TLS_AVAILABLE, NULL);
+	EXPECT(k, "AUTHINFO USER alice", "483 Encryption required: use STARTTLS first\r\n");
+	conn_close(k);
+	k = conn_open_cfg(W.cfg_nonntps, 0, NULL);
 	EXPECT(k, "AUTHINFO USER alice",
-	       "483 Encryption required: use STARTTLS or the NNTPS port first\r\n");
+	       "483 Encryption required: this server has no TLS listener for logins\r\n");
 	conn_close(k);
 
 	k = conn_open_cfg(W.cfg, C_TLS_ACTIVE, "192.0.2.21");
@@ -1533,6 +1571,162 @@ static void test_post_into_read_only_thread_refused(void **state)
 
 /* --- line handling --- */
 
+/* --- COMPRESS DEFLATE (RFC 8054) --- */
+
+static void test_compress_command(void **state)
+{
+	struct conn *k = conn_open(C_TLS_AVAILABLE);
+	EXPECT(k, "COMPRESS", "501 Syntax: COMPRESS DEFLATE\r\n");
+	EXPECT(k, "COMPRESS GZIP", "503 Compression algorithm not supported\r\n");
+	assert_int_equal(k->ev, NNTP_EV_NONE);
+	/* the session stops right after 206: the rest arrives compressed */
+	assert_string_equal(send_raw(k, "compress deflate\r\nDATE\r\n", 24),
+			    "206 Compression active\r\n");
+	assert_int_equal(k->ev, NNTP_EV_COMPRESS);
+	assert_int_equal(evbuffer_get_length(k->in), 6);
+	evbuffer_drain(k->in, 6);
+	/* §2.2.2: neither COMPRESS nor STARTTLS is offered or taken afterwards */
+	EXPECT(k, "CAPABILITIES", CAPS_HEAD "POST\r\n.\r\n");
+	EXPECT(k, "COMPRESS DEFLATE", "502 Compression already active\r\n");
+	EXPECT(k, "STARTTLS", "502 STARTTLS not allowed after COMPRESS\r\n");
+	assert_int_equal(k->ev, NNTP_EV_NONE);
+	EXPECT(k, "GROUP demo.general", "211 5 1 5 demo.general\r\n");
+	conn_close(k);
+
+	/* over TLS, before and after a login */
+	k = conn_open(C_TLS_ACTIVE);
+	EXPECT(k, "COMPRESS DEFLATE", "206 Compression active\r\n");
+	EXPECT(k, "CAPABILITIES", CAPS_HEAD "POST\r\nAUTHINFO USER\r\n.\r\n");
+	login(k);
+	EXPECT(k, "CAPABILITIES", CAPS_HEAD "POST\r\n.\r\n");
+	conn_close(k);
+}
+
+/* Inflates all of `data` (raw DEFLATE) with zlib itself. */
+static char *raw_inflate(const unsigned char *data, size_t len, size_t *out_len)
+{
+	z_stream zs = {0};
+	assert_int_equal(inflateInit2(&zs, -15), Z_OK);
+	struct buf b = BUF_INIT;
+	unsigned char chunk[4096];
+	zs.next_in = (unsigned char *)data;
+	zs.avail_in = (uInt)len;
+	do {
+		zs.next_out = chunk;
+		zs.avail_out = sizeof chunk;
+		int r = inflate(&zs, Z_SYNC_FLUSH);
+		assert_true(r == Z_OK || r == Z_BUF_ERROR);
+		buf_add(&b, chunk, sizeof chunk - zs.avail_out);
+	} while (zs.avail_out == 0);
+	inflateEnd(&zs);
+	*out_len = b.len;
+	return buf_detach(&b);
+}
+
+/* Every batch of replies is decodable on its own once it has been sent:
+ * a reader waits for a whole reply and the compressor must not hold any
+ * of it back. */
+static void test_deflate_out_flushes(void **state)
+{
+	char *err = NULL;
+	struct nntp_deflate *z = nntp_deflate_new(&err);
+	assert_non_null(z);
+	struct evbuffer *plain = evbuffer_new(), *wire = evbuffer_new();
+	const char *first = "211 5 1 5 demo.general\r\n";
+	evbuffer_add(plain, first, strlen(first));
+	assert_int_equal(nntp_deflate_out(z, plain, wire, &err), 0);
+	assert_int_equal(evbuffer_get_length(plain), 0);
+	size_t n1 = evbuffer_get_length(wire), got;
+	unsigned char *w1 = xmalloc(n1);
+	evbuffer_copyout(wire, w1, n1);
+	char *text = raw_inflate(w1, n1, &got);
+	assert_int_equal(got, strlen(first));
+	assert_memory_equal(text, first, got);
+	free(text);
+	/* a large second batch, in several evbuffer chunks */
+	struct buf big = BUF_INIT;
+	for (int i = 0; i < 20000; i++)
+		buf_addf(&big, "%d\tRe: subject %d\tAnna <anna@example.org>\r\n", i, i % 7);
+	for (size_t off = 0; off < big.len; off += 1000)
+		evbuffer_add(plain, big.p + off, big.len - off < 1000 ? big.len - off : 1000);
+	assert_int_equal(nntp_deflate_out(z, plain, wire, &err), 0);
+	size_t n = evbuffer_get_length(wire);
+	unsigned char *all = xmalloc(n);
+	evbuffer_copyout(wire, all, n);
+	text = raw_inflate(all, n, &got);
+	assert_int_equal(got, strlen(first) + big.len);
+	assert_memory_equal(text + strlen(first), big.p, big.len);
+	assert_true(n - n1 < big.len / 4); /* it does compress */
+	free(text);
+	free(all);
+	free(w1);
+	buf_free(&big);
+	/* nothing to send: nothing written */
+	assert_int_equal(nntp_deflate_out(z, plain, wire, &err), 0);
+	assert_int_equal(evbuffer_get_length(wire), n);
+	evbuffer_free(plain);
+	evbuffer_free(wire);
+	nntp_deflate_free(z);
+}
+
+/* Raw DEFLATE with zlib's defaults (a 32 KiB window), as a client sends. */
+static struct evbuffer *client_deflate(const char *text, size_t len)
+{
+	z_stream zs = {0};
+	assert_int_equal(deflateInit2(&zs, 9, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	size_t cap = deflateBound(&zs, len) + 64;
+	unsigned char *out = xmalloc(cap);
+	zs.next_in = (unsigned char *)text;
+	zs.avail_in = (uInt)len;
+	zs.next_out = out;
+	zs.avail_out = (uInt)cap;
+	assert_int_equal(deflate(&zs, Z_SYNC_FLUSH), Z_OK);
+	struct evbuffer *b = evbuffer_new();
+	evbuffer_add(b, out, cap - zs.avail_out);
+	deflateEnd(&zs);
+	free(out);
+	return b;
+}
+
+/* A few compressed bytes that expand to megabytes cost no more than the
+ * limit; the rest waits in the stream and comes out on later calls. */
+static void test_deflate_in_limit_and_errors(void **state)
+{
+	char *err = NULL;
+	size_t big = 4 * 1024 * 1024;
+	char *text = xmalloc(big);
+	memset(text, 'a', big);
+	struct evbuffer *wire = client_deflate(text, big);
+	assert_true(evbuffer_get_length(wire) < 16 * 1024);
+	struct nntp_deflate *z = nntp_deflate_new(&err);
+	struct evbuffer *plain = evbuffer_new();
+	assert_int_equal(nntp_deflate_in(z, wire, plain, 1000, &err), 1000);
+	assert_int_equal(evbuffer_get_length(plain), 1000);
+	/* at the limit: nothing more */
+	assert_int_equal(nntp_deflate_in(z, wire, plain, 1000, &err), 0);
+	size_t total = 0;
+	for (;;) {
+		long got = nntp_deflate_in(z, wire, plain, 65536, &err);
+		assert_true(got >= 0);
+		if (got == 0 && evbuffer_get_length(plain) < 65536)
+			break;
+		total += evbuffer_get_length(plain);
+		evbuffer_drain(plain, evbuffer_get_length(plain));
+	}
+	assert_int_equal(total, big);
+	assert_int_equal(evbuffer_get_length(wire), 0);
+	/* garbage after a good start: an error, with a message */
+	evbuffer_add(wire, "\xff\xff\xff\xff\xff\xff", 6);
+	assert_int_equal(nntp_deflate_in(z, wire, plain, 65536, &err), -1);
+	assert_non_null(err);
+	assert_non_null(strstr(err, "DEFLATE"));
+	free(err);
+	nntp_deflate_free(z);
+	evbuffer_free(plain);
+	evbuffer_free(wire);
+	free(text);
+}
+
 static void test_unknown_and_empty(void **state)
 {
 	struct conn *k = conn_open(0);
@@ -1645,7 +1839,7 @@ static void test_case_and_tabs(void **state)
 	EXPECT(k, "Over\t\t2", "224 Overview information follows\r\n2\tRe: Fahrradparken am "
 			       "Hauptbahnhof\t\"Pendlerin (guest)\" <guest@forumgate.example>\t"
 			       "Mon, 13 May 2024 09:20:00 +0200\t" MSGID2 "\t" MSGID1
-			       "\t827\t4\tXref: forumgate.example demo.general:2\r\n.\r\n");
+			       "\t875\t4\tXref: forumgate.example demo.general:2\r\n.\r\n");
 	EXPECT(k, "list\tcounts\tdemo.news", "215 Information follows\r\ndemo.news 3 1 3 y\r\n.\r\n");
 	conn_close(k);
 }
@@ -1693,6 +1887,9 @@ int main(void)
 		T(test_post_line_over_read_watermark),
 		T(test_post_followup_is_clean),
 		T(test_post_into_read_only_thread_refused),
+		T(test_compress_command),
+		T(test_deflate_out_flushes),
+		T(test_deflate_in_limit_and_errors),
 		T(test_unknown_and_empty),
 		T(test_long_lines),
 		T(test_nul_in_line),
