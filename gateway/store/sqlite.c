@@ -879,40 +879,59 @@ void store_set_owner(unsigned uid, unsigned gid)
 	owner_gid = (gid_t)gid;
 }
 
-/* Opens (creating it 0600 if missing, for store_set_owner's user) a file
- * the store keeps private: password hashes and queued mail are no one
- * else's business. Returns the fd, or -1 with errno. */
-static int open_private(const char *path, int flags)
+/* Creates a file the store keeps private, 0600 and for store_set_owner's
+ * user: password hashes and queued mail are no one else's business.
+ * Returns the fd, or -1 with errno (EEXIST when it exists). */
+static int create_private(const char *path, int flags)
 {
 	int fd = open(path, flags | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd >= 0) {
-		if (owner_uid != (uid_t)-1 && fchown(fd, owner_uid, owner_gid) != 0) {
-			int e = errno;
-			close(fd);
-			unlink(path);
-			errno = e;
-			return -1;
-		}
-		return fd;
-	}
-	if (errno != EEXIST)
+	if (fd >= 0 && owner_uid != (uid_t)-1 && fchown(fd, owner_uid, owner_gid) != 0) {
+		int e = errno;
+		close(fd);
+		unlink(path);
+		errno = e;
 		return -1;
+	}
+	return fd;
+}
+
+/* Opens a private file, creating it as create_private does if missing. */
+static int open_private(const char *path, int flags)
+{
+	int fd = create_private(path, flags);
+	if (fd >= 0 || errno != EEXIST)
+		return fd;
 	return open(path, flags | O_CLOEXEC);
 }
 
 /* Creates the store file private before SQLite does (it would make it
  * 0644), and takes others' access from an existing store of an older
- * forumgate, and from its -wal and -shm, when we may. */
+ * forumgate, and from its -wal and -shm, when we may. An existing store is
+ * never opened here, only stat'ed and chmod'ed by name: closing any
+ * descriptor of the file drops every POSIX lock this process holds on it,
+ * SQLite's included, so another connection of this process (an nntpd
+ * worker's reader) would lose its WAL read lock and a writer elsewhere
+ * could then delete the -wal and -shm from under it. */
 static int make_private(const char *path, char **err)
 {
-	int fd = open_private(path, O_RDONLY);
-	if (fd < 0) {
+	struct stat sb;
+	if (stat(path, &sb) != 0) {
+		if (errno != ENOENT)
+			return fg_error(err, "store: cannot open %s: %s", path, strerror(errno));
+		/* nobody in this process has it open: a new file's close is safe */
+		int fd = create_private(path, O_RDONLY);
+		if (fd >= 0) {
+			close(fd);
+			return 0;
+		}
 		if (errno == EACCES || errno == EROFS)
 			return 0; /* SQLite says what it can do with it */
-		return fg_error(err, "store: cannot open %s: %s", path, strerror(errno));
+		if (errno != EEXIST)
+			return fg_error(err, "store: cannot open %s: %s", path, strerror(errno));
+		if (stat(path, &sb) != 0)
+			return 0;
 	}
-	struct stat sb;
-	if (fstat(fd, &sb) == 0 && (sb.st_mode & 007) && fchmod(fd, sb.st_mode & 0770) == 0) {
+	if ((sb.st_mode & 007) && chmod(path, sb.st_mode & 0770) == 0) {
 		static const char *const suffix[] = {"-wal", "-shm"};
 		for (size_t i = 0; i < 2; i++) {
 			char *p = xasprintf("%s%s", path, suffix[i]);
@@ -920,7 +939,6 @@ static int make_private(const char *path, char **err)
 			free(p);
 		}
 	}
-	close(fd);
 	return 0;
 }
 

@@ -308,10 +308,3 @@ def rss_kb(pid):
 if __name__ == "__main__":
     unittest.main()
 
-
-# Note: an import into the store after nntpd has taken a POST (which opens
-# the worker's writer) breaks nntpd's reads ("database disk image is
-# malformed"): store_open's make_private() opens and closes the store file,
-# which drops every POSIX lock the process holds on it (SQLite's among them),
-# so the importing process, closing last, deletes the -wal and -shm that
-# nntpd still uses. Not a COMPRESS matter; reported, left to the store.

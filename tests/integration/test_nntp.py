@@ -464,6 +464,38 @@ class MembersOnly(unittest.TestCase):
         t.close()
 
 
+class StoreSharing(unittest.TestCase):
+    """Regression: nntpd opening its writer (for a POST) opened and closed
+    the store file, which drops every POSIX lock the process holds on it,
+    SQLite's shared lock of its readers included; the next writer process
+    (an import, sync) then closed last and deleted the -wal and -shm that
+    nntpd still used, and every read answered 403 ("database disk image is
+    malformed")."""
+
+    def test_reads_survive_a_post_then_an_import(self):
+        srv = Server(self)
+        t = Raw(srv.tls_port, srv.ssl_context())
+        self.addCleanup(t.close)
+        self.assertTrue(t.cmd("AUTHINFO USER alice").startswith("381"))
+        self.assertTrue(t.cmd("AUTHINFO PASS secret").startswith("281"))
+        self.assertTrue(t.cmd("GROUP demo.general").startswith("211"))
+        self.assertTrue(t.cmd("POST").startswith("340"))
+        t.send("From: alice@example.org\r\nNewsgroups: demo.general\r\n"
+               "Subject: a new thread\r\nMessage-ID: <share-1@example.org>\r\n\r\n"
+               "Opens the writer.\r\n.\r\n")
+        self.assertTrue(t.line().startswith("240"), srv.logtext()[-800:])
+        for i in range(3):
+            srv.gate.run("import", "config/demo-spool")
+            for w in range(4):  # every worker: each has its own reader
+                r = Raw(srv.port)
+                self.assertTrue(r.cmd("GROUP demo.general").startswith("211"))
+                self.assertTrue(r.cmd("ARTICLE 1").startswith("220"), srv.logtext()[-800:])
+                r.block()
+                r.close()
+        self.assertNotIn("malformed", srv.logtext())
+        self.assertTrue(os.path.exists(srv.gate.store + "-wal"))
+
+
 class PlainListener(unittest.TestCase):
     """Regression (issue #11): on a listener without TLS, where no login
     can work, the greeting and MODE READER said only "no posting"; they name
