@@ -87,33 +87,6 @@ static bool trim_is_word(unsigned char c)
 	       c >= 0x80;
 }
 
-/* Bytes of the [[:blank:]] character at p (space, tab, and the Unicode
- * space separators mail clients emit: NBSP, U+1680, U+2000..U+200A, U+202F,
- * U+205F, U+3000), or 0. */
-static size_t trim_blank_len(const char *p, const char *e)
-{
-	const unsigned char *u = (const unsigned char *)p;
-	size_t n = (size_t)(e - p);
-
-	if (n == 0)
-		return 0;
-	if (u[0] == ' ' || u[0] == '\t')
-		return 1;
-	if (n >= 2 && u[0] == 0xc2 && u[1] == 0xa0)
-		return 2;
-	if (n < 3)
-		return 0;
-	if (u[0] == 0xe1 && u[1] == 0x9a && u[2] == 0x80)
-		return 3;
-	if (u[0] == 0xe2 && u[1] == 0x80 && ((u[2] >= 0x80 && u[2] <= 0x8a) || u[2] == 0xaf))
-		return 3;
-	if (u[0] == 0xe2 && u[1] == 0x81 && u[2] == 0x9f)
-		return 3;
-	if (u[0] == 0xe3 && u[1] == 0x80 && u[2] == 0x80)
-		return 3;
-	return 0;
-}
-
 static const char *trim_skip_blanks(const char *p, const char *e)
 {
 	size_t k;

@@ -339,13 +339,14 @@ static int lc(unsigned char c)
 	return (c >= 'A' && c <= 'Z') ? c + 32 : c;
 }
 
-/* Bytes of a blank at p (space, tab, NBSP, U+1680, U+2000..200A, U+202F,
- * U+205F, U+3000), or 0. */
-static size_t blank_len(const unsigned char *u, size_t n)
+size_t trim_blank_len(const char *p, const char *e)
 {
+	const unsigned char *u = (const unsigned char *)p;
+	size_t n = (size_t)(e - p);
+
 	if (n == 0)
 		return 0;
-	if (u[0] == ' ' || u[0] == '\t' || u[0] == '\r')
+	if (u[0] == ' ' || u[0] == '\t')
 		return 1;
 	if (n >= 2 && u[0] == 0xc2 && u[1] == 0xa0)
 		return 2;
@@ -360,6 +361,14 @@ static size_t blank_len(const unsigned char *u, size_t n)
 	if (u[0] == 0xe3 && u[1] == 0x80 && u[2] == 0x80)
 		return 3;
 	return 0;
+}
+
+/* A blank as trim_blank_len, or the CR of a CRLF line end. */
+static size_t blank_len(const unsigned char *u, size_t n)
+{
+	if (n > 0 && u[0] == '\r')
+		return 1;
+	return trim_blank_len((const char *)u, (const char *)u + n);
 }
 
 void trim_lang_norm(const char *p, const char *e, struct buf *out)

@@ -64,6 +64,11 @@ extern const size_t trim_nforward_lines;
 extern const struct trim_tagline trim_taglines[];
 extern const size_t trim_ntaglines;
 
+/* Bytes of the [[:blank:]] character at p (space, tab, and the Unicode
+ * space separators mail clients emit: NBSP, U+1680, U+2000..U+200A, U+202F,
+ * U+205F, U+3000), or 0. */
+size_t trim_blank_len(const char *p, const char *e);
+
 /* Normalises [p, e) into out (reset first); see above. */
 void trim_lang_norm(const char *p, const char *e, struct buf *out);
 
