@@ -219,6 +219,17 @@ static int wait_ready(int *ready)
 	return failed;
 }
 
+/* SIGTERM to every running role, then waits for each to finish. */
+static void stop_all(const pid_t *pids)
+{
+	for (size_t i = 0; i < NROLES; i++)
+		if (pids[i] > 0)
+			kill(pids[i], SIGTERM);
+	for (size_t i = 0; i < NROLES; i++)
+		if (pids[i] > 0)
+			waitpid(pids[i], NULL, 0);
+}
+
 int supervisor_run(const struct cfg *c)
 {
 	pid_t pids[NROLES] = {0};
@@ -257,12 +268,7 @@ int supervisor_run(const struct cfg *c)
 			failed = (int)i; /* the fork failed */
 	if (failed >= 0 && !sup_stop) {
 		log_err("%s could not start (see above): stopping all roles", roles[failed].name);
-		for (size_t i = 0; i < NROLES; i++)
-			if (pids[i] > 0)
-				kill(pids[i], SIGTERM);
-		for (size_t i = 0; i < NROLES; i++)
-			if (pids[i] > 0)
-				waitpid(pids[i], NULL, 0);
+		stop_all(pids);
 		return EX_UNAVAILABLE;
 	}
 
@@ -310,12 +316,7 @@ int supervisor_run(const struct cfg *c)
 					WEXITSTATUS(status), delay[i]);
 		}
 	}
-	for (size_t i = 0; i < NROLES; i++)
-		if (pids[i] > 0)
-			kill(pids[i], SIGTERM);
-	for (size_t i = 0; i < NROLES; i++)
-		if (pids[i] > 0)
-			waitpid(pids[i], NULL, 0);
+	stop_all(pids);
 	log_info("all roles stopped");
 	return 0;
 }
