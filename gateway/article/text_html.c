@@ -15,7 +15,9 @@
  *  - vBulletin 3 quotes and code boxes: a div.smallfont label ("Quote:",
  *    "Code:") followed by a table with td.alt2 or by a pre/div.alt2;
  *  - phpBB blockquote with <cite>NAME wrote:</cite>, its codebox labels;
- *  - Discourse aside.quote with data-username/data-post.
+ *  - Discourse aside.quote with data-username/data-post; aside.onebox (a
+ *    link preview) as one link line; a.hashtag-cooked with its "#";
+ *    spoilers marked as such, so a reader is warned as on the forum.
  * Recursion is bounded; anything nested deeper is written as flat text.
  */
 #include "text_internal.h"
@@ -327,6 +329,33 @@ static void code(struct html_ctx *c, struct html_node *n, int inline_ok)
 	buf_scratch_put(b);
 }
 
+/* Discourse onebox: a preview of a linked page (site name, title, excerpt,
+ * thumbnail) shown instead of the bare URL; in a newsreader one line with
+ * the page title and the link says the same. 1 when written. */
+static int onebox(struct html_ctx *c, struct html_node *n)
+{
+	struct html_node *h = find(n, HT_H3, NO_CLASS, 6);
+	if (h == NULL)
+		h = find(n, HT_H4, NO_CLASS, 6);
+	struct html_node *a = h != NULL ? find(h, HT_A, NO_CLASS, 3) : NULL;
+	if (a == NULL)
+		a = find(n, HT_A, NO_CLASS, 6);
+	const char *href = a != NULL ? attr(a, HA_HREF) : NULL;
+	if (href == NULL || href[0] == '\0')
+		return 0;
+	char *title = text_of(h != NULL ? h : a);
+	tw_paragraph(c->w);
+	size_t mark = tw_link_begin(c->w);
+	if (title[0] != '\0')
+		tw_text(c->w, title, strlen(title));
+	else
+		tw_text(c->w, href, strlen(href));
+	tw_link_end(c->w, mark, href);
+	tw_paragraph(c->w);
+	free(title);
+	return 1;
+}
+
 static void image(struct html_ctx *c, struct html_node *n)
 {
 	const char *src = attr(n, HA_SRC);
@@ -457,6 +486,14 @@ static void element(struct html_ctx *c, struct html_node *n)
 		} else {
 			/* the tree outlives the link: no copy of the URL needed */
 			size_t mark = tw_link_begin(w);
+			if (class_contains(n, "hashtag")) {
+				/* Discourse 3 drops the '#' from the text (an icon
+				 * shows instead); the reader should still see one */
+				char *t = text_of(n);
+				if (t[0] != '#')
+					tw_text(w, "#", 1);
+				free(t);
+			}
 			walk(c, n);
 			tw_link_end(w, mark, href);
 		}
@@ -479,6 +516,16 @@ static void element(struct html_ctx *c, struct html_node *n)
 			discourse_quote(c, n);
 			return;
 		}
+		if (class_contains(n, "onebox") && onebox(c, n))
+			return;
+		break;
+	case HT_SPAN:
+		if (class_contains(n, "spoiler")) {
+			tw_text(w, "[spoiler: ", 10);
+			walk(c, n);
+			tw_text(w, "]", 1);
+			return;
+		}
 		break;
 	case HT_DIV:
 		if (n->classes & (1u << HC_BBCODE_DESCRIPTION | 1u << HC_BBCODE_POSTEDBY |
@@ -488,6 +535,16 @@ static void element(struct html_ctx *c, struct html_node *n)
 			return; /* Discourse image file name and size */
 		if (has_class(n, HC_BBCODE_QUOTE)) {
 			vb4_quote(c, n);
+			return;
+		}
+		if (class_contains(n, "spoiler")) {
+			tw_paragraph(w);
+			tw_text(w, "[spoiler]", 9);
+			tw_line(w);
+			walk(c, n);
+			tw_line(w);
+			tw_text(w, "[/spoiler]", 10);
+			tw_paragraph(w);
 			return;
 		}
 		break;

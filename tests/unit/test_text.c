@@ -237,6 +237,31 @@ static void test_html_discourse_quote(void **state)
 		  "bob wrote:\n> one\n>\n> two\n\nreply\n", "#3", NULL);
 }
 
+/* Discourse cooked markup beyond quotes: a onebox (link preview) is one
+ * link line, a hashtag keeps its '#', a spoiler is marked, an emoji is its
+ * :code:, a mention its @name. */
+static void test_html_discourse_markup(void **state)
+{
+	HTML("<aside class=\"onebox allowlistedgeneric\" data-onebox-src=\"https://e.org/p\">"
+	     "<header class=\"source\"><a href=\"https://e.org/p\">e.org</a></header>"
+	     "<article class=\"onebox-body\"><h3><a href=\"https://e.org/p\">Page title</a></h3>"
+	     "<p>Long description.</p></article></aside><p>after</p>",
+	     "Page title[1]\n\nafter\n\n[1] https://e.org/p\n");
+	/* a onebox without a title: its link, which the writer shows bare as
+	 * the text is only the URL shortened */
+	HTML("<aside class=\"onebox\"><header><a href=\"https://e.org/\">e.org</a></header></aside>",
+	     "https://e.org/\n");
+	HTML("<p>see <a class=\"hashtag-cooked\" href=\"/c/dev/5\"><span class=\"hashtag-icon-"
+	     "placeholder\"></span><span>dev</span></a> and <a class=\"hashtag\" href=\"/c/x/6\">"
+	     "#<span>x</span></a></p>",
+	     "see #dev[1] and #x[2]\n\n[1] /c/dev/5\n[2] /c/x/6\n");
+	HTML("<p>it ends <span class=\"spoiler\">badly</span> <img src=\"/images/emoji/twitter/"
+	     "smile.png?v=12\" title=\":smile:\" class=\"emoji\" alt=\":smile:\"></p>",
+	     "it ends [spoiler: badly] :smile:\n");
+	HTML("<div class=\"spoiler\">hidden</div>", "[spoiler]\nhidden\n[/spoiler]\n");
+	HTML("<p><a class=\"mention\" href=\"/u/bob\">@bob</a></p>", "@bob[1]\n\n[1] /u/bob\n");
+}
+
 static void test_html_table(void **state)
 {
 	HTML("<table><tr><td>a</td><td>b</td></tr><tr><td>c</td><td>d</td></tr></table>",
@@ -974,6 +999,7 @@ int main(void)
 		cmocka_unit_test(test_html_outlook_reply),
 		cmocka_unit_test(test_html_phpbb_quote),
 		cmocka_unit_test(test_html_discourse_quote),
+		cmocka_unit_test(test_html_discourse_markup),
 		cmocka_unit_test(test_html_table),
 		cmocka_unit_test(test_html_garbage),
 		cmocka_unit_test(test_html_deep),
