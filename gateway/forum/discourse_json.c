@@ -465,7 +465,8 @@ void dj_post_clear(struct dj_post *p)
 
 int dj_post_gatewayed(const struct dj_post *p)
 {
-	return p->post_type == DJ_POST_REGULAR || p->post_type == DJ_POST_MODERATOR;
+	return (p->post_type == DJ_POST_REGULAR || p->post_type == DJ_POST_MODERATOR) &&
+	       !p->private_message;
 }
 
 void dj_posts_free(struct dj_posts *ps)
@@ -488,6 +489,7 @@ static int read_post(json_t *o, const char *path, struct dj_post *p, char **err)
 	    get_small(o, "version", path, 0, &p->version, err) < 0 ||
 	    get_small(o, "reply_to_post_number", path, 0, &p->reply_to_post_number, err) < 0 ||
 	    get_int(o, "user_id", path, 0, &p->user_id, err) < 0 ||
+	    get_int(o, "category_id", path, 0, &p->category_id, err) < 0 ||
 	    get_time(o, "created_at", path, &p->created_at, err) < 0 ||
 	    get_time(o, "updated_at", path, &p->updated_at, err) < 0 ||
 	    get_bool(o, "hidden", path, 0, &p->hidden, err) < 0 ||
@@ -504,6 +506,11 @@ static int read_post(json_t *o, const char *path, struct dj_post *p, char **err)
 	if (p->reply_to_post_number < 0)
 		p->reply_to_post_number = 0;
 	p->deleted = present(o, "deleted_at");
+	char *arch = NULL;
+	if (get_str(o, "topic_archetype", path, 0, &arch, err) < 0)
+		return -1;
+	p->private_message = arch && !strcmp(arch, "private_message");
+	free(arch);
 	if (get_str(o, "username", path, 0, &p->username, err) < 0 ||
 	    get_str(o, "name", path, 0, &p->name, err) < 0 ||
 	    get_str(o, "cooked", path, 0, &p->cooked, err) < 0 ||

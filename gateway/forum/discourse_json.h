@@ -100,6 +100,8 @@ struct dj_post {
 	int version;              /* 1 = never edited */
 	int reply_to_post_number; /* 0 = none */
 	int64_t user_id;          /* 0 = unknown */
+	int64_t category_id;      /* sent in /posts.json and webhooks; 0 = not sent */
+	int private_message;      /* topic_archetype "private_message" (webhooks) */
 	char *username;
 	char *name;               /* display name; NULL when not set */
 	char *cooked;             /* "" when absent (webhook bodies may strip it) */
@@ -110,8 +112,8 @@ struct dj_post {
 	int user_deleted;         /* deleted by its author */
 };
 void dj_post_clear(struct dj_post *p);
-/* 1 when the post may be gatewayed (regular or moderator post); whispers and
- * small actions never are. Deleted/hidden posts are gatewayed as deleted. */
+/* 1 when the post may be gatewayed (regular or moderator post); whispers,
+ * small actions and posts of private messages never are. Deleted/hidden posts are gatewayed as deleted. */
 int dj_post_gatewayed(const struct dj_post *p);
 
 struct dj_posts {
@@ -141,7 +143,8 @@ int dj_parse_posts(const char *buf, size_t len, struct dj_posts *out, char **err
 
 /* The post number this post answers: reply_to_post_number, else the first
  * `aside.quote` in cooked whose data-topic is this topic (or absent) and
- * whose data-post is another post of it, else 0 (the topic's root). */
+ * whose data-post is another post of it (any topic's quote counts when
+ * p->topic_id is 0, unknown), else 0 (the topic's root). #1 has none. */
 int dj_post_parent_number(const struct dj_post *p);
 
 /* Fills `out` (zeroed by the caller; forum_post_clear() frees it) from p:

@@ -349,6 +349,12 @@ static void test_flags(void **state)
 	forum_post_clear(&fp);
 	dj_posts_free(&ps);
 
+	ps = parse_ok(POST("\"topic_archetype\": \"private_message\", \"category_id\": 3"));
+	assert_int_equal(ps.v[1].category_id, 3);
+	assert_false(dj_post_gatewayed(&ps.v[1]));
+	assert_true(dj_post_gatewayed(&ps.v[0]));
+	dj_posts_free(&ps);
+
 	ps = parse_ok(POST("\"post_type\": 4"));
 	assert_false(dj_post_gatewayed(&ps.v[1]));
 	assert_int_equal(dj_post_to_forum(&ps.v[1], &ps, NULL, &fp, NULL, &err), -1);
