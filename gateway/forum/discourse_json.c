@@ -403,6 +403,8 @@ static int read_topic(json_t *o, const char *path, struct dj_topic *t, char **er
 		return -1;
 	t->private_message = arch && !strcmp(arch, "private_message");
 	free(arch);
+	if (t->id <= 0)
+		return fg_error(err, "%s.id: not positive", path);
 	t->deleted = present(o, "deleted_at");
 	if (get_str(o, "slug", path, 0, &t->slug, err) < 0 ||
 	    get_str(o, "title", path, 1, &t->title, err) < 0) {

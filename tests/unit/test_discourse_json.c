@@ -401,6 +401,11 @@ static void test_errors(void **state)
 	assert_int_equal(dj_parse_topic(t, strlen(t), &tp, &err), -1);
 	assert_string_equal(err, "post_stream.stream[1]: not a post id");
 	assert_null(tp.topic.title);
+	t = "{\"topic_list\": {\"topics\": [{\"id\": 0, \"title\": \"t\"}]}}";
+	struct dj_topic_list tl;
+	assert_int_equal(dj_parse_topic_list(t, strlen(t), &tl, &err), -1);
+	assert_string_equal(err, "topic_list.topics[0].id: not positive");
+	assert_null(tl.v);
 	free(err);
 	err = NULL;
 	struct dj_categories c;
