@@ -844,6 +844,63 @@ int sync_thread(struct store *st, const struct cfg *c, const struct cfg_forum *f
 	return rc;
 }
 
+/* How far a long fetch has come, for the log and a terminal. */
+struct progress {
+	const char *forum;
+	FILE *tty;
+	struct timespec start;
+	double last_log, last_draw; /* seconds since start */
+	int drawn;
+};
+
+static double since_start(const struct progress *pg)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - pg->start.tv_sec) +
+	       (double)(now.tv_nsec - pg->start.tv_nsec) / 1e9;
+}
+
+/* "1234/5000 posts, 12.3/s, ETA 5m06s" (total and ETA when known). */
+static char *progress_line(long fetched, long total, double secs)
+{
+	double rate = secs > 0 ? (double)fetched / secs : 0;
+	struct buf b = BUF_INIT;
+	if (total > 0)
+		buf_addf(&b, "%ld/%ld posts", fetched, total);
+	else
+		buf_addf(&b, "%ld posts", fetched);
+	buf_addf(&b, ", %.1f/s", rate);
+	if (total > fetched && rate > 0) {
+		long eta = (long)((double)(total - fetched) / rate + 0.5);
+		if (eta >= 3600)
+			buf_addf(&b, ", ETA %ldh%02ldm", eta / 3600, eta / 60 % 60);
+		else
+			buf_addf(&b, ", ETA %ldm%02lds", eta / 60, eta % 60);
+	}
+	return buf_detach(&b);
+}
+
+static void progress_cb(void *arg, long fetched, long total)
+{
+	struct progress *pg = arg;
+	double t = since_start(pg);
+	if (t - pg->last_log >= 10.0) {
+		char *line = progress_line(fetched, total, t);
+		log_info("forum %s: fetching: %s", pg->forum, line);
+		free(line);
+		pg->last_log = t;
+	}
+	if (pg->tty && (t - pg->last_draw >= 0.2 || !pg->drawn || (total > 0 && fetched >= total))) {
+		char *line = progress_line(fetched, total, t);
+		fprintf(pg->tty, "\r\033[K%s: %s", pg->forum, line);
+		fflush(pg->tty);
+		free(line);
+		pg->last_draw = t;
+		pg->drawn = 1;
+	}
+}
+
 struct pass {
 	struct store *st;
 	const struct cfg *c;
@@ -851,6 +908,7 @@ struct pass {
 	int64_t forum_id;
 	struct sync_stats *stats;
 	size_t batch;
+	int use_cursor;
 	char *err;
 };
 
@@ -870,8 +928,29 @@ static int pass_thread(void *arg, struct forum_thread *t)
 	return 0;
 }
 
+/* The connector's intermediate cursor: stored and committed with every
+ * thread delivered before it, so a pass cut short resumes here. */
+static int pass_checkpoint(void *arg, const char *cursor)
+{
+	struct pass *ps = arg;
+	if (!ps->use_cursor)
+		return 0;
+	if (store_cursor_set(ps->st, ps->forum_id, cursor, &ps->err) != 0 ||
+	    store_commit(ps->st, &ps->err) != 0 || store_begin(ps->st, &ps->err) != 0)
+		return -1;
+	ps->batch = 0;
+	return 0;
+}
+
 int sync_forum(struct store *st, const struct cfg *c, const struct cfg_forum *f,
 	       const char *path, int use_cursor, struct sync_stats *stats, char **err)
+{
+	return sync_forum_opts(st, c, f, path, use_cursor, NULL, stats, err);
+}
+
+int sync_forum_opts(struct store *st, const struct cfg *c, const struct cfg_forum *f,
+		    const char *path, int use_cursor, const struct sync_opts *o,
+		    struct sync_stats *stats, char **err)
 {
 	const struct forum_connector_ops *ops = forum_connector(f->type);
 	if (ops == NULL)
@@ -880,7 +959,15 @@ int sync_forum(struct store *st, const struct cfg *c, const struct cfg_forum *f,
 	void *state = NULL;
 	if (ops->open(f, path, &state, err) != 0)
 		return -1;
-	struct pass ps = {.st = st, .c = c, .f = f, .stats = stats};
+	struct pass ps = {.st = st, .c = c, .f = f, .stats = stats, .use_cursor = use_cursor};
+	struct progress pg = {.forum = f->name, .tty = o ? o->progress : NULL};
+	clock_gettime(CLOCK_MONOTONIC, &pg.start);
+	struct forum_changes_opts copts = {
+		.backfill_days = f->backfill_days,
+		.backfill_topics = f->backfill_topics,
+		.progress = progress_cb,
+		.progress_arg = &pg,
+	};
 	char *cursor = NULL, *next = NULL;
 	int warnings = 0, rc = -1;
 	if (store_begin(st, err) != 0)
@@ -888,8 +975,8 @@ int sync_forum(struct store *st, const struct cfg *c, const struct cfg_forum *f,
 	if (store_forum_ensure(st, f->name, &ps.forum_id, err) != 0 ||
 	    (use_cursor && store_cursor_get(st, ps.forum_id, &cursor, err) != 0))
 		goto fail;
-	if (ops->changes(state, use_cursor ? cursor : NULL, pass_thread, &ps, &next, &warnings,
-			 err) != 0) {
+	if (ops->changes(state, use_cursor ? cursor : NULL, &copts, pass_thread, pass_checkpoint,
+			 &ps, &next, &warnings, err) != 0) {
 		if (ps.err) {
 			fg_error(err, "forum %s: %s", f->name, ps.err);
 			free(ps.err);
@@ -906,6 +993,10 @@ int sync_forum(struct store *st, const struct cfg *c, const struct cfg_forum *f,
 fail:
 	store_rollback(st);
 out:
+	if (pg.drawn) {
+		fputc('\n', pg.tty);
+		fflush(pg.tty);
+	}
 	free(cursor);
 	free(next);
 	ops->close(state);
