@@ -31,6 +31,7 @@
 #include "forumgate/priv.h"
 #include "forumgate/store.h"
 #include "forumgate/supervisor.h"
+#include "forumgate/httpd.h"
 #include "forumgate/sync.h"
 
 #define FORUMGATE_VERSION "0.1"
@@ -65,6 +66,7 @@ static void usage(FILE *f)
 	      "  nntpd                 run the NNTP server alone\n"
 	      "  mailin                run the LMTP server (and the Maildir intake) alone\n"
 	      "  imapin                take replies from the IMAP mailbox (mail.imap) alone\n"
+	      "  httpd                 run the HTTP listener (http.listen: webhooks) alone\n"
 	      "  outbox [--once]       post queued replies to the forums\n"
 	      "  ingest [--recipient ADDR] [--sender ADDR]\n"
 	      "                        deliver one message from stdin (MTA pipe transport)\n"
@@ -1223,6 +1225,8 @@ int main(int argc, char **argv)
 		rc = cmd_user(&o);
 	} else if (strcmp(cmd, "mailin") == 0) {
 		rc = cmd_role(&o, "mailin", mailin_run);
+	} else if (strcmp(cmd, "httpd") == 0) {
+		rc = cmd_role(&o, "httpd", httpd_run);
 	} else if (strcmp(cmd, "imapin") == 0) {
 		rc = cmd_role(&o, "imapin", imapin_run);
 	} else if (strcmp(cmd, "outbox") == 0) {
