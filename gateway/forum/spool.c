@@ -603,6 +603,8 @@ static int spool_changes(void *state, const char *cursor, const struct forum_cha
 		if (pending)
 			rc = cb(arg, pending);
 		pending = t;
+		if (opts->progress)
+			opts->progress(opts->progress_arg, (long)i + 1, (long)sc.n, "files");
 	}
 	if (pending) {
 		if (rc == 0)

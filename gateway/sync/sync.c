@@ -862,14 +862,14 @@ static double since_start(const struct progress *pg)
 }
 
 /* "1234/5000 posts, 12.3/s, ETA 5m06s" (total and ETA when known). */
-static char *progress_line(long fetched, long total, double secs)
+static char *progress_line(long fetched, long total, const char *unit, double secs)
 {
 	double rate = secs > 0 ? (double)fetched / secs : 0;
 	struct buf b = BUF_INIT;
 	if (total > 0)
-		buf_addf(&b, "%ld/%ld posts", fetched, total);
+		buf_addf(&b, "%ld/%ld %s", fetched, total, unit);
 	else
-		buf_addf(&b, "%ld posts", fetched);
+		buf_addf(&b, "%ld %s", fetched, unit);
 	buf_addf(&b, ", %.1f/s", rate);
 	if (total > fetched && rate > 0) {
 		long eta = (long)((double)(total - fetched) / rate + 0.5);
@@ -881,18 +881,18 @@ static char *progress_line(long fetched, long total, double secs)
 	return buf_detach(&b);
 }
 
-static void progress_cb(void *arg, long fetched, long total)
+static void progress_cb(void *arg, long fetched, long total, const char *unit)
 {
 	struct progress *pg = arg;
 	double t = since_start(pg);
 	if (t - pg->last_log >= 10.0) {
-		char *line = progress_line(fetched, total, t);
+		char *line = progress_line(fetched, total, unit ? unit : "items", t);
 		log_info("forum %s: fetching: %s", pg->forum, line);
 		free(line);
 		pg->last_log = t;
 	}
 	if (pg->tty && (t - pg->last_draw >= 0.2 || !pg->drawn || (total > 0 && fetched >= total))) {
-		char *line = progress_line(fetched, total, t);
+		char *line = progress_line(fetched, total, unit ? unit : "items", t);
 		fprintf(pg->tty, "\r\033[K%s: %s", pg->forum, line);
 		fflush(pg->tty);
 		free(line);

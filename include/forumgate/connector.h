@@ -50,10 +50,12 @@ struct forum_changes_opts {
 	 * reference point in its cursor, so a restart does not move it. */
 	int backfill_days;
 	int backfill_topics;
-	/* Optional: the connector reports how far a long fetch has come
-	 * (posts or topics fetched so far, and the total when the API tells,
-	 * else 0). Sync logs it and draws it on a terminal. */
-	void (*progress)(void *arg, long fetched, long total);
+	/* Set by sync (never NULL): the connector reports how far a long
+	 * fetch has come, as often as it likes: `done` items so far of
+	 * `total` (when the API tells, else 0), `unit` a plural noun
+	 * ("posts", "topics", "files"). Sync logs it every 10 s and draws it
+	 * on a terminal (sync --once --forum NAME). */
+	void (*progress)(void *arg, long done, long total, const char *unit);
 	void *progress_arg;
 };
 
