@@ -529,6 +529,7 @@ enum ftype {
 #define F_REQUIRED 1u
 #define F_SCALAR_LIST 2u /* a scalar stands for a comma-separated list */
 #define F_FILE 4u        /* names a file forumgate reads (CFG_CHECK_FILES) */
+#define F_NOPRINT 8u     /* another key prints the same value (an alias) */
 
 struct section;
 
@@ -585,8 +586,9 @@ static const struct section board_section = SECTION(board_fields, .id_key = "boa
 static const struct field spool_fields[] = {
 	{.key = "path", .type = T_STR, .flags = F_REQUIRED | F_FILE, .check = check_nonempty,
 	 .off = offsetof(struct cfg_forum, spool_path)},
-	{.key = "poll_interval", .type = T_INT, .min = 1, .max = 86400, .idef = 60,
-	 .off = offsetof(struct cfg_forum, poll_interval)},
+	/* the older place of the forum's poll_interval */
+	{.key = "poll_interval", .type = T_INT, .flags = F_NOPRINT, .min = 1, .max = 86400,
+	 .idef = 60, .off = offsetof(struct cfg_forum, poll_interval)},
 	{.key = "max_file_size", .type = T_SIZE, .min = 1L << 10, .max = 1L << 32,
 	 .idef = 64L << 20, .off = offsetof(struct cfg_forum, spool_max_file_size)},
 };
@@ -611,6 +613,8 @@ static const struct field forum_fields[] = {
 	{.key = "type", .type = T_STR, .flags = F_REQUIRED, .choices_fn = forum_connector_types,
 	 .later = forum_types_later, .label = "forum type", .off = offsetof(struct cfg_forum, type)},
 	{.key = "spool", .type = T_MAP, .sub = &spool_section},
+	{.key = "poll_interval", .type = T_INT, .min = 1, .max = 86400, .idef = 60,
+	 .off = offsetof(struct cfg_forum, poll_interval)},
 	{.key = "url", .type = T_STR, .check = check_url, .off = offsetof(struct cfg_forum, url)},
 	{.key = "timezone", .type = T_STR, .sdef = "UTC", .check = check_timezone,
 	 .off = offsetof(struct cfg_forum, timezone)},
@@ -1261,6 +1265,14 @@ static void forum_finish(struct load *L, void *base, const struct node *map, con
 {
 	struct cfg_forum *f = base;
 	forum_conn_keys(L, f, map, path);
+	const struct node *sp = map_get(map, "spool");
+	const struct node *pi = map_get(map, "poll_interval");
+	long v;
+	if (pi && sp && sp->kind == N_MAP && map_get(sp, "poll_interval"))
+		err_at(L, map_get(sp, "poll_interval"),
+		       "%s: poll_interval is given twice (here and in %s); keep one", path, path);
+	else if (pi && pi->kind == N_SCALAR && parse_long(pi->str, &v) == 0 && v >= 1 && v <= 86400)
+		f->poll_interval = (int)v; /* the absent spool section reset it to its default */
 	if (f->type && !strcmp(f->type, "spool") && !f->spool_path && is_null(map_get(map, "spool")))
 		err_at(L, map, "missing required key \"spool\" in %s (type spool needs spool.path)", path);
 	if (f->group_prefix == NULL && f->name) {
@@ -1570,6 +1582,8 @@ static void apply_override(struct load *L, const char *ov)
 	char *val = plain ? xstrdup(value) : xstrndup(value + 1, vlen - 2);
 
 	const struct section *sec = &root_section;
+	struct field cfields[MAX_FIELDS]; /* a connector's section (conn_section) */
+	struct section csec;
 	struct node **slot = &L->root;
 	char *path = xstrdup("");
 	char *save = NULL;
@@ -1586,6 +1600,21 @@ static void apply_override(struct load *L, const char *ov)
 			goto out;
 		}
 		const struct field *f = field_find(sec, seg);
+		if (f == NULL && sec == &forum_section) {
+			/* the section the forum's connector declares */
+			const struct node *type = map_get(*slot, "type");
+			const struct forum_connector_ops *ops =
+				type && type->kind == N_SCALAR ? forum_connector(type->str) : NULL;
+			if (ops && ops->config && !strcmp(ops->config->name, seg)) {
+				conn_section(ops->config, cfields, &csec);
+				slot = map_slot(*slot, seg, &label);
+				char *np = join(path, seg);
+				free(path);
+				path = np;
+				sec = &csec;
+				continue;
+			}
+		}
 		if (f == NULL) {
 			err_unknown_key(L, &label, sec, seg, path);
 			goto out;
@@ -1707,22 +1736,17 @@ static void add_quoted(struct buf *o, const char *s)
 
 static void print_section(struct buf *o, const struct section *s, const void *base, int ind)
 {
-	if (s == &forum_section) {
-		const struct cfg_forum *cf = base;
-		if (cf->conn) {
-			struct field fields[MAX_FIELDS];
-			struct section sec;
-			struct buf sub = BUF_INIT;
-			conn_section(cf->conn_section, fields, &sec);
-			print_section(&sub, &sec, cf->conn, ind + 2);
-			buf_addf(o, "%*s%s:%s\n%s", ind, "", cf->conn_section->name,
-				 sub.len ? "" : " {}", buf_str(&sub));
-			buf_free(&sub);
-		}
-	}
 	for (size_t i = 0; i < s->nfields; i++) {
 		const struct field *f = &s->fields[i];
 		const char *p = (const char *)base + f->off;
+		if (f->flags & F_NOPRINT)
+			continue;
+		/* spool's section means nothing to (and would not load for)
+		 * a forum of another type */
+		if (f->sub == &spool_section && strcmp(((const struct cfg_forum *)base)->type ?
+						       ((const struct cfg_forum *)base)->type : "",
+						       "spool"))
+			continue;
 		switch (f->type) {
 		case T_STR:
 			if (*(char *const *)p == NULL)
@@ -1790,6 +1814,18 @@ static void print_section(struct buf *o, const struct section *s, const void *ba
 		case T_LATER:
 			break;
 		}
+	}
+	if (s == &forum_section && ((const struct cfg_forum *)base)->conn) {
+		/* the section the forum's connector declares */
+		const struct cfg_forum *cf = base;
+		struct field fields[MAX_FIELDS];
+		struct section sec;
+		struct buf sub = BUF_INIT;
+		conn_section(cf->conn_section, fields, &sec);
+		print_section(&sub, &sec, cf->conn, ind + 2);
+		buf_addf(o, "%*s%s:%s\n%s", ind, "", cf->conn_section->name, sub.len ? "" : " {}",
+			 buf_str(&sub));
+		buf_free(&sub);
 	}
 }
 
