@@ -642,7 +642,7 @@ static int cmd_sync(const struct opts *o)
 		if ((only = cfg_forum_find(c, o->forum)) == NULL) {
 			fprintf(stderr, "forumgate: no forum named %s in %s\n", o->forum, c->file);
 			cfg_free(c);
-			return EX_USAGE;
+			return EX_CONFIG;
 		}
 	}
 	if (store_missing(c))

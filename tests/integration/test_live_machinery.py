@@ -90,7 +90,7 @@ class SyncOneForum(unittest.TestCase):
     def test_unknown_forum_is_refused(self):
         g = Gate(self)
         p = g.run("sync", "--once", "--forum", "nosuch", check=False)
-        self.assertEqual(p.returncode, 64)
+        self.assertEqual(p.returncode, 78)
         self.assertIn(b"no forum named nosuch", p.stderr)
         p = g.run("sync", "--forum", "demo", check=False)
         self.assertEqual(p.returncode, 64)
