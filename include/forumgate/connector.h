@@ -101,7 +101,17 @@ struct forum_connector_ops {
 	/* Optional: the connector's own config section under its forum, or
 	 * NULL. The parsed struct is cfg_forum.conn (see config.h). */
 	const struct cfg_conn_section *config;
+	unsigned flags; /* FORUM_CONN_* */
 };
+
+/* The connector fetches over the network (waits for another machine):
+ * sync holds no store transaction while changes() runs but commits each
+ * thread as it is delivered (mail intake, NNTP posting and the outbox
+ * never wait for a slow forum), and the sync role runs the forum's passes
+ * in a thread of their own, so a forum that is down or slow never holds
+ * back the others. Such a connector must not use process-global state
+ * (forum_parse_date with a zone, setenv TZ). */
+#define FORUM_CONN_REMOTE 1u
 
 /* The connector for a type name ("spool"), or NULL. */
 const struct forum_connector_ops *forum_connector(const char *type);

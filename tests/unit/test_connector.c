@@ -14,6 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <signal.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -58,6 +61,7 @@ static struct {
 	char seen_cursor_buf[64];
 	int seen_days, seen_topics;
 	long progress_done;
+	volatile int calls;
 } tc;
 
 static int tc_open(const struct cfg_forum *f, const char *path, void **state, char **err)
@@ -77,6 +81,7 @@ static int tc_changes(void *state, const char *cursor, const struct forum_change
 		      forum_thread_cb cb, int (*checkpoint)(void *, const char *), void *arg,
 		      char **next, int *warnings, char **err)
 {
+	tc.calls++;
 	tc.seen_cursor = cursor ? strcpy(tc.seen_cursor_buf, cursor) : NULL;
 	tc.seen_days = o->backfill_days;
 	tc.seen_topics = o->backfill_topics;
@@ -121,6 +126,64 @@ static const struct forum_connector_ops test_ops = {
 	.config = &tc_section,
 };
 
+/* A remote connector whose forum hangs: it delivers one thread, then
+ * waits until released (at most 10 s). */
+static struct {
+	const char *store;
+	volatile int blocked, release;
+	double begin_secs; /* another writer's BEGIN while we wait */
+} slow;
+
+static double mono(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int slow_changes(void *state, const char *cursor, const struct forum_changes_opts *o,
+			forum_thread_cb cb, int (*checkpoint)(void *, const char *), void *arg,
+			char **next, int *warnings, char **err)
+{
+	*warnings = 0;
+	struct forum_thread *t = xcalloc(1, sizeof *t);
+	t->id = xstrdup("s1");
+	t->title = xstrdup("Slow thread");
+	t->board = xstrdup("general");
+	struct forum_post *p = forum_thread_add_post(t);
+	p->id = xstrdup("900");
+	p->position = 1;
+	p->author = xstrdup("bob");
+	p->date = 1700000000;
+	p->body = xstrdup("slow");
+	if (cb(arg, t) != 0)
+		return -1;
+	/* while the forum makes us wait, others can write */
+	struct store *other = NULL;
+	if (store_open(slow.store, STORE_RW, &other, err) != 0)
+		return -1;
+	double t0 = mono();
+	if (store_begin(other, err) == 0)
+		store_rollback(other);
+	slow.begin_secs = mono() - t0;
+	store_close(other);
+	slow.blocked = 1;
+	for (int i = 0; i < 1000 && !slow.release; i++)
+		usleep(10000);
+	slow.blocked = 0;
+	*next = xstrdup("s1");
+	return 0;
+}
+
+static const struct forum_connector_ops slow_ops = {
+	.type = "testslow",
+	.open = tc_open,
+	.list_boards = tc_boards,
+	.changes = slow_changes,
+	.close = tc_close,
+	.flags = FORUM_CONN_REMOTE,
+};
+
 /* ---- helpers ------------------------------------------------------------ */
 
 static struct cfg *load_ok(const char *yaml, char *const *ov, size_t n)
@@ -151,6 +214,7 @@ static void expect_err(const char *yaml, const char *want)
 static int setup(void **state)
 {
 	assert_int_equal(forum_connector_add(&test_ops), 0);
+	assert_int_equal(forum_connector_add(&slow_ops), 0);
 	return 0;
 }
 
@@ -168,16 +232,17 @@ static void test_lookup(void **state)
 	const char *const *types = forum_connector_types();
 	assert_string_equal(types[0], "spool");
 	assert_string_equal(types[1], "testconn");
-	assert_null(types[2]);
+	assert_string_equal(types[2], "testslow");
+	assert_null(types[3]);
 }
 
 static void test_types_in_config(void **state)
 {
 	expect_err(MIN_CFG "forums:\n  - name: a\n    type: discourse\n",
 		   "t.yaml:5:11: forum type \"discourse\" is not supported yet (supported: spool, "
-		   "testconn)");
+		   "testconn, testslow)");
 	expect_err(MIN_CFG "forums:\n  - name: a\n    type: gopher\n",
-		   "t.yaml:5:11: unknown forum type \"gopher\" (supported: spool, testconn)");
+		   "t.yaml:5:11: unknown forum type \"gopher\" (supported: spool, testconn, testslow)");
 }
 
 /* ---- the connector's own section ---------------------------------------- */
@@ -358,6 +423,66 @@ static void test_sync_resumes_after_checkpoint(void **state)
 	free(ov[0]);
 }
 
+struct loop_arg {
+	const struct cfg *c;
+	volatile sig_atomic_t stop;
+	int rc;
+};
+
+static void *loop_main(void *arg)
+{
+	struct loop_arg *la = arg;
+	la->rc = sync_loop(la->c, &la->stop);
+	return NULL;
+}
+
+/* A remote forum that hangs holds neither the store nor the other forums. */
+static void test_remote_forum_waits_alone(void **state)
+{
+	char dir[] = "/tmp/fg-conn-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *store = xasprintf("%s/store.db", dir);
+	char *ov[] = {xasprintf("gateway.store=%s", store)};
+	struct cfg *c = load_ok(MIN_CFG "forums:\n  - name: slow\n    type: testslow\n"
+					"  - name: fast\n    type: testconn\n"
+					"    testconn: {endpoint: e}\n",
+				ov, 1);
+	struct store *st = NULL;
+	char *err = NULL;
+	if (store_open(store, STORE_CREATE, &st, &err) != 0)
+		fail_msg("%s", err);
+	store_close(st);
+	slow.store = store;
+	slow.release = 0;
+	slow.begin_secs = -1;
+	tc.fail_after = 0;
+	tc.calls = 0;
+
+	struct loop_arg la = {.c = c};
+	pthread_t th;
+	assert_int_equal(pthread_create(&th, NULL, loop_main, &la), 0);
+	/* the slow forum comes first in the list, and hangs */
+	double end = mono() + 8;
+	while (mono() < end && !(slow.blocked && tc.calls > 0))
+		usleep(10000);
+	int blocked = slow.blocked, calls = tc.calls;
+	slow.release = 1;
+	la.stop = 1;
+	pthread_join(th, NULL);
+	assert_int_equal(la.rc, 0);
+	assert_true(blocked);
+	assert_true(calls > 0);             /* fast synced while slow hung */
+	assert_true(slow.begin_secs >= 0);
+	assert_true(slow.begin_secs < 1.0); /* no write lock held while waiting */
+
+	cfg_free(c);
+	char *cmd = xasprintf("rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	free(store);
+	free(ov[0]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -367,6 +492,7 @@ int main(void)
 		cmocka_unit_test(test_section_errors),
 		cmocka_unit_test(test_forum_options),
 		cmocka_unit_test(test_sync_resumes_after_checkpoint),
+		cmocka_unit_test(test_remote_forum_waits_alone),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
