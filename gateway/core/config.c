@@ -570,6 +570,19 @@ static const char *const forum_types_later[] = {"discourse", "vbulletin", "phpbb
 static const char *const tls_choices[] = {"none", "implicit", "starttls", NULL};
 static const char *const policy_choices[] = {"registered", "authenticated", NULL};
 
+static void backfill_finish(struct load *L, void *base, const struct node *map, const char *path);
+static void board_backfill_finish(struct load *L, void *base, const struct node *map,
+				  const char *path);
+
+static const struct field board_backfill_fields[] = {
+	{.key = "days", .type = T_INT, .min = 0, .max = 100000,
+	 .off = offsetof(struct cfg_board, backfill_days)},
+	{.key = "topics", .type = T_INT, .min = 0, .max = 100000000,
+	 .off = offsetof(struct cfg_board, backfill_topics)},
+};
+static const struct section board_backfill_section =
+	SECTION(board_backfill_fields, .finish = board_backfill_finish);
+
 static const struct field board_fields[] = {
 	{.key = "board", .type = T_STR, .flags = F_REQUIRED, .check = check_nonempty,
 	 .off = offsetof(struct cfg_board, board)},
@@ -580,6 +593,7 @@ static const struct field board_fields[] = {
 	 .off = offsetof(struct cfg_board, posting)},
 	{.key = "access", .type = T_STR, .sdef = "public", .choices = access_choices,
 	 .off = offsetof(struct cfg_board, access)},
+	{.key = "backfill", .type = T_MAP, .sub = &board_backfill_section},
 };
 static const struct section board_section = SECTION(board_fields, .id_key = "board");
 
@@ -593,8 +607,6 @@ static const struct field spool_fields[] = {
 	 .idef = 64L << 20, .off = offsetof(struct cfg_forum, spool_max_file_size)},
 };
 static const struct section spool_section = SECTION(spool_fields);
-
-static void backfill_finish(struct load *L, void *base, const struct node *map, const char *path);
 
 static const struct field backfill_fields[] = {
 	{.key = "days", .type = T_INT, .min = 0, .max = 100000,
@@ -1258,6 +1270,14 @@ static void backfill_finish(struct load *L, void *base, const struct node *map, 
 {
 	const struct cfg_forum *f = base;
 	if (f->backfill_days && f->backfill_topics)
+		err_at(L, map, "%s: give days or topics, not both", path);
+}
+
+static void board_backfill_finish(struct load *L, void *base, const struct node *map,
+				  const char *path)
+{
+	const struct cfg_board *b = base;
+	if (b->backfill_days && b->backfill_topics)
 		err_at(L, map, "%s: give days or topics, not both", path);
 }
 

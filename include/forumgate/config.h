@@ -27,6 +27,9 @@ struct cfg_board {
 	char *description; /* for LIST NEWSGROUPS; may be NULL */
 	char posting;      /* 'y', 'n', 'm', or 0 = follow the forum's permissions */
 	char *access;      /* "public" (default) or "members": reading needs a login */
+	/* first sync of a live forum: this board's own limit (backfill:
+	 * {days|topics}), 0 = the forum's (cfg_forum.backfill_*) */
+	int backfill_days, backfill_topics;
 };
 
 /* A connector's own config section (declared in its ops, connector.h): the

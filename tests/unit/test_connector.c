@@ -354,6 +354,18 @@ static void test_forum_options(void **state)
 	expect_err(TC_FORUM "    testconn: {endpoint: e}\n    backfill: {weeks: 3}\n",
 		   "t.yaml:7:16: unknown key \"weeks\" in forums[0].backfill (valid keys: days, "
 		   "topics)");
+	/* per board (category) */
+	c = load_ok(TC_FORUM "    testconn: {endpoint: e}\n    backfill: {days: 30}\n"
+			     "    boards:\n      - {board: news, group: a.news, backfill: {topics: 20}}\n",
+		    NULL, 0);
+	assert_int_equal(c->forums[0].boards[0].backfill_topics, 20);
+	assert_int_equal(c->forums[0].boards[0].backfill_days, 0);
+	assert_int_equal(c->forums[0].backfill_days, 30);
+	cfg_free(c);
+	expect_err(TC_FORUM "    testconn: {endpoint: e}\n    boards:\n      - board: news\n"
+			    "        group: a.news\n        backfill: {days: 1, topics: 2}\n",
+		   "t.yaml:10:19: forums[0].boards[0].backfill: give days or topics, not both");
+
 	/* poll_interval under the forum (live forums) or, as before, in spool */
 	c = load_ok(TC_FORUM "    testconn: {endpoint: e}\n    poll_interval: 300\n", NULL, 0);
 	assert_int_equal(c->forums[0].poll_interval, 300);
