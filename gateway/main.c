@@ -31,6 +31,7 @@
 #include "forumgate/priv.h"
 #include "forumgate/store.h"
 #include "forumgate/supervisor.h"
+#include "forumgate/httpd.h"
 #include "forumgate/sync.h"
 
 #define FORUMGATE_VERSION "0.1"
@@ -60,11 +61,14 @@ static void usage(FILE *f)
 	      "  import PATH... [--forum NAME]\n"
 	      "                        import spool files or folders into the store\n"
 	      "  export [--group NAME] write stored articles as mboxrd on stdout\n"
-	      "  sync [--once]         run the sync role (one pass with --once)\n"
+	      "  sync [--once [--forum NAME]]\n"
+	      "                        run the sync role (one pass with --once; of one\n"
+	      "                        forum with --forum, showing its progress)\n"
 	      "  serve                 run all roles under a supervisor\n"
 	      "  nntpd                 run the NNTP server alone\n"
 	      "  mailin                run the LMTP server (and the Maildir intake) alone\n"
 	      "  imapin                take replies from the IMAP mailbox (mail.imap) alone\n"
+	      "  httpd                 run the HTTP listener (http.listen: webhooks) alone\n"
 	      "  outbox [--once]       post queued replies to the forums\n"
 	      "  ingest [--recipient ADDR] [--sender ADDR]\n"
 	      "                        deliver one message from stdin (MTA pipe transport)\n"
@@ -628,6 +632,19 @@ static int cmd_sync(const struct opts *o)
 	if (c == NULL)
 		return EX_CONFIG;
 	log_set_role("sync");
+	const struct cfg_forum *only = NULL;
+	if (o->forum) {
+		if (!o->once) {
+			fprintf(stderr, "forumgate: sync --forum needs --once\n");
+			cfg_free(c);
+			return EX_USAGE;
+		}
+		if ((only = cfg_forum_find(c, o->forum)) == NULL) {
+			fprintf(stderr, "forumgate: no forum named %s in %s\n", o->forum, c->file);
+			cfg_free(c);
+			return EX_CONFIG;
+		}
+	}
 	if (store_missing(c))
 		ensure_parent_dir(c->gateway.store);
 	int rc = role_start(c, "sync");
@@ -642,10 +659,14 @@ static int cmd_sync(const struct opts *o)
 		return EX_CANTCREAT;
 	}
 	if (o->once) {
+		/* one forum by hand: its progress on the terminal */
+		struct sync_opts so = {.progress = only && isatty(2) ? stderr : NULL};
 		for (size_t i = 0; i < c->nforums; i++) {
 			struct sync_stats s = {0};
 			char *err = NULL;
-			if (sync_forum(st, c, &c->forums[i], NULL, 1, &s, &err) != 0) {
+			if (only && only != &c->forums[i])
+				continue;
+			if (sync_forum_opts(st, c, &c->forums[i], NULL, 1, &so, &s, &err) != 0) {
 				log_err("%s", err);
 				free(err);
 				rc = EX_TEMPFAIL;
@@ -1223,6 +1244,8 @@ int main(int argc, char **argv)
 		rc = cmd_user(&o);
 	} else if (strcmp(cmd, "mailin") == 0) {
 		rc = cmd_role(&o, "mailin", mailin_run);
+	} else if (strcmp(cmd, "httpd") == 0) {
+		rc = cmd_role(&o, "httpd", httpd_run);
 	} else if (strcmp(cmd, "imapin") == 0) {
 		rc = cmd_role(&o, "imapin", imapin_run);
 	} else if (strcmp(cmd, "outbox") == 0) {

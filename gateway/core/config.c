@@ -22,6 +22,7 @@
 #include "forumgate/config.h"
 #include "forumgate/article.h"
 #include "forumgate/buf.h"
+#include "forumgate/connector.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -39,7 +40,7 @@
 #define MAX_NODES 20000
 #define MAX_DEPTH 64
 #define MAX_ERRORS 100
-#define MAX_FIELDS 16
+#define MAX_FIELDS 24
 #define ZONEINFO "/usr/share/zoneinfo/"
 
 /* ---- the tree ---------------------------------------------------------- */
@@ -528,6 +529,7 @@ enum ftype {
 #define F_REQUIRED 1u
 #define F_SCALAR_LIST 2u /* a scalar stands for a comma-separated list */
 #define F_FILE 4u        /* names a file forumgate reads (CFG_CHECK_FILES) */
+#define F_NOPRINT 8u     /* another key prints the same value (an alias) */
 
 struct section;
 
@@ -540,6 +542,7 @@ struct field {
 	const char *sdef;
 	const char *const *choices; /* NULL-terminated */
 	const char *const *later;   /* values refused as "not supported yet" */
+	const char *const *(*choices_fn)(void); /* choices known at run time */
 	const char *label;          /* noun for choice errors, e.g. "forum type" */
 	char *(*check)(const char *value);
 	const struct section *sub;
@@ -553,6 +556,9 @@ struct section {
 	struct node *(*from_scalar)(const struct node *scalar);
 	/* cross-field checks and derived defaults, after the keys */
 	void (*finish)(struct load *L, void *base, const struct node *map, const char *path);
+	/* keys not in `fields` are left to finish (a connector's section,
+	 * known once the forum's type is) instead of being refused at once */
+	int open_keys;
 };
 
 #define NELEM(a) (sizeof(a) / sizeof(*(a)))
@@ -560,10 +566,22 @@ struct section {
 
 static const char *const posting_choices[] = {"y", "n", "m", NULL};
 static const char *const access_choices[] = {"public", "members", NULL};
-static const char *const forum_types[] = {"spool", NULL};
 static const char *const forum_types_later[] = {"discourse", "vbulletin", "phpbb", NULL};
 static const char *const tls_choices[] = {"none", "implicit", "starttls", NULL};
 static const char *const policy_choices[] = {"registered", "authenticated", NULL};
+
+static void backfill_finish(struct load *L, void *base, const struct node *map, const char *path);
+static void board_backfill_finish(struct load *L, void *base, const struct node *map,
+				  const char *path);
+
+static const struct field board_backfill_fields[] = {
+	{.key = "days", .type = T_INT, .min = 0, .max = 100000,
+	 .off = offsetof(struct cfg_board, backfill_days)},
+	{.key = "topics", .type = T_INT, .min = 0, .max = 100000000,
+	 .off = offsetof(struct cfg_board, backfill_topics)},
+};
+static const struct section board_backfill_section =
+	SECTION(board_backfill_fields, .finish = board_backfill_finish);
 
 static const struct field board_fields[] = {
 	{.key = "board", .type = T_STR, .flags = F_REQUIRED, .check = check_nonempty,
@@ -575,27 +593,40 @@ static const struct field board_fields[] = {
 	 .off = offsetof(struct cfg_board, posting)},
 	{.key = "access", .type = T_STR, .sdef = "public", .choices = access_choices,
 	 .off = offsetof(struct cfg_board, access)},
+	{.key = "backfill", .type = T_MAP, .sub = &board_backfill_section},
 };
 static const struct section board_section = SECTION(board_fields, .id_key = "board");
 
 static const struct field spool_fields[] = {
 	{.key = "path", .type = T_STR, .flags = F_REQUIRED | F_FILE, .check = check_nonempty,
 	 .off = offsetof(struct cfg_forum, spool_path)},
-	{.key = "poll_interval", .type = T_INT, .min = 1, .max = 86400, .idef = 60,
-	 .off = offsetof(struct cfg_forum, poll_interval)},
+	/* the older place of the forum's poll_interval */
+	{.key = "poll_interval", .type = T_INT, .flags = F_NOPRINT, .min = 1, .max = 86400,
+	 .idef = 60, .off = offsetof(struct cfg_forum, poll_interval)},
 	{.key = "max_file_size", .type = T_SIZE, .min = 1L << 10, .max = 1L << 32,
 	 .idef = 64L << 20, .off = offsetof(struct cfg_forum, spool_max_file_size)},
 };
 static const struct section spool_section = SECTION(spool_fields);
+
+static const struct field backfill_fields[] = {
+	{.key = "days", .type = T_INT, .min = 0, .max = 100000,
+	 .off = offsetof(struct cfg_forum, backfill_days)},
+	{.key = "topics", .type = T_INT, .min = 0, .max = 100000000,
+	 .off = offsetof(struct cfg_forum, backfill_topics)},
+};
+static const struct section backfill_section =
+	SECTION(backfill_fields, .finish = backfill_finish);
 
 static void forum_finish(struct load *L, void *base, const struct node *map, const char *path);
 
 static const struct field forum_fields[] = {
 	{.key = "name", .type = T_STR, .flags = F_REQUIRED, .check = check_forum_name,
 	 .off = offsetof(struct cfg_forum, name)},
-	{.key = "type", .type = T_STR, .flags = F_REQUIRED, .choices = forum_types,
+	{.key = "type", .type = T_STR, .flags = F_REQUIRED, .choices_fn = forum_connector_types,
 	 .later = forum_types_later, .label = "forum type", .off = offsetof(struct cfg_forum, type)},
 	{.key = "spool", .type = T_MAP, .sub = &spool_section},
+	{.key = "poll_interval", .type = T_INT, .min = 1, .max = 86400, .idef = 60,
+	 .off = offsetof(struct cfg_forum, poll_interval)},
 	{.key = "url", .type = T_STR, .check = check_url, .off = offsetof(struct cfg_forum, url)},
 	{.key = "timezone", .type = T_STR, .sdef = "UTC", .check = check_timezone,
 	 .off = offsetof(struct cfg_forum, timezone)},
@@ -607,11 +638,22 @@ static const struct field forum_fields[] = {
 	 .off = offsetof(struct cfg_forum, guest_address)},
 	{.key = "boards", .type = T_LIST, .sub = &board_section, .elsize = sizeof(struct cfg_board),
 	 .off = offsetof(struct cfg_forum, boards), .cnt = offsetof(struct cfg_forum, nboards)},
+	{.key = "tls_ca", .type = T_STR, .flags = F_FILE, .check = check_nonempty,
+	 .off = offsetof(struct cfg_forum, tls_ca)},
+	{.key = "max_concurrent", .type = T_INT, .min = 1, .max = 64, .idef = 4,
+	 .off = offsetof(struct cfg_forum, max_concurrent)},
+	{.key = "max_requests_per_second", .type = T_INT, .min = 1, .max = 1000, .idef = 5,
+	 .off = offsetof(struct cfg_forum, max_requests_per_second)},
+	{.key = "timeout", .type = T_INT, .min = 1, .max = 3600, .idef = 60,
+	 .off = offsetof(struct cfg_forum, timeout)},
+	{.key = "connect_timeout", .type = T_INT, .min = 1, .max = 600, .idef = 15,
+	 .off = offsetof(struct cfg_forum, connect_timeout)},
+	{.key = "backfill", .type = T_MAP, .sub = &backfill_section},
 	{.key = "api_key", .type = T_LATER},
 	{.key = "login", .type = T_LATER},
 };
 static const struct section forum_section =
-	SECTION(forum_fields, .id_key = "name", .finish = forum_finish);
+	SECTION(forum_fields, .id_key = "name", .finish = forum_finish, .open_keys = 1);
 
 static struct node *listen_from_scalar(const struct node *n);
 
@@ -770,6 +812,17 @@ static const struct field gateway_fields[] = {
 };
 static const struct section gateway_section = SECTION(gateway_fields);
 
+static char *check_http_listen(const char *v);
+static void http_finish(struct load *L, void *base, const struct node *map, const char *path);
+
+static const struct field http_fields[] = {
+	{.key = "listen", .type = T_STR, .check = check_http_listen,
+	 .off = offsetof(struct cfg_http, listen)},
+	{.key = "max_body_size", .type = T_SIZE, .min = 1L << 10, .max = 1L << 30, .idef = 1L << 20,
+	 .off = offsetof(struct cfg_http, max_body_size)},
+};
+static const struct section http_section = SECTION(http_fields, .finish = http_finish);
+
 static void root_finish(struct load *L, void *base, const struct node *map, const char *path);
 
 static const struct field root_fields[] = {
@@ -779,6 +832,7 @@ static const struct field root_fields[] = {
 	{.key = "nntp", .type = T_MAP, .sub = &nntp_section, .off = offsetof(struct cfg, nntp)},
 	{.key = "mail", .type = T_MAP, .sub = &mail_section, .off = offsetof(struct cfg, mail)},
 	{.key = "auth", .type = T_MAP, .sub = &auth_section, .off = offsetof(struct cfg, auth)},
+	{.key = "http", .type = T_MAP, .sub = &http_section, .off = offsetof(struct cfg, http)},
 	{.key = "lists", .type = T_LATER},
 };
 static const struct section root_section = SECTION(root_fields, .finish = root_finish);
@@ -906,8 +960,9 @@ static const char *string_value(struct load *L, const struct field *f, const str
 		err_val(L, v, path, "control characters are not allowed");
 		return NULL;
 	}
-	if (f->choices && !in_list(f->choices, v->str)) {
-		char *all = list_join(f->choices);
+	const char *const *choices = f->choices_fn ? f->choices_fn() : f->choices;
+	if (choices && !in_list(choices, v->str)) {
+		char *all = list_join(choices);
 		if (in_list(f->later, v->str))
 			err_at(L, v, "%s \"%s\" is not supported yet (supported: %s)",
 			       f->label ? f->label : path, v->str, all);
@@ -1096,7 +1151,8 @@ static void validate_map(struct load *L, const struct section *s, void *base, co
 		}
 		const struct field *f = field_find(s, k->str);
 		if (f == NULL) {
-			err_unknown_key(L, k, s, k->str, path);
+			if (!s->open_keys)
+				err_unknown_key(L, k, s, k->str, path);
 			continue;
 		}
 		size_t fi = (size_t)(f - s->fields);
@@ -1140,9 +1196,103 @@ static void validate_map(struct load *L, const struct section *s, void *base, co
 
 /* ---- cross-field checks ------------------------------------------------ */
 
+/* A connector's section as a schema section of our own (fields has room
+ * for MAX_FIELDS). */
+static void conn_section(const struct cfg_conn_section *cs, struct field *fields,
+			 struct section *sec)
+{
+	static const enum ftype types[] = {
+		[CFG_CONN_STR] = T_STR, [CFG_CONN_INT] = T_INT,
+		[CFG_CONN_BOOL] = T_BOOL, [CFG_CONN_SIZE] = T_SIZE,
+	};
+	size_t n = cs->nkeys < MAX_FIELDS ? cs->nkeys : MAX_FIELDS;
+	for (size_t i = 0; i < n; i++) {
+		const struct cfg_conn_key *k = &cs->keys[i];
+		fields[i] = (struct field){
+			.key = k->key, .type = types[k->type], .off = k->off,
+			.min = k->min, .max = k->max, .idef = k->idef, .sdef = k->sdef,
+			.flags = ((k->flags & CFG_CONN_REQUIRED) ? F_REQUIRED : 0) |
+				 ((k->flags & CFG_CONN_FILE) ? F_FILE : 0),
+			.check = k->type == CFG_CONN_STR ? check_nonempty : NULL,
+		};
+	}
+	*sec = (struct section){.fields = fields, .nfields = n};
+}
+
+/* The forum's keys that forum_fields does not know: its connector's
+ * section (validated by the connector's schema), anything else refused. */
+static void forum_conn_keys(struct load *L, struct cfg_forum *f, const struct node *map,
+			    const char *path)
+{
+	const struct forum_connector_ops *ops = f->type ? forum_connector(f->type) : NULL;
+	const struct cfg_conn_section *cs = ops ? ops->config : NULL;
+	struct field fields[MAX_FIELDS];
+	struct section sec = {0};
+	const struct node *seen = NULL;
+	if (cs) {
+		conn_section(cs, fields, &sec);
+		f->conn_section = cs;
+		f->conn = xcalloc(1, cs->size);
+	}
+	for (size_t i = 0; i + 1 < map->nkids; i += 2) {
+		const struct node *k = map->kids[i], *v = map->kids[i + 1];
+		if (k->kind != N_SCALAR || field_find(&forum_section, k->str))
+			continue;
+		if (cs == NULL || strcmp(k->str, cs->name)) {
+			if (cs == NULL && ops == NULL && f->type && in_list(forum_types_later, k->str) &&
+			    !strcmp(k->str, f->type))
+				continue; /* the type is already refused */
+			err_unknown_key(L, k, &forum_section, k->str, path);
+			continue;
+		}
+		if (seen) {
+			char *first = where(seen);
+			err_at(L, k, "duplicate key \"%s\" in %s (first at %s)", k->str, path, first);
+			free(first);
+			continue;
+		}
+		seen = k;
+		char *kpath = join(path, k->str);
+		validate_map(L, &sec, f->conn, is_null(v) ? NULL : v, kpath);
+		if (is_null(v) && cs->required)
+			err_val(L, v->line ? k : v, kpath, "a value is required");
+		free(kpath);
+	}
+	if (cs && seen == NULL) {
+		validate_map(L, &sec, f->conn, NULL, path);
+		if (cs->required)
+			err_at(L, map, "missing required key \"%s\" in %s (type %s needs it)",
+			       cs->name, path, f->type);
+	}
+}
+
+static void backfill_finish(struct load *L, void *base, const struct node *map, const char *path)
+{
+	const struct cfg_forum *f = base;
+	if (f->backfill_days && f->backfill_topics)
+		err_at(L, map, "%s: give days or topics, not both", path);
+}
+
+static void board_backfill_finish(struct load *L, void *base, const struct node *map,
+				  const char *path)
+{
+	const struct cfg_board *b = base;
+	if (b->backfill_days && b->backfill_topics)
+		err_at(L, map, "%s: give days or topics, not both", path);
+}
+
 static void forum_finish(struct load *L, void *base, const struct node *map, const char *path)
 {
 	struct cfg_forum *f = base;
+	forum_conn_keys(L, f, map, path);
+	const struct node *sp = map_get(map, "spool");
+	const struct node *pi = map_get(map, "poll_interval");
+	long v;
+	if (pi && sp && sp->kind == N_MAP && map_get(sp, "poll_interval"))
+		err_at(L, map_get(sp, "poll_interval"),
+		       "%s: poll_interval is given twice (here and in %s); keep one", path, path);
+	else if (pi && pi->kind == N_SCALAR && parse_long(pi->str, &v) == 0 && v >= 1 && v <= 86400)
+		f->poll_interval = (int)v; /* the absent spool section reset it to its default */
 	if (f->type && !strcmp(f->type, "spool") && !f->spool_path && is_null(map_get(map, "spool")))
 		err_at(L, map, "missing required key \"spool\" in %s (type spool needs spool.path)", path);
 	if (f->group_prefix == NULL && f->name) {
@@ -1168,6 +1318,26 @@ static void forum_finish(struct load *L, void *base, const struct node *map, con
 			free(first);
 			break;
 		}
+	}
+}
+
+/* "host:port", or a bare port for the loopback (the listener is meant to
+ * sit behind the site's reverse proxy). */
+static char *check_http_listen(const char *v)
+{
+	size_t n = strlen(v);
+	if (n > 0 && n <= 5 && strspn(v, "0123456789") == n && atoi(v) >= 1 && atoi(v) <= 65535)
+		return NULL;
+	return check_listen(v);
+}
+
+static void http_finish(struct load *L, void *base, const struct node *map, const char *path)
+{
+	struct cfg_http *h = base;
+	if (h->listen && strspn(h->listen, "0123456789") == strlen(h->listen)) {
+		char *full = xasprintf("127.0.0.1:%s", h->listen);
+		free(h->listen);
+		h->listen = full;
 	}
 }
 
@@ -1432,6 +1602,8 @@ static void apply_override(struct load *L, const char *ov)
 	char *val = plain ? xstrdup(value) : xstrndup(value + 1, vlen - 2);
 
 	const struct section *sec = &root_section;
+	struct field cfields[MAX_FIELDS]; /* a connector's section (conn_section) */
+	struct section csec;
 	struct node **slot = &L->root;
 	char *path = xstrdup("");
 	char *save = NULL;
@@ -1448,6 +1620,21 @@ static void apply_override(struct load *L, const char *ov)
 			goto out;
 		}
 		const struct field *f = field_find(sec, seg);
+		if (f == NULL && sec == &forum_section) {
+			/* the section the forum's connector declares */
+			const struct node *type = map_get(*slot, "type");
+			const struct forum_connector_ops *ops =
+				type && type->kind == N_SCALAR ? forum_connector(type->str) : NULL;
+			if (ops && ops->config && !strcmp(ops->config->name, seg)) {
+				conn_section(ops->config, cfields, &csec);
+				slot = map_slot(*slot, seg, &label);
+				char *np = join(path, seg);
+				free(path);
+				path = np;
+				sec = &csec;
+				continue;
+			}
+		}
 		if (f == NULL) {
 			err_unknown_key(L, &label, sec, seg, path);
 			goto out;
@@ -1503,6 +1690,16 @@ out:
 
 static void free_section(const struct section *s, void *base)
 {
+	if (s == &forum_section) {
+		struct cfg_forum *cf = base;
+		if (cf->conn) {
+			struct field fields[MAX_FIELDS];
+			struct section sec;
+			conn_section(cf->conn_section, fields, &sec);
+			free_section(&sec, cf->conn);
+			free(cf->conn);
+		}
+	}
 	for (size_t i = 0; i < s->nfields; i++) {
 		const struct field *f = &s->fields[i];
 		char *p = (char *)base + f->off;
@@ -1562,6 +1759,14 @@ static void print_section(struct buf *o, const struct section *s, const void *ba
 	for (size_t i = 0; i < s->nfields; i++) {
 		const struct field *f = &s->fields[i];
 		const char *p = (const char *)base + f->off;
+		if (f->flags & F_NOPRINT)
+			continue;
+		/* spool's section means nothing to (and would not load for)
+		 * a forum of another type */
+		if (f->sub == &spool_section && strcmp(((const struct cfg_forum *)base)->type ?
+						       ((const struct cfg_forum *)base)->type : "",
+						       "spool"))
+			continue;
 		switch (f->type) {
 		case T_STR:
 			if (*(char *const *)p == NULL)
@@ -1629,6 +1834,18 @@ static void print_section(struct buf *o, const struct section *s, const void *ba
 		case T_LATER:
 			break;
 		}
+	}
+	if (s == &forum_section && ((const struct cfg_forum *)base)->conn) {
+		/* the section the forum's connector declares */
+		const struct cfg_forum *cf = base;
+		struct field fields[MAX_FIELDS];
+		struct section sec;
+		struct buf sub = BUF_INIT;
+		conn_section(cf->conn_section, fields, &sec);
+		print_section(&sub, &sec, cf->conn, ind + 2);
+		buf_addf(o, "%*s%s:%s\n%s", ind, "", cf->conn_section->name, sub.len ? "" : " {}",
+			 buf_str(&sub));
+		buf_free(&sub);
 	}
 }
 

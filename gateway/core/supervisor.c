@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "forumgate/buf.h"
+#include "forumgate/httpd.h"
 #include "forumgate/imap.h"
 #include "forumgate/lmtp.h"
 #include "forumgate/log.h"
@@ -36,6 +37,7 @@ static const struct supervisor_role roles[] = {
 	{"mailin", mailin_run, 1, 1},
 	{"imapin", imapin_run, 0, 1},
 	{"outbox", outbox_loop, 0, 0},
+	{"httpd", httpd_run, 1, 1},
 };
 #define NROLES (sizeof roles / sizeof roles[0])
 
@@ -190,9 +192,12 @@ static pid_t start_role(const struct cfg *c, const struct supervisor_role *r, in
 	_exit(rc == 0 ? 0 : 1);
 }
 
-/* Whether serve runs role r: the IMAP intake only with mail.imap. */
+/* Whether serve runs role r: the IMAP intake only with mail.imap, the
+ * HTTP listener only with http.listen. */
 static int role_wanted(const struct cfg *c, const struct supervisor_role *r)
 {
+	if (strcmp(r->name, "httpd") == 0)
+		return c->http.listen != NULL;
 	return strcmp(r->name, "imapin") != 0 || c->mail.imap.host != NULL;
 }
 

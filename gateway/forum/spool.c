@@ -67,6 +67,7 @@
 #include "forumgate/connector.h"
 #include "forumgate/log.h"
 #include "forumgate/zone.h"
+#include "spool_internal.h"
 
 /* Files start to count CURSOR_MARGIN before the last pass started. */
 #define CURSOR_MARGIN ((int64_t)10 * 1000000000)
@@ -511,8 +512,9 @@ static void scan_free(struct scan *sc)
 	free(sc->warned);
 }
 
-static int spool_changes(void *state, const char *cursor, forum_thread_cb cb, void *arg,
-			 char **next, int *warnings, char **err)
+static int spool_changes(void *state, const char *cursor, const struct forum_changes_opts *opts,
+			 forum_thread_cb cb, int (*checkpoint)(void *arg, const char *cursor),
+			 void *arg, char **next, int *warnings, char **err)
 {
 	struct spool *sp = state;
 	struct scan sc = {.root = sp->path};
@@ -601,6 +603,8 @@ static int spool_changes(void *state, const char *cursor, forum_thread_cb cb, vo
 		if (pending)
 			rc = cb(arg, pending);
 		pending = t;
+		if (opts->progress)
+			opts->progress(opts->progress_arg, (long)i + 1, (long)sc.n, "files");
 	}
 	if (pending) {
 		if (rc == 0)
@@ -839,7 +843,7 @@ static int spool_create_post(void *state, const struct forum_new_post *p, char *
 	return rc;
 }
 
-static const struct forum_connector_ops spool_ops = {
+const struct forum_connector_ops spool_connector = {
 	.type = "spool",
 	.open = spool_open,
 	.list_boards = spool_list_boards,
@@ -848,10 +852,3 @@ static const struct forum_connector_ops spool_ops = {
 	.expected_id = spool_expected_id,
 	.close = spool_close,
 };
-
-const struct forum_connector_ops *forum_connector(const char *type)
-{
-	if (type && strcmp(type, "spool") == 0)
-		return &spool_ops;
-	return NULL;
-}

@@ -69,6 +69,7 @@
 
 #include "forumgate/buf.h"
 #include "json_reader.h"
+#include "spool_internal.h"
 
 #define FORMAT_NAME "forumgate-thread/1"
 

@@ -48,6 +48,7 @@
 
 #include "forumgate/buf.h"
 #include "vbulletin.h"
+#include "spool_internal.h"
 
 #define MARK ((void *)1) /* node->_private: inside a post body */
 

@@ -53,6 +53,7 @@
 
 #include "forumgate/buf.h"
 #include "vbulletin.h"
+#include "spool_internal.h"
 
 #define SIG_MAX 100
 

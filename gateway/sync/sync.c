@@ -26,6 +26,7 @@
  */
 #include "forumgate/sync.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -844,6 +845,63 @@ int sync_thread(struct store *st, const struct cfg *c, const struct cfg_forum *f
 	return rc;
 }
 
+/* How far a long fetch has come, for the log and a terminal. */
+struct progress {
+	const char *forum;
+	FILE *tty;
+	struct timespec start;
+	double last_log, last_draw; /* seconds since start */
+	int drawn;
+};
+
+static double since_start(const struct progress *pg)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - pg->start.tv_sec) +
+	       (double)(now.tv_nsec - pg->start.tv_nsec) / 1e9;
+}
+
+/* "1234/5000 posts, 12.3/s, ETA 5m06s" (total and ETA when known). */
+static char *progress_line(long fetched, long total, const char *unit, double secs)
+{
+	double rate = secs > 0 ? (double)fetched / secs : 0;
+	struct buf b = BUF_INIT;
+	if (total > 0)
+		buf_addf(&b, "%ld/%ld %s", fetched, total, unit);
+	else
+		buf_addf(&b, "%ld %s", fetched, unit);
+	buf_addf(&b, ", %.1f/s", rate);
+	if (total > fetched && rate > 0) {
+		long eta = (long)((double)(total - fetched) / rate + 0.5);
+		if (eta >= 3600)
+			buf_addf(&b, ", ETA %ldh%02ldm", eta / 3600, eta / 60 % 60);
+		else
+			buf_addf(&b, ", ETA %ldm%02lds", eta / 60, eta % 60);
+	}
+	return buf_detach(&b);
+}
+
+static void progress_cb(void *arg, long fetched, long total, const char *unit)
+{
+	struct progress *pg = arg;
+	double t = since_start(pg);
+	if (t - pg->last_log >= 10.0) {
+		char *line = progress_line(fetched, total, unit ? unit : "items", t);
+		log_info("forum %s: fetching: %s", pg->forum, line);
+		free(line);
+		pg->last_log = t;
+	}
+	if (pg->tty && (t - pg->last_draw >= 0.2 || !pg->drawn || (total > 0 && fetched >= total))) {
+		char *line = progress_line(fetched, total, unit ? unit : "items", t);
+		fprintf(pg->tty, "\r\033[K%s: %s", pg->forum, line);
+		fflush(pg->tty);
+		free(line);
+		pg->last_draw = t;
+		pg->drawn = 1;
+	}
+}
+
 struct pass {
 	struct store *st;
 	const struct cfg *c;
@@ -851,17 +909,36 @@ struct pass {
 	int64_t forum_id;
 	struct sync_stats *stats;
 	size_t batch;
+	int use_cursor;
+	int remote;   /* FORUM_CONN_REMOTE: a transaction per thread */
+	int in_tx;    /* a transaction is open */
 	char *err;
 };
 
 static int pass_thread(void *arg, struct forum_thread *t)
 {
 	struct pass *ps = arg;
+	if (!ps->in_tx) {
+		if (store_begin(ps->st, &ps->err) != 0) {
+			forum_thread_free(t);
+			return -1;
+		}
+		ps->in_tx = 1;
+	}
 	int rc = sync_thread(ps->st, ps->c, ps->f, ps->forum_id, t, ps->stats, &ps->err);
 	ps->batch += t->nposts;
 	forum_thread_free(t);
 	if (rc != 0)
 		return -1;
+	if (ps->remote) {
+		/* no transaction (no write lock) while the connector waits for
+		 * the forum */
+		ps->batch = 0;
+		if (store_commit(ps->st, &ps->err) != 0)
+			return -1;
+		ps->in_tx = 0;
+		return 0;
+	}
 	if (ps->batch >= SYNC_BATCH) {
 		ps->batch = 0;
 		if (store_commit(ps->st, &ps->err) != 0 || store_begin(ps->st, &ps->err) != 0)
@@ -870,8 +947,39 @@ static int pass_thread(void *arg, struct forum_thread *t)
 	return 0;
 }
 
+/* The connector's intermediate cursor: stored and committed with every
+ * thread delivered before it, so a pass cut short resumes here. */
+static int pass_checkpoint(void *arg, const char *cursor)
+{
+	struct pass *ps = arg;
+	if (!ps->use_cursor)
+		return 0;
+	if (!ps->in_tx && store_begin(ps->st, &ps->err) != 0)
+		return -1;
+	ps->in_tx = 1;
+	if (store_cursor_set(ps->st, ps->forum_id, cursor, &ps->err) != 0)
+		return -1;
+	if (store_commit(ps->st, &ps->err) != 0)
+		return -1;
+	ps->in_tx = 0;
+	ps->batch = 0;
+	if (!ps->remote) {
+		if (store_begin(ps->st, &ps->err) != 0)
+			return -1;
+		ps->in_tx = 1;
+	}
+	return 0;
+}
+
 int sync_forum(struct store *st, const struct cfg *c, const struct cfg_forum *f,
 	       const char *path, int use_cursor, struct sync_stats *stats, char **err)
+{
+	return sync_forum_opts(st, c, f, path, use_cursor, NULL, stats, err);
+}
+
+int sync_forum_opts(struct store *st, const struct cfg *c, const struct cfg_forum *f,
+		    const char *path, int use_cursor, const struct sync_opts *o,
+		    struct sync_stats *stats, char **err)
 {
 	const struct forum_connector_ops *ops = forum_connector(f->type);
 	if (ops == NULL)
@@ -880,16 +988,31 @@ int sync_forum(struct store *st, const struct cfg *c, const struct cfg_forum *f,
 	void *state = NULL;
 	if (ops->open(f, path, &state, err) != 0)
 		return -1;
-	struct pass ps = {.st = st, .c = c, .f = f, .stats = stats};
+	struct pass ps = {.st = st, .c = c, .f = f, .stats = stats, .use_cursor = use_cursor,
+			  .remote = (ops->flags & FORUM_CONN_REMOTE) != 0};
+	struct progress pg = {.forum = f->name, .tty = o ? o->progress : NULL};
+	clock_gettime(CLOCK_MONOTONIC, &pg.start);
+	struct forum_changes_opts copts = {
+		.backfill_days = f->backfill_days,
+		.backfill_topics = f->backfill_topics,
+		.progress = progress_cb,
+		.progress_arg = &pg,
+	};
 	char *cursor = NULL, *next = NULL;
 	int warnings = 0, rc = -1;
 	if (store_begin(st, err) != 0)
 		goto out;
+	ps.in_tx = 1;
 	if (store_forum_ensure(st, f->name, &ps.forum_id, err) != 0 ||
 	    (use_cursor && store_cursor_get(st, ps.forum_id, &cursor, err) != 0))
 		goto fail;
-	if (ops->changes(state, use_cursor ? cursor : NULL, pass_thread, &ps, &next, &warnings,
-			 err) != 0) {
+	if (ps.remote) {
+		if (store_commit(st, err) != 0)
+			goto fail;
+		ps.in_tx = 0;
+	}
+	if (ops->changes(state, use_cursor ? cursor : NULL, &copts, pass_thread, pass_checkpoint,
+			 &ps, &next, &warnings, err) != 0) {
 		if (ps.err) {
 			fg_error(err, "forum %s: %s", f->name, ps.err);
 			free(ps.err);
@@ -897,15 +1020,26 @@ int sync_forum(struct store *st, const struct cfg *c, const struct cfg_forum *f,
 		goto fail;
 	}
 	stats->warnings += (size_t)warnings;
+	if (!ps.in_tx) {
+		if (store_begin(st, err) != 0)
+			goto out;
+		ps.in_tx = 1;
+	}
 	if (use_cursor && store_cursor_set(st, ps.forum_id, next, err) != 0)
 		goto fail;
 	if (store_commit(st, err) != 0)
 		goto fail;
+	ps.in_tx = 0;
 	rc = 0;
 	goto out;
 fail:
-	store_rollback(st);
+	if (ps.in_tx)
+		store_rollback(st);
 out:
+	if (pg.drawn) {
+		fputc('\n', pg.tty);
+		fflush(pg.tty);
+	}
 	free(cursor);
 	free(next);
 	ops->close(state);
@@ -918,6 +1052,56 @@ static void sleep_until(volatile sig_atomic_t *stop, int seconds)
 		usleep(100000);
 }
 
+static int forum_remote(const struct cfg_forum *f)
+{
+	const struct forum_connector_ops *ops = forum_connector(f->type);
+	return ops && (ops->flags & FORUM_CONN_REMOTE);
+}
+
+/* One pass over forum f, logged. */
+static void loop_pass(struct store *st, const struct cfg *c, const struct cfg_forum *f)
+{
+	struct sync_stats s = {0};
+	char *err = NULL;
+	if (sync_forum(st, c, f, NULL, 1, &s, &err) != 0) {
+		log_err("%s", err);
+		free(err);
+		return;
+	}
+	if (s.posts_new || s.posts_edited || s.posts_deleted)
+		log_info("forum %s: %zu new, %zu edited, %zu deleted posts in %zu %s", f->name,
+			 s.posts_new, s.posts_edited, s.posts_deleted, s.threads,
+			 s.threads == 1 ? "thread" : "threads");
+}
+
+/* A remote forum's own loop (FORUM_CONN_REMOTE), with its own store
+ * connection, so that it waits for its forum alone. */
+struct remote_loop {
+	const struct cfg *c;
+	const struct cfg_forum *f;
+	volatile sig_atomic_t *stop;
+	pthread_t thread;
+	int started;
+};
+
+static void *remote_main(void *arg)
+{
+	struct remote_loop *r = arg;
+	struct store *st = NULL;
+	char *err = NULL;
+	if (store_open(r->c->gateway.store, STORE_RW, &st, &err) != 0) {
+		log_err("forum %s: %s", r->f->name, err);
+		free(err);
+		return NULL;
+	}
+	while (!*r->stop) {
+		loop_pass(st, r->c, r->f);
+		sleep_until(r->stop, r->f->poll_interval > 0 ? r->f->poll_interval : 60);
+	}
+	store_close(st);
+	return NULL;
+}
+
 int sync_loop(const struct cfg *c, volatile sig_atomic_t *stop)
 {
 	struct store *st = NULL;
@@ -927,27 +1111,31 @@ int sync_loop(const struct cfg *c, volatile sig_atomic_t *stop)
 		free(err);
 		return -1;
 	}
+	struct remote_loop *remote = xcalloc(c->nforums ? c->nforums : 1, sizeof *remote);
+	for (size_t i = 0; i < c->nforums; i++) {
+		if (!forum_remote(&c->forums[i]))
+			continue;
+		remote[i] = (struct remote_loop){.c = c, .f = &c->forums[i], .stop = stop};
+		if (pthread_create(&remote[i].thread, NULL, remote_main, &remote[i]) != 0)
+			log_err("forum %s: cannot start its sync thread", c->forums[i].name);
+		else
+			remote[i].started = 1;
+	}
 	int interval = 3600;
 	for (size_t i = 0; i < c->nforums; i++)
-		if (c->forums[i].poll_interval > 0 && c->forums[i].poll_interval < interval)
+		if (!forum_remote(&c->forums[i]) && c->forums[i].poll_interval > 0 &&
+		    c->forums[i].poll_interval < interval)
 			interval = c->forums[i].poll_interval;
 	while (!*stop) {
-		for (size_t i = 0; i < c->nforums && !*stop; i++) {
-			struct sync_stats s = {0};
-			if (sync_forum(st, c, &c->forums[i], NULL, 1, &s, &err) != 0) {
-				log_err("%s", err);
-				free(err);
-				err = NULL;
-				continue;
-			}
-			if (s.posts_new || s.posts_edited || s.posts_deleted)
-				log_info("forum %s: %zu new, %zu edited, %zu deleted posts in %zu %s",
-					 c->forums[i].name, s.posts_new, s.posts_edited,
-					 s.posts_deleted, s.threads,
-					 s.threads == 1 ? "thread" : "threads");
-		}
+		for (size_t i = 0; i < c->nforums && !*stop; i++)
+			if (!forum_remote(&c->forums[i]))
+				loop_pass(st, c, &c->forums[i]);
 		sleep_until(stop, interval);
 	}
+	for (size_t i = 0; i < c->nforums; i++)
+		if (remote[i].started)
+			pthread_join(remote[i].thread, NULL);
+	free(remote);
 	store_close(st);
 	return 0;
 }

@@ -27,6 +27,38 @@ struct cfg_board {
 	char *description; /* for LIST NEWSGROUPS; may be NULL */
 	char posting;      /* 'y', 'n', 'm', or 0 = follow the forum's permissions */
 	char *access;      /* "public" (default) or "members": reading needs a login */
+	/* first sync of a live forum: this board's own limit (backfill:
+	 * {days|topics}), 0 = the forum's (cfg_forum.backfill_*) */
+	int backfill_days, backfill_topics;
+};
+
+/* A connector's own config section (declared in its ops, connector.h): the
+ * loader validates `<name>: {...}` under a forum of that type against these
+ * keys and stores the values in a struct of `size` bytes the connector
+ * defines (at each key's `off`), kept in cfg_forum.conn. */
+enum cfg_conn_type {
+	CFG_CONN_STR,  /* char * (malloc'd, freed by cfg_free) */
+	CFG_CONN_INT,  /* int in [min, max] */
+	CFG_CONN_BOOL, /* int 0/1 */
+	CFG_CONN_SIZE, /* long bytes: "512", "10M" */
+};
+#define CFG_CONN_REQUIRED 1u
+#define CFG_CONN_FILE 4u   /* names a file forumgate reads (CFG_CHECK_FILES) */
+#define CFG_CONN_SECRET 8u /* cfg_print shows it as "(hidden)" */
+struct cfg_conn_key {
+	const char *key;
+	enum cfg_conn_type type;
+	unsigned flags;
+	size_t off;
+	long min, max, idef; /* INT/SIZE range; INT/BOOL/SIZE default */
+	const char *sdef;    /* STR default; NULL = none */
+};
+struct cfg_conn_section {
+	const char *name;    /* the key under the forum, e.g. "discourse" */
+	size_t size;         /* of the connector's struct */
+	const struct cfg_conn_key *keys;
+	size_t nkeys;
+	int required;        /* 1: a forum of this type must have the section */
 };
 
 struct cfg_forum {
@@ -44,6 +76,24 @@ struct cfg_forum {
 	char *guest_address;   /* template for guests; default "guest@{domain}" */
 	struct cfg_board *boards;
 	size_t nboards;
+	/* live connectors (HTTP; see http.h) */
+	char *tls_ca;          /* PEM CA file to trust (private CA); NULL = system store */
+	int max_concurrent;    /* requests in flight at once (default 4) */
+	int max_requests_per_second; /* default 5 */
+	int timeout;           /* seconds for a whole request (default 60) */
+	int connect_timeout;   /* seconds to connect (default 15) */
+	/* first sync: how far back (backfill: {days: N} or {topics: N}); 0 = all */
+	int backfill_days, backfill_topics;
+	/* the connector's own section (cfg_conn_section of its type), or
+	 * NULL when the connector declares none; owned by the config */
+	void *conn;
+	const struct cfg_conn_section *conn_section;
+};
+
+/* The HTTP listener (httpd role): webhooks, later one-click unsubscribe. */
+struct cfg_http {
+	char *listen;          /* "127.0.0.1:8119"; NULL = no listener */
+	long max_body_size;    /* bytes, default 1 MiB */
 };
 
 struct cfg_listen {
@@ -119,6 +169,7 @@ struct cfg {
 	struct cfg_nntp nntp;
 	struct cfg_mail mail;
 	struct cfg_auth auth;
+	struct cfg_http http;
 };
 
 /* Loads and validates `path`, applying the n overrides ("KEY=VALUE") first.

@@ -72,17 +72,6 @@ void forum_thread_free(struct forum_thread *t);
  * (then date). Fills metadata `into` lacks. `from` is emptied, not freed. */
 void forum_thread_merge(struct forum_thread *into, struct forum_thread *from);
 
-/* Parsers for the spool formats (README "Spool formats"). Each takes a whole
- * file in memory (not NUL-terminated necessarily), returns 0 and a new thread
- * in *out, or -1 with a message in *err. `name` is the file name, used in
- * messages and to derive ids where a format has none. */
-int spool_parse_json(const char *buf, size_t len, const char *name,
-		     struct forum_thread **out, char **err);
-int vb_parse_html(const char *buf, size_t len, const char *name,
-		  struct forum_thread **out, char **err);
-int vb_parse_text(const char *buf, size_t len, const char *name,
-		  struct forum_thread **out, char **err);
-
 /* Parses a forum date as vBulletin prints it ("08-26-2008, 08:15 AM",
  * "26.08.2008, 20:15", "2008-08-26 20:15", ISO 8601, epoch seconds) in the
  * given zone (IANA name like "Europe/Berlin", or NULL/"UTC").

@@ -11,6 +11,7 @@
 
 #include <signal.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "forumgate/config.h"
 #include "forumgate/forum.h"
@@ -27,6 +28,21 @@ struct sync_stats {
  * the stored cursor left alone. Returns 0, or -1 and *err. */
 int sync_forum(struct store *st, const struct cfg *c, const struct cfg_forum *f,
 	       const char *path, int use_cursor, struct sync_stats *stats, char **err);
+
+/* What a pass shows while it runs. */
+struct sync_opts {
+	/* a terminal to draw the progress of a long fetch on (posts fetched /
+	 * total, rate, ETA), or NULL; the log gets a line every 10 s anyway */
+	FILE *progress;
+};
+
+/* sync_forum with options (o may be NULL). A connector that reports
+ * progress or hands over checkpoints (connector.h) gets both: checkpoints
+ * are stored with the data committed so far, so a pass cut short resumes
+ * after it. */
+int sync_forum_opts(struct store *st, const struct cfg *c, const struct cfg_forum *f,
+		    const char *path, int use_cursor, const struct sync_opts *o,
+		    struct sync_stats *stats, char **err);
 
 /* Stores one thread of forum f (inside a transaction the caller holds). */
 int sync_thread(struct store *st, const struct cfg *c, const struct cfg_forum *f,

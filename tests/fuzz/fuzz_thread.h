@@ -12,6 +12,7 @@
 #include <stdlib.h>
 
 #include "forumgate/forum.h"
+#include "../../gateway/forum/spool_internal.h"
 
 typedef int (*fuzz_thread_parser)(const char *buf, size_t len, const char *name,
 				  struct forum_thread **out, char **err);

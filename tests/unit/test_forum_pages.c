@@ -17,6 +17,7 @@
 
 #include "forumgate/buf.h"
 #include "forumgate/forum.h"
+#include "../../gateway/forum/spool_internal.h"
 
 #define FIX "tests/fixtures/spool/"
 #define DEMO "config/demo-spool/"

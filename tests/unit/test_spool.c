@@ -84,6 +84,8 @@ static int teardown(void **state)
 	return 0;
 }
 
+static const struct forum_changes_opts copts;
+
 static int count_thread(void *arg, struct forum_thread *t)
 {
 	(*(int *)arg)++;
@@ -97,7 +99,7 @@ static int pass(struct fixture *fx, const char *cursor, char **next, int *warnin
 {
 	int n = 0, w = 0;
 	char *nx = NULL, *err = NULL;
-	assert_int_equal(fx->ops->changes(fx->sp, cursor, count_thread, &n, &nx, &w, &err), 0);
+	assert_int_equal(fx->ops->changes(fx->sp, cursor, &copts, count_thread, NULL, &n, &nx, &w, &err), 0);
 	if (next)
 		*next = nx;
 	else
@@ -206,7 +208,7 @@ static void test_refused_entries(void **state)
 	char *err = NULL, *next = NULL;
 	int n = 0;
 	assert_int_equal(fx->ops->open(&f, NULL, &sp, &err), 0);
-	assert_int_equal(fx->ops->changes(sp, NULL, count_thread, &n, &next, &warnings, &err), -1);
+	assert_int_equal(fx->ops->changes(sp, NULL, &copts, count_thread, NULL, &n, &next, &warnings, &err), -1);
 	assert_non_null(strstr(err, "not a regular file"));
 	fx->ops->close(sp);
 	free(err);
