@@ -10,12 +10,14 @@
 #include <string.h>
 
 #include "forumgate/connector.h"
+#include "discourse.h"
 #include "spool_internal.h"
 
 #define MAX_CONNECTORS 16
 
 static const struct forum_connector_ops *builtin[] = {
 	&spool_connector,
+	&discourse_connector,
 };
 
 static const struct forum_connector_ops *table[MAX_CONNECTORS];

@@ -1,0 +1,858 @@
+/*
+ * discourse: the live connector for Discourse forums, over its JSON API
+ * (discourse_json.c reads the answers, http.c fetches them).
+ *
+ * Boards are categories, named by their slug ("support"), a subcategory by
+ * "<parent-slug>/<slug>" ("support/linux"), so a renamed category keeps its
+ * board and its group; an unmapped board becomes <group_prefix>.<slug rule
+ * of the board> ("support-linux"). A category without a slug (Discourse
+ * leaves non-ASCII names unslugged) is "c<id>".
+ *
+ * The cursor is "key=value" words:
+ *   post=N      highest post id seen in /posts.json (new posts: ids above it)
+ *   upd=T       newest updated_at seen there (edits and deletions of the
+ *               posts on the feed's first pages)
+ *   bf=1 next=ID cutoff=T left=N   a first sync in progress: of the N
+ *               most recently bumped topics (-1 = no limit) bumped after T
+ *               (0 = no limit), those with an id below ID are still to fetch,
+ *               highest id first. A resumed backfill lists them again: a
+ *               topic bumped meanwhile may take another's place in the N,
+ *               and its new posts come with the incremental pass anyway.
+ * Sync stores a checkpoint after each topic of a backfill, so a restart
+ * goes on after the last committed topic.
+ *
+ * Edits by polling: Discourse has no feed of edits, and an edit does not
+ * bump the topic. Each pass reads /posts.json down to the last post seen
+ * (at least its first page, the newest 50 posts) and re-fetches every topic
+ * with a post newer than the cursor or updated after it; older posts'
+ * edits arrive by webhook (post_edited) or not at all.
+ *
+ * Whispers, small actions, private messages and unlisted topics are never
+ * gatewayed (the API key usually sees them: it is staff); deleted and
+ * hidden posts are passed on as deleted (withdrawn by sync).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "discourse.h"
+#include "discourse_json.h"
+#include "forumgate/buf.h"
+#include "forumgate/connector.h"
+#include "forumgate/http.h"
+#include "forumgate/log.h"
+#include "json_reader.h"
+
+#define DSC_CHUNK 20        /* post ids per /t/{id}/posts.json request */
+#define DSC_FEED_PAGES 200  /* /posts.json pages one pass reads at most */
+#define DSC_LIST_PAGES 2000 /* /latest.json pages a backfill reads at most */
+
+struct dsc_cfg {
+	char *api_key_file;
+	char *api_username;
+	char *webhook_secret_file;
+};
+
+static const struct cfg_conn_key dsc_keys[] = {
+	{.key = "api_key_file", .type = CFG_CONN_STR, .flags = CFG_CONN_FILE,
+	 .off = offsetof(struct dsc_cfg, api_key_file)},
+	{.key = "api_username", .type = CFG_CONN_STR,
+	 .off = offsetof(struct dsc_cfg, api_username), .sdef = "system"},
+	{.key = "webhook_secret_file", .type = CFG_CONN_STR, .flags = CFG_CONN_FILE,
+	 .off = offsetof(struct dsc_cfg, webhook_secret_file)},
+};
+
+static const struct cfg_conn_section dsc_section = {
+	.name = "discourse", .size = sizeof(struct dsc_cfg), .keys = dsc_keys,
+	.nkeys = sizeof dsc_keys / sizeof *dsc_keys, .required = 0,
+};
+
+struct dsc {
+	const struct cfg_forum *f;
+	const struct dsc_cfg *cfg;
+	struct http_client *http;
+	char *base;     /* url without the trailing '/' */
+	char *api_key;  /* NULL: anonymous (public categories only) */
+	struct dj_categories cats;
+};
+
+/* The first line of a secret file, without its line end. */
+int discourse_read_secret(const char *path, char **out, char **err)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		*err = xasprintf("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	char buf[4096];
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	int e = errno;
+	close(fd);
+	if (n < 0) {
+		*err = xasprintf("%s: %s", path, strerror(e));
+		return -1;
+	}
+	buf[n] = 0;
+	buf[strcspn(buf, "\r\n")] = 0;
+	if (!buf[0]) {
+		*err = xasprintf("%s: empty", path);
+		return -1;
+	}
+	*out = xstrdup(buf);
+	return 0;
+}
+
+static int dsc_open(const struct cfg_forum *f, const char *path, void **state, char **err)
+{
+	(void)path;
+	if (!f->url || !*f->url) {
+		*err = xasprintf("forum %s: a discourse forum needs url", f->name);
+		return -1;
+	}
+	struct dsc *d = xcalloc(1, sizeof *d);
+	d->f = f;
+	d->cfg = f->conn;
+	d->base = xstrdup(f->url);
+	size_t l = strlen(d->base);
+	while (l > 0 && d->base[l - 1] == '/')
+		d->base[--l] = 0;
+	if (d->cfg && d->cfg->api_key_file) {
+		char *e = NULL;
+		if (discourse_read_secret(d->cfg->api_key_file, &d->api_key, &e) < 0) {
+			*err = xasprintf("forum %s: discourse.api_key_file %s", f->name, e);
+			free(e);
+			free(d->base);
+			free(d);
+			return -1;
+		}
+	}
+	if (http_client_new(f, NULL, &d->http, err) < 0) {
+		free(d->api_key);
+		free(d->base);
+		free(d);
+		return -1;
+	}
+	*state = d;
+	return 0;
+}
+
+static void dsc_close(void *state)
+{
+	struct dsc *d = state;
+	if (!d)
+		return;
+	http_client_free(d->http);
+	dj_categories_free(&d->cats);
+	free(d->api_key);
+	free(d->base);
+	free(d);
+}
+
+static const char *dsc_user(const struct dsc *d)
+{
+	return d->cfg && d->cfg->api_username ? d->cfg->api_username : "system";
+}
+
+/* One API request. Returns the HTTP status (the caller judges 403/404/422),
+ * or -1 with *err for no response, 429 and 5xx (the pass stops; sync tries
+ * again at the next poll). */
+static long dsc_call(struct dsc *d, const char *method, const char *path, const char *user,
+		     const char *body, struct http_response *rs, char **err)
+{
+	char *url = xasprintf("%s%s", d->base, path);
+	char *hk = d->api_key ? xasprintf("Api-Key: %s", d->api_key) : NULL;
+	char *hu = d->api_key ? xasprintf("Api-Username: %s", user ? user : dsc_user(d)) : NULL;
+	const char *hdr[5];
+	size_t n = 0;
+	hdr[n++] = "Accept: application/json";
+	if (body)
+		hdr[n++] = "Content-Type: application/json";
+	if (hk) {
+		hdr[n++] = hk;
+		hdr[n++] = hu;
+	}
+	hdr[n] = NULL;
+	struct http_request rq = {.method = method, .url = url, .headers = hdr, .body = body,
+				  .body_len = body ? strlen(body) : 0};
+	memset(rs, 0, sizeof *rs);
+	char *e = NULL;
+	long st = -1;
+	if (http_request(d->http, &rq, rs, &e) < 0) {
+		*err = e;
+	} else if (rs->status == 429 || rs->status >= 500) {
+		if (rs->retry_after > 0)
+			*err = xasprintf("forum %s: %s %s: HTTP %ld, retry after %ld s", d->f->name,
+					 method, url, rs->status, rs->retry_after);
+		else
+			*err = xasprintf("forum %s: %s %s: HTTP %ld", d->f->name, method, url,
+					 rs->status);
+		http_response_clear(rs);
+	} else {
+		st = rs->status;
+	}
+	free(url);
+	free(hk);
+	free(hu);
+	return st;
+}
+
+/* GET path expecting 200 JSON; -1 with *err otherwise. */
+static int dsc_get(struct dsc *d, const char *path, struct http_response *rs, char **err)
+{
+	long st = dsc_call(d, "GET", path, NULL, NULL, rs, err);
+	if (st < 0)
+		return -1;
+	if (st != 200) {
+		*err = xasprintf("forum %s: GET %s%s: HTTP %ld", d->f->name, d->base, path, st);
+		http_response_clear(rs);
+		return -1;
+	}
+	return 0;
+}
+
+static char *json_err(struct dsc *d, const char *path, char *e)
+{
+	char *m = xasprintf("forum %s: %s%s: malformed answer: %s", d->f->name, d->base, path,
+			    e ? e : "?");
+	free(e);
+	return m;
+}
+
+static int dsc_load_categories(struct dsc *d, char **err)
+{
+	struct http_response rs;
+	const char *path = "/site.json";
+	if (dsc_get(d, path, &rs, err) < 0)
+		return -1;
+	struct dj_categories c = {0};
+	char *e = NULL;
+	int rc = dj_parse_categories(rs.body, rs.body_len, &c, &e);
+	http_response_clear(&rs);
+	if (rc < 0) {
+		*err = json_err(d, path, e);
+		return -1;
+	}
+	dj_categories_free(&d->cats);
+	d->cats = c;
+	return 0;
+}
+
+static void slug_of(struct buf *b, const struct dj_category *c)
+{
+	if (c->slug && *c->slug)
+		buf_adds(b, c->slug);
+	else
+		buf_addf(b, "c%" PRId64, c->id);
+}
+
+/* The board name of category id (malloc'd), or NULL when unknown. */
+static char *dsc_board(const struct dsc *d, int64_t id)
+{
+	const struct dj_category *c = dj_category_find(&d->cats, id);
+	if (!c)
+		return NULL;
+	struct buf b = BUF_INIT;
+	const struct dj_category *p = c->parent_id ? dj_category_find(&d->cats, c->parent_id) : NULL;
+	if (p) {
+		slug_of(&b, p);
+		buf_addc(&b, '/');
+	}
+	slug_of(&b, c);
+	return buf_detach(&b);
+}
+
+static int64_t dsc_board_category(const struct dsc *d, const char *board)
+{
+	for (size_t i = 0; board && i < d->cats.n; i++) {
+		char *b = dsc_board(d, d->cats.v[i].id);
+		int eq = b && strcmp(b, board) == 0;
+		free(b);
+		if (eq)
+			return d->cats.v[i].id;
+	}
+	return 0;
+}
+
+static int dsc_list_boards(void *state, char ***boards, size_t *n, char **err)
+{
+	struct dsc *d = state;
+	if (dsc_load_categories(d, err) < 0)
+		return -1;
+	char **v = xcalloc(d->cats.n + 1, sizeof *v);
+	size_t k = 0;
+	for (size_t i = 0; i < d->cats.n; i++) {
+		char *b = dsc_board(d, d->cats.v[i].id);
+		if (b)
+			v[k++] = b;
+	}
+	*boards = v;
+	*n = k;
+	return 0;
+}
+
+/* ---- the cursor ---- */
+
+struct dsc_cursor {
+	int64_t post, upd;
+	int bf;
+	int64_t next, cutoff;
+	long left;
+};
+
+static void cursor_read(const char *s, struct dsc_cursor *c)
+{
+	memset(c, 0, sizeof *c);
+	while (s && *s) {
+		while (*s == ' ')
+			s++;
+		long long v = 0;
+		char key[16];
+		int used = 0;
+		if (sscanf(s, "%15[a-z]=%lld%n", key, &v, &used) == 2) {
+			if (!strcmp(key, "post"))
+				c->post = v;
+			else if (!strcmp(key, "upd"))
+				c->upd = v;
+			else if (!strcmp(key, "bf"))
+				c->bf = (int)v;
+			else if (!strcmp(key, "next"))
+				c->next = v;
+			else if (!strcmp(key, "cutoff"))
+				c->cutoff = v;
+			else if (!strcmp(key, "left"))
+				c->left = (long)v;
+			s += used;
+		} else {
+			s += strcspn(s, " ");
+		}
+	}
+}
+
+static char *cursor_write(const struct dsc_cursor *c)
+{
+	if (c->bf)
+		return xasprintf("post=%" PRId64 " upd=%" PRId64 " bf=1 next=%" PRId64
+				 " cutoff=%" PRId64 " left=%ld",
+				 c->post, c->upd, c->next, c->cutoff, c->left);
+	return xasprintf("post=%" PRId64 " upd=%" PRId64, c->post, c->upd);
+}
+
+/* ---- one topic ---- */
+
+static int has_post(const struct dj_posts *ps, int64_t id)
+{
+	for (size_t i = 0; i < ps->n; i++)
+		if (ps->v[i].id == id)
+			return 1;
+	return 0;
+}
+
+/* Fetches topic id with all its posts and hands it to cb. Returns 0 (also
+ * when the topic is not gatewayed or gone: *skipped = 1), or -1 (*err). */
+static int dsc_topic(struct dsc *d, int64_t id, forum_thread_cb cb, void *arg, int *skipped,
+		     char **err)
+{
+	char path[96];
+	struct http_response rs;
+	*skipped = 0;
+	snprintf(path, sizeof path, "/t/%" PRId64 ".json", id);
+	long st = dsc_call(d, "GET", path, NULL, NULL, &rs, err);
+	if (st < 0)
+		return -1;
+	if (st == 403 || st == 404 || st == 410) {
+		/* gone or out of reach since it was listed */
+		http_response_clear(&rs);
+		*skipped = 1;
+		return 0;
+	}
+	if (st != 200) {
+		*err = xasprintf("forum %s: GET %s%s: HTTP %ld", d->f->name, d->base, path, st);
+		http_response_clear(&rs);
+		return -1;
+	}
+	struct dj_topic_page tp = {0};
+	char *e = NULL;
+	int rc = dj_parse_topic(rs.body, rs.body_len, &tp, &e);
+	http_response_clear(&rs);
+	if (rc < 0) {
+		*err = json_err(d, path, e);
+		return -1;
+	}
+	if (!dj_topic_gatewayed(&tp.topic)) {
+		dj_topic_page_free(&tp);
+		*skipped = 1;
+		return 0;
+	}
+	/* the rest of the stream, DSC_CHUNK ids a request */
+	struct dj_posts all = tp.posts;
+	memset(&tp.posts, 0, sizeof tp.posts);
+	size_t i = 0;
+	while (i < tp.nstream) {
+		struct buf q = BUF_INIT;
+		buf_addf(&q, "/t/%" PRId64 "/posts.json?", id);
+		int k = 0;
+		for (; i < tp.nstream && k < DSC_CHUNK; i++) {
+			if (has_post(&all, tp.stream[i]))
+				continue;
+			buf_addf(&q, "%spost_ids[]=%" PRId64, k ? "&" : "", tp.stream[i]);
+			k++;
+		}
+		if (k == 0) {
+			buf_free(&q);
+			break;
+		}
+		struct dj_posts more = {0};
+		if (dsc_get(d, buf_str(&q), &rs, err) < 0) {
+			buf_free(&q);
+			goto fail;
+		}
+		rc = dj_parse_posts(rs.body, rs.body_len, &more, &e);
+		http_response_clear(&rs);
+		if (rc < 0) {
+			*err = json_err(d, buf_str(&q), e);
+			buf_free(&q);
+			goto fail;
+		}
+		buf_free(&q);
+		all.v = xrealloc(all.v, (all.n + more.n) * sizeof *all.v);
+		memcpy(all.v + all.n, more.v, more.n * sizeof *more.v);
+		all.n += more.n;
+		free(more.v);
+	}
+
+	struct forum_thread *t = xcalloc(1, sizeof *t);
+	t->forum = xstrdup(d->f->name);
+	t->id = xasprintf("%" PRId64, id);
+	t->title = xstrdup(tp.topic.title ? tp.topic.title : "");
+	t->board = dsc_board(d, tp.topic.category_id);
+	if (!t->board)
+		t->board = xasprintf("c%" PRId64, tp.topic.category_id);
+	t->url = xasprintf("%s/t/%s/%" PRId64, d->base, tp.topic.slug ? tp.topic.slug : "-", id);
+	/* in stream order (the order of the topic) */
+	for (size_t s = 0; s < tp.nstream; s++) {
+		for (size_t j = 0; j < all.n; j++) {
+			if (all.v[j].id != tp.stream[s] || !dj_post_gatewayed(&all.v[j]))
+				continue;
+			struct forum_post fp = {0};
+			int unresolved = 0;
+			char *pe = NULL;
+			if (dj_post_to_forum(&all.v[j], &all, d->base, &fp, &unresolved, &pe) < 0) {
+				free(pe);
+				break;
+			}
+			struct forum_post *np = forum_thread_add_post(t);
+			*np = fp;
+			break;
+		}
+	}
+	dj_posts_free(&all);
+	dj_topic_page_free(&tp);
+	if (t->nposts == 0) {
+		forum_thread_free(t);
+		*skipped = 1;
+		return 0;
+	}
+	return cb(arg, t);
+fail:
+	dj_posts_free(&all);
+	dj_topic_page_free(&tp);
+	return -1;
+}
+
+/* ---- changes ---- */
+
+/* The newest post id on the forum (0 when there is none). */
+static int dsc_feed_top(struct dsc *d, int64_t *top, int64_t *upd, char **err)
+{
+	struct http_response rs;
+	if (dsc_get(d, "/posts.json", &rs, err) < 0)
+		return -1;
+	struct dj_posts ps = {0};
+	char *e = NULL;
+	int rc = dj_parse_posts(rs.body, rs.body_len, &ps, &e);
+	http_response_clear(&rs);
+	if (rc < 0) {
+		*err = json_err(d, "/posts.json", e);
+		return -1;
+	}
+	*top = 0;
+	*upd = 0;
+	for (size_t i = 0; i < ps.n; i++) {
+		if (ps.v[i].id > *top)
+			*top = ps.v[i].id;
+		if (ps.v[i].updated_at > *upd)
+			*upd = ps.v[i].updated_at;
+	}
+	dj_posts_free(&ps);
+	return 0;
+}
+
+static int cmp_desc(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* The topics of a first sync: every listed topic within the cutoff and
+ * the count, as ids, newest first. */
+static int dsc_backfill_list(struct dsc *d, const struct dsc_cursor *c, int64_t **ids,
+			     size_t *n, char **err)
+{
+	int64_t *v = NULL;
+	size_t k = 0, cap = 0;
+	int done = 0;
+	for (int page = 0; page < DSC_LIST_PAGES && !done; page++) {
+		char path[64];
+		snprintf(path, sizeof path, "/latest.json?page=%d", page);
+		struct http_response rs;
+		if (dsc_get(d, path, &rs, err) < 0)
+			goto fail;
+		struct dj_topic_list l = {0};
+		char *e = NULL;
+		int rc = dj_parse_topic_list(rs.body, rs.body_len, &l, &e);
+		http_response_clear(&rs);
+		if (rc < 0) {
+			*err = json_err(d, path, e);
+			goto fail;
+		}
+		for (size_t i = 0; i < l.n && !done; i++) {
+			const struct dj_topic *t = &l.v[i];
+			int64_t last = t->bumped_at ? t->bumped_at : t->last_posted_at;
+			if (c->cutoff && last && last < c->cutoff) {
+				done = 1; /* the list is newest first */
+				break;
+			}
+			if (!dj_topic_gatewayed(t))
+				continue;
+			if (c->left >= 0 && (long)k >= c->left) {
+				done = 1;
+				break;
+			}
+			if (k == cap) {
+				cap = cap ? cap * 2 : 64;
+				v = xrealloc(v, cap * sizeof *v);
+			}
+			v[k++] = t->id;
+		}
+		if (!l.more_topics_url || l.n == 0)
+			done = 1;
+		dj_topic_list_free(&l);
+	}
+	if (k)
+		qsort(v, k, sizeof *v, cmp_desc);
+	*ids = v;
+	*n = k;
+	return 0;
+fail:
+	free(v);
+	return -1;
+}
+
+struct id_set {
+	int64_t *v;
+	size_t n, cap;
+};
+
+static void id_add(struct id_set *s, int64_t id)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i] == id)
+			return;
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 32;
+		s->v = xrealloc(s->v, s->cap * sizeof *s->v);
+	}
+	s->v[s->n++] = id;
+}
+
+static int dsc_changes(void *state, const char *cursor, const struct forum_changes_opts *opts,
+		       forum_thread_cb cb, int (*checkpoint)(void *arg, const char *cursor),
+		       void *arg, char **next, int *warnings, char **err)
+{
+	struct dsc *d = state;
+	struct dsc_cursor c;
+	*warnings = 0;
+	if (dsc_load_categories(d, err) < 0)
+		return -1;
+	if (!cursor || !*cursor) {
+		memset(&c, 0, sizeof c);
+		if (dsc_feed_top(d, &c.post, &c.upd, err) < 0)
+			return -1;
+		c.bf = 1;
+		c.next = INT64_MAX;
+		c.cutoff = opts->backfill_days > 0
+				   ? (int64_t)time(NULL) - (int64_t)opts->backfill_days * 86400
+				   : 0;
+		c.left = opts->backfill_topics > 0 ? opts->backfill_topics : -1;
+	} else {
+		cursor_read(cursor, &c);
+	}
+
+	if (c.bf) {
+		int64_t *ids = NULL;
+		size_t n = 0;
+		if (dsc_backfill_list(d, &c, &ids, &n, err) < 0)
+			return -1;
+		long total = (long)n, done = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (ids[i] >= c.next)
+				continue;
+			int skipped;
+			if (dsc_topic(d, ids[i], cb, arg, &skipped, err) < 0) {
+				free(ids);
+				return -1;
+			}
+			c.next = ids[i];
+			(void)skipped;
+			opts->progress(opts->progress_arg, ++done, total, "topics");
+			if (checkpoint) {
+				char *cp = cursor_write(&c);
+				int rc = checkpoint(arg, cp);
+				free(cp);
+				if (rc < 0) {
+					free(ids);
+					*err = xasprintf("forum %s: checkpoint failed", d->f->name);
+					return -1;
+				}
+			}
+		}
+		free(ids);
+		c.bf = 0;
+	}
+
+	/* incremental: the feed down to the last post seen */
+	struct id_set topics = {0};
+	int64_t top = c.post, upd = c.upd, before = 0;
+	for (int page = 0; page < DSC_FEED_PAGES; page++) {
+		char path[64];
+		if (before > 0)
+			snprintf(path, sizeof path, "/posts.json?before=%" PRId64, before);
+		else
+			snprintf(path, sizeof path, "/posts.json");
+		struct http_response rs;
+		if (dsc_get(d, path, &rs, err) < 0)
+			goto fail;
+		struct dj_posts ps = {0};
+		char *e = NULL;
+		int rc = dj_parse_posts(rs.body, rs.body_len, &ps, &e);
+		http_response_clear(&rs);
+		if (rc < 0) {
+			*err = json_err(d, path, e);
+			goto fail;
+		}
+		int64_t low = INT64_MAX;
+		for (size_t i = 0; i < ps.n; i++) {
+			const struct dj_post *p = &ps.v[i];
+			if (p->id < low)
+				low = p->id;
+			if (p->id > c.post || (p->updated_at && p->updated_at > c.upd))
+				id_add(&topics, p->topic_id);
+			if (p->id > top)
+				top = p->id;
+			if (p->updated_at > upd)
+				upd = p->updated_at;
+		}
+		dj_posts_free(&ps);
+		if (ps.n == 0 || low <= c.post || low <= 1)
+			break;
+		before = low - 1;
+	}
+	for (size_t i = 0; i < topics.n; i++) {
+		int skipped;
+		if (dsc_topic(d, topics.v[i], cb, arg, &skipped, err) < 0)
+			goto fail;
+		opts->progress(opts->progress_arg, (long)i + 1, (long)topics.n, "topics");
+	}
+	free(topics.v);
+	c.post = top;
+	c.upd = upd;
+	*next = cursor_write(&c);
+	return 0;
+fail:
+	free(topics.v);
+	return -1;
+}
+
+/* ---- posting ---- */
+
+static void json_str(struct buf *b, const char *s)
+{
+	buf_addc(b, '"');
+	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+		if (*p == '"' || *p == '\\') {
+			buf_addc(b, '\\');
+			buf_addc(b, (char)*p);
+		} else if (*p == '\n') {
+			buf_adds(b, "\\n");
+		} else if (*p == '\t') {
+			buf_adds(b, "\\t");
+		} else if (*p < 0x20) {
+			buf_addf(b, "\\u%04x", *p);
+		} else {
+			buf_addc(b, (char)*p);
+		}
+	}
+	buf_addc(b, '"');
+}
+
+/* The "errors" strings of a Discourse error answer, joined with "; ". */
+static char *dsc_errors(const char *body, size_t len)
+{
+	struct jr r;
+	struct buf b = BUF_INIT;
+	enum jr_token tok;
+	char *e = NULL;
+	int depth = 0, in_errors = 0, want = 0;
+	jr_init(&r, body, len, "answer");
+	while (jr_next(&r, &tok, &e) == 0 && tok != JR_END) {
+		if (tok == JR_OBJECT || tok == JR_ARRAY) {
+			depth++;
+			if (want && tok == JR_ARRAY)
+				in_errors = depth;
+			want = 0;
+		} else if (tok == JR_OBJECT_END || tok == JR_ARRAY_END) {
+			if (in_errors == depth)
+				in_errors = 0;
+			depth--;
+		} else if (tok == JR_KEY) {
+			want = depth == 1 && strcmp(buf_str(&r.str), "errors") == 0;
+		} else {
+			if (tok == JR_STRING && in_errors == depth && in_errors) {
+				if (b.len)
+					buf_adds(&b, "; ");
+				buf_adds(&b, buf_str(&r.str));
+			}
+			want = 0;
+		}
+	}
+	free(e);
+	jr_free(&r);
+	if (!b.len) {
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_detach(&b);
+}
+
+static int parse_id(const char *s, int64_t *out)
+{
+	char *end;
+	if (!s || !*s)
+		return -1;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || *end || v <= 0)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int dsc_create_post(void *state, const struct forum_new_post *p, char **post_id,
+			   char **err)
+{
+	struct dsc *d = state;
+	struct buf b = BUF_INIT;
+	struct http_response rs;
+	int64_t topic = 0, parent = 0;
+	int number = 0;
+	/* the forum user who posts: the sender's name on the gateway (the
+	 * key needs admin scope to act for other users); api_username when
+	 * the reply carries none */
+	const char *user = p->author && *p->author ? p->author : dsc_user(d);
+
+	if (p->thread_id && parse_id(p->thread_id, &topic) < 0) {
+		*err = xasprintf("forum %s: topic id \"%s\" is not a Discourse topic", d->f->name,
+				 p->thread_id);
+		return FORUM_POST_REFUSED;
+	}
+	if (p->parent_id && topic && parse_id(p->parent_id, &parent) == 0) {
+		char path[64];
+		snprintf(path, sizeof path, "/posts/%" PRId64 ".json", parent);
+		long st = dsc_call(d, "GET", path, NULL, NULL, &rs, err);
+		if (st < 0)
+			return FORUM_POST_TEMPFAIL;
+		if (st == 200) {
+			struct dj_posts ps = {0};
+			char *e = NULL;
+			if (dj_parse_posts(rs.body, rs.body_len, &ps, &e) == 0 && ps.n == 1 &&
+			    ps.v[0].topic_id == topic)
+				number = ps.v[0].post_number;
+			free(e);
+			dj_posts_free(&ps);
+		}
+		/* a parent that is gone: the reply goes to the topic */
+		http_response_clear(&rs);
+	}
+	buf_adds(&b, "{\"raw\":");
+	json_str(&b, p->body);
+	if (topic) {
+		buf_addf(&b, ",\"topic_id\":%" PRId64, topic);
+		if (number > 1)
+			buf_addf(&b, ",\"reply_to_post_number\":%d", number);
+	} else {
+		if (!d->cats.n && dsc_load_categories(d, err) < 0) {
+			buf_free(&b);
+			return FORUM_POST_TEMPFAIL;
+		}
+		int64_t cat = dsc_board_category(d, p->board);
+		if (!cat) {
+			*err = xasprintf("forum %s: no category for board \"%s\"", d->f->name,
+					 p->board ? p->board : "");
+			buf_free(&b);
+			return FORUM_POST_REFUSED;
+		}
+		buf_adds(&b, ",\"title\":");
+		json_str(&b, p->title ? p->title : p->thread_title);
+		buf_addf(&b, ",\"category\":%" PRId64, cat);
+	}
+	buf_addc(&b, '}');
+	long st = dsc_call(d, "POST", "/posts.json", user, buf_str(&b), &rs, err);
+	buf_free(&b);
+	if (st < 0)
+		return FORUM_POST_TEMPFAIL;
+	int rc;
+	if (st == 200) {
+		struct dj_posts ps = {0};
+		char *e = NULL;
+		if (dj_parse_posts(rs.body, rs.body_len, &ps, &e) == 0 && ps.n == 1) {
+			*post_id = xasprintf("%" PRId64, ps.v[0].id);
+			rc = FORUM_POST_OK;
+		} else {
+			/* posted, but the answer says not which post: the outbox
+			 * retries later rather than calling it refused */
+			*err = xasprintf("forum %s: POST /posts.json: unreadable answer: %s",
+					 d->f->name, e ? e : "no post");
+			rc = FORUM_POST_TEMPFAIL;
+		}
+		free(e);
+		dj_posts_free(&ps);
+	} else {
+		char *why = dsc_errors(rs.body, rs.body_len);
+		if (st == 422 || st == 403 || st == 404 || st == 400)
+			rc = FORUM_POST_REFUSED;
+		else
+			rc = FORUM_POST_TEMPFAIL;
+		*err = why ? why
+			   : xasprintf("forum %s: POST /posts.json: HTTP %ld", d->f->name, st);
+	}
+	http_response_clear(&rs);
+	return rc;
+}
+
+const struct forum_connector_ops discourse_connector = {
+	.type = "discourse",
+	.open = dsc_open,
+	.list_boards = dsc_list_boards,
+	.changes = dsc_changes,
+	.create_post = dsc_create_post,
+	.expected_id = NULL,
+	.close = dsc_close,
+	.config = &dsc_section,
+	.flags = FORUM_CONN_REMOTE,
+};

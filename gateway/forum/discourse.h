@@ -1,0 +1,15 @@
+/*
+ * discourse: the Discourse connector (discourse.c), private to gateway/.
+ */
+#ifndef FORUMGATE_DISCOURSE_H
+#define FORUMGATE_DISCOURSE_H
+
+#include "forumgate/connector.h"
+
+extern const struct forum_connector_ops discourse_connector;
+
+/* The first line of a secret file (api_key_file, webhook_secret_file),
+ * malloc'd in *out. Returns 0, or -1 with *err. */
+int discourse_read_secret(const char *path, char **out, char **err);
+
+#endif
