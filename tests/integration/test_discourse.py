@@ -1,0 +1,250 @@
+"""The discourse connector against the fixture Discourse over loopback,
+driven through the real binary (sync --once, export)."""
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+from discourse_fixture import DiscourseFixture
+from fgtest import FORUMGATE, ROOT, parse_mboxrd
+
+KEY = "k3y-for-the-fixture"
+
+
+class DGate:
+    """A forumgate whose config has one discourse forum (`disc`) on the
+    fixture, and the demo spool forum beside it when asked."""
+
+    def __init__(self, test, fx, extra="", spool=False, discourse_extra="", url=None,
+                 user="system"):
+        self.dir = tempfile.mkdtemp(prefix="fg-dsc-")
+        test.addCleanup(shutil.rmtree, self.dir, True)
+        self.fx = fx
+        key = os.path.join(self.dir, "api-key")
+        with open(key, "w") as f:
+            f.write(KEY + "\n")
+        self.store = os.path.join(self.dir, "store.db")
+        demo = ""
+        if spool:
+            demo = f"""
+  - name: demo
+    type: spool
+    spool:
+      path: {ROOT}/config/demo-spool
+    group_prefix: demo
+"""
+        self.config = os.path.join(self.dir, "fg.yaml")
+        with open(self.config, "w") as f:
+            f.write(f"""gateway:
+  domain: forumgate.example
+  store: {self.store}
+  allow_root: true
+forums:
+  - name: disc
+    type: discourse
+    url: {url or fx.url}
+    group_prefix: disc
+{extra}
+    discourse:
+      api_key_file: {key}
+      api_username: {user}
+{discourse_extra}{demo}""")
+
+    def run(self, *args, check=True):
+        cmd = [FORUMGATE, "-c", self.config, *args]
+        p = subprocess.run(cmd, cwd=ROOT, capture_output=True, timeout=120)
+        if check and p.returncode != 0:
+            raise AssertionError(f"{' '.join(cmd)} exited {p.returncode}:\n"
+                                 f"{p.stderr.decode(errors='replace')}")
+        return p
+
+    def sync(self, check=True):
+        return self.run("sync", "--once", check=check)
+
+    def messages(self, *args):
+        return parse_mboxrd(self.run("export", *args).stdout)
+
+
+def fixture(test, **kw):
+    fx = DiscourseFixture(api_key=KEY, **kw)
+    fx.start()
+    test.addCleanup(fx.stop)
+    return fx
+
+
+def topic_fetches(fx, tid):
+    return sum(1 for r in fx.requests if r["method"] == "GET"
+               and re.match(r"^/t/(?:[^/]+/)?%d\.json$" % tid, r["path"]))
+
+
+def body(m):
+    return m.get_content().strip()
+
+
+class FirstSync(unittest.TestCase):
+    def test_backfill_limit_takes_the_newest_topics(self):
+        fx = fixture(self, corpus=False)
+        cat = fx.add_category("General Talk")
+        ids = fx.generate(6, 3, category_id=cat)
+        g = DGate(self, fx, extra="    backfill:\n      topics: 2")
+        g.sync()
+        msgs = g.messages()
+        threads = {m["Message-ID"].split(".")[1] for m in msgs}
+        self.assertEqual(threads, {f"t{ids[-1]}", f"t{ids[-2]}"})
+        self.assertEqual(len(msgs), 6)
+        self.assertEqual({m["Newsgroups"] for m in msgs}, {"disc.general-talk"})
+        for tid in ids[:-2]:
+            self.assertEqual(topic_fetches(fx, tid), 0)
+
+    def test_long_topic_is_fetched_in_chunks(self):
+        fx = fixture(self, corpus=False)
+        cat = fx.add_category("General Talk")
+        [tid] = fx.generate(1, 45, category_id=cat)
+        g = DGate(self, fx)
+        g.sync()
+        msgs = g.messages()
+        self.assertEqual(len(msgs), 45)
+        self.assertEqual(body(msgs[-1]), f"Reply 45 in topic {tid}.")
+        chunks = [r for r in fx.requests if r["path"] == f"/t/{tid}/posts.json"]
+        self.assertEqual(len(chunks), 2)
+        self.assertTrue(all(len(r["query"]["post_ids[]"]) <= 20 for r in chunks))
+
+    def test_whispers_pms_unlisted_never_gatewayed(self):
+        fx = fixture(self, corpus=False)
+        cat = fx.add_category("General Talk")
+        tid = fx.add_topic(cat, "A normal topic here", "<p>Visible root.</p>")
+        fx.add_post(tid, "<p>Staff whisper.</p>", post_type=4)
+        fx.add_post(tid, "<p>A plain reply.</p>")
+        fx.add_topic(cat, "An unlisted topic", "<p>Unlisted root.</p>", visible=False)
+        fx.add_topic(None, "A private message", "<p>Secret PM.</p>",
+                     archetype="private_message")
+        g = DGate(self, fx)
+        g.sync()
+        self.assertEqual([body(m) for m in g.messages()], ["Visible root.", "A plain reply."])
+
+
+class Incremental(unittest.TestCase):
+    def setUp(self):
+        self.fx = fixture(self, corpus=False)
+        self.cat = self.fx.add_category("General Talk")
+        self.tid = self.fx.add_topic(self.cat, "Incremental topic", "<p>Root post.</p>")
+        self.g = DGate(self, self.fx)
+        self.g.sync()
+
+    def test_new_post_appears_and_nothing_twice(self):
+        p = self.fx.add_post(self.tid, "<p>A new reply.</p>")
+        self.g.sync()
+        msgs = self.g.messages()
+        self.assertEqual([body(m) for m in msgs], ["Root post.", "A new reply."])
+        self.assertEqual(msgs[1]["Message-ID"], f"<p{p['id']}.t{self.tid}.disc@forumgate.example>")
+        n = len(self.fx.requests)
+        self.g.sync()
+        # nothing new: only the feed is read, no topic
+        self.assertEqual([r["path"] for r in self.fx.requests[n:]
+                          if r["path"].startswith("/t/")], [])
+        self.assertEqual(len(self.g.messages()), 2)
+
+    def test_edit_supersedes(self):
+        p = self.fx.add_post(self.tid, "<p>Before the edit.</p>")
+        self.g.sync()
+        old = self.g.messages()[1]["Message-ID"]
+        self.fx.edit_post(p["id"], "<p>After the edit.</p>")
+        self.g.sync()
+        msgs = self.g.messages()
+        self.assertEqual(body(msgs[-1]), "After the edit.")
+        self.assertEqual(msgs[-1]["Supersedes"], old)
+
+    def test_deletion_withdraws(self):
+        p = self.fx.add_post(self.tid, "<p>Soon gone.</p>")
+        self.fx.add_post(self.tid, "<p>Stays.</p>")
+        self.g.sync()
+        self.assertEqual(len(self.g.messages()), 3)
+        self.fx.delete_post(p["id"])
+        self.g.sync()
+        self.assertEqual([body(m) for m in self.g.messages()], ["Root post.", "Stays."])
+
+    def test_category_rename_keeps_group(self):
+        # Discourse keeps the slug when a category is renamed; the board
+        # (and group) is named by the slug
+        self.fx.rename_category(self.cat, "Renamed Talk")
+        self.fx.add_post(self.tid, "<p>After the rename.</p>")
+        self.g.sync()
+        self.assertEqual({m["Newsgroups"] for m in self.g.messages()}, {"disc.general-talk"})
+
+
+class Resume(unittest.TestCase):
+    def test_interrupted_backfill_resumes_after_committed_topics(self):
+        fx = fixture(self, corpus=False)
+        cat = fx.add_category("General Talk")
+        ids = fx.generate(6, 2, category_id=cat)
+        # newest first: the fourth topic fetched fails
+        bad = sorted(ids, reverse=True)[3]
+        fx.fault("500", path=r"^/t/%d\.json" % bad)
+        g = DGate(self, fx)
+        p = g.sync(check=False)
+        err = p.stderr.decode()
+        self.assertIn("forum disc", err)
+        self.assertIn("HTTP 500", err)
+        self.assertEqual(len(g.messages()), 6)
+        fx.clear_faults()
+        g.sync()
+        self.assertEqual(len(g.messages()), 12)
+        for tid in ids:
+            want = 2 if tid == bad else 1
+            self.assertEqual(topic_fetches(fx, tid), want, tid)
+
+
+class Faults(unittest.TestCase):
+    def test_rate_limit_and_500_leave_the_spool_forum_alone(self):
+        fx = fixture(self, corpus=False)
+        cat = fx.add_category("General Talk")
+        fx.generate(2, 2, category_id=cat)
+        g = DGate(self, fx, spool=True)
+        fx.fault("429", path=r"^/latest", retry_after=120)
+        p = g.sync(check=False)
+        err = p.stderr.decode()
+        self.assertIn("forum disc", err)
+        self.assertIn("429", err)
+        groups = {m["Newsgroups"] for m in g.messages()}
+        self.assertTrue(any(x.startswith("demo.") for x in groups), groups)
+        self.assertFalse(any(x.startswith("disc.") for x in groups), groups)
+        fx.clear_faults()
+        fx.fault("500", path=r"^/posts\.json", count=1)
+        p = g.sync(check=False)
+        self.assertIn("HTTP 500", p.stderr.decode())
+        g.sync()
+        self.assertEqual(len([m for m in g.messages() if m["Newsgroups"].startswith("disc.")]), 4)
+
+    def test_malformed_json_is_a_clear_error(self):
+        fx = fixture(self, corpus=False)
+        cat = fx.add_category("General Talk")
+        fx.generate(2, 2, category_id=cat)
+        fx.fault("malformed", path=r"^/latest")
+        g = DGate(self, fx)
+        p = g.sync(check=False)
+        err = p.stderr.decode()
+        self.assertIn("forum disc", err)
+        self.assertIn("malformed answer", err)
+        self.assertEqual(g.messages(), [])
+
+    def test_self_signed_needs_tls_ca(self):
+        fx = fixture(self, corpus=False, tls=True)
+        cat = fx.add_category("General Talk")
+        fx.generate(1, 2, category_id=cat)
+        g = DGate(self, fx)
+        p = g.sync(check=False)
+        err = p.stderr.decode()
+        self.assertIn("disc", err)
+        self.assertIn("tls_ca", err)
+        self.assertEqual(g.messages(), [])
+        # the fixture's certificate names localhost
+        g2 = DGate(self, fx, extra=f"    tls_ca: {fx.cert}",
+                   url=fx.url.replace("127.0.0.1", "localhost"))
+        g2.sync()
+        self.assertEqual(len(g2.messages()), 2)
+
+
+if __name__ == "__main__":
+    unittest.main()
