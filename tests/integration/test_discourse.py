@@ -5,10 +5,12 @@ import re
 import shutil
 import subprocess
 import tempfile
+import sqlite3
 import unittest
 
 from discourse_fixture import DiscourseFixture
 from fgtest import FORUMGATE, ROOT, parse_mboxrd
+from mailserver import ALICE, QUOTED_REPLY, REPLY_DOMAIN, REPLY_TEXT, SMTPSink, make_message, msgid
 
 KEY = "k3y-for-the-fixture"
 
@@ -59,6 +61,21 @@ forums:
             raise AssertionError(f"{' '.join(cmd)} exited {p.returncode}:\n"
                                  f"{p.stderr.decode(errors='replace')}")
         return p
+
+    def ingest(self, message, recipient, sender=ALICE):
+        p = subprocess.run([FORUMGATE, "-c", self.config, "ingest", "--recipient", recipient,
+                            "--sender", sender], cwd=ROOT, input=message,
+                           capture_output=True, timeout=60)
+        if p.returncode != 0:
+            raise AssertionError(p.stderr.decode(errors="replace"))
+
+    def outbox(self):
+        db = sqlite3.connect(self.store, timeout=30)
+        db.row_factory = sqlite3.Row
+        try:
+            return [dict(r) for r in db.execute("SELECT * FROM outbox ORDER BY id")]
+        finally:
+            db.close()
 
     def sync(self, check=True):
         return self.run("sync", "--once", check=check)
@@ -244,6 +261,69 @@ class Faults(unittest.TestCase):
                    url=fx.url.replace("127.0.0.1", "localhost"))
         g2.sync()
         self.assertEqual(len(g2.messages()), 2)
+
+
+class Posting(unittest.TestCase):
+    """A mailed reply goes to the forum as POST /posts.json, as the user."""
+
+    def setUp(self):
+        self.fx = fixture(self, corpus=False, api_username="alice")
+        self.cat = self.fx.add_category("General Talk")
+        self.tid = self.fx.add_topic(self.cat, "Where to park bikes", "<p>Root post.</p>")
+        self.parent = self.fx.add_post(self.tid, "<p>Where do you park your bike?</p>")
+        self.sink = SMTPSink(self)
+        self.g = DGate(self, self.fx, user="alice",
+                       discourse_extra=f"mail:\n  reply_domain: {REPLY_DOMAIN}\n"
+                       f"  smarthost: 127.0.0.1:{self.sink.port}\n")
+        self.g.sync()
+        self.g.run("user", "add", "alice", "--password", "x", "--address", ALICE)
+        self.parent_mid = f"<p{self.parent['id']}.t{self.tid}.disc@forumgate.example>"
+
+    def reply(self, mid, text=QUOTED_REPLY):
+        self.g.ingest(make_message(text, to=f"disc.general-talk@{REPLY_DOMAIN}",
+                                   message_id=mid, in_reply_to=self.parent_mid),
+                      f"disc.general-talk@{REPLY_DOMAIN}")
+
+    def test_reply_posts_as_the_user_and_comes_back_with_its_message_id(self):
+        mid = msgid()
+        self.reply(mid)
+        self.g.run("outbox", "--once")
+        (row,) = self.g.outbox()
+        self.assertEqual(row["state"], "posted", row["last_error"])
+        (sent,) = self.fx.posts_received
+        self.assertEqual(sent["headers"]["Api-Username"], "alice")
+        self.assertEqual(sent["headers"]["Api-Key"], KEY)
+        f = sent["fields"]
+        self.assertEqual(f["topic_id"], self.tid)
+        self.assertEqual(f["reply_to_post_number"], self.parent["post_number"])
+        self.assertEqual(f["raw"].strip(), REPLY_TEXT)
+        self.assertEqual(sent["status"], 200)
+        self.assertEqual(row["forum_post_id"], str(max(self.fx.posts)))
+        self.g.sync()
+        msgs = self.g.messages()
+        mine = [m for m in msgs if m["Message-ID"] == mid]
+        self.assertEqual(len(mine), 1, [m["Message-ID"] for m in msgs])
+        self.assertEqual(body(mine[0]), REPLY_TEXT)
+        self.assertEqual(len(msgs), 3)
+
+    def test_refusal_fails_the_row_with_the_reason_and_notifies(self):
+        mid = msgid()
+        self.reply(mid, text="Too short.\n")
+        self.g.run("outbox", "--once")
+        (row,) = self.g.outbox()
+        self.assertEqual(row["state"], "failed")
+        self.assertIn("Body is too short", row["last_error"])
+        got = self.sink.wait(1)
+        self.assertEqual(len(got), 1, "no notice reached the smarthost")
+        self.assertIn("Body is too short", got[0][2].decode(errors="replace"))
+
+    def test_rate_limit_is_a_temporary_failure(self):
+        mid = msgid()
+        self.reply(mid)
+        self.fx.fault("429", path=r"^/posts\.json", retry_after=120)
+        self.g.run("outbox", "--once")
+        (row,) = self.g.outbox()
+        self.assertEqual(row["state"], "queued", row)
 
 
 if __name__ == "__main__":
