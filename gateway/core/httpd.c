@@ -28,6 +28,7 @@
 #include "forumgate/listen.h"
 #include "forumgate/log.h"
 #include "forumgate/priv.h"
+#include "forumgate/webhook.h"
 
 #define HTTPD_TIMEOUT 30 /* seconds to read a request or write an answer */
 
@@ -209,6 +210,7 @@ static void route_health(void *arg, const struct httpd_request *rq, struct httpd
  * their rows here. */
 static const struct httpd_route role_routes[] = {
 	{"/health", "GET", route_health, NULL},
+	{WEBHOOK_DISCOURSE_PREFIX, "POST", webhook_discourse, NULL}, /* arg: the cfg */
 };
 
 struct stop_check {
@@ -232,8 +234,15 @@ int httpd_run(const struct cfg *c, volatile sig_atomic_t *stop)
 		log_err("httpd: cannot create an event loop");
 		return -1;
 	}
-	if (httpd_new(base, c->http.listen, c->http.max_body_size, role_routes,
-		      sizeof role_routes / sizeof *role_routes, &h, &err) != 0 ||
+	/* the routes that need the configuration get it as their arg */
+	struct httpd_route routes[sizeof role_routes / sizeof *role_routes];
+	for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
+		routes[i] = role_routes[i];
+		if (routes[i].handler == webhook_discourse)
+			routes[i].arg = (void *)c;
+	}
+	if (httpd_new(base, c->http.listen, c->http.max_body_size, routes,
+		      sizeof routes / sizeof *routes, &h, &err) != 0 ||
 	    priv_drop(c, "httpd", 1, &err) != 0) {
 		log_err("%s", err);
 		free(err);

@@ -108,6 +108,12 @@ int discourse_read_secret(const char *path, char **out, char **err)
 	return 0;
 }
 
+const char *discourse_webhook_secret_file(const struct cfg_forum *f)
+{
+	const struct dsc_cfg *c = f->conn;
+	return c ? c->webhook_secret_file : NULL;
+}
+
 static int dsc_open(const struct cfg_forum *f, const char *path, void **state, char **err)
 {
 	(void)path;
@@ -571,6 +577,19 @@ static void id_add(struct id_set *s, int64_t id)
 	s->v[s->n++] = id;
 }
 
+static int parse_id(const char *s, int64_t *out)
+{
+	char *end;
+	if (!s || !*s)
+		return -1;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || *end || v <= 0)
+		return -1;
+	*out = v;
+	return 0;
+}
+
 static int dsc_changes(void *state, const char *cursor, const struct forum_changes_opts *opts,
 		       forum_thread_cb cb, int (*checkpoint)(void *arg, const char *cursor),
 		       void *arg, char **next, int *warnings, char **err)
@@ -580,6 +599,19 @@ static int dsc_changes(void *state, const char *cursor, const struct forum_chang
 	*warnings = 0;
 	if (dsc_load_categories(d, err) < 0)
 		return -1;
+	if (opts->ntopics > 0) {
+		/* pushed by a webhook: these topics, the cursor stays */
+		for (size_t i = 0; i < opts->ntopics; i++) {
+			int64_t id;
+			int skipped;
+			if (parse_id(opts->topics[i], &id) < 0)
+				continue;
+			if (dsc_topic(d, id, cb, arg, &skipped, err) < 0)
+				return -1;
+		}
+		*next = xstrdup(cursor ? cursor : "");
+		return 0;
+	}
 	if (!cursor || !*cursor) {
 		memset(&c, 0, sizeof c);
 		if (dsc_feed_top(d, &c.post, &c.upd, err) < 0)
@@ -738,19 +770,6 @@ static char *dsc_errors(const char *body, size_t len)
 		return NULL;
 	}
 	return buf_detach(&b);
-}
-
-static int parse_id(const char *s, int64_t *out)
-{
-	char *end;
-	if (!s || !*s)
-		return -1;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (errno || *end || v <= 0)
-		return -1;
-	*out = v;
-	return 0;
 }
 
 static int dsc_create_post(void *state, const struct forum_new_post *p, char **post_id,

@@ -12,4 +12,7 @@ extern const struct forum_connector_ops discourse_connector;
  * malloc'd in *out. Returns 0, or -1 with *err. */
 int discourse_read_secret(const char *path, char **out, char **err);
 
+/* discourse.webhook_secret_file of forum f (a discourse forum), or NULL. */
+const char *discourse_webhook_secret_file(const struct cfg_forum *f);
+
 #endif

@@ -2785,3 +2785,104 @@ int store_members_only_groups(struct store *st, char **names, char **err)
 	*names = b.len == 1 ? (buf_free(&b), xstrdup("")) : buf_detach(&b);
 	return 0;
 }
+
+/* ---- pushed topics (webhooks) ---------------------------------------------
+ * The httpd role writes what a forum pushed (a topic to fetch now), the
+ * sync role's thread of that forum takes it. Tables made on first use,
+ * outside the numbered migrations: they hold only transient work, and a
+ * store an older forumgate opens simply never sees them. */
+
+#define PUSH_SCHEMA \
+	"CREATE TABLE IF NOT EXISTS push_topics (" \
+	"  forum TEXT NOT NULL, topic TEXT NOT NULL, added INTEGER NOT NULL," \
+	"  PRIMARY KEY (forum, topic)) WITHOUT ROWID;" \
+	"CREATE TABLE IF NOT EXISTS push_events (" \
+	"  forum TEXT NOT NULL, event_id INTEGER NOT NULL, added INTEGER NOT NULL," \
+	"  PRIMARY KEY (forum, event_id)) WITHOUT ROWID;"
+
+static int push_step(struct store *st, const char *sql, const char *a, const char *b,
+		     int64_t n, int64_t t, int *changes, char **err)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return db_error(st, err, "prepare push");
+	int i = 1;
+	if (a)
+		sqlite3_bind_text(s, i++, a, -1, SQLITE_STATIC);
+	if (b)
+		sqlite3_bind_text(s, i++, b, -1, SQLITE_STATIC);
+	if (n)
+		sqlite3_bind_int64(s, i++, n);
+	sqlite3_bind_int64(s, i, t);
+	int rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return db_error(st, err, "push");
+	if (changes)
+		*changes = sqlite3_changes(st->db);
+	return 0;
+}
+
+int store_push_add(struct store *st, const char *forum, const char *topic, int64_t event_id,
+		   int *dup, char **err)
+{
+	int64_t now = (int64_t)time(NULL);
+	int changed = 1;
+	*dup = 0;
+	if (exec(st, PUSH_SCHEMA "BEGIN IMMEDIATE", err) != 0)
+		return -1;
+	/* a delivery Discourse sends again (same event id) is done once; ids
+	 * older than a week are forgotten */
+	if (event_id > 0 &&
+	    (push_step(st, "DELETE FROM push_events WHERE added < ?", NULL, NULL, 0,
+		       now - 7 * 86400, NULL, err) != 0 ||
+	     push_step(st, "INSERT OR IGNORE INTO push_events(forum, event_id, added)"
+		       " VALUES (?, ?, ?)", forum, NULL, event_id, now, &changed, err) != 0))
+		goto fail;
+	if (!changed) {
+		*dup = 1;
+	} else if (topic && push_step(st, "INSERT OR IGNORE INTO push_topics(forum, topic, added)"
+				      " VALUES (?, ?, ?)", forum, topic, 0, now, NULL, err) != 0) {
+		goto fail;
+	}
+	return exec(st, "COMMIT", err);
+fail:
+	exec_raw(st, "ROLLBACK", NULL);
+	return -1;
+}
+
+int store_push_take(struct store *st, const char *forum, char ***topics, size_t *n, char **err)
+{
+	*topics = NULL;
+	*n = 0;
+	if (exec(st, PUSH_SCHEMA "BEGIN IMMEDIATE", err) != 0)
+		return -1;
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(st->db, "SELECT topic FROM push_topics WHERE forum = ? ORDER BY added",
+			       -1, &s, NULL) != SQLITE_OK) {
+		db_error(st, err, "prepare push");
+		goto fail;
+	}
+	sqlite3_bind_text(s, 1, forum, -1, SQLITE_STATIC);
+	size_t cap = 0;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 8;
+			*topics = xrealloc(*topics, cap * sizeof **topics);
+		}
+		(*topics)[(*n)++] = xstrdup((const char *)sqlite3_column_text(s, 0));
+	}
+	sqlite3_finalize(s);
+	if (*n && push_step(st, "DELETE FROM push_topics WHERE forum = ? AND added <= ?", forum,
+			    NULL, 0, INT64_MAX, NULL, err) != 0)
+		goto fail;
+	return exec(st, "COMMIT", err);
+fail:
+	exec_raw(st, "ROLLBACK", NULL);
+	for (size_t i = 0; i < *n; i++)
+		free((*topics)[i]);
+	free(*topics);
+	*topics = NULL;
+	*n = 0;
+	return -1;
+}

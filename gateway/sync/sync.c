@@ -997,6 +997,8 @@ int sync_forum_opts(struct store *st, const struct cfg *c, const struct cfg_foru
 		.backfill_topics = f->backfill_topics,
 		.progress = progress_cb,
 		.progress_arg = &pg,
+		.topics = o ? o->topics : NULL,
+		.ntopics = o ? o->ntopics : 0,
 	};
 	char *cursor = NULL, *next = NULL;
 	int warnings = 0, rc = -1;
@@ -1074,6 +1076,32 @@ static void loop_pass(struct store *st, const struct cfg *c, const struct cfg_fo
 			 s.threads == 1 ? "thread" : "threads");
 }
 
+/* A pass over the topics pushed for forum f, if any. */
+static void push_pass(struct store *st, const struct cfg *c, const struct cfg_forum *f)
+{
+	char **topics = NULL, *err = NULL;
+	size_t n = 0;
+	if (store_push_take(st, f->name, &topics, &n, &err) != 0) {
+		log_err("forum %s: %s", f->name, err);
+		free(err);
+		return;
+	}
+	if (n == 0)
+		return;
+	struct sync_stats s = {0};
+	struct sync_opts o = {.topics = (const char *const *)topics, .ntopics = n};
+	if (sync_forum_opts(st, c, f, NULL, 1, &o, &s, &err) != 0) {
+		log_err("%s", err);
+		free(err);
+	} else if (s.posts_new || s.posts_edited || s.posts_deleted) {
+		log_info("forum %s: pushed: %zu new, %zu edited, %zu deleted posts", f->name,
+			 s.posts_new, s.posts_edited, s.posts_deleted);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(topics[i]);
+	free(topics);
+}
+
 /* A remote forum's own loop (FORUM_CONN_REMOTE), with its own store
  * connection, so that it waits for its forum alone. */
 struct remote_loop {
@@ -1096,7 +1124,13 @@ static void *remote_main(void *arg)
 	}
 	while (!*r->stop) {
 		loop_pass(st, r->c, r->f);
-		sleep_until(r->stop, r->f->poll_interval > 0 ? r->f->poll_interval : 60);
+		/* till the next poll, every 200 ms: the topics its webhooks
+		 * pushed (httpd stored them), fetched at once */
+		int ticks = (r->f->poll_interval > 0 ? r->f->poll_interval : 60) * 5;
+		for (int i = 0; i < ticks && !*r->stop; i++) {
+			usleep(200000);
+			push_pass(st, r->c, r->f);
+		}
 	}
 	store_close(st);
 	return NULL;

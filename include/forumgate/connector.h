@@ -57,6 +57,11 @@ struct forum_changes_opts {
 	 * on a terminal (sync --once --forum NAME). */
 	void (*progress)(void *arg, long done, long total, const char *unit);
 	void *progress_arg;
+	/* A pushed pass (webhooks): fetch these thread ids only (ntopics > 0)
+	 * and return the cursor unchanged. A connector without push support
+	 * ignores them and does a normal pass. */
+	const char *const *topics;
+	size_t ntopics;
 };
 
 /* create_post results */

@@ -34,6 +34,9 @@ struct sync_opts {
 	/* a terminal to draw the progress of a long fetch on (posts fetched /
 	 * total, rate, ETA), or NULL; the log gets a line every 10 s anyway */
 	FILE *progress;
+	/* a pushed pass: these thread ids only (forum_changes_opts.topics) */
+	const char *const *topics;
+	size_t ntopics;
 };
 
 /* sync_forum with options (o may be NULL). A connector that reports

@@ -6,10 +6,13 @@ import shutil
 import subprocess
 import tempfile
 import sqlite3
+import time
 import unittest
+import urllib.request
 
-from discourse_fixture import DiscourseFixture
+from discourse_fixture import DiscourseFixture, send_webhook
 from fgtest import FORUMGATE, ROOT, parse_mboxrd
+from nntpserver import free_port
 from mailserver import ALICE, QUOTED_REPLY, REPLY_DOMAIN, REPLY_TEXT, SMTPSink, make_message, msgid
 
 KEY = "k3y-for-the-fixture"
@@ -19,8 +22,8 @@ class DGate:
     """A forumgate whose config has one discourse forum (`disc`) on the
     fixture, and the demo spool forum beside it when asked."""
 
-    def __init__(self, test, fx, extra="", spool=False, discourse_extra="", url=None,
-                 user="system"):
+    def __init__(self, test, fx, extra="", spool=False, top="", url=None,
+                 user="system", dkeys=""):
         self.dir = tempfile.mkdtemp(prefix="fg-dsc-")
         test.addCleanup(shutil.rmtree, self.dir, True)
         self.fx = fx
@@ -52,7 +55,7 @@ forums:
     discourse:
       api_key_file: {key}
       api_username: {user}
-{discourse_extra}{demo}""")
+{dkeys}{demo}{top}""")
 
     def run(self, *args, check=True):
         cmd = [FORUMGATE, "-c", self.config, *args]
@@ -273,7 +276,7 @@ class Posting(unittest.TestCase):
         self.parent = self.fx.add_post(self.tid, "<p>Where do you park your bike?</p>")
         self.sink = SMTPSink(self)
         self.g = DGate(self, self.fx, user="alice",
-                       discourse_extra=f"mail:\n  reply_domain: {REPLY_DOMAIN}\n"
+                       top=f"mail:\n  reply_domain: {REPLY_DOMAIN}\n"
                        f"  smarthost: 127.0.0.1:{self.sink.port}\n")
         self.g.sync()
         self.g.run("user", "add", "alice", "--password", "x", "--address", ALICE)
@@ -324,6 +327,110 @@ class Posting(unittest.TestCase):
         self.g.run("outbox", "--once")
         (row,) = self.g.outbox()
         self.assertEqual(row["state"], "queued", row)
+
+
+class Webhooks(unittest.TestCase):
+    """The httpd role takes signed deliveries; the sync role's forum thread
+    fetches the topic they name at once."""
+
+    SECRET = "hook-secret-for-tests"
+
+    def setUp(self):
+        self.fx = fixture(self, corpus=False)
+        self.cat = self.fx.add_category("General Talk")
+        self.tid = self.fx.add_topic(self.cat, "Webhook topic", "<p>Root post.</p>")
+        self.port = free_port()
+        d = tempfile.mkdtemp(prefix="fg-hook-")
+        self.addCleanup(shutil.rmtree, d, True)
+        secret = os.path.join(d, "hook-secret")
+        with open(secret, "w") as f:
+            f.write(self.SECRET + "\n")
+        self.g = DGate(self, self.fx, extra="    poll_interval: 300",
+                       dkeys=f"      webhook_secret_file: {secret}\n",
+                       top=f"http:\n  listen: 127.0.0.1:{self.port}\n")
+        self.url = f"http://127.0.0.1:{self.port}/webhooks/discourse/disc"
+        self.g.sync()  # makes the store (the roles do not)
+        before = len(self.fx.requests)
+        self.sync = self.start("sync")
+        self.httpd = self.start("httpd")
+        # the role's own first pass reads the feed once; then it waits
+        self.wait(lambda: any(r["path"] == "/posts.json" for r in self.fx.requests[before:]),
+                  "first pass")
+        self.wait(self.health, "httpd")
+        time.sleep(0.3)
+
+    def start(self, role):
+        p = subprocess.Popen([FORUMGATE, "-c", self.g.config, role], cwd=ROOT,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.addCleanup(self.stop, p)
+        return p
+
+    def stop(self, p):
+        if p.poll() is None:
+            p.terminate()
+        p.communicate(timeout=20)
+
+    def health(self):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health", timeout=2):
+                return True
+        except OSError:
+            return False
+
+    def wait(self, cond, what, timeout=10.0):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if cond():
+                return time.monotonic()
+            time.sleep(0.05)
+        self.fail(f"{what}: timed out")
+
+    def mid(self, p):
+        return f"<p{p['id']}.t{self.tid}.disc@forumgate.example>"
+
+    def has(self, p):
+        return any(m["Message-ID"] == self.mid(p) for m in self.g.messages())
+
+    def deliver(self, p, event_id, **kw):
+        return send_webhook(self.url, self.SECRET, "post_created",
+                            {"post": self.fx.post_json(p, True)}, event_id=event_id, **kw)
+
+    def test_signed_delivery_serves_the_article_within_2s(self):
+        p = self.fx.add_post(self.tid, "<p>Pushed reply.</p>")
+        t0 = time.monotonic()
+        status, answer = self.deliver(p, 11)
+        self.assertEqual(status, 200, answer)
+        t1 = self.wait(lambda: self.has(p), "pushed article")
+        self.assertLess(t1 - t0, 2.0)
+        # the poll brings the same post again: still one article
+        self.stop(self.sync)
+        self.g.sync()
+        msgs = self.g.messages()
+        self.assertEqual([m["Message-ID"] for m in msgs].count(self.mid(p)), 1)
+        self.assertEqual(len(msgs), 2)
+
+    def test_bad_or_missing_signature_is_refused(self):
+        p = self.fx.add_post(self.tid, "<p>Forged reply.</p>")
+        n = topic_fetches(self.fx, self.tid)
+        status, _ = self.deliver(p, 12, signature="sha256=" + "0" * 64)
+        self.assertEqual(status, 403)
+        status, _ = self.deliver(p, 13, signature="")
+        self.assertEqual(status, 403)
+        time.sleep(0.8)
+        self.assertEqual(topic_fetches(self.fx, self.tid), n)
+        self.assertFalse(self.has(p))
+
+    def test_replayed_delivery_is_ignored(self):
+        p = self.fx.add_post(self.tid, "<p>Pushed once.</p>")
+        status, answer = self.deliver(p, 21)
+        self.assertEqual((status, answer), (200, b"queued\n"))
+        self.wait(lambda: self.has(p), "pushed article")
+        time.sleep(0.5)
+        n = topic_fetches(self.fx, self.tid)
+        status, answer = self.deliver(p, 21)
+        self.assertEqual((status, answer), (200, b"duplicate, ignored\n"))
+        time.sleep(0.8)
+        self.assertEqual(topic_fetches(self.fx, self.tid), n)
 
 
 if __name__ == "__main__":
