@@ -260,10 +260,11 @@ static void test_err_newsgroup(void **state)
 
 static void test_err_not_supported(void **state)
 {
-	expect_err(MIN_CFG "forums:\n  - name: d\n    type: discourse\n    url: https://d.example/\n",
-		   "t.yaml:5:11: forum type \"discourse\" is not supported yet (supported: spool)");
+	expect_err(MIN_CFG "forums:\n  - name: d\n    type: vbulletin\n    url: https://d.example/\n",
+		   "t.yaml:5:11: forum type \"vbulletin\" is not supported yet (supported: spool, "
+		   "discourse)");
 	expect_err(MIN_CFG "forums:\n  - name: d\n    type: nntp\n    spool: {path: x}\n",
-		   "t.yaml:5:11: unknown forum type \"nntp\" (supported: spool)");
+		   "t.yaml:5:11: unknown forum type \"nntp\" (supported: spool, discourse)");
 	expect_err(MIN_CFG "nntp:\n  feeds: x\n",
 		   "t.yaml:4:3: nntp.feeds is not supported yet");
 }

@@ -227,22 +227,51 @@ static void test_lookup(void **state)
 	assert_string_equal(spool->type, "spool");
 	assert_null(forum_connector("nope"));
 	assert_null(forum_connector(NULL));
-	assert_null(forum_connector("discourse")); /* until its connector lands */
+	assert_null(forum_connector("vbulletin")); /* until its connector lands */
+	const struct forum_connector_ops *dsc = forum_connector("discourse");
+	assert_non_null(dsc);
+	assert_true(dsc->flags & FORUM_CONN_REMOTE);
+	assert_string_equal(dsc->config->name, "discourse");
 	assert_ptr_equal(forum_connector("testconn"), &test_ops);
 	const char *const *types = forum_connector_types();
 	assert_string_equal(types[0], "spool");
-	assert_string_equal(types[1], "testconn");
-	assert_string_equal(types[2], "testslow");
-	assert_null(types[3]);
+	assert_string_equal(types[1], "discourse");
+	assert_string_equal(types[2], "testconn");
+	assert_string_equal(types[3], "testslow");
+	assert_null(types[4]);
 }
 
 static void test_types_in_config(void **state)
 {
-	expect_err(MIN_CFG "forums:\n  - name: a\n    type: discourse\n",
-		   "t.yaml:5:11: forum type \"discourse\" is not supported yet (supported: spool, "
-		   "testconn, testslow)");
+	expect_err(MIN_CFG "forums:\n  - name: a\n    type: phpbb\n",
+		   "t.yaml:5:11: forum type \"phpbb\" is not supported yet (supported: spool, "
+		   "discourse, testconn, testslow)");
 	expect_err(MIN_CFG "forums:\n  - name: a\n    type: gopher\n",
-		   "t.yaml:5:11: unknown forum type \"gopher\" (supported: spool, testconn, testslow)");
+		   "t.yaml:5:11: unknown forum type \"gopher\" (supported: spool, discourse, "
+		   "testconn, testslow)");
+}
+
+/* The discourse connector's section: api_username defaults to "system";
+ * its keys are checked like any connector's. */
+static void test_discourse_section(void **state)
+{
+	struct cfg *c = load_ok(MIN_CFG "forums:\n  - name: d\n    type: discourse\n"
+					"    url: https://d.example/\n    discourse:\n"
+					"      api_key_file: /etc/fg/key\n",
+				NULL, 0);
+	const struct cfg_forum *f = &c->forums[0];
+	assert_non_null(f->conn);
+	/* the struct's first two members: api_key_file, api_username */
+	char *const *v = f->conn;
+	assert_string_equal(v[0], "/etc/fg/key");
+	assert_string_equal(v[1], "system");
+	cfg_free(c);
+	char *err = load_err(MIN_CFG "forums:\n  - name: d\n    type: discourse\n"
+				     "    url: https://d.example/\n    discourse:\n"
+				     "      api_key: secret\n",
+			     NULL, 0);
+	assert_non_null(strstr(err, "api_key"));
+	free(err);
 }
 
 /* ---- the connector's own section ---------------------------------------- */
@@ -500,6 +529,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lookup),
 		cmocka_unit_test(test_types_in_config),
+		cmocka_unit_test(test_discourse_section),
 		cmocka_unit_test(test_section_values),
 		cmocka_unit_test(test_section_errors),
 		cmocka_unit_test(test_forum_options),
