@@ -390,7 +390,10 @@ static int dsc_topic(struct dsc *d, int64_t id, forum_thread_cb cb, void *arg, i
 		*err = json_err(d, path, e);
 		return -1;
 	}
-	if (!dj_topic_gatewayed(&tp.topic)) {
+	/* a deleted topic withdraws its posts; other topics that may not be
+	 * gatewayed (private messages, unlisted) are left alone */
+	int gone = tp.topic.deleted && !tp.topic.private_message && tp.topic.visible;
+	if (!dj_topic_gatewayed(&tp.topic) && !gone) {
 		dj_topic_page_free(&tp);
 		*skipped = 1;
 		return 0;
@@ -452,6 +455,8 @@ static int dsc_topic(struct dsc *d, int64_t id, forum_thread_cb cb, void *arg, i
 				free(pe);
 				break;
 			}
+			if (gone)
+				fp.deleted = 1;
 			struct forum_post *np = forum_thread_add_post(t);
 			*np = fp;
 			break;

@@ -420,6 +420,18 @@ class Webhooks(unittest.TestCase):
         self.assertEqual(topic_fetches(self.fx, self.tid), n)
         self.assertFalse(self.has(p))
 
+    def test_deleted_topic_is_withdrawn(self):
+        p = self.fx.add_post(self.tid, "<p>In a topic soon deleted.</p>")
+        self.assertEqual(self.deliver(p, 31)[0], 200)
+        self.wait(lambda: self.has(p), "pushed article")
+        t = self.fx.topics[self.tid]
+        t["deleted_at"] = "2026-01-01T00:00:00.000Z"
+        topic = dict(self.fx.topic_list_json(t), deleted_at=t["deleted_at"])
+        status, _ = send_webhook(self.url, self.SECRET, "topic_destroyed", {"topic": topic},
+                                 event_id=32)
+        self.assertEqual(status, 200)
+        self.wait(lambda: self.g.messages() == [], "withdrawn topic")
+
     def test_replayed_delivery_is_ignored(self):
         p = self.fx.add_post(self.tid, "<p>Pushed once.</p>")
         status, answer = self.deliver(p, 21)
