@@ -165,6 +165,35 @@ static const char *dsc_user(const struct dsc *d)
 	return d->cfg && d->cfg->api_username ? d->cfg->api_username : "system";
 }
 
+/* The request headers: JSON, and the key with the user it acts as. */
+struct dsc_headers {
+	const char *v[5];
+	char *key, *user;
+};
+
+static void dsc_headers(const struct dsc *d, const char *user, int json_body,
+			struct dsc_headers *h)
+{
+	size_t n = 0;
+	memset(h, 0, sizeof *h);
+	h->v[n++] = "Accept: application/json";
+	if (json_body)
+		h->v[n++] = "Content-Type: application/json";
+	if (d->api_key) {
+		h->key = xasprintf("Api-Key: %s", d->api_key);
+		h->user = xasprintf("Api-Username: %s", user ? user : dsc_user(d));
+		h->v[n++] = h->key;
+		h->v[n++] = h->user;
+	}
+	h->v[n] = NULL;
+}
+
+static void dsc_headers_free(struct dsc_headers *h)
+{
+	free(h->key);
+	free(h->user);
+}
+
 /* One API request. Returns the HTTP status (the caller judges 403/404/422),
  * or -1 with *err for no response, 429 and 5xx (the pass stops; sync tries
  * again at the next poll). */
@@ -172,19 +201,9 @@ static long dsc_call(struct dsc *d, const char *method, const char *path, const 
 		     const char *body, struct http_response *rs, char **err)
 {
 	char *url = xasprintf("%s%s", d->base, path);
-	char *hk = d->api_key ? xasprintf("Api-Key: %s", d->api_key) : NULL;
-	char *hu = d->api_key ? xasprintf("Api-Username: %s", user ? user : dsc_user(d)) : NULL;
-	const char *hdr[5];
-	size_t n = 0;
-	hdr[n++] = "Accept: application/json";
-	if (body)
-		hdr[n++] = "Content-Type: application/json";
-	if (hk) {
-		hdr[n++] = hk;
-		hdr[n++] = hu;
-	}
-	hdr[n] = NULL;
-	struct http_request rq = {.method = method, .url = url, .headers = hdr, .body = body,
+	struct dsc_headers hd;
+	dsc_headers(d, user, body != NULL, &hd);
+	struct http_request rq = {.method = method, .url = url, .headers = hd.v, .body = body,
 				  .body_len = body ? strlen(body) : 0};
 	memset(rs, 0, sizeof *rs);
 	char *e = NULL;
@@ -203,8 +222,7 @@ static long dsc_call(struct dsc *d, const char *method, const char *path, const 
 		st = rs->status;
 	}
 	free(url);
-	free(hk);
-	free(hu);
+	dsc_headers_free(&hd);
 	return st;
 }
 
@@ -351,12 +369,17 @@ static char *cursor_write(const struct dsc_cursor *c)
 
 /* ---- one topic ---- */
 
-static int has_post(const struct dj_posts *ps, int64_t id)
+static int cmp_post_id(const void *a, const void *b)
 {
-	for (size_t i = 0; i < ps->n; i++)
-		if (ps->v[i].id == id)
-			return 1;
-	return 0;
+	int64_t x = ((const struct dj_post *)a)->id, y = ((const struct dj_post *)b)->id;
+	return x < y ? -1 : x > y;
+}
+
+/* The post with this id in ps (sorted by id), or NULL. */
+static const struct dj_post *find_post(const struct dj_posts *ps, int64_t id)
+{
+	struct dj_post key = {.id = id};
+	return ps->n ? bsearch(&key, ps->v, ps->n, sizeof *ps->v, cmp_post_id) : NULL;
 }
 
 /* Fetches topic id with all its posts and hands it to cb. Returns 0 (also
@@ -398,41 +421,69 @@ static int dsc_topic(struct dsc *d, int64_t id, forum_thread_cb cb, void *arg, i
 		*skipped = 1;
 		return 0;
 	}
-	/* the rest of the stream, DSC_CHUNK ids a request */
+	/* the rest of the stream, DSC_CHUNK ids a request, the requests at
+	 * once within max_concurrent and max_requests_per_second */
 	struct dj_posts all = tp.posts;
 	memset(&tp.posts, 0, sizeof tp.posts);
-	size_t i = 0;
-	while (i < tp.nstream) {
-		struct buf q = BUF_INIT;
-		buf_addf(&q, "/t/%" PRId64 "/posts.json?", id);
-		int k = 0;
-		for (; i < tp.nstream && k < DSC_CHUNK; i++) {
-			if (has_post(&all, tp.stream[i]))
-				continue;
-			buf_addf(&q, "%spost_ids[]=%" PRId64, k ? "&" : "", tp.stream[i]);
-			k++;
-		}
+	qsort(all.v, all.n, sizeof *all.v, cmp_post_id);
+	struct buf *qs = NULL;
+	size_t nq = 0, k = 0;
+	for (size_t i = 0; i < tp.nstream; i++) {
+		if (find_post(&all, tp.stream[i]))
+			continue;
 		if (k == 0) {
-			buf_free(&q);
-			break;
+			qs = xrealloc(qs, (nq + 1) * sizeof *qs);
+			qs[nq] = (struct buf)BUF_INIT;
+			buf_addf(&qs[nq++], "%s/t/%" PRId64 "/posts.json?", d->base, id);
 		}
-		struct dj_posts more = {0};
-		if (dsc_get(d, buf_str(&q), &rs, err) < 0) {
-			buf_free(&q);
+		buf_addf(&qs[nq - 1], "%spost_ids[]=%" PRId64, k ? "&" : "", tp.stream[i]);
+		k = (k + 1) % DSC_CHUNK;
+	}
+	if (nq > 0) {
+		struct http_request *rq = xcalloc(nq, sizeof *rq);
+		struct http_response *rss = xcalloc(nq, sizeof *rss);
+		char **errs = xcalloc(nq, sizeof *errs);
+		struct dsc_headers hd;
+		dsc_headers(d, NULL, 0, &hd);
+		for (size_t q = 0; q < nq; q++)
+			rq[q] = (struct http_request){.url = buf_str(&qs[q]), .headers = hd.v};
+		http_request_many(d->http, rq, rss, errs, nq);
+		int bad = 0;
+		for (size_t q = 0; q < nq; q++) {
+			struct dj_posts more = {0};
+			if (bad) {
+			} else if (errs[q]) {
+				*err = errs[q];
+				errs[q] = NULL;
+				bad = 1;
+			} else if (rss[q].status != 200) {
+				*err = xasprintf("forum %s: GET %s: HTTP %ld", d->f->name, rq[q].url,
+						 rss[q].status);
+				bad = 1;
+			} else if (dj_parse_posts(rss[q].body, rss[q].body_len, &more, &e) < 0) {
+				*err = xasprintf("forum %s: %s: malformed answer: %s", d->f->name,
+						 rq[q].url, e ? e : "?");
+				free(e);
+				e = NULL;
+				bad = 1;
+			} else {
+				all.v = xrealloc(all.v, (all.n + more.n) * sizeof *all.v);
+				memcpy(all.v + all.n, more.v, more.n * sizeof *more.v);
+				all.n += more.n;
+				free(more.v);
+			}
+			free(errs[q]);
+			http_response_clear(&rss[q]);
+			buf_free(&qs[q]);
+		}
+		dsc_headers_free(&hd);
+		free(rq);
+		free(rss);
+		free(errs);
+		free(qs);
+		if (bad)
 			goto fail;
-		}
-		rc = dj_parse_posts(rs.body, rs.body_len, &more, &e);
-		http_response_clear(&rs);
-		if (rc < 0) {
-			*err = json_err(d, buf_str(&q), e);
-			buf_free(&q);
-			goto fail;
-		}
-		buf_free(&q);
-		all.v = xrealloc(all.v, (all.n + more.n) * sizeof *all.v);
-		memcpy(all.v + all.n, more.v, more.n * sizeof *more.v);
-		all.n += more.n;
-		free(more.v);
+		qsort(all.v, all.n, sizeof *all.v, cmp_post_id);
 	}
 
 	struct forum_thread *t = xcalloc(1, sizeof *t);
@@ -445,22 +496,20 @@ static int dsc_topic(struct dsc *d, int64_t id, forum_thread_cb cb, void *arg, i
 	t->url = xasprintf("%s/t/%s/%" PRId64, d->base, tp.topic.slug ? tp.topic.slug : "-", id);
 	/* in stream order (the order of the topic) */
 	for (size_t s = 0; s < tp.nstream; s++) {
-		for (size_t j = 0; j < all.n; j++) {
-			if (all.v[j].id != tp.stream[s] || !dj_post_gatewayed(&all.v[j]))
-				continue;
-			struct forum_post fp = {0};
-			int unresolved = 0;
-			char *pe = NULL;
-			if (dj_post_to_forum(&all.v[j], &all, d->base, &fp, &unresolved, &pe) < 0) {
-				free(pe);
-				break;
-			}
-			if (gone)
-				fp.deleted = 1;
-			struct forum_post *np = forum_thread_add_post(t);
-			*np = fp;
-			break;
+		const struct dj_post *dp = find_post(&all, tp.stream[s]);
+		if (!dp || !dj_post_gatewayed(dp))
+			continue;
+		struct forum_post fp = {0};
+		int unresolved = 0;
+		char *pe = NULL;
+		if (dj_post_to_forum(dp, &all, d->base, &fp, &unresolved, &pe) < 0) {
+			free(pe);
+			continue;
 		}
+		if (gone)
+			fp.deleted = 1;
+		struct forum_post *np = forum_thread_add_post(t);
+		*np = fp;
 	}
 	dj_posts_free(&all);
 	dj_topic_page_free(&tp);
