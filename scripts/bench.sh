@@ -4,13 +4,16 @@
 #  2. LMTP ingest: messages/s from 1 and 8 sessions on a 100k-post store;
 #  3. parse: hostile inputs that were quadratic (a tag with 200,000
 #     attributes through sync, a header folded into 200,000 lines in a POST);
-#  4. NNTP: the ../shared/bench/ matrix against INN 2.7 and public-inbox 1.9
+#  4. discourse: a first sync of 50,000 posts from the fixture Discourse
+#     (posts/s, CPU s per 1,000 posts, peak RSS);
+#  5. NNTP: the ../shared/bench/ matrix against INN 2.7 and public-inbox 1.9
 #     in the same run (needs root: it installs and starts the peers).
 set -eu
 cd "$(dirname "$0")/.."
 python3 scripts/bench.py
 python3 scripts/bench_lmtp.py
 python3 scripts/bench_parse.py
+python3 scripts/bench_discourse.py
 if [ "$(id -u)" = 0 ]; then
 	bash scripts/bench_nntp.sh
 else
