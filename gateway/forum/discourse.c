@@ -744,8 +744,9 @@ static int dsc_changes(void *state, const char *cursor, const struct forum_chang
 			if (p->updated_at > upd)
 				upd = p->updated_at;
 		}
+		size_t got = ps.n;
 		dj_posts_free(&ps);
-		if (ps.n == 0 || low <= c.post || low <= 1)
+		if (got == 0 || low <= c.post || low <= 1)
 			break;
 		before = low - 1;
 	}

@@ -166,6 +166,21 @@ class Incremental(unittest.TestCase):
                           if r["path"].startswith("/t/")], [])
         self.assertEqual(len(self.g.messages()), 2)
 
+    def test_feed_is_read_down_to_the_last_post_seen(self):
+        other = self.fx.add_topic(self.cat, "Another topic here", "<p>Other root.</p>")
+        self.g.sync()
+        # the new post of `other` ends up on the feed's second page
+        p = self.fx.add_post(other, "<p>Only new post of the other topic.</p>")
+        for i in range(55):
+            self.fx.add_post(self.tid, f"<p>Busy reply {i}.</p>")
+        self.g.sync()
+        msgs = self.g.messages()
+        self.assertIn(f"<p{p['id']}.t{other}.disc@forumgate.example>",
+                      [m["Message-ID"] for m in msgs])
+        self.assertEqual(len(msgs), 58)
+        self.assertTrue(any(r["query"].get("before") for r in self.fx.requests
+                            if r["path"] == "/posts.json"))
+
     def test_edit_supersedes(self):
         p = self.fx.add_post(self.tid, "<p>Before the edit.</p>")
         self.g.sync()
