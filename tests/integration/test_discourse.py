@@ -252,6 +252,18 @@ class Faults(unittest.TestCase):
         g.sync()
         self.assertEqual(len([m for m in g.messages() if m["Newsgroups"].startswith("disc.")]), 4)
 
+    def test_short_retry_after_is_waited_out(self):
+        fx = fixture(self, corpus=False)
+        cat = fx.add_category("General Talk")
+        [tid] = fx.generate(1, 3, category_id=cat)
+        fx.fault("429", path=r"^/t/%d\.json" % tid, count=1, retry_after=1)
+        g = DGate(self, fx)
+        t0 = time.monotonic()
+        g.sync()
+        self.assertGreaterEqual(time.monotonic() - t0, 1.0)
+        self.assertEqual(len(g.messages()), 3)
+        self.assertEqual(topic_fetches(fx, tid), 2)
+
     def test_malformed_json_is_a_clear_error(self):
         fx = fixture(self, corpus=False)
         cat = fx.add_category("General Talk")
