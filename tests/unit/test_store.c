@@ -408,6 +408,43 @@ static void test_rollback_loses_uncommitted(void **state)
 	assert_int_equal(store_group_get(fx->st, "x.y", &sg, &err), 0);
 }
 
+/* Pushed topics: added once per event id, per forum, taken once. */
+static void test_push_topics(void **state)
+{
+	struct fixture *fx = *state;
+	char *err = NULL, **t = NULL;
+	size_t n = 9;
+	int dup = -1;
+	assert_int_equal(store_push_take(fx->st, "a", &t, &n, &err), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_push_add(fx->st, "a", "57", 7, &dup, &err), 0);
+	assert_int_equal(dup, 0);
+	assert_int_equal(store_push_add(fx->st, "a", "57", 7, &dup, &err), 0);
+	assert_int_equal(dup, 1); /* the same delivery again */
+	assert_int_equal(store_push_add(fx->st, "a", "57", 8, &dup, &err), 0);
+	assert_int_equal(dup, 0); /* another event, the same topic: once */
+	assert_int_equal(store_push_add(fx->st, "a", "58", 0, &dup, &err), 0);
+	assert_int_equal(store_push_add(fx->st, "b", "59", 7, &dup, &err), 0);
+	assert_int_equal(dup, 0); /* event ids are per forum */
+	/* another connection (the sync role) sees them */
+	struct store *other = NULL;
+	assert_int_equal(store_open(fx->path, STORE_RW, &other, &err), 0);
+	assert_int_equal(store_push_take(other, "a", &t, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(t[0], "57");
+	assert_string_equal(t[1], "58");
+	free(t[0]);
+	free(t[1]);
+	free(t);
+	assert_int_equal(store_push_take(other, "a", &t, &n, &err), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_push_take(other, "b", &t, &n, &err), 0);
+	assert_int_equal(n, 1);
+	free(t[0]);
+	free(t);
+	store_close(other);
+}
+
 static void test_cursor_and_posts(void **state)
 {
 	struct fixture *fx = *state;
@@ -938,6 +975,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_foreach_and_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rollback_loses_uncommitted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cursor_and_posts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_push_topics, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queued_posts_are_seen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failed_queue_fails_the_transaction, setup,
 						teardown),
