@@ -57,6 +57,7 @@ struct dsc_cfg {
 	char *api_key_file;
 	char *api_username;
 	char *webhook_secret_file;
+	char *users_file;
 };
 
 static const struct cfg_conn_key dsc_keys[] = {
@@ -66,6 +67,8 @@ static const struct cfg_conn_key dsc_keys[] = {
 	 .off = offsetof(struct dsc_cfg, api_username), .sdef = "system"},
 	{.key = "webhook_secret_file", .type = CFG_CONN_STR, .flags = CFG_CONN_FILE,
 	 .off = offsetof(struct dsc_cfg, webhook_secret_file)},
+	{.key = "users_file", .type = CFG_CONN_STR, .flags = CFG_CONN_FILE,
+	 .off = offsetof(struct dsc_cfg, users_file)},
 };
 
 static const struct cfg_conn_section dsc_section = {
@@ -768,6 +771,35 @@ fail:
 
 /* ---- posting ---- */
 
+/* The Discourse username of gateway user `user`: its line "USER NAME" in
+ * users_file (read at each post, so edits need no restart; '#' starts a
+ * comment), else the same name. Returns 0 and *out (malloc'd), or -1
+ * with *err when the file cannot be read. */
+static int dsc_map_user(const struct dsc *d, const char *user, char **out, char **err)
+{
+	*out = NULL;
+	if (d->cfg && d->cfg->users_file) {
+		FILE *fp = fopen(d->cfg->users_file, "re");
+		if (!fp) {
+			*err = xasprintf("forum %s: discourse.users_file %s: %s", d->f->name,
+					 d->cfg->users_file, strerror(errno));
+			return -1;
+		}
+		char line[512];
+		while (!*out && fgets(line, sizeof line, fp)) {
+			line[strcspn(line, "#\r\n")] = 0;
+			char *save = NULL, *a = strtok_r(line, " \t", &save);
+			char *b = a ? strtok_r(NULL, " \t", &save) : NULL;
+			if (a && b && strcmp(a, user) == 0)
+				*out = xstrdup(b);
+		}
+		fclose(fp);
+	}
+	if (!*out)
+		*out = xstrdup(user);
+	return 0;
+}
+
 static void json_str(struct buf *b, const char *s)
 {
 	buf_addc(b, '"');
@@ -827,18 +859,13 @@ static char *dsc_errors(const char *body, size_t len)
 	return buf_detach(&b);
 }
 
-static int dsc_create_post(void *state, const struct forum_new_post *p, char **post_id,
-			   char **err)
+static int create_as(struct dsc *d, const struct forum_new_post *p, const char *user,
+		     char **post_id, char **err)
 {
-	struct dsc *d = state;
 	struct buf b = BUF_INIT;
 	struct http_response rs;
 	int64_t topic = 0, parent = 0;
 	int number = 0;
-	/* the forum user who posts: the sender's name on the gateway (the
-	 * key needs admin scope to act for other users); api_username when
-	 * the reply carries none */
-	const char *user = p->author && *p->author ? p->author : dsc_user(d);
 
 	if (p->thread_id && parse_id(p->thread_id, &topic) < 0) {
 		*err = xasprintf("forum %s: topic id \"%s\" is not a Discourse topic", d->f->name,
@@ -916,6 +943,21 @@ static int dsc_create_post(void *state, const struct forum_new_post *p, char **p
 			   : xasprintf("forum %s: POST /posts.json: HTTP %ld", d->f->name, st);
 	}
 	http_response_clear(&rs);
+	return rc;
+}
+
+static int dsc_create_post(void *state, const struct forum_new_post *p, char **post_id,
+			   char **err)
+{
+	struct dsc *d = state;
+	/* the forum user who posts: the sender's name on the gateway, mapped
+	 * through users_file (the key needs admin scope to act for other
+	 * users); api_username when the reply carries none */
+	char *user = NULL;
+	if (dsc_map_user(d, p->author && *p->author ? p->author : dsc_user(d), &user, err) < 0)
+		return FORUM_POST_TEMPFAIL;
+	int rc = create_as(d, p, user, post_id, err);
+	free(user);
 	return rc;
 }
 

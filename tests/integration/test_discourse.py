@@ -336,6 +336,22 @@ class Posting(unittest.TestCase):
         self.assertEqual(body(mine[0]), REPLY_TEXT)
         self.assertEqual(len(msgs), 3)
 
+    def test_users_file_maps_the_forum_user(self):
+        users = os.path.join(self.g.dir, "users")
+        with open(users, "w") as f:
+            f.write("# gateway user, Discourse username\nbob bobby\nalice alice_d\n")
+        with open(self.g.config) as f:
+            cfg = f.read()
+        with open(self.g.config, "w") as f:
+            f.write(cfg.replace("      api_username: alice\n",
+                                f"      api_username: alice\n      users_file: {users}\n"))
+        self.fx.api_username = "alice_d"  # the fixture takes one user: the mapped one
+        self.reply(msgid())
+        self.g.run("outbox", "--once")
+        (sent,) = self.fx.posts_received
+        self.assertEqual(sent["headers"]["Api-Username"], "alice_d")
+        self.assertEqual(sent["status"], 200)
+
     def test_refusal_fails_the_row_with_the_reason_and_notifies(self):
         mid = msgid()
         self.reply(mid, text="Too short.\n")
