@@ -12,7 +12,7 @@ import urllib.request
 
 from discourse_fixture import DiscourseFixture, send_webhook
 from fgtest import FORUMGATE, ROOT, parse_mboxrd
-from nntpserver import free_port
+from nntpserver import Raw, free_port
 from mailserver import ALICE, QUOTED_REPLY, REPLY_DOMAIN, REPLY_TEXT, SMTPSink, make_message, msgid
 
 KEY = "k3y-for-the-fixture"
@@ -388,18 +388,22 @@ class Webhooks(unittest.TestCase):
         secret = os.path.join(d, "hook-secret")
         with open(secret, "w") as f:
             f.write(self.SECRET + "\n")
+        self.nntp_port = free_port()
         self.g = DGate(self, self.fx, extra="    poll_interval: 300",
                        dkeys=f"      webhook_secret_file: {secret}\n",
-                       top=f"http:\n  listen: 127.0.0.1:{self.port}\n")
+                       top=f"http:\n  listen: 127.0.0.1:{self.port}\n"
+                       f"nntp:\n  listen:\n    - address: 127.0.0.1:{self.nntp_port}\n")
         self.url = f"http://127.0.0.1:{self.port}/webhooks/discourse/disc"
         self.g.sync()  # makes the store (the roles do not)
         before = len(self.fx.requests)
         self.sync = self.start("sync")
         self.httpd = self.start("httpd")
+        self.nntpd = self.start("nntpd")
         # the role's own first pass reads the feed once; then it waits
         self.wait(lambda: any(r["path"] == "/posts.json" for r in self.fx.requests[before:]),
                   "first pass")
         self.wait(self.health, "httpd")
+        self.wait(self.nntp_up, "nntpd")
         time.sleep(0.3)
 
     def start(self, role):
@@ -419,6 +423,20 @@ class Webhooks(unittest.TestCase):
                 return True
         except OSError:
             return False
+
+    def nntp_up(self):
+        try:
+            Raw(self.nntp_port).close()
+            return True
+        except OSError:
+            return False
+
+    def served(self, mid):
+        r = Raw(self.nntp_port)
+        try:
+            return r.cmd(f"STAT {mid}").startswith("223")
+        finally:
+            r.close()
 
     def wait(self, cond, what, timeout=10.0):
         end = time.monotonic() + timeout
@@ -443,7 +461,7 @@ class Webhooks(unittest.TestCase):
         t0 = time.monotonic()
         status, answer = self.deliver(p, 11)
         self.assertEqual(status, 200, answer)
-        t1 = self.wait(lambda: self.has(p), "pushed article")
+        t1 = self.wait(lambda: self.served(self.mid(p)), "pushed article on NNTP")
         self.assertLess(t1 - t0, 2.0)
         # the poll brings the same post again: still one article
         self.stop(self.sync)
