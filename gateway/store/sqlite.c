@@ -2855,9 +2855,19 @@ int store_push_take(struct store *st, const char *forum, char ***topics, size_t 
 {
 	*topics = NULL;
 	*n = 0;
+	/* asked every 200 ms: look before taking the write lock (no table
+	 * yet, or nothing for this forum: nothing pushed) */
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM push_topics WHERE forum = ? LIMIT 1", -1,
+			       &s, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(s, 1, forum, -1, SQLITE_STATIC);
+	int any = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_finalize(s);
+	if (!any)
+		return 0;
 	if (exec(st, PUSH_SCHEMA "BEGIN IMMEDIATE", err) != 0)
 		return -1;
-	sqlite3_stmt *s;
 	if (sqlite3_prepare_v2(st->db, "SELECT topic FROM push_topics WHERE forum = ? ORDER BY added",
 			       -1, &s, NULL) != SQLITE_OK) {
 		db_error(st, err, "prepare push");
