@@ -12,7 +12,8 @@
  *   post=N      highest post id seen in /posts.json (new posts: ids above it)
  *   upd=T       newest updated_at seen there (edits and deletions of the
  *               posts on the feed's first pages)
- *   bf=1 next=ID cutoff=T left=N   a first sync in progress: of the N
+ *   bf=1 next=ID cutoff=T left=N start=S   a first sync (begun at S) in
+ *               progress: of the N
  *               most recently bumped topics (-1 = no limit) bumped after T
  *               (0 = no limit), those with an id below ID are still to fetch,
  *               highest id first. A resumed backfill lists them again: a
@@ -38,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -328,7 +330,7 @@ static int dsc_list_boards(void *state, char ***boards, size_t *n, char **err)
 struct dsc_cursor {
 	int64_t post, upd;
 	int bf;
-	int64_t next, cutoff;
+	int64_t next, cutoff, start;
 	long left;
 };
 
@@ -354,6 +356,8 @@ static void cursor_read(const char *s, struct dsc_cursor *c)
 				c->cutoff = v;
 			else if (!strcmp(key, "left"))
 				c->left = (long)v;
+			else if (!strcmp(key, "start"))
+				c->start = v;
 			s += used;
 		} else {
 			s += strcspn(s, " ");
@@ -365,8 +369,8 @@ static char *cursor_write(const struct dsc_cursor *c)
 {
 	if (c->bf)
 		return xasprintf("post=%" PRId64 " upd=%" PRId64 " bf=1 next=%" PRId64
-				 " cutoff=%" PRId64 " left=%ld",
-				 c->post, c->upd, c->next, c->cutoff, c->left);
+				 " cutoff=%" PRId64 " left=%ld start=%" PRId64,
+				 c->post, c->upd, c->next, c->cutoff, c->left, c->start);
 	return xasprintf("post=%" PRId64 " upd=%" PRId64, c->post, c->upd);
 }
 
@@ -562,58 +566,106 @@ static int cmp_desc(const void *a, const void *b)
 	return x < y ? 1 : x > y ? -1 : 0;
 }
 
-/* The topics of a first sync: every listed topic within the cutoff and
- * the count, as ids, newest first. */
-static int dsc_backfill_list(struct dsc *d, const struct dsc_cursor *c, int64_t **ids,
-			     size_t *n, char **err)
+struct bf_list {
+	int64_t *v;
+	size_t n, cap;
+};
+
+/* The board of category id with a backfill limit of its own
+ * (boards: [{board, backfill}]), or NULL. */
+static const struct cfg_board *own_limit(const struct dsc *d, int64_t id)
 {
-	int64_t *v = NULL;
-	size_t k = 0, cap = 0;
-	int done = 0;
+	const struct cfg_board *hit = NULL;
+	char *b = dsc_board(d, id);
+	for (size_t i = 0; b && i < d->f->nboards && !hit; i++) {
+		const struct cfg_board *cb = &d->f->boards[i];
+		if ((cb->backfill_days || cb->backfill_topics) && strcmp(cb->board, "*") != 0 &&
+		    strcasecmp(cb->board, b) == 0)
+			hit = cb;
+	}
+	free(b);
+	return hit;
+}
+
+/* Appends the gatewayed topics of topic list `base` (newest bump first)
+ * bumped at or after cutoff (0 = any), at most limit (-1 = no limit);
+ * skip_own: not those of categories with a limit of their own. */
+static int list_topics(struct dsc *d, const char *base, int64_t cutoff, long limit,
+		       int skip_own, struct bf_list *out, char **err)
+{
+	long k = 0;
+	int done = limit == 0;
 	for (int page = 0; page < DSC_LIST_PAGES && !done; page++) {
-		char path[64];
-		snprintf(path, sizeof path, "/latest.json?page=%d", page);
+		char path[512];
+		snprintf(path, sizeof path, "%s%cpage=%d", base, strchr(base, '?') ? '&' : '?', page);
 		struct http_response rs;
 		if (dsc_get(d, path, &rs, err) < 0)
-			goto fail;
+			return -1;
 		struct dj_topic_list l = {0};
 		char *e = NULL;
 		int rc = dj_parse_topic_list(rs.body, rs.body_len, &l, &e);
 		http_response_clear(&rs);
 		if (rc < 0) {
 			*err = json_err(d, path, e);
-			goto fail;
+			return -1;
 		}
 		for (size_t i = 0; i < l.n && !done; i++) {
 			const struct dj_topic *t = &l.v[i];
 			int64_t last = t->bumped_at ? t->bumped_at : t->last_posted_at;
-			if (c->cutoff && last && last < c->cutoff) {
+			if (cutoff && last && last < cutoff) {
 				done = 1; /* the list is newest first */
 				break;
 			}
-			if (!dj_topic_gatewayed(t))
+			if (!dj_topic_gatewayed(t) || (skip_own && own_limit(d, t->category_id)))
 				continue;
-			if (c->left >= 0 && (long)k >= c->left) {
+			if (out->n == out->cap) {
+				out->cap = out->cap ? out->cap * 2 : 64;
+				out->v = xrealloc(out->v, out->cap * sizeof *out->v);
+			}
+			out->v[out->n++] = t->id;
+			if (limit >= 0 && ++k >= limit)
 				done = 1;
-				break;
-			}
-			if (k == cap) {
-				cap = cap ? cap * 2 : 64;
-				v = xrealloc(v, cap * sizeof *v);
-			}
-			v[k++] = t->id;
 		}
 		if (!l.more_topics_url || l.n == 0)
 			done = 1;
 		dj_topic_list_free(&l);
 	}
-	if (k)
-		qsort(v, k, sizeof *v, cmp_desc);
-	*ids = v;
-	*n = k;
+	return 0;
+}
+
+/* The topics of a first sync, as ids, highest first: the forum's most
+ * recently bumped within its backfill (/latest.json), and for a board
+ * with a backfill of its own (boards: [{backfill}]), its category's
+ * within that (/c/{slug}/{id}.json, without subcategories). */
+static int dsc_backfill_list(struct dsc *d, const struct dsc_cursor *c, int64_t **ids,
+			     size_t *n, char **err)
+{
+	struct bf_list l = {0};
+	if (list_topics(d, "/latest.json", c->cutoff, c->left, 1, &l, err) < 0)
+		goto fail;
+	for (size_t i = 0; i < d->cats.n; i++) {
+		const struct cfg_board *b = own_limit(d, d->cats.v[i].id);
+		if (!b)
+			continue;
+		int64_t cutoff = b->backfill_days ? c->start - (int64_t)b->backfill_days * 86400
+						  : c->cutoff;
+		long limit = b->backfill_topics ? b->backfill_topics : b->backfill_days ? -1 : c->left;
+		char *slug = dsc_board(d, d->cats.v[i].id);
+		char *path = xasprintf("/c/%s/%" PRId64 ".json?no_subcategories=true", slug,
+				       d->cats.v[i].id);
+		int rc = list_topics(d, path, cutoff, limit, 0, &l, err);
+		free(path);
+		free(slug);
+		if (rc < 0)
+			goto fail;
+	}
+	if (l.n)
+		qsort(l.v, l.n, sizeof *l.v, cmp_desc);
+	*ids = l.v;
+	*n = l.n;
 	return 0;
 fail:
-	free(v);
+	free(l.v);
 	return -1;
 }
 
@@ -675,12 +727,15 @@ static int dsc_changes(void *state, const char *cursor, const struct forum_chang
 			return -1;
 		c.bf = 1;
 		c.next = INT64_MAX;
+		c.start = (int64_t)time(NULL);
 		c.cutoff = opts->backfill_days > 0
-				   ? (int64_t)time(NULL) - (int64_t)opts->backfill_days * 86400
+				   ? c.start - (int64_t)opts->backfill_days * 86400
 				   : 0;
 		c.left = opts->backfill_topics > 0 ? opts->backfill_topics : -1;
 	} else {
 		cursor_read(cursor, &c);
+		if (!c.start)
+			c.start = (int64_t)time(NULL);
 	}
 
 	if (c.bf) {

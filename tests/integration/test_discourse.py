@@ -118,6 +118,22 @@ class FirstSync(unittest.TestCase):
         for tid in ids[:-2]:
             self.assertEqual(topic_fetches(fx, tid), 0)
 
+    def test_board_backfill_of_its_own(self):
+        fx = fixture(self, corpus=False)
+        busy = fx.add_category("Busy Board")
+        calm = fx.add_category("Calm Board")
+        busy_ids = fx.generate(5, 2, category_id=busy, prefix="Busy topic")
+        calm_ids = fx.generate(3, 2, category_id=calm, prefix="Calm topic")
+        g = DGate(self, fx, extra="    backfill:\n      topics: 2\n    boards:\n"
+                  "      - board: busy-board\n        group: disc.busy\n"
+                  "        backfill: {topics: 1}")
+        g.sync()
+        threads = {m["Message-ID"].split(".")[1] for m in g.messages()}
+        # the busy board its newest topic; the rest of the forum its two newest
+        self.assertEqual(threads, {f"t{busy_ids[-1]}", f"t{calm_ids[-1]}", f"t{calm_ids[-2]}"})
+        self.assertEqual({m["Newsgroups"] for m in g.messages()},
+                         {"disc.busy", "disc.calm-board"})
+
     def test_long_topic_is_fetched_in_chunks(self):
         fx = fixture(self, corpus=False)
         cat = fx.add_category("General Talk")
