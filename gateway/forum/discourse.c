@@ -875,8 +875,9 @@ static void json_str(struct buf *b, const char *s)
 	buf_addc(b, '"');
 }
 
-/* The "errors" strings of a Discourse error answer, joined with "; ". */
-static char *dsc_errors(const char *body, size_t len)
+/* The "errors" strings of a Discourse error answer, joined with "; " (the
+ * reason a refused reply's sender reads), or NULL (discourse.h). */
+char *discourse_errors(const char *body, size_t len)
 {
 	struct jr r;
 	struct buf b = BUF_INIT;
@@ -989,7 +990,7 @@ static int create_as(struct dsc *d, const struct forum_new_post *p, const char *
 		free(e);
 		dj_posts_free(&ps);
 	} else {
-		char *why = dsc_errors(rs.body, rs.body_len);
+		char *why = discourse_errors(rs.body, rs.body_len);
 		if (st == 422 || st == 403 || st == 404 || st == 400)
 			rc = FORUM_POST_REFUSED;
 		else

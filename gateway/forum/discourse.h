@@ -12,6 +12,10 @@ extern const struct forum_connector_ops discourse_connector;
  * malloc'd in *out. Returns 0, or -1 with *err. */
 int discourse_read_secret(const char *path, char **out, char **err);
 
+/* The "errors" strings of a Discourse error answer (422 …), joined with
+ * "; ", malloc'd; NULL when there are none or the body is not JSON. */
+char *discourse_errors(const char *body, size_t len);
+
 /* discourse.webhook_secret_file of forum f (a discourse forum), or NULL. */
 const char *discourse_webhook_secret_file(const struct cfg_forum *f);
 
