@@ -185,6 +185,15 @@ static const char *const migrations[] = {
 	"UPDATE numbering SET overview = fg_unstuffed_bytes(overview,"
 	"  (SELECT wire FROM articles a WHERE a.id = numbering.article_id))"
 	"  WHERE article_id IN (SELECT id FROM articles WHERE instr(wire, X'0D0A2E') > 0);",
+	/* 9: (issue #12) what a forum pushed (webhooks): topics the httpd role
+	 * queues for the sync role to fetch now, and the delivery ids seen
+	 * (a delivery sent again is done once) */
+	"CREATE TABLE push_topics ("
+	"  forum TEXT NOT NULL, topic TEXT NOT NULL, added INTEGER NOT NULL,"
+	"  PRIMARY KEY (forum, topic)) WITHOUT ROWID;"
+	"CREATE TABLE push_events ("
+	"  forum TEXT NOT NULL, event_id INTEGER NOT NULL, added INTEGER NOT NULL,"
+	"  PRIMARY KEY (forum, event_id)) WITHOUT ROWID;",
 };
 
 enum stmt_id {
@@ -2788,17 +2797,7 @@ int store_members_only_groups(struct store *st, char **names, char **err)
 
 /* ---- pushed topics (webhooks) ---------------------------------------------
  * The httpd role writes what a forum pushed (a topic to fetch now), the
- * sync role's thread of that forum takes it. Tables made on first use,
- * outside the numbered migrations: they hold only transient work, and a
- * store an older forumgate opens simply never sees them. */
-
-#define PUSH_SCHEMA \
-	"CREATE TABLE IF NOT EXISTS push_topics (" \
-	"  forum TEXT NOT NULL, topic TEXT NOT NULL, added INTEGER NOT NULL," \
-	"  PRIMARY KEY (forum, topic)) WITHOUT ROWID;" \
-	"CREATE TABLE IF NOT EXISTS push_events (" \
-	"  forum TEXT NOT NULL, event_id INTEGER NOT NULL, added INTEGER NOT NULL," \
-	"  PRIMARY KEY (forum, event_id)) WITHOUT ROWID;"
+ * sync role's thread of that forum takes it (tables of migration 9). */
 
 static int push_step(struct store *st, const char *sql, const char *a, const char *b,
 		     int64_t n, int64_t t, int *changes, char **err)
@@ -2829,7 +2828,7 @@ int store_push_add(struct store *st, const char *forum, const char *topic, int64
 	int64_t now = (int64_t)time(NULL);
 	int changed = 1;
 	*dup = 0;
-	if (exec(st, PUSH_SCHEMA "BEGIN IMMEDIATE", err) != 0)
+	if (exec(st, "BEGIN IMMEDIATE", err) != 0)
 		return -1;
 	/* a delivery Discourse sends again (same event id) is done once; ids
 	 * older than a week are forgotten */
@@ -2855,8 +2854,7 @@ int store_push_take(struct store *st, const char *forum, char ***topics, size_t 
 {
 	*topics = NULL;
 	*n = 0;
-	/* asked every 200 ms: look before taking the write lock (no table
-	 * yet, or nothing for this forum: nothing pushed) */
+	/* asked every 200 ms: look before taking the write lock */
 	sqlite3_stmt *s;
 	if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM push_topics WHERE forum = ? LIMIT 1", -1,
 			       &s, NULL) != SQLITE_OK)
@@ -2866,7 +2864,7 @@ int store_push_take(struct store *st, const char *forum, char ***topics, size_t 
 	sqlite3_finalize(s);
 	if (!any)
 		return 0;
-	if (exec(st, PUSH_SCHEMA "BEGIN IMMEDIATE", err) != 0)
+	if (exec(st, "BEGIN IMMEDIATE", err) != 0)
 		return -1;
 	if (sqlite3_prepare_v2(st->db, "SELECT topic FROM push_topics WHERE forum = ? ORDER BY added",
 			       -1, &s, NULL) != SQLITE_OK) {

@@ -90,6 +90,7 @@ class Overview(unittest.TestCase):
         f[5] = str(wl)  # what the old binary stored
         db.execute("UPDATE numbering SET overview = ?", ("\t".join(f),))
         db.executescript("DROP TABLE board_groups; DROP INDEX articles_superseded;"
+                         " DROP TABLE push_topics; DROP TABLE push_events;"
                          " ALTER TABLE articles DROP COLUMN superseded_by;"
                          " PRAGMA user_version = 7;")
         db.commit()
@@ -97,7 +98,7 @@ class Overview(unittest.TestCase):
         g.run("import", spool)
         db = sqlite3.connect(g.store)
         ov = db.execute("SELECT overview FROM numbering").fetchone()[0]
-        self.assertEqual(db.execute("PRAGMA user_version").fetchone()[0], 8)
+        self.assertEqual(db.execute("PRAGMA user_version").fetchone()[0], 9)
         db.close()
         self.assertEqual(int(ov.split("\t")[5]), wl - 2)
 
@@ -126,6 +127,7 @@ class Slugs(unittest.TestCase):
         db = sqlite3.connect(self.g.store)
         db.execute("UPDATE groups SET name = 'demo.caf-stra-e' WHERE name = 'demo.cafe-strasse'")
         db.executescript("DROP TABLE board_groups; DROP INDEX articles_superseded;"
+                         " DROP TABLE push_topics; DROP TABLE push_events;"
                          " ALTER TABLE articles DROP COLUMN superseded_by;"
                          " PRAGMA user_version = 7;")
         db.commit()

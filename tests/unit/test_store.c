@@ -113,7 +113,7 @@ static void test_msgid_taken(void **state)
 static void test_schema_version(void **state)
 {
 	struct fixture *fx = *state;
-	assert_int_equal(store_schema_version(fx->st), 8);
+	assert_int_equal(store_schema_version(fx->st), 9);
 }
 
 static void test_groups_and_numbers(void **state)
@@ -284,6 +284,7 @@ static void test_migration_8(void **state)
 	char sql[2048];
 	snprintf(sql, sizeof sql,
 		 "DROP TABLE board_groups; DROP INDEX articles_superseded;"
+		 "DROP TABLE push_topics; DROP TABLE push_events;"
 		 "ALTER TABLE articles DROP COLUMN superseded_by;"
 		 "INSERT INTO forums(id, name, created) VALUES (1, 'demo', 0);"
 		 "INSERT INTO groups(id, name, created) VALUES (1, 'demo.caf-stra-e', 0);"
@@ -301,7 +302,7 @@ static void test_migration_8(void **state)
 	sqlite3_close(db);
 
 	assert_int_equal(store_open(fx->path, STORE_RW, &fx->st, &err), 0);
-	assert_int_equal(store_schema_version(fx->st), 8);
+	assert_int_equal(store_schema_version(fx->st), 9);
 	char *name = NULL;
 	assert_int_equal(store_board_group(fx->st, 1, "Café Straße", &name, &err), 1);
 	assert_string_equal(name, "demo.caf-stra-e");
@@ -925,7 +926,7 @@ static void test_bulk_build_after_crash(void **state)
 	assert_int_equal(store_publish(st, &err), 0);
 	assert_int_equal(entries(fx->dir), 1);
 	assert_int_equal(store_open(fx->path, STORE_RDONLY, &fx->st, &err), 0);
-	assert_int_equal(store_schema_version(fx->st), 8);
+	assert_int_equal(store_schema_version(fx->st), 9);
 }
 
 /* Inside a write transaction sync asks once whether a forum has posted
