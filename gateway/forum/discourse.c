@@ -36,6 +36,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,7 @@ struct dsc_cfg {
 	char *api_username;
 	char *webhook_secret_file;
 	char *users_file;
+	int lookup_users;
 };
 
 static const struct cfg_conn_key dsc_keys[] = {
@@ -71,6 +73,7 @@ static const struct cfg_conn_key dsc_keys[] = {
 	 .off = offsetof(struct dsc_cfg, webhook_secret_file)},
 	{.key = "users_file", .type = CFG_CONN_STR, .flags = CFG_CONN_FILE,
 	 .off = offsetof(struct dsc_cfg, users_file)},
+	{.key = "lookup_users", .type = CFG_CONN_BOOL, .off = offsetof(struct dsc_cfg, lookup_users)},
 };
 
 static const struct cfg_conn_section dsc_section = {
@@ -828,8 +831,8 @@ fail:
 
 /* The Discourse username of gateway user `user`: its line "USER NAME" in
  * users_file (read at each post, so edits need no restart; '#' starts a
- * comment), else the same name. Returns 0 and *out (malloc'd), or -1
- * with *err when the file cannot be read. */
+ * comment), else the same name. Returns 1 (a line maps it) or 0 (the same
+ * name) and *out (malloc'd), or -1 with *err when the file cannot be read. */
 static int dsc_map_user(const struct dsc *d, const char *user, char **out, char **err)
 {
 	*out = NULL;
@@ -850,9 +853,139 @@ static int dsc_map_user(const struct dsc *d, const char *user, char **out, char 
 		}
 		fclose(fp);
 	}
-	if (!*out)
-		*out = xstrdup(user);
+	if (*out)
+		return 1;
+	*out = xstrdup(user);
 	return 0;
+}
+
+/* The username in an answer of /admin/users/list/all.json (an array of
+ * users) whose "email" is `addr` (case-insensitively: Discourse keeps
+ * addresses lower-case), or NULL (discourse.h). */
+char *discourse_user_by_email(const char *body, size_t len, const char *addr)
+{
+	struct jr r;
+	enum jr_token tok;
+	char *e = NULL, *name = NULL, *found = NULL;
+	int depth = 0, key = 0, match = 0; /* key: 1 username, 2 email */
+	jr_init(&r, body, len, "answer");
+	while (!found && jr_next(&r, &tok, &e) == 0 && tok != JR_END) {
+		if (tok == JR_OBJECT || tok == JR_ARRAY) {
+			if (++depth == 2) {
+				free(name);
+				name = NULL;
+				match = 0;
+			}
+		} else if (tok == JR_OBJECT_END || tok == JR_ARRAY_END) {
+			if (depth-- == 2 && match && name) {
+				found = name;
+				name = NULL;
+			}
+		} else if (tok == JR_KEY) {
+			const char *k = buf_str(&r.str);
+			key = depth != 2 ? 0 : strcmp(k, "username") == 0 ? 1 : strcmp(k, "email") == 0 ? 2 : 0;
+			continue;
+		} else if (tok == JR_STRING && key == 1 && r.str.len) {
+			free(name);
+			name = jr_take(&r, NULL);
+		} else if (tok == JR_STRING && key == 2) {
+			match = strcasecmp(buf_str(&r.str), addr) == 0;
+		}
+		key = 0;
+	}
+	free(name);
+	free(e);
+	jr_free(&r);
+	return found;
+}
+
+/* Address -> username hits of lookup_users, kept DSC_USER_TTL seconds.
+ * The connector's state lives for one post (the outbox opens it per
+ * reply), so the cache is process-wide, one per forum name, guarded by a
+ * mutex; misses are not kept, so an account made after a refusal works at
+ * the next reply. */
+#define DSC_USER_TTL 3600
+#define DSC_USER_CACHE 256
+
+static struct dsc_user_hit {
+	char *forum, *addr, *user;
+	time_t until;
+} user_cache[DSC_USER_CACHE];
+static pthread_mutex_t user_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static char *user_cache_get(const char *forum, const char *addr, time_t now)
+{
+	char *hit = NULL;
+	pthread_mutex_lock(&user_cache_lock);
+	for (size_t i = 0; i < DSC_USER_CACHE && !hit; i++) {
+		struct dsc_user_hit *u = &user_cache[i];
+		if (u->user && u->until > now && strcmp(u->forum, forum) == 0 &&
+		    strcasecmp(u->addr, addr) == 0)
+			hit = xstrdup(u->user);
+	}
+	pthread_mutex_unlock(&user_cache_lock);
+	return hit;
+}
+
+static void user_cache_put(const char *forum, const char *addr, const char *user, time_t now)
+{
+	pthread_mutex_lock(&user_cache_lock);
+	struct dsc_user_hit *slot = &user_cache[0];
+	for (size_t i = 0; i < DSC_USER_CACHE; i++) {
+		if (user_cache[i].until < slot->until)
+			slot = &user_cache[i]; /* the oldest (or an empty) slot */
+	}
+	free(slot->forum);
+	free(slot->addr);
+	free(slot->user);
+	slot->forum = xstrdup(forum);
+	slot->addr = xstrdup(addr);
+	slot->user = xstrdup(user);
+	slot->until = now + DSC_USER_TTL;
+	pthread_mutex_unlock(&user_cache_lock);
+}
+
+/* The Discourse account whose email is addr, by the admin API. Returns 1
+ * and *out (malloc'd), 0 when no account has it, 2 when the key cannot ask
+ * (no admin scope: the operator is told in the log), or -1 with *err when
+ * the forum cannot be reached. */
+static int dsc_lookup_user(struct dsc *d, const char *addr, char **out, char **err)
+{
+	time_t now = time(NULL);
+	*out = user_cache_get(d->f->name, addr, now);
+	if (*out)
+		return 1;
+	struct buf path = BUF_INIT;
+	buf_adds(&path, "/admin/users/list/all.json?show_emails=true&email=");
+	for (const unsigned char *p = (const unsigned char *)addr; *p; p++) {
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._~", *p))
+			buf_addc(&path, (char)*p);
+		else
+			buf_addf(&path, "%%%02X", *p);
+	}
+	struct http_response rs;
+	long st = dsc_call(d, "GET", buf_str(&path), NULL, NULL, &rs, err);
+	buf_free(&path);
+	if (st < 0)
+		return -1;
+	int rc;
+	if (st == 200) {
+		*out = discourse_user_by_email(rs.body, rs.body_len, addr);
+		rc = *out ? 1 : 0;
+		if (*out)
+			user_cache_put(d->f->name, addr, *out, now);
+	} else {
+		/* Discourse answers 403 (or 404, the route being admin-only)
+		 * to a key without admin scope */
+		log_warn("forum %s: discourse.lookup_users: GET /admin/users/list/all.json: HTTP "
+			 "%ld: the API key lacks admin scope (or the user %s is no admin); "
+			 "posting as the gateway user name",
+			 d->f->name, st, dsc_user(d));
+		rc = 2;
+	}
+	http_response_clear(&rs);
+	return rc;
 }
 
 static void json_str(struct buf *b, const char *s)
@@ -1008,10 +1141,35 @@ static int dsc_create_post(void *state, const struct forum_new_post *p, char **p
 	struct dsc *d = state;
 	/* the forum user who posts: the sender's name on the gateway, mapped
 	 * through users_file (the key needs admin scope to act for other
-	 * users); api_username when the reply carries none */
+	 * users), else found by the sender's address (lookup_users);
+	 * api_username when the reply carries none */
 	char *user = NULL;
-	if (dsc_map_user(d, p->author && *p->author ? p->author : dsc_user(d), &user, err) < 0)
+	int m = dsc_map_user(d, p->author && *p->author ? p->author : dsc_user(d), &user, err);
+	if (m < 0)
 		return FORUM_POST_TEMPFAIL;
+	/* lookup_users: no users_file line for the sender, so the account
+	 * whose email is the sender's address; none is a refusal the sender
+	 * reads (the outbox mails it), saying how to get one */
+	if (m == 0 && d->cfg && d->cfg->lookup_users && d->api_key && p->author_address) {
+		char *found = NULL;
+		int l = dsc_lookup_user(d, p->author_address, &found, err);
+		if (l < 0) {
+			free(user);
+			return FORUM_POST_TEMPFAIL;
+		}
+		if (l == 0) {
+			*err = xasprintf("no account on %s uses %s: sign up at %s/signup with that "
+					 "address, or ask an admin of the forum to add it to your "
+					 "account",
+					 d->base, p->author_address, d->base);
+			free(user);
+			return FORUM_POST_REFUSED;
+		}
+		if (l == 1) {
+			free(user);
+			user = found;
+		}
+	}
 	int rc = create_as(d, p, user, post_id, err);
 	free(user);
 	return rc;

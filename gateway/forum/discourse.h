@@ -17,6 +17,10 @@ int discourse_read_secret(const char *path, char **out, char **err);
 char *discourse_errors(const char *body, size_t len);
 
 /* discourse.webhook_secret_file of forum f (a discourse forum), or NULL. */
+/* The username of the user whose "email" is addr in an answer of
+ * /admin/users/list/all.json, or NULL; malloc'd (discourse.c). */
+char *discourse_user_by_email(const char *body, size_t len, const char *addr);
+
 const char *discourse_webhook_secret_file(const struct cfg_forum *f);
 
 #endif

@@ -114,6 +114,10 @@ static int handle(struct store *st, const struct cfg *c, struct store_outbox *o,
 			.board = board ? board : first ? board_of_group(c, f, first) : NULL,
 			.thread_id = o->thread_key, .thread_title = title, .parent_id = o->parent_key,
 			.author = o->user, .title = o->subject, .body = o->body,
+			.author_address = o->envelope_from && o->envelope_from[0] &&
+						  strcmp(o->source, "nntp") != 0
+					  ? o->envelope_from
+					  : NULL,
 			.message_id = o->message_id, .key = key,
 		};
 		void *state = NULL;

@@ -32,6 +32,9 @@ struct forum_new_post {
 	const char *thread_title; /* the thread's title (for connectors that need it) */
 	const char *parent_id;    /* post answered; NULL = the thread */
 	const char *author, *author_id;
+	/* the sender's mail address (the outbox row's envelope_from), NULL for
+	 * NNTP posts: a connector may find the forum account by it */
+	const char *author_address;
 	const char *title;        /* subject of a new thread */
 	const char *body;         /* plain text */
 	const char *message_id;   /* the Message-ID it arrived with */
