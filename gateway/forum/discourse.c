@@ -886,8 +886,9 @@ char *discourse_user_by_email(const char *body, size_t len, const char *addr)
 			key = depth != 2 ? 0 : strcmp(k, "username") == 0 ? 1 : strcmp(k, "email") == 0 ? 2 : 0;
 			continue;
 		} else if (tok == JR_STRING && key == 1 && r.str.len) {
+			size_t l;
 			free(name);
-			name = jr_take(&r, NULL);
+			name = jr_take(&r, &l);
 		} else if (tok == JR_STRING && key == 2) {
 			match = strcasecmp(buf_str(&r.str), addr) == 0;
 		}

@@ -134,6 +134,10 @@ class DiscourseFixture:
         self.post_answers = []      # forced answers for the next POSTs: (status, body, headers)
         self.requests = []          # every request: dict(method, path, query, headers, body)
         self.posts_received = []    # POST /posts(.json): dict(headers, fields, status)
+        self.users = {}             # username -> {id, username, email} (add_user)
+        self.admin = True           # the key may call /admin/ endpoints
+        self.any_user = False       # an "All users" key: any Api-Username in users acts
+        self.next_user_id = 10
         self.stopping = threading.Event()
         self.httpd = None
         self.tmp = None
@@ -192,6 +196,13 @@ class DiscourseFixture:
                 "text_color": "FFFFFF", "position": len(self.categories),
             }
             return id
+
+    def add_user(self, username, email):
+        with self.lock:
+            self.users[username] = {"id": self.next_user_id, "username": username,
+                                    "name": username.title(), "email": email.lower(),
+                                    "active": True, "admin": False, "moderator": False}
+            self.next_user_id += 1
 
     def rename_category(self, id, name, slug=None):
         """A new name keeps the slug unless slug= is given (as in Discourse's UI)."""
@@ -439,7 +450,8 @@ class _Handler(BaseHTTPRequestHandler):
         key, user = self.headers.get("Api-Key"), self.headers.get("Api-Username")
         if key is None and user is None:
             return None
-        if fx.api_key is not None and key == fx.api_key and user == fx.api_username:
+        if fx.api_key is not None and key == fx.api_key and (
+                user == fx.api_username or (fx.any_user and user in fx.users)):
             return True
         return False
 
@@ -573,6 +585,22 @@ class _Handler(BaseHTTPRequestHandler):
                 chosen = visible[:fx.chunk_size]
             return 200, {"post_stream": {"posts": [fx.post_json(p) for p in chosen]},
                          "id": t["id"]}
+        if path == "/admin/users/list/all.json":
+            # AdminUsersController#index: ?email= is an exact (lower-case)
+            # match; addresses are shown with show_emails=true
+            if not staff or not fx.admin:
+                return self.err("403")
+            want = (q.get("email") or [""])[0].lower()
+            show = (q.get("show_emails") or [""])[0] == "true"
+            out = []
+            for u in sorted(fx.users.values(), key=lambda u: u["id"]):
+                if want and u["email"] != want:
+                    continue
+                u = dict(u)
+                if not show:
+                    del u["email"]
+                out.append(u)
+            return 200, out
         if path == "/posts.json":
             before = int((q.get("before") or ["0"])[0] or 0)
             posts = [p for p in fx.posts.values()
