@@ -22,6 +22,7 @@ which libcurl delays by 40 ms: 43 ms a request, ~0.5 s a push pass over 12
 topics, p99 1.3 s in a 5 s run. BENCH_PUSH_NAGLE=1 keeps the fixture as
 the tests use it."""
 import collections
+import resource
 import os
 import shutil
 import signal
@@ -244,6 +245,7 @@ forums:
                 poller.add(mid, t)
 
         cpu0 = tree_cpu(serve.pid)
+        self0 = resource.getrusage(resource.RUSAGE_SELF)
         t_start = time.monotonic()
         n = int(seconds * rate)
         late = 0
@@ -266,6 +268,7 @@ forums:
         while time.monotonic() < end and poller.pending():
             time.sleep(0.05)
         cpu1 = tree_cpu(serve.pid)
+        self1 = resource.getrusage(resource.RUSAGE_SELF)
         t_end = time.monotonic()
         poller.stop.set()
         poller.join(5)
@@ -301,6 +304,9 @@ forums:
         print(f"  forumgate CPU over {wall:.1f} s: {total:.1f} s "
               f"({total / wall * 100:.0f}% of one core; {roles}); "
               f"fixture requests: {len(fx.requests)}")
+        mine = (self1.ru_utime - self0.ru_utime) + (self1.ru_stime - self0.ru_stime)
+        print(f"  this process (fixture, senders, NNTP poll): {mine:.1f} s CPU "
+              f"({mine / wall * 100:.0f}% of one core; 2 cores, shared)")
     finally:
         if serve is not None and serve.poll() is None:
             serve.send_signal(signal.SIGTERM)
