@@ -5,7 +5,8 @@
 #  3. parse: hostile inputs that were quadratic (a tag with 200,000
 #     attributes through sync, a header folded into 200,000 lines in a POST);
 #  4. discourse: a first sync of 50,000 posts from the fixture Discourse
-#     (posts/s, CPU s per 1,000 posts, peak RSS);
+#     (posts/s, CPU s per 1,000 posts, peak RSS); then 100 post_created
+#     webhooks/s for 60 s into `serve`: delivery -> served over NNTP, p50/p99;
 #  5. NNTP: the ../shared/bench/ matrix against INN 2.7 and public-inbox 1.9
 #     in the same run (needs root: it installs and starts the peers).
 set -eu
@@ -14,6 +15,7 @@ python3 scripts/bench.py
 python3 scripts/bench_lmtp.py
 python3 scripts/bench_parse.py
 python3 scripts/bench_discourse.py
+python3 scripts/bench_discourse_push.py
 if [ "$(id -u)" = 0 ]; then
 	bash scripts/bench_nntp.sh
 else
