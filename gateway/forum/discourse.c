@@ -60,6 +60,7 @@ struct dsc_cfg {
 	char *api_username;
 	char *webhook_secret_file;
 	char *users_file;
+	char *group_template;
 };
 
 static const struct cfg_conn_key dsc_keys[] = {
@@ -71,6 +72,8 @@ static const struct cfg_conn_key dsc_keys[] = {
 	 .off = offsetof(struct dsc_cfg, webhook_secret_file)},
 	{.key = "users_file", .type = CFG_CONN_STR, .flags = CFG_CONN_FILE,
 	 .off = offsetof(struct dsc_cfg, users_file)},
+	{.key = "group_template", .type = CFG_CONN_STR,
+	 .off = offsetof(struct dsc_cfg, group_template), .sdef = DJ_GROUP_TEMPLATE},
 };
 
 static const struct cfg_conn_section dsc_section = {
@@ -500,6 +503,21 @@ static int dsc_topic(struct dsc *d, int64_t id, forum_thread_cb cb, void *arg, i
 	t->board = dsc_board(d, tp.topic.category_id);
 	if (!t->board)
 		t->board = xasprintf("c%" PRId64, tp.topic.category_id);
+	/* the category id, not its slug, keeps the group: a category renamed
+	 * and re-slugged stays in the group it was first filed in */
+	t->board_key = xasprintf("category:%" PRId64, tp.topic.category_id);
+	const struct dj_category *cat = dj_category_find(&d->cats, tp.topic.category_id);
+	if (cat) {
+		const struct dsc_cfg *dc = d->f->conn;
+		char *ge = NULL;
+		t->group = dj_group_name_tpl(dc ? dc->group_template : NULL,
+					     d->f->group_prefix ? d->f->group_prefix : d->f->name,
+					     &d->cats, cat, &ge);
+		if (!t->group) /* the config's slug rule then */
+			log_warn("forum %s: %s", d->f->name, ge ? ge : "bad group name");
+		free(ge);
+		t->members_only = cat->read_restricted;
+	}
 	t->url = xasprintf("%s/t/%s/%" PRId64, d->base, tp.topic.slug ? tp.topic.slug : "-", id);
 	/* in stream order (the order of the topic) */
 	for (size_t s = 0; s < tp.nstream; s++) {

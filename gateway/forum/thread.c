@@ -70,6 +70,8 @@ void forum_thread_free(struct forum_thread *t)
 	free(t->title);
 	free(t->url);
 	free(t->warnings);
+	free(t->board_key);
+	free(t->group);
 	free(t);
 }
 
