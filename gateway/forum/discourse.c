@@ -3,10 +3,13 @@
  * (discourse_json.c reads the answers, http.c fetches them).
  *
  * Boards are categories, named by their slug ("support"), a subcategory by
- * "<parent-slug>/<slug>" ("support/linux"), so a renamed category keeps its
- * board and its group; an unmapped board becomes <group_prefix>.<slug rule
- * of the board> ("support-linux"). A category without a slug (Discourse
- * leaves non-ASCII names unslugged) is "c<id>".
+ * "<parent-slug>/<slug>" ("support/linux"), as `boards:` entries name them;
+ * each thread also carries the category id as its board key, under which
+ * sync keeps an unmapped board's group, so a category renamed and
+ * re-slugged keeps it, and the group group_template makes
+ * ("<prefix>.support.linux") and read_restricted (a members-only group).
+ * A category without a slug (Discourse leaves non-ASCII names unslugged)
+ * is "c<id>".
  *
  * The cursor is "key=value" words:
  *   post=N      highest post id seen in /posts.json (new posts: ids above it)
