@@ -3,6 +3,7 @@ read-restricted categories (members-only groups) and renamed/re-slugged
 categories, through the real binary against the fixture Discourse."""
 import os
 import socket
+import sqlite3
 import ssl
 import subprocess
 import time
@@ -70,6 +71,30 @@ class Naming(unittest.TestCase):
         msgs = g.messages()
         self.assertEqual(len(msgs), 3)
         self.assertEqual({m["Newsgroups"] for m in msgs}, {"disc.general-talk"})
+
+    def test_store_filed_by_slug_keeps_its_group_then_by_id(self):
+        # a store from before the category id was the key filed the board
+        # under its slug
+        fx = fixture(self, corpus=False)
+        cat = fx.add_category("General Talk")
+        tid = fx.add_topic(cat, "A topic here", "<p>Root.</p>")
+        g = DGate(self, fx)
+        g.sync()
+        db = sqlite3.connect(g.store)
+        with db:
+            db.execute("UPDATE groups SET name = 'disc.legacy' WHERE name = 'disc.general-talk'")
+            db.execute("UPDATE board_groups SET board = 'general-talk'")
+        db.close()
+        fx.add_post(tid, "<p>Before the re-slug.</p>")
+        g.sync()
+        fx.rename_category(cat, "Chatter", slug="chatter")
+        fx.add_post(tid, "<p>After the re-slug.</p>")
+        g.sync()
+        self.assertEqual({m["Newsgroups"] for m in g.messages()}, {"disc.legacy"})
+        db = sqlite3.connect(g.store)
+        keys = {r[0] for r in db.execute("SELECT board FROM board_groups")}
+        db.close()
+        self.assertIn(f"category:{cat}", keys)
 
 
 class Restricted(unittest.TestCase):
