@@ -3,10 +3,13 @@
  * (discourse_json.c reads the answers, http.c fetches them).
  *
  * Boards are categories, named by their slug ("support"), a subcategory by
- * "<parent-slug>/<slug>" ("support/linux"), so a renamed category keeps its
- * board and its group; an unmapped board becomes <group_prefix>.<slug rule
- * of the board> ("support-linux"). A category without a slug (Discourse
- * leaves non-ASCII names unslugged) is "c<id>".
+ * "<parent-slug>/<slug>" ("support/linux"), as `boards:` entries name them;
+ * each thread also carries the category id as its board key, under which
+ * sync keeps an unmapped board's group, so a category renamed and
+ * re-slugged keeps it, and the group group_template makes
+ * ("<prefix>.support.linux") and read_restricted (a members-only group).
+ * A category without a slug (Discourse leaves non-ASCII names unslugged)
+ * is "c<id>".
  *
  * The cursor is "key=value" words:
  *   post=N      highest post id seen in /posts.json (new posts: ids above it)
@@ -62,6 +65,7 @@ struct dsc_cfg {
 	char *webhook_secret_file;
 	char *users_file;
 	int lookup_users;
+	char *group_template;
 };
 
 static const struct cfg_conn_key dsc_keys[] = {
@@ -74,6 +78,8 @@ static const struct cfg_conn_key dsc_keys[] = {
 	{.key = "users_file", .type = CFG_CONN_STR, .flags = CFG_CONN_FILE,
 	 .off = offsetof(struct dsc_cfg, users_file)},
 	{.key = "lookup_users", .type = CFG_CONN_BOOL, .off = offsetof(struct dsc_cfg, lookup_users)},
+	{.key = "group_template", .type = CFG_CONN_STR,
+	 .off = offsetof(struct dsc_cfg, group_template), .sdef = DJ_GROUP_TEMPLATE},
 };
 
 static const struct cfg_conn_section dsc_section = {
@@ -503,6 +509,21 @@ static int dsc_topic(struct dsc *d, int64_t id, forum_thread_cb cb, void *arg, i
 	t->board = dsc_board(d, tp.topic.category_id);
 	if (!t->board)
 		t->board = xasprintf("c%" PRId64, tp.topic.category_id);
+	/* the category id, not its slug, keeps the group: a category renamed
+	 * and re-slugged stays in the group it was first filed in */
+	t->board_key = xasprintf("category:%" PRId64, tp.topic.category_id);
+	const struct dj_category *cat = dj_category_find(&d->cats, tp.topic.category_id);
+	if (cat) {
+		const struct dsc_cfg *dc = d->f->conn;
+		char *ge = NULL;
+		t->group = dj_group_name_tpl(dc ? dc->group_template : NULL,
+					     d->f->group_prefix ? d->f->group_prefix : d->f->name,
+					     &d->cats, cat, &ge);
+		if (!t->group) /* the config's slug rule then */
+			log_warn("forum %s: %s", d->f->name, ge ? ge : "bad group name");
+		free(ge);
+		t->members_only = cat->read_restricted;
+	}
 	t->url = xasprintf("%s/t/%s/%" PRId64, d->base, tp.topic.slug ? tp.topic.slug : "-", id);
 	/* in stream order (the order of the topic) */
 	for (size_t s = 0; s < tp.nstream; s++) {

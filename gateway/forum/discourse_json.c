@@ -331,6 +331,12 @@ static void add_component(struct buf *b, const struct dj_category *c)
 char *dj_group_name(const char *prefix, const struct dj_categories *cats,
 		    const struct dj_category *c, char **err)
 {
+	return dj_group_name_tpl(NULL, prefix, cats, c, err);
+}
+
+char *dj_group_name_tpl(const char *tpl, const char *prefix, const struct dj_categories *cats,
+			const struct dj_category *c, char **err)
+{
 	if (!prefix || !*prefix) {
 		fg_error(err, "group prefix: empty");
 		return NULL;
@@ -358,15 +364,53 @@ char *dj_group_name(const char *prefix, const struct dj_categories *cats,
 		/* a third level (a Discourse site setting) still makes two
 		 * components: the two nearest levels, as the template says */
 	}
+	if (!tpl || !*tpl)
+		tpl = DJ_GROUP_TEMPLATE;
 	struct buf b = {0};
-	buf_adds(&b, prefix);
-	if (parent) {
-		buf_addc(&b, '.');
-		add_component(&b, parent);
+	for (const char *p = tpl; *p;) {
+		if (!strncmp(p, "{prefix}", 8)) {
+			buf_adds(&b, prefix);
+			p += 8;
+		} else if (!strncmp(p, "{category}", 10)) {
+			if (parent) {
+				add_component(&b, parent);
+				buf_addc(&b, '.');
+			}
+			add_component(&b, c);
+			p += 10;
+		} else if (!strncmp(p, "{slug}", 6)) {
+			add_component(&b, c);
+			p += 6;
+		} else if (!strncmp(p, "{parent}", 8)) {
+			/* a top-level category is its own parent: no empty component */
+			add_component(&b, parent ? parent : c);
+			p += 8;
+		} else if (!strncmp(p, "{id}", 4)) {
+			buf_addf(&b, "c%lld", (long long)c->id);
+			p += 4;
+		} else {
+			buf_addc(&b, *p++);
+		}
 	}
-	buf_addc(&b, '.');
-	add_component(&b, c);
-	return buf_detach(&b);
+	char *g = buf_detach(&b);
+	/* the template is the operator's text: the result must still be a
+	 * newsgroup name (RFC 5536 §3.1.4), component by component */
+	int ok = g && *g && strlen(g) <= 497;
+	for (const char *p = g; ok;) {
+		const char *dot = strchr(p, '.');
+		size_t n = dot ? (size_t)(dot - p) : strlen(p);
+		ok = component_ok(p, n) && !(n == 3 && (!strncmp(p, "all", 3) || !strncmp(p, "ctl", 3)));
+		if (!dot)
+			break;
+		p = dot + 1;
+	}
+	if (!ok) {
+		fg_error(err, "group template \"%s\" gives \"%s\" for category %lld: not a newsgroup "
+			 "name (RFC 5536)", tpl, g ? g : "", (long long)c->id);
+		free(g);
+		return NULL;
+	}
+	return g;
 }
 
 /* ---- topics ---- */

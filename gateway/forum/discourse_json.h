@@ -64,6 +64,15 @@ const struct dj_category *dj_category_find(const struct dj_categories *c, int64_
 char *dj_group_name(const char *prefix, const struct dj_categories *cats,
 		    const struct dj_category *c, char **err);
 
+/* The same from a template (discourse: group_template; NULL = the default):
+ * {prefix} the group prefix, {category} "<parent>.<slug>" or "<slug>",
+ * {slug} the category's own component, {parent} its parent's (its own at
+ * top level), {id} "c<id>"; other text is copied. The result must be an
+ * RFC 5536 newsgroup name, else NULL with *err. */
+#define DJ_GROUP_TEMPLATE "{prefix}.{category}"
+char *dj_group_name_tpl(const char *tpl, const char *prefix, const struct dj_categories *cats,
+			const struct dj_category *c, char **err);
+
 struct dj_topic {
 	int64_t id;
 	int64_t category_id;       /* 0 = none (private messages) */

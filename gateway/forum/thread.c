@@ -70,6 +70,8 @@ void forum_thread_free(struct forum_thread *t)
 	free(t->title);
 	free(t->url);
 	free(t->warnings);
+	free(t->board_key);
+	free(t->group);
 	free(t);
 }
 
@@ -133,6 +135,10 @@ void forum_thread_merge(struct forum_thread *into, struct forum_thread *from)
 	fill(&into->id, from->id);
 	fill(&into->title, from->title);
 	fill(&into->url, from->url);
+	fill(&into->board_key, from->board_key);
+	fill(&into->group, from->group);
+	if (!into->members_only)
+		into->members_only = from->members_only;
 	if (into->posting == FORUM_POSTING_UNKNOWN)
 		into->posting = from->posting;
 	if (into->page == 0)

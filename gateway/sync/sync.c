@@ -785,6 +785,18 @@ static void thread_pass_free(struct thread_pass *tp)
 	buf_free(&tp->strs);
 }
 
+/* 1 when a `boards:` entry of the config sets the access of group. */
+static int access_configured(const struct cfg *c, const char *group)
+{
+	for (size_t i = 0; i < c->nforums; i++)
+		for (size_t j = 0; j < c->forums[i].nboards; j++) {
+			const struct cfg_board *b = &c->forums[i].boards[j];
+			if (b->access && !strcmp(b->group, group))
+				return 1;
+		}
+	return 0;
+}
+
 int sync_thread(struct store *st, const struct cfg *c, const struct cfg_forum *f,
 		int64_t forum_id, const struct forum_thread *t, struct sync_stats *stats,
 		char **err)
@@ -798,9 +810,19 @@ int sync_thread(struct store *st, const struct cfg *c, const struct cfg_forum *f
 	/* a board without a mapping keeps the group it was first filed in,
 	 * whatever the naming rule says today (stores made before the rule
 	 * transliterated keep "demo.caf-stra-e") */
-	if (t->board && *t->board && !cfg_board_mapped(f, t->board)) {
+	int mapped = t->board && *t->board && cfg_board_mapped(f, t->board);
+	const char *key = t->board_key && *t->board_key ? t->board_key : t->board;
+	if (key && *key && !mapped) {
 		char *kept = NULL;
-		int r = store_board_group(st, forum_id, t->board, &kept, err);
+		int r = store_board_group(st, forum_id, key, &kept, err);
+		/* a store made before the connector gave stable keys filed the
+		 * board under its name: keep that group, and file it under the
+		 * key from now on (a later rename changes the name, not the key) */
+		if (r == 0 && key != t->board && t->board && *t->board) {
+			r = store_board_group(st, forum_id, t->board, &kept, err);
+			if (r == 1)
+				named = 1;
+		}
 		if (r < 0) {
 			rc = -1;
 		} else if (r == 1) {
@@ -808,14 +830,23 @@ int sync_thread(struct store *st, const struct cfg *c, const struct cfg_forum *f
 			group = kept;
 		} else {
 			named = 1;
+			if (t->group && *t->group) {
+				free(group);
+				group = xstrdup(t->group);
+			}
 		}
 	}
 	if (rc == 0)
 		rc = store_group_ensure(st, group, desc, posting, &group_id, err);
 	if (rc == 0 && named)
-		rc = store_board_group_set(st, forum_id, t->board, group_id, err);
+		rc = store_board_group_set(st, forum_id, key, group_id, err);
+	/* the config's access wins for a mapped board ("unless configured
+	 * otherwise"); an unmapped one is members-only when the forum says so */
 	if (rc == 0)
-		rc = store_group_set_members_only(st, group_id, cfg_group_members_only(c, group), err);
+		rc = store_group_set_members_only(
+		    st, group_id,
+		    cfg_group_members_only(c, group) || (t->members_only && !access_configured(c, group)),
+		    err);
 	if (rc == 0 && posting == 0)
 		rc = store_group_posting(st, group_id, &posting, err);
 	struct thread_pass tp = {0};

@@ -60,6 +60,16 @@ struct forum_thread {
 	 * unknown), one message a line, each naming the file; NULL when none.
 	 * malloc'd; the spool connector logs them. */
 	char *warnings;
+	/* What the connector proposes for an unmapped board (a board with a
+	 * `boards:` entry takes the config's group and access instead):
+	 * board_key, a key that survives renames and slug changes (Discourse:
+	 * "category:<id>"), under which the store keeps the board's group
+	 * (NULL = board); group, the group's name (NULL = the config's slug
+	 * rule); members_only, reading needs a login (a category that is
+	 * read-restricted on the forum). All malloc'd, may be NULL. */
+	char *board_key;
+	char *group;
+	int members_only;
 };
 
 /* Appends a zeroed post to t and returns it. */

@@ -141,6 +141,33 @@ static void test_group_name_errors(void **state)
 	free(g);
 }
 
+static void test_group_template(void **state)
+{
+	struct dj_category cats[] = {
+	    {.id = 3, .slug = "support", .name = "Support"},
+	    {.id = 7, .parent_id = 3, .slug = "Linux", .name = "Linux Help"},
+	};
+	struct dj_categories c = {cats, 2};
+	char *err = NULL;
+	char *g = dj_group_name_tpl(NULL, "fg", &c, &cats[1], &err);
+	assert_string_equal(g, "fg.support.linux");
+	free(g);
+	g = dj_group_name_tpl("{prefix}.forum.{parent}-{slug}.{id}", "fg", &c, &cats[1], &err);
+	assert_string_equal(g, "fg.forum.support-linux.c7");
+	free(g);
+	g = dj_group_name_tpl("{prefix}.{parent}", "fg", &c, &cats[0], &err);
+	assert_string_equal(g, "fg.support"); /* top level: its own */
+	free(g);
+	/* what the operator wrote must still make a newsgroup name */
+	const char *bad[] = {"{prefix}..{slug}", "{prefix}.{slug}.", "{prefix}.All", "{prefix} {slug}",
+			     "{prefix}.all", "{prefix}.ctl.{slug}", "{prefix}/{slug}"};
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		assert_null(dj_group_name_tpl(bad[i], "fg", &c, &cats[1], &err));
+		assert_non_null(strstr(err, "not a newsgroup name"));
+	}
+	free(err);
+}
+
 static void test_topic_list(void **state)
 {
 	size_t len;
@@ -497,6 +524,7 @@ int main(void)
 		cmocka_unit_test(test_categories_fixture),
 		cmocka_unit_test(test_subcategories),
 		cmocka_unit_test(test_group_name_errors),
+		cmocka_unit_test(test_group_template),
 		cmocka_unit_test(test_topic_list),
 		cmocka_unit_test(test_topic),
 		cmocka_unit_test(test_long_topic_corpus),
