@@ -37,15 +37,15 @@ enum store_mode {
  * store_set_owner): import, serve and sync, so that a mistyped
  * gateway.store does not quietly become a new empty store for every other
  * command; the other modes refuse a missing store ("no store at PATH").
- * A store the caller may write loses any access by others (its -wal and
- * -shm follow: SQLite gives them the store file's mode). */
+ * A store the caller may write loses any access by others, together with
+ * every file the backend keeps beside it. */
 int store_open(const char *path, enum store_mode mode, struct store **out, char **err);
 void store_close(struct store *st);
 
-/* Files the store creates from now on (the store file, a build, the lock
- * file, and through SQLite, which gives them the store file's owner when
- * run as root: -wal and -shm) are given to uid:gid. For a process running
- * as root that will switch to an unprivileged user (priv.h). */
+/* Files the store creates from now on (the store, a build, the lock file
+ * and whatever the backend keeps beside the store) are given to uid:gid.
+ * For a process running as root that will switch to an unprivileged user
+ * (priv.h). */
 void store_set_owner(unsigned uid, unsigned gid);
 
 /* Exclusive use of slot (0..63) of the store's lock file PATH.lock, for
