@@ -57,7 +57,7 @@
  * element stack is an explicit array: hostile nesting costs memory, not C
  * stack.
  */
-#include "html_tree.h"
+#include "forumgate/html.h"
 
 #include <libxml/HTMLparser.h>
 #include <pthread.h>

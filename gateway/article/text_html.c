@@ -26,7 +26,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "html_tree.h"
+#include "forumgate/html.h"
 
 #define HTML_MAX_DEPTH 300
 

@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "../../gateway/article/html_tree.h"
+#include "forumgate/html.h"
 #include "forumgate/buf.h"
 #include "forumgate/text.h"
 
@@ -367,6 +367,89 @@ static void test_many_attributes(void **state)
 	buf_free(&src);
 }
 
+/* ---- html_query ---- */
+
+static void test_query(void **state)
+{
+	(void)state;
+	const char *src = "<title>T &amp; U</title><div id=\"posts\">"
+			  "<li class=\"postbit  postcontainer\" id=\"post_12\"><div id=\"post_message_12\">"
+			  "Hello <b>bold</b>\n\t world<script>x()</script></div></li>"
+			  "<li class=\"postbitx\" id=\"post_13\"><div id=\"post_message_13\">two<br>lines</div></li>"
+			  "</div><foo-bar data-x=1>custom</foo-bar>";
+	struct html_doc d;
+	html_parse(&d, src, strlen(src));
+	const struct html_node *root = &d.root;
+
+	struct html_node *t = html_find(root, HT_TITLE, NULL);
+	char *s = html_text_dup(t);
+	assert_string_equal(s, "T & U");
+	free(s);
+
+	struct html_node *p1 = html_find(root, HT_LI, "postcontainer");
+	assert_non_null(p1);
+	assert_string_equal(html_attr(p1, "id"), "post_12");
+	assert_true(html_has_class(p1, "postbit"));
+	assert_false(html_has_class(p1, "postbi"));
+	assert_null(html_find_after(root, p1, HT_LI, "postcontainer"));
+	struct html_node *p2 = html_find_after(root, p1, HT_LI, NULL);
+	assert_string_equal(html_attr(p2, "id"), "post_13");
+
+	struct html_node *m = html_find_attr(root, "id", "post_message_", 1);
+	assert_string_equal(html_attr(m, "id"), "post_message_12");
+	assert_ptr_equal(html_ancestor(m, HT_LI, "postbit"), p1);
+	assert_null(html_ancestor(m, HT_TABLE, NULL));
+	s = html_text_dup(m);
+	assert_string_equal(s, "Hello bold world");
+	free(s);
+	s = html_text_dup(html_find_attr(root, "id", "post_message_13", 0));
+	assert_string_equal(s, "two lines");
+	free(s);
+
+	struct html_node *c = html_find_attr(root, "data-x", "1", 0);
+	assert_true(html_is_named(c, "foo-bar"));
+	assert_false(html_is(c, HT_DIV));
+
+	struct buf b = BUF_INIT;
+	html_serialize(m, 0, &b);
+	assert_string_equal(buf_str(&b), "Hello <b>bold</b>\n\t world<script>x()</script>");
+	buf_reset(&b);
+	html_serialize(p2, 1, &b);
+	assert_string_equal(buf_str(&b), "<li class=\"postbitx\" id=\"post_13\"><div "
+					 "id=\"post_message_13\">two<br>lines</div></li>");
+	buf_free(&b);
+	html_doc_free(&d);
+}
+
+/* Serializing and parsing again gives the same tree: a page parser that
+ * keeps a post body as HTML hands the body walk what the page held. */
+static void test_serialize_round_trip(void **state)
+{
+	(void)state;
+	const char *cases[] = {
+		"<p>a &lt;b&gt; &amp; \"q\"</p><img src=\"x.png\" alt='a\"b'><br/>tail",
+		"<blockquote class=\"quote\" data-post=\"3\"><div class=title>X wrote:</div>"
+		"<p>q<p>r</blockquote><ul><li>1<li>2</ul>",
+		"<table><tr><td>a<td>b</table><pre>  x\n  y</pre><style>p{}</style>",
+		"text only & more",
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		struct html_doc d1, d2;
+		struct buf a = BUF_INIT, b = BUF_INIT, s = BUF_INIT;
+		html_parse(&d1, cases[i], strlen(cases[i]));
+		dump(&a, d1.root.children);
+		html_serialize(html_find(&d1.root, HT_BODY, NULL), 0, &s);
+		html_doc_free(&d1);
+		html_parse(&d2, s.p, s.len);
+		dump(&b, d2.root.children);
+		assert_string_equal(buf_str(&a), buf_str(&b));
+		html_doc_free(&d2);
+		buf_free(&a);
+		buf_free(&b);
+		buf_free(&s);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -376,6 +459,8 @@ int main(void)
 		cmocka_unit_test(test_deep),	     cmocka_unit_test(test_names),
 		cmocka_unit_test(test_classes),	     cmocka_unit_test(test_collapsed),
 		cmocka_unit_test(test_many_attributes),
+		cmocka_unit_test(test_query),
+		cmocka_unit_test(test_serialize_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,8 @@
 /*
- * html_tree: a small HTML parser for post bodies, private to the article
- * module (text_html.c walks its tree).
+ * html: the one HTML parser of forumgate, for post bodies (text_html.c
+ * walks its tree) and for whole forum pages (the board page parsers in
+ * gateway/forum/). Implemented in gateway/article/html_tree.c (the parser)
+ * and html_query.c (finding things in the tree, text, serializing).
  *
  * It reproduces the tree libxml2 2.9's recovering HTML parser builds for a
  * body (which is what text_html used before), at a fraction of the cost:
@@ -16,8 +18,8 @@
  * which must be called on the thread that parsed (the store and the first
  * arena block are that thread's scratch buffers).
  */
-#ifndef FORUMGATE_HTML_TREE_H
-#define FORUMGATE_HTML_TREE_H
+#ifndef FORUMGATE_HTML_H
+#define FORUMGATE_HTML_H
 
 #include <stddef.h>
 
@@ -123,15 +125,77 @@ struct html_doc {
 	struct buf *text_scratch, *arena_scratch;
 };
 
-/* Parses src[0..len) as the content of a <body> and fills *d (which the
+/* Parses src[0..len) as the content of a <body>. A whole page parses too:
+ * its <html>, <head> and <body> tags are ignored as nested ones (the body is
+ * already open), so <title>, <meta>, <base> and <link> become children of
+ * the body like any other element and are found the same way and fills *d (which the
  * caller later frees with html_doc_free). Never fails: like a browser it
  * makes a tree of anything. Nesting depth is bounded only by memory; the
  * parser itself does not recurse. */
 void html_parse(struct html_doc *d, const char *src, size_t len);
 
-/* The first element of the document (the <html> element), or NULL. */
+/* The first element of the document (the <html> element), or NULL. A
+ * page with a stray </body> or </html> before its end has more top-level
+ * nodes after it: page parsers search from &d->root, not from this. */
 struct html_node *html_doc_root(struct html_doc *d);
 
 void html_doc_free(struct html_doc *d);
+
+/* ---- finding things in a tree (html_query.c) ----
+ *
+ * For page parsers: every function takes any node (element or text) and
+ * NULL, and never changes the tree. Names and classes are compared as the
+ * parser stores them: tag and attribute names lower case, classes and
+ * values as written. */
+
+/* n is an element (with tag `tag` unless HT_UNKNOWN; an element the parser
+ * does not know is matched by name with html_is_named). */
+int html_is(const struct html_node *n, enum html_tag tag);
+int html_is_named(const struct html_node *n, const char *name);
+
+/* The value of attribute `name` (lower case) of element n, or NULL. */
+const char *html_attr(const struct html_node *n, const char *name);
+
+/* Element n's class attribute lists `cls` (split at ASCII whitespace,
+ * case-sensitive, as CSS does in standards mode). */
+int html_has_class(const struct html_node *n, const char *cls);
+
+/* Document-order walk of the subtree of root: the node after n (its first
+ * child, else its next sibling, else an ancestor's next sibling below
+ * root), or NULL at the end. html_skip goes on after n's subtree. */
+struct html_node *html_next(const struct html_node *n, const struct html_node *root);
+struct html_node *html_skip(const struct html_node *n, const struct html_node *root);
+
+/* The first element in the subtree of root (root itself included) that
+ * has tag `tag` (HT_UNKNOWN: any) and, when cls is not NULL, class cls;
+ * html_find_after goes on after `from` (a node in that subtree, not
+ * descending into it). NULL when none. */
+struct html_node *html_find(const struct html_node *root, enum html_tag tag, const char *cls);
+struct html_node *html_find_after(const struct html_node *root, const struct html_node *from,
+				  enum html_tag tag, const char *cls);
+
+/* The first element below root whose attribute `attr` equals value
+ * exactly (html_find_attr(root, "id", "posts")), or, with prefix set,
+ * begins with value ("post_message_"). */
+struct html_node *html_find_attr(const struct html_node *root, const char *attr,
+				 const char *value, int prefix);
+
+/* The nearest ancestor of n (not n) with tag `tag` (HT_UNKNOWN: any) and
+ * class cls (NULL: any), or NULL. */
+struct html_node *html_ancestor(const struct html_node *n, enum html_tag tag, const char *cls);
+
+/* Appends n's text as a browser shows it in one line: the text of its
+ * subtree (script and style left out), every run of whitespace one space,
+ * trimmed at both ends. Returns the number of bytes appended. */
+size_t html_text(const struct html_node *n, struct buf *out);
+
+/* The same, malloc'd (NULL only when out of memory). */
+char *html_text_dup(const struct html_node *n);
+
+/* Appends the HTML of n's children (outer = 0) or of n itself (outer = 1):
+ * start and end tags with their attributes (values quoted, & < > " escaped),
+ * text escaped, void elements without an end tag, comments dropped. What
+ * the body parser then reads back is the same tree. */
+void html_serialize(const struct html_node *n, int outer, struct buf *out);
 
 #endif
