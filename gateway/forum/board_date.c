@@ -550,10 +550,16 @@ static int skip_ordinal(const struct tok *t, int n, int i)
 	return i;
 }
 
-/* A year after day and month: four digits, not the hour of a time. */
+/* A year after day and month: four digits, or two (vBulletin's "d M y"),
+ * not the hour of a time. */
 static int year_at(const struct tok *t, int n, int i)
 {
-	return is_num(t, n, i) && t[i].ndig == 4 && !time_starts(t, n, i);
+	return is_num(t, n, i) && (t[i].ndig == 4 || t[i].ndig == 2) && !time_starts(t, n, i);
+}
+
+static int64_t year_of(const struct tok *k)
+{
+	return k->ndig == 2 ? k->num + (k->num < 70 ? 2000 : 1900) : k->num;
 }
 
 /* Reads the time at i; returns the index after it, or -1. */
@@ -637,7 +643,7 @@ static int read_day_month(const struct tok *t, int n, int i, struct parts *p)
 	p->m = t[j].val;
 	j = skip_soft(t, n, j + 1);
 	if (year_at(t, n, j)) {
-		p->y = t[j].num;
+		p->y = year_of(&t[j]);
 		j++;
 	} else {
 		p->yearless = 1;
@@ -658,7 +664,7 @@ static int read_month_day(const struct tok *t, int n, int i, struct parts *p)
 	j = skip_ordinal(t, n, j + 1);
 	j = skip_soft(t, n, j);
 	if (year_at(t, n, j)) {
-		p->y = t[j].num;
+		p->y = year_of(&t[j]);
 		j++;
 	} else {
 		p->yearless = 1;

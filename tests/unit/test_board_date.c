@@ -113,6 +113,12 @@ static const struct dcase english[] = {
 	{"TUE AUG 26, 2008 8:15 PM", BE},
 	{"Sept 26, 2008", U(2008, 9, 25, 22, 0, 0)},
 	{"Dec 26, 2008 8:15 pm", U(2008, 12, 26, 19, 15, 0)}, /* CET */
+	/* shapes seen in the saved pages of ../shared/corpora/forum-html */
+	{"24 Apr 18,, 23:50", U(2018, 4, 24, 21, 50, 0)},         /* vBulletin "d M y,, H:i" */
+	{"26 Aug 08, 20:15", BE},
+	{"#1 Post by kikinder » 2008-08-26 20:15", BE},          /* phpBB 3.3 prosilver */
+	{"Threadmark created by Higure on Aug 26, 2008", U(2008, 8, 25, 22, 0, 0)}, /* XenForo */
+	{"showthread.php?t=128882", NONE},
 };
 
 static const struct dcase absolute[] = {
