@@ -410,7 +410,7 @@ static const char *const article_words[] = {
 	"a", "an", "one", "ein", "eine", "einer", "einem", "einen", "un", "une", "una", "uno",
 	"een", "un'", NULL};
 static const char *const less_words[] = {
-	"less", "weniger", "moins", "menos", "meno", "minder", "mniej", "меньше", NULL};
+	"less", "weniger", "moins", "menos", "meno", "minder", "mniej", "меньше", "менее", NULL};
 
 /* Whether the tokens are an "ago" expression: a marker word ("ago" only
  * after a unit or moment word, since it is also es/it August), "il y a",
@@ -531,10 +531,12 @@ static int numdate_starts(const struct tok *t, int n, int i)
 	       t[i + 4].ndig <= 4;
 }
 
-/* Skips '.', ',' and filler words between the parts of a date. */
+/* Skips '.', ',', '-', '/' and filler words between the parts of a date
+ * ("26. Aug", "Aug 26, 2008", "26-Aug-2008", "26 de agosto de 2008"). */
 static int skip_soft(const struct tok *t, int n, int i)
 {
-	while (i < n && ((t[i].kind == T_PUNCT && (t[i].ch == '.' || t[i].ch == ',')) ||
+	while (i < n && ((t[i].kind == T_PUNCT && (t[i].ch == '.' || t[i].ch == ',' || t[i].ch == '-' ||
+						   t[i].ch == '/')) ||
 			 (t[i].kind == T_WORD && t[i].cls == C_FILLER)))
 		i++;
 	return i;
@@ -717,6 +719,10 @@ static int scan(const struct tok *t, int n, struct parts *p)
 					j++;
 			} else if (!p->date) {
 				j = read_day_month(t, n, i, p);
+			} else if (p->yearless && p->time && t[i].ndig == 4) {
+				p->y = t[i].num; /* asctime: "Tue Aug 26 20:15:00 2008" */
+				p->yearless = 0;
+				j = i + 1;
 			} else {
 				j = -1;
 			}
