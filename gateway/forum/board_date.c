@@ -328,8 +328,7 @@ static int tokenize(const char *s, struct tok *t)
 				} else if (c == '\'' || c == 0x2019) {
 					/* an apostrophe inside a word: aujourd'hui, l'altro */
 					uint32_t nc;
-					int nl = utf8_decode(p + len, &nc);
-					(void)nl;
+					utf8_decode(p + len, &nc);
 					if (!letter_lower(nc))
 						break;
 					word_add(k->w, &wl, '\'');
