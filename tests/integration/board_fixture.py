@@ -2342,3 +2342,1026 @@ def make_engine(name, fx):
     return {"vbulletin4": VBulletin4, "vbulletin3": VBulletin3, "phpbb3": PhpBB3,
             "phpbb30": PhpBB30, "phpbb_subsilver2": PhpBBSubsilver2, "xenforo2": XenForo2,
             "xenforo1": XenForo1, "mybb": MyBB}[name](fx)
+
+
+# ---- phpBB 3.1-3.3 prosilver ----------------------------------------------
+
+class PhpBB3(Engine):
+    POSTS_PER_PAGE = 10
+    THREADS_PER_PAGE = 25
+    MIN_CHARS = 1
+    INDEX = "index.php"
+    LOGIN = "ucp.php?mode=login"
+    COOKIE = "phpbb3_fx_"
+    FORM_LIFETIME = 7200
+    CHANGED = [(r'class="post has-profile', 'class="message has-profile'),
+               (r'id="p(\d+)"', r'id="msg\1"'), (r'class="content"', 'class="message-text"'),
+               (r'class="postbody"', 'class="msgbody"'), (r'\btopictitle\b', 'topic-link'),
+               (r'class="author"', 'class="byline"')]
+    ERRORS = {
+        "form": "The submitted form was invalid. Try submitting again.",
+        "flood": "You cannot make another post so soon after your last.",
+        "too_short": "Your message contains too few characters.",
+        "closed": "This topic is locked, you cannot edit posts or make further replies.",
+        "no_title": "You must specify a subject when posting a new topic.",
+        "no_thread": "The requested topic does not exist.",
+        "no_board": "The forum you selected does not exist.",
+        "no_post": "The requested post does not exist.",
+        "badpass": ("You have specified an incorrect password. Please check your password and try "
+                    "again. If you continue to have problems please contact the "
+                    '<a href="./memberlist.php?mode=contactadmin">Board Administrator</a>.'),
+        "baduser": ("You have specified an incorrect username. Please check your username and try "
+                    "again. If you continue to have problems please contact the "
+                    '<a href="./memberlist.php?mode=contactadmin">Board Administrator</a>.'),
+        "attempts": ("You exceeded the maximum allowed number of login attempts. In addition to your "
+                     "username and password you now also have to solve the CAPTCHA below."),
+        "captcha": "The submitted confirmation code was incorrect.",
+        "login_view": "The board requires you to be registered and logged in to view this forum.",
+        "login_reply": "You need to login in order to reply to topics within this forum.",
+        "login_post": "You need to login in order to post within this forum.",
+        "auth_read": "You are not authorised to read this forum.",
+    }
+
+    def __init__(self, fx):
+        super().__init__(fx)
+        self.captchas = {}
+
+    # links
+
+    def thread_link(self, t, page=1):
+        return "./viewtopic.php?f=%d&t=%d%s" % (t["board"], t["id"],
+                                                 "&start=%d" % ((page - 1) * self.fx.posts_per_page)
+                                                 if page > 1 else "")
+
+    def board_link(self, b, page=1):
+        return "./viewforum.php?f=%d%s" % (b["id"], "&start=%d" % ((page - 1) * self.fx.threads_per_page)
+                                           if page > 1 else "")
+
+    def post_link(self, pid):
+        return "./viewtopic.php?p=%d#p%d" % (pid, pid)
+
+    def feed_link(self, thread=None, board=None):
+        if thread:
+            return "app.php/feed/topic/%d" % thread
+        if board:
+            return "app.php/feed/forum/%d" % board
+        return "app.php/feed"
+
+    def reply_link(self, t):
+        return "posting.php?mode=reply&f=%d&t=%d" % (t["board"], t["id"])
+
+    def profile(self, p_or_name):
+        name = p_or_name if isinstance(p_or_name, str) else p_or_name["author"]
+        if not isinstance(p_or_name, str) and p_or_name["guest"]:
+            return '<span class="username">%s</span>' % esc(name)
+        u = self.fx.users.get(name)
+        return ('<a href="./memberlist.php?mode=viewprofile&amp;u=%d" class="username">%s</a>'
+                % (u["id"] if u else 1, esc(name)))
+
+    # dates
+
+    def fmt_date(self, ts, relative=True):
+        d = self.fx.local(ts)
+        c = self.L.code
+        day = self.fx.day_word(ts) if relative else None
+        if c == "en":
+            h, ap = h12(d)
+            tm = "%d:%02d %s" % (h, d.minute, ap.lower())
+            if day:
+                return "%s, %s" % (day, tm)
+            return "%s %s %02d, %d %s" % (self.L.days_abbr[d.weekday()], self.L.months_abbr[d.month - 1],
+                                          d.day, d.year, tm)
+        tm = d.strftime("%H:%M")
+        if day:
+            return "%s, %s" % (day, tm)
+        sep = ". " if c == "de" else " "
+        return "%s %d%s%s %d, %s" % (self.L.days_abbr[d.weekday()], d.day, sep,
+                                      self.L.months_abbr[d.month - 1], d.year, tm)
+
+    def time_html(self, ts):
+        return '<time datetime="%s">%s</time>' % (self.iso(ts), self.fmt_date(ts))
+
+    # session and tokens
+
+    def session(self, req):
+        fx = self.fx
+        sid = req.cookies.get(self.COOKIE + "sid")
+        from_cookie = sid is not None
+        if not sid or sid not in fx.sessions:
+            sid = req.q("sid") or req.f("sid")
+            from_cookie = False
+        s = fx.sessions.get(sid) if sid else None
+        if s is not None:
+            req.sid, req.sid_from_cookie = sid, from_cookie
+            req.user = fx.users.get(s["user"]) if s["user"] else None
+            if not from_cookie:
+                req.set_cookies.append((self.COOKIE + "sid", sid, None))
+            return
+        name = fx.remember.get(req.cookies.get(self.COOKIE + "k") or "-")
+        if name and str(fx.users[name]["id"]) == req.cookies.get(self.COOKIE + "u"):
+            req.user = fx.users[name]
+        req.sid = fx.new_session(req.user["name"] if req.user else None)
+        req.set_cookies.append((self.COOKIE + "u", str(req.user["id"] if req.user else 1), 31536000))
+        req.set_cookies.append((self.COOKIE + "k", "", 31536000))
+        req.set_cookies.append((self.COOKIE + "sid", req.sid, 31536000))
+
+    def form_key(self, req, name):
+        t = int(self.fx.now())
+        salt = req.user["salt"] if req.user else "guestsalt"
+        sid = "" if req.user else req.sid
+        tok = hashlib.sha1(("%d%s%s%s" % (t, salt, name, sid)).encode()).hexdigest()
+        return ('<input type="hidden" name="creation_time" value="%d" />\n'
+                '<input type="hidden" name="form_token" value="%s" />\n' % (t, tok))
+
+    def form_ok(self, req, name, min_age=0):
+        try:
+            t = int(req.f("creation_time"))
+        except ValueError:
+            return False
+        salt = req.user["salt"] if req.user else "guestsalt"
+        sid = "" if req.user else req.sid
+        good = hashlib.sha1(("%d%s%s%s" % (t, salt, name, sid)).encode()).hexdigest()
+        age = self.fx.now() - t
+        return good == req.f("form_token") and min_age <= age <= self.FORM_LIFETIME
+
+    def handle(self, req):
+        self.session(req)
+        r = self.route(req)
+        if not req.sid_from_cookie and req.sid and isinstance(r.body, str) and r.ctype.startswith("text/html"):
+            sid = req.sid
+            # append_sid(): a browser that sent no session cookie gets the sid in every link
+            r.body = re.sub(r'(href|action)="(\./[a-z_]+\.php)(\?[^"#]*)?(#[^"]*)?"',
+                            lambda m: '%s="%s%s%ssid=%s%s"' % (m.group(1), m.group(2), m.group(3) or "",
+                                                             "&amp;" if m.group(3) else "?", sid,
+                                                             m.group(4) or ""), r.body)
+        return r
+
+    # routing
+
+    def route(self, req):
+        p = req.path
+        if p in ("/", "/index.php"):
+            return self.page_index(req)
+        if p == "/viewforum.php":
+            per = self.fx.threads_per_page
+            return self.page_board(req, req.qint("f"), req.qint("start") // per + 1)
+        if p == "/viewtopic.php":
+            per = self.fx.posts_per_page
+            if req.qint("p"):
+                t, i = self.post_index(req.qint("p"))
+                if t is None:
+                    return self.message(req, self.ERRORS["no_post"], 404)
+                return self.page_thread(req, t["id"], i // per + 1, req.q("view") == "print")
+            return self.page_thread(req, req.qint("t"), req.qint("start") // per + 1, req.q("view") == "print")
+        if p == "/ucp.php":
+            mode = req.q("mode")
+            if mode == "login":
+                if req.method == "POST":
+                    return self.do_login(req)
+                return self.page_login(req)
+            if mode == "logout":
+                self.fx.sessions.pop(req.sid, None)
+                req.user = None
+                req.sid = self.fx.new_session()
+                req.set_cookies += [(self.COOKIE + "sid", req.sid, None), (self.COOKIE + "u", "1", 31536000),
+                                    (self.COOKIE + "k", "", 31536000)]
+                return self.message(req, "You have been successfully logged out.", refresh="./index.php")
+            return self.page_login(req)
+        if p == "/posting.php":
+            return self.posting(req)
+        r = self.route_feed(req)
+        if r is not None:
+            return r
+        return self.message(req, "The requested page could not be found.", 404, title="General Error")
+
+    def route_feed(self, req):
+        m = re.match(r"^/app\.php/feed(?:/(topic|forum)/(\d+)|/(forums|topics|news|topics_new|topics_active))?/?$",
+                     req.path)
+        if m:
+            return self.feed(req, m.group(1), int(m.group(2) or 0))
+        return None
+
+    # shell
+
+    def head(self, req, title, extra=""):
+        fx = self.fx
+        return """<!DOCTYPE html>
+<html dir="ltr" lang="%s">
+<head>
+<meta charset="utf-8" />
+<meta http-equiv="X-UA-Compatible" content="IE=edge">
+<meta name="viewport" content="width=device-width, initial-scale=1" />
+<title>%s</title>
+<link rel="alternate" type="application/atom+xml" title="Feed - %s" href="%s/app.php/feed">
+%s<link href="./assets/css/font-awesome.min.css?assets_version=24" rel="stylesheet">
+<link href="./styles/prosilver/theme/stylesheet.css?assets_version=24" rel="stylesheet">
+<link href="./styles/prosilver/theme/%s/stylesheet.css?assets_version=24" rel="stylesheet">
+</head>
+<body id="phpbb" class="nojs notouch section-%s ltr ">
+""" % ("en-gb" if self.L.code == "en" else self.L.code, esc(title), esc(fx.title), fx.url, extra,
+       "en" if self.L.code == "en" else self.L.code, req.path.strip("/").split(".")[0] or "index")
+
+    def header(self, req, crumbs):
+        fx = self.fx
+        if req.user is None:
+            account = ('\t\t<li class="rightside"  data-skip-responsive="true">\n\t\t\t<a href="./ucp.php?mode=login" '
+                       'title="%s" accesskey="x" role="menuitem">\n\t\t\t\t<i class="icon fa-power-off fa-fw" '
+                       'aria-hidden="true"></i><span>%s</span>\n\t\t\t</a>\n\t\t</li>\n'
+                       '\t\t<li class="rightside"  data-skip-responsive="true">\n\t\t\t<a href="./ucp.php?mode=register" '
+                       'role="menuitem">\n\t\t\t\t<i class="icon fa-pencil-square-o  fa-fw" aria-hidden="true"></i>'
+                       '<span>Register</span>\n\t\t\t</a>\n\t\t</li>\n' % (self.t("Login"), self.t("Login")))
+        else:
+            account = ('\t\t<li id="username_logged_in" class="rightside  no-bulletin" data-skip-responsive="true">\n'
+                       '\t\t\t<div class="header-profile dropdown-container">\n\t\t\t\t<a href="./ucp.php" '
+                       'class="header-avatar dropdown-trigger"> <span class="username">%s</span></a>\n'
+                       '\t\t\t\t<div class="dropdown">\n\t\t\t\t\t<ul class="dropdown-contents" role="menu">\n'
+                       '\t\t\t\t\t\t<li><a href="./ucp.php?mode=logout" title="Logout" accesskey="x" '
+                       'role="menuitem"><i class="icon fa-power-off fa-fw" aria-hidden="true"></i>'
+                       '<span>Logout</span></a></li>\n\t\t\t\t\t</ul>\n\t\t\t\t</div>\n\t\t\t</div>\n\t\t</li>\n'
+                       % esc(req.user["name"]))
+        crumb_html = ['\t\t\t\t<span class="crumb"  itemtype="https://schema.org/ListItem" itemprop="itemListElement" '
+                      'itemscope><a href="./index.php" itemtype="https://schema.org/Thing" itemscope itemprop="item" '
+                      'accesskey="h" data-navbar-reference="index"><i class="icon fa-home fa-fw"></i><span '
+                      'itemprop="name">%s</span></a><meta itemprop="position" content="1" /></span>\n'
+                      % self.t("Board index")]
+        for i, b in enumerate(crumbs):
+            crumb_html.append('\t\t\t\t<span class="crumb"  itemtype="https://schema.org/ListItem" '
+                              'itemprop="itemListElement" itemscope data-forum-id="%d"><a href="%s" '
+                              'itemtype="https://schema.org/Thing" itemscope itemprop="item"><span '
+                              'itemprop="name">%s</span></a><meta itemprop="position" content="%d" /></span>\n'
+                              % (b["id"], esc(self.board_link(b)), esc(b["name"]), i + 2))
+        return """<div id="wrap" class="wrap">
+	<a id="top" class="top-anchor" accesskey="t"></a>
+	<div id="page-header">
+		<div class="headerbar" role="banner">
+			<div class="inner">
+			<div id="site-description" class="site-description">
+				<a id="logo" class="logo" href="./index.php" title="%s"><span class="site_logo"></span></a>
+				<h1>%s</h1>
+				<p>A fixture board</p>
+				<p class="skiplink"><a href="#start_here">Skip to content</a></p>
+			</div>
+			<div id="search-box" class="search-box search-header" role="search">
+				<form action="./search.php" method="get" id="search">
+				<fieldset>
+					<input name="keywords" id="keywords" type="search" maxlength="128" title="Search for keywords" class="inputbox search tiny" size="20" value="" placeholder="Search…" />
+					<button class="button button-search" type="submit" title="Search"><i class="icon fa-search fa-fw" aria-hidden="true"></i><span class="sr-only">Search</span></button>
+				</fieldset>
+				</form>
+			</div>
+			</div>
+		</div>
+		<div class="navbar" role="navigation">
+	<div class="inner">
+	<ul id="nav-main" class="nav-main linklist" role="menubar">
+		<li id="quick-links" class="quick-links dropdown-container responsive-menu" data-skip-responsive="true">
+			<a href="#" class="dropdown-trigger"><i class="icon fa-bars fa-fw" aria-hidden="true"></i><span>Quick links</span></a>
+			<div class="dropdown">
+				<ul class="dropdown-contents" role="menu">
+					<li><a href="./search.php?search_id=unanswered" role="menuitem"><i class="icon fa-file-o fa-fw icon-gray" aria-hidden="true"></i><span>Unanswered topics</span></a></li>
+					<li><a href="./search.php?search_id=active_topics" role="menuitem"><i class="icon fa-file-o fa-fw icon-blue" aria-hidden="true"></i><span>Active topics</span></a></li>
+				</ul>
+			</div>
+		</li>
+		<li data-skip-responsive="true">
+			<a href="/app.php/help/faq" rel="help" title="Frequently Asked Questions" role="menuitem"><i class="icon fa-question-circle fa-fw" aria-hidden="true"></i><span>FAQ</span></a>
+		</li>
+%s	</ul>
+	<ul id="nav-breadcrumbs" class="nav-breadcrumbs linklist navlinks" role="menubar">
+		<li class="breadcrumbs" itemscope itemtype="https://schema.org/BreadcrumbList">
+%s		</li>
+	</ul>
+	</div>
+</div>
+	</div>
+	<a id="start_here" class="anchor"></a>
+	<div id="page-body" class="page-body" role="main">
+""" % (self.t("Board index"), esc(fx.title), account, "".join(crumb_html))
+
+    def footer(self, req):
+        tz = self.fx.tz_name if isinstance(self.fx.tz_name, str) else "UTC%+g" % self.fx.tz_name
+        return """	</div>
+<div id="page-footer" class="page-footer" role="contentinfo">
+	<div class="navbar" role="navigation">
+	<div class="inner">
+	<ul id="nav-footer" class="nav-footer linklist" role="menubar">
+		<li class="breadcrumbs">
+			<span class="crumb"><a href="./index.php" data-navbar-reference="index"><i class="icon fa-home fa-fw" aria-hidden="true"></i><span>%s</span></a></span>
+		</li>
+		<li class="rightside">All times are <span title="%s">%s</span></li>
+		<li class="rightside"><a href="./ucp.php?mode=delete_cookies" data-ajax="true" data-refresh="true" role="menuitem"><i class="icon fa-trash fa-fw" aria-hidden="true"></i><span>Delete cookies</span></a></li>
+	</ul>
+	</div>
+</div>
+	<div class="copyright">
+		<p class="footer-row">
+			<span class="footer-copyright">Powered by <a href="https://www.phpbb.com/">phpBB</a>&reg; Forum Software &copy; phpBB Limited</span>
+		</p>
+		<p class="footer-row" role="menu">
+			<a class="footer-link" href="./ucp.php?mode=privacy" title="Privacy" role="menuitem"><span class="footer-link-text">Privacy</span></a>
+			|
+			<a class="footer-link" href="./ucp.php?mode=terms" title="Terms" role="menuitem"><span class="footer-link-text">Terms</span></a>
+		</p>
+	</div>
+	<div id="darkenwrapper" class="darkenwrapper" data-ajax-error-title="AJAX error" data-ajax-error-text="Something went wrong when processing your request.">
+		<div id="darken" class="darken">&nbsp;</div>
+	</div>
+</div>
+</div>
+<div>
+	<a id="bottom" class="anchor" accesskey="z"></a>
+	<img src="./cron.php?cron_type=cron.task.core.tidy_sessions" width="1" height="1" alt="cron" />
+</div>
+</body>
+</html>
+""" % (self.t("Board index"), esc(tz), esc(tz))
+
+    def page(self, req, title, crumbs, content, extra_head=""):
+        return Resp(200, self.head(req, title, extra_head) + self.header(req, crumbs) + content +
+                    self.footer(req))
+
+    def message(self, req, text, status=200, title="Information", refresh=None):
+        extra = '<meta http-equiv="refresh" content="3; url=%s" />\n' % esc(refresh) if refresh else ""
+        body = """<div class="panel" id="message">
+	<div class="inner">
+	<h2 class="message-title">%s</h2>
+	<p>%s</p>
+	</div>
+</div>
+""" % (title, text)
+        r = self.page(req, "%s - %s" % (self.fx.title, title), [], body, extra)
+        r.status = status
+        return r
+
+    def captcha_html(self):
+        cid = hashlib.md5(os.urandom(8)).hexdigest()
+        self.captchas[cid] = cid[:6].upper()
+        return """		<dl>
+			<dt><label for="confirm_code">Confirmation code:</label><br /><span>Please enter the code exactly as it appears in the image, it is case insensitive.</span></dt>
+			<dd><img src="./ucp.php?mode=confirm&amp;confirm_id=%s&amp;type=1" alt="Confirmation code" /></dd>
+			<dd><input type="text" name="confirm_code" id="confirm_code" size="8" maxlength="8" tabindex="3" class="inputbox narrow" title="Confirmation code" />
+			<input type="hidden" name="confirm_id" id="confirm_id" value="%s" /></dd>
+		</dl>
+""" % (cid, cid)
+
+    def login_form(self, req, error="", explain="", redirect="./index.php", captcha=False, username=""):
+        return """<form action="./ucp.php?mode=login" method="post" id="login" data-focus="username">
+<div class="panel">
+	<div class="inner">
+	<div class="content">
+		<h2 class="login-title">%s</h2>
+		%s
+		<fieldset class="fields1">
+		%s
+		<dl>
+			<dt><label for="username">Username:</label></dt>
+			<dd><input type="text" tabindex="1" name="username" id="username" size="25" value="%s" class="inputbox autowidth" /></dd>
+		</dl>
+		<dl>
+			<dt><label for="password">Password:</label></dt>
+			<dd><input type="password" tabindex="2" id="password" name="password" size="25" class="inputbox autowidth" autocomplete="off" /></dd>
+			<dd><a href="/app.php/user/forgot_password">I forgot my password</a></dd>
+		</dl>
+%s		<dl>
+			<dd><label for="autologin"><input type="checkbox" name="autologin" id="autologin" tabindex="4" /> Remember me</label></dd>
+			<dd><label for="viewonline"><input type="checkbox" name="viewonline" id="viewonline" tabindex="5" /> Hide my online status this session</label></dd>
+		</dl>
+		%s
+		<dl>
+			<dt>&nbsp;</dt>
+			<dd><input type="hidden" name="sid" value="%s" />
+<input type="hidden" name="redirect" value="%s" />
+<input type="submit" name="login" tabindex="6" value="Login" class="button1" /></dd>
+		</dl>
+		</fieldset>
+	</div>
+	</div>
+</div>
+</form>
+""" % (self.t("Login"), ('<p>%s</p>' % explain) if explain else "",
+       ('<div class="error">%s</div>' % error) if error else "", esc(username),
+       self.captcha_html() if captcha else "", self.form_key(req, "login"), req.sid, esc(redirect))
+
+    def login_box(self, req, explain, status=200):
+        redirect = "./" + req.path.lstrip("/") + ("?" + req.raw_query if req.raw_query else "")
+        r = self.page(req, "%s - %s" % (self.fx.title, self.t("Login")), [],
+                      self.login_form(req, explain=explain, redirect=redirect,
+                                      captcha=self.fx.require_captcha))
+        r.status = status
+        return r
+
+    def page_login(self, req, error="", username=""):
+        fails = self.fx.login_failures.get(username, 0)
+        captcha = self.fx.require_captcha and (fails >= self.fx.max_login_attempts or not username)
+        return self.page(req, "%s - %s" % (self.fx.title, self.t("Login")), [],
+                         self.login_form(req, error=error, redirect=req.q("redirect") or "./index.php",
+                                         captcha=captcha, username=username))
+
+    def do_login(self, req):
+        fx = self.fx
+        name = req.f("username")
+        if self.check_login_token and not self.form_ok(req, "login"):
+            return self.page_login(req, self.ERRORS["form"], name)
+        fails = fx.login_failures.get(name, 0)
+        if fx.require_captcha and fails >= fx.max_login_attempts:
+            cid = req.f("confirm_id")
+            if not cid or self.captchas.get(cid) != req.f("confirm_code").upper():
+                fx.login_failures[name] = fails + 1
+                return self.page_login(req, self.ERRORS["attempts"] if not req.f("confirm_code")
+                                       else self.ERRORS["captcha"], name)
+        u = fx.check_password(name, req.f("password"))
+        if not u:
+            fx.login_failures[name] = fails + 1
+            err = self.ERRORS["baduser"] if u is None else self.ERRORS["badpass"]
+            if fx.require_captcha and fails + 1 >= fx.max_login_attempts:
+                err = self.ERRORS["attempts"]
+            return self.page_login(req, err, name)
+        fx.login_failures.pop(name, None)
+        fx.sessions.pop(req.sid, None)
+        req.user = u
+        req.sid = fx.new_session(u["name"])
+        req.sid_from_cookie = False
+        req.set_cookies.append((self.COOKIE + "sid", req.sid, 31536000))
+        req.set_cookies.append((self.COOKIE + "u", str(u["id"]), 31536000))
+        if req.f("autologin"):
+            key = hashlib.md5((u["salt"] + str(time.time())).encode()).hexdigest()[:16]
+            fx.remember[key] = u["name"]
+            req.set_cookies.append((self.COOKIE + "k", key, 31536000))
+        redirect = req.f("redirect") or "./index.php"
+        return self.message(req, "You have been successfully logged in.<br /><br /><a href=\"%s\">Return to "
+                            "the previous page</a>" % esc(redirect), refresh=redirect)
+
+    check_login_token = True
+
+    # pagination
+
+    def pagination(self, total, per, cur, link, noun):
+        n = self.npages(total, per)
+        count = self.t("1 %s" % noun) if total == 1 else self.t("%%d %ss" % noun) % total
+        if n <= 1:
+            return ('<div class="pagination">\n\t\t\t%s\n\t\t\t\t\t\t&bull; Page <strong>1</strong> of '
+                    '<strong>1</strong>\n\t\t\t\t\t</div>' % count)
+        items = ['\t<li class="dropdown-container dropdown-button-control dropdown-page-jump page-jump">\n'
+                 '\t\t<a class="button button-icon-only dropdown-trigger" href="#" title="Click to jump to page…" '
+                 'role="button"><i class="icon fa-level-down fa-rotate-270" aria-hidden="true"></i><span>%d of %d'
+                 '</span></a>\n\t</li>\n' % (cur, n)]
+        if cur > 1:
+            items.append('\t<li class="arrow previous"><a class="button button-icon-only" href="%s" rel="prev" '
+                         'role="button"><i class="icon fa-chevron-left fa-fw" aria-hidden="true"></i><span '
+                         'class="sr-only">Previous</span></a></li>\n' % esc(link(cur - 1)))
+        shown = sorted({1, n} | set(window(cur, n, 2)))
+        prev = 0
+        for p in shown:
+            if p - prev > 1:
+                items.append('\t<li class="ellipsis" role="separator"><span>…</span></li>\n')
+            if p == cur:
+                items.append('\t<li class="active"><span>%d</span></li>\n' % p)
+            else:
+                items.append('\t<li><a class="button" href="%s" role="button">%d</a></li>\n' % (esc(link(p)), p))
+            prev = p
+        if cur < n:
+            items.append('\t<li class="arrow next"><a class="button button-icon-only" href="%s" rel="next" '
+                         'role="button"><i class="icon fa-chevron-right fa-fw" aria-hidden="true"></i><span '
+                         'class="sr-only">Next</span></a></li>\n' % esc(link(cur + 1)))
+        return '<div class="pagination">\n\t\t\t%s\n\t<ul>\n%s\t</ul>\n\t\t\t\t\t</div>' % (count, "".join(items))
+
+    # index
+
+    def forumrow(self, req, b):
+        fx = self.fx
+        nt, np_, last = fx.board_stats(b["id"])
+        kids = [c for c in fx.children(b["id"]) if c in self.boards_visible(req)]
+        subs = ""
+        if kids:
+            subs = "\n\t\t\t\t\t\t\t<br /><strong>Subforum:</strong> " + ", ".join(
+                '<a href="%s" class="subforum read" title="No unread posts"><i class="icon fa-file-o fa-fw  '
+                'icon-blue icon-md" aria-hidden="true"></i>%s</a>' % (esc(self.board_link(c)), esc(c["name"]))
+                for c in kids)
+        lp = '<span>No posts<br />&nbsp;</span>'
+        if last is not None:
+            lt = fx.threads[last["thread"]]
+            subj = ("" if lt["posts"][0] == last["id"] else "Re: ") + lt["title"]
+            lp = ('<span>\n\t\t\t\t\t\t\t<dfn>%s</dfn>\n\t\t\t\t\t\t\t<a href="%s" title="%s" class="lastsubject">%s</a> '
+                  '<br />\n\t\t\t\t\t\t\t%s %s\n\t\t\t\t\t\t\t<a href="%s" title="View the latest post"><i class="icon '
+                  'fa-external-link-square fa-fw icon-lightgray icon-md" aria-hidden="true"></i><span class="sr-only">'
+                  'View the latest post</span></a>\n\t\t\t\t\t\t\t<br />%s\n\t\t\t\t\t\t</span>'
+                  % (self.t("Last post"), esc("./viewtopic.php?f=%d&p=%d#p%d" % (lt["board"], last["id"], last["id"])),
+                     esc(subj), esc(subj), self.t("by"), self.profile(last),
+                     esc("./viewtopic.php?f=%d&p=%d#p%d" % (lt["board"], last["id"], last["id"])),
+                     self.time_html(last["date"])))
+        return """		<li class="row">
+			<dl class="row-item forum_read">
+				<dt title="No unread posts">
+					<div class="list-inner">
+						<a href="%s" class="forumtitle">%s</a>
+						<br />%s%s
+					</div>
+				</dt>
+				<dd class="topics">%d <dfn>%s</dfn></dd>
+				<dd class="posts">%d <dfn>%s</dfn></dd>
+				<dd class="lastpost">
+					%s
+				</dd>
+			</dl>
+		</li>
+""" % (esc(self.board_link(b)), esc(b["name"]), esc(b["description"]), subs, nt, self.t("Topics"), np_,
+       self.t("Posts"), lp)
+
+    def forabg(self, header_board, rows_html):
+        head = ('<a href="%s">%s</a>' % (esc(self.board_link(header_board)), esc(header_board["name"]))
+                if header_board else self.t("Forums"))
+        return """<div class="forabg">
+	<div class="inner">
+	<ul class="topiclist">
+		<li class="header">
+			<dl class="row-item">
+				<dt><div class="list-inner">%s</div></dt>
+				<dd class="topics">%s</dd>
+				<dd class="posts">%s</dd>
+				<dd class="lastpost"><span>%s</span></dd>
+			</dl>
+		</li>
+	</ul>
+	<ul class="topiclist forums">
+%s	</ul>
+	</div>
+</div>
+""" % (head, self.t("Topics"), self.t("Posts"), self.t("Last post"), rows_html)
+
+    def page_index(self, req):
+        fx = self.fx
+        vis = self.boards_visible(req)
+        out = []
+        leaves = []
+        for b in [b for b in vis if b["parent"] is None]:
+            kids = [c for c in fx.children(b["id"]) if c in vis]
+            if kids:
+                if leaves:
+                    out.append(self.forabg(None, "".join(self.forumrow(req, x) for x in leaves)))
+                    leaves = []
+                out.append(self.forabg(b, "".join(self.forumrow(req, c) for c in kids)))
+            else:
+                leaves.append(b)
+        if leaves:
+            out.append(self.forabg(None, "".join(self.forumrow(req, x) for x in leaves)))
+        body = ('<p class="right responsive-center time">It is currently %s</p>\n' % self.fmt_date(fx.now(), False) +
+                "".join(out) +
+                '<div class="stat-block online-list">\n\t<h3>Who is online</h3>\n\t<p>In total there is '
+                '<strong>1</strong> user online</p>\n</div>\n<div class="stat-block statistics">\n\t<h3>Statistics'
+                '</h3>\n\t<p>Total posts <strong>%d</strong> &bull; Total topics <strong>%d</strong> &bull; Total '
+                'members <strong>%d</strong></p>\n</div>\n' % (sum(len(t["posts"]) for t in fx.threads.values()),
+                                                                len(fx.threads), len(fx.users)))
+        return self.page(req, "%s - %s" % (fx.title, self.t("Board index")), [], body)
+
+    # viewforum
+
+    def topicrow(self, req, t, k):
+        fx = self.fx
+        first, last = fx.tpost(t, 0), fx.last_post(t)
+        icon = ("sticky" if t["sticky"] else "topic") + "_read" + ("_locked" if t["closed"] else "")
+        pages = self.npages(len(t["posts"]), fx.posts_per_page)
+        pag = ""
+        if pages > 1:
+            pag = ('\t\t\t\t\t\t<div class="pagination">\n\t\t\t\t\t\t\t<span><i class="icon fa-clone fa-fw" '
+                   'aria-hidden="true"></i></span>\n\t\t\t\t\t\t\t<ul>\n%s\t\t\t\t\t\t\t</ul>\n\t\t\t\t\t\t</div>\n'
+                   % "".join('\t\t\t\t\t\t\t\t<li><a class="button" href="%s">%d</a></li>\n'
+                             % (esc(self.thread_link(t, p)), p) for p in range(1, pages + 1)
+                             if p <= 4 or p == pages))
+        return """		<li class="row bg%d%s">
+			<dl class="row-item %s">
+				<dt title="No unread posts">
+					<div class="list-inner">
+						<a href="%s" class="topictitle">%s</a>
+						<br />
+						<div class="topic-poster responsive-hide left-box">
+							%s %s &raquo; %s
+						</div>
+%s					</div>
+				</dt>
+				<dd class="posts">%d <dfn>%s</dfn></dd>
+				<dd class="views">%d <dfn>%s</dfn></dd>
+				<dd class="lastpost">
+					<span><dfn>%s </dfn>%s %s
+						<a href="%s" title="Go to last post"><i class="icon fa-external-link-square fa-fw icon-lightgray icon-md" aria-hidden="true"></i><span class="sr-only"></span></a>
+						<br />%s
+					</span>
+				</dd>
+			</dl>
+		</li>
+""" % (k % 2 + 1, " sticky" if t["sticky"] else "", icon, esc(self.thread_link(t)), esc(t["title"]),
+       self.t("by"), self.profile(first), self.time_html(first["date"]), pag, len(t["posts"]) - 1,
+       self.t("Replies"), t["views"] or len(t["posts"]) * 10, self.t("Views"), self.t("Last post"),
+       self.t("by"), self.profile(last),
+       esc("./viewtopic.php?f=%d&t=%d&p=%d#p%d" % (t["board"], t["id"], last["id"], last["id"])),
+       self.time_html(last["date"]))
+
+    def page_board(self, req, bid, page):
+        fx = self.fx
+        b = fx.boards.get(bid)
+        if b is None:
+            return self.message(req, self.ERRORS["no_board"], 404)
+        if not self.can_read(req, bid):
+            return self.login_box(req, self.ERRORS["login_view"])
+        ids = self.visible_threads(req, bid)
+        per = fx.threads_per_page
+        n = self.npages(len(ids), per)
+        page = max(1, min(page, n))
+        chunk = [fx.threads[i] for i in ids[(page - 1) * per: page * per]]
+        kids = [c for c in fx.children(bid) if c in self.boards_visible(req)]
+        subs = self.forabg(None, "".join(self.forumrow(req, c) for c in kids)) if kids else ""
+        pag = self.pagination(len(ids), per, page, lambda p: self.board_link(b, p), "topic")
+        rows = "".join(self.topicrow(req, t, k) for k, t in enumerate(chunk))
+        body = """<h2 class="forum-title"><a href="%s">%s</a></h2>
+<div>
+	<div style="display: none !important;">%s<br /></div>
+</div>
+%s<div class="action-bar bar-top">
+	<a href="./posting.php?mode=post&amp;f=%d" class="button" title="Post a new topic">
+		<span>New Topic</span> <i class="icon fa-pencil fa-fw" aria-hidden="true"></i>
+	</a>
+	%s
+</div>
+	<div class="forumbg">
+		<div class="inner">
+		<ul class="topiclist">
+			<li class="header">
+				<dl class="row-item">
+					<dt><div class="list-inner">%s</div></dt>
+					<dd class="posts">%s</dd>
+					<dd class="views">%s</dd>
+					<dd class="lastpost"><span>%s</span></dd>
+				</dl>
+			</li>
+		</ul>
+		<ul class="topiclist topics">
+%s		</ul>
+		</div>
+	</div>
+<div class="action-bar bar-bottom">
+	%s
+</div>
+""" % (esc(self.board_link(b)), esc(b["name"]), esc(b["description"]), subs, bid, pag, self.t("Topics"),
+       self.t("Replies"), self.t("Views"), self.t("Last post"), rows, pag)
+        return self.page(req, "%s - %s" % (fx.title, b["name"]), fx.board_chain(bid), body)
+
+    # viewtopic
+
+    def quote_html(self, q):
+        return ('<blockquote><div><cite>%s <a href="./viewtopic.php?p=%d#p%d" data-post-id="%d" '
+                'onclick="if(document.getElementById(hash.substr(1)))href=hash">↑</a><span class="responsive-hide">'
+                '%s</span></cite>%s</div></blockquote>'
+                % (self.t("%s wrote:") % (self.profile(q) if not q["guest"] else esc(q["author"])),
+                   q["id"], q["id"], q["id"], self.fmt_date(q["date"]), q["body"]))
+
+    def edit_notice(self, p):
+        key = ("Last edited by %s on %s, edited %d time in total." if p["edits"] == 1
+               else "Last edited by %s on %s, edited %d times in total.")
+        text = self.t(key) % (self.profile(p["edited_by"]), self.time_html(p["edited_date"]), p["edits"])
+        if p["edit_reason"]:
+            text += "<br />\n\t\t\t\t\t<strong>Reason:</strong> %s" % esc(p["edit_reason"])
+        return '\t\t\t\t\t<div class="notice">\n\t\t\t\t\t%s\n\t\t\t\t\t</div>\n' % text
+
+    def postrow(self, req, t, p, n):
+        fx = self.fx
+        u = None if p["guest"] else fx.users.get(p["author"])
+        q = self.quoted(p)
+        sig = fx.signature_of(p)
+        subj = ("" if n == 1 else "Re: ") + t["title"]
+        if u:
+            profile = """		<dl class="postprofile" id="profile%d">
+			<dt class="has-profile-rank no-avatar">
+				<div class="avatar-container">
+				</div>
+				<a href="./memberlist.php?mode=viewprofile&amp;u=%d" class="username">%s</a>
+			</dt>
+			<dd class="profile-rank">%s</dd>
+		<dd class="profile-posts"><strong>Posts:</strong> <a href="./search.php?author_id=%d&amp;sr=posts">%d</a></dd>
+		<dd class="profile-joined"><strong>Joined:</strong> %s</dd>
+		</dl>
+""" % (p["id"], u["id"], esc(p["author"]), esc(u["title"]), u["id"], u["id"] * 7, self.fmt_date(u["joined"], False))
+        else:
+            profile = """		<dl class="postprofile" id="profile%d">
+			<dt class="no-profile-rank no-avatar">
+				<div class="avatar-container">
+				</div>
+				<span class="username">%s</span>
+			</dt>
+		</dl>
+""" % (p["id"], esc(p["author"]))
+        return """		<div id="p%d" class="post has-profile bg%d">
+		<div class="inner">
+%s
+		<div class="postbody">
+			<div id="post_content%d">
+			<h3 %s><a href="./viewtopic.php?p=%d#p%d">%s</a></h3>
+				<ul class="post-buttons">
+					<li>
+						<a href="./posting.php?mode=quote&amp;p=%d" title="Reply with quote" class="button button-icon-only">
+							<i class="icon fa-quote-left fa-fw" aria-hidden="true"></i><span class="sr-only">Quote</span>
+						</a>
+					</li>
+				</ul>
+			<p class="author">
+				<a class="unread" href="./viewtopic.php?p=%d#p%d" title="Post">
+					<i class="icon fa-file fa-fw icon-lightgray icon-md" aria-hidden="true"></i><span class="sr-only">Post</span>
+				</a>
+				<span class="responsive-hide">%s <strong>%s</strong> &raquo; </span>%s
+			</p>
+			<div class="content">%s%s</div>
+%s%s			</div>
+		</div>
+		<div class="back2top">
+			<a href="#top" class="top" title="Top">
+				<i class="icon fa-chevron-circle-up fa-fw icon-gray" aria-hidden="true"></i>
+				<span class="sr-only">Top</span>
+			</a>
+		</div>
+		</div>
+	</div>
+	<hr class="divider" />
+""" % (p["id"], 2 if n % 2 else 1, profile, p["id"], 'class="first"' if n == 1 else "", p["id"], p["id"],
+       esc(subj), p["id"], p["id"], p["id"], self.t("by"), self.profile(p), self.time_html(p["date"]),
+       self.quote_html(q) if q else "", p["body"], self.edit_notice(p) if p["edits"] else "",
+       ('\t\t\t<div id="sig%d" class="signature">%s</div>\n' % (p["id"], sig)) if sig else "")
+
+    def page_thread(self, req, tid, page, printview=False):
+        fx = self.fx
+        t = self.thread_for(tid)
+        if t is None:
+            return self.message(req, self.ERRORS["no_thread"], 404)
+        if not self.can_read(req, t["board"]):
+            return self.login_box(req, self.ERRORS["login_view"])
+        per = fx.posts_per_page
+        total = len(t["posts"])
+        n = self.npages(total, per)
+        page = max(1, min(page, n))
+        start = (page - 1) * per
+        posts = [fx.tpost(t, i) for i in range(start, min(start + per, total))]
+        if printview:
+            return self.page_print(req, t, posts, page, n)
+        rows = "".join(self.postrow(req, t, p, start + k + 1) for k, p in enumerate(posts))
+        pag = self.pagination(total, per, page, lambda pg: self.thread_link(t, pg), "post")
+        if t["closed"]:
+            button = ('<a href="./posting.php?mode=reply&amp;f=%d&amp;t=%d" class="button" title="%s">\n'
+                      '\t\t\t<span>Locked</span> <i class="icon fa-lock fa-fw" aria-hidden="true"></i>\n\t\t</a>'
+                      % (t["board"], tid, self.ERRORS["closed"]))
+        else:
+            button = ('<a href="./posting.php?mode=reply&amp;f=%d&amp;t=%d" class="button" title="%s">\n'
+                      '\t\t\t<span>Post Reply</span> <i class="icon fa-reply fa-fw" aria-hidden="true"></i>\n\t\t</a>'
+                      % (t["board"], tid, self.t("Post a reply")))
+        b = fx.boards[t["board"]]
+        body = """<h2 class="topic-title"><a href="%s">%s</a></h2>
+<div class="action-bar bar-top">
+		%s
+	<div class="dropdown-container dropdown-button-control topic-tools">
+		<span title="Topic tools" class="button button-secondary dropdown-trigger dropdown-select"><i class="icon fa-wrench fa-fw" aria-hidden="true"></i></span>
+		<div class="dropdown">
+			<ul class="dropdown-contents">
+				<li><a href="%s&amp;view=print" title="Print view" accesskey="p"><i class="icon fa-print fa-fw" aria-hidden="true"></i><span>Print view</span></a></li>
+			</ul>
+		</div>
+	</div>
+	%s
+</div>
+%s<div class="action-bar bar-bottom">
+	%s
+</div>
+<div class="action-bar actions-jump">
+	<p class="jumpbox-return">
+		<a href="%s" class="left-box arrow-left" accesskey="r">
+			<i class="icon fa-angle-left fa-fw icon-black" aria-hidden="true"></i><span>Return to “%s”</span>
+		</a>
+	</p>
+</div>
+<div class="stat-block online-list">
+	<h3>Who is online</h3>
+	<p>Users browsing this forum: No registered users and 1 guest</p>
+</div>
+""" % (esc(self.thread_link(t, page)), esc(t["title"]), button, esc(self.thread_link(t, page)), pag,
+       rows, pag, esc(self.board_link(b)), esc(b["name"]))
+        extra = ('<link rel="alternate" type="application/atom+xml" title="Feed - Topic - %s" href="%s/%s">\n'
+                 '<link rel="canonical" href="%s/%s">\n'
+                 % (esc(t["title"]), fx.url, self.feed_link(thread=tid), fx.url,
+                    esc(self.thread_link(t, page)[2:])))
+        return self.page(req, "%s - %s" % (t["title"], fx.title), fx.board_chain(t["board"]), body, extra)
+
+    def page_print(self, req, t, posts, page, n):
+        out = []
+        for p in posts:
+            q = self.quoted(p)
+            out.append("""	<div class="post">
+		<h3>%s</h3>
+		<div class="date">Posted: <strong>%s</strong></div>
+		<div class="author">by <strong>%s</strong></div>
+		<div class="content">%s%s</div>
+	</div>
+	<hr />
+""" % (esc(t["title"]), self.fmt_date(p["date"]), esc(p["author"]), self.quote_html(q) if q else "", p["body"]))
+        body = """<!DOCTYPE html>
+<html dir="ltr" lang="en-gb">
+<head>
+<meta charset="utf-8" />
+<meta name="robots" content="noindex" />
+<title>%s &bull; %s</title>
+</head>
+<body id="phpbb">
+<div id="wrap" class="wrap">
+	<div id="page-header">
+		<h1>%s</h1>
+		<p><a href="%s/index.php">%s/index.php</a></p>
+		<h2>%s</h2>
+	</div>
+	<div id="page-body" class="page-body">
+		<div class="page-number">Page <strong>%d</strong> of <strong>%d</strong></div>
+%s	</div>
+</div>
+</body>
+</html>""" % (esc(self.fx.title), esc(t["title"]), esc(self.fx.title), self.fx.url, self.fx.url,
+              esc(t["title"]), page, n, "".join(out))
+        return Resp(200, body)
+
+    # posting
+
+    def posting(self, req):
+        fx = self.fx
+        mode = req.q("mode")
+        if mode == "quote" and req.qint("p"):
+            t, _ = self.post_index(req.qint("p"))
+            if t is None:
+                return self.message(req, self.ERRORS["no_post"], 404)
+            return self.posting_reply(req, t, quote=fx.post(req.qint("p")))
+        if mode == "reply":
+            t = self.thread_for(req.qint("t"))
+            if t is None:
+                return self.message(req, self.ERRORS["no_thread"], 404)
+            return self.posting_reply(req, t)
+        if mode == "post":
+            b = fx.boards.get(req.qint("f"))
+            if b is None:
+                return self.message(req, self.ERRORS["no_board"], 404)
+            return self.posting_new(req, b)
+        return self.message(req, "No valid mode supplied.", 200, title="General Error")
+
+    def editor(self, req, action, heading, subject, message, hidden, error):
+        return """<h2 class="posting-title">%s</h2>
+<form id="postform" method="post" action="%s" enctype="multipart/form-data">
+<div class="panel" id="postingbox">
+	<div class="inner">
+	<h3>%s</h3>
+	%s
+	<fieldset class="fields1">
+	<dl style="clear: left;">
+		<dt><label for="subject">Subject:</label></dt>
+		<dd><input type="text" name="subject" id="subject" size="45" maxlength="120" tabindex="2" value="%s" class="inputbox autowidth" /></dd>
+	</dl>
+	<div id="message-box" class="message-box">
+		<textarea name="message" id="message" rows="15" cols="76" tabindex="4" onselect="storeCaret(this);" onclick="storeCaret(this);" onkeyup="storeCaret(this);" onfocus="initInsertions();" class="inputbox">%s</textarea>
+	</div>
+	</fieldset>
+	</div>
+</div>
+<div class="panel bg2">
+	<div class="inner">
+	<fieldset class="submit-buttons">
+		%s
+		%s
+		<input type="submit" tabindex="5" name="preview" value="Preview" class="button1" />&nbsp;
+		<input type="submit" accesskey="s" tabindex="6" name="post" value="Submit" class="button1 default-submit-action" />&nbsp;
+	</fieldset>
+	</div>
+</div>
+</form>
+""" % (heading, esc(action), self.t("Post a reply") if "reply" in action else "Post a new topic",
+       ('<p class="error">%s</p>' % error) if error else "", esc(subject), esc(message),
+       "".join('<input type="hidden" name="%s" value="%s" />\n\t\t' % (k, esc(v)) for k, v in hidden),
+       self.form_key(req, "posting"))
+
+    def posting_reply(self, req, t, quote=None):
+        fx = self.fx
+        if req.user is None:
+            return self.login_box(req, self.ERRORS["login_reply"])
+        if not self.can_read(req, t["board"]):
+            return self.message(req, self.ERRORS["auth_read"])
+        if t["closed"]:
+            if req.method == "POST":
+                fx.record_post(req, req.user, 200, error="closed")
+            return self.message(req, self.ERRORS["closed"])
+        action = "./posting.php?mode=reply&f=%d&t=%d" % (t["board"], t["id"])
+        heading = '<a href="%s">%s</a>' % (esc(self.thread_link(t)), esc(t["title"]))
+        hidden = [("topic_cur_post_id", t["posts"][-1]), ("lastclick", int(fx.now()))]
+        if req.method != "POST":
+            msg = ""
+            if quote is not None:
+                u = fx.users.get(quote["author"])
+                msg = '[quote="%s" post_id=%d time=%d user_id=%d]\n%s\n[/quote]\n' % (
+                    quote["author"], quote["id"], quote["date"], u["id"] if u else 1, strip_tags(quote["body"]))
+            return self.page(req, "%s - Post a reply" % fx.title, fx.board_chain(t["board"]),
+                             self.editor(req, action, heading, "Re: " + t["title"], msg, hidden, ""))
+        if not self.form_ok(req, "posting", fx.form_min_age):
+            err = ("form", None)
+            pid = None
+        else:
+            pid, err = fx.submit(req, req.user, thread=t["id"], message=req.f("message"))
+        if err:
+            fx.record_post(req, req.user, 200, error=err[0])
+            if err[0] in ("closed", "no_thread"):
+                return self.message(req, self.ERRORS[err[0]])
+            return self.page(req, "%s - Post a reply" % fx.title, fx.board_chain(t["board"]),
+                             self.editor(req, action, heading, req.f("subject"), req.f("message"), hidden,
+                                         self.ERRORS[err[0]]))
+        fx.record_post(req, req.user, 200, pid=pid)
+        url = "./viewtopic.php?f=%d&t=%d&p=%d#p%d" % (t["board"], t["id"], pid, pid)
+        return self.message(req, 'This message has been posted successfully.<br /><br /><a href="%s">View your '
+                            'submitted message</a><br /><br /><a href="%s">Return to the forum</a>'
+                            % (esc(url), esc(self.board_link(fx.boards[t["board"]]))), refresh=url)
+
+    def posting_new(self, req, b):
+        fx = self.fx
+        if req.user is None:
+            return self.login_box(req, self.ERRORS["login_post"])
+        if not self.can_read(req, b["id"]):
+            return self.message(req, self.ERRORS["auth_read"])
+        action = "./posting.php?mode=post&f=%d" % b["id"]
+        heading = '<a href="%s">%s</a>' % (esc(self.board_link(b)), esc(b["name"]))
+        hidden = [("lastclick", int(fx.now()))]
+        if req.method != "POST":
+            return self.page(req, "%s - Post a new topic" % fx.title, fx.board_chain(b["id"]),
+                             self.editor(req, action, heading, "", "", hidden, ""))
+        if not self.form_ok(req, "posting", fx.form_min_age):
+            pid, err = None, ("form", None)
+        else:
+            pid, err = fx.submit(req, req.user, board=b["id"], message=req.f("message"), title=req.f("subject"))
+        if err:
+            fx.record_post(req, req.user, 200, error=err[0])
+            return self.page(req, "%s - Post a new topic" % fx.title, fx.board_chain(b["id"]),
+                             self.editor(req, action, heading, req.f("subject"), req.f("message"), hidden,
+                                         self.ERRORS[err[0]]))
+        fx.record_post(req, req.user, 200, pid=pid)
+        t = fx.threads[fx.post(pid)["thread"]]
+        url = "./viewtopic.php?f=%d&t=%d&p=%d#p%d" % (b["id"], t["id"], pid, pid)
+        return self.message(req, 'This message has been posted successfully.<br /><br /><a href="%s">View your '
+                            'submitted message</a>' % esc(url), refresh=url)
+
+    # feeds
+
+    def feed_base(self):
+        return self.fx.url + "/app.php/feed"
+
+    def feed(self, req, kind, ident):
+        fx = self.fx
+        if kind == "topic":
+            t = self.thread_for(ident)
+            if t is None or fx.board_members_only(t["board"]):
+                return self.message(req, "The requested topic does not exist.", 404)
+            posts = [fx.post(i) for i in t["posts"][-15:]][::-1]
+            title, selfurl = "%s - %s" % (fx.title, t["title"]), "%s/topic/%d" % (self.feed_base(), ident)
+        else:
+            if kind == "forum":
+                b = fx.boards.get(ident)
+                if b is None or fx.board_members_only(ident):
+                    return self.message(req, self.ERRORS["no_board"], 404)
+                bids, title = {ident}, "%s - %s" % (fx.title, b["name"])
+                selfurl = "%s/forum/%d" % (self.feed_base(), ident)
+            else:
+                bids, title, selfurl = ({b for b in fx.boards if not fx.board_members_only(b)}, fx.title,
+                                        self.feed_base())
+            # the newest posts: the last ones of the most recently active topics
+            ts = sorted((t for bid in bids for t in (fx.threads[i] for i in fx.boards[bid]["threads"])),
+                        key=lambda t: fx.last_post(t)["date"], reverse=True)[:15]
+            posts = sorted((fx.post(i) for t in ts for i in t["posts"][-15:]),
+                           key=lambda p: (p["date"], p["id"]), reverse=True)[:15]
+        entries = []
+        for p in posts:
+            t = fx.threads[p["thread"]]
+            b = fx.boards[t["board"]]
+            link = "%s/viewtopic.php?t=%d&amp;p=%d#p%d" % (fx.url, t["id"], p["id"], p["id"])
+            upd = p["edited_date"] or p["date"]
+            q = self.quoted(p)
+            subj = ("" if t["posts"][0] == p["id"] else "Re: ") + t["title"]
+            entries.append("""<entry>
+<author><name><![CDATA[%s]]></name></author>
+<updated>%s</updated>
+<published>%s</published>
+<id>%s</id>
+<link href="%s"/>
+<title type="html"><![CDATA[%s • %s]]></title>
+<category term="%s" scheme="%s/viewforum.php?f=%d" label="%s"/>
+<content type="html" xml:base="%s"><![CDATA[
+%s%s<p>Statistics: Posted by <a href="%s/memberlist.php?mode=viewprofile&amp;u=%d">%s</a> — %s</p><hr />
+]]></content>
+</entry>
+""" % (p["author"], self.iso(upd), self.iso(p["date"]), link, link, b["name"], subj, esc(b["name"]), fx.url,
+       b["id"], esc(b["name"]), link, self.quote_html(q) if q else "", p["body"], fx.url,
+       fx.users[p["author"]]["id"] if p["author"] in fx.users else 1, p["author"], self.fmt_date(p["date"], False)))
+        last = max([(p["edited_date"] or p["date"]) for p in posts] or [0])
+        body = """<?xml version="1.0" encoding="UTF-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="en-gb">
+<link rel="self" type="application/atom+xml" href="%s" />
+<title>%s</title>
+<subtitle>A fixture board</subtitle>
+<link href="%s/index.php" />
+<updated>%s</updated>
+<author><name><![CDATA[%s]]></name></author>
+<id>%s</id>
+%s</feed>""" % (selfurl, esc(title), fx.url, self.iso(last or fx.now()), fx.title, selfurl, "".join(entries))
+        return self.feed_response(body, "application/atom+xml", last or None)
