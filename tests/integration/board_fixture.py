@@ -296,6 +296,16 @@ PHRASES = {
     "Forums": {"de": "Foren", "fr": "Forums", "es": "Foros"},
     "Home": {"de": "Startseite", "fr": "Accueil", "es": "Inicio"},
     "Similar threads": {"de": "Ähnliche Themen", "fr": "Discussions similaires", "es": "Temas similares"},
+    "A moment ago": {"de": "Gerade eben", "fr": "Il y a un instant", "es": "Hace un momento"},
+    "%d minutes ago": {"de": "Vor %d Minuten", "fr": "Il y a %d minutes", "es": "Hace %d minutos"},
+    "1 minute ago": {"de": "Vor 1 Minute", "fr": "Il y a 1 minute", "es": "Hace 1 minuto"},
+    "Thread starter": {"de": "Ersteller", "fr": "Auteur de la discussion", "es": "Autor del tema"},
+    "Start date": {"de": "Erstellt am", "fr": "Date de début", "es": "Fecha de inicio"},
+    "Not open for further replies.": {"de": "Für weitere Antworten geschlossen.",
+                                      "fr": "Fermé pour de nouvelles réponses.",
+                                      "es": "Cerrado para nuevas respuestas."},
+    "Sticky": {"de": "Angeheftet", "fr": "Épinglé", "es": "Fijo"},
+    "Locked": {"de": "Geschlossen", "fr": "Verrouillé", "es": "Cerrado"},
 }
 
 
@@ -3365,3 +3375,1089 @@ class PhpBB3(Engine):
 <id>%s</id>
 %s</feed>""" % (selfurl, esc(title), fx.url, self.iso(last or fx.now()), fx.title, selfurl, "".join(entries))
         return self.feed_response(body, "application/atom+xml", last or None)
+
+
+# ---- XenForo 2 -------------------------------------------------------------
+
+class XenForo2(Engine):
+    POSTS_PER_PAGE = 20
+    THREADS_PER_PAGE = 20
+    MIN_CHARS = 1
+    INDEX = "forums/"
+    LOGIN = "login/"
+    CHANGED = [(r'class="message message--post', 'class="post post--message'),
+               (r'data-content="post-', 'data-entry="post-'), (r'id="js-post-', 'id="js-entry-'),
+               (r'\bbbWrapper\b', 'bbContent'), (r'\bstructItem--thread\b', 'structItem--topic'),
+               (r'\bstructItem-title\b', 'structItem-heading'), (r'\bmessage-body\b', 'message-text')]
+    ERRORS = {
+        "token": "Security error occurred. Please press back, refresh the page, and try again.",
+        "flood": "You must wait at least %d seconds before performing this action.",
+        "too_short": "Please enter a valid message.",
+        "no_title": "Please enter a valid title.",
+        "closed": "You do not have permission to view this page or perform this action.",
+        "no_permission": "You do not have permission to view this page or perform this action.",
+        "login_required": "You must be logged-in to do that.",
+        "no_thread": "The requested thread could not be found.",
+        "no_board": "The requested forum could not be found.",
+        "no_post": "The requested post could not be found.",
+        "badpass": "Incorrect password. Please try again.",
+        "baduser": "The requested user '%s' could not be found.",
+        "captcha": "You did not complete the CAPTCHA verification properly. Please try again.",
+        "not_found": "The requested page could not be found.",
+    }
+
+    def __init__(self, fx):
+        super().__init__(fx)
+        self.captchas = {}
+
+    # links (relative to the board root; abs() adds the prefix)
+
+    def slug(self, s):
+        return re.sub(r"[^a-z0-9]+", "-", s.lower()).strip("-")
+
+    def thread_link(self, t, page=1):
+        slug = self.slug(t["title"])
+        return "threads/%s%d/%s" % (slug + "." if slug else "", t["id"], "page-%d" % page if page > 1 else "")
+
+    def board_link(self, b, page=1):
+        slug = self.slug(b["name"])
+        return "forums/%s%d/%s" % (slug + "." if slug else "", b["id"], "page-%d" % page if page > 1 else "")
+
+    def category_link(self, b):
+        return "categories/%s.%d/" % (self.slug(b["name"]), b["id"])
+
+    def member_link(self, u):
+        return "members/%s.%d/" % (self.slug(u["name"]) or "member", u["id"])
+
+    def post_link(self, p):
+        return self.thread_link(self.fx.threads[p["thread"]]) + "post-%d" % p["id"]
+
+    def feed_link(self, thread=None, board=None):
+        if board:
+            return self.board_link(self.fx.boards[board]) + "index.rss"
+        return "forums/-/index.rss"
+
+    def reply_link(self, t):
+        return self.thread_link(t) + "reply"
+
+    def abs(self, link):
+        return self.fx.prefix + "/" + link
+
+    # dates
+
+    def date_string(self, d):
+        c = self.L.code
+        m = self.L.months_abbr[d.month - 1]
+        if c == "en":
+            return "%s %d, %d" % (m, d.day, d.year)
+        if c == "de":
+            return "%d. %s%s %d" % (d.day, m, "" if m.endswith(".") or len(m) < 4 and m in ("Mai",) else ".", d.year)
+        return "%d %s %d" % (d.day, m, d.year)
+
+    def time_string(self, d):
+        if self.L.code == "en":
+            h, ap = h12(d)
+            return "%d:%02d %s" % (h, d.minute, ap)
+        return d.strftime("%H:%M")
+
+    def relative(self, ts):
+        fx = self.fx
+        if not fx.relative_dates:
+            return None
+        age = fx.now() - ts
+        if 0 <= age < 60:
+            return self.t("A moment ago")
+        if 0 <= age < 3600:
+            mins = int(age // 60)
+            return self.t("1 minute ago") if mins == 1 else self.t("%d minutes ago") % mins
+        d = fx.local(ts)
+        day = fx.day_word(ts)
+        if day:
+            return self.t("%s at %s") % (day, self.time_string(d))
+        today = fx.local(fx.now()).date()
+        if 0 < (today - d.date()).days < 7:
+            return self.t("%s at %s") % (self.L.days[d.weekday()], self.time_string(d))
+        return None
+
+    def time_html(self, ts, cls="u-dt"):
+        d = self.fx.local(ts)
+        ds, tm = self.date_string(d), self.time_string(d)
+        full = self.t("%s at %s") % (ds, tm)
+        return ('<time class="%s" dir="auto" datetime="%s" data-time="%d" data-date-string="%s" '
+                'data-time-string="%s" title="%s">%s</time>'
+                % (cls, d.strftime("%Y-%m-%dT%H:%M:%S%z"), int(ts), ds, tm, full, self.relative(ts) or ds))
+
+    # session and tokens
+
+    def session(self, req):
+        fx = self.fx
+        sid = req.cookies.get("xf_session")
+        s = fx.sessions.get(sid) if sid else None
+        if s is not None:
+            req.sid, req.sid_from_cookie = sid, True
+            req.user = fx.users.get(s["user"]) if s["user"] else None
+        else:
+            name = fx.remember.get(req.cookies.get("xf_user") or "-")
+            if name:
+                req.user = fx.users[name]
+                req.sid = fx.new_session(name)
+                req.set_cookies.append(("xf_session", req.sid, None))
+        req.csrf = req.cookies.get("xf_csrf")
+        if not req.csrf:
+            req.csrf = hashlib.md5(os.urandom(8)).hexdigest()[:16]
+            req.set_cookies.append(("xf_csrf", req.csrf, None))
+
+    def token(self, req):
+        t = int(self.fx.now())
+        return "%d,%s" % (t, hashlib.md5(("%s%d%s" % (req.csrf, t, req.user["salt"] if req.user else "")).encode()).hexdigest())
+
+    def token_ok(self, req, tok):
+        m = re.match(r"^(\d+),([0-9a-f]{32})$", tok or "")
+        if not m:
+            return False
+        t = int(m.group(1))
+        good = hashlib.md5(("%s%d%s" % (req.csrf, t, req.user["salt"] if req.user else "")).encode()).hexdigest()
+        return good == m.group(2) and self.fx.now() - t < 86400
+
+    # routing
+
+    def route(self, req):
+        fx = self.fx
+        p = req.path
+        if p in ("/", "/forums/", "/forums", "/index.php"):
+            return self.page_index(req)
+        m = re.match(r"^/forums/(?:[^/]*\.)?(\d+)/(?:page-(\d+))?$", p)
+        if m:
+            return self.page_board(req, int(m.group(1)), int(m.group(2) or 1))
+        m = re.match(r"^/forums/(?:[^/]*\.)?(\d+)/index\.rss$", p)
+        if m or p == "/forums/-/index.rss":
+            return self.feed(req, int(m.group(1)) if m else None)
+        m = re.match(r"^/forums/(?:[^/]*\.)?(\d+)/post-thread$", p)
+        if m:
+            return self.post_thread(req, int(m.group(1)))
+        m = re.match(r"^/threads/(?:[^/]*\.)?(\d+)/(page-(\d+)|post-(\d+)|reply|add-reply|latest|unread)?$", p)
+        if m:
+            tid = int(m.group(1))
+            what = m.group(2) or ""
+            if what.startswith("post-"):
+                return self.goto_post(req, int(m.group(4)))
+            if what == "add-reply":
+                return self.add_reply(req, tid)
+            if what == "reply":
+                return self.page_reply(req, tid)
+            if what in ("latest", "unread"):
+                t = self.thread_for(tid)
+                if t is None:
+                    return self.error(req, self.ERRORS["no_thread"], 404)
+                return self.goto_post(req, t["posts"][-1])
+            return self.page_thread(req, tid, int(m.group(3) or 1))
+        m = re.match(r"^/posts/(\d+)/?$", p)
+        if m:
+            return self.goto_post(req, int(m.group(1)))
+        if p == "/goto/post":
+            return self.goto_post(req, req.qint("id"))
+        if p in ("/login/", "/login"):
+            return self.page_login(req)
+        if p == "/login/login":
+            if req.method == "POST":
+                return self.do_login(req)
+            return self.page_login(req)
+        if p in ("/logout/", "/logout"):
+            fx.sessions.pop(req.sid, None)
+            req.user = None
+            req.set_cookies += [("xf_session", "", 0), ("xf_user", "", 0)]
+            return self.redirect(req, self.abs(""))
+        return self.error(req, self.ERRORS["not_found"], 404)
+
+    def redirect(self, req, url, status=303):
+        r = Resp(status, "", headers={"Location": url})
+        return r
+
+    def goto_post(self, req, pid):
+        t, i = self.post_index(pid)
+        if t is None:
+            return self.error(req, self.ERRORS["no_post"], 404)
+        if not self.can_read(req, t["board"]):
+            return self.no_permission(req)
+        page = i // self.fx.posts_per_page + 1
+        return self.redirect(req, "%s%s#post-%d" % (self.fx.origin, self.abs(self.thread_link(t, page)), pid), 301)
+
+    # shell
+
+    def page(self, req, title, crumbs, content, template="forum_list", h1=None, desc="", extra_head="",
+             content_key=""):
+        fx = self.fx
+        crumb_html = ""
+        items = [(self.abs(""), self.t("Forums"))] + crumbs
+        for i, (href, name) in enumerate(items):
+            crumb_html += ('\t\t\t<li itemprop="itemListElement" itemscope itemtype="https://schema.org/ListItem">\n'
+                           '\t\t\t\t<a href="%s" itemprop="item">\n\t\t\t\t\t<span itemprop="name">%s</span>\n'
+                           '\t\t\t\t</a>\n\t\t\t\t<meta itemprop="position" content="%d" />\n\t\t\t</li>\n'
+                           % (esc(href), esc(name), i + 1))
+        if req.user is None:
+            account = ('<div class="p-navgroup p-account p-navgroup--guest">\n'
+                       '\t<a href="%s" class="p-navgroup-link p-navgroup-link--textual p-navgroup-link--logIn" '
+                       'data-xf-click="overlay" data-follow-redirects="on">\n\t\t<span class="p-navgroup-linkText">'
+                       'Log in</span>\n\t</a>\n\t<div class="js-visitorMenuBody"></div>\n'
+                       '\t<a href="%s" class="p-navgroup-link p-navgroup-link--textual p-navgroup-link--register" '
+                       'data-xf-click="overlay" data-follow-redirects="on">\n\t\t<span class="p-navgroup-linkText">'
+                       'Register</span>\n\t</a>\n</div>' % (self.abs("login/"), self.abs("register/")))
+        else:
+            account = ('<div class="p-navgroup p-account p-navgroup--member">\n'
+                       '\t<a href="%s" class="p-navgroup-link p-navgroup-link--iconic p-navgroup-link--user" '
+                       'data-xf-click="menu" data-xf-key="m" data-menu-pos-ref="< .p-navgroup" title="%s">\n'
+                       '\t\t<span class="avatar avatar--xxs avatar--default avatar--default--dynamic" data-user-id="%d" '
+                       'title="%s"><span class="avatar-u%d-s">%s</span></span>\n\t\t<span class="p-navgroup-linkText">'
+                       '%s</span>\n\t</a>\n\t<a href="%s" class="p-navgroup-link">Log out</a>\n</div>'
+                       % (self.abs("account/"), esc(req.user["name"]), req.user["id"], esc(req.user["name"]),
+                          req.user["id"], esc(req.user["name"][:1].upper()), esc(req.user["name"]),
+                          self.abs("logout/?t=" + urllib.parse.quote(self.token(req)))))
+        lang = {"en": "en-US", "de": "de-DE", "fr": "fr-FR", "es": "es-ES"}[self.L.code]
+        return Resp(200, """<!DOCTYPE html>
+<html id="XF" lang="%s" dir="LTR"
+	data-app="public"
+	data-template="%s"
+	data-container-key=""
+	data-content-key="%s"
+	data-logged-in="%s"
+	data-cookie-prefix="xf_"
+	data-csrf="%s"
+	class="has-no-js template-%s"
+	>
+<head>
+	<meta charset="utf-8" />
+	<meta http-equiv="X-UA-Compatible" content="IE=Edge" />
+	<meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover">
+	<title>%s</title>
+	<link rel="alternate" type="application/rss+xml" title="RSS feed for %s" href="%s" />
+%s	<link rel="stylesheet" href="%s/css.php?css=public%%3Anormalize.css%%2Cpublic%%3Acore.less%%2Cpublic%%3Aapp.less&amp;s=1&amp;l=1&amp;d=1700000000&amp;k=0" />
+</head>
+<body data-template="%s">
+<div class="p-pageWrapper" id="top">
+<header class="p-header" id="header">
+	<div class="p-header-inner">
+		<div class="p-header-content">
+			<div class="p-header-logo p-header-logo--image">
+				<a href="%s">
+					<img src="%s/styles/default/xenforo/xenforo-logo.png" alt="%s" />
+				</a>
+			</div>
+		</div>
+	</div>
+</header>
+<div class="p-navSticky p-navSticky--primary" data-xf-init="sticky-header">
+	<nav class="p-nav">
+		<div class="p-nav-inner">
+			<div class="p-nav-scroller hScroller" data-xf-init="h-scroller" data-auto-scroll=".p-navEl.is-selected">
+				<div class="hScroller-scroll">
+					<ul class="p-nav-list js-offCanvasNavSource">
+						<li>
+							<div class="p-navEl is-selected" data-has-children="true">
+								<a href="%s" class="p-navEl-link p-navEl-link--splitMenu " data-nav-id="forums">Forums</a>
+							</div>
+						</li>
+						<li>
+							<div class="p-navEl " data-has-children="true">
+								<a href="%s" class="p-navEl-link p-navEl-link--splitMenu " data-nav-id="whatsNew">What's new</a>
+							</div>
+						</li>
+					</ul>
+				</div>
+			</div>
+			<div class="p-nav-opposite">
+				%s
+			</div>
+		</div>
+	</nav>
+</div>
+<div class="p-body">
+	<div class="p-body-inner">
+		<!--XF:EXTRA_OUTPUT-->
+		<ul class="p-breadcrumbs "
+			itemscope itemtype="https://schema.org/BreadcrumbList">
+%s		</ul>
+		<div class="p-body-header">
+			<div class="p-title ">
+				<h1 class="p-title-value">%s</h1>
+			</div>
+			%s
+		</div>
+		<div class="p-body-main  ">
+			<div class="p-body-content">
+				<div class="p-body-pageContent">
+%s
+				</div>
+			</div>
+		</div>
+		<ul class="p-breadcrumbs p-breadcrumbs--bottom"
+			itemscope itemtype="https://schema.org/BreadcrumbList">
+%s		</ul>
+	</div>
+</div>
+<footer class="p-footer" id="footer">
+	<div class="p-footer-inner">
+		<div class="p-footer-row">
+			<div class="p-footer-row-opposite">
+				<ul class="p-footer-linkList">
+					<li><a href="%s" data-xf-click="overlay">Contact us</a></li>
+					<li><a href="%s">Terms and rules</a></li>
+					<li><a href="%s">Privacy policy</a></li>
+					<li><a href="%s">Help</a></li>
+					<li><a href="%s" target="_blank" class="p-footer-rssLink" title="RSS"><span aria-hidden="true"><i class="fa--xf far fa-rss" aria-hidden="true"></i><span class="u-srOnly">RSS</span></span></a></li>
+				</ul>
+			</div>
+		</div>
+		<div class="p-footer-copyright">
+			<a href="https://xenforo.com" class="u-concealed" dir="ltr" target="_blank" rel="sponsored noopener">Community platform by XenForo<sup>&reg;</sup> <span class="copyright">&copy; 2010-2026 XenForo Ltd.</span></a>
+		</div>
+	</div>
+</footer>
+</div> <!-- closing p-pageWrapper -->
+<div class="u-bottomFixer js-bottomFixTarget"></div>
+<script src="%s/js/xf/preamble.min.js?_v=0"></script>
+</body>
+</html>
+""" % (lang, template, content_key, "true" if req.user else "false", self.token(req), template,
+       esc(title), esc(fx.title), self.abs("forums/-/index.rss"), extra_head, fx.prefix, template,
+       self.abs(""), fx.prefix, esc(fx.title), self.abs(""), self.abs("whats-new/"), account, crumb_html,
+       esc(h1 if h1 is not None else title), desc, content, crumb_html, self.abs("misc/contact"),
+       self.abs("help/terms/"), self.abs("help/privacy-policy/"), self.abs("help/"),
+       self.abs("forums/-/index.rss"), fx.prefix))
+
+    def error(self, req, message, status=200):
+        r = self.page(req, "Oops! We ran into some problems. | %s" % self.fx.title, [],
+                      '<div class="blockMessage blockMessage--error blockMessage--iconic">\n\t%s\n</div>' % message,
+                      template="error", h1="Oops! We ran into some problems.")
+        r.status = status
+        return r
+
+    def login_form(self, req, redirect="/"):
+        fx = self.fx
+        captcha = ""
+        if fx.require_captcha:
+            cid = hashlib.md5(os.urandom(8)).hexdigest()
+            self.captchas[cid] = cid[:6]
+            captcha = """			<dl class="formRow formRow--captcha">
+				<dt><div class="formRow-labelWrapper"><label class="formRow-label">Verification</label></div></dt>
+				<dd>
+					<div data-xf-init="re-captcha" data-sitekey="6Lfixture%s" data-invisible=""></div>
+					<noscript><div><input type="hidden" name="captcha_id" value="%s" /><input type="text" name="g-recaptcha-response" class="input" /></div></noscript>
+					<div class="formRow-explain">Please verify that you are human.</div>
+				</dd>
+			</dl>
+""" % (cid[:8], cid)
+        return """<form action="%s" method="post" class="block"
+	 data-xf-init="ajax-submit">
+	<input type="hidden" name="_xfToken" value="%s" />
+	<div class="block-container">
+		<div class="block-body">
+			<dl class="formRow formRow--input">
+				<dt><div class="formRow-labelWrapper"><label class="formRow-label" for="_xfUid-1-1700000000">Your name or email address</label></div></dt>
+				<dd><input type="text" class="input" name="login" autofocus="autofocus" autocomplete="username" id="_xfUid-1-1700000000" /></dd>
+			</dl>
+			<dl class="formRow formRow--input">
+				<dt><div class="formRow-labelWrapper"><label class="formRow-label" for="_xfUid-2-1700000000">Password</label></div></dt>
+				<dd>
+					<div class="inputGroup inputGroup--joined inputGroup--inline" data-xf-init="password-hide-show">
+						<input type="password" class="input js-password" name="password" autocomplete="current-password" id="_xfUid-2-1700000000" />
+					</div>
+					<a href="%s" data-xf-click="overlay">Forgot your password?</a>
+				</dd>
+			</dl>
+%s			<dl class="formRow">
+				<dt></dt>
+				<dd>
+					<ul class="inputChoices">
+						<li class="inputChoices-choice"><label class="iconic"><input type="checkbox" name="remember" value="1" checked="checked" /><i aria-hidden="true"></i><span class="iconic-label">Stay logged in</span></label></li>
+					</ul>
+				</dd>
+			</dl>
+		</div>
+		<dl class="formRow formSubmitRow">
+			<dt></dt>
+			<dd>
+				<div class="formSubmitRow-main">
+					<div class="formSubmitRow-bar"></div>
+					<div class="formSubmitRow-controls">
+						<button type="submit" class="button--primary button button--icon button--icon--login"><span class="button-text">Log in</span></button>
+					</div>
+				</div>
+			</dd>
+		</dl>
+	</div>
+	<input type="hidden" name="_xfRedirect" value="%s" />
+</form>
+""" % (self.abs("login/login"), self.token(req), self.abs("lost-password/"), captcha, esc(redirect))
+
+    def no_permission(self, req):
+        if req.user is None:
+            r = self.page(req, "Log in | %s" % self.fx.title, [],
+                          '<div class="blockMessage blockMessage--error blockMessage--iconic">\n\t%s\n</div>\n%s'
+                          % (self.ERRORS["login_required"], self.login_form(req, self.fx.prefix + req.path)),
+                          template="login", h1="Log in")
+        else:
+            r = self.error(req, self.ERRORS["no_permission"])
+        r.status = 403
+        return r
+
+    def page_login(self, req, error=None):
+        msg = ('<div class="blockMessage blockMessage--error blockMessage--iconic">\n\t%s\n</div>\n' % error
+               if error else "")
+        return self.page(req, "Log in | %s" % self.fx.title, [], msg + self.login_form(req, req.q("_xfRedirect") or "/"),
+                         template="login", h1="Log in")
+
+    def do_login(self, req):
+        fx = self.fx
+        if not self.token_ok(req, req.f("_xfToken")):
+            return self.error(req, self.ERRORS["token"], 400)
+        name = req.f("login")
+        if fx.require_captcha:
+            cid = req.f("captcha_id")
+            if not cid or self.captchas.get(cid) != req.f("g-recaptcha-response"):
+                return self.error(req, self.ERRORS["captcha"], 400)
+        u = fx.check_password(name, req.f("password"))
+        if u is None:
+            return self.page_login(req, self.ERRORS["baduser"] % esc(name))
+        if not u:
+            fx.login_failures[name] = fx.login_failures.get(name, 0) + 1
+            return self.page_login(req, self.ERRORS["badpass"])
+        fx.sessions.pop(req.sid, None)
+        req.user = u
+        req.sid = fx.new_session(u["name"])
+        req.set_cookies.append(("xf_session", req.sid, None))
+        if req.f("remember") == "1":
+            tok = "%d,%s" % (u["id"], hashlib.sha1((u["salt"] + str(time.time())).encode()).hexdigest())
+            fx.remember[tok] = u["name"]
+            req.set_cookies.append(("xf_user", tok, 31536000))
+        return self.redirect(req, req.f("_xfRedirect") or self.abs(""))
+
+    # pageNav
+
+    def page_nav(self, total, per, cur, link):
+        n = self.npages(total, per)
+        if n <= 1:
+            return ""
+        lk = lambda p: esc(self.abs(link(p)))
+        items = []
+        shown = sorted({1, n} | set(window(cur, n, 2)))
+        prev = 0
+        for p in shown:
+            if p - prev > 1:
+                items.append('\t\t<li class="pageNav-page pageNav-page--skip pageNav-page--skip%s"><a data-xf-init='
+                             '"tooltip" title="Go to page" data-xf-click="menu" role="button" tabindex="0" '
+                             'aria-expanded="false" aria-haspopup="true">…</a></li>\n' % ("Start" if p > cur else "End"))
+            cls = "pageNav-page--current " if p == cur else ("pageNav-page--earlier" if p == cur - 1 else
+                                                             "pageNav-page--later" if p == cur + 1 else "")
+            items.append('\t\t<li class="pageNav-page %s"><a href="%s">%d</a></li>\n' % (cls, lk(p), p))
+            prev = p
+        return """<div class="block-outer-main"><nav class="pageNavWrapper pageNavWrapper--mixed ">
+<div class="pageNav  ">
+	%s
+	<ul class="pageNav-main">
+%s	</ul>
+	%s
+</div>
+<div class="pageNavSimple">
+	%s<a class="pageNavSimple-el pageNavSimple-el--current" data-xf-init="tooltip" title="Go to page" data-xf-click="menu" role="button" tabindex="0" aria-expanded="false" aria-haspopup="true">%d of %d</a>
+	%s
+</div>
+</nav></div>""" % (
+            ('<a href="%s" class="pageNav-jump pageNav-jump--prev">%s</a>' % (lk(cur - 1), self.t("Prev"))) if cur > 1 else "",
+            "".join(items),
+            ('<a href="%s" class="pageNav-jump pageNav-jump--next">%s</a>' % (lk(cur + 1), self.t("Next"))) if cur < n else "",
+            ('<a href="%s" class="pageNavSimple-el pageNavSimple-el--first" data-xf-init="tooltip" title="First"><i aria-hidden="true"></i> <span class="u-srOnly">First</span></a>\n\t'
+             '<a href="%s" class="pageNavSimple-el pageNavSimple-el--prev"><i aria-hidden="true"></i> %s</a>\n\t'
+             % (lk(1), lk(cur - 1), self.t("Prev"))) if cur > 1 else "",
+            cur, n,
+            ('<a href="%s" class="pageNavSimple-el pageNavSimple-el--next">%s <i aria-hidden="true"></i></a>\n\t'
+             '<a href="%s" class="pageNavSimple-el pageNavSimple-el--last" data-xf-init="tooltip" title="Last"><i aria-hidden="true"></i> <span class="u-srOnly">Last</span></a>'
+             % (lk(cur + 1), self.t("Next"), lk(n))) if cur < n else "")
+
+    # node list
+
+    def username(self, p_or_user, cls="username "):
+        if isinstance(p_or_user, dict) and "author" in p_or_user:
+            if p_or_user["guest"]:
+                return '<span class="%s" dir="auto" data-user-id="0">%s</span>' % (cls, esc(p_or_user["author"]))
+            u = self.fx.users.get(p_or_user["author"])
+        else:
+            u = p_or_user
+        return ('<a href="%s" class="%s" dir="auto" data-user-id="%d" data-xf-init="member-tooltip">%s</a>'
+                % (esc(self.abs(self.member_link(u))), cls, u["id"], esc(u["name"])))
+
+    def node(self, req, b, depth):
+        fx = self.fx
+        nt, np_, last = fx.board_stats(b["id"])
+        kids = [c for c in fx.children(b["id"]) if c in self.boards_visible(req)]
+        subs = ""
+        if kids:
+            subs = ('\t\t\t\t<div class="node-subNodesFlat">\n\t\t\t\t\t<span class="node-subNodesLabel">Sub-forums:'
+                    '</span>\n\t\t\t\t\t<ol class="node-subNodeFlatList">\n%s\t\t\t\t\t</ol>\n\t\t\t\t</div>\n'
+                    % "".join('\t\t\t\t\t\t<li><a href="%s" class="subNodeLink subNodeLink--forum ">'
+                              '<i class="fa--xf far fa-comments subNodeLink-icon" aria-hidden="true"></i>%s</a></li>\n'
+                              % (esc(self.abs(self.board_link(c))), esc(c["name"])) for c in kids))
+        extra = '<span class="node-extra-placeholder">None</span>'
+        if last is not None:
+            lt = fx.threads[last["thread"]]
+            extra = """<div class="node-extra-row"><a href="%s" class="node-extra-title" title="%s">%s</a></div>
+					<div class="node-extra-row">
+						<ul class="listInline listInline--bullet">
+							<li class="node-extra-date">%s</li>
+							<li class="node-extra-user">%s</li>
+						</ul>
+					</div>""" % (esc(self.abs(self.post_link(last))), esc(lt["title"]), esc(lt["title"]),
+                                 self.time_html(last["date"]), self.username(last))
+        return """<div class="node node--id%d node--depth%d node--forum node--read">
+	<div class="node-body">
+		<span class="node-icon" aria-hidden="true"><i class="fa--xf far fa-comments" aria-hidden="true"></i></span>
+		<div class="node-main js-nodeMain">
+			<h3 class="node-title">
+				<a href="%s" data-xf-init="element-tooltip" data-shortcut="node-description">%s</a>
+			</h3>
+			<div class="node-description node-description--tooltip js-nodeDescTooltip">%s</div>
+			<div class="node-meta">
+				<div class="node-statsMeta">
+					<dl class="pairs pairs--inline"><dt>%s</dt><dd>%s</dd></dl>
+					<dl class="pairs pairs--inline"><dt>%s</dt><dd>%s</dd></dl>
+				</div>
+			</div>
+%s		</div>
+		<div class="node-stats">
+			<dl class="pairs pairs--rows"><dt>%s</dt><dd>%s</dd></dl>
+			<dl class="pairs pairs--rows"><dt>%s</dt><dd>%s</dd></dl>
+		</div>
+		<div class="node-extra">
+			%s
+		</div>
+	</div>
+</div>
+""" % (b["id"], depth, esc(self.abs(self.board_link(b))), esc(b["name"]), esc(b["description"]),
+       self.t("Threads"), self.L.num(nt), self.t("Messages"), self.L.num(np_), subs,
+       self.t("Threads"), self.L.num(nt), self.t("Messages"), self.L.num(np_), extra)
+
+    def page_index(self, req):
+        fx = self.fx
+        vis = self.boards_visible(req)
+        out, leaves = [], []
+        for b in [b for b in vis if b["parent"] is None]:
+            kids = [c for c in fx.children(b["id"]) if c in vis]
+            if kids:
+                out.append("""<div class="block block--category block--category%d">
+	<span class="u-anchorTarget" id="%s.%d"></span>
+	<div class="block-container">
+		<h2 class="block-header">
+			<a href="%s">%s</a>
+		</h2>
+		<div class="block-body">
+%s		</div>
+	</div>
+</div>
+""" % (b["id"], self.slug(b["name"]), b["id"], esc(self.abs(self.category_link(b))), esc(b["name"]),
+       "".join(self.node(req, c, 2) for c in kids)))
+            else:
+                leaves.append(b)
+        if leaves:
+            out.insert(0, '<div class="block">\n\t<div class="block-container">\n\t\t<div class="block-body">\n%s'
+                          '\t\t</div>\n\t</div>\n</div>\n' % "".join(self.node(req, b, 1) for b in leaves))
+        return self.page(req, fx.title, [], '<div class="block-outer"></div>\n' + "".join(out),
+                         template="forum_list", h1=fx.title)
+
+    # forum view
+
+    def struct_item(self, req, t):
+        fx = self.fx
+        first, last = fx.tpost(t, 0), fx.last_post(t)
+        statuses = ""
+        if t["sticky"] or t["closed"]:
+            statuses = '\t\t<ul class="structItem-statuses">\n%s%s\t\t</ul>\n' % (
+                ('\t\t\t<li><i class="structItem-status structItem-status--locked" aria-hidden="true" title="%s"></i>'
+                 '<span class="u-srOnly">%s</span></li>\n' % (self.t("Locked"), self.t("Locked"))) if t["closed"] else "",
+                ('\t\t\t<li><i class="structItem-status structItem-status--sticky" aria-hidden="true" title="%s"></i>'
+                 '<span class="u-srOnly">%s</span></li>\n' % (self.t("Sticky"), self.t("Sticky"))) if t["sticky"] else "")
+        pages = self.npages(len(t["posts"]), fx.posts_per_page)
+        jump = ""
+        if pages > 1:
+            nums = [p for p in range(2, pages + 1) if p <= 4 or p == pages]
+            jump = ('\t\t\t<span class="structItem-pageJump">\n%s\t\t\t</span>\n'
+                    % "".join('\t\t\t\t<a href="%s">%d</a>\n' % (esc(self.abs(self.thread_link(t, p))), p) for p in nums))
+        author = first if first["guest"] else fx.users.get(first["author"])
+        return """<div class="structItem structItem--thread%s%s js-inlineModContainer js-threadListItem-%d" data-author="%s">
+	<div class="structItem-cell structItem-cell--icon">
+		<div class="structItem-iconContainer">
+			<span class="avatar avatar--s avatar--default avatar--default--dynamic" data-user-id="%d">%s</span>
+		</div>
+	</div>
+	<div class="structItem-cell structItem-cell--main" data-xf-init="touch-proxy">
+%s		<div class="structItem-title">
+			<a href="%s" class="" data-tp-primary="on" data-xf-init="preview-tooltip" data-preview-url="%spreview">%s</a>
+		</div>
+		<div class="structItem-minor">
+			<ul class="structItem-parts">
+				<li>%s</li>
+				<li class="structItem-startDate"><a href="%s" rel="nofollow">%s</a></li>
+			</ul>
+%s		</div>
+	</div>
+	<div class="structItem-cell structItem-cell--meta" title="First message reaction score: 0">
+		<dl class="pairs pairs--justified"><dt>%s</dt><dd>%s</dd></dl>
+		<dl class="pairs pairs--justified structItem-minor"><dt>%s</dt><dd>%s</dd></dl>
+	</div>
+	<div class="structItem-cell structItem-cell--latest">
+		<a href="%slatest" rel="nofollow">%s</a>
+		<div class="structItem-minor">
+			%s
+		</div>
+	</div>
+</div>
+""" % (" is-locked" if t["closed"] else "", " is-sticky" if t["sticky"] else "", t["id"], esc(first["author"]),
+       0 if first["guest"] else author["id"], esc(first["author"][:1].upper()), statuses,
+       esc(self.abs(self.thread_link(t))), esc(self.abs(self.thread_link(t))), esc(t["title"]),
+       self.username(first), esc(self.abs(self.thread_link(t))), self.time_html(first["date"]), jump,
+       self.t("Replies"), self.L.num(len(t["posts"]) - 1), self.t("Views"),
+       self.L.num(t["views"] or len(t["posts"]) * 10), esc(self.abs(self.thread_link(t))),
+       self.time_html(last["date"], "structItem-latestDate u-dt"), self.username(last))
+
+    def page_board(self, req, bid, page):
+        fx = self.fx
+        b = fx.boards.get(bid)
+        if b is None:
+            return self.error(req, self.ERRORS["no_board"], 404)
+        if not self.can_read(req, bid):
+            return self.no_permission(req)
+        ids = self.visible_threads(req, bid)
+        per = fx.threads_per_page
+        n = self.npages(len(ids), per)
+        if page > n:
+            return self.redirect(req, fx.origin + self.abs(self.board_link(b, n)), 301)
+        chunk = [fx.threads[i] for i in ids[(page - 1) * per: page * per]]
+        sticky = [t for t in chunk if t["sticky"]]
+        normal = [t for t in chunk if not t["sticky"]]
+        kids = [c for c in fx.children(bid) if c in self.boards_visible(req)]
+        subs = ""
+        if kids:
+            subs = ('<div class="block block--nodes">\n\t<div class="block-container">\n\t\t<div class="block-body">\n'
+                    '%s\t\t</div>\n\t</div>\n</div>\n' % "".join(self.node(req, c, 1) for c in kids))
+        nav = self.page_nav(len(ids), per, page, lambda p: self.board_link(b, p))
+        body = """%s<div class="block" data-xf-init="" data-type="thread" data-href="%s">
+	<div class="block-outer">%s<div class="block-outer-opposite">
+		<div class="buttonGroup">
+			<a href="%s" class="button--cta button button--icon button--icon--write" rel="nofollow"><span class="button-text">Post thread</span></a>
+		</div>
+	</div></div>
+	<div class="block-container">
+		<div class="block-body">
+			<div class="structItemContainer">
+				%s
+				<div class="structItemContainer-group js-threadList">
+%s				</div>
+			</div>
+		</div>
+	</div>
+	<div class="block-outer block-outer--after">%s</div>
+</div>
+""" % (subs, self.abs("inline-mod/"), nav, esc(self.abs(self.board_link(b) + "post-thread")),
+       ('<div class="structItemContainer-group structItemContainer-group--sticky">\n%s\t\t\t\t</div>\n'
+        % "".join(self.struct_item(req, t) for t in sticky)) if sticky else "",
+       "".join(self.struct_item(req, t) for t in normal), nav)
+        crumbs = [(self.abs(self.board_link(x)), x["name"]) for x in fx.board_chain(bid)[:-1]]
+        title = b["name"] + (" | Page %d" % page if page > 1 else "") + " | " + fx.title
+        return self.page(req, title, crumbs, body, template="forum_view", h1=b["name"],
+                         desc='<div class="p-description">%s</div>' % esc(b["description"]) if b["description"] else "",
+                         content_key="forum-%d" % bid)
+
+    # thread view
+
+    def quote_html(self, q):
+        u = None if q["guest"] else self.fx.users.get(q["author"])
+        return """<blockquote data-attributes="member: %d" data-quote="%s" data-source="post: %d"
+	class="bbCodeBlock bbCodeBlock--expandable bbCodeBlock--quote js-expandWatch">
+	<div class="bbCodeBlock-title">
+		<a href="%s" class="bbCodeBlock-sourceJump" rel="nofollow" data-xf-click="attribution" data-content-selector="#post-%d">%s</a>
+	</div>
+	<div class="bbCodeBlock-content">
+		<div class="bbCodeBlock-expandContent js-expandContent ">
+			%s
+		</div>
+		<div class="bbCodeBlock-expandLink js-expandLink"><a role="button" tabindex="0">Click to expand...</a></div>
+	</div>
+</blockquote>""" % (u["id"] if u else 0, esc(q["author"]), q["id"], esc(self.abs("goto/post?id=%d" % q["id"])),
+                    q["id"], self.t("%s said:") % esc(q["author"]), q["body"])
+
+    def article(self, req, t, p, n):
+        fx = self.fx
+        u = None if p["guest"] else fx.users.get(p["author"])
+        q = self.quoted(p)
+        sig = fx.signature_of(p)
+        link = esc(self.abs(self.post_link(p)))
+        if u:
+            user = """				<div class="message-avatar ">
+					<div class="message-avatar-wrapper">
+						<a href="%s" class="avatar avatar--m avatar--default avatar--default--dynamic" data-user-id="%d" data-xf-init="member-tooltip">
+							<span class="avatar-u%d-m" role="img" aria-label="%s">%s</span>
+						</a>
+					</div>
+				</div>
+				<div class="message-userDetails">
+					<h4 class="message-name"><a href="%s" class="username " dir="auto" data-user-id="%d" data-xf-init="member-tooltip" itemprop="name">%s</a></h4>
+					<h5 class="userTitle message-userTitle" dir="auto" itemprop="jobTitle">%s</h5>
+				</div>
+				<div class="message-userExtras">
+					<dl class="pairs pairs--justified"><dt>Joined</dt><dd>%s</dd></dl>
+					<dl class="pairs pairs--justified"><dt>%s</dt><dd>%s</dd></dl>
+				</div>""" % (esc(self.abs(self.member_link(u))), u["id"], u["id"], esc(u["name"]),
+                             esc(u["name"][:1].upper()), esc(self.abs(self.member_link(u))), u["id"], esc(u["name"]),
+                             esc(u["title"]), self.date_string(fx.local(u["joined"])), self.t("Messages"),
+                             self.L.num(u["id"] * 7))
+        else:
+            user = """				<div class="message-avatar ">
+					<div class="message-avatar-wrapper">
+						<span class="avatar avatar--m avatar--default avatar--default--dynamic" data-user-id="0"><span class="avatar-u0-m" role="img" aria-label="%s">%s</span></span>
+					</div>
+				</div>
+				<div class="message-userDetails">
+					<h4 class="message-name"><span class="username " dir="auto" data-user-id="0" itemprop="name">%s</span></h4>
+					<h5 class="userTitle message-userTitle" dir="auto" itemprop="jobTitle">%s</h5>
+				</div>""" % (esc(p["author"]), esc(p["author"][:1].upper()), esc(p["author"]), self.t("Guest"))
+        edit = ""
+        if p["edits"]:
+            edit = ('\t\t\t\t\t<div class="message-lastEdit">\n\t\t\t\t\t\t%s %s\n\t\t\t\t\t</div>\n'
+                    % (self.t("Last edited:") if p["edited_by"] == p["author"] else "Last edited by a moderator:",
+                       self.time_html(p["edited_date"])))
+        return """<article class="message message--post js-post js-inlineModContainer  "
+	data-author="%s"
+	data-content="post-%d"
+	id="js-post-%d"
+	itemscope itemtype="https://schema.org/Comment" itemid="%s%s">
+	<span class="u-anchorTarget" id="post-%d"></span>
+	<div class="message-inner">
+		<div class="message-cell message-cell--user">
+			<section class="message-user" itemprop="author" itemscope itemtype="https://schema.org/Person">
+%s
+				<span class="message-userArrow"></span>
+			</section>
+		</div>
+		<div class="message-cell message-cell--main">
+			<div class="message-main js-quickEditTarget">
+				<header class="message-attribution message-attribution--split">
+					<ul class="message-attribution-main listInline ">
+						<li class="u-concealed">
+							<a href="%s" rel="nofollow" itemprop="url">
+								%s
+							</a>
+						</li>
+					</ul>
+					<ul class="message-attribution-opposite message-attribution-opposite--list ">
+						<li>
+							<a href="%s" class="message-attribution-gadget" data-xf-init="share-tooltip" data-href="%s" aria-label="Share" rel="nofollow">
+								<i class="fa--xf far fa-share-alt" aria-hidden="true"></i>
+							</a>
+						</li>
+						<li>
+							<a href="%s" rel="nofollow">
+								#%d
+							</a>
+						</li>
+					</ul>
+				</header>
+				<div class="message-content js-messageContent">
+					<div class="message-userContent lbContainer js-lbContainer "
+						data-lb-id="post-%d"
+						data-lb-caption-desc="%s &middot; %s">
+						<article class="message-body js-selectToQuote">
+							<div itemprop="text">
+								<div class="bbWrapper">%s%s</div>
+							</div>
+							<div class="js-selectToQuoteEnd">&nbsp;</div>
+						</article>
+					</div>
+%s%s				</div>
+				<footer class="message-footer">
+					<div class="message-actionBar actionBar">
+						<div class="actionBar-set actionBar-set--external">
+							<a href="%s" class="actionBar-action actionBar-action--reply" title="Reply, quoting this message" rel="nofollow" data-xf-click="quote" data-quote-href="%s">Reply</a>
+						</div>
+					</div>
+					<div class="reactionsBar js-reactionsList ">
+					</div>
+					<div class="js-historyTarget message-historyTarget toggleTarget" data-href="trigger-href"></div>
+				</footer>
+			</div>
+		</div>
+	</div>
+</article>
+""" % (esc(p["author"]), p["id"], p["id"], fx.origin, link, p["id"], user, link, self.time_html(p["date"]),
+       link, esc(self.abs("posts/%d/share" % p["id"])), link, n, p["id"], esc(p["author"]),
+       self.t("%s at %s") % (self.date_string(fx.local(p["date"])), self.time_string(fx.local(p["date"]))),
+       self.quote_html(q) if q else "", p["body"], edit,
+       ('\t\t\t\t\t<aside class="message-signature">\n\t\t\t\t\t\t<div class="bbWrapper">%s</div>\n'
+        '\t\t\t\t\t</aside>\n' % sig) if sig else "",
+       esc(self.abs(self.thread_link(t) + "reply?quote=%d" % p["id"])), esc(self.abs("posts/%d/quote" % p["id"])))
+
+    def similar(self, req, t):
+        fx = self.fx
+        others = [fx.threads[i] for i in fx.board_threads(t["board"]) if i != t["id"]][:5]
+        if not others:
+            return ""
+        return """<div class="block" data-widget-id="17" data-widget-key="xfes_thread_view_below_quick_reply_similar_threads" data-widget-definition="xfes_similar_threads">
+	<div class="block-container">
+		<h3 class="block-header">%s</h3>
+		<div class="block-body">
+			<div class="structItemContainer">
+%s			</div>
+		</div>
+	</div>
+</div>
+""" % (self.t("Similar threads"), "".join(self.struct_item(req, o) for o in others))
+
+    def quick_reply(self, req, t):
+        fx = self.fx
+        last = fx.last_post(t)
+        return """<form action="%s" method="post" class="block js-quickReply"
+	 data-xf-init="attachment-manager quick-reply ajax-submit draft"
+	 data-draft-url="%s"
+	 data-draft-autosave="60"
+	 data-captcha-context="xf_guest_thread_quick_reply"
+	 data-message-container="div[data-type=post] .js-replyNewMessageContainer">
+	<input type="hidden" name="_xfToken" value="%s" />
+	<div class="block-container">
+		<div class="block-body">
+			<div class="message message--quickReply block-topRadiusContent block-bottomRadiusContent">
+				<div class="message-inner">
+					<div class="message-cell message-cell--main">
+						<div class="message-editorWrapper">
+							<textarea name="message_html" class="input js-editor u-jsOnly" data-xf-init="editor" data-original-name="message" style="visibility: hidden; height: 137px;" aria-label="Rich text box"></textarea>
+							<noscript><textarea name="message" class="input" aria-label="Rich text box"></textarea></noscript>
+						</div>
+						<div class="formButtonGroup">
+							<div class="formButtonGroup-primary">
+								<button type="submit" class="button--primary button button--icon button--icon--reply"><span class="button-text">Post reply</span></button>
+							</div>
+							<input type="hidden" name="last_date" value="%d" autocomplete="off" />
+							<input type="hidden" name="last_known_date" value="%d" autocomplete="off" />
+							<input type="hidden" name="load_extra" value="1" />
+						</div>
+					</div>
+				</div>
+			</div>
+		</div>
+	</div>
+</form>
+""" % (esc(self.abs(self.thread_link(t) + "add-reply")), esc(self.abs(self.thread_link(t) + "draft")),
+       self.token(req), last["date"], last["date"])
+
+    def page_thread(self, req, tid, page):
+        fx = self.fx
+        t = self.thread_for(tid)
+        if t is None:
+            return self.error(req, self.ERRORS["no_thread"], 404)
+        if not self.can_read(req, t["board"]):
+            return self.no_permission(req)
+        per = fx.posts_per_page
+        total = len(t["posts"])
+        n = self.npages(total, per)
+        if page > n:
+            return self.redirect(req, fx.origin + self.abs(self.thread_link(t, n)), 301)
+        start = (page - 1) * per
+        posts = [fx.tpost(t, i) for i in range(start, min(start + per, total))]
+        nav = self.page_nav(total, per, page, lambda pg: self.thread_link(t, pg))
+        articles = "".join(self.article(req, t, p, start + k + 1) for k, p in enumerate(posts))
+        if t["closed"]:
+            after = ('<dl class="blockStatus">\n\t<dt>Status</dt>\n\t<dd class="blockStatus-message '
+                     'blockStatus-message--locked">\n\t\t%s\n\t</dd>\n</dl>\n' % self.t("Not open for further replies."))
+            status_field = after
+        else:
+            after = ""
+            status_field = ""
+        guest_note = ""
+        if req.user is None and not t["closed"]:
+            guest_note = ('<div class="block-outer-opposite">\n\t<a href="%s" class="button--link button--wrap button" '
+                          'data-xf-click="overlay"><span class="button-text">\n\t\tYou must log in or register to '
+                          'reply here.\n\t</span></a>\n</div>' % self.abs("login/"))
+        first = fx.tpost(t, 0)
+        desc = """<div class="p-description">
+	<ul class="listInline listInline--bullet">
+		<li>
+			<i class="fa--xf far fa-user" aria-hidden="true" title="%s"></i>
+			<span class="u-srOnly">%s</span>
+			%s
+		</li>
+		<li>
+			<i class="fa--xf far fa-clock" aria-hidden="true" title="%s"></i>
+			<span class="u-srOnly">%s</span>
+			<a href="%s" class="u-concealed">%s</a>
+		</li>
+	</ul>
+</div>""" % (self.t("Thread starter"), self.t("Thread starter"), self.username(first, "username  u-concealed"),
+             self.t("Start date"), self.t("Start date"), esc(self.abs(self.thread_link(t))), self.time_html(first["date"]))
+        body = """<div class="block block--messages" data-xf-init="" data-type="post" data-href="%s" data-search-target="*">
+	<span class="u-anchorTarget" id="posts"></span>
+	<div class="block-outer">%s</div>
+	<div class="block-outer js-threadStatusField">%s</div>
+	<div class="block-container lbContainer"
+		data-xf-init="lightbox select-to-quote"
+		data-message-selector=".js-post"
+		data-lb-id="thread-%d"
+		data-lb-universal="0">
+		<div class="block-body js-replyNewMessageContainer">
+%s		</div>
+	</div>
+	<div class="block-outer block-outer--after">%s%s</div>
+</div>
+%s%s""" % (self.abs("inline-mod/"), nav, status_field, tid, articles, nav, guest_note,
+           self.quick_reply(req, t) if req.user is not None and not t["closed"] else after,
+           self.similar(req, t))
+        b = fx.boards[t["board"]]
+        crumbs = [(self.abs(self.board_link(x)), x["name"]) for x in fx.board_chain(b["id"])]
+        title = t["title"] + (" | Page %d" % page if page > 1 else "") + " | " + fx.title
+        extra = '\t<link rel="canonical" href="%s%s" />\n' % (fx.origin, esc(self.abs(self.thread_link(t, page))))
+        if page < n:
+            extra += '\t<link rel="next" href="%s" />\n' % esc(self.abs(self.thread_link(t, page + 1)))
+        if page > 1:
+            extra += '\t<link rel="prev" href="%s" />\n' % esc(self.abs(self.thread_link(t, page - 1)))
+        return self.page(req, title, crumbs, body, template="thread_view", h1=t["title"], desc=desc,
+                         extra_head=extra, content_key="thread-%d" % tid)
+
+    # posting
+
+    def page_reply(self, req, tid):
+        t = self.thread_for(tid)
+        if t is None:
+            return self.error(req, self.ERRORS["no_thread"], 404)
+        if req.user is None or not self.can_read(req, t["board"]) or t["closed"]:
+            return self.no_permission(req)
+        body = self.quick_reply(req, t).replace("js-quickReply", "js-replyForm")
+        return self.page(req, "Reply to thread | %s" % self.fx.title,
+                         [(self.abs(self.thread_link(t)), t["title"])], body, template="thread_reply",
+                         h1="Reply to thread")
+
+    def json_or_error(self, req, message, status=200):
+        if req.f("_xfResponseType") == "json":
+            import json
+            return Resp(400 if status == 200 else status, json.dumps({"status": "error", "errors": [message]}),
+                        "application/json; charset=utf-8")
+        return self.error(req, message, status)
+
+    def posted_text(self, req):
+        """message (BBCode) or message_html (the editor's HTML) as BBCode-ish text."""
+        if req.f("message"):
+            return req.f("message")
+        h = req.f("message_html")
+        h = re.sub(r"(?i)<br\s*/?>|</p>\s*<p[^>]*>", "\n", h)
+        return strip_tags(h)
+
+    def add_reply(self, req, tid):
+        fx = self.fx
+        if req.method != "POST":
+            return self.page_reply(req, tid)
+        t = self.thread_for(tid)
+        if t is None:
+            fx.record_post(req, req.user, 404, error="no_thread")
+            return self.json_or_error(req, self.ERRORS["no_thread"], 404)
+        if not self.token_ok(req, req.f("_xfToken")):
+            fx.record_post(req, req.user, 400, error="token")
+            return self.json_or_error(req, self.ERRORS["token"], 400)
+        if req.user is None or not self.can_read(req, t["board"]) or t["closed"]:
+            fx.record_post(req, req.user, 403, error="closed" if t["closed"] else "no_permission")
+            return self.no_permission(req)
+        return self.finish_post(req, *fx.submit(req, req.user, thread=tid, message=self.posted_text(req)))
+
+    def finish_post(self, req, pid, err):
+        fx = self.fx
+        if err:
+            fx.record_post(req, req.user, 200, error=err[0])
+            msg = self.ERRORS[err[0]] % err[1] if err[0] == "flood" else self.ERRORS[err[0]]
+            return self.json_or_error(req, msg)
+        fx.record_post(req, req.user, 303, pid=pid)
+        p = fx.post(pid)
+        t = fx.threads[p["thread"]]
+        page = t["posts"].index(pid) // fx.posts_per_page + 1
+        url = "%s%s#post-%d" % (fx.origin, self.abs(self.thread_link(t, page)), pid)
+        if req.f("_xfResponseType") == "json":
+            import json
+            return Resp(200, json.dumps({"status": "ok", "message": "Your message has been posted.",
+                                         "redirect": url, "post_id": pid}), "application/json; charset=utf-8")
+        return self.redirect(req, url)
+
+    def post_thread(self, req, bid):
+        fx = self.fx
+        b = fx.boards.get(bid)
+        if b is None:
+            return self.error(req, self.ERRORS["no_board"], 404)
+        if req.user is None or not self.can_read(req, bid):
+            return self.no_permission(req)
+        if req.method != "POST":
+            form = self.quick_reply(req, {"id": 0, "title": "", "posts": [], "board": bid} if False else None) if False else ""
+            form = """<form action="%s" method="post" class="block" data-xf-init="attachment-manager">
+	<input type="hidden" name="_xfToken" value="%s" />
+	<div class="block-container">
+		<div class="block-body">
+			<dl class="formRow formRow--input"><dt><div class="formRow-labelWrapper"><label class="formRow-label">Title</label></div></dt>
+				<dd><input type="text" class="input" name="title" maxlength="150" placeholder="Thread title" /></dd></dl>
+			<dl class="formRow formRow--fullWidth"><dt></dt>
+				<dd><textarea name="message" class="input"></textarea></dd></dl>
+		</div>
+		<dl class="formRow formSubmitRow"><dt></dt><dd><div class="formSubmitRow-main"><div class="formSubmitRow-controls">
+			<button type="submit" class="button--primary button button--icon button--icon--write"><span class="button-text">Post thread</span></button>
+		</div></div></dd></dl>
+	</div>
+</form>
+""" % (esc(self.abs(self.board_link(b) + "post-thread")), self.token(req))
+            return self.page(req, "Post thread | %s" % fx.title, [(self.abs(self.board_link(b)), b["name"])], form,
+                             template="forum_post_thread", h1="Post thread")
+        if not self.token_ok(req, req.f("_xfToken")):
+            fx.record_post(req, req.user, 400, error="token")
+            return self.json_or_error(req, self.ERRORS["token"], 400)
+        return self.finish_post(req, *fx.submit(req, req.user, board=bid, message=self.posted_text(req),
+                                                title=req.f("title")))
+
+    # RSS
+
+    def feed(self, req, bid):
+        fx = self.fx
+        if bid is not None:
+            b = fx.boards.get(bid)
+            if b is None:
+                return self.error(req, self.ERRORS["no_board"], 404)
+            if fx.board_members_only(bid):
+                return self.no_permission(req)
+            bids = [bid]
+            title, link = b["name"], fx.origin + self.abs(self.board_link(b))
+        else:
+            bids = [x for x in fx.boards if not fx.board_members_only(x)]
+            title, link = fx.title, fx.origin + self.abs("forums/")
+        ts = sorted((fx.threads[i] for x in bids for i in fx.boards[x]["threads"]),
+                    key=lambda t: (fx.last_post(t)["date"], t["id"]), reverse=True)[:20]
+        items = []
+        for t in ts:
+            first = fx.tpost(t, 0)
+            url = fx.origin + self.abs(self.thread_link(t))
+            items.append("""		<item>
+			<title>%s</title>
+			<pubDate>%s</pubDate>
+			<link>%s</link>
+			<guid isPermaLink="false">%d</guid>
+			<author>invalid@example.com (%s)</author>
+			<dc:creator>%s</dc:creator>
+			<category domain="%s"><![CDATA[%s]]></category>
+			<slash:comments>%d</slash:comments>
+			<content:encoded><![CDATA[<div class="bbWrapper">%s</div>]]></content:encoded>
+		</item>
+""" % (esc(t["title"]), self.rfc822(first["date"]), url, t["id"], esc(first["author"]), esc(first["author"]),
+       fx.origin + self.abs(self.board_link(fx.boards[t["board"]])), fx.boards[t["board"]]["name"],
+       len(t["posts"]) - 1, first["body"]))
+        last = max([fx.last_post(t)["date"] for t in ts] or [0])
+        body = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:slash="http://purl.org/rss/1.0/modules/slash/">
+	<channel>
+		<title>%s</title>
+		<description>%s</description>
+		<pubDate>%s</pubDate>
+		<lastBuildDate>%s</lastBuildDate>
+		<generator>%s</generator>
+		<link>%s</link>
+		<atom:link rel="self" type="application/rss+xml" href="%s%s"/>
+%s	</channel>
+</rss>
+""" % (esc(title), esc(title), self.rfc822(last or fx.now()), self.rfc822(last or fx.now()), esc(fx.title),
+       link, fx.origin, esc(fx.prefix + req.path), "".join(items))
+        return self.feed_response(body, "application/rss+xml; charset=utf-8", last or None)
