@@ -1061,7 +1061,7 @@ class VBulletin4(Engine):
 
     def date_html(self, ts):
         ds, tm = self.date_parts(ts)
-        return '%s,&nbsp;<span class="time">%s</span>' % (esc(ds), tm)
+        return '%s,&nbsp;<span class="time">%s</span>' % (html.escape(ds, False), tm)
 
     def joined(self, u):
         d = self.fx.local(u["joined"]) if u else self.fx.local(0)
@@ -1842,7 +1842,7 @@ class VBulletin4(Engine):
 		</div>
 	<hr />
 </li>
-""" % (p["id"], esc(ds), tm, p["id"], esc(self.thread_link(t, style=0)), p["id"], p["id"], n, p["id"], n,
+""" % (p["id"], html.escape(ds, False), tm, p["id"], esc(self.thread_link(t, style=0)), p["id"], p["id"], n, p["id"], n,
        userinfo, " has_after_content" if after else "", p["id"], body,
        ('<div class="after_content">\n%s\t\t\t</div>' % after) if after else "",
        p["id"], p["id"], p["id"], self.t("Reply With Quote"), p["id"], self.t("Reply With Quote"),
@@ -2349,9 +2349,10 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def make_engine(name, fx):
-    return {"vbulletin4": VBulletin4, "vbulletin3": VBulletin3, "phpbb3": PhpBB3,
-            "phpbb30": PhpBB30, "phpbb_subsilver2": PhpBBSubsilver2, "xenforo2": XenForo2,
-            "xenforo1": XenForo1, "mybb": MyBB}[name](fx)
+    cls = {"vbulletin4": "VBulletin4", "vbulletin3": "VBulletin3", "phpbb3": "PhpBB3",
+           "phpbb30": "PhpBB30", "phpbb_subsilver2": "PhpBBSubsilver2", "xenforo2": "XenForo2",
+           "xenforo1": "XenForo1", "mybb": "MyBB"}[name]
+    return globals()[cls](fx)
 
 
 # ---- phpBB 3.1-3.3 prosilver ----------------------------------------------
