@@ -4462,3 +4462,610 @@ class XenForo2(Engine):
 """ % (esc(title), esc(title), self.rfc822(last or fx.now()), self.rfc822(last or fx.now()), esc(fx.title),
        link, fx.origin, esc(fx.prefix + req.path), "".join(items))
         return self.feed_response(body, "application/rss+xml; charset=utf-8", last or None)
+
+
+# ---- vBulletin 3.8 ---------------------------------------------------------
+
+class VBulletin3(VBulletin4):
+    POSTS_PER_PAGE = 15
+    THREADS_PER_PAGE = 20
+    INDEX = "index.php"
+    COOKIE = "bb"
+    VERSION = "3.8.11"
+    CHANGED = [(r'<table id="post(\d+)"', r'<table id="message\1"'), (r'id="post_message_(\d+)"', r'id="msg_text_\1"'),
+               (r'id="td_post_(\d+)"', r'id="td_msg_\1"'), (r'id="thread_title_(\d+)"', r'id="topic_title_\1"'),
+               (r'id="td_threadtitle_(\d+)"', r'id="td_topictitle_\1"'), (r'\bbigusername\b', 'biguser')]
+
+    def thread_link(self, t, page=1, style=None):
+        return "showthread.php?t=%d%s" % (t["id"], "&page=%d" % page if page > 1 else "")
+
+    def board_link(self, b, page=1, style=None):
+        return "forumdisplay.php?f=%d%s" % (b["id"], "&page=%d" % page if page > 1 else "")
+
+    def date_text(self, ts):
+        ds, tm = self.date_parts(ts)
+        return '%s, <span class="time">%s</span>' % (html.escape(ds, False), tm)
+
+    def page(self, req, title, crumbs, last, content, extra_head=""):
+        fx = self.fx
+        nav = "".join('\t<span class="navbar">&gt; <a href="%s">%s</a></span>\n' % (esc(h), esc(n)) for h, n in crumbs)
+        lastline = ""
+        if last:
+            lastline = ('\t\t<tr>\n\t\t\t<td class="navbar" style="font-size:10pt; padding-top:1px" colspan="3">'
+                        '<img class="inlineimg" src="images/misc/navbits_finallink_ltr.gif" alt="Reload this Page" '
+                        'border="0" /> <strong>\n\t%s\n</strong></td>\n\t\t</tr>\n' % esc(last))
+        if req.user is None:
+            box = """	<td class="alt2" nowrap="nowrap" style="padding:0px">
+		<!-- login form -->
+		<form action="login.php?do=login" method="post" onsubmit="md5hash(vb_login_password, vb_login_md5password, vb_login_md5password_utf, 0)">
+		<script type="text/javascript" src="clientscript/vbulletin_md5.js?v=3811"></script>
+		<table cellpadding="0" cellspacing="3" border="0">
+		<tr>
+			<td class="smallfont" style="white-space: nowrap;"><label for="navbar_username">User Name</label></td>
+			<td><input type="text" class="bginput" style="font-size: 11px" name="vb_login_username" id="navbar_username" size="10" accesskey="u" tabindex="101" value="User Name" /></td>
+			<td class="smallfont" nowrap="nowrap"><label for="cb_cookieuser_navbar"><input type="checkbox" name="cookieuser" value="1" tabindex="103" id="cb_cookieuser_navbar" accesskey="c" />Remember Me?</label></td>
+		</tr>
+		<tr>
+			<td class="smallfont"><label for="navbar_password">Password</label></td>
+			<td><input type="password" class="bginput" style="font-size: 11px" name="vb_login_password" id="navbar_password" size="10" tabindex="102" /></td>
+			<td><input type="submit" class="button" value="Log in" tabindex="104" accesskey="s" /></td>
+		</tr>
+		</table>
+		<input type="hidden" name="s" value="" />
+		<input type="hidden" name="securitytoken" value="guest" />
+		<input type="hidden" name="do" value="login" />
+		<input type="hidden" name="vb_login_md5password" />
+		<input type="hidden" name="vb_login_md5password_utf" />
+		</form>
+		<!-- / login form -->
+	</td>
+"""
+        else:
+            box = ('\t<td class="alt2" valign="top" nowrap="nowrap">\n\t\t<div class="smallfont">\n\t\t\t<strong>Welcome, '
+                   '<a href="member.php?u=%d">%s</a>.</strong><br />\n\t\t\t<a href="login.php?do=logout&amp;logouthash=%s">'
+                   'Log Out</a>\n\t\t</div>\n\t</td>\n' % (req.user["id"], esc(req.user["name"]), self.token(req)))
+        now = fx.local(fx.now())
+        h, ap = h12(now)
+        return Resp(200, """<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">
+<html xmlns="http://www.w3.org/1999/xhtml" dir="ltr" lang="%s">
+<head>
+<meta http-equiv="Content-Type" content="text/html; charset=UTF-8" />
+<meta name="generator" content="vBulletin %s" />
+<script type="text/javascript">
+<!--
+var SESSIONURL = "";
+var SECURITYTOKEN = "%s";
+// -->
+</script>
+<link rel="alternate" type="application/rss+xml" title="%s RSS Feed" href="external.php?type=RSS2" />
+%s<title>%s</title>
+</head>
+<body>
+<!-- logo -->
+<a name="top"></a>
+<table border="0" width="100%%" cellpadding="0" cellspacing="0" align="center">
+<tr>
+	<td align="left"><a href="index.php"><img src="images/misc/vbulletin3_logo_white.gif" border="0" alt="%s" /></a></td>
+	<td align="right" id="header_right_cell">&nbsp;</td>
+</tr>
+</table>
+<!-- /logo -->
+<!-- content table -->
+<!-- open content container -->
+<div align="center">
+	<div class="page" style="width:100%%; text-align:left">
+		<div style="padding:0px 25px 0px 25px" align="left">
+<br />
+<!-- breadcrumb, login, pm info -->
+<table class="tborder" cellpadding="6" cellspacing="1" border="0" width="100%%" align="center">
+<tr>
+	<td class="alt1" width="100%%">
+		<table cellpadding="0" cellspacing="0" border="0">
+		<tr valign="bottom">
+			<td><a href="#" onclick="history.back(1); return false;"><img src="images/misc/navbits_start.gif" alt="Go Back" border="0" /></a></td>
+			<td>&nbsp;</td>
+			<td width="100%%"><span class="navbar"><a href="index.php" accesskey="1">%s</a></span>
+%s</td>
+		</tr>
+%s		</table>
+	</td>
+%s</tr>
+</table>
+<!-- / breadcrumb, login, pm info -->
+<!-- nav buttons bar -->
+<div class="tborder" style="padding:1px; border-top-width:0px">
+	<table cellpadding="0" cellspacing="0" border="0" width="100%%" align="center">
+	<tr align="center">
+		<td class="vbmenu_control"><a rel="help" href="faq.php" accesskey="5">FAQ</a></td>
+		<td class="vbmenu_control"><a href="calendar.php">Calendar</a></td>
+		<td class="vbmenu_control"><a href="search.php?do=getnew" accesskey="2">New Posts</a></td>
+		<td class="vbmenu_control"><a href="search.php?do=getdaily" accesskey="2">Today's Posts</a></td>
+	</tr>
+	</table>
+</div>
+<!-- / nav buttons bar -->
+<br />
+%s
+<br />
+<div class="smallfont" align="center">All times are GMT. The time now is <span class="time">%s</span>.</div>
+<br />
+		</div>
+	</div>
+</div>
+<!-- / close content container -->
+<!-- /content area table -->
+<form action="index.php" method="get" style="clear:left">
+<table cellpadding="6" cellspacing="0" border="0" width="100%%" class="page" align="center">
+<tr>
+	<td class="tfoot" align="right" width="100%%">
+		<div class="smallfont">
+			<strong>
+				<a href="sendmessage.php" rel="nofollow" accesskey="9">Contact Us</a> -
+				<a href="index.php">%s</a> -
+				<a href="archive/index.php">Archive</a> -
+				<a href="#top" onclick="self.scrollTo(0, 0); return false;">Top</a>
+			</strong>
+		</div>
+	</td>
+</tr>
+</table>
+<br />
+<div align="center">
+	<div class="smallfont" align="center">
+	<!-- Do not remove this copyright notice -->
+	Powered by vBulletin&reg; Version %s<br />Copyright &copy;2000 - 2026, vBulletin Solutions, Inc.
+	<!-- Do not remove this copyright notice -->
+	</div>
+</div>
+</form>
+</body>
+</html>""" % (self.L.code, self.VERSION, self.token(req), esc(fx.title), extra_head, esc(title), esc(fx.title),
+              esc(fx.title), nav, lastline, box, content,
+              "%02d:%02d %s" % (h, now.minute, ap) if self.L.code == "en" else now.strftime("%H:%M"),
+              esc(fx.title), self.VERSION))
+
+    def error(self, req, message, status=200, login_form=False):
+        body = """<table class="tborder" cellpadding="6" cellspacing="1" border="0" width="70%%" align="center">
+<tr>
+	<td class="tcat">vBulletin Message</td>
+</tr>
+<tr>
+	<td class="panelsurround" align="center">
+	<div class="panel">
+		<div align="left">
+		<!-- main error message -->
+		<div style="margin: 10px">%s</div>
+		<!-- / main error message -->
+		</div>
+	</div>
+	<div style="margin-top:6px">
+		<input type="submit" class="button" value="Go Back" accesskey="s" onclick="history.back(1); return false" />
+	</div>
+	</td>
+</tr>
+</table>
+%s""" % (message, self.login_block(req, "") if login_form else "")
+        r = self.page(req, self.fx.title, [], None, body)
+        r.status = status
+        return r
+
+    def redirect(self, req, message, url):
+        body = """<table class="tborder" cellpadding="6" cellspacing="1" border="0" width="70%%" align="center">
+<tr>
+	<td class="tcat">Redirecting...</td>
+</tr>
+<tr>
+	<td class="panelsurround" align="center">
+	<div class="panel">
+		<blockquote>
+		<p>&nbsp;</p>
+		<strong>%s</strong>
+		<p><a href="%s">Click here if your browser does not automatically redirect you.</a></p>
+		</blockquote>
+	</div>
+	</td>
+</tr>
+</table>""" % (message, esc(url))
+        return self.page(req, self.fx.title, [], None, body,
+                         '<meta http-equiv="Refresh" content="2; URL=%s" />\n' % esc(url))
+
+    def pagination(self, n_items, per, cur, link, key, hidden_name, hidden_value):
+        n = self.npages(n_items, per)
+        if n <= 1:
+            return ""
+        t, num = self.t, self.L.num
+
+        def rng(p):
+            return num((p - 1) * per + 1), num(min(p * per, n_items)), num(n_items)
+        cells = ['\t<td class="vbmenu_control" style="font-weight:normal">%s</td>\n' % (t("Page %d of %d") % (cur, n))]
+        if cur > 1:
+            cells.append('\t<td class="alt1" nowrap="nowrap"><a rel="start" class="smallfont" href="%s" title="First '
+                         'Page - %s"><strong>&laquo;</strong> First</a></td>\n' % (esc(link(1)), t("Results %s to %s of %s") % rng(1)))
+            cells.append('\t<td class="alt1"><a rel="prev" class="smallfont" href="%s" title="Prev Page - %s">&lt;</a>'
+                         '</td>\n' % (esc(link(cur - 1)), t("Results %s to %s of %s") % rng(cur - 1)))
+        cells.append("\t")
+        for p in window(cur, n):
+            if p == cur:
+                cells.append('<td class="alt2"><span class="smallfont" title="Showing results %s to %s of %s">'
+                             '<strong>%d</strong></span></td>' % (rng(p) + (p,)))
+            else:
+                cells.append('<td class="alt1"><a class="smallfont" href="%s" title="%s">%d</a></td>'
+                             % (esc(link(p)), t("Show results %s to %s of %s") % rng(p), p))
+        cells.append("\n")
+        if cur < n:
+            cells.append('\t<td class="alt1"><a rel="next" class="smallfont" href="%s" title="Next Page - %s">&gt;</a>'
+                         '</td>\n' % (esc(link(cur + 1)), t("Results %s to %s of %s") % rng(cur + 1)))
+            cells.append('\t<td class="alt1" nowrap="nowrap"><a class="smallfont" href="%s" title="Last Page - %s">Last '
+                         '<strong>&raquo;</strong></a></td>\n' % (esc(link(n)), t("Results %s to %s of %s") % rng(n)))
+        cells.append('\t<td class="vbmenu_control" title="%s"><a name="PageNav"></a></td>\n' % esc(link(1)))
+        return ('<div class="pagenav" align="right">\n<table class="tborder" cellpadding="3" cellspacing="1" border="0">\n'
+                '<tr>\n%s</tr>\n</table>\n</div>' % "".join(cells))
+
+    def forumbit(self, req, b, depth):
+        fx = self.fx
+        nt, np_, last = fx.board_stats(b["id"])
+        kids = [c for c in fx.children(b["id"]) if c in self.boards_visible(req)]
+        if depth == 1 and kids:
+            return """<tbody>
+	<tr>
+		<td class="tcat" colspan="5">
+			<a href="%s">%s</a>
+			<div class="smallfont">%s</div>
+		</td>
+	</tr>
+</tbody>
+<tbody id="collapseobj_forumbit_%d" style="">
+%s</tbody>
+""" % (esc(self.board_link(b)), esc(b["name"]), esc(b["description"]), b["id"],
+       "".join(self.forumbit(req, c, 2) for c in kids))
+        subs = ""
+        if kids:
+            subs = ('\t\t\t\t<div class="smallfont" style="margin-top:6px"><strong>%s</strong>: %s</div>\n'
+                    % (self.t("Sub-Forums"), ", ".join('<img class="inlineimg" src="images/statusicon/subforum_old.gif" '
+                                                       'alt="" border="0" /> <a href="%s">%s</a>'
+                                                       % (esc(self.board_link(c)), esc(c["name"])) for c in kids)))
+        lp = '<div class="smallfont" align="center">Never</div>'
+        if last is not None:
+            lt = fx.threads[last["thread"]]
+            lp = """<div class="smallfont" align="left">
+			<div class="ellipsis" style="width:200px">
+				<a href="showthread.php?goto=newpost&amp;t=%d" title="Go to first unread post in thread '%s'"><strong>%s</strong></a>
+			</div>
+			<div>
+				by <a href="member.php?find=lastposter&amp;f=%d" rel="nofollow">%s</a>
+			</div>
+			<div align="right">
+				%s
+				<a href="%s"><img class="inlineimg" src="images/buttons/lastpost.gif" alt="Go to last post" border="0" /></a>
+			</div>
+		</div>""" % (lt["id"], esc(lt["title"]), esc(lt["title"]), b["id"], esc(last["author"]),
+                     self.date_text(last["date"]), esc(self.post_link(last["id"])))
+        return """<tr align="center">
+	<td class="alt1Active" colspan="2" id="f%d" align="left">
+		<table cellpadding="0" cellspacing="0" border="0">
+		<tr>
+			<td><img src="images/statusicon/forum_old.gif" alt="" border="0" id="forum_statusicon_%d" /></td>
+			<td><img src="clear.gif" alt="" width="9" height="1" border="0" /></td>
+			<td>
+				<div>
+					<a href="%s"><strong>%s</strong></a>
+				</div>
+				<div class="smallfont">%s</div>
+%s			</td>
+		</tr>
+		</table>
+	</td>
+	<td class="alt2" nowrap="nowrap">
+		%s
+	</td>
+	<td class="alt1">%s</td>
+	<td class="alt2">%s</td>
+</tr>
+""" % (b["id"], b["id"], esc(self.board_link(b)), esc(b["name"]), esc(b["description"]), subs, lp,
+       self.L.num(nt), self.L.num(np_))
+
+    def forum_table(self, rows):
+        return """<table class="tborder" cellpadding="6" cellspacing="1" border="0" width="100%%" align="center">
+<thead>
+	<tr align="center">
+	  <td class="thead">&nbsp;</td>
+	  <td class="thead" width="100%%" align="left">Forum</td>
+	  <td class="thead" width="175">%s</td>
+	  <td class="thead">%s</td>
+	  <td class="thead">%s</td>
+	</tr>
+</thead>
+%s</table>
+""" % (self.t("Last Post"), self.t("Threads"), self.t("Posts"), rows)
+
+    def page_index(self, req):
+        fx = self.fx
+        tops = [b for b in self.boards_visible(req) if b["parent"] is None]
+        rows = ""
+        for b in tops:
+            bit = self.forumbit(req, b, 1)
+            rows += bit if bit.startswith("<tbody>") else "<tbody>\n%s</tbody>\n" % bit
+        return self.page(req, fx.title, [], None, self.forum_table(rows))
+
+    def threadbit(self, req, t):
+        fx = self.fx
+        first, last = fx.tpost(t, 0), fx.last_post(t)
+        pages = self.npages(len(t["posts"]), fx.posts_per_page)
+        multi = ""
+        if pages > 1:
+            multi = ('\n\t\t\t<span class="smallfont" style="white-space:nowrap">(<img class="inlineimg" '
+                     'src="images/misc/multipage.gif" alt="Multi-page thread" border="0" /> %s)</span>'
+                     % " ".join('<a href="%s">%d</a>' % (esc(self.thread_link(t, p)), p)
+                                for p in range(1, pages + 1) if p <= 3 or p == pages))
+        status = "thread" + ("_lock" if t["closed"] else "")
+        return """<tr>
+	<td class="alt1" id="td_threadstatusicon_%d"><img src="images/statusicon/%s.gif" id="thread_statusicon_%d" alt="" border="" /></td>
+	<td class="alt2">&nbsp;</td>
+	<td class="alt1" id="td_threadtitle_%d" title="%s">
+		<div>
+			%s<a href="%s" id="thread_title_%d">%s</a>%s
+		</div>
+		<div class="smallfont">
+			<span style="cursor:pointer" onclick="window.open('member.php?u=%d', '_self')">%s</span>
+		</div>
+	</td>
+	<td class="alt2" title="Replies: %d, Views: %d">
+		<div class="smallfont" style="text-align:right; white-space:nowrap">
+			%s<br />
+			by <a href="member.php?find=lastposter&amp;t=%d" rel="nofollow">%s</a>  <a href="%s"><img class="inlineimg" src="images/buttons/lastpost.gif" alt="Go to last post" border="0" /></a>
+		</div>
+	</td>
+	<td class="alt1" align="center"><a href="#" onclick="who(%d); return false;">%s</a></td>
+	<td class="alt2" align="center">%s</td>
+</tr>
+""" % (t["id"], status, t["id"], t["id"], esc(strip_tags(first["body"])[:200]),
+       (self.t("Sticky:") + " ") if t["sticky"] else "", esc(self.thread_link(t)), t["id"], esc(t["title"]), multi,
+       fx.users[first["author"]]["id"] if first["author"] in fx.users else 0, esc(first["author"]),
+       len(t["posts"]) - 1, t["views"] or len(t["posts"]) * 10, self.date_text(last["date"]), t["id"],
+       esc(last["author"]), esc(self.post_link(last["id"])), t["id"], self.L.num(len(t["posts"]) - 1),
+       self.L.num(t["views"] or len(t["posts"]) * 10))
+
+    def page_board(self, req, bid, page):
+        fx = self.fx
+        b = fx.boards.get(bid)
+        if b is None:
+            return self.error(req, self.INVALID_FORUM, 404)
+        if not self.can_read(req, bid):
+            return self.no_permission(req)
+        ids = self.visible_threads(req, bid)
+        per = fx.threads_per_page
+        n = self.npages(len(ids), per)
+        page = max(1, min(page, n))
+        chunk = [fx.threads[i] for i in ids[(page - 1) * per: page * per]]
+        sticky = [t for t in chunk if t["sticky"]]
+        normal = [t for t in chunk if not t["sticky"]]
+        kids = [c for c in fx.children(bid) if c in self.boards_visible(req)]
+        subs = self.forum_table("<tbody>\n%s</tbody>\n" % "".join(self.forumbit(req, c, 2) for c in kids)) + "<br />\n" if kids else ""
+        pag = self.pagination(len(ids), per, page, lambda p: self.board_link(b, p), "threads", "f", bid)
+        sep = ('<tr>\n\t<td class="thead" colspan="6">&nbsp;Normal Threads</td>\n</tr>\n' if sticky and normal else "")
+        body = """%s<!-- threads list  -->
+<table cellpadding="0" cellspacing="0" border="0" width="100%%" style="margin-bottom:3px">
+<tr valign="bottom">
+	<td class="smallfont"><a href="newthread.php?do=newthread&amp;f=%d" rel="nofollow"><img src="images/buttons/newthread.gif" alt="Post New Thread" border="0" /></a></td>
+	<td align="right">%s</td>
+</tr>
+</table>
+<table class="tborder" cellpadding="6" cellspacing="1" border="0" width="100%%" align="center" id="threadslist">
+<tbody>
+<tr>
+	<td class="tcat" colspan="6">Threads in Forum<span class="normal"> : %s</span></td>
+</tr>
+<tr>
+	<td class="thead" colspan="2">&nbsp;</td>
+	<td class="thead" width="100%%">%s / Thread Starter</td>
+	<td class="thead" width="150" align="center" nowrap="nowrap">%s</td>
+	<td class="thead" align="center" nowrap="nowrap">%s</td>
+	<td class="thead" align="center" nowrap="nowrap">%s</td>
+</tr>
+</tbody>
+<tbody id="threadbits_forum_%d">
+%s%s%s</tbody>
+</table>
+<table cellpadding="0" cellspacing="0" border="0" width="100%%" style="margin-top:3px">
+<tr valign="top">
+	<td align="right">%s</td>
+</tr>
+</table>
+<!-- / threads list -->
+""" % (subs, bid, pag, esc(b["name"]), self.t("Thread"), self.t("Last Post"), self.t("Replies"), self.t("Views"), bid,
+       "".join(self.threadbit(req, t) for t in sticky), sep, "".join(self.threadbit(req, t) for t in normal), pag)
+        return self.page(req, b["name"], self.crumbs_for(bid)[:-1], b["name"], body)
+
+    def quote_html(self, q):
+        return """<div style="margin:20px; margin-top:5px; ">
+	<div class="smallfont" style="margin-bottom:2px">%s:</div>
+	<table cellpadding="6" cellspacing="0" border="0" width="100%%">
+	<tr>
+		<td class="alt2" style="border:1px inset">
+				<div>
+					%s <strong>%s</strong>
+					<a href="showthread.php?p=%d#post%d" rel="nofollow"><img class="inlineimg" src="images/buttons/viewpost.gif" border="0" alt="View Post" /></a>
+				</div>
+				<div style="font-style:italic">%s</div>
+		</td>
+	</tr>
+	</table>
+</div>""" % (self.t("Quote"), self.t("Originally Posted by"), esc(q["author"]), q["id"], q["id"], q["body"])
+
+    def edit_note(self, p):
+        ds, tm = self.date_parts(p["edited_date"])
+        note = self.t("Last edited by %s; %s at %s.") % (esc(p["edited_by"]), ds, '<span class="time">%s</span>' % tm)
+        if p["edit_reason"]:
+            note += "\n\t\t\t\t\t%s %s" % (self.t("Reason:"), esc(p["edit_reason"]))
+        return ('\t\t<!-- edit note -->\n\t\t\t<div class="smallfont">\n\t\t\t\t<hr size="1" style="color:#D1D1E1; '
+                'background-color:#D1D1E1" />\n\t\t\t\t<em>\n\t\t\t\t\t%s\n\t\t\t\t</em>\n\t\t\t</div>\n'
+                '\t\t<!-- / edit note -->\n' % note)
+
+    def postbit(self, req, t, p, n):
+        fx = self.fx
+        u = None if p["guest"] else fx.users.get(p["author"])
+        q = self.quoted(p)
+        sig = fx.signature_of(p)
+        if u:
+            user = """			<div id="postmenu_%d">
+				<a class="bigusername" href="member.php?u=%d">%s</a>
+				<script type="text/javascript"> vbmenu_register("postmenu_%d", true); </script>
+			</div>
+			<div class="smallfont">%s</div>
+			<div class="smallfont">
+				&nbsp;<br />
+				<div>Join Date: %s</div>
+				<div>
+					Posts: %s
+				</div>
+			</div>""" % (p["id"], u["id"], esc(p["author"]), p["id"], esc(u["title"]), self.joined(u), self.L.num(u["id"] * 7))
+        else:
+            user = """			<div id="postmenu_%d">
+				<span class="bigusername">%s</span>
+			</div>
+			<div class="smallfont">%s</div>""" % (p["id"], esc(p["author"]), self.t("Guest"))
+        ds, tm = self.date_parts(p["date"])
+        return """<!-- post #%d -->
+	<!-- open content container -->
+<div align="center">
+	<div class="page" style="width:100%%; text-align:left">
+		<div style="padding:0px 25px 0px 25px" align="left">
+	<div id="edit%d" style="padding:0px 0px 6px 0px">
+<table id="post%d" class="tborder" cellpadding="6" cellspacing="0" border="0" width="100%%" align="center">
+<tr>
+		<td class="thead" style="font-weight:normal; border: 1px solid #D1D1E1; border-right: 0px" >
+			<!-- status icon and date -->
+			<a name="post%d"><img class="inlineimg" src="images/statusicon/post_old.gif" alt="Old" border="0" /></a>
+			%s, %s
+			<!-- / status icon and date -->
+		</td>
+		<td class="thead" style="font-weight:normal; border: 1px solid #D1D1E1; border-left: 0px" align="right">
+			&nbsp;
+			#<a href="showpost.php?p=%d&amp;postcount=%d" target="new" rel="nofollow" id="postcount%d" name="%d"><strong>%d</strong></a>
+		</td>
+</tr>
+<tr valign="top">
+	<td class="alt2" width="175" style="border: 1px solid #D1D1E1; border-top: 0px; border-bottom: 0px">
+%s
+	</td>
+	<td class="alt1" id="td_post_%d" style="border-right: 1px solid #D1D1E1">
+		<!-- message -->
+		<div id="post_message_%d">%s%s</div>
+		<!-- / message -->
+%s%s	</td>
+</tr>
+<tr>
+	<td class="alt2" style="border: 1px solid #D1D1E1; border-top: 0px">
+		<img class="inlineimg" src="images/statusicon/user_offline.gif" alt="%s is offline" border="0" />
+	</td>
+	<td class="alt1" align="right" style="border: 1px solid #D1D1E1; border-left: 0px; border-top: 0px">
+		<!-- controls -->
+			<a href="newreply.php?do=newreply&amp;p=%d" rel="nofollow"><img src="images/buttons/quote.gif" alt="%s" border="0" /></a>
+		<!-- / controls -->
+	</td>
+</tr>
+</table>
+	</div>
+		</div>
+	</div>
+</div>
+<!-- / close content container -->
+<!-- / post #%d -->""" % (p["id"], p["id"], p["id"], p["id"], html.escape(ds, False), tm, p["id"], n, p["id"], n, n,
+                          user, p["id"], p["id"], self.quote_html(q) if q else "", p["body"],
+                          ('\t\t<!-- sig -->\n\t\t\t<div>\n\t\t\t\t__________________<br />\n\t\t\t\t%s\n\t\t\t</div>\n'
+                           '\t\t<!-- / sig -->\n' % sig) if sig else "",
+                          self.edit_note(p) if p["edits"] else "", esc(p["author"]), p["id"],
+                          self.t("Reply With Quote"), p["id"])
+
+    def page_thread(self, req, tid, page):
+        fx = self.fx
+        t = self.thread_for(tid)
+        if t is None:
+            return self.error(req, self.INVALID_THREAD, 404)
+        if not self.can_read(req, t["board"]):
+            return self.no_permission(req)
+        per = fx.posts_per_page
+        total = len(t["posts"])
+        n = self.npages(total, per)
+        page = max(1, min(page, n))
+        start = (page - 1) * per
+        posts = [fx.tpost(t, i) for i in range(start, min(start + per, total))]
+        pag = self.pagination(total, per, page, lambda pg: self.thread_link(t, pg), "posts", "t", tid)
+        reply = ('<img src="images/buttons/threadclosed.gif" alt="Closed Thread" border="0" />' if t["closed"] else
+                 '<a href="newreply.php?do=newreply&amp;noquote=1&amp;p=%d" rel="nofollow"><img src="images/buttons/'
+                 'reply.gif" alt="Reply" border="0" /></a>' % t["posts"][-1])
+        body = """<a name="poststop" id="poststop"></a>
+<!-- controls above postbits -->
+<table cellpadding="0" cellspacing="0" border="0" width="100%%" style="margin-bottom:3px">
+<tr valign="bottom">
+		<td class="smallfont">%s</td>
+	<td align="right">%s</td>
+</tr>
+</table>
+<!-- / controls above postbits -->
+<!-- toolbar -->
+<table class="tborder" cellpadding="6" cellspacing="1" border="0" width="100%%" align="center" style="border-bottom-width:0px">
+<tr>
+	<td class="tcat" width="100%%">
+		<div class="smallfont">
+		&nbsp;
+		</div>
+	</td>
+	<td class="vbmenu_control" id="threadtools" nowrap="nowrap">
+		<a href="printthread.php?t=%d">Thread Tools</a>
+	</td>
+</tr>
+</table>
+<!-- / toolbar -->
+<!-- end content table -->
+		</div>
+	</div>
+</div>
+<!-- / close content container -->
+<!-- / end content table -->
+<div id="posts">%s<div id="lastpost"></div></div>
+<!-- start content table -->
+<!-- open content container -->
+<div align="center">
+	<div class="page" style="width:100%%; text-align:left">
+		<div style="padding:0px 25px 0px 25px" align="left">
+<!-- / start content table -->
+<!-- controls below postbits -->
+<table cellpadding="0" cellspacing="0" border="0" width="100%%" style="margin-top:-3px">
+<tr valign="top">
+		<td class="smallfont">%s</td>
+		<td align="right">%s</td>
+</tr>
+</table>
+<!-- / controls below postbits -->
+%s""" % (reply, pag, tid, "".join(self.postbit(req, t, p, start + k + 1) for k, p in enumerate(posts)),
+         reply, pag, self.similar3(t))
+        return self.page(req, t["title"] + (" - Page %d" % page if page > 1 else ""), self.crumbs_for(t["board"]),
+                         t["title"], body)
+
+    def similar3(self, t):
+        fx = self.fx
+        others = [fx.threads[i] for i in fx.board_threads(t["board"]) if i != t["id"]][:5]
+        if not others:
+            return ""
+        return """<br />
+<table class="tborder" cellpadding="6" cellspacing="1" border="0" width="100%%" align="center">
+<thead>
+	<tr>
+		<td class="tcat" colspan="5">%s</td>
+	</tr>
+</thead>
+<tbody id="collapseobj_similarthreads" style="">
+<tr class="thead" align="center">
+	<td class="thead" width="40%%">Thread</td>
+	<td class="thead" width="15%%" nowrap="nowrap">Thread Starter</td>
+	<td class="thead" width="20%%">Forum</td>
+</tr>
+%s</tbody>
+</table>
+""" % (self.t("Similar Threads"), "".join(
+            '<tr>\n\t<td class="alt1" align="left"><span class="smallfont"><a href="%s" title="">%s</a></span></td>\n'
+            '\t<td class="alt2" nowrap="nowrap"><span class="smallfont">%s</span></td>\n\t<td class="alt1" nowrap="nowrap">'
+            '<span class="smallfont">%s</span></td>\n</tr>\n' % (esc(self.thread_link(o)), esc(o["title"]),
+                                                                  esc(o["author"]), esc(fx.boards[o["board"]]["name"]))
+            for o in others))
