@@ -5069,3 +5069,601 @@ var SECURITYTOKEN = "%s";
             '<span class="smallfont">%s</span></td>\n</tr>\n' % (esc(self.thread_link(o)), esc(o["title"]),
                                                                   esc(o["author"]), esc(fx.boards[o["board"]]["name"]))
             for o in others))
+
+
+# ---- phpBB 3.0 prosilver ---------------------------------------------------
+
+class PhpBB30(PhpBB3):
+    check_login_token = False
+    CHANGED = PhpBB3.CHANGED
+
+    def feed_link(self, thread=None, board=None):
+        if thread:
+            return "feed.php?t=%d" % thread
+        if board:
+            return "feed.php?f=%d" % board
+        return "feed.php"
+
+    def feed_base(self):
+        return self.fx.url + "/feed.php"
+
+    def route_feed(self, req):
+        if req.path == "/feed.php":
+            if req.qint("t"):
+                return self.feed(req, "topic", req.qint("t"))
+            if req.qint("f"):
+                return self.feed(req, "forum", req.qint("f"))
+            return self.feed(req, None, 0)
+        return None
+
+    def time_html(self, ts):
+        return self.fmt_date(ts)
+
+    def profile(self, p_or_name):
+        name = p_or_name if isinstance(p_or_name, str) else p_or_name["author"]
+        if not isinstance(p_or_name, str) and p_or_name["guest"]:
+            return esc(name)
+        u = self.fx.users.get(name)
+        return '<a href="./memberlist.php?mode=viewprofile&amp;u=%d">%s</a>' % (u["id"] if u else 1, esc(name))
+
+    def quote_html(self, q):
+        return '<blockquote><div><cite>%s</cite>%s</div></blockquote>' % (self.t("%s wrote:") % esc(q["author"]), q["body"])
+
+    def head(self, req, title, extra=""):
+        return """<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">
+<html xmlns="http://www.w3.org/1999/xhtml" dir="ltr" lang="%s" xml:lang="%s">
+<head>
+<meta http-equiv="content-type" content="text/html; charset=UTF-8" />
+<meta http-equiv="content-style-type" content="text/css" />
+<meta http-equiv="content-language" content="%s" />
+<title>%s</title>
+<link rel="alternate" type="application/atom+xml" title="Feed - %s" href="%s/feed.php" />
+%s<!--
+	phpBB style name: prosilver
+	Based on style:   prosilver (this is the default phpBB3 style)
+	Original author:  Tom Beddard ( http://www.subBlue.com/ )
+-->
+<link href="./styles/prosilver/theme/print.css" rel="stylesheet" type="text/css" media="print" title="printonly" />
+<link href="./style.php?id=1&amp;lang=en" rel="stylesheet" type="text/css" media="screen, projection" />
+</head>
+<body id="phpbb" class="section-%s ltr">
+""" % ("en-gb" if self.L.code == "en" else self.L.code, "en-gb" if self.L.code == "en" else self.L.code,
+       "en-gb" if self.L.code == "en" else self.L.code, esc(title), esc(self.fx.title), self.fx.url, extra,
+       req.path.strip("/").split(".")[0] or "index")
+
+    def header(self, req, crumbs):
+        nav = "".join(' <strong>&#8249;</strong> <a href="%s">%s</a>' % (esc(self.board_link(b)), esc(b["name"]))
+                      for b in crumbs)
+        if req.user is None:
+            acct = ('\t\t\t\t<li class="icon-register"><a href="./ucp.php?mode=register">Register</a></li>\n'
+                    '\t\t\t\t\t<li class="icon-logout"><a href="./ucp.php?mode=login" title="Login" accesskey="x">Login</a></li>\n')
+        else:
+            acct = ('\t\t\t\t\t<li class="icon-logout"><a href="./ucp.php?mode=logout" title="Logout [ %s ]" accesskey="x">'
+                    'Logout [ %s ]</a></li>\n' % (esc(req.user["name"]), esc(req.user["name"])))
+        return """<div id="wrap">
+	<a id="top" name="top" accesskey="t"></a>
+	<div id="page-header">
+		<div class="headerbar">
+			<div class="inner"><span class="corners-top"><span></span></span>
+			<div id="site-description">
+				<a href="./index.php" title="%s" id="logo"><img src="./styles/prosilver/imageset/site_logo.gif" width="139" height="52" alt="" title="" /></a>
+				<h1>%s</h1>
+				<p>A fixture board</p>
+				<p class="skiplink"><a href="#start_here">Skip to content</a></p>
+			</div>
+			<span class="corners-bottom"><span></span></span></div>
+		</div>
+		<div class="navbar">
+			<div class="inner"><span class="corners-top"><span></span></span>
+			<ul class="linklist navlinks">
+				<li class="icon-home"><a href="./index.php" accesskey="h">%s</a>%s</li>
+			</ul>
+			<ul class="linklist rightside">
+				<li class="icon-faq"><a href="./faq.php" title="Frequently Asked Questions">FAQ</a></li>
+%s			</ul>
+			<span class="corners-bottom"><span></span></span></div>
+		</div>
+	</div>
+	<a name="start_here"></a>
+	<div id="page-body">
+""" % (self.t("Board index"), esc(self.fx.title), self.t("Board index"), nav, acct)
+
+    def footer(self, req):
+        return """	</div>
+<div id="page-footer">
+	<div class="navbar">
+		<div class="inner"><span class="corners-top"><span></span></span>
+		<ul class="linklist">
+			<li class="icon-home"><a href="./index.php" accesskey="h">%s</a></li>
+			<li class="rightside"><a href="./memberlist.php?mode=leaders">The team</a> &bull; <a href="./ucp.php?mode=delete_cookies">Delete all board cookies</a> &bull; All times are UTC </li>
+		</ul>
+		<span class="corners-bottom"><span></span></span></div>
+	</div>
+	<div class="copyright">Powered by <a href="http://www.phpbb.com/">phpBB</a> &copy; 2000, 2002, 2005, 2007 phpBB Group
+	</div>
+</div>
+</div>
+<div>
+	<a id="bottom" name="bottom" accesskey="z"></a>
+	<img src="./cron.php?cron_type=tidy_sessions" width="1" height="1" alt="cron" />
+</div>
+</body>
+</html>
+""" % self.t("Board index")
+
+    def pagination(self, total, per, cur, link, noun):
+        n = self.npages(total, per)
+        count = self.t("1 %s" % noun) if total == 1 else self.t("%%d %ss" % noun) % total
+        if n <= 1:
+            return '<div class="pagination">\n\t\t\t%s\n\t\t\t &bull; Page <strong>1</strong> of <strong>1</strong>\n\t\t</div>' % count
+        parts = []
+        shown = sorted({1, n} | set(window(cur, n, 2)))
+        prev = 0
+        for p in shown:
+            if prev and p - prev > 1:
+                parts.append('<span class="page-dots"> ... </span>')
+            elif prev:
+                parts.append('<span class="page-sep">, </span>')
+            parts.append("<strong>%d</strong>" % p if p == cur else '<a href="%s">%d</a>' % (esc(link(p)), p))
+            prev = p
+        return ('<div class="pagination">\n\t\t\t%s\n\t\t\t &bull; <a href="#" onclick="jumpto(); return false;" '
+                'title="Click to jump to page…">Page <strong>%d</strong> of <strong>%d</strong></a> &bull; <span>%s</span>'
+                '\n\t\t</div>' % (count, cur, n, "".join(parts)))
+
+    def forumrow(self, req, b):
+        fx = self.fx
+        nt, np_, last = fx.board_stats(b["id"])
+        lp = "No posts<br />&nbsp;"
+        if last is not None:
+            lp = ('<dfn>%s</dfn> %s %s\n\t\t\t\t\t<a href="%s"><img src="./styles/prosilver/imageset/icon_topic_latest.gif" '
+                  'width="11" height="9" alt="View the latest post" title="View the latest post" /></a> <br />%s'
+                  % (self.t("Last post"), self.t("by"), self.profile(last),
+                     esc("./viewtopic.php?f=%d&p=%d#p%d" % (fx.threads[last["thread"]]["board"], last["id"], last["id"])),
+                     self.fmt_date(last["date"])))
+        kids = [c for c in fx.children(b["id"]) if c in self.boards_visible(req)]
+        subs = ("<br /><strong>Subforum:</strong> " + ", ".join('<a href="%s" class="subforum read" title="No unread posts">%s</a>'
+                                                                 % (esc(self.board_link(c)), esc(c["name"])) for c in kids)) if kids else ""
+        return """		<li class="row">
+			<dl class="icon" style="background-image: url(./styles/prosilver/imageset/forum_read.gif); background-repeat: no-repeat;">
+				<dt title="No unread posts">
+					<a href="%s" class="forumtitle">%s</a><br />
+					%s%s
+				</dt>
+				<dd class="topics">%d <dfn>%s</dfn></dd>
+				<dd class="posts">%d <dfn>%s</dfn></dd>
+				<dd class="lastpost"><span>
+					%s</span>
+				</dd>
+			</dl>
+		</li>
+""" % (esc(self.board_link(b)), esc(b["name"]), esc(b["description"]), subs, nt, self.t("Topics"), np_,
+       self.t("Posts"), lp)
+
+    def topicrow(self, req, t, k):
+        fx = self.fx
+        first, last = fx.tpost(t, 0), fx.last_post(t)
+        icon = ("sticky" if t["sticky"] else "topic") + "_read" + ("_locked" if t["closed"] else "")
+        pages = self.npages(len(t["posts"]), fx.posts_per_page)
+        pag = ""
+        if pages > 1:
+            pag = ('\n\t\t\t\t\t<strong class="pagination"><span>%s</span></strong>'
+                   % '<span class="page-sep">, </span>'.join('<a href="%s">%d</a>' % (esc(self.thread_link(t, p)), p)
+                                                               for p in range(1, pages + 1)))
+        return """		<li class="row bg%d%s">
+			<dl class="icon" style="background-image: url(./styles/prosilver/imageset/%s.gif); background-repeat: no-repeat;">
+				<dt title="No unread posts"><a href="%s" class="topictitle">%s</a>%s
+					<br />%s %s &raquo; %s
+				</dt>
+				<dd class="posts">%d <dfn>%s</dfn></dd>
+				<dd class="views">%d <dfn>%s</dfn></dd>
+				<dd class="lastpost"><span><dfn>%s </dfn>%s %s
+					<a href="%s"><img src="./styles/prosilver/imageset/icon_topic_latest.gif" width="11" height="9" alt="View the latest post" title="View the latest post" /></a> <br />%s</span>
+				</dd>
+			</dl>
+		</li>
+""" % (k % 2 + 1, " sticky" if t["sticky"] else "", icon, esc(self.thread_link(t)), esc(t["title"]), pag,
+       self.t("by"), self.profile(first), self.fmt_date(first["date"]), len(t["posts"]) - 1, self.t("Replies"),
+       t["views"] or len(t["posts"]) * 10, self.t("Views"), self.t("Last post"), self.t("by"), self.profile(last),
+       esc("./viewtopic.php?f=%d&t=%d&p=%d#p%d" % (t["board"], t["id"], last["id"], last["id"])),
+       self.fmt_date(last["date"]))
+
+    def postrow(self, req, t, p, n):
+        fx = self.fx
+        u = None if p["guest"] else fx.users.get(p["author"])
+        q = self.quoted(p)
+        sig = fx.signature_of(p)
+        subj = ("" if n == 1 else "Re: ") + t["title"]
+        if u:
+            prof = """			<dl class="postprofile" id="profile%d">
+			<dt>
+				<a href="./memberlist.php?mode=viewprofile&amp;u=%d">%s</a>
+			</dt>
+			<dd>%s</dd>
+		<dd>&nbsp;</dd>
+		<dd><strong>Posts:</strong> %d</dd><dd><strong>Joined:</strong> %s</dd>
+		</dl>""" % (p["id"], u["id"], esc(p["author"]), esc(u["title"]), u["id"] * 7, self.fmt_date(u["joined"], False))
+        else:
+            prof = """			<dl class="postprofile" id="profile%d">
+			<dt>
+				%s
+			</dt>
+		<dd>&nbsp;</dd>
+		</dl>""" % (p["id"], esc(p["author"]))
+        edit = ""
+        if p["edits"]:
+            key = ("Last edited by %s on %s, edited %d time in total." if p["edits"] == 1
+                   else "Last edited by %s on %s, edited %d times in total.")
+            edit = '\t\t\t<div class="notice">%s</div>\n' % (self.t(key) % (self.profile(p["edited_by"]),
+                                                                            self.fmt_date(p["edited_date"]), p["edits"]))
+        return """	<div id="p%d" class="post bg%d">
+		<div class="inner"><span class="corners-top"><span></span></span>
+		<div class="postbody">
+				<ul class="profile-icons">
+					<li class="quote-icon"><a href="./posting.php?mode=quote&amp;f=%d&amp;p=%d" title="Reply with quote"><span>Reply with quote</span></a></li>
+				</ul>
+			<h3 %s><a href="#p%d">%s</a></h3>
+			<p class="author"><a href="./viewtopic.php?p=%d#p%d"><img src="./styles/prosilver/imageset/icon_post_target.gif" width="11" height="9" alt="Post" title="Post" /></a>%s <strong>%s</strong> &raquo; %s </p>
+			<div class="content">%s%s</div>
+%s%s		</div>
+%s
+		<div class="back2top"><a href="#wrap" class="top" title="Top">Top</a></div>
+		<span class="corners-bottom"><span></span></span></div>
+	</div>
+	<hr class="divider" />
+""" % (p["id"], 2 if n % 2 else 1, t["board"], p["id"], 'class="first"' if n == 1 else "", p["id"], esc(subj),
+       p["id"], p["id"], self.t("by"), self.profile(p), self.fmt_date(p["date"]), self.quote_html(q) if q else "",
+       p["body"], edit, ('\t\t\t<div id="sig%d" class="signature">%s</div>\n' % (p["id"], sig)) if sig else "", prof)
+
+    def page_thread(self, req, tid, page, printview=False):
+        r = PhpBB3.page_thread(self, req, tid, page, printview)
+        if r.status != 200 or printview or not isinstance(r.body, str):
+            return r
+        # 3.0: the action bars are div.topic-actions with a reply-icon button
+        r.body = re.sub(r'<div class="action-bar bar-(?:top|bottom)">', '<div class="topic-actions">', r.body)
+        r.body = re.sub(r'<a href="(\./posting\.php\?mode=reply[^"]*)" class="button" title="([^"]*)">\s*<span>[^<]*</span>'
+                        r' <i class="icon fa-(?:reply|lock) fa-fw" aria-hidden="true"></i>\s*</a>',
+                        r'<div class="buttons">\n\t\t<div class="reply-icon"><a href="\1" title="\2"><span></span>\2</a></div>\n\t</div>',
+                        r.body)
+        r.body = r.body.replace('<h2 class="topic-title">', '<h2>')
+        return r
+
+
+# ---- phpBB 3.0 subsilver2 --------------------------------------------------
+
+class PhpBBSubsilver2(PhpBB30):
+    CHANGED = [(r'<a name="p(\d+)"></a>', r'<a name="m\1"></a>'), (r'class="postbody"', 'class="msgbody"'),
+               (r'class="postauthor"', 'class="msgauthor"'), (r'class="topictitle"', 'class="topiclink"')]
+
+    def quote_html(self, q):
+        return ('<div class="quotetitle">%s</div><div class="quotecontent">%s</div>'
+                % (self.t("%s wrote:") % esc(q["author"]), q["body"]))
+
+    def header(self, req, crumbs):
+        nav = "".join(' &#187; <a href="%s">%s</a>' % (esc(self.board_link(b)), esc(b["name"])) for b in crumbs)
+        acct = ('<a href="./ucp.php?mode=login"><img src="./styles/subsilver2/theme/images/icon_mini_login.gif" '
+                'width="12" height="13" alt="*" /> Login</a>' if req.user is None else
+                '<a href="./ucp.php?mode=logout"><img src="./styles/subsilver2/theme/images/icon_mini_login.gif" '
+                'width="12" height="13" alt="*" /> Logout [ %s ]</a>' % esc(req.user["name"]))
+        return """<a name="top"></a>
+<div id="wrapheader">
+	<div id="logodesc">
+		<table width="100%%" cellspacing="0">
+		<tr>
+			<td><a href="./index.php"><img src="./styles/subsilver2/imageset/site_logo.gif" width="170" height="94" alt="" title="" /></a></td>
+			<td width="100%%" align="center"><h1>%s</h1><span class="gen">A fixture board</span></td>
+		</tr>
+		</table>
+	</div>
+	<div id="menubar">
+		<table width="100%%" cellspacing="0">
+		<tr>
+			<td class="genmed">
+				%s
+			</td>
+			<td class="genmed" align="right">
+				<a href="./faq.php"><img src="./styles/subsilver2/theme/images/icon_mini_faq.gif" width="12" height="13" alt="*" /> FAQ</a>
+			</td>
+		</tr>
+		</table>
+	</div>
+	<div id="datebar">
+		<table width="100%%" cellspacing="0">
+		<tr>
+			<td class="gensmall"></td>
+			<td class="gensmall" align="right">It is currently %s<br /></td>
+		</tr>
+		</table>
+	</div>
+</div>
+<div id="wrapcentre">
+	<table class="tablebg" width="100%%" cellspacing="1" cellpadding="0" style="margin-top: 5px;">
+	<tr>
+		<td class="row1">
+			<p class="breadcrumbs"><a href="./index.php">%s</a>%s</p>
+			<p class="datetime">All times are UTC </p>
+		</td>
+	</tr>
+	</table>
+	<br />
+""" % (esc(self.fx.title), acct, self.fmt_date(self.fx.now(), False), self.t("Board index"), nav)
+
+    def footer(self, req):
+        return """	<br clear="all" />
+</div>
+<div id="wrapfooter">
+	<span class="copyright">Powered by <a href="http://www.phpbb.com/">phpBB</a> &copy; 2000, 2002, 2005, 2007 phpBB Group
+	</span>
+</div>
+</body>
+</html>
+"""
+
+    def head(self, req, title, extra=""):
+        return PhpBB30.head(self, req, title, extra).replace("phpBB style name: prosilver", "phpBB style name: subsilver2")
+
+    def message(self, req, text, status=200, title="Information", refresh=None):
+        extra = '<meta http-equiv="refresh" content="3; url=%s" />\n' % esc(refresh) if refresh else ""
+        body = """<table class="tablebg" width="100%%" cellspacing="1">
+<tr>
+	<th>%s</th>
+</tr>
+<tr>
+	<td class="row1" align="center"><br /><p class="gen">%s</p><br /></td>
+</tr>
+</table>
+""" % (title, text)
+        r = self.page(req, "%s - %s" % (self.fx.title, title), [], body, extra)
+        r.status = status
+        return r
+
+    def pagination(self, total, per, cur, link, noun):
+        n = self.npages(total, per)
+        count = self.t("1 %s" % noun) if total == 1 else self.t("%%d %ss" % noun) % total
+        nums = ""
+        if n > 1:
+            parts = []
+            for p in sorted({1, n} | set(window(cur, n, 2))):
+                if parts:
+                    parts.append('<span class="page-sep">, </span>')
+                parts.append("<strong>%d</strong>" % p if p == cur else '<a href="%s">%d</a>' % (esc(link(p)), p))
+            nums = ('<b><a href="#" onclick="jumpto(); return false;" title="Click to jump to page…">Goto page</a> %s%s%s</b>'
+                    % (('<a href="%s">Previous</a>&nbsp;&nbsp;' % esc(link(cur - 1))) if cur > 1 else "", "".join(parts),
+                       ('&nbsp;&nbsp;<a href="%s">Next</a>' % esc(link(cur + 1))) if cur < n else ""))
+        return ('<table width="100%%" cellspacing="1">\n<tr>\n\t<td class="nav" valign="middle" nowrap="nowrap">&nbsp;Page '
+                '<strong>%d</strong> of <strong>%d</strong><br /></td>\n\t<td class="gensmall" nowrap="nowrap">&nbsp;[ %s ]'
+                '&nbsp;</td>\n\t<td class="gensmall" width="100%%" align="right" nowrap="nowrap">%s</td>\n</tr>\n</table>'
+                % (cur, n, count, nums))
+
+    def forabg(self, header_board, rows_html):
+        head = ('<a href="%s">%s</a>' % (esc(self.board_link(header_board)), esc(header_board["name"]))
+                if header_board else self.t("Forums"))
+        return """<table class="tablebg" cellspacing="1" width="100%%">
+<tr>
+	<td class="cat" colspan="5" align="right">&nbsp;</td>
+</tr>
+<tr>
+	<th colspan="2">&nbsp;Forum&nbsp;</th>
+	<th width="50">&nbsp;%s&nbsp;</th>
+	<th width="50">&nbsp;%s&nbsp;</th>
+	<th>&nbsp;%s&nbsp;</th>
+</tr>
+<tr>
+	<td class="cat" colspan="2"><h4>%s</h4></td>
+	<td class="catdiv" colspan="3">&nbsp;</td>
+</tr>
+%s</table>
+<br clear="all" />
+""" % (self.t("Topics"), self.t("Posts"), self.t("Last post"), head, rows_html)
+
+    def forumrow(self, req, b):
+        fx = self.fx
+        nt, np_, last = fx.board_stats(b["id"])
+        lp = '<p class="topicdetails">No posts</p>'
+        if last is not None:
+            lp = ('<p class="topicdetails"><span title="%s">%s</span></p>\n\t\t<p class="topicdetails">%s\n\t\t\t<a href="%s">'
+                  '<img src="./styles/subsilver2/imageset/icon_topic_latest.gif" width="18" height="9" alt="View the '
+                  'latest post" title="View the latest post" /></a>\n\t\t</p>'
+                  % (self.fmt_date(last["date"]), self.fmt_date(last["date"]), self.profile(last),
+                     esc("./viewtopic.php?f=%d&p=%d#p%d" % (fx.threads[last["thread"]]["board"], last["id"], last["id"]))))
+        return """<tr>
+	<td class="row1" width="50" align="center"><img src="./styles/subsilver2/imageset/forum_read.gif" width="46" height="25" alt="No unread posts" title="No unread posts" /></td>
+	<td class="row1" width="100%%">
+		<a class="forumlink" href="%s">%s</a>
+		<p class="forumdesc">%s</p>
+	</td>
+	<td class="row2" align="center"><p class="topicdetails">%d</p></td>
+	<td class="row2" align="center"><p class="topicdetails">%d</p></td>
+	<td class="row2" align="center" nowrap="nowrap">
+		%s
+	</td>
+</tr>
+""" % (esc(self.board_link(b)), esc(b["name"]), esc(b["description"]), nt, np_, lp)
+
+    def topicrow(self, req, t, k):
+        fx = self.fx
+        first, last = fx.tpost(t, 0), fx.last_post(t)
+        return """<tr>
+	<td class="row1" width="25" align="center"><img src="./styles/subsilver2/imageset/%s.gif" width="19" height="18" alt="No unread posts" title="No unread posts" /></td>
+	<td class="row1">
+		%s<a title="Posted: %s" href="%s" class="topictitle">%s</a>
+	</td>
+	<td class="row2" width="130" align="center"><p class="topicauthor">%s</p></td>
+	<td class="row1" width="50" align="center"><p class="topicdetails">%d</p></td>
+	<td class="row2" width="50" align="center"><p class="topicdetails">%d</p></td>
+	<td class="row1" width="140" align="center">
+		<p class="topicdetails" style="white-space: nowrap;">%s</p>
+		<p class="topicdetails">%s
+			<a href="%s"><img src="./styles/subsilver2/imageset/icon_topic_latest.gif" width="18" height="9" alt="View the latest post" title="View the latest post" /></a>
+		</p>
+	</td>
+</tr>
+""" % ("sticky_read" if t["sticky"] else "topic_read" + ("_locked" if t["closed"] else ""),
+       "<b>Sticky: </b>" if t["sticky"] else "", self.fmt_date(first["date"]), esc(self.thread_link(t)),
+       esc(t["title"]), self.profile(first), len(t["posts"]) - 1, t["views"] or len(t["posts"]) * 10,
+       self.fmt_date(last["date"]), self.profile(last),
+       esc("./viewtopic.php?f=%d&t=%d&p=%d#p%d" % (t["board"], t["id"], last["id"], last["id"])))
+
+    def page_board(self, req, bid, page):
+        fx = self.fx
+        b = fx.boards.get(bid)
+        if b is None:
+            return self.message(req, self.ERRORS["no_board"], 404)
+        if not self.can_read(req, bid):
+            return self.login_box(req, self.ERRORS["login_view"])
+        ids = self.visible_threads(req, bid)
+        per = fx.threads_per_page
+        n = self.npages(len(ids), per)
+        page = max(1, min(page, n))
+        chunk = [fx.threads[i] for i in ids[(page - 1) * per: page * per]]
+        kids = [c for c in fx.children(bid) if c in self.boards_visible(req)]
+        subs = self.forabg(None, "".join(self.forumrow(req, c) for c in kids)) if kids else ""
+        pag = self.pagination(len(ids), per, page, lambda p: self.board_link(b, p), "topic")
+        body = """<div id="pageheader">
+	<h2><a class="titles" href="%s">%s</a></h2>
+</div>
+<br clear="all" /><br />
+%s<div id="pagecontent">
+	<table width="100%%" cellspacing="1">
+	<tr>
+		<td align="left" valign="middle"><a href="./posting.php?mode=post&amp;f=%d"><img src="./styles/subsilver2/imageset/en/button_topic_new.gif" alt="Post new topic" title="Post new topic" /></a></td>
+		<td class="nav" valign="middle" nowrap="nowrap">%s</td>
+	</tr>
+	</table>
+	<table class="tablebg" width="100%%" cellspacing="1">
+	<tr>
+		<td class="cat" colspan="6"><table width="100%%" cellspacing="0"><tr class="nav"><td valign="middle">&nbsp;</td></tr></table></td>
+	</tr>
+	<tr>
+		<th colspan="2">&nbsp;%s&nbsp;</th>
+		<th>&nbsp;Author&nbsp;</th>
+		<th>&nbsp;%s&nbsp;</th>
+		<th>&nbsp;%s&nbsp;</th>
+		<th>&nbsp;%s&nbsp;</th>
+	</tr>
+%s	</table>
+</div>
+""" % (esc(self.board_link(b)), esc(b["name"]), subs, bid, pag, self.t("Topics"), self.t("Replies"), self.t("Views"),
+       self.t("Last post"), "".join(self.topicrow(req, t, k) for k, t in enumerate(chunk)))
+        return self.page(req, "%s - %s" % (fx.title, b["name"]), fx.board_chain(bid), body)
+
+    def postrow(self, req, t, p, n):
+        fx = self.fx
+        u = None if p["guest"] else fx.users.get(p["author"])
+        q = self.quoted(p)
+        sig = fx.signature_of(p)
+        subj = ("" if n == 1 else "Re: ") + t["title"]
+        edit = ""
+        if p["edits"]:
+            key = ("Last edited by %s on %s, edited %d time in total." if p["edits"] == 1
+                   else "Last edited by %s on %s, edited %d times in total.")
+            edit = ('\t\t\t\t<table width="100%%" cellspacing="0">\n\t\t\t\t<tr valign="middle">\n\t\t\t\t\t<td class="gensmall">'
+                    '%s</td>\n\t\t\t\t</tr>\n\t\t\t\t</table>\n' % (self.t(key) % (esc(p["edited_by"]), self.fmt_date(p["edited_date"]), p["edits"])))
+        row = "row%d" % (2 if n % 2 == 0 else 1)
+        return """<table class="tablebg" width="100%%" cellspacing="1">
+	<tr class="%s">
+			<td align="center" valign="middle">
+				<a name="p%d"></a>
+				<b class="postauthor">%s</b>
+			</td>
+			<td width="100%%" height="25">
+				<table width="100%%" cellspacing="0">
+				<tr>
+					<td class="gensmall" width="100%%"><div style="float: left;">&nbsp;<b>Post subject:</b> <a href="#p%d">%s</a></div><div style="float: right;"><a href="./viewtopic.php?p=%d#p%d"><img src="./styles/subsilver2/imageset/icon_post_target.gif" width="12" height="9" alt="Post" title="Post" /></a><b>Posted:</b> %s&nbsp;</div></td>
+				</tr>
+				</table>
+			</td>
+		</tr>
+		<tr class="%s">
+			<td valign="top" class="profile">
+				<table cellspacing="4" align="center" width="150">
+				<tr>
+					<td class="postdetails">%s</td>
+				</tr>
+				</table>
+				<span class="postdetails">%s</span>
+			</td>
+			<td valign="top">
+				<table width="100%%" cellspacing="5">
+				<tr>
+					<td>
+					<div class="postbody">%s%s</div>
+%s%s					<br clear="all" /><br />
+					</td>
+				</tr>
+				</table>
+			</td>
+		</tr>
+		<tr class="%s">
+			<td class="profile"><strong><a href="#wrapheader">Top</a></strong></td>
+			<td><div class="gensmall" style="float: left;">&nbsp;</div> <div class="gensmall" style="float: right;"><a href="./posting.php?mode=quote&amp;f=%d&amp;p=%d"><img src="./styles/subsilver2/imageset/en/icon_post_quote.gif" alt="Reply with quote" title="Reply with quote" /></a> &nbsp;</div></td>
+		</tr>
+	<tr>
+		<td class="spacer" colspan="2" height="1"><img src="images/spacer.gif" alt="" width="1" height="1" /></td>
+	</tr>
+</table>
+""" % (row, p["id"], esc(p["author"]), p["id"], esc(subj), p["id"], p["id"], self.fmt_date(p["date"]), row,
+       esc(u["title"]) if u else self.t("Guest"),
+       ("<br /><b>Joined:</b> %s<br /><b>Posts:</b> %d" % (self.fmt_date(u["joined"], False), u["id"] * 7)) if u else "",
+       self.quote_html(q) if q else "", p["body"],
+       ('\t\t\t\t\t<div class="postbody"><br />_________________<br />%s</div>\n' % sig) if sig else "", edit, row,
+       t["board"], p["id"])
+
+    def page_thread(self, req, tid, page, printview=False):
+        fx = self.fx
+        t = self.thread_for(tid)
+        if t is None:
+            return self.message(req, self.ERRORS["no_thread"], 404)
+        if not self.can_read(req, t["board"]):
+            return self.login_box(req, self.ERRORS["login_view"])
+        per = fx.posts_per_page
+        total = len(t["posts"])
+        n = self.npages(total, per)
+        page = max(1, min(page, n))
+        start = (page - 1) * per
+        posts = [fx.tpost(t, i) for i in range(start, min(start + per, total))]
+        if printview:
+            return self.page_print(req, t, posts, page, n)
+        pag = self.pagination(total, per, page, lambda pg: self.thread_link(t, pg), "post")
+        button = ('<img src="./styles/subsilver2/imageset/en/button_topic_locked.gif" alt="This topic is locked, you cannot '
+                  'edit posts or make further replies." title="This topic is locked, you cannot edit posts or make further '
+                  'replies." />' if t["closed"] else
+                  '<a href="./posting.php?mode=reply&amp;f=%d&amp;t=%d"><img src="./styles/subsilver2/imageset/en/'
+                  'button_topic_reply.gif" alt="Reply to topic" title="Reply to topic" /></a>' % (t["board"], tid))
+        body = """<div id="pageheader">
+	<h2><a class="titles" href="%s">%s</a></h2>
+</div>
+<br clear="all" /><br />
+<div id="pagecontent">
+	<table width="100%%" cellspacing="1">
+	<tr>
+		<td align="left" valign="middle" nowrap="nowrap">%s</td>
+		<td class="nav" valign="middle" nowrap="nowrap">%s</td>
+	</tr>
+	</table>
+	<table class="tablebg" width="100%%" cellspacing="1">
+	<tr>
+		<td class="cat">
+			<table width="100%%" cellspacing="0">
+			<tr>
+				<td class="nav" nowrap="nowrap">&nbsp;<a href="%s&amp;view=print" title="Print view">Print view</a></td>
+			</tr>
+			</table>
+		</td>
+	</tr>
+	</table>
+	<table class="tablebg" width="100%%" cellspacing="1">
+		<tr>
+			<th>Author</th>
+			<th>Message</th>
+		</tr>
+	</table>
+%s	<table width="100%%" cellspacing="1">
+	<tr>
+		<td align="left" valign="middle" nowrap="nowrap">%s</td>
+		<td class="nav" valign="middle" nowrap="nowrap">%s</td>
+	</tr>
+	</table>
+</div>
+""" % (esc(self.thread_link(t, page)), esc(t["title"]), button, pag, esc(self.thread_link(t, page)),
+       "".join(self.postrow(req, t, p, start + k + 1) for k, p in enumerate(posts)), button, pag)
+        return self.page(req, "%s - %s" % (fx.title, t["title"]), fx.board_chain(t["board"]), body)
