@@ -5667,3 +5667,560 @@ class PhpBBSubsilver2(PhpBB30):
 """ % (esc(self.thread_link(t, page)), esc(t["title"]), button, pag, esc(self.thread_link(t, page)),
        "".join(self.postrow(req, t, p, start + k + 1) for k, p in enumerate(posts)), button, pag)
         return self.page(req, "%s - %s" % (fx.title, t["title"]), fx.board_chain(t["board"]), body)
+
+
+# ---- XenForo 1.x -----------------------------------------------------------
+
+class XenForo1(XenForo2):
+    POSTS_PER_PAGE = 20
+    THREADS_PER_PAGE = 20
+    CHANGED = [(r'<li id="post-(\d+)" class="message', r'<li id="msg-\1" class="entry'),
+               (r'class="messageText', 'class="entryText'), (r'\bdiscussionListItem\b', 'threadListItem'),
+               (r'id="thread-(\d+)"', r'id="topic-\1"')]
+
+    def abs(self, link):
+        return link          # XenForo 1 links are relative to <base href>
+
+    def session(self, req):
+        fx = self.fx
+        sid = req.cookies.get("xf_session")
+        s = fx.sessions.get(sid) if sid else None
+        if s is not None:
+            req.sid, req.sid_from_cookie = sid, True
+            req.user = fx.users.get(s["user"]) if s["user"] else None
+            return
+        name = fx.remember.get(req.cookies.get("xf_user") or "-")
+        if name:
+            req.user = fx.users[name]
+        req.sid = fx.new_session(name or None)
+        req.set_cookies.append(("xf_session", req.sid, None))
+
+    def token(self, req):
+        if req.user is None:
+            return ""
+        t = int(self.fx.now())
+        u = req.user
+        return "%d,%d,%s" % (u["id"], t, hashlib.sha1(("%d%d%s%s" % (u["id"], t, u["salt"], req.sid)).encode()).hexdigest())
+
+    def token_ok(self, req, tok):
+        if req.user is None:
+            return tok == ""
+        m = re.match(r"^(\d+),(\d+),([0-9a-f]{40})$", tok or "")
+        if not m or int(m.group(1)) != req.user["id"]:
+            return False
+        t = int(m.group(2))
+        good = hashlib.sha1(("%d%d%s%s" % (req.user["id"], t, req.user["salt"], req.sid)).encode()).hexdigest()
+        return good == m.group(3) and self.fx.now() - t < 86400
+
+    def time_html(self, ts, cls="DateTime"):
+        d = self.fx.local(ts)
+        ds, tm = self.date_string(d), self.time_string(d)
+        full = self.t("%s at %s") % (ds, tm)
+        rel = self.relative(ts)
+        extra = cls.replace("structItem-latestDate u-dt", "").replace("u-dt", "").strip()
+        cls = ("DateTime " + extra).strip()
+        if rel:
+            return ('<abbr class="%s" data-time="%d" data-diff="%d" data-datestring="%s" data-timestring="%s" '
+                    'title="%s">%s</abbr>' % (cls, int(ts), int(self.fx.now() - ts), ds, tm, full, rel))
+        return '<span class="%s" title="%s">%s</span>' % (cls, full, ds)
+
+    def username(self, p_or_user, cls="username"):
+        if isinstance(p_or_user, dict) and "author" in p_or_user:
+            if p_or_user["guest"]:
+                return '<span class="%s">%s</span>' % (cls.strip(), esc(p_or_user["author"]))
+            u = self.fx.users.get(p_or_user["author"])
+        else:
+            u = p_or_user
+        return '<a href="%s" class="%s" dir="auto">%s</a>' % (esc(self.member_link(u)), cls.strip(), esc(u["name"]))
+
+    def page(self, req, title, crumbs, content, template="forum_list", h1=None, desc="", extra_head="",
+             content_key=""):
+        fx = self.fx
+        crumb_html = ""
+        for href, name in [(fx.url + "/", self.t("Forums"))] + crumbs:
+            crumb_html += ('\t\t\t\t<span class="crust" itemscope="itemscope" itemtype="http://data-vocabulary.org/Breadcrumb">\n'
+                           '\t\t\t\t\t<a href="%s" class="crumb" rel="up" itemprop="url"><span itemprop="title">%s</span></a>\n'
+                           '\t\t\t\t\t<span class="arrow"><span>&gt;</span></span>\n\t\t\t\t</span>\n' % (esc(href), esc(name)))
+        if req.user is None:
+            acct = ('<ul class="visitorTabs">\n\t<li class="navTab login PopupClosed"><a href="login/" class="navLink OverlayTrigger" '
+                    'data-cacheOverlay="false">Log in or Sign up</a></li>\n</ul>')
+        else:
+            acct = ('<ul class="visitorTabs">\n\t<li class="navTab account Popup PopupControl PopupClosed"><a href="account/" '
+                    'class="navLink accountPopup" rel="Menu"><strong class="accountUsername">%s</strong></a></li>\n'
+                    '\t<li class="navTab"><a href="logout/?_xfToken=%s" class="navLink LogOut">Log Out</a></li>\n</ul>'
+                    % (esc(req.user["name"]), urllib.parse.quote(self.token(req))))
+        return Resp(200, """<!DOCTYPE html>
+<html id="XenForo" lang="%s" dir="LTR" class="Public NoJs %s NoSidebar  Responsive" xmlns:fb="http://www.facebook.com/2008/fbml">
+<head>
+	<meta charset="utf-8" />
+	<meta http-equiv="X-UA-Compatible" content="IE=Edge,chrome=1" />
+	<meta name="viewport" content="width=device-width, initial-scale=1" />
+	<base href="%s/" />
+	<script>
+		var _b = document.getElementsByTagName('base')[0], _bH = "%s/";
+		if (_b && _b.href != _bH) _b.href = _bH;
+	</script>
+	<title>%s</title>
+	<noscript><style>.JsOnly, .jsOnly { display: none !important; }</style></noscript>
+	<link rel="stylesheet" href="css.php?css=xenforo,form,public&amp;style=1&amp;dir=LTR&amp;d=1700000000" />
+	<link rel="alternate" type="application/rss+xml" title="RSS feed for %s" href="forums/-/index.rss" />
+%s</head>
+<body>
+<div id="headerMover">
+	<div id="headerProxy"></div>
+<div id="content" class="%s">
+	<div class="pageWidth">
+		<div class="pageContent">
+			<div class="mainContainer">
+			<div class="mainContent">
+<div class="breadBoxTop ">
+	<nav>
+	<fieldset class="breadcrumb">
+		<a href="misc/quick-navigation-menu" class="OverlayTrigger jumpMenuTrigger" data-cacheOverlay="true" title="Open quick navigation"><!--Jump to...--></a>
+		<div class="boardTitle"><strong>%s</strong></div>
+		<span class="crumbs">
+%s		</span>
+	</fieldset>
+	</nav>
+</div>
+<!--[if lt IE 8]>
+	<p class="importantMessage">You are using an out of date browser.</p>
+<![endif]-->
+<div class="titleBar">
+	<h1>%s</h1>
+	%s
+</div>
+%s
+<div class="breadBoxBottom"><nav>
+<fieldset class="breadcrumb">
+	<span class="crumbs">
+%s	</span>
+</fieldset>
+</nav></div>
+			</div>
+			</div>
+		</div>
+	</div>
+</div>
+<header>
+<div id="header">
+	<div id="logoBlock">
+		<div class="pageWidth">
+			<div class="pageContent">
+				<div id="logo"><a href="%s/"><span></span><img src="styles/default/xenforo/logo.png" alt="%s" /></a></div>
+				<span class="helper"></span>
+			</div>
+		</div>
+	</div>
+	<div id="navigation" class="pageWidth withSearch">
+		<div class="pageContent">
+			<nav>
+<div class="navTabs">
+	<ul class="publicTabs">
+		<li class="navTab forums selected"><a href="%s/" class="navLink">Forums</a></li>
+	</ul>
+	%s
+</div>
+			</nav>
+		</div>
+	</div>
+</div>
+</header>
+</div>
+<footer>
+<div class="footer">
+	<div class="pageWidth">
+		<div class="pageContent">
+			<ul class="footerLinks">
+				<li><a href="misc/contact" class="OverlayTrigger" data-overlayOptions="{&quot;fixed&quot;:false}">Contact Us</a></li>
+				<li><a href="help/">Help</a></li>
+				<li><a href="#navigation" class="topLink">Top</a></li>
+				<li><a href="forums/-/index.rss" rel="alternate" class="globalFeed" target="_blank" title="RSS feed for %s">RSS</a></li>
+			</ul>
+			<span class="helper"></span>
+		</div>
+	</div>
+</div>
+<div class="footerLegal">
+	<div class="pageWidth">
+		<div class="pageContent">
+			<div id="copyright">
+				<a href="https://xenforo.com" class="concealed">Forum software by XenForo&trade; <span>&copy;2010-2017 XenForo Ltd.</span></a>
+			</div>
+			<span class="helper"></span>
+		</div>
+	</div>
+</div>
+</footer>
+<script>
+XenForo.Facebook.appId = '';
+jQuery.extend(true, XenForo, { visitor: { user_id: %d }, _csrfToken: "%s", _cookieConfig: { path: "/", domain: "", prefix: "xf_"} });
+</script>
+</body>
+</html>""" % ({"en": "en-US", "de": "de-DE", "fr": "fr-FR", "es": "es-ES"}[self.L.code],
+              "LoggedIn" if req.user else "LoggedOut", fx.url, fx.url, esc(title), esc(fx.title), extra_head,
+              template, esc(fx.title), crumb_html, esc(h1 if h1 is not None else title), desc, content, crumb_html,
+              fx.url, esc(fx.title), fx.url, acct, esc(fx.title), req.user["id"] if req.user else 0, self.token(req)))
+
+    def error(self, req, message, status=200):
+        r = self.page(req, "Error | %s" % self.fx.title, [],
+                      '<div class="errorOverlay">\n\t<a class="close OverlayCloser"></a>\n\t<h2 class="heading">The '
+                      'following error occurred:</h2>\n\t<div class="baseHtml">\n\t\t<label for="ctrl_0" class="OverlayCloser">'
+                      '%s</label>\n\t</div>\n</div>' % message, template="error", h1="Error")
+        r.status = status
+        return r
+
+    def login_form(self, req, redirect="/"):
+        fx = self.fx
+        captcha = ""
+        if fx.require_captcha:
+            cid = hashlib.md5(os.urandom(8)).hexdigest()
+            self.captchas[cid] = cid[:6]
+            captcha = ('\t<dl class="ctrlUnit">\n\t\t<dt>Verification:</dt>\n\t\t<dd><div id="Captcha" class="ReCaptcha" '
+                       'data-sitekey="6Lfixture"></div><input type="hidden" name="captcha_id" value="%s" />'
+                       '<input type="text" name="g-recaptcha-response" class="textCtrl" />\n\t\t<p class="explain">Please '
+                       'verify that you are human.</p></dd>\n\t</dl>\n' % cid)
+        return """<form action="login/login" method="post" class="xenForm AutoValidator" id="pageLogin" data-redirect="yes">
+	<dl class="ctrlUnit">
+		<dt><label for="ctrl_pageLogin_login">Your name or email address:</label></dt>
+		<dd><input type="text" name="login" value="" id="ctrl_pageLogin_login" class="textCtrl" tabindex="1" /></dd>
+	</dl>
+	<dl class="ctrlUnit">
+		<dt>Do you already have an account?</dt>
+		<dd>
+			<ul>
+				<li><label for="ctrl_pageLogin_registered"><input type="radio" name="register" value="0" id="ctrl_pageLogin_registered" tabindex="1" checked="checked" /> Yes, my password is:</label></li>
+				<li><input type="password" name="password" class="textCtrl" id="ctrl_pageLogin_password" tabindex="2" /></li>
+			</ul>
+		</dd>
+	</dl>
+%s	<dl class="ctrlUnit submitUnit">
+		<dt></dt>
+		<dd>
+			<input type="submit" class="button primary" value="Log in" tabindex="4" data-loginPhrase="Log in" data-signupPhrase="Sign up" />
+			<label for="ctrl_pageLogin_remember" class="rememberPassword"><input type="checkbox" name="remember" value="1" id="ctrl_pageLogin_remember" tabindex="3" /> Stay logged in</label>
+		</dd>
+	</dl>
+	<input type="hidden" name="cookie_check" value="1" />
+	<input type="hidden" name="redirect" value="%s" />
+	<input type="hidden" name="_xfToken" value="%s" />
+</form>
+""" % (captcha, esc(redirect), self.token(req))
+
+    def do_login(self, req):
+        if "_xfRedirect" not in req.fields:
+            req.fields["_xfRedirect"] = req.f("redirect") or self.fx.url + "/"
+        return XenForo2.do_login(self, req)
+
+    def page_nav(self, total, per, cur, link):
+        n = self.npages(total, per)
+        if n <= 1:
+            return ""
+        ws = window(cur, n, 2)
+        items = "".join('\t\t\t<a href="%s" class="%s">%d</a>\n' % (esc(link(p)), "currentPage " if p == cur else "", p)
+                        for p in ws if p not in (1, n))
+        return """<div class="PageNav"
+	data-page="%d" data-range="2" data-start="%d" data-end="%d" data-last="%d" data-sentinel="{{sentinel}}" data-baseurl="%s">
+	<span class="pageNavHeader">%s</span>
+	<nav>
+		%s<a href="%s" class="%s" rel="start">1</a>
+		<a class="PageNavPrev hidden">&larr;</a> <span class="scrollable"><span class="items">
+%s		</span></span> <a class="PageNavNext hidden">&rarr;</a>
+		<a href="%s" class="%s">%d</a>
+		%s
+	</nav>
+</div>""" % (cur, ws[0], ws[-1], n, esc(link(2).replace("page-2", "page-{{sentinel}}")), self.t("Page %d of %d") % (cur, n),
+             ('<a href="%s" class="text">&lt; %s</a>\n\t\t' % (esc(link(cur - 1)), self.t("Prev"))) if cur > 1 else "",
+             esc(link(1)), "currentPage " if cur == 1 else "", items, esc(link(n)), "currentPage " if cur == n else "", n,
+             ('<a href="%s" class="text">%s &gt;</a>' % (esc(link(cur + 1)), self.t("Next"))) if cur < n else "")
+
+    def node(self, req, b, depth):
+        fx = self.fx
+        nt, np_, last = fx.board_stats(b["id"])
+        lp = '<div class="nodeLastPost secondaryContent dimmed"><span class="noMessages muted">(Contains no messages)</span></div>'
+        if last is not None:
+            lt = fx.threads[last["thread"]]
+            lp = """<div class="nodeLastPost secondaryContent dimmed">
+						<span class="lastThreadTitle"><span>Latest:</span> <a href="posts/%d/" title="%s">%s</a></span>
+						<span class="lastThreadMeta">
+							<span class="lastThreadUser">%s,</span>
+							%s
+						</span>
+					</div>""" % (last["id"], esc(lt["title"]), esc(lt["title"]), self.username(last),
+                                 self.time_html(last["date"], "lastThreadDate"))
+        return """			<li class="node forum level_%d  node_%d">
+				<div class="nodeInfo forumNodeInfo primaryContent ">
+					<span class="nodeIcon" title=""></span>
+					<div class="nodeText">
+						<h3 class="nodeTitle"><a href="%s" data-description="#nodeDescription-%d">%s</a></h3>
+						<blockquote class="nodeDescription baseHtml" id="nodeDescription-%d">%s</blockquote>
+						<div class="nodeStats pairsInline">
+							<dl><dt>Discussions:</dt> <dd>%s</dd></dl>
+							<dl><dt>Messages:</dt> <dd>%s</dd></dl>
+						</div>
+					</div>
+					%s
+				</div>
+			</li>
+""" % (depth, b["id"], esc(self.board_link(b)), b["id"], esc(b["name"]), b["id"], esc(b["description"]),
+       self.L.num(nt), self.L.num(np_), lp)
+
+    def page_index(self, req):
+        fx = self.fx
+        vis = self.boards_visible(req)
+        out = []
+        for b in [b for b in vis if b["parent"] is None]:
+            kids = [c for c in fx.children(b["id"]) if c in vis]
+            if kids:
+                out.append("""	<li class="node category level_1  node_%d" id="%s.%d">
+		<div class="nodeInfo categoryNodeInfo categoryStrip">
+			<div class="categoryText">
+				<h3 class="nodeTitle"><a href="%s">%s</a></h3>
+			</div>
+		</div>
+		<ol class="nodeList">
+%s		</ol>
+	</li>
+""" % (b["id"], self.slug(b["name"]), b["id"], esc(self.category_link(b)), esc(b["name"]),
+       "".join(self.node(req, c, 2) for c in kids)))
+            else:
+                out.append(self.node(req, b, 1))
+        return self.page(req, fx.title, [], '<ol class="nodeList section sectionMain" id="forums">\n%s</ol>' % "".join(out),
+                         template="forum_list", h1=fx.title)
+
+    def struct_item(self, req, t):
+        fx = self.fx
+        first, last = fx.tpost(t, 0), fx.last_post(t)
+        pages = self.npages(len(t["posts"]), fx.posts_per_page)
+        pnav = ""
+        if pages > 1:
+            pnav = ('<span class="itemPageNav">\n\t\t\t\t\t<span>&hellip;</span>\n%s\t\t\t\t\t</span>'
+                    % "".join('\t\t\t\t\t<a href="%s">%d</a>\n' % (esc(self.thread_link(t, p)), p)
+                              for p in range(2, pages + 1) if p <= 4 or p == pages))
+        keys = (('<span class="sticky" title="Sticky">Sticky</span>' if t["sticky"] else "") +
+                ('<span class="locked" title="Locked">Locked</span>' if t["closed"] else ""))
+        return """<li id="thread-%d" class="discussionListItem visible %s%s" data-author="%s">
+	<div class="listBlock posterAvatar">
+		<span class="avatarContainer"><span class="avatar Av%ds"><img src="styles/default/xenforo/avatars/avatar_s.png" width="48" height="48" alt="%s" /></span></span>
+	</div>
+	<div class="listBlock main">
+		<div class="titleText">
+			<div class="iconKey">%s</div>
+			<h3 class="title"><a href="%s" title="" class="PreviewTooltip" data-previewUrl="%spreview">%s</a></h3>
+			<div class="secondRow">
+				<div class="posterDate muted">
+					%s<span class="startDate">,
+					<a href="%s" class="faint">%s</a></span>%s
+				</div>
+			</div>
+		</div>
+	</div>
+	<div class="listBlock stats pairsJustified" title="Members who liked the first message: 0">
+		<dl class="major"><dt>Replies:</dt> <dd>%s</dd></dl>
+		<dl class="minor"><dt>Views:</dt> <dd>%s</dd></dl>
+	</div>
+	<div class="listBlock lastPost">
+		<dl class="lastPostInfo">
+			<dt>%s</dt>
+			<dd class="muted"><a href="%sunread" title="Go to last message" class="dateTime">%s</a></dd>
+		</dl>
+	</div>
+</li>
+""" % (t["id"], "sticky " if t["sticky"] else "", "locked " if t["closed"] else "", esc(first["author"]),
+       0 if first["guest"] else fx.users[first["author"]]["id"], esc(first["author"]), keys,
+       esc(self.thread_link(t)), esc(self.thread_link(t)), esc(t["title"]), self.username(first),
+       esc(self.thread_link(t)), self.time_html(first["date"]), pnav, self.L.num(len(t["posts"]) - 1),
+       self.L.num(t["views"] or len(t["posts"]) * 10), self.username(last), esc(self.thread_link(t)),
+       self.time_html(last["date"]))
+
+    def page_board(self, req, bid, page):
+        fx = self.fx
+        b = fx.boards.get(bid)
+        if b is None:
+            return self.error(req, self.ERRORS["no_board"], 404)
+        if not self.can_read(req, bid):
+            return self.no_permission(req)
+        ids = self.visible_threads(req, bid)
+        per = fx.threads_per_page
+        n = self.npages(len(ids), per)
+        if page > n:
+            return self.redirect(req, fx.url + "/" + self.board_link(b, n), 301)
+        chunk = [fx.threads[i] for i in ids[(page - 1) * per: page * per]]
+        kids = [c for c in fx.children(bid) if c in self.boards_visible(req)]
+        subs = ('<ol class="nodeList section sectionMain">\n%s</ol>\n' % "".join(self.node(req, c, 1) for c in kids)) if kids else ""
+        nav = self.page_nav(len(ids), per, page, lambda p: self.board_link(b, p))
+        body = """%s<div class="pageNavLinkGroup">
+	<div class="linkGroup SelectionCountContainer"></div>
+	%s
+</div>
+<div class="discussionList section sectionMain">
+	<form action="inline-mod/thread/switch" method="post" class="DiscussionList InlineModForm" data-cookieName="threads">
+		<dl class="sectionHeaders">
+			<dt class="posterAvatar"><a><span>Sort by:</span></a></dt>
+			<dd class="main"><a href="%s?order=title" class="title"><span>Title</span></a></dd>
+			<dd class="stats"><a href="%s?order=reply_count" class="major"><span>Replies</span></a></dd>
+			<dd class="lastPost"><a href="%s?order=last_post_date"><span>Last Message &darr;</span></a></dd>
+		</dl>
+		<ol class="discussionListItems">
+%s		</ol>
+	</form>
+</div>
+<div class="pageNavLinkGroup afterDiscussionListHandle">
+	<div class="linkGroup"><a href="%screate-thread" class="callToAction"><span>Post New Thread</span></a></div>
+	%s
+</div>
+""" % (subs, nav, esc(self.board_link(b)), esc(self.board_link(b)), esc(self.board_link(b)),
+       "".join(self.struct_item(req, t) for t in chunk), esc(self.board_link(b)), nav)
+        crumbs = [(fx.url + "/" + self.board_link(x), x["name"]) for x in fx.board_chain(bid)[:-1]]
+        return self.page(req, b["name"] + (" | Page %d" % page if page > 1 else "") + " | " + fx.title, crumbs, body,
+                         template="forum_view", h1=b["name"],
+                         desc='<p id="pageDescription" class="muted baseHtml">%s</p>' % esc(b["description"]))
+
+    def quote_html(self, q):
+        return """<div class="bbCodeBlock bbCodeQuote" data-author="%s">
+	<aside>
+		<div class="attribution type">%s
+			<a href="goto/post?id=%d#post-%d" class="AttributionLink">&uarr;</a>
+		</div>
+		<blockquote class="quoteContainer"><div class="quote">%s</div><div class="quoteExpand">Click to expand...</div></blockquote>
+	</aside>
+</div>""" % (esc(q["author"]), self.t("%s said:") % esc(q["author"]), q["id"], q["id"], q["body"])
+
+    def article(self, req, t, p, n):
+        fx = self.fx
+        u = None if p["guest"] else fx.users.get(p["author"])
+        q = self.quoted(p)
+        sig = fx.signature_of(p)
+        link = esc(self.thread_link(t) + "#post-%d" % p["id"]) if False else esc("posts/%d/" % p["id"])
+        user = ('<a href="%s" class="username" dir="auto" itemprop="name">%s</a>\n\t\t\t\t<em class="userTitle" '
+                'itemprop="title">%s</em>' % (esc(self.member_link(u)), esc(u["name"]), esc(u["title"])) if u else
+                '<span class="username">%s</span>\n\t\t\t\t<em class="userTitle" itemprop="title">%s</em>'
+                % (esc(p["author"]), self.t("Guest")))
+        return """<li id="post-%d" class="message   " data-author="%s">
+	<div class="messageUserInfo" itemscope="itemscope" itemtype="http://data-vocabulary.org/Person">
+	<div class="messageUserBlock ">
+		<div class="avatarHolder">
+			<span class="helper"></span>
+			<span class="avatar Av%dm" data-avatarhtml="true"><img src="styles/default/xenforo/avatars/avatar_m.png" width="96" height="96" alt="%s" /></span>
+		</div>
+		<h3 class="userText">
+			%s
+		</h3>
+		<span class="arrow"><span></span></span>
+	</div>
+	</div>
+	<div class="messageInfo primaryContent ">
+		<div class="messageContent">
+			<article>
+				<blockquote class="messageText SelectQuoteContainer ugc baseHtml">
+					%s%s
+					<div class="messageTextEndMarker">&nbsp;</div>
+				</blockquote>
+			</article>
+		</div>
+%s%s		<div class="messageMeta ToggleTriggerAnchor">
+			<div class="privateControls">
+				<span class="item muted">
+					<span class="authorEnd">%s,</span>
+					<a href="%s" title="Permalink" class="datePermalink">%s</a>
+				</span>
+			</div>
+			<div class="publicControls">
+				<a href="%s" title="Permalink" class="item muted postNumber hashPermalink OverlayTrigger" data-href="posts/%d/permalink">#%d</a>
+				<a href="%sreply?quote=%d" data-postUrl="posts/%d/quote" data-tip="#MQ-%d" class="ReplyQuote item control reply" title="Reply, quoting this message"><span></span>Reply</a>
+			</div>
+		</div>
+		<div id="likes-post-%d"></div>
+	</div>
+</li>
+""" % (p["id"], esc(p["author"]), u["id"] if u else 0, esc(p["author"]), user, self.quote_html(q) if q else "",
+       p["body"],
+       ('\t\t<div class="editDate">\n\t\t\t%s %s\n\t\t</div>\n' % (self.t("Last edited:"), self.time_html(p["edited_date"])))
+       if p["edits"] else "",
+       ('\t\t<div class="baseHtml signature messageText ugc"><aside>%s</aside></div>\n' % sig) if sig else "",
+       self.username(p, "username author"), link, self.time_html(p["date"]), link, p["id"], n,
+       esc(self.thread_link(t)), p["id"], p["id"], p["id"], p["id"])
+
+    def page_thread(self, req, tid, page):
+        fx = self.fx
+        t = self.thread_for(tid)
+        if t is None:
+            return self.error(req, self.ERRORS["no_thread"], 404)
+        if not self.can_read(req, t["board"]):
+            return self.no_permission(req)
+        per = fx.posts_per_page
+        total = len(t["posts"])
+        n = self.npages(total, per)
+        if page > n:
+            return self.redirect(req, fx.url + "/" + self.thread_link(t, n), 301)
+        start = (page - 1) * per
+        posts = [fx.tpost(t, i) for i in range(start, min(start + per, total))]
+        nav = self.page_nav(total, per, page, lambda pg: self.thread_link(t, pg))
+        first = fx.tpost(t, 0)
+        b = fx.boards[t["board"]]
+        qr = ""
+        if req.user is not None and not t["closed"]:
+            qr = """<form action="%sadd-reply" method="post" class="AutoValidator blendedEditor" id="QuickReply" data-livetitletemplate="%s">
+	<div class="quickReply message">
+		<div class="messageInfo">
+			<textarea name="message_html" id="ctrl_message_html" class="textCtrl MessageEditor BbCodeWysiwygEditor " style="display:none" data-options="{}"></textarea>
+			<input type="hidden" name="_xfRelativeResolver" value="%s" />
+			<div class="submitUnit">
+				<input type="submit" class="button primary" value="Post Reply" accesskey="s" />
+			</div>
+		</div>
+	</div>
+	<input type="hidden" name="last_date" value="%d" />
+	<input type="hidden" name="_xfToken" value="%s" />
+</form>
+""" % (esc(self.thread_link(t)), esc(t["title"]), esc(fx.url + "/" + self.thread_link(t)), fx.last_post(t)["date"],
+       self.token(req))
+        elif t["closed"]:
+            qr = '<div class="muted">Not open for further replies.</div>\n'
+        else:
+            qr = '<div class="muted"><a href="login/" class="OverlayTrigger">You must log in or sign up to reply here.</a></div>\n'
+        body = """<div class="pageNavLinkGroup">
+	<div class="linkGroup SelectionCountContainer"></div>
+	%s
+</div>
+<form action="inline-mod/post/switch" method="post" class="InlineModForm section" data-cookieName="posts" data-controls="#InlineModControls" data-imodOptions="#ModerationSelect option">
+	<ol class="messageList" id="messageList">
+%s	</ol>
+</form>
+<div class="pageNavLinkGroup">
+	%s
+</div>
+%s""" % (nav, "".join(self.article(req, t, p, start + k + 1) for k, p in enumerate(posts)), nav, qr)
+        desc = ('<p id="pageDescription" class="muted ">\nDiscussion in \'<a href="%s">%s</a>\' started by %s, '
+                '<a href="%s">%s</a>.\n</p>' % (esc(self.board_link(b)), esc(b["name"]), self.username(first),
+                                                 esc(self.thread_link(t)), self.time_html(first["date"])))
+        crumbs = [(fx.url + "/" + self.board_link(x), x["name"]) for x in fx.board_chain(b["id"])]
+        return self.page(req, t["title"] + (" | Page %d" % page if page > 1 else "") + " | " + fx.title, crumbs, body,
+                         template="thread_view", h1=t["title"], desc=desc)
+
+    def page_reply(self, req, tid):
+        t = self.thread_for(tid)
+        if t is None:
+            return self.error(req, self.ERRORS["no_thread"], 404)
+        if req.user is None or not self.can_read(req, t["board"]) or t["closed"]:
+            return self.no_permission(req)
+        r = self.page_thread(req, tid, self.npages(len(t["posts"]), self.fx.posts_per_page))
+        return r
+
+    def goto_post(self, req, pid):
+        t, i = self.post_index(pid)
+        if t is None:
+            return self.error(req, self.ERRORS["no_post"], 404)
+        if not self.can_read(req, t["board"]):
+            return self.no_permission(req)
+        page = i // self.fx.posts_per_page + 1
+        return self.redirect(req, "%s/%s#post-%d" % (self.fx.url, self.thread_link(t, page), pid), 301)
+
+    def finish_post(self, req, pid, err):
+        r = XenForo2.finish_post(self, req, pid, err)
+        if r.status == 303 and pid:
+            p = self.fx.post(pid)
+            t = self.fx.threads[p["thread"]]
+            page = t["posts"].index(pid) // self.fx.posts_per_page + 1
+            r.headers["Location"] = "%s/%s#post-%d" % (self.fx.url, self.thread_link(t, page), pid)
+        return r
