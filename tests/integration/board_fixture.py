@@ -2306,6 +2306,16 @@ class _Handler(BaseHTTPRequestHandler):
         if body and ctype in ("", "application/x-www-form-urlencoded"):
             fields = {k: v[-1] for k, v in urllib.parse.parse_qs(
                 body.decode("utf-8", "replace"), keep_blank_values=True).items()}
+        elif body and ctype == "multipart/form-data":
+            # the engines' posting forms are multipart (attachments): browsers send that
+            import email.parser
+            import email.policy
+            msg = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+                b"Content-Type: " + self.headers.get("Content-Type").encode() + b"\r\n\r\n" + body)
+            for part in msg.iter_parts():
+                name = part.get_param("name", header="content-disposition")
+                if name and part.get_filename() is None:
+                    fields[name] = part.get_payload(decode=True).decode("utf-8", "replace")
         cookies = {}
         for part in (self.headers.get("Cookie") or "").split(";"):
             if "=" in part:
@@ -6224,3 +6234,672 @@ jQuery.extend(true, XenForo, { visitor: { user_id: %d }, _csrfToken: "%s", _cook
             page = t["posts"].index(pid) // self.fx.posts_per_page + 1
             r.headers["Location"] = "%s/%s#post-%d" % (self.fx.url, self.thread_link(t, page), pid)
         return r
+
+
+# ---- MyBB 1.8 --------------------------------------------------------------
+
+class MyBB(Engine):
+    POSTS_PER_PAGE = 10
+    THREADS_PER_PAGE = 20
+    MIN_CHARS = 5
+    INDEX = "index.php"
+    LOGIN = "member.php?action=login"
+    CHANGED = [(r'class="post classic "', 'class="entry classic "'), (r'id="post_(\d+)"', r'id="entry_\1"'),
+               (r'class="post_body', 'class="entry_body'), (r'id="pid_(\d+)"', r'id="eid_\1"'),
+               (r'class="subject_(old|new)" id="tid_(\d+)"', r'class="topic_\1" id="topic_\2"')]
+    ERRORS = {
+        "token": "Authorization code mismatch. Are you accessing this function correctly? Please go back and try again.",
+        "flood": ("We are sorry but we cannot process your post. The administrator has specified you are only allowed "
+                  "to post once every %d seconds."),
+        "too_short": "The message is too short. Please enter a message longer than %d characters.",
+        "no_title": "The subject is missing. Please enter a subject.",
+        "closed": "You do not have permission to access this page.",
+        "no_thread": "The specified thread does not exist.",
+        "no_board": "Invalid forum",
+        "no_post": "The specified post does not exist.",
+        "badlogin": ("You have entered an invalid username/password combination. <br /><br />If you have forgotten your "
+                     "password please <a href=\"member.php?action=lostpw\">retrieve a new one</a>."),
+        "captcha": ("The image verification code that you entered was incorrect. Please enter the code exactly how it "
+                    "appears in the image."),
+    }
+
+    def __init__(self, fx):
+        super().__init__(fx)
+        self.captchas = {}
+
+    def thread_link(self, t, page=1):
+        return "showthread.php?tid=%d%s" % (t["id"], "&page=%d" % page if page > 1 else "")
+
+    def board_link(self, b, page=1):
+        return "forumdisplay.php?fid=%d%s" % (b["id"], "&page=%d" % page if page > 1 else "")
+
+    def feed_link(self, thread=None, board=None):
+        return "syndication.php" + ("?fid=%d" % board if board else "")
+
+    def reply_link(self, t):
+        return "newreply.php?tid=%d" % t["id"]
+
+    def profile(self, name):
+        u = self.fx.users.get(name)
+        return '<a href="%s/member.php?action=profile&amp;uid=%d">%s</a>' % (self.fx.url, u["id"] if u else 0, esc(name))
+
+    def date_html(self, ts):
+        d = self.fx.local(ts)
+        if self.L.code == "en":
+            ds = d.strftime("%m-%d-%Y")
+            h, ap = h12(d)
+            tm = "%02d:%02d %s" % (h, d.minute, ap)
+        else:
+            ds = d.strftime("%d.%m.%Y" if self.L.code == "de" else "%d/%m/%Y")
+            tm = d.strftime("%H:%M")
+        day = self.fx.day_word(ts)
+        if day:
+            return '<span title="%s">%s</span>, %s' % (ds, html.escape(day, False), tm)
+        return "%s, %s" % (ds, tm)
+
+    def session(self, req):
+        fx = self.fx
+        sid = req.cookies.get("sid")
+        s = fx.sessions.get(sid) if sid else None
+        if s is not None:
+            req.sid, req.sid_from_cookie = sid, True
+            req.user = fx.users.get(s["user"]) if s["user"] else None
+            return
+        name = fx.remember.get(req.cookies.get("mybbuser") or "-")
+        if name:
+            req.user = fx.users[name]
+        req.sid = fx.new_session(name or None)
+        req.set_cookies.append(("sid", req.sid, None))
+
+    def post_key(self, req):
+        salt = req.user["salt"] if req.user else req.sid
+        return hashlib.md5(("%s%s" % (salt, req.user["id"] if req.user else 0)).encode()).hexdigest()
+
+    def route(self, req):
+        p = req.path
+        if p in ("/", "/index.php"):
+            return self.page_index(req)
+        if p == "/forumdisplay.php":
+            return self.page_board(req, req.qint("fid"), req.qint("page", 1))
+        if p == "/showthread.php":
+            if req.qint("pid"):
+                t, i = self.post_index(req.qint("pid"))
+                if t is None:
+                    return self.error(req, self.ERRORS["no_post"], 404)
+                return self.page_thread(req, t["id"], i // self.fx.posts_per_page + 1)
+            return self.page_thread(req, req.qint("tid"), req.qint("page", 1))
+        if p == "/member.php":
+            if req.method == "POST" and req.f("action") == "do_login":
+                return self.do_login(req)
+            if req.q("action") == "logout":
+                self.fx.sessions.pop(req.sid, None)
+                req.set_cookies += [("sid", "", 0), ("mybbuser", "", 0)]
+                return self.redirect(req, "You have successfully been logged out.", "index.php")
+            return self.page_login(req)
+        if p == "/newreply.php":
+            return self.newreply(req)
+        if p == "/syndication.php":
+            return self.feed(req)
+        return self.error(req, "The page you requested does not exist.", 404)
+
+    def page(self, req, title, crumbs, last, content, extra_head=""):
+        fx = self.fx
+        nav = '<a href="%s/index.php">%s</a>' % (fx.url, esc(fx.title))
+        for h, n in crumbs:
+            nav += '\n›\n<a href="%s">%s</a>' % (esc(h), esc(n))
+        if last:
+            nav += '\n<br /><img src="%s/images/nav_bit.png" alt="" />\n<span class="active">%s</span>' % (fx.url, esc(last))
+        if req.user is None:
+            welcome = ('<span class="welcome">Hello There, Guest! <a href="%s/member.php?action=login" class="login">Login'
+                       '</a> <a href="%s/member.php?action=register" class="register">Register</a></span>' % (fx.url, fx.url))
+        else:
+            welcome = ('<span class="welcome">Welcome back, <strong>%s</strong>. <a href="%s/member.php?action=logout&amp;'
+                       'logoutkey=%s" class="logout">Log Out</a></span>' % (esc(req.user["name"]), fx.url, self.post_key(req)))
+        now = fx.local(fx.now())
+        return Resp(200, """<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">
+<html xml:lang="%s" lang="%s" xmlns="http://www.w3.org/1999/xhtml">
+<head>
+<title>%s</title>
+<link rel="alternate" type="application/rss+xml" title="Latest Threads (RSS 2.0)" href="%s/syndication.php" />
+<link rel="alternate" type="application/atom+xml" title="Latest Threads (Atom 1.0)" href="%s/syndication.php?type=atom1.0" />
+<meta http-equiv="Content-Type" content="text/html; charset=UTF-8" />
+<meta http-equiv="Content-Script-Type" content="text/javascript" />
+<script type="text/javascript" src="%s/jscripts/general.js?ver=1827"></script>
+<link type="text/css" rel="stylesheet" href="%s/cache/themes/theme1/global.css?t=1700000000" />
+<script type="text/javascript">
+<!--
+	var cookieDomain = "";
+	var cookiePath = "/";
+	var cookiePrefix = "";
+	var my_post_key = "%s";
+// -->
+</script>
+%s</head>
+<body>
+<div id="container">
+	<a name="top" id="top"></a>
+	<div id="header">
+		<div id="logo">
+			<div class="wrapper">
+				<a href="%s/index.php"><img src="%s/images/logo.png" alt="%s" title="%s" /></a>
+				<ul class="menu top_links">
+					<li><a href="%s/search.php" class="search">Search</a></li>
+					<li><a href="%s/memberlist.php" class="memberlist">Member List</a></li>
+					<li><a href="%s/misc.php?action=help" class="help">Help</a></li>
+				</ul>
+			</div>
+		</div>
+		<div id="panel">
+			<div class="upper">
+				<div class="wrapper">
+					%s
+				</div>
+			</div>
+		</div>
+	</div>
+	<div id="content">
+		<div class="wrapper">
+<div class="navigation">
+%s
+</div>
+			<br />
+%s
+		</div>
+	</div>
+	<div id="footer">
+		<div class="upper">
+			<div class="wrapper">
+				<ul class="menu bottom_links">
+					<li><a href="%s/showteam.php">Forum Team</a></li>
+					<li><a href="%s/misc.php?action=syndication">RSS Syndication</a></li>
+				</ul>
+			</div>
+		</div>
+		<div class="lower">
+			<div class="wrapper">
+				<span id="current_time"><strong>Current time:</strong> %s</span>
+				<span id="copyright">
+					<!-- MyBB is free software developed and maintained by a volunteer community.
+						It would be much appreciated by the MyBB Group if you left the full copyright and "powered by" notice intact,
+						to show your support for MyBB.  If you choose to remove or modify the copyright below,
+						you may be refused support on the MyBB Community Forums.
+						This is free software, support us and we'll support you. -->
+					Powered By <a href="https://mybb.com" target="_blank" rel="noopener">MyBB</a>, &copy; 2002-2026 <a href="https://mybb.com" target="_blank" rel="noopener">MyBB Group</a>.
+					<!-- End powered by -->
+				</span>
+			</div>
+		</div>
+	</div>
+</div>
+</body>
+</html>""" % (self.L.code, self.L.code, esc(title), fx.url, fx.url, fx.url, fx.url, self.post_key(req), extra_head,
+              fx.url, fx.url, esc(fx.title), esc(fx.title), fx.url, fx.url, fx.url, welcome, nav, content, fx.url,
+              fx.url, self.date_html(fx.now()).replace('<span title', '<span data-title') if False else
+              now.strftime("%m-%d-%Y, %I:%M %p")))
+
+    def box(self, text):
+        return ('<table border="0" cellspacing="0" cellpadding="5" class="tborder">\n<tr>\n<td class="thead"><span '
+                'class="smalltext"><strong>%s</strong></span></td>\n</tr>\n<tr>\n<td class="trow1">%s</td>\n</tr>\n'
+                '</table>\n' % (esc(self.fx.title), text))
+
+    def error(self, req, message, status=200):
+        r = self.page(req, self.fx.title, [], None, self.box(message))
+        r.status = status
+        return r
+
+    def inline_error(self, message):
+        return ('<div class="error">\n<p><em>Please correct the following errors before continuing:</em></p>\n<ul>\n'
+                '<li>%s</li>\n</ul>\n</div>\n<br />\n' % message)
+
+    def redirect(self, req, message, url):
+        body = """<html>
+<head>
+<title>%s</title>
+<meta http-equiv="refresh" content="2;URL=%s" />
+</head>
+<body>
+<br /><br /><br /><br />
+<div style="margin: auto auto; width: 50%%" align="center">
+<table border="0" cellspacing="0" cellpadding="5" class="tborder">
+<tr><td class="thead"><strong>%s</strong></td></tr>
+<tr><td class="trow1" align="center"><p>%s</p></td></tr>
+<tr><td class="trow2" align="right"><a href="%s"><span class="smalltext">Click here if you don't want to wait any longer.</span></a></td></tr>
+</table>
+</div>
+</body>
+</html>""" % (esc(self.fx.title), esc(url), esc(self.fx.title), message, esc(url))
+        return Resp(200, body)
+
+    def login_form(self, req, error=""):
+        captcha = ""
+        if self.fx.require_captcha:
+            h = hashlib.md5(os.urandom(8)).hexdigest()
+            self.captchas[h] = h[:5]
+            captcha = ('<tr>\n<td class="trow1"><strong>Image Verification:</strong><br /><span class="smalltext">Please enter '
+                       'the text contained within the image into the text box below it. This process is used to prevent '
+                       'automated spam bots.</span></td>\n<td class="trow1"><img src="captcha.php?imagehash=%s" alt="Image '
+                       'Verification" title="Image Verification" id="captcha_img" /><br /><input type="text" class="textbox" '
+                       'name="imagestring" value="" id="imagestring" style="width: 100%%;" /><input type="hidden" '
+                       'name="imagehash" value="%s" id="imagehash" /></td>\n</tr>\n' % (h, h))
+        return """%s<form action="member.php" method="post">
+<table border="0" cellspacing="0" cellpadding="5" class="tborder">
+<tr>
+<td class="thead" colspan="2"><strong>Login</strong></td>
+</tr>
+<tr>
+<td class="trow1" width="50%%"><strong>Username:</strong></td>
+<td class="trow1"><input type="text" class="textbox" name="username" size="25" style="width: 200px;" value="" /></td>
+</tr>
+<tr>
+<td class="trow2"><strong>Password:</strong><br /><span class="smalltext"><a href="member.php?action=lostpw">Lost Password?</a></span></td>
+<td class="trow2"><input type="password" class="textbox" name="password" size="25" style="width: 200px;" value="" /></td>
+</tr>
+%s<tr>
+<td class="trow1" colspan="2" align="center"><label title="If ticked, your login details will be remembered on this computer, otherwise, you will be logged out as soon as you close your browser."><input type="checkbox" class="checkbox" name="remember" checked="checked" value="yes" /> Remember me</label></td>
+</tr>
+</table>
+<br />
+<div align="center"><input type="submit" class="button" name="submit" value="Login" /></div>
+<input type="hidden" name="action" value="do_login" />
+<input type="hidden" name="url" value="" />
+<input type="hidden" name="my_post_key" value="%s" />
+</form>
+""" % (self.inline_error(error) if error else "", captcha, self.post_key(req))
+
+    def page_login(self, req, error=""):
+        return self.page(req, "%s - Login" % self.fx.title, [], "Login", self.login_form(req, error))
+
+    def no_permission(self, req):
+        if req.user is None:
+            text = ("You are either not logged in or do not have permission to view this page. This could be because one "
+                    "of the following reasons:\n<ol>\n<li>You are not logged in or registered. Please use the form at the "
+                    "bottom of this page to login.</li>\n<li>You do not have permission to access this page. Are you trying "
+                    "to access administrative pages or a resource that you shouldn't be?  Check in the forum rules that you "
+                    "are allowed to perform this action.</li>\n<li>Your account may have been disabled by an administrator, "
+                    "or it may be awaiting account activation.</li>\n<li>You have accessed this page directly rather than "
+                    "using appropriate forms or links.</li>\n</ol>")
+            return self.page(req, self.fx.title, [], None, self.box(text) + "<br />\n" + self.login_form(req))
+        return self.error(req, "You do not have permission to access this page. This could be because of one of the "
+                               "following reasons:\n<ol>\n<li>Your account has either been suspended or you have been "
+                               "banned from accessing this resource.</li>\n<li>You do not have permission to access this "
+                               "page. Are you trying to access administrative pages or a resource that you shouldn't be? "
+                               "Check in the forum rules that you are allowed to perform this action.</li>\n</ol>")
+
+    def do_login(self, req):
+        fx = self.fx
+        if req.f("my_post_key") != self.post_key(req):
+            return self.error(req, self.ERRORS["token"])
+        if fx.require_captcha:
+            h = req.f("imagehash")
+            if not h or self.captchas.get(h) != req.f("imagestring"):
+                return self.page_login(req, self.ERRORS["captcha"])
+        u = fx.check_password(req.f("username"), req.f("password"))
+        if not u:
+            return self.page_login(req, self.ERRORS["badlogin"])
+        fx.sessions.pop(req.sid, None)
+        req.user = u
+        req.sid = fx.new_session(u["name"])
+        req.set_cookies.append(("sid", req.sid, None))
+        key = "%d_%s" % (u["id"], hashlib.sha1((u["salt"] + str(time.time())).encode()).hexdigest()[:50])
+        fx.remember[key] = u["name"]
+        req.set_cookies.append(("mybbuser", key, 31536000 if req.f("remember") == "yes" else None))
+        return self.redirect(req, "You have successfully been logged in.<br />You will now be taken back to where you "
+                                  "came from.", req.f("url") or "index.php")
+
+    def pagination(self, total, per, cur, link):
+        n = self.npages(total, per)
+        if n <= 1:
+            return ""
+        out = ['<div class="pagination">\n<span class="pages">Pages (%d):</span>\n' % n]
+        if cur > 1:
+            out.append('<a href="%s" class="pagination_previous">&laquo; Previous</a>\n' % esc(link(cur - 1)))
+        shown = sorted({1, n} | set(window(cur, n, 2)))
+        prev = 0
+        for p in shown:
+            if p - prev > 1:
+                out.append("...\n")
+            if p == cur:
+                out.append('<span class="pagination_current">%d</span>\n' % p)
+            else:
+                cls = "pagination_first" if p == 1 else "pagination_last" if p == n else "pagination_page"
+                out.append('<a href="%s" class="%s">%d</a>\n' % (esc(link(p)), cls, p))
+            prev = p
+        if cur < n:
+            out.append('<a href="%s" class="pagination_next">Next &raquo;</a>\n' % esc(link(cur + 1)))
+        out.append("</div>")
+        return "".join(out)
+
+    def forumrow(self, req, b, k):
+        fx = self.fx
+        nt, np_, last = fx.board_stats(b["id"])
+        kids = [c for c in fx.children(b["id"]) if c in self.boards_visible(req)]
+        subs = ('<br />(<strong>Sub Forums:</strong> %s)' % ", ".join('<a href="%s" title="">%s</a>'
+                                                                      % (esc(self.board_link(c)), esc(c["name"])) for c in kids)
+                ) if kids else ""
+        lp = '<span class="smalltext">Never</span>' if last is None else (
+            '<span class="smalltext">\n<a href="showthread.php?tid=%d&amp;action=lastpost" title="%s"><strong>%s</strong></a>'
+            '\n<br />%s<br />by %s</span>' % (last["thread"], esc(fx.threads[last["thread"]]["title"]),
+                                              esc(fx.threads[last["thread"]]["title"]), self.date_html(last["date"]),
+                                              self.profile(last["author"]) if not last["guest"] else esc(last["author"])))
+        row = "trow%d" % (k % 2 + 1)
+        return """<tr>
+<td class="%s" align="center" width="1"><span class="forum_status forum_off" title="No New Posts"></span></td>
+<td class="%s">
+<strong><a href="%s">%s</a></strong><div class="smalltext">%s%s</div>
+</td>
+<td class="%s" align="center" style="white-space: nowrap">%s</td>
+<td class="%s" align="center" style="white-space: nowrap">%s</td>
+<td class="%s" align="right" style="white-space: nowrap">
+%s
+</td>
+</tr>
+""" % (row, row, esc(self.board_link(b)), esc(b["name"]), esc(b["description"]), subs, row, self.L.num(nt), row,
+       self.L.num(np_), row, lp)
+
+    def forum_table(self, head, rows):
+        return """<table border="0" cellspacing="0" cellpadding="5" class="tborder">
+<thead>
+<tr>
+<td class="thead" colspan="5">
+<div><strong>%s</strong></div>
+</td>
+</tr>
+</thead>
+<tbody>
+<tr>
+<td class="tcat" colspan="2"><span class="smalltext"><strong>Forum</strong></span></td>
+<td class="tcat" width="85" align="center" style="white-space: nowrap"><span class="smalltext"><strong>Threads</strong></span></td>
+<td class="tcat" width="85" align="center" style="white-space: nowrap"><span class="smalltext"><strong>Posts</strong></span></td>
+<td class="tcat" width="200" align="center"><span class="smalltext"><strong>Last Post</strong></span></td>
+</tr>
+%s</tbody>
+</table>
+<br />
+""" % (head, rows)
+
+    def page_index(self, req):
+        fx = self.fx
+        vis = self.boards_visible(req)
+        out, leaves = [], []
+        for b in [b for b in vis if b["parent"] is None]:
+            kids = [c for c in fx.children(b["id"]) if c in vis]
+            if kids:
+                out.append(self.forum_table('<a href="%s">%s</a>' % (esc(self.board_link(b)), esc(b["name"])),
+                                            "".join(self.forumrow(req, c, k) for k, c in enumerate(kids))))
+            else:
+                leaves.append(b)
+        if leaves:
+            out.append(self.forum_table("Forums", "".join(self.forumrow(req, b, k) for k, b in enumerate(leaves))))
+        return self.page(req, fx.title, [], None, "".join(out))
+
+    def threadrow(self, req, t, k):
+        fx = self.fx
+        first, last = fx.tpost(t, 0), fx.last_post(t)
+        cls = "trow%d%s" % (k % 2 + 1, " forumdisplay_sticky" if t["sticky"] else "")
+        pages = self.npages(len(t["posts"]), fx.posts_per_page)
+        multi = (' <span class="smalltext">(Pages: %s)</span>' % " ".join(
+            '<a href="%s">%d</a>' % (esc(self.thread_link(t, p)), p) for p in range(1, pages + 1) if p <= 4 or p == pages)
+                 ) if pages > 1 else ""
+        return """<tr class="inline_row">
+<td align="center" class="%s" width="2%%"><span class="thread_status %sfolder" title="No new posts.">&nbsp;</span></td>
+<td align="center" class="%s" width="2%%">&nbsp;</td>
+<td class="%s">
+<div>
+<span> <span class="subject_old" id="tid_%d"><a href="%s">%s</a></span>%s</span>
+<div class="author smalltext">%s</div>
+</div>
+</td>
+<td align="center" class="%s"><a href="javascript:MyBB.whoPosted(%d);">%s</a></td>
+<td align="center" class="%s">%s</td>
+<td class="%s" style="white-space: nowrap; text-align: right;">
+<span class="lastpost smalltext">%s<br />
+<a href="showthread.php?tid=%d&amp;action=lastpost">Last Post</a>: %s</span>
+</td>
+</tr>
+""" % (cls, "close" if t["closed"] else "", cls, cls, t["id"], esc(self.thread_link(t)), esc(t["title"]), multi,
+       esc(first["author"]) if first["guest"] else self.profile(first["author"]), cls, t["id"],
+       self.L.num(len(t["posts"]) - 1), cls, self.L.num(t["views"] or len(t["posts"]) * 10), cls,
+       self.date_html(last["date"]), t["id"], esc(last["author"]) if last["guest"] else self.profile(last["author"]))
+
+    def page_board(self, req, bid, page):
+        fx = self.fx
+        b = fx.boards.get(bid)
+        if b is None:
+            return self.error(req, self.ERRORS["no_board"], 404)
+        if not self.can_read(req, bid):
+            return self.no_permission(req)
+        ids = self.visible_threads(req, bid)
+        per = fx.threads_per_page
+        n = self.npages(len(ids), per)
+        page = max(1, min(page, n))
+        chunk = [fx.threads[i] for i in ids[(page - 1) * per: page * per]]
+        sticky = [t for t in chunk if t["sticky"]]
+        normal = [t for t in chunk if not t["sticky"]]
+        kids = [c for c in fx.children(bid) if c in self.boards_visible(req)]
+        subs = self.forum_table("Forums in '%s'" % esc(b["name"]),
+                                "".join(self.forumrow(req, c, k) for k, c in enumerate(kids))) if kids else ""
+        pag = self.pagination(len(ids), per, page, lambda p: self.board_link(b, p))
+        rows = ""
+        if sticky:
+            rows += '<tr>\n<td class="trow_sep" colspan="6">Important Threads</td>\n</tr>\n'
+            rows += "".join(self.threadrow(req, t, k) for k, t in enumerate(sticky))
+            rows += '<tr>\n<td class="trow_sep" colspan="6">Normal Threads</td>\n</tr>\n'
+        rows += "".join(self.threadrow(req, t, k) for k, t in enumerate(normal))
+        body = """%s<div class="float_left">
+%s
+</div>
+<div class="float_right">
+<a href="newthread.php?fid=%d" class="button new_thread_button"><span>Post Thread</span></a>
+</div>
+<table border="0" cellspacing="0" cellpadding="5" class="tborder clear">
+<tr>
+<td class="thead" colspan="6">
+<div><strong>%s</strong></div>
+</td>
+</tr>
+<tr>
+<td class="tcat" colspan="3" width="66%%"><span class="smalltext"><strong><a href="%s&amp;sortby=subject&amp;order=asc">Thread</a> / <a href="%s&amp;sortby=starter&amp;order=asc">Author</a></strong></span></td>
+<td class="tcat" align="center" width="7%%"><span class="smalltext"><strong>Replies</strong></span></td>
+<td class="tcat" align="center" width="7%%"><span class="smalltext"><strong>Views</strong></span></td>
+<td class="tcat" align="right" width="20%%"><span class="smalltext"><strong>Last Post</strong></span></td>
+</tr>
+%s</table>
+<div class="float_left">
+%s
+</div>
+""" % (subs, pag, bid, esc(b["name"]), esc(self.board_link(b)), esc(self.board_link(b)), rows, pag)
+        crumbs = [(self.board_link(x), x["name"]) for x in fx.board_chain(bid)[:-1]]
+        return self.page(req, "%s - %s" % (fx.title, b["name"]), crumbs, b["name"], body)
+
+    def quote_html(self, q):
+        return ('<blockquote class="mycode_quote"><cite><span> (%s)</span>%s Wrote: <a href="%s/showthread.php?pid=%d#pid%d" '
+                'class="quick_jump"></a></cite>%s</blockquote>'
+                % (self.date_html(q["date"]), esc(q["author"]), self.fx.url, q["id"], q["id"], q["body"]))
+
+    def postbit(self, req, t, p, n):
+        fx = self.fx
+        u = None if p["guest"] else fx.users.get(p["author"])
+        q = self.quoted(p)
+        sig = fx.signature_of(p)
+        edit = ""
+        if p["edits"]:
+            edit = ('<span class="edited_post">(This post was last modified: %s by %s.)</span>'
+                    % (self.date_html(p["edited_date"]), self.profile(p["edited_by"])))
+        if u:
+            author = """<div class="author_avatar"><a href="member.php?action=profile&amp;uid=%d"><img src="%s/images/default_avatar.png" alt="" width="55" height="55" /></a></div>
+<div class="author_information">
+<strong><span class="largetext"><a href="%s/member.php?action=profile&amp;uid=%d">%s</a></span></strong> <img src="%s/images/buddy_offline.png" title="Offline" alt="Offline" class="buddy_status" /><br />
+<span class="smalltext">%s<br /></span>
+</div>
+<div class="author_statistics">
+Posts: %d<br />
+Threads: %d<br />
+Joined: %s
+</div>""" % (u["id"], fx.url, fx.url, u["id"], esc(u["name"]), fx.url, esc(u["title"]), u["id"] * 7, u["id"],
+             "%s %d" % (self.L.months_abbr[fx.local(u["joined"]).month - 1], fx.local(u["joined"]).year))
+        else:
+            author = """<div class="author_information">
+<strong><span class="largetext">%s</span></strong><br />
+<span class="smalltext">Unregistered<br /></span>
+</div>""" % esc(p["author"])
+        return """<a name="pid%d" id="pid%d"></a>
+<div class="post classic " style="" id="post_%d">
+<div class="post_author scaleimages">
+%s
+</div>
+<div class="post_content">
+<div class="post_head">
+<div class="float_right" style="vertical-align: top">
+<strong><a href="showthread.php?tid=%d&amp;pid=%d#pid%d" title="%s">#%d</a></strong>
+</div>
+<span class="post_date">%s <span class="post_edit" id="edited_by_%d">%s</span></span>
+</div>
+<div class="post_body scaleimages" id="pid_%d">
+%s%s
+</div>
+%s<div class="post_meta" id="post_meta_%d">
+</div>
+</div>
+<div class="post_controls">
+<div class="postbit_buttons post_management_buttons float_right">
+<a href="newreply.php?tid=%d&amp;replyto=%d" title="Quote this message in a reply" class="postbit_quote postbit_mirage"><span>Reply</span></a>
+</div>
+</div>
+</div>
+""" % (p["id"], p["id"], p["id"], author, t["id"], p["id"], p["id"], esc(t["title"]), n, self.date_html(p["date"]),
+       p["id"], edit, p["id"], self.quote_html(q) if q else "", p["body"],
+       ('<div class="signature scaleimages">\n%s\n</div>\n' % sig) if sig else "", p["id"], t["id"], p["id"])
+
+    def page_thread(self, req, tid, page):
+        fx = self.fx
+        t = self.thread_for(tid)
+        if t is None:
+            return self.error(req, self.ERRORS["no_thread"], 404)
+        if not self.can_read(req, t["board"]):
+            return self.no_permission(req)
+        per = fx.posts_per_page
+        total = len(t["posts"])
+        n = self.npages(total, per)
+        page = max(1, min(page, n))
+        start = (page - 1) * per
+        posts = [fx.tpost(t, i) for i in range(start, min(start + per, total))]
+        pag = self.pagination(total, per, page, lambda pg: self.thread_link(t, pg))
+        button = ('<a href="newreply.php?tid=%d" class="button closed_button"><span>Thread Closed</span></a>' % tid
+                  if t["closed"] else
+                  '<a href="newreply.php?tid=%d" class="button new_reply_button"><span>New Reply</span></a>' % tid)
+        body = """<div class="float_left">
+%s
+</div>
+<div class="float_right">
+%s
+</div>
+<table border="0" cellspacing="0" cellpadding="5" class="tborder tfixed clear">
+<tr>
+<td class="thead">
+<div>
+<strong>%s</strong>
+</div>
+</td>
+</tr>
+<tr><td id="posts_container">
+<div id="posts">
+%s</div>
+</td></tr>
+</table>
+<div class="float_left">
+%s
+</div>
+""" % (pag, button, esc(t["title"]), "".join(self.postbit(req, t, p, start + k + 1) for k, p in enumerate(posts)), pag)
+        crumbs = [(self.board_link(x), x["name"]) for x in fx.board_chain(t["board"])]
+        return self.page(req, t["title"], crumbs, t["title"], body)
+
+    def newreply(self, req):
+        fx = self.fx
+        tid = req.qint("tid") or int(req.f("tid") or 0)
+        t = self.thread_for(tid)
+        if t is None:
+            return self.error(req, self.ERRORS["no_thread"], 404)
+        if req.user is None or not self.can_read(req, t["board"]) or t["closed"]:
+            if req.method == "POST":
+                fx.record_post(req, req.user, 200, error="closed" if t["closed"] else "no_permission")
+            return self.no_permission(req)
+        error = ""
+        message = ""
+        if req.method == "POST" and req.f("action") == "do_newreply":
+            if req.f("my_post_key") != self.post_key(req):
+                fx.record_post(req, req.user, 200, error="token")
+                return self.error(req, self.ERRORS["token"])
+            pid, err = fx.submit(req, req.user, thread=tid, message=req.f("message"))
+            if not err:
+                fx.record_post(req, req.user, 200, pid=pid)
+                return self.redirect(req, "Thank you, your reply has been posted.<br />You will now be taken to your post.",
+                                     "showthread.php?tid=%d&pid=%d#pid%d" % (tid, pid, pid))
+            fx.record_post(req, req.user, 200, error=err[0])
+            error = self.ERRORS[err[0]] % (fx.flood_seconds if err[0] == "flood" else err[1]) \
+                if err[0] in ("flood", "too_short") else self.ERRORS[err[0]]
+            message = req.f("message")
+        elif req.qint("replyto"):
+            qp = fx.post(req.qint("replyto"))
+            message = "[quote='%s' pid='%d' dateline='%d']\n%s\n[/quote]\n" % (qp["author"], qp["id"], qp["date"],
+                                                                             strip_tags(qp["body"]))
+        posthash = hashlib.md5(("%d%s" % (tid, req.sid)).encode()).hexdigest()
+        form = """%s<form action="newreply.php?tid=%d&amp;processed=1" method="post" enctype="multipart/form-data" name="input">
+<input type="hidden" name="my_post_key" value="%s" />
+<table border="0" cellspacing="0" cellpadding="5" class="tborder">
+<tr>
+<td class="thead" colspan="2"><strong>Post Reply</strong></td>
+</tr>
+<tr>
+<td class="trow2" width="20%%"><strong>Subject</strong></td>
+<td class="trow2"><input type="text" class="textbox" name="subject" size="40" maxlength="85" value="RE: %s" tabindex="1" /></td>
+</tr>
+<tr>
+<td class="trow2" valign="top"><strong>Your Message:</strong></td>
+<td class="trow2">
+<textarea name="message" id="message" rows="20" cols="70" tabindex="2">%s</textarea>
+</td>
+</tr>
+</table>
+<br />
+<div style="text-align:center"><input type="submit" class="button" name="submit" value="Post Reply" tabindex="3" accesskey="s" />  <input type="submit" class="button" name="previewpost" value="Preview Post" tabindex="4" /></div>
+<input type="hidden" name="action" value="do_newreply" />
+<input type="hidden" name="replyto" value="%d" />
+<input type="hidden" name="posthash" value="%s" id="posthash" />
+<input type="hidden" name="attachmentaid" value="" />
+<input type="hidden" name="quoted_ids" value="" />
+<input type="hidden" name="tid" value="%d" />
+</form>
+""" % (self.inline_error(error) if error else "", tid, self.post_key(req), esc(t["title"]), esc(message),
+       req.qint("replyto"), posthash, tid)
+        return self.page(req, "%s - Post Reply" % fx.title, [(self.thread_link(t), t["title"])], "Post Reply", form)
+
+    def feed(self, req):
+        fx = self.fx
+        fid = req.qint("fid")
+        bids = [fid] if fid else [b for b in fx.boards if not fx.board_members_only(b)]
+        bids = [b for b in bids if b in fx.boards and not fx.board_members_only(b)]
+        ts = sorted((fx.threads[i] for b in bids for i in fx.boards[b]["threads"]),
+                    key=lambda t: (fx.tpost(t, 0)["date"], t["id"]), reverse=True)[:int(req.q("limit") or 15)]
+        items = "".join("""		<item>
+			<title><![CDATA[%s]]></title>
+			<link>%s/showthread.php?tid=%d</link>
+			<pubDate>%s</pubDate>
+			<dc:creator><![CDATA[%s]]></dc:creator>
+			<guid isPermaLink="false">%s/showthread.php?tid=%d</guid>
+			<description><![CDATA[%s]]></description>
+			<content:encoded><![CDATA[%s]]></content:encoded>
+		</item>
+""" % (t["title"], fx.url, t["id"], self.rfc822(fx.tpost(t, 0)["date"]), fx.tpost(t, 0)["author"], fx.url, t["id"],
+       strip_tags(fx.tpost(t, 0)["body"])[:200], fx.tpost(t, 0)["body"]) for t in ts)
+        last = max([fx.tpost(t, 0)["date"] for t in ts] or [0])
+        body = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:dc="http://purl.org/dc/elements/1.1/">
+	<channel>
+		<title><![CDATA[%s - All Forums]]></title>
+		<link>%s/</link>
+		<description><![CDATA[%s - %s]]></description>
+		<pubDate>%s</pubDate>
+		<generator>MyBB</generator>
+%s	</channel>
+</rss>""" % (fx.title, fx.url, fx.title, fx.url, self.rfc822(last or fx.now()), items)
+        return self.feed_response(body, "application/rss+xml; charset=UTF-8", last or None)
