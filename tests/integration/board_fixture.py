@@ -171,6 +171,8 @@ FAULTS
   found by (a board's new style), so a parser must fail loudly.
 """
 import bisect
+import email.parser
+import email.policy
 import email.utils
 import hashlib
 import html
@@ -2308,8 +2310,6 @@ class _Handler(BaseHTTPRequestHandler):
                 body.decode("utf-8", "replace"), keep_blank_values=True).items()}
         elif body and ctype == "multipart/form-data":
             # the engines' posting forms are multipart (attachments): browsers send that
-            import email.parser
-            import email.policy
             msg = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
                 b"Content-Type: " + self.headers.get("Content-Type").encode() + b"\r\n\r\n" + body)
             for part in msg.iter_parts():
@@ -2771,9 +2771,13 @@ class PhpBB3(Engine):
         r.status = status
         return r
 
+    def captcha_needed(self, name):
+        """require_captcha: the board already wants the CAPTCHA (as phpBB does once
+        max_login_attempts failed for the address); else after that many failures."""
+        return self.fx.require_captcha or self.fx.login_failures.get(name, 0) >= self.fx.max_login_attempts
+
     def page_login(self, req, error="", username=""):
-        fails = self.fx.login_failures.get(username, 0)
-        captcha = self.fx.require_captcha and (fails >= self.fx.max_login_attempts or not username)
+        captcha = self.captcha_needed(username)
         return self.page(req, "%s - %s" % (self.fx.title, self.t("Login")), [],
                          self.login_form(req, error=error, redirect=req.q("redirect") or "./index.php",
                                          captcha=captcha, username=username))
@@ -2784,7 +2788,7 @@ class PhpBB3(Engine):
         if self.check_login_token and not self.form_ok(req, "login"):
             return self.page_login(req, self.ERRORS["form"], name)
         fails = fx.login_failures.get(name, 0)
-        if fx.require_captcha and fails >= fx.max_login_attempts:
+        if self.captcha_needed(name):
             cid = req.f("confirm_id")
             if not cid or self.captchas.get(cid) != req.f("confirm_code").upper():
                 fx.login_failures[name] = fails + 1
@@ -2794,7 +2798,7 @@ class PhpBB3(Engine):
         if not u:
             fx.login_failures[name] = fails + 1
             err = self.ERRORS["baduser"] if u is None else self.ERRORS["badpass"]
-            if fx.require_captcha and fails + 1 >= fx.max_login_attempts:
+            if fails + 1 == fx.max_login_attempts:
                 err = self.ERRORS["attempts"]
             return self.page_login(req, err, name)
         fx.login_failures.pop(name, None)
