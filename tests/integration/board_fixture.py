@@ -572,7 +572,7 @@ class BoardFixture:
 
     def edit_post(self, post, body_html, editor=None, date=None, reason=None):
         with self.lock:
-            p = self.post(post)
+            p = self._own(post)
             p["body"] = body_html
             p["edits"] += 1
             p["edited_by"] = editor or p["author"]
@@ -584,7 +584,7 @@ class BoardFixture:
         """Removes the post from the thread (as a hard delete, or a soft one
         seen by a guest: the post is not in the page any more)."""
         with self.lock:
-            p = self.post(post)
+            p = self._own(post)
             t = self.threads[p["thread"]]
             if isinstance(t["posts"], range):
                 t["posts"] = list(t["posts"])
@@ -677,6 +677,12 @@ class BoardFixture:
              "quote_of": pid - 1 if n and n % 10 == 0 else None, "signature": None,
              "guest": False, "edits": 0, "edited_by": None, "edited_date": None,
              "edit_reason": None, "deleted": False}
+        # not kept: a 10,000-thread backfill would otherwise hold every post
+        return p
+
+    def _own(self, pid):
+        """The stored post dict (a generated post is kept once it changes)."""
+        p = self.post(pid)
         self.posts[pid] = p
         return p
 
@@ -1136,6 +1142,8 @@ class VBulletin4(Engine):
             return self.page_thread(req, tid, page)
         if p == "/printthread.php":
             return self.page_print(req, req.qint("t"), req.qint("page", 1), req.qint("pp", 40))
+        if p == "/archive/index.php" or p == "/archive/" or p.startswith("/archive/index.php/"):
+            return self.archive(req, p[len("/archive/index.php"):] if p.startswith("/archive/index.php") else "")
         if p == "/login.php":
             if req.method == "POST" and (req.q("do") == "login" or req.f("do") == "login"):
                 return self.do_login(req)
@@ -1996,6 +2004,93 @@ class VBulletin4(Engine):
 </body>
 </html>""" % (self.L.code, self.VERSION, esc(fx.title), esc(t["title"]), esc(self.thread_link(t)),
               pag, "".join(out), pag)
+        return Resp(200, body)
+
+    # archive (archive/index.php/t-N-p-P.html): the cheap way to read a whole thread
+
+    ARCHIVE_PER_PAGE = 250
+
+    def archive(self, req, rest):
+        fx = self.fx
+        base = fx.url + "/archive/index.php"
+        m = re.match(r"^/(t|f)-(\d+)(?:-p-(\d+))?\.html$", rest)
+        crumbs = ['<a href="%s">%s</a>' % (base, esc(fx.title))]
+        per = self.ARCHIVE_PER_PAGE
+        pages_html, content, title, full = "", "", fx.title, fx.url + "/" + self.INDEX
+        if m and m.group(1) == "t":
+            t = self.thread_for(int(m.group(2)))
+            if t is None or not self.can_read(req, t["board"]):
+                return self.error(req, self.INVALID_THREAD, 404) if t is None else self.no_permission(req)
+            page = int(m.group(3) or 1)
+            n = self.npages(len(t["posts"]), per)
+            page = max(1, min(page, n))
+            crumbs += ['<a href="%s/f-%d.html">%s</a>' % (base, b["id"], esc(b["name"])) for b in fx.board_chain(t["board"])]
+            crumbs.append(esc(t["title"]))
+            title, full = t["title"], fx.url + "/" + self.thread_link(t, style=0)
+            out = []
+            for i in range((page - 1) * per, min(page * per, len(t["posts"]))):
+                p = fx.tpost(t, i)
+                q = self.quoted(p)
+                ds, tm = self.date_parts(p["date"])
+                out.append('<div class="post"><div class="posttop"><div class="username">%s</div><div class="date">%s, '
+                           '%s</div></div><div class="posttext">%s%s</div></div><hr />\n'
+                           % (esc(p["author"]), ds, tm, self.quote_html(q) if q else "", p["body"]))
+            content = "".join(out)
+            if n > 1:
+                pages_html = ('<div id="pagenumbers"><b>Pages :</b>\n%s</div>\n<hr />\n' % "\n".join(
+                    '<a href="%s/t-%d%s.html">%d</a>' % (base, t["id"], "-p-%d" % k if k > 1 else "", k)
+                    for k in range(1, n + 1)))
+        elif m:
+            b = fx.boards.get(int(m.group(2)))
+            if b is None or not self.can_read(req, b["id"]):
+                return self.error(req, self.INVALID_FORUM, 404) if b is None else self.no_permission(req)
+            ids = fx.board_threads(b["id"])
+            page = int(m.group(3) or 1)
+            n = self.npages(len(ids), per)
+            crumbs += ['<a href="%s/f-%d.html">%s</a>' % (base, x["id"], esc(x["name"])) for x in fx.board_chain(b["id"])[:-1]]
+            crumbs.append(esc(b["name"]))
+            title, full = b["name"], fx.url + "/" + self.board_link(b, style=0)
+            kids = "".join('<li><a href="%s/f-%d.html">%s</a></li>\n' % (base, c["id"], esc(c["name"]))
+                           for c in fx.children(b["id"]))
+            content = '<div id="content">\n%s<ol start="%d">\n%s</ol>\n</div>\n' % (
+                ("<ul>\n%s</ul>\n" % kids) if kids else "", (page - 1) * per + 1,
+                "".join('\t<li><a href="%s/t-%d.html">%s</a> (%d replies)</li>\n'
+                        % (base, i, esc(fx.threads[i]["title"]), len(fx.threads[i]["posts"]) - 1)
+                        for i in ids[(page - 1) * per: page * per]))
+            if n > 1:
+                pages_html = ('<div id="pagenumbers"><b>Pages :</b>\n%s</div>\n<hr />\n' % "\n".join(
+                    '<a href="%s/f-%d%s.html">%d</a>' % (base, b["id"], "-p-%d" % k if k > 1 else "", k)
+                    for k in range(1, n + 1)))
+        elif rest in ("", "/"):
+            def tree(parent):
+                kids = [b for b in fx.boards.values() if b["parent"] == parent]
+                if not kids:
+                    return ""
+                return "<ul>\n%s</ul>\n" % "".join('\t<li><a href="%s/f-%d.html">%s</a>\n%s\t</li>\n'
+                                                   % (base, b["id"], esc(b["name"]), tree(b["id"])) for b in kids)
+            content = '<div id="content">\n%s</div>\n' % tree(None)
+        else:
+            return self.error(req, "Invalid Action Specified", 404)
+        body = """<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">
+<html xmlns="http://www.w3.org/1999/xhtml" dir="ltr" lang="%s">
+<head>
+	<meta http-equiv="Content-Type" content="text/html; charset=UTF-8" />
+	<meta name="description" content="[Archive] %s" />
+	<title>%s [Archive]  - %s</title>
+	<link rel="stylesheet" type="text/css" href="%s/archive/archive.css" />
+</head>
+<body>
+<div class="pagebody">
+<div id="navbar">%s</div>
+<hr />
+<div class="pda"><a href="%s%s?pda=1" rel="nofollow">PDA</a></div>
+<p class="largefont">View Full Version : <a href="%s">%s</a></p>
+<hr />
+%s%s%s<div id="copyright">Powered by vBulletin&reg; Version %s Copyright &copy; 2026 vBulletin Solutions, Inc. All rights reserved.</div>
+</div>
+</body>
+</html>""" % (self.L.code, esc(title), esc(title), esc(fx.title), fx.url, " &gt; ".join(crumbs), base, rest, esc(full),
+              esc(title), pages_html, content, pages_html, self.VERSION)
         return Resp(200, body)
 
     # login

@@ -833,3 +833,30 @@ class Generate(Base):
                     self.assertLess(time.time() - t0, 10.0)
                     q = [p for p in b.thread_posts(ids[0]) if b.post(p)["quote_of"]]
                     self.assertTrue(q)
+
+
+class CheapViews(Base):
+    def test_vbulletin_print_and_archive_hold_the_posts(self):
+        for e in ("vbulletin4", "vbulletin3"):
+            with self.subTest(engine=e):
+                b = make_board(e).start()
+                self.addCleanup(b.stop)
+                br = Browser(b.url)
+                t1 = b.ids["t1"]
+                want = b.thread_posts(t1)
+                text = br.get("printthread.php?t=%d&pp=40" % t1)[2]
+                self.assertEqual([int(x) for x in re.findall(r'id="post_message_(\d+)"', text)], want)
+                text = br.get("archive/index.php/t-%d.html" % t1)[2]
+                self.assertEqual(text.count('<div class="post"><div class="posttop">'), len(want))
+                self.assertIn("Reply number 24.", text)
+                text = br.get("archive/index.php/f-%d.html" % b.ids["gen"])[2]
+                self.assertIn('/archive/index.php/t-%d.html">Old thread with many posts</a> (24 replies)' % t1, text)
+                self.assertIn("Members lounge", br.get("archive/index.php")[2])
+                self.assertNotIn("Members only text.", br.get("archive/index.php/t-%d.html" % b.ids["t5"])[2])
+
+    def test_phpbb_print_view(self):
+        b = make_board("phpbb3").start()
+        self.addCleanup(b.stop)
+        text = Browser(b.url).get("viewtopic.php?f=%d&t=%d&view=print" % (b.ids["gen"], b.ids["t1"]))[2]
+        self.assertIn("Page <strong>1</strong> of <strong>3</strong>", text)
+        self.assertEqual(text.count('<div class="post">'), 10)
