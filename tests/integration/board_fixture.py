@@ -4274,9 +4274,7 @@ class XenForo2(Engine):
 						data-lb-id="post-%d"
 						data-lb-caption-desc="%s &middot; %s">
 						<article class="message-body js-selectToQuote">
-							<div itemprop="text">
-								<div class="bbWrapper">%s%s</div>
-							</div>
+							<div class="bbWrapper">%s%s</div>
 							<div class="js-selectToQuoteEnd">&nbsp;</div>
 						</article>
 					</div>

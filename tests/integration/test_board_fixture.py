@@ -860,3 +860,74 @@ class CheapViews(Base):
         text = Browser(b.url).get("viewtopic.php?f=%d&t=%d&view=print" % (b.ids["gen"], b.ids["t1"]))[2]
         self.assertIn("Page <strong>1</strong> of <strong>3</strong>", text)
         self.assertEqual(text.count('<div class="post">'), 10)
+
+
+VOID = {"br", "img", "input", "hr", "meta", "link", "area", "base", "col", "embed", "param", "source", "wbr"}
+
+
+class Path(HTMLParser):
+    """The chain of elements (tag.firstclass) from the first element whose id
+    matches `outer` down to the first one matching `inner` (id or class)."""
+
+    def __init__(self, text, outer, inner):
+        super().__init__(convert_charrefs=True)
+        self.outer, self.inner = re.compile(outer), re.compile(inner)
+        self.stack, self.result = [], None
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        if self.result is not None or tag in VOID:
+            return
+        a = dict(attrs)
+        cls = (a.get("class") or "").split()
+        self.stack.append((tag, cls[0] if cls else "", a.get("id") or "", cls))
+        for k, (t, c, i, allc) in enumerate(self.stack):
+            if self.outer.search(i):
+                if self.inner.search(a.get("id") or "") or any(self.inner.search(x) for x in cls):
+                    self.result = ["%s.%s" % (t, c) for t, c, _, _ in self.stack[k:]]
+                break
+
+    def handle_endtag(self, tag):
+        if self.result is not None:
+            return
+        for k in range(len(self.stack) - 1, -1, -1):
+            if self.stack[k][0] == tag:
+                del self.stack[k:]
+                break
+
+
+class CorpusNesting(Base):
+    """Posts are found by their container and body elements; the elements
+    between the two must be the real engine's."""
+
+    CASES = [
+        ("vbulletin4", "vbulletin/NetTally/vBulletin4.html", r"^post_\d+$", r"^post_message_\d+$"),
+        ("vbulletin3", "vbulletin/NetTally/vBulletin3.html", r"^post\d+$", r"^post_message_\d+$"),
+        ("phpbb30", "phpbb/NetTally/phpBB.html", r"^p\d+$", r"^content$"),
+        ("phpbb3", "phpbb/magic-html/5d5c1f0e282cdb389f98b0fd7b9f13de8f2f367de259dbd2f27b1a6b86dfdc09.html",
+         r"^p\d+$", r"^content$"),
+        ("xenforo2", "xenforo/NetTally/Xenforo2.html", r"^js-post-\d+$", r"^bbWrapper$"),
+        ("xenforo1", "xenforo/NetTally/Xenforo1.html", r"^post-\d+$", r"^messageText$"),
+        ("mybb", "mybb/magic-html/77d118aedba20777037422e6748c758d6f7013a2e1f108fd336204a551f68991.html",
+         r"^post_\d+$", r"^post_body$"),
+        # the quote blocks
+        ("vbulletin4", "vbulletin/NetTally/vBulletin4.html", r"^post_message_\d+$", r"^bbcode_postedby$"),
+        ("xenforo2", "xenforo/magic-html/be673eda133de3729a144d296b9adfb8b2e1178da8ff8e5fc3d5f72d8a67b807.html",
+         r"^js-post-\d+$", r"^bbCodeBlock-sourceJump$"),
+        ("xenforo1", "xenforo/NetTally/Xenforo1.html", r"^post-\d+$", r"^AttributionLink$"),
+        ("phpbb30", "phpbb/NetTally/phpBB.html", r"^p\d+$", r"^signature$"),
+        ("vbulletin4", "vbulletin/NetTally/vBulletin4.html", r"^post_\d+$", r"^signaturecontainer$"),
+    ]
+
+    def test_post_nesting(self):
+        for engine, rel, outer, inner in self.CASES:
+            with self.subTest(engine=engine, inner=inner):
+                path = need_shared(self, os.path.join(CORPUS, rel))
+                with open(path, "rb") as f:
+                    real = Path(f.read().decode("utf-8", "replace"), outer, inner).result
+                self.assertIsNotNone(real, "test data: no %s under %s in %s" % (inner, outer, rel))
+                b = make_board(engine, posts_per_page=40)
+                with b:
+                    text = Browser(b.url).get(b.thread_url(b.ids["t1"]))[2]
+                mine = Path(text, outer, inner).result
+                self.assertEqual(mine, real)
