@@ -108,21 +108,30 @@ URLS (board at b.url + prefix; links in pages are the engines' own forms)
              Last-Modified + ETag, 304). Guests without the sid cookie get
              &sid= in links, as phpBB does.
   XenForo 2  / and /forums/ (node list), /forums/slug.N/[page-P],
-             /threads/slug.M/[page-P], /threads/slug.M/post-ID and
-             /posts/ID/ (303 to the page), /login/ (form), POST /login/login
+             /threads/slug.M/[page-P] (a page past the end: 301 to the
+             last), /threads/slug.M/post-ID, /threads/slug.M/latest, /posts/
+             ID/ and /goto/post?id=ID (301 to page-P#post-ID), /login/
+             (form), POST /login/login
              (login, password, remember, _xfToken; cookies xf_session,
              xf_user, xf_csrf), /threads/slug.M/reply (form), POST
              /threads/slug.M/add-reply (_xfToken, message_html or message;
-             _xfResponseType=json answers JSON), /forums/slug.N/post-thread,
-             /forums/-/index.rss, /forums/slug.N/index.rss.
-  XenForo 1  same paths (page-P, /login/login, add-reply), cookies
-             xf_session/xf_user, _xfToken "uid,time,sha1".
+             _xfResponseType=json answers JSON; otherwise 303 to the new
+             post), /forums/slug.N/post-thread (title, message),
+             /forums/-/index.rss, /forums/slug.N/index.rss (by last post).
+  XenForo 1  same paths (page-P, /login/login with login, password,
+             remember, cookie_check, redirect, _xfToken; add-reply with
+             message_html), links relative to <base href>, cookies
+             xf_session/xf_user, _xfToken "uid,time,sha1" ("" for guests).
   MyBB       /index.php, /forumdisplay.php?fid=N&page=P, /showthread.php?
              tid=N&page=P, ?pid=POST, /member.php?action=login (POST
              action=do_login, username, password, my_post_key; cookies sid,
              mybbuser), /newreply.php?tid=N (POST action=do_newreply,
              my_post_key, message, subject), /syndication.php (RSS).
   All        /robots.txt (robots=), everything under prefix= ("/forum").
+             POST bodies may be urlencoded or multipart/form-data.
+  Helpers    thread_url(t, page), board_url(b, page), index_url(),
+             login_url(), reply_url(t), feed_url(thread=, board=) give
+             absolute URLs in the engine's own link form.
 
 DATA MODEL (safe to call while the server runs; ids are ints)
   add_user(name, password, signature=None) -> user id
@@ -159,9 +168,21 @@ BEHAVIOUR
   flood_seconds (default 0 = off), min_chars, closed threads, members-only
   boards; refusals come back as the engine's error page wording.
   expire_sessions() forgets every session and remember-me cookie.
-  Accepted posts appear in pages and feeds and in posts_received
-  ({"path", "fields", "user", "status", "post_id", "error"}).
-  page_validators=True adds ETag/Last-Modified (and 304) to HTML pages too.
+  Accepted posts appear in pages and feeds; every reply/new-thread POST is
+  in posts_received ({"path", "query", "fields", "user", "status",
+  "post_id", "error"}; error is None or one of "token", "form" (phpBB form
+  too fast/invalid), "flood", "too_short", "closed", "no_permission",
+  "no_title", "no_thread"). A posted message starting with the engine's
+  quote tag ([QUOTE=name;123], [quote="name" post_id=123],
+  [QUOTE="name, post: 123, member: 4"]) becomes quote_of=123.
+  requests: Request(method, path with query, headers) of every request;
+  fetched(regex) lists the GET paths that match.
+  Feeds send ETag and Last-Modified and answer 304 to If-None-Match /
+  If-Modified-Since, as vB external.php and phpBB feed.php do; HTML pages
+  do not (the engines send none) unless page_validators=True.
+  Login errors: vB counts strikes (5), phpBB wants its CAPTCHA after
+  max_login_attempts (3) failures; the CAPTCHA answers are in
+  b.engine.captchas (hash -> answer) for tests that must pass one.
 
 FAULTS
   fault(mode, path=regex, count=None, retry_after=1, hang=30.0): "429" and
@@ -2856,7 +2877,8 @@ class PhpBB3(Engine):
 </form>
 """ % (self.t("Login"), ('<p>%s</p>' % explain) if explain else "",
        ('<div class="error">%s</div>' % error) if error else "", esc(username),
-       self.captcha_html() if captcha else "", self.form_key(req, "login"), req.sid, esc(redirect))
+       self.captcha_html() if captcha else "", self.form_key(req, "login") if self.check_login_token else "",
+       req.sid, esc(redirect))
 
     def login_box(self, req, explain, status=200):
         redirect = "./" + req.path.lstrip("/") + ("?" + req.raw_query if req.raw_query else "")
