@@ -140,7 +140,11 @@ DATA MODEL (safe to call while the server runs; ids are ints)
   add_thread(board, title, author, body_html, date=None, sticky=False,
              closed=False, guest=False) -> thread id
   add_post(thread, author, body_html, date=None, quote_of=None,
-           signature=None, guest=False) -> post id
+           signature=None, guest=False, attachments=None) -> post id
+     (attachments: names or (name, bytes): the engine's attachment block
+     in the post and its download URL: vB attachment.php?attachmentid=N,
+     phpBB download/file.php?id=N, XF attachments/name.N/, MyBB
+     attachment.php?aid=N; members-only boards' files need a login)
   edit_post(post, body_html, editor=None, date=None, reason=None)
   delete_post(post), delete_thread(thread), move_thread(thread, board),
   rename_thread(thread, title), rename_board(board, name),
@@ -482,6 +486,7 @@ class BoardFixture:
         self.users, self.users_by_id = {}, {}
         self.boards, self.threads, self.posts = {}, {}, {}
         self.next_user, self.next_board, self.next_thread, self.next_post = 2, 1, 1, 1
+        self.attachments, self.next_attachment = {}, 1
         self.last_date = 0
         self.version = 0
         self.sessions = {}        # sid -> {"user": name or None, "t": time, "csrf": str}
@@ -561,7 +566,7 @@ class BoardFixture:
             self._bump()
 
     def add_thread(self, board, title, author, body_html, date=None, sticky=False,
-                   closed=False, guest=False, signature=None):
+                   closed=False, guest=False, signature=None, attachments=None):
         with self.lock:
             tid = self.next_thread
             self.next_thread += 1
@@ -569,11 +574,14 @@ class BoardFixture:
                                  "closed": closed, "posts": [], "views": 0, "deleted": False,
                                  "author": author}
             self.boards[board]["threads"].append(tid)
-            self.add_post(tid, author, body_html, date=date, guest=guest, signature=signature)
+            self.add_post(tid, author, body_html, date=date, guest=guest, signature=signature,
+                          attachments=attachments)
             return tid
 
     def add_post(self, thread, author, body_html, date=None, quote_of=None, signature=None,
-                 guest=False):
+                 guest=False, attachments=None):
+        """attachments: file names or (name, size in bytes); each gets an id
+        and the engine's attachment block and download URL."""
         with self.lock:
             t = self.threads[thread]
             if isinstance(t["posts"], range):
@@ -586,7 +594,13 @@ class BoardFixture:
                                "body": body_html, "date": self._date(date),
                                "quote_of": quote_of, "signature": signature, "guest": guest,
                                "edits": 0, "edited_by": None, "edited_date": None,
-                               "edit_reason": None, "deleted": False}
+                               "edit_reason": None, "deleted": False, "attachments": []}
+            for a in attachments or []:
+                name, size = (a, 2048) if isinstance(a, str) else a
+                aid = self.next_attachment
+                self.next_attachment += 1
+                self.attachments[aid] = {"id": aid, "name": name, "size": size, "post": pid}
+                self.posts[pid]["attachments"].append(aid)
             t["posts"].append(pid)
             self._bump()
             return pid
@@ -697,7 +711,7 @@ class BoardFixture:
              "date": t["gen"][1] + n * 600,
              "quote_of": pid - 1 if n and n % 10 == 0 else None, "signature": None,
              "guest": False, "edits": 0, "edited_by": None, "edited_date": None,
-             "edit_reason": None, "deleted": False}
+             "edit_reason": None, "deleted": False, "attachments": []}
         # not kept: a 10,000-thread backfill would otherwise hold every post
         return p
 
@@ -971,7 +985,35 @@ class Engine:
 
     def handle(self, req):
         self.session(req)
-        return self.route(req)
+        r = self.serve_attachment(req)
+        return r if r is not None else self.route(req)
+
+    ATTACH_RE = r"^/attachment\.php\?(?:.*&)?attachmentid=(\d+)"
+
+    def attachment_link(self, a):
+        return "attachment.php?attachmentid=%d&d=%d" % (a["id"], 1700000000 + a["id"])
+
+    def serve_attachment(self, req):
+        m = re.search(self.ATTACH_RE, req.path + ("?" + req.raw_query if req.raw_query else ""))
+        if not m:
+            return None
+        a = self.fx.attachments.get(int(m.group(1)))
+        if a is None:
+            return Resp(404, "<html><body>Invalid attachment specified.</body></html>")
+        t = self.fx.threads[self.fx.post(a["post"])["thread"]]
+        if not self.can_read(req, t["board"]):
+            return self.no_permission(req)
+        ext = a["name"].rsplit(".", 1)[-1].lower()
+        ctype = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif",
+                 "pdf": "application/pdf", "txt": "text/plain"}.get(ext, "application/octet-stream")
+        data = (("fixture attachment %d %s\n" % (a["id"], a["name"])).encode() * (a["size"] // 20 + 1))[:a["size"]]
+        return Resp(200, data, ctype, {"Content-Disposition": 'inline; filename="%s"' % a["name"]})
+
+    def size_text(self, n, unit="KB"):
+        return "%.1f %s" % (n / 1024.0, unit)
+
+    def attachments_of(self, p):
+        return [self.fx.attachments[i] for i in p.get("attachments") or []]
 
     def visible_threads(self, req, bid):
         return self.fx.board_threads(bid)
@@ -1855,7 +1897,7 @@ class VBulletin4(Engine):
 							%s
 						</blockquote>
 					</div>
-				</div>
+%s				</div>
 			</div>
 			%s
 			<div class="cleardiv"></div>
@@ -1874,10 +1916,22 @@ class VBulletin4(Engine):
 	<hr />
 </li>
 """ % (p["id"], html.escape(ds, False), tm, p["id"], esc(self.thread_link(t, style=0)), p["id"], p["id"], n, p["id"], n,
-       userinfo, " has_after_content" if after else "", p["id"], body,
+       userinfo, " has_after_content" if after else "", p["id"], body, self.attach_block(p),
        ('<div class="after_content">\n%s\t\t\t</div>' % after) if after else "",
        p["id"], p["id"], p["id"], self.t("Reply With Quote"), p["id"], self.t("Reply With Quote"),
        self.t("Reply With Quote"))
+
+    def attach_block(self, p):
+        atts = self.attachments_of(p)
+        if not atts:
+            return ""
+        return ('\t\t\t\t\t<div class="attachments">\n\t\t\t\t\t\t<fieldset class="postcontent">\n\t\t\t\t\t\t\t'
+                '<legend><img src="images/misc/paperclip.png" class="inlineimg" alt="" /> Attached Files</legend>\n'
+                '\t\t\t\t\t\t\t<ul>\n%s\t\t\t\t\t\t\t</ul>\n\t\t\t\t\t\t</fieldset>\n\t\t\t\t\t</div>\n'
+                % "".join('\t\t\t\t\t\t\t\t<li>\n\t\t\t\t\t\t\t\t\t<img class="inlineimg" src="images/attach/%s.gif" '
+                          'alt="" />\n\t\t\t\t\t\t\t\t\t<a href="%s">%s</a> (%s, 0 views)\n\t\t\t\t\t\t\t\t</li>\n'
+                          % (esc(a["name"].rsplit(".", 1)[-1].lower()), esc(self.attachment_link(a)), esc(a["name"]),
+                             self.size_text(a["size"])) for a in atts))
 
     def similar(self, req, t):
         fx = self.fx
@@ -2623,7 +2677,9 @@ class PhpBB3(Engine):
 
     def handle(self, req):
         self.session(req)
-        r = self.route(req)
+        r = self.serve_attachment(req)
+        if r is None:
+            r = self.route(req)
         if not req.sid_from_cookie and req.sid and isinstance(r.body, str) and r.ctype.startswith("text/html"):
             sid = req.sid
             # append_sid(): a browser that sent no session cookie gets the sid in every link
@@ -3148,6 +3204,34 @@ class PhpBB3(Engine):
 
     # viewtopic
 
+    ATTACH_RE = r"^/download/file\.php\?(?:.*&)?id=(\d+)"
+
+    def attachment_link(self, a):
+        return "./download/file.php?id=%d" % a["id"]
+
+    def attach_block(self, p):
+        atts = self.attachments_of(p)
+        if not atts:
+            return ""
+        items = []
+        for a in atts:
+            info = "%s (%s) %s 0 times" % (esc(a["name"]), self.size_text(a["size"], "KiB"),
+                                           "Viewed" if self.is_image(a) else "Downloaded")
+            if self.is_image(a):
+                items.append('\t\t\t\t\t<dl class="file">\n\t\t\t\t\t\t<dt class="attach-image"><img class="postimage" '
+                             'src="%s" alt="%s" onclick="viewableArea(this);" title="%s" /></dt>\n\t\t\t\t\t\t<dd>%s</dd>'
+                             '\n\t\t\t\t\t</dl>\n' % (esc(self.attachment_link(a)), esc(a["name"]), info, info))
+            else:
+                items.append('\t\t\t\t\t<dl class="file">\n\t\t\t\t\t\t<dt><i class="icon fa-paperclip fa-fw" '
+                             'aria-hidden="true"></i> <a class="postlink" href="%s">%s</a></dt>\n\t\t\t\t\t\t<dd>(%s) '
+                             'Downloaded 0 times</dd>\n\t\t\t\t\t</dl>\n'
+                             % (esc(self.attachment_link(a)), esc(a["name"]), self.size_text(a["size"], "KiB")))
+        return ('\t\t\t<dl class="attachbox">\n\t\t\t\t<dt>\n\t\t\t\t\tAttachments\n\t\t\t\t</dt>\n\t\t\t\t<dd>\n%s'
+                '\t\t\t\t</dd>\n\t\t\t</dl>\n' % "".join(items))
+
+    def is_image(self, a):
+        return a["name"].rsplit(".", 1)[-1].lower() in ("jpg", "jpeg", "png", "gif")
+
     def quote_html(self, q):
         return ('<blockquote><div><cite>%s <a href="./viewtopic.php?p=%d#p%d" data-post-id="%d" '
                 'onclick="if(document.getElementById(hash.substr(1)))href=hash">↑</a><span class="responsive-hide">'
@@ -3210,7 +3294,7 @@ class PhpBB3(Engine):
 				<span class="responsive-hide">%s <strong>%s</strong> &raquo; </span>%s
 			</p>
 			<div class="content">%s%s</div>
-%s%s			</div>
+%s%s%s			</div>
 		</div>
 		<div class="back2top">
 			<a href="#top" class="top" title="Top">
@@ -3223,7 +3307,7 @@ class PhpBB3(Engine):
 	<hr class="divider" />
 """ % (p["id"], 2 if n % 2 else 1, profile, p["id"], 'class="first"' if n == 1 else "", p["id"], p["id"],
        esc(subj), p["id"], p["id"], p["id"], self.t("by"), self.profile(p), self.time_html(p["date"]),
-       self.quote_html(q) if q else "", p["body"], self.edit_notice(p) if p["edits"] else "",
+       self.quote_html(q) if q else "", p["body"], self.attach_block(p), self.edit_notice(p) if p["edits"] else "",
        ('\t\t\t<div id="sig%d" class="signature">%s</div>\n' % (p["id"], sig)) if sig else "")
 
     def page_thread(self, req, tid, page, printview=False):
@@ -4300,7 +4384,7 @@ class XenForo2(Engine):
 							<div class="js-selectToQuoteEnd">&nbsp;</div>
 						</article>
 					</div>
-%s%s				</div>
+%s%s%s				</div>
 				<footer class="message-footer">
 					<div class="message-actionBar actionBar">
 						<div class="actionBar-set actionBar-set--external">
@@ -4318,10 +4402,30 @@ class XenForo2(Engine):
 """ % (esc(p["author"]), p["id"], p["id"], fx.origin, link, p["id"], user, link, self.time_html(p["date"]),
        link, esc(self.abs("posts/%d/share" % p["id"])), link, n, p["id"], esc(p["author"]),
        self.t("%s at %s") % (self.date_string(fx.local(p["date"])), self.time_string(fx.local(p["date"]))),
-       self.quote_html(q) if q else "", p["body"], edit,
+       self.quote_html(q) if q else "", p["body"], self.attach_block(p), edit,
        ('\t\t\t\t\t<aside class="message-signature">\n\t\t\t\t\t\t<div class="bbWrapper">%s</div>\n'
         '\t\t\t\t\t</aside>\n' % sig) if sig else "",
        esc(self.abs(self.thread_link(t) + "reply?quote=%d" % p["id"])), esc(self.abs("posts/%d/quote" % p["id"])))
+
+    ATTACH_RE = r"^/attachments/(?:[^/]*\.)?(\d+)/?$"
+
+    def attachment_link(self, a):
+        return self.abs("attachments/%s.%d/" % (self.slug(a["name"]), a["id"]))
+
+    def attach_block(self, p):
+        atts = self.attachments_of(p)
+        if not atts:
+            return ""
+        return ('\t\t\t\t\t<section class="message-attachments">\n\t\t\t\t\t\t<h4 class="block-textHeader">Attachments'
+                '</h4>\n\t\t\t\t\t\t<ul class="attachmentList">\n%s\t\t\t\t\t\t</ul>\n\t\t\t\t\t</section>\n' % "".join(
+                    '\t\t\t\t\t\t\t<li class="file file--linked">\n\t\t\t\t\t\t\t\t<a class="u-anchorTarget" '
+                    'id="attachment-%d"></a>\n\t\t\t\t\t\t\t\t<a class="file-preview js-lbImage" href="%s" target="_blank">'
+                    '<span class="file-typeIcon"><i class="fa--xf far fa-file" aria-hidden="true"></i></span></a>\n'
+                    '\t\t\t\t\t\t\t\t<div class="file-content">\n\t\t\t\t\t\t\t\t\t<div class="file-info">\n'
+                    '\t\t\t\t\t\t\t\t\t\t<span class="file-name" title="%s">%s</span>\n\t\t\t\t\t\t\t\t\t\t<div '
+                    'class="file-meta">%s &middot; Views: 0</div>\n\t\t\t\t\t\t\t\t\t</div>\n\t\t\t\t\t\t\t\t</div>\n'
+                    '\t\t\t\t\t\t\t</li>\n' % (a["id"], esc(self.attachment_link(a)), esc(a["name"]), esc(a["name"]),
+                                                 self.size_text(a["size"])) for a in atts))
 
     def similar(self, req, t):
         fx = self.fx
@@ -5081,7 +5185,7 @@ var SECURITYTOKEN = "%s";
 		<!-- message -->
 		<div id="post_message_%d">%s%s</div>
 		<!-- / message -->
-%s%s	</td>
+%s%s%s	</td>
 </tr>
 <tr>
 	<td class="alt2" style="border: 1px solid #D1D1E1; border-top: 0px">
@@ -5100,11 +5204,24 @@ var SECURITYTOKEN = "%s";
 </div>
 <!-- / close content container -->
 <!-- / post #%d -->""" % (p["id"], p["id"], p["id"], p["id"], html.escape(ds, False), tm, p["id"], n, p["id"], n, n,
-                          user, p["id"], p["id"], self.quote_html(q) if q else "", p["body"],
+                          user, p["id"], p["id"], self.quote_html(q) if q else "", p["body"], self.attach_block(p),
                           ('\t\t<!-- sig -->\n\t\t\t<div>\n\t\t\t\t__________________<br />\n\t\t\t\t%s\n\t\t\t</div>\n'
                            '\t\t<!-- / sig -->\n' % sig) if sig else "",
                           self.edit_note(p) if p["edits"] else "", esc(p["author"]), p["id"],
                           self.t("Reply With Quote"), p["id"])
+
+    def attach_block(self, p):
+        atts = self.attachments_of(p)
+        if not atts:
+            return ""
+        return ('\t\t<!-- attachments -->\n\t\t\t<div style="padding:6px">\n\t\t\t<fieldset class="fieldset">\n'
+                '\t\t\t\t<legend>Attached Files</legend>\n\t\t\t\t<table cellpadding="0" cellspacing="3" border="0">\n%s'
+                '\t\t\t\t</table>\n\t\t\t</fieldset>\n\t\t\t</div>\n\t\t<!-- / attachments -->\n'
+                % "".join('\t\t\t\t<tr>\n\t\t\t\t\t<td><img class="inlineimg" src="images/attach/%s.gif" alt="File Type: %s" '
+                          'width="16" height="16" border="0" style="vertical-align:baseline" /></td>\n\t\t\t\t\t<td><a '
+                          'href="%s">%s</a> (%s, 0 views)</td>\n\t\t\t\t</tr>\n'
+                          % (esc(a["name"].rsplit(".", 1)[-1].lower()), esc(a["name"].rsplit(".", 1)[-1].lower()),
+                             esc(self.attachment_link(a)), esc(a["name"]), self.size_text(a["size"])) for a in atts))
 
     def page_thread(self, req, tid, page):
         fx = self.fx
@@ -5433,7 +5550,7 @@ class PhpBB30(PhpBB3):
 			<h3 %s><a href="#p%d">%s</a></h3>
 			<p class="author"><a href="./viewtopic.php?p=%d#p%d"><img src="./styles/prosilver/imageset/icon_post_target.gif" width="11" height="9" alt="Post" title="Post" /></a>%s <strong>%s</strong> &raquo; %s </p>
 			<div class="content">%s%s</div>
-%s%s		</div>
+%s%s%s		</div>
 %s
 		<div class="back2top"><a href="#wrap" class="top" title="Top">Top</a></div>
 		<span class="corners-bottom"><span></span></span></div>
@@ -5441,7 +5558,8 @@ class PhpBB30(PhpBB3):
 	<hr class="divider" />
 """ % (p["id"], 2 if n % 2 else 1, t["board"], p["id"], 'class="first"' if n == 1 else "", p["id"], esc(subj),
        p["id"], p["id"], self.t("by"), self.profile(p), self.fmt_date(p["date"]), self.quote_html(q) if q else "",
-       p["body"], edit, ('\t\t\t<div id="sig%d" class="signature">%s</div>\n' % (p["id"], sig)) if sig else "", prof)
+       p["body"], self.attach_block(p), edit,
+       ('\t\t\t<div id="sig%d" class="signature">%s</div>\n' % (p["id"], sig)) if sig else "", prof)
 
     def page_thread(self, req, tid, page, printview=False):
         r = PhpBB3.page_thread(self, req, tid, page, printview)
@@ -5462,6 +5580,19 @@ class PhpBB30(PhpBB3):
 class PhpBBSubsilver2(PhpBB30):
     CHANGED = [(r'<a name="p(\d+)"></a>', r'<a name="m\1"></a>'), (r'class="postbody"', 'class="msgbody"'),
                (r'class="postauthor"', 'class="msgauthor"'), (r'class="topictitle"', 'class="topiclink"')]
+
+    def attach_block(self, p):
+        atts = self.attachments_of(p)
+        if not atts:
+            return ""
+        return ('\t\t\t\t\t<br clear="all" /><br />\n\t\t\t\t\t<table class="tablebg" width="100%%" cellspacing="1">\n'
+                '\t\t\t\t\t<tr>\n\t\t\t\t\t\t<td class="row3"><b class="genmed">Attachments: </b></td>\n\t\t\t\t\t</tr>\n%s'
+                '\t\t\t\t\t</table>\n' % "".join(
+                    '\t\t\t\t\t<tr>\n\t\t\t\t\t\t<td class="row2"><span class="genmed"><img src="./styles/subsilver2/'
+                    'imageset/icon_topic_attach.gif" width="14" height="18" alt="" title="" /> <a href="%s">%s</a></span>'
+                    '<br /><span class="gensmall">%s [ %s | Downloaded 0 times ]</span></td>\n\t\t\t\t\t</tr>\n'
+                    % (esc(self.attachment_link(a)), esc(a["name"]), esc(a["name"]), self.size_text(a["size"], "KiB"))
+                    for a in atts))
 
     def quote_html(self, q):
         return ('<div class="quotetitle">%s</div><div class="quotecontent">%s</div>'
@@ -5716,7 +5847,7 @@ class PhpBBSubsilver2(PhpBB30):
 				<tr>
 					<td>
 					<div class="postbody">%s%s</div>
-%s%s					<br clear="all" /><br />
+%s%s%s					<br clear="all" /><br />
 					</td>
 				</tr>
 				</table>
@@ -5733,7 +5864,7 @@ class PhpBBSubsilver2(PhpBB30):
 """ % (row, p["id"], esc(p["author"]), p["id"], esc(subj), p["id"], p["id"], self.fmt_date(p["date"]), row,
        esc(u["title"]) if u else self.t("Guest"),
        ("<br /><b>Joined:</b> %s<br /><b>Posts:</b> %d" % (self.fmt_date(u["joined"], False), u["id"] * 7)) if u else "",
-       self.quote_html(q) if q else "", p["body"],
+       self.quote_html(q) if q else "", p["body"], self.attach_block(p),
        ('\t\t\t\t\t<div class="postbody"><br />_________________<br />%s</div>\n' % sig) if sig else "", edit, row,
        t["board"], p["id"])
 
@@ -6220,7 +6351,7 @@ jQuery.extend(true, XenForo, { visitor: { user_id: %d }, _csrfToken: "%s", _cook
         u = None if p["guest"] else fx.users.get(p["author"])
         q = self.quoted(p)
         sig = fx.signature_of(p)
-        link = esc(self.thread_link(t) + "#post-%d" % p["id"]) if False else esc("posts/%d/" % p["id"])
+        link = esc("posts/%d/" % p["id"])
         user = ('<a href="%s" class="username" dir="auto" itemprop="name">%s</a>\n\t\t\t\t<em class="userTitle" '
                 'itemprop="title">%s</em>' % (esc(self.member_link(u)), esc(u["name"]), esc(u["title"])) if u else
                 '<span class="username">%s</span>\n\t\t\t\t<em class="userTitle" itemprop="title">%s</em>'
@@ -6246,7 +6377,7 @@ jQuery.extend(true, XenForo, { visitor: { user_id: %d }, _csrfToken: "%s", _cook
 					<div class="messageTextEndMarker">&nbsp;</div>
 				</blockquote>
 			</article>
-		</div>
+%s		</div>
 %s%s		<div class="messageMeta ToggleTriggerAnchor">
 			<div class="privateControls">
 				<span class="item muted">
@@ -6263,12 +6394,30 @@ jQuery.extend(true, XenForo, { visitor: { user_id: %d }, _csrfToken: "%s", _cook
 	</div>
 </li>
 """ % (p["id"], esc(p["author"]), u["id"] if u else 0, esc(p["author"]), user, self.quote_html(q) if q else "",
-       p["body"],
+       p["body"], self.attach_block(p),
        ('\t\t<div class="editDate">\n\t\t\t%s %s\n\t\t</div>\n' % (self.t("Last edited:"), self.time_html(p["edited_date"])))
        if p["edits"] else "",
        ('\t\t<div class="baseHtml signature messageText ugc"><aside>%s</aside></div>\n' % sig) if sig else "",
        self.username(p, "username author"), link, self.time_html(p["date"]), link, p["id"], n,
        esc(self.thread_link(t)), p["id"], p["id"], p["id"], p["id"])
+
+    ATTACH_RE = r"^/attachments/(?:[^/]*\.)?(\d+)/?$"
+
+    def attachment_link(self, a):
+        return "attachments/%s.%d/" % (self.slug(a["name"]), a["id"])
+
+    def attach_block(self, p):
+        atts = self.attachments_of(p)
+        if not atts:
+            return ""
+        return ('\t\t\t<div class="attachedFiles">\n\t\t\t\t<h4 class="attachedFilesHeader">Attached Files:</h4>\n'
+                '\t\t\t\t<ul class="attachmentList SquareThumbs">\n%s\t\t\t\t</ul>\n\t\t\t</div>\n' % "".join(
+                    '\t\t\t\t\t<li class="attachment" title="%s">\n\t\t\t\t\t\t<div class="boxModelFixer primaryContent">\n'
+                    '\t\t\t\t\t\t\t<div class="attachmentInfo pairsJustified">\n\t\t\t\t\t\t\t\t<h6 class="filename">'
+                    '<a href="%s" target="_blank">%s</a></h6>\n\t\t\t\t\t\t\t\t<dl><dt>File size:</dt> <dd>%s</dd></dl>\n'
+                    '\t\t\t\t\t\t\t\t<dl><dt>Views:</dt> <dd>0</dd></dl>\n\t\t\t\t\t\t\t</div>\n\t\t\t\t\t\t</div>\n'
+                    '\t\t\t\t\t</li>\n' % (esc(a["name"]), esc(self.attachment_link(a)), esc(a["name"]),
+                                            self.size_text(a["size"])) for a in atts))
 
     def page_thread(self, req, tid, page):
         fx = self.fx
@@ -6830,6 +6979,21 @@ class MyBB(Engine):
         crumbs = [(self.board_link(x), x["name"]) for x in fx.board_chain(bid)[:-1]]
         return self.page(req, "%s - %s" % (fx.title, b["name"]), crumbs, b["name"], body)
 
+    ATTACH_RE = r"^/attachment\.php\?(?:.*&)?aid=(\d+)"
+
+    def attachment_link(self, a):
+        return "attachment.php?aid=%d" % a["id"]
+
+    def attach_block(self, p):
+        atts = self.attachments_of(p)
+        if not atts:
+            return ""
+        return ('<br />\n<fieldset>\n<legend><strong>Attached Files</strong></legend>\n%s</fieldset>\n' % "".join(
+            '<img src="%s/images/attachtypes/image.png" title="%s" border="0" alt=".%s" />&nbsp;&nbsp;<a href="%s" '
+            'target="_blank" title="">%s</a> (Size: %s / Downloads: 0)<br />\n'
+            % (self.fx.url, esc(a["name"]), esc(a["name"].rsplit(".", 1)[-1]), esc(self.attachment_link(a)),
+               esc(a["name"]), self.size_text(a["size"])) for a in atts))
+
     def quote_html(self, q):
         return ('<blockquote class="mycode_quote"><cite><span> (%s)</span>%s Wrote: <a href="%s/showthread.php?pid=%d#pid%d" '
                 'class="quick_jump"></a></cite>%s</blockquote>'
@@ -6876,7 +7040,7 @@ Joined: %s
 <div class="post_body scaleimages" id="pid_%d">
 %s%s
 </div>
-%s<div class="post_meta" id="post_meta_%d">
+%s%s<div class="post_meta" id="post_meta_%d">
 </div>
 </div>
 <div class="post_controls">
@@ -6886,7 +7050,7 @@ Joined: %s
 </div>
 </div>
 """ % (p["id"], p["id"], p["id"], author, t["id"], p["id"], p["id"], esc(t["title"]), n, self.date_html(p["date"]),
-       p["id"], edit, p["id"], self.quote_html(q) if q else "", p["body"],
+       p["id"], edit, p["id"], self.quote_html(q) if q else "", p["body"], self.attach_block(p),
        ('<div class="signature scaleimages">\n%s\n</div>\n' % sig) if sig else "", p["id"], t["id"], p["id"])
 
     def page_thread(self, req, tid, page):

@@ -3,6 +3,7 @@ must parse, paginate consistently, keep the markup families of the real
 pages in ../shared/corpora/forum-html/, and log in, check tokens and
 refuse posts the way the engines do, so a connector bug is not hidden by a
 fixture bug. Fast: no forumgate binary."""
+import html
 import http.cookiejar
 import os
 import re
@@ -931,3 +932,42 @@ class CorpusNesting(Base):
                     text = Browser(b.url).get(b.thread_url(b.ids["t1"]))[2]
                 mine = Path(text, outer, inner).result
                 self.assertEqual(mine, real)
+
+
+class Attachments(Base):
+    MARK = {"vbulletin4": 'class="attachments"', "vbulletin3": "<legend>Attached Files</legend>",
+            "phpbb3": 'class="attachbox"', "phpbb30": 'class="attachbox"', "phpbb_subsilver2": "Attachments: </b>",
+            "xenforo2": 'class="message-attachments"', "xenforo1": 'class="attachedFiles"',
+            "mybb": "<legend><strong>Attached Files</strong></legend>"}
+
+    def test_attachment_blocks_and_downloads(self):
+        for e in ENGINES:
+            with self.subTest(engine=e):
+                b = make_board(e)
+                pid = b.add_post(b.ids["t2"], "alice", "See the files.", attachments=["photo.jpg", ("notes.pdf", 5000)])
+                secret = b.add_post(b.ids["t5"], "alice", "Private file.", attachments=["secret.txt"])
+                with b:
+                    br = Browser(b.url)
+                    br.get("robots.txt")
+                    text = br.get(b.thread_url(b.ids["t2"]))[2]
+                    self.assertIn(self.MARK[e], text)
+                    self.assertIn(">notes.pdf<", text)
+                    self.assertNotIn(self.MARK[e], br.get(b.thread_url(b.ids["t1"]))[2])
+                    a_ids = b.post(pid)["attachments"]
+                    self.assertEqual(len(a_ids), 2)
+                    for aid, ctype in zip(a_ids, ("image/jpeg", "application/pdf")):
+                        link = b.engine.attachment_link(b.attachments[aid])
+                        self.assertIn(html.escape(link), text)
+                        st, hdr, _ = br.get(absolute(b, link))
+                        self.assertEqual((st, hdr["Content-Type"]), (200, ctype))
+                    link = b.engine.attachment_link(b.attachments[b.post(secret)["attachments"][0]])
+                    st, _, body = br.get(absolute(b, link))
+                    self.assertNotIn("fixture attachment", body)    # a guest gets the no-permission page
+
+
+def absolute(b, link):
+    if link.startswith("http"):
+        return link
+    if link.startswith("/"):
+        return b.origin + link
+    return b.url + "/" + link.lstrip("./")
