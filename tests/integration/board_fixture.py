@@ -496,6 +496,7 @@ class BoardFixture:
         self.faults = []
         self.requests = []
         self.posts_received = []
+        self.errors = []          # tracebacks of fixture bugs (answered 500)
         self.template_changed = False
         self._gen = []            # sorted (first post id, last post id, thread id)
         self._sorted = {}         # board id -> (version, [thread ids])
@@ -2494,7 +2495,14 @@ class _Handler(BaseHTTPRequestHandler):
         req = Req(method, path, query, fields, cookies, self.headers)
         req.raw_query = urllib.parse.unquote(u.query)
         with fx.lock:
-            resp = fx.engine.handle(req)
+            try:
+                resp = fx.engine.handle(req)
+            except Exception:
+                # a fixture bug: say so (and keep it for the test) instead of a dropped connection
+                import traceback
+                fx.errors.append(traceback.format_exc())
+                resp = Resp(500, "<html><body><h1>board_fixture error</h1><pre>%s</pre></body></html>"
+                            % esc(fx.errors[-1]))
             text = resp.body
             if fx.template_changed and isinstance(text, str) and resp.ctype.startswith("text/html"):
                 text = fx.engine.change_template(text)
@@ -2943,6 +2951,11 @@ class PhpBB3(Engine):
                                       captcha=self.fx.require_captcha))
         r.status = status
         return r
+
+    def no_permission(self, req):
+        if req.user is None:
+            return self.login_box(req, self.ERRORS["login_view"])
+        return self.message(req, self.ERRORS["auth_read"])
 
     def captcha_needed(self, name):
         """require_captcha: the board already wants the CAPTCHA (as phpBB does once
