@@ -142,8 +142,12 @@ def post_ids(engine, text):
     return [int(x) for x in re.findall(pat, text)]
 
 
+CREATED = []
+
+
 def make_board(engine, **kw):
     b = BoardFixture(engine, **kw)
+    CREATED.append(b)
     b.add_user("alice", "secret", signature="Alice's <b>sig</b>")
     b.add_user("bob", "hunter2")
     gen = b.add_board("General", description="Talk about anything")
@@ -220,6 +224,14 @@ def short(text):
 
 
 class Base(unittest.TestCase):
+    def setUp(self):
+        del CREATED[:]
+
+    def tearDown(self):
+        # a fixture exception must not pass for a page
+        for b in CREATED:
+            self.assertEqual(b.errors, [], "board_fixture raised: %s" % "".join(b.errors)[-2000:])
+
     def assertIn(self, a, b, msg=None):
         if a not in b:
             self.fail(msg or "%r not found in %s" % (a, short(b) if isinstance(b, str) else b))
