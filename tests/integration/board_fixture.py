@@ -155,7 +155,14 @@ DATA MODEL (safe to call while the server runs; ids are ints)
   Dates are epoch seconds (default: now, never going backwards); pages
   show them in the board's tz= ("UTC", "Europe/Berlin" or hours) and
   lang= ("en", "de", "fr", "es"), "Today"/"Heute"/"Aujourd'hui" and
-  "Yesterday" for recent ones (relative_dates=False turns that off).
+  "Yesterday" for recent ones, as the engines print them by default:
+  vB "06-15-2016, 03:03 PM" / "Today, 03:03 PM"; phpBB "Sun May 26,
+  2019 4:34 pm" / "Today, 4:34 pm" / "12 minutes ago" (the relative
+  "|D M d, Y|, g:i a" format); XF2 "Nov 21, 2010" / "Today at 10:51 AM" /
+  "Monday at ..." / "5 minutes ago" / "A moment ago" with <time
+  datetime data-time>; XF1 span/abbr.DateTime; MyBB "07-12-2021, 02:20
+  PM" / "<span title=..>Today</span>, 02:20 PM". relative_dates=False
+  prints absolute dates only.
   now= fixes the clock (a number or a callable).
 
 BEHAVIOUR
@@ -324,6 +331,8 @@ PHRASES = {
     "Home": {"de": "Startseite", "fr": "Accueil", "es": "Inicio"},
     "Similar threads": {"de": "Ähnliche Themen", "fr": "Discussions similaires", "es": "Temas similares"},
     "A moment ago": {"de": "Gerade eben", "fr": "Il y a un instant", "es": "Hace un momento"},
+    "less than a minute ago": {"de": "vor weniger als einer Minute", "fr": "il y a moins d’une minute",
+                               "es": "hace menos de un minuto"},
     "%d minutes ago": {"de": "Vor %d Minuten", "fr": "Il y a %d minutes", "es": "Hace %d minutos"},
     "1 minute ago": {"de": "Vor 1 Minute", "fr": "Il y a 1 minute", "es": "Hace 1 minuto"},
     "Thread starter": {"de": "Ersteller", "fr": "Auteur de la discussion", "es": "Autor del tema"},
@@ -2620,8 +2629,15 @@ class PhpBB3(Engine):
     # dates
 
     def fmt_date(self, ts, relative=True):
+        """The board's date format with relative days ("|D M d, Y|, g:i a"),
+        which also prints "x minutes ago" in the first hour."""
         d = self.fx.local(ts)
         c = self.L.code
+        if relative and self.fx.relative_dates and -60 < self.fx.now() - ts < 3600:
+            mins = int(max(0, self.fx.now() - ts) // 60)
+            if mins == 0:
+                return self.t("less than a minute ago")
+            return self.t("1 minute ago") if mins == 1 else self.t("%d minutes ago") % mins
         day = self.fx.day_word(ts) if relative else None
         if c == "en":
             h, ap = h12(d)

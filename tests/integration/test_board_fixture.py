@@ -983,3 +983,20 @@ def absolute(b, link):
     if link.startswith("/"):
         return b.origin + link
     return b.url + "/" + link.lstrip("./")
+
+
+class RecentDates(Base):
+    def test_minutes_ago(self):
+        clock = Clock()
+        for e, wants in (("phpbb3", ["less than a minute ago", "12 minutes ago"]),
+                         ("phpbb30", ["less than a minute ago", "12 minutes ago"]),
+                         ("xenforo2", ["A moment ago", "12 minutes ago", 'data-time="%d"' % int(clock.t - 720)]),
+                         ("xenforo1", ["A moment ago", "12 minutes ago"])):
+            with self.subTest(engine=e):
+                b = make_board(e, now=clock)
+                b.add_post(b.ids["t2"], "bob", "Twelve minutes old.", date=clock.t - 720)
+                b.add_post(b.ids["t2"], "bob", "Brand new.", date=clock.t - 5)
+                with b:
+                    text = Browser(b.url).get(b.thread_url(b.ids["t2"]))[2]
+                for w in wants:
+                    self.assertIn(w, text)
