@@ -123,7 +123,8 @@ URLS (board at b.url + prefix; links in pages are the engines' own forms)
              message_html), links relative to <base href>, cookies
              xf_session/xf_user, _xfToken "uid,time,sha1" ("" for guests).
   MyBB       /index.php, /forumdisplay.php?fid=N&page=P, /showthread.php?
-             tid=N&page=P, ?pid=POST, /member.php?action=login (POST
+             tid=N&page=P, ?pid=POST, SEO forms /forum-N[-page-P].html,
+             /thread-N[-page-P|-post-M].html (links use them with link_style=1), /member.php?action=login (POST
              action=do_login, username, password, my_post_key; cookies sid,
              mybbuser), /newreply.php?tid=N (POST action=do_newreply,
              my_post_key, message, subject), /syndication.php (RSS).
@@ -6565,9 +6566,13 @@ class MyBB(Engine):
         self.captchas = {}
 
     def thread_link(self, t, page=1):
+        if self.fx.link_style:       # MyBB's search-engine friendly URLs
+            return "thread-%d%s.html" % (t["id"], "-page-%d" % page if page > 1 else "")
         return "showthread.php?tid=%d%s" % (t["id"], "&page=%d" % page if page > 1 else "")
 
     def board_link(self, b, page=1):
+        if self.fx.link_style:
+            return "forum-%d%s.html" % (b["id"], "-page-%d" % page if page > 1 else "")
         return "forumdisplay.php?fid=%d%s" % (b["id"], "&page=%d" % page if page > 1 else "")
 
     def feed_link(self, thread=None, board=None):
@@ -6616,14 +6621,20 @@ class MyBB(Engine):
         p = req.path
         if p in ("/", "/index.php"):
             return self.page_index(req)
+        m = re.match(r"^/thread-(\d+)(?:-page-(\d+)|-post-(\d+))?\.html$", p)
+        if m:
+            if m.group(3):
+                req.query["pid"] = m.group(3)
+                return self.route_post(req)
+            return self.page_thread(req, int(m.group(1)), int(m.group(2) or 1))
+        m = re.match(r"^/forum-(\d+)(?:-page-(\d+))?\.html$", p)
+        if m:
+            return self.page_board(req, int(m.group(1)), int(m.group(2) or 1))
+        if p == "/showthread.php" and req.qint("pid"):
+            return self.route_post(req)
         if p == "/forumdisplay.php":
             return self.page_board(req, req.qint("fid"), req.qint("page", 1))
         if p == "/showthread.php":
-            if req.qint("pid"):
-                t, i = self.post_index(req.qint("pid"))
-                if t is None:
-                    return self.error(req, self.ERRORS["no_post"], 404)
-                return self.page_thread(req, t["id"], i // self.fx.posts_per_page + 1)
             return self.page_thread(req, req.qint("tid"), req.qint("page", 1))
         if p == "/member.php":
             if req.method == "POST" and req.f("action") == "do_login":
@@ -6638,6 +6649,12 @@ class MyBB(Engine):
         if p == "/syndication.php":
             return self.feed(req)
         return self.error(req, "The page you requested does not exist.", 404)
+
+    def route_post(self, req):
+        t, i = self.post_index(req.qint("pid"))
+        if t is None:
+            return self.error(req, self.ERRORS["no_post"], 404)
+        return self.page_thread(req, t["id"], i // self.fx.posts_per_page + 1)
 
     def page(self, req, title, crumbs, last, content, extra_head=""):
         fx = self.fx
