@@ -1036,6 +1036,13 @@ class Engine:
         return [b for b in self.fx.boards.values()
                 if not (self.fx.hide_private and not self.can_read(req, b["id"]))]
 
+    def stats(self, req, bid):
+        """board_stats, without the last post of a board the visitor may not read
+        (the engines show a private forum's name but not its latest thread)."""
+        nt, np_, last = self.fx.board_stats(bid)
+        return nt, np_, (last if self.can_read(req, bid) and (
+            last is None or self.can_read(req, self.fx.threads[last["thread"]]["board"])) else None)
+
     def thread_for(self, tid):
         t = self.fx.threads.get(tid)
         return None if t is None or t["deleted"] else t
@@ -1589,7 +1596,7 @@ class VBulletin4(Engine):
 
     def forumbit(self, req, b, depth):
         fx = self.fx
-        nt, np_, last = fx.board_stats(b["id"])
+        nt, np_, last = self.stats(req, b["id"])
         kids = [c for c in fx.children(b["id"]) if c in self.boards_visible(req)]
         if depth == 1 and kids:
             inner = "".join(self.forumbit(req, c, 2) for c in kids)
@@ -3057,7 +3064,7 @@ class PhpBB3(Engine):
 
     def forumrow(self, req, b):
         fx = self.fx
-        nt, np_, last = fx.board_stats(b["id"])
+        nt, np_, last = self.stats(req, b["id"])
         kids = [c for c in fx.children(b["id"]) if c in self.boards_visible(req)]
         subs = ""
         if kids:
@@ -4133,7 +4140,7 @@ class XenForo2(Engine):
 
     def node(self, req, b, depth):
         fx = self.fx
-        nt, np_, last = fx.board_stats(b["id"])
+        nt, np_, last = self.stats(req, b["id"])
         kids = [c for c in fx.children(b["id"]) if c in self.boards_visible(req)]
         subs = ""
         if kids:
@@ -4966,7 +4973,7 @@ var SECURITYTOKEN = "%s";
 
     def forumbit(self, req, b, depth):
         fx = self.fx
-        nt, np_, last = fx.board_stats(b["id"])
+        nt, np_, last = self.stats(req, b["id"])
         kids = [c for c in fx.children(b["id"]) if c in self.boards_visible(req)]
         if depth == 1 and kids:
             return """<tbody>
@@ -5488,7 +5495,7 @@ class PhpBB30(PhpBB3):
 
     def forumrow(self, req, b):
         fx = self.fx
-        nt, np_, last = fx.board_stats(b["id"])
+        nt, np_, last = self.stats(req, b["id"])
         lp = "No posts<br />&nbsp;"
         if last is not None:
             lp = ('<dfn>%s</dfn> %s %s\n\t\t\t\t\t<a href="%s"><img src="./styles/prosilver/imageset/icon_topic_latest.gif" '
@@ -5747,7 +5754,7 @@ class PhpBBSubsilver2(PhpBB30):
 
     def forumrow(self, req, b):
         fx = self.fx
-        nt, np_, last = fx.board_stats(b["id"])
+        nt, np_, last = self.stats(req, b["id"])
         lp = '<p class="topicdetails">No posts</p>'
         if last is not None:
             lp = ('<p class="topicdetails"><span title="%s">%s</span></p>\n\t\t<p class="topicdetails">%s\n\t\t\t<a href="%s">'
@@ -6226,7 +6233,7 @@ jQuery.extend(true, XenForo, { visitor: { user_id: %d }, _csrfToken: "%s", _cook
 
     def node(self, req, b, depth):
         fx = self.fx
-        nt, np_, last = fx.board_stats(b["id"])
+        nt, np_, last = self.stats(req, b["id"])
         lp = '<div class="nodeLastPost secondaryContent dimmed"><span class="noMessages muted">(Contains no messages)</span></div>'
         if last is not None:
             lt = fx.threads[last["thread"]]
@@ -6885,7 +6892,7 @@ class MyBB(Engine):
 
     def forumrow(self, req, b, k):
         fx = self.fx
-        nt, np_, last = fx.board_stats(b["id"])
+        nt, np_, last = self.stats(req, b["id"])
         kids = [c for c in fx.children(b["id"]) if c in self.boards_visible(req)]
         subs = ('<br />(<strong>Sub Forums:</strong> %s)' % ", ".join('<a href="%s" title="">%s</a>'
                                                                       % (esc(self.board_link(c)), esc(c["name"])) for c in kids)

@@ -1000,3 +1000,18 @@ class RecentDates(Base):
                     text = Browser(b.url).get(b.thread_url(b.ids["t2"]))[2]
                 for w in wants:
                     self.assertIn(w, text)
+
+
+class PrivateBoards(Base):
+    def test_index_hides_private_latest_thread(self):
+        for e in ENGINES:
+            with self.subTest(engine=e):
+                b = make_board(e)
+                with b:
+                    br = Browser(b.url)
+                    text = br.get(b.index_url())[2]
+                    self.assertIn("Members lounge", text)
+                    self.assertNotIn("Secret plans", text)
+                    login(b, br)
+                    if e not in ("phpbb30", "phpbb_subsilver2"):   # 3.0 shows no subject there
+                        self.assertIn("Secret plans", br.get(b.index_url())[2])
