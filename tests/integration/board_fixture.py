@@ -179,7 +179,8 @@ BEHAVIOUR
   (token, session, phpBB form age >= form_min_age seconds, default 2),
   flood_seconds (default 0 = off), min_chars, closed threads, members-only
   boards; refusals come back as the engine's error page wording.
-  expire_sessions() forgets every session and remember-me cookie.
+  expire_sessions() forgets every session and remember-me cookie
+  (keep_remember=True: only the sessions).
   Accepted posts appear in pages and feeds; every reply/new-thread POST is
   in posts_received ({"path", "query", "fields", "user", "status",
   "post_id", "error"}; error is None or one of "token", "form" (phpBB form
@@ -668,11 +669,14 @@ class BoardFixture:
             self.threads[thread]["sticky"] = sticky
             self._bump()
 
-    def expire_sessions(self):
-        """The board forgets every session (and remember-me cookie)."""
+    def expire_sessions(self, keep_remember=False):
+        """The board forgets every session and, unless keep_remember, every
+        remember-me cookie (with keep_remember the next request logs the
+        member back in from that cookie, as vB/phpBB/XF/MyBB do)."""
         with self.lock:
             self.sessions.clear()
-            self.remember.clear()
+            if not keep_remember:
+                self.remember.clear()
 
     def generate(self, boards=1, threads_per_board=100, posts_per_thread=5,
                  prefix="Generated thread"):

@@ -1015,3 +1015,21 @@ class PrivateBoards(Base):
                     login(b, br)
                     if e not in ("phpbb30", "phpbb_subsilver2"):   # 3.0 shows no subject there
                         self.assertIn("Secret plans", br.get(b.index_url())[2])
+
+
+class RememberMe(Base):
+    def test_remember_cookie_survives_session_expiry(self):
+        for e in ENGINES:
+            with self.subTest(engine=e):
+                b = make_board(e)
+                with b:
+                    br = Browser(b.url)
+                    login(b, br, remember=True)
+                    b.expire_sessions(keep_remember=True)
+                    self.assertIn("Secret plans", br.get(b.board_url(b.ids["priv"]))[2])
+                    if e == "mybb":
+                        continue    # MyBB always sets mybbuser (a session cookie without "remember")
+                    br2 = Browser(b.url)
+                    login(b, br2, user="bob", password="hunter2", remember=False)
+                    b.expire_sessions(keep_remember=True)
+                    self.assertNotIn("Secret plans", br2.get(b.board_url(b.ids["priv"]))[2])
