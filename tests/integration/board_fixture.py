@@ -147,7 +147,10 @@ DATA MODEL (safe to call while the server runs; ids are ints)
      phpBB download/file.php?id=N, XF attachments/name.N/, MyBB
      attachment.php?aid=N; members-only boards' files need a login)
   edit_post(post, body_html, editor=None, date=None, reason=None)
-  delete_post(post), delete_thread(thread), move_thread(thread, board),
+  delete_post(post), delete_thread(thread), move_thread(thread, board,
+  leave_redirect=False) (True: the engine's "Moved:" stub stays in the old
+  board's list, vB "Moved:" prefix, phpBB topic_moved, XF
+  structItem-status--redirect, MyBB "Moved:"; returns the stub id),
   rename_thread(thread, title), rename_board(board, name),
   close_thread(thread, closed=True), set_sticky(thread, sticky=True)
   first_post(thread), thread_posts(thread), page_of(post)
@@ -646,13 +649,25 @@ class BoardFixture:
             self.boards[t["board"]]["threads"].remove(thread)
             self._bump()
 
-    def move_thread(self, thread, board):
+    def move_thread(self, thread, board, leave_redirect=False):
+        """Moves a thread; leave_redirect leaves the engine's "Moved" stub in
+        the old board's list (pointing at the thread; returns the stub's id)."""
         with self.lock:
             t = self.threads[thread]
-            self.boards[t["board"]]["threads"].remove(thread)
+            old = t["board"]
+            self.boards[old]["threads"].remove(thread)
             t["board"] = board
             self.boards[board]["threads"].append(thread)
+            stub = None
+            if leave_redirect:
+                stub = self.next_thread
+                self.next_thread += 1
+                self.threads[stub] = {"id": stub, "board": old, "title": t["title"], "sticky": False,
+                                      "closed": True, "posts": t["posts"], "views": 0, "deleted": False,
+                                      "author": t["author"], "moved_to": thread}
+                self.boards[old]["threads"].append(stub)
             self._bump()
+            return stub
 
     def rename_thread(self, thread, title):
         with self.lock:
@@ -793,6 +808,8 @@ class BoardFixture:
             stack += [c["id"] for c in self.children(b["id"])]
             for tid in b["threads"]:
                 t = self.threads[tid]
+                if t.get("moved_to"):
+                    continue
                 nt += 1
                 np_ += len(t["posts"])
                 lp = self.last_post(t)
@@ -1049,6 +1066,8 @@ class Engine:
 
     def thread_for(self, tid):
         t = self.fx.threads.get(tid)
+        if t is not None and t.get("moved_to"):
+            t = self.fx.threads.get(t["moved_to"])     # a "Moved" stub leads to the thread
         return None if t is None or t["deleted"] else t
 
     def post_index(self, pid):
@@ -1700,6 +1719,35 @@ class VBulletin4(Engine):
 
     def threadbit(self, req, t):
         fx = self.fx
+        if t.get("moved_to"):
+            target = fx.threads[t["moved_to"]]
+            return """<li class="threadbit moved" id="thread_%d">
+	<div class="rating0 nonsticky">
+		<div class="threadinfo" title="">
+			<div class="inner">
+				<h3 class="threadtitle">
+					<span class="prefix understate">Moved:</span>
+					<a class="title" href="%s" id="thread_title_%d">%s</a>
+				</h3>
+				<div class="threadmeta">
+					<div class="author">
+						<span class="label">%s&nbsp;<a href="member.php?u=%d" class="username understate">%s</a></span>
+					</div>
+				</div>
+			</div>
+		</div>
+		<ul class="threadstats td alt" title="">
+			<li>%s: -</li>
+			<li>%s: -</li>
+		</ul>
+		<dl class="threadlastpost td">
+			<dd>-</dd>
+		</dl>
+	</div>
+</li>
+""" % (t["id"], esc(self.thread_link(target)), t["id"], esc(t["title"]), self.t("Started by"),
+       fx.users[t["author"]]["id"] if t["author"] in fx.users else 0, esc(t["author"]), self.t("Replies"),
+       self.t("Views"))
         first, last = fx.tpost(t, 0), fx.last_post(t)
         replies = len(t["posts"]) - 1
         cls = "threadbit" + (" lock" if t["closed"] else "") + (" hot" if replies >= 15 else "")
@@ -1957,7 +2005,8 @@ class VBulletin4(Engine):
 
     def similar(self, req, t):
         fx = self.fx
-        others = [fx.threads[i] for i in fx.board_threads(t["board"]) if i != t["id"]][:5]
+        others = [fx.threads[i] for i in fx.board_threads(t["board"])
+                  if i != t["id"] and not fx.threads[i].get("moved_to")][:5]
         if not others:
             return ""
         rows = "".join("""			<tr>
@@ -2365,7 +2414,7 @@ class VBulletin4(Engine):
                                       '<title>%s</title></channel></rss>' % esc(fx.title),
                                       "text/xml; charset=UTF-8", None)
         by_last = req.q("lastpost") in ("1", "true")
-        ts = [fx.threads[i] for b in boards for i in b["threads"]]
+        ts = [fx.threads[i] for b in boards for i in b["threads"] if not fx.threads[i].get("moved_to")]
         key = (lambda t: fx.last_post(t)["date"]) if by_last else (lambda t: fx.tpost(t, 0)["date"])
         ts.sort(key=lambda t: (key(t), t["id"]), reverse=True)
         ts = ts[:int(req.q("count") or 15)]
@@ -3157,6 +3206,28 @@ class PhpBB3(Engine):
     def topicrow(self, req, t, k):
         fx = self.fx
         first, last = fx.tpost(t, 0), fx.last_post(t)
+        if t.get("moved_to"):
+            # a shadow topic: linked to the real one, no counts
+            target = fx.threads[t["moved_to"]]
+            return """		<li class="row bg%d">
+			<dl class="row-item topic_moved">
+				<dt title="Moved topic">
+					<div class="list-inner">
+						<a href="%s" class="topictitle">%s</a>
+						<br />
+						<div class="topic-poster responsive-hide left-box">
+							%s %s &raquo; %s
+						</div>
+					</div>
+				</dt>
+				<dd class="posts">- <dfn>%s</dfn></dd>
+				<dd class="views">- <dfn>%s</dfn></dd>
+				<dd class="lastpost"><span><dfn>%s </dfn>%s %s<br />%s</span></dd>
+			</dl>
+		</li>
+""" % (k % 2 + 1, esc(self.thread_link(target)), esc(t["title"]), self.t("by"), self.profile(first),
+       self.time_html(first["date"]), self.t("Replies"), self.t("Views"), self.t("Last post"), self.t("by"),
+       self.profile(last), self.time_html(last["date"]))
         icon = ("sticky" if t["sticky"] else "topic") + "_read" + ("_locked" if t["closed"] else "")
         pages = self.npages(len(t["posts"]), fx.posts_per_page)
         pag = ""
@@ -3593,7 +3664,8 @@ class PhpBB3(Engine):
                 bids, title, selfurl = ({b for b in fx.boards if not fx.board_members_only(b)}, fx.title,
                                         self.feed_base())
             # the newest posts: the last ones of the most recently active topics
-            ts = sorted((t for bid in bids for t in (fx.threads[i] for i in fx.boards[bid]["threads"])),
+            ts = sorted((t for bid in bids for t in (fx.threads[i] for i in fx.boards[bid]["threads"])
+                         if not t.get("moved_to")),
                         key=lambda t: fx.last_post(t)["date"], reverse=True)[:15]
             posts = sorted((fx.post(i) for t in ts for i in t["posts"][-15:]),
                            key=lambda p: (p["date"], p["id"]), reverse=True)[:15]
@@ -4225,7 +4297,11 @@ class XenForo2(Engine):
         fx = self.fx
         first, last = fx.tpost(t, 0), fx.last_post(t)
         statuses = ""
-        if t["sticky"] or t["closed"]:
+        if t.get("moved_to"):
+            statuses = ('\t\t<ul class="structItem-statuses">\n\t\t\t<li><i class="structItem-status '
+                        'structItem-status--redirect" aria-hidden="true" title="Redirect"></i><span class="u-srOnly">'
+                        'Redirect</span></li>\n\t\t</ul>\n')
+        elif t["sticky"] or t["closed"]:
             statuses = '\t\t<ul class="structItem-statuses">\n%s%s\t\t</ul>\n' % (
                 ('\t\t\t<li><i class="structItem-status structItem-status--locked" aria-hidden="true" title="%s"></i>'
                  '<span class="u-srOnly">%s</span></li>\n' % (self.t("Locked"), self.t("Locked"))) if t["closed"] else "",
@@ -4238,6 +4314,7 @@ class XenForo2(Engine):
             jump = ('\t\t\t<span class="structItem-pageJump">\n%s\t\t\t</span>\n'
                     % "".join('\t\t\t\t<a href="%s">%d</a>\n' % (esc(self.abs(self.thread_link(t, p))), p) for p in nums))
         author = first if first["guest"] else fx.users.get(first["author"])
+        moved = bool(t.get("moved_to"))
         return """<div class="structItem structItem--thread%s%s js-inlineModContainer js-threadListItem-%d" data-author="%s">
 	<div class="structItem-cell structItem-cell--icon">
 		<div class="structItem-iconContainer">
@@ -4269,9 +4346,9 @@ class XenForo2(Engine):
 """ % (" is-locked" if t["closed"] else "", " is-sticky" if t["sticky"] else "", t["id"], esc(first["author"]),
        0 if first["guest"] else author["id"], esc(first["author"][:1].upper()), statuses,
        esc(self.abs(self.thread_link(t))), esc(self.abs(self.thread_link(t))), esc(t["title"]),
-       self.username(first), esc(self.abs(self.thread_link(t))), self.time_html(first["date"]), jump,
-       self.t("Replies"), self.L.num(len(t["posts"]) - 1), self.t("Views"),
-       self.L.num(t["views"] or len(t["posts"]) * 10), esc(self.abs(self.thread_link(t))),
+       self.username(first), esc(self.abs(self.thread_link(t))), self.time_html(first["date"]), "" if moved else jump,
+       self.t("Replies"), "&ndash;" if moved else self.L.num(len(t["posts"]) - 1), self.t("Views"),
+       "&ndash;" if moved else self.L.num(t["views"] or len(t["posts"]) * 10), esc(self.abs(self.thread_link(t))),
        self.time_html(last["date"], "structItem-latestDate u-dt"), self.username(last))
 
     def page_board(self, req, bid, page):
@@ -4470,7 +4547,8 @@ class XenForo2(Engine):
 
     def similar(self, req, t):
         fx = self.fx
-        others = [fx.threads[i] for i in fx.board_threads(t["board"]) if i != t["id"]][:5]
+        others = [fx.threads[i] for i in fx.board_threads(t["board"])
+                  if i != t["id"] and not fx.threads[i].get("moved_to")][:5]
         if not others:
             return ""
         return """<div class="block" data-widget-id="17" data-widget-key="xfes_thread_view_below_quick_reply_similar_threads" data-widget-definition="xfes_similar_threads">
@@ -4525,6 +4603,8 @@ class XenForo2(Engine):
         t = self.thread_for(tid)
         if t is None:
             return self.error(req, self.ERRORS["no_thread"], 404)
+        if t["id"] != tid:      # a redirect thread
+            return self.redirect(req, fx.origin + self.abs(self.thread_link(t)), 301)
         if not self.can_read(req, t["board"]):
             return self.no_permission(req)
         per = fx.posts_per_page
@@ -4700,7 +4780,7 @@ class XenForo2(Engine):
         else:
             bids = [x for x in fx.boards if not fx.board_members_only(x)]
             title, link = fx.title, fx.origin + self.abs("forums/")
-        ts = sorted((fx.threads[i] for x in bids for i in fx.boards[x]["threads"]),
+        ts = sorted((fx.threads[i] for x in bids for i in fx.boards[x]["threads"] if not fx.threads[i].get("moved_to")),
                     key=lambda t: (fx.last_post(t)["date"], t["id"]), reverse=True)[:20]
         items = []
         for t in ts:
@@ -5063,6 +5143,25 @@ var SECURITYTOKEN = "%s";
 
     def threadbit(self, req, t):
         fx = self.fx
+        if t.get("moved_to"):
+            target = fx.threads[t["moved_to"]]
+            return """<tr>
+	<td class="alt1" id="td_threadstatusicon_%d"><img src="images/statusicon/thread_moved.gif" id="thread_statusicon_%d" alt="" border="" /></td>
+	<td class="alt2">&nbsp;</td>
+	<td class="alt1" id="td_threadtitle_%d" title="">
+		<div>
+			Moved: <a href="%s" id="thread_title_%d">%s</a>
+		</div>
+		<div class="smallfont">
+			<span style="cursor:pointer" onclick="window.open('member.php?u=%d', '_self')">%s</span>
+		</div>
+	</td>
+	<td class="alt2" align="center">-</td>
+	<td class="alt1" align="center">-</td>
+	<td class="alt2" align="center">-</td>
+</tr>
+""" % (t["id"], t["id"], t["id"], esc(self.thread_link(target)), t["id"], esc(t["title"]),
+       fx.users[t["author"]]["id"] if t["author"] in fx.users else 0, esc(t["author"]))
         first, last = fx.tpost(t, 0), fx.last_post(t)
         pages = self.npages(len(t["posts"]), fx.posts_per_page)
         multi = ""
@@ -5332,7 +5431,8 @@ var SECURITYTOKEN = "%s";
 
     def similar3(self, t):
         fx = self.fx
-        others = [fx.threads[i] for i in fx.board_threads(t["board"]) if i != t["id"]][:5]
+        others = [fx.threads[i] for i in fx.board_threads(t["board"])
+                  if i != t["id"] and not fx.threads[i].get("moved_to")][:5]
         if not others:
             return ""
         return """<br />
@@ -5530,8 +5630,13 @@ class PhpBB30(PhpBB3):
         fx = self.fx
         first, last = fx.tpost(t, 0), fx.last_post(t)
         icon = ("sticky" if t["sticky"] else "topic") + "_read" + ("_locked" if t["closed"] else "")
+        if t.get("moved_to"):
+            icon = "topic_moved"
         pages = self.npages(len(t["posts"]), fx.posts_per_page)
         pag = ""
+        if t.get("moved_to"):
+            pages = 1
+            t = dict(t, id=t["moved_to"], board=fx.threads[t["moved_to"]]["board"])
         if pages > 1:
             pag = ('\n\t\t\t\t\t<strong class="pagination"><span>%s</span></strong>'
                    % '<span class="page-sep">, </span>'.join('<a href="%s">%d</a>' % (esc(self.thread_link(t, p)), p)
@@ -5798,8 +5903,10 @@ class PhpBBSubsilver2(PhpBB30):
 		</p>
 	</td>
 </tr>
-""" % ("sticky_read" if t["sticky"] else "topic_read" + ("_locked" if t["closed"] else ""),
-       "<b>Sticky: </b>" if t["sticky"] else "", self.fmt_date(first["date"]), esc(self.thread_link(t)),
+""" % ("topic_moved" if t.get("moved_to") else "sticky_read" if t["sticky"] else
+       "topic_read" + ("_locked" if t["closed"] else ""),
+       "<b>Sticky: </b>" if t["sticky"] else "<b>Moved: </b>" if t.get("moved_to") else "",
+       self.fmt_date(first["date"]), esc(self.thread_link(fx.threads[t["moved_to"]] if t.get("moved_to") else t)),
        esc(t["title"]), self.profile(first), len(t["posts"]) - 1, t["views"] or len(t["posts"]) * 10,
        self.fmt_date(last["date"]), self.profile(last),
        esc("./viewtopic.php?f=%d&t=%d&p=%d#p%d" % (t["board"], t["id"], last["id"], last["id"])))
@@ -6299,7 +6406,10 @@ jQuery.extend(true, XenForo, { visitor: { user_id: %d }, _csrfToken: "%s", _cook
                     % "".join('\t\t\t\t\t<a href="%s">%d</a>\n' % (esc(self.thread_link(t, p)), p)
                               for p in range(2, pages + 1) if p <= 4 or p == pages))
         keys = (('<span class="sticky" title="Sticky">Sticky</span>' if t["sticky"] else "") +
-                ('<span class="locked" title="Locked">Locked</span>' if t["closed"] else ""))
+                ('<span class="locked" title="Locked">Locked</span>' if t["closed"] and not t.get("moved_to") else "") +
+                ('<span class="redirect" title="Redirect">Redirect</span>' if t.get("moved_to") else ""))
+        if t.get("moved_to"):
+            pnav = ""
         return """<li id="thread-%d" class="discussionListItem visible %s%s" data-author="%s">
 	<div class="listBlock posterAvatar">
 		<span class="avatarContainer"><span class="avatar Av%ds"><img src="styles/default/xenforo/avatars/avatar_s.png" width="48" height="48" alt="%s" /></span></span>
@@ -6327,7 +6437,8 @@ jQuery.extend(true, XenForo, { visitor: { user_id: %d }, _csrfToken: "%s", _cook
 		</dl>
 	</div>
 </li>
-""" % (t["id"], "sticky " if t["sticky"] else "", "locked " if t["closed"] else "", esc(first["author"]),
+""" % (t["id"], "sticky " if t["sticky"] else "", "redirect " if t.get("moved_to") else "locked " if t["closed"] else "",
+       esc(first["author"]),
        0 if first["guest"] else fx.users[first["author"]]["id"], esc(first["author"]), keys,
        esc(self.thread_link(t)), esc(self.thread_link(t)), esc(t["title"]), self.username(first),
        esc(self.thread_link(t)), self.time_html(first["date"]), pnav, self.L.num(len(t["posts"]) - 1),
@@ -6470,6 +6581,8 @@ jQuery.extend(true, XenForo, { visitor: { user_id: %d }, _csrfToken: "%s", _cook
         per = fx.posts_per_page
         total = len(t["posts"])
         n = self.npages(total, per)
+        if t["id"] != tid:
+            return self.redirect(req, fx.url + "/" + self.thread_link(t), 301)
         if page > n:
             return self.redirect(req, fx.url + "/" + self.thread_link(t, n), 301)
         start = (page - 1) * per
@@ -6960,6 +7073,23 @@ class MyBB(Engine):
     def threadrow(self, req, t, k):
         fx = self.fx
         first, last = fx.tpost(t, 0), fx.last_post(t)
+        if t.get("moved_to"):
+            cls = "trow%d" % (k % 2 + 1)
+            return """<tr class="inline_row">
+<td align="center" class="%s" width="2%%"><span class="thread_status movefolder" title="Moved thread">&nbsp;</span></td>
+<td align="center" class="%s" width="2%%">&nbsp;</td>
+<td class="%s">
+<div>
+<span> <span class="subject_old" id="tid_%d">Moved: <a href="%s">%s</a></span></span>
+<div class="author smalltext">%s</div>
+</div>
+</td>
+<td align="center" class="%s">-</td>
+<td align="center" class="%s">-</td>
+<td class="%s" style="white-space: nowrap; text-align: right;">-</td>
+</tr>
+""" % (cls, cls, cls, t["id"], esc(self.thread_link(fx.threads[t["moved_to"]])), esc(t["title"]),
+       self.profile(first["author"]), cls, cls, cls)
         cls = "trow%d%s" % (k % 2 + 1, " forumdisplay_sticky" if t["sticky"] else "")
         pages = self.npages(len(t["posts"]), fx.posts_per_page)
         multi = (' <span class="smalltext">(Pages: %s)</span>' % " ".join(
@@ -7218,7 +7348,7 @@ Joined: %s
         fid = req.qint("fid")
         bids = [fid] if fid else [b for b in fx.boards if not fx.board_members_only(b)]
         bids = [b for b in bids if b in fx.boards and not fx.board_members_only(b)]
-        ts = sorted((fx.threads[i] for b in bids for i in fx.boards[b]["threads"]),
+        ts = sorted((fx.threads[i] for b in bids for i in fx.boards[b]["threads"] if not fx.threads[i].get("moved_to")),
                     key=lambda t: (fx.tpost(t, 0)["date"], t["id"]), reverse=True)[:int(req.q("limit") or 15)]
         items = "".join("""		<item>
 			<title><![CDATA[%s]]></title>

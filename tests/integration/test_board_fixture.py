@@ -1033,3 +1033,27 @@ class RememberMe(Base):
                     login(b, br2, user="bob", password="hunter2", remember=False)
                     b.expire_sessions(keep_remember=True)
                     self.assertNotIn("Secret plans", br2.get(b.board_url(b.ids["priv"]))[2])
+
+
+class MovedStubs(Base):
+    MARK = {"vbulletin4": '<span class="prefix understate">Moved:</span>', "vbulletin3": "Moved: <a",
+            "phpbb3": "row-item topic_moved", "phpbb30": "topic_moved.gif", "phpbb_subsilver2": "<b>Moved: </b>",
+            "xenforo2": "structItem-status--redirect", "xenforo1": 'class="redirect"', "mybb": "Moved: <a"}
+
+    def test_moved_stub_leads_to_the_thread(self):
+        for e in ENGINES:
+            with self.subTest(engine=e):
+                b = make_board(e)
+                other = b.add_board("Archive room")
+                stub = b.move_thread(b.ids["t2"], other, leave_redirect=True)
+                with b:
+                    br = Browser(b.url)
+                    text = br.get(b.board_url(b.ids["gen"]))[2]
+                    self.assertIn(self.MARK[e], text)
+                    self.assertIn("Recent thread<", text)
+                    self.assertIn("Recent thread<", br.get(b.board_url(other))[2])
+                    st, _, page = br.get(b.thread_url(stub))
+                    self.assertEqual(st, 200)
+                    self.assertEqual(post_ids(e, page), b.thread_posts(b.ids["t2"]))
+                    feed = br.get(b.feed_url())[2]
+                    self.assertEqual(feed.count("Recent thread"), 1)      # the stub is not fed
