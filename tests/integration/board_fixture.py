@@ -136,8 +136,11 @@ URLS (board at b.url + prefix; links in pages are the engines' own forms)
 
 DATA MODEL (safe to call while the server runs; ids are ints)
   add_user(name, password, signature=None) -> user id
-  add_board(name, parent=None, members_only=False, description="") -> id
-     (a top-level board with children renders as a category)
+  add_board(name, parent=None, members_only=False, description="",
+            link=None) -> id
+     (a top-level board with children renders as a category; link=URL
+     makes a link forum: vB forum_link icon, phpBB forum_link, XF
+     node--link, MyBB forum_offlink; its page redirects to the URL)
   add_thread(board, title, author, body_html, date=None, sticky=False,
              closed=False, guest=False) -> thread id
   add_post(thread, author, body_html, date=None, quote_of=None,
@@ -565,13 +568,14 @@ class BoardFixture:
             u = self.users[name]
         return u
 
-    def add_board(self, name, parent=None, members_only=False, description=""):
+    def add_board(self, name, parent=None, members_only=False, description="", link=None):
+        """link=URL makes a link forum (listed, no threads; its page redirects there)."""
         with self.lock:
             bid = self.next_board
             self.next_board += 1
             self.boards[bid] = {"id": bid, "name": name, "parent": parent,
                                 "members_only": members_only, "description": description,
-                                "threads": [], "slug": slugify(name)}
+                                "threads": [], "slug": slugify(name), "link": link}
             self._bump()
             return bid
 
@@ -1619,6 +1623,28 @@ class VBulletin4(Engine):
 
     def forumbit(self, req, b, depth):
         fx = self.fx
+        if b.get("link"):
+            return """<li id="forum%d" class="forumbit_post old L%d">
+	<div class="forumrow table">
+		<div class="foruminfo td">
+			<img src="images/statusicon/forum_link-48.png" class="forumicon" id="forum_statusicon_%d" alt="" />
+			<div class="forumdata">
+				<div class="datacontainer">
+					<div class="titleline">
+						<h2 class="forumtitle"><a href="%s">%s</a></h2>
+					</div>
+					<p class="forumdescription">%s</p>
+				</div>
+			</div>
+		</div>
+		<ul class="forumstats td">
+			<li>Threads: -</li>
+			<li>Posts: -</li>
+		</ul>
+		<div class="forumlastpost td"></div>
+	</div>
+</li>
+""" % (b["id"], depth, b["id"], esc(b["link"]), esc(b["name"]), esc(b["description"]))
         nt, np_, last = self.stats(req, b["id"])
         kids = [c for c in fx.children(b["id"]) if c in self.boards_visible(req)]
         if depth == 1 and kids:
@@ -1805,6 +1831,8 @@ class VBulletin4(Engine):
         b = fx.boards.get(bid)
         if b is None:
             return self.error(req, self.INVALID_FORUM, 404)
+        if b.get("link"):
+            return Resp(302, "", headers={"Location": b["link"]})
         if not self.can_read(req, bid):
             return self.no_permission(req)
         ids = self.visible_threads(req, bid)
@@ -3115,8 +3143,24 @@ class PhpBB3(Engine):
 
     # index
 
+    def link_row(self, b):
+        return """		<li class="row">
+			<dl class="row-item forum_link">
+				<dt title="No unread posts">
+					<div class="list-inner">
+						<a href="%s" class="forumtitle">%s</a>
+						<br />%s
+					</div>
+				</dt>
+				<dd class="redirect"><span>Redirects: 0</span></dd>
+			</dl>
+		</li>
+""" % (esc(self.board_link(b)), esc(b["name"]), esc(b["description"]))
+
     def forumrow(self, req, b):
         fx = self.fx
+        if b.get("link"):
+            return self.link_row(b)
         nt, np_, last = self.stats(req, b["id"])
         kids = [c for c in fx.children(b["id"]) if c in self.boards_visible(req)]
         subs = ""
@@ -3270,6 +3314,8 @@ class PhpBB3(Engine):
         b = fx.boards.get(bid)
         if b is None:
             return self.message(req, self.ERRORS["no_board"], 404)
+        if b.get("link"):
+            return Resp(302, "", headers={"Location": b["link"]})
         if not self.can_read(req, bid):
             return self.login_box(req, self.ERRORS["login_view"])
         ids = self.visible_threads(req, bid)
@@ -3858,6 +3904,9 @@ class XenForo2(Engine):
         m = re.match(r"^/forums/(?:[^/]*\.)?(\d+)/(?:page-(\d+))?$", p)
         if m:
             return self.page_board(req, int(m.group(1)), int(m.group(2) or 1))
+        m = re.match(r"^/link-forums/(?:[^/]*\.)?(\d+)/$", p)
+        if m and fx.boards.get(int(m.group(1)), {}).get("link"):
+            return self.redirect(req, fx.boards[int(m.group(1))]["link"])
         m = re.match(r"^/forums/(?:[^/]*\.)?(\d+)/index\.rss$", p)
         if m or p == "/forums/-/index.rss":
             return self.feed(req, int(m.group(1)) if m else None)
@@ -4216,6 +4265,20 @@ class XenForo2(Engine):
 
     def node(self, req, b, depth):
         fx = self.fx
+        if b.get("link"):
+            return """<div class="node node--id%d node--depth%d node--link">
+	<div class="node-body">
+		<span class="node-icon" aria-hidden="true"><i class="fa--xf far fa-link" aria-hidden="true"></i></span>
+		<div class="node-main js-nodeMain">
+			<h3 class="node-title">
+				<a href="%s" data-xf-init="element-tooltip" data-shortcut="node-description">%s</a>
+			</h3>
+			<div class="node-description node-description--tooltip js-nodeDescTooltip">%s</div>
+		</div>
+	</div>
+</div>
+""" % (b["id"], depth, esc(self.abs("link-forums/%s.%d/" % (self.slug(b["name"]), b["id"]))), esc(b["name"]),
+       esc(b["description"]))
         nt, np_, last = self.stats(req, b["id"])
         kids = [c for c in fx.children(b["id"]) if c in self.boards_visible(req)]
         subs = ""
@@ -4356,6 +4419,8 @@ class XenForo2(Engine):
         b = fx.boards.get(bid)
         if b is None:
             return self.error(req, self.ERRORS["no_board"], 404)
+        if b.get("link"):
+            return Resp(302, "", headers={"Location": b["link"]})
         if not self.can_read(req, bid):
             return self.no_permission(req)
         ids = self.visible_threads(req, bid)
@@ -4738,6 +4803,8 @@ class XenForo2(Engine):
         b = fx.boards.get(bid)
         if b is None:
             return self.error(req, self.ERRORS["no_board"], 404)
+        if b.get("link"):
+            return Resp(302, "", headers={"Location": b["link"]})
         if req.user is None or not self.can_read(req, bid):
             return self.no_permission(req)
         if req.method != "POST":
@@ -5057,6 +5124,27 @@ var SECURITYTOKEN = "%s";
 
     def forumbit(self, req, b, depth):
         fx = self.fx
+        if b.get("link"):
+            return """<tr align="center">
+	<td class="alt1Active" colspan="2" id="f%d" align="left">
+		<table cellpadding="0" cellspacing="0" border="0">
+		<tr>
+			<td><img src="images/statusicon/forum_link.gif" alt="" border="0" id="forum_statusicon_%d" /></td>
+			<td><img src="clear.gif" alt="" width="9" height="1" border="0" /></td>
+			<td>
+				<div>
+					<a href="%s"><strong>%s</strong></a>
+				</div>
+				<div class="smallfont">%s</div>
+			</td>
+		</tr>
+		</table>
+	</td>
+	<td class="alt2" nowrap="nowrap">-</td>
+	<td class="alt1">-</td>
+	<td class="alt2">-</td>
+</tr>
+""" % (b["id"], b["id"], esc(b["link"]), esc(b["name"]), esc(b["description"]))
         nt, np_, last = self.stats(req, b["id"])
         kids = [c for c in fx.children(b["id"]) if c in self.boards_visible(req)]
         if depth == 1 and kids:
@@ -5203,6 +5291,8 @@ var SECURITYTOKEN = "%s";
         b = fx.boards.get(bid)
         if b is None:
             return self.error(req, self.INVALID_FORUM, 404)
+        if b.get("link"):
+            return Resp(302, "", headers={"Location": b["link"]})
         if not self.can_read(req, bid):
             return self.no_permission(req)
         ids = self.visible_threads(req, bid)
@@ -5599,6 +5689,9 @@ class PhpBB30(PhpBB3):
 
     def forumrow(self, req, b):
         fx = self.fx
+        if b.get("link"):
+            return self.link_row(b).replace('class="row-item forum_link"', 'class="icon" style="background-image: '
+                                            'url(./styles/prosilver/imageset/forum_link.gif); background-repeat: no-repeat;"')
         nt, np_, last = self.stats(req, b["id"])
         lp = "No posts<br />&nbsp;"
         if last is not None:
@@ -5863,6 +5956,16 @@ class PhpBBSubsilver2(PhpBB30):
 
     def forumrow(self, req, b):
         fx = self.fx
+        if b.get("link"):
+            return """<tr>
+	<td class="row1" width="50" align="center"><img src="./styles/subsilver2/imageset/forum_link.gif" width="46" height="25" alt="Redirect" title="Redirect" /></td>
+	<td class="row1" width="100%%">
+		<a class="forumlink" href="%s">%s</a>
+		<p class="forumdesc">%s</p>
+	</td>
+	<td class="row2" align="center" colspan="3"><span class="genmed">Redirects: 0</span></td>
+</tr>
+""" % (esc(self.board_link(b)), esc(b["name"]), esc(b["description"]))
         nt, np_, last = self.stats(req, b["id"])
         lp = '<p class="topicdetails">No posts</p>'
         if last is not None:
@@ -5916,6 +6019,8 @@ class PhpBBSubsilver2(PhpBB30):
         b = fx.boards.get(bid)
         if b is None:
             return self.message(req, self.ERRORS["no_board"], 404)
+        if b.get("link"):
+            return Resp(302, "", headers={"Location": b["link"]})
         if not self.can_read(req, bid):
             return self.login_box(req, self.ERRORS["login_view"])
         ids = self.visible_threads(req, bid)
@@ -6344,6 +6449,17 @@ jQuery.extend(true, XenForo, { visitor: { user_id: %d }, _csrfToken: "%s", _cook
 
     def node(self, req, b, depth):
         fx = self.fx
+        if b.get("link"):
+            return """			<li class="node link level_%d  node_%d">
+				<div class="nodeInfo linkNodeInfo primaryContent">
+					<span class="nodeIcon" title=""></span>
+					<div class="nodeText">
+						<h3 class="nodeTitle"><a href="link-forums/%s.%d/">%s</a></h3>
+						<blockquote class="nodeDescription baseHtml" id="nodeDescription-%d">%s</blockquote>
+					</div>
+				</div>
+			</li>
+""" % (depth, b["id"], self.slug(b["name"]), b["id"], esc(b["name"]), b["id"], esc(b["description"]))
         nt, np_, last = self.stats(req, b["id"])
         lp = '<div class="nodeLastPost secondaryContent dimmed"><span class="noMessages muted">(Contains no messages)</span></div>'
         if last is not None:
@@ -6450,6 +6566,8 @@ jQuery.extend(true, XenForo, { visitor: { user_id: %d }, _csrfToken: "%s", _cook
         b = fx.boards.get(bid)
         if b is None:
             return self.error(req, self.ERRORS["no_board"], 404)
+        if b.get("link"):
+            return Resp(302, "", headers={"Location": b["link"]})
         if not self.can_read(req, bid):
             return self.no_permission(req)
         ids = self.visible_threads(req, bid)
@@ -7009,6 +7127,18 @@ class MyBB(Engine):
 
     def forumrow(self, req, b, k):
         fx = self.fx
+        if b.get("link"):
+            row = "trow%d" % (k % 2 + 1)
+            return """<tr>
+<td class="%s" align="center" width="1"><span class="forum_status forum_offlink" title="Redirect Forum"></span></td>
+<td class="%s">
+<strong><a href="%s">%s</a></strong><div class="smalltext">%s</div>
+</td>
+<td class="%s" align="center" style="white-space: nowrap">-</td>
+<td class="%s" align="center" style="white-space: nowrap">-</td>
+<td class="%s" align="right" style="white-space: nowrap">-</td>
+</tr>
+""" % (row, row, esc(b["link"]), esc(b["name"]), esc(b["description"]), row, row, row)
         nt, np_, last = self.stats(req, b["id"])
         kids = [c for c in fx.children(b["id"]) if c in self.boards_visible(req)]
         subs = ('<br />(<strong>Sub Forums:</strong> %s)' % ", ".join('<a href="%s" title="">%s</a>'
@@ -7121,6 +7251,8 @@ class MyBB(Engine):
         b = fx.boards.get(bid)
         if b is None:
             return self.error(req, self.ERRORS["no_board"], 404)
+        if b.get("link"):
+            return Resp(302, "", headers={"Location": b["link"]})
         if not self.can_read(req, bid):
             return self.no_permission(req)
         ids = self.visible_threads(req, bid)

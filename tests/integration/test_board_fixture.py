@@ -1057,3 +1057,24 @@ class MovedStubs(Base):
                     self.assertEqual(post_ids(e, page), b.thread_posts(b.ids["t2"]))
                     feed = br.get(b.feed_url())[2]
                     self.assertEqual(feed.count("Recent thread"), 1)      # the stub is not fed
+
+
+class LinkForums(Base):
+    MARK = {"vbulletin4": "forum_link-48.png", "vbulletin3": "forum_link.gif", "phpbb3": "row-item forum_link",
+            "phpbb30": "forum_link.gif", "phpbb_subsilver2": "forum_link.gif", "xenforo2": "node--link",
+            "xenforo1": "node link level_", "mybb": "forum_offlink"}
+
+    def test_link_forum_listed_and_redirects(self):
+        for e in ENGINES:
+            with self.subTest(engine=e):
+                b = make_board(e)
+                lid = b.add_board("Project site", parent=b.ids["gen"], link="http://example.org/project")
+                with b:
+                    br = Browser(b.url, follow=False)
+                    text = br.get(b.index_url())[2]
+                    self.assertIn(self.MARK[e], text)
+                    self.assertIn(">Project site<", text)
+                    if e not in ("vbulletin4", "vbulletin3", "mybb"):      # those link straight to the URL
+                        st, hdr, _ = br.get(b.board_url(lid))
+                        self.assertIn(st, (301, 302, 303))
+                        self.assertEqual(hdr["Location"], "http://example.org/project")
