@@ -150,7 +150,13 @@ DATA MODEL (safe to call while the server runs; ids are ints)
      phpBB download/file.php?id=N, XF attachments/name.N/, MyBB
      attachment.php?aid=N; members-only boards' files need a login)
   edit_post(post, body_html, editor=None, date=None, reason=None)
-  delete_post(post), delete_thread(thread), move_thread(thread, board,
+  delete_post(post, soft=False, by="Moderator") (soft: moderators,
+  add_user(..., moderator=True), still see the engine's "deleted by"
+  placeholder: vB li.postbitdeleted / vB3 "Deleted Post", phpBB 3.1+
+  div.post.deleted with "This post was deleted by", XF2
+  message--deleted, XF1 li.message.deleted.placeholder, MyBB
+  deleted_post_collapsed; phpBB 3.0 has none), delete_thread(thread),
+  move_thread(thread, board,
   leave_redirect=False) (True: the engine's "Moved:" stub stays in the old
   board's list, vB "Moved:" prefix, phpBB topic_moved, XF
   structItem-status--redirect, MyBB "Moved:"; returns the stub id),
@@ -548,12 +554,12 @@ class BoardFixture:
 
     # ---- data ----
 
-    def add_user(self, name, password, signature=None, title="Member"):
+    def add_user(self, name, password, signature=None, title="Member", moderator=False):
         with self.lock:
             uid = self.next_user
             self.next_user += 1
             u = {"id": uid, "name": name, "password": password, "signature": signature,
-                 "title": title, "joined": int(self.now()) - 86400 * 400,
+                 "title": title, "joined": int(self.now()) - 86400 * 400, "moderator": moderator,
                  "salt": hashlib.sha1(("salt%d%s" % (uid, name)).encode()).hexdigest()[:30]}
             self.users[name] = u
             self.users_by_id[uid] = u
@@ -634,9 +640,10 @@ class BoardFixture:
             p["edit_reason"] = reason
             self._bump()
 
-    def delete_post(self, post):
-        """Removes the post from the thread (as a hard delete, or a soft one
-        seen by a guest: the post is not in the page any more)."""
+    def delete_post(self, post, soft=False, by="Moderator", date=None):
+        """Removes the post from the thread: guests and members no longer see
+        it. soft=True keeps it for moderators (add_user moderator=True), who
+        see the engine's "deleted by" placeholder in its place."""
         with self.lock:
             p = self._own(post)
             t = self.threads[p["thread"]]
@@ -644,6 +651,9 @@ class BoardFixture:
                 t["posts"] = list(t["posts"])
             t["posts"].remove(post)
             p["deleted"] = True
+            if soft:
+                p["deleted_by"], p["deleted_date"] = by, self._date(date)
+                t.setdefault("soft", []).append(post)
             self._bump()
 
     def delete_thread(self, thread):
@@ -1060,6 +1070,13 @@ class Engine:
     def boards_visible(self, req):
         return [b for b in self.fx.boards.values()
                 if not (self.fx.hide_private and not self.can_read(req, b["id"]))]
+
+    def visible_ids(self, req, t):
+        """The thread's post ids as this visitor sees them (moderators also see
+        soft-deleted posts, as placeholders)."""
+        if req.user is not None and req.user.get("moderator") and t.get("soft"):
+            return sorted(list(t["posts"]) + t["soft"])
+        return t["posts"]
 
     def stats(self, req, bid):
         """board_stats, without the last post of a board the visitor may not read
@@ -1926,8 +1943,43 @@ class VBulletin4(Engine):
         return ('\t\t\t\t<!-- edit note -->\n\t\t\t\t<blockquote class="postcontent lastedited">\n'
                 '\t\t\t\t\t%s\n\t\t\t\t</blockquote>\n\t\t\t\t<!-- / edit note -->\n' % note)
 
+    def deleted_postbit(self, req, t, p, n):
+        ds, tm = self.date_parts(p["date"])
+        u = self.fx.users.get(p["author"])
+        return """<li class="postbitlegacy postbitdeleted postcontainer" id="post_%d">
+	<div class="posthead">
+			<span class="postdate old">
+					<span class="date">%s,&nbsp;<span class="time">%s</span></span>
+			</span>
+			<span class="nodecontrols">
+					<a name="post%d" href="%s&amp;p=%d&amp;viewfull=1#post%d" class="postcounter">#%d</a><a id="postcount%d" name="%d"></a>
+			</span>
+	</div>
+	<div class="postdetails_noavatar">
+		<div class="userinfo_noavatar">
+			<div class="username_container">
+				<a href="member.php?u=%d" class="username">%s</a>
+			</div>
+		</div>
+		<div class="postbody">
+			<div class="postrow">
+				<div class="deletedpostinfo">
+					<div class="deletedby">
+						<img src="images/misc/trashcan.png" class="inlineimg" alt="Deleted" /> This message has been deleted by %s.
+					</div>
+				</div>
+			</div>
+		</div>
+	</div>
+	<hr />
+</li>
+""" % (p["id"], html.escape(ds, False), tm, p["id"], esc(self.thread_link(t, style=0)), p["id"], p["id"], n, p["id"], n,
+       u["id"] if u else 0, esc(p["author"]), esc(p["deleted_by"]))
+
     def postbit(self, req, t, p, n):
         fx = self.fx
+        if p["deleted"]:
+            return self.deleted_postbit(req, t, p, n)
         u = None if p["guest"] else fx.users.get(p["author"])
         q = self.quoted(p)
         body = (self.quote_html(q) if q else "") + p["body"]
@@ -2061,11 +2113,12 @@ class VBulletin4(Engine):
         if not self.can_read(req, t["board"]):
             return self.no_permission(req)
         per = fx.posts_per_page
-        total = len(t["posts"])
+        ids = self.visible_ids(req, t)
+        total = len(ids)
         n = self.npages(total, per)
         page = max(1, min(page, n))
         start = (page - 1) * per
-        posts = [fx.tpost(t, i) for i in range(start, min(start + per, total))]
+        posts = [fx.post(ids[i]) for i in range(start, min(start + per, total))]
         bits = "".join(self.postbit(req, t, p, start + k + 1) for k, p in enumerate(posts))
         pag = self.pagination(total, per, page, lambda pg: self.thread_link(t, pg), "posts", "t", tid)
         stats = self.t("Results %s to %s of %s") % (self.L.num(start + 1), self.L.num(start + len(posts)),
@@ -2139,13 +2192,14 @@ class VBulletin4(Engine):
         if not self.can_read(req, t["board"]):
             return self.no_permission(req)
         pp = max(1, min(pp or 40, 40))
-        total = len(t["posts"])
+        ids = self.visible_ids(req, t)
+        total = len(ids)
         n = self.npages(total, pp)
         page = max(1, min(page, n))
         start = (page - 1) * pp
         out = []
         for i in range(start, min(start + pp, total)):
-            p = fx.tpost(t, i)
+            p = fx.post(ids[i])
             q = self.quoted(p)
             ds, tm = self.date_parts(p["date"])
             out.append("""<div class="tborder">
@@ -3405,8 +3459,20 @@ class PhpBB3(Engine):
             text += "<br />\n\t\t\t\t\t<strong>Reason:</strong> %s" % esc(p["edit_reason"])
         return '\t\t\t\t\t<div class="notice">\n\t\t\t\t\t%s\n\t\t\t\t\t</div>\n' % text
 
+    def deleted_notice(self, p):
+        return ('\t\t\t<div class="ignore" id="post_hidden%d">\n\t\t\t\tThis post was deleted by %s on %s.<br />\n'
+                '\t\t\t\t<a class="display_post" data-post-id="%d" href="./viewtopic.php?p=%d&amp;view=show#p%d">Display '
+                'this post</a>\n\t\t\t</div>\n' % (p["id"], self.profile(p["deleted_by"]), self.time_html(p["deleted_date"]),
+                                                     p["id"], p["id"], p["id"]))
+
     def postrow(self, req, t, p, n):
         fx = self.fx
+        if p["deleted"]:
+            row = PhpBB3.postrow(self, req, t, dict(p, deleted=False), n)
+            row = row.replace('class="post has-profile bg', 'class="post has-profile deleted bg', 1)
+            row = row.replace('<div id="post_content%d">' % p["id"],
+                              self.deleted_notice(p) + '\t\t\t<div id="post_content%d" style="display: none;">' % p["id"], 1)
+            return row
         u = None if p["guest"] else fx.users.get(p["author"])
         q = self.quoted(p)
         sig = fx.signature_of(p)
@@ -3476,11 +3542,12 @@ class PhpBB3(Engine):
         if not self.can_read(req, t["board"]):
             return self.login_box(req, self.ERRORS["login_view"])
         per = fx.posts_per_page
-        total = len(t["posts"])
+        ids = self.visible_ids(req, t)
+        total = len(ids)
         n = self.npages(total, per)
         page = max(1, min(page, n))
         start = (page - 1) * per
-        posts = [fx.tpost(t, i) for i in range(start, min(start + per, total))]
+        posts = [fx.post(ids[i]) for i in range(start, min(start + per, total))]
         if printview:
             return self.page_print(req, t, posts, page, n)
         rows = "".join(self.postrow(req, t, p, start + k + 1) for k, p in enumerate(posts))
@@ -4482,8 +4549,45 @@ class XenForo2(Engine):
 </blockquote>""" % (u["id"] if u else 0, esc(q["author"]), q["id"], esc(self.abs("goto/post?id=%d" % q["id"])),
                     q["id"], self.t("%s said:") % esc(q["author"]), q["body"])
 
+    def deleted_article(self, req, t, p, n):
+        return """<article class="message message--deleted message--post js-post js-inlineModContainer is-deleted  "
+	data-author="%s"
+	data-content="post-%d"
+	id="js-post-%d">
+	<span class="u-anchorTarget" id="post-%d"></span>
+	<div class="message-inner">
+		<div class="message-cell message-cell--user">
+			<section class="message-user">
+				<div class="message-userDetails">
+					<h4 class="message-name">%s</h4>
+				</div>
+			</section>
+		</div>
+		<div class="message-cell message-cell--main">
+			<div class="message-main">
+				<header class="message-attribution message-attribution--split">
+					<ul class="message-attribution-main listInline ">
+						<li class="u-concealed"><a href="%s" rel="nofollow">%s</a></li>
+					</ul>
+					<ul class="message-attribution-opposite message-attribution-opposite--list ">
+						<li><a href="%s" rel="nofollow">#%d</a></li>
+					</ul>
+				</header>
+				<div class="messageNotice messageNotice--deleted">
+					Deleted by %s, %s.
+				</div>
+			</div>
+		</div>
+	</div>
+</article>
+""" % (esc(p["author"]), p["id"], p["id"], p["id"], self.username(p), esc(self.abs(self.post_link(p))),
+       self.time_html(p["date"]), esc(self.abs(self.post_link(p))), n, esc(p["deleted_by"]),
+       self.time_html(p["deleted_date"]))
+
     def article(self, req, t, p, n):
         fx = self.fx
+        if p["deleted"]:
+            return self.deleted_article(req, t, p, n)
         u = None if p["guest"] else fx.users.get(p["author"])
         q = self.quoted(p)
         sig = fx.signature_of(p)
@@ -4673,12 +4777,13 @@ class XenForo2(Engine):
         if not self.can_read(req, t["board"]):
             return self.no_permission(req)
         per = fx.posts_per_page
-        total = len(t["posts"])
+        ids = self.visible_ids(req, t)
+        total = len(ids)
         n = self.npages(total, per)
         if page > n:
             return self.redirect(req, fx.origin + self.abs(self.thread_link(t, n)), 301)
         start = (page - 1) * per
-        posts = [fx.tpost(t, i) for i in range(start, min(start + per, total))]
+        posts = [fx.post(ids[i]) for i in range(start, min(start + per, total))]
         nav = self.page_nav(total, per, page, lambda pg: self.thread_link(t, pg))
         articles = "".join(self.article(req, t, p, start + k + 1) for k, p in enumerate(posts))
         if t["closed"]:
@@ -5364,8 +5469,36 @@ var SECURITYTOKEN = "%s";
                 'background-color:#D1D1E1" />\n\t\t\t\t<em>\n\t\t\t\t\t%s\n\t\t\t\t</em>\n\t\t\t</div>\n'
                 '\t\t<!-- / edit note -->\n' % note)
 
+    def deleted_postbit(self, req, t, p, n):
+        ds, tm = self.date_parts(p["date"])
+        return """<!-- post #%d -->
+<div id="edit%d" style="padding:0px 0px 6px 0px">
+<table id="post%d" class="tborder" cellpadding="6" cellspacing="0" border="0" width="100%%" align="center">
+<tr>
+	<td class="thead" style="font-weight:normal">
+		<a name="post%d"><img class="inlineimg" src="images/statusicon/post_old.gif" alt="Old" border="0" /></a>
+		%s, %s
+	</td>
+	<td class="thead" style="font-weight:normal" align="right">
+		#<a href="showpost.php?p=%d&amp;postcount=%d" target="new" rel="nofollow" id="postcount%d" name="%d"><strong>%d</strong></a>
+	</td>
+</tr>
+<tr>
+	<td class="alt2" width="175"><span class="bigusername">%s</span></td>
+	<td class="alt1" id="td_post_%d">
+		<div class="smallfont"><img class="inlineimg" src="images/misc/trashcan.gif" alt="Deleted" border="0" /> <strong>Deleted Post</strong></div>
+		<div class="smallfont">This message has been deleted by %s.</div>
+	</td>
+</tr>
+</table>
+</div>
+<!-- / post #%d -->""" % (p["id"], p["id"], p["id"], p["id"], html.escape(ds, False), tm, p["id"], n, p["id"], n, n,
+                          esc(p["author"]), p["id"], esc(p["deleted_by"]), p["id"])
+
     def postbit(self, req, t, p, n):
         fx = self.fx
+        if p["deleted"]:
+            return self.deleted_postbit(req, t, p, n)
         u = None if p["guest"] else fx.users.get(p["author"])
         q = self.quoted(p)
         sig = fx.signature_of(p)
@@ -5461,11 +5594,12 @@ var SECURITYTOKEN = "%s";
         if not self.can_read(req, t["board"]):
             return self.no_permission(req)
         per = fx.posts_per_page
-        total = len(t["posts"])
+        ids = self.visible_ids(req, t)
+        total = len(ids)
         n = self.npages(total, per)
         page = max(1, min(page, n))
         start = (page - 1) * per
-        posts = [fx.tpost(t, i) for i in range(start, min(start + per, total))]
+        posts = [fx.post(ids[i]) for i in range(start, min(start + per, total))]
         pag = self.pagination(total, per, page, lambda pg: self.thread_link(t, pg), "posts", "t", tid)
         reply = ('<img src="images/buttons/threadclosed.gif" alt="Closed Thread" border="0" />' if t["closed"] else
                  '<a href="newreply.php?do=newreply&amp;noquote=1&amp;p=%d" rel="nofollow"><img src="images/buttons/'
@@ -5553,6 +5687,9 @@ var SECURITYTOKEN = "%s";
 class PhpBB30(PhpBB3):
     check_login_token = False
     CHANGED = PhpBB3.CHANGED
+
+    def visible_ids(self, req, t):
+        return t["posts"]       # 3.0 has no soft delete: a deleted post is gone for everyone
 
     def feed_link(self, thread=None, board=None):
         if thread:
@@ -6129,11 +6266,12 @@ class PhpBBSubsilver2(PhpBB30):
         if not self.can_read(req, t["board"]):
             return self.login_box(req, self.ERRORS["login_view"])
         per = fx.posts_per_page
-        total = len(t["posts"])
+        ids = self.visible_ids(req, t)
+        total = len(ids)
         n = self.npages(total, per)
         page = max(1, min(page, n))
         start = (page - 1) * per
-        posts = [fx.tpost(t, i) for i in range(start, min(start + per, total))]
+        posts = [fx.post(ids[i]) for i in range(start, min(start + per, total))]
         if printview:
             return self.page_print(req, t, posts, page, n)
         pag = self.pagination(total, per, page, lambda pg: self.thread_link(t, pg), "post")
@@ -6616,8 +6754,20 @@ jQuery.extend(true, XenForo, { visitor: { user_id: %d }, _csrfToken: "%s", _cook
 	</aside>
 </div>""" % (esc(q["author"]), self.t("%s said:") % esc(q["author"]), q["id"], q["id"], q["body"])
 
+    def deleted_article(self, req, t, p, n):
+        return """<li id="post-%d" class="message deleted placeholder" data-author="%s">
+	<div class="placeholderContent secondaryContent">
+		<div class="placeholderText">
+			<span class="poster">%s</span>, %s, Deleted by %s.
+		</div>
+	</div>
+</li>
+""" % (p["id"], esc(p["author"]), self.username(p), self.time_html(p["date"]), esc(p["deleted_by"]))
+
     def article(self, req, t, p, n):
         fx = self.fx
+        if p["deleted"]:
+            return self.deleted_article(req, t, p, n)
         u = None if p["guest"] else fx.users.get(p["author"])
         q = self.quoted(p)
         sig = fx.signature_of(p)
@@ -6697,14 +6847,15 @@ jQuery.extend(true, XenForo, { visitor: { user_id: %d }, _csrfToken: "%s", _cook
         if not self.can_read(req, t["board"]):
             return self.no_permission(req)
         per = fx.posts_per_page
-        total = len(t["posts"])
+        ids = self.visible_ids(req, t)
+        total = len(ids)
         n = self.npages(total, per)
         if t["id"] != tid:
             return self.redirect(req, fx.url + "/" + self.thread_link(t), 301)
         if page > n:
             return self.redirect(req, fx.url + "/" + self.thread_link(t, n), 301)
         start = (page - 1) * per
-        posts = [fx.tpost(t, i) for i in range(start, min(start + per, total))]
+        posts = [fx.post(ids[i]) for i in range(start, min(start + per, total))]
         nav = self.page_nav(total, per, page, lambda pg: self.thread_link(t, pg))
         first = fx.tpost(t, 0)
         b = fx.boards[t["board"]]
@@ -7320,6 +7471,24 @@ class MyBB(Engine):
 
     def postbit(self, req, t, p, n):
         fx = self.fx
+        if p["deleted"]:
+            return ("""<a name="pid%d" id="pid%d"></a>
+<div class="post classic deleted_post_collapsed" style="" id="post_%d">
+<div class="post_author scaleimages">
+<div class="author_information">
+<strong><span class="largetext">%s</span></strong>
+</div>
+</div>
+<div class="post_content">
+<div class="post_head">
+<span class="post_date">%s</span>
+</div>
+<div class="post_body scaleimages deleted_post_body" id="pid_%d">
+This post has been deleted by %s.
+</div>
+</div>
+</div>
+""" % (p["id"], p["id"], p["id"], esc(p["author"]), self.date_html(p["date"]), p["id"], esc(p["deleted_by"])))
         u = None if p["guest"] else fx.users.get(p["author"])
         q = self.quoted(p)
         sig = fx.signature_of(p)
@@ -7380,11 +7549,12 @@ Joined: %s
         if not self.can_read(req, t["board"]):
             return self.no_permission(req)
         per = fx.posts_per_page
-        total = len(t["posts"])
+        ids = self.visible_ids(req, t)
+        total = len(ids)
         n = self.npages(total, per)
         page = max(1, min(page, n))
         start = (page - 1) * per
-        posts = [fx.tpost(t, i) for i in range(start, min(start + per, total))]
+        posts = [fx.post(ids[i]) for i in range(start, min(start + per, total))]
         pag = self.pagination(total, per, page, lambda pg: self.thread_link(t, pg))
         button = ('<a href="newreply.php?tid=%d" class="button closed_button"><span>Thread Closed</span></a>' % tid
                   if t["closed"] else

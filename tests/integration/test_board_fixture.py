@@ -1078,3 +1078,33 @@ class LinkForums(Base):
                         st, hdr, _ = br.get(b.board_url(lid))
                         self.assertIn(st, (301, 302, 303))
                         self.assertEqual(hdr["Location"], "http://example.org/project")
+
+
+class ModeratorView(Base):
+    MARK = {"vbulletin4": 'postbitdeleted', "vbulletin3": "<strong>Deleted Post</strong>",
+            "phpbb3": "This post was deleted by", "xenforo2": "message--deleted",
+            "xenforo1": 'class="message deleted placeholder"', "mybb": "deleted_post_collapsed"}
+
+    def test_soft_deleted_placeholder_for_moderators_only(self):
+        for e, mark in self.MARK.items():
+            with self.subTest(engine=e):
+                b = make_board(e)
+                b.add_user("mod", "modpw", moderator=True)
+                posts = b.thread_posts(b.ids["t1"])
+                gone = posts[3]
+                b.delete_post(gone, soft=True, by="mod")
+                with b:
+                    guest = Browser(b.url).get(b.thread_url(b.ids["t1"]))[2]
+                    self.assertNotIn(mark, guest)
+                    self.assertNotIn(gone, post_ids(e, guest))
+                    br = Browser(b.url)
+                    login(b, br, user="mod", password="modpw")
+                    text = br.get(b.thread_url(b.ids["t1"]))[2]
+                    self.assertIn(mark, text)
+                    any_id = {"vbulletin4": r'id="post_(\d+)"', "vbulletin3": r'<table id="post(\d+)"',
+                              "phpbb3": r'<div id="p(\d+)"', "xenforo2": r'id="js-post-(\d+)"',
+                              "xenforo1": r'<li id="post-(\d+)"', "mybb": r'<div class="post [^"]*" style="" id="post_(\d+)"'}[e]
+                    found = [int(x) for x in re.findall(any_id, text)]
+                    self.assertEqual(found, posts[:b.posts_per_page])      # in place, counted in the pages
+                    if e != "phpbb3":       # phpBB keeps the text, hidden behind the notice
+                        self.assertNotIn("Reply number 3.", text)
