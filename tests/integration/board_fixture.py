@@ -4913,7 +4913,6 @@ class XenForo2(Engine):
         if req.user is None or not self.can_read(req, bid):
             return self.no_permission(req)
         if req.method != "POST":
-            form = self.quick_reply(req, {"id": 0, "title": "", "posts": [], "board": bid} if False else None) if False else ""
             form = """<form action="%s" method="post" class="block" data-xf-init="attachment-manager">
 	<input type="hidden" name="_xfToken" value="%s" />
 	<div class="block-container">
@@ -7141,8 +7140,7 @@ class MyBB(Engine):
 </body>
 </html>""" % (self.L.code, self.L.code, esc(title), fx.url, fx.url, fx.url, fx.url, self.post_key(req), extra_head,
               fx.url, fx.url, esc(fx.title), esc(fx.title), fx.url, fx.url, fx.url, welcome, nav, content, fx.url,
-              fx.url, self.date_html(fx.now()).replace('<span title', '<span data-title') if False else
-              now.strftime("%m-%d-%Y, %I:%M %p")))
+              fx.url, now.strftime("%m-%d-%Y, %I:%M %p")))
 
     def box(self, text):
         return ('<table border="0" cellspacing="0" cellpadding="5" class="tborder">\n<tr>\n<td class="thead"><span '
