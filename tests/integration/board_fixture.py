@@ -175,7 +175,10 @@ DATA MODEL (safe to call while the server runs; ids are ints)
   "Monday at ..." / "5 minutes ago" / "A moment ago" with <time
   datetime data-time>; XF1 span/abbr.DateTime; MyBB "07-12-2021, 02:20
   PM" / "<span title=..>Today</span>, 02:20 PM". relative_dates=False
-  prints absolute dates only.
+  prints absolute dates only. Furniture (account links, buttons, labels,
+  pagination words, quote headers "Zitat von"/"hat geschrieben:"/"hat
+  gesagt:", "Last edited by") is in the board's language too; error and
+  refusal texts stay English.
   now= fixes the clock (a number or a callable).
 
 BEHAVIOUR
@@ -357,6 +360,43 @@ PHRASES = {
     "Sticky": {"de": "Angeheftet", "fr": "Épinglé", "es": "Fijo"},
     "Locked": {"de": "Geschlossen", "fr": "Verrouillé", "es": "Cerrado"},
 }
+
+
+# furniture (links, buttons, labels) as the language packs print it; applied to
+# whole text nodes of non-English pages so parsers cannot lean on English words
+FURNITURE = {
+    "de": {"Log Out": "Abmelden", "Logout": "Abmelden", "Log out": "Abmelden", "Log in": "Anmelden",
+           "Login": "Anmelden", "Register": "Registrieren", "Reply to Thread": "Antworten",
+           "Post Reply": "Antwort erstellen", "New Topic": "Neues Thema", "Post thread": "Thema erstellen",
+           "Post New Thread": "Neues Thema erstellen", "Thread Tools": "Themen-Optionen",
+           "Show Printable Version": "Druckbare Version anzeigen", "Print view": "Druckansicht",
+           "Who is online": "Wer ist online?", "Quick links": "Schnellzugriff", "New Posts": "Neue Beiträge",
+           "Unanswered topics": "Unbeantwortete Themen", "Active topics": "Aktive Themen", "Reply": "Antworten",
+           "New Reply": "Antworten", "Thread Closed": "Thema geschlossen", "Locked": "Gesperrt",
+           "Forum": "Forum", "Search": "Suche", "Help": "Hilfe", "Contact Us": "Kontakt",
+           "Previous Thread": "Vorheriges Thema", "Next Thread": "Nächstes Thema", "Top": "Nach oben"},
+    "fr": {"Log Out": "Déconnexion", "Logout": "Déconnexion", "Log out": "Déconnexion", "Log in": "Connexion",
+           "Login": "Connexion", "Register": "S’enregistrer", "Reply to Thread": "Répondre",
+           "Post Reply": "Répondre", "New Topic": "Nouveau sujet", "Post thread": "Créer une discussion",
+           "Post New Thread": "Nouvelle discussion", "Thread Tools": "Outils de la discussion",
+           "Show Printable Version": "Version imprimable", "Print view": "Imprimer le sujet",
+           "Who is online": "Qui est en ligne ?", "Quick links": "Liens rapides", "New Posts": "Nouveaux messages",
+           "Reply": "Répondre", "New Reply": "Répondre", "Thread Closed": "Discussion fermée", "Locked": "Verrouillé",
+           "Search": "Rechercher", "Help": "Aide", "Contact Us": "Nous contacter", "Top": "Haut"},
+    "es": {"Log Out": "Salir", "Logout": "Desconectarse", "Log out": "Salir", "Log in": "Ingresar",
+           "Login": "Identificarse", "Register": "Registrarse", "Reply to Thread": "Responder",
+           "Post Reply": "Responder", "New Topic": "Nuevo tema", "Post thread": "Publicar tema",
+           "Post New Thread": "Nuevo tema", "Search": "Buscar", "Help": "Ayuda", "Reply": "Responder"},
+}
+
+
+def translate_furniture(body, lang):
+    table = FURNITURE.get(lang)
+    if not table:
+        return body
+    body = body.replace("Logout [ ", table["Logout"] + " [ ")      # phpBB 3.0 "Logout [ name ]"
+    return re.sub(r">(\s*)([A-Z][A-Za-z ]{1,30}?)(\s*)<",
+                  lambda m: ">%s%s%s<" % (m.group(1), table.get(m.group(2), m.group(2)), m.group(3)), body)
 
 
 class Lang:
@@ -2658,6 +2698,8 @@ class _Handler(BaseHTTPRequestHandler):
             text = resp.body
             if fx.template_changed and isinstance(text, str) and resp.ctype.startswith("text/html"):
                 text = fx.engine.change_template(text)
+            if fx.lang.code != "en" and isinstance(text, str) and resp.ctype.startswith("text/html"):
+                text = translate_furniture(text, fx.lang.code)
         data = text.encode("utf-8") if isinstance(text, str) else text
         headers = list(resp.headers.items())
         if resp.status == 200 and (resp.validators or (fx.page_validators and resp.ctype.startswith("text/html"))):

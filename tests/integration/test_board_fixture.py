@@ -1108,3 +1108,17 @@ class ModeratorView(Base):
                     self.assertEqual(found, posts[:b.posts_per_page])      # in place, counted in the pages
                     if e != "phpbb3":       # phpBB keeps the text, hidden behind the notice
                         self.assertNotIn("Reply number 3.", text)
+
+
+class GermanFurniture(Base):
+    def test_account_links_follow_the_language(self):
+        for e in ENGINES:
+            with self.subTest(engine=e):
+                b = make_board(e, lang="de")
+                with b:
+                    br = Browser(b.url)
+                    self.assertEqual(login(b, br)[0], 200)
+                    text = br.get(b.thread_url(b.ids["t2"]))[2]
+                self.assertRegex(text, r"Abmelden( \[ alice \])?<")
+                self.assertNotRegex(text, r">\s*(Log Out|Logout|Log out)\s*<")
+                self.assertRegex(text, r"logout|LogOut")        # the link is still there, by URL
