@@ -41,7 +41,7 @@ ENGINES (engine=) and where their markup comes from
                 (phpbb/magic-html: div#pN.post.has-profile, dl.postprofile,
                 p.author with <time datetime>, div.content, "N posts • Page 1
                 of 1", action-bar, page-footer); ul.pagination lists, quotes
-                (<blockquote cite><div><cite>NAME wrote: ↑ data-post-id),
+                (<blockquote><div><cite>NAME wrote: <a data-post-id>↑</a>),
                 div.notice "Last edited by", index_body (div.forabg
                 ul.topiclist.forums), viewforum_body (ul.topiclist.topics
                 li.row, a.topictitle, dd.posts/dd.views/dd.lastpost),
@@ -85,7 +85,8 @@ URLS (board at b.url + prefix; links in pages are the engines' own forms)
              /showthread.php?t=N&page=P, /showthread.php?p=POST (page holding
              the post), /showthread.php?N-slug[/pageP], /showthread.php/
              N-slug[/pageP], /threads/N-slug[/pageP], /printthread.php?t=N&
-             pp=40&page=P, /login.php?do=login (POST vb_login_username,
+             pp=40&page=P, /archive/index.php[/f-N[-p-P].html|/t-N[-p-P].html]
+             (250 posts a page), /login.php?do=login (POST vb_login_username,
              vb_login_password or vb_login_md5password, securitytoken=guest,
              do=login, cookieuser=1; cookies bbsessionhash/bbuserid/bbpassword
              on 3.8, bb_sessionhash/bb_userid/bb_password on 4.x),
@@ -93,7 +94,9 @@ URLS (board at b.url + prefix; links in pages are the engines' own forms)
              postreply (securitytoken, do=postreply, t, p, message, title,
              posthash, poststarttime, loggedinuser), /newthread.php?do=
              newthread&f=N and POST do=postthread (subject, message),
-             /external.php?type=RSS2[&forumids=N] (Last-Modified + ETag, 304).
+             /external.php?type=RSS2[&forumids=N][&lastpost=1] (threads by
+             start date, by last post with lastpost=1; Last-Modified + ETag,
+             304), attachment.php?attachmentid=N.
              link_style= 0 "?t=N", 1 "?N-slug", 2 "/N-slug", 3 "threads/N-slug"
              picks the form of links (4.x; 3.8 always 0).
   phpBB      /index.php, /viewforum.php?f=N&start=S, /viewtopic.php?f=N&t=M&
@@ -124,7 +127,8 @@ URLS (board at b.url + prefix; links in pages are the engines' own forms)
              xf_session/xf_user, _xfToken "uid,time,sha1" ("" for guests).
   MyBB       /index.php, /forumdisplay.php?fid=N&page=P, /showthread.php?
              tid=N&page=P, ?pid=POST, SEO forms /forum-N[-page-P].html,
-             /thread-N[-page-P|-post-M].html (links use them with link_style=1), /member.php?action=login (POST
+             /thread-N[-page-P|-post-M].html (links use them with
+             link_style=1), /member.php?action=login (POST
              action=do_login, username, password, my_post_key; cookies sid,
              mybbuser), /newreply.php?tid=N (POST action=do_newreply,
              my_post_key, message, subject), /syndication.php (RSS).
@@ -141,8 +145,10 @@ DATA MODEL (safe to call while the server runs; ids are ints)
      (a top-level board with children renders as a category; link=URL
      makes a link forum: vB forum_link icon, phpBB forum_link, XF
      node--link, MyBB forum_offlink; its page redirects to the URL)
+  add_user(..., moderator=True) sees soft-deleted posts (below).
   add_thread(board, title, author, body_html, date=None, sticky=False,
-             closed=False, guest=False) -> thread id
+             closed=False, guest=False, signature=None, attachments=None)
+             -> thread id
   add_post(thread, author, body_html, date=None, quote_of=None,
            signature=None, guest=False, attachments=None) -> post id
      (attachments: names or (name, bytes): the engine's attachment block
@@ -204,7 +210,8 @@ BEHAVIOUR
   quote tag ([QUOTE=name;123], [quote="name" post_id=123],
   [QUOTE="name, post: 123, member: 4"]) becomes quote_of=123.
   requests: Request(method, path with query, headers) of every request;
-  fetched(regex) lists the GET paths that match.
+  fetched(regex) lists the GET paths that match. errors: tracebacks of
+  fixture bugs (answered 500); tests should find it empty.
   Feeds send ETag and Last-Modified and answer 304 to If-None-Match /
   If-Modified-Since, as vB external.php and phpBB feed.php do; HTML pages
   do not (the engines send none) unless page_validators=True.
