@@ -15,12 +15,11 @@ not dropped), and the CPU of forumgate's processes over the run. The
 fixture, the senders and the poller are Python threads in this process, on
 the same cores as forumgate.
 
-The fixture's handler is made to send with TCP_NODELAY, as a Discourse
-behind nginx does: http.server writes the headers and the body of an answer
-in two writes, and with Nagle on, the body waits for the ACK of the headers,
-which libcurl delays by 40 ms: 43 ms a request, ~0.5 s a push pass over 12
-topics, p99 1.3 s in a 5 s run. BENCH_PUSH_NAGLE=1 keeps the fixture as
-the tests use it."""
+The fixture's handler sends with TCP_NODELAY (as the tests have it too), as a
+Discourse behind nginx does: http.server writes the headers and the body of
+an answer in two writes, and with Nagle on, the body waits for the ACK of
+the headers, which libcurl delays by 40 ms: 43 ms a request.
+BENCH_PUSH_NAGLE=1 turns Nagle back on, to see that cost."""
 import collections
 import resource
 import os
@@ -156,8 +155,8 @@ def main():
     rate = float(os.environ.get("BENCH_PUSH_RATE", "100"))
     ntopics = int(os.environ.get("BENCH_PUSH_TOPICS", "12"))
     interval = 1.0 / rate
-    if os.environ.get("BENCH_PUSH_NAGLE", "0") != "1":
-        _Handler.disable_nagle_algorithm = True
+    if os.environ.get("BENCH_PUSH_NAGLE", "0") == "1":
+        _Handler.disable_nagle_algorithm = False
     work = tempfile.mkdtemp(prefix="fg-bench-push-")
     fx = DiscourseFixture(api_key=KEY, corpus=False)
     serve = None

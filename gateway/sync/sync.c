@@ -1107,30 +1107,43 @@ static void loop_pass(struct store *st, const struct cfg *c, const struct cfg_fo
 			 s.threads == 1 ? "thread" : "threads");
 }
 
-/* A pass over the topics pushed for forum f, if any. */
-static void push_pass(struct store *st, const struct cfg *c, const struct cfg_forum *f)
+/* A pass over the topics pushed for forum f, if any. Returns how many
+ * items it took (0 also when the pass failed: no hurry then). */
+static size_t push_pass(struct store *st, const struct cfg *c, const struct cfg_forum *f)
 {
 	char **topics = NULL, *err = NULL;
-	size_t n = 0;
+	size_t n = 0, took = 0;
 	if (store_push_take(st, f->name, &topics, &n, &err) != 0) {
 		log_err("forum %s: %s", f->name, err);
 		free(err);
-		return;
+		return 0;
 	}
 	if (n == 0)
-		return;
+		return 0;
 	struct sync_stats s = {0};
 	struct sync_opts o = {.topics = (const char *const *)topics, .ntopics = n};
 	if (sync_forum_opts(st, c, f, NULL, 1, &o, &s, &err) != 0) {
 		log_err("%s", err);
 		free(err);
-	} else if (s.posts_new || s.posts_edited || s.posts_deleted) {
-		log_info("forum %s: pushed: %zu new, %zu edited, %zu deleted posts", f->name,
-			 s.posts_new, s.posts_edited, s.posts_deleted);
+	} else {
+		took = n;
+		if (s.posts_new || s.posts_edited || s.posts_deleted)
+			log_info("forum %s: pushed: %zu new, %zu edited, %zu deleted posts",
+				 f->name, s.posts_new, s.posts_edited, s.posts_deleted);
 	}
 	for (size_t i = 0; i < n; i++)
 		free(topics[i]);
 	free(topics);
+	return took;
+}
+
+/* Milliseconds from now to *end (CLOCK_MONOTONIC), 0 when past. */
+static long ms_until(const struct timespec *end)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	long ms = (long)(end->tv_sec - now.tv_sec) * 1000 + (end->tv_nsec - now.tv_nsec) / 1000000;
+	return ms > 0 ? ms : 0;
 }
 
 /* A remote forum's own loop (FORUM_CONN_REMOTE), with its own store
@@ -1155,12 +1168,19 @@ static void *remote_main(void *arg)
 	}
 	while (!*r->stop) {
 		loop_pass(st, r->c, r->f);
-		/* till the next poll, every 200 ms: the topics its webhooks
-		 * pushed (httpd stored them), fetched at once */
-		int ticks = (r->f->poll_interval > 0 ? r->f->poll_interval : 60) * 5;
-		for (int i = 0; i < ticks && !*r->stop; i++) {
-			usleep(200000);
-			push_pass(st, r->c, r->f);
+		/* till the next poll: what its webhooks pushed (httpd stored
+		 * it), fetched as it comes. After a pass that took some, the
+		 * next at once (more came while it fetched); else a wait for
+		 * the httpd's ring (store_push_wait), at most 200 ms, to see
+		 * the stop flag (and to look anyway where nothing rings). */
+		struct timespec end;
+		clock_gettime(CLOCK_MONOTONIC, &end);
+		end.tv_sec += r->f->poll_interval > 0 ? r->f->poll_interval : 60;
+		long left;
+		while (!*r->stop && (left = ms_until(&end)) > 0) {
+			if (push_pass(st, r->c, r->f) > 0)
+				continue;
+			store_push_wait(st, (int)(left < 200 ? left : 200));
 		}
 	}
 	store_close(st);

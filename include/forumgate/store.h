@@ -91,6 +91,11 @@ int store_cursor_set(struct store *st, int64_t forum_id, const char *cursor, cha
 int store_push_add(struct store *st, const char *forum, const char *topic, int64_t event_id,
 		   int *dup, char **err);
 int store_push_take(struct store *st, const char *forum, char ***topics, size_t *n, char **err);
+/* Waits at most timeout_ms for a store_push_add (of any forum, by any
+ * process on this store) since the last wait; returns 1 when one came (take
+ * then), 0 when the time ran out. Its doorbell is STORE.push beside the
+ * store (inotify; without it, this sleeps timeout_ms). */
+int store_push_wait(struct store *st, int timeout_ms);
 
 /* --- groups --- */
 struct store_group {
