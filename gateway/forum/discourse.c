@@ -1309,6 +1309,7 @@ static int dsc_changes(void *state, const char *cursor, const struct forum_chang
 	/* incremental: the feed down to the last post seen */
 	struct id_set topics = {0};
 	int64_t top = c.post, upd = c.upd, before = 0;
+	long read = 0;
 	for (int page = 0; page < DSC_FEED_PAGES; page++) {
 		char path[64];
 		if (before > 0)
@@ -1340,6 +1341,9 @@ static int dsc_changes(void *state, const char *cursor, const struct forum_chang
 		}
 		size_t got = ps.n;
 		dj_posts_free(&ps);
+		read += (long)got;
+		/* a page at a time: sync takes pushes meanwhile */
+		opts->progress(opts->progress_arg, read, 0, "feed posts");
 		if (got == 0 || low <= c.post || low <= 1)
 			break;
 		before = low - 1;

@@ -877,12 +877,24 @@ int sync_thread(struct store *st, const struct cfg *c, const struct cfg_forum *f
 }
 
 /* How far a long fetch has come, for the log and a terminal. */
+/* Set in a remote forum's own thread (remote_main) while a poll pass of it
+ * runs: the pass takes what the forum's webhooks pushed meanwhile whenever
+ * it is between two requests with no transaction open (after a thread, at
+ * a progress report: a page of the change feed), so a long poll (or a
+ * first sync) does not hold the pushes up till it ends. A pushed thread is
+ * fetched after the poll's last fetch of it or before its next, so nothing
+ * older overwrites it. */
+static _Thread_local int push_between;
+struct pass;
+static void push_now(struct pass *ps);
+
 struct progress {
 	const char *forum;
 	FILE *tty;
 	struct timespec start;
 	double last_log, last_draw; /* seconds since start */
 	int drawn;
+	struct pass *pass;
 };
 
 static double since_start(const struct progress *pg)
@@ -931,6 +943,8 @@ static void progress_cb(void *arg, long fetched, long total, const char *unit)
 		pg->last_draw = t;
 		pg->drawn = 1;
 	}
+	if (pg->pass)
+		push_now(pg->pass);
 }
 
 struct pass {
@@ -945,6 +959,17 @@ struct pass {
 	int in_tx;    /* a transaction is open */
 	char *err;
 };
+
+static size_t push_pass(struct store *st, const struct cfg *c, const struct cfg_forum *f);
+
+static void push_now(struct pass *ps)
+{
+	if (!push_between || !ps->remote || ps->in_tx)
+		return;
+	push_between = 0; /* the pushed pass's own reports take none */
+	push_pass(ps->st, ps->c, ps->f);
+	push_between = 1;
+}
 
 static int pass_thread(void *arg, struct forum_thread *t)
 {
@@ -968,6 +993,7 @@ static int pass_thread(void *arg, struct forum_thread *t)
 		if (store_commit(ps->st, &ps->err) != 0)
 			return -1;
 		ps->in_tx = 0;
+		push_now(ps);
 		return 0;
 	}
 	if (ps->batch >= SYNC_BATCH) {
@@ -1021,7 +1047,7 @@ int sync_forum_opts(struct store *st, const struct cfg *c, const struct cfg_foru
 		return -1;
 	struct pass ps = {.st = st, .c = c, .f = f, .stats = stats, .use_cursor = use_cursor,
 			  .remote = (ops->flags & FORUM_CONN_REMOTE) != 0};
-	struct progress pg = {.forum = f->name, .tty = o ? o->progress : NULL};
+	struct progress pg = {.forum = f->name, .tty = o ? o->progress : NULL, .pass = &ps};
 	clock_gettime(CLOCK_MONOTONIC, &pg.start);
 	struct forum_changes_opts copts = {
 		.backfill_days = f->backfill_days,
@@ -1167,7 +1193,9 @@ static void *remote_main(void *arg)
 		return NULL;
 	}
 	while (!*r->stop) {
+		push_between = 1;
 		loop_pass(st, r->c, r->f);
+		push_between = 0;
 		/* till the next poll: what its webhooks pushed (httpd stored
 		 * it), fetched as it comes. After a pass that took some, the
 		 * next at once (more came while it fetched); else a wait for
