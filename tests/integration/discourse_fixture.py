@@ -310,9 +310,10 @@ class DiscourseFixture:
         """Requests whose path (with query) matches the regex `path` (all
         when None) get: "429" (Retry-After: retry_after), "500", "hang"
         (no answer for `hang` seconds, longer than a client's timeout),
-        "malformed" (200 with cut-off JSON), "403" (invalid_access).
+        "malformed" (200 with cut-off JSON), "403" (invalid_access), "slow"
+        (the right answer, `hang` seconds late: a busy forum).
         count = how many requests (None = until clear_faults())."""
-        assert mode in ("429", "500", "hang", "malformed", "403")
+        assert mode in ("429", "500", "hang", "malformed", "403", "slow")
         with self.lock:
             self.faults.append(Fault(mode, path, count, retry_after, hang))
 
@@ -470,6 +471,9 @@ class _Handler(BaseHTTPRequestHandler):
                 return False
             if f.count is not None:
                 f.count -= 1
+        if f.mode == "slow":
+            fx.stopping.wait(f.hang)
+            return False
         if f.mode == "429":
             wait = f.retry_after
             self.send_json(429, _error(

@@ -401,11 +401,17 @@ class WebhookGate(unittest.TestCase):
 
     SECRET = "hook-secret-for-tests"
 
+    FIXTURE = {}
+
     def populate(self):
         """What the forum holds before the first sync, besides self.tid."""
 
+    def before_roles(self):
+        """What happens on the forum after the first sync, before the roles
+        start."""
+
     def setUp(self):
-        self.fx = fixture(self, corpus=False)
+        self.fx = fixture(self, corpus=False, **self.FIXTURE)
         self.cat = self.fx.add_category("General Talk")
         self.tid = self.fx.add_topic(self.cat, "Webhook topic", "<p>Root post.</p>")
         self.populate()
@@ -422,6 +428,7 @@ class WebhookGate(unittest.TestCase):
                        f"nntp:\n  listen:\n    - address: 127.0.0.1:{self.nntp_port}\n")
         self.url = f"http://127.0.0.1:{self.port}/webhooks/discourse/disc"
         self.g.sync()  # makes the store (the roles do not)
+        self.before_roles()
         before = len(self.fx.requests)
         self.sync = self.start("sync")
         self.httpd = self.start("httpd")
@@ -540,6 +547,32 @@ class Webhooks(WebhookGate):
         self.assertEqual((status, answer), (200, b"duplicate, ignored\n"))
         time.sleep(0.8)
         self.assertEqual(len(topic_requests(self.fx, self.tid)), n)
+
+
+class PushDuringPoll(WebhookGate):
+    """The safety-net poll of a busy forum takes long (here: 12 pages of
+    the change feed at 0.5 s each); a push that comes meanwhile is taken
+    between two of its requests, not after it."""
+
+    FIXTURE = {"posts_per_page": 5}
+
+    def before_roles(self):
+        for n in range(60):
+            self.fx.add_post(self.tid, "<p>Posted while nobody polled, %d.</p>" % n)
+        self.fx.fault("slow", path=r"^/posts\.json", hang=0.5)
+
+    def test_push_is_taken_while_the_poll_runs(self):
+        p = self.fx.add_post(self.tid, "<p>Pushed while the poll reads the feed.</p>")
+        t0 = time.monotonic()
+        self.assertEqual(self.deliver(p, 61)[0], 200)
+        t1 = self.wait(lambda: self.served(self.mid(p)), "pushed article on NNTP")
+        pages = sum(1 for r in self.fx.requests if r["path"] == "/posts.json")
+        self.assertLess(t1 - t0, 2.0)
+        self.assertLess(pages, 12, "the poll was over: this test tells nothing")
+        # and the poll, when it is over, brings every post once
+        self.wait(lambda: len(self.g.messages()) == 62, "the poll's posts", timeout=20)
+        mids = [m["Message-ID"] for m in self.g.messages()]
+        self.assertEqual(len(set(mids)), 62)
 
 
 class PushedPosts(WebhookGate):
