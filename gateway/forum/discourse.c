@@ -31,6 +31,12 @@
  * with a post newer than the cursor or updated after it; older posts'
  * edits arrive by webhook (post_edited) or not at all.
  *
+ * Pushed passes (webhooks, discourse_hook.c): a post event names its post
+ * ("TOPIC/POST"), and only that post is fetched, with the posts it answers
+ * when they are not among those fetched, not the whole topic (a topic of
+ * 10,000 posts would be 500 requests for each new post): see dsc_push. A
+ * topic event ("TOPIC") fetches the topic whole, as a poll does.
+ *
  * Whispers, small actions, private messages and unlisted topics are never
  * gatewayed (the API key usually sees them: it is staff); deleted and
  * hidden posts are passed on as deleted (withdrawn by sync).

@@ -876,7 +876,6 @@ int sync_thread(struct store *st, const struct cfg *c, const struct cfg_forum *f
 	return rc;
 }
 
-/* How far a long fetch has come, for the log and a terminal. */
 /* Set in a remote forum's own thread (remote_main) while a poll pass of it
  * runs: the pass takes what the forum's webhooks pushed meanwhile whenever
  * it is between two requests with no transaction open (after a thread, at
@@ -888,6 +887,7 @@ static _Thread_local int push_between;
 struct pass;
 static void push_now(struct pass *ps);
 
+/* How far a long fetch has come, for the log and a terminal. */
 struct progress {
 	const char *forum;
 	FILE *tty;
