@@ -15,12 +15,13 @@ not dropped), and the CPU of forumgate's processes over the run. The
 fixture, the senders and the poller are Python threads in this process, on
 the same cores as forumgate.
 
-The fixture's handler is made to send with TCP_NODELAY, as a Discourse
-behind nginx does: http.server writes the headers and the body of an answer
-in two writes, and with Nagle on, the body waits for the ACK of the headers,
-which libcurl delays by 40 ms: 43 ms a request, ~0.5 s a push pass over 12
-topics, p99 1.3 s in a 5 s run. BENCH_PUSH_NAGLE=1 keeps the fixture as
-the tests use it."""
+The fixture's handler sends with TCP_NODELAY (as the tests have it too), as a
+Discourse behind nginx does: http.server writes the headers and the body of
+an answer in two writes, and with Nagle on, the body waits for the ACK of
+the headers, which libcurl delays by 40 ms: 43 ms a request.
+BENCH_PUSH_NAGLE=1 turns Nagle back on, to see that cost. BENCH_PUSH_LOG=1
+prints serve's log at the end (without the pushed passes' lines), to see
+when the safety-net polls ran."""
 import collections
 import resource
 import os
@@ -156,8 +157,8 @@ def main():
     rate = float(os.environ.get("BENCH_PUSH_RATE", "100"))
     ntopics = int(os.environ.get("BENCH_PUSH_TOPICS", "12"))
     interval = 1.0 / rate
-    if os.environ.get("BENCH_PUSH_NAGLE", "0") != "1":
-        _Handler.disable_nagle_algorithm = True
+    if os.environ.get("BENCH_PUSH_NAGLE", "0") == "1":
+        _Handler.disable_nagle_algorithm = False
     work = tempfile.mkdtemp(prefix="fg-bench-push-")
     fx = DiscourseFixture(api_key=KEY, corpus=False)
     serve = None
@@ -290,10 +291,14 @@ forums:
         if missing:
             print("  missing: " + " ".join(missing[:10]) + (" ..." if len(missing) > 10 else ""))
         if lat:
+            worst = sorted(((seen[m] - answered[m], answered[m] - t_start) for m in seen),
+                           reverse=True)[:5]
             under = sum(1 for v in lat if v < 1.0) / len(lat) * 100
             print(f"  delivery answered -> served over NNTP: p50 {pct(lat, 50) * 1000:.0f} ms, "
                   f"p90 {pct(lat, 90) * 1000:.0f} ms, p99 {pct(lat, 99) * 1000:.0f} ms, "
                   f"max {lat[-1] * 1000:.0f} ms; {under:.1f}% under 1 s (target: p99 < 1 s)")
+            print("  slowest: " + ", ".join(f"{v * 1000:.0f} ms (answered at {t:.1f} s)"
+                                            for v, t in worst))
         rounds = poller.rounds or 1
         print(f"  NNTP poll: {poller.stats} STATs in {poller.rounds} rounds, "
               f"mean round {poller.round_time / rounds * 1000:.1f} ms, "
@@ -318,6 +323,12 @@ forums:
         if serve is not None and serve.returncode not in (0, None) and errlog:
             errlog.seek(0)
             sys.stderr.write(errlog.read().decode(errors="replace")[-4000:])
+        if errlog and os.environ.get("BENCH_PUSH_LOG") == "1":
+            errlog.seek(0)
+            sys.stdout.write("  serve's log, but for the pushed passes:\n")
+            for line in errlog.read().decode(errors="replace").splitlines():
+                if "pushed:" not in line:
+                    print("    " + line)
         if errlog:
             errlog.close()
         fx.stop()

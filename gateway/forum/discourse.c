@@ -31,6 +31,12 @@
  * with a post newer than the cursor or updated after it; older posts'
  * edits arrive by webhook (post_edited) or not at all.
  *
+ * Pushed passes (webhooks, discourse_hook.c): a post event names its post
+ * ("TOPIC/POST"), and only that post is fetched, with the posts it answers
+ * when they are not among those fetched, not the whole topic (a topic of
+ * 10,000 posts would be 500 requests for each new post): see dsc_push. A
+ * topic event ("TOPIC") fetches the topic whole, as a poll does.
+ *
  * Whispers, small actions, private messages and unlisted topics are never
  * gatewayed (the API key usually sees them: it is staff); deleted and
  * hidden posts are passed on as deleted (withdrawn by sync).
@@ -262,6 +268,154 @@ static char *json_err(struct dsc *d, const char *path, char *e)
 	return m;
 }
 
+/* ---- what pushed passes keep ----
+ * A pushed pass fetches the posts its webhooks named, not their topics
+ * (a long topic would be fetched whole for every new post): a topic's
+ * title, slug and category come from the last time this process fetched
+ * it (in any pass), /t/{id}.json only for a topic it has not fetched, or
+ * not for DSC_META_TTL seconds (an unlisting or a move that fires no
+ * webhook is seen by then; topic events fetch the topic anyway). The
+ * categories come from the forum's last /site.json for DSC_CATS_TTL
+ * seconds, and again at once when a topic names one they lack. The
+ * connector's state lives for one pass (sync opens it per pass), so this
+ * is process-wide, per forum name, under a mutex, like the user cache. */
+#define DSC_META 1024
+#define DSC_META_TTL 600
+#define DSC_CATS 16
+#define DSC_CATS_TTL 60
+
+static struct dsc_meta {
+	char *forum;
+	int64_t id, category_id;
+	char *slug, *title;
+	time_t until;
+} meta_cache[DSC_META];
+static struct dsc_cats_hit {
+	char *forum;
+	char *body;
+	size_t len;
+	time_t until;
+} cats_cache[DSC_CATS];
+static pthread_mutex_t meta_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static struct dsc_meta *meta_slot(const char *forum, int64_t id)
+{
+	uint64_t h = 0xcbf29ce484222325ULL ^ (uint64_t)id;
+	for (const unsigned char *p = (const unsigned char *)forum; *p; p++)
+		h = (h ^ *p) * 0x100000001b3ULL;
+	return &meta_cache[h % DSC_META];
+}
+
+/* Keeps topic t (just fetched) for pushed passes, or forgets it when it is
+ * not gatewayed (gone: deleted): those are fetched whole. */
+static void meta_put(const struct dsc *d, const struct dj_topic *t, int gone)
+{
+	pthread_mutex_lock(&meta_lock);
+	struct dsc_meta *m = meta_slot(d->f->name, t->id);
+	int keep = !gone && dj_topic_gatewayed(t);
+	if (keep || (m->forum && m->id == t->id && strcmp(m->forum, d->f->name) == 0)) {
+		free(m->forum);
+		free(m->slug);
+		free(m->title);
+		memset(m, 0, sizeof *m);
+	}
+	if (keep) {
+		m->forum = xstrdup(d->f->name);
+		m->id = t->id;
+		m->category_id = t->category_id;
+		m->slug = t->slug ? xstrdup(t->slug) : NULL;
+		m->title = xstrdup(t->title ? t->title : "");
+		m->until = time(NULL) + DSC_META_TTL;
+	}
+	pthread_mutex_unlock(&meta_lock);
+}
+
+static void meta_drop(const struct dsc *d, int64_t id)
+{
+	struct dj_topic t = {.id = id};
+	meta_put(d, &t, 1);
+}
+
+/* Topic id as kept (a gatewayed, listed topic): 1 and *t (its strings
+ * malloc'd, dj_topic_clear), or 0. */
+static int meta_get(const struct dsc *d, int64_t id, struct dj_topic *t)
+{
+	int hit = 0;
+	memset(t, 0, sizeof *t);
+	pthread_mutex_lock(&meta_lock);
+	const struct dsc_meta *m = meta_slot(d->f->name, id);
+	if (m->forum && m->id == id && m->until > time(NULL) && strcmp(m->forum, d->f->name) == 0) {
+		t->id = id;
+		t->category_id = m->category_id;
+		t->slug = m->slug ? xstrdup(m->slug) : NULL;
+		t->title = xstrdup(m->title);
+		t->visible = 1;
+		hit = 1;
+	}
+	pthread_mutex_unlock(&meta_lock);
+	return hit;
+}
+
+static struct dsc_cats_hit *cats_slot(const char *forum)
+{
+	struct dsc_cats_hit *free_slot = NULL, *oldest = &cats_cache[0];
+	for (size_t i = 0; i < DSC_CATS; i++) {
+		struct dsc_cats_hit *c = &cats_cache[i];
+		if (c->forum && strcmp(c->forum, forum) == 0)
+			return c;
+		if (!c->forum && !free_slot)
+			free_slot = c;
+		if (c->until < oldest->until)
+			oldest = c;
+	}
+	return free_slot ? free_slot : oldest;
+}
+
+static void cats_put(const struct dsc *d, const char *body, size_t len)
+{
+	pthread_mutex_lock(&meta_lock);
+	struct dsc_cats_hit *c = cats_slot(d->f->name);
+	if (!c->forum || strcmp(c->forum, d->f->name) != 0) {
+		free(c->forum);
+		c->forum = xstrdup(d->f->name);
+	}
+	free(c->body);
+	c->body = xmalloc(len + 1);
+	memcpy(c->body, body, len);
+	c->body[len] = 0;
+	c->len = len;
+	c->until = time(NULL) + DSC_CATS_TTL;
+	pthread_mutex_unlock(&meta_lock);
+}
+
+/* The forum's categories from its last /site.json, if recent: 0, or -1
+ * (fetch them). */
+static int cats_get(struct dsc *d)
+{
+	char *body = NULL;
+	size_t len = 0;
+	pthread_mutex_lock(&meta_lock);
+	struct dsc_cats_hit *c = cats_slot(d->f->name);
+	if (c->forum && strcmp(c->forum, d->f->name) == 0 && c->until > time(NULL)) {
+		body = xmalloc(c->len + 1);
+		memcpy(body, c->body, c->len + 1);
+		len = c->len;
+	}
+	pthread_mutex_unlock(&meta_lock);
+	if (!body)
+		return -1;
+	struct dj_categories cats = {0};
+	char *e = NULL;
+	int rc = dj_parse_categories(body, len, &cats, &e);
+	free(body);
+	free(e);
+	if (rc < 0)
+		return -1;
+	dj_categories_free(&d->cats);
+	d->cats = cats;
+	return 0;
+}
+
 static int dsc_load_categories(struct dsc *d, char **err)
 {
 	struct http_response rs;
@@ -271,6 +425,8 @@ static int dsc_load_categories(struct dsc *d, char **err)
 	struct dj_categories c = {0};
 	char *e = NULL;
 	int rc = dj_parse_categories(rs.body, rs.body_len, &c, &e);
+	if (rc == 0)
+		cats_put(d, rs.body, rs.body_len);
 	http_response_clear(&rs);
 	if (rc < 0) {
 		*err = json_err(d, path, e);
@@ -398,6 +554,60 @@ static const struct dj_post *find_post(const struct dj_posts *ps, int64_t id)
 	return ps->n ? bsearch(&key, ps->v, ps->n, sizeof *ps->v, cmp_post_id) : NULL;
 }
 
+/* The thread of topic tp with the posts of `order` (post ids, in the order
+ * the thread shows them) found in `known` (sorted by id; also what parents
+ * resolve through), or NULL when none of them is gatewayed. gone: the
+ * topic is deleted, its posts are passed on as deleted. */
+static struct forum_thread *dsc_thread(struct dsc *d, const struct dj_topic *tp,
+				       const int64_t *order, size_t norder,
+				       const struct dj_posts *known, int gone)
+{
+	struct forum_thread *t = xcalloc(1, sizeof *t);
+	t->forum = xstrdup(d->f->name);
+	t->id = xasprintf("%" PRId64, tp->id);
+	t->title = xstrdup(tp->title ? tp->title : "");
+	t->board = dsc_board(d, tp->category_id);
+	if (!t->board)
+		t->board = xasprintf("c%" PRId64, tp->category_id);
+	/* the category id, not its slug, keeps the group: a category renamed
+	 * and re-slugged stays in the group it was first filed in */
+	t->board_key = xasprintf("category:%" PRId64, tp->category_id);
+	const struct dj_category *cat = dj_category_find(&d->cats, tp->category_id);
+	if (cat) {
+		const struct dsc_cfg *dc = d->f->conn;
+		char *ge = NULL;
+		t->group = dj_group_name_tpl(dc ? dc->group_template : NULL,
+					     d->f->group_prefix ? d->f->group_prefix : d->f->name,
+					     &d->cats, cat, &ge);
+		if (!t->group) /* the config's slug rule then */
+			log_warn("forum %s: %s", d->f->name, ge ? ge : "bad group name");
+		free(ge);
+		t->members_only = cat->read_restricted;
+	}
+	t->url = xasprintf("%s/t/%s/%" PRId64, d->base, tp->slug ? tp->slug : "-", tp->id);
+	for (size_t s = 0; s < norder; s++) {
+		const struct dj_post *dp = find_post(known, order[s]);
+		if (!dp || !dj_post_gatewayed(dp))
+			continue;
+		struct forum_post fp = {0};
+		int unresolved = 0;
+		char *pe = NULL;
+		if (dj_post_to_forum(dp, known, d->base, &fp, &unresolved, &pe) < 0) {
+			free(pe);
+			continue;
+		}
+		if (gone)
+			fp.deleted = 1;
+		struct forum_post *np = forum_thread_add_post(t);
+		*np = fp;
+	}
+	if (t->nposts == 0) {
+		forum_thread_free(t);
+		return NULL;
+	}
+	return t;
+}
+
 /* Fetches topic id with all its posts and hands it to cb. Returns 0 (also
  * when the topic is not gatewayed or gone: *skipped = 1), or -1 (*err). */
 static int dsc_topic(struct dsc *d, int64_t id, forum_thread_cb cb, void *arg, int *skipped,
@@ -413,6 +623,7 @@ static int dsc_topic(struct dsc *d, int64_t id, forum_thread_cb cb, void *arg, i
 	if (st == 403 || st == 404 || st == 410) {
 		/* gone or out of reach since it was listed */
 		http_response_clear(&rs);
+		meta_drop(d, id);
 		*skipped = 1;
 		return 0;
 	}
@@ -433,6 +644,7 @@ static int dsc_topic(struct dsc *d, int64_t id, forum_thread_cb cb, void *arg, i
 	 * gatewayed (private messages, unlisted) are left alone */
 	int gone = tp.topic.deleted && !tp.topic.private_message && tp.topic.visible;
 	if (!dj_topic_gatewayed(&tp.topic) && !gone) {
+		meta_drop(d, id);
 		dj_topic_page_free(&tp);
 		*skipped = 1;
 		return 0;
@@ -502,50 +714,11 @@ static int dsc_topic(struct dsc *d, int64_t id, forum_thread_cb cb, void *arg, i
 		qsort(all.v, all.n, sizeof *all.v, cmp_post_id);
 	}
 
-	struct forum_thread *t = xcalloc(1, sizeof *t);
-	t->forum = xstrdup(d->f->name);
-	t->id = xasprintf("%" PRId64, id);
-	t->title = xstrdup(tp.topic.title ? tp.topic.title : "");
-	t->board = dsc_board(d, tp.topic.category_id);
-	if (!t->board)
-		t->board = xasprintf("c%" PRId64, tp.topic.category_id);
-	/* the category id, not its slug, keeps the group: a category renamed
-	 * and re-slugged stays in the group it was first filed in */
-	t->board_key = xasprintf("category:%" PRId64, tp.topic.category_id);
-	const struct dj_category *cat = dj_category_find(&d->cats, tp.topic.category_id);
-	if (cat) {
-		const struct dsc_cfg *dc = d->f->conn;
-		char *ge = NULL;
-		t->group = dj_group_name_tpl(dc ? dc->group_template : NULL,
-					     d->f->group_prefix ? d->f->group_prefix : d->f->name,
-					     &d->cats, cat, &ge);
-		if (!t->group) /* the config's slug rule then */
-			log_warn("forum %s: %s", d->f->name, ge ? ge : "bad group name");
-		free(ge);
-		t->members_only = cat->read_restricted;
-	}
-	t->url = xasprintf("%s/t/%s/%" PRId64, d->base, tp.topic.slug ? tp.topic.slug : "-", id);
-	/* in stream order (the order of the topic) */
-	for (size_t s = 0; s < tp.nstream; s++) {
-		const struct dj_post *dp = find_post(&all, tp.stream[s]);
-		if (!dp || !dj_post_gatewayed(dp))
-			continue;
-		struct forum_post fp = {0};
-		int unresolved = 0;
-		char *pe = NULL;
-		if (dj_post_to_forum(dp, &all, d->base, &fp, &unresolved, &pe) < 0) {
-			free(pe);
-			continue;
-		}
-		if (gone)
-			fp.deleted = 1;
-		struct forum_post *np = forum_thread_add_post(t);
-		*np = fp;
-	}
+	meta_put(d, &tp.topic, gone);
+	struct forum_thread *t = dsc_thread(d, &tp.topic, tp.stream, tp.nstream, &all, gone);
 	dj_posts_free(&all);
 	dj_topic_page_free(&tp);
-	if (t->nposts == 0) {
-		forum_thread_free(t);
+	if (!t) {
 		*skipped = 1;
 		return 0;
 	}
@@ -723,6 +896,357 @@ static int parse_id(const char *s, int64_t *out)
 	return 0;
 }
 
+/* ---- pushed passes ---- */
+
+/* A topic of a pushed pass. */
+struct push_topic {
+	int64_t id;
+	int whole;         /* fetch it all (dsc_topic): a topic event, or what
+			    * the posts alone cannot tell */
+	int skip;          /* gone or out of reach */
+	int64_t *posts;    /* the posts pushed */
+	size_t nposts;
+	int have_meta;
+	struct dj_topic meta;
+	struct dj_posts known; /* posts fetched: the pushed ones and parents */
+};
+
+/* One request of a round: what it fetches for which topic. */
+enum push_what { PUSH_CATS, PUSH_META, PUSH_POSTS, PUSH_PARENT };
+struct push_round {
+	struct buf *urls;
+	size_t *topic;
+	enum push_what *what;
+	size_t n;
+};
+
+static void round_add(struct push_round *r, enum push_what what, size_t topic)
+{
+	r->urls = xrealloc(r->urls, (r->n + 1) * sizeof *r->urls);
+	r->topic = xrealloc(r->topic, (r->n + 1) * sizeof *r->topic);
+	r->what = xrealloc(r->what, (r->n + 1) * sizeof *r->what);
+	r->urls[r->n] = (struct buf)BUF_INIT;
+	r->topic[r->n] = topic;
+	r->what[r->n] = what;
+	r->n++;
+}
+
+/* Performs the round's requests at once (within max_concurrent and
+ * max_requests_per_second); rs[i] as http_request's. -1 with *err when a
+ * request had no answer, or 429/5xx. */
+static int round_run(struct dsc *d, struct push_round *r, struct http_response **out,
+		     char **err)
+{
+	struct http_request *rq = xcalloc(r->n ? r->n : 1, sizeof *rq);
+	struct http_response *rs = xcalloc(r->n ? r->n : 1, sizeof *rs);
+	char **errs = xcalloc(r->n ? r->n : 1, sizeof *errs);
+	struct dsc_headers hd;
+	dsc_headers(d, NULL, 0, &hd);
+	for (size_t i = 0; i < r->n; i++)
+		rq[i] = (struct http_request){.url = buf_str(&r->urls[i]), .headers = hd.v};
+	http_request_many(d->http, rq, rs, errs, r->n);
+	int bad = 0;
+	for (size_t i = 0; i < r->n; i++) {
+		if (!bad && errs[i]) {
+			*err = errs[i];
+			errs[i] = NULL;
+			bad = 1;
+		} else if (!bad && (rs[i].status == 429 || rs[i].status >= 500)) {
+			*err = xasprintf("forum %s: GET %s: HTTP %ld", d->f->name, rq[i].url,
+					 rs[i].status);
+			bad = 1;
+		}
+		free(errs[i]);
+	}
+	dsc_headers_free(&hd);
+	free(rq);
+	free(errs);
+	*out = rs;
+	return bad ? -1 : 0;
+}
+
+static void round_free(struct push_round *r, struct http_response *rs)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		buf_free(&r->urls[i]);
+		if (rs)
+			http_response_clear(&rs[i]);
+	}
+	free(r->urls);
+	free(r->topic);
+	free(r->what);
+	free(rs);
+	memset(r, 0, sizeof *r);
+}
+
+/* Adds the posts of ps not in pt->known yet to it (ps is emptied). */
+static void known_add(struct push_topic *pt, struct dj_posts *ps)
+{
+	for (size_t i = 0; i < ps->n; i++) {
+		int dup = 0;
+		for (size_t k = 0; k < pt->known.n && !dup; k++)
+			dup = pt->known.v[k].id == ps->v[i].id;
+		if (dup) {
+			dj_post_clear(&ps->v[i]);
+			continue;
+		}
+		pt->known.v = xrealloc(pt->known.v, (pt->known.n + 1) * sizeof *pt->known.v);
+		pt->known.v[pt->known.n++] = ps->v[i];
+	}
+	free(ps->v);
+	ps->v = NULL;
+	ps->n = 0;
+}
+
+static const struct dj_post *known_number(const struct push_topic *pt, int number)
+{
+	for (size_t i = 0; i < pt->known.n; i++)
+		if (pt->known.v[i].post_number == number && pt->known.v[i].topic_id == pt->id)
+			return &pt->known.v[i];
+	return NULL;
+}
+
+/* A response of a round for topic pt: 0 read (or gone: pt->skip), -1 with
+ * *err. */
+static int push_read(struct dsc *d, struct push_topic *pt, enum push_what what,
+		     const char *url, struct http_response *rs, char **err)
+{
+	char *e = NULL;
+	if (rs->status == 403 || rs->status == 404 || rs->status == 410) {
+		if (what == PUSH_PARENT) {
+			pt->whole = 1; /* the parent is out of reach: as a full fetch does */
+			return 0;
+		}
+		meta_drop(d, pt->id);
+		pt->skip = 1;
+		return 0;
+	}
+	if (rs->status != 200) {
+		*err = xasprintf("forum %s: GET %s: HTTP %ld", d->f->name, url, rs->status);
+		return -1;
+	}
+	if (what == PUSH_POSTS) {
+		struct dj_posts ps = {0};
+		if (dj_parse_posts(rs->body, rs->body_len, &ps, &e) < 0)
+			goto malformed;
+		known_add(pt, &ps);
+		return 0;
+	}
+	struct dj_topic_page tp = {0};
+	if (dj_parse_topic(rs->body, rs->body_len, &tp, &e) < 0)
+		goto malformed;
+	if (what == PUSH_META) {
+		/* not gatewayed or deleted: the full fetch decides (a
+		 * deleted topic withdraws all its posts) */
+		if (!dj_topic_gatewayed(&tp.topic)) {
+			pt->whole = 1;
+		} else {
+			meta_put(d, &tp.topic, 0);
+			pt->meta = tp.topic;
+			memset(&tp.topic, 0, sizeof tp.topic);
+			pt->have_meta = 1;
+		}
+	}
+	/* the posts a topic page brings may be parents of the pushed ones */
+	known_add(pt, &tp.posts);
+	dj_topic_page_free(&tp);
+	return 0;
+malformed:
+	*err = xasprintf("forum %s: %s: malformed answer: %s", d->f->name, url, e ? e : "?");
+	free(e);
+	return -1;
+}
+
+static int cmp_topic_number(const void *a, const void *b, void *arg)
+{
+	const struct push_topic *pt = arg;
+	const struct dj_post *x = find_post(&pt->known, *(const int64_t *)a);
+	const struct dj_post *y = find_post(&pt->known, *(const int64_t *)b);
+	int nx = x ? x->post_number : 0, ny = y ? y->post_number : 0;
+	return nx < ny ? -1 : nx > ny;
+}
+
+/* A pushed pass: items are "TOPIC" (fetch the topic whole) or "TOPIC/POST"
+ * (that post of it), as discourse_hook.c queues them. The posts named are
+ * fetched at once for all topics (/t/{id}/posts.json?post_ids[]=, with
+ * /t/{id}.json for a topic not kept, and /site.json when the categories
+ * kept are old), then in a second round the posts they answer that are not
+ * among those (/t/{slug}/{id}/{number}.json); a topic whose posts cannot
+ * tell (a parent out of reach, a topic deleted or unlisted) is fetched
+ * whole, as a poll would. */
+static int dsc_push(struct dsc *d, const char *const *items, size_t nitems, forum_thread_cb cb,
+		    void *arg, char **err)
+{
+	struct push_topic *pts = NULL;
+	size_t npts = 0;
+	int rc = -1;
+	struct push_round r = {0};
+	struct http_response *rs = NULL;
+
+	for (size_t i = 0; i < nitems; i++) {
+		char *slash = strchr(items[i], '/');
+		char *topic = slash ? xstrndup(items[i], (size_t)(slash - items[i]))
+				    : xstrdup(items[i]);
+		int64_t id, post = 0;
+		int ok = parse_id(topic, &id) == 0 && (!slash || parse_id(slash + 1, &post) == 0);
+		free(topic);
+		if (!ok)
+			continue;
+		size_t k = 0;
+		while (k < npts && pts[k].id != id)
+			k++;
+		if (k == npts) {
+			pts = xrealloc(pts, (npts + 1) * sizeof *pts);
+			pts[npts++] = (struct push_topic){.id = id};
+		}
+		if (!post) {
+			pts[k].whole = 1;
+			continue;
+		}
+		pts[k].posts = xrealloc(pts[k].posts, (pts[k].nposts + 1) * sizeof *pts[k].posts);
+		pts[k].posts[pts[k].nposts++] = post;
+	}
+
+	/* round 1: the posts, and what is not kept */
+	int cats_kept = cats_get(d) == 0;
+	if (!cats_kept) {
+		round_add(&r, PUSH_CATS, 0);
+		buf_addf(&r.urls[r.n - 1], "%s/site.json", d->base);
+	}
+	for (size_t k = 0; k < npts; k++) {
+		struct push_topic *pt = &pts[k];
+		if (pt->whole)
+			continue;
+		pt->have_meta = meta_get(d, pt->id, &pt->meta);
+		if (!pt->have_meta) {
+			round_add(&r, PUSH_META, k);
+			buf_addf(&r.urls[r.n - 1], "%s/t/%" PRId64 ".json", d->base, pt->id);
+		}
+		for (size_t i = 0; i < pt->nposts; i++) {
+			if (i % DSC_CHUNK == 0) {
+				round_add(&r, PUSH_POSTS, k);
+				buf_addf(&r.urls[r.n - 1], "%s/t/%" PRId64 "/posts.json?", d->base,
+					 pt->id);
+			}
+			buf_addf(&r.urls[r.n - 1], "%spost_ids[]=%" PRId64, i % DSC_CHUNK ? "&" : "",
+				 pt->posts[i]);
+		}
+	}
+	if (r.n && round_run(d, &r, &rs, err) < 0)
+		goto out;
+	for (size_t i = 0; i < r.n; i++) {
+		const char *url = buf_str(&r.urls[i]);
+		if (r.what[i] == PUSH_CATS) {
+			struct dj_categories c = {0};
+			char *e = NULL;
+			if (rs[i].status != 200) {
+				*err = xasprintf("forum %s: GET %s: HTTP %ld", d->f->name, url,
+						 rs[i].status);
+				goto out;
+			}
+			if (dj_parse_categories(rs[i].body, rs[i].body_len, &c, &e) < 0) {
+				*err = json_err(d, "/site.json", e);
+				goto out;
+			}
+			cats_put(d, rs[i].body, rs[i].body_len);
+			dj_categories_free(&d->cats);
+			d->cats = c;
+			continue;
+		}
+		struct push_topic *pt = &pts[r.topic[i]];
+		if (!pt->skip && !pt->whole && push_read(d, pt, r.what[i], url, &rs[i], err) < 0)
+			goto out;
+	}
+	round_free(&r, rs);
+	rs = NULL;
+
+	/* a topic in a category the kept list lacks (a new category): the
+	 * list again, once */
+	for (size_t k = 0; k < npts && cats_kept; k++) {
+		const struct push_topic *pt = &pts[k];
+		if (!pt->whole && !pt->skip && pt->have_meta &&
+		    !dj_category_find(&d->cats, pt->meta.category_id)) {
+			if (dsc_load_categories(d, err) < 0)
+				goto out;
+			break;
+		}
+	}
+
+	/* round 2: the posts they answer, when not fetched */
+	for (size_t k = 0; k < npts; k++) {
+		struct push_topic *pt = &pts[k];
+		if (pt->whole || pt->skip || !pt->have_meta)
+			continue;
+		int *asked = NULL;
+		size_t nasked = 0;
+		for (size_t i = 0; i < pt->known.n; i++) {
+			const struct dj_post *p = &pt->known.v[i];
+			int pushed = 0;
+			for (size_t j = 0; j < pt->nposts && !pushed; j++)
+				pushed = pt->posts[j] == p->id;
+			int num = pushed && dj_post_gatewayed(p) ? dj_post_parent_number(p) : 0;
+			if (num <= 0 || known_number(pt, num))
+				continue;
+			int dup = 0;
+			for (size_t j = 0; j < nasked && !dup; j++)
+				dup = asked[j] == num;
+			if (dup)
+				continue;
+			asked = xrealloc(asked, (nasked + 1) * sizeof *asked);
+			asked[nasked++] = num;
+			round_add(&r, PUSH_PARENT, k);
+			buf_addf(&r.urls[r.n - 1], "%s/t/%s/%" PRId64 "/%d.json", d->base,
+				 pt->meta.slug && *pt->meta.slug ? pt->meta.slug : "-", pt->id, num);
+		}
+		free(asked);
+	}
+	if (r.n && round_run(d, &r, &rs, err) < 0)
+		goto out;
+	for (size_t i = 0; i < r.n; i++) {
+		struct push_topic *pt = &pts[r.topic[i]];
+		if (!pt->skip && !pt->whole &&
+		    push_read(d, pt, PUSH_PARENT, buf_str(&r.urls[i]), &rs[i], err) < 0)
+			goto out;
+	}
+
+	/* the threads: the pushed posts in the order of the topic */
+	for (size_t k = 0; k < npts; k++) {
+		struct push_topic *pt = &pts[k];
+		if (pt->whole || pt->skip || !pt->have_meta)
+			continue;
+		qsort(pt->known.v, pt->known.n, sizeof *pt->known.v, cmp_post_id);
+		/* a parent still unknown: as the full fetch would thread it */
+		for (size_t i = 0; i < pt->nposts && !pt->whole; i++) {
+			const struct dj_post *p = find_post(&pt->known, pt->posts[i]);
+			int num = p && dj_post_gatewayed(p) ? dj_post_parent_number(p) : 0;
+			if (num > 0 && !known_number(pt, num))
+				pt->whole = 1;
+		}
+		if (pt->whole)
+			continue;
+		qsort_r(pt->posts, pt->nposts, sizeof *pt->posts, cmp_topic_number, pt);
+		struct forum_thread *t = dsc_thread(d, &pt->meta, pt->posts, pt->nposts,
+						    &pt->known, 0);
+		if (t && cb(arg, t) < 0)
+			goto out;
+	}
+	for (size_t k = 0; k < npts; k++) {
+		int skipped;
+		if (pts[k].whole && dsc_topic(d, pts[k].id, cb, arg, &skipped, err) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	round_free(&r, rs);
+	for (size_t k = 0; k < npts; k++) {
+		free(pts[k].posts);
+		dj_topic_clear(&pts[k].meta);
+		dj_posts_free(&pts[k].known);
+	}
+	free(pts);
+	return rc;
+}
+
 static int dsc_changes(void *state, const char *cursor, const struct forum_changes_opts *opts,
 		       forum_thread_cb cb, int (*checkpoint)(void *arg, const char *cursor),
 		       void *arg, char **next, int *warnings, char **err)
@@ -730,21 +1254,15 @@ static int dsc_changes(void *state, const char *cursor, const struct forum_chang
 	struct dsc *d = state;
 	struct dsc_cursor c;
 	*warnings = 0;
-	if (dsc_load_categories(d, err) < 0)
-		return -1;
 	if (opts->ntopics > 0) {
-		/* pushed by a webhook: these topics, the cursor stays */
-		for (size_t i = 0; i < opts->ntopics; i++) {
-			int64_t id;
-			int skipped;
-			if (parse_id(opts->topics[i], &id) < 0)
-				continue;
-			if (dsc_topic(d, id, cb, arg, &skipped, err) < 0)
-				return -1;
-		}
+		/* pushed by webhooks: these topics and posts, the cursor stays */
+		if (dsc_push(d, opts->topics, opts->ntopics, cb, arg, err) < 0)
+			return -1;
 		*next = xstrdup(cursor ? cursor : "");
 		return 0;
 	}
+	if (dsc_load_categories(d, err) < 0)
+		return -1;
 	if (!cursor || !*cursor) {
 		memset(&c, 0, sizeof c);
 		if (dsc_feed_top(d, &c.post, &c.upd, err) < 0)
@@ -797,6 +1315,7 @@ static int dsc_changes(void *state, const char *cursor, const struct forum_chang
 	/* incremental: the feed down to the last post seen */
 	struct id_set topics = {0};
 	int64_t top = c.post, upd = c.upd, before = 0;
+	long read = 0;
 	for (int page = 0; page < DSC_FEED_PAGES; page++) {
 		char path[64];
 		if (before > 0)
@@ -828,6 +1347,9 @@ static int dsc_changes(void *state, const char *cursor, const struct forum_chang
 		}
 		size_t got = ps.n;
 		dj_posts_free(&ps);
+		read += (long)got;
+		/* a page at a time: sync takes pushes meanwhile */
+		opts->progress(opts->progress_arg, read, 0, "feed posts");
 		if (got == 0 || low <= c.post || low <= 1)
 			break;
 		before = low - 1;

@@ -1,7 +1,7 @@
 /*
  * discourse_hook: the httpd side of Discourse webhooks (webhook.h). The
  * connector never sees the store; this handler does, and only to queue the
- * pushed topic for the sync role (store_push_add).
+ * pushed topic or post for the sync role (store_push_add).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -66,11 +66,16 @@ void webhook_discourse(void *arg, const struct httpd_request *rq, struct httpd_r
 		answer(rs, 400, "unreadable delivery");
 		return;
 	}
-	int64_t topic = 0;
-	if (w.kind == DJ_WEBHOOK_POST && !w.post.private_message)
+	/* what the sync role fetches: "TOPIC/POST" for a post event (that
+	 * post alone, not its whole topic), "TOPIC" for a topic event
+	 * (discourse.c, dsc_push) */
+	int64_t topic = 0, post = 0;
+	if (w.kind == DJ_WEBHOOK_POST && !w.post.private_message) {
 		topic = w.post.topic_id;
-	else if (w.kind == DJ_WEBHOOK_TOPIC && !w.topic.private_message)
+		post = w.post.id;
+	} else if (w.kind == DJ_WEBHOOK_TOPIC && !w.topic.private_message) {
 		topic = w.topic.id;
+	}
 	int64_t event_id = w.event_id;
 	dj_webhook_free(&w);
 	if (topic <= 0) {
@@ -78,9 +83,12 @@ void webhook_discourse(void *arg, const struct httpd_request *rq, struct httpd_r
 		return;
 	}
 	struct store *st = NULL;
-	char tid[32];
+	char tid[48];
 	int dup = 0;
-	snprintf(tid, sizeof tid, "%" PRId64, topic);
+	if (post > 0)
+		snprintf(tid, sizeof tid, "%" PRId64 "/%" PRId64, topic, post);
+	else
+		snprintf(tid, sizeof tid, "%" PRId64, topic);
 	if (store_open(c->gateway.store, STORE_RW, &st, &err) != 0 ||
 	    store_push_add(st, f->name, tid, event_id, &dup, &err) != 0) {
 		log_err("forum %s: webhook: %s", f->name, err);

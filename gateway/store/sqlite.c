@@ -37,7 +37,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <poll.h>
 #include <sys/file.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -605,6 +607,10 @@ struct store {
 	 * is compared at each store_begin(). */
 	enum { FOREIGN_UNKNOWN, FOREIGN_NONE, FOREIGN_SOME } foreign;
 	int64_t foreign_dv;
+	/* store_push_wait: an inotify descriptor watching STORE.push, -1
+	 * when none; push_watched, whether it was set up (or tried) */
+	int push_fd;
+	int push_watched;
 };
 
 static void queue_reset(struct write_queue *q)
@@ -867,6 +873,7 @@ static struct store *open_db(const char *path, int flags, char **err)
 	pthread_once(&config_once, config_sqlite);
 	struct store *st = xcalloc(1, sizeof *st);
 	st->bulk_fd = -1;
+	st->push_fd = -1;
 	if (sqlite3_open_v2(path, &st->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		fg_error(err, "store: cannot open %s: %s", path,
 			 st->db ? sqlite3_errmsg(st->db) : "out of memory");
@@ -1075,6 +1082,8 @@ static void disconnect(struct store *st)
 	free(st->groups);
 	free(st->bulk_tmp);
 	free(st->bulk_path);
+	if (st->push_fd >= 0)
+		close(st->push_fd);
 	free(st);
 }
 
@@ -2822,6 +2831,70 @@ static int push_step(struct store *st, const char *sql, const char *a, const cha
 	return 0;
 }
 
+/* The doorbell of the push queue: STORE.push, a file beside the store
+ * that store_push_add opens for writing (and closes, writing nothing) after
+ * each commit, so that a sync role waiting in store_push_wait (inotify,
+ * IN_CLOSE_WRITE) takes the push at once, not at its next look. Made
+ * private like STORE.lock; never followed through a symbolic link, and
+ * opened without blocking (a FIFO planted there does not hold the httpd). */
+static char *push_bell(struct store *st)
+{
+	const char *db = sqlite3_db_filename(st->db, "main");
+	return db && *db ? xasprintf("%s.push", db) : NULL;
+}
+
+static void push_ring(struct store *st)
+{
+	char *name = push_bell(st);
+	int fd = name ? open_private(name, O_WRONLY | O_NOFOLLOW | O_NONBLOCK) : -1;
+	if (fd >= 0)
+		close(fd);
+	free(name);
+}
+
+int store_push_wait(struct store *st, int timeout_ms)
+{
+	if (!st->push_watched) {
+		st->push_watched = 1;
+		char *name = push_bell(st);
+		int fd = name ? open_private(name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK) : -1;
+		if (fd >= 0) {
+			close(fd);
+			st->push_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+			if (st->push_fd >= 0 &&
+			    inotify_add_watch(st->push_fd, name, IN_CLOSE_WRITE | IN_DONT_FOLLOW) < 0) {
+				close(st->push_fd);
+				st->push_fd = -1;
+			}
+		}
+		free(name);
+	}
+	if (st->push_fd < 0) { /* no doorbell: the caller looks every timeout */
+		poll(NULL, 0, timeout_ms);
+		return 0;
+	}
+	struct pollfd pfd = {.fd = st->push_fd, .events = POLLIN};
+	if (poll(&pfd, 1, timeout_ms) <= 0)
+		return 0;
+	/* every ring since the last wait is one wake-up; a bell removed or
+	 * replaced (IN_IGNORED) is watched anew at the next wait */
+	char ev[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	ssize_t n;
+	while ((n = read(st->push_fd, ev, sizeof ev)) > 0) {
+		for (ssize_t off = 0; off + (ssize_t)sizeof(struct inotify_event) <= n;) {
+			const struct inotify_event *ie = (const struct inotify_event *)(ev + off);
+			if (ie->mask & IN_IGNORED)
+				st->push_watched = 0;
+			off += (ssize_t)sizeof *ie + ie->len;
+		}
+	}
+	if (!st->push_watched) {
+		close(st->push_fd);
+		st->push_fd = -1;
+	}
+	return 1;
+}
+
 int store_push_add(struct store *st, const char *forum, const char *topic, int64_t event_id,
 		   int *dup, char **err)
 {
@@ -2844,7 +2917,11 @@ int store_push_add(struct store *st, const char *forum, const char *topic, int64
 				      " VALUES (?, ?, ?)", forum, topic, 0, now, NULL, err) != 0) {
 		goto fail;
 	}
-	return exec(st, "COMMIT", err);
+	if (exec(st, "COMMIT", err) != 0)
+		return -1;
+	if (topic && !*dup)
+		push_ring(st);
+	return 0;
 fail:
 	exec_raw(st, "ROLLBACK", NULL);
 	return -1;
@@ -2854,7 +2931,8 @@ int store_push_take(struct store *st, const char *forum, char ***topics, size_t 
 {
 	*topics = NULL;
 	*n = 0;
-	/* asked every 200 ms: look before taking the write lock */
+	/* asked after every wait (store_push_wait): look before taking the
+	 * write lock */
 	sqlite3_stmt *s;
 	if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM push_topics WHERE forum = ? LIMIT 1", -1,
 			       &s, NULL) != SQLITE_OK)

@@ -876,6 +876,17 @@ int sync_thread(struct store *st, const struct cfg *c, const struct cfg_forum *f
 	return rc;
 }
 
+/* Set in a remote forum's own thread (remote_main) while a poll pass of it
+ * runs: the pass takes what the forum's webhooks pushed meanwhile whenever
+ * it is between two requests with no transaction open (after a thread, at
+ * a progress report: a page of the change feed), so a long poll (or a
+ * first sync) does not hold the pushes up till it ends. A pushed thread is
+ * fetched after the poll's last fetch of it or before its next, so nothing
+ * older overwrites it. */
+static _Thread_local int push_between;
+struct pass;
+static void push_now(struct pass *ps);
+
 /* How far a long fetch has come, for the log and a terminal. */
 struct progress {
 	const char *forum;
@@ -883,6 +894,7 @@ struct progress {
 	struct timespec start;
 	double last_log, last_draw; /* seconds since start */
 	int drawn;
+	struct pass *pass;
 };
 
 static double since_start(const struct progress *pg)
@@ -931,6 +943,8 @@ static void progress_cb(void *arg, long fetched, long total, const char *unit)
 		pg->last_draw = t;
 		pg->drawn = 1;
 	}
+	if (pg->pass)
+		push_now(pg->pass);
 }
 
 struct pass {
@@ -945,6 +959,17 @@ struct pass {
 	int in_tx;    /* a transaction is open */
 	char *err;
 };
+
+static size_t push_pass(struct store *st, const struct cfg *c, const struct cfg_forum *f);
+
+static void push_now(struct pass *ps)
+{
+	if (!push_between || !ps->remote || ps->in_tx)
+		return;
+	push_between = 0; /* the pushed pass's own reports take none */
+	push_pass(ps->st, ps->c, ps->f);
+	push_between = 1;
+}
 
 static int pass_thread(void *arg, struct forum_thread *t)
 {
@@ -968,6 +993,7 @@ static int pass_thread(void *arg, struct forum_thread *t)
 		if (store_commit(ps->st, &ps->err) != 0)
 			return -1;
 		ps->in_tx = 0;
+		push_now(ps);
 		return 0;
 	}
 	if (ps->batch >= SYNC_BATCH) {
@@ -1021,7 +1047,7 @@ int sync_forum_opts(struct store *st, const struct cfg *c, const struct cfg_foru
 		return -1;
 	struct pass ps = {.st = st, .c = c, .f = f, .stats = stats, .use_cursor = use_cursor,
 			  .remote = (ops->flags & FORUM_CONN_REMOTE) != 0};
-	struct progress pg = {.forum = f->name, .tty = o ? o->progress : NULL};
+	struct progress pg = {.forum = f->name, .tty = o ? o->progress : NULL, .pass = &ps};
 	clock_gettime(CLOCK_MONOTONIC, &pg.start);
 	struct forum_changes_opts copts = {
 		.backfill_days = f->backfill_days,
@@ -1107,30 +1133,43 @@ static void loop_pass(struct store *st, const struct cfg *c, const struct cfg_fo
 			 s.threads == 1 ? "thread" : "threads");
 }
 
-/* A pass over the topics pushed for forum f, if any. */
-static void push_pass(struct store *st, const struct cfg *c, const struct cfg_forum *f)
+/* A pass over the topics pushed for forum f, if any. Returns how many
+ * items it took (0 also when the pass failed: no hurry then). */
+static size_t push_pass(struct store *st, const struct cfg *c, const struct cfg_forum *f)
 {
 	char **topics = NULL, *err = NULL;
-	size_t n = 0;
+	size_t n = 0, took = 0;
 	if (store_push_take(st, f->name, &topics, &n, &err) != 0) {
 		log_err("forum %s: %s", f->name, err);
 		free(err);
-		return;
+		return 0;
 	}
 	if (n == 0)
-		return;
+		return 0;
 	struct sync_stats s = {0};
 	struct sync_opts o = {.topics = (const char *const *)topics, .ntopics = n};
 	if (sync_forum_opts(st, c, f, NULL, 1, &o, &s, &err) != 0) {
 		log_err("%s", err);
 		free(err);
-	} else if (s.posts_new || s.posts_edited || s.posts_deleted) {
-		log_info("forum %s: pushed: %zu new, %zu edited, %zu deleted posts", f->name,
-			 s.posts_new, s.posts_edited, s.posts_deleted);
+	} else {
+		took = n;
+		if (s.posts_new || s.posts_edited || s.posts_deleted)
+			log_info("forum %s: pushed: %zu new, %zu edited, %zu deleted posts",
+				 f->name, s.posts_new, s.posts_edited, s.posts_deleted);
 	}
 	for (size_t i = 0; i < n; i++)
 		free(topics[i]);
 	free(topics);
+	return took;
+}
+
+/* Milliseconds from now to *end (CLOCK_MONOTONIC), 0 when past. */
+static long ms_until(const struct timespec *end)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	long ms = (long)(end->tv_sec - now.tv_sec) * 1000 + (end->tv_nsec - now.tv_nsec) / 1000000;
+	return ms > 0 ? ms : 0;
 }
 
 /* A remote forum's own loop (FORUM_CONN_REMOTE), with its own store
@@ -1154,13 +1193,22 @@ static void *remote_main(void *arg)
 		return NULL;
 	}
 	while (!*r->stop) {
+		push_between = 1;
 		loop_pass(st, r->c, r->f);
-		/* till the next poll, every 200 ms: the topics its webhooks
-		 * pushed (httpd stored them), fetched at once */
-		int ticks = (r->f->poll_interval > 0 ? r->f->poll_interval : 60) * 5;
-		for (int i = 0; i < ticks && !*r->stop; i++) {
-			usleep(200000);
-			push_pass(st, r->c, r->f);
+		push_between = 0;
+		/* till the next poll: what its webhooks pushed (httpd stored
+		 * it), fetched as it comes. After a pass that took some, the
+		 * next at once (more came while it fetched); else a wait for
+		 * the httpd's ring (store_push_wait), at most 200 ms, to see
+		 * the stop flag (and to look anyway where nothing rings). */
+		struct timespec end;
+		clock_gettime(CLOCK_MONOTONIC, &end);
+		end.tv_sec += r->f->poll_interval > 0 ? r->f->poll_interval : 60;
+		long left;
+		while (!*r->stop && (left = ms_until(&end)) > 0) {
+			if (push_pass(st, r->c, r->f) > 0)
+				continue;
+			store_push_wait(st, (int)(left < 200 ? left : 200));
 		}
 	}
 	store_close(st);

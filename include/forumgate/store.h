@@ -84,13 +84,20 @@ int store_cursor_set(struct store *st, int64_t forum_id, const char *cursor, cha
 
 /* Topics a forum pushed (webhooks): the httpd role adds, the sync role's
  * thread of the forum takes them (each its own transaction; call outside
- * one). store_push_add records event_id (> 0; 0 = none) and sets *dup
- * instead of adding when that delivery was seen already; topic may be
- * NULL to record the event alone. store_push_take returns and removes the
- * forum's topics (malloc'd array of malloc'd strings, *n = 0 when none). */
+ * one). A topic is what the forum's connector reads in a pushed pass
+ * (forum_changes_opts.topics): a thread id, or Discourse's "TOPIC/POST".
+ * store_push_add records event_id (> 0; 0 = none) and sets *dup instead of
+ * adding when that delivery was seen already; topic may be NULL to record
+ * the event alone. store_push_take returns and removes the forum's topics
+ * (malloc'd array of malloc'd strings, *n = 0 when none). */
 int store_push_add(struct store *st, const char *forum, const char *topic, int64_t event_id,
 		   int *dup, char **err);
 int store_push_take(struct store *st, const char *forum, char ***topics, size_t *n, char **err);
+/* Waits at most timeout_ms for a store_push_add (of any forum, by any
+ * process on this store) since the last wait; returns 1 when one came (take
+ * then), 0 when the time ran out. Its doorbell is STORE.push beside the
+ * store (inotify; without it, this sleeps timeout_ms). */
+int store_push_wait(struct store *st, int timeout_ms);
 
 /* --- groups --- */
 struct store_group {

@@ -13,8 +13,10 @@ the recorded responses there, copies of which are in tests/fixtures/discourse/):
   a page is full; a parent category's list includes its subcategories'
   topics (unless no_subcategories=true).
 - /t/{id}.json: the topic with `post_stream.posts` (the first `chunk_size`,
-  20) and `post_stream.stream` (every post id); /t/{id}/posts.json with
-  post_ids[] returns those posts under `post_stream.posts`.
+  20) and `post_stream.stream` (every post id); /t/{slug}/{id}/{number}.json
+  the same view at post `number` (its posts a chunk around it);
+  /t/{id}/posts.json with post_ids[] returns those posts under
+  `post_stream.posts`.
 - /posts.json?before=N: `latest_posts`, 50 a page, newest first, ids <= N
   (the recorded posts_before.json for before=14 starts with post 14).
 - Errors: 403 {"errors": [...], "error_type": "invalid_access"}, 404
@@ -308,9 +310,10 @@ class DiscourseFixture:
         """Requests whose path (with query) matches the regex `path` (all
         when None) get: "429" (Retry-After: retry_after), "500", "hang"
         (no answer for `hang` seconds, longer than a client's timeout),
-        "malformed" (200 with cut-off JSON), "403" (invalid_access).
+        "malformed" (200 with cut-off JSON), "403" (invalid_access), "slow"
+        (the right answer, `hang` seconds late: a busy forum).
         count = how many requests (None = until clear_faults())."""
-        assert mode in ("429", "500", "hang", "malformed", "403")
+        assert mode in ("429", "500", "hang", "malformed", "403", "slow")
         with self.lock:
             self.faults.append(Fault(mode, path, count, retry_after, hang))
 
@@ -430,6 +433,10 @@ def _error(errors, error_type, **extra):
 class _Handler(BaseHTTPRequestHandler):
     fx = None
     protocol_version = "HTTP/1.1"
+    # TCP_NODELAY, as a Discourse behind nginx sends: http.server writes an
+    # answer's headers and body in two writes, and with Nagle on the body
+    # waits for the ACK of the headers, which the client delays by 40 ms
+    disable_nagle_algorithm = True
 
     def log_message(self, *args):
         pass
@@ -464,6 +471,9 @@ class _Handler(BaseHTTPRequestHandler):
                 return False
             if f.count is not None:
                 f.count -= 1
+        if f.mode == "slow":
+            fx.stopping.wait(f.hang)
+            return False
         if f.mode == "429":
             wait = f.retry_after
             self.send_json(429, _error(
@@ -552,17 +562,25 @@ class _Handler(BaseHTTPRequestHandler):
                 tl["more_topics_url"] = "%s?page=%d" % (base, page + 1)
             return 200, {"users": [], "primary_groups": [], "topic_list": tl}
         m = re.match(r"^/t/(?:[^/]+/)?(\d+)\.json$", path)
-        if m:
-            t = fx.topics.get(int(m.group(1)))
+        near = re.match(r"^/t/[^/]+/(\d+)/(\d+)\.json$", path)
+        if m or near:
+            t = fx.topics.get(int((m or near).group(1)))
             bad = fx.topic_readable(t, staff)
             if bad:
                 return self.err(bad)
-            posts = fx.visible_posts(t, staff)
+            posts = everything = fx.visible_posts(t, staff)
+            if near:
+                # /t/{slug}/{id}/{post_number}.json: the topic view at that
+                # post, a chunk of posts around it (a quarter before)
+                n = int(near.group(2))
+                at = next((i for i, p in enumerate(posts) if p["post_number"] >= n), len(posts))
+                posts = posts[max(0, at - fx.chunk_size // 4):]
             d = fx.topic_list_json(t)
-            d.update({"deleted_at": t["deleted_at"], "user_id": posts[0]["user_id"] if posts else None,
+            d.update({"deleted_at": t["deleted_at"],
+                      "user_id": everything[0]["user_id"] if everything else None,
                       "chunk_size": fx.chunk_size,
                       "post_stream": {"posts": [fx.post_json(p) for p in posts[:fx.chunk_size]],
-                                      "stream": [p["id"] for p in posts]},
+                                      "stream": [p["id"] for p in everything]},
                       "details": {"can_create_post": staff}})
             return 200, d
         m = re.match(r"^/t/(\d+)/posts\.json$", path)

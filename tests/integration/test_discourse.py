@@ -99,6 +99,13 @@ def topic_fetches(fx, tid):
                and re.match(r"^/t/(?:[^/]+/)?%d\.json$" % tid, r["path"]))
 
 
+def topic_requests(fx, tid):
+    """Every request about topic tid: /t/{id}.json, /t/{id}/posts.json,
+    /t/{slug}/{id}/{number}.json."""
+    return [r for r in fx.requests if r["method"] == "GET"
+            and re.match(r"^/t/(?:[^/]+/)?%d(?:/posts|/\d+)?\.json$" % tid, r["path"])]
+
+
 def body(m):
     return m.get_content().strip()
 
@@ -388,16 +395,26 @@ class Posting(unittest.TestCase):
         self.assertEqual(row["state"], "queued", row)
 
 
-class Webhooks(unittest.TestCase):
-    """The httpd role takes signed deliveries; the sync role's forum thread
-    fetches the topic they name at once."""
+class WebhookGate(unittest.TestCase):
+    """sync, httpd and nntpd roles on a fixture forum with webhooks
+    configured (the tests are in the classes below)."""
 
     SECRET = "hook-secret-for-tests"
 
+    FIXTURE = {}
+
+    def populate(self):
+        """What the forum holds before the first sync, besides self.tid."""
+
+    def before_roles(self):
+        """What happens on the forum after the first sync, before the roles
+        start."""
+
     def setUp(self):
-        self.fx = fixture(self, corpus=False)
+        self.fx = fixture(self, corpus=False, **self.FIXTURE)
         self.cat = self.fx.add_category("General Talk")
         self.tid = self.fx.add_topic(self.cat, "Webhook topic", "<p>Root post.</p>")
+        self.populate()
         self.port = free_port()
         d = tempfile.mkdtemp(prefix="fg-hook-")
         self.addCleanup(shutil.rmtree, d, True)
@@ -411,6 +428,7 @@ class Webhooks(unittest.TestCase):
                        f"nntp:\n  listen:\n    - address: 127.0.0.1:{self.nntp_port}\n")
         self.url = f"http://127.0.0.1:{self.port}/webhooks/discourse/disc"
         self.g.sync()  # makes the store (the roles do not)
+        self.before_roles()
         before = len(self.fx.requests)
         self.sync = self.start("sync")
         self.httpd = self.start("httpd")
@@ -472,9 +490,14 @@ class Webhooks(unittest.TestCase):
     def has(self, p):
         return any(m["Message-ID"] == self.mid(p) for m in self.g.messages())
 
-    def deliver(self, p, event_id, **kw):
-        return send_webhook(self.url, self.SECRET, "post_created",
+    def deliver(self, p, event_id, event="post_created", **kw):
+        return send_webhook(self.url, self.SECRET, event,
                             {"post": self.fx.post_json(p, True)}, event_id=event_id, **kw)
+
+
+class Webhooks(WebhookGate):
+    """The httpd role takes signed deliveries; the sync role's forum thread
+    fetches what they name at once."""
 
     def test_signed_delivery_serves_the_article_within_2s(self):
         p = self.fx.add_post(self.tid, "<p>Pushed reply.</p>")
@@ -492,13 +515,13 @@ class Webhooks(unittest.TestCase):
 
     def test_bad_or_missing_signature_is_refused(self):
         p = self.fx.add_post(self.tid, "<p>Forged reply.</p>")
-        n = topic_fetches(self.fx, self.tid)
+        n = len(topic_requests(self.fx, self.tid))
         status, _ = self.deliver(p, 12, signature="sha256=" + "0" * 64)
         self.assertEqual(status, 403)
         status, _ = self.deliver(p, 13, signature="")
         self.assertEqual(status, 403)
         time.sleep(0.8)
-        self.assertEqual(topic_fetches(self.fx, self.tid), n)
+        self.assertEqual(len(topic_requests(self.fx, self.tid)), n)
         self.assertFalse(self.has(p))
 
     def test_deleted_topic_is_withdrawn(self):
@@ -519,11 +542,117 @@ class Webhooks(unittest.TestCase):
         self.assertEqual((status, answer), (200, b"queued\n"))
         self.wait(lambda: self.has(p), "pushed article")
         time.sleep(0.5)
-        n = topic_fetches(self.fx, self.tid)
+        n = len(topic_requests(self.fx, self.tid))
         status, answer = self.deliver(p, 21)
         self.assertEqual((status, answer), (200, b"duplicate, ignored\n"))
         time.sleep(0.8)
-        self.assertEqual(topic_fetches(self.fx, self.tid), n)
+        self.assertEqual(len(topic_requests(self.fx, self.tid)), n)
+
+
+class PushDuringPoll(WebhookGate):
+    """The safety-net poll of a busy forum takes long (here: 12 pages of
+    the change feed at 0.5 s each); a push that comes meanwhile is taken
+    between two of its requests, not after it."""
+
+    FIXTURE = {"posts_per_page": 5}
+
+    def before_roles(self):
+        for n in range(60):
+            self.fx.add_post(self.tid, "<p>Posted while nobody polled, %d.</p>" % n)
+        self.fx.fault("slow", path=r"^/posts\.json", hang=0.5)
+
+    def test_push_is_taken_while_the_poll_runs(self):
+        p = self.fx.add_post(self.tid, "<p>Pushed while the poll reads the feed.</p>")
+        t0 = time.monotonic()
+        self.assertEqual(self.deliver(p, 61)[0], 200)
+        t1 = self.wait(lambda: self.served(self.mid(p)), "pushed article on NNTP")
+        pages = sum(1 for r in self.fx.requests if r["path"] == "/posts.json")
+        self.assertLess(t1 - t0, 2.0)
+        self.assertLess(pages, 12, "the poll was over: this test tells nothing")
+        # and the poll, when it is over, brings every post once
+        self.wait(lambda: len(self.g.messages()) == 62, "the poll's posts", timeout=20)
+        mids = [m["Message-ID"] for m in self.g.messages()]
+        self.assertEqual(len(set(mids)), 62)
+
+
+class PushedPosts(WebhookGate):
+    """A post event fetches that post, not its topic: a long topic the
+    store has is not fetched again for each new post, and what the push
+    makes is what a poll makes (nothing twice, no false edits)."""
+
+    POSTS = 150
+
+    def populate(self):
+        self.long = self.fx.add_topic(self.cat, "A long running topic", "<p>Opening post.</p>")
+        self.longposts = [self.fx.posts[self.fx.topics[self.long]["post_ids"][0]]]
+        for n in range(2, self.POSTS + 1):
+            self.longposts.append(self.fx.add_post(self.long, "<p>Reply %d of many.</p>" % n))
+
+    def lmid(self, p, version=1):
+        v = "" if version == 1 else ".v%d" % version
+        return f"<p{p['id']}{v}.t{self.long}.disc@forumgate.example>"
+
+    def pushed(self, p, event_id, event="post_created"):
+        """Delivers event for p, waits for its article, and returns the
+        requests about the long topic the push made."""
+        n = len(topic_requests(self.fx, self.long))
+        status, answer = self.deliver(p, event_id, event=event)
+        self.assertEqual(status, 200, answer)
+        return n
+
+    def post_ids_asked(self, reqs):
+        return sorted(int(i) for r in reqs if r["path"].endswith("/posts.json")
+                      for i in r["query"].get("post_ids[]", []))
+
+    def test_post_created_in_a_long_topic_fetches_that_post_alone(self):
+        p = self.fx.add_post(self.long, "<p>A new post in the long topic.</p>")
+        n = self.pushed(p, 41)
+        self.wait(lambda: self.served(self.lmid(p)), "pushed article on NNTP")
+        reqs = topic_requests(self.fx, self.long)[n:]
+        # the post, and the topic's title and category (this sync role has
+        # not fetched the topic yet): not the 150 posts before it
+        self.assertEqual(self.post_ids_asked(reqs), [p["id"]], reqs)
+        self.assertLessEqual(len(reqs), 2, [r["path"] for r in reqs])
+
+        # the next post: the topic is known now, the post is all it asks
+        q = self.fx.add_post(self.long, "<p>And one more after it.</p>")
+        n = self.pushed(q, 42)
+        self.wait(lambda: self.served(self.lmid(q)), "second pushed article")
+        reqs = topic_requests(self.fx, self.long)[n:]
+        self.assertEqual([(r["path"], self.post_ids_asked([r])) for r in reqs],
+                         [(f"/t/{self.long}/posts.json", [q["id"]])])
+
+    def test_edit_deletion_and_reply_by_push_as_a_poll_makes_them(self):
+        old = self.longposts[40]
+        self.fx.edit_post(old["id"], "<p>Reply 41 of many, edited.</p>")
+        n = self.pushed(old, 51, "post_edited")
+        self.wait(lambda: self.served(self.lmid(old, 2)), "edited article")
+        self.assertEqual(self.post_ids_asked(topic_requests(self.fx, self.long)[n:]),
+                         [old["id"]])
+        gone = self.longposts[60]
+        self.fx.delete_post(gone["id"])
+        self.pushed(gone, 52, "post_destroyed")
+        self.wait(lambda: not self.served(self.lmid(gone)), "withdrawn article")
+        # a reply to post #100: the parent is asked for, not the topic
+        parent = self.longposts[99]
+        r = self.fx.add_post(self.long, "<p>Answering the hundredth.</p>",
+                             reply_to_post_number=100)
+        n = self.pushed(r, 53)
+        self.wait(lambda: self.served(self.lmid(r)), "pushed reply")
+        reqs = topic_requests(self.fx, self.long)[n:]
+        self.assertEqual(self.post_ids_asked(reqs), [r["id"]])
+        self.assertNotIn(f"/t/{self.long}.json", [q["path"] for q in reqs])
+        msgs = {m["Message-ID"]: m for m in self.g.messages()}
+        self.assertEqual(msgs[self.lmid(r)]["In-Reply-To"], self.lmid(parent))
+        self.assertIn(self.lmid(old, 2), msgs)
+        self.assertEqual(msgs[self.lmid(old, 2)]["Supersedes"], self.lmid(old))
+        self.assertNotIn(self.lmid(gone), msgs)
+
+        # the poll brings the same posts: nothing new, nothing changed
+        self.stop(self.sync)
+        before = sorted(msgs)
+        self.g.sync()
+        self.assertEqual(sorted(m["Message-ID"] for m in self.g.messages()), before)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -444,6 +445,57 @@ static void test_push_topics(void **state)
 	free(t[0]);
 	free(t);
 	store_close(other);
+}
+
+static long ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long)(t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+/* The sync role waits for a push by another connection (the httpd role)
+ * and wakes when it is added, not at its next look: STORE.push rings. */
+static void test_push_wait(void **state)
+{
+	struct fixture *fx = *state;
+	char *err = NULL, **t = NULL;
+	size_t n = 0;
+	int dup = -1;
+	struct store *sync = NULL;
+	assert_int_equal(store_open(fx->path, STORE_RW, &sync, &err), 0);
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(store_push_wait(sync, 100), 0); /* nothing came */
+	assert_true(ms_since(&t0) >= 90);
+	/* the doorbell is the store's, private */
+	char bell[300];
+	snprintf(bell, sizeof bell, "%s.push", fx->path);
+	struct stat sb;
+	assert_int_equal(lstat(bell, &sb), 0);
+	assert_true(S_ISREG(sb.st_mode));
+	assert_int_equal(sb.st_mode & 0777, 0600);
+
+	assert_int_equal(store_push_add(fx->st, "a", "57/1001", 7, &dup, &err), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(store_push_wait(sync, 5000), 1);
+	assert_true(ms_since(&t0) < 1000);
+	assert_int_equal(store_push_take(sync, "a", &t, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(t[0], "57/1001");
+	free(t[0]);
+	free(t);
+	/* a delivery seen before does not ring: nothing to take */
+	assert_int_equal(store_push_add(fx->st, "a", "57/1001", 7, &dup, &err), 0);
+	assert_int_equal(dup, 1);
+	assert_int_equal(store_push_wait(sync, 50), 0);
+	/* a bell removed is made and watched again */
+	assert_int_equal(unlink(bell), 0);
+	store_push_wait(sync, 50); /* sees the watch go */
+	store_push_wait(sync, 50);
+	assert_int_equal(store_push_add(fx->st, "a", "58", 8, &dup, &err), 0);
+	assert_int_equal(store_push_wait(sync, 5000), 1);
+	store_close(sync);
 }
 
 static void test_cursor_and_posts(void **state)
@@ -977,6 +1029,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rollback_loses_uncommitted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cursor_and_posts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_push_topics, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_push_wait, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queued_posts_are_seen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failed_queue_fails_the_transaction, setup,
 						teardown),
