@@ -60,9 +60,12 @@ struct forum_changes_opts {
 	 * on a terminal (sync --once --forum NAME). */
 	void (*progress)(void *arg, long done, long total, const char *unit);
 	void *progress_arg;
-	/* A pushed pass (webhooks): fetch these thread ids only (ntopics > 0)
-	 * and return the cursor unchanged. A connector without push support
-	 * ignores them and does a normal pass. */
+	/* A pushed pass (webhooks): fetch these items only (ntopics > 0)
+	 * and return the cursor unchanged. An item is what the connector's
+	 * webhook handler queued (store_push_add): a thread id, or a thread
+	 * and one of its posts ("TOPIC/POST" for Discourse), so a push fetches
+	 * the post it names, not the whole thread. A connector without push
+	 * support ignores them and does a normal pass. */
 	const char *const *topics;
 	size_t ntopics;
 };
