@@ -246,6 +246,30 @@ static int64_t iso_date(const char *s)
 	return t;
 }
 
+/* Drops the sid= parameter (the reader's session) from an absolute URL,
+ * in place; returns u. */
+static char *strip_sid(char *u)
+{
+	char *q = u != NULL ? strchr(u, '?') : NULL;
+
+	while (q != NULL) {
+		char *p = q + 1;
+		if (strncmp(p, "sid=", 4) == 0) {
+			size_t n = strcspn(p, "&#");
+			if (p[n] == '&') {
+				memmove(p, p + n + 1, strlen(p + n + 1) + 1);
+				continue;
+			}
+			memmove(q, p + n, strlen(p + n) + 1); /* the last one: its '?'/'&' goes */
+			break;
+		}
+		q = strchr(p, '&');
+		if (q == NULL || (strchr(p, '#') != NULL && strchr(p, '#') < q))
+			break;
+	}
+	return u;
+}
+
 /* ---- pagination ---- */
 
 struct pag {
@@ -363,7 +387,7 @@ static void read_pagination(const struct board_page *pg, const struct html_node 
 			continue;
 		const char *rel = html_attr(a, "rel");
 		if (rel != NULL && strcmp(rel, "next") == 0 && out->next == NULL)
-			out->next = board_page_url(pg, href);
+			out->next = strip_sid(board_page_url(pg, href));
 		char *lt = trim(html_text_dup(a));
 		int k = small_number(lt);
 		free(lt);
@@ -400,7 +424,7 @@ static void read_pagination(const struct board_page *pg, const struct html_node 
 	if (out->next == NULL && out->page > 0 && out->page < out->pages)
 		for (size_t i = 0; i < nl; i++)
 			if (ks[i] == out->page + 1) {
-				out->next = board_page_url(pg, links[i]);
+				out->next = strip_sid(board_page_url(pg, links[i]));
 				break;
 			}
 }
@@ -527,6 +551,51 @@ static void note_date(struct tctx *cx, struct forum_post *p, const char *text)
 	}
 }
 
+static int hex32(const char *s)
+{
+	for (int i = 0; i < 32; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return 0;
+	return !isxdigit((unsigned char)s[32]);
+}
+
+/* Cuts the reader's session id out of the links in serialized HTML
+ * ("./viewtopic.php?p=4&amp;sid=<32 hex>#p4"): phpBB adds it until the
+ * session cookie is seen, and a body that changes with the session would
+ * look edited. */
+static void strip_html_sids(struct buf *b)
+{
+	size_t w = 0;
+
+	for (size_t r = 0; r < b->len;) {
+		const char *p = b->p + r;
+		if (b->len - r > 36 && strncmp(p + 1, "sid=", 4) == 0 && (p[0] == '?' || p[0] == ';' || p[0] == '&') &&
+		    hex32(p + 5)) {
+			if (p[0] == '?') {
+				/* "?sid=X&amp;rest" → "?rest"; "?sid=X" → "" */
+				if (strncmp(p + 37, "&amp;", 5) == 0) {
+					b->p[w++] = '?';
+					r += 42;
+				} else {
+					r += 37;
+				}
+				continue;
+			}
+			if (p[0] == ';' && w >= 4 && strncmp(b->p + w - 4, "&amp", 4) == 0) {
+				w -= 4; /* "&amp;sid=X" */
+				r += 37;
+				continue;
+			}
+			if (p[0] == '&') {
+				r += 37;
+				continue;
+			}
+		}
+		b->p[w++] = b->p[r++];
+	}
+	buf_truncate(b, w);
+}
+
 /* Serialized inner HTML of n with the view/download counters of inline
  * attachments ("(12 KiB) Viewed 50 times") cut: they change with every
  * reader and would make the post look edited. */
@@ -549,6 +618,7 @@ static void body_html(const struct html_node *content, struct buf *out)
 		}
 	}
 	buf_scratch_put(tmp);
+	strip_html_sids(out);
 }
 
 /* Attachments outside the message (dl.attachbox; subsilver2's table):
@@ -577,7 +647,7 @@ static void append_attachments(const struct board_page *pg, const struct html_no
 		}
 		buf_adds(out, first ? "\n<p>" : "<br>");
 		first = 0;
-		char *url = board_page_url(pg, is_a ? html_attr(n, "href") : src);
+		char *url = strip_sid(board_page_url(pg, is_a ? html_attr(n, "href") : src));
 		const char *raw = is_a ? html_attr(n, "href") : src;
 		if (is_a) {
 			char *label = text_or_null(n);
@@ -747,6 +817,7 @@ static int post_prosilver(struct tctx *cx, const struct html_node *box, struct f
 	if (sig != NULL) {
 		struct buf s = BUF_INIT;
 		html_serialize(sig, 0, &s);
+		strip_html_sids(&s);
 		trim_buf(&s);
 		p->signature = buf_detach(&s);
 		if (*p->signature == '\0') {
@@ -1169,8 +1240,10 @@ static void list_forums(const struct board_page *pg, struct board_listing *out)
 			cat = NULL;
 			for (const struct html_node *a = html_find(n, HT_A, NULL); a != NULL;
 			     a = html_find_after(n, a, HT_A, NULL)) {
-				char *id = href_has(a, "viewforum.php") ? num_param(html_attr(a, "href"), "f")
-									 : NULL;
+				/* not subsilver2's "Mark forums read" (mark=) */
+				char *id = href_has(a, "viewforum.php") && !href_has(a, "mark=")
+						   ? num_param(html_attr(a, "href"), "f")
+						   : NULL;
 				if (id == NULL)
 					continue;
 				if (forum_by_id(out, id) == NULL) {
