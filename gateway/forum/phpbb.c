@@ -1649,8 +1649,9 @@ static char *message_text(const struct html_node *p)
 static const struct html_node *message_box(const struct board_page *pg)
 {
 	const struct html_node *root = root_of(pg);
+	/* div#message, not the posting form's textarea#message */
 	const struct html_node *m = html_find_attr(root, "id", "message", 0);
-	if (m != NULL)
+	if (m != NULL && !html_is(m, HT_TEXTAREA))
 		return m;
 	for (const struct html_node *g = html_find(root, HT_UNKNOWN, "gen"); g != NULL;
 	     g = html_find_after(root, g, HT_UNKNOWN, "gen")) {
