@@ -173,6 +173,31 @@ static int is_member_link(const struct html_node *a)
 	return html_is(a, HT_A) && href_has(a, "memberlist.php") && href_has(a, "mode=viewprofile");
 }
 
+/* n is root or below it. */
+static int inside(const struct html_node *n, const struct html_node *root)
+{
+	for (; n != NULL; n = n->parent)
+		if (n == root)
+			return 1;
+	return 0;
+}
+
+/* The form whose id is exactly `id` (board_form_find matches parts:
+ * "postform" would also find viewtopic's quick reply "qr_postform"). */
+static int form_by_id(const struct board_page *pg, const char *id, struct board_form *out)
+{
+	const struct html_node *root = root_of(pg);
+
+	for (const struct html_node *f = html_find(root, HT_FORM, NULL); f != NULL;
+	     f = html_find_after(root, f, HT_FORM, NULL)) {
+		const char *v = html_attr(f, "id");
+		if (v != NULL && strcmp(v, id) == 0)
+			return board_form_read(pg, f, out);
+	}
+	memset(out, 0, sizeof *out);
+	return -1;
+}
+
 /* An element named `name` (HTML5 tags the parser does not know: <time>). */
 static struct html_node *find_named(const struct html_node *root, const char *name)
 {
@@ -500,12 +525,8 @@ static int phpbb_detect(const struct board_page *pg)
 		score += 15;
 	if (strstr(h, "class=\"postbody\"") != NULL && strstr(h, "id=\"p") != NULL)
 		score += 10;
-	if (score > 95)
-		score = 95; /* 100 is for a generator meta, which phpBB does not print */
-	return strstr(h, "viewtopic.php") == NULL && strstr(h, "ucp.php") == NULL &&
-			       strstr(h, "viewforum.php") == NULL && score < 50
-		       ? score / 2
-		       : score;
+	/* 100 is for a generator meta, which phpBB does not print */
+	return score > 95 ? 95 : score;
 }
 
 /* ---- posts ---- */
@@ -752,7 +773,7 @@ static void post_date(struct tctx *cx, const struct html_node *auth,
 			return;
 	}
 	struct buf b = BUF_INIT;
-	if (after != NULL && html_ancestor(after, HT_UNKNOWN, NULL) != NULL) {
+	if (inside(after, auth)) {
 		for (const struct html_node *k = html_skip(after, auth); k != NULL; k = html_next(k, auth))
 			if (k->type == HTML_TEXT) {
 				buf_add(&b, k->text, k->len);
@@ -1842,7 +1863,8 @@ static int phpbb_login_result(const struct board_page *pg, char **err)
 static int phpbb_post_form(const struct board_page *pg, const char *subject, const char *body,
 			   struct board_form *out, char **err)
 {
-	if (board_form_find(pg, "postform", out) < 0) {
+	/* posting.php's form; viewtopic's quick reply (qr_postform) would do */
+	if (form_by_id(pg, "postform", out) < 0 && board_form_find(pg, "postform", out) < 0) {
 		struct board_form lf;
 		if (login_form_of(pg, &lf) == 0) {
 			board_form_clear(&lf);
@@ -1877,7 +1899,7 @@ static int phpbb_post_result(const struct board_page *pg, const char *location, 
 	    (*post_id = href_post(location)) != NULL)
 		return 1;
 	struct board_form f;
-	if (board_form_find(pg, "postform", &f) == 0) {
+	if (form_by_id(pg, "postform", &f) == 0) {
 		board_form_clear(&f);
 		char *e = error_text(pg);
 		fg_error(err, "%s: not posted: %s", pg->name,

@@ -715,6 +715,27 @@ static void test_post_result(void **state)
 	expect_refusal(FIX "message_noauth.html", "You are not authorised to read this forum.",
 		       BOARD_PAGE_NO_PERMISSION);
 
+	/* viewtopic's quick reply (form#qr_postform): a form to fill, but not
+	 * the posting page coming back with an error */
+	static const char qr[] =
+		"<div id=\"p9\" class=\"post\"><div class=\"postbody\"><div class=\"content\">x</div></div></div>"
+		"<form id=\"qr_postform\" method=\"post\" action=\"./posting.php?mode=reply&amp;t=3\">"
+		"<input type=\"text\" name=\"subject\" value=\"Re: x\"><textarea name=\"message\"></textarea>"
+		"<input type=\"hidden\" name=\"form_token\" value=\"tok\"></form>";
+	struct board_page qp;
+	struct board_form f;
+	board_page_open(&qp, qr, sizeof qr - 1, "https://b.example/viewtopic.php?t=3", "qr", NULL);
+	assert_int_equal(E->post_form(&qp, NULL, "hi", &f, &err), 0);
+	assert_string_equal(f.action, "https://b.example/posting.php?mode=reply&t=3");
+	assert_string_equal(board_form_get(&f, "form_token"), "tok");
+	assert_string_equal(board_form_get(&f, "post"), "Submit");
+	board_form_clear(&f);
+	assert_int_equal(E->post_result(&qp, NULL, &id, &err), 0);
+	assert_null(strstr(err, "posting form came back"));
+	free(err);
+	err = NULL;
+	board_page_close(&qp);
+
 	page_open(&p, FIX "login.html", NULL);
 	assert_int_equal(E->post_result(&p.pg, "https://board.example/ucp.php?mode=login", &id, &err), 0);
 	assert_non_null(strstr(err, "login form"));
