@@ -822,6 +822,10 @@ static int post_prosilver(struct tctx *cx, const struct html_node *box, struct f
 
 	p->id = xstrdup(pid);
 	p->markup = MARKUP_HTML;
+	if (content == NULL && html_find(scope, HT_DIV, "ignore") != NULL)
+		return fg_error(err, "%s: post p%s is hidden (div.ignore: its author is on the "
+				     "account's foe list, so 3.0 leaves its message out)",
+				pg->name, pid);
 	if (content == NULL)
 		return fg_error(err, "%s: post p%s has no .content (the message) in its .postbody",
 				pg->name, pid);
