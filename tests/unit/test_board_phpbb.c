@@ -348,6 +348,22 @@ static void test_thread_template_changed(void **state)
 	page_open(&p, FIX "index_prosilver.html", NULL);
 	expect_error(&p, "no phpBB post");
 	page_close(&p);
+
+	/* 3.0 leaves out the message of a foe's post */
+	static const char foe[] =
+		"<h2><a href=\"./viewtopic.php?t=3\">T</a></h2>"
+		"<div id=\"p7\" class=\"post bg2\"><div class=\"inner\"><div class=\"postbody\">"
+		"<div class=\"ignore\">This post was made by <strong>x</strong> who is currently on your "
+		"ignore list. <a href=\"./viewtopic.php?p=7&amp;view=show#p7\">Display this post</a>.</div>"
+		"</div></div></div>";
+	struct forum_thread *t = NULL;
+	char *err = NULL;
+	struct board_page pg;
+	board_page_open(&pg, foe, sizeof foe - 1, NULL, "foe", NULL);
+	assert_int_equal(E->parse_thread(&pg, &t, &err), -1);
+	assert_non_null(strstr(err, "p7 is hidden"));
+	free(err);
+	board_page_close(&pg);
 }
 
 /* ---- forum lists ---- */
