@@ -295,6 +295,8 @@ static char *strip_sid(char *u)
 	return u;
 }
 
+static int login_form_of(const struct board_page *pg, struct board_form *f);
+
 /* ---- pagination ---- */
 
 struct pag {
@@ -911,6 +913,10 @@ static int post_subsilver(struct tctx *cx, const struct html_node *anchor, struc
 		else if (!rule && content == NULL)
 			content = d;
 	}
+	if (content == NULL && html_is(anchor->parent, HT_TD) && html_attr(anchor->parent, "colspan") != NULL)
+		return fg_error(err, "%s: post p%s is hidden (its author is on the account's foe "
+				     "list, so the page leaves its message out)",
+				pg->name, pid);
 	if (content == NULL)
 		return fg_error(err, "%s: post p%s has no div.postbody (the message)", pg->name, pid);
 	struct buf b = BUF_INIT;
@@ -1416,7 +1422,7 @@ static int add_topic(const struct board_page *pg, const struct html_node *a,
 
 /* The "no topics" notice of an empty forum: prosilver's div.panel with a
  * <strong>; subsilver2's one-cell row (td.row1 colspan) with span.gen. */
-static int empty_notice(const struct board_page *pg)
+static const struct html_node *empty_box(const struct board_page *pg)
 {
 	const struct html_node *root = root_of(pg);
 
@@ -1424,13 +1430,32 @@ static int empty_notice(const struct board_page *pg)
 	     p = html_find_after(root, p, HT_DIV, "panel"))
 		if (html_find(p, HT_STRONG, NULL) != NULL && html_find(p, HT_FORM, NULL) == NULL &&
 		    html_find(p, HT_INPUT, NULL) == NULL)
-			return 1;
+			return p;
 	for (const struct html_node *td = html_find(root, HT_TD, "row1"); td != NULL;
 	     td = html_find_after(root, td, HT_TD, "row1"))
 		if (html_attr(td, "colspan") != NULL && html_find(td, HT_SPAN, "gen") != NULL &&
 		    html_ancestor(td, HT_TABLE, "tablebg") != NULL)
-			return 1;
-	return 0;
+			return td;
+	return NULL;
+}
+
+/* "You are not authorised to read this forum.", "You do not have the
+ * required permissions ...", and the German pack's words. */
+static int no_permission_text(const char *t)
+{
+	return t != NULL && (strstr(t, "permission") != NULL || strstr(t, "authorised") != NULL ||
+			     strstr(t, "authorized") != NULL || strstr(t, "Berechtigung") != NULL ||
+			     strstr(t, "berechtigt") != NULL);
+}
+
+static int empty_notice(const struct board_page *pg)
+{
+	return empty_box(pg) != NULL;
+}
+
+static char *empty_text(const struct board_page *pg)
+{
+	return text_or_null(empty_box(pg));
 }
 
 static int phpbb_parse_forum(const struct board_page *pg, struct board_listing *out, char **err)
@@ -1460,10 +1485,28 @@ static int phpbb_parse_forum(const struct board_page *pg, struct board_listing *
 			board_listing_clear(out);
 			return -1;
 		}
-	if (out->ntopics == 0 && out->nforums == 0 && !empty_notice(pg)) {
-		board_listing_clear(out);
-		return fg_error(err, "%s: no topic list found (a.topictitle) and no \"no topics\" notice",
-				pg->name);
+	if (out->ntopics == 0 && out->nforums == 0) {
+		/* S_NO_READ_ACCESS prints a panel like the "no topics" one, and
+		 * a login form for guests: not an empty forum */
+		struct board_form lf;
+		char *why = NULL;
+		if (login_form_of(pg, &lf) == 0) {
+			board_form_clear(&lf);
+			why = xstrdup("the forum is not readable without a login (the page shows the login form)");
+		} else if (!empty_notice(pg)) {
+			why = xstrdup("no topic list found (a.topictitle) and no \"no topics\" notice");
+		} else {
+			char *t = empty_text(pg);
+			if (no_permission_text(t))
+				why = xasprintf("no read access: %s", t);
+			free(t);
+		}
+		if (why != NULL) {
+			board_listing_clear(out);
+			fg_error(err, "%s: %s", pg->name, why);
+			free(why);
+			return -1;
+		}
 	}
 	struct pag pa;
 	read_pagination(pg, find_pagination(pg), &pa);
@@ -1969,15 +2012,16 @@ static enum board_page_kind phpbb_kind(const struct board_page *pg)
 	const struct html_node *box = message_box(pg);
 	if (box != NULL) {
 		char *t = box_text(box);
-		int perm = t != NULL && (strstr(t, "not authorised") != NULL ||
-					 strstr(t, "not authorized") != NULL ||
-					 strstr(t, "nicht berechtigt") != NULL ||
-					 strstr(t, "keine Berechtigung") != NULL);
+		int perm = no_permission_text(t);
 		free(t);
 		return perm ? BOARD_PAGE_NO_PERMISSION : BOARD_PAGE_MESSAGE;
 	}
-	if (empty_notice(pg) && pg->url != NULL && strstr(pg->url, "viewforum.php") != NULL)
-		return BOARD_PAGE_FORUM;
+	if (empty_notice(pg) && pg->url != NULL && strstr(pg->url, "viewforum.php") != NULL) {
+		char *t = empty_text(pg);
+		int perm = no_permission_text(t);
+		free(t);
+		return perm ? BOARD_PAGE_NO_PERMISSION : BOARD_PAGE_FORUM;
+	}
 	return BOARD_PAGE_OTHER;
 }
 

@@ -493,6 +493,22 @@ static void test_forum_empty_and_changed(void **state)
 	board_listing_clear(&l);
 	page_close(&p);
 
+	/* no read access looks like "no topics" but is not an empty forum */
+	const char *noaccess[][2] = {
+		{FIX "viewforum_noaccess.html", "no read access: You do not have the required permissions"},
+		{FIX "viewforum_noaccess_guest.html", "not readable without a login"},
+	};
+	for (size_t i = 0; i < 2; i++) {
+		char *e = NULL;
+		page_open(&p, noaccess[i][0], "https://board.example/viewforum.php?f=14");
+		assert_int_equal(E->parse_forum(&p.pg, &l, &e), -1);
+		assert_int_equal(E->kind(&p.pg), i == 0 ? BOARD_PAGE_NO_PERMISSION : BOARD_PAGE_LOGIN);
+		if (e == NULL || strstr(e, noaccess[i][1]) == NULL)
+			fail_msg("%s: \"%s\"", noaccess[i][0], e);
+		free(e);
+		page_close(&p);
+	}
+
 	page_open(&p, FIX "viewforum_changed.html", "https://board.example/viewforum.php?f=4");
 	char *err = NULL;
 	assert_int_equal(E->parse_forum(&p.pg, &l, &err), -1);
