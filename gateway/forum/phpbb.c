@@ -594,7 +594,8 @@ static void strip_html_sids(struct buf *b)
 		return; /* most bodies: one pass of memmem, not a compare a byte */
 	for (size_t r = 0; r < b->len;) {
 		const char *p = b->p + r;
-		if (b->len - r > 36 && strncmp(p + 1, "sid=", 4) == 0 && (p[0] == '?' || p[0] == ';' || p[0] == '&') &&
+		if (b->len - r > 36 && strncmp(p + 1, "sid=", 4) == 0 &&
+		    (p[0] == '?' || p[0] == ';' || p[0] == '&') &&
 		    hex32(p + 5)) {
 			if (p[0] == '?') {
 				/* "?sid=X&amp;rest" → "?rest"; "?sid=X" → "" */
@@ -913,7 +914,8 @@ static int post_subsilver(struct tctx *cx, const struct html_node *anchor, struc
 		else if (!rule && content == NULL)
 			content = d;
 	}
-	if (content == NULL && html_is(anchor->parent, HT_TD) && html_attr(anchor->parent, "colspan") != NULL)
+	if (content == NULL && html_is(anchor->parent, HT_TD) &&
+	    html_attr(anchor->parent, "colspan") != NULL)
 		return fg_error(err, "%s: post p%s is hidden (its author is on the account's foe "
 				     "list, so the page leaves its message out)",
 				pg->name, pid);
@@ -1292,7 +1294,8 @@ static void list_forums(const struct board_page *pg, struct board_listing *out)
 			n = html_skip(n, root);
 			continue;
 		}
-		int title = html_is(n, HT_A) && (html_has_class(n, "forumtitle") || html_has_class(n, "forumlink"));
+		int title = html_is(n, HT_A) &&
+			    (html_has_class(n, "forumtitle") || html_has_class(n, "forumlink"));
 		int subf = html_is(n, HT_A) && html_has_class(n, "subforum");
 		if (!title && !subf) {
 			n = html_next(n, root);
@@ -1464,8 +1467,8 @@ static int phpbb_parse_forum(const struct board_page *pg, struct board_listing *
 
 	memset(out, 0, sizeof *out);
 	/* the forum: h2.forum-title a (3.1+), h2 a to viewforum.php */
-	for (const struct html_node *h2 = html_find(root, HT_H2, NULL); h2 != NULL && out->forum_id == NULL;
-	     h2 = html_find_after(root, h2, HT_H2, NULL))
+	for (const struct html_node *h2 = html_find(root, HT_H2, NULL);
+	     h2 != NULL && out->forum_id == NULL; h2 = html_find_after(root, h2, HT_H2, NULL))
 		for (const struct html_node *a = html_find(h2, HT_A, NULL); a != NULL;
 		     a = html_find_after(h2, a, HT_A, NULL))
 			if (href_has(a, "viewforum.php") && (out->forum_id = num_param(html_attr(a, "href"), "f"))) {
