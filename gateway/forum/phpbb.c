@@ -622,24 +622,51 @@ static void strip_html_sids(struct buf *b)
 	buf_truncate(b, w);
 }
 
-/* Serialized inner HTML of n with the view/download counters of inline
- * attachments ("(12 KiB) Viewed 50 times") cut: they change with every
- * reader and would make the post look edited. */
+/* Cuts the first copy of what[0..len) out of out. */
+static void cut(struct buf *out, const struct buf *what)
+{
+	char *at = what->len > 0 ? memmem(out->p, out->len, what->p, what->len) : NULL;
+
+	if (at == NULL)
+		return;
+	size_t off = (size_t)(at - out->p);
+	memmove(at, at + what->len, out->len - off - what->len);
+	buf_truncate(out, out->len - what->len);
+}
+
+/* Serialized inner HTML of the message with the view/download counters of
+ * its inline attachments cut ("(12 KiB) Viewed 50 times": the last dd of a
+ * dl.file, the title of a dl.thumbnail's image): they change with every
+ * reader and would make the post look edited. The serializer writes the
+ * same bytes for a node alone as inside its parent, so the node's own
+ * serialization is found and cut. */
 static void body_html(const struct html_node *content, struct buf *out)
 {
 	html_serialize(content, 0, out);
 	struct buf *tmp = buf_scratch();
-	for (const struct html_node *dl = html_find(content, HT_DL, "file"); dl != NULL;
-	     dl = html_find_after(content, dl, HT_DL, "file")) {
-		for (const struct html_node *dd = html_find(dl, HT_DD, NULL); dd != NULL;
-		     dd = html_find_after(dl, dd, HT_DD, NULL)) {
-			buf_truncate(tmp, 0);
-			html_serialize(dd, 1, tmp);
-			char *at = memmem(out->p, out->len, tmp->p, tmp->len);
-			if (at != NULL && tmp->len > 0) {
-				size_t off = (size_t)(at - out->p);
-				memmove(at, at + tmp->len, out->len - off - tmp->len);
-				buf_truncate(out, out->len - tmp->len);
+	for (const struct html_node *dl = html_find(content, HT_DL, NULL); dl != NULL;
+	     dl = html_find_after(content, dl, HT_DL, NULL)) {
+		if (html_has_class(dl, "file")) {
+			const struct html_node *last = NULL;
+			for (const struct html_node *dd = dl->children; dd != NULL; dd = dd->next)
+				if (html_is(dd, HT_DD))
+					last = dd;
+			if (last != NULL) {
+				buf_truncate(tmp, 0);
+				html_serialize(last, 1, tmp);
+				cut(out, tmp);
+			}
+		} else if (html_has_class(dl, "thumbnail")) {
+			for (const struct html_node *img = html_find(dl, HT_IMG, NULL); img != NULL;
+			     img = html_find_after(dl, img, HT_IMG, NULL)) {
+				const char *title = html_attr(img, "title");
+				if (title == NULL)
+					continue;
+				buf_truncate(tmp, 0);
+				buf_adds(tmp, " title=\"");
+				esc(tmp, title);
+				buf_addc(tmp, '"');
+				cut(out, tmp);
 			}
 		}
 	}

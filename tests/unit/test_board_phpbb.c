@@ -267,6 +267,9 @@ static void test_thread_german_33(void **state)
 	assert_string_equal(a->signature, "Lies zuerst die <a href=\"./viewtopic.php?t=1\" class=\"postlink\">Regeln</a>.");
 	/* attachments: links kept, counters and session ids cut */
 	assert_non_null(strstr(a->body, "src=\"./download/file.php?id=31\""));
+	assert_non_null(strstr(a->body, "<em>Treiberdialog</em>")); /* the comment stays */
+	assert_non_null(strstr(a->body, "<img src=\"./download/file.php?id=33&amp;t=1\" class=\"postimage\" "
+					"alt=\"drucker.jpg\">"));
 	assert_non_null(strstr(a->body, "<a href=\"https://forum.example.de/download/file.php?id=32\">log.txt</a>"));
 	char *txt = to_text(a->body);
 	assert_true(strncmp(txt, "Petra wrote:\n> Der Drucker druckt nur leere Seiten.", 51) == 0);
