@@ -1934,10 +1934,11 @@ static int phpbb_login_result(const struct board_page *pg, char **err)
  * and post=Submit added (the submit button's name is what posting.php acts
  * on, and board_form_read leaves buttons out).
  *
- * The caller must wait: phpBB refuses a form posted within a second or
- * two of its creation_time ("The submitted form was invalid"), so POST
- * this no sooner than board_phpbb.min_form_seconds after the page with
- * the form was fetched.
+ * The caller must wait: phpBB refuses a form posted within a second of
+ * its creation_time ("The submitted form was invalid"), and 3.0/3.1 drop
+ * one posted within 2 seconds of its lastclick (a redirect to the topic),
+ * so POST this no sooner than board_phpbb.min_form_seconds after the page
+ * with the form was fetched.
  */
 static int phpbb_post_form(const struct board_page *pg, const char *subject, const char *body,
 			   struct board_form *out, char **err)
@@ -1977,6 +1978,15 @@ static int phpbb_post_result(const struct board_page *pg, const char *location, 
 	if (location != NULL && strstr(location, "viewtopic.php") != NULL &&
 	    (*post_id = href_post(location)) != NULL)
 		return 1;
+	/* phpBB shows its "posted successfully" page (200) on success; a
+	 * redirect back to the topic or forum without a post is 3.0/3.1's
+	 * answer to a form sent too soon (lastclick) or cancelled */
+	if (location != NULL &&
+	    (strstr(location, "viewtopic.php") != NULL || strstr(location, "viewforum.php") != NULL))
+		return fg_error(err, "%s: not posted: the board sent the browser back to %s (a form "
+				     "sent too soon after it was fetched is dropped this way)",
+				pg->name, location),
+		       0;
 	struct board_form f;
 	if (form_by_id(pg, "postform", &f) == 0) {
 		board_form_clear(&f);
@@ -2076,9 +2086,10 @@ const struct board_engine board_phpbb = {
 	.post_form = phpbb_post_form,
 	.post_result = phpbb_post_result,
 	.message = phpbb_message,
-	/* see phpbb_post_form: check_form_key() wants creation_time in the
-	 * past, posting.php's lastclick a couple of seconds; 3 is safe across
-	 * a second boundary */
+	/* see phpbb_post_form: check_form_key() wants creation_time at least
+	 * a second in the past, and 3.0/3.1's posting.php silently sends a
+	 * form back to the topic when its lastclick is under 2 seconds old;
+	 * 3 is safe across a second boundary */
 	.min_form_seconds = 3,
 	.page_url = phpbb_page_url,
 };

@@ -740,6 +740,15 @@ static void test_post_result(void **state)
 	free(id);
 	page_close(&p);
 
+	/* 3.0's answer to a form sent within 2 seconds: back to the topic */
+	page_open(&p, FIX "viewtopic_subsilver2.html", NULL);
+	assert_int_equal(E->post_result(&p.pg, "http://old.example/viewtopic.php?f=2&t=1", &id, &err), 0);
+	assert_null(id);
+	assert_non_null(strstr(err, "too soon"));
+	free(err);
+	err = NULL;
+	page_close(&p);
+
 	expect_refusal(FIX "posting_flood.html", "You cannot make another post so soon after your last.",
 		       BOARD_PAGE_OTHER);
 	expect_refusal(FIX "posting_invalid.html", "The submitted form was invalid. Try submitting again.",
