@@ -423,9 +423,11 @@ static void read_pagination(const struct board_page *pg, const struct html_node 
 		if (k > maxk)
 			maxk = k;
 		char *s = num_param(href, "start");
-		long start = s != NULL ? atol(s) : 0;
+		long start = s != NULL ? strtol(s, NULL, 10) : 0;
 		free(s);
-		if (k > 1 && start > 0 && start % (k - 1) == 0 && out->per_page == 0)
+		/* start = (k - 1) * page size; ACP caps the size well below 10000 */
+		if (k > 1 && start > 0 && start % (k - 1) == 0 && start / (k - 1) <= 10000 &&
+		    out->per_page == 0)
 			out->per_page = (int)(start / (k - 1));
 		if (out->link == NULL)
 			out->link = board_page_url(pg, href);
@@ -1238,7 +1240,7 @@ static int phpbb_parse_thread(const struct board_page *pg, struct forum_thread *
 	if (s == NULL && tl != NULL)
 		s = num_param(html_attr(tl, "href"), "start");
 	if (s != NULL)
-		start = atol(s);
+		start = strtol(s, NULL, 10);
 	free(s);
 	if (start < 0 && pa.page >= 1)
 		start = (long)(pa.page - 1) * (pa.per_page > 0 ? pa.per_page : POSTS_PER_PAGE);
@@ -1247,6 +1249,13 @@ static int phpbb_parse_thread(const struct board_page *pg, struct forum_thread *
 	pag_clear(&pa);
 
 	for (size_t i = 0; i < n; i++) {
+		/* a style that prints a post twice (a mobile copy): once */
+		const char *pid = sub ? html_attr(posts[i], "name") + 1 : post_id_of(posts[i]);
+		int seen = 0;
+		for (size_t j = 0; j < t->nposts && !seen; j++)
+			seen = strcmp(t->posts[j].id, pid) == 0;
+		if (seen)
+			continue;
 		struct forum_post *p = forum_thread_add_post(t);
 		int rc = sub ? post_subsilver(&cx, posts[i], p, err) : post_prosilver(&cx, posts[i], p, err);
 		if (rc < 0)

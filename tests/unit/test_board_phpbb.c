@@ -367,6 +367,22 @@ static void test_thread_template_changed(void **state)
 	assert_non_null(strstr(err, "p7 is hidden"));
 	free(err);
 	board_page_close(&pg);
+
+	/* a post printed twice by a style is one post */
+	static const char twice[] =
+		"<h2><a href=\"./viewtopic.php?t=3\">T</a></h2>"
+		"<div id=\"p8\" class=\"post\"><div class=\"postbody\"><div class=\"content\">a</div></div></div>"
+		"<div id=\"p8\" class=\"post\"><div class=\"postbody\"><div class=\"content\">a</div></div></div>"
+		"<div id=\"p9\" class=\"post\"><div class=\"postbody\"><div class=\"content\">b</div></div></div>";
+	board_page_open(&pg, twice, sizeof twice - 1, NULL, "twice", NULL);
+	err = NULL;
+	assert_int_equal(E->parse_thread(&pg, &t, &err), 0);
+	assert_int_equal(t->nposts, 2);
+	assert_string_equal(t->posts[1].id, "9");
+	assert_null(t->posts[0].author); /* no p.author: unknown, not guessed */
+	assert_int_equal(t->posts[0].guest, 0);
+	forum_thread_free(t);
+	board_page_close(&pg);
 }
 
 /* ---- forum lists ---- */
