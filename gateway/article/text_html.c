@@ -15,6 +15,7 @@
  *  - vBulletin 3 quotes and code boxes: a div.smallfont label ("Quote:",
  *    "Code:") followed by a table with td.alt2 or by a pre/div.alt2;
  *  - phpBB blockquote with <cite>NAME wrote:</cite>, its codebox labels;
+ *    subsilver2's div.quotetitle + div.quotecontent;
  *  - Discourse aside.quote with data-username/data-post; aside.onebox (a
  *    link preview) as one link line; a.hashtag-cooked with its "#";
  *    spoilers marked as such, so a reader is warned as on the forum.
@@ -235,6 +236,32 @@ static int vb3_quote(struct html_ctx *c, struct html_node *table)
 	return 1;
 }
 
+/* The name in a phpBB quote's attribution, cut in place: "NAME wrote:"
+ * and its translations in the board's language pack ("NAME hat
+ * geschrieben:", "NAME a écrit :", "NAME escribió:", "NAME ha scritto:",
+ * "NAME schreef:", "NAME napisał(a):", "NAME писал(а):"); 3.2+ adds a
+ * post link and the date after it, which go too. Else a trailing ':'. */
+static void cite_name(char *name)
+{
+	static const char *const verbs[] = {
+		" wrote", "wrote:", " hat geschrieben", " a \xC3\xA9" "crit", " escribi\xC3\xB3",
+		" ha scritto", " schreef", " napisa\xC5\x82", " \xD0\xBF\xD0\xB8\xD1\x81\xD0\xB0\xD0\xBB",
+	};
+	char *cut = NULL;
+	for (size_t i = 0; i < sizeof verbs / sizeof *verbs; i++) {
+		char *w = strstr(name, verbs[i]);
+		if (w != NULL && (cut == NULL || w < cut))
+			cut = w;
+	}
+	if (cut != NULL) {
+		*cut = '\0';
+	} else {
+		size_t l = strlen(name);
+		if (l > 0 && name[l - 1] == ':')
+			name[l - 1] = '\0';
+	}
+}
+
 /* phpBB: <blockquote><div><cite>NAME wrote: …</cite>TEXT</div></blockquote>,
  * or any other blockquote (anonymous). */
 static void blockquote(struct html_ctx *c, struct html_node *q)
@@ -243,16 +270,7 @@ static void blockquote(struct html_ctx *c, struct html_node *q)
 	char *name = NULL, *id = NULL;
 	if (cite != NULL) {
 		name = text_of(cite);
-		char *w = strstr(name, " wrote");
-		if (w == NULL)
-			w = strstr(name, "wrote:");
-		if (w != NULL) {
-			*w = '\0';
-		} else {
-			size_t l = strlen(name);
-			if (l > 0 && name[l - 1] == ':')
-				name[l - 1] = '\0';
-		}
+		cite_name(name);
 		id = post_id_below(cite, 2);
 	}
 	quote_begin(c, name, id);
@@ -608,6 +626,22 @@ static void walk(struct html_ctx *c, struct html_node *n)
 				node(c, k);
 			tw_quote_end(c->w);
 			break;
+		}
+		/* phpBB subsilver2: div.quotetitle "NAME wrote:" + div.quotecontent */
+		if (is_el(k, HT_DIV) && class_contains(k, "quotetitle")) {
+			struct html_node *body = first_element(k->next);
+			if (is_el(body, HT_DIV) && class_contains(body, "quotecontent")) {
+				char *name = text_of(k);
+				cite_name(name);
+				quote_begin(c, name[0] != '\0' ? name : NULL, NULL);
+				c->depth++;
+				walk(c, body);
+				c->depth--;
+				tw_quote_end(c->w);
+				free(name);
+				k = body;
+				continue;
+			}
 		}
 		if (is_el(k, HT_DIV) && has_class(k, HC_SMALLFONT)) {
 			struct html_node *sib = first_element(k->next);
