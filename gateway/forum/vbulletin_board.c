@@ -216,6 +216,10 @@ static int vb_detect(const struct board_page *pg)
 	if (has_bytes(pg, "clientscript/vbulletin_") || has_bytes(pg, "vbulletin_css") ||
 	    has_bytes(pg, "id=\"vbulletin_html\""))
 		return 80;
+	/* the archive (archive/index.php/t-N.html) and its footer */
+	if (has_bytes(pg, "Powered by vBulletin") || has_bytes(pg, "www.vbulletin.com\" id=\"vbulletinlink") ||
+	    (has_bytes(pg, "archive/archive.css") && has_bytes(pg, "View Full Version")))
+		return 70;
 	if (has_bytes(pg, "vb_login_username") || has_bytes(pg, "id=\"post_message_") ||
 	    has_bytes(pg, "id=\"thread_title_") || has_bytes(pg, "threadbits_forum_"))
 		return 60;
@@ -240,9 +244,11 @@ static int is_thread_page(const struct board_page *pg)
 		if (html_attr(n, "data-node-id") != NULL)
 			return 1;
 	/* archive and printthread */
-	return html_find(&pg->doc.root, HT_DIV, "posttext") != NULL ||
+	return (html_find(&pg->doc.root, HT_DIV, "posttext") != NULL &&
+		html_find(&pg->doc.root, HT_DIV, "posttop") != NULL) ||
 	       (html_find(&pg->doc.root, HT_TD, "page") != NULL &&
-		has_bytes(pg, "printthread.php"));
+		html_find(&pg->doc.root, HT_TABLE, "tborder") != NULL &&
+		(has_bytes(pg, "printthread.php") || has_bytes(pg, "class=\"navbar\"")));
 }
 
 /* The thread list's container, even when it lists nothing. */

@@ -864,6 +864,37 @@ static void test_post_result(void **state)
 	close_page(p);
 }
 
+/* ---- saved pages through the engine table (spool import) ---- */
+
+static void test_spool_routes_by_engine(void **state)
+{
+	struct forum_thread *t = NULL;
+	char *err = NULL, *data;
+	size_t len = 0;
+
+	(void)state;
+	/* a vB5 page: detected and parsed by the vBulletin engine */
+	data = slurp(VB5B, &len);
+	assert_int_equal(spool_parse_file("page.html", data, len, &t, &err), 0);
+	assert_string_equal(t->id, "1586800");
+	assert_int_equal(t->nposts, 6);
+	forum_thread_free(t);
+	free(data);
+	/* a page of an engine whose parser is not built yet */
+	data = slurp(CORPUS "phpbb/NetTally/phpBB.html", &len);
+	t = NULL;
+	assert_int_equal(spool_parse_file("topic.html", data, len, &t, &err), -1);
+	assert_null(t);
+	assert_non_null(strstr(err, "topic.html"));
+	free(err), err = NULL;
+	free(data);
+	/* not a forum page */
+	const char *home = "<html><head><title>Hi</title></head><body><p>Welcome</p></body></html>";
+	assert_int_equal(spool_parse_file("home.html", home, strlen(home), &t, &err), -1);
+	assert_string_equal(err, "home.html: not a page of a known forum engine");
+	free(err), err = NULL;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -886,6 +917,7 @@ int main(void)
 		cmocka_unit_test(test_login_result),
 		cmocka_unit_test(test_post_form),
 		cmocka_unit_test(test_post_result),
+		cmocka_unit_test(test_spool_routes_by_engine),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
