@@ -393,6 +393,19 @@ static void test_thread_quote_text(void **state)
 	assert_non_null(strstr(buf_str(&out), "sandsjames wrote:\n> "));
 	buf_free(&out);
 	forum_thread_free(t);
+	/* vB5 ("Originally posted by") and vB3 ("Quote:" table) quotes too */
+	t = thread_of(VB5B, NULL);
+	p = post(t, "1590076");
+	assert_int_equal(text_convert(MARKUP_HTML, p->body, strlen(p->body), &out, NULL), 0);
+	assert_non_null(strstr(buf_str(&out), "Monash wrote:\n> "));
+	buf_free(&out);
+	forum_thread_free(t);
+	t = thread_of(VB3, NULL);
+	p = post(t, "5768670");
+	assert_int_equal(text_convert(MARKUP_HTML, p->body, strlen(p->body), &out, NULL), 0);
+	assert_non_null(strstr(buf_str(&out), "TinyRedLeaf wrote:\n> "));
+	buf_free(&out);
+	forum_thread_free(t);
 }
 
 static void test_thread_changed_template(void **state)
@@ -410,7 +423,8 @@ static void test_thread_changed_template(void **state)
 	close_page(p);
 }
 
-/* A moderator sees deleted posts as placeholders: kept, marked deleted. */
+/* A moderator sees deleted posts as placeholders: kept, marked deleted; a
+ * post hidden by the reader's ignore list is left out with a warning. */
 static void test_thread_deleted_post(void **state)
 {
 	struct page *p = open_str(
@@ -423,6 +437,8 @@ static void test_thread_deleted_post(void **state)
 		"<li class=\"postbit postbitdeleted\" id=\"post_92\"><div class=\"postbody\">"
 		"<a class=\"username\" href=\"member.php?4-Bo\">Bo</a> This message has been "
 		"deleted by Ann. Reason: spam</div></li>"
+		"<li class=\"postbitignored postcontainer\" id=\"post_94\"><div class=\"postbody\">"
+		"This message is hidden because <strong>Cy</strong> is on your ignore list.</div></li>"
 		"<li class=\"postbitlegacy postbitim postcontainer\" id=\"post_93\">"
 		"<div id=\"post_message_93\"><blockquote class=\"postcontent restore\">three"
 		"</blockquote></div></li></ol></body></html>",
@@ -438,6 +454,7 @@ static void test_thread_deleted_post(void **state)
 	assert_string_equal(t->posts[1].author, "Bo");
 	assert_int_equal(t->posts[0].deleted, 0);
 	assert_string_equal(t->posts[2].body, "three");
+	assert_string_equal(t->warnings, "inline.html: post 94 is hidden by the ignore list");
 	forum_thread_free(t);
 	close_page(p);
 }
