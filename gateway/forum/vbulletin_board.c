@@ -360,6 +360,28 @@ static enum board_page_kind vb_kind(const struct board_page *pg)
 
 /* ---- the message box ---- */
 
+/* The heading of vBulletin's errors block ("The following errors occurred
+ * with your submission") in the languages of the default phrase sets. */
+static int errors_heading(const struct html_node *n)
+{
+	static const char *const phrases[] = {"errors occurred", "Fehler", "erreurs", "errores",
+					       "errori", "fouten", NULL};
+
+	const struct html_node *h = n->parent;
+
+	if (n->type != HTML_TEXT || n->len < 10 || n->len > 200 || h == NULL)
+		return 0;
+	/* a heading of the page (vB3 td.tcat/td.thead, vB4 h3.blocksubhead),
+	 * never words inside a post */
+	if (!(html_is(h, HT_TD) && (html_has_class(h, "tcat") || html_has_class(h, "thead"))) &&
+	    !html_has_class(h, "blocksubhead") && !html_has_class(h, "blockhead"))
+		return 0;
+	for (const char *const *p = phrases; *p != NULL; p++)
+		if (memmem(n->text, n->len, *p, strlen(*p)) != NULL)
+			return 1;
+	return 0;
+}
+
 /* Text of the <ol>/<ul> items after `from` (the errors block), or NULL. */
 static char *list_after(const struct board_page *pg, const struct html_node *from)
 {
@@ -406,8 +428,7 @@ static char *vb_message(const struct board_page *pg)
 
 	/* "The following errors occurred with your submission" + a list */
 	for (n = root; n != NULL; n = html_next(n, root)) {
-		if (n->type != HTML_TEXT || n->len < 20 ||
-		    memmem(n->text, n->len, "errors occurred", 15) == NULL)
+		if (!errors_heading(n))
 			continue;
 		const struct html_node *head = n->parent;
 		if ((t = list_after(pg, head)) != NULL)
@@ -658,7 +679,7 @@ static int in_thread_row(const struct html_node *n)
 	for (; n != NULL && n->type == HTML_ELEMENT; n = n->parent) {
 		const char *id = html_attr(n, "id");
 		if (html_has_class(n, "threadbit") ||
-		    (id != NULL && (strncmp(id, "thread_", 7) == 0 ||
+		    (id != NULL && ((strncmp(id, "thread_", 7) == 0 && isdigit((unsigned char)id[7])) ||
 				    strncmp(id, "pagination_threadbit_", 21) == 0 ||
 				    strncmp(id, "td_threadtitle_", 15) == 0)))
 			return 1;
@@ -1298,9 +1319,13 @@ static int errors_block(const struct board_page *pg)
 {
 	const struct html_node *root = &pg->doc.root;
 
-	for (const struct html_node *n = root; n != NULL; n = html_next(n, root))
-		if (n->type == HTML_TEXT && memmem(n->text, n->len, "errors occurred", 15) != NULL)
+	for (const struct html_node *n = root; n != NULL; n = html_next(n, root)) {
+		char *list = errors_heading(n) ? list_after(pg, n->parent) : NULL;
+		if (list != NULL) {
+			free(list);
 			return 1;
+		}
+	}
 	return 0;
 }
 
