@@ -217,7 +217,8 @@ static int vb_detect(const struct board_page *pg)
 	    has_bytes(pg, "id=\"vbulletin_html\""))
 		return 80;
 	/* the archive (archive/index.php/t-N.html) and its footer */
-	if (has_bytes(pg, "Powered by vBulletin") || has_bytes(pg, "www.vbulletin.com\" id=\"vbulletinlink") ||
+	if (has_bytes(pg, "Powered by vBulletin") ||
+	    has_bytes(pg, "www.vbulletin.com\" id=\"vbulletinlink") ||
 	    (has_bytes(pg, "archive/archive.css") && has_bytes(pg, "View Full Version")))
 		return 70;
 	if (has_bytes(pg, "vb_login_username") || has_bytes(pg, "id=\"post_message_") ||
@@ -452,7 +453,8 @@ static char *vb_message(const struct board_page *pg)
 			return t;
 	}
 	/* an error row of a form (the login page's) */
-	for (n = html_find(root, HT_DIV, "error"); n != NULL; n = html_find_after(root, n, HT_DIV, "error"))
+	for (n = html_find(root, HT_DIV, "error"); n != NULL;
+	     n = html_find_after(root, n, HT_DIV, "error"))
 		if (html_ancestor(n, HT_FORM, NULL) != NULL && (t = nonempty(text_of(n))) != NULL)
 			return t;
 	return NULL;
@@ -1191,34 +1193,33 @@ static int vb_logged_in(const struct board_page *pg)
 static int vb_login_result(const struct board_page *pg, char **err)
 {
 	char *msg = vb_message(pg);
-	int rc;
 
-	if (contains_ci(msg, "Thank you for logging in") || contains_ci(msg, "Danke für Ihre Anmeldung") ||
-	    contains_ci(msg, "Vielen Dank für Ihre Anmeldung") || (msg == NULL && vb_logged_in(pg))) {
+	if (contains_ci(msg, "Thank you for logging in") ||
+	    contains_ci(msg, "Danke für Ihre Anmeldung") ||
+	    contains_ci(msg, "Vielen Dank für Ihre Anmeldung") ||
+	    (msg == NULL && vb_logged_in(pg))) {
 		free(msg);
 		return 1;
 	}
-	if (is_captcha(pg) || contains_ci(msg, "image verification") ||
-	    contains_ci(msg, "verification")) {
-		rc = fg_error(err,
-			      "%s: the board wants an image verification (CAPTCHA) to log in; log in "
-			      "once with a browser, then try again%s%s",
-			      pg->name, msg ? ": " : "", msg ? msg : "");
-	} else if (contains_ci(msg, "invalid username or password") ||
-		   contains_ci(msg, "wrong username or password") ||
-		   contains_ci(msg, "ungültigen Benutzernamen") || contains_ci(msg, "falsches Kennwort")) {
-		rc = fg_error(err, "%s: wrong user name or password: %s", pg->name, msg);
-	} else if (msg != NULL) {
-		rc = fg_error(err, "%s: login refused: %s", pg->name, msg);
-	} else if (vb_logged_in(pg)) {
-		return 1;
-	} else {
-		rc = fg_error(err, "%s: login not confirmed (no \"Thank you for logging in\" page, no "
-				   "logout link)",
-			      pg->name);
-	}
+	/* a CAPTCHA cannot be answered: say so, and never retry blindly */
+	if (is_captcha(pg) || contains_ci(msg, "image verification"))
+		fg_error(err,
+			 "%s: the board wants an image verification (CAPTCHA) to log in; log in "
+			 "once with a browser, then try again%s%s",
+			 pg->name, msg ? ": " : "", msg ? msg : "");
+	else if (contains_ci(msg, "invalid username or password") ||
+		 contains_ci(msg, "wrong username or password") ||
+		 contains_ci(msg, "ungültigen Benutzernamen") ||
+		 contains_ci(msg, "falsches Kennwort"))
+		fg_error(err, "%s: wrong user name or password: %s", pg->name, msg);
+	else if (msg != NULL)
+		fg_error(err, "%s: login refused: %s", pg->name, msg);
+	else
+		fg_error(err,
+			 "%s: login not confirmed (no \"Thank you for logging in\" page, no logout "
+			 "link)",
+			 pg->name);
 	free(msg);
-	(void)rc;
 	return 0;
 }
 

@@ -29,8 +29,12 @@
 #define CORPUS "../shared/corpora/forum-html/"
 #define VB3 CORPUS "vbulletin/NetTally/vBulletin3.html"
 #define VB4 CORPUS "vbulletin/NetTally/vBulletin4.html"
-#define VB5A CORPUS "vbulletin/magic-html/62846b492e1b2af2ad655c497ff23534759185398463ce18c4fd60bfd70104a0.html"
-#define VB5B CORPUS "vbulletin/magic-html/717e9d39a4c7c938c24eb16eec0def5a55574d15e759824f1f2cda16f2a0c76b.html"
+#define VB5A                                                                                   \
+	CORPUS "vbulletin/magic-html/"                                                         \
+	       "62846b492e1b2af2ad655c497ff23534759185398463ce18c4fd60bfd70104a0.html"
+#define VB5B                                                                                   \
+	CORPUS "vbulletin/magic-html/"                                                         \
+	       "717e9d39a4c7c938c24eb16eec0def5a55574d15e759824f1f2cda16f2a0c76b.html"
 #define FIX "tests/fixtures/boards/vbulletin/"
 #define BASE "https://forum.example.org/"
 
@@ -541,7 +545,8 @@ static const struct board_topic *topic(const struct board_listing *l, const char
 
 static void test_forum_vb4(void **state)
 {
-	struct page *p = open_page(FIX "vb4-forumdisplay.html", BASE "forumdisplay.php?2-General-Discussion");
+	struct page *p = open_page(FIX "vb4-forumdisplay.html",
+				   BASE "forumdisplay.php?2-General-Discussion");
 	struct board_listing l;
 	char *err = NULL;
 	const struct board_topic *t;
