@@ -840,7 +840,16 @@ static void topic_row(const struct board_page *pg, const struct html_node *a, co
 			free(s);
 			continue;
 		}
+		/* vB4 links the last post by id; vB3's default threadbit has
+		 * showthread.php?goto=lastpost&t=N (the date is before it all
+		 * the same) */
 		char *post = vb_post_of(href);
+		if (post == NULL && strstr(href, "goto=lastpost") != NULL) {
+			post = board_query(href, "lastpostid");
+			last = k;
+			if (post == NULL)
+				continue;
+		}
 		if (post != NULL) {
 			free(t->last_post_id);
 			t->last_post_id = post;

@@ -615,9 +615,11 @@ static void test_forum_vb3_german(void **state)
 	t = topic(&l, "470");
 	assert_int_equal(t->moved, 1); /* "Verschoben:" */
 	assert_int_equal(t->sticky, 0);
+	/* vB3's goto=lastpost link: the date, no post id */
 	t = topic(&l, "480");
 	assert_int_equal(t->replies, 3);
 	assert_int_equal(t->last_post, 1709285400);
+	assert_null(t->last_post_id);
 	board_listing_clear(&l);
 	close_page(p);
 }
