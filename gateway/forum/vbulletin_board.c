@@ -989,7 +989,9 @@ static int vb_parse_thread(const struct board_page *pg, struct forum_thread **ou
 		const struct html_node *root = &pg->doc.root;
 		for (const struct html_node *n = root; n != NULL; n = html_next(n, root)) {
 			const char *alt = html_is(n, HT_IMG) ? html_attr(n, "alt") : NULL;
+			const char *src = html_is(n, HT_IMG) ? html_attr(n, "src") : NULL;
 			if ((alt != NULL && strcasecmp(alt, "Closed Thread") == 0) ||
+			    (src != NULL && strstr(src, "/threadclosed") != NULL) ||
 			    html_has_class(n, "threadclosed")) {
 				(*out)->posting = FORUM_POSTING_NO;
 				break;

@@ -412,6 +412,36 @@ static void test_thread_quote_text(void **state)
 	forum_thread_free(t);
 }
 
+/* A closed thread shows the closed button instead of the reply one. */
+static void test_thread_closed(void **state)
+{
+	size_t len = 0;
+	char *raw = slurp("tests/fixtures/spool/vb3-showthread.html", &len);
+	struct buf b = BUF_INIT;
+	char *at = strstr(raw, "</body>");
+	struct forum_thread *t = NULL;
+	char *err = NULL;
+
+	(void)state;
+	assert_non_null(at);
+	buf_add(&b, raw, (size_t)(at - raw));
+	buf_adds(&b, "<img src=\"images/buttons/threadclosed.gif\" alt=\"Geschlossenes Thema\" />"
+		     "</body></html>");
+	struct page *p = open_str(buf_str(&b), "http://forum.example.org/showthread.php?t=456");
+	assert_int_equal(vb->parse_thread(&p->pg, &t, &err), 0);
+	assert_int_equal(t->posting, FORUM_POSTING_NO);
+	forum_thread_free(t);
+	close_page(p);
+	/* the page as saved says "You may post replies" */
+	p = open_page("tests/fixtures/spool/vb3-showthread.html", NULL);
+	assert_int_equal(vb->parse_thread(&p->pg, &t, &err), 0);
+	assert_int_equal(t->posting, FORUM_POSTING_YES);
+	forum_thread_free(t);
+	close_page(p);
+	buf_free(&b);
+	free(raw);
+}
+
 static void test_thread_changed_template(void **state)
 {
 	struct page *p = open_page(FIX "vb4-thread-changed.html", BASE "showthread.php?t=34");
@@ -929,6 +959,7 @@ int main(void)
 		cmocka_unit_test(test_corpus_vb4),
 		cmocka_unit_test(test_corpus_vb5),
 		cmocka_unit_test(test_thread_quote_text),
+		cmocka_unit_test(test_thread_closed),
 		cmocka_unit_test(test_thread_changed_template),
 		cmocka_unit_test(test_thread_deleted_post),
 		cmocka_unit_test(test_index_vb4),
