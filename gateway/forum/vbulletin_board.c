@@ -532,9 +532,33 @@ static int plain_forum_link(const char *href)
 
 /* Adds the forums linked on the page (not in its navigation) to out, except
  * `self` (the forum a forum page shows). */
+/* Where the forum list is: vB4's ol#forums (forum home) or div#forumbits
+ * (sub-forums on a forum page), the vB3 table holding the first forum row
+ * (td#fN); the whole page when there is none. Sidebars, statistics and
+ * "latest posts" blocks outside it link forums too. */
+static const struct html_node *forum_scope(const struct board_page *pg)
+{
+	const struct html_node *root = &pg->doc.root, *n;
+
+	for (n = root; n != NULL; n = html_next(n, root)) {
+		const char *id = html_attr(n, "id");
+		if (id == NULL)
+			continue;
+		if ((html_is(n, HT_OL) && strcmp(id, "forums") == 0) ||
+		    (html_is(n, HT_DIV) && strcmp(id, "forumbits") == 0))
+			return n;
+		if (html_is(n, HT_TD) && id[0] == 'f' && all_digits(id + 1) &&
+		    html_find(n, HT_A, NULL) != NULL) {
+			const struct html_node *t = html_ancestor(n, HT_TABLE, NULL);
+			return t != NULL ? t : root;
+		}
+	}
+	return root;
+}
+
 static void collect_forums(const struct board_page *pg, struct board_listing *out, const char *self)
 {
-	const struct html_node *root = &pg->doc.root;
+	const struct html_node *root = forum_scope(pg);
 
 	for (const struct html_node *a = html_find(root, HT_A, NULL); a != NULL;
 	     a = html_find_after(root, a, HT_A, NULL)) {
