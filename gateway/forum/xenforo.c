@@ -1482,6 +1482,18 @@ static int parse_forum(const struct board_page *page, struct board_listing *out,
 					pg->name);
 		}
 	}
+	/* a list without threads must say so (XF2 .js-emptyThreadList, XF1
+	 * a notice row): else the threads are there under other names */
+	if (out->ntopics == 0 &&
+	    ((list != NULL && find(list, "js-emptyThreadList") == NULL &&
+	      find(list, "blockMessage") == NULL) ||
+	     (list == NULL && list1 != NULL && html_find(list1, HT_LI, NULL) == NULL))) {
+		board_listing_clear(out);
+		return fg_error(err, "%s: the XenForo thread list holds no thread "
+				     "(.structItem--thread, li.discussionListItem) and no \"no "
+				     "threads\" notice: the template changed?",
+				pg->name);
+	}
 	xf2_nodes(pg, out, out->forum_id);
 	xf1_nodes(pg, out, out->forum_id);
 	if (list == NULL && list1 == NULL && out->nforums == 0) {
