@@ -1262,7 +1262,7 @@ static void xf2_nodes(const struct board_page *pg, struct board_listing *l, cons
 			parent = xstrdup(top);
 		int cat = html_has_class(n, "node--category");
 		int link = html_has_class(n, "node--link") || html_has_class(n, "node--page");
-		add_forum(l, id, title_text(a != NULL ? a : tt),
+		add_forum(l, xstrdup(id), title_text(a != NULL ? a : tt),
 			  a != NULL ? board_page_url(pg, html_attr(a, "href")) : NULL, parent, cat,
 			  link);
 		/* its sub-forums, listed flat or in a menu */
@@ -1279,6 +1279,7 @@ static void xf2_nodes(const struct board_page *pg, struct board_listing *l, cons
 			add_forum(l, sid, title_text(s), board_page_url(pg, html_attr(s, "href")),
 				  xstrdup(id), scat, slink);
 		}
+		free(id);
 	}
 }
 
@@ -1430,6 +1431,32 @@ static void xf1_topic(const struct board_page *pg, const struct html_node *it,
 	}
 }
 
+/* The forum a thread list lists: XF2's data-container-key, else the
+ * forum in the canonical link or the page's URL, else its "Post thread"
+ * button or RSS link (not the breadcrumbs: they end at the parent). */
+static char *forum_page_id(const struct board_page *pg)
+{
+	char *key = page_attr(pg, "data-container-key");
+	char *id = prefixed_id(key, "node-");
+	free(key);
+	if (id == NULL)
+		id = route_id(canonical(pg), "forums/");
+	if (id == NULL)
+		id = route_id(pg->url, "forums/");
+	const struct html_node *root = root_of(pg);
+	for (struct html_node *a = html_next(root, root); a != NULL && id == NULL;
+	     a = html_next(a, root)) {
+		if (!html_is(a, HT_A) && !html_is(a, HT_LINK))
+			continue;
+		const char *href = html_attr(a, "href");
+		if (href != NULL && (strstr(href, "/post-thread") != NULL ||
+				     strstr(href, "/create-thread") != NULL ||
+				     (html_is(a, HT_LINK) && strstr(href, "/index.rss") != NULL)))
+			id = route_id(href, "forums/");
+	}
+	return id;
+}
+
 static int parse_forum(const struct board_page *page, struct board_listing *out, char **err)
 {
 	struct board_page tmp;
@@ -1437,20 +1464,20 @@ static int parse_forum(const struct board_page *page, struct board_listing *out,
 	const struct html_node *root = root_of(pg);
 
 	memset(out, 0, sizeof *out);
-	out->forum_id = container_id(pg);
-	if (out->forum_id == NULL)
-		out->forum_id = route_id(canonical(pg), "forums/");
-	if (out->forum_id == NULL)
-		out->forum_id = route_id(pg->url, "forums/");
+	out->forum_id = forum_page_id(pg);
 	out->title = page_title(pg);
 
 	/* the thread list: XF2 .block--threadList / .js-threadList (not the
 	 * "similar threads" widgets of a sidebar), XF1 ol.discussionListItems */
 	struct html_node *list = find(root, "block--threadList");
+	if (list == NULL && (list = find(root, "js-threadList")) != NULL) {
+		/* the normal threads' group: its container holds the sticky group too */
+		struct html_node *c = html_ancestor(list, HT_UNKNOWN, "structItemContainer");
+		if (c != NULL)
+			list = c;
+	}
 	if (list == NULL)
-		list = find(root, "js-threadList");
-	if (list == NULL)
-		list = find_outside(root, "structItemContainer", "block--similarThreads");
+		list = find(root, "structItemContainer");
 	for (const struct html_node *up = list; up != NULL; up = up->parent)
 		if (html_attr(up, "data-widget-key") != NULL) {
 			list = NULL;

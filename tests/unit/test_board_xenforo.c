@@ -480,6 +480,84 @@ static void test_thread_list(void **state)
 	check_thread_list(FIX "forum_view_de.html", de);
 }
 
+/* Replaces every `from` in s by `to` (malloc'd). */
+static char *replace_all(const char *s, const char *from, const char *to)
+{
+	struct buf b = BUF_INIT;
+	size_t fl = strlen(from);
+	const char *p;
+
+	while ((p = strstr(s, from)) != NULL) {
+		buf_add(&b, s, (size_t)(p - s));
+		buf_adds(&b, to);
+		s = p + fl;
+	}
+	buf_adds(&b, s);
+	return buf_detach(&b);
+}
+
+/* A thread list without data-container-key, canonical link or
+ * .block--threadList (older or restyled templates): the forum comes from
+ * the page's URL or its "Post thread" button, the sticky group is found
+ * beside .js-threadList. */
+static void test_thread_list_plain(void **state)
+{
+	(void)state;
+	size_t len;
+	char *orig = slurp(FIX "forum_view.html", &len);
+	char *a = replace_all(orig, "data-container-key=\"node-2\"", "data-container-key=\"\"");
+	char *b = replace_all(a, "block--threadList", "block--x");
+	char *c = replace_all(b, "rel=\"canonical\"", "rel=\"x\"");
+	char *d = replace_all(c, "rel=\"alternate\"", "rel=\"x\"");
+	char *e = replace_all(d, "<div class=\"block-filterBar\">",
+			      "<a href=\"/forums/general-discussion.2/post-thread\">Post thread</a>"
+			      "<div class=\"block-filterBar\">");
+	static const char *const urls[] = {"https://board.example/forums/general-discussion.2/page-2", NULL};
+	for (size_t i = 0; i < 2; i++) {
+		struct board_page pg;
+		struct board_listing l;
+		char *err = NULL;
+		board_page_open(&pg, e, strlen(e), urls[i], "plain", NULL);
+		assert_int_equal(xf->parse_forum(&pg, &l, &err), 0);
+		assert_string_equal(l.forum_id, "2");
+		assert_int_equal(l.ntopics, 5);
+		assert_string_equal(l.topics[0].id, "10");
+		assert_int_equal(l.topics[0].sticky, 1);
+		board_listing_clear(&l);
+		board_page_close(&pg);
+	}
+	free(orig);
+	free(a);
+	free(b);
+	free(c);
+	free(d);
+	free(e);
+}
+
+/* The same node listed twice (a fuzzer found the first copy's id freed
+ * while its sub-forums still pointed at it). */
+static void test_forum_list_duplicate_node(void **state)
+{
+	(void)state;
+	static const char html[] =
+		"<html id=\"XF\" data-template=\"forum_list\">"
+		"<div class=\"node node--id2 node--forum\"><h3 class=\"node-title\"><a href=\"/forums/a.2/\">A</a></h3></div>"
+		"<div class=\"node node--id2 node--forum\"><h3 class=\"node-title\"><a href=\"/forums/a.2/\">A</a></h3>"
+		"<a class=\"subNodeLink subNodeLink--forum\" href=\"/forums/b.3/\">B</a></div>";
+	struct board_page pg;
+	struct board_listing l;
+	char *err = NULL;
+
+	board_page_open(&pg, html, sizeof html - 1, "https://b.example/forums/", "dup", NULL);
+	assert_int_equal(xf->parse_index(&pg, &l, &err), 0);
+	assert_int_equal(l.nforums, 2);
+	assert_string_equal(l.forums[0].id, "2");
+	assert_string_equal(l.forums[1].id, "3");
+	assert_string_equal(l.forums[1].parent_id, "2");
+	board_listing_clear(&l);
+	board_page_close(&pg);
+}
+
 static void test_thread_list_xf1(void **state)
 {
 	(void)state;
@@ -742,6 +820,8 @@ int main(void)
 		cmocka_unit_test(test_post_without_body),
 		cmocka_unit_test(test_forum_list),
 		cmocka_unit_test(test_thread_list),
+		cmocka_unit_test(test_thread_list_plain),
+		cmocka_unit_test(test_forum_list_duplicate_node),
 		cmocka_unit_test(test_thread_list_xf1),
 		cmocka_unit_test(test_forum_empty_and_changed),
 		cmocka_unit_test(test_urls),
