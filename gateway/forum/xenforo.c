@@ -1654,6 +1654,111 @@ static int login_result(const struct board_page *pg, char **err)
 	return 0;
 }
 
+/* ---- writing ---- */
+
+/* XF2 threads/N/reply (quoting a post: ?quote=P), forums/N/post-thread;
+ * XF1 answers the same reply URL and forums/N/create-thread. */
+static char *reply_url(const char *base, const char *thread_id, const char *post_id)
+{
+	if (post_id != NULL)
+		return xasprintf("%sthreads/%s/reply?quote=%s", base, thread_id, post_id);
+	return xasprintf("%sthreads/%s/reply", base, thread_id);
+}
+
+static char *new_thread_url(const char *base, const char *forum_id)
+{
+	return xasprintf("%sforums/%s/post-thread", base, forum_id);
+}
+
+/* The reply or new-thread form: action add-reply (reply, quick reply),
+ * post-thread (XF2) or add-thread (XF1). */
+static struct html_node *post_form_node(const struct board_page *pg)
+{
+	static const char *const actions[] = {"/add-reply", "/post-thread", "/add-thread", NULL};
+	for (size_t i = 0; actions[i] != NULL; i++)
+		for (struct html_node *f = html_find(root_of(pg), HT_FORM, NULL); f != NULL;
+		     f = html_find_after(root_of(pg), f, HT_FORM, NULL)) {
+			const char *a = html_attr(f, "action");
+			const char *m = html_attr(f, "method");
+			if (a != NULL && strstr(a, actions[i]) != NULL && m != NULL &&
+			    strcasecmp(m, "post") == 0)
+				return f;
+		}
+	return NULL;
+}
+
+/* Fills the form as the board's editor would with its rich editor off:
+ * the text goes in `message` (read as BBCode), the editor's HTML field
+ * message_html is dropped (XenForo prefers it when present). */
+static int post_form(const struct board_page *pg, const char *subject, const char *body,
+		     struct board_form *out, char **err)
+{
+	struct html_node *f = post_form_node(pg);
+
+	memset(out, 0, sizeof *out);
+	if (f == NULL) {
+		char *m = message(pg);
+		if (m != NULL) {
+			fg_error(err, "%s: no reply form: %s", pg->name, m);
+			free(m);
+		} else if (find(root_of(pg), "blockStatus-message--locked") != NULL) {
+			fg_error(err, "%s: no reply form: the thread is closed", pg->name);
+		} else {
+			fg_error(err, "%s: no XenForo reply form (form action add-reply / "
+				      "post-thread)%s",
+				 pg->name, logged_in(pg) ? "" : ": not logged in");
+		}
+		return -1;
+	}
+	if (board_form_read(pg, f, out) < 0)
+		return fg_error(err, "%s: cannot read the reply form", pg->name);
+	if (board_form_get(out, "_xfToken") == NULL) {
+		/* XF2 puts the token on <html data-csrf> when the form lacks it */
+		char *csrf = page_attr(pg, "data-csrf");
+		if (csrf == NULL || *csrf == '\0') {
+			free(csrf);
+			board_form_clear(out);
+			return fg_error(err, "%s: the reply form has no _xfToken", pg->name);
+		}
+		board_form_set(out, "_xfToken", csrf);
+		free(csrf);
+	}
+	board_form_del(out, "message_html");
+	board_form_set(out, "message", body != NULL ? body : "");
+	const char *action = html_attr(f, "action");
+	if (strstr(action, "/add-reply") == NULL)
+		board_form_set(out, "title", subject != NULL ? subject : "");
+	return 0;
+}
+
+/* After the POST: XenForo answers an accepted post with a redirect to it
+ * (threads/x.N/post-M, posts/M/) or, for a new thread, to the thread;
+ * a refusal is an error page or the form again with the error above it. */
+static int post_result(const struct board_page *pg, const char *location, char **post_id,
+		       char **err)
+{
+	*post_id = NULL;
+	char *m = message(pg);
+	if (m != NULL) {
+		fg_error(err, "%s", m);
+		free(m);
+		return 0;
+	}
+	if (location != NULL && (*post_id = href_post(location)) != NULL)
+		return 1;
+	char *thread = route_id(location, "threads/");
+	if (thread != NULL) {
+		free(thread);
+		return 1;
+	}
+	if (kind(pg) == BOARD_PAGE_THREAD) {
+		/* the redirect was followed: the post is on this page */
+		*post_id = href_post(pg->url);
+		return 1;
+	}
+	return fg_error(err, "%s: the board neither took the post nor said why", pg->name);
+}
+
 const struct board_engine board_xenforo = {
 	.name = "xenforo",
 	.detect = detect,
@@ -1670,9 +1775,9 @@ const struct board_engine board_xenforo = {
 	.login_form = login_form,
 	.login_result = login_result,
 	.logged_in = logged_in,
-	.reply_url = NULL,
-	.new_thread_url = NULL,
-	.post_form = NULL,
-	.post_result = NULL,
+	.reply_url = reply_url,
+	.new_thread_url = new_thread_url,
+	.post_form = post_form,
+	.post_result = post_result,
 	.message = message,
 };

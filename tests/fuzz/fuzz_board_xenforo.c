@@ -1,7 +1,8 @@
 /*
  * Fuzz target for the XenForo board engine (gateway/forum/xenforo.c): every
  * input is parsed as a page and goes through every reader (kind, thread
- * page, thread list, forum list, login form and result, message), since a
+ * page, thread list, forum list, login form and result, reply form and
+ * result, message), since a
  * board that misbehaves can answer any request with any page. A failure
  * must say why and leave nothing behind; a thread parsed has its ids,
  * title and bodies; a listing's entries have ids and absolute URLs; bodies
@@ -89,6 +90,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		assert(err == NULL);
 	else
 		assert(err != NULL);
+	free(err);
+
+	err = NULL;
+	if (xf->post_form(&pg, "subject", "body", &f, &err) == 0) {
+		assert(err == NULL && board_form_get(&f, "_xfToken") != NULL);
+		board_form_clear(&f);
+	} else {
+		assert(err != NULL);
+		free(err);
+	}
+	err = NULL;
+	char *post = NULL;
+	if (xf->post_result(&pg, "https://board.example/threads/t.1/post-5", &post, &err) == 1)
+		assert(err == NULL);
+	else
+		assert(err != NULL && post == NULL);
+	free(post);
 	free(err);
 
 	board_page_close(&pg);

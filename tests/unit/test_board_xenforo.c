@@ -738,6 +738,108 @@ static void test_messages(void **state)
 	close_page(&p);
 }
 
+static void test_reply_form(void **state)
+{
+	(void)state;
+	struct page p;
+	struct board_form f;
+	char *err = NULL, *u;
+
+	u = xf->reply_url("https://board.example/", "77", NULL);
+	assert_string_equal(u, "https://board.example/threads/77/reply");
+	free(u);
+	u = xf->reply_url("https://board.example/", "77", "1021");
+	assert_string_equal(u, "https://board.example/threads/77/reply?quote=1021");
+	free(u);
+	u = xf->new_thread_url("https://board.example/", "2");
+	assert_string_equal(u, "https://board.example/forums/2/post-thread");
+	free(u);
+
+	open_page(&p, FIX "reply_form.html", "https://board.example/threads/77/reply");
+	assert_int_equal(xf->post_form(&p.pg, "Re: Amp repair", "[b]Thanks[/b]", &f, &err), 0);
+	assert_string_equal(f.action, "https://board.example/threads/amp-repair.77/add-reply");
+	assert_string_equal(f.method, "post");
+	assert_string_equal(board_form_get(&f, "_xfToken"),
+			    "1700000000,0123456789abcdef0123456789abcdef");
+	assert_string_equal(board_form_get(&f, "message"), "[b]Thanks[/b]");
+	assert_null(board_form_get(&f, "message_html"));
+	assert_null(board_form_get(&f, "title"));
+	assert_string_equal(board_form_get(&f, "attachment_hash"), "f00dbabe");
+	assert_string_equal(board_form_get(&f, "watch_thread"), "1");
+	assert_string_equal(board_form_get(&f, "last_date"), "1683000000");
+	board_form_clear(&f);
+	close_page(&p);
+
+	/* the quick reply form of a thread page will do */
+	open_page(&p, FIX "thread_view.html", "https://board.example/threads/77/page-2");
+	assert_int_equal(xf->post_form(&p.pg, NULL, "hi", &f, &err), 0);
+	assert_string_equal(f.action, "https://board.example/threads/amp-repair.77/add-reply");
+	assert_string_equal(board_form_get(&f, "message"), "hi");
+	assert_string_equal(board_form_get(&f, "load_extra"), "1");
+	board_form_clear(&f);
+	close_page(&p);
+
+	/* a closed thread has none */
+	open_page(&p, FIX "thread_view_de_locked.html", NULL);
+	assert_int_equal(xf->post_form(&p.pg, NULL, "hi", &f, &err), -1);
+	assert_non_null(strstr(err, "closed"));
+	free(err);
+	err = NULL;
+	close_page(&p);
+
+	open_page(&p, FIX "post_thread_form.html", "https://board.example/forums/2/post-thread");
+	assert_int_equal(xf->post_form(&p.pg, "New topic", "Body", &f, &err), 0);
+	assert_string_equal(f.action, "https://board.example/forums/general-discussion.2/post-thread");
+	assert_string_equal(board_form_get(&f, "title"), "New topic");
+	assert_string_equal(board_form_get(&f, "message"), "Body");
+	assert_string_equal(board_form_get(&f, "prefix_id"), "0");
+	board_form_clear(&f);
+	close_page(&p);
+}
+
+static void test_post_result(void **state)
+{
+	(void)state;
+	struct page p;
+	char *err = NULL, *id = NULL;
+
+	open_page(&p, FIX "thread_view.html", "https://board.example/threads/amp-repair.77/post-1030");
+	assert_int_equal(xf->post_result(&p.pg, "https://board.example/threads/amp-repair.77/post-1030",
+					 &id, &err), 1);
+	assert_string_equal(id, "1030");
+	free(id);
+	assert_int_equal(xf->post_result(&p.pg, "/posts/1031/", &id, &err), 1);
+	assert_string_equal(id, "1031");
+	free(id);
+	/* a new thread: the thread, no post id */
+	assert_int_equal(xf->post_result(&p.pg, "https://board.example/threads/new.99/", &id, &err), 1);
+	assert_null(id);
+	/* the redirect already followed */
+	assert_int_equal(xf->post_result(&p.pg, NULL, &id, &err), 1);
+	assert_string_equal(id, "1030");
+	free(id);
+	assert_null(err);
+	close_page(&p);
+
+	static const struct {
+		const char *file, *msg;
+	} refusals[] = {
+		{FIX "reply_flood.html", "You must wait at least 30 seconds before performing this action."},
+		{FIX "reply_too_short.html", "Please enter a valid message."},
+		{FIX "no_permission.html", "You do not have permission to view this page or perform this action."},
+		{FIX "login.html", "You must be logged-in to do that."},
+	};
+	for (size_t i = 0; i < sizeof refusals / sizeof refusals[0]; i++) {
+		open_page(&p, refusals[i].file, NULL);
+		assert_int_equal(xf->post_result(&p.pg, NULL, &id, &err), 0);
+		assert_null(id);
+		assert_string_equal(err, refusals[i].msg);
+		free(err);
+		err = NULL;
+		close_page(&p);
+	}
+}
+
 /* The XenForo quote forms text_html reads, by themselves. */
 static void test_text_quotes(void **state)
 {
@@ -827,6 +929,8 @@ int main(void)
 		cmocka_unit_test(test_urls),
 		cmocka_unit_test(test_login),
 		cmocka_unit_test(test_messages),
+		cmocka_unit_test(test_reply_form),
+		cmocka_unit_test(test_post_result),
 		cmocka_unit_test(test_text_quotes),
 		cmocka_unit_test(test_speed),
 	};
