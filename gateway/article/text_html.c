@@ -21,7 +21,9 @@
  *  - XenForo 2 blockquote.bbCodeBlock--quote (data-quote, data-source
  *    "post: N") and XenForo 1 div.bbCodeQuote (data-author, AttributionLink),
  *    their block labels and "Click to expand..." links dropped, unfurled
- *    link previews as one link line.
+ *    link previews as one link line;
+ *  - MyBB blockquote.mycode_quote (<cite>NAME Wrote: with a pid link) and
+ *    the "Code:" label of its div.codeblock.
  * Recursion is bounded; anything nested deeper is written as flat text.
  */
 #include "text_internal.h"
@@ -386,6 +388,49 @@ static void xf_quote(struct html_ctx *c, struct html_node *q)
 	free(id);
 }
 
+/* MyBB: <blockquote class="mycode_quote"><cite><span> (date)</span>NAME
+ * Wrote: <a class="quick_jump" href="showthread.php?pid=N#pidN"></a></cite>
+ * TEXT</blockquote>. */
+static void mybb_quote(struct html_ctx *c, struct html_node *q)
+{
+	struct html_node *cite = find(q, HT_CITE, NO_CLASS, 1);
+	char *name = NULL, *id = NULL;
+	if (cite != NULL) {
+		struct buf b = BUF_INIT;
+		for (struct html_node *k = cite->children; k != NULL; k = k->next)
+			if (k->type == HTML_TEXT)
+				buf_add(&b, k->text, k->len);
+		buf_addc(&b, '\0');
+		char *t = b.p;
+		char *w = strcasestr(t, "wrote");
+		if (w != NULL)
+			*w = '\0';
+		size_t l = strlen(t);
+		while (l > 0 && (t[l - 1] == ' ' || t[l - 1] == ':' || t[l - 1] == '\n' ||
+				 t[l - 1] == '\t' || t[l - 1] == '\r'))
+			t[--l] = '\0';
+		while (*t == ' ' || *t == '\n' || *t == '\t' || *t == '\r')
+			t++;
+		name = *t != '\0' ? xstrdup(t) : NULL;
+		buf_free(&b);
+		struct html_node *a = find(cite, HT_A, NO_CLASS, 2);
+		const char *href = a != NULL ? attr(a, HA_HREF) : NULL;
+		const char *d = href != NULL ? strstr(href, "pid=") : NULL;
+		if (d == NULL && href != NULL && (d = strstr(href, "#pid")) != NULL)
+			d++;
+		if (d != NULL) {
+			d += 4;
+			size_t n = strspn(d, "0123456789");
+			id = n > 0 ? xstrndup(d, n) : NULL;
+		}
+	}
+	quote_begin(c, name, id);
+	walk_except(c, q, cite);
+	tw_quote_end(c->w);
+	free(name);
+	free(id);
+}
+
 /* Text of a code element, <br> as newline, nothing else interpreted. */
 static void code_text(struct html_node *n, struct buf *b, int depth)
 {
@@ -589,6 +634,8 @@ static void element(struct html_ctx *c, struct html_node *n)
 	case HT_BLOCKQUOTE:
 		if (class_contains(n, "bbCodeBlock--quote"))
 			xf_quote(c, n);
+		else if (class_contains(n, "mycode_quote"))
+			mybb_quote(c, n);
 		else
 			blockquote(c, n);
 		return;
@@ -637,6 +684,10 @@ static void element(struct html_ctx *c, struct html_node *n)
 			    class_contains(n, "bbCodeBlock-expandLink"))
 				return;
 		}
+		/* MyBB's "Code:" label */
+		if (has_class(n, HC_TITLE) && n->parent != NULL &&
+		    class_contains(n->parent, "codeblock"))
+			return;
 		if (class_contains(n, "quoteExpand") ||
 		    (n->parent != NULL && class_contains(n->parent, "bbCodeBlock") &&
 		     html_has_class(n, "type")))

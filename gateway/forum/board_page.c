@@ -19,6 +19,7 @@
  * board_mybb), in the order detect() ties are broken. */
 static const struct board_engine *const engines[] = {
 	&board_xenforo,
+	&board_mybb,
 	NULL,
 };
 
