@@ -402,22 +402,26 @@ static void mybb_quote(struct html_ctx *c, struct html_node *q)
 				buf_add(&b, k->text, k->len);
 		buf_addc(&b, '\0');
 		char *t = b.p;
-		char *w = strcasestr(t, "wrote");
-		if (w != NULL)
-			*w = '\0';
-		size_t l = strlen(t);
-		while (l > 0 && (t[l - 1] == ' ' || t[l - 1] == ':' || t[l - 1] == '\n' ||
-				 t[l - 1] == '\t' || t[l - 1] == '\r'))
-			t[--l] = '\0';
 		while (*t == ' ' || *t == '\n' || *t == '\t' || *t == '\r')
 			t++;
+		/* "NAME Wrote:" in the board's language: the last word goes */
+		size_t l = strlen(t);
+		while (l > 0 && strchr(" :\n\t\r", t[l - 1]) != NULL)
+			t[--l] = '\0';
+		/* one word alone is the label of a quote without a name ("Quote:") */
+		char *w = strrchr(t, ' ');
+		*(w != NULL ? w : t) = '\0';
+		l = strlen(t);
+		while (l > 0 && strchr(" \n\t\r", t[l - 1]) != NULL)
+			t[--l] = '\0';
 		name = *t != '\0' ? xstrdup(t) : NULL;
 		buf_free(&b);
 		struct html_node *a = find(cite, HT_A, NO_CLASS, 2);
 		const char *href = a != NULL ? attr(a, HA_HREF) : NULL;
+		/* showthread.php?pid=N#pidN, thread-T-post-N.html#pidN */
 		const char *d = href != NULL ? strstr(href, "pid=") : NULL;
-		if (d == NULL && href != NULL && (d = strstr(href, "#pid")) != NULL)
-			d++;
+		if (d == NULL && href != NULL)
+			d = strstr(href, "#pid");
 		if (d != NULL) {
 			d += 4;
 			size_t n = strspn(d, "0123456789");
@@ -431,25 +435,38 @@ static void mybb_quote(struct html_ctx *c, struct html_node *q)
 	free(id);
 }
 
-/* Text of a code element, <br> as newline, nothing else interpreted. */
-static void code_text(struct html_node *n, struct buf *b, int depth)
+/* Text of a code element, <br> as newline, nothing else interpreted.
+ * nl2br: the code is not preformatted and its lines end in "<br>\n" (MyBB
+ * runs nl2br over it): the newline after a <br> is collapsed whitespace. */
+static void code_text(struct html_node *n, struct buf *b, int depth, int nl2br)
 {
+	int after_br = 0;
 	for (struct html_node *k = n->children; k != NULL; k = k->next) {
 		if (k->type == HTML_TEXT) {
-			buf_add(b, k->text, k->len);
+			const char *t = k->text;
+			size_t len = k->len;
+			if (nl2br && after_br && len > 0 && t[0] == '\r')
+				t++, len--;
+			if (nl2br && after_br && len > 0 && t[0] == '\n')
+				t++, len--;
+			buf_add(b, t, len);
 		} else if (k->type == HTML_ELEMENT) {
 			if (is_el(k, HT_BR))
 				buf_addc(b, '\n');
 			else if (depth < HTML_MAX_DEPTH && !is_el(k, HT_SCRIPT) && !is_el(k, HT_STYLE))
-				code_text(k, b, depth + 1);
+				code_text(k, b, depth + 1, nl2br);
 		}
+		after_br = is_el(k, HT_BR);
 	}
 }
 
 static void code(struct html_ctx *c, struct html_node *n, int inline_ok)
 {
 	struct buf *b = buf_scratch();
-	code_text(n, b, c->depth);
+	int pre = 0;
+	for (const struct html_node *up = n; up != NULL && !pre; up = up->parent)
+		pre = is_el(up, HT_PRE) || is_el(up, HT_XMP);
+	code_text(n, b, c->depth, !pre);
 	if (inline_ok && memchr(buf_str(b), '\n', b->len) == NULL)
 		tw_text(c->w, buf_str(b), b->len);
 	else

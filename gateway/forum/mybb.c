@@ -314,18 +314,25 @@ static int has_captcha(const struct board_page *pg)
 	       raw_has(pg, "captcha_trow");
 }
 
-/* The login form: a form with the hidden action=do_login. */
-static struct html_node *login_form_node(const struct board_page *pg)
+/* The login form: a form with the hidden action=do_login; quick: 1 for
+ * the header's quick login (quick_username), 0 for the login page's
+ * (username). */
+static struct html_node *login_form_node(const struct board_page *pg, int quick)
 {
 	for (struct html_node *f = html_find(root_of(pg), HT_FORM, NULL); f != NULL;
 	     f = html_find_after(root_of(pg), f, HT_FORM, NULL)) {
+		int login = 0, user = 0;
 		for (struct html_node *i = html_find(f, HT_INPUT, NULL); i != NULL;
 		     i = html_find_after(f, i, HT_INPUT, NULL)) {
 			const char *n = html_attr(i, "name"), *v = html_attr(i, "value");
 			if (n != NULL && v != NULL && strcmp(n, "action") == 0 &&
 			    strcmp(v, "do_login") == 0)
-				return f;
+				login = 1;
+			if (n != NULL && strcmp(n, quick ? "quick_username" : "username") == 0)
+				user = 1;
 		}
+		if (login && user)
+			return f;
 	}
 	return NULL;
 }
@@ -345,10 +352,11 @@ static enum board_page_kind kind(const struct board_page *pg)
 				       html_find_attr(root, "href", "newthread.php", 1) == NULL
 			       ? BOARD_PAGE_INDEX
 			       : BOARD_PAGE_FORUM;
-	/* a form at the top-right header does not make a login page: the
-	 * login template's form has the password row in a table */
-	struct html_node *lf = login_form_node(pg);
-	int login = lf != NULL && html_find(lf, HT_TABLE, NULL) != NULL;
+	/* an empty thread list: its sort links and "post thread" button */
+	if (html_find_attr(root, "href", "newthread.php", 1) != NULL || raw_has(pg, "sortby=subject"))
+		return BOARD_PAGE_FORUM;
+	/* the header's quick login form does not make a login page */
+	int login = login_form_node(pg, 0) != NULL;
 	char *m = message(pg);
 	enum board_page_kind k = BOARD_PAGE_OTHER;
 	if (login && has_captcha(pg))
@@ -761,7 +769,8 @@ static void topic_of(const struct board_page *pg, struct html_node *span, struct
 	for (struct html_node *l = html_find(row, HT_A, NULL); l != NULL;
 	     l = html_find_after(row, l, HT_A, NULL)) {
 		const char *href = html_attr(l, "href");
-		if (href != NULL && strstr(href, "whoPosted") != NULL) {
+		if (href != NULL && (strstr(href, "whoPosted") != NULL ||
+				     strstr(href, "action=whoposted") != NULL)) {
 			char *v = text_or_null(l);
 			t->replies = print_number(v);
 			free(v);
@@ -901,9 +910,12 @@ static int logged_in(const struct board_page *pg)
 static int login_form(const struct board_page *pg, const char *user, const char *password,
 		      struct board_form *out, char **err)
 {
-	struct html_node *f = login_form_node(pg);
+	struct html_node *f = login_form_node(pg, 0);
+	int quick = f == NULL;
 
 	memset(out, 0, sizeof *out);
+	if (f == NULL)
+		f = login_form_node(pg, 1);
 	if (f == NULL)
 		return fg_error(err, "%s: no MyBB login form (form with action=do_login)", pg->name);
 	if (has_captcha(pg))
@@ -912,9 +924,9 @@ static int login_form(const struct board_page *pg, const char *user, const char 
 				pg->name);
 	if (board_form_read(pg, f, out) < 0)
 		return fg_error(err, "%s: cannot read the login form", pg->name);
-	board_form_set(out, "username", user);
-	board_form_set(out, "password", password);
-	board_form_set(out, "remember", "yes");
+	board_form_set(out, quick ? "quick_username" : "username", user);
+	board_form_set(out, quick ? "quick_password" : "password", password);
+	board_form_set(out, quick ? "quick_remember" : "remember", "yes");
 	return 0;
 }
 
