@@ -671,6 +671,46 @@ static void pagination(const struct board_page *pg, int *page, int *pages, char 
 	}
 }
 
+/* ---- the classes a post is asked about, found in one walk ---- */
+
+/* parse_post asks a post for a dozen classes, most of them absent (the
+ * other XenForo version's): one walk that notes the first element of
+ * each costs what two html_find calls did. */
+enum mark {
+	M_NAME, M_USER_INFO, M_USER_TEXT, M_ATTR_MAIN, M_ATTR_OPPOSITE, M_POST_NUMBER,
+	M_DATE_PERMALINK, M_META, M_BODY, M_USER_CONTENT, M_CONTENT, M_IGNORED, M_SIGNATURE2,
+	M_SIGNATURE1, M_ATTACH2, M_ATTACH1, M_COUNT
+};
+
+static const char *const mark_names[M_COUNT] = {
+	"message-name", "messageUserInfo", "userText", "message-attribution-main",
+	"message-attribution-opposite", "postNumber", "datePermalink", "messageMeta",
+	"message-body", "message-userContent", "messageContent", "messageNotice--ignored",
+	"message-signature", "signature", "message-attachments", "attachedFiles",
+};
+
+static void mark_scan(const struct html_node *post, struct html_node *m[M_COUNT])
+{
+	memset(m, 0, M_COUNT * sizeof *m);
+	for (struct html_node *n = (struct html_node *)post; n != NULL; n = html_next(n, post)) {
+		const char *v = html_attr(n, "class");
+		while (v != NULL && *v != '\0') {
+			while (is_space(*v))
+				v++;
+			const char *c = v;
+			while (*v != '\0' && !is_space(*v))
+				v++;
+			size_t l = (size_t)(v - c);
+			if (l < 8)
+				continue;
+			for (size_t i = 0; i < M_COUNT; i++)
+				if (m[i] == NULL && strncmp(mark_names[i], c, l) == 0 &&
+				    mark_names[i][l] == '\0')
+					m[i] = n;
+		}
+	}
+}
+
 /* ---- bodies ---- */
 
 struct swap {
@@ -699,7 +739,10 @@ static void swap_urls(const struct board_page *pg, struct html_node *n, struct s
 			if (strcmp(a->name, "src") == 0 && lazy != NULL && *lazy != '\0' &&
 			    (*v == '\0' || strncmp(v, "data:", 5) == 0))
 				v = lazy;
-			if (*v == '#' || strncmp(v, "mailto:", 7) == 0 || strncmp(v, "data:", 5) == 0)
+			/* absolute already: nothing to resolve (most links are) */
+			if (*v == '#' || strncmp(v, "mailto:", 7) == 0 || strncmp(v, "data:", 5) == 0 ||
+			    ((strncmp(v, "https://", 8) == 0 || strncmp(v, "http://", 7) == 0) &&
+			     v == a->value))
 				continue;
 			char *abs = board_page_url(pg, v);
 			if (abs == NULL || strcmp(abs, a->value) == 0) {
@@ -758,12 +801,10 @@ static void inner_html(const struct board_page *pg, struct html_node *n, struct 
 
 /* The attachments listed under a post (XF2 .message-attachments, XF1
  * .attachedFiles) as a list of links, appended to out. */
-static void attachments(const struct board_page *pg, const struct html_node *post,
+static void attachments(const struct board_page *pg, struct html_node *const *m,
 			struct buf *out)
 {
-	struct html_node *box = find(post, "message-attachments");
-	if (box == NULL)
-		box = find(post, "attachedFiles");
+	struct html_node *box = m[M_ATTACH2] != NULL ? m[M_ATTACH2] : m[M_ATTACH1];
 	if (box == NULL)
 		return;
 	char **seen = NULL;
@@ -897,13 +938,14 @@ static char *member_id(const struct html_node *u)
 }
 
 /* Fills author, author_id, guest from the post's user block. */
-static void post_author(const struct html_node *post, struct forum_post *p)
+static void post_author(const struct html_node *post, struct html_node *const *m,
+			struct forum_post *p)
 {
-	struct html_node *block = find(post, "message-name");
+	struct html_node *block = m[M_NAME];
 	if (block == NULL)
-		block = find(post, "messageUserInfo");
+		block = m[M_USER_INFO];
 	if (block == NULL)
-		block = find(post, "userText");
+		block = m[M_USER_TEXT];
 	struct html_node *u = block != NULL ? find(block, "username") : NULL;
 	if (u != NULL) {
 		p->author = title_text(u);
@@ -917,12 +959,12 @@ static void post_author(const struct html_node *post, struct forum_post *p)
 
 /* The post's number: "#12" in XF2's attribution list, XF1's
  * a.postNumber; 0 when not printed. */
-static int post_number(const struct html_node *post)
+static int post_number(struct html_node *const *m)
 {
-	struct html_node *box = find(post, "message-attribution-opposite");
+	struct html_node *box = m[M_ATTR_OPPOSITE];
 	struct html_node *a = NULL;
 	if (box == NULL)
-		a = find(post, "postNumber");
+		a = m[M_POST_NUMBER];
 	for (struct html_node *k = box != NULL ? html_find(box, HT_A, NULL) : a; k != NULL;
 	     k = box != NULL ? html_find_after(box, k, HT_A, NULL) : NULL) {
 		char *t = html_text_dup(k);
@@ -934,9 +976,9 @@ static int post_number(const struct html_node *post)
 	return 0;
 }
 
-static struct html_node *post_time(const struct html_node *post)
+static struct html_node *post_time(struct html_node *const *m)
 {
-	struct html_node *box = find(post, "message-attribution-main");
+	struct html_node *box = m[M_ATTR_MAIN];
 	struct html_node *t = NULL;
 	if (box != NULL && (t = html_find(box, HT_UNKNOWN, "u-dt")) == NULL)
 		t = html_find_attr(box, "data-time", "", 1);
@@ -947,9 +989,9 @@ static struct html_node *post_time(const struct html_node *post)
 				break;
 	if (t == NULL) {
 		/* XF1: the permalink's DateTime in .messageMeta */
-		struct html_node *meta = find(post, "datePermalink");
+		struct html_node *meta = m[M_DATE_PERMALINK];
 		if (meta == NULL)
-			meta = find(post, "messageMeta");
+			meta = m[M_META];
 		if (meta != NULL)
 			t = find(meta, "DateTime");
 	}
@@ -962,16 +1004,18 @@ static int parse_post(const struct board_page *pg, struct html_node *post, char 
 	p->id = id;
 	p->markup = MARKUP_HTML;
 	p->deleted = html_has_class(post, "message--deleted") || html_has_class(post, "deleted");
-	post_author(post, p);
+	struct html_node *m[M_COUNT];
+	mark_scan(post, m);
+	post_author(post, m, p);
 
-	struct html_node *t = post_time(post);
+	struct html_node *t = post_time(m);
 	if (t != NULL)
 		p->date = time_of(pg, t);
-	p->position = post_number(post);
+	p->position = post_number(m);
 
 	/* permalink: the attribution link, else posts/N/ */
-	struct html_node *box = find(post, "message-attribution-main");
-	struct html_node *pl = box != NULL ? html_find(box, HT_A, NULL) : find(post, "datePermalink");
+	struct html_node *box = m[M_ATTR_MAIN];
+	struct html_node *pl = box != NULL ? html_find(box, HT_A, NULL) : m[M_DATE_PERMALINK];
 	char *plid = pl != NULL ? href_post(html_attr(pl, "href")) : NULL;
 	if (plid != NULL && strcmp(plid, id) == 0)
 		p->url = board_page_url(pg, html_attr(pl, "href"));
@@ -984,15 +1028,15 @@ static int parse_post(const struct board_page *pg, struct html_node *post, char 
 	}
 
 	/* the body: XF2 .message-body .bbWrapper; XF1 .messageText */
-	struct html_node *body = NULL, *mb = find(post, "message-body");
+	struct html_node *body = NULL, *mb = m[M_BODY];
 	if (mb == NULL)
-		mb = find(post, "message-userContent");
+		mb = m[M_USER_CONTENT];
 	if (mb != NULL)
 		body = find(mb, "bbWrapper");
 	if (body == NULL && mb != NULL && html_has_class(mb, "message-body"))
 		body = mb;
 	if (body == NULL) {
-		struct html_node *mc = find(post, "messageContent");
+		struct html_node *mc = m[M_CONTENT];
 		body = mc != NULL ? find(mc, "messageText") : NULL;
 		if (body == NULL)
 			body = find_outside(post, "messageText", "signature");
@@ -1004,21 +1048,21 @@ static int parse_post(const struct board_page *pg, struct html_node *post, char 
 		inner_html(pg, body, &b);
 		p->parent_id = first_quote_source(body);
 	} else if (!p->deleted && !html_has_class(post, "is-ignored") &&
-		   find(post, "messageNotice--ignored") == NULL) {
+		   m[M_IGNORED] == NULL) {
 		buf_free(&b);
 		return fg_error(err, "%s: post %s: no body (.message-body .bbWrapper / "
 				     "blockquote.messageText): the template changed?",
 				pg->name, id);
 	}
-	attachments(pg, post, &b);
+	attachments(pg, m, &b);
 	trim(&b);
 	p->body = b.p != NULL ? buf_detach(&b) : xstrdup("");
 
 	/* the signature */
-	struct html_node *sig = find(post, "message-signature");
+	struct html_node *sig = m[M_SIGNATURE2];
 	struct html_node *sigw = sig != NULL ? find(sig, "bbWrapper") : NULL;
 	if (sig == NULL) {
-		sig = find(post, "signature");
+		sig = m[M_SIGNATURE1];
 		sigw = sig;
 	}
 	if (sigw == NULL)
@@ -1165,9 +1209,10 @@ static int parse_thread(const struct board_page *page, struct forum_thread **out
 				t->posts[i].position = (int)i + 1;
 	const char *c = canonical(pg);
 	t->url = board_page_url(pg, c != NULL ? c : pg->url);
+	/* closed: XF2's locked status block, XF1's thread alert */
+	struct html_node *alerts = find(root, "threadAlerts");
 	if (find(root, "blockStatus-message--locked") != NULL ||
-	    raw_has(pg, "Not open for further replies") ||
-	    raw_has(pg, "Keine weiteren Antworten m\xc3\xb6glich"))
+	    (alerts != NULL && find(alerts, "locked") != NULL))
 		t->posting = FORUM_POSTING_NO;
 	else if (find(root, "js-quickReply") != NULL || find(root, "QuickReply") != NULL)
 		t->posting = FORUM_POSTING_YES;
