@@ -29,9 +29,15 @@
  * reply controls live outside that element and so never reach a body.
  * Quotes stay in the body (blockquote.bbCodeBlock--quote data-source=
  * "post: N", XF1 div.bbCodeQuote): text_html renders them.
+ *
+ * The RSS feeds (forums/-/index.rss, forums/N/index.rss) are read with
+ * libxml2's XML parser, network access off.
  */
 #include "board.h"
 
+#include <curl/curl.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -1579,6 +1585,97 @@ static int parse_forum(const struct board_page *page, struct board_listing *out,
 	return 0;
 }
 
+/* ---- the RSS feed ---- */
+
+/* XenForo's feeds list the threads of the board (forums/-/index.rss) or
+ * of a forum (forums/N/index.rss), newest activity first: one <item> a
+ * thread, its <link> the thread, <pubDate> its last post, and
+ * <slash:comments> its replies. */
+static char *feed_url(const char *base, const char *forum_id)
+{
+	if (forum_id == NULL)
+		return xasprintf("%sforums/-/index.rss", base);
+	return xasprintf("%sforums/%s/index.rss", base, forum_id);
+}
+
+static char *xml_text(xmlNode *n)
+{
+	xmlChar *c = xmlNodeGetContent(n);
+	char *s = collapse(c != NULL ? (const char *)c : "", c != NULL ? strlen((const char *)c) : 0);
+	xmlFree(c);
+	return s;
+}
+
+static int parse_feed(const char *xml, size_t len, const char *url, struct board_listing *out,
+		      char **err)
+{
+	memset(out, 0, sizeof *out);
+	if (len > (size_t)INT32_MAX)
+		return fg_error(err, "%s: feed too large", url != NULL ? url : "feed");
+	xmlDoc *doc = xmlReadMemory(xml, (int)len, url, NULL,
+				    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
+					    XML_PARSE_NOCDATA);
+	xmlNode *rss = doc != NULL ? xmlDocGetRootElement(doc) : NULL;
+	xmlNode *channel = NULL;
+	for (xmlNode *k = rss != NULL ? rss->children : NULL; k != NULL; k = k->next)
+		if (k->type == XML_ELEMENT_NODE && xmlStrcmp(k->name, (const xmlChar *)"channel") == 0)
+			channel = k;
+	if (rss == NULL || xmlStrcmp(rss->name, (const xmlChar *)"rss") != 0 || channel == NULL) {
+		xmlFreeDoc(doc);
+		return fg_error(err, "%s: not an RSS feed (no <rss><channel>)",
+				url != NULL ? url : "feed");
+	}
+	for (xmlNode *it = channel->children; it != NULL; it = it->next) {
+		if (it->type != XML_ELEMENT_NODE)
+			continue;
+		if (xmlStrcmp(it->name, (const xmlChar *)"title") == 0 && out->title == NULL) {
+			out->title = xml_text(it);
+			continue;
+		}
+		if (xmlStrcmp(it->name, (const xmlChar *)"item") != 0)
+			continue;
+		char *title = NULL, *link = NULL, *id = NULL;
+		int64_t when = 0;
+		long replies = -1;
+		for (xmlNode *f = it->children; f != NULL; f = f->next) {
+			if (f->type != XML_ELEMENT_NODE)
+				continue;
+			const char *name = (const char *)f->name;
+			char *v = xml_text(f);
+			if (strcmp(name, "title") == 0 && title == NULL) {
+				title = v;
+				v = NULL;
+			} else if (strcmp(name, "link") == 0 && link == NULL) {
+				link = v;
+				v = NULL;
+			} else if (strcmp(name, "pubDate") == 0) {
+				time_t t = curl_getdate(v, NULL);
+				when = t > 0 ? (int64_t)t : 0;
+			} else if (strcmp(name, "comments") == 0 && f->ns != NULL) {
+				replies = print_number(v);
+			}
+			free(v);
+		}
+		id = route_id(link, "threads/");
+		if (id == NULL || title == NULL) {
+			/* an item that is no thread (a resource, a media item) */
+			free(id);
+			free(title);
+			free(link);
+			continue;
+		}
+		struct board_topic *t = board_listing_add_topic(out);
+		t->id = id;
+		t->title = title;
+		t->url = link;
+		t->last_post = when;
+		t->replies = replies;
+	}
+	xmlFreeDoc(doc);
+	out->page = out->pages = 1;
+	return 0;
+}
+
 /* ---- login and messages ---- */
 
 /* Whether a message box is the board's error or notice, not a banner
@@ -1814,8 +1911,8 @@ const struct board_engine board_xenforo = {
 	.parse_index = parse_index,
 	.parse_forum = parse_forum,
 	.parse_thread = parse_thread,
-	.feed_url = NULL,
-	.parse_feed = NULL,
+	.feed_url = feed_url,
+	.parse_feed = parse_feed,
 	.login_url = login_url,
 	.login_form = login_form,
 	.login_result = login_result,

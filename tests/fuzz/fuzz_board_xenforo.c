@@ -109,6 +109,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(post);
 	free(err);
 
+	/* the same bytes as a feed */
+	err = NULL;
+	rc = xf->parse_feed(html, size, "https://board.example/forums/-/index.rss", &l, &err);
+	check_listing(rc, &l, err);
+
 	board_page_close(&pg);
 	free(html);
 	return 0;

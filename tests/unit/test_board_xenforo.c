@@ -840,6 +840,41 @@ static void test_post_result(void **state)
 	}
 }
 
+static void test_feed(void **state)
+{
+	(void)state;
+	size_t len;
+	char *xml = slurp(FIX "forum_feed.rss", &len);
+	struct board_listing l;
+	char *err = NULL, *u;
+
+	u = xf->feed_url("https://board.example/", NULL);
+	assert_string_equal(u, "https://board.example/forums/-/index.rss");
+	free(u);
+	u = xf->feed_url("https://board.example/", "2");
+	assert_string_equal(u, "https://board.example/forums/2/index.rss");
+	free(u);
+	assert_int_equal(xf->parse_feed(xml, len, "https://board.example/forums/2/index.rss", &l, &err), 0);
+	assert_string_equal(l.title, "General discussion");
+	assert_int_equal(l.ntopics, 2); /* the resource is no thread */
+	assert_string_equal(l.topics[0].id, "21");
+	assert_string_equal(l.topics[0].title, "Big & busy thread");
+	assert_string_equal(l.topics[0].url, "https://board.example/threads/big-thread.21/");
+	assert_int_equal(l.topics[0].last_post, 1682946000);
+	assert_int_equal(l.topics[0].replies, 1200);
+	assert_string_equal(l.topics[1].id, "23");
+	assert_int_equal(l.topics[1].last_post, 1682800000);
+	assert_int_equal(l.topics[1].replies, 12);
+	board_listing_clear(&l);
+	/* an HTML page is no feed */
+	free(xml);
+	xml = slurp(FIX "forum_view.html", &len);
+	assert_int_equal(xf->parse_feed(xml, len, "https://board.example/forums/2/index.rss", &l, &err), -1);
+	assert_non_null(strstr(err, "not an RSS feed"));
+	free(err);
+	free(xml);
+}
+
 /* The XenForo quote forms text_html reads, by themselves. */
 static void test_text_quotes(void **state)
 {
@@ -929,6 +964,7 @@ int main(void)
 		cmocka_unit_test(test_urls),
 		cmocka_unit_test(test_login),
 		cmocka_unit_test(test_messages),
+		cmocka_unit_test(test_feed),
 		cmocka_unit_test(test_reply_form),
 		cmocka_unit_test(test_post_result),
 		cmocka_unit_test(test_text_quotes),
