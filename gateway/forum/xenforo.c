@@ -1179,6 +1179,16 @@ static int parse_thread(const struct board_page *page, struct forum_thread **out
 			n = html_next(n, root);
 			continue;
 		}
+		/* a post shown twice (a question thread's solution above the
+		 * posts) is one post, in its place in the list: the later */
+		for (size_t i = 0; i < t->nposts; i++)
+			if (strcmp(t->posts[i].id, id) == 0) {
+				forum_post_clear(&t->posts[i]);
+				memmove(&t->posts[i], &t->posts[i + 1],
+					(t->nposts - i - 1) * sizeof *t->posts);
+				t->nposts--;
+				break;
+			}
 		struct forum_post *p = forum_thread_add_post(t);
 		if (parse_post(pg, n, id, p, err) < 0) {
 			forum_thread_free(t);

@@ -384,6 +384,38 @@ static void test_post_without_body(void **state)
 	board_page_close(&pg);
 }
 
+/* XF 2.2 question threads show the solution again above the posts: one
+ * post, in its place. */
+static void test_post_shown_twice(void **state)
+{
+	(void)state;
+	static const char html[] =
+		"<html id=\"XF\" data-template=\"thread_view_type_question\" data-content-key=\"thread-5\">"
+		"<h1 class=\"p-title-value\">Q</h1>"
+		"<div class=\"block block--solution\"><article class=\"message message--post\" data-content=\"post-2\">"
+		"<article class=\"message-body\"><div class=\"bbWrapper\">answer</div></article></article></div>"
+		"<article class=\"message message--post\" data-content=\"post-1\"><article class=\"message-body\">"
+		"<div class=\"bbWrapper\">question</div></article></article>"
+		"<article class=\"message message--post\" data-content=\"post-2\"><article class=\"message-body\">"
+		"<div class=\"bbWrapper\">answer</div></article></article>";
+	struct board_page pg;
+	struct forum_thread *t = NULL;
+	char *err = NULL;
+
+	board_page_open(&pg, html, sizeof html - 1, "https://b.example/threads/5/", "q", NULL);
+	assert_int_equal(xf->kind(&pg), BOARD_PAGE_THREAD);
+	assert_int_equal(xf->parse_thread(&pg, &t, &err), 0);
+	assert_int_equal(t->nposts, 2);
+	assert_string_equal(t->posts[0].id, "1");
+	assert_int_equal(t->posts[0].position, 1);
+	assert_string_equal(t->posts[0].body, "question");
+	assert_string_equal(t->posts[1].id, "2");
+	assert_int_equal(t->posts[1].position, 2);
+	assert_string_equal(t->posts[1].url, "https://b.example/posts/2/");
+	forum_thread_free(t);
+	board_page_close(&pg);
+}
+
 static void test_forum_list(void **state)
 {
 	(void)state;
@@ -955,6 +987,7 @@ int main(void)
 		cmocka_unit_test(test_thread_german_locked),
 		cmocka_unit_test(test_thread_changed_template),
 		cmocka_unit_test(test_post_without_body),
+		cmocka_unit_test(test_post_shown_twice),
 		cmocka_unit_test(test_forum_list),
 		cmocka_unit_test(test_thread_list),
 		cmocka_unit_test(test_thread_list_plain),
