@@ -139,16 +139,23 @@ static char *forum_link_id(const char *href)
 	return link_id(href, "fid", "forum-");
 }
 
+/* A page number as printed: 1..9999999, else 0. */
+static int page_number(const char *s)
+{
+	long v = s != NULL ? strtol(s, NULL, 10) : 0;
+	return v > 0 && v < 10000000 ? (int)v : 0;
+}
+
 /* The page number in a link: page=P or -page-P; 0 when none. */
 static int link_page(const char *href)
 {
 	char *v = href != NULL ? board_query(href, "page") : NULL;
-	int p = v != NULL ? atoi(v) : 0;
+	int p = page_number(v);
 	const char *s;
 
 	free(v);
 	if (p <= 0 && href != NULL && (s = strstr(href, "-page-")) != NULL)
-		p = atoi(s + 6);
+		p = page_number(s + 6);
 	return p > 0 && p < 10000000 ? p : 0;
 }
 

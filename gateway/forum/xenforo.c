@@ -277,6 +277,13 @@ static char *href_post(const char *href)
 	return NULL;
 }
 
+/* A page number as printed: 1..9999999, else 0. */
+static int page_number(const char *s)
+{
+	long v = s != NULL ? strtol(s, NULL, 10) : 0;
+	return v > 0 && v < 10000000 ? (int)v : 0;
+}
+
 /* "page-7" in a link → 7; 0 when none. */
 static int href_page(const char *href)
 {
@@ -298,7 +305,7 @@ static int href_page(const char *href)
 static long print_number(const char *s)
 {
 	long whole = 0, frac = 0, fscale = 1;
-	int digits = 0, sep = 0;
+	int digits = 0;
 	const char *p = s;
 
 	if (s == NULL)
@@ -314,10 +321,8 @@ static long print_number(const char *s)
 			digits++;
 		} else if (*p == ',' || *p == '.' || *p == '\'' || *p == ' ') {
 			last_sep = p;
-			sep++;
 		} else if ((unsigned char)p[0] == 0xc2 && (unsigned char)p[1] == 0xa0) {
 			last_sep = p++;
-			sep++;
 		} else {
 			break;
 		}
@@ -333,12 +338,15 @@ static long print_number(const char *s)
 		size_t fl = 0;
 		for (const char *q = last_sep + 1; *q >= '0' && *q <= '9'; q++)
 			fl++;
+		if (fl > 9)
+			return -1;
 		for (size_t i = 0; i < fl; i++)
 			fscale *= 10;
 		frac = whole % fscale;
 		whole /= fscale;
 	}
-	(void)sep;
+	if (whole > 1000000000000L / mult)
+		return -1;
 	return whole * mult + frac * mult / fscale;
 }
 
@@ -646,8 +654,8 @@ static void pagination(const struct board_page *pg, int *page, int *pages, char 
 	struct html_node *nav1 = nav == NULL ? find(root, "PageNav") : NULL;
 	if (nav1 != NULL) {
 		const char *dp = html_attr(nav1, "data-page"), *dl = html_attr(nav1, "data-last");
-		*page = dp != NULL ? atoi(dp) : 0;
-		*pages = dl != NULL ? atoi(dl) : 0;
+		*page = page_number(dp);
+		*pages = page_number(dl);
 		struct html_node *nx = find(nav1, "PageNavNext");
 		const char *href = html_attr(nx, "href");
 		const char *baseurl = html_attr(nav1, "data-baseurl");
