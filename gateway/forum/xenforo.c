@@ -1403,6 +1403,21 @@ static int parse_index(const struct board_page *page, struct board_listing *out,
 
 /* ---- thread lists ---- */
 
+/* A thread link cut to the thread's first page: an unread thread's title
+ * links ".../threads/x.12/unread", a page jump ".../page-3". */
+static char *thread_first_page(const struct board_page *pg, const char *href)
+{
+	char *u = board_page_url(pg, href);
+	const char *p = u != NULL ? strstr(u, "threads/") : NULL;
+
+	if (p != NULL) {
+		const char *slash = strchr(p + 8, '/');
+		if (slash != NULL)
+			u[slash + 1 - u] = '\0';
+	}
+	return u;
+}
+
 static void xf2_topic(const struct board_page *pg, const struct html_node *it,
 		      struct board_topic *t)
 {
@@ -1419,7 +1434,7 @@ static void xf2_topic(const struct board_page *pg, const struct html_node *it,
 	}
 	if (link != NULL) {
 		t->title = title_text(link);
-		t->url = board_page_url(pg, html_attr(link, "href"));
+		t->url = thread_first_page(pg, html_attr(link, "href"));
 	}
 	if (t->id == NULL && link != NULL)
 		t->id = route_id(html_attr(link, "href"), "threads/");
@@ -1471,7 +1486,7 @@ static void xf1_topic(const struct board_page *pg, const struct html_node *it,
 	}
 	if (link != NULL) {
 		t->title = title_text(link);
-		t->url = board_page_url(pg, html_attr(link, "href"));
+		t->url = thread_first_page(pg, html_attr(link, "href"));
 		if (t->id == NULL)
 			t->id = route_id(html_attr(link, "href"), "threads/");
 	}
@@ -1566,6 +1581,38 @@ static int parse_forum(const struct board_page *page, struct board_listing *out,
 					pg->name);
 		}
 	}
+	/* XF 2.2 article forums list previews, not rows: the elements with
+	 * data-content="thread-N" */
+	const struct html_node *scope = list != NULL ? list : root;
+	for (struct html_node *it = out->ntopics == 0 ? html_next(scope, scope) : NULL; it != NULL;) {
+		char *id = prefixed_id(html_attr(it, "data-content"), "thread-");
+		if (id == NULL || html_attr(it, "data-widget-key") != NULL) {
+			free(id);
+			it = html_attr(it, "data-widget-key") != NULL ? html_skip(it, scope)
+								       : html_next(it, scope);
+			continue;
+		}
+		struct board_topic *t = board_listing_add_topic(out);
+		t->id = id;
+		struct html_node *tt = find(it, "articlePreview-title");
+		for (struct html_node *a = html_find(tt != NULL ? tt : it, HT_A, NULL);
+		     a != NULL && t->title == NULL;
+		     a = html_find_after(tt != NULL ? tt : it, a, HT_A, NULL)) {
+			char *tid = route_id(html_attr(a, "href"), "threads/");
+			if (tid != NULL && strcmp(tid, id) == 0) {
+				t->title = title_text(a);
+				t->url = thread_first_page(pg, html_attr(a, "href"));
+			}
+			free(tid);
+		}
+		if (t->title == NULL) {
+			board_listing_clear(out);
+			return fg_error(err, "%s: article preview thread-%s has no title link",
+					pg->name, id);
+		}
+		/* its date is the thread's start, not its last post: unknown */
+		it = html_skip(it, scope);
+	}
 	for (struct html_node *it = list1 != NULL ? find(list1, "discussionListItem") : NULL;
 	     it != NULL; it = find_after(list1, it, "discussionListItem")) {
 		struct board_topic *t = board_listing_add_topic(out);
@@ -1592,7 +1639,7 @@ static int parse_forum(const struct board_page *page, struct board_listing *out,
 	}
 	xf2_nodes(pg, out, out->forum_id);
 	xf1_nodes(pg, out, out->forum_id);
-	if (list == NULL && list1 == NULL && out->nforums == 0) {
+	if (list == NULL && list1 == NULL && out->nforums == 0 && out->ntopics == 0) {
 		board_listing_clear(out);
 		return fg_error(err, "%s: no XenForo thread list (.block--threadList "
 				     ".structItem--thread, ol.discussionListItems): not a forum "

@@ -590,6 +590,41 @@ static void test_forum_list_duplicate_node(void **state)
 	board_page_close(&pg);
 }
 
+/* Article forums (XF 2.2) list previews with data-content="thread-N";
+ * an unread thread's title links its "unread" page. */
+static void test_thread_list_articles(void **state)
+{
+	(void)state;
+	static const char html[] =
+		"<html id=\"XF\" data-template=\"forum_view_type_article\" data-container-key=\"node-4\">"
+		"<h1 class=\"p-title-value\">News</h1><div class=\"block\"><div class=\"block-body\">"
+		"<article class=\"message message--articlePreview\" data-author=\"ann\" data-content=\"thread-40\">"
+		"<h2 class=\"articlePreview-title\"><a href=\"/threads/big-news.40/unread\">Big news</a></h2>"
+		"<div class=\"articlePreview-text\">Text</div><time class=\"u-dt\" data-time=\"1600000000\">x</time>"
+		"</article>"
+		"<article class=\"message message--articlePreview\" data-content=\"thread-41\">"
+		"<h2 class=\"articlePreview-title\"><a href=\"/threads/41/\">Old news</a></h2></article>"
+		"</div></div>"
+		"<div class=\"block\" data-widget-key=\"new_threads\"><div data-content=\"thread-99\">"
+		"<a href=\"/threads/x.99/\">widget</a></div></div>";
+	struct board_page pg;
+	struct board_listing l;
+	char *err = NULL;
+
+	board_page_open(&pg, html, sizeof html - 1, "https://b.example/forums/news.4/", "articles", NULL);
+	assert_int_equal(xf->kind(&pg), BOARD_PAGE_FORUM);
+	assert_int_equal(xf->parse_forum(&pg, &l, &err), 0);
+	assert_string_equal(l.forum_id, "4");
+	assert_int_equal(l.ntopics, 2);
+	assert_string_equal(l.topics[0].id, "40");
+	assert_string_equal(l.topics[0].title, "Big news");
+	assert_string_equal(l.topics[0].url, "https://b.example/threads/big-news.40/");
+	assert_int_equal(l.topics[0].last_post, 0); /* the preview's date is its start */
+	assert_string_equal(l.topics[1].id, "41");
+	board_listing_clear(&l);
+	board_page_close(&pg);
+}
+
 static void test_thread_list_xf1(void **state)
 {
 	(void)state;
@@ -992,6 +1027,7 @@ int main(void)
 		cmocka_unit_test(test_thread_list),
 		cmocka_unit_test(test_thread_list_plain),
 		cmocka_unit_test(test_forum_list_duplicate_node),
+		cmocka_unit_test(test_thread_list_articles),
 		cmocka_unit_test(test_thread_list_xf1),
 		cmocka_unit_test(test_forum_empty_and_changed),
 		cmocka_unit_test(test_urls),
