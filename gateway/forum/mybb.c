@@ -307,8 +307,8 @@ static int detect(const struct board_page *pg)
 		score = 90;
 	else if (raw_has(pg, "var my_post_key") || raw_has(pg, "jscripts/general.js?ver=18"))
 		score = 85;
-	else if (raw_has(pg, "MyBB.whoPosted") || raw_has(pg, "mybb.com"))
-		score = 50;
+	else if (raw_has(pg, "MyBB.whoPosted") || raw_has(pg, "MyBB.prompt"))
+		score = 50; /* not "mybb.com": any post may link there */
 	if (score > 0 && find_id_prefix(root_of(pg), "pid_", NULL) != NULL)
 		score += 5;
 	return score;
