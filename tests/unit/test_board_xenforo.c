@@ -625,6 +625,40 @@ static void test_thread_list_articles(void **state)
 	board_page_close(&pg);
 }
 
+/* Boards without friendly URLs link index.php?threads/title.12/. */
+static void test_non_friendly_urls(void **state)
+{
+	(void)state;
+	static const char html[] =
+		"<html id=\"XF\" data-template=\"forum_view\" data-container-key=\"\">"
+		"<h1 class=\"p-title-value\">F</h1><div class=\"block block--threadList\">"
+		"<div class=\"structItem structItem--thread js-threadListItem-12\">"
+		"<div class=\"structItem-title\"><a href=\"index.php?threads/some-title.12/\">Some title</a></div>"
+		"<span class=\"structItem-pageJump\"><a href=\"index.php?threads/some-title.12/page-4\">4</a></span>"
+		"<div class=\"structItem-cell structItem-cell--latest\"><a href=\"index.php?posts/99/\">"
+		"<time class=\"structItem-latestDate u-dt\" data-time=\"1700000000\">x</time></a></div>"
+		"</div></div>";
+	struct board_page pg;
+	struct board_listing l;
+	char *err = NULL;
+
+	board_page_open(&pg, html, sizeof html - 1, "https://b.example/index.php?forums/general.3/",
+			"nf", NULL);
+	assert_int_equal(xf->parse_forum(&pg, &l, &err), 0);
+	assert_string_equal(l.forum_id, "3");
+	assert_int_equal(l.ntopics, 1);
+	assert_string_equal(l.topics[0].id, "12");
+	assert_string_equal(l.topics[0].url, "https://b.example/index.php?threads/some-title.12/");
+	assert_int_equal(l.topics[0].pages, 4);
+	assert_string_equal(l.topics[0].last_post_id, "99");
+	assert_int_equal(l.topics[0].last_post, 1700000000);
+	board_listing_clear(&l);
+	board_page_close(&pg);
+	char *u = xf->thread_url("https://b.example/index.php?", "12", 2);
+	assert_string_equal(u, "https://b.example/index.php?threads/12/page-2");
+	free(u);
+}
+
 static void test_thread_list_xf1(void **state)
 {
 	(void)state;
@@ -1028,6 +1062,7 @@ int main(void)
 		cmocka_unit_test(test_thread_list_plain),
 		cmocka_unit_test(test_forum_list_duplicate_node),
 		cmocka_unit_test(test_thread_list_articles),
+		cmocka_unit_test(test_non_friendly_urls),
 		cmocka_unit_test(test_thread_list_xf1),
 		cmocka_unit_test(test_forum_empty_and_changed),
 		cmocka_unit_test(test_urls),
