@@ -635,10 +635,11 @@ static int parse_thread(const struct board_page *page, struct forum_thread **out
 	t->id = thread_id(pg);
 	t->title = page_title(pg);
 	if (t->id == NULL || t->title == NULL) {
+		const char *what = t->id == NULL ? "id" : "title";
 		forum_thread_free(t);
 		return fg_error(err, "%s: no thread %s (canonical link, input tid, .navigation "
 				     ".active)",
-				pg->name, t->id == NULL ? "id" : "title");
+				pg->name, what);
 	}
 	t->board = nav_forum(pg, NULL);
 	char *next = NULL;

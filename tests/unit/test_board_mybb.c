@@ -195,6 +195,25 @@ static void test_showthread(void **state)
 	close_page(&pg);
 }
 
+/* A post without any thread id on the page: a clear error (the fuzzer
+ * found the message read from the freed thread). */
+static void test_no_thread_id(void **state)
+{
+	(void)state;
+	static const char html[] = "<div class=\"post\" id=\"post_5\"><div class=\"post_body\" "
+				   "id=\"pid_5\">x</div></div>";
+	struct board_page pg;
+	struct forum_thread *t = NULL;
+	char *err = NULL;
+
+	board_page_open(&pg, html, sizeof html - 1, NULL, "bare", NULL);
+	assert_int_equal(mb->parse_thread(&pg, &t, &err), -1);
+	assert_null(t);
+	assert_string_equal(err, "bare: no thread id (canonical link, input tid, .navigation .active)");
+	free(err);
+	board_page_close(&pg);
+}
+
 static void test_index(void **state)
 {
 	(void)state;
@@ -423,6 +442,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_corpus),
 		cmocka_unit_test(test_showthread),
+		cmocka_unit_test(test_no_thread_id),
 		cmocka_unit_test(test_index),
 		cmocka_unit_test(test_forumdisplay),
 		cmocka_unit_test(test_forumdisplay_empty_and_changed),
