@@ -18,7 +18,13 @@
  *    subsilver2's div.quotetitle + div.quotecontent;
  *  - Discourse aside.quote with data-username/data-post; aside.onebox (a
  *    link preview) as one link line; a.hashtag-cooked with its "#";
- *    spoilers marked as such, so a reader is warned as on the forum.
+ *    spoilers marked as such, so a reader is warned as on the forum;
+ *  - XenForo 2 blockquote.bbCodeBlock--quote (data-quote, data-source
+ *    "post: N") and XenForo 1 div.bbCodeQuote (data-author, AttributionLink),
+ *    their block labels and "Click to expand..." links dropped, unfurled
+ *    link previews as one link line;
+ *  - MyBB blockquote.mycode_quote (<cite>NAME Wrote: with a pid link) and
+ *    the "Code:" label of its div.codeblock.
  * Recursion is bounded; anything nested deeper is written as flat text.
  */
 #include "text_internal.h"
@@ -321,25 +327,164 @@ static void discourse_quote(struct html_ctx *c, struct html_node *a)
 	free(id);
 }
 
-/* Text of a code element, <br> as newline, nothing else interpreted. */
-static void code_text(struct html_node *n, struct buf *b, int depth)
+/* First descendant element with class cls (any tag), at most `levels`
+ * below n: for the classes the parser does not note as bits. */
+static struct html_node *find_class(struct html_node *n, const char *cls, int levels)
 {
+	if (levels <= 0)
+		return NULL;
+	for (struct html_node *k = n->children; k != NULL; k = k->next) {
+		if (k->type != HTML_ELEMENT)
+			continue;
+		if (html_has_class(k, cls))
+			return k;
+		struct html_node *r = find_class(k, cls, levels - 1);
+		if (r != NULL)
+			return r;
+	}
+	return NULL;
+}
+
+/* The post id in a XenForo quote's source: data-source "post: 12", or a
+ * link "goto/post?id=12#post-12", "posts/12/". */
+static char *xf_source(const char *source, struct html_node *link)
+{
+	if (source != NULL && strncmp(source, "post:", 5) == 0) {
+		const char *d = source + 5 + strspn(source + 5, " ");
+		size_t n = strspn(d, "0123456789");
+		return n > 0 ? xstrndup(d, n) : NULL;
+	}
+	const char *href = link != NULL ? attr(link, HA_HREF) : NULL;
+	const char *d = NULL;
+	if (href == NULL)
+		return NULL;
+	if ((d = strstr(href, "#post-")) != NULL)
+		d += 6;
+	else if ((d = strstr(href, "post?id=")) != NULL)
+		d += 8;
+	else if ((d = strstr(href, "posts/")) != NULL)
+		d += 6;
+	size_t n = d != NULL ? strspn(d, "0123456789") : 0;
+	return n > 0 ? xstrndup(d, n) : NULL;
+}
+
+/* XenForo quotes. XF2: <blockquote class="bbCodeBlock bbCodeBlock--quote"
+ * data-quote="NAME" data-source="post: N"> with div.bbCodeBlock-title
+ * ("NAME said:", a link to the post) and div.bbCodeBlock-content. XF1:
+ * <div class="bbCodeBlock bbCodeQuote" data-author="NAME"><aside>
+ * <div class="attribution">NAME said: <a class="AttributionLink"
+ * href="goto/post?id=N#post-N"></div><blockquote class="quoteContainer">.
+ * Only the content is walked; its "Click to expand..." links are dropped
+ * in element(). */
+static void xf_quote(struct html_ctx *c, struct html_node *q)
+{
+	const char *who = html_attr(q, "data-quote");
+	if (who == NULL)
+		who = html_attr(q, "data-author");
+	struct html_node *title = find_class(q, "bbCodeBlock-title", 1);
+	if (title == NULL)
+		title = find_class(q, "attribution", 3);
+	struct html_node *link = title != NULL ? find(title, HT_A, NO_CLASS, 3) : NULL;
+	char *id = xf_source(html_attr(q, "data-source"), link);
+	char *name = who != NULL && who[0] != '\0' ? xstrdup(who) : NULL;
+	if (name == NULL && title != NULL) {
+		name = text_of(title);
+		char *w = strstr(name, " said:");
+		if (w != NULL)
+			*w = '\0';
+	}
+	struct html_node *body = find_class(q, "bbCodeBlock-content", 1);
+	if (body == NULL)
+		body = find_class(q, "quoteContainer", 3);
+	quote_begin(c, name, id);
+	if (body != NULL)
+		walk(c, body);
+	else
+		walk_except(c, q, title);
+	tw_quote_end(c->w);
+	free(name);
+	free(id);
+}
+
+/* MyBB: <blockquote class="mycode_quote"><cite><span> (date)</span>NAME
+ * Wrote: <a class="quick_jump" href="showthread.php?pid=N#pidN"></a></cite>
+ * TEXT</blockquote>. */
+static void mybb_quote(struct html_ctx *c, struct html_node *q)
+{
+	struct html_node *cite = find(q, HT_CITE, NO_CLASS, 1);
+	char *name = NULL, *id = NULL;
+	if (cite != NULL) {
+		struct buf b = BUF_INIT;
+		for (struct html_node *k = cite->children; k != NULL; k = k->next)
+			if (k->type == HTML_TEXT)
+				buf_add(&b, k->text, k->len);
+		buf_addc(&b, '\0');
+		char *t = b.p;
+		while (*t == ' ' || *t == '\n' || *t == '\t' || *t == '\r')
+			t++;
+		/* "NAME Wrote:" in the board's language: the last word goes */
+		size_t l = strlen(t);
+		while (l > 0 && strchr(" :\n\t\r", t[l - 1]) != NULL)
+			t[--l] = '\0';
+		/* one word alone is the label of a quote without a name ("Quote:") */
+		char *w = strrchr(t, ' ');
+		*(w != NULL ? w : t) = '\0';
+		l = strlen(t);
+		while (l > 0 && strchr(" \n\t\r", t[l - 1]) != NULL)
+			t[--l] = '\0';
+		name = *t != '\0' ? xstrdup(t) : NULL;
+		buf_free(&b);
+		struct html_node *a = find(cite, HT_A, NO_CLASS, 2);
+		const char *href = a != NULL ? attr(a, HA_HREF) : NULL;
+		/* showthread.php?pid=N#pidN, thread-T-post-N.html#pidN */
+		const char *d = href != NULL ? strstr(href, "pid=") : NULL;
+		if (d == NULL && href != NULL)
+			d = strstr(href, "#pid");
+		if (d != NULL) {
+			d += 4;
+			size_t n = strspn(d, "0123456789");
+			id = n > 0 ? xstrndup(d, n) : NULL;
+		}
+	}
+	quote_begin(c, name, id);
+	walk_except(c, q, cite);
+	tw_quote_end(c->w);
+	free(name);
+	free(id);
+}
+
+/* Text of a code element, <br> as newline, nothing else interpreted.
+ * nl2br: the code is not preformatted and its lines end in "<br>\n" (MyBB
+ * runs nl2br over it): the newline after a <br> is collapsed whitespace. */
+static void code_text(struct html_node *n, struct buf *b, int depth, int nl2br)
+{
+	int after_br = 0;
 	for (struct html_node *k = n->children; k != NULL; k = k->next) {
 		if (k->type == HTML_TEXT) {
-			buf_add(b, k->text, k->len);
+			const char *t = k->text;
+			size_t len = k->len;
+			if (nl2br && after_br && len > 0 && t[0] == '\r')
+				t++, len--;
+			if (nl2br && after_br && len > 0 && t[0] == '\n')
+				t++, len--;
+			buf_add(b, t, len);
 		} else if (k->type == HTML_ELEMENT) {
 			if (is_el(k, HT_BR))
 				buf_addc(b, '\n');
 			else if (depth < HTML_MAX_DEPTH && !is_el(k, HT_SCRIPT) && !is_el(k, HT_STYLE))
-				code_text(k, b, depth + 1);
+				code_text(k, b, depth + 1, nl2br);
 		}
+		after_br = is_el(k, HT_BR);
 	}
 }
 
 static void code(struct html_ctx *c, struct html_node *n, int inline_ok)
 {
 	struct buf *b = buf_scratch();
-	code_text(n, b, c->depth);
+	int pre = 0;
+	for (const struct html_node *up = n; up != NULL && !pre; up = up->parent)
+		pre = is_el(up, HT_PRE) || is_el(up, HT_XMP);
+	code_text(n, b, c->depth, !pre);
 	if (inline_ok && memchr(buf_str(b), '\n', b->len) == NULL)
 		tw_text(c->w, buf_str(b), b->len);
 	else
@@ -381,6 +526,7 @@ static void image(struct html_ctx *c, struct html_node *n)
 	if (src == NULL || src[0] == '\0')
 		src = attr(n, HA_DATA_SRC);
 	if (class_contains(n, "inlineimg") || class_contains(n, "emoji") ||
+	    class_contains(n, "mceSmilie") ||
 	    class_contains(n, "smilie") || (src != NULL && strstr(src, "smilies/"))) {
 		if (alt == NULL || alt[0] == '\0')
 			alt = attr(n, HA_TITLE);
@@ -521,7 +667,12 @@ static void element(struct html_ctx *c, struct html_node *n)
 		image(c, n);
 		return;
 	case HT_BLOCKQUOTE:
-		blockquote(c, n);
+		if (class_contains(n, "bbCodeBlock--quote"))
+			xf_quote(c, n);
+		else if (class_contains(n, "mycode_quote"))
+			mybb_quote(c, n);
+		else
+			blockquote(c, n);
 		return;
 	case HT_TD:
 	case HT_TH:
@@ -555,6 +706,27 @@ static void element(struct html_ctx *c, struct html_node *n)
 			vb4_quote(c, n);
 			return;
 		}
+		if (class_contains(n, "bbCode")) {
+			/* XenForo: quotes (XF1), link previews, and the labels and
+			 * "Click to expand..." links of its blocks */
+			if (class_contains(n, "bbCodeQuote")) {
+				xf_quote(c, n);
+				return;
+			}
+			if (class_contains(n, "bbCodeBlock--unfurl") && onebox(c, n))
+				return;
+			if (class_contains(n, "bbCodeBlock-title") ||
+			    class_contains(n, "bbCodeBlock-expandLink"))
+				return;
+		}
+		/* MyBB's "Code:" label */
+		if (has_class(n, HC_TITLE) && n->parent != NULL &&
+		    class_contains(n->parent, "codeblock"))
+			return;
+		if (class_contains(n, "quoteExpand") ||
+		    (n->parent != NULL && class_contains(n->parent, "bbCodeBlock") &&
+		     html_has_class(n, "type")))
+			return;
 		if (class_contains(n, "spoiler")) {
 			tw_paragraph(w);
 			tw_text(w, "[spoiler]", 9);
