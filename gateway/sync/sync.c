@@ -607,6 +607,71 @@ static int own_msgid(struct store *st, const struct cfg *c, const struct cfg_for
 	return -1;
 }
 
+/* The overview fields a reader sees (Subject, From, Date, References:
+ * everything before Message-ID, and References after it) of a line
+ * "Subject\tFrom\tDate\tMessage-ID\tReferences\t...". */
+static int same_overview(const char *a, const char *b)
+{
+	for (int field = 0; field < 5; field++) {
+		size_t la = strcspn(a, "\t"), lb = strcspn(b, "\t");
+		if (field != 3 && (la != lb || memcmp(a, b, la) != 0))
+			return 0;
+		if (a[la] == '\0' || b[lb] == '\0')
+			return field == 4 && a[la] == b[lb];
+		a += la + 1;
+		b += lb + 1;
+	}
+	return 1;
+}
+
+/*
+ * A post whose fingerprint changed may still show exactly as its stored
+ * article does: the connector now writes the same HTML differently (a new
+ * page parser, a view counter inside the markup). That is no edit, and
+ * readers must not get a Supersedes for it. Renders the post as its
+ * current article would be (same Message-ID) and compares the body and the
+ * Subject, From, Date and References with the stored article. 1 the same,
+ * 0 not, -1 on a store error. Costs a render only when the hash differs.
+ */
+static int shows_the_same(struct store *st, const struct cfg *c, const struct cfg_forum *f,
+			  struct thread_pass *tp, const struct forum_post *p,
+			  const struct store_post_in *in, const char *group,
+			  const struct post_ref *parent, const char *refs, const char *msgid,
+			  char **err)
+{
+	struct store_view v;
+	int found = store_view_by_msgid(st, msgid, &v, err);
+	if (found <= 0) {
+		store_release(st);
+		return found;
+	}
+	const char *from_name = author_of(c, f, p, &tp->name, &tp->addr);
+	struct article_in ai = {
+		.newsgroups = group, .from_name = from_name, .from_addr = buf_str(&tp->addr),
+		.subject = in->thread_title, .is_reply = parent != NULL, .date = in->date,
+		.tz = f->timezone, .message_id = msgid, .references = refs,
+		.in_reply_to = parent != NULL ? parent->message_id : NULL,
+		.path = tp->path, .organization = c->gateway.organization, .archived_at = p->url,
+		.list_post = tp->list_post, .reply_to = tp->reply_to, .body = buf_str(&tp->body),
+		.signature = tp->sig.len ? buf_str(&tp->sig) : NULL,
+	};
+	struct article_out a;
+	char *e = NULL;
+	int same = 0;
+	if (article_build(&ai, &a, &e) == 0) {
+		char *ov = article_overview(&a, "");
+		same = v.wire_len - v.header_len == a.wire.len - a.header_len &&
+		       memcmp(v.wire + v.header_len, a.wire.p + a.header_len,
+			      a.wire.len - a.header_len) == 0 &&
+		       same_overview(v.overview, ov);
+		free(ov);
+		article_out_free(&a);
+	}
+	free(e); /* an article that cannot be built is an edit: the caller says why */
+	store_release(st);
+	return same;
+}
+
 static int sync_post(struct store *st, struct thread_pass *tp, const struct cfg *c,
 		     const struct cfg_forum *f, int64_t forum_id, const struct forum_thread *t,
 		     const struct forum_post *p, struct sync_stats *stats, char **err)
@@ -672,6 +737,21 @@ static int sync_post(struct store *st, struct thread_pass *tp, const struct cfg 
 			if (pm)
 				buf_adds(&tp->refs, pm);
 			refs = tp->refs.p;
+		}
+	}
+
+	if (known && !old.deleted && old.message_id != NULL) {
+		int same = shows_the_same(st, c, f, tp, p, &in, group, is_reply ? &r.parent : NULL,
+					  refs, old.message_id, err);
+		if (same < 0)
+			goto out;
+		if (same) {
+			/* only the fingerprint moves: the article stays */
+			if (store_post_put(st, forum_id, &in, err) != 0)
+				goto out;
+			stats->posts_unchanged++;
+			rc = 0;
+			goto out;
 		}
 	}
 

@@ -241,6 +241,26 @@ class EditsAndDeletes(unittest.TestCase):
         nums = sorted(int(m["Xref"].split(":")[1]) for m in msgs)
         self.assertEqual(nums, [1, 3, 4])
 
+    def test_markup_change_that_shows_the_same_is_no_edit(self):
+        """A post whose source changed but whose article would read the same
+        (a new page parser writing the HTML differently, markup the text
+        conversion ignores) keeps its article: no Supersedes for readers."""
+        old = {m["Message-ID"] for m in self.g.messages()}
+        self.posts[0] = dict(self.posts[0], format="html", body="<p>First post.</p>")
+        self.posts[1]["body"] = "[quote=Ann;1]First post.[/quote][b][/b]Agreed."
+        write_thread(self.file, self.posts)
+        p = self.g.run("import", self.spool)
+        self.assertIn(b"0 new, 0 edited, 0 deleted, 3 unchanged", p.stderr)
+        self.assertEqual({m["Message-ID"] for m in self.g.messages()}, old)
+        # the new fingerprint was kept: the next pass finds nothing to do,
+        # and a real edit after it is still an edit
+        p = self.g.run("import", self.spool)
+        self.assertIn(b"3 unchanged", p.stderr)
+        self.posts[0]["body"] = "<p>First post, <b>amended</b>.</p>"
+        write_thread(self.file, self.posts)
+        p = self.g.run("import", self.spool)
+        self.assertIn(b"0 new, 1 edited, 0 deleted, 2 unchanged", p.stderr)
+
     def test_delete_leaves_group(self):
         self.posts[2]["deleted"] = True
         write_thread(self.file, self.posts)
