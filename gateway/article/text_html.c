@@ -17,7 +17,11 @@
  *  - phpBB blockquote with <cite>NAME wrote:</cite>, its codebox labels;
  *  - Discourse aside.quote with data-username/data-post; aside.onebox (a
  *    link preview) as one link line; a.hashtag-cooked with its "#";
- *    spoilers marked as such, so a reader is warned as on the forum.
+ *    spoilers marked as such, so a reader is warned as on the forum;
+ *  - XenForo 2 blockquote.bbCodeBlock--quote (data-quote, data-source
+ *    "post: N") and XenForo 1 div.bbCodeQuote (data-author, AttributionLink),
+ *    their block labels and "Click to expand..." links dropped, unfurled
+ *    link previews as one link line.
  * Recursion is bounded; anything nested deeper is written as flat text.
  */
 #include "text_internal.h"
@@ -303,6 +307,85 @@ static void discourse_quote(struct html_ctx *c, struct html_node *a)
 	free(id);
 }
 
+/* First descendant element with class cls (any tag), at most `levels`
+ * below n: for the classes the parser does not note as bits. */
+static struct html_node *find_class(struct html_node *n, const char *cls, int levels)
+{
+	if (levels <= 0)
+		return NULL;
+	for (struct html_node *k = n->children; k != NULL; k = k->next) {
+		if (k->type != HTML_ELEMENT)
+			continue;
+		if (html_has_class(k, cls))
+			return k;
+		struct html_node *r = find_class(k, cls, levels - 1);
+		if (r != NULL)
+			return r;
+	}
+	return NULL;
+}
+
+/* The post id in a XenForo quote's source: data-source "post: 12", or a
+ * link "goto/post?id=12#post-12", "posts/12/". */
+static char *xf_source(const char *source, struct html_node *link)
+{
+	if (source != NULL && strncmp(source, "post:", 5) == 0) {
+		const char *d = source + 5 + strspn(source + 5, " ");
+		size_t n = strspn(d, "0123456789");
+		return n > 0 ? xstrndup(d, n) : NULL;
+	}
+	const char *href = link != NULL ? attr(link, HA_HREF) : NULL;
+	const char *d = NULL;
+	if (href == NULL)
+		return NULL;
+	if ((d = strstr(href, "#post-")) != NULL)
+		d += 6;
+	else if ((d = strstr(href, "post?id=")) != NULL)
+		d += 8;
+	else if ((d = strstr(href, "posts/")) != NULL)
+		d += 6;
+	size_t n = d != NULL ? strspn(d, "0123456789") : 0;
+	return n > 0 ? xstrndup(d, n) : NULL;
+}
+
+/* XenForo quotes. XF2: <blockquote class="bbCodeBlock bbCodeBlock--quote"
+ * data-quote="NAME" data-source="post: N"> with div.bbCodeBlock-title
+ * ("NAME said:", a link to the post) and div.bbCodeBlock-content. XF1:
+ * <div class="bbCodeBlock bbCodeQuote" data-author="NAME"><aside>
+ * <div class="attribution">NAME said: <a class="AttributionLink"
+ * href="goto/post?id=N#post-N"></div><blockquote class="quoteContainer">.
+ * Only the content is walked; its "Click to expand..." links are dropped
+ * in element(). */
+static void xf_quote(struct html_ctx *c, struct html_node *q)
+{
+	const char *who = html_attr(q, "data-quote");
+	if (who == NULL)
+		who = html_attr(q, "data-author");
+	struct html_node *title = find_class(q, "bbCodeBlock-title", 1);
+	if (title == NULL)
+		title = find_class(q, "attribution", 3);
+	struct html_node *link = title != NULL ? find(title, HT_A, NO_CLASS, 3) : NULL;
+	char *id = xf_source(html_attr(q, "data-source"), link);
+	char *name = who != NULL && who[0] != '\0' ? xstrdup(who) : NULL;
+	if (name == NULL && title != NULL) {
+		name = text_of(title);
+		char *w = strstr(name, " said:");
+		if (w != NULL)
+			*w = '\0';
+	}
+	struct html_node *body = find_class(q, "bbCodeBlock-content", 1);
+	if (body == NULL)
+		body = find_class(q, "quoteContainer", 3);
+	quote_begin(c, name, id);
+	if (body != NULL)
+		walk(c, body);
+	else
+		walk_except(c, q, title);
+	tw_quote_end(c->w);
+	free(name);
+	free(id);
+}
+
 /* Text of a code element, <br> as newline, nothing else interpreted. */
 static void code_text(struct html_node *n, struct buf *b, int depth)
 {
@@ -363,6 +446,7 @@ static void image(struct html_ctx *c, struct html_node *n)
 	if (src == NULL || src[0] == '\0')
 		src = attr(n, HA_DATA_SRC);
 	if (class_contains(n, "inlineimg") || class_contains(n, "emoji") ||
+	    class_contains(n, "mceSmilie") ||
 	    class_contains(n, "smilie") || (src != NULL && strstr(src, "smilies/"))) {
 		if (alt == NULL || alt[0] == '\0')
 			alt = attr(n, HA_TITLE);
@@ -503,7 +587,10 @@ static void element(struct html_ctx *c, struct html_node *n)
 		image(c, n);
 		return;
 	case HT_BLOCKQUOTE:
-		blockquote(c, n);
+		if (class_contains(n, "bbCodeBlock--quote"))
+			xf_quote(c, n);
+		else
+			blockquote(c, n);
 		return;
 	case HT_TD:
 	case HT_TH:
@@ -537,6 +624,23 @@ static void element(struct html_ctx *c, struct html_node *n)
 			vb4_quote(c, n);
 			return;
 		}
+		if (class_contains(n, "bbCode")) {
+			/* XenForo: quotes (XF1), link previews, and the labels and
+			 * "Click to expand..." links of its blocks */
+			if (class_contains(n, "bbCodeQuote")) {
+				xf_quote(c, n);
+				return;
+			}
+			if (class_contains(n, "bbCodeBlock--unfurl") && onebox(c, n))
+				return;
+			if (class_contains(n, "bbCodeBlock-title") ||
+			    class_contains(n, "bbCodeBlock-expandLink"))
+				return;
+		}
+		if (class_contains(n, "quoteExpand") ||
+		    (n->parent != NULL && class_contains(n->parent, "bbCodeBlock") &&
+		     html_has_class(n, "type")))
+			return;
 		if (class_contains(n, "spoiler")) {
 			tw_paragraph(w);
 			tw_text(w, "[spoiler]", 9);

@@ -61,6 +61,14 @@ char *board_query(const char *url, const char *key);
  * not a date (board_date_parse). */
 int64_t board_page_date(const struct board_page *pg, const char *s);
 
+/* Appends html[0..len) to out as UTF-8: the charset of content_type (an
+ * HTTP Content-Type, may be NULL), else the one the page declares in a
+ * <meta> within its first 4 KiB; pages in UTF-8 or that declare nothing
+ * are copied as they are. html_parse reads UTF-8 only: a saved
+ * ISO-8859-1 page (vBulletin 3 boards) is converted before parsing.
+ * (Added by the vBulletin helper for saved pages; spool.c calls it.) */
+void board_page_utf8(const char *html, size_t len, const char *content_type, struct buf *out);
+
 /* The <meta name="generator"> content, or NULL (borrowed). */
 const char *board_page_generator(const struct board_page *pg);
 

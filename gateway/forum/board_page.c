@@ -12,12 +12,14 @@
 #include <time.h>
 
 #include "forumgate/buf.h"
+#include "../mail/mime_internal.h"
 
 /* ---- engines ---- */
 
 /* One line per engine (board_vbulletin, board_phpbb, board_xenforo,
  * board_mybb), in the order detect() ties are broken. */
 static const struct board_engine *const engines[] = {
+	&board_xenforo,
 	NULL,
 };
 
@@ -159,6 +161,40 @@ int64_t board_page_date(const struct board_page *pg, const char *s)
 	if (s == NULL || forum_parse_date(s, NULL, (int64_t)time(NULL), &t) < 0)
 		return 0;
 	return t;
+}
+
+/* The charset named after "charset=" in s[0..n), lower case, or "". */
+static void charset_of(const char *s, size_t n, char *cs, size_t cap)
+{
+	cs[0] = '\0';
+	for (size_t i = 0; i + 8 <= n; i++) {
+		if (strncasecmp(s + i, "charset=", 8) != 0)
+			continue;
+		size_t j = i + 8, k = 0;
+		while (j < n && (s[j] == '"' || s[j] == '\'' || s[j] == ' '))
+			j++;
+		while (j < n && k + 1 < cap &&
+		       ((s[j] >= 'a' && s[j] <= 'z') || (s[j] >= 'A' && s[j] <= 'Z') ||
+			(s[j] >= '0' && s[j] <= '9') || s[j] == '-' || s[j] == '_' || s[j] == '.' ||
+			s[j] == ':'))
+			cs[k++] = (char)(s[j] >= 'A' && s[j] <= 'Z' ? s[j] + 32 : s[j]), j++;
+		cs[k] = '\0';
+		return;
+	}
+}
+
+void board_page_utf8(const char *html, size_t len, const char *content_type, struct buf *out)
+{
+	char cs[64] = "";
+
+	if (content_type != NULL)
+		charset_of(content_type, strlen(content_type), cs, sizeof cs);
+	if (cs[0] == '\0')
+		charset_of(html, len < 4096 ? len : 4096, cs, sizeof cs);
+	if (cs[0] == '\0' || strcmp(cs, "utf-8") == 0 || strcmp(cs, "utf8") == 0)
+		buf_add(out, html, len);
+	else
+		mime_to_utf8(cs, html, len, out);
 }
 
 const char *board_page_generator(const struct board_page *pg)

@@ -1,8 +1,12 @@
 /*
  * vbulletin: saved vBulletin 3.x/4.x thread pages (showthread.php,
  * printthread.php of vB3, and the archive archive/index.php/t-N.html) →
- * struct forum_thread. libxml2's HTML parser repairs the tag soup; the
- * parser then walks the tree.
+ * struct forum_thread, and the thread pages of vBulletin 5 (li.b-post
+ * with data-node-id). The page is parsed by the one HTML parser
+ * (forumgate/html.h, which builds the tree libxml2's recovering parser
+ * builds: tests/unit/test_html_diff.c keeps it so); the parser then walks
+ * the tree. Live boards (vbulletin_board.c) and saved pages go through
+ * the same vb_parse_page().
  *
  * Templates differ between versions and every forum edits them, so the
  * parser leans on the most stable anchors instead of whole-template paths:
@@ -20,8 +24,16 @@
  *    thread id + "-" + position, positions counted from 1 on the page.
  *  - archive: div.post with .posttop (.username, .date) and .posttext; ids
  *    as for printthread.
+ *  - vB5: li.b-post with data-node-id (the post id), the author in
+ *    .author (a /member/N-name link), the date from data-node-publishdate
+ *    (epoch seconds), the number in a.b-post__count, the title in
+ *    h2.b-post__title and the message in .js-post__content-text.
+ * A post container (li#post_N, table#postN, li.b-post) whose message
+ * cannot be found is an error naming the post, never a skipped post; a
+ * deleted post's placeholder (moderators see li.postbitdeleted) is kept
+ * with deleted = 1.
  * Bodies stay HTML (MARKUP_HTML): the children of the message element (of
- * vB4's blockquote.postcontent inside it) serialized by htmlNodeDump,
+ * vB4's blockquote.postcontent inside it) serialized by html_serialize,
  * trimmed; the signature likewise without the "__________<br>" line.
  *
  * Thread: title from span.threadtitle (vB4), the navbar's <strong> (vB3),
@@ -39,107 +51,87 @@
 #include "forumgate/forum.h"
 
 #include <ctype.h>
-#include <libxml/HTMLparser.h>
-#include <libxml/HTMLtree.h>
-#include <libxml/uri.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "forumgate/buf.h"
-#include "vbulletin.h"
+#include "board.h"
 #include "spool_internal.h"
-
-#define MARK ((void *)1) /* node->_private: inside a post body */
+#include "vbulletin.h"
 
 struct page {
-	htmlDocPtr doc;
-	xmlNode *root;
-	char *base; /* <base href>, NULL if none */
+	const struct board_page *pg;
+	const struct html_node *root;
 	const char *name;
+	/* the post bodies and signatures taken (left out of the furniture
+	 * text), kept sorted for bsearch */
+	const struct html_node **marks;
+	size_t nmarks;
+	int parents; /* fill parent_id from the first quote */
 };
 
 /* ---- tree helpers ---- */
 
-static int is_el(const xmlNode *n, const char *tag)
+static int is_el(const struct html_node *n, enum html_tag tag)
 {
-	return n != NULL && n->type == XML_ELEMENT_NODE &&
-	       (tag == NULL || xmlStrcasecmp(n->name, (const xmlChar *)tag) == 0);
+	return html_is(n, tag);
 }
 
 /* Document order walk below root; does not descend into `skip`. */
-static xmlNode *next_node(xmlNode *n, xmlNode *root, const xmlNode *skip)
+static struct html_node *next_node(const struct html_node *n, const struct html_node *root,
+				   const struct html_node *skip)
 {
-	if (n != skip && (n->type == XML_ELEMENT_NODE || n == root) && n->children != NULL)
+	if (n != skip && n->type == HTML_ELEMENT && n->children != NULL)
 		return n->children;
-	for (;;) {
-		if (n == root || n == NULL)
-			return NULL;
-		if (n->next != NULL)
-			return n->next;
-		n = n->parent;
-	}
+	return html_skip(n, root);
 }
 
-static char *attr(const xmlNode *n, const char *name)
+static int attr_is(const struct html_node *n, const char *name, const char *value)
 {
-	xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
-	char *s = v ? xstrdup((const char *)v) : NULL;
+	const char *v = html_attr(n, name);
 
-	xmlFree(v);
-	return s;
+	return v != NULL && strcasecmp(v, value) == 0;
 }
 
-static int attr_is(const xmlNode *n, const char *name, const char *value)
+static int has_class(const struct html_node *n, const char *cls)
 {
-	xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
-	int eq = v != NULL && xmlStrcasecmp(v, (const xmlChar *)value) == 0;
-
-	xmlFree(v);
-	return eq;
+	return html_has_class(n, cls);
 }
 
-static int has_class(const xmlNode *n, const char *cls)
+/* The first element below root (not root itself) with the tag (HT_UNKNOWN
+ * = any) and class (NULL = any), skipping the subtree `skip`. */
+static struct html_node *find(const struct html_node *root, enum html_tag tag, const char *cls,
+			      const struct html_node *skip)
 {
-	xmlChar *v;
-	const char *p;
-	size_t len = strlen(cls);
-	int found = 0;
-
-	if (!is_el(n, NULL) || (v = xmlGetProp(n, (const xmlChar *)"class")) == NULL)
-		return 0;
-	for (p = (const char *)v; *p && !found;) {
-		size_t k;
-
-		while (isspace((unsigned char)*p))
-			p++;
-		k = strcspn(p, " \t\r\n\f");
-		found = k == len && strncmp(p, cls, len) == 0;
-		p += k;
-	}
-	xmlFree(v);
-	return found;
-}
-
-/* The first element below root (not root itself) with the tag (NULL = any)
- * and class (NULL = any), skipping the subtree `skip`. */
-static xmlNode *find(xmlNode *root, const char *tag, const char *cls, const xmlNode *skip)
-{
-	xmlNode *n;
+	const struct html_node *n;
 
 	for (n = next_node(root, root, NULL); n; n = next_node(n, root, skip))
 		if (n != skip && is_el(n, tag) && (cls == NULL || has_class(n, cls)))
-			return n;
+			return (struct html_node *)n;
 	return NULL;
+}
+
+static struct html_node *prev_sibling(const struct html_node *n)
+{
+	struct html_node *k, *prev = NULL;
+
+	if (n->parent == NULL)
+		return NULL;
+	for (k = n->parent->children; k != NULL && k != n; k = k->next)
+		prev = k;
+	return prev;
 }
 
 /* Appends text with whitespace (and U+00A0) runs collapsed to one space and
  * none at the start of b; *space carries a pending space across calls. */
-static void add_collapsed(struct buf *b, const char *p, int *space)
+static void add_collapsed(struct buf *b, const char *p, size_t len, int *space)
 {
-	for (; *p; p++) {
+	const char *end = p + len;
+
+	for (; p < end; p++) {
 		if (isspace((unsigned char)*p) ||
-		    ((unsigned char)p[0] == 0xc2 && (unsigned char)p[1] == 0xa0)) {
+		    ((unsigned char)p[0] == 0xc2 && p + 1 < end && (unsigned char)p[1] == 0xa0)) {
 			if ((unsigned char)*p == 0xc2)
 				p++;
 			*space = 1;
@@ -152,15 +144,16 @@ static void add_collapsed(struct buf *b, const char *p, int *space)
 	}
 }
 
-/* Text content with whitespace (and U+00A0) collapsed and trimmed. */
-static char *node_text(xmlNode *n)
+/* Text content (all of it, as libxml2's xmlNodeGetContent gave it) with
+ * whitespace (and U+00A0) collapsed and trimmed. */
+static char *node_text(const struct html_node *n)
 {
-	xmlChar *c = xmlNodeGetContent(n);
 	struct buf b = BUF_INIT;
 	int space = 0;
 
-	add_collapsed(&b, c ? (const char *)c : "", &space);
-	xmlFree(c);
+	for (const struct html_node *k = n; k != NULL; k = html_next(k, n))
+		if (k->type == HTML_TEXT)
+			add_collapsed(&b, k->text, k->len, &space);
 	return buf_detach(&b);
 }
 
@@ -178,43 +171,42 @@ static void trim_buf(struct buf *b)
 }
 
 /* The inner HTML of n, trimmed. */
-static char *inner_html(struct page *pg, xmlNode *n)
+static char *inner_html(const struct html_node *n)
 {
-	xmlBufferPtr xb = xmlBufferCreate();
 	struct buf b = BUF_INIT;
-	xmlNode *c;
 
-	for (c = n->children; c; c = c->next)
-		htmlNodeDump(xb, pg->doc, c);
-	buf_add(&b, xmlBufferContent(xb), (size_t)xmlBufferLength(xb));
-	xmlBufferFree(xb);
+	html_serialize(n, 0, &b);
 	trim_buf(&b);
 	return buf_detach(&b);
 }
 
-static void mark(xmlNode *n)
+static int cmp_ptr(const void *a, const void *b)
 {
-	if (n != NULL)
-		n->_private = MARK;
+	const struct html_node *x = *(const struct html_node *const *)a;
+	const struct html_node *y = *(const struct html_node *const *)b;
+
+	return x < y ? -1 : x > y;
 }
 
-/* An absolute URL for href, or NULL when it is relative and there is no
- * base to resolve it against. */
+static void mark(struct page *pg, const struct html_node *n)
+{
+	if (n == NULL)
+		return;
+	pg->marks = xrealloc(pg->marks, (pg->nmarks + 1) * sizeof *pg->marks);
+	pg->marks[pg->nmarks++] = n;
+}
+
+static int marked(const struct page *pg, const struct html_node *n)
+{
+	return pg->nmarks > 0 &&
+	       bsearch(&n, pg->marks, pg->nmarks, sizeof *pg->marks, cmp_ptr) != NULL;
+}
+
+/* An absolute URL for href, or NULL when it is relative and the page has
+ * no URL (or <base href>) to resolve it against. */
 static char *absolute(struct page *pg, const char *href)
 {
-	xmlChar *u;
-	char *s;
-
-	if (href == NULL)
-		return NULL;
-	if (strncmp(href, "http://", 7) == 0 || strncmp(href, "https://", 8) == 0)
-		return xstrdup(href);
-	if (pg->base == NULL)
-		return NULL;
-	u = xmlBuildURI((const xmlChar *)href, (const xmlChar *)pg->base);
-	s = u ? xstrdup((const char *)u) : NULL;
-	xmlFree(u);
-	return s;
+	return board_page_url(pg->pg, href);
 }
 
 /* ---- ids in links ---- */
@@ -231,11 +223,12 @@ static int digits(const char *s, const char **end)
 	return 1;
 }
 
-/* The thread id an href points to, malloc'd, or NULL. */
-static char *thread_of(const char *href)
+char *vb_thread_of(const char *href)
 {
 	const char *p, *end;
 
+	if (href == NULL)
+		return NULL;
 	/* showthread.php?t=N, printthread.php?t=N, …&t=N */
 	for (p = href; (p = strstr(p, "t=")) != NULL; p++)
 		if (p > href && strchr("?&;", p[-1]) != NULL && digits(p + 2, &end))
@@ -248,17 +241,32 @@ static char *thread_of(const char *href)
 	for (p = href; (p = strstr(p, "t-")) != NULL; p++)
 		if ((p == href || p[-1] == '/') && digits(p + 2, &end) && (*end == '.' || *end == '-'))
 			return xstrndup(p + 2, (size_t)(end - p - 2));
+	/* vB4 advanced friendly URLs: /threads/N-slug */
+	if ((p = strstr(href, "/threads/")) != NULL && digits(p + 9, &end) &&
+	    strchr("-/?#", *end) != NULL && *end != '\0')
+		return xstrndup(p + 9, (size_t)(end - p - 9));
 	return NULL;
 }
 
-/* "member.php?u=5", "member.php?s=…&u=5", "member.php?5-name",
- * "member.php/5-name". */
-static char *member_of(const char *href)
+char *vb_member_of(const char *href)
 {
-	const char *p = strstr(href, "member.php"), *u, *end;
+	const char *p, *u, *end;
 
-	if (p == NULL)
+	if (href == NULL)
 		return NULL;
+	p = strstr(href, "member.php");
+	if (p == NULL) {
+		/* vB5 and vB4 advanced friendly URLs: /member/N-name, /members/N-name */
+		if ((p = strstr(href, "/member/")) != NULL)
+			p += 8;
+		else if ((p = strstr(href, "/members/")) != NULL)
+			p += 9;
+		else
+			return NULL;
+		if (!digits(p, &end) || (*end != '-' && *end != '\0' && *end != '/'))
+			return NULL;
+		return xstrndup(p, (size_t)(end - p));
+	}
 	p += 10;
 	if (*p == '?' || *p == '/')
 		p++;
@@ -270,6 +278,20 @@ static char *member_of(const char *href)
 	return xstrndup(p, (size_t)(end - p));
 }
 
+char *vb_post_of(const char *href)
+{
+	const char *p, *end;
+
+	if (href == NULL)
+		return NULL;
+	if ((p = strstr(href, "#post")) != NULL && digits(p + 5, &end))
+		return xstrndup(p + 5, (size_t)(end - p - 5));
+	for (p = href; (p = strstr(p, "p=")) != NULL; p++)
+		if (p > href && strchr("?&;", p[-1]) != NULL && digits(p + 2, &end))
+			return xstrndup(p + 2, (size_t)(end - p - 2));
+	return NULL;
+}
+
 static char *page_thread_id(struct page *pg)
 {
 	struct {
@@ -279,32 +301,32 @@ static char *page_thread_id(struct page *pg)
 	size_t nids = 0, i;
 	char *best = NULL;
 	int bestn = 0;
-	xmlNode *n;
+	const struct html_node *n;
 
 	for (n = pg->root; n; n = next_node(n, pg->root, NULL)) {
-		char *v, *id = NULL;
+		const char *v;
+		char *id = NULL;
 
-		if (is_el(n, "input") && attr_is(n, "name", "t") && (v = attr(n, "value")) != NULL) {
+		if (is_el(n, HT_INPUT) && attr_is(n, "name", "t") &&
+		    (v = html_attr(n, "value")) != NULL) {
 			const char *end;
 
 			if (digits(v, &end) && *end == '\0') {
 				for (i = 0; i < nids; i++)
 					free(ids[i].id);
 				free(ids);
-				return v;
+				return xstrdup(v);
 			}
-			free(v);
 			continue;
 		}
-		if (is_el(n, "a") || is_el(n, "link"))
-			v = attr(n, "href");
-		else if (is_el(n, "form"))
-			v = attr(n, "action");
+		if (is_el(n, HT_A) || is_el(n, HT_LINK))
+			v = html_attr(n, "href");
+		else if (is_el(n, HT_FORM))
+			v = html_attr(n, "action");
 		else
 			continue;
 		if (v != NULL)
-			id = thread_of(v);
-		free(v);
+			id = vb_thread_of(v);
 		if (id == NULL)
 			continue;
 		for (i = 0; i < nids && strcmp(ids[i].id, id) != 0; i++)
@@ -333,11 +355,12 @@ static char *page_thread_id(struct page *pg)
 
 /* ---- thread metadata ---- */
 
-static int in_breadcrumb(xmlNode *n)
+static int in_breadcrumb(const struct html_node *n)
 {
-	for (; n && n->type == XML_ELEMENT_NODE; n = n->parent)
+	for (; n && n->type == HTML_ELEMENT; n = n->parent)
 		if (has_class(n, "navbar") || has_class(n, "navbit") || has_class(n, "breadcrumb") ||
-		    attr_is(n, "id", "navbar") || attr_is(n, "id", "breadcrumb"))
+		    has_class(n, "crumb") || attr_is(n, "id", "navbar") ||
+		    attr_is(n, "id", "breadcrumb") || attr_is(n, "id", "breadcrumbs"))
 			return 1;
 	return 0;
 }
@@ -353,17 +376,18 @@ static int is_forum_link(const char *href)
 	       (*end == '.' || *end == '-');
 }
 
-static char *page_board(struct page *pg, xmlNode *first_post)
+static char *page_board(struct page *pg, const struct html_node *first_post, int vb5)
 {
 	char *board = NULL;
-	xmlNode *n;
+	const struct html_node *n;
 
 	for (n = pg->root; n && n != first_post; n = next_node(n, pg->root, NULL)) {
-		char *href;
+		const char *href;
 
-		if (!is_el(n, "a") || (href = attr(n, "href")) == NULL)
+		if (!is_el(n, HT_A) || (href = html_attr(n, "href")) == NULL)
 			continue;
-		if (is_forum_link(href) && in_breadcrumb(n)) {
+		/* vB5's breadcrumb links channels by path, without an id */
+		if ((is_forum_link(href) || (vb5 && has_class(n, "crumb-link"))) && in_breadcrumb(n)) {
 			char *t = node_text(n);
 
 			if (*t) {
@@ -373,7 +397,6 @@ static char *page_board(struct page *pg, xmlNode *first_post)
 				free(t);
 			}
 		}
-		free(href);
 	}
 	return board;
 }
@@ -389,17 +412,17 @@ static char *strip_prefix(char *s, const char *prefix)
 
 static char *page_title(struct page *pg)
 {
-	xmlNode *n, *strong = NULL;
+	const struct html_node *n, *strong = NULL;
 	char *t, *dash;
 
-	if ((n = find(pg->root, NULL, "threadtitle", NULL)) != NULL) {
+	if ((n = find(pg->root, HT_UNKNOWN, "threadtitle", NULL)) != NULL) {
 		t = node_text(n);
 		if (*t)
 			return t;
 		free(t);
 	}
 	for (n = pg->root; n; n = next_node(n, pg->root, NULL)) {
-		if (is_el(n, "strong") && n->parent && has_class(n->parent, "navbar"))
+		if (is_el(n, HT_STRONG) && n->parent && has_class(n->parent, "navbar"))
 			strong = n;
 	}
 	if (strong != NULL) {
@@ -408,8 +431,8 @@ static char *page_title(struct page *pg)
 			return t;
 		free(t);
 	}
-	if ((n = find(pg->root, NULL, "largefont", NULL)) != NULL) {
-		xmlNode *a = find(n, "a", NULL, NULL);
+	if ((n = find(pg->root, HT_UNKNOWN, "largefont", NULL)) != NULL) {
+		const struct html_node *a = find(n, HT_A, NULL, NULL);
 
 		t = node_text(a ? a : n);
 		strip_prefix(t, "View Full Version : ");
@@ -417,7 +440,7 @@ static char *page_title(struct page *pg)
 			return t;
 		free(t);
 	}
-	if ((n = find(pg->root, "title", NULL, NULL)) != NULL) {
+	if ((n = find(pg->root, HT_TITLE, NULL, NULL)) != NULL) {
 		t = node_text(n);
 		/* "Title - Page 2 - Forum name": keep the title. */
 		if ((dash = strstr(t, " - Page ")) != NULL)
@@ -431,9 +454,9 @@ static char *page_title(struct page *pg)
 	return NULL;
 }
 
-static int not_text(const xmlNode *n)
+static int not_text(const struct page *pg, const struct html_node *n)
 {
-	return n->_private == MARK || is_el(n, "script") || is_el(n, "style");
+	return is_el(n, HT_SCRIPT) || is_el(n, HT_STYLE) || (n->type == HTML_ELEMENT && marked(pg, n));
 }
 
 /* The page text outside the post bodies, for vb_scan_furniture(), with
@@ -441,76 +464,80 @@ static int not_text(const xmlNode *n)
  * read as one phrase, while block elements separate words. */
 static char *furniture_text(struct page *pg)
 {
-	static const char *const blocks[] = {"div", "td", "th", "tr", "p", "li", "br", "table",
-					     "h1", "h2", "h3", "ul", "ol", "form", NULL};
+	static const enum html_tag blocks[] = {HT_DIV, HT_TD, HT_TH, HT_TR, HT_P, HT_LI, HT_BR,
+					       HT_TABLE, HT_H1, HT_H2, HT_H3, HT_UL, HT_OL, HT_FORM};
 	struct buf b = BUF_INIT;
-	xmlNode *n;
+	const struct html_node *n;
 	int space = 0;
 
-	for (n = pg->root; n; n = next_node(n, pg->root, not_text(n) ? n : NULL)) {
-		const char *const *tag;
-
-		if (not_text(n))
+	qsort(pg->marks, pg->nmarks, sizeof *pg->marks, cmp_ptr);
+	for (n = pg->root; n; n = next_node(n, pg->root, not_text(pg, n) ? n : NULL)) {
+		if (not_text(pg, n))
 			continue;
-		for (tag = blocks; *tag; tag++)
-			if (is_el(n, *tag))
-				space = 1;
-		if (n->type != XML_TEXT_NODE || n->content == NULL)
+		if (n->type == HTML_ELEMENT) {
+			for (size_t i = 0; i < sizeof blocks / sizeof *blocks; i++)
+				if (n->tag == blocks[i])
+					space = 1;
 			continue;
-		add_collapsed(&b, (const char *)n->content, &space);
+		}
+		add_collapsed(&b, n->text, n->len, &space);
 	}
 	return buf_detach(&b);
 }
 
 /* ---- posts ---- */
 
-static int64_t date_of(xmlNode *n)
+static int64_t date_of(struct page *pg, const struct html_node *n)
 {
 	char *s = node_text(n);
-	int64_t d = vb_page_date(s);
+	/* a date with a time of day: "Join Date: Jan 2005" is not the post's */
+	int64_t d = strchr(s, ':') != NULL ? board_page_date(pg->pg, s) : 0;
 
 	free(s);
 	return d;
 }
 
 /* The post's container (see the top comment). */
-static xmlNode *container_of(xmlNode *msg, const char *pid)
+static struct html_node *container_of(const struct html_node *msg, const char *pid)
 {
 	char *id1 = xasprintf("post%s", pid), *id2 = xasprintf("post_%s", pid);
-	xmlNode *n, *c;
+	const struct html_node *n, *c;
 
-	for (n = msg->parent; is_el(n, NULL); n = n->parent)
-		if (attr_is(n, "id", id1) || attr_is(n, "id", id2))
+	for (n = msg->parent; is_el(n, HT_UNKNOWN); n = n->parent)
+		if (attr_is(n, "id", id1) || attr_is(n, "id", id2) ||
+		    (has_class(n, "b-post") && attr_is(n, "data-node-id", pid)))
 			break;
 	free(id1);
 	free(id2);
-	if (is_el(n, NULL))
-		return n;
-	for (c = msg; is_el(c->parent, NULL) && !is_el(c->parent, "body"); c = c->parent) {
+	if (is_el(n, HT_UNKNOWN))
+		return (struct html_node *)n;
+	for (c = msg; is_el(c->parent, HT_UNKNOWN) && !is_el(c->parent, HT_BODY); c = c->parent) {
 		int count = 0;
 
 		for (n = c->parent; n && count < 2; n = next_node(n, c->parent, NULL)) {
-			char *id = is_el(n, NULL) ? attr(n, "id") : NULL;
+			const char *id = html_attr(n, "id");
 
 			if (id != NULL && strncmp(id, "post_message_", 13) == 0)
 				count++;
-			free(id);
 		}
 		if (count > 1)
 			break;
 	}
-	return c;
+	return (struct html_node *)c;
 }
 
-static void post_author(xmlNode *box, xmlNode *skip, struct forum_post *p)
+static void post_author(const struct html_node *box, const struct html_node *skip,
+			struct forum_post *p)
 {
-	xmlNode *u = find(box, NULL, "bigusername", skip), *n;
-	char *href = NULL;
+	const struct html_node *u = find(box, HT_UNKNOWN, "bigusername", skip), *n;
+	const char *href = NULL;
 
 	if (u == NULL)
-		u = find(box, NULL, "username", skip);
+		u = find(box, HT_UNKNOWN, "username", skip);
+	if (u == NULL)
+		u = find(box, HT_UNKNOWN, "author", skip); /* vB5 */
 	if (u != NULL) {
-		xmlNode *a = is_el(u, "a") ? u : find(u, "a", NULL, NULL);
+		const struct html_node *a = is_el(u, HT_A) ? u : find(u, HT_A, NULL, NULL);
 
 		p->author = node_text(u);
 		if (*p->author == '\0') {
@@ -518,18 +545,16 @@ static void post_author(xmlNode *box, xmlNode *skip, struct forum_post *p)
 			p->author = NULL;
 		}
 		if (a != NULL)
-			href = attr(a, "href");
-		if (href != NULL && strstr(href, "member.php") != NULL)
-			p->author_id = member_of(href);
-		else
+			href = html_attr(a, "href");
+		p->author_id = vb_member_of(href);
+		if (p->author_id == NULL)
 			p->guest = p->author != NULL;
 		if (has_class(u, "guest"))
 			p->guest = 1;
-		free(href);
 	}
 	for (n = box; n; n = next_node(n, box, skip)) {
-		if (n != skip && is_el(n, NULL) && n->children && n->children->type == XML_TEXT_NODE &&
-		    n->children->next == NULL) {
+		if (n != skip && is_el(n, HT_UNKNOWN) && n->children &&
+		    n->children->type == HTML_TEXT && n->children->next == NULL) {
 			char *t = node_text(n);
 
 			if (strcmp(t, "Guest") == 0 && n != u) {
@@ -542,25 +567,29 @@ static void post_author(xmlNode *box, xmlNode *skip, struct forum_post *p)
 	}
 }
 
-static void post_date(xmlNode *box, xmlNode *skip, struct forum_post *p)
+static void post_date(struct page *pg, const struct html_node *box, const struct html_node *skip,
+		      struct forum_post *p)
 {
 	static const char *const classes[] = {"date", "thead", "postdate", "datetime", NULL};
 	const char *const *cls;
-	xmlNode *n;
+	const struct html_node *n;
 
 	for (cls = classes; *cls && p->date == 0; cls++)
 		for (n = box; n && p->date == 0; n = next_node(n, box, skip))
 			if (n != skip && has_class(n, *cls))
-				p->date = date_of(n);
+				p->date = date_of(pg, n);
 }
 
-static void post_position(xmlNode *box, xmlNode *skip, const char *pid, struct forum_post *p)
+static void post_position(const struct html_node *box, const struct html_node *skip,
+			  const char *pid, struct forum_post *p)
 {
 	char *want = xasprintf("postcount%s", pid);
-	xmlNode *n;
+	const struct html_node *n;
 
 	for (n = box; n; n = next_node(n, box, skip)) {
-		if (n != skip && is_el(n, NULL) && (attr_is(n, "id", want) || has_class(n, "postcounter"))) {
+		if (n != skip && is_el(n, HT_UNKNOWN) &&
+		    (attr_is(n, "id", want) || has_class(n, "postcounter") ||
+		     has_class(n, "b-post__count"))) {
 			char *t = node_text(n), *s = t;
 			const char *end;
 
@@ -576,33 +605,35 @@ static void post_position(xmlNode *box, xmlNode *skip, const char *pid, struct f
 	free(want);
 }
 
-static void post_url(struct page *pg, xmlNode *box, xmlNode *skip, const char *pid,
-		     struct forum_post *p)
+static void post_url(struct page *pg, const struct html_node *box, const struct html_node *skip,
+		     const char *pid, struct forum_post *p)
 {
 	char *want = xasprintf("postcount%s", pid);
-	xmlNode *n;
+	const struct html_node *n;
 
 	for (n = box; n && p->url == NULL; n = next_node(n, box, skip)) {
-		if (n != skip && is_el(n, "a") && (attr_is(n, "id", want) || has_class(n, "postcounter"))) {
-			char *href = attr(n, "href");
-
-			p->url = absolute(pg, href);
-			free(href);
-		}
+		if (n != skip && is_el(n, HT_A) &&
+		    (attr_is(n, "id", want) || has_class(n, "postcounter") ||
+		     has_class(n, "b-post__count")))
+			p->url = absolute(pg, html_attr(n, "href"));
 	}
 	free(want);
 }
 
-static void post_title(xmlNode *box, xmlNode *msg, struct forum_post *p)
+static void post_title(const struct html_node *box, const struct html_node *msg,
+		       struct forum_post *p)
 {
-	xmlNode *n = find(box, "h2", "title", msg);
+	const struct html_node *n = find(box, HT_H2, "title", msg);
 
 	if (n == NULL)
-		for (n = msg->prev; n && (!is_el(n, NULL) || is_el(n, "hr")); n = n->prev)
+		n = find(box, HT_H2, "b-post__title", msg);
+	if (n == NULL)
+		for (n = prev_sibling(msg); n && (!is_el(n, HT_UNKNOWN) || is_el(n, HT_HR));
+		     n = prev_sibling(n))
 			;
-	if (n != NULL && is_el(n, "div") && has_class(n, "smallfont"))
-		n = find(n, "strong", NULL, NULL);
-	else if (n != NULL && !is_el(n, "h2"))
+	if (n != NULL && is_el(n, HT_DIV) && has_class(n, "smallfont"))
+		n = find(n, HT_STRONG, NULL, NULL);
+	else if (n != NULL && !is_el(n, HT_H2))
 		n = NULL;
 	if (n != NULL) {
 		p->title = node_text(n);
@@ -637,13 +668,16 @@ static char *strip_sig_rule(char *s)
 	return s;
 }
 
-static void post_signature(struct page *pg, xmlNode *box, xmlNode *msg, struct forum_post *p)
+static void post_signature(struct page *pg, const struct html_node *box,
+			   const struct html_node *msg, struct forum_post *p)
 {
-	xmlNode *n = find(box, NULL, "signaturecontainer", msg);
+	const struct html_node *n = find(box, HT_UNKNOWN, "signaturecontainer", msg);
 
+	if (n == NULL)
+		n = find(box, HT_UNKNOWN, "b-post__signature", msg); /* vB5 */
 	if (n == NULL) {
 		for (n = msg->next; n; n = n->next) {
-			if (is_el(n, "div")) {
+			if (is_el(n, HT_DIV)) {
 				char *t = node_text(n);
 				int rule = strncmp(t, "__________", 10) == 0;
 
@@ -653,17 +687,36 @@ static void post_signature(struct page *pg, xmlNode *box, xmlNode *msg, struct f
 			}
 		}
 		if (n != NULL) {
-			p->signature = strip_sig_rule(inner_html(pg, n));
-			mark(n);
+			p->signature = strip_sig_rule(inner_html(n));
+			mark(pg, n);
 		}
 	} else {
-		p->signature = inner_html(pg, n);
-		mark(n);
+		p->signature = inner_html(n);
+		mark(pg, n);
 	}
 	if (p->signature != NULL && *p->signature == '\0') {
 		free(p->signature);
 		p->signature = NULL;
 	}
+}
+
+/* The source post id of the first quote in the message that names one:
+ * vB4/vB5 div.bbcode_postedby, vB3's "Originally Posted by" cell
+ * (td.alt2), each with a showthread.php?p=N#postN link. */
+static char *first_quote_source(const struct html_node *msg)
+{
+	for (const struct html_node *n = msg; n != NULL; n = html_next(n, msg)) {
+		if (!has_class(n, "bbcode_postedby") && !(is_el(n, HT_TD) && has_class(n, "alt2")))
+			continue;
+		for (const struct html_node *a = find(n, HT_A, NULL, NULL); a != NULL;
+		     a = html_find_after(n, a, HT_A, NULL)) {
+			char *id = vb_post_of(html_attr(a, "href"));
+			if (id != NULL)
+				return id;
+		}
+		return NULL; /* the first quote names no post */
+	}
+	return NULL;
 }
 
 static int has_post_id(const struct forum_thread *t, const char *id)
@@ -676,37 +729,131 @@ static int has_post_id(const struct forum_thread *t, const char *id)
 	return 0;
 }
 
-static void parse_showthread(struct page *pg, xmlNode **msgs, size_t nmsgs,
-			     struct forum_thread *t)
+static void showthread_post(struct page *pg, const struct html_node *msg, const char *pid,
+			    const struct html_node *box, struct forum_thread *t)
 {
-	size_t i;
+	const struct html_node *inner;
+	struct forum_post *p = forum_thread_add_post(t);
 
-	for (i = 0; i < nmsgs; i++) {
-		xmlNode *msg = msgs[i], *box, *inner;
-		char *id = attr(msg, "id");
-		const char *pid = id + 13;
-		struct forum_post *p;
-
-		if (has_post_id(t, pid)) {
-			free(id);
-			continue;
-		}
-		p = forum_thread_add_post(t);
-		p->id = xstrdup(pid);
-		p->markup = MARKUP_HTML;
+	p->id = xstrdup(pid);
+	p->markup = MARKUP_HTML;
+	if (box == NULL)
 		box = container_of(msg, pid);
-		/* vB4 wraps the message in blockquote.postcontent. */
-		inner = find(msg, "blockquote", "postcontent", NULL);
-		p->body = inner_html(pg, inner && inner->parent == msg ? inner : msg);
-		mark(msg);
-		post_author(box, msg, p);
-		post_date(box, msg, p);
-		post_position(box, msg, pid, p);
-		post_url(pg, box, msg, pid, p);
-		post_title(box, msg, p);
-		post_signature(pg, box, msg, p);
-		free(id);
+	/* vB4 wraps the message in blockquote.postcontent. */
+	inner = find(msg, HT_BLOCKQUOTE, "postcontent", NULL);
+	p->body = inner_html(inner && inner->parent == msg ? inner : msg);
+	if (pg->parents)
+		p->parent_id = first_quote_source(msg);
+	mark(pg, msg);
+	post_author(box, msg, p);
+	post_date(pg, box, msg, p);
+	post_position(box, msg, pid, p);
+	post_url(pg, box, msg, pid, p);
+	post_title(box, msg, p);
+	post_signature(pg, box, msg, p);
+}
+
+/* A deleted post's placeholder (vB4 li.postbitdeleted, vB3 the
+ * "This message has been deleted by" table): kept, marked deleted, with
+ * the notice as its body. */
+static void deleted_post(struct page *pg, const struct html_node *box, const char *pid,
+			 struct forum_thread *t)
+{
+	struct forum_post *p = forum_thread_add_post(t);
+	const struct html_node *notice = find(box, HT_UNKNOWN, "postbody", NULL);
+
+	p->id = xstrdup(pid);
+	p->markup = MARKUP_HTML;
+	p->deleted = 1;
+	p->body = node_text(notice != NULL ? notice : box);
+	mark(pg, box);
+	post_author(box, NULL, p);
+	post_date(pg, box, NULL, p);
+}
+
+/* The post id of a post container (li#post_N, table#postN, vB5
+ * li.b-post[data-node-id]), or NULL. */
+static const char *container_id(const struct html_node *n)
+{
+	const char *id, *end;
+
+	if (!is_el(n, HT_LI) && !is_el(n, HT_TABLE) && !is_el(n, HT_DIV))
+		return NULL;
+	if (has_class(n, "b-post") && (id = html_attr(n, "data-node-id")) != NULL &&
+	    digits(id, &end) && *end == '\0')
+		return id;
+	if ((id = html_attr(n, "id")) == NULL || strncmp(id, "post", 4) != 0)
+		return NULL;
+	id += id[4] == '_' ? 5 : 4;
+	return digits(id, &end) && *end == '\0' ? id : NULL;
+}
+
+static int is_message(const struct html_node *n)
+{
+	const char *id = html_attr(n, "id"), *end;
+
+	return id != NULL && strncmp(id, "post_message_", 13) == 0 && digits(id + 13, &end) &&
+	       *end == '\0';
+}
+
+/* The message element of container box (post id pid), or NULL. */
+static const struct html_node *message_in(const struct html_node *box, const char *pid)
+{
+	char *want = xasprintf("post_message_%s", pid);
+	const struct html_node *m = html_find_attr(box, "id", want, 0);
+
+	free(want);
+	if (m == NULL && has_class(box, "b-post"))
+		m = find(box, HT_UNKNOWN, "js-post__content-text", NULL);
+	return m;
+}
+
+static int is_deleted(const struct html_node *box)
+{
+	if (has_class(box, "postbitdeleted") || has_class(box, "b-post--deleted"))
+		return 1;
+	char *t = node_text(box);
+	int yes = strstr(t, "This message has been deleted by") != NULL;
+	free(t);
+	return yes;
+}
+
+/* showthread (vB3/vB4) and vB5 thread pages: every post container and
+ * every message in document order. */
+static int parse_showthread(struct page *pg, struct forum_thread *t, char **err)
+{
+	const struct html_node *n;
+
+	for (n = pg->root; n; n = next_node(n, pg->root, NULL)) {
+		const char *pid = container_id(n);
+		if (pid != NULL) {
+			if (has_post_id(t, pid))
+				continue;
+			const struct html_node *msg = message_in(n, pid);
+			if (msg != NULL) {
+				if (has_class(n, "b-post")) {
+					showthread_post(pg, msg, pid, n, t);
+					struct forum_post *p = &t->posts[t->nposts - 1];
+					const char *ts = html_attr(n, "data-node-publishdate");
+					if (ts != NULL && atoll(ts) > 0)
+						p->date = atoll(ts);
+				}
+				continue; /* the message comes next in the walk */
+			}
+			if (is_deleted(n)) {
+				deleted_post(pg, n, pid, t);
+				continue;
+			}
+			return fg_error(err, "%s: post %s has no message (no post_message_%s)",
+					pg->name, pid, pid);
+		}
+		if (is_message(n)) {
+			const char *id = html_attr(n, "id") + 13;
+			if (!has_post_id(t, id))
+				showthread_post(pg, n, id, NULL, t);
+		}
 	}
+	return 0;
 }
 
 /* A post of printthread or the archive: no post id on the page. */
@@ -720,7 +867,7 @@ static struct forum_post *add_numbered(struct forum_thread *t)
 	return p;
 }
 
-static void set_text(char **dst, xmlNode *n)
+static void set_text(char **dst, const struct html_node *n)
 {
 	if (n == NULL)
 		return;
@@ -735,26 +882,26 @@ static void set_text(char **dst, xmlNode *n)
  * div.posttext. */
 static void parse_archive(struct page *pg, struct forum_thread *t)
 {
-	xmlNode *n;
+	const struct html_node *n;
 
 	for (n = pg->root; n; n = next_node(n, pg->root, NULL)) {
-		xmlNode *top, *text;
+		const struct html_node *top, *text;
 		struct forum_post *p;
 
-		if (!is_el(n, "div") || !has_class(n, "post") ||
-		    (text = find(n, NULL, "posttext", NULL)) == NULL)
+		if (!is_el(n, HT_DIV) || !has_class(n, "post") ||
+		    (text = find(n, HT_UNKNOWN, "posttext", NULL)) == NULL)
 			continue;
 		p = add_numbered(t);
-		top = find(n, NULL, "posttop", NULL);
+		top = find(n, HT_UNKNOWN, "posttop", NULL);
 		if (top != NULL) {
-			xmlNode *d = find(top, NULL, "date", NULL);
+			const struct html_node *d = find(top, HT_UNKNOWN, "date", NULL);
 
-			set_text(&p->author, find(top, NULL, "username", NULL));
+			set_text(&p->author, find(top, HT_UNKNOWN, "username", NULL));
 			if (d != NULL)
-				p->date = date_of(d);
+				p->date = date_of(pg, d);
 		}
-		p->body = inner_html(pg, text);
-		mark(text);
+		p->body = inner_html(text);
+		mark(pg, text);
 	}
 }
 
@@ -763,102 +910,112 @@ static void parse_archive(struct page *pg, struct forum_thread *t)
  * title, and the message as the last plain div. */
 static void parse_printthread(struct page *pg, struct forum_thread *t)
 {
-	xmlNode *n;
+	const struct html_node *n;
 
 	for (n = pg->root; n; n = next_node(n, pg->root, NULL)) {
-		xmlNode *cell, *head, *c, *msg = NULL, *title = NULL;
+		const struct html_node *cell, *head, *c, *msg = NULL, *title = NULL;
 		struct forum_post *p;
 
-		if (!is_el(n, "table") || !has_class(n, "tborder") ||
-		    (cell = find(n, "td", "page", NULL)) == NULL ||
-		    (head = find(cell, "table", NULL, NULL)) == NULL)
+		if (!is_el(n, HT_TABLE) || !has_class(n, "tborder") ||
+		    (cell = find(n, HT_TD, "page", NULL)) == NULL ||
+		    (head = find(cell, HT_TABLE, NULL, NULL)) == NULL)
 			continue;
 		for (c = cell->children; c; c = c->next) {
-			if (is_el(c, "div") && has_class(c, "smallfont"))
-				title = find(c, "strong", NULL, NULL);
-			else if (is_el(c, "div") && !xmlHasProp(c, (const xmlChar *)"class"))
+			if (is_el(c, HT_DIV) && has_class(c, "smallfont"))
+				title = find(c, HT_STRONG, NULL, NULL);
+			else if (is_el(c, HT_DIV) && html_attr(c, "class") == NULL)
 				msg = c;
 		}
 		if (msg == NULL)
 			continue;
 		p = add_numbered(t);
 		for (c = head; c; c = next_node(c, head, NULL)) {
-			if (!is_el(c, "td"))
+			if (!is_el(c, HT_TD))
 				continue;
 			if (has_class(c, "smallfont"))
-				p->date = date_of(c);
+				p->date = date_of(pg, c);
 			else if (p->author == NULL)
 				set_text(&p->author, c);
 		}
 		set_text(&p->title, title);
-		p->body = inner_html(pg, msg);
-		mark(msg);
+		p->body = inner_html(msg);
+		mark(pg, msg);
 	}
 }
 
-static int is_message(const xmlNode *n)
+/* vB5: the thread id is the first post's node id (data-node-id of
+ * li.b-post--first) or the N of the canonical URL's "N-slug" segment;
+ * the title is h1.main-title of the conversation, not of the announcement
+ * widget; pagination from .pagenav (input page, span.pagetotal). */
+static void vb5_thread(struct page *pg, struct forum_thread *t)
 {
-	xmlChar *id;
-	const char *end;
-	int yes;
+	const struct html_node *first = find(pg->root, HT_UNKNOWN, "b-post--first", NULL);
+	const struct html_node *n;
 
-	if (!is_el(n, NULL) || (id = xmlGetProp(n, (const xmlChar *)"id")) == NULL)
-		return 0;
-	yes = strncmp((const char *)id, "post_message_", 13) == 0 &&
-	      digits((const char *)id + 13, &end) && *end == '\0';
-	xmlFree(id);
-	return yes;
-}
-
-int vb_parse_html(const char *buf, size_t len, const char *name, struct forum_thread **out,
-		  char **err)
-{
-	struct page pg = {NULL, NULL, NULL, name ? name : "(html)"};
-	struct forum_thread *t = NULL;
-	xmlNode **msgs = NULL, *n;
-	size_t nmsgs = 0;
-	char *text;
-	int rc = -1;
-
-	*out = NULL;
-	if (len > INT32_MAX)
-		return fg_error(err, "%s: page too large", pg.name);
-	pg.doc = htmlReadMemory(buf, (int)len, NULL, NULL,
-				HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-					HTML_PARSE_NONET);
-	if (pg.doc == NULL || (pg.root = xmlDocGetRootElement(pg.doc)) == NULL) {
-		fg_error(err, "%s: not an HTML page", pg.name);
-		goto done;
-	}
-	if ((n = find(pg.root, "base", NULL, NULL)) != NULL)
-		pg.base = attr(n, "href");
-
-	for (n = pg.root; n; n = next_node(n, pg.root, NULL)) {
-		if (is_message(n)) {
-			msgs = xrealloc(msgs, (nmsgs + 1) * sizeof(*msgs));
-			msgs[nmsgs++] = n;
+	if (t->id == NULL && first != NULL && container_id(first) != NULL)
+		t->id = xstrdup(container_id(first));
+	if (t->title == NULL || strcmp(t->title, "Announcement") == 0) {
+		for (n = find(pg->root, HT_H1, "main-title", NULL); n != NULL;
+		     n = html_find_after(pg->root, n, HT_H1, "main-title")) {
+			char *s = node_text(n);
+			if (*s != '\0' && strcmp(s, "Announcement") != 0) {
+				free(t->title);
+				t->title = s;
+				break;
+			}
+			free(s);
 		}
 	}
+	const struct html_node *nav = find(pg->root, HT_UNKNOWN, "pagenav", NULL);
+	if (nav != NULL) {
+		const struct html_node *in = find(nav, HT_INPUT, "js-pagenum", NULL);
+		const struct html_node *tot = find(nav, HT_UNKNOWN, "pagetotal", NULL);
+		const char *v = html_attr(in, "value");
+		if (v != NULL && tot != NULL) {
+			char *s = node_text(tot);
+			int page = atoi(v), pages = atoi(s);
+			free(s);
+			if (page > 0 && pages >= page) {
+				t->page = page;
+				t->pages = pages;
+			}
+		}
+	}
+}
+
+int vb_parse_page(const struct board_page *bp, int parents, struct forum_thread **out, char **err)
+{
+	struct page pg = {bp, &bp->doc.root, bp->name, NULL, 0, parents};
+	struct forum_thread *t = NULL;
+	const struct html_node *n, *first = NULL;
+	char *text;
+	int rc = -1, vb5 = 0;
+
+	*out = NULL;
+	for (n = pg.root; n && first == NULL; n = next_node(n, pg.root, NULL)) {
+		if (is_message(n) || container_id(n) != NULL)
+			first = n;
+	}
+	vb5 = first != NULL && has_class(first, "b-post");
 	t = xcalloc(1, sizeof(*t));
 	t->id = page_thread_id(&pg);
 	t->title = page_title(&pg);
-	t->board = page_board(&pg, nmsgs > 0 ? msgs[0] : NULL);
+	if (vb5)
+		vb5_thread(&pg, t);
+	t->board = page_board(&pg, first, vb5);
 	for (n = pg.root; n && t->url == NULL; n = next_node(n, pg.root, NULL)) {
-		if (is_el(n, "link") && attr_is(n, "rel", "canonical")) {
-			char *href = attr(n, "href");
-
-			t->url = absolute(&pg, href);
-			free(href);
-		}
+		if (is_el(n, HT_LINK) && attr_is(n, "rel", "canonical"))
+			t->url = absolute(&pg, html_attr(n, "href"));
 	}
-	if (t->url == NULL && t->id != NULL && pg.base != NULL) {
+	if (t->url == NULL && t->id != NULL && bp->url != NULL) {
 		char *href = xasprintf("showthread.php?t=%s", t->id);
 
 		t->url = absolute(&pg, href);
 		free(href);
 	}
-	if (nmsgs > 0) {
-		parse_showthread(&pg, msgs, nmsgs, t);
+	if (first != NULL) {
+		if (parse_showthread(&pg, t, err) < 0)
+			goto done;
 	} else {
 		parse_archive(&pg, t);
 		if (t->nposts == 0)
@@ -884,9 +1041,24 @@ int vb_parse_html(const char *buf, size_t len, const char *name, struct forum_th
 	rc = 0;
 done:
 	forum_thread_free(t);
-	free(msgs);
-	free(pg.base);
-	if (pg.doc != NULL)
-		xmlFreeDoc(pg.doc);
+	free(pg.marks);
+	return rc;
+}
+
+int vb_parse_html(const char *buf, size_t len, const char *name, struct forum_thread **out,
+		  char **err)
+{
+	struct buf page = BUF_INIT;
+	struct board_page pg;
+	int rc;
+
+	*out = NULL;
+	if (len > INT32_MAX)
+		return fg_error(err, "%s: page too large", name ? name : "(html)");
+	board_page_utf8(buf, len, NULL, &page);
+	board_page_open(&pg, buf_str(&page), page.len, NULL, name ? name : "(html)", NULL);
+	rc = vb_parse_page(&pg, 0, out, err);
+	board_page_close(&pg);
+	buf_free(&page);
 	return rc;
 }

@@ -1,0 +1,4463 @@
+"""A fixture forum board for the tests: a small HTTP(S) server on loopback
+that serves vBulletin, phpBB, XenForo or MyBB pages (HTML, the way a
+browser sees them) from a data model, logs members in with the engines'
+cookies, checks the engines' form tokens on POST, answers refusals with the
+engines' own wording, and records what it was asked. Python stdlib only.
+
+    with BoardFixture("vbulletin4", lang="en", tz="UTC") as b:
+        b.add_user("alice", "secret", signature="-- alice")
+        f = b.add_board("General")
+        t = b.add_thread(f, "Hello there", "alice", "<b>first</b> post")
+        p = b.add_post(t, "bob", "a reply", quote_of=b.first_post(t))
+        b.edit_post(p, "a better reply", editor="bob")
+        b.fault("503", path=r"showthread", count=1, retry_after=2)
+        ... point the connector at b.url ...
+        b.posts_received   # accepted and refused POSTs of replies/threads
+        b.requests         # (method, path?query, headers) of every request
+
+ENGINES (engine=) and where their markup comes from
+  "vbulletin4"  vBulletin 4.2 (default style). showthread from the corpus
+                (vbulletin/NetTally/vBulletin4.html: li.postbitlegacy
+                #post_N, div#post_message_N > blockquote.postcontent,
+                div.bbcode_quote/bbcode_postedby quotes, span.date/span.time,
+                form.pagination "Page 1 of 2" + div.postpagestats
+                "Results 1 to 10 of 15", breadcrumb li.navbit, blockquote.
+                signature > div.signaturecontainer, footer_copyright, navlinks
+                and ad divs as furniture); "Last edited by" (blockquote.
+                postcontent.lastedited), forumhome (ol#forums li.forumbit_*),
+                forumdisplay (ol#stickies/ol#threads li.threadbit, h3.
+                threadtitle a.title#thread_title_N, dl.threadlastpost,
+                div.threadpagestats), printthread, login/newreply/newthread
+                forms, standard_error / no-permission pages, "Similar Threads"
+                and external.php RSS2 are reconstructed from vB 4.2 templates.
+  "vbulletin3"  vBulletin 3.8. showthread from the corpus (vBulletin3.html:
+                table#postN, td#td_post_N, div#post_message_N, "Quote:" tables
+                with "Originally Posted by <strong>", div.pagenav table with
+                "Page 152 of 155" and "Show results 21 to 40 of 55" titles,
+                bigusername); the rest reconstructed (forumhome tables,
+                threadbit rows td#td_threadtitle_N / a#thread_title_N,
+                "Last edited by" edit note, login/newreply forms, RSS).
+  "phpbb3"      phpBB 3.1-3.3 prosilver. viewtopic from the corpus
+                (phpbb/magic-html: div#pN.post.has-profile, dl.postprofile,
+                p.author with <time datetime>, div.content, "N posts • Page 1
+                of 1", action-bar, page-footer); ul.pagination lists, quotes
+                (<blockquote cite><div><cite>NAME wrote: ↑ data-post-id),
+                div.notice "Last edited by", index_body (div.forabg
+                ul.topiclist.forums), viewforum_body (ul.topiclist.topics
+                li.row, a.topictitle, dd.posts/dd.views/dd.lastpost),
+                login_body, posting_editor, message_body errors and Atom
+                feeds (app.php/feed, /feed/topic/N, /feed/forum/N)
+                reconstructed from prosilver 3.3.
+  "phpbb30"     phpBB 3.0 prosilver. viewtopic from the corpus (phpbb/
+                NetTally/phpBB.html: div#pN.post, div.postbody h3, p.author
+                "by <strong>..</strong> &raquo; Sun May 26, 2019 4:34 pm",
+                div.content, <blockquote><div><cite>NAME wrote:</cite>,
+                div#sigN.signature, dl.postprofile#profileN, "247 posts
+                &bull; Page 2 of 10" pagination with span.page-sep); rest
+                reconstructed from 3.0 prosilver (feed.php Atom).
+  "phpbb_subsilver2"  phpBB 3.0 subsilver2 (tables): reconstructed only
+                (table.tablebg, a[name=pN], b.postauthor, div.postbody,
+                div.quotetitle/div.quotecontent, "Page 1 of 3 [ 25 posts ]",
+                "Goto page").
+  "xenforo2"    XenForo 2.x. thread view from the corpus (xenforo/NetTally/
+                Xenforo2.html and magic-html: html#XF data-csrf, article.
+                message--post[data-author][data-content=post-N]#js-post-N,
+                time.u-dt[datetime][data-time], div.bbWrapper, blockquote.
+                bbCodeBlock--quote[data-source="post: N"][data-attributes=
+                "member: N"], ul.p-breadcrumbs, "Similar threads" widget,
+                p-footer); pageNav, message-lastEdit, message-signature, node
+                list, structItem--thread lists, /login/, error blocks and RSS
+                reconstructed from XF 2.2 templates.
+  "xenforo1"    XenForo 1.x. thread from the corpus (Xenforo1.html: ol#
+                messageList li#post-N.message[data-author], blockquote.
+                messageText, div.bbCodeQuote[data-author] > blockquote.
+                quoteContainer, div.editDate "Last edited:", span.DateTime /
+                abbr.DateTime, div.PageNav "Page 54 of 347", div.signature);
+                forum list/thread list/login reconstructed.
+  "mybb"        MyBB 1.8. showthread from the corpus (mybb/magic-html: div#
+                post_N.post, div.post_author, span.post_date, div#pid_N.
+                post_body, div.navigation); blockquote.mycode_quote, forum
+                list, forumdisplay, login and pagination reconstructed.
+
+URLS (board at b.url + prefix; links in pages are the engines' own forms)
+  vBulletin  /index.php (/forum.php 4.x), /forumdisplay.php?f=N&page=P,
+             /forumdisplay.php/N-slug[/pageP], /forums/N-slug[/pageP],
+             /showthread.php?t=N&page=P, /showthread.php?p=POST (page holding
+             the post), /showthread.php?N-slug[/pageP], /showthread.php/
+             N-slug[/pageP], /threads/N-slug[/pageP], /printthread.php?t=N&
+             pp=40&page=P, /login.php?do=login (POST vb_login_username,
+             vb_login_password or vb_login_md5password, securitytoken=guest,
+             do=login, cookieuser=1; cookies bbsessionhash/bbuserid/bbpassword
+             on 3.8, bb_sessionhash/bb_userid/bb_password on 4.x),
+             /newreply.php?do=newreply&t=N[&p=POST], POST /newreply.php?do=
+             postreply (securitytoken, do=postreply, t, p, message, title,
+             posthash, poststarttime, loggedinuser), /newthread.php?do=
+             newthread&f=N and POST do=postthread (subject, message),
+             /external.php?type=RSS2[&forumids=N] (Last-Modified + ETag, 304).
+             link_style= 0 "?t=N", 1 "?N-slug", 2 "/N-slug", 3 "threads/N-slug"
+             picks the form of links (4.x; 3.8 always 0).
+  phpBB      /index.php, /viewforum.php?f=N&start=S, /viewtopic.php?f=N&t=M&
+             start=S, ?p=POST, &view=print, /ucp.php?mode=login (GET form;
+             POST username, password, autologin, login=Login, redirect, sid,
+             form_token+creation_time on 3.1+; cookies phpbb3_fx_sid/_u/_k),
+             /ucp.php?mode=logout, /posting.php?mode=reply&f=N&t=M (form
+             with subject, message, topic_cur_post_id, lastclick,
+             creation_time, form_token; POST post=Submit), mode=post&f=N for a
+             new topic. Feeds: 3.1+ /app.php/feed, /app.php/feed/topic/M,
+             /app.php/feed/forum/N; 3.0 /feed.php, /feed.php?t=M, ?f=N (Atom,
+             Last-Modified + ETag, 304). Guests without the sid cookie get
+             &sid= in links, as phpBB does.
+  XenForo 2  / and /forums/ (node list), /forums/slug.N/[page-P],
+             /threads/slug.M/[page-P], /threads/slug.M/post-ID and
+             /posts/ID/ (303 to the page), /login/ (form), POST /login/login
+             (login, password, remember, _xfToken; cookies xf_session,
+             xf_user, xf_csrf), /threads/slug.M/reply (form), POST
+             /threads/slug.M/add-reply (_xfToken, message_html or message;
+             _xfResponseType=json answers JSON), /forums/slug.N/post-thread,
+             /forums/-/index.rss, /forums/slug.N/index.rss.
+  XenForo 1  same paths (page-P, /login/login, add-reply), cookies
+             xf_session/xf_user, _xfToken "uid,time,sha1".
+  MyBB       /index.php, /forumdisplay.php?fid=N&page=P, /showthread.php?
+             tid=N&page=P, ?pid=POST, /member.php?action=login (POST
+             action=do_login, username, password, my_post_key; cookies sid,
+             mybbuser), /newreply.php?tid=N (POST action=do_newreply,
+             my_post_key, message, subject), /syndication.php (RSS).
+  All        /robots.txt (robots=), everything under prefix= ("/forum").
+
+DATA MODEL (safe to call while the server runs; ids are ints)
+  add_user(name, password, signature=None) -> user id
+  add_board(name, parent=None, members_only=False, description="") -> id
+     (a top-level board with children renders as a category)
+  add_thread(board, title, author, body_html, date=None, sticky=False,
+             closed=False, guest=False) -> thread id
+  add_post(thread, author, body_html, date=None, quote_of=None,
+           signature=None, guest=False) -> post id
+  edit_post(post, body_html, editor=None, date=None, reason=None)
+  delete_post(post), delete_thread(thread), move_thread(thread, board),
+  rename_thread(thread, title), rename_board(board, name),
+  close_thread(thread, closed=True), set_sticky(thread, sticky=True)
+  first_post(thread), thread_posts(thread), page_of(post)
+  generate(boards, threads_per_board, posts_per_thread) -> thread ids;
+     posts are made when a page needs them, so 10,000 threads cost little.
+  Dates are epoch seconds (default: now, never going backwards); pages
+  show them in the board's tz= ("UTC", "Europe/Berlin" or hours) and
+  lang= ("en", "de", "fr", "es"), "Today"/"Heute"/"Aujourd'hui" and
+  "Yesterday" for recent ones (relative_dates=False turns that off).
+  now= fixes the clock (a number or a callable).
+
+BEHAVIOUR
+  posts_per_page / threads_per_page default to the engines' (vB 10 / 20,
+  vB3 15, phpBB 10 / 25, XF 20 / 20, MyBB 10 / 20). Thread lists: stickies
+  first, then by last post. Members-only boards show the engine's "not
+  logged in / no permission" page (with its login form) to guests; a wrong
+  password shows the engine's login error; require_captcha=True puts the
+  engine's CAPTCHA on the login form (phpBB after max_login_attempts
+  failures, vB "Image Verification", XF "Please verify that you are
+  human."); a POST without it fails with the engine's CAPTCHA error.
+  Reply and new-thread forms carry the engines' tokens; the POST is checked
+  (token, session, phpBB form age >= form_min_age seconds, default 2),
+  flood_seconds (default 0 = off), min_chars, closed threads, members-only
+  boards; refusals come back as the engine's error page wording.
+  expire_sessions() forgets every session and remember-me cookie.
+  Accepted posts appear in pages and feeds and in posts_received
+  ({"path", "fields", "user", "status", "post_id", "error"}).
+  page_validators=True adds ETag/Last-Modified (and 304) to HTML pages too.
+
+FAULTS
+  fault(mode, path=regex, count=None, retry_after=1, hang=30.0): "429" and
+  "503" (Retry-After), "500", "403", "hang" (no answer), "garbage" (200
+  with broken HTML), "empty" (200, no body), "reset" (connection closed).
+  template_changed = True renames the classes/ids posts and threads are
+  found by (a board's new style), so a parser must fail loudly.
+"""
+import bisect
+import email.utils
+import hashlib
+import html
+import os
+import re
+import shutil
+import socketserver
+import ssl
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.parse
+from collections import namedtuple
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+ENGINES = ("vbulletin3", "vbulletin4", "phpbb3", "phpbb30", "phpbb_subsilver2",
+           "xenforo2", "xenforo1", "mybb")
+
+Request = namedtuple("Request", "method path headers")
+
+
+def esc(s):
+    return html.escape(str(s), quote=True)
+
+
+def slugify(s):
+    s = re.sub(r"[^a-z0-9]+", "-", s.lower()).strip("-")
+    return s or "thread"
+
+
+def strip_tags(s):
+    return html.unescape(re.sub(r"<[^>]+>", "", s))
+
+
+# ---- languages -------------------------------------------------------------
+
+MONTHS = {
+    "en": "January February March April May June July August September October November December",
+    "de": "Januar Februar März April Mai Juni Juli August September Oktober November Dezember",
+    "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
+    "es": "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre",
+}
+MONTHS_ABBR = {
+    "en": "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec",
+    "de": "Jan Feb Mär Apr Mai Jun Jul Aug Sep Okt Nov Dez",
+    "fr": "janv. févr. mars avr. mai juin juil. août sept. oct. nov. déc.",
+    "es": "ene feb mar abr may jun jul ago sep oct nov dic",
+}
+DAYS_ABBR = {  # Monday first
+    "en": "Mon Tue Wed Thu Fri Sat Sun",
+    "de": "Mo Di Mi Do Fr Sa So",
+    "fr": "lun. mar. mer. jeu. ven. sam. dim.",
+    "es": "lun mar mié jue vie sáb dom",
+}
+DAYS = {
+    "en": "Monday Tuesday Wednesday Thursday Friday Saturday Sunday",
+    "de": "Montag Dienstag Mittwoch Donnerstag Freitag Samstag Sonntag",
+    "fr": "lundi mardi mercredi jeudi vendredi samedi dimanche",
+    "es": "lunes martes miércoles jueves viernes sábado domingo",
+}
+
+# phrase -> {lang: translation}; English is the key itself
+PHRASES = {
+    "Today": {"de": "Heute", "fr": "Aujourd'hui", "es": "Hoy"},
+    "Yesterday": {"de": "Gestern", "fr": "Hier", "es": "Ayer"},
+    "Page %d of %d": {"de": "Seite %d von %d", "fr": "Page %d sur %d", "es": "Página %d de %d"},
+    "Results %s to %s of %s": {"de": "Ergebnis %s bis %s von %s",
+                               "fr": "Résultats %s à %s sur %s",
+                               "es": "Resultados %s al %s de %s"},
+    "Show results %s to %s of %s": {"de": "Zeige Ergebnis %s bis %s von %s",
+                                    "fr": "Afficher les résultats %s à %s sur %s",
+                                    "es": "Mostrar resultados %s al %s de %s"},
+    "Threads %s to %s of %s": {"de": "Themen %s bis %s von %s",
+                               "fr": "Discussions %s à %s sur %s",
+                               "es": "Temas %s al %s de %s"},
+    "Originally Posted by": {"de": "Zitat von", "fr": "Envoyé par", "es": "Originalmente Escrito por"},
+    "Quote": {"de": "Zitat", "fr": "Citation", "es": "Cita"},
+    "Last edited by %s; %s at %s.": {"de": "Geändert von %s (%s um %s Uhr)",
+                                     "fr": "Dernière modification par %s ; %s à %s.",
+                                     "es": "Última edición por %s; %s a las %s."},
+    "Reason:": {"de": "Grund:", "fr": "Motif :", "es": "Razón:"},
+    "Thread": {"de": "Thema", "fr": "Discussion", "es": "Tema"},
+    "Threads": {"de": "Themen", "fr": "Discussions", "es": "Temas"},
+    "Posts": {"de": "Beiträge", "fr": "Messages", "es": "Mensajes"},
+    "Replies": {"de": "Antworten", "fr": "Réponses", "es": "Respuestas"},
+    "Views": {"de": "Hits", "fr": "Affichages", "es": "Visitas"},
+    "Last Post": {"de": "Letzter Beitrag", "fr": "Dernier message", "es": "Último mensaje"},
+    "Started by": {"de": "Erstellt von", "fr": "Démarré par", "es": "Iniciado por"},
+    "Sticky:": {"de": "Wichtig:", "fr": "Épinglé :", "es": "Fijo:"},
+    "Reply With Quote": {"de": "Zitieren", "fr": "Répondre avec citation", "es": "Responder Citando"},
+    "Similar Threads": {"de": "Ähnliche Themen", "fr": "Discussions similaires", "es": "Temas Similares"},
+    "Guest": {"de": "Gast", "fr": "Invité", "es": "Invitado"},
+    "Sub-Forums": {"de": "Unterforen", "fr": "Sous-forums", "es": "Subforos"},
+    # phpBB
+    "%s wrote:": {"de": "%s hat geschrieben:", "fr": "%s a écrit :", "es": "%s escribió:"},
+    "by": {"de": "von", "fr": "par", "es": "por"},
+    "Board index": {"de": "Foren-Übersicht", "fr": "Index du forum", "es": "Índice general"},
+    "%d posts": {"de": "%d Beiträge", "fr": "%d messages", "es": "%d mensajes"},
+    "1 post": {"de": "1 Beitrag", "fr": "1 message", "es": "1 mensaje"},
+    "%d topics": {"de": "%d Themen", "fr": "%d sujets", "es": "%d temas"},
+    "1 topic": {"de": "1 Thema", "fr": "1 sujet", "es": "1 tema"},
+    "Topics": {"de": "Themen", "fr": "Sujets", "es": "Temas"},
+    "Last post": {"de": "Letzter Beitrag", "fr": "Dernier message", "es": "Último mensaje"},
+    "Last edited by %s on %s, edited %d time in total.": {
+        "de": "Zuletzt geändert von %s am %s, insgesamt %d-mal geändert.",
+        "fr": "Dernière édition par %s le %s, édité %d fois.",
+        "es": "Última edición por %s el %s, editado %d vez en total."},
+    "Last edited by %s on %s, edited %d times in total.": {
+        "de": "Zuletzt geändert von %s am %s, insgesamt %d-mal geändert.",
+        "fr": "Dernière édition par %s le %s, édité %d fois.",
+        "es": "Última edición por %s el %s, editado %d veces en total."},
+    "Post a reply": {"de": "Antwort erstellen", "fr": "Répondre", "es": "Publicar una respuesta"},
+    "Login": {"de": "Anmelden", "fr": "Connexion", "es": "Identificarse"},
+    # XenForo
+    "%s said:": {"de": "%s hat gesagt:", "fr": "%s a dit :", "es": "%s dijo:"},
+    "%s at %s": {"de": "%s um %s", "fr": "%s à %s", "es": "%s a las %s"},
+    "Last edited:": {"de": "Zuletzt bearbeitet:", "fr": "Dernière édition:", "es": "Última edición:"},
+    "Messages": {"de": "Beiträge", "fr": "Messages", "es": "Mensajes"},
+    "Prev": {"de": "Zurück", "fr": "Préc.", "es": "Anterior"},
+    "Next": {"de": "Weiter", "fr": "Suivant", "es": "Siguiente"},
+    "Forums": {"de": "Foren", "fr": "Forums", "es": "Foros"},
+    "Home": {"de": "Startseite", "fr": "Accueil", "es": "Inicio"},
+    "Similar threads": {"de": "Ähnliche Themen", "fr": "Discussions similaires", "es": "Temas similares"},
+    "A moment ago": {"de": "Gerade eben", "fr": "Il y a un instant", "es": "Hace un momento"},
+    "%d minutes ago": {"de": "Vor %d Minuten", "fr": "Il y a %d minutes", "es": "Hace %d minutos"},
+    "1 minute ago": {"de": "Vor 1 Minute", "fr": "Il y a 1 minute", "es": "Hace 1 minuto"},
+    "Thread starter": {"de": "Ersteller", "fr": "Auteur de la discussion", "es": "Autor del tema"},
+    "Start date": {"de": "Erstellt am", "fr": "Date de début", "es": "Fecha de inicio"},
+    "Not open for further replies.": {"de": "Für weitere Antworten geschlossen.",
+                                      "fr": "Fermé pour de nouvelles réponses.",
+                                      "es": "Cerrado para nuevas respuestas."},
+    "Sticky": {"de": "Angeheftet", "fr": "Épinglé", "es": "Fijo"},
+    "Locked": {"de": "Geschlossen", "fr": "Verrouillé", "es": "Cerrado"},
+}
+
+
+class Lang:
+    def __init__(self, lang):
+        if lang not in MONTHS:
+            raise ValueError("lang must be one of %s" % ", ".join(MONTHS))
+        self.code = lang
+        self.months = MONTHS[lang].split()
+        self.months_abbr = MONTHS_ABBR[lang].split()
+        self.days_abbr = DAYS_ABBR[lang].split()
+        self.days = DAYS[lang].split()
+
+    def t(self, phrase):
+        if self.code == "en":
+            return phrase
+        return PHRASES.get(phrase, {}).get(self.code, phrase)
+
+    def num(self, n):
+        """Thousands separator as the language prints it (3,086 / 3.086)."""
+        s = "{:,}".format(n)
+        if self.code in ("de", "es"):
+            s = s.replace(",", ".")
+        elif self.code == "fr":
+            s = s.replace(",", " ")
+        return s
+
+
+def _tzinfo(tz):
+    if tz is None or tz == "UTC":
+        return timezone.utc
+    if isinstance(tz, (int, float)):
+        return timezone(timedelta(hours=tz))
+    import zoneinfo
+    return zoneinfo.ZoneInfo(tz)
+
+
+def h12(d):
+    """(hour 1-12, 'AM'/'PM')."""
+    h = d.hour % 12 or 12
+    return h, ("AM" if d.hour < 12 else "PM")
+
+
+# ---- the message text a form posts -> HTML ---------------------------------
+
+QUOTE_OPEN = re.compile(
+    r'^\s*\[quote(?:=("?)([^\]]*?)\1)?((?:\s+\w+=[^\s\]]+)*)\]', re.I)
+
+
+def message_to_html(msg):
+    """What the engines store from a posted message, near enough: a leading
+    [quote] of a known post becomes quote_of (returned), the rest is text
+    with [b]/[i]/[url] and line breaks. Returns (html, quote_of or None,
+    quoted name or None)."""
+    quote_of, qname = None, None
+    m = QUOTE_OPEN.match(msg)
+    if m:
+        arg, extra = m.group(2) or "", m.group(3) or ""
+        # vB [QUOTE=name;123], XF [QUOTE="name, post: 123, member: 4"],
+        # phpBB [quote="name" post_id=123 time=.. user_id=..]
+        n = re.search(r"(?:;|post:\s*)(\d+)", arg) or re.search(r"post_id=(\d+)", extra)
+        if n:
+            quote_of = int(n.group(1))
+        qname = re.split(r"[;,]", arg)[0].strip() or None
+        end = re.search(r"\[/quote\]", msg[m.end():], re.I)
+        msg = msg[m.end() + end.end():] if end else msg[m.end():]
+    msg = msg.strip("\r\n")
+    text = esc(msg).replace("&#x27;", "'")
+    text = re.sub(r"\[b\](.*?)\[/b\]", r"<b>\1</b>", text, flags=re.I | re.S)
+    text = re.sub(r"\[i\](.*?)\[/i\]", r"<i>\1</i>", text, flags=re.I | re.S)
+    text = re.sub(r"\[url=(?:&quot;)?(.*?)(?:&quot;)?\](.*?)\[/url\]",
+                  r'<a href="\1">\2</a>', text, flags=re.I | re.S)
+    text = re.sub(r"\[url\](.*?)\[/url\]", r'<a href="\1">\1</a>', text, flags=re.I | re.S)
+    text = text.replace("\r\n", "\n").replace("\n", "<br />\n")
+    return text, quote_of, qname
+
+
+# ---- server plumbing -------------------------------------------------------
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def server_bind(self):
+        # HTTPServer.server_bind looks the host name up (getfqdn), which
+        # costs seconds on a machine without DNS; the tests never need it
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = self.server_address[:2]
+
+
+class Fault:
+    def __init__(self, mode, path, count, retry_after, hang):
+        self.mode, self.count, self.retry_after, self.hang = mode, count, retry_after, hang
+        self.path = re.compile(path) if path else None
+
+
+class Req:
+    """One request as the engines see it."""
+
+    def __init__(self, method, path, query, fields, cookies, headers):
+        self.method, self.path, self.query, self.fields = method, path, query, fields
+        self.cookies, self.headers = cookies, headers
+        self.set_cookies = []     # (name, value, max_age or None)
+        self.user = None          # user dict when logged in
+        self.sid = None           # the engine's session id
+        self.sid_from_cookie = False
+
+    def q(self, name, default=""):
+        v = self.query.get(name)
+        return v if v is not None else default
+
+    def f(self, name, default=""):
+        v = self.fields.get(name)
+        return v if v is not None else default
+
+    def qint(self, name, default=0):
+        try:
+            return int(self.q(name) or default)
+        except ValueError:
+            return default
+
+
+class Resp:
+    def __init__(self, status=200, body="", ctype="text/html; charset=UTF-8", headers=None):
+        self.status, self.body, self.ctype = status, body, ctype
+        self.headers = dict(headers or {})
+        self.validators = False   # the engine sends ETag/Last-Modified here
+        self.last_modified = None
+
+
+class BoardFixture:
+    """The fake board. See the module docstring."""
+
+    def __init__(self, engine="vbulletin4", lang="en", tz="UTC", tls=False, prefix="",
+                 posts_per_page=None, threads_per_page=None, flood_seconds=0,
+                 min_chars=None, require_captcha=False, robots=None, form_min_age=2,
+                 relative_dates=True, now=None, title="Fixture Board", link_style=0,
+                 page_validators=False, max_login_attempts=3, hide_private=False):
+        if engine not in ENGINES:
+            raise ValueError("engine must be one of %s" % ", ".join(ENGINES))
+        self.engine_name, self.tls, self.prefix = engine, tls, prefix.rstrip("/")
+        self.lang = Lang(lang)
+        self.tz = _tzinfo(tz)
+        self.tz_name = tz
+        self.flood_seconds, self.require_captcha = flood_seconds, require_captcha
+        self.form_min_age, self.relative_dates = form_min_age, relative_dates
+        self.fixed_now, self.title, self.link_style = now, title, link_style
+        self.page_validators, self.max_login_attempts = page_validators, max_login_attempts
+        self.hide_private = hide_private
+        self.robots = robots if robots is not None else "User-agent: *\nDisallow: /admincp/\n"
+        self.lock = threading.RLock()
+        self.users, self.users_by_id = {}, {}
+        self.boards, self.threads, self.posts = {}, {}, {}
+        self.next_user, self.next_board, self.next_thread, self.next_post = 2, 1, 1, 1
+        self.last_date = 0
+        self.version = 0
+        self.sessions = {}        # sid -> {"user": name or None, "t": time, "csrf": str}
+        self.remember = {}        # remember-me token -> user name
+        self.login_failures = {}  # user name or ip -> count
+        self.last_post_time = {}  # user name -> epoch of their last accepted post
+        self.faults = []
+        self.requests = []
+        self.posts_received = []
+        self.template_changed = False
+        self._gen = []            # sorted (first post id, last post id, thread id)
+        self._sorted = {}         # board id -> (version, [thread ids])
+        self.stopping = threading.Event()
+        self.httpd = None
+        self.tmp = None
+        self.cert = None
+        self.url = None
+        self.engine = make_engine(engine, self)
+        self.posts_per_page = posts_per_page or self.engine.POSTS_PER_PAGE
+        self.threads_per_page = threads_per_page or self.engine.THREADS_PER_PAGE
+        self.min_chars = min_chars if min_chars is not None else self.engine.MIN_CHARS
+
+    # ---- clock ----
+
+    def now(self):
+        if callable(self.fixed_now):
+            return self.fixed_now()
+        if self.fixed_now is not None:
+            return self.fixed_now
+        return time.time()
+
+    def _date(self, date):
+        """Default dates: now, never before the last one given."""
+        if date is None:
+            date = max(int(self.now()), self.last_date + 1)
+        self.last_date = max(self.last_date, int(date))
+        return int(date)
+
+    def _bump(self):
+        self.version += 1
+
+    # ---- data ----
+
+    def add_user(self, name, password, signature=None, title="Member"):
+        with self.lock:
+            uid = self.next_user
+            self.next_user += 1
+            u = {"id": uid, "name": name, "password": password, "signature": signature,
+                 "title": title, "joined": int(self.now()) - 86400 * 400,
+                 "salt": hashlib.sha1(("salt%d%s" % (uid, name)).encode()).hexdigest()[:30]}
+            self.users[name] = u
+            self.users_by_id[uid] = u
+            self._bump()
+            return uid
+
+    def _user(self, name):
+        """The user record of an author name (made on first use, no password)."""
+        u = self.users.get(name)
+        if u is None:
+            self.add_user(name, None)
+            u = self.users[name]
+        return u
+
+    def add_board(self, name, parent=None, members_only=False, description=""):
+        with self.lock:
+            bid = self.next_board
+            self.next_board += 1
+            self.boards[bid] = {"id": bid, "name": name, "parent": parent,
+                                "members_only": members_only, "description": description,
+                                "threads": [], "slug": slugify(name)}
+            self._bump()
+            return bid
+
+    def rename_board(self, board, name):
+        with self.lock:
+            self.boards[board]["name"] = name
+            self._bump()
+
+    def add_thread(self, board, title, author, body_html, date=None, sticky=False,
+                   closed=False, guest=False, signature=None):
+        with self.lock:
+            tid = self.next_thread
+            self.next_thread += 1
+            self.threads[tid] = {"id": tid, "board": board, "title": title, "sticky": sticky,
+                                 "closed": closed, "posts": [], "views": 0, "deleted": False,
+                                 "author": author}
+            self.boards[board]["threads"].append(tid)
+            self.add_post(tid, author, body_html, date=date, guest=guest, signature=signature)
+            return tid
+
+    def add_post(self, thread, author, body_html, date=None, quote_of=None, signature=None,
+                 guest=False):
+        with self.lock:
+            t = self.threads[thread]
+            if isinstance(t["posts"], range):
+                t["posts"] = list(t["posts"])
+            pid = self.next_post
+            self.next_post += 1
+            if not guest:
+                self._user(author)
+            self.posts[pid] = {"id": pid, "thread": thread, "author": author,
+                               "body": body_html, "date": self._date(date),
+                               "quote_of": quote_of, "signature": signature, "guest": guest,
+                               "edits": 0, "edited_by": None, "edited_date": None,
+                               "edit_reason": None, "deleted": False}
+            t["posts"].append(pid)
+            self._bump()
+            return pid
+
+    def edit_post(self, post, body_html, editor=None, date=None, reason=None):
+        with self.lock:
+            p = self.post(post)
+            p["body"] = body_html
+            p["edits"] += 1
+            p["edited_by"] = editor or p["author"]
+            p["edited_date"] = self._date(date)
+            p["edit_reason"] = reason
+            self._bump()
+
+    def delete_post(self, post):
+        """Removes the post from the thread (as a hard delete, or a soft one
+        seen by a guest: the post is not in the page any more)."""
+        with self.lock:
+            p = self.post(post)
+            t = self.threads[p["thread"]]
+            if isinstance(t["posts"], range):
+                t["posts"] = list(t["posts"])
+            t["posts"].remove(post)
+            p["deleted"] = True
+            self._bump()
+
+    def delete_thread(self, thread):
+        with self.lock:
+            t = self.threads[thread]
+            t["deleted"] = True
+            self.boards[t["board"]]["threads"].remove(thread)
+            self._bump()
+
+    def move_thread(self, thread, board):
+        with self.lock:
+            t = self.threads[thread]
+            self.boards[t["board"]]["threads"].remove(thread)
+            t["board"] = board
+            self.boards[board]["threads"].append(thread)
+            self._bump()
+
+    def rename_thread(self, thread, title):
+        with self.lock:
+            self.threads[thread]["title"] = title
+            self._bump()
+
+    def close_thread(self, thread, closed=True):
+        with self.lock:
+            self.threads[thread]["closed"] = closed
+            self._bump()
+
+    def set_sticky(self, thread, sticky=True):
+        with self.lock:
+            self.threads[thread]["sticky"] = sticky
+            self._bump()
+
+    def expire_sessions(self):
+        """The board forgets every session (and remember-me cookie)."""
+        with self.lock:
+            self.sessions.clear()
+            self.remember.clear()
+
+    def generate(self, boards=1, threads_per_board=100, posts_per_thread=5,
+                 prefix="Generated thread"):
+        """Boards of generated threads (posts alternate between three
+        authors, every 10th quotes the one before). Posts are made only
+        when a page or the feed needs them. Returns the thread ids."""
+        ids = []
+        with self.lock:
+            base = int(self.now()) - 86400 * 30
+            for b in range(boards):
+                bid = self.add_board("Generated board %d" % (b + 1))
+                for i in range(threads_per_board):
+                    tid = self.next_thread
+                    self.next_thread += 1
+                    first = self.next_post
+                    self.next_post += posts_per_thread
+                    t = {"id": tid, "board": bid, "title": "%s %d" % (prefix, tid),
+                         "sticky": False, "closed": False, "views": 0, "deleted": False,
+                         "posts": range(first, first + posts_per_thread),
+                         "gen": (first, base + (b * threads_per_board + i) * 60),
+                         "author": "user0"}
+                    self.threads[tid] = t
+                    self.boards[bid]["threads"].append(tid)
+                    self._gen.append((first, first + posts_per_thread - 1, tid))
+                    ids.append(tid)
+            for n in range(3):
+                if "user%d" % n not in self.users:
+                    self.add_user("user%d" % n, "password%d" % n)
+            self.last_date = max(self.last_date,
+                                 base + boards * threads_per_board * 60 + posts_per_thread * 600)
+            self._bump()
+        return ids
+
+    def post(self, pid):
+        """The post dict (generated ones are made here); KeyError if none."""
+        p = self.posts.get(pid)
+        if p is not None:
+            return p
+        i = bisect.bisect_right(self._gen, (pid, float("inf"), 0)) - 1
+        if i < 0 or not (self._gen[i][0] <= pid <= self._gen[i][1]):
+            raise KeyError(pid)
+        first, _, tid = self._gen[i]
+        t = self.threads[tid]
+        n = pid - first
+        p = {"id": pid, "thread": tid, "author": "user%d" % (n % 3),
+             "body": "Post %d of generated thread %d.<br />\nSome text to read." % (n + 1, tid),
+             "date": t["gen"][1] + n * 600,
+             "quote_of": pid - 1 if n and n % 10 == 0 else None, "signature": None,
+             "guest": False, "edits": 0, "edited_by": None, "edited_date": None,
+             "edit_reason": None, "deleted": False}
+        self.posts[pid] = p
+        return p
+
+    def first_post(self, thread):
+        with self.lock:
+            return self.threads[thread]["posts"][0]
+
+    def thread_posts(self, thread):
+        with self.lock:
+            return list(self.threads[thread]["posts"])
+
+    def page_of(self, post):
+        """The 1-based page of its thread that shows the post."""
+        with self.lock:
+            p = self.post(post)
+            return self.threads[p["thread"]]["posts"].index(post) // self.posts_per_page + 1
+
+    # ---- views used by the engines (under the lock) ----
+
+    def tpost(self, t, i):
+        return self.post(t["posts"][i])
+
+    def last_post(self, t):
+        return self.post(t["posts"][-1])
+
+    def board_threads(self, bid):
+        """Thread ids, stickies first, then by last post (newest first)."""
+        c = self._sorted.get(bid)
+        if c and c[0] == self.version:
+            return c[1]
+        ts = [self.threads[i] for i in self.boards[bid]["threads"]]
+        ts.sort(key=lambda t: (not t["sticky"], -self.last_post(t)["date"],
+                               -t["posts"][-1]))
+        ids = [t["id"] for t in ts]
+        self._sorted[bid] = (self.version, ids)
+        return ids
+
+    def children(self, bid):
+        return [b for b in self.boards.values() if b["parent"] == bid]
+
+    def board_chain(self, bid):
+        out = []
+        while bid is not None:
+            b = self.boards[bid]
+            out.append(b)
+            bid = b["parent"]
+        return out[::-1]
+
+    def board_members_only(self, bid):
+        return any(b["members_only"] for b in self.board_chain(bid))
+
+    def board_stats(self, bid):
+        """(threads, posts, last post dict or None) with the sub-boards."""
+        nt, np_, last = 0, 0, None
+        stack = [bid]
+        while stack:
+            b = self.boards[stack.pop()]
+            stack += [c["id"] for c in self.children(b["id"])]
+            for tid in b["threads"]:
+                t = self.threads[tid]
+                nt += 1
+                np_ += len(t["posts"])
+                lp = self.last_post(t)
+                if last is None or (lp["date"], lp["id"]) > (last["date"], last["id"]):
+                    last = lp
+        return nt, np_, last
+
+    def signature_of(self, p):
+        if p["signature"] is not None:
+            return p["signature"]
+        if p["guest"]:
+            return None
+        u = self.users.get(p["author"])
+        return u["signature"] if u else None
+
+    def local(self, ts):
+        return datetime.fromtimestamp(ts, self.tz)
+
+    def day_word(self, ts):
+        """"Today"/"Yesterday" (localized) when relative dates apply, else None."""
+        if not self.relative_dates:
+            return None
+        d = self.local(ts).date()
+        today = self.local(self.now()).date()
+        if d == today:
+            return self.lang.t("Today")
+        if d == today - timedelta(days=1):
+            return self.lang.t("Yesterday")
+        return None
+
+    # ---- sessions ----
+
+    def new_session(self, user=None):
+        sid = hashlib.md5(os.urandom(16)).hexdigest()
+        self.sessions[sid] = {"user": user, "t": self.now(),
+                              "csrf": hashlib.md5(os.urandom(8)).hexdigest()[:16]}
+        return sid
+
+    def check_password(self, name, password, md5=None):
+        u = self.users.get(name)
+        if u is None or u["password"] is None:
+            return None
+        if password == u["password"] or (md5 and md5 == hashlib.md5(u["password"].encode()).hexdigest()):
+            return u
+        return False
+
+    # ---- posting (engines map the error keys to their wording) ----
+
+    def submit(self, req, user, thread=None, board=None, message="", title=None):
+        """Checks and stores a reply (thread=) or a new thread (board=) by
+        user (dict or None). Returns (post id, None) or (None, (key, arg))."""
+        if user is None:
+            return None, ("no_permission", None)
+        if thread is not None:
+            t = self.threads.get(thread)
+            if t is None or t["deleted"]:
+                return None, ("no_thread", None)
+            if t["closed"]:
+                return None, ("closed", None)
+        elif board is None or board not in self.boards:
+            return None, ("no_board", None)
+        if self.flood_seconds:
+            last = self.last_post_time.get(user["name"])
+            if last is not None and self.now() - last < self.flood_seconds:
+                left = int(self.flood_seconds - (self.now() - last)) + 1
+                return None, ("flood", left)
+        body, quote_of, _ = message_to_html(message)
+        if len(message.strip()) < self.min_chars:
+            return None, ("too_short", self.min_chars)
+        if thread is None and not (title or "").strip():
+            return None, ("no_title", None)
+        if quote_of is not None:
+            try:
+                self.post(quote_of)
+            except KeyError:
+                quote_of = None
+        self.last_post_time[user["name"]] = self.now()
+        if thread is not None:
+            pid = self.add_post(thread, user["name"], body, quote_of=quote_of)
+        else:
+            tid = self.add_thread(board, title.strip(), user["name"], body)
+            pid = self.threads[tid]["posts"][0]
+        return pid, None
+
+    def record_post(self, req, user, status, pid=None, error=None):
+        self.posts_received.append({"path": req.path, "query": dict(req.query),
+                                    "fields": dict(req.fields),
+                                    "user": user["name"] if user else None,
+                                    "status": status, "post_id": pid, "error": error})
+
+    # ---- faults ----
+
+    def fault(self, mode, path=None, count=None, retry_after=1, hang=30.0):
+        """Requests whose path (with query) matches the regex `path` (all
+        when None) get: "429"/"503" (with Retry-After), "500", "403",
+        "hang" (no answer for `hang` seconds), "garbage" (200 with broken
+        markup), "empty" (200 without a body), "reset" (connection closed).
+        count = how many requests (None = until clear_faults())."""
+        assert mode in ("429", "503", "500", "403", "hang", "garbage", "empty", "reset")
+        with self.lock:
+            self.faults.append(Fault(mode, path, count, retry_after, hang))
+
+    def clear_faults(self):
+        with self.lock:
+            self.faults = []
+
+    def fetched(self, pattern):
+        """Paths (with query) of the GETs that matched the regex."""
+        with self.lock:
+            return [r.path for r in self.requests if r.method == "GET" and re.search(pattern, r.path)]
+
+    # ---- server ----
+
+    def start(self):
+        handler = type("Handler", (_Handler,), {"fx": self})
+        self.httpd = _Server(("127.0.0.1", 0), handler)
+        if self.tls:
+            self.tmp = tempfile.mkdtemp(prefix="bfix")
+            cert, key = os.path.join(self.tmp, "cert.pem"), os.path.join(self.tmp, "key.pem")
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                            "-days", "2", "-subj", "/CN=localhost", "-keyout", key,
+                            "-out", cert], check=True, capture_output=True)
+            self.cert = cert
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(cert, key)
+            self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True)
+        self.port = self.httpd.server_address[1]
+        self.origin = "%s://127.0.0.1:%d" % ("https" if self.tls else "http", self.port)
+        self.url = self.origin + self.prefix
+        self.thread = threading.Thread(target=self.httpd.serve_forever,
+                                       kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.stopping.set()
+        if self.httpd:
+            self.httpd.shutdown()
+            self.httpd.server_close()
+            self.httpd = None
+        if self.tmp:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            self.tmp = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    # ---- URLs of pages, for tests (absolute) ----
+
+    def thread_url(self, thread, page=1):
+        with self.lock:
+            return self.url + "/" + self.engine.thread_link(self.threads[thread], page).lstrip("./")
+
+    def board_url(self, board, page=1):
+        with self.lock:
+            return self.url + "/" + self.engine.board_link(self.boards[board], page).lstrip("./")
+
+    def index_url(self):
+        return self.url + "/" + self.engine.INDEX
+
+    def login_url(self):
+        return self.url + "/" + self.engine.LOGIN
+
+    def feed_url(self, thread=None, board=None):
+        with self.lock:
+            return self.url + "/" + self.engine.feed_link(thread, board)
+
+    def reply_url(self, thread):
+        with self.lock:
+            return self.url + "/" + self.engine.reply_link(self.threads[thread])
+
+
+# ---- engines ---------------------------------------------------------------
+
+def window(cur, n, r=3):
+    return list(range(max(1, cur - r), min(n, cur + r) + 1))
+
+
+class Engine:
+    POSTS_PER_PAGE = 10
+    THREADS_PER_PAGE = 20
+    MIN_CHARS = 10
+    INDEX = "index.php"
+    LOGIN = "login.php"
+    # classes/ids renamed when template_changed is set: (regex, replacement)
+    CHANGED = []
+
+    def __init__(self, fx):
+        self.fx = fx
+        self.L = fx.lang
+
+    def t(self, s):
+        return self.L.t(s)
+
+    def npages(self, n, per):
+        return max(1, (n + per - 1) // per)
+
+    def change_template(self, body):
+        for a, b in self.CHANGED:
+            body = re.sub(a, b, body)
+        return body
+
+    def handle(self, req):
+        self.session(req)
+        return self.route(req)
+
+    def visible_threads(self, req, bid):
+        return self.fx.board_threads(bid)
+
+    def can_read(self, req, bid):
+        return req.user is not None or not self.fx.board_members_only(bid)
+
+    def boards_visible(self, req):
+        return [b for b in self.fx.boards.values()
+                if not (self.fx.hide_private and not self.can_read(req, b["id"]))]
+
+    def thread_for(self, tid):
+        t = self.fx.threads.get(tid)
+        return None if t is None or t["deleted"] else t
+
+    def post_index(self, pid):
+        """(thread, index) of a post id, or (None, None)."""
+        try:
+            p = self.fx.post(pid)
+        except KeyError:
+            return None, None
+        t = self.thread_for(p["thread"])
+        if t is None or p["deleted"]:
+            return None, None
+        return t, t["posts"].index(pid)
+
+    def quoted(self, p):
+        if p["quote_of"] is None:
+            return None
+        try:
+            return self.fx.post(p["quote_of"])
+        except KeyError:
+            return None
+
+    def rfc822(self, ts):
+        return email.utils.formatdate(ts, usegmt=True)
+
+    def iso(self, ts, sep=":"):
+        d = self.fx.local(ts)
+        s = d.strftime("%Y-%m-%dT%H:%M:%S%z")
+        if sep == ":":
+            s = s[:-2] + ":" + s[-2:]
+        return s
+
+    def feed_response(self, body, ctype, last):
+        r = Resp(200, body, ctype)
+        r.validators = True
+        r.last_modified = last
+        return r
+
+
+# ---- vBulletin 4 -----------------------------------------------------------
+
+class VBulletin4(Engine):
+    POSTS_PER_PAGE = 10
+    THREADS_PER_PAGE = 20
+    MIN_CHARS = 10
+    INDEX = "forum.php"
+    LOGIN = "login.php?do=login"
+    COOKIE = "bb_"
+    VERSION = "4.2.3"
+    CHANGED = [(r'\bpostcontainer\b', 'postwrap'), (r'\bpostbitlegacy\b', 'postbit_new'),
+               (r'id="post_(\d+)"', r'id="entry_\1"'),
+               (r'id="post_message_(\d+)"', r'id="entry_text_\1"'),
+               (r'\bpostcontent\b', 'entrytext'), (r'\bthreadbit\b', 'topicrow'),
+               (r'id="thread_title_(\d+)"', r'id="topic_title_\1"'),
+               (r'\bthreadtitle\b', 'topictitle')]
+
+    def __init__(self, fx):
+        super().__init__(fx)
+        self.captchas = {}
+
+    # links
+
+    def slug(self, s):
+        return re.sub(r"[^A-Za-z0-9]+", "-", s).strip("-") or "thread"
+
+    def thread_link(self, t, page=1, style=None):
+        style = self.fx.link_style if style is None else style
+        if style == 0:
+            return "showthread.php?t=%d%s" % (t["id"], "&page=%d" % page if page > 1 else "")
+        base = "%d-%s" % (t["id"], self.slug(t["title"]))
+        suffix = "/page%d" % page if page > 1 else ""
+        return {1: "showthread.php?", 2: "showthread.php/", 3: "threads/"}[style] + base + suffix
+
+    def board_link(self, b, page=1, style=None):
+        style = self.fx.link_style if style is None else style
+        if style == 0:
+            return "forumdisplay.php?f=%d%s" % (b["id"], "&page=%d" % page if page > 1 else "")
+        base = "%d-%s" % (b["id"], self.slug(b["name"]))
+        suffix = "/page%d" % page if page > 1 else ""
+        return {1: "forumdisplay.php?", 2: "forumdisplay.php/", 3: "forums/"}[style] + base + suffix
+
+    def post_link(self, pid):
+        return "showthread.php?p=%d#post%d" % (pid, pid)
+
+    def feed_link(self, thread=None, board=None):
+        return "external.php?type=RSS2" + ("&forumids=%d" % board if board else "")
+
+    def reply_link(self, t):
+        return "newreply.php?do=newreply&noquote=1&t=%d" % t["id"]
+
+    # dates
+
+    def date_parts(self, ts):
+        d = self.fx.local(ts)
+        c = self.L.code
+        if c == "en":
+            ds = d.strftime("%m-%d-%Y")
+            h, ap = h12(d)
+            tm = "%02d:%02d %s" % (h, d.minute, ap)
+        else:
+            ds = d.strftime("%d.%m.%Y" if c == "de" else "%d/%m/%Y")
+            tm = d.strftime("%H:%M")
+        return self.fx.day_word(ts) or ds, tm
+
+    def date_html(self, ts):
+        ds, tm = self.date_parts(ts)
+        return '%s,&nbsp;<span class="time">%s</span>' % (esc(ds), tm)
+
+    def joined(self, u):
+        d = self.fx.local(u["joined"]) if u else self.fx.local(0)
+        return "%s %d" % (self.L.months_abbr[d.month - 1], d.year)
+
+    # session and tokens
+
+    def session(self, req):
+        fx = self.fx
+        sid = req.cookies.get(self.COOKIE + "sessionhash")
+        s = fx.sessions.get(sid) if sid else None
+        if s is not None:
+            req.sid, req.sid_from_cookie = sid, True
+            req.user = fx.users.get(s["user"]) if s["user"] else None
+            return
+        name = fx.remember.get(req.cookies.get(self.COOKIE + "password") or "")
+        if name and str(fx.users[name]["id"]) == req.cookies.get(self.COOKIE + "userid"):
+            req.user = fx.users[name]
+        req.sid = fx.new_session(req.user["name"] if req.user else None)
+        req.set_cookies.append((self.COOKIE + "sessionhash", req.sid, None))
+        req.set_cookies.append((self.COOKIE + "lastvisit", str(int(fx.now())), 31536000))
+
+    def token(self, req):
+        if req.user is None:
+            return "guest"
+        t = int(self.fx.now())
+        return "%d-%s" % (t, hashlib.sha1(("%d%s%s" % (t, req.user["salt"], req.sid)).encode()).hexdigest())
+
+    def token_ok(self, req, tok):
+        if req.user is None:
+            return tok == "guest"
+        m = re.match(r"^(\d+)-([0-9a-f]{40})$", tok or "")
+        if not m:
+            return False
+        t = int(m.group(1))
+        good = hashlib.sha1(("%d%s%s" % (t, req.user["salt"], req.sid)).encode()).hexdigest()
+        return good == m.group(2) and self.fx.now() - t < 3 * 3600
+
+    # routing
+
+    def route(self, req):
+        p = req.path
+        if p in ("/", "/index.php", "/forum.php"):
+            return self.page_index(req)
+        m = re.match(r"^/(?:forumdisplay\.php/|forums/)(\d+)(?:-[^/]*)?(?:/page(\d+))?/?$", p)
+        if m:
+            return self.page_board(req, int(m.group(1)), int(m.group(2) or 1))
+        if p == "/forumdisplay.php":
+            f = req.qint("f")
+            page = req.qint("page", 1)
+            if not f:
+                m = re.match(r"^(\d+)(?:-[^/&]*)?(?:/page(\d+))?", req.raw_query)
+                if m:
+                    f, page = int(m.group(1)), int(m.group(2) or page)
+            return self.page_board(req, f, page)
+        m = re.match(r"^/(?:showthread\.php/|threads/)(\d+)(?:-[^/]*)?(?:/page(\d+))?/?$", p)
+        if m:
+            return self.page_thread(req, int(m.group(1)), int(m.group(2) or 1))
+        if p == "/showthread.php":
+            if req.qint("p"):
+                t, i = self.post_index(req.qint("p"))
+                if t is None:
+                    return self.error(req, self.INVALID_POST, 404)
+                return self.page_thread(req, t["id"], i // self.fx.posts_per_page + 1)
+            tid, page = req.qint("t"), req.qint("page", 1)
+            if not tid:
+                m = re.match(r"^(\d+)(?:-[^/&]*)?(?:/page(\d+))?", req.raw_query)
+                if m:
+                    tid, page = int(m.group(1)), int(m.group(2) or page)
+            return self.page_thread(req, tid, page)
+        if p == "/printthread.php":
+            return self.page_print(req, req.qint("t"), req.qint("page", 1), req.qint("pp", 40))
+        if p == "/login.php":
+            if req.method == "POST" and (req.q("do") == "login" or req.f("do") == "login"):
+                return self.do_login(req)
+            if req.q("do") == "logout":
+                return self.do_logout(req)
+            return self.page_login(req)
+        if p == "/newreply.php":
+            if req.method == "POST":
+                return self.do_reply(req)
+            return self.page_reply(req)
+        if p == "/newthread.php":
+            if req.method == "POST":
+                return self.do_newthread(req)
+            return self.page_newthread(req)
+        if p == "/external.php":
+            return self.feed(req)
+        return self.error(req, "Invalid Action Specified", 404)
+
+    # phrases
+
+    INVALID_THREAD = ("Invalid Thread specified. If you followed a valid link, "
+                      "please notify the <a href=\"sendmessage.php\">administrator</a>")
+    INVALID_FORUM = ("Invalid Forum specified. If you followed a valid link, "
+                     "please notify the <a href=\"sendmessage.php\">administrator</a>")
+    INVALID_POST = ("Invalid Post specified. If you followed a valid link, "
+                    "please notify the <a href=\"sendmessage.php\">administrator</a>")
+    ERRORS = {
+        "token": ("Your submission could not be processed because a security token was invalid."
+                  "<br /><br />If this occurred unexpectedly, please <a href=\"sendmessage.php\" "
+                  "rel=\"nofollow\">inform the administrator</a> and describe the action you "
+                  "performed before you received this error."),
+        "flood": ("This forum requires that you wait %d seconds between posts. "
+                  "Please try again in %d seconds."),
+        "too_short": ("The message you have entered is too short. Please lengthen your "
+                      "message to at least %d characters."),
+        "closed": "Sorry! This thread is closed!",
+        "no_title": "The title you have entered is too short. Please lengthen your title to at least 5 characters.",
+        "captcha": "The string you entered for the image verification did not match what was displayed.",
+        "badlogin": ("You have entered an invalid username or password. Please press the back "
+                     "button, enter the correct details and try again. Don't forget that the "
+                     "password is case sensitive. <a href=\"login.php?do=lostpw\">Forgotten Your "
+                     "Password?</a><br /><br />You have used %d out of 5 login attempts. After "
+                     "all 5 have been used, you will be unable to login for 15 minutes."),
+        "strikes": ("Wrong username or password. You have used up your failed login quota! "
+                    "Please wait 15 minutes before trying again. Don't forget that the password "
+                    "is case sensitive. <a href=\"login.php?do=lostpw\">Forgotten Your Password?</a>"),
+    }
+
+    def error_text(self, key, arg):
+        if key == "flood":
+            return self.ERRORS["flood"] % (self.fx.flood_seconds, arg)
+        if key == "too_short":
+            return self.ERRORS["too_short"] % arg
+        if key in ("no_thread",):
+            return self.INVALID_THREAD
+        if key == "no_board":
+            return self.INVALID_FORUM
+        return self.ERRORS.get(key, key)
+
+    # shell
+
+    def head(self, title, req, extra=""):
+        fx = self.fx
+        return """<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">
+<html xmlns="http://www.w3.org/1999/xhtml" dir="ltr" lang="%s" id="vbulletin_html">
+<head>
+	<meta http-equiv="Content-Type" content="text/html; charset=UTF-8" />
+<meta id="e_vb_meta_bburl" name="vb_meta_bburl" content="%s" />
+<base href="%s/" /><!--[if IE]></base><![endif]-->
+<meta name="generator" content="vBulletin %s" />
+	<link rel="Shortcut Icon" href="favicon.ico" type="image/x-icon" />
+<script type="text/javascript">
+<!--
+	var SESSIONURL = "";
+	var SECURITYTOKEN = "%s";
+	var IMGDIR_MISC = "images/misc";
+	var IMGDIR_BUTTON = "images/buttons";
+// -->
+</script>
+	<link rel="alternate" type="application/rss+xml" title="%s RSS Feed" href="%s/external.php?type=RSS2" />
+	<link rel="stylesheet" type="text/css" href="clientscript/vbulletin_css/style00001l/main-rollup.css?d=1506453009" />
+%s	<title>%s</title>
+</head>
+""" % (self.L.code, fx.url, fx.url, self.VERSION, self.token(req), esc(fx.title), fx.url, extra,
+       esc(title))
+
+    def navbar(self, req):
+        fx = self.fx
+        if req.user is None:
+            toplinks = """			<ul class="nouser">
+				<li><a href="register.php" rel="nofollow">Register</a></li>
+				<li><a rel="help" href="faq.php">Help</a></li>
+				<li>
+			<script type="text/javascript" src="clientscript/vbulletin_md5.js?v=423"></script>
+			<form id="navbar_loginform" action="login.php?do=login" method="post" onsubmit="md5hash(vb_login_password, vb_login_md5password, vb_login_md5password_utf, 0)">
+				<fieldset id="logindetails" class="logindetails">
+					<div>
+					<div>
+					<input type="text" class="textbox default-value" name="vb_login_username" id="navbar_username" size="10" accesskey="u" tabindex="101" value="User Name" />
+					<input type="password" class="textbox" tabindex="102" name="vb_login_password" id="navbar_password" size="10" />
+					<input type="submit" class="loginbutton" tabindex="104" value="Log in" title="Enter your username and password in the boxes provided to login, or click the 'register' button to create a profile for yourself." accesskey="s" />
+					</div>
+					</div>
+				</fieldset>
+				<div id="remember" class="remember">
+					<label for="cb_cookieuser_navbar"><input type="checkbox" name="cookieuser" value="1" id="cb_cookieuser_navbar" class="cb_cookieuser_navbar" accesskey="c" tabindex="103" /> Remember Me?</label>
+				</div>
+				<input type="hidden" name="s" value="" />
+				<input type="hidden" name="securitytoken" value="guest" />
+				<input type="hidden" name="do" value="login" />
+				<input type="hidden" name="vb_login_md5password" />
+				<input type="hidden" name="vb_login_md5password_utf" />
+			</form>
+				</li>
+			</ul>"""
+        else:
+            toplinks = """			<ul class="isuser">
+				<li><a href="login.php?do=logout&amp;logouthash=%s" onclick="return log_out('Are you sure you want to log out?')">Log Out</a></li>
+				<li><a href="usercp.php">Settings</a></li>
+				<li><a href="member.php?u=%d">My Profile</a></li>
+				<li class="welcomelink">Welcome, <a href="member.php?u=%d">%s</a></li>
+			</ul>""" % (self.token(req), req.user["id"], req.user["id"], esc(req.user["name"]))
+        return """<body>
+<div class="above_body"> <!-- closing tag is in template navbar -->
+<div id="header" class="floatcontainer doc_header">
+	<div><a name="top" href="forum.php" class="logo-image"><img src="images/misc/vbulletin4_logo.png" alt="%s - Powered by vBulletin" /></a></div>
+	<div id="toplinks" class="toplinks">
+%s
+	</div>
+	<div class="ad_global_header">
+		<div id="ad_global_header1"><div class="ad728x90"><script type="text/javascript">OAS_AD("728x90_1");</script></div></div>
+	</div>
+	<hr />
+</div>
+<div id="navbar" class="navbar">
+	<ul id="navtabs" class="navtabs floatcontainer">
+		<li class="selected" id="vbtab_forum">
+			<a class="navtab" href="forum.php">Forum</a>
+			<ul class="floatcontainer">
+				<li id="vbflink_newposts"><a href="search.php?do=getnew&amp;contenttype=vBForum_Post">New Posts</a></li>
+				<li id="vbflink_faq"><a href="faq.php">FAQ</a></li>
+				<li id="vbflink_calendar"><a href="calendar.php">Calendar</a></li>
+				<li class="popupmenu" id="vbmenu_qlinks">
+					<a href="javascript://" class="popupctrl">Quick Links</a>
+					<ul class="popupbody popuphover">
+						<li id="vbqlink_posts"><a href="search.php?do=getdaily&amp;contenttype=vBForum_Post">Today's Posts</a></li>
+					</ul>
+				</li>
+			</ul>
+		</li>
+	</ul>
+	<div id="globalsearch" class="globalsearch">
+		<form action="search.php?do=process" method="post" id="navbar_search" class="navbar_search">
+			<input type="hidden" name="securitytoken" value="%s" />
+			<input type="hidden" name="do" value="process" />
+			<span class="textboxcontainer"><span><input type="text" value="" name="query" class="textbox" tabindex="99"/></span></span>
+			<span class="buttoncontainer"><span><input type="image" class="searchbutton" src="images/buttons/search.png" name="submit" tabindex="100"/></span></span>
+		</form>
+	</div>
+</div>
+</div><!-- closing div for above_body -->
+<div class="body_wrapper">
+""" % (esc(fx.title), toplinks, self.token(req))
+
+    def breadcrumb(self, crumbs, last):
+        out = ['<div id="breadcrumb" class="breadcrumb">\n\t<ul class="floatcontainer">\n'
+               '\t\t<li class="navbithome"><a href="index.php" accesskey="1"><img src="images/misc/navbit-home.png" alt="Home" /></a></li>\n'
+               '\t<li class="navbit"><a href="forum.php">Forum</a></li>\n']
+        for href, name in crumbs:
+            out.append('\t<li class="navbit"><a href="%s">%s</a></li>\n' % (esc(href), esc(name)))
+        if last:
+            out.append('\t<li class="navbit lastnavbit"><span> %s</span></li>\n' % esc(last))
+        out.append('\t</ul>\n\t<hr />\n</div>\n')
+        return "".join(out)
+
+    def footer(self, req):
+        fx = self.fx
+        now = fx.local(fx.now())
+        h, ap = h12(now)
+        tm = "%02d:%02d %s" % (h, now.minute, ap) if self.L.code == "en" else now.strftime("%H:%M")
+        off = now.utcoffset().total_seconds()
+        zone = "GMT" if not off else "GMT %+g" % (off / 3600)
+        return """
+<div id="footer" class="floatcontainer footer">
+	<form action="forum.php" method="get" id="footer_select" class="footer_select">
+	</form>
+	<ul id="footer_links" class="footer_links">
+		<li><a href="sendmessage.php" rel="nofollow" accesskey="9">Contact Us</a></li>
+		<li><a href="%s/">%s</a></li>
+		<li><a href="archive/index.php">Archive</a></li>
+		<li><a href="#top" onclick="document.location.hash='top'; return false;">Top</a></li>
+	</ul>
+</div>
+</div> <!-- closing div for body_wrapper -->
+<div class="below_body">
+<div id="footer_time" class="shade footer_time">All times are %s. The time now is <span class="time">%s</span>.</div>
+<div id="footer_copyright" class="shade footer_copyright">
+	<!-- Do not remove this copyright notice -->
+	Powered by <a href="https://www.vbulletin.com" id="vbulletinlink">vBulletin&reg;</a> Version %s <br />Copyright &copy; 2026 vBulletin Solutions, Inc. All rights reserved.
+	<!-- Do not remove this copyright notice -->
+</div>
+<div id="footer_morecopyright" class="shade footer_morecopyright">
+	<!-- Do not remove cronimage or your scheduled tasks will cease to function -->
+	<img src="cron.php?rand=1" alt="" width="1" height="1" border="0" />
+	<!-- Do not remove cronimage or your scheduled tasks will cease to function -->
+</div>
+</div>
+</body>
+</html>""" % (fx.url, esc(fx.title), zone, tm, self.VERSION)
+
+    def page(self, req, title, crumbs, last, content, extra_head=""):
+        return Resp(200, self.head(title, req, extra_head) + self.navbar(req) +
+                    self.breadcrumb(crumbs, last) +
+                    '<div id="ad_global_below_navbar"><div class="ad728x90_2"><script type="text/javascript">OAS_AD("728x90_2");</script></div></div>\n' +
+                    content + self.footer(req))
+
+    def crumbs_for(self, bid):
+        return [(self.board_link(b), b["name"]) for b in self.fx.board_chain(bid)]
+
+    def error(self, req, message, status=200, login_form=False):
+        body = """
+<div class="standard_error">
+	<form class="block vbform" method="post" action="login.php?do=login">
+		<h2 class="blockhead">%s Message</h2>
+		<div class="blockbody formcontrols">
+			<div class="blockrow restore">%s</div>
+		</div>
+		<div class="blockfoot actionbuttons">
+			<div class="group">
+				<input type="button" class="button" value="Go Back" onclick="history.back(1); return true" />
+			</div>
+		</div>
+	</form>
+</div>
+""" % (esc(self.fx.title), message)
+        if login_form:
+            body += self.login_block(req, "")
+        r = self.page(req, self.fx.title, [], None, body)
+        r.status = status
+        return r
+
+    def no_permission(self, req):
+        if req.user is None:
+            msg = ("You are not logged in or you do not have permission to access this page. "
+                   "This could be due to one of several reasons:\n<ol>\n"
+                   "<li>You are not logged in. Fill in the form at the bottom of this page and try again.</li>\n"
+                   "<li>You may not have sufficient privileges to access this page. Are you trying to edit "
+                   "someone else's post, access administrative features or some other privileged system?</li>\n"
+                   "<li>If you are trying to post, the administrator may have disabled your account, "
+                   "or it may be awaiting activation.</li>\n</ol>")
+            return self.error(req, msg, login_form=True)
+        msg = ("%s, you do not have permission to access this page. This could be due to one "
+               "of several reasons:\n<ol>\n<li>Your user account may not have sufficient "
+               "privileges to access this page. Are you trying to edit someone else's post, "
+               "access administrative features or some other privileged system?</li>\n"
+               "<li>If you are trying to post, the administrator may have disabled your account, "
+               "or it may be awaiting activation.</li>\n</ol>" % esc(req.user["name"]))
+        return self.error(req, msg)
+
+    def redirect(self, req, message, url):
+        body = """
+<div class="standard_error">
+	<form class="block vbform" method="post" action="%s" name="postvarform">
+		<h2 class="blockhead">Redirecting...</h2>
+		<div class="blockbody formcontrols">
+			<p class="blockrow restore">%s</p>
+		</div>
+		<div class="blockfoot actionbuttons redirect_button">
+			<div class="group" id="redirect_button">
+				<a href="%s">Click here if your browser does not automatically redirect you.</a>
+			</div>
+		</div>
+	</form>
+</div>
+""" % (esc(url), message, esc(url))
+        return self.page(req, self.fx.title, [], None, body,
+                         '<meta http-equiv="Refresh" content="2; URL=%s" />\n' % esc(url))
+
+    def captcha_block(self):
+        h = hashlib.md5(os.urandom(8)).hexdigest()
+        self.captchas[h] = hashlib.md5(h.encode()).hexdigest()[:6].upper()
+        return """			<div class="blockrow">
+				<label for="imageval">Image Verification:</label>
+				<div class="rightcol">
+					<img id="imagereg" src="image.php?type=hv&amp;hash=%s" alt="" width="201" height="61" border="0" />
+					<input type="text" class="primary textbox" id="imageval" name="humanverify[input]" size="10" maxlength="6" />
+					<input type="hidden" name="humanverify[hash]" value="%s" />
+				</div>
+				<p class="description">Please enter the six letters or digits that appear in the image opposite.</p>
+			</div>
+""" % (h, h)
+
+    def login_block(self, req, url):
+        return """
+<form class="block vbform" action="login.php?do=login" method="post" onsubmit="md5hash(vb_login_password, vb_login_md5password, vb_login_md5password_utf, 0)">
+	<input type="hidden" name="do" value="login" />
+	<input type="hidden" name="vb_login_md5password" value="" />
+	<input type="hidden" name="vb_login_md5password_utf" value="" />
+	<input type="hidden" name="s" value="" />
+	<input type="hidden" name="securitytoken" value="guest" />
+	<input type="hidden" name="url" value="%s" />
+	<h3 class="blocksubhead">Log in</h3>
+	<div class="blockbody">
+		<div class="blockrow">
+			<label for="vb_login_username">User Name:</label>
+			<input type="text" class="primary textbox" id="vb_login_username" name="vb_login_username" accesskey="u" tabindex="1" />
+		</div>
+		<div class="blockrow">
+			<label for="vb_login_password">Password:</label>
+			<input type="password" class="primary textbox" id="vb_login_password" name="vb_login_password" tabindex="1" />
+		</div>
+%s		<div class="blockrow singlecheck">
+			<label for="cb_cookieuser"><input type="checkbox" name="cookieuser" id="cb_cookieuser" value="1" tabindex="1" /> Remember Me?</label>
+		</div>
+	</div>
+	<div class="blockfoot actionbuttons">
+		<div class="group">
+			<input type="submit" class="button" value="Log in" accesskey="s" tabindex="1" />
+			<input type="reset" class="button" value="Reset Fields" accesskey="r" tabindex="1" />
+		</div>
+	</div>
+</form>
+""" % (esc(url), self.captcha_block() if self.fx.require_captcha else "")
+
+    # pagination
+
+    def pagination(self, n_items, per, cur, link, key, hidden_name, hidden_value):
+        n = self.npages(n_items, per)
+        t = self.t
+        num = self.L.num
+
+        def rng(p):
+            return num((p - 1) * per + 1), num(min(p * per, n_items)), num(n_items)
+        if n <= 1:
+            return ""
+        out = ['<form action="%s" method="get" class="pagination popupmenu nohovermenu">\n'
+               '<input type="hidden" name="%s" value="%s" />\n'
+               '\t\t<span><a href="javascript://" class="popupctrl">%s</a></span>\n'
+               % (esc(link(min(cur + 1, n))), hidden_name, hidden_value, t("Page %d of %d") % (cur, n))]
+        if cur > 1:
+            out.append('\t\t<span class="first_last"><a rel="start" href="%s" title="First Page - %s">'
+                       '<img src="images/pagination/first-right.png" alt="First" />First</a></span>\n'
+                       % (esc(link(1)), t("Results %s to %s of %s") % rng(1)))
+            out.append('\t\t<span class="prev_next"><a rel="prev" href="%s" title="Prev Page - %s">'
+                       '<img src="images/pagination/previous-right.png" alt="Previous" /></a></span>\n'
+                       % (esc(link(cur - 1)), t("Results %s to %s of %s") % rng(cur - 1)))
+        out.append("\t\t")
+        for p in window(cur, n):
+            if p == cur:
+                out.append('<span class="selected"><a href="javascript://" title="%s">%d</a></span>'
+                           % (t("Results %s to %s of %s") % rng(p), p))
+            else:
+                out.append('<span><a href="%s" title="%s">%d</a></span>'
+                           % (esc(link(p)), t("Show results %s to %s of %s") % rng(p), p))
+        out.append("\n")
+        if cur < n:
+            out.append('\t\t<span class="prev_next"><a rel="next" href="%s" title="Next Page - %s">'
+                       '<img src="images/pagination/next-right.png" alt="Next" /></a></span>\n'
+                       % (esc(link(cur + 1)), t("Results %s to %s of %s") % rng(cur + 1)))
+            out.append('\t\t<span class="first_last"><a href="%s" title="Last Page - %s">Last'
+                       '<img src="images/pagination/last-right.png" alt="Last" /></a></span>\n'
+                       % (esc(link(n)), t("Results %s to %s of %s") % rng(n)))
+        out.append('\t<ul class="popupbody popuphover">\n\t\t<li class="formsubmit jumptopage"><label>'
+                   'Jump to page: <input type="text" name="page" size="4" /></label> <input type="submit" '
+                   'class="button" value="Go" /></li>\n\t</ul>\n</form>\n')
+        return "".join(out)
+
+    # forum home
+
+    def forumbit(self, req, b, depth):
+        fx = self.fx
+        nt, np_, last = fx.board_stats(b["id"])
+        kids = [c for c in fx.children(b["id"]) if c in self.boards_visible(req)]
+        if depth == 1 and kids:
+            inner = "".join(self.forumbit(req, c, 2) for c in kids)
+            return """<li id="cat%d" class="forumbit_nopost new L1">
+	<div class="forumhead foruminfo L1 collapse">
+		<h2>
+			<span class="forumtitle"><a href="%s">%s</a></span>
+			<span class="forumthreadcount">Threads / Posts&nbsp;</span>
+			<span class="forumlastpost">Last Post</span>
+		</h2>
+		<p class="forumdescription"><span>%s</span></p>
+	</div>
+	<ol id="c_cat%d" class="childforum">
+%s	</ol>
+</li>
+""" % (b["id"], esc(self.board_link(b)), esc(b["name"]), esc(b["description"]), b["id"], inner)
+        sub = ""
+        if kids:
+            sub = ('\t\t\t<div class="subforums">\n\t\t\t\t<h4 class="subforumslabel">%s:</h4>\n'
+                   '\t\t\t\t<ol class="subforumlist commalist">\n%s\t\t\t\t</ol>\n\t\t\t</div>\n'
+                   % (self.t("Sub-Forums"), "".join(
+                       '\t\t\t\t\t<li class="subforum"><a href="%s">%s</a></li>\n'
+                       % (esc(self.board_link(c)), esc(c["name"])) for c in kids)))
+        lastpost = '<div>Never</div>'
+        if last is not None:
+            lt = fx.threads[last["thread"]]
+            lastpost = """<div>
+					<p class="lastposttitle">
+					<a href="%s&amp;goto=newpost" class="threadtitle" title="Go to first unread post in thread '%s'">%s</a>
+					<a href="%s"><img src="images/buttons/lastpost-right.png" alt="Go to last post" /></a>
+					</p>
+					<div class="lastpostby">by %s</div>
+					<p class="lastpostdate">%s</p>
+				</div>""" % (esc(self.thread_link(lt, style=0)), esc(lt["title"]), esc(lt["title"]),
+                             esc(self.post_link(last["id"])), self.user_link(last), self.date_html(last["date"]))
+        return """<li id="forum%d" class="forumbit_post old L%d">
+	<div class="forumrow table">
+		<div class="foruminfo td">
+			<img src="images/statusicon/forum_old-48.png" class="forumicon" id="forum_statusicon_%d" alt="" />
+			<div class="forumdata">
+				<div class="datacontainer">
+					<div class="titleline">
+						<h2 class="forumtitle"><a href="%s">%s</a></h2>
+					</div>
+					<p class="forumdescription">%s</p>
+%s				</div>
+			</div>
+		</div>
+		<h4 class="nocss_label">Forum Actions:</h4>
+		<h4 class="nocss_label">Forum Statistics:</h4>
+		<ul class="forumstats_2 td">
+			<li>Threads: %s</li>
+			<li>Posts: %s</li>
+		</ul>
+		<div class="forumlastpost td">
+			<h4 class="lastpostlabel">Last Post:</h4>
+			%s
+		</div>
+	</div>
+</li>
+""" % (b["id"], depth, b["id"], esc(self.board_link(b)), esc(b["name"]), esc(b["description"]),
+       sub, self.L.num(nt), self.L.num(np_), lastpost)
+
+    def user_link(self, p):
+        if p["guest"]:
+            return '<span class="username guest">%s</span>' % esc(p["author"])
+        u = self.fx.users.get(p["author"])
+        return ('<div class="popupmenu memberaction">\n\t<a class="username offline popupctrl" '
+                'href="member.php?u=%d" title="%s is offline"><strong>%s</strong></a>\n</div>'
+                % (u["id"] if u else 0, esc(p["author"]), esc(p["author"])))
+
+    def page_index(self, req):
+        fx = self.fx
+        tops = [b for b in self.boards_visible(req) if b["parent"] is None]
+        body = '<div id="pagetitle">\n\t<h1 class="description">%s</h1>\n</div>\n' % esc(fx.title)
+        body += '<ol id="forums" class="floatcontainer">\n%s</ol>\n' % "".join(
+            self.forumbit(req, b, 1) for b in tops)
+        body += """<div id="wgo" class="collapse wgo_block block">
+	<h2 class="blockhead">What's Going On?</h2>
+	<div class="blockbody formcontrols floatcontainer">
+		<div id="wgo_onlineusers" class="wgo_subblock section">
+			<h3 class="blocksubhead">Currently Active Users</h3>
+		</div>
+		<div id="wgo_stats" class="wgo_subblock section">
+			<h3 class="blocksubhead">%s Statistics</h3>
+			<dl>
+				<dt>Threads</dt><dd>%s</dd>
+				<dt>Members</dt><dd>%s</dd>
+			</dl>
+		</div>
+	</div>
+</div>
+""" % (esc(fx.title), self.L.num(len(fx.threads)), self.L.num(len(fx.users)))
+        return self.page(req, fx.title, [], None, body)
+
+    # forumdisplay
+
+    def threadbit(self, req, t):
+        fx = self.fx
+        first, last = fx.tpost(t, 0), fx.last_post(t)
+        replies = len(t["posts"]) - 1
+        cls = "threadbit" + (" lock" if t["closed"] else "") + (" hot" if replies >= 15 else "")
+        prefix = ('<span class="prefix understate">\n\t\t\t\t\t%s\n\t\t\t\t</span>\n' % self.t("Sticky:")
+                  if t["sticky"] else "")
+        ds, tm = self.date_parts(first["date"])
+        pages = self.npages(len(t["posts"]), fx.posts_per_page)
+        pag = ""
+        if pages > 1:
+            pag = ('\t\t\t\t<dl class="pagination" id="pagination_threadbit_%d">\n'
+                   '\t\t\t\t\t<dt class="label">%d Pages <span class="separator">&bull;</span></dt>\n'
+                   '\t\t\t\t\t<dd>\n\t\t\t\t\t\t<span><a href="%s">1</a></span> <span><a href="%s">2</a></span>%s'
+                   '\n\t\t\t\t\t\t <span><a href="%s">Last Page</a></span>\n\t\t\t\t\t</dd>\n\t\t\t\t</dl>\n'
+                   % (t["id"], pages, esc(self.thread_link(t)), esc(self.thread_link(t, 2)),
+                      (' <span><a href="%s">3</a></span>' % esc(self.thread_link(t, 3))) if pages > 2 else "",
+                      esc(self.thread_link(t, pages))))
+        return """<li class="%s" id="thread_%d">
+	<div class="rating0 %s">
+		<div class="threadinfo" title="%s">
+			<div class="inner">
+				<h3 class="threadtitle">
+				%s
+					<a class="title" href="%s" id="thread_title_%d">%s</a>
+				</h3>
+				<div class="threadmeta">
+					<div class="author">
+						<span class="label">%s&nbsp;<a href="member.php?u=%d" class="username understate" title="%s %s, %s %s">%s</a>,&nbsp;%s&nbsp;%s</span>
+					</div>
+%s				</div>
+			</div>
+		</div>
+		<ul class="threadstats td alt" title="">
+			<li>%s: <a href="misc.php?do=whoposted&amp;t=%d" onclick="who(%d); return false;" class="understate">%s</a></li>
+			<li>%s: %s</li>
+		</ul>
+		<dl class="threadlastpost td">
+			<dt class="lastpostby hidden">Last Post By</dt>
+			<dd>%s</dd>
+			<dd>%s
+			<a href="%s" class="lastpostdate understate" title="Go to last post"><img title="Go to last post" class="inlineimg" src="images/buttons/lastpost-right.png" alt="Go to last post" /></a>
+			</dd>
+		</dl>
+	</div>
+</li>
+""" % (cls, t["id"], "sticky" if t["sticky"] else "nonsticky", esc(strip_tags(first["body"])[:200]),
+       prefix, esc(self.thread_link(t)), t["id"], esc(t["title"]), self.t("Started by"),
+       fx.users[first["author"]]["id"] if first["author"] in fx.users else 0,
+       self.t("Started by"), esc(first["author"]), ds, tm, esc(first["author"]), ds, tm, pag,
+       self.t("Replies"), t["id"], t["id"], self.L.num(replies), self.t("Views"),
+       self.L.num(t["views"] or len(t["posts"]) * 10), self.user_link(last),
+       self.date_html(last["date"]), esc("%s&p=%d#post%d" % (self.thread_link(t, style=0), last["id"], last["id"])))
+
+    def page_board(self, req, bid, page):
+        fx = self.fx
+        b = fx.boards.get(bid)
+        if b is None:
+            return self.error(req, self.INVALID_FORUM, 404)
+        if not self.can_read(req, bid):
+            return self.no_permission(req)
+        ids = self.visible_threads(req, bid)
+        per = fx.threads_per_page
+        n = self.npages(len(ids), per)
+        page = max(1, min(page, n))
+        chunk = [fx.threads[i] for i in ids[(page - 1) * per: page * per]]
+        sticky = [t for t in chunk if t["sticky"]]
+        normal = [t for t in chunk if not t["sticky"]]
+        kids = [c for c in fx.children(bid) if c in self.boards_visible(req)]
+        subs = ""
+        if kids:
+            subs = ('<div id="forumbits" class="forumbits">\n\t<div class="forumhead">\n\t\t<h2>\n'
+                    '\t\t\t<span class="forumtitle">%s: %s</span>\n\t\t</h2>\n\t</div>\n'
+                    '\t<ol>\n%s\t</ol>\n</div>\n'
+                    % (self.t("Sub-Forums"), esc(b["name"]),
+                       "".join(self.forumbit(req, c, 2) for c in kids)))
+        pag = self.pagination(len(ids), per, page, lambda p: self.board_link(b, p), "threads", "f", bid)
+        first = (page - 1) * per + 1 if ids else 0
+        stats = self.t("Threads %s to %s of %s") % (self.L.num(first), self.L.num(min(page * per, len(ids))),
+                                                    self.L.num(len(ids)))
+        body = """<div id="pagetitle">
+	<h1>%s <span class="forumtitle">%s</span></h1>
+	<p class="description">%s</p>
+</div>
+%s<div id="above_threadlist" class="above_threadlist">
+	<a href="newthread.php?do=newthread&amp;f=%d" class="newcontentlink" id="newthreadlink_top" title="Post New Thread"><span></span>Post New Thread</a>
+	<div class="threadpagenav">
+		%s
+		<div id="threadpagestats" class="threadpagestats">%s</div>
+	</div>
+</div>
+<div id="threadlist" class="threadlist">
+	<form id="thread_inlinemod_form" action="inlinemod.php?forumid=%d" method="post">
+		<h2 class="hidden">Threads in This Forum</h2>
+		<div>
+			<div class="threadlisthead table">
+				<div>
+				<span class="threadinfo">
+					<span class="threadtitle">
+						<a href="%s&amp;sort=title&amp;order=asc" rel="nofollow">Title</a> /
+						<a href="%s&amp;sort=postusername&amp;order=asc" rel="nofollow">Thread Starter</a>
+					</span>
+				</span>
+				<span class="threadstats td"><a href="%s&amp;sort=replycount&amp;order=desc" rel="nofollow">Replies</a> / <a href="%s&amp;sort=views&amp;order=desc" rel="nofollow">Views</a></span>
+				<span class="threadlastpost td"><a href="%s&amp;sort=lastpost&amp;order=asc" rel="nofollow">Last Post By</a></span>
+				</div>
+			</div>
+			<ol id="stickies" class="stickies">
+%s			</ol>
+			<ol id="threads" class="threads">
+%s			</ol>
+		</div>
+		<hr />
+	</form>
+</div>
+<div id="below_threadlist" class="noinlinemod below_threadlist">
+	<div class="threadpagenav">
+		%s
+	</div>
+</div>
+""" % ("Forum:", esc(b["name"]), esc(b["description"]), subs, bid, pag, stats, bid,
+       esc(self.board_link(b, style=0)), esc(self.board_link(b, style=0)), esc(self.board_link(b, style=0)),
+       esc(self.board_link(b, style=0)), esc(self.board_link(b, style=0)),
+       "".join(self.threadbit(req, t) for t in sticky), "".join(self.threadbit(req, t) for t in normal),
+       pag)
+        return self.page(req, b["name"] + (" - Page %d" % page if page > 1 else ""),
+                         self.crumbs_for(bid)[:-1], b["name"], body)
+
+    # showthread
+
+    def quote_html(self, q):
+        return """<div class="bbcode_container">
+	<div class="bbcode_quote">
+		<div class="quote_container">
+			<div class="bbcode_quote_container"></div>
+				<div class="bbcode_postedby">
+					<img src="images/misc/quote_icon.png" alt="%s" /> %s <strong>%s</strong>
+					<a href="showthread.php?p=%d#post%d" rel="nofollow"><img class="inlineimg" src="images/buttons/viewpost-right.png" alt="View Post" /></a>
+				</div>
+				<div class="message">%s</div>
+		</div>
+	</div>
+</div>""" % (self.t("Quote"), self.t("Originally Posted by"), esc(q["author"]), q["id"], q["id"], q["body"])
+
+    def edit_note(self, p):
+        ds, tm = self.date_parts(p["edited_date"])
+        note = self.t("Last edited by %s; %s at %s.") % (esc(p["edited_by"]), ds, '<span class="time">%s</span>' % tm)
+        if p["edit_reason"]:
+            note += ' <span class="reason">%s</span> %s' % (self.t("Reason:"), esc(p["edit_reason"]))
+        return ('\t\t\t\t<!-- edit note -->\n\t\t\t\t<blockquote class="postcontent lastedited">\n'
+                '\t\t\t\t\t%s\n\t\t\t\t</blockquote>\n\t\t\t\t<!-- / edit note -->\n' % note)
+
+    def postbit(self, req, t, p, n):
+        fx = self.fx
+        u = None if p["guest"] else fx.users.get(p["author"])
+        q = self.quoted(p)
+        body = (self.quote_html(q) if q else "") + p["body"]
+        sig = fx.signature_of(p)
+        after = ""
+        if p["edits"]:
+            after += self.edit_note(p)
+        if sig:
+            after += ('\t\t\t\t<blockquote class="signature restore"><div class="signaturecontainer">%s</div></blockquote>\n' % sig)
+        if p["guest"]:
+            userinfo = """			<div class="username_container">
+				<span class="username guest">%s</span>
+			</div>
+			<span class="usertitle">
+				%s
+			</span>""" % (esc(p["author"]), self.t("Guest"))
+        else:
+            userinfo = """			<div class="username_container">
+				<div class="popupmenu memberaction">
+	<a class="username offline popupctrl" href="member.php?u=%d" title="%s is offline"><strong>%s</strong></a>
+	<ul class="popupbody popuphover memberaction_body">
+		<li class="left">
+			<a href="member.php?u=%d" class="siteicon_profile">
+				View Profile
+			</a>
+		</li>
+		<li class="right">
+			<a href="search.php?do=finduser&amp;userid=%d&amp;contenttype=vBForum_Post&amp;showposts=1" class="siteicon_forum" rel="nofollow">
+				View Forum Posts
+			</a>
+		</li>
+	</ul>
+</div>
+				<img class="inlineimg onlinestatus" src="images/statusicon/user-offline.png" alt="%s is offline" border="0" />
+			</div>
+			<span class="usertitle">
+				%s
+			</span>
+				<hr />
+				<dl class="userinfo_extra">
+					<dt>Join Date</dt> <dd>%s</dd>
+					<dt>Posts</dt> <dd>%s</dd>
+				</dl>""" % (u["id"], esc(p["author"]), esc(p["author"]), u["id"], u["id"], esc(p["author"]),
+                            esc(u["title"]), self.joined(u), self.L.num(u["id"] * 7))
+        ds, tm = self.date_parts(p["date"])
+        return """<li class="postbitlegacy postbitim postcontainer old" id="post_%d">
+<!-- see bottom of postbit.css for .userinfo .popupmenu styles -->
+	<div class="posthead">
+			<span class="postdate old">
+					<span class="date">%s,&nbsp;<span class="time">%s</span></span>
+			</span>
+			<span class="nodecontrols">
+					<a name="post%d" href="%s&amp;p=%d&amp;viewfull=1#post%d" class="postcounter">#%d</a><a id="postcount%d" name="%d"></a>
+			</span>
+	</div>
+	<div class="postdetails">
+		<div class="userinfo">
+%s
+		</div>
+		<div class="postbody">
+			<div class="postrow%s">
+				<div class="content">
+					<div id="post_message_%d">
+						<blockquote class="postcontent restore ">
+							%s
+						</blockquote>
+					</div>
+				</div>
+			</div>
+			%s
+			<div class="cleardiv"></div>
+		</div>
+	</div>
+		<div class="postfoot">
+			<div class="textcontrols floatcontainer">
+				<span class="postcontrols">
+					<img style="display:none" id="progress_%d" src="images/misc/progress.gif" alt="" />
+						<a id="qrwq_%d" class="newreply" href="newreply.php?do=newreply&amp;p=%d" rel="nofollow" title="%s"><img id="quoteimg_%d" src="clear.gif" alt="%s" />  %s</a> 
+				</span>
+				<span class="postlinking">
+				</span>
+			</div>
+		</div>
+	<hr />
+</li>
+""" % (p["id"], esc(ds), tm, p["id"], esc(self.thread_link(t, style=0)), p["id"], p["id"], n, p["id"], n,
+       userinfo, " has_after_content" if after else "", p["id"], body,
+       ('<div class="after_content">\n%s\t\t\t</div>' % after) if after else "",
+       p["id"], p["id"], p["id"], self.t("Reply With Quote"), p["id"], self.t("Reply With Quote"),
+       self.t("Reply With Quote"))
+
+    def similar(self, req, t):
+        fx = self.fx
+        others = [fx.threads[i] for i in fx.board_threads(t["board"]) if i != t["id"]][:5]
+        if not others:
+            return ""
+        rows = "".join("""			<tr>
+				<td class="alt1" align="left"><span class="smallfont"><a href="%s" title="">%s</a></span></td>
+				<td class="alt2" align="left"><span class="smallfont">%s</span></td>
+				<td class="alt1" align="left"><span class="smallfont">%s</span></td>
+			</tr>
+""" % (esc(self.thread_link(o)), esc(o["title"]), esc(o["author"]), esc(fx.boards[o["board"]]["name"]))
+            for o in others)
+        return """<div id="similarthreads" class="block">
+	<h4 class="blockhead">%s</h4>
+	<div class="blockbody">
+		<table class="similarthreads">
+%s		</table>
+	</div>
+</div>
+""" % (self.t("Similar Threads"), rows)
+
+    def page_thread(self, req, tid, page):
+        fx = self.fx
+        t = self.thread_for(tid)
+        if t is None:
+            return self.error(req, self.INVALID_THREAD, 404)
+        if not self.can_read(req, t["board"]):
+            return self.no_permission(req)
+        per = fx.posts_per_page
+        total = len(t["posts"])
+        n = self.npages(total, per)
+        page = max(1, min(page, n))
+        start = (page - 1) * per
+        posts = [fx.tpost(t, i) for i in range(start, min(start + per, total))]
+        bits = "".join(self.postbit(req, t, p, start + k + 1) for k, p in enumerate(posts))
+        pag = self.pagination(total, per, page, lambda pg: self.thread_link(t, pg), "posts", "t", tid)
+        stats = self.t("Results %s to %s of %s") % (self.L.num(start + 1), self.L.num(start + len(posts)),
+                                                    self.L.num(total))
+        reply = ("" if t["closed"] else
+                 '<a href="newreply.php?do=newreply&amp;noquote=1&amp;p=%d" class="newcontentlink" '
+                 'id="newreplylink_top" rel="nofollow" title="Reply to Thread"><span></span>Reply to Thread</a>'
+                 % t["posts"][-1])
+        closed = ('<span class="threadclosed">Thread Closed</span>' if t["closed"] else "")
+        body = """	<div id="above_postlist" class="above_postlist">
+		%s%s
+		<div id="pagination_top" class="pagination_top">
+			%s
+			<div id="postpagestats_above" class="postpagestats">
+				%s
+			</div>
+		</div>
+	</div>
+	<div id="pagetitle" class="pagetitle">
+		<h1>
+			%s: <span class="threadtitle"><a href="%s" title="Reload this Page">%s</a></span>
+		</h1>
+	</div>
+	<div id="thread_controls" class="thread_controls toolsmenu">
+		<div>
+		<ul id="postlist_popups" class="postlist_popups popupgroup">
+			<li class="popupmenu" id="threadtools">
+				<h6><a class="popupctrl" href="javascript://">Thread Tools</a></h6>
+				<ul class="popupbody popuphover">
+					<li><a href="printthread.php?t=%d&amp;pp=%d&amp;page=%d" accesskey="3" rel="nofollow">Show Printable Version</a></li>
+				</ul>
+			</li>
+		</ul>
+		</div>
+	</div>
+<div id="postlist" class="postlist restrain">
+		<ol id="posts" class="posts" start="%d">
+%s		</ol>
+		<div class="separator"></div>
+		<div class="postlistfoot">
+		</div>
+</div>
+<div id="below_postlist" class="noinlinemod below_postlist">
+	<div id="pagination_bottom" class="pagination_bottom">
+		%s
+		<div class="clear"></div>
+	</div>
+</div>
+	<!-- next / previous links -->
+	<div class="navlinks">
+			<strong>&laquo;</strong>
+			<a href="%s&amp;goto=nextoldest" rel="nofollow">Previous Thread</a>
+			|
+			<a href="%s&amp;goto=nextnewest" rel="nofollow">Next Thread</a>
+			<strong>&raquo;</strong>
+	</div>
+	<!-- / next / previous links -->
+%s<div id="ad_thread_last_post_content"><div class="ad300x250_2"><script type="text/javascript">OAS_AD("300x250_2");</script></div></div>
+""" % (reply, closed, pag, stats, self.t("Thread"), esc(self.thread_link(t, page)), esc(t["title"]),
+       tid, per, page, start + 1, bits, pag, esc(self.thread_link(t, style=0)),
+       esc(self.thread_link(t, style=0)), self.similar(req, t))
+        return self.page(req, t["title"] + (" - Page %d" % page if page > 1 else ""),
+                         self.crumbs_for(t["board"]), t["title"], body,
+                         '<link rel="canonical" href="%s" />\n' % esc(self.thread_link(t, page)))
+
+    def page_print(self, req, tid, page, pp):
+        fx = self.fx
+        t = self.thread_for(tid)
+        if t is None:
+            return self.error(req, self.INVALID_THREAD, 404)
+        if not self.can_read(req, t["board"]):
+            return self.no_permission(req)
+        pp = max(1, min(pp or 40, 40))
+        total = len(t["posts"])
+        n = self.npages(total, pp)
+        page = max(1, min(page, n))
+        start = (page - 1) * pp
+        out = []
+        for i in range(start, min(start + pp, total)):
+            p = fx.tpost(t, i)
+            q = self.quoted(p)
+            ds, tm = self.date_parts(p["date"])
+            out.append("""<div class="tborder">
+	<div class="page">
+		<div style="padding:0px 0px 6px 0px">
+			<div class="smallfont"><strong>%s</strong> <span class="postdate">%s, %s</span></div>
+			<div id="post_message_%d" class="post">%s%s</div>
+		</div>
+	</div>
+</div>
+""" % (esc(p["author"]), ds, tm, p["id"], self.quote_html(q) if q else "", p["body"]))
+        pag = ""
+        if n > 1:
+            pag = '<div class="pagenav">%s %s</div>\n' % (self.t("Page %d of %d") % (page, n), " ".join(
+                '<a href="printthread.php?t=%d&amp;pp=%d&amp;page=%d">%d</a>' % (tid, pp, p, p) if p != page
+                else "<strong>%d</strong>" % p for p in range(1, n + 1)))
+        body = """<!DOCTYPE html>
+<html dir="ltr" lang="%s">
+<head>
+<meta http-equiv="Content-Type" content="text/html; charset=UTF-8" />
+<meta name="generator" content="vBulletin %s" />
+<title>%s - Printable View</title>
+</head>
+<body>
+<div class="page">
+	<div class="largefont"><strong>%s</strong></div>
+	<div><a href="%s">Show 40 post(s) from this thread on one page</a></div>
+	%s%s%s
+</div>
+</body>
+</html>""" % (self.L.code, self.VERSION, esc(fx.title), esc(t["title"]), esc(self.thread_link(t)),
+              pag, "".join(out), pag)
+        return Resp(200, body)
+
+    # login
+
+    def page_login(self, req, error=None):
+        msg = ('<div class="blockrow error">%s</div>' % error) if error else ""
+        return self.page(req, fx_title(self.fx, "Log in"), [], "Log in",
+                         msg + self.login_block(req, req.q("url")))
+
+    def do_login(self, req):
+        fx = self.fx
+        name = req.f("vb_login_username")
+        if fx.require_captcha:
+            h = req.f("humanverify[hash]")
+            if not h or self.captchas.get(h) != req.f("humanverify[input]").upper():
+                return self.error(req, self.ERRORS["captcha"], login_form=True)
+        fails = fx.login_failures.get(name, 0)
+        if fails >= 5:
+            return self.error(req, self.ERRORS["strikes"])
+        u = fx.check_password(name, req.f("vb_login_password"), req.f("vb_login_md5password"))
+        if not u:
+            fx.login_failures[name] = fails + 1
+            return self.error(req, self.ERRORS["badlogin"] % (fails + 1), login_form=True)
+        fx.login_failures.pop(name, None)
+        fx.sessions.pop(req.sid, None)
+        req.user = u
+        req.sid = fx.new_session(u["name"])
+        req.set_cookies.append((self.COOKIE + "sessionhash", req.sid, None))
+        if req.f("cookieuser") == "1":
+            tok = hashlib.md5((u["salt"] + str(time.time())).encode()).hexdigest()
+            fx.remember[tok] = u["name"]
+            req.set_cookies.append((self.COOKIE + "userid", str(u["id"]), 31536000))
+            req.set_cookies.append((self.COOKIE + "password", tok, 31536000))
+        url = req.f("url") or "forum.php"
+        return self.redirect(req, "Thank you for logging in, %s." % esc(u["name"]), url)
+
+    def do_logout(self, req):
+        self.fx.sessions.pop(req.sid, None)
+        req.user = None
+        req.set_cookies += [(self.COOKIE + "sessionhash", "", 0), (self.COOKIE + "userid", "", 0),
+                            (self.COOKIE + "password", "", 0)]
+        return self.redirect(req, "All cookies cleared!", "forum.php")
+
+    # posting
+
+    def editor_form(self, req, action, do, hidden, title_value, message, heading):
+        fx = self.fx
+        start = int(fx.now())
+        posthash = hashlib.md5(("%d%d%s" % (start, req.user["id"], req.user["salt"])).encode()).hexdigest()
+        hidden_html = "".join('\t\t<input type="hidden" name="%s" value="%s" />\n' % (k, esc(v))
+                              for k, v in hidden)
+        return """<form action="%s" method="post" name="vbform" id="vbform" class="vbform">
+	<h2 class="blockhead">%s</h2>
+	<div class="blockbody formcontrols">
+		<div class="blockrow">
+			<label for="title" class="full">Title:</label>
+			<input type="text" class="primary full textbox" name="title" value="%s" id="title" size="50" maxlength="85" tabindex="1" title="Optional" />
+		</div>
+		<div class="blockrow texteditor">
+			<div id="vB_Editor_001" class="vB_Editor">
+				<textarea name="message" id="vB_Editor_001_editor" rows="10" cols="60" tabindex="1">%s</textarea>
+			</div>
+		</div>
+	</div>
+	<div class="blockfoot actionbuttons">
+		<div class="group">
+		<input type="hidden" name="s" value="" />
+		<input type="hidden" name="securitytoken" value="%s" />
+		<input type="hidden" name="do" value="%s" />
+%s		<input type="hidden" name="posthash" value="%s" />
+		<input type="hidden" name="poststarttime" value="%d" />
+		<input type="hidden" name="loggedinuser" value="%d" />
+		<input type="hidden" name="multiquoteempty" value="" />
+		<input type="submit" class="button" name="sbutton" id="vB_Editor_001_save" value="Submit Reply" accesskey="s" tabindex="1" />
+		<input type="submit" class="button" name="preview" value="Preview Post" accesskey="r" tabindex="1" />
+		</div>
+	</div>
+</form>
+""" % (action, heading, esc(title_value), esc(message), self.token(req), do, hidden_html, posthash,
+       start, req.user["id"])
+
+    def page_reply(self, req):
+        fx = self.fx
+        pid = req.qint("p")
+        tid = req.qint("t")
+        quote = ""
+        if pid:
+            t, _ = self.post_index(pid)
+            if t is None:
+                return self.error(req, self.INVALID_POST, 404)
+            if req.q("noquote") != "1":
+                qp = fx.post(pid)
+                quote = "[QUOTE=%s;%d]%s[/QUOTE]\n" % (qp["author"], pid, strip_tags(qp["body"]))
+        else:
+            t = self.thread_for(tid)
+            if t is None:
+                return self.error(req, self.INVALID_THREAD, 404)
+        if req.user is None or not self.can_read(req, t["board"]):
+            return self.no_permission(req)
+        if t["closed"]:
+            return self.error(req, self.ERRORS["closed"])
+        form = self.editor_form(req, "newreply.php?do=postreply&amp;t=%d" % t["id"], "postreply",
+                                [("t", t["id"]), ("p", pid or t["posts"][-1]), ("specifiedpost", 1 if pid else 0),
+                                 ("wysiwyg", 0)], "", quote,
+                                "Reply to Thread: %s" % esc(t["title"]))
+        return self.page(req, "Reply to Thread", self.crumbs_for(t["board"]) +
+                         [(self.thread_link(t), t["title"])], "Reply to Thread", form)
+
+    def posting_refusal(self, req, key, arg):
+        if key == "no_permission":
+            return self.no_permission(req)
+        status = 404 if key in ("no_thread", "no_board") else 200
+        return self.error(req, self.error_text(key, arg), status)
+
+    def do_reply(self, req):
+        fx = self.fx
+        tid = int(req.f("t") or req.q("t") or 0)
+        if not tid and req.f("p"):
+            t, _ = self.post_index(int(req.f("p")))
+            tid = t["id"] if t else 0
+        t = self.thread_for(tid)
+        if req.user is not None and not self.token_ok(req, req.f("securitytoken")):
+            fx.record_post(req, req.user, 200, error="token")
+            return self.error(req, self.ERRORS["token"])
+        if t is not None and not self.can_read(req, t["board"]):
+            fx.record_post(req, req.user, 200, error="no_permission")
+            return self.no_permission(req)
+        pid, err = fx.submit(req, req.user, thread=tid, message=req.f("message"))
+        if err:
+            fx.record_post(req, req.user, 200, error=err[0])
+            return self.posting_refusal(req, *err)
+        fx.record_post(req, req.user, 200, pid=pid)
+        return self.redirect(req, "Thank you for posting! You will now be taken to your post. If you "
+                             "opted to receive notifications of replies to this thread, you will be "
+                             "notified by email when anyone else replies.", self.post_link(pid))
+
+    def page_newthread(self, req):
+        fx = self.fx
+        b = fx.boards.get(req.qint("f"))
+        if b is None:
+            return self.error(req, self.INVALID_FORUM, 404)
+        if req.user is None or not self.can_read(req, b["id"]):
+            return self.no_permission(req)
+        form = self.editor_form(req, "newthread.php?do=postthread&amp;f=%d" % b["id"], "postthread",
+                                [("f", b["id"])], "", "", "Post New Thread in %s" % esc(b["name"]))
+        form = form.replace('name="title"', 'name="subject"').replace('title="Optional" ', "")
+        return self.page(req, "Post New Thread", self.crumbs_for(b["id"]), "Post New Thread", form)
+
+    def do_newthread(self, req):
+        fx = self.fx
+        bid = int(req.f("f") or req.q("f") or 0)
+        if req.user is not None and not self.token_ok(req, req.f("securitytoken")):
+            fx.record_post(req, req.user, 200, error="token")
+            return self.error(req, self.ERRORS["token"])
+        if bid in fx.boards and not self.can_read(req, bid):
+            fx.record_post(req, req.user, 200, error="no_permission")
+            return self.no_permission(req)
+        pid, err = fx.submit(req, req.user, board=bid, message=req.f("message"), title=req.f("subject"))
+        if err:
+            fx.record_post(req, req.user, 200, error=err[0])
+            return self.posting_refusal(req, *err)
+        fx.record_post(req, req.user, 200, pid=pid)
+        return self.redirect(req, "Thank you for posting! You will now be taken to your post.",
+                             self.post_link(pid))
+
+    # external.php
+
+    def feed(self, req):
+        fx = self.fx
+        ids = [int(x) for x in re.findall(r"\d+", req.q("forumids"))]
+        boards = [b for b in fx.boards.values() if (not ids or b["id"] in ids)
+                  and not fx.board_members_only(b["id"])]
+        if ids and not boards:
+            return self.feed_response('<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel>'
+                                      '<title>%s</title></channel></rss>' % esc(fx.title),
+                                      "text/xml; charset=UTF-8", None)
+        by_last = req.q("lastpost") in ("1", "true")
+        ts = [fx.threads[i] for b in boards for i in b["threads"]]
+        key = (lambda t: fx.last_post(t)["date"]) if by_last else (lambda t: fx.tpost(t, 0)["date"])
+        ts.sort(key=lambda t: (key(t), t["id"]), reverse=True)
+        ts = ts[:int(req.q("count") or 15)]
+        items = []
+        for t in ts:
+            first = fx.tpost(t, 0)
+            b = fx.boards[t["board"]]
+            items.append("""		<item>
+			<title>%s</title>
+			<link>%s/showthread.php?t=%d&amp;goto=newpost</link>
+			<pubDate>%s</pubDate>
+			<description>%s</description>
+			<content:encoded><![CDATA[<div>%s</div>]]></content:encoded>
+			<category domain="%s/forumdisplay.php?f=%d">%s</category>
+			<dc:creator>%s</dc:creator>
+			<guid isPermaLink="true">%s/showthread.php?t=%d</guid>
+		</item>
+""" % (esc(t["title"]), fx.url, t["id"], self.rfc822(key(t)), esc(strip_tags(first["body"])[:300]),
+       first["body"], fx.url, b["id"], esc(b["name"]), esc(first["author"]), fx.url, t["id"]))
+        last = max([key(t) for t in ts] or [0])
+        title = fx.title + (" - " + boards[0]["name"] if ids and len(boards) == 1 else "")
+        body = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:content="http://purl.org/rss/1.0/modules/content/">
+	<channel>
+		<title>%s</title>
+		<link>%s/</link>
+		<description>vBulletin Discussion Board</description>
+		<language>%s</language>
+		<lastBuildDate>%s</lastBuildDate>
+		<generator>vBulletin</generator>
+		<ttl>60</ttl>
+%s	</channel>
+</rss>
+""" % (esc(title), fx.url, self.L.code, self.rfc822(last or fx.now()), "".join(items))
+        return self.feed_response(body, "text/xml; charset=UTF-8", last or None)
+
+
+def fx_title(fx, s):
+    return "%s - %s" % (fx.title, s)
+
+
+# ---- HTTP ------------------------------------------------------------------
+
+GARBAGE = (b'<html><head><title>Fixture</ti<body><div class="pos\x00t" id=\n<<<< '
+           b'\xff\xfe<li class="postbit id="post_1"><blockquote class=postcontent>cut')
+
+
+class _Handler(BaseHTTPRequestHandler):
+    fx = None
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        self.serve("GET")
+
+    def do_HEAD(self):
+        self.serve("HEAD")
+
+    def do_POST(self):
+        self.serve("POST")
+
+    def send(self, status, body, ctype="text/html; charset=UTF-8", headers=(), cookies=()):
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in headers:
+            self.send_header(k, v)
+        for name, value, max_age in cookies:
+            c = "%s=%s; path=/; HttpOnly" % (name, value)
+            if max_age is not None:
+                c += "; Max-Age=%d" % max_age
+                if max_age == 0:
+                    c += "; expires=Thu, 01 Jan 1970 00:00:01 GMT"
+            self.send_header("Set-Cookie", c)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def apply_fault(self):
+        fx = self.fx
+        with fx.lock:
+            f = next((f for f in fx.faults if (f.path is None or f.path.search(self.path))
+                      and (f.count is None or f.count > 0)), None)
+            if f is None:
+                return False
+            if f.count is not None:
+                f.count -= 1
+        if f.mode in ("429", "503"):
+            text = ("Too Many Requests" if f.mode == "429" else "Service Unavailable")
+            self.send(int(f.mode), "<html><head><title>%s %s</title></head><body><h1>%s</h1></body></html>"
+                      % (f.mode, text, text), headers=[("Retry-After", str(f.retry_after))])
+        elif f.mode == "500":
+            self.send(500, "<html><body><h1>500 Internal Server Error</h1></body></html>")
+        elif f.mode == "403":
+            self.send(403, "<html><body><h1>403 Forbidden</h1></body></html>")
+        elif f.mode == "garbage":
+            self.send(200, GARBAGE)
+        elif f.mode == "empty":
+            self.send(200, b"")
+        elif f.mode == "reset":
+            self.close_connection = True
+        elif f.mode == "hang":
+            fx.stopping.wait(f.hang)
+            self.close_connection = True
+        return True
+
+    def serve(self, method):
+        fx = self.fx
+        body = b""
+        if method == "POST":
+            n = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(n) if n else b""
+        with fx.lock:
+            fx.requests.append(Request(method, self.path, dict(self.headers.items())))
+        if self.apply_fault():
+            return
+        u = urllib.parse.urlsplit(self.path)
+        path = u.path
+        if fx.prefix:
+            if not (path == fx.prefix or path.startswith(fx.prefix + "/")):
+                return self.send(404, "<html><body><h1>404 Not Found</h1></body></html>")
+            path = path[len(fx.prefix):] or "/"
+        if path == "/robots.txt":
+            return self.send(200, fx.robots, "text/plain; charset=UTF-8")
+        query = {k: v[-1] for k, v in urllib.parse.parse_qs(u.query, keep_blank_values=True).items()}
+        fields = {}
+        ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip()
+        if body and ctype in ("", "application/x-www-form-urlencoded"):
+            fields = {k: v[-1] for k, v in urllib.parse.parse_qs(
+                body.decode("utf-8", "replace"), keep_blank_values=True).items()}
+        cookies = {}
+        for part in (self.headers.get("Cookie") or "").split(";"):
+            if "=" in part:
+                k, v = part.split("=", 1)
+                cookies[k.strip()] = urllib.parse.unquote(v.strip())
+        req = Req(method, path, query, fields, cookies, self.headers)
+        req.raw_query = urllib.parse.unquote(u.query)
+        with fx.lock:
+            resp = fx.engine.handle(req)
+            text = resp.body
+            if fx.template_changed and isinstance(text, str) and resp.ctype.startswith("text/html"):
+                text = fx.engine.change_template(text)
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        headers = list(resp.headers.items())
+        if resp.status == 200 and (resp.validators or (fx.page_validators and resp.ctype.startswith("text/html"))):
+            etag = '"%s"' % hashlib.md5(data).hexdigest()
+            headers.append(("ETag", etag))
+            lm = None
+            if resp.last_modified:
+                lm = email.utils.formatdate(resp.last_modified, usegmt=True)
+                headers.append(("Last-Modified", lm))
+            inm, ims = self.headers.get("If-None-Match"), self.headers.get("If-Modified-Since")
+            fresh = False
+            if inm is not None:
+                fresh = etag in [x.strip() for x in inm.split(",")] or inm.strip() == "*"
+            elif ims is not None and resp.last_modified:
+                try:
+                    fresh = email.utils.parsedate_to_datetime(ims).timestamp() >= int(resp.last_modified)
+                except (TypeError, ValueError):
+                    fresh = False
+            if fresh:
+                self.send_response(304)
+                for k, v in headers:
+                    self.send_header(k, v)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+        if resp.ctype.startswith("text/html"):
+            headers += [("Cache-Control", "private"), ("Pragma", "private")]
+        self.send(resp.status, data, resp.ctype, headers, req.set_cookies)
+
+
+def make_engine(name, fx):
+    return {"vbulletin4": VBulletin4, "vbulletin3": VBulletin3, "phpbb3": PhpBB3,
+            "phpbb30": PhpBB30, "phpbb_subsilver2": PhpBBSubsilver2, "xenforo2": XenForo2,
+            "xenforo1": XenForo1, "mybb": MyBB}[name](fx)
+
+
+# ---- phpBB 3.1-3.3 prosilver ----------------------------------------------
+
+class PhpBB3(Engine):
+    POSTS_PER_PAGE = 10
+    THREADS_PER_PAGE = 25
+    MIN_CHARS = 1
+    INDEX = "index.php"
+    LOGIN = "ucp.php?mode=login"
+    COOKIE = "phpbb3_fx_"
+    FORM_LIFETIME = 7200
+    CHANGED = [(r'class="post has-profile', 'class="message has-profile'),
+               (r'id="p(\d+)"', r'id="msg\1"'), (r'class="content"', 'class="message-text"'),
+               (r'class="postbody"', 'class="msgbody"'), (r'\btopictitle\b', 'topic-link'),
+               (r'class="author"', 'class="byline"')]
+    ERRORS = {
+        "form": "The submitted form was invalid. Try submitting again.",
+        "flood": "You cannot make another post so soon after your last.",
+        "too_short": "Your message contains too few characters.",
+        "closed": "This topic is locked, you cannot edit posts or make further replies.",
+        "no_title": "You must specify a subject when posting a new topic.",
+        "no_thread": "The requested topic does not exist.",
+        "no_board": "The forum you selected does not exist.",
+        "no_post": "The requested post does not exist.",
+        "badpass": ("You have specified an incorrect password. Please check your password and try "
+                    "again. If you continue to have problems please contact the "
+                    '<a href="./memberlist.php?mode=contactadmin">Board Administrator</a>.'),
+        "baduser": ("You have specified an incorrect username. Please check your username and try "
+                    "again. If you continue to have problems please contact the "
+                    '<a href="./memberlist.php?mode=contactadmin">Board Administrator</a>.'),
+        "attempts": ("You exceeded the maximum allowed number of login attempts. In addition to your "
+                     "username and password you now also have to solve the CAPTCHA below."),
+        "captcha": "The submitted confirmation code was incorrect.",
+        "login_view": "The board requires you to be registered and logged in to view this forum.",
+        "login_reply": "You need to login in order to reply to topics within this forum.",
+        "login_post": "You need to login in order to post within this forum.",
+        "auth_read": "You are not authorised to read this forum.",
+    }
+
+    def __init__(self, fx):
+        super().__init__(fx)
+        self.captchas = {}
+
+    # links
+
+    def thread_link(self, t, page=1):
+        return "./viewtopic.php?f=%d&t=%d%s" % (t["board"], t["id"],
+                                                 "&start=%d" % ((page - 1) * self.fx.posts_per_page)
+                                                 if page > 1 else "")
+
+    def board_link(self, b, page=1):
+        return "./viewforum.php?f=%d%s" % (b["id"], "&start=%d" % ((page - 1) * self.fx.threads_per_page)
+                                           if page > 1 else "")
+
+    def post_link(self, pid):
+        return "./viewtopic.php?p=%d#p%d" % (pid, pid)
+
+    def feed_link(self, thread=None, board=None):
+        if thread:
+            return "app.php/feed/topic/%d" % thread
+        if board:
+            return "app.php/feed/forum/%d" % board
+        return "app.php/feed"
+
+    def reply_link(self, t):
+        return "posting.php?mode=reply&f=%d&t=%d" % (t["board"], t["id"])
+
+    def profile(self, p_or_name):
+        name = p_or_name if isinstance(p_or_name, str) else p_or_name["author"]
+        if not isinstance(p_or_name, str) and p_or_name["guest"]:
+            return '<span class="username">%s</span>' % esc(name)
+        u = self.fx.users.get(name)
+        return ('<a href="./memberlist.php?mode=viewprofile&amp;u=%d" class="username">%s</a>'
+                % (u["id"] if u else 1, esc(name)))
+
+    # dates
+
+    def fmt_date(self, ts, relative=True):
+        d = self.fx.local(ts)
+        c = self.L.code
+        day = self.fx.day_word(ts) if relative else None
+        if c == "en":
+            h, ap = h12(d)
+            tm = "%d:%02d %s" % (h, d.minute, ap.lower())
+            if day:
+                return "%s, %s" % (day, tm)
+            return "%s %s %02d, %d %s" % (self.L.days_abbr[d.weekday()], self.L.months_abbr[d.month - 1],
+                                          d.day, d.year, tm)
+        tm = d.strftime("%H:%M")
+        if day:
+            return "%s, %s" % (day, tm)
+        sep = ". " if c == "de" else " "
+        return "%s %d%s%s %d, %s" % (self.L.days_abbr[d.weekday()], d.day, sep,
+                                      self.L.months_abbr[d.month - 1], d.year, tm)
+
+    def time_html(self, ts):
+        return '<time datetime="%s">%s</time>' % (self.iso(ts), self.fmt_date(ts))
+
+    # session and tokens
+
+    def session(self, req):
+        fx = self.fx
+        sid = req.cookies.get(self.COOKIE + "sid")
+        from_cookie = sid is not None
+        if not sid or sid not in fx.sessions:
+            sid = req.q("sid") or req.f("sid")
+            from_cookie = False
+        s = fx.sessions.get(sid) if sid else None
+        if s is not None:
+            req.sid, req.sid_from_cookie = sid, from_cookie
+            req.user = fx.users.get(s["user"]) if s["user"] else None
+            if not from_cookie:
+                req.set_cookies.append((self.COOKIE + "sid", sid, None))
+            return
+        name = fx.remember.get(req.cookies.get(self.COOKIE + "k") or "-")
+        if name and str(fx.users[name]["id"]) == req.cookies.get(self.COOKIE + "u"):
+            req.user = fx.users[name]
+        req.sid = fx.new_session(req.user["name"] if req.user else None)
+        req.set_cookies.append((self.COOKIE + "u", str(req.user["id"] if req.user else 1), 31536000))
+        req.set_cookies.append((self.COOKIE + "k", "", 31536000))
+        req.set_cookies.append((self.COOKIE + "sid", req.sid, 31536000))
+
+    def form_key(self, req, name):
+        t = int(self.fx.now())
+        salt = req.user["salt"] if req.user else "guestsalt"
+        sid = "" if req.user else req.sid
+        tok = hashlib.sha1(("%d%s%s%s" % (t, salt, name, sid)).encode()).hexdigest()
+        return ('<input type="hidden" name="creation_time" value="%d" />\n'
+                '<input type="hidden" name="form_token" value="%s" />\n' % (t, tok))
+
+    def form_ok(self, req, name, min_age=0):
+        try:
+            t = int(req.f("creation_time"))
+        except ValueError:
+            return False
+        salt = req.user["salt"] if req.user else "guestsalt"
+        sid = "" if req.user else req.sid
+        good = hashlib.sha1(("%d%s%s%s" % (t, salt, name, sid)).encode()).hexdigest()
+        age = self.fx.now() - t
+        return good == req.f("form_token") and min_age <= age <= self.FORM_LIFETIME
+
+    def handle(self, req):
+        self.session(req)
+        r = self.route(req)
+        if not req.sid_from_cookie and req.sid and isinstance(r.body, str) and r.ctype.startswith("text/html"):
+            sid = req.sid
+            # append_sid(): a browser that sent no session cookie gets the sid in every link
+            r.body = re.sub(r'(href|action)="(\./[a-z_]+\.php)(\?[^"#]*)?(#[^"]*)?"',
+                            lambda m: '%s="%s%s%ssid=%s%s"' % (m.group(1), m.group(2), m.group(3) or "",
+                                                             "&amp;" if m.group(3) else "?", sid,
+                                                             m.group(4) or ""), r.body)
+        return r
+
+    # routing
+
+    def route(self, req):
+        p = req.path
+        if p in ("/", "/index.php"):
+            return self.page_index(req)
+        if p == "/viewforum.php":
+            per = self.fx.threads_per_page
+            return self.page_board(req, req.qint("f"), req.qint("start") // per + 1)
+        if p == "/viewtopic.php":
+            per = self.fx.posts_per_page
+            if req.qint("p"):
+                t, i = self.post_index(req.qint("p"))
+                if t is None:
+                    return self.message(req, self.ERRORS["no_post"], 404)
+                return self.page_thread(req, t["id"], i // per + 1, req.q("view") == "print")
+            return self.page_thread(req, req.qint("t"), req.qint("start") // per + 1, req.q("view") == "print")
+        if p == "/ucp.php":
+            mode = req.q("mode")
+            if mode == "login":
+                if req.method == "POST":
+                    return self.do_login(req)
+                return self.page_login(req)
+            if mode == "logout":
+                self.fx.sessions.pop(req.sid, None)
+                req.user = None
+                req.sid = self.fx.new_session()
+                req.set_cookies += [(self.COOKIE + "sid", req.sid, None), (self.COOKIE + "u", "1", 31536000),
+                                    (self.COOKIE + "k", "", 31536000)]
+                return self.message(req, "You have been successfully logged out.", refresh="./index.php")
+            return self.page_login(req)
+        if p == "/posting.php":
+            return self.posting(req)
+        r = self.route_feed(req)
+        if r is not None:
+            return r
+        return self.message(req, "The requested page could not be found.", 404, title="General Error")
+
+    def route_feed(self, req):
+        m = re.match(r"^/app\.php/feed(?:/(topic|forum)/(\d+)|/(forums|topics|news|topics_new|topics_active))?/?$",
+                     req.path)
+        if m:
+            return self.feed(req, m.group(1), int(m.group(2) or 0))
+        return None
+
+    # shell
+
+    def head(self, req, title, extra=""):
+        fx = self.fx
+        return """<!DOCTYPE html>
+<html dir="ltr" lang="%s">
+<head>
+<meta charset="utf-8" />
+<meta http-equiv="X-UA-Compatible" content="IE=edge">
+<meta name="viewport" content="width=device-width, initial-scale=1" />
+<title>%s</title>
+<link rel="alternate" type="application/atom+xml" title="Feed - %s" href="%s/app.php/feed">
+%s<link href="./assets/css/font-awesome.min.css?assets_version=24" rel="stylesheet">
+<link href="./styles/prosilver/theme/stylesheet.css?assets_version=24" rel="stylesheet">
+<link href="./styles/prosilver/theme/%s/stylesheet.css?assets_version=24" rel="stylesheet">
+</head>
+<body id="phpbb" class="nojs notouch section-%s ltr ">
+""" % ("en-gb" if self.L.code == "en" else self.L.code, esc(title), esc(fx.title), fx.url, extra,
+       "en" if self.L.code == "en" else self.L.code, req.path.strip("/").split(".")[0] or "index")
+
+    def header(self, req, crumbs):
+        fx = self.fx
+        if req.user is None:
+            account = ('\t\t<li class="rightside"  data-skip-responsive="true">\n\t\t\t<a href="./ucp.php?mode=login" '
+                       'title="%s" accesskey="x" role="menuitem">\n\t\t\t\t<i class="icon fa-power-off fa-fw" '
+                       'aria-hidden="true"></i><span>%s</span>\n\t\t\t</a>\n\t\t</li>\n'
+                       '\t\t<li class="rightside"  data-skip-responsive="true">\n\t\t\t<a href="./ucp.php?mode=register" '
+                       'role="menuitem">\n\t\t\t\t<i class="icon fa-pencil-square-o  fa-fw" aria-hidden="true"></i>'
+                       '<span>Register</span>\n\t\t\t</a>\n\t\t</li>\n' % (self.t("Login"), self.t("Login")))
+        else:
+            account = ('\t\t<li id="username_logged_in" class="rightside  no-bulletin" data-skip-responsive="true">\n'
+                       '\t\t\t<div class="header-profile dropdown-container">\n\t\t\t\t<a href="./ucp.php" '
+                       'class="header-avatar dropdown-trigger"> <span class="username">%s</span></a>\n'
+                       '\t\t\t\t<div class="dropdown">\n\t\t\t\t\t<ul class="dropdown-contents" role="menu">\n'
+                       '\t\t\t\t\t\t<li><a href="./ucp.php?mode=logout" title="Logout" accesskey="x" '
+                       'role="menuitem"><i class="icon fa-power-off fa-fw" aria-hidden="true"></i>'
+                       '<span>Logout</span></a></li>\n\t\t\t\t\t</ul>\n\t\t\t\t</div>\n\t\t\t</div>\n\t\t</li>\n'
+                       % esc(req.user["name"]))
+        crumb_html = ['\t\t\t\t<span class="crumb"  itemtype="https://schema.org/ListItem" itemprop="itemListElement" '
+                      'itemscope><a href="./index.php" itemtype="https://schema.org/Thing" itemscope itemprop="item" '
+                      'accesskey="h" data-navbar-reference="index"><i class="icon fa-home fa-fw"></i><span '
+                      'itemprop="name">%s</span></a><meta itemprop="position" content="1" /></span>\n'
+                      % self.t("Board index")]
+        for i, b in enumerate(crumbs):
+            crumb_html.append('\t\t\t\t<span class="crumb"  itemtype="https://schema.org/ListItem" '
+                              'itemprop="itemListElement" itemscope data-forum-id="%d"><a href="%s" '
+                              'itemtype="https://schema.org/Thing" itemscope itemprop="item"><span '
+                              'itemprop="name">%s</span></a><meta itemprop="position" content="%d" /></span>\n'
+                              % (b["id"], esc(self.board_link(b)), esc(b["name"]), i + 2))
+        return """<div id="wrap" class="wrap">
+	<a id="top" class="top-anchor" accesskey="t"></a>
+	<div id="page-header">
+		<div class="headerbar" role="banner">
+			<div class="inner">
+			<div id="site-description" class="site-description">
+				<a id="logo" class="logo" href="./index.php" title="%s"><span class="site_logo"></span></a>
+				<h1>%s</h1>
+				<p>A fixture board</p>
+				<p class="skiplink"><a href="#start_here">Skip to content</a></p>
+			</div>
+			<div id="search-box" class="search-box search-header" role="search">
+				<form action="./search.php" method="get" id="search">
+				<fieldset>
+					<input name="keywords" id="keywords" type="search" maxlength="128" title="Search for keywords" class="inputbox search tiny" size="20" value="" placeholder="Search…" />
+					<button class="button button-search" type="submit" title="Search"><i class="icon fa-search fa-fw" aria-hidden="true"></i><span class="sr-only">Search</span></button>
+				</fieldset>
+				</form>
+			</div>
+			</div>
+		</div>
+		<div class="navbar" role="navigation">
+	<div class="inner">
+	<ul id="nav-main" class="nav-main linklist" role="menubar">
+		<li id="quick-links" class="quick-links dropdown-container responsive-menu" data-skip-responsive="true">
+			<a href="#" class="dropdown-trigger"><i class="icon fa-bars fa-fw" aria-hidden="true"></i><span>Quick links</span></a>
+			<div class="dropdown">
+				<ul class="dropdown-contents" role="menu">
+					<li><a href="./search.php?search_id=unanswered" role="menuitem"><i class="icon fa-file-o fa-fw icon-gray" aria-hidden="true"></i><span>Unanswered topics</span></a></li>
+					<li><a href="./search.php?search_id=active_topics" role="menuitem"><i class="icon fa-file-o fa-fw icon-blue" aria-hidden="true"></i><span>Active topics</span></a></li>
+				</ul>
+			</div>
+		</li>
+		<li data-skip-responsive="true">
+			<a href="/app.php/help/faq" rel="help" title="Frequently Asked Questions" role="menuitem"><i class="icon fa-question-circle fa-fw" aria-hidden="true"></i><span>FAQ</span></a>
+		</li>
+%s	</ul>
+	<ul id="nav-breadcrumbs" class="nav-breadcrumbs linklist navlinks" role="menubar">
+		<li class="breadcrumbs" itemscope itemtype="https://schema.org/BreadcrumbList">
+%s		</li>
+	</ul>
+	</div>
+</div>
+	</div>
+	<a id="start_here" class="anchor"></a>
+	<div id="page-body" class="page-body" role="main">
+""" % (self.t("Board index"), esc(fx.title), account, "".join(crumb_html))
+
+    def footer(self, req):
+        tz = self.fx.tz_name if isinstance(self.fx.tz_name, str) else "UTC%+g" % self.fx.tz_name
+        return """	</div>
+<div id="page-footer" class="page-footer" role="contentinfo">
+	<div class="navbar" role="navigation">
+	<div class="inner">
+	<ul id="nav-footer" class="nav-footer linklist" role="menubar">
+		<li class="breadcrumbs">
+			<span class="crumb"><a href="./index.php" data-navbar-reference="index"><i class="icon fa-home fa-fw" aria-hidden="true"></i><span>%s</span></a></span>
+		</li>
+		<li class="rightside">All times are <span title="%s">%s</span></li>
+		<li class="rightside"><a href="./ucp.php?mode=delete_cookies" data-ajax="true" data-refresh="true" role="menuitem"><i class="icon fa-trash fa-fw" aria-hidden="true"></i><span>Delete cookies</span></a></li>
+	</ul>
+	</div>
+</div>
+	<div class="copyright">
+		<p class="footer-row">
+			<span class="footer-copyright">Powered by <a href="https://www.phpbb.com/">phpBB</a>&reg; Forum Software &copy; phpBB Limited</span>
+		</p>
+		<p class="footer-row" role="menu">
+			<a class="footer-link" href="./ucp.php?mode=privacy" title="Privacy" role="menuitem"><span class="footer-link-text">Privacy</span></a>
+			|
+			<a class="footer-link" href="./ucp.php?mode=terms" title="Terms" role="menuitem"><span class="footer-link-text">Terms</span></a>
+		</p>
+	</div>
+	<div id="darkenwrapper" class="darkenwrapper" data-ajax-error-title="AJAX error" data-ajax-error-text="Something went wrong when processing your request.">
+		<div id="darken" class="darken">&nbsp;</div>
+	</div>
+</div>
+</div>
+<div>
+	<a id="bottom" class="anchor" accesskey="z"></a>
+	<img src="./cron.php?cron_type=cron.task.core.tidy_sessions" width="1" height="1" alt="cron" />
+</div>
+</body>
+</html>
+""" % (self.t("Board index"), esc(tz), esc(tz))
+
+    def page(self, req, title, crumbs, content, extra_head=""):
+        return Resp(200, self.head(req, title, extra_head) + self.header(req, crumbs) + content +
+                    self.footer(req))
+
+    def message(self, req, text, status=200, title="Information", refresh=None):
+        extra = '<meta http-equiv="refresh" content="3; url=%s" />\n' % esc(refresh) if refresh else ""
+        body = """<div class="panel" id="message">
+	<div class="inner">
+	<h2 class="message-title">%s</h2>
+	<p>%s</p>
+	</div>
+</div>
+""" % (title, text)
+        r = self.page(req, "%s - %s" % (self.fx.title, title), [], body, extra)
+        r.status = status
+        return r
+
+    def captcha_html(self):
+        cid = hashlib.md5(os.urandom(8)).hexdigest()
+        self.captchas[cid] = cid[:6].upper()
+        return """		<dl>
+			<dt><label for="confirm_code">Confirmation code:</label><br /><span>Please enter the code exactly as it appears in the image, it is case insensitive.</span></dt>
+			<dd><img src="./ucp.php?mode=confirm&amp;confirm_id=%s&amp;type=1" alt="Confirmation code" /></dd>
+			<dd><input type="text" name="confirm_code" id="confirm_code" size="8" maxlength="8" tabindex="3" class="inputbox narrow" title="Confirmation code" />
+			<input type="hidden" name="confirm_id" id="confirm_id" value="%s" /></dd>
+		</dl>
+""" % (cid, cid)
+
+    def login_form(self, req, error="", explain="", redirect="./index.php", captcha=False, username=""):
+        return """<form action="./ucp.php?mode=login" method="post" id="login" data-focus="username">
+<div class="panel">
+	<div class="inner">
+	<div class="content">
+		<h2 class="login-title">%s</h2>
+		%s
+		<fieldset class="fields1">
+		%s
+		<dl>
+			<dt><label for="username">Username:</label></dt>
+			<dd><input type="text" tabindex="1" name="username" id="username" size="25" value="%s" class="inputbox autowidth" /></dd>
+		</dl>
+		<dl>
+			<dt><label for="password">Password:</label></dt>
+			<dd><input type="password" tabindex="2" id="password" name="password" size="25" class="inputbox autowidth" autocomplete="off" /></dd>
+			<dd><a href="/app.php/user/forgot_password">I forgot my password</a></dd>
+		</dl>
+%s		<dl>
+			<dd><label for="autologin"><input type="checkbox" name="autologin" id="autologin" tabindex="4" /> Remember me</label></dd>
+			<dd><label for="viewonline"><input type="checkbox" name="viewonline" id="viewonline" tabindex="5" /> Hide my online status this session</label></dd>
+		</dl>
+		%s
+		<dl>
+			<dt>&nbsp;</dt>
+			<dd><input type="hidden" name="sid" value="%s" />
+<input type="hidden" name="redirect" value="%s" />
+<input type="submit" name="login" tabindex="6" value="Login" class="button1" /></dd>
+		</dl>
+		</fieldset>
+	</div>
+	</div>
+</div>
+</form>
+""" % (self.t("Login"), ('<p>%s</p>' % explain) if explain else "",
+       ('<div class="error">%s</div>' % error) if error else "", esc(username),
+       self.captcha_html() if captcha else "", self.form_key(req, "login"), req.sid, esc(redirect))
+
+    def login_box(self, req, explain, status=200):
+        redirect = "./" + req.path.lstrip("/") + ("?" + req.raw_query if req.raw_query else "")
+        r = self.page(req, "%s - %s" % (self.fx.title, self.t("Login")), [],
+                      self.login_form(req, explain=explain, redirect=redirect,
+                                      captcha=self.fx.require_captcha))
+        r.status = status
+        return r
+
+    def page_login(self, req, error="", username=""):
+        fails = self.fx.login_failures.get(username, 0)
+        captcha = self.fx.require_captcha and (fails >= self.fx.max_login_attempts or not username)
+        return self.page(req, "%s - %s" % (self.fx.title, self.t("Login")), [],
+                         self.login_form(req, error=error, redirect=req.q("redirect") or "./index.php",
+                                         captcha=captcha, username=username))
+
+    def do_login(self, req):
+        fx = self.fx
+        name = req.f("username")
+        if self.check_login_token and not self.form_ok(req, "login"):
+            return self.page_login(req, self.ERRORS["form"], name)
+        fails = fx.login_failures.get(name, 0)
+        if fx.require_captcha and fails >= fx.max_login_attempts:
+            cid = req.f("confirm_id")
+            if not cid or self.captchas.get(cid) != req.f("confirm_code").upper():
+                fx.login_failures[name] = fails + 1
+                return self.page_login(req, self.ERRORS["attempts"] if not req.f("confirm_code")
+                                       else self.ERRORS["captcha"], name)
+        u = fx.check_password(name, req.f("password"))
+        if not u:
+            fx.login_failures[name] = fails + 1
+            err = self.ERRORS["baduser"] if u is None else self.ERRORS["badpass"]
+            if fx.require_captcha and fails + 1 >= fx.max_login_attempts:
+                err = self.ERRORS["attempts"]
+            return self.page_login(req, err, name)
+        fx.login_failures.pop(name, None)
+        fx.sessions.pop(req.sid, None)
+        req.user = u
+        req.sid = fx.new_session(u["name"])
+        req.sid_from_cookie = False
+        req.set_cookies.append((self.COOKIE + "sid", req.sid, 31536000))
+        req.set_cookies.append((self.COOKIE + "u", str(u["id"]), 31536000))
+        if req.f("autologin"):
+            key = hashlib.md5((u["salt"] + str(time.time())).encode()).hexdigest()[:16]
+            fx.remember[key] = u["name"]
+            req.set_cookies.append((self.COOKIE + "k", key, 31536000))
+        redirect = req.f("redirect") or "./index.php"
+        return self.message(req, "You have been successfully logged in.<br /><br /><a href=\"%s\">Return to "
+                            "the previous page</a>" % esc(redirect), refresh=redirect)
+
+    check_login_token = True
+
+    # pagination
+
+    def pagination(self, total, per, cur, link, noun):
+        n = self.npages(total, per)
+        count = self.t("1 %s" % noun) if total == 1 else self.t("%%d %ss" % noun) % total
+        if n <= 1:
+            return ('<div class="pagination">\n\t\t\t%s\n\t\t\t\t\t\t&bull; Page <strong>1</strong> of '
+                    '<strong>1</strong>\n\t\t\t\t\t</div>' % count)
+        items = ['\t<li class="dropdown-container dropdown-button-control dropdown-page-jump page-jump">\n'
+                 '\t\t<a class="button button-icon-only dropdown-trigger" href="#" title="Click to jump to page…" '
+                 'role="button"><i class="icon fa-level-down fa-rotate-270" aria-hidden="true"></i><span>%d of %d'
+                 '</span></a>\n\t</li>\n' % (cur, n)]
+        if cur > 1:
+            items.append('\t<li class="arrow previous"><a class="button button-icon-only" href="%s" rel="prev" '
+                         'role="button"><i class="icon fa-chevron-left fa-fw" aria-hidden="true"></i><span '
+                         'class="sr-only">Previous</span></a></li>\n' % esc(link(cur - 1)))
+        shown = sorted({1, n} | set(window(cur, n, 2)))
+        prev = 0
+        for p in shown:
+            if p - prev > 1:
+                items.append('\t<li class="ellipsis" role="separator"><span>…</span></li>\n')
+            if p == cur:
+                items.append('\t<li class="active"><span>%d</span></li>\n' % p)
+            else:
+                items.append('\t<li><a class="button" href="%s" role="button">%d</a></li>\n' % (esc(link(p)), p))
+            prev = p
+        if cur < n:
+            items.append('\t<li class="arrow next"><a class="button button-icon-only" href="%s" rel="next" '
+                         'role="button"><i class="icon fa-chevron-right fa-fw" aria-hidden="true"></i><span '
+                         'class="sr-only">Next</span></a></li>\n' % esc(link(cur + 1)))
+        return '<div class="pagination">\n\t\t\t%s\n\t<ul>\n%s\t</ul>\n\t\t\t\t\t</div>' % (count, "".join(items))
+
+    # index
+
+    def forumrow(self, req, b):
+        fx = self.fx
+        nt, np_, last = fx.board_stats(b["id"])
+        kids = [c for c in fx.children(b["id"]) if c in self.boards_visible(req)]
+        subs = ""
+        if kids:
+            subs = "\n\t\t\t\t\t\t\t<br /><strong>Subforum:</strong> " + ", ".join(
+                '<a href="%s" class="subforum read" title="No unread posts"><i class="icon fa-file-o fa-fw  '
+                'icon-blue icon-md" aria-hidden="true"></i>%s</a>' % (esc(self.board_link(c)), esc(c["name"]))
+                for c in kids)
+        lp = '<span>No posts<br />&nbsp;</span>'
+        if last is not None:
+            lt = fx.threads[last["thread"]]
+            subj = ("" if lt["posts"][0] == last["id"] else "Re: ") + lt["title"]
+            lp = ('<span>\n\t\t\t\t\t\t\t<dfn>%s</dfn>\n\t\t\t\t\t\t\t<a href="%s" title="%s" class="lastsubject">%s</a> '
+                  '<br />\n\t\t\t\t\t\t\t%s %s\n\t\t\t\t\t\t\t<a href="%s" title="View the latest post"><i class="icon '
+                  'fa-external-link-square fa-fw icon-lightgray icon-md" aria-hidden="true"></i><span class="sr-only">'
+                  'View the latest post</span></a>\n\t\t\t\t\t\t\t<br />%s\n\t\t\t\t\t\t</span>'
+                  % (self.t("Last post"), esc("./viewtopic.php?f=%d&p=%d#p%d" % (lt["board"], last["id"], last["id"])),
+                     esc(subj), esc(subj), self.t("by"), self.profile(last),
+                     esc("./viewtopic.php?f=%d&p=%d#p%d" % (lt["board"], last["id"], last["id"])),
+                     self.time_html(last["date"])))
+        return """		<li class="row">
+			<dl class="row-item forum_read">
+				<dt title="No unread posts">
+					<div class="list-inner">
+						<a href="%s" class="forumtitle">%s</a>
+						<br />%s%s
+					</div>
+				</dt>
+				<dd class="topics">%d <dfn>%s</dfn></dd>
+				<dd class="posts">%d <dfn>%s</dfn></dd>
+				<dd class="lastpost">
+					%s
+				</dd>
+			</dl>
+		</li>
+""" % (esc(self.board_link(b)), esc(b["name"]), esc(b["description"]), subs, nt, self.t("Topics"), np_,
+       self.t("Posts"), lp)
+
+    def forabg(self, header_board, rows_html):
+        head = ('<a href="%s">%s</a>' % (esc(self.board_link(header_board)), esc(header_board["name"]))
+                if header_board else self.t("Forums"))
+        return """<div class="forabg">
+	<div class="inner">
+	<ul class="topiclist">
+		<li class="header">
+			<dl class="row-item">
+				<dt><div class="list-inner">%s</div></dt>
+				<dd class="topics">%s</dd>
+				<dd class="posts">%s</dd>
+				<dd class="lastpost"><span>%s</span></dd>
+			</dl>
+		</li>
+	</ul>
+	<ul class="topiclist forums">
+%s	</ul>
+	</div>
+</div>
+""" % (head, self.t("Topics"), self.t("Posts"), self.t("Last post"), rows_html)
+
+    def page_index(self, req):
+        fx = self.fx
+        vis = self.boards_visible(req)
+        out = []
+        leaves = []
+        for b in [b for b in vis if b["parent"] is None]:
+            kids = [c for c in fx.children(b["id"]) if c in vis]
+            if kids:
+                if leaves:
+                    out.append(self.forabg(None, "".join(self.forumrow(req, x) for x in leaves)))
+                    leaves = []
+                out.append(self.forabg(b, "".join(self.forumrow(req, c) for c in kids)))
+            else:
+                leaves.append(b)
+        if leaves:
+            out.append(self.forabg(None, "".join(self.forumrow(req, x) for x in leaves)))
+        body = ('<p class="right responsive-center time">It is currently %s</p>\n' % self.fmt_date(fx.now(), False) +
+                "".join(out) +
+                '<div class="stat-block online-list">\n\t<h3>Who is online</h3>\n\t<p>In total there is '
+                '<strong>1</strong> user online</p>\n</div>\n<div class="stat-block statistics">\n\t<h3>Statistics'
+                '</h3>\n\t<p>Total posts <strong>%d</strong> &bull; Total topics <strong>%d</strong> &bull; Total '
+                'members <strong>%d</strong></p>\n</div>\n' % (sum(len(t["posts"]) for t in fx.threads.values()),
+                                                                len(fx.threads), len(fx.users)))
+        return self.page(req, "%s - %s" % (fx.title, self.t("Board index")), [], body)
+
+    # viewforum
+
+    def topicrow(self, req, t, k):
+        fx = self.fx
+        first, last = fx.tpost(t, 0), fx.last_post(t)
+        icon = ("sticky" if t["sticky"] else "topic") + "_read" + ("_locked" if t["closed"] else "")
+        pages = self.npages(len(t["posts"]), fx.posts_per_page)
+        pag = ""
+        if pages > 1:
+            pag = ('\t\t\t\t\t\t<div class="pagination">\n\t\t\t\t\t\t\t<span><i class="icon fa-clone fa-fw" '
+                   'aria-hidden="true"></i></span>\n\t\t\t\t\t\t\t<ul>\n%s\t\t\t\t\t\t\t</ul>\n\t\t\t\t\t\t</div>\n'
+                   % "".join('\t\t\t\t\t\t\t\t<li><a class="button" href="%s">%d</a></li>\n'
+                             % (esc(self.thread_link(t, p)), p) for p in range(1, pages + 1)
+                             if p <= 4 or p == pages))
+        return """		<li class="row bg%d%s">
+			<dl class="row-item %s">
+				<dt title="No unread posts">
+					<div class="list-inner">
+						<a href="%s" class="topictitle">%s</a>
+						<br />
+						<div class="topic-poster responsive-hide left-box">
+							%s %s &raquo; %s
+						</div>
+%s					</div>
+				</dt>
+				<dd class="posts">%d <dfn>%s</dfn></dd>
+				<dd class="views">%d <dfn>%s</dfn></dd>
+				<dd class="lastpost">
+					<span><dfn>%s </dfn>%s %s
+						<a href="%s" title="Go to last post"><i class="icon fa-external-link-square fa-fw icon-lightgray icon-md" aria-hidden="true"></i><span class="sr-only"></span></a>
+						<br />%s
+					</span>
+				</dd>
+			</dl>
+		</li>
+""" % (k % 2 + 1, " sticky" if t["sticky"] else "", icon, esc(self.thread_link(t)), esc(t["title"]),
+       self.t("by"), self.profile(first), self.time_html(first["date"]), pag, len(t["posts"]) - 1,
+       self.t("Replies"), t["views"] or len(t["posts"]) * 10, self.t("Views"), self.t("Last post"),
+       self.t("by"), self.profile(last),
+       esc("./viewtopic.php?f=%d&t=%d&p=%d#p%d" % (t["board"], t["id"], last["id"], last["id"])),
+       self.time_html(last["date"]))
+
+    def page_board(self, req, bid, page):
+        fx = self.fx
+        b = fx.boards.get(bid)
+        if b is None:
+            return self.message(req, self.ERRORS["no_board"], 404)
+        if not self.can_read(req, bid):
+            return self.login_box(req, self.ERRORS["login_view"])
+        ids = self.visible_threads(req, bid)
+        per = fx.threads_per_page
+        n = self.npages(len(ids), per)
+        page = max(1, min(page, n))
+        chunk = [fx.threads[i] for i in ids[(page - 1) * per: page * per]]
+        kids = [c for c in fx.children(bid) if c in self.boards_visible(req)]
+        subs = self.forabg(None, "".join(self.forumrow(req, c) for c in kids)) if kids else ""
+        pag = self.pagination(len(ids), per, page, lambda p: self.board_link(b, p), "topic")
+        rows = "".join(self.topicrow(req, t, k) for k, t in enumerate(chunk))
+        body = """<h2 class="forum-title"><a href="%s">%s</a></h2>
+<div>
+	<div style="display: none !important;">%s<br /></div>
+</div>
+%s<div class="action-bar bar-top">
+	<a href="./posting.php?mode=post&amp;f=%d" class="button" title="Post a new topic">
+		<span>New Topic</span> <i class="icon fa-pencil fa-fw" aria-hidden="true"></i>
+	</a>
+	%s
+</div>
+	<div class="forumbg">
+		<div class="inner">
+		<ul class="topiclist">
+			<li class="header">
+				<dl class="row-item">
+					<dt><div class="list-inner">%s</div></dt>
+					<dd class="posts">%s</dd>
+					<dd class="views">%s</dd>
+					<dd class="lastpost"><span>%s</span></dd>
+				</dl>
+			</li>
+		</ul>
+		<ul class="topiclist topics">
+%s		</ul>
+		</div>
+	</div>
+<div class="action-bar bar-bottom">
+	%s
+</div>
+""" % (esc(self.board_link(b)), esc(b["name"]), esc(b["description"]), subs, bid, pag, self.t("Topics"),
+       self.t("Replies"), self.t("Views"), self.t("Last post"), rows, pag)
+        return self.page(req, "%s - %s" % (fx.title, b["name"]), fx.board_chain(bid), body)
+
+    # viewtopic
+
+    def quote_html(self, q):
+        return ('<blockquote><div><cite>%s <a href="./viewtopic.php?p=%d#p%d" data-post-id="%d" '
+                'onclick="if(document.getElementById(hash.substr(1)))href=hash">↑</a><span class="responsive-hide">'
+                '%s</span></cite>%s</div></blockquote>'
+                % (self.t("%s wrote:") % (self.profile(q) if not q["guest"] else esc(q["author"])),
+                   q["id"], q["id"], q["id"], self.fmt_date(q["date"]), q["body"]))
+
+    def edit_notice(self, p):
+        key = ("Last edited by %s on %s, edited %d time in total." if p["edits"] == 1
+               else "Last edited by %s on %s, edited %d times in total.")
+        text = self.t(key) % (self.profile(p["edited_by"]), self.time_html(p["edited_date"]), p["edits"])
+        if p["edit_reason"]:
+            text += "<br />\n\t\t\t\t\t<strong>Reason:</strong> %s" % esc(p["edit_reason"])
+        return '\t\t\t\t\t<div class="notice">\n\t\t\t\t\t%s\n\t\t\t\t\t</div>\n' % text
+
+    def postrow(self, req, t, p, n):
+        fx = self.fx
+        u = None if p["guest"] else fx.users.get(p["author"])
+        q = self.quoted(p)
+        sig = fx.signature_of(p)
+        subj = ("" if n == 1 else "Re: ") + t["title"]
+        if u:
+            profile = """		<dl class="postprofile" id="profile%d">
+			<dt class="has-profile-rank no-avatar">
+				<div class="avatar-container">
+				</div>
+				<a href="./memberlist.php?mode=viewprofile&amp;u=%d" class="username">%s</a>
+			</dt>
+			<dd class="profile-rank">%s</dd>
+		<dd class="profile-posts"><strong>Posts:</strong> <a href="./search.php?author_id=%d&amp;sr=posts">%d</a></dd>
+		<dd class="profile-joined"><strong>Joined:</strong> %s</dd>
+		</dl>
+""" % (p["id"], u["id"], esc(p["author"]), esc(u["title"]), u["id"], u["id"] * 7, self.fmt_date(u["joined"], False))
+        else:
+            profile = """		<dl class="postprofile" id="profile%d">
+			<dt class="no-profile-rank no-avatar">
+				<div class="avatar-container">
+				</div>
+				<span class="username">%s</span>
+			</dt>
+		</dl>
+""" % (p["id"], esc(p["author"]))
+        return """		<div id="p%d" class="post has-profile bg%d">
+		<div class="inner">
+%s
+		<div class="postbody">
+			<div id="post_content%d">
+			<h3 %s><a href="./viewtopic.php?p=%d#p%d">%s</a></h3>
+				<ul class="post-buttons">
+					<li>
+						<a href="./posting.php?mode=quote&amp;p=%d" title="Reply with quote" class="button button-icon-only">
+							<i class="icon fa-quote-left fa-fw" aria-hidden="true"></i><span class="sr-only">Quote</span>
+						</a>
+					</li>
+				</ul>
+			<p class="author">
+				<a class="unread" href="./viewtopic.php?p=%d#p%d" title="Post">
+					<i class="icon fa-file fa-fw icon-lightgray icon-md" aria-hidden="true"></i><span class="sr-only">Post</span>
+				</a>
+				<span class="responsive-hide">%s <strong>%s</strong> &raquo; </span>%s
+			</p>
+			<div class="content">%s%s</div>
+%s%s			</div>
+		</div>
+		<div class="back2top">
+			<a href="#top" class="top" title="Top">
+				<i class="icon fa-chevron-circle-up fa-fw icon-gray" aria-hidden="true"></i>
+				<span class="sr-only">Top</span>
+			</a>
+		</div>
+		</div>
+	</div>
+	<hr class="divider" />
+""" % (p["id"], 2 if n % 2 else 1, profile, p["id"], 'class="first"' if n == 1 else "", p["id"], p["id"],
+       esc(subj), p["id"], p["id"], p["id"], self.t("by"), self.profile(p), self.time_html(p["date"]),
+       self.quote_html(q) if q else "", p["body"], self.edit_notice(p) if p["edits"] else "",
+       ('\t\t\t<div id="sig%d" class="signature">%s</div>\n' % (p["id"], sig)) if sig else "")
+
+    def page_thread(self, req, tid, page, printview=False):
+        fx = self.fx
+        t = self.thread_for(tid)
+        if t is None:
+            return self.message(req, self.ERRORS["no_thread"], 404)
+        if not self.can_read(req, t["board"]):
+            return self.login_box(req, self.ERRORS["login_view"])
+        per = fx.posts_per_page
+        total = len(t["posts"])
+        n = self.npages(total, per)
+        page = max(1, min(page, n))
+        start = (page - 1) * per
+        posts = [fx.tpost(t, i) for i in range(start, min(start + per, total))]
+        if printview:
+            return self.page_print(req, t, posts, page, n)
+        rows = "".join(self.postrow(req, t, p, start + k + 1) for k, p in enumerate(posts))
+        pag = self.pagination(total, per, page, lambda pg: self.thread_link(t, pg), "post")
+        if t["closed"]:
+            button = ('<a href="./posting.php?mode=reply&amp;f=%d&amp;t=%d" class="button" title="%s">\n'
+                      '\t\t\t<span>Locked</span> <i class="icon fa-lock fa-fw" aria-hidden="true"></i>\n\t\t</a>'
+                      % (t["board"], tid, self.ERRORS["closed"]))
+        else:
+            button = ('<a href="./posting.php?mode=reply&amp;f=%d&amp;t=%d" class="button" title="%s">\n'
+                      '\t\t\t<span>Post Reply</span> <i class="icon fa-reply fa-fw" aria-hidden="true"></i>\n\t\t</a>'
+                      % (t["board"], tid, self.t("Post a reply")))
+        b = fx.boards[t["board"]]
+        body = """<h2 class="topic-title"><a href="%s">%s</a></h2>
+<div class="action-bar bar-top">
+		%s
+	<div class="dropdown-container dropdown-button-control topic-tools">
+		<span title="Topic tools" class="button button-secondary dropdown-trigger dropdown-select"><i class="icon fa-wrench fa-fw" aria-hidden="true"></i></span>
+		<div class="dropdown">
+			<ul class="dropdown-contents">
+				<li><a href="%s&amp;view=print" title="Print view" accesskey="p"><i class="icon fa-print fa-fw" aria-hidden="true"></i><span>Print view</span></a></li>
+			</ul>
+		</div>
+	</div>
+	%s
+</div>
+%s<div class="action-bar bar-bottom">
+	%s
+</div>
+<div class="action-bar actions-jump">
+	<p class="jumpbox-return">
+		<a href="%s" class="left-box arrow-left" accesskey="r">
+			<i class="icon fa-angle-left fa-fw icon-black" aria-hidden="true"></i><span>Return to “%s”</span>
+		</a>
+	</p>
+</div>
+<div class="stat-block online-list">
+	<h3>Who is online</h3>
+	<p>Users browsing this forum: No registered users and 1 guest</p>
+</div>
+""" % (esc(self.thread_link(t, page)), esc(t["title"]), button, esc(self.thread_link(t, page)), pag,
+       rows, pag, esc(self.board_link(b)), esc(b["name"]))
+        extra = ('<link rel="alternate" type="application/atom+xml" title="Feed - Topic - %s" href="%s/%s">\n'
+                 '<link rel="canonical" href="%s/%s">\n'
+                 % (esc(t["title"]), fx.url, self.feed_link(thread=tid), fx.url,
+                    esc(self.thread_link(t, page)[2:])))
+        return self.page(req, "%s - %s" % (t["title"], fx.title), fx.board_chain(t["board"]), body, extra)
+
+    def page_print(self, req, t, posts, page, n):
+        out = []
+        for p in posts:
+            q = self.quoted(p)
+            out.append("""	<div class="post">
+		<h3>%s</h3>
+		<div class="date">Posted: <strong>%s</strong></div>
+		<div class="author">by <strong>%s</strong></div>
+		<div class="content">%s%s</div>
+	</div>
+	<hr />
+""" % (esc(t["title"]), self.fmt_date(p["date"]), esc(p["author"]), self.quote_html(q) if q else "", p["body"]))
+        body = """<!DOCTYPE html>
+<html dir="ltr" lang="en-gb">
+<head>
+<meta charset="utf-8" />
+<meta name="robots" content="noindex" />
+<title>%s &bull; %s</title>
+</head>
+<body id="phpbb">
+<div id="wrap" class="wrap">
+	<div id="page-header">
+		<h1>%s</h1>
+		<p><a href="%s/index.php">%s/index.php</a></p>
+		<h2>%s</h2>
+	</div>
+	<div id="page-body" class="page-body">
+		<div class="page-number">Page <strong>%d</strong> of <strong>%d</strong></div>
+%s	</div>
+</div>
+</body>
+</html>""" % (esc(self.fx.title), esc(t["title"]), esc(self.fx.title), self.fx.url, self.fx.url,
+              esc(t["title"]), page, n, "".join(out))
+        return Resp(200, body)
+
+    # posting
+
+    def posting(self, req):
+        fx = self.fx
+        mode = req.q("mode")
+        if mode == "quote" and req.qint("p"):
+            t, _ = self.post_index(req.qint("p"))
+            if t is None:
+                return self.message(req, self.ERRORS["no_post"], 404)
+            return self.posting_reply(req, t, quote=fx.post(req.qint("p")))
+        if mode == "reply":
+            t = self.thread_for(req.qint("t"))
+            if t is None:
+                return self.message(req, self.ERRORS["no_thread"], 404)
+            return self.posting_reply(req, t)
+        if mode == "post":
+            b = fx.boards.get(req.qint("f"))
+            if b is None:
+                return self.message(req, self.ERRORS["no_board"], 404)
+            return self.posting_new(req, b)
+        return self.message(req, "No valid mode supplied.", 200, title="General Error")
+
+    def editor(self, req, action, heading, subject, message, hidden, error):
+        return """<h2 class="posting-title">%s</h2>
+<form id="postform" method="post" action="%s" enctype="multipart/form-data">
+<div class="panel" id="postingbox">
+	<div class="inner">
+	<h3>%s</h3>
+	%s
+	<fieldset class="fields1">
+	<dl style="clear: left;">
+		<dt><label for="subject">Subject:</label></dt>
+		<dd><input type="text" name="subject" id="subject" size="45" maxlength="120" tabindex="2" value="%s" class="inputbox autowidth" /></dd>
+	</dl>
+	<div id="message-box" class="message-box">
+		<textarea name="message" id="message" rows="15" cols="76" tabindex="4" onselect="storeCaret(this);" onclick="storeCaret(this);" onkeyup="storeCaret(this);" onfocus="initInsertions();" class="inputbox">%s</textarea>
+	</div>
+	</fieldset>
+	</div>
+</div>
+<div class="panel bg2">
+	<div class="inner">
+	<fieldset class="submit-buttons">
+		%s
+		%s
+		<input type="submit" tabindex="5" name="preview" value="Preview" class="button1" />&nbsp;
+		<input type="submit" accesskey="s" tabindex="6" name="post" value="Submit" class="button1 default-submit-action" />&nbsp;
+	</fieldset>
+	</div>
+</div>
+</form>
+""" % (heading, esc(action), self.t("Post a reply") if "reply" in action else "Post a new topic",
+       ('<p class="error">%s</p>' % error) if error else "", esc(subject), esc(message),
+       "".join('<input type="hidden" name="%s" value="%s" />\n\t\t' % (k, esc(v)) for k, v in hidden),
+       self.form_key(req, "posting"))
+
+    def posting_reply(self, req, t, quote=None):
+        fx = self.fx
+        if req.user is None:
+            return self.login_box(req, self.ERRORS["login_reply"])
+        if not self.can_read(req, t["board"]):
+            return self.message(req, self.ERRORS["auth_read"])
+        if t["closed"]:
+            if req.method == "POST":
+                fx.record_post(req, req.user, 200, error="closed")
+            return self.message(req, self.ERRORS["closed"])
+        action = "./posting.php?mode=reply&f=%d&t=%d" % (t["board"], t["id"])
+        heading = '<a href="%s">%s</a>' % (esc(self.thread_link(t)), esc(t["title"]))
+        hidden = [("topic_cur_post_id", t["posts"][-1]), ("lastclick", int(fx.now()))]
+        if req.method != "POST":
+            msg = ""
+            if quote is not None:
+                u = fx.users.get(quote["author"])
+                msg = '[quote="%s" post_id=%d time=%d user_id=%d]\n%s\n[/quote]\n' % (
+                    quote["author"], quote["id"], quote["date"], u["id"] if u else 1, strip_tags(quote["body"]))
+            return self.page(req, "%s - Post a reply" % fx.title, fx.board_chain(t["board"]),
+                             self.editor(req, action, heading, "Re: " + t["title"], msg, hidden, ""))
+        if not self.form_ok(req, "posting", fx.form_min_age):
+            err = ("form", None)
+            pid = None
+        else:
+            pid, err = fx.submit(req, req.user, thread=t["id"], message=req.f("message"))
+        if err:
+            fx.record_post(req, req.user, 200, error=err[0])
+            if err[0] in ("closed", "no_thread"):
+                return self.message(req, self.ERRORS[err[0]])
+            return self.page(req, "%s - Post a reply" % fx.title, fx.board_chain(t["board"]),
+                             self.editor(req, action, heading, req.f("subject"), req.f("message"), hidden,
+                                         self.ERRORS[err[0]]))
+        fx.record_post(req, req.user, 200, pid=pid)
+        url = "./viewtopic.php?f=%d&t=%d&p=%d#p%d" % (t["board"], t["id"], pid, pid)
+        return self.message(req, 'This message has been posted successfully.<br /><br /><a href="%s">View your '
+                            'submitted message</a><br /><br /><a href="%s">Return to the forum</a>'
+                            % (esc(url), esc(self.board_link(fx.boards[t["board"]]))), refresh=url)
+
+    def posting_new(self, req, b):
+        fx = self.fx
+        if req.user is None:
+            return self.login_box(req, self.ERRORS["login_post"])
+        if not self.can_read(req, b["id"]):
+            return self.message(req, self.ERRORS["auth_read"])
+        action = "./posting.php?mode=post&f=%d" % b["id"]
+        heading = '<a href="%s">%s</a>' % (esc(self.board_link(b)), esc(b["name"]))
+        hidden = [("lastclick", int(fx.now()))]
+        if req.method != "POST":
+            return self.page(req, "%s - Post a new topic" % fx.title, fx.board_chain(b["id"]),
+                             self.editor(req, action, heading, "", "", hidden, ""))
+        if not self.form_ok(req, "posting", fx.form_min_age):
+            pid, err = None, ("form", None)
+        else:
+            pid, err = fx.submit(req, req.user, board=b["id"], message=req.f("message"), title=req.f("subject"))
+        if err:
+            fx.record_post(req, req.user, 200, error=err[0])
+            return self.page(req, "%s - Post a new topic" % fx.title, fx.board_chain(b["id"]),
+                             self.editor(req, action, heading, req.f("subject"), req.f("message"), hidden,
+                                         self.ERRORS[err[0]]))
+        fx.record_post(req, req.user, 200, pid=pid)
+        t = fx.threads[fx.post(pid)["thread"]]
+        url = "./viewtopic.php?f=%d&t=%d&p=%d#p%d" % (b["id"], t["id"], pid, pid)
+        return self.message(req, 'This message has been posted successfully.<br /><br /><a href="%s">View your '
+                            'submitted message</a>' % esc(url), refresh=url)
+
+    # feeds
+
+    def feed_base(self):
+        return self.fx.url + "/app.php/feed"
+
+    def feed(self, req, kind, ident):
+        fx = self.fx
+        if kind == "topic":
+            t = self.thread_for(ident)
+            if t is None or fx.board_members_only(t["board"]):
+                return self.message(req, "The requested topic does not exist.", 404)
+            posts = [fx.post(i) for i in t["posts"][-15:]][::-1]
+            title, selfurl = "%s - %s" % (fx.title, t["title"]), "%s/topic/%d" % (self.feed_base(), ident)
+        else:
+            if kind == "forum":
+                b = fx.boards.get(ident)
+                if b is None or fx.board_members_only(ident):
+                    return self.message(req, self.ERRORS["no_board"], 404)
+                bids, title = {ident}, "%s - %s" % (fx.title, b["name"])
+                selfurl = "%s/forum/%d" % (self.feed_base(), ident)
+            else:
+                bids, title, selfurl = ({b for b in fx.boards if not fx.board_members_only(b)}, fx.title,
+                                        self.feed_base())
+            # the newest posts: the last ones of the most recently active topics
+            ts = sorted((t for bid in bids for t in (fx.threads[i] for i in fx.boards[bid]["threads"])),
+                        key=lambda t: fx.last_post(t)["date"], reverse=True)[:15]
+            posts = sorted((fx.post(i) for t in ts for i in t["posts"][-15:]),
+                           key=lambda p: (p["date"], p["id"]), reverse=True)[:15]
+        entries = []
+        for p in posts:
+            t = fx.threads[p["thread"]]
+            b = fx.boards[t["board"]]
+            link = "%s/viewtopic.php?t=%d&amp;p=%d#p%d" % (fx.url, t["id"], p["id"], p["id"])
+            upd = p["edited_date"] or p["date"]
+            q = self.quoted(p)
+            subj = ("" if t["posts"][0] == p["id"] else "Re: ") + t["title"]
+            entries.append("""<entry>
+<author><name><![CDATA[%s]]></name></author>
+<updated>%s</updated>
+<published>%s</published>
+<id>%s</id>
+<link href="%s"/>
+<title type="html"><![CDATA[%s • %s]]></title>
+<category term="%s" scheme="%s/viewforum.php?f=%d" label="%s"/>
+<content type="html" xml:base="%s"><![CDATA[
+%s%s<p>Statistics: Posted by <a href="%s/memberlist.php?mode=viewprofile&amp;u=%d">%s</a> — %s</p><hr />
+]]></content>
+</entry>
+""" % (p["author"], self.iso(upd), self.iso(p["date"]), link, link, b["name"], subj, esc(b["name"]), fx.url,
+       b["id"], esc(b["name"]), link, self.quote_html(q) if q else "", p["body"], fx.url,
+       fx.users[p["author"]]["id"] if p["author"] in fx.users else 1, p["author"], self.fmt_date(p["date"], False)))
+        last = max([(p["edited_date"] or p["date"]) for p in posts] or [0])
+        body = """<?xml version="1.0" encoding="UTF-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="en-gb">
+<link rel="self" type="application/atom+xml" href="%s" />
+<title>%s</title>
+<subtitle>A fixture board</subtitle>
+<link href="%s/index.php" />
+<updated>%s</updated>
+<author><name><![CDATA[%s]]></name></author>
+<id>%s</id>
+%s</feed>""" % (selfurl, esc(title), fx.url, self.iso(last or fx.now()), fx.title, selfurl, "".join(entries))
+        return self.feed_response(body, "application/atom+xml", last or None)
+
+
+# ---- XenForo 2 -------------------------------------------------------------
+
+class XenForo2(Engine):
+    POSTS_PER_PAGE = 20
+    THREADS_PER_PAGE = 20
+    MIN_CHARS = 1
+    INDEX = "forums/"
+    LOGIN = "login/"
+    CHANGED = [(r'class="message message--post', 'class="post post--message'),
+               (r'data-content="post-', 'data-entry="post-'), (r'id="js-post-', 'id="js-entry-'),
+               (r'\bbbWrapper\b', 'bbContent'), (r'\bstructItem--thread\b', 'structItem--topic'),
+               (r'\bstructItem-title\b', 'structItem-heading'), (r'\bmessage-body\b', 'message-text')]
+    ERRORS = {
+        "token": "Security error occurred. Please press back, refresh the page, and try again.",
+        "flood": "You must wait at least %d seconds before performing this action.",
+        "too_short": "Please enter a valid message.",
+        "no_title": "Please enter a valid title.",
+        "closed": "You do not have permission to view this page or perform this action.",
+        "no_permission": "You do not have permission to view this page or perform this action.",
+        "login_required": "You must be logged-in to do that.",
+        "no_thread": "The requested thread could not be found.",
+        "no_board": "The requested forum could not be found.",
+        "no_post": "The requested post could not be found.",
+        "badpass": "Incorrect password. Please try again.",
+        "baduser": "The requested user '%s' could not be found.",
+        "captcha": "You did not complete the CAPTCHA verification properly. Please try again.",
+        "not_found": "The requested page could not be found.",
+    }
+
+    def __init__(self, fx):
+        super().__init__(fx)
+        self.captchas = {}
+
+    # links (relative to the board root; abs() adds the prefix)
+
+    def slug(self, s):
+        return re.sub(r"[^a-z0-9]+", "-", s.lower()).strip("-")
+
+    def thread_link(self, t, page=1):
+        slug = self.slug(t["title"])
+        return "threads/%s%d/%s" % (slug + "." if slug else "", t["id"], "page-%d" % page if page > 1 else "")
+
+    def board_link(self, b, page=1):
+        slug = self.slug(b["name"])
+        return "forums/%s%d/%s" % (slug + "." if slug else "", b["id"], "page-%d" % page if page > 1 else "")
+
+    def category_link(self, b):
+        return "categories/%s.%d/" % (self.slug(b["name"]), b["id"])
+
+    def member_link(self, u):
+        return "members/%s.%d/" % (self.slug(u["name"]) or "member", u["id"])
+
+    def post_link(self, p):
+        return self.thread_link(self.fx.threads[p["thread"]]) + "post-%d" % p["id"]
+
+    def feed_link(self, thread=None, board=None):
+        if board:
+            return self.board_link(self.fx.boards[board]) + "index.rss"
+        return "forums/-/index.rss"
+
+    def reply_link(self, t):
+        return self.thread_link(t) + "reply"
+
+    def abs(self, link):
+        return self.fx.prefix + "/" + link
+
+    # dates
+
+    def date_string(self, d):
+        c = self.L.code
+        m = self.L.months_abbr[d.month - 1]
+        if c == "en":
+            return "%s %d, %d" % (m, d.day, d.year)
+        if c == "de":
+            return "%d. %s%s %d" % (d.day, m, "" if m.endswith(".") or len(m) < 4 and m in ("Mai",) else ".", d.year)
+        return "%d %s %d" % (d.day, m, d.year)
+
+    def time_string(self, d):
+        if self.L.code == "en":
+            h, ap = h12(d)
+            return "%d:%02d %s" % (h, d.minute, ap)
+        return d.strftime("%H:%M")
+
+    def relative(self, ts):
+        fx = self.fx
+        if not fx.relative_dates:
+            return None
+        age = fx.now() - ts
+        if 0 <= age < 60:
+            return self.t("A moment ago")
+        if 0 <= age < 3600:
+            mins = int(age // 60)
+            return self.t("1 minute ago") if mins == 1 else self.t("%d minutes ago") % mins
+        d = fx.local(ts)
+        day = fx.day_word(ts)
+        if day:
+            return self.t("%s at %s") % (day, self.time_string(d))
+        today = fx.local(fx.now()).date()
+        if 0 < (today - d.date()).days < 7:
+            return self.t("%s at %s") % (self.L.days[d.weekday()], self.time_string(d))
+        return None
+
+    def time_html(self, ts, cls="u-dt"):
+        d = self.fx.local(ts)
+        ds, tm = self.date_string(d), self.time_string(d)
+        full = self.t("%s at %s") % (ds, tm)
+        return ('<time class="%s" dir="auto" datetime="%s" data-time="%d" data-date-string="%s" '
+                'data-time-string="%s" title="%s">%s</time>'
+                % (cls, d.strftime("%Y-%m-%dT%H:%M:%S%z"), int(ts), ds, tm, full, self.relative(ts) or ds))
+
+    # session and tokens
+
+    def session(self, req):
+        fx = self.fx
+        sid = req.cookies.get("xf_session")
+        s = fx.sessions.get(sid) if sid else None
+        if s is not None:
+            req.sid, req.sid_from_cookie = sid, True
+            req.user = fx.users.get(s["user"]) if s["user"] else None
+        else:
+            name = fx.remember.get(req.cookies.get("xf_user") or "-")
+            if name:
+                req.user = fx.users[name]
+                req.sid = fx.new_session(name)
+                req.set_cookies.append(("xf_session", req.sid, None))
+        req.csrf = req.cookies.get("xf_csrf")
+        if not req.csrf:
+            req.csrf = hashlib.md5(os.urandom(8)).hexdigest()[:16]
+            req.set_cookies.append(("xf_csrf", req.csrf, None))
+
+    def token(self, req):
+        t = int(self.fx.now())
+        return "%d,%s" % (t, hashlib.md5(("%s%d%s" % (req.csrf, t, req.user["salt"] if req.user else "")).encode()).hexdigest())
+
+    def token_ok(self, req, tok):
+        m = re.match(r"^(\d+),([0-9a-f]{32})$", tok or "")
+        if not m:
+            return False
+        t = int(m.group(1))
+        good = hashlib.md5(("%s%d%s" % (req.csrf, t, req.user["salt"] if req.user else "")).encode()).hexdigest()
+        return good == m.group(2) and self.fx.now() - t < 86400
+
+    # routing
+
+    def route(self, req):
+        fx = self.fx
+        p = req.path
+        if p in ("/", "/forums/", "/forums", "/index.php"):
+            return self.page_index(req)
+        m = re.match(r"^/forums/(?:[^/]*\.)?(\d+)/(?:page-(\d+))?$", p)
+        if m:
+            return self.page_board(req, int(m.group(1)), int(m.group(2) or 1))
+        m = re.match(r"^/forums/(?:[^/]*\.)?(\d+)/index\.rss$", p)
+        if m or p == "/forums/-/index.rss":
+            return self.feed(req, int(m.group(1)) if m else None)
+        m = re.match(r"^/forums/(?:[^/]*\.)?(\d+)/post-thread$", p)
+        if m:
+            return self.post_thread(req, int(m.group(1)))
+        m = re.match(r"^/threads/(?:[^/]*\.)?(\d+)/(page-(\d+)|post-(\d+)|reply|add-reply|latest|unread)?$", p)
+        if m:
+            tid = int(m.group(1))
+            what = m.group(2) or ""
+            if what.startswith("post-"):
+                return self.goto_post(req, int(m.group(4)))
+            if what == "add-reply":
+                return self.add_reply(req, tid)
+            if what == "reply":
+                return self.page_reply(req, tid)
+            if what in ("latest", "unread"):
+                t = self.thread_for(tid)
+                if t is None:
+                    return self.error(req, self.ERRORS["no_thread"], 404)
+                return self.goto_post(req, t["posts"][-1])
+            return self.page_thread(req, tid, int(m.group(3) or 1))
+        m = re.match(r"^/posts/(\d+)/?$", p)
+        if m:
+            return self.goto_post(req, int(m.group(1)))
+        if p == "/goto/post":
+            return self.goto_post(req, req.qint("id"))
+        if p in ("/login/", "/login"):
+            return self.page_login(req)
+        if p == "/login/login":
+            if req.method == "POST":
+                return self.do_login(req)
+            return self.page_login(req)
+        if p in ("/logout/", "/logout"):
+            fx.sessions.pop(req.sid, None)
+            req.user = None
+            req.set_cookies += [("xf_session", "", 0), ("xf_user", "", 0)]
+            return self.redirect(req, self.abs(""))
+        return self.error(req, self.ERRORS["not_found"], 404)
+
+    def redirect(self, req, url, status=303):
+        r = Resp(status, "", headers={"Location": url})
+        return r
+
+    def goto_post(self, req, pid):
+        t, i = self.post_index(pid)
+        if t is None:
+            return self.error(req, self.ERRORS["no_post"], 404)
+        if not self.can_read(req, t["board"]):
+            return self.no_permission(req)
+        page = i // self.fx.posts_per_page + 1
+        return self.redirect(req, "%s%s#post-%d" % (self.fx.origin, self.abs(self.thread_link(t, page)), pid), 301)
+
+    # shell
+
+    def page(self, req, title, crumbs, content, template="forum_list", h1=None, desc="", extra_head="",
+             content_key=""):
+        fx = self.fx
+        crumb_html = ""
+        items = [(self.abs(""), self.t("Forums"))] + crumbs
+        for i, (href, name) in enumerate(items):
+            crumb_html += ('\t\t\t<li itemprop="itemListElement" itemscope itemtype="https://schema.org/ListItem">\n'
+                           '\t\t\t\t<a href="%s" itemprop="item">\n\t\t\t\t\t<span itemprop="name">%s</span>\n'
+                           '\t\t\t\t</a>\n\t\t\t\t<meta itemprop="position" content="%d" />\n\t\t\t</li>\n'
+                           % (esc(href), esc(name), i + 1))
+        if req.user is None:
+            account = ('<div class="p-navgroup p-account p-navgroup--guest">\n'
+                       '\t<a href="%s" class="p-navgroup-link p-navgroup-link--textual p-navgroup-link--logIn" '
+                       'data-xf-click="overlay" data-follow-redirects="on">\n\t\t<span class="p-navgroup-linkText">'
+                       'Log in</span>\n\t</a>\n\t<div class="js-visitorMenuBody"></div>\n'
+                       '\t<a href="%s" class="p-navgroup-link p-navgroup-link--textual p-navgroup-link--register" '
+                       'data-xf-click="overlay" data-follow-redirects="on">\n\t\t<span class="p-navgroup-linkText">'
+                       'Register</span>\n\t</a>\n</div>' % (self.abs("login/"), self.abs("register/")))
+        else:
+            account = ('<div class="p-navgroup p-account p-navgroup--member">\n'
+                       '\t<a href="%s" class="p-navgroup-link p-navgroup-link--iconic p-navgroup-link--user" '
+                       'data-xf-click="menu" data-xf-key="m" data-menu-pos-ref="< .p-navgroup" title="%s">\n'
+                       '\t\t<span class="avatar avatar--xxs avatar--default avatar--default--dynamic" data-user-id="%d" '
+                       'title="%s"><span class="avatar-u%d-s">%s</span></span>\n\t\t<span class="p-navgroup-linkText">'
+                       '%s</span>\n\t</a>\n\t<a href="%s" class="p-navgroup-link">Log out</a>\n</div>'
+                       % (self.abs("account/"), esc(req.user["name"]), req.user["id"], esc(req.user["name"]),
+                          req.user["id"], esc(req.user["name"][:1].upper()), esc(req.user["name"]),
+                          self.abs("logout/?t=" + urllib.parse.quote(self.token(req)))))
+        lang = {"en": "en-US", "de": "de-DE", "fr": "fr-FR", "es": "es-ES"}[self.L.code]
+        return Resp(200, """<!DOCTYPE html>
+<html id="XF" lang="%s" dir="LTR"
+	data-app="public"
+	data-template="%s"
+	data-container-key=""
+	data-content-key="%s"
+	data-logged-in="%s"
+	data-cookie-prefix="xf_"
+	data-csrf="%s"
+	class="has-no-js template-%s"
+	>
+<head>
+	<meta charset="utf-8" />
+	<meta http-equiv="X-UA-Compatible" content="IE=Edge" />
+	<meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover">
+	<title>%s</title>
+	<link rel="alternate" type="application/rss+xml" title="RSS feed for %s" href="%s" />
+%s	<link rel="stylesheet" href="%s/css.php?css=public%%3Anormalize.css%%2Cpublic%%3Acore.less%%2Cpublic%%3Aapp.less&amp;s=1&amp;l=1&amp;d=1700000000&amp;k=0" />
+</head>
+<body data-template="%s">
+<div class="p-pageWrapper" id="top">
+<header class="p-header" id="header">
+	<div class="p-header-inner">
+		<div class="p-header-content">
+			<div class="p-header-logo p-header-logo--image">
+				<a href="%s">
+					<img src="%s/styles/default/xenforo/xenforo-logo.png" alt="%s" />
+				</a>
+			</div>
+		</div>
+	</div>
+</header>
+<div class="p-navSticky p-navSticky--primary" data-xf-init="sticky-header">
+	<nav class="p-nav">
+		<div class="p-nav-inner">
+			<div class="p-nav-scroller hScroller" data-xf-init="h-scroller" data-auto-scroll=".p-navEl.is-selected">
+				<div class="hScroller-scroll">
+					<ul class="p-nav-list js-offCanvasNavSource">
+						<li>
+							<div class="p-navEl is-selected" data-has-children="true">
+								<a href="%s" class="p-navEl-link p-navEl-link--splitMenu " data-nav-id="forums">Forums</a>
+							</div>
+						</li>
+						<li>
+							<div class="p-navEl " data-has-children="true">
+								<a href="%s" class="p-navEl-link p-navEl-link--splitMenu " data-nav-id="whatsNew">What's new</a>
+							</div>
+						</li>
+					</ul>
+				</div>
+			</div>
+			<div class="p-nav-opposite">
+				%s
+			</div>
+		</div>
+	</nav>
+</div>
+<div class="p-body">
+	<div class="p-body-inner">
+		<!--XF:EXTRA_OUTPUT-->
+		<ul class="p-breadcrumbs "
+			itemscope itemtype="https://schema.org/BreadcrumbList">
+%s		</ul>
+		<div class="p-body-header">
+			<div class="p-title ">
+				<h1 class="p-title-value">%s</h1>
+			</div>
+			%s
+		</div>
+		<div class="p-body-main  ">
+			<div class="p-body-content">
+				<div class="p-body-pageContent">
+%s
+				</div>
+			</div>
+		</div>
+		<ul class="p-breadcrumbs p-breadcrumbs--bottom"
+			itemscope itemtype="https://schema.org/BreadcrumbList">
+%s		</ul>
+	</div>
+</div>
+<footer class="p-footer" id="footer">
+	<div class="p-footer-inner">
+		<div class="p-footer-row">
+			<div class="p-footer-row-opposite">
+				<ul class="p-footer-linkList">
+					<li><a href="%s" data-xf-click="overlay">Contact us</a></li>
+					<li><a href="%s">Terms and rules</a></li>
+					<li><a href="%s">Privacy policy</a></li>
+					<li><a href="%s">Help</a></li>
+					<li><a href="%s" target="_blank" class="p-footer-rssLink" title="RSS"><span aria-hidden="true"><i class="fa--xf far fa-rss" aria-hidden="true"></i><span class="u-srOnly">RSS</span></span></a></li>
+				</ul>
+			</div>
+		</div>
+		<div class="p-footer-copyright">
+			<a href="https://xenforo.com" class="u-concealed" dir="ltr" target="_blank" rel="sponsored noopener">Community platform by XenForo<sup>&reg;</sup> <span class="copyright">&copy; 2010-2026 XenForo Ltd.</span></a>
+		</div>
+	</div>
+</footer>
+</div> <!-- closing p-pageWrapper -->
+<div class="u-bottomFixer js-bottomFixTarget"></div>
+<script src="%s/js/xf/preamble.min.js?_v=0"></script>
+</body>
+</html>
+""" % (lang, template, content_key, "true" if req.user else "false", self.token(req), template,
+       esc(title), esc(fx.title), self.abs("forums/-/index.rss"), extra_head, fx.prefix, template,
+       self.abs(""), fx.prefix, esc(fx.title), self.abs(""), self.abs("whats-new/"), account, crumb_html,
+       esc(h1 if h1 is not None else title), desc, content, crumb_html, self.abs("misc/contact"),
+       self.abs("help/terms/"), self.abs("help/privacy-policy/"), self.abs("help/"),
+       self.abs("forums/-/index.rss"), fx.prefix))
+
+    def error(self, req, message, status=200):
+        r = self.page(req, "Oops! We ran into some problems. | %s" % self.fx.title, [],
+                      '<div class="blockMessage blockMessage--error blockMessage--iconic">\n\t%s\n</div>' % message,
+                      template="error", h1="Oops! We ran into some problems.")
+        r.status = status
+        return r
+
+    def login_form(self, req, redirect="/"):
+        fx = self.fx
+        captcha = ""
+        if fx.require_captcha:
+            cid = hashlib.md5(os.urandom(8)).hexdigest()
+            self.captchas[cid] = cid[:6]
+            captcha = """			<dl class="formRow formRow--captcha">
+				<dt><div class="formRow-labelWrapper"><label class="formRow-label">Verification</label></div></dt>
+				<dd>
+					<div data-xf-init="re-captcha" data-sitekey="6Lfixture%s" data-invisible=""></div>
+					<noscript><div><input type="hidden" name="captcha_id" value="%s" /><input type="text" name="g-recaptcha-response" class="input" /></div></noscript>
+					<div class="formRow-explain">Please verify that you are human.</div>
+				</dd>
+			</dl>
+""" % (cid[:8], cid)
+        return """<form action="%s" method="post" class="block"
+	 data-xf-init="ajax-submit">
+	<input type="hidden" name="_xfToken" value="%s" />
+	<div class="block-container">
+		<div class="block-body">
+			<dl class="formRow formRow--input">
+				<dt><div class="formRow-labelWrapper"><label class="formRow-label" for="_xfUid-1-1700000000">Your name or email address</label></div></dt>
+				<dd><input type="text" class="input" name="login" autofocus="autofocus" autocomplete="username" id="_xfUid-1-1700000000" /></dd>
+			</dl>
+			<dl class="formRow formRow--input">
+				<dt><div class="formRow-labelWrapper"><label class="formRow-label" for="_xfUid-2-1700000000">Password</label></div></dt>
+				<dd>
+					<div class="inputGroup inputGroup--joined inputGroup--inline" data-xf-init="password-hide-show">
+						<input type="password" class="input js-password" name="password" autocomplete="current-password" id="_xfUid-2-1700000000" />
+					</div>
+					<a href="%s" data-xf-click="overlay">Forgot your password?</a>
+				</dd>
+			</dl>
+%s			<dl class="formRow">
+				<dt></dt>
+				<dd>
+					<ul class="inputChoices">
+						<li class="inputChoices-choice"><label class="iconic"><input type="checkbox" name="remember" value="1" checked="checked" /><i aria-hidden="true"></i><span class="iconic-label">Stay logged in</span></label></li>
+					</ul>
+				</dd>
+			</dl>
+		</div>
+		<dl class="formRow formSubmitRow">
+			<dt></dt>
+			<dd>
+				<div class="formSubmitRow-main">
+					<div class="formSubmitRow-bar"></div>
+					<div class="formSubmitRow-controls">
+						<button type="submit" class="button--primary button button--icon button--icon--login"><span class="button-text">Log in</span></button>
+					</div>
+				</div>
+			</dd>
+		</dl>
+	</div>
+	<input type="hidden" name="_xfRedirect" value="%s" />
+</form>
+""" % (self.abs("login/login"), self.token(req), self.abs("lost-password/"), captcha, esc(redirect))
+
+    def no_permission(self, req):
+        if req.user is None:
+            r = self.page(req, "Log in | %s" % self.fx.title, [],
+                          '<div class="blockMessage blockMessage--error blockMessage--iconic">\n\t%s\n</div>\n%s'
+                          % (self.ERRORS["login_required"], self.login_form(req, self.fx.prefix + req.path)),
+                          template="login", h1="Log in")
+        else:
+            r = self.error(req, self.ERRORS["no_permission"])
+        r.status = 403
+        return r
+
+    def page_login(self, req, error=None):
+        msg = ('<div class="blockMessage blockMessage--error blockMessage--iconic">\n\t%s\n</div>\n' % error
+               if error else "")
+        return self.page(req, "Log in | %s" % self.fx.title, [], msg + self.login_form(req, req.q("_xfRedirect") or "/"),
+                         template="login", h1="Log in")
+
+    def do_login(self, req):
+        fx = self.fx
+        if not self.token_ok(req, req.f("_xfToken")):
+            return self.error(req, self.ERRORS["token"], 400)
+        name = req.f("login")
+        if fx.require_captcha:
+            cid = req.f("captcha_id")
+            if not cid or self.captchas.get(cid) != req.f("g-recaptcha-response"):
+                return self.error(req, self.ERRORS["captcha"], 400)
+        u = fx.check_password(name, req.f("password"))
+        if u is None:
+            return self.page_login(req, self.ERRORS["baduser"] % esc(name))
+        if not u:
+            fx.login_failures[name] = fx.login_failures.get(name, 0) + 1
+            return self.page_login(req, self.ERRORS["badpass"])
+        fx.sessions.pop(req.sid, None)
+        req.user = u
+        req.sid = fx.new_session(u["name"])
+        req.set_cookies.append(("xf_session", req.sid, None))
+        if req.f("remember") == "1":
+            tok = "%d,%s" % (u["id"], hashlib.sha1((u["salt"] + str(time.time())).encode()).hexdigest())
+            fx.remember[tok] = u["name"]
+            req.set_cookies.append(("xf_user", tok, 31536000))
+        return self.redirect(req, req.f("_xfRedirect") or self.abs(""))
+
+    # pageNav
+
+    def page_nav(self, total, per, cur, link):
+        n = self.npages(total, per)
+        if n <= 1:
+            return ""
+        lk = lambda p: esc(self.abs(link(p)))
+        items = []
+        shown = sorted({1, n} | set(window(cur, n, 2)))
+        prev = 0
+        for p in shown:
+            if p - prev > 1:
+                items.append('\t\t<li class="pageNav-page pageNav-page--skip pageNav-page--skip%s"><a data-xf-init='
+                             '"tooltip" title="Go to page" data-xf-click="menu" role="button" tabindex="0" '
+                             'aria-expanded="false" aria-haspopup="true">…</a></li>\n' % ("Start" if p > cur else "End"))
+            cls = "pageNav-page--current " if p == cur else ("pageNav-page--earlier" if p == cur - 1 else
+                                                             "pageNav-page--later" if p == cur + 1 else "")
+            items.append('\t\t<li class="pageNav-page %s"><a href="%s">%d</a></li>\n' % (cls, lk(p), p))
+            prev = p
+        return """<div class="block-outer-main"><nav class="pageNavWrapper pageNavWrapper--mixed ">
+<div class="pageNav  ">
+	%s
+	<ul class="pageNav-main">
+%s	</ul>
+	%s
+</div>
+<div class="pageNavSimple">
+	%s<a class="pageNavSimple-el pageNavSimple-el--current" data-xf-init="tooltip" title="Go to page" data-xf-click="menu" role="button" tabindex="0" aria-expanded="false" aria-haspopup="true">%d of %d</a>
+	%s
+</div>
+</nav></div>""" % (
+            ('<a href="%s" class="pageNav-jump pageNav-jump--prev">%s</a>' % (lk(cur - 1), self.t("Prev"))) if cur > 1 else "",
+            "".join(items),
+            ('<a href="%s" class="pageNav-jump pageNav-jump--next">%s</a>' % (lk(cur + 1), self.t("Next"))) if cur < n else "",
+            ('<a href="%s" class="pageNavSimple-el pageNavSimple-el--first" data-xf-init="tooltip" title="First"><i aria-hidden="true"></i> <span class="u-srOnly">First</span></a>\n\t'
+             '<a href="%s" class="pageNavSimple-el pageNavSimple-el--prev"><i aria-hidden="true"></i> %s</a>\n\t'
+             % (lk(1), lk(cur - 1), self.t("Prev"))) if cur > 1 else "",
+            cur, n,
+            ('<a href="%s" class="pageNavSimple-el pageNavSimple-el--next">%s <i aria-hidden="true"></i></a>\n\t'
+             '<a href="%s" class="pageNavSimple-el pageNavSimple-el--last" data-xf-init="tooltip" title="Last"><i aria-hidden="true"></i> <span class="u-srOnly">Last</span></a>'
+             % (lk(cur + 1), self.t("Next"), lk(n))) if cur < n else "")
+
+    # node list
+
+    def username(self, p_or_user, cls="username "):
+        if isinstance(p_or_user, dict) and "author" in p_or_user:
+            if p_or_user["guest"]:
+                return '<span class="%s" dir="auto" data-user-id="0">%s</span>' % (cls, esc(p_or_user["author"]))
+            u = self.fx.users.get(p_or_user["author"])
+        else:
+            u = p_or_user
+        return ('<a href="%s" class="%s" dir="auto" data-user-id="%d" data-xf-init="member-tooltip">%s</a>'
+                % (esc(self.abs(self.member_link(u))), cls, u["id"], esc(u["name"])))
+
+    def node(self, req, b, depth):
+        fx = self.fx
+        nt, np_, last = fx.board_stats(b["id"])
+        kids = [c for c in fx.children(b["id"]) if c in self.boards_visible(req)]
+        subs = ""
+        if kids:
+            subs = ('\t\t\t\t<div class="node-subNodesFlat">\n\t\t\t\t\t<span class="node-subNodesLabel">Sub-forums:'
+                    '</span>\n\t\t\t\t\t<ol class="node-subNodeFlatList">\n%s\t\t\t\t\t</ol>\n\t\t\t\t</div>\n'
+                    % "".join('\t\t\t\t\t\t<li><a href="%s" class="subNodeLink subNodeLink--forum ">'
+                              '<i class="fa--xf far fa-comments subNodeLink-icon" aria-hidden="true"></i>%s</a></li>\n'
+                              % (esc(self.abs(self.board_link(c))), esc(c["name"])) for c in kids))
+        extra = '<span class="node-extra-placeholder">None</span>'
+        if last is not None:
+            lt = fx.threads[last["thread"]]
+            extra = """<div class="node-extra-row"><a href="%s" class="node-extra-title" title="%s">%s</a></div>
+					<div class="node-extra-row">
+						<ul class="listInline listInline--bullet">
+							<li class="node-extra-date">%s</li>
+							<li class="node-extra-user">%s</li>
+						</ul>
+					</div>""" % (esc(self.abs(self.post_link(last))), esc(lt["title"]), esc(lt["title"]),
+                                 self.time_html(last["date"]), self.username(last))
+        return """<div class="node node--id%d node--depth%d node--forum node--read">
+	<div class="node-body">
+		<span class="node-icon" aria-hidden="true"><i class="fa--xf far fa-comments" aria-hidden="true"></i></span>
+		<div class="node-main js-nodeMain">
+			<h3 class="node-title">
+				<a href="%s" data-xf-init="element-tooltip" data-shortcut="node-description">%s</a>
+			</h3>
+			<div class="node-description node-description--tooltip js-nodeDescTooltip">%s</div>
+			<div class="node-meta">
+				<div class="node-statsMeta">
+					<dl class="pairs pairs--inline"><dt>%s</dt><dd>%s</dd></dl>
+					<dl class="pairs pairs--inline"><dt>%s</dt><dd>%s</dd></dl>
+				</div>
+			</div>
+%s		</div>
+		<div class="node-stats">
+			<dl class="pairs pairs--rows"><dt>%s</dt><dd>%s</dd></dl>
+			<dl class="pairs pairs--rows"><dt>%s</dt><dd>%s</dd></dl>
+		</div>
+		<div class="node-extra">
+			%s
+		</div>
+	</div>
+</div>
+""" % (b["id"], depth, esc(self.abs(self.board_link(b))), esc(b["name"]), esc(b["description"]),
+       self.t("Threads"), self.L.num(nt), self.t("Messages"), self.L.num(np_), subs,
+       self.t("Threads"), self.L.num(nt), self.t("Messages"), self.L.num(np_), extra)
+
+    def page_index(self, req):
+        fx = self.fx
+        vis = self.boards_visible(req)
+        out, leaves = [], []
+        for b in [b for b in vis if b["parent"] is None]:
+            kids = [c for c in fx.children(b["id"]) if c in vis]
+            if kids:
+                out.append("""<div class="block block--category block--category%d">
+	<span class="u-anchorTarget" id="%s.%d"></span>
+	<div class="block-container">
+		<h2 class="block-header">
+			<a href="%s">%s</a>
+		</h2>
+		<div class="block-body">
+%s		</div>
+	</div>
+</div>
+""" % (b["id"], self.slug(b["name"]), b["id"], esc(self.abs(self.category_link(b))), esc(b["name"]),
+       "".join(self.node(req, c, 2) for c in kids)))
+            else:
+                leaves.append(b)
+        if leaves:
+            out.insert(0, '<div class="block">\n\t<div class="block-container">\n\t\t<div class="block-body">\n%s'
+                          '\t\t</div>\n\t</div>\n</div>\n' % "".join(self.node(req, b, 1) for b in leaves))
+        return self.page(req, fx.title, [], '<div class="block-outer"></div>\n' + "".join(out),
+                         template="forum_list", h1=fx.title)
+
+    # forum view
+
+    def struct_item(self, req, t):
+        fx = self.fx
+        first, last = fx.tpost(t, 0), fx.last_post(t)
+        statuses = ""
+        if t["sticky"] or t["closed"]:
+            statuses = '\t\t<ul class="structItem-statuses">\n%s%s\t\t</ul>\n' % (
+                ('\t\t\t<li><i class="structItem-status structItem-status--locked" aria-hidden="true" title="%s"></i>'
+                 '<span class="u-srOnly">%s</span></li>\n' % (self.t("Locked"), self.t("Locked"))) if t["closed"] else "",
+                ('\t\t\t<li><i class="structItem-status structItem-status--sticky" aria-hidden="true" title="%s"></i>'
+                 '<span class="u-srOnly">%s</span></li>\n' % (self.t("Sticky"), self.t("Sticky"))) if t["sticky"] else "")
+        pages = self.npages(len(t["posts"]), fx.posts_per_page)
+        jump = ""
+        if pages > 1:
+            nums = [p for p in range(2, pages + 1) if p <= 4 or p == pages]
+            jump = ('\t\t\t<span class="structItem-pageJump">\n%s\t\t\t</span>\n'
+                    % "".join('\t\t\t\t<a href="%s">%d</a>\n' % (esc(self.abs(self.thread_link(t, p))), p) for p in nums))
+        author = first if first["guest"] else fx.users.get(first["author"])
+        return """<div class="structItem structItem--thread%s%s js-inlineModContainer js-threadListItem-%d" data-author="%s">
+	<div class="structItem-cell structItem-cell--icon">
+		<div class="structItem-iconContainer">
+			<span class="avatar avatar--s avatar--default avatar--default--dynamic" data-user-id="%d">%s</span>
+		</div>
+	</div>
+	<div class="structItem-cell structItem-cell--main" data-xf-init="touch-proxy">
+%s		<div class="structItem-title">
+			<a href="%s" class="" data-tp-primary="on" data-xf-init="preview-tooltip" data-preview-url="%spreview">%s</a>
+		</div>
+		<div class="structItem-minor">
+			<ul class="structItem-parts">
+				<li>%s</li>
+				<li class="structItem-startDate"><a href="%s" rel="nofollow">%s</a></li>
+			</ul>
+%s		</div>
+	</div>
+	<div class="structItem-cell structItem-cell--meta" title="First message reaction score: 0">
+		<dl class="pairs pairs--justified"><dt>%s</dt><dd>%s</dd></dl>
+		<dl class="pairs pairs--justified structItem-minor"><dt>%s</dt><dd>%s</dd></dl>
+	</div>
+	<div class="structItem-cell structItem-cell--latest">
+		<a href="%slatest" rel="nofollow">%s</a>
+		<div class="structItem-minor">
+			%s
+		</div>
+	</div>
+</div>
+""" % (" is-locked" if t["closed"] else "", " is-sticky" if t["sticky"] else "", t["id"], esc(first["author"]),
+       0 if first["guest"] else author["id"], esc(first["author"][:1].upper()), statuses,
+       esc(self.abs(self.thread_link(t))), esc(self.abs(self.thread_link(t))), esc(t["title"]),
+       self.username(first), esc(self.abs(self.thread_link(t))), self.time_html(first["date"]), jump,
+       self.t("Replies"), self.L.num(len(t["posts"]) - 1), self.t("Views"),
+       self.L.num(t["views"] or len(t["posts"]) * 10), esc(self.abs(self.thread_link(t))),
+       self.time_html(last["date"], "structItem-latestDate u-dt"), self.username(last))
+
+    def page_board(self, req, bid, page):
+        fx = self.fx
+        b = fx.boards.get(bid)
+        if b is None:
+            return self.error(req, self.ERRORS["no_board"], 404)
+        if not self.can_read(req, bid):
+            return self.no_permission(req)
+        ids = self.visible_threads(req, bid)
+        per = fx.threads_per_page
+        n = self.npages(len(ids), per)
+        if page > n:
+            return self.redirect(req, fx.origin + self.abs(self.board_link(b, n)), 301)
+        chunk = [fx.threads[i] for i in ids[(page - 1) * per: page * per]]
+        sticky = [t for t in chunk if t["sticky"]]
+        normal = [t for t in chunk if not t["sticky"]]
+        kids = [c for c in fx.children(bid) if c in self.boards_visible(req)]
+        subs = ""
+        if kids:
+            subs = ('<div class="block block--nodes">\n\t<div class="block-container">\n\t\t<div class="block-body">\n'
+                    '%s\t\t</div>\n\t</div>\n</div>\n' % "".join(self.node(req, c, 1) for c in kids))
+        nav = self.page_nav(len(ids), per, page, lambda p: self.board_link(b, p))
+        body = """%s<div class="block" data-xf-init="" data-type="thread" data-href="%s">
+	<div class="block-outer">%s<div class="block-outer-opposite">
+		<div class="buttonGroup">
+			<a href="%s" class="button--cta button button--icon button--icon--write" rel="nofollow"><span class="button-text">Post thread</span></a>
+		</div>
+	</div></div>
+	<div class="block-container">
+		<div class="block-body">
+			<div class="structItemContainer">
+				%s
+				<div class="structItemContainer-group js-threadList">
+%s				</div>
+			</div>
+		</div>
+	</div>
+	<div class="block-outer block-outer--after">%s</div>
+</div>
+""" % (subs, self.abs("inline-mod/"), nav, esc(self.abs(self.board_link(b) + "post-thread")),
+       ('<div class="structItemContainer-group structItemContainer-group--sticky">\n%s\t\t\t\t</div>\n'
+        % "".join(self.struct_item(req, t) for t in sticky)) if sticky else "",
+       "".join(self.struct_item(req, t) for t in normal), nav)
+        crumbs = [(self.abs(self.board_link(x)), x["name"]) for x in fx.board_chain(bid)[:-1]]
+        title = b["name"] + (" | Page %d" % page if page > 1 else "") + " | " + fx.title
+        return self.page(req, title, crumbs, body, template="forum_view", h1=b["name"],
+                         desc='<div class="p-description">%s</div>' % esc(b["description"]) if b["description"] else "",
+                         content_key="forum-%d" % bid)
+
+    # thread view
+
+    def quote_html(self, q):
+        u = None if q["guest"] else self.fx.users.get(q["author"])
+        return """<blockquote data-attributes="member: %d" data-quote="%s" data-source="post: %d"
+	class="bbCodeBlock bbCodeBlock--expandable bbCodeBlock--quote js-expandWatch">
+	<div class="bbCodeBlock-title">
+		<a href="%s" class="bbCodeBlock-sourceJump" rel="nofollow" data-xf-click="attribution" data-content-selector="#post-%d">%s</a>
+	</div>
+	<div class="bbCodeBlock-content">
+		<div class="bbCodeBlock-expandContent js-expandContent ">
+			%s
+		</div>
+		<div class="bbCodeBlock-expandLink js-expandLink"><a role="button" tabindex="0">Click to expand...</a></div>
+	</div>
+</blockquote>""" % (u["id"] if u else 0, esc(q["author"]), q["id"], esc(self.abs("goto/post?id=%d" % q["id"])),
+                    q["id"], self.t("%s said:") % esc(q["author"]), q["body"])
+
+    def article(self, req, t, p, n):
+        fx = self.fx
+        u = None if p["guest"] else fx.users.get(p["author"])
+        q = self.quoted(p)
+        sig = fx.signature_of(p)
+        link = esc(self.abs(self.post_link(p)))
+        if u:
+            user = """				<div class="message-avatar ">
+					<div class="message-avatar-wrapper">
+						<a href="%s" class="avatar avatar--m avatar--default avatar--default--dynamic" data-user-id="%d" data-xf-init="member-tooltip">
+							<span class="avatar-u%d-m" role="img" aria-label="%s">%s</span>
+						</a>
+					</div>
+				</div>
+				<div class="message-userDetails">
+					<h4 class="message-name"><a href="%s" class="username " dir="auto" data-user-id="%d" data-xf-init="member-tooltip" itemprop="name">%s</a></h4>
+					<h5 class="userTitle message-userTitle" dir="auto" itemprop="jobTitle">%s</h5>
+				</div>
+				<div class="message-userExtras">
+					<dl class="pairs pairs--justified"><dt>Joined</dt><dd>%s</dd></dl>
+					<dl class="pairs pairs--justified"><dt>%s</dt><dd>%s</dd></dl>
+				</div>""" % (esc(self.abs(self.member_link(u))), u["id"], u["id"], esc(u["name"]),
+                             esc(u["name"][:1].upper()), esc(self.abs(self.member_link(u))), u["id"], esc(u["name"]),
+                             esc(u["title"]), self.date_string(fx.local(u["joined"])), self.t("Messages"),
+                             self.L.num(u["id"] * 7))
+        else:
+            user = """				<div class="message-avatar ">
+					<div class="message-avatar-wrapper">
+						<span class="avatar avatar--m avatar--default avatar--default--dynamic" data-user-id="0"><span class="avatar-u0-m" role="img" aria-label="%s">%s</span></span>
+					</div>
+				</div>
+				<div class="message-userDetails">
+					<h4 class="message-name"><span class="username " dir="auto" data-user-id="0" itemprop="name">%s</span></h4>
+					<h5 class="userTitle message-userTitle" dir="auto" itemprop="jobTitle">%s</h5>
+				</div>""" % (esc(p["author"]), esc(p["author"][:1].upper()), esc(p["author"]), self.t("Guest"))
+        edit = ""
+        if p["edits"]:
+            edit = ('\t\t\t\t\t<div class="message-lastEdit">\n\t\t\t\t\t\t%s %s\n\t\t\t\t\t</div>\n'
+                    % (self.t("Last edited:") if p["edited_by"] == p["author"] else "Last edited by a moderator:",
+                       self.time_html(p["edited_date"])))
+        return """<article class="message message--post js-post js-inlineModContainer  "
+	data-author="%s"
+	data-content="post-%d"
+	id="js-post-%d"
+	itemscope itemtype="https://schema.org/Comment" itemid="%s%s">
+	<span class="u-anchorTarget" id="post-%d"></span>
+	<div class="message-inner">
+		<div class="message-cell message-cell--user">
+			<section class="message-user" itemprop="author" itemscope itemtype="https://schema.org/Person">
+%s
+				<span class="message-userArrow"></span>
+			</section>
+		</div>
+		<div class="message-cell message-cell--main">
+			<div class="message-main js-quickEditTarget">
+				<header class="message-attribution message-attribution--split">
+					<ul class="message-attribution-main listInline ">
+						<li class="u-concealed">
+							<a href="%s" rel="nofollow" itemprop="url">
+								%s
+							</a>
+						</li>
+					</ul>
+					<ul class="message-attribution-opposite message-attribution-opposite--list ">
+						<li>
+							<a href="%s" class="message-attribution-gadget" data-xf-init="share-tooltip" data-href="%s" aria-label="Share" rel="nofollow">
+								<i class="fa--xf far fa-share-alt" aria-hidden="true"></i>
+							</a>
+						</li>
+						<li>
+							<a href="%s" rel="nofollow">
+								#%d
+							</a>
+						</li>
+					</ul>
+				</header>
+				<div class="message-content js-messageContent">
+					<div class="message-userContent lbContainer js-lbContainer "
+						data-lb-id="post-%d"
+						data-lb-caption-desc="%s &middot; %s">
+						<article class="message-body js-selectToQuote">
+							<div itemprop="text">
+								<div class="bbWrapper">%s%s</div>
+							</div>
+							<div class="js-selectToQuoteEnd">&nbsp;</div>
+						</article>
+					</div>
+%s%s				</div>
+				<footer class="message-footer">
+					<div class="message-actionBar actionBar">
+						<div class="actionBar-set actionBar-set--external">
+							<a href="%s" class="actionBar-action actionBar-action--reply" title="Reply, quoting this message" rel="nofollow" data-xf-click="quote" data-quote-href="%s">Reply</a>
+						</div>
+					</div>
+					<div class="reactionsBar js-reactionsList ">
+					</div>
+					<div class="js-historyTarget message-historyTarget toggleTarget" data-href="trigger-href"></div>
+				</footer>
+			</div>
+		</div>
+	</div>
+</article>
+""" % (esc(p["author"]), p["id"], p["id"], fx.origin, link, p["id"], user, link, self.time_html(p["date"]),
+       link, esc(self.abs("posts/%d/share" % p["id"])), link, n, p["id"], esc(p["author"]),
+       self.t("%s at %s") % (self.date_string(fx.local(p["date"])), self.time_string(fx.local(p["date"]))),
+       self.quote_html(q) if q else "", p["body"], edit,
+       ('\t\t\t\t\t<aside class="message-signature">\n\t\t\t\t\t\t<div class="bbWrapper">%s</div>\n'
+        '\t\t\t\t\t</aside>\n' % sig) if sig else "",
+       esc(self.abs(self.thread_link(t) + "reply?quote=%d" % p["id"])), esc(self.abs("posts/%d/quote" % p["id"])))
+
+    def similar(self, req, t):
+        fx = self.fx
+        others = [fx.threads[i] for i in fx.board_threads(t["board"]) if i != t["id"]][:5]
+        if not others:
+            return ""
+        return """<div class="block" data-widget-id="17" data-widget-key="xfes_thread_view_below_quick_reply_similar_threads" data-widget-definition="xfes_similar_threads">
+	<div class="block-container">
+		<h3 class="block-header">%s</h3>
+		<div class="block-body">
+			<div class="structItemContainer">
+%s			</div>
+		</div>
+	</div>
+</div>
+""" % (self.t("Similar threads"), "".join(self.struct_item(req, o) for o in others))
+
+    def quick_reply(self, req, t):
+        fx = self.fx
+        last = fx.last_post(t)
+        return """<form action="%s" method="post" class="block js-quickReply"
+	 data-xf-init="attachment-manager quick-reply ajax-submit draft"
+	 data-draft-url="%s"
+	 data-draft-autosave="60"
+	 data-captcha-context="xf_guest_thread_quick_reply"
+	 data-message-container="div[data-type=post] .js-replyNewMessageContainer">
+	<input type="hidden" name="_xfToken" value="%s" />
+	<div class="block-container">
+		<div class="block-body">
+			<div class="message message--quickReply block-topRadiusContent block-bottomRadiusContent">
+				<div class="message-inner">
+					<div class="message-cell message-cell--main">
+						<div class="message-editorWrapper">
+							<textarea name="message_html" class="input js-editor u-jsOnly" data-xf-init="editor" data-original-name="message" style="visibility: hidden; height: 137px;" aria-label="Rich text box"></textarea>
+							<noscript><textarea name="message" class="input" aria-label="Rich text box"></textarea></noscript>
+						</div>
+						<div class="formButtonGroup">
+							<div class="formButtonGroup-primary">
+								<button type="submit" class="button--primary button button--icon button--icon--reply"><span class="button-text">Post reply</span></button>
+							</div>
+							<input type="hidden" name="last_date" value="%d" autocomplete="off" />
+							<input type="hidden" name="last_known_date" value="%d" autocomplete="off" />
+							<input type="hidden" name="load_extra" value="1" />
+						</div>
+					</div>
+				</div>
+			</div>
+		</div>
+	</div>
+</form>
+""" % (esc(self.abs(self.thread_link(t) + "add-reply")), esc(self.abs(self.thread_link(t) + "draft")),
+       self.token(req), last["date"], last["date"])
+
+    def page_thread(self, req, tid, page):
+        fx = self.fx
+        t = self.thread_for(tid)
+        if t is None:
+            return self.error(req, self.ERRORS["no_thread"], 404)
+        if not self.can_read(req, t["board"]):
+            return self.no_permission(req)
+        per = fx.posts_per_page
+        total = len(t["posts"])
+        n = self.npages(total, per)
+        if page > n:
+            return self.redirect(req, fx.origin + self.abs(self.thread_link(t, n)), 301)
+        start = (page - 1) * per
+        posts = [fx.tpost(t, i) for i in range(start, min(start + per, total))]
+        nav = self.page_nav(total, per, page, lambda pg: self.thread_link(t, pg))
+        articles = "".join(self.article(req, t, p, start + k + 1) for k, p in enumerate(posts))
+        if t["closed"]:
+            after = ('<dl class="blockStatus">\n\t<dt>Status</dt>\n\t<dd class="blockStatus-message '
+                     'blockStatus-message--locked">\n\t\t%s\n\t</dd>\n</dl>\n' % self.t("Not open for further replies."))
+            status_field = after
+        else:
+            after = ""
+            status_field = ""
+        guest_note = ""
+        if req.user is None and not t["closed"]:
+            guest_note = ('<div class="block-outer-opposite">\n\t<a href="%s" class="button--link button--wrap button" '
+                          'data-xf-click="overlay"><span class="button-text">\n\t\tYou must log in or register to '
+                          'reply here.\n\t</span></a>\n</div>' % self.abs("login/"))
+        first = fx.tpost(t, 0)
+        desc = """<div class="p-description">
+	<ul class="listInline listInline--bullet">
+		<li>
+			<i class="fa--xf far fa-user" aria-hidden="true" title="%s"></i>
+			<span class="u-srOnly">%s</span>
+			%s
+		</li>
+		<li>
+			<i class="fa--xf far fa-clock" aria-hidden="true" title="%s"></i>
+			<span class="u-srOnly">%s</span>
+			<a href="%s" class="u-concealed">%s</a>
+		</li>
+	</ul>
+</div>""" % (self.t("Thread starter"), self.t("Thread starter"), self.username(first, "username  u-concealed"),
+             self.t("Start date"), self.t("Start date"), esc(self.abs(self.thread_link(t))), self.time_html(first["date"]))
+        body = """<div class="block block--messages" data-xf-init="" data-type="post" data-href="%s" data-search-target="*">
+	<span class="u-anchorTarget" id="posts"></span>
+	<div class="block-outer">%s</div>
+	<div class="block-outer js-threadStatusField">%s</div>
+	<div class="block-container lbContainer"
+		data-xf-init="lightbox select-to-quote"
+		data-message-selector=".js-post"
+		data-lb-id="thread-%d"
+		data-lb-universal="0">
+		<div class="block-body js-replyNewMessageContainer">
+%s		</div>
+	</div>
+	<div class="block-outer block-outer--after">%s%s</div>
+</div>
+%s%s""" % (self.abs("inline-mod/"), nav, status_field, tid, articles, nav, guest_note,
+           self.quick_reply(req, t) if req.user is not None and not t["closed"] else after,
+           self.similar(req, t))
+        b = fx.boards[t["board"]]
+        crumbs = [(self.abs(self.board_link(x)), x["name"]) for x in fx.board_chain(b["id"])]
+        title = t["title"] + (" | Page %d" % page if page > 1 else "") + " | " + fx.title
+        extra = '\t<link rel="canonical" href="%s%s" />\n' % (fx.origin, esc(self.abs(self.thread_link(t, page))))
+        if page < n:
+            extra += '\t<link rel="next" href="%s" />\n' % esc(self.abs(self.thread_link(t, page + 1)))
+        if page > 1:
+            extra += '\t<link rel="prev" href="%s" />\n' % esc(self.abs(self.thread_link(t, page - 1)))
+        return self.page(req, title, crumbs, body, template="thread_view", h1=t["title"], desc=desc,
+                         extra_head=extra, content_key="thread-%d" % tid)
+
+    # posting
+
+    def page_reply(self, req, tid):
+        t = self.thread_for(tid)
+        if t is None:
+            return self.error(req, self.ERRORS["no_thread"], 404)
+        if req.user is None or not self.can_read(req, t["board"]) or t["closed"]:
+            return self.no_permission(req)
+        body = self.quick_reply(req, t).replace("js-quickReply", "js-replyForm")
+        return self.page(req, "Reply to thread | %s" % self.fx.title,
+                         [(self.abs(self.thread_link(t)), t["title"])], body, template="thread_reply",
+                         h1="Reply to thread")
+
+    def json_or_error(self, req, message, status=200):
+        if req.f("_xfResponseType") == "json":
+            import json
+            return Resp(400 if status == 200 else status, json.dumps({"status": "error", "errors": [message]}),
+                        "application/json; charset=utf-8")
+        return self.error(req, message, status)
+
+    def posted_text(self, req):
+        """message (BBCode) or message_html (the editor's HTML) as BBCode-ish text."""
+        if req.f("message"):
+            return req.f("message")
+        h = req.f("message_html")
+        h = re.sub(r"(?i)<br\s*/?>|</p>\s*<p[^>]*>", "\n", h)
+        return strip_tags(h)
+
+    def add_reply(self, req, tid):
+        fx = self.fx
+        if req.method != "POST":
+            return self.page_reply(req, tid)
+        t = self.thread_for(tid)
+        if t is None:
+            fx.record_post(req, req.user, 404, error="no_thread")
+            return self.json_or_error(req, self.ERRORS["no_thread"], 404)
+        if not self.token_ok(req, req.f("_xfToken")):
+            fx.record_post(req, req.user, 400, error="token")
+            return self.json_or_error(req, self.ERRORS["token"], 400)
+        if req.user is None or not self.can_read(req, t["board"]) or t["closed"]:
+            fx.record_post(req, req.user, 403, error="closed" if t["closed"] else "no_permission")
+            return self.no_permission(req)
+        return self.finish_post(req, *fx.submit(req, req.user, thread=tid, message=self.posted_text(req)))
+
+    def finish_post(self, req, pid, err):
+        fx = self.fx
+        if err:
+            fx.record_post(req, req.user, 200, error=err[0])
+            msg = self.ERRORS[err[0]] % err[1] if err[0] == "flood" else self.ERRORS[err[0]]
+            return self.json_or_error(req, msg)
+        fx.record_post(req, req.user, 303, pid=pid)
+        p = fx.post(pid)
+        t = fx.threads[p["thread"]]
+        page = t["posts"].index(pid) // fx.posts_per_page + 1
+        url = "%s%s#post-%d" % (fx.origin, self.abs(self.thread_link(t, page)), pid)
+        if req.f("_xfResponseType") == "json":
+            import json
+            return Resp(200, json.dumps({"status": "ok", "message": "Your message has been posted.",
+                                         "redirect": url, "post_id": pid}), "application/json; charset=utf-8")
+        return self.redirect(req, url)
+
+    def post_thread(self, req, bid):
+        fx = self.fx
+        b = fx.boards.get(bid)
+        if b is None:
+            return self.error(req, self.ERRORS["no_board"], 404)
+        if req.user is None or not self.can_read(req, bid):
+            return self.no_permission(req)
+        if req.method != "POST":
+            form = self.quick_reply(req, {"id": 0, "title": "", "posts": [], "board": bid} if False else None) if False else ""
+            form = """<form action="%s" method="post" class="block" data-xf-init="attachment-manager">
+	<input type="hidden" name="_xfToken" value="%s" />
+	<div class="block-container">
+		<div class="block-body">
+			<dl class="formRow formRow--input"><dt><div class="formRow-labelWrapper"><label class="formRow-label">Title</label></div></dt>
+				<dd><input type="text" class="input" name="title" maxlength="150" placeholder="Thread title" /></dd></dl>
+			<dl class="formRow formRow--fullWidth"><dt></dt>
+				<dd><textarea name="message" class="input"></textarea></dd></dl>
+		</div>
+		<dl class="formRow formSubmitRow"><dt></dt><dd><div class="formSubmitRow-main"><div class="formSubmitRow-controls">
+			<button type="submit" class="button--primary button button--icon button--icon--write"><span class="button-text">Post thread</span></button>
+		</div></div></dd></dl>
+	</div>
+</form>
+""" % (esc(self.abs(self.board_link(b) + "post-thread")), self.token(req))
+            return self.page(req, "Post thread | %s" % fx.title, [(self.abs(self.board_link(b)), b["name"])], form,
+                             template="forum_post_thread", h1="Post thread")
+        if not self.token_ok(req, req.f("_xfToken")):
+            fx.record_post(req, req.user, 400, error="token")
+            return self.json_or_error(req, self.ERRORS["token"], 400)
+        return self.finish_post(req, *fx.submit(req, req.user, board=bid, message=self.posted_text(req),
+                                                title=req.f("title")))
+
+    # RSS
+
+    def feed(self, req, bid):
+        fx = self.fx
+        if bid is not None:
+            b = fx.boards.get(bid)
+            if b is None:
+                return self.error(req, self.ERRORS["no_board"], 404)
+            if fx.board_members_only(bid):
+                return self.no_permission(req)
+            bids = [bid]
+            title, link = b["name"], fx.origin + self.abs(self.board_link(b))
+        else:
+            bids = [x for x in fx.boards if not fx.board_members_only(x)]
+            title, link = fx.title, fx.origin + self.abs("forums/")
+        ts = sorted((fx.threads[i] for x in bids for i in fx.boards[x]["threads"]),
+                    key=lambda t: (fx.last_post(t)["date"], t["id"]), reverse=True)[:20]
+        items = []
+        for t in ts:
+            first = fx.tpost(t, 0)
+            url = fx.origin + self.abs(self.thread_link(t))
+            items.append("""		<item>
+			<title>%s</title>
+			<pubDate>%s</pubDate>
+			<link>%s</link>
+			<guid isPermaLink="false">%d</guid>
+			<author>invalid@example.com (%s)</author>
+			<dc:creator>%s</dc:creator>
+			<category domain="%s"><![CDATA[%s]]></category>
+			<slash:comments>%d</slash:comments>
+			<content:encoded><![CDATA[<div class="bbWrapper">%s</div>]]></content:encoded>
+		</item>
+""" % (esc(t["title"]), self.rfc822(first["date"]), url, t["id"], esc(first["author"]), esc(first["author"]),
+       fx.origin + self.abs(self.board_link(fx.boards[t["board"]])), fx.boards[t["board"]]["name"],
+       len(t["posts"]) - 1, first["body"]))
+        last = max([fx.last_post(t)["date"] for t in ts] or [0])
+        body = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:slash="http://purl.org/rss/1.0/modules/slash/">
+	<channel>
+		<title>%s</title>
+		<description>%s</description>
+		<pubDate>%s</pubDate>
+		<lastBuildDate>%s</lastBuildDate>
+		<generator>%s</generator>
+		<link>%s</link>
+		<atom:link rel="self" type="application/rss+xml" href="%s%s"/>
+%s	</channel>
+</rss>
+""" % (esc(title), esc(title), self.rfc822(last or fx.now()), self.rfc822(last or fx.now()), esc(fx.title),
+       link, fx.origin, esc(fx.prefix + req.path), "".join(items))
+        return self.feed_response(body, "application/rss+xml; charset=utf-8", last or None)
