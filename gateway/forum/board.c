@@ -55,6 +55,7 @@
 #include <unistd.h>
 
 #include "board.h"
+#include "board_date.h"
 #include "board_conn.h"
 #include "robots.h"
 #include "forumgate/article.h"
@@ -80,7 +81,6 @@ struct board_cfg {
 	int posting;
 	char *forums;
 	int list_interval;
-	char *language;
 	char *date_order;
 };
 
@@ -95,7 +95,6 @@ static const struct cfg_conn_key bd_keys[] = {
 	{.key = "forums", .type = CFG_CONN_STR, .off = offsetof(struct board_cfg, forums)},
 	{.key = "list_interval", .type = CFG_CONN_INT, .off = offsetof(struct board_cfg, list_interval),
 	 .min = 0, .max = 86400 * 7, .idef = 900},
-	{.key = "language", .type = CFG_CONN_STR, .off = offsetof(struct board_cfg, language)},
 	{.key = "date_order", .type = CFG_CONN_STR, .off = offsetof(struct board_cfg, date_order)},
 };
 
@@ -132,6 +131,7 @@ struct bd {
 	double last_request;      /* monotonic */
 	int logged_in, relogged;
 	int told_to_wait;         /* a 429/503 this pass: ask nothing more */
+	struct board_date_ctx dates; /* the board's zone, the pass's now */
 
 	/* cursor */
 	int pp;
@@ -308,6 +308,18 @@ static int bd_open(const struct cfg_forum *f, const char *path, void **state, ch
 	b->base = f->url[l - 1] == '/' ? xstrdup(f->url) : xasprintf("%s/", f->url);
 	b->delay_ms = b->cfg.request_delay;
 	robots_parse(NULL, 0, BD_AGENT, &b->robots);
+	b->dates.tz = f->timezone;
+	b->dates.now = (int64_t)time(NULL);
+	const char *order = b->cfg.date_order;
+	if (order && strcasecmp(order, "mdy") && strcasecmp(order, "dmy") && strcasecmp(order, "ymd")) {
+		bd_close(b);
+		return fg_error(err, "forum %s: board.date_order \"%s\": one of mdy (US), dmy, ymd",
+				f->name, order);
+	}
+	b->dates.order = !order ? BOARD_DATE_GUESS
+			 : !strcasecmp(order, "mdy") ? BOARD_DATE_MDY
+			 : !strcasecmp(order, "dmy") ? BOARD_DATE_DMY
+						     : BOARD_DATE_YMD;
 	if (b->cfg.user && !b->cfg.password_file) {
 		bd_close(b);
 		return fg_error(err, "forum %s: board.user needs board.password_file (the password "
@@ -505,7 +517,7 @@ static int bd_page(struct bd *b, const char *url, const char *etag, const char *
 			return -1;
 		if (p->rs.status == 304)
 			return 0;
-		board_page_open(&p->pg, p->rs.body, p->rs.body_len, p->url, p->url, NULL);
+		board_page_open(&p->pg, p->rs.body, p->rs.body_len, p->url, p->url, &b->dates);
 		p->open = 1;
 		if (!page_wants_login(b, &p->pg))
 			return 0;
@@ -559,7 +571,7 @@ static int bd_login(struct bd *b, char **err)
 		fg_error(err, "forum %s: %s: HTTP %ld for the login page", forum, lurl, p.rs.status);
 		goto out;
 	}
-	board_page_open(&p.pg, p.rs.body, p.rs.body_len, p.url, p.url, NULL);
+	board_page_open(&p.pg, p.rs.body, p.rs.body_len, p.url, p.url, &b->dates);
 	p.open = 1;
 	if (b->eng->kind(&p.pg) == BOARD_PAGE_CAPTCHA) {
 		reason = xstrdup("the board wants a CAPTCHA solved (log in once in a browser, "
@@ -596,7 +608,7 @@ static int bd_login(struct bd *b, char **err)
 		memset(&rs, 0, sizeof rs);
 		res.url = xstrdup(form.action);
 	}
-	board_page_open(&res.pg, res.rs.body, res.rs.body_len, res.url, res.url, NULL);
+	board_page_open(&res.pg, res.rs.body, res.rs.body_len, res.url, res.url, &b->dates);
 	res.open = 1;
 	int ok = b->eng->login_result(&res.pg, &e);
 	if (ok == 1) {
@@ -1282,6 +1294,7 @@ static int bd_changes(void *state, const char *cursor, const struct forum_change
 	*warnings = 0;
 	b->relogged = 0;
 	b->told_to_wait = 0;
+	b->dates.now = now;
 	cursor_read(b, cursor);
 	int first = !cursor || !*cursor || b->bf;
 	if (!cursor || !*cursor) {
@@ -1570,7 +1583,7 @@ static int bd_create_post(void *state, const struct forum_new_post *p, char **po
 		goto out; /* TEMPFAIL: the retry looks for the post first */
 	struct board_page res;
 	char *rurl = rs.location ? board_page_url(&pg.pg, rs.location) : NULL;
-	board_page_open(&res, rs.body, rs.body_len, form.action, form.action, NULL);
+	board_page_open(&res, rs.body, rs.body_len, form.action, form.action, &b->dates);
 	int ok = b->eng->post_result(&res, rurl ? rurl : rs.location, post_id, &e);
 	if (ok == 1 && *post_id) {
 		rc = FORUM_POST_OK;
