@@ -52,6 +52,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "board.h"
@@ -132,6 +133,11 @@ struct bd {
 	int logged_in, relogged;
 	int told_to_wait;         /* a 429/503 this pass: ask nothing more */
 	struct board_date_ctx dates; /* the board's zone, the pass's now */
+	/* a refused login (cursor "lf"): not tried again before lf_until
+	 * with the same credentials */
+	int64_t lf_until;
+	uint64_t lf_fp;
+	char *lf_reason;
 
 	/* cursor */
 	int pp;
@@ -172,13 +178,21 @@ static struct bd_fail {
 } login_fails[BD_FAILS];
 static pthread_mutex_t login_fails_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static uint64_t fnv(const char *a, const char *b)
+/* What a failed login is remembered by: the user and the password
+ * file's identity (inode, size, mtime), never the password itself (the
+ * fingerprint is kept in the cursor, in the store). */
+static uint64_t login_fp(const struct board_cfg *c)
 {
+	struct stat sb;
+	char meta[128] = "";
+	if (c->password_file && stat(c->password_file, &sb) == 0)
+		snprintf(meta, sizeof meta, "%llu/%lld/%lld.%ld", (unsigned long long)sb.st_ino,
+			 (long long)sb.st_size, (long long)sb.st_mtim.tv_sec, sb.st_mtim.tv_nsec);
 	uint64_t h = 1469598103934665603ULL;
-	for (const char *s = a; s && *s; s++)
+	for (const char *s = c->user; s && *s; s++)
 		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
 	h = (h ^ 0xff) * 1099511628211ULL;
-	for (const char *s = b; s && *s; s++)
+	for (const char *s = meta; *s; s++)
 		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
 	return h;
 }
@@ -268,6 +282,10 @@ static void cursor_reset(struct bd *b)
 	b->pp = 0;
 	b->walk = 0;
 	b->bf = 0;
+	free(b->lf_reason);
+	b->lf_reason = NULL;
+	b->lf_until = 0;
+	b->lf_fp = 0;
 }
 
 static void bd_close(void *state)
@@ -550,9 +568,13 @@ static int bd_page(struct bd *b, const char *url, const char *etag, const char *
 static int bd_login(struct bd *b, char **err)
 {
 	const char *forum = b->f->name;
-	uint64_t fp = fnv(b->cfg.user, b->password);
+	uint64_t fp = login_fp(&b->cfg);
 	time_t now = time(NULL);
 	char *known = login_fail_get(forum, fp, now);
+	if (!known && b->lf_until > now && b->lf_fp == fp)
+		known = xasprintf("%s; not tried again for %ld min, or until board.user or the "
+				  "password file changes",
+				  b->lf_reason ? b->lf_reason : "refused", (long)(b->lf_until - now + 59) / 60);
 	if (known) {
 		fg_error(err, "forum %s: login as %s: %s", forum, b->cfg.user, known);
 		free(known);
@@ -625,6 +647,13 @@ static int bd_login(struct bd *b, char **err)
 		goto out;
 refused:
 	login_fail_put(forum, fp, reason, now);
+	b->lf_until = now + BD_LOGIN_BACKOFF;
+	b->lf_fp = fp;
+	free(b->lf_reason);
+	b->lf_reason = xstrdup(reason);
+	for (char *c = b->lf_reason; *c; c++)
+		if (*c == '\n' || *c == '\r')
+			*c = ' ';
 	fg_error(err, "forum %s: login as %s refused: %s; not tried again for %d min, or until "
 		 "board.user or the password file changes",
 		 forum, b->cfg.user, reason, BD_LOGIN_BACKOFF / 60);
@@ -743,6 +772,12 @@ static void cursor_read(struct bd *b, const char *cursor)
 			b->walk = a;
 		} else if (!strncmp(line, "feed ", 5)) {
 			split_validators(line + 5, &b->feed_etag, &b->feed_lm);
+		} else if (sscanf(line, "lf %lld %llx %n", &a, (unsigned long long *)&c, &used) == 2 &&
+			   used > 0) {
+			b->lf_until = a;
+			b->lf_fp = (uint64_t)c;
+			free(b->lf_reason);
+			b->lf_reason = xstrdup(line + used);
 		} else if (sscanf(line, "bf %lld %lld %lld", &a, &c, &d) == 3) {
 			b->bf = 1;
 			b->bf_start = a;
@@ -750,7 +785,7 @@ static void cursor_read(struct bd *b, const char *cursor)
 			b->bf_left = (long)d;
 		} else if (sscanf(line, "f %255s %lld %n", id, &a, &used) == 2 && used > 0) {
 			struct bd_forum *f = forum_get(b, id, 1);
-			f->time = a;
+			f->time = f->old_time = a;
 			split_validators(line + used, &f->etag, &f->lm);
 		} else if (sscanf(line, "t %255s %255s %ld %lld %255s", id, forum, &r, &a, lpid) == 5) {
 			struct bd_thread *t = thread_put(b, id);
@@ -783,6 +818,9 @@ static char *cursor_write(struct bd *b)
 	if (b->feed_etag || b->feed_lm)
 		buf_addf(&o, "feed %s\t%s\n", b->feed_etag ? b->feed_etag : "-",
 			 b->feed_lm ? b->feed_lm : "-");
+	if (b->lf_until > (int64_t)time(NULL))
+		buf_addf(&o, "lf %" PRId64 " %llx %s\n", b->lf_until, (unsigned long long)b->lf_fp,
+			 b->lf_reason ? b->lf_reason : "");
 	if (b->bf)
 		buf_addf(&o, "bf %" PRId64 " %" PRId64 " %ld\n", b->bf_start, b->bf_cutoff, b->bf_left);
 	for (size_t i = 0; i < b->nforums; i++) {
@@ -1303,8 +1341,10 @@ static int bd_changes(void *state, const char *cursor, const struct forum_change
 		b->bf_cutoff = opts->backfill_days > 0 ? now - (int64_t)opts->backfill_days * 86400 : 0;
 		b->bf_left = opts->backfill_topics > 0 ? opts->backfill_topics : -1;
 	}
-	if (bd_robots(b, err) < 0 || bd_session(b, err) < 0)
+	if (bd_robots(b, err) < 0)
 		return -1;
+	if (bd_session(b, err) < 0)
+		goto fail; /* the cursor keeps a refused login's back-off */
 
 	int64_t newest = 0;
 	for (size_t i = 0; i < b->nforums; i++)
