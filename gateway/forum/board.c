@@ -1059,6 +1059,21 @@ static int walk_forum(struct bd *b, struct bd_forum *f, int first, struct bd_tod
 			bd_page_free(&p);
 			return -1;
 		}
+		if (page == 1 && l.ntopics == 0) {
+			/* "no threads" where we delivered some: a list the parser
+			 * no longer sees (a new style), not a forum emptied */
+			size_t known = 0;
+			for (size_t k = 0; k < b->nthreads; k++)
+				known += b->threads[k].forum && strcmp(b->threads[k].forum, f->id) == 0;
+			if (known > 0) {
+				fg_error(err, "forum %s: %s: the page layout is not what the %s parser "
+					 "knows: no thread listed, where %zu were before (template "
+					 "changed?)", b->f->name, p.url, b->eng->name, known);
+				board_listing_clear(&l);
+				bd_page_free(&p);
+				return -1;
+			}
+		}
 		if (!f->title && l.title)
 			f->title = xstrdup(l.title);
 		if (page == 1)
