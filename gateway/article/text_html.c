@@ -239,6 +239,32 @@ static int vb3_quote(struct html_ctx *c, struct html_node *table)
 	return 1;
 }
 
+/* The name in a phpBB quote's attribution, cut in place: "NAME wrote:"
+ * and its translations in the board's language pack ("NAME hat
+ * geschrieben:", "NAME a écrit :", "NAME escribió:", "NAME ha scritto:",
+ * "NAME schreef:", "NAME napisał(a):", "NAME писал(а):"); 3.2+ adds a
+ * post link and the date after it, which go too. Else a trailing ':'. */
+static void cite_name(char *name)
+{
+	static const char *const verbs[] = {
+		" wrote", "wrote:", " hat geschrieben", " a \xC3\xA9" "crit", " escribi\xC3\xB3",
+		" ha scritto", " schreef", " napisa\xC5\x82", " \xD0\xBF\xD0\xB8\xD1\x81\xD0\xB0\xD0\xBB",
+	};
+	char *cut = NULL;
+	for (size_t i = 0; i < sizeof verbs / sizeof *verbs; i++) {
+		char *w = strstr(name, verbs[i]);
+		if (w != NULL && (cut == NULL || w < cut))
+			cut = w;
+	}
+	if (cut != NULL) {
+		*cut = '\0';
+	} else {
+		size_t l = strlen(name);
+		if (l > 0 && name[l - 1] == ':')
+			name[l - 1] = '\0';
+	}
+}
+
 /* phpBB: <blockquote><div><cite>NAME wrote: …</cite>TEXT</div></blockquote>,
  * or any other blockquote (anonymous). */
 static void blockquote(struct html_ctx *c, struct html_node *q)
@@ -247,16 +273,7 @@ static void blockquote(struct html_ctx *c, struct html_node *q)
 	char *name = NULL, *id = NULL;
 	if (cite != NULL) {
 		name = text_of(cite);
-		char *w = strstr(name, " wrote");
-		if (w == NULL)
-			w = strstr(name, "wrote:");
-		if (w != NULL) {
-			*w = '\0';
-		} else {
-			size_t l = strlen(name);
-			if (l > 0 && name[l - 1] == ':')
-				name[l - 1] = '\0';
-		}
+		cite_name(name);
 		id = post_id_below(cite, 2);
 	}
 	quote_begin(c, name, id);

@@ -207,6 +207,22 @@ struct board_engine {
 
 	/* The text of the board's message/error box on pg (malloc'd), or NULL. */
 	char *(*message)(const struct board_page *pg);
+
+	/* Added for phpBB (NULL/0 in engines that do not need them): */
+
+	/* Seconds the reply/new-thread form must have been held, counted from
+	 * when its page was fetched, before post_form's result is submitted:
+	 * phpBB refuses a form sent too soon after its creation_time ("The
+	 * submitted form was invalid"), as a bot-trap. 0 = no wait. */
+	int min_form_seconds;
+
+	/* The URL of page `page` (from 1) of the thread or forum list that pg
+	 * shows, built from pg's own pagination links: phpBB pages by item
+	 * offset (start=) with a per-board page size, so thread_url and
+	 * forum_url, which only know the default size, are right on boards
+	 * that keep it and this is right on all. malloc'd; NULL when pg has
+	 * no pagination to go by. NULL in engines whose URLs count pages. */
+	char *(*page_url)(const struct board_page *pg, int page);
 };
 
 /* The engine named `name`, or NULL. */

@@ -227,6 +227,30 @@ static void test_html_phpbb_quote(void **state)
 	check_ids(MARKUP_HTML, "<blockquote>plain</blockquote>", "> plain\n", NULL);
 }
 
+/* phpBB language packs translate "wrote": the attribution is the name */
+static void test_html_phpbb_quote_localized(void **state)
+{
+	static const char *const cites[] = {
+		"Anna hat geschrieben:", "Anna a \xC3\xA9" "crit :", "Anna escribi\xC3\xB3:",
+		"Anna ha scritto:", "Anna schreef:", "Anna napisa\xC5\x82(a):",
+		"Anna \xD0\xBF\xD0\xB8\xD1\x81\xD0\xB0\xD0\xBB(\xD0\xB0):",
+	};
+	for (size_t i = 0; i < sizeof cites / sizeof *cites; i++) {
+		char *src = xasprintf("<blockquote><div><cite>%s <a href=\"./viewtopic.php?p=5#p5\">"
+				      "\xE2\x86\x91</a></cite>Hallo</div></blockquote>ok",
+				      cites[i]);
+		check_ids(MARKUP_HTML, src, "Anna wrote:\n> Hallo\n\nok\n", "5", NULL);
+		free(src);
+	}
+	/* a 3.2+ cite: profile link, post link, date */
+	check_ids(MARKUP_HTML,
+		  "<blockquote><div><cite><a href=\"./memberlist.php?mode=viewprofile&amp;u=2\">"
+		  "J\xC3\xBCrgen</a> hat geschrieben: <a href=\"./viewtopic.php?p=8#p8\" data-post-id=\"8\">"
+		  "\xE2\x86\x91</a><span class=\"responsive-hide\">Mo 1. Jan 2018, 10:00</span></cite>"
+		  "x</div></blockquote>",
+		  "J\xC3\xBCrgen wrote:\n> x\n", "8", NULL);
+}
+
 static void test_html_discourse_quote(void **state)
 {
 	check_ids(MARKUP_HTML,
@@ -998,6 +1022,7 @@ int main(void)
 		cmocka_unit_test(test_html_nested_quotes),
 		cmocka_unit_test(test_html_outlook_reply),
 		cmocka_unit_test(test_html_phpbb_quote),
+		cmocka_unit_test(test_html_phpbb_quote_localized),
 		cmocka_unit_test(test_html_discourse_quote),
 		cmocka_unit_test(test_html_discourse_markup),
 		cmocka_unit_test(test_html_table),
