@@ -1061,7 +1061,7 @@ class VBulletin4(Engine):
 
     def date_html(self, ts):
         ds, tm = self.date_parts(ts)
-        return '%s,&nbsp;<span class="time">%s</span>' % (esc(ds), tm)
+        return '%s,&nbsp;<span class="time">%s</span>' % (html.escape(ds, False), tm)
 
     def joined(self, u):
         d = self.fx.local(u["joined"]) if u else self.fx.local(0)
@@ -1842,7 +1842,7 @@ class VBulletin4(Engine):
 		</div>
 	<hr />
 </li>
-""" % (p["id"], esc(ds), tm, p["id"], esc(self.thread_link(t, style=0)), p["id"], p["id"], n, p["id"], n,
+""" % (p["id"], html.escape(ds, False), tm, p["id"], esc(self.thread_link(t, style=0)), p["id"], p["id"], n, p["id"], n,
        userinfo, " has_after_content" if after else "", p["id"], body,
        ('<div class="after_content">\n%s\t\t\t</div>' % after) if after else "",
        p["id"], p["id"], p["id"], self.t("Reply With Quote"), p["id"], self.t("Reply With Quote"),
@@ -2349,9 +2349,10 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def make_engine(name, fx):
-    return {"vbulletin4": VBulletin4, "vbulletin3": VBulletin3, "phpbb3": PhpBB3,
-            "phpbb30": PhpBB30, "phpbb_subsilver2": PhpBBSubsilver2, "xenforo2": XenForo2,
-            "xenforo1": XenForo1, "mybb": MyBB}[name](fx)
+    cls = {"vbulletin4": "VBulletin4", "vbulletin3": "VBulletin3", "phpbb3": "PhpBB3",
+           "phpbb30": "PhpBB30", "phpbb_subsilver2": "PhpBBSubsilver2", "xenforo2": "XenForo2",
+           "xenforo1": "XenForo1", "mybb": "MyBB"}[name]
+    return globals()[cls](fx)
 
 
 # ---- phpBB 3.1-3.3 prosilver ----------------------------------------------
@@ -4461,3 +4462,1208 @@ class XenForo2(Engine):
 """ % (esc(title), esc(title), self.rfc822(last or fx.now()), self.rfc822(last or fx.now()), esc(fx.title),
        link, fx.origin, esc(fx.prefix + req.path), "".join(items))
         return self.feed_response(body, "application/rss+xml; charset=utf-8", last or None)
+
+
+# ---- vBulletin 3.8 ---------------------------------------------------------
+
+class VBulletin3(VBulletin4):
+    POSTS_PER_PAGE = 15
+    THREADS_PER_PAGE = 20
+    INDEX = "index.php"
+    COOKIE = "bb"
+    VERSION = "3.8.11"
+    CHANGED = [(r'<table id="post(\d+)"', r'<table id="message\1"'), (r'id="post_message_(\d+)"', r'id="msg_text_\1"'),
+               (r'id="td_post_(\d+)"', r'id="td_msg_\1"'), (r'id="thread_title_(\d+)"', r'id="topic_title_\1"'),
+               (r'id="td_threadtitle_(\d+)"', r'id="td_topictitle_\1"'), (r'\bbigusername\b', 'biguser')]
+
+    def thread_link(self, t, page=1, style=None):
+        return "showthread.php?t=%d%s" % (t["id"], "&page=%d" % page if page > 1 else "")
+
+    def board_link(self, b, page=1, style=None):
+        return "forumdisplay.php?f=%d%s" % (b["id"], "&page=%d" % page if page > 1 else "")
+
+    def date_text(self, ts):
+        ds, tm = self.date_parts(ts)
+        return '%s, <span class="time">%s</span>' % (html.escape(ds, False), tm)
+
+    def page(self, req, title, crumbs, last, content, extra_head=""):
+        fx = self.fx
+        nav = "".join('\t<span class="navbar">&gt; <a href="%s">%s</a></span>\n' % (esc(h), esc(n)) for h, n in crumbs)
+        lastline = ""
+        if last:
+            lastline = ('\t\t<tr>\n\t\t\t<td class="navbar" style="font-size:10pt; padding-top:1px" colspan="3">'
+                        '<img class="inlineimg" src="images/misc/navbits_finallink_ltr.gif" alt="Reload this Page" '
+                        'border="0" /> <strong>\n\t%s\n</strong></td>\n\t\t</tr>\n' % esc(last))
+        if req.user is None:
+            box = """	<td class="alt2" nowrap="nowrap" style="padding:0px">
+		<!-- login form -->
+		<form action="login.php?do=login" method="post" onsubmit="md5hash(vb_login_password, vb_login_md5password, vb_login_md5password_utf, 0)">
+		<script type="text/javascript" src="clientscript/vbulletin_md5.js?v=3811"></script>
+		<table cellpadding="0" cellspacing="3" border="0">
+		<tr>
+			<td class="smallfont" style="white-space: nowrap;"><label for="navbar_username">User Name</label></td>
+			<td><input type="text" class="bginput" style="font-size: 11px" name="vb_login_username" id="navbar_username" size="10" accesskey="u" tabindex="101" value="User Name" /></td>
+			<td class="smallfont" nowrap="nowrap"><label for="cb_cookieuser_navbar"><input type="checkbox" name="cookieuser" value="1" tabindex="103" id="cb_cookieuser_navbar" accesskey="c" />Remember Me?</label></td>
+		</tr>
+		<tr>
+			<td class="smallfont"><label for="navbar_password">Password</label></td>
+			<td><input type="password" class="bginput" style="font-size: 11px" name="vb_login_password" id="navbar_password" size="10" tabindex="102" /></td>
+			<td><input type="submit" class="button" value="Log in" tabindex="104" accesskey="s" /></td>
+		</tr>
+		</table>
+		<input type="hidden" name="s" value="" />
+		<input type="hidden" name="securitytoken" value="guest" />
+		<input type="hidden" name="do" value="login" />
+		<input type="hidden" name="vb_login_md5password" />
+		<input type="hidden" name="vb_login_md5password_utf" />
+		</form>
+		<!-- / login form -->
+	</td>
+"""
+        else:
+            box = ('\t<td class="alt2" valign="top" nowrap="nowrap">\n\t\t<div class="smallfont">\n\t\t\t<strong>Welcome, '
+                   '<a href="member.php?u=%d">%s</a>.</strong><br />\n\t\t\t<a href="login.php?do=logout&amp;logouthash=%s">'
+                   'Log Out</a>\n\t\t</div>\n\t</td>\n' % (req.user["id"], esc(req.user["name"]), self.token(req)))
+        now = fx.local(fx.now())
+        h, ap = h12(now)
+        return Resp(200, """<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">
+<html xmlns="http://www.w3.org/1999/xhtml" dir="ltr" lang="%s">
+<head>
+<meta http-equiv="Content-Type" content="text/html; charset=UTF-8" />
+<meta name="generator" content="vBulletin %s" />
+<script type="text/javascript">
+<!--
+var SESSIONURL = "";
+var SECURITYTOKEN = "%s";
+// -->
+</script>
+<link rel="alternate" type="application/rss+xml" title="%s RSS Feed" href="external.php?type=RSS2" />
+%s<title>%s</title>
+</head>
+<body>
+<!-- logo -->
+<a name="top"></a>
+<table border="0" width="100%%" cellpadding="0" cellspacing="0" align="center">
+<tr>
+	<td align="left"><a href="index.php"><img src="images/misc/vbulletin3_logo_white.gif" border="0" alt="%s" /></a></td>
+	<td align="right" id="header_right_cell">&nbsp;</td>
+</tr>
+</table>
+<!-- /logo -->
+<!-- content table -->
+<!-- open content container -->
+<div align="center">
+	<div class="page" style="width:100%%; text-align:left">
+		<div style="padding:0px 25px 0px 25px" align="left">
+<br />
+<!-- breadcrumb, login, pm info -->
+<table class="tborder" cellpadding="6" cellspacing="1" border="0" width="100%%" align="center">
+<tr>
+	<td class="alt1" width="100%%">
+		<table cellpadding="0" cellspacing="0" border="0">
+		<tr valign="bottom">
+			<td><a href="#" onclick="history.back(1); return false;"><img src="images/misc/navbits_start.gif" alt="Go Back" border="0" /></a></td>
+			<td>&nbsp;</td>
+			<td width="100%%"><span class="navbar"><a href="index.php" accesskey="1">%s</a></span>
+%s</td>
+		</tr>
+%s		</table>
+	</td>
+%s</tr>
+</table>
+<!-- / breadcrumb, login, pm info -->
+<!-- nav buttons bar -->
+<div class="tborder" style="padding:1px; border-top-width:0px">
+	<table cellpadding="0" cellspacing="0" border="0" width="100%%" align="center">
+	<tr align="center">
+		<td class="vbmenu_control"><a rel="help" href="faq.php" accesskey="5">FAQ</a></td>
+		<td class="vbmenu_control"><a href="calendar.php">Calendar</a></td>
+		<td class="vbmenu_control"><a href="search.php?do=getnew" accesskey="2">New Posts</a></td>
+		<td class="vbmenu_control"><a href="search.php?do=getdaily" accesskey="2">Today's Posts</a></td>
+	</tr>
+	</table>
+</div>
+<!-- / nav buttons bar -->
+<br />
+%s
+<br />
+<div class="smallfont" align="center">All times are GMT. The time now is <span class="time">%s</span>.</div>
+<br />
+		</div>
+	</div>
+</div>
+<!-- / close content container -->
+<!-- /content area table -->
+<form action="index.php" method="get" style="clear:left">
+<table cellpadding="6" cellspacing="0" border="0" width="100%%" class="page" align="center">
+<tr>
+	<td class="tfoot" align="right" width="100%%">
+		<div class="smallfont">
+			<strong>
+				<a href="sendmessage.php" rel="nofollow" accesskey="9">Contact Us</a> -
+				<a href="index.php">%s</a> -
+				<a href="archive/index.php">Archive</a> -
+				<a href="#top" onclick="self.scrollTo(0, 0); return false;">Top</a>
+			</strong>
+		</div>
+	</td>
+</tr>
+</table>
+<br />
+<div align="center">
+	<div class="smallfont" align="center">
+	<!-- Do not remove this copyright notice -->
+	Powered by vBulletin&reg; Version %s<br />Copyright &copy;2000 - 2026, vBulletin Solutions, Inc.
+	<!-- Do not remove this copyright notice -->
+	</div>
+</div>
+</form>
+</body>
+</html>""" % (self.L.code, self.VERSION, self.token(req), esc(fx.title), extra_head, esc(title), esc(fx.title),
+              esc(fx.title), nav, lastline, box, content,
+              "%02d:%02d %s" % (h, now.minute, ap) if self.L.code == "en" else now.strftime("%H:%M"),
+              esc(fx.title), self.VERSION))
+
+    def error(self, req, message, status=200, login_form=False):
+        body = """<table class="tborder" cellpadding="6" cellspacing="1" border="0" width="70%%" align="center">
+<tr>
+	<td class="tcat">vBulletin Message</td>
+</tr>
+<tr>
+	<td class="panelsurround" align="center">
+	<div class="panel">
+		<div align="left">
+		<!-- main error message -->
+		<div style="margin: 10px">%s</div>
+		<!-- / main error message -->
+		</div>
+	</div>
+	<div style="margin-top:6px">
+		<input type="submit" class="button" value="Go Back" accesskey="s" onclick="history.back(1); return false" />
+	</div>
+	</td>
+</tr>
+</table>
+%s""" % (message, self.login_block(req, "") if login_form else "")
+        r = self.page(req, self.fx.title, [], None, body)
+        r.status = status
+        return r
+
+    def redirect(self, req, message, url):
+        body = """<table class="tborder" cellpadding="6" cellspacing="1" border="0" width="70%%" align="center">
+<tr>
+	<td class="tcat">Redirecting...</td>
+</tr>
+<tr>
+	<td class="panelsurround" align="center">
+	<div class="panel">
+		<blockquote>
+		<p>&nbsp;</p>
+		<strong>%s</strong>
+		<p><a href="%s">Click here if your browser does not automatically redirect you.</a></p>
+		</blockquote>
+	</div>
+	</td>
+</tr>
+</table>""" % (message, esc(url))
+        return self.page(req, self.fx.title, [], None, body,
+                         '<meta http-equiv="Refresh" content="2; URL=%s" />\n' % esc(url))
+
+    def pagination(self, n_items, per, cur, link, key, hidden_name, hidden_value):
+        n = self.npages(n_items, per)
+        if n <= 1:
+            return ""
+        t, num = self.t, self.L.num
+
+        def rng(p):
+            return num((p - 1) * per + 1), num(min(p * per, n_items)), num(n_items)
+        cells = ['\t<td class="vbmenu_control" style="font-weight:normal">%s</td>\n' % (t("Page %d of %d") % (cur, n))]
+        if cur > 1:
+            cells.append('\t<td class="alt1" nowrap="nowrap"><a rel="start" class="smallfont" href="%s" title="First '
+                         'Page - %s"><strong>&laquo;</strong> First</a></td>\n' % (esc(link(1)), t("Results %s to %s of %s") % rng(1)))
+            cells.append('\t<td class="alt1"><a rel="prev" class="smallfont" href="%s" title="Prev Page - %s">&lt;</a>'
+                         '</td>\n' % (esc(link(cur - 1)), t("Results %s to %s of %s") % rng(cur - 1)))
+        cells.append("\t")
+        for p in window(cur, n):
+            if p == cur:
+                cells.append('<td class="alt2"><span class="smallfont" title="Showing results %s to %s of %s">'
+                             '<strong>%d</strong></span></td>' % (rng(p) + (p,)))
+            else:
+                cells.append('<td class="alt1"><a class="smallfont" href="%s" title="%s">%d</a></td>'
+                             % (esc(link(p)), t("Show results %s to %s of %s") % rng(p), p))
+        cells.append("\n")
+        if cur < n:
+            cells.append('\t<td class="alt1"><a rel="next" class="smallfont" href="%s" title="Next Page - %s">&gt;</a>'
+                         '</td>\n' % (esc(link(cur + 1)), t("Results %s to %s of %s") % rng(cur + 1)))
+            cells.append('\t<td class="alt1" nowrap="nowrap"><a class="smallfont" href="%s" title="Last Page - %s">Last '
+                         '<strong>&raquo;</strong></a></td>\n' % (esc(link(n)), t("Results %s to %s of %s") % rng(n)))
+        cells.append('\t<td class="vbmenu_control" title="%s"><a name="PageNav"></a></td>\n' % esc(link(1)))
+        return ('<div class="pagenav" align="right">\n<table class="tborder" cellpadding="3" cellspacing="1" border="0">\n'
+                '<tr>\n%s</tr>\n</table>\n</div>' % "".join(cells))
+
+    def forumbit(self, req, b, depth):
+        fx = self.fx
+        nt, np_, last = fx.board_stats(b["id"])
+        kids = [c for c in fx.children(b["id"]) if c in self.boards_visible(req)]
+        if depth == 1 and kids:
+            return """<tbody>
+	<tr>
+		<td class="tcat" colspan="5">
+			<a href="%s">%s</a>
+			<div class="smallfont">%s</div>
+		</td>
+	</tr>
+</tbody>
+<tbody id="collapseobj_forumbit_%d" style="">
+%s</tbody>
+""" % (esc(self.board_link(b)), esc(b["name"]), esc(b["description"]), b["id"],
+       "".join(self.forumbit(req, c, 2) for c in kids))
+        subs = ""
+        if kids:
+            subs = ('\t\t\t\t<div class="smallfont" style="margin-top:6px"><strong>%s</strong>: %s</div>\n'
+                    % (self.t("Sub-Forums"), ", ".join('<img class="inlineimg" src="images/statusicon/subforum_old.gif" '
+                                                       'alt="" border="0" /> <a href="%s">%s</a>'
+                                                       % (esc(self.board_link(c)), esc(c["name"])) for c in kids)))
+        lp = '<div class="smallfont" align="center">Never</div>'
+        if last is not None:
+            lt = fx.threads[last["thread"]]
+            lp = """<div class="smallfont" align="left">
+			<div class="ellipsis" style="width:200px">
+				<a href="showthread.php?goto=newpost&amp;t=%d" title="Go to first unread post in thread '%s'"><strong>%s</strong></a>
+			</div>
+			<div>
+				by <a href="member.php?find=lastposter&amp;f=%d" rel="nofollow">%s</a>
+			</div>
+			<div align="right">
+				%s
+				<a href="%s"><img class="inlineimg" src="images/buttons/lastpost.gif" alt="Go to last post" border="0" /></a>
+			</div>
+		</div>""" % (lt["id"], esc(lt["title"]), esc(lt["title"]), b["id"], esc(last["author"]),
+                     self.date_text(last["date"]), esc(self.post_link(last["id"])))
+        return """<tr align="center">
+	<td class="alt1Active" colspan="2" id="f%d" align="left">
+		<table cellpadding="0" cellspacing="0" border="0">
+		<tr>
+			<td><img src="images/statusicon/forum_old.gif" alt="" border="0" id="forum_statusicon_%d" /></td>
+			<td><img src="clear.gif" alt="" width="9" height="1" border="0" /></td>
+			<td>
+				<div>
+					<a href="%s"><strong>%s</strong></a>
+				</div>
+				<div class="smallfont">%s</div>
+%s			</td>
+		</tr>
+		</table>
+	</td>
+	<td class="alt2" nowrap="nowrap">
+		%s
+	</td>
+	<td class="alt1">%s</td>
+	<td class="alt2">%s</td>
+</tr>
+""" % (b["id"], b["id"], esc(self.board_link(b)), esc(b["name"]), esc(b["description"]), subs, lp,
+       self.L.num(nt), self.L.num(np_))
+
+    def forum_table(self, rows):
+        return """<table class="tborder" cellpadding="6" cellspacing="1" border="0" width="100%%" align="center">
+<thead>
+	<tr align="center">
+	  <td class="thead">&nbsp;</td>
+	  <td class="thead" width="100%%" align="left">Forum</td>
+	  <td class="thead" width="175">%s</td>
+	  <td class="thead">%s</td>
+	  <td class="thead">%s</td>
+	</tr>
+</thead>
+%s</table>
+""" % (self.t("Last Post"), self.t("Threads"), self.t("Posts"), rows)
+
+    def page_index(self, req):
+        fx = self.fx
+        tops = [b for b in self.boards_visible(req) if b["parent"] is None]
+        rows = ""
+        for b in tops:
+            bit = self.forumbit(req, b, 1)
+            rows += bit if bit.startswith("<tbody>") else "<tbody>\n%s</tbody>\n" % bit
+        return self.page(req, fx.title, [], None, self.forum_table(rows))
+
+    def threadbit(self, req, t):
+        fx = self.fx
+        first, last = fx.tpost(t, 0), fx.last_post(t)
+        pages = self.npages(len(t["posts"]), fx.posts_per_page)
+        multi = ""
+        if pages > 1:
+            multi = ('\n\t\t\t<span class="smallfont" style="white-space:nowrap">(<img class="inlineimg" '
+                     'src="images/misc/multipage.gif" alt="Multi-page thread" border="0" /> %s)</span>'
+                     % " ".join('<a href="%s">%d</a>' % (esc(self.thread_link(t, p)), p)
+                                for p in range(1, pages + 1) if p <= 3 or p == pages))
+        status = "thread" + ("_lock" if t["closed"] else "")
+        return """<tr>
+	<td class="alt1" id="td_threadstatusicon_%d"><img src="images/statusicon/%s.gif" id="thread_statusicon_%d" alt="" border="" /></td>
+	<td class="alt2">&nbsp;</td>
+	<td class="alt1" id="td_threadtitle_%d" title="%s">
+		<div>
+			%s<a href="%s" id="thread_title_%d">%s</a>%s
+		</div>
+		<div class="smallfont">
+			<span style="cursor:pointer" onclick="window.open('member.php?u=%d', '_self')">%s</span>
+		</div>
+	</td>
+	<td class="alt2" title="Replies: %d, Views: %d">
+		<div class="smallfont" style="text-align:right; white-space:nowrap">
+			%s<br />
+			by <a href="member.php?find=lastposter&amp;t=%d" rel="nofollow">%s</a>  <a href="%s"><img class="inlineimg" src="images/buttons/lastpost.gif" alt="Go to last post" border="0" /></a>
+		</div>
+	</td>
+	<td class="alt1" align="center"><a href="#" onclick="who(%d); return false;">%s</a></td>
+	<td class="alt2" align="center">%s</td>
+</tr>
+""" % (t["id"], status, t["id"], t["id"], esc(strip_tags(first["body"])[:200]),
+       (self.t("Sticky:") + " ") if t["sticky"] else "", esc(self.thread_link(t)), t["id"], esc(t["title"]), multi,
+       fx.users[first["author"]]["id"] if first["author"] in fx.users else 0, esc(first["author"]),
+       len(t["posts"]) - 1, t["views"] or len(t["posts"]) * 10, self.date_text(last["date"]), t["id"],
+       esc(last["author"]), esc(self.post_link(last["id"])), t["id"], self.L.num(len(t["posts"]) - 1),
+       self.L.num(t["views"] or len(t["posts"]) * 10))
+
+    def page_board(self, req, bid, page):
+        fx = self.fx
+        b = fx.boards.get(bid)
+        if b is None:
+            return self.error(req, self.INVALID_FORUM, 404)
+        if not self.can_read(req, bid):
+            return self.no_permission(req)
+        ids = self.visible_threads(req, bid)
+        per = fx.threads_per_page
+        n = self.npages(len(ids), per)
+        page = max(1, min(page, n))
+        chunk = [fx.threads[i] for i in ids[(page - 1) * per: page * per]]
+        sticky = [t for t in chunk if t["sticky"]]
+        normal = [t for t in chunk if not t["sticky"]]
+        kids = [c for c in fx.children(bid) if c in self.boards_visible(req)]
+        subs = self.forum_table("<tbody>\n%s</tbody>\n" % "".join(self.forumbit(req, c, 2) for c in kids)) + "<br />\n" if kids else ""
+        pag = self.pagination(len(ids), per, page, lambda p: self.board_link(b, p), "threads", "f", bid)
+        sep = ('<tr>\n\t<td class="thead" colspan="6">&nbsp;Normal Threads</td>\n</tr>\n' if sticky and normal else "")
+        body = """%s<!-- threads list  -->
+<table cellpadding="0" cellspacing="0" border="0" width="100%%" style="margin-bottom:3px">
+<tr valign="bottom">
+	<td class="smallfont"><a href="newthread.php?do=newthread&amp;f=%d" rel="nofollow"><img src="images/buttons/newthread.gif" alt="Post New Thread" border="0" /></a></td>
+	<td align="right">%s</td>
+</tr>
+</table>
+<table class="tborder" cellpadding="6" cellspacing="1" border="0" width="100%%" align="center" id="threadslist">
+<tbody>
+<tr>
+	<td class="tcat" colspan="6">Threads in Forum<span class="normal"> : %s</span></td>
+</tr>
+<tr>
+	<td class="thead" colspan="2">&nbsp;</td>
+	<td class="thead" width="100%%">%s / Thread Starter</td>
+	<td class="thead" width="150" align="center" nowrap="nowrap">%s</td>
+	<td class="thead" align="center" nowrap="nowrap">%s</td>
+	<td class="thead" align="center" nowrap="nowrap">%s</td>
+</tr>
+</tbody>
+<tbody id="threadbits_forum_%d">
+%s%s%s</tbody>
+</table>
+<table cellpadding="0" cellspacing="0" border="0" width="100%%" style="margin-top:3px">
+<tr valign="top">
+	<td align="right">%s</td>
+</tr>
+</table>
+<!-- / threads list -->
+""" % (subs, bid, pag, esc(b["name"]), self.t("Thread"), self.t("Last Post"), self.t("Replies"), self.t("Views"), bid,
+       "".join(self.threadbit(req, t) for t in sticky), sep, "".join(self.threadbit(req, t) for t in normal), pag)
+        return self.page(req, b["name"], self.crumbs_for(bid)[:-1], b["name"], body)
+
+    def quote_html(self, q):
+        return """<div style="margin:20px; margin-top:5px; ">
+	<div class="smallfont" style="margin-bottom:2px">%s:</div>
+	<table cellpadding="6" cellspacing="0" border="0" width="100%%">
+	<tr>
+		<td class="alt2" style="border:1px inset">
+				<div>
+					%s <strong>%s</strong>
+					<a href="showthread.php?p=%d#post%d" rel="nofollow"><img class="inlineimg" src="images/buttons/viewpost.gif" border="0" alt="View Post" /></a>
+				</div>
+				<div style="font-style:italic">%s</div>
+		</td>
+	</tr>
+	</table>
+</div>""" % (self.t("Quote"), self.t("Originally Posted by"), esc(q["author"]), q["id"], q["id"], q["body"])
+
+    def edit_note(self, p):
+        ds, tm = self.date_parts(p["edited_date"])
+        note = self.t("Last edited by %s; %s at %s.") % (esc(p["edited_by"]), ds, '<span class="time">%s</span>' % tm)
+        if p["edit_reason"]:
+            note += "\n\t\t\t\t\t%s %s" % (self.t("Reason:"), esc(p["edit_reason"]))
+        return ('\t\t<!-- edit note -->\n\t\t\t<div class="smallfont">\n\t\t\t\t<hr size="1" style="color:#D1D1E1; '
+                'background-color:#D1D1E1" />\n\t\t\t\t<em>\n\t\t\t\t\t%s\n\t\t\t\t</em>\n\t\t\t</div>\n'
+                '\t\t<!-- / edit note -->\n' % note)
+
+    def postbit(self, req, t, p, n):
+        fx = self.fx
+        u = None if p["guest"] else fx.users.get(p["author"])
+        q = self.quoted(p)
+        sig = fx.signature_of(p)
+        if u:
+            user = """			<div id="postmenu_%d">
+				<a class="bigusername" href="member.php?u=%d">%s</a>
+				<script type="text/javascript"> vbmenu_register("postmenu_%d", true); </script>
+			</div>
+			<div class="smallfont">%s</div>
+			<div class="smallfont">
+				&nbsp;<br />
+				<div>Join Date: %s</div>
+				<div>
+					Posts: %s
+				</div>
+			</div>""" % (p["id"], u["id"], esc(p["author"]), p["id"], esc(u["title"]), self.joined(u), self.L.num(u["id"] * 7))
+        else:
+            user = """			<div id="postmenu_%d">
+				<span class="bigusername">%s</span>
+			</div>
+			<div class="smallfont">%s</div>""" % (p["id"], esc(p["author"]), self.t("Guest"))
+        ds, tm = self.date_parts(p["date"])
+        return """<!-- post #%d -->
+	<!-- open content container -->
+<div align="center">
+	<div class="page" style="width:100%%; text-align:left">
+		<div style="padding:0px 25px 0px 25px" align="left">
+	<div id="edit%d" style="padding:0px 0px 6px 0px">
+<table id="post%d" class="tborder" cellpadding="6" cellspacing="0" border="0" width="100%%" align="center">
+<tr>
+		<td class="thead" style="font-weight:normal; border: 1px solid #D1D1E1; border-right: 0px" >
+			<!-- status icon and date -->
+			<a name="post%d"><img class="inlineimg" src="images/statusicon/post_old.gif" alt="Old" border="0" /></a>
+			%s, %s
+			<!-- / status icon and date -->
+		</td>
+		<td class="thead" style="font-weight:normal; border: 1px solid #D1D1E1; border-left: 0px" align="right">
+			&nbsp;
+			#<a href="showpost.php?p=%d&amp;postcount=%d" target="new" rel="nofollow" id="postcount%d" name="%d"><strong>%d</strong></a>
+		</td>
+</tr>
+<tr valign="top">
+	<td class="alt2" width="175" style="border: 1px solid #D1D1E1; border-top: 0px; border-bottom: 0px">
+%s
+	</td>
+	<td class="alt1" id="td_post_%d" style="border-right: 1px solid #D1D1E1">
+		<!-- message -->
+		<div id="post_message_%d">%s%s</div>
+		<!-- / message -->
+%s%s	</td>
+</tr>
+<tr>
+	<td class="alt2" style="border: 1px solid #D1D1E1; border-top: 0px">
+		<img class="inlineimg" src="images/statusicon/user_offline.gif" alt="%s is offline" border="0" />
+	</td>
+	<td class="alt1" align="right" style="border: 1px solid #D1D1E1; border-left: 0px; border-top: 0px">
+		<!-- controls -->
+			<a href="newreply.php?do=newreply&amp;p=%d" rel="nofollow"><img src="images/buttons/quote.gif" alt="%s" border="0" /></a>
+		<!-- / controls -->
+	</td>
+</tr>
+</table>
+	</div>
+		</div>
+	</div>
+</div>
+<!-- / close content container -->
+<!-- / post #%d -->""" % (p["id"], p["id"], p["id"], p["id"], html.escape(ds, False), tm, p["id"], n, p["id"], n, n,
+                          user, p["id"], p["id"], self.quote_html(q) if q else "", p["body"],
+                          ('\t\t<!-- sig -->\n\t\t\t<div>\n\t\t\t\t__________________<br />\n\t\t\t\t%s\n\t\t\t</div>\n'
+                           '\t\t<!-- / sig -->\n' % sig) if sig else "",
+                          self.edit_note(p) if p["edits"] else "", esc(p["author"]), p["id"],
+                          self.t("Reply With Quote"), p["id"])
+
+    def page_thread(self, req, tid, page):
+        fx = self.fx
+        t = self.thread_for(tid)
+        if t is None:
+            return self.error(req, self.INVALID_THREAD, 404)
+        if not self.can_read(req, t["board"]):
+            return self.no_permission(req)
+        per = fx.posts_per_page
+        total = len(t["posts"])
+        n = self.npages(total, per)
+        page = max(1, min(page, n))
+        start = (page - 1) * per
+        posts = [fx.tpost(t, i) for i in range(start, min(start + per, total))]
+        pag = self.pagination(total, per, page, lambda pg: self.thread_link(t, pg), "posts", "t", tid)
+        reply = ('<img src="images/buttons/threadclosed.gif" alt="Closed Thread" border="0" />' if t["closed"] else
+                 '<a href="newreply.php?do=newreply&amp;noquote=1&amp;p=%d" rel="nofollow"><img src="images/buttons/'
+                 'reply.gif" alt="Reply" border="0" /></a>' % t["posts"][-1])
+        body = """<a name="poststop" id="poststop"></a>
+<!-- controls above postbits -->
+<table cellpadding="0" cellspacing="0" border="0" width="100%%" style="margin-bottom:3px">
+<tr valign="bottom">
+		<td class="smallfont">%s</td>
+	<td align="right">%s</td>
+</tr>
+</table>
+<!-- / controls above postbits -->
+<!-- toolbar -->
+<table class="tborder" cellpadding="6" cellspacing="1" border="0" width="100%%" align="center" style="border-bottom-width:0px">
+<tr>
+	<td class="tcat" width="100%%">
+		<div class="smallfont">
+		&nbsp;
+		</div>
+	</td>
+	<td class="vbmenu_control" id="threadtools" nowrap="nowrap">
+		<a href="printthread.php?t=%d">Thread Tools</a>
+	</td>
+</tr>
+</table>
+<!-- / toolbar -->
+<!-- end content table -->
+		</div>
+	</div>
+</div>
+<!-- / close content container -->
+<!-- / end content table -->
+<div id="posts">%s<div id="lastpost"></div></div>
+<!-- start content table -->
+<!-- open content container -->
+<div align="center">
+	<div class="page" style="width:100%%; text-align:left">
+		<div style="padding:0px 25px 0px 25px" align="left">
+<!-- / start content table -->
+<!-- controls below postbits -->
+<table cellpadding="0" cellspacing="0" border="0" width="100%%" style="margin-top:-3px">
+<tr valign="top">
+		<td class="smallfont">%s</td>
+		<td align="right">%s</td>
+</tr>
+</table>
+<!-- / controls below postbits -->
+%s""" % (reply, pag, tid, "".join(self.postbit(req, t, p, start + k + 1) for k, p in enumerate(posts)),
+         reply, pag, self.similar3(t))
+        return self.page(req, t["title"] + (" - Page %d" % page if page > 1 else ""), self.crumbs_for(t["board"]),
+                         t["title"], body)
+
+    def similar3(self, t):
+        fx = self.fx
+        others = [fx.threads[i] for i in fx.board_threads(t["board"]) if i != t["id"]][:5]
+        if not others:
+            return ""
+        return """<br />
+<table class="tborder" cellpadding="6" cellspacing="1" border="0" width="100%%" align="center">
+<thead>
+	<tr>
+		<td class="tcat" colspan="5">%s</td>
+	</tr>
+</thead>
+<tbody id="collapseobj_similarthreads" style="">
+<tr class="thead" align="center">
+	<td class="thead" width="40%%">Thread</td>
+	<td class="thead" width="15%%" nowrap="nowrap">Thread Starter</td>
+	<td class="thead" width="20%%">Forum</td>
+</tr>
+%s</tbody>
+</table>
+""" % (self.t("Similar Threads"), "".join(
+            '<tr>\n\t<td class="alt1" align="left"><span class="smallfont"><a href="%s" title="">%s</a></span></td>\n'
+            '\t<td class="alt2" nowrap="nowrap"><span class="smallfont">%s</span></td>\n\t<td class="alt1" nowrap="nowrap">'
+            '<span class="smallfont">%s</span></td>\n</tr>\n' % (esc(self.thread_link(o)), esc(o["title"]),
+                                                                  esc(o["author"]), esc(fx.boards[o["board"]]["name"]))
+            for o in others))
+
+
+# ---- phpBB 3.0 prosilver ---------------------------------------------------
+
+class PhpBB30(PhpBB3):
+    check_login_token = False
+    CHANGED = PhpBB3.CHANGED
+
+    def feed_link(self, thread=None, board=None):
+        if thread:
+            return "feed.php?t=%d" % thread
+        if board:
+            return "feed.php?f=%d" % board
+        return "feed.php"
+
+    def feed_base(self):
+        return self.fx.url + "/feed.php"
+
+    def route_feed(self, req):
+        if req.path == "/feed.php":
+            if req.qint("t"):
+                return self.feed(req, "topic", req.qint("t"))
+            if req.qint("f"):
+                return self.feed(req, "forum", req.qint("f"))
+            return self.feed(req, None, 0)
+        return None
+
+    def time_html(self, ts):
+        return self.fmt_date(ts)
+
+    def profile(self, p_or_name):
+        name = p_or_name if isinstance(p_or_name, str) else p_or_name["author"]
+        if not isinstance(p_or_name, str) and p_or_name["guest"]:
+            return esc(name)
+        u = self.fx.users.get(name)
+        return '<a href="./memberlist.php?mode=viewprofile&amp;u=%d">%s</a>' % (u["id"] if u else 1, esc(name))
+
+    def quote_html(self, q):
+        return '<blockquote><div><cite>%s</cite>%s</div></blockquote>' % (self.t("%s wrote:") % esc(q["author"]), q["body"])
+
+    def head(self, req, title, extra=""):
+        return """<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">
+<html xmlns="http://www.w3.org/1999/xhtml" dir="ltr" lang="%s" xml:lang="%s">
+<head>
+<meta http-equiv="content-type" content="text/html; charset=UTF-8" />
+<meta http-equiv="content-style-type" content="text/css" />
+<meta http-equiv="content-language" content="%s" />
+<title>%s</title>
+<link rel="alternate" type="application/atom+xml" title="Feed - %s" href="%s/feed.php" />
+%s<!--
+	phpBB style name: prosilver
+	Based on style:   prosilver (this is the default phpBB3 style)
+	Original author:  Tom Beddard ( http://www.subBlue.com/ )
+-->
+<link href="./styles/prosilver/theme/print.css" rel="stylesheet" type="text/css" media="print" title="printonly" />
+<link href="./style.php?id=1&amp;lang=en" rel="stylesheet" type="text/css" media="screen, projection" />
+</head>
+<body id="phpbb" class="section-%s ltr">
+""" % ("en-gb" if self.L.code == "en" else self.L.code, "en-gb" if self.L.code == "en" else self.L.code,
+       "en-gb" if self.L.code == "en" else self.L.code, esc(title), esc(self.fx.title), self.fx.url, extra,
+       req.path.strip("/").split(".")[0] or "index")
+
+    def header(self, req, crumbs):
+        nav = "".join(' <strong>&#8249;</strong> <a href="%s">%s</a>' % (esc(self.board_link(b)), esc(b["name"]))
+                      for b in crumbs)
+        if req.user is None:
+            acct = ('\t\t\t\t<li class="icon-register"><a href="./ucp.php?mode=register">Register</a></li>\n'
+                    '\t\t\t\t\t<li class="icon-logout"><a href="./ucp.php?mode=login" title="Login" accesskey="x">Login</a></li>\n')
+        else:
+            acct = ('\t\t\t\t\t<li class="icon-logout"><a href="./ucp.php?mode=logout" title="Logout [ %s ]" accesskey="x">'
+                    'Logout [ %s ]</a></li>\n' % (esc(req.user["name"]), esc(req.user["name"])))
+        return """<div id="wrap">
+	<a id="top" name="top" accesskey="t"></a>
+	<div id="page-header">
+		<div class="headerbar">
+			<div class="inner"><span class="corners-top"><span></span></span>
+			<div id="site-description">
+				<a href="./index.php" title="%s" id="logo"><img src="./styles/prosilver/imageset/site_logo.gif" width="139" height="52" alt="" title="" /></a>
+				<h1>%s</h1>
+				<p>A fixture board</p>
+				<p class="skiplink"><a href="#start_here">Skip to content</a></p>
+			</div>
+			<span class="corners-bottom"><span></span></span></div>
+		</div>
+		<div class="navbar">
+			<div class="inner"><span class="corners-top"><span></span></span>
+			<ul class="linklist navlinks">
+				<li class="icon-home"><a href="./index.php" accesskey="h">%s</a>%s</li>
+			</ul>
+			<ul class="linklist rightside">
+				<li class="icon-faq"><a href="./faq.php" title="Frequently Asked Questions">FAQ</a></li>
+%s			</ul>
+			<span class="corners-bottom"><span></span></span></div>
+		</div>
+	</div>
+	<a name="start_here"></a>
+	<div id="page-body">
+""" % (self.t("Board index"), esc(self.fx.title), self.t("Board index"), nav, acct)
+
+    def footer(self, req):
+        return """	</div>
+<div id="page-footer">
+	<div class="navbar">
+		<div class="inner"><span class="corners-top"><span></span></span>
+		<ul class="linklist">
+			<li class="icon-home"><a href="./index.php" accesskey="h">%s</a></li>
+			<li class="rightside"><a href="./memberlist.php?mode=leaders">The team</a> &bull; <a href="./ucp.php?mode=delete_cookies">Delete all board cookies</a> &bull; All times are UTC </li>
+		</ul>
+		<span class="corners-bottom"><span></span></span></div>
+	</div>
+	<div class="copyright">Powered by <a href="http://www.phpbb.com/">phpBB</a> &copy; 2000, 2002, 2005, 2007 phpBB Group
+	</div>
+</div>
+</div>
+<div>
+	<a id="bottom" name="bottom" accesskey="z"></a>
+	<img src="./cron.php?cron_type=tidy_sessions" width="1" height="1" alt="cron" />
+</div>
+</body>
+</html>
+""" % self.t("Board index")
+
+    def pagination(self, total, per, cur, link, noun):
+        n = self.npages(total, per)
+        count = self.t("1 %s" % noun) if total == 1 else self.t("%%d %ss" % noun) % total
+        if n <= 1:
+            return '<div class="pagination">\n\t\t\t%s\n\t\t\t &bull; Page <strong>1</strong> of <strong>1</strong>\n\t\t</div>' % count
+        parts = []
+        shown = sorted({1, n} | set(window(cur, n, 2)))
+        prev = 0
+        for p in shown:
+            if prev and p - prev > 1:
+                parts.append('<span class="page-dots"> ... </span>')
+            elif prev:
+                parts.append('<span class="page-sep">, </span>')
+            parts.append("<strong>%d</strong>" % p if p == cur else '<a href="%s">%d</a>' % (esc(link(p)), p))
+            prev = p
+        return ('<div class="pagination">\n\t\t\t%s\n\t\t\t &bull; <a href="#" onclick="jumpto(); return false;" '
+                'title="Click to jump to page…">Page <strong>%d</strong> of <strong>%d</strong></a> &bull; <span>%s</span>'
+                '\n\t\t</div>' % (count, cur, n, "".join(parts)))
+
+    def forumrow(self, req, b):
+        fx = self.fx
+        nt, np_, last = fx.board_stats(b["id"])
+        lp = "No posts<br />&nbsp;"
+        if last is not None:
+            lp = ('<dfn>%s</dfn> %s %s\n\t\t\t\t\t<a href="%s"><img src="./styles/prosilver/imageset/icon_topic_latest.gif" '
+                  'width="11" height="9" alt="View the latest post" title="View the latest post" /></a> <br />%s'
+                  % (self.t("Last post"), self.t("by"), self.profile(last),
+                     esc("./viewtopic.php?f=%d&p=%d#p%d" % (fx.threads[last["thread"]]["board"], last["id"], last["id"])),
+                     self.fmt_date(last["date"])))
+        kids = [c for c in fx.children(b["id"]) if c in self.boards_visible(req)]
+        subs = ("<br /><strong>Subforum:</strong> " + ", ".join('<a href="%s" class="subforum read" title="No unread posts">%s</a>'
+                                                                 % (esc(self.board_link(c)), esc(c["name"])) for c in kids)) if kids else ""
+        return """		<li class="row">
+			<dl class="icon" style="background-image: url(./styles/prosilver/imageset/forum_read.gif); background-repeat: no-repeat;">
+				<dt title="No unread posts">
+					<a href="%s" class="forumtitle">%s</a><br />
+					%s%s
+				</dt>
+				<dd class="topics">%d <dfn>%s</dfn></dd>
+				<dd class="posts">%d <dfn>%s</dfn></dd>
+				<dd class="lastpost"><span>
+					%s</span>
+				</dd>
+			</dl>
+		</li>
+""" % (esc(self.board_link(b)), esc(b["name"]), esc(b["description"]), subs, nt, self.t("Topics"), np_,
+       self.t("Posts"), lp)
+
+    def topicrow(self, req, t, k):
+        fx = self.fx
+        first, last = fx.tpost(t, 0), fx.last_post(t)
+        icon = ("sticky" if t["sticky"] else "topic") + "_read" + ("_locked" if t["closed"] else "")
+        pages = self.npages(len(t["posts"]), fx.posts_per_page)
+        pag = ""
+        if pages > 1:
+            pag = ('\n\t\t\t\t\t<strong class="pagination"><span>%s</span></strong>'
+                   % '<span class="page-sep">, </span>'.join('<a href="%s">%d</a>' % (esc(self.thread_link(t, p)), p)
+                                                               for p in range(1, pages + 1)))
+        return """		<li class="row bg%d%s">
+			<dl class="icon" style="background-image: url(./styles/prosilver/imageset/%s.gif); background-repeat: no-repeat;">
+				<dt title="No unread posts"><a href="%s" class="topictitle">%s</a>%s
+					<br />%s %s &raquo; %s
+				</dt>
+				<dd class="posts">%d <dfn>%s</dfn></dd>
+				<dd class="views">%d <dfn>%s</dfn></dd>
+				<dd class="lastpost"><span><dfn>%s </dfn>%s %s
+					<a href="%s"><img src="./styles/prosilver/imageset/icon_topic_latest.gif" width="11" height="9" alt="View the latest post" title="View the latest post" /></a> <br />%s</span>
+				</dd>
+			</dl>
+		</li>
+""" % (k % 2 + 1, " sticky" if t["sticky"] else "", icon, esc(self.thread_link(t)), esc(t["title"]), pag,
+       self.t("by"), self.profile(first), self.fmt_date(first["date"]), len(t["posts"]) - 1, self.t("Replies"),
+       t["views"] or len(t["posts"]) * 10, self.t("Views"), self.t("Last post"), self.t("by"), self.profile(last),
+       esc("./viewtopic.php?f=%d&t=%d&p=%d#p%d" % (t["board"], t["id"], last["id"], last["id"])),
+       self.fmt_date(last["date"]))
+
+    def postrow(self, req, t, p, n):
+        fx = self.fx
+        u = None if p["guest"] else fx.users.get(p["author"])
+        q = self.quoted(p)
+        sig = fx.signature_of(p)
+        subj = ("" if n == 1 else "Re: ") + t["title"]
+        if u:
+            prof = """			<dl class="postprofile" id="profile%d">
+			<dt>
+				<a href="./memberlist.php?mode=viewprofile&amp;u=%d">%s</a>
+			</dt>
+			<dd>%s</dd>
+		<dd>&nbsp;</dd>
+		<dd><strong>Posts:</strong> %d</dd><dd><strong>Joined:</strong> %s</dd>
+		</dl>""" % (p["id"], u["id"], esc(p["author"]), esc(u["title"]), u["id"] * 7, self.fmt_date(u["joined"], False))
+        else:
+            prof = """			<dl class="postprofile" id="profile%d">
+			<dt>
+				%s
+			</dt>
+		<dd>&nbsp;</dd>
+		</dl>""" % (p["id"], esc(p["author"]))
+        edit = ""
+        if p["edits"]:
+            key = ("Last edited by %s on %s, edited %d time in total." if p["edits"] == 1
+                   else "Last edited by %s on %s, edited %d times in total.")
+            edit = '\t\t\t<div class="notice">%s</div>\n' % (self.t(key) % (self.profile(p["edited_by"]),
+                                                                            self.fmt_date(p["edited_date"]), p["edits"]))
+        return """	<div id="p%d" class="post bg%d">
+		<div class="inner"><span class="corners-top"><span></span></span>
+		<div class="postbody">
+				<ul class="profile-icons">
+					<li class="quote-icon"><a href="./posting.php?mode=quote&amp;f=%d&amp;p=%d" title="Reply with quote"><span>Reply with quote</span></a></li>
+				</ul>
+			<h3 %s><a href="#p%d">%s</a></h3>
+			<p class="author"><a href="./viewtopic.php?p=%d#p%d"><img src="./styles/prosilver/imageset/icon_post_target.gif" width="11" height="9" alt="Post" title="Post" /></a>%s <strong>%s</strong> &raquo; %s </p>
+			<div class="content">%s%s</div>
+%s%s		</div>
+%s
+		<div class="back2top"><a href="#wrap" class="top" title="Top">Top</a></div>
+		<span class="corners-bottom"><span></span></span></div>
+	</div>
+	<hr class="divider" />
+""" % (p["id"], 2 if n % 2 else 1, t["board"], p["id"], 'class="first"' if n == 1 else "", p["id"], esc(subj),
+       p["id"], p["id"], self.t("by"), self.profile(p), self.fmt_date(p["date"]), self.quote_html(q) if q else "",
+       p["body"], edit, ('\t\t\t<div id="sig%d" class="signature">%s</div>\n' % (p["id"], sig)) if sig else "", prof)
+
+    def page_thread(self, req, tid, page, printview=False):
+        r = PhpBB3.page_thread(self, req, tid, page, printview)
+        if r.status != 200 or printview or not isinstance(r.body, str):
+            return r
+        # 3.0: the action bars are div.topic-actions with a reply-icon button
+        r.body = re.sub(r'<div class="action-bar bar-(?:top|bottom)">', '<div class="topic-actions">', r.body)
+        r.body = re.sub(r'<a href="(\./posting\.php\?mode=reply[^"]*)" class="button" title="([^"]*)">\s*<span>[^<]*</span>'
+                        r' <i class="icon fa-(?:reply|lock) fa-fw" aria-hidden="true"></i>\s*</a>',
+                        r'<div class="buttons">\n\t\t<div class="reply-icon"><a href="\1" title="\2"><span></span>\2</a></div>\n\t</div>',
+                        r.body)
+        r.body = r.body.replace('<h2 class="topic-title">', '<h2>')
+        return r
+
+
+# ---- phpBB 3.0 subsilver2 --------------------------------------------------
+
+class PhpBBSubsilver2(PhpBB30):
+    CHANGED = [(r'<a name="p(\d+)"></a>', r'<a name="m\1"></a>'), (r'class="postbody"', 'class="msgbody"'),
+               (r'class="postauthor"', 'class="msgauthor"'), (r'class="topictitle"', 'class="topiclink"')]
+
+    def quote_html(self, q):
+        return ('<div class="quotetitle">%s</div><div class="quotecontent">%s</div>'
+                % (self.t("%s wrote:") % esc(q["author"]), q["body"]))
+
+    def header(self, req, crumbs):
+        nav = "".join(' &#187; <a href="%s">%s</a>' % (esc(self.board_link(b)), esc(b["name"])) for b in crumbs)
+        acct = ('<a href="./ucp.php?mode=login"><img src="./styles/subsilver2/theme/images/icon_mini_login.gif" '
+                'width="12" height="13" alt="*" /> Login</a>' if req.user is None else
+                '<a href="./ucp.php?mode=logout"><img src="./styles/subsilver2/theme/images/icon_mini_login.gif" '
+                'width="12" height="13" alt="*" /> Logout [ %s ]</a>' % esc(req.user["name"]))
+        return """<a name="top"></a>
+<div id="wrapheader">
+	<div id="logodesc">
+		<table width="100%%" cellspacing="0">
+		<tr>
+			<td><a href="./index.php"><img src="./styles/subsilver2/imageset/site_logo.gif" width="170" height="94" alt="" title="" /></a></td>
+			<td width="100%%" align="center"><h1>%s</h1><span class="gen">A fixture board</span></td>
+		</tr>
+		</table>
+	</div>
+	<div id="menubar">
+		<table width="100%%" cellspacing="0">
+		<tr>
+			<td class="genmed">
+				%s
+			</td>
+			<td class="genmed" align="right">
+				<a href="./faq.php"><img src="./styles/subsilver2/theme/images/icon_mini_faq.gif" width="12" height="13" alt="*" /> FAQ</a>
+			</td>
+		</tr>
+		</table>
+	</div>
+	<div id="datebar">
+		<table width="100%%" cellspacing="0">
+		<tr>
+			<td class="gensmall"></td>
+			<td class="gensmall" align="right">It is currently %s<br /></td>
+		</tr>
+		</table>
+	</div>
+</div>
+<div id="wrapcentre">
+	<table class="tablebg" width="100%%" cellspacing="1" cellpadding="0" style="margin-top: 5px;">
+	<tr>
+		<td class="row1">
+			<p class="breadcrumbs"><a href="./index.php">%s</a>%s</p>
+			<p class="datetime">All times are UTC </p>
+		</td>
+	</tr>
+	</table>
+	<br />
+""" % (esc(self.fx.title), acct, self.fmt_date(self.fx.now(), False), self.t("Board index"), nav)
+
+    def footer(self, req):
+        return """	<br clear="all" />
+</div>
+<div id="wrapfooter">
+	<span class="copyright">Powered by <a href="http://www.phpbb.com/">phpBB</a> &copy; 2000, 2002, 2005, 2007 phpBB Group
+	</span>
+</div>
+</body>
+</html>
+"""
+
+    def head(self, req, title, extra=""):
+        return PhpBB30.head(self, req, title, extra).replace("phpBB style name: prosilver", "phpBB style name: subsilver2")
+
+    def message(self, req, text, status=200, title="Information", refresh=None):
+        extra = '<meta http-equiv="refresh" content="3; url=%s" />\n' % esc(refresh) if refresh else ""
+        body = """<table class="tablebg" width="100%%" cellspacing="1">
+<tr>
+	<th>%s</th>
+</tr>
+<tr>
+	<td class="row1" align="center"><br /><p class="gen">%s</p><br /></td>
+</tr>
+</table>
+""" % (title, text)
+        r = self.page(req, "%s - %s" % (self.fx.title, title), [], body, extra)
+        r.status = status
+        return r
+
+    def pagination(self, total, per, cur, link, noun):
+        n = self.npages(total, per)
+        count = self.t("1 %s" % noun) if total == 1 else self.t("%%d %ss" % noun) % total
+        nums = ""
+        if n > 1:
+            parts = []
+            for p in sorted({1, n} | set(window(cur, n, 2))):
+                if parts:
+                    parts.append('<span class="page-sep">, </span>')
+                parts.append("<strong>%d</strong>" % p if p == cur else '<a href="%s">%d</a>' % (esc(link(p)), p))
+            nums = ('<b><a href="#" onclick="jumpto(); return false;" title="Click to jump to page…">Goto page</a> %s%s%s</b>'
+                    % (('<a href="%s">Previous</a>&nbsp;&nbsp;' % esc(link(cur - 1))) if cur > 1 else "", "".join(parts),
+                       ('&nbsp;&nbsp;<a href="%s">Next</a>' % esc(link(cur + 1))) if cur < n else ""))
+        return ('<table width="100%%" cellspacing="1">\n<tr>\n\t<td class="nav" valign="middle" nowrap="nowrap">&nbsp;Page '
+                '<strong>%d</strong> of <strong>%d</strong><br /></td>\n\t<td class="gensmall" nowrap="nowrap">&nbsp;[ %s ]'
+                '&nbsp;</td>\n\t<td class="gensmall" width="100%%" align="right" nowrap="nowrap">%s</td>\n</tr>\n</table>'
+                % (cur, n, count, nums))
+
+    def forabg(self, header_board, rows_html):
+        head = ('<a href="%s">%s</a>' % (esc(self.board_link(header_board)), esc(header_board["name"]))
+                if header_board else self.t("Forums"))
+        return """<table class="tablebg" cellspacing="1" width="100%%">
+<tr>
+	<td class="cat" colspan="5" align="right">&nbsp;</td>
+</tr>
+<tr>
+	<th colspan="2">&nbsp;Forum&nbsp;</th>
+	<th width="50">&nbsp;%s&nbsp;</th>
+	<th width="50">&nbsp;%s&nbsp;</th>
+	<th>&nbsp;%s&nbsp;</th>
+</tr>
+<tr>
+	<td class="cat" colspan="2"><h4>%s</h4></td>
+	<td class="catdiv" colspan="3">&nbsp;</td>
+</tr>
+%s</table>
+<br clear="all" />
+""" % (self.t("Topics"), self.t("Posts"), self.t("Last post"), head, rows_html)
+
+    def forumrow(self, req, b):
+        fx = self.fx
+        nt, np_, last = fx.board_stats(b["id"])
+        lp = '<p class="topicdetails">No posts</p>'
+        if last is not None:
+            lp = ('<p class="topicdetails"><span title="%s">%s</span></p>\n\t\t<p class="topicdetails">%s\n\t\t\t<a href="%s">'
+                  '<img src="./styles/subsilver2/imageset/icon_topic_latest.gif" width="18" height="9" alt="View the '
+                  'latest post" title="View the latest post" /></a>\n\t\t</p>'
+                  % (self.fmt_date(last["date"]), self.fmt_date(last["date"]), self.profile(last),
+                     esc("./viewtopic.php?f=%d&p=%d#p%d" % (fx.threads[last["thread"]]["board"], last["id"], last["id"]))))
+        return """<tr>
+	<td class="row1" width="50" align="center"><img src="./styles/subsilver2/imageset/forum_read.gif" width="46" height="25" alt="No unread posts" title="No unread posts" /></td>
+	<td class="row1" width="100%%">
+		<a class="forumlink" href="%s">%s</a>
+		<p class="forumdesc">%s</p>
+	</td>
+	<td class="row2" align="center"><p class="topicdetails">%d</p></td>
+	<td class="row2" align="center"><p class="topicdetails">%d</p></td>
+	<td class="row2" align="center" nowrap="nowrap">
+		%s
+	</td>
+</tr>
+""" % (esc(self.board_link(b)), esc(b["name"]), esc(b["description"]), nt, np_, lp)
+
+    def topicrow(self, req, t, k):
+        fx = self.fx
+        first, last = fx.tpost(t, 0), fx.last_post(t)
+        return """<tr>
+	<td class="row1" width="25" align="center"><img src="./styles/subsilver2/imageset/%s.gif" width="19" height="18" alt="No unread posts" title="No unread posts" /></td>
+	<td class="row1">
+		%s<a title="Posted: %s" href="%s" class="topictitle">%s</a>
+	</td>
+	<td class="row2" width="130" align="center"><p class="topicauthor">%s</p></td>
+	<td class="row1" width="50" align="center"><p class="topicdetails">%d</p></td>
+	<td class="row2" width="50" align="center"><p class="topicdetails">%d</p></td>
+	<td class="row1" width="140" align="center">
+		<p class="topicdetails" style="white-space: nowrap;">%s</p>
+		<p class="topicdetails">%s
+			<a href="%s"><img src="./styles/subsilver2/imageset/icon_topic_latest.gif" width="18" height="9" alt="View the latest post" title="View the latest post" /></a>
+		</p>
+	</td>
+</tr>
+""" % ("sticky_read" if t["sticky"] else "topic_read" + ("_locked" if t["closed"] else ""),
+       "<b>Sticky: </b>" if t["sticky"] else "", self.fmt_date(first["date"]), esc(self.thread_link(t)),
+       esc(t["title"]), self.profile(first), len(t["posts"]) - 1, t["views"] or len(t["posts"]) * 10,
+       self.fmt_date(last["date"]), self.profile(last),
+       esc("./viewtopic.php?f=%d&t=%d&p=%d#p%d" % (t["board"], t["id"], last["id"], last["id"])))
+
+    def page_board(self, req, bid, page):
+        fx = self.fx
+        b = fx.boards.get(bid)
+        if b is None:
+            return self.message(req, self.ERRORS["no_board"], 404)
+        if not self.can_read(req, bid):
+            return self.login_box(req, self.ERRORS["login_view"])
+        ids = self.visible_threads(req, bid)
+        per = fx.threads_per_page
+        n = self.npages(len(ids), per)
+        page = max(1, min(page, n))
+        chunk = [fx.threads[i] for i in ids[(page - 1) * per: page * per]]
+        kids = [c for c in fx.children(bid) if c in self.boards_visible(req)]
+        subs = self.forabg(None, "".join(self.forumrow(req, c) for c in kids)) if kids else ""
+        pag = self.pagination(len(ids), per, page, lambda p: self.board_link(b, p), "topic")
+        body = """<div id="pageheader">
+	<h2><a class="titles" href="%s">%s</a></h2>
+</div>
+<br clear="all" /><br />
+%s<div id="pagecontent">
+	<table width="100%%" cellspacing="1">
+	<tr>
+		<td align="left" valign="middle"><a href="./posting.php?mode=post&amp;f=%d"><img src="./styles/subsilver2/imageset/en/button_topic_new.gif" alt="Post new topic" title="Post new topic" /></a></td>
+		<td class="nav" valign="middle" nowrap="nowrap">%s</td>
+	</tr>
+	</table>
+	<table class="tablebg" width="100%%" cellspacing="1">
+	<tr>
+		<td class="cat" colspan="6"><table width="100%%" cellspacing="0"><tr class="nav"><td valign="middle">&nbsp;</td></tr></table></td>
+	</tr>
+	<tr>
+		<th colspan="2">&nbsp;%s&nbsp;</th>
+		<th>&nbsp;Author&nbsp;</th>
+		<th>&nbsp;%s&nbsp;</th>
+		<th>&nbsp;%s&nbsp;</th>
+		<th>&nbsp;%s&nbsp;</th>
+	</tr>
+%s	</table>
+</div>
+""" % (esc(self.board_link(b)), esc(b["name"]), subs, bid, pag, self.t("Topics"), self.t("Replies"), self.t("Views"),
+       self.t("Last post"), "".join(self.topicrow(req, t, k) for k, t in enumerate(chunk)))
+        return self.page(req, "%s - %s" % (fx.title, b["name"]), fx.board_chain(bid), body)
+
+    def postrow(self, req, t, p, n):
+        fx = self.fx
+        u = None if p["guest"] else fx.users.get(p["author"])
+        q = self.quoted(p)
+        sig = fx.signature_of(p)
+        subj = ("" if n == 1 else "Re: ") + t["title"]
+        edit = ""
+        if p["edits"]:
+            key = ("Last edited by %s on %s, edited %d time in total." if p["edits"] == 1
+                   else "Last edited by %s on %s, edited %d times in total.")
+            edit = ('\t\t\t\t<table width="100%%" cellspacing="0">\n\t\t\t\t<tr valign="middle">\n\t\t\t\t\t<td class="gensmall">'
+                    '%s</td>\n\t\t\t\t</tr>\n\t\t\t\t</table>\n' % (self.t(key) % (esc(p["edited_by"]), self.fmt_date(p["edited_date"]), p["edits"])))
+        row = "row%d" % (2 if n % 2 == 0 else 1)
+        return """<table class="tablebg" width="100%%" cellspacing="1">
+	<tr class="%s">
+			<td align="center" valign="middle">
+				<a name="p%d"></a>
+				<b class="postauthor">%s</b>
+			</td>
+			<td width="100%%" height="25">
+				<table width="100%%" cellspacing="0">
+				<tr>
+					<td class="gensmall" width="100%%"><div style="float: left;">&nbsp;<b>Post subject:</b> <a href="#p%d">%s</a></div><div style="float: right;"><a href="./viewtopic.php?p=%d#p%d"><img src="./styles/subsilver2/imageset/icon_post_target.gif" width="12" height="9" alt="Post" title="Post" /></a><b>Posted:</b> %s&nbsp;</div></td>
+				</tr>
+				</table>
+			</td>
+		</tr>
+		<tr class="%s">
+			<td valign="top" class="profile">
+				<table cellspacing="4" align="center" width="150">
+				<tr>
+					<td class="postdetails">%s</td>
+				</tr>
+				</table>
+				<span class="postdetails">%s</span>
+			</td>
+			<td valign="top">
+				<table width="100%%" cellspacing="5">
+				<tr>
+					<td>
+					<div class="postbody">%s%s</div>
+%s%s					<br clear="all" /><br />
+					</td>
+				</tr>
+				</table>
+			</td>
+		</tr>
+		<tr class="%s">
+			<td class="profile"><strong><a href="#wrapheader">Top</a></strong></td>
+			<td><div class="gensmall" style="float: left;">&nbsp;</div> <div class="gensmall" style="float: right;"><a href="./posting.php?mode=quote&amp;f=%d&amp;p=%d"><img src="./styles/subsilver2/imageset/en/icon_post_quote.gif" alt="Reply with quote" title="Reply with quote" /></a> &nbsp;</div></td>
+		</tr>
+	<tr>
+		<td class="spacer" colspan="2" height="1"><img src="images/spacer.gif" alt="" width="1" height="1" /></td>
+	</tr>
+</table>
+""" % (row, p["id"], esc(p["author"]), p["id"], esc(subj), p["id"], p["id"], self.fmt_date(p["date"]), row,
+       esc(u["title"]) if u else self.t("Guest"),
+       ("<br /><b>Joined:</b> %s<br /><b>Posts:</b> %d" % (self.fmt_date(u["joined"], False), u["id"] * 7)) if u else "",
+       self.quote_html(q) if q else "", p["body"],
+       ('\t\t\t\t\t<div class="postbody"><br />_________________<br />%s</div>\n' % sig) if sig else "", edit, row,
+       t["board"], p["id"])
+
+    def page_thread(self, req, tid, page, printview=False):
+        fx = self.fx
+        t = self.thread_for(tid)
+        if t is None:
+            return self.message(req, self.ERRORS["no_thread"], 404)
+        if not self.can_read(req, t["board"]):
+            return self.login_box(req, self.ERRORS["login_view"])
+        per = fx.posts_per_page
+        total = len(t["posts"])
+        n = self.npages(total, per)
+        page = max(1, min(page, n))
+        start = (page - 1) * per
+        posts = [fx.tpost(t, i) for i in range(start, min(start + per, total))]
+        if printview:
+            return self.page_print(req, t, posts, page, n)
+        pag = self.pagination(total, per, page, lambda pg: self.thread_link(t, pg), "post")
+        button = ('<img src="./styles/subsilver2/imageset/en/button_topic_locked.gif" alt="This topic is locked, you cannot '
+                  'edit posts or make further replies." title="This topic is locked, you cannot edit posts or make further '
+                  'replies." />' if t["closed"] else
+                  '<a href="./posting.php?mode=reply&amp;f=%d&amp;t=%d"><img src="./styles/subsilver2/imageset/en/'
+                  'button_topic_reply.gif" alt="Reply to topic" title="Reply to topic" /></a>' % (t["board"], tid))
+        body = """<div id="pageheader">
+	<h2><a class="titles" href="%s">%s</a></h2>
+</div>
+<br clear="all" /><br />
+<div id="pagecontent">
+	<table width="100%%" cellspacing="1">
+	<tr>
+		<td align="left" valign="middle" nowrap="nowrap">%s</td>
+		<td class="nav" valign="middle" nowrap="nowrap">%s</td>
+	</tr>
+	</table>
+	<table class="tablebg" width="100%%" cellspacing="1">
+	<tr>
+		<td class="cat">
+			<table width="100%%" cellspacing="0">
+			<tr>
+				<td class="nav" nowrap="nowrap">&nbsp;<a href="%s&amp;view=print" title="Print view">Print view</a></td>
+			</tr>
+			</table>
+		</td>
+	</tr>
+	</table>
+	<table class="tablebg" width="100%%" cellspacing="1">
+		<tr>
+			<th>Author</th>
+			<th>Message</th>
+		</tr>
+	</table>
+%s	<table width="100%%" cellspacing="1">
+	<tr>
+		<td align="left" valign="middle" nowrap="nowrap">%s</td>
+		<td class="nav" valign="middle" nowrap="nowrap">%s</td>
+	</tr>
+	</table>
+</div>
+""" % (esc(self.thread_link(t, page)), esc(t["title"]), button, pag, esc(self.thread_link(t, page)),
+       "".join(self.postrow(req, t, p, start + k + 1) for k, p in enumerate(posts)), button, pag)
+        return self.page(req, "%s - %s" % (fx.title, t["title"]), fx.board_chain(t["board"]), body)
