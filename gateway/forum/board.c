@@ -70,7 +70,6 @@
 #define BD_LIST_PAGES 1000         /* thread-list pages one forum walk reads at most */
 #define BD_THREAD_PAGES 5000       /* pages of one thread at most */
 #define BD_LOGIN_BACKOFF 3600      /* seconds before a failed login is tried again */
-#define BD_FORM_AGE 3              /* seconds a form is kept before it is posted */
 #define BD_CHECKPOINT_SECS 2       /* a backfill's checkpoints at most this often */
 #define BD_REDIRECTS 3
 
@@ -1020,9 +1019,13 @@ static int walk_forum(struct bd *b, struct bd_forum *f, int first, struct bd_tod
 {
 	long counted = 0;
 	long limit = first ? b->bf_left : -1;
+	char *next_url = NULL;
 	*newest = f->time;
 	for (int page = 1; page <= BD_LIST_PAGES; page++) {
-		char *url = b->eng->forum_url(b->base, f->id, page);
+		/* later pages by the list's own "next" link: boards page by
+		 * offset and by a size of their own */
+		char *url = page == 1 || !next_url ? b->eng->forum_url(b->base, f->id, page) : next_url;
+		next_url = NULL;
 		struct bd_page p;
 		int rc = bd_page(b, url, page == 1 && !first ? f->etag : NULL,
 				 page == 1 && !first ? f->lm : NULL, &p, err);
@@ -1111,49 +1114,61 @@ static int walk_forum(struct bd *b, struct bd_forum *f, int first, struct bd_tod
 		}
 		int more = l.next_url != NULL && l.ntopics > 0 &&
 			   (l.pages == 0 || l.page < l.pages);
+		if (more) {
+			next_url = l.next_url;
+			l.next_url = NULL;
+		}
 		board_listing_clear(&l);
 		bd_page_free(&p);
 		if (stop || !more)
 			break;
 	}
+	free(next_url);
 	return 0;
 }
 
-/* Fetches page n of thread id and parses it. */
-static int thread_page(struct bd *b, const char *id, int n, struct forum_thread **out,
-		       char **err)
+/* The URL of page n of thread id: from the pagination links of a page of
+ * it we hold (ref; engines whose pages go by item offset, phpBB, know the
+ * board's page size only from there), else from the engine's default. */
+static char *tpage_url(struct bd *b, const char *id, int n, const struct bd_page *ref)
 {
-	char *url = b->eng->thread_url(b->base, id, n);
-	struct bd_page p;
-	int rc = bd_page(b, url, NULL, NULL, &p, err);
-	free(url);
-	if (rc < 0)
-		return -1;
-	if (p.rs.status == 404 || p.rs.status == 410 || p.rs.status == 403) {
-		bd_page_free(&p);
-		*out = NULL;
-		return 0; /* gone or out of reach since it was listed */
+	if (ref && ref->open && b->eng->page_url) {
+		char *u = b->eng->page_url(&ref->pg, n);
+		if (u)
+			return u;
 	}
-	if (p.rs.status != 200) {
-		fg_error(err, "forum %s: %s: HTTP %ld for a thread page", b->f->name, p.url,
-			 p.rs.status);
-		bd_page_free(&p);
+	return b->eng->thread_url(b->base, id, n);
+}
+
+/* Fetches a thread page and parses it; *out NULL when the thread is gone.
+ * keep (may be NULL) receives the open page, for its links. */
+static int thread_page(struct bd *b, const char *url, struct forum_thread **out,
+		       struct bd_page *keep, char **err)
+{
+	/* opened where it stays: a parsed page points into itself */
+	struct bd_page local, *p = keep ? keep : &local;
+	*out = NULL;
+	if (bd_page(b, url, NULL, NULL, p, err) < 0)
 		return -1;
-	}
+	int rc = 0;
 	char *e = NULL;
-	if (b->eng->parse_thread(&p.pg, out, &e) < 0) {
-		fg_error(err, "forum %s: the board's page layout is not what the %s parser knows: "
-			 "%s (the thread is left as it was)", b->f->name, b->eng->name,
-			 e ? e : p.url);
+	if (p->rs.status == 404 || p->rs.status == 410 || p->rs.status == 403) {
+		/* gone or out of reach since it was listed */
+	} else if (p->rs.status != 200) {
+		rc = fg_error(err, "forum %s: %s: HTTP %ld for a thread page", b->f->name, p->url,
+			      p->rs.status);
+	} else if (b->eng->parse_thread(&p->pg, out, &e) < 0) {
+		rc = fg_error(err, "forum %s: the board's page layout is not what the %s parser "
+			      "knows: %s (the thread is left as it was)",
+			      b->f->name, b->eng->name, e ? e : p->url);
 		free(e);
-		bd_page_free(&p);
-		return -1;
-	}
-	if ((*out)->warnings) {
+		*out = NULL;
+	} else if ((*out)->warnings) {
 		log_warn("forum %s: %s", b->f->name, (*out)->warnings);
 	}
-	bd_page_free(&p);
-	return 0;
+	if (!keep || rc < 0 || !*out)
+		bd_page_free(p);
+	return rc;
 }
 
 static int has_post(const struct forum_thread *t, const char *id)
@@ -1165,13 +1180,16 @@ static int has_post(const struct forum_thread *t, const char *id)
 }
 
 /* Fetches a changed thread: from the page of the last post seen on, or
- * whole. *t NULL when it is gone. */
+ * whole. *out NULL when it is gone. Nothing is handed on unless every
+ * page parsed. */
 static int fetch_thread(struct bd *b, const struct bd_todo *td, struct forum_thread **out,
 			char **err)
 {
 	const struct bd_thread *old = thread_get(b, td->id);
 	struct forum_thread *t = NULL, *pg = NULL;
-	int whole = 1, start = 1;
+	struct bd_page ref;
+	int whole = 1, start = 1, relinked = 0;
+	memset(&ref, 0, sizeof ref);
 	*out = NULL;
 	if (old && old->replies >= 0 && old->last_post_id && b->pp > 0 &&
 	    (td->replies < 0 || td->replies >= old->replies)) {
@@ -1179,15 +1197,27 @@ static int fetch_thread(struct bd *b, const struct bd_todo *td, struct forum_thr
 		start = (int)(old->replies / b->pp) + 1; /* the page of post old->replies + 1 */
 	}
 	for (;;) {
-		if (thread_page(b, td->id, start, &t, err) < 0)
+		char *url = tpage_url(b, td->id, start, &ref);
+		bd_page_free(&ref);
+		int rc = thread_page(b, url, &t, &ref, err);
+		free(url);
+		if (rc < 0)
 			return -1;
 		if (!t)
 			return 0;
+		if (t->page > 0 && t->page != start && b->eng->page_url && !relinked) {
+			/* the default page size is not the board's: the page we
+			 * got links the right one */
+			relinked = 1;
+			forum_thread_free(t);
+			t = NULL;
+			continue;
+		}
 		if (!whole) {
 			/* the last post seen must still be where it was, on a full
 			 * page unless it is the last: else posts went before it */
 			int full = t->page >= t->pages || (int)t->nposts == b->pp;
-			if (!has_post(t, old->last_post_id) || !full || t->page != start) {
+			if (!has_post(t, old->last_post_id) || !full || (t->page && t->page != start)) {
 				forum_thread_free(t);
 				t = NULL;
 				whole = 1;
@@ -1197,24 +1227,27 @@ static int fetch_thread(struct bd *b, const struct bd_todo *td, struct forum_thr
 		}
 		break;
 	}
-	if (t->pages > 1 && t->page == 1 && t->nposts > 0 && t->page < t->pages)
+	if (t->pages > 1 && t->page == 1 && t->nposts > 0)
 		b->pp = (int)t->nposts; /* a full page says how many a page holds */
 	int pages = t->pages > 0 ? t->pages : 1;
 	if (pages > BD_THREAD_PAGES)
 		pages = BD_THREAD_PAGES;
 	for (int n = start + 1; n <= pages; n++) {
-		if (thread_page(b, td->id, n, &pg, err) < 0) {
+		char *url = tpage_url(b, td->id, n, &ref);
+		int rc = thread_page(b, url, &pg, NULL, err);
+		free(url);
+		if (rc < 0) {
 			forum_thread_free(t);
+			bd_page_free(&ref);
 			return -1;
 		}
 		if (!pg)
 			break; /* the thread shrank meanwhile: what we have is all */
-		if (n < pages && b->pp == 0 && pg->nposts)
-			b->pp = (int)pg->nposts;
 		forum_thread_merge(t, pg);
 		forum_thread_free(pg);
 		pg = NULL;
 	}
+	bd_page_free(&ref);
 	t->complete = whole;
 	*out = t;
 	return 0;
@@ -1508,7 +1541,12 @@ static int find_own_post(struct bd *b, const struct forum_new_post *p, char **po
 			 char **err)
 {
 	struct forum_thread *t = NULL;
-	if (thread_page(b, p->thread_id, 1, &t, err) < 0)
+	struct bd_page ref;
+	memset(&ref, 0, sizeof ref);
+	char *url = tpage_url(b, p->thread_id, 1, NULL);
+	int rc = thread_page(b, url, &t, &ref, err);
+	free(url);
+	if (rc < 0)
 		return -1;
 	if (!t)
 		return 0;
@@ -1516,11 +1554,15 @@ static int find_own_post(struct bd *b, const struct forum_new_post *p, char **po
 		int last = t->pages;
 		forum_thread_free(t);
 		t = NULL;
-		if (thread_page(b, p->thread_id, last, &t, err) < 0)
-			return -1;
-		if (!t)
-			return 0;
+		url = tpage_url(b, p->thread_id, last, &ref);
+		rc = thread_page(b, url, &t, NULL, err);
+		free(url);
+		if (rc < 0 || !t) {
+			bd_page_free(&ref);
+			return rc;
+		}
 	}
+	bd_page_free(&ref);
 	char *want = fold(p->body);
 	int found = 0;
 	for (size_t i = t->nposts; i > 0 && !found; i--) {
@@ -1624,8 +1666,10 @@ static int bd_create_post(void *state, const struct forum_new_post *p, char **po
 		goto out;
 	}
 	/* a form posted faster than a person types is refused by some boards
-	 * (phpBB's creation_time check): wait as a browser would */
-	double age = mono() - got, min = BD_FORM_AGE;
+	 * (phpBB's creation_time check, min_form_seconds): wait as a browser
+	 * would, a second more than the engine says for clocks' sake */
+	double age = mono() - got;
+	double min = b->eng->min_form_seconds > 0 ? b->eng->min_form_seconds + 1 : 0;
 	if ((double)b->delay_ms / 1000.0 > min)
 		min = (double)b->delay_ms / 1000.0;
 	sleep_secs(min - age);
