@@ -142,6 +142,10 @@ struct bd {
 	int pp;
 	int64_t walk;
 	char *feed_etag, *feed_lm;
+	int64_t feed_top;         /* newest item the feed showed */
+	/* what this pass's feed said, kept once the pass has read the lists */
+	char *feed_etag_new, *feed_lm_new;
+	int64_t feed_top_new;
 	int bf;
 	int64_t bf_start, bf_cutoff;
 	long bf_left;
@@ -278,6 +282,10 @@ static void cursor_reset(struct bd *b)
 	free(b->feed_etag);
 	free(b->feed_lm);
 	b->feed_etag = b->feed_lm = NULL;
+	free(b->feed_etag_new);
+	free(b->feed_lm_new);
+	b->feed_etag_new = b->feed_lm_new = NULL;
+	b->feed_top = b->feed_top_new = 0;
 	b->pp = 0;
 	b->walk = 0;
 	b->bf = 0;
@@ -771,6 +779,8 @@ static void cursor_read(struct bd *b, const char *cursor)
 			b->walk = a;
 		} else if (!strncmp(line, "feed ", 5)) {
 			split_validators(line + 5, &b->feed_etag, &b->feed_lm);
+		} else if (sscanf(line, "feedtop %lld", &a) == 1) {
+			b->feed_top = a;
 		} else if (sscanf(line, "lf %lld %llx %n", &a, (unsigned long long *)&c, &used) == 2 &&
 			   used > 0) {
 			b->lf_until = a;
@@ -817,6 +827,8 @@ static char *cursor_write(struct bd *b)
 	if (b->feed_etag || b->feed_lm)
 		buf_addf(&o, "feed %s\t%s\n", b->feed_etag ? b->feed_etag : "-",
 			 b->feed_lm ? b->feed_lm : "-");
+	if (b->feed_top)
+		buf_addf(&o, "feedtop %" PRId64 "\n", b->feed_top);
 	if (b->lf_until > (int64_t)time(NULL))
 		buf_addf(&o, "lf %" PRId64 " %llx %s\n", b->lf_until, (unsigned long long)b->lf_fp,
 			 b->lf_reason ? b->lf_reason : "");
@@ -1019,7 +1031,8 @@ static int walk_forum(struct bd *b, struct bd_forum *f, int first, struct bd_tod
 {
 	long counted = 0;
 	long limit = first ? b->bf_left : -1;
-	char *next_url = NULL;
+	char *next_url = NULL, *etag = NULL, *lm = NULL;
+	int rc = -1;
 	*newest = f->time;
 	for (int page = 1; page <= BD_LIST_PAGES; page++) {
 		/* later pages by the list's own "next" link: boards page by
@@ -1027,30 +1040,27 @@ static int walk_forum(struct bd *b, struct bd_forum *f, int first, struct bd_tod
 		char *url = page == 1 || !next_url ? b->eng->forum_url(b->base, f->id, page) : next_url;
 		next_url = NULL;
 		struct bd_page p;
-		int rc = bd_page(b, url, page == 1 && !first ? f->etag : NULL,
+		int prc = bd_page(b, url, page == 1 && !first ? f->etag : NULL,
 				 page == 1 && !first ? f->lm : NULL, &p, err);
 		free(url);
-		if (rc < 0)
-			return -1;
+		if (prc < 0)
+			goto out;
 		if (p.rs.status == 304) {
 			bd_page_free(&p);
-			return 0; /* the list has not changed */
+			return 0; /* the list has not changed: its validators stay */
 		}
 		if (p.rs.status != 200) {
 			fg_error(err, "forum %s: %s: HTTP %ld for a thread list", b->f->name, p.url,
 				 p.rs.status);
 			bd_page_free(&p);
-			return -1;
+			goto out;
 		}
 		if (page == 1) {
-			free(f->etag);
-			free(f->lm);
-			f->etag = word(p.rs.etag);
-			f->lm = p.rs.last_modified ? xstrdup(p.rs.last_modified) : NULL;
-			if (f->lm && strchr(f->lm, '\n')) {
-				free(f->lm);
-				f->lm = NULL;
-			}
+			/* the validators are the forum's once the whole walk went well */
+			etag = word(p.rs.etag);
+			lm = p.rs.last_modified && !strchr(p.rs.last_modified, '\n')
+				 ? xstrdup(p.rs.last_modified)
+				 : NULL;
 		}
 		struct board_listing l = {0};
 		char *e = NULL;
@@ -1060,7 +1070,7 @@ static int walk_forum(struct bd *b, struct bd_forum *f, int first, struct bd_tod
 			free(e);
 			board_listing_clear(&l);
 			bd_page_free(&p);
-			return -1;
+			goto out;
 		}
 		if (page == 1 && l.ntopics == 0) {
 			/* "no threads" where we delivered some: a list the parser
@@ -1074,7 +1084,7 @@ static int walk_forum(struct bd *b, struct bd_forum *f, int first, struct bd_tod
 					 "changed?)", b->f->name, p.url, b->eng->name, known);
 				board_listing_clear(&l);
 				bd_page_free(&p);
-				return -1;
+				goto out;
 			}
 		}
 		if (!f->title && l.title)
@@ -1123,8 +1133,17 @@ static int walk_forum(struct bd *b, struct bd_forum *f, int first, struct bd_tod
 		if (stop || !more)
 			break;
 	}
+	free(f->etag);
+	free(f->lm);
+	f->etag = etag;
+	f->lm = lm;
+	etag = lm = NULL;
+	rc = 0;
+out:
 	free(next_url);
-	return 0;
+	free(etag);
+	free(lm);
+	return rc;
 }
 
 /* The URL of page n of thread id: from the pagination links of a page of
@@ -1295,9 +1314,11 @@ static int cmp_todo_recent(const void *a, const void *b)
 	return x < y ? 1 : x > y ? -1 : 0;
 }
 
-/* Whether the feed says nothing is new since the cursor (1), or it
- * cannot tell (0). */
-static int feed_quiet(struct bd *b, int64_t newest)
+/* Whether the board's feed says nothing is new since the last pass that
+ * read the lists (1), or it cannot tell (0): a 304, or no item newer than
+ * the newest it showed then. What it shows now is kept in the *_new
+ * fields, made the cursor's once this pass has read the lists. */
+static int feed_quiet(struct bd *b)
 {
 	if (!b->eng->feed_url || !b->eng->parse_feed)
 		return 0;
@@ -1322,13 +1343,14 @@ static int feed_quiet(struct bd *b, int64_t newest)
 			for (size_t i = 0; i < l.ntopics; i++)
 				if (l.topics[i].last_post > top)
 					top = l.topics[i].last_post;
-			quiet = l.ntopics > 0 && top && newest && top <= newest;
-			free(b->feed_etag);
-			free(b->feed_lm);
-			b->feed_etag = word(rs.etag);
-			b->feed_lm = rs.last_modified && !strchr(rs.last_modified, '\n')
-					 ? xstrdup(rs.last_modified)
-					 : NULL;
+			quiet = top > 0 && b->feed_top > 0 && top <= b->feed_top;
+			b->feed_top_new = top;
+			free(b->feed_etag_new);
+			free(b->feed_lm_new);
+			b->feed_etag_new = word(rs.etag);
+			b->feed_lm_new = rs.last_modified && !strchr(rs.last_modified, '\n')
+					     ? xstrdup(rs.last_modified)
+					     : NULL;
 		} else {
 			log_warn("forum %s: %s: feed not readable: %s", b->f->name, url, e ? e : "?");
 		}
@@ -1338,6 +1360,20 @@ static int feed_quiet(struct bd *b, int64_t newest)
 	http_response_clear(&rs);
 	free(url);
 	return quiet;
+}
+
+/* The lists were read: the feed's state is the cursor's now. */
+static void feed_commit(struct bd *b)
+{
+	if (!b->feed_top_new)
+		return;
+	free(b->feed_etag);
+	free(b->feed_lm);
+	b->feed_etag = b->feed_etag_new;
+	b->feed_lm = b->feed_lm_new;
+	b->feed_top = b->feed_top_new;
+	b->feed_etag_new = b->feed_lm_new = NULL;
+	b->feed_top_new = 0;
 }
 
 struct bd_pass {
@@ -1394,11 +1430,11 @@ static int bd_changes(void *state, const char *cursor, const struct forum_change
 	if (bd_session(b, err) < 0)
 		goto fail; /* the cursor keeps a refused login's back-off */
 
-	int64_t newest = 0;
-	for (size_t i = 0; i < b->nforums; i++)
-		if (b->forums[i].time > newest)
-			newest = b->forums[i].time;
-	if (!first && b->walk && now - b->walk < b->cfg.list_interval && feed_quiet(b, newest)) {
+	/* the feed, asked every pass (on the first too, to know where it
+	 * stands), spares the lists when it has nothing new; they are read
+	 * at least every list_interval for what feeds do not show */
+	int quiet = feed_quiet(b);
+	if (!first && quiet && b->walk && now - b->walk < b->cfg.list_interval) {
 		*next = cursor_write(b);
 		return 0;
 	}
@@ -1457,8 +1493,13 @@ static int bd_changes(void *state, const char *cursor, const struct forum_change
 			log_err("%s", e);
 			(*warnings)++;
 			struct bd_forum *f = forum_get(b, td->forum, 0);
-			if (f)
+			if (f) {
+				/* and its list is read whole again: no 304 */
 				f->time = f->old_time;
+				free(f->etag);
+				free(f->lm);
+				f->etag = f->lm = NULL;
+			}
 			if (b->told_to_wait) {
 				fg_error(err, "%s", e);
 				free(e);
@@ -1477,6 +1518,7 @@ static int bd_changes(void *state, const char *cursor, const struct forum_change
 	}
 	todos_free(&todo);
 	free(first_err);
+	feed_commit(b);
 	b->bf = 0;
 	b->walk = now;
 	*next = cursor_write(b);
@@ -1486,8 +1528,13 @@ fail:
 	free(first_err);
 	/* what was delivered stays delivered: the cursor says so (the forums'
 	 * times are the old ones, so their lists are read again) */
-	for (size_t i = 0; i < b->nforums; i++)
-		b->forums[i].time = b->forums[i].old_time;
+	for (size_t i = 0; i < b->nforums; i++) {
+		struct bd_forum *f = &b->forums[i];
+		f->time = f->old_time;
+		free(f->etag);
+		free(f->lm);
+		f->etag = f->lm = NULL;
+	}
 	char *ce = NULL;
 	if (bd_checkpoint(b, &ps, 1, &ce) < 0)
 		log_err("%s", ce);

@@ -23,7 +23,7 @@ class BGate:
     (and more forums when `more` is given)."""
 
     def __init__(self, test, fx, typ, board="", extra="", top="", more="", password=None,
-                 user=None):
+                 user=None, list_interval=0):
         self.dir = tempfile.mkdtemp(prefix="fg-brd-")
         test.addCleanup(shutil.rmtree, self.dir, True)
         self.store = os.path.join(self.dir, "store.db")
@@ -47,7 +47,7 @@ forums:
 {extra}
     board:
       request_delay: 0
-      list_interval: 0
+      list_interval: {list_interval}
 {login}{board}{more}{top}""")
 
     def run(self, *args, check=True, timeout=120):
@@ -190,6 +190,44 @@ class ReadTests:
         g.sync()
         self.assertEqual(body(g.messages()[-1]), "bumped")
         self.assertEqual(self.thread_fetches(fx, sticky), [])
+
+    def test_conditional_list_requests(self):
+        fx = self.board(page_validators=True)
+        b = fx.add_board("General Talk")
+        t = fx.add_thread(b, "Hello", "alice", "root")
+        g = self.gate(fx)
+        g.sync()
+        n = len(fx.requests)
+        g.sync()
+        asked = [r for r in fx.requests[n:] if r.method == "GET"]
+        cond = [r for r in asked if "If-None-Match" in r.headers or
+                "If-Modified-Since" in r.headers]
+        self.assertTrue(cond, [r.path for r in asked])
+        self.assertEqual(len(self.thread_fetches(fx, t)), 1)  # the first sync's only
+        fx.add_post(t, "bob", "news")
+        g.sync()
+        self.assertEqual(body(g.messages()[-1]), "news")
+
+    def test_interrupted_backfill_resumes_after_committed_threads(self):
+        fx = self.board()
+        b = fx.add_board("General Talk")
+        now = int(time.time())
+        ids = [fx.add_thread(b, f"T{i}", "bob", f"t{i}", date=now - 600 + i) for i in range(4)]
+        g = self.gate(fx)
+        # the list is newest first: the third thread fetched asks us to wait
+        fx.fault("503", path=self.thread_path_re(ids[1]), retry_after=3600)
+        p = g.sync(check=False)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertEqual({thread_of(m) for m in g.messages()}, {f"t{ids[3]}", f"t{ids[2]}"})
+        fx.clear_faults()
+        del fx.requests[:]
+        g.sync()
+        self.assertEqual(len(g.messages()), 4)
+        self.assertEqual(self.thread_fetches(fx, ids[3]), [])
+        self.assertEqual(self.thread_fetches(fx, ids[2]), [])
+
+    def thread_path_re(self, tid):
+        return self.THREAD_RE.replace(r"(\d+)", str(tid) + r"\b")
 
     # ---- quotes, edits, deletions ----
 
@@ -390,6 +428,23 @@ class PhpBBRead(ReadTests, unittest.TestCase):
     # page 3); the board clamps it to its last page, which is the one
     # wanted here: one request either way
     PAGE3_RE = r"start=[12]0\b"
+
+    def test_feed_spares_the_lists(self):
+        fx = self.board()
+        b = fx.add_board("General Talk")
+        t = fx.add_thread(b, "Hello", "alice", "root")
+        g = self.gate(fx, list_interval=3600)
+        g.sync()
+        self.assertTrue(fx.fetched(r"feed"))
+        # nothing new: the feed alone is asked
+        n = len(fx.requests)
+        g.sync()
+        asked = [r.path for r in fx.requests[n:] if r.method == "GET"]
+        self.assertTrue(asked and all(re.search(r"feed|robots", a) for a in asked), asked)
+        # a new post shows in the feed: the lists and the thread are read
+        fx.add_post(t, "bob", "news")
+        g.sync()
+        self.assertEqual(body(g.messages()[-1]), "news")
 
 
 class PostingTests:
