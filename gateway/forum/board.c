@@ -109,6 +109,7 @@ struct bd_forum {
 	char *id, *title, *group;
 	int64_t time;        /* newest last post seen (cursor) */
 	int64_t old_time;    /* time when the pass began */
+	int members_only;    /* a guest does not see it (a login is configured) */
 	char *etag, *lm;     /* validators of its list's first page */
 };
 
@@ -702,6 +703,8 @@ static struct bd_forum *forum_get(struct bd *b, const char *id, int add)
 	struct bd_forum *f = &b->forums[b->nforums++];
 	memset(f, 0, sizeof *f);
 	f->id = xstrdup(id);
+	/* until a guest's view says otherwise (guest_view) */
+	f->members_only = b->cfg.user != NULL;
 	return f;
 }
 
@@ -930,6 +933,37 @@ static void forums_from(struct bd *b, const struct board_listing *l)
 	}
 }
 
+/* With a login, which forums a guest does not see on the index: their
+ * groups are members-only (what the board keeps for members stays so).
+ * A guest index that cannot be read marks every forum so. */
+static void guest_view(struct bd *b)
+{
+	char *url = b->eng->index_url(b->base);
+	struct http_request rq = {.url = url, .anonymous = 1};
+	struct http_response rs;
+	char *e = NULL;
+	struct board_listing l = {0};
+	int ok = 0;
+	if (bd_request(b, &rq, &rs, &e) == 0 && rs.status == 200) {
+		struct board_page pg;
+		board_page_open(&pg, rs.body, rs.body_len, url, url, &b->dates);
+		ok = b->eng->kind(&pg) != BOARD_PAGE_LOGIN &&
+		     b->eng->parse_index(&pg, &l, &e) == 0;
+		board_page_close(&pg);
+	}
+	for (size_t i = 0; i < b->nforums; i++) {
+		struct bd_forum *f = &b->forums[i];
+		int seen = 0;
+		for (size_t k = 0; ok && k < l.nforums && !seen; k++)
+			seen = l.forums[k].id && strcmp(l.forums[k].id, f->id) == 0;
+		f->members_only = !seen;
+	}
+	board_listing_clear(&l);
+	http_response_clear(&rs);
+	free(e);
+	free(url);
+}
+
 /* The index: the forums to walk (b->forums, with titles). */
 static int bd_index(struct bd *b, char **err)
 {
@@ -960,6 +994,8 @@ static int bd_index(struct bd *b, char **err)
 	forums_from(b, &l);
 	board_listing_clear(&l);
 	bd_page_free(&p);
+	if (b->cfg.user)
+		guest_view(b);
 	return 0;
 }
 
@@ -1289,7 +1325,7 @@ static int deliver(struct bd *b, const struct bd_todo *td, struct forum_thread *
 		t->title = xstrdup(td->title);
 	if (!t->title)
 		t->title = xstrdup("");
-	t->members_only = b->cfg.user != NULL && b->logged_in;
+	t->members_only = f ? f->members_only : b->cfg.user != NULL;
 	struct bd_thread *st = thread_put(b, td->id);
 	free(st->forum);
 	st->forum = xstrdup(td->forum);

@@ -327,7 +327,7 @@ static int xfer_start(struct xfer *x)
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
-	if (c->share) {
+	if (c->share && !rq->anonymous) {
 		curl_easy_setopt(e, CURLOPT_SHARE, c->share);
 		curl_easy_setopt(e, CURLOPT_COOKIEFILE, "");
 	}

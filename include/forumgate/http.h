@@ -48,6 +48,7 @@ struct http_request {
 	const char *etag;            /* conditional GET: If-None-Match; may be NULL */
 	const char *last_modified;   /* If-Modified-Since (as the server sent it); may be NULL */
 	const char *referer;         /* Referer (boards check it on form POSTs); may be NULL */
+	int anonymous;               /* 1: neither send nor keep the jar's cookies (a guest's view) */
 };
 
 /* A response; everything malloc'd, freed by http_response_clear. */

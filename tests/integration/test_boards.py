@@ -15,7 +15,9 @@ import unittest
 
 from board_fixture import BoardFixture
 from fgtest import FORUMGATE, ROOT, parse_mboxrd
-from mailserver import ALICE, REPLY_DOMAIN, SMTPSink, make_message, msgid
+from mailserver import (ALICE, LMTP, REPLY_DOMAIN, SMTPSink, free_port, make_message, msgid,
+                        wait_port)
+from nntpserver import Raw
 
 
 class BGate:
@@ -267,22 +269,30 @@ class ReadTests:
         return fx, b, t
 
     def test_login_and_expired_session(self):
-        fx, b, t = self.members_board()
+        # the boards' default: a forum a guest may not view is not listed
+        fx, b, t = self.members_board(hide_private=True)
+        pub = fx.add_board("Open Hall")
         g = self.gate(fx, user="alice", password="secret")
+        fx.add_thread(pub, "Open", "bob", "for all", date=int(time.time()) - 60)
         g.sync()
-        self.assertEqual([body(m) for m in g.messages()], ["for members"])
+        self.assertEqual(sorted(body(m) for m in g.messages()), ["for all", "for members"])
+        # what a guest does not see stays members-only here
+        db = sqlite3.connect(g.store)
+        groups = dict(db.execute("SELECT name, members_only FROM groups"))
+        db.close()
+        self.assertEqual(groups, {"brd.members-lounge": 1, "brd.open-hall": 0})
         self.assertEqual(len(self.logins(fx)), 1)
         # the session lives in the cursor: the next pass does not log in
         fx.add_post(t, "bob", "second")
         g.sync()
         self.assertEqual(len(self.logins(fx)), 1)
-        self.assertEqual(len(g.messages()), 2)
+        self.assertEqual(len(g.messages()), 3)
         # expired: one new login, and the pass goes on
         fx.expire_sessions()
         fx.add_post(t, "bob", "third")
         g.sync()
         self.assertEqual(len(self.logins(fx)), 2)
-        self.assertEqual(body(g.messages()[-1]), "third")
+        self.assertIn("third", [body(m) for m in g.messages()])
 
     def test_wrong_password_is_not_retried(self):
         fx, b, t = self.members_board()
@@ -499,6 +509,40 @@ class PostingTests:
         self.g.run("outbox", "--once")
         self.assertEqual(len(self.fx.posts_received), before)
         self.assertEqual(self.g.outbox()[0]["forum_post_id"], str(ok[0]["post_id"]))
+
+    def role(self, name, *opts, port):
+        p = subprocess.Popen([FORUMGATE, "-c", self.g.config, *opts, name], cwd=ROOT,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+        def stop():
+            p.terminate()
+            p.wait(20)
+        self.addCleanup(stop)
+        wait_port(port, p)
+        return p
+
+    def test_reply_by_lmtp_to_the_board_and_back_over_nntp(self):
+        lport, nport = free_port(), free_port()
+        self.role("mailin", "-o", f"mail.lmtp.listen=127.0.0.1:{lport}", port=lport)
+        mid = msgid()
+        rcpt = f"brd.general-talk@{REPLY_DOMAIN}"
+        msg = make_message("Mine goes in the shed behind the library.\n", to=rcpt,
+                           message_id=mid, in_reply_to=self.parent_mid)
+        with LMTP(lport) as c:
+            self.assertEqual(c.cmd("LHLO client.example")[0], 250)
+            _, _, data = c.transaction(ALICE, [rcpt], msg)
+            self.assertEqual(data[0][0], 250, data)
+        self.g.run("outbox", "--once")
+        (row,) = self.g.outbox()
+        self.assertEqual(row["state"], "posted", row["last_error"])
+        self.g.sync()
+        self.role("nntpd", "-o", f"nntp.listen=127.0.0.1:{nport}", port=nport)
+        r = Raw(nport)
+        self.assertTrue(r.cmd(f"ARTICLE {mid}").startswith("220 "))
+        art = "\n".join(r.block())
+        self.assertIn("shed behind the library", art)
+        # a board records no "in reply to": the thread's root is the parent
+        self.assertIn(f"References: <p{self.fx.first_post(self.tid)}.t{self.tid}.brd@", art)
 
     def test_flood_control_refusal_becomes_a_notice(self):
         self.fx.flood_seconds = 3600

@@ -445,6 +445,19 @@ static void test_cookies(void **state)
 	assert_int_equal(get(fx, "/cookie", &body), 200);
 	assert_string_equal(body, "sid=two");
 	free(body);
+	/* a guest's request: no cookie sent, none kept */
+	char *u = url(fx, "/cookie");
+	struct http_request rq = {.url = u, .anonymous = 1};
+	struct http_response rs = {0};
+	assert_int_equal(http_request(fx->c, &rq, &rs, &err), 0);
+	assert_string_equal(rs.body, "");
+	http_response_clear(&rs);
+	free(u);
+	u = url(fx, "/setcookie?v=guest");
+	rq.url = u;
+	assert_int_equal(http_request(fx->c, &rq, &rs, &err), 0);
+	http_response_clear(&rs);
+	free(u);
 	char *jar = http_cookies_export(fx->c);
 	assert_non_null(jar);
 	assert_non_null(strstr(jar, "\tsid\ttwo\n"));
