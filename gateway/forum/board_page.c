@@ -20,6 +20,7 @@
 /* One line per engine (board_vbulletin, board_phpbb, board_xenforo,
  * board_mybb), in the order detect() ties are broken. */
 static const struct board_engine *const engines[] = {
+	&board_vbulletin,
 	&board_phpbb,
 	&board_xenforo,
 	NULL,

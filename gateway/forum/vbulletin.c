@@ -492,7 +492,14 @@ static int64_t date_of(struct page *pg, const struct html_node *n)
 	char *s = node_text(n);
 	/* a date with a time of day: "Join Date: Jan 2005" is not the post's */
 	int64_t d = strchr(s, ':') != NULL ? board_page_date(pg->pg, s) : 0;
+	char *comma = strstr(s, ", ");
 
+	/* "2016-02-01, 02:21": the board's date format, ", ", its time format */
+	if (d == 0 && comma != NULL && comma > s && isdigit((unsigned char)comma[-1]) &&
+	    isdigit((unsigned char)comma[2])) {
+		memmove(comma, comma + 1, strlen(comma + 1) + 1);
+		d = board_page_date(pg->pg, s);
+	}
 	free(s);
 	return d;
 }

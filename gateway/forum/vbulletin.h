@@ -37,5 +37,8 @@ int vb_parse_page(const struct board_page *pg, int parents, struct forum_thread 
 char *vb_thread_of(const char *href);
 char *vb_member_of(const char *href);
 char *vb_post_of(const char *href);
+/* The forum of forumdisplay.php?f=N / ?N-slug / forumdisplay.php/N-slug,
+ * forums/N-slug, f-N.html (vbulletin_board.c). */
+char *vb_forum_of(const char *href);
 
 #endif
