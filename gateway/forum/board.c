@@ -520,6 +520,24 @@ static void bd_page_free(struct bd_page *p)
 
 static int bd_login(struct bd *b, char **err);
 
+/* The error for a page its parser did not read: a login or no-permission
+ * page where content was asked (a guest on a members' forum), or template
+ * drift. Takes e. Returns -1. */
+static int parse_failed(struct bd *b, const struct board_page *pg, char *e, char **err)
+{
+	enum board_page_kind k = b->eng->kind(pg);
+	if ((k == BOARD_PAGE_LOGIN || k == BOARD_PAGE_NO_PERMISSION) && !b->cfg.user)
+		fg_error(err, "forum %s: %s: the board shows its %s: the forum needs a member "
+			 "account (board.user and board.password_file)",
+			 b->f->name, pg->name, k == BOARD_PAGE_LOGIN ? "login form"
+								: "\"no permission\" page");
+	else
+		fg_error(err, "forum %s: the board's page layout is not what the %s parser knows: %s",
+			 b->f->name, b->eng->name, e ? e : pg->name);
+	free(e);
+	return -1;
+}
+
 /* Whether a page tells that we are not (or no longer) logged in. */
 static int page_wants_login(const struct bd *b, const struct board_page *pg)
 {
@@ -545,15 +563,10 @@ static int bd_page(struct bd *b, const char *url, const char *etag, const char *
 			return 0;
 		board_page_open(&p->pg, p->rs.body, p->rs.body_len, p->url, p->url, &b->dates);
 		p->open = 1;
-		if (!page_wants_login(b, &p->pg))
+		/* a guest's pages may carry a login box beside the content:
+		 * the parser judges them (parse_failed says when it was a login) */
+		if (!b->cfg.user || !page_wants_login(b, &p->pg))
 			return 0;
-		if (!b->cfg.user) {
-			fg_error(err, "forum %s: %s: the board shows its login form: the forum needs "
-				 "a member account (board.user and board.password_file)",
-				 b->f->name, p->url);
-			bd_page_free(p);
-			return -1;
-		}
 		if (attempt > 0 || b->relogged) {
 			fg_error(err, "forum %s: %s: still not logged in after logging in again as %s "
 				 "(the session is refused; the pass stops)",
@@ -947,8 +960,7 @@ static void guest_view(struct bd *b)
 	if (bd_request(b, &rq, &rs, &e) == 0 && rs.status == 200) {
 		struct board_page pg;
 		board_page_open(&pg, rs.body, rs.body_len, url, url, &b->dates);
-		ok = b->eng->kind(&pg) != BOARD_PAGE_LOGIN &&
-		     b->eng->parse_index(&pg, &l, &e) == 0;
+		ok = b->eng->parse_index(&pg, &l, &e) == 0;
 		board_page_close(&pg);
 	}
 	for (size_t i = 0; i < b->nforums; i++) {
@@ -982,9 +994,7 @@ static int bd_index(struct bd *b, char **err)
 	struct board_listing l = {0};
 	char *e = NULL;
 	if (b->eng->parse_index(&p.pg, &l, &e) < 0) {
-		fg_error(err, "forum %s: the board's page layout is not what the %s parser knows: "
-			 "%s", b->f->name, b->eng->name, e ? e : p.url);
-		free(e);
+		parse_failed(b, &p.pg, e, err);
 		board_listing_clear(&l);
 		bd_page_free(&p);
 		return -1;
@@ -1085,6 +1095,13 @@ static int walk_forum(struct bd *b, struct bd_forum *f, int first, struct bd_tod
 			bd_page_free(&p);
 			return 0; /* the list has not changed: its validators stay */
 		}
+		if ((p.rs.status == 401 || p.rs.status == 403) && !b->cfg.user) {
+			fg_error(err, "forum %s: %s: HTTP %ld: the forum needs a member account "
+				 "(board.user and board.password_file)",
+				 b->f->name, p.url, p.rs.status);
+			bd_page_free(&p);
+			goto out;
+		}
 		if (p.rs.status != 200) {
 			fg_error(err, "forum %s: %s: HTTP %ld for a thread list", b->f->name, p.url,
 				 p.rs.status);
@@ -1101,9 +1118,7 @@ static int walk_forum(struct bd *b, struct bd_forum *f, int first, struct bd_tod
 		struct board_listing l = {0};
 		char *e = NULL;
 		if (b->eng->parse_forum(&p.pg, &l, &e) < 0) {
-			fg_error(err, "forum %s: the board's page layout is not what the %s parser "
-				 "knows: %s", b->f->name, b->eng->name, e ? e : p.url);
-			free(e);
+			parse_failed(b, &p.pg, e, err);
 			board_listing_clear(&l);
 			bd_page_free(&p);
 			goto out;
@@ -1213,10 +1228,7 @@ static int thread_page(struct bd *b, const char *url, struct forum_thread **out,
 		rc = fg_error(err, "forum %s: %s: HTTP %ld for a thread page", b->f->name, p->url,
 			      p->rs.status);
 	} else if (b->eng->parse_thread(&p->pg, out, &e) < 0) {
-		rc = fg_error(err, "forum %s: the board's page layout is not what the %s parser "
-			      "knows: %s (the thread is left as it was)",
-			      b->f->name, b->eng->name, e ? e : p->url);
-		free(e);
+		rc = parse_failed(b, &p->pg, e, err);
 		*out = NULL;
 	} else if ((*out)->warnings) {
 		log_warn("forum %s: %s", b->f->name, (*out)->warnings);

@@ -294,6 +294,14 @@ class ReadTests:
         self.assertEqual(len(self.logins(fx)), 2)
         self.assertIn("third", [body(m) for m in g.messages()])
 
+    def test_members_forum_as_a_guest_says_a_login_is_needed(self):
+        fx, b, t = self.members_board()
+        g = self.gate(fx)
+        p = g.sync(check=False)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("needs a member account", p.stderr.decode())
+        self.assertEqual(g.messages(), [])
+
     def test_wrong_password_is_not_retried(self):
         fx, b, t = self.members_board()
         g = self.gate(fx, user="alice", password="wrong")
@@ -426,6 +434,19 @@ class XenForoRead(ReadTests, unittest.TestCase):
     @unittest.expectedFailure
     def test_sticky_threads_do_not_end_the_walk(self):
         ReadTests.test_sticky_threads_do_not_end_the_walk(self)
+
+
+class VBulletinRead(ReadTests, unittest.TestCase):
+    ENGINE = "vbulletin4"
+    TYPE = "vbulletin"
+    THREAD_RE = r"^/showthread\.php\?(?:[^#]*&)?t=(\d+)"
+    LOGIN_POST = r"^/login\.php\?(?:[^#]*&)?do=login"
+    ROBOTS_PATH = "/showthread.php"
+    PAGE3_RE = r"page=3\b"
+
+
+class VBulletin3Read(VBulletinRead):
+    ENGINE = "vbulletin3"
 
 
 class PhpBBRead(ReadTests, unittest.TestCase):
@@ -572,6 +593,12 @@ class PostingTests:
         self.assertEqual(row["state"], "failed")
         self.assertIn("board.posting", row["last_error"])
         self.assertEqual(self.fx.posts_received, [])
+
+
+class VBulletinPosting(PostingTests, unittest.TestCase):
+    ENGINE = "vbulletin4"
+    TYPE = "vbulletin"
+    FIXTURE = {}
 
 
 class PhpBBPosting(PostingTests, unittest.TestCase):
