@@ -55,6 +55,9 @@ forums:
     def run(self, *args, check=True, timeout=120):
         cmd = [FORUMGATE, "-c", self.config, *args]
         p = subprocess.run(cmd, cwd=ROOT, capture_output=True, timeout=timeout)
+        # failing passes too end cleanly (under sanitizers: nothing reported)
+        if b"Sanitizer" in p.stderr or b"runtime error" in p.stderr:
+            raise AssertionError(p.stderr.decode(errors="replace"))
         if check and p.returncode != 0:
             raise AssertionError(f"{' '.join(cmd)} exited {p.returncode}:\n"
                                  f"{p.stderr.decode(errors='replace')}")
