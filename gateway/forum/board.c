@@ -35,7 +35,9 @@
  *   bf START CUTOFF LEFT a first sync in progress (its limit's reference)
  *   f ID TIME ETAG\tLASTMOD   a forum: newest last post seen, list validators
  *   t ID FORUM REPLIES LASTPOST LASTPOSTID   a thread as last delivered
+ *   user NAME            whose session the cookies are
  *   c NETSCAPE-COOKIE-LINE                  the login session
+ *   lf UNTIL FP REASON   a refused login, not tried again before UNTIL
  * One "t" line a thread (about 40 bytes) is the price of fetching only new
  * pages and of noticing deletions.
  *
@@ -778,6 +780,7 @@ static void cursor_read(struct bd *b, const char *cursor)
 {
 	cursor_reset(b);
 	struct buf cookies = BUF_INIT;
+	char *session_user = NULL;
 	for (const char *s = cursor; s && *s;) {
 		size_t n = strcspn(s, "\n");
 		char *line = xstrndup(s, n);
@@ -789,6 +792,9 @@ static void cursor_read(struct bd *b, const char *cursor)
 		if (!strncmp(line, "c ", 2)) {
 			buf_adds(&cookies, line + 2);
 			buf_addc(&cookies, '\n');
+		} else if (!strncmp(line, "user ", 5)) {
+			free(session_user);
+			session_user = xstrdup(line + 5);
 		} else if (sscanf(line, "pp %lld", &a) == 1) {
 			b->pp = a > 0 && a < 10000 ? (int)a : 0;
 		} else if (sscanf(line, "walk %lld", &a) == 1) {
@@ -823,13 +829,11 @@ static void cursor_read(struct bd *b, const char *cursor)
 		}
 		free(line);
 	}
-	if (cookies.len) {
+	/* a session of someone else (the config's user changed) is not ours */
+	if (cookies.len && b->cfg.user && session_user && strcmp(session_user, b->cfg.user) == 0)
 		http_cookies_import(b->http, buf_str(&cookies));
-		/* a session of someone else (the config's user changed) is not ours */
-		if (!b->cfg.user)
-			http_cookies_clear(b->http);
-	}
 	buf_free(&cookies);
+	free(session_user);
 }
 
 static char *cursor_write(struct bd *b)
@@ -862,8 +866,10 @@ static char *cursor_write(struct bd *b)
 		buf_addf(&o, "t %s %s %ld %" PRId64 " %s\n", t->id, t->forum ? t->forum : "-",
 			 t->replies, t->last_post, t->last_post_id ? t->last_post_id : "-");
 	}
-	if (b->cfg.user) {
+	if (b->cfg.user && strcspn(b->cfg.user, "\r\n") == strlen(b->cfg.user)) {
 		char *jar = http_cookies_export(b->http);
+		if (jar)
+			buf_addf(&o, "user %s\n", b->cfg.user);
 		for (const char *s = jar; s && *s;) {
 			size_t n = strcspn(s, "\n");
 			buf_adds(&o, "c ");

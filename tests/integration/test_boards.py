@@ -296,6 +296,15 @@ class ReadTests:
         g.sync()
         self.assertEqual(len(self.logins(fx)), 2)
         self.assertIn("third", [body(m) for m in g.messages()])
+        # another account in the config: alice's session is not used
+        with open(g.config) as f:
+            cfg = f.read()
+        with open(g.config, "w") as f:
+            f.write(cfg.replace("user: alice", "user: bob"))
+        with open(g.pwfile, "w") as f:
+            f.write("hunter2\n")
+        g.sync()
+        self.assertEqual(len(self.logins(fx)), 3)
 
     def test_members_forum_as_a_guest_says_a_login_is_needed(self):
         fx, b, t = self.members_board()
