@@ -4,6 +4,7 @@ binary: sync --once, the sync role, ingest + outbox --once, export.
 
 Each engine runs the same read tests (ReadTests with ENGINE/TYPE set by a
 subclass); posting is tested on the engines with write support."""
+import email.utils
 import os
 import re
 import shutil
@@ -138,6 +139,20 @@ class ReadTests:
         fx.add_post(t, "bob", "after the rename")
         g.sync()
         self.assertEqual({m["Newsgroups"] for m in g.messages()}, {"brd.general-talk"})
+
+    def test_localized_dates_in_the_boards_zone(self):
+        fx = self.board(lang="de", tz="Europe/Berlin")
+        b = fx.add_board("Allgemeines")
+        now = int(time.time()) // 60 * 60
+        old = now - 40 * 86400 - 3 * 3600
+        t = fx.add_thread(b, "Hallo", "alice", "alt", date=old)
+        fx.add_post(t, "bob", "heute", date=now - 120)  # printed "Heute, HH:MM"
+        g = self.gate(fx, extra="    timezone: Europe/Berlin")
+        g.sync()
+        got = {body(m): email.utils.parsedate_to_datetime(m["Date"]).timestamp()
+               for m in g.messages()}
+        self.assertEqual(got["alt"] // 60, old // 60)
+        self.assertEqual(got["heute"] // 60, (now - 120) // 60)
 
     def test_backfill_limit_and_progress(self):
         fx = self.board()
