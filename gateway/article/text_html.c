@@ -21,7 +21,9 @@
  *  - XenForo 2 blockquote.bbCodeBlock--quote (data-quote, data-source
  *    "post: N") and XenForo 1 div.bbCodeQuote (data-author, AttributionLink),
  *    their block labels and "Click to expand..." links dropped, unfurled
- *    link previews as one link line.
+ *    link previews as one link line;
+ *  - MyBB blockquote.mycode_quote (<cite>NAME Wrote: with a pid link) and
+ *    the "Code:" label of its div.codeblock.
  * Recursion is bounded; anything nested deeper is written as flat text.
  */
 #include "text_internal.h"
@@ -403,25 +405,85 @@ static void xf_quote(struct html_ctx *c, struct html_node *q)
 	free(id);
 }
 
-/* Text of a code element, <br> as newline, nothing else interpreted. */
-static void code_text(struct html_node *n, struct buf *b, int depth)
+/* MyBB: <blockquote class="mycode_quote"><cite><span> (date)</span>NAME
+ * Wrote: <a class="quick_jump" href="showthread.php?pid=N#pidN"></a></cite>
+ * TEXT</blockquote>. */
+static void mybb_quote(struct html_ctx *c, struct html_node *q)
 {
+	struct html_node *cite = find(q, HT_CITE, NO_CLASS, 1);
+	char *name = NULL, *id = NULL;
+	if (cite != NULL) {
+		struct buf b = BUF_INIT;
+		for (struct html_node *k = cite->children; k != NULL; k = k->next)
+			if (k->type == HTML_TEXT)
+				buf_add(&b, k->text, k->len);
+		buf_addc(&b, '\0');
+		char *t = b.p;
+		while (*t == ' ' || *t == '\n' || *t == '\t' || *t == '\r')
+			t++;
+		/* "NAME Wrote:" in the board's language: the last word goes */
+		size_t l = strlen(t);
+		while (l > 0 && strchr(" :\n\t\r", t[l - 1]) != NULL)
+			t[--l] = '\0';
+		/* one word alone is the label of a quote without a name ("Quote:") */
+		char *w = strrchr(t, ' ');
+		*(w != NULL ? w : t) = '\0';
+		l = strlen(t);
+		while (l > 0 && strchr(" \n\t\r", t[l - 1]) != NULL)
+			t[--l] = '\0';
+		name = *t != '\0' ? xstrdup(t) : NULL;
+		buf_free(&b);
+		struct html_node *a = find(cite, HT_A, NO_CLASS, 2);
+		const char *href = a != NULL ? attr(a, HA_HREF) : NULL;
+		/* showthread.php?pid=N#pidN, thread-T-post-N.html#pidN */
+		const char *d = href != NULL ? strstr(href, "pid=") : NULL;
+		if (d == NULL && href != NULL)
+			d = strstr(href, "#pid");
+		if (d != NULL) {
+			d += 4;
+			size_t n = strspn(d, "0123456789");
+			id = n > 0 ? xstrndup(d, n) : NULL;
+		}
+	}
+	quote_begin(c, name, id);
+	walk_except(c, q, cite);
+	tw_quote_end(c->w);
+	free(name);
+	free(id);
+}
+
+/* Text of a code element, <br> as newline, nothing else interpreted.
+ * nl2br: the code is not preformatted and its lines end in "<br>\n" (MyBB
+ * runs nl2br over it): the newline after a <br> is collapsed whitespace. */
+static void code_text(struct html_node *n, struct buf *b, int depth, int nl2br)
+{
+	int after_br = 0;
 	for (struct html_node *k = n->children; k != NULL; k = k->next) {
 		if (k->type == HTML_TEXT) {
-			buf_add(b, k->text, k->len);
+			const char *t = k->text;
+			size_t len = k->len;
+			if (nl2br && after_br && len > 0 && t[0] == '\r')
+				t++, len--;
+			if (nl2br && after_br && len > 0 && t[0] == '\n')
+				t++, len--;
+			buf_add(b, t, len);
 		} else if (k->type == HTML_ELEMENT) {
 			if (is_el(k, HT_BR))
 				buf_addc(b, '\n');
 			else if (depth < HTML_MAX_DEPTH && !is_el(k, HT_SCRIPT) && !is_el(k, HT_STYLE))
-				code_text(k, b, depth + 1);
+				code_text(k, b, depth + 1, nl2br);
 		}
+		after_br = is_el(k, HT_BR);
 	}
 }
 
 static void code(struct html_ctx *c, struct html_node *n, int inline_ok)
 {
 	struct buf *b = buf_scratch();
-	code_text(n, b, c->depth);
+	int pre = 0;
+	for (const struct html_node *up = n; up != NULL && !pre; up = up->parent)
+		pre = is_el(up, HT_PRE) || is_el(up, HT_XMP);
+	code_text(n, b, c->depth, !pre);
 	if (inline_ok && memchr(buf_str(b), '\n', b->len) == NULL)
 		tw_text(c->w, buf_str(b), b->len);
 	else
@@ -606,6 +668,8 @@ static void element(struct html_ctx *c, struct html_node *n)
 	case HT_BLOCKQUOTE:
 		if (class_contains(n, "bbCodeBlock--quote"))
 			xf_quote(c, n);
+		else if (class_contains(n, "mycode_quote"))
+			mybb_quote(c, n);
 		else
 			blockquote(c, n);
 		return;
@@ -654,6 +718,10 @@ static void element(struct html_ctx *c, struct html_node *n)
 			    class_contains(n, "bbCodeBlock-expandLink"))
 				return;
 		}
+		/* MyBB's "Code:" label */
+		if (has_class(n, HC_TITLE) && n->parent != NULL &&
+		    class_contains(n->parent, "codeblock"))
+			return;
 		if (class_contains(n, "quoteExpand") ||
 		    (n->parent != NULL && class_contains(n->parent, "bbCodeBlock") &&
 		     html_has_class(n, "type")))

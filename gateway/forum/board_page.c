@@ -23,6 +23,7 @@ static const struct board_engine *const engines[] = {
 	&board_vbulletin,
 	&board_phpbb,
 	&board_xenforo,
+	&board_mybb,
 	NULL,
 };
 

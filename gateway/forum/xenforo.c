@@ -29,9 +29,15 @@
  * reply controls live outside that element and so never reach a body.
  * Quotes stay in the body (blockquote.bbCodeBlock--quote data-source=
  * "post: N", XF1 div.bbCodeQuote): text_html renders them.
+ *
+ * The RSS feeds (forums/-/index.rss, forums/N/index.rss) are read with
+ * libxml2's XML parser, network access off.
  */
 #include "board.h"
 
+#include <curl/curl.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -271,6 +277,13 @@ static char *href_post(const char *href)
 	return NULL;
 }
 
+/* A page number as printed: 1..9999999, else 0. */
+static int page_number(const char *s)
+{
+	long v = s != NULL ? strtol(s, NULL, 10) : 0;
+	return v > 0 && v < 10000000 ? (int)v : 0;
+}
+
 /* "page-7" in a link → 7; 0 when none. */
 static int href_page(const char *href)
 {
@@ -292,7 +305,7 @@ static int href_page(const char *href)
 static long print_number(const char *s)
 {
 	long whole = 0, frac = 0, fscale = 1;
-	int digits = 0, sep = 0;
+	int digits = 0;
 	const char *p = s;
 
 	if (s == NULL)
@@ -308,10 +321,8 @@ static long print_number(const char *s)
 			digits++;
 		} else if (*p == ',' || *p == '.' || *p == '\'' || *p == ' ') {
 			last_sep = p;
-			sep++;
 		} else if ((unsigned char)p[0] == 0xc2 && (unsigned char)p[1] == 0xa0) {
 			last_sep = p++;
-			sep++;
 		} else {
 			break;
 		}
@@ -327,12 +338,15 @@ static long print_number(const char *s)
 		size_t fl = 0;
 		for (const char *q = last_sep + 1; *q >= '0' && *q <= '9'; q++)
 			fl++;
+		if (fl > 9)
+			return -1;
 		for (size_t i = 0; i < fl; i++)
 			fscale *= 10;
 		frac = whole % fscale;
 		whole /= fscale;
 	}
-	(void)sep;
+	if (whole > 1000000000000L / mult)
+		return -1;
 	return whole * mult + frac * mult / fscale;
 }
 
@@ -640,8 +654,8 @@ static void pagination(const struct board_page *pg, int *page, int *pages, char 
 	struct html_node *nav1 = nav == NULL ? find(root, "PageNav") : NULL;
 	if (nav1 != NULL) {
 		const char *dp = html_attr(nav1, "data-page"), *dl = html_attr(nav1, "data-last");
-		*page = dp != NULL ? atoi(dp) : 0;
-		*pages = dl != NULL ? atoi(dl) : 0;
+		*page = page_number(dp);
+		*pages = page_number(dl);
 		struct html_node *nx = find(nav1, "PageNavNext");
 		const char *href = html_attr(nx, "href");
 		const char *baseurl = html_attr(nav1, "data-baseurl");
@@ -668,6 +682,46 @@ static void pagination(const struct board_page *pg, int *page, int *pages, char 
 	if (*page >= *pages) {
 		free(*next);
 		*next = NULL;
+	}
+}
+
+/* ---- the classes a post is asked about, found in one walk ---- */
+
+/* parse_post asks a post for a dozen classes, most of them absent (the
+ * other XenForo version's): one walk that notes the first element of
+ * each costs what two html_find calls did. */
+enum mark {
+	M_NAME, M_USER_INFO, M_USER_TEXT, M_ATTR_MAIN, M_ATTR_OPPOSITE, M_POST_NUMBER,
+	M_DATE_PERMALINK, M_META, M_BODY, M_USER_CONTENT, M_CONTENT, M_IGNORED, M_SIGNATURE2,
+	M_SIGNATURE1, M_ATTACH2, M_ATTACH1, M_COUNT
+};
+
+static const char *const mark_names[M_COUNT] = {
+	"message-name", "messageUserInfo", "userText", "message-attribution-main",
+	"message-attribution-opposite", "postNumber", "datePermalink", "messageMeta",
+	"message-body", "message-userContent", "messageContent", "messageNotice--ignored",
+	"message-signature", "signature", "message-attachments", "attachedFiles",
+};
+
+static void mark_scan(const struct html_node *post, struct html_node *m[M_COUNT])
+{
+	memset(m, 0, M_COUNT * sizeof *m);
+	for (struct html_node *n = (struct html_node *)post; n != NULL; n = html_next(n, post)) {
+		const char *v = html_attr(n, "class");
+		while (v != NULL && *v != '\0') {
+			while (is_space(*v))
+				v++;
+			const char *c = v;
+			while (*v != '\0' && !is_space(*v))
+				v++;
+			size_t l = (size_t)(v - c);
+			if (l < 8)
+				continue;
+			for (size_t i = 0; i < M_COUNT; i++)
+				if (m[i] == NULL && strncmp(mark_names[i], c, l) == 0 &&
+				    mark_names[i][l] == '\0')
+					m[i] = n;
+		}
 	}
 }
 
@@ -699,7 +753,10 @@ static void swap_urls(const struct board_page *pg, struct html_node *n, struct s
 			if (strcmp(a->name, "src") == 0 && lazy != NULL && *lazy != '\0' &&
 			    (*v == '\0' || strncmp(v, "data:", 5) == 0))
 				v = lazy;
-			if (*v == '#' || strncmp(v, "mailto:", 7) == 0 || strncmp(v, "data:", 5) == 0)
+			/* absolute already: nothing to resolve (most links are) */
+			if (*v == '#' || strncmp(v, "mailto:", 7) == 0 || strncmp(v, "data:", 5) == 0 ||
+			    ((strncmp(v, "https://", 8) == 0 || strncmp(v, "http://", 7) == 0) &&
+			     v == a->value))
 				continue;
 			char *abs = board_page_url(pg, v);
 			if (abs == NULL || strcmp(abs, a->value) == 0) {
@@ -758,12 +815,10 @@ static void inner_html(const struct board_page *pg, struct html_node *n, struct 
 
 /* The attachments listed under a post (XF2 .message-attachments, XF1
  * .attachedFiles) as a list of links, appended to out. */
-static void attachments(const struct board_page *pg, const struct html_node *post,
+static void attachments(const struct board_page *pg, struct html_node *const *m,
 			struct buf *out)
 {
-	struct html_node *box = find(post, "message-attachments");
-	if (box == NULL)
-		box = find(post, "attachedFiles");
+	struct html_node *box = m[M_ATTACH2] != NULL ? m[M_ATTACH2] : m[M_ATTACH1];
 	if (box == NULL)
 		return;
 	char **seen = NULL;
@@ -897,13 +952,14 @@ static char *member_id(const struct html_node *u)
 }
 
 /* Fills author, author_id, guest from the post's user block. */
-static void post_author(const struct html_node *post, struct forum_post *p)
+static void post_author(const struct html_node *post, struct html_node *const *m,
+			struct forum_post *p)
 {
-	struct html_node *block = find(post, "message-name");
+	struct html_node *block = m[M_NAME];
 	if (block == NULL)
-		block = find(post, "messageUserInfo");
+		block = m[M_USER_INFO];
 	if (block == NULL)
-		block = find(post, "userText");
+		block = m[M_USER_TEXT];
 	struct html_node *u = block != NULL ? find(block, "username") : NULL;
 	if (u != NULL) {
 		p->author = title_text(u);
@@ -917,12 +973,12 @@ static void post_author(const struct html_node *post, struct forum_post *p)
 
 /* The post's number: "#12" in XF2's attribution list, XF1's
  * a.postNumber; 0 when not printed. */
-static int post_number(const struct html_node *post)
+static int post_number(struct html_node *const *m)
 {
-	struct html_node *box = find(post, "message-attribution-opposite");
+	struct html_node *box = m[M_ATTR_OPPOSITE];
 	struct html_node *a = NULL;
 	if (box == NULL)
-		a = find(post, "postNumber");
+		a = m[M_POST_NUMBER];
 	for (struct html_node *k = box != NULL ? html_find(box, HT_A, NULL) : a; k != NULL;
 	     k = box != NULL ? html_find_after(box, k, HT_A, NULL) : NULL) {
 		char *t = html_text_dup(k);
@@ -934,9 +990,9 @@ static int post_number(const struct html_node *post)
 	return 0;
 }
 
-static struct html_node *post_time(const struct html_node *post)
+static struct html_node *post_time(struct html_node *const *m)
 {
-	struct html_node *box = find(post, "message-attribution-main");
+	struct html_node *box = m[M_ATTR_MAIN];
 	struct html_node *t = NULL;
 	if (box != NULL && (t = html_find(box, HT_UNKNOWN, "u-dt")) == NULL)
 		t = html_find_attr(box, "data-time", "", 1);
@@ -947,9 +1003,9 @@ static struct html_node *post_time(const struct html_node *post)
 				break;
 	if (t == NULL) {
 		/* XF1: the permalink's DateTime in .messageMeta */
-		struct html_node *meta = find(post, "datePermalink");
+		struct html_node *meta = m[M_DATE_PERMALINK];
 		if (meta == NULL)
-			meta = find(post, "messageMeta");
+			meta = m[M_META];
 		if (meta != NULL)
 			t = find(meta, "DateTime");
 	}
@@ -962,16 +1018,18 @@ static int parse_post(const struct board_page *pg, struct html_node *post, char 
 	p->id = id;
 	p->markup = MARKUP_HTML;
 	p->deleted = html_has_class(post, "message--deleted") || html_has_class(post, "deleted");
-	post_author(post, p);
+	struct html_node *m[M_COUNT];
+	mark_scan(post, m);
+	post_author(post, m, p);
 
-	struct html_node *t = post_time(post);
+	struct html_node *t = post_time(m);
 	if (t != NULL)
 		p->date = time_of(pg, t);
-	p->position = post_number(post);
+	p->position = post_number(m);
 
 	/* permalink: the attribution link, else posts/N/ */
-	struct html_node *box = find(post, "message-attribution-main");
-	struct html_node *pl = box != NULL ? html_find(box, HT_A, NULL) : find(post, "datePermalink");
+	struct html_node *box = m[M_ATTR_MAIN];
+	struct html_node *pl = box != NULL ? html_find(box, HT_A, NULL) : m[M_DATE_PERMALINK];
 	char *plid = pl != NULL ? href_post(html_attr(pl, "href")) : NULL;
 	if (plid != NULL && strcmp(plid, id) == 0)
 		p->url = board_page_url(pg, html_attr(pl, "href"));
@@ -984,15 +1042,15 @@ static int parse_post(const struct board_page *pg, struct html_node *post, char 
 	}
 
 	/* the body: XF2 .message-body .bbWrapper; XF1 .messageText */
-	struct html_node *body = NULL, *mb = find(post, "message-body");
+	struct html_node *body = NULL, *mb = m[M_BODY];
 	if (mb == NULL)
-		mb = find(post, "message-userContent");
+		mb = m[M_USER_CONTENT];
 	if (mb != NULL)
 		body = find(mb, "bbWrapper");
 	if (body == NULL && mb != NULL && html_has_class(mb, "message-body"))
 		body = mb;
 	if (body == NULL) {
-		struct html_node *mc = find(post, "messageContent");
+		struct html_node *mc = m[M_CONTENT];
 		body = mc != NULL ? find(mc, "messageText") : NULL;
 		if (body == NULL)
 			body = find_outside(post, "messageText", "signature");
@@ -1004,21 +1062,21 @@ static int parse_post(const struct board_page *pg, struct html_node *post, char 
 		inner_html(pg, body, &b);
 		p->parent_id = first_quote_source(body);
 	} else if (!p->deleted && !html_has_class(post, "is-ignored") &&
-		   find(post, "messageNotice--ignored") == NULL) {
+		   m[M_IGNORED] == NULL) {
 		buf_free(&b);
 		return fg_error(err, "%s: post %s: no body (.message-body .bbWrapper / "
 				     "blockquote.messageText): the template changed?",
 				pg->name, id);
 	}
-	attachments(pg, post, &b);
+	attachments(pg, m, &b);
 	trim(&b);
 	p->body = b.p != NULL ? buf_detach(&b) : xstrdup("");
 
 	/* the signature */
-	struct html_node *sig = find(post, "message-signature");
+	struct html_node *sig = m[M_SIGNATURE2];
 	struct html_node *sigw = sig != NULL ? find(sig, "bbWrapper") : NULL;
 	if (sig == NULL) {
-		sig = find(post, "signature");
+		sig = m[M_SIGNATURE1];
 		sigw = sig;
 	}
 	if (sigw == NULL)
@@ -1129,6 +1187,16 @@ static int parse_thread(const struct board_page *page, struct forum_thread **out
 			n = html_next(n, root);
 			continue;
 		}
+		/* a post shown twice (a question thread's solution above the
+		 * posts) is one post, in its place in the list: the later */
+		for (size_t i = 0; i < t->nposts; i++)
+			if (strcmp(t->posts[i].id, id) == 0) {
+				forum_post_clear(&t->posts[i]);
+				memmove(&t->posts[i], &t->posts[i + 1],
+					(t->nposts - i - 1) * sizeof *t->posts);
+				t->nposts--;
+				break;
+			}
 		struct forum_post *p = forum_thread_add_post(t);
 		if (parse_post(pg, n, id, p, err) < 0) {
 			forum_thread_free(t);
@@ -1165,9 +1233,10 @@ static int parse_thread(const struct board_page *page, struct forum_thread **out
 				t->posts[i].position = (int)i + 1;
 	const char *c = canonical(pg);
 	t->url = board_page_url(pg, c != NULL ? c : pg->url);
+	/* closed: XF2's locked status block, XF1's thread alert */
+	struct html_node *alerts = find(root, "threadAlerts");
 	if (find(root, "blockStatus-message--locked") != NULL ||
-	    raw_has(pg, "Not open for further replies") ||
-	    raw_has(pg, "Keine weiteren Antworten m\xc3\xb6glich"))
+	    (alerts != NULL && find(alerts, "locked") != NULL))
 		t->posting = FORUM_POSTING_NO;
 	else if (find(root, "js-quickReply") != NULL || find(root, "QuickReply") != NULL)
 		t->posting = FORUM_POSTING_YES;
@@ -1262,7 +1331,7 @@ static void xf2_nodes(const struct board_page *pg, struct board_listing *l, cons
 			parent = xstrdup(top);
 		int cat = html_has_class(n, "node--category");
 		int link = html_has_class(n, "node--link") || html_has_class(n, "node--page");
-		add_forum(l, id, title_text(a != NULL ? a : tt),
+		add_forum(l, xstrdup(id), title_text(a != NULL ? a : tt),
 			  a != NULL ? board_page_url(pg, html_attr(a, "href")) : NULL, parent, cat,
 			  link);
 		/* its sub-forums, listed flat or in a menu */
@@ -1279,6 +1348,7 @@ static void xf2_nodes(const struct board_page *pg, struct board_listing *l, cons
 			add_forum(l, sid, title_text(s), board_page_url(pg, html_attr(s, "href")),
 				  xstrdup(id), scat, slink);
 		}
+		free(id);
 	}
 }
 
@@ -1333,6 +1403,21 @@ static int parse_index(const struct board_page *page, struct board_listing *out,
 
 /* ---- thread lists ---- */
 
+/* A thread link cut to the thread's first page: an unread thread's title
+ * links ".../threads/x.12/unread", a page jump ".../page-3". */
+static char *thread_first_page(const struct board_page *pg, const char *href)
+{
+	char *u = board_page_url(pg, href);
+	const char *p = u != NULL ? strstr(u, "threads/") : NULL;
+
+	if (p != NULL) {
+		const char *slash = strchr(p + 8, '/');
+		if (slash != NULL)
+			u[slash + 1 - u] = '\0';
+	}
+	return u;
+}
+
 static void xf2_topic(const struct board_page *pg, const struct html_node *it,
 		      struct board_topic *t)
 {
@@ -1349,7 +1434,7 @@ static void xf2_topic(const struct board_page *pg, const struct html_node *it,
 	}
 	if (link != NULL) {
 		t->title = title_text(link);
-		t->url = board_page_url(pg, html_attr(link, "href"));
+		t->url = thread_first_page(pg, html_attr(link, "href"));
 	}
 	if (t->id == NULL && link != NULL)
 		t->id = route_id(html_attr(link, "href"), "threads/");
@@ -1401,7 +1486,7 @@ static void xf1_topic(const struct board_page *pg, const struct html_node *it,
 	}
 	if (link != NULL) {
 		t->title = title_text(link);
-		t->url = board_page_url(pg, html_attr(link, "href"));
+		t->url = thread_first_page(pg, html_attr(link, "href"));
 		if (t->id == NULL)
 			t->id = route_id(html_attr(link, "href"), "threads/");
 	}
@@ -1430,6 +1515,32 @@ static void xf1_topic(const struct board_page *pg, const struct html_node *it,
 	}
 }
 
+/* The forum a thread list lists: XF2's data-container-key, else the
+ * forum in the canonical link or the page's URL, else its "Post thread"
+ * button or RSS link (not the breadcrumbs: they end at the parent). */
+static char *forum_page_id(const struct board_page *pg)
+{
+	char *key = page_attr(pg, "data-container-key");
+	char *id = prefixed_id(key, "node-");
+	free(key);
+	if (id == NULL)
+		id = route_id(canonical(pg), "forums/");
+	if (id == NULL)
+		id = route_id(pg->url, "forums/");
+	const struct html_node *root = root_of(pg);
+	for (struct html_node *a = html_next(root, root); a != NULL && id == NULL;
+	     a = html_next(a, root)) {
+		if (!html_is(a, HT_A) && !html_is(a, HT_LINK))
+			continue;
+		const char *href = html_attr(a, "href");
+		if (href != NULL && (strstr(href, "/post-thread") != NULL ||
+				     strstr(href, "/create-thread") != NULL ||
+				     (html_is(a, HT_LINK) && strstr(href, "/index.rss") != NULL)))
+			id = route_id(href, "forums/");
+	}
+	return id;
+}
+
 static int parse_forum(const struct board_page *page, struct board_listing *out, char **err)
 {
 	struct board_page tmp;
@@ -1437,20 +1548,20 @@ static int parse_forum(const struct board_page *page, struct board_listing *out,
 	const struct html_node *root = root_of(pg);
 
 	memset(out, 0, sizeof *out);
-	out->forum_id = container_id(pg);
-	if (out->forum_id == NULL)
-		out->forum_id = route_id(canonical(pg), "forums/");
-	if (out->forum_id == NULL)
-		out->forum_id = route_id(pg->url, "forums/");
+	out->forum_id = forum_page_id(pg);
 	out->title = page_title(pg);
 
 	/* the thread list: XF2 .block--threadList / .js-threadList (not the
 	 * "similar threads" widgets of a sidebar), XF1 ol.discussionListItems */
 	struct html_node *list = find(root, "block--threadList");
+	if (list == NULL && (list = find(root, "js-threadList")) != NULL) {
+		/* the normal threads' group: its container holds the sticky group too */
+		struct html_node *c = html_ancestor(list, HT_UNKNOWN, "structItemContainer");
+		if (c != NULL)
+			list = c;
+	}
 	if (list == NULL)
-		list = find(root, "js-threadList");
-	if (list == NULL)
-		list = find_outside(root, "structItemContainer", "block--similarThreads");
+		list = find(root, "structItemContainer");
 	for (const struct html_node *up = list; up != NULL; up = up->parent)
 		if (html_attr(up, "data-widget-key") != NULL) {
 			list = NULL;
@@ -1470,6 +1581,38 @@ static int parse_forum(const struct board_page *page, struct board_listing *out,
 					pg->name);
 		}
 	}
+	/* XF 2.2 article forums list previews, not rows: the elements with
+	 * data-content="thread-N" */
+	const struct html_node *scope = list != NULL ? list : root;
+	for (struct html_node *it = out->ntopics == 0 ? html_next(scope, scope) : NULL; it != NULL;) {
+		char *id = prefixed_id(html_attr(it, "data-content"), "thread-");
+		if (id == NULL || html_attr(it, "data-widget-key") != NULL) {
+			free(id);
+			it = html_attr(it, "data-widget-key") != NULL ? html_skip(it, scope)
+								       : html_next(it, scope);
+			continue;
+		}
+		struct board_topic *t = board_listing_add_topic(out);
+		t->id = id;
+		struct html_node *tt = find(it, "articlePreview-title");
+		for (struct html_node *a = html_find(tt != NULL ? tt : it, HT_A, NULL);
+		     a != NULL && t->title == NULL;
+		     a = html_find_after(tt != NULL ? tt : it, a, HT_A, NULL)) {
+			char *tid = route_id(html_attr(a, "href"), "threads/");
+			if (tid != NULL && strcmp(tid, id) == 0) {
+				t->title = title_text(a);
+				t->url = thread_first_page(pg, html_attr(a, "href"));
+			}
+			free(tid);
+		}
+		if (t->title == NULL) {
+			board_listing_clear(out);
+			return fg_error(err, "%s: article preview thread-%s has no title link",
+					pg->name, id);
+		}
+		/* its date is the thread's start, not its last post: unknown */
+		it = html_skip(it, scope);
+	}
 	for (struct html_node *it = list1 != NULL ? find(list1, "discussionListItem") : NULL;
 	     it != NULL; it = find_after(list1, it, "discussionListItem")) {
 		struct board_topic *t = board_listing_add_topic(out);
@@ -1482,9 +1625,21 @@ static int parse_forum(const struct board_page *page, struct board_listing *out,
 					pg->name);
 		}
 	}
+	/* a list without threads must say so (XF2 .js-emptyThreadList, XF1
+	 * a notice row): else the threads are there under other names */
+	if (out->ntopics == 0 &&
+	    ((list != NULL && find(list, "js-emptyThreadList") == NULL &&
+	      find(list, "blockMessage") == NULL) ||
+	     (list == NULL && list1 != NULL && html_find(list1, HT_LI, NULL) == NULL))) {
+		board_listing_clear(out);
+		return fg_error(err, "%s: the XenForo thread list holds no thread "
+				     "(.structItem--thread, li.discussionListItem) and no \"no "
+				     "threads\" notice: the template changed?",
+				pg->name);
+	}
 	xf2_nodes(pg, out, out->forum_id);
 	xf1_nodes(pg, out, out->forum_id);
-	if (list == NULL && list1 == NULL && out->nforums == 0) {
+	if (list == NULL && list1 == NULL && out->nforums == 0 && out->ntopics == 0) {
 		board_listing_clear(out);
 		return fg_error(err, "%s: no XenForo thread list (.block--threadList "
 				     ".structItem--thread, ol.discussionListItems): not a forum "
@@ -1492,6 +1647,97 @@ static int parse_forum(const struct board_page *page, struct board_listing *out,
 				pg->name);
 	}
 	pagination(pg, &out->page, &out->pages, &out->next_url);
+	return 0;
+}
+
+/* ---- the RSS feed ---- */
+
+/* XenForo's feeds list the threads of the board (forums/-/index.rss) or
+ * of a forum (forums/N/index.rss), newest activity first: one <item> a
+ * thread, its <link> the thread, <pubDate> its last post, and
+ * <slash:comments> its replies. */
+static char *feed_url(const char *base, const char *forum_id)
+{
+	if (forum_id == NULL)
+		return xasprintf("%sforums/-/index.rss", base);
+	return xasprintf("%sforums/%s/index.rss", base, forum_id);
+}
+
+static char *xml_text(xmlNode *n)
+{
+	xmlChar *c = xmlNodeGetContent(n);
+	char *s = collapse(c != NULL ? (const char *)c : "", c != NULL ? strlen((const char *)c) : 0);
+	xmlFree(c);
+	return s;
+}
+
+static int parse_feed(const char *xml, size_t len, const char *url, struct board_listing *out,
+		      char **err)
+{
+	memset(out, 0, sizeof *out);
+	if (len > (size_t)INT32_MAX)
+		return fg_error(err, "%s: feed too large", url != NULL ? url : "feed");
+	xmlDoc *doc = xmlReadMemory(xml, (int)len, url, NULL,
+				    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
+					    XML_PARSE_NOCDATA);
+	xmlNode *rss = doc != NULL ? xmlDocGetRootElement(doc) : NULL;
+	xmlNode *channel = NULL;
+	for (xmlNode *k = rss != NULL ? rss->children : NULL; k != NULL; k = k->next)
+		if (k->type == XML_ELEMENT_NODE && xmlStrcmp(k->name, (const xmlChar *)"channel") == 0)
+			channel = k;
+	if (rss == NULL || xmlStrcmp(rss->name, (const xmlChar *)"rss") != 0 || channel == NULL) {
+		xmlFreeDoc(doc);
+		return fg_error(err, "%s: not an RSS feed (no <rss><channel>)",
+				url != NULL ? url : "feed");
+	}
+	for (xmlNode *it = channel->children; it != NULL; it = it->next) {
+		if (it->type != XML_ELEMENT_NODE)
+			continue;
+		if (xmlStrcmp(it->name, (const xmlChar *)"title") == 0 && out->title == NULL) {
+			out->title = xml_text(it);
+			continue;
+		}
+		if (xmlStrcmp(it->name, (const xmlChar *)"item") != 0)
+			continue;
+		char *title = NULL, *link = NULL, *id = NULL;
+		int64_t when = 0;
+		long replies = -1;
+		for (xmlNode *f = it->children; f != NULL; f = f->next) {
+			if (f->type != XML_ELEMENT_NODE)
+				continue;
+			const char *name = (const char *)f->name;
+			char *v = xml_text(f);
+			if (strcmp(name, "title") == 0 && title == NULL) {
+				title = v;
+				v = NULL;
+			} else if (strcmp(name, "link") == 0 && link == NULL) {
+				link = v;
+				v = NULL;
+			} else if (strcmp(name, "pubDate") == 0) {
+				time_t t = curl_getdate(v, NULL);
+				when = t > 0 ? (int64_t)t : 0;
+			} else if (strcmp(name, "comments") == 0 && f->ns != NULL) {
+				replies = print_number(v);
+			}
+			free(v);
+		}
+		id = route_id(link, "threads/");
+		if (id == NULL || title == NULL) {
+			/* an item that is no thread (a resource, a media item) */
+			free(id);
+			free(title);
+			free(link);
+			continue;
+		}
+		struct board_topic *t = board_listing_add_topic(out);
+		t->id = id;
+		t->title = title;
+		t->url = link;
+		t->last_post = when;
+		t->replies = replies;
+	}
+	xmlFreeDoc(doc);
+	out->page = out->pages = 1;
 	return 0;
 }
 
@@ -1615,6 +1861,111 @@ static int login_result(const struct board_page *pg, char **err)
 	return 0;
 }
 
+/* ---- writing ---- */
+
+/* XF2 threads/N/reply (quoting a post: ?quote=P), forums/N/post-thread;
+ * XF1 answers the same reply URL and forums/N/create-thread. */
+static char *reply_url(const char *base, const char *thread_id, const char *post_id)
+{
+	if (post_id != NULL)
+		return xasprintf("%sthreads/%s/reply?quote=%s", base, thread_id, post_id);
+	return xasprintf("%sthreads/%s/reply", base, thread_id);
+}
+
+static char *new_thread_url(const char *base, const char *forum_id)
+{
+	return xasprintf("%sforums/%s/post-thread", base, forum_id);
+}
+
+/* The reply or new-thread form: action add-reply (reply, quick reply),
+ * post-thread (XF2) or add-thread (XF1). */
+static struct html_node *post_form_node(const struct board_page *pg)
+{
+	static const char *const actions[] = {"/add-reply", "/post-thread", "/add-thread", NULL};
+	for (size_t i = 0; actions[i] != NULL; i++)
+		for (struct html_node *f = html_find(root_of(pg), HT_FORM, NULL); f != NULL;
+		     f = html_find_after(root_of(pg), f, HT_FORM, NULL)) {
+			const char *a = html_attr(f, "action");
+			const char *m = html_attr(f, "method");
+			if (a != NULL && strstr(a, actions[i]) != NULL && m != NULL &&
+			    strcasecmp(m, "post") == 0)
+				return f;
+		}
+	return NULL;
+}
+
+/* Fills the form as the board's editor would with its rich editor off:
+ * the text goes in `message` (read as BBCode), the editor's HTML field
+ * message_html is dropped (XenForo prefers it when present). */
+static int post_form(const struct board_page *pg, const char *subject, const char *body,
+		     struct board_form *out, char **err)
+{
+	struct html_node *f = post_form_node(pg);
+
+	memset(out, 0, sizeof *out);
+	if (f == NULL) {
+		char *m = message(pg);
+		if (m != NULL) {
+			fg_error(err, "%s: no reply form: %s", pg->name, m);
+			free(m);
+		} else if (find(root_of(pg), "blockStatus-message--locked") != NULL) {
+			fg_error(err, "%s: no reply form: the thread is closed", pg->name);
+		} else {
+			fg_error(err, "%s: no XenForo reply form (form action add-reply / "
+				      "post-thread)%s",
+				 pg->name, logged_in(pg) ? "" : ": not logged in");
+		}
+		return -1;
+	}
+	if (board_form_read(pg, f, out) < 0)
+		return fg_error(err, "%s: cannot read the reply form", pg->name);
+	if (board_form_get(out, "_xfToken") == NULL) {
+		/* XF2 puts the token on <html data-csrf> when the form lacks it */
+		char *csrf = page_attr(pg, "data-csrf");
+		if (csrf == NULL || *csrf == '\0') {
+			free(csrf);
+			board_form_clear(out);
+			return fg_error(err, "%s: the reply form has no _xfToken", pg->name);
+		}
+		board_form_set(out, "_xfToken", csrf);
+		free(csrf);
+	}
+	board_form_del(out, "message_html");
+	board_form_set(out, "message", body != NULL ? body : "");
+	const char *action = html_attr(f, "action");
+	if (strstr(action, "/add-reply") == NULL)
+		board_form_set(out, "title", subject != NULL ? subject : "");
+	return 0;
+}
+
+/* After the POST: XenForo answers an accepted post with a redirect to it
+ * (threads/x.N/post-M, posts/M/) or, for a new thread, to the thread;
+ * a refusal is an error page or the form again with the error above it. */
+static int post_result(const struct board_page *pg, const char *location, char **post_id,
+		       char **err)
+{
+	*post_id = NULL;
+	char *m = message(pg);
+	if (m != NULL) {
+		fg_error(err, "%s", m);
+		free(m);
+		return 0;
+	}
+	if (location != NULL && (*post_id = href_post(location)) != NULL)
+		return 1;
+	char *thread = route_id(location, "threads/");
+	if (thread != NULL) {
+		free(thread);
+		return 1;
+	}
+	if (kind(pg) == BOARD_PAGE_THREAD) {
+		/* the redirect was followed: the post is on this page */
+		*post_id = href_post(pg->url);
+		return 1;
+	}
+	return fg_error(err, "%s: the board neither took the post nor said why", pg->name);
+}
+
 const struct board_engine board_xenforo = {
 	.name = "xenforo",
 	.detect = detect,
@@ -1625,15 +1976,15 @@ const struct board_engine board_xenforo = {
 	.parse_index = parse_index,
 	.parse_forum = parse_forum,
 	.parse_thread = parse_thread,
-	.feed_url = NULL,
-	.parse_feed = NULL,
+	.feed_url = feed_url,
+	.parse_feed = parse_feed,
 	.login_url = login_url,
 	.login_form = login_form,
 	.login_result = login_result,
 	.logged_in = logged_in,
-	.reply_url = NULL,
-	.new_thread_url = NULL,
-	.post_form = NULL,
-	.post_result = NULL,
+	.reply_url = reply_url,
+	.new_thread_url = new_thread_url,
+	.post_form = post_form,
+	.post_result = post_result,
 	.message = message,
 };
