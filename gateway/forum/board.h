@@ -61,14 +61,6 @@ char *board_query(const char *url, const char *key);
  * not a date (board_date_parse). */
 int64_t board_page_date(const struct board_page *pg, const char *s);
 
-/* Appends html[0..len) to out as UTF-8: the charset of content_type (an
- * HTTP Content-Type, may be NULL), else the one the page declares in a
- * <meta> within its first 4 KiB; pages in UTF-8 or that declare nothing
- * are copied as they are. html_parse reads UTF-8 only: a saved
- * ISO-8859-1 page (vBulletin 3 boards) is converted before parsing.
- * (Added by the vBulletin helper for saved pages; spool.c calls it.) */
-void board_page_utf8(const char *html, size_t len, const char *content_type, struct buf *out);
-
 /* The <meta name="generator"> content, or NULL (borrowed). */
 const char *board_page_generator(const struct board_page *pg);
 
@@ -232,5 +224,15 @@ const struct board_engine *board_engine(const char *name);
 const struct board_engine *board_detect(const struct board_page *pg);
 
 extern const struct board_engine board_vbulletin, board_phpbb, board_xenforo, board_mybb;
+
+/* ---- added for saved pages (vBulletin helper, issue #13) ---- */
+
+/* Appends html[0..len) to out as UTF-8: the charset of content_type (an
+ * HTTP Content-Type, may be NULL), else the one the page declares in a
+ * <meta> within its first 4 KiB; pages in UTF-8 or that declare nothing
+ * are copied as they are. html_parse reads UTF-8 only: a saved
+ * ISO-8859-1 page (vBulletin 3 boards) is converted before parsing.
+ * (Added by the vBulletin helper for saved pages; spool.c calls it.) */
+void board_page_utf8(const char *html, size_t len, const char *content_type, struct buf *out);
 
 #endif

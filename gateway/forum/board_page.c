@@ -168,40 +168,6 @@ int64_t board_page_date(const struct board_page *pg, const char *s)
 	return t;
 }
 
-/* The charset named after "charset=" in s[0..n), lower case, or "". */
-static void charset_of(const char *s, size_t n, char *cs, size_t cap)
-{
-	cs[0] = '\0';
-	for (size_t i = 0; i + 8 <= n; i++) {
-		if (strncasecmp(s + i, "charset=", 8) != 0)
-			continue;
-		size_t j = i + 8, k = 0;
-		while (j < n && (s[j] == '"' || s[j] == '\'' || s[j] == ' '))
-			j++;
-		while (j < n && k + 1 < cap &&
-		       ((s[j] >= 'a' && s[j] <= 'z') || (s[j] >= 'A' && s[j] <= 'Z') ||
-			(s[j] >= '0' && s[j] <= '9') || s[j] == '-' || s[j] == '_' || s[j] == '.' ||
-			s[j] == ':'))
-			cs[k++] = (char)(s[j] >= 'A' && s[j] <= 'Z' ? s[j] + 32 : s[j]), j++;
-		cs[k] = '\0';
-		return;
-	}
-}
-
-void board_page_utf8(const char *html, size_t len, const char *content_type, struct buf *out)
-{
-	char cs[64] = "";
-
-	if (content_type != NULL)
-		charset_of(content_type, strlen(content_type), cs, sizeof cs);
-	if (cs[0] == '\0')
-		charset_of(html, len < 4096 ? len : 4096, cs, sizeof cs);
-	if (cs[0] == '\0' || strcmp(cs, "utf-8") == 0 || strcmp(cs, "utf8") == 0)
-		buf_add(out, html, len);
-	else
-		mime_to_utf8(cs, html, len, out);
-}
-
 const char *board_page_generator(const struct board_page *pg)
 {
 	for (const struct html_node *n = html_find(&pg->doc.root, HT_META, NULL); n != NULL;
@@ -455,4 +421,40 @@ void board_form_clear(struct board_form *f)
 	free(f->action);
 	free(f->method);
 	memset(f, 0, sizeof *f);
+}
+
+/* ---- saved pages ---- */
+
+/* The charset named after "charset=" in s[0..n), lower case, or "". */
+static void charset_of(const char *s, size_t n, char *cs, size_t cap)
+{
+	cs[0] = '\0';
+	for (size_t i = 0; i + 8 <= n; i++) {
+		if (strncasecmp(s + i, "charset=", 8) != 0)
+			continue;
+		size_t j = i + 8, k = 0;
+		while (j < n && (s[j] == '"' || s[j] == '\'' || s[j] == ' '))
+			j++;
+		while (j < n && k + 1 < cap &&
+		       ((s[j] >= 'a' && s[j] <= 'z') || (s[j] >= 'A' && s[j] <= 'Z') ||
+			(s[j] >= '0' && s[j] <= '9') || s[j] == '-' || s[j] == '_' || s[j] == '.' ||
+			s[j] == ':'))
+			cs[k++] = (char)(s[j] >= 'A' && s[j] <= 'Z' ? s[j] + 32 : s[j]), j++;
+		cs[k] = '\0';
+		return;
+	}
+}
+
+void board_page_utf8(const char *html, size_t len, const char *content_type, struct buf *out)
+{
+	char cs[64] = "";
+
+	if (content_type != NULL)
+		charset_of(content_type, strlen(content_type), cs, sizeof cs);
+	if (cs[0] == '\0')
+		charset_of(html, len < 4096 ? len : 4096, cs, sizeof cs);
+	if (cs[0] == '\0' || strcmp(cs, "utf-8") == 0 || strcmp(cs, "utf8") == 0)
+		buf_add(out, html, len);
+	else
+		mime_to_utf8(cs, html, len, out);
 }

@@ -1,7 +1,8 @@
 /*
  * The spool connector: a forum given as files in a directory (and its
- * subdirectories): JSON thread exports, saved vBulletin HTML pages and plain
- * text copies of thread pages. `forumgate import PATH` uses it on any file
+ * subdirectories): JSON thread exports, saved thread pages of the board
+ * engines (HTML: the engine is detected from the page, board.h) and plain
+ * text copies of vBulletin thread pages. `forumgate import PATH` uses it on any file
  * or folder; the sync role polls the configured spool directory.
  *
  * Whoever can write into the spool is not trusted with anything else. The
@@ -67,7 +68,9 @@
 #include "forumgate/connector.h"
 #include "forumgate/log.h"
 #include "forumgate/zone.h"
+#include "board.h"
 #include "spool_internal.h"
+#include "vbulletin.h"
 
 /* Files start to count CURSOR_MARGIN before the last pass started. */
 #define CURSOR_MARGIN ((int64_t)10 * 1000000000)
@@ -154,6 +157,42 @@ static int64_t wall_to_zone(int64_t wall, const char *tz)
 	return local == (time_t)-1 ? wall : (int64_t)local;
 }
 
+/*
+ * A saved thread page: the engine is the one the page most likely comes
+ * from (board_detect), its thread parser reads it, the same as the live
+ * connector's. Saved vBulletin pages keep the results they always had:
+ * parent_id stays NULL (sync finds the parent from the quote the body
+ * keeps), as a store imported before would otherwise see every quoting
+ * post as edited. Dates come back as wall-clock UTC (no board_date_ctx);
+ * spool_read moves them into the forum's zone.
+ */
+static int parse_page(const char *name, const char *buf, size_t len, struct forum_thread **out,
+		      char **err)
+{
+	struct buf page = BUF_INIT;
+	struct board_page pg;
+	int rc;
+
+	*out = NULL;
+	if (len > INT32_MAX)
+		return fg_error(err, "%s: page too large", name);
+	board_page_utf8(buf, len, NULL, &page);
+	board_page_open(&pg, buf_str(&page), page.len, NULL, name, NULL);
+	const struct board_engine *e = board_detect(&pg);
+	if (e == NULL)
+		rc = fg_error(err, "%s: not a page of a known forum engine", name);
+	else if (e == &board_vbulletin)
+		rc = vb_parse_page(&pg, 0, out, err);
+	else if (e->parse_thread == NULL)
+		rc = fg_error(err, "%s: a %s page, but forumgate cannot read %s thread pages yet",
+			      name, e->name, e->name);
+	else
+		rc = e->parse_thread(&pg, out, err);
+	board_page_close(&pg);
+	buf_free(&page);
+	return rc;
+}
+
 int spool_parse_file(const char *name, const char *buf, size_t len,
 		     struct forum_thread **out, char **err)
 {
@@ -161,7 +200,7 @@ int spool_parse_file(const char *name, const char *buf, size_t len,
 	case KIND_JSON:
 		return spool_parse_json(buf, len, name, out, err);
 	case KIND_HTML:
-		return vb_parse_html(buf, len, name, out, err);
+		return parse_page(name, buf, len, out, err);
 	case KIND_TEXT:
 		return vb_parse_text(buf, len, name, out, err);
 	default:

@@ -24,7 +24,8 @@ int vb_parse_text(const char *buf, size_t len, const char *name,
 		  struct forum_thread **out, char **err);
 
 /* Parses one spool file by its name (extension) and content: .json, .html/
- * .htm (vBulletin pages), .txt (vBulletin text copies). */
+ * .htm (a thread page of the engine board_detect() finds: vBulletin 3/4/5
+ * and whichever engines board_page.c lists), .txt (vBulletin text copies). */
 int spool_parse_file(const char *name, const char *buf, size_t len,
 		     struct forum_thread **out, char **err);
 

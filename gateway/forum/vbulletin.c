@@ -31,7 +31,8 @@
  * A post container (li#post_N, table#postN, li.b-post) whose message
  * cannot be found is an error naming the post, never a skipped post; a
  * deleted post's placeholder (moderators see li.postbitdeleted) is kept
- * with deleted = 1.
+ * with deleted = 1; one hidden by the reader's ignore list is left out
+ * with a warning.
  * Bodies stay HTML (MARKUP_HTML): the children of the message element (of
  * vB4's blockquote.postcontent inside it) serialized by html_serialize,
  * trimmed; the signature likewise without the "__________<br>" line.
@@ -825,6 +826,19 @@ static int is_deleted(const struct html_node *box)
 	return yes;
 }
 
+/* A post whose author is on the reading member's ignore list (vB4
+ * li.postbitignored, vB3 "This message is hidden because X is on your
+ * ignore list"). */
+static int is_ignored(const struct html_node *box)
+{
+	if (has_class(box, "postbitignored"))
+		return 1;
+	char *t = node_text(box);
+	int yes = strstr(t, "on your ignore list") != NULL;
+	free(t);
+	return yes;
+}
+
 /* showthread (vB3/vB4) and vB5 thread pages: every post container and
  * every message in document order. */
 static int parse_showthread(struct page *pg, struct forum_thread *t, char **err)
@@ -849,6 +863,17 @@ static int parse_showthread(struct page *pg, struct forum_thread *t, char **err)
 			}
 			if (is_deleted(n)) {
 				deleted_post(pg, n, pid, t);
+				continue;
+			}
+			if (is_ignored(n)) {
+				/* the reader's ignore list hides it: not ours to
+				 * publish as empty, and not a template change */
+				char *w = xasprintf("%s%s%s: post %s is hidden by the ignore list",
+						    t->warnings ? t->warnings : "",
+						    t->warnings ? "\n" : "", pg->name, pid);
+				free(t->warnings);
+				t->warnings = w;
+				mark(pg, n);
 				continue;
 			}
 			return fg_error(err, "%s: post %s has no message (no post_message_%s)",

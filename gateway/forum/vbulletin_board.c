@@ -216,6 +216,11 @@ static int vb_detect(const struct board_page *pg)
 	if (has_bytes(pg, "clientscript/vbulletin_") || has_bytes(pg, "vbulletin_css") ||
 	    has_bytes(pg, "id=\"vbulletin_html\""))
 		return 80;
+	/* the archive (archive/index.php/t-N.html) and its footer */
+	if (has_bytes(pg, "Powered by vBulletin") ||
+	    has_bytes(pg, "www.vbulletin.com\" id=\"vbulletinlink") ||
+	    (has_bytes(pg, "archive/archive.css") && has_bytes(pg, "View Full Version")))
+		return 70;
 	if (has_bytes(pg, "vb_login_username") || has_bytes(pg, "id=\"post_message_") ||
 	    has_bytes(pg, "id=\"thread_title_") || has_bytes(pg, "threadbits_forum_"))
 		return 60;
@@ -240,9 +245,11 @@ static int is_thread_page(const struct board_page *pg)
 		if (html_attr(n, "data-node-id") != NULL)
 			return 1;
 	/* archive and printthread */
-	return html_find(&pg->doc.root, HT_DIV, "posttext") != NULL ||
+	return (html_find(&pg->doc.root, HT_DIV, "posttext") != NULL &&
+		html_find(&pg->doc.root, HT_DIV, "posttop") != NULL) ||
 	       (html_find(&pg->doc.root, HT_TD, "page") != NULL &&
-		has_bytes(pg, "printthread.php"));
+		html_find(&pg->doc.root, HT_TABLE, "tborder") != NULL &&
+		(has_bytes(pg, "printthread.php") || has_bytes(pg, "class=\"navbar\"")));
 }
 
 /* The thread list's container, even when it lists nothing. */
@@ -354,6 +361,28 @@ static enum board_page_kind vb_kind(const struct board_page *pg)
 
 /* ---- the message box ---- */
 
+/* The heading of vBulletin's errors block ("The following errors occurred
+ * with your submission") in the languages of the default phrase sets. */
+static int errors_heading(const struct html_node *n)
+{
+	static const char *const phrases[] = {"errors occurred", "Fehler", "erreurs", "errores",
+					       "errori", "fouten", NULL};
+
+	const struct html_node *h = n->parent;
+
+	if (n->type != HTML_TEXT || n->len < 10 || n->len > 200 || h == NULL)
+		return 0;
+	/* a heading of the page (vB3 td.tcat/td.thead, vB4 h3.blocksubhead),
+	 * never words inside a post */
+	if (!(html_is(h, HT_TD) && (html_has_class(h, "tcat") || html_has_class(h, "thead"))) &&
+	    !html_has_class(h, "blocksubhead") && !html_has_class(h, "blockhead"))
+		return 0;
+	for (const char *const *p = phrases; *p != NULL; p++)
+		if (memmem(n->text, n->len, *p, strlen(*p)) != NULL)
+			return 1;
+	return 0;
+}
+
 /* Text of the <ol>/<ul> items after `from` (the errors block), or NULL. */
 static char *list_after(const struct board_page *pg, const struct html_node *from)
 {
@@ -400,8 +429,7 @@ static char *vb_message(const struct board_page *pg)
 
 	/* "The following errors occurred with your submission" + a list */
 	for (n = root; n != NULL; n = html_next(n, root)) {
-		if (n->type != HTML_TEXT || n->len < 20 ||
-		    memmem(n->text, n->len, "errors occurred", 15) == NULL)
+		if (!errors_heading(n))
 			continue;
 		const struct html_node *head = n->parent;
 		if ((t = list_after(pg, head)) != NULL)
@@ -425,7 +453,8 @@ static char *vb_message(const struct board_page *pg)
 			return t;
 	}
 	/* an error row of a form (the login page's) */
-	for (n = html_find(root, HT_DIV, "error"); n != NULL; n = html_find_after(root, n, HT_DIV, "error"))
+	for (n = html_find(root, HT_DIV, "error"); n != NULL;
+	     n = html_find_after(root, n, HT_DIV, "error"))
 		if (html_ancestor(n, HT_FORM, NULL) != NULL && (t = nonempty(text_of(n))) != NULL)
 			return t;
 	return NULL;
@@ -503,9 +532,33 @@ static int plain_forum_link(const char *href)
 
 /* Adds the forums linked on the page (not in its navigation) to out, except
  * `self` (the forum a forum page shows). */
+/* Where the forum list is: vB4's ol#forums (forum home) or div#forumbits
+ * (sub-forums on a forum page), the vB3 table holding the first forum row
+ * (td#fN); the whole page when there is none. Sidebars, statistics and
+ * "latest posts" blocks outside it link forums too. */
+static const struct html_node *forum_scope(const struct board_page *pg)
+{
+	const struct html_node *root = &pg->doc.root, *n;
+
+	for (n = root; n != NULL; n = html_next(n, root)) {
+		const char *id = html_attr(n, "id");
+		if (id == NULL)
+			continue;
+		if ((html_is(n, HT_OL) && strcmp(id, "forums") == 0) ||
+		    (html_is(n, HT_DIV) && strcmp(id, "forumbits") == 0))
+			return n;
+		if (html_is(n, HT_TD) && id[0] == 'f' && all_digits(id + 1) &&
+		    html_find(n, HT_A, NULL) != NULL) {
+			const struct html_node *t = html_ancestor(n, HT_TABLE, NULL);
+			return t != NULL ? t : root;
+		}
+	}
+	return root;
+}
+
 static void collect_forums(const struct board_page *pg, struct board_listing *out, const char *self)
 {
-	const struct html_node *root = &pg->doc.root;
+	const struct html_node *root = forum_scope(pg);
 
 	for (const struct html_node *a = html_find(root, HT_A, NULL); a != NULL;
 	     a = html_find_after(root, a, HT_A, NULL)) {
@@ -652,7 +705,7 @@ static int in_thread_row(const struct html_node *n)
 	for (; n != NULL && n->type == HTML_ELEMENT; n = n->parent) {
 		const char *id = html_attr(n, "id");
 		if (html_has_class(n, "threadbit") ||
-		    (id != NULL && (strncmp(id, "thread_", 7) == 0 ||
+		    (id != NULL && ((strncmp(id, "thread_", 7) == 0 && isdigit((unsigned char)id[7])) ||
 				    strncmp(id, "pagination_threadbit_", 21) == 0 ||
 				    strncmp(id, "td_threadtitle_", 15) == 0)))
 			return 1;
@@ -811,7 +864,16 @@ static void topic_row(const struct board_page *pg, const struct html_node *a, co
 			free(s);
 			continue;
 		}
+		/* vB4 links the last post by id; vB3's default threadbit has
+		 * showthread.php?goto=lastpost&t=N (the date is before it all
+		 * the same) */
 		char *post = vb_post_of(href);
+		if (post == NULL && strstr(href, "goto=lastpost") != NULL) {
+			post = board_query(href, "lastpostid");
+			last = k;
+			if (post == NULL)
+				continue;
+		}
 		if (post != NULL) {
 			free(t->last_post_id);
 			t->last_post_id = post;
@@ -951,7 +1013,9 @@ static int vb_parse_thread(const struct board_page *pg, struct forum_thread **ou
 		const struct html_node *root = &pg->doc.root;
 		for (const struct html_node *n = root; n != NULL; n = html_next(n, root)) {
 			const char *alt = html_is(n, HT_IMG) ? html_attr(n, "alt") : NULL;
+			const char *src = html_is(n, HT_IMG) ? html_attr(n, "src") : NULL;
 			if ((alt != NULL && strcasecmp(alt, "Closed Thread") == 0) ||
+			    (src != NULL && strstr(src, "/threadclosed") != NULL) ||
 			    html_has_class(n, "threadclosed")) {
 				(*out)->posting = FORUM_POSTING_NO;
 				break;
@@ -1164,34 +1228,33 @@ static int vb_logged_in(const struct board_page *pg)
 static int vb_login_result(const struct board_page *pg, char **err)
 {
 	char *msg = vb_message(pg);
-	int rc;
 
-	if (contains_ci(msg, "Thank you for logging in") || contains_ci(msg, "Danke für Ihre Anmeldung") ||
-	    contains_ci(msg, "Vielen Dank für Ihre Anmeldung") || (msg == NULL && vb_logged_in(pg))) {
+	if (contains_ci(msg, "Thank you for logging in") ||
+	    contains_ci(msg, "Danke für Ihre Anmeldung") ||
+	    contains_ci(msg, "Vielen Dank für Ihre Anmeldung") ||
+	    (msg == NULL && vb_logged_in(pg))) {
 		free(msg);
 		return 1;
 	}
-	if (is_captcha(pg) || contains_ci(msg, "image verification") ||
-	    contains_ci(msg, "verification")) {
-		rc = fg_error(err,
-			      "%s: the board wants an image verification (CAPTCHA) to log in; log in "
-			      "once with a browser, then try again%s%s",
-			      pg->name, msg ? ": " : "", msg ? msg : "");
-	} else if (contains_ci(msg, "invalid username or password") ||
-		   contains_ci(msg, "wrong username or password") ||
-		   contains_ci(msg, "ungültigen Benutzernamen") || contains_ci(msg, "falsches Kennwort")) {
-		rc = fg_error(err, "%s: wrong user name or password: %s", pg->name, msg);
-	} else if (msg != NULL) {
-		rc = fg_error(err, "%s: login refused: %s", pg->name, msg);
-	} else if (vb_logged_in(pg)) {
-		return 1;
-	} else {
-		rc = fg_error(err, "%s: login not confirmed (no \"Thank you for logging in\" page, no "
-				   "logout link)",
-			      pg->name);
-	}
+	/* a CAPTCHA cannot be answered: say so, and never retry blindly */
+	if (is_captcha(pg) || contains_ci(msg, "image verification"))
+		fg_error(err,
+			 "%s: the board wants an image verification (CAPTCHA) to log in; log in "
+			 "once with a browser, then try again%s%s",
+			 pg->name, msg ? ": " : "", msg ? msg : "");
+	else if (contains_ci(msg, "invalid username or password") ||
+		 contains_ci(msg, "wrong username or password") ||
+		 contains_ci(msg, "ungültigen Benutzernamen") ||
+		 contains_ci(msg, "falsches Kennwort"))
+		fg_error(err, "%s: wrong user name or password: %s", pg->name, msg);
+	else if (msg != NULL)
+		fg_error(err, "%s: login refused: %s", pg->name, msg);
+	else
+		fg_error(err,
+			 "%s: login not confirmed (no \"Thank you for logging in\" page, no logout "
+			 "link)",
+			 pg->name);
 	free(msg);
-	(void)rc;
 	return 0;
 }
 
@@ -1292,9 +1355,13 @@ static int errors_block(const struct board_page *pg)
 {
 	const struct html_node *root = &pg->doc.root;
 
-	for (const struct html_node *n = root; n != NULL; n = html_next(n, root))
-		if (n->type == HTML_TEXT && memmem(n->text, n->len, "errors occurred", 15) != NULL)
+	for (const struct html_node *n = root; n != NULL; n = html_next(n, root)) {
+		char *list = errors_heading(n) ? list_after(pg, n->parent) : NULL;
+		if (list != NULL) {
+			free(list);
 			return 1;
+		}
+	}
 	return 0;
 }
 

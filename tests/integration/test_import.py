@@ -292,6 +292,40 @@ class Seed(unittest.TestCase):
         self.assertEqual(flag, "n")
 
 
+class SavedPagesOfEngines(unittest.TestCase):
+    """Issue #13: a saved .html page goes through the engine table: the
+    engine is detected from the page (here a vBulletin 5 page, which the old
+    vBulletin-only parser could not read), and a page of no known engine is
+    reported by name, the rest of the spool still taken."""
+
+    def test_engine_is_detected_from_the_page(self):
+        vb5 = need_shared(self, "corpora/forum-html/vbulletin/magic-html/"
+                          "717e9d39a4c7c938c24eb16eec0def5a55574d15e759824f1f2cda16f2a0c76b.html")
+        g = Gate(self)
+        spool = os.path.join(g.dir, "spool")
+        os.mkdir(spool)
+        shutil.copy(vb5, os.path.join(spool, "victory.html"))
+        with open(os.path.join(spool, "home.html"), "w") as f:
+            f.write("<html><head><title>Hi</title></head><body><p>Welcome</p></body></html>")
+        p = g.run("import", spool, check=False)
+        self.assertIn(b"home.html: not a page of a known forum engine", p.stderr)
+        msgs = g.messages()
+        self.assertEqual(len(msgs), 6)
+        root = [m for m in msgs if not m["References"]]
+        self.assertEqual(len(root), 1)
+        self.assertEqual(str(root[0]["Subject"]), "A small victory dance")
+        self.assertIn("Parihaka", str(root[0]["From"]))
+        # replies quoting a post thread under it (the quote's source post)
+        by_id = {m["Message-ID"]: m for m in msgs}
+        quoting = [m for m in msgs if "Originally posted by" in m.get_content()
+                   or "wrote:" in m.get_content()]
+        self.assertTrue(quoting)
+        for m in msgs:
+            self.assertNotIn("Share", m.get_content())
+            if m["In-Reply-To"]:
+                self.assertIn(m["In-Reply-To"], by_id)
+
+
 class Serve(unittest.TestCase):
     def test_sync_role_picks_up_new_files_and_stops_cleanly(self):
         g = Gate(self)

@@ -29,8 +29,12 @@
 #define CORPUS "../shared/corpora/forum-html/"
 #define VB3 CORPUS "vbulletin/NetTally/vBulletin3.html"
 #define VB4 CORPUS "vbulletin/NetTally/vBulletin4.html"
-#define VB5A CORPUS "vbulletin/magic-html/62846b492e1b2af2ad655c497ff23534759185398463ce18c4fd60bfd70104a0.html"
-#define VB5B CORPUS "vbulletin/magic-html/717e9d39a4c7c938c24eb16eec0def5a55574d15e759824f1f2cda16f2a0c76b.html"
+#define VB5A                                                                                   \
+	CORPUS "vbulletin/magic-html/"                                                         \
+	       "62846b492e1b2af2ad655c497ff23534759185398463ce18c4fd60bfd70104a0.html"
+#define VB5B                                                                                   \
+	CORPUS "vbulletin/magic-html/"                                                         \
+	       "717e9d39a4c7c938c24eb16eec0def5a55574d15e759824f1f2cda16f2a0c76b.html"
 #define FIX "tests/fixtures/boards/vbulletin/"
 #define BASE "https://forum.example.org/"
 
@@ -393,6 +397,49 @@ static void test_thread_quote_text(void **state)
 	assert_non_null(strstr(buf_str(&out), "sandsjames wrote:\n> "));
 	buf_free(&out);
 	forum_thread_free(t);
+	/* vB5 ("Originally posted by") and vB3 ("Quote:" table) quotes too */
+	t = thread_of(VB5B, NULL);
+	p = post(t, "1590076");
+	assert_int_equal(text_convert(MARKUP_HTML, p->body, strlen(p->body), &out, NULL), 0);
+	assert_non_null(strstr(buf_str(&out), "Monash wrote:\n> "));
+	buf_free(&out);
+	forum_thread_free(t);
+	t = thread_of(VB3, NULL);
+	p = post(t, "5768670");
+	assert_int_equal(text_convert(MARKUP_HTML, p->body, strlen(p->body), &out, NULL), 0);
+	assert_non_null(strstr(buf_str(&out), "TinyRedLeaf wrote:\n> "));
+	buf_free(&out);
+	forum_thread_free(t);
+}
+
+/* A closed thread shows the closed button instead of the reply one. */
+static void test_thread_closed(void **state)
+{
+	size_t len = 0;
+	char *raw = slurp("tests/fixtures/spool/vb3-showthread.html", &len);
+	struct buf b = BUF_INIT;
+	char *at = strstr(raw, "</body>");
+	struct forum_thread *t = NULL;
+	char *err = NULL;
+
+	(void)state;
+	assert_non_null(at);
+	buf_add(&b, raw, (size_t)(at - raw));
+	buf_adds(&b, "<img src=\"images/buttons/threadclosed.gif\" alt=\"Geschlossenes Thema\" />"
+		     "</body></html>");
+	struct page *p = open_str(buf_str(&b), "http://forum.example.org/showthread.php?t=456");
+	assert_int_equal(vb->parse_thread(&p->pg, &t, &err), 0);
+	assert_int_equal(t->posting, FORUM_POSTING_NO);
+	forum_thread_free(t);
+	close_page(p);
+	/* the page as saved says "You may post replies" */
+	p = open_page("tests/fixtures/spool/vb3-showthread.html", NULL);
+	assert_int_equal(vb->parse_thread(&p->pg, &t, &err), 0);
+	assert_int_equal(t->posting, FORUM_POSTING_YES);
+	forum_thread_free(t);
+	close_page(p);
+	buf_free(&b);
+	free(raw);
 }
 
 static void test_thread_changed_template(void **state)
@@ -410,7 +457,8 @@ static void test_thread_changed_template(void **state)
 	close_page(p);
 }
 
-/* A moderator sees deleted posts as placeholders: kept, marked deleted. */
+/* A moderator sees deleted posts as placeholders: kept, marked deleted; a
+ * post hidden by the reader's ignore list is left out with a warning. */
 static void test_thread_deleted_post(void **state)
 {
 	struct page *p = open_str(
@@ -423,6 +471,8 @@ static void test_thread_deleted_post(void **state)
 		"<li class=\"postbit postbitdeleted\" id=\"post_92\"><div class=\"postbody\">"
 		"<a class=\"username\" href=\"member.php?4-Bo\">Bo</a> This message has been "
 		"deleted by Ann. Reason: spam</div></li>"
+		"<li class=\"postbitignored postcontainer\" id=\"post_94\"><div class=\"postbody\">"
+		"This message is hidden because <strong>Cy</strong> is on your ignore list.</div></li>"
 		"<li class=\"postbitlegacy postbitim postcontainer\" id=\"post_93\">"
 		"<div id=\"post_message_93\"><blockquote class=\"postcontent restore\">three"
 		"</blockquote></div></li></ol></body></html>",
@@ -438,6 +488,7 @@ static void test_thread_deleted_post(void **state)
 	assert_string_equal(t->posts[1].author, "Bo");
 	assert_int_equal(t->posts[0].deleted, 0);
 	assert_string_equal(t->posts[2].body, "three");
+	assert_string_equal(t->warnings, "inline.html: post 94 is hidden by the ignore list");
 	forum_thread_free(t);
 	close_page(p);
 }
@@ -524,7 +575,8 @@ static const struct board_topic *topic(const struct board_listing *l, const char
 
 static void test_forum_vb4(void **state)
 {
-	struct page *p = open_page(FIX "vb4-forumdisplay.html", BASE "forumdisplay.php?2-General-Discussion");
+	struct page *p = open_page(FIX "vb4-forumdisplay.html",
+				   BASE "forumdisplay.php?2-General-Discussion");
 	struct board_listing l;
 	char *err = NULL;
 	const struct board_topic *t;
@@ -593,9 +645,11 @@ static void test_forum_vb3_german(void **state)
 	t = topic(&l, "470");
 	assert_int_equal(t->moved, 1); /* "Verschoben:" */
 	assert_int_equal(t->sticky, 0);
+	/* vB3's goto=lastpost link: the date, no post id */
 	t = topic(&l, "480");
 	assert_int_equal(t->replies, 3);
 	assert_int_equal(t->last_post, 1709285400);
+	assert_null(t->last_post_id);
 	board_listing_clear(&l);
 	close_page(p);
 }
@@ -864,6 +918,37 @@ static void test_post_result(void **state)
 	close_page(p);
 }
 
+/* ---- saved pages through the engine table (spool import) ---- */
+
+static void test_spool_routes_by_engine(void **state)
+{
+	struct forum_thread *t = NULL;
+	char *err = NULL, *data;
+	size_t len = 0;
+
+	(void)state;
+	/* a vB5 page: detected and parsed by the vBulletin engine */
+	data = slurp(VB5B, &len);
+	assert_int_equal(spool_parse_file("page.html", data, len, &t, &err), 0);
+	assert_string_equal(t->id, "1586800");
+	assert_int_equal(t->nposts, 6);
+	forum_thread_free(t);
+	free(data);
+	/* a page of an engine whose parser is not built yet */
+	data = slurp(CORPUS "phpbb/NetTally/phpBB.html", &len);
+	t = NULL;
+	assert_int_equal(spool_parse_file("topic.html", data, len, &t, &err), -1);
+	assert_null(t);
+	assert_non_null(strstr(err, "topic.html"));
+	free(err), err = NULL;
+	free(data);
+	/* not a forum page */
+	const char *home = "<html><head><title>Hi</title></head><body><p>Welcome</p></body></html>";
+	assert_int_equal(spool_parse_file("home.html", home, strlen(home), &t, &err), -1);
+	assert_string_equal(err, "home.html: not a page of a known forum engine");
+	free(err), err = NULL;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -874,6 +959,7 @@ int main(void)
 		cmocka_unit_test(test_corpus_vb4),
 		cmocka_unit_test(test_corpus_vb5),
 		cmocka_unit_test(test_thread_quote_text),
+		cmocka_unit_test(test_thread_closed),
 		cmocka_unit_test(test_thread_changed_template),
 		cmocka_unit_test(test_thread_deleted_post),
 		cmocka_unit_test(test_index_vb4),
@@ -886,6 +972,7 @@ int main(void)
 		cmocka_unit_test(test_login_result),
 		cmocka_unit_test(test_post_form),
 		cmocka_unit_test(test_post_result),
+		cmocka_unit_test(test_spool_routes_by_engine),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
