@@ -15,6 +15,7 @@
  *  - vBulletin 3 quotes and code boxes: a div.smallfont label ("Quote:",
  *    "Code:") followed by a table with td.alt2 or by a pre/div.alt2;
  *  - phpBB blockquote with <cite>NAME wrote:</cite>, its codebox labels;
+ *    subsilver2's div.quotetitle + div.quotecontent;
  *  - Discourse aside.quote with data-username/data-post; aside.onebox (a
  *    link preview) as one link line; a.hashtag-cooked with its "#";
  *    spoilers marked as such, so a reader is warned as on the forum;
@@ -797,6 +798,22 @@ static void walk(struct html_ctx *c, struct html_node *n)
 				node(c, k);
 			tw_quote_end(c->w);
 			break;
+		}
+		/* phpBB subsilver2: div.quotetitle "NAME wrote:" + div.quotecontent */
+		if (is_el(k, HT_DIV) && class_contains(k, "quotetitle")) {
+			struct html_node *body = first_element(k->next);
+			if (is_el(body, HT_DIV) && class_contains(body, "quotecontent")) {
+				char *name = text_of(k);
+				cite_name(name);
+				quote_begin(c, name[0] != '\0' ? name : NULL, NULL);
+				c->depth++;
+				walk(c, body);
+				c->depth--;
+				tw_quote_end(c->w);
+				free(name);
+				k = body;
+				continue;
+			}
 		}
 		if (is_el(k, HT_DIV) && has_class(k, HC_SMALLFONT)) {
 			struct html_node *sib = first_element(k->next);

@@ -173,6 +173,31 @@ static int is_member_link(const struct html_node *a)
 	return html_is(a, HT_A) && href_has(a, "memberlist.php") && href_has(a, "mode=viewprofile");
 }
 
+/* n is root or below it. */
+static int inside(const struct html_node *n, const struct html_node *root)
+{
+	for (; n != NULL; n = n->parent)
+		if (n == root)
+			return 1;
+	return 0;
+}
+
+/* The form whose id is exactly `id` (board_form_find matches parts:
+ * "postform" would also find viewtopic's quick reply "qr_postform"). */
+static int form_by_id(const struct board_page *pg, const char *id, struct board_form *out)
+{
+	const struct html_node *root = root_of(pg);
+
+	for (const struct html_node *f = html_find(root, HT_FORM, NULL); f != NULL;
+	     f = html_find_after(root, f, HT_FORM, NULL)) {
+		const char *v = html_attr(f, "id");
+		if (v != NULL && strcmp(v, id) == 0)
+			return board_form_read(pg, f, out);
+	}
+	memset(out, 0, sizeof *out);
+	return -1;
+}
+
 /* An element named `name` (HTML5 tags the parser does not know: <time>). */
 static struct html_node *find_named(const struct html_node *root, const char *name)
 {
@@ -245,6 +270,32 @@ static int64_t iso_date(const char *s)
 		return 0;
 	return t;
 }
+
+/* Drops the sid= parameter (the reader's session) from an absolute URL,
+ * in place; returns u. */
+static char *strip_sid(char *u)
+{
+	char *q = u != NULL ? strchr(u, '?') : NULL;
+
+	while (q != NULL) {
+		char *p = q + 1;
+		if (strncmp(p, "sid=", 4) == 0) {
+			size_t n = strcspn(p, "&#");
+			if (p[n] == '&') {
+				memmove(p, p + n + 1, strlen(p + n + 1) + 1);
+				continue;
+			}
+			memmove(q, p + n, strlen(p + n) + 1); /* the last one: its '?'/'&' goes */
+			break;
+		}
+		q = strchr(p, '&');
+		if (q == NULL || (strchr(p, '#') != NULL && strchr(p, '#') < q))
+			break;
+	}
+	return u;
+}
+
+static int login_form_of(const struct board_page *pg, struct board_form *f);
 
 /* ---- pagination ---- */
 
@@ -363,7 +414,7 @@ static void read_pagination(const struct board_page *pg, const struct html_node 
 			continue;
 		const char *rel = html_attr(a, "rel");
 		if (rel != NULL && strcmp(rel, "next") == 0 && out->next == NULL)
-			out->next = board_page_url(pg, href);
+			out->next = strip_sid(board_page_url(pg, href));
 		char *lt = trim(html_text_dup(a));
 		int k = small_number(lt);
 		free(lt);
@@ -372,9 +423,11 @@ static void read_pagination(const struct board_page *pg, const struct html_node 
 		if (k > maxk)
 			maxk = k;
 		char *s = num_param(href, "start");
-		long start = s != NULL ? atol(s) : 0;
+		long start = s != NULL ? strtol(s, NULL, 10) : 0;
 		free(s);
-		if (k > 1 && start > 0 && start % (k - 1) == 0 && out->per_page == 0)
+		/* start = (k - 1) * page size; ACP caps the size well below 10000 */
+		if (k > 1 && start > 0 && start % (k - 1) == 0 && start / (k - 1) <= 10000 &&
+		    out->per_page == 0)
 			out->per_page = (int)(start / (k - 1));
 		if (out->link == NULL)
 			out->link = board_page_url(pg, href);
@@ -400,7 +453,7 @@ static void read_pagination(const struct board_page *pg, const struct html_node 
 	if (out->next == NULL && out->page > 0 && out->page < out->pages)
 		for (size_t i = 0; i < nl; i++)
 			if (ks[i] == out->page + 1) {
-				out->next = board_page_url(pg, links[i]);
+				out->next = strip_sid(board_page_url(pg, links[i]));
 				break;
 			}
 }
@@ -476,12 +529,8 @@ static int phpbb_detect(const struct board_page *pg)
 		score += 15;
 	if (strstr(h, "class=\"postbody\"") != NULL && strstr(h, "id=\"p") != NULL)
 		score += 10;
-	if (score > 95)
-		score = 95; /* 100 is for a generator meta, which phpBB does not print */
-	return strstr(h, "viewtopic.php") == NULL && strstr(h, "ucp.php") == NULL &&
-			       strstr(h, "viewforum.php") == NULL && score < 50
-		       ? score / 2
-		       : score;
+	/* 100 is for a generator meta, which phpBB does not print */
+	return score > 95 ? 95 : score;
 }
 
 /* ---- posts ---- */
@@ -527,28 +576,104 @@ static void note_date(struct tctx *cx, struct forum_post *p, const char *text)
 	}
 }
 
-/* Serialized inner HTML of n with the view/download counters of inline
- * attachments ("(12 KiB) Viewed 50 times") cut: they change with every
- * reader and would make the post look edited. */
+static int hex32(const char *s)
+{
+	for (int i = 0; i < 32; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return 0;
+	return !isxdigit((unsigned char)s[32]);
+}
+
+/* Cuts the reader's session id out of the links in serialized HTML
+ * ("./viewtopic.php?p=4&amp;sid=<32 hex>#p4"): phpBB adds it until the
+ * session cookie is seen, and a body that changes with the session would
+ * look edited. */
+static void strip_html_sids(struct buf *b)
+{
+	size_t w = 0;
+
+	if (b->len < 37 || memmem(b->p, b->len, "sid=", 4) == NULL)
+		return; /* most bodies: one pass of memmem, not a compare a byte */
+	for (size_t r = 0; r < b->len;) {
+		const char *p = b->p + r;
+		if (b->len - r > 36 && strncmp(p + 1, "sid=", 4) == 0 &&
+		    (p[0] == '?' || p[0] == ';' || p[0] == '&') &&
+		    hex32(p + 5)) {
+			if (p[0] == '?') {
+				/* "?sid=X&amp;rest" → "?rest"; "?sid=X" → "" */
+				if (strncmp(p + 37, "&amp;", 5) == 0) {
+					b->p[w++] = '?';
+					r += 42;
+				} else {
+					r += 37;
+				}
+				continue;
+			}
+			if (p[0] == ';' && w >= 4 && strncmp(b->p + w - 4, "&amp", 4) == 0) {
+				w -= 4; /* "&amp;sid=X" */
+				r += 37;
+				continue;
+			}
+			if (p[0] == '&') {
+				r += 37;
+				continue;
+			}
+		}
+		b->p[w++] = b->p[r++];
+	}
+	buf_truncate(b, w);
+}
+
+/* Cuts the first copy of what[0..len) out of out. */
+static void cut(struct buf *out, const struct buf *what)
+{
+	char *at = what->len > 0 ? memmem(out->p, out->len, what->p, what->len) : NULL;
+
+	if (at == NULL)
+		return;
+	size_t off = (size_t)(at - out->p);
+	memmove(at, at + what->len, out->len - off - what->len);
+	buf_truncate(out, out->len - what->len);
+}
+
+/* Serialized inner HTML of the message with the view/download counters of
+ * its inline attachments cut ("(12 KiB) Viewed 50 times": the last dd of a
+ * dl.file, the title of a dl.thumbnail's image): they change with every
+ * reader and would make the post look edited. The serializer writes the
+ * same bytes for a node alone as inside its parent, so the node's own
+ * serialization is found and cut. */
 static void body_html(const struct html_node *content, struct buf *out)
 {
 	html_serialize(content, 0, out);
 	struct buf *tmp = buf_scratch();
-	for (const struct html_node *dl = html_find(content, HT_DL, "file"); dl != NULL;
-	     dl = html_find_after(content, dl, HT_DL, "file")) {
-		for (const struct html_node *dd = html_find(dl, HT_DD, NULL); dd != NULL;
-		     dd = html_find_after(dl, dd, HT_DD, NULL)) {
-			buf_truncate(tmp, 0);
-			html_serialize(dd, 1, tmp);
-			char *at = memmem(out->p, out->len, tmp->p, tmp->len);
-			if (at != NULL && tmp->len > 0) {
-				size_t off = (size_t)(at - out->p);
-				memmove(at, at + tmp->len, out->len - off - tmp->len);
-				buf_truncate(out, out->len - tmp->len);
+	for (const struct html_node *dl = html_find(content, HT_DL, NULL); dl != NULL;
+	     dl = html_find_after(content, dl, HT_DL, NULL)) {
+		if (html_has_class(dl, "file")) {
+			const struct html_node *last = NULL;
+			for (const struct html_node *dd = dl->children; dd != NULL; dd = dd->next)
+				if (html_is(dd, HT_DD))
+					last = dd;
+			if (last != NULL) {
+				buf_truncate(tmp, 0);
+				html_serialize(last, 1, tmp);
+				cut(out, tmp);
+			}
+		} else if (html_has_class(dl, "thumbnail")) {
+			for (const struct html_node *img = html_find(dl, HT_IMG, NULL); img != NULL;
+			     img = html_find_after(dl, img, HT_IMG, NULL)) {
+				const char *title = html_attr(img, "title");
+				if (title == NULL)
+					continue;
+				buf_truncate(tmp, 0);
+				buf_adds(tmp, " title=\"");
+				esc(tmp, title);
+				buf_addc(tmp, '"');
+				cut(out, tmp);
 			}
 		}
 	}
 	buf_scratch_put(tmp);
+	strip_html_sids(out);
 }
 
 /* Attachments outside the message (dl.attachbox; subsilver2's table):
@@ -577,7 +702,7 @@ static void append_attachments(const struct board_page *pg, const struct html_no
 		}
 		buf_adds(out, first ? "\n<p>" : "<br>");
 		first = 0;
-		char *url = board_page_url(pg, is_a ? html_attr(n, "href") : src);
+		char *url = strip_sid(board_page_url(pg, is_a ? html_attr(n, "href") : src));
 		const char *raw = is_a ? html_attr(n, "href") : src;
 		if (is_a) {
 			char *label = text_or_null(n);
@@ -682,7 +807,7 @@ static void post_date(struct tctx *cx, const struct html_node *auth,
 			return;
 	}
 	struct buf b = BUF_INIT;
-	if (after != NULL && html_ancestor(after, HT_UNKNOWN, NULL) != NULL) {
+	if (inside(after, auth)) {
 		for (const struct html_node *k = html_skip(after, auth); k != NULL; k = html_next(k, auth))
 			if (k->type == HTML_TEXT) {
 				buf_add(&b, k->text, k->len);
@@ -729,6 +854,10 @@ static int post_prosilver(struct tctx *cx, const struct html_node *box, struct f
 
 	p->id = xstrdup(pid);
 	p->markup = MARKUP_HTML;
+	if (content == NULL && html_find(scope, HT_DIV, "ignore") != NULL)
+		return fg_error(err, "%s: post p%s is hidden (div.ignore: its author is on the "
+				     "account's foe list, so 3.0 leaves its message out)",
+				pg->name, pid);
 	if (content == NULL)
 		return fg_error(err, "%s: post p%s has no .content (the message) in its .postbody",
 				pg->name, pid);
@@ -747,6 +876,7 @@ static int post_prosilver(struct tctx *cx, const struct html_node *box, struct f
 	if (sig != NULL) {
 		struct buf s = BUF_INIT;
 		html_serialize(sig, 0, &s);
+		strip_html_sids(&s);
 		trim_buf(&s);
 		p->signature = buf_detach(&s);
 		if (*p->signature == '\0') {
@@ -813,6 +943,11 @@ static int post_subsilver(struct tctx *cx, const struct html_node *anchor, struc
 		else if (!rule && content == NULL)
 			content = d;
 	}
+	if (content == NULL && html_is(anchor->parent, HT_TD) &&
+	    html_attr(anchor->parent, "colspan") != NULL)
+		return fg_error(err, "%s: post p%s is hidden (its author is on the account's foe "
+				     "list, so the page leaves its message out)",
+				pg->name, pid);
 	if (content == NULL)
 		return fg_error(err, "%s: post p%s has no div.postbody (the message)", pg->name, pid);
 	struct buf b = BUF_INIT;
@@ -1105,7 +1240,7 @@ static int phpbb_parse_thread(const struct board_page *pg, struct forum_thread *
 	if (s == NULL && tl != NULL)
 		s = num_param(html_attr(tl, "href"), "start");
 	if (s != NULL)
-		start = atol(s);
+		start = strtol(s, NULL, 10);
 	free(s);
 	if (start < 0 && pa.page >= 1)
 		start = (long)(pa.page - 1) * (pa.per_page > 0 ? pa.per_page : POSTS_PER_PAGE);
@@ -1114,6 +1249,13 @@ static int phpbb_parse_thread(const struct board_page *pg, struct forum_thread *
 	pag_clear(&pa);
 
 	for (size_t i = 0; i < n; i++) {
+		/* a style that prints a post twice (a mobile copy): once */
+		const char *pid = sub ? html_attr(posts[i], "name") + 1 : post_id_of(posts[i]);
+		int seen = 0;
+		for (size_t j = 0; j < t->nposts && !seen; j++)
+			seen = strcmp(t->posts[j].id, pid) == 0;
+		if (seen)
+			continue;
 		struct forum_post *p = forum_thread_add_post(t);
 		int rc = sub ? post_subsilver(&cx, posts[i], p, err) : post_prosilver(&cx, posts[i], p, err);
 		if (rc < 0)
@@ -1169,8 +1311,10 @@ static void list_forums(const struct board_page *pg, struct board_listing *out)
 			cat = NULL;
 			for (const struct html_node *a = html_find(n, HT_A, NULL); a != NULL;
 			     a = html_find_after(n, a, HT_A, NULL)) {
-				char *id = href_has(a, "viewforum.php") ? num_param(html_attr(a, "href"), "f")
-									 : NULL;
+				/* not subsilver2's "Mark forums read" (mark=) */
+				char *id = href_has(a, "viewforum.php") && !href_has(a, "mark=")
+						   ? num_param(html_attr(a, "href"), "f")
+						   : NULL;
 				if (id == NULL)
 					continue;
 				if (forum_by_id(out, id) == NULL) {
@@ -1186,7 +1330,8 @@ static void list_forums(const struct board_page *pg, struct board_listing *out)
 			n = html_skip(n, root);
 			continue;
 		}
-		int title = html_is(n, HT_A) && (html_has_class(n, "forumtitle") || html_has_class(n, "forumlink"));
+		int title = html_is(n, HT_A) &&
+			    (html_has_class(n, "forumtitle") || html_has_class(n, "forumlink"));
 		int subf = html_is(n, HT_A) && html_has_class(n, "subforum");
 		if (!title && !subf) {
 			n = html_next(n, root);
@@ -1316,7 +1461,7 @@ static int add_topic(const struct board_page *pg, const struct html_node *a,
 
 /* The "no topics" notice of an empty forum: prosilver's div.panel with a
  * <strong>; subsilver2's one-cell row (td.row1 colspan) with span.gen. */
-static int empty_notice(const struct board_page *pg)
+static const struct html_node *empty_box(const struct board_page *pg)
 {
 	const struct html_node *root = root_of(pg);
 
@@ -1324,13 +1469,32 @@ static int empty_notice(const struct board_page *pg)
 	     p = html_find_after(root, p, HT_DIV, "panel"))
 		if (html_find(p, HT_STRONG, NULL) != NULL && html_find(p, HT_FORM, NULL) == NULL &&
 		    html_find(p, HT_INPUT, NULL) == NULL)
-			return 1;
+			return p;
 	for (const struct html_node *td = html_find(root, HT_TD, "row1"); td != NULL;
 	     td = html_find_after(root, td, HT_TD, "row1"))
 		if (html_attr(td, "colspan") != NULL && html_find(td, HT_SPAN, "gen") != NULL &&
 		    html_ancestor(td, HT_TABLE, "tablebg") != NULL)
-			return 1;
-	return 0;
+			return td;
+	return NULL;
+}
+
+/* "You are not authorised to read this forum.", "You do not have the
+ * required permissions ...", and the German pack's words. */
+static int no_permission_text(const char *t)
+{
+	return t != NULL && (strstr(t, "permission") != NULL || strstr(t, "authorised") != NULL ||
+			     strstr(t, "authorized") != NULL || strstr(t, "Berechtigung") != NULL ||
+			     strstr(t, "berechtigt") != NULL);
+}
+
+static int empty_notice(const struct board_page *pg)
+{
+	return empty_box(pg) != NULL;
+}
+
+static char *empty_text(const struct board_page *pg)
+{
+	return text_or_null(empty_box(pg));
 }
 
 static int phpbb_parse_forum(const struct board_page *pg, struct board_listing *out, char **err)
@@ -1339,8 +1503,8 @@ static int phpbb_parse_forum(const struct board_page *pg, struct board_listing *
 
 	memset(out, 0, sizeof *out);
 	/* the forum: h2.forum-title a (3.1+), h2 a to viewforum.php */
-	for (const struct html_node *h2 = html_find(root, HT_H2, NULL); h2 != NULL && out->forum_id == NULL;
-	     h2 = html_find_after(root, h2, HT_H2, NULL))
+	for (const struct html_node *h2 = html_find(root, HT_H2, NULL);
+	     h2 != NULL && out->forum_id == NULL; h2 = html_find_after(root, h2, HT_H2, NULL))
 		for (const struct html_node *a = html_find(h2, HT_A, NULL); a != NULL;
 		     a = html_find_after(h2, a, HT_A, NULL))
 			if (href_has(a, "viewforum.php") && (out->forum_id = num_param(html_attr(a, "href"), "f"))) {
@@ -1360,10 +1524,28 @@ static int phpbb_parse_forum(const struct board_page *pg, struct board_listing *
 			board_listing_clear(out);
 			return -1;
 		}
-	if (out->ntopics == 0 && out->nforums == 0 && !empty_notice(pg)) {
-		board_listing_clear(out);
-		return fg_error(err, "%s: no topic list found (a.topictitle) and no \"no topics\" notice",
-				pg->name);
+	if (out->ntopics == 0 && out->nforums == 0) {
+		/* S_NO_READ_ACCESS prints a panel like the "no topics" one, and
+		 * a login form for guests: not an empty forum */
+		struct board_form lf;
+		char *why = NULL;
+		if (login_form_of(pg, &lf) == 0) {
+			board_form_clear(&lf);
+			why = xstrdup("the forum is not readable without a login (the page shows the login form)");
+		} else if (!empty_notice(pg)) {
+			why = xstrdup("no topic list found (a.topictitle) and no \"no topics\" notice");
+		} else {
+			char *t = empty_text(pg);
+			if (no_permission_text(t))
+				why = xasprintf("no read access: %s", t);
+			free(t);
+		}
+		if (why != NULL) {
+			board_listing_clear(out);
+			fg_error(err, "%s: %s", pg->name, why);
+			free(why);
+			return -1;
+		}
 	}
 	struct pag pa;
 	read_pagination(pg, find_pagination(pg), &pa);
@@ -1576,8 +1758,9 @@ static char *message_text(const struct html_node *p)
 static const struct html_node *message_box(const struct board_page *pg)
 {
 	const struct html_node *root = root_of(pg);
+	/* div#message, not the posting form's textarea#message */
 	const struct html_node *m = html_find_attr(root, "id", "message", 0);
-	if (m != NULL)
+	if (m != NULL && !html_is(m, HT_TEXTAREA))
 		return m;
 	for (const struct html_node *g = html_find(root, HT_UNKNOWN, "gen"); g != NULL;
 	     g = html_find_after(root, g, HT_UNKNOWN, "gen")) {
@@ -1760,15 +1943,17 @@ static int phpbb_login_result(const struct board_page *pg, char **err)
  * and post=Submit added (the submit button's name is what posting.php acts
  * on, and board_form_read leaves buttons out).
  *
- * The caller must wait: phpBB refuses a form posted within a second or
- * two of its creation_time ("The submitted form was invalid"), so POST
- * this no sooner than board_phpbb.min_form_seconds after the page with
- * the form was fetched.
+ * The caller must wait: phpBB refuses a form posted within a second of
+ * its creation_time ("The submitted form was invalid"), and 3.0/3.1 drop
+ * one posted within 2 seconds of its lastclick (a redirect to the topic),
+ * so POST this no sooner than board_phpbb.min_form_seconds after the page
+ * with the form was fetched.
  */
 static int phpbb_post_form(const struct board_page *pg, const char *subject, const char *body,
 			   struct board_form *out, char **err)
 {
-	if (board_form_find(pg, "postform", out) < 0) {
+	/* posting.php's form; viewtopic's quick reply (qr_postform) would do */
+	if (form_by_id(pg, "postform", out) < 0 && board_form_find(pg, "postform", out) < 0) {
 		struct board_form lf;
 		if (login_form_of(pg, &lf) == 0) {
 			board_form_clear(&lf);
@@ -1802,8 +1987,17 @@ static int phpbb_post_result(const struct board_page *pg, const char *location, 
 	if (location != NULL && strstr(location, "viewtopic.php") != NULL &&
 	    (*post_id = href_post(location)) != NULL)
 		return 1;
+	/* phpBB shows its "posted successfully" page (200) on success; a
+	 * redirect back to the topic or forum without a post is 3.0/3.1's
+	 * answer to a form sent too soon (lastclick) or cancelled */
+	if (location != NULL &&
+	    (strstr(location, "viewtopic.php") != NULL || strstr(location, "viewforum.php") != NULL))
+		return fg_error(err, "%s: not posted: the board sent the browser back to %s (a form "
+				     "sent too soon after it was fetched is dropped this way)",
+				pg->name, location),
+		       0;
 	struct board_form f;
-	if (board_form_find(pg, "postform", &f) == 0) {
+	if (form_by_id(pg, "postform", &f) == 0) {
 		board_form_clear(&f);
 		char *e = error_text(pg);
 		fg_error(err, "%s: not posted: %s", pg->name,
@@ -1867,15 +2061,16 @@ static enum board_page_kind phpbb_kind(const struct board_page *pg)
 	const struct html_node *box = message_box(pg);
 	if (box != NULL) {
 		char *t = box_text(box);
-		int perm = t != NULL && (strstr(t, "not authorised") != NULL ||
-					 strstr(t, "not authorized") != NULL ||
-					 strstr(t, "nicht berechtigt") != NULL ||
-					 strstr(t, "keine Berechtigung") != NULL);
+		int perm = no_permission_text(t);
 		free(t);
 		return perm ? BOARD_PAGE_NO_PERMISSION : BOARD_PAGE_MESSAGE;
 	}
-	if (empty_notice(pg) && pg->url != NULL && strstr(pg->url, "viewforum.php") != NULL)
-		return BOARD_PAGE_FORUM;
+	if (empty_notice(pg) && pg->url != NULL && strstr(pg->url, "viewforum.php") != NULL) {
+		char *t = empty_text(pg);
+		int perm = no_permission_text(t);
+		free(t);
+		return perm ? BOARD_PAGE_NO_PERMISSION : BOARD_PAGE_FORUM;
+	}
 	return BOARD_PAGE_OTHER;
 }
 
@@ -1900,9 +2095,10 @@ const struct board_engine board_phpbb = {
 	.post_form = phpbb_post_form,
 	.post_result = phpbb_post_result,
 	.message = phpbb_message,
-	/* see phpbb_post_form: check_form_key() wants creation_time in the
-	 * past, posting.php's lastclick a couple of seconds; 3 is safe across
-	 * a second boundary */
+	/* see phpbb_post_form: check_form_key() wants creation_time at least
+	 * a second in the past, and 3.0/3.1's posting.php silently sends a
+	 * form back to the topic when its lastclick is under 2 seconds old;
+	 * 3 is safe across a second boundary */
 	.min_form_seconds = 3,
 	.page_url = phpbb_page_url,
 };

@@ -19,6 +19,7 @@ for bin in "$dir"/fuzz_*; do
 	vb_text) extra=$(ls tests/fixtures/spool/*.txt config/demo-spool/*.txt 2>/dev/null) ;;
 	spool_json) extra=$(ls config/demo-spool/*.json 2>/dev/null) ;;
 	board_vbulletin) extra=$(ls tests/fixtures/boards/vbulletin/* tests/fixtures/spool/*.html 2>/dev/null) ;;
+	board_phpbb) extra=$(ls tests/fixtures/boards/phpbb/* ../shared/corpora/forum-html/phpbb/*/*.html 2>/dev/null) ;;
 	*) extra= ;;
 	esac
 	# shellcheck disable=SC2086

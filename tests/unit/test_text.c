@@ -249,6 +249,11 @@ static void test_html_phpbb_quote_localized(void **state)
 		  "\xE2\x86\x91</a><span class=\"responsive-hide\">Mo 1. Jan 2018, 10:00</span></cite>"
 		  "x</div></blockquote>",
 		  "J\xC3\xBCrgen wrote:\n> x\n", "8", NULL);
+	/* subsilver2 */
+	check_ids(MARKUP_HTML,
+		  "<div class=\"quotetitle\">Bob wrote:</div><div class=\"quotecontent\">Is it?</div>"
+		  "<br />Yes.",
+		  "Bob wrote:\n> Is it?\n\nYes.\n", NULL);
 }
 
 static void test_html_discourse_quote(void **state)
