@@ -41,7 +41,7 @@ ENGINES (engine=) and where their markup comes from
                 (phpbb/magic-html: div#pN.post.has-profile, dl.postprofile,
                 p.author with <time datetime>, div.content, "N posts • Page 1
                 of 1", action-bar, page-footer); ul.pagination lists, quotes
-                (<blockquote cite><div><cite>NAME wrote: ↑ data-post-id),
+                (<blockquote><div><cite>NAME wrote: <a data-post-id>↑</a>),
                 div.notice "Last edited by", index_body (div.forabg
                 ul.topiclist.forums), viewforum_body (ul.topiclist.topics
                 li.row, a.topictitle, dd.posts/dd.views/dd.lastpost),
@@ -85,7 +85,8 @@ URLS (board at b.url + prefix; links in pages are the engines' own forms)
              /showthread.php?t=N&page=P, /showthread.php?p=POST (page holding
              the post), /showthread.php?N-slug[/pageP], /showthread.php/
              N-slug[/pageP], /threads/N-slug[/pageP], /printthread.php?t=N&
-             pp=40&page=P, /login.php?do=login (POST vb_login_username,
+             pp=40&page=P, /archive/index.php[/f-N[-p-P].html|/t-N[-p-P].html]
+             (250 posts a page), /login.php?do=login (POST vb_login_username,
              vb_login_password or vb_login_md5password, securitytoken=guest,
              do=login, cookieuser=1; cookies bbsessionhash/bbuserid/bbpassword
              on 3.8, bb_sessionhash/bb_userid/bb_password on 4.x),
@@ -93,7 +94,9 @@ URLS (board at b.url + prefix; links in pages are the engines' own forms)
              postreply (securitytoken, do=postreply, t, p, message, title,
              posthash, poststarttime, loggedinuser), /newthread.php?do=
              newthread&f=N and POST do=postthread (subject, message),
-             /external.php?type=RSS2[&forumids=N] (Last-Modified + ETag, 304).
+             /external.php?type=RSS2[&forumids=N][&lastpost=1] (threads by
+             start date, by last post with lastpost=1; Last-Modified + ETag,
+             304), attachment.php?attachmentid=N.
              link_style= 0 "?t=N", 1 "?N-slug", 2 "/N-slug", 3 "threads/N-slug"
              picks the form of links (4.x; 3.8 always 0).
   phpBB      /index.php, /viewforum.php?f=N&start=S, /viewtopic.php?f=N&t=M&
@@ -108,32 +111,61 @@ URLS (board at b.url + prefix; links in pages are the engines' own forms)
              Last-Modified + ETag, 304). Guests without the sid cookie get
              &sid= in links, as phpBB does.
   XenForo 2  / and /forums/ (node list), /forums/slug.N/[page-P],
-             /threads/slug.M/[page-P], /threads/slug.M/post-ID and
-             /posts/ID/ (303 to the page), /login/ (form), POST /login/login
+             /threads/slug.M/[page-P] (a page past the end: 301 to the
+             last), /threads/slug.M/post-ID, /threads/slug.M/latest, /posts/
+             ID/ and /goto/post?id=ID (301 to page-P#post-ID), /login/
+             (form), POST /login/login
              (login, password, remember, _xfToken; cookies xf_session,
              xf_user, xf_csrf), /threads/slug.M/reply (form), POST
              /threads/slug.M/add-reply (_xfToken, message_html or message;
-             _xfResponseType=json answers JSON), /forums/slug.N/post-thread,
-             /forums/-/index.rss, /forums/slug.N/index.rss.
-  XenForo 1  same paths (page-P, /login/login, add-reply), cookies
-             xf_session/xf_user, _xfToken "uid,time,sha1".
+             _xfResponseType=json answers JSON; otherwise 303 to the new
+             post), /forums/slug.N/post-thread (title, message),
+             /forums/-/index.rss, /forums/slug.N/index.rss (by last post).
+  XenForo 1  same paths (page-P, /login/login with login, password,
+             remember, cookie_check, redirect, _xfToken; add-reply with
+             message_html), links relative to <base href>, cookies
+             xf_session/xf_user, _xfToken "uid,time,sha1" ("" for guests).
   MyBB       /index.php, /forumdisplay.php?fid=N&page=P, /showthread.php?
-             tid=N&page=P, ?pid=POST, /member.php?action=login (POST
+             tid=N&page=P, ?pid=POST, SEO forms /forum-N[-page-P].html,
+             /thread-N[-page-P|-post-M].html (links use them with
+             link_style=1), /member.php?action=login (POST
              action=do_login, username, password, my_post_key; cookies sid,
              mybbuser), /newreply.php?tid=N (POST action=do_newreply,
              my_post_key, message, subject), /syndication.php (RSS).
   All        /robots.txt (robots=), everything under prefix= ("/forum").
+             POST bodies may be urlencoded or multipart/form-data.
+  Helpers    thread_url(t, page), board_url(b, page), index_url(),
+             login_url(), reply_url(t), feed_url(thread=, board=) give
+             absolute URLs in the engine's own link form.
 
 DATA MODEL (safe to call while the server runs; ids are ints)
   add_user(name, password, signature=None) -> user id
-  add_board(name, parent=None, members_only=False, description="") -> id
-     (a top-level board with children renders as a category)
+  add_board(name, parent=None, members_only=False, description="",
+            link=None) -> id
+     (a top-level board with children renders as a category; link=URL
+     makes a link forum: vB forum_link icon, phpBB forum_link, XF
+     node--link, MyBB forum_offlink; its page redirects to the URL)
+  add_user(..., moderator=True) sees soft-deleted posts (below).
   add_thread(board, title, author, body_html, date=None, sticky=False,
-             closed=False, guest=False) -> thread id
+             closed=False, guest=False, signature=None, attachments=None)
+             -> thread id
   add_post(thread, author, body_html, date=None, quote_of=None,
-           signature=None, guest=False) -> post id
+           signature=None, guest=False, attachments=None) -> post id
+     (attachments: names or (name, bytes): the engine's attachment block
+     in the post and its download URL: vB attachment.php?attachmentid=N,
+     phpBB download/file.php?id=N, XF attachments/name.N/, MyBB
+     attachment.php?aid=N; members-only boards' files need a login)
   edit_post(post, body_html, editor=None, date=None, reason=None)
-  delete_post(post), delete_thread(thread), move_thread(thread, board),
+  delete_post(post, soft=False, by="Moderator") (soft: moderators,
+  add_user(..., moderator=True), still see the engine's "deleted by"
+  placeholder: vB li.postbitdeleted / vB3 "Deleted Post", phpBB 3.1+
+  div.post.deleted with "This post was deleted by", XF2
+  message--deleted, XF1 li.message.deleted.placeholder, MyBB
+  deleted_post_collapsed; phpBB 3.0 has none), delete_thread(thread),
+  move_thread(thread, board,
+  leave_redirect=False) (True: the engine's "Moved:" stub stays in the old
+  board's list, vB "Moved:" prefix, phpBB topic_moved, XF
+  structItem-status--redirect, MyBB "Moved:"; returns the stub id),
   rename_thread(thread, title), rename_board(board, name),
   close_thread(thread, closed=True), set_sticky(thread, sticky=True)
   first_post(thread), thread_posts(thread), page_of(post)
@@ -142,7 +174,17 @@ DATA MODEL (safe to call while the server runs; ids are ints)
   Dates are epoch seconds (default: now, never going backwards); pages
   show them in the board's tz= ("UTC", "Europe/Berlin" or hours) and
   lang= ("en", "de", "fr", "es"), "Today"/"Heute"/"Aujourd'hui" and
-  "Yesterday" for recent ones (relative_dates=False turns that off).
+  "Yesterday" for recent ones, as the engines print them by default:
+  vB "06-15-2016, 03:03 PM" / "Today, 03:03 PM"; phpBB "Sun May 26,
+  2019 4:34 pm" / "Today, 4:34 pm" / "12 minutes ago" (the relative
+  "|D M d, Y|, g:i a" format); XF2 "Nov 21, 2010" / "Today at 10:51 AM" /
+  "Monday at ..." / "5 minutes ago" / "A moment ago" with <time
+  datetime data-time>; XF1 span/abbr.DateTime; MyBB "07-12-2021, 02:20
+  PM" / "<span title=..>Today</span>, 02:20 PM". relative_dates=False
+  prints absolute dates only. Furniture (account links, buttons, labels,
+  pagination words, quote headers "Zitat von"/"hat geschrieben:"/"hat
+  gesagt:", "Last edited by") is in the board's language too; error and
+  refusal texts stay English.
   now= fixes the clock (a number or a callable).
 
 BEHAVIOUR
@@ -158,10 +200,24 @@ BEHAVIOUR
   (token, session, phpBB form age >= form_min_age seconds, default 2),
   flood_seconds (default 0 = off), min_chars, closed threads, members-only
   boards; refusals come back as the engine's error page wording.
-  expire_sessions() forgets every session and remember-me cookie.
-  Accepted posts appear in pages and feeds and in posts_received
-  ({"path", "fields", "user", "status", "post_id", "error"}).
-  page_validators=True adds ETag/Last-Modified (and 304) to HTML pages too.
+  expire_sessions() forgets every session and remember-me cookie
+  (keep_remember=True: only the sessions).
+  Accepted posts appear in pages and feeds; every reply/new-thread POST is
+  in posts_received ({"path", "query", "fields", "user", "status",
+  "post_id", "error"}; error is None or one of "token", "form" (phpBB form
+  too fast/invalid), "flood", "too_short", "closed", "no_permission",
+  "no_title", "no_thread"). A posted message starting with the engine's
+  quote tag ([QUOTE=name;123], [quote="name" post_id=123],
+  [QUOTE="name, post: 123, member: 4"]) becomes quote_of=123.
+  requests: Request(method, path with query, headers) of every request;
+  fetched(regex) lists the GET paths that match. errors: tracebacks of
+  fixture bugs (answered 500); tests should find it empty.
+  Feeds send ETag and Last-Modified and answer 304 to If-None-Match /
+  If-Modified-Since, as vB external.php and phpBB feed.php do; HTML pages
+  do not (the engines send none) unless page_validators=True.
+  Login errors: vB counts strikes (5), phpBB wants its CAPTCHA after
+  max_login_attempts (3) failures; the CAPTCHA answers are in
+  b.engine.captchas (hash -> answer) for tests that must pass one.
 
 FAULTS
   fault(mode, path=regex, count=None, retry_after=1, hang=30.0): "429" and
@@ -171,6 +227,8 @@ FAULTS
   found by (a board's new style), so a parser must fail loudly.
 """
 import bisect
+import email.parser
+import email.policy
 import email.utils
 import hashlib
 import html
@@ -297,6 +355,8 @@ PHRASES = {
     "Home": {"de": "Startseite", "fr": "Accueil", "es": "Inicio"},
     "Similar threads": {"de": "Ähnliche Themen", "fr": "Discussions similaires", "es": "Temas similares"},
     "A moment ago": {"de": "Gerade eben", "fr": "Il y a un instant", "es": "Hace un momento"},
+    "less than a minute ago": {"de": "vor weniger als einer Minute", "fr": "il y a moins d’une minute",
+                               "es": "hace menos de un minuto"},
     "%d minutes ago": {"de": "Vor %d Minuten", "fr": "Il y a %d minutes", "es": "Hace %d minutos"},
     "1 minute ago": {"de": "Vor 1 Minute", "fr": "Il y a 1 minute", "es": "Hace 1 minuto"},
     "Thread starter": {"de": "Ersteller", "fr": "Auteur de la discussion", "es": "Autor del tema"},
@@ -307,6 +367,43 @@ PHRASES = {
     "Sticky": {"de": "Angeheftet", "fr": "Épinglé", "es": "Fijo"},
     "Locked": {"de": "Geschlossen", "fr": "Verrouillé", "es": "Cerrado"},
 }
+
+
+# furniture (links, buttons, labels) as the language packs print it; applied to
+# whole text nodes of non-English pages so parsers cannot lean on English words
+FURNITURE = {
+    "de": {"Log Out": "Abmelden", "Logout": "Abmelden", "Log out": "Abmelden", "Log in": "Anmelden",
+           "Login": "Anmelden", "Register": "Registrieren", "Reply to Thread": "Antworten",
+           "Post Reply": "Antwort erstellen", "New Topic": "Neues Thema", "Post thread": "Thema erstellen",
+           "Post New Thread": "Neues Thema erstellen", "Thread Tools": "Themen-Optionen",
+           "Show Printable Version": "Druckbare Version anzeigen", "Print view": "Druckansicht",
+           "Who is online": "Wer ist online?", "Quick links": "Schnellzugriff", "New Posts": "Neue Beiträge",
+           "Unanswered topics": "Unbeantwortete Themen", "Active topics": "Aktive Themen", "Reply": "Antworten",
+           "New Reply": "Antworten", "Thread Closed": "Thema geschlossen", "Locked": "Gesperrt",
+           "Forum": "Forum", "Search": "Suche", "Help": "Hilfe", "Contact Us": "Kontakt",
+           "Previous Thread": "Vorheriges Thema", "Next Thread": "Nächstes Thema", "Top": "Nach oben"},
+    "fr": {"Log Out": "Déconnexion", "Logout": "Déconnexion", "Log out": "Déconnexion", "Log in": "Connexion",
+           "Login": "Connexion", "Register": "S’enregistrer", "Reply to Thread": "Répondre",
+           "Post Reply": "Répondre", "New Topic": "Nouveau sujet", "Post thread": "Créer une discussion",
+           "Post New Thread": "Nouvelle discussion", "Thread Tools": "Outils de la discussion",
+           "Show Printable Version": "Version imprimable", "Print view": "Imprimer le sujet",
+           "Who is online": "Qui est en ligne ?", "Quick links": "Liens rapides", "New Posts": "Nouveaux messages",
+           "Reply": "Répondre", "New Reply": "Répondre", "Thread Closed": "Discussion fermée", "Locked": "Verrouillé",
+           "Search": "Rechercher", "Help": "Aide", "Contact Us": "Nous contacter", "Top": "Haut"},
+    "es": {"Log Out": "Salir", "Logout": "Desconectarse", "Log out": "Salir", "Log in": "Ingresar",
+           "Login": "Identificarse", "Register": "Registrarse", "Reply to Thread": "Responder",
+           "Post Reply": "Responder", "New Topic": "Nuevo tema", "Post thread": "Publicar tema",
+           "Post New Thread": "Nuevo tema", "Search": "Buscar", "Help": "Ayuda", "Reply": "Responder"},
+}
+
+
+def translate_furniture(body, lang):
+    table = FURNITURE.get(lang)
+    if not table:
+        return body
+    body = body.replace("Logout [ ", table["Logout"] + " [ ")      # phpBB 3.0 "Logout [ name ]"
+    return re.sub(r">(\s*)([A-Z][A-Za-z ]{1,30}?)(\s*)<",
+                  lambda m: ">%s%s%s<" % (m.group(1), table.get(m.group(2), m.group(2)), m.group(3)), body)
 
 
 class Lang:
@@ -459,6 +556,7 @@ class BoardFixture:
         self.users, self.users_by_id = {}, {}
         self.boards, self.threads, self.posts = {}, {}, {}
         self.next_user, self.next_board, self.next_thread, self.next_post = 2, 1, 1, 1
+        self.attachments, self.next_attachment = {}, 1
         self.last_date = 0
         self.version = 0
         self.sessions = {}        # sid -> {"user": name or None, "t": time, "csrf": str}
@@ -468,6 +566,7 @@ class BoardFixture:
         self.faults = []
         self.requests = []
         self.posts_received = []
+        self.errors = []          # tracebacks of fixture bugs (answered 500)
         self.template_changed = False
         self._gen = []            # sorted (first post id, last post id, thread id)
         self._sorted = {}         # board id -> (version, [thread ids])
@@ -502,12 +601,12 @@ class BoardFixture:
 
     # ---- data ----
 
-    def add_user(self, name, password, signature=None, title="Member"):
+    def add_user(self, name, password, signature=None, title="Member", moderator=False):
         with self.lock:
             uid = self.next_user
             self.next_user += 1
             u = {"id": uid, "name": name, "password": password, "signature": signature,
-                 "title": title, "joined": int(self.now()) - 86400 * 400,
+                 "title": title, "joined": int(self.now()) - 86400 * 400, "moderator": moderator,
                  "salt": hashlib.sha1(("salt%d%s" % (uid, name)).encode()).hexdigest()[:30]}
             self.users[name] = u
             self.users_by_id[uid] = u
@@ -522,13 +621,14 @@ class BoardFixture:
             u = self.users[name]
         return u
 
-    def add_board(self, name, parent=None, members_only=False, description=""):
+    def add_board(self, name, parent=None, members_only=False, description="", link=None):
+        """link=URL makes a link forum (listed, no threads; its page redirects there)."""
         with self.lock:
             bid = self.next_board
             self.next_board += 1
             self.boards[bid] = {"id": bid, "name": name, "parent": parent,
                                 "members_only": members_only, "description": description,
-                                "threads": [], "slug": slugify(name)}
+                                "threads": [], "slug": slugify(name), "link": link}
             self._bump()
             return bid
 
@@ -538,7 +638,7 @@ class BoardFixture:
             self._bump()
 
     def add_thread(self, board, title, author, body_html, date=None, sticky=False,
-                   closed=False, guest=False, signature=None):
+                   closed=False, guest=False, signature=None, attachments=None):
         with self.lock:
             tid = self.next_thread
             self.next_thread += 1
@@ -546,11 +646,14 @@ class BoardFixture:
                                  "closed": closed, "posts": [], "views": 0, "deleted": False,
                                  "author": author}
             self.boards[board]["threads"].append(tid)
-            self.add_post(tid, author, body_html, date=date, guest=guest, signature=signature)
+            self.add_post(tid, author, body_html, date=date, guest=guest, signature=signature,
+                          attachments=attachments)
             return tid
 
     def add_post(self, thread, author, body_html, date=None, quote_of=None, signature=None,
-                 guest=False):
+                 guest=False, attachments=None):
+        """attachments: file names or (name, size in bytes); each gets an id
+        and the engine's attachment block and download URL."""
         with self.lock:
             t = self.threads[thread]
             if isinstance(t["posts"], range):
@@ -563,14 +666,20 @@ class BoardFixture:
                                "body": body_html, "date": self._date(date),
                                "quote_of": quote_of, "signature": signature, "guest": guest,
                                "edits": 0, "edited_by": None, "edited_date": None,
-                               "edit_reason": None, "deleted": False}
+                               "edit_reason": None, "deleted": False, "attachments": []}
+            for a in attachments or []:
+                name, size = (a, 2048) if isinstance(a, str) else a
+                aid = self.next_attachment
+                self.next_attachment += 1
+                self.attachments[aid] = {"id": aid, "name": name, "size": size, "post": pid}
+                self.posts[pid]["attachments"].append(aid)
             t["posts"].append(pid)
             self._bump()
             return pid
 
     def edit_post(self, post, body_html, editor=None, date=None, reason=None):
         with self.lock:
-            p = self.post(post)
+            p = self._own(post)
             p["body"] = body_html
             p["edits"] += 1
             p["edited_by"] = editor or p["author"]
@@ -578,16 +687,20 @@ class BoardFixture:
             p["edit_reason"] = reason
             self._bump()
 
-    def delete_post(self, post):
-        """Removes the post from the thread (as a hard delete, or a soft one
-        seen by a guest: the post is not in the page any more)."""
+    def delete_post(self, post, soft=False, by="Moderator", date=None):
+        """Removes the post from the thread: guests and members no longer see
+        it. soft=True keeps it for moderators (add_user moderator=True), who
+        see the engine's "deleted by" placeholder in its place."""
         with self.lock:
-            p = self.post(post)
+            p = self._own(post)
             t = self.threads[p["thread"]]
             if isinstance(t["posts"], range):
                 t["posts"] = list(t["posts"])
             t["posts"].remove(post)
             p["deleted"] = True
+            if soft:
+                p["deleted_by"], p["deleted_date"] = by, self._date(date)
+                t.setdefault("soft", []).append(post)
             self._bump()
 
     def delete_thread(self, thread):
@@ -597,13 +710,25 @@ class BoardFixture:
             self.boards[t["board"]]["threads"].remove(thread)
             self._bump()
 
-    def move_thread(self, thread, board):
+    def move_thread(self, thread, board, leave_redirect=False):
+        """Moves a thread; leave_redirect leaves the engine's "Moved" stub in
+        the old board's list (pointing at the thread; returns the stub's id)."""
         with self.lock:
             t = self.threads[thread]
-            self.boards[t["board"]]["threads"].remove(thread)
+            old = t["board"]
+            self.boards[old]["threads"].remove(thread)
             t["board"] = board
             self.boards[board]["threads"].append(thread)
+            stub = None
+            if leave_redirect:
+                stub = self.next_thread
+                self.next_thread += 1
+                self.threads[stub] = {"id": stub, "board": old, "title": t["title"], "sticky": False,
+                                      "closed": True, "posts": t["posts"], "views": 0, "deleted": False,
+                                      "author": t["author"], "moved_to": thread}
+                self.boards[old]["threads"].append(stub)
             self._bump()
+            return stub
 
     def rename_thread(self, thread, title):
         with self.lock:
@@ -620,11 +745,14 @@ class BoardFixture:
             self.threads[thread]["sticky"] = sticky
             self._bump()
 
-    def expire_sessions(self):
-        """The board forgets every session (and remember-me cookie)."""
+    def expire_sessions(self, keep_remember=False):
+        """The board forgets every session and, unless keep_remember, every
+        remember-me cookie (with keep_remember the next request logs the
+        member back in from that cookie, as vB/phpBB/XF/MyBB do)."""
         with self.lock:
             self.sessions.clear()
-            self.remember.clear()
+            if not keep_remember:
+                self.remember.clear()
 
     def generate(self, boards=1, threads_per_board=100, posts_per_thread=5,
                  prefix="Generated thread"):
@@ -674,7 +802,13 @@ class BoardFixture:
              "date": t["gen"][1] + n * 600,
              "quote_of": pid - 1 if n and n % 10 == 0 else None, "signature": None,
              "guest": False, "edits": 0, "edited_by": None, "edited_date": None,
-             "edit_reason": None, "deleted": False}
+             "edit_reason": None, "deleted": False, "attachments": []}
+        # not kept: a 10,000-thread backfill would otherwise hold every post
+        return p
+
+    def _own(self, pid):
+        """The stored post dict (a generated post is kept once it changes)."""
+        p = self.post(pid)
         self.posts[pid] = p
         return p
 
@@ -735,6 +869,8 @@ class BoardFixture:
             stack += [c["id"] for c in self.children(b["id"])]
             for tid in b["threads"]:
                 t = self.threads[tid]
+                if t.get("moved_to"):
+                    continue
                 nt += 1
                 np_ += len(t["posts"])
                 lp = self.last_post(t)
@@ -942,7 +1078,35 @@ class Engine:
 
     def handle(self, req):
         self.session(req)
-        return self.route(req)
+        r = self.serve_attachment(req)
+        return r if r is not None else self.route(req)
+
+    ATTACH_RE = r"^/attachment\.php\?(?:.*&)?attachmentid=(\d+)"
+
+    def attachment_link(self, a):
+        return "attachment.php?attachmentid=%d&d=%d" % (a["id"], 1700000000 + a["id"])
+
+    def serve_attachment(self, req):
+        m = re.search(self.ATTACH_RE, req.path + ("?" + req.raw_query if req.raw_query else ""))
+        if not m:
+            return None
+        a = self.fx.attachments.get(int(m.group(1)))
+        if a is None:
+            return Resp(404, "<html><body>Invalid attachment specified.</body></html>")
+        t = self.fx.threads[self.fx.post(a["post"])["thread"]]
+        if not self.can_read(req, t["board"]):
+            return self.no_permission(req)
+        ext = a["name"].rsplit(".", 1)[-1].lower()
+        ctype = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif",
+                 "pdf": "application/pdf", "txt": "text/plain"}.get(ext, "application/octet-stream")
+        data = (("fixture attachment %d %s\n" % (a["id"], a["name"])).encode() * (a["size"] // 20 + 1))[:a["size"]]
+        return Resp(200, data, ctype, {"Content-Disposition": 'inline; filename="%s"' % a["name"]})
+
+    def size_text(self, n, unit="KB"):
+        return "%.1f %s" % (n / 1024.0, unit)
+
+    def attachments_of(self, p):
+        return [self.fx.attachments[i] for i in p.get("attachments") or []]
 
     def visible_threads(self, req, bid):
         return self.fx.board_threads(bid)
@@ -954,8 +1118,24 @@ class Engine:
         return [b for b in self.fx.boards.values()
                 if not (self.fx.hide_private and not self.can_read(req, b["id"]))]
 
+    def visible_ids(self, req, t):
+        """The thread's post ids as this visitor sees them (moderators also see
+        soft-deleted posts, as placeholders)."""
+        if req.user is not None and req.user.get("moderator") and t.get("soft"):
+            return sorted(list(t["posts"]) + t["soft"])
+        return t["posts"]
+
+    def stats(self, req, bid):
+        """board_stats, without the last post of a board the visitor may not read
+        (the engines show a private forum's name but not its latest thread)."""
+        nt, np_, last = self.fx.board_stats(bid)
+        return nt, np_, (last if self.can_read(req, bid) and (
+            last is None or self.can_read(req, self.fx.threads[last["thread"]]["board"])) else None)
+
     def thread_for(self, tid):
         t = self.fx.threads.get(tid)
+        if t is not None and t.get("moved_to"):
+            t = self.fx.threads.get(t["moved_to"])     # a "Moved" stub leads to the thread
         return None if t is None or t["deleted"] else t
 
     def post_index(self, pid):
@@ -1134,6 +1314,8 @@ class VBulletin4(Engine):
             return self.page_thread(req, tid, page)
         if p == "/printthread.php":
             return self.page_print(req, req.qint("t"), req.qint("page", 1), req.qint("pp", 40))
+        if p == "/archive/index.php" or p == "/archive/" or p.startswith("/archive/index.php/"):
+            return self.archive(req, p[len("/archive/index.php"):] if p.startswith("/archive/index.php") else "")
         if p == "/login.php":
             if req.method == "POST" and (req.q("do") == "login" or req.f("do") == "login"):
                 return self.do_login(req)
@@ -1505,7 +1687,29 @@ class VBulletin4(Engine):
 
     def forumbit(self, req, b, depth):
         fx = self.fx
-        nt, np_, last = fx.board_stats(b["id"])
+        if b.get("link"):
+            return """<li id="forum%d" class="forumbit_post old L%d">
+	<div class="forumrow table">
+		<div class="foruminfo td">
+			<img src="images/statusicon/forum_link-48.png" class="forumicon" id="forum_statusicon_%d" alt="" />
+			<div class="forumdata">
+				<div class="datacontainer">
+					<div class="titleline">
+						<h2 class="forumtitle"><a href="%s">%s</a></h2>
+					</div>
+					<p class="forumdescription">%s</p>
+				</div>
+			</div>
+		</div>
+		<ul class="forumstats td">
+			<li>Threads: -</li>
+			<li>Posts: -</li>
+		</ul>
+		<div class="forumlastpost td"></div>
+	</div>
+</li>
+""" % (b["id"], depth, b["id"], esc(b["link"]), esc(b["name"]), esc(b["description"]))
+        nt, np_, last = self.stats(req, b["id"])
         kids = [c for c in fx.children(b["id"]) if c in self.boards_visible(req)]
         if depth == 1 and kids:
             inner = "".join(self.forumbit(req, c, 2) for c in kids)
@@ -1605,6 +1809,35 @@ class VBulletin4(Engine):
 
     def threadbit(self, req, t):
         fx = self.fx
+        if t.get("moved_to"):
+            target = fx.threads[t["moved_to"]]
+            return """<li class="threadbit moved" id="thread_%d">
+	<div class="rating0 nonsticky">
+		<div class="threadinfo" title="">
+			<div class="inner">
+				<h3 class="threadtitle">
+					<span class="prefix understate">Moved:</span>
+					<a class="title" href="%s" id="thread_title_%d">%s</a>
+				</h3>
+				<div class="threadmeta">
+					<div class="author">
+						<span class="label">%s&nbsp;<a href="member.php?u=%d" class="username understate">%s</a></span>
+					</div>
+				</div>
+			</div>
+		</div>
+		<ul class="threadstats td alt" title="">
+			<li>%s: -</li>
+			<li>%s: -</li>
+		</ul>
+		<dl class="threadlastpost td">
+			<dd>-</dd>
+		</dl>
+	</div>
+</li>
+""" % (t["id"], esc(self.thread_link(target)), t["id"], esc(t["title"]), self.t("Started by"),
+       fx.users[t["author"]]["id"] if t["author"] in fx.users else 0, esc(t["author"]), self.t("Replies"),
+       self.t("Views"))
         first, last = fx.tpost(t, 0), fx.last_post(t)
         replies = len(t["posts"]) - 1
         cls = "threadbit" + (" lock" if t["closed"] else "") + (" hot" if replies >= 15 else "")
@@ -1662,6 +1895,8 @@ class VBulletin4(Engine):
         b = fx.boards.get(bid)
         if b is None:
             return self.error(req, self.INVALID_FORUM, 404)
+        if b.get("link"):
+            return Resp(302, "", headers={"Location": b["link"]})
         if not self.can_read(req, bid):
             return self.no_permission(req)
         ids = self.visible_threads(req, bid)
@@ -1755,8 +1990,43 @@ class VBulletin4(Engine):
         return ('\t\t\t\t<!-- edit note -->\n\t\t\t\t<blockquote class="postcontent lastedited">\n'
                 '\t\t\t\t\t%s\n\t\t\t\t</blockquote>\n\t\t\t\t<!-- / edit note -->\n' % note)
 
+    def deleted_postbit(self, req, t, p, n):
+        ds, tm = self.date_parts(p["date"])
+        u = self.fx.users.get(p["author"])
+        return """<li class="postbitlegacy postbitdeleted postcontainer" id="post_%d">
+	<div class="posthead">
+			<span class="postdate old">
+					<span class="date">%s,&nbsp;<span class="time">%s</span></span>
+			</span>
+			<span class="nodecontrols">
+					<a name="post%d" href="%s&amp;p=%d&amp;viewfull=1#post%d" class="postcounter">#%d</a><a id="postcount%d" name="%d"></a>
+			</span>
+	</div>
+	<div class="postdetails_noavatar">
+		<div class="userinfo_noavatar">
+			<div class="username_container">
+				<a href="member.php?u=%d" class="username">%s</a>
+			</div>
+		</div>
+		<div class="postbody">
+			<div class="postrow">
+				<div class="deletedpostinfo">
+					<div class="deletedby">
+						<img src="images/misc/trashcan.png" class="inlineimg" alt="Deleted" /> This message has been deleted by %s.
+					</div>
+				</div>
+			</div>
+		</div>
+	</div>
+	<hr />
+</li>
+""" % (p["id"], html.escape(ds, False), tm, p["id"], esc(self.thread_link(t, style=0)), p["id"], p["id"], n, p["id"], n,
+       u["id"] if u else 0, esc(p["author"]), esc(p["deleted_by"]))
+
     def postbit(self, req, t, p, n):
         fx = self.fx
+        if p["deleted"]:
+            return self.deleted_postbit(req, t, p, n)
         u = None if p["guest"] else fx.users.get(p["author"])
         q = self.quoted(p)
         body = (self.quote_html(q) if q else "") + p["body"]
@@ -1824,7 +2094,7 @@ class VBulletin4(Engine):
 							%s
 						</blockquote>
 					</div>
-				</div>
+%s				</div>
 			</div>
 			%s
 			<div class="cleardiv"></div>
@@ -1843,14 +2113,27 @@ class VBulletin4(Engine):
 	<hr />
 </li>
 """ % (p["id"], html.escape(ds, False), tm, p["id"], esc(self.thread_link(t, style=0)), p["id"], p["id"], n, p["id"], n,
-       userinfo, " has_after_content" if after else "", p["id"], body,
+       userinfo, " has_after_content" if after else "", p["id"], body, self.attach_block(p),
        ('<div class="after_content">\n%s\t\t\t</div>' % after) if after else "",
        p["id"], p["id"], p["id"], self.t("Reply With Quote"), p["id"], self.t("Reply With Quote"),
        self.t("Reply With Quote"))
 
+    def attach_block(self, p):
+        atts = self.attachments_of(p)
+        if not atts:
+            return ""
+        return ('\t\t\t\t\t<div class="attachments">\n\t\t\t\t\t\t<fieldset class="postcontent">\n\t\t\t\t\t\t\t'
+                '<legend><img src="images/misc/paperclip.png" class="inlineimg" alt="" /> Attached Files</legend>\n'
+                '\t\t\t\t\t\t\t<ul>\n%s\t\t\t\t\t\t\t</ul>\n\t\t\t\t\t\t</fieldset>\n\t\t\t\t\t</div>\n'
+                % "".join('\t\t\t\t\t\t\t\t<li>\n\t\t\t\t\t\t\t\t\t<img class="inlineimg" src="images/attach/%s.gif" '
+                          'alt="" />\n\t\t\t\t\t\t\t\t\t<a href="%s">%s</a> (%s, 0 views)\n\t\t\t\t\t\t\t\t</li>\n'
+                          % (esc(a["name"].rsplit(".", 1)[-1].lower()), esc(self.attachment_link(a)), esc(a["name"]),
+                             self.size_text(a["size"])) for a in atts))
+
     def similar(self, req, t):
         fx = self.fx
-        others = [fx.threads[i] for i in fx.board_threads(t["board"]) if i != t["id"]][:5]
+        others = [fx.threads[i] for i in fx.board_threads(t["board"])
+                  if i != t["id"] and not fx.threads[i].get("moved_to")][:5]
         if not others:
             return ""
         rows = "".join("""			<tr>
@@ -1877,11 +2160,12 @@ class VBulletin4(Engine):
         if not self.can_read(req, t["board"]):
             return self.no_permission(req)
         per = fx.posts_per_page
-        total = len(t["posts"])
+        ids = self.visible_ids(req, t)
+        total = len(ids)
         n = self.npages(total, per)
         page = max(1, min(page, n))
         start = (page - 1) * per
-        posts = [fx.tpost(t, i) for i in range(start, min(start + per, total))]
+        posts = [fx.post(ids[i]) for i in range(start, min(start + per, total))]
         bits = "".join(self.postbit(req, t, p, start + k + 1) for k, p in enumerate(posts))
         pag = self.pagination(total, per, page, lambda pg: self.thread_link(t, pg), "posts", "t", tid)
         stats = self.t("Results %s to %s of %s") % (self.L.num(start + 1), self.L.num(start + len(posts)),
@@ -1955,13 +2239,14 @@ class VBulletin4(Engine):
         if not self.can_read(req, t["board"]):
             return self.no_permission(req)
         pp = max(1, min(pp or 40, 40))
-        total = len(t["posts"])
+        ids = self.visible_ids(req, t)
+        total = len(ids)
         n = self.npages(total, pp)
         page = max(1, min(page, n))
         start = (page - 1) * pp
         out = []
         for i in range(start, min(start + pp, total)):
-            p = fx.tpost(t, i)
+            p = fx.post(ids[i])
             q = self.quoted(p)
             ds, tm = self.date_parts(p["date"])
             out.append("""<div class="tborder">
@@ -1994,6 +2279,93 @@ class VBulletin4(Engine):
 </body>
 </html>""" % (self.L.code, self.VERSION, esc(fx.title), esc(t["title"]), esc(self.thread_link(t)),
               pag, "".join(out), pag)
+        return Resp(200, body)
+
+    # archive (archive/index.php/t-N-p-P.html): the cheap way to read a whole thread
+
+    ARCHIVE_PER_PAGE = 250
+
+    def archive(self, req, rest):
+        fx = self.fx
+        base = fx.url + "/archive/index.php"
+        m = re.match(r"^/(t|f)-(\d+)(?:-p-(\d+))?\.html$", rest)
+        crumbs = ['<a href="%s">%s</a>' % (base, esc(fx.title))]
+        per = self.ARCHIVE_PER_PAGE
+        pages_html, content, title, full = "", "", fx.title, fx.url + "/" + self.INDEX
+        if m and m.group(1) == "t":
+            t = self.thread_for(int(m.group(2)))
+            if t is None or not self.can_read(req, t["board"]):
+                return self.error(req, self.INVALID_THREAD, 404) if t is None else self.no_permission(req)
+            page = int(m.group(3) or 1)
+            n = self.npages(len(t["posts"]), per)
+            page = max(1, min(page, n))
+            crumbs += ['<a href="%s/f-%d.html">%s</a>' % (base, b["id"], esc(b["name"])) for b in fx.board_chain(t["board"])]
+            crumbs.append(esc(t["title"]))
+            title, full = t["title"], fx.url + "/" + self.thread_link(t, style=0)
+            out = []
+            for i in range((page - 1) * per, min(page * per, len(t["posts"]))):
+                p = fx.tpost(t, i)
+                q = self.quoted(p)
+                ds, tm = self.date_parts(p["date"])
+                out.append('<div class="post"><div class="posttop"><div class="username">%s</div><div class="date">%s, '
+                           '%s</div></div><div class="posttext">%s%s</div></div><hr />\n'
+                           % (esc(p["author"]), ds, tm, self.quote_html(q) if q else "", p["body"]))
+            content = "".join(out)
+            if n > 1:
+                pages_html = ('<div id="pagenumbers"><b>Pages :</b>\n%s</div>\n<hr />\n' % "\n".join(
+                    '<a href="%s/t-%d%s.html">%d</a>' % (base, t["id"], "-p-%d" % k if k > 1 else "", k)
+                    for k in range(1, n + 1)))
+        elif m:
+            b = fx.boards.get(int(m.group(2)))
+            if b is None or not self.can_read(req, b["id"]):
+                return self.error(req, self.INVALID_FORUM, 404) if b is None else self.no_permission(req)
+            ids = fx.board_threads(b["id"])
+            page = int(m.group(3) or 1)
+            n = self.npages(len(ids), per)
+            crumbs += ['<a href="%s/f-%d.html">%s</a>' % (base, x["id"], esc(x["name"])) for x in fx.board_chain(b["id"])[:-1]]
+            crumbs.append(esc(b["name"]))
+            title, full = b["name"], fx.url + "/" + self.board_link(b, style=0)
+            kids = "".join('<li><a href="%s/f-%d.html">%s</a></li>\n' % (base, c["id"], esc(c["name"]))
+                           for c in fx.children(b["id"]))
+            content = '<div id="content">\n%s<ol start="%d">\n%s</ol>\n</div>\n' % (
+                ("<ul>\n%s</ul>\n" % kids) if kids else "", (page - 1) * per + 1,
+                "".join('\t<li><a href="%s/t-%d.html">%s</a> (%d replies)</li>\n'
+                        % (base, i, esc(fx.threads[i]["title"]), len(fx.threads[i]["posts"]) - 1)
+                        for i in ids[(page - 1) * per: page * per]))
+            if n > 1:
+                pages_html = ('<div id="pagenumbers"><b>Pages :</b>\n%s</div>\n<hr />\n' % "\n".join(
+                    '<a href="%s/f-%d%s.html">%d</a>' % (base, b["id"], "-p-%d" % k if k > 1 else "", k)
+                    for k in range(1, n + 1)))
+        elif rest in ("", "/"):
+            def tree(parent):
+                kids = [b for b in fx.boards.values() if b["parent"] == parent]
+                if not kids:
+                    return ""
+                return "<ul>\n%s</ul>\n" % "".join('\t<li><a href="%s/f-%d.html">%s</a>\n%s\t</li>\n'
+                                                   % (base, b["id"], esc(b["name"]), tree(b["id"])) for b in kids)
+            content = '<div id="content">\n%s</div>\n' % tree(None)
+        else:
+            return self.error(req, "Invalid Action Specified", 404)
+        body = """<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">
+<html xmlns="http://www.w3.org/1999/xhtml" dir="ltr" lang="%s">
+<head>
+	<meta http-equiv="Content-Type" content="text/html; charset=UTF-8" />
+	<meta name="description" content="[Archive] %s" />
+	<title>%s [Archive]  - %s</title>
+	<link rel="stylesheet" type="text/css" href="%s/archive/archive.css" />
+</head>
+<body>
+<div class="pagebody">
+<div id="navbar">%s</div>
+<hr />
+<div class="pda"><a href="%s%s?pda=1" rel="nofollow">PDA</a></div>
+<p class="largefont">View Full Version : <a href="%s">%s</a></p>
+<hr />
+%s%s%s<div id="copyright">Powered by vBulletin&reg; Version %s Copyright &copy; 2026 vBulletin Solutions, Inc. All rights reserved.</div>
+</div>
+</body>
+</html>""" % (self.L.code, esc(title), esc(title), esc(fx.title), fx.url, " &gt; ".join(crumbs), base, rest, esc(full),
+              esc(title), pages_html, content, pages_html, self.VERSION)
         return Resp(200, body)
 
     # login
@@ -2171,7 +2543,7 @@ class VBulletin4(Engine):
                                       '<title>%s</title></channel></rss>' % esc(fx.title),
                                       "text/xml; charset=UTF-8", None)
         by_last = req.q("lastpost") in ("1", "true")
-        ts = [fx.threads[i] for b in boards for i in b["threads"]]
+        ts = [fx.threads[i] for b in boards for i in b["threads"] if not fx.threads[i].get("moved_to")]
         key = (lambda t: fx.last_post(t)["date"]) if by_last else (lambda t: fx.tpost(t, 0)["date"])
         ts.sort(key=lambda t: (key(t), t["id"]), reverse=True)
         ts = ts[:int(req.q("count") or 15)]
@@ -2306,6 +2678,14 @@ class _Handler(BaseHTTPRequestHandler):
         if body and ctype in ("", "application/x-www-form-urlencoded"):
             fields = {k: v[-1] for k, v in urllib.parse.parse_qs(
                 body.decode("utf-8", "replace"), keep_blank_values=True).items()}
+        elif body and ctype == "multipart/form-data":
+            # the engines' posting forms are multipart (attachments): browsers send that
+            msg = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+                b"Content-Type: " + self.headers.get("Content-Type").encode() + b"\r\n\r\n" + body)
+            for part in msg.iter_parts():
+                name = part.get_param("name", header="content-disposition")
+                if name and part.get_filename() is None:
+                    fields[name] = part.get_payload(decode=True).decode("utf-8", "replace")
         cookies = {}
         for part in (self.headers.get("Cookie") or "").split(";"):
             if "=" in part:
@@ -2314,10 +2694,19 @@ class _Handler(BaseHTTPRequestHandler):
         req = Req(method, path, query, fields, cookies, self.headers)
         req.raw_query = urllib.parse.unquote(u.query)
         with fx.lock:
-            resp = fx.engine.handle(req)
+            try:
+                resp = fx.engine.handle(req)
+            except Exception:
+                # a fixture bug: say so (and keep it for the test) instead of a dropped connection
+                import traceback
+                fx.errors.append(traceback.format_exc())
+                resp = Resp(500, "<html><body><h1>board_fixture error</h1><pre>%s</pre></body></html>"
+                            % esc(fx.errors[-1]))
             text = resp.body
             if fx.template_changed and isinstance(text, str) and resp.ctype.startswith("text/html"):
                 text = fx.engine.change_template(text)
+            if fx.lang.code != "en" and isinstance(text, str) and resp.ctype.startswith("text/html"):
+                text = translate_furniture(text, fx.lang.code)
         data = text.encode("utf-8") if isinstance(text, str) else text
         headers = list(resp.headers.items())
         if resp.status == 200 and (resp.validators or (fx.page_validators and resp.ctype.startswith("text/html"))):
@@ -2432,8 +2821,15 @@ class PhpBB3(Engine):
     # dates
 
     def fmt_date(self, ts, relative=True):
+        """The board's date format with relative days ("|D M d, Y|, g:i a"),
+        which also prints "x minutes ago" in the first hour."""
         d = self.fx.local(ts)
         c = self.L.code
+        if relative and self.fx.relative_dates and -60 < self.fx.now() - ts < 3600:
+            mins = int(max(0, self.fx.now() - ts) // 60)
+            if mins == 0:
+                return self.t("less than a minute ago")
+            return self.t("1 minute ago") if mins == 1 else self.t("%d minutes ago") % mins
         day = self.fx.day_word(ts) if relative else None
         if c == "en":
             h, ap = h12(d)
@@ -2497,7 +2893,9 @@ class PhpBB3(Engine):
 
     def handle(self, req):
         self.session(req)
-        r = self.route(req)
+        r = self.serve_attachment(req)
+        if r is None:
+            r = self.route(req)
         if not req.sid_from_cookie and req.sid and isinstance(r.body, str) and r.ctype.startswith("text/html"):
             sid = req.sid
             # append_sid(): a browser that sent no session cookie gets the sid in every link
@@ -2751,7 +3149,8 @@ class PhpBB3(Engine):
 </form>
 """ % (self.t("Login"), ('<p>%s</p>' % explain) if explain else "",
        ('<div class="error">%s</div>' % error) if error else "", esc(username),
-       self.captcha_html() if captcha else "", self.form_key(req, "login"), req.sid, esc(redirect))
+       self.captcha_html() if captcha else "", self.form_key(req, "login") if self.check_login_token else "",
+       req.sid, esc(redirect))
 
     def login_box(self, req, explain, status=200):
         redirect = "./" + req.path.lstrip("/") + ("?" + req.raw_query if req.raw_query else "")
@@ -2761,9 +3160,18 @@ class PhpBB3(Engine):
         r.status = status
         return r
 
+    def no_permission(self, req):
+        if req.user is None:
+            return self.login_box(req, self.ERRORS["login_view"])
+        return self.message(req, self.ERRORS["auth_read"])
+
+    def captcha_needed(self, name):
+        """require_captcha: the board already wants the CAPTCHA (as phpBB does once
+        max_login_attempts failed for the address); else after that many failures."""
+        return self.fx.require_captcha or self.fx.login_failures.get(name, 0) >= self.fx.max_login_attempts
+
     def page_login(self, req, error="", username=""):
-        fails = self.fx.login_failures.get(username, 0)
-        captcha = self.fx.require_captcha and (fails >= self.fx.max_login_attempts or not username)
+        captcha = self.captcha_needed(username)
         return self.page(req, "%s - %s" % (self.fx.title, self.t("Login")), [],
                          self.login_form(req, error=error, redirect=req.q("redirect") or "./index.php",
                                          captcha=captcha, username=username))
@@ -2774,7 +3182,7 @@ class PhpBB3(Engine):
         if self.check_login_token and not self.form_ok(req, "login"):
             return self.page_login(req, self.ERRORS["form"], name)
         fails = fx.login_failures.get(name, 0)
-        if fx.require_captcha and fails >= fx.max_login_attempts:
+        if self.captcha_needed(name):
             cid = req.f("confirm_id")
             if not cid or self.captchas.get(cid) != req.f("confirm_code").upper():
                 fx.login_failures[name] = fails + 1
@@ -2784,7 +3192,7 @@ class PhpBB3(Engine):
         if not u:
             fx.login_failures[name] = fails + 1
             err = self.ERRORS["baduser"] if u is None else self.ERRORS["badpass"]
-            if fx.require_captcha and fails + 1 >= fx.max_login_attempts:
+            if fails + 1 == fx.max_login_attempts:
                 err = self.ERRORS["attempts"]
             return self.page_login(req, err, name)
         fx.login_failures.pop(name, None)
@@ -2838,9 +3246,25 @@ class PhpBB3(Engine):
 
     # index
 
+    def link_row(self, b):
+        return """		<li class="row">
+			<dl class="row-item forum_link">
+				<dt title="No unread posts">
+					<div class="list-inner">
+						<a href="%s" class="forumtitle">%s</a>
+						<br />%s
+					</div>
+				</dt>
+				<dd class="redirect"><span>Redirects: 0</span></dd>
+			</dl>
+		</li>
+""" % (esc(self.board_link(b)), esc(b["name"]), esc(b["description"]))
+
     def forumrow(self, req, b):
         fx = self.fx
-        nt, np_, last = fx.board_stats(b["id"])
+        if b.get("link"):
+            return self.link_row(b)
+        nt, np_, last = self.stats(req, b["id"])
         kids = [c for c in fx.children(b["id"]) if c in self.boards_visible(req)]
         subs = ""
         if kids:
@@ -2929,6 +3353,28 @@ class PhpBB3(Engine):
     def topicrow(self, req, t, k):
         fx = self.fx
         first, last = fx.tpost(t, 0), fx.last_post(t)
+        if t.get("moved_to"):
+            # a shadow topic: linked to the real one, no counts
+            target = fx.threads[t["moved_to"]]
+            return """		<li class="row bg%d">
+			<dl class="row-item topic_moved">
+				<dt title="Moved topic">
+					<div class="list-inner">
+						<a href="%s" class="topictitle">%s</a>
+						<br />
+						<div class="topic-poster responsive-hide left-box">
+							%s %s &raquo; %s
+						</div>
+					</div>
+				</dt>
+				<dd class="posts">- <dfn>%s</dfn></dd>
+				<dd class="views">- <dfn>%s</dfn></dd>
+				<dd class="lastpost"><span><dfn>%s </dfn>%s %s<br />%s</span></dd>
+			</dl>
+		</li>
+""" % (k % 2 + 1, esc(self.thread_link(target)), esc(t["title"]), self.t("by"), self.profile(first),
+       self.time_html(first["date"]), self.t("Replies"), self.t("Views"), self.t("Last post"), self.t("by"),
+       self.profile(last), self.time_html(last["date"]))
         icon = ("sticky" if t["sticky"] else "topic") + "_read" + ("_locked" if t["closed"] else "")
         pages = self.npages(len(t["posts"]), fx.posts_per_page)
         pag = ""
@@ -2971,6 +3417,8 @@ class PhpBB3(Engine):
         b = fx.boards.get(bid)
         if b is None:
             return self.message(req, self.ERRORS["no_board"], 404)
+        if b.get("link"):
+            return Resp(302, "", headers={"Location": b["link"]})
         if not self.can_read(req, bid):
             return self.login_box(req, self.ERRORS["login_view"])
         ids = self.visible_threads(req, bid)
@@ -3017,6 +3465,34 @@ class PhpBB3(Engine):
 
     # viewtopic
 
+    ATTACH_RE = r"^/download/file\.php\?(?:.*&)?id=(\d+)"
+
+    def attachment_link(self, a):
+        return "./download/file.php?id=%d" % a["id"]
+
+    def attach_block(self, p):
+        atts = self.attachments_of(p)
+        if not atts:
+            return ""
+        items = []
+        for a in atts:
+            info = "%s (%s) %s 0 times" % (esc(a["name"]), self.size_text(a["size"], "KiB"),
+                                           "Viewed" if self.is_image(a) else "Downloaded")
+            if self.is_image(a):
+                items.append('\t\t\t\t\t<dl class="file">\n\t\t\t\t\t\t<dt class="attach-image"><img class="postimage" '
+                             'src="%s" alt="%s" onclick="viewableArea(this);" title="%s" /></dt>\n\t\t\t\t\t\t<dd>%s</dd>'
+                             '\n\t\t\t\t\t</dl>\n' % (esc(self.attachment_link(a)), esc(a["name"]), info, info))
+            else:
+                items.append('\t\t\t\t\t<dl class="file">\n\t\t\t\t\t\t<dt><i class="icon fa-paperclip fa-fw" '
+                             'aria-hidden="true"></i> <a class="postlink" href="%s">%s</a></dt>\n\t\t\t\t\t\t<dd>(%s) '
+                             'Downloaded 0 times</dd>\n\t\t\t\t\t</dl>\n'
+                             % (esc(self.attachment_link(a)), esc(a["name"]), self.size_text(a["size"], "KiB")))
+        return ('\t\t\t<dl class="attachbox">\n\t\t\t\t<dt>\n\t\t\t\t\tAttachments\n\t\t\t\t</dt>\n\t\t\t\t<dd>\n%s'
+                '\t\t\t\t</dd>\n\t\t\t</dl>\n' % "".join(items))
+
+    def is_image(self, a):
+        return a["name"].rsplit(".", 1)[-1].lower() in ("jpg", "jpeg", "png", "gif")
+
     def quote_html(self, q):
         return ('<blockquote><div><cite>%s <a href="./viewtopic.php?p=%d#p%d" data-post-id="%d" '
                 'onclick="if(document.getElementById(hash.substr(1)))href=hash">↑</a><span class="responsive-hide">'
@@ -3032,8 +3508,20 @@ class PhpBB3(Engine):
             text += "<br />\n\t\t\t\t\t<strong>Reason:</strong> %s" % esc(p["edit_reason"])
         return '\t\t\t\t\t<div class="notice">\n\t\t\t\t\t%s\n\t\t\t\t\t</div>\n' % text
 
+    def deleted_notice(self, p):
+        return ('\t\t\t<div class="ignore" id="post_hidden%d">\n\t\t\t\tThis post was deleted by %s on %s.<br />\n'
+                '\t\t\t\t<a class="display_post" data-post-id="%d" href="./viewtopic.php?p=%d&amp;view=show#p%d">Display '
+                'this post</a>\n\t\t\t</div>\n' % (p["id"], self.profile(p["deleted_by"]), self.time_html(p["deleted_date"]),
+                                                     p["id"], p["id"], p["id"]))
+
     def postrow(self, req, t, p, n):
         fx = self.fx
+        if p["deleted"]:
+            row = PhpBB3.postrow(self, req, t, dict(p, deleted=False), n)
+            row = row.replace('class="post has-profile bg', 'class="post has-profile deleted bg', 1)
+            row = row.replace('<div id="post_content%d">' % p["id"],
+                              self.deleted_notice(p) + '\t\t\t<div id="post_content%d" style="display: none;">' % p["id"], 1)
+            return row
         u = None if p["guest"] else fx.users.get(p["author"])
         q = self.quoted(p)
         sig = fx.signature_of(p)
@@ -3079,7 +3567,7 @@ class PhpBB3(Engine):
 				<span class="responsive-hide">%s <strong>%s</strong> &raquo; </span>%s
 			</p>
 			<div class="content">%s%s</div>
-%s%s			</div>
+%s%s%s			</div>
 		</div>
 		<div class="back2top">
 			<a href="#top" class="top" title="Top">
@@ -3092,7 +3580,7 @@ class PhpBB3(Engine):
 	<hr class="divider" />
 """ % (p["id"], 2 if n % 2 else 1, profile, p["id"], 'class="first"' if n == 1 else "", p["id"], p["id"],
        esc(subj), p["id"], p["id"], p["id"], self.t("by"), self.profile(p), self.time_html(p["date"]),
-       self.quote_html(q) if q else "", p["body"], self.edit_notice(p) if p["edits"] else "",
+       self.quote_html(q) if q else "", p["body"], self.attach_block(p), self.edit_notice(p) if p["edits"] else "",
        ('\t\t\t<div id="sig%d" class="signature">%s</div>\n' % (p["id"], sig)) if sig else "")
 
     def page_thread(self, req, tid, page, printview=False):
@@ -3103,11 +3591,12 @@ class PhpBB3(Engine):
         if not self.can_read(req, t["board"]):
             return self.login_box(req, self.ERRORS["login_view"])
         per = fx.posts_per_page
-        total = len(t["posts"])
+        ids = self.visible_ids(req, t)
+        total = len(ids)
         n = self.npages(total, per)
         page = max(1, min(page, n))
         start = (page - 1) * per
-        posts = [fx.tpost(t, i) for i in range(start, min(start + per, total))]
+        posts = [fx.post(ids[i]) for i in range(start, min(start + per, total))]
         if printview:
             return self.page_print(req, t, posts, page, n)
         rows = "".join(self.postrow(req, t, p, start + k + 1) for k, p in enumerate(posts))
@@ -3337,7 +3826,8 @@ class PhpBB3(Engine):
                 bids, title, selfurl = ({b for b in fx.boards if not fx.board_members_only(b)}, fx.title,
                                         self.feed_base())
             # the newest posts: the last ones of the most recently active topics
-            ts = sorted((t for bid in bids for t in (fx.threads[i] for i in fx.boards[bid]["threads"])),
+            ts = sorted((t for bid in bids for t in (fx.threads[i] for i in fx.boards[bid]["threads"])
+                         if not t.get("moved_to")),
                         key=lambda t: fx.last_post(t)["date"], reverse=True)[:15]
             posts = sorted((fx.post(i) for t in ts for i in t["posts"][-15:]),
                            key=lambda p: (p["date"], p["id"]), reverse=True)[:15]
@@ -3530,6 +4020,9 @@ class XenForo2(Engine):
         m = re.match(r"^/forums/(?:[^/]*\.)?(\d+)/(?:page-(\d+))?$", p)
         if m:
             return self.page_board(req, int(m.group(1)), int(m.group(2) or 1))
+        m = re.match(r"^/link-forums/(?:[^/]*\.)?(\d+)/$", p)
+        if m and fx.boards.get(int(m.group(1)), {}).get("link"):
+            return self.redirect(req, fx.boards[int(m.group(1))]["link"])
         m = re.match(r"^/forums/(?:[^/]*\.)?(\d+)/index\.rss$", p)
         if m or p == "/forums/-/index.rss":
             return self.feed(req, int(m.group(1)) if m else None)
@@ -3888,7 +4381,21 @@ class XenForo2(Engine):
 
     def node(self, req, b, depth):
         fx = self.fx
-        nt, np_, last = fx.board_stats(b["id"])
+        if b.get("link"):
+            return """<div class="node node--id%d node--depth%d node--link">
+	<div class="node-body">
+		<span class="node-icon" aria-hidden="true"><i class="fa--xf far fa-link" aria-hidden="true"></i></span>
+		<div class="node-main js-nodeMain">
+			<h3 class="node-title">
+				<a href="%s" data-xf-init="element-tooltip" data-shortcut="node-description">%s</a>
+			</h3>
+			<div class="node-description node-description--tooltip js-nodeDescTooltip">%s</div>
+		</div>
+	</div>
+</div>
+""" % (b["id"], depth, esc(self.abs("link-forums/%s.%d/" % (self.slug(b["name"]), b["id"]))), esc(b["name"]),
+       esc(b["description"]))
+        nt, np_, last = self.stats(req, b["id"])
         kids = [c for c in fx.children(b["id"]) if c in self.boards_visible(req)]
         subs = ""
         if kids:
@@ -3969,7 +4476,11 @@ class XenForo2(Engine):
         fx = self.fx
         first, last = fx.tpost(t, 0), fx.last_post(t)
         statuses = ""
-        if t["sticky"] or t["closed"]:
+        if t.get("moved_to"):
+            statuses = ('\t\t<ul class="structItem-statuses">\n\t\t\t<li><i class="structItem-status '
+                        'structItem-status--redirect" aria-hidden="true" title="Redirect"></i><span class="u-srOnly">'
+                        'Redirect</span></li>\n\t\t</ul>\n')
+        elif t["sticky"] or t["closed"]:
             statuses = '\t\t<ul class="structItem-statuses">\n%s%s\t\t</ul>\n' % (
                 ('\t\t\t<li><i class="structItem-status structItem-status--locked" aria-hidden="true" title="%s"></i>'
                  '<span class="u-srOnly">%s</span></li>\n' % (self.t("Locked"), self.t("Locked"))) if t["closed"] else "",
@@ -3982,6 +4493,7 @@ class XenForo2(Engine):
             jump = ('\t\t\t<span class="structItem-pageJump">\n%s\t\t\t</span>\n'
                     % "".join('\t\t\t\t<a href="%s">%d</a>\n' % (esc(self.abs(self.thread_link(t, p))), p) for p in nums))
         author = first if first["guest"] else fx.users.get(first["author"])
+        moved = bool(t.get("moved_to"))
         return """<div class="structItem structItem--thread%s%s js-inlineModContainer js-threadListItem-%d" data-author="%s">
 	<div class="structItem-cell structItem-cell--icon">
 		<div class="structItem-iconContainer">
@@ -4013,9 +4525,9 @@ class XenForo2(Engine):
 """ % (" is-locked" if t["closed"] else "", " is-sticky" if t["sticky"] else "", t["id"], esc(first["author"]),
        0 if first["guest"] else author["id"], esc(first["author"][:1].upper()), statuses,
        esc(self.abs(self.thread_link(t))), esc(self.abs(self.thread_link(t))), esc(t["title"]),
-       self.username(first), esc(self.abs(self.thread_link(t))), self.time_html(first["date"]), jump,
-       self.t("Replies"), self.L.num(len(t["posts"]) - 1), self.t("Views"),
-       self.L.num(t["views"] or len(t["posts"]) * 10), esc(self.abs(self.thread_link(t))),
+       self.username(first), esc(self.abs(self.thread_link(t))), self.time_html(first["date"]), "" if moved else jump,
+       self.t("Replies"), "&ndash;" if moved else self.L.num(len(t["posts"]) - 1), self.t("Views"),
+       "&ndash;" if moved else self.L.num(t["views"] or len(t["posts"]) * 10), esc(self.abs(self.thread_link(t))),
        self.time_html(last["date"], "structItem-latestDate u-dt"), self.username(last))
 
     def page_board(self, req, bid, page):
@@ -4023,6 +4535,8 @@ class XenForo2(Engine):
         b = fx.boards.get(bid)
         if b is None:
             return self.error(req, self.ERRORS["no_board"], 404)
+        if b.get("link"):
+            return Resp(302, "", headers={"Location": b["link"]})
         if not self.can_read(req, bid):
             return self.no_permission(req)
         ids = self.visible_threads(req, bid)
@@ -4084,8 +4598,45 @@ class XenForo2(Engine):
 </blockquote>""" % (u["id"] if u else 0, esc(q["author"]), q["id"], esc(self.abs("goto/post?id=%d" % q["id"])),
                     q["id"], self.t("%s said:") % esc(q["author"]), q["body"])
 
+    def deleted_article(self, req, t, p, n):
+        return """<article class="message message--deleted message--post js-post js-inlineModContainer is-deleted  "
+	data-author="%s"
+	data-content="post-%d"
+	id="js-post-%d">
+	<span class="u-anchorTarget" id="post-%d"></span>
+	<div class="message-inner">
+		<div class="message-cell message-cell--user">
+			<section class="message-user">
+				<div class="message-userDetails">
+					<h4 class="message-name">%s</h4>
+				</div>
+			</section>
+		</div>
+		<div class="message-cell message-cell--main">
+			<div class="message-main">
+				<header class="message-attribution message-attribution--split">
+					<ul class="message-attribution-main listInline ">
+						<li class="u-concealed"><a href="%s" rel="nofollow">%s</a></li>
+					</ul>
+					<ul class="message-attribution-opposite message-attribution-opposite--list ">
+						<li><a href="%s" rel="nofollow">#%d</a></li>
+					</ul>
+				</header>
+				<div class="messageNotice messageNotice--deleted">
+					Deleted by %s, %s.
+				</div>
+			</div>
+		</div>
+	</div>
+</article>
+""" % (esc(p["author"]), p["id"], p["id"], p["id"], self.username(p), esc(self.abs(self.post_link(p))),
+       self.time_html(p["date"]), esc(self.abs(self.post_link(p))), n, esc(p["deleted_by"]),
+       self.time_html(p["deleted_date"]))
+
     def article(self, req, t, p, n):
         fx = self.fx
+        if p["deleted"]:
+            return self.deleted_article(req, t, p, n)
         u = None if p["guest"] else fx.users.get(p["author"])
         q = self.quoted(p)
         sig = fx.signature_of(p)
@@ -4165,13 +4716,11 @@ class XenForo2(Engine):
 						data-lb-id="post-%d"
 						data-lb-caption-desc="%s &middot; %s">
 						<article class="message-body js-selectToQuote">
-							<div itemprop="text">
-								<div class="bbWrapper">%s%s</div>
-							</div>
+							<div class="bbWrapper">%s%s</div>
 							<div class="js-selectToQuoteEnd">&nbsp;</div>
 						</article>
 					</div>
-%s%s				</div>
+%s%s%s				</div>
 				<footer class="message-footer">
 					<div class="message-actionBar actionBar">
 						<div class="actionBar-set actionBar-set--external">
@@ -4189,14 +4738,35 @@ class XenForo2(Engine):
 """ % (esc(p["author"]), p["id"], p["id"], fx.origin, link, p["id"], user, link, self.time_html(p["date"]),
        link, esc(self.abs("posts/%d/share" % p["id"])), link, n, p["id"], esc(p["author"]),
        self.t("%s at %s") % (self.date_string(fx.local(p["date"])), self.time_string(fx.local(p["date"]))),
-       self.quote_html(q) if q else "", p["body"], edit,
+       self.quote_html(q) if q else "", p["body"], self.attach_block(p), edit,
        ('\t\t\t\t\t<aside class="message-signature">\n\t\t\t\t\t\t<div class="bbWrapper">%s</div>\n'
         '\t\t\t\t\t</aside>\n' % sig) if sig else "",
        esc(self.abs(self.thread_link(t) + "reply?quote=%d" % p["id"])), esc(self.abs("posts/%d/quote" % p["id"])))
 
+    ATTACH_RE = r"^/attachments/(?:[^/]*\.)?(\d+)/?$"
+
+    def attachment_link(self, a):
+        return self.abs("attachments/%s.%d/" % (self.slug(a["name"]), a["id"]))
+
+    def attach_block(self, p):
+        atts = self.attachments_of(p)
+        if not atts:
+            return ""
+        return ('\t\t\t\t\t<section class="message-attachments">\n\t\t\t\t\t\t<h4 class="block-textHeader">Attachments'
+                '</h4>\n\t\t\t\t\t\t<ul class="attachmentList">\n%s\t\t\t\t\t\t</ul>\n\t\t\t\t\t</section>\n' % "".join(
+                    '\t\t\t\t\t\t\t<li class="file file--linked">\n\t\t\t\t\t\t\t\t<a class="u-anchorTarget" '
+                    'id="attachment-%d"></a>\n\t\t\t\t\t\t\t\t<a class="file-preview js-lbImage" href="%s" target="_blank">'
+                    '<span class="file-typeIcon"><i class="fa--xf far fa-file" aria-hidden="true"></i></span></a>\n'
+                    '\t\t\t\t\t\t\t\t<div class="file-content">\n\t\t\t\t\t\t\t\t\t<div class="file-info">\n'
+                    '\t\t\t\t\t\t\t\t\t\t<span class="file-name" title="%s">%s</span>\n\t\t\t\t\t\t\t\t\t\t<div '
+                    'class="file-meta">%s &middot; Views: 0</div>\n\t\t\t\t\t\t\t\t\t</div>\n\t\t\t\t\t\t\t\t</div>\n'
+                    '\t\t\t\t\t\t\t</li>\n' % (a["id"], esc(self.attachment_link(a)), esc(a["name"]), esc(a["name"]),
+                                                 self.size_text(a["size"])) for a in atts))
+
     def similar(self, req, t):
         fx = self.fx
-        others = [fx.threads[i] for i in fx.board_threads(t["board"]) if i != t["id"]][:5]
+        others = [fx.threads[i] for i in fx.board_threads(t["board"])
+                  if i != t["id"] and not fx.threads[i].get("moved_to")][:5]
         if not others:
             return ""
         return """<div class="block" data-widget-id="17" data-widget-key="xfes_thread_view_below_quick_reply_similar_threads" data-widget-definition="xfes_similar_threads">
@@ -4251,15 +4821,18 @@ class XenForo2(Engine):
         t = self.thread_for(tid)
         if t is None:
             return self.error(req, self.ERRORS["no_thread"], 404)
+        if t["id"] != tid:      # a redirect thread
+            return self.redirect(req, fx.origin + self.abs(self.thread_link(t)), 301)
         if not self.can_read(req, t["board"]):
             return self.no_permission(req)
         per = fx.posts_per_page
-        total = len(t["posts"])
+        ids = self.visible_ids(req, t)
+        total = len(ids)
         n = self.npages(total, per)
         if page > n:
             return self.redirect(req, fx.origin + self.abs(self.thread_link(t, n)), 301)
         start = (page - 1) * per
-        posts = [fx.tpost(t, i) for i in range(start, min(start + per, total))]
+        posts = [fx.post(ids[i]) for i in range(start, min(start + per, total))]
         nav = self.page_nav(total, per, page, lambda pg: self.thread_link(t, pg))
         articles = "".join(self.article(req, t, p, start + k + 1) for k, p in enumerate(posts))
         if t["closed"]:
@@ -4384,10 +4957,11 @@ class XenForo2(Engine):
         b = fx.boards.get(bid)
         if b is None:
             return self.error(req, self.ERRORS["no_board"], 404)
+        if b.get("link"):
+            return Resp(302, "", headers={"Location": b["link"]})
         if req.user is None or not self.can_read(req, bid):
             return self.no_permission(req)
         if req.method != "POST":
-            form = self.quick_reply(req, {"id": 0, "title": "", "posts": [], "board": bid} if False else None) if False else ""
             form = """<form action="%s" method="post" class="block" data-xf-init="attachment-manager">
 	<input type="hidden" name="_xfToken" value="%s" />
 	<div class="block-container">
@@ -4426,7 +5000,7 @@ class XenForo2(Engine):
         else:
             bids = [x for x in fx.boards if not fx.board_members_only(x)]
             title, link = fx.title, fx.origin + self.abs("forums/")
-        ts = sorted((fx.threads[i] for x in bids for i in fx.boards[x]["threads"]),
+        ts = sorted((fx.threads[i] for x in bids for i in fx.boards[x]["threads"] if not fx.threads[i].get("moved_to")),
                     key=lambda t: (fx.last_post(t)["date"], t["id"]), reverse=True)[:20]
         items = []
         for t in ts:
@@ -4703,7 +5277,28 @@ var SECURITYTOKEN = "%s";
 
     def forumbit(self, req, b, depth):
         fx = self.fx
-        nt, np_, last = fx.board_stats(b["id"])
+        if b.get("link"):
+            return """<tr align="center">
+	<td class="alt1Active" colspan="2" id="f%d" align="left">
+		<table cellpadding="0" cellspacing="0" border="0">
+		<tr>
+			<td><img src="images/statusicon/forum_link.gif" alt="" border="0" id="forum_statusicon_%d" /></td>
+			<td><img src="clear.gif" alt="" width="9" height="1" border="0" /></td>
+			<td>
+				<div>
+					<a href="%s"><strong>%s</strong></a>
+				</div>
+				<div class="smallfont">%s</div>
+			</td>
+		</tr>
+		</table>
+	</td>
+	<td class="alt2" nowrap="nowrap">-</td>
+	<td class="alt1">-</td>
+	<td class="alt2">-</td>
+</tr>
+""" % (b["id"], b["id"], esc(b["link"]), esc(b["name"]), esc(b["description"]))
+        nt, np_, last = self.stats(req, b["id"])
         kids = [c for c in fx.children(b["id"]) if c in self.boards_visible(req)]
         if depth == 1 and kids:
             return """<tbody>
@@ -4789,6 +5384,25 @@ var SECURITYTOKEN = "%s";
 
     def threadbit(self, req, t):
         fx = self.fx
+        if t.get("moved_to"):
+            target = fx.threads[t["moved_to"]]
+            return """<tr>
+	<td class="alt1" id="td_threadstatusicon_%d"><img src="images/statusicon/thread_moved.gif" id="thread_statusicon_%d" alt="" border="" /></td>
+	<td class="alt2">&nbsp;</td>
+	<td class="alt1" id="td_threadtitle_%d" title="">
+		<div>
+			Moved: <a href="%s" id="thread_title_%d">%s</a>
+		</div>
+		<div class="smallfont">
+			<span style="cursor:pointer" onclick="window.open('member.php?u=%d', '_self')">%s</span>
+		</div>
+	</td>
+	<td class="alt2" align="center">-</td>
+	<td class="alt1" align="center">-</td>
+	<td class="alt2" align="center">-</td>
+</tr>
+""" % (t["id"], t["id"], t["id"], esc(self.thread_link(target)), t["id"], esc(t["title"]),
+       fx.users[t["author"]]["id"] if t["author"] in fx.users else 0, esc(t["author"]))
         first, last = fx.tpost(t, 0), fx.last_post(t)
         pages = self.npages(len(t["posts"]), fx.posts_per_page)
         multi = ""
@@ -4830,6 +5444,8 @@ var SECURITYTOKEN = "%s";
         b = fx.boards.get(bid)
         if b is None:
             return self.error(req, self.INVALID_FORUM, 404)
+        if b.get("link"):
+            return Resp(302, "", headers={"Location": b["link"]})
         if not self.can_read(req, bid):
             return self.no_permission(req)
         ids = self.visible_threads(req, bid)
@@ -4901,8 +5517,36 @@ var SECURITYTOKEN = "%s";
                 'background-color:#D1D1E1" />\n\t\t\t\t<em>\n\t\t\t\t\t%s\n\t\t\t\t</em>\n\t\t\t</div>\n'
                 '\t\t<!-- / edit note -->\n' % note)
 
+    def deleted_postbit(self, req, t, p, n):
+        ds, tm = self.date_parts(p["date"])
+        return """<!-- post #%d -->
+<div id="edit%d" style="padding:0px 0px 6px 0px">
+<table id="post%d" class="tborder" cellpadding="6" cellspacing="0" border="0" width="100%%" align="center">
+<tr>
+	<td class="thead" style="font-weight:normal">
+		<a name="post%d"><img class="inlineimg" src="images/statusicon/post_old.gif" alt="Old" border="0" /></a>
+		%s, %s
+	</td>
+	<td class="thead" style="font-weight:normal" align="right">
+		#<a href="showpost.php?p=%d&amp;postcount=%d" target="new" rel="nofollow" id="postcount%d" name="%d"><strong>%d</strong></a>
+	</td>
+</tr>
+<tr>
+	<td class="alt2" width="175"><span class="bigusername">%s</span></td>
+	<td class="alt1" id="td_post_%d">
+		<div class="smallfont"><img class="inlineimg" src="images/misc/trashcan.gif" alt="Deleted" border="0" /> <strong>Deleted Post</strong></div>
+		<div class="smallfont">This message has been deleted by %s.</div>
+	</td>
+</tr>
+</table>
+</div>
+<!-- / post #%d -->""" % (p["id"], p["id"], p["id"], p["id"], html.escape(ds, False), tm, p["id"], n, p["id"], n, n,
+                          esc(p["author"]), p["id"], esc(p["deleted_by"]), p["id"])
+
     def postbit(self, req, t, p, n):
         fx = self.fx
+        if p["deleted"]:
+            return self.deleted_postbit(req, t, p, n)
         u = None if p["guest"] else fx.users.get(p["author"])
         q = self.quoted(p)
         sig = fx.signature_of(p)
@@ -4952,7 +5596,7 @@ var SECURITYTOKEN = "%s";
 		<!-- message -->
 		<div id="post_message_%d">%s%s</div>
 		<!-- / message -->
-%s%s	</td>
+%s%s%s	</td>
 </tr>
 <tr>
 	<td class="alt2" style="border: 1px solid #D1D1E1; border-top: 0px">
@@ -4971,11 +5615,24 @@ var SECURITYTOKEN = "%s";
 </div>
 <!-- / close content container -->
 <!-- / post #%d -->""" % (p["id"], p["id"], p["id"], p["id"], html.escape(ds, False), tm, p["id"], n, p["id"], n, n,
-                          user, p["id"], p["id"], self.quote_html(q) if q else "", p["body"],
+                          user, p["id"], p["id"], self.quote_html(q) if q else "", p["body"], self.attach_block(p),
                           ('\t\t<!-- sig -->\n\t\t\t<div>\n\t\t\t\t__________________<br />\n\t\t\t\t%s\n\t\t\t</div>\n'
                            '\t\t<!-- / sig -->\n' % sig) if sig else "",
                           self.edit_note(p) if p["edits"] else "", esc(p["author"]), p["id"],
                           self.t("Reply With Quote"), p["id"])
+
+    def attach_block(self, p):
+        atts = self.attachments_of(p)
+        if not atts:
+            return ""
+        return ('\t\t<!-- attachments -->\n\t\t\t<div style="padding:6px">\n\t\t\t<fieldset class="fieldset">\n'
+                '\t\t\t\t<legend>Attached Files</legend>\n\t\t\t\t<table cellpadding="0" cellspacing="3" border="0">\n%s'
+                '\t\t\t\t</table>\n\t\t\t</fieldset>\n\t\t\t</div>\n\t\t<!-- / attachments -->\n'
+                % "".join('\t\t\t\t<tr>\n\t\t\t\t\t<td><img class="inlineimg" src="images/attach/%s.gif" alt="File Type: %s" '
+                          'width="16" height="16" border="0" style="vertical-align:baseline" /></td>\n\t\t\t\t\t<td><a '
+                          'href="%s">%s</a> (%s, 0 views)</td>\n\t\t\t\t</tr>\n'
+                          % (esc(a["name"].rsplit(".", 1)[-1].lower()), esc(a["name"].rsplit(".", 1)[-1].lower()),
+                             esc(self.attachment_link(a)), esc(a["name"]), self.size_text(a["size"])) for a in atts))
 
     def page_thread(self, req, tid, page):
         fx = self.fx
@@ -4985,11 +5642,12 @@ var SECURITYTOKEN = "%s";
         if not self.can_read(req, t["board"]):
             return self.no_permission(req)
         per = fx.posts_per_page
-        total = len(t["posts"])
+        ids = self.visible_ids(req, t)
+        total = len(ids)
         n = self.npages(total, per)
         page = max(1, min(page, n))
         start = (page - 1) * per
-        posts = [fx.tpost(t, i) for i in range(start, min(start + per, total))]
+        posts = [fx.post(ids[i]) for i in range(start, min(start + per, total))]
         pag = self.pagination(total, per, page, lambda pg: self.thread_link(t, pg), "posts", "t", tid)
         reply = ('<img src="images/buttons/threadclosed.gif" alt="Closed Thread" border="0" />' if t["closed"] else
                  '<a href="newreply.php?do=newreply&amp;noquote=1&amp;p=%d" rel="nofollow"><img src="images/buttons/'
@@ -5045,7 +5703,8 @@ var SECURITYTOKEN = "%s";
 
     def similar3(self, t):
         fx = self.fx
-        others = [fx.threads[i] for i in fx.board_threads(t["board"]) if i != t["id"]][:5]
+        others = [fx.threads[i] for i in fx.board_threads(t["board"])
+                  if i != t["id"] and not fx.threads[i].get("moved_to")][:5]
         if not others:
             return ""
         return """<br />
@@ -5076,6 +5735,9 @@ var SECURITYTOKEN = "%s";
 class PhpBB30(PhpBB3):
     check_login_token = False
     CHANGED = PhpBB3.CHANGED
+
+    def visible_ids(self, req, t):
+        return t["posts"]       # 3.0 has no soft delete: a deleted post is gone for everyone
 
     def feed_link(self, thread=None, board=None):
         if thread:
@@ -5212,7 +5874,10 @@ class PhpBB30(PhpBB3):
 
     def forumrow(self, req, b):
         fx = self.fx
-        nt, np_, last = fx.board_stats(b["id"])
+        if b.get("link"):
+            return self.link_row(b).replace('class="row-item forum_link"', 'class="icon" style="background-image: '
+                                            'url(./styles/prosilver/imageset/forum_link.gif); background-repeat: no-repeat;"')
+        nt, np_, last = self.stats(req, b["id"])
         lp = "No posts<br />&nbsp;"
         if last is not None:
             lp = ('<dfn>%s</dfn> %s %s\n\t\t\t\t\t<a href="%s"><img src="./styles/prosilver/imageset/icon_topic_latest.gif" '
@@ -5243,8 +5908,13 @@ class PhpBB30(PhpBB3):
         fx = self.fx
         first, last = fx.tpost(t, 0), fx.last_post(t)
         icon = ("sticky" if t["sticky"] else "topic") + "_read" + ("_locked" if t["closed"] else "")
+        if t.get("moved_to"):
+            icon = "topic_moved"
         pages = self.npages(len(t["posts"]), fx.posts_per_page)
         pag = ""
+        if t.get("moved_to"):
+            pages = 1
+            t = dict(t, id=t["moved_to"], board=fx.threads[t["moved_to"]]["board"])
         if pages > 1:
             pag = ('\n\t\t\t\t\t<strong class="pagination"><span>%s</span></strong>'
                    % '<span class="page-sep">, </span>'.join('<a href="%s">%d</a>' % (esc(self.thread_link(t, p)), p)
@@ -5304,7 +5974,7 @@ class PhpBB30(PhpBB3):
 			<h3 %s><a href="#p%d">%s</a></h3>
 			<p class="author"><a href="./viewtopic.php?p=%d#p%d"><img src="./styles/prosilver/imageset/icon_post_target.gif" width="11" height="9" alt="Post" title="Post" /></a>%s <strong>%s</strong> &raquo; %s </p>
 			<div class="content">%s%s</div>
-%s%s		</div>
+%s%s%s		</div>
 %s
 		<div class="back2top"><a href="#wrap" class="top" title="Top">Top</a></div>
 		<span class="corners-bottom"><span></span></span></div>
@@ -5312,7 +5982,8 @@ class PhpBB30(PhpBB3):
 	<hr class="divider" />
 """ % (p["id"], 2 if n % 2 else 1, t["board"], p["id"], 'class="first"' if n == 1 else "", p["id"], esc(subj),
        p["id"], p["id"], self.t("by"), self.profile(p), self.fmt_date(p["date"]), self.quote_html(q) if q else "",
-       p["body"], edit, ('\t\t\t<div id="sig%d" class="signature">%s</div>\n' % (p["id"], sig)) if sig else "", prof)
+       p["body"], self.attach_block(p), edit,
+       ('\t\t\t<div id="sig%d" class="signature">%s</div>\n' % (p["id"], sig)) if sig else "", prof)
 
     def page_thread(self, req, tid, page, printview=False):
         r = PhpBB3.page_thread(self, req, tid, page, printview)
@@ -5333,6 +6004,19 @@ class PhpBB30(PhpBB3):
 class PhpBBSubsilver2(PhpBB30):
     CHANGED = [(r'<a name="p(\d+)"></a>', r'<a name="m\1"></a>'), (r'class="postbody"', 'class="msgbody"'),
                (r'class="postauthor"', 'class="msgauthor"'), (r'class="topictitle"', 'class="topiclink"')]
+
+    def attach_block(self, p):
+        atts = self.attachments_of(p)
+        if not atts:
+            return ""
+        return ('\t\t\t\t\t<br clear="all" /><br />\n\t\t\t\t\t<table class="tablebg" width="100%%" cellspacing="1">\n'
+                '\t\t\t\t\t<tr>\n\t\t\t\t\t\t<td class="row3"><b class="genmed">Attachments: </b></td>\n\t\t\t\t\t</tr>\n%s'
+                '\t\t\t\t\t</table>\n' % "".join(
+                    '\t\t\t\t\t<tr>\n\t\t\t\t\t\t<td class="row2"><span class="genmed"><img src="./styles/subsilver2/'
+                    'imageset/icon_topic_attach.gif" width="14" height="18" alt="" title="" /> <a href="%s">%s</a></span>'
+                    '<br /><span class="gensmall">%s [ %s | Downloaded 0 times ]</span></td>\n\t\t\t\t\t</tr>\n'
+                    % (esc(self.attachment_link(a)), esc(a["name"]), esc(a["name"]), self.size_text(a["size"], "KiB"))
+                    for a in atts))
 
     def quote_html(self, q):
         return ('<div class="quotetitle">%s</div><div class="quotecontent">%s</div>'
@@ -5457,7 +6141,17 @@ class PhpBBSubsilver2(PhpBB30):
 
     def forumrow(self, req, b):
         fx = self.fx
-        nt, np_, last = fx.board_stats(b["id"])
+        if b.get("link"):
+            return """<tr>
+	<td class="row1" width="50" align="center"><img src="./styles/subsilver2/imageset/forum_link.gif" width="46" height="25" alt="Redirect" title="Redirect" /></td>
+	<td class="row1" width="100%%">
+		<a class="forumlink" href="%s">%s</a>
+		<p class="forumdesc">%s</p>
+	</td>
+	<td class="row2" align="center" colspan="3"><span class="genmed">Redirects: 0</span></td>
+</tr>
+""" % (esc(self.board_link(b)), esc(b["name"]), esc(b["description"]))
+        nt, np_, last = self.stats(req, b["id"])
         lp = '<p class="topicdetails">No posts</p>'
         if last is not None:
             lp = ('<p class="topicdetails"><span title="%s">%s</span></p>\n\t\t<p class="topicdetails">%s\n\t\t\t<a href="%s">'
@@ -5497,8 +6191,10 @@ class PhpBBSubsilver2(PhpBB30):
 		</p>
 	</td>
 </tr>
-""" % ("sticky_read" if t["sticky"] else "topic_read" + ("_locked" if t["closed"] else ""),
-       "<b>Sticky: </b>" if t["sticky"] else "", self.fmt_date(first["date"]), esc(self.thread_link(t)),
+""" % ("topic_moved" if t.get("moved_to") else "sticky_read" if t["sticky"] else
+       "topic_read" + ("_locked" if t["closed"] else ""),
+       "<b>Sticky: </b>" if t["sticky"] else "<b>Moved: </b>" if t.get("moved_to") else "",
+       self.fmt_date(first["date"]), esc(self.thread_link(fx.threads[t["moved_to"]] if t.get("moved_to") else t)),
        esc(t["title"]), self.profile(first), len(t["posts"]) - 1, t["views"] or len(t["posts"]) * 10,
        self.fmt_date(last["date"]), self.profile(last),
        esc("./viewtopic.php?f=%d&t=%d&p=%d#p%d" % (t["board"], t["id"], last["id"], last["id"])))
@@ -5508,6 +6204,8 @@ class PhpBBSubsilver2(PhpBB30):
         b = fx.boards.get(bid)
         if b is None:
             return self.message(req, self.ERRORS["no_board"], 404)
+        if b.get("link"):
+            return Resp(302, "", headers={"Location": b["link"]})
         if not self.can_read(req, bid):
             return self.login_box(req, self.ERRORS["login_view"])
         ids = self.visible_threads(req, bid)
@@ -5587,7 +6285,7 @@ class PhpBBSubsilver2(PhpBB30):
 				<tr>
 					<td>
 					<div class="postbody">%s%s</div>
-%s%s					<br clear="all" /><br />
+%s%s%s					<br clear="all" /><br />
 					</td>
 				</tr>
 				</table>
@@ -5604,7 +6302,7 @@ class PhpBBSubsilver2(PhpBB30):
 """ % (row, p["id"], esc(p["author"]), p["id"], esc(subj), p["id"], p["id"], self.fmt_date(p["date"]), row,
        esc(u["title"]) if u else self.t("Guest"),
        ("<br /><b>Joined:</b> %s<br /><b>Posts:</b> %d" % (self.fmt_date(u["joined"], False), u["id"] * 7)) if u else "",
-       self.quote_html(q) if q else "", p["body"],
+       self.quote_html(q) if q else "", p["body"], self.attach_block(p),
        ('\t\t\t\t\t<div class="postbody"><br />_________________<br />%s</div>\n' % sig) if sig else "", edit, row,
        t["board"], p["id"])
 
@@ -5616,11 +6314,12 @@ class PhpBBSubsilver2(PhpBB30):
         if not self.can_read(req, t["board"]):
             return self.login_box(req, self.ERRORS["login_view"])
         per = fx.posts_per_page
-        total = len(t["posts"])
+        ids = self.visible_ids(req, t)
+        total = len(ids)
         n = self.npages(total, per)
         page = max(1, min(page, n))
         start = (page - 1) * per
-        posts = [fx.tpost(t, i) for i in range(start, min(start + per, total))]
+        posts = [fx.post(ids[i]) for i in range(start, min(start + per, total))]
         if printview:
             return self.page_print(req, t, posts, page, n)
         pag = self.pagination(total, per, page, lambda pg: self.thread_link(t, pg), "post")
@@ -5667,3 +6366,1359 @@ class PhpBBSubsilver2(PhpBB30):
 """ % (esc(self.thread_link(t, page)), esc(t["title"]), button, pag, esc(self.thread_link(t, page)),
        "".join(self.postrow(req, t, p, start + k + 1) for k, p in enumerate(posts)), button, pag)
         return self.page(req, "%s - %s" % (fx.title, t["title"]), fx.board_chain(t["board"]), body)
+
+
+# ---- XenForo 1.x -----------------------------------------------------------
+
+class XenForo1(XenForo2):
+    POSTS_PER_PAGE = 20
+    THREADS_PER_PAGE = 20
+    CHANGED = [(r'<li id="post-(\d+)" class="message', r'<li id="msg-\1" class="entry'),
+               (r'class="messageText', 'class="entryText'), (r'\bdiscussionListItem\b', 'threadListItem'),
+               (r'id="thread-(\d+)"', r'id="topic-\1"')]
+
+    def abs(self, link):
+        return link          # XenForo 1 links are relative to <base href>
+
+    def session(self, req):
+        fx = self.fx
+        sid = req.cookies.get("xf_session")
+        s = fx.sessions.get(sid) if sid else None
+        if s is not None:
+            req.sid, req.sid_from_cookie = sid, True
+            req.user = fx.users.get(s["user"]) if s["user"] else None
+            return
+        name = fx.remember.get(req.cookies.get("xf_user") or "-")
+        if name:
+            req.user = fx.users[name]
+        req.sid = fx.new_session(name or None)
+        req.set_cookies.append(("xf_session", req.sid, None))
+
+    def token(self, req):
+        if req.user is None:
+            return ""
+        t = int(self.fx.now())
+        u = req.user
+        return "%d,%d,%s" % (u["id"], t, hashlib.sha1(("%d%d%s%s" % (u["id"], t, u["salt"], req.sid)).encode()).hexdigest())
+
+    def token_ok(self, req, tok):
+        if req.user is None:
+            return tok == ""
+        m = re.match(r"^(\d+),(\d+),([0-9a-f]{40})$", tok or "")
+        if not m or int(m.group(1)) != req.user["id"]:
+            return False
+        t = int(m.group(2))
+        good = hashlib.sha1(("%d%d%s%s" % (req.user["id"], t, req.user["salt"], req.sid)).encode()).hexdigest()
+        return good == m.group(3) and self.fx.now() - t < 86400
+
+    def time_html(self, ts, cls="DateTime"):
+        d = self.fx.local(ts)
+        ds, tm = self.date_string(d), self.time_string(d)
+        full = self.t("%s at %s") % (ds, tm)
+        rel = self.relative(ts)
+        extra = cls.replace("structItem-latestDate u-dt", "").replace("u-dt", "").strip()
+        cls = ("DateTime " + extra).strip()
+        if rel:
+            return ('<abbr class="%s" data-time="%d" data-diff="%d" data-datestring="%s" data-timestring="%s" '
+                    'title="%s">%s</abbr>' % (cls, int(ts), int(self.fx.now() - ts), ds, tm, full, rel))
+        return '<span class="%s" title="%s">%s</span>' % (cls, full, ds)
+
+    def username(self, p_or_user, cls="username"):
+        if isinstance(p_or_user, dict) and "author" in p_or_user:
+            if p_or_user["guest"]:
+                return '<span class="%s">%s</span>' % (cls.strip(), esc(p_or_user["author"]))
+            u = self.fx.users.get(p_or_user["author"])
+        else:
+            u = p_or_user
+        return '<a href="%s" class="%s" dir="auto">%s</a>' % (esc(self.member_link(u)), cls.strip(), esc(u["name"]))
+
+    def page(self, req, title, crumbs, content, template="forum_list", h1=None, desc="", extra_head="",
+             content_key=""):
+        fx = self.fx
+        crumb_html = ""
+        for href, name in [(fx.url + "/", self.t("Forums"))] + crumbs:
+            crumb_html += ('\t\t\t\t<span class="crust" itemscope="itemscope" itemtype="http://data-vocabulary.org/Breadcrumb">\n'
+                           '\t\t\t\t\t<a href="%s" class="crumb" rel="up" itemprop="url"><span itemprop="title">%s</span></a>\n'
+                           '\t\t\t\t\t<span class="arrow"><span>&gt;</span></span>\n\t\t\t\t</span>\n' % (esc(href), esc(name)))
+        if req.user is None:
+            acct = ('<ul class="visitorTabs">\n\t<li class="navTab login PopupClosed"><a href="login/" class="navLink OverlayTrigger" '
+                    'data-cacheOverlay="false">Log in or Sign up</a></li>\n</ul>')
+        else:
+            acct = ('<ul class="visitorTabs">\n\t<li class="navTab account Popup PopupControl PopupClosed"><a href="account/" '
+                    'class="navLink accountPopup" rel="Menu"><strong class="accountUsername">%s</strong></a></li>\n'
+                    '\t<li class="navTab"><a href="logout/?_xfToken=%s" class="navLink LogOut">Log Out</a></li>\n</ul>'
+                    % (esc(req.user["name"]), urllib.parse.quote(self.token(req))))
+        return Resp(200, """<!DOCTYPE html>
+<html id="XenForo" lang="%s" dir="LTR" class="Public NoJs %s NoSidebar  Responsive" xmlns:fb="http://www.facebook.com/2008/fbml">
+<head>
+	<meta charset="utf-8" />
+	<meta http-equiv="X-UA-Compatible" content="IE=Edge,chrome=1" />
+	<meta name="viewport" content="width=device-width, initial-scale=1" />
+	<base href="%s/" />
+	<script>
+		var _b = document.getElementsByTagName('base')[0], _bH = "%s/";
+		if (_b && _b.href != _bH) _b.href = _bH;
+	</script>
+	<title>%s</title>
+	<noscript><style>.JsOnly, .jsOnly { display: none !important; }</style></noscript>
+	<link rel="stylesheet" href="css.php?css=xenforo,form,public&amp;style=1&amp;dir=LTR&amp;d=1700000000" />
+	<link rel="alternate" type="application/rss+xml" title="RSS feed for %s" href="forums/-/index.rss" />
+%s</head>
+<body>
+<div id="headerMover">
+	<div id="headerProxy"></div>
+<div id="content" class="%s">
+	<div class="pageWidth">
+		<div class="pageContent">
+			<div class="mainContainer">
+			<div class="mainContent">
+<div class="breadBoxTop ">
+	<nav>
+	<fieldset class="breadcrumb">
+		<a href="misc/quick-navigation-menu" class="OverlayTrigger jumpMenuTrigger" data-cacheOverlay="true" title="Open quick navigation"><!--Jump to...--></a>
+		<div class="boardTitle"><strong>%s</strong></div>
+		<span class="crumbs">
+%s		</span>
+	</fieldset>
+	</nav>
+</div>
+<!--[if lt IE 8]>
+	<p class="importantMessage">You are using an out of date browser.</p>
+<![endif]-->
+<div class="titleBar">
+	<h1>%s</h1>
+	%s
+</div>
+%s
+<div class="breadBoxBottom"><nav>
+<fieldset class="breadcrumb">
+	<span class="crumbs">
+%s	</span>
+</fieldset>
+</nav></div>
+			</div>
+			</div>
+		</div>
+	</div>
+</div>
+<header>
+<div id="header">
+	<div id="logoBlock">
+		<div class="pageWidth">
+			<div class="pageContent">
+				<div id="logo"><a href="%s/"><span></span><img src="styles/default/xenforo/logo.png" alt="%s" /></a></div>
+				<span class="helper"></span>
+			</div>
+		</div>
+	</div>
+	<div id="navigation" class="pageWidth withSearch">
+		<div class="pageContent">
+			<nav>
+<div class="navTabs">
+	<ul class="publicTabs">
+		<li class="navTab forums selected"><a href="%s/" class="navLink">Forums</a></li>
+	</ul>
+	%s
+</div>
+			</nav>
+		</div>
+	</div>
+</div>
+</header>
+</div>
+<footer>
+<div class="footer">
+	<div class="pageWidth">
+		<div class="pageContent">
+			<ul class="footerLinks">
+				<li><a href="misc/contact" class="OverlayTrigger" data-overlayOptions="{&quot;fixed&quot;:false}">Contact Us</a></li>
+				<li><a href="help/">Help</a></li>
+				<li><a href="#navigation" class="topLink">Top</a></li>
+				<li><a href="forums/-/index.rss" rel="alternate" class="globalFeed" target="_blank" title="RSS feed for %s">RSS</a></li>
+			</ul>
+			<span class="helper"></span>
+		</div>
+	</div>
+</div>
+<div class="footerLegal">
+	<div class="pageWidth">
+		<div class="pageContent">
+			<div id="copyright">
+				<a href="https://xenforo.com" class="concealed">Forum software by XenForo&trade; <span>&copy;2010-2017 XenForo Ltd.</span></a>
+			</div>
+			<span class="helper"></span>
+		</div>
+	</div>
+</div>
+</footer>
+<script>
+XenForo.Facebook.appId = '';
+jQuery.extend(true, XenForo, { visitor: { user_id: %d }, _csrfToken: "%s", _cookieConfig: { path: "/", domain: "", prefix: "xf_"} });
+</script>
+</body>
+</html>""" % ({"en": "en-US", "de": "de-DE", "fr": "fr-FR", "es": "es-ES"}[self.L.code],
+              "LoggedIn" if req.user else "LoggedOut", fx.url, fx.url, esc(title), esc(fx.title), extra_head,
+              template, esc(fx.title), crumb_html, esc(h1 if h1 is not None else title), desc, content, crumb_html,
+              fx.url, esc(fx.title), fx.url, acct, esc(fx.title), req.user["id"] if req.user else 0, self.token(req)))
+
+    def error(self, req, message, status=200):
+        r = self.page(req, "Error | %s" % self.fx.title, [],
+                      '<div class="errorOverlay">\n\t<a class="close OverlayCloser"></a>\n\t<h2 class="heading">The '
+                      'following error occurred:</h2>\n\t<div class="baseHtml">\n\t\t<label for="ctrl_0" class="OverlayCloser">'
+                      '%s</label>\n\t</div>\n</div>' % message, template="error", h1="Error")
+        r.status = status
+        return r
+
+    def login_form(self, req, redirect="/"):
+        fx = self.fx
+        captcha = ""
+        if fx.require_captcha:
+            cid = hashlib.md5(os.urandom(8)).hexdigest()
+            self.captchas[cid] = cid[:6]
+            captcha = ('\t<dl class="ctrlUnit">\n\t\t<dt>Verification:</dt>\n\t\t<dd><div id="Captcha" class="ReCaptcha" '
+                       'data-sitekey="6Lfixture"></div><input type="hidden" name="captcha_id" value="%s" />'
+                       '<input type="text" name="g-recaptcha-response" class="textCtrl" />\n\t\t<p class="explain">Please '
+                       'verify that you are human.</p></dd>\n\t</dl>\n' % cid)
+        return """<form action="login/login" method="post" class="xenForm AutoValidator" id="pageLogin" data-redirect="yes">
+	<dl class="ctrlUnit">
+		<dt><label for="ctrl_pageLogin_login">Your name or email address:</label></dt>
+		<dd><input type="text" name="login" value="" id="ctrl_pageLogin_login" class="textCtrl" tabindex="1" /></dd>
+	</dl>
+	<dl class="ctrlUnit">
+		<dt>Do you already have an account?</dt>
+		<dd>
+			<ul>
+				<li><label for="ctrl_pageLogin_registered"><input type="radio" name="register" value="0" id="ctrl_pageLogin_registered" tabindex="1" checked="checked" /> Yes, my password is:</label></li>
+				<li><input type="password" name="password" class="textCtrl" id="ctrl_pageLogin_password" tabindex="2" /></li>
+			</ul>
+		</dd>
+	</dl>
+%s	<dl class="ctrlUnit submitUnit">
+		<dt></dt>
+		<dd>
+			<input type="submit" class="button primary" value="Log in" tabindex="4" data-loginPhrase="Log in" data-signupPhrase="Sign up" />
+			<label for="ctrl_pageLogin_remember" class="rememberPassword"><input type="checkbox" name="remember" value="1" id="ctrl_pageLogin_remember" tabindex="3" /> Stay logged in</label>
+		</dd>
+	</dl>
+	<input type="hidden" name="cookie_check" value="1" />
+	<input type="hidden" name="redirect" value="%s" />
+	<input type="hidden" name="_xfToken" value="%s" />
+</form>
+""" % (captcha, esc(redirect), self.token(req))
+
+    def do_login(self, req):
+        if "_xfRedirect" not in req.fields:
+            req.fields["_xfRedirect"] = req.f("redirect") or self.fx.url + "/"
+        return XenForo2.do_login(self, req)
+
+    def page_nav(self, total, per, cur, link):
+        n = self.npages(total, per)
+        if n <= 1:
+            return ""
+        ws = window(cur, n, 2)
+        items = "".join('\t\t\t<a href="%s" class="%s">%d</a>\n' % (esc(link(p)), "currentPage " if p == cur else "", p)
+                        for p in ws if p not in (1, n))
+        return """<div class="PageNav"
+	data-page="%d" data-range="2" data-start="%d" data-end="%d" data-last="%d" data-sentinel="{{sentinel}}" data-baseurl="%s">
+	<span class="pageNavHeader">%s</span>
+	<nav>
+		%s<a href="%s" class="%s" rel="start">1</a>
+		<a class="PageNavPrev hidden">&larr;</a> <span class="scrollable"><span class="items">
+%s		</span></span> <a class="PageNavNext hidden">&rarr;</a>
+		<a href="%s" class="%s">%d</a>
+		%s
+	</nav>
+</div>""" % (cur, ws[0], ws[-1], n, esc(link(2).replace("page-2", "page-{{sentinel}}")), self.t("Page %d of %d") % (cur, n),
+             ('<a href="%s" class="text">&lt; %s</a>\n\t\t' % (esc(link(cur - 1)), self.t("Prev"))) if cur > 1 else "",
+             esc(link(1)), "currentPage " if cur == 1 else "", items, esc(link(n)), "currentPage " if cur == n else "", n,
+             ('<a href="%s" class="text">%s &gt;</a>' % (esc(link(cur + 1)), self.t("Next"))) if cur < n else "")
+
+    def node(self, req, b, depth):
+        fx = self.fx
+        if b.get("link"):
+            return """			<li class="node link level_%d  node_%d">
+				<div class="nodeInfo linkNodeInfo primaryContent">
+					<span class="nodeIcon" title=""></span>
+					<div class="nodeText">
+						<h3 class="nodeTitle"><a href="link-forums/%s.%d/">%s</a></h3>
+						<blockquote class="nodeDescription baseHtml" id="nodeDescription-%d">%s</blockquote>
+					</div>
+				</div>
+			</li>
+""" % (depth, b["id"], self.slug(b["name"]), b["id"], esc(b["name"]), b["id"], esc(b["description"]))
+        nt, np_, last = self.stats(req, b["id"])
+        lp = '<div class="nodeLastPost secondaryContent dimmed"><span class="noMessages muted">(Contains no messages)</span></div>'
+        if last is not None:
+            lt = fx.threads[last["thread"]]
+            lp = """<div class="nodeLastPost secondaryContent dimmed">
+						<span class="lastThreadTitle"><span>Latest:</span> <a href="posts/%d/" title="%s">%s</a></span>
+						<span class="lastThreadMeta">
+							<span class="lastThreadUser">%s,</span>
+							%s
+						</span>
+					</div>""" % (last["id"], esc(lt["title"]), esc(lt["title"]), self.username(last),
+                                 self.time_html(last["date"], "lastThreadDate"))
+        return """			<li class="node forum level_%d  node_%d">
+				<div class="nodeInfo forumNodeInfo primaryContent ">
+					<span class="nodeIcon" title=""></span>
+					<div class="nodeText">
+						<h3 class="nodeTitle"><a href="%s" data-description="#nodeDescription-%d">%s</a></h3>
+						<blockquote class="nodeDescription baseHtml" id="nodeDescription-%d">%s</blockquote>
+						<div class="nodeStats pairsInline">
+							<dl><dt>Discussions:</dt> <dd>%s</dd></dl>
+							<dl><dt>Messages:</dt> <dd>%s</dd></dl>
+						</div>
+					</div>
+					%s
+				</div>
+			</li>
+""" % (depth, b["id"], esc(self.board_link(b)), b["id"], esc(b["name"]), b["id"], esc(b["description"]),
+       self.L.num(nt), self.L.num(np_), lp)
+
+    def page_index(self, req):
+        fx = self.fx
+        vis = self.boards_visible(req)
+        out = []
+        for b in [b for b in vis if b["parent"] is None]:
+            kids = [c for c in fx.children(b["id"]) if c in vis]
+            if kids:
+                out.append("""	<li class="node category level_1  node_%d" id="%s.%d">
+		<div class="nodeInfo categoryNodeInfo categoryStrip">
+			<div class="categoryText">
+				<h3 class="nodeTitle"><a href="%s">%s</a></h3>
+			</div>
+		</div>
+		<ol class="nodeList">
+%s		</ol>
+	</li>
+""" % (b["id"], self.slug(b["name"]), b["id"], esc(self.category_link(b)), esc(b["name"]),
+       "".join(self.node(req, c, 2) for c in kids)))
+            else:
+                out.append(self.node(req, b, 1))
+        return self.page(req, fx.title, [], '<ol class="nodeList section sectionMain" id="forums">\n%s</ol>' % "".join(out),
+                         template="forum_list", h1=fx.title)
+
+    def struct_item(self, req, t):
+        fx = self.fx
+        first, last = fx.tpost(t, 0), fx.last_post(t)
+        pages = self.npages(len(t["posts"]), fx.posts_per_page)
+        pnav = ""
+        if pages > 1:
+            pnav = ('<span class="itemPageNav">\n\t\t\t\t\t<span>&hellip;</span>\n%s\t\t\t\t\t</span>'
+                    % "".join('\t\t\t\t\t<a href="%s">%d</a>\n' % (esc(self.thread_link(t, p)), p)
+                              for p in range(2, pages + 1) if p <= 4 or p == pages))
+        keys = (('<span class="sticky" title="Sticky">Sticky</span>' if t["sticky"] else "") +
+                ('<span class="locked" title="Locked">Locked</span>' if t["closed"] and not t.get("moved_to") else "") +
+                ('<span class="redirect" title="Redirect">Redirect</span>' if t.get("moved_to") else ""))
+        if t.get("moved_to"):
+            pnav = ""
+        return """<li id="thread-%d" class="discussionListItem visible %s%s" data-author="%s">
+	<div class="listBlock posterAvatar">
+		<span class="avatarContainer"><span class="avatar Av%ds"><img src="styles/default/xenforo/avatars/avatar_s.png" width="48" height="48" alt="%s" /></span></span>
+	</div>
+	<div class="listBlock main">
+		<div class="titleText">
+			<div class="iconKey">%s</div>
+			<h3 class="title"><a href="%s" title="" class="PreviewTooltip" data-previewUrl="%spreview">%s</a></h3>
+			<div class="secondRow">
+				<div class="posterDate muted">
+					%s<span class="startDate">,
+					<a href="%s" class="faint">%s</a></span>%s
+				</div>
+			</div>
+		</div>
+	</div>
+	<div class="listBlock stats pairsJustified" title="Members who liked the first message: 0">
+		<dl class="major"><dt>Replies:</dt> <dd>%s</dd></dl>
+		<dl class="minor"><dt>Views:</dt> <dd>%s</dd></dl>
+	</div>
+	<div class="listBlock lastPost">
+		<dl class="lastPostInfo">
+			<dt>%s</dt>
+			<dd class="muted"><a href="%sunread" title="Go to last message" class="dateTime">%s</a></dd>
+		</dl>
+	</div>
+</li>
+""" % (t["id"], "sticky " if t["sticky"] else "", "redirect " if t.get("moved_to") else "locked " if t["closed"] else "",
+       esc(first["author"]),
+       0 if first["guest"] else fx.users[first["author"]]["id"], esc(first["author"]), keys,
+       esc(self.thread_link(t)), esc(self.thread_link(t)), esc(t["title"]), self.username(first),
+       esc(self.thread_link(t)), self.time_html(first["date"]), pnav, self.L.num(len(t["posts"]) - 1),
+       self.L.num(t["views"] or len(t["posts"]) * 10), self.username(last), esc(self.thread_link(t)),
+       self.time_html(last["date"]))
+
+    def page_board(self, req, bid, page):
+        fx = self.fx
+        b = fx.boards.get(bid)
+        if b is None:
+            return self.error(req, self.ERRORS["no_board"], 404)
+        if b.get("link"):
+            return Resp(302, "", headers={"Location": b["link"]})
+        if not self.can_read(req, bid):
+            return self.no_permission(req)
+        ids = self.visible_threads(req, bid)
+        per = fx.threads_per_page
+        n = self.npages(len(ids), per)
+        if page > n:
+            return self.redirect(req, fx.url + "/" + self.board_link(b, n), 301)
+        chunk = [fx.threads[i] for i in ids[(page - 1) * per: page * per]]
+        kids = [c for c in fx.children(bid) if c in self.boards_visible(req)]
+        subs = ('<ol class="nodeList section sectionMain">\n%s</ol>\n' % "".join(self.node(req, c, 1) for c in kids)) if kids else ""
+        nav = self.page_nav(len(ids), per, page, lambda p: self.board_link(b, p))
+        body = """%s<div class="pageNavLinkGroup">
+	<div class="linkGroup SelectionCountContainer"></div>
+	%s
+</div>
+<div class="discussionList section sectionMain">
+	<form action="inline-mod/thread/switch" method="post" class="DiscussionList InlineModForm" data-cookieName="threads">
+		<dl class="sectionHeaders">
+			<dt class="posterAvatar"><a><span>Sort by:</span></a></dt>
+			<dd class="main"><a href="%s?order=title" class="title"><span>Title</span></a></dd>
+			<dd class="stats"><a href="%s?order=reply_count" class="major"><span>Replies</span></a></dd>
+			<dd class="lastPost"><a href="%s?order=last_post_date"><span>Last Message &darr;</span></a></dd>
+		</dl>
+		<ol class="discussionListItems">
+%s		</ol>
+	</form>
+</div>
+<div class="pageNavLinkGroup afterDiscussionListHandle">
+	<div class="linkGroup"><a href="%screate-thread" class="callToAction"><span>Post New Thread</span></a></div>
+	%s
+</div>
+""" % (subs, nav, esc(self.board_link(b)), esc(self.board_link(b)), esc(self.board_link(b)),
+       "".join(self.struct_item(req, t) for t in chunk), esc(self.board_link(b)), nav)
+        crumbs = [(fx.url + "/" + self.board_link(x), x["name"]) for x in fx.board_chain(bid)[:-1]]
+        return self.page(req, b["name"] + (" | Page %d" % page if page > 1 else "") + " | " + fx.title, crumbs, body,
+                         template="forum_view", h1=b["name"],
+                         desc='<p id="pageDescription" class="muted baseHtml">%s</p>' % esc(b["description"]))
+
+    def quote_html(self, q):
+        return """<div class="bbCodeBlock bbCodeQuote" data-author="%s">
+	<aside>
+		<div class="attribution type">%s
+			<a href="goto/post?id=%d#post-%d" class="AttributionLink">&uarr;</a>
+		</div>
+		<blockquote class="quoteContainer"><div class="quote">%s</div><div class="quoteExpand">Click to expand...</div></blockquote>
+	</aside>
+</div>""" % (esc(q["author"]), self.t("%s said:") % esc(q["author"]), q["id"], q["id"], q["body"])
+
+    def deleted_article(self, req, t, p, n):
+        return """<li id="post-%d" class="message deleted placeholder" data-author="%s">
+	<div class="placeholderContent secondaryContent">
+		<div class="placeholderText">
+			<span class="poster">%s</span>, %s, Deleted by %s.
+		</div>
+	</div>
+</li>
+""" % (p["id"], esc(p["author"]), self.username(p), self.time_html(p["date"]), esc(p["deleted_by"]))
+
+    def article(self, req, t, p, n):
+        fx = self.fx
+        if p["deleted"]:
+            return self.deleted_article(req, t, p, n)
+        u = None if p["guest"] else fx.users.get(p["author"])
+        q = self.quoted(p)
+        sig = fx.signature_of(p)
+        link = esc("posts/%d/" % p["id"])
+        user = ('<a href="%s" class="username" dir="auto" itemprop="name">%s</a>\n\t\t\t\t<em class="userTitle" '
+                'itemprop="title">%s</em>' % (esc(self.member_link(u)), esc(u["name"]), esc(u["title"])) if u else
+                '<span class="username">%s</span>\n\t\t\t\t<em class="userTitle" itemprop="title">%s</em>'
+                % (esc(p["author"]), self.t("Guest")))
+        return """<li id="post-%d" class="message   " data-author="%s">
+	<div class="messageUserInfo" itemscope="itemscope" itemtype="http://data-vocabulary.org/Person">
+	<div class="messageUserBlock ">
+		<div class="avatarHolder">
+			<span class="helper"></span>
+			<span class="avatar Av%dm" data-avatarhtml="true"><img src="styles/default/xenforo/avatars/avatar_m.png" width="96" height="96" alt="%s" /></span>
+		</div>
+		<h3 class="userText">
+			%s
+		</h3>
+		<span class="arrow"><span></span></span>
+	</div>
+	</div>
+	<div class="messageInfo primaryContent ">
+		<div class="messageContent">
+			<article>
+				<blockquote class="messageText SelectQuoteContainer ugc baseHtml">
+					%s%s
+					<div class="messageTextEndMarker">&nbsp;</div>
+				</blockquote>
+			</article>
+%s		</div>
+%s%s		<div class="messageMeta ToggleTriggerAnchor">
+			<div class="privateControls">
+				<span class="item muted">
+					<span class="authorEnd">%s,</span>
+					<a href="%s" title="Permalink" class="datePermalink">%s</a>
+				</span>
+			</div>
+			<div class="publicControls">
+				<a href="%s" title="Permalink" class="item muted postNumber hashPermalink OverlayTrigger" data-href="posts/%d/permalink">#%d</a>
+				<a href="%sreply?quote=%d" data-postUrl="posts/%d/quote" data-tip="#MQ-%d" class="ReplyQuote item control reply" title="Reply, quoting this message"><span></span>Reply</a>
+			</div>
+		</div>
+		<div id="likes-post-%d"></div>
+	</div>
+</li>
+""" % (p["id"], esc(p["author"]), u["id"] if u else 0, esc(p["author"]), user, self.quote_html(q) if q else "",
+       p["body"], self.attach_block(p),
+       ('\t\t<div class="editDate">\n\t\t\t%s %s\n\t\t</div>\n' % (self.t("Last edited:"), self.time_html(p["edited_date"])))
+       if p["edits"] else "",
+       ('\t\t<div class="baseHtml signature messageText ugc"><aside>%s</aside></div>\n' % sig) if sig else "",
+       self.username(p, "username author"), link, self.time_html(p["date"]), link, p["id"], n,
+       esc(self.thread_link(t)), p["id"], p["id"], p["id"], p["id"])
+
+    ATTACH_RE = r"^/attachments/(?:[^/]*\.)?(\d+)/?$"
+
+    def attachment_link(self, a):
+        return "attachments/%s.%d/" % (self.slug(a["name"]), a["id"])
+
+    def attach_block(self, p):
+        atts = self.attachments_of(p)
+        if not atts:
+            return ""
+        return ('\t\t\t<div class="attachedFiles">\n\t\t\t\t<h4 class="attachedFilesHeader">Attached Files:</h4>\n'
+                '\t\t\t\t<ul class="attachmentList SquareThumbs">\n%s\t\t\t\t</ul>\n\t\t\t</div>\n' % "".join(
+                    '\t\t\t\t\t<li class="attachment" title="%s">\n\t\t\t\t\t\t<div class="boxModelFixer primaryContent">\n'
+                    '\t\t\t\t\t\t\t<div class="attachmentInfo pairsJustified">\n\t\t\t\t\t\t\t\t<h6 class="filename">'
+                    '<a href="%s" target="_blank">%s</a></h6>\n\t\t\t\t\t\t\t\t<dl><dt>File size:</dt> <dd>%s</dd></dl>\n'
+                    '\t\t\t\t\t\t\t\t<dl><dt>Views:</dt> <dd>0</dd></dl>\n\t\t\t\t\t\t\t</div>\n\t\t\t\t\t\t</div>\n'
+                    '\t\t\t\t\t</li>\n' % (esc(a["name"]), esc(self.attachment_link(a)), esc(a["name"]),
+                                            self.size_text(a["size"])) for a in atts))
+
+    def page_thread(self, req, tid, page):
+        fx = self.fx
+        t = self.thread_for(tid)
+        if t is None:
+            return self.error(req, self.ERRORS["no_thread"], 404)
+        if not self.can_read(req, t["board"]):
+            return self.no_permission(req)
+        per = fx.posts_per_page
+        ids = self.visible_ids(req, t)
+        total = len(ids)
+        n = self.npages(total, per)
+        if t["id"] != tid:
+            return self.redirect(req, fx.url + "/" + self.thread_link(t), 301)
+        if page > n:
+            return self.redirect(req, fx.url + "/" + self.thread_link(t, n), 301)
+        start = (page - 1) * per
+        posts = [fx.post(ids[i]) for i in range(start, min(start + per, total))]
+        nav = self.page_nav(total, per, page, lambda pg: self.thread_link(t, pg))
+        first = fx.tpost(t, 0)
+        b = fx.boards[t["board"]]
+        qr = ""
+        if req.user is not None and not t["closed"]:
+            qr = """<form action="%sadd-reply" method="post" class="AutoValidator blendedEditor" id="QuickReply" data-livetitletemplate="%s">
+	<div class="quickReply message">
+		<div class="messageInfo">
+			<textarea name="message_html" id="ctrl_message_html" class="textCtrl MessageEditor BbCodeWysiwygEditor " style="display:none" data-options="{}"></textarea>
+			<input type="hidden" name="_xfRelativeResolver" value="%s" />
+			<div class="submitUnit">
+				<input type="submit" class="button primary" value="Post Reply" accesskey="s" />
+			</div>
+		</div>
+	</div>
+	<input type="hidden" name="last_date" value="%d" />
+	<input type="hidden" name="_xfToken" value="%s" />
+</form>
+""" % (esc(self.thread_link(t)), esc(t["title"]), esc(fx.url + "/" + self.thread_link(t)), fx.last_post(t)["date"],
+       self.token(req))
+        elif t["closed"]:
+            qr = '<div class="muted">Not open for further replies.</div>\n'
+        else:
+            qr = '<div class="muted"><a href="login/" class="OverlayTrigger">You must log in or sign up to reply here.</a></div>\n'
+        body = """<div class="pageNavLinkGroup">
+	<div class="linkGroup SelectionCountContainer"></div>
+	%s
+</div>
+<form action="inline-mod/post/switch" method="post" class="InlineModForm section" data-cookieName="posts" data-controls="#InlineModControls" data-imodOptions="#ModerationSelect option">
+	<ol class="messageList" id="messageList">
+%s	</ol>
+</form>
+<div class="pageNavLinkGroup">
+	%s
+</div>
+%s""" % (nav, "".join(self.article(req, t, p, start + k + 1) for k, p in enumerate(posts)), nav, qr)
+        desc = ('<p id="pageDescription" class="muted ">\nDiscussion in \'<a href="%s">%s</a>\' started by %s, '
+                '<a href="%s">%s</a>.\n</p>' % (esc(self.board_link(b)), esc(b["name"]), self.username(first),
+                                                 esc(self.thread_link(t)), self.time_html(first["date"])))
+        crumbs = [(fx.url + "/" + self.board_link(x), x["name"]) for x in fx.board_chain(b["id"])]
+        return self.page(req, t["title"] + (" | Page %d" % page if page > 1 else "") + " | " + fx.title, crumbs, body,
+                         template="thread_view", h1=t["title"], desc=desc)
+
+    def page_reply(self, req, tid):
+        t = self.thread_for(tid)
+        if t is None:
+            return self.error(req, self.ERRORS["no_thread"], 404)
+        if req.user is None or not self.can_read(req, t["board"]) or t["closed"]:
+            return self.no_permission(req)
+        r = self.page_thread(req, tid, self.npages(len(t["posts"]), self.fx.posts_per_page))
+        return r
+
+    def goto_post(self, req, pid):
+        t, i = self.post_index(pid)
+        if t is None:
+            return self.error(req, self.ERRORS["no_post"], 404)
+        if not self.can_read(req, t["board"]):
+            return self.no_permission(req)
+        page = i // self.fx.posts_per_page + 1
+        return self.redirect(req, "%s/%s#post-%d" % (self.fx.url, self.thread_link(t, page), pid), 301)
+
+    def finish_post(self, req, pid, err):
+        r = XenForo2.finish_post(self, req, pid, err)
+        if r.status == 303 and pid:
+            p = self.fx.post(pid)
+            t = self.fx.threads[p["thread"]]
+            page = t["posts"].index(pid) // self.fx.posts_per_page + 1
+            r.headers["Location"] = "%s/%s#post-%d" % (self.fx.url, self.thread_link(t, page), pid)
+        return r
+
+
+# ---- MyBB 1.8 --------------------------------------------------------------
+
+class MyBB(Engine):
+    POSTS_PER_PAGE = 10
+    THREADS_PER_PAGE = 20
+    MIN_CHARS = 5
+    INDEX = "index.php"
+    LOGIN = "member.php?action=login"
+    CHANGED = [(r'class="post classic "', 'class="entry classic "'), (r'id="post_(\d+)"', r'id="entry_\1"'),
+               (r'class="post_body', 'class="entry_body'), (r'id="pid_(\d+)"', r'id="eid_\1"'),
+               (r'class="subject_(old|new)" id="tid_(\d+)"', r'class="topic_\1" id="topic_\2"')]
+    ERRORS = {
+        "token": "Authorization code mismatch. Are you accessing this function correctly? Please go back and try again.",
+        "flood": ("We are sorry but we cannot process your post. The administrator has specified you are only allowed "
+                  "to post once every %d seconds."),
+        "too_short": "The message is too short. Please enter a message longer than %d characters.",
+        "no_title": "The subject is missing. Please enter a subject.",
+        "closed": "You do not have permission to access this page.",
+        "no_thread": "The specified thread does not exist.",
+        "no_board": "Invalid forum",
+        "no_post": "The specified post does not exist.",
+        "badlogin": ("You have entered an invalid username/password combination. <br /><br />If you have forgotten your "
+                     "password please <a href=\"member.php?action=lostpw\">retrieve a new one</a>."),
+        "captcha": ("The image verification code that you entered was incorrect. Please enter the code exactly how it "
+                    "appears in the image."),
+    }
+
+    def __init__(self, fx):
+        super().__init__(fx)
+        self.captchas = {}
+
+    def thread_link(self, t, page=1):
+        if self.fx.link_style:       # MyBB's search-engine friendly URLs
+            return "thread-%d%s.html" % (t["id"], "-page-%d" % page if page > 1 else "")
+        return "showthread.php?tid=%d%s" % (t["id"], "&page=%d" % page if page > 1 else "")
+
+    def board_link(self, b, page=1):
+        if self.fx.link_style:
+            return "forum-%d%s.html" % (b["id"], "-page-%d" % page if page > 1 else "")
+        return "forumdisplay.php?fid=%d%s" % (b["id"], "&page=%d" % page if page > 1 else "")
+
+    def feed_link(self, thread=None, board=None):
+        return "syndication.php" + ("?fid=%d" % board if board else "")
+
+    def reply_link(self, t):
+        return "newreply.php?tid=%d" % t["id"]
+
+    def profile(self, name):
+        u = self.fx.users.get(name)
+        return '<a href="%s/member.php?action=profile&amp;uid=%d">%s</a>' % (self.fx.url, u["id"] if u else 0, esc(name))
+
+    def date_html(self, ts):
+        d = self.fx.local(ts)
+        if self.L.code == "en":
+            ds = d.strftime("%m-%d-%Y")
+            h, ap = h12(d)
+            tm = "%02d:%02d %s" % (h, d.minute, ap)
+        else:
+            ds = d.strftime("%d.%m.%Y" if self.L.code == "de" else "%d/%m/%Y")
+            tm = d.strftime("%H:%M")
+        day = self.fx.day_word(ts)
+        if day:
+            return '<span title="%s">%s</span>, %s' % (ds, html.escape(day, False), tm)
+        return "%s, %s" % (ds, tm)
+
+    def session(self, req):
+        fx = self.fx
+        sid = req.cookies.get("sid")
+        s = fx.sessions.get(sid) if sid else None
+        if s is not None:
+            req.sid, req.sid_from_cookie = sid, True
+            req.user = fx.users.get(s["user"]) if s["user"] else None
+            return
+        name = fx.remember.get(req.cookies.get("mybbuser") or "-")
+        if name:
+            req.user = fx.users[name]
+        req.sid = fx.new_session(name or None)
+        req.set_cookies.append(("sid", req.sid, None))
+
+    def post_key(self, req):
+        salt = req.user["salt"] if req.user else req.sid
+        return hashlib.md5(("%s%s" % (salt, req.user["id"] if req.user else 0)).encode()).hexdigest()
+
+    def route(self, req):
+        p = req.path
+        if p in ("/", "/index.php"):
+            return self.page_index(req)
+        m = re.match(r"^/thread-(\d+)(?:-page-(\d+)|-post-(\d+))?\.html$", p)
+        if m:
+            if m.group(3):
+                req.query["pid"] = m.group(3)
+                return self.route_post(req)
+            return self.page_thread(req, int(m.group(1)), int(m.group(2) or 1))
+        m = re.match(r"^/forum-(\d+)(?:-page-(\d+))?\.html$", p)
+        if m:
+            return self.page_board(req, int(m.group(1)), int(m.group(2) or 1))
+        if p == "/showthread.php" and req.qint("pid"):
+            return self.route_post(req)
+        if p == "/forumdisplay.php":
+            return self.page_board(req, req.qint("fid"), req.qint("page", 1))
+        if p == "/showthread.php":
+            return self.page_thread(req, req.qint("tid"), req.qint("page", 1))
+        if p == "/member.php":
+            if req.method == "POST" and req.f("action") == "do_login":
+                return self.do_login(req)
+            if req.q("action") == "logout":
+                self.fx.sessions.pop(req.sid, None)
+                req.set_cookies += [("sid", "", 0), ("mybbuser", "", 0)]
+                return self.redirect(req, "You have successfully been logged out.", "index.php")
+            return self.page_login(req)
+        if p == "/newreply.php":
+            return self.newreply(req)
+        if p == "/syndication.php":
+            return self.feed(req)
+        return self.error(req, "The page you requested does not exist.", 404)
+
+    def route_post(self, req):
+        t, i = self.post_index(req.qint("pid"))
+        if t is None:
+            return self.error(req, self.ERRORS["no_post"], 404)
+        return self.page_thread(req, t["id"], i // self.fx.posts_per_page + 1)
+
+    def page(self, req, title, crumbs, last, content, extra_head=""):
+        fx = self.fx
+        nav = '<a href="%s/index.php">%s</a>' % (fx.url, esc(fx.title))
+        for h, n in crumbs:
+            nav += '\n›\n<a href="%s">%s</a>' % (esc(h), esc(n))
+        if last:
+            nav += '\n<br /><img src="%s/images/nav_bit.png" alt="" />\n<span class="active">%s</span>' % (fx.url, esc(last))
+        if req.user is None:
+            welcome = ('<span class="welcome">Hello There, Guest! <a href="%s/member.php?action=login" class="login">Login'
+                       '</a> <a href="%s/member.php?action=register" class="register">Register</a></span>' % (fx.url, fx.url))
+        else:
+            welcome = ('<span class="welcome">Welcome back, <strong>%s</strong>. <a href="%s/member.php?action=logout&amp;'
+                       'logoutkey=%s" class="logout">Log Out</a></span>' % (esc(req.user["name"]), fx.url, self.post_key(req)))
+        now = fx.local(fx.now())
+        return Resp(200, """<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" "http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">
+<html xml:lang="%s" lang="%s" xmlns="http://www.w3.org/1999/xhtml">
+<head>
+<title>%s</title>
+<link rel="alternate" type="application/rss+xml" title="Latest Threads (RSS 2.0)" href="%s/syndication.php" />
+<link rel="alternate" type="application/atom+xml" title="Latest Threads (Atom 1.0)" href="%s/syndication.php?type=atom1.0" />
+<meta http-equiv="Content-Type" content="text/html; charset=UTF-8" />
+<meta http-equiv="Content-Script-Type" content="text/javascript" />
+<script type="text/javascript" src="%s/jscripts/general.js?ver=1827"></script>
+<link type="text/css" rel="stylesheet" href="%s/cache/themes/theme1/global.css?t=1700000000" />
+<script type="text/javascript">
+<!--
+	var cookieDomain = "";
+	var cookiePath = "/";
+	var cookiePrefix = "";
+	var my_post_key = "%s";
+// -->
+</script>
+%s</head>
+<body>
+<div id="container">
+	<a name="top" id="top"></a>
+	<div id="header">
+		<div id="logo">
+			<div class="wrapper">
+				<a href="%s/index.php"><img src="%s/images/logo.png" alt="%s" title="%s" /></a>
+				<ul class="menu top_links">
+					<li><a href="%s/search.php" class="search">Search</a></li>
+					<li><a href="%s/memberlist.php" class="memberlist">Member List</a></li>
+					<li><a href="%s/misc.php?action=help" class="help">Help</a></li>
+				</ul>
+			</div>
+		</div>
+		<div id="panel">
+			<div class="upper">
+				<div class="wrapper">
+					%s
+				</div>
+			</div>
+		</div>
+	</div>
+	<div id="content">
+		<div class="wrapper">
+<div class="navigation">
+%s
+</div>
+			<br />
+%s
+		</div>
+	</div>
+	<div id="footer">
+		<div class="upper">
+			<div class="wrapper">
+				<ul class="menu bottom_links">
+					<li><a href="%s/showteam.php">Forum Team</a></li>
+					<li><a href="%s/misc.php?action=syndication">RSS Syndication</a></li>
+				</ul>
+			</div>
+		</div>
+		<div class="lower">
+			<div class="wrapper">
+				<span id="current_time"><strong>Current time:</strong> %s</span>
+				<span id="copyright">
+					<!-- MyBB is free software developed and maintained by a volunteer community.
+						It would be much appreciated by the MyBB Group if you left the full copyright and "powered by" notice intact,
+						to show your support for MyBB.  If you choose to remove or modify the copyright below,
+						you may be refused support on the MyBB Community Forums.
+						This is free software, support us and we'll support you. -->
+					Powered By <a href="https://mybb.com" target="_blank" rel="noopener">MyBB</a>, &copy; 2002-2026 <a href="https://mybb.com" target="_blank" rel="noopener">MyBB Group</a>.
+					<!-- End powered by -->
+				</span>
+			</div>
+		</div>
+	</div>
+</div>
+</body>
+</html>""" % (self.L.code, self.L.code, esc(title), fx.url, fx.url, fx.url, fx.url, self.post_key(req), extra_head,
+              fx.url, fx.url, esc(fx.title), esc(fx.title), fx.url, fx.url, fx.url, welcome, nav, content, fx.url,
+              fx.url, now.strftime("%m-%d-%Y, %I:%M %p")))
+
+    def box(self, text):
+        return ('<table border="0" cellspacing="0" cellpadding="5" class="tborder">\n<tr>\n<td class="thead"><span '
+                'class="smalltext"><strong>%s</strong></span></td>\n</tr>\n<tr>\n<td class="trow1">%s</td>\n</tr>\n'
+                '</table>\n' % (esc(self.fx.title), text))
+
+    def error(self, req, message, status=200):
+        r = self.page(req, self.fx.title, [], None, self.box(message))
+        r.status = status
+        return r
+
+    def inline_error(self, message):
+        return ('<div class="error">\n<p><em>Please correct the following errors before continuing:</em></p>\n<ul>\n'
+                '<li>%s</li>\n</ul>\n</div>\n<br />\n' % message)
+
+    def redirect(self, req, message, url):
+        body = """<html>
+<head>
+<title>%s</title>
+<meta http-equiv="refresh" content="2;URL=%s" />
+</head>
+<body>
+<br /><br /><br /><br />
+<div style="margin: auto auto; width: 50%%" align="center">
+<table border="0" cellspacing="0" cellpadding="5" class="tborder">
+<tr><td class="thead"><strong>%s</strong></td></tr>
+<tr><td class="trow1" align="center"><p>%s</p></td></tr>
+<tr><td class="trow2" align="right"><a href="%s"><span class="smalltext">Click here if you don't want to wait any longer.</span></a></td></tr>
+</table>
+</div>
+</body>
+</html>""" % (esc(self.fx.title), esc(url), esc(self.fx.title), message, esc(url))
+        return Resp(200, body)
+
+    def login_form(self, req, error=""):
+        captcha = ""
+        if self.fx.require_captcha:
+            h = hashlib.md5(os.urandom(8)).hexdigest()
+            self.captchas[h] = h[:5]
+            captcha = ('<tr>\n<td class="trow1"><strong>Image Verification:</strong><br /><span class="smalltext">Please enter '
+                       'the text contained within the image into the text box below it. This process is used to prevent '
+                       'automated spam bots.</span></td>\n<td class="trow1"><img src="captcha.php?imagehash=%s" alt="Image '
+                       'Verification" title="Image Verification" id="captcha_img" /><br /><input type="text" class="textbox" '
+                       'name="imagestring" value="" id="imagestring" style="width: 100%%;" /><input type="hidden" '
+                       'name="imagehash" value="%s" id="imagehash" /></td>\n</tr>\n' % (h, h))
+        return """%s<form action="member.php" method="post">
+<table border="0" cellspacing="0" cellpadding="5" class="tborder">
+<tr>
+<td class="thead" colspan="2"><strong>Login</strong></td>
+</tr>
+<tr>
+<td class="trow1" width="50%%"><strong>Username:</strong></td>
+<td class="trow1"><input type="text" class="textbox" name="username" size="25" style="width: 200px;" value="" /></td>
+</tr>
+<tr>
+<td class="trow2"><strong>Password:</strong><br /><span class="smalltext"><a href="member.php?action=lostpw">Lost Password?</a></span></td>
+<td class="trow2"><input type="password" class="textbox" name="password" size="25" style="width: 200px;" value="" /></td>
+</tr>
+%s<tr>
+<td class="trow1" colspan="2" align="center"><label title="If ticked, your login details will be remembered on this computer, otherwise, you will be logged out as soon as you close your browser."><input type="checkbox" class="checkbox" name="remember" checked="checked" value="yes" /> Remember me</label></td>
+</tr>
+</table>
+<br />
+<div align="center"><input type="submit" class="button" name="submit" value="Login" /></div>
+<input type="hidden" name="action" value="do_login" />
+<input type="hidden" name="url" value="" />
+<input type="hidden" name="my_post_key" value="%s" />
+</form>
+""" % (self.inline_error(error) if error else "", captcha, self.post_key(req))
+
+    def page_login(self, req, error=""):
+        return self.page(req, "%s - Login" % self.fx.title, [], "Login", self.login_form(req, error))
+
+    def no_permission(self, req):
+        if req.user is None:
+            text = ("You are either not logged in or do not have permission to view this page. This could be because one "
+                    "of the following reasons:\n<ol>\n<li>You are not logged in or registered. Please use the form at the "
+                    "bottom of this page to login.</li>\n<li>You do not have permission to access this page. Are you trying "
+                    "to access administrative pages or a resource that you shouldn't be?  Check in the forum rules that you "
+                    "are allowed to perform this action.</li>\n<li>Your account may have been disabled by an administrator, "
+                    "or it may be awaiting account activation.</li>\n<li>You have accessed this page directly rather than "
+                    "using appropriate forms or links.</li>\n</ol>")
+            return self.page(req, self.fx.title, [], None, self.box(text) + "<br />\n" + self.login_form(req))
+        return self.error(req, "You do not have permission to access this page. This could be because of one of the "
+                               "following reasons:\n<ol>\n<li>Your account has either been suspended or you have been "
+                               "banned from accessing this resource.</li>\n<li>You do not have permission to access this "
+                               "page. Are you trying to access administrative pages or a resource that you shouldn't be? "
+                               "Check in the forum rules that you are allowed to perform this action.</li>\n</ol>")
+
+    def do_login(self, req):
+        fx = self.fx
+        if req.f("my_post_key") != self.post_key(req):
+            return self.error(req, self.ERRORS["token"])
+        if fx.require_captcha:
+            h = req.f("imagehash")
+            if not h or self.captchas.get(h) != req.f("imagestring"):
+                return self.page_login(req, self.ERRORS["captcha"])
+        u = fx.check_password(req.f("username"), req.f("password"))
+        if not u:
+            return self.page_login(req, self.ERRORS["badlogin"])
+        fx.sessions.pop(req.sid, None)
+        req.user = u
+        req.sid = fx.new_session(u["name"])
+        req.set_cookies.append(("sid", req.sid, None))
+        key = "%d_%s" % (u["id"], hashlib.sha1((u["salt"] + str(time.time())).encode()).hexdigest()[:50])
+        fx.remember[key] = u["name"]
+        req.set_cookies.append(("mybbuser", key, 31536000 if req.f("remember") == "yes" else None))
+        return self.redirect(req, "You have successfully been logged in.<br />You will now be taken back to where you "
+                                  "came from.", req.f("url") or "index.php")
+
+    def pagination(self, total, per, cur, link):
+        n = self.npages(total, per)
+        if n <= 1:
+            return ""
+        out = ['<div class="pagination">\n<span class="pages">Pages (%d):</span>\n' % n]
+        if cur > 1:
+            out.append('<a href="%s" class="pagination_previous">&laquo; Previous</a>\n' % esc(link(cur - 1)))
+        shown = sorted({1, n} | set(window(cur, n, 2)))
+        prev = 0
+        for p in shown:
+            if p - prev > 1:
+                out.append("...\n")
+            if p == cur:
+                out.append('<span class="pagination_current">%d</span>\n' % p)
+            else:
+                cls = "pagination_first" if p == 1 else "pagination_last" if p == n else "pagination_page"
+                out.append('<a href="%s" class="%s">%d</a>\n' % (esc(link(p)), cls, p))
+            prev = p
+        if cur < n:
+            out.append('<a href="%s" class="pagination_next">Next &raquo;</a>\n' % esc(link(cur + 1)))
+        out.append("</div>")
+        return "".join(out)
+
+    def forumrow(self, req, b, k):
+        fx = self.fx
+        if b.get("link"):
+            row = "trow%d" % (k % 2 + 1)
+            return """<tr>
+<td class="%s" align="center" width="1"><span class="forum_status forum_offlink" title="Redirect Forum"></span></td>
+<td class="%s">
+<strong><a href="%s">%s</a></strong><div class="smalltext">%s</div>
+</td>
+<td class="%s" align="center" style="white-space: nowrap">-</td>
+<td class="%s" align="center" style="white-space: nowrap">-</td>
+<td class="%s" align="right" style="white-space: nowrap">-</td>
+</tr>
+""" % (row, row, esc(b["link"]), esc(b["name"]), esc(b["description"]), row, row, row)
+        nt, np_, last = self.stats(req, b["id"])
+        kids = [c for c in fx.children(b["id"]) if c in self.boards_visible(req)]
+        subs = ('<br />(<strong>Sub Forums:</strong> %s)' % ", ".join('<a href="%s" title="">%s</a>'
+                                                                      % (esc(self.board_link(c)), esc(c["name"])) for c in kids)
+                ) if kids else ""
+        lp = '<span class="smalltext">Never</span>' if last is None else (
+            '<span class="smalltext">\n<a href="showthread.php?tid=%d&amp;action=lastpost" title="%s"><strong>%s</strong></a>'
+            '\n<br />%s<br />by %s</span>' % (last["thread"], esc(fx.threads[last["thread"]]["title"]),
+                                              esc(fx.threads[last["thread"]]["title"]), self.date_html(last["date"]),
+                                              self.profile(last["author"]) if not last["guest"] else esc(last["author"])))
+        row = "trow%d" % (k % 2 + 1)
+        return """<tr>
+<td class="%s" align="center" width="1"><span class="forum_status forum_off" title="No New Posts"></span></td>
+<td class="%s">
+<strong><a href="%s">%s</a></strong><div class="smalltext">%s%s</div>
+</td>
+<td class="%s" align="center" style="white-space: nowrap">%s</td>
+<td class="%s" align="center" style="white-space: nowrap">%s</td>
+<td class="%s" align="right" style="white-space: nowrap">
+%s
+</td>
+</tr>
+""" % (row, row, esc(self.board_link(b)), esc(b["name"]), esc(b["description"]), subs, row, self.L.num(nt), row,
+       self.L.num(np_), row, lp)
+
+    def forum_table(self, head, rows):
+        return """<table border="0" cellspacing="0" cellpadding="5" class="tborder">
+<thead>
+<tr>
+<td class="thead" colspan="5">
+<div><strong>%s</strong></div>
+</td>
+</tr>
+</thead>
+<tbody>
+<tr>
+<td class="tcat" colspan="2"><span class="smalltext"><strong>Forum</strong></span></td>
+<td class="tcat" width="85" align="center" style="white-space: nowrap"><span class="smalltext"><strong>Threads</strong></span></td>
+<td class="tcat" width="85" align="center" style="white-space: nowrap"><span class="smalltext"><strong>Posts</strong></span></td>
+<td class="tcat" width="200" align="center"><span class="smalltext"><strong>Last Post</strong></span></td>
+</tr>
+%s</tbody>
+</table>
+<br />
+""" % (head, rows)
+
+    def page_index(self, req):
+        fx = self.fx
+        vis = self.boards_visible(req)
+        out, leaves = [], []
+        for b in [b for b in vis if b["parent"] is None]:
+            kids = [c for c in fx.children(b["id"]) if c in vis]
+            if kids:
+                out.append(self.forum_table('<a href="%s">%s</a>' % (esc(self.board_link(b)), esc(b["name"])),
+                                            "".join(self.forumrow(req, c, k) for k, c in enumerate(kids))))
+            else:
+                leaves.append(b)
+        if leaves:
+            out.append(self.forum_table("Forums", "".join(self.forumrow(req, b, k) for k, b in enumerate(leaves))))
+        return self.page(req, fx.title, [], None, "".join(out))
+
+    def threadrow(self, req, t, k):
+        fx = self.fx
+        first, last = fx.tpost(t, 0), fx.last_post(t)
+        if t.get("moved_to"):
+            cls = "trow%d" % (k % 2 + 1)
+            return """<tr class="inline_row">
+<td align="center" class="%s" width="2%%"><span class="thread_status movefolder" title="Moved thread">&nbsp;</span></td>
+<td align="center" class="%s" width="2%%">&nbsp;</td>
+<td class="%s">
+<div>
+<span> <span class="subject_old" id="tid_%d">Moved: <a href="%s">%s</a></span></span>
+<div class="author smalltext">%s</div>
+</div>
+</td>
+<td align="center" class="%s">-</td>
+<td align="center" class="%s">-</td>
+<td class="%s" style="white-space: nowrap; text-align: right;">-</td>
+</tr>
+""" % (cls, cls, cls, t["id"], esc(self.thread_link(fx.threads[t["moved_to"]])), esc(t["title"]),
+       self.profile(first["author"]), cls, cls, cls)
+        cls = "trow%d%s" % (k % 2 + 1, " forumdisplay_sticky" if t["sticky"] else "")
+        pages = self.npages(len(t["posts"]), fx.posts_per_page)
+        multi = (' <span class="smalltext">(Pages: %s)</span>' % " ".join(
+            '<a href="%s">%d</a>' % (esc(self.thread_link(t, p)), p) for p in range(1, pages + 1) if p <= 4 or p == pages)
+                 ) if pages > 1 else ""
+        return """<tr class="inline_row">
+<td align="center" class="%s" width="2%%"><span class="thread_status %sfolder" title="No new posts.">&nbsp;</span></td>
+<td align="center" class="%s" width="2%%">&nbsp;</td>
+<td class="%s">
+<div>
+<span> <span class="subject_old" id="tid_%d"><a href="%s">%s</a></span>%s</span>
+<div class="author smalltext">%s</div>
+</div>
+</td>
+<td align="center" class="%s"><a href="javascript:MyBB.whoPosted(%d);">%s</a></td>
+<td align="center" class="%s">%s</td>
+<td class="%s" style="white-space: nowrap; text-align: right;">
+<span class="lastpost smalltext">%s<br />
+<a href="showthread.php?tid=%d&amp;action=lastpost">Last Post</a>: %s</span>
+</td>
+</tr>
+""" % (cls, "close" if t["closed"] else "", cls, cls, t["id"], esc(self.thread_link(t)), esc(t["title"]), multi,
+       esc(first["author"]) if first["guest"] else self.profile(first["author"]), cls, t["id"],
+       self.L.num(len(t["posts"]) - 1), cls, self.L.num(t["views"] or len(t["posts"]) * 10), cls,
+       self.date_html(last["date"]), t["id"], esc(last["author"]) if last["guest"] else self.profile(last["author"]))
+
+    def page_board(self, req, bid, page):
+        fx = self.fx
+        b = fx.boards.get(bid)
+        if b is None:
+            return self.error(req, self.ERRORS["no_board"], 404)
+        if b.get("link"):
+            return Resp(302, "", headers={"Location": b["link"]})
+        if not self.can_read(req, bid):
+            return self.no_permission(req)
+        ids = self.visible_threads(req, bid)
+        per = fx.threads_per_page
+        n = self.npages(len(ids), per)
+        page = max(1, min(page, n))
+        chunk = [fx.threads[i] for i in ids[(page - 1) * per: page * per]]
+        sticky = [t for t in chunk if t["sticky"]]
+        normal = [t for t in chunk if not t["sticky"]]
+        kids = [c for c in fx.children(bid) if c in self.boards_visible(req)]
+        subs = self.forum_table("Forums in '%s'" % esc(b["name"]),
+                                "".join(self.forumrow(req, c, k) for k, c in enumerate(kids))) if kids else ""
+        pag = self.pagination(len(ids), per, page, lambda p: self.board_link(b, p))
+        rows = ""
+        if sticky:
+            rows += '<tr>\n<td class="trow_sep" colspan="6">Important Threads</td>\n</tr>\n'
+            rows += "".join(self.threadrow(req, t, k) for k, t in enumerate(sticky))
+            rows += '<tr>\n<td class="trow_sep" colspan="6">Normal Threads</td>\n</tr>\n'
+        rows += "".join(self.threadrow(req, t, k) for k, t in enumerate(normal))
+        body = """%s<div class="float_left">
+%s
+</div>
+<div class="float_right">
+<a href="newthread.php?fid=%d" class="button new_thread_button"><span>Post Thread</span></a>
+</div>
+<table border="0" cellspacing="0" cellpadding="5" class="tborder clear">
+<tr>
+<td class="thead" colspan="6">
+<div><strong>%s</strong></div>
+</td>
+</tr>
+<tr>
+<td class="tcat" colspan="3" width="66%%"><span class="smalltext"><strong><a href="%s&amp;sortby=subject&amp;order=asc">Thread</a> / <a href="%s&amp;sortby=starter&amp;order=asc">Author</a></strong></span></td>
+<td class="tcat" align="center" width="7%%"><span class="smalltext"><strong>Replies</strong></span></td>
+<td class="tcat" align="center" width="7%%"><span class="smalltext"><strong>Views</strong></span></td>
+<td class="tcat" align="right" width="20%%"><span class="smalltext"><strong>Last Post</strong></span></td>
+</tr>
+%s</table>
+<div class="float_left">
+%s
+</div>
+""" % (subs, pag, bid, esc(b["name"]), esc(self.board_link(b)), esc(self.board_link(b)), rows, pag)
+        crumbs = [(self.board_link(x), x["name"]) for x in fx.board_chain(bid)[:-1]]
+        return self.page(req, "%s - %s" % (fx.title, b["name"]), crumbs, b["name"], body)
+
+    ATTACH_RE = r"^/attachment\.php\?(?:.*&)?aid=(\d+)"
+
+    def attachment_link(self, a):
+        return "attachment.php?aid=%d" % a["id"]
+
+    def attach_block(self, p):
+        atts = self.attachments_of(p)
+        if not atts:
+            return ""
+        return ('<br />\n<fieldset>\n<legend><strong>Attached Files</strong></legend>\n%s</fieldset>\n' % "".join(
+            '<img src="%s/images/attachtypes/image.png" title="%s" border="0" alt=".%s" />&nbsp;&nbsp;<a href="%s" '
+            'target="_blank" title="">%s</a> (Size: %s / Downloads: 0)<br />\n'
+            % (self.fx.url, esc(a["name"]), esc(a["name"].rsplit(".", 1)[-1]), esc(self.attachment_link(a)),
+               esc(a["name"]), self.size_text(a["size"])) for a in atts))
+
+    def quote_html(self, q):
+        return ('<blockquote class="mycode_quote"><cite><span> (%s)</span>%s Wrote: <a href="%s/showthread.php?pid=%d#pid%d" '
+                'class="quick_jump"></a></cite>%s</blockquote>'
+                % (self.date_html(q["date"]), esc(q["author"]), self.fx.url, q["id"], q["id"], q["body"]))
+
+    def postbit(self, req, t, p, n):
+        fx = self.fx
+        if p["deleted"]:
+            return ("""<a name="pid%d" id="pid%d"></a>
+<div class="post classic deleted_post_collapsed" style="" id="post_%d">
+<div class="post_author scaleimages">
+<div class="author_information">
+<strong><span class="largetext">%s</span></strong>
+</div>
+</div>
+<div class="post_content">
+<div class="post_head">
+<span class="post_date">%s</span>
+</div>
+<div class="post_body scaleimages deleted_post_body" id="pid_%d">
+This post has been deleted by %s.
+</div>
+</div>
+</div>
+""" % (p["id"], p["id"], p["id"], esc(p["author"]), self.date_html(p["date"]), p["id"], esc(p["deleted_by"])))
+        u = None if p["guest"] else fx.users.get(p["author"])
+        q = self.quoted(p)
+        sig = fx.signature_of(p)
+        edit = ""
+        if p["edits"]:
+            edit = ('<span class="edited_post">(This post was last modified: %s by %s.)</span>'
+                    % (self.date_html(p["edited_date"]), self.profile(p["edited_by"])))
+        if u:
+            author = """<div class="author_avatar"><a href="member.php?action=profile&amp;uid=%d"><img src="%s/images/default_avatar.png" alt="" width="55" height="55" /></a></div>
+<div class="author_information">
+<strong><span class="largetext"><a href="%s/member.php?action=profile&amp;uid=%d">%s</a></span></strong> <img src="%s/images/buddy_offline.png" title="Offline" alt="Offline" class="buddy_status" /><br />
+<span class="smalltext">%s<br /></span>
+</div>
+<div class="author_statistics">
+Posts: %d<br />
+Threads: %d<br />
+Joined: %s
+</div>""" % (u["id"], fx.url, fx.url, u["id"], esc(u["name"]), fx.url, esc(u["title"]), u["id"] * 7, u["id"],
+             "%s %d" % (self.L.months_abbr[fx.local(u["joined"]).month - 1], fx.local(u["joined"]).year))
+        else:
+            author = """<div class="author_information">
+<strong><span class="largetext">%s</span></strong><br />
+<span class="smalltext">Unregistered<br /></span>
+</div>""" % esc(p["author"])
+        return """<a name="pid%d" id="pid%d"></a>
+<div class="post classic " style="" id="post_%d">
+<div class="post_author scaleimages">
+%s
+</div>
+<div class="post_content">
+<div class="post_head">
+<div class="float_right" style="vertical-align: top">
+<strong><a href="showthread.php?tid=%d&amp;pid=%d#pid%d" title="%s">#%d</a></strong>
+</div>
+<span class="post_date">%s <span class="post_edit" id="edited_by_%d">%s</span></span>
+</div>
+<div class="post_body scaleimages" id="pid_%d">
+%s%s
+</div>
+%s%s<div class="post_meta" id="post_meta_%d">
+</div>
+</div>
+<div class="post_controls">
+<div class="postbit_buttons post_management_buttons float_right">
+<a href="newreply.php?tid=%d&amp;replyto=%d" title="Quote this message in a reply" class="postbit_quote postbit_mirage"><span>Reply</span></a>
+</div>
+</div>
+</div>
+""" % (p["id"], p["id"], p["id"], author, t["id"], p["id"], p["id"], esc(t["title"]), n, self.date_html(p["date"]),
+       p["id"], edit, p["id"], self.quote_html(q) if q else "", p["body"], self.attach_block(p),
+       ('<div class="signature scaleimages">\n%s\n</div>\n' % sig) if sig else "", p["id"], t["id"], p["id"])
+
+    def page_thread(self, req, tid, page):
+        fx = self.fx
+        t = self.thread_for(tid)
+        if t is None:
+            return self.error(req, self.ERRORS["no_thread"], 404)
+        if not self.can_read(req, t["board"]):
+            return self.no_permission(req)
+        per = fx.posts_per_page
+        ids = self.visible_ids(req, t)
+        total = len(ids)
+        n = self.npages(total, per)
+        page = max(1, min(page, n))
+        start = (page - 1) * per
+        posts = [fx.post(ids[i]) for i in range(start, min(start + per, total))]
+        pag = self.pagination(total, per, page, lambda pg: self.thread_link(t, pg))
+        button = ('<a href="newreply.php?tid=%d" class="button closed_button"><span>Thread Closed</span></a>' % tid
+                  if t["closed"] else
+                  '<a href="newreply.php?tid=%d" class="button new_reply_button"><span>New Reply</span></a>' % tid)
+        body = """<div class="float_left">
+%s
+</div>
+<div class="float_right">
+%s
+</div>
+<table border="0" cellspacing="0" cellpadding="5" class="tborder tfixed clear">
+<tr>
+<td class="thead">
+<div>
+<strong>%s</strong>
+</div>
+</td>
+</tr>
+<tr><td id="posts_container">
+<div id="posts">
+%s</div>
+</td></tr>
+</table>
+<div class="float_left">
+%s
+</div>
+""" % (pag, button, esc(t["title"]), "".join(self.postbit(req, t, p, start + k + 1) for k, p in enumerate(posts)), pag)
+        crumbs = [(self.board_link(x), x["name"]) for x in fx.board_chain(t["board"])]
+        return self.page(req, t["title"], crumbs, t["title"], body)
+
+    def newreply(self, req):
+        fx = self.fx
+        tid = req.qint("tid") or int(req.f("tid") or 0)
+        t = self.thread_for(tid)
+        if t is None:
+            return self.error(req, self.ERRORS["no_thread"], 404)
+        if req.user is None or not self.can_read(req, t["board"]) or t["closed"]:
+            if req.method == "POST":
+                fx.record_post(req, req.user, 200, error="closed" if t["closed"] else "no_permission")
+            return self.no_permission(req)
+        error = ""
+        message = ""
+        if req.method == "POST" and req.f("action") == "do_newreply":
+            if req.f("my_post_key") != self.post_key(req):
+                fx.record_post(req, req.user, 200, error="token")
+                return self.error(req, self.ERRORS["token"])
+            pid, err = fx.submit(req, req.user, thread=tid, message=req.f("message"))
+            if not err:
+                fx.record_post(req, req.user, 200, pid=pid)
+                return self.redirect(req, "Thank you, your reply has been posted.<br />You will now be taken to your post.",
+                                     "showthread.php?tid=%d&pid=%d#pid%d" % (tid, pid, pid))
+            fx.record_post(req, req.user, 200, error=err[0])
+            error = self.ERRORS[err[0]] % (fx.flood_seconds if err[0] == "flood" else err[1]) \
+                if err[0] in ("flood", "too_short") else self.ERRORS[err[0]]
+            message = req.f("message")
+        elif req.qint("replyto"):
+            qp = fx.post(req.qint("replyto"))
+            message = "[quote='%s' pid='%d' dateline='%d']\n%s\n[/quote]\n" % (qp["author"], qp["id"], qp["date"],
+                                                                             strip_tags(qp["body"]))
+        posthash = hashlib.md5(("%d%s" % (tid, req.sid)).encode()).hexdigest()
+        form = """%s<form action="newreply.php?tid=%d&amp;processed=1" method="post" enctype="multipart/form-data" name="input">
+<input type="hidden" name="my_post_key" value="%s" />
+<table border="0" cellspacing="0" cellpadding="5" class="tborder">
+<tr>
+<td class="thead" colspan="2"><strong>Post Reply</strong></td>
+</tr>
+<tr>
+<td class="trow2" width="20%%"><strong>Subject</strong></td>
+<td class="trow2"><input type="text" class="textbox" name="subject" size="40" maxlength="85" value="RE: %s" tabindex="1" /></td>
+</tr>
+<tr>
+<td class="trow2" valign="top"><strong>Your Message:</strong></td>
+<td class="trow2">
+<textarea name="message" id="message" rows="20" cols="70" tabindex="2">%s</textarea>
+</td>
+</tr>
+</table>
+<br />
+<div style="text-align:center"><input type="submit" class="button" name="submit" value="Post Reply" tabindex="3" accesskey="s" />  <input type="submit" class="button" name="previewpost" value="Preview Post" tabindex="4" /></div>
+<input type="hidden" name="action" value="do_newreply" />
+<input type="hidden" name="replyto" value="%d" />
+<input type="hidden" name="posthash" value="%s" id="posthash" />
+<input type="hidden" name="attachmentaid" value="" />
+<input type="hidden" name="quoted_ids" value="" />
+<input type="hidden" name="tid" value="%d" />
+</form>
+""" % (self.inline_error(error) if error else "", tid, self.post_key(req), esc(t["title"]), esc(message),
+       req.qint("replyto"), posthash, tid)
+        return self.page(req, "%s - Post Reply" % fx.title, [(self.thread_link(t), t["title"])], "Post Reply", form)
+
+    def feed(self, req):
+        fx = self.fx
+        fid = req.qint("fid")
+        bids = [fid] if fid else [b for b in fx.boards if not fx.board_members_only(b)]
+        bids = [b for b in bids if b in fx.boards and not fx.board_members_only(b)]
+        ts = sorted((fx.threads[i] for b in bids for i in fx.boards[b]["threads"] if not fx.threads[i].get("moved_to")),
+                    key=lambda t: (fx.tpost(t, 0)["date"], t["id"]), reverse=True)[:int(req.q("limit") or 15)]
+        items = "".join("""		<item>
+			<title><![CDATA[%s]]></title>
+			<link>%s/showthread.php?tid=%d</link>
+			<pubDate>%s</pubDate>
+			<dc:creator><![CDATA[%s]]></dc:creator>
+			<guid isPermaLink="false">%s/showthread.php?tid=%d</guid>
+			<description><![CDATA[%s]]></description>
+			<content:encoded><![CDATA[%s]]></content:encoded>
+		</item>
+""" % (t["title"], fx.url, t["id"], self.rfc822(fx.tpost(t, 0)["date"]), fx.tpost(t, 0)["author"], fx.url, t["id"],
+       strip_tags(fx.tpost(t, 0)["body"])[:200], fx.tpost(t, 0)["body"]) for t in ts)
+        last = max([fx.tpost(t, 0)["date"] for t in ts] or [0])
+        body = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:dc="http://purl.org/dc/elements/1.1/">
+	<channel>
+		<title><![CDATA[%s - All Forums]]></title>
+		<link>%s/</link>
+		<description><![CDATA[%s - %s]]></description>
+		<pubDate>%s</pubDate>
+		<generator>MyBB</generator>
+%s	</channel>
+</rss>""" % (fx.title, fx.url, fx.title, fx.url, self.rfc822(last or fx.now()), items)
+        return self.feed_response(body, "application/rss+xml; charset=UTF-8", last or None)
