@@ -364,12 +364,13 @@ int tzfile_offset(const struct tzfile *z, int64_t t, int32_t *utoff, int *isdst,
 
 int tzfile_to_utc(const struct tzfile *z, int64_t local, int64_t *out, enum tzfile_fold *fold)
 {
-	int64_t t = local - OFF_SPAN, seg_start = INT64_MIN, gap = 0;
+	int64_t t, seg_start = INT64_MIN, gap = 0;
 	int found = 0, gapped = 0;
 	int64_t first = 0;
 
 	if (local < -TZFILE_T_MAX || local > TZFILE_T_MAX)
 		return -1;
+	t = local - OFF_SPAN;
 	/* A zone changes at most a few times in 52 h; the bound only guards
 	 * against a hostile file with transitions every second. */
 	for (int k = 0; k < 64 && t <= local + OFF_SPAN; k++) {
@@ -514,7 +515,6 @@ int tzfile_parse(const void *data, size_t len, struct tzfile **out, char **err)
 	/* the abbreviations, made NUL-terminated even if the file's are not */
 	buf_add(&chars, q, h.charcnt);
 	buf_addc(&chars, '\0');
-	q += h.charcnt;
 
 	if (h.version >= 2) {
 		const unsigned char *f = p + need, *nl;

@@ -328,8 +328,7 @@ static int tokenize(const char *s, struct tok *t)
 				} else if (c == '\'' || c == 0x2019) {
 					/* an apostrophe inside a word: aujourd'hui, l'altro */
 					uint32_t nc;
-					int nl = utf8_decode(p + len, &nc);
-					(void)nl;
+					utf8_decode(p + len, &nc);
 					if (!letter_lower(nc))
 						break;
 					word_add(k->w, &wl, '\'');
@@ -410,7 +409,7 @@ static const char *const article_words[] = {
 	"a", "an", "one", "ein", "eine", "einer", "einem", "einen", "un", "une", "una", "uno",
 	"een", "un'", NULL};
 static const char *const less_words[] = {
-	"less", "weniger", "moins", "menos", "meno", "minder", "mniej", "меньше", NULL};
+	"less", "weniger", "moins", "menos", "meno", "minder", "mniej", "меньше", "менее", NULL};
 
 /* Whether the tokens are an "ago" expression: a marker word ("ago" only
  * after a unit or moment word, since it is also es/it August), "il y a",
@@ -531,10 +530,12 @@ static int numdate_starts(const struct tok *t, int n, int i)
 	       t[i + 4].ndig <= 4;
 }
 
-/* Skips '.', ',' and filler words between the parts of a date. */
+/* Skips '.', ',', '-', '/' and filler words between the parts of a date
+ * ("26. Aug", "Aug 26, 2008", "26-Aug-2008", "26 de agosto de 2008"). */
 static int skip_soft(const struct tok *t, int n, int i)
 {
-	while (i < n && ((t[i].kind == T_PUNCT && (t[i].ch == '.' || t[i].ch == ',')) ||
+	while (i < n && ((t[i].kind == T_PUNCT && (t[i].ch == '.' || t[i].ch == ',' || t[i].ch == '-' ||
+						   t[i].ch == '/')) ||
 			 (t[i].kind == T_WORD && t[i].cls == C_FILLER)))
 		i++;
 	return i;
@@ -550,10 +551,16 @@ static int skip_ordinal(const struct tok *t, int n, int i)
 	return i;
 }
 
-/* A year after day and month: four digits, not the hour of a time. */
+/* A year after day and month: four digits, or two (vBulletin's "d M y"),
+ * not the hour of a time. */
 static int year_at(const struct tok *t, int n, int i)
 {
-	return is_num(t, n, i) && t[i].ndig == 4 && !time_starts(t, n, i);
+	return is_num(t, n, i) && (t[i].ndig == 4 || t[i].ndig == 2) && !time_starts(t, n, i);
+}
+
+static int64_t year_of(const struct tok *k)
+{
+	return k->ndig == 2 ? k->num + (k->num < 70 ? 2000 : 1900) : k->num;
 }
 
 /* Reads the time at i; returns the index after it, or -1. */
@@ -637,7 +644,7 @@ static int read_day_month(const struct tok *t, int n, int i, struct parts *p)
 	p->m = t[j].val;
 	j = skip_soft(t, n, j + 1);
 	if (year_at(t, n, j)) {
-		p->y = t[j].num;
+		p->y = year_of(&t[j]);
 		j++;
 	} else {
 		p->yearless = 1;
@@ -658,7 +665,7 @@ static int read_month_day(const struct tok *t, int n, int i, struct parts *p)
 	j = skip_ordinal(t, n, j + 1);
 	j = skip_soft(t, n, j);
 	if (year_at(t, n, j)) {
-		p->y = t[j].num;
+		p->y = year_of(&t[j]);
 		j++;
 	} else {
 		p->yearless = 1;
@@ -711,6 +718,10 @@ static int scan(const struct tok *t, int n, struct parts *p)
 					j++;
 			} else if (!p->date) {
 				j = read_day_month(t, n, i, p);
+			} else if (p->yearless && p->time && t[i].ndig == 4) {
+				p->y = t[i].num; /* asctime: "Tue Aug 26 20:15:00 2008" */
+				p->yearless = 0;
+				j = i + 1;
 			} else {
 				j = -1;
 			}

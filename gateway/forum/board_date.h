@@ -53,9 +53,10 @@ struct board_date_ctx {
  * calendar days in the zone, not 86400 s. "N units ago" is now minus the
  * span, exactly.
  *
- * Never reads past the NUL of s, allocates nothing per call (the first use
- * of a zone loads it into tzfile's cache), and is linear in strlen(s);
- * strings over 1024 bytes or 64 tokens are refused.
+ * Never reads past the NUL of s and is linear in strlen(s); strings over
+ * 1024 bytes or 64 tokens are refused. Allocates nothing per call: the
+ * first use of a zone loads it into tzfile's cache (tzfile_get), and only
+ * when that cache is full does a call load, use and free its own copy.
  */
 int board_date_parse(const char *s, const struct board_date_ctx *ctx, int64_t *out);
 

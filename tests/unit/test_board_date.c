@@ -113,6 +113,12 @@ static const struct dcase english[] = {
 	{"TUE AUG 26, 2008 8:15 PM", BE},
 	{"Sept 26, 2008", U(2008, 9, 25, 22, 0, 0)},
 	{"Dec 26, 2008 8:15 pm", U(2008, 12, 26, 19, 15, 0)}, /* CET */
+	/* shapes seen in the saved pages of ../shared/corpora/forum-html */
+	{"24 Apr 18,, 23:50", U(2018, 4, 24, 21, 50, 0)},         /* vBulletin "d M y,, H:i" */
+	{"26 Aug 08, 20:15", BE},
+	{"#1 Post by kikinder » 2008-08-26 20:15", BE},          /* phpBB 3.3 prosilver */
+	{"Threadmark created by Higure on Aug 26, 2008", U(2008, 8, 25, 22, 0, 0)}, /* XenForo */
+	{"showthread.php?t=128882", NONE},
 };
 
 static const struct dcase absolute[] = {
@@ -264,6 +270,53 @@ static const struct dcase relative_berlin[] = {
 	{"5 ago", U(2008, 8, 4, 22, 0, 0)}, /* es/it: 5 August */
 };
 
+/* XenForo 2 and phpBB 3.1+ language packs (now as for relative_berlin) */
+#define SUN U(2008, 8, 24, 18, 15, 0)
+static const struct dcase localized_packs[] = {
+	{"26. Aug. 2008", U(2008, 8, 25, 22, 0, 0)},
+	{"Heute um 20:15", U(2008, 8, 27, 18, 15, 0)},
+	{"Sonntag um 20:15", SUN},
+	{"Dimanche à 20:15", SUN},
+	{"Domingo a las 20:15", SUN},
+	{"Domenica alle 20:15", SUN},
+	{"Zondag om 20:15", SUN},
+	{"Niedziela o 20:15", SUN},
+	{"Воскресенье в 20:15", SUN},
+	{"Vor einem Moment", AGO(0)},
+	{"Il y a un instant", AGO(0)},
+	{"Hace un momento", AGO(0)},
+	{"Un momento fa", AGO(0)},
+	{"Een moment geleden", AGO(0)},
+	{"Przed chwilą", AGO(0)},
+	{"Только что", AGO(0)},
+	{"vor weniger als einer Minute", AGO(0)},
+	{"il y a moins d’une minute", AGO(0)},
+	{"hace menos de un minuto", AGO(0)},
+	{"meno di un minuto fa", AGO(0)},
+	{"minder dan een minuut geleden", AGO(0)},
+	{"mniej niż minutę temu", AGO(0)},
+	{"менее минуты назад", AGO(0)},
+	{"vor 3 Tagen", AGO(3 * 86400)},
+	{"il y a 2 heures", AGO(7200)},
+	{"hace 2 semanas", AGO(14 * 86400)},
+	{"3 giorni fa", AGO(3 * 86400)},
+	{"2 dagen geleden", AGO(2 * 86400)},
+	{"3 dni temu", AGO(3 * 86400)},
+	{"5 часов назад", AGO(5 * 3600)},
+	{"Geschrieben: Di 26. Aug 2008, 20:15", BE},
+	{"Verfasst am: 26.08.2008, 20:15", BE},
+	{"Wysłany: Wt 26 sie 2008, 20:15", BE},
+	{"Добавлено: Вт авг 26, 2008 20:15", BE},
+	{"Enviado: 26 Ago 2008 20:15", BE},
+	{"20:15 - 26.08.2008", BE},
+	{"26.08.2008 - 20:15", BE},
+	{"Posted on 26 August 2008 - 08:15 PM", BE},
+	{"26-Aug-2008 20:15", BE},
+	{"Aug-26-2008 20:15", BE},
+	{"Tue Aug 26 20:15:00 2008", BE}, /* asctime */
+	{"20080826", NONE},
+};
+
 static const struct dcase ago[] = {
 	{"5 minutes ago", AGO(300)},
 	{"1 minute ago", AGO(60)},
@@ -358,6 +411,7 @@ static void test_relative(void **state)
 {
 	CHECK("Europe/Berlin", NOW, 0, relative_berlin);
 	CHECK("Europe/Berlin", NOW, 0, ago);
+	CHECK("Europe/Berlin", NOW, 0, localized_packs);
 	CHECK("Asia/Kolkata", NOW, 0, ago); /* the zone does not matter here */
 }
 
@@ -554,6 +608,7 @@ static void test_truncations(void **state)
 	TRUNCATE(russian);
 	TRUNCATE(relative_berlin);
 	TRUNCATE(ago);
+	TRUNCATE(localized_packs);
 	TRUNCATE(not_dates);
 }
 

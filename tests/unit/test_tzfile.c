@@ -177,6 +177,46 @@ static void test_to_utc_vs_mktime(void **state)
 	}
 }
 
+/* "Slim" TZif files (zic -b slim, the default of newer tzdata packages)
+ * stop their tables at the last rule change and leave every later instant
+ * to the footer: compiled here from the system's tzdata.zi and checked
+ * against glibc reading the system's (fat) files. */
+static void test_slim_files_vs_glibc(void **state)
+{
+	char dir[] = "/tmp/test_tzfile.XXXXXX";
+	char cmd[512];
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(cmd, sizeof cmd, "zic -b slim -d %s /usr/share/zoneinfo/tzdata.zi", dir);
+	assert_int_equal(system(cmd), 0);
+	for (size_t i = 0; i < NNAMED; i++) {
+		char path[300];
+		snprintf(path, sizeof path, "%s/%s", dir, named[i]);
+		FILE *f = fopen(path, "rb");
+		if (f == NULL)
+			fail_msg("zic made no %s", path);
+		struct buf b = BUF_INIT;
+		char chunk[4096];
+		size_t n;
+		while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+			buf_add(&b, chunk, n);
+		fclose(f);
+		struct tzfile *z = NULL;
+		char *err = NULL;
+		if (tzfile_parse(b.p, b.len, &z, &err) != 0)
+			fail_msg("slim %s: %s", named[i], err);
+		use_tz(named[i]);
+		for (int64_t t = T1970; t < T2200; t += 86400 + 3607) {
+			check_instant(named[i], z, t);
+			check_roundtrip(named[i], z, t);
+		}
+		tzfile_free(z);
+		buf_free(&b);
+	}
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* Every zone the system lists in zone1970.tab, more coarsely. */
 static void test_all_system_zones(void **state)
 {
@@ -499,6 +539,7 @@ int main(void)
 		cmocka_unit_test(test_named_zones_vs_glibc),
 		cmocka_unit_test(test_transitions_vs_glibc),
 		cmocka_unit_test(test_to_utc_vs_mktime),
+		cmocka_unit_test(test_slim_files_vs_glibc),
 		cmocka_unit_test(test_all_system_zones),
 		cmocka_unit_test(test_footer_rules_vs_glibc),
 		cmocka_unit_test(test_footer_dst_all_year),
