@@ -453,15 +453,6 @@ class XenForoRead(ReadTests, unittest.TestCase):
     ROBOTS_PATH = "/threads/"
     PAGE3_RE = r"/page-3$"
 
-    # xenforo.c reads the thread list from .block--threadList or else
-    # .js-threadList, which on XenForo 2's forum_view (and the fixture) is
-    # the group of normal threads only: the sticky group beside it is not
-    # read. An engine bug, reported; this turns into an unexpected success
-    # (a failure) once it is fixed.
-    @unittest.expectedFailure
-    def test_sticky_threads_do_not_end_the_walk(self):
-        ReadTests.test_sticky_threads_do_not_end_the_walk(self)
-
 
 class VBulletinRead(ReadTests, unittest.TestCase):
     ENGINE = "vbulletin4"
