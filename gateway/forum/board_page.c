@@ -4,6 +4,7 @@
  * as a browser submits them, and the engine table.
  */
 #include "board.h"
+#include "board_date.h"
 
 #include <curl/curl.h>
 #include <stdlib.h>
@@ -158,10 +159,11 @@ char *board_query(const char *url, const char *key)
 int64_t board_page_date(const struct board_page *pg, const char *s)
 {
 	int64_t t;
+	struct board_date_ctx utc = {.tz = NULL, .now = (int64_t)time(NULL)};
 
-	/* until the board's zone and language arrive (board_date.c), the
-	 * formats forum_parse_date knows, as wall-clock UTC */
-	if (s == NULL || forum_parse_date(s, NULL, (int64_t)time(NULL), &t) < 0)
+	/* the page's context: the board's zone, the pass's "now" (a saved
+	 * page without one: UTC, now) */
+	if (s == NULL || board_date_parse(s, pg->dates ? pg->dates : &utc, &t) < 0)
 		return 0;
 	return t;
 }

@@ -1,8 +1,9 @@
 /*
  * connector: the registry of forum connectors, one ops table per `type`.
  *
- * A live connector (discourse, later vbulletin and phpbb fetchers) is one
- * more line in `builtin`; config.c asks this table which types exist and
+ * A live connector (discourse; the boards vbulletin, phpbb, xenforo and
+ * mybb, one board.c for all, its engine chosen by type) is one more line
+ * in `builtin`; config.c asks this table which types exist and
  * which config section each declares, so adding a connector touches no
  * other file. forum_connector_add() exists for tests, which register a
  * small connector of their own to exercise the config-section hook.
@@ -10,6 +11,7 @@
 #include <string.h>
 
 #include "forumgate/connector.h"
+#include "board_conn.h"
 #include "discourse.h"
 #include "spool_internal.h"
 
@@ -18,6 +20,10 @@
 static const struct forum_connector_ops *builtin[] = {
 	&spool_connector,
 	&discourse_connector,
+	&board_vbulletin_connector,
+	&board_phpbb_connector,
+	&board_xenforo_connector,
+	&board_mybb_connector,
 };
 
 static const struct forum_connector_ops *table[MAX_CONNECTORS];

@@ -35,6 +35,10 @@ struct http_client {
 	struct http_limits lim;
 	double next_start;    /* monotonic seconds: the next transfer may start */
 	double blocked_until; /* an earlier Retry-After that was too long to wait */
+	/* the cookie jar (http_cookies_enable): a share handle every easy
+	 * handle of the client joins, so cookies outlive the easy handles */
+	CURLSH *share;
+	CURL *jar; /* an idle easy handle on the share, to list and load cookies */
 };
 
 enum xstate { X_WAIT, X_RUN, X_DONE };
@@ -99,7 +103,78 @@ void http_client_free(struct http_client *c)
 	if (c == NULL)
 		return;
 	curl_multi_cleanup(c->multi);
+	if (c->jar)
+		curl_easy_cleanup(c->jar);
+	if (c->share)
+		curl_share_cleanup(c->share);
 	free(c);
+}
+
+int http_cookies_enable(struct http_client *c, char **err)
+{
+	if (c->share)
+		return 0;
+	c->share = curl_share_init();
+	c->jar = curl_easy_init();
+	if (c->share == NULL || c->jar == NULL ||
+	    curl_share_setopt(c->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_COOKIE) != CURLSHE_OK ||
+	    curl_easy_setopt(c->jar, CURLOPT_SHARE, c->share) != CURLE_OK ||
+	    curl_easy_setopt(c->jar, CURLOPT_COOKIEFILE, "") != CURLE_OK) {
+		if (c->jar)
+			curl_easy_cleanup(c->jar);
+		if (c->share)
+			curl_share_cleanup(c->share);
+		c->jar = NULL;
+		c->share = NULL;
+		return fg_error(err, "forum %s: cannot create a cookie jar", c->f->name);
+	}
+	return 0;
+}
+
+char *http_cookies_export(struct http_client *c)
+{
+	struct curl_slist *list = NULL;
+	if (c->jar == NULL || curl_easy_getinfo(c->jar, CURLINFO_COOKIELIST, &list) != CURLE_OK)
+		return NULL;
+	struct buf b = BUF_INIT;
+	for (struct curl_slist *l = list; l; l = l->next) {
+		buf_adds(&b, l->data);
+		buf_addc(&b, '\n');
+	}
+	curl_slist_free_all(list);
+	if (b.len == 0) {
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_detach(&b);
+}
+
+void http_cookies_import(struct http_client *c, const char *lines)
+{
+	if (c->jar == NULL || lines == NULL)
+		return;
+	while (*lines) {
+		size_t n = strcspn(lines, "\r\n");
+		/* a Netscape line has 7 tab-separated fields; anything else
+		 * (a damaged cursor) is left out rather than handed to curl
+		 * as a Set-Cookie: or command line */
+		size_t tabs = 0;
+		for (size_t i = 0; i < n; i++)
+			tabs += lines[i] == '\t';
+		if (tabs == 6) {
+			char *one = xstrndup(lines, n);
+			curl_easy_setopt(c->jar, CURLOPT_COOKIELIST, one);
+			free(one);
+		}
+		lines += n;
+		lines += strspn(lines, "\r\n");
+	}
+}
+
+void http_cookies_clear(struct http_client *c)
+{
+	if (c->jar)
+		curl_easy_setopt(c->jar, CURLOPT_COOKIELIST, "ALL");
 }
 
 void http_response_clear(struct http_response *rs)
@@ -252,6 +327,12 @@ static int xfer_start(struct xfer *x)
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+	if (c->share && !rq->anonymous) {
+		curl_easy_setopt(e, CURLOPT_SHARE, c->share);
+		curl_easy_setopt(e, CURLOPT_COOKIEFILE, "");
+	}
+	if (rq->referer)
+		curl_easy_setopt(e, CURLOPT_REFERER, rq->referer);
 	if (rq->body) {
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->body_len);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, rq->body);

@@ -216,6 +216,7 @@ enum stmt_id {
 	S_POST_GET,
 	S_POST_AT,
 	S_THREAD_ROOT,
+	S_THREAD_POSTS,
 	S_ART_NEXT_ID,
 	S_ART_HAS_ID,
 	S_GROUP_LIVE,
@@ -307,6 +308,9 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_POST_AT] = "SELECT post_key FROM posts WHERE thread_id ="
 		      " (SELECT id FROM threads WHERE forum_id = ?1 AND thread_key = ?2)"
 		      " AND position = ?3 LIMIT 1",
+	[S_THREAD_POSTS] = "SELECT post_key FROM posts WHERE thread_id ="
+			   " (SELECT id FROM threads WHERE forum_id = ?1 AND thread_key = ?2)"
+			   " AND deleted = 0",
 	[S_THREAD_ROOT] = "SELECT post_key FROM posts WHERE thread_id ="
 			  " (SELECT id FROM threads WHERE forum_id = ?1 AND thread_key = ?2)"
 			  " ORDER BY position, id LIMIT 1",
@@ -1991,6 +1995,38 @@ int store_thread_root(struct store *st, int64_t forum_id, const char *thread_key
 	sqlite3_bind_int64(s, 1, forum_id);
 	bind_text(s, 2, thread_key);
 	return lookup_text(st, s, post_key, err, "thread root");
+}
+
+int store_thread_posts(struct store *st, int64_t forum_id, const char *thread_key,
+		       char ***post_keys, size_t *n, char **err)
+{
+	*post_keys = NULL;
+	*n = 0;
+	sqlite3_stmt *s = stmt_get(st, S_THREAD_POSTS, err);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, forum_id);
+	bind_text(s, 2, thread_key);
+	size_t cap = 0;
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			*post_keys = xrealloc(*post_keys, cap * sizeof **post_keys);
+		}
+		(*post_keys)[(*n)++] = col_text(s, 0);
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_DONE) {
+		for (size_t i = 0; i < *n; i++)
+			free((*post_keys)[i]);
+		free(*post_keys);
+		*post_keys = NULL;
+		*n = 0;
+		return db_error(st, err, "thread posts");
+	}
+	return 0;
 }
 
 /* The thread's row, added or brought up to date. */

@@ -877,6 +877,30 @@ static int access_configured(const struct cfg *c, const char *group)
 	return 0;
 }
 
+/* A complete thread (forum_thread.complete): its stored posts that it no
+ * longer has were deleted on the forum, and are withdrawn as a deleted
+ * post would be. */
+static int withdraw_missing(struct store *st, struct thread_pass *tp, const struct cfg *c,
+			    const struct cfg_forum *f, int64_t forum_id,
+			    const struct forum_thread *t, struct sync_stats *stats, char **err)
+{
+	char **keys = NULL;
+	size_t n = 0;
+	int rc = store_thread_posts(st, forum_id, t->id, &keys, &n, err);
+	for (size_t i = 0; i < n; i++) {
+		int present = 0;
+		for (size_t j = 0; j < t->nposts && !present; j++)
+			present = t->posts[j].id && strcmp(t->posts[j].id, keys[i]) == 0;
+		if (rc == 0 && !present) {
+			struct forum_post gone = {.id = keys[i], .body = (char *)"", .deleted = 1};
+			rc = sync_post(st, tp, c, f, forum_id, t, &gone, stats, err);
+		}
+		free(keys[i]);
+	}
+	free(keys);
+	return rc;
+}
+
 int sync_thread(struct store *st, const struct cfg *c, const struct cfg_forum *f,
 		int64_t forum_id, const struct forum_thread *t, struct sync_stats *stats,
 		char **err)
@@ -949,6 +973,8 @@ int sync_thread(struct store *st, const struct cfg *c, const struct cfg_forum *f
 			free(msg);
 		}
 	}
+	if (rc == 0 && t->complete)
+		rc = withdraw_missing(st, &tp, c, f, forum_id, t, stats, err);
 	thread_pass_free(&tp);
 	if (rc == 0)
 		stats->threads++;

@@ -70,6 +70,10 @@ struct forum_thread {
 	char *board_key;
 	char *group;
 	int members_only;
+	/* 1: these are all the posts the thread has now (the connector read
+	 * it whole): sync withdraws its stored posts that are not among them,
+	 * deleted on the forum since. 0: some pages of it (new posts). */
+	int complete;
 };
 
 /* Appends a zeroed post to t and returns it. */

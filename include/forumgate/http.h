@@ -36,7 +36,9 @@
 
 struct http_client;
 
-/* A request. Only url is required. */
+/* A request. Only url is required. A body sent without a Content-Type
+ * header goes as application/x-www-form-urlencoded (a form POST: encode
+ * it with board_form_encode or the like). */
 struct http_request {
 	const char *method;          /* NULL = "GET" (or "POST" when body is set) */
 	const char *url;
@@ -45,6 +47,8 @@ struct http_request {
 	size_t body_len;
 	const char *etag;            /* conditional GET: If-None-Match; may be NULL */
 	const char *last_modified;   /* If-Modified-Since (as the server sent it); may be NULL */
+	const char *referer;         /* Referer (boards check it on form POSTs); may be NULL */
+	int anonymous;               /* 1: neither send nor keep the jar's cookies (a guest's view) */
 };
 
 /* A response; everything malloc'd, freed by http_response_clear. */
@@ -91,5 +95,21 @@ size_t http_request_many(struct http_client *c, const struct http_request *rq,
 			 struct http_response *rs, char **errs, size_t n);
 
 void http_response_clear(struct http_response *rs);
+
+/* Cookies (boards' login sessions). Off by default: a client sends and
+ * keeps no cookies until http_cookies_enable, after which every response's
+ * Set-Cookie goes into the client's jar (libcurl's cookie engine: domain,
+ * path, expiry and Secure rules as a browser applies them) and every
+ * request sends the matching ones. 0, or -1 and *err. */
+int http_cookies_enable(struct http_client *c, char **err);
+/* The jar as Netscape cookie-file lines, one a line ending in '\n'
+ * (malloc'd), or NULL when it is empty or cookies are off. Session cookies
+ * are included (a connector keeps them in its cursor). */
+char *http_cookies_export(struct http_client *c);
+/* Loads lines as http_cookies_export gives them into the jar (added to
+ * what it holds); lines that are not Netscape cookie lines are ignored. */
+void http_cookies_import(struct http_client *c, const char *lines);
+/* Empties the jar (a logout; a session that must be made again). */
+void http_cookies_clear(struct http_client *c);
 
 #endif

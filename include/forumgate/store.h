@@ -165,6 +165,11 @@ int store_post_at(struct store *st, int64_t forum_id, const char *thread_key,
 int store_thread_root(struct store *st, int64_t forum_id, const char *thread_key,
 		      char **post_key, char **err);
 
+/* The keys of a thread's posts that are not deleted (malloc'd array of
+ * malloc'd strings, *n of them; none for an unknown thread). 0 or -1. */
+int store_thread_posts(struct store *st, int64_t forum_id, const char *thread_key,
+		       char ***post_keys, size_t *n, char **err);
+
 /* What sync records for a post after rendering it. */
 struct store_post_in {
 	const char *thread_key, *post_key;

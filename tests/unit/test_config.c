@@ -260,11 +260,9 @@ static void test_err_newsgroup(void **state)
 
 static void test_err_not_supported(void **state)
 {
-	expect_err(MIN_CFG "forums:\n  - name: d\n    type: vbulletin\n    url: https://d.example/\n",
-		   "t.yaml:5:11: forum type \"vbulletin\" is not supported yet (supported: spool, "
-		   "discourse)");
 	expect_err(MIN_CFG "forums:\n  - name: d\n    type: nntp\n    spool: {path: x}\n",
-		   "t.yaml:5:11: unknown forum type \"nntp\" (supported: spool, discourse)");
+		   "t.yaml:5:11: unknown forum type \"nntp\" (supported: spool, discourse, "
+		   "vbulletin, phpbb, xenforo, mybb)");
 	expect_err(MIN_CFG "nntp:\n  feeds: x\n",
 		   "t.yaml:4:3: nntp.feeds is not supported yet");
 }

@@ -227,7 +227,16 @@ static void test_lookup(void **state)
 	assert_string_equal(spool->type, "spool");
 	assert_null(forum_connector("nope"));
 	assert_null(forum_connector(NULL));
-	assert_null(forum_connector("vbulletin")); /* until its connector lands */
+	const char *const boards[] = {"vbulletin", "phpbb", "xenforo", "mybb"};
+	for (size_t i = 0; i < 4; i++) {
+		/* one board connector, its engine chosen by type */
+		const struct forum_connector_ops *b = forum_connector(boards[i]);
+		assert_non_null(b);
+		assert_string_equal(b->type, boards[i]);
+		assert_true(b->flags & FORUM_CONN_REMOTE);
+		assert_string_equal(b->config->name, "board");
+		assert_ptr_equal(b->changes, forum_connector("vbulletin")->changes);
+	}
 	const struct forum_connector_ops *dsc = forum_connector("discourse");
 	assert_non_null(dsc);
 	assert_true(dsc->flags & FORUM_CONN_REMOTE);
@@ -236,19 +245,18 @@ static void test_lookup(void **state)
 	const char *const *types = forum_connector_types();
 	assert_string_equal(types[0], "spool");
 	assert_string_equal(types[1], "discourse");
-	assert_string_equal(types[2], "testconn");
-	assert_string_equal(types[3], "testslow");
-	assert_null(types[4]);
+	for (size_t i = 0; i < 4; i++)
+		assert_string_equal(types[2 + i], boards[i]);
+	assert_string_equal(types[6], "testconn");
+	assert_string_equal(types[7], "testslow");
+	assert_null(types[8]);
 }
 
 static void test_types_in_config(void **state)
 {
-	expect_err(MIN_CFG "forums:\n  - name: a\n    type: phpbb\n",
-		   "t.yaml:5:11: forum type \"phpbb\" is not supported yet (supported: spool, "
-		   "discourse, testconn, testslow)");
 	expect_err(MIN_CFG "forums:\n  - name: a\n    type: gopher\n",
 		   "t.yaml:5:11: unknown forum type \"gopher\" (supported: spool, discourse, "
-		   "testconn, testslow)");
+		   "vbulletin, phpbb, xenforo, mybb, testconn, testslow)");
 }
 
 /* The discourse connector's section: api_username defaults to "system";
@@ -348,6 +356,121 @@ static void test_section_errors(void **state)
 			     NULL, 0);
 	assert_non_null(strstr(err, "t.yaml:7:5: duplicate key \"testconn\""));
 	free(err);
+}
+
+/* The board connectors' section (board.c): checked like any connector's. */
+static void test_board_section(void **state)
+{
+	struct cfg *c = load_ok(MIN_CFG "forums:\n  - name: b\n    type: phpbb\n"
+					"    url: https://b.example/forum/\n    board:\n"
+					"      request_delay: 2500\n      owner: true\n"
+					"      user: alice\n      password_file: /etc/fg/board-pw\n"
+					"      posting: true\n      forums: \"2, 7\"\n"
+					"      list_interval: 60\n      date_order: dmy\n",
+				NULL, 0);
+	assert_non_null(c->forums[0].conn);
+	assert_string_equal(c->forums[0].conn_section->name, "board");
+	cfg_free(c);
+	expect_err(MIN_CFG "forums:\n  - name: b\n    type: vbulletin\n"
+			   "    url: https://b.example/\n    board:\n      request_delay: -5\n",
+		   "t.yaml:8:22: forums[0].board.request_delay: -5 is out of range (0..600000)");
+	char *err = load_err(MIN_CFG "forums:\n  - name: b\n    type: xenforo\n"
+				     "    url: https://b.example/\n    board:\n"
+				     "      password: hunter2\n",
+			     NULL, 0);
+	assert_non_null(strstr(err, "t.yaml:8:7: unknown key \"password\" in forums[0].board"));
+	free(err);
+}
+
+/* A connector that delivers thread 1 with the posts listed in comp.ids,
+ * complete or not. */
+struct comp_pass {
+	const char *ids[8];
+	int complete;
+};
+static struct comp_pass comp;
+
+static int comp_changes(void *state, const char *cursor, const struct forum_changes_opts *o,
+			forum_thread_cb cb, int (*checkpoint)(void *, const char *), void *arg,
+			char **next, int *warnings, char **err)
+{
+	*warnings = 0;
+	struct forum_thread *t = xcalloc(1, sizeof *t);
+	t->id = xstrdup("1");
+	t->title = xstrdup("Thread");
+	t->board = xstrdup("general");
+	t->complete = comp.complete;
+	for (int i = 0; comp.ids[i]; i++) {
+		struct forum_post *p = forum_thread_add_post(t);
+		p->id = xstrdup(comp.ids[i]);
+		p->position = i + 1;
+		p->author = xstrdup("alice");
+		p->date = 1700000000 + atoi(comp.ids[i]);
+		p->body = xasprintf("post %s", comp.ids[i]);
+	}
+	if (cb(arg, t) != 0)
+		return -1;
+	*next = xstrdup("x");
+	return 0;
+}
+
+static const struct forum_connector_ops comp_ops = {
+	.type = "testcomp", .open = tc_open, .list_boards = tc_boards,
+	.changes = comp_changes, .close = tc_close,
+};
+
+/* forum_thread.complete: the stored posts a complete thread lacks are
+ * withdrawn; a thread that is not complete withdraws nothing. */
+static void test_sync_complete_thread(void **state)
+{
+	char dir[] = "/tmp/fg-comp-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *store = xasprintf("%s/store.db", dir);
+	char *ov[] = {xasprintf("gateway.store=%s", store)};
+	assert_int_equal(forum_connector_add(&comp_ops), 0);
+	struct cfg *c = load_ok(MIN_CFG "forums:\n  - name: a\n    type: testcomp\n", ov, 1);
+	struct store *st = NULL;
+	char *err = NULL;
+	if (store_open(store, STORE_CREATE, &st, &err) != 0)
+		fail_msg("%s", err);
+	struct sync_stats s = {0};
+	comp = (struct comp_pass){.ids = {"10", "11", "12", "13"}, .complete = 0};
+	if (sync_forum(st, c, &c->forums[0], NULL, 1, &s, &err) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(s.posts_new, 4);
+	/* some pages only: posts not in them stay */
+	comp = (struct comp_pass){.ids = {"12", "13"}, .complete = 0};
+	memset(&s, 0, sizeof s);
+	assert_int_equal(sync_forum(st, c, &c->forums[0], NULL, 1, &s, &err), 0);
+	assert_int_equal(s.posts_deleted, 0);
+	/* the whole thread, without 11: 11 is withdrawn, once */
+	comp = (struct comp_pass){.ids = {"10", "12", "13"}, .complete = 1};
+	memset(&s, 0, sizeof s);
+	assert_int_equal(sync_forum(st, c, &c->forums[0], NULL, 1, &s, &err), 0);
+	assert_int_equal(s.posts_deleted, 1);
+	memset(&s, 0, sizeof s);
+	assert_int_equal(sync_forum(st, c, &c->forums[0], NULL, 1, &s, &err), 0);
+	assert_int_equal(s.posts_deleted, 0);
+	int64_t fid;
+	assert_int_equal(store_forum_ensure(st, "a", &fid, &err), 0);
+	struct store_post sp;
+	assert_int_equal(store_post_get(st, fid, "1", "11", &sp, &err), 1);
+	assert_int_equal(sp.deleted, 1);
+	store_post_clear(&sp);
+	char **keys = NULL;
+	size_t n = 0;
+	assert_int_equal(store_thread_posts(st, fid, "1", &keys, &n, &err), 0);
+	assert_int_equal(n, 3);
+	for (size_t i = 0; i < n; i++)
+		free(keys[i]);
+	free(keys);
+	store_close(st);
+	cfg_free(c);
+	char *cmd = xasprintf("rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	free(store);
+	free(ov[0]);
 }
 
 /* ---- the options every live forum shares --------------------------------- */
@@ -533,6 +656,8 @@ int main(void)
 		cmocka_unit_test(test_section_values),
 		cmocka_unit_test(test_section_errors),
 		cmocka_unit_test(test_forum_options),
+		cmocka_unit_test(test_board_section),
+		cmocka_unit_test(test_sync_complete_thread),
 		cmocka_unit_test(test_sync_resumes_after_checkpoint),
 		cmocka_unit_test(test_remote_forum_waits_alone),
 	};

@@ -405,6 +405,79 @@ static void test_post(void **state)
 	free(u);
 }
 
+/* A body without Content-Type is a form POST; Referer goes as given. */
+static void test_form_referer(void **state)
+{
+	struct fx *fx = *state;
+	client(fx, NULL);
+	char *u = url(fx, "/form"), *err = NULL;
+	struct http_request rq = {.url = u, .body = "a=1&b=x+y", .body_len = 9,
+				  .referer = "http://127.0.0.1/reply"};
+	struct http_response rs = {0};
+	assert_int_equal(http_request(fx->c, &rq, &rs, &err), 0);
+	assert_string_equal(rs.body, "application/x-www-form-urlencoded a=1&b=x+y");
+	http_response_clear(&rs);
+	free(u);
+	u = url(fx, "/referer");
+	rq = (struct http_request){.url = u, .referer = "http://127.0.0.1/reply"};
+	assert_int_equal(http_request(fx->c, &rq, &rs, &err), 0);
+	assert_string_equal(rs.body, "http://127.0.0.1/reply");
+	http_response_clear(&rs);
+	free(u);
+}
+
+/* Cookies: none without the jar; with it, Set-Cookie is kept across
+ * requests (fresh easy handles), exported as Netscape lines, loaded into
+ * another client, and cleared. */
+static void test_cookies(void **state)
+{
+	struct fx *fx = *state;
+	char *body = NULL, *err = NULL;
+	client(fx, NULL);
+	assert_int_equal(get(fx, "/setcookie?v=one", NULL), 200);
+	assert_int_equal(get(fx, "/cookie", &body), 200);
+	assert_string_equal(body, ""); /* off by default */
+	free(body);
+	assert_null(http_cookies_export(fx->c));
+
+	assert_int_equal(http_cookies_enable(fx->c, &err), 0);
+	assert_int_equal(get(fx, "/setcookie?v=two", NULL), 200);
+	assert_int_equal(get(fx, "/cookie", &body), 200);
+	assert_string_equal(body, "sid=two");
+	free(body);
+	/* a guest's request: no cookie sent, none kept */
+	char *u = url(fx, "/cookie");
+	struct http_request rq = {.url = u, .anonymous = 1};
+	struct http_response rs = {0};
+	assert_int_equal(http_request(fx->c, &rq, &rs, &err), 0);
+	assert_string_equal(rs.body, "");
+	http_response_clear(&rs);
+	free(u);
+	u = url(fx, "/setcookie?v=guest");
+	rq.url = u;
+	assert_int_equal(http_request(fx->c, &rq, &rs, &err), 0);
+	http_response_clear(&rs);
+	free(u);
+	char *jar = http_cookies_export(fx->c);
+	assert_non_null(jar);
+	assert_non_null(strstr(jar, "\tsid\ttwo\n"));
+
+	/* a new client (the next pass) gets the session from the export */
+	client(fx, NULL);
+	assert_int_equal(http_cookies_enable(fx->c, &err), 0);
+	http_cookies_import(fx->c, "garbage line\nSet-Cookie: evil=1\n");
+	http_cookies_import(fx->c, jar);
+	free(jar);
+	assert_int_equal(get(fx, "/cookie", &body), 200);
+	assert_string_equal(body, "sid=two");
+	free(body);
+	http_cookies_clear(fx->c);
+	assert_null(http_cookies_export(fx->c));
+	assert_int_equal(get(fx, "/cookie", &body), 200);
+	assert_string_equal(body, "");
+	free(body);
+}
+
 static void test_proxy_env(void **state)
 {
 	struct fx *fx = *state;
@@ -494,6 +567,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reuse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_body_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_post, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_form_referer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cookies, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_proxy_env, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tls, setup_tls, teardown),
 	};
