@@ -453,14 +453,17 @@ static int64_t post_date(const struct board_page *pg, const struct html_node *po
 	if (d == NULL)
 		return 0;
 	struct buf b = BUF_INIT;
-	int64_t t = 0;
+	int64_t t = 0, title_only = 0;
+	/* the title stands for the relative word it explains; it may hold the
+	 * day alone ("07-14-2021"), its time following as text (", 10:30 AM"):
+	 * the whole line first, the title by itself only when that fails */
 	for (const struct html_node *k = d->children; k != NULL; k = k->next) {
 		if (html_has_class(k, "post_edit"))
 			continue;
 		const char *title = html_is(k, HT_SPAN) ? html_attr(k, "title") : NULL;
 		if (title != NULL && *title != '\0') {
-			if ((t = board_page_date(pg, title)) != 0)
-				break;
+			if (title_only == 0)
+				title_only = board_page_date(pg, title);
 			buf_adds(&b, title);
 			continue;
 		}
@@ -469,7 +472,7 @@ static int64_t post_date(const struct board_page *pg, const struct html_node *po
 		else
 			html_text(k, &b);
 	}
-	if (t == 0 && b.len > 0) {
+	if (b.len > 0) {
 		char *s = xstrndup(b.p, b.len);
 		char *c = s;
 		while (is_space(*c))
@@ -481,7 +484,7 @@ static int64_t post_date(const struct board_page *pg, const struct html_node *po
 		free(s);
 	}
 	buf_free(&b);
-	return t;
+	return t != 0 ? t : title_only;
 }
 
 static int parse_post(const struct board_page *pg, struct html_node *post, char *id,
