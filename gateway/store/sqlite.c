@@ -254,6 +254,7 @@ enum stmt_id {
 	S_OUTBOX_FAILED,
 	S_OUTBOX_EXPECT,
 	S_OUTBOX_MSGID,
+	S_OUTBOX_PARENT,
 	S_OUTBOX_ANY_POSTED,
 	S_MSGID_KNOWN,
 	S_USER_BY_ADDR,
@@ -401,6 +402,8 @@ static const char *const stmt_sql[S_COUNT] = {
 	/* a queued row with a post id is being posted under that id */
 	[S_OUTBOX_MSGID] = "SELECT message_id FROM outbox WHERE forum = ?1 AND forum_post_id = ?2"
 			   " AND state IN ('posted', 'queued')",
+	[S_OUTBOX_PARENT] = "SELECT parent_key FROM outbox WHERE forum = ?1 AND forum_post_id = ?2"
+			    " AND state IN ('posted', 'queued') AND parent_key IS NOT NULL",
 	[S_OUTBOX_ANY_POSTED] = "SELECT 1 FROM outbox WHERE forum = ?1 AND forum_post_id IS NOT NULL"
 				" AND state IN ('posted', 'queued') LIMIT 1",
 	[S_MSGID_KNOWN] = "SELECT 1 WHERE EXISTS (SELECT 1 FROM articles WHERE message_id = ?1)"
@@ -2697,6 +2700,22 @@ int store_outbox_msgid(struct store *st, const char *forum, const char *post_id,
 	bind_text(s, 1, forum);
 	bind_text(s, 2, post_id);
 	return lookup_text(st, s, msgid, err, "outbox message-id");
+}
+
+int store_outbox_parent(struct store *st, const char *forum, const char *post_id,
+			char **parent_key, char **err)
+{
+	int none = no_replies(st, forum, err);
+	if (none != 0) {
+		*parent_key = NULL;
+		return none < 0 ? -1 : 0;
+	}
+	sqlite3_stmt *s = stmt_get(st, S_OUTBOX_PARENT, err);
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, forum);
+	bind_text(s, 2, post_id);
+	return lookup_text(st, s, parent_key, err, "outbox parent");
 }
 
 int store_msgid_known(struct store *st, const char *message_id, char **err)

@@ -607,21 +607,50 @@ static int own_msgid(struct store *st, const struct cfg *c, const struct cfg_for
 	return -1;
 }
 
-/* The overview fields a reader sees (Subject, From, Date, References:
- * everything before Message-ID, and References after it) of a line
- * "Subject\tFrom\tDate\tMessage-ID\tReferences\t...". */
-static int same_overview(const char *a, const char *b)
+/* The next header field of a wire header block (CRLF lines, folded
+ * continuation lines belong to their field): *p moves past it; its bytes
+ * in *f, *n. 0 at the empty line that ends the block. */
+static int next_field(const char **p, const char *end, const char **f, size_t *n)
 {
-	for (int field = 0; field < 5; field++) {
-		size_t la = strcspn(a, "\t"), lb = strcspn(b, "\t");
-		if (field != 3 && (la != lb || memcmp(a, b, la) != 0))
-			return 0;
-		if (a[la] == '\0' || b[lb] == '\0')
-			return field == 4 && a[la] == b[lb];
-		a += la + 1;
-		b += lb + 1;
-	}
+	const char *s = *p, *e = s;
+	if (s >= end || (end - s >= 2 && s[0] == '\r' && s[1] == '\n'))
+		return 0;
+	do {
+		const char *nl = memchr(e, '\n', (size_t)(end - e));
+		e = nl != NULL ? nl + 1 : end;
+	} while (e < end && (*e == ' ' || *e == '\t'));
+	*f = s;
+	*n = (size_t)(e - s);
+	*p = e;
 	return 1;
+}
+
+static int field_is(const char *f, size_t n, const char *name)
+{
+	size_t l = strlen(name);
+	return n > l && f[l] == ':' && strncasecmp(f, name, l) == 0;
+}
+
+/* Two header blocks say the same to a reader: every field equal and in
+ * the same order, except the ones an edit changes by itself (Xref, the
+ * number; Supersedes, which an earlier version's article may carry). */
+static int same_header(const char *a, size_t alen, const char *b, size_t blen)
+{
+	const char *ea = a + alen, *eb = b + blen, *fa, *fb;
+	size_t na, nb;
+	for (;;) {
+		int ha, hb;
+		while ((ha = next_field(&a, ea, &fa, &na)) &&
+		       (field_is(fa, na, "Xref") || field_is(fa, na, "Supersedes")))
+			;
+		while ((hb = next_field(&b, eb, &fb, &nb)) &&
+		       (field_is(fb, nb, "Xref") || field_is(fb, nb, "Supersedes")))
+			;
+		if (!ha || !hb)
+			return ha == hb;
+		if (na != nb || memcmp(fa, fb, na) != 0)
+			return 0;
+	}
 }
 
 /*
@@ -629,8 +658,8 @@ static int same_overview(const char *a, const char *b)
  * article does: the connector now writes the same HTML differently (a new
  * page parser, a view counter inside the markup). That is no edit, and
  * readers must not get a Supersedes for it. Renders the post as its
- * current article would be (same Message-ID) and compares the body and the
- * Subject, From, Date and References with the stored article. 1 the same,
+ * current article would be (same Message-ID) and compares its body and
+ * header, Xref and Supersedes aside, with the stored article's. 1 the same,
  * 0 not, -1 on a store error. Costs a render only when the hash differs.
  */
 static int shows_the_same(struct store *st, const struct cfg *c, const struct cfg_forum *f,
@@ -652,19 +681,17 @@ static int shows_the_same(struct store *st, const struct cfg *c, const struct cf
 		.tz = f->timezone, .message_id = msgid, .references = refs,
 		.in_reply_to = parent != NULL ? parent->message_id : NULL,
 		.path = tp->path, .organization = c->gateway.organization, .archived_at = p->url,
-		.list_post = tp->list_post, .reply_to = tp->reply_to, .body = buf_str(&tp->body),
-		.signature = tp->sig.len ? buf_str(&tp->sig) : NULL,
+		.xref = tp->xref.p, .list_post = tp->list_post, .reply_to = tp->reply_to,
+		.body = buf_str(&tp->body), .signature = tp->sig.len ? buf_str(&tp->sig) : NULL,
 	};
 	struct article_out a;
 	char *e = NULL;
 	int same = 0;
 	if (article_build(&ai, &a, &e) == 0) {
-		char *ov = article_overview(&a, "");
 		same = v.wire_len - v.header_len == a.wire.len - a.header_len &&
 		       memcmp(v.wire + v.header_len, a.wire.p + a.header_len,
 			      a.wire.len - a.header_len) == 0 &&
-		       same_overview(v.overview, ov);
-		free(ov);
+		       same_header(v.wire, v.header_len, a.wire.p, a.header_len);
 		article_out_free(&a);
 	}
 	free(e); /* an article that cannot be built is an edit: the caller says why */
@@ -705,6 +732,7 @@ static int sync_post(struct store *st, struct thread_pass *tp, const struct cfg 
 	};
 	int rc = -1;
 	struct rendered r = {0};
+	char *sent_parent = NULL; /* the outbox's parent for a reply we sent */
 
 	if (p->deleted) {
 		if (known && old.message_id && !old.deleted &&
@@ -723,6 +751,20 @@ static int sync_post(struct store *st, struct thread_pass *tp, const struct cfg 
 	if (p->signature && p->signature[0])
 		text_convert(p->markup, p->signature, strlen(p->signature), &tp->sig, NULL);
 
+	/* A reply sent by mail or NNTP answered one post; a forum that does
+	 * not record reply-to (boards) gives it back without saying which.
+	 * The outbox knows: the article threads where its sender put it. */
+	struct forum_post with_parent;
+	if (!known && p->parent_id == NULL) {
+		int r3 = store_outbox_parent(st, f->name, p->id, &sent_parent, err);
+		if (r3 < 0)
+			goto out;
+		if (r3 == 1) {
+			with_parent = *p;
+			with_parent.parent_id = sent_parent;
+			p = &with_parent;
+		}
+	}
 	int is_reply = find_parent(st, tp, forum_id, t, p, &r.info, &r.parent, err);
 	if (is_reply < 0)
 		goto out;
@@ -823,6 +865,7 @@ static int sync_post(struct store *st, struct thread_pass *tp, const struct cfg 
 	rc = 0;
 out:
 	rendered_free(&r);
+	free(sent_parent);
 	if (known)
 		store_post_clear(&old);
 	return rc;

@@ -367,6 +367,11 @@ int store_outbox_expect(struct store *st, int64_t id, const char *post_id, char 
  * row, or a queued one being posted under that id); 1/0/-1. */
 int store_outbox_msgid(struct store *st, const char *forum, const char *post_id, char **msgid,
 		       char **err);
+/* The post a reply that came in through the outbox answered (its row's
+ * parent_key), for a forum that does not record what a post replies to;
+ * 1/0/-1. */
+int store_outbox_parent(struct store *st, const char *forum, const char *post_id,
+			char **parent_key, char **err);
 /* 1 when a Message-ID is known as an article or a queued/posted reply. */
 int store_msgid_known(struct store *st, const char *message_id, char **err);
 

@@ -580,8 +580,12 @@ class PostingTests:
         self.assertTrue(r.cmd(f"ARTICLE {mid}").startswith("220 "))
         art = "\n".join(r.block())
         self.assertIn("shed behind the library", art)
-        # a board records no "in reply to": the thread's root is the parent
-        self.assertIn(f"References: <p{self.fx.first_post(self.tid)}.t{self.tid}.brd@", art)
+        # a board records no "in reply to", but the outbox knows which post
+        # the mail answered: the article threads under it, not the root
+        self.assertIn(f"In-Reply-To: {self.parent_mid}", art)
+        refs = re.search(r"^References: (.*(?:\n[ \t].*)*)", art, re.M).group(1).split()
+        self.assertEqual(refs[0], f"<p{self.fx.first_post(self.tid)}.t{self.tid}.brd@forumgate.example>")
+        self.assertEqual(refs[-1], self.parent_mid)
 
     def test_flood_control_refusal_becomes_a_notice(self):
         self.fx.flood_seconds = 3600
