@@ -129,11 +129,30 @@ static int identity_plain_utf8(const struct mail_msg *m)
 	return strncasecmp(cs, "utf-8", 5) == 0 || strncasecmp(cs, "us-ascii", 8) == 0;
 }
 
+/* NUL has no place in a text message (nor in SMTP DATA) */
+static void add_no_nul(struct buf *out, const char *p, size_t n)
+{
+	for (const char *z; n > 0 && (z = memchr(p, '\0', n)) != NULL;) {
+		buf_add(out, p, (size_t)(z - p));
+		n -= (size_t)(z - p) + 1;
+		p = z + 1;
+	}
+	buf_add(out, p, n);
+}
+
 /* The body lines of text[0..len) ("\n" or CRLF lines) without leading and
  * trailing blank lines; a line of exactly 30 hyphens starts with a space
- * instead (RFC 1153), a line over 998 octets is broken. */
+ * instead (RFC 1153), a line over 998 octets is broken, NUL is dropped. */
 static void plain_body(struct buf *out, const char *text, size_t len)
 {
+	if (memchr(text, '\0', len) != NULL) {
+		/* without its NULs first, so the rules below see the line as sent */
+		struct buf *clean = buf_scratch();
+		add_no_nul(clean, text, len);
+		plain_body(out, buf_str(clean), clean->len);
+		buf_scratch_put(clean);
+		return;
+	}
 	const char *p = text, *end = text + len;
 	int started = 0;
 	size_t blank = 0;
@@ -161,6 +180,8 @@ static void plain_body(struct buf *out, const char *text, size_t len)
 					size_t cut = LINE_MAX_OCTETS;
 					while (cut > 0 && ((unsigned char)p[cut] & 0xC0) == 0x80)
 						cut--;
+					if (cut == 0) /* not UTF-8 at all: cut anywhere */
+						cut = LINE_MAX_OCTETS;
 					buf_add(out, p, cut);
 					buf_adds(out, "\r\n");
 					p += cut;
