@@ -413,7 +413,9 @@ static void apply_reload(const struct cfg *old, const struct cfg *new, pid_t *pi
 		if (restart && strcmp(name, "nntpd") == 0 && !nntpd_must_restart(old, new)) {
 			if (pids[i] > 0)
 				kill(pids[i], SIGHUP);
-			log_info("reload: nntpd reloads in place (connections kept)");
+			log_info("reload: nntpd reloads in place (connections kept; its certificate "
+				 "and log level change now, other nntp, forums and auth settings "
+				 "when it restarts)");
 			continue;
 		}
 		if (!restart && was && is) {

@@ -96,6 +96,9 @@ class Secrets(unittest.TestCase):
         self.nntp, self.lmtp, self.http = free_port(), free_port(), free_port()
         closed = free_port()  # the IMAP server nobody runs
         self.store = os.path.join(self.dir, "store.db")
+        # a copy: the outbox writes the replies into the spool
+        self.spool = os.path.join(self.dir, "spool")
+        shutil.copytree(os.path.join(ROOT, "config", "demo-spool"), self.spool)
         self.config = os.path.join(self.dir, "fg.yaml")
         with open(self.config, "w") as f:
             f.write(f"""gateway:
@@ -107,7 +110,7 @@ forums:
   - name: demo
     type: spool
     spool:
-      path: {ROOT}/config/demo-spool
+      path: {self.spool}
     timezone: Europe/Berlin
     group_prefix: demo
     boards:
@@ -174,7 +177,7 @@ http:
             env["JOURNAL_STREAM"] = f"{st.st_dev}:{st.st_ino}"
         else:
             syslog = SyslogCapture(self, self.dir)
-        self.fg("import", os.path.join(ROOT, "config", "demo-spool"), "--forum", "demo")
+        self.fg("import", self.spool, "--forum", "demo")
         self.fg("user", "add", "alice", "--address", ALICE, "--password-file", self.pwfile)
         addr = self.fg("replykey", "--user", "alice", "--post", GENERAL_POST).stdout.decode().strip()
         self.fg("check-config")
