@@ -109,3 +109,26 @@ format-check:
 
 clean:
 	rm -rf build build-san build-fuzz forumgate
+
+# make install [PREFIX=/usr/local] [DESTDIR=...]: the binary, the man pages,
+# the example configuration (every option, commented) and the systemd unit.
+# An existing /etc/forumgate/forumgate.yaml is never touched.
+PREFIX     ?= /usr/local
+SBINDIR    ?= $(PREFIX)/sbin
+MANDIR     ?= $(PREFIX)/share/man
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc
+INSTALL    ?= install
+
+.PHONY: install
+install: forumgate
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/forumgate
+	$(INSTALL) -m 0755 forumgate $(DESTDIR)$(SBINDIR)/forumgate
+	$(INSTALL) -m 0644 doc/forumgate.8 $(DESTDIR)$(MANDIR)/man8/forumgate.8
+	$(INSTALL) -m 0644 doc/forumgate.yaml.5 $(DESTDIR)$(MANDIR)/man5/forumgate.yaml.5
+	$(INSTALL) -m 0644 config/forumgate.yaml $(DESTDIR)$(SYSCONFDIR)/forumgate/forumgate.yaml.example
+	sed 's|/usr/sbin/forumgate|$(SBINDIR)/forumgate|g' contrib/systemd/forumgate.service \
+		> $(DESTDIR)$(UNITDIR)/forumgate.service.tmp
+	chmod 0644 $(DESTDIR)$(UNITDIR)/forumgate.service.tmp
+	mv -f $(DESTDIR)$(UNITDIR)/forumgate.service.tmp $(DESTDIR)$(UNITDIR)/forumgate.service

@@ -44,6 +44,7 @@ struct opts {
 	const char *forum, *group;
 	const char *password, *password_file;
 	const char *recipient, *sender, *user, *post;
+	const char *log; /* --log auto|stderr|journal|syslog */
 	int message, elided;
 	char **addresses;
 	size_t naddresses;
@@ -86,7 +87,10 @@ static void usage(FILE *f)
 	      "  version, --version    print the version\n"
 	      "\n"
 	      "  -c FILE   configuration (default: $FORUMGATE_CONFIG or /etc/forumgate/forumgate.yaml)\n"
-	      "  -o K=V    override a configuration option, e.g. -o gateway.store=/tmp/fg.db\n",
+	      "  -o K=V    override a configuration option, e.g. -o gateway.store=/tmp/fg.db\n"
+	      "  --log W   where log lines go: stderr, journal, syslog or auto (default:\n"
+	      "            $FORUMGATE_LOG, else stderr on a terminal, the journal under\n"
+	      "            systemd, syslog otherwise)\n",
 	      f);
 }
 
@@ -122,6 +126,8 @@ static int parse_args(int argc, char **argv, const char **cmd, struct opts *o)
 			target = &o->user;
 		else if (strcmp(a, "--post") == 0)
 			target = &o->post;
+		else if (strcmp(a, "--log") == 0)
+			target = &o->log;
 		if (strcmp(a, "--address") == 0) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "forumgate: %s needs a value\n", a);
@@ -196,6 +202,9 @@ static struct cfg *load_config_flags(const struct opts *o, unsigned flags)
 	char *err = NULL;
 	if (c == NULL)
 		return NULL;
+	enum log_level lvl;
+	if (log_level_parse(c->gateway.log_level, &lvl) == 0)
+		log_set_level(lvl);
 	/* who the roles will run as, before anything creates a file */
 	if (priv_init(c, &err) != 0) {
 		fprintf(stderr, "forumgate: %s\n", err);
@@ -1209,6 +1218,16 @@ static int cmd_serve(const struct opts *o)
 	return rc;
 }
 
+/* --log: 0, or -1 for a name log.h does not know. */
+static int set_log_output(const char *name)
+{
+	enum log_output lo;
+	if (log_output_parse(name, &lo) != 0)
+		return -1;
+	log_set_output(lo);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd;
@@ -1222,6 +1241,12 @@ int main(int argc, char **argv)
 	} else if (cmd == NULL) {
 		usage(stderr);
 		rc = EX_USAGE;
+	} else if (o.log && set_log_output(o.log) != 0) {
+		fprintf(stderr, "forumgate: --log: one of stderr, journal, syslog, auto\n");
+		rc = EX_USAGE;
+	} else if (strcmp(cmd, "config-keys") == 0) {
+		cfg_print_keys(stdout); /* hidden: the man page test reads it */
+		rc = 0;
 	} else if (strcmp(cmd, "help") == 0) {
 		usage(stdout);
 		rc = 0;

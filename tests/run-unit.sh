@@ -1,6 +1,8 @@
 #!/bin/sh
 # Runs each cmocka test binary given as an argument, prints its output, and
 # ends with one summary line over all of them: "unit: N passed, N failed".
+# the code under test logs to stderr, not to syslog (see log.h)
+export FORUMGATE_LOG=stderr
 passed=0
 failed=0
 for t in "$@"; do

@@ -569,6 +569,8 @@ static const char *const access_choices[] = {"public", "members", NULL};
 static const char *const forum_types_later[] = {"vbulletin", "phpbb", NULL};
 static const char *const tls_choices[] = {"none", "implicit", "starttls", NULL};
 static const char *const policy_choices[] = {"registered", "authenticated", NULL};
+static const char *const log_level_choices[] = {"error", "warning", "notice", "info", "debug",
+						NULL};
 
 static void backfill_finish(struct load *L, void *base, const struct node *map, const char *path);
 static void board_backfill_finish(struct load *L, void *base, const struct node *map,
@@ -809,6 +811,8 @@ static const struct field gateway_fields[] = {
 	{.key = "group", .type = T_STR, .check = check_account,
 	 .off = offsetof(struct cfg, gateway.group)},
 	{.key = "allow_root", .type = T_BOOL, .off = offsetof(struct cfg, gateway.allow_root)},
+	{.key = "log_level", .type = T_STR, .sdef = "info", .choices = log_level_choices,
+	 .off = offsetof(struct cfg, gateway.log_level)},
 };
 static const struct section gateway_section = SECTION(gateway_fields);
 
@@ -1727,6 +1731,9 @@ void cfg_free(struct cfg *c)
 		return;
 	free_section(&root_section, c);
 	free(c->file);
+	for (size_t i = 0; i < c->noverrides; i++)
+		free(c->overrides[i]);
+	free(c->overrides);
 	free(c);
 }
 
@@ -1858,6 +1865,46 @@ void cfg_print(const struct cfg *c, FILE *f)
 	buf_free(&o);
 }
 
+/* Prints the dotted path of every key of section s under prefix; a list
+ * of sections as "prefix[].key". */
+static void keys_section(FILE *f, const struct section *s, const char *prefix)
+{
+	for (size_t i = 0; i < s->nfields; i++) {
+		const struct field *fl = &s->fields[i];
+		char *path = xasprintf("%s%s%s", prefix, *prefix ? "." : "", fl->key);
+		if (fl->type == T_LATER) {
+			free(path);
+			continue;
+		}
+		fprintf(f, "%s\n", path);
+		if (fl->sub && fl->type == T_LIST) {
+			char *item = xasprintf("%s[]", path);
+			keys_section(f, fl->sub, item);
+			free(item);
+		} else if (fl->sub) {
+			keys_section(f, fl->sub, path);
+		}
+		if (s == &forum_section && strcmp(fl->key, "type") == 0) {
+			/* the connectors' own sections, forums[].<type>.* */
+			for (const char *const *t = forum_connector_types(); *t; t++) {
+				const struct forum_connector_ops *ops = forum_connector(*t);
+				const struct cfg_conn_section *cs = ops ? ops->config : NULL;
+				if (cs == NULL)
+					continue;
+				fprintf(f, "%s.%s\n", prefix, cs->name);
+				for (size_t k = 0; k < cs->nkeys; k++)
+					fprintf(f, "%s.%s.%s\n", prefix, cs->name, cs->keys[k].key);
+			}
+		}
+		free(path);
+	}
+}
+
+void cfg_print_keys(FILE *f)
+{
+	keys_section(f, &root_section, "");
+}
+
 /* ---- public entry points ----------------------------------------------- */
 
 int cfg_load_string(const char *name, const char *text, size_t len, char *const *overrides,
@@ -1911,6 +1958,11 @@ int cfg_load_string_flags(const char *name, const char *text, size_t len,
 			apply_override(&L, overrides[i]);
 		c = xcalloc(1, sizeof *c);
 		c->file = xstrdup(L.name);
+		/* kept for a reload (SIGHUP), which must read the same way */
+		c->overrides = xcalloc(n + 1, sizeof *c->overrides);
+		for (size_t i = 0; i < n; i++)
+			c->overrides[i] = xstrdup(overrides[i]);
+		c->noverrides = n;
 		validate_map(&L, &root_section, c, L.root, "");
 	}
 	node_free(L.root);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdbool.h>
 #include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -28,6 +29,7 @@
 #include "forumgate/nntp.h"
 #include "forumgate/outbox.h"
 #include "forumgate/priv.h"
+#include "forumgate/sdnotify.h"
 #include "forumgate/store.h"
 #include "forumgate/sync.h"
 
@@ -235,19 +237,230 @@ static void stop_all(const pid_t *pids)
 			waitpid(pids[i], NULL, 0);
 }
 
+/* STATUS= for the service manager: the roles that run. */
+static void notify_status(const pid_t *pids, const char *what)
+{
+	struct buf b = BUF_INIT;
+	for (size_t i = 0; i < NROLES; i++)
+		if (pids[i] > 0)
+			buf_addf(&b, "%s%s", b.len ? ", " : "", roles[i].name);
+	sdnotify_sendf("STATUS=%s%s%s", what ? what : "", what ? "; serving: " : "serving: ",
+		       b.len ? buf_str(&b) : "nothing");
+	buf_free(&b);
+}
+
+/* ---- reload (SIGHUP) ------------------------------------------------------ */
+
+/* The top-level sections of the configuration each role reads; a role
+ * whose sections are unchanged by a reload keeps running. "log" stands
+ * for gateway.log_level, kept apart from the rest of gateway so that a new
+ * level alone restarts no listener. A role not named here (one added
+ * later) is restarted on any change. */
+static const struct {
+	const char *role;
+	const char *sections[6];
+} role_sections[] = {
+	{"sync", {"gateway", "forums", "log"}},
+	{"nntpd", {"gateway", "forums", "nntp", "auth", "log"}},
+	{"mailin", {"gateway", "forums", "mail", "auth", "log"}},
+	{"imapin", {"gateway", "forums", "mail", "auth", "log"}},
+	{"outbox", {"gateway", "forums", "mail", "auth", "log"}},
+	{"httpd", {"gateway", "forums", "http", "log"}},
+};
+
+/* The printed form (cfg_print) of top-level section `name` of c, "log"
+ * being gateway.log_level alone and "gateway" the rest of it; malloc'd. */
+static char *section_text(const struct cfg *c, const char *name)
+{
+	char *all = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&all, &len);
+	if (f == NULL)
+		return xstrdup("");
+	cfg_print(c, f);
+	fclose(f);
+	struct buf out = BUF_INIT;
+	int in = 0, is_log = strcmp(name, "log") == 0;
+	const char *want = is_log ? "gateway" : name;
+	for (char *line = strtok(all, "\n"); line; line = strtok(NULL, "\n")) {
+		if (line[0] != ' ' && line[0] != '#') {
+			size_t n = strlen(want);
+			in = strncmp(line, want, n) == 0 && line[n] == ':';
+		}
+		int level_line = strncmp(line, "  log_level:", 12) == 0;
+		if (in && level_line == is_log)
+			buf_addf(&out, "%s\n", line);
+	}
+	free(all);
+	char *text = buf_detach(&out);
+	return text ? text : xstrdup("");
+}
+
+/* Whether reading new instead of old changes what role r reads. */
+static bool role_changed(const struct cfg *old, const struct cfg *new, const char *role)
+{
+	static const char *const every[] = {"gateway", "forums", "nntp", "mail",
+					    "auth", "http", "log", "lists", NULL};
+	const char *const *secs = every;
+	for (size_t i = 0; i < sizeof role_sections / sizeof role_sections[0]; i++)
+		if (strcmp(role_sections[i].role, role) == 0)
+			secs = role_sections[i].sections;
+	bool changed = false;
+	for (; *secs && !changed; secs++) {
+		char *a = section_text(old, *secs), *b = section_text(new, *secs);
+		changed = strcmp(a, b) != 0;
+		free(a);
+		free(b);
+	}
+	return changed;
+}
+
+static bool str_differs(const char *a, const char *b)
+{
+	return (a == NULL) != (b == NULL) || (a && strcmp(a, b) != 0);
+}
+
+/* nntpd reloads in place (SIGHUP: its certificate, log level), keeping
+ * its connections; it restarts only when what it binds or who it runs as
+ * changes. */
+static bool nntpd_must_restart(const struct cfg *old, const struct cfg *new)
+{
+	if (old->nntp.nlisten != new->nntp.nlisten || old->nntp.workers != new->nntp.workers)
+		return true;
+	for (size_t i = 0; i < old->nntp.nlisten; i++)
+		if (str_differs(old->nntp.listen[i].address, new->nntp.listen[i].address) ||
+		    str_differs(old->nntp.listen[i].tls, new->nntp.listen[i].tls))
+			return true;
+	char *a = section_text(old, "gateway"), *b = section_text(new, "gateway");
+	bool changed = strcmp(a, b) != 0;
+	free(a);
+	free(b);
+	return changed;
+}
+
+/* Logs each line of a (possibly multi-line) error. */
+static void log_lines(enum log_level lvl, const char *prefix, const char *text)
+{
+	char *copy = xstrdup(text);
+	for (char *line = strtok(copy, "\n"); line; line = strtok(NULL, "\n"))
+		log_msg(lvl, "%s%s", prefix, line);
+	free(copy);
+}
+
+/* Reads the configuration again, as it was read at start (same file, same
+ * -o overrides). NULL, after logging why, when it cannot be used: then the
+ * old one stays in force. */
+static struct cfg *reload_config(const struct cfg *old)
+{
+	struct cfg *c = NULL;
+	char *err = NULL;
+	if (cfg_load_flags(old->file, old->overrides, old->noverrides, CFG_CHECK_FILES, &c,
+			   &err) != 0) {
+		log_err("reload: %s is not valid, keeping the configuration in force:", old->file);
+		log_lines(LOG_LVL_ERR, "reload: ", err);
+		free(err);
+		return NULL;
+	}
+	/* the store and its lock, and who owns its files, are fixed for the
+	 * life of the supervisor */
+	const char *fixed = str_differs(old->gateway.store, c->gateway.store)   ? "gateway.store"
+			    : str_differs(old->gateway.user, c->gateway.user)   ? "gateway.user"
+			    : str_differs(old->gateway.group, c->gateway.group) ? "gateway.group"
+			    : str_differs(old->mail.maildir_path, c->mail.maildir_path)
+				    ? "mail.maildir.path"
+				    : NULL;
+	if (fixed) {
+		log_err("reload: %s changed in %s: restart forumgate to take it; keeping the "
+			"configuration in force",
+			fixed, old->file);
+		cfg_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* ---- the supervisor ------------------------------------------------------- */
+
+/* Starts role i with c and waits until it is ready. 0, or -1 (the role
+ * ended or could not fork; the main loop restarts it later). */
+static int start_and_wait(const struct cfg *c, size_t i, pid_t *pids, time_t *started)
+{
+	int ready[NROLES];
+	for (size_t k = 0; k < NROLES; k++)
+		ready[k] = -1;
+	started[i] = time(NULL);
+	pids[i] = start_role(c, &roles[i], &ready[i]);
+	if (pids[i] < 0) {
+		log_err("cannot start %s: %s", roles[i].name, strerror(errno));
+		pids[i] = 0;
+		return -1;
+	}
+	return wait_ready(ready) < 0 ? 0 : -1;
+}
+
+/* Applies a reload: roles whose configuration changed are restarted with
+ * new (nntpd reloads in place where it can), the others keep running. */
+static void apply_reload(const struct cfg *old, const struct cfg *new, pid_t *pids,
+			 time_t *started, int *delay)
+{
+	enum log_level lvl;
+	if (log_level_parse(new->gateway.log_level, &lvl) == 0)
+		log_set_level(lvl);
+	for (size_t i = 0; i < NROLES; i++) {
+		const char *name = roles[i].name;
+		int was = role_wanted(old, &roles[i]), is = role_wanted(new, &roles[i]);
+		bool restart = was && is && role_changed(old, new, name);
+		if (restart && strcmp(name, "nntpd") == 0 && !nntpd_must_restart(old, new)) {
+			if (pids[i] > 0)
+				kill(pids[i], SIGHUP);
+			log_info("reload: nntpd reloads in place (connections kept; its certificate "
+				 "and log level change now, other nntp, forums and auth settings "
+				 "when it restarts)");
+			continue;
+		}
+		if (!restart && was && is) {
+			if (pids[i] > 0 && strcmp(name, "nntpd") == 0)
+				kill(pids[i], SIGHUP); /* its certificate may be new */
+			continue;
+		}
+		if (!was && !is)
+			continue;
+		if (pids[i] > 0) {
+			log_info("reload: stopping %s%s", name,
+				 is ? " to restart it with the new configuration" : "");
+			kill(pids[i], SIGTERM);
+			waitpid(pids[i], NULL, 0);
+			pids[i] = 0;
+		}
+		if (is) {
+			delay[i] = 0;
+			if (start_and_wait(new, i, pids, started) != 0)
+				log_err("reload: %s did not start with the new configuration; "
+					"retrying",
+					name);
+		}
+	}
+}
+
 int supervisor_run(const struct cfg *c)
 {
 	pid_t pids[NROLES] = {0};
 	time_t started[NROLES] = {0};
 	int delay[NROLES] = {0};
 	int ready[NROLES];
+	const struct cfg *cur = c;   /* the configuration in force */
+	struct cfg *owned = NULL;    /* cur when a reload made it */
 	struct sigaction sa = {.sa_handler = on_sup_signal};
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	/* SIGHUP is passed on (nntpd reloads its certificate), not fatal */
+	/* SIGHUP reloads the configuration (and nntpd its certificate) */
 	struct sigaction hup = {.sa_handler = on_sup_hup};
 	sigaction(SIGHUP, &hup, NULL);
 	log_set_role("supervisor");
+	sdnotify_init();
+	unsigned long long wd_usec = sdnotify_watchdog_usec();
+	struct timespec wd_last = {0};
+	sdnotify_send("STATUS=starting roles");
 
 	/* At start-up a role that cannot start at all (a port in use, a
 	 * missing certificate) stops serve: restarting it would fail the same
@@ -273,24 +486,52 @@ int supervisor_run(const struct cfg *c)
 			failed = (int)i; /* the fork failed */
 	if (failed >= 0 && !sup_stop) {
 		log_err("%s could not start (see above): stopping all roles", roles[failed].name);
+		sdnotify_sendf("STOPPING=1\nSTATUS=%s could not start", roles[failed].name);
 		stop_all(pids);
 		return EX_UNAVAILABLE;
 	}
+	if (!sup_stop) {
+		/* every role holds its listeners: the service is up */
+		sdnotify_send("READY=1");
+		notify_status(pids, NULL);
+	}
 
 	while (!sup_stop) {
+		if (wd_usec) {
+			struct timespec now;
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			unsigned long long since = (unsigned long long)(now.tv_sec - wd_last.tv_sec) * 1000000ULL +
+						   (unsigned long long)((now.tv_nsec - wd_last.tv_nsec) / 1000);
+			if (since >= wd_usec / 2) {
+				sdnotify_send("WATCHDOG=1");
+				wd_last = now;
+			}
+		}
 		if (sup_hup) {
 			sup_hup = 0;
-			for (size_t i = 0; i < NROLES; i++)
-				if (pids[i] > 0)
-					kill(pids[i], SIGHUP);
+			struct timespec now;
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			sdnotify_sendf("RELOADING=1\nSTATUS=reloading %s\nMONOTONIC_USEC=%llu", cur->file,
+				       (unsigned long long)now.tv_sec * 1000000ULL +
+					       (unsigned long long)now.tv_nsec / 1000);
+			log_info("SIGHUP: reloading %s", cur->file);
+			struct cfg *next = reload_config(cur);
+			if (next) {
+				apply_reload(cur, next, pids, started, delay);
+				cfg_free(owned);
+				cur = owned = next;
+				log_info("reload: done");
+			}
+			sdnotify_send("READY=1");
+			notify_status(pids, next ? NULL : "reload refused, old configuration in force");
 		}
 		for (size_t i = 0; i < NROLES && !sup_stop; i++) {
-			if (pids[i] > 0 || !role_wanted(c, &roles[i]))
+			if (pids[i] > 0 || !role_wanted(cur, &roles[i]))
 				continue;
 			if (delay[i] && time(NULL) < started[i] + delay[i])
 				continue;
 			started[i] = time(NULL);
-			pids[i] = start_role(c, &roles[i], NULL);
+			pids[i] = start_role(cur, &roles[i], NULL);
 			if (pids[i] < 0) {
 				log_err("cannot start %s: %s", roles[i].name, strerror(errno));
 				pids[i] = 0;
@@ -319,9 +560,12 @@ int supervisor_run(const struct cfg *c)
 			else
 				log_err("%s exited with status %d; restarting in %ds", roles[i].name,
 					WEXITSTATUS(status), delay[i]);
+			sdnotify_sendf("STATUS=%s restarting in %ds", roles[i].name, delay[i]);
 		}
 	}
+	sdnotify_send("STOPPING=1\nSTATUS=stopping roles");
 	stop_all(pids);
 	log_info("all roles stopped");
+	cfg_free(owned);
 	return 0;
 }

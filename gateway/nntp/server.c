@@ -1020,6 +1020,46 @@ static void on_hup(int sig)
 	reload_flag = 1;
 }
 
+/* SIGHUP: what nntpd takes without closing a connection. It reads the
+ * configuration file again (the supervisor checked it already) for the
+ * certificate and key paths and the log level, then swaps the TLS context
+ * for new connections. The rest of nntp (listeners, limits) applies when
+ * nntpd restarts; the supervisor restarts it when the listeners change. */
+static void reload_in_place(const struct cfg *c)
+{
+	struct cfg *nc = NULL;
+	char *err = NULL;
+	const struct cfg *use = c;
+	if (cfg_load(c->file, c->overrides, c->noverrides, &nc, &err) == 0) {
+		enum log_level lvl;
+		if (log_level_parse(nc->gateway.log_level, &lvl) == 0)
+			log_set_level(lvl);
+		if (nc->nntp.tls_cert && nc->nntp.tls_key)
+			use = nc;
+	} else {
+		log_warn("SIGHUP: cannot read %s again, reloading the certificate named at "
+			 "start: %s",
+			 c->file, err);
+		free(err);
+		err = NULL;
+	}
+	if (tls_ctx && use->nntp.tls_cert && use->nntp.tls_key) {
+		SSL_CTX *n = tls_load(use, &err);
+		if (n == NULL) {
+			log_err("SIGHUP: keeping the old certificate: %s", err);
+			free(err);
+		} else {
+			pthread_mutex_lock(&tls_lock);
+			SSL_CTX *old = tls_ctx;
+			tls_ctx = n;
+			pthread_mutex_unlock(&tls_lock);
+			SSL_CTX_free(old); /* live SSLs hold their own reference */
+			log_info("SIGHUP: reloaded %s", use->nntp.tls_cert);
+		}
+	}
+	cfg_free(nc);
+}
+
 int nntpd_run(const struct cfg *c, volatile sig_atomic_t *stop)
 {
 	char *err = NULL;
@@ -1114,21 +1154,7 @@ int nntpd_run(const struct cfg *c, volatile sig_atomic_t *stop)
 		}
 		if (reload_flag) {
 			reload_flag = 0;
-			if (c->nntp.tls_cert && c->nntp.tls_key) {
-				SSL_CTX *n = tls_load(c, &err);
-				if (n == NULL) {
-					log_err("SIGHUP: keeping the old certificate: %s", err);
-					free(err);
-					err = NULL;
-				} else {
-					pthread_mutex_lock(&tls_lock);
-					SSL_CTX *old = tls_ctx;
-					tls_ctx = n;
-					pthread_mutex_unlock(&tls_lock);
-					SSL_CTX_free(old); /* live SSLs hold their own reference */
-					log_info("SIGHUP: reloaded %s", c->nntp.tls_cert);
-				}
-			}
+			reload_in_place(c);
 		}
 	}
 	for (int i = 0; i < started; i++)

@@ -154,6 +154,9 @@ struct cfg_auth {
 
 struct cfg {
 	char *file;            /* path the config was read from */
+	char **overrides;      /* the -o KEY=VALUE it was read with (a reload
+				  applies them again) */
+	size_t noverrides;
 	struct {
 		char *domain;       /* required: Message-IDs and addresses */
 		char *store;        /* SQLite path; default "./run/forumgate.db" */
@@ -163,6 +166,7 @@ struct cfg {
 				       user; NULL = stay root (see priv.h) */
 		char *group;        /* its group; NULL = the user's own */
 		int allow_root;     /* without user: network roles may run as root */
+		char *log_level;    /* error|warning|notice|info (default)|debug */
 	} gateway;
 	struct cfg_forum *forums;
 	size_t nforums;
@@ -195,6 +199,10 @@ void cfg_free(struct cfg *c);
 
 /* Prints the effective configuration (defaults filled in) as YAML. */
 void cfg_print(const struct cfg *c, FILE *f);
+/* Prints every key the schema knows, one dotted path a line
+ * ("nntp.tls.cert", "forums[].boards[].group", "forums[].discourse.api_key"),
+ * for checking the manual against it (forumgate config-keys). */
+void cfg_print_keys(FILE *f);
 
 const struct cfg_forum *cfg_forum_find(const struct cfg *c, const char *name);
 /* The newsgroup a board of forum f maps to (malloc'd), with its description

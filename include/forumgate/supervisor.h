@@ -2,9 +2,20 @@
  * supervisor: `forumgate serve` forks one process per role (DESIGN.md: the
  * store is the bus, roles never call each other), restarts a role that dies
  * after start-up (with a growing delay when it keeps dying; a role that
- * cannot start at all stops serve at once), passes SIGHUP on to the roles
- * (nntpd reloads its certificate), and on SIGTERM or SIGINT forwards the
- * signal to every role and waits for them to finish.
+ * cannot start at all stops serve at once), and on SIGTERM or SIGINT
+ * forwards the signal to every role and waits for them to finish.
+ *
+ * SIGHUP reloads: the configuration is read again (same file, same -o
+ * overrides, cfg.overrides); an invalid one is logged and the one in force
+ * stays. Of a valid one, each role whose sections changed is restarted
+ * with it; nntpd instead gets SIGHUP and reloads its certificate and log
+ * level in place, keeping its connections, unless its listeners changed.
+ * gateway.store, user, group and mail.maildir.path are fixed until serve
+ * restarts.
+ *
+ * Under systemd (Type=notify; sdnotify.h) serve sends READY=1 once every
+ * role reported that it holds its listeners, STATUS= lines, RELOADING=1
+ * and READY=1 around a reload, WATCHDOG=1 and STOPPING=1.
  *
  * Roles die with their supervisor: each gets SIGTERM when the supervisor
  * goes away, however it goes (prctl PR_SET_PDEATHSIG), so a killed serve

@@ -7,6 +7,8 @@ import unittest
 
 
 def main(paths):
+    # the daemons log to stderr (the tests read it), not to syslog
+    os.environ.setdefault("FORUMGATE_LOG", "stderr")
     suite = unittest.TestSuite()
     loader = unittest.TestLoader()
     for path in paths:

@@ -51,26 +51,73 @@ static void test_bad_utf8_escaped(void **state)
 	check("\xe2\x82" "x", 3, "\\xe2\\x82x");
 }
 
-/* log_msg writes one line per call, whatever the arguments hold. */
-static void test_log_line(void **state)
+/* What log_info(fmt, s) writes on stderr with output o, into out. */
+static void capture(enum log_output o, enum log_level lvl, const char *s, char *out, size_t size)
 {
 	int fds[2];
 	assert_int_equal(pipe(fds), 0);
 	int saved = dup(2);
 	dup2(fds[1], 2);
+	log_set_output(o);
 	log_set_role("test");
-	log_info("login for %s from %s", "x\r\nforumgate[nntpd]: info: forged", "127.0.0.1");
+	log_msg(lvl, "login for %s from %s", s, "127.0.0.1");
 	fflush(stderr);
 	dup2(saved, 2);
 	close(saved);
 	close(fds[1]);
-	char out[512];
-	ssize_t n = read(fds[0], out, sizeof out - 1);
+	ssize_t n = read(fds[0], out, size - 1);
 	close(fds[0]);
-	assert_true(n > 0);
-	out[n] = '\0';
+	out[n > 0 ? n : 0] = '\0';
+}
+
+/* log_msg writes one line per call, whatever the arguments hold. */
+static void test_log_line(void **state)
+{
+	char out[512];
+	capture(LOG_OUT_STDERR, LOG_LVL_INFO, "x\r\nforumgate[nntpd]: info: forged", out, sizeof out);
 	assert_string_equal(out, "forumgate[test]: info: login for x\\x0d\\x0aforumgate[nntpd]: "
 				 "info: forged from 127.0.0.1\n");
+}
+
+/* The journal reads a syslog priority prefix; the line stays escaped. */
+static void test_journal_line(void **state)
+{
+	char out[512];
+	capture(LOG_OUT_JOURNAL, LOG_LVL_WARN, "x\n<0>forged", out, sizeof out);
+	assert_string_equal(out, "<4>test: login for x\\x0a<0>forged from 127.0.0.1\n");
+	capture(LOG_OUT_JOURNAL, LOG_LVL_NOTICE, "a", out, sizeof out);
+	assert_string_equal(out, "<5>test: login for a from 127.0.0.1\n");
+	log_set_output(LOG_OUT_STDERR);
+}
+
+/* Below the level set nothing is written. */
+static void test_level_filters(void **state)
+{
+	char out[512];
+	log_set_level(LOG_LVL_WARN);
+	capture(LOG_OUT_STDERR, LOG_LVL_NOTICE, "a", out, sizeof out);
+	assert_string_equal(out, "");
+	capture(LOG_OUT_STDERR, LOG_LVL_ERR, "a", out, sizeof out);
+	assert_string_equal(out, "forumgate[test]: error: login for a from 127.0.0.1\n");
+	log_set_level(LOG_LVL_INFO);
+}
+
+static void test_names(void **state)
+{
+	enum log_level l;
+	enum log_output o;
+	assert_int_equal(log_level_parse("notice", &l), 0);
+	assert_int_equal(l, LOG_LVL_NOTICE);
+	assert_int_equal(log_level_parse("warning", &l), 0);
+	assert_int_equal(l, LOG_LVL_WARN);
+	assert_int_equal(log_level_parse("error", &l), 0);
+	assert_int_equal(l, LOG_LVL_ERR);
+	assert_int_equal(log_level_parse("loud", &l), -1);
+	assert_int_equal(log_output_parse("journal", &o), 0);
+	assert_int_equal(o, LOG_OUT_JOURNAL);
+	assert_int_equal(log_output_parse("syslog", &o), 0);
+	assert_int_equal(o, LOG_OUT_SYSLOG);
+	assert_int_equal(log_output_parse("file", &o), -1);
 }
 
 int main(void)
@@ -80,6 +127,9 @@ int main(void)
 		cmocka_unit_test(test_controls_escaped),
 		cmocka_unit_test(test_bad_utf8_escaped),
 		cmocka_unit_test(test_log_line),
+		cmocka_unit_test(test_journal_line),
+		cmocka_unit_test(test_level_filters),
+		cmocka_unit_test(test_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
