@@ -566,7 +566,7 @@ struct section {
 
 static const char *const posting_choices[] = {"y", "n", "m", NULL};
 static const char *const access_choices[] = {"public", "members", NULL};
-static const char *const forum_types_later[] = {"vbulletin", "phpbb", NULL};
+static const char *const forum_types_later[] = {NULL}; /* every type named is built */
 static const char *const tls_choices[] = {"none", "implicit", "starttls", NULL};
 static const char *const policy_choices[] = {"registered", "authenticated", NULL};
 static const char *const log_level_choices[] = {"error", "warning", "notice", "info", "debug",
