@@ -58,6 +58,46 @@ struct xfer {
 	char errbuf[CURL_ERROR_SIZE];
 };
 
+/*
+ * A forum that asked to be left alone (a Retry-After too long to wait in
+ * the call) is left alone by the whole process, not only by the client
+ * that was told: connectors make a client per pass, and the next pass must
+ * not knock before the time is up. One entry per forum name, the latest
+ * time asked; the table is small (one per configured forum).
+ */
+#define MAX_BLOCKED 256
+static pthread_mutex_t blocked_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	char *forum;
+	double until; /* monotonic seconds */
+} blocked[MAX_BLOCKED];
+
+static double blocked_get(const char *forum)
+{
+	double until = 0;
+	pthread_mutex_lock(&blocked_lock);
+	for (size_t i = 0; i < MAX_BLOCKED && blocked[i].forum != NULL; i++)
+		if (strcmp(blocked[i].forum, forum) == 0)
+			until = blocked[i].until;
+	pthread_mutex_unlock(&blocked_lock);
+	return until;
+}
+
+static void blocked_set(const char *forum, double until)
+{
+	pthread_mutex_lock(&blocked_lock);
+	size_t i = 0;
+	while (i < MAX_BLOCKED && blocked[i].forum != NULL && strcmp(blocked[i].forum, forum) != 0)
+		i++;
+	if (i < MAX_BLOCKED) {
+		if (blocked[i].forum == NULL)
+			blocked[i].forum = xstrdup(forum);
+		if (until > blocked[i].until)
+			blocked[i].until = until;
+	}
+	pthread_mutex_unlock(&blocked_lock);
+}
+
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static CURLcode curl_init_rc;
 
@@ -81,6 +121,7 @@ int http_client_new(const struct cfg_forum *f, const struct http_limits *lim,
 		return fg_error(err, "forum %s: libcurl: %s", f->name, curl_easy_strerror(curl_init_rc));
 	struct http_client *c = xcalloc(1, sizeof *c);
 	c->f = f;
+	c->blocked_until = blocked_get(f->name);
 	c->lim.max_body = lim && lim->max_body ? lim->max_body : DEFAULT_MAX_BODY;
 	c->lim.max_retries = lim && lim->max_retries ? lim->max_retries : DEFAULT_MAX_RETRIES;
 	c->lim.max_wait = lim && lim->max_wait ? lim->max_wait : DEFAULT_MAX_WAIT;
@@ -401,8 +442,10 @@ static void xfer_finish(struct xfer *x, CURLcode rc, double now)
 			return;
 		}
 		/* too long to wait here: the forum is left alone until then */
-		if (now + (double)wait > c->blocked_until)
+		if (now + (double)wait > c->blocked_until) {
 			c->blocked_until = now + (double)wait;
+			blocked_set(c->f->name, c->blocked_until);
+		}
 		if (x->rs->retry_after < 0)
 			x->rs->retry_after = wait;
 	}

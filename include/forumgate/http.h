@@ -18,6 +18,8 @@
  * http_response.retry_after, and the client refuses further requests until
  * it has passed (fast, without contacting the forum), so a forum that asks
  * to be left alone is left alone and its caller moves on to other work.
+ * The wait is the process's, not only the client's: a client made later
+ * for the same forum (the next pass) waits it out too.
  *
  * Redirects are not followed: a 3xx is returned as is (a connector's API
  * key header must never travel to another host).
