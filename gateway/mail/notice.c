@@ -1,11 +1,10 @@
 /*
- * Notices to people by SMTP (see notice.h), with libetpan's SMTP client.
- * The message is built by hand (a few headers, quoted-printable body) so its
- * exact form is under our control; libetpan dot-stuffs it on the wire.
+ * Notices to people by SMTP (see notice.h), through the one SMTP client
+ * (smtp.h). The message is built by hand (a few headers, quoted-printable
+ * body) so its exact form is under our control.
  */
 #include "forumgate/notice.h"
 
-#include <libetpan/libetpan.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 
 #include "forumgate/article.h"
 #include "forumgate/buf.h"
+#include "forumgate/smtp.h"
 #include "forumgate/submit.h"
 
 /* Quoted-printable (RFC 2045) of UTF-8 text with LF lines, CRLF out. */
@@ -43,24 +43,20 @@ static void qp(struct buf *out, const char *s)
 	buf_add(out, "\r\n", 2);
 }
 
+static int notice_done(void *arg, size_t i, int code, const char *text, char **err)
+{
+	int *result = arg;
+	*result = code;
+	if (code != 250)
+		return fg_error(err, "smtp: message refused: %s", text);
+	return 0;
+}
+
 int notice_send(const struct cfg *c, const char *to, const char *subject, const char *text,
 		const char *in_reply_to, char **err)
 {
 	if (c->mail.smarthost == NULL)
 		return fg_error(err, "no mail.smarthost configured");
-	char *host = xstrdup(c->mail.smarthost);
-	int port = 25;
-	char *colon = strrchr(host, ':');
-	if (colon && strchr(colon, ']') == NULL) {
-		*colon = '\0';
-		port = atoi(colon + 1);
-	}
-	if (host[0] == '[') {
-		memmove(host, host + 1, strlen(host));
-		char *rb = strchr(host, ']');
-		if (rb)
-			*rb = '\0';
-	}
 	const char *domain = c->mail.reply_domain ? c->mail.reply_domain : c->gateway.domain;
 
 	struct buf msg = BUF_INIT;
@@ -87,52 +83,16 @@ int notice_send(const struct cfg *c, const char *to, const char *subject, const 
 		       "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n"
 		       "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
 		 domain);
-	qp(&msg, text);
+	qp(&msg, text); /* encodes a leading "." too: the text needs no dot-stuffing */
 
-	int rc = -1;
-	mailsmtp *smtp = mailsmtp_new(0, NULL);
-	if (smtp == NULL) {
-		fg_error(err, "smtp: out of memory");
-		goto out;
+	struct smtp *s = NULL;
+	int rc = -1, code = 0;
+	if (smtp_open(c, &s, err) == 0) {
+		/* null envelope sender: nobody answers a notice automatically */
+		struct smtp_msg m = {.from = "", .rcpt = to, .data = msg.p, .len = msg.len};
+		rc = smtp_send(s, &m, 1, notice_done, &code, err) == 0 && code == 250 ? 0 : -1;
 	}
-	mailsmtp_set_timeout(smtp, 30);
-	int r = mailsmtp_socket_connect(smtp, host, (uint16_t)port);
-	if (r != MAILSMTP_NO_ERROR) {
-		fg_error(err, "smtp: cannot connect to %s:%d: %s", host, port, mailsmtp_strerror(r));
-		goto out;
-	}
-	if (mailesmtp_ehlo(smtp) != MAILSMTP_NO_ERROR && mailsmtp_helo(smtp) != MAILSMTP_NO_ERROR) {
-		fg_error(err, "smtp: %s refused EHLO/HELO", host);
-		goto out;
-	}
-	if (smtp->esmtp & MAILSMTP_ESMTP_STARTTLS) {
-		if (mailsmtp_socket_starttls(smtp) != MAILSMTP_NO_ERROR ||
-		    mailesmtp_ehlo(smtp) != MAILSMTP_NO_ERROR) {
-			fg_error(err, "smtp: STARTTLS with %s failed", host);
-			goto out;
-		}
-	}
-	/* null envelope sender: nobody answers a notice automatically */
-	if ((r = mailesmtp_mail(smtp, "", 0, NULL)) != MAILSMTP_NO_ERROR &&
-	    (r = mailsmtp_mail(smtp, "")) != MAILSMTP_NO_ERROR) {
-		fg_error(err, "smtp: MAIL FROM refused: %s", smtp->response ? smtp->response : "");
-		goto out;
-	}
-	if ((r = mailsmtp_rcpt(smtp, to)) != MAILSMTP_NO_ERROR) {
-		fg_error(err, "smtp: RCPT TO <%s> refused: %s", to, smtp->response ? smtp->response : "");
-		goto out;
-	}
-	if (mailsmtp_data(smtp) != MAILSMTP_NO_ERROR ||
-	    mailsmtp_data_message(smtp, msg.p, msg.len) != MAILSMTP_NO_ERROR) {
-		fg_error(err, "smtp: message refused: %s", smtp->response ? smtp->response : "");
-		goto out;
-	}
-	mailsmtp_quit(smtp);
-	rc = 0;
-out:
-	if (smtp)
-		mailsmtp_free(smtp);
+	smtp_close(s);
 	buf_free(&msg);
-	free(host);
 	return rc;
 }
