@@ -378,6 +378,90 @@ int store_user_owns(struct store *st, int64_t user_id, const char *address, char
 /* Counts a bounce against an address (the list delivery reads it). */
 int store_bounce_record(struct store *st, const char *address, const char *reason, char **err);
 
+/* --- mailing-list mode (listd) ---
+ *
+ * Subscriptions are per (group, address). The delivery queue holds one row
+ * per (article, recipient): queued -> sending -> sent | failed. Durability:
+ * listd commits `sending` before the message's DATA and `sent` right after
+ * the smarthost's 250, each in its own transaction; rows still `sending` at
+ * a restart (store_list_requeue) are sent again: SMTP cannot tell whether a
+ * message whose final "." went out before a crash, and whose 250 was never
+ * read, was accepted, so that one case is at-least-once. */
+struct store_sub {
+	char *group, *address;
+	char *mode;            /* "each", "digest", "none" */
+	char *digest_period;   /* "daily", "weekly" */
+	int digest_hour;       /* 0..23 in timezone */
+	char *format;          /* "text", "html" */
+	char *timezone;        /* IANA zone; NULL = the gateway's */
+	int own_copies;        /* mail the subscriber's own posts too */
+	char *state;           /* "active", "pending", "suspended" */
+	char *token;           /* confirmation token of a pending one; may be NULL */
+	int64_t token_expires, created;
+	/* store_sub_list only: the address's bounce state */
+	double bounce_score;
+	int bounces, suspended;
+	int64_t last_bounce;
+};
+void store_sub_clear(struct store_sub *s);
+/* Adds or replaces the subscription of s->address to s->group (created is
+ * kept for an existing one). */
+int store_sub_put(struct store *st, const struct store_sub *s, char **err);
+/* 1 found (into *out, clear it after), 0, -1. */
+int store_sub_get(struct store *st, const char *group, const char *address, struct store_sub *out,
+		  char **err);
+int store_sub_by_token(struct store *st, const char *token, struct store_sub *out, char **err);
+/* 1 removed, 0 there was none, -1. */
+int store_sub_del(struct store *st, const char *group, const char *address, char **err);
+/* cb for each subscription (of group, or all when NULL) with its bounce
+ * state, by group then address; the struct is valid during cb only. */
+typedef int (*store_sub_cb)(void *arg, const struct store_sub *s);
+int store_sub_list(struct store *st, const char *group, store_sub_cb cb, void *arg, char **err);
+
+/* listd's cursor: the last article id (store order of arrival) it has
+ * fanned out; 1 found, 0 never set. */
+int store_list_cursor(struct store *st, int64_t *cursor, char **err);
+int store_list_cursor_set(struct store *st, int64_t cursor, char **err);
+/* The id of the newest article (0 when none). */
+int store_article_last_id(struct store *st, int64_t *id, char **err);
+/* Articles with id > after (at most limit), in id order: cb(arg, id,
+ * message_id, group, fresh) once per group the article is listed in, once
+ * with group NULL when it is in none; fresh = 0 for a post older than two
+ * days when it was stored (a backfill). */
+typedef int (*store_list_new_cb)(void *arg, int64_t id, const char *message_id,
+				 const char *group, int fresh);
+int store_list_new(struct store *st, int64_t after, int limit, store_list_new_cb cb, void *arg,
+		   char **err);
+/* Queues article_id for the `each` subscribers of group (see the SQL:
+ * active, not suspended by bounces, not the author of a post that came by
+ * mail unless own_copies); *n the rows added. */
+int store_list_fanout(struct store *st, int64_t article_id, const char *message_id,
+		      const char *group, int64_t now, int64_t *n, char **err);
+
+struct store_delivery {
+	int64_t id, article_id;
+	char *message_id, *group, *recipient, *format;
+	int attempts;
+};
+void store_deliveries_free(struct store_delivery *d, size_t n);
+/* Up to limit queued deliveries due at now whose domain is not backing off. */
+int store_list_due(struct store *st, int64_t now, int limit, struct store_delivery **out,
+		   size_t *n, char **err);
+int store_list_sending(struct store *st, int64_t id, char **err);
+/* Accepted by the smarthost: sent, and the domain's backoff ends. */
+int store_list_sent(struct store *st, int64_t id, char **err);
+/* A temporary failure (4xx, or the connection lost before a result): back
+ * to queued, retried after a backoff (per row and per recipient domain:
+ * 60 s doubling, capped at cap seconds). domain_too = 0 when the failure
+ * was not the recipient's (the connection). */
+int store_list_retry(struct store *st, int64_t id, int64_t now, int cap, const char *error,
+		     int domain_too, char **err);
+/* A permanent failure (5xx): failed, and a hard bounce for the recipient. */
+int store_list_failed(struct store *st, int64_t id, const char *recipient, const char *error,
+		      char **err);
+/* At start: every `sending` row back to queued; *n how many. */
+int store_list_requeue(struct store *st, int64_t *n, char **err);
+
 /* A post by its row id (reply keys carry it); 1/0/-1, strings malloc'd. */
 int store_post_by_rowid(struct store *st, int64_t rowid, char **forum, char **thread_key,
 			char **post_key, char **message_id, char **err);
