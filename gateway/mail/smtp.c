@@ -178,8 +178,6 @@ static int read_reply(struct smtp *s, char **err)
 		if (s->line.len)
 			buf_addc(&s->line, ' ');
 		buf_add(&s->line, l, len);
-		if (len == 3 || l[3] == ' ')
-			return (l[0] - '0') * 100 + (l[1] - '0') * 10 + (l[2] - '0');
 		if (s->ehlo && len > 4) {
 			const char *kw = l + 4;
 			size_t kl = len - 4;
@@ -195,6 +193,8 @@ static int read_reply(struct smtp *s, char **err)
 				free(list);
 			}
 		}
+		if (len == 3 || l[3] == ' ')
+			return (l[0] - '0') * 100 + (l[1] - '0') * 10 + (l[2] - '0');
 	}
 }
 
@@ -423,10 +423,14 @@ void smtp_close(struct smtp *s)
 	free(s);
 }
 
-/* Queues the envelope commands of m (and DATA). */
+/* Queues the envelope commands of m and DATA; without PIPELINING only
+ * MAIL FROM (read_envelope sends the others one reply at a time). */
 static void queue_envelope(struct smtp *s, const struct smtp_msg *m)
 {
-	buf_addf(&s->out, "MAIL FROM:<%s>\r\nRCPT TO:<%s>\r\nDATA\r\n", m->from, m->rcpt);
+	if (s->pipelining)
+		buf_addf(&s->out, "MAIL FROM:<%s>\r\nRCPT TO:<%s>\r\nDATA\r\n", m->from, m->rcpt);
+	else
+		buf_addf(&s->out, "MAIL FROM:<%s>\r\n", m->from);
 }
 
 static void queue_content(struct smtp *s, const struct smtp_msg *m)
@@ -440,7 +444,7 @@ static void queue_content(struct smtp *s, const struct smtp_msg *m)
 /* One envelope's replies: 0 when DATA was accepted (354), else the
  * refusal's code (and s->line its text); -1 connection error. A refused
  * transaction is reset (RSET) so the next one starts clean. */
-static int read_envelope(struct smtp *s, char **err, struct buf *why)
+static int read_envelope(struct smtp *s, const struct smtp_msg *m, char **err, struct buf *why)
 {
 	int mc = read_reply(s, err);
 	if (mc < 0)
@@ -449,14 +453,22 @@ static int read_envelope(struct smtp *s, char **err, struct buf *why)
 	if (mc / 100 != 2) {
 		refused = mc;
 		buf_addf(why, "MAIL FROM: %s", buf_str(&s->line));
+		if (!s->pipelining)
+			goto reset;
 	}
+	if (!s->pipelining)
+		buf_addf(&s->out, "RCPT TO:<%s>\r\n", m->rcpt);
 	int rc = read_reply(s, err);
 	if (rc < 0)
 		return -1;
 	if (!refused && rc / 100 != 2) {
 		refused = rc;
 		buf_addf(why, "RCPT TO: %s", buf_str(&s->line));
+		if (!s->pipelining)
+			goto reset;
 	}
+	if (!s->pipelining)
+		buf_adds(&s->out, "DATA\r\n");
 	int dc = read_reply(s, err);
 	if (dc < 0)
 		return -1;
@@ -469,6 +481,7 @@ static int read_envelope(struct smtp *s, char **err, struct buf *why)
 		refused = dc;
 		buf_addf(why, "DATA: %s", buf_str(&s->line));
 	}
+reset:
 	if (refused) {
 		buf_adds(&s->out, "RSET\r\n");
 		if (read_reply(s, err) < 0)
@@ -506,7 +519,7 @@ int smtp_send(struct smtp *s, const struct smtp_msg *m, size_t n, smtp_done_cb d
 				queue_envelope(s, &m[i]);
 		}
 		buf_reset(&why);
-		int r = read_envelope(s, &cerr, &why);
+		int r = read_envelope(s, &m[i], &cerr, &why);
 		if (r < 0)
 			goto lost;
 		if (r > 0) {

@@ -42,8 +42,9 @@ struct smtp_msg {
 };
 
 /* The result of one message: code 250 = accepted; 4xx temporary, 5xx
- * permanent refusal (of MAIL, RCPT, DATA or the content) with the server's
- * text; 0 = not settled because the connection failed (text says why; try
+ * permanent refusal with the server's text, which starts with "MAIL FROM: ",
+ * "RCPT TO: " or "DATA: " when a command of the envelope was refused (and
+ * is the bare reply when the content was); 0 = not settled because the connection failed (text says why; try
  * again later). done() returns 0 to go on, -1 to stop (smtp_send then
  * returns -1 with its *err set by done()). Called once per message, in
  * order, right after its reply was read: a caller that records "sent"

@@ -1,0 +1,416 @@
+"""Mailing-list delivery (issue #14): `forumgate listd` against a real SMTP
+server on loopback (smtpsink.SMTPSink, stdlib), the store it writes, and
+the subscription commands.
+
+New articles come the ways they come in production: a thread added to the
+demo spool and imported, or a reply by mail (`forumgate ingest`) posted by
+the outbox and brought back by the import. listd runs as its own process
+and is killed with SIGKILL where the test is about crashes."""
+import email
+import email.policy
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+import unittest
+
+from fgtest import DEMO, FORUMGATE, ROOT
+from mailserver import (ALICE, BOB, GENERAL, GENERAL_POST, REPLY_DOMAIN, MailGate, free_port,
+                        make_message, msgid)
+from smtpsink import SMTPSink
+
+CAROL = "carol@example.com"
+LIST_FROM = f"demo.general@{REPLY_DOMAIN}"
+VERP = re.compile(r"^demo\.general\+b-([a-z2-7]{23})@" + re.escape(REPLY_DOMAIN) + "$")
+KEY_REPLY = re.compile(r"^demo\.general\+([a-z2-7]{39})@" + re.escape(REPLY_DOMAIN) + "$")
+
+
+def parse(data):
+    return email.message_from_bytes(data, policy=email.policy.default)
+
+
+class ListGate(MailGate):
+    """A MailGate with listd's knobs, a way to post new threads, and a
+    listd process."""
+
+    def __init__(self, test, **kw):
+        super().__init__(test, **kw)
+        self.overrides += ["-o", "list.poll_interval=1"]
+        self.listd_proc = None
+        self.n = 0
+
+    def sub(self, *args, check=True):
+        return self.run(*args, check=check)
+
+    def listd(self, port, *extra):
+        self.log = os.path.join(self.dir, "listd.log")
+        cmd = [FORUMGATE, "-c", DEMO, *self.overrides,
+               "-o", f"mail.smarthost=127.0.0.1:{port}", *extra, "listd"]
+        with open(self.log, "ab") as log:
+            self.listd_proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=log,
+                                               stdin=subprocess.DEVNULL)
+        self.test.addCleanup(self.stop_listd)
+        # listd starts its cursor at the newest article: wait until it has
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.query("SELECT count(*) FROM list_state")[0][0]:
+                return
+            if self.listd_proc.poll() is not None:
+                raise AssertionError(f"listd exited: {self.logtext()}")
+            time.sleep(0.05)
+        raise AssertionError("listd did not start")
+
+    def logtext(self):
+        with open(self.log, errors="replace") as f:
+            return f.read()
+
+    def stop_listd(self, sig=signal.SIGTERM):
+        p = self.listd_proc
+        if p and p.poll() is None:
+            p.send_signal(sig)
+            p.wait(10)
+
+    def new_thread(self, title="Neue Radwege", body="Die Stadt baut <b>neue</b> Radwege."):
+        """A new thread of one post in demo.general, dated now, imported."""
+        self.n += 1
+        tid = f"9{self.n:03d}{os.getpid() % 1000}"
+        doc = {"format": "forumgate-thread/1", "forum": "demo", "board": "General Discussion",
+               "thread": {"id": tid, "title": title,
+                          "url": f"https://forum.example.org/showthread.php?t={tid}"},
+               "posts": [{"id": tid + "1", "position": 1, "author": "Jürgen Groß",
+                          "author_id": "7",
+                          "date": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
+                          "format": "html", "body": body,
+                          "url": f"https://forum.example.org/showthread.php?p={tid}1"}]}
+        with open(os.path.join(self.spool, f"new-{tid}.json"), "w") as f:
+            json.dump(doc, f)
+        self.run("import", self.spool)
+        (mid,) = self.query("SELECT message_id FROM posts WHERE post_key = ?", tid + "1")[0]
+        return mid
+
+    def queue(self):
+        return self.query("SELECT recipient, state, attempts, last_error, next_try "
+                          "FROM list_queue ORDER BY id")
+
+
+class Subscriptions(unittest.TestCase):
+    def setUp(self):
+        self.g = ListGate(self)
+
+    def test_subscribe_list_unsubscribe(self):
+        out = self.g.sub("subscribe", ALICE, "demo.general").stdout.decode()
+        self.assertIn("alice@example.org subscribed to demo.general (each, text)", out)
+        self.g.sub("subscribe", CAROL, "demo.general", "--digest", "weekly", "--html")
+        lines = self.g.sub("subscribers").stdout.decode().splitlines()
+        self.assertEqual(lines, [
+            "demo.general\talice@example.org\teach\ttext\tactive",
+            "demo.general\tcarol@example.com\tdigest-weekly\thtml\tactive"])
+        self.assertEqual(self.g.sub("subscribers", "demo.announce").stdout, b"")
+        self.g.sub("unsubscribe", ALICE, "demo.general")
+        p = self.g.sub("unsubscribe", ALICE, "demo.general", check=False)
+        self.assertEqual(p.returncode, 65)
+        self.assertIn(b"not subscribed", p.stderr)
+        lines = self.g.sub("subscribers", "--bounces").stdout.decode().splitlines()
+        self.assertEqual(lines, ["demo.general\tcarol@example.com\tdigest-weekly\thtml\tactive"
+                                 "\tscore=0.0\tbounces=0\tlast=0"])
+
+    def test_bad_arguments(self):
+        for args, what in ((("subscribe", "nobody", "demo.general"), b"not a mail address"),
+                           (("subscribe", ALICE, "no.such.group"), b"no such group"),
+                           (("subscribe", ALICE, "demo.general", "--digest", "hourly"),
+                            b"daily or weekly"),
+                           (("subscribe", ALICE), b"usage")):
+            p = self.g.sub(*args, check=False)
+            self.assertNotEqual(p.returncode, 0, args)
+            self.assertIn(what, p.stderr, args)
+
+    def test_group_default_format_from_config(self):
+        conf = os.path.join(self.g.dir, "list.yaml")
+        with open(DEMO) as f, open(conf, "w") as out:
+            out.write(f.read() + "\nlist:\n  format: text\n  groups:\n"
+                      "    - group: demo.general\n      format: html\n")
+        p = subprocess.run([FORUMGATE, "-c", conf, *self.g.overrides, "subscribe", ALICE,
+                            "demo.general"], cwd=ROOT, capture_output=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn(b"(each, html)", p.stdout)
+        p = subprocess.run([FORUMGATE, "-c", conf, *self.g.overrides, "subscribe", ALICE,
+                            "demo.announce"], cwd=ROOT, capture_output=True)
+        self.assertIn(b"(each, text)", p.stdout)
+
+    def test_list_config_errors_name_the_place(self):
+        conf = os.path.join(self.g.dir, "bad.yaml")
+        with open(DEMO) as f, open(conf, "w") as out:
+            text = f.read()
+            out.write(text + "\nlist:\n  digest_hour: 25\n  from_adress: x@y\n")
+        line = text.count("\n") + 3
+        p = subprocess.run([FORUMGATE, "-c", conf, "check-config"], cwd=ROOT,
+                           capture_output=True)
+        self.assertEqual(p.returncode, 78)
+        err = p.stderr.decode()
+        self.assertIn(f"bad.yaml:{line}:16: list.digest_hour", err)
+        self.assertIn(f"bad.yaml:{line + 1}:3: unknown key \"from_adress\" in list "
+                      "(did you mean \"from_address\"?)", err)
+
+
+class Delivery(unittest.TestCase):
+    def setUp(self):
+        self.g = ListGate(self)
+        self.sink = SMTPSink()
+        self.addCleanup(self.sink.close)
+
+    def test_post_reaches_each_subscriber_with_list_headers(self):
+        self.g.overrides += ["-o", "http.public_url=https://lists.example.org/fg/"]
+        for a in (ALICE, CAROL):
+            self.g.sub("subscribe", a, "demo.general")
+        self.g.sub("subscribe", BOB, "demo.announce")
+        self.g.listd(self.sink.port)
+        mid = self.g.new_thread()
+        got = self.sink.wait(2)
+        self.assertEqual(len(got), 2, self.g.logtext())
+        time.sleep(1.5)
+        self.assertEqual(len(self.sink.messages), 2, "bob is not subscribed to demo.general")
+        by_rcpt = {}
+        keys = set()
+        for sender, rcpts, data in got:
+            self.assertEqual(len(rcpts), 1, "one recipient per envelope (VERP)")
+            m = VERP.match(sender)
+            self.assertTrue(m, sender)
+            keys.add(m.group(1))
+            by_rcpt[rcpts[0]] = parse(data)
+        self.assertEqual(len(keys), 2, "a bounce key per recipient")
+        self.assertEqual(set(by_rcpt), {ALICE, CAROL})
+        stored = {m["Message-ID"]: m for m in self.g.messages()}[mid]
+        for rcpt, m in by_rcpt.items():
+            self.assertEqual(m["Message-ID"], mid)
+            self.assertEqual(m["Date"], stored["Date"])
+            self.assertEqual(m["Subject"], "Neue Radwege")
+            self.assertEqual(m.get_content().replace("\r\n", "\n"), stored.get_content())
+            self.assertEqual(m["From"].addresses[0].addr_spec, LIST_FROM)
+            self.assertEqual(m["From"].addresses[0].display_name, "Jürgen Groß")
+            self.assertEqual(m["Sender"].addresses[0].addr_spec, LIST_FROM)
+            self.assertEqual(m["To"].addresses[0].addr_spec, LIST_FROM)
+            self.assertEqual(m["List-Id"], f"<demo.general.{REPLY_DOMAIN}>")
+            self.assertEqual(m["List-Post"], f"<mailto:{LIST_FROM}>")
+            self.assertTrue(m["List-Archive"].startswith("<https://forum.example.org/"))
+            unsub = m["List-Unsubscribe"]
+            self.assertIn(f"<mailto:demo.general-request@{REPLY_DOMAIN}?subject=unsubscribe>",
+                          unsub)
+            url = re.search(r"<(https://[^>]+)>", unsub).group(1)
+            self.assertTrue(url.startswith("https://lists.example.org/fg/unsubscribe?g="
+                                           "demo.general&a="), url)
+            self.assertRegex(url, r"&t=[a-z2-7]{26}$")
+            self.assertEqual(m["List-Unsubscribe-Post"], "List-Unsubscribe=One-Click")
+            self.assertEqual(m["Precedence"], "list")
+            self.assertEqual(m["Auto-Submitted"], "auto-generated")
+            self.assertEqual(m["X-Forumgate-Loop"], REPLY_DOMAIN)
+            for h in ("Path", "Xref", "Newsgroups"):
+                self.assertIsNone(m[h], h)
+            self.assertNotIn("users.forumgate.example", str(m["From"]))
+        # alice is a user: her Reply-To is her own key; carol is none
+        self.assertRegex(by_rcpt[ALICE]["Reply-To"].addresses[0].addr_spec, KEY_REPLY)
+        self.assertEqual(by_rcpt[CAROL]["Reply-To"].addresses[0].addr_spec, LIST_FROM)
+        # the unsubscribe tokens differ per recipient
+        tok = {r: re.search(r"&t=(\w+)", m["List-Unsubscribe"]).group(1)
+               for r, m in by_rcpt.items()}
+        self.assertNotEqual(tok[ALICE], tok[CAROL])
+        self.assertEqual([r[1] for r in self.g.queue()], ["sent", "sent"])
+
+        # alice answers from her mail client to her Reply-To: routed by the key
+        reply_to = by_rcpt[ALICE]["Reply-To"].addresses[0].addr_spec
+        p = self.g.run("ingest", "--recipient", reply_to, "--sender", ALICE,
+                       input=make_message("Klingt gut!\n\nOn Monday Jürgen wrote:\n> neue\n",
+                                          to=reply_to, subject="Re: Neue Radwege",
+                                          in_reply_to=mid))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        (row,) = self.g.outbox()
+        self.assertEqual(row["route"], "key")
+        self.assertEqual(row["user"], "alice")
+
+        # a list message that comes back in is never ingested (loop header)
+        self.g.run("ingest", "--recipient", GENERAL, "--sender", ALICE,
+                   input=by_rcpt[CAROL].as_bytes())
+        self.assertEqual(len(self.g.outbox()), 1)
+
+    def test_pipelining_and_connection_reuse(self):
+        addrs = [f"user{i}@example.net" for i in range(30)]
+        for a in addrs:
+            self.g.sub("subscribe", a, "demo.general")
+        self.g.listd(self.sink.port)
+        self.g.new_thread()
+        self.assertEqual(len(self.sink.wait(30)), 30, self.g.logtext())
+        self.assertEqual(len(self.sink.sessions), 1, "one connection for the batch")
+        cmds = self.sink.sessions[0].commands
+        reads = {}
+        for n, c in cmds:
+            reads.setdefault(n, []).append(c.split(":")[0].split()[0].upper())
+        # after the first, each message's content, the next MAIL, RCPT and
+        # DATA arrive in one read (RFC 2920)
+        grouped = [v for v in reads.values() if v[:3] == ["MAIL", "RCPT", "DATA"]]
+        self.assertGreaterEqual(len(grouped), 28, reads)
+        self.assertEqual(sum(c.startswith("RSET") for _, c in cmds), 0)
+
+    def test_without_pipelining_still_delivers(self):
+        self.sink.close()
+        self.sink = SMTPSink(pipelining=False)
+        self.addCleanup(self.sink.close)
+        for i in range(5):
+            self.g.sub("subscribe", f"u{i}@example.net", "demo.general")
+        self.g.listd(self.sink.port)
+        self.g.new_thread()
+        self.assertEqual(len(self.sink.wait(5)), 5, self.g.logtext())
+        reads = {}
+        for n, c in self.sink.sessions[0].commands:
+            reads.setdefault(n, []).append(c)
+        self.assertTrue(all(len(v) == 1 for v in reads.values()), reads)
+
+    def test_own_post_by_mail_is_not_mailed_back(self):
+        for a in (ALICE, BOB):
+            self.g.sub("subscribe", a, "demo.general")
+        self.g.listd(self.sink.port)
+        mid = msgid()
+        p = self.g.run("ingest", "--recipient", GENERAL, "--sender", ALICE,
+                       input=make_message("Ich auch, danke.\n", message_id=mid,
+                                          in_reply_to=GENERAL_POST))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.g.run("outbox", "--once")
+        self.g.run("import", self.g.spool)
+        got = self.sink.wait(1)
+        time.sleep(1.5)
+        got = self.sink.messages
+        self.assertEqual([(r, parse(d)["Message-ID"]) for _, r, d in got], [([BOB], mid)])
+        self.assertEqual(parse(got[0][2])["References"].split()[-1], GENERAL_POST)
+        # with own_copies she gets her next one
+        self.g.sub("subscribe", ALICE, "demo.general", "--own-copies")
+        mid2 = msgid()
+        self.g.run("ingest", "--recipient", GENERAL, "--sender", ALICE,
+                   input=make_message("Noch etwas.\n", message_id=mid2,
+                                      in_reply_to=GENERAL_POST))
+        self.g.run("outbox", "--once")
+        self.g.run("import", self.g.spool)
+        got = self.sink.wait(3)
+        self.assertEqual(sorted(r[0] for _, r, d in got[1:]), [ALICE, BOB])
+
+    def test_smarthost_down_delays_nothing_lost(self):
+        port = free_port()
+        for i in range(20):
+            self.g.sub("subscribe", f"u{i}@example.net", "demo.general")
+        self.g.listd(port)
+        self.g.new_thread()
+        time.sleep(3)
+        q = self.g.queue()
+        self.assertEqual(len(q), 20)
+        self.assertTrue(all(r[1] == "queued" and r[2] == 0 for r in q), q)
+        self.assertIn("cannot connect", self.g.logtext())
+        sink = SMTPSink(port=port)
+        self.addCleanup(sink.close)
+        got = sink.wait(20, timeout=30)
+        self.assertEqual(sorted(r[0] for _, r, _ in got),
+                         sorted(f"u{i}@example.net" for i in range(20)))
+        time.sleep(0.5)
+        self.assertTrue(all(r[1] == "sent" for r in self.g.queue()))
+
+    def test_temporary_and_permanent_refusals(self):
+        def refuse(stage, arg):
+            if stage == "RCPT" and arg == CAROL:
+                return "550 5.1.1 no such user here"
+            if stage == "RCPT" and arg.endswith("@slow.example"):
+                return "451 4.7.1 greylisted, try later"
+            return None
+        self.sink.refuse = refuse
+        for a in (ALICE, CAROL, "dora@slow.example", "emil@slow.example"):
+            self.g.sub("subscribe", a, "demo.general")
+        self.g.listd(self.sink.port)
+        self.g.new_thread()
+        self.sink.wait(1)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            q = {r[0]: r for r in self.g.queue()}
+            if q and all(r[1] != "sending" and (r[1] != "queued" or r[2] > 0)
+                         for r in q.values()):
+                break
+            time.sleep(0.2)
+        self.assertEqual(q[ALICE][1], "sent")
+        self.assertEqual(q[CAROL][1], "failed")
+        self.assertIn("550 5.1.1 no such user here", q[CAROL][3])
+        (b,) = self.g.query("SELECT count, hard, score FROM bounces WHERE address = ?", CAROL)
+        self.assertEqual(b, (1, 1, 1.0))
+        now = time.time()
+        for a in ("dora@slow.example", "emil@slow.example"):
+            self.assertEqual(q[a][1], "queued")
+            self.assertIn("451 4.7.1", q[a][3])
+            self.assertGreater(q[a][4], now + 60)
+        (d,) = self.g.query("SELECT failures, next_try FROM list_domains")
+        self.assertEqual(d[0], 2)
+        self.assertGreater(d[1], now + 60)
+        out = self.g.sub("subscribers", "--bounces").stdout.decode()
+        self.assertIn("carol@example.com\teach\ttext\tactive\tscore=1.0\tbounces=1", out)
+
+    def test_starttls_verified_and_auth(self):
+        cert = os.path.join(self.g.dir, "cert.pem")
+        key = os.path.join(self.g.dir, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                        "-keyout", key, "-out", cert], check=True, capture_output=True)
+        pw = os.path.join(self.g.dir, "smtp-password")
+        with open(pw, "w") as f:
+            f.write("s3cret\n")
+        os.chmod(pw, 0o600)
+        self.sink.close()
+        self.sink = SMTPSink(starttls=(cert, key), auth=("listd", "s3cret"))
+        self.addCleanup(self.sink.close)
+        self.g.sub("subscribe", ALICE, "demo.general")
+        # without the CA the certificate cannot be verified: nothing goes out
+        self.g.listd(self.sink.port)
+        self.g.new_thread()
+        time.sleep(2.5)
+        self.assertEqual(self.sink.count, 0)
+        self.assertIn("certificate verification failed", self.g.logtext())
+        self.g.stop_listd()
+        self.g.listd(self.sink.port, "-o", f"mail.smarthost_tls_ca={cert}",
+                     "-o", "mail.smarthost_user=listd",
+                     "-o", f"mail.smarthost_password_file={pw}")
+        self.assertEqual(len(self.sink.wait(1)), 1, self.g.logtext())
+        s = self.sink.sessions[-1]
+        self.assertTrue(s.tls)
+        self.assertEqual(s.user, "listd")
+
+    def test_kill_9_during_a_batch_loses_nothing(self):
+        addrs = [f"u{i:03d}@example.net" for i in range(300)]
+        for a in addrs:
+            self.g.sub("subscribe", a, "demo.general")
+
+        def slow(stage, arg):
+            if stage == "CONTENT":
+                time.sleep(0.01)
+            return None
+        self.sink.refuse = slow
+        self.g.overrides += ["-o", "list.batch=100"]
+        self.g.listd(self.sink.port)
+        self.g.new_thread()
+        self.sink.wait(120)
+        self.g.stop_listd(signal.SIGKILL)
+        n_killed = self.sink.count
+        states = dict(self.g.query("SELECT recipient, state FROM list_queue"))
+        sending = {a for a, s in states.items() if s == "sending"}
+        sent_before = {a for a, s in states.items() if s == "sent"}
+        self.assertTrue(0 < n_killed < 300, n_killed)
+        self.assertTrue(sending, "killed in the middle of a batch")
+        self.sink.refuse = None
+        self.g.listd(self.sink.port)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if all(r[1] == "sent" for r in self.g.queue()):
+                break
+            time.sleep(0.2)
+        got = [r[0] for _, r, _ in self.sink.messages]
+        self.assertEqual(set(got), set(addrs), "no delivery lost")
+        dups = {a for a in got if got.count(a) > 1}
+        self.assertTrue(dups <= sending, f"only `sending` rows may repeat: {dups - sending}")
+        self.assertFalse(dups & sent_before)
+        self.assertIn("were being sent when listd stopped", self.g.logtext())
+
+
+if __name__ == "__main__":
+    unittest.main()
