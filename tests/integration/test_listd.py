@@ -376,6 +376,22 @@ class Delivery(unittest.TestCase):
         self.assertTrue(s.tls)
         self.assertEqual(s.user, "listd")
 
+    def test_one_listd_per_store(self):
+        self.g.listd(self.sink.port)
+        p = subprocess.run([FORUMGATE, "-c", DEMO, *self.g.overrides,
+                            "-o", f"mail.smarthost=127.0.0.1:{self.sink.port}", "listd"],
+                           cwd=ROOT, capture_output=True, timeout=30)
+        self.assertEqual(p.returncode, 69, p.stderr)
+        self.assertIn(b"another forumgate runs the list delivery", p.stderr)
+
+    def test_listd_needs_a_secret(self):
+        p = subprocess.run([FORUMGATE, "-c", DEMO, *self.g.overrides,
+                            "-o", "mail.secret_file=/nonexistent",
+                            "-o", f"mail.smarthost=127.0.0.1:{self.sink.port}", "listd"],
+                           cwd=ROOT, capture_output=True, timeout=30)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn(b"/nonexistent", p.stderr)
+
     def test_kill_9_during_a_batch_loses_nothing(self):
         addrs = [f"u{i:03d}@example.net" for i in range(300)]
         for a in addrs:
