@@ -21,7 +21,9 @@
 #include "forumgate/intake.h"
 #include "forumgate/listmsg.h"
 #include "forumgate/log.h"
+#include "forumgate/forum.h"
 #include "forumgate/replykey.h"
+#include "forumgate/sanitize.h"
 #include "forumgate/smtp.h"
 #include "forumgate/store.h"
 
@@ -44,6 +46,9 @@ struct listd {
 	struct buf art;
 	size_t art_header_len;
 	int64_t art_post_rowid;  /* 0: not a forum post (no reply key) */
+	int art_html_done;       /* art_html computed (NULL: no HTML part) */
+	char *art_html;          /* the sanitized HTML document of the post */
+	char art_boundary[64];
 	/* the batch */
 	struct store_delivery *d;
 	size_t n;
@@ -87,6 +92,9 @@ static int load_article(struct listd *L, const struct store_delivery *d, char **
 	store_release(L->st);
 	L->art_id = d->article_id;
 	L->art_post_rowid = 0;
+	L->art_html_done = 0;
+	free(L->art_html);
+	L->art_html = NULL;
 	char *forum = NULL, *thread = NULL, *post = NULL;
 	r = store_post_by_msgid(L->st, d->message_id, &forum, &thread, &post, err);
 	if (r == 1 && store_post_rowid(L->st, forum, post, &L->art_post_rowid, err) < 0)
@@ -95,6 +103,28 @@ static int load_article(struct listd *L, const struct store_delivery *d, char **
 	free(thread);
 	free(post);
 	return r < 0 ? -1 : 1;
+}
+
+/* The HTML part of the article, made once per article from the forum's
+ * own HTML: only for posts written in HTML (a BBCode or Markdown post has
+ * no HTML of the forum's stored, and its text part says it all). */
+static int article_html(struct listd *L, const struct store_delivery *d, char **err)
+{
+	if (L->art_html_done)
+		return 0;
+	int markup = 0;
+	char *body = NULL, *url = NULL;
+	int r = store_post_body(L->st, d->message_id, &markup, &body, &url, err);
+	if (r < 0)
+		return -1;
+	if (r == 1 && markup == MARKUP_HTML && body)
+		L->art_html = sanitize_html_document(body, strlen(body), url, NULL);
+	snprintf(L->art_boundary, sizeof L->art_boundary, "=_fg_%lld_%08lx",
+		 (long long)d->article_id, (unsigned long)random());
+	L->art_html_done = 1;
+	free(body);
+	free(url);
+	return 0;
 }
 
 /* The recipient's own reply address for the article (a reply key binds
@@ -150,11 +180,22 @@ static int build(struct listd *L, size_t i, char **err)
 	char *unsub = L->unsub_base ? listmsg_unsub_url(L->unsub_base, d->group, d->recipient,
 							L->secret, L->secret_len)
 				    : NULL;
+	if (!strcmp(d->format, "html") && article_html(L, d, err) != 0) {
+		free(from);
+		free(post);
+		free(request);
+		free(reply);
+		free(unsub);
+		return -1;
+	}
+	int html = !strcmp(d->format, "html") && L->art_html;
 	struct listmsg_in in = {
 		.wire = L->art.p, .wire_len = L->art.len, .header_len = L->art_header_len,
 		.group = d->group, .from_address = from, .post_address = post,
 		.request_address = request, .reply_to = reply, .unsubscribe_url = unsub,
 		.list_domain = L->domain,
+		.html = html ? L->art_html : NULL, .html_len = html ? strlen(L->art_html) : 0,
+		.boundary = L->art_boundary,
 	};
 	struct buf m = BUF_INIT;
 	buf_reserve(&m, L->art.len + 1024);
@@ -403,6 +444,7 @@ out:
 			 (long long)L.temp, (long long)L.failed);
 	smtp_close(L.smtp);
 	buf_free(&L.art);
+	free(L.art_html);
 	free(L.unsub_base);
 	free(L.secret);
 	free(err);

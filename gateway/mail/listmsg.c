@@ -8,6 +8,8 @@
  */
 #include "forumgate/listmsg.h"
 
+#include "forumgate/smtp.h"
+
 #include <ctype.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
@@ -130,6 +132,20 @@ void listmsg_build(const struct listmsg_in *in, struct buf *out)
 	struct buf phrase = BUF_INIT;
 	const char *archive = NULL;
 	size_t archive_len = 0;
+	/* with an HTML part the article's MIME header goes into its part */
+	struct buf mime = BUF_INIT;
+	int alt = in->html != NULL;
+	if (alt) {
+		const char *q = in->wire;
+		while (q < hend && *q != '\r' && *q != '\n') {
+			const char *name, *val;
+			size_t nlen, vlen;
+			q = next_field(q, hend, &name, &nlen, &val, &vlen);
+			if (nlen == 12 && !strncasecmp(name, "Content-Type", 12) &&
+			    (vlen < 10 || strncasecmp(val, "text/plain", 10) != 0))
+				alt = 0;
+		}
+	}
 	/* the article's own header first, less what the list replaces */
 	while (p < hend && *p != '\r' && *p != '\n') {
 		const char *name, *val, *start = p;
@@ -141,6 +157,14 @@ void listmsg_build(const struct listmsg_in *in, struct buf *out)
 			archive = val, archive_len = vlen;
 		if (nlen == 0 || is_dropped(name, nlen))
 			continue;
+		int mv = nlen == 12 && !strncasecmp(name, "MIME-Version", 12);
+		int ct = (nlen == 12 && !strncasecmp(name, "Content-Type", 12)) ||
+			 (nlen == 25 && !strncasecmp(name, "Content-Transfer-Encoding", 25));
+		if (alt && (mv || ct)) {
+			if (ct)
+				buf_add(&mime, start, (size_t)(p - start));
+			continue;
+		}
 		buf_add(out, start, (size_t)(p - start));
 	}
 	if (phrase.len == 0)
@@ -172,8 +196,32 @@ void listmsg_build(const struct listmsg_in *in, struct buf *out)
 		      "X-Forumgate-Loop: %s\r\n",
 		 in->list_domain);
 	buf_free(&phrase);
-	/* the empty line and the body, as stored */
+	if (!alt) {
+		/* the empty line and the body, as stored */
+		buf_add(out, p, (size_t)(in->wire + in->wire_len - p));
+		buf_free(&mime);
+		return;
+	}
+	buf_addf(out, "MIME-Version: 1.0\r\nContent-Type: multipart/alternative;\r\n"
+		      " boundary=\"%s\"\r\n\r\n",
+		 in->boundary);
+	buf_addf(out, "--%s\r\n", in->boundary);
+	if (mime.len == 0)
+		buf_adds(&mime, "Content-Type: text/plain; charset=UTF-8\r\n");
+	buf_add(out, mime.p, mime.len);
+	/* the stored body after its empty line (p points at it) */
 	buf_add(out, p, (size_t)(in->wire + in->wire_len - p));
+	/* the CRLF before a delimiter belongs to it (RFC 2046 5.1.1): the
+	 * text keeps its last line break only with one more */
+	if (out->len >= 2 && !(out->p[out->len - 2] == '\r' && out->p[out->len - 1] == '\n'))
+		buf_adds(out, "\r\n");
+	buf_adds(out, "\r\n");
+	buf_addf(out, "--%s\r\nContent-Type: text/html; charset=UTF-8\r\n"
+		      "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
+		 in->boundary);
+	smtp_qp(out, in->html, in->html_len);
+	buf_addf(out, "--%s--\r\n", in->boundary);
+	buf_free(&mime);
 }
 
 /* ---- keys ------------------------------------------------------------ */

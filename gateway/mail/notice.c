@@ -16,33 +16,6 @@
 #include "forumgate/smtp.h"
 #include "forumgate/submit.h"
 
-/* Quoted-printable (RFC 2045) of UTF-8 text with LF lines, CRLF out. */
-static void qp(struct buf *out, const char *s)
-{
-	int col = 0;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '\n') {
-			buf_add(out, "\r\n", 2);
-			col = 0;
-			continue;
-		}
-		int enc = *p == '=' || *p > 126 || (*p < 32 && *p != '\t') ||
-			  ((*p == ' ' || *p == '\t') && (p[1] == '\n' || p[1] == '\0')) ||
-			  (col == 0 && *p == '.');
-		int w = enc ? 3 : 1;
-		if (col + w > 75) {
-			buf_add(out, "=\r\n", 3);
-			col = 0;
-		}
-		if (enc)
-			buf_addf(out, "=%02X", *p);
-		else
-			buf_addc(out, (char)*p);
-		col += w;
-	}
-	buf_add(out, "\r\n", 2);
-}
-
 static int notice_done(void *arg, size_t i, int code, const char *text, char **err)
 {
 	int *result = arg;
@@ -83,7 +56,7 @@ int notice_send(const struct cfg *c, const char *to, const char *subject, const 
 		       "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n"
 		       "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
 		 domain);
-	qp(&msg, text); /* encodes a leading "." too: the text needs no dot-stuffing */
+	smtp_qp(&msg, text, strlen(text)); /* no dot-stuffing needed (smtp.h) */
 
 	struct smtp *s = NULL;
 	int rc = -1, code = 0;

@@ -549,3 +549,32 @@ out:
 	buf_free(&why);
 	return rc;
 }
+
+void smtp_qp(struct buf *out, const char *s, size_t len)
+{
+	int col = 0;
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+	for (; p < end; p++) {
+		if (*p == '\r' && p + 1 < end && p[1] == '\n')
+			continue; /* CRLF and LF alike */
+		if (*p == '\n') {
+			buf_add(out, "\r\n", 2);
+			col = 0;
+			continue;
+		}
+		int last = p + 1 == end || p[1] == '\n' || (p[1] == '\r' && p + 2 < end && p[2] == '\n');
+		int enc = *p == '=' || *p > 126 || (*p < 32 && *p != '\t') ||
+			  ((*p == ' ' || *p == '\t') && last) || (col == 0 && *p == '.');
+		int w = enc ? 3 : 1;
+		if (col + w > 75) {
+			buf_add(out, "=\r\n", 3);
+			col = 0;
+		}
+		if (enc)
+			buf_addf(out, "=%02X", *p);
+		else
+			buf_addc(out, (char)*p);
+		col += w;
+	}
+	buf_add(out, "\r\n", 2);
+}

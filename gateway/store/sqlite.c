@@ -327,6 +327,7 @@ enum stmt_id {
 	S_LIST_FAILED,
 	S_LIST_REQUEUE,
 	S_BOUNCE_HARD,
+	S_POST_HTML,
 	S_COUNT
 };
 
@@ -352,6 +353,8 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_SUB_BY_TOKEN] = "SELECT group_name, address, mode, digest_period, digest_hour, format,"
 			   " timezone, own_copies, state, token, token_expires, created"
 			   " FROM subscriptions WHERE token = ?1",
+	[S_POST_HTML] = "SELECT markup, body, url FROM posts WHERE message_id = ?1 AND deleted = 0"
+			 " ORDER BY version DESC LIMIT 1",
 	[S_LIST_CURSOR_GET] = "SELECT value FROM list_state WHERE name = 'cursor'",
 	[S_LIST_CURSOR_SET] = "INSERT INTO list_state(name, value) VALUES ('cursor', ?1)"
 			      " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
@@ -3408,4 +3411,21 @@ int store_list_requeue(struct store *st, int64_t *n, char **err)
 		return -1;
 	*n = sqlite3_changes(st->db);
 	return 0;
+}
+
+int store_post_body(struct store *st, const char *message_id, int *markup, char **body,
+		    char **url, char **err)
+{
+	*body = *url = NULL;
+	sqlite3_stmt *s = stmt_get(st, S_POST_HTML, err);
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, message_id);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*markup = sqlite3_column_int(s, 0);
+		*body = col_text(s, 1);
+		*url = col_text(s, 2);
+	}
+	return row_end(st, s, rc, err, "post body");
 }

@@ -32,6 +32,12 @@ struct listmsg_in {
 	const char *reply_to;      /* the recipient's reply address; NULL = post_address */
 	const char *unsubscribe_url; /* one-click URL; NULL = mailto only */
 	const char *list_domain;   /* List-Id's domain part and the loop header's value */
+	/* an HTML document (sanitize.h) for a multipart/alternative beside
+	 * the text; NULL = the article as it is. Used only when the article
+	 * is a single text/plain part. */
+	const char *html;
+	size_t html_len;
+	const char *boundary;      /* for the multipart; unique per article */
 };
 
 /* Appends the list message to out (SMTP transmission form: CRLF,

@@ -19,6 +19,7 @@
 
 #include <stddef.h>
 
+#include "forumgate/buf.h"
 #include "forumgate/config.h"
 
 struct smtp;
@@ -57,6 +58,11 @@ typedef int (*smtp_done_cb)(void *arg, size_t i, int code, const char *text, cha
  * stopped it. */
 int smtp_send(struct smtp *s, const struct smtp_msg *m, size_t n, smtp_done_cb done, void *arg,
 	      char **err);
+
+/* Quoted-printable (RFC 2045) of UTF-8 text (LF or CRLF lines), CRLF out,
+ * ending in CRLF. A "." at the start of a line is encoded too, so the
+ * result needs no dot-stuffing. */
+void smtp_qp(struct buf *out, const char *s, size_t len);
 
 /* The host and port of a "host:port" / "[v6]:port" smarthost (port 25 by
  * default); *host malloc'd. */

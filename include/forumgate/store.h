@@ -459,6 +459,11 @@ int store_list_retry(struct store *st, int64_t id, int64_t now, int cap, const c
 /* A permanent failure (5xx): failed, and a hard bounce for the recipient. */
 int store_list_failed(struct store *st, int64_t id, const char *recipient, const char *error,
 		      char **err);
+/* The forum's own body of the post behind an article (for the HTML part
+ * of list mail): its markup (enum forum_markup), body and URL (may be
+ * NULL); 1/0/-1. */
+int store_post_body(struct store *st, const char *message_id, int *markup, char **body,
+		    char **url, char **err);
 /* At start: every `sending` row back to queued; *n how many. */
 int store_list_requeue(struct store *st, int64_t *n, char **err);
 

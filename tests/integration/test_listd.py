@@ -233,6 +233,52 @@ class Delivery(unittest.TestCase):
                    input=by_rcpt[CAROL].as_bytes())
         self.assertEqual(len(self.g.outbox()), 1)
 
+    def test_html_subscriber_gets_a_sanitized_alternative(self):
+        self.g.sub("subscribe", ALICE, "demo.general", "--html")
+        self.g.sub("subscribe", CAROL, "demo.general")
+        self.g.listd(self.sink.port)
+        body = ('Die Stadt baut <b>neue</b> Radwege.<script>alert(1)</script>'
+                '<img src="https://forum.example.org/a.png" onerror="alert(2)" alt="Plan">'
+                '<a href="javascript:alert(3)">hier</a> <a href="/t/9">Thread</a>'
+                '<iframe src="https://evil.example/"></iframe>'
+                '<p style="background:url(https://track.example/x)">.Punkt am Anfang</p>')
+        mid = self.g.new_thread(body=body)
+        got = {r[0]: parse(d) for _, r, d in self.sink.wait(2)}
+        stored = {m["Message-ID"]: m for m in self.g.messages()}[mid]
+        self.assertEqual(got[CAROL].get_content_type(), "text/plain")
+        m = got[ALICE]
+        self.assertEqual(m.get_content_type(), "multipart/alternative")
+        self.assertEqual(m["Message-ID"], mid)
+        self.assertEqual(m["List-Id"], f"<demo.general.{REPLY_DOMAIN}>")
+        text, html = m.get_payload()
+        self.assertEqual(text.get_content_type(), "text/plain")
+        self.assertEqual(text.get_param("format"), "flowed")
+        self.assertEqual(text.get_content().replace("\r\n", "\n"), stored.get_content())
+        self.assertEqual(html.get_content_type(), "text/html")
+        doc = html.get_content()
+        from html.parser import HTMLParser
+
+        class Walk(HTMLParser):
+            tags, attrs = [], []
+
+            def handle_starttag(self, tag, attrs):
+                self.tags.append(tag)
+                self.attrs.extend((tag, k, v) for k, v in attrs)
+        w = Walk()
+        w.feed(doc)
+        self.assertNotIn("script", w.tags)
+        self.assertNotIn("iframe", w.tags)
+        self.assertNotIn("alert", doc)
+        for tag, k, v in w.attrs:
+            self.assertFalse(k.startswith("on"), (tag, k))
+            self.assertNotEqual(k, "style")
+            if k in ("href", "src"):
+                self.assertTrue(v.startswith("https://"), v)
+        self.assertIn("<b>neue</b>", doc)
+        self.assertIn('src="https://forum.example.org/a.png"', doc)
+        self.assertIn('href="https://forum.example.org/t/9"', doc)
+        self.assertIn(".Punkt am Anfang", doc)
+
     def test_pipelining_and_connection_reuse(self):
         addrs = [f"user{i}@example.net" for i in range(30)]
         for a in addrs:
