@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "forumgate/bounce_score.h"
 #include "forumgate/buf.h"
 #include "forumgate/intake.h"
 #include "forumgate/listmsg.h"
@@ -215,6 +216,27 @@ static int build(struct listd *L, size_t i, char **err)
 	return 0;
 }
 
+int listd_bounce(struct store *st, const char *address, int hard, const char *reason, char **err)
+{
+	struct store_bounce b;
+	if (store_bounce_get(st, address, &b, err) < 0)
+		return -1;
+	struct bounce_policy p = BOUNCE_POLICY_DEFAULT;
+	struct bounce_state s = {b.soft, b.hard_count, b.last_bounce, b.updated, b.last_was_hard,
+				 b.suspended, b.suspended_at};
+	struct bounce_verdict v;
+	int64_t now = (int64_t)time(NULL);
+	bounce_score_event(&p, &s, hard ? BOUNCE_HARD : BOUNCE_SOFT, now, &v);
+	b = (struct store_bounce){s.soft, s.hard_count, s.last_bounce, s.updated, s.last_was_hard,
+				  s.suspended, s.suspended_at, v.score};
+	if (v.send_notice)
+		/* no other channel to the person is known here: the log says it,
+		 * and `forumgate subscribers --bounces` shows it */
+		log_warn("list delivery to %s suspended after bounces (score %.1f): %s", address,
+			 v.score, reason ? reason : "");
+	return store_bounce_put(st, address, &b, 1, reason, err);
+}
+
 /* Commits one result on its own: the contract is per message. */
 static int settle(struct listd *L, size_t i, int code, const char *text, char **err)
 {
@@ -230,7 +252,9 @@ static int settle(struct listd *L, size_t i, int code, const char *text, char **
 		r = store_list_sent(L->st, d->id, err);
 		L->sent++;
 	} else if (code / 100 == 5) {
-		r = store_list_failed(L->st, d->id, d->recipient, text, err);
+		r = store_list_failed(L->st, d->id, text, err);
+		if (r == 0)
+			r = listd_bounce(L->st, d->recipient, 1, text, err);
 		L->failed++;
 		log_warn("listd: %s to %s failed: %s", d->message_id, d->recipient, text);
 	} else {
@@ -292,8 +316,7 @@ static int deliver(struct listd *L, char **err)
 	for (size_t i = 0; i < L->n; i++) {
 		int r = build(L, i, err);
 		if (r < 0 || (r == 0 && store_list_sending(L->st, L->d[i].id, err) != 0) ||
-		    (r == 1 && store_list_failed(L->st, L->d[i].id, L->d[i].recipient,
-						 "the article is gone", err) != 0)) {
+		    (r == 1 && store_list_failed(L->st, L->d[i].id, "the article is gone", err) != 0)) {
 			store_rollback(L->st);
 			goto out;
 		}

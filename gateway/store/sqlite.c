@@ -232,9 +232,15 @@ static const char *const migrations[] = {
 	"  domain TEXT PRIMARY KEY COLLATE NOCASE,"
 	"  failures INTEGER NOT NULL, next_try INTEGER NOT NULL) WITHOUT ROWID;"
 	"CREATE TABLE list_state (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
+	/* the bounce score's state (bounce_score.h) beside the raw count */
 	"ALTER TABLE bounces ADD COLUMN score REAL NOT NULL DEFAULT 0;"
-	"ALTER TABLE bounces ADD COLUMN hard INTEGER NOT NULL DEFAULT 0;"
-	"ALTER TABLE bounces ADD COLUMN suspended INTEGER NOT NULL DEFAULT 0;",
+	"ALTER TABLE bounces ADD COLUMN soft REAL NOT NULL DEFAULT 0;"
+	"ALTER TABLE bounces ADD COLUMN hard_count INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE bounces ADD COLUMN last_counted INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE bounces ADD COLUMN updated INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE bounces ADD COLUMN last_was_hard INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE bounces ADD COLUMN suspended INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE bounces ADD COLUMN suspended_at INTEGER NOT NULL DEFAULT 0;",
 };
 
 enum stmt_id {
@@ -326,7 +332,9 @@ enum stmt_id {
 	S_LIST_DOMAIN_FAIL,
 	S_LIST_FAILED,
 	S_LIST_REQUEUE,
-	S_BOUNCE_HARD,
+	S_BOUNCE_GET,
+	S_BOUNCE_PUT,
+	S_LIST_RECIPIENT,
 	S_POST_HTML,
 	S_COUNT
 };
@@ -353,6 +361,19 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_SUB_BY_TOKEN] = "SELECT group_name, address, mode, digest_period, digest_hour, format,"
 			   " timezone, own_copies, state, token, token_expires, created"
 			   " FROM subscriptions WHERE token = ?1",
+	[S_BOUNCE_GET] = "SELECT soft, hard_count, last_counted, updated, last_was_hard, suspended,"
+			 " suspended_at, score FROM bounces WHERE address = ?1",
+	[S_BOUNCE_PUT] = "INSERT INTO bounces(address, count, last, reason, soft, hard_count,"
+			 " last_counted, updated, last_was_hard, suspended, suspended_at, score)"
+			 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+			 " ON CONFLICT (address) DO UPDATE SET count = count + excluded.count,"
+			 " last = CASE WHEN excluded.count > 0 THEN excluded.last ELSE last END,"
+			 " reason = coalesce(excluded.reason, reason), soft = excluded.soft,"
+			 " hard_count = excluded.hard_count, last_counted = excluded.last_counted,"
+			 " updated = excluded.updated, last_was_hard = excluded.last_was_hard,"
+			 " suspended = excluded.suspended, suspended_at = excluded.suspended_at,"
+			 " score = excluded.score",
+	[S_LIST_RECIPIENT] = "SELECT recipient FROM list_queue WHERE id = ?1",
 	[S_POST_HTML] = "SELECT markup, body, url FROM posts WHERE message_id = ?1 AND deleted = 0"
 			 " ORDER BY version DESC LIMIT 1",
 	[S_LIST_CURSOR_GET] = "SELECT value FROM list_state WHERE name = 'cursor'",
@@ -402,11 +423,6 @@ static const char *const stmt_sql[S_COUNT] = {
 			       " next_try = ?2 + min(?3, 60 << min(failures, 16))",
 	[S_LIST_FAILED] = "UPDATE list_queue SET state = 'failed', last_error = ?2 WHERE id = ?1",
 	[S_LIST_REQUEUE] = "UPDATE list_queue SET state = 'queued' WHERE state = 'sending'",
-	[S_BOUNCE_HARD] = "INSERT INTO bounces(address, count, last, reason, score, hard)"
-			  " VALUES (?1, 1, ?2, ?3, ?4, 1)"
-			  " ON CONFLICT (address) DO UPDATE SET count = count + 1,"
-			  " last = excluded.last, reason = excluded.reason,"
-			  " score = score + excluded.score, hard = hard + 1",
 	[S_FORUM_GET] = "SELECT id FROM forums WHERE name = ?1",
 	[S_FORUM_ADD] = "INSERT INTO forums(name, created) VALUES (?1, ?2)",
 	[S_CURSOR_GET] = "SELECT cursor FROM forums WHERE id = ?1",
@@ -3383,23 +3399,65 @@ int store_list_retry(struct store *st, int64_t id, int64_t now, int cap, const c
 	return step_done(st, s, err, "domain backoff");
 }
 
-int store_list_failed(struct store *st, int64_t id, const char *recipient, const char *error,
-		      char **err)
+int store_list_failed(struct store *st, int64_t id, const char *error, char **err)
 {
 	sqlite3_stmt *s = stmt_get(st, S_LIST_FAILED, err);
 	if (s == NULL)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
 	bind_text(s, 2, error);
-	if (step_done(st, s, err, "delivery failed") != 0)
+	return step_done(st, s, err, "delivery failed");
+}
+
+int store_list_recipient(struct store *st, int64_t id, char **recipient, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_LIST_RECIPIENT, err);
+	if (s == NULL)
 		return -1;
-	if ((s = stmt_get(st, S_BOUNCE_HARD, err)) == NULL)
+	sqlite3_bind_int64(s, 1, id);
+	return lookup_text(st, s, recipient, err, "delivery recipient");
+}
+
+int store_bounce_get(struct store *st, const char *address, struct store_bounce *b, char **err)
+{
+	memset(b, 0, sizeof *b);
+	sqlite3_stmt *s = stmt_get(st, S_BOUNCE_GET, err);
+	if (s == NULL)
 		return -1;
-	bind_text(s, 1, recipient);
-	sqlite3_bind_int64(s, 2, (int64_t)time(NULL));
-	bind_text(s, 3, error);
-	sqlite3_bind_double(s, 4, 1.0);
-	return step_done(st, s, err, "record bounce");
+	bind_text(s, 1, address);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		b->soft = sqlite3_column_double(s, 0);
+		b->hard_count = (unsigned)sqlite3_column_int(s, 1);
+		b->last_bounce = sqlite3_column_int64(s, 2);
+		b->updated = sqlite3_column_int64(s, 3);
+		b->last_was_hard = sqlite3_column_int(s, 4);
+		b->suspended = sqlite3_column_int(s, 5);
+		b->suspended_at = sqlite3_column_int64(s, 6);
+		b->score = sqlite3_column_double(s, 7);
+	}
+	return row_end(st, s, rc, err, "bounce state");
+}
+
+int store_bounce_put(struct store *st, const char *address, const struct store_bounce *b,
+		     int bounced, const char *reason, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_BOUNCE_PUT, err);
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, address);
+	sqlite3_bind_int(s, 2, bounced ? 1 : 0);
+	sqlite3_bind_int64(s, 3, (int64_t)time(NULL));
+	bind_text(s, 4, reason);
+	sqlite3_bind_double(s, 5, b->soft);
+	sqlite3_bind_int(s, 6, (int)b->hard_count);
+	sqlite3_bind_int64(s, 7, b->last_bounce);
+	sqlite3_bind_int64(s, 8, b->updated);
+	sqlite3_bind_int(s, 9, b->last_was_hard);
+	sqlite3_bind_int(s, 10, b->suspended);
+	sqlite3_bind_int64(s, 11, b->suspended_at);
+	sqlite3_bind_double(s, 12, b->score);
+	return step_done(st, s, err, "bounce state");
 }
 
 int store_list_requeue(struct store *st, int64_t *n, char **err)

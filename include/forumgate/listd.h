@@ -29,4 +29,11 @@ struct store;
  * mail.secret_file, no mail.smarthost). */
 int listd_run(const struct cfg *c, volatile sig_atomic_t *stop);
 
+/* Counts a bounce of address (hard: 5.x.x or refused at RCPT; soft: 4.x.x)
+ * under the bounce policy (bounce_score.h): at the threshold delivery to
+ * the address is suspended (store_list_fanout skips it). Inside the
+ * caller's transaction. 0 or -1. */
+int listd_bounce(struct store *st, const char *address, int hard, const char *reason,
+		 char **err);
+
 #endif

@@ -456,9 +456,26 @@ int store_list_sent(struct store *st, int64_t id, char **err);
  * was not the recipient's (the connection). */
 int store_list_retry(struct store *st, int64_t id, int64_t now, int cap, const char *error,
 		     int domain_too, char **err);
-/* A permanent failure (5xx): failed, and a hard bounce for the recipient. */
-int store_list_failed(struct store *st, int64_t id, const char *recipient, const char *error,
-		      char **err);
+/* A permanent failure (5xx): failed (the caller counts the bounce). */
+int store_list_failed(struct store *st, int64_t id, const char *error, char **err);
+/* The recipient of a delivery (a VERP bounce key names the row); 1/0/-1. */
+int store_list_recipient(struct store *st, int64_t id, char **recipient, char **err);
+
+/* An address's bounce score state (bounce_score.h's struct bounce_state,
+ * field by field) and the score last computed; all 0 when none. */
+struct store_bounce {
+	double soft;
+	unsigned hard_count;
+	int64_t last_bounce, updated;
+	int last_was_hard, suspended;
+	int64_t suspended_at;
+	double score;
+};
+/* 1 found, 0 (b zeroed), -1. */
+int store_bounce_get(struct store *st, const char *address, struct store_bounce *b, char **err);
+/* Writes the state; bounced = 1 also counts a bounce (count, last, reason). */
+int store_bounce_put(struct store *st, const char *address, const struct store_bounce *b,
+		     int bounced, const char *reason, char **err);
 /* The forum's own body of the post behind an article (for the HTML part
  * of list mail): its markup (enum forum_markup), body and URL (may be
  * NULL); 1/0/-1. */

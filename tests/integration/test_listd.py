@@ -12,13 +12,14 @@ import json
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import time
 import unittest
 
 from fgtest import DEMO, FORUMGATE, ROOT
-from mailserver import (ALICE, BOB, GENERAL, GENERAL_POST, REPLY_DOMAIN, MailGate, free_port,
-                        make_message, msgid)
+from mailserver import (ALICE, BOB, GENERAL, GENERAL_POST, REPLY_DOMAIN, MailGate,
+                        bounce_message, free_port, make_message, msgid)
 from smtpsink import SMTPSink
 
 CAROL = "carol@example.com"
@@ -380,7 +381,8 @@ class Delivery(unittest.TestCase):
         self.assertEqual(q[ALICE][1], "sent")
         self.assertEqual(q[CAROL][1], "failed")
         self.assertIn("550 5.1.1 no such user here", q[CAROL][3])
-        (b,) = self.g.query("SELECT count, hard, score FROM bounces WHERE address = ?", CAROL)
+        (b,) = self.g.query("SELECT count, hard_count, score FROM bounces WHERE address = ?",
+                            CAROL)
         self.assertEqual(b, (1, 1, 1.0))
         now = time.time()
         for a in ("dora@slow.example", "emil@slow.example"):
@@ -392,6 +394,59 @@ class Delivery(unittest.TestCase):
         self.assertGreater(d[1], now + 60)
         out = self.g.sub("subscribers", "--bounces").stdout.decode()
         self.assertIn("carol@example.com\teach\ttext\tactive\tscore=1.0\tbounces=1", out)
+
+    def test_verp_bounce_counts_and_suspends(self):
+        for a in (ALICE, CAROL):
+            self.g.sub("subscribe", a, "demo.general")
+        self.g.listd(self.sink.port)
+        self.g.new_thread()
+        got = self.sink.wait(2)
+        verp = {r[0]: sender for sender, r, _ in got}
+
+        def dsn(to, status="5.1.1"):
+            return self.g.run("ingest", "--recipient", to, "--sender", "",
+                              input=bounce_message(CAROL).replace(b"Status: 5.1.1",
+                                                                  f"Status: {status}".encode()))
+        p = dsn(verp[CAROL])
+        self.assertEqual(p.returncode, 0, p.stderr)
+        (b,) = self.g.query("SELECT count, hard_count, score, suspended FROM bounces "
+                            "WHERE address = ?", CAROL)
+        self.assertEqual(b, (1, 1, 1.0, 0))
+        self.assertEqual(self.g.query("SELECT count(*) FROM bounces WHERE address = ?",
+                                      ALICE)[0][0], 0, "the key names carol, not alice")
+        # a second bounce the same day counts once (bounce_score policy)
+        dsn(verp[CAROL])
+        self.assertEqual(self.g.query("SELECT count, score FROM bounces WHERE address = ?",
+                                      CAROL)[0], (2, 1.0))
+        # a forged key counts nothing and is never posted
+        forged = re.sub(r"\+b-[a-z2-7]+@", "+b-" + "a" * 23 + "@", verp[CAROL])
+        p = dsn(forged)
+        self.assertEqual(p.returncode, 0)
+        self.assertEqual(self.g.query("SELECT count FROM bounces WHERE address = ?",
+                                      CAROL)[0][0], 2)
+        self.assertEqual(self.g.outbox(), [])
+        # four hard bounces on earlier days: the next one reaches the
+        # threshold (5.0) and suspends delivery
+        day = int(time.time()) - 86400
+        db = sqlite3.connect(self.g.store)
+        db.execute("UPDATE bounces SET hard_count = 4, score = 4.0, last_counted = ?, "
+                   "updated = ? WHERE address = ?", (day, day, CAROL))
+        db.commit()
+        db.close()
+        p = dsn(verp[CAROL])
+        (b,) = self.g.query("SELECT score, suspended FROM bounces WHERE address = ?", CAROL)
+        self.assertEqual(b, (5.0, 1))
+        self.assertIn(b"list delivery to carol@example.com suspended after bounces", p.stderr)
+        self.g.new_thread(title="Zweiter Beitrag")
+        got = self.sink.wait(3)
+        time.sleep(1.5)
+        self.assertEqual([r for _, r, _ in self.sink.messages[2:]], [[ALICE]])
+        out = self.g.run("subscribers", "--bounces").stdout.decode()
+        self.assertIn("carol@example.com\teach\ttext\tsuspended\tscore=5.0", out)
+        # a soft bounce (4.x.x) of alice's copy counts half
+        dsn(verp[ALICE], "4.2.2")
+        self.assertEqual(self.g.query("SELECT score, hard_count FROM bounces WHERE address = ?",
+                                      ALICE)[0], (0.5, 0))
 
     def test_starttls_verified_and_auth(self):
         cert = os.path.join(self.g.dir, "cert.pem")
