@@ -14,6 +14,7 @@
 #include "forumgate/article.h"
 #include "forumgate/authres.h"
 #include "forumgate/buf.h"
+#include "forumgate/listctl.h"
 #include "forumgate/listd.h"
 #include "forumgate/listmsg.h"
 #include "forumgate/log.h"
@@ -209,7 +210,11 @@ int intake_check_recipient(const struct intake *in, const char *rcpt, char **why
 		return -1;
 	}
 	int64_t gid;
-	char *err = NULL;
+	char *err = NULL, *list = NULL;
+	if (key == NULL && listctl_is_request(group, &list)) {
+		free(group);
+		group = list; /* a list's -request address: the group must exist */
+	}
 	int r = store_group_id(in->store, group, &gid, &err);
 	int rc = 0;
 	if (r < 0) {
@@ -456,6 +461,31 @@ void intake_deliver(const struct intake *in, const char *raw, size_t len,
 	if (split_rcpt(c, rcpt, &group, &key) != 0) {
 		set(res, INTAKE_UNKNOWN_RECIPIENT, "%s is not an address of %s", rcpt,
 		    reply_domain(c));
+		goto out;
+	}
+	char *list = NULL;
+	if (key == NULL && listctl_is_request(group, &list)) {
+		/* commands to a list, never a post; anyone may send them (a
+		 * subscription is confirmed by the address it is for) */
+		int64_t lid;
+		int lr = store_group_id(st, list, &lid, &err);
+		char *summary = NULL;
+		const char *sender = envelope_from && *envelope_from ? envelope_from : m->from_addr;
+		if (lr < 0) {
+			free(list);
+			goto tempfail;
+		}
+		if (lr == 0)
+			set(res, INTAKE_UNKNOWN_RECIPIENT, "there is no forum group %s here", list);
+		else if (sender == NULL)
+			set(res, INTAKE_DROPPED, "not done: a request without a sender address");
+		else if (listctl_request(c, st, m, sender, list, &summary, &err) != 0) {
+			free(list);
+			goto tempfail;
+		} else
+			set(res, INTAKE_ACCEPTED, "%s", summary);
+		free(summary);
+		free(list);
 		goto out;
 	}
 	int64_t gid;

@@ -28,6 +28,12 @@ static int notice_done(void *arg, size_t i, int code, const char *text, char **e
 int notice_send(const struct cfg *c, const char *to, const char *subject, const char *text,
 		const char *in_reply_to, char **err)
 {
+	return notice_send_from(c, NULL, to, subject, text, in_reply_to, err);
+}
+
+int notice_send_from(const struct cfg *c, const char *from, const char *to, const char *subject,
+		     const char *text, const char *in_reply_to, char **err)
+{
 	if (c->mail.smarthost == NULL)
 		return fg_error(err, "no mail.smarthost configured");
 	const char *domain = c->mail.reply_domain ? c->mail.reply_domain : c->gateway.domain;
@@ -35,7 +41,10 @@ int notice_send(const struct cfg *c, const char *to, const char *subject, const 
 	struct buf msg = BUF_INIT;
 	char date[40];
 	article_date((int64_t)time(NULL), NULL, date);
-	buf_addf(&msg, "From: forumgate <noreply@%s>\r\n", domain);
+	if (from)
+		buf_addf(&msg, "From: <%s>\r\n", from);
+	else
+		buf_addf(&msg, "From: forumgate <noreply@%s>\r\n", domain);
 	buf_addf(&msg, "To: <%s>\r\n", to);
 	struct buf subj = BUF_INIT;
 	article_hdr_unstructured(&subj, subject);

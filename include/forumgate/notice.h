@@ -16,5 +16,9 @@
  * failure). */
 int notice_send(const struct cfg *c, const char *to, const char *subject, const char *text,
 		const char *in_reply_to, char **err);
+/* The same From a given address (NULL = noreply@reply domain), where a
+ * reply to the notice goes: a list's -request address for its replies. */
+int notice_send_from(const struct cfg *c, const char *from, const char *to, const char *subject,
+		     const char *text, const char *in_reply_to, char **err);
 
 #endif

@@ -155,6 +155,82 @@ class Subscriptions(unittest.TestCase):
                       "(did you mean \"from_address\"?)", err)
 
 
+class RequestAddress(unittest.TestCase):
+    """Commands by mail to demo.general-request@ (listctl.c), replies and
+    confirmations through the smarthost."""
+    REQ = f"demo.general-request@{REPLY_DOMAIN}"
+
+    def setUp(self):
+        self.g = ListGate(self)
+        self.sink = SMTPSink()
+        self.addCleanup(self.sink.close)
+        self.g.overrides += ["-o", f"mail.smarthost=127.0.0.1:{self.sink.port}"]
+
+    def send(self, sender, subject, body="", to=None):
+        to = to or self.REQ
+        msg = (f"From: <{sender}>\r\nTo: <{to}>\r\nSubject: {subject}\r\n"
+               f"Message-ID: {msgid()}\r\nDate: Mon, 7 Dec 2026 06:00:00 +0000\r\n\r\n{body}")
+        n = self.sink.count
+        p = self.g.run("ingest", "--recipient", to, "--sender", sender, input=msg.encode())
+        self.assertEqual(p.returncode, 0, p.stderr)
+        return [parse(d) for _, _, d in self.sink.wait(n + 1)[n:]]
+
+    def subs(self):
+        return self.g.run("subscribers").stdout.decode().splitlines()
+
+    def test_subscribe_needs_the_confirmation_of_the_address(self):
+        mails = self.send(CAROL, "subscribe")
+        time.sleep(0.3)
+        mails = [parse(d) for _, _, d in self.sink.messages]
+        self.assertEqual(len(mails), 2, "a confirmation and a reply")
+        conf = [m for m in mails if m["Subject"].startswith("confirm ")][0]
+        reply = [m for m in mails if m["Subject"].startswith("Re:")][0]
+        self.assertEqual(conf["To"].addresses[0].addr_spec, CAROL)
+        self.assertEqual(conf["From"].addresses[0].addr_spec, self.REQ)
+        self.assertIn("confirmation was sent", reply.get_content())
+        self.assertEqual(self.subs(), ["demo.general\tcarol@example.com\teach\ttext\tpending"])
+        # her mail client's reply to the confirmation
+        token = conf["Subject"].split()[1]
+        self.send(CAROL, f"Re: {conf['Subject']}", "> please confirm\n")
+        self.assertEqual(self.subs(), ["demo.general\tcarol@example.com\teach\ttext\tactive"])
+        # a wrong token does nothing
+        got = self.send(CAROL, "confirm s" + "0" * 32)
+        self.assertIn("not known or has expired", got[0].get_content())
+        self.assertIsNotNone(token)
+
+    def test_nobody_subscribes_someone_else(self):
+        self.send("mallory@evil.example", "Anmeldung", "subscribe address=alice@example.org\n")
+        time.sleep(0.3)
+        to = sorted(m["To"].addresses[0].addr_spec
+                    for m in (parse(d) for _, _, d in self.sink.messages))
+        self.assertEqual(to, [ALICE, "mallory@evil.example"])
+        conf = [parse(d) for _, r, d in self.sink.messages if r == [ALICE]][0]
+        self.assertTrue(conf["Subject"].startswith("confirm "))
+        self.assertEqual(self.subs(), ["demo.general\talice@example.org\teach\ttext\tpending"])
+        # mallory cannot confirm without the token alice got
+        self.send("mallory@evil.example", "confirm s" + "1" * 32)
+        self.assertEqual(self.subs(), ["demo.general\talice@example.org\teach\ttext\tpending"])
+
+    def test_unsubscribe_digest_format_and_help(self):
+        self.g.sub("subscribe", BOB, "demo.general")
+        got = self.send(BOB, "digest weekly")
+        self.assertIn("weekly digest", got[0].get_content())
+        self.assertEqual(self.subs(), ["demo.general\tbob@example.net\tdigest-weekly\ttext\tactive"])
+        self.send(BOB, "Re: something", "html\nnodigest\n-- \nBob\n")
+        self.assertEqual(self.subs(), ["demo.general\tbob@example.net\teach\thtml\tactive"])
+        got = self.send(BOB, "help")
+        self.assertIn("unsubscribe", got[0].get_content())
+        got = self.send(BOB, "unsubscribe")
+        self.assertIn("unsubscribed", got[0].get_content())
+        self.assertEqual(self.subs(), [])
+        self.assertEqual(self.g.outbox(), [], "commands are never posts")
+
+    def test_request_address_of_an_unknown_group(self):
+        p = self.g.run("ingest", "--recipient", f"no.such-request@{REPLY_DOMAIN}", "--sender",
+                       CAROL, input=b"Subject: subscribe\r\n\r\n", check=False)
+        self.assertEqual(p.returncode, 67)
+
+
 class Delivery(unittest.TestCase):
     def setUp(self):
         self.g = ListGate(self)
