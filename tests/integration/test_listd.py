@@ -310,6 +310,43 @@ class Delivery(unittest.TestCase):
                    input=by_rcpt[CAROL].as_bytes())
         self.assertEqual(len(self.g.outbox()), 1)
 
+    def test_end_to_end_reply_from_a_mail_client(self):
+        """A forum post reaches alice and bob by mail; alice answers from her
+        mail client to her Reply-To, quoting; the outbox posts it to the forum
+        under her name; sync brings it back and bob gets it, threaded, once,
+        and alice does not get her own post."""
+        for a in (ALICE, BOB):
+            self.g.sub("subscribe", a, "demo.general")
+        self.g.listd(self.sink.port)
+        mid = self.g.new_thread()
+        got = {r[0]: parse(d) for _, r, d in self.sink.wait(2)}
+        post = got[ALICE]
+        reply_to = post["Reply-To"].addresses[0].addr_spec
+        quoted = "\n".join("> " + l for l in post.get_content().splitlines())
+        answer = msgid()
+        p = self.g.run("ingest", "--recipient", reply_to, "--sender", ALICE,
+                       input=make_message(f"Endlich! Ich fahre jeden Tag dort.\n\n"
+                                          f"On Mon, 7 Dec 2026, Jürgen Groß wrote:\n{quoted}\n",
+                                          to=reply_to, subject="Re: " + post["Subject"],
+                                          message_id=answer, in_reply_to=mid))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.g.run("outbox", "--once")
+        (row,) = self.g.outbox()
+        self.assertEqual((row["state"], row["user"], row["route"]), ("posted", "alice", "key"))
+        self.g.run("import", self.g.spool)
+        self.g.run("import", self.g.spool)  # a second pass brings nothing twice
+        got = self.sink.wait(3)
+        time.sleep(2)
+        later = [(r[0], parse(d)) for _, r, d in self.sink.messages[2:]]
+        self.assertEqual([r for r, _ in later], [BOB], "bob once, alice never")
+        m = later[0][1]
+        self.assertEqual(m["Message-ID"], answer)
+        self.assertEqual(m["In-Reply-To"], mid)
+        self.assertEqual(m["References"].split()[-1], mid)
+        self.assertEqual(m["From"].addresses[0].display_name, "alice")
+        self.assertIn("Endlich! Ich fahre jeden Tag dort.", m.get_content())
+        self.assertNotIn("> Die Stadt", m.get_content(), "the quote was trimmed")
+
     def test_html_subscriber_gets_a_sanitized_alternative(self):
         self.g.sub("subscribe", ALICE, "demo.general", "--html")
         self.g.sub("subscribe", CAROL, "demo.general")
