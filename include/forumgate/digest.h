@@ -6,8 +6,9 @@
  * Two formats, as Mailman sends them:
  *  - DIGEST_MIME: multipart/digest (RFC 2046 §5.1.5). The first part is
  *    text/plain (explicitly typed) with the intro and the table of contents
- *    ("  N. Subject (Author)"); then one part per article, the default
- *    message/rfc822, holding the article as it is (every header, the body
+ *    ("  N. Subject (Author)"); then one part per article, message/rfc822
+ *    (typed explicitly: libetpan misreads an empty part header), holding
+ *    the article as it is (every header, the body
  *    untouched), so a reader can reply to each one.
  *  - DIGEST_PLAIN: RFC 1153 plain text: the preamble (title line, intro,
  *    "Today's Topics:" and the table of contents), a line of 70 hyphens
