@@ -873,6 +873,8 @@ static const struct field list_fields[] = {
 	 .off = offsetof(struct cfg_list, retry_max)},
 	{.key = "poll_interval", .type = T_INT, .min = 1, .max = 3600, .idef = 2,
 	 .off = offsetof(struct cfg_list, poll_interval)},
+	{.key = "digest_check", .type = T_INT, .min = 1, .max = 3600, .idef = 60,
+	 .off = offsetof(struct cfg_list, digest_check)},
 	{.key = "groups", .type = T_LIST, .sub = &list_group_section,
 	 .elsize = sizeof(struct cfg_list_group), .off = offsetof(struct cfg_list, groups),
 	 .cnt = offsetof(struct cfg_list, ngroups)},

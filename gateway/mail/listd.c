@@ -19,6 +19,7 @@
 
 #include "forumgate/bounce_score.h"
 #include "forumgate/buf.h"
+#include "forumgate/digest.h"
 #include "forumgate/intake.h"
 #include "forumgate/listmsg.h"
 #include "forumgate/log.h"
@@ -27,6 +28,7 @@
 #include "forumgate/sanitize.h"
 #include "forumgate/smtp.h"
 #include "forumgate/store.h"
+#include "forumgate/tzfile.h"
 
 #define IDLE_CLOSE 5      /* seconds an idle connection is kept */
 #define FANOUT_BATCH 200  /* articles per fan-out transaction */
@@ -166,11 +168,154 @@ static void batch_free(struct listd *L)
 	L->n = 0;
 }
 
+struct digest_collect {
+	struct buf arena;
+	size_t *off, *len, n, cap;
+};
+
+static int collect(void *arg, const char *wire, size_t len)
+{
+	struct digest_collect *c = arg;
+	if (c->n == c->cap) {
+		c->cap = c->cap ? 2 * c->cap : 16;
+		c->off = xrealloc(c->off, c->cap * sizeof *c->off);
+		c->len = xrealloc(c->len, c->cap * sizeof *c->len);
+	}
+	c->off[c->n] = c->arena.len;
+	c->len[c->n++] = len;
+	buf_add(&c->arena, wire, len);
+	return 0;
+}
+
+/* A digest delivery: the group's articles of the period in one message,
+ * RFC 1153 plain text for `text` subscribers, MIME multipart/digest for
+ * `html` ones (a mail client that shows HTML shows each part too). */
+static int build_digest(struct listd *L, size_t i, char **err)
+{
+	struct store_delivery *d = &L->d[i];
+	struct digest_collect col = {BUF_INIT, NULL, NULL, 0, 0};
+	int rc = -1;
+	if (store_group_articles(L->st, d->group, d->digest_from, d->article_id, collect, &col,
+				 err) < 0)
+		goto out;
+	struct digest_article *a = xcalloc(col.n ? col.n : 1, sizeof *a);
+	for (size_t k = 0; k < col.n; k++)
+		a[k] = (struct digest_article){col.arena.p + col.off[k], col.len[k], 1};
+	char *from = from_address(L, d->group);
+	char *post = xasprintf("%s@%s", d->group, L->domain);
+	char *request = xasprintf("%s-request@%s", d->group, L->domain);
+	char *name = xasprintf("%s digest", d->group);
+	char *intro = xasprintf("Send posts to %s. Commands (help, nodigest, unsubscribe) go "
+				"to %s.\n",
+				post, request);
+	struct buf extra = BUF_INIT;
+	buf_addf(&extra, "Sender: <%s>\r\nTo: <%s>\r\nReply-To: <%s>\r\n"
+			 "List-Id: <%s.%s>\r\nList-Post: <mailto:%s>\r\n"
+			 "List-Help: <mailto:%s?subject=help>\r\n"
+			 "List-Unsubscribe: <mailto:%s?subject=unsubscribe>\r\n"
+			 "Precedence: list\r\nAuto-Submitted: auto-generated\r\n"
+			 "X-Forumgate-Loop: %s\r\n",
+		 from, post, post, d->group, L->domain, post, request, request, L->domain);
+	struct digest_info info = {
+		.list_name = d->group, .volume = 1, .issue = d->issue > 0 ? d->issue : 1,
+		.date = (int64_t)time(NULL), .domain = L->domain, .from_name = name,
+		.from_addr = from, .extra_headers = extra.p,
+		.intro = intro,
+	};
+	struct buf raw = BUF_INIT, m = BUF_INIT;
+	if (digest_build(!strcmp(d->format, "html") ? DIGEST_MIME : DIGEST_PLAIN, &info, a, col.n,
+			 &raw, NULL, err) == 0) {
+		smtp_dot_stuff(&m, raw.p, raw.len);
+		L->msgs[i].len = m.len;
+		L->bufs[i] = buf_detach(&m);
+		L->msgs[i].data = L->bufs[i];
+		L->froms[i] = listmsg_bounce_address(d->group, L->domain, d->id, L->secret,
+						     L->secret_len);
+		L->msgs[i].from = L->froms[i];
+		L->msgs[i].rcpt = d->recipient;
+		rc = 0;
+	}
+	buf_free(&raw);
+	buf_free(&m);
+	buf_free(&extra);
+	free(a);
+	free(from);
+	free(post);
+	free(request);
+	free(name);
+	free(intro);
+out:
+	buf_free(&col.arena);
+	free(col.off);
+	free(col.len);
+	return rc;
+}
+
+/* The next time a digest is due after now: `hour` o'clock in zone tz
+ * (NULL: UTC), every day, or Mondays for weekly ones. */
+static int64_t digest_due_after(int64_t now, int hour, const char *tz, int weekly)
+{
+	char *err = NULL;
+	const struct tzfile *z = tzfile_get(tz, &err);
+	if (z == NULL) {
+		free(err);
+		z = tzfile_get(NULL, &err); /* an unknown zone: UTC */
+	}
+	int32_t off = 0;
+	if (z)
+		tzfile_offset(z, now, &off, NULL, NULL);
+	int64_t local = now + off;
+	int64_t day = local / 86400;
+	if (day * 86400 + hour * 3600 <= local)
+		day++;
+	while (weekly && (day + 3) % 7 != 0) /* 1970-01-01 was a Thursday */
+		day++;
+	int64_t t = day * 86400 + hour * 3600;
+	if (z && tzfile_to_utc(z, t, &t, NULL) == 0)
+		return t;
+	return t - off;
+}
+
+/* Queues the digests that are due, and schedules the next of each. A
+ * subscription seen for the first time is only scheduled: its first
+ * digest holds what is posted from then on. 0 or -1. */
+static int schedule_digests(struct listd *L, char **err)
+{
+	int64_t now = (int64_t)time(NULL);
+	struct store_sub *due = NULL;
+	size_t n = 0;
+	if (store_begin(L->st, err) != 0)
+		return -1;
+	int rc = store_digest_due(L->st, now, &due, &n, err);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		struct store_sub *s = &due[i];
+		int64_t last = 0;
+		int weekly = s->digest_period && !strcmp(s->digest_period, "weekly");
+		int64_t next = digest_due_after(now, s->digest_hour, s->timezone, weekly);
+		rc = store_group_last_article(L->st, s->group, &last, err);
+		if (rc == 0 && s->digest_next != 0 && last > s->digest_last)
+			rc = store_digest_queue(L->st, s->group, s->address, s->format,
+						s->digest_last, last, s->digest_issue + 1, now, err);
+		if (rc == 0)
+			rc = store_digest_next(L->st, s->group, s->address, next, last, err);
+	}
+	for (size_t i = 0; i < n; i++)
+		store_sub_clear(&due[i]);
+	free(due);
+	if (rc != 0) {
+		store_rollback(L->st);
+		return -1;
+	}
+	return store_commit(L->st, err);
+}
+
 /* Builds message i of the batch; 0, 1 when its article is gone (the
  * delivery is then dropped as failed), -1. */
 static int build(struct listd *L, size_t i, char **err)
 {
 	struct store_delivery *d = &L->d[i];
+	if (d->digest)
+		return build_digest(L, i, err);
 	int r = load_article(L, d, err);
 	if (r <= 0)
 		return r < 0 ? -1 : 1;
@@ -444,7 +589,16 @@ int listd_run(const struct cfg *c, volatile sig_atomic_t *stop)
 		goto out;
 	}
 	log_info("listd: delivering through %s", c->mail.smarthost);
+	time_t digests_at = 0;
 	while (!*stop) {
+		/* digests are due on the hour: a look a minute is enough */
+		if (time(NULL) >= digests_at) {
+			if (schedule_digests(&L, &err) != 0) {
+				log_err("%s", err ? err : "listd: store error");
+				goto out;
+			}
+			digests_at = time(NULL) + L.c->list.digest_check;
+		}
 		int f = fanout(&L, &err);
 		int d = f < 0 ? -1 : deliver(&L, &err);
 		if (f < 0 || d < 0) {

@@ -578,3 +578,16 @@ void smtp_qp(struct buf *out, const char *s, size_t len)
 	}
 	buf_add(out, "\r\n", 2);
 }
+
+void smtp_dot_stuff(struct buf *out, const char *s, size_t len)
+{
+	const char *p = s, *end = s + len;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *e = nl ? nl + 1 : end;
+		if (*p == '.')
+			buf_addc(out, '.');
+		buf_add(out, p, (size_t)(e - p));
+		p = e;
+	}
+}

@@ -211,6 +211,9 @@ static const char *const migrations[] = {
 	"  state TEXT NOT NULL DEFAULT 'active',"
 	"  token TEXT, token_expires INTEGER,"
 	"  created INTEGER NOT NULL,"
+	"  digest_last INTEGER NOT NULL DEFAULT 0,"
+	"  digest_issue INTEGER NOT NULL DEFAULT 0,"
+	"  digest_next INTEGER NOT NULL DEFAULT 0,"
 	"  PRIMARY KEY (group_name, address)) WITHOUT ROWID;"
 	"CREATE INDEX subscriptions_address ON subscriptions(address);"
 	"CREATE INDEX subscriptions_token ON subscriptions(token) WHERE token IS NOT NULL;"
@@ -226,7 +229,9 @@ static const char *const migrations[] = {
 	"  next_try INTEGER NOT NULL,"
 	"  last_error TEXT,"
 	"  created INTEGER NOT NULL,"
-	"  UNIQUE (article_id, recipient));"
+	"  kind TEXT NOT NULL DEFAULT 'each',"
+	"  digest_from INTEGER, issue INTEGER,"
+	"  UNIQUE (article_id, recipient, kind));"
 	"CREATE INDEX list_queue_due ON list_queue(state, next_try);"
 	"CREATE TABLE list_domains ("
 	"  domain TEXT PRIMARY KEY COLLATE NOCASE,"
@@ -336,6 +341,12 @@ enum stmt_id {
 	S_BOUNCE_PUT,
 	S_LIST_RECIPIENT,
 	S_POST_HTML,
+	S_DIGEST_DUE,
+	S_DIGEST_NEXT,
+	S_DIGEST_QUEUE,
+	S_DIGEST_DONE,
+	S_GROUP_LAST_ART,
+	S_GROUP_ARTS,
 	S_COUNT
 };
 
@@ -374,6 +385,26 @@ static const char *const stmt_sql[S_COUNT] = {
 			 " suspended = excluded.suspended, suspended_at = excluded.suspended_at,"
 			 " score = excluded.score",
 	[S_LIST_RECIPIENT] = "SELECT recipient FROM list_queue WHERE id = ?1",
+	[S_DIGEST_DUE] = "SELECT group_name, address, digest_period, digest_hour, format, timezone,"
+			 " digest_last, digest_issue, digest_next FROM subscriptions"
+			 " WHERE mode = 'digest' AND state = 'active' AND digest_next <= ?1"
+			 " AND NOT EXISTS (SELECT 1 FROM bounces b WHERE b.address ="
+			 "  subscriptions.address AND b.suspended)",
+	[S_DIGEST_NEXT] = "UPDATE subscriptions SET digest_next = ?3, digest_last ="
+			  " max(digest_last, ?4) WHERE group_name = ?1 AND address = ?2",
+	[S_DIGEST_QUEUE] = "INSERT OR IGNORE INTO list_queue(article_id, group_name, recipient,"
+			   " domain, format, next_try, created, kind, digest_from, issue)"
+			   " VALUES (?1, ?2, ?3, lower(substr(?3, instr(?3, '@') + 1)), ?4, ?5, ?5,"
+			   " 'digest', ?6, ?7)",
+	[S_DIGEST_DONE] = "UPDATE subscriptions SET digest_last = ?3, digest_issue = ?4"
+			  " WHERE group_name = ?1 AND address = ?2",
+	[S_GROUP_LAST_ART] = "SELECT coalesce(max(n.article_id), 0) FROM numbering n"
+			     " WHERE n.group_id = (SELECT id FROM groups WHERE name = ?1)"
+			     " AND n.withdrawn = 0",
+	[S_GROUP_ARTS] = "SELECT a.wire FROM numbering n JOIN articles a ON a.id = n.article_id"
+			 " WHERE n.group_id = (SELECT id FROM groups WHERE name = ?1)"
+			 " AND n.withdrawn = 0 AND n.article_id > ?2 AND n.article_id <= ?3"
+			 " ORDER BY n.number",
 	[S_POST_HTML] = "SELECT markup, body, url FROM posts WHERE message_id = ?1 AND deleted = 0"
 			 " ORDER BY version DESC LIMIT 1",
 	[S_LIST_CURSOR_GET] = "SELECT value FROM list_state WHERE name = 'cursor'",
@@ -403,7 +434,8 @@ static const char *const stmt_sql[S_COUNT] = {
 			  "  (SELECT ua.address FROM user_addresses ua JOIN users u"
 			  "   ON u.id = ua.user_id WHERE u.name = o.user))))",
 	[S_LIST_DUE] = "SELECT q.id, q.article_id, a.message_id, q.group_name, q.recipient, q.format,"
-		       " q.attempts FROM list_queue q JOIN articles a ON a.id = q.article_id"
+		       " q.attempts, q.kind, coalesce(q.digest_from, 0), coalesce(q.issue, 0)"
+		       " FROM list_queue q JOIN articles a ON a.id = q.article_id"
 		       " WHERE q.state = 'queued' AND q.next_try <= ?1"
 		       " AND NOT EXISTS (SELECT 1 FROM list_domains d WHERE d.domain = q.domain"
 		       "  AND d.next_try > ?1)"
@@ -3344,6 +3376,9 @@ int store_list_due(struct store *st, int64_t now, int limit, struct store_delive
 		d->recipient = col_text(s, 4);
 		d->format = col_text(s, 5);
 		d->attempts = sqlite3_column_int(s, 6);
+		d->digest = !strcmp((const char *)sqlite3_column_text(s, 7), "digest");
+		d->digest_from = sqlite3_column_int64(s, 8);
+		d->issue = sqlite3_column_int(s, 9);
 	}
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
@@ -3486,4 +3521,105 @@ int store_post_body(struct store *st, const char *message_id, int *markup, char 
 		*url = col_text(s, 2);
 	}
 	return row_end(st, s, rc, err, "post body");
+}
+
+int store_digest_due(struct store *st, int64_t now, struct store_sub **out, size_t *n, char **err)
+{
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *s = stmt_get(st, S_DIGEST_DUE, err);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, now);
+	int rc;
+	size_t cap = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 16;
+			*out = xrealloc(*out, cap * sizeof **out);
+		}
+		struct store_sub *d = &(*out)[(*n)++];
+		memset(d, 0, sizeof *d);
+		d->group = col_text(s, 0);
+		d->address = col_text(s, 1);
+		d->digest_period = col_text(s, 2);
+		d->digest_hour = sqlite3_column_int(s, 3);
+		d->format = col_text(s, 4);
+		d->timezone = col_text(s, 5);
+		d->digest_last = sqlite3_column_int64(s, 6);
+		d->digest_issue = sqlite3_column_int(s, 7);
+		d->digest_next = sqlite3_column_int64(s, 8);
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_DONE)
+		return db_error(st, err, "due digests");
+	return 0;
+}
+
+int store_digest_next(struct store *st, const char *group, const char *address, int64_t next,
+		      int64_t last, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_DIGEST_NEXT, err);
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, group);
+	bind_text(s, 2, address);
+	sqlite3_bind_int64(s, 3, next);
+	sqlite3_bind_int64(s, 4, last);
+	return step_done(st, s, err, "digest schedule");
+}
+
+int store_digest_queue(struct store *st, const char *group, const char *address,
+		       const char *format, int64_t from, int64_t upto, int issue, int64_t now,
+		       char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_DIGEST_QUEUE, err);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, upto);
+	bind_text(s, 2, group);
+	bind_text(s, 3, address);
+	bind_text(s, 4, format);
+	sqlite3_bind_int64(s, 5, now);
+	sqlite3_bind_int64(s, 6, from);
+	sqlite3_bind_int(s, 7, issue);
+	if (step_done(st, s, err, "queue digest") != 0)
+		return -1;
+	if ((s = stmt_get(st, S_DIGEST_DONE, err)) == NULL)
+		return -1;
+	bind_text(s, 1, group);
+	bind_text(s, 2, address);
+	sqlite3_bind_int64(s, 3, upto);
+	sqlite3_bind_int(s, 4, issue);
+	return step_done(st, s, err, "digest issue");
+}
+
+int store_group_last_article(struct store *st, const char *group, int64_t *id, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_GROUP_LAST_ART, err);
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, group);
+	*id = 0;
+	return lookup_id(st, s, id, err, "last article of group") < 0 ? -1 : 0;
+}
+
+int store_group_articles(struct store *st, const char *group, int64_t after, int64_t upto,
+			 store_wire_cb cb, void *arg, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_GROUP_ARTS, err);
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, group);
+	sqlite3_bind_int64(s, 2, after);
+	sqlite3_bind_int64(s, 3, upto);
+	int rc, stop = 0;
+	while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		stop = cb(arg, sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0));
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (!stop && rc != SQLITE_DONE)
+		return db_error(st, err, "articles of group");
+	return stop;
 }

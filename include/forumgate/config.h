@@ -116,6 +116,7 @@ struct cfg_list {
 	int batch;             /* deliveries per SMTP batch (default 200) */
 	int retry_max;         /* cap of the per-domain backoff, seconds (3600) */
 	int poll_interval;     /* seconds between looks for new articles (2) */
+	int digest_check;      /* seconds between looks for due digests (60) */
 	struct cfg_list_group *groups;
 	size_t ngroups;
 };

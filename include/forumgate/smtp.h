@@ -64,6 +64,10 @@ int smtp_send(struct smtp *s, const struct smtp_msg *m, size_t n, smtp_done_cb d
  * result needs no dot-stuffing. */
 void smtp_qp(struct buf *out, const char *s, size_t len);
 
+/* Appends s with a "." doubled at the start of each line (RFC 5321
+ * 4.5.2): a message built without stuffing (a digest) for smtp_send. */
+void smtp_dot_stuff(struct buf *out, const char *s, size_t len);
+
 /* The host and port of a "host:port" / "[v6]:port" smarthost (port 25 by
  * default); *host malloc'd. */
 void smtp_parse_hostport(const char *spec, char **host, int *port);

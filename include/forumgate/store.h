@@ -398,6 +398,10 @@ struct store_sub {
 	char *state;           /* "active", "pending", "suspended" */
 	char *token;           /* confirmation token of a pending one; may be NULL */
 	int64_t token_expires, created;
+	/* store_digest_due only: the last article id in a digest, its issue,
+	 * when the next is due (0: never scheduled) */
+	int64_t digest_last, digest_next;
+	int digest_issue;
 	/* store_sub_list only: the address's bounce state */
 	double bounce_score;
 	int bounces, suspended;
@@ -442,6 +446,11 @@ struct store_delivery {
 	int64_t id, article_id;
 	char *message_id, *group, *recipient, *format;
 	int attempts;
+	/* a digest: the articles of group with ids in (digest_from,
+	 * article_id], issue number */
+	int digest;
+	int64_t digest_from;
+	int issue;
 };
 void store_deliveries_free(struct store_delivery *d, size_t n);
 /* Up to limit queued deliveries due at now whose domain is not backing off. */
@@ -481,6 +490,25 @@ int store_bounce_put(struct store *st, const char *address, const struct store_b
  * NULL); 1/0/-1. */
 int store_post_body(struct store *st, const char *message_id, int *markup, char **body,
 		    char **url, char **err);
+/* Digests: the active digest subscriptions due at now (array of n, free
+ * each with store_sub_clear, then the array). */
+int store_digest_due(struct store *st, int64_t now, struct store_sub **out, size_t *n, char **err);
+/* Sets when the next digest of a subscription is due; digest_last rises
+ * to at least last (a first schedule starts after the current articles). */
+int store_digest_next(struct store *st, const char *group, const char *address, int64_t next,
+		      int64_t last, char **err);
+/* Queues issue `issue` of a digest (articles in (from, upto]) in the
+ * delivery queue and records it as the subscription's last. */
+int store_digest_queue(struct store *st, const char *group, const char *address,
+		       const char *format, int64_t from, int64_t upto, int issue, int64_t now,
+		       char **err);
+/* The newest listed article id of a group (0 when none). */
+int store_group_last_article(struct store *st, const char *group, int64_t *id, char **err);
+/* cb(arg, wire, len) for each listed article of group with id in (after,
+ * upto], in number order; the wire is valid during cb. */
+typedef int (*store_wire_cb)(void *arg, const char *wire, size_t len);
+int store_group_articles(struct store *st, const char *group, int64_t after, int64_t upto,
+			 store_wire_cb cb, void *arg, char **err);
 /* At start: every `sending` row back to queued; *n how many. */
 int store_list_requeue(struct store *st, int64_t *n, char **err);
 

@@ -347,6 +347,67 @@ class Delivery(unittest.TestCase):
         self.assertIn("Endlich! Ich fahre jeden Tag dort.", m.get_content())
         self.assertNotIn("> Die Stadt", m.get_content(), "the quote was trimmed")
 
+    def test_digests_mime_and_plain(self):
+        self.g.overrides += ["-o", "list.digest_check=1"]
+        self.g.sub("subscribe", ALICE, "demo.general", "--digest", "daily", "--html")
+        self.g.sub("subscribe", CAROL, "demo.general", "--digest", "weekly")
+        self.g.sub("subscribe", BOB, "demo.general")
+        self.g.listd(self.sink.port)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            nexts = dict(self.g.query("SELECT address, digest_next FROM subscriptions "
+                                      "WHERE mode = 'digest'"))
+            if all(nexts.values()):
+                break
+            time.sleep(0.2)
+        now = time.time()
+        # scheduled at 07:00 UTC (list.digest_hour), the weekly one on a Monday
+        for a, t in nexts.items():
+            self.assertGreater(t, now)
+            self.assertEqual(t % 86400, 7 * 3600, a)
+        self.assertLessEqual(nexts[ALICE] - now, 86400)
+        self.assertEqual(time.gmtime(nexts[CAROL]).tm_wday, 0)
+        mids = [self.g.new_thread(title="Erstes"), self.g.new_thread(title="Zweites")]
+        self.sink.wait(2)  # bob's two posts, each
+        db = sqlite3.connect(self.g.store)
+        db.execute("UPDATE subscriptions SET digest_next = 1 WHERE mode = 'digest'")
+        db.commit()
+        db.close()
+        got = self.sink.wait(4)
+        self.assertEqual(len(got), 4, self.g.logtext())
+        dig = {r[0]: (sender, parse(d)) for sender, r, d in got[2:]}
+        self.assertEqual(set(dig), {ALICE, CAROL})
+        sender, m = dig[ALICE]
+        self.assertTrue(VERP.match(sender))
+        self.assertEqual(m.get_content_type(), "multipart/digest")
+        self.assertIn("demo.general Digest", m["Subject"])
+        self.assertEqual(m["List-Id"], f"<demo.general.{REPLY_DOMAIN}>")
+        parts = m.get_payload()
+        self.assertEqual(parts[0].get_content_type(), "text/plain")
+        self.assertIn("Erstes", parts[0].get_content())
+        inner = [p.get_payload()[0] for p in parts[1:]]
+        self.assertEqual([p["Message-ID"] for p in inner], mids)
+        for p in inner:
+            self.assertIsNotNone(p["Date"])
+            self.assertIn("Radwege", p.get_content())
+        _, m = dig[CAROL]
+        self.assertEqual(m.get_content_type(), "text/plain")
+        text = m.get_content()
+        self.assertIn("Today's Topics (2 messages):", text)
+        self.assertIn(f"Send posts to demo.general@{REPLY_DOMAIN}", text)
+        self.assertIn("-" * 70, text)
+        self.assertIn("End of demo.general Digest", text)
+        self.assertEqual(text.count("Message-ID: "), 2)
+        # nothing new: no digest the next time
+        db = sqlite3.connect(self.g.store)
+        db.execute("UPDATE subscriptions SET digest_next = 1 WHERE mode = 'digest'")
+        db.commit()
+        db.close()
+        time.sleep(2.5)
+        self.assertEqual(len(self.sink.messages), 4)
+        self.assertEqual(dict(self.g.query("SELECT address, digest_issue FROM subscriptions "
+                                           "WHERE mode = 'digest'")), {ALICE: 1, CAROL: 1})
+
     def test_html_subscriber_gets_a_sanitized_alternative(self):
         self.g.sub("subscribe", ALICE, "demo.general", "--html")
         self.g.sub("subscribe", CAROL, "demo.general")
