@@ -576,7 +576,8 @@ void smtp_qp(struct buf *out, const char *s, size_t len)
 			buf_addc(out, (char)*p);
 		col += w;
 	}
-	buf_add(out, "\r\n", 2);
+	if (len == 0 || s[len - 1] != '\n')
+		buf_add(out, "\r\n", 2);
 }
 
 void smtp_dot_stuff(struct buf *out, const char *s, size_t len)

@@ -60,7 +60,7 @@ int smtp_send(struct smtp *s, const struct smtp_msg *m, size_t n, smtp_done_cb d
 	      char **err);
 
 /* Quoted-printable (RFC 2045) of UTF-8 text (LF or CRLF lines), CRLF out,
- * ending in CRLF. A "." at the start of a line is encoded too, so the
+ * ending in one CRLF. A "." at the start of a line is encoded too, so the
  * result needs no dot-stuffing. */
 void smtp_qp(struct buf *out, const char *s, size_t len);
 
