@@ -49,6 +49,10 @@ struct listd {
 	struct buf art;
 	size_t art_header_len;
 	int64_t art_post_rowid;  /* 0: not a forum post (no reply key) */
+	/* the last digest built: subscribers of one group whose digests are
+	 * due together get the same message (its Message-ID names the issue) */
+	char *dig_key;
+	struct buf dig;
 	int art_html_done;       /* art_html computed (NULL: no HTML part) */
 	char *art_html;          /* the sanitized HTML document of the post */
 	char art_boundary[64];
@@ -193,6 +197,22 @@ static int collect(void *arg, const char *wire, size_t len)
 static int build_digest(struct listd *L, size_t i, char **err)
 {
 	struct store_delivery *d = &L->d[i];
+	char *key = xasprintf("%s\n%lld\n%lld\n%d\n%s", d->group, (long long)d->digest_from,
+			      (long long)d->article_id, d->issue, d->format);
+	if (L->dig_key && !strcmp(L->dig_key, key)) {
+		free(key);
+		L->msgs[i].len = L->dig.len;
+		L->bufs[i] = xmalloc(L->dig.len + 1);
+		memcpy(L->bufs[i], L->dig.p, L->dig.len + 1);
+		L->msgs[i].data = L->bufs[i];
+		L->froms[i] = listmsg_bounce_address(d->group, L->domain, d->id, L->secret,
+						     L->secret_len);
+		L->msgs[i].from = L->froms[i];
+		L->msgs[i].rcpt = d->recipient;
+		return 0;
+	}
+	free(L->dig_key);
+	L->dig_key = NULL;
 	struct digest_collect col = {BUF_INIT, NULL, NULL, 0, 0};
 	int rc = -1;
 	if (store_group_articles(L->st, d->group, d->digest_from, d->article_id, collect, &col,
@@ -226,6 +246,10 @@ static int build_digest(struct listd *L, size_t i, char **err)
 	if (digest_build(!strcmp(d->format, "html") ? DIGEST_MIME : DIGEST_PLAIN, &info, a, col.n,
 			 &raw, NULL, err) == 0) {
 		smtp_dot_stuff(&m, raw.p, raw.len);
+		buf_reset(&L->dig);
+		buf_add(&L->dig, m.p, m.len);
+		L->dig_key = key;
+		key = NULL;
 		L->msgs[i].len = m.len;
 		L->bufs[i] = buf_detach(&m);
 		L->msgs[i].data = L->bufs[i];
@@ -245,6 +269,7 @@ static int build_digest(struct listd *L, size_t i, char **err)
 	free(name);
 	free(intro);
 out:
+	free(key);
 	buf_free(&col.arena);
 	free(col.off);
 	free(col.len);
@@ -622,6 +647,8 @@ out:
 	smtp_close(L.smtp);
 	buf_free(&L.art);
 	free(L.art_html);
+	free(L.dig_key);
+	buf_free(&L.dig);
 	free(L.unsub_base);
 	free(L.secret);
 	free(err);
