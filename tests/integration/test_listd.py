@@ -21,6 +21,7 @@ from fgtest import DEMO, FORUMGATE, ROOT
 from mailserver import (ALICE, BOB, GENERAL, GENERAL_POST, REPLY_DOMAIN, MailGate,
                         bounce_message, free_port, make_message, msgid)
 from smtpsink import SMTPSink
+from test_cli import children, cmdline, wait_children
 
 CAROL = "carol@example.com"
 LIST_FROM = f"demo.general@{REPLY_DOMAIN}"
@@ -650,6 +651,36 @@ class Delivery(unittest.TestCase):
         s = self.sink.sessions[-1]
         self.assertTrue(s.tls)
         self.assertEqual(s.user, "listd")
+
+    def test_serve_runs_listd_when_enabled(self):
+        nntp, lmtp = free_port(), free_port()
+        self.g.overrides += ["-o", f"nntp.listen=127.0.0.1:{nntp}",
+                             "-o", f"mail.lmtp.listen=127.0.0.1:{lmtp}",
+                             "-o", "nntp.tls.cert=", "-o", "nntp.tls.key=",
+                             "-o", "nntp.workers=1",
+                             "-o", f"mail.smarthost=127.0.0.1:{self.sink.port}"]
+        self.g.sub("subscribe", CAROL, "demo.general")
+        for enabled in ("false", "true"):
+            proc = subprocess.Popen([FORUMGATE, "-c", DEMO, *self.g.overrides,
+                                     "-o", f"list.enabled={enabled}", "serve"], cwd=ROOT,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                    stdin=subprocess.DEVNULL)
+            try:
+                wait_children(proc.pid, 4)
+                time.sleep(0.5)
+                roles = sorted(cmdline(r) for r in children(proc.pid))
+                self.assertEqual("forumgate: listd" in roles, enabled == "true", roles)
+                if enabled == "true":
+                    deadline = time.monotonic() + 10
+                    while time.monotonic() < deadline and not self.g.query(
+                            "SELECT count(*) FROM list_state")[0][0]:
+                        time.sleep(0.1)
+                    self.g.new_thread()
+                    self.assertEqual([r for _, r, _ in self.sink.wait(1)], [[CAROL]])
+            finally:
+                proc.terminate()
+                proc.communicate(timeout=20)
+            self.assertEqual(proc.returncode, 0)
 
     def test_one_listd_per_store(self):
         self.g.listd(self.sink.port)
