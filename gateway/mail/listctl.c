@@ -14,6 +14,9 @@
 #include <time.h>
 
 #include "forumgate/buf.h"
+#include "forumgate/httpd.h"
+#include "forumgate/intake.h"
+#include "forumgate/listmsg.h"
 #include "forumgate/listreq.h"
 #include "forumgate/log.h"
 #include "forumgate/notice.h"
@@ -275,4 +278,111 @@ out:
 	free(post);
 	free(request);
 	return rc;
+}
+
+/* ---- one-click unsubscribe (RFC 8058) ------------------------------------ */
+
+/* The percent-decoded value of key in a query string, malloc'd, or NULL. */
+static char *query_value(const char *q, const char *key)
+{
+	size_t kl = strlen(key);
+	for (const char *p = q; p && *p; p = strchr(p, '&') ? strchr(p, '&') + 1 : NULL) {
+		if (strncmp(p, key, kl) != 0 || p[kl] != '=')
+			continue;
+		const char *v = p + kl + 1, *e = v + strcspn(v, "&");
+		struct buf b = BUF_INIT;
+		for (const char *c = v; c < e; c++) {
+			int h, l;
+			if (*c == '%' && c + 2 < e && (h = fg_hexval((unsigned char)c[1])) >= 0 &&
+			    (l = fg_hexval((unsigned char)c[2])) >= 0) {
+				buf_addc(&b, (char)(h * 16 + l));
+				c += 2;
+			} else {
+				buf_addc(&b, *c == '+' ? ' ' : *c);
+			}
+		}
+		if (memchr(b.p ? b.p : "", '\0', b.len)) {
+			buf_free(&b);
+			return NULL;
+		}
+		return buf_detach(&b);
+	}
+	return NULL;
+}
+
+static void html_escape(struct buf *b, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '<')
+			buf_adds(b, "&lt;");
+		else if (*s == '>')
+			buf_adds(b, "&gt;");
+		else if (*s == '&')
+			buf_adds(b, "&amp;");
+		else if (*s == '"')
+			buf_adds(b, "&quot;");
+		else
+			buf_addc(b, *s);
+	}
+}
+
+void listctl_http_unsubscribe(void *arg, const struct httpd_request *rq, struct httpd_response *rs)
+{
+	const struct cfg *c = arg;
+	char *group = query_value(rq->query, "g"), *addr = query_value(rq->query, "a");
+	char *token = query_value(rq->query, "t"), *err = NULL, *want = NULL;
+	unsigned char *secret = NULL;
+	size_t slen = 0;
+	struct store *st = NULL;
+	rs->content_type = "text/html; charset=utf-8";
+	if (!group || !addr || !token || intake_load_secret(c, &secret, &slen, &err) != 0 ||
+	    secret == NULL ||
+	    strcmp(token, (want = listmsg_unsub_token(group, addr, secret, slen))) != 0) {
+		rs->status = 403;
+		rs->body = xstrdup("<!DOCTYPE html><p>This unsubscribe link is not valid.</p>\n");
+		goto out;
+	}
+	struct buf b = BUF_INIT;
+	if (strcmp(rq->method, "GET") == 0) {
+		/* a GET changes nothing (mail scanners open links): a button posts */
+		buf_adds(&b, "<!DOCTYPE html><title>Unsubscribe</title><form method=\"post\">"
+			     "<p>Unsubscribe ");
+		html_escape(&b, addr);
+		buf_adds(&b, " from ");
+		html_escape(&b, group);
+		buf_adds(&b, "?</p><input type=\"hidden\" name=\"List-Unsubscribe\" "
+			     "value=\"One-Click\"><button>Unsubscribe</button></form>\n");
+		rs->body = buf_detach(&b);
+		goto out;
+	}
+	int r = -1;
+	if (store_open(c->gateway.store, STORE_RW, &st, &err) == 0 && store_begin(st, &err) == 0) {
+		r = store_sub_del(st, group, addr, &err);
+		if (r < 0 || store_commit(st, &err) != 0) {
+			store_rollback(st);
+			r = -1;
+		}
+	}
+	if (r < 0) {
+		log_err("httpd: unsubscribe %s from %s: %s", addr, group, err ? err : "?");
+		rs->status = 503;
+		rs->body = xstrdup("<!DOCTYPE html><p>Please try again later.</p>\n");
+		goto out;
+	}
+	log_info("httpd: one-click unsubscribe of %s from %s%s", addr, group,
+		 r ? "" : " (was not subscribed)");
+	buf_adds(&b, "<!DOCTYPE html><title>Unsubscribed</title><p>");
+	html_escape(&b, addr);
+	buf_adds(&b, " is unsubscribed from ");
+	html_escape(&b, group);
+	buf_adds(&b, ".</p>\n");
+	rs->body = buf_detach(&b);
+out:
+	store_close(st);
+	free(group);
+	free(addr);
+	free(token);
+	free(want);
+	free(secret);
+	free(err);
 }

@@ -35,4 +35,14 @@ int listctl_is_request(const char *local, char **group);
 int listctl_request(const struct cfg *c, struct store *st, const struct mail_msg *m,
 		    const char *sender, const char *group, char **summary, char **err);
 
+/* The HTTP route of one-click unsubscribe links (RFC 8058; listmsg.h makes
+ * them): /unsubscribe?g=GROUP&a=ADDRESS&t=TOKEN. POST (what a mail client
+ * sends for List-Unsubscribe-Post) ends the subscription; GET shows a page
+ * with a button that posts, and changes nothing, since mail scanners open
+ * links. A wrong token is 403. arg: the struct cfg. */
+struct httpd_request;
+struct httpd_response;
+#define LISTCTL_UNSUBSCRIBE_PATH "/unsubscribe"
+void listctl_http_unsubscribe(void *arg, const struct httpd_request *rq, struct httpd_response *rs);
+
 #endif

@@ -16,10 +16,12 @@ import sqlite3
 import subprocess
 import time
 import unittest
+import urllib.error
+import urllib.request
 
 from fgtest import DEMO, FORUMGATE, ROOT
 from mailserver import (ALICE, BOB, GENERAL, GENERAL_POST, REPLY_DOMAIN, MailGate,
-                        bounce_message, free_port, make_message, msgid)
+                        bounce_message, free_port, make_message, msgid, wait_port)
 from smtpsink import SMTPSink
 from test_cli import children, cmdline, wait_children
 
@@ -454,6 +456,43 @@ class Delivery(unittest.TestCase):
         self.assertIn('src="https://forum.example.org/a.png"', doc)
         self.assertIn('href="https://forum.example.org/t/9"', doc)
         self.assertIn(".Punkt am Anfang", doc)
+
+    def test_one_click_unsubscribe_over_http(self):
+        port = free_port()
+        self.g.overrides += ["-o", f"http.listen=127.0.0.1:{port}",
+                             "-o", f"http.public_url=http://127.0.0.1:{port}/"]
+        for a in (ALICE, CAROL):
+            self.g.sub("subscribe", a, "demo.general")
+        httpd = subprocess.Popen([FORUMGATE, "-c", DEMO, *self.g.overrides, "httpd"], cwd=ROOT,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.addCleanup(lambda: (httpd.terminate(), httpd.wait(10)))
+        wait_port(port, httpd)
+        self.g.listd(self.sink.port)
+        self.g.new_thread()
+        got = {r[0]: parse(d) for _, r, d in self.sink.wait(2)}
+        url = re.search(r"<(http://[^>]+)>", got[CAROL]["List-Unsubscribe"]).group(1)
+        self.assertEqual(got[CAROL]["List-Unsubscribe-Post"], "List-Unsubscribe=One-Click")
+        # a GET (a scanner opening the link) shows a button and changes nothing
+        with urllib.request.urlopen(url, timeout=10) as r:
+            self.assertEqual(r.status, 200)
+            self.assertIn(b'<form method="post">', r.read())
+        self.assertEqual(len(self.g.sub("subscribers").stdout.splitlines()), 2)
+        # a token for another address is refused
+        other = re.search(r"<(http://[^>]+)>", got[ALICE]["List-Unsubscribe"]).group(1)
+        forged = url.split("&t=")[0] + "&t=" + other.split("&t=")[1]
+        with self.assertRaises(urllib.error.HTTPError) as e:
+            urllib.request.urlopen(urllib.request.Request(
+                forged, data=b"List-Unsubscribe=One-Click", method="POST"), timeout=10)
+        self.assertEqual(e.exception.code, 403)
+        # the mail client's one-click POST (RFC 8058)
+        req = urllib.request.Request(url, data=b"List-Unsubscribe=One-Click", method="POST",
+                                     headers={"Content-Type":
+                                              "application/x-www-form-urlencoded"})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            self.assertEqual(r.status, 200)
+            self.assertIn(b"is unsubscribed from demo.general", r.read())
+        self.assertEqual(self.g.sub("subscribers").stdout.decode().splitlines(),
+                         ["demo.general\talice@example.org\teach\ttext\tactive"])
 
     def test_pipelining_and_connection_reuse(self):
         addrs = [f"user{i}@example.net" for i in range(30)]
