@@ -37,6 +37,22 @@ static int is_dropped(const char *name, size_t n)
 	return 0;
 }
 
+/* The empty line that ends a header ("\r\n" or "\n"). */
+static int empty_line(const char *p, const char *end)
+{
+	return *p == '\n' || (*p == '\r' && p + 1 < end && p[1] == '\n');
+}
+
+/* A field name is printable ASCII without space or colon (RFC 5322 2.2):
+ * anything else is a line of junk, which the list message leaves out. */
+static int valid_name(const char *name, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)name[i] <= 32 || (unsigned char)name[i] >= 127)
+			return 0;
+	return 1;
+}
+
 /* The next header field of [p, end): *name and *nlen, *val and *vlen (raw, with
  * its folding), returns the start of the field after it. */
 static const char *next_field(const char *p, const char *end, const char **name, size_t *nlen,
@@ -113,7 +129,7 @@ static void from_phrase(struct buf *out, const char *v, size_t n)
 char *listmsg_archive_url(const char *wire, size_t header_len)
 {
 	const char *p = wire, *end = wire + header_len;
-	while (p < end && *p != '\r' && *p != '\n') {
+	while (p < end && !empty_line(p, end)) {
 		const char *name, *val;
 		size_t nlen, vlen;
 		p = next_field(p, end, &name, &nlen, &val, &vlen);
@@ -137,7 +153,7 @@ void listmsg_build(const struct listmsg_in *in, struct buf *out)
 	int alt = in->html != NULL;
 	if (alt) {
 		const char *q = in->wire;
-		while (q < hend && *q != '\r' && *q != '\n') {
+		while (q < hend && !empty_line(q, hend)) {
 			const char *name, *val;
 			size_t nlen, vlen;
 			q = next_field(q, hend, &name, &nlen, &val, &vlen);
@@ -147,7 +163,7 @@ void listmsg_build(const struct listmsg_in *in, struct buf *out)
 		}
 	}
 	/* the article's own header first, less what the list replaces */
-	while (p < hend && *p != '\r' && *p != '\n') {
+	while (p < hend && !empty_line(p, hend)) {
 		const char *name, *val, *start = p;
 		size_t nlen, vlen;
 		p = next_field(p, hend, &name, &nlen, &val, &vlen);
@@ -155,17 +171,22 @@ void listmsg_build(const struct listmsg_in *in, struct buf *out)
 			from_phrase(&phrase, val, vlen);
 		if (nlen == 11 && !strncasecmp(name, "Archived-At", 11))
 			archive = val, archive_len = vlen;
-		if (nlen == 0 || is_dropped(name, nlen))
+		if (nlen == 0 || !valid_name(name, nlen) || is_dropped(name, nlen))
 			continue;
 		int mv = nlen == 12 && !strncasecmp(name, "MIME-Version", 12);
 		int ct = (nlen == 12 && !strncasecmp(name, "Content-Type", 12)) ||
 			 (nlen == 25 && !strncasecmp(name, "Content-Transfer-Encoding", 25));
 		if (alt && (mv || ct)) {
-			if (ct)
+			if (ct) {
 				buf_add(&mime, start, (size_t)(p - start));
+				if (p[-1] != '\n')
+					buf_adds(&mime, "\r\n");
+			}
 			continue;
 		}
 		buf_add(out, start, (size_t)(p - start));
+		if (p[-1] != '\n')
+			buf_adds(out, "\r\n"); /* a header cut short: never glue on ours */
 	}
 	if (phrase.len == 0)
 		buf_adds(&phrase, "\"someone\"");
@@ -196,9 +217,15 @@ void listmsg_build(const struct listmsg_in *in, struct buf *out)
 		      "X-Forumgate-Loop: %s\r\n",
 		 in->list_domain);
 	buf_free(&phrase);
+	/* a header without its empty line (not one the store writes) still
+	 * gets one, so the body never reads as header */
+	const char *wend = in->wire + in->wire_len;
+	int has_empty = p < wend && empty_line(p, wend);
 	if (!alt) {
 		/* the empty line and the body, as stored */
-		buf_add(out, p, (size_t)(in->wire + in->wire_len - p));
+		if (!has_empty)
+			buf_adds(out, "\r\n");
+		buf_add(out, p, (size_t)(wend - p));
 		buf_free(&mime);
 		return;
 	}
@@ -210,7 +237,9 @@ void listmsg_build(const struct listmsg_in *in, struct buf *out)
 		buf_adds(&mime, "Content-Type: text/plain; charset=UTF-8\r\n");
 	buf_add(out, mime.p, mime.len);
 	/* the stored body after its empty line (p points at it) */
-	buf_add(out, p, (size_t)(in->wire + in->wire_len - p));
+	if (!has_empty)
+		buf_adds(out, "\r\n");
+	buf_add(out, p, (size_t)(wend - p));
 	/* the CRLF before a delimiter belongs to it (RFC 2046 5.1.1): the
 	 * text keeps its last line break only with one more */
 	if (out->len >= 2 && !(out->p[out->len - 2] == '\r' && out->p[out->len - 1] == '\n'))
