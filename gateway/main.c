@@ -34,6 +34,7 @@
 #include "forumgate/supervisor.h"
 #include "forumgate/httpd.h"
 #include "forumgate/sync.h"
+#include "forumgate/tzfile.h"
 
 #define FORUMGATE_VERSION "0.1"
 
@@ -49,7 +50,7 @@ struct opts {
 	char **addresses;
 	size_t naddresses;
 	int once;
-	const char *digest;
+	const char *digest, *timezone;
 	int html, text, bounces, own_copies;
 	char **args;
 	size_t nargs;
@@ -88,6 +89,7 @@ static void usage(FILE *f)
 	      "                        password is asked on the terminal (no echo), or\n"
 	      "                        read as one line from stdin or --password-file\n"
 	      "  subscribe ADDRESS GROUP [--digest daily|weekly] [--html|--text] [--own-copies]\n"
+	      "            [--timezone ZONE]\n"
 	      "                        subscribe an address to a group's posts by mail\n"
 	      "  unsubscribe ADDRESS GROUP\n"
 	      "  subscribers [GROUP] [--bounces]\n"
@@ -134,6 +136,8 @@ static int parse_args(int argc, char **argv, const char **cmd, struct opts *o)
 			target = &o->post;
 		else if (strcmp(a, "--digest") == 0)
 			target = &o->digest;
+		else if (strcmp(a, "--timezone") == 0)
+			target = &o->timezone;
 		if (strcmp(a, "--address") == 0) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "forumgate: %s needs a value\n", a);
@@ -1201,7 +1205,9 @@ static int cmd_subscribe(const struct opts *o, int add)
 {
 	if (o->nargs != 2) {
 		fprintf(stderr, "usage: forumgate %s ADDRESS GROUP%s\n", add ? "subscribe" : "unsubscribe",
-			add ? " [--digest daily|weekly] [--html|--text] [--own-copies]" : "");
+			add ? " [--digest daily|weekly] [--html|--text] [--own-copies] "
+			      "[--timezone ZONE]"
+			    : "");
 		return EX_USAGE;
 	}
 	const char *addr = o->args[0], *group = o->args[1];
@@ -1216,6 +1222,14 @@ static int cmd_subscribe(const struct opts *o, int add)
 	if (o->html && o->text) {
 		fputs("forumgate: --html and --text exclude each other\n", stderr);
 		return EX_USAGE;
+	}
+	if (o->timezone) {
+		char *terr = NULL;
+		if (tzfile_get(o->timezone, &terr) == NULL) {
+			fprintf(stderr, "forumgate: --timezone: %s\n", terr);
+			free(terr);
+			return EX_USAGE;
+		}
 	}
 	struct cfg *c = load_config(o);
 	if (c == NULL)
@@ -1248,7 +1262,8 @@ static int cmd_subscribe(const struct opts *o, int add)
 			.digest_hour = old.group ? old.digest_hour : c->list.digest_hour,
 			.format = (char *)(o->html ? "html" : o->text ? "text"
 					  : old.format ? old.format : cfg_list_format(c, group)),
-			.timezone = old.timezone, .own_copies = o->own_copies || old.own_copies,
+			.timezone = (char *)(o->timezone ? o->timezone : old.timezone),
+			.own_copies = o->own_copies || old.own_copies,
 			.state = "active", .created = old.created,
 		};
 		if (r >= 0)

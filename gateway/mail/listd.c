@@ -432,8 +432,11 @@ static int settle(struct listd *L, size_t i, int code, const char *text, char **
 		 * waits; otherwise (the connection broke, MAIL FROM) only the row */
 		int domain = code != 0 && strncmp(text, "MAIL FROM: ", 11) != 0 &&
 			     strncmp(text, "DATA: ", 6) != 0;
-		r = store_list_retry(L->st, d->id, (int64_t)time(NULL), L->c->list.retry_max, text,
-				     domain, err);
+		/* a lost connection is nobody's fault in the queue: the rows are
+		 * due again at once, and the connection's own backoff (down_delay)
+		 * paces the next try */
+		r = store_list_retry(L->st, d->id, (int64_t)time(NULL),
+				     code == 0 ? 0 : L->c->list.retry_max, text, domain, err);
 		L->temp++;
 	}
 	if (r != 0 || store_commit(L->st, err) != 0) {
@@ -447,6 +450,16 @@ static int settle(struct listd *L, size_t i, int code, const char *text, char **
 static int on_result(void *arg, size_t i, int code, const char *text, char **err)
 {
 	return settle(arg, i, code, text, err);
+}
+
+/* The smarthost could not be reached or dropped the connection: the next
+ * try waits 1 s, doubling while it stays so, at most list.retry_max. */
+static void smarthost_down(struct listd *L, time_t now)
+{
+	L->down_delay = L->down_delay ? L->down_delay * 2 : 1;
+	if (L->down_delay > L->c->list.retry_max)
+		L->down_delay = L->c->list.retry_max;
+	L->down_until = now + L->down_delay;
 }
 
 /* One delivery pass: 1 when it sent something (more may be due), 0 when
@@ -463,10 +476,7 @@ static int deliver(struct listd *L, char **err)
 	if (L->smtp == NULL) {
 		if (smtp_open(L->c, &L->smtp, err) != 0) {
 			/* nothing changes in the queue: the smarthost only delays it */
-			L->down_delay = L->down_delay ? L->down_delay * 2 : 1;
-			if (L->down_delay > L->c->list.retry_max)
-				L->down_delay = L->c->list.retry_max;
-			L->down_until = now + L->down_delay;
+			smarthost_down(L, now);
 			log_warn("listd: %s; %zu deliveries wait, next try in %ds", *err, L->n,
 				 L->down_delay);
 			free(*err);
@@ -474,7 +484,6 @@ static int deliver(struct listd *L, char **err)
 			batch_free(L);
 			return 0;
 		}
-		L->down_delay = 0;
 	}
 	L->msgs = xcalloc(L->n, sizeof *L->msgs);
 	L->bufs = xcalloc(L->n, sizeof *L->bufs);
@@ -514,6 +523,9 @@ static int deliver(struct listd *L, char **err)
 		log_warn("listd: %s", serr ? serr : "connection lost");
 		smtp_close(L->smtp);
 		L->smtp = NULL;
+		smarthost_down(L, time(NULL));
+	} else {
+		L->down_delay = 0; /* a whole batch went through */
 	}
 	free(serr);
 	/* rows left `sending` by a failed commit wait for the restart */

@@ -10,7 +10,8 @@ whether the session was under STARTTLS and who logged in.
 
 Options: pipelining, starttls (a certificate and key: PEM paths), auth
 (user, password) for AUTH PLAIN, `refuse` a function (stage, arg) ->
-reply line or None to answer MAIL/RCPT/DATA/content with a failure, and
+reply line or None to answer MAIL/RCPT/DATA/content with a failure ("DROP"
+after the content closes the connection without a reply), and
 `stats_only` for the benchmark (counts messages, keeps no bytes).
 One thread per connection."""
 import base64
@@ -174,6 +175,8 @@ class SMTPSink:
                             data.append(l[1:] if l.startswith(b"..") else l)
                     body = b"".join(data)
                     r = refused("CONTENT", (sender, rcpts, body))
+                    if r == "DROP":
+                        return  # the connection dies before the reply
                     if r:
                         say(r)
                     else:

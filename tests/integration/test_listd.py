@@ -721,6 +721,48 @@ class Delivery(unittest.TestCase):
                 proc.communicate(timeout=20)
             self.assertEqual(proc.returncode, 0)
 
+    def test_connection_lost_after_the_dot_is_sent_again(self):
+        """The case SMTP cannot settle: the content went out and the
+        connection died before the reply. The delivery is tried again over
+        a new connection; nothing else is repeated."""
+        addrs = [f"u{i}@example.net" for i in range(10)]
+        for a in addrs:
+            self.g.sub("subscribe", a, "demo.general")
+        dropped = []
+
+        def drop(stage, arg):
+            if stage == "CONTENT" and arg[1] == ["u4@example.net"] and not dropped:
+                dropped.append(1)
+                return "DROP"
+            return None
+        self.sink.refuse = drop
+        self.g.listd(self.sink.port)
+        self.g.new_thread()
+        got = self.sink.wait(10, timeout=20)
+        self.assertEqual(sorted(r[0] for _, r, _ in got), sorted(addrs), self.g.logtext())
+        self.assertEqual(len(self.sink.sessions), 2)
+        self.assertIn("connection lost", self.g.logtext())
+        time.sleep(0.5)
+        self.assertTrue(all(r[1] == "sent" for r in self.g.queue()))
+
+    def test_digest_hour_in_the_subscribers_zone(self):
+        self.g.overrides += ["-o", "list.digest_check=1"]
+        self.g.sub("subscribe", CAROL, "demo.general", "--digest", "daily",
+                   "--timezone", "Asia/Tokyo")
+        p = self.g.sub("subscribe", ALICE, "demo.general", "--timezone", "Mars/Olympus",
+                       check=False)
+        self.assertEqual(p.returncode, 64)
+        self.g.listd(self.sink.port)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            (t,) = self.g.query("SELECT digest_next FROM subscriptions")[0]
+            if t:
+                break
+            time.sleep(0.2)
+        # 07:00 in Tokyo (UTC+9, no DST) is 22:00 UTC
+        self.assertEqual(t % 86400, 22 * 3600)
+        self.assertLessEqual(t - time.time(), 86400)
+
     def test_one_listd_per_store(self):
         self.g.listd(self.sink.port)
         p = subprocess.run([FORUMGATE, "-c", DEMO, *self.g.overrides,
