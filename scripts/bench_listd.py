@@ -13,7 +13,7 @@ The 10,000 subscriptions are written straight into the store's table
 (10,000 `forumgate subscribe` runs would measure process start-up); the
 post comes the production way, a spool thread imported.
 
-usage: bench_listd.py [--subscribers 10000]
+usage: bench_listd.py [--subscribers 10000] [--no-pipelining] [--latency MS]
 environment: FORUMGATE (binary, default ./forumgate)"""
 import argparse
 import json
@@ -46,6 +46,11 @@ def hwm_kib(pid):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--subscribers", type=int, default=10000)
+    ap.add_argument("--no-pipelining", action="store_true",
+                    help="a sink without PIPELINING: one round trip per command")
+    ap.add_argument("--latency", type=float, default=0.0,
+                    help="milliseconds the sink waits before each batch of replies (a "
+                         "network's round trip)")
     args = ap.parse_args()
     n = args.subscribers
     work = tempfile.mkdtemp(prefix="fg-bench-listd-")
@@ -56,7 +61,8 @@ def main():
         fd = os.open(secret, os.O_WRONLY | os.O_CREAT, 0o600)
         os.write(fd, (os.urandom(32).hex() + "\n").encode())
         os.close(fd)
-        sink = SMTPSink(stats_only=True)
+        sink = SMTPSink(stats_only=True, pipelining=not args.no_pipelining,
+                        latency=args.latency / 1000)
         ov = ["-o", f"gateway.store={work}/store.db", "-o", f"forums.demo.spool.path={spool}",
               "-o", f"mail.secret_file={secret}", "-o", f"mail.smarthost=127.0.0.1:{sink.port}",
               "-o", "list.poll_interval=1", "-o", "list.digest_check=1",

@@ -12,12 +12,15 @@ Options: pipelining, starttls (a certificate and key: PEM paths), auth
 (user, password) for AUTH PLAIN, `refuse` a function (stage, arg) ->
 reply line or None to answer MAIL/RCPT/DATA/content with a failure ("DROP"
 after the content closes the connection without a reply), and
-`stats_only` for the benchmark (counts messages, keeps no bytes).
+`stats_only` for the benchmark (counts messages, keeps no bytes), and
+`latency` (seconds) slept before each batch of replies, a network's round
+trip for the benchmark's pipelining figures.
 One thread per connection."""
 import base64
 import socket
 import ssl
 import threading
+import time
 
 
 class Session:
@@ -30,7 +33,8 @@ class Session:
 
 class SMTPSink:
     def __init__(self, port=0, pipelining=True, starttls=None, auth=None, refuse=None,
-                 stats_only=False):
+                 stats_only=False, latency=0.0):
+        self.latency = latency
         self.pipelining = pipelining
         self.starttls = starttls
         self.auth = auth
@@ -85,6 +89,8 @@ class SMTPSink:
         out = []
 
         def flush():
+            if out and self.latency:
+                time.sleep(self.latency)  # a network's round trip, simulated
             if out:
                 state["sock"].sendall(b"".join(out))
                 out.clear()
