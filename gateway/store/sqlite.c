@@ -412,8 +412,10 @@ static const char *const stmt_sql[S_COUNT] = {
 			      " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
 	/* articles after the cursor with each group they are listed in (none:
 	 * one row with NULL); `fresh` is 0 for an old post filed now (a
-	 * backfill, an import): a list mails what is new, not the archive */
+	 * backfill, an import: a list mails what is new, not the archive) and
+	 * for an edit (it supersedes an article: subscribers had the post) */
 	[S_LIST_NEW] = "SELECT a.id, a.message_id, g.name, a.date >= a.arrived - 172800"
+		       " AND NOT EXISTS (SELECT 1 FROM articles o WHERE o.superseded_by = a.message_id)"
 		       " FROM (SELECT id, message_id, date, arrived FROM articles WHERE id > ?1"
 		       "  ORDER BY id LIMIT ?2) a"
 		       " LEFT JOIN numbering n ON n.article_id = a.id AND n.withdrawn = 0"

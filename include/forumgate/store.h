@@ -431,7 +431,8 @@ int store_article_last_id(struct store *st, int64_t *id, char **err);
 /* Articles with id > after (at most limit), in id order: cb(arg, id,
  * message_id, group, fresh) once per group the article is listed in, once
  * with group NULL when it is in none; fresh = 0 for a post older than two
- * days when it was stored (a backfill). */
+ * days when it was stored (a backfill) and for an edit (an article that
+ * supersedes another). */
 typedef int (*store_list_new_cb)(void *arg, int64_t id, const char *message_id,
 				 const char *group, int fresh);
 int store_list_new(struct store *st, int64_t after, int limit, store_list_new_cb cb, void *arg,

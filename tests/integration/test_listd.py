@@ -494,6 +494,36 @@ class Delivery(unittest.TestCase):
         self.assertEqual(self.g.sub("subscribers").stdout.decode().splitlines(),
                          ["demo.general\talice@example.org\teach\ttext\tactive"])
 
+    def test_edits_and_old_posts_are_not_mailed(self):
+        self.g.sub("subscribe", CAROL, "demo.general")
+        self.g.listd(self.sink.port)
+        mid = self.g.new_thread(body="Erste Fassung.")
+        self.assertEqual(len(self.sink.wait(1)), 1)
+        # the post is edited on the forum: a new article supersedes it
+        path = max((os.path.join(self.g.spool, f) for f in os.listdir(self.g.spool)
+                    if f.startswith("new-")), key=os.path.getmtime)
+        with open(path) as f:
+            doc = json.load(f)
+        doc["posts"][0]["body"] = "Zweite Fassung."
+        with open(path, "w") as f:
+            json.dump(doc, f)
+        self.g.run("import", self.g.spool)
+        self.assertEqual(self.g.query("SELECT count(*) FROM articles WHERE superseded_by "
+                                      "IS NOT NULL AND message_id = ?", mid)[0][0], 1)
+        # a post of last year filed now (a backfill) is not mailed either
+        old = {"format": "forumgate-thread/1", "forum": "demo", "board": "General Discussion",
+               "thread": {"id": "8801", "title": "Alt"},
+               "posts": [{"id": "88011", "position": 1, "author": "Vreni",
+                          "date": "2025-01-01T10:00:00+01:00", "format": "html",
+                          "body": "Von früher."}]}
+        with open(os.path.join(self.g.spool, "old.json"), "w") as f:
+            json.dump(old, f)
+        self.g.run("import", self.g.spool)
+        time.sleep(3)
+        self.assertEqual(len(self.sink.messages), 1, "neither the edit nor the old post")
+        self.assertEqual(self.g.query("SELECT value FROM list_state")[0][0],
+                         self.g.query("SELECT max(id) FROM articles")[0][0])
+
     def test_pipelining_and_connection_reuse(self):
         addrs = [f"user{i}@example.net" for i in range(30)]
         for a in addrs:
