@@ -53,6 +53,8 @@ struct listd {
 	 * due together get the same message (its Message-ID names the issue) */
 	char *dig_key;
 	struct buf dig;
+	char *ro_group;          /* the group whose posting flag ro_flag is */
+	int ro_flag;
 	int art_html_done;       /* art_html computed (NULL: no HTML part) */
 	char *art_html;          /* the sanitized HTML document of the post */
 	char art_boundary[64];
@@ -360,13 +362,29 @@ static int build(struct listd *L, size_t i, char **err)
 		return -1;
 	}
 	int html = !strcmp(d->format, "html") && L->art_html;
+	if (L->ro_group == NULL || strcmp(L->ro_group, d->group) != 0) {
+		struct store_group g = {0};
+		int r = store_group_get(L->st, d->group, &g, err);
+		if (r < 0) {
+			free(from);
+			free(post);
+			free(request);
+			free(reply);
+			free(unsub);
+			return -1;
+		}
+		free(L->ro_group);
+		L->ro_group = xstrdup(d->group);
+		L->ro_flag = r == 1 && g.posting == 'n';
+		store_group_clear(&g);
+	}
 	struct listmsg_in in = {
 		.wire = L->art.p, .wire_len = L->art.len, .header_len = L->art_header_len,
 		.group = d->group, .from_address = from, .post_address = post,
 		.request_address = request, .reply_to = reply, .unsubscribe_url = unsub,
 		.list_domain = L->domain,
 		.html = html ? L->art_html : NULL, .html_len = html ? strlen(L->art_html) : 0,
-		.boundary = L->art_boundary,
+		.boundary = L->art_boundary, .read_only = L->ro_flag,
 	};
 	struct buf m = BUF_INIT;
 	buf_reserve(&m, L->art.len + 1024);
@@ -660,6 +678,7 @@ out:
 	buf_free(&L.art);
 	free(L.art_html);
 	free(L.dig_key);
+	free(L.ro_group);
 	buf_free(&L.dig);
 	free(L.unsub_base);
 	free(L.secret);

@@ -195,7 +195,10 @@ void listmsg_build(const struct listmsg_in *in, struct buf *out)
 	buf_addf(out, "To: <%s>\r\n", in->post_address);
 	buf_addf(out, "Reply-To: <%s>\r\n", in->reply_to ? in->reply_to : in->post_address);
 	buf_addf(out, "List-Id: <%s.%s>\r\n", in->group, in->list_domain);
-	buf_addf(out, "List-Post: <mailto:%s>\r\n", in->post_address);
+	if (in->read_only)
+		buf_adds(out, "List-Post: NO\r\n"); /* RFC 2369 3.4 */
+	else
+		buf_addf(out, "List-Post: <mailto:%s>\r\n", in->post_address);
 	buf_addf(out, "List-Help: <mailto:%s?subject=help>\r\n", in->request_address);
 	buf_addf(out, "List-Subscribe: <mailto:%s?subject=subscribe>\r\n", in->request_address);
 	if (archive) {

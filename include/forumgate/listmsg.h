@@ -38,6 +38,7 @@ struct listmsg_in {
 	const char *html;
 	size_t html_len;
 	const char *boundary;      /* for the multipart; unique per article */
+	int read_only;             /* the group takes no posts: List-Post: NO */
 };
 
 /* Appends the list message to out (SMTP transmission form: CRLF,

@@ -76,11 +76,13 @@ class ListGate(MailGate):
             p.send_signal(sig)
             p.wait(10)
 
-    def new_thread(self, title="Neue Radwege", body="Die Stadt baut <b>neue</b> Radwege."):
-        """A new thread of one post in demo.general, dated now, imported."""
+    def new_thread(self, title="Neue Radwege", body="Die Stadt baut <b>neue</b> Radwege.",
+                   board="General Discussion"):
+        """A new thread of one post in demo.general (or board), dated now,
+        imported."""
         self.n += 1
         tid = f"9{self.n:03d}{os.getpid() % 1000}"
-        doc = {"format": "forumgate-thread/1", "forum": "demo", "board": "General Discussion",
+        doc = {"format": "forumgate-thread/1", "forum": "demo", "board": board,
                "thread": {"id": tid, "title": title,
                           "url": f"https://forum.example.org/showthread.php?t={tid}"},
                "posts": [{"id": tid + "1", "position": 1, "author": "Jürgen Groß",
@@ -523,6 +525,16 @@ class Delivery(unittest.TestCase):
         self.assertEqual(len(self.sink.messages), 1, "neither the edit nor the old post")
         self.assertEqual(self.g.query("SELECT value FROM list_state")[0][0],
                          self.g.query("SELECT max(id) FROM articles")[0][0])
+
+    def test_read_only_group_says_list_post_no(self):
+        self.g.sub("subscribe", CAROL, "demo.announce")
+        self.g.listd(self.sink.port)
+        self.g.new_thread(title="Wartung", board="Announcements")
+        (got,) = self.sink.wait(1)
+        m = parse(got[2])
+        self.assertEqual(m["List-Post"], "NO")
+        self.assertEqual(m["List-Id"], f"<demo.announce.{REPLY_DOMAIN}>")
+        self.assertEqual(m["From"].addresses[0].addr_spec, f"demo.announce@{REPLY_DOMAIN}")
 
     def test_pipelining_and_connection_reuse(self):
         addrs = [f"user{i}@example.net" for i in range(30)]
