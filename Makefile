@@ -6,7 +6,8 @@
 #   make test SANITIZE=1   the same, built with ASan+UBSan into build-san/
 #   make run        build and serve config/demo.yaml
 #   make fuzz       libFuzzer targets (clang) into build-fuzz/
-#   make bench      import benchmark (and NNTP figures once nntpd lands)
+#   make bench      benchmarks (scripts/bench.sh: import, LMTP, parse, Discourse,
+#                   list delivery, NNTP)
 
 PKGS      := libetpan openssl libevent_core libevent_openssl libevent_pthreads yaml-0.1 sqlite3 libcurl jansson libxml-2.0 libxxhash zlib
 CC        ?= cc

@@ -21,6 +21,7 @@
 #include "forumgate/config.h"
 #include "forumgate/imap.h"
 #include "forumgate/intake.h"
+#include "forumgate/listd.h"
 #include "forumgate/lmtp.h"
 #include "forumgate/log.h"
 #include "forumgate/mail.h"
@@ -33,6 +34,7 @@
 #include "forumgate/supervisor.h"
 #include "forumgate/httpd.h"
 #include "forumgate/sync.h"
+#include "forumgate/tzfile.h"
 
 #define FORUMGATE_VERSION "0.1"
 
@@ -49,6 +51,8 @@ struct opts {
 	char **addresses;
 	size_t naddresses;
 	int once;
+	const char *digest, *timezone;
+	int html, text, bounces, own_copies;
 	char **args;
 	size_t nargs;
 };
@@ -70,6 +74,7 @@ static void usage(FILE *f)
 	      "  mailin                run the LMTP server (and the Maildir intake) alone\n"
 	      "  imapin                take replies from the IMAP mailbox (mail.imap) alone\n"
 	      "  httpd                 run the HTTP listener (http.listen: webhooks) alone\n"
+	      "  listd                 deliver new articles to list subscribers alone\n"
 	      "  outbox [--once]       post queued replies to the forums\n"
 	      "  ingest [--recipient ADDR] [--sender ADDR]\n"
 	      "                        deliver one message from stdin (MTA pipe transport)\n"
@@ -84,6 +89,13 @@ static void usage(FILE *f)
 	      "                        manage the users who may log in and post; the\n"
 	      "                        password is asked on the terminal (no echo), or\n"
 	      "                        read as one line from stdin or --password-file\n"
+	      "  subscribe ADDRESS GROUP [--digest daily|weekly] [--html|--text] [--own-copies]\n"
+	      "            [--timezone ZONE]\n"
+	      "                        subscribe an address to a group's posts by mail\n"
+	      "  unsubscribe ADDRESS GROUP\n"
+	      "  subscribers [GROUP] [--bounces]\n"
+	      "                        list subscriptions with modes and states (with\n"
+	      "                        --bounces: each address's bounce score)\n"
 	      "  version, --version    print the version\n"
 	      "\n"
 	      "  -c FILE   configuration (default: $FORUMGATE_CONFIG or /etc/forumgate/forumgate.yaml)\n"
@@ -128,6 +140,10 @@ static int parse_args(int argc, char **argv, const char **cmd, struct opts *o)
 			target = &o->post;
 		else if (strcmp(a, "--log") == 0)
 			target = &o->log;
+		else if (strcmp(a, "--digest") == 0)
+			target = &o->digest;
+		else if (strcmp(a, "--timezone") == 0)
+			target = &o->timezone;
 		if (strcmp(a, "--address") == 0) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "forumgate: %s needs a value\n", a);
@@ -153,6 +169,14 @@ static int parse_args(int argc, char **argv, const char **cmd, struct opts *o)
 			o->message = 1;
 		} else if (strcmp(a, "--elided") == 0) {
 			o->elided = 1;
+		} else if (strcmp(a, "--html") == 0) {
+			o->html = 1;
+		} else if (strcmp(a, "--text") == 0) {
+			o->text = 1;
+		} else if (strcmp(a, "--bounces") == 0) {
+			o->bounces = 1;
+		} else if (strcmp(a, "--own-copies") == 0) {
+			o->own_copies = 1;
 		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			*cmd = "help";
 		} else if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0) {
@@ -1184,6 +1208,142 @@ out:
 	return rc;
 }
 
+/* `forumgate subscribe|unsubscribe ADDRESS GROUP`: the operator's own
+ * changes, active at once (no confirmation: the operator vouches). */
+static int cmd_subscribe(const struct opts *o, int add)
+{
+	if (o->nargs != 2) {
+		fprintf(stderr, "usage: forumgate %s ADDRESS GROUP%s\n", add ? "subscribe" : "unsubscribe",
+			add ? " [--digest daily|weekly] [--html|--text] [--own-copies] "
+			      "[--timezone ZONE]"
+			    : "");
+		return EX_USAGE;
+	}
+	const char *addr = o->args[0], *group = o->args[1];
+	if (!valid_address(addr)) {
+		fprintf(stderr, "forumgate: not a mail address: \"%s\" (local@domain)\n", addr);
+		return EX_USAGE;
+	}
+	if (o->digest && strcmp(o->digest, "daily") != 0 && strcmp(o->digest, "weekly") != 0) {
+		fprintf(stderr, "forumgate: --digest takes daily or weekly, not \"%s\"\n", o->digest);
+		return EX_USAGE;
+	}
+	if (o->html && o->text) {
+		fputs("forumgate: --html and --text exclude each other\n", stderr);
+		return EX_USAGE;
+	}
+	if (o->timezone) {
+		char *terr = NULL;
+		if (tzfile_get(o->timezone, &terr) == NULL) {
+			fprintf(stderr, "forumgate: --timezone: %s\n", terr);
+			free(terr);
+			return EX_USAGE;
+		}
+	}
+	struct cfg *c = load_config(o);
+	if (c == NULL)
+		return EX_CONFIG;
+	struct store *st = open_store(c, STORE_RW);
+	int rc = st ? 0 : open_store_status(c);
+	char *err = NULL;
+	int64_t gid = 0;
+	if (st == NULL)
+		goto out;
+	int r = store_group_id(st, group, &gid, &err);
+	if (r == 0) {
+		fprintf(stderr, "forumgate: no such group: %s\n", group);
+		rc = EX_DATAERR;
+		goto out;
+	}
+	if (r < 0 || store_begin(st, &err) != 0) {
+		rc = EX_TEMPFAIL;
+		goto out;
+	}
+	if (add) {
+		struct store_sub old = {0};
+		if (store_sub_get(st, group, addr, &old, &err) < 0)
+			r = -1;
+		struct store_sub s = {
+			.group = (char *)group, .address = (char *)addr,
+			.mode = o->digest ? "digest" : "each",
+			.digest_period = (char *)(o->digest ? o->digest
+					  : old.digest_period ? old.digest_period : "daily"),
+			.digest_hour = old.group ? old.digest_hour : c->list.digest_hour,
+			.format = (char *)(o->html ? "html" : o->text ? "text"
+					  : old.format ? old.format : cfg_list_format(c, group)),
+			.timezone = (char *)(o->timezone ? o->timezone : old.timezone),
+			.own_copies = o->own_copies || old.own_copies,
+			.state = "active", .created = old.created,
+		};
+		if (r >= 0)
+			r = store_sub_put(st, &s, &err);
+		if (r >= 0)
+			printf("%s subscribed to %s (%s%s%s, %s)\n", addr, group, s.mode,
+			       o->digest ? " " : "", o->digest ? o->digest : "", s.format);
+		store_sub_clear(&old);
+	} else {
+		r = store_sub_del(st, group, addr, &err);
+		if (r == 0) {
+			fprintf(stderr, "forumgate: %s is not subscribed to %s\n", addr, group);
+			rc = EX_DATAERR;
+		}
+	}
+	if (r < 0) {
+		store_rollback(st);
+		rc = EX_SOFTWARE;
+	} else if (store_commit(st, &err) != 0) {
+		rc = EX_TEMPFAIL;
+	}
+out:
+	if (err)
+		fprintf(stderr, "forumgate: %s\n", err);
+	free(err);
+	store_close(st);
+	cfg_free(c);
+	return rc;
+}
+
+static int print_sub(void *arg, const struct store_sub *s)
+{
+	const struct opts *o = arg;
+	char mode[32];
+	if (!strcmp(s->mode, "digest"))
+		snprintf(mode, sizeof mode, "digest-%s", s->digest_period);
+	else
+		snprintf(mode, sizeof mode, "%s", s->mode);
+	printf("%s\t%s\t%s\t%s\t%s", s->group, s->address, mode, s->format,
+	       s->suspended ? "suspended" : s->state);
+	if (o->bounces)
+		printf("\tscore=%.1f\tbounces=%d\tlast=%lld", s->bounce_score, s->bounces,
+		       (long long)s->last_bounce);
+	putchar('\n');
+	return 0;
+}
+
+/* `forumgate subscribers [GROUP] [--bounces]`: one line per subscription:
+ * group, address, mode, format, state (tab-separated). */
+static int cmd_subscribers(const struct opts *o)
+{
+	if (o->nargs > 1) {
+		fputs("usage: forumgate subscribers [GROUP] [--bounces]\n", stderr);
+		return EX_USAGE;
+	}
+	struct cfg *c = load_config(o);
+	if (c == NULL)
+		return EX_CONFIG;
+	struct store *st = open_store(c, STORE_RDONLY);
+	int rc = st ? 0 : open_store_status(c);
+	char *err = NULL;
+	if (st && store_sub_list(st, o->nargs ? o->args[0] : NULL, print_sub, (void *)o, &err) < 0) {
+		fprintf(stderr, "forumgate: %s\n", err);
+		rc = EX_SOFTWARE;
+	}
+	free(err);
+	store_close(st);
+	cfg_free(c);
+	return rc;
+}
+
 static int cmd_serve(const struct opts *o)
 {
 	/* a file the roles need and cannot read stops serve here, named */
@@ -1271,6 +1431,12 @@ int main(int argc, char **argv)
 		rc = cmd_role(&o, "mailin", mailin_run);
 	} else if (strcmp(cmd, "httpd") == 0) {
 		rc = cmd_role(&o, "httpd", httpd_run);
+	} else if (strcmp(cmd, "listd") == 0) {
+		rc = cmd_role(&o, "listd", listd_run);
+	} else if (strcmp(cmd, "subscribe") == 0 || strcmp(cmd, "unsubscribe") == 0) {
+		rc = cmd_subscribe(&o, strcmp(cmd, "subscribe") == 0);
+	} else if (strcmp(cmd, "subscribers") == 0) {
+		rc = cmd_subscribers(&o);
 	} else if (strcmp(cmd, "imapin") == 0) {
 		rc = cmd_role(&o, "imapin", imapin_run);
 	} else if (strcmp(cmd, "outbox") == 0) {

@@ -7,7 +7,9 @@
 #  4. discourse: a first sync of 50,000 posts from the fixture Discourse
 #     (posts/s, CPU s per 1,000 posts, peak RSS); then 100 post_created
 #     webhooks/s for 60 s into `serve`: delivery -> served over NNTP, p50/p99;
-#  5. NNTP: the ../shared/bench/ matrix against INN 2.7 and public-inbox 1.9
+#  5. listd: one post to 10,000 subscribers through a local SMTP sink
+#     (msg/s with connection reuse and pipelining, peak RSS);
+#  6. NNTP: the ../shared/bench/ matrix against INN 2.7 and public-inbox 1.9
 #     in the same run (needs root: it installs and starts the peers).
 set -eu
 cd "$(dirname "$0")/.."
@@ -16,6 +18,7 @@ python3 scripts/bench_lmtp.py
 python3 scripts/bench_parse.py
 python3 scripts/bench_discourse.py
 python3 scripts/bench_discourse_push.py
+python3 scripts/bench_listd.py
 if [ "$(id -u)" = 0 ]; then
 	bash scripts/bench_nntp.sh
 else

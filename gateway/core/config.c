@@ -778,6 +778,12 @@ static const struct field mail_fields[] = {
 	 .off = offsetof(struct cfg_mail, secret_file)},
 	{.key = "smarthost", .type = T_STR, .check = check_listen,
 	 .off = offsetof(struct cfg_mail, smarthost)},
+	{.key = "smarthost_tls_ca", .type = T_STR, .flags = F_FILE, .check = check_nonempty,
+	 .off = offsetof(struct cfg_mail, smarthost_tls_ca)},
+	{.key = "smarthost_user", .type = T_STR, .check = check_nonempty,
+	 .off = offsetof(struct cfg_mail, smarthost_user)},
+	{.key = "smarthost_password_file", .type = T_STR, .flags = F_FILE, .check = check_nonempty,
+	 .off = offsetof(struct cfg_mail, smarthost_password_file)},
 	{.key = "max_message_size", .type = T_SIZE, .min = 1L << 10, .max = 1L << 30,
 	 .idef = 10L << 20, .off = offsetof(struct cfg_mail, max_message_size)},
 	{.key = "reply_to", .type = T_BOOL, .off = offsetof(struct cfg_mail, reply_to)},
@@ -824,8 +830,60 @@ static const struct field http_fields[] = {
 	 .off = offsetof(struct cfg_http, listen)},
 	{.key = "max_body_size", .type = T_SIZE, .min = 1L << 10, .max = 1L << 30, .idef = 1L << 20,
 	 .off = offsetof(struct cfg_http, max_body_size)},
+	{.key = "public_url", .type = T_STR, .check = check_url,
+	 .off = offsetof(struct cfg_http, public_url)},
 };
 static const struct section http_section = SECTION(http_fields, .finish = http_finish);
+
+static const char *const format_choices[] = {"text", "html", NULL};
+
+static char *check_list_template(const char *v)
+{
+	static const char *const known[] = {"group", "domain"};
+	for (const char *p = strchr(v, '{'); p; p = strchr(p + 1, '{')) {
+		const char *e = strchr(p, '}');
+		int ok = 0;
+		for (size_t i = 0; e && i < NELEM(known); i++)
+			if ((size_t)(e - p - 1) == strlen(known[i]) && !strncmp(p + 1, known[i], e - p - 1))
+				ok = 1;
+		if (!ok)
+			return xasprintf("unknown placeholder in \"%s\" (known: {group} {domain})", v);
+	}
+	const char *at = strchr(v, '@');
+	if (at == NULL || at == v || at[1] == '\0' || strchr(at + 1, '@'))
+		return xasprintf("invalid address template \"%s\" (expected local@domain)", v);
+	return NULL;
+}
+
+static const struct field list_group_fields[] = {
+	{.key = "group", .type = T_STR, .flags = F_REQUIRED, .check = check_newsgroup,
+	 .off = offsetof(struct cfg_list_group, group)},
+	{.key = "format", .type = T_STR, .choices = format_choices,
+	 .off = offsetof(struct cfg_list_group, format)},
+};
+static const struct section list_group_section = SECTION(list_group_fields, .id_key = "group");
+
+static const struct field list_fields[] = {
+	{.key = "enabled", .type = T_BOOL, .off = offsetof(struct cfg_list, enabled)},
+	{.key = "from_address", .type = T_STR, .sdef = "{group}@{domain}",
+	 .check = check_list_template, .off = offsetof(struct cfg_list, from_address)},
+	{.key = "format", .type = T_STR, .sdef = "text", .choices = format_choices,
+	 .off = offsetof(struct cfg_list, format)},
+	{.key = "digest_hour", .type = T_INT, .min = 0, .max = 23, .idef = 7,
+	 .off = offsetof(struct cfg_list, digest_hour)},
+	{.key = "batch", .type = T_INT, .min = 1, .max = 10000, .idef = 200,
+	 .off = offsetof(struct cfg_list, batch)},
+	{.key = "retry_max", .type = T_INT, .min = 60, .max = 86400, .idef = 3600,
+	 .off = offsetof(struct cfg_list, retry_max)},
+	{.key = "poll_interval", .type = T_INT, .min = 1, .max = 3600, .idef = 2,
+	 .off = offsetof(struct cfg_list, poll_interval)},
+	{.key = "digest_check", .type = T_INT, .min = 1, .max = 3600, .idef = 60,
+	 .off = offsetof(struct cfg_list, digest_check)},
+	{.key = "groups", .type = T_LIST, .sub = &list_group_section,
+	 .elsize = sizeof(struct cfg_list_group), .off = offsetof(struct cfg_list, groups),
+	 .cnt = offsetof(struct cfg_list, ngroups)},
+};
+static const struct section list_section = SECTION(list_fields);
 
 static void root_finish(struct load *L, void *base, const struct node *map, const char *path);
 
@@ -837,7 +895,7 @@ static const struct field root_fields[] = {
 	{.key = "mail", .type = T_MAP, .sub = &mail_section, .off = offsetof(struct cfg, mail)},
 	{.key = "auth", .type = T_MAP, .sub = &auth_section, .off = offsetof(struct cfg, auth)},
 	{.key = "http", .type = T_MAP, .sub = &http_section, .off = offsetof(struct cfg, http)},
-	{.key = "lists", .type = T_LATER},
+	{.key = "list", .type = T_MAP, .sub = &list_section, .off = offsetof(struct cfg, list)},
 };
 static const struct section root_section = SECTION(root_fields, .finish = root_finish);
 
@@ -2107,4 +2165,12 @@ int cfg_group_members_only(const struct cfg *c, const char *group)
 				return b->access && strcmp(b->access, "members") == 0;
 		}
 	return 0;
+}
+
+const char *cfg_list_format(const struct cfg *c, const char *group)
+{
+	for (size_t i = 0; i < c->list.ngroups; i++)
+		if (!strcmp(c->list.groups[i].group, group) && c->list.groups[i].format)
+			return c->list.groups[i].format;
+	return c->list.format ? c->list.format : "text";
 }

@@ -26,6 +26,7 @@
 
 #include "forumgate/buf.h"
 #include "forumgate/listen.h"
+#include "forumgate/listctl.h"
 #include "forumgate/log.h"
 #include "forumgate/priv.h"
 #include "forumgate/webhook.h"
@@ -211,6 +212,8 @@ static void route_health(void *arg, const struct httpd_request *rq, struct httpd
 static const struct httpd_route role_routes[] = {
 	{"/health", "GET", route_health, NULL},
 	{WEBHOOK_DISCOURSE_PREFIX, "POST", webhook_discourse, NULL}, /* arg: the cfg */
+	{LISTCTL_UNSUBSCRIBE_PATH, "POST", listctl_http_unsubscribe, NULL}, /* arg: the cfg */
+	{LISTCTL_UNSUBSCRIBE_PATH, "GET", listctl_http_unsubscribe, NULL},  /* arg: the cfg */
 };
 
 struct stop_check {
@@ -238,7 +241,8 @@ int httpd_run(const struct cfg *c, volatile sig_atomic_t *stop)
 	struct httpd_route routes[sizeof role_routes / sizeof *role_routes];
 	for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
 		routes[i] = role_routes[i];
-		if (routes[i].handler == webhook_discourse)
+		if (routes[i].handler == webhook_discourse ||
+		    routes[i].handler == listctl_http_unsubscribe)
 			routes[i].arg = (void *)c;
 	}
 	if (httpd_new(base, c->http.listen, c->http.max_body_size, routes,

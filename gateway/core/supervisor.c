@@ -24,6 +24,7 @@
 #include "forumgate/buf.h"
 #include "forumgate/httpd.h"
 #include "forumgate/imap.h"
+#include "forumgate/listd.h"
 #include "forumgate/lmtp.h"
 #include "forumgate/log.h"
 #include "forumgate/nntp.h"
@@ -40,6 +41,7 @@ static const struct supervisor_role roles[] = {
 	{"imapin", imapin_run, 0, 1},
 	{"outbox", outbox_loop, 0, 0},
 	{"httpd", httpd_run, 1, 1},
+	{"listd", listd_run, 0, 1},
 };
 #define NROLES (sizeof roles / sizeof roles[0])
 
@@ -53,6 +55,7 @@ static const struct {
 	{"outbox", "the outbox"},
 	{"imapin", "the IMAP intake"},
 	{"mailin", "the Maildir intake"}, /* only with mail.maildir */
+	{"listd", "the list delivery"},   /* serve: only with list.enabled */
 };
 
 static volatile sig_atomic_t sup_stop;
@@ -90,6 +93,8 @@ int supervisor_lock(const struct cfg *c, const char *name, char **err)
 			continue;
 		if (strcmp(unique[i].role, "mailin") == 0 && c->mail.maildir_path == NULL)
 			continue; /* LMTP alone may run several times */
+		if (all && strcmp(unique[i].role, "listd") == 0 && !c->list.enabled)
+			continue;
 		int r = store_lock(c->gateway.store, (int)i, err);
 		if (r < 0)
 			return -1;
@@ -200,6 +205,8 @@ static int role_wanted(const struct cfg *c, const struct supervisor_role *r)
 {
 	if (strcmp(r->name, "httpd") == 0)
 		return c->http.listen != NULL;
+	if (strcmp(r->name, "listd") == 0)
+		return c->list.enabled;
 	return strcmp(r->name, "imapin") != 0 || c->mail.imap.host != NULL;
 }
 

@@ -14,6 +14,9 @@
 #include "forumgate/article.h"
 #include "forumgate/authres.h"
 #include "forumgate/buf.h"
+#include "forumgate/listctl.h"
+#include "forumgate/listd.h"
+#include "forumgate/listmsg.h"
 #include "forumgate/log.h"
 #include "forumgate/mail.h"
 #include "forumgate/notice.h"
@@ -207,7 +210,11 @@ int intake_check_recipient(const struct intake *in, const char *rcpt, char **why
 		return -1;
 	}
 	int64_t gid;
-	char *err = NULL;
+	char *err = NULL, *list = NULL;
+	if (key == NULL && listctl_is_request(group, &list)) {
+		free(group);
+		group = list; /* a list's -request address: the group must exist */
+	}
 	int r = store_group_id(in->store, group, &gid, &err);
 	int rc = 0;
 	if (r < 0) {
@@ -357,6 +364,63 @@ static void attachments_notice(const struct cfg *c, const struct mail_msg *m,
 	buf_free(&t);
 }
 
+/* Mail to a VERP address of list mail (`group+b-KEY@`, listmsg.h) is
+ * never a post: a bounce counts against the recipient the key names,
+ * anything else (an auto-reply to the envelope sender) is dropped.
+ * 1 handled (res set), 0 not such an address, -1 store error. */
+static int verp_bounce(const struct intake *in, const struct mail_msg *m, const char *raw,
+		       size_t len, const char *envelope_from, const char *rcpt,
+		       struct intake_result *res, char **err)
+{
+	char *group = NULL, *key = NULL, *addr = NULL;
+	int rc = 1;
+	if (split_rcpt(in->cfg, rcpt, &group, &key) != 0 || key == NULL ||
+	    strncmp(key, "b-", 2) != 0) {
+		rc = 0;
+		goto out;
+	}
+	int64_t id = 0;
+	const char *why = NULL;
+	if (in->secret == NULL || !listmsg_bounce_parse(key + 2, in->secret, in->secret_len, &id)) {
+		set(res, INTAKE_DROPPED, "not posted: mail to a bounce address that is not ours");
+		goto out;
+	}
+	if (mail_classify(m, envelope_from, reply_domain(in->cfg), &why) != MAIL_BOUNCE) {
+		set(res, INTAKE_DROPPED, "not posted: mail to the bounce address of list mail (%s)",
+		    why ? why : "not a bounce");
+		goto out;
+	}
+	int r = store_list_recipient(in->store, id, &addr, err);
+	if (r < 0) {
+		rc = -1;
+		goto out;
+	}
+	if (r == 0) {
+		set(res, INTAKE_DROPPED, "not posted: a bounce of a delivery no longer queued");
+		goto out;
+	}
+	/* a DSN's Status 4.x.x is soft (RFC 3464); a bounce without one is hard */
+	static const char soft[] = "Status: 4.";
+	int hard = memmem(raw, len, soft, sizeof soft - 1) == NULL;
+	if (store_begin(in->store, err) != 0 ||
+	    listd_bounce(in->store, addr, hard, why, err) != 0) {
+		store_rollback(in->store);
+		rc = -1;
+		goto out;
+	}
+	if (store_commit(in->store, err) != 0) {
+		rc = -1;
+		goto out;
+	}
+	set(res, INTAKE_DROPPED, "not posted: %s bounce of list mail to %s recorded",
+	    hard ? "hard" : "soft", addr);
+out:
+	free(group);
+	free(key);
+	free(addr);
+	return rc;
+}
+
 void intake_deliver(const struct intake *in, const char *raw, size_t len,
 		    const char *envelope_from, const char *rcpt, struct intake_result *res)
 {
@@ -376,6 +440,11 @@ void intake_deliver(const struct intake *in, const char *raw, size_t len,
 	if (m->message_id)
 		res->message_id = xstrdup(m->message_id);
 
+	int vb = verp_bounce(in, m, raw, len, envelope_from, rcpt, res, &err);
+	if (vb < 0)
+		goto tempfail;
+	if (vb > 0)
+		goto out;
 	const char *why = NULL;
 	enum mail_class cls = mail_classify(m, envelope_from, reply_domain(c), &why);
 	if (cls != MAIL_OK) {
@@ -392,6 +461,31 @@ void intake_deliver(const struct intake *in, const char *raw, size_t len,
 	if (split_rcpt(c, rcpt, &group, &key) != 0) {
 		set(res, INTAKE_UNKNOWN_RECIPIENT, "%s is not an address of %s", rcpt,
 		    reply_domain(c));
+		goto out;
+	}
+	char *list = NULL;
+	if (key == NULL && listctl_is_request(group, &list)) {
+		/* commands to a list, never a post; anyone may send them (a
+		 * subscription is confirmed by the address it is for) */
+		int64_t lid;
+		int lr = store_group_id(st, list, &lid, &err);
+		char *summary = NULL;
+		const char *sender = envelope_from && *envelope_from ? envelope_from : m->from_addr;
+		if (lr < 0) {
+			free(list);
+			goto tempfail;
+		}
+		if (lr == 0)
+			set(res, INTAKE_UNKNOWN_RECIPIENT, "there is no forum group %s here", list);
+		else if (sender == NULL)
+			set(res, INTAKE_DROPPED, "not done: a request without a sender address");
+		else if (listctl_request(c, st, m, sender, list, &summary, &err) != 0) {
+			free(list);
+			goto tempfail;
+		} else
+			set(res, INTAKE_ACCEPTED, "%s", summary);
+		free(summary);
+		free(list);
 		goto out;
 	}
 	int64_t gid;

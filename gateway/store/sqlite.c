@@ -196,6 +196,56 @@ static const char *const migrations[] = {
 	"CREATE TABLE push_events ("
 	"  forum TEXT NOT NULL, event_id INTEGER NOT NULL, added INTEGER NOT NULL,"
 	"  PRIMARY KEY (forum, event_id)) WITHOUT ROWID;",
+	/* 10: (issue #14) mailing-list mode: subscriptions, the delivery queue
+	 * (one row per article and recipient), the backoff of recipient
+	 * domains, listd's cursor over articles.id, and a bounce score */
+	"CREATE TABLE subscriptions ("
+	"  group_name TEXT NOT NULL,"
+	"  address TEXT NOT NULL COLLATE NOCASE,"
+	"  mode TEXT NOT NULL DEFAULT 'each',"
+	"  digest_period TEXT NOT NULL DEFAULT 'daily',"
+	"  digest_hour INTEGER NOT NULL DEFAULT 7,"
+	"  format TEXT NOT NULL DEFAULT 'text',"
+	"  timezone TEXT,"
+	"  own_copies INTEGER NOT NULL DEFAULT 0,"
+	"  state TEXT NOT NULL DEFAULT 'active',"
+	"  token TEXT, token_expires INTEGER,"
+	"  created INTEGER NOT NULL,"
+	"  digest_last INTEGER NOT NULL DEFAULT 0,"
+	"  digest_issue INTEGER NOT NULL DEFAULT 0,"
+	"  digest_next INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (group_name, address)) WITHOUT ROWID;"
+	"CREATE INDEX subscriptions_address ON subscriptions(address);"
+	"CREATE INDEX subscriptions_token ON subscriptions(token) WHERE token IS NOT NULL;"
+	"CREATE TABLE list_queue ("
+	"  id INTEGER PRIMARY KEY,"
+	"  article_id INTEGER NOT NULL REFERENCES articles(id),"
+	"  group_name TEXT NOT NULL,"
+	"  recipient TEXT NOT NULL COLLATE NOCASE,"
+	"  domain TEXT NOT NULL COLLATE NOCASE,"
+	"  format TEXT NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'queued',"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_try INTEGER NOT NULL,"
+	"  last_error TEXT,"
+	"  created INTEGER NOT NULL,"
+	"  kind TEXT NOT NULL DEFAULT 'each',"
+	"  digest_from INTEGER, issue INTEGER,"
+	"  UNIQUE (article_id, recipient, kind));"
+	"CREATE INDEX list_queue_due ON list_queue(state, next_try);"
+	"CREATE TABLE list_domains ("
+	"  domain TEXT PRIMARY KEY COLLATE NOCASE,"
+	"  failures INTEGER NOT NULL, next_try INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE list_state (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
+	/* the bounce score's state (bounce_score.h) beside the raw count */
+	"ALTER TABLE bounces ADD COLUMN score REAL NOT NULL DEFAULT 0;"
+	"ALTER TABLE bounces ADD COLUMN soft REAL NOT NULL DEFAULT 0;"
+	"ALTER TABLE bounces ADD COLUMN hard_count INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE bounces ADD COLUMN last_counted INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE bounces ADD COLUMN updated INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE bounces ADD COLUMN last_was_hard INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE bounces ADD COLUMN suspended INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE bounces ADD COLUMN suspended_at INTEGER NOT NULL DEFAULT 0;",
 };
 
 enum stmt_id {
@@ -272,10 +322,143 @@ enum stmt_id {
 	S_BOARD_GROUP_SET,
 	S_ART_SUPERSEDE,
 	S_ART_WITHDRAW_CHAIN,
+	S_SUB_PUT,
+	S_SUB_GET,
+	S_SUB_DEL,
+	S_SUB_LIST,
+	S_SUB_BY_TOKEN,
+	S_LIST_CURSOR_GET,
+	S_LIST_CURSOR_SET,
+	S_LIST_NEW,
+	S_LIST_FANOUT,
+	S_LIST_DUE,
+	S_LIST_SENDING,
+	S_LIST_SENT,
+	S_LIST_DOMAIN_OK,
+	S_LIST_RETRY,
+	S_LIST_DOMAIN_FAIL,
+	S_LIST_FAILED,
+	S_LIST_REQUEUE,
+	S_BOUNCE_GET,
+	S_BOUNCE_PUT,
+	S_LIST_RECIPIENT,
+	S_POST_HTML,
+	S_DIGEST_DUE,
+	S_DIGEST_NEXT,
+	S_DIGEST_QUEUE,
+	S_DIGEST_DONE,
+	S_GROUP_LAST_ART,
+	S_GROUP_ARTS,
 	S_COUNT
 };
 
 static const char *const stmt_sql[S_COUNT] = {
+	[S_SUB_PUT] = "INSERT INTO subscriptions(group_name, address, mode, digest_period, digest_hour,"
+		     " format, timezone, own_copies, state, token, token_expires, created)"
+		     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+		     " ON CONFLICT (group_name, address) DO UPDATE SET mode = excluded.mode,"
+		     " digest_period = excluded.digest_period, digest_hour = excluded.digest_hour,"
+		     " format = excluded.format, timezone = excluded.timezone,"
+		     " own_copies = excluded.own_copies, state = excluded.state,"
+		     " token = excluded.token, token_expires = excluded.token_expires",
+	[S_SUB_GET] = "SELECT group_name, address, mode, digest_period, digest_hour, format, timezone,"
+		      " own_copies, state, token, token_expires, created FROM subscriptions"
+		      " WHERE group_name = ?1 AND address = ?2",
+	[S_SUB_DEL] = "DELETE FROM subscriptions WHERE group_name = ?1 AND address = ?2",
+	[S_SUB_LIST] = "SELECT s.group_name, s.address, s.mode, s.digest_period, s.digest_hour,"
+		       " s.format, s.timezone, s.own_copies, s.state, s.token, s.token_expires,"
+		       " s.created, coalesce(b.score, 0), coalesce(b.count, 0), b.last,"
+		       " coalesce(b.suspended, 0)"
+		       " FROM subscriptions s LEFT JOIN bounces b ON b.address = s.address"
+		       " WHERE ?1 IS NULL OR s.group_name = ?1 ORDER BY s.group_name, s.address",
+	[S_SUB_BY_TOKEN] = "SELECT group_name, address, mode, digest_period, digest_hour, format,"
+			   " timezone, own_copies, state, token, token_expires, created"
+			   " FROM subscriptions WHERE token = ?1",
+	[S_BOUNCE_GET] = "SELECT soft, hard_count, last_counted, updated, last_was_hard, suspended,"
+			 " suspended_at, score FROM bounces WHERE address = ?1",
+	[S_BOUNCE_PUT] = "INSERT INTO bounces(address, count, last, reason, soft, hard_count,"
+			 " last_counted, updated, last_was_hard, suspended, suspended_at, score)"
+			 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+			 " ON CONFLICT (address) DO UPDATE SET count = count + excluded.count,"
+			 " last = CASE WHEN excluded.count > 0 THEN excluded.last ELSE last END,"
+			 " reason = coalesce(excluded.reason, reason), soft = excluded.soft,"
+			 " hard_count = excluded.hard_count, last_counted = excluded.last_counted,"
+			 " updated = excluded.updated, last_was_hard = excluded.last_was_hard,"
+			 " suspended = excluded.suspended, suspended_at = excluded.suspended_at,"
+			 " score = excluded.score",
+	[S_LIST_RECIPIENT] = "SELECT recipient FROM list_queue WHERE id = ?1",
+	[S_DIGEST_DUE] = "SELECT group_name, address, digest_period, digest_hour, format, timezone,"
+			 " digest_last, digest_issue, digest_next FROM subscriptions"
+			 " WHERE mode = 'digest' AND state = 'active' AND digest_next <= ?1"
+			 " AND NOT EXISTS (SELECT 1 FROM bounces b WHERE b.address ="
+			 "  subscriptions.address AND b.suspended)",
+	[S_DIGEST_NEXT] = "UPDATE subscriptions SET digest_next = ?3, digest_last ="
+			  " max(digest_last, ?4) WHERE group_name = ?1 AND address = ?2",
+	[S_DIGEST_QUEUE] = "INSERT OR IGNORE INTO list_queue(article_id, group_name, recipient,"
+			   " domain, format, next_try, created, kind, digest_from, issue)"
+			   " VALUES (?1, ?2, ?3, lower(substr(?3, instr(?3, '@') + 1)), ?4, ?5, ?5,"
+			   " 'digest', ?6, ?7)",
+	[S_DIGEST_DONE] = "UPDATE subscriptions SET digest_last = ?3, digest_issue = ?4"
+			  " WHERE group_name = ?1 AND address = ?2",
+	[S_GROUP_LAST_ART] = "SELECT coalesce(max(n.article_id), 0) FROM numbering n"
+			     " WHERE n.group_id = (SELECT id FROM groups WHERE name = ?1)"
+			     " AND n.withdrawn = 0",
+	[S_GROUP_ARTS] = "SELECT a.wire FROM numbering n JOIN articles a ON a.id = n.article_id"
+			 " WHERE n.group_id = (SELECT id FROM groups WHERE name = ?1)"
+			 " AND n.withdrawn = 0 AND n.article_id > ?2 AND n.article_id <= ?3"
+			 " ORDER BY n.number",
+	[S_POST_HTML] = "SELECT markup, body, url FROM posts WHERE message_id = ?1 AND deleted = 0"
+			 " ORDER BY version DESC LIMIT 1",
+	[S_LIST_CURSOR_GET] = "SELECT value FROM list_state WHERE name = 'cursor'",
+	[S_LIST_CURSOR_SET] = "INSERT INTO list_state(name, value) VALUES ('cursor', ?1)"
+			      " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+	/* articles after the cursor with each group they are listed in (none:
+	 * one row with NULL); `fresh` is 0 for an old post filed now (a
+	 * backfill, an import: a list mails what is new, not the archive) and
+	 * for an edit (it supersedes an article: subscribers had the post) */
+	[S_LIST_NEW] = "SELECT a.id, a.message_id, g.name, a.date >= a.arrived - 172800"
+		       " AND NOT EXISTS (SELECT 1 FROM articles o WHERE o.superseded_by = a.message_id)"
+		       " FROM (SELECT id, message_id, date, arrived FROM articles WHERE id > ?1"
+		       "  ORDER BY id LIMIT ?2) a"
+		       " LEFT JOIN numbering n ON n.article_id = a.id AND n.withdrawn = 0"
+		       " LEFT JOIN groups g ON g.id = n.group_id ORDER BY a.id",
+	/* the group's `each` subscribers, less suspended addresses and, for a
+	 * post that came in by mail, its author (unless own_copies) */
+	[S_LIST_FANOUT] = "INSERT OR IGNORE INTO list_queue(article_id, group_name, recipient, domain,"
+			  " format, next_try, created)"
+			  " SELECT ?1, s.group_name, s.address,"
+			  " lower(substr(s.address, instr(s.address, '@') + 1)), s.format, ?4, ?4"
+			  " FROM subscriptions s WHERE s.group_name = ?2 AND s.mode = 'each'"
+			  " AND s.state = 'active'"
+			  " AND NOT EXISTS (SELECT 1 FROM bounces b WHERE b.address = s.address"
+			  "  AND b.suspended)"
+			  " AND (s.own_copies OR NOT EXISTS (SELECT 1 FROM outbox o"
+			  "  WHERE o.message_id = ?3 AND o.source <> 'nntp'"
+			  "  AND (o.envelope_from = s.address COLLATE NOCASE OR s.address IN"
+			  "  (SELECT ua.address FROM user_addresses ua JOIN users u"
+			  "   ON u.id = ua.user_id WHERE u.name = o.user))))",
+	[S_LIST_DUE] = "SELECT q.id, q.article_id, a.message_id, q.group_name, q.recipient, q.format,"
+		       " q.attempts, q.kind, coalesce(q.digest_from, 0), coalesce(q.issue, 0)"
+		       " FROM list_queue q JOIN articles a ON a.id = q.article_id"
+		       " WHERE q.state = 'queued' AND q.next_try <= ?1"
+		       " AND NOT EXISTS (SELECT 1 FROM list_domains d WHERE d.domain = q.domain"
+		       "  AND d.next_try > ?1)"
+		       " ORDER BY q.next_try, q.id LIMIT ?2",
+	[S_LIST_SENDING] = "UPDATE list_queue SET state = 'sending', attempts = attempts + 1"
+			   " WHERE id = ?1",
+	[S_LIST_SENT] = "UPDATE list_queue SET state = 'sent', last_error = NULL WHERE id = ?1",
+	[S_LIST_DOMAIN_OK] = "DELETE FROM list_domains WHERE domain ="
+			     " (SELECT domain FROM list_queue WHERE id = ?1)",
+	[S_LIST_RETRY] = "UPDATE list_queue SET state = 'queued', last_error = ?2,"
+			 " next_try = ?3 + min(?4, 60 << min(attempts, 16)) WHERE id = ?1",
+	/* the backoff of the recipient's domain: 60 s doubling per failure
+	 * in a row, capped */
+	[S_LIST_DOMAIN_FAIL] = "INSERT INTO list_domains(domain, failures, next_try)"
+			       " SELECT domain, 1, ?2 + 60 FROM list_queue WHERE id = ?1"
+			       " ON CONFLICT (domain) DO UPDATE SET failures = failures + 1,"
+			       " next_try = ?2 + min(?3, 60 << min(failures, 16))",
+	[S_LIST_FAILED] = "UPDATE list_queue SET state = 'failed', last_error = ?2 WHERE id = ?1",
+	[S_LIST_REQUEUE] = "UPDATE list_queue SET state = 'queued' WHERE state = 'sending'",
 	[S_FORUM_GET] = "SELECT id FROM forums WHERE name = ?1",
 	[S_FORUM_ADD] = "INSERT INTO forums(name, created) VALUES (?1, ?2)",
 	[S_CURSOR_GET] = "SELECT cursor FROM forums WHERE id = ?1",
@@ -3026,4 +3209,474 @@ fail:
 	*topics = NULL;
 	*n = 0;
 	return -1;
+}
+
+/* --- mailing-list mode --- */
+
+void store_sub_clear(struct store_sub *s)
+{
+	free(s->group);
+	free(s->address);
+	free(s->mode);
+	free(s->digest_period);
+	free(s->format);
+	free(s->timezone);
+	free(s->state);
+	free(s->token);
+	memset(s, 0, sizeof *s);
+}
+
+int store_sub_put(struct store *st, const struct store_sub *in, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_SUB_PUT, err);
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, in->group);
+	bind_text(s, 2, in->address);
+	bind_text(s, 3, in->mode ? in->mode : "each");
+	bind_text(s, 4, in->digest_period ? in->digest_period : "daily");
+	sqlite3_bind_int(s, 5, in->digest_hour);
+	bind_text(s, 6, in->format ? in->format : "text");
+	bind_text(s, 7, in->timezone);
+	sqlite3_bind_int(s, 8, in->own_copies);
+	bind_text(s, 9, in->state ? in->state : "active");
+	bind_text(s, 10, in->token);
+	if (in->token_expires)
+		sqlite3_bind_int64(s, 11, in->token_expires);
+	else
+		sqlite3_bind_null(s, 11);
+	sqlite3_bind_int64(s, 12, in->created ? in->created : (int64_t)time(NULL));
+	return step_done(st, s, err, "subscribe");
+}
+
+/* The row of S_SUB_GET / S_SUB_BY_TOKEN / S_SUB_LIST (first 12 columns). */
+static void sub_row(sqlite3_stmt *s, struct store_sub *o, int copy)
+{
+	memset(o, 0, sizeof *o);
+	char **const strs[] = {&o->group, &o->address, &o->mode, &o->digest_period};
+	for (int i = 0; i < 4; i++)
+		*strs[i] = copy ? col_text(s, i) : (char *)sqlite3_column_text(s, i);
+	o->digest_hour = sqlite3_column_int(s, 4);
+	char **const more[] = {&o->format, &o->timezone};
+	for (int i = 0; i < 2; i++)
+		*more[i] = copy ? col_text(s, 5 + i) : (char *)sqlite3_column_text(s, 5 + i);
+	o->own_copies = sqlite3_column_int(s, 7);
+	o->state = copy ? col_text(s, 8) : (char *)sqlite3_column_text(s, 8);
+	o->token = copy ? col_text(s, 9) : (char *)sqlite3_column_text(s, 9);
+	o->token_expires = sqlite3_column_int64(s, 10);
+	o->created = sqlite3_column_int64(s, 11);
+}
+
+static int sub_lookup(struct store *st, sqlite3_stmt *s, struct store_sub *out, char **err)
+{
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		sub_row(s, out, 1);
+	else
+		memset(out, 0, sizeof *out);
+	return row_end(st, s, rc, err, "subscription");
+}
+
+int store_sub_get(struct store *st, const char *group, const char *address, struct store_sub *out,
+		  char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_SUB_GET, err);
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, group);
+	bind_text(s, 2, address);
+	return sub_lookup(st, s, out, err);
+}
+
+int store_sub_by_token(struct store *st, const char *token, struct store_sub *out, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_SUB_BY_TOKEN, err);
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, token);
+	return sub_lookup(st, s, out, err);
+}
+
+int store_sub_del(struct store *st, const char *group, const char *address, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_SUB_DEL, err);
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, group);
+	bind_text(s, 2, address);
+	if (step_done(st, s, err, "unsubscribe") != 0)
+		return -1;
+	return sqlite3_changes(st->db) > 0;
+}
+
+int store_sub_list(struct store *st, const char *group, store_sub_cb cb, void *arg, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_SUB_LIST, err);
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, group);
+	int rc, stop = 0;
+	while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_sub sub;
+		sub_row(s, &sub, 0);
+		sub.bounce_score = sqlite3_column_double(s, 12);
+		sub.bounces = sqlite3_column_int(s, 13);
+		sub.last_bounce = sqlite3_column_int64(s, 14);
+		sub.suspended = sqlite3_column_int(s, 15);
+		stop = cb(arg, &sub);
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (!stop && rc != SQLITE_DONE)
+		return db_error(st, err, "list subscriptions");
+	return stop;
+}
+
+int store_list_cursor(struct store *st, int64_t *cursor, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_LIST_CURSOR_GET, err);
+	if (s == NULL)
+		return -1;
+	*cursor = 0;
+	return lookup_id(st, s, cursor, err, "list cursor");
+}
+
+int store_list_cursor_set(struct store *st, int64_t cursor, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_LIST_CURSOR_SET, err);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, cursor);
+	return step_done(st, s, err, "set list cursor");
+}
+
+int store_article_last_id(struct store *st, int64_t *id, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_ART_NEXT_ID, err);
+	if (s == NULL)
+		return -1;
+	int r = lookup_id(st, s, id, err, "last article");
+	if (r < 0)
+		return -1;
+	*id = r ? *id - 1 : 0;
+	return 0;
+}
+
+int store_list_new(struct store *st, int64_t after, int limit, store_list_new_cb cb, void *arg,
+		   char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_LIST_NEW, err);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, after);
+	sqlite3_bind_int(s, 2, limit);
+	int rc, stop = 0;
+	while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		stop = cb(arg, sqlite3_column_int64(s, 0), (const char *)sqlite3_column_text(s, 1),
+			  (const char *)sqlite3_column_text(s, 2), sqlite3_column_int(s, 3));
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (!stop && rc != SQLITE_DONE)
+		return db_error(st, err, "new articles");
+	return stop;
+}
+
+int store_list_fanout(struct store *st, int64_t article_id, const char *message_id,
+		      const char *group, int64_t now, int64_t *n, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_LIST_FANOUT, err);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, article_id);
+	bind_text(s, 2, group);
+	bind_text(s, 3, message_id);
+	sqlite3_bind_int64(s, 4, now);
+	if (step_done(st, s, err, "queue deliveries") != 0)
+		return -1;
+	*n = sqlite3_changes(st->db);
+	return 0;
+}
+
+void store_deliveries_free(struct store_delivery *d, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(d[i].message_id);
+		free(d[i].group);
+		free(d[i].recipient);
+		free(d[i].format);
+	}
+	free(d);
+}
+
+int store_list_due(struct store *st, int64_t now, int limit, struct store_delivery **out,
+		   size_t *n, char **err)
+{
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *s = stmt_get(st, S_LIST_DUE, err);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int(s, 2, limit);
+	size_t cap = 0;
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 64;
+			*out = xrealloc(*out, cap * sizeof **out);
+		}
+		struct store_delivery *d = &(*out)[(*n)++];
+		d->id = sqlite3_column_int64(s, 0);
+		d->article_id = sqlite3_column_int64(s, 1);
+		d->message_id = col_text(s, 2);
+		d->group = col_text(s, 3);
+		d->recipient = col_text(s, 4);
+		d->format = col_text(s, 5);
+		d->attempts = sqlite3_column_int(s, 6);
+		d->digest = !strcmp((const char *)sqlite3_column_text(s, 7), "digest");
+		d->digest_from = sqlite3_column_int64(s, 8);
+		d->issue = sqlite3_column_int(s, 9);
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_DONE) {
+		store_deliveries_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return db_error(st, err, "due deliveries");
+	}
+	return 0;
+}
+
+static int list_update(struct store *st, enum stmt_id id, int64_t row, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, id, err);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, row);
+	return step_done(st, s, err, "delivery");
+}
+
+int store_list_sending(struct store *st, int64_t id, char **err)
+{
+	return list_update(st, S_LIST_SENDING, id, err);
+}
+
+int store_list_sent(struct store *st, int64_t id, char **err)
+{
+	if (list_update(st, S_LIST_SENT, id, err) != 0)
+		return -1;
+	return list_update(st, S_LIST_DOMAIN_OK, id, err);
+}
+
+int store_list_retry(struct store *st, int64_t id, int64_t now, int cap, const char *error,
+		     int domain_too, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_LIST_RETRY, err);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	bind_text(s, 2, error);
+	sqlite3_bind_int64(s, 3, now);
+	sqlite3_bind_int(s, 4, cap);
+	if (step_done(st, s, err, "delivery retry") != 0)
+		return -1;
+	if (!domain_too)
+		return 0;
+	if ((s = stmt_get(st, S_LIST_DOMAIN_FAIL, err)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, now);
+	sqlite3_bind_int(s, 3, cap);
+	return step_done(st, s, err, "domain backoff");
+}
+
+int store_list_failed(struct store *st, int64_t id, const char *error, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_LIST_FAILED, err);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	bind_text(s, 2, error);
+	return step_done(st, s, err, "delivery failed");
+}
+
+int store_list_recipient(struct store *st, int64_t id, char **recipient, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_LIST_RECIPIENT, err);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	return lookup_text(st, s, recipient, err, "delivery recipient");
+}
+
+int store_bounce_get(struct store *st, const char *address, struct store_bounce *b, char **err)
+{
+	memset(b, 0, sizeof *b);
+	sqlite3_stmt *s = stmt_get(st, S_BOUNCE_GET, err);
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, address);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		b->soft = sqlite3_column_double(s, 0);
+		b->hard_count = (unsigned)sqlite3_column_int(s, 1);
+		b->last_bounce = sqlite3_column_int64(s, 2);
+		b->updated = sqlite3_column_int64(s, 3);
+		b->last_was_hard = sqlite3_column_int(s, 4);
+		b->suspended = sqlite3_column_int(s, 5);
+		b->suspended_at = sqlite3_column_int64(s, 6);
+		b->score = sqlite3_column_double(s, 7);
+	}
+	return row_end(st, s, rc, err, "bounce state");
+}
+
+int store_bounce_put(struct store *st, const char *address, const struct store_bounce *b,
+		     int bounced, const char *reason, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_BOUNCE_PUT, err);
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, address);
+	sqlite3_bind_int(s, 2, bounced ? 1 : 0);
+	sqlite3_bind_int64(s, 3, (int64_t)time(NULL));
+	bind_text(s, 4, reason);
+	sqlite3_bind_double(s, 5, b->soft);
+	sqlite3_bind_int(s, 6, (int)b->hard_count);
+	sqlite3_bind_int64(s, 7, b->last_bounce);
+	sqlite3_bind_int64(s, 8, b->updated);
+	sqlite3_bind_int(s, 9, b->last_was_hard);
+	sqlite3_bind_int(s, 10, b->suspended);
+	sqlite3_bind_int64(s, 11, b->suspended_at);
+	sqlite3_bind_double(s, 12, b->score);
+	return step_done(st, s, err, "bounce state");
+}
+
+int store_list_requeue(struct store *st, int64_t *n, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_LIST_REQUEUE, err);
+	if (s == NULL)
+		return -1;
+	if (step_done(st, s, err, "requeue deliveries") != 0)
+		return -1;
+	*n = sqlite3_changes(st->db);
+	return 0;
+}
+
+int store_post_body(struct store *st, const char *message_id, int *markup, char **body,
+		    char **url, char **err)
+{
+	*body = *url = NULL;
+	sqlite3_stmt *s = stmt_get(st, S_POST_HTML, err);
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, message_id);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*markup = sqlite3_column_int(s, 0);
+		*body = col_text(s, 1);
+		*url = col_text(s, 2);
+	}
+	return row_end(st, s, rc, err, "post body");
+}
+
+int store_digest_due(struct store *st, int64_t now, struct store_sub **out, size_t *n, char **err)
+{
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *s = stmt_get(st, S_DIGEST_DUE, err);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, now);
+	int rc;
+	size_t cap = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 16;
+			*out = xrealloc(*out, cap * sizeof **out);
+		}
+		struct store_sub *d = &(*out)[(*n)++];
+		memset(d, 0, sizeof *d);
+		d->group = col_text(s, 0);
+		d->address = col_text(s, 1);
+		d->digest_period = col_text(s, 2);
+		d->digest_hour = sqlite3_column_int(s, 3);
+		d->format = col_text(s, 4);
+		d->timezone = col_text(s, 5);
+		d->digest_last = sqlite3_column_int64(s, 6);
+		d->digest_issue = sqlite3_column_int(s, 7);
+		d->digest_next = sqlite3_column_int64(s, 8);
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (rc != SQLITE_DONE)
+		return db_error(st, err, "due digests");
+	return 0;
+}
+
+int store_digest_next(struct store *st, const char *group, const char *address, int64_t next,
+		      int64_t last, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_DIGEST_NEXT, err);
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, group);
+	bind_text(s, 2, address);
+	sqlite3_bind_int64(s, 3, next);
+	sqlite3_bind_int64(s, 4, last);
+	return step_done(st, s, err, "digest schedule");
+}
+
+int store_digest_queue(struct store *st, const char *group, const char *address,
+		       const char *format, int64_t from, int64_t upto, int issue, int64_t now,
+		       char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_DIGEST_QUEUE, err);
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, upto);
+	bind_text(s, 2, group);
+	bind_text(s, 3, address);
+	bind_text(s, 4, format);
+	sqlite3_bind_int64(s, 5, now);
+	sqlite3_bind_int64(s, 6, from);
+	sqlite3_bind_int(s, 7, issue);
+	if (step_done(st, s, err, "queue digest") != 0)
+		return -1;
+	if ((s = stmt_get(st, S_DIGEST_DONE, err)) == NULL)
+		return -1;
+	bind_text(s, 1, group);
+	bind_text(s, 2, address);
+	sqlite3_bind_int64(s, 3, upto);
+	sqlite3_bind_int(s, 4, issue);
+	return step_done(st, s, err, "digest issue");
+}
+
+int store_group_last_article(struct store *st, const char *group, int64_t *id, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_GROUP_LAST_ART, err);
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, group);
+	*id = 0;
+	return lookup_id(st, s, id, err, "last article of group") < 0 ? -1 : 0;
+}
+
+int store_group_articles(struct store *st, const char *group, int64_t after, int64_t upto,
+			 store_wire_cb cb, void *arg, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_GROUP_ARTS, err);
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, group);
+	sqlite3_bind_int64(s, 2, after);
+	sqlite3_bind_int64(s, 3, upto);
+	int rc, stop = 0;
+	while (!stop && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		stop = cb(arg, sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0));
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (!stop && rc != SQLITE_DONE)
+		return db_error(st, err, "articles of group");
+	return stop;
 }

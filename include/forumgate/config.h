@@ -94,6 +94,31 @@ struct cfg_forum {
 struct cfg_http {
 	char *listen;          /* "127.0.0.1:8119"; NULL = no listener */
 	long max_body_size;    /* bytes, default 1 MiB */
+	char *public_url;      /* how subscribers reach the listener (behind a
+				  proxy): one-click unsubscribe links; NULL =
+				  http://<listen> */
+};
+
+/* A group's own list settings. */
+struct cfg_list_group {
+	char *group;
+	char *format;          /* "text" or "html": default for new subscribers */
+};
+
+/* Mailing-list delivery (the listd role). */
+struct cfg_list {
+	int enabled;           /* run listd under serve; default 0 */
+	char *from_address;    /* template {group} {domain}: the address list
+				  mail is From/Sender (the poster's name is the
+				  display name); default "{group}@{domain}" */
+	char *format;          /* default format of new subscriptions: "text" */
+	int digest_hour;       /* hour (0-23, subscriber's zone) of digests; 7 */
+	int batch;             /* deliveries per SMTP batch (default 200) */
+	int retry_max;         /* cap of the per-domain backoff, seconds (3600) */
+	int poll_interval;     /* seconds between looks for new articles (2) */
+	int digest_check;      /* seconds between looks for due digests (60) */
+	struct cfg_list_group *groups;
+	size_t ngroups;
 };
 
 struct cfg_listen {
@@ -136,7 +161,11 @@ struct cfg_mail {
 	int lmtp_write_timeout; /* seconds without output progress, default 60 */
 	char *reply_domain;    /* default = gateway.domain */
 	char *secret_file;     /* HMAC key for reply addresses; may be NULL */
-	char *smarthost;       /* "host:port" for notices; may be NULL */
+	char *smarthost;       /* "host:port" for notices and list mail; may be NULL */
+	char *smarthost_tls_ca; /* PEM CA to verify its STARTTLS certificate;
+				   NULL = system store; set = TLS required */
+	char *smarthost_user;  /* AUTH PLAIN login; NULL = no AUTH */
+	char *smarthost_password_file; /* its password (first line) */
 	long max_message_size; /* bytes, default 10 MiB */
 	int reply_to;          /* add Reply-To to articles; default 0 */
 	char *maildir_path;    /* Maildir to take replies from (scanned every
@@ -174,6 +203,7 @@ struct cfg {
 	struct cfg_mail mail;
 	struct cfg_auth auth;
 	struct cfg_http http;
+	struct cfg_list list;
 };
 
 /* Loads and validates `path`, applying the n overrides ("KEY=VALUE") first.
@@ -224,6 +254,8 @@ int cfg_group_members_only(const struct cfg *c, const char *group);
  * group_prefix or a "*" mapping (the connector's default board). */
 const struct cfg_forum *cfg_group_forum(const struct cfg *c, const char *group,
 				       const char **board);
+/* The default subscription format of group ("text" or "html"; borrowed). */
+const char *cfg_list_format(const struct cfg *c, const char *group);
 /* 1 if name is a valid newsgroup name per RFC 5536 §3.1.4, else 0. */
 int cfg_valid_newsgroup(const char *name);
 

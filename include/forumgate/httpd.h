@@ -1,7 +1,7 @@
 /*
  * httpd: the small HTTP listener for what forums and mail clients push to
- * us (Discourse webhooks; later one-click unsubscribe, RFC 8058, and
- * metrics). One route table, never a special case per feature: a route is
+ * us (Discourse webhooks, one-click unsubscribe of list mail, RFC 8058;
+ * later metrics). One route table, never a special case per feature: a route is
  * a path prefix and a method, and its handler gets the request (method,
  * path, query, headers, body) and fills a response (status, body).
  *

@@ -388,6 +388,141 @@ int store_user_owns(struct store *st, int64_t user_id, const char *address, char
 /* Counts a bounce against an address (the list delivery reads it). */
 int store_bounce_record(struct store *st, const char *address, const char *reason, char **err);
 
+/* --- mailing-list mode (listd) ---
+ *
+ * Subscriptions are per (group, address). The delivery queue holds one row
+ * per (article, recipient): queued -> sending -> sent | failed. Durability:
+ * listd commits `sending` before the message's DATA and `sent` right after
+ * the smarthost's 250, each in its own transaction; rows still `sending` at
+ * a restart (store_list_requeue) are sent again: SMTP cannot tell whether a
+ * message whose final "." went out before a crash, and whose 250 was never
+ * read, was accepted, so that one case is at-least-once. */
+struct store_sub {
+	char *group, *address;
+	char *mode;            /* "each", "digest", "none" */
+	char *digest_period;   /* "daily", "weekly" */
+	int digest_hour;       /* 0..23 in timezone */
+	char *format;          /* "text", "html" */
+	char *timezone;        /* IANA zone; NULL = the gateway's */
+	int own_copies;        /* mail the subscriber's own posts too */
+	char *state;           /* "active", "pending", "suspended" */
+	char *token;           /* confirmation token of a pending one; may be NULL */
+	int64_t token_expires, created;
+	/* store_digest_due only: the last article id in a digest, its issue,
+	 * when the next is due (0: never scheduled) */
+	int64_t digest_last, digest_next;
+	int digest_issue;
+	/* store_sub_list only: the address's bounce state */
+	double bounce_score;
+	int bounces, suspended;
+	int64_t last_bounce;
+};
+void store_sub_clear(struct store_sub *s);
+/* Adds or replaces the subscription of s->address to s->group (created is
+ * kept for an existing one). */
+int store_sub_put(struct store *st, const struct store_sub *s, char **err);
+/* 1 found (into *out, clear it after), 0, -1. */
+int store_sub_get(struct store *st, const char *group, const char *address, struct store_sub *out,
+		  char **err);
+int store_sub_by_token(struct store *st, const char *token, struct store_sub *out, char **err);
+/* 1 removed, 0 there was none, -1. */
+int store_sub_del(struct store *st, const char *group, const char *address, char **err);
+/* cb for each subscription (of group, or all when NULL) with its bounce
+ * state, by group then address; the struct is valid during cb only. */
+typedef int (*store_sub_cb)(void *arg, const struct store_sub *s);
+int store_sub_list(struct store *st, const char *group, store_sub_cb cb, void *arg, char **err);
+
+/* listd's cursor: the last article id (store order of arrival) it has
+ * fanned out; 1 found, 0 never set. */
+int store_list_cursor(struct store *st, int64_t *cursor, char **err);
+int store_list_cursor_set(struct store *st, int64_t cursor, char **err);
+/* The id of the newest article (0 when none). */
+int store_article_last_id(struct store *st, int64_t *id, char **err);
+/* Articles with id > after (at most limit), in id order: cb(arg, id,
+ * message_id, group, fresh) once per group the article is listed in, once
+ * with group NULL when it is in none; fresh = 0 for a post older than two
+ * days when it was stored (a backfill) and for an edit (an article that
+ * supersedes another). */
+typedef int (*store_list_new_cb)(void *arg, int64_t id, const char *message_id,
+				 const char *group, int fresh);
+int store_list_new(struct store *st, int64_t after, int limit, store_list_new_cb cb, void *arg,
+		   char **err);
+/* Queues article_id for the `each` subscribers of group (see the SQL:
+ * active, not suspended by bounces, not the author of a post that came by
+ * mail unless own_copies); *n the rows added. */
+int store_list_fanout(struct store *st, int64_t article_id, const char *message_id,
+		      const char *group, int64_t now, int64_t *n, char **err);
+
+struct store_delivery {
+	int64_t id, article_id;
+	char *message_id, *group, *recipient, *format;
+	int attempts;
+	/* a digest: the articles of group with ids in (digest_from,
+	 * article_id], issue number */
+	int digest;
+	int64_t digest_from;
+	int issue;
+};
+void store_deliveries_free(struct store_delivery *d, size_t n);
+/* Up to limit queued deliveries due at now whose domain is not backing off. */
+int store_list_due(struct store *st, int64_t now, int limit, struct store_delivery **out,
+		   size_t *n, char **err);
+int store_list_sending(struct store *st, int64_t id, char **err);
+/* Accepted by the smarthost: sent, and the domain's backoff ends. */
+int store_list_sent(struct store *st, int64_t id, char **err);
+/* A temporary failure (4xx, or the connection lost before a result): back
+ * to queued, retried after a backoff (per row and per recipient domain:
+ * 60 s doubling, capped at cap seconds). domain_too = 0 when the failure
+ * was not the recipient's (the connection). */
+int store_list_retry(struct store *st, int64_t id, int64_t now, int cap, const char *error,
+		     int domain_too, char **err);
+/* A permanent failure (5xx): failed (the caller counts the bounce). */
+int store_list_failed(struct store *st, int64_t id, const char *error, char **err);
+/* The recipient of a delivery (a VERP bounce key names the row); 1/0/-1. */
+int store_list_recipient(struct store *st, int64_t id, char **recipient, char **err);
+
+/* An address's bounce score state (bounce_score.h's struct bounce_state,
+ * field by field) and the score last computed; all 0 when none. */
+struct store_bounce {
+	double soft;
+	unsigned hard_count;
+	int64_t last_bounce, updated;
+	int last_was_hard, suspended;
+	int64_t suspended_at;
+	double score;
+};
+/* 1 found, 0 (b zeroed), -1. */
+int store_bounce_get(struct store *st, const char *address, struct store_bounce *b, char **err);
+/* Writes the state; bounced = 1 also counts a bounce (count, last, reason). */
+int store_bounce_put(struct store *st, const char *address, const struct store_bounce *b,
+		     int bounced, const char *reason, char **err);
+/* The forum's own body of the post behind an article (for the HTML part
+ * of list mail): its markup (enum forum_markup), body and URL (may be
+ * NULL); 1/0/-1. */
+int store_post_body(struct store *st, const char *message_id, int *markup, char **body,
+		    char **url, char **err);
+/* Digests: the active digest subscriptions due at now (array of n, free
+ * each with store_sub_clear, then the array). */
+int store_digest_due(struct store *st, int64_t now, struct store_sub **out, size_t *n, char **err);
+/* Sets when the next digest of a subscription is due; digest_last rises
+ * to at least last (a first schedule starts after the current articles). */
+int store_digest_next(struct store *st, const char *group, const char *address, int64_t next,
+		      int64_t last, char **err);
+/* Queues issue `issue` of a digest (articles in (from, upto]) in the
+ * delivery queue and records it as the subscription's last. */
+int store_digest_queue(struct store *st, const char *group, const char *address,
+		       const char *format, int64_t from, int64_t upto, int issue, int64_t now,
+		       char **err);
+/* The newest listed article id of a group (0 when none). */
+int store_group_last_article(struct store *st, const char *group, int64_t *id, char **err);
+/* cb(arg, wire, len) for each listed article of group with id in (after,
+ * upto], in number order; the wire is valid during cb. */
+typedef int (*store_wire_cb)(void *arg, const char *wire, size_t len);
+int store_group_articles(struct store *st, const char *group, int64_t after, int64_t upto,
+			 store_wire_cb cb, void *arg, char **err);
+/* At start: every `sending` row back to queued; *n how many. */
+int store_list_requeue(struct store *st, int64_t *n, char **err);
+
 /* A post by its row id (reply keys carry it); 1/0/-1, strings malloc'd. */
 int store_post_by_rowid(struct store *st, int64_t rowid, char **forum, char **thread_key,
 			char **post_key, char **message_id, char **err);

@@ -22,8 +22,9 @@
  * never leaves roles behind to run beside the next one.
  *
  * One gateway per store: the roles that must not run twice on a store
- * (sync, outbox, imapin, and mailin's Maildir scan: two would post the same
- * replies twice or race for the same messages) hold a slot of the store's
+ * (sync, outbox, imapin, listd, and mailin's Maildir scan: two would post
+ * the same replies twice, mail subscribers twice or race for the same
+ * messages) hold a slot of the store's
  * lock file, taken by serve for all of them and by a role run alone for its
  * own. nntpd and mailin's LMTP may run several times (several nodes can
  * serve one store). serve's roles inherit its locks, so they end only
@@ -54,7 +55,8 @@ const struct supervisor_role *supervisor_role_find(const char *name);
  * Returns 0, or -1 with *err saying which role runs already. */
 int supervisor_lock(const struct cfg *c, const char *name, char **err);
 
-/* Runs the built-in roles (imapin only when mail.imap is configured);
+/* Runs the built-in roles (imapin only when mail.imap is configured,
+ * httpd with http.listen, listd with list.enabled);
  * returns an exit status for main(): EX_UNAVAILABLE when a role could not
  * start at all (it ended before it was ready, see priv_on_drop), then with
  * every role stopped. A role that dies later is restarted. */

@@ -166,7 +166,7 @@ static void test_err_unknown_key(void **state)
 		   "\"max_connections\"?)");
 	expect_err(MIN_CFG "frobnicate: 1\n",
 		   "t.yaml:3:1: unknown key \"frobnicate\" at top level (valid keys: gateway, forums, "
-		   "nntp, mail, auth, http, lists)");
+		   "nntp, mail, auth, http, list)");
 }
 
 static void test_err_type(void **state)

@@ -114,7 +114,7 @@ static void test_msgid_taken(void **state)
 static void test_schema_version(void **state)
 {
 	struct fixture *fx = *state;
-	assert_int_equal(store_schema_version(fx->st), 9);
+	assert_int_equal(store_schema_version(fx->st), 10);
 }
 
 static void test_groups_and_numbers(void **state)
@@ -282,10 +282,18 @@ static void test_migration_8(void **state)
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
 	const char *wire = "Subject: x\r\n\r\n..dot\r\nplain\r\n..\r\n";
-	char sql[2048];
+	char sql[4096];
 	snprintf(sql, sizeof sql,
 		 "DROP TABLE board_groups; DROP INDEX articles_superseded;"
 		 "DROP TABLE push_topics; DROP TABLE push_events;"
+		 "DROP TABLE subscriptions; DROP TABLE list_queue; DROP TABLE list_domains;"
+		 "DROP TABLE list_state; ALTER TABLE bounces DROP COLUMN score;"
+		 "ALTER TABLE bounces DROP COLUMN soft; ALTER TABLE bounces DROP COLUMN hard_count;"
+		 "ALTER TABLE bounces DROP COLUMN last_counted;"
+		 "ALTER TABLE bounces DROP COLUMN updated;"
+		 "ALTER TABLE bounces DROP COLUMN last_was_hard;"
+		 "ALTER TABLE bounces DROP COLUMN suspended;"
+		 "ALTER TABLE bounces DROP COLUMN suspended_at;"
 		 "ALTER TABLE articles DROP COLUMN superseded_by;"
 		 "INSERT INTO forums(id, name, created) VALUES (1, 'demo', 0);"
 		 "INSERT INTO groups(id, name, created) VALUES (1, 'demo.caf-stra-e', 0);"
@@ -303,7 +311,7 @@ static void test_migration_8(void **state)
 	sqlite3_close(db);
 
 	assert_int_equal(store_open(fx->path, STORE_RW, &fx->st, &err), 0);
-	assert_int_equal(store_schema_version(fx->st), 9);
+	assert_int_equal(store_schema_version(fx->st), 10);
 	char *name = NULL;
 	assert_int_equal(store_board_group(fx->st, 1, "Café Straße", &name, &err), 1);
 	assert_string_equal(name, "demo.caf-stra-e");
@@ -978,7 +986,7 @@ static void test_bulk_build_after_crash(void **state)
 	assert_int_equal(store_publish(st, &err), 0);
 	assert_int_equal(entries(fx->dir), 1);
 	assert_int_equal(store_open(fx->path, STORE_RDONLY, &fx->st, &err), 0);
-	assert_int_equal(store_schema_version(fx->st), 9);
+	assert_int_equal(store_schema_version(fx->st), 10);
 }
 
 /* Inside a write transaction sync asks once whether a forum has posted
@@ -1015,10 +1023,98 @@ static void test_outbox_msgid_per_transaction(void **state)
 	assert_int_equal(store_commit(fx->st, &err), 0);
 }
 
+/* Mailing-list mode (issue #14): the fan-out skips inactive, suspended and
+ * digest subscribers, a crash leaves `sending` rows that requeue, a 4xx
+ * backs off the row and its domain, a 5xx fails the row. */
+struct seen_new {
+	int64_t last;
+	int n, fresh;
+};
+
+static int on_new(void *arg, int64_t id, const char *mid, const char *group, int fresh)
+{
+	struct seen_new *s = arg;
+	s->last = id;
+	s->n++;
+	s->fresh += fresh;
+	return 0;
+}
+
+static void sub(struct store *st, const char *addr, const char *mode, const char *state)
+{
+	char *err = NULL;
+	struct store_sub s = {.group = "demo.general", .address = (char *)addr, .mode = (char *)mode,
+			      .state = (char *)state};
+	assert_int_equal(store_sub_put(st, &s, &err), 0);
+}
+
+static void test_list_queue(void **state)
+{
+	struct fixture *fx = *state;
+	char *err = NULL;
+	int64_t g = 0, n = 0, cursor = -1;
+	assert_int_equal(store_group_ensure(fx->st, "demo.general", NULL, 'y', &g, &err), 0);
+	assert_int_equal(store_list_cursor(fx->st, &cursor, &err), 0);
+	add_article(fx->st, g, "<a1@x>", 0);
+	struct seen_new seen = {0};
+	assert_int_equal(store_list_new(fx->st, 0, 10, on_new, &seen, &err), 0);
+	assert_int_equal(seen.n, 1);
+	assert_int_equal(seen.fresh, 0); /* dated 1970: a backfill, not mailed */
+	int64_t id = seen.last;
+	sub(fx->st, "a@one.example", "each", "active");
+	sub(fx->st, "b@two.example", "each", "active");
+	sub(fx->st, "c@one.example", "each", "pending");
+	sub(fx->st, "d@one.example", "digest", "active");
+	sub(fx->st, "e@one.example", "each", "active");
+	struct store_bounce b = {.suspended = 1, .score = 5};
+	assert_int_equal(store_bounce_put(fx->st, "e@one.example", &b, 1, "x", &err), 0);
+	assert_int_equal(store_list_fanout(fx->st, id, "<a1@x>", "demo.general", 100, &n, &err), 0);
+	assert_int_equal(n, 2);
+	/* a second fan-out of the same article adds nothing */
+	assert_int_equal(store_list_fanout(fx->st, id, "<a1@x>", "demo.general", 100, &n, &err), 0);
+	assert_int_equal(n, 0);
+
+	struct store_delivery *d = NULL;
+	size_t nd = 0;
+	assert_int_equal(store_list_due(fx->st, 100, 10, &d, &nd, &err), 0);
+	assert_int_equal(nd, 2);
+	assert_string_equal(d[0].recipient, "a@one.example");
+	assert_string_equal(d[0].message_id, "<a1@x>");
+	int64_t a = d[0].id, bb = d[1].id;
+	store_deliveries_free(d, nd);
+	assert_int_equal(store_list_sending(fx->st, a, &err), 0);
+	assert_int_equal(store_list_sending(fx->st, bb, &err), 0);
+	assert_int_equal(store_list_due(fx->st, 100, 10, &d, &nd, &err), 0);
+	assert_int_equal(nd, 0);
+	/* the crash: both requeue */
+	assert_int_equal(store_list_requeue(fx->st, &n, &err), 0);
+	assert_int_equal(n, 2);
+	/* a 4xx for a@one.example: the row and one.example wait */
+	assert_int_equal(store_list_retry(fx->st, a, 100, 3600, "451 later", 1, &err), 0);
+	assert_int_equal(store_list_sent(fx->st, bb, &err), 0);
+	assert_int_equal(store_list_due(fx->st, 150, 10, &d, &nd, &err), 0);
+	assert_int_equal(nd, 0);
+	assert_int_equal(store_list_due(fx->st, 100 + 3600, 10, &d, &nd, &err), 0);
+	assert_int_equal(nd, 1);
+	store_deliveries_free(d, nd);
+	/* a 5xx: failed for good */
+	assert_int_equal(store_list_failed(fx->st, a, "550 no", &err), 0);
+	assert_int_equal(store_list_due(fx->st, 1000000, 10, &d, &nd, &err), 0);
+	assert_int_equal(nd, 0);
+	char *r = NULL;
+	assert_int_equal(store_list_recipient(fx->st, a, &r, &err), 1);
+	assert_string_equal(r, "a@one.example");
+	free(r);
+	assert_int_equal(store_list_cursor_set(fx->st, id, &err), 0);
+	assert_int_equal(store_list_cursor(fx->st, &cursor, &err), 1);
+	assert_int_equal(cursor, id);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_schema_version, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list_queue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_msgid_taken, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_groups_and_numbers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_superseded_by_msgid, setup, teardown),
