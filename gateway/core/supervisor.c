@@ -265,14 +265,15 @@ static void notify_status(const pid_t *pids, const char *what)
  * later) is restarted on any change. */
 static const struct {
 	const char *role;
-	const char *sections[6];
+	const char *sections[8]; /* NULL-terminated */
 } role_sections[] = {
 	{"sync", {"gateway", "forums", "log"}},
 	{"nntpd", {"gateway", "forums", "nntp", "auth", "log"}},
 	{"mailin", {"gateway", "forums", "mail", "auth", "log"}},
 	{"imapin", {"gateway", "forums", "mail", "auth", "log"}},
 	{"outbox", {"gateway", "forums", "mail", "auth", "log"}},
-	{"httpd", {"gateway", "forums", "http", "log"}},
+	{"httpd", {"gateway", "forums", "http", "list", "mail", "log"}},
+	{"listd", {"gateway", "forums", "list", "mail", "http", "log"}},
 };
 
 /* The printed form (cfg_print) of top-level section `name` of c, "log"
