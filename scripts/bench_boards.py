@@ -122,7 +122,8 @@ def parse_bench(copies):
         print(f"boards parse: {CORPUS} is absent (../shared is not beside the project), skipped")
         return
     print(f"boards parse: forumgate import of {copies} copies of each saved thread page "
-          f"minus the same with 1 copy (CPU = user+system of forumgate)")
+          f"minus the same with 1 copy: page reading + parsing + finding the posts unchanged, "
+          f"not store setup (CPU = user+system of forumgate)")
     work = tempfile.mkdtemp(prefix="fg-bench-brd-parse-")
     try:
         for engine in ENGINES:
