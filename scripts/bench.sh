@@ -9,7 +9,12 @@
 #     webhooks/s for 60 s into `serve`: delivery -> served over NNTP, p50/p99;
 #  5. listd: one post to 10,000 subscribers through a local SMTP sink
 #     (msg/s with connection reuse and pipelining, peak RSS);
-#  6. NNTP: the ../shared/bench/ matrix against INN 2.7 and public-inbox 1.9
+#  6. boards: the corpus's saved vBulletin/phpBB/XenForo/MyBB thread pages
+#     through `forumgate import` (thread pages/s, CPU s per 1,000 posts);
+#     a first sync of BENCH_BOARD_THREADS (2,000; 10,000 is the issue's
+#     figure) threads from the fixture vBulletin 4 board (threads/s,
+#     posts/s, CPU s per 1,000 posts, peak RSS against 64 MiB);
+#  7. NNTP: the ../shared/bench/ matrix against INN 2.7 and public-inbox 1.9
 #     in the same run (needs root: it installs and starts the peers).
 set -eu
 cd "$(dirname "$0")/.."
@@ -19,6 +24,7 @@ python3 scripts/bench_parse.py
 python3 scripts/bench_discourse.py
 python3 scripts/bench_discourse_push.py
 python3 scripts/bench_listd.py
+python3 scripts/bench_boards.py
 if [ "$(id -u)" = 0 ]; then
 	bash scripts/bench_nntp.sh
 else

@@ -2594,6 +2594,10 @@ GARBAGE = (b'<html><head><title>Fixture</ti<body><div class="pos\x00t" id=\n<<<<
 class _Handler(BaseHTTPRequestHandler):
     fx = None
     protocol_version = "HTTP/1.1"
+    # TCP_NODELAY, as a board behind nginx sends: http.server writes an
+    # answer's headers and body in two writes, and with Nagle on the body
+    # waits for the ACK of the headers, which the client delays by 40 ms
+    disable_nagle_algorithm = True
 
     def log_message(self, *args):
         pass

@@ -345,6 +345,82 @@ class SavedPagesOfEngines(unittest.TestCase):
             if m["In-Reply-To"]:
                 self.assertIn(m["In-Reply-To"], by_id)
 
+    # (corpus page, subject, [(post id, author)] as the page's post markup
+    # holds them: XF2 article.message--post data-content/data-author, XF1
+    # li#post-N.message data-author, MyBB div#post_N with its author link)
+    PAGES = [
+        ("xenforo/NetTally/Xenforo2.html", "a dark theme option",
+         [(114210, "dieketzer"), (114243, "krstep"), (114249, "dieketzer"),
+          (114253, "anotheralias"), (115610, "T3G Silas"), (1091229, "Azofan"),
+          (1091230, "AndyB"), (1358710, "sub_ubi")]),
+        ("xenforo/magic-html/be673eda133de3729a144d296b9adfb8b2e1178da8ff8e5fc3d5f72d8a67b807.html",
+         "Extending pilot light lifespan with a resistor?",
+         [(2478064, "strato2009"), (2478207, "dtier"), (2478301, "London John"),
+          (2478304, "strato2009"), (2478358, "danman"), (2478489, "dtier"),
+          (2478998, "alpha al"), (2479032, "anitoli"), (2479641, "strato2009"),
+          (2479646, "anitoli")]),
+        ("xenforo/NetTally/Xenforo1.html", "Renascence: A Homura Quest", 25),
+        ("mybb/magic-html/77d118aedba20777037422e6748c758d6f7013a2e1f108fd336204a551f68991.html",
+         "SV1, SV2, SV-TT update",
+         [(830, "K O'Connor"), (1076, "K O'Connor"), (1082, "DCarrer"), (1083, "K O'Connor")]),
+        ("mybb/magic-html/08412f7a050466793eb2952d83f8c051dd01dd3cd863b93175b0a3ff93eb5089.html",
+         "Bias class", [(1078, "K O'Connor")]),
+    ]
+
+    @staticmethod
+    def xf1_posts(path):
+        """XenForo 1's posts as the page lists them (li#post-N.message with
+        data-author; the quotes' data-author are not posts)."""
+        import html
+        with open(path, encoding="utf-8", errors="replace") as f:
+            text = f.read()
+        return [(int(i), html.unescape(a)) for i, a in re.findall(
+            r'<li\s+id="post-(\d+)"\s+class="message[^"]*"\s+data-author="([^"]*)"', text)]
+
+    def test_xenforo_and_mybb_pages_import_every_post_by_its_author(self):
+        for rel, subject, want in self.PAGES:
+            with self.subTest(page=rel):
+                path = need_shared(self, "corpora/forum-html/" + rel)
+                if isinstance(want, int):
+                    n, want = want, self.xf1_posts(path)
+                    self.assertEqual(len(want), n)  # the page holds what is expected
+                g = Gate(self)
+                spool = os.path.join(g.dir, "spool")
+                os.mkdir(spool)
+                shutil.copy(path, os.path.join(spool, "thread.html"))
+                p = g.run("import", spool)
+                self.assertIn(b"0 files skipped", p.stderr)
+                msgs = g.messages()
+                got = [(int(re.match(r"<p(\d+)\.", m["Message-ID"]).group(1)),
+                        str(m["From"]).rsplit(" <", 1)[0].strip('"')) for m in msgs]
+                self.assertEqual(sorted(got), sorted(want))
+                roots = [m for m in msgs if not m["References"]]
+                self.assertEqual(len(roots), 1)
+                self.assertEqual(str(roots[0]["Subject"]), subject)
+                for m in msgs:
+                    # no page furniture in a body
+                    for furniture in ("Similar threads", "Log in", "Register", "Share:"):
+                        self.assertNotIn(furniture, m.get_content())
+
+    def test_media_gallery_page_is_refused_naming_the_file(self):
+        media = need_shared(self, "corpora/forum-html/xenforo/magic-html/"
+                            "d676aafbd914fbd3c728501c9f467c600d066927e32b31cc076ed740626fe22d.html")
+        thread = need_shared(self, "corpora/forum-html/xenforo/NetTally/Xenforo2.html")
+        g = Gate(self)
+        spool = os.path.join(g.dir, "spool")
+        os.mkdir(spool)
+        shutil.copy(media, os.path.join(spool, "tony-tone-hire.html"))
+        shutil.copy(thread, os.path.join(spool, "dark-theme.html"))
+        p = g.run("import", spool, check=False)
+        err = p.stderr.decode(errors="replace")
+        # a media item page (XenForo Media Gallery) is no thread: refused by
+        # name and why, the rest of the spool still taken
+        self.assertRegex(err, r"tony-tone-hire\.html: not a XenForo thread page[^\n]*xfmg_media_view")
+        self.assertIn("1 file skipped", err)
+        msgs = g.messages()
+        self.assertEqual(len(msgs), 8)
+        self.assertFalse([m for m in msgs if "Tony" in str(m["Subject"])])
+
 
 class Serve(unittest.TestCase):
     def test_sync_role_picks_up_new_files_and_stops_cleanly(self):
