@@ -1712,6 +1712,11 @@ static int bd_create_post(void *state, const struct forum_new_post *p, char **po
 			 "board.password_file)", forum);
 		return FORUM_POST_REFUSED;
 	}
+	if (p->thread_id == NULL && (p->board == NULL || p->board[0] == '\0')) {
+		fg_error(err, "forum %s: a new thread needs a forum of the board to go to, and "
+			 "this group names none (map it with boards: in the configuration)", forum);
+		return FORUM_POST_REFUSED;
+	}
 	if (bd_robots(b, err) < 0)
 		return FORUM_POST_TEMPFAIL;
 	char *e = NULL;

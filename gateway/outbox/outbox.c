@@ -110,8 +110,19 @@ static int handle(struct store *st, const struct cfg *c, struct store_outbox *o,
 		key = outbox_key(o->id, o->message_id);
 		char *first = o->newsgroups ? xstrndup(o->newsgroups, strcspn(o->newsgroups, ", \t"))
 					    : NULL;
+		const char *to_board = board ? board : first ? board_of_group(c, f, first) : NULL;
+		/* a group the connector named itself (no boards: entry): the board
+		 * its threads come from */
+		char *filed = NULL;
+		if (to_board == NULL && first != NULL &&
+		    store_group_board(st, f->name, first, &filed, err) < 0) {
+			free(first);
+			goto fail;
+		}
+		if (to_board == NULL)
+			to_board = filed;
 		struct forum_new_post np = {
-			.board = board ? board : first ? board_of_group(c, f, first) : NULL,
+			.board = to_board,
 			.thread_id = o->thread_key, .thread_title = title, .parent_id = o->parent_key,
 			.author = o->user, .title = o->subject, .body = o->body,
 			.author_address = o->envelope_from && o->envelope_from[0] &&
@@ -126,12 +137,14 @@ static int handle(struct store *st, const struct cfg *c, struct store_outbox *o,
 		} else if (expect(st, ops, state, o, &np, err) != 0) {
 			ops->close(state);
 			free(first);
+			free(filed);
 			goto fail;
 		} else {
 			rc = ops->create_post(state, &np, &post_id, &why);
 			ops->close(state);
 		}
 		free(first);
+		free(filed);
 	}
 	if (store_begin(st, err) != 0)
 		goto fail;

@@ -314,6 +314,7 @@ enum stmt_id {
 	S_POST_BY_ROWID,
 	S_POST_ROWID,
 	S_THREAD_INFO,
+	S_GROUP_BOARD,
 	S_USER_ID,
 	S_POST_GROUP,
 	S_GROUP_MEMBERS,
@@ -606,6 +607,10 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_POST_GROUP] = "SELECT p.group_id FROM posts p JOIN forums f ON f.id = p.forum_id"
 			 " WHERE f.name = ?1 AND p.post_key = ?2 AND p.group_id IS NOT NULL",
 	[S_USER_ID] = "SELECT id FROM users WHERE name = ?1",
+	[S_GROUP_BOARD] = "SELECT t.board FROM posts p JOIN threads t ON t.id = p.thread_id"
+			  " JOIN forums f ON f.id = p.forum_id JOIN groups g ON g.id = p.group_id"
+			  " WHERE f.name = ?1 AND g.name = ?2 AND t.board IS NOT NULL"
+			  " ORDER BY p.id DESC LIMIT 1",
 	[S_THREAD_INFO] = "SELECT t.title, t.board FROM threads t JOIN forums f ON f.id = t.forum_id"
 			  " WHERE f.name = ?1 AND t.thread_key = ?2",
 	[S_POST_ROWID] = "SELECT p.id FROM posts p JOIN forums f ON f.id = p.forum_id"
@@ -2977,6 +2982,17 @@ int store_post_rowid(struct store *st, const char *forum, const char *post_key, 
 	bind_text(s, 1, forum);
 	bind_text(s, 2, post_key);
 	return lookup_id(st, s, rowid, err, "post row id");
+}
+
+int store_group_board(struct store *st, const char *forum, const char *group, char **board,
+		      char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_GROUP_BOARD, err);
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, forum);
+	bind_text(s, 2, group);
+	return lookup_text(st, s, board, err, "group board");
 }
 
 int store_thread_info(struct store *st, const char *forum, const char *thread_key, char **title,

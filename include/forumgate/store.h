@@ -526,6 +526,11 @@ int store_list_requeue(struct store *st, int64_t *n, char **err);
 /* A post by its row id (reply keys carry it); 1/0/-1, strings malloc'd. */
 int store_post_by_rowid(struct store *st, int64_t rowid, char **forum, char **thread_key,
 			char **post_key, char **message_id, char **err);
+/* The board (forum id) of the threads a forum filed in `group`, the most
+ * recent one: where a new thread posted to a group the connector named
+ * itself goes (*board malloc'd); 1, 0 when none, -1. */
+int store_group_board(struct store *st, const char *forum, const char *group, char **board,
+		      char **err);
 /* Title and board of a thread; 1/0/-1, strings malloc'd. */
 int store_thread_info(struct store *st, const char *forum, const char *thread_key, char **title,
 		      char **board, char **err);

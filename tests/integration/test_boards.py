@@ -673,11 +673,8 @@ class PostingTests:
         self.map_group()
         self.new_thread_round_trip()
 
-    # The outbox gives create_post no board for a new thread in a group the
-    # board connector named itself (no `boards:` entry): outbox.c handle()
-    # takes it from board_of_group() (the configuration) only, so np.board
-    # is NULL and the engines' new_thread_url print it with %s ("f=(null)").
-    @unittest.expectedFailure
+    # a group the connector named itself (no boards: entry): the new thread
+    # goes to the forum its threads come from (store_group_board)
     def test_newsreader_new_thread_in_an_unmapped_group(self):
         self.new_thread_round_trip()
 
