@@ -102,6 +102,12 @@ struct board_listing {
 
 struct board_forum *board_listing_add_forum(struct board_listing *l);
 struct board_topic *board_listing_add_topic(struct board_listing *l);
+/* Adds a forum unless one with its id is listed already (an index lists a
+ * forum both in its category and as a sub-forum link); takes ownership of
+ * the strings, freeing them for a duplicate. title NULL = "". 1 added, 0
+ * a duplicate. */
+int board_listing_put_forum(struct board_listing *l, char *id, char *title, char *url,
+			    char *parent_id, int category, int link);
 void board_listing_clear(struct board_listing *l);
 
 /* What a page is, as far as its engine can tell. */

@@ -198,6 +198,27 @@ struct board_topic *board_listing_add_topic(struct board_listing *l)
 	return t;
 }
 
+int board_listing_put_forum(struct board_listing *l, char *id, char *title, char *url,
+			    char *parent_id, int category, int link)
+{
+	for (size_t i = 0; i < l->nforums; i++)
+		if (strcmp(l->forums[i].id, id) == 0) {
+			free(id);
+			free(title);
+			free(url);
+			free(parent_id);
+			return 0;
+		}
+	struct board_forum *f = board_listing_add_forum(l);
+	f->id = id;
+	f->title = title != NULL ? title : xstrdup("");
+	f->url = url;
+	f->parent_id = parent_id;
+	f->category = category;
+	f->link = link;
+	return 1;
+}
+
 void board_listing_clear(struct board_listing *l)
 {
 	for (size_t i = 0; i < l->nforums; i++) {

@@ -665,25 +665,6 @@ static int parse_thread(const struct board_page *page, struct forum_thread **out
 
 /* ---- forum lists ---- */
 
-static void add_forum(struct board_listing *l, char *id, char *title, char *url, char *parent,
-		      int category, int link)
-{
-	for (size_t i = 0; i < l->nforums; i++)
-		if (strcmp(l->forums[i].id, id) == 0) {
-			free(id);
-			free(title);
-			free(url);
-			free(parent);
-			return;
-		}
-	struct board_forum *f = board_listing_add_forum(l);
-	f->id = id;
-	f->title = title != NULL ? title : xstrdup("");
-	f->url = url;
-	f->parent_id = parent;
-	f->category = category;
-	f->link = link;
-}
 
 /* Categories (tbody#cat_N_e under a thead naming them) and forums (the
  * rows of span#mark_read_N, with the sub-forum links of the row). top:
@@ -699,7 +680,7 @@ static void forums_of(const struct board_page *pg, struct board_listing *l, cons
 		struct html_node *table = html_ancestor(n, HT_TABLE, NULL);
 		struct html_node *head = table != NULL ? find(table, "thead") : NULL;
 		struct html_node *a = head != NULL ? html_find(head, HT_A, NULL) : NULL;
-		add_forum(l, cid, text_or_null(a != NULL ? a : head),
+		board_listing_put_forum(l, cid, text_or_null(a != NULL ? a : head),
 			  a != NULL ? board_page_url(pg, html_attr(a, "href")) : NULL, NULL, 1, 0);
 	}
 	for (struct html_node *s = find_id_prefix(root, "mark_read_", NULL); s != NULL;
@@ -722,7 +703,7 @@ static void forums_of(const struct board_page *pg, struct board_listing *l, cons
 		if (parent == NULL && top != NULL)
 			parent = xstrdup(top);
 		int link = html_has_class(s, "forum_offlink") || html_has_class(s, "forum_link");
-		add_forum(l, xstrdup(id), text_or_null(main),
+		board_listing_put_forum(l, xstrdup(id), text_or_null(main),
 			  main != NULL ? board_page_url(pg, html_attr(main, "href")) : NULL, parent, 0,
 			  link);
 		/* its sub-forums: the row's other forum links */
@@ -733,7 +714,7 @@ static void forums_of(const struct board_page *pg, struct board_listing *l, cons
 				free(f);
 				continue;
 			}
-			add_forum(l, f, text_or_null(a), board_page_url(pg, html_attr(a, "href")),
+			board_listing_put_forum(l, f, text_or_null(a), board_page_url(pg, html_attr(a, "href")),
 				  xstrdup(id), 0, 0);
 		}
 		free(id);

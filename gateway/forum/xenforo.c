@@ -1246,26 +1246,6 @@ static int parse_thread(const struct board_page *page, struct forum_thread **out
 
 /* ---- forum lists ---- */
 
-/* Adds f unless a forum with its id is listed already; takes ownership. */
-static void add_forum(struct board_listing *l, char *id, char *title, char *url, char *parent,
-		      int category, int link)
-{
-	for (size_t i = 0; i < l->nforums; i++)
-		if (strcmp(l->forums[i].id, id) == 0) {
-			free(id);
-			free(title);
-			free(url);
-			free(parent);
-			return;
-		}
-	struct board_forum *f = board_listing_add_forum(l);
-	f->id = id;
-	f->title = title != NULL ? title : xstrdup("");
-	f->url = url;
-	f->parent_id = parent;
-	f->category = category;
-	f->link = link;
-}
 
 /* The node a link leads to, by its route: forums/, categories/,
  * link-forums/. */
@@ -1310,7 +1290,7 @@ static void xf2_nodes(const struct board_page *pg, struct board_listing *l, cons
 		}
 		if (id == NULL)
 			continue;
-		add_forum(l, id, title_text(a != NULL ? a : h),
+		board_listing_put_forum(l, id, title_text(a != NULL ? a : h),
 			  a != NULL ? board_page_url(pg, html_attr(a, "href")) : NULL, NULL, 1, 0);
 	}
 	for (struct html_node *n = find(root, "node"); n != NULL; n = find_after(root, n, "node")) {
@@ -1331,7 +1311,7 @@ static void xf2_nodes(const struct board_page *pg, struct board_listing *l, cons
 			parent = xstrdup(top);
 		int cat = html_has_class(n, "node--category");
 		int link = html_has_class(n, "node--link") || html_has_class(n, "node--page");
-		add_forum(l, xstrdup(id), title_text(a != NULL ? a : tt),
+		board_listing_put_forum(l, xstrdup(id), title_text(a != NULL ? a : tt),
 			  a != NULL ? board_page_url(pg, html_attr(a, "href")) : NULL, parent, cat,
 			  link);
 		/* its sub-forums, listed flat or in a menu */
@@ -1345,7 +1325,7 @@ static void xf2_nodes(const struct board_page *pg, struct board_listing *l, cons
 				slink = 1;
 			if (html_has_class(s, "subNodeLink--category"))
 				scat = 1;
-			add_forum(l, sid, title_text(s), board_page_url(pg, html_attr(s, "href")),
+			board_listing_put_forum(l, sid, title_text(s), board_page_url(pg, html_attr(s, "href")),
 				  xstrdup(id), scat, slink);
 		}
 		free(id);
@@ -1377,7 +1357,7 @@ static void xf1_nodes(const struct board_page *pg, struct board_listing *l, cons
 					parent = prefixed_id(html_attr(up, "id"), kinds[j]);
 		if (parent == NULL && top != NULL)
 			parent = xstrdup(top);
-		add_forum(l, id, title_text(a != NULL ? a : tt),
+		board_listing_put_forum(l, id, title_text(a != NULL ? a : tt),
 			  a != NULL ? board_page_url(pg, html_attr(a, "href")) : NULL, parent, k == 0,
 			  k >= 2);
 	}
