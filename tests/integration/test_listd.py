@@ -1,6 +1,7 @@
 """Mailing-list delivery (issue #14): `forumgate listd` against a real SMTP
-server on loopback (smtpsink.SMTPSink, stdlib), the store it writes, and
-the subscription commands.
+server on loopback (smtpsink.SMTPSink, stdlib; and Debian's Exim delivering
+to a Maildir in ThroughExim), the store it writes, and the subscription
+commands.
 
 New articles come the ways they come in production: a thread added to the
 demo spool and imported, or a reply by mail (`forumgate ingest`) posted by
@@ -957,8 +958,8 @@ class ThroughExim(unittest.TestCase):
         self.assertTrue(all(VERP.match(s) for s, _ in arrivals), arrivals)
         self.assertEqual(len({p for _, p in arrivals}), 1, "one SMTP connection for both")
         # Exim offered PIPELINING (RFC 2920); log_selector +pipelining marks
-        # an arrival whose commands came pipelined with " L " (" L- " if not)
-        # (Exim 4.96 appends "." to it: PIPE_CONNECT not offered)
+        # an arrival whose commands came pipelined with " L " (" L- " if not;
+        # Exim 4.96 writes " L. " and " L.- ": PIPE_CONNECT not offered)
         lines = [l for l in log.splitlines() if " <= " in l]
         self.assertTrue(all(re.search(r" L[.*]? ", l) for l in lines), log)
         self.assertEqual(len(re.findall(r" => .* R=subscribers T=maildir$", log, re.M)), 2, log)
