@@ -1,6 +1,7 @@
 """Mailing-list delivery (issue #14): `forumgate listd` against a real SMTP
-server on loopback (smtpsink.SMTPSink, stdlib), the store it writes, and
-the subscription commands.
+server on loopback (smtpsink.SMTPSink, stdlib; and Debian's Exim delivering
+to a Maildir in ThroughExim), the store it writes, and the subscription
+commands.
 
 New articles come the ways they come in production: a thread added to the
 demo spool and imported, or a reply by mail (`forumgate ingest`) posted by
@@ -19,6 +20,7 @@ import unittest
 import urllib.error
 import urllib.request
 
+from exim import PrivateExim
 from fgtest import DEMO, FORUMGATE, ROOT
 from mailserver import (ALICE, BOB, GENERAL, GENERAL_POST, REPLY_DOMAIN, MailGate,
                         bounce_message, free_port, make_message, msgid, wait_port)
@@ -855,6 +857,148 @@ class Delivery(unittest.TestCase):
         self.assertTrue(dups <= sending, f"only `sending` rows may repeat: {dups - sending}")
         self.assertFalse(dups & sent_before)
         self.assertIn("were being sent when listd stopped", self.g.logtext())
+
+
+class ThroughExim(unittest.TestCase):
+    """listd with Debian's Exim as its smarthost (exim.PrivateExim, config
+    mta/exim-list.conf.in): Exim takes the mail for the subscriber domains
+    on a loopback port and writes it to a Maildir per recipient, so what is
+    checked is what a real MTA accepted and stored."""
+    DOMAINS = ("example.org", "example.com", "example.net")
+
+    def setUp(self):
+        self.g = ListGate(self)
+        self.mta = PrivateExim(self, self.g.dir, "exim-list.conf.in",
+                               {"DOMAINS": " : ".join(self.DOMAINS)},
+                               folders=[f"maildir/{a}" for a in (ALICE, BOB, CAROL)])
+        self.defer = os.path.join(self.mta.dir, "defer")
+
+    def maildir(self):
+        """{recipient: [message bytes]} of what Exim wrote (Maildir new/)."""
+        out = {}
+        top = os.path.join(self.mta.dir, "maildir")
+        for rcpt in sorted(os.listdir(top)):
+            new = os.path.join(top, rcpt, "new")
+            for name in sorted(os.listdir(new)) if os.path.isdir(new) else ():
+                with open(os.path.join(new, name), "rb") as f:
+                    out.setdefault(rcpt, []).append(f.read())
+        return out
+
+    def wait_maildir(self, n, timeout=20):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            got = self.maildir()
+            if sum(map(len, got.values())) >= n:
+                return got
+            time.sleep(0.1)
+        self.fail(f"{n} messages not in the Maildir after {timeout}s: {self.maildir()}\n"
+                  f"{self.mta.mainlog()}\n{self.g.logtext()}")
+
+    def test_delivered_by_exim_to_maildir_with_list_headers(self):
+        self.g.sub("subscribe", ALICE, "demo.general")
+        self.g.sub("subscribe", BOB, "demo.general", "--html")
+        self.g.listd(self.mta.port)
+        body = ('Die Stadt baut <b>neue</b> Radwege.<script>alert(1)</script>'
+                '<a href="javascript:alert(3)">hier</a>')
+        mid = self.g.new_thread(body=body)
+        got = self.wait_maildir(2)
+        time.sleep(1)
+        got = self.maildir()
+        self.assertEqual({r: len(v) for r, v in got.items()}, {ALICE: 1, BOB: 1},
+                         "one message per subscriber, nothing else")
+        stored = {m["Message-ID"]: m for m in self.g.messages()}[mid]
+        keys = set()
+        msgs = {}
+        for rcpt, (data,) in got.items():
+            m = parse(data)
+            msgs[rcpt] = m
+            # Exim's Return-Path is the envelope sender listd gave it: VERP
+            self.assertTrue(data.lower().startswith(b"return-path: <"), data[:200])
+            rp = m["Return-Path"].strip().strip("<>")
+            v = VERP.match(rp)
+            self.assertTrue(v, rp)
+            keys.add(v.group(1))
+            self.assertEqual(m["Envelope-to"], rcpt)
+            self.assertIn("mta.forumgate-test.example", m["Received"])
+            self.assertEqual(m["Message-ID"], mid)
+            self.assertEqual(m["Subject"], "Neue Radwege")
+            self.assertEqual(m["Date"], stored["Date"])
+            # DMARC-safe: the list's own address, the author's name
+            self.assertEqual(m["From"].addresses[0].addr_spec, LIST_FROM)
+            self.assertEqual(m["From"].addresses[0].display_name, "Jürgen Groß")
+            self.assertEqual(m["Sender"].addresses[0].addr_spec, LIST_FROM)
+            self.assertEqual(m["List-Id"], f"<demo.general.{REPLY_DOMAIN}>")
+            self.assertEqual(m["List-Post"], f"<mailto:{LIST_FROM}>")
+            self.assertIn(f"<mailto:demo.general-request@{REPLY_DOMAIN}?subject=unsubscribe>",
+                          m["List-Unsubscribe"])
+            self.assertEqual(m["Precedence"], "list")
+            # alice and bob are users: each has a reply key of their own
+            self.assertRegex(m["Reply-To"].addresses[0].addr_spec, KEY_REPLY)
+            self.assertEqual(m["X-Forumgate-Loop"], REPLY_DOMAIN)
+        self.assertEqual(len(keys), 2, "a bounce key per recipient")
+        self.assertNotEqual(msgs[ALICE]["Reply-To"], msgs[BOB]["Reply-To"])
+        a = msgs[ALICE]
+        self.assertEqual(a.get_content_type(), "text/plain")
+        self.assertEqual(a.get_content().replace("\r\n", "\n"), stored.get_content())
+        b = msgs[BOB]
+        self.assertEqual(b.get_content_type(), "multipart/alternative")
+        text, html = b.get_payload()
+        self.assertEqual(text.get_content_type(), "text/plain")
+        self.assertEqual(text.get_content().replace("\r\n", "\n"), stored.get_content())
+        self.assertEqual(html.get_content_type(), "text/html")
+        doc = html.get_content()
+        self.assertIn("<b>neue</b>", doc)
+        self.assertNotIn("<script", doc.lower())
+        self.assertNotIn("alert", doc)
+        self.assertEqual([r[1] for r in self.g.queue()], ["sent", "sent"])
+        # Exim logged both arrivals with the VERP sender, over one connection
+        log = self.mta.mainlog()
+        arrivals = re.findall(r"^.* <= (\S+) H=\S+ \[127\.0\.0\.1\]:(\d+) .*$", log, re.M)
+        self.assertEqual(len(arrivals), 2, log)
+        self.assertTrue(all(VERP.match(s) for s, _ in arrivals), arrivals)
+        self.assertEqual(len({p for _, p in arrivals}), 1, "one SMTP connection for both")
+        # Exim offered PIPELINING (RFC 2920); log_selector +pipelining marks
+        # an arrival whose commands came pipelined with " L " (" L- " if not;
+        # Exim 4.96 writes " L. " and " L.- ": PIPE_CONNECT not offered)
+        lines = [l for l in log.splitlines() if " <= " in l]
+        self.assertTrue(all(re.search(r" L[.*]? ", l) for l in lines), log)
+        self.assertEqual(len(re.findall(r" => .* R=subscribers T=maildir$", log, re.M)), 2, log)
+
+    def test_greylisted_then_delivered_once(self):
+        open(self.defer, "w").close()
+        self.g.sub("subscribe", ALICE, "demo.general")
+        self.g.listd(self.mta.port)
+        self.g.new_thread()
+        self.mta.wait_log(r"temporarily rejected RCPT <" + re.escape(ALICE) + r">: "
+                          r"4\.7\.1 greylisted")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            (q,) = self.g.queue()
+            if q[2] > 0:
+                break
+            time.sleep(0.1)
+        self.assertEqual(q[:2], (ALICE, "queued"))
+        self.assertIn("451 4.7.1 greylisted, try later", q[3])
+        self.assertGreater(q[4], time.time() + 50, "listd waits before it tries again")
+        time.sleep(1.5)
+        self.assertEqual(self.maildir(), {})
+        self.assertEqual(len(re.findall("temporarily rejected RCPT", self.mta.mainlog())), 1,
+                         "no retry before the backoff is over")
+        # the greylisting ends; the backoff is over (instead of a minute's wait)
+        os.unlink(self.defer)
+        db = sqlite3.connect(self.g.store)
+        db.execute("UPDATE list_queue SET next_try = 0")
+        db.execute("UPDATE list_domains SET next_try = 0")
+        db.commit()
+        db.close()
+        got = self.wait_maildir(1)
+        time.sleep(2)
+        got = self.maildir()
+        self.assertEqual(list(got), [ALICE])
+        self.assertEqual(len(got[ALICE]), 1, "delivered once")
+        m = parse(got[ALICE][0])
+        self.assertEqual(m["List-Id"], f"<demo.general.{REPLY_DOMAIN}>")
+        self.assertEqual(self.g.queue()[0][1], "sent")
 
 
 if __name__ == "__main__":

@@ -9,23 +9,21 @@ import email.policy
 import glob
 import json
 import os
-import pwd
 import random
 import re
 import shutil
-import signal
 import subprocess
 import threading
 import time
 import unittest
 
+from exim import PrivateExim
 from fgtest import DEMO, FORUMGATE, ROOT
 from mailserver import (ALICE, ANNOUNCE, ANNOUNCE_POST, BOB, GENERAL, GENERAL_POST,
                         GENERAL_THREAD, LMTP, QUOTED_REPLY, REPLY_DOMAIN, REPLY_TEXT,
                         LMTPError, MailGate, SMTPSink, bounce_message, dot_stuff,
                         free_port, make_message, msgid, wait_port)
 
-HERE = os.path.dirname(os.path.abspath(__file__))
 SWAKS = shutil.which("swaks")
 
 
@@ -493,82 +491,19 @@ class OutboxLoop(unittest.TestCase):
         self.assertEqual(len(sink.messages), 1)
 
 
-def exim_binary():
-    for name in ("exim4", "exim"):
-        path = shutil.which(name) or (f"/usr/sbin/{name}" if os.path.exists(f"/usr/sbin/{name}")
-                                      else None)
-        if path:
-            return path
-    return None
-
-
 class RealMTA(unittest.TestCase):
-    """Exim from Debian on a loopback port, delivering to mailin over LMTP.
-
-    Exim runs a -C configuration that is not in TRUSTED_CONFIG_LIST with its
-    root privilege dropped: started by root it then works as its exim_user
-    (Debian-exim), so its spool and log folders belong to that user and the
-    temporary folder must be traversable."""
+    """Exim from Debian on a loopback port (exim.PrivateExim), delivering to
+    mailin over LMTP."""
 
     def setUp(self):
-        self.exim = exim_binary()
-        if self.exim is None:
-            self.skipTest("no exim4 (apt-get install exim4-daemon-light)")
         if SWAKS is None:
             self.skipTest("swaks is not installed (apt-get install swaks)")
         self.g = MailGate(self)
         self.m = self.g.mailin()
-        d = os.path.join(self.g.dir, "exim")
-        os.makedirs(os.path.join(d, "spool"))
-        os.makedirs(os.path.join(d, "log"))
-        user = "Debian-exim"
-        if os.geteuid() == 0:
-            try:
-                pw = pwd.getpwnam(user)
-            except KeyError:
-                self.skipTest(f"no {user} user: this exim would not drop to a known user")
-            os.chmod(self.g.dir, 0o711)
-            for sub in ("spool", "log"):
-                os.chown(os.path.join(d, sub), pw.pw_uid, pw.pw_gid)
-        else:
-            user = pwd.getpwuid(os.geteuid()).pw_name
-        with open(os.path.join(HERE, "mta", "exim.conf.in")) as f:
-            conf = f.read()
-        for k, v in {"DIR": d, "LMTP_PORT": str(self.m.port), "REPLY_DOMAIN": REPLY_DOMAIN,
-                     "EXIM_USER": user}.items():
-            conf = conf.replace(f"@{k}@", v)
-        self.conf = os.path.join(d, "exim.conf")
-        with open(self.conf, "w") as f:
-            f.write(conf)
-        self.dir = d
-        self.port = free_port()
-        self.proc = subprocess.Popen([self.exim, "-C", self.conf, "-bdf", "-oX", str(self.port),
-                                      "-oP", os.path.join(d, "spool", "exim.pid"), "-odi"],
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, start_new_session=True)
-        self.addCleanup(self.stop_exim)
-        try:
-            wait_port(self.port, self.proc)
-        except AssertionError as e:
-            out = self.proc.stdout.read().decode(errors="replace") if self.proc.poll() else ""
-            raise AssertionError(f"{e}\n{out}\n{self.mainlog()}")
-
-    def stop_exim(self):
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(10)
-        self.proc.stdout.close()
-
-    def mainlog(self):
-        try:
-            with open(os.path.join(self.dir, "log", "mainlog"), errors="replace") as f:
-                return f.read()
-        except OSError:
-            return ""
+        self.mta = PrivateExim(self, self.g.dir, "exim.conf.in",
+                               {"LMTP_PORT": str(self.m.port), "REPLY_DOMAIN": REPLY_DOMAIN})
+        self.port = self.mta.port
+        self.wait_log = self.mta.wait_log
 
     def submit(self, frm, body, mid):
         msg = make_message(body, frm=frm, message_id=mid, in_reply_to=GENERAL_POST)
@@ -577,14 +512,6 @@ class RealMTA(unittest.TestCase):
                            capture_output=True, timeout=60)
         self.assertEqual(p.returncode, 0, p.stdout.decode(errors="replace"))
         self.assertRegex(p.stdout.decode(), r"<-  250 OK id=")
-
-    def wait_log(self, pattern, timeout=20):
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            if re.search(pattern, self.mainlog(), re.M):
-                return
-            time.sleep(0.1)
-        self.fail(f"exim's log has no {pattern!r} after {timeout}s:\n{self.mainlog()}")
 
     def test_exim_delivers_over_lmtp(self):
         mid = msgid()
