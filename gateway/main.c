@@ -1424,7 +1424,15 @@ static int cmd_restore(const struct opts *o)
 			goto out;
 		}
 	}
-	if (store_restore(c->gateway.store, o->args[0], &err) != 0) {
+	int r = store_restore(c->gateway.store, o->args[0], &err);
+	if (r == 1) {
+		fprintf(stderr, "forumgate: %s: stop the gateway before a restore\n", err);
+		free(err);
+		err = NULL;
+		rc = EX_UNAVAILABLE;
+		goto out;
+	}
+	if (r != 0) {
 		rc = EX_DATAERR;
 		goto out;
 	}

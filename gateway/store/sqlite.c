@@ -3835,8 +3835,34 @@ static int check_restorable(sqlite3 *db, const char *from, char **err)
 	return 0;
 }
 
+/* The pid of a process that has the SQLite store at path open, 0 when
+ * none does. A WAL connection holds a read lock on the shared byte range
+ * of SQLite's unix locking (from PENDING_BYTE, 0x40000000: pending,
+ * reserved, then 510 shared bytes) for as long as it is open, idle ones
+ * too: an nntpd or LMTP mailin run alone, which hold no slot of
+ * STORE.lock, are seen here. This process must not have the store open
+ * (closing fd drops its own POSIX locks), and does not. */
+static pid_t store_holder(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0x40000000,
+			   .l_len = 512};
+	pid_t pid = 0;
+	if (fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK)
+		pid = fl.l_pid > 0 ? fl.l_pid : 1;
+	close(fd);
+	return pid;
+}
+
 int store_restore(const char *path, const char *from, char **err)
 {
+	pid_t holder = store_holder(path);
+	if (holder) {
+		fg_error(err, "store: %s is open in process %ld", path, (long)holder);
+		return 1;
+	}
 	sqlite3 *src = NULL;
 	if (sqlite3_open_v2(from, &src, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
 	    SQLITE_OK) {

@@ -77,8 +77,9 @@ int store_backup(struct store *st, const char *path, int force, char **err);
 /* Replaces the store at path with the copy in from, after checking that
  * from is whole and a store of a schema this binary knows: from is copied
  * to PATH.restoring, synced, and renamed over PATH; the old store's files
- * beside it go. The caller makes sure nobody uses the store at path
- * (store_lock on every slot). */
+ * beside it go. The caller takes every slot of store_lock first; a
+ * process that has the store open anyway (an nntpd alone) makes it return
+ * 1 with *err naming it, and nothing is changed. */
 int store_restore(const char *path, const char *from, char **err);
 /* Checks the store: the backend's own integrity check and the store's
  * invariants (article numbering, overview lines, posts and their articles,

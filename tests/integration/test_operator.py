@@ -145,6 +145,20 @@ class BackupRestore(unittest.TestCase):
         p = self.site.run("store", "check")
         self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
 
+    def test_restore_refused_while_nntpd_alone_reads(self):
+        # nntpd run alone holds no lock slot: its open connection is seen
+        backup = os.path.join(self.site.dir, "b.db")
+        self.assertEqual(self.site.run("backup", backup).returncode, 0)
+        nntpd = self.site.start("nntpd", wait=self.site.nntp)
+        self.assertEqual(nntp(self.site.nntp, f"STAT {GENERAL_POST}")[0][:3], "223")
+        p = self.site.run("restore", backup)
+        self.assertEqual(p.returncode, 69, p.stderr)
+        self.assertIn(f"is open in process".encode(), p.stderr)
+        self.assertFalse(os.path.exists(self.site.store + ".restoring"))
+        self.site.stop(nntpd)
+        p = self.site.run("restore", backup)
+        self.assertEqual(p.returncode, 0, p.stderr)
+
     def test_restore_refuses_what_is_not_a_store(self):
         junk = os.path.join(self.site.dir, "junk.db")
         with open(junk, "w") as f:
