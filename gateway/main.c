@@ -53,6 +53,8 @@ struct opts {
 	int once;
 	const char *digest, *timezone;
 	int html, text, bounces, own_copies;
+	int force, all_failed;
+	const char *state;
 	char **args;
 	size_t nargs;
 };
@@ -76,6 +78,16 @@ static void usage(FILE *f)
 	      "  httpd                 run the HTTP listener (http.listen: webhooks) alone\n"
 	      "  listd                 deliver new articles to list subscribers alone\n"
 	      "  outbox [--once]       post queued replies to the forums\n"
+	      "  outbox list [--state S]\n"
+	      "                        list the replies of the outbox (id, state, forum,\n"
+	      "                        Message-ID, attempts, last error, age)\n"
+	      "  outbox retry ID|--all-failed\n"
+	      "                        queue failed replies for an attempt now\n"
+	      "  outbox drop ID        give a reply up (kept, marked dropped)\n"
+	      "  backup FILE [--force] write a consistent copy of the store to FILE,\n"
+	      "                        also while the gateway runs\n"
+	      "  restore FILE          replace the store with a backup (gateway stopped)\n"
+	      "  store check           check the store's integrity and invariants\n"
 	      "  ingest [--recipient ADDR] [--sender ADDR]\n"
 	      "                        deliver one message from stdin (MTA pipe transport)\n"
 	      "  trim [--message] [--elided]\n"
@@ -144,6 +156,8 @@ static int parse_args(int argc, char **argv, const char **cmd, struct opts *o)
 			target = &o->digest;
 		else if (strcmp(a, "--timezone") == 0)
 			target = &o->timezone;
+		else if (strcmp(a, "--state") == 0)
+			target = &o->state;
 		if (strcmp(a, "--address") == 0) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "forumgate: %s needs a value\n", a);
@@ -177,6 +191,10 @@ static int parse_args(int argc, char **argv, const char **cmd, struct opts *o)
 			o->bounces = 1;
 		} else if (strcmp(a, "--own-copies") == 0) {
 			o->own_copies = 1;
+		} else if (strcmp(a, "--force") == 0) {
+			o->force = 1;
+		} else if (strcmp(a, "--all-failed") == 0) {
+			o->all_failed = 1;
 		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			*cmd = "help";
 		} else if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0) {
@@ -1344,6 +1362,242 @@ static int cmd_subscribers(const struct opts *o)
 	return rc;
 }
 
+/* `forumgate backup FILE [--force]`: a copy of the store as it is at one
+ * moment, taken while the roles keep serving and writing. */
+static int cmd_backup(const struct opts *o)
+{
+	if (o->nargs != 1) {
+		fputs("usage: forumgate backup FILE [--force]\n", stderr);
+		return EX_USAGE;
+	}
+	struct cfg *c = load_config(o);
+	if (c == NULL)
+		return EX_CONFIG;
+	struct store *st = open_store(c, STORE_RDONLY);
+	int rc = st ? 0 : open_store_status(c);
+	char *err = NULL;
+	if (st && store_backup(st, o->args[0], o->force, &err) != 0) {
+		fprintf(stderr, "forumgate: %s\n", err);
+		rc = o->force || access(o->args[0], F_OK) != 0 ? EX_CANTCREAT : EX_DATAERR;
+	} else if (st) {
+		printf("backup of %s written to %s\n", c->gateway.store, o->args[0]);
+	}
+	free(err);
+	store_close(st);
+	cfg_free(c);
+	return rc;
+}
+
+/* `forumgate restore FILE`: only with the gateway stopped. Every slot of
+ * STORE.lock is taken and held until the end, so a serve, sync, outbox,
+ * imapin or listd running on the store refuses the restore, and none can
+ * start while it runs. */
+static int cmd_restore(const struct opts *o)
+{
+	if (o->nargs != 1) {
+		fputs("usage: forumgate restore FILE\n", stderr);
+		return EX_USAGE;
+	}
+	struct cfg *c = load_config(o);
+	if (c == NULL)
+		return EX_CONFIG;
+	char *err = NULL;
+	int rc = 0;
+	if (access(o->args[0], R_OK) != 0) {
+		fprintf(stderr, "forumgate: cannot read %s: %s\n", o->args[0], strerror(errno));
+		rc = EX_NOINPUT;
+		goto out;
+	}
+	ensure_parent_dir(c->gateway.store);
+	for (int slot = 0; slot < 64; slot++) {
+		int r = store_lock(c->gateway.store, slot, &err);
+		if (r < 0) {
+			rc = EX_CANTCREAT;
+			goto out;
+		}
+		if (r == 1) {
+			fprintf(stderr,
+				"forumgate: the store %s is in use by a running forumgate (its lock in "
+				"%s.lock is taken): stop the gateway before a restore\n",
+				c->gateway.store, c->gateway.store);
+			rc = EX_UNAVAILABLE;
+			goto out;
+		}
+	}
+	int r = store_restore(c->gateway.store, o->args[0], &err);
+	if (r == 1) {
+		fprintf(stderr, "forumgate: %s: stop the gateway before a restore\n", err);
+		free(err);
+		err = NULL;
+		rc = EX_UNAVAILABLE;
+		goto out;
+	}
+	if (r != 0) {
+		rc = EX_DATAERR;
+		goto out;
+	}
+	printf("store %s restored from %s\n", c->gateway.store, o->args[0]);
+out:
+	if (err)
+		fprintf(stderr, "forumgate: %s\n", err);
+	free(err);
+	cfg_free(c);
+	return rc;
+}
+
+static void print_problem(void *arg, const char *problem)
+{
+	printf("%s\n", problem);
+}
+
+/* `forumgate store check`: 0 clean, EX_DATAERR with a line per problem. */
+static int cmd_store(const struct opts *o)
+{
+	if (o->nargs != 1 || strcmp(o->args[0], "check") != 0) {
+		fputs("usage: forumgate store check\n", stderr);
+		return EX_USAGE;
+	}
+	struct cfg *c = load_config(o);
+	if (c == NULL)
+		return EX_CONFIG;
+	struct store *st = open_store(c, STORE_RDONLY);
+	int rc = st ? 0 : open_store_status(c);
+	char *err = NULL;
+	if (st) {
+		int n = store_check(st, print_problem, NULL, &err);
+		if (n < 0) {
+			fprintf(stderr, "forumgate: %s\n", err);
+			rc = EX_DATAERR; /* a store SQLite cannot even read through */
+		} else if (n > 0) {
+			fprintf(stderr, "forumgate: %d %s in %s\n", n, plural((size_t)n, "problem",
+										 "problems"),
+				c->gateway.store);
+			rc = EX_DATAERR;
+		} else {
+			printf("%s: no problems found\n", c->gateway.store);
+		}
+	}
+	free(err);
+	store_close(st);
+	cfg_free(c);
+	return rc;
+}
+
+/* One field of `outbox list`: tabs and line ends would break the columns. */
+static void print_field(const char *s)
+{
+	putchar('\t');
+	if (s == NULL || *s == '\0') {
+		putchar('-');
+		return;
+	}
+	for (; *s; s++)
+		putchar(*s == '\t' || *s == '\r' || *s == '\n' ? ' ' : *s);
+}
+
+static int print_outbox_row(void *arg, const struct store_outbox_row *r)
+{
+	int64_t now = *(const int64_t *)arg, age = now - r->created;
+	char a[32];
+	if (age < 0)
+		age = 0;
+	if (age < 3600)
+		snprintf(a, sizeof a, "%lldm", (long long)(age / 60));
+	else if (age < 2 * 86400)
+		snprintf(a, sizeof a, "%lldh", (long long)(age / 3600));
+	else
+		snprintf(a, sizeof a, "%lldd", (long long)(age / 86400));
+	printf("%lld", (long long)r->id);
+	print_field(r->state);
+	print_field(r->forum);
+	print_field(r->message_id);
+	printf("\t%d", r->attempts);
+	print_field(r->last_error);
+	printf("\t%s\n", a);
+	return 0;
+}
+
+/* An outbox row id given on the command line; 0 when it is not one. */
+static int64_t parse_id(const char *s)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || end == s || *end || v <= 0)
+		return 0;
+	return v;
+}
+
+/* `forumgate outbox list|retry|drop`: the operator's hands on replies
+ * that could not be posted. */
+static int cmd_outbox_admin(const struct opts *o)
+{
+	const char *sub = o->args[0];
+	int list = strcmp(sub, "list") == 0, retry = strcmp(sub, "retry") == 0,
+	    drop = strcmp(sub, "drop") == 0;
+	int64_t id = 0;
+	if (o->once || (!list && !retry && !drop) || (list && o->nargs != 1) ||
+	    (retry && !(o->nargs == 2 && !o->all_failed) && !(o->nargs == 1 && o->all_failed)) ||
+	    (drop && o->nargs != 2) || (o->nargs == 2 && (id = parse_id(o->args[1])) == 0)) {
+		fputs("usage: forumgate outbox [--once] | list [--state S] | retry ID|--all-failed"
+		      " | drop ID\n",
+		      stderr);
+		return EX_USAGE;
+	}
+	struct cfg *c = load_config(o);
+	if (c == NULL)
+		return EX_CONFIG;
+	struct store *st = open_store(c, list ? STORE_RDONLY : STORE_RW);
+	int rc = st ? 0 : open_store_status(c);
+	char *err = NULL, *state = NULL;
+	int64_t now = (int64_t)time(NULL), n = 0;
+	if (st == NULL)
+		goto out;
+	if (list) {
+		if (store_outbox_list(st, o->state, print_outbox_row, &now, &err) != 0)
+			rc = EX_SOFTWARE;
+		goto out;
+	}
+	if (store_begin(st, &err) != 0) {
+		rc = EX_TEMPFAIL;
+		goto out;
+	}
+	int r = retry ? store_outbox_requeue(st, id, now, &n, &err) : store_outbox_drop(st, id, &err);
+	if (r >= 0 && id && (retry ? n == 0 : r == 0) && store_outbox_state(st, id, &state, &err) < 0)
+		r = -1;
+	if (r < 0) {
+		store_rollback(st);
+		rc = EX_SOFTWARE;
+		goto out;
+	}
+	if (store_commit(st, &err) != 0) {
+		rc = EX_TEMPFAIL;
+		goto out;
+	}
+	if (id && (retry ? n == 0 : r == 0)) {
+		if (state == NULL)
+			fprintf(stderr, "forumgate: no reply %lld in the outbox\n", (long long)id);
+		else
+			fprintf(stderr, "forumgate: reply %lld is %s: %s\n", (long long)id, state,
+				retry ? "only failed or held replies are retried"
+				      : "only queued, failed or held replies can be dropped");
+		rc = EX_DATAERR;
+	} else if (retry) {
+		printf("%lld %s queued for an attempt now\n", (long long)n,
+		       plural((size_t)n, "reply", "replies"));
+	} else {
+		printf("reply %lld dropped\n", (long long)id);
+	}
+out:
+	if (err)
+		fprintf(stderr, "forumgate: %s\n", err);
+	free(err);
+	free(state);
+	store_close(st);
+	cfg_free(c);
+	return rc;
+}
+
 static int cmd_serve(const struct opts *o)
 {
 	/* a file the roles need and cannot read stops serve here, named */
@@ -1439,8 +1693,16 @@ int main(int argc, char **argv)
 		rc = cmd_subscribers(&o);
 	} else if (strcmp(cmd, "imapin") == 0) {
 		rc = cmd_role(&o, "imapin", imapin_run);
+	} else if (strcmp(cmd, "outbox") == 0 && o.nargs > 0) {
+		rc = cmd_outbox_admin(&o);
 	} else if (strcmp(cmd, "outbox") == 0) {
 		rc = cmd_role(&o, "outbox", outbox_loop);
+	} else if (strcmp(cmd, "backup") == 0) {
+		rc = cmd_backup(&o);
+	} else if (strcmp(cmd, "restore") == 0) {
+		rc = cmd_restore(&o);
+	} else if (strcmp(cmd, "store") == 0) {
+		rc = cmd_store(&o);
 	} else if (strcmp(cmd, "ingest") == 0) {
 		rc = cmd_ingest(&o);
 	} else if (strcmp(cmd, "trim") == 0) {

@@ -3696,3 +3696,373 @@ int store_group_articles(struct store *st, const char *group, int64_t after, int
 		return db_error(st, err, "articles of group");
 	return stop;
 }
+
+/* --- operator commands: backup, restore, check, the outbox by hand --- */
+
+/* Pages copied per sqlite3_backup_step: the destination's lock is taken
+ * and let go between steps; the source is read in one read transaction
+ * (WAL: writers never wait for a reader), so every step sees one state. */
+#define BACKUP_STEP_PAGES 1024
+
+/* Copies the whole database of src into the new private file tmp (as one
+ * self-contained file, no WAL), and fsyncs it; 0 or -1. */
+static int copy_db(sqlite3 *src, const char *tmp, char **err)
+{
+	unlink(tmp);
+	remove_leftovers(tmp);
+	int fd = create_private(tmp, O_RDWR);
+	if (fd < 0)
+		return fg_error(err, "store: cannot create %s: %s", tmp, strerror(errno));
+	sqlite3 *dst = NULL;
+	int rc = -1;
+	if (sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
+		fg_error(err, "store: cannot open %s: %s", tmp,
+			 dst ? sqlite3_errmsg(dst) : "out of memory");
+		goto out;
+	}
+	/* one read transaction on the source for the whole copy: it is one
+	 * snapshot, and another process writing meanwhile does not restart
+	 * the backup from its first page */
+	if (sqlite3_exec(src, "BEGIN; SELECT count(*) FROM sqlite_master;", NULL, NULL, NULL) !=
+	    SQLITE_OK) {
+		fg_error(err, "store: cannot read the store: %s", sqlite3_errmsg(src));
+		goto out;
+	}
+	sqlite3_backup *b = sqlite3_backup_init(dst, "main", src, "main");
+	if (b == NULL) {
+		fg_error(err, "store: backup: %s", sqlite3_errmsg(dst));
+		sqlite3_exec(src, "COMMIT", NULL, NULL, NULL);
+		goto out;
+	}
+	int r;
+	do {
+		r = sqlite3_backup_step(b, BACKUP_STEP_PAGES);
+		if (r == SQLITE_BUSY || r == SQLITE_LOCKED)
+			sqlite3_sleep(5);
+	} while (r == SQLITE_OK || r == SQLITE_BUSY || r == SQLITE_LOCKED);
+	sqlite3_backup_finish(b);
+	sqlite3_exec(src, "COMMIT", NULL, NULL, NULL);
+	if (r != SQLITE_DONE) {
+		fg_error(err, "store: backup: %s", sqlite3_errstr(r));
+		goto out;
+	}
+	/* the copy stands alone: a rollback journal, not a WAL beside it */
+	if (sqlite3_exec(dst, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL) != SQLITE_OK) {
+		fg_error(err, "store: %s: %s", tmp, sqlite3_errmsg(dst));
+		goto out;
+	}
+	if (sqlite3_close(dst) != SQLITE_OK) {
+		fg_error(err, "store: cannot close %s", tmp);
+		dst = NULL;
+		goto out;
+	}
+	dst = NULL;
+	if (fsync(fd) != 0) {
+		fg_error(err, "store: cannot sync %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (dst)
+		sqlite3_close(dst);
+	close(fd);
+	if (rc != 0) {
+		unlink(tmp);
+		remove_leftovers(tmp);
+	}
+	return rc;
+}
+
+int store_backup(struct store *st, const char *path, int force, char **err)
+{
+	struct stat sb;
+	if (!force && lstat(path, &sb) == 0)
+		return fg_error(err, "store: %s exists (--force replaces it)", path);
+	if (queue_flush(st, err) != 0)
+		return -1;
+	char *tmp = xasprintf("%s.tmp", path);
+	int rc = copy_db(st->db, tmp, err);
+	if (rc == 0 && rename(tmp, path) != 0)
+		rc = fg_error(err, "store: cannot rename %s to %s: %s", tmp, path, strerror(errno));
+	if (rc == 0 && sync_dir(path) != 0)
+		rc = fg_error(err, "store: cannot sync the folder of %s: %s", path, strerror(errno));
+	if (rc != 0)
+		unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
+/* The first row of a one-value query as an int; -1 when it failed. */
+static int64_t query_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *s;
+	int64_t v = -1;
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+/* Is the open database a forumgate store this binary can use, whole? */
+static int check_restorable(sqlite3 *db, const char *from, char **err)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(db, "PRAGMA integrity_check(1)", -1, &s, NULL) != SQLITE_OK)
+		return fg_error(err, "store: %s is not an SQLite database: %s", from,
+				sqlite3_errmsg(db));
+	int r = sqlite3_step(s);
+	char *first = r == SQLITE_ROW ? col_text(s, 0) : NULL;
+	sqlite3_finalize(s);
+	int ok = first && strcmp(first, "ok") == 0;
+	int rc = 0;
+	if (!ok)
+		rc = fg_error(err, "store: %s fails the integrity check: %s", from,
+			      first ? first : sqlite3_errmsg(db));
+	free(first);
+	if (rc != 0)
+		return rc;
+	int64_t version = query_int(db, "PRAGMA user_version");
+	int latest = (int)(sizeof migrations / sizeof migrations[0]);
+	if (version <= 0 || query_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+					  " AND name IN ('articles', 'groups', 'numbering')") != 3)
+		return fg_error(err, "store: %s is not a forumgate store", from);
+	if (version > latest)
+		return fg_error(err, "store: %s has schema version %lld, newer than this forumgate (%d)",
+				from, (long long)version, latest);
+	return 0;
+}
+
+/* The pid of a process that has the SQLite store at path open, 0 when
+ * none does. A WAL connection holds a read lock on the shared byte range
+ * of SQLite's unix locking (from PENDING_BYTE, 0x40000000: pending,
+ * reserved, then 510 shared bytes) for as long as it is open, idle ones
+ * too: an nntpd or LMTP mailin run alone, which hold no slot of
+ * STORE.lock, are seen here. This process must not have the store open
+ * (closing fd drops its own POSIX locks), and does not. */
+static pid_t store_holder(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0x40000000,
+			   .l_len = 512};
+	pid_t pid = 0;
+	if (fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK)
+		pid = fl.l_pid > 0 ? fl.l_pid : 1;
+	close(fd);
+	return pid;
+}
+
+int store_restore(const char *path, const char *from, char **err)
+{
+	pid_t holder = store_holder(path);
+	if (holder) {
+		fg_error(err, "store: %s is open in process %ld", path, (long)holder);
+		return 1;
+	}
+	sqlite3 *src = NULL;
+	if (sqlite3_open_v2(from, &src, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
+	    SQLITE_OK) {
+		fg_error(err, "store: cannot open %s: %s", from,
+			 src ? sqlite3_errmsg(src) : "out of memory");
+		sqlite3_close(src);
+		return -1;
+	}
+	int rc = check_restorable(src, from, err);
+	char *tmp = xasprintf("%s.restoring", path);
+	/* the restored store keeps the owner of the one it replaces */
+	struct stat sb;
+	if (rc == 0 && stat(path, &sb) == 0 && geteuid() == 0 && owner_uid == (uid_t)-1)
+		store_set_owner(sb.st_uid, sb.st_gid);
+	if (rc == 0)
+		rc = copy_db(src, tmp, err);
+	sqlite3_close(src);
+	if (rc == 0) {
+		/* the old store's WAL goes first: played back into the restored
+		 * file it would corrupt it, and the old store's last changes
+		 * are what the restore throws away */
+		static const char *const suffix[] = {"-wal", "-shm", "-journal"};
+		for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
+			char *p = xasprintf("%s%s", path, suffix[i]);
+			if (unlink(p) != 0 && errno != ENOENT)
+				rc = fg_error(err, "store: cannot remove %s: %s", p, strerror(errno));
+			free(p);
+		}
+	}
+	if (rc == 0 && rename(tmp, path) != 0)
+		rc = fg_error(err, "store: cannot rename %s to %s: %s", tmp, path, strerror(errno));
+	if (rc == 0 && sync_dir(path) != 0)
+		rc = fg_error(err, "store: cannot sync the folder of %s: %s", path, strerror(errno));
+	if (rc != 0)
+		unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
+/* The checks of store_check: each query returns one text column per
+ * problem found. */
+static const struct {
+	const char *sql;
+	const char *need; /* a table the check needs, NULL: always there */
+} checks[] = {
+	{"SELECT 'group ' || g.name || ': article number ' || n.number || ' is given twice'"
+	 " FROM numbering n JOIN groups g ON g.id = n.group_id"
+	 " GROUP BY n.group_id, n.number HAVING count(*) > 1", NULL},
+	{"SELECT 'group ' || g.name || ': article ' || n.article_id || ' is listed under ' ||"
+	 " count(*) || ' numbers' FROM numbering n JOIN groups g ON g.id = n.group_id"
+	 " WHERE n.withdrawn = 0 GROUP BY n.group_id, n.article_id HAVING count(*) > 1", NULL},
+	{"SELECT 'group ' || g.name || ': article number ' || n.number ||"
+	 " ' is not below the next number ' || g.next_number"
+	 " FROM numbering n JOIN groups g ON g.id = n.group_id WHERE n.number >= g.next_number",
+	 NULL},
+	{"SELECT 'numbering: group id ' || n.group_id || ' number ' || n.number ||"
+	 " ' names no group or no article' FROM numbering n"
+	 " WHERE NOT EXISTS (SELECT 1 FROM groups g WHERE g.id = n.group_id)"
+	 " OR NOT EXISTS (SELECT 1 FROM articles a WHERE a.id = n.article_id)", NULL},
+	{"SELECT 'group ' || g.name || ': article number ' || n.number || ' has no overview line'"
+	 " FROM numbering n JOIN groups g ON g.id = n.group_id"
+	 " WHERE n.withdrawn = 0 AND (n.overview IS NULL OR n.overview = '')", NULL},
+	{"SELECT 'group ' || g.name || ': counts ' || g.live || ' articles, lists ' ||"
+	 " (SELECT count(*) FROM numbering n WHERE n.group_id = g.id AND n.withdrawn = 0)"
+	 " FROM groups g WHERE g.live !="
+	 " (SELECT count(*) FROM numbering n WHERE n.group_id = g.id AND n.withdrawn = 0)", NULL},
+	{"SELECT 'post ' || p.id || ' (' || p.post_key || '): its article ' || p.message_id ||"
+	 " ' is missing' FROM posts p WHERE p.deleted = 0 AND p.message_id IS NOT NULL"
+	 " AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.message_id = p.message_id)", NULL},
+	{"SELECT 'outbox ' || id || ': unknown state ' || quote(state) FROM outbox"
+	 " WHERE state NOT IN ('queued', 'posted', 'failed', 'held', 'dropped')", NULL},
+	{"SELECT 'outbox ' || id || ': posted without a forum post id' FROM outbox"
+	 " WHERE state = 'posted' AND (forum_post_id IS NULL OR forum_post_id = '')", NULL},
+	{"SELECT 'list queue ' || id || ': unknown state ' || quote(state) FROM list_queue"
+	 " WHERE state NOT IN ('queued', 'sending', 'sent', 'failed')", "list_queue"},
+};
+
+int store_check(struct store *st, store_problem_cb cb, void *arg, char **err)
+{
+	if (queue_flush(st, err) != 0)
+		return -1;
+	int problems = 0;
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(st->db, "PRAGMA integrity_check", -1, &s, NULL) != SQLITE_OK)
+		return db_error(st, err, "integrity check");
+	int r;
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(s, 0);
+		if (t && strcmp(t, "ok") != 0) {
+			cb(arg, t);
+			problems++;
+		}
+	}
+	sqlite3_finalize(s);
+	if (r != SQLITE_DONE)
+		return db_error(st, err, "integrity check");
+	for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++) {
+		if (checks[i].need) {
+			char *q = sqlite3_mprintf("SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+						  " AND name = %Q", checks[i].need);
+			int64_t have = query_int(st->db, q);
+			sqlite3_free(q);
+			if (have <= 0)
+				continue;
+		}
+		if (sqlite3_prepare_v2(st->db, checks[i].sql, -1, &s, NULL) != SQLITE_OK)
+			return db_error(st, err, "store check");
+		while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+			const char *t = (const char *)sqlite3_column_text(s, 0);
+			cb(arg, t ? t : "(problem)");
+			problems++;
+		}
+		sqlite3_finalize(s);
+		if (r != SQLITE_DONE)
+			return db_error(st, err, "store check");
+	}
+	return problems;
+}
+
+int store_outbox_list(struct store *st, const char *state, store_outbox_row_cb cb, void *arg,
+		      char **err)
+{
+	if (queue_flush(st, err) != 0)
+		return -1;
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT id, state, forum, message_id, attempts, last_error, created"
+			       " FROM outbox WHERE ?1 IS NULL OR state = ?1 ORDER BY id",
+			       -1, &s, NULL) != SQLITE_OK)
+		return db_error(st, err, "outbox list");
+	bind_text(s, 1, state);
+	int r, stop = 0;
+	while (!stop && (r = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_outbox_row row = {
+			.id = sqlite3_column_int64(s, 0),
+			.state = (const char *)sqlite3_column_text(s, 1),
+			.forum = (const char *)sqlite3_column_text(s, 2),
+			.message_id = (const char *)sqlite3_column_text(s, 3),
+			.attempts = sqlite3_column_int(s, 4),
+			.last_error = (const char *)sqlite3_column_text(s, 5),
+			.created = sqlite3_column_int64(s, 6),
+		};
+		stop = cb(arg, &row);
+	}
+	sqlite3_finalize(s);
+	if (!stop && r != SQLITE_DONE)
+		return db_error(st, err, "outbox list");
+	return 0;
+}
+
+int store_outbox_requeue(struct store *st, int64_t id, int64_t now, int64_t *n, char **err)
+{
+	if (queue_flush(st, err) != 0)
+		return -1;
+	sqlite3_stmt *s;
+	/* the backoff starts again; created stays (it is the reply's age) */
+	if (sqlite3_prepare_v2(st->db,
+			       "UPDATE outbox SET state = 'queued', next_attempt = ?2, attempts = 0"
+			       " WHERE state IN ('failed', 'held') AND (?1 = 0 OR id = ?1)",
+			       -1, &s, NULL) != SQLITE_OK)
+		return db_error(st, err, "outbox retry");
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, now);
+	int r = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (r != SQLITE_DONE)
+		return db_error(st, err, "outbox retry");
+	*n = sqlite3_changes(st->db);
+	return 0;
+}
+
+int store_outbox_drop(struct store *st, int64_t id, char **err)
+{
+	if (queue_flush(st, err) != 0)
+		return -1;
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(st->db,
+			       "UPDATE outbox SET state = 'dropped'"
+			       " WHERE id = ?1 AND state IN ('queued', 'failed', 'held')",
+			       -1, &s, NULL) != SQLITE_OK)
+		return db_error(st, err, "outbox drop");
+	sqlite3_bind_int64(s, 1, id);
+	int r = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (r != SQLITE_DONE)
+		return db_error(st, err, "outbox drop");
+	return sqlite3_changes(st->db) > 0;
+}
+
+int store_outbox_state(struct store *st, int64_t id, char **state, char **err)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(st->db, "SELECT state FROM outbox WHERE id = ?1", -1, &s, NULL) !=
+	    SQLITE_OK)
+		return db_error(st, err, "outbox state");
+	sqlite3_bind_int64(s, 1, id);
+	int r = sqlite3_step(s);
+	*state = r == SQLITE_ROW ? col_text(s, 0) : NULL;
+	sqlite3_finalize(s);
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		return db_error(st, err, "outbox state");
+	return r == SQLITE_ROW;
+}

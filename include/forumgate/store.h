@@ -69,6 +69,24 @@ int store_build(const char *path, struct store **out, char **err);
 int store_publish(struct store *st, char **err);
 /* Drops a bulk build (or closes an ordinary store). */
 void store_discard(struct store *st);
+/* A consistent copy of the open store st, taken while others keep
+ * writing (the backend's online backup, in steps), written to PATH.tmp
+ * (mode 0600), synced, then renamed to PATH. An existing PATH is refused
+ * unless force. */
+int store_backup(struct store *st, const char *path, int force, char **err);
+/* Replaces the store at path with the copy in from, after checking that
+ * from is whole and a store of a schema this binary knows: from is copied
+ * to PATH.restoring, synced, and renamed over PATH; the old store's files
+ * beside it go. The caller takes every slot of store_lock first; a
+ * process that has the store open anyway (an nntpd alone) makes it return
+ * 1 with *err naming it, and nothing is changed. */
+int store_restore(const char *path, const char *from, char **err);
+/* Checks the store: the backend's own integrity check and the store's
+ * invariants (article numbering, overview lines, posts and their articles,
+ * outbox and list queue states). cb gets one line per problem. Returns the
+ * number of problems found, or -1. */
+typedef void (*store_problem_cb)(void *arg, const char *problem);
+int store_check(struct store *st, store_problem_cb cb, void *arg, char **err);
 /* Current schema version of an open store. */
 int store_schema_version(struct store *st);
 
@@ -372,6 +390,28 @@ int store_outbox_msgid(struct store *st, const char *forum, const char *post_id,
  * 1/0/-1. */
 int store_outbox_parent(struct store *st, const char *forum, const char *post_id,
 			char **parent_key, char **err);
+/* The operator's view of the outbox (forumgate outbox list|retry|drop).
+ * States: queued, posted, failed (given up), held, dropped (by the
+ * operator: never posted, its text kept). Row strings belong to the
+ * store and last until the callback returns; a callback returning
+ * non-zero stops the listing. state NULL lists every row. */
+struct store_outbox_row {
+	int64_t id;
+	const char *state, *forum, *message_id, *last_error;
+	int attempts;
+	int64_t created;
+};
+typedef int (*store_outbox_row_cb)(void *arg, const struct store_outbox_row *row);
+int store_outbox_list(struct store *st, const char *state, store_outbox_row_cb cb, void *arg,
+		      char **err);
+/* Queues failed or held replies for an attempt now (id 0: all of them);
+ * *n = how many rows changed. */
+int store_outbox_requeue(struct store *st, int64_t id, int64_t now, int64_t *n, char **err);
+/* Marks a queued, failed or held reply dropped: 1 done, 0 no such row in
+ * one of those states, -1. */
+int store_outbox_drop(struct store *st, int64_t id, char **err);
+/* The state of an outbox row (*state malloc'd): 1, 0 no such row, -1. */
+int store_outbox_state(struct store *st, int64_t id, char **state, char **err);
 /* 1 when a Message-ID is known as an article or a queued/posted reply. */
 int store_msgid_known(struct store *st, const char *message_id, char **err);
 

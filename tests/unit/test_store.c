@@ -1110,6 +1110,110 @@ static void test_list_queue(void **state)
 	assert_int_equal(cursor, id);
 }
 
+/* Operator commands (issue #15): a backup taken with an open write
+ * transaction elsewhere holds the committed state only, passes the
+ * checks and restores over a store that moved on; store_check counts a
+ * broken invariant; the outbox's retry and drop change only the states
+ * they are for. */
+static void count_problem(void *arg, const char *problem)
+{
+	(void)problem;
+	++*(int *)arg;
+}
+
+static int count_rows(void *arg, const struct store_outbox_row *r)
+{
+	(void)r;
+	++*(int *)arg;
+	return 0;
+}
+
+static void test_backup_restore_check(void **state)
+{
+	struct fixture *fx = *state;
+	char *err = NULL;
+	int64_t gid;
+	assert_int_equal(store_begin(fx->st, &err), 0);
+	assert_int_equal(store_group_ensure(fx->st, "g", NULL, 0, &gid, &err), 0);
+	add_article(fx->st, gid, "<a1@x>", 0);
+	assert_int_equal(store_commit(fx->st, &err), 0);
+	int problems = 0;
+	assert_int_equal(store_check(fx->st, count_problem, &problems, &err), 0);
+
+	/* a second connection writes, not yet committed, during the backup */
+	struct store *w;
+	assert_int_equal(store_open(fx->path, STORE_RW, &w, &err), 0);
+	assert_int_equal(store_begin(w, &err), 0);
+	add_article(w, gid, "<a2@x>", 0);
+	char bak[160];
+	snprintf(bak, sizeof bak, "%s/backup.db", fx->dir);
+	assert_int_equal(store_backup(fx->st, bak, 0, &err), 0);
+	assert_int_equal(store_commit(w, &err), 0);
+	store_close(w);
+	struct stat sb;
+	assert_int_equal(stat(bak, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	assert_int_equal(store_backup(fx->st, bak, 0, &err), -1);
+	assert_non_null(strstr(err, "exists"));
+	free(err);
+	err = NULL;
+
+	/* the restore brings back the state without <a2@x> */
+	store_close(fx->st);
+	fx->st = NULL;
+	assert_int_equal(store_restore(fx->path, bak, &err), 0);
+	assert_int_equal(store_open(fx->path, STORE_RW, &fx->st, &err), 0);
+	assert_int_equal(store_msgid_known(fx->st, "<a1@x>", &err), 1);
+	assert_int_equal(store_msgid_known(fx->st, "<a2@x>", &err), 0);
+	assert_int_equal(store_check(fx->st, count_problem, &problems, &err), 0);
+
+	/* outbox: failed -> queued, dropped stays dropped */
+	struct store_outbox_in o = {
+		.message_id = "<r1@x>", .source = "nntp", .forum = "demo", .thread_key = "1",
+		.newsgroups = "g", .article = "x", .article_len = 1,
+	};
+	assert_int_equal(store_begin(fx->st, &err), 0);
+	assert_int_equal(store_outbox_add(fx->st, &o, &err), 0);
+	o.message_id = "<r2@x>";
+	assert_int_equal(store_outbox_add(fx->st, &o, &err), 0);
+	struct store_outbox q;
+	assert_int_equal(store_outbox_next(fx->st, INT64_MAX, &q, &err), 1);
+	assert_int_equal(store_outbox_failed(fx->st, q.id, "refused", &err), 0);
+	int64_t failed = q.id, n = 0;
+	store_outbox_clear(&q);
+	assert_int_equal(store_outbox_next(fx->st, INT64_MAX, &q, &err), 1);
+	int64_t queued = q.id;
+	store_outbox_clear(&q);
+	assert_int_equal(store_outbox_requeue(fx->st, queued, 5, &n, &err), 0);
+	assert_int_equal(n, 0); /* only failed or held rows */
+	assert_int_equal(store_outbox_drop(fx->st, queued, &err), 1);
+	assert_int_equal(store_outbox_drop(fx->st, queued, &err), 0);
+	assert_int_equal(store_outbox_requeue(fx->st, 0, 5, &n, &err), 0);
+	assert_int_equal(n, 1);
+	char *st = NULL;
+	assert_int_equal(store_outbox_state(fx->st, failed, &st, &err), 1);
+	assert_string_equal(st, "queued");
+	free(st);
+	assert_int_equal(store_outbox_state(fx->st, queued, &st, &err), 1);
+	assert_string_equal(st, "dropped");
+	free(st);
+	assert_int_equal(store_outbox_state(fx->st, 999, &st, &err), 0);
+	assert_int_equal(store_commit(fx->st, &err), 0);
+	int rows = 0;
+	assert_int_equal(store_outbox_list(fx->st, "dropped", count_rows, &rows, &err), 0);
+	assert_int_equal(rows, 1);
+	assert_int_equal(store_check(fx->st, count_problem, &problems, &err), 0);
+
+	/* a broken invariant is counted */
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "UPDATE groups SET next_number = 1", NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(store_check(fx->st, count_problem, &problems, &err), 1);
+	assert_int_equal(problems, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1130,6 +1234,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_failed_queue_fails_the_transaction, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_outbox_msgid_per_transaction, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_backup_restore_check, setup, teardown),
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_missing_store_is_not_created),
 		cmocka_unit_test_setup_teardown(test_address_has_one_owner, setup, teardown),
