@@ -133,3 +133,33 @@ install: forumgate
 		> $(DESTDIR)$(UNITDIR)/forumgate.service.tmp
 	chmod 0644 $(DESTDIR)$(UNITDIR)/forumgate.service.tmp
 	mv -f $(DESTDIR)$(UNITDIR)/forumgate.service.tmp $(DESTDIR)$(UNITDIR)/forumgate.service
+
+# make deb: the Debian package (debian/), built by dpkg-buildpackage -b in a
+# copy of this tree under build/deb/src, so that neither the tree nor its
+# parent folder (often unwritable, or someone else's) receives build
+# products. The .deb files, .buildinfo and .changes land in build/deb/;
+# lintian checks them (errors fail the target; LINTIAN=no skips it).
+# DEB_BUILD_OPTIONS=nocheck skips the unit tests of the package build (they
+# read ../shared like `make unit`).
+DEB_OUT    ?= build/deb
+DEB_JOBS   ?= 2
+LINTIAN    ?= yes
+
+.PHONY: deb
+deb: deps
+	@rm -rf $(DEB_OUT)/src && mkdir -p $(DEB_OUT)/src/forumgate
+	@rm -f $(DEB_OUT)/forumgate*_*.deb $(DEB_OUT)/forumgate_*.buildinfo $(DEB_OUT)/forumgate_*.changes
+	tar -cf - --exclude-vcs --exclude=./build --exclude=./build-san --exclude=./build-fuzz \
+		--exclude=./forumgate --exclude=./run --exclude='*.o' --exclude=__pycache__ . \
+		| tar -xf - -C $(DEB_OUT)/src/forumgate
+	@# the unit tests read corpora from ../shared, beside the tree
+	@if [ -d ../shared ]; then ln -s "$$(cd ../shared && pwd)" $(DEB_OUT)/src/shared; fi
+	cd $(DEB_OUT)/src/forumgate && \
+		DEB_BUILD_OPTIONS="parallel=$(DEB_JOBS) $(DEB_BUILD_OPTIONS)" dpkg-buildpackage -us -uc -b
+	mv $(DEB_OUT)/src/forumgate*_*.deb $(DEB_OUT)/src/forumgate_*.buildinfo \
+		$(DEB_OUT)/src/forumgate_*.changes $(DEB_OUT)/
+	rm -rf $(DEB_OUT)/src
+ifneq ($(LINTIAN),no)
+	lintian --fail-on error $(DEB_OUT)/forumgate_*.changes
+endif
+	@ls -l $(DEB_OUT)/forumgate_*.deb
