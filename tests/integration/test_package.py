@@ -187,7 +187,9 @@ class Package(unittest.TestCase):
         else:
             # make deb installs its tools (install-deps.sh) and builds in a
             # copy of the tree; the unit tests ran already in `make test`
-            env = dict(os.environ, DEB_BUILD_OPTIONS="nocheck")
+            env = {k: v for k, v in os.environ.items()
+                   if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}  # an outer make's jobserver
+            env["DEB_BUILD_OPTIONS"] = "nocheck"
             p = subprocess.run(["make", "--no-print-directory", "deb", f"DEB_OUT={cls.out}",
                                 "LINTIAN=no"], cwd=ROOT, capture_output=True, text=True,
                                timeout=1800, env=env)
@@ -208,6 +210,8 @@ class Package(unittest.TestCase):
         p = subprocess.run(["lintian", self.changes], capture_output=True, text=True, timeout=600)
         errors = [l for l in p.stdout.splitlines() if l.startswith("E: ")]
         self.assertEqual(errors, [], p.stdout)
+        # lintian fails on errors only by default: anything else went wrong
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
         print(f"\n  {os.path.basename(self.deb)}: {os.path.getsize(self.deb)} bytes, lintian: "
               f"{sum(l.startswith('W: ') for l in p.stdout.splitlines())} warnings")
 
