@@ -89,7 +89,10 @@ class NntpOutput(unittest.TestCase):
     from one address blocked that address for good."""
 
     def test_clients_that_do_not_read_are_dropped_and_free_their_slots(self):
-        srv = Server(self, extra=["nntp.write_timeout=2", "nntp.idle_timeout=600"])
+        # write_timeout must outlast setting up the 50 stalled sessions
+        # (seconds under ASan on a busy machine), or the first are dropped
+        # before the 51st asks for a slot
+        srv = Server(self, extra=["nntp.write_timeout=10", "nntp.idle_timeout=600"])
         ctx = srv.ssl_context()
         stalled = []
         for i in range(50):
@@ -112,7 +115,8 @@ class NntpOutput(unittest.TestCase):
         self.assertTrue(r.greeting.startswith("400"), r.greeting)
         r.close()
         # after write_timeout every stalled session is gone and logged
-        time.sleep(4)
+        # (not read before: reading would let their output move again)
+        time.sleep(12)
         for s in stalled:
             self.assertTrue(closed_by_peer(s, 5))
         r = Raw(srv.port)
