@@ -256,7 +256,8 @@ void metric_expo_sample(struct buf *b, const char *name, const char *suffix, con
  * (by name, labels, bucket), written under their family. */
 struct expo {
 	struct buf *out;
-	int last; /* the family whose head was written, -1 */
+	int last;              /* the family whose head was written, -1 */
+	char seen[M_ROLE_UP];  /* families with samples */
 };
 
 /* The family of a flushed sample name, and its suffix ("" / "_bucket" /
@@ -290,6 +291,7 @@ static int expo_row(void *arg, const struct store_metric_row *m)
 	if (id != e->last) {
 		metric_expo_head(e->out, f);
 		e->last = id;
+		e->seen[id] = 1;
 	}
 	char le[32];
 	const char *lep = NULL;
@@ -357,9 +359,14 @@ static void expo_family(struct buf *out, enum metric_id id, struct buf *samples)
 
 int metrics_expose(const struct cfg *c, struct store *st, struct buf *out, char **err)
 {
-	struct expo e = {out, -1};
+	struct expo e = {out, -1, {0}};
 	if (store_metric_list(st, expo_row, &e, err) != 0)
 		return -1;
+	/* a family no process has counted yet is still announced, so a
+	 * dashboard finds every name from the first scrape */
+	for (int i = 0; i < M_ROLE_UP; i++)
+		if (!e.seen[i])
+			metric_expo_head(out, &families[i]);
 	int64_t now = (int64_t)time(NULL);
 	struct role_expo re = {BUF_INIT, BUF_INIT, BUF_INIT, now};
 	struct sync_expo se = {{BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT}};
