@@ -288,6 +288,7 @@ static void test_migration_8(void **state)
 		 "DROP TABLE push_topics; DROP TABLE push_events;"
 		 "DROP TABLE subscriptions; DROP TABLE list_queue; DROP TABLE list_domains;"
 		 "DROP TABLE list_state; ALTER TABLE bounces DROP COLUMN score;"
+		 "DROP TABLE runtime_roles; DROP TABLE runtime_metrics; DROP TABLE runtime_sync;"
 		 "ALTER TABLE bounces DROP COLUMN soft; ALTER TABLE bounces DROP COLUMN hard_count;"
 		 "ALTER TABLE bounces DROP COLUMN last_counted;"
 		 "ALTER TABLE bounces DROP COLUMN updated;"
