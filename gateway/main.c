@@ -25,8 +25,10 @@
 #include "forumgate/lmtp.h"
 #include "forumgate/log.h"
 #include "forumgate/mail.h"
+#include "forumgate/metrics.h"
 #include "forumgate/outbox.h"
 #include "forumgate/replykey.h"
+#include "forumgate/status.h"
 #include "forumgate/nntp.h"
 #include "forumgate/password.h"
 #include "forumgate/priv.h"
@@ -54,6 +56,7 @@ struct opts {
 	const char *digest, *timezone;
 	int html, text, bounces, own_copies;
 	int force, all_failed;
+	int json;
 	const char *state;
 	char **args;
 	size_t nargs;
@@ -88,6 +91,8 @@ static void usage(FILE *f)
 	      "                        also while the gateway runs\n"
 	      "  restore FILE          replace the store with a backup (gateway stopped)\n"
 	      "  store check           check the store's integrity and invariants\n"
+	      "  status [--json]       the running gateway on one screen: roles, forums,\n"
+	      "                        queues; exit 0 healthy, 1 a problem, 3 not running\n"
 	      "  ingest [--recipient ADDR] [--sender ADDR]\n"
 	      "                        deliver one message from stdin (MTA pipe transport)\n"
 	      "  trim [--message] [--elided]\n"
@@ -195,6 +200,8 @@ static int parse_args(int argc, char **argv, const char **cmd, struct opts *o)
 			o->force = 1;
 		} else if (strcmp(a, "--all-failed") == 0) {
 			o->all_failed = 1;
+		} else if (strcmp(a, "--json") == 0) {
+			o->json = 1;
 		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			*cmd = "help";
 		} else if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0) {
@@ -285,6 +292,7 @@ static int role_started;
 static void note_started(void)
 {
 	role_started = 1;
+	metrics_start(); /* a role prepared by role_start: its heartbeat */
 }
 
 /* The start of a role run alone: the refusal of root for a network role,
@@ -295,6 +303,7 @@ static int role_start(const struct cfg *c, const char *role)
 	const struct supervisor_role *r = supervisor_role_find(role);
 	char *err = NULL;
 	int rc = 0;
+	metrics_prepare(c, role, 0);
 	if (priv_check_root(c, role, r->network, &err) != 0)
 		rc = EX_NOPERM;
 	else if (strcmp(role, "sync") != 0 && store_missing(c))
@@ -751,6 +760,7 @@ static int cmd_nntpd(const struct opts *o)
 	int rc = role_start(c, "nntpd");
 	if (rc == 0)
 		rc = nntpd_run(c, &stop_flag) == 0 ? 0 : role_started ? EX_SOFTWARE : EX_UNAVAILABLE;
+	metrics_stop();
 	cfg_free(c);
 	return rc;
 }
@@ -1051,6 +1061,7 @@ static int cmd_role(const struct opts *o, const char *role,
 		sigaction(SIGINT, &sa, NULL);
 		rc = run(c, &stop_flag) == 0 ? 0 : role_started ? EX_SOFTWARE : EX_UNAVAILABLE;
 	}
+	metrics_stop();
 	cfg_free(c);
 	return rc;
 }
@@ -1598,6 +1609,21 @@ out:
 	return rc;
 }
 
+/* `forumgate status [--json]`: see status.h for the exit codes. */
+static int cmd_status(const struct opts *o)
+{
+	if (o->nargs != 0) {
+		fputs("usage: forumgate status [--json]\n", stderr);
+		return EX_USAGE;
+	}
+	struct cfg *c = load_config(o);
+	if (c == NULL)
+		return EX_CONFIG;
+	int rc = status_run(c, o->json, stdout);
+	cfg_free(c);
+	return rc;
+}
+
 static int cmd_serve(const struct opts *o)
 {
 	/* a file the roles need and cannot read stops serve here, named */
@@ -1703,6 +1729,8 @@ int main(int argc, char **argv)
 		rc = cmd_restore(&o);
 	} else if (strcmp(cmd, "store") == 0) {
 		rc = cmd_store(&o);
+	} else if (strcmp(cmd, "status") == 0) {
+		rc = cmd_status(&o);
 	} else if (strcmp(cmd, "ingest") == 0) {
 		rc = cmd_ingest(&o);
 	} else if (strcmp(cmd, "trim") == 0) {

@@ -28,6 +28,7 @@
 #include "forumgate/listen.h"
 #include "forumgate/listctl.h"
 #include "forumgate/log.h"
+#include "forumgate/metrics.h"
 #include "forumgate/priv.h"
 #include "forumgate/webhook.h"
 
@@ -80,7 +81,7 @@ static void reply(struct evhttp_request *req, int status, const char *type, cons
 		evbuffer_add(out, body, len);
 	const char *reason = status == 200 ? "OK" : status == 404 ? "Not Found"
 		: status == 405 ? "Method Not Allowed" : status == 413 ? "Payload Too Large"
-		: NULL;
+		: status == 503 ? "Service Unavailable" : NULL;
 	evhttp_send_reply(req, status, reason, out);
 	if (out)
 		evbuffer_free(out);
@@ -211,6 +212,7 @@ static void route_health(void *arg, const struct httpd_request *rq, struct httpd
  * their rows here. */
 static const struct httpd_route role_routes[] = {
 	{"/health", "GET", route_health, NULL},
+	{"/metrics", "GET", metrics_http, NULL}, /* arg: the cfg */
 	{WEBHOOK_DISCOURSE_PREFIX, "POST", webhook_discourse, NULL}, /* arg: the cfg */
 	{LISTCTL_UNSUBSCRIBE_PATH, "POST", listctl_http_unsubscribe, NULL}, /* arg: the cfg */
 	{LISTCTL_UNSUBSCRIBE_PATH, "GET", listctl_http_unsubscribe, NULL},  /* arg: the cfg */
@@ -242,7 +244,7 @@ int httpd_run(const struct cfg *c, volatile sig_atomic_t *stop)
 	for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
 		routes[i] = role_routes[i];
 		if (routes[i].handler == webhook_discourse ||
-		    routes[i].handler == listctl_http_unsubscribe)
+		    routes[i].handler == listctl_http_unsubscribe || routes[i].handler == metrics_http)
 			routes[i].arg = (void *)c;
 	}
 	if (httpd_new(base, c->http.listen, c->http.max_body_size, routes,

@@ -27,6 +27,7 @@
 #include "forumgate/listd.h"
 #include "forumgate/lmtp.h"
 #include "forumgate/log.h"
+#include "forumgate/metrics.h"
 #include "forumgate/nntp.h"
 #include "forumgate/outbox.h"
 #include "forumgate/priv.h"
@@ -144,6 +145,8 @@ static int ready_fd = -1;
 
 static void role_ready(void)
 {
+	/* the role runs as the user it stays: its heartbeat can start */
+	metrics_start();
 	if (ready_fd < 0)
 		return;
 	char b = 'R';
@@ -154,9 +157,11 @@ static void role_ready(void)
 	ready_fd = -1;
 }
 
-/* Forks role r. With ready (start-up) *ready is the read end of the role's
- * readiness pipe, else no pipe is made. */
-static pid_t start_role(const struct cfg *c, const struct supervisor_role *r, int *ready)
+/* Forks role r, restarted `restarts` times since serve started. With ready
+ * (start-up) *ready is the read end of the role's readiness pipe, else no
+ * pipe is made. */
+static pid_t start_role(const struct cfg *c, const struct supervisor_role *r, int *ready,
+			int64_t restarts)
 {
 	int fds[2] = {-1, -1};
 	if (ready && pipe2(fds, O_CLOEXEC) != 0)
@@ -188,6 +193,7 @@ static pid_t start_role(const struct cfg *c, const struct supervisor_role *r, in
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGHUP, SIG_IGN); /* a role that reloads on SIGHUP sets its own */
 	log_set_role(r->name);
+	metrics_prepare(c, r->name, restarts);
 	char *err = NULL;
 	if (!r->binds && priv_drop(c, r->name, r->network, &err) != 0) {
 		log_err("%s", err);
@@ -195,6 +201,7 @@ static pid_t start_role(const struct cfg *c, const struct supervisor_role *r, in
 	}
 	log_info("started (pid %d)", (int)getpid());
 	int rc = r->run(c, &role_stop);
+	metrics_stop();
 	log_info("stopped");
 	_exit(rc == 0 ? 0 : 1);
 }
@@ -389,15 +396,50 @@ static struct cfg *reload_config(const struct cfg *old)
 
 /* ---- the supervisor ------------------------------------------------------- */
 
+/* The supervisor's own row of the runtime state (store.h), which `forumgate
+ * status` takes as "a gateway runs here". Written with a connection opened
+ * and closed on the spot: no SQLite connection may be open across a fork
+ * (DEPENDENCIES.md). Its roles beat their own heartbeats. */
+static void record_serve(const struct cfg *c, int how)
+{
+	struct store *st = NULL;
+	char *err = NULL;
+	int64_t now = (int64_t)time(NULL);
+	int r = store_open(c->gateway.store, STORE_RW, &st, &err);
+	if (r == 0 && how == 0)
+		r = store_role_started(st, metrics_host(), "serve", getpid(), now, 0, &err);
+	else if (r == 0 && how == 1)
+		r = store_role_stopped(st, metrics_host(), "serve", getpid(), now, &err);
+	else if (r == 0)
+		r = store_role_heartbeat(st, metrics_host(), "serve", getpid(), now, &err) < 0 ? -1
+											    : 0;
+	if (r != 0)
+		log_warn("cannot record serve in the store: %s", err);
+	free(err);
+	store_close(st);
+}
+
+int supervisor_role_wanted(const struct cfg *c, const char *name)
+{
+	const struct supervisor_role *r = supervisor_role_find(name);
+	return r && role_wanted(c, r);
+}
+
+const char *supervisor_role_name(size_t i)
+{
+	return i < NROLES ? roles[i].name : NULL;
+}
+
 /* Starts role i with c and waits until it is ready. 0, or -1 (the role
  * ended or could not fork; the main loop restarts it later). */
-static int start_and_wait(const struct cfg *c, size_t i, pid_t *pids, time_t *started)
+static int start_and_wait(const struct cfg *c, size_t i, pid_t *pids, time_t *started,
+			  const int64_t *restarts)
 {
 	int ready[NROLES];
 	for (size_t k = 0; k < NROLES; k++)
 		ready[k] = -1;
 	started[i] = time(NULL);
-	pids[i] = start_role(c, &roles[i], &ready[i]);
+	pids[i] = start_role(c, &roles[i], &ready[i], restarts[i]);
 	if (pids[i] < 0) {
 		log_err("cannot start %s: %s", roles[i].name, strerror(errno));
 		pids[i] = 0;
@@ -409,7 +451,7 @@ static int start_and_wait(const struct cfg *c, size_t i, pid_t *pids, time_t *st
 /* Applies a reload: roles whose configuration changed are restarted with
  * new (nntpd reloads in place where it can), the others keep running. */
 static void apply_reload(const struct cfg *old, const struct cfg *new, pid_t *pids,
-			 time_t *started, int *delay)
+			 time_t *started, int *delay, const int64_t *restarts)
 {
 	enum log_level lvl;
 	if (log_level_parse(new->gateway.log_level, &lvl) == 0)
@@ -442,7 +484,7 @@ static void apply_reload(const struct cfg *old, const struct cfg *new, pid_t *pi
 		}
 		if (is) {
 			delay[i] = 0;
-			if (start_and_wait(new, i, pids, started) != 0)
+			if (start_and_wait(new, i, pids, started, restarts) != 0)
 				log_err("reload: %s did not start with the new configuration; "
 					"retrying",
 					name);
@@ -455,6 +497,7 @@ int supervisor_run(const struct cfg *c)
 	pid_t pids[NROLES] = {0};
 	time_t started[NROLES] = {0};
 	int delay[NROLES] = {0};
+	int64_t restarts[NROLES] = {0};
 	int ready[NROLES];
 	const struct cfg *cur = c;   /* the configuration in force */
 	struct cfg *owned = NULL;    /* cur when a reload made it */
@@ -469,6 +512,7 @@ int supervisor_run(const struct cfg *c)
 	unsigned long long wd_usec = sdnotify_watchdog_usec();
 	struct timespec wd_last = {0};
 	sdnotify_send("STATUS=starting roles");
+	record_serve(c, 0);
 
 	/* At start-up a role that cannot start at all (a port in use, a
 	 * missing certificate) stops serve: restarting it would fail the same
@@ -480,7 +524,7 @@ int supervisor_run(const struct cfg *c)
 		if (!role_wanted(c, &roles[i]))
 			continue;
 		started[i] = time(NULL);
-		pids[i] = start_role(c, &roles[i], &ready[i]);
+		pids[i] = start_role(c, &roles[i], &ready[i], 0);
 		if (pids[i] < 0) {
 			log_err("cannot start %s: %s", roles[i].name, strerror(errno));
 			pids[i] = 0;
@@ -496,6 +540,7 @@ int supervisor_run(const struct cfg *c)
 		log_err("%s could not start (see above): stopping all roles", roles[failed].name);
 		sdnotify_sendf("STOPPING=1\nSTATUS=%s could not start", roles[failed].name);
 		stop_all(pids);
+		record_serve(c, 1);
 		return EX_UNAVAILABLE;
 	}
 	if (!sup_stop) {
@@ -504,7 +549,12 @@ int supervisor_run(const struct cfg *c)
 		notify_status(pids, NULL);
 	}
 
+	time_t last_beat = time(NULL);
 	while (!sup_stop) {
+		if (time(NULL) - last_beat >= METRICS_FLUSH_SECONDS) {
+			record_serve(cur, 2); /* its heartbeat */
+			last_beat = time(NULL);
+		}
 		if (wd_usec) {
 			struct timespec now;
 			clock_gettime(CLOCK_MONOTONIC, &now);
@@ -525,7 +575,7 @@ int supervisor_run(const struct cfg *c)
 			log_info("SIGHUP: reloading %s", cur->file);
 			struct cfg *next = reload_config(cur);
 			if (next) {
-				apply_reload(cur, next, pids, started, delay);
+				apply_reload(cur, next, pids, started, delay, restarts);
 				cfg_free(owned);
 				cur = owned = next;
 				log_info("reload: done");
@@ -539,7 +589,9 @@ int supervisor_run(const struct cfg *c)
 			if (delay[i] && time(NULL) < started[i] + delay[i])
 				continue;
 			started[i] = time(NULL);
-			pids[i] = start_role(cur, &roles[i], NULL);
+			/* a role the loop starts is one that died (or failed to
+			 * start after a reload): counted for `forumgate status` */
+			pids[i] = start_role(cur, &roles[i], NULL, ++restarts[i]);
 			if (pids[i] < 0) {
 				log_err("cannot start %s: %s", roles[i].name, strerror(errno));
 				pids[i] = 0;
@@ -573,6 +625,7 @@ int supervisor_run(const struct cfg *c)
 	}
 	sdnotify_send("STOPPING=1\nSTATUS=stopping roles");
 	stop_all(pids);
+	record_serve(cur, 1);
 	log_info("all roles stopped");
 	cfg_free(owned);
 	return 0;

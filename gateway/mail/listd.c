@@ -9,6 +9,7 @@
  * as it arrives. The connection stays open while there is work and is
  * closed after a few idle seconds.
  */
+#include "forumgate/metrics.h"
 #include "forumgate/listd.h"
 
 #include <stdio.h>
@@ -439,11 +440,13 @@ static int settle(struct listd *L, size_t i, int code, const char *text, char **
 	if (code / 100 == 2) {
 		r = store_list_sent(L->st, d->id, err);
 		L->sent++;
+		metric_add(metric_get1(M_LIST_DELIVERIES, "result", "sent"), 1);
 	} else if (code / 100 == 5) {
 		r = store_list_failed(L->st, d->id, text, err);
 		if (r == 0)
 			r = listd_bounce(L->st, d->recipient, 1, text, err);
 		L->failed++;
+		metric_add(metric_get1(M_LIST_DELIVERIES, "result", "failed"), 1);
 		log_warn("listd: %s to %s failed: %s", d->message_id, d->recipient, text);
 	} else {
 		/* 4xx at RCPT or after the content: the recipient's domain
@@ -456,6 +459,7 @@ static int settle(struct listd *L, size_t i, int code, const char *text, char **
 		r = store_list_retry(L->st, d->id, (int64_t)time(NULL),
 				     code == 0 ? 0 : L->c->list.retry_max, text, domain, err);
 		L->temp++;
+		metric_add(metric_get1(M_LIST_DELIVERIES, "result", "deferred"), 1);
 	}
 	if (r != 0 || store_commit(L->st, err) != 0) {
 		store_rollback(L->st);

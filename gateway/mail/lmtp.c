@@ -20,6 +20,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
@@ -38,6 +39,7 @@
 
 #include "forumgate/buf.h"
 #include "forumgate/listen.h"
+#include "forumgate/metrics.h"
 #include "forumgate/log.h"
 #include "forumgate/maildir.h"
 #include "forumgate/priv.h"
@@ -353,8 +355,22 @@ struct lmtp_conn {
 	int throttled; /* reading paused until the replies drain */
 };
 
+/* LMTP sessions open in this process (metrics.h), registered at the first */
+static struct metric *_Atomic sessions_gauge;
+
+static struct metric *sessions(void)
+{
+	struct metric *m = atomic_load(&sessions_gauge);
+	if (m == NULL) {
+		m = metric_get(M_LMTP_SESSIONS, "");
+		atomic_store(&sessions_gauge, m);
+	}
+	return m;
+}
+
 static void conn_free(struct lmtp_conn *c)
 {
+	metric_add(sessions(), -1);
 	bufferevent_free(c->bev);
 	lmtp_session_free(c->s);
 	free(c);
@@ -420,6 +436,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	}
 	const struct intake *in = arg;
 	c->s = lmtp_session_new(in);
+	metric_add(sessions(), 1);
 	c->cfg = in->cfg;
 	if (sa->sa_family == AF_INET)
 		inet_ntop(AF_INET, &((struct sockaddr_in *)sa)->sin_addr, c->peer, sizeof c->peer);

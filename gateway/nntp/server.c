@@ -76,6 +76,7 @@
 
 #include "forumgate/listen.h"
 #include "forumgate/log.h"
+#include "forumgate/metrics.h"
 #include "forumgate/priv.h"
 #include "nntp_internal.h"
 
@@ -148,6 +149,8 @@ static long total_conns;
 static volatile sig_atomic_t reload_flag;
 /* closed sessions and finished handshakes since the last malloc_trim */
 static atomic_long freed_since_trim;
+/* connections open (metrics.h): a lookup per connection, not per command */
+#define conn_gauge metric_get(M_NNTP_CONNECTIONS, "")
 
 struct peer_count {
 	char addr[INET6_ADDRSTRLEN];
@@ -326,6 +329,7 @@ static void conn_free(struct conn *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	w->nconns--;
+	metric_add(conn_gauge, -1);
 	if (c->bulk_queued)
 		bulk_unlink(c);
 	if (c->bev)
@@ -876,6 +880,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 		w->conns->prev = c;
 	w->conns = c;
 	w->nconns++;
+	metric_add(conn_gauge, 1);
 	c->session = nntp_session_new(&c->env, la->implicit_tls);
 	c->direct = !la->implicit_tls;
 	c->handshaking = la->implicit_tls;

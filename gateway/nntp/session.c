@@ -12,12 +12,15 @@
  * (backpressure for clients that do not read).
  */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "forumgate/log.h"
+#include "forumgate/metrics.h"
 #include "nntp_internal.h"
 
 struct nntp_session *nntp_session_new(const struct nntp_env *env, int tls_active)
@@ -160,8 +163,42 @@ static int split_args(char *line, char **argv)
 	return argc;
 }
 
+/* The series of each command of nntp_commands[] (by index; the last slot
+ * counts unknown commands as "other"), registered once per process: the
+ * hot path only adds to them. */
+#define NNTP_NCMDS_MAX 64
+static struct metric *cmd_total[NNTP_NCMDS_MAX + 1], *cmd_seconds[NNTP_NCMDS_MAX + 1];
+static size_t cmd_other;
+static pthread_once_t cmd_metrics_once = PTHREAD_ONCE_INIT;
+
+static void cmd_metrics_init(void)
+{
+	size_t i;
+	for (i = 0; nntp_commands[i].name && i < NNTP_NCMDS_MAX; i++) {
+		cmd_total[i] = metric_get1(M_NNTP_COMMANDS, "command", nntp_commands[i].name);
+		cmd_seconds[i] = metric_get1(M_NNTP_COMMAND_SECONDS, "command",
+					     nntp_commands[i].name);
+	}
+	cmd_other = i;
+	cmd_total[i] = metric_get1(M_NNTP_COMMANDS, "command", "other");
+	cmd_seconds[i] = metric_get1(M_NNTP_COMMAND_SECONDS, "command", "other");
+}
+
+/* Counts command k (an index of nntp_commands[], or cmd_other) begun at t0. */
+static void cmd_count(size_t k, const struct timespec *t0)
+{
+	struct timespec t1;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	metric_add(cmd_total[k], 1);
+	metric_observe(cmd_seconds[k], (double)(t1.tv_sec - t0->tv_sec) +
+					       (double)(t1.tv_nsec - t0->tv_nsec) / 1e9);
+}
+
 static void dispatch(struct nntp_session *s, char *line)
 {
+	struct timespec t0;
+	pthread_once(&cmd_metrics_once, cmd_metrics_init);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	char *argv[NNTP_MAX_ARGS];
 	int argc = split_args(line, argv);
 	if (argc == 0) {
@@ -175,14 +212,20 @@ static void dispatch(struct nntp_session *s, char *line)
 	for (const struct nntp_command *c = nntp_commands; c->name; c++) {
 		if (strcasecmp(c->name, argv[0]) != 0)
 			continue;
+		size_t k = (size_t)(c - nntp_commands);
+		if (k >= cmd_other)
+			k = cmd_other;
 		if (argc - 1 < c->min_args || argc - 1 > c->max_args) {
 			nntp_reply(s, 501, "Syntax: %s", c->usage);
+			cmd_count(k, &t0);
 			return;
 		}
 		c->fn(s, argc - 1, argv + 1);
+		cmd_count(k, &t0);
 		return;
 	}
 	nntp_reply(s, 500, "Unknown command");
+	cmd_count(cmd_other, &t0);
 }
 
 /* Appends one line of an article being posted (already without CRLF). */

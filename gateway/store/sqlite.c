@@ -246,6 +246,29 @@ static const char *const migrations[] = {
 	"ALTER TABLE bounces ADD COLUMN last_was_hard INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE bounces ADD COLUMN suspended INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE bounces ADD COLUMN suspended_at INTEGER NOT NULL DEFAULT 0;",
+	/* 11: (issue #15) runtime state for `forumgate status` and GET /metrics:
+	 * the role processes (one row per host and role: the last one to run,
+	 * its heartbeat), each process's counters as it last flushed them (a
+	 * histogram as one row per bucket, bucket -1 for everything else), and
+	 * the outcome of each forum's sync passes */
+	"CREATE TABLE runtime_roles ("
+	"  host TEXT NOT NULL, role TEXT NOT NULL,"
+	"  pid INTEGER NOT NULL, started INTEGER NOT NULL,"
+	"  restarts INTEGER NOT NULL DEFAULT 0,"
+	"  heartbeat INTEGER NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'running',"
+	"  PRIMARY KEY (host, role)) WITHOUT ROWID;"
+	"CREATE TABLE runtime_metrics ("
+	"  host TEXT NOT NULL, role TEXT NOT NULL,"
+	"  name TEXT NOT NULL, labels TEXT NOT NULL, bucket INTEGER NOT NULL,"
+	"  value REAL NOT NULL, pid INTEGER NOT NULL, updated INTEGER NOT NULL,"
+	"  PRIMARY KEY (host, role, name, labels, bucket)) WITHOUT ROWID;"
+	"CREATE TABLE runtime_sync ("
+	"  forum TEXT PRIMARY KEY,"
+	"  last_attempt INTEGER NOT NULL, last_success INTEGER,"
+	"  last_error TEXT, last_error_at INTEGER,"
+	"  passes INTEGER NOT NULL DEFAULT 0, failures INTEGER NOT NULL DEFAULT 0,"
+	"  posts INTEGER NOT NULL DEFAULT 0, duration REAL NOT NULL DEFAULT 0) WITHOUT ROWID;",
 };
 
 enum stmt_id {
@@ -350,10 +373,38 @@ enum stmt_id {
 	S_DIGEST_DONE,
 	S_GROUP_LAST_ART,
 	S_GROUP_ARTS,
+	S_ROLE_START,
+	S_ROLE_BEAT,
+	S_ROLE_STOP,
+	S_METRIC_PUT,
+	S_SYNC_RECORD,
 	S_COUNT
 };
 
 static const char *const stmt_sql[S_COUNT] = {
+	[S_ROLE_START] = "INSERT INTO runtime_roles(host, role, pid, started, restarts, heartbeat,"
+			 " state) VALUES (?1, ?2, ?3, ?4, ?5, ?4, 'running')"
+			 " ON CONFLICT (host, role) DO UPDATE SET pid = excluded.pid,"
+			 " started = excluded.started, restarts = excluded.restarts,"
+			 " heartbeat = excluded.heartbeat, state = 'running'",
+	[S_ROLE_BEAT] = "UPDATE runtime_roles SET heartbeat = ?4"
+			" WHERE host = ?1 AND role = ?2 AND pid = ?3",
+	[S_ROLE_STOP] = "UPDATE runtime_roles SET state = 'stopped', heartbeat = ?4"
+			" WHERE host = ?1 AND (?2 IS NULL OR role = ?2) AND (?3 = 0 OR pid = ?3)",
+	[S_METRIC_PUT] = "INSERT INTO runtime_metrics(host, role, name, labels, bucket, value, pid,"
+			 " updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+			 " ON CONFLICT (host, role, name, labels, bucket) DO UPDATE SET"
+			 " value = excluded.value, pid = excluded.pid, updated = excluded.updated",
+	[S_SYNC_RECORD] = "INSERT INTO runtime_sync(forum, last_attempt, last_success, last_error,"
+			  " last_error_at, passes, failures, posts, duration)"
+			  " VALUES (?1, ?2, CASE WHEN ?3 IS NULL THEN ?2 END, ?3,"
+			  " CASE WHEN ?3 IS NOT NULL THEN ?2 END, 1, ?3 IS NOT NULL, ?4, ?5)"
+			  " ON CONFLICT (forum) DO UPDATE SET last_attempt = excluded.last_attempt,"
+			  " last_success = coalesce(excluded.last_success, last_success),"
+			  " last_error = CASE WHEN ?3 IS NULL THEN last_error ELSE ?3 END,"
+			  " last_error_at = coalesce(excluded.last_error_at, last_error_at),"
+			  " passes = passes + 1, failures = failures + excluded.failures,"
+			  " posts = posts + excluded.posts, duration = excluded.duration",
 	[S_SUB_PUT] = "INSERT INTO subscriptions(group_name, address, mode, digest_period, digest_hour,"
 		     " format, timezone, own_copies, state, token, token_expires, created)"
 		     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
@@ -4065,4 +4116,205 @@ int store_outbox_state(struct store *st, int64_t id, char **state, char **err)
 	if (r != SQLITE_ROW && r != SQLITE_DONE)
 		return db_error(st, err, "outbox state");
 	return r == SQLITE_ROW;
+}
+
+/* ---- runtime state (forumgate status, GET /metrics) ------------------------ */
+
+int store_role_started(struct store *st, const char *host, const char *role, int64_t pid,
+		       int64_t now, int64_t restarts, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_ROLE_START, err);
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, host);
+	bind_text(s, 2, role);
+	sqlite3_bind_int64(s, 3, pid);
+	sqlite3_bind_int64(s, 4, now);
+	sqlite3_bind_int64(s, 5, restarts);
+	return step_done(st, s, err, "record a role");
+}
+
+int store_role_heartbeat(struct store *st, const char *host, const char *role, int64_t pid,
+			 int64_t now, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_ROLE_BEAT, err);
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, host);
+	bind_text(s, 2, role);
+	sqlite3_bind_int64(s, 3, pid);
+	sqlite3_bind_int64(s, 4, now);
+	if (step_done(st, s, err, "role heartbeat") != 0)
+		return -1;
+	return sqlite3_changes(st->db) > 0 ? 1 : 0;
+}
+
+int store_role_stopped(struct store *st, const char *host, const char *role, int64_t pid,
+		       int64_t now, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_ROLE_STOP, err);
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, host);
+	bind_text(s, 2, role);
+	sqlite3_bind_int64(s, 3, pid);
+	sqlite3_bind_int64(s, 4, now);
+	return step_done(st, s, err, "record a role stopped");
+}
+
+int store_role_list(struct store *st, store_role_cb cb, void *arg, char **err)
+{
+	if (queue_flush(st, err) != 0)
+		return -1;
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT host, role, pid, started, restarts, heartbeat, state"
+			       " FROM runtime_roles ORDER BY role = 'serve' DESC, role, host",
+			       -1, &s, NULL) != SQLITE_OK)
+		return db_error(st, err, "role list");
+	int r, stop = 0;
+	while (!stop && (r = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_role_row row = {
+			.host = (const char *)sqlite3_column_text(s, 0),
+			.role = (const char *)sqlite3_column_text(s, 1),
+			.pid = sqlite3_column_int64(s, 2),
+			.started = sqlite3_column_int64(s, 3),
+			.restarts = sqlite3_column_int64(s, 4),
+			.heartbeat = sqlite3_column_int64(s, 5),
+			.state = (const char *)sqlite3_column_text(s, 6),
+		};
+		stop = cb(arg, &row);
+	}
+	sqlite3_finalize(s);
+	if (!stop && r != SQLITE_DONE)
+		return db_error(st, err, "role list");
+	return 0;
+}
+
+int store_metric_put(struct store *st, const char *host, const char *role, int64_t pid,
+		     int64_t now, const struct store_metric_row *m, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_METRIC_PUT, err);
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, host);
+	bind_text(s, 2, role);
+	bind_text(s, 3, m->name);
+	bind_text(s, 4, m->labels ? m->labels : "");
+	sqlite3_bind_int(s, 5, m->bucket);
+	sqlite3_bind_double(s, 6, m->value);
+	sqlite3_bind_int64(s, 7, pid);
+	sqlite3_bind_int64(s, 8, now);
+	return step_rebound(st, s, err, "flush a metric");
+}
+
+int store_metric_list(struct store *st, store_metric_cb cb, void *arg, char **err)
+{
+	if (queue_flush(st, err) != 0)
+		return -1;
+	sqlite3_stmt *s;
+	/* the processes' counters add up: two nntpd nodes serve one store */
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT name, labels, bucket, total(value) FROM runtime_metrics"
+			       " GROUP BY name, labels, bucket ORDER BY name, labels, bucket",
+			       -1, &s, NULL) != SQLITE_OK)
+		return db_error(st, err, "metric list");
+	int r, stop = 0;
+	while (!stop && (r = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_metric_row row = {
+			.name = (const char *)sqlite3_column_text(s, 0),
+			.labels = (const char *)sqlite3_column_text(s, 1),
+			.bucket = sqlite3_column_int(s, 2),
+			.value = sqlite3_column_double(s, 3),
+		};
+		stop = cb(arg, &row);
+	}
+	sqlite3_finalize(s);
+	if (!stop && r != SQLITE_DONE)
+		return db_error(st, err, "metric list");
+	return 0;
+}
+
+int store_sync_record(struct store *st, const char *forum, int64_t now, const char *error,
+		      int64_t posts, double seconds, char **err)
+{
+	sqlite3_stmt *s = stmt_get(st, S_SYNC_RECORD, err);
+	if (s == NULL)
+		return -1;
+	bind_text(s, 1, forum);
+	sqlite3_bind_int64(s, 2, now);
+	bind_text(s, 3, error);
+	sqlite3_bind_int64(s, 4, posts);
+	sqlite3_bind_double(s, 5, seconds);
+	return step_done(st, s, err, "record a sync pass");
+}
+
+int store_sync_list(struct store *st, store_sync_cb cb, void *arg, char **err)
+{
+	if (queue_flush(st, err) != 0)
+		return -1;
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT forum, last_attempt, last_success, last_error, last_error_at,"
+			       " passes, failures, posts, duration FROM runtime_sync ORDER BY forum",
+			       -1, &s, NULL) != SQLITE_OK)
+		return db_error(st, err, "sync list");
+	int r, stop = 0;
+	while (!stop && (r = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_sync_row row = {
+			.forum = (const char *)sqlite3_column_text(s, 0),
+			.last_attempt = sqlite3_column_int64(s, 1),
+			.last_success = sqlite3_column_int64(s, 2),
+			.last_error = (const char *)sqlite3_column_text(s, 3),
+			.last_error_at = sqlite3_column_int64(s, 4),
+			.passes = sqlite3_column_int64(s, 5),
+			.failures = sqlite3_column_int64(s, 6),
+			.posts = sqlite3_column_int64(s, 7),
+			.duration = sqlite3_column_double(s, 8),
+		};
+		stop = cb(arg, &row);
+	}
+	sqlite3_finalize(s);
+	if (!stop && r != SQLITE_DONE)
+		return db_error(st, err, "sync list");
+	return 0;
+}
+
+/* One "SELECT count, min(created)" per state of a queue table. */
+static int queue_count(struct store *st, const char *sql, const char *state, int64_t *n,
+		       int64_t *oldest, char **err)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return db_error(st, err, "queue statistics");
+	bind_text(s, 1, state);
+	int r = sqlite3_step(s);
+	if (r == SQLITE_ROW) {
+		*n = sqlite3_column_int64(s, 0);
+		if (oldest)
+			*oldest = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_finalize(s);
+	if (r != SQLITE_ROW)
+		return db_error(st, err, "queue statistics");
+	return 0;
+}
+
+int store_queue_stats(struct store *st, struct store_queue_stats *q, char **err)
+{
+	static const char outbox[] =
+		"SELECT count(*), coalesce(min(created), 0) FROM outbox WHERE state = ?1";
+	static const char list[] =
+		"SELECT count(*), coalesce(min(created), 0) FROM list_queue WHERE state = ?1";
+	memset(q, 0, sizeof *q);
+	if (queue_flush(st, err) != 0)
+		return -1;
+	return queue_count(st, outbox, "queued", &q->outbox_queued, &q->outbox_oldest, err) ||
+			       queue_count(st, outbox, "failed", &q->outbox_failed, NULL, err) ||
+			       queue_count(st, outbox, "held", &q->outbox_held, NULL, err) ||
+			       queue_count(st, list, "queued", &q->list_queued, &q->list_oldest, err) ||
+			       queue_count(st, list, "sending", &q->list_sending, NULL, err) ||
+			       queue_count(st, list, "failed", &q->list_failed, NULL, err)
+		       ? -1
+		       : 0;
 }

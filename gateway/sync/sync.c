@@ -53,6 +53,7 @@
 #include "forumgate/buf.h"
 #include "forumgate/connector.h"
 #include "forumgate/log.h"
+#include "forumgate/metrics.h"
 #include "forumgate/text.h"
 
 #define SYNC_BATCH 2000
@@ -1078,6 +1079,9 @@ static void progress_cb(void *arg, long fetched, long total, const char *unit)
 {
 	struct progress *pg = arg;
 	double t = since_start(pg);
+	/* `forumgate status` shows a long pass's progress (a backfill) */
+	metric_set(metric_get1(M_SYNC_FETCHED, "forum", pg->forum), fetched);
+	metric_set(metric_get1(M_SYNC_FETCH_TOTAL, "forum", pg->forum), total > 0 ? total : 0);
 	if (t - pg->last_log >= 10.0) {
 		char *line = progress_line(fetched, total, unit ? unit : "items", t);
 		log_info("forum %s: fetching: %s", pg->forum, line);
@@ -1266,12 +1270,34 @@ static int forum_remote(const struct cfg_forum *f)
 	return ops && (ops->flags & FORUM_CONN_REMOTE);
 }
 
-/* One pass over forum f, logged. */
+/* Records the outcome of a scheduled pass for `forumgate status` and
+ * /metrics; a store that refuses it only costs the record. */
+static void record_pass(struct store *st, const struct cfg_forum *f, const char *error,
+			const struct sync_stats *s, double secs)
+{
+	char *err = NULL;
+	metric_observe(metric_get1(M_SYNC_PASS_SECONDS, "forum", f->name), secs);
+	metric_set(metric_get1(M_SYNC_FETCHED, "forum", f->name), 0);
+	metric_set(metric_get1(M_SYNC_FETCH_TOTAL, "forum", f->name), 0);
+	if (store_sync_record(st, f->name, (int64_t)time(NULL), error,
+			      (int64_t)(s->posts_new + s->posts_edited), secs, &err) != 0) {
+		log_warn("forum %s: %s", f->name, err);
+		free(err);
+	}
+}
+
+/* One pass over forum f, logged and recorded. */
 static void loop_pass(struct store *st, const struct cfg *c, const struct cfg_forum *f)
 {
 	struct sync_stats s = {0};
 	char *err = NULL;
-	if (sync_forum(st, c, f, NULL, 1, &s, &err) != 0) {
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int rc = sync_forum(st, c, f, NULL, 1, &s, &err);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	record_pass(st, f, rc != 0 ? (err ? err : "failed") : NULL, &s, secs);
+	if (rc != 0) {
 		log_err("%s", err);
 		free(err);
 		return;

@@ -71,7 +71,8 @@ int httpd_new(struct event_base *base, const char *listen, long max_body,
 void httpd_free(struct httpd *h);
 
 /* The httpd role: listens on c->http.listen with the built-in routes
- * (GET /health answers "ok"), then drops privileges, until *stop. */
+ * (GET /health answers "ok", GET /metrics the Prometheus exposition of
+ * metrics.h), then drops privileges, until *stop. */
 int httpd_run(const struct cfg *c, volatile sig_atomic_t *stop);
 
 #endif

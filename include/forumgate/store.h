@@ -591,4 +591,68 @@ int store_post_by_msgid(struct store *st, const char *message_id, char **forum,
 int store_reply_route(struct store *st, const char *message_id, char **forum, char **thread_key,
 		      char **post_key, char **err);
 
+/* --- runtime state (forumgate status, GET /metrics) ---
+ *
+ * The roles do not talk to each other, nor to `forumgate status`: each
+ * process records itself here (one row per host and role, the last process
+ * to run it), beats its heartbeat every few seconds and flushes its
+ * counters (metrics.h); sync records the outcome of every pass. Call each
+ * outside a transaction (it is its own) or inside one. */
+struct store_role_row {
+	const char *host, *role, *state; /* state: "running", "stopped" */
+	int64_t pid, started, restarts, heartbeat;
+};
+/* The process pid now runs role on host (started at now; restarts: how
+ * often its supervisor restarted the role since serve started). */
+int store_role_started(struct store *st, const char *host, const char *role, int64_t pid,
+		       int64_t now, int64_t restarts, char **err);
+/* 1 beaten, 0 the row belongs to another process now (or is gone), -1. */
+int store_role_heartbeat(struct store *st, const char *host, const char *role, int64_t pid,
+			 int64_t now, char **err);
+/* Marks the rows of host stopped: role NULL = every role, pid 0 = any. */
+int store_role_stopped(struct store *st, const char *host, const char *role, int64_t pid,
+		       int64_t now, char **err);
+/* cb per row, the supervisor ("serve") first, then by role; the row's
+ * strings are valid during cb. cb returning non-zero stops. */
+typedef int (*store_role_cb)(void *arg, const struct store_role_row *r);
+int store_role_list(struct store *st, store_role_cb cb, void *arg, char **err);
+
+/* One sample of a process's metric: name, labels as rendered for the
+ * exposition ('command="GROUP"', "" for none), the bucket index of a
+ * histogram's _bucket row (-1 otherwise). */
+struct store_metric_row {
+	const char *name, *labels;
+	int bucket;
+	double value;
+};
+/* Records (replaces) the sample of the process pid running role on host. */
+int store_metric_put(struct store *st, const char *host, const char *role, int64_t pid,
+		     int64_t now, const struct store_metric_row *m, char **err);
+/* cb per sample summed over all processes, by name, labels, bucket. */
+typedef int (*store_metric_cb)(void *arg, const struct store_metric_row *m);
+int store_metric_list(struct store *st, store_metric_cb cb, void *arg, char **err);
+
+/* A sync pass over forum ended at now: error NULL when it succeeded; posts
+ * it stored (new or edited), how long it took. */
+int store_sync_record(struct store *st, const char *forum, int64_t now, const char *error,
+		      int64_t posts, double seconds, char **err);
+struct store_sync_row {
+	const char *forum;
+	int64_t last_attempt, last_success; /* 0: never */
+	const char *last_error;             /* of the last failed pass; NULL: none */
+	int64_t last_error_at;
+	int64_t passes, failures, posts;
+	double duration;                    /* of the last pass, seconds */
+};
+typedef int (*store_sync_cb)(void *arg, const struct store_sync_row *r);
+int store_sync_list(struct store *st, store_sync_cb cb, void *arg, char **err);
+
+/* The sizes of the outbox and the list delivery queue by state, and when
+ * the oldest queued item of each arrived (0 when none). */
+struct store_queue_stats {
+	int64_t outbox_queued, outbox_failed, outbox_held, outbox_oldest;
+	int64_t list_queued, list_sending, list_failed, list_oldest;
+};
+int store_queue_stats(struct store *st, struct store_queue_stats *q, char **err);
+
 #endif

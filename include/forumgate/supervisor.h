@@ -34,6 +34,7 @@
 #define FORUMGATE_SUPERVISOR_H
 
 #include <signal.h>
+#include <stddef.h>
 
 #include "forumgate/config.h"
 
@@ -50,6 +51,12 @@ struct supervisor_role {
 
 /* The built-in role called name, or NULL. */
 const struct supervisor_role *supervisor_role_find(const char *name);
+
+/* Whether serve runs role `name` with configuration c (imapin only with
+ * mail.imap, ...), and the names of the built-in roles by index (NULL past
+ * the last): for `forumgate status`. */
+int supervisor_role_wanted(const struct cfg *c, const char *name);
+const char *supervisor_role_name(size_t i);
 
 /* Takes the store locks of role `name` ("serve": those of every role).
  * Returns 0, or -1 with *err saying which role runs already. */

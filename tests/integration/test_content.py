@@ -59,6 +59,7 @@ def back_to_version_7(db):
         " DROP TABLE push_topics; DROP TABLE push_events;"
         " DROP TABLE subscriptions; DROP TABLE list_queue;"
         " DROP TABLE list_domains; DROP TABLE list_state;"
+        " DROP TABLE runtime_roles; DROP TABLE runtime_metrics; DROP TABLE runtime_sync;"
         + "".join(f" ALTER TABLE bounces DROP COLUMN {c};" for c in (
             "score", "soft", "hard_count", "last_counted", "updated",
             "last_was_hard", "suspended", "suspended_at"))

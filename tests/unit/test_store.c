@@ -114,7 +114,7 @@ static void test_msgid_taken(void **state)
 static void test_schema_version(void **state)
 {
 	struct fixture *fx = *state;
-	assert_int_equal(store_schema_version(fx->st), 10);
+	assert_int_equal(store_schema_version(fx->st), 11);
 }
 
 static void test_groups_and_numbers(void **state)
@@ -288,6 +288,7 @@ static void test_migration_8(void **state)
 		 "DROP TABLE push_topics; DROP TABLE push_events;"
 		 "DROP TABLE subscriptions; DROP TABLE list_queue; DROP TABLE list_domains;"
 		 "DROP TABLE list_state; ALTER TABLE bounces DROP COLUMN score;"
+		 "DROP TABLE runtime_roles; DROP TABLE runtime_metrics; DROP TABLE runtime_sync;"
 		 "ALTER TABLE bounces DROP COLUMN soft; ALTER TABLE bounces DROP COLUMN hard_count;"
 		 "ALTER TABLE bounces DROP COLUMN last_counted;"
 		 "ALTER TABLE bounces DROP COLUMN updated;"
@@ -311,7 +312,7 @@ static void test_migration_8(void **state)
 	sqlite3_close(db);
 
 	assert_int_equal(store_open(fx->path, STORE_RW, &fx->st, &err), 0);
-	assert_int_equal(store_schema_version(fx->st), 10);
+	assert_int_equal(store_schema_version(fx->st), 11);
 	char *name = NULL;
 	assert_int_equal(store_board_group(fx->st, 1, "Café Straße", &name, &err), 1);
 	assert_string_equal(name, "demo.caf-stra-e");
@@ -986,7 +987,7 @@ static void test_bulk_build_after_crash(void **state)
 	assert_int_equal(store_publish(st, &err), 0);
 	assert_int_equal(entries(fx->dir), 1);
 	assert_int_equal(store_open(fx->path, STORE_RDONLY, &fx->st, &err), 0);
-	assert_int_equal(store_schema_version(fx->st), 10);
+	assert_int_equal(store_schema_version(fx->st), 11);
 }
 
 /* Inside a write transaction sync asks once whether a forum has posted
