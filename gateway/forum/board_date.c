@@ -59,6 +59,7 @@ struct word {
 
 /* Every word lowercase; accents both with and without, since boards and
  * language packs differ. */
+/* clang-format off */
 static const struct word words[] = {
 	/* English */
 	{"january", C_MONTH, 1}, {"jan", C_MONTH, 1}, {"february", C_MONTH, 2}, {"feb", C_MONTH, 2},
@@ -181,6 +182,7 @@ static const struct word words[] = {
 	{"сегодня", C_REL, 0}, {"вчера", C_REL, 1}, {"позавчера", C_REL, 2},
 	{"в", C_FILLER, 0}, {"г", C_FILLER, 0}, {"года", C_FILLER, 0}, {"год", C_FILLER, 0},
 };
+/* clang-format on */
 
 static const struct word *lookup(const char *w)
 {

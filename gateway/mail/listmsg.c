@@ -20,6 +20,7 @@
 
 /* Headers of the article that a list message does not carry: news
  * transport, and what the list sets itself. */
+/* clang-format off */
 static const char *const dropped[] = {
 	"Path", "Xref", "Newsgroups", "Followup-To", "Lines", "NNTP-Posting-Host",
 	"NNTP-Posting-Date", "Injection-Info", "Injection-Date", "From", "Sender", "Reply-To",
@@ -28,6 +29,7 @@ static const char *const dropped[] = {
 	"List-Subscribe", "List-Unsubscribe", "List-Unsubscribe-Post", "List-Archive",
 	"List-Owner", "DKIM-Signature", "Errors-To",
 };
+/* clang-format on */
 
 static int is_dropped(const char *name, size_t n)
 {

@@ -247,6 +247,7 @@ struct attr_rule {
 	struct attr_end ends[5];
 };
 
+/* clang-format off */
 static const struct attr_rule attr_rules[] = {
 	/* Chinese */
 	{{"\xe5\x9c\xa8"}, {"\xe5\x9c\xa8", "\xe5\x86\x99\xe9\x81\x93"},
@@ -274,6 +275,7 @@ static const struct attr_rule attr_rules[] = {
 	/* Spanish */
 	{{"El"}, {"El", "escribi\xc3\xb3"}, {{"escribi\xc3\xb3", END_PLAIN}}},
 };
+/* clang-format on */
 
 /* [[:blank:].:>-]* then end of line; returns the end of line or NULL. */
 static const char *attr_tail(const char *p, const char *e)
@@ -992,6 +994,7 @@ static bool header_line(const char *ls, const char *e)
 		"Sendt", "Sent", "Date", "Le", "Gesendet", "Enviada em", "Enviado", "Fecha",
 		"Data", "Datum", "Skickat", "\xe5\x8f\x91\xe9\x80\x81\xe6\x97\xb6\xe9\x97\xb4", NULL,
 	};
+	/* clang-format off */
 	static const char *const texted[] = {
 		"Fra", "Til", "Emne", "From", "To", "Cc", "Reply-To", "Subject", "De",
 		"Exp\xc3\xa9" "diteur", "\xc3\x80", "\xc3\xa0", "Destinataire",
@@ -1001,6 +1004,7 @@ static bool header_line(const char *ls, const char *e)
 		"\xe5\x8f\x91\xe4\xbb\xb6\xe4\xba\xba", "\xe6\x94\xb6\xe4\xbb\xb6\xe4\xba\xba",
 		"\xe4\xb8\xbb\xe9\xa2\x98", NULL,
 	};
+	/* clang-format on */
 	const char *p = skip_blanks_and(ls, e, "*"), *q;
 	size_t i;
 	bool is_dated;

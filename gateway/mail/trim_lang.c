@@ -36,6 +36,7 @@
 #define A TRIM_TPL_ADDR
 #define Q TRIM_TPL_QUOTE_NEXT
 
+/* clang-format off */
 const struct trim_attr_tpl trim_attr_tpls[] = {
 	/* English */
 	{"en", "Gmail/Apple Mail", "On ", NULL, " wrote:", D},
@@ -131,8 +132,10 @@ const struct trim_attr_tpl trim_attr_tpls[] = {
 	 * Apple Mail cs "<date> v <time>, <name> <addr>:") */
 	{"*", "Gmail/Apple Mail", "", NULL, ":", D | A | Q},
 };
+/* clang-format on */
 const size_t trim_attr_ntpls = sizeof(trim_attr_tpls) / sizeof(trim_attr_tpls[0]);
 
+/* clang-format off */
 #define L(lang, label) {lang, label, false}
 #define T(lang, label) {lang, label, true}
 const struct trim_label trim_labels[] = {
@@ -182,12 +185,14 @@ const struct trim_label trim_labels[] = {
 	L("vi", "T\xe1\xbb\xab"), L("vi", "\xc4\x90\xe1\xba\xbfn"), L("vi", "Ch\xe1\xbb\xa7 \xc4\x91\xe1\xbb\x81"),
 	T("vi", "\xc4\x90\xc3\xa3 g\xe1\xbb\xad" "i"), T("vi", "Ng\xc3\xa0y"),
 };
+/* clang-format on */
 #undef L
 #undef T
 const size_t trim_nlabels = sizeof(trim_labels) / sizeof(trim_labels[0]);
 
 /* The Outlook and Thunderbird separator above a quoted original, between
  * dashes: "-----Original Message-----", "-------- Original Message --------". */
+/* clang-format off */
 const struct trim_marker trim_original_markers[] = {
 	{"en", "Outlook/Thunderbird", "Original Message"},
 	{"en", "Outlook", "Reply Message"},
@@ -228,11 +233,13 @@ const struct trim_marker trim_original_markers[] = {
 	{"ko", "Outlook", "\xec\x9b\x90\xeb\xb3\xb8 \xeb\xa9\x94\xec\x8b\x9c\xec\xa7\x80"},
 	{"vi", "Outlook", "Th\xc6\xb0 g\xe1\xbb\x91" "c"},
 };
+/* clang-format on */
 const size_t trim_noriginal_markers =
 	sizeof(trim_original_markers) / sizeof(trim_original_markers[0]);
 
 /* Gmail "---------- Forwarded message ---------", Thunderbird
  * "-------- Forwarded Message --------". */
+/* clang-format off */
 const struct trim_marker trim_forward_dashed[] = {
 	{"en", "Gmail/Thunderbird", "Forwarded message"},
 	{"de", "Gmail/Thunderbird", "Weitergeleitete Nachricht"},
@@ -260,9 +267,11 @@ const struct trim_marker trim_forward_dashed[] = {
 	{"ko", "Gmail", "\xec\xa0\x84\xeb\x8b\xac\xeb\x90\x9c \xeb\xa9\x94\xec\x9d\xbc"},
 	{"vi", "Gmail", "Th\xc6\xb0 \xc4\x91\xc3\xa3 chuy\xe1\xbb\x83n ti\xe1\xba\xbfp"},
 };
+/* clang-format on */
 const size_t trim_nforward_dashed = sizeof(trim_forward_dashed) / sizeof(trim_forward_dashed[0]);
 
 /* Apple Mail's forward line, alone on its line. */
+/* clang-format off */
 const struct trim_marker trim_forward_lines[] = {
 	{"en", "Apple Mail", "Begin forwarded message:"},
 	{"de", "Apple Mail", "Anfang der weitergeleiteten Nachricht:"},
@@ -296,9 +305,11 @@ const struct trim_marker trim_forward_lines[] = {
 	{"vi", "Apple Mail", "B\xe1\xba\xaft \xc4\x91\xe1\xba\xa7u th\xc6\xb0 \xc4\x91\xc6\xb0\xe1\xbb\xa3" "c "
 	 "chuy\xe1\xbb\x83n ti\xe1\xba\xbfp:"},
 };
+/* clang-format on */
 const size_t trim_nforward_lines = sizeof(trim_forward_lines) / sizeof(trim_forward_lines[0]);
 
 /* iOS/Android/Outlook mobile taglines. */
+/* clang-format off */
 const struct trim_tagline trim_taglines[] = {
 	{"en", "Sent from my ", ""},
 	{"de", "Von meinem ", " gesendet"},
@@ -330,6 +341,7 @@ const struct trim_tagline trim_taglines[] = {
 	{"ko", "", "\xec\x97\x90\xec\x84\x9c \xeb\xb3\xb4\xeb\x83\x84"},
 	{"vi", "G\xe1\xbb\xad" "i t\xe1\xbb\xab ", ""},
 };
+/* clang-format on */
 const size_t trim_ntaglines = sizeof(trim_taglines) / sizeof(trim_taglines[0]);
 
 /* ---- matching ----------------------------------------------------------- */

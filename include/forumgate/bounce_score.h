@@ -41,7 +41,9 @@ struct bounce_policy {
 };
 
 /* The defaults above. */
+/* clang-format off */
 #define BOUNCE_POLICY_DEFAULT {5.0, 1.0, 0.5, 7 * 86400, 7 * 86400, 86400}
+/* clang-format on */
 
 /* Per address. All zero (BOUNCE_STATE_INIT) is a clean address. */
 struct bounce_state {
@@ -54,7 +56,9 @@ struct bounce_state {
 	int64_t suspended_at; /* when it was suspended; 0 = not */
 };
 
+/* clang-format off */
 #define BOUNCE_STATE_INIT {0, 0, 0, 0, 0, 0, 0}
+/* clang-format on */
 
 enum bounce_event { BOUNCE_HARD, BOUNCE_SOFT, BOUNCE_DELIVERED };
 

@@ -17,7 +17,9 @@ struct buf {
 	size_t cap; /* bytes allocated */
 };
 
+/* clang-format off */
 #define BUF_INIT {NULL, 0, 0}
+/* clang-format on */
 
 /* Out of memory aborts: a gateway that cannot allocate a few KB has no
  * sensible way to go on, and checking every append would drown the code. */

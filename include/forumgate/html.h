@@ -28,6 +28,7 @@
 /* The tags the parser or the walk knows by name: libxml2's HTML 4 table,
  * listing/xmp (in its implied-end rules) and the HTML5 names text_html
  * treats as blocks or drops. Any other name is HT_UNKNOWN. */
+/* clang-format off */
 #define HTML_TAGS(X)                                                                        \
 	X(A, "a") X(ABBR, "abbr") X(ACRONYM, "acronym") X(ADDRESS, "address")               \
 	X(APPLET, "applet") X(AREA, "area") X(B, "b") X(BASE, "base")                       \
@@ -54,6 +55,7 @@
 	X(FOOTER, "footer") X(NAV, "nav") X(MAIN, "main") X(FIGURE, "figure")               \
 	X(FIGCAPTION, "figcaption") X(DETAILS, "details") X(SUMMARY, "summary")             \
 	X(ASIDE, "aside") X(TEMPLATE, "template") X(SVG, "svg")
+/* clang-format on */
 
 #define HTML_TAG_ENUM(id, name) HT_##id,
 enum html_tag { HT_UNKNOWN = 0, HTML_TAGS(HTML_TAG_ENUM) HT_COUNT };
@@ -61,6 +63,7 @@ enum html_tag { HT_UNKNOWN = 0, HTML_TAGS(HTML_TAG_ENUM) HT_COUNT };
 
 /* The attribute names the walk asks for, and a few other common ones:
  * known by id, and their name is not copied. Any other is HA_OTHER. */
+/* clang-format off */
 #define HTML_ATTRS(X)                                                                       \
 	X(CLASS, "class") X(HREF, "href") X(ID, "id") X(SRC, "src") X(ALT, "alt")           \
 	X(TITLE, "title") X(START, "start") X(DATA_SRC, "data-src")                         \
@@ -68,6 +71,7 @@ enum html_tag { HT_UNKNOWN = 0, HTML_TAGS(HTML_TAG_ENUM) HT_COUNT };
 	X(DATA_POST, "data-post") X(REL, "rel") X(STYLE, "style") X(TARGET, "target")       \
 	X(WIDTH, "width") X(HEIGHT, "height") X(BORDER, "border") X(ALIGN, "align")         \
 	X(CELLPADDING, "cellpadding") X(CELLSPACING, "cellspacing")
+/* clang-format on */
 
 #define HTML_ATTR_ENUM(id, name) HA_##id,
 enum html_attr_id { HA_OTHER = 0, HTML_ATTRS(HTML_ATTR_ENUM) HA_COUNT };
@@ -76,12 +80,14 @@ enum html_attr_id { HA_OTHER = 0, HTML_ATTRS(HTML_ATTR_ENUM) HA_COUNT };
 /* The class names the walk asks about. The parser notes which of them an
  * element's class attribute lists (struct html_node.classes), so asking
  * is a bit test rather than a split of the attribute each time. */
+/* clang-format off */
 #define HTML_CLASSES(X)                                                                     \
 	X(CODEBOX, "codebox") X(OUTLOOK_HEADER, "OutlookMessageHeader")                     \
 	X(SMALLFONT, "smallfont") X(ALT2, "alt2") X(BBCODE_DESCRIPTION, "bbcode_description") \
 	X(BBCODE_POSTEDBY, "bbcode_postedby") X(BBCODE_QUOTE_CONTAINER, "bbcode_quote_container") \
 	X(META, "meta") X(LIGHTBOX, "lightbox") X(BBCODE_QUOTE, "bbcode_quote")             \
 	X(QUOTE, "quote") X(TITLE, "title")
+/* clang-format on */
 
 #define HTML_CLASS_ENUM(id, name) HC_##id,
 enum html_class { HTML_CLASSES(HTML_CLASS_ENUM) HC_COUNT };

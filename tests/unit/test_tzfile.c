@@ -24,12 +24,14 @@
 #include "forumgate/buf.h"
 #include "forumgate/tzfile.h"
 
+/* clang-format off */
 static const char *const named[] = {
 	"Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata",
 	"America/Sao_Paulo", "Pacific/Chatham", "UTC", "Europe/Dublin", "Africa/Casablanca",
 	"America/St_Johns", "Asia/Kathmandu", "Antarctica/Troll", "America/Nuuk",
 	"Europe/Moscow", "America/Santiago", "Pacific/Apia", "Asia/Tehran", "Europe/London",
 };
+/* clang-format on */
 #define NNAMED (sizeof named / sizeof named[0])
 
 static const int64_t T1970 = 0, T2040 = 2208988800LL, T2200 = 7258118400LL;
