@@ -196,6 +196,7 @@ struct cfg {
 		char *group;        /* its group; NULL = the user's own */
 		int allow_root;     /* without user: network roles may run as root */
 		char *log_level;    /* error|warning|notice|info (default)|debug */
+		char *sandbox;      /* auto (default)|off|required: sandbox.h */
 	} gateway;
 	struct cfg_forum *forums;
 	size_t nforums;
