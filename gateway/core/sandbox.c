@@ -140,35 +140,49 @@ static void add_file_dir(struct profile *p, const char *file)
 	free(d);
 }
 
-/* Everything the roles read after the start. The system folders hold the
- * libraries loaded late (NSS modules for getaddrinfo, GnuTLS's p11-kit
- * trust module when mailin sends a notice), resolv.conf, hosts, the CA
- * store, zoneinfo; /proc/self for glibc and ASan; /sys for the CPU count. */
+/* What every confined role reads. The system folders hold the libraries
+ * loaded late (NSS modules for getaddrinfo, GnuTLS's p11-kit trust module
+ * when mailin sends a notice) and zoneinfo; /proc/self serves glibc and
+ * ASan, /sys the CPU count. Of /etc only what the C library, the resolver
+ * and the TLS libraries read: /etc/forumgate, where the forums' API keys
+ * and passwords usually live, stays out of reach. */
+static const char *const system_ro[] = {
+	"/usr", "/lib", "/lib64", "/lib32", "/libx32", "/proc", "/sys/devices/system/cpu",
+	"/dev/urandom", "/dev/random",
+	"/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/ld.so.preload",
+	"/etc/nsswitch.conf", "/etc/passwd", "/etc/group", "/etc/hosts", "/etc/host.conf",
+	"/etc/resolv.conf", "/etc/gai.conf", "/etc/services", "/etc/protocols",
+	"/etc/localtime", "/etc/timezone", "/etc/ssl", "/etc/ca-certificates",
+	"/etc/pki", "/etc/gnutls", "/etc/pkcs11", "/etc/crypto-policies",
+};
+
+/* The profile of role: the files and folders it may read and write. */
 static void build_profile(const struct cfg *c, const char *role, struct profile *p)
 {
-	static const char *const system_ro[] = {
-		"/usr", "/lib", "/lib64", "/lib32", "/libx32", "/etc", "/proc",
-		"/sys/devices/system/cpu", "/dev/urandom", "/dev/random",
-	};
 	for (size_t i = 0; i < sizeof system_ro / sizeof *system_ro; i++)
 		add_rule(p, system_ro[i], ACC_READ);
 	add_rule(p, "/dev/null", ACC_DEVRW);
-	/* the configuration (a SIGHUP reads it again) and what it names */
-	add_file_dir(p, c->file);
-	add_file_dir(p, c->nntp.tls_cert);
-	add_file_dir(p, c->nntp.tls_key);
-	add_file_dir(p, c->mail.secret_file);
-	add_file_dir(p, c->mail.smarthost_tls_ca);
-	add_file_dir(p, c->mail.smarthost_password_file);
-	for (size_t i = 0; i < c->nforums; i++) {
+	if (strcmp(role, "nntpd") == 0) {
+		/* a SIGHUP reads the configuration and the certificate again,
+		 * often replaced by a rename: their folders */
+		add_file_dir(p, c->file);
+		add_file_dir(p, c->nntp.tls_cert);
+		add_file_dir(p, c->nntp.tls_key);
+	} else {
+		/* the reply secret (mailin: reply keys; httpd: unsubscribe
+		 * links) and, for notices, the smarthost's CA and password */
+		add_rule(p, c->mail.secret_file, ACC_READ);
+		add_rule(p, c->mail.smarthost_tls_ca, ACC_READ);
+		add_rule(p, c->mail.smarthost_password_file, ACC_READ);
+	}
+	for (size_t i = 0; strcmp(role, "httpd") == 0 && i < c->nforums; i++) {
 		const struct cfg_forum *f = &c->forums[i];
-		add_file_dir(p, f->tls_ca);
 		const struct cfg_conn_section *s = f->conn_section;
 		for (size_t k = 0; s && f->conn && k < s->nkeys; k++)
-			if (s->keys[k].type == CFG_CONN_STR && (s->keys[k].flags & CFG_CONN_FILE))
-				add_file_dir(p, *(char **)((char *)f->conn + s->keys[k].off));
+			if (s->keys[k].type == CFG_CONN_STR && (s->keys[k].flags & CFG_CONN_WEBHOOK))
+				add_rule(p, *(char **)((char *)f->conn + s->keys[k].off), ACC_READ);
 	}
-	/* writes: the store's folder (store, -wal, -shm, .lock) */
+	/* writes: the store's folder (store, -wal, -shm, .lock, .push) */
 	char *store_dir = dir_of(c->gateway.store);
 	add_rule(p, store_dir, ACC_WRITE);
 	free(store_dir);

@@ -6,9 +6,12 @@
  * connections open, and before any thread starts:
  *
  *  - Landlock (Linux 5.13+, ABI 1-3 used): files may be read only below
- *    the system folders (/usr, /lib*, /etc, /proc, a few /dev and /sys
- *    entries), the configuration's folder and the folders of the files it
- *    names (TLS cert and key, secrets, CAs: a reload reads them again);
+ *    the system folders (/usr, /lib*, /proc, a few /dev and /sys entries),
+ *    the files of /etc the C library, the resolver and the TLS libraries
+ *    read (not /etc/forumgate), and what the role itself reads after its
+ *    start: nntpd the configuration's folder and its certificate's and
+ *    key's (a reload reads them again), mailin and httpd the reply secret
+ *    and the smarthost's CA and password file, httpd the webhook secrets;
  *    written only in the store's folder (the store, -wal, -shm, the lock
  *    file; SQLite keeps its temporary tables in memory) and, for mailin,
  *    the Maildir. Nothing may be executed.
