@@ -18,8 +18,8 @@
  * clients; the kernel refuses the call itself all the same. clone3 gets
  * ENOSYS (its flags sit behind a pointer seccomp cannot read, so glibc is
  * sent back to clone, whose flags it can); clone with a CLONE_NEW* flag
- * gets EPERM. System calls of another architecture (i386's int 0x80, x32)
- * kill the process: libseccomp's default for a foreign architecture.
+ * gets EPERM. System calls of another ABI (i386's int 0x80, x32) kill the
+ * process: a deny-list by number would not see them.
  *
  * Under ASan, ptrace stays allowed: LeakSanitizer stops the threads with
  * it at exit. Its symbolizer would be executed; ASan then falls back to
@@ -347,8 +347,10 @@ static int apply_seccomp(char *why, size_t n)
 		snprintf(why, n, "seccomp: cannot make a filter");
 		return 0;
 	}
-	int rc = 0;
-	if (thread_count() > 1)
+	/* a call of another ABI (i386's int 0x80, x32's high numbers, which
+	 * libseccomp's filter tests for) would pass a deny-list by number */
+	int rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+	if (rc == 0 && thread_count() > 1)
 		rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
 	for (size_t i = 0; rc == 0 && i < sizeof denied / sizeof *denied; i++) {
 		int nr = seccomp_syscall_resolve_name(denied[i]);
