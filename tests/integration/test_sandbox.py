@@ -332,6 +332,7 @@ class Unsupported(unittest.TestCase):
 
     def test_auto_under_a_systemd_252_filter(self):
         site = Site(self)
+        self.assertEqual(site.run("import", site.spool).returncode, 0)
         p = self.start(site, "serve", preexec=outer_filter(SYSTEMD_252))
         wait_port(site.nntp, p)
         wait_port(site.lmtp, p)
