@@ -349,8 +349,13 @@ static int apply_seccomp(char *why, size_t n)
 	}
 	/* a call of another ABI (i386's int 0x80, x32's high numbers, which
 	 * libseccomp's filter tests for) would pass a deny-list by number */
-	int rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
-	if (rc == 0 && thread_count() > 1)
+	int rc = 0;
+	if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS) != 0)
+		/* libseccomp asks seccomp() whether the kernel has it; under a
+		 * filter that refuses seccomp() (systemd 252) it says no: then
+		 * the thread, libseccomp's default */
+		seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL);
+	if (thread_count() > 1)
 		rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
 	for (size_t i = 0; rc == 0 && i < sizeof denied / sizeof *denied; i++) {
 		int nr = seccomp_syscall_resolve_name(denied[i]);
