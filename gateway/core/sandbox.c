@@ -414,8 +414,11 @@ int sandbox_apply(const struct cfg *c, const char *role, char **err)
 	memset(&state, 0, sizeof state);
 	state.applied = 1;
 	/* seccomp needs it; it also makes a setuid program useless to us */
+	int nnp_errno = 0;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0)
 		state.nnp = 1;
+	else
+		nnp_errno = errno;
 	struct profile p = {0};
 	build_profile(c, role, &p);
 	char why[160] = "";
@@ -425,7 +428,7 @@ int sandbox_apply(const struct cfg *c, const char *role, char **err)
 	why[0] = '\0';
 	state.seccomp = state.nnp ? apply_seccomp(why, sizeof why) : 0;
 	if (!state.nnp)
-		snprintf(why, sizeof why, "seccomp: no_new_privs: %s", strerror(errno));
+		snprintf(why, sizeof why, "seccomp: no_new_privs: %s", strerror(nnp_errno));
 	add_why(state.why, sizeof state.why, why);
 
 	struct buf b = {0};
