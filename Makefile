@@ -9,7 +9,7 @@
 #   make bench      benchmarks (scripts/bench.sh: import, LMTP, parse, Discourse,
 #                   list delivery, NNTP)
 
-PKGS      := libetpan openssl libevent_core libevent_openssl libevent_pthreads yaml-0.1 sqlite3 libcurl jansson libxml-2.0 libxxhash zlib
+PKGS      := libetpan openssl libevent_core libevent_openssl libevent_pthreads yaml-0.1 sqlite3 libcurl jansson libxml-2.0 libxxhash zlib libseccomp
 CC        ?= cc
 SANITIZE  ?= 0
 

@@ -28,6 +28,7 @@
 #include "forumgate/metrics.h"
 #include "forumgate/outbox.h"
 #include "forumgate/replykey.h"
+#include "forumgate/sandbox.h"
 #include "forumgate/status.h"
 #include "forumgate/nntp.h"
 #include "forumgate/password.h"
@@ -58,6 +59,7 @@ struct opts {
 	int force, all_failed;
 	int json;
 	const char *state;
+	const char *role; /* sandbox-check --role */
 	char **args;
 	size_t nargs;
 };
@@ -113,6 +115,9 @@ static void usage(FILE *f)
 	      "  subscribers [GROUP] [--bounces]\n"
 	      "                        list subscriptions with modes and states (with\n"
 	      "                        --bounces: each address's bounce score)\n"
+	      "  sandbox-check [--role nntpd|mailin|httpd]\n"
+	      "                        confine a process as the role is confined\n"
+	      "                        (gateway.sandbox) and show what it may not do\n"
 	      "  version, --version    print the version\n"
 	      "\n"
 	      "  -c FILE   configuration (default: $FORUMGATE_CONFIG or /etc/forumgate/forumgate.yaml)\n"
@@ -163,6 +168,8 @@ static int parse_args(int argc, char **argv, const char **cmd, struct opts *o)
 			target = &o->timezone;
 		else if (strcmp(a, "--state") == 0)
 			target = &o->state;
+		else if (strcmp(a, "--role") == 0)
+			target = &o->role;
 		if (strcmp(a, "--address") == 0) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "forumgate: %s needs a value\n", a);
@@ -1658,6 +1665,22 @@ static int cmd_serve(const struct opts *o)
 	return rc;
 }
 
+/* sandbox-check: exit 0 when the role's sandbox holds, 1 when it does not
+ * (or is off), EX_UNAVAILABLE when the check could not run. */
+static int cmd_sandbox_check(const struct opts *o)
+{
+	struct cfg *c = load_config(o);
+	if (c == NULL)
+		return EX_CONFIG;
+	char *err = NULL;
+	int rc = sandbox_check(c, o->role ? o->role : "nntpd", stdout, &err);
+	if (rc < 0)
+		fprintf(stderr, "forumgate: %s\n", err);
+	free(err);
+	cfg_free(c);
+	return rc < 0 ? EX_UNAVAILABLE : rc;
+}
+
 /* --log: 0, or -1 for a name log.h does not know. */
 static int set_log_output(const char *name)
 {
@@ -1737,6 +1760,8 @@ int main(int argc, char **argv)
 		rc = cmd_trim(&o);
 	} else if (strcmp(cmd, "replykey") == 0) {
 		rc = cmd_replykey(&o);
+	} else if (strcmp(cmd, "sandbox-check") == 0) {
+		rc = cmd_sandbox_check(&o);
 	} else {
 		fprintf(stderr, "forumgate: unknown command %s\n", cmd);
 		usage(stderr);

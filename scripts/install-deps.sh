@@ -4,7 +4,7 @@
 set -eu
 
 PKGS="build-essential pkg-config libetpan-dev libssl-dev libyaml-dev libsqlite3-dev
-libevent-dev libcurl4-gnutls-dev libjansson-dev libxml2-dev libcmocka-dev libxxhash-dev zlib1g-dev
+libevent-dev libcurl4-gnutls-dev libjansson-dev libxml2-dev libcmocka-dev libxxhash-dev zlib1g-dev libseccomp-dev
 openssl python3 sqlite3 clang clang-format libclang-rt-14-dev tzdata nghttp2-proxy
 libnews-nntpclient-perl tin slrn tmux suck swaks exim4-daemon-light dovecot-imapd mandoc
 debhelper dpkg-dev fakeroot lintian"

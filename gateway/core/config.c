@@ -571,6 +571,7 @@ static const char *const tls_choices[] = {"none", "implicit", "starttls", NULL};
 static const char *const policy_choices[] = {"registered", "authenticated", NULL};
 static const char *const log_level_choices[] = {"error", "warning", "notice", "info", "debug",
 						NULL};
+static const char *const sandbox_choices[] = {"auto", "off", "required", NULL};
 
 static void backfill_finish(struct load *L, void *base, const struct node *map, const char *path);
 static void board_backfill_finish(struct load *L, void *base, const struct node *map,
@@ -819,6 +820,8 @@ static const struct field gateway_fields[] = {
 	{.key = "allow_root", .type = T_BOOL, .off = offsetof(struct cfg, gateway.allow_root)},
 	{.key = "log_level", .type = T_STR, .sdef = "info", .choices = log_level_choices,
 	 .off = offsetof(struct cfg, gateway.log_level)},
+	{.key = "sandbox", .type = T_STR, .sdef = "auto", .choices = sandbox_choices,
+	 .off = offsetof(struct cfg, gateway.sandbox)},
 };
 static const struct section gateway_section = SECTION(gateway_fields);
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "forumgate/buf.h"
+#include "forumgate/sandbox.h"
 #include "forumgate/store.h"
 
 static int have_user;
@@ -108,6 +109,10 @@ static int drop(const struct cfg *c, const char *role, int network, char **err);
 int priv_drop(const struct cfg *c, const char *role, int network, char **err)
 {
 	int rc = drop(c, role, network, err);
+	/* a role that faces the network is confined now, while it still has
+	 * one thread, and counts as started only once it is (sandbox.h) */
+	if (rc == 0)
+		rc = sandbox_apply(c, role, err);
 	if (rc == 0 && drop_hook)
 		drop_hook();
 	return rc;

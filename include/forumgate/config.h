@@ -45,6 +45,8 @@ enum cfg_conn_type {
 #define CFG_CONN_REQUIRED 1u
 #define CFG_CONN_FILE 4u   /* names a file forumgate reads (CFG_CHECK_FILES) */
 #define CFG_CONN_SECRET 8u /* cfg_print shows it as "(hidden)" */
+#define CFG_CONN_WEBHOOK 16u /* a file the httpd role reads per request: its
+				sandbox may read it (sandbox.h) */
 struct cfg_conn_key {
 	const char *key;
 	enum cfg_conn_type type;
@@ -196,6 +198,7 @@ struct cfg {
 		char *group;        /* its group; NULL = the user's own */
 		int allow_root;     /* without user: network roles may run as root */
 		char *log_level;    /* error|warning|notice|info (default)|debug */
+		char *sandbox;      /* auto (default)|off|required: sandbox.h */
 	} gateway;
 	struct cfg_forum *forums;
 	size_t nforums;

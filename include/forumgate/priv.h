@@ -32,7 +32,9 @@ int priv_check_root(const struct cfg *c, const char *role, int network, char **e
  * role without gateway.user refuses root unless gateway.allow_root. A
  * parent-death signal set with prctl survives the drop (the kernel clears
  * it on a change of credentials). Also checks that the user can write the
- * store's folder, where SQLite creates -wal and -shm. 0, or -1 with *err:
+ * store's folder, where SQLite creates -wal and -shm. Then confines the
+ * roles that face the network (nntpd, mailin, httpd: sandbox_apply), as
+ * gateway.sandbox says; with no root to drop, too. 0, or -1 with *err:
  * the caller must not go on. */
 int priv_drop(const struct cfg *c, const char *role, int network, char **err);
 
