@@ -19,6 +19,7 @@
 #include "forumgate/archive.h"
 #include "forumgate/buf.h"
 #include "forumgate/config.h"
+#include "forumgate/httpd.h"
 #include "forumgate/imap.h"
 #include "forumgate/intake.h"
 #include "forumgate/listd.h"
@@ -26,16 +27,15 @@
 #include "forumgate/log.h"
 #include "forumgate/mail.h"
 #include "forumgate/metrics.h"
+#include "forumgate/nntp.h"
 #include "forumgate/outbox.h"
+#include "forumgate/password.h"
+#include "forumgate/priv.h"
 #include "forumgate/replykey.h"
 #include "forumgate/sandbox.h"
 #include "forumgate/status.h"
-#include "forumgate/nntp.h"
-#include "forumgate/password.h"
-#include "forumgate/priv.h"
 #include "forumgate/store.h"
 #include "forumgate/supervisor.h"
-#include "forumgate/httpd.h"
 #include "forumgate/sync.h"
 #include "forumgate/tzfile.h"
 
@@ -410,8 +410,7 @@ static const struct cfg_forum *pick_forum(const struct cfg *c, const char *name)
 	for (size_t i = 0; i < c->nforums; i++)
 		if (strcmp(c->forums[i].type, "spool") == 0)
 			return &c->forums[i];
-	fprintf(stderr, "forumgate: %s has no spool forum to import into (use --forum)\n",
-		c->file);
+	fprintf(stderr, "forumgate: %s has no spool forum to import into (use --forum)\n", c->file);
 	return NULL;
 }
 
@@ -653,8 +652,9 @@ static int export_article(void *arg, const char *group, const struct store_artic
 static int cmd_export(const struct opts *o)
 {
 	if (o->nargs) {
-		fprintf(stderr, "forumgate: export takes no argument (%s): "
-				"usage: forumgate export [--group NAME]\n",
+		fprintf(stderr,
+			"forumgate: export takes no argument (%s): "
+			"usage: forumgate export [--group NAME]\n",
 			o->args[0]);
 		return EX_USAGE;
 	}
@@ -667,7 +667,8 @@ static int cmd_export(const struct opts *o)
 	int64_t gid;
 	int r = st && o->group ? store_group_id(st, o->group, &gid, &err) : 1;
 	if (r == 0) {
-		fprintf(stderr, "forumgate: export: no group %s in %s\n", o->group, c->gateway.store);
+		fprintf(stderr, "forumgate: export: no group %s in %s\n", o->group,
+			c->gateway.store);
 		rc = EX_USAGE;
 	} else if (r < 0) {
 		fprintf(stderr, "forumgate: export: %s\n", err);
@@ -766,7 +767,9 @@ static int cmd_nntpd(const struct opts *o)
 	sigaction(SIGINT, &sa, NULL);
 	int rc = role_start(c, "nntpd");
 	if (rc == 0)
-		rc = nntpd_run(c, &stop_flag) == 0 ? 0 : role_started ? EX_SOFTWARE : EX_UNAVAILABLE;
+		rc = nntpd_run(c, &stop_flag) == 0 ? 0
+		     : role_started                ? EX_SOFTWARE
+						   : EX_UNAVAILABLE;
 	metrics_stop();
 	cfg_free(c);
 	return rc;
@@ -948,14 +951,14 @@ static int cmd_user(const struct opts *o)
 	const char *verb = o->nargs ? o->args[0] : "";
 	const char *name = o->nargs > 1 ? o->args[1] : NULL;
 	int need_name = strcmp(verb, "list") != 0;
-	if ((need_name && name == NULL) ||
-	    (strcmp(verb, "addr") == 0 && o->nargs != 4)) {
+	if ((need_name && name == NULL) || (strcmp(verb, "addr") == 0 && o->nargs != 4)) {
 		fputs("usage: forumgate user add|del|passwd|addr|list ...\n", stderr);
 		return EX_USAGE;
 	}
 	if (strcmp(verb, "add") == 0 && !valid_user_name(name)) {
-		fprintf(stderr, "forumgate: not a user name: \"%s\" (1 to 64 letters, digits, "
-				"'.', '_' or '-')\n",
+		fprintf(stderr,
+			"forumgate: not a user name: \"%s\" (1 to 64 letters, digits, "
+			"'.', '_' or '-')\n",
 			name);
 		return EX_USAGE;
 	}
@@ -965,7 +968,8 @@ static int cmd_user(const struct opts *o)
 	for (size_t i = 0; i <= o->naddresses; i++) {
 		const char *a = i < o->naddresses ? o->addresses[i] : new_addr;
 		if (a && !valid_address(a)) {
-			fprintf(stderr, "forumgate: not a mail address: \"%s\" (local@domain)\n", a);
+			fprintf(stderr, "forumgate: not a mail address: \"%s\" (local@domain)\n",
+				a);
 			return EX_USAGE;
 		}
 	}
@@ -1126,7 +1130,8 @@ static int cmd_ingest(const struct opts *o)
 			intake_deliver(&in, msg.p ? msg.p : "", msg.len, sender, rcpt, &res);
 			rc = intake_exit_code(res.status);
 			if (rc != 0 || res.status != INTAKE_ACCEPTED)
-				fprintf(stderr, "forumgate: %s\n", res.reason ? res.reason : "refused");
+				fprintf(stderr, "forumgate: %s\n",
+					res.reason ? res.reason : "refused");
 			intake_result_clear(&res);
 			intake_close(&in);
 		}
@@ -1210,7 +1215,8 @@ static int cmd_replykey(const struct opts *o)
 		rc = EX_NOUSER;
 		goto out;
 	}
-	struct replykey k = {.purpose = REPLYKEY_REPLY, .user_id = (uint32_t)uid,
+	struct replykey k = {.purpose = REPLYKEY_REPLY,
+			     .user_id = (uint32_t)uid,
 			     .post_id = (uint64_t)rowid,
 			     .expires = (uint16_t)(time(NULL) / 86400 + 90)};
 	char key[REPLYKEY_LEN + 1];
@@ -1249,7 +1255,8 @@ out:
 static int cmd_subscribe(const struct opts *o, int add)
 {
 	if (o->nargs != 2) {
-		fprintf(stderr, "usage: forumgate %s ADDRESS GROUP%s\n", add ? "subscribe" : "unsubscribe",
+		fprintf(stderr, "usage: forumgate %s ADDRESS GROUP%s\n",
+			add ? "subscribe" : "unsubscribe",
 			add ? " [--digest daily|weekly] [--html|--text] [--own-copies] "
 			      "[--timezone ZONE]"
 			    : "");
@@ -1261,7 +1268,8 @@ static int cmd_subscribe(const struct opts *o, int add)
 		return EX_USAGE;
 	}
 	if (o->digest && strcmp(o->digest, "daily") != 0 && strcmp(o->digest, "weekly") != 0) {
-		fprintf(stderr, "forumgate: --digest takes daily or weekly, not \"%s\"\n", o->digest);
+		fprintf(stderr, "forumgate: --digest takes daily or weekly, not \"%s\"\n",
+			o->digest);
 		return EX_USAGE;
 	}
 	if (o->html && o->text) {
@@ -1300,16 +1308,21 @@ static int cmd_subscribe(const struct opts *o, int add)
 		if (store_sub_get(st, group, addr, &old, &err) < 0)
 			r = -1;
 		struct store_sub s = {
-			.group = (char *)group, .address = (char *)addr,
+			.group = (char *)group,
+			.address = (char *)addr,
 			.mode = o->digest ? "digest" : "each",
-			.digest_period = (char *)(o->digest ? o->digest
-					  : old.digest_period ? old.digest_period : "daily"),
+			.digest_period = (char *)(o->digest           ? o->digest
+						  : old.digest_period ? old.digest_period
+								      : "daily"),
 			.digest_hour = old.group ? old.digest_hour : c->list.digest_hour,
-			.format = (char *)(o->html ? "html" : o->text ? "text"
-					  : old.format ? old.format : cfg_list_format(c, group)),
+			.format = (char *)(o->html      ? "html"
+					   : o->text    ? "text"
+					   : old.format ? old.format
+							: cfg_list_format(c, group)),
 			.timezone = (char *)(o->timezone ? o->timezone : old.timezone),
 			.own_copies = o->own_copies || old.own_copies,
-			.state = "active", .created = old.created,
+			.state = "active",
+			.created = old.created,
 		};
 		if (r >= 0)
 			r = store_sub_put(st, &s, &err);
@@ -1370,7 +1383,8 @@ static int cmd_subscribers(const struct opts *o)
 	struct store *st = open_store(c, STORE_RDONLY);
 	int rc = st ? 0 : open_store_status(c);
 	char *err = NULL;
-	if (st && store_sub_list(st, o->nargs ? o->args[0] : NULL, print_sub, (void *)o, &err) < 0) {
+	if (st &&
+	    store_sub_list(st, o->nargs ? o->args[0] : NULL, print_sub, (void *)o, &err) < 0) {
 		fprintf(stderr, "forumgate: %s\n", err);
 		rc = EX_SOFTWARE;
 	}
@@ -1487,9 +1501,8 @@ static int cmd_store(const struct opts *o)
 			fprintf(stderr, "forumgate: %s\n", err);
 			rc = EX_DATAERR; /* a store SQLite cannot even read through */
 		} else if (n > 0) {
-			fprintf(stderr, "forumgate: %d %s in %s\n", n, plural((size_t)n, "problem",
-										 "problems"),
-				c->gateway.store);
+			fprintf(stderr, "forumgate: %d %s in %s\n", n,
+				plural((size_t)n, "problem", "problems"), c->gateway.store);
 			rc = EX_DATAERR;
 		} else {
 			printf("%s: no problems found\n", c->gateway.store);
@@ -1580,8 +1593,10 @@ static int cmd_outbox_admin(const struct opts *o)
 		rc = EX_TEMPFAIL;
 		goto out;
 	}
-	int r = retry ? store_outbox_requeue(st, id, now, &n, &err) : store_outbox_drop(st, id, &err);
-	if (r >= 0 && id && (retry ? n == 0 : r == 0) && store_outbox_state(st, id, &state, &err) < 0)
+	int r = retry ? store_outbox_requeue(st, id, now, &n, &err)
+		      : store_outbox_drop(st, id, &err);
+	if (r >= 0 && id && (retry ? n == 0 : r == 0) &&
+	    store_outbox_state(st, id, &state, &err) < 0)
 		r = -1;
 	if (r < 0) {
 		store_rollback(st);

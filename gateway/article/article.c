@@ -47,9 +47,9 @@
 #include "article_internal.h"
 #include "bytes.h"
 
-#define MSGID_MAX 250     /* RFC 5536 §3.1.3 */
-#define REFS_TARGET 21    /* ids kept when trimming: first + last 20 */
-#define REFS_MIN_TAIL 3   /* RFC 5537 §3.4.4: keep at least the last three */
+#define MSGID_MAX 250   /* RFC 5536 §3.1.3 */
+#define REFS_TARGET 21  /* ids kept when trimming: first + last 20 */
+#define REFS_MIN_TAIL 3 /* RFC 5537 §3.4.4: keep at least the last three */
 #define HEADER_LINE_MAX 998
 #define URL_MAX 900
 #define FLOW_WIDTH 72
@@ -68,16 +68,17 @@ void article_out_free(struct article_out *a)
 /* The atext octets (RFC 5322) as one table, not strchr and range tests:
  * every octet of every id and address passes here. 1 is atext, 2 is the
  * dot, which dot_atom() takes only between atext. */
-#define ATEXT_RANGE8(c)                                                                 \
-	[(c)] = 1, [(c) + 1] = 1, [(c) + 2] = 1, [(c) + 3] = 1, [(c) + 4] = 1, [(c) + 5] = 1, \
-		      [(c) + 6] = 1, [(c) + 7] = 1
+#define ATEXT_RANGE8(c)                                                                            \
+	[(c)] = 1, [(c) + 1] = 1, [(c) + 2] = 1, [(c) + 3] = 1, [(c) + 4] = 1, [(c) + 5] = 1,      \
+	[(c) + 6] = 1, [(c) + 7] = 1
 static const unsigned char atext_tab[256] = {
-	ATEXT_RANGE8('0'), ['8'] = 1, ['9'] = 1,
-	ATEXT_RANGE8('A'), ATEXT_RANGE8('I'), ATEXT_RANGE8('Q'), ['Y'] = 1, ['Z'] = 1,
-	ATEXT_RANGE8('a'), ATEXT_RANGE8('i'), ATEXT_RANGE8('q'), ['y'] = 1, ['z'] = 1,
-	['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1, ['*'] = 1,
-	['+'] = 1, ['-'] = 1, ['/'] = 1, ['='] = 1, ['?'] = 1, ['^'] = 1, ['_'] = 1,
-	['`'] = 1, ['{'] = 1, ['|'] = 1, ['}'] = 1, ['~'] = 1, ['.'] = 2,
+	ATEXT_RANGE8('0'), ['8'] = 1, ['9'] = 1, ATEXT_RANGE8('A'), ATEXT_RANGE8('I'),
+	ATEXT_RANGE8('Q'), ['Y'] = 1, ['Z'] = 1, ATEXT_RANGE8('a'), ATEXT_RANGE8('i'),
+	ATEXT_RANGE8('q'), ['y'] = 1, ['z'] = 1, ['!'] = 1,         ['#'] = 1,
+	['$'] = 1,         ['%'] = 1, ['&'] = 1, ['\''] = 1,        ['*'] = 1,
+	['+'] = 1,         ['-'] = 1, ['/'] = 1, ['='] = 1,         ['?'] = 1,
+	['^'] = 1,         ['_'] = 1, ['`'] = 1, ['{'] = 1,         ['|'] = 1,
+	['}'] = 1,         ['~'] = 1, ['.'] = 2,
 };
 #undef ATEXT_RANGE8
 
@@ -313,8 +314,8 @@ static int angle_url(struct buf *b, const char *url)
 {
 	/* octets to percent-encode, besides those <= 0x20 and >= 0x7F */
 	static const unsigned char pct[128] = {
-		['<'] = 1, ['>'] = 1, ['"'] = 1, ['\\'] = 1, ['^'] = 1, ['`'] = 1, ['{'] = 1,
-		['|'] = 1, ['}'] = 1,
+		['<'] = 1, ['>'] = 1, ['"'] = 1, ['\\'] = 1, ['^'] = 1,
+		['`'] = 1, ['{'] = 1, ['|'] = 1, ['}'] = 1,
 	};
 	const unsigned char *q = (const unsigned char *)url;
 
@@ -529,7 +530,8 @@ int article_build(const struct article_in *in, struct article_out *out, char **e
 	headers(in, &len, date, eightbit, &out->wire, v, &ov);
 	out->header_len = out->wire.len;
 	size_t dots = 0;
-	out->lines = render_body(&out->wire, text, tlen, tfound, in->signature, slen, sfound, &dots);
+	out->lines = render_body(&out->wire, text, tlen, tfound, in->signature, slen, sfound,
+				 &dots);
 	/* RFC 3977 §8.1.1: the article's octets with CRLF line ends, without
 	 * the dot-stuffing the wire form carries (header lines never start
 	 * with a dot) */
@@ -570,8 +572,7 @@ char *article_overview(const struct article_out *a, const char *xref)
 		return NULL;
 	/* "%s\t%s\t%s\t%s\t%s\t%zu\t%zu\t" without printf, written straight
 	 * into one allocation of the size it needs (once per article) */
-	const char *const fields[] = {a->subject, a->from, a->date, a->message_id,
-				      a->references};
+	const char *const fields[] = {a->subject, a->from, a->date, a->message_id, a->references};
 	for (size_t i = 0; i < 5; i++) {
 		flen[i] = fields[i] ? strlen(fields[i]) : 0;
 		need += flen[i] + 1;
@@ -617,7 +618,7 @@ static const unsigned char id_char[256] = {
 	ID_RANGE('0', '4'), ID_RANGE('5', '9'), ID_RANGE('A', 'E'), ID_RANGE('F', 'J'),
 	ID_RANGE('K', 'O'), ID_RANGE('P', 'T'), ID_RANGE('U', 'Y'), ['Z'] = 1,
 	ID_RANGE('a', 'e'), ID_RANGE('f', 'j'), ID_RANGE('k', 'o'), ID_RANGE('p', 't'),
-	ID_RANGE('u', 'y'), ['z'] = 1, ['-'] = 1, ['_'] = 1,
+	ID_RANGE('u', 'y'), ['z'] = 1,          ['-'] = 1,          ['_'] = 1,
 };
 #undef ID_RANGE
 
@@ -640,8 +641,8 @@ static void add_id(struct buf *b, const char *s)
 	}
 }
 
-char *article_message_id(const char *forum, const char *thread, const char *post,
-			 int version, const char *domain)
+char *article_message_id(const char *forum, const char *thread, const char *post, int version,
+			 const char *domain)
 {
 	return article_message_id_variant(forum, thread, post, version, 0, domain);
 }
@@ -750,15 +751,15 @@ int article_msgid_ours(const char *msgid, const char *domain)
 	}
 	if (*s != 'p')
 		return 0;
-	s = skip_id(s + 1, end);                  /* post */
-	s = skip_tag_number(s, end, 'v');         /* edit */
+	s = skip_id(s + 1, end);          /* post */
+	s = skip_tag_number(s, end, 'v'); /* edit */
 	if (end - s < 2 || s[0] != '.' || s[1] != 't')
 		return 0;
-	s = skip_id(s + 2, end);                  /* thread */
+	s = skip_id(s + 2, end); /* thread */
 	if (s == end || *s != '.')
 		return 0;
-	s = skip_id(s + 1, end);                  /* forum */
-	s = skip_tag_number(s, end, 'c');         /* collision variant */
+	s = skip_id(s + 1, end);          /* forum */
+	s = skip_tag_number(s, end, 'c'); /* collision variant */
 	return s == end;
 }
 
@@ -873,14 +874,14 @@ static const char *translit(long cp, char one[2])
 
 /* ASCII letters and digits, as they go into a slug (lowercase); 0 for
  * the other octets. */
-#define SLUG_RANGE(a, d) [a] = a + d, [a + 1] = a + 1 + d, [a + 2] = a + 2 + d, \
-			[a + 3] = a + 3 + d, [a + 4] = a + 4 + d
+#define SLUG_RANGE(a, d)                                                                           \
+	[a] = a + d, [a + 1] = a + 1 + d, [a + 2] = a + 2 + d, [a + 3] = a + 3 + d,                \
+	[a + 4] = a + 4 + d
 static const unsigned char slug_ascii[256] = {
-	SLUG_RANGE('0', 0), SLUG_RANGE('5', 0),
-	SLUG_RANGE('A', 32), SLUG_RANGE('F', 32), SLUG_RANGE('K', 32), SLUG_RANGE('P', 32),
-	SLUG_RANGE('U', 32), ['Z'] = 'z',
-	SLUG_RANGE('a', 0), SLUG_RANGE('f', 0), SLUG_RANGE('k', 0), SLUG_RANGE('p', 0),
-	SLUG_RANGE('u', 0), ['z'] = 'z',
+	SLUG_RANGE('0', 0),  SLUG_RANGE('5', 0),  SLUG_RANGE('A', 32), SLUG_RANGE('F', 32),
+	SLUG_RANGE('K', 32), SLUG_RANGE('P', 32), SLUG_RANGE('U', 32), ['Z'] = 'z',
+	SLUG_RANGE('a', 0),  SLUG_RANGE('f', 0),  SLUG_RANGE('k', 0),  SLUG_RANGE('p', 0),
+	SLUG_RANGE('u', 0),  ['z'] = 'z',
 };
 #undef SLUG_RANGE
 

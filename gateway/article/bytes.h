@@ -136,8 +136,9 @@ static inline size_t bytes_skip_html_text(const void *s, size_t n)
 
 	for (; i + 16 <= n; i += 16) {
 		__m128i x = _mm_loadu_si128((const __m128i *)(p + i));
-		__m128i ws = _mm_or_si128(_mm_cmpeq_epi8(x, tab),
-					  _mm_or_si128(_mm_cmpeq_epi8(x, lf), _mm_cmpeq_epi8(x, cr)));
+		__m128i ws = _mm_or_si128(
+			_mm_cmpeq_epi8(x, tab),
+			_mm_or_si128(_mm_cmpeq_epi8(x, lf), _mm_cmpeq_epi8(x, cr)));
 		__m128i m = _mm_andnot_si128(ws, _mm_cmplt_epi8(x, lo));
 		m = _mm_or_si128(m, _mm_or_si128(_mm_cmpeq_epi8(x, lt), _mm_cmpeq_epi8(x, amp)));
 		unsigned bits = (unsigned)_mm_movemask_epi8(m);
@@ -373,7 +374,8 @@ static inline int bytes_addr_spec(const void *s, size_t n)
 						     _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))));
 		bad = _mm_or_si128(bad, _mm_cmpeq_epi8(x, _mm_set1_epi8(']')));
 		unsigned ats = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('@')));
-		unsigned seps = ats | (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('.')));
+		unsigned seps = ats |
+				(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, _mm_set1_epi8('.')));
 
 		if (_mm_movemask_epi8(bad) != 0 || (seps & (seps >> 1)) != 0)
 			return 0;
@@ -613,7 +615,8 @@ static inline size_t bytes_count_cont(const void *s, size_t n)
 			acc = _mm_sub_epi8(acc, _mm_cmplt_epi8(x, c0));
 		}
 		acc = _mm_sad_epu8(acc, zero);
-		c += (size_t)_mm_cvtsi128_si32(acc) + (size_t)_mm_cvtsi128_si32(_mm_srli_si128(acc, 8));
+		c += (size_t)_mm_cvtsi128_si32(acc) +
+		     (size_t)_mm_cvtsi128_si32(_mm_srli_si128(acc, 8));
 	}
 #endif
 	for (; i + 8 <= n; i += 8)
@@ -634,9 +637,9 @@ static inline size_t bytes_count_cont_short(const void *s, size_t n)
 	if (n >= 16 && n <= 2048) {
 		/* keep + r: 16 - r zero bytes, then r 0xFF bytes */
 		static const unsigned char keep[32] = {
-			0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-			0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
-			0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+			0,    0,    0,    0,    0,    0,    0,    0,    0,    0,    0,
+			0,    0,    0,    0,    0,    0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+			0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
 		};
 		const unsigned char *p = s;
 		/* signed: 0x80..0xBF are exactly the bytes below (char)0xC0;
@@ -655,7 +658,8 @@ static inline size_t bytes_count_cont_short(const void *s, size_t n)
 			acc = _mm_sub_epi8(acc, _mm_and_si128(_mm_cmplt_epi8(x, c0), m));
 		}
 		acc = _mm_sad_epu8(acc, zero);
-		return (size_t)_mm_cvtsi128_si32(acc) + (size_t)_mm_cvtsi128_si32(_mm_srli_si128(acc, 8));
+		return (size_t)_mm_cvtsi128_si32(acc) +
+		       (size_t)_mm_cvtsi128_si32(_mm_srli_si128(acc, 8));
 	}
 #endif
 	return bytes_count_cont(s, n);

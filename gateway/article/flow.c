@@ -121,7 +121,7 @@ static void put_wire_slow(struct sink *k, size_t depth, int sp, const char *s, s
  * every line of every body, and gcc would not inline it by itself: as a
  * call it cost as much as the line's copy. */
 static inline __attribute__((always_inline)) void put_line(struct sink *k, size_t depth, int sp,
-							  const char *s, size_t n)
+							   const char *s, size_t n)
 {
 	struct buf *out = k->out;
 	size_t len = depth + (size_t)sp + n, dot = 0;

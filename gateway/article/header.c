@@ -47,12 +47,12 @@
 #include "article_internal.h"
 #include "bytes.h"
 
-#define FOLD_WIDTH 76     /* RFC 2047 §2 line limit, within RFC 5322's 78 */
+#define FOLD_WIDTH 76 /* RFC 2047 §2 line limit, within RFC 5322's 78 */
 #define LINE_MAX_OCTETS 998
-#define EW_MAX 75         /* RFC 2047 §2 */
-#define FIRST_EW_MAX 62   /* "Organization: " (14) + 62 = 76 */
-#define EW_OVERHEAD 12    /* "=?UTF-8?Q?" + "?=" */
-#define LONG_WORD 900     /* plain tokens longer than this get encoded (split) */
+#define EW_MAX 75       /* RFC 2047 §2 */
+#define FIRST_EW_MAX 62 /* "Organization: " (14) + 62 = 76 */
+#define EW_OVERHEAD 12  /* "=?UTF-8?Q?" + "?=" */
+#define LONG_WORD 900   /* plain tokens longer than this get encoded (split) */
 
 /* Decodes one UTF-8 character of s (n >= 1 bytes left). Returns the number of
  * bytes it takes and stores the code point in *cp, or -1 for an invalid
@@ -132,7 +132,8 @@ static void sanitize(struct buf *out, const char *s, size_t n)
 			for (;;) {
 				if (e < n && p[e] > 0x20 && p[e] < 0x7F)
 					e++;
-				else if (e + 1 < n && p[e] == ' ' && p[e + 1] > 0x20 && p[e + 1] < 0x7F)
+				else if (e + 1 < n && p[e] == ' ' && p[e + 1] > 0x20 &&
+					 p[e + 1] < 0x7F)
 					e += 2;
 				else
 					break;
@@ -382,20 +383,25 @@ void article_hdr_unstructured(struct buf *out, const char *s)
  * PK_SPECIAL for the ASCII that is neither atext nor the space between
  * words (it asks for a quoted string). */
 enum { PK_HIGH = 1, PK_SPECIAL = 2 };
-#define PK8(c) [c] = PK_SPECIAL, [c + 1] = PK_SPECIAL, [c + 2] = PK_SPECIAL, [c + 3] = PK_SPECIAL, \
-	       [c + 4] = PK_SPECIAL, [c + 5] = PK_SPECIAL, [c + 6] = PK_SPECIAL, [c + 7] = PK_SPECIAL
-#define PKH16(c) [c] = PK_HIGH, [c + 1] = PK_HIGH, [c + 2] = PK_HIGH, [c + 3] = PK_HIGH, \
-		 [c + 4] = PK_HIGH, [c + 5] = PK_HIGH, [c + 6] = PK_HIGH, [c + 7] = PK_HIGH, \
-		 [c + 8] = PK_HIGH, [c + 9] = PK_HIGH, [c + 10] = PK_HIGH, [c + 11] = PK_HIGH, \
-		 [c + 12] = PK_HIGH, [c + 13] = PK_HIGH, [c + 14] = PK_HIGH, [c + 15] = PK_HIGH
+#define PK8(c)                                                                                     \
+	[c] = PK_SPECIAL, [c + 1] = PK_SPECIAL, [c + 2] = PK_SPECIAL, [c + 3] = PK_SPECIAL,        \
+	[c + 4] = PK_SPECIAL, [c + 5] = PK_SPECIAL, [c + 6] = PK_SPECIAL, [c + 7] = PK_SPECIAL
+#define PKH16(c)                                                                                   \
+	[c] = PK_HIGH, [c + 1] = PK_HIGH, [c + 2] = PK_HIGH, [c + 3] = PK_HIGH, [c + 4] = PK_HIGH, \
+	[c + 5] = PK_HIGH, [c + 6] = PK_HIGH, [c + 7] = PK_HIGH, [c + 8] = PK_HIGH,                \
+	[c + 9] = PK_HIGH, [c + 10] = PK_HIGH, [c + 11] = PK_HIGH, [c + 12] = PK_HIGH,             \
+	[c + 13] = PK_HIGH, [c + 14] = PK_HIGH, [c + 15] = PK_HIGH
 static const unsigned char phrase_kind[256] = {
-	PK8(0x00), PK8(0x08), PK8(0x10), PK8(0x18), /* controls (not left by sanitize) */
-	['"'] = PK_SPECIAL, ['('] = PK_SPECIAL, [')'] = PK_SPECIAL, [','] = PK_SPECIAL,
-	['.'] = PK_SPECIAL, [':'] = PK_SPECIAL, [';'] = PK_SPECIAL, ['<'] = PK_SPECIAL,
-	['>'] = PK_SPECIAL, ['@'] = PK_SPECIAL, ['['] = PK_SPECIAL, ['\\'] = PK_SPECIAL,
-	[']'] = PK_SPECIAL, [0x7F] = PK_SPECIAL,
-	PKH16(0x80), PKH16(0x90), PKH16(0xA0), PKH16(0xB0), PKH16(0xC0), PKH16(0xD0),
-	PKH16(0xE0), PKH16(0xF0),
+	PK8(0x00),          PK8(0x08),           PK8(0x10),
+	PK8(0x18), /* controls (not left by sanitize) */
+	['"'] = PK_SPECIAL, ['('] = PK_SPECIAL,  [')'] = PK_SPECIAL,
+	[','] = PK_SPECIAL, ['.'] = PK_SPECIAL,  [':'] = PK_SPECIAL,
+	[';'] = PK_SPECIAL, ['<'] = PK_SPECIAL,  ['>'] = PK_SPECIAL,
+	['@'] = PK_SPECIAL, ['['] = PK_SPECIAL,  ['\\'] = PK_SPECIAL,
+	[']'] = PK_SPECIAL, [0x7F] = PK_SPECIAL, PKH16(0x80),
+	PKH16(0x90),        PKH16(0xA0),         PKH16(0xB0),
+	PKH16(0xC0),        PKH16(0xD0),         PKH16(0xE0),
+	PKH16(0xF0),
 };
 #undef PK8
 #undef PKH16
@@ -440,13 +446,13 @@ void article_hdr_phrase(struct buf *out, const char *s)
 
 /* Octets of a field name (RFC 5322 ftext: printable ASCII but ':'), as a
  * table: every header of every article has its name checked. */
-#define FTEXT8(c) [c] = 1, [c + 1] = 1, [c + 2] = 1, [c + 3] = 1, \
-		  [c + 4] = 1, [c + 5] = 1, [c + 6] = 1, [c + 7] = 1
+#define FTEXT8(c)                                                                                  \
+	[c] = 1, [c + 1] = 1, [c + 2] = 1, [c + 3] = 1, [c + 4] = 1, [c + 5] = 1, [c + 6] = 1,     \
+	[c + 7] = 1
 static const unsigned char field_name_char[256] = {
 	FTEXT8(0x21), FTEXT8(0x29), FTEXT8(0x31), [0x39] = 1, /* 0x3A is ':' */
-	FTEXT8(0x3B), FTEXT8(0x43), FTEXT8(0x4B), FTEXT8(0x53), FTEXT8(0x5B),
-	FTEXT8(0x63), FTEXT8(0x6B), FTEXT8(0x73), [0x7B] = 1, [0x7C] = 1, [0x7D] = 1,
-	[0x7E] = 1,
+	FTEXT8(0x3B), FTEXT8(0x43), FTEXT8(0x4B), FTEXT8(0x53), FTEXT8(0x5B), FTEXT8(0x63),
+	FTEXT8(0x6B), FTEXT8(0x73), [0x7B] = 1,   [0x7C] = 1,   [0x7D] = 1,   [0x7E] = 1,
 };
 #undef FTEXT8
 
@@ -501,7 +507,8 @@ static void fold_value(struct buf *out, size_t col, const char *value, size_t vl
 	if (!checked && !value_clean(value, vlen)) {
 		tabs = 1; /* the cleaned copy may hold TABs: they are kept */
 		for (size_t k = 0; k < vlen; k++) {
-			char c = (unsigned char)value[k] < 0x20 && value[k] != '\t' ? ' ' : value[k];
+			char c = (unsigned char)value[k] < 0x20 && value[k] != '\t' ? ' '
+										    : value[k];
 			if (c == 0x7F)
 				c = ' ';
 			if (is_wsp(c) && (v.len == 0 || is_wsp(v.p[v.len - 1])))
@@ -639,9 +646,8 @@ int article_date(int64_t t, const char *tz, char out[40])
 	if (tm.tm_wday < 0 || tm.tm_wday > 6 || tm.tm_mon < 0 || tm.tm_mon > 11)
 		return -1;
 	if (tm.tm_mday >= 1 && tm.tm_mday <= 31 && tm.tm_year + 1900 >= 1000 &&
-	    tm.tm_year + 1900 <= 9999 && tm.tm_hour >= 0 && tm.tm_hour <= 23 &&
-	    tm.tm_min >= 0 && tm.tm_min <= 59 && tm.tm_sec >= 0 && tm.tm_sec <= 60 &&
-	    labs(off) / 3600 <= 99) {
+	    tm.tm_year + 1900 <= 9999 && tm.tm_hour >= 0 && tm.tm_hour <= 23 && tm.tm_min >= 0 &&
+	    tm.tm_min <= 59 && tm.tm_sec >= 0 && tm.tm_sec <= 60 && labs(off) / 3600 <= 99) {
 		/* the format below written by hand: printf was a tenth of the
 		 * cost of an article */
 		char *d = out;
@@ -670,9 +676,9 @@ int article_date(int64_t t, const char *tz, char out[40])
 		*d = '\0';
 		return 0;
 	}
-	buf_addf(&b, "%s, %d %s %04d %02d:%02d:%02d %c%02ld%02ld", days[tm.tm_wday],
-		 tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
-		 tm.tm_sec, off < 0 ? '-' : '+', labs(off) / 3600, labs(off) / 60 % 60);
+	buf_addf(&b, "%s, %d %s %04d %02d:%02d:%02d %c%02ld%02ld", days[tm.tm_wday], tm.tm_mday,
+		 months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 off < 0 ? '-' : '+', labs(off) / 3600, labs(off) / 60 % 60);
 	if (b.len >= 40) {
 		buf_free(&b);
 		return -1;

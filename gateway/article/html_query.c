@@ -96,8 +96,8 @@ struct html_node *html_find_after(const struct html_node *root, const struct htm
 	return NULL;
 }
 
-struct html_node *html_find_attr(const struct html_node *root, const char *attr,
-				 const char *value, int prefix)
+struct html_node *html_find_attr(const struct html_node *root, const char *attr, const char *value,
+				 int prefix)
 {
 	size_t len = strlen(value);
 
@@ -189,9 +189,19 @@ static void escape(struct buf *out, const char *s, size_t n, int attr)
 static int is_void(const struct html_node *n)
 {
 	switch (n->tag) {
-	case HT_AREA: case HT_BASE: case HT_BASEFONT: case HT_BR: case HT_COL:
-	case HT_FRAME: case HT_HR: case HT_IMG: case HT_INPUT: case HT_ISINDEX:
-	case HT_LINK: case HT_META: case HT_PARAM:
+	case HT_AREA:
+	case HT_BASE:
+	case HT_BASEFONT:
+	case HT_BR:
+	case HT_COL:
+	case HT_FRAME:
+	case HT_HR:
+	case HT_IMG:
+	case HT_INPUT:
+	case HT_ISINDEX:
+	case HT_LINK:
+	case HT_META:
+	case HT_PARAM:
 		return 1;
 	default:
 		return 0;

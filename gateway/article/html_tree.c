@@ -238,7 +238,7 @@ static unsigned int name_slot(uint64_t key, size_t n)
  * bytes 8..15 are a second key, any beyond are compared. Kept out of line
  * so that name_lookup() stays small enough to inline. */
 __attribute__((noinline)) static int name_tail_is(const struct name_table *t, unsigned int i,
-						   const char *s, size_t n, const char *end)
+						  const char *s, size_t n, const char *end)
 {
 	if (name_key(s + 8, n - 8, end, t->fold) != t->key2[i])
 		return 0;
@@ -300,9 +300,9 @@ static void tables_init(void)
 	}
 	for (int t = 0; t < HT_COUNT; t++)
 		tag_prio[t] = 100;
-	static const enum html_tag empty[] = {HT_AREA, HT_BASE, HT_BASEFONT, HT_BR, HT_COL,
-					      HT_FRAME, HT_HR, HT_IMG, HT_INPUT, HT_ISINDEX,
-					      HT_LINK, HT_META, HT_PARAM};
+	static const enum html_tag empty[] = {HT_AREA,  HT_BASE, HT_BASEFONT, HT_BR,    HT_COL,
+					      HT_FRAME, HT_HR,   HT_IMG,      HT_INPUT, HT_ISINDEX,
+					      HT_LINK,  HT_META, HT_PARAM};
 	for (size_t i = 0; i < sizeof empty / sizeof empty[0]; i++)
 		tag_empty[empty[i]] = 1;
 	tag_prio[HT_DIV] = 150;
@@ -359,16 +359,13 @@ static unsigned int entity_value(const char *s, size_t n)
 /* Byte classes for the text fast path: 0 = copy as is. */
 static const unsigned char text_special[256] = {
 	1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 0, 1, 1, /* NUL, controls */
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	['&'] = 1, ['<'] = 1,
-	[0x80] = 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, ['&'] = 1, ['<'] = 1, [0x80] = 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,         1,         1,          1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,         1,         1,          1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,         1,         1,          1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,         1,         1,          1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,         1,         1,          1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,         1,         1,          1,
 };
 
 /* ---- arena ---- */
@@ -425,11 +422,11 @@ struct builder {
 	const char *p, *end;
 	struct html_node **stack; /* open elements, libxml2's name stack */
 	size_t n, cap;
-	struct buf *stack_mem;    /* scratch buffer that holds stack */
-	int html;            /* libxml2's ctxt->html: 3 once head, 10 once body opened */
-	int depth;           /* ignored html/head/body start tags not yet ended */
-	int no_merge;        /* a comment or PI since the last text */
-	int dtd;             /* a DOCTYPE was seen */
+	struct buf *stack_mem; /* scratch buffer that holds stack */
+	int html;              /* libxml2's ctxt->html: 3 once head, 10 once body opened */
+	int depth;             /* ignored html/head/body start tags not yet ended */
+	int no_merge;          /* a comment or PI since the last text */
+	int dtd;               /* a DOCTYPE was seen */
 };
 
 static int is_blank(unsigned char c)
@@ -542,8 +539,8 @@ static void check_implied(struct builder *b, enum html_tag tag)
 		push(b, HT_HTML, tag_names[HT_HTML], NULL);
 	if (tag == HT_BODY || tag == HT_HEAD)
 		return;
-	if (b->n <= 1 && (tag == HT_SCRIPT || tag == HT_STYLE || tag == HT_META ||
-			  tag == HT_LINK || tag == HT_TITLE || tag == HT_BASE)) {
+	if (b->n <= 1 && (tag == HT_SCRIPT || tag == HT_STYLE || tag == HT_META || tag == HT_LINK ||
+			  tag == HT_TITLE || tag == HT_BASE)) {
 		if (b->html >= 3)
 			return;
 		push(b, HT_HEAD, tag_names[HT_HEAD], NULL);
@@ -783,7 +780,8 @@ static void text_run(struct builder *b)
 				size_t l;
 				/* the usual one, C2..DF and a continuation
 				 * byte (U+0080..U+07FF), without the call */
-				if (end - p >= 2 && *p >= 0xC2 && *p <= 0xDF && (p[1] & 0xC0) == 0x80) {
+				if (end - p >= 2 && *p >= 0xC2 && *p <= 0xDF &&
+				    (p[1] & 0xC0) == 0x80) {
 					p += 2;
 					nonblank = 1;
 					continue;
@@ -1230,7 +1228,8 @@ static void comment(struct builder *b)
 			b->p = b->end;
 			return;
 		}
-		if (p[1] == '-' && (p[2] == '>' || (p[2] == '!' && b->end - p >= 4 && p[3] == '>'))) {
+		if (p[1] == '-' &&
+		    (p[2] == '>' || (p[2] == '!' && b->end - p >= 4 && p[3] == '>'))) {
 			b->p = p + (p[2] == '>' ? 3 : 4);
 			b->no_merge = 1;
 			return;
@@ -1244,8 +1243,8 @@ static void pi(struct builder *b)
 {
 	const char *p = b->p + 2;
 	b->p = p;
-	if (p >= b->end || !(is_letter((unsigned char)*p) || *p == '_' || *p == ':' ||
-			     (unsigned char)*p >= 0x80))
+	if (p >= b->end ||
+	    !(is_letter((unsigned char)*p) || *p == '_' || *p == ':' || (unsigned char)*p >= 0x80))
 		return; /* not a PI: the rest is text */
 	if (p + entity_name(p, b->end) >= b->end)
 		return; /* libxml2 takes "<?name" at the very end as text too */
@@ -1372,8 +1371,9 @@ void html_parse(struct html_doc *d, const char *src, size_t len)
 			/* libxml2 goes on with what follows in the same step, where
 			 * "</" or "<!" is no markup but text */
 			doctype(&b);
-			if (b.end - b.p >= 2 && b.p[0] == '<' && !is_letter((unsigned char)b.p[1]) &&
-			    b.p[1] != '?' && !(b.end - b.p >= 4 && memcmp(b.p, "<!--", 4) == 0))
+			if (b.end - b.p >= 2 && b.p[0] == '<' &&
+			    !is_letter((unsigned char)b.p[1]) && b.p[1] != '?' &&
+			    !(b.end - b.p >= 4 && memcmp(b.p, "<!--", 4) == 0))
 				add_char(&b, '<');
 		} else if (b.end - p >= 4 && memcmp(p, "<!--", 4) == 0) {
 			comment(&b);

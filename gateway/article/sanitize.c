@@ -29,20 +29,22 @@ enum action { KEEP, UNWRAP, DROP };
 /* Elements that go with their content, by name: the parser knows some by
  * tag, the HTML5 ones (audio, math, ...) only by name. */
 static const char *const dropped[] = {
-	"script", "style", "iframe", "frame", "frameset", "noframes", "object", "embed",
-	"applet", "param", "form", "input", "button", "select", "option", "optgroup",
-	"textarea", "svg", "math", "template", "noscript", "head", "title", "meta",
-	"link", "base", "audio", "video", "source", "track", "canvas", "map",
-	"area", "isindex", "picture", "portal", "dialog", "slot", "datalist", "output",
-	"xml", "basefont", "bgsound", "marquee", "plaintext", "keygen",
+	"script",  "style",    "iframe",    "frame",    "frameset", "noframes", "object",
+	"embed",   "applet",   "param",     "form",     "input",    "button",   "select",
+	"option",  "optgroup", "textarea",  "svg",      "math",     "template", "noscript",
+	"head",    "title",    "meta",      "link",     "base",     "audio",    "video",
+	"source",  "track",    "canvas",    "map",      "area",     "isindex",  "picture",
+	"portal",  "dialog",   "slot",      "datalist", "output",   "xml",      "basefont",
+	"bgsound", "marquee",  "plaintext", "keygen",
 };
 
 static const char *const kept[] = {
-	"p", "br", "a", "b", "strong", "i", "em", "u", "s", "strike", "del", "ins",
-	"blockquote", "pre", "code", "tt", "kbd", "samp", "q", "cite", "small", "big",
-	"ul", "ol", "li", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6",
-	"img", "table", "caption", "thead", "tbody", "tfoot", "tr", "td", "th", "hr",
-	"span", "div", "sub", "sup", "abbr",
+	"p",       "br",    "a",     "b",          "strong", "i",    "em", "u",   "s",
+	"strike",  "del",   "ins",   "blockquote", "pre",    "code", "tt", "kbd", "samp",
+	"q",       "cite",  "small", "big",        "ul",     "ol",   "li", "dl",  "dt",
+	"dd",      "h1",    "h2",    "h3",         "h4",     "h5",   "h6", "img", "table",
+	"caption", "thead", "tbody", "tfoot",      "tr",     "td",   "th", "hr",  "span",
+	"div",     "sub",   "sup",   "abbr",
 };
 
 static int in_list(const char *name, const char *const *list, size_t n)
@@ -297,13 +299,21 @@ static void escape(struct buf *out, const char *s, size_t n, int attr)
 		}
 		i++;
 		switch (c) {
-		case '&': buf_adds(out, "&amp;"); break;
-		case '<': buf_adds(out, "&lt;"); break;
-		case '>': buf_adds(out, "&gt;"); break;
+		case '&':
+			buf_adds(out, "&amp;");
+			break;
+		case '<':
+			buf_adds(out, "&lt;");
+			break;
+		case '>':
+			buf_adds(out, "&gt;");
+			break;
 		case '"':
 			buf_adds(out, attr ? "&quot;" : "\"");
 			break;
-		case '\t': case '\n': case '\r':
+		case '\t':
+		case '\n':
+		case '\r':
 			buf_addc(out, attr ? ' ' : (char)c);
 			break;
 		default:
@@ -450,8 +460,7 @@ void sanitize_html(const char *html, size_t len, const char *base_url, struct bu
 	html_doc_free(&d);
 }
 
-char *sanitize_html_document(const char *html, size_t len, const char *base_url,
-			     const char *title)
+char *sanitize_html_document(const char *html, size_t len, const char *base_url, const char *title)
 {
 	struct buf b = BUF_INIT;
 

@@ -161,7 +161,8 @@ void tw_text(struct text_writer *w, const char *s, size_t n)
 			 * while they hold only words and lone spaces; a space
 			 * last must have a word after it */
 			j += bytes_skip_prose_all(s + j, n - j);
-			while (j + 8 < n && bytes_prose8(s + j) && !(s[j + 7] == ' ' && is_ws(s[j + 8])))
+			while (j + 8 < n && bytes_prose8(s + j) &&
+			       !(s[j + 7] == ' ' && is_ws(s[j + 8])))
 				j += 8;
 			while (j < n && !is_ws(s[j]))
 				j++;
@@ -582,12 +583,12 @@ static const struct {
 	const char *name;
 	unsigned long cp;
 } entities[] = {
-	{"amp", '&'}, {"lt", '<'}, {"gt", '>'}, {"quot", '"'}, {"apos", '\''},
-	{"nbsp", 0xA0}, {"hellip", 0x2026}, {"mdash", 0x2014}, {"ndash", 0x2013},
-	{"lsquo", 0x2018}, {"rsquo", 0x2019}, {"ldquo", 0x201C}, {"rdquo", 0x201D},
-	{"laquo", 0xAB}, {"raquo", 0xBB}, {"copy", 0xA9}, {"reg", 0xAE},
-	{"trade", 0x2122}, {"euro", 0x20AC}, {"deg", 0xB0}, {"middot", 0xB7},
-	{"bull", 0x2022}, {"times", 0xD7},
+	{"amp", '&'},      {"lt", '<'},       {"gt", '>'},        {"quot", '"'},
+	{"apos", '\''},    {"nbsp", 0xA0},    {"hellip", 0x2026}, {"mdash", 0x2014},
+	{"ndash", 0x2013}, {"lsquo", 0x2018}, {"rsquo", 0x2019},  {"ldquo", 0x201C},
+	{"rdquo", 0x201D}, {"laquo", 0xAB},   {"raquo", 0xBB},    {"copy", 0xA9},
+	{"reg", 0xAE},     {"trade", 0x2122}, {"euro", 0x20AC},   {"deg", 0xB0},
+	{"middot", 0xB7},  {"bull", 0x2022},  {"times", 0xD7},
 };
 
 size_t text_entity(const char *s, size_t n, struct buf *out)
@@ -721,7 +722,8 @@ static size_t kept_run(const char *s, size_t r, size_t n)
 		}
 		/* the usual non-ASCII letter (é, ü: C3..DF and one continuation
 		 * byte, never NBSP) without the call */
-		if (c >= 0xC3 && c <= 0xDF && r + 1 < n && ((unsigned char)s[r + 1] & 0xC0) == 0x80) {
+		if (c >= 0xC3 && c <= 0xDF && r + 1 < n &&
+		    ((unsigned char)s[r + 1] & 0xC0) == 0x80) {
 			r += 2;
 			continue;
 		}
@@ -736,8 +738,8 @@ static size_t kept_run(const char *s, size_t r, size_t n)
  * any spaces), which the plain text must escape: quote lines are those at
  * the offsets of q[*qi..nq) (ascending; *qi moves on), or with plain any
  * line that starts with '>'. */
-static int literal_gt(const char *s, size_t n, size_t i, const size_t *q, size_t nq,
-		      size_t *qi, int plain)
+static int literal_gt(const char *s, size_t n, size_t i, const size_t *q, size_t nq, size_t *qi,
+		      int plain)
 {
 	size_t k = i;
 
@@ -877,13 +879,13 @@ void text_info_free(struct text_info *info)
 	info->nquoted = 0;
 }
 
-int text_convert(enum forum_markup markup, const char *src, size_t len,
-		 struct buf *out, struct text_info *info)
+int text_convert(enum forum_markup markup, const char *src, size_t len, struct buf *out,
+		 struct text_info *info)
 {
 	if (out == NULL || (src == NULL && len > 0))
 		return -1;
-	if (markup != MARKUP_TEXT && markup != MARKUP_HTML &&
-	    markup != MARKUP_BBCODE && markup != MARKUP_MARKDOWN)
+	if (markup != MARKUP_TEXT && markup != MARKUP_HTML && markup != MARKUP_BBCODE &&
+	    markup != MARKUP_MARKDOWN)
 		return -1;
 	if (src == NULL)
 		src = "";

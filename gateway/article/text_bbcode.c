@@ -25,22 +25,34 @@
 #define BB_MAX_OPT 2048
 
 enum bb_kind {
-	BK_INLINE, BK_BLOCK, BK_QUOTE, BK_CODE, BK_NOPARSE, BK_URL, BK_EMAIL,
-	BK_IMG, BK_LIST, BK_ITEM, BK_SPOILER, BK_YOUTUBE, BK_VIDEO,
+	BK_INLINE,
+	BK_BLOCK,
+	BK_QUOTE,
+	BK_CODE,
+	BK_NOPARSE,
+	BK_URL,
+	BK_EMAIL,
+	BK_IMG,
+	BK_LIST,
+	BK_ITEM,
+	BK_SPOILER,
+	BK_YOUTUBE,
+	BK_VIDEO,
 };
 
 static const struct {
 	const char *name;
 	enum bb_kind kind;
 } tags[] = {
-	{"b", BK_INLINE}, {"i", BK_INLINE}, {"u", BK_INLINE}, {"s", BK_INLINE},
-	{"strike", BK_INLINE}, {"color", BK_INLINE}, {"size", BK_INLINE},
-	{"font", BK_INLINE}, {"highlight", BK_INLINE}, {"sub", BK_INLINE},
-	{"sup", BK_INLINE}, {"left", BK_BLOCK}, {"center", BK_BLOCK},
-	{"right", BK_BLOCK}, {"justify", BK_BLOCK}, {"indent", BK_BLOCK},
-	{"quote", BK_QUOTE}, {"code", BK_CODE}, {"php", BK_CODE}, {"html", BK_CODE},
-	{"noparse", BK_NOPARSE}, {"url", BK_URL}, {"email", BK_EMAIL},
-	{"img", BK_IMG}, {"list", BK_LIST}, {"*", BK_ITEM}, {"spoiler", BK_SPOILER},
+	{"b", BK_INLINE},        {"i", BK_INLINE},      {"u", BK_INLINE},
+	{"s", BK_INLINE},        {"strike", BK_INLINE}, {"color", BK_INLINE},
+	{"size", BK_INLINE},     {"font", BK_INLINE},   {"highlight", BK_INLINE},
+	{"sub", BK_INLINE},      {"sup", BK_INLINE},    {"left", BK_BLOCK},
+	{"center", BK_BLOCK},    {"right", BK_BLOCK},   {"justify", BK_BLOCK},
+	{"indent", BK_BLOCK},    {"quote", BK_QUOTE},   {"code", BK_CODE},
+	{"php", BK_CODE},        {"html", BK_CODE},     {"noparse", BK_NOPARSE},
+	{"url", BK_URL},         {"email", BK_EMAIL},   {"img", BK_IMG},
+	{"list", BK_LIST},       {"*", BK_ITEM},        {"spoiler", BK_SPOILER},
 	{"youtube", BK_YOUTUBE}, {"video", BK_VIDEO},
 };
 #define NTAGS (sizeof tags / sizeof tags[0])
@@ -53,7 +65,7 @@ struct tok {
 	size_t off, len;    /* the whole token in the source */
 	size_t opt, optlen; /* option: after "=" or after "name " */
 	int has_opt;
-	int raw;            /* the token holds its content and closing tag */
+	int raw; /* the token holds its content and closing tag */
 	size_t rawoff, rawlen;
 	int matched;
 };
@@ -64,7 +76,7 @@ struct bb {
 	size_t n;
 	struct tok *t;
 	size_t nt, capt;
-	size_t rb;            /* position of the next ']' at or after the scan */
+	size_t rb;              /* position of the next ']' at or after the scan */
 	size_t close_at[NTAGS]; /* cached position of "[/tag]" (SIZE_MAX: none) */
 	int close_valid[NTAGS];
 };
@@ -508,7 +520,8 @@ static void end(struct bb *b, const struct tok *t, const struct open_tag *o)
 			if (l > 1 && (opt[l - 2] == '"' || opt[l - 2] == '\''))
 				opt[l - 2] = '\0';
 		}
-		char *url = tags[t->tag].kind == BK_EMAIL ? xasprintf("mailto:%s", opt) : xstrdup(opt);
+		char *url = tags[t->tag].kind == BK_EMAIL ? xasprintf("mailto:%s", opt)
+							  : xstrdup(opt);
 		tw_link_end(w, o->mark, url);
 		free(url);
 		free(opt);
@@ -527,8 +540,7 @@ static void end(struct bb *b, const struct tok *t, const struct open_tag *o)
 
 static int block_kind(enum bb_kind k)
 {
-	return k == BK_BLOCK || k == BK_QUOTE || k == BK_CODE || k == BK_LIST ||
-	       k == BK_SPOILER;
+	return k == BK_BLOCK || k == BK_QUOTE || k == BK_CODE || k == BK_LIST || k == BK_SPOILER;
 }
 
 static void emit(struct bb *b)

@@ -144,8 +144,8 @@ static char *href_post_id(const char *href)
 	if (p != NULL && p[5] >= '0' && p[5] <= '9')
 		d = p + 5;
 	for (p = href; d == NULL && (p = strstr(p, "p=")) != NULL; p += 2)
-		if (p > href && (p[-1] == '?' || p[-1] == '&' || p[-1] == ';') &&
-		    p[2] >= '0' && p[2] <= '9')
+		if (p > href && (p[-1] == '?' || p[-1] == '&' || p[-1] == ';') && p[2] >= '0' &&
+		    p[2] <= '9')
 			d = p + 2;
 	if (d == NULL && (p = strstr(href, "#p")) != NULL && p[2] >= '0' && p[2] <= '9')
 		d = p + 2;
@@ -250,8 +250,16 @@ static int vb3_quote(struct html_ctx *c, struct html_node *table)
 static void cite_name(char *name)
 {
 	static const char *const verbs[] = {
-		" wrote", "wrote:", " hat geschrieben", " a \xC3\xA9" "crit", " escribi\xC3\xB3",
-		" ha scritto", " schreef", " napisa\xC5\x82", " \xD0\xBF\xD0\xB8\xD1\x81\xD0\xB0\xD0\xBB",
+		" wrote",
+		"wrote:",
+		" hat geschrieben",
+		" a \xC3\xA9"
+		"crit",
+		" escribi\xC3\xB3",
+		" ha scritto",
+		" schreef",
+		" napisa\xC5\x82",
+		" \xD0\xBF\xD0\xB8\xD1\x81\xD0\xB0\xD0\xBB",
 	};
 	char *cut = NULL;
 	for (size_t i = 0; i < sizeof verbs / sizeof *verbs; i++) {
@@ -471,7 +479,8 @@ static void code_text(struct html_node *n, struct buf *b, int depth, int nl2br)
 		} else if (k->type == HTML_ELEMENT) {
 			if (is_el(k, HT_BR))
 				buf_addc(b, '\n');
-			else if (depth < HTML_MAX_DEPTH && !is_el(k, HT_SCRIPT) && !is_el(k, HT_STYLE))
+			else if (depth < HTML_MAX_DEPTH && !is_el(k, HT_SCRIPT) &&
+				 !is_el(k, HT_STYLE))
 				code_text(k, b, depth + 1, nl2br);
 		}
 		after_br = is_el(k, HT_BR);
@@ -526,8 +535,8 @@ static void image(struct html_ctx *c, struct html_node *n)
 	if (src == NULL || src[0] == '\0')
 		src = attr(n, HA_DATA_SRC);
 	if (class_contains(n, "inlineimg") || class_contains(n, "emoji") ||
-	    class_contains(n, "mceSmilie") ||
-	    class_contains(n, "smilie") || (src != NULL && strstr(src, "smilies/"))) {
+	    class_contains(n, "mceSmilie") || class_contains(n, "smilie") ||
+	    (src != NULL && strstr(src, "smilies/"))) {
 		if (alt == NULL || alt[0] == '\0')
 			alt = attr(n, HA_TITLE);
 		if (alt != NULL)
@@ -561,8 +570,8 @@ static void flat(struct html_ctx *c, struct html_node *root)
 			tw_text(c->w, n->text, n->len);
 		else if (is_el(n, HT_BR))
 			tw_break(c->w);
-		if (n->type == HTML_ELEMENT && n->children != NULL &&
-		    !is_el(n, HT_SCRIPT) && !is_el(n, HT_STYLE)) {
+		if (n->type == HTML_ELEMENT && n->children != NULL && !is_el(n, HT_SCRIPT) &&
+		    !is_el(n, HT_STYLE)) {
 			n = n->children;
 			continue;
 		}
@@ -579,21 +588,22 @@ static void flat(struct html_ctx *c, struct html_node *root)
 enum { DROPPED = 1, BLOCK = 2 };
 
 static const unsigned char tag_kind[HT_COUNT] = {
-	[HT_SCRIPT] = DROPPED, [HT_STYLE] = DROPPED, [HT_HEAD] = DROPPED,
-	[HT_TITLE] = DROPPED, [HT_NOSCRIPT] = DROPPED, [HT_TEMPLATE] = DROPPED,
-	[HT_IFRAME] = DROPPED, [HT_OBJECT] = DROPPED, [HT_EMBED] = DROPPED,
-	[HT_SELECT] = DROPPED, [HT_BUTTON] = DROPPED, [HT_INPUT] = DROPPED,
+	[HT_SCRIPT] = DROPPED,   [HT_STYLE] = DROPPED,    [HT_HEAD] = DROPPED,
+	[HT_TITLE] = DROPPED,    [HT_NOSCRIPT] = DROPPED, [HT_TEMPLATE] = DROPPED,
+	[HT_IFRAME] = DROPPED,   [HT_OBJECT] = DROPPED,   [HT_EMBED] = DROPPED,
+	[HT_SELECT] = DROPPED,   [HT_BUTTON] = DROPPED,   [HT_INPUT] = DROPPED,
 	[HT_TEXTAREA] = DROPPED, [HT_SVG] = DROPPED,
 
-	[HT_DIV] = BLOCK, [HT_SECTION] = BLOCK, [HT_ARTICLE] = BLOCK,
-	[HT_HEADER] = BLOCK, [HT_FOOTER] = BLOCK, [HT_NAV] = BLOCK,
-	[HT_MAIN] = BLOCK, [HT_CENTER] = BLOCK, [HT_FORM] = BLOCK,
-	[HT_FIELDSET] = BLOCK, [HT_ADDRESS] = BLOCK, [HT_FIGURE] = BLOCK,
-	[HT_FIGCAPTION] = BLOCK, [HT_DETAILS] = BLOCK, [HT_SUMMARY] = BLOCK,
-	[HT_TABLE] = BLOCK, [HT_THEAD] = BLOCK, [HT_TBODY] = BLOCK,
-	[HT_TFOOT] = BLOCK, [HT_CAPTION] = BLOCK, [HT_DL] = BLOCK, [HT_DT] = BLOCK,
-	[HT_DD] = BLOCK, [HT_ASIDE] = BLOCK, [HT_BODY] = BLOCK, [HT_HTML] = BLOCK,
-	[HT_LEGEND] = BLOCK, [HT_TR] = BLOCK,
+	[HT_DIV] = BLOCK,        [HT_SECTION] = BLOCK,    [HT_ARTICLE] = BLOCK,
+	[HT_HEADER] = BLOCK,     [HT_FOOTER] = BLOCK,     [HT_NAV] = BLOCK,
+	[HT_MAIN] = BLOCK,       [HT_CENTER] = BLOCK,     [HT_FORM] = BLOCK,
+	[HT_FIELDSET] = BLOCK,   [HT_ADDRESS] = BLOCK,    [HT_FIGURE] = BLOCK,
+	[HT_FIGCAPTION] = BLOCK, [HT_DETAILS] = BLOCK,    [HT_SUMMARY] = BLOCK,
+	[HT_TABLE] = BLOCK,      [HT_THEAD] = BLOCK,      [HT_TBODY] = BLOCK,
+	[HT_TFOOT] = BLOCK,      [HT_CAPTION] = BLOCK,    [HT_DL] = BLOCK,
+	[HT_DT] = BLOCK,         [HT_DD] = BLOCK,         [HT_ASIDE] = BLOCK,
+	[HT_BODY] = BLOCK,       [HT_HTML] = BLOCK,       [HT_LEGEND] = BLOCK,
+	[HT_TR] = BLOCK,
 };
 
 static void element(struct html_ctx *c, struct html_node *n)

@@ -25,30 +25,30 @@
 
 struct tw_list {
 	int ordered;
-	long next;      /* number of the next item of an ordered list */
-	size_t indent;  /* continuation indent of the current item */
+	long next;     /* number of the next item of an ordered list */
+	size_t indent; /* continuation indent of the current item */
 };
 
 struct text_writer {
-	struct buf out;          /* the body, footnotes are added at the end */
-	struct text_info *info;  /* may be NULL */
-	int qnest;               /* quotes open */
-	int depth;               /* quote depth written: min(qnest, TW_MAX_QUOTE) */
-	int last_depth;          /* quote depth of the last line opened */
+	struct buf out;         /* the body, footnotes are added at the end */
+	struct text_info *info; /* may be NULL */
+	int qnest;              /* quotes open */
+	int depth;              /* quote depth written: min(qnest, TW_MAX_QUOTE) */
+	int last_depth;         /* quote depth of the last line opened */
 	struct tw_list lists[TW_MAX_LIST];
-	int nlists;              /* lists open (may exceed TW_MAX_LIST) */
-	size_t indent;           /* indent of the current line's content */
-	char marker[32];         /* list marker waiting for the item's content */
-	int brk;                 /* newlines pending: 1 ends the line, 2 adds a blank */
-	int fresh;               /* nothing written since the block began */
-	int line_open;           /* the current line has its prefix written */
-	int space;               /* a collapsed space is pending */
-	size_t lines;            /* lines opened so far */
-	size_t line_begin;       /* offset of the current line's content */
-	size_t link_lines;       /* `lines` when the open link began */
-	struct buf *urls;        /* footnote URLs, numbered from 1, each NUL-ended */
+	int nlists;        /* lists open (may exceed TW_MAX_LIST) */
+	size_t indent;     /* indent of the current line's content */
+	char marker[32];   /* list marker waiting for the item's content */
+	int brk;           /* newlines pending: 1 ends the line, 2 adds a blank */
+	int fresh;         /* nothing written since the block began */
+	int line_open;     /* the current line has its prefix written */
+	int space;         /* a collapsed space is pending */
+	size_t lines;      /* lines opened so far */
+	size_t line_begin; /* offset of the current line's content */
+	size_t link_lines; /* `lines` when the open link began */
+	struct buf *urls;  /* footnote URLs, numbered from 1, each NUL-ended */
 	size_t nurls;
-	struct buf *scratch;     /* the pool buffer lent to `out` until tw_finish */
+	struct buf *scratch; /* the pool buffer lent to `out` until tw_finish */
 	/* offsets in `out` of the lines that begin with a quote prefix, in
 	 * order: any other line whose text starts with '>' is literal, and
 	 * tw_finish escapes it (text.h); plain: a line that starts with '>' is

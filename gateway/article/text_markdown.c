@@ -16,8 +16,8 @@
 #include <string.h>
 #include <strings.h>
 
-#define MD_MAX_DEPTH 24    /* nested quotes parsed as blocks */
-#define MD_MAX_LINK 2000   /* longest [text] or (url) looked at */
+#define MD_MAX_DEPTH 24  /* nested quotes parsed as blocks */
+#define MD_MAX_LINK 2000 /* longest [text] or (url) looked at */
 #define MD_MAX_LISTS 16
 
 struct md_list {
@@ -65,8 +65,8 @@ static int is_punct(char c)
 /* ---- inline ---- */
 
 /* s[i] == '['; finds the matching ']' and a following "(url)". */
-static int parse_link(const char *s, size_t n, size_t i, size_t *text_end,
-		      size_t *url_off, size_t *url_len, size_t *end)
+static int parse_link(const char *s, size_t n, size_t i, size_t *text_end, size_t *url_off,
+		      size_t *url_len, size_t *end)
 {
 	int nest = 0;
 	size_t j = i + 1, lim = n - i > MD_MAX_LINK ? i + MD_MAX_LINK : n;
@@ -110,8 +110,8 @@ static int parse_link(const char *s, size_t n, size_t i, size_t *text_end,
 	return 1;
 }
 
-static void link(struct text_writer *w, const char *text, size_t tn, const char *url,
-		 size_t un, int depth)
+static void link(struct text_writer *w, const char *text, size_t tn, const char *url, size_t un,
+		 int depth)
 {
 	char *u = xstrndup(url, un);
 	size_t mark = tw_link_begin(w);
@@ -127,8 +127,8 @@ static void inline_text(struct text_writer *w, const char *s, size_t n, int dept
 	size_t i = 0, run = 0;
 	while (i < n) {
 		char c = s[i];
-		if (c != '\\' && c != '`' && c != '!' && c != '[' && c != '<' &&
-		    c != '*' && c != '_' && c != '~' && c != '&') {
+		if (c != '\\' && c != '`' && c != '!' && c != '[' && c != '<' && c != '*' &&
+		    c != '_' && c != '~' && c != '&') {
 			i++;
 			continue;
 		}
@@ -142,7 +142,8 @@ static void inline_text(struct text_writer *w, const char *s, size_t n, int dept
 			size_t k = i;
 			while (k < n && s[k] == '`')
 				k++;
-			size_t ticks = k - i, j = k, lim = n - k > 4 * MD_MAX_LINK ? k + 4 * MD_MAX_LINK : n;
+			size_t ticks = k - i, j = k,
+			       lim = n - k > 4 * MD_MAX_LINK ? k + 4 * MD_MAX_LINK : n;
 			const char *close = NULL;
 			while (j < lim) {
 				const char *p = memchr(s + j, '`', lim - j);
@@ -184,7 +185,8 @@ static void inline_text(struct text_writer *w, const char *s, size_t n, int dept
 			run = i;
 		} else if (c == '<') {
 			size_t k = i + 1;
-			while (k < n && k - i < MD_MAX_LINK && s[k] != '>' && !is_space(s[k]) && s[k] != '<')
+			while (k < n && k - i < MD_MAX_LINK && s[k] != '>' && !is_space(s[k]) &&
+			       s[k] != '<')
 				k++;
 			const char *u = s + i + 1;
 			size_t ul = k - i - 1;
@@ -193,8 +195,9 @@ static void inline_text(struct text_writer *w, const char *s, size_t n, int dept
 				i++;
 				continue;
 			}
-			char *url = memchr(u, ':', ul) == NULL ? xasprintf("mailto:%.*s", (int)ul, u)
-							       : xstrndup(u, ul);
+			char *url = memchr(u, ':', ul) == NULL
+					    ? xasprintf("mailto:%.*s", (int)ul, u)
+					    : xstrndup(u, ul);
 			const char *text = u;
 			size_t tl = ul;
 			if (strncasecmp(url, "mailto:", 7) == 0 && memchr(u, ':', ul) != NULL) {

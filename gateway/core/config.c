@@ -62,13 +62,13 @@ struct load {
 	const char *name;
 	struct buf err;
 	int nerr;
-	int fatal;        /* conversion hit a limit: stop */
+	int fatal; /* conversion hit a limit: stop */
 	size_t nnodes;
 	struct node *root;
-	char **srcs;      /* "-o KEY" labels the override nodes point to */
+	char **srcs; /* "-o KEY" labels the override nodes point to */
 	size_t nsrcs;
 	struct cfg *c;
-	unsigned flags;   /* CFG_CHECK_FILES */
+	unsigned flags; /* CFG_CHECK_FILES */
 };
 
 static struct node *node_new(enum nkind kind, const char *src, int line, int col)
@@ -242,7 +242,8 @@ static int parse_long(const char *s, long *out)
 
 static int parse_bool(const char *s, int *out)
 {
-	static const char *const yes[] = {"true", "yes", "on"}, *const no[] = {"false", "no", "off"};
+	static const char *const yes[] = {"true", "yes", "on"}, *const no[] = {"false", "no",
+									       "off"};
 	for (size_t i = 0; i < 3; i++) {
 		if (!strcasecmp(s, yes[i])) {
 			*out = 1;
@@ -263,9 +264,18 @@ static int parse_size(const char *s, long *out)
 	long mult = 1;
 	if (n > 1) {
 		switch (s[n - 1]) {
-		case 'k': case 'K': mult = 1L << 10; break;
-		case 'm': case 'M': mult = 1L << 20; break;
-		case 'g': case 'G': mult = 1L << 30; break;
+		case 'k':
+		case 'K':
+			mult = 1L << 10;
+			break;
+		case 'm':
+		case 'M':
+			mult = 1L << 20;
+			break;
+		case 'g':
+		case 'G':
+			mult = 1L << 30;
+			break;
 		}
 	}
 	char *num = xstrndup(s, mult > 1 ? n - 1 : n);
@@ -303,8 +313,11 @@ static int utf8_valid(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	while (*p) {
-		int n = *p < 0x80 ? 0 : (*p & 0xe0) == 0xc0 ? 1 : (*p & 0xf0) == 0xe0 ? 2
-		      : (*p & 0xf8) == 0xf0 ? 3 : -1;
+		int n = *p < 0x80             ? 0
+			: (*p & 0xe0) == 0xc0 ? 1
+			: (*p & 0xf0) == 0xe0 ? 2
+			: (*p & 0xf8) == 0xf0 ? 3
+					      : -1;
 		if (n < 0 || (n == 1 && *p < 0xc2) || (n == 3 && *p > 0xf4))
 			return 0;
 		p++;
@@ -339,8 +352,9 @@ static char *ng_problem(const char *name)
 			unsigned char ch = p[i];
 			if (!(islower(ch) || isdigit(ch) || ch == '+' || ch == '-' || ch == '_'))
 				return isupper(ch) ? xstrdup("uppercase letters are not allowed")
-				       : ch >= 0x20 && ch < 0x7f ? xasprintf("character '%c' is not allowed", ch)
-				       : xasprintf("byte 0x%02x is not allowed", ch);
+				       : ch >= 0x20 && ch < 0x7f
+					       ? xasprintf("character '%c' is not allowed", ch)
+					       : xasprintf("byte 0x%02x is not allowed", ch);
 		}
 		if (p[0] == '_' || p[0] == '+' || p[0] == '-')
 			return xasprintf("a component may not start with '%c'", p[0]);
@@ -348,7 +362,8 @@ static char *ng_problem(const char *name)
 			return xasprintf("the component \"%.3s\" is reserved", p);
 		for (size_t i = 0; idx == 0 && i < sizeof first / sizeof *first; i++)
 			if (strlen(first[i]) == len && !strncmp(p, first[i], len))
-				return xasprintf("names starting with \"%s\" are reserved", first[i]);
+				return xasprintf("names starting with \"%s\" are reserved",
+						 first[i]);
 		if (p[len] == '\0')
 			break;
 		p += len + 1;
@@ -437,7 +452,8 @@ static char *check_listen(const char *v)
 {
 	if (valid_hostport(v))
 		return NULL;
-	return xasprintf("invalid address \"%s\" (expected host:port or [v6]:port, port 1-65535)", v);
+	return xasprintf("invalid address \"%s\" (expected host:port or [v6]:port, port 1-65535)",
+			 v);
 }
 
 static char *check_lmtp_listen(const char *v)
@@ -457,7 +473,8 @@ static char *check_timezone(const char *v)
 	if (!strcmp(v, "UTC"))
 		return NULL;
 	int ok = *v && *v != '/' && strstr(v, "..") == NULL &&
-		 strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/_+-") == strlen(v);
+		 strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/_+-") ==
+			 strlen(v);
 	if (ok) {
 		char *path = xasprintf(ZONEINFO "%s", v);
 		struct stat st;
@@ -471,7 +488,9 @@ static char *check_timezone(const char *v)
 
 static char *check_url(const char *v)
 {
-	const char *host = !strncmp(v, "https://", 8) ? v + 8 : !strncmp(v, "http://", 7) ? v + 7 : NULL;
+	const char *host = !strncmp(v, "https://", 8)  ? v + 8
+			   : !strncmp(v, "http://", 7) ? v + 7
+						       : NULL;
 	if (host && *host && *host != '/')
 		return NULL;
 	return xasprintf("invalid URL \"%s\" (expected http:// or https://)", v);
@@ -487,8 +506,10 @@ static char *check_template(const char *v)
 		for (size_t i = 0; p[1 + len] == '}' && i < 4; i++)
 			ok |= strlen(known[i]) == len && !strncmp(p + 1, known[i], len);
 		if (!ok)
-			return xasprintf("unknown placeholder \"%.*s\" in \"%s\" (known: {user} {id} "
-					 "{forum} {domain})", (int)(len + (p[1 + len] == '}') + 1), p, v);
+			return xasprintf(
+				"unknown placeholder \"%.*s\" in \"%s\" (known: {user} {id} "
+				"{forum} {domain})",
+				(int)(len + (p[1 + len] == '}') + 1), p, v);
 	}
 	const char *at = strchr(v, '@');
 	if (at == NULL || at == v || at[1] == '\0' || strchr(at + 1, '@'))
@@ -509,7 +530,8 @@ static char *check_account(const char *v)
 		return xstrdup("must not be empty");
 	for (const char *p = v; *p; p++)
 		if (!isalnum((unsigned char)*p) && !strchr("._-", *p))
-			return xstrdup("must be a user or group name (letters, digits, '.', '_', '-')");
+			return xstrdup(
+				"must be a user or group name (letters, digits, '.', '_', '-')");
 	return NULL;
 }
 
@@ -540,10 +562,10 @@ struct field {
 	size_t off, cnt, elsize;
 	long min, max, idef;
 	const char *sdef;
-	const char *const *choices; /* NULL-terminated */
-	const char *const *later;   /* values refused as "not supported yet" */
+	const char *const *choices;             /* NULL-terminated */
+	const char *const *later;               /* values refused as "not supported yet" */
 	const char *const *(*choices_fn)(void); /* choices known at run time */
-	const char *label;          /* noun for choice errors, e.g. "forum type" */
+	const char *label;                      /* noun for choice errors, e.g. "forum type" */
 	char *(*check)(const char *value);
 	const struct section *sub;
 };
@@ -562,15 +584,18 @@ struct section {
 };
 
 #define NELEM(a) (sizeof(a) / sizeof(*(a)))
-#define SECTION(f, ...) {.fields = f, .nfields = NELEM(f), __VA_ARGS__}
+#define SECTION(f, ...)                                                                            \
+	{                                                                                          \
+		.fields = f, .nfields = NELEM(f), __VA_ARGS__                                      \
+	}
 
 static const char *const posting_choices[] = {"y", "n", "m", NULL};
 static const char *const access_choices[] = {"public", "members", NULL};
 static const char *const forum_types_later[] = {NULL}; /* every type named is built */
 static const char *const tls_choices[] = {"none", "implicit", "starttls", NULL};
 static const char *const policy_choices[] = {"registered", "authenticated", NULL};
-static const char *const log_level_choices[] = {"error", "warning", "notice", "info", "debug",
-						NULL};
+static const char *const log_level_choices[] = {"error", "warning", "notice",
+						"info",  "debug",   NULL};
 static const char *const sandbox_choices[] = {"auto", "off", "required", NULL};
 
 static void backfill_finish(struct load *L, void *base, const struct node *map, const char *path);
@@ -578,101 +603,193 @@ static void board_backfill_finish(struct load *L, void *base, const struct node 
 				  const char *path);
 
 static const struct field board_backfill_fields[] = {
-	{.key = "days", .type = T_INT, .min = 0, .max = 100000,
+	{.key = "days",
+	 .type = T_INT,
+	 .min = 0,
+	 .max = 100000,
 	 .off = offsetof(struct cfg_board, backfill_days)},
-	{.key = "topics", .type = T_INT, .min = 0, .max = 100000000,
+	{.key = "topics",
+	 .type = T_INT,
+	 .min = 0,
+	 .max = 100000000,
 	 .off = offsetof(struct cfg_board, backfill_topics)},
 };
-static const struct section board_backfill_section =
-	SECTION(board_backfill_fields, .finish = board_backfill_finish);
+static const struct section board_backfill_section = SECTION(board_backfill_fields,
+							     .finish = board_backfill_finish);
 
 static const struct field board_fields[] = {
-	{.key = "board", .type = T_STR, .flags = F_REQUIRED, .check = check_nonempty,
+	{.key = "board",
+	 .type = T_STR,
+	 .flags = F_REQUIRED,
+	 .check = check_nonempty,
 	 .off = offsetof(struct cfg_board, board)},
-	{.key = "group", .type = T_STR, .flags = F_REQUIRED, .check = check_newsgroup,
+	{.key = "group",
+	 .type = T_STR,
+	 .flags = F_REQUIRED,
+	 .check = check_newsgroup,
 	 .off = offsetof(struct cfg_board, group)},
 	{.key = "description", .type = T_STR, .off = offsetof(struct cfg_board, description)},
-	{.key = "posting", .type = T_CHAR, .choices = posting_choices,
+	{.key = "posting",
+	 .type = T_CHAR,
+	 .choices = posting_choices,
 	 .off = offsetof(struct cfg_board, posting)},
-	{.key = "access", .type = T_STR, .sdef = "public", .choices = access_choices,
+	{.key = "access",
+	 .type = T_STR,
+	 .sdef = "public",
+	 .choices = access_choices,
 	 .off = offsetof(struct cfg_board, access)},
 	{.key = "backfill", .type = T_MAP, .sub = &board_backfill_section},
 };
 static const struct section board_section = SECTION(board_fields, .id_key = "board");
 
 static const struct field spool_fields[] = {
-	{.key = "path", .type = T_STR, .flags = F_REQUIRED | F_FILE, .check = check_nonempty,
+	{.key = "path",
+	 .type = T_STR,
+	 .flags = F_REQUIRED | F_FILE,
+	 .check = check_nonempty,
 	 .off = offsetof(struct cfg_forum, spool_path)},
 	/* the older place of the forum's poll_interval */
-	{.key = "poll_interval", .type = T_INT, .flags = F_NOPRINT, .min = 1, .max = 86400,
-	 .idef = 60, .off = offsetof(struct cfg_forum, poll_interval)},
-	{.key = "max_file_size", .type = T_SIZE, .min = 1L << 10, .max = 1L << 32,
-	 .idef = 64L << 20, .off = offsetof(struct cfg_forum, spool_max_file_size)},
+	{.key = "poll_interval",
+	 .type = T_INT,
+	 .flags = F_NOPRINT,
+	 .min = 1,
+	 .max = 86400,
+	 .idef = 60,
+	 .off = offsetof(struct cfg_forum, poll_interval)},
+	{.key = "max_file_size",
+	 .type = T_SIZE,
+	 .min = 1L << 10,
+	 .max = 1L << 32,
+	 .idef = 64L << 20,
+	 .off = offsetof(struct cfg_forum, spool_max_file_size)},
 };
 static const struct section spool_section = SECTION(spool_fields);
 
 static const struct field backfill_fields[] = {
-	{.key = "days", .type = T_INT, .min = 0, .max = 100000,
+	{.key = "days",
+	 .type = T_INT,
+	 .min = 0,
+	 .max = 100000,
 	 .off = offsetof(struct cfg_forum, backfill_days)},
-	{.key = "topics", .type = T_INT, .min = 0, .max = 100000000,
+	{.key = "topics",
+	 .type = T_INT,
+	 .min = 0,
+	 .max = 100000000,
 	 .off = offsetof(struct cfg_forum, backfill_topics)},
 };
-static const struct section backfill_section =
-	SECTION(backfill_fields, .finish = backfill_finish);
+static const struct section backfill_section = SECTION(backfill_fields, .finish = backfill_finish);
 
 static void forum_finish(struct load *L, void *base, const struct node *map, const char *path);
 
 static const struct field forum_fields[] = {
-	{.key = "name", .type = T_STR, .flags = F_REQUIRED, .check = check_forum_name,
+	{.key = "name",
+	 .type = T_STR,
+	 .flags = F_REQUIRED,
+	 .check = check_forum_name,
 	 .off = offsetof(struct cfg_forum, name)},
-	{.key = "type", .type = T_STR, .flags = F_REQUIRED, .choices_fn = forum_connector_types,
-	 .later = forum_types_later, .label = "forum type", .off = offsetof(struct cfg_forum, type)},
+	{.key = "type",
+	 .type = T_STR,
+	 .flags = F_REQUIRED,
+	 .choices_fn = forum_connector_types,
+	 .later = forum_types_later,
+	 .label = "forum type",
+	 .off = offsetof(struct cfg_forum, type)},
 	{.key = "spool", .type = T_MAP, .sub = &spool_section},
-	{.key = "poll_interval", .type = T_INT, .min = 1, .max = 86400, .idef = 60,
+	{.key = "poll_interval",
+	 .type = T_INT,
+	 .min = 1,
+	 .max = 86400,
+	 .idef = 60,
 	 .off = offsetof(struct cfg_forum, poll_interval)},
 	{.key = "url", .type = T_STR, .check = check_url, .off = offsetof(struct cfg_forum, url)},
-	{.key = "timezone", .type = T_STR, .sdef = "UTC", .check = check_timezone,
+	{.key = "timezone",
+	 .type = T_STR,
+	 .sdef = "UTC",
+	 .check = check_timezone,
 	 .off = offsetof(struct cfg_forum, timezone)},
-	{.key = "group_prefix", .type = T_STR, .check = check_newsgroup,
+	{.key = "group_prefix",
+	 .type = T_STR,
+	 .check = check_newsgroup,
 	 .off = offsetof(struct cfg_forum, group_prefix)},
-	{.key = "author_address", .type = T_STR, .sdef = "{user}@users.{domain}",
-	 .check = check_template, .off = offsetof(struct cfg_forum, author_address)},
-	{.key = "guest_address", .type = T_STR, .sdef = "guest@{domain}", .check = check_template,
+	{.key = "author_address",
+	 .type = T_STR,
+	 .sdef = "{user}@users.{domain}",
+	 .check = check_template,
+	 .off = offsetof(struct cfg_forum, author_address)},
+	{.key = "guest_address",
+	 .type = T_STR,
+	 .sdef = "guest@{domain}",
+	 .check = check_template,
 	 .off = offsetof(struct cfg_forum, guest_address)},
-	{.key = "boards", .type = T_LIST, .sub = &board_section, .elsize = sizeof(struct cfg_board),
-	 .off = offsetof(struct cfg_forum, boards), .cnt = offsetof(struct cfg_forum, nboards)},
-	{.key = "tls_ca", .type = T_STR, .flags = F_FILE, .check = check_nonempty,
+	{.key = "boards",
+	 .type = T_LIST,
+	 .sub = &board_section,
+	 .elsize = sizeof(struct cfg_board),
+	 .off = offsetof(struct cfg_forum, boards),
+	 .cnt = offsetof(struct cfg_forum, nboards)},
+	{.key = "tls_ca",
+	 .type = T_STR,
+	 .flags = F_FILE,
+	 .check = check_nonempty,
 	 .off = offsetof(struct cfg_forum, tls_ca)},
-	{.key = "max_concurrent", .type = T_INT, .min = 1, .max = 64, .idef = 4,
+	{.key = "max_concurrent",
+	 .type = T_INT,
+	 .min = 1,
+	 .max = 64,
+	 .idef = 4,
 	 .off = offsetof(struct cfg_forum, max_concurrent)},
-	{.key = "max_requests_per_second", .type = T_INT, .min = 1, .max = 1000, .idef = 5,
+	{.key = "max_requests_per_second",
+	 .type = T_INT,
+	 .min = 1,
+	 .max = 1000,
+	 .idef = 5,
 	 .off = offsetof(struct cfg_forum, max_requests_per_second)},
-	{.key = "timeout", .type = T_INT, .min = 1, .max = 3600, .idef = 60,
+	{.key = "timeout",
+	 .type = T_INT,
+	 .min = 1,
+	 .max = 3600,
+	 .idef = 60,
 	 .off = offsetof(struct cfg_forum, timeout)},
-	{.key = "connect_timeout", .type = T_INT, .min = 1, .max = 600, .idef = 15,
+	{.key = "connect_timeout",
+	 .type = T_INT,
+	 .min = 1,
+	 .max = 600,
+	 .idef = 15,
 	 .off = offsetof(struct cfg_forum, connect_timeout)},
 	{.key = "backfill", .type = T_MAP, .sub = &backfill_section},
 	{.key = "api_key", .type = T_LATER},
 	{.key = "login", .type = T_LATER},
 };
-static const struct section forum_section =
-	SECTION(forum_fields, .id_key = "name", .finish = forum_finish, .open_keys = 1);
+static const struct section forum_section = SECTION(forum_fields, .id_key = "name",
+						    .finish = forum_finish, .open_keys = 1);
 
 static struct node *listen_from_scalar(const struct node *n);
 
 static const struct field listen_fields[] = {
-	{.key = "address", .type = T_STR, .flags = F_REQUIRED, .check = check_listen,
+	{.key = "address",
+	 .type = T_STR,
+	 .flags = F_REQUIRED,
+	 .check = check_listen,
 	 .off = offsetof(struct cfg_listen, address)},
-	{.key = "tls", .type = T_STR, .sdef = "none", .choices = tls_choices,
+	{.key = "tls",
+	 .type = T_STR,
+	 .sdef = "none",
+	 .choices = tls_choices,
 	 .off = offsetof(struct cfg_listen, tls)},
 };
-static const struct section listen_section =
-	SECTION(listen_fields, .id_key = "address", .from_scalar = listen_from_scalar);
+static const struct section listen_section = SECTION(listen_fields, .id_key = "address",
+						     .from_scalar = listen_from_scalar);
 
 static const struct field tls_fields[] = {
-	{.key = "cert", .type = T_STR, .flags = F_FILE, .check = check_nonempty,
+	{.key = "cert",
+	 .type = T_STR,
+	 .flags = F_FILE,
+	 .check = check_nonempty,
 	 .off = offsetof(struct cfg_nntp, tls_cert)},
-	{.key = "key", .type = T_STR, .flags = F_FILE, .check = check_nonempty,
+	{.key = "key",
+	 .type = T_STR,
+	 .flags = F_FILE,
+	 .check = check_nonempty,
 	 .off = offsetof(struct cfg_nntp, tls_key)},
 };
 static const struct section tls_section = SECTION(tls_fields);
@@ -680,44 +797,91 @@ static const struct section tls_section = SECTION(tls_fields);
 static void nntp_finish(struct load *L, void *base, const struct node *map, const char *path);
 
 static const struct field nntp_fields[] = {
-	{.key = "listen", .type = T_LIST, .flags = F_SCALAR_LIST, .sub = &listen_section,
-	 .elsize = sizeof(struct cfg_listen), .off = offsetof(struct cfg_nntp, listen),
+	{.key = "listen",
+	 .type = T_LIST,
+	 .flags = F_SCALAR_LIST,
+	 .sub = &listen_section,
+	 .elsize = sizeof(struct cfg_listen),
+	 .off = offsetof(struct cfg_nntp, listen),
 	 .cnt = offsetof(struct cfg_nntp, nlisten)},
 	{.key = "tls", .type = T_MAP, .sub = &tls_section},
-	{.key = "workers", .type = T_INT, .min = 0, .max = 1024,
+	{.key = "workers",
+	 .type = T_INT,
+	 .min = 0,
+	 .max = 1024,
 	 .off = offsetof(struct cfg_nntp, workers)},
-	{.key = "max_connections", .type = T_INT, .min = 1, .max = 1000000, .idef = 1000,
+	{.key = "max_connections",
+	 .type = T_INT,
+	 .min = 1,
+	 .max = 1000000,
+	 .idef = 1000,
 	 .off = offsetof(struct cfg_nntp, max_connections)},
-	{.key = "max_per_address", .type = T_INT, .min = 1, .max = 1000000, .idef = 50,
+	{.key = "max_per_address",
+	 .type = T_INT,
+	 .min = 1,
+	 .max = 1000000,
+	 .idef = 50,
 	 .off = offsetof(struct cfg_nntp, max_per_address)},
-	{.key = "idle_timeout", .type = T_INT, .min = 1, .max = 86400, .idef = 600,
+	{.key = "idle_timeout",
+	 .type = T_INT,
+	 .min = 1,
+	 .max = 86400,
+	 .idef = 600,
 	 .off = offsetof(struct cfg_nntp, idle_timeout)},
-	{.key = "write_timeout", .type = T_INT, .min = 1, .max = 86400, .idef = 60,
+	{.key = "write_timeout",
+	 .type = T_INT,
+	 .min = 1,
+	 .max = 86400,
+	 .idef = 60,
 	 .off = offsetof(struct cfg_nntp, write_timeout)},
-	{.key = "handshake_timeout", .type = T_INT, .min = 1, .max = 3600, .idef = 30,
+	{.key = "handshake_timeout",
+	 .type = T_INT,
+	 .min = 1,
+	 .max = 3600,
+	 .idef = 30,
 	 .off = offsetof(struct cfg_nntp, handshake_timeout)},
-	{.key = "account_lockout", .type = T_INT, .min = 1, .max = 86400, .idef = 60,
+	{.key = "account_lockout",
+	 .type = T_INT,
+	 .min = 1,
+	 .max = 86400,
+	 .idef = 60,
 	 .off = offsetof(struct cfg_nntp, account_lockout)},
-	{.key = "max_post_size", .type = T_SIZE, .min = 1L << 10, .max = 1L << 30, .idef = 1L << 20,
+	{.key = "max_post_size",
+	 .type = T_SIZE,
+	 .min = 1L << 10,
+	 .max = 1L << 30,
+	 .idef = 1L << 20,
 	 .off = offsetof(struct cfg_nntp, max_post_size)},
-	{.key = "allow_plaintext_auth", .type = T_BOOL,
+	{.key = "allow_plaintext_auth",
+	 .type = T_BOOL,
 	 .off = offsetof(struct cfg_nntp, allow_plaintext_auth)},
 	{.key = "feeds", .type = T_LATER},
 };
 static const struct section nntp_section = SECTION(nntp_fields, .finish = nntp_finish);
 
 static const struct field lmtp_fields[] = {
-	{.key = "listen", .type = T_STR, .check = check_lmtp_listen,
+	{.key = "listen",
+	 .type = T_STR,
+	 .check = check_lmtp_listen,
 	 .off = offsetof(struct cfg_mail, lmtp_listen)},
-	{.key = "write_timeout", .type = T_INT, .min = 1, .max = 86400, .idef = 60,
+	{.key = "write_timeout",
+	 .type = T_INT,
+	 .min = 1,
+	 .max = 86400,
+	 .idef = 60,
 	 .off = offsetof(struct cfg_mail, lmtp_write_timeout)},
 };
 static const struct section lmtp_section = SECTION(lmtp_fields);
 
 static const struct field maildir_fields[] = {
-	{.key = "path", .type = T_STR, .flags = F_REQUIRED, .check = check_nonempty,
+	{.key = "path",
+	 .type = T_STR,
+	 .flags = F_REQUIRED,
+	 .check = check_nonempty,
 	 .off = offsetof(struct cfg_mail, maildir_path)},
-	{.key = "recipient", .type = T_STR, .check = check_nonempty,
+	{.key = "recipient",
+	 .type = T_STR,
+	 .check = check_nonempty,
 	 .off = offsetof(struct cfg_mail, maildir_recipient)},
 };
 static const struct section maildir_section = SECTION(maildir_fields);
@@ -751,76 +915,149 @@ static void imap_finish(struct load *L, void *base, const struct node *map, cons
  * only then. */
 static const struct field imap_fields[] = {
 	{.key = "host", .type = T_STR, .check = check_host, .off = offsetof(struct cfg_imap, host)},
-	{.key = "port", .type = T_INT, .min = 1, .max = 65535, .idef = 993,
+	{.key = "port",
+	 .type = T_INT,
+	 .min = 1,
+	 .max = 65535,
+	 .idef = 993,
 	 .off = offsetof(struct cfg_imap, port)},
-	{.key = "tls", .type = T_STR, .choices = tls_choices, .off = offsetof(struct cfg_imap, tls)},
-	{.key = "tls_ca", .type = T_STR, .check = check_nonempty,
+	{.key = "tls",
+	 .type = T_STR,
+	 .choices = tls_choices,
+	 .off = offsetof(struct cfg_imap, tls)},
+	{.key = "tls_ca",
+	 .type = T_STR,
+	 .check = check_nonempty,
 	 .off = offsetof(struct cfg_imap, tls_ca)},
-	{.key = "user", .type = T_STR, .check = check_nonempty, .off = offsetof(struct cfg_imap, user)},
-	{.key = "password_file", .type = T_STR, .flags = F_FILE, .check = check_nonempty,
+	{.key = "user",
+	 .type = T_STR,
+	 .check = check_nonempty,
+	 .off = offsetof(struct cfg_imap, user)},
+	{.key = "password_file",
+	 .type = T_STR,
+	 .flags = F_FILE,
+	 .check = check_nonempty,
 	 .off = offsetof(struct cfg_imap, password_file)},
-	{.key = "mailbox", .type = T_STR, .check = check_nonempty,
+	{.key = "mailbox",
+	 .type = T_STR,
+	 .check = check_nonempty,
 	 .off = offsetof(struct cfg_imap, mailbox)},
-	{.key = "failed_mailbox", .type = T_STR, .check = check_nonempty,
+	{.key = "failed_mailbox",
+	 .type = T_STR,
+	 .check = check_nonempty,
 	 .off = offsetof(struct cfg_imap, failed_mailbox)},
-	{.key = "poll_interval", .type = T_INT, .min = 1, .max = 86400, .idef = 60,
+	{.key = "poll_interval",
+	 .type = T_INT,
+	 .min = 1,
+	 .max = 86400,
+	 .idef = 60,
 	 .off = offsetof(struct cfg_imap, poll_interval)},
 	{.key = "idle", .type = T_BOOL, .idef = 1, .off = offsetof(struct cfg_imap, idle)},
-	{.key = "recipient", .type = T_STR, .check = check_nonempty,
+	{.key = "recipient",
+	 .type = T_STR,
+	 .check = check_nonempty,
 	 .off = offsetof(struct cfg_imap, recipient)},
 };
 static const struct section imap_section = SECTION(imap_fields, .finish = imap_finish);
 
 static const struct field mail_fields[] = {
 	{.key = "lmtp", .type = T_MAP, .sub = &lmtp_section},
-	{.key = "reply_domain", .type = T_STR, .check = check_domain,
+	{.key = "reply_domain",
+	 .type = T_STR,
+	 .check = check_domain,
 	 .off = offsetof(struct cfg_mail, reply_domain)},
-	{.key = "secret_file", .type = T_STR, .flags = F_FILE, .check = check_nonempty,
+	{.key = "secret_file",
+	 .type = T_STR,
+	 .flags = F_FILE,
+	 .check = check_nonempty,
 	 .off = offsetof(struct cfg_mail, secret_file)},
-	{.key = "smarthost", .type = T_STR, .check = check_listen,
+	{.key = "smarthost",
+	 .type = T_STR,
+	 .check = check_listen,
 	 .off = offsetof(struct cfg_mail, smarthost)},
-	{.key = "smarthost_tls_ca", .type = T_STR, .flags = F_FILE, .check = check_nonempty,
+	{.key = "smarthost_tls_ca",
+	 .type = T_STR,
+	 .flags = F_FILE,
+	 .check = check_nonempty,
 	 .off = offsetof(struct cfg_mail, smarthost_tls_ca)},
-	{.key = "smarthost_user", .type = T_STR, .check = check_nonempty,
+	{.key = "smarthost_user",
+	 .type = T_STR,
+	 .check = check_nonempty,
 	 .off = offsetof(struct cfg_mail, smarthost_user)},
-	{.key = "smarthost_password_file", .type = T_STR, .flags = F_FILE, .check = check_nonempty,
+	{.key = "smarthost_password_file",
+	 .type = T_STR,
+	 .flags = F_FILE,
+	 .check = check_nonempty,
 	 .off = offsetof(struct cfg_mail, smarthost_password_file)},
-	{.key = "max_message_size", .type = T_SIZE, .min = 1L << 10, .max = 1L << 30,
-	 .idef = 10L << 20, .off = offsetof(struct cfg_mail, max_message_size)},
+	{.key = "max_message_size",
+	 .type = T_SIZE,
+	 .min = 1L << 10,
+	 .max = 1L << 30,
+	 .idef = 10L << 20,
+	 .off = offsetof(struct cfg_mail, max_message_size)},
 	{.key = "reply_to", .type = T_BOOL, .off = offsetof(struct cfg_mail, reply_to)},
-	{.key = "imap", .type = T_MAP, .sub = &imap_section, .off = offsetof(struct cfg_mail, imap)},
+	{.key = "imap",
+	 .type = T_MAP,
+	 .sub = &imap_section,
+	 .off = offsetof(struct cfg_mail, imap)},
 	{.key = "maildir", .type = T_MAP, .sub = &maildir_section},
 };
 static const struct section mail_section = SECTION(mail_fields);
 
 static const struct field auth_fields[] = {
-	{.key = "sender_policy", .type = T_STR, .sdef = "registered", .choices = policy_choices,
+	{.key = "sender_policy",
+	 .type = T_STR,
+	 .sdef = "registered",
+	 .choices = policy_choices,
 	 .off = offsetof(struct cfg_auth, sender_policy)},
-	{.key = "trusted_authserv_ids", .type = T_LIST, .flags = F_SCALAR_LIST,
-	 .check = check_nonempty, .off = offsetof(struct cfg_auth, trusted_authserv_ids),
+	{.key = "trusted_authserv_ids",
+	 .type = T_LIST,
+	 .flags = F_SCALAR_LIST,
+	 .check = check_nonempty,
+	 .off = offsetof(struct cfg_auth, trusted_authserv_ids),
 	 .cnt = offsetof(struct cfg_auth, ntrusted)},
-	{.key = "key_requires_sender_match", .type = T_BOOL, .idef = 1,
+	{.key = "key_requires_sender_match",
+	 .type = T_BOOL,
+	 .idef = 1,
 	 .off = offsetof(struct cfg_auth, key_requires_sender_match)},
 };
 static const struct section auth_section = SECTION(auth_fields);
 
 /* gateway's fields live directly in struct cfg (an anonymous struct). */
 static const struct field gateway_fields[] = {
-	{.key = "domain", .type = T_STR, .flags = F_REQUIRED, .check = check_domain,
+	{.key = "domain",
+	 .type = T_STR,
+	 .flags = F_REQUIRED,
+	 .check = check_domain,
 	 .off = offsetof(struct cfg, gateway.domain)},
-	{.key = "store", .type = T_STR, .sdef = "./run/forumgate.db", .check = check_nonempty,
+	{.key = "store",
+	 .type = T_STR,
+	 .sdef = "./run/forumgate.db",
+	 .check = check_nonempty,
 	 .off = offsetof(struct cfg, gateway.store)},
 	{.key = "organization", .type = T_STR, .off = offsetof(struct cfg, gateway.organization)},
-	{.key = "path_host", .type = T_STR, .check = check_domain,
+	{.key = "path_host",
+	 .type = T_STR,
+	 .check = check_domain,
 	 .off = offsetof(struct cfg, gateway.path_host)},
-	{.key = "user", .type = T_STR, .check = check_account,
+	{.key = "user",
+	 .type = T_STR,
+	 .check = check_account,
 	 .off = offsetof(struct cfg, gateway.user)},
-	{.key = "group", .type = T_STR, .check = check_account,
+	{.key = "group",
+	 .type = T_STR,
+	 .check = check_account,
 	 .off = offsetof(struct cfg, gateway.group)},
 	{.key = "allow_root", .type = T_BOOL, .off = offsetof(struct cfg, gateway.allow_root)},
-	{.key = "log_level", .type = T_STR, .sdef = "info", .choices = log_level_choices,
+	{.key = "log_level",
+	 .type = T_STR,
+	 .sdef = "info",
+	 .choices = log_level_choices,
 	 .off = offsetof(struct cfg, gateway.log_level)},
-	{.key = "sandbox", .type = T_STR, .sdef = "auto", .choices = sandbox_choices,
+	{.key = "sandbox",
+	 .type = T_STR,
+	 .sdef = "auto",
+	 .choices = sandbox_choices,
 	 .off = offsetof(struct cfg, gateway.sandbox)},
 };
 static const struct section gateway_section = SECTION(gateway_fields);
@@ -829,11 +1066,19 @@ static char *check_http_listen(const char *v);
 static void http_finish(struct load *L, void *base, const struct node *map, const char *path);
 
 static const struct field http_fields[] = {
-	{.key = "listen", .type = T_STR, .check = check_http_listen,
+	{.key = "listen",
+	 .type = T_STR,
+	 .check = check_http_listen,
 	 .off = offsetof(struct cfg_http, listen)},
-	{.key = "max_body_size", .type = T_SIZE, .min = 1L << 10, .max = 1L << 30, .idef = 1L << 20,
+	{.key = "max_body_size",
+	 .type = T_SIZE,
+	 .min = 1L << 10,
+	 .max = 1L << 30,
+	 .idef = 1L << 20,
 	 .off = offsetof(struct cfg_http, max_body_size)},
-	{.key = "public_url", .type = T_STR, .check = check_url,
+	{.key = "public_url",
+	 .type = T_STR,
+	 .check = check_url,
 	 .off = offsetof(struct cfg_http, public_url)},
 };
 static const struct section http_section = SECTION(http_fields, .finish = http_finish);
@@ -847,10 +1092,12 @@ static char *check_list_template(const char *v)
 		const char *e = strchr(p, '}');
 		int ok = 0;
 		for (size_t i = 0; e && i < NELEM(known); i++)
-			if ((size_t)(e - p - 1) == strlen(known[i]) && !strncmp(p + 1, known[i], e - p - 1))
+			if ((size_t)(e - p - 1) == strlen(known[i]) &&
+			    !strncmp(p + 1, known[i], e - p - 1))
 				ok = 1;
 		if (!ok)
-			return xasprintf("unknown placeholder in \"%s\" (known: {group} {domain})", v);
+			return xasprintf("unknown placeholder in \"%s\" (known: {group} {domain})",
+					 v);
 	}
 	const char *at = strchr(v, '@');
 	if (at == NULL || at == v || at[1] == '\0' || strchr(at + 1, '@'))
@@ -859,31 +1106,65 @@ static char *check_list_template(const char *v)
 }
 
 static const struct field list_group_fields[] = {
-	{.key = "group", .type = T_STR, .flags = F_REQUIRED, .check = check_newsgroup,
+	{.key = "group",
+	 .type = T_STR,
+	 .flags = F_REQUIRED,
+	 .check = check_newsgroup,
 	 .off = offsetof(struct cfg_list_group, group)},
-	{.key = "format", .type = T_STR, .choices = format_choices,
+	{.key = "format",
+	 .type = T_STR,
+	 .choices = format_choices,
 	 .off = offsetof(struct cfg_list_group, format)},
 };
 static const struct section list_group_section = SECTION(list_group_fields, .id_key = "group");
 
 static const struct field list_fields[] = {
 	{.key = "enabled", .type = T_BOOL, .off = offsetof(struct cfg_list, enabled)},
-	{.key = "from_address", .type = T_STR, .sdef = "{group}@{domain}",
-	 .check = check_list_template, .off = offsetof(struct cfg_list, from_address)},
-	{.key = "format", .type = T_STR, .sdef = "text", .choices = format_choices,
+	{.key = "from_address",
+	 .type = T_STR,
+	 .sdef = "{group}@{domain}",
+	 .check = check_list_template,
+	 .off = offsetof(struct cfg_list, from_address)},
+	{.key = "format",
+	 .type = T_STR,
+	 .sdef = "text",
+	 .choices = format_choices,
 	 .off = offsetof(struct cfg_list, format)},
-	{.key = "digest_hour", .type = T_INT, .min = 0, .max = 23, .idef = 7,
+	{.key = "digest_hour",
+	 .type = T_INT,
+	 .min = 0,
+	 .max = 23,
+	 .idef = 7,
 	 .off = offsetof(struct cfg_list, digest_hour)},
-	{.key = "batch", .type = T_INT, .min = 1, .max = 10000, .idef = 200,
+	{.key = "batch",
+	 .type = T_INT,
+	 .min = 1,
+	 .max = 10000,
+	 .idef = 200,
 	 .off = offsetof(struct cfg_list, batch)},
-	{.key = "retry_max", .type = T_INT, .min = 60, .max = 86400, .idef = 3600,
+	{.key = "retry_max",
+	 .type = T_INT,
+	 .min = 60,
+	 .max = 86400,
+	 .idef = 3600,
 	 .off = offsetof(struct cfg_list, retry_max)},
-	{.key = "poll_interval", .type = T_INT, .min = 1, .max = 3600, .idef = 2,
+	{.key = "poll_interval",
+	 .type = T_INT,
+	 .min = 1,
+	 .max = 3600,
+	 .idef = 2,
 	 .off = offsetof(struct cfg_list, poll_interval)},
-	{.key = "digest_check", .type = T_INT, .min = 1, .max = 3600, .idef = 60,
+	{.key = "digest_check",
+	 .type = T_INT,
+	 .min = 1,
+	 .max = 3600,
+	 .idef = 60,
 	 .off = offsetof(struct cfg_list, digest_check)},
-	{.key = "groups", .type = T_LIST, .sub = &list_group_section,
-	 .elsize = sizeof(struct cfg_list_group), .off = offsetof(struct cfg_list, groups),
+	{.key = "groups",
+	 .type = T_LIST,
+	 .sub = &list_group_section,
+	 .elsize = sizeof(struct cfg_list_group),
+	 .off = offsetof(struct cfg_list, groups),
 	 .cnt = offsetof(struct cfg_list, ngroups)},
 };
 static const struct section list_section = SECTION(list_fields);
@@ -892,8 +1173,12 @@ static void root_finish(struct load *L, void *base, const struct node *map, cons
 
 static const struct field root_fields[] = {
 	{.key = "gateway", .type = T_MAP, .flags = F_REQUIRED, .sub = &gateway_section},
-	{.key = "forums", .type = T_LIST, .sub = &forum_section, .elsize = sizeof(struct cfg_forum),
-	 .off = offsetof(struct cfg, forums), .cnt = offsetof(struct cfg, nforums)},
+	{.key = "forums",
+	 .type = T_LIST,
+	 .sub = &forum_section,
+	 .elsize = sizeof(struct cfg_forum),
+	 .off = offsetof(struct cfg, forums),
+	 .cnt = offsetof(struct cfg, nforums)},
 	{.key = "nntp", .type = T_MAP, .sub = &nntp_section, .off = offsetof(struct cfg, nntp)},
 	{.key = "mail", .type = T_MAP, .sub = &mail_section, .off = offsetof(struct cfg, mail)},
 	{.key = "auth", .type = T_MAP, .sub = &auth_section, .off = offsetof(struct cfg, auth)},
@@ -928,7 +1213,8 @@ static size_t edit_distance(const char *a, const char *b)
 		row[0] = i;
 		for (size_t j = 1; j <= lb; j++) {
 			size_t up = row[j];
-			size_t cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
+			size_t cost = tolower((unsigned char)a[i - 1]) !=
+				      tolower((unsigned char)b[j - 1]);
 			size_t best = diag + cost;
 			if (up + 1 < best)
 				best = up + 1;
@@ -970,8 +1256,8 @@ static void err_unknown_key(struct load *L, const struct node *at, const struct 
 
 /* ---- the validator ----------------------------------------------------- */
 
-static void validate_map(struct load *L, const struct section *s, void *base, const struct node *map,
-			 const char *path);
+static void validate_map(struct load *L, const struct section *s, void *base,
+			 const struct node *map, const char *path);
 
 static void set_defaults(const struct section *s, void *base)
 {
@@ -1132,8 +1418,8 @@ static void set_value(struct load *L, const struct field *f, void *base, const s
 {
 	char *p = (char *)base + f->off;
 	const char *want = f->type == T_INT    ? "integer"
-			 : f->type == T_BOOL ? "boolean (true/false, yes/no, on/off)"
-					     : "size (bytes, or a number with k, M or G)";
+			   : f->type == T_BOOL ? "boolean (true/false, yes/no, on/off)"
+					       : "size (bytes, or a number with k, M or G)";
 	long lv = 0;
 	int rc;
 	switch (f->type) {
@@ -1149,7 +1435,8 @@ static void set_value(struct load *L, const struct field *f, void *base, const s
 			*(char **)p = xstrdup(s);
 		}
 		/* opened as it will be: relative to the working directory */
-		if ((L->flags & CFG_CHECK_FILES) && (f->flags & F_FILE) && *s && access(s, R_OK) != 0)
+		if ((L->flags & CFG_CHECK_FILES) && (f->flags & F_FILE) && *s &&
+		    access(s, R_OK) != 0)
 			err_val(L, v, path, "%s: %s", s, strerror(errno));
 		return;
 	}
@@ -1195,8 +1482,8 @@ static void set_value(struct load *L, const struct field *f, void *base, const s
 	}
 }
 
-static void validate_map(struct load *L, const struct section *s, void *base, const struct node *map,
-			 const char *path)
+static void validate_map(struct load *L, const struct section *s, void *base,
+			 const struct node *map, const char *path)
 {
 	const struct node *keys[MAX_FIELDS] = {0}, *vals[MAX_FIELDS] = {0};
 	int bad = 0;
@@ -1209,8 +1496,8 @@ static void validate_map(struct load *L, const struct section *s, void *base, co
 		const struct node *k = map->kids[i], *v = map->kids[i + 1];
 		if (k->kind != N_SCALAR) {
 			char *got = describe(k);
-			err_at(L, k, "keys must be strings, got %s %s%s", got, *path ? "in " : "at ",
-			       in_section(path));
+			err_at(L, k, "keys must be strings, got %s %s%s", got,
+			       *path ? "in " : "at ", in_section(path));
 			free(got);
 			continue;
 		}
@@ -1223,8 +1510,8 @@ static void validate_map(struct load *L, const struct section *s, void *base, co
 		size_t fi = (size_t)(f - s->fields);
 		if (keys[fi]) {
 			char *first = where(keys[fi]);
-			err_at(L, k, "duplicate key \"%s\" %s%s (first at %s)", k->str, *path ? "in " : "at ",
-			       in_section(path), first);
+			err_at(L, k, "duplicate key \"%s\" %s%s (first at %s)", k->str,
+			       *path ? "in " : "at ", in_section(path), first);
 			free(first);
 			continue;
 		}
@@ -1247,8 +1534,8 @@ static void validate_map(struct load *L, const struct section *s, void *base, co
 		if (!(f->flags & F_REQUIRED) || map == NULL || bad)
 			continue;
 		if (keys[i] == NULL)
-			err_at(L, map, "missing required key \"%s\" %s%s", f->key, *path ? "in " : "at ",
-			       in_section(path));
+			err_at(L, map, "missing required key \"%s\" %s%s", f->key,
+			       *path ? "in " : "at ", in_section(path));
 		else if (is_null(vals[i])) {
 			char *kpath = join(path, f->key);
 			err_val(L, vals[i]->line ? keys[i] : vals[i], kpath, "a value is required");
@@ -1267,15 +1554,22 @@ static void conn_section(const struct cfg_conn_section *cs, struct field *fields
 			 struct section *sec)
 {
 	static const enum ftype types[] = {
-		[CFG_CONN_STR] = T_STR, [CFG_CONN_INT] = T_INT,
-		[CFG_CONN_BOOL] = T_BOOL, [CFG_CONN_SIZE] = T_SIZE,
+		[CFG_CONN_STR] = T_STR,
+		[CFG_CONN_INT] = T_INT,
+		[CFG_CONN_BOOL] = T_BOOL,
+		[CFG_CONN_SIZE] = T_SIZE,
 	};
 	size_t n = cs->nkeys < MAX_FIELDS ? cs->nkeys : MAX_FIELDS;
 	for (size_t i = 0; i < n; i++) {
 		const struct cfg_conn_key *k = &cs->keys[i];
 		fields[i] = (struct field){
-			.key = k->key, .type = types[k->type], .off = k->off,
-			.min = k->min, .max = k->max, .idef = k->idef, .sdef = k->sdef,
+			.key = k->key,
+			.type = types[k->type],
+			.off = k->off,
+			.min = k->min,
+			.max = k->max,
+			.idef = k->idef,
+			.sdef = k->sdef,
 			.flags = ((k->flags & CFG_CONN_REQUIRED) ? F_REQUIRED : 0) |
 				 ((k->flags & CFG_CONN_FILE) ? F_FILE : 0),
 			.check = k->type == CFG_CONN_STR ? check_nonempty : NULL,
@@ -1304,15 +1598,16 @@ static void forum_conn_keys(struct load *L, struct cfg_forum *f, const struct no
 		if (k->kind != N_SCALAR || field_find(&forum_section, k->str))
 			continue;
 		if (cs == NULL || strcmp(k->str, cs->name)) {
-			if (cs == NULL && ops == NULL && f->type && in_list(forum_types_later, k->str) &&
-			    !strcmp(k->str, f->type))
+			if (cs == NULL && ops == NULL && f->type &&
+			    in_list(forum_types_later, k->str) && !strcmp(k->str, f->type))
 				continue; /* the type is already refused */
 			err_unknown_key(L, k, &forum_section, k->str, path);
 			continue;
 		}
 		if (seen) {
 			char *first = where(seen);
-			err_at(L, k, "duplicate key \"%s\" in %s (first at %s)", k->str, path, first);
+			err_at(L, k, "duplicate key \"%s\" in %s (first at %s)", k->str, path,
+			       first);
 			free(first);
 			continue;
 		}
@@ -1358,8 +1653,10 @@ static void forum_finish(struct load *L, void *base, const struct node *map, con
 		       "%s: poll_interval is given twice (here and in %s); keep one", path, path);
 	else if (pi && pi->kind == N_SCALAR && parse_long(pi->str, &v) == 0 && v >= 1 && v <= 86400)
 		f->poll_interval = (int)v; /* the absent spool section reset it to its default */
-	if (f->type && !strcmp(f->type, "spool") && !f->spool_path && is_null(map_get(map, "spool")))
-		err_at(L, map, "missing required key \"spool\" in %s (type spool needs spool.path)", path);
+	if (f->type && !strcmp(f->type, "spool") && !f->spool_path &&
+	    is_null(map_get(map, "spool")))
+		err_at(L, map, "missing required key \"spool\" in %s (type spool needs spool.path)",
+		       path);
 	if (f->group_prefix == NULL && f->name) {
 		/* the name is [a-z0-9-]+, but may still be a reserved component */
 		char *why = ng_problem(f->name);
@@ -1373,7 +1670,8 @@ static void forum_finish(struct load *L, void *base, const struct node *map, con
 	const struct node *boards = map_get(map, "boards");
 	for (size_t i = 0; i < f->nboards; i++) {
 		for (size_t j = 0; j < i && f->boards[i].board; j++) {
-			if (!f->boards[j].board || strcasecmp(f->boards[i].board, f->boards[j].board))
+			if (!f->boards[j].board ||
+			    strcasecmp(f->boards[i].board, f->boards[j].board))
 				continue;
 			const struct node *a = map_get(seq_get(boards, i), "board");
 			const struct node *b = map_get(seq_get(boards, j), "board");
@@ -1420,18 +1718,21 @@ static void nntp_finish(struct load *L, void *base, const struct node *map, cons
 	struct cfg_nntp *n = base;
 	if ((n->tls_cert == NULL) != (n->tls_key == NULL)) {
 		const struct node *t = map_get(map, "tls");
-		err_at(L, t && !is_null(t) ? t : map, "%s.tls: cert and key must be set together", path);
+		err_at(L, t && !is_null(t) ? t : map, "%s.tls: cert and key must be set together",
+		       path);
 	}
 	for (size_t i = 0; i < n->nlisten; i++) {
 		struct cfg_listen *l = &n->listen[i];
 		if (l->tls && strcmp(l->tls, "none") && (!n->tls_cert || !n->tls_key))
 			err_at(L, item_node(map, "listen", i),
-			       "%s.listen[%zu]: tls \"%s\" needs %s.tls.cert and %s.tls.key", path, i,
-			       l->tls, path, path);
+			       "%s.listen[%zu]: tls \"%s\" needs %s.tls.cert and %s.tls.key", path,
+			       i, l->tls, path, path);
 		for (size_t j = 0; j < i && l->address; j++) {
 			if (n->listen[j].address && !strcmp(n->listen[j].address, l->address)) {
-				err_at(L, item_node(map, "listen", i), "%s.listen[%zu]: address %s is "
-				       "already used by %s.listen[%zu]", path, i, l->address, path, j);
+				err_at(L, item_node(map, "listen", i),
+				       "%s.listen[%zu]: address %s is "
+				       "already used by %s.listen[%zu]",
+				       path, i, l->address, path, j);
 				break;
 			}
 		}
@@ -1448,8 +1749,9 @@ static void imap_finish(struct load *L, void *base, const struct node *map, cons
 		int set = m->port != 993 || m->poll_interval != 60 || m->idle != 1;
 		for (size_t i = 0; i + 1 < map->nkids && !set; i += 2) {
 			const struct node *k = map->kids[i];
-			set = k->kind == N_SCALAR && strcmp(k->str, "port") && strcmp(k->str, "idle") &&
-			      strcmp(k->str, "poll_interval") && !is_null(map->kids[i + 1]);
+			set = k->kind == N_SCALAR && strcmp(k->str, "port") &&
+			      strcmp(k->str, "idle") && strcmp(k->str, "poll_interval") &&
+			      !is_null(map->kids[i + 1]);
 		}
 		if (set)
 			err_at(L, map, "missing required key \"host\" in %s", path);
@@ -1469,8 +1771,10 @@ static void imap_finish(struct load *L, void *base, const struct node *map, cons
 		m->port = 143;
 	if (!strcmp(m->tls, "none") && !is_loopback(m->host)) {
 		const struct node *t = map_get(map, "tls");
-		err_at(L, t ? t : map, "%s.tls: \"none\" is only allowed for a loopback host "
-		       "(the password would cross the network in clear), not %s", path, m->host);
+		err_at(L, t ? t : map,
+		       "%s.tls: \"none\" is only allowed for a loopback host "
+		       "(the password would cross the network in clear), not %s",
+		       path, m->host);
 	}
 	if (!strcmp(m->mailbox, m->failed_mailbox))
 		err_at(L, map, "%s: mailbox and failed_mailbox must differ", path);
@@ -1511,10 +1815,16 @@ static void root_finish(struct load *L, void *base, const struct node *map, cons
 			}
 		}
 		for (size_t j = 0; j < i && f->group_prefix; j++) {
-			if (c->forums[j].group_prefix && !strcmp(c->forums[j].group_prefix, f->group_prefix)) {
+			if (c->forums[j].group_prefix &&
+			    !strcmp(c->forums[j].group_prefix, f->group_prefix)) {
 				const struct node *a = map_get(fn, "group_prefix");
-				err_at(L, a ? a : fn ? fn : map, "forums[%zu]: group_prefix \"%s\" is also "
-				       "used by forums[%zu]", i, f->group_prefix, j);
+				err_at(L,
+				       a    ? a
+				       : fn ? fn
+					    : map,
+				       "forums[%zu]: group_prefix \"%s\" is also "
+				       "used by forums[%zu]",
+				       i, f->group_prefix, j);
 				break;
 			}
 		}
@@ -1532,8 +1842,8 @@ static void root_finish(struct load *L, void *base, const struct node *map, cons
 			if (strcmp(refs[i].group, refs[j].group))
 				continue;
 			char *first = where(refs[j].at);
-			err_at(L, refs[i].at, "duplicate newsgroup \"%s\" (first at %s)", refs[i].group,
-			       first);
+			err_at(L, refs[i].at, "duplicate newsgroup \"%s\" (first at %s)",
+			       refs[i].group, first);
 			free(first);
 			break;
 		}
@@ -1550,8 +1860,9 @@ static struct node *convert(struct load *L, yaml_document_t *doc, yaml_node_t *y
 	int line = (int)yn->start_mark.line + 1, col = (int)yn->start_mark.column + 1;
 	if (++L->nnodes > MAX_NODES || depth > MAX_DEPTH) {
 		struct node pos = {.src = L->name, .line = line, .col = col};
-		err_at(L, &pos, depth > MAX_DEPTH ? "nesting too deep (a recursive alias?)"
-					       : "too many nodes (aliases expanding too much?)");
+		err_at(L, &pos,
+		       depth > MAX_DEPTH ? "nesting too deep (a recursive alias?)"
+					 : "too many nodes (aliases expanding too much?)");
 		L->fatal = 1;
 		return NULL;
 	}
@@ -1570,7 +1881,8 @@ static struct node *convert(struct load *L, yaml_document_t *doc, yaml_node_t *y
 		n = node_new(N_SEQ, L->name, line, col);
 		for (yaml_node_item_t *it = yn->data.sequence.items.start;
 		     it < yn->data.sequence.items.top; it++) {
-			struct node *kid = convert(L, doc, yaml_document_get_node(doc, *it), depth + 1);
+			struct node *kid = convert(L, doc, yaml_document_get_node(doc, *it),
+						   depth + 1);
 			if (kid)
 				node_add(n, kid);
 		}
@@ -1579,8 +1891,10 @@ static struct node *convert(struct load *L, yaml_document_t *doc, yaml_node_t *y
 		n = node_new(N_MAP, L->name, line, col);
 		for (yaml_node_pair_t *pr = yn->data.mapping.pairs.start;
 		     pr < yn->data.mapping.pairs.top; pr++) {
-			struct node *k = convert(L, doc, yaml_document_get_node(doc, pr->key), depth + 1);
-			struct node *v = convert(L, doc, yaml_document_get_node(doc, pr->value), depth + 1);
+			struct node *k = convert(L, doc, yaml_document_get_node(doc, pr->key),
+						 depth + 1);
+			struct node *v = convert(L, doc, yaml_document_get_node(doc, pr->value),
+						 depth + 1);
 			if (k && v) {
 				node_add(n, k);
 				node_add(n, v);
@@ -1601,13 +1915,14 @@ static void syntax_error(struct load *L, const yaml_parser_t *p, const char *tex
 	const char *problem = p->problem ? p->problem : "out of memory";
 	if (p->error == YAML_READER_ERROR) {
 		if (p->problem_value != -1)
-			err_at(L, NULL, "%s (byte 0x%02x at offset %zu)", problem, p->problem_value & 0xff,
-			       p->problem_offset);
+			err_at(L, NULL, "%s (byte 0x%02x at offset %zu)", problem,
+			       p->problem_value & 0xff, p->problem_offset);
 		else
 			err_at(L, NULL, "%s at offset %zu", problem, p->problem_offset);
 		return;
 	}
-	struct node pos = {.src = L->name, .line = (int)p->problem_mark.line + 1,
+	struct node pos = {.src = L->name,
+			   .line = (int)p->problem_mark.line + 1,
 			   .col = (int)p->problem_mark.column + 1};
 	/* libyaml only says "found character that cannot start any token" */
 	const char *hint = p->problem_mark.index < len && text[p->problem_mark.index] == '\t'
@@ -1663,7 +1978,8 @@ static void apply_override(struct load *L, const char *ov)
 		return;
 	}
 	size_t vlen = strlen(value);
-	int plain = !(vlen >= 2 && (value[0] == '"' || value[0] == '\'') && value[vlen - 1] == value[0]);
+	int plain = !(vlen >= 2 && (value[0] == '"' || value[0] == '\'') &&
+		      value[vlen - 1] == value[0]);
 	char *val = plain ? xstrdup(value) : xstrndup(value + 1, vlen - 2);
 
 	const struct section *sec = &root_section;
@@ -1681,15 +1997,17 @@ static void apply_override(struct load *L, const char *ov)
 			node_free(*slot);
 			*slot = node_new(N_MAP, label.src, 0, 0);
 		} else if ((*slot)->kind != N_MAP) {
-			err_at(L, &label, "%s is not a mapping in the configuration", in_section(path));
+			err_at(L, &label, "%s is not a mapping in the configuration",
+			       in_section(path));
 			goto out;
 		}
 		const struct field *f = field_find(sec, seg);
 		if (f == NULL && sec == &forum_section) {
 			/* the section the forum's connector declares */
 			const struct node *type = map_get(*slot, "type");
-			const struct forum_connector_ops *ops =
-				type && type->kind == N_SCALAR ? forum_connector(type->str) : NULL;
+			const struct forum_connector_ops *ops = type && type->kind == N_SCALAR
+									? forum_connector(type->str)
+									: NULL;
 			if (ops && ops->config && !strcmp(ops->config->name, seg)) {
 				conn_section(ops->config, cfields, &csec);
 				slot = map_slot(*slot, seg, &label);
@@ -1718,7 +2036,8 @@ static void apply_override(struct load *L, const char *ov)
 		if (sel[strspn(sel, "0123456789")] == '\0') {
 			idx = (size_t)strtoul(sel, NULL, 10);
 			if (idx >= n) {
-				err_at(L, &label, "%s has no element %s (it has %zu)", path, sel, n);
+				err_at(L, &label, "%s has no element %s (it has %zu)", path, sel,
+				       n);
 				goto out;
 			}
 		} else {
@@ -1728,7 +2047,8 @@ static void apply_override(struct load *L, const char *ov)
 					break;
 			}
 			if (idx == n) {
-				err_at(L, &label, "no element of %s has %s \"%s\"", path, f->sub->id_key, sel);
+				err_at(L, &label, "no element of %s has %s \"%s\"", path,
+				       f->sub->id_key, sel);
 				goto out;
 			}
 		}
@@ -1831,9 +2151,11 @@ static void print_section(struct buf *o, const struct section *s, const void *ba
 			continue;
 		/* spool's section means nothing to (and would not load for)
 		 * a forum of another type */
-		if (f->sub == &spool_section && strcmp(((const struct cfg_forum *)base)->type ?
-						       ((const struct cfg_forum *)base)->type : "",
-						       "spool"))
+		if (f->sub == &spool_section &&
+		    strcmp(((const struct cfg_forum *)base)->type
+				   ? ((const struct cfg_forum *)base)->type
+				   : "",
+			   "spool"))
 			continue;
 		switch (f->type) {
 		case T_STR:
@@ -1851,7 +2173,8 @@ static void print_section(struct buf *o, const struct section *s, const void *ba
 			buf_addf(o, "%*s%s: %d\n", ind, "", f->key, *(const int *)p);
 			break;
 		case T_BOOL:
-			buf_addf(o, "%*s%s: %s\n", ind, "", f->key, *(const int *)p ? "true" : "false");
+			buf_addf(o, "%*s%s: %s\n", ind, "", f->key,
+				 *(const int *)p ? "true" : "false");
 			break;
 		case T_SIZE: {
 			char *sz = fmt_size(*(const long *)p);
@@ -1974,9 +2297,8 @@ int cfg_load_string(const char *name, const char *text, size_t len, char *const 
 	return cfg_load_string_flags(name, text, len, overrides, n, 0, out, err);
 }
 
-int cfg_load_string_flags(const char *name, const char *text, size_t len,
-			  char *const *overrides, size_t n, unsigned flags, struct cfg **out,
-			  char **err)
+int cfg_load_string_flags(const char *name, const char *text, size_t len, char *const *overrides,
+			  size_t n, unsigned flags, struct cfg **out, char **err)
 {
 	struct load L = {.name = name ? name : "<config>", .flags = flags};
 	yaml_parser_t p;
@@ -2087,7 +2409,8 @@ int cfg_board_mapped(const struct cfg_forum *f, const char *board)
 	return 0;
 }
 
-char *cfg_board_group(const struct cfg_forum *f, const char *board, const char **desc, char *posting)
+char *cfg_board_group(const struct cfg_forum *f, const char *board, const char **desc,
+		      char *posting)
 {
 	const struct cfg_board *hit = NULL;
 	if (desc)
@@ -2132,8 +2455,7 @@ int cfg_valid_newsgroup(const char *name)
 	return ok;
 }
 
-const struct cfg_forum *cfg_group_forum(const struct cfg *c, const char *group,
-				       const char **board)
+const struct cfg_forum *cfg_group_forum(const struct cfg *c, const char *group, const char **board)
 {
 	const struct cfg_forum *hit = NULL;
 	if (board)

@@ -25,8 +25,8 @@
 #include <event2/util.h>
 
 #include "forumgate/buf.h"
-#include "forumgate/listen.h"
 #include "forumgate/listctl.h"
+#include "forumgate/listen.h"
 #include "forumgate/log.h"
 #include "forumgate/metrics.h"
 #include "forumgate/priv.h"
@@ -49,15 +49,24 @@ const char *httpd_header(const struct httpd_request *rq, const char *name)
 static const char *method_name(enum evhttp_cmd_type t)
 {
 	switch (t) {
-	case EVHTTP_REQ_GET: return "GET";
-	case EVHTTP_REQ_POST: return "POST";
-	case EVHTTP_REQ_HEAD: return "HEAD";
-	case EVHTTP_REQ_PUT: return "PUT";
-	case EVHTTP_REQ_DELETE: return "DELETE";
-	case EVHTTP_REQ_OPTIONS: return "OPTIONS";
-	case EVHTTP_REQ_TRACE: return "TRACE";
-	case EVHTTP_REQ_CONNECT: return "CONNECT";
-	case EVHTTP_REQ_PATCH: return "PATCH";
+	case EVHTTP_REQ_GET:
+		return "GET";
+	case EVHTTP_REQ_POST:
+		return "POST";
+	case EVHTTP_REQ_HEAD:
+		return "HEAD";
+	case EVHTTP_REQ_PUT:
+		return "PUT";
+	case EVHTTP_REQ_DELETE:
+		return "DELETE";
+	case EVHTTP_REQ_OPTIONS:
+		return "OPTIONS";
+	case EVHTTP_REQ_TRACE:
+		return "TRACE";
+	case EVHTTP_REQ_CONNECT:
+		return "CONNECT";
+	case EVHTTP_REQ_PATCH:
+		return "PATCH";
 	}
 	return "?";
 }
@@ -79,9 +88,12 @@ static void reply(struct evhttp_request *req, int status, const char *type, cons
 	evhttp_add_header(h, "Cache-Control", "no-store");
 	if (out && len)
 		evbuffer_add(out, body, len);
-	const char *reason = status == 200 ? "OK" : status == 404 ? "Not Found"
-		: status == 405 ? "Method Not Allowed" : status == 413 ? "Payload Too Large"
-		: status == 503 ? "Service Unavailable" : NULL;
+	const char *reason = status == 200   ? "OK"
+			     : status == 404 ? "Not Found"
+			     : status == 405 ? "Method Not Allowed"
+			     : status == 413 ? "Payload Too Large"
+			     : status == 503 ? "Service Unavailable"
+					     : NULL;
 	evhttp_send_reply(req, status, reason, out);
 	if (out)
 		evbuffer_free(out);
@@ -131,8 +143,8 @@ static void on_request(struct evhttp_request *req, void *arg)
 			evutil_inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, peer,
 					 sizeof peer);
 		else if (sa && sa->sa_family == AF_INET6)
-			evutil_inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, peer,
-					 sizeof peer);
+			evutil_inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr,
+					 peer, sizeof peer);
 	}
 	struct httpd_request rq = {
 		.method = method,
@@ -212,8 +224,8 @@ static void route_health(void *arg, const struct httpd_request *rq, struct httpd
  * their rows here. */
 static const struct httpd_route role_routes[] = {
 	{"/health", "GET", route_health, NULL},
-	{"/metrics", "GET", metrics_http, NULL}, /* arg: the cfg */
-	{WEBHOOK_DISCOURSE_PREFIX, "POST", webhook_discourse, NULL}, /* arg: the cfg */
+	{"/metrics", "GET", metrics_http, NULL},                            /* arg: the cfg */
+	{WEBHOOK_DISCOURSE_PREFIX, "POST", webhook_discourse, NULL},        /* arg: the cfg */
 	{LISTCTL_UNSUBSCRIBE_PATH, "POST", listctl_http_unsubscribe, NULL}, /* arg: the cfg */
 	{LISTCTL_UNSUBSCRIBE_PATH, "GET", listctl_http_unsubscribe, NULL},  /* arg: the cfg */
 };
@@ -244,7 +256,8 @@ int httpd_run(const struct cfg *c, volatile sig_atomic_t *stop)
 	for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
 		routes[i] = role_routes[i];
 		if (routes[i].handler == webhook_discourse ||
-		    routes[i].handler == listctl_http_unsubscribe || routes[i].handler == metrics_http)
+		    routes[i].handler == listctl_http_unsubscribe ||
+		    routes[i].handler == metrics_http)
 			routes[i].arg = (void *)c;
 	}
 	if (httpd_new(base, c->http.listen, c->http.max_body_size, routes,

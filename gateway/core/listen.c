@@ -33,7 +33,8 @@ int listen_check_free(const struct sockaddr *sa, socklen_t len, const char *addr
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
 		if (bind(fd, sa, len) != 0)
 			rc = fg_error(err, "%s: %s", addr,
-				      errno == EADDRINUSE ? "address already in use" : strerror(errno));
+				      errno == EADDRINUSE ? "address already in use"
+							  : strerror(errno));
 	}
 	close(fd);
 	return rc;

@@ -34,8 +34,8 @@
 
 /* seconds: an NNTP command is mostly well under a millisecond; a sync
  * pass takes from a second to hours (a first backfill) */
-static const double nntp_bounds[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
-				     0.025,  0.05,    0.1,    0.25,  0.5,    1,     2.5,  10};
+static const double nntp_bounds[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+				     0.05,   0.1,     0.25,   0.5,   1,      2.5,   10};
 static const double sync_bounds[] = {0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900, 3600};
 
 #define NB(a) a, sizeof a / sizeof a[0]
@@ -44,8 +44,8 @@ static const struct metric_family families[M_COUNT] = {
 	[M_NNTP_COMMANDS] = {"forumgate_nntp_commands_total", "NNTP commands handled, by command.",
 			     METRIC_COUNTER, NULL, 0},
 	[M_NNTP_COMMAND_SECONDS] = {"forumgate_nntp_command_seconds",
-				    "Time to handle an NNTP command, by command.",
-				    METRIC_HISTOGRAM, NB(nntp_bounds)},
+				    "Time to handle an NNTP command, by command.", METRIC_HISTOGRAM,
+				    NB(nntp_bounds)},
 	[M_NNTP_CONNECTIONS] = {"forumgate_nntp_connections", "NNTP connections open.",
 				METRIC_GAUGE, NULL, 0},
 	[M_LMTP_SESSIONS] = {"forumgate_lmtp_sessions", "LMTP sessions open.", METRIC_GAUGE, NULL,
@@ -70,7 +70,8 @@ static const struct metric_family families[M_COUNT] = {
 			     "Times the supervisor restarted the role since serve started.",
 			     METRIC_COUNTER, NULL, 0},
 	[M_ROLE_HEARTBEAT_AGE] = {"forumgate_role_heartbeat_age_seconds",
-				  "Seconds since the role's last heartbeat.", METRIC_GAUGE, NULL, 0},
+				  "Seconds since the role's last heartbeat.", METRIC_GAUGE, NULL,
+				  0},
 	[M_SYNC_LAST_SUCCESS] = {"forumgate_sync_last_success_timestamp_seconds",
 				 "When the forum's last successful sync pass ended (0: never).",
 				 METRIC_GAUGE, NULL, 0},
@@ -87,11 +88,11 @@ static const struct metric_family families[M_COUNT] = {
 			    METRIC_GAUGE, NULL, 0},
 	[M_OUTBOX_OLDEST] = {"forumgate_outbox_oldest_age_seconds",
 			     "Age of the oldest queued reply (0: none).", METRIC_GAUGE, NULL, 0},
-	[M_LIST_QUEUE_ITEMS] = {"forumgate_list_queue_items",
-				"List deliveries waiting, by state.", METRIC_GAUGE, NULL, 0},
+	[M_LIST_QUEUE_ITEMS] = {"forumgate_list_queue_items", "List deliveries waiting, by state.",
+				METRIC_GAUGE, NULL, 0},
 	[M_LIST_QUEUE_OLDEST] = {"forumgate_list_queue_oldest_age_seconds",
-				 "Age of the oldest queued list delivery (0: none).",
-				 METRIC_GAUGE, NULL, 0},
+				 "Age of the oldest queued list delivery (0: none).", METRIC_GAUGE,
+				 NULL, 0},
 };
 
 const struct metric_family *metric_family(enum metric_id id)
@@ -256,8 +257,8 @@ void metric_expo_sample(struct buf *b, const char *name, const char *suffix, con
  * (by name, labels, bucket), written under their family. */
 struct expo {
 	struct buf *out;
-	int last;              /* the family whose head was written, -1 */
-	char seen[M_ROLE_UP];  /* families with samples */
+	int last;             /* the family whose head was written, -1 */
+	char seen[M_ROLE_UP]; /* families with samples */
 };
 
 /* The family of a flushed sample name, and its suffix ("" / "_bucket" /
@@ -269,10 +270,9 @@ static int family_of(const char *name, const char **suffix)
 		if (strncmp(name, families[i].name, n) != 0)
 			continue;
 		const char *rest = name + n;
-		if (*rest == '\0' ||
-		    (families[i].type == METRIC_HISTOGRAM &&
-		     (strcmp(rest, "_bucket") == 0 || strcmp(rest, "_sum") == 0 ||
-		      strcmp(rest, "_count") == 0))) {
+		if (*rest == '\0' || (families[i].type == METRIC_HISTOGRAM &&
+				      (strcmp(rest, "_bucket") == 0 || strcmp(rest, "_sum") == 0 ||
+				       strcmp(rest, "_count") == 0))) {
 			*suffix = rest;
 			return i;
 		}
@@ -537,9 +537,8 @@ static void flush_once(int last)
 		r = store_role_started(fl.st, metrics_host(), fl.role, fl.pid, now, fl.restarts,
 				       &err);
 	else
-		r = store_role_heartbeat(fl.st, metrics_host(), fl.role, fl.pid, now, &err) < 0
-			    ? -1
-			    : 0;
+		r = store_role_heartbeat(fl.st, metrics_host(), fl.role, fl.pid, now, &err) < 0 ? -1
+												: 0;
 	if (r == 0)
 		r = flush_series(now, &err);
 	if (r == 0 && last)

@@ -53,8 +53,8 @@ static int unb64(const char *s, unsigned char *out, size_t cap, size_t *n)
 	return 0;
 }
 
-static int derive(const char *pw, const unsigned char *salt, size_t saltlen, uint64_t n,
-		  uint64_t r, uint64_t p, unsigned char *key)
+static int derive(const char *pw, const unsigned char *salt, size_t saltlen, uint64_t n, uint64_t r,
+		  uint64_t p, unsigned char *key)
 {
 	return EVP_PBE_scrypt(pw, strlen(pw), salt, saltlen, n, r, p, 64u << 20, key, KEY_LEN) == 1
 		       ? 0
@@ -160,8 +160,8 @@ void password_note_failure(const char *peer)
 #define ACCOUNT_SLOTS 1024
 
 static struct {
-	uint64_t key;  /* 0 = free */
-	time_t start;  /* of the failure window */
+	uint64_t key; /* 0 = free */
+	time_t start; /* of the failure window */
 	int failures;
 	time_t locked_until;
 } account[ACCOUNT_SLOTS];

@@ -77,8 +77,9 @@ static int check_store(const struct cfg *c, const char *who, char **err)
 			  : xstrdup(".");
 	int rc = 0;
 	if (access(dir, W_OK | X_OK) != 0)
-		rc = fg_error(err, "user %s cannot create files in %s (%s), where the store %s "
-				   "keeps its -wal and -shm files: chown %s it",
+		rc = fg_error(err,
+			      "user %s cannot create files in %s (%s), where the store %s "
+			      "keeps its -wal and -shm files: chown %s it",
 			      who, dir, strerror(errno), store, who);
 	else if (access(store, F_OK) == 0 && access(store, R_OK | W_OK) != 0)
 		rc = fg_error(err, "user %s cannot write the store %s (%s): chown %s %s*", who,

@@ -147,13 +147,36 @@ static void add_file_dir(struct profile *p, const char *file)
  * and the TLS libraries read: /etc/forumgate, where the forums' API keys
  * and passwords usually live, stays out of reach. */
 static const char *const system_ro[] = {
-	"/usr", "/lib", "/lib64", "/lib32", "/libx32", "/proc", "/sys/devices/system/cpu",
-	"/dev/urandom", "/dev/random",
-	"/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/ld.so.preload",
-	"/etc/nsswitch.conf", "/etc/passwd", "/etc/group", "/etc/hosts", "/etc/host.conf",
-	"/etc/resolv.conf", "/etc/gai.conf", "/etc/services", "/etc/protocols",
-	"/etc/localtime", "/etc/timezone", "/etc/ssl", "/etc/ca-certificates",
-	"/etc/pki", "/etc/gnutls", "/etc/pkcs11", "/etc/crypto-policies",
+	"/usr",
+	"/lib",
+	"/lib64",
+	"/lib32",
+	"/libx32",
+	"/proc",
+	"/sys/devices/system/cpu",
+	"/dev/urandom",
+	"/dev/random",
+	"/etc/ld.so.cache",
+	"/etc/ld.so.conf",
+	"/etc/ld.so.conf.d",
+	"/etc/ld.so.preload",
+	"/etc/nsswitch.conf",
+	"/etc/passwd",
+	"/etc/group",
+	"/etc/hosts",
+	"/etc/host.conf",
+	"/etc/resolv.conf",
+	"/etc/gai.conf",
+	"/etc/services",
+	"/etc/protocols",
+	"/etc/localtime",
+	"/etc/timezone",
+	"/etc/ssl",
+	"/etc/ca-certificates",
+	"/etc/pki",
+	"/etc/gnutls",
+	"/etc/pkcs11",
+	"/etc/crypto-policies",
 };
 
 /* The profile of role: the files and folders it may read and write. */
@@ -179,7 +202,8 @@ static void build_profile(const struct cfg *c, const char *role, struct profile 
 		const struct cfg_forum *f = &c->forums[i];
 		const struct cfg_conn_section *s = f->conn_section;
 		for (size_t k = 0; s && f->conn && k < s->nkeys; k++)
-			if (s->keys[k].type == CFG_CONN_STR && (s->keys[k].flags & CFG_CONN_WEBHOOK))
+			if (s->keys[k].type == CFG_CONN_STR &&
+			    (s->keys[k].flags & CFG_CONN_WEBHOOK))
 				add_rule(p, *(char **)((char *)f->conn + s->keys[k].off), ACC_READ);
 	}
 	/* writes: the store's folder (store, -wal, -shm, .lock, .push) */
@@ -202,8 +226,8 @@ static void free_profile(struct profile *p)
 /* ---- Landlock ---------------------------------------------------------- */
 
 #define FS_FILE_RIGHTS                                                                             \
-	(LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_READ_FILE | \
-	 LANDLOCK_ACCESS_FS_TRUNCATE)
+	(LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE |                              \
+	 LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_TRUNCATE)
 
 static uint64_t handled_rights(int abi)
 {
@@ -273,8 +297,8 @@ static int apply_landlock(const struct profile *p, char *why, size_t n)
 	if (abi > 3)
 		abi = 3; /* the rights we know; newer kernels accept these */
 	if (abi < 2 && p->renames) {
-		snprintf(why, n, "Landlock: ABI %d cannot allow the Maildir's moves between folders",
-			 abi);
+		snprintf(why, n,
+			 "Landlock: ABI %d cannot allow the Maildir's moves between folders", abi);
 		return 0;
 	}
 	int threads = thread_count();
@@ -319,24 +343,69 @@ static int apply_landlock(const struct profile *p, char *why, size_t n)
  * or to this libseccomp are skipped. */
 static const char *const denied[] = {
 	/* running other programs */
-	"execve", "execveat",
+	"execve",
+	"execveat",
 	/* other processes' memory */
-	"process_vm_readv", "process_vm_writev", "kcmp", "pidfd_getfd",
+	"process_vm_readv",
+	"process_vm_writev",
+	"kcmp",
+	"pidfd_getfd",
 	/* mounts, roots, namespaces */
-	"mount", "umount", "umount2", "pivot_root", "chroot", "move_mount", "open_tree", "fsopen",
-	"fsconfig", "fsmount", "fspick", "mount_setattr", "setns", "unshare",
+	"mount",
+	"umount",
+	"umount2",
+	"pivot_root",
+	"chroot",
+	"move_mount",
+	"open_tree",
+	"fsopen",
+	"fsconfig",
+	"fsmount",
+	"fspick",
+	"mount_setattr",
+	"setns",
+	"unshare",
 	/* the kernel itself */
-	"kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module", "bpf",
-	"perf_event_open", "userfaultfd", "iopl", "ioperm", "syslog", "reboot", "swapon", "swapoff",
-	"acct", "quotactl", "quotactl_fd", "lookup_dcookie", "nfsservctl", "uselib", "vhangup",
+	"kexec_load",
+	"kexec_file_load",
+	"init_module",
+	"finit_module",
+	"delete_module",
+	"bpf",
+	"perf_event_open",
+	"userfaultfd",
+	"iopl",
+	"ioperm",
+	"syslog",
+	"reboot",
+	"swapon",
+	"swapoff",
+	"acct",
+	"quotactl",
+	"quotactl_fd",
+	"lookup_dcookie",
+	"nfsservctl",
+	"uselib",
+	"vhangup",
 	/* keyrings */
-	"keyctl", "add_key", "request_key",
+	"keyctl",
+	"add_key",
+	"request_key",
 	/* clocks and names of the machine */
-	"settimeofday", "clock_settime", "clock_adjtime", "adjtimex", "stime", "sethostname",
+	"settimeofday",
+	"clock_settime",
+	"clock_adjtime",
+	"adjtimex",
+	"stime",
+	"sethostname",
 	"setdomainname",
 	/* files by handle (bypass paths), fanotify, io_uring (bypasses seccomp) */
-	"open_by_handle_at", "name_to_handle_at", "fanotify_init", "io_uring_setup",
-	"io_uring_enter", "io_uring_register",
+	"open_by_handle_at",
+	"name_to_handle_at",
+	"fanotify_init",
+	"io_uring_setup",
+	"io_uring_enter",
+	"io_uring_register",
 };
 
 /* Loads the deny-list: 1, or 0 with why[] filled (nothing loaded). */

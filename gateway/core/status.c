@@ -52,8 +52,15 @@ static int take_role(void *arg, const struct store_role_row *r)
 	struct status *s = arg;
 	s->roles = xrealloc(s->roles, (s->nroles + 1) * sizeof *s->roles);
 	struct role_info *ri = &s->roles[s->nroles++];
-	*ri = (struct role_info){xstrdup(r->host), xstrdup(r->role), xstrdup(r->state), r->pid,
-				 r->started, r->restarts, r->heartbeat, 0, 0};
+	*ri = (struct role_info){xstrdup(r->host),
+				 xstrdup(r->role),
+				 xstrdup(r->state),
+				 r->pid,
+				 r->started,
+				 r->restarts,
+				 r->heartbeat,
+				 0,
+				 0};
 	ri->alive = metrics_role_alive(r, s->now);
 	ri->fresh = s->now - r->heartbeat <= METRICS_STALE_SECONDS;
 	return 0;
@@ -63,9 +70,11 @@ static int take_sync(void *arg, const struct store_sync_row *r)
 {
 	struct status *s = arg;
 	s->syncs = xrealloc(s->syncs, (s->nsyncs + 1) * sizeof *s->syncs);
-	s->syncs[s->nsyncs++] = (struct sync_info){
-		xstrdup(r->forum), xstrdup(r->last_error), r->last_attempt, r->last_success,
-		r->last_error_at, r->passes, r->failures, r->posts, r->duration};
+	s->syncs[s->nsyncs++] = (struct sync_info){xstrdup(r->forum), xstrdup(r->last_error),
+						   r->last_attempt,   r->last_success,
+						   r->last_error_at,  r->passes,
+						   r->failures,       r->posts,
+						   r->duration};
 	return 0;
 }
 
@@ -101,14 +110,13 @@ static int take_metric(void *arg, const struct store_metric_row *m)
 		 m->value > 0 && label_value(m->labels, "forum", forum, sizeof forum))
 		buf_addf(&s->progress, "%s\t%s\t%.0f\n", forum,
 			 strcmp(m->name, metric_family(M_SYNC_FETCHED)->name) == 0 ? "fetched"
-										 : "total",
+										   : "total",
 			 m->value);
 	return 0;
 }
 
 /* A running pass's progress of forum: fetched and total (0 unknown). */
-static int progress_of(const struct status *s, const char *forum, int64_t *fetched,
-		       int64_t *total)
+static int progress_of(const struct status *s, const char *forum, int64_t *fetched, int64_t *total)
 {
 	*fetched = *total = 0;
 	const char *p = buf_str(&s->progress);
@@ -204,14 +212,17 @@ static void judge(struct status *s, const struct role_info *serve)
 			if (!current) {
 				/* a role records itself within a second of its start */
 				if (s->now - serve->started > 10)
-					problem(s, "role %s: not running (never recorded since serve "
-						   "started)",
+					problem(s,
+						"role %s: not running (never recorded since serve "
+						"started)",
 						name);
 			} else if (!r->alive) {
 				problem(s, "role %s: pid %lld is dead", name, (long long)r->pid);
 			} else if (!r->fresh) {
-				problem(s, "role %s: pid %lld stopped beating (heartbeat %llds ago)",
-					name, (long long)r->pid, (long long)(s->now - r->heartbeat));
+				problem(s,
+					"role %s: pid %lld stopped beating (heartbeat %llds ago)",
+					name, (long long)r->pid,
+					(long long)(s->now - r->heartbeat));
 			}
 			if (strcmp(name, "sync") == 0 && current && r->alive) {
 				sync_runs = 1;
@@ -226,8 +237,10 @@ static void judge(struct status *s, const struct role_info *serve)
 			if (!r->alive && strcmp(r->host, metrics_host()) == 0)
 				problem(s, "role %s: pid %lld is dead", r->role, (long long)r->pid);
 			else if (r->alive && !r->fresh)
-				problem(s, "role %s: pid %lld stopped beating (heartbeat %llds ago)",
-					r->role, (long long)r->pid, (long long)(s->now - r->heartbeat));
+				problem(s,
+					"role %s: pid %lld stopped beating (heartbeat %llds ago)",
+					r->role, (long long)r->pid,
+					(long long)(s->now - r->heartbeat));
 			if (strcmp(r->role, "sync") == 0 && r->alive) {
 				sync_runs = 1;
 				sync_since = r->started;
@@ -237,8 +250,8 @@ static void judge(struct status *s, const struct role_info *serve)
 	for (size_t i = 0; sync_runs && i < c->nforums; i++) {
 		const struct cfg_forum *f = &c->forums[i];
 		const struct sync_info *y = find_sync(s, f->name);
-		int64_t limit = (int64_t)STATUS_LAG_INTERVALS * (f->poll_interval > 0 ? f->poll_interval
-										       : 60);
+		int64_t limit = (int64_t)STATUS_LAG_INTERVALS *
+				(f->poll_interval > 0 ? f->poll_interval : 60);
 		int64_t fetched, total;
 		int busy = progress_of(s, f->name, &fetched, &total);
 		if (y && y->last_error_at > 0 && y->last_error_at >= y->last_success)
@@ -249,13 +262,16 @@ static void judge(struct status *s, const struct role_info *serve)
 		else if ((y == NULL || y->last_success == 0) && s->now - sync_since > limit)
 			problem(s, "forum %s: never synced", f->name);
 		else if (y && y->last_success > 0 && s->now - y->last_success > limit)
-			problem(s, "forum %s: last successful sync %llds ago (more than %d poll "
-				   "intervals)",
-				f->name, (long long)(s->now - y->last_success), STATUS_LAG_INTERVALS);
+			problem(s,
+				"forum %s: last successful sync %llds ago (more than %d poll "
+				"intervals)",
+				f->name, (long long)(s->now - y->last_success),
+				STATUS_LAG_INTERVALS);
 	}
 	if (s->q.outbox_failed > 0)
 		problem(s, "outbox: %lld %s failed (forumgate outbox list --state failed)",
-			(long long)s->q.outbox_failed, s->q.outbox_failed == 1 ? "reply" : "replies");
+			(long long)s->q.outbox_failed,
+			s->q.outbox_failed == 1 ? "reply" : "replies");
 }
 
 static void print_text(const struct status *s, const struct role_info *serve, FILE *out)
@@ -264,18 +280,20 @@ static void print_text(const struct status *s, const struct role_info *serve, FI
 	fprintf(out, "store %s, host %s\n", s->c->gateway.store, metrics_host());
 	if (serve) {
 		age(a, sizeof a, s->now - serve->started);
-		fprintf(out, "gateway: running (serve pid %lld, up %s)\n", (long long)serve->pid, a);
+		fprintf(out, "gateway: running (serve pid %lld, up %s)\n", (long long)serve->pid,
+			a);
 	} else {
-		fprintf(out, "gateway: %s\n", s->nroles ? "roles run alone (no serve)" : "not running");
+		fprintf(out, "gateway: %s\n",
+			s->nroles ? "roles run alone (no serve)" : "not running");
 	}
 	fprintf(out, "\n%-8s %-16s %8s  %-19s  %8s  %-9s  %s\n", "ROLE", "HOST", "PID", "UP SINCE",
 		"RESTARTS", "HEARTBEAT", "STATE");
 	for (size_t i = 0; i < s->nroles; i++) {
 		const struct role_info *r = &s->roles[i];
-		const char *state = strcmp(r->state, "running") != 0 ? r->state
-				    : !r->alive				   ? "dead"
+		const char *state = strcmp(r->state, "running") != 0             ? r->state
+				    : !r->alive                                  ? "dead"
 				    : !r->fresh && strcmp(r->role, "serve") != 0 ? "stale"
-										   : "up";
+										 : "up";
 		when(w, sizeof w, r->started);
 		if (strcmp(r->role, "serve") == 0)
 			snprintf(a, sizeof a, "-");
@@ -303,7 +321,8 @@ static void print_text(const struct status *s, const struct role_info *serve, FI
 					(long long)fetched, (long long)total,
 					100.0 * (double)fetched / (double)total);
 			else
-				fprintf(out, "%-16s fetching: %lld so far\n", "", (long long)fetched);
+				fprintf(out, "%-16s fetching: %lld so far\n", "",
+					(long long)fetched);
 		}
 	}
 	if (s->q.outbox_oldest)
@@ -357,7 +376,8 @@ static void print_json(const struct status *s, const struct role_info *serve, in
 		const struct sync_info *y = find_sync(s, name);
 		json_t *x = json_object();
 		json_object_set_new(x, "forum", json_string(name));
-		json_object_set_new(x, "poll_interval", json_integer(s->c->forums[i].poll_interval));
+		json_object_set_new(x, "poll_interval",
+				    json_integer(s->c->forums[i].poll_interval));
 		json_object_set_new(x, "last_success", json_integer(y ? y->last_success : 0));
 		json_object_set_new(x, "last_attempt", json_integer(y ? y->last_attempt : 0));
 		int failing = y && y->last_error_at > 0 && y->last_error_at >= y->last_success;
@@ -400,8 +420,8 @@ static void print_json(const struct status *s, const struct role_info *serve, in
 
 int status_run(const struct cfg *c, int json, FILE *out)
 {
-	struct status s = {.c = c, .now = (int64_t)time(NULL), .progress = BUF_INIT,
-			   .problems = BUF_INIT};
+	struct status s = {
+		.c = c, .now = (int64_t)time(NULL), .progress = BUF_INIT, .problems = BUF_INIT};
 	struct store *st = NULL;
 	char *err = NULL;
 	int rc;
@@ -417,8 +437,9 @@ int status_run(const struct cfg *c, int json, FILE *out)
 	}
 	if (store_schema_version(st) < 11) {
 		/* an older forumgate wrote it: nothing of a running gateway */
-		fprintf(stderr, "forumgate: the store %s has no runtime state yet: no gateway "
-				"of this version has run on it\n",
+		fprintf(stderr,
+			"forumgate: the store %s has no runtime state yet: no gateway "
+			"of this version has run on it\n",
 			c->gateway.store);
 		store_close(st);
 		return STATUS_NOT_RUNNING;

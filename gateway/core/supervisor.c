@@ -10,10 +10,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <stdbool.h>
 #include <sys/prctl.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -36,12 +36,8 @@
 #include "forumgate/sync.h"
 
 static const struct supervisor_role roles[] = {
-	{"sync", sync_loop, 0, 0},
-	{"nntpd", nntpd_run, 1, 1},
-	{"mailin", mailin_run, 1, 1},
-	{"imapin", imapin_run, 0, 1},
-	{"outbox", outbox_loop, 0, 0},
-	{"httpd", httpd_run, 1, 1},
+	{"sync", sync_loop, 0, 0},    {"nntpd", nntpd_run, 1, 1},    {"mailin", mailin_run, 1, 1},
+	{"imapin", imapin_run, 0, 1}, {"outbox", outbox_loop, 0, 0}, {"httpd", httpd_run, 1, 1},
 	{"listd", listd_run, 0, 1},
 };
 #define NROLES (sizeof roles / sizeof roles[0])
@@ -52,9 +48,7 @@ static const struct {
 	const char *role;
 	const char *what;
 } unique[] = {
-	{"sync", "the sync role"},
-	{"outbox", "the outbox"},
-	{"imapin", "the IMAP intake"},
+	{"sync", "the sync role"},        {"outbox", "the outbox"}, {"imapin", "the IMAP intake"},
 	{"mailin", "the Maildir intake"}, /* only with mail.maildir */
 	{"listd", "the list delivery"},   /* serve: only with list.enabled */
 };
@@ -258,8 +252,8 @@ static void notify_status(const pid_t *pids, const char *what)
 	for (size_t i = 0; i < NROLES; i++)
 		if (pids[i] > 0)
 			buf_addf(&b, "%s%s", b.len ? ", " : "", roles[i].name);
-	sdnotify_sendf("STATUS=%s%s%s", what ? what : "", what ? "; serving: " : "serving: ",
-		       b.len ? buf_str(&b) : "nothing");
+	sdnotify_sendf("STATUS=%s%s%s", what ? what : "",
+		       what ? "; serving: " : "serving: ", b.len ? buf_str(&b) : "nothing");
 	buf_free(&b);
 }
 
@@ -314,8 +308,8 @@ static char *section_text(const struct cfg *c, const char *name)
 /* Whether reading new instead of old changes what role r reads. */
 static bool role_changed(const struct cfg *old, const struct cfg *new, const char *role)
 {
-	static const char *const every[] = {"gateway", "forums", "nntp", "mail",
-					    "auth", "http", "log", "lists", NULL};
+	static const char *const every[] = {"gateway", "forums", "nntp",  "mail", "auth",
+					    "http",    "log",    "lists", NULL};
 	const char *const *secs = every;
 	for (size_t i = 0; i < sizeof role_sections / sizeof role_sections[0]; i++)
 		if (strcmp(role_sections[i].role, role) == 0)
@@ -369,8 +363,8 @@ static struct cfg *reload_config(const struct cfg *old)
 {
 	struct cfg *c = NULL;
 	char *err = NULL;
-	if (cfg_load_flags(old->file, old->overrides, old->noverrides, CFG_CHECK_FILES, &c,
-			   &err) != 0) {
+	if (cfg_load_flags(old->file, old->overrides, old->noverrides, CFG_CHECK_FILES, &c, &err) !=
+	    0) {
 		log_err("reload: %s is not valid, keeping the configuration in force:", old->file);
 		log_lines(LOG_LVL_ERR, "reload: ", err);
 		free(err);
@@ -412,7 +406,7 @@ static void record_serve(const struct cfg *c, int how)
 		r = store_role_stopped(st, metrics_host(), "serve", getpid(), now, &err);
 	else if (r == 0)
 		r = store_role_heartbeat(st, metrics_host(), "serve", getpid(), now, &err) < 0 ? -1
-											    : 0;
+											       : 0;
 	if (r != 0)
 		log_warn("cannot record serve in the store: %s", err);
 	free(err);
@@ -450,8 +444,8 @@ static int start_and_wait(const struct cfg *c, size_t i, pid_t *pids, time_t *st
 
 /* Applies a reload: roles whose configuration changed are restarted with
  * new (nntpd reloads in place where it can), the others keep running. */
-static void apply_reload(const struct cfg *old, const struct cfg *new, pid_t *pids,
-			 time_t *started, int *delay, const int64_t *restarts)
+static void apply_reload(const struct cfg *old, const struct cfg *new, pid_t *pids, time_t *started,
+			 int *delay, const int64_t *restarts)
 {
 	enum log_level lvl;
 	if (log_level_parse(new->gateway.log_level, &lvl) == 0)
@@ -463,9 +457,10 @@ static void apply_reload(const struct cfg *old, const struct cfg *new, pid_t *pi
 		if (restart && strcmp(name, "nntpd") == 0 && !nntpd_must_restart(old, new)) {
 			if (pids[i] > 0)
 				kill(pids[i], SIGHUP);
-			log_info("reload: nntpd reloads in place (connections kept; its certificate "
-				 "and log level change now, other nntp, forums and auth settings "
-				 "when it restarts)");
+			log_info(
+				"reload: nntpd reloads in place (connections kept; its certificate "
+				"and log level change now, other nntp, forums and auth settings "
+				"when it restarts)");
 			continue;
 		}
 		if (!restart && was && is) {
@@ -499,8 +494,8 @@ int supervisor_run(const struct cfg *c)
 	int delay[NROLES] = {0};
 	int64_t restarts[NROLES] = {0};
 	int ready[NROLES];
-	const struct cfg *cur = c;   /* the configuration in force */
-	struct cfg *owned = NULL;    /* cur when a reload made it */
+	const struct cfg *cur = c; /* the configuration in force */
+	struct cfg *owned = NULL;  /* cur when a reload made it */
 	struct sigaction sa = {.sa_handler = on_sup_signal};
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
@@ -558,8 +553,9 @@ int supervisor_run(const struct cfg *c)
 		if (wd_usec) {
 			struct timespec now;
 			clock_gettime(CLOCK_MONOTONIC, &now);
-			unsigned long long since = (unsigned long long)(now.tv_sec - wd_last.tv_sec) * 1000000ULL +
-						   (unsigned long long)((now.tv_nsec - wd_last.tv_nsec) / 1000);
+			unsigned long long since =
+				(unsigned long long)(now.tv_sec - wd_last.tv_sec) * 1000000ULL +
+				(unsigned long long)((now.tv_nsec - wd_last.tv_nsec) / 1000);
 			if (since >= wd_usec / 2) {
 				sdnotify_send("WATCHDOG=1");
 				wd_last = now;
@@ -569,7 +565,8 @@ int supervisor_run(const struct cfg *c)
 			sup_hup = 0;
 			struct timespec now;
 			clock_gettime(CLOCK_MONOTONIC, &now);
-			sdnotify_sendf("RELOADING=1\nSTATUS=reloading %s\nMONOTONIC_USEC=%llu", cur->file,
+			sdnotify_sendf("RELOADING=1\nSTATUS=reloading %s\nMONOTONIC_USEC=%llu",
+				       cur->file,
 				       (unsigned long long)now.tv_sec * 1000000ULL +
 					       (unsigned long long)now.tv_nsec / 1000);
 			log_info("SIGHUP: reloading %s", cur->file);
@@ -581,7 +578,8 @@ int supervisor_run(const struct cfg *c)
 				log_info("reload: done");
 			}
 			sdnotify_send("READY=1");
-			notify_status(pids, next ? NULL : "reload refused, old configuration in force");
+			notify_status(pids,
+				      next ? NULL : "reload refused, old configuration in force");
 		}
 		for (size_t i = 0; i < NROLES && !sup_stop; i++) {
 			if (pids[i] > 0 || !role_wanted(cur, &roles[i]))
@@ -618,8 +616,8 @@ int supervisor_run(const struct cfg *c)
 				log_err("%s died with signal %d; restarting in %ds", roles[i].name,
 					WTERMSIG(status), delay[i]);
 			else
-				log_err("%s exited with status %d; restarting in %ds", roles[i].name,
-					WEXITSTATUS(status), delay[i]);
+				log_err("%s exited with status %d; restarting in %ds",
+					roles[i].name, WEXITSTATUS(status), delay[i]);
 			sdnotify_sendf("STATUS=%s restarting in %ds", roles[i].name, delay[i]);
 		}
 	}

@@ -53,10 +53,10 @@ struct tz_type {
 
 struct tzfile {
 	size_t ntrans, ntypes;
-	int64_t *times;          /* ascending */
-	unsigned char *idx;      /* type of each transition */
+	int64_t *times;     /* ascending */
+	unsigned char *idx; /* type of each transition */
 	struct tz_type *types;
-	char *chars;             /* NUL-separated abbreviations: file's, then footer's */
+	char *chars; /* NUL-separated abbreviations: file's, then footer's */
 	int has_footer;
 	struct tz_posix footer;
 };
@@ -142,7 +142,8 @@ static int pc_name(struct pcur *c, const char **s, size_t *len)
 		c->p++;
 	} else {
 		const char *b = c->p;
-		while (c->p < c->end && ((*c->p >= 'A' && *c->p <= 'Z') || (*c->p >= 'a' && *c->p <= 'z')))
+		while (c->p < c->end &&
+		       ((*c->p >= 'A' && *c->p <= 'Z') || (*c->p >= 'a' && *c->p <= 'z')))
 			c->p++;
 		*s = b;
 		*len = (size_t)(c->p - b);
@@ -178,9 +179,9 @@ static int pc_rule(struct pcur *c, struct tz_rule *r)
 	if (c->p < c->end && *c->p == 'M') {
 		c->p++;
 		r->kind = 'M';
-		if (pc_num(c, &r->m) < 0 || r->m < 1 || r->m > 12 || c->p >= c->end || *c->p++ != '.' ||
-		    pc_num(c, &r->w) < 0 || r->w < 1 || r->w > 5 || c->p >= c->end || *c->p++ != '.' ||
-		    pc_num(c, &r->d) < 0 || r->d > 6)
+		if (pc_num(c, &r->m) < 0 || r->m < 1 || r->m > 12 || c->p >= c->end ||
+		    *c->p++ != '.' || pc_num(c, &r->w) < 0 || r->w < 1 || r->w > 5 ||
+		    c->p >= c->end || *c->p++ != '.' || pc_num(c, &r->d) < 0 || r->d > 6)
 			return -1;
 	} else if (c->p < c->end && *c->p == 'J') {
 		c->p++;
@@ -481,7 +482,8 @@ int tzfile_parse(const void *data, size_t len, struct tzfile **out, char **err)
 		return fg_error(err, "zone files with leap seconds are not supported");
 	if (h.typecnt == 0 || h.charcnt == 0)
 		return fg_error(err, "TZif file has no local time types");
-	if ((h.isstdcnt != 0 && h.isstdcnt != h.typecnt) || (h.isutcnt != 0 && h.isutcnt != h.typecnt))
+	if ((h.isstdcnt != 0 && h.isstdcnt != h.typecnt) ||
+	    (h.isutcnt != 0 && h.isutcnt != h.typecnt))
 		return fg_error(err, "TZif indicator counts do not match the types");
 	size_t need = 44 + block_size(&h, tsz);
 	if (need > len)

@@ -14,8 +14,8 @@
 
 #include "forumgate/buf.h"
 
-static char *checked;   /* the last zone name looked up, NULL before the first */
-static int checked_ok;  /* its file exists */
+static char *checked;  /* the last zone name looked up, NULL before the first */
+static int checked_ok; /* its file exists */
 
 /* IANA zone names only: no POSIX TZ rules, no paths outside the zone
  * directory, and the zone file must exist (glibc silently uses UTC for an

@@ -53,26 +53,26 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "board.h"
-#include "board_date.h"
 #include "board_conn.h"
-#include "robots.h"
+#include "board_date.h"
 #include "forumgate/article.h"
 #include "forumgate/buf.h"
 #include "forumgate/connector.h"
 #include "forumgate/http.h"
 #include "forumgate/log.h"
 #include "forumgate/text.h"
+#include "robots.h"
 
-#define BD_AGENT "forumgate"       /* our product token in robots.txt */
-#define BD_LIST_PAGES 1000         /* thread-list pages one forum walk reads at most */
-#define BD_THREAD_PAGES 5000       /* pages of one thread at most */
-#define BD_LOGIN_BACKOFF 3600      /* seconds before a failed login is tried again */
-#define BD_CHECKPOINT_SECS 2       /* a backfill's checkpoints at most this often */
+#define BD_AGENT "forumgate"  /* our product token in robots.txt */
+#define BD_LIST_PAGES 1000    /* thread-list pages one forum walk reads at most */
+#define BD_THREAD_PAGES 5000  /* pages of one thread at most */
+#define BD_LOGIN_BACKOFF 3600 /* seconds before a failed login is tried again */
+#define BD_CHECKPOINT_SECS 2  /* a backfill's checkpoints at most this often */
 #define BD_REDIRECTS 3
 
 struct board_cfg {
@@ -87,32 +87,45 @@ struct board_cfg {
 };
 
 static const struct cfg_conn_key bd_keys[] = {
-	{.key = "request_delay", .type = CFG_CONN_INT, .off = offsetof(struct board_cfg, request_delay),
-	 .min = 0, .max = 600000, .idef = 1000},
+	{.key = "request_delay",
+	 .type = CFG_CONN_INT,
+	 .off = offsetof(struct board_cfg, request_delay),
+	 .min = 0,
+	 .max = 600000,
+	 .idef = 1000},
 	{.key = "owner", .type = CFG_CONN_BOOL, .off = offsetof(struct board_cfg, owner)},
 	{.key = "user", .type = CFG_CONN_STR, .off = offsetof(struct board_cfg, user)},
-	{.key = "password_file", .type = CFG_CONN_STR, .flags = CFG_CONN_FILE,
+	{.key = "password_file",
+	 .type = CFG_CONN_STR,
+	 .flags = CFG_CONN_FILE,
 	 .off = offsetof(struct board_cfg, password_file)},
 	{.key = "posting", .type = CFG_CONN_BOOL, .off = offsetof(struct board_cfg, posting)},
 	{.key = "forums", .type = CFG_CONN_STR, .off = offsetof(struct board_cfg, forums)},
-	{.key = "list_interval", .type = CFG_CONN_INT, .off = offsetof(struct board_cfg, list_interval),
-	 .min = 0, .max = 86400 * 7, .idef = 900},
+	{.key = "list_interval",
+	 .type = CFG_CONN_INT,
+	 .off = offsetof(struct board_cfg, list_interval),
+	 .min = 0,
+	 .max = 86400 * 7,
+	 .idef = 900},
 	{.key = "date_order", .type = CFG_CONN_STR, .off = offsetof(struct board_cfg, date_order)},
 };
 
 static const struct cfg_conn_section bd_section = {
-	.name = "board", .size = sizeof(struct board_cfg), .keys = bd_keys,
-	.nkeys = sizeof bd_keys / sizeof *bd_keys, .required = 0,
+	.name = "board",
+	.size = sizeof(struct board_cfg),
+	.keys = bd_keys,
+	.nkeys = sizeof bd_keys / sizeof *bd_keys,
+	.required = 0,
 };
 
 /* ---- state ---- */
 
 struct bd_forum {
 	char *id, *title, *group;
-	int64_t time;        /* newest last post seen (cursor) */
-	int64_t old_time;    /* time when the pass began */
-	int members_only;    /* a guest does not see it (a login is configured) */
-	char *etag, *lm;     /* validators of its list's first page */
+	int64_t time;     /* newest last post seen (cursor) */
+	int64_t old_time; /* time when the pass began */
+	int members_only; /* a guest does not see it (a login is configured) */
+	char *etag, *lm;  /* validators of its list's first page */
 };
 
 struct bd_thread {
@@ -124,16 +137,16 @@ struct bd_thread {
 
 struct bd {
 	const struct cfg_forum *f;
-	struct board_cfg cfg;     /* the section, or its defaults */
+	struct board_cfg cfg; /* the section, or its defaults */
 	const struct board_engine *eng;
 	struct http_client *http;
-	char *base;               /* ends with '/' */
+	char *base; /* ends with '/' */
 	char *password;
 	struct robots robots;
 	long delay_ms;
-	double last_request;      /* monotonic */
+	double last_request; /* monotonic */
 	int logged_in, relogged;
-	int told_to_wait;         /* a 429/503 this pass: ask nothing more */
+	int told_to_wait;            /* a 429/503 this pass: ask nothing more */
 	struct board_date_ctx dates; /* the board's zone, the pass's now */
 	/* a refused login (cursor "lf"): not tried again before lf_until
 	 * with the same credentials */
@@ -145,7 +158,7 @@ struct bd {
 	int pp;
 	int64_t walk;
 	char *feed_etag, *feed_lm;
-	int64_t feed_top;         /* newest item the feed showed */
+	int64_t feed_top; /* newest item the feed showed */
 	/* what this pass's feed said, kept once the pass has read the lists */
 	char *feed_etag_new, *feed_lm_new;
 	int64_t feed_top_new;
@@ -169,7 +182,8 @@ static void sleep_secs(double s)
 {
 	if (s <= 0)
 		return;
-	struct timespec ts = {.tv_sec = (time_t)s, .tv_nsec = (long)((s - (double)(time_t)s) * 1e9)};
+	struct timespec ts = {.tv_sec = (time_t)s,
+			      .tv_nsec = (long)((s - (double)(time_t)s) * 1e9)};
 	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		;
 }
@@ -321,8 +335,8 @@ static int bd_open(const struct cfg_forum *f, const char *path, void **state, ch
 	if (!eng)
 		return fg_error(err, "forum %s: no %s page parser in this build", f->name, f->type);
 	if (!f->url || !*f->url)
-		return fg_error(err, "forum %s: a %s forum needs url (the board's base URL)", f->name,
-				f->type);
+		return fg_error(err, "forum %s: a %s forum needs url (the board's base URL)",
+				f->name, f->type);
 	struct bd *b = xcalloc(1, sizeof *b);
 	b->f = f;
 	b->eng = eng;
@@ -339,25 +353,29 @@ static int bd_open(const struct cfg_forum *f, const char *path, void **state, ch
 	b->dates.tz = f->timezone;
 	b->dates.now = (int64_t)time(NULL);
 	const char *order = b->cfg.date_order;
-	if (order && strcasecmp(order, "mdy") && strcasecmp(order, "dmy") && strcasecmp(order, "ymd")) {
+	if (order && strcasecmp(order, "mdy") && strcasecmp(order, "dmy") &&
+	    strcasecmp(order, "ymd")) {
 		bd_close(b);
 		return fg_error(err, "forum %s: board.date_order \"%s\": one of mdy (US), dmy, ymd",
 				f->name, order);
 	}
-	b->dates.order = !order ? BOARD_DATE_GUESS
+	b->dates.order = !order                      ? BOARD_DATE_GUESS
 			 : !strcasecmp(order, "mdy") ? BOARD_DATE_MDY
 			 : !strcasecmp(order, "dmy") ? BOARD_DATE_DMY
 						     : BOARD_DATE_YMD;
 	if (b->cfg.user && !b->cfg.password_file) {
 		bd_close(b);
-		return fg_error(err, "forum %s: board.user needs board.password_file (the password "
-				"is read from a file, never from the configuration)", f->name);
+		return fg_error(err,
+				"forum %s: board.user needs board.password_file (the password "
+				"is read from a file, never from the configuration)",
+				f->name);
 	}
 	if (b->cfg.password_file) {
 		char *e = NULL;
 		if (!b->cfg.user) {
 			bd_close(b);
-			return fg_error(err, "forum %s: board.password_file needs board.user", f->name);
+			return fg_error(err, "forum %s: board.password_file needs board.user",
+					f->name);
 		}
 		if (read_password(b->cfg.password_file, &b->password, &e) < 0) {
 			fg_error(err, "forum %s: board.password_file %s", f->name, e);
@@ -402,7 +420,8 @@ static int bd_request(struct bd *b, const struct http_request *rq, struct http_r
 	memset(rs, 0, sizeof *rs);
 	rs->retry_after = -1;
 	if (!b->cfg.owner && !robots_allowed(&b->robots, url_path(rq->url)))
-		return fg_error(err, "forum %s: %s: disallowed by the board's robots.txt for "
+		return fg_error(err,
+				"forum %s: %s: disallowed by the board's robots.txt for "
 				"User-agent %s (set board.owner: true if you run the board)",
 				b->f->name, rq->url, BD_AGENT);
 	double wait = b->last_request + (double)b->delay_ms / 1000.0 - mono();
@@ -421,8 +440,8 @@ static int bd_request(struct bd *b, const struct http_request *rq, struct http_r
 		if (rs->status == 429 || rs->status == 503)
 			b->told_to_wait = 1;
 		if (rs->retry_after > 0)
-			fg_error(err, "forum %s: %s: HTTP %ld, retry after %ld s", b->f->name, rq->url,
-				 rs->status, rs->retry_after);
+			fg_error(err, "forum %s: %s: HTTP %ld, retry after %ld s", b->f->name,
+				 rq->url, rs->status, rs->retry_after);
 		else
 			fg_error(err, "forum %s: %s: HTTP %ld", b->f->name, rq->url, rs->status);
 		http_response_clear(rs);
@@ -529,12 +548,14 @@ static int parse_failed(struct bd *b, const struct board_page *pg, char *e, char
 {
 	enum board_page_kind k = b->eng->kind(pg);
 	if ((k == BOARD_PAGE_LOGIN || k == BOARD_PAGE_NO_PERMISSION) && !b->cfg.user)
-		fg_error(err, "forum %s: %s: the board shows its %s: the forum needs a member "
+		fg_error(err,
+			 "forum %s: %s: the board shows its %s: the forum needs a member "
 			 "account (board.user and board.password_file)",
-			 b->f->name, pg->name, k == BOARD_PAGE_LOGIN ? "login form"
-								: "\"no permission\" page");
+			 b->f->name, pg->name,
+			 k == BOARD_PAGE_LOGIN ? "login form" : "\"no permission\" page");
 	else
-		fg_error(err, "forum %s: the board's page layout is not what the %s parser knows: %s",
+		fg_error(err,
+			 "forum %s: the board's page layout is not what the %s parser knows: %s",
 			 b->f->name, b->eng->name, e ? e : pg->name);
 	free(e);
 	return -1;
@@ -570,7 +591,8 @@ static int bd_page(struct bd *b, const char *url, const char *etag, const char *
 		if (!b->cfg.user || !page_wants_login(b, &p->pg))
 			return 0;
 		if (attempt > 0 || b->relogged) {
-			fg_error(err, "forum %s: %s: still not logged in after logging in again as %s "
+			fg_error(err,
+				 "forum %s: %s: still not logged in after logging in again as %s "
 				 "(the session is refused; the pass stops)",
 				 b->f->name, p->url, b->cfg.user);
 			bd_page_free(p);
@@ -597,7 +619,8 @@ static int bd_login(struct bd *b, char **err)
 	if (!known && b->lf_until > now && b->lf_fp == fp)
 		known = xasprintf("%s; not tried again for %ld min, or until board.user or the "
 				  "password file changes",
-				  b->lf_reason ? b->lf_reason : "refused", (long)(b->lf_until - now + 59) / 60);
+				  b->lf_reason ? b->lf_reason : "refused",
+				  (long)(b->lf_until - now + 59) / 60);
 	if (known) {
 		fg_error(err, "forum %s: login as %s: %s", forum, b->cfg.user, known);
 		free(known);
@@ -613,7 +636,8 @@ static int bd_login(struct bd *b, char **err)
 	if (bd_get(b, lurl, NULL, NULL, &p.rs, &p.url, err) < 0)
 		goto out;
 	if (p.rs.status != 200) {
-		fg_error(err, "forum %s: %s: HTTP %ld for the login page", forum, lurl, p.rs.status);
+		fg_error(err, "forum %s: %s: HTTP %ld for the login page", forum, lurl,
+			 p.rs.status);
 		goto out;
 	}
 	board_page_open(&p.pg, p.rs.body, p.rs.body_len, p.url, p.url, &b->dates);
@@ -628,8 +652,11 @@ static int bd_login(struct bd *b, char **err)
 		goto out;
 	}
 	char *body = board_form_encode(&form);
-	struct http_request rq = {.method = "POST", .url = form.action, .body = body,
-				  .body_len = strlen(body), .referer = p.url};
+	struct http_request rq = {.method = "POST",
+				  .url = form.action,
+				  .body = body,
+				  .body_len = strlen(body),
+				  .referer = p.url};
 	int r = bd_request(b, &rq, &rs, err);
 	explicit_bzero(body, strlen(body));
 	free(body);
@@ -643,7 +670,8 @@ static int bd_login(struct bd *b, char **err)
 		char *next = board_page_url(&tmp, rs.location);
 		if (!next || bd_get(b, next, NULL, NULL, &res.rs, &res.url, err) < 0) {
 			if (!next)
-				fg_error(err, "forum %s: login: redirected to %s", forum, rs.location);
+				fg_error(err, "forum %s: login: redirected to %s", forum,
+					 rs.location);
 			free(next);
 			goto out;
 		}
@@ -677,7 +705,8 @@ refused:
 	for (char *c = b->lf_reason; *c; c++)
 		if (*c == '\n' || *c == '\r')
 			*c = ' ';
-	fg_error(err, "forum %s: login as %s refused: %s; not tried again for %d min, or until "
+	fg_error(err,
+		 "forum %s: login as %s refused: %s; not tried again for %d min, or until "
 		 "board.user or the password file changes",
 		 forum, b->cfg.user, reason, BD_LOGIN_BACKOFF / 60);
 out:
@@ -803,7 +832,8 @@ static void cursor_read(struct bd *b, const char *cursor)
 			split_validators(line + 5, &b->feed_etag, &b->feed_lm);
 		} else if (sscanf(line, "feedtop %lld", &a) == 1) {
 			b->feed_top = a;
-		} else if (sscanf(line, "lf %lld %llx %n", &a, (unsigned long long *)&c, &used) == 2 &&
+		} else if (sscanf(line, "lf %lld %llx %n", &a, (unsigned long long *)&c, &used) ==
+				   2 &&
 			   used > 0) {
 			b->lf_until = a;
 			b->lf_fp = (uint64_t)c;
@@ -818,7 +848,8 @@ static void cursor_read(struct bd *b, const char *cursor)
 			struct bd_forum *f = forum_get(b, id, 1);
 			f->time = f->old_time = a;
 			split_validators(line + used, &f->etag, &f->lm);
-		} else if (sscanf(line, "t %255s %255s %ld %lld %255s", id, forum, &r, &a, lpid) == 5) {
+		} else if (sscanf(line, "t %255s %255s %ld %lld %255s", id, forum, &r, &a, lpid) ==
+			   5) {
 			struct bd_thread *t = thread_put(b, id);
 			free(t->forum);
 			free(t->last_post_id);
@@ -853,7 +884,8 @@ static char *cursor_write(struct bd *b)
 		buf_addf(&o, "lf %" PRId64 " %llx %s\n", b->lf_until, (unsigned long long)b->lf_fp,
 			 b->lf_reason ? b->lf_reason : "");
 	if (b->bf)
-		buf_addf(&o, "bf %" PRId64 " %" PRId64 " %ld\n", b->bf_start, b->bf_cutoff, b->bf_left);
+		buf_addf(&o, "bf %" PRId64 " %" PRId64 " %ld\n", b->bf_start, b->bf_cutoff,
+			 b->bf_left);
 	for (size_t i = 0; i < b->nforums; i++) {
 		const struct bd_forum *f = &b->forums[i];
 		if (!f->time && !f->etag && !f->lm)
@@ -929,7 +961,8 @@ static void name_groups(struct bd *b)
 			f->group = xasprintf("%s.%s", prefix, s);
 		/* an id that is no newsgroup component leaves it to the slug rule */
 		for (const char *p = f->group; *p; p++)
-			if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || strchr(".+-_", *p))) {
+			if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+			      strchr(".+-_", *p))) {
 				free(f->group);
 				f->group = NULL;
 				break;
@@ -1052,10 +1085,12 @@ static void todo_add(struct bd_todos *t, const struct board_topic *tp, const cha
 		t->v = xrealloc(t->v, t->cap * sizeof *t->v);
 	}
 	t->v[t->n++] = (struct bd_todo){
-	    .id = xstrdup(tp->id), .forum = xstrdup(forum),
-	    .title = tp->title ? xstrdup(tp->title) : NULL, .replies = tp->replies,
-	    .last_post = tp->last_post,
-	    .last_post_id = tp->last_post_id ? xstrdup(tp->last_post_id) : NULL,
+		.id = xstrdup(tp->id),
+		.forum = xstrdup(forum),
+		.title = tp->title ? xstrdup(tp->title) : NULL,
+		.replies = tp->replies,
+		.last_post = tp->last_post,
+		.last_post_id = tp->last_post_id ? xstrdup(tp->last_post_id) : NULL,
 	};
 }
 
@@ -1089,11 +1124,12 @@ static int walk_forum(struct bd *b, struct bd_forum *f, int first, struct bd_tod
 	for (int page = 1; page <= BD_LIST_PAGES; page++) {
 		/* later pages by the list's own "next" link: boards page by
 		 * offset and by a size of their own */
-		char *url = page == 1 || !next_url ? b->eng->forum_url(b->base, f->id, page) : next_url;
+		char *url = page == 1 || !next_url ? b->eng->forum_url(b->base, f->id, page)
+						   : next_url;
 		next_url = NULL;
 		struct bd_page p;
 		int prc = bd_page(b, url, page == 1 && !first ? f->etag : NULL,
-				 page == 1 && !first ? f->lm : NULL, &p, err);
+				  page == 1 && !first ? f->lm : NULL, &p, err);
 		free(url);
 		if (prc < 0)
 			goto out;
@@ -1102,7 +1138,8 @@ static int walk_forum(struct bd *b, struct bd_forum *f, int first, struct bd_tod
 			return 0; /* the list has not changed: its validators stay */
 		}
 		if ((p.rs.status == 401 || p.rs.status == 403) && !b->cfg.user) {
-			fg_error(err, "forum %s: %s: HTTP %ld: the forum needs a member account "
+			fg_error(err,
+				 "forum %s: %s: HTTP %ld: the forum needs a member account "
 				 "(board.user and board.password_file)",
 				 b->f->name, p.url, p.rs.status);
 			bd_page_free(&p);
@@ -1118,8 +1155,8 @@ static int walk_forum(struct bd *b, struct bd_forum *f, int first, struct bd_tod
 			/* the validators are the forum's once the whole walk went well */
 			etag = word(p.rs.etag);
 			lm = p.rs.last_modified && !strchr(p.rs.last_modified, '\n')
-				 ? xstrdup(p.rs.last_modified)
-				 : NULL;
+				     ? xstrdup(p.rs.last_modified)
+				     : NULL;
 		}
 		struct board_listing l = {0};
 		char *e = NULL;
@@ -1134,11 +1171,14 @@ static int walk_forum(struct bd *b, struct bd_forum *f, int first, struct bd_tod
 			 * no longer sees (a new style), not a forum emptied */
 			size_t known = 0;
 			for (size_t k = 0; k < b->nthreads; k++)
-				known += b->threads[k].forum && strcmp(b->threads[k].forum, f->id) == 0;
+				known += b->threads[k].forum &&
+					 strcmp(b->threads[k].forum, f->id) == 0;
 			if (known > 0) {
-				fg_error(err, "forum %s: %s: the page layout is not what the %s parser "
+				fg_error(err,
+					 "forum %s: %s: the page layout is not what the %s parser "
 					 "knows: no thread listed, where %zu were before (template "
-					 "changed?)", b->f->name, p.url, b->eng->name, known);
+					 "changed?)",
+					 b->f->name, p.url, b->eng->name, known);
 				board_listing_clear(&l);
 				bd_page_free(&p);
 				goto out;
@@ -1290,7 +1330,8 @@ static int fetch_thread(struct bd *b, const struct bd_todo *td, struct forum_thr
 			/* the last post seen must still be where it was, on a full
 			 * page unless it is the last: else posts went before it */
 			int full = t->page >= t->pages || (int)t->nposts == b->pp;
-			if (!has_post(t, old->last_post_id) || !full || (t->page && t->page != start)) {
+			if (!has_post(t, old->last_post_id) || !full ||
+			    (t->page && t->page != start)) {
 				forum_thread_free(t);
 				t = NULL;
 				whole = 1;
@@ -1347,8 +1388,9 @@ static int deliver(struct bd *b, const struct bd_todo *td, struct forum_thread *
 	struct bd_thread *st = thread_put(b, td->id);
 	free(st->forum);
 	st->forum = xstrdup(td->forum);
-	st->replies = td->replies >= 0 ? td->replies
-		      : t->total_posts > 0 ? t->total_posts - 1 : (long)t->nposts - 1;
+	st->replies = td->replies >= 0     ? td->replies
+		      : t->total_posts > 0 ? t->total_posts - 1
+					   : (long)t->nposts - 1;
 	st->last_post = td->last_post;
 	free(st->last_post_id);
 	st->last_post_id = NULL;
@@ -1364,7 +1406,8 @@ static int deliver(struct bd *b, const struct bd_todo *td, struct forum_thread *
 
 static int cmp_todo_recent(const void *a, const void *b)
 {
-	int64_t x = ((const struct bd_todo *)a)->last_post, y = ((const struct bd_todo *)b)->last_post;
+	int64_t x = ((const struct bd_todo *)a)->last_post,
+		y = ((const struct bd_todo *)b)->last_post;
 	return x < y ? 1 : x > y ? -1 : 0;
 }
 
@@ -1403,10 +1446,11 @@ static int feed_quiet(struct bd *b)
 			free(b->feed_lm_new);
 			b->feed_etag_new = word(rs.etag);
 			b->feed_lm_new = rs.last_modified && !strchr(rs.last_modified, '\n')
-					     ? xstrdup(rs.last_modified)
-					     : NULL;
+						 ? xstrdup(rs.last_modified)
+						 : NULL;
 		} else {
-			log_warn("forum %s: %s: feed not readable: %s", b->f->name, url, e ? e : "?");
+			log_warn("forum %s: %s: feed not readable: %s", b->f->name, url,
+				 e ? e : "?");
 		}
 		free(e);
 		board_listing_clear(&l);
@@ -1476,7 +1520,8 @@ static int bd_changes(void *state, const char *cursor, const struct forum_change
 	if (!cursor || !*cursor) {
 		b->bf = 1;
 		b->bf_start = now;
-		b->bf_cutoff = opts->backfill_days > 0 ? now - (int64_t)opts->backfill_days * 86400 : 0;
+		b->bf_cutoff = opts->backfill_days > 0 ? now - (int64_t)opts->backfill_days * 86400
+						       : 0;
 		b->bf_left = opts->backfill_topics > 0 ? opts->backfill_topics : -1;
 	}
 	if (bd_robots(b, err) < 0)
@@ -1638,8 +1683,7 @@ static char *fold(const char *s)
 /* Best effort after a crash between the POST and the outbox's record: a
  * post by our account on the thread's last page with the same text is
  * the reply, posted already. Returns 1 and its id, 0, or -1. */
-static int find_own_post(struct bd *b, const struct forum_new_post *p, char **post_id,
-			 char **err)
+static int find_own_post(struct bd *b, const struct forum_new_post *p, char **post_id, char **err)
 {
 	struct forum_thread *t = NULL;
 	struct bd_page ref;
@@ -1692,29 +1736,35 @@ static char *board_says(struct bd *b, const struct board_page *pg, const char *f
 	return m ? m : xstrdup(fallback);
 }
 
-static int bd_create_post(void *state, const struct forum_new_post *p, char **post_id,
-			  char **err)
+static int bd_create_post(void *state, const struct forum_new_post *p, char **post_id, char **err)
 {
 	struct bd *b = state;
 	const char *forum = b->f->name;
 	if (!b->cfg.posting) {
-		fg_error(err, "forum %s: replies are not posted to this board (board.posting is "
-			 "off in the gateway's configuration)", forum);
+		fg_error(err,
+			 "forum %s: replies are not posted to this board (board.posting is "
+			 "off in the gateway's configuration)",
+			 forum);
 		return FORUM_POST_REFUSED;
 	}
 	if (!b->eng->post_form || !b->eng->post_result ||
 	    !(p->thread_id ? b->eng->reply_url != NULL : b->eng->new_thread_url != NULL)) {
-		fg_error(err, "forum %s: posting to %s boards is not supported", forum, b->eng->name);
+		fg_error(err, "forum %s: posting to %s boards is not supported", forum,
+			 b->eng->name);
 		return FORUM_POST_REFUSED;
 	}
 	if (!b->cfg.user) {
-		fg_error(err, "forum %s: posting needs a member account (board.user and "
-			 "board.password_file)", forum);
+		fg_error(err,
+			 "forum %s: posting needs a member account (board.user and "
+			 "board.password_file)",
+			 forum);
 		return FORUM_POST_REFUSED;
 	}
 	if (p->thread_id == NULL && (p->board == NULL || p->board[0] == '\0')) {
-		fg_error(err, "forum %s: a new thread needs a forum of the board to go to, and "
-			 "this group names none (map it with boards: in the configuration)", forum);
+		fg_error(err,
+			 "forum %s: a new thread needs a forum of the board to go to, and "
+			 "this group names none (map it with boards: in the configuration)",
+			 forum);
 		return FORUM_POST_REFUSED;
 	}
 	if (bd_robots(b, err) < 0)
@@ -1753,7 +1803,7 @@ static int bd_create_post(void *state, const struct forum_new_post *p, char **po
 		fg_error(err, "forum %s: %s: HTTP %ld: %s", forum, pg.url, pg.rs.status, why);
 		free(why);
 		rc = pg.rs.status == 403 || pg.rs.status == 404 ? FORUM_POST_REFUSED
-								 : FORUM_POST_TEMPFAIL;
+								: FORUM_POST_TEMPFAIL;
 		goto out;
 	}
 	const char *subject = p->title ? p->title : p->thread_title;
@@ -1780,8 +1830,11 @@ static int bd_create_post(void *state, const struct forum_new_post *p, char **po
 		min = (double)b->delay_ms / 1000.0;
 	sleep_secs(min - age);
 	char *body = board_form_encode(&form);
-	struct http_request rq = {.method = "POST", .url = form.action, .body = body,
-				  .body_len = strlen(body), .referer = pg.url};
+	struct http_request rq = {.method = "POST",
+				  .url = form.action,
+				  .body = body,
+				  .body_len = strlen(body),
+				  .referer = pg.url};
 	int r = bd_request(b, &rq, &rs, err);
 	free(body);
 	if (r < 0)
@@ -1798,14 +1851,18 @@ static int bd_create_post(void *state, const struct forum_new_post *p, char **po
 		if (f == 1)
 			rc = FORUM_POST_OK;
 		else if (f == 0)
-			fg_error(err, "forum %s: the board accepted the reply but does not say "
-				 "which post it is", forum);
+			fg_error(err,
+				 "forum %s: the board accepted the reply but does not say "
+				 "which post it is",
+				 forum);
 	} else if (ok == 0) {
 		fg_error(err, "%s", e ? e : "the board refused the reply");
 		rc = FORUM_POST_REFUSED;
 	} else {
-		fg_error(err, "forum %s: %s: the answer to the reply is not one the %s parser "
-			 "knows: %s", forum, form.action, b->eng->name, e ? e : "?");
+		fg_error(err,
+			 "forum %s: %s: the answer to the reply is not one the %s parser "
+			 "knows: %s",
+			 forum, form.action, b->eng->name, e ? e : "?");
 	}
 	free(e);
 	free(rurl);
@@ -1818,11 +1875,11 @@ out:
 	return rc;
 }
 
-#define BOARD_OPS(t)                                                                             \
-	{                                                                                        \
-		.type = t, .open = bd_open, .list_boards = bd_list_boards, .changes = bd_changes, \
-		.create_post = bd_create_post, .expected_id = NULL, .close = bd_close,         \
-		.config = &bd_section, .flags = FORUM_CONN_REMOTE,                               \
+#define BOARD_OPS(t)                                                                               \
+	{                                                                                          \
+		.type = t, .open = bd_open, .list_boards = bd_list_boards, .changes = bd_changes,  \
+		.create_post = bd_create_post, .expected_id = NULL, .close = bd_close,             \
+		.config = &bd_section, .flags = FORUM_CONN_REMOTE,                                 \
 	}
 
 const struct forum_connector_ops board_vbulletin_connector = BOARD_OPS("vbulletin");

@@ -36,8 +36,8 @@ struct board_page {
 	struct html_doc doc; /* search from &doc.root (see html.h) */
 	const char *html;    /* the raw bytes (borrowed), NUL-terminated */
 	size_t len;
-	char *url;           /* absolute URL the page came from (base for links); may be NULL */
-	char *name;          /* for messages: the URL or the saved file's path */
+	char *url;  /* absolute URL the page came from (base for links); may be NULL */
+	char *name; /* for messages: the URL or the saved file's path */
 	/* how to read the page's dates (borrowed; NULL = UTC, now = time()) */
 	const struct board_date_ctx *dates;
 };
@@ -68,7 +68,7 @@ const char *board_page_generator(const struct board_page *pg);
 
 /* A forum (sub-board) listed on the index or on a forum page. */
 struct board_forum {
-	char *id;        /* the engine's forum id ("12") */
+	char *id; /* the engine's forum id ("12") */
 	char *title;
 	char *url;       /* absolute */
 	char *parent_id; /* forum or category it is listed under; NULL = top */
@@ -94,10 +94,10 @@ struct board_listing {
 	size_t nforums;
 	struct board_topic *topics;
 	size_t ntopics;
-	int page, pages;    /* this list's page n of m; 0 = unknown */
-	char *next_url;     /* absolute URL of the next page; NULL on the last */
-	char *forum_id;     /* the forum the page lists (thread lists); may be NULL */
-	char *title;        /* its title; may be NULL */
+	int page, pages; /* this list's page n of m; 0 = unknown */
+	char *next_url;  /* absolute URL of the next page; NULL on the last */
+	char *forum_id;  /* the forum the page lists (thread lists); may be NULL */
+	char *title;     /* its title; may be NULL */
 };
 
 struct board_forum *board_listing_add_forum(struct board_listing *l);
@@ -116,10 +116,10 @@ enum board_page_kind {
 	BOARD_PAGE_INDEX,
 	BOARD_PAGE_FORUM,
 	BOARD_PAGE_THREAD,
-	BOARD_PAGE_LOGIN,         /* a login form where content was asked for (a guest, an expired session) */
+	BOARD_PAGE_LOGIN, /* a login form where content was asked for (a guest, an expired session) */
 	BOARD_PAGE_NO_PERMISSION, /* "You do not have permission" */
-	BOARD_PAGE_MESSAGE,       /* the board's error/notice page (flood control, closed thread, ...) */
-	BOARD_PAGE_CAPTCHA,       /* a form that wants a CAPTCHA solved */
+	BOARD_PAGE_MESSAGE, /* the board's error/notice page (flood control, closed thread, ...) */
+	BOARD_PAGE_CAPTCHA, /* a form that wants a CAPTCHA solved */
 };
 
 /* A form as a browser would submit it: the successful controls in

@@ -8,6 +8,6 @@
 #include "forumgate/connector.h"
 
 extern const struct forum_connector_ops board_vbulletin_connector, board_phpbb_connector,
-    board_xenforo_connector, board_mybb_connector;
+	board_xenforo_connector, board_mybb_connector;
 
 #endif

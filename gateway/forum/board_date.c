@@ -38,18 +38,18 @@ struct tok {
 	unsigned char ndig; /* T_NUM: digits (capped at 13) */
 	char ch;            /* T_PUNCT: the ASCII mark; '>' for U+00BB, '~' for other */
 	int64_t num;
-	char w[WMAX];       /* T_WORD: lowercased, NUL-terminated; "" when too long */
-	int cls, val;       /* T_WORD: class from the table */
+	char w[WMAX]; /* T_WORD: lowercased, NUL-terminated; "" when too long */
+	int cls, val; /* T_WORD: class from the table */
 };
 
 enum word_class {
 	C_UNKNOWN = 0,
-	C_MONTH,     /* val 1..12 */
-	C_WEEKDAY,   /* val 0..6, Sunday 0 */
-	C_MONTH_WD,  /* "mar": March or a Tuesday (fr/es/it) */
-	C_REL,       /* val: days back */
+	C_MONTH,    /* val 1..12 */
+	C_WEEKDAY,  /* val 0..6, Sunday 0 */
+	C_MONTH_WD, /* "mar": March or a Tuesday (fr/es/it) */
+	C_REL,      /* val: days back */
 	C_FILLER,
-	C_ZONE       /* utc, gmt, z */
+	C_ZONE /* utc, gmt, z */
 };
 
 struct word {
@@ -225,7 +225,8 @@ static int utf8_decode(const unsigned char *p, uint32_t *cp)
 static int is_space_cp(uint32_t c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' ||
-	       c == 0xa0 || c == 0x202f || (c >= 0x2000 && c <= 0x200b) || c == 0x3000 || c == 0xfeff;
+	       c == 0xa0 || c == 0x202f || (c >= 0x2000 && c <= 0x200b) || c == 0x3000 ||
+	       c == 0xfeff;
 }
 
 /* The lowercase of a letter we fold, or 0 when c is no letter. */
@@ -376,17 +377,28 @@ static int64_t unit_secs(const char *w)
 		int64_t secs;
 		int exact;
 	} units[] = {
-		{"s", 1, 1}, {"sec", 1, 0}, {"sek", 1, 0}, {"seg", 1, 0}, {"секунд", 1, 0}, {"сек", 1, 0},
-		{"m", 60, 1}, {"min", 60, 0}, {"мин", 60, 0},
-		{"h", 3600, 1}, {"hour", 3600, 0}, {"hr", 3600, 0}, {"std", 3600, 0}, {"stund", 3600, 0},
-		{"heure", 3600, 0}, {"hora", 3600, 0}, {"ora", 3600, 1}, {"ore", 3600, 1},
-		{"uur", 3600, 0}, {"godzin", 3600, 0}, {"час", 3600, 0},
-		{"d", 86400, 1}, {"day", 86400, 0}, {"tag", 86400, 0}, {"jour", 86400, 0},
-		{"día", 86400, 0}, {"dia", 86400, 0}, {"giorn", 86400, 0}, {"dag", 86400, 0},
-		{"dni", 86400, 0}, {"dzie", 86400, 0}, {"ден", 86400, 0}, {"дн", 86400, 0},
-		{"w", 604800, 1}, {"week", 604800, 0}, {"wk", 604800, 0}, {"woche", 604800, 0},
-		{"semaine", 604800, 0}, {"semana", 604800, 0}, {"settiman", 604800, 0},
-		{"weke", 604800, 0}, {"tydz", 604800, 0}, {"tygod", 604800, 0}, {"недел", 604800, 0},
+		{"s", 1, 1},           {"sec", 1, 0},
+		{"sek", 1, 0},         {"seg", 1, 0},
+		{"секунд", 1, 0},      {"сек", 1, 0},
+		{"m", 60, 1},          {"min", 60, 0},
+		{"мин", 60, 0},        {"h", 3600, 1},
+		{"hour", 3600, 0},     {"hr", 3600, 0},
+		{"std", 3600, 0},      {"stund", 3600, 0},
+		{"heure", 3600, 0},    {"hora", 3600, 0},
+		{"ora", 3600, 1},      {"ore", 3600, 1},
+		{"uur", 3600, 0},      {"godzin", 3600, 0},
+		{"час", 3600, 0},      {"d", 86400, 1},
+		{"day", 86400, 0},     {"tag", 86400, 0},
+		{"jour", 86400, 0},    {"día", 86400, 0},
+		{"dia", 86400, 0},     {"giorn", 86400, 0},
+		{"dag", 86400, 0},     {"dni", 86400, 0},
+		{"dzie", 86400, 0},    {"ден", 86400, 0},
+		{"дн", 86400, 0},      {"w", 604800, 1},
+		{"week", 604800, 0},   {"wk", 604800, 0},
+		{"woche", 604800, 0},  {"semaine", 604800, 0},
+		{"semana", 604800, 0}, {"settiman", 604800, 0},
+		{"weke", 604800, 0},   {"tydz", 604800, 0},
+		{"tygod", 604800, 0},  {"недел", 604800, 0},
 	};
 	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
 		if (units[i].exact ? strcmp(w, units[i].stem) == 0 : prefix(w, units[i].stem))
@@ -402,16 +414,17 @@ static int in_list(const char *w, const char *const *list)
 	return 0;
 }
 
-static const char *const ago_words[] = {"vor", "hace", "fa", "geleden", "temu", "назад", "ago", NULL};
-static const char *const moment_words[] = {
-	"moment", "moments", "instant", "l'instant", "momento", "attimo", "chwilą", "chwila",
-	"now", "eben", "soeben", "zojuist", "только", "mismo", "adesso", "poco", "instante",
-	"секунду", NULL};
-static const char *const article_words[] = {
-	"a", "an", "one", "ein", "eine", "einer", "einem", "einen", "un", "une", "una", "uno",
-	"een", "un'", NULL};
-static const char *const less_words[] = {
-	"less", "weniger", "moins", "menos", "meno", "minder", "mniej", "меньше", "менее", NULL};
+static const char *const ago_words[] = {"vor",  "hace",  "fa",  "geleden",
+					"temu", "назад", "ago", NULL};
+static const char *const moment_words[] = {"moment", "moments",  "instant", "l'instant", "momento",
+					   "attimo", "chwilą",   "chwila",  "now",       "eben",
+					   "soeben", "zojuist",  "только",  "mismo",     "adesso",
+					   "poco",   "instante", "секунду", NULL};
+static const char *const article_words[] = {"a",     "an",    "one",   "ein", "eine",
+					    "einer", "einem", "einen", "un",  "une",
+					    "una",   "uno",   "een",   "un'", NULL};
+static const char *const less_words[] = {"less",   "weniger", "moins",  "menos", "meno",
+					 "minder", "mniej",   "меньше", "менее", NULL};
 
 /* Whether the tokens are an "ago" expression: a marker word ("ago" only
  * after a unit or moment word, since it is also es/it August), "il y a",
@@ -458,8 +471,8 @@ static int parse_relative(const struct tok *t, int n, int64_t now, int64_t *out)
 		int64_t u;
 		if (in_list(w, less_words)) {
 			less = 1;
-		} else if (in_list(w, article_words) && count < 0 && i + 1 < n && t[i + 1].kind == T_WORD &&
-			   unit_secs(t[i + 1].w)) {
+		} else if (in_list(w, article_words) && count < 0 && i + 1 < n &&
+			   t[i + 1].kind == T_WORD && unit_secs(t[i + 1].w)) {
 			count = 1;
 		} else if (strncmp(w, "un'", 3) == 0 && (u = unit_secs(w + 3)) != 0) {
 			total += u; /* un'ora */
@@ -480,15 +493,15 @@ static int parse_relative(const struct tok *t, int n, int64_t now, int64_t *out)
 /* ---- absolute dates ---- */
 
 struct parts {
-	int date;          /* 1: y/m/d set; 2: numeric date, raw parts in a/b/c */
+	int date; /* 1: y/m/d set; 2: numeric date, raw parts in a/b/c */
 	int yearless;
 	int64_t y;
 	int m, d;
 	int64_t a, b, c;
 	int nda, ndc;
 	char sep;
-	int rel;           /* -1, or days back */
-	int wd;            /* -1, or the weekday named */
+	int rel;                  /* -1, or days back */
+	int wd;                   /* -1, or the weekday named */
 	int time, h, mi, s, ampm; /* ampm: 0 none, 1 am, 2 pm */
 	int zoned, off;
 };
@@ -536,8 +549,8 @@ static int numdate_starts(const struct tok *t, int n, int i)
  * ("26. Aug", "Aug 26, 2008", "26-Aug-2008", "26 de agosto de 2008"). */
 static int skip_soft(const struct tok *t, int n, int i)
 {
-	while (i < n && ((t[i].kind == T_PUNCT && (t[i].ch == '.' || t[i].ch == ',' || t[i].ch == '-' ||
-						   t[i].ch == '/')) ||
+	while (i < n && ((t[i].kind == T_PUNCT &&
+			  (t[i].ch == '.' || t[i].ch == ',' || t[i].ch == '-' || t[i].ch == '/')) ||
 			 (t[i].kind == T_WORD && t[i].cls == C_FILLER)))
 		i++;
 	return i;
@@ -584,8 +597,8 @@ static int read_time(const struct tok *t, int n, int i, struct parts *p)
 		p->s = (int)t[i + 1].num;
 		i += 2;
 		/* a fraction of a second */
-		if ((is_punct(t, n, i, '.') || is_punct(t, n, i, ',')) && !t[i].sp && is_num(t, n, i + 1) &&
-		    !t[i + 1].sp)
+		if ((is_punct(t, n, i, '.') || is_punct(t, n, i, ',')) && !t[i].sp &&
+		    is_num(t, n, i + 1) && !t[i + 1].sp)
 			i += 2;
 	}
 	/* am / pm / a.m. / p. m. */
@@ -607,8 +620,8 @@ static int read_time(const struct tok *t, int n, int i, struct parts *p)
 		p->off = 0;
 		i++;
 	}
-	if ((is_punct(t, n, i, '+') || is_punct(t, n, i, '-')) && is_num(t, n, i + 1) && !t[i + 1].sp &&
-	    (named || !t[i].sp || t[i + 1].ndig == 4)) {
+	if ((is_punct(t, n, i, '+') || is_punct(t, n, i, '-')) && is_num(t, n, i + 1) &&
+	    !t[i + 1].sp && (named || !t[i].sp || t[i + 1].ndig == 4)) {
 		int sign = t[i].ch == '-' ? -1 : 1, oh, om = 0;
 		const struct tok *d = &t[i + 1];
 		if (d->ndig == 4) {
@@ -735,7 +748,8 @@ static int scan(const struct tok *t, int n, struct parts *p)
 		}
 		switch (k->cls) {
 		case C_MONTH_WD:
-			if (!p->date && !later_month(t, n, i + 1) && (j = read_month_day(t, n, i, p)) > 0) {
+			if (!p->date && !later_month(t, n, i + 1) &&
+			    (j = read_month_day(t, n, i, p)) > 0) {
 				i = j;
 			} else {
 				p->wd = 2;
@@ -877,7 +891,8 @@ int board_date_parse(const char *s, const struct board_date_ctx *ctx, int64_t *o
 		for (int i = 0; i < n; i++)
 			if (tk[i].kind != T_PUNCT || (tk[i].ch != '.' && tk[i].ch != ','))
 				sig = i, count++;
-		if (count == 1 && tk[sig].kind == T_NUM && tk[sig].ndig >= 9 && tk[sig].ndig <= 11) {
+		if (count == 1 && tk[sig].kind == T_NUM && tk[sig].ndig >= 9 &&
+		    tk[sig].ndig <= 11) {
 			*out = tk[sig].num;
 			return 0;
 		}
@@ -930,7 +945,8 @@ int board_date_parse(const char *s, const struct board_date_ctx *ctx, int64_t *o
 			p.y = y;
 			/* a board leaves out the current year; a date after
 			 * tomorrow must then be last year's */
-			if (valid_ymd(p.y, p.m, p.d) && tzfile_days_from_civil(p.y, p.m, p.d) > today + 1)
+			if (valid_ymd(p.y, p.m, p.d) &&
+			    tzfile_days_from_civil(p.y, p.m, p.d) > today + 1)
 				p.y--;
 		}
 		if (!valid_ymd(p.y, p.m, p.d))

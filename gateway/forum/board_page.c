@@ -12,19 +12,15 @@
 #include <strings.h>
 #include <time.h>
 
-#include "forumgate/buf.h"
 #include "../mail/mime_internal.h"
+#include "forumgate/buf.h"
 
 /* ---- engines ---- */
 
 /* One line per engine (board_vbulletin, board_phpbb, board_xenforo,
  * board_mybb), in the order detect() ties are broken. */
 static const struct board_engine *const engines[] = {
-	&board_vbulletin,
-	&board_phpbb,
-	&board_xenforo,
-	&board_mybb,
-	NULL,
+	&board_vbulletin, &board_phpbb, &board_xenforo, &board_mybb, NULL,
 };
 
 const struct board_engine *board_engine(const char *name)
@@ -123,7 +119,7 @@ static char *decode(const char *s, size_t n)
 		} else if (s[i] == '%' && i + 2 < n && fg_hexval((unsigned char)s[i + 1]) >= 0 &&
 			   fg_hexval((unsigned char)s[i + 2]) >= 0) {
 			buf_addc(&b, (char)(fg_hexval((unsigned char)s[i + 1]) * 16 +
-					   fg_hexval((unsigned char)s[i + 2])));
+					    fg_hexval((unsigned char)s[i + 2])));
 			i += 2;
 		} else {
 			buf_addc(&b, s[i]);
@@ -310,12 +306,14 @@ int board_form_read(const struct board_page *pg, const struct html_node *form,
 	 * after it, so the walk goes on to the end of the form's parent until
 	 * the next form starts. */
 	const struct html_node *scope = form->parent != NULL ? form->parent : form;
-	for (const struct html_node *k = html_next(form, scope); k != NULL; k = html_next(k, scope)) {
+	for (const struct html_node *k = html_next(form, scope); k != NULL;
+	     k = html_next(k, scope)) {
 		if (html_is(k, HT_FORM))
 			break;
 		if (k->type != HTML_ELEMENT)
 			continue;
-		if (html_ancestor(k, HT_FORM, NULL) != form && html_ancestor(k, HT_FORM, NULL) != NULL)
+		if (html_ancestor(k, HT_FORM, NULL) != form &&
+		    html_ancestor(k, HT_FORM, NULL) != NULL)
 			continue;
 		const char *name = html_attr(k, "name");
 		if (name == NULL || *name == '\0' || html_attr(k, "disabled") != NULL)

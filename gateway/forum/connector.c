@@ -10,20 +10,16 @@
  */
 #include <string.h>
 
-#include "forumgate/connector.h"
 #include "board_conn.h"
 #include "discourse.h"
+#include "forumgate/connector.h"
 #include "spool_internal.h"
 
 #define MAX_CONNECTORS 16
 
 static const struct forum_connector_ops *builtin[] = {
-	&spool_connector,
-	&discourse_connector,
-	&board_vbulletin_connector,
-	&board_phpbb_connector,
-	&board_xenforo_connector,
-	&board_mybb_connector,
+	&spool_connector,       &discourse_connector,     &board_vbulletin_connector,
+	&board_phpbb_connector, &board_xenforo_connector, &board_mybb_connector,
 };
 
 static const struct forum_connector_ops *table[MAX_CONNECTORS];

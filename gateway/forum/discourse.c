@@ -75,31 +75,45 @@ struct dsc_cfg {
 };
 
 static const struct cfg_conn_key dsc_keys[] = {
-	{.key = "api_key_file", .type = CFG_CONN_STR, .flags = CFG_CONN_FILE,
+	{.key = "api_key_file",
+	 .type = CFG_CONN_STR,
+	 .flags = CFG_CONN_FILE,
 	 .off = offsetof(struct dsc_cfg, api_key_file)},
-	{.key = "api_username", .type = CFG_CONN_STR,
-	 .off = offsetof(struct dsc_cfg, api_username), .sdef = "system"},
-	{.key = "webhook_secret_file", .type = CFG_CONN_STR,
+	{.key = "api_username",
+	 .type = CFG_CONN_STR,
+	 .off = offsetof(struct dsc_cfg, api_username),
+	 .sdef = "system"},
+	{.key = "webhook_secret_file",
+	 .type = CFG_CONN_STR,
 	 .flags = CFG_CONN_FILE | CFG_CONN_WEBHOOK,
 	 .off = offsetof(struct dsc_cfg, webhook_secret_file)},
-	{.key = "users_file", .type = CFG_CONN_STR, .flags = CFG_CONN_FILE,
+	{.key = "users_file",
+	 .type = CFG_CONN_STR,
+	 .flags = CFG_CONN_FILE,
 	 .off = offsetof(struct dsc_cfg, users_file)},
-	{.key = "lookup_users", .type = CFG_CONN_BOOL, .off = offsetof(struct dsc_cfg, lookup_users)},
-	{.key = "group_template", .type = CFG_CONN_STR,
-	 .off = offsetof(struct dsc_cfg, group_template), .sdef = DJ_GROUP_TEMPLATE},
+	{.key = "lookup_users",
+	 .type = CFG_CONN_BOOL,
+	 .off = offsetof(struct dsc_cfg, lookup_users)},
+	{.key = "group_template",
+	 .type = CFG_CONN_STR,
+	 .off = offsetof(struct dsc_cfg, group_template),
+	 .sdef = DJ_GROUP_TEMPLATE},
 };
 
 static const struct cfg_conn_section dsc_section = {
-	.name = "discourse", .size = sizeof(struct dsc_cfg), .keys = dsc_keys,
-	.nkeys = sizeof dsc_keys / sizeof *dsc_keys, .required = 0,
+	.name = "discourse",
+	.size = sizeof(struct dsc_cfg),
+	.keys = dsc_keys,
+	.nkeys = sizeof dsc_keys / sizeof *dsc_keys,
+	.required = 0,
 };
 
 struct dsc {
 	const struct cfg_forum *f;
 	const struct dsc_cfg *cfg;
 	struct http_client *http;
-	char *base;     /* url without the trailing '/' */
-	char *api_key;  /* NULL: anonymous (public categories only) */
+	char *base;    /* url without the trailing '/' */
+	char *api_key; /* NULL: anonymous (public categories only) */
 	struct dj_categories cats;
 };
 
@@ -192,8 +206,7 @@ struct dsc_headers {
 	char *key, *user;
 };
 
-static void dsc_headers(const struct dsc *d, const char *user, int json_body,
-			struct dsc_headers *h)
+static void dsc_headers(const struct dsc *d, const char *user, int json_body, struct dsc_headers *h)
 {
 	size_t n = 0;
 	memset(h, 0, sizeof *h);
@@ -224,7 +237,10 @@ static long dsc_call(struct dsc *d, const char *method, const char *path, const 
 	char *url = xasprintf("%s%s", d->base, path);
 	struct dsc_headers hd;
 	dsc_headers(d, user, body != NULL, &hd);
-	struct http_request rq = {.method = method, .url = url, .headers = hd.v, .body = body,
+	struct http_request rq = {.method = method,
+				  .url = url,
+				  .headers = hd.v,
+				  .body = body,
 				  .body_len = body ? strlen(body) : 0};
 	memset(rs, 0, sizeof *rs);
 	char *e = NULL;
@@ -453,7 +469,8 @@ static char *dsc_board(const struct dsc *d, int64_t id)
 	if (!c)
 		return NULL;
 	struct buf b = BUF_INIT;
-	const struct dj_category *p = c->parent_id ? dj_category_find(&d->cats, c->parent_id) : NULL;
+	const struct dj_category *p = c->parent_id ? dj_category_find(&d->cats, c->parent_id)
+						   : NULL;
 	if (p) {
 		slug_of(&b, p);
 		buf_addc(&b, '/');
@@ -686,8 +703,8 @@ static int dsc_topic(struct dsc *d, int64_t id, forum_thread_cb cb, void *arg, i
 				errs[q] = NULL;
 				bad = 1;
 			} else if (rss[q].status != 200) {
-				*err = xasprintf("forum %s: GET %s: HTTP %ld", d->f->name, rq[q].url,
-						 rss[q].status);
+				*err = xasprintf("forum %s: GET %s: HTTP %ld", d->f->name,
+						 rq[q].url, rss[q].status);
 				bad = 1;
 			} else if (dj_parse_posts(rss[q].body, rss[q].body_len, &more, &e) < 0) {
 				*err = xasprintf("forum %s: %s: malformed answer: %s", d->f->name,
@@ -788,14 +805,15 @@ static const struct cfg_board *own_limit(const struct dsc *d, int64_t id)
 /* Appends the gatewayed topics of topic list `base` (newest bump first)
  * bumped at or after cutoff (0 = any), at most limit (-1 = no limit);
  * skip_own: not those of categories with a limit of their own. */
-static int list_topics(struct dsc *d, const char *base, int64_t cutoff, long limit,
-		       int skip_own, struct bf_list *out, char **err)
+static int list_topics(struct dsc *d, const char *base, int64_t cutoff, long limit, int skip_own,
+		       struct bf_list *out, char **err)
 {
 	long k = 0;
 	int done = limit == 0;
 	for (int page = 0; page < DSC_LIST_PAGES && !done; page++) {
 		char path[512];
-		snprintf(path, sizeof path, "%s%cpage=%d", base, strchr(base, '?') ? '&' : '?', page);
+		snprintf(path, sizeof path, "%s%cpage=%d", base, strchr(base, '?') ? '&' : '?',
+			 page);
 		struct http_response rs;
 		if (dsc_get(d, path, &rs, err) < 0)
 			return -1;
@@ -835,8 +853,8 @@ static int list_topics(struct dsc *d, const char *base, int64_t cutoff, long lim
  * recently bumped within its backfill (/latest.json), and for a board
  * with a backfill of its own (boards: [{backfill}]), its category's
  * within that (/c/{slug}/{id}.json, without subcategories). */
-static int dsc_backfill_list(struct dsc *d, const struct dsc_cursor *c, int64_t **ids,
-			     size_t *n, char **err)
+static int dsc_backfill_list(struct dsc *d, const struct dsc_cursor *c, int64_t **ids, size_t *n,
+			     char **err)
 {
 	struct bf_list l = {0};
 	if (list_topics(d, "/latest.json", c->cutoff, c->left, 1, &l, err) < 0)
@@ -847,7 +865,9 @@ static int dsc_backfill_list(struct dsc *d, const struct dsc_cursor *c, int64_t 
 			continue;
 		int64_t cutoff = b->backfill_days ? c->start - (int64_t)b->backfill_days * 86400
 						  : c->cutoff;
-		long limit = b->backfill_topics ? b->backfill_topics : b->backfill_days ? -1 : c->left;
+		long limit = b->backfill_topics ? b->backfill_topics
+			     : b->backfill_days ? -1
+						: c->left;
 		char *slug = dsc_board(d, d->cats.v[i].id);
 		char *path = xasprintf("/c/%s/%" PRId64 ".json?no_subcategories=true", slug,
 				       d->cats.v[i].id);
@@ -902,10 +922,10 @@ static int parse_id(const char *s, int64_t *out)
 /* A topic of a pushed pass. */
 struct push_topic {
 	int64_t id;
-	int whole;         /* fetch it all (dsc_topic): a topic event, or what
+	int whole;      /* fetch it all (dsc_topic): a topic event, or what
 			    * the posts alone cannot tell */
-	int skip;          /* gone or out of reach */
-	int64_t *posts;    /* the posts pushed */
+	int skip;       /* gone or out of reach */
+	int64_t *posts; /* the posts pushed */
 	size_t nposts;
 	int have_meta;
 	struct dj_topic meta;
@@ -935,8 +955,7 @@ static void round_add(struct push_round *r, enum push_what what, size_t topic)
 /* Performs the round's requests at once (within max_concurrent and
  * max_requests_per_second); rs[i] as http_request's. -1 with *err when a
  * request had no answer, or 429/5xx. */
-static int round_run(struct dsc *d, struct push_round *r, struct http_response **out,
-		     char **err)
+static int round_run(struct dsc *d, struct push_round *r, struct http_response **out, char **err)
 {
 	struct http_request *rq = xcalloc(r->n ? r->n : 1, sizeof *rq);
 	struct http_response *rs = xcalloc(r->n ? r->n : 1, sizeof *rs);
@@ -1009,8 +1028,8 @@ static const struct dj_post *known_number(const struct push_topic *pt, int numbe
 
 /* A response of a round for topic pt: 0 read (or gone: pt->skip), -1 with
  * *err. */
-static int push_read(struct dsc *d, struct push_topic *pt, enum push_what what,
-		     const char *url, struct http_response *rs, char **err)
+static int push_read(struct dsc *d, struct push_topic *pt, enum push_what what, const char *url,
+		     struct http_response *rs, char **err)
 {
 	char *e = NULL;
 	if (rs->status == 403 || rs->status == 404 || rs->status == 410) {
@@ -1129,8 +1148,8 @@ static int dsc_push(struct dsc *d, const char *const *items, size_t nitems, foru
 				buf_addf(&r.urls[r.n - 1], "%s/t/%" PRId64 "/posts.json?", d->base,
 					 pt->id);
 			}
-			buf_addf(&r.urls[r.n - 1], "%spost_ids[]=%" PRId64, i % DSC_CHUNK ? "&" : "",
-				 pt->posts[i]);
+			buf_addf(&r.urls[r.n - 1], "%spost_ids[]=%" PRId64,
+				 i % DSC_CHUNK ? "&" : "", pt->posts[i]);
 		}
 	}
 	if (r.n && round_run(d, &r, &rs, err) < 0)
@@ -1197,7 +1216,8 @@ static int dsc_push(struct dsc *d, const char *const *items, size_t nitems, foru
 			asked[nasked++] = num;
 			round_add(&r, PUSH_PARENT, k);
 			buf_addf(&r.urls[r.n - 1], "%s/t/%s/%" PRId64 "/%d.json", d->base,
-				 pt->meta.slug && *pt->meta.slug ? pt->meta.slug : "-", pt->id, num);
+				 pt->meta.slug && *pt->meta.slug ? pt->meta.slug : "-", pt->id,
+				 num);
 		}
 		free(asked);
 	}
@@ -1226,8 +1246,8 @@ static int dsc_push(struct dsc *d, const char *const *items, size_t nitems, foru
 		if (pt->whole)
 			continue;
 		qsort_r(pt->posts, pt->nposts, sizeof *pt->posts, cmp_topic_number, pt);
-		struct forum_thread *t = dsc_thread(d, &pt->meta, pt->posts, pt->nposts,
-						    &pt->known, 0);
+		struct forum_thread *t = dsc_thread(d, &pt->meta, pt->posts, pt->nposts, &pt->known,
+						    0);
 		if (t && cb(arg, t) < 0)
 			goto out;
 	}
@@ -1271,9 +1291,8 @@ static int dsc_changes(void *state, const char *cursor, const struct forum_chang
 		c.bf = 1;
 		c.next = INT64_MAX;
 		c.start = (int64_t)time(NULL);
-		c.cutoff = opts->backfill_days > 0
-				   ? c.start - (int64_t)opts->backfill_days * 86400
-				   : 0;
+		c.cutoff = opts->backfill_days > 0 ? c.start - (int64_t)opts->backfill_days * 86400
+						   : 0;
 		c.left = opts->backfill_topics > 0 ? opts->backfill_topics : -1;
 	} else {
 		cursor_read(cursor, &c);
@@ -1427,7 +1446,10 @@ char *discourse_user_by_email(const char *body, size_t len, const char *addr)
 			}
 		} else if (tok == JR_KEY) {
 			const char *k = buf_str(&r.str);
-			key = depth != 2 ? 0 : strcmp(k, "username") == 0 ? 1 : strcmp(k, "email") == 0 ? 2 : 0;
+			key = depth != 2                   ? 0
+			      : strcmp(k, "username") == 0 ? 1
+			      : strcmp(k, "email") == 0    ? 2
+							   : 0;
 			continue;
 		} else if (tok == JR_STRING && key == 1 && r.str.len) {
 			size_t l;
@@ -1680,8 +1702,7 @@ static int create_as(struct dsc *d, const struct forum_new_post *p, const char *
 	return rc;
 }
 
-static int dsc_create_post(void *state, const struct forum_new_post *p, char **post_id,
-			   char **err)
+static int dsc_create_post(void *state, const struct forum_new_post *p, char **post_id, char **err)
 {
 	struct dsc *d = state;
 	/* the forum user who posts: the sender's name on the gateway, mapped

@@ -28,8 +28,8 @@
 
 /* ---- typed getters; `path` names the object for messages ---- */
 
-static int get_int(json_t *o, const char *key, const char *path, int required,
-		   int64_t *out, char **err)
+static int get_int(json_t *o, const char *key, const char *path, int required, int64_t *out,
+		   char **err)
 {
 	json_t *v = json_object_get(o, key);
 	*out = 0;
@@ -76,8 +76,7 @@ static int get_str(json_t *o, const char *key, const char *path, int required, c
 }
 
 /* Booleans: absent or null → dflt. */
-static int get_bool(json_t *o, const char *key, const char *path, int dflt, int *out,
-		    char **err)
+static int get_bool(json_t *o, const char *key, const char *path, int dflt, int *out, char **err)
 {
 	json_t *v = json_object_get(o, key);
 	*out = dflt;
@@ -172,8 +171,12 @@ int dj_parse_time(const char *s, int64_t *out)
 	}
 	if (*p)
 		return -1;
-	struct tm tm = {.tm_year = Y - 1900, .tm_mon = M - 1, .tm_mday = D,
-			.tm_hour = h, .tm_min = m, .tm_sec = sec};
+	struct tm tm = {.tm_year = Y - 1900,
+			.tm_mon = M - 1,
+			.tm_mday = D,
+			.tm_hour = h,
+			.tm_min = m,
+			.tm_sec = sec};
 	*out = (int64_t)timegm(&tm) - off;
 	return 0;
 }
@@ -198,11 +201,11 @@ const struct dj_category *dj_category_find(const struct dj_categories *c, int64_
 	return NULL;
 }
 
-static int read_categories(json_t *arr, const char *path, int64_t parent,
-			   struct dj_categories *out, int depth, char **err);
+static int read_categories(json_t *arr, const char *path, int64_t parent, struct dj_categories *out,
+			   int depth, char **err);
 
-static int read_category(json_t *o, const char *path, int64_t parent,
-			 struct dj_categories *out, int depth, char **err)
+static int read_category(json_t *o, const char *path, int64_t parent, struct dj_categories *out,
+			 int depth, char **err)
 {
 	struct dj_category c = {0};
 	int64_t perm;
@@ -246,8 +249,8 @@ static int read_category(json_t *o, const char *path, int64_t parent,
 	return 0;
 }
 
-static int read_categories(json_t *arr, const char *path, int64_t parent,
-			   struct dj_categories *out, int depth, char **err)
+static int read_categories(json_t *arr, const char *path, int64_t parent, struct dj_categories *out,
+			   int depth, char **err)
 {
 	if (!json_is_array(arr))
 		return fg_error(err, "%s: not an array", path);
@@ -282,8 +285,8 @@ int dj_parse_categories(const char *buf, size_t len, struct dj_categories *out, 
 			rc = read_categories(json_object_get(cl, "categories"),
 					     "category_list.categories", 0, out, 0, err);
 	} else if (json_object_get(root, "categories")) {
-		rc = read_categories(json_object_get(root, "categories"), "categories", 0, out,
-				     0, err);
+		rc = read_categories(json_object_get(root, "categories"), "categories", 0, out, 0,
+				     err);
 	} else {
 		rc = fg_error(err, "category_list: missing");
 	}
@@ -345,8 +348,10 @@ char *dj_group_name_tpl(const char *tpl, const char *prefix, const struct dj_cat
 		const char *dot = strchr(p, '.');
 		size_t n = dot ? (size_t)(dot - p) : strlen(p);
 		if (!component_ok(p, n)) {
-			fg_error(err, "group prefix \"%s\": not a newsgroup name (RFC 5536: "
-				 "lower-case letters, digits, + - _ between dots)", prefix);
+			fg_error(err,
+				 "group prefix \"%s\": not a newsgroup name (RFC 5536: "
+				 "lower-case letters, digits, + - _ between dots)",
+				 prefix);
 			return NULL;
 		}
 		if (!dot)
@@ -399,14 +404,17 @@ char *dj_group_name_tpl(const char *tpl, const char *prefix, const struct dj_cat
 	for (const char *p = g; ok;) {
 		const char *dot = strchr(p, '.');
 		size_t n = dot ? (size_t)(dot - p) : strlen(p);
-		ok = component_ok(p, n) && !(n == 3 && (!strncmp(p, "all", 3) || !strncmp(p, "ctl", 3)));
+		ok = component_ok(p, n) &&
+		     !(n == 3 && (!strncmp(p, "all", 3) || !strncmp(p, "ctl", 3)));
 		if (!dot)
 			break;
 		p = dot + 1;
 	}
 	if (!ok) {
-		fg_error(err, "group template \"%s\" gives \"%s\" for category %lld: not a newsgroup "
-			 "name (RFC 5536)", tpl, g ? g : "", (long long)c->id);
+		fg_error(err,
+			 "group template \"%s\" gives \"%s\" for category %lld: not a newsgroup "
+			 "name (RFC 5536)",
+			 tpl, g ? g : "", (long long)c->id);
 		free(g);
 		return NULL;
 	}
@@ -731,9 +739,8 @@ int dj_post_parent_number(const struct dj_post *p)
 	return 0;
 }
 
-int dj_post_to_forum(const struct dj_post *p, const struct dj_posts *known,
-		     const char *base_url, struct forum_post *out, int *unresolved,
-		     char **err)
+int dj_post_to_forum(const struct dj_post *p, const struct dj_posts *known, const char *base_url,
+		     struct forum_post *out, int *unresolved, char **err)
 {
 	if (unresolved)
 		*unresolved = 0;

@@ -30,8 +30,8 @@ enum dj_post_type {
 
 struct dj_category {
 	int64_t id;
-	int64_t parent_id;   /* parent_category_id; 0 = top level */
-	char *slug;          /* may be "" (Discourse leaves non-ASCII names unslugged) */
+	int64_t parent_id; /* parent_category_id; 0 = top level */
+	char *slug;        /* may be "" (Discourse leaves non-ASCII names unslugged) */
 	char *name;
 	int read_restricted; /* 1 = members-only on the forum */
 	int permission;      /* the API user's permission (1 full, 2 create/reply,
@@ -48,8 +48,7 @@ struct dj_categories {
  * children whose entries come from /site.json), or /site.json ("categories",
  * flat, with parent_category_id). Categories are listed parents first; a
  * child's parent_id is its parent's id. */
-int dj_parse_categories(const char *buf, size_t len, struct dj_categories *out,
-			char **err);
+int dj_parse_categories(const char *buf, size_t len, struct dj_categories *out, char **err);
 void dj_categories_free(struct dj_categories *c);
 const struct dj_category *dj_category_find(const struct dj_categories *c, int64_t id);
 
@@ -75,16 +74,16 @@ char *dj_group_name_tpl(const char *tpl, const char *prefix, const struct dj_cat
 
 struct dj_topic {
 	int64_t id;
-	int64_t category_id;       /* 0 = none (private messages) */
+	int64_t category_id; /* 0 = none (private messages) */
 	char *slug;
 	char *title;
 	int posts_count;
 	int highest_post_number;
 	int64_t created_at, bumped_at, last_posted_at;
-	int visible;               /* 0 = unlisted: never gatewayed */
+	int visible; /* 0 = unlisted: never gatewayed */
 	int closed, archived;
-	int private_message;       /* archetype "private_message": never gatewayed */
-	int deleted;               /* deleted_at set */
+	int private_message; /* archetype "private_message": never gatewayed */
+	int deleted;         /* deleted_at set */
 };
 void dj_topic_clear(struct dj_topic *t);
 /* 1 when the topic may be gatewayed: a regular, listed, undeleted topic. */
@@ -97,8 +96,7 @@ struct dj_topic_list {
 				* NULL on the last page */
 };
 /* A topic list page: /c/{slug}/{id}.json, /latest.json, /new.json … */
-int dj_parse_topic_list(const char *buf, size_t len, struct dj_topic_list *out,
-			char **err);
+int dj_parse_topic_list(const char *buf, size_t len, struct dj_topic_list *out, char **err);
 void dj_topic_list_free(struct dj_topic_list *l);
 
 struct dj_post {
@@ -112,13 +110,13 @@ struct dj_post {
 	int64_t category_id;      /* sent in /posts.json and webhooks; 0 = not sent */
 	int private_message;      /* topic_archetype "private_message" (webhooks) */
 	char *username;
-	char *name;               /* display name; NULL when not set */
-	char *cooked;             /* "" when absent (webhook bodies may strip it) */
-	char *post_url;           /* "/t/slug/57/3"; may be NULL */
+	char *name;     /* display name; NULL when not set */
+	char *cooked;   /* "" when absent (webhook bodies may strip it) */
+	char *post_url; /* "/t/slug/57/3"; may be NULL */
 	int64_t created_at, updated_at;
-	int deleted;              /* deleted_at set */
-	int hidden;               /* hidden by flags */
-	int user_deleted;         /* deleted by its author */
+	int deleted;      /* deleted_at set */
+	int hidden;       /* hidden by flags */
+	int user_deleted; /* deleted by its author */
 };
 void dj_post_clear(struct dj_post *p);
 /* 1 when the post may be gatewayed (regular or moderator post); whispers,
@@ -170,9 +168,8 @@ int dj_post_parent_number(const struct dj_post *p);
  * (content hash) and writes the Supersedes article, so p->version is for
  * the caller's change feed only. Returns 0, or -1 (*err) for a post that
  * must not be gatewayed (dj_post_gatewayed() false). */
-int dj_post_to_forum(const struct dj_post *p, const struct dj_posts *known,
-		     const char *base_url, struct forum_post *out, int *unresolved,
-		     char **err);
+int dj_post_to_forum(const struct dj_post *p, const struct dj_posts *known, const char *base_url,
+		     struct forum_post *out, int *unresolved, char **err);
 
 /* ISO 8601 as Discourse sends it ("2025-12-12T21:24:58.916Z", offsets
  * "+02:00" too) → *out. Returns 0, or -1 on anything else. */
@@ -195,10 +192,10 @@ enum dj_webhook_kind {
 
 struct dj_webhook {
 	enum dj_webhook_kind kind;
-	char *event;      /* never NULL after parsing */
-	char *event_type; /* never NULL after parsing */
-	int64_t event_id; /* 0 = absent */
-	char *instance;   /* NULL = absent */
+	char *event;           /* never NULL after parsing */
+	char *event_type;      /* never NULL after parsing */
+	int64_t event_id;      /* 0 = absent */
+	char *instance;        /* NULL = absent */
 	struct dj_post post;   /* DJ_WEBHOOK_POST */
 	struct dj_topic topic; /* DJ_WEBHOOK_TOPIC */
 };

@@ -118,7 +118,8 @@ int http_client_new(const struct cfg_forum *f, const struct http_limits *lim,
 {
 	pthread_once(&curl_once, curl_init);
 	if (curl_init_rc != CURLE_OK)
-		return fg_error(err, "forum %s: libcurl: %s", f->name, curl_easy_strerror(curl_init_rc));
+		return fg_error(err, "forum %s: libcurl: %s", f->name,
+				curl_easy_strerror(curl_init_rc));
 	struct http_client *c = xcalloc(1, sizeof *c);
 	c->f = f;
 	c->blocked_until = blocked_get(f->name);
@@ -353,7 +354,8 @@ static int xfer_start(struct xfer *x)
 	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, (long)(f->connect_timeout > 0 ? f->connect_timeout : 15));
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT,
+			 (long)(f->connect_timeout > 0 ? f->connect_timeout : 15));
 	curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)(f->timeout > 0 ? f->timeout : 60));
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
@@ -381,7 +383,8 @@ static int xfer_start(struct xfer *x)
 	if (rq->method && strcmp(rq->method, rq->body ? "POST" : "GET"))
 		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, rq->method);
 	if (curl_multi_add_handle(c->multi, e) != CURLM_OK) {
-		xfer_fail(x, xasprintf("forum %s: %s: cannot start the transfer", f->name, rq->url));
+		xfer_fail(x,
+			  xasprintf("forum %s: %s: cannot start the transfer", f->name, rq->url));
 		return -1;
 	}
 	x->state = X_RUN;
@@ -396,9 +399,10 @@ static char *xfer_error(const struct xfer *x, CURLcode rc)
 	switch (rc) {
 	case CURLE_PEER_FAILED_VERIFICATION:
 		if (f->tls_ca)
-			return xasprintf("forum %s: %s: TLS certificate not trusted (%s); it is not "
-					 "signed by tls_ca %s",
-					 f->name, x->rq->url, why, f->tls_ca);
+			return xasprintf(
+				"forum %s: %s: TLS certificate not trusted (%s); it is not "
+				"signed by tls_ca %s",
+				f->name, x->rq->url, why, f->tls_ca);
 		return xasprintf("forum %s: %s: TLS certificate not trusted (%s); if the forum "
 				 "uses a private CA, set tls_ca: /path/to/ca.pem for forum %s",
 				 f->name, x->rq->url, why, f->name);
@@ -479,9 +483,12 @@ size_t http_request_many(struct http_client *c, const struct http_request *rq,
 			if (x->state != X_WAIT || x->not_before > now)
 				continue;
 			if (c->blocked_until > now && x->attempts == 0) {
-				xfer_fail(x, xasprintf("forum %s: %s: not asked: the forum asked to wait "
-						       "%.0f s more (Retry-After)",
-						       f->name, rq[i].url, c->blocked_until - now));
+				xfer_fail(
+					x,
+					xasprintf(
+						"forum %s: %s: not asked: the forum asked to wait "
+						"%.0f s more (Retry-After)",
+						f->name, rq[i].url, c->blocked_until - now));
 				left--;
 				continue;
 			}
@@ -517,7 +524,8 @@ size_t http_request_many(struct http_client *c, const struct http_request *rq,
 		for (size_t i = 0; i < n; i++) {
 			if (xs[i].state != X_WAIT)
 				continue;
-			double t = xs[i].not_before > c->next_start ? xs[i].not_before : c->next_start;
+			double t = xs[i].not_before > c->next_start ? xs[i].not_before
+								    : c->next_start;
 			if (t < wake)
 				wake = t;
 		}
@@ -534,8 +542,8 @@ size_t http_request_many(struct http_client *c, const struct http_request *rq,
 	return failed;
 }
 
-int http_request(struct http_client *c, const struct http_request *rq,
-		 struct http_response *rs, char **err)
+int http_request(struct http_client *c, const struct http_request *rq, struct http_response *rs,
+		 char **err)
 {
 	char *e = NULL;
 	if (http_request_many(c, rq, rs, &e, 1) == 0)

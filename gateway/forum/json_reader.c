@@ -548,8 +548,8 @@ static void str_room(struct jr *r, size_t n)
 
 /* Pass two: decodes the checked string [p, stop), whose escapes pass one
  * found, into r->str. Returns 0, or -1 after reporting a bad surrogate. */
-static int decode_string(struct jr *r, const char *p, const char *stop,
-			 const struct escapes *esc, char **err)
+static int decode_string(struct jr *r, const char *p, const char *stop, const struct escapes *esc,
+			 char **err)
 {
 	struct surrogate_err bad = {0, 0, 0};
 	uint32_t high = 0;
@@ -809,9 +809,9 @@ static inline int lex_punct(struct jr *r, char a, char b)
 #define KEYS_SCANNED 8
 
 struct jr_key {
-	const char *s;    /* the name in the input, or NULL: in keys.names at off */
-	size_t off, len;  /* off: the length of keys.names before this name */
-	uint64_t hash;    /* set when indexed */
+	const char *s;   /* the name in the input, or NULL: in keys.names at off */
+	size_t off, len; /* off: the length of keys.names before this name */
+	uint64_t hash;   /* set when indexed */
 	int indexed;
 };
 

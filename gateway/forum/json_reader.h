@@ -16,15 +16,15 @@
 #include "forumgate/buf.h"
 
 enum jr_token {
-	JR_END = 0,    /* the document ended after its top-level value */
-	JR_OBJECT,     /* '{'; members follow as JR_KEY + value, then JR_OBJECT_END */
+	JR_END = 0, /* the document ended after its top-level value */
+	JR_OBJECT,  /* '{'; members follow as JR_KEY + value, then JR_OBJECT_END */
 	JR_OBJECT_END,
-	JR_ARRAY,      /* '['; values follow, then JR_ARRAY_END */
+	JR_ARRAY, /* '['; values follow, then JR_ARRAY_END */
 	JR_ARRAY_END,
-	JR_KEY,        /* a member name, decoded into r->str */
-	JR_STRING,     /* decoded into r->str (UTF-8, never a NUL inside) */
-	JR_INTEGER,    /* value in r->integer */
-	JR_REAL,       /* a number with fraction or exponent; the value is not kept */
+	JR_KEY,     /* a member name, decoded into r->str */
+	JR_STRING,  /* decoded into r->str (UTF-8, never a NUL inside) */
+	JR_INTEGER, /* value in r->integer */
+	JR_REAL,    /* a number with fraction or exponent; the value is not kept */
 	JR_TRUE,
 	JR_FALSE,
 	JR_NULL,
@@ -33,11 +33,11 @@ enum jr_token {
 /* The member names of the open objects, to reject duplicates (json_reader.c
  * explains the table). */
 struct jr_keyset {
-	size_t *slots;       /* entry index + 1, 0 = free; cap a power of two */
-	size_t cap, n;       /* n entries */
-	size_t nindexed;     /* entries in the table */
-	struct buf entries;  /* struct jr_key per name, in reading order */
-	struct buf names;    /* the bytes of names that had escapes */
+	size_t *slots;      /* entry index + 1, 0 = free; cap a power of two */
+	size_t cap, n;      /* n entries */
+	size_t nindexed;    /* entries in the table */
+	struct buf entries; /* struct jr_key per name, in reading order */
+	struct buf names;   /* the bytes of names that had escapes */
 };
 
 struct jr {
@@ -53,8 +53,8 @@ struct jr {
 	int tok_nul; /* the string held a \u0000 escape */
 	int tok_esc; /* the string held an escape (else r->str equals its raw bytes) */
 	/* the value of the last token jr_next() returned */
-	struct buf str;  /* JR_KEY, JR_STRING */
-	int64_t integer; /* JR_INTEGER */
+	struct buf str;   /* JR_KEY, JR_STRING */
+	int64_t integer;  /* JR_INTEGER */
 	struct buf spare; /* str's small buffer while str holds a long string */
 };
 

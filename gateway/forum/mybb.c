@@ -256,7 +256,8 @@ static char *inner_html(const struct board_page *pg, struct html_node *n)
 			if (strcmp(a->name, "href") != 0 && strcmp(a->name, "src") != 0)
 				continue;
 			if (*a->value == '#' || strncmp(a->value, "mailto:", 7) == 0 ||
-			    strncmp(a->value, "data:", 5) == 0 || strncmp(a->value, "javascript:", 11) == 0)
+			    strncmp(a->value, "data:", 5) == 0 ||
+			    strncmp(a->value, "javascript:", 11) == 0)
 				continue;
 			char *abs = board_page_url(pg, a->value);
 			if (abs == NULL || strcmp(abs, a->value) == 0) {
@@ -360,7 +361,8 @@ static enum board_page_kind kind(const struct board_page *pg)
 			       ? BOARD_PAGE_INDEX
 			       : BOARD_PAGE_FORUM;
 	/* an empty thread list: its sort links and "post thread" button */
-	if (html_find_attr(root, "href", "newthread.php", 1) != NULL || raw_has(pg, "sortby=subject"))
+	if (html_find_attr(root, "href", "newthread.php", 1) != NULL ||
+	    raw_has(pg, "sortby=subject"))
 		return BOARD_PAGE_FORUM;
 	/* the header's quick login form does not make a login page */
 	int login = login_form_node(pg, 0) != NULL;
@@ -537,8 +539,9 @@ static int parse_post(const struct board_page *pg, struct html_node *post, char 
 	if (body == NULL)
 		body = find(post, "post_body");
 	if (body == NULL && !p->deleted)
-		return fg_error(err, "%s: post %s: no body (div#pid_%s.post_body): the template "
-				     "changed?",
+		return fg_error(err,
+				"%s: post %s: no body (div#pid_%s.post_body): the template "
+				"changed?",
 				pg->name, id, id);
 	p->body = body != NULL ? inner_html(pg, body) : xstrdup("");
 	/* the first quote's source post: the link in its <cite> */
@@ -617,7 +620,8 @@ static int parse_thread(const struct board_page *page, struct forum_thread **out
 
 	*out = NULL;
 	for (struct html_node *n = html_next(root, root); n != NULL;) {
-		char *id = html_has_class(n, "post") ? prefixed_id(html_attr(n, "id"), "post_") : NULL;
+		char *id = html_has_class(n, "post") ? prefixed_id(html_attr(n, "id"), "post_")
+						     : NULL;
 		if (id == NULL) {
 			n = html_next(n, root);
 			continue;
@@ -631,8 +635,9 @@ static int parse_thread(const struct board_page *page, struct forum_thread **out
 	}
 	if (t->nposts == 0) {
 		forum_thread_free(t);
-		return fg_error(err, "%s: no MyBB post (div.post#post_N): not a thread page, or "
-				     "the template changed",
+		return fg_error(err,
+				"%s: no MyBB post (div.post#post_N): not a thread page, or "
+				"the template changed",
 				pg->name);
 	}
 	t->id = thread_id(pg);
@@ -640,8 +645,9 @@ static int parse_thread(const struct board_page *page, struct forum_thread **out
 	if (t->id == NULL || t->title == NULL) {
 		const char *what = t->id == NULL ? "id" : "title";
 		forum_thread_free(t);
-		return fg_error(err, "%s: no thread %s (canonical link, input tid, .navigation "
-				     ".active)",
+		return fg_error(err,
+				"%s: no thread %s (canonical link, input tid, .navigation "
+				".active)",
 				pg->name, what);
 	}
 	t->board = nav_forum(pg, NULL);
@@ -665,7 +671,6 @@ static int parse_thread(const struct board_page *page, struct forum_thread **out
 
 /* ---- forum lists ---- */
 
-
 /* Categories (tbody#cat_N_e under a thead naming them) and forums (the
  * rows of span#mark_read_N, with the sub-forum links of the row). top:
  * the parent of forums outside any category. */
@@ -681,7 +686,8 @@ static void forums_of(const struct board_page *pg, struct board_listing *l, cons
 		struct html_node *head = table != NULL ? find(table, "thead") : NULL;
 		struct html_node *a = head != NULL ? html_find(head, HT_A, NULL) : NULL;
 		board_listing_put_forum(l, cid, text_or_null(a != NULL ? a : head),
-			  a != NULL ? board_page_url(pg, html_attr(a, "href")) : NULL, NULL, 1, 0);
+					a != NULL ? board_page_url(pg, html_attr(a, "href")) : NULL,
+					NULL, 1, 0);
 	}
 	for (struct html_node *s = find_id_prefix(root, "mark_read_", NULL); s != NULL;
 	     s = find_id_prefix(root, "mark_read_", s)) {
@@ -698,14 +704,16 @@ static void forums_of(const struct board_page *pg, struct board_listing *l, cons
 			free(f);
 		}
 		char *parent = NULL;
-		for (const struct html_node *up = row; up != NULL && parent == NULL; up = up->parent)
+		for (const struct html_node *up = row; up != NULL && parent == NULL;
+		     up = up->parent)
 			parent = infixed_id(html_attr(up, "id"), "cat_", "_e");
 		if (parent == NULL && top != NULL)
 			parent = xstrdup(top);
 		int link = html_has_class(s, "forum_offlink") || html_has_class(s, "forum_link");
 		board_listing_put_forum(l, xstrdup(id), text_or_null(main),
-			  main != NULL ? board_page_url(pg, html_attr(main, "href")) : NULL, parent, 0,
-			  link);
+					main != NULL ? board_page_url(pg, html_attr(main, "href"))
+						     : NULL,
+					parent, 0, link);
 		/* its sub-forums: the row's other forum links */
 		for (struct html_node *a = html_find(row, HT_A, NULL); a != NULL;
 		     a = html_find_after(row, a, HT_A, NULL)) {
@@ -714,8 +722,9 @@ static void forums_of(const struct board_page *pg, struct board_listing *l, cons
 				free(f);
 				continue;
 			}
-			board_listing_put_forum(l, f, text_or_null(a), board_page_url(pg, html_attr(a, "href")),
-				  xstrdup(id), 0, 0);
+			board_listing_put_forum(l, f, text_or_null(a),
+						board_page_url(pg, html_attr(a, "href")),
+						xstrdup(id), 0, 0);
 		}
 		free(id);
 	}
@@ -730,8 +739,9 @@ static int parse_index(const struct board_page *page, struct board_listing *out,
 	forums_of(pg, out, NULL);
 	if (out->nforums == 0) {
 		board_listing_clear(out);
-		return fg_error(err, "%s: no MyBB forum list (span#mark_read_N rows, "
-				     "tbody#cat_N_e): not the index, or the template changed",
+		return fg_error(err,
+				"%s: no MyBB forum list (span#mark_read_N rows, "
+				"tbody#cat_N_e): not the index, or the template changed",
 				pg->name);
 	}
 	out->page = out->pages = 1;
@@ -843,8 +853,9 @@ static int parse_forum(const struct board_page *page, struct board_listing *out,
 	if (out->ntopics == 0 && html_find_attr(root, "href", "newthread.php", 1) == NULL &&
 	    !raw_has(pg, "sortby=subject") && !raw_has(pg, "sortby=lastpost")) {
 		board_listing_clear(out);
-		return fg_error(err, "%s: no MyBB thread list (rows with span#tid_N): not a forum "
-				     "page, or the template changed",
+		return fg_error(err,
+				"%s: no MyBB thread list (rows with span#tid_N): not a forum "
+				"page, or the template changed",
 				pg->name);
 	}
 	pagination(pg, &out->page, &out->pages, &out->next_url);
@@ -867,9 +878,11 @@ static char *message(const struct board_page *pg)
 	}
 	/* the error and no-permission pages: a table of a head row and one
 	 * trow1 cell, on a page without posts or lists */
-	if (find_id_prefix(root, "pid_", NULL) != NULL || find_id_prefix(root, "tid_", NULL) != NULL)
+	if (find_id_prefix(root, "pid_", NULL) != NULL ||
+	    find_id_prefix(root, "tid_", NULL) != NULL)
 		return NULL;
-	for (struct html_node *t = find(root, "tborder"); t != NULL; t = find_after(root, t, "tborder")) {
+	for (struct html_node *t = find(root, "tborder"); t != NULL;
+	     t = find_after(root, t, "tborder")) {
 		struct html_node *r1 = html_find(t, HT_TR, NULL);
 		struct html_node *r2 = r1 != NULL ? html_find_after(t, r1, HT_TR, NULL) : NULL;
 		if (r2 == NULL || find(r1, "thead") == NULL)
@@ -909,10 +922,12 @@ static int login_form(const struct board_page *pg, const char *user, const char 
 	if (f == NULL)
 		f = login_form_node(pg, 1);
 	if (f == NULL)
-		return fg_error(err, "%s: no MyBB login form (form with action=do_login)", pg->name);
+		return fg_error(err, "%s: no MyBB login form (form with action=do_login)",
+				pg->name);
 	if (has_captcha(pg))
-		return fg_error(err, "%s: the board wants a CAPTCHA solved to log in: log in "
-				     "once with a browser, then try again",
+		return fg_error(err,
+				"%s: the board wants a CAPTCHA solved to log in: log in "
+				"once with a browser, then try again",
 				pg->name);
 	if (board_form_read(pg, f, out) < 0)
 		return fg_error(err, "%s: cannot read the login form", pg->name);
@@ -927,8 +942,9 @@ static int login_result(const struct board_page *pg, char **err)
 	if (logged_in(pg))
 		return 1;
 	if (has_captcha(pg)) {
-		fg_error(err, "%s: the board wants a CAPTCHA solved (image verification): log in "
-			      "once with a browser, then try again",
+		fg_error(err,
+			 "%s: the board wants a CAPTCHA solved (image verification): log in "
+			 "once with a browser, then try again",
 			 pg->name);
 		return 0;
 	}

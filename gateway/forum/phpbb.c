@@ -69,9 +69,9 @@ static char *trim(char *s)
 	while (*p != '\0' && is_space_at(p))
 		p += space_len(p);
 	size_t n = strlen(p);
-	while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\n' ||
-			 p[n - 1] == '\r' ||
-			 (n > 1 && (unsigned char)p[n - 2] == 0xc2 && (unsigned char)p[n - 1] == 0xa0)))
+	while (n > 0 &&
+	       (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\n' || p[n - 1] == '\r' ||
+		(n > 1 && (unsigned char)p[n - 2] == 0xc2 && (unsigned char)p[n - 1] == 0xa0)))
 		n -= (unsigned char)p[n - 1] == 0xa0 ? 2 : 1;
 	memmove(s, p, n);
 	s[n] = '\0';
@@ -230,11 +230,20 @@ static void esc(struct buf *b, const char *s)
 {
 	for (; s != NULL && *s != '\0'; s++) {
 		switch (*s) {
-		case '&': buf_adds(b, "&amp;"); break;
-		case '<': buf_adds(b, "&lt;"); break;
-		case '>': buf_adds(b, "&gt;"); break;
-		case '"': buf_adds(b, "&quot;"); break;
-		default: buf_addc(b, *s);
+		case '&':
+			buf_adds(b, "&amp;");
+			break;
+		case '<':
+			buf_adds(b, "&lt;");
+			break;
+		case '>':
+			buf_adds(b, "&gt;");
+			break;
+		case '"':
+			buf_adds(b, "&quot;");
+			break;
+		default:
+			buf_addc(b, *s);
 		}
 	}
 }
@@ -301,10 +310,10 @@ static int login_form_of(const struct board_page *pg, struct board_form *f);
 
 struct pag {
 	int page, pages;
-	long total;    /* "247 posts", -1 = not shown */
-	int per_page;  /* from the start= of the page links; 0 = unknown */
-	char *link;    /* absolute URL of one page link (for page_url) */
-	char *next;    /* absolute URL of page+1 */
+	long total;   /* "247 posts", -1 = not shown */
+	int per_page; /* from the start= of the page links; 0 = unknown */
+	char *link;   /* absolute URL of one page link (for page_url) */
+	char *next;   /* absolute URL of page+1 */
 };
 
 static void pag_clear(struct pag *p)
@@ -469,7 +478,8 @@ static char *phpbb_page_url(const struct board_page *pg, int page)
 	if (from != NULL && page >= 1) {
 		int per = pa.per_page;
 		if (per == 0)
-			per = (strstr(from, "viewforum.php") != NULL) ? TOPICS_PER_PAGE : POSTS_PER_PAGE;
+			per = (strstr(from, "viewforum.php") != NULL) ? TOPICS_PER_PAGE
+								      : POSTS_PER_PAGE;
 		/* the link without its start= and sid= */
 		struct buf b = BUF_INIT;
 		const char *q = strchr(from, '?');
@@ -519,8 +529,8 @@ static int phpbb_detect(const struct board_page *pg)
 	if (pw != NULL && strcasestr(pw, "phpBB") != NULL &&
 	    (size_t)(strcasestr(pw, "phpBB") - pw) < 200)
 		score += 40;
-	if (strcasestr(h, "styles/prosilver") != NULL || strcasestr(h, "styles/subsilver2") != NULL ||
-	    strcasestr(h, "phpbb") != NULL)
+	if (strcasestr(h, "styles/prosilver") != NULL ||
+	    strcasestr(h, "styles/subsilver2") != NULL || strcasestr(h, "phpbb") != NULL)
 		score += 15;
 	if (strstr(h, "viewtopic.php") != NULL || strstr(h, "viewforum.php") != NULL)
 		score += 15;
@@ -597,8 +607,7 @@ static void strip_html_sids(struct buf *b)
 	for (size_t r = 0; r < b->len;) {
 		const char *p = b->p + r;
 		if (b->len - r > 36 && strncmp(p + 1, "sid=", 4) == 0 &&
-		    (p[0] == '?' || p[0] == ';' || p[0] == '&') &&
-		    hex32(p + 5)) {
+		    (p[0] == '?' || p[0] == ';' || p[0] == '&') && hex32(p + 5)) {
 			if (p[0] == '?') {
 				/* "?sid=X&amp;rest" → "?rest"; "?sid=X" → "" */
 				if (strncmp(p + 37, "&amp;", 5) == 0) {
@@ -789,7 +798,8 @@ static const struct html_node *post_author(const struct html_node *scope,
 			     (html_find(profile, HT_DD, "profile-joined") != NULL ||
 			      html_find(profile, HT_DD, "profile-posts") != NULL ||
 			      (html_find(profile, HT_DD, NULL) != NULL &&
-			       html_find(html_find(profile, HT_DD, NULL), HT_STRONG, NULL) != NULL));
+			       html_find(html_find(profile, HT_DD, NULL), HT_STRONG, NULL) !=
+				       NULL));
 		p->guest = p->author != NULL && !member;
 	}
 	const struct html_node *strong = html_ancestor(name, HT_STRONG, NULL);
@@ -797,8 +807,8 @@ static const struct html_node *post_author(const struct html_node *scope,
 }
 
 /* The date in p.author: <time datetime>, else the text after the name. */
-static void post_date(struct tctx *cx, const struct html_node *auth,
-		      const struct html_node *after, struct forum_post *p)
+static void post_date(struct tctx *cx, const struct html_node *auth, const struct html_node *after,
+		      struct forum_post *p)
 {
 	const struct html_node *tm = find_named(auth, "time");
 	if (tm != NULL && html_attr(tm, "datetime") != NULL) {
@@ -808,7 +818,8 @@ static void post_date(struct tctx *cx, const struct html_node *auth,
 	}
 	struct buf b = BUF_INIT;
 	if (inside(after, auth)) {
-		for (const struct html_node *k = html_skip(after, auth); k != NULL; k = html_next(k, auth))
+		for (const struct html_node *k = html_skip(after, auth); k != NULL;
+		     k = html_next(k, auth))
 			if (k->type == HTML_TEXT) {
 				buf_add(&b, k->text, k->len);
 				buf_addc(&b, ' ');
@@ -855,8 +866,9 @@ static int post_prosilver(struct tctx *cx, const struct html_node *box, struct f
 	p->id = xstrdup(pid);
 	p->markup = MARKUP_HTML;
 	if (content == NULL && html_find(scope, HT_DIV, "ignore") != NULL)
-		return fg_error(err, "%s: post p%s is hidden (div.ignore: its author is on the "
-				     "account's foe list, so 3.0 leaves its message out)",
+		return fg_error(err,
+				"%s: post p%s is hidden (div.ignore: its author is on the "
+				"account's foe list, so 3.0 leaves its message out)",
 				pg->name, pid);
 	if (content == NULL)
 		return fg_error(err, "%s: post p%s has no .content (the message) in its .postbody",
@@ -945,11 +957,13 @@ static int post_subsilver(struct tctx *cx, const struct html_node *anchor, struc
 	}
 	if (content == NULL && html_is(anchor->parent, HT_TD) &&
 	    html_attr(anchor->parent, "colspan") != NULL)
-		return fg_error(err, "%s: post p%s is hidden (its author is on the account's foe "
-				     "list, so the page leaves its message out)",
+		return fg_error(err,
+				"%s: post p%s is hidden (its author is on the account's foe "
+				"list, so the page leaves its message out)",
 				pg->name, pid);
 	if (content == NULL)
-		return fg_error(err, "%s: post p%s has no div.postbody (the message)", pg->name, pid);
+		return fg_error(err, "%s: post p%s has no div.postbody (the message)", pg->name,
+				pid);
 	struct buf b = BUF_INIT;
 	body_html(content, &b);
 	trim_buf(&b);
@@ -1047,7 +1061,8 @@ static const struct html_node *title_link(const struct board_page *pg)
 		const struct html_node *a = html_find(h2, HT_A, NULL);
 		return a != NULL ? a : h2;
 	}
-	for (h2 = html_find(root, HT_H2, NULL); h2 != NULL; h2 = html_find_after(root, h2, HT_H2, NULL))
+	for (h2 = html_find(root, HT_H2, NULL); h2 != NULL;
+	     h2 = html_find_after(root, h2, HT_H2, NULL))
 		for (const struct html_node *a = html_find(h2, HT_A, NULL); a != NULL;
 		     a = html_find_after(h2, a, HT_A, NULL))
 			if (href_has(a, "viewtopic.php"))
@@ -1101,10 +1116,11 @@ static char *forum_of(const struct board_page *pg, const struct html_node *stop)
 		int crumb = 0;
 		for (const struct html_node *u = n->parent; u != NULL && !crumb; u = u->parent) {
 			const char *cls = html_attr(u, "class");
-			crumb = cls != NULL && (strstr(cls, "navlinks") != NULL ||
-						strstr(cls, "breadcrumbs") != NULL ||
-						strstr(cls, "icon-home") != NULL || strstr(cls, "crumb") != NULL ||
-						strstr(cls, "navbar") != NULL);
+			crumb = cls != NULL &&
+				(strstr(cls, "navlinks") != NULL ||
+				 strstr(cls, "breadcrumbs") != NULL ||
+				 strstr(cls, "icon-home") != NULL || strstr(cls, "crumb") != NULL ||
+				 strstr(cls, "navbar") != NULL);
 		}
 		char *id = crumb ? num_param(html_attr(n, "href"), "f") : NULL;
 		if (id != NULL) {
@@ -1144,7 +1160,8 @@ static enum forum_posting posting_of(const struct board_page *pg)
 		const char *cls = html_attr(a, "class");
 		const struct html_node *img = html_find(a, HT_IMG, NULL);
 		const char *src = img != NULL ? html_attr(img, "src") : NULL;
-		if (html_has_class(a->parent, "locked-icon") || (cls != NULL && strstr(cls, "locked")) ||
+		if (html_has_class(a->parent, "locked-icon") ||
+		    (cls != NULL && strstr(cls, "locked")) ||
 		    html_find(a, HT_I, "fa-lock") != NULL || (src != NULL && strstr(src, "locked")))
 			return FORUM_POSTING_NO;
 	}
@@ -1257,15 +1274,17 @@ static int phpbb_parse_thread(const struct board_page *pg, struct forum_thread *
 		if (seen)
 			continue;
 		struct forum_post *p = forum_thread_add_post(t);
-		int rc = sub ? post_subsilver(&cx, posts[i], p, err) : post_prosilver(&cx, posts[i], p, err);
+		int rc = sub ? post_subsilver(&cx, posts[i], p, err)
+			     : post_prosilver(&cx, posts[i], p, err);
 		if (rc < 0)
 			goto fail;
 		if (p->position == 0 && start < 100000000L)
 			p->position = (int)(start + (long)i + 1);
 	}
 	if (cx.bad_dates > 0)
-		t->warnings = xasprintf("%s: %d post date%s not understood (\"%s\"): kept unknown\n",
-					pg->name, cx.bad_dates, cx.bad_dates == 1 ? "" : "s", cx.bad_date);
+		t->warnings = xasprintf(
+			"%s: %d post date%s not understood (\"%s\"): kept unknown\n", pg->name,
+			cx.bad_dates, cx.bad_dates == 1 ? "" : "s", cx.bad_date);
 	free(cx.bad_date);
 	free(posts);
 	*out = t;
@@ -1347,7 +1366,8 @@ static void list_forums(const struct board_page *pg, struct board_listing *out)
 			struct board_forum *f = board_listing_add_forum(out);
 			f->id = xstrdup(id);
 			f->title = text_or_null(n);
-			f->url = link ? board_page_url(pg, href) : page_link(pg, "./viewforum.php?f=%s", id);
+			f->url = link ? board_page_url(pg, href)
+				      : page_link(pg, "./viewforum.php?f=%s", id);
 			f->link = link;
 			f->parent_id = xstrdup(subf ? last : cat);
 		}
@@ -1367,8 +1387,9 @@ static int phpbb_parse_index(const struct board_page *pg, struct board_listing *
 	memset(out, 0, sizeof *out);
 	list_forums(pg, out);
 	if (out->nforums == 0)
-		return fg_error(err, "%s: no forum list found (a.forumtitle of prosilver, a.forumlink "
-				     "of subsilver2)",
+		return fg_error(err,
+				"%s: no forum list found (a.forumtitle of prosilver, a.forumlink "
+				"of subsilver2)",
 				pg->name);
 	return 0;
 }
@@ -1387,7 +1408,8 @@ static int64_t cell_date(const struct board_page *pg, const struct html_node *ce
 	char *s = NULL;
 	if (br != NULL) {
 		struct buf b = BUF_INIT;
-		for (const struct html_node *k = html_skip(br, cell); k != NULL; k = html_next(k, cell))
+		for (const struct html_node *k = html_skip(br, cell); k != NULL;
+		     k = html_next(k, cell))
 			if (k->type == HTML_TEXT) {
 				buf_add(&b, k->text, k->len);
 				buf_addc(&b, ' ');
@@ -1507,7 +1529,8 @@ static int phpbb_parse_forum(const struct board_page *pg, struct board_listing *
 	     h2 != NULL && out->forum_id == NULL; h2 = html_find_after(root, h2, HT_H2, NULL))
 		for (const struct html_node *a = html_find(h2, HT_A, NULL); a != NULL;
 		     a = html_find_after(h2, a, HT_A, NULL))
-			if (href_has(a, "viewforum.php") && (out->forum_id = num_param(html_attr(a, "href"), "f"))) {
+			if (href_has(a, "viewforum.php") &&
+			    (out->forum_id = num_param(html_attr(a, "href"), "f"))) {
 				out->title = text_or_null(a);
 				break;
 			}
@@ -1531,9 +1554,11 @@ static int phpbb_parse_forum(const struct board_page *pg, struct board_listing *
 		char *why = NULL;
 		if (login_form_of(pg, &lf) == 0) {
 			board_form_clear(&lf);
-			why = xstrdup("the forum is not readable without a login (the page shows the login form)");
+			why = xstrdup(
+				"the forum is not readable without a login (the page shows the login form)");
 		} else if (!empty_notice(pg)) {
-			why = xstrdup("no topic list found (a.topictitle) and no \"no topics\" notice");
+			why = xstrdup(
+				"no topic list found (a.topictitle) and no \"no topics\" notice");
 		} else {
 			char *t = empty_text(pg);
 			if (no_permission_text(t))
@@ -1584,7 +1609,8 @@ static int phpbb_parse_feed(const char *xml, size_t len, const char *url, struct
 	xmlNode *feed = doc != NULL ? xmlDocGetRootElement(doc) : NULL;
 	if (!is_xml(feed, "feed")) {
 		xmlFreeDoc(doc);
-		return fg_error(err, "%s: not an Atom feed (no <feed>)", url != NULL ? url : "feed");
+		return fg_error(err, "%s: not an Atom feed (no <feed>)",
+				url != NULL ? url : "feed");
 	}
 	size_t entries = 0;
 	for (xmlNode *e = feed->children; e != NULL; e = e->next) {
@@ -1633,7 +1659,8 @@ static int phpbb_parse_feed(const char *xml, size_t len, const char *url, struct
 			t->title = xstrdup(tt);
 			const char *vt = strstr(href, "viewtopic.php");
 			if (vt != NULL)
-				t->url = xasprintf("%.*sviewtopic.php?t=%s", (int)(vt - href), href, tid);
+				t->url = xasprintf("%.*sviewtopic.php?t=%s", (int)(vt - href), href,
+						   tid);
 		}
 		if (upd >= t->last_post) {
 			t->last_post = upd;
@@ -1667,14 +1694,16 @@ static char *phpbb_forum_url(const char *base, const char *forum_id, int page)
 {
 	if (page <= 1)
 		return xasprintf("%sviewforum.php?f=%s", base, forum_id);
-	return xasprintf("%sviewforum.php?f=%s&start=%d", base, forum_id, (page - 1) * TOPICS_PER_PAGE);
+	return xasprintf("%sviewforum.php?f=%s&start=%d", base, forum_id,
+			 (page - 1) * TOPICS_PER_PAGE);
 }
 
 static char *phpbb_thread_url(const char *base, const char *thread_id, int page)
 {
 	if (page <= 1)
 		return xasprintf("%sviewtopic.php?t=%s", base, thread_id);
-	return xasprintf("%sviewtopic.php?t=%s&start=%d", base, thread_id, (page - 1) * POSTS_PER_PAGE);
+	return xasprintf("%sviewtopic.php?t=%s&start=%d", base, thread_id,
+			 (page - 1) * POSTS_PER_PAGE);
 }
 
 /* 3.1+ (app.php/feed); 3.0 boards serve feed.php?f=N instead. */
@@ -1766,7 +1795,8 @@ static const struct html_node *message_box(const struct board_page *pg)
 	     g = html_find_after(root, g, HT_UNKNOWN, "gen")) {
 		const struct html_node *td = html_ancestor(g, HT_TD, "row1");
 		if (td != NULL && html_ancestor(td, HT_TABLE, "tablebg") != NULL &&
-		    html_find(root, HT_A, "topictitle") == NULL && html_find(root, HT_FORM, NULL) == NULL)
+		    html_find(root, HT_A, "topictitle") == NULL &&
+		    html_find(root, HT_FORM, NULL) == NULL)
 			return g;
 	}
 	return NULL;
@@ -1798,7 +1828,8 @@ static char *error_text(const struct board_page *pg)
 	const struct html_node *root = root_of(pg);
 
 	for (const struct html_node *n = root; n != NULL; n = html_next(n, root))
-		if (n->type == HTML_ELEMENT && html_has_class(n, "error") && !html_is(n, HT_INPUT)) {
+		if (n->type == HTML_ELEMENT && html_has_class(n, "error") &&
+		    !html_is(n, HT_INPUT)) {
 			char *t = text_or_null(n);
 			if (t != NULL)
 				return t;
@@ -1822,14 +1853,16 @@ static int captcha_on(const struct board_page *pg)
 		if (n->type != HTML_ELEMENT)
 			continue;
 		const char *name = html_attr(n, "name");
-		if (name != NULL && (strcmp(name, "confirm_code") == 0 || strcmp(name, "qa_answer") == 0 ||
-				     strstr(name, "recaptcha") != NULL || strstr(name, "captcha") != NULL))
+		if (name != NULL &&
+		    (strcmp(name, "confirm_code") == 0 || strcmp(name, "qa_answer") == 0 ||
+		     strstr(name, "recaptcha") != NULL || strstr(name, "captcha") != NULL))
 			return 1;
 		if (html_has_class(n, "g-recaptcha") || html_has_class(n, "h-captcha") ||
 		    html_attr(n, "data-sitekey") != NULL)
 			return 1;
 		const char *src = html_attr(n, "src");
-		if (src != NULL && (strstr(src, "recaptcha") != NULL || strstr(src, "hcaptcha") != NULL))
+		if (src != NULL &&
+		    (strstr(src, "recaptcha") != NULL || strstr(src, "hcaptcha") != NULL))
 			return 1;
 	}
 	return 0;
@@ -1875,13 +1908,15 @@ static int phpbb_login_form(const struct board_page *pg, const char *user, const
 			    struct board_form *out, char **err)
 {
 	if (login_form_of(pg, out) < 0)
-		return fg_error(err, "%s: no login form found (form id=\"login\" with username and "
-				     "password)",
+		return fg_error(err,
+				"%s: no login form found (form id=\"login\" with username and "
+				"password)",
 				pg->name);
 	if (captcha_on(pg)) {
 		board_form_clear(out);
-		return fg_error(err, "%s: the board wants a CAPTCHA solved before it takes a login "
-				     "(too many failed attempts?): log in once with a browser",
+		return fg_error(err,
+				"%s: the board wants a CAPTCHA solved before it takes a login "
+				"(too many failed attempts?): log in once with a browser",
 				pg->name);
 	}
 	board_form_set(out, "username", user);
@@ -1915,8 +1950,9 @@ static int phpbb_login_result(const struct board_page *pg, char **err)
 		board_form_clear(&f);
 		char *e = error_text(pg);
 		if (captcha_on(pg))
-			fg_error(err, "%s: login refused: %s; the board wants a CAPTCHA solved: log in "
-				      "once with a browser",
+			fg_error(err,
+				 "%s: login refused: %s; the board wants a CAPTCHA solved: log in "
+				 "once with a browser",
 				 pg->name, e != NULL ? e : "CAPTCHA");
 		else
 			fg_error(err, "%s: login refused: %s", pg->name,
@@ -1957,8 +1993,9 @@ static int phpbb_post_form(const struct board_page *pg, const char *subject, con
 		struct board_form lf;
 		if (login_form_of(pg, &lf) == 0) {
 			board_form_clear(&lf);
-			return fg_error(err, "%s: no posting form: the board shows its login form "
-					     "(not logged in)",
+			return fg_error(err,
+					"%s: no posting form: the board shows its login form "
+					"(not logged in)",
 					pg->name);
 		}
 		char *m = phpbb_message(pg);
@@ -1990,10 +2027,11 @@ static int phpbb_post_result(const struct board_page *pg, const char *location, 
 	/* phpBB shows its "posted successfully" page (200) on success; a
 	 * redirect back to the topic or forum without a post is 3.0/3.1's
 	 * answer to a form sent too soon (lastclick) or cancelled */
-	if (location != NULL &&
-	    (strstr(location, "viewtopic.php") != NULL || strstr(location, "viewforum.php") != NULL))
-		return fg_error(err, "%s: not posted: the board sent the browser back to %s (a form "
-				     "sent too soon after it was fetched is dropped this way)",
+	if (location != NULL && (strstr(location, "viewtopic.php") != NULL ||
+				 strstr(location, "viewforum.php") != NULL))
+		return fg_error(err,
+				"%s: not posted: the board sent the browser back to %s (a form "
+				"sent too soon after it was fetched is dropped this way)",
 				pg->name, location),
 		       0;
 	struct board_form f;
@@ -2009,7 +2047,8 @@ static int phpbb_post_result(const struct board_page *pg, const char *location, 
 	if (box != NULL) {
 		for (const struct html_node *a = html_find(box, HT_A, NULL); a != NULL;
 		     a = html_find_after(box, a, HT_A, NULL))
-			if (href_has(a, "viewtopic.php") && (*post_id = href_post(html_attr(a, "href"))))
+			if (href_has(a, "viewtopic.php") &&
+			    (*post_id = href_post(html_attr(a, "href"))))
 				return 1;
 		const struct html_node *m = meta_refresh(pg);
 		const char *c = m != NULL ? html_attr(m, "content") : NULL;
@@ -2028,7 +2067,8 @@ static int phpbb_post_result(const struct board_page *pg, const char *location, 
 	struct board_form lf;
 	if (login_form_of(pg, &lf) == 0) {
 		board_form_clear(&lf);
-		return fg_error(err, "%s: not posted: the board shows its login form (session expired?)",
+		return fg_error(err,
+				"%s: not posted: the board shows its login form (session expired?)",
 				pg->name),
 		       0;
 	}
@@ -2052,12 +2092,15 @@ static enum board_page_kind phpbb_kind(const struct board_page *pg)
 		if (captcha_on(pg))
 			return BOARD_PAGE_CAPTCHA;
 		/* the index's quick-login box is not a login page */
-		if (html_find(root, HT_A, "forumtitle") == NULL && html_find(root, HT_A, "forumlink") == NULL)
+		if (html_find(root, HT_A, "forumtitle") == NULL &&
+		    html_find(root, HT_A, "forumlink") == NULL)
 			return BOARD_PAGE_LOGIN;
 	}
-	if (html_find(root, HT_A, "forumtitle") != NULL || html_find(root, HT_A, "forumlink") != NULL)
-		return pg->url != NULL && strstr(pg->url, "viewforum.php") != NULL ? BOARD_PAGE_FORUM
-										     : BOARD_PAGE_INDEX;
+	if (html_find(root, HT_A, "forumtitle") != NULL ||
+	    html_find(root, HT_A, "forumlink") != NULL)
+		return pg->url != NULL && strstr(pg->url, "viewforum.php") != NULL
+			       ? BOARD_PAGE_FORUM
+			       : BOARD_PAGE_INDEX;
 	const struct html_node *box = message_box(pg);
 	if (box != NULL) {
 		char *t = box_text(box);

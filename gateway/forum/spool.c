@@ -64,11 +64,11 @@
 
 #include <jansson.h>
 
+#include "board.h"
 #include "forumgate/buf.h"
 #include "forumgate/connector.h"
 #include "forumgate/log.h"
 #include "forumgate/zone.h"
-#include "board.h"
 #include "spool_internal.h"
 #include "vbulletin.h"
 
@@ -193,8 +193,8 @@ static int parse_page(const char *name, const char *buf, size_t len, struct foru
 	return rc;
 }
 
-int spool_parse_file(const char *name, const char *buf, size_t len,
-		     struct forum_thread **out, char **err)
+int spool_parse_file(const char *name, const char *buf, size_t len, struct forum_thread **out,
+		     char **err)
 {
 	switch (file_kind(name)) {
 	case KIND_JSON:
@@ -204,7 +204,8 @@ int spool_parse_file(const char *name, const char *buf, size_t len,
 	case KIND_TEXT:
 		return vb_parse_text(buf, len, name, out, err);
 	default:
-		return fg_error(err, "%s: unknown spool format (expected .json, .html or .txt)", name);
+		return fg_error(err, "%s: unknown spool format (expected .json, .html or .txt)",
+				name);
 	}
 }
 
@@ -248,12 +249,13 @@ static int open_below(int rootfd, const char *path, const char *rel, char **err)
 fail:
 	/* O_NOFOLLOW gives ELOOP for a link, and with O_DIRECTORY ENOTDIR */
 	if (errno == ELOOP)
-		return fg_error(err, "%s: skipped: a symbolic link (only files inside the spool are "
-				     "read)",
+		return fg_error(err,
+				"%s: skipped: a symbolic link (only files inside the spool are "
+				"read)",
 				path);
 	if (errno == ENOTDIR)
-		return fg_error(err, "%s: skipped: a folder on its way is a symbolic link or a file",
-				path);
+		return fg_error(
+			err, "%s: skipped: a folder on its way is a symbolic link or a file", path);
 	return fg_error(err, "%s: %s", path, strerror(errno));
 }
 
@@ -704,14 +706,16 @@ static char *reply_json(const struct spool *sp, const struct forum_new_post *p, 
 			int64_t now)
 {
 	char *thread = p->thread_id ? xstrdup(p->thread_id) : xasprintf("fgt-%s", id);
-	json_t *post =
-		json_pack("{s:s, s:s?, s:I, s:s, s:s, s:s?, s:s?}", "id", id, "author", p->author,
-			  "date", (json_int_t)now, "format", "text", "body", p->body ? p->body : "",
-			  "parent", p->parent_id, "message_id", p->message_id);
+	json_t *post = json_pack("{s:s, s:s?, s:I, s:s, s:s, s:s?, s:s?}", "id", id, "author",
+				 p->author, "date", (json_int_t)now, "format", "text", "body",
+				 p->body ? p->body : "", "parent", p->parent_id, "message_id",
+				 p->message_id);
 	json_t *doc = json_pack("{s:s, s:s?, s:s?, s:{s:s, s:s}, s:[o]}", "format",
 				"forumgate-thread/1", "forum", sp->forum->name, "board", p->board,
 				"thread", "id", thread, "title",
-				p->thread_title ? p->thread_title : p->title ? p->title : "(no subject)",
+				p->thread_title ? p->thread_title
+				: p->title      ? p->title
+						: "(no subject)",
 				"posts", post);
 	char *text = doc ? json_dumps(doc, JSON_INDENT(1) | JSON_ENSURE_ASCII) : NULL;
 	json_decref(doc);
@@ -785,9 +789,9 @@ static char *spool_expected_id(void *state, const struct forum_new_post *p)
 	char *name = xasprintf("reply-%s.json", id);
 	char *path = xasprintf("%s/%s", sp->path, name);
 	int dfd = open(sp->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int usable = dfd >= 0 && ((faccessat(dfd, name, F_OK, AT_SYMLINK_NOFOLLOW) != 0 &&
-				   errno == ENOENT) ||
-				  holds_reply(dfd, path, name, p->message_id, sp->max_size));
+	int usable = dfd >= 0 &&
+		     ((faccessat(dfd, name, F_OK, AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT) ||
+		      holds_reply(dfd, path, name, p->message_id, sp->max_size));
 	if (dfd >= 0)
 		close(dfd);
 	free(name);

@@ -16,17 +16,17 @@ extern const struct forum_connector_ops spool_connector;
  * file in memory (not NUL-terminated necessarily), returns 0 and a new thread
  * in *out, or -1 with a message in *err. `name` is the file name, used in
  * messages and to derive ids where a format has none. */
-int spool_parse_json(const char *buf, size_t len, const char *name,
-		     struct forum_thread **out, char **err);
-int vb_parse_html(const char *buf, size_t len, const char *name,
-		  struct forum_thread **out, char **err);
-int vb_parse_text(const char *buf, size_t len, const char *name,
-		  struct forum_thread **out, char **err);
+int spool_parse_json(const char *buf, size_t len, const char *name, struct forum_thread **out,
+		     char **err);
+int vb_parse_html(const char *buf, size_t len, const char *name, struct forum_thread **out,
+		  char **err);
+int vb_parse_text(const char *buf, size_t len, const char *name, struct forum_thread **out,
+		  char **err);
 
 /* Parses one spool file by its name (extension) and content: .json, .html/
  * .htm (a thread page of the engine board_detect() finds: vBulletin 3/4/5
  * and whichever engines board_page.c lists), .txt (vBulletin text copies). */
-int spool_parse_file(const char *name, const char *buf, size_t len,
-		     struct forum_thread **out, char **err);
+int spool_parse_file(const char *name, const char *buf, size_t len, struct forum_thread **out,
+		     char **err);
 
 #endif

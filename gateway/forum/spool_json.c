@@ -108,8 +108,8 @@ enum {
 	P_NKEYS
 };
 static const char *const post_keys[P_NKEYS] = {
-	"id", "position", "author", "author_id", "guest", "date", "title",
-	"format", "body", "signature", "parent", "url", "deleted",
+	"id",     "position", "author",    "author_id", "guest", "date",    "title",
+	"format", "body",     "signature", "parent",    "url",   "deleted",
 };
 
 /* One element of "posts": its type, and its members if it is an object. */
@@ -323,10 +323,12 @@ static int get_id(struct jctx *c, struct jv *v, const char *path, const char *ke
 	if (v->type != JR_STRING)
 		return wrong_type(c, path, key, "string or integer", v);
 	if (*v->s == '\0')
-		return fg_error(c->err, "%s: %s%s%s: empty id", c->name, path, *path ? "." : "", key);
+		return fg_error(c->err, "%s: %s%s%s: empty id", c->name, path, *path ? "." : "",
+				key);
 	for (s = v->s; *s != '\0'; s++)
 		if ((unsigned char)*s <= ' ' || *s == 0x7f)
-			return fg_error(c->err, "%s: %s%s%s: id contains a space or control character",
+			return fg_error(c->err,
+					"%s: %s%s%s: id contains a space or control character",
 					c->name, path, *path ? "." : "", key);
 	*out = v->s;
 	v->s = NULL;
@@ -350,8 +352,7 @@ static int get_board(struct jctx *c, struct jv *v, char **out)
 	return 0;
 }
 
-static int get_bool(struct jctx *c, const struct jv *v, const char *path, const char *key,
-		    int *out)
+static int get_bool(struct jctx *c, const struct jv *v, const char *path, const char *key, int *out)
 {
 	*out = 0;
 	if (absent(v))
@@ -362,8 +363,7 @@ static int get_bool(struct jctx *c, const struct jv *v, const char *path, const 
 	return 0;
 }
 
-static int get_int(struct jctx *c, const struct jv *v, const char *path, const char *key,
-		   int *out)
+static int get_int(struct jctx *c, const struct jv *v, const char *path, const char *key, int *out)
 {
 	*out = 0;
 	if (absent(v))
@@ -407,8 +407,7 @@ static int get_date(struct jctx *c, const struct jv *v, const char *path, const 
 	return 0;
 }
 
-static int get_markup(struct jctx *c, const struct jv *v, const char *path,
-		      enum forum_markup *out)
+static int get_markup(struct jctx *c, const struct jv *v, const char *path, enum forum_markup *out)
 {
 	static const struct {
 		const char *name;
@@ -432,7 +431,8 @@ static int get_markup(struct jctx *c, const struct jv *v, const char *path,
 			return 0;
 		}
 	}
-	return fg_error(c->err, "%s: %s.format: unknown markup \"%s\" (html, bbcode, markdown, text)",
+	return fg_error(c->err,
+			"%s: %s.format: unknown markup \"%s\" (html, bbcode, markdown, text)",
 			c->name, path, v->s);
 }
 
@@ -474,11 +474,13 @@ static int parse_thread(struct jctx *c, struct capture *cap, struct forum_thread
 
 	v = &cap->top[T_FORMAT];
 	if (v->type == JR_END)
-		return fg_error(c->err, "%s: format: missing (expected \"" FORMAT_NAME "\")", c->name);
+		return fg_error(c->err, "%s: format: missing (expected \"" FORMAT_NAME "\")",
+				c->name);
 	if (v->type != JR_STRING)
 		return wrong_type(c, "", "format", "string", v);
 	if (strcmp(v->s, FORMAT_NAME) != 0)
-		return fg_error(c->err, "%s: format: unsupported \"%s\" (expected \"" FORMAT_NAME "\")",
+		return fg_error(c->err,
+				"%s: format: unsupported \"%s\" (expected \"" FORMAT_NAME "\")",
 				c->name, v->s);
 	if (get_str(c, &cap->top[T_FORUM], "", "forum", &t->forum) < 0 ||
 	    get_board(c, &cap->top[T_BOARD], &t->board) < 0)
@@ -570,7 +572,8 @@ int spool_parse_json(const char *buf, size_t len, const char *name, struct forum
 	jr_init(&r, buf, len, c.name);
 	if (jr_next(&r, &first, err) < 0)
 		goto fail;
-	if (first == JR_OBJECT ? read_members(&r, top_keys, T_NKEYS, cap.top, &cap, err) < 0 : jr_skip(&r, err) < 0)
+	if (first == JR_OBJECT ? read_members(&r, top_keys, T_NKEYS, cap.top, &cap, err) < 0
+			       : jr_skip(&r, err) < 0)
 		goto fail;
 	if (jr_next(&r, &(enum jr_token){JR_END}, err) < 0) /* trailing garbage */
 		goto fail;

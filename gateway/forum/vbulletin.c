@@ -56,8 +56,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "forumgate/buf.h"
 #include "board.h"
+#include "forumgate/buf.h"
 #include "spool_internal.h"
 #include "vbulletin.h"
 
@@ -240,7 +240,8 @@ char *vb_thread_of(const char *href)
 		return xstrndup(p + 15, (size_t)(end - p - 15));
 	/* archive: t-N.html, t-N-p-2.html */
 	for (p = href; (p = strstr(p, "t-")) != NULL; p++)
-		if ((p == href || p[-1] == '/') && digits(p + 2, &end) && (*end == '.' || *end == '-'))
+		if ((p == href || p[-1] == '/') && digits(p + 2, &end) &&
+		    (*end == '.' || *end == '-'))
 			return xstrndup(p + 2, (size_t)(end - p - 2));
 	/* vB4 advanced friendly URLs: /threads/N-slug */
 	if ((p = strstr(href, "/threads/")) != NULL && digits(p + 9, &end) &&
@@ -359,9 +360,10 @@ static char *page_thread_id(struct page *pg)
 static int in_breadcrumb(const struct html_node *n)
 {
 	for (; n && n->type == HTML_ELEMENT; n = n->parent)
-		if (has_class(n, "navbar") || has_class(n, "navbit") || has_class(n, "breadcrumb") ||
-		    has_class(n, "crumb") || attr_is(n, "id", "navbar") ||
-		    attr_is(n, "id", "breadcrumb") || attr_is(n, "id", "breadcrumbs"))
+		if (has_class(n, "navbar") || has_class(n, "navbit") ||
+		    has_class(n, "breadcrumb") || has_class(n, "crumb") ||
+		    attr_is(n, "id", "navbar") || attr_is(n, "id", "breadcrumb") ||
+		    attr_is(n, "id", "breadcrumbs"))
 			return 1;
 	return 0;
 }
@@ -388,7 +390,8 @@ static char *page_board(struct page *pg, const struct html_node *first_post, int
 		if (!is_el(n, HT_A) || (href = html_attr(n, "href")) == NULL)
 			continue;
 		/* vB5's breadcrumb links channels by path, without an id */
-		if ((is_forum_link(href) || (vb5 && has_class(n, "crumb-link"))) && in_breadcrumb(n)) {
+		if ((is_forum_link(href) || (vb5 && has_class(n, "crumb-link"))) &&
+		    in_breadcrumb(n)) {
 			char *t = node_text(n);
 
 			if (*t) {
@@ -457,7 +460,8 @@ static char *page_title(struct page *pg)
 
 static int not_text(const struct page *pg, const struct html_node *n)
 {
-	return is_el(n, HT_SCRIPT) || is_el(n, HT_STYLE) || (n->type == HTML_ELEMENT && marked(pg, n));
+	return is_el(n, HT_SCRIPT) || is_el(n, HT_STYLE) ||
+	       (n->type == HTML_ELEMENT && marked(pg, n));
 }
 
 /* The page text outside the post bodies, for vb_scan_furniture(), with
@@ -465,8 +469,9 @@ static int not_text(const struct page *pg, const struct html_node *n)
  * read as one phrase, while block elements separate words. */
 static char *furniture_text(struct page *pg)
 {
-	static const enum html_tag blocks[] = {HT_DIV, HT_TD, HT_TH, HT_TR, HT_P, HT_LI, HT_BR,
-					       HT_TABLE, HT_H1, HT_H2, HT_H3, HT_UL, HT_OL, HT_FORM};
+	static const enum html_tag blocks[] = {HT_DIV, HT_TD, HT_TH,    HT_TR,  HT_P,
+					       HT_LI,  HT_BR, HT_TABLE, HT_H1,  HT_H2,
+					       HT_H3,  HT_UL, HT_OL,    HT_FORM};
 	struct buf b = BUF_INIT;
 	const struct html_node *n;
 	int space = 0;

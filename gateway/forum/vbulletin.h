@@ -27,8 +27,7 @@ struct board_page;
  * parent_id from its first quote's source post (the live connector's
  * parse_thread); saved pages keep it NULL, as they always did (the body
  * keeps the quote and its link, from which sync finds the parent). */
-int vb_parse_page(const struct board_page *pg, int parents, struct forum_thread **out,
-		  char **err);
+int vb_parse_page(const struct board_page *pg, int parents, struct forum_thread **out, char **err);
 
 /* Ids in vBulletin links (malloc'd, NULL when the link has none): the
  * thread of showthread.php?t=N / ?N-slug / t-N.html / threads/N-slug; the

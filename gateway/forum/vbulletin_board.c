@@ -42,8 +42,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "forumgate/buf.h"
 #include "../mail/mime_internal.h"
+#include "forumgate/buf.h"
 #include "vbulletin.h"
 
 /* ---- text and ids ---- */
@@ -83,8 +83,8 @@ static char *text_of(const struct html_node *n)
 			k = html_skip(k, n);
 			continue;
 		}
-		if (html_is(k, HT_BR) || html_is(k, HT_LI) || html_is(k, HT_DIV) || html_is(k, HT_P) ||
-		    html_is(k, HT_TD))
+		if (html_is(k, HT_BR) || html_is(k, HT_LI) || html_is(k, HT_DIV) ||
+		    html_is(k, HT_P) || html_is(k, HT_TD))
 			space = 1;
 		if (k->type == HTML_TEXT)
 			text_add(&b, k, &space);
@@ -285,9 +285,9 @@ static int is_captcha(const struct board_page *pg)
 	for (const struct html_node *n = html_find(&pg->doc.root, HT_INPUT, NULL); n != NULL;
 	     n = html_find_after(&pg->doc.root, n, HT_INPUT, NULL)) {
 		const char *name = html_attr(n, "name");
-		if (name != NULL && (strncmp(name, "humanverify", 11) == 0 ||
-				     strcmp(name, "imagestamp") == 0 ||
-				     strcmp(name, "recaptcha_response_field") == 0))
+		if (name != NULL &&
+		    (strncmp(name, "humanverify", 11) == 0 || strcmp(name, "imagestamp") == 0 ||
+		     strcmp(name, "recaptcha_response_field") == 0))
 			return 1;
 	}
 	return html_attr(html_find_attr(&pg->doc.root, "id", "imagereg", 0), "id") != NULL ||
@@ -346,8 +346,7 @@ static enum board_page_kind vb_kind(const struct board_page *pg)
 		    login_form_node(pg, 1) != NULL)
 			k = BOARD_PAGE_LOGIN;
 		else if (contains_ci(msg, "do not have permission") ||
-			 contains_ci(msg, "keine Berechtigung") ||
-			 contains_ci(msg, "keine Rechte"))
+			 contains_ci(msg, "keine Berechtigung") || contains_ci(msg, "keine Rechte"))
 			k = BOARD_PAGE_NO_PERMISSION;
 		else
 			k = BOARD_PAGE_MESSAGE;
@@ -366,7 +365,7 @@ static enum board_page_kind vb_kind(const struct board_page *pg)
 static int errors_heading(const struct html_node *n)
 {
 	static const char *const phrases[] = {"errors occurred", "Fehler", "erreurs", "errores",
-					       "errori", "fouten", NULL};
+					      "errori",          "fouten", NULL};
 
 	const struct html_node *h = n->parent;
 
@@ -444,7 +443,8 @@ static char *vb_message(const struct board_page *pg)
 			return t;
 	}
 	/* vB3: td.tcat "<board> Message" / "Redirecting..." then div.panel */
-	for (n = html_find(root, HT_TD, "tcat"); n != NULL; n = html_find_after(root, n, HT_TD, "tcat")) {
+	for (n = html_find(root, HT_TD, "tcat"); n != NULL;
+	     n = html_find_after(root, n, HT_TD, "tcat")) {
 		const struct html_node *panel = html_find_after(root, n, HT_TD, "panelsurround");
 		if (panel == NULL)
 			continue;
@@ -519,8 +519,8 @@ static struct board_forum *forum_by_id(struct board_listing *l, const char *id)
 /* Skips links that are not a forum's own: list sorting, pages, actions. */
 static int plain_forum_link(const char *href)
 {
-	static const char *const keys[] = {"do", "sort", "order", "page", "daysprune", "pp",
-					   "prefixid", NULL};
+	static const char *const keys[] = {"do",        "sort", "order",    "page",
+					   "daysprune", "pp",   "prefixid", NULL};
 	for (const char *const *k = keys; *k != NULL; k++) {
 		char *v = board_query(href, *k);
 		free(v);
@@ -658,10 +658,11 @@ static int vb_parse_index(const struct board_page *pg, struct board_listing *out
 	collect_forums(pg, out, NULL);
 	if (out->nforums == 0) {
 		board_listing_clear(out);
-		return fg_error(err,
-				"%s: no forum list found (no forumdisplay.php links, ol#forums or "
-				"forumbit rows): not a vBulletin forum home, or its template changed",
-				pg->name);
+		return fg_error(
+			err,
+			"%s: no forum list found (no forumdisplay.php links, ol#forums or "
+			"forumbit rows): not a vBulletin forum home, or its template changed",
+			pg->name);
 	}
 	out->page = out->pages = 1;
 	return 0;
@@ -686,7 +687,8 @@ static int page_of_pages(const char *s, int *page, int *pages)
 		const char *w = end + 1;
 		for (const char *const *k = words; *k != NULL; k++) {
 			size_t n = strlen(*k);
-			if (strncmp(w, *k, n) == 0 && w[n] == ' ' && isdigit((unsigned char)w[n + 1])) {
+			if (strncmp(w, *k, n) == 0 && w[n] == ' ' &&
+			    isdigit((unsigned char)w[n + 1])) {
 				long b = strtol(w + n + 1, &end, 10);
 				if (a >= 1 && b >= a && b < INT_MAX) {
 					*page = (int)a;
@@ -705,9 +707,10 @@ static int in_thread_row(const struct html_node *n)
 	for (; n != NULL && n->type == HTML_ELEMENT; n = n->parent) {
 		const char *id = html_attr(n, "id");
 		if (html_has_class(n, "threadbit") ||
-		    (id != NULL && ((strncmp(id, "thread_", 7) == 0 && isdigit((unsigned char)id[7])) ||
-				    strncmp(id, "pagination_threadbit_", 21) == 0 ||
-				    strncmp(id, "td_threadtitle_", 15) == 0)))
+		    (id != NULL &&
+		     ((strncmp(id, "thread_", 7) == 0 && isdigit((unsigned char)id[7])) ||
+		      strncmp(id, "pagination_threadbit_", 21) == 0 ||
+		      strncmp(id, "td_threadtitle_", 15) == 0)))
 			return 1;
 	}
 	return 0;
@@ -717,11 +720,13 @@ static void listing_pages(const struct board_page *pg, struct board_listing *out
 {
 	const struct html_node *root = &pg->doc.root;
 
-	for (const struct html_node *n = root; n != NULL && out->pages == 0; n = html_next(n, root)) {
+	for (const struct html_node *n = root; n != NULL && out->pages == 0;
+	     n = html_next(n, root)) {
 		if (n->type != HTML_ELEMENT || in_thread_row(n))
 			continue;
 		const char *cls = html_attr(n, "class");
-		if (cls == NULL || (strstr(cls, "pagenav") == NULL && strstr(cls, "pagination") == NULL))
+		if (cls == NULL ||
+		    (strstr(cls, "pagenav") == NULL && strstr(cls, "pagination") == NULL))
 			continue;
 		char *t = text_of(n);
 		int page, pages;
@@ -766,10 +771,10 @@ static int has_prefix_word(const char *s, const char *const *words)
 	return 0;
 }
 
-static const char *const sticky_words[] = {"Sticky:", "Wichtig:", "Épinglé", "Fijo:",
-					   "In rilievo:", "Sticky", NULL};
-static const char *const moved_words[] = {"Moved:", "Verschoben:", "Déplacé", "Movido:",
-					  "Spostato:", "Verplaatst:", NULL};
+static const char *const sticky_words[] = {
+	"Sticky:", "Wichtig:", "Épinglé", "Fijo:", "In rilievo:", "Sticky", NULL};
+static const char *const moved_words[] = {
+	"Moved:", "Verschoben:", "Déplacé", "Movido:", "Spostato:", "Verplaatst:", NULL};
 
 /* The text before the title link inside its cell: the thread's prefixes. */
 static char *prefix_text(const struct html_node *a)
@@ -917,7 +922,8 @@ static char *listed_forum(const struct board_page *pg)
 			free(f);
 		}
 	}
-	for (n = html_find(root, HT_INPUT, NULL); n != NULL; n = html_find_after(root, n, HT_INPUT, NULL))
+	for (n = html_find(root, HT_INPUT, NULL); n != NULL;
+	     n = html_find_after(root, n, HT_INPUT, NULL))
 		if (html_attr(n, "name") != NULL && strcmp(html_attr(n, "name"), "f") == 0 &&
 		    all_digits(html_attr(n, "value")))
 			return xstrdup(html_attr(n, "value"));
@@ -930,7 +936,8 @@ static char *listed_forum(const struct board_page *pg)
 			return f;
 		free(f);
 	}
-	for (n = html_find(root, HT_LINK, NULL); n != NULL; n = html_find_after(root, n, HT_LINK, NULL))
+	for (n = html_find(root, HT_LINK, NULL); n != NULL;
+	     n = html_find_after(root, n, HT_LINK, NULL))
 		if (html_attr(n, "rel") != NULL && strcmp(html_attr(n, "rel"), "canonical") == 0)
 			return vb_forum_of(html_attr(n, "href"));
 	return NULL;
@@ -971,7 +978,8 @@ static int vb_parse_forum(const struct board_page *pg, struct board_listing *out
 		const char *v = html_attr(n, "id");
 		if (v == NULL)
 			continue;
-		if (html_is(n, HT_A) && strncmp(v, "thread_title_", 13) == 0 && all_digits(v + 13)) {
+		if (html_is(n, HT_A) && strncmp(v, "thread_title_", 13) == 0 &&
+		    all_digits(v + 13)) {
 			int dup = 0;
 			for (size_t i = 0; i < out->ntopics && !dup; i++)
 				dup = strcmp(out->topics[i].id, v + 13) == 0;
@@ -984,18 +992,20 @@ static int vb_parse_forum(const struct board_page *pg, struct board_listing *out
 			free(want);
 			if (a == NULL && !html_has_class(n, "deleted")) {
 				board_listing_clear(out);
-				return fg_error(err, "%s: thread %s has no title link (a#thread_title_%s)",
-						pg->name, v + 7, v + 7);
+				return fg_error(
+					err, "%s: thread %s has no title link (a#thread_title_%s)",
+					pg->name, v + 7, v + 7);
 			}
 		}
 	}
 	collect_forums(pg, out, out->forum_id);
 	if (out->ntopics == 0 && thread_list(pg) == NULL && out->nforums == 0) {
 		board_listing_clear(out);
-		return fg_error(err,
-				"%s: no thread list found (no a#thread_title_N, li.threadbit or "
-				"threadbits_forum_N): not a vBulletin forum page, or its template changed",
-				pg->name);
+		return fg_error(
+			err,
+			"%s: no thread list found (no a#thread_title_N, li.threadbit or "
+			"threadbits_forum_N): not a vBulletin forum page, or its template changed",
+			pg->name);
 	}
 	listing_pages(pg, out);
 	return 0;
@@ -1071,7 +1081,8 @@ static int vb_parse_feed(const char *xml, size_t len, const char *url, struct bo
 	/* vBulletin's feed declares no entities: one that does is refused
 	 * before parsing (no "billion laughs", no external files) */
 	if (memmem(xml, len, "<!ENTITY", 8) != NULL)
-		return fg_error(err, "%s: the feed declares entities (refused)", url ? url : "feed");
+		return fg_error(err, "%s: the feed declares entities (refused)",
+				url ? url : "feed");
 	/* no network, no entity expansion (XML_PARSE_NOENT left out), no DTD
 	 * loading: a feed is data, not a document that fetches things */
 	xmlDocPtr doc = xmlReadMemory(xml, (int)len, url, NULL,
@@ -1081,7 +1092,8 @@ static int vb_parse_feed(const char *xml, size_t len, const char *url, struct bo
 		return fg_error(err, "%s: not an XML feed", url ? url : "feed");
 	if (doc->intSubset != NULL && doc->intSubset->entities != NULL) {
 		xmlFreeDoc(doc);
-		return fg_error(err, "%s: the feed declares entities (refused)", url ? url : "feed");
+		return fg_error(err, "%s: the feed declares entities (refused)",
+				url ? url : "feed");
 	}
 	const xmlNode *rss = xmlDocGetRootElement(doc);
 	const xmlNode *channel = rss != NULL && strcmp((const char *)rss->name, "rss") == 0
@@ -1157,7 +1169,8 @@ static void md5_ent(const char *pw, char out[33])
 		if (cp >= 0xc0 && cp < 0xe0 && (s[1] & 0xc0) == 0x80) {
 			cp = ((cp & 0x1f) << 6) | (s[1] & 0x3f);
 			n = 2;
-		} else if (cp >= 0xe0 && cp < 0xf0 && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80) {
+		} else if (cp >= 0xe0 && cp < 0xf0 && (s[1] & 0xc0) == 0x80 &&
+			   (s[2] & 0xc0) == 0x80) {
 			cp = ((cp & 0x0f) << 12) | ((s[1] & 0x3f) << 6) | (s[2] & 0x3f);
 			n = 3;
 		} else if (cp >= 0xf0 && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80 &&
@@ -1218,8 +1231,9 @@ static int vb_logged_in(const struct board_page *pg)
 	for (const struct html_node *a = html_find(root, HT_A, NULL); a != NULL;
 	     a = html_find_after(root, a, HT_A, NULL)) {
 		const char *href = html_attr(a, "href");
-		if (href != NULL && (strstr(href, "login.php?do=logout") != NULL ||
-				     strstr(href, "do=logout&") != NULL || strstr(href, "/auth/logout") != NULL))
+		if (href != NULL &&
+		    (strstr(href, "login.php?do=logout") != NULL ||
+		     strstr(href, "do=logout&") != NULL || strstr(href, "/auth/logout") != NULL))
 			return 1;
 	}
 	return 0;
@@ -1384,10 +1398,12 @@ static int vb_post_result(const struct board_page *pg, const char *location, cha
 	if (is_thread_page(pg) && !errors_block(pg)) /* taken to the thread, no post id */
 		return 1;
 	if (is_captcha(pg))
-		fg_error(err, "%s: the board wants an image verification (CAPTCHA) to post", pg->name);
+		fg_error(err, "%s: the board wants an image verification (CAPTCHA) to post",
+			 pg->name);
 	else
-		fg_error(err, "%s: the board's answer to the post was not recognised (no redirect to "
-			      "the new post, no error message)",
+		fg_error(err,
+			 "%s: the board's answer to the post was not recognised (no redirect to "
+			 "the new post, no error message)",
 			 pg->name);
 	return 0;
 }

@@ -52,8 +52,8 @@
 #include <time.h>
 
 #include "forumgate/buf.h"
-#include "vbulletin.h"
 #include "spool_internal.h"
+#include "vbulletin.h"
 
 #define SIG_MAX 100
 
@@ -72,20 +72,31 @@ struct tpost {
 };
 
 static const char *const user_titles[] = {
-	"Senior Member", "Junior Member", "Member", "New Member", "Registered User",
-	"Administrator", "Moderator", "Super Moderator", "Banned", "Guest", NULL,
+	"Senior Member",   "Junior Member", "Member",    "New Member",
+	"Registered User", "Administrator", "Moderator", "Super Moderator",
+	"Banned",          "Guest",         NULL,
 };
 
 /* Lines that end the posts area. */
 static const char *const furniture[] = {
-	"Similar Threads", "Posting Permissions", "Bookmarks", "Tags for this Thread",
-	"Quick Navigation", "Thread Information", "Users Browsing this Thread", "Quick Reply",
-	"« Previous Thread | Next Thread »", NULL,
+	"Similar Threads",
+	"Posting Permissions",
+	"Bookmarks",
+	"Tags for this Thread",
+	"Quick Navigation",
+	"Thread Information",
+	"Users Browsing this Thread",
+	"Quick Reply",
+	"« Previous Thread | Next Thread »",
+	NULL,
 };
 
 /* Buttons that a copy drags into a post. */
 static const char *const buttons[] = {
-	"Reply With Quote", "Quick reply to this message", "Multi-Quote This Message", NULL,
+	"Reply With Quote",
+	"Quick reply to this message",
+	"Multi-Quote This Message",
+	NULL,
 };
 
 static int in_list(const char *s, const char *const *list)
@@ -691,9 +702,9 @@ int vb_parse_text(const char *buf, size_t len, const char *name, struct forum_th
 		}
 	}
 	vb_scan_furniture(buf_str(&furn), t);
-	t->id = xasprintf("txt-%016llx",
-			  (unsigned long long)fnv1a(title, fnv1a("\n", fnv1a(t->board ? t->board : "",
-									 0xcbf29ce484222325ULL))));
+	t->id = xasprintf("txt-%016llx", (unsigned long long)fnv1a(
+						 title, fnv1a("\n", fnv1a(t->board ? t->board : "",
+									  0xcbf29ce484222325ULL))));
 
 	bodies = xcalloc(np, sizeof(*bodies));
 	for (i = 0; i < np; i++)

@@ -289,7 +289,8 @@ static int href_page(const char *href)
 {
 	const char *p;
 
-	for (p = href != NULL ? strstr(href, "page-") : NULL; p != NULL; p = strstr(p + 1, "page-")) {
+	for (p = href != NULL ? strstr(href, "page-") : NULL; p != NULL;
+	     p = strstr(p + 1, "page-")) {
 		if (p > href && p[-1] != '/' && p[-1] != '?')
 			continue;
 		long v = strtol(p + 5, NULL, 10);
@@ -331,8 +332,10 @@ static long print_number(const char *s)
 		return -1;
 	while (*p == ' ')
 		p++;
-	long mult = *p == 'K' || *p == 'k' ? 1000 : *p == 'M' || *p == 'm' ? 1000000 :
-		    *p == 'B' || *p == 'b' ? 1000000000 : 1;
+	long mult = *p == 'K' || *p == 'k'   ? 1000
+		    : *p == 'M' || *p == 'm' ? 1000000
+		    : *p == 'B' || *p == 'b' ? 1000000000
+					     : 1;
 	if (mult > 1 && last_sep != NULL) {
 		/* the part after the last separator is a decimal fraction */
 		size_t fl = 0;
@@ -377,8 +380,8 @@ static char *collapse(const char *s, size_t n)
 	int sp = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		if (is_space(s[i]) || ((unsigned char)s[i] == 0xc2 && i + 1 < n &&
-				       (unsigned char)s[i + 1] == 0xa0)) {
+		if (is_space(s[i]) ||
+		    ((unsigned char)s[i] == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] == 0xa0)) {
 			if ((unsigned char)s[i] == 0xc2)
 				i++;
 			sp = b.len > 0;
@@ -396,8 +399,8 @@ static char *collapse(const char *s, size_t n)
  * .prefix/.prefixLink). NULL when empty. */
 static char *title_text(const struct html_node *n)
 {
-	static const char *const skip[] = {"label", "labelLink", "label-append", "prefix",
-					   "prefixLink", "u-srOnly", NULL};
+	static const char *const skip[] = {
+		"label", "labelLink", "label-append", "prefix", "prefixLink", "u-srOnly", NULL};
 	struct buf b = BUF_INIT;
 
 	if (n == NULL)
@@ -481,11 +484,19 @@ static char *template_of(const struct board_page *pg)
 static int has_captcha(const struct board_page *pg)
 {
 	static const char *const marks[] = {
-		"data-xf-init=\"re-captcha\"", "data-xf-init=\"h-captcha\"",
-		"data-xf-init=\"turnstile\"", "data-xf-init=\"qa-captcha\"",
-		"data-xf-init=\"solve-captcha\"", "class=\"g-recaptcha", "class=\"h-captcha",
-		"cf-turnstile", "captcha_question_hash", "keycaptcha", "solvemedia",
-		"Please verify that you are human", NULL,
+		"data-xf-init=\"re-captcha\"",
+		"data-xf-init=\"h-captcha\"",
+		"data-xf-init=\"turnstile\"",
+		"data-xf-init=\"qa-captcha\"",
+		"data-xf-init=\"solve-captcha\"",
+		"class=\"g-recaptcha",
+		"class=\"h-captcha",
+		"cf-turnstile",
+		"captcha_question_hash",
+		"keycaptcha",
+		"solvemedia",
+		"Please verify that you are human",
+		NULL,
 	};
 	for (size_t i = 0; marks[i] != NULL; i++)
 		if (raw_has(pg, marks[i]))
@@ -691,16 +702,42 @@ static void pagination(const struct board_page *pg, int *page, int *pages, char 
  * other XenForo version's): one walk that notes the first element of
  * each costs what two html_find calls did. */
 enum mark {
-	M_NAME, M_USER_INFO, M_USER_TEXT, M_ATTR_MAIN, M_ATTR_OPPOSITE, M_POST_NUMBER,
-	M_DATE_PERMALINK, M_META, M_BODY, M_USER_CONTENT, M_CONTENT, M_IGNORED, M_SIGNATURE2,
-	M_SIGNATURE1, M_ATTACH2, M_ATTACH1, M_COUNT
+	M_NAME,
+	M_USER_INFO,
+	M_USER_TEXT,
+	M_ATTR_MAIN,
+	M_ATTR_OPPOSITE,
+	M_POST_NUMBER,
+	M_DATE_PERMALINK,
+	M_META,
+	M_BODY,
+	M_USER_CONTENT,
+	M_CONTENT,
+	M_IGNORED,
+	M_SIGNATURE2,
+	M_SIGNATURE1,
+	M_ATTACH2,
+	M_ATTACH1,
+	M_COUNT
 };
 
 static const char *const mark_names[M_COUNT] = {
-	"message-name", "messageUserInfo", "userText", "message-attribution-main",
-	"message-attribution-opposite", "postNumber", "datePermalink", "messageMeta",
-	"message-body", "message-userContent", "messageContent", "messageNotice--ignored",
-	"message-signature", "signature", "message-attachments", "attachedFiles",
+	"message-name",
+	"messageUserInfo",
+	"userText",
+	"message-attribution-main",
+	"message-attribution-opposite",
+	"postNumber",
+	"datePermalink",
+	"messageMeta",
+	"message-body",
+	"message-userContent",
+	"messageContent",
+	"messageNotice--ignored",
+	"message-signature",
+	"signature",
+	"message-attachments",
+	"attachedFiles",
 };
 
 static void mark_scan(const struct html_node *post, struct html_node *m[M_COUNT])
@@ -754,7 +791,8 @@ static void swap_urls(const struct board_page *pg, struct html_node *n, struct s
 			    (*v == '\0' || strncmp(v, "data:", 5) == 0))
 				v = lazy;
 			/* absolute already: nothing to resolve (most links are) */
-			if (*v == '#' || strncmp(v, "mailto:", 7) == 0 || strncmp(v, "data:", 5) == 0 ||
+			if (*v == '#' || strncmp(v, "mailto:", 7) == 0 ||
+			    strncmp(v, "data:", 5) == 0 ||
 			    ((strncmp(v, "https://", 8) == 0 || strncmp(v, "http://", 7) == 0) &&
 			     v == a->value))
 				continue;
@@ -815,8 +853,7 @@ static void inner_html(const struct board_page *pg, struct html_node *n, struct 
 
 /* The attachments listed under a post (XF2 .message-attachments, XF1
  * .attachedFiles) as a list of links, appended to out. */
-static void attachments(const struct board_page *pg, struct html_node *const *m,
-			struct buf *out)
+static void attachments(const struct board_page *pg, struct html_node *const *m, struct buf *out)
 {
 	struct html_node *box = m[M_ATTACH2] != NULL ? m[M_ATTACH2] : m[M_ATTACH1];
 	if (box == NULL)
@@ -1061,11 +1098,11 @@ static int parse_post(const struct board_page *pg, struct html_node *post, char 
 	if (body != NULL) {
 		inner_html(pg, body, &b);
 		p->parent_id = first_quote_source(body);
-	} else if (!p->deleted && !html_has_class(post, "is-ignored") &&
-		   m[M_IGNORED] == NULL) {
+	} else if (!p->deleted && !html_has_class(post, "is-ignored") && m[M_IGNORED] == NULL) {
 		buf_free(&b);
-		return fg_error(err, "%s: post %s: no body (.message-body .bbWrapper / "
-				     "blockquote.messageText): the template changed?",
+		return fg_error(err,
+				"%s: post %s: no body (.message-body .bbWrapper / "
+				"blockquote.messageText): the template changed?",
 				pg->name, id);
 	}
 	attachments(pg, m, &b);
@@ -1206,9 +1243,10 @@ static int parse_thread(const struct board_page *page, struct forum_thread **out
 	}
 	if (t->nposts == 0) {
 		forum_thread_free(t);
-		return fg_error(err, "%s: no XenForo post (article.message with data-content="
-				     "\"post-N\", li.message#post-N): not a thread page, or the "
-				     "template changed",
+		return fg_error(err,
+				"%s: no XenForo post (article.message with data-content="
+				"\"post-N\", li.message#post-N): not a thread page, or the "
+				"template changed",
 				pg->name);
 	}
 	t->id = thread_id(pg);
@@ -1245,7 +1283,6 @@ static int parse_thread(const struct board_page *page, struct forum_thread **out
 }
 
 /* ---- forum lists ---- */
-
 
 /* The node a link leads to, by its route: forums/, categories/,
  * link-forums/. */
@@ -1291,7 +1328,8 @@ static void xf2_nodes(const struct board_page *pg, struct board_listing *l, cons
 		if (id == NULL)
 			continue;
 		board_listing_put_forum(l, id, title_text(a != NULL ? a : h),
-			  a != NULL ? board_page_url(pg, html_attr(a, "href")) : NULL, NULL, 1, 0);
+					a != NULL ? board_page_url(pg, html_attr(a, "href")) : NULL,
+					NULL, 1, 0);
 	}
 	for (struct html_node *n = find(root, "node"); n != NULL; n = find_after(root, n, "node")) {
 		char *id = class_id(n, "node--id");
@@ -1312,8 +1350,8 @@ static void xf2_nodes(const struct board_page *pg, struct board_listing *l, cons
 		int cat = html_has_class(n, "node--category");
 		int link = html_has_class(n, "node--link") || html_has_class(n, "node--page");
 		board_listing_put_forum(l, xstrdup(id), title_text(a != NULL ? a : tt),
-			  a != NULL ? board_page_url(pg, html_attr(a, "href")) : NULL, parent, cat,
-			  link);
+					a != NULL ? board_page_url(pg, html_attr(a, "href")) : NULL,
+					parent, cat, link);
 		/* its sub-forums, listed flat or in a menu */
 		for (struct html_node *s = find(n, "subNodeLink"); s != NULL;
 		     s = find_after(n, s, "subNodeLink")) {
@@ -1321,12 +1359,14 @@ static void xf2_nodes(const struct board_page *pg, struct board_listing *l, cons
 			char *sid = node_of_link(html_attr(s, "href"), &scat, &slink);
 			if (sid == NULL)
 				continue;
-			if (html_has_class(s, "subNodeLink--link") || html_has_class(s, "subNodeLink--page"))
+			if (html_has_class(s, "subNodeLink--link") ||
+			    html_has_class(s, "subNodeLink--page"))
 				slink = 1;
 			if (html_has_class(s, "subNodeLink--category"))
 				scat = 1;
-			board_listing_put_forum(l, sid, title_text(s), board_page_url(pg, html_attr(s, "href")),
-				  xstrdup(id), scat, slink);
+			board_listing_put_forum(l, sid, title_text(s),
+						board_page_url(pg, html_attr(s, "href")),
+						xstrdup(id), scat, slink);
 		}
 		free(id);
 	}
@@ -1358,8 +1398,8 @@ static void xf1_nodes(const struct board_page *pg, struct board_listing *l, cons
 		if (parent == NULL && top != NULL)
 			parent = xstrdup(top);
 		board_listing_put_forum(l, id, title_text(a != NULL ? a : tt),
-			  a != NULL ? board_page_url(pg, html_attr(a, "href")) : NULL, parent, k == 0,
-			  k >= 2);
+					a != NULL ? board_page_url(pg, html_attr(a, "href")) : NULL,
+					parent, k == 0, k >= 2);
 	}
 }
 
@@ -1373,8 +1413,9 @@ static int parse_index(const struct board_page *page, struct board_listing *out,
 	xf1_nodes(pg, out, NULL);
 	if (out->nforums == 0) {
 		board_listing_clear(out);
-		return fg_error(err, "%s: no XenForo forum list (.node with node--idN, "
-				     "li.node#forum-N): not the forum list, or the template changed",
+		return fg_error(err,
+				"%s: no XenForo forum list (.node with node--idN, "
+				"li.node#forum-N): not the forum list, or the template changed",
 				pg->name);
 	}
 	out->page = out->pages = 1;
@@ -1556,20 +1597,22 @@ static int parse_forum(const struct board_page *page, struct board_listing *out,
 		xf2_topic(pg, it, t);
 		if (t->id == NULL || t->title == NULL) {
 			board_listing_clear(out);
-			return fg_error(err, "%s: a thread of the list has no title link "
-					     "(.structItem-title a to threads/): the template changed?",
+			return fg_error(err,
+					"%s: a thread of the list has no title link "
+					"(.structItem-title a to threads/): the template changed?",
 					pg->name);
 		}
 	}
 	/* XF 2.2 article forums list previews, not rows: the elements with
 	 * data-content="thread-N" */
 	const struct html_node *scope = list != NULL ? list : root;
-	for (struct html_node *it = out->ntopics == 0 ? html_next(scope, scope) : NULL; it != NULL;) {
+	for (struct html_node *it = out->ntopics == 0 ? html_next(scope, scope) : NULL;
+	     it != NULL;) {
 		char *id = prefixed_id(html_attr(it, "data-content"), "thread-");
 		if (id == NULL || html_attr(it, "data-widget-key") != NULL) {
 			free(id);
 			it = html_attr(it, "data-widget-key") != NULL ? html_skip(it, scope)
-								       : html_next(it, scope);
+								      : html_next(it, scope);
 			continue;
 		}
 		struct board_topic *t = board_listing_add_topic(out);
@@ -1600,8 +1643,9 @@ static int parse_forum(const struct board_page *page, struct board_listing *out,
 		xf1_topic(pg, it, t);
 		if (t->id == NULL || t->title == NULL) {
 			board_listing_clear(out);
-			return fg_error(err, "%s: a thread of the list has no title link "
-					     "(h3.title a to threads/): the template changed?",
+			return fg_error(err,
+					"%s: a thread of the list has no title link "
+					"(h3.title a to threads/): the template changed?",
 					pg->name);
 		}
 	}
@@ -1612,18 +1656,20 @@ static int parse_forum(const struct board_page *page, struct board_listing *out,
 	      find(list, "blockMessage") == NULL) ||
 	     (list == NULL && list1 != NULL && html_find(list1, HT_LI, NULL) == NULL))) {
 		board_listing_clear(out);
-		return fg_error(err, "%s: the XenForo thread list holds no thread "
-				     "(.structItem--thread, li.discussionListItem) and no \"no "
-				     "threads\" notice: the template changed?",
+		return fg_error(err,
+				"%s: the XenForo thread list holds no thread "
+				"(.structItem--thread, li.discussionListItem) and no \"no "
+				"threads\" notice: the template changed?",
 				pg->name);
 	}
 	xf2_nodes(pg, out, out->forum_id);
 	xf1_nodes(pg, out, out->forum_id);
 	if (list == NULL && list1 == NULL && out->nforums == 0 && out->ntopics == 0) {
 		board_listing_clear(out);
-		return fg_error(err, "%s: no XenForo thread list (.block--threadList "
-				     ".structItem--thread, ol.discussionListItems): not a forum "
-				     "page, or the template changed",
+		return fg_error(err,
+				"%s: no XenForo thread list (.block--threadList "
+				".structItem--thread, ol.discussionListItems): not a forum "
+				"page, or the template changed",
 				pg->name);
 	}
 	pagination(pg, &out->page, &out->pages, &out->next_url);
@@ -1646,7 +1692,8 @@ static char *feed_url(const char *base, const char *forum_id)
 static char *xml_text(xmlNode *n)
 {
 	xmlChar *c = xmlNodeGetContent(n);
-	char *s = collapse(c != NULL ? (const char *)c : "", c != NULL ? strlen((const char *)c) : 0);
+	char *s = collapse(c != NULL ? (const char *)c : "",
+			   c != NULL ? strlen((const char *)c) : 0);
 	xmlFree(c);
 	return s;
 }
@@ -1663,7 +1710,8 @@ static int parse_feed(const char *xml, size_t len, const char *url, struct board
 	xmlNode *rss = doc != NULL ? xmlDocGetRootElement(doc) : NULL;
 	xmlNode *channel = NULL;
 	for (xmlNode *k = rss != NULL ? rss->children : NULL; k != NULL; k = k->next)
-		if (k->type == XML_ELEMENT_NODE && xmlStrcmp(k->name, (const xmlChar *)"channel") == 0)
+		if (k->type == XML_ELEMENT_NODE &&
+		    xmlStrcmp(k->name, (const xmlChar *)"channel") == 0)
 			channel = k;
 	if (rss == NULL || xmlStrcmp(rss->name, (const xmlChar *)"rss") != 0 || channel == NULL) {
 		xmlFreeDoc(doc);
@@ -1799,8 +1847,9 @@ static int login_form(const struct board_page *pg, const char *user, const char 
 		return fg_error(err, "%s: no XenForo login form (form action login/login)",
 				pg->name);
 	if (has_captcha(pg))
-		return fg_error(err, "%s: the board wants a CAPTCHA solved to log in: log in "
-				     "once with a browser, then try again",
+		return fg_error(err,
+				"%s: the board wants a CAPTCHA solved to log in: log in "
+				"once with a browser, then try again",
 				pg->name);
 	if (board_form_read(pg, f, out) < 0)
 		return fg_error(err, "%s: cannot read the login form", pg->name);
@@ -1821,20 +1870,23 @@ static int login_result(const struct board_page *pg, char **err)
 	int two_step = tpl != NULL && strncmp(tpl, "login_two_step", 14) == 0;
 	free(tpl);
 	if (two_step || raw_has(pg, "login/two-step"))
-		fg_error(err, "%s: the board asks for two-step verification: not supported, "
-			      "turn it off for this account",
+		fg_error(err,
+			 "%s: the board asks for two-step verification: not supported, "
+			 "turn it off for this account",
 			 pg->name);
 	else if (has_captcha(pg))
-		fg_error(err, "%s: the board wants a CAPTCHA solved (\"Please verify that you "
-			      "are human\"): log in once with a browser, then try again",
+		fg_error(err,
+			 "%s: the board wants a CAPTCHA solved (\"Please verify that you "
+			 "are human\"): log in once with a browser, then try again",
 			 pg->name);
 	else {
 		char *m = message(pg);
 		if (m != NULL)
 			fg_error(err, "%s: login refused: %s", pg->name, m);
 		else
-			fg_error(err, "%s: not logged in (no account menu or logout link) and no "
-				      "error shown",
+			fg_error(err,
+				 "%s: not logged in (no account menu or logout link) and no "
+				 "error shown",
 				 pg->name);
 		free(m);
 	}
@@ -1891,8 +1943,9 @@ static int post_form(const struct board_page *pg, const char *subject, const cha
 		} else if (find(root_of(pg), "blockStatus-message--locked") != NULL) {
 			fg_error(err, "%s: no reply form: the thread is closed", pg->name);
 		} else {
-			fg_error(err, "%s: no XenForo reply form (form action add-reply / "
-				      "post-thread)%s",
+			fg_error(err,
+				 "%s: no XenForo reply form (form action add-reply / "
+				 "post-thread)%s",
 				 pg->name, logged_in(pg) ? "" : ": not logged in");
 		}
 		return -1;

@@ -375,9 +375,10 @@ static int trusted_id(const char *id, char *const *trusted, size_t ntrusted)
  * way, so nothing below one of these was added by an MTA. */
 static int originator_field(const char *name)
 {
-	static const char *const names[] = {"From", "Sender", "Reply-To", "To", "Cc", "Subject",
-					    "Date", "Message-ID", "In-Reply-To", "References",
-					    "MIME-Version", "Content-Type", "DKIM-Signature"};
+	static const char *const names[] = {
+		"From",         "Sender",       "Reply-To",      "To",          "Cc",
+		"Subject",      "Date",         "Message-ID",    "In-Reply-To", "References",
+		"MIME-Version", "Content-Type", "DKIM-Signature"};
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		if (strcasecmp(name, names[i]) == 0)
 			return 1;
@@ -522,8 +523,9 @@ int authres_verify_sender(const struct mail_header *hdrs, size_t nhdrs, const ch
 			if (refused)
 				buf_addf(&w, "; DMARC failed for %s", from_domain);
 			else if (!rc)
-				buf_addf(&w, "; a pass for %s is needed: DMARC, or DKIM or SPF of "
-					     "that domain",
+				buf_addf(&w,
+					 "; a pass for %s is needed: DMARC, or DKIM or SPF of "
+					 "that domain",
 					 from_domain);
 		}
 		*why = buf_detach(&w);

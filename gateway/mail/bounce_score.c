@@ -45,8 +45,8 @@ void bounce_score_reset(struct bounce_state *s)
 	memset(s, 0, sizeof *s);
 }
 
-void bounce_score_event(const struct bounce_policy *p, struct bounce_state *s,
-			enum bounce_event ev, int64_t t, struct bounce_verdict *v)
+void bounce_score_event(const struct bounce_policy *p, struct bounce_state *s, enum bounce_event ev,
+			int64_t t, struct bounce_verdict *v)
 {
 	int counted = 0, notice = 0;
 

@@ -218,8 +218,8 @@ static const char *const daemon_locals[] = {
 };
 /* Senders whose bounce-like subjects we believe. */
 static const char *const robot_locals[] = {
-	"mailer-daemon", "mailer_daemon", "mailerdaemon", "mail-daemon", "postmaster",
-	"post_master", "post-master", NULL,
+	"mailer-daemon", "mailer_daemon", "mailerdaemon", "mail-daemon",
+	"postmaster",    "post_master",   "post-master",  NULL,
 };
 /* Senders that say outright that nobody reads replies. */
 static const char *const noreply_locals[] = {
@@ -513,8 +513,8 @@ enum mail_class mail_classify(const struct mail_msg *m, const char *envelope_fro
 
 static int addr_delim(char c)
 {
-	return is_wsp(c) || c == '<' || c == '>' || c == '(' || c == ')' || c == '[' ||
-	       c == ']' || c == '"' || c == '\'' || c == ',' || c == ';' || c == ':' || c == '\0';
+	return is_wsp(c) || c == '<' || c == '>' || c == '(' || c == ')' || c == '[' || c == ']' ||
+	       c == '"' || c == '\'' || c == ',' || c == ';' || c == ':' || c == '\0';
 }
 
 /* A cleaned, lowercased copy of the address in p[0..n): an optional address
@@ -533,7 +533,8 @@ static char *addr_clean(const char *p, size_t n)
 	while (n && (is_wsp(p[n - 1]) || strchr(">.,:;)", p[n - 1])))
 		n--;
 	const char *at = memchr(p, '@', n);
-	if (n < 3 || !at || at == p || at == p + n - 1 || memchr(at + 1, '@', n - (size_t)(at + 1 - p)))
+	if (n < 3 || !at || at == p || at == p + n - 1 ||
+	    memchr(at + 1, '@', n - (size_t)(at + 1 - p)))
 		return NULL;
 	for (size_t i = 0; i < n; i++)
 		if (addr_delim(p[i]) || (unsigned char)p[i] < 0x21 || p[i] == 0x7f)
@@ -672,17 +673,17 @@ static char *field_recipient(const char *p, size_t len, const char *name)
 /* Phrases after which classic bounces (Exim, Sendmail, qmail, Exchange,
  * Courier) list the failed addresses, one per line. */
 static const char *const failed_intro[] = {
-	"following address",           /* Exim, Sendmail, Courier, GMX, Mimecast */
-	"following recipient",         /* Exchange, Google, ezweb, X6 */
-	"following list of recipients", /* OpenSMTPD */
-	"wasn't able to deliver your message to", /* qmail */
+	"following address",                            /* Exim, Sendmail, Courier, GMX, Mimecast */
+	"following recipient",                          /* Exchange, Google, ezweb, X6 */
+	"following list of recipients",                 /* OpenSMTPD */
+	"wasn't able to deliver your message to",       /* qmail */
 	"could not be delivered to one or more of its", /* Exim, Zoho */
-	"error delivering your mail to", /* DragonFly */
-	"was not delivered to",          /* Domino */
-	"delivery has failed to these recipients", /* Office 365 */
+	"error delivering your mail to",                /* DragonFly */
+	"was not delivered to",                         /* Domino */
+	"delivery has failed to these recipients",      /* Office 365 */
 	"to which the message has not yet been delivered", /* Exim delay warning */
-	"unable to deliver message to",  /* MailFoundry */
-	"failure reasons",               /* Lotus Notes */
+	"unable to deliver message to",                    /* MailFoundry */
+	"failure reasons",                                 /* Lotus Notes */
 	"failed addresses follow",
 	NULL,
 };
@@ -758,8 +759,9 @@ char *mail_bounce_recipient(const struct mail_msg *m)
 
 	for (size_t i = 0; i < m->nattachments; i++) {
 		const struct mail_attachment *at = &m->attachments[i];
-		if (at->data && (type_is(at->content_type, "message/delivery-status") ||
-				 type_is(at->content_type, "message/global-delivery-status")) &&
+		if (at->data &&
+		    (type_is(at->content_type, "message/delivery-status") ||
+		     type_is(at->content_type, "message/global-delivery-status")) &&
 		    (a = dsn_recipient(at->data, at->size)))
 			return a;
 	}

@@ -31,9 +31,9 @@
 #include "forumgate/article.h"
 #include "forumgate/mail.h"
 
-#define TOC_SUBJECT_MAX 200  /* octets of a subject in the table of contents */
-#define HDR_VALUE_MAX 900    /* octets of a header value in a plain digest */
-#define LINE_MAX_OCTETS 998  /* RFC 5322 §2.1.1 */
+#define TOC_SUBJECT_MAX 200 /* octets of a subject in the table of contents */
+#define HDR_VALUE_MAX 900   /* octets of a header value in a plain digest */
+#define LINE_MAX_OCTETS 998 /* RFC 5322 §2.1.1 */
 #define SALTS 8
 
 /* Appends a[0..n) without dot-stuffing (when stuffed) and with CRLF line
@@ -198,7 +198,9 @@ static void plain_body(struct buf *out, const char *text, size_t len)
 static void plain_article(struct buf *out, const struct mail_msg *m, const struct buf *art)
 {
 	if (m == NULL) {
-		buf_adds(out, "Subject: (unreadable article)\r\n\r\n(This article could not be read.)\r\n");
+		buf_adds(
+			out,
+			"Subject: (unreadable article)\r\n\r\n(This article could not be read.)\r\n");
 		return;
 	}
 	plain_header(out, "Date", mail_header(m, "Date"));
@@ -263,8 +265,8 @@ static char *make_msgid(enum digest_format f, const struct digest_info *info)
 	size_t n = strlen(info->list_name);
 	for (size_t i = 0; i < n; i++) {
 		char c = info->list_name[i];
-		int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-			 c == '-' || c == '_' || c == '+' ||
+		int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			 (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '+' ||
 			 (c == '.' && i > 0 && i + 1 < n && info->list_name[i - 1] != '.');
 		buf_addc(&b, ok ? c : '-');
 	}
@@ -333,7 +335,8 @@ static int build_body(enum digest_format f, const struct digest_info *info,
 	}
 
 	if (f == DIGEST_MIME) {
-		buf_adds(body, "This is a MIME digest: each message is enclosed as its own part.\r\n");
+		buf_adds(body,
+			 "This is a MIME digest: each message is enclosed as its own part.\r\n");
 		buf_adds(body, "\r\n--");
 		buf_adds(body, boundary);
 		buf_adds(body, "\r\nContent-Type: text/plain; charset=UTF-8\r\n"
@@ -359,7 +362,9 @@ static int build_body(enum digest_format f, const struct digest_info *info,
 		buf_adds(body, boundary);
 		buf_adds(body, "--\r\n");
 	} else {
-		buf_adds(body, "\r\n----------------------------------------------------------------------\r\n\r\n");
+		buf_adds(
+			body,
+			"\r\n----------------------------------------------------------------------\r\n\r\n");
 		buf_add(body, parts.p, parts.len);
 		struct buf end = BUF_INIT;
 		buf_adds(&end, "End of ");
@@ -412,7 +417,8 @@ int digest_build(enum digest_format f, const struct digest_info *info,
 	}
 	if (salt == SALTS) {
 		buf_free(&body);
-		return fg_error(err, "digest: no MIME boundary found that the articles do not hold");
+		return fg_error(err,
+				"digest: no MIME boundary found that the articles do not hold");
 	}
 
 	char *id = make_msgid(f, info);

@@ -50,11 +50,11 @@
 #include "forumgate/buf.h"
 #include "forumgate/log.h"
 
-#define IMAP_TIMEOUT 120          /* seconds for one network operation */
-#define IMAP_IDLE_MAX (25 * 60)   /* seconds in one IDLE */
+#define IMAP_TIMEOUT 120        /* seconds for one network operation */
+#define IMAP_IDLE_MAX (25 * 60) /* seconds in one IDLE */
 #define KW_DONE "$ForumgateDone"
 #define KW_FAILED "$ForumgateFailed"
-#define MAX_REASON 900            /* keeps X-Forumgate-Failed under 998 octets */
+#define MAX_REASON 900 /* keeps X-Forumgate-Failed under 998 octets */
 
 /* What one pass saw, for the role's choice between IDLE and a short wait. */
 struct pass {
@@ -192,10 +192,11 @@ static int session_open(const struct cfg_imap *m, mailimap **out, char **err)
 	else
 		r = mailimap_socket_connect(s, m->host, (uint16_t)m->port);
 	if (r != MAILIMAP_NO_ERROR_AUTHENTICATED && r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED) {
-		fg_error(err, "imap %s:%d: cannot connect (%s, libetpan error %d)", m->host, m->port,
-			 r == MAILIMAP_ERROR_SSL ? "TLS handshake failed"
+		fg_error(err, "imap %s:%d: cannot connect (%s, libetpan error %d)", m->host,
+			 m->port,
+			 r == MAILIMAP_ERROR_SSL                  ? "TLS handshake failed"
 			 : r == MAILIMAP_ERROR_CONNECTION_REFUSED ? "connection refused"
-								   : "no IMAP greeting",
+								  : "no IMAP greeting",
 			 r);
 		goto fail;
 	}
@@ -242,8 +243,7 @@ static void session_close(mailimap *s)
 }
 
 /* UIDs of the messages we have not marked yet (malloc'd array in *uids). */
-static int search_new(mailimap *s, const struct cfg_imap *m, uint32_t **uids, size_t *n,
-		      char **err)
+static int search_new(mailimap *s, const struct cfg_imap *m, uint32_t **uids, size_t *n, char **err)
 {
 	struct mailimap_search_key *k = mailimap_search_key_new_multiple_empty();
 	mailimap_search_key_multiple_add(k, mailimap_search_key_new_unkeyword(xstrdup(KW_DONE)));
@@ -273,7 +273,8 @@ static int fetch(mailimap *s, const struct cfg_imap *m, uint32_t uid, uint32_t *
 		mailimap_fetch_type_new_fetch_att_list_add(
 			ft, mailimap_fetch_att_new_body_peek_section(mailimap_section_new(NULL)));
 	else
-		mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_rfc822_size());
+		mailimap_fetch_type_new_fetch_att_list_add(ft,
+							   mailimap_fetch_att_new_rfc822_size());
 	struct mailimap_set *set = mailimap_set_new_single(uid);
 	clist *res = NULL;
 	int r = mailimap_uid_fetch(s, set, ft, &res);
@@ -464,8 +465,7 @@ static void nap(volatile sig_atomic_t *stop, int seconds)
 }
 
 /* IDLE until the server reports a change, IMAP_IDLE_MAX passes or *stop. */
-static int idle_wait(mailimap *s, const struct cfg_imap *m, volatile sig_atomic_t *stop,
-		     char **err)
+static int idle_wait(mailimap *s, const struct cfg_imap *m, volatile sig_atomic_t *stop, char **err)
 {
 	int r = mailimap_idle(s);
 	if (r != MAILIMAP_NO_ERROR)
@@ -522,7 +522,8 @@ int imapin_run(const struct cfg *c, volatile sig_atomic_t *stop)
 			continue;
 		}
 		if (p.handled)
-			log_info("imap: %d message%s handled", p.handled, p.handled == 1 ? "" : "s");
+			log_info("imap: %d message%s handled", p.handled,
+				 p.handled == 1 ? "" : "s");
 		/* a temporary failure is retried after poll_interval, not after
 		 * the next change in the mailbox */
 		if (m->idle && !p.tempfail && mailimap_has_idle(s)) {

@@ -112,10 +112,11 @@ char *intake_find_recipient(const char *msg, size_t len, const char *domain)
 			const char *eol = memchr(p, '\n', (size_t)(hend - p));
 			if (eol == NULL)
 				eol = hend;
-			if ((size_t)(eol - p) > nl && strncasecmp(p, names[k], nl) == 0 && p[nl] == ':') {
+			if ((size_t)(eol - p) > nl && strncasecmp(p, names[k], nl) == 0 &&
+			    p[nl] == ':') {
 				/* scan the value (one line is enough in practice) */
-				for (const char *at = p + nl; (at = memchr(at, '@', (size_t)(eol - at)));
-				     at++) {
+				for (const char *at = p + nl;
+				     (at = memchr(at, '@', (size_t)(eol - at))); at++) {
 					if ((size_t)(eol - at - 1) >= dl &&
 					    strncasecmp(at + 1, domain, dl) == 0) {
 						const char *s = at;
@@ -346,8 +347,7 @@ static int address_user(const struct intake *in, const struct mail_msg *m, char 
 }
 
 /* The forum cannot take files through this connector: say so. */
-static void attachments_notice(const struct cfg *c, const struct mail_msg *m,
-			       const char *msgid)
+static void attachments_notice(const struct cfg *c, const struct mail_msg *m, const char *msgid)
 {
 	struct buf t = BUF_INIT;
 	buf_adds(&t, "Your reply was accepted, but the forum cannot take attached files "
@@ -421,8 +421,8 @@ out:
 	return rc;
 }
 
-void intake_deliver(const struct intake *in, const char *raw, size_t len,
-		    const char *envelope_from, const char *rcpt, struct intake_result *res)
+void intake_deliver(const struct intake *in, const char *raw, size_t len, const char *envelope_from,
+		    const char *rcpt, struct intake_result *res)
 {
 	const struct cfg *c = in->cfg;
 	struct store *st = in->store;
@@ -511,9 +511,15 @@ void intake_deliver(const struct intake *in, const char *raw, size_t len,
 
 	struct submit_env env = {.cfg = c, .store = st};
 	struct submit_in si = {
-		.source = in->source, .raw = raw, .raw_len = len, .msg = m, .user = user,
-		.groups = group, .route = key && key[0] ? &krt : NULL,
-		.envelope_from = envelope_from ? envelope_from : m->from_addr, .recipient = rcpt,
+		.source = in->source,
+		.raw = raw,
+		.raw_len = len,
+		.msg = m,
+		.user = user,
+		.groups = group,
+		.route = key && key[0] ? &krt : NULL,
+		.envelope_from = envelope_from ? envelope_from : m->from_addr,
+		.recipient = rcpt,
 	};
 	struct submit_result sr;
 	outbox_submit(&env, &si, &sr);
@@ -530,8 +536,9 @@ tempfail:
 out:
 	/* without an envelope (ingest without --sender) the header From says
 	 * who it was */
-	who = envelope_from ? (envelope_from[0] ? envelope_from : "<>")
-	      : m && m->from_addr ? m->from_addr : "?";
+	who = envelope_from       ? (envelope_from[0] ? envelope_from : "<>")
+	      : m && m->from_addr ? m->from_addr
+				  : "?";
 	log_info("%s: %s from %s to %s: %s", in->source, res->message_id ? res->message_id : "-",
 		 who, rcpt ? rcpt : "?", res->reason ? res->reason : "");
 	free(err);
@@ -544,9 +551,8 @@ out:
 	mail_msg_free(m);
 }
 
-void intake_deliver_stored(const struct intake *in, const char *raw, size_t len,
-			   const char *domain, const char *default_rcpt,
-			   struct intake_result *res)
+void intake_deliver_stored(const struct intake *in, const char *raw, size_t len, const char *domain,
+			   const char *default_rcpt, struct intake_result *res)
 {
 	char *rcpt = intake_find_recipient(raw, len, domain);
 	if (rcpt == NULL && default_rcpt)

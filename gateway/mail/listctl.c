@@ -109,12 +109,14 @@ static int run_cmd(struct run *R, const struct listreq_cmd *cmd, char **outcome)
 	switch (cmd->verb) {
 	case LISTREQ_SUBSCRIBE: {
 		struct store_sub s = {
-			.group = (char *)R->group, .address = (char *)target,
+			.group = (char *)R->group,
+			.address = (char *)target,
 			.mode = have ? old.mode : "each",
 			.digest_period = have ? old.digest_period : "daily",
 			.digest_hour = have ? old.digest_hour : R->c->list.digest_hour,
 			.format = have ? old.format : (char *)cfg_list_format(R->c, R->group),
-			.timezone = have ? old.timezone : NULL, .own_copies = have && old.own_copies,
+			.timezone = have ? old.timezone : NULL,
+			.own_copies = have && old.own_copies,
 			.created = have ? old.created : now,
 		};
 		apply(cmd, &s);
@@ -127,7 +129,8 @@ static int run_cmd(struct run *R, const struct listreq_cmd *cmd, char **outcome)
 		}
 		char *token = new_token('s');
 		if (token == NULL) {
-			*outcome = xstrdup("No confirmation could be made; please try again later.");
+			*outcome = xstrdup(
+				"No confirmation could be made; please try again later.");
 			break;
 		}
 		/* an active subscription of someone else stays as it is until
@@ -166,8 +169,8 @@ static int run_cmd(struct run *R, const struct listreq_cmd *cmd, char **outcome)
 	case LISTREQ_NODIGEST:
 	case LISTREQ_FORMAT:
 		if (!active || !self) {
-			*outcome = xasprintf("%s has no active subscription to %s to change.", target,
-					     R->group);
+			*outcome = xasprintf("%s has no active subscription to %s to change.",
+					     target, R->group);
 			break;
 		}
 		{
@@ -179,7 +182,8 @@ static int run_cmd(struct run *R, const struct listreq_cmd *cmd, char **outcome)
 				s.mode = (char *)mode_name(LISTREQ_MODE_EACH, 0);
 			r = store_sub_put(R->st, &s, R->err);
 			*outcome = !strcmp(s.mode, "digest")
-					   ? xasprintf("Now: a %s digest, %s.", s.digest_period, s.format)
+					   ? xasprintf("Now: a %s digest, %s.", s.digest_period,
+						       s.format)
 					   : xasprintf("Now: every post, %s.", s.format);
 		}
 		break;
@@ -226,7 +230,11 @@ int listctl_request(const struct cfg *c, struct store *st, const struct mail_msg
 	char *request = xasprintf("%s-request@%s", group, domain);
 	struct listreq_result res;
 	listreq_parse(m->subject, m->text, m->text ? strlen(m->text) : 0, 0, &res);
-	struct run R = {.c = c, .st = st, .group = group, .sender = sender, .err = err,
+	struct run R = {.c = c,
+			.st = st,
+			.group = group,
+			.sender = sender,
+			.err = err,
 			.list = {group, post, request, NULL}};
 	R.outcomes = xcalloc(res.ncmds + 1, sizeof *R.outcomes);
 	int rc = -1;
@@ -246,13 +254,14 @@ int listctl_request(const struct cfg *c, struct store *st, const struct mail_msg
 		char *text = listreq_confirm_text(&R.list, R.mails[i].verb, R.mails[i].to,
 						  R.mails[i].token, NULL, CONFIRM_HOURS);
 		if (notice_send_from(c, request, R.mails[i].to, subject, text, NULL, &nerr) != 0)
-			log_warn("%s: cannot send the confirmation to %s: %s", request, R.mails[i].to,
-				 nerr);
+			log_warn("%s: cannot send the confirmation to %s: %s", request,
+				 R.mails[i].to, nerr);
 		free(subject);
 		free(text);
 	}
 	char *reply = listreq_results_text(&R.list, &res, (const char *const *)R.outcomes);
-	char *subject = xasprintf("Re: %s", m->subject && *m->subject ? m->subject : "your request");
+	char *subject = xasprintf("Re: %s",
+				  m->subject && *m->subject ? m->subject : "your request");
 	if (notice_send_from(c, request, sender, subject, reply, m->message_id, &nerr) != 0)
 		log_warn("%s: cannot send the reply to %s: %s", request, sender, nerr);
 	free(nerr);

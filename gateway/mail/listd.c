@@ -9,8 +9,8 @@
  * as it arrives. The connection stays open while there is work and is
  * closed after a few idle seconds.
  */
-#include "forumgate/metrics.h"
 #include "forumgate/listd.h"
+#include "forumgate/metrics.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,52 +21,52 @@
 #include "forumgate/bounce_score.h"
 #include "forumgate/buf.h"
 #include "forumgate/digest.h"
+#include "forumgate/forum.h"
 #include "forumgate/intake.h"
 #include "forumgate/listmsg.h"
 #include "forumgate/log.h"
-#include "forumgate/forum.h"
 #include "forumgate/replykey.h"
 #include "forumgate/sanitize.h"
 #include "forumgate/smtp.h"
 #include "forumgate/store.h"
 #include "forumgate/tzfile.h"
 
-#define IDLE_CLOSE 5      /* seconds an idle connection is kept */
-#define FANOUT_BATCH 200  /* articles per fan-out transaction */
+#define IDLE_CLOSE 5     /* seconds an idle connection is kept */
+#define FANOUT_BATCH 200 /* articles per fan-out transaction */
 
 struct listd {
 	const struct cfg *c;
 	struct store *st;
 	unsigned char *secret;
 	size_t secret_len;
-	const char *domain;      /* reply domain */
-	char *unsub_base;        /* http.public_url or http://listen; NULL */
+	const char *domain; /* reply domain */
+	char *unsub_base;   /* http.public_url or http://listen; NULL */
 	struct smtp *smtp;
 	time_t last_used;
-	int down_delay;          /* seconds, while the smarthost is unreachable */
+	int down_delay; /* seconds, while the smarthost is unreachable */
 	time_t down_until;
 	/* the article of the last delivery built */
 	int64_t art_id;
 	struct buf art;
 	size_t art_header_len;
-	int64_t art_post_rowid;  /* 0: not a forum post (no reply key) */
+	int64_t art_post_rowid; /* 0: not a forum post (no reply key) */
 	/* the last digest built: subscribers of one group whose digests are
 	 * due together get the same message (its Message-ID names the issue) */
 	char *dig_key;
 	struct buf dig;
-	char *ro_group;          /* the group whose posting flag ro_flag is */
+	char *ro_group; /* the group whose posting flag ro_flag is */
 	int ro_flag;
-	int art_html_done;       /* art_html computed (NULL: no HTML part) */
-	char *art_html;          /* the sanitized HTML document of the post */
+	int art_html_done; /* art_html computed (NULL: no HTML part) */
+	char *art_html;    /* the sanitized HTML document of the post */
 	char art_boundary[64];
 	/* the batch */
 	struct store_delivery *d;
 	size_t n;
 	struct smtp_msg *msgs;
-	char **bufs;             /* message and envelope sender per delivery */
+	char **bufs; /* message and envelope sender per delivery */
 	char **froms;
 	int64_t sent, temp, failed;
-	int store_failed;        /* a result could not be committed */
+	int store_failed; /* a result could not be committed */
 };
 
 /* The gateway's address for a group: list.from_address expanded. */
@@ -151,7 +151,8 @@ static char *reply_address(struct listd *L, const char *group, const char *rcpt,
 	free(name);
 	if (r <= 0)
 		return NULL;
-	struct replykey k = {.purpose = REPLYKEY_REPLY, .user_id = (uint32_t)uid,
+	struct replykey k = {.purpose = REPLYKEY_REPLY,
+			     .user_id = (uint32_t)uid,
 			     .post_id = (uint64_t)L->art_post_rowid,
 			     .expires = (uint16_t)(time(NULL) / 86400 + 90)};
 	char key[REPLYKEY_LEN + 1];
@@ -232,17 +233,23 @@ static int build_digest(struct listd *L, size_t i, char **err)
 				"to %s.\n",
 				post, request);
 	struct buf extra = BUF_INIT;
-	buf_addf(&extra, "Sender: <%s>\r\nTo: <%s>\r\nReply-To: <%s>\r\n"
-			 "List-Id: <%s.%s>\r\nList-Post: <mailto:%s>\r\n"
-			 "List-Help: <mailto:%s?subject=help>\r\n"
-			 "List-Unsubscribe: <mailto:%s?subject=unsubscribe>\r\n"
-			 "Precedence: list\r\nAuto-Submitted: auto-generated\r\n"
-			 "X-Forumgate-Loop: %s\r\n",
+	buf_addf(&extra,
+		 "Sender: <%s>\r\nTo: <%s>\r\nReply-To: <%s>\r\n"
+		 "List-Id: <%s.%s>\r\nList-Post: <mailto:%s>\r\n"
+		 "List-Help: <mailto:%s?subject=help>\r\n"
+		 "List-Unsubscribe: <mailto:%s?subject=unsubscribe>\r\n"
+		 "Precedence: list\r\nAuto-Submitted: auto-generated\r\n"
+		 "X-Forumgate-Loop: %s\r\n",
 		 from, post, post, d->group, L->domain, post, request, request, L->domain);
 	struct digest_info info = {
-		.list_name = d->group, .volume = 1, .issue = d->issue > 0 ? d->issue : 1,
-		.date = (int64_t)time(NULL), .domain = L->domain, .from_name = name,
-		.from_addr = from, .extra_headers = extra.p,
+		.list_name = d->group,
+		.volume = 1,
+		.issue = d->issue > 0 ? d->issue : 1,
+		.date = (int64_t)time(NULL),
+		.domain = L->domain,
+		.from_name = name,
+		.from_addr = from,
+		.extra_headers = extra.p,
 		.intro = intro,
 	};
 	struct buf raw = BUF_INIT, m = BUF_INIT;
@@ -323,7 +330,8 @@ static int schedule_digests(struct listd *L, char **err)
 		rc = store_group_last_article(L->st, s->group, &last, err);
 		if (rc == 0 && s->digest_next != 0 && last > s->digest_last)
 			rc = store_digest_queue(L->st, s->group, s->address, s->format,
-						s->digest_last, last, s->digest_issue + 1, now, err);
+						s->digest_last, last, s->digest_issue + 1, now,
+						err);
 		if (rc == 0)
 			rc = store_digest_next(L->st, s->group, s->address, next, last, err);
 	}
@@ -380,12 +388,20 @@ static int build(struct listd *L, size_t i, char **err)
 		store_group_clear(&g);
 	}
 	struct listmsg_in in = {
-		.wire = L->art.p, .wire_len = L->art.len, .header_len = L->art_header_len,
-		.group = d->group, .from_address = from, .post_address = post,
-		.request_address = request, .reply_to = reply, .unsubscribe_url = unsub,
+		.wire = L->art.p,
+		.wire_len = L->art.len,
+		.header_len = L->art_header_len,
+		.group = d->group,
+		.from_address = from,
+		.post_address = post,
+		.request_address = request,
+		.reply_to = reply,
+		.unsubscribe_url = unsub,
 		.list_domain = L->domain,
-		.html = html ? L->art_html : NULL, .html_len = html ? strlen(L->art_html) : 0,
-		.boundary = L->art_boundary, .read_only = L->ro_flag,
+		.html = html ? L->art_html : NULL,
+		.html_len = html ? strlen(L->art_html) : 0,
+		.boundary = L->art_boundary,
+		.read_only = L->ro_flag,
 	};
 	struct buf m = BUF_INIT;
 	buf_reserve(&m, L->art.len + 1024);
@@ -393,8 +409,7 @@ static int build(struct listd *L, size_t i, char **err)
 	L->msgs[i].len = m.len;
 	L->bufs[i] = buf_detach(&m);
 	L->msgs[i].data = L->bufs[i];
-	L->froms[i] = listmsg_bounce_address(d->group, L->domain, d->id, L->secret,
-					     L->secret_len);
+	L->froms[i] = listmsg_bounce_address(d->group, L->domain, d->id, L->secret, L->secret_len);
 	L->msgs[i].from = L->froms[i];
 	L->msgs[i].rcpt = d->recipient;
 	free(from);
@@ -411,13 +426,13 @@ int listd_bounce(struct store *st, const char *address, int hard, const char *re
 	if (store_bounce_get(st, address, &b, err) < 0)
 		return -1;
 	struct bounce_policy p = BOUNCE_POLICY_DEFAULT;
-	struct bounce_state s = {b.soft, b.hard_count, b.last_bounce, b.updated, b.last_was_hard,
-				 b.suspended, b.suspended_at};
+	struct bounce_state s = {b.soft,          b.hard_count, b.last_bounce, b.updated,
+				 b.last_was_hard, b.suspended,  b.suspended_at};
 	struct bounce_verdict v;
 	int64_t now = (int64_t)time(NULL);
 	bounce_score_event(&p, &s, hard ? BOUNCE_HARD : BOUNCE_SOFT, now, &v);
-	b = (struct store_bounce){s.soft, s.hard_count, s.last_bounce, s.updated, s.last_was_hard,
-				  s.suspended, s.suspended_at, v.score};
+	b = (struct store_bounce){s.soft,          s.hard_count, s.last_bounce,  s.updated,
+				  s.last_was_hard, s.suspended,  s.suspended_at, v.score};
 	if (v.send_notice)
 		/* no other channel to the person is known here: the log says it,
 		 * and `forumgate subscribers --bounces` shows it */
@@ -517,7 +532,8 @@ static int deliver(struct listd *L, char **err)
 	for (size_t i = 0; i < L->n; i++) {
 		int r = build(L, i, err);
 		if (r < 0 || (r == 0 && store_list_sending(L->st, L->d[i].id, err) != 0) ||
-		    (r == 1 && store_list_failed(L->st, L->d[i].id, "the article is gone", err) != 0)) {
+		    (r == 1 &&
+		     store_list_failed(L->st, L->d[i].id, "the article is gone", err) != 0)) {
 			store_rollback(L->st);
 			goto out;
 		}
@@ -571,7 +587,8 @@ static int fanout_one(void *arg, int64_t id, const char *message_id, const char 
 	if (group == NULL || !fresh)
 		return 0;
 	int64_t n = 0;
-	if (store_list_fanout(f->L->st, id, message_id, group, (int64_t)time(NULL), &n, f->err) != 0)
+	if (store_list_fanout(f->L->st, id, message_id, group, (int64_t)time(NULL), &n, f->err) !=
+	    0)
 		return -1;
 	f->queued += n;
 	return 0;
@@ -594,8 +611,8 @@ static int fanout(struct listd *L, char **err)
 	if (store_commit(L->st, err) != 0)
 		return -1;
 	if (f.queued)
-		log_info("listd: queued %lld deliveries for articles up to %lld", (long long)f.queued,
-			 (long long)f.last);
+		log_info("listd: queued %lld deliveries for articles up to %lld",
+			 (long long)f.queued, (long long)f.last);
 	return f.last > cursor;
 }
 
@@ -634,8 +651,9 @@ int listd_run(const struct cfg *c, volatile sig_atomic_t *stop)
 		return -1;
 	}
 	if (intake_load_secret(c, &L.secret, &L.secret_len, &err) != 0 || L.secret == NULL) {
-		log_err("listd: %s", err ? err : "no mail.secret_file configured (reply and bounce "
-						 "keys need it)");
+		log_err("listd: %s", err ? err
+					 : "no mail.secret_file configured (reply and bounce "
+					   "keys need it)");
 		free(err);
 		return -1;
 	}

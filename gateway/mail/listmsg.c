@@ -218,8 +218,9 @@ void listmsg_build(const struct listmsg_in *in, struct buf *out)
 		buf_addf(out, "List-Unsubscribe: <mailto:%s?subject=unsubscribe>\r\n",
 			 in->request_address);
 	}
-	buf_addf(out, "Precedence: list\r\nAuto-Submitted: auto-generated\r\n"
-		      "X-Forumgate-Loop: %s\r\n",
+	buf_addf(out,
+		 "Precedence: list\r\nAuto-Submitted: auto-generated\r\n"
+		 "X-Forumgate-Loop: %s\r\n",
 		 in->list_domain);
 	buf_free(&phrase);
 	/* a header without its empty line (not one the store writes) still
@@ -234,8 +235,9 @@ void listmsg_build(const struct listmsg_in *in, struct buf *out)
 		buf_free(&mime);
 		return;
 	}
-	buf_addf(out, "MIME-Version: 1.0\r\nContent-Type: multipart/alternative;\r\n"
-		      " boundary=\"%s\"\r\n\r\n",
+	buf_addf(out,
+		 "MIME-Version: 1.0\r\nContent-Type: multipart/alternative;\r\n"
+		 " boundary=\"%s\"\r\n\r\n",
 		 in->boundary);
 	buf_addf(out, "--%s\r\n", in->boundary);
 	if (mime.len == 0)
@@ -250,8 +252,9 @@ void listmsg_build(const struct listmsg_in *in, struct buf *out)
 	if (out->len >= 2 && !(out->p[out->len - 2] == '\r' && out->p[out->len - 1] == '\n'))
 		buf_adds(out, "\r\n");
 	buf_adds(out, "\r\n");
-	buf_addf(out, "--%s\r\nContent-Type: text/html; charset=UTF-8\r\n"
-		      "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
+	buf_addf(out,
+		 "--%s\r\nContent-Type: text/html; charset=UTF-8\r\n"
+		 "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
 		 in->boundary);
 	smtp_qp(out, in->html, in->html_len);
 	buf_addf(out, "--%s--\r\n", in->boundary);

@@ -20,7 +20,7 @@
 
 #include "forumgate/buf.h"
 
-#define LINE_KEEP 200   /* octets of a line kept for the reply */
+#define LINE_KEEP 200     /* octets of a line kept for the reply */
 #define LINE_MAX_CMD 1000 /* a longer line is prose, not a command */
 #define MAX_WORDS 12
 #define TOKEN_MAX 128
@@ -32,27 +32,42 @@ static const struct {
 	const char *name;
 	int verb;
 } verbs[] = {
-	{"subscribe", LISTREQ_SUBSCRIBE},     {"join", LISTREQ_SUBSCRIBE},
-	{"unsubscribe", LISTREQ_UNSUBSCRIBE}, {"leave", LISTREQ_UNSUBSCRIBE},
-	{"signoff", LISTREQ_UNSUBSCRIBE},     {"digest", LISTREQ_DIGEST},
-	{"nodigest", LISTREQ_NODIGEST},       {"each", LISTREQ_NODIGEST},
-	{"html", LISTREQ_FORMAT},             {"text", LISTREQ_FORMAT},
-	{"plain", LISTREQ_FORMAT},            {"help", LISTREQ_HELP},
-	{"info", LISTREQ_HELP},               {"confirm", LISTREQ_CONFIRM},
-	{"end", V_END},                       {"stop", V_END},
+	{"subscribe", LISTREQ_SUBSCRIBE},
+	{"join", LISTREQ_SUBSCRIBE},
+	{"unsubscribe", LISTREQ_UNSUBSCRIBE},
+	{"leave", LISTREQ_UNSUBSCRIBE},
+	{"signoff", LISTREQ_UNSUBSCRIBE},
+	{"digest", LISTREQ_DIGEST},
+	{"nodigest", LISTREQ_NODIGEST},
+	{"each", LISTREQ_NODIGEST},
+	{"html", LISTREQ_FORMAT},
+	{"text", LISTREQ_FORMAT},
+	{"plain", LISTREQ_FORMAT},
+	{"help", LISTREQ_HELP},
+	{"info", LISTREQ_HELP},
+	{"confirm", LISTREQ_CONFIRM},
+	{"end", V_END},
+	{"stop", V_END},
 	{"thanks", V_END},
 };
 
 const char *listreq_verb_name(enum listreq_verb v)
 {
 	switch (v) {
-	case LISTREQ_SUBSCRIBE: return "subscribe";
-	case LISTREQ_UNSUBSCRIBE: return "unsubscribe";
-	case LISTREQ_DIGEST: return "digest";
-	case LISTREQ_NODIGEST: return "nodigest";
-	case LISTREQ_FORMAT: return "format";
-	case LISTREQ_HELP: return "help";
-	case LISTREQ_CONFIRM: return "confirm";
+	case LISTREQ_SUBSCRIBE:
+		return "subscribe";
+	case LISTREQ_UNSUBSCRIBE:
+		return "unsubscribe";
+	case LISTREQ_DIGEST:
+		return "digest";
+	case LISTREQ_NODIGEST:
+		return "nodigest";
+	case LISTREQ_FORMAT:
+		return "format";
+	case LISTREQ_HELP:
+		return "help";
+	case LISTREQ_CONFIRM:
+		return "confirm";
 	}
 	return "?";
 }
@@ -132,8 +147,8 @@ static char *parse_address(const char *p, size_t n)
 
 /* The arguments of a command line. Returns 1 (a command in *c), 0 (stop:
  * "end"), or -1 with *why. strict = 0 ignores words it does not know. */
-static int parse_args(int verb, const struct word *w, size_t nw, int strict,
-		      struct listreq_cmd *c, const char **why)
+static int parse_args(int verb, const struct word *w, size_t nw, int strict, struct listreq_cmd *c,
+		      const char **why)
 {
 	memset(c, 0, sizeof *c);
 	if (verb == V_END)
@@ -196,10 +211,11 @@ static int parse_args(int verb, const struct word *w, size_t nw, int strict,
 			*why = verb == LISTREQ_SUBSCRIBE
 				       ? "unknown option (subscribe takes each, digest, daily, "
 					 "weekly, html, text, address=)"
-				       : verb == LISTREQ_UNSUBSCRIBE
-						 ? "unknown option (unsubscribe takes address=)"
-					 : verb == LISTREQ_DIGEST ? "unknown option (digest takes daily or weekly)"
-								  : "this command takes no options";
+			       : verb == LISTREQ_UNSUBSCRIBE
+				       ? "unknown option (unsubscribe takes address=)"
+			       : verb == LISTREQ_DIGEST
+				       ? "unknown option (digest takes daily or weekly)"
+				       : "this command takes no options";
 			free(c->address);
 			c->address = NULL;
 			return -1;
@@ -291,8 +307,8 @@ static void add_error(struct listreq_result *r, const char *p, size_t n, const c
 /* Skips "Re:", "Fwd:", "AW:", "[list]" ... at the front of a Subject. */
 static const char *strip_prefixes(const char *s)
 {
-	static const char *const pre[] = {"re", "fwd", "fw", "aw", "sv", "vs", "antw", "wg",
-					  "tr", "rif", "r", "ref", "odp", "res", "enc"};
+	static const char *const pre[] = {"re", "fwd", "fw", "aw",  "sv",  "vs",  "antw", "wg",
+					  "tr", "rif", "r",  "ref", "odp", "res", "enc"};
 	for (;;) {
 		while (is_space((unsigned char)*s))
 			s++;
@@ -425,7 +441,9 @@ void listreq_parse(const char *subject, const char *body, size_t body_len, int m
 			break;
 		struct word w[MAX_WORDS];
 		int more;
-		size_t nw = (size_t)(b - a) > LINE_MAX_CMD ? 0 : split(a, (size_t)(b - a), w, MAX_WORDS, &more);
+		size_t nw = (size_t)(b - a) > LINE_MAX_CMD
+				    ? 0
+				    : split(a, (size_t)(b - a), w, MAX_WORDS, &more);
 		int verb = nw ? lookup_verb(&w[0]) : V_NONE;
 		if (verb == V_NONE) {
 			out->stopped_at = keep_line(a, (size_t)(b - a));
@@ -486,28 +504,27 @@ char *listreq_help_text(const struct listreq_list *l)
 		 "the first line that is not a command, at a signature (\"-- \"), or at \"end\".\n"
 		 "\n",
 		 or_empty(l->name), or_empty(l->request_addr));
-	buf_adds(&b,
-		 "subscribe [each | digest [daily | weekly]] [html | text] [address=ADDR]\n"
-		 "    Get the list's posts by mail: each post as it is written (each),\n"
-		 "    or collected into one message a day or a week (digest). html adds\n"
-		 "    a formatted part to each message; text sends plain text only.\n"
-		 "    Without address=, the address you write from is subscribed.\n"
-		 "    You will be asked to confirm.\n"
-		 "unsubscribe [address=ADDR]\n"
-		 "    Stop getting the list's posts by mail.\n"
-		 "digest [daily | weekly]\n"
-		 "    Switch to digests.\n"
-		 "nodigest (or: each)\n"
-		 "    Switch to one message per post.\n"
-		 "html | text\n"
-		 "    Switch the format of the messages you get.\n"
-		 "confirm TOKEN\n"
-		 "    Confirm a request. Replying to the confirmation message does the same.\n"
-		 "help\n"
-		 "    This text.\n"
-		 "end\n"
-		 "    Stop reading here (useful when your mail program adds a footer).\n"
-		 "\n");
+	buf_adds(&b, "subscribe [each | digest [daily | weekly]] [html | text] [address=ADDR]\n"
+		     "    Get the list's posts by mail: each post as it is written (each),\n"
+		     "    or collected into one message a day or a week (digest). html adds\n"
+		     "    a formatted part to each message; text sends plain text only.\n"
+		     "    Without address=, the address you write from is subscribed.\n"
+		     "    You will be asked to confirm.\n"
+		     "unsubscribe [address=ADDR]\n"
+		     "    Stop getting the list's posts by mail.\n"
+		     "digest [daily | weekly]\n"
+		     "    Switch to digests.\n"
+		     "nodigest (or: each)\n"
+		     "    Switch to one message per post.\n"
+		     "html | text\n"
+		     "    Switch the format of the messages you get.\n"
+		     "confirm TOKEN\n"
+		     "    Confirm a request. Replying to the confirmation message does the same.\n"
+		     "help\n"
+		     "    This text.\n"
+		     "end\n"
+		     "    Stop reading here (useful when your mail program adds a footer).\n"
+		     "\n");
 	buf_addf(&b, "To write to the list, send your message to %s.\n", or_empty(l->post_addr));
 	if (l->archive_url != NULL)
 		buf_addf(&b, "The list's archive: %s\n", l->archive_url);
@@ -576,8 +593,9 @@ char *listreq_results_text(const struct listreq_list *l, const struct listreq_re
 		}
 	}
 	if (r->ncmds == 0)
-		buf_addf(&b, "\nNo command was carried out. Send \"help\" to %s for the list of "
-			     "commands.\n",
+		buf_addf(&b,
+			 "\nNo command was carried out. Send \"help\" to %s for the list of "
+			 "commands.\n",
 			 or_empty(l->request_addr));
 	if (r->truncated)
 		buf_adds(&b, "\nOnly the first commands were read; send the rest in another "

@@ -19,15 +19,15 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <event2/util.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,9 +39,9 @@
 
 #include "forumgate/buf.h"
 #include "forumgate/listen.h"
-#include "forumgate/metrics.h"
 #include "forumgate/log.h"
 #include "forumgate/maildir.h"
+#include "forumgate/metrics.h"
 #include "forumgate/priv.h"
 
 #define LMTP_MAX_LINE 512
@@ -51,17 +51,17 @@
 #define LMTP_OUT_LOW (16 * 1024)
 
 enum phase {
-	PHASE_LHLO,  /* waiting for LHLO */
-	PHASE_MAIL,  /* waiting for MAIL FROM */
-	PHASE_RCPT,  /* MAIL given: RCPT TO or DATA */
-	PHASE_DATA,  /* 354 sent: reading the message */
+	PHASE_LHLO, /* waiting for LHLO */
+	PHASE_MAIL, /* waiting for MAIL FROM */
+	PHASE_RCPT, /* MAIL given: RCPT TO or DATA */
+	PHASE_DATA, /* 354 sent: reading the message */
 	PHASE_QUIT,
 };
 
 struct lmtp_session {
 	const struct intake *in;
 	enum phase phase;
-	char *from;            /* envelope sender ("" = null sender) */
+	char *from; /* envelope sender ("" = null sender) */
 	char *rcpt[LMTP_MAX_RCPT];
 	size_t nrcpt;
 	struct buf data;
@@ -70,7 +70,8 @@ struct lmtp_session {
 	struct evbuffer *out;
 };
 
-static void reply(struct lmtp_session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void reply(struct lmtp_session *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 static void reply(struct lmtp_session *s, const char *fmt, ...)
 {
 	va_list ap;
@@ -204,8 +205,8 @@ static void deliver(struct lmtp_session *s)
 {
 	for (size_t i = 0; i < s->nrcpt; i++) {
 		if (s->too_big) {
-			reply(s, "552 5.3.4 <%s>: message too big (the limit is %ld bytes)", s->rcpt[i],
-			      s->in->cfg->mail.max_message_size);
+			reply(s, "552 5.3.4 <%s>: message too big (the limit is %ld bytes)",
+			      s->rcpt[i], s->in->cfg->mail.max_message_size);
 			continue;
 		}
 		struct intake_result res;
@@ -303,7 +304,8 @@ int lmtp_session_feed(struct lmtp_session *s, struct evbuffer *in, struct evbuff
 	s->out = out;
 	while (s->phase != PHASE_QUIT && evbuffer_get_length(out) <= LMTP_OUT_HIGH) {
 		size_t eol_len = 0;
-		struct evbuffer_ptr eol = evbuffer_search_eol(in, NULL, &eol_len, EVBUFFER_EOL_CRLF);
+		struct evbuffer_ptr eol = evbuffer_search_eol(in, NULL, &eol_len,
+							      EVBUFFER_EOL_CRLF);
 		size_t avail = evbuffer_get_length(in);
 		if (eol.pos < 0) {
 			if (s->phase != PHASE_DATA && avail > LMTP_MAX_LINE) {
@@ -424,8 +426,8 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 	conn_free(c);
 }
 
-static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
-		      int salen, void *arg)
+static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen,
+		      void *arg)
 {
 	struct lmtp_conn *c = xcalloc(1, sizeof *c);
 	c->bev = bufferevent_socket_new(evconnlistener_get_base(l), fd, BEV_OPT_CLOSE_ON_FREE);
@@ -515,7 +517,8 @@ static struct evconnlistener *listen_on(struct event_base *base, const char *add
 			unsigned uid, gid;
 			priv_user_ids(&uid, &gid);
 			if (priv_has_user() && chown(sun.sun_path, uid, gid) != 0)
-				log_warn("mailin: cannot chown %s: %s", sun.sun_path, strerror(errno));
+				log_warn("mailin: cannot chown %s: %s", sun.sun_path,
+					 strerror(errno));
 		}
 		return l;
 	}
@@ -617,7 +620,8 @@ int mailin_run(const struct cfg *c, volatile sig_atomic_t *stop)
 		mailin_stop = stop;
 		int started = 0;
 		for (; started < n; started++)
-			if (pthread_create(&ws[started].thread, NULL, worker_main, &ws[started]) != 0)
+			if (pthread_create(&ws[started].thread, NULL, worker_main, &ws[started]) !=
+			    0)
 				break;
 		if (started < n) {
 			log_err("mailin: cannot start worker threads");

@@ -115,7 +115,8 @@ int maildir_scan(const struct intake *in, const char *path, const char *default_
 			break;
 		}
 		default:
-			rc = move_failed(path, e->d_name, src, &msg, res.reason ? res.reason : "refused");
+			rc = move_failed(path, e->d_name, src, &msg,
+					 res.reason ? res.reason : "refused");
 			log_info("maildir: %s moved to .failed: %s", e->d_name,
 				 res.reason ? res.reason : "");
 		}

@@ -89,10 +89,18 @@ static char *content_type(const struct mailmime_content *ct)
 	const struct mailmime_type *t = ct->ct_type;
 	if (t->tp_type == MAILMIME_TYPE_DISCRETE_TYPE) {
 		switch (t->tp_data.tp_discrete_type->dt_type) {
-		case MAILMIME_DISCRETE_TYPE_TEXT: type = "text"; break;
-		case MAILMIME_DISCRETE_TYPE_IMAGE: type = "image"; break;
-		case MAILMIME_DISCRETE_TYPE_AUDIO: type = "audio"; break;
-		case MAILMIME_DISCRETE_TYPE_VIDEO: type = "video"; break;
+		case MAILMIME_DISCRETE_TYPE_TEXT:
+			type = "text";
+			break;
+		case MAILMIME_DISCRETE_TYPE_IMAGE:
+			type = "image";
+			break;
+		case MAILMIME_DISCRETE_TYPE_AUDIO:
+			type = "audio";
+			break;
+		case MAILMIME_DISCRETE_TYPE_VIDEO:
+			type = "video";
+			break;
 		case MAILMIME_DISCRETE_TYPE_EXTENSION:
 			if (t->tp_data.tp_discrete_type->dt_extension)
 				type = t->tp_data.tp_discrete_type->dt_extension;
@@ -100,8 +108,12 @@ static char *content_type(const struct mailmime_content *ct)
 		}
 	} else if (t->tp_type == MAILMIME_TYPE_COMPOSITE_TYPE) {
 		switch (t->tp_data.tp_composite_type->ct_type) {
-		case MAILMIME_COMPOSITE_TYPE_MESSAGE: type = "message"; break;
-		case MAILMIME_COMPOSITE_TYPE_MULTIPART: type = "multipart"; break;
+		case MAILMIME_COMPOSITE_TYPE_MESSAGE:
+			type = "message";
+			break;
+		case MAILMIME_COMPOSITE_TYPE_MULTIPART:
+			type = "multipart";
+			break;
 		case MAILMIME_COMPOSITE_TYPE_EXTENSION:
 			if (t->tp_data.tp_composite_type->ct_token)
 				type = t->tp_data.tp_composite_type->ct_token;
@@ -295,8 +307,8 @@ static char *part_param(const struct mailmime *p, const char *name)
 /* The transfer-decoded bytes of a part (malloc'd, NUL-terminated). */
 static char *part_bytes(const struct mailmime *p, size_t *n)
 {
-	const struct mailmime_data *d =
-		p->mm_type == MAILMIME_SINGLE ? p->mm_data.mm_single : p->mm_body;
+	const struct mailmime_data *d = p->mm_type == MAILMIME_SINGLE ? p->mm_data.mm_single
+								      : p->mm_body;
 	*n = 0;
 	if (d == NULL || d->dt_type != MAILMIME_DATA_TEXT || d->dt_data.dt_text.dt_data == NULL)
 		return xstrdup("");
@@ -505,7 +517,8 @@ static size_t count_content_types(const char *raw, size_t len)
 {
 	size_t n = 0;
 	for (size_t i = 0; i + 12 <= len; i++)
-		if ((raw[i] == 'c' || raw[i] == 'C') && strncasecmp(raw + i, "content-type", 12) == 0)
+		if ((raw[i] == 'c' || raw[i] == 'C') &&
+		    strncasecmp(raw + i, "content-type", 12) == 0)
 			n++;
 	return n;
 }
@@ -745,7 +758,8 @@ static int mime_nesting(const char *raw, size_t len, int limit)
 			continue;
 		}
 		if (ct.multipart && ct.boundary != NULL) {
-			frames[nf++] = (struct nest_frame){ct.boundary, ct.blen, level, ct.digest, 0};
+			frames[nf++] = (struct nest_frame){ct.boundary, ct.blen, level, ct.digest,
+							   0};
 		}
 		in_headers = 0;
 		memset(&ct, 0, sizeof ct);
@@ -826,11 +840,13 @@ int mail_header_block_check(const char *raw, size_t len, char **why)
 			return 0;
 		if (s[0] == ' ' || s[0] == '\t') {
 			if (!in_header)
-				return fg_error(why, "header line %d starts with white space", lineno);
+				return fg_error(why, "header line %d starts with white space",
+						lineno);
 		} else {
 			const char *colon = memchr(s, ':', n);
 			if (colon == NULL || colon == s)
-				return fg_error(why, "header line %d is not \"Name: value\"", lineno);
+				return fg_error(why, "header line %d is not \"Name: value\"",
+						lineno);
 			for (const char *c = s; c < colon; c++)
 				if (*c <= ' ' || *c > '~')
 					return fg_error(why, "header line %d has an invalid name",

@@ -168,7 +168,8 @@ static struct mailimf_mailbox *first_mailbox(struct mailimf_address_list *al)
 			return ad->ad_data.ad_mailbox;
 		if (ad->ad_type == MAILIMF_ADDRESS_GROUP && ad->ad_data.ad_group->grp_mb_list &&
 		    clist_begin(ad->ad_data.ad_group->grp_mb_list->mb_list))
-			return clist_content(clist_begin(ad->ad_data.ad_group->grp_mb_list->mb_list));
+			return clist_content(
+				clist_begin(ad->ad_data.ad_group->grp_mb_list->mb_list));
 	}
 	return NULL;
 }
@@ -305,10 +306,10 @@ int64_t mime_date(const char *v)
 	else if (y >= 50 && y < 1000)
 		y += 1900;
 	int zone = dt->dt_zone < 0 ? -dt->dt_zone : dt->dt_zone;
-	if (y >= 1900 && y <= 9999 && dt->dt_month >= 1 && dt->dt_month <= 12 &&
-	    dt->dt_day >= 1 && dt->dt_day <= 31 && dt->dt_hour >= 0 && dt->dt_hour <= 23 &&
-	    dt->dt_min >= 0 && dt->dt_min <= 59 && dt->dt_sec >= 0 && dt->dt_sec <= 60 &&
-	    zone <= 9959 && zone % 100 < 60) {
+	if (y >= 1900 && y <= 9999 && dt->dt_month >= 1 && dt->dt_month <= 12 && dt->dt_day >= 1 &&
+	    dt->dt_day <= 31 && dt->dt_hour >= 0 && dt->dt_hour <= 23 && dt->dt_min >= 0 &&
+	    dt->dt_min <= 59 && dt->dt_sec >= 0 && dt->dt_sec <= 60 && zone <= 9959 &&
+	    zone % 100 < 60) {
 		int64_t off = (int64_t)(zone / 100 * 60 + zone % 100) * 60;
 		t = days_from_civil(y, dt->dt_month, dt->dt_day) * 86400 + dt->dt_hour * 3600 +
 		    dt->dt_min * 60 + dt->dt_sec;

@@ -61,9 +61,10 @@ int notice_send_from(const struct cfg *c, const char *from, const char *to, cons
 	free(seed);
 	if (in_reply_to)
 		buf_addf(&msg, "In-Reply-To: %s\r\nReferences: %s\r\n", in_reply_to, in_reply_to);
-	buf_addf(&msg, "Auto-Submitted: auto-replied\r\nX-Forumgate-Loop: %s\r\n"
-		       "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n"
-		       "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
+	buf_addf(&msg,
+		 "Auto-Submitted: auto-replied\r\nX-Forumgate-Loop: %s\r\n"
+		 "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n"
+		 "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
 		 domain);
 	smtp_qp(&msg, text, strlen(text)); /* no dot-stuffing needed (smtp.h) */
 

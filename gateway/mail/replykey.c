@@ -26,8 +26,8 @@
 
 static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
 
-static void mac(const unsigned char *secret, size_t secret_len, const unsigned char *data,
-		size_t n, unsigned char out[32])
+static void mac(const unsigned char *secret, size_t secret_len, const unsigned char *data, size_t n,
+		unsigned char out[32])
 {
 	size_t outlen = 32;
 	EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, secret, secret_len, data, n, out, 32,
@@ -70,8 +70,8 @@ void replykey_make(const struct replykey *k, const unsigned char *secret, size_t
 	out[o] = '\0';
 }
 
-enum replykey_check replykey_verify(const char *key, const unsigned char *secret,
-				    size_t secret_len, int64_t now, struct replykey *out)
+enum replykey_check replykey_verify(const char *key, const unsigned char *secret, size_t secret_len,
+				    int64_t now, struct replykey *out)
 {
 	if (strlen(key) != REPLYKEY_LEN)
 		return REPLYKEY_MALFORMED;

@@ -126,7 +126,8 @@ static int fill(struct smtp *s, char **err)
 	for (;;) {
 		ssize_t n;
 		if (s->ssl) {
-			int r = SSL_read(s->ssl, s->rbuf + s->rlen, (int)(sizeof s->rbuf - s->rlen));
+			int r = SSL_read(s->ssl, s->rbuf + s->rlen,
+					 (int)(sizeof s->rbuf - s->rlen));
 			if (r <= 0) {
 				int e = SSL_get_error(s->ssl, r);
 				if ((e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) &&
@@ -185,7 +186,8 @@ static int read_reply(struct smtp *s, char **err)
 				s->pipelining = 1;
 			else if (kl == 8 && !strncasecmp(kw, "STARTTLS", 8))
 				s->starttls = 1;
-			else if (kl > 5 && !strncasecmp(kw, "AUTH", 4) && (kw[4] == ' ' || kw[4] == '=')) {
+			else if (kl > 5 && !strncasecmp(kw, "AUTH", 4) &&
+				 (kw[4] == ' ' || kw[4] == '=')) {
 				char *list = xstrndup(kw + 5, kl - 5);
 				for (char *t = strtok(list, " "); t; t = strtok(NULL, " "))
 					if (!strcasecmp(t, "PLAIN"))
@@ -260,7 +262,8 @@ static int start_tls(struct smtp *s, const char *ca, char **err)
 		SSL_free(s->ssl);
 		s->ssl = NULL; /* the session is unusable: never continue in clear */
 		if (v != X509_V_OK)
-			return fg_error(err, "smtp %s: STARTTLS: certificate verification failed: %s%s",
+			return fg_error(err,
+					"smtp %s: STARTTLS: certificate verification failed: %s%s",
 					s->host, X509_verify_cert_error_string(v),
 					ca ? "" : " (set mail.smarthost_tls_ca for a private CA)");
 		return fg_error(err, "smtp %s: STARTTLS handshake failed", s->host);
@@ -292,12 +295,14 @@ static char *read_first_line(const char *path, char **err)
 static int auth_plain(struct smtp *s, const char *user, const char *pwfile, char **err)
 {
 	if (!s->auth_plain)
-		return fg_error(err, "smtp %s: mail.smarthost_user is set but the server offers "
-				     "no AUTH PLAIN",
+		return fg_error(err,
+				"smtp %s: mail.smarthost_user is set but the server offers "
+				"no AUTH PLAIN",
 				s->host);
 	if (s->ssl == NULL && !is_loopback_host(s->host))
-		return fg_error(err, "smtp %s: refusing to send the password without TLS (the "
-				     "server offers no STARTTLS)",
+		return fg_error(err,
+				"smtp %s: refusing to send the password without TLS (the "
+				"server offers no STARTTLS)",
 				s->host);
 	char *pw = read_first_line(pwfile, err);
 	if (pw == NULL)
@@ -373,8 +378,9 @@ int smtp_open(const struct cfg *c, struct smtp **out, char **err)
 	} else if (c->mail.smarthost_tls_ca) {
 		/* a CA was configured: TLS is expected, a server without it is
 		 * either misconfigured or someone stripping STARTTLS */
-		fg_error(err, "smtp %s: mail.smarthost_tls_ca is set but the server offers no "
-			      "STARTTLS",
+		fg_error(err,
+			 "smtp %s: mail.smarthost_tls_ca is set but the server offers no "
+			 "STARTTLS",
 			 s->host);
 		goto fail;
 	}
@@ -562,7 +568,8 @@ void smtp_qp(struct buf *out, const char *s, size_t len)
 			col = 0;
 			continue;
 		}
-		int last = p + 1 == end || p[1] == '\n' || (p[1] == '\r' && p + 2 < end && p[2] == '\n');
+		int last = p + 1 == end || p[1] == '\n' ||
+			   (p[1] == '\r' && p + 2 < end && p[2] == '\n');
 		int enc = *p == '=' || *p > 126 || (*p < 32 && *p != '\t') ||
 			  ((*p == ' ' || *p == '\t') && last) || (col == 0 && *p == '.');
 		int w = enc ? 3 : 1;

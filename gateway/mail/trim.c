@@ -188,7 +188,8 @@ static const char *find_lit(const char *p, const char *e, const char *lit, bool 
 	while ((size_t)(e - p) >= n) {
 		const char *last = e - n + 1;
 		const char *a = memchr(p, first, (size_t)(last - p));
-		const char *b = upper != first ? memchr(p, upper, (size_t)((a ? a : last) - p)) : NULL;
+		const char *b = upper != first ? memchr(p, upper, (size_t)((a ? a : last) - p))
+					       : NULL;
 		const char *c = b ? b : a;
 		if (c == NULL)
 			return NULL;
@@ -393,7 +394,7 @@ static size_t trim_attr_rule_count(void)
 }
 
 static const char *trim_attr_match(size_t rule, const char *begin, const char *ls, const char *e,
-			    int max_nl)
+				   int max_nl)
 {
 	return attr_try(&attr_rules[rule], begin, ls, e, max_nl);
 }
@@ -436,7 +437,10 @@ static void lower_copy(struct buf *dst, const char *src, size_t len)
 
 /* Op 10 dec. 2015 18:35 schreef "Arpit Jalan" <info@discourse.org>: */
 static const char *const owsm[][2] = {
-	{"Op", "schreef"}, {"Am", "schrieb"}, {"Den", "skrev"}, {"s\xc3\xb8n.", "skrev"},
+	{"Op", "schreef"},
+	{"Am", "schrieb"},
+	{"Den", "skrev"},
+	{"s\xc3\xb8n.", "skrev"},
 };
 
 static bool on_wrote_someone(const char *ls, const char *e)
@@ -505,8 +509,7 @@ static const char *lazy_find(const char *p, const char *e, size_t max, const cha
 }
 
 /* .{min,80}\n?.{0,80}?WROTE from p (greedy first part); */
-static const char *dsw_tail(const char *p, const char *e, size_t min, const char *wrote,
-			    bool *nl)
+static const char *dsw_tail(const char *p, const char *e, size_t min, const char *wrote, bool *nl)
 {
 	size_t got, k;
 	const char *le = line_end(p, e);
@@ -796,8 +799,8 @@ static bool someone_email_wrote(const char *ls, const char *e)
 		if (!left)
 			continue;
 		/* [\w.-]+\.\w{2,}\b then .+ before "wrote" */
-		for (d = a + 1; d < w && (trim_is_word((unsigned char)*d) || *d == '.' || *d == '-');
-		     d++) {
+		for (d = a + 1;
+		     d < w && (trim_is_word((unsigned char)*d) || *d == '.' || *d == '-'); d++) {
 			if (*d != '.' || d == a + 1)
 				continue;
 			x = d + 1;
@@ -853,14 +856,22 @@ static bool dashed_marker(const char *p, const char *e, const char *const *words
 static bool forwarded(const char *ls, const char *e)
 {
 	static const char *const words[] = {
-		"Forwarded Message", "Original Message", "Reply Message",
-		"Message transf\xc3\xa9r\xc3\xa9", "Urspr\xc3\xbcngliche Nachricht",
-		"Mensaje original", "\xe5\x8e\x9f\xe5\xa7\x8b\xe9\x82\xae\xe4\xbb\xb6", NULL,
+		"Forwarded Message",
+		"Original Message",
+		"Reply Message",
+		"Message transf\xc3\xa9r\xc3\xa9",
+		"Urspr\xc3\xbcngliche Nachricht",
+		"Mensaje original",
+		"\xe5\x8e\x9f\xe5\xa7\x8b\xe9\x82\xae\xe4\xbb\xb6",
+		NULL,
 	};
 	const char *p = skip_blanks_and(ls, e, ">");
 
 	if (trim_lit(p, e, "Begin forwarded message:", true) ||
-	    trim_lit(p, e, "D\xc3\xa9" "but du message transf\xc3\xa9r\xc3\xa9 :", true))
+	    trim_lit(p, e,
+		     "D\xc3\xa9"
+		     "but du message transf\xc3\xa9r\xc3\xa9 :",
+		     true))
 		return true;
 	return dashed_marker(ls, e, words);
 }
@@ -897,8 +908,8 @@ static bool embedded(const char *ls, const char *e)
 	for (i = 0; i < trim_swod_rule_count(); i++)
 		if (trim_swod_match(i, ls, e))
 			return true;
-	return iso_date_someone(ls, e) || someone_via_wrote(ls, e) ||
-	       someone_email_wrote(ls, e) || posted_by(ls, e) || forwarded(ls, e);
+	return iso_date_someone(ls, e) || someone_via_wrote(ls, e) || someone_email_wrote(ls, e) ||
+	       posted_by(ls, e) || forwarded(ls, e);
 }
 
 /* ---- mobile signatures ------------------------------------------------ */
@@ -908,13 +919,24 @@ static bool signature_plain(const char *ls, const char *e)
 	static const char *const prefixes[] = {
 		"\xe5\xbe\x9e\xe6\x88\x91\xe7\x9a\x84 iPhone \xe5\x82\xb3\xe9\x80\x81",
 		"Get Outlook for ",
-		"Envoy\xc3\xa9 depuis mon", "Envoy\xc3\xa9 depuis Yahoo Mail",
-		"ENVOY\xc3\x89 DEPUIS MON", "Inviato da ", "Sendt fra min ", "Enviado do meu ",
-		"Enviado desde mi ", "Verzonden met ", "Verstuurd vanaf mijn ",
-		"fr\xc3\xa5n min ", "Fr\xc3\xa5n min ", "FR\xc3\x85N MIN ",
+		"Envoy\xc3\xa9 depuis mon",
+		"Envoy\xc3\xa9 depuis Yahoo Mail",
+		"ENVOY\xc3\x89 DEPUIS MON",
+		"Inviato da ",
+		"Sendt fra min ",
+		"Enviado do meu ",
+		"Enviado desde mi ",
+		"Verzonden met ",
+		"Verstuurd vanaf mijn ",
+		"fr\xc3\xa5n min ",
+		"Fr\xc3\xa5n min ",
+		"FR\xc3\x85N MIN ",
 		/* iOS/Android strings Discourse lacks */
-		"Envoy\xc3\xa9 de mon ", "Verzonden vanaf mijn ", "Skickat fr\xc3\xa5n min ",
-		"iPhone\xe3\x81\x8b\xe3\x82\x89\xe9\x80\x81\xe4\xbf\xa1", NULL,
+		"Envoy\xc3\xa9 de mon ",
+		"Verzonden vanaf mijn ",
+		"Skickat fr\xc3\xa5n min ",
+		"iPhone\xe3\x81\x8b\xe3\x82\x89\xe9\x80\x81\xe4\xbf\xa1",
+		NULL,
 	};
 	static const char *const sent[] = {"from ", "via ", "with ", "by ", NULL};
 	const char *p = trim_skip_blanks(ls, e), *q;
@@ -991,8 +1013,11 @@ static bool signature(const char *ls, const char *e, struct buf *scratch)
 static bool header_line(const char *ls, const char *e)
 {
 	static const char *const dated[] = {
-		"Sendt", "Sent", "Date", "Le", "Gesendet", "Enviada em", "Enviado", "Fecha",
-		"Data", "Datum", "Skickat", "\xe5\x8f\x91\xe9\x80\x81\xe6\x97\xb6\xe9\x97\xb4", NULL,
+		"Sendt",   "Sent",     "Date",
+		"Le",      "Gesendet", "Enviada em",
+		"Enviado", "Fecha",    "Data",
+		"Datum",   "Skickat",  "\xe5\x8f\x91\xe9\x80\x81\xe6\x97\xb6\xe9\x97\xb4",
+		NULL,
 	};
 	/* clang-format off */
 	static const char *const texted[] = {
@@ -1012,7 +1037,8 @@ static bool header_line(const char *ls, const char *e)
 	/* the language table's labels (trim_lang.c), bold or not */
 	if ((q = trim_lang_label(ls, e, &is_dated)) != NULL) {
 		for (; q < e; q++)
-			if (is_dated ? is_digit((unsigned char)*q) : trim_is_word((unsigned char)*q))
+			if (is_dated ? is_digit((unsigned char)*q)
+				     : trim_is_word((unsigned char)*q))
 				return true;
 	}
 	for (i = 0; dated[i]; i++) {
@@ -1159,7 +1185,8 @@ static void pass_pgp(const char *t, size_t n, struct buf *out)
 	}
 	if (b < e) {
 		for (x = line_end(b, e); x < e; x = line_end(x + 1, e))
-			if ((size_t)(e - (x + 1)) >= 27 && memcmp(x + 1, "-----END PGP SIGNATURE-----", 27) == 0)
+			if ((size_t)(e - (x + 1)) >= 27 &&
+			    memcmp(x + 1, "-----END PGP SIGNATURE-----", 27) == 0)
 				end = x + 1 + 27;
 	}
 	if (end) {
@@ -1322,7 +1349,8 @@ static void pass_enclosed(const char *t, size_t n, struct buf *out, bool named)
 		const char *s = L.s[i], *e = L.e[i], *name = NULL;
 		size_t len = (size_t)(e - s), nl = 0, found = L.n;
 
-		if (nclosers && named && len >= 7 && !memcmp(s, ">>>", 3) && !memcmp(e - 3, ">>>", 3)) {
+		if (nclosers && named && len >= 7 && !memcmp(s, ">>>", 3) &&
+		    !memcmp(e - 3, ">>>", 3)) {
 			name = s + 3;
 			nl = len - 6;
 			if (*name == ' ' && nl > 1) {
@@ -1589,13 +1617,13 @@ static bool join_pass(const char *t, size_t n, struct buf *out, enum join_kind k
 }
 
 /* Runs a pass from cur into tmp and swaps them. */
-#define RUN_PASS(fn, ...)                                                     \
-	do {                                                                  \
-		buf_reset(&tmp);                                              \
-		fn(cur.p ? cur.p : "", cur.len, &tmp, ##__VA_ARGS__);         \
-		swap = cur;                                                   \
-		cur = tmp;                                                    \
-		tmp = swap;                                                   \
+#define RUN_PASS(fn, ...)                                                                          \
+	do {                                                                                       \
+		buf_reset(&tmp);                                                                   \
+		fn(cur.p ? cur.p : "", cur.len, &tmp, ##__VA_ARGS__);                              \
+		swap = cur;                                                                        \
+		cur = tmp;                                                                         \
+		tmp = swap;                                                                        \
 	} while (0)
 
 static void join_all(struct buf *cur, struct buf *tmp)
@@ -1784,8 +1812,7 @@ static void trim_pattern(struct pattern *P)
 					found = i;
 					fb = j;
 					fk = k;
-				}
-				else if (all_te[k])
+				} else if (all_te[k])
 					break; /* the leftmost match failed the count */
 			}
 		}
@@ -1883,8 +1910,8 @@ static bool dash_signoff(const char *p, const char *e)
 
 		if (!((*p >= 'A' && *p <= 'Z') || (unsigned char)*p >= 0x80))
 			return false;
-		while (p < e && (is_alpha_byte((unsigned char)*p) || *p == '.' || *p == '\'' ||
-				 *p == '-'))
+		while (p < e &&
+		       (is_alpha_byte((unsigned char)*p) || *p == '.' || *p == '\'' || *p == '-'))
 			p++;
 		if (p == w || ++words > 3)
 			return false;
@@ -2027,7 +2054,8 @@ static void lang_pass(const struct unit *u, size_t nu, char *c, struct buf *nb)
 			continue;
 		}
 		qf = quote_follows(c, nu, i);
-		if (trim_lang_dashed(trim_original_markers, trim_noriginal_markers, nb->p, nb->len) ||
+		if (trim_lang_dashed(trim_original_markers, trim_noriginal_markers, nb->p,
+				     nb->len) ||
 		    norm_attr(nb, qf, false)) {
 			c[i] = TRIM_EMBEDDED;
 			/* "Ann Lee\n<ann@x> 于...写道：": the name wrapped above */
@@ -2074,7 +2102,8 @@ static size_t forward_start(const struct unit *u, size_t nu, const char *c, stru
 	for (size_t i = 0; i < nu; i++) {
 		if (u[i].len <= 1000) {
 			unit_norm(&u[i], true, nb);
-			if (trim_lang_dashed(trim_forward_dashed, trim_nforward_dashed, nb->p, nb->len) ||
+			if (trim_lang_dashed(trim_forward_dashed, trim_nforward_dashed, nb->p,
+					     nb->len) ||
 			    trim_lang_line(trim_forward_lines, trim_nforward_lines, nb->p, nb->len))
 				return i;
 		}
@@ -2348,7 +2377,7 @@ void mail_trim_note(const char *text, size_t len, struct buf *kept, struct buf *
 
 		while (a < P.n || b < nfoot)
 			keep[nk++] = b == nfoot || (a < P.n && P.idx[a] < foot[b]) ? P.idx[a++]
-										       : foot[b++];
+										   : foot[b++];
 		while (t < fwd) {
 			while (l < nk && t < fwd && unit_eq(&u[t], &u[keep[l]])) {
 				t++;

@@ -234,8 +234,8 @@ const struct trim_marker trim_original_markers[] = {
 	{"vi", "Outlook", "Th\xc6\xb0 g\xe1\xbb\x91" "c"},
 };
 /* clang-format on */
-const size_t trim_noriginal_markers =
-	sizeof(trim_original_markers) / sizeof(trim_original_markers[0]);
+const size_t trim_noriginal_markers = sizeof(trim_original_markers) /
+				      sizeof(trim_original_markers[0]);
 
 /* Gmail "---------- Forwarded message ---------", Thunderbird
  * "-------- Forwarded Message --------". */
@@ -398,7 +398,8 @@ void trim_lang_norm(const char *p, const char *e, struct buf *out)
 			continue;
 		}
 		/* full-width colon U+FF1A */
-		bool colon = *u == ':' || (ue - u >= 3 && u[0] == 0xef && u[1] == 0xbc && u[2] == 0x9a);
+		bool colon = *u == ':' ||
+			     (ue - u >= 3 && u[0] == 0xef && u[1] == 0xbc && u[2] == 0x9a);
 		if (space && !colon)
 			buf_addc(out, ' ');
 		space = false;

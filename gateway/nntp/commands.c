@@ -61,8 +61,9 @@ const struct nntp_command nntp_commands[] = {
 	{"HEAD", cmd_head, 0, 1, "HEAD [message-id|number]"},
 	{"HELP", cmd_help, 0, 0, "HELP"},
 	{"LAST", cmd_last, 0, 0, "LAST"},
-	{"LIST", cmd_list, 0, 2, "LIST [ACTIVE|ACTIVE.TIMES|COUNTS|DISTRIB.PATS|HEADERS|NEWSGROUPS|"
-				 "OVERVIEW.FMT|SUBSCRIPTIONS] [wildmat]"},
+	{"LIST", cmd_list, 0, 2,
+	 "LIST [ACTIVE|ACTIVE.TIMES|COUNTS|DISTRIB.PATS|HEADERS|NEWSGROUPS|"
+	 "OVERVIEW.FMT|SUBSCRIPTIONS] [wildmat]"},
 	{"LISTGROUP", cmd_listgroup, 0, 2, "LISTGROUP [newsgroup [range]]"},
 	{"MODE", cmd_mode, 1, 1, "MODE READER"},
 	{"NEWGROUPS", cmd_newgroups, 2, 3, "NEWGROUPS [yy]yymmdd hhmmss [GMT]"},
@@ -172,8 +173,8 @@ enum pick { PICK_OK, PICK_SENT };
 /* Resolves the ARTICLE/HEAD/BODY/STAT argument to a view. On PICK_SENT an
  * error reply has been sent. *by_id tells the caller not to move the
  * current article pointer. */
-static enum pick pick_article(struct nntp_session *s, int argc, char **argv,
-			      struct store_view *v, int *by_id)
+static enum pick pick_article(struct nntp_session *s, int argc, char **argv, struct store_view *v,
+			      int *by_id)
 {
 	char *err = NULL;
 	*by_id = 0;
@@ -334,7 +335,8 @@ static int cmd_mode(struct nntp_session *s, int argc, char **argv)
 	if (nntp_posting_possible(s))
 		nntp_reply(s, 200, "Reader mode, posting allowed after login");
 	else if (nntp_nntps_port(&s->env->cfg->nntp, port, sizeof port))
-		nntp_reply(s, 201, "Reader mode, no posting here: log in over NNTPS on port %s to post",
+		nntp_reply(s, 201,
+			   "Reader mode, no posting here: log in over NNTPS on port %s to post",
 			   port);
 	else
 		nntp_reply(s, 201, "Reader mode, no posting");
@@ -432,8 +434,8 @@ static int cmd_listgroup(struct nntp_session *s, int argc, char **argv)
 		if (select_group(s, s->group_name, &g) != 1)
 			return 0;
 	}
-	nntp_reply(s, 211, "%lld %lld %lld %s list follows", (long long)g.count,
-		   (long long)g.low, (long long)g.high, g.name);
+	nntp_reply(s, 211, "%lld %lld %lld %s list follows", (long long)g.count, (long long)g.low,
+		   (long long)g.high, g.name);
 	char *err = NULL;
 	if (store_range(s->env->store, g.id, lo, hi, 0, listgroup_line, s, &err) < 0) {
 		log_err("store: %s", err);
@@ -762,8 +764,8 @@ static int cmd_over(struct nntp_session *s, int argc, char **argv)
 		nntp_end(s);
 		return 0;
 	}
-	struct over_walk w = {.s = s, .code = 224, .text = "Overview information follows",
-			      .lines = BUF_INIT};
+	struct over_walk w = {
+		.s = s, .code = 224, .text = "Overview information follows", .lines = BUF_INIT};
 	int r = lo <= hi ? store_range(s->env->store, s->group_id, lo, hi, 0, over_line, &w, &err)
 			 : 0;
 	over_flush(&w);
@@ -781,8 +783,8 @@ static int cmd_over(struct nntp_session *s, int argc, char **argv)
 /* Overview field index of a header name, or -1. */
 static int overview_field(const char *name)
 {
-	static const char *const names[] = {"Subject", "From", "Date", "Message-ID", "References",
-					    ":bytes", ":lines", "Xref"};
+	static const char *const names[] = {"Subject",    "From",   "Date",   "Message-ID",
+					    "References", ":bytes", ":lines", "Xref"};
 	for (int i = 0; i < 8; i++)
 		if (strcasecmp(name, names[i]) == 0)
 			return i;
@@ -883,8 +885,13 @@ static int hdr_common(struct nntp_session *s, const char *field, const char *arg
 	const char *msgid;
 	if (over_target(s, arg, &lo, &hi, &msgid) != 0)
 		return 0;
-	struct over_walk w = {.s = s, .code = code, .text = "Headers follow", .field = field,
-			      .ofield = overview_field(field), .pats = pats, .npats = npats};
+	struct over_walk w = {.s = s,
+			      .code = code,
+			      .text = "Headers follow",
+			      .field = field,
+			      .ofield = overview_field(field),
+			      .pats = pats,
+			      .npats = npats};
 	char *err = NULL;
 	if (msgid) {
 		struct store_view v;
@@ -949,7 +956,8 @@ static void refuse_plaintext(struct nntp_session *s)
 	else if (nntps)
 		nntp_reply(s, 483, "Encryption required: use NNTPS on port %s first", port);
 	else
-		nntp_reply(s, 483, "Encryption required: this server has no TLS listener for logins");
+		nntp_reply(s, 483,
+			   "Encryption required: this server has no TLS listener for logins");
 }
 
 static int cmd_authinfo(struct nntp_session *s, int argc, char **argv)

@@ -93,8 +93,7 @@ static int deflate_run(z_stream *zs, int flush, struct evbuffer *dst)
 	return 0;
 }
 
-int nntp_deflate_out(struct nntp_deflate *z, struct evbuffer *src, struct evbuffer *dst,
-		     char **err)
+int nntp_deflate_out(struct nntp_deflate *z, struct evbuffer *src, struct evbuffer *dst, char **err)
 {
 	if (evbuffer_get_length(src) == 0)
 		return 0;

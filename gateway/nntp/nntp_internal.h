@@ -24,29 +24,29 @@ _Static_assert(NNTP_MAX_POST_LINE < NNTP_READ_HIGH && NNTP_MAX_LINE < NNTP_READ_
 
 /* A session is an explicit state machine over these phases. */
 enum nntp_phase {
-	PHASE_COMMAND,  /* reading command lines */
-	PHASE_POST,     /* 340 sent: reading an article up to "." */
-	PHASE_CLOSED,   /* QUIT or fatal error: read nothing more */
+	PHASE_COMMAND, /* reading command lines */
+	PHASE_POST,    /* 340 sent: reading an article up to "." */
+	PHASE_CLOSED,  /* QUIT or fatal error: read nothing more */
 };
 
 struct nntp_session {
 	const struct nntp_env *env;
 	enum nntp_phase phase;
 	int tls;
-	int compressed;       /* COMPRESS DEFLATE is active (RFC 8054) */
-	int discarding;       /* inside an over-long line: drop until its end */
+	int compressed; /* COMPRESS DEFLATE is active (RFC 8054) */
+	int discarding; /* inside an over-long line: drop until its end */
 
-	int64_t group_id;     /* 0 = no group selected */
+	int64_t group_id; /* 0 = no group selected */
 	char *group_name;
-	int64_t article;      /* current article number, 0 = none */
+	int64_t article; /* current article number, 0 = none */
 
-	char *auth_user;      /* AUTHINFO USER given, PASS pending */
-	char *user;           /* authenticated user name, NULL = anonymous */
-	char *hidden;         /* "\tg1\tg2\t": members-only groups (NULL = not loaded) */
+	char *auth_user; /* AUTHINFO USER given, PASS pending */
+	char *user;      /* authenticated user name, NULL = anonymous */
+	char *hidden;    /* "\tg1\tg2\t": members-only groups (NULL = not loaded) */
 
-	struct buf post;      /* article being received */
+	struct buf post; /* article being received */
 	int post_too_big;
-	int post_long_line;   /* a line over NNTP_MAX_POST_LINE was dropped */
+	int post_long_line; /* a line over NNTP_MAX_POST_LINE was dropped */
 
 	struct evbuffer *out; /* where replies go during nntp_session_feed */
 	enum nntp_event event;

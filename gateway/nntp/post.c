@@ -68,10 +68,16 @@ void nntp_post_finish(struct nntp_session *s)
 	if (mail_parse(raw, len, &m, &why) != 0 || check_article(m, &why) != 0)
 		goto refused;
 
-	struct submit_env env = {.cfg = c, .store = s->env->store, .writer = s->env->writer,
+	struct submit_env env = {.cfg = c,
+				 .store = s->env->store,
+				 .writer = s->env->writer,
 				 .writer_arg = s->env->writer_arg};
-	struct submit_in in = {.source = "nntp", .raw = raw, .raw_len = len, .msg = m,
-			       .user = s->user, .groups = mail_header(m, "Newsgroups")};
+	struct submit_in in = {.source = "nntp",
+			       .raw = raw,
+			       .raw_len = len,
+			       .msg = m,
+			       .user = s->user,
+			       .groups = mail_header(m, "Newsgroups")};
 	struct submit_result res;
 	outbox_submit(&env, &in, &res);
 	switch (res.status) {

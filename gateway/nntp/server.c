@@ -107,13 +107,13 @@ struct conn {
 	struct nntp_session *session;
 	struct nntp_env env;
 	char peer[INET6_ADDRSTRLEN];
-	int closing;       /* free once the output has drained */
-	int throttled;     /* reading paused for backpressure */
-	int free_queued;   /* conn_free is scheduled */
-	int direct;        /* plain socket: replies may bypass the bufferevent */
-	int bulk_queued;   /* waits in the worker's bulk queue */
-	int handshaking;   /* TLS handshake under way: handshake_timeout applies */
-	int parked;        /* reading paused while queued for the bulk turn */
+	int closing;            /* free once the output has drained */
+	int throttled;          /* reading paused for backpressure */
+	int free_queued;        /* conn_free is scheduled */
+	int direct;             /* plain socket: replies may bypass the bufferevent */
+	int bulk_queued;        /* waits in the worker's bulk queue */
+	int handshaking;        /* TLS handshake under way: handshake_timeout applies */
+	int parked;             /* reading paused while queued for the bulk turn */
 	struct nntp_deflate *z; /* COMPRESS DEFLATE is on: both streams */
 	struct evbuffer *zin;   /* commands inflated, waiting for the session */
 	struct conn *prev, *next;
@@ -135,7 +135,7 @@ struct worker {
 	struct event *idle_ev;  /* runs when no session is ready: ends the snapshot */
 	struct event *bulk_ev;  /* serves the bulk queue, below the sessions */
 	struct conn *bulk_head, *bulk_tail;
-	int snapshot;           /* a read snapshot is open on `reader` */
+	int snapshot; /* a read snapshot is open on `reader` */
 	struct timeval snapshot_at;
 	int stopping;
 	int failed;
@@ -174,7 +174,8 @@ static EVP_PKEY *tls_read_key(const char *path, char **err)
 {
 	FILE *f = fopen(path, "r");
 	if (f == NULL) {
-		fg_error(err, "nntp.tls.key: cannot open the TLS key %s: %s", path, strerror(errno));
+		fg_error(err, "nntp.tls.key: cannot open the TLS key %s: %s", path,
+			 strerror(errno));
 		return NULL;
 	}
 	EVP_PKEY *key = NULL;
@@ -252,7 +253,8 @@ static int admit(const struct cfg *c, const char *addr)
 	size_t i;
 	for (i = 0; i < npeers && strcmp(peers[i].addr, addr) != 0; i++)
 		;
-	if (ok && i < npeers && c->nntp.max_per_address > 0 && peers[i].n >= c->nntp.max_per_address)
+	if (ok && i < npeers && c->nntp.max_per_address > 0 &&
+	    peers[i].n >= c->nntp.max_per_address)
 		ok = 0;
 	if (ok) {
 		if (i == npeers) {
@@ -352,8 +354,7 @@ static void free_later(evutil_socket_t fd, short what, void *arg)
 	conn_free(arg);
 }
 
-static void underlying_drained(struct evbuffer *buf, const struct evbuffer_cb_info *info,
-			       void *arg)
+static void underlying_drained(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
 {
 	struct conn *c = arg;
 	if (evbuffer_get_length(buf) == 0 && !c->free_queued) {
@@ -828,8 +829,8 @@ static int is_loopback(const struct sockaddr *sa)
 	return 0;
 }
 
-static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
-		      int salen, void *arg)
+static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen,
+		      void *arg)
 {
 	struct listener_arg *la = arg;
 	struct worker *w = la->w;
@@ -1118,7 +1119,8 @@ int nntpd_run(const struct cfg *c, volatile sig_atomic_t *stop)
 	if (nworkers < 1)
 		nworkers = 1;
 	struct worker *ws = xcalloc((size_t)nworkers, sizeof *ws);
-	struct listener_arg *largs = xcalloc((size_t)nworkers * (c->nntp.nlisten + 1), sizeof *largs);
+	struct listener_arg *largs = xcalloc((size_t)nworkers * (c->nntp.nlisten + 1),
+					     sizeof *largs);
 	int started = 0;
 	for (int i = 0; i < nworkers; i++) {
 		ws[i].index = i;

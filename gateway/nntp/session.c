@@ -190,8 +190,8 @@ static void cmd_count(size_t k, const struct timespec *t0)
 	struct timespec t1;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	metric_add(cmd_total[k], 1);
-	metric_observe(cmd_seconds[k], (double)(t1.tv_sec - t0->tv_sec) +
-					       (double)(t1.tv_nsec - t0->tv_nsec) / 1e9);
+	metric_observe(cmd_seconds[k],
+		       (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9);
 }
 
 static void dispatch(struct nntp_session *s, char *line)
@@ -263,8 +263,8 @@ static void post_line(struct nntp_session *s, const char *line, size_t len)
 	buf_add(&s->post, "\r\n", 2);
 }
 
-enum nntp_event nntp_session_feed(struct nntp_session *s, struct evbuffer *in,
-				  struct evbuffer *out, size_t out_limit)
+enum nntp_event nntp_session_feed(struct nntp_session *s, struct evbuffer *in, struct evbuffer *out,
+				  size_t out_limit)
 {
 	s->out = out;
 	s->event = NNTP_EV_NONE;
@@ -272,7 +272,8 @@ enum nntp_event nntp_session_feed(struct nntp_session *s, struct evbuffer *in,
 	while (s->phase != PHASE_CLOSED && s->event == NNTP_EV_NONE &&
 	       evbuffer_get_length(out) <= out_limit) {
 		size_t eol_len = 0;
-		struct evbuffer_ptr eol = evbuffer_search_eol(in, NULL, &eol_len, EVBUFFER_EOL_CRLF);
+		struct evbuffer_ptr eol = evbuffer_search_eol(in, NULL, &eol_len,
+							      EVBUFFER_EOL_CRLF);
 		size_t avail = evbuffer_get_length(in);
 		size_t max = s->phase == PHASE_POST ? NNTP_MAX_POST_LINE : NNTP_MAX_LINE;
 		if (eol.pos < 0) {

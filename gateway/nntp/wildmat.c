@@ -20,7 +20,11 @@ static uint32_t next_cp(const char **p, const char *end)
 {
 	const unsigned char *s = (const unsigned char *)*p;
 	uint32_t c = *s;
-	int n = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2 : (c & 0xf8) == 0xf0 ? 3 : -1;
+	int n = c < 0x80             ? 0
+		: (c & 0xe0) == 0xc0 ? 1
+		: (c & 0xf0) == 0xe0 ? 2
+		: (c & 0xf8) == 0xf0 ? 3
+				     : -1;
 	if (n <= 0 || end - *p < n + 1) {
 		(*p)++;
 		return c;

@@ -44,8 +44,7 @@ char *outbox_key(int64_t id, const char *message_id)
 /* The board a new thread in `group` of forum f goes to (config.h:
  * cfg_group_forum holds the one board<->group mapping); NULL = the
  * connector's default. */
-static const char *board_of_group(const struct cfg *c, const struct cfg_forum *f,
-				  const char *group)
+static const char *board_of_group(const struct cfg *c, const struct cfg_forum *f, const char *group)
 {
 	const char *board = NULL;
 	return cfg_group_forum(c, group, &board) == f ? board : NULL;
@@ -53,7 +52,8 @@ static const char *board_of_group(const struct cfg *c, const struct cfg_forum *f
 
 static void tell_sender(const struct cfg *c, const struct store_outbox *o, const char *why)
 {
-	if (o->envelope_from == NULL || o->envelope_from[0] == '\0' || strcmp(o->source, "nntp") == 0)
+	if (o->envelope_from == NULL || o->envelope_from[0] == '\0' ||
+	    strcmp(o->source, "nntp") == 0)
 		return; /* NNTP posters see 441s; bounces and auto-replies never get here */
 	struct buf text = BUF_INIT;
 	buf_addf(&text,
@@ -65,7 +65,8 @@ static void tell_sender(const struct cfg *c, const struct store_outbox *o, const
 	char *subject = xasprintf("Not posted: %s", o->subject ? o->subject : "your reply");
 	char *err = NULL;
 	if (notice_send(c, o->envelope_from, subject, text.p, o->message_id, &err) != 0) {
-		log_warn("outbox: no notice to %s for %s: %s", o->envelope_from, o->message_id, err);
+		log_warn("outbox: no notice to %s for %s: %s", o->envelope_from, o->message_id,
+			 err);
 		free(err);
 	} else {
 		log_info("outbox: told %s that %s was not posted", o->envelope_from, o->message_id);
@@ -108,8 +109,9 @@ static int handle(struct store *st, const struct cfg *c, struct store_outbox *o,
 		    store_thread_info(st, f->name, o->thread_key, &title, &board, err) < 0)
 			goto fail;
 		key = outbox_key(o->id, o->message_id);
-		char *first = o->newsgroups ? xstrndup(o->newsgroups, strcspn(o->newsgroups, ", \t"))
-					    : NULL;
+		char *first = o->newsgroups
+				      ? xstrndup(o->newsgroups, strcspn(o->newsgroups, ", \t"))
+				      : NULL;
 		const char *to_board = board ? board : first ? board_of_group(c, f, first) : NULL;
 		/* a group the connector named itself (no boards: entry): the board
 		 * its threads come from */
@@ -123,13 +125,18 @@ static int handle(struct store *st, const struct cfg *c, struct store_outbox *o,
 			to_board = filed;
 		struct forum_new_post np = {
 			.board = to_board,
-			.thread_id = o->thread_key, .thread_title = title, .parent_id = o->parent_key,
-			.author = o->user, .title = o->subject, .body = o->body,
+			.thread_id = o->thread_key,
+			.thread_title = title,
+			.parent_id = o->parent_key,
+			.author = o->user,
+			.title = o->subject,
+			.body = o->body,
 			.author_address = o->envelope_from && o->envelope_from[0] &&
-						  strcmp(o->source, "nntp") != 0
-					  ? o->envelope_from
-					  : NULL,
-			.message_id = o->message_id, .key = key,
+							  strcmp(o->source, "nntp") != 0
+						  ? o->envelope_from
+						  : NULL,
+			.message_id = o->message_id,
+			.key = key,
 		};
 		void *state = NULL;
 		if (ops->open(f, NULL, &state, &why) != 0) {
@@ -154,8 +161,8 @@ static int handle(struct store *st, const struct cfg *c, struct store_outbox *o,
 	} else if (rc == FORUM_POST_TEMPFAIL && now - o->created < GIVE_UP) {
 		int64_t next = now + outbox_backoff(o->attempts);
 		r = store_outbox_retry(st, o->id, next, why, err);
-		log_warn("outbox: %s: %s; next attempt in %llds", o->message_id, why ? why : "failed",
-			 (long long)(next - now));
+		log_warn("outbox: %s: %s; next attempt in %llds", o->message_id,
+			 why ? why : "failed", (long long)(next - now));
 	} else {
 		final = rc == FORUM_POST_TEMPFAIL
 				? xasprintf("the forum could not be reached for two days (%s)",

@@ -90,7 +90,8 @@ static int settle_msgid(const struct submit_env *env, const struct submit_in *in
 		return 0;
 	}
 	if (m->message_id == NULL || !outbox_msgid_valid(m->message_id)) {
-		set(res, SUBMIT_REFUSED, "5.6.0", "the Message-ID header is not a valid <id@domain>");
+		set(res, SUBMIT_REFUSED, "5.6.0",
+		    "the Message-ID header is not a valid <id@domain>");
 		return -1;
 	}
 	res->message_id = xstrdup(m->message_id);
@@ -117,7 +118,8 @@ static int check_groups(const struct submit_env *env, const char *groups, char *
 			store_group_clear(&sg);
 			if (posting == 'n') {
 				set(res, SUBMIT_REFUSED, "5.7.1",
-				    "newsgroup %s is read-only: the forum does not take replies there", g);
+				    "newsgroup %s is read-only: the forum does not take replies there",
+				    g);
 				rc = -1;
 			} else if (*first == NULL) {
 				*first = xstrdup(g);
@@ -184,8 +186,8 @@ static int route(const struct submit_env *env, const struct submit_in *in, const
 	}
 	const struct cfg_forum *f = cfg_group_forum(env->cfg, first, NULL);
 	if (f == NULL) {
-		set(res, SUBMIT_REFUSED, "5.1.1", "newsgroup %s belongs to no forum configured here",
-		    first);
+		set(res, SUBMIT_REFUSED, "5.1.1",
+		    "newsgroup %s belongs to no forum configured here", first);
 		return -1;
 	}
 	rt->forum = xstrdup(f->name);
@@ -224,8 +226,8 @@ static int known(const struct submit_env *env, const char *msgid, struct submit_
 		return r;
 	r = store_msgid_known(env->store, msgid, err);
 	if (r == 1)
-		set(res, SUBMIT_DUPLICATE, "2.0.0", "an article with Message-ID %s is already queued",
-		    msgid);
+		set(res, SUBMIT_DUPLICATE, "2.0.0",
+		    "an article with Message-ID %s is already queued", msgid);
 	return r;
 }
 
@@ -301,12 +303,23 @@ void outbox_submit(const struct submit_env *env, const struct submit_in *in,
 			 a->filename ? a->filename : "unnamed", a->size);
 	}
 	struct store_outbox_in o = {
-		.message_id = res->message_id, .source = in->source, .user = in->user,
-		.forum = rt.forum, .thread_key = rt.thread, .parent_key = rt.parent,
-		.newsgroups = in->groups, .subject = m->subject ? m->subject : "",
-		.article = in->raw, .article_len = in->raw_len, .body = buf_str(&body),
-		.elided = elided.p, .envelope_from = in->envelope_from, .recipient = in->recipient,
-		.route = rt.how, .attachments = att, .nattachments = m->nattachments,
+		.message_id = res->message_id,
+		.source = in->source,
+		.user = in->user,
+		.forum = rt.forum,
+		.thread_key = rt.thread,
+		.parent_key = rt.parent,
+		.newsgroups = in->groups,
+		.subject = m->subject ? m->subject : "",
+		.article = in->raw,
+		.article_len = in->raw_len,
+		.body = buf_str(&body),
+		.elided = elided.p,
+		.envelope_from = in->envelope_from,
+		.recipient = in->recipient,
+		.route = rt.how,
+		.attachments = att,
+		.nattachments = m->nattachments,
 	};
 	struct store *w = env->writer ? env->writer(env->writer_arg) : env->store;
 	if (w == NULL) {
@@ -324,8 +337,8 @@ void outbox_submit(const struct submit_env *env, const struct submit_in *in,
 	if (r < 0)
 		goto tempfail;
 	if (r == 1) {
-		set(res, SUBMIT_DUPLICATE, "2.0.0", "an article with Message-ID %s is already queued",
-		    res->message_id);
+		set(res, SUBMIT_DUPLICATE, "2.0.0",
+		    "an article with Message-ID %s is already queued", res->message_id);
 		goto out;
 	}
 	set(res, SUBMIT_ACCEPTED, "2.0.0", "queued for %s (%s)", rt.forum, rt.how);

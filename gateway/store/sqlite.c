@@ -31,13 +31,13 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <poll.h>
 #include <sys/file.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
@@ -405,17 +405,19 @@ static const char *const stmt_sql[S_COUNT] = {
 			  " last_error_at = coalesce(excluded.last_error_at, last_error_at),"
 			  " passes = passes + 1, failures = failures + excluded.failures,"
 			  " posts = posts + excluded.posts, duration = excluded.duration",
-	[S_SUB_PUT] = "INSERT INTO subscriptions(group_name, address, mode, digest_period, digest_hour,"
-		     " format, timezone, own_copies, state, token, token_expires, created)"
-		     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
-		     " ON CONFLICT (group_name, address) DO UPDATE SET mode = excluded.mode,"
-		     " digest_period = excluded.digest_period, digest_hour = excluded.digest_hour,"
-		     " format = excluded.format, timezone = excluded.timezone,"
-		     " own_copies = excluded.own_copies, state = excluded.state,"
-		     " token = excluded.token, token_expires = excluded.token_expires",
-	[S_SUB_GET] = "SELECT group_name, address, mode, digest_period, digest_hour, format, timezone,"
-		      " own_copies, state, token, token_expires, created FROM subscriptions"
-		      " WHERE group_name = ?1 AND address = ?2",
+	[S_SUB_PUT] =
+		"INSERT INTO subscriptions(group_name, address, mode, digest_period, digest_hour,"
+		" format, timezone, own_copies, state, token, token_expires, created)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+		" ON CONFLICT (group_name, address) DO UPDATE SET mode = excluded.mode,"
+		" digest_period = excluded.digest_period, digest_hour = excluded.digest_hour,"
+		" format = excluded.format, timezone = excluded.timezone,"
+		" own_copies = excluded.own_copies, state = excluded.state,"
+		" token = excluded.token, token_expires = excluded.token_expires",
+	[S_SUB_GET] =
+		"SELECT group_name, address, mode, digest_period, digest_hour, format, timezone,"
+		" own_copies, state, token, token_expires, created FROM subscriptions"
+		" WHERE group_name = ?1 AND address = ?2",
 	[S_SUB_DEL] = "DELETE FROM subscriptions WHERE group_name = ?1 AND address = ?2",
 	[S_SUB_LIST] = "SELECT s.group_name, s.address, s.mode, s.digest_period, s.digest_hour,"
 		       " s.format, s.timezone, s.own_copies, s.state, s.token, s.token_expires,"
@@ -460,7 +462,7 @@ static const char *const stmt_sql[S_COUNT] = {
 			 " AND n.withdrawn = 0 AND n.article_id > ?2 AND n.article_id <= ?3"
 			 " ORDER BY n.number",
 	[S_POST_HTML] = "SELECT markup, body, url FROM posts WHERE message_id = ?1 AND deleted = 0"
-			 " ORDER BY version DESC LIMIT 1",
+			" ORDER BY version DESC LIMIT 1",
 	[S_LIST_CURSOR_GET] = "SELECT value FROM list_state WHERE name = 'cursor'",
 	[S_LIST_CURSOR_SET] = "INSERT INTO list_state(name, value) VALUES ('cursor', ?1)"
 			      " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
@@ -468,34 +470,37 @@ static const char *const stmt_sql[S_COUNT] = {
 	 * one row with NULL); `fresh` is 0 for an old post filed now (a
 	 * backfill, an import: a list mails what is new, not the archive) and
 	 * for an edit (it supersedes an article: subscribers had the post) */
-	[S_LIST_NEW] = "SELECT a.id, a.message_id, g.name, a.date >= a.arrived - 172800"
-		       " AND NOT EXISTS (SELECT 1 FROM articles o WHERE o.superseded_by = a.message_id)"
-		       " FROM (SELECT id, message_id, date, arrived FROM articles WHERE id > ?1"
-		       "  ORDER BY id LIMIT ?2) a"
-		       " LEFT JOIN numbering n ON n.article_id = a.id AND n.withdrawn = 0"
-		       " LEFT JOIN groups g ON g.id = n.group_id ORDER BY a.id",
+	[S_LIST_NEW] =
+		"SELECT a.id, a.message_id, g.name, a.date >= a.arrived - 172800"
+		" AND NOT EXISTS (SELECT 1 FROM articles o WHERE o.superseded_by = a.message_id)"
+		" FROM (SELECT id, message_id, date, arrived FROM articles WHERE id > ?1"
+		"  ORDER BY id LIMIT ?2) a"
+		" LEFT JOIN numbering n ON n.article_id = a.id AND n.withdrawn = 0"
+		" LEFT JOIN groups g ON g.id = n.group_id ORDER BY a.id",
 	/* the group's `each` subscribers, less suspended addresses and, for a
 	 * post that came in by mail, its author (unless own_copies) */
-	[S_LIST_FANOUT] = "INSERT OR IGNORE INTO list_queue(article_id, group_name, recipient, domain,"
-			  " format, next_try, created)"
-			  " SELECT ?1, s.group_name, s.address,"
-			  " lower(substr(s.address, instr(s.address, '@') + 1)), s.format, ?4, ?4"
-			  " FROM subscriptions s WHERE s.group_name = ?2 AND s.mode = 'each'"
-			  " AND s.state = 'active'"
-			  " AND NOT EXISTS (SELECT 1 FROM bounces b WHERE b.address = s.address"
-			  "  AND b.suspended)"
-			  " AND (s.own_copies OR NOT EXISTS (SELECT 1 FROM outbox o"
-			  "  WHERE o.message_id = ?3 AND o.source <> 'nntp'"
-			  "  AND (o.envelope_from = s.address COLLATE NOCASE OR s.address IN"
-			  "  (SELECT ua.address FROM user_addresses ua JOIN users u"
-			  "   ON u.id = ua.user_id WHERE u.name = o.user))))",
-	[S_LIST_DUE] = "SELECT q.id, q.article_id, a.message_id, q.group_name, q.recipient, q.format,"
-		       " q.attempts, q.kind, coalesce(q.digest_from, 0), coalesce(q.issue, 0)"
-		       " FROM list_queue q JOIN articles a ON a.id = q.article_id"
-		       " WHERE q.state = 'queued' AND q.next_try <= ?1"
-		       " AND NOT EXISTS (SELECT 1 FROM list_domains d WHERE d.domain = q.domain"
-		       "  AND d.next_try > ?1)"
-		       " ORDER BY q.next_try, q.id LIMIT ?2",
+	[S_LIST_FANOUT] =
+		"INSERT OR IGNORE INTO list_queue(article_id, group_name, recipient, domain,"
+		" format, next_try, created)"
+		" SELECT ?1, s.group_name, s.address,"
+		" lower(substr(s.address, instr(s.address, '@') + 1)), s.format, ?4, ?4"
+		" FROM subscriptions s WHERE s.group_name = ?2 AND s.mode = 'each'"
+		" AND s.state = 'active'"
+		" AND NOT EXISTS (SELECT 1 FROM bounces b WHERE b.address = s.address"
+		"  AND b.suspended)"
+		" AND (s.own_copies OR NOT EXISTS (SELECT 1 FROM outbox o"
+		"  WHERE o.message_id = ?3 AND o.source <> 'nntp'"
+		"  AND (o.envelope_from = s.address COLLATE NOCASE OR s.address IN"
+		"  (SELECT ua.address FROM user_addresses ua JOIN users u"
+		"   ON u.id = ua.user_id WHERE u.name = o.user))))",
+	[S_LIST_DUE] =
+		"SELECT q.id, q.article_id, a.message_id, q.group_name, q.recipient, q.format,"
+		" q.attempts, q.kind, coalesce(q.digest_from, 0), coalesce(q.issue, 0)"
+		" FROM list_queue q JOIN articles a ON a.id = q.article_id"
+		" WHERE q.state = 'queued' AND q.next_try <= ?1"
+		" AND NOT EXISTS (SELECT 1 FROM list_domains d WHERE d.domain = q.domain"
+		"  AND d.next_try > ?1)"
+		" ORDER BY q.next_try, q.id LIMIT ?2",
 	[S_LIST_SENDING] = "UPDATE list_queue SET state = 'sending', attempts = attempts + 1"
 			   " WHERE id = ?1",
 	[S_LIST_SENT] = "UPDATE list_queue SET state = 'sent', last_error = NULL WHERE id = ?1",
@@ -515,9 +520,11 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_FORUM_ADD] = "INSERT INTO forums(name, created) VALUES (?1, ?2)",
 	[S_CURSOR_GET] = "SELECT cursor FROM forums WHERE id = ?1",
 	[S_CURSOR_SET] = "UPDATE forums SET cursor = ?2 WHERE id = ?1",
-	[S_GROUP_BY_NAME] = "SELECT id, name, description, posting, created, members_only FROM groups"
-			    " WHERE name = ?1",
-	[S_GROUP_ADD] = "INSERT INTO groups(name, description, posting, created) VALUES (?1, ?2, ?3, ?4)",
+	[S_GROUP_BY_NAME] =
+		"SELECT id, name, description, posting, created, members_only FROM groups"
+		" WHERE name = ?1",
+	[S_GROUP_ADD] =
+		"INSERT INTO groups(name, description, posting, created) VALUES (?1, ?2, ?3, ?4)",
 	[S_GROUP_UPDATE] = "UPDATE groups SET description = coalesce(?2, description),"
 			   " posting = coalesce(?3, posting) WHERE id = ?1"
 			   " AND (description IS NOT coalesce(?2, description)"
@@ -533,12 +540,14 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_GROUP_NEXT] = "SELECT next_number FROM groups WHERE id = ?1",
 	[S_GROUP_BUMP] = "UPDATE groups SET next_number = ?2 WHERE id = ?1",
 	[S_THREAD_GET] = "SELECT id FROM threads WHERE forum_id = ?1 AND thread_key = ?2",
-	[S_THREAD_ADD] = "INSERT INTO threads(forum_id, thread_key, title, board, url) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[S_THREAD_ADD] =
+		"INSERT INTO threads(forum_id, thread_key, title, board, url) VALUES (?1, ?2, ?3, ?4, ?5)",
 	[S_THREAD_UPDATE] = "UPDATE threads SET title = ?2, board = ?3, url = ?4 WHERE id = ?1"
 			    " AND (title IS NOT ?2 OR board IS NOT ?3 OR url IS NOT ?4)",
-	[S_POST_GET] = "SELECT p.id, p.version, p.hash, p.message_id, p.refs, p.date, p.deleted, p.position"
-		       " FROM posts p JOIN threads t ON t.id = p.thread_id"
-		       " WHERE p.forum_id = ?1 AND t.thread_key = ?2 AND p.post_key = ?3",
+	[S_POST_GET] =
+		"SELECT p.id, p.version, p.hash, p.message_id, p.refs, p.date, p.deleted, p.position"
+		" FROM posts p JOIN threads t ON t.id = p.thread_id"
+		" WHERE p.forum_id = ?1 AND t.thread_key = ?2 AND p.post_key = ?3",
 	/* the thread is looked up first so that posts_thread(thread_id,
 	 * position) serves the rest: a join lets the planner scan the forum */
 	[S_POST_AT] = "SELECT post_key FROM posts WHERE thread_id ="
@@ -570,9 +579,10 @@ static const char *const stmt_sql[S_COUNT] = {
 				 " AND message_id IN (SELECT id FROM chain)",
 	[S_ART_WITHDRAW_NUM] = "UPDATE numbering SET withdrawn = 1 WHERE article_id ="
 			       " (SELECT id FROM articles WHERE message_id = ?1)",
-	[S_ART_FOREACH] = "SELECT n.number, a.message_id, a.wire, a.header_len, a.date FROM numbering n"
-			  " JOIN articles a ON a.id = n.article_id"
-			  " WHERE n.group_id = ?1 AND n.withdrawn = 0 ORDER BY n.number",
+	[S_ART_FOREACH] =
+		"SELECT n.number, a.message_id, a.wire, a.header_len, a.date FROM numbering n"
+		" JOIN articles a ON a.id = n.article_id"
+		" WHERE n.group_id = ?1 AND n.withdrawn = 0 ORDER BY n.number",
 	[S_VIEW_NUM] = "SELECT n.number, a.message_id, a.wire, a.header_len, n.overview"
 		       " FROM numbering n JOIN articles a ON a.id = n.article_id"
 		       " WHERE n.group_id = ?1 AND n.number = ?2 AND n.withdrawn = 0",
@@ -616,45 +626,53 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_USER_LIST] = "SELECT u.name, u.password IS NOT NULL, group_concat(a.address, ' ')"
 			" FROM users u LEFT JOIN user_addresses a ON a.user_id = u.id"
 			" GROUP BY u.id ORDER BY u.name",
-	[S_OUTBOX_ADD] = "INSERT INTO outbox(message_id, source, user, forum, thread_key, parent_key,"
-			 " newsgroups, subject, article, next_attempt, created, body, elided,"
-			 " envelope_from, recipient, route)"
-			 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?13, ?14, ?15)"
-			 " ON CONFLICT (message_id) DO NOTHING",
-	[S_OUTBOX_ATTACH] = "INSERT INTO outbox_attachments(outbox_id, filename, content_type, data)"
-			    " VALUES (?1, ?2, ?3, ?4)",
-	[S_OUTBOX_NEXT] = "SELECT id, message_id, source, user, forum, thread_key, parent_key,"
-			  " newsgroups, subject, coalesce(body, CAST(article AS TEXT)), envelope_from,"
-			  " attempts, created FROM outbox WHERE state = 'queued' AND next_attempt <= ?1"
-			  " ORDER BY next_attempt, id LIMIT 1",
+	[S_OUTBOX_ADD] =
+		"INSERT INTO outbox(message_id, source, user, forum, thread_key, parent_key,"
+		" newsgroups, subject, article, next_attempt, created, body, elided,"
+		" envelope_from, recipient, route)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12, ?13, ?14, ?15)"
+		" ON CONFLICT (message_id) DO NOTHING",
+	[S_OUTBOX_ATTACH] =
+		"INSERT INTO outbox_attachments(outbox_id, filename, content_type, data)"
+		" VALUES (?1, ?2, ?3, ?4)",
+	[S_OUTBOX_NEXT] =
+		"SELECT id, message_id, source, user, forum, thread_key, parent_key,"
+		" newsgroups, subject, coalesce(body, CAST(article AS TEXT)), envelope_from,"
+		" attempts, created FROM outbox WHERE state = 'queued' AND next_attempt <= ?1"
+		" ORDER BY next_attempt, id LIMIT 1",
 	[S_OUTBOX_POSTED] = "UPDATE outbox SET state = 'posted', forum_post_id = ?2,"
 			    " attempts = attempts + 1, last_error = NULL WHERE id = ?1",
 	[S_OUTBOX_RETRY] = "UPDATE outbox SET next_attempt = ?2, last_error = ?3,"
 			   " attempts = attempts + 1 WHERE id = ?1",
 	[S_OUTBOX_FAILED] = "UPDATE outbox SET state = 'failed', last_error = ?2,"
 			    " attempts = attempts + 1 WHERE id = ?1",
-	[S_OUTBOX_EXPECT] = "UPDATE outbox SET forum_post_id = ?2 WHERE id = ?1 AND state = 'queued'",
+	[S_OUTBOX_EXPECT] =
+		"UPDATE outbox SET forum_post_id = ?2 WHERE id = ?1 AND state = 'queued'",
 	/* a queued row with a post id is being posted under that id */
 	[S_OUTBOX_MSGID] = "SELECT message_id FROM outbox WHERE forum = ?1 AND forum_post_id = ?2"
 			   " AND state IN ('posted', 'queued')",
 	[S_OUTBOX_PARENT] = "SELECT parent_key FROM outbox WHERE forum = ?1 AND forum_post_id = ?2"
 			    " AND state IN ('posted', 'queued') AND parent_key IS NOT NULL",
-	[S_OUTBOX_ANY_POSTED] = "SELECT 1 FROM outbox WHERE forum = ?1 AND forum_post_id IS NOT NULL"
-				" AND state IN ('posted', 'queued') LIMIT 1",
+	[S_OUTBOX_ANY_POSTED] =
+		"SELECT 1 FROM outbox WHERE forum = ?1 AND forum_post_id IS NOT NULL"
+		" AND state IN ('posted', 'queued') LIMIT 1",
 	[S_MSGID_KNOWN] = "SELECT 1 WHERE EXISTS (SELECT 1 FROM articles WHERE message_id = ?1)"
 			  " OR EXISTS (SELECT 1 FROM outbox WHERE message_id = ?1)",
-	[S_USER_BY_ADDR] = "SELECT u.id, u.name FROM user_addresses a JOIN users u ON u.id = a.user_id"
-			   " WHERE a.address = ?1",
+	[S_USER_BY_ADDR] =
+		"SELECT u.id, u.name FROM user_addresses a JOIN users u ON u.id = a.user_id"
+		" WHERE a.address = ?1",
 	[S_USER_NAME] = "SELECT name FROM users WHERE id = ?1",
 	[S_USER_OWNS] = "SELECT 1 FROM user_addresses WHERE user_id = ?1 AND address = ?2",
 	[S_BOUNCE] = "INSERT INTO bounces(address, count, last, reason) VALUES (?1, 1, ?2, ?3)"
 		     " ON CONFLICT (address) DO UPDATE SET count = count + 1, last = excluded.last,"
 		     " reason = excluded.reason",
-	[S_POST_BY_ROWID] = "SELECT f.name, t.thread_key, p.post_key, p.message_id FROM posts p"
-			    " JOIN threads t ON t.id = p.thread_id JOIN forums f ON f.id = p.forum_id"
-			    " WHERE p.id = ?1",
+	[S_POST_BY_ROWID] =
+		"SELECT f.name, t.thread_key, p.post_key, p.message_id FROM posts p"
+		" JOIN threads t ON t.id = p.thread_id JOIN forums f ON f.id = p.forum_id"
+		" WHERE p.id = ?1",
 	[S_MEMBERS_ONLY] = "SELECT name FROM groups WHERE members_only = 1",
-	[S_GROUP_MEMBERS] = "UPDATE groups SET members_only = ?2 WHERE id = ?1 AND members_only != ?2",
+	[S_GROUP_MEMBERS] =
+		"UPDATE groups SET members_only = ?2 WHERE id = ?1 AND members_only != ?2",
 	[S_POST_GROUP] = "SELECT p.group_id FROM posts p JOIN forums f ON f.id = p.forum_id"
 			 " WHERE f.name = ?1 AND p.post_key = ?2 AND p.group_id IS NOT NULL",
 	[S_USER_ID] = "SELECT id FROM users WHERE name = ?1",
@@ -662,13 +680,15 @@ static const char *const stmt_sql[S_COUNT] = {
 			  " JOIN forums f ON f.id = p.forum_id JOIN groups g ON g.id = p.group_id"
 			  " WHERE f.name = ?1 AND g.name = ?2 AND t.board IS NOT NULL"
 			  " ORDER BY p.id DESC LIMIT 1",
-	[S_THREAD_INFO] = "SELECT t.title, t.board FROM threads t JOIN forums f ON f.id = t.forum_id"
-			  " WHERE f.name = ?1 AND t.thread_key = ?2",
+	[S_THREAD_INFO] =
+		"SELECT t.title, t.board FROM threads t JOIN forums f ON f.id = t.forum_id"
+		" WHERE f.name = ?1 AND t.thread_key = ?2",
 	[S_POST_ROWID] = "SELECT p.id FROM posts p JOIN forums f ON f.id = p.forum_id"
 			 " WHERE f.name = ?1 AND p.post_key = ?2",
-	[S_POST_BY_MSGID] = "SELECT f.name, t.thread_key, p.post_key FROM posts p"
-			    " JOIN threads t ON t.id = p.thread_id JOIN forums f ON f.id = p.forum_id"
-			    " WHERE p.message_id = ?1",
+	[S_POST_BY_MSGID] =
+		"SELECT f.name, t.thread_key, p.post_key FROM posts p"
+		" JOIN threads t ON t.id = p.thread_id JOIN forums f ON f.id = p.forum_id"
+		" WHERE p.message_id = ?1",
 	/* a stored post first; else a reply still in the outbox: the post it
 	 * is being or was posted as, else the post it answers itself */
 	[S_REPLY_ROUTE] = "SELECT f.name, t.thread_key, p.post_key FROM posts p"
@@ -691,7 +711,7 @@ struct thread_memo {
  * before COMMIT instead of two UPDATEs per article. */
 struct group_memo {
 	int64_t id;
-	int64_t next;       /* next free number; valid when have_next */
+	int64_t next; /* next free number; valid when have_next */
 	int have_next;
 	int64_t live_delta;
 };
@@ -704,10 +724,10 @@ struct group_memo {
  * imported post). Any statement that could see the queued rows, COMMIT and
  * ROLLBACK flush or drop the queue first, so a transaction reads its own
  * writes exactly as before. */
-#define QUEUE_LEVELS 7                        /* statements of 1, 2, 4 ... 64 rows */
+#define QUEUE_LEVELS 7 /* statements of 1, 2, 4 ... 64 rows */
 #define QUEUE_ROWS (1u << (QUEUE_LEVELS - 1))
-#define QUEUE_BYTES (1u << 20)                /* flushed sooner past this much text */
-#define QUEUE_NULL SIZE_MAX                   /* offset of a NULL string */
+#define QUEUE_BYTES (1u << 20) /* flushed sooner past this much text */
+#define QUEUE_NULL SIZE_MAX    /* offset of a NULL string */
 
 enum queue_table { Q_POSTS, Q_ARTICLES, Q_NUMBERS, Q_TABLES };
 
@@ -935,8 +955,8 @@ static int db_error(struct store *st, char **err, const char *what)
 static sqlite3_stmt *stmt_prepared(struct store *st, enum stmt_id id, char **err)
 {
 	if (st->stmt[id] == NULL &&
-	    sqlite3_prepare_v3(st->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
-			       &st->stmt[id], NULL) != SQLITE_OK) {
+	    sqlite3_prepare_v3(st->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &st->stmt[id],
+			       NULL) != SQLITE_OK) {
 		db_error(st, err, "prepare");
 		return NULL;
 	}
@@ -950,10 +970,12 @@ static int queue_flush(struct store *st, char **err);
  * them at the start of every thread, which would otherwise cut the
  * queue's batches at each thread. */
 static const unsigned char queue_blind[S_COUNT] = {
-	[S_FORUM_GET] = 1, [S_FORUM_ADD] = 1, [S_CURSOR_GET] = 1, [S_CURSOR_SET] = 1,
-	[S_GROUP_BY_NAME] = 1, [S_GROUP_ADD] = 1, [S_GROUP_UPDATE] = 1, [S_GROUP_NEXT] = 1,
-	[S_GROUP_BUMP] = 1, [S_GROUP_POSTING] = 1, [S_GROUP_MEMBERS] = 1, [S_THREAD_GET] = 1,
-	[S_THREAD_ADD] = 1, [S_THREAD_UPDATE] = 1, [S_BOARD_GROUP] = 1, [S_BOARD_GROUP_SET] = 1,
+	[S_FORUM_GET] = 1,       [S_FORUM_ADD] = 1,     [S_CURSOR_GET] = 1,
+	[S_CURSOR_SET] = 1,      [S_GROUP_BY_NAME] = 1, [S_GROUP_ADD] = 1,
+	[S_GROUP_UPDATE] = 1,    [S_GROUP_NEXT] = 1,    [S_GROUP_BUMP] = 1,
+	[S_GROUP_POSTING] = 1,   [S_GROUP_MEMBERS] = 1, [S_THREAD_GET] = 1,
+	[S_THREAD_ADD] = 1,      [S_THREAD_UPDATE] = 1, [S_BOARD_GROUP] = 1,
+	[S_BOARD_GROUP_SET] = 1,
 };
 
 /* Statement id, ready to run: unless it is blind to them, the queued rows
@@ -1236,7 +1258,8 @@ int store_open(const char *path, enum store_mode mode, struct store **out, char 
 {
 	struct stat sb;
 	if (mode != STORE_CREATE && stat(path, &sb) != 0 && errno == ENOENT)
-		return fg_error(err, "store: no store at %s (run `forumgate import` or `serve` first)",
+		return fg_error(err,
+				"store: no store at %s (run `forumgate import` or `serve` first)",
 				path);
 	int flags = mode == STORE_RDONLY ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
 	if (mode == STORE_CREATE)
@@ -1257,10 +1280,12 @@ int store_open(const char *path, enum store_mode mode, struct store **out, char 
 		 * The write queue's many-row INSERTs keep a statement journal (a
 		 * foreign key could stop one halfway): in memory, not in a file
 		 * under /var/tmp; it holds the few pages one statement changes */
-		if (exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-			     " PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 8192;"
-			     " PRAGMA cache_size = -16384; PRAGMA secure_delete = OFF;"
-			     " PRAGMA temp_store = MEMORY;", err) != 0 ||
+		if (exec(st,
+			 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+			 " PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 8192;"
+			 " PRAGMA cache_size = -16384; PRAGMA secure_delete = OFF;"
+			 " PRAGMA temp_store = MEMORY;",
+			 err) != 0 ||
 		    migrate(st, err) != 0) {
 			store_close(st);
 			return -1;
@@ -1291,7 +1316,8 @@ int store_open(const char *path, enum store_mode mode, struct store **out, char 
 			return -1;
 		}
 		if (st->version == 0) {
-			fg_error(err, "store: %s holds no forumgate store (run an import first)", path);
+			fg_error(err, "store: %s holds no forumgate store (run an import first)",
+				 path);
 			store_close(st);
 			return -1;
 		}
@@ -1525,7 +1551,8 @@ static int data_version(struct store *st, int64_t *v, char **err)
 	sqlite3_stmt *s = stmt_prepared(st, S_DATA_VERSION, err);
 	if (s == NULL)
 		return -1;
-	return lookup_id(st, s, v, err, "data version") == 1 ? 0 : db_error(st, err, "data version");
+	return lookup_id(st, s, v, err, "data version") == 1 ? 0
+							     : db_error(st, err, "data version");
 }
 
 int store_begin(struct store *st, char **err)
@@ -1703,8 +1730,8 @@ static const struct {
 	[Q_ARTICLES] = {"INSERT INTO articles(id, message_id, wire, header_len, bytes, lines,"
 			" date, arrived) VALUES ",
 			" ON CONFLICT (message_id) DO NOTHING", "add article", 8},
-	[Q_NUMBERS] = {"INSERT INTO numbering(group_id, number, article_id, overview) VALUES ",
-		       "", "number article", 4},
+	[Q_NUMBERS] = {"INSERT INTO numbering(group_id, number, article_id, overview) VALUES ", "",
+		       "number article", 4},
 };
 
 /* The INSERT of 2^level rows into table t, prepared on first use. */
@@ -1731,14 +1758,13 @@ static sqlite3_stmt *batch_stmt(struct store *st, enum queue_table t, int level,
 	return *s;
 }
 
-typedef void (*bind_row_fn)(struct store *st, sqlite3_stmt *s, size_t row, int param,
-			    int64_t arg);
+typedef void (*bind_row_fn)(struct store *st, sqlite3_stmt *s, size_t row, int param, int64_t arg);
 
 /* Inserts rows [0, n) of table t in statements of 64, 32, ... 1 rows, each
  * row bound by bind from parameter number param on. *changed: the rows
  * SQLite reports as inserted or updated. */
-static int batch_run(struct store *st, enum queue_table t, size_t n, bind_row_fn bind,
-		     int64_t arg, int64_t *changed, char **err)
+static int batch_run(struct store *st, enum queue_table t, size_t n, bind_row_fn bind, int64_t arg,
+		     int64_t *changed, char **err)
 {
 	/* an SQLite built with fewer parameters per statement (before 3.32:
 	 * 999) gets smaller statements */
@@ -1862,11 +1888,13 @@ static int articles_flush(struct store *st, char **err)
 			memcpy(pair, q->arena.p + a->groups + g * sizeof pair, sizeof pair);
 			if (q->nnumbers == q->cap_numbers) {
 				q->cap_numbers = q->cap_numbers ? 2 * q->cap_numbers : QUEUE_ROWS;
-				q->numbers = xrealloc(q->numbers, q->cap_numbers * sizeof *q->numbers);
+				q->numbers = xrealloc(q->numbers,
+						      q->cap_numbers * sizeof *q->numbers);
 			}
-			q->numbers[q->nnumbers++] = (struct queued_number){
-				.group_id = pair[0], .number = pair[1], .article_id = id,
-				.overview = a->overview};
+			q->numbers[q->nnumbers++] = (struct queued_number){.group_id = pair[0],
+									   .number = pair[1],
+									   .article_id = id,
+									   .overview = a->overview};
 			struct group_memo *gm = group_memo(st, pair[0]);
 			if (gm != NULL)
 				gm->live_delta++;
@@ -2074,8 +2102,8 @@ int store_group_id(struct store *st, const char *name, int64_t *id, char **err)
 	return lookup_id(st, s, id, err, "group");
 }
 
-int store_group_ensure(struct store *st, const char *name, const char *description,
-		       char posting, int64_t *id, char **err)
+int store_group_ensure(struct store *st, const char *name, const char *description, char posting,
+		       int64_t *id, char **err)
 {
 	char flag[2] = {posting, '\0'};
 	sqlite3_stmt *s = stmt_get(st, S_GROUP_BY_NAME, err);
@@ -2149,7 +2177,9 @@ int store_group_next_number(struct store *st, int64_t group_id, int64_t *number,
 	sqlite3_bind_int64(s, 1, group_id);
 	int found = lookup_id(st, s, number, err, "next number");
 	if (found <= 0)
-		return found < 0 ? -1 : fg_error(err, "store: no group with id %lld", (long long)group_id);
+		return found < 0
+			       ? -1
+			       : fg_error(err, "store: no group with id %lld", (long long)group_id);
 	if (g != NULL) {
 		g->have_next = 1;
 		g->next = *number + 1;
@@ -2166,8 +2196,8 @@ void store_post_clear(struct store_post *p)
 	memset(p, 0, sizeof *p);
 }
 
-int store_post_get(struct store *st, int64_t forum_id, const char *thread_key,
-		   const char *post_key, struct store_post *p, char **err)
+int store_post_get(struct store *st, int64_t forum_id, const char *thread_key, const char *post_key,
+		   struct store_post *p, char **err)
 {
 	sqlite3_stmt *s = stmt_get(st, S_POST_GET, err);
 	if (s == NULL)
@@ -2190,9 +2220,8 @@ int store_post_get(struct store *st, int64_t forum_id, const char *thread_key,
 	return row_end(st, s, rc, err, "post");
 }
 
-
-int store_post_at(struct store *st, int64_t forum_id, const char *thread_key,
-		  int64_t position, char **post_key, char **err)
+int store_post_at(struct store *st, int64_t forum_id, const char *thread_key, int64_t position,
+		  char **post_key, char **err)
 {
 	sqlite3_stmt *s = stmt_get(st, S_POST_AT, err);
 	if (s == NULL)
@@ -2217,8 +2246,8 @@ static int thread_find(struct store *st, int64_t forum_id, const char *thread_ke
 	return lookup_id(st, s, id, err, "thread");
 }
 
-int store_thread_root(struct store *st, int64_t forum_id, const char *thread_key,
-		      char **post_key, char **err)
+int store_thread_root(struct store *st, int64_t forum_id, const char *thread_key, char **post_key,
+		      char **err)
 {
 	/* sync asks at the start of every thread, mostly about threads it
 	 * has never seen: that is answered without writing the queue. (For a
@@ -2334,15 +2363,24 @@ int store_post_put(struct store *st, int64_t forum_id, const struct store_post_i
 		q->posts = xmalloc(QUEUE_ROWS * sizeof *q->posts);
 	struct queued_post *p = &q->posts[q->nposts++];
 	*p = (struct queued_post){
-		.forum_id = forum_id, .thread_id = thread_id, .position = in->position,
-		.date = in->date, .group_id = in->group_id, .guest = in->guest,
-		.markup = in->markup, .version = in->version, .deleted = in->deleted,
-		.post_key = queue_str(q, in->post_key), .author = queue_str(q, in->author),
+		.forum_id = forum_id,
+		.thread_id = thread_id,
+		.position = in->position,
+		.date = in->date,
+		.group_id = in->group_id,
+		.guest = in->guest,
+		.markup = in->markup,
+		.version = in->version,
+		.deleted = in->deleted,
+		.post_key = queue_str(q, in->post_key),
+		.author = queue_str(q, in->author),
 		.author_id = queue_str(q, in->author_id),
 		.body = queue_str(q, in->body ? in->body : ""),
 		.signature = queue_str(q, in->signature),
-		.parent_key = queue_str(q, in->parent_key), .url = queue_str(q, in->url),
-		.hash = queue_str(q, in->hash), .message_id = queue_str(q, in->message_id),
+		.parent_key = queue_str(q, in->parent_key),
+		.url = queue_str(q, in->url),
+		.hash = queue_str(q, in->hash),
+		.message_id = queue_str(q, in->message_id),
 		.refs = queue_str(q, in->references),
 	};
 	return queue_added(st, own, err);
@@ -2371,9 +2409,14 @@ int store_article_add(struct store *st, const struct store_article_in *a, char *
 	struct queued_article *qa = &q->articles[q->narticles++];
 	*qa = (struct queued_article){
 		.message_id = queue_str(q, a->message_id),
-		.wire = queue_text(q, a->wire, a->wire_len), .overview = queue_str(q, a->overview),
-		.wire_len = a->wire_len, .header_len = a->header_len, .lines = a->lines,
-		.ngroups = a->ngroups, .date = a->date, .arrived = (int64_t)time(NULL),
+		.wire = queue_text(q, a->wire, a->wire_len),
+		.overview = queue_str(q, a->overview),
+		.wire_len = a->wire_len,
+		.header_len = a->header_len,
+		.lines = a->lines,
+		.ngroups = a->ngroups,
+		.date = a->date,
+		.arrived = (int64_t)time(NULL),
 	};
 	qa->groups = q->arena.len; /* after the strings: the pairs follow them */
 	for (size_t i = 0; i < a->ngroups; i++) {
@@ -2437,8 +2480,8 @@ int store_board_group(struct store *st, int64_t forum_id, const char *board, cha
 	return lookup_text(st, s, group, err, "board group");
 }
 
-int store_board_group_set(struct store *st, int64_t forum_id, const char *board,
-			  int64_t group_id, char **err)
+int store_board_group_set(struct store *st, int64_t forum_id, const char *board, int64_t group_id,
+			  char **err)
 {
 	sqlite3_stmt *s = stmt_get(st, S_BOARD_GROUP_SET, err);
 	if (s == NULL)
@@ -2528,8 +2571,8 @@ static int foreach_group(struct store *st, const struct store_group *g, store_ar
 	return stop;
 }
 
-int store_article_foreach(struct store *st, const char *group, store_article_cb cb,
-			  void *arg, char **err)
+int store_article_foreach(struct store *st, const char *group, store_article_cb cb, void *arg,
+			  char **err)
 {
 	struct store_group *groups = NULL;
 	size_t n = 0;
@@ -2574,8 +2617,8 @@ static int view_step(struct store *st, sqlite3_stmt *s, struct store_view *v, ch
 	return db_error(st, err, "article");
 }
 
-int store_view_by_number(struct store *st, int64_t group_id, int64_t number,
-			 struct store_view *v, char **err)
+int store_view_by_number(struct store *st, int64_t group_id, int64_t number, struct store_view *v,
+			 char **err)
 {
 	sqlite3_stmt *s = stmt_get(st, S_VIEW_NUM, err);
 	if (s == NULL)
@@ -2586,8 +2629,7 @@ int store_view_by_number(struct store *st, int64_t group_id, int64_t number,
 	return view_step(st, s, v, err);
 }
 
-int store_view_by_msgid(struct store *st, const char *message_id, struct store_view *v,
-			char **err)
+int store_view_by_msgid(struct store *st, const char *message_id, struct store_view *v, char **err)
 {
 	sqlite3_stmt *s = stmt_get(st, S_VIEW_ID, err);
 	if (s == NULL)
@@ -2597,8 +2639,8 @@ int store_view_by_msgid(struct store *st, const char *message_id, struct store_v
 	return view_step(st, s, v, err);
 }
 
-int store_neighbor(struct store *st, int64_t group_id, int64_t number, int dir,
-		   int64_t *out, char **err)
+int store_neighbor(struct store *st, int64_t group_id, int64_t number, int dir, int64_t *out,
+		   char **err)
 {
 	sqlite3_stmt *s = stmt_get(st, dir > 0 ? S_NEXT : S_PREV, err);
 	if (s == NULL)
@@ -2630,8 +2672,7 @@ int store_range(struct store *st, int64_t group_id, int64_t lo, int64_t hi, int 
 	return stop;
 }
 
-int store_newnews(struct store *st, int64_t since, store_newnews_cb cb, void *arg,
-		  char **err)
+int store_newnews(struct store *st, int64_t since, store_newnews_cb cb, void *arg, char **err)
 {
 	sqlite3_stmt *s = stmt_get(st, S_NEWNEWS, err);
 	if (s == NULL)
@@ -2732,8 +2773,7 @@ int store_user_del(struct store *st, const char *name, char **err)
 	return change(st, S_USER_DEL, name, NULL, err);
 }
 
-int store_user_address(struct store *st, const char *name, const char *address, int add,
-		       char **err)
+int store_user_address(struct store *st, const char *name, const char *address, int add, char **err)
 {
 	int r = change(st, add ? S_ADDR_ADD : S_ADDR_DEL, name, address, err);
 	if (!add || r != 0)
@@ -2802,8 +2842,8 @@ int store_outbox_add(struct store *st, const struct store_outbox_in *o, char **e
 	return 0;
 }
 
-int store_post_by_msgid(struct store *st, const char *message_id, char **forum,
-			char **thread_key, char **post_key, char **err)
+int store_post_by_msgid(struct store *st, const char *message_id, char **forum, char **thread_key,
+			char **post_key, char **err)
 {
 	sqlite3_stmt *s = stmt_get(st, S_POST_BY_MSGID, err);
 	if (s == NULL)
@@ -2941,8 +2981,8 @@ int store_outbox_msgid(struct store *st, const char *forum, const char *post_id,
 	return lookup_text(st, s, msgid, err, "outbox message-id");
 }
 
-int store_outbox_parent(struct store *st, const char *forum, const char *post_id,
-			char **parent_key, char **err)
+int store_outbox_parent(struct store *st, const char *forum, const char *post_id, char **parent_key,
+			char **err)
 {
 	int none = no_replies(st, forum, err);
 	if (none != 0) {
@@ -2967,8 +3007,8 @@ int store_msgid_known(struct store *st, const char *message_id, char **err)
 	return lookup_id(st, s, &one, err, "message-id known");
 }
 
-int store_user_by_address(struct store *st, const char *address, int64_t *user_id,
-			  char **name, char **err)
+int store_user_by_address(struct store *st, const char *address, int64_t *user_id, char **name,
+			  char **err)
 {
 	sqlite3_stmt *s = stmt_get(st, S_USER_BY_ADDR, err);
 	if (s == NULL)
@@ -3067,8 +3107,8 @@ int store_user_id(struct store *st, const char *name, int64_t *user_id, char **e
 	return lookup_id(st, s, user_id, err, "user id");
 }
 
-int store_post_group(struct store *st, const char *forum, const char *post_key,
-		     int64_t *group_id, char **err)
+int store_post_group(struct store *st, const char *forum, const char *post_key, int64_t *group_id,
+		     char **err)
 {
 	sqlite3_stmt *s = stmt_get(st, S_POST_GROUP, err);
 	if (s == NULL)
@@ -3113,8 +3153,8 @@ int store_members_only_groups(struct store *st, char **names, char **err)
  * The httpd role writes what a forum pushed (a topic to fetch now), the
  * sync role's thread of that forum takes it (tables of migration 9). */
 
-static int push_step(struct store *st, const char *sql, const char *a, const char *b,
-		     int64_t n, int64_t t, int *changes, char **err)
+static int push_step(struct store *st, const char *sql, const char *a, const char *b, int64_t n,
+		     int64_t t, int *changes, char **err)
 {
 	sqlite3_stmt *s;
 	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
@@ -3167,7 +3207,8 @@ int store_push_wait(struct store *st, int timeout_ms)
 			close(fd);
 			st->push_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 			if (st->push_fd >= 0 &&
-			    inotify_add_watch(st->push_fd, name, IN_CLOSE_WRITE | IN_DONT_FOLLOW) < 0) {
+			    inotify_add_watch(st->push_fd, name, IN_CLOSE_WRITE | IN_DONT_FOLLOW) <
+				    0) {
 				close(st->push_fd);
 				st->push_fd = -1;
 			}
@@ -3210,16 +3251,19 @@ int store_push_add(struct store *st, const char *forum, const char *topic, int64
 		return -1;
 	/* a delivery Discourse sends again (same event id) is done once; ids
 	 * older than a week are forgotten */
-	if (event_id > 0 &&
-	    (push_step(st, "DELETE FROM push_events WHERE added < ?", NULL, NULL, 0,
-		       now - 7 * 86400, NULL, err) != 0 ||
-	     push_step(st, "INSERT OR IGNORE INTO push_events(forum, event_id, added)"
-		       " VALUES (?, ?, ?)", forum, NULL, event_id, now, &changed, err) != 0))
+	if (event_id > 0 && (push_step(st, "DELETE FROM push_events WHERE added < ?", NULL, NULL, 0,
+				       now - 7 * 86400, NULL, err) != 0 ||
+			     push_step(st,
+				       "INSERT OR IGNORE INTO push_events(forum, event_id, added)"
+				       " VALUES (?, ?, ?)",
+				       forum, NULL, event_id, now, &changed, err) != 0))
 		goto fail;
 	if (!changed) {
 		*dup = 1;
-	} else if (topic && push_step(st, "INSERT OR IGNORE INTO push_topics(forum, topic, added)"
-				      " VALUES (?, ?, ?)", forum, topic, 0, now, NULL, err) != 0) {
+	} else if (topic && push_step(st,
+				      "INSERT OR IGNORE INTO push_topics(forum, topic, added)"
+				      " VALUES (?, ?, ?)",
+				      forum, topic, 0, now, NULL, err) != 0) {
 		goto fail;
 	}
 	if (exec(st, "COMMIT", err) != 0)
@@ -3239,8 +3283,8 @@ int store_push_take(struct store *st, const char *forum, char ***topics, size_t 
 	/* asked after every wait (store_push_wait): look before taking the
 	 * write lock */
 	sqlite3_stmt *s;
-	if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM push_topics WHERE forum = ? LIMIT 1", -1,
-			       &s, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(st->db, "SELECT 1 FROM push_topics WHERE forum = ? LIMIT 1", -1, &s,
+			       NULL) != SQLITE_OK)
 		return 0;
 	sqlite3_bind_text(s, 1, forum, -1, SQLITE_STATIC);
 	int any = sqlite3_step(s) == SQLITE_ROW;
@@ -3249,8 +3293,9 @@ int store_push_take(struct store *st, const char *forum, char ***topics, size_t 
 		return 0;
 	if (exec(st, "BEGIN IMMEDIATE", err) != 0)
 		return -1;
-	if (sqlite3_prepare_v2(st->db, "SELECT topic FROM push_topics WHERE forum = ? ORDER BY added",
-			       -1, &s, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT topic FROM push_topics WHERE forum = ? ORDER BY added", -1,
+			       &s, NULL) != SQLITE_OK) {
 		db_error(st, err, "prepare push");
 		goto fail;
 	}
@@ -3475,8 +3520,8 @@ void store_deliveries_free(struct store_delivery *d, size_t n)
 	free(d);
 }
 
-int store_list_due(struct store *st, int64_t now, int limit, struct store_delivery **out,
-		   size_t *n, char **err)
+int store_list_due(struct store *st, int64_t now, int limit, struct store_delivery **out, size_t *n,
+		   char **err)
 {
 	*out = NULL;
 	*n = 0;
@@ -3630,8 +3675,8 @@ int store_list_requeue(struct store *st, int64_t *n, char **err)
 	return 0;
 }
 
-int store_post_body(struct store *st, const char *message_id, int *markup, char **body,
-		    char **url, char **err)
+int store_post_body(struct store *st, const char *message_id, int *markup, char **body, char **url,
+		    char **err)
 {
 	*body = *url = NULL;
 	sqlite3_stmt *s = stmt_get(st, S_POST_HTML, err);
@@ -3694,9 +3739,8 @@ int store_digest_next(struct store *st, const char *group, const char *address, 
 	return step_done(st, s, err, "digest schedule");
 }
 
-int store_digest_queue(struct store *st, const char *group, const char *address,
-		       const char *format, int64_t from, int64_t upto, int issue, int64_t now,
-		       char **err)
+int store_digest_queue(struct store *st, const char *group, const char *address, const char *format,
+		       int64_t from, int64_t upto, int issue, int64_t now, char **err)
 {
 	sqlite3_stmt *s = stmt_get(st, S_DIGEST_QUEUE, err);
 	if (s == NULL)
@@ -3837,7 +3881,8 @@ int store_backup(struct store *st, const char *path, int force, char **err)
 	if (rc == 0 && rename(tmp, path) != 0)
 		rc = fg_error(err, "store: cannot rename %s to %s: %s", tmp, path, strerror(errno));
 	if (rc == 0 && sync_dir(path) != 0)
-		rc = fg_error(err, "store: cannot sync the folder of %s: %s", path, strerror(errno));
+		rc = fg_error(err, "store: cannot sync the folder of %s: %s", path,
+			      strerror(errno));
 	if (rc != 0)
 		unlink(tmp);
 	free(tmp);
@@ -3881,7 +3926,8 @@ static int check_restorable(sqlite3 *db, const char *from, char **err)
 					  " AND name IN ('articles', 'groups', 'numbering')") != 3)
 		return fg_error(err, "store: %s is not a forumgate store", from);
 	if (version > latest)
-		return fg_error(err, "store: %s has schema version %lld, newer than this forumgate (%d)",
+		return fg_error(err,
+				"store: %s has schema version %lld, newer than this forumgate (%d)",
 				from, (long long)version, latest);
 	return 0;
 }
@@ -3898,8 +3944,8 @@ static pid_t store_holder(const char *path)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
-	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0x40000000,
-			   .l_len = 512};
+	struct flock fl = {
+		.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0x40000000, .l_len = 512};
 	pid_t pid = 0;
 	if (fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK)
 		pid = fl.l_pid > 0 ? fl.l_pid : 1;
@@ -3939,14 +3985,16 @@ int store_restore(const char *path, const char *from, char **err)
 		for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
 			char *p = xasprintf("%s%s", path, suffix[i]);
 			if (unlink(p) != 0 && errno != ENOENT)
-				rc = fg_error(err, "store: cannot remove %s: %s", p, strerror(errno));
+				rc = fg_error(err, "store: cannot remove %s: %s", p,
+					      strerror(errno));
 			free(p);
 		}
 	}
 	if (rc == 0 && rename(tmp, path) != 0)
 		rc = fg_error(err, "store: cannot rename %s to %s: %s", tmp, path, strerror(errno));
 	if (rc == 0 && sync_dir(path) != 0)
-		rc = fg_error(err, "store: cannot sync the folder of %s: %s", path, strerror(errno));
+		rc = fg_error(err, "store: cannot sync the folder of %s: %s", path,
+			      strerror(errno));
 	if (rc != 0)
 		unlink(tmp);
 	free(tmp);
@@ -3961,10 +4009,12 @@ static const struct {
 } checks[] = {
 	{"SELECT 'group ' || g.name || ': article number ' || n.number || ' is given twice'"
 	 " FROM numbering n JOIN groups g ON g.id = n.group_id"
-	 " GROUP BY n.group_id, n.number HAVING count(*) > 1", NULL},
+	 " GROUP BY n.group_id, n.number HAVING count(*) > 1",
+	 NULL},
 	{"SELECT 'group ' || g.name || ': article ' || n.article_id || ' is listed under ' ||"
 	 " count(*) || ' numbers' FROM numbering n JOIN groups g ON g.id = n.group_id"
-	 " WHERE n.withdrawn = 0 GROUP BY n.group_id, n.article_id HAVING count(*) > 1", NULL},
+	 " WHERE n.withdrawn = 0 GROUP BY n.group_id, n.article_id HAVING count(*) > 1",
+	 NULL},
 	{"SELECT 'group ' || g.name || ': article number ' || n.number ||"
 	 " ' is not below the next number ' || g.next_number"
 	 " FROM numbering n JOIN groups g ON g.id = n.group_id WHERE n.number >= g.next_number",
@@ -3972,23 +4022,30 @@ static const struct {
 	{"SELECT 'numbering: group id ' || n.group_id || ' number ' || n.number ||"
 	 " ' names no group or no article' FROM numbering n"
 	 " WHERE NOT EXISTS (SELECT 1 FROM groups g WHERE g.id = n.group_id)"
-	 " OR NOT EXISTS (SELECT 1 FROM articles a WHERE a.id = n.article_id)", NULL},
+	 " OR NOT EXISTS (SELECT 1 FROM articles a WHERE a.id = n.article_id)",
+	 NULL},
 	{"SELECT 'group ' || g.name || ': article number ' || n.number || ' has no overview line'"
 	 " FROM numbering n JOIN groups g ON g.id = n.group_id"
-	 " WHERE n.withdrawn = 0 AND (n.overview IS NULL OR n.overview = '')", NULL},
+	 " WHERE n.withdrawn = 0 AND (n.overview IS NULL OR n.overview = '')",
+	 NULL},
 	{"SELECT 'group ' || g.name || ': counts ' || g.live || ' articles, lists ' ||"
 	 " (SELECT count(*) FROM numbering n WHERE n.group_id = g.id AND n.withdrawn = 0)"
 	 " FROM groups g WHERE g.live !="
-	 " (SELECT count(*) FROM numbering n WHERE n.group_id = g.id AND n.withdrawn = 0)", NULL},
+	 " (SELECT count(*) FROM numbering n WHERE n.group_id = g.id AND n.withdrawn = 0)",
+	 NULL},
 	{"SELECT 'post ' || p.id || ' (' || p.post_key || '): its article ' || p.message_id ||"
 	 " ' is missing' FROM posts p WHERE p.deleted = 0 AND p.message_id IS NOT NULL"
-	 " AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.message_id = p.message_id)", NULL},
+	 " AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.message_id = p.message_id)",
+	 NULL},
 	{"SELECT 'outbox ' || id || ': unknown state ' || quote(state) FROM outbox"
-	 " WHERE state NOT IN ('queued', 'posted', 'failed', 'held', 'dropped')", NULL},
+	 " WHERE state NOT IN ('queued', 'posted', 'failed', 'held', 'dropped')",
+	 NULL},
 	{"SELECT 'outbox ' || id || ': posted without a forum post id' FROM outbox"
-	 " WHERE state = 'posted' AND (forum_post_id IS NULL OR forum_post_id = '')", NULL},
+	 " WHERE state = 'posted' AND (forum_post_id IS NULL OR forum_post_id = '')",
+	 NULL},
 	{"SELECT 'list queue ' || id || ': unknown state ' || quote(state) FROM list_queue"
-	 " WHERE state NOT IN ('queued', 'sending', 'sent', 'failed')", "list_queue"},
+	 " WHERE state NOT IN ('queued', 'sending', 'sent', 'failed')",
+	 "list_queue"},
 };
 
 int store_check(struct store *st, store_problem_cb cb, void *arg, char **err)
@@ -4012,8 +4069,10 @@ int store_check(struct store *st, store_problem_cb cb, void *arg, char **err)
 		return db_error(st, err, "integrity check");
 	for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++) {
 		if (checks[i].need) {
-			char *q = sqlite3_mprintf("SELECT count(*) FROM sqlite_master WHERE type = 'table'"
-						  " AND name = %Q", checks[i].need);
+			char *q = sqlite3_mprintf(
+				"SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+				" AND name = %Q",
+				checks[i].need);
 			int64_t have = query_int(st->db, q);
 			sqlite3_free(q);
 			if (have <= 0)
@@ -4191,8 +4250,8 @@ int store_role_list(struct store *st, store_role_cb cb, void *arg, char **err)
 	return 0;
 }
 
-int store_metric_put(struct store *st, const char *host, const char *role, int64_t pid,
-		     int64_t now, const struct store_metric_row *m, char **err)
+int store_metric_put(struct store *st, const char *host, const char *role, int64_t pid, int64_t now,
+		     const struct store_metric_row *m, char **err)
 {
 	sqlite3_stmt *s = stmt_get(st, S_METRIC_PUT, err);
 	if (s == NULL)
@@ -4254,10 +4313,11 @@ int store_sync_list(struct store *st, store_sync_cb cb, void *arg, char **err)
 	if (queue_flush(st, err) != 0)
 		return -1;
 	sqlite3_stmt *s;
-	if (sqlite3_prepare_v2(st->db,
-			       "SELECT forum, last_attempt, last_success, last_error, last_error_at,"
-			       " passes, failures, posts, duration FROM runtime_sync ORDER BY forum",
-			       -1, &s, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(
+		    st->db,
+		    "SELECT forum, last_attempt, last_success, last_error, last_error_at,"
+		    " passes, failures, posts, duration FROM runtime_sync ORDER BY forum",
+		    -1, &s, NULL) != SQLITE_OK)
 		return db_error(st, err, "sync list");
 	int r, stop = 0;
 	while (!stop && (r = sqlite3_step(s)) == SQLITE_ROW) {
@@ -4312,7 +4372,8 @@ int store_queue_stats(struct store *st, struct store_queue_stats *q, char **err)
 	return queue_count(st, outbox, "queued", &q->outbox_queued, &q->outbox_oldest, err) ||
 			       queue_count(st, outbox, "failed", &q->outbox_failed, NULL, err) ||
 			       queue_count(st, outbox, "held", &q->outbox_held, NULL, err) ||
-			       queue_count(st, list, "queued", &q->list_queued, &q->list_oldest, err) ||
+			       queue_count(st, list, "queued", &q->list_queued, &q->list_oldest,
+					   err) ||
 			       queue_count(st, list, "sending", &q->list_sending, NULL, err) ||
 			       queue_count(st, list, "failed", &q->list_failed, NULL, err)
 		       ? -1

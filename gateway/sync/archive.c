@@ -55,8 +55,8 @@ static int archive_group_ok(const char *g, size_t n)
 				return 0;
 			continue;
 		}
-		if (!(islower((unsigned char)c) || isdigit((unsigned char)c) || c == '+' || c == '-' ||
-		      c == '_'))
+		if (!(islower((unsigned char)c) || isdigit((unsigned char)c) || c == '+' ||
+		      c == '-' || c == '_'))
 			return 0;
 	}
 	return 1;
@@ -67,14 +67,14 @@ struct hdr_span {
 	size_t name_len;
 	const char *value; /* raw, may contain folding */
 	size_t value_len;
-	const char *line;  /* start of the header line */
-	size_t line_len;   /* up to and including the line end of the last fold */
+	const char *line; /* start of the header line */
+	size_t line_len;  /* up to and including the line end of the last fold */
 };
 
 /* Finds the end of the header block; *body = first body byte. Returns the
  * number of header fields split into h (at most max), or -1 if malformed. */
-static int split_headers(const char *m, size_t len, struct hdr_span *h, int max,
-			 const char **body, char **why)
+static int split_headers(const char *m, size_t len, struct hdr_span *h, int max, const char **body,
+			 char **why)
 {
 	const char *p = m, *end = m + len;
 	int n = 0;
@@ -107,8 +107,8 @@ static int split_headers(const char *m, size_t len, struct hdr_span *h, int max,
 		const char *v = colon + 1;
 		while (v < p + l && (*v == ' ' || *v == '\t'))
 			v++;
-		h[n] = (struct hdr_span){p, (size_t)(colon - p), v, (size_t)((eol ? eol : end) - v), p,
-					 (size_t)(next - p)};
+		h[n] = (struct hdr_span){p, (size_t)(colon - p), v, (size_t)((eol ? eol : end) - v),
+					 p, (size_t)(next - p)};
 		n++;
 		p = next;
 	}
@@ -310,9 +310,16 @@ int archive_import_article(struct store *st, const struct cfg *c, const char *ms
 	/* :bytes without the dot-stuffing (RFC 3977 §8.1.1) */
 	buf_addf(&ov, "%zu\t%zu\tXref: %s", w.len - dots, lines, buf_str(&xref));
 	struct store_article_in a = {
-		.message_id = m, .wire = w.p, .wire_len = w.len, .header_len = header_len,
-		.lines = lines, .overview = ov.p, .date = parse_date(hdr_get(h, n, "Date")),
-		.group_ids = gids, .numbers = nums, .ngroups = ng_count,
+		.message_id = m,
+		.wire = w.p,
+		.wire_len = w.len,
+		.header_len = header_len,
+		.lines = lines,
+		.overview = ov.p,
+		.date = parse_date(hdr_get(h, n, "Date")),
+		.group_ids = gids,
+		.numbers = nums,
+		.ngroups = ng_count,
 	};
 	rc = store_article_add(st, &a, err);
 	buf_free(&w);
@@ -390,9 +397,10 @@ static int import_mbox(struct importer *im, const char *p, const char *end)
 			if (eol == NULL)
 				break;
 			if ((size_t)(end - eol - 1) >= 5 && memcmp(eol + 1, "From ", 5) == 0 &&
-			    (eol == q || (eol - 1 >= start && (eol[-1] == '\n' ||
-							       (eol[-1] == '\r' && eol - 2 >= start &&
-								eol[-2] == '\n'))))) {
+			    (eol == q ||
+			     (eol - 1 >= start &&
+			      (eol[-1] == '\n' ||
+			       (eol[-1] == '\r' && eol - 2 >= start && eol[-2] == '\n'))))) {
 				stop = eol + 1;
 				break;
 			}
@@ -429,8 +437,8 @@ static int import_rnews(struct importer *im, const char *p, const char *end)
 		unsigned long long n = strtoull(p + 9, &num_end, 10);
 		const char *eol = memchr(p, '\n', (size_t)(end - p));
 		if (eol == NULL || num_end == p + 9 || n > (unsigned long long)(end - eol - 1)) {
-			im->err = xasprintf("%s: batch %zu: bad or truncated \"#! rnews\" line", im->path,
-					    index + 1);
+			im->err = xasprintf("%s: batch %zu: bad or truncated \"#! rnews\" line",
+					    im->path, index + 1);
 			return -1;
 		}
 		if (one(im, eol + 1, (size_t)n, ++index) != 0)

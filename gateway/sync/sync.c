@@ -307,8 +307,8 @@ static const char *author_of(const struct cfg *c, const struct cfg_forum *f,
 	} else {
 		if (p->author_id)
 			article_slug_add(id, p->author_id);
-		expand_address(addr, user_tmpl, buf_str(slug),
-			       buf_str(p->author_id ? id : slug), f->name, domain);
+		expand_address(addr, user_tmpl, buf_str(slug), buf_str(p->author_id ? id : slug),
+			       f->name, domain);
 	}
 	buf_scratch_put(id);
 	buf_scratch_put(slug);
@@ -586,9 +586,10 @@ static int own_msgid(struct store *st, const struct cfg *c, const struct cfg_for
 		int taken = store_msgid_taken(st, id, err);
 		if (taken == 0) {
 			if (first != NULL)
-				log_warn("sync: forum %s thread %s post %s: Message-ID %s is taken by "
-					 "an article that is not this post; the post is stored as %s",
-					 f->name, t->id, p->id, first, id);
+				log_warn(
+					"sync: forum %s thread %s post %s: Message-ID %s is taken by "
+					"an article that is not this post; the post is stored as %s",
+					f->name, t->id, p->id, first, id);
 			free(first);
 			*out = id;
 			return 0;
@@ -602,8 +603,7 @@ static int own_msgid(struct store *st, const struct cfg *c, const struct cfg_for
 			return -1;
 		}
 	}
-	fg_error(err, "Message-ID %s and its %d variants are all taken", first,
-		 MSGID_VARIANTS - 1);
+	fg_error(err, "Message-ID %s and its %d variants are all taken", first, MSGID_VARIANTS - 1);
 	free(first);
 	return -1;
 }
@@ -677,13 +677,24 @@ static int shows_the_same(struct store *st, const struct cfg *c, const struct cf
 	}
 	const char *from_name = author_of(c, f, p, &tp->name, &tp->addr);
 	struct article_in ai = {
-		.newsgroups = group, .from_name = from_name, .from_addr = buf_str(&tp->addr),
-		.subject = in->thread_title, .is_reply = parent != NULL, .date = in->date,
-		.tz = f->timezone, .message_id = msgid, .references = refs,
+		.newsgroups = group,
+		.from_name = from_name,
+		.from_addr = buf_str(&tp->addr),
+		.subject = in->thread_title,
+		.is_reply = parent != NULL,
+		.date = in->date,
+		.tz = f->timezone,
+		.message_id = msgid,
+		.references = refs,
 		.in_reply_to = parent != NULL ? parent->message_id : NULL,
-		.path = tp->path, .organization = c->gateway.organization, .archived_at = p->url,
-		.xref = tp->xref.p, .list_post = tp->list_post, .reply_to = tp->reply_to,
-		.body = buf_str(&tp->body), .signature = tp->sig.len ? buf_str(&tp->sig) : NULL,
+		.path = tp->path,
+		.organization = c->gateway.organization,
+		.archived_at = p->url,
+		.xref = tp->xref.p,
+		.list_post = tp->list_post,
+		.reply_to = tp->reply_to,
+		.body = buf_str(&tp->body),
+		.signature = tp->sig.len ? buf_str(&tp->sig) : NULL,
 	};
 	struct article_out a;
 	char *e = NULL;
@@ -721,15 +732,29 @@ static int sync_post(struct store *st, struct thread_pass *tp, const struct cfg 
 		return 0;
 	}
 	struct store_post_in in = {
-		.thread_key = t->id, .post_key = p->id, .thread_title = t->title,
-		.board = t->board, .thread_url = t->url, .position = p->position,
-		.author = p->author, .author_id = p->author_id, .guest = p->guest,
-		.date = p->date ? p->date : known ? old.date : (int64_t)time(NULL),
-		.markup = (int)p->markup, .body = p->body, .signature = p->signature,
-		.parent_key = p->parent_id, .url = p->url, .hash = hash,
-		.version = known ? old.version : 1, .deleted = p->deleted,
+		.thread_key = t->id,
+		.post_key = p->id,
+		.thread_title = t->title,
+		.board = t->board,
+		.thread_url = t->url,
+		.position = p->position,
+		.author = p->author,
+		.author_id = p->author_id,
+		.guest = p->guest,
+		.date = p->date ? p->date
+			: known ? old.date
+				: (int64_t)time(NULL),
+		.markup = (int)p->markup,
+		.body = p->body,
+		.signature = p->signature,
+		.parent_key = p->parent_id,
+		.url = p->url,
+		.hash = hash,
+		.version = known ? old.version : 1,
+		.deleted = p->deleted,
 		.message_id = known ? old.message_id : NULL,
-		.references = known ? old.references : NULL, .group_id = tp->group_id,
+		.references = known ? old.references : NULL,
+		.group_id = tp->group_id,
 	};
 	int rc = -1;
 	struct rendered r = {0};
@@ -825,13 +850,23 @@ static int sync_post(struct store *st, struct thread_pass *tp, const struct cfg 
 	const char *from_name = author_of(c, f, p, &tp->name, &tp->addr);
 
 	struct article_in ai = {
-		.newsgroups = group, .from_name = from_name, .from_addr = buf_str(&tp->addr),
-		.subject = t->title, .is_reply = is_reply, .date = in.date,
-		.tz = f->timezone, .message_id = r.msgid, .references = refs,
+		.newsgroups = group,
+		.from_name = from_name,
+		.from_addr = buf_str(&tp->addr),
+		.subject = t->title,
+		.is_reply = is_reply,
+		.date = in.date,
+		.tz = f->timezone,
+		.message_id = r.msgid,
+		.references = refs,
 		.in_reply_to = is_reply ? r.parent.message_id : NULL,
 		.supersedes = known && !old.deleted ? old.message_id : NULL,
-		.path = tp->path, .organization = c->gateway.organization, .archived_at = p->url,
-		.xref = tp->xref.p, .list_post = tp->list_post, .reply_to = tp->reply_to,
+		.path = tp->path,
+		.organization = c->gateway.organization,
+		.archived_at = p->url,
+		.xref = tp->xref.p,
+		.list_post = tp->list_post,
+		.reply_to = tp->reply_to,
 		.body = buf_str(&tp->body),
 		.signature = tp->sig.len ? buf_str(&tp->sig) : NULL,
 	};
@@ -839,9 +874,16 @@ static int sync_post(struct store *st, struct thread_pass *tp, const struct cfg 
 		goto out;
 	r.overview = article_overview(&r.art, tp->xref.p);
 	struct store_article_in sa = {
-		.message_id = r.msgid, .wire = r.art.wire.p, .wire_len = r.art.wire.len,
-		.header_len = r.art.header_len, .lines = r.art.lines, .overview = r.overview,
-		.date = in.date, .group_ids = &tp->group_id, .numbers = &number, .ngroups = 1,
+		.message_id = r.msgid,
+		.wire = r.art.wire.p,
+		.wire_len = r.art.wire.len,
+		.header_len = r.art.header_len,
+		.lines = r.art.lines,
+		.overview = r.overview,
+		.date = in.date,
+		.group_ids = &tp->group_id,
+		.numbers = &number,
+		.ngroups = 1,
 		.from_post = from_post,
 	};
 	int added = store_article_add(st, &sa, err);
@@ -945,9 +987,8 @@ static int withdraw_missing(struct store *st, struct thread_pass *tp, const stru
 	return rc;
 }
 
-int sync_thread(struct store *st, const struct cfg *c, const struct cfg_forum *f,
-		int64_t forum_id, const struct forum_thread *t, struct sync_stats *stats,
-		char **err)
+int sync_thread(struct store *st, const struct cfg *c, const struct cfg_forum *f, int64_t forum_id,
+		const struct forum_thread *t, struct sync_stats *stats, char **err)
 {
 	const char *desc = NULL;
 	char configured = 0;
@@ -992,9 +1033,10 @@ int sync_thread(struct store *st, const struct cfg *c, const struct cfg_forum *f
 	 * otherwise"); an unmapped one is members-only when the forum says so */
 	if (rc == 0)
 		rc = store_group_set_members_only(
-		    st, group_id,
-		    cfg_group_members_only(c, group) || (t->members_only && !access_configured(c, group)),
-		    err);
+			st, group_id,
+			cfg_group_members_only(c, group) ||
+				(t->members_only && !access_configured(c, group)),
+			err);
 	if (rc == 0 && posting == 0)
 		rc = store_group_posting(st, group_id, &posting, err);
 	struct thread_pass tp = {0};
@@ -1088,7 +1130,8 @@ static void progress_cb(void *arg, long fetched, long total, const char *unit)
 		free(line);
 		pg->last_log = t;
 	}
-	if (pg->tty && (t - pg->last_draw >= 0.2 || !pg->drawn || (total > 0 && fetched >= total))) {
+	if (pg->tty &&
+	    (t - pg->last_draw >= 0.2 || !pg->drawn || (total > 0 && fetched >= total))) {
 		char *line = progress_line(fetched, total, unit ? unit : "items", t);
 		fprintf(pg->tty, "\r\033[K%s: %s", pg->forum, line);
 		fflush(pg->tty);
@@ -1108,8 +1151,8 @@ struct pass {
 	struct sync_stats *stats;
 	size_t batch;
 	int use_cursor;
-	int remote;   /* FORUM_CONN_REMOTE: a transaction per thread */
-	int in_tx;    /* a transaction is open */
+	int remote; /* FORUM_CONN_REMOTE: a transaction per thread */
+	int in_tx;  /* a transaction is open */
 	char *err;
 };
 
@@ -1181,8 +1224,8 @@ static int pass_checkpoint(void *arg, const char *cursor)
 	return 0;
 }
 
-int sync_forum(struct store *st, const struct cfg *c, const struct cfg_forum *f,
-	       const char *path, int use_cursor, struct sync_stats *stats, char **err)
+int sync_forum(struct store *st, const struct cfg *c, const struct cfg_forum *f, const char *path,
+	       int use_cursor, struct sync_stats *stats, char **err)
 {
 	return sync_forum_opts(st, c, f, path, use_cursor, NULL, stats, err);
 }
@@ -1198,7 +1241,11 @@ int sync_forum_opts(struct store *st, const struct cfg *c, const struct cfg_foru
 	void *state = NULL;
 	if (ops->open(f, path, &state, err) != 0)
 		return -1;
-	struct pass ps = {.st = st, .c = c, .f = f, .stats = stats, .use_cursor = use_cursor,
+	struct pass ps = {.st = st,
+			  .c = c,
+			  .f = f,
+			  .stats = stats,
+			  .use_cursor = use_cursor,
 			  .remote = (ops->flags & FORUM_CONN_REMOTE) != 0};
 	struct progress pg = {.forum = f->name, .tty = o ? o->progress : NULL, .pass = &ps};
 	clock_gettime(CLOCK_MONOTONIC, &pg.start);

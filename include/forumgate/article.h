@@ -20,10 +20,10 @@
 /* Everything needed to render one article. Strings are borrowed (not freed
  * by article_build). NULL means "absent" for optional fields. */
 struct article_in {
-	const char *newsgroups;   /* required, e.g. "demo.general" */
-	const char *from_name;    /* display name (raw UTF-8 from the forum); NULL = unknown */
-	const char *from_addr;    /* addr-spec, e.g. "user.42@forum.example.org"; required */
-	const char *subject;      /* raw thread title; "Re: " is added when is_reply */
+	const char *newsgroups; /* required, e.g. "demo.general" */
+	const char *from_name;  /* display name (raw UTF-8 from the forum); NULL = unknown */
+	const char *from_addr;  /* addr-spec, e.g. "user.42@forum.example.org"; required */
+	const char *subject;    /* raw thread title; "Re: " is added when is_reply */
 	int is_reply;
 	int64_t date;             /* seconds since the epoch */
 	const char *tz;           /* IANA zone for the Date header; NULL = UTC */
@@ -38,17 +38,18 @@ struct article_in {
 	const char *xref;         /* "host group:number"; NULL = none */
 	const char *list_post;    /* "mailto:…" for List-Post; NULL = none */
 	const char *reply_to;     /* address for Reply-To; NULL = none */
-	const char *extra_headers;/* already valid header lines ("Name: value\r\n"…), NULL = none */
-	const char *body;         /* plain text ("\n" lines) as text_convert makes it */
-	const char *signature;    /* plain text signature; NULL/"" = none */
+	const char
+		*extra_headers; /* already valid header lines ("Name: value\r\n"…), NULL = none */
+	const char *body;       /* plain text ("\n" lines) as text_convert makes it */
+	const char *signature;  /* plain text signature; NULL/"" = none */
 };
 
 /* The built article and what the store keeps beside it. */
 struct article_out {
-	struct buf wire;     /* headers CRLF body, CRLF line ends, dot-stuffed */
-	size_t header_len;   /* bytes of the header block including the empty line */
-	size_t bytes;        /* ":bytes": wire.len less the stuffed dots (RFC 3977 §8.1.1) */
-	size_t lines;        /* body lines (":lines") */
+	struct buf wire;   /* headers CRLF body, CRLF line ends, dot-stuffed */
+	size_t header_len; /* bytes of the header block including the empty line */
+	size_t bytes;      /* ":bytes": wire.len less the stuffed dots (RFC 3977 §8.1.1) */
+	size_t lines;      /* body lines (":lines") */
 	/* Overview fields as they stand in the header (encoded-words stay
 	 * encoded), unfolded, TAB/CR/LF replaced by spaces. The five strings
 	 * share one allocation, `fields`, freed by article_out_free(): never
@@ -88,8 +89,8 @@ int article_date(int64_t t, const char *tz, char out[40]);
 /* Deterministic Message-ID "<p{post}.t{thread}.{forum}@{domain}>" with
  * ".v{version}" after the post id for version > 1. Characters of the ids that
  * are not valid in a dot-atom are percent-encoded. malloc'd. */
-char *article_message_id(const char *forum, const char *thread, const char *post,
-			 int version, const char *domain);
+char *article_message_id(const char *forum, const char *thread, const char *post, int version,
+			 const char *domain);
 /* The same id with ".c{variant}" after the forum for variant > 0 (variant 0
  * is article_message_id()): the id sync gives a post whose own id is taken
  * by an article that is not that post. Too long, it is hashed like the

@@ -65,15 +65,15 @@ struct authres_prop {
 };
 
 struct authres_result {
-	char *method;  /* lowercased: "dkim", "spf", "dmarc", ... */
-	char *result;  /* lowercased: "pass", "fail", "none", ... */
-	char *reason;  /* reason=...; NULL when absent */
+	char *method; /* lowercased: "dkim", "spf", "dmarc", ... */
+	char *result; /* lowercased: "pass", "fail", "none", ... */
+	char *reason; /* reason=...; NULL when absent */
 	struct authres_prop *props;
 	size_t nprops;
 };
 
 struct authres {
-	char *authserv_id; /* as written, quotes removed */
+	char *authserv_id;              /* as written, quotes removed */
 	struct authres_result *results; /* none for "none" */
 	size_t nresults;
 };

@@ -71,8 +71,8 @@ struct bounce_verdict {
 
 /* Applies event ev at time t to *s under policy p (NULL = the defaults);
  * fills *v when v is not NULL. Never fails. */
-void bounce_score_event(const struct bounce_policy *p, struct bounce_state *s,
-			enum bounce_event ev, int64_t t, struct bounce_verdict *v);
+void bounce_score_event(const struct bounce_policy *p, struct bounce_state *s, enum bounce_event ev,
+			int64_t t, struct bounce_verdict *v);
 
 /* The score of s at time t (decay and staleness applied, s unchanged), for
  * `forumgate subscribers --bounces`. */

@@ -75,7 +75,7 @@ void buf_scratch_put(struct buf *b);
 
 /* Small helpers that every module needs. Results are malloc'd, caller frees;
  * they abort on out of memory like buf_add. */
-char *xstrdup(const char *s);          /* NULL stays NULL */
+char *xstrdup(const char *s); /* NULL stays NULL */
 char *xstrndup(const char *s, size_t n);
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);

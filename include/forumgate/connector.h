@@ -35,9 +35,9 @@ struct forum_new_post {
 	/* the sender's mail address (the outbox row's envelope_from), NULL for
 	 * NNTP posts: a connector may find the forum account by it */
 	const char *author_address;
-	const char *title;        /* subject of a new thread */
-	const char *body;         /* plain text */
-	const char *message_id;   /* the Message-ID it arrived with */
+	const char *title;      /* subject of a new thread */
+	const char *body;       /* plain text */
+	const char *message_id; /* the Message-ID it arrived with */
 	/* Stable key of the queued reply, unique by construction: the outbox
 	 * row id and a hash of the Message-ID ([A-Za-z0-9-] only). The same
 	 * reply always has the same key, so a connector that derives its post

@@ -21,38 +21,38 @@ enum forum_markup {
 };
 
 struct forum_post {
-	char *id;           /* forum post id, unique within the forum; required */
-	int position;       /* 1-based place in the thread ("#3"), 0 = unknown */
-	char *author;       /* display name; NULL = unknown (never guessed) */
-	char *author_id;    /* forum user id; NULL for guests and unknown */
-	int guest;          /* 1 = posted by a guest (unregistered) */
-	int64_t date;       /* seconds since the epoch, UTC; 0 = unknown */
-	char *title;        /* post title (metadata, not body); may be NULL */
+	char *id;        /* forum post id, unique within the forum; required */
+	int position;    /* 1-based place in the thread ("#3"), 0 = unknown */
+	char *author;    /* display name; NULL = unknown (never guessed) */
+	char *author_id; /* forum user id; NULL for guests and unknown */
+	int guest;       /* 1 = posted by a guest (unregistered) */
+	int64_t date;    /* seconds since the epoch, UTC; 0 = unknown */
+	char *title;     /* post title (metadata, not body); may be NULL */
 	enum forum_markup markup;
-	char *body;         /* in `markup`; never NULL after parsing ("" if empty) */
-	char *signature;    /* in `markup`; NULL = none */
-	char *parent_id;    /* post this one explicitly answers; NULL = none */
-	char *url;          /* permalink of the post; NULL = unknown */
-	int deleted;        /* 1 = the forum reports the post as deleted */
+	char *body;      /* in `markup`; never NULL after parsing ("" if empty) */
+	char *signature; /* in `markup`; NULL = none */
+	char *parent_id; /* post this one explicitly answers; NULL = none */
+	char *url;       /* permalink of the post; NULL = unknown */
+	int deleted;     /* 1 = the forum reports the post as deleted */
 };
 
 /* Posting permission as the forum page shows it. */
 enum forum_posting {
 	FORUM_POSTING_UNKNOWN = 0,
 	FORUM_POSTING_YES,
-	FORUM_POSTING_NO,        /* "You may not post replies" */
+	FORUM_POSTING_NO, /* "You may not post replies" */
 	FORUM_POSTING_MODERATED,
 };
 
 struct forum_thread {
-	char *forum;        /* forum name from the export, may be NULL */
-	char *board;        /* board (sub-forum) name or id; NULL = unknown */
-	char *id;           /* thread id, unique within the forum; required */
-	char *title;        /* thread title; required */
-	char *url;          /* thread URL; may be NULL */
+	char *forum; /* forum name from the export, may be NULL */
+	char *board; /* board (sub-forum) name or id; NULL = unknown */
+	char *id;    /* thread id, unique within the forum; required */
+	char *title; /* thread title; required */
+	char *url;   /* thread URL; may be NULL */
 	enum forum_posting posting;
-	int page, pages;    /* page n of m when the source is paginated; 0 = unknown */
-	int total_posts;    /* "Results 1 to 10 of 25" → 25; 0 = unknown */
+	int page, pages; /* page n of m when the source is paginated; 0 = unknown */
+	int total_posts; /* "Results 1 to 10 of 25" → 25; 0 = unknown */
 	struct forum_post *posts;
 	size_t nposts;
 	/* what the parser could not read in an otherwise good file and worked

@@ -99,17 +99,17 @@ struct html_attr {
 	const char *name;  /* lower case */
 	const char *value; /* entities decoded; "" for a valueless attribute */
 	struct html_attr *next;
-	unsigned char id;  /* enum html_attr_id of name */
+	unsigned char id; /* enum html_attr_id of name */
 };
 
 struct html_node {
 	struct html_node *parent, *next, *children, *last;
-	const char *name;         /* element: lower-case tag name; NULL for text */
-	const char *text;         /* text: the content (not NUL-terminated) */
-	size_t len;               /* text: its length */
-	struct html_attr *attrs;  /* element: in source order */
-	unsigned short tag;       /* element: enum html_tag */
-	unsigned char type;       /* enum html_node_type */
+	const char *name;        /* element: lower-case tag name; NULL for text */
+	const char *text;        /* text: the content (not NUL-terminated) */
+	size_t len;              /* text: its length */
+	struct html_attr *attrs; /* element: in source order */
+	unsigned short tag;      /* element: enum html_tag */
+	unsigned char type;      /* enum html_node_type */
 	/* text: holds no byte below 0x20 and no two spaces in a row, so a
 	 * browser collapses none of its whitespace but a space at either
 	 * end (0 says nothing: the parser saw no need to find out) */
@@ -183,8 +183,8 @@ struct html_node *html_find_after(const struct html_node *root, const struct htm
 /* The first element below root whose attribute `attr` equals value
  * exactly (html_find_attr(root, "id", "posts")), or, with prefix set,
  * begins with value ("post_message_"). */
-struct html_node *html_find_attr(const struct html_node *root, const char *attr,
-				 const char *value, int prefix);
+struct html_node *html_find_attr(const struct html_node *root, const char *attr, const char *value,
+				 int prefix);
 
 /* The nearest ancestor of n (not n) with tag `tag` (HT_UNKNOWN: any) and
  * class cls (NULL: any), or NULL. */

@@ -42,34 +42,34 @@ struct http_client;
  * header goes as application/x-www-form-urlencoded (a form POST: encode
  * it with board_form_encode or the like). */
 struct http_request {
-	const char *method;          /* NULL = "GET" (or "POST" when body is set) */
+	const char *method; /* NULL = "GET" (or "POST" when body is set) */
 	const char *url;
-	const char *const *headers;  /* extra "Name: value" lines, NULL-terminated; may be NULL */
-	const char *body;            /* request body, or NULL */
+	const char *const *headers; /* extra "Name: value" lines, NULL-terminated; may be NULL */
+	const char *body;           /* request body, or NULL */
 	size_t body_len;
-	const char *etag;            /* conditional GET: If-None-Match; may be NULL */
-	const char *last_modified;   /* If-Modified-Since (as the server sent it); may be NULL */
-	const char *referer;         /* Referer (boards check it on form POSTs); may be NULL */
-	int anonymous;               /* 1: neither send nor keep the jar's cookies (a guest's view) */
+	const char *etag;          /* conditional GET: If-None-Match; may be NULL */
+	const char *last_modified; /* If-Modified-Since (as the server sent it); may be NULL */
+	const char *referer;       /* Referer (boards check it on form POSTs); may be NULL */
+	int anonymous;             /* 1: neither send nor keep the jar's cookies (a guest's view) */
 };
 
 /* A response; everything malloc'd, freed by http_response_clear. */
 struct http_response {
-	long status;          /* HTTP status; 0 when no response came */
-	char *etag;           /* ETag, or NULL */
-	char *last_modified;  /* Last-Modified, or NULL */
-	char *content_type;   /* Content-Type, or NULL */
-	char *location;       /* Location (3xx), or NULL */
-	long retry_after;     /* seconds to wait (429/503), -1 = not given */
-	char *body;           /* NUL-terminated (an empty string when none) */
+	long status;         /* HTTP status; 0 when no response came */
+	char *etag;          /* ETag, or NULL */
+	char *last_modified; /* Last-Modified, or NULL */
+	char *content_type;  /* Content-Type, or NULL */
+	char *location;      /* Location (3xx), or NULL */
+	long retry_after;    /* seconds to wait (429/503), -1 = not given */
+	char *body;          /* NUL-terminated (an empty string when none) */
 	size_t body_len;
 };
 
 /* Limits that are not in the forum's config (tests use smaller ones). */
 struct http_limits {
-	size_t max_body;      /* largest body accepted, default 64 MiB */
-	int max_retries;      /* 429/503 retries inside one call, default 3 */
-	int max_wait;         /* seconds a call waits for a retry, default 10 */
+	size_t max_body; /* largest body accepted, default 64 MiB */
+	int max_retries; /* 429/503 retries inside one call, default 3 */
+	int max_wait;    /* seconds a call waits for a retry, default 10 */
 };
 
 /* A client for forum f (borrowed; must outlive the client); lim may be
@@ -86,8 +86,8 @@ void http_client_free(struct http_client *c);
  * response: connection refused, timeout, TLS failure (the message says how
  * to trust the forum's CA with tls_ca), body too large, or the client is
  * waiting out an earlier Retry-After. Messages name the forum and URL. */
-int http_request(struct http_client *c, const struct http_request *rq,
-		 struct http_response *rs, char **err);
+int http_request(struct http_client *c, const struct http_request *rq, struct http_response *rs,
+		 char **err);
 
 /* Performs n requests at once, at most max_concurrent in flight and at
  * most max_requests_per_second started per second; rs[i] and errs[i]

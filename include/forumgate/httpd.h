@@ -27,12 +27,12 @@ struct evhttp_request;
 
 /* One request as a handler sees it; everything borrowed for the call. */
 struct httpd_request {
-	const char *method;   /* "GET", "POST", ... */
-	const char *path;     /* the path, percent-decoding not applied */
-	const char *query;    /* after '?', or NULL */
-	const char *body;     /* NUL-terminated; "" when none */
+	const char *method; /* "GET", "POST", ... */
+	const char *path;   /* the path, percent-decoding not applied */
+	const char *query;  /* after '?', or NULL */
+	const char *body;   /* NUL-terminated; "" when none */
 	size_t body_len;
-	const char *peer;     /* "127.0.0.1" */
+	const char *peer;          /* "127.0.0.1" */
 	struct evhttp_request *ev; /* for httpd_header */
 };
 
@@ -48,8 +48,7 @@ struct httpd_response {
 	const char *content_type;
 };
 
-typedef void (*httpd_handler)(void *arg, const struct httpd_request *rq,
-			      struct httpd_response *rs);
+typedef void (*httpd_handler)(void *arg, const struct httpd_request *rq, struct httpd_response *rs);
 
 struct httpd_route {
 	/* "/health" matches that path only; a prefix ending in '/'

@@ -30,23 +30,23 @@ enum intake_status {
 	INTAKE_UNKNOWN_RECIPIENT, /* 550 5.1.1 / exit 67 */
 	INTAKE_REFUSED_SENDER,    /* 550 5.7.1 / exit 77 */
 	INTAKE_NOT_PERMITTED,     /* a read-only group or thread (550 5.7.1 / 77) */
-	INTAKE_REJECTED,          /* content refused: empty reply, unknown thread (550 5.6.0 / 65) */
-	INTAKE_BAD_DATA,          /* not a message (554 5.6.0 / 65) */
-	INTAKE_TEMPFAIL,          /* store trouble: try again (451 4.3.0 / 75) */
+	INTAKE_REJECTED, /* content refused: empty reply, unknown thread (550 5.6.0 / 65) */
+	INTAKE_BAD_DATA, /* not a message (554 5.6.0 / 65) */
+	INTAKE_TEMPFAIL, /* store trouble: try again (451 4.3.0 / 75) */
 };
 
 struct intake {
 	const struct cfg *cfg;
-	struct store *store;           /* read-write */
-	const unsigned char *secret;   /* reply-key secret; NULL = keys refused */
+	struct store *store;         /* read-write */
+	const unsigned char *secret; /* reply-key secret; NULL = keys refused */
 	size_t secret_len;
-	const char *source;            /* "lmtp", "pipe", "maildir", "imap" */
+	const char *source; /* "lmtp", "pipe", "maildir", "imap" */
 };
 
 struct intake_result {
 	enum intake_status status;
-	char *reason;       /* malloc'd, for logs and bounces */
-	char *message_id;   /* the Message-ID queued (or seen), malloc'd */
+	char *reason;     /* malloc'd, for logs and bounces */
+	char *message_id; /* the Message-ID queued (or seen), malloc'd */
 };
 
 void intake_result_clear(struct intake_result *r);
@@ -58,8 +58,8 @@ int intake_check_recipient(const struct intake *in, const char *rcpt, char **why
 
 /* Delivers one message for one recipient. envelope_from: MAIL FROM ("" for
  * the null sender, NULL when unknown). */
-void intake_deliver(const struct intake *in, const char *raw, size_t len,
-		    const char *envelope_from, const char *rcpt, struct intake_result *res);
+void intake_deliver(const struct intake *in, const char *raw, size_t len, const char *envelope_from,
+		    const char *rcpt, struct intake_result *res);
 
 /* The LMTP reply line (without CRLF) and the sysexits code for a status. */
 const char *intake_lmtp_code(enum intake_status s);
@@ -84,8 +84,7 @@ char *intake_return_path(const char *msg, size_t len);
 /* Delivers a message from a mailbox: the recipient and envelope sender come
  * from its headers as above; default_rcpt (may be NULL) stands in when no
  * address of `domain` is found, else the result is INTAKE_UNKNOWN_RECIPIENT. */
-void intake_deliver_stored(const struct intake *in, const char *raw, size_t len,
-			   const char *domain, const char *default_rcpt,
-			   struct intake_result *res);
+void intake_deliver_stored(const struct intake *in, const char *raw, size_t len, const char *domain,
+			   const char *default_rcpt, struct intake_result *res);
 
 #endif

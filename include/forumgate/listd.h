@@ -33,7 +33,6 @@ int listd_run(const struct cfg *c, volatile sig_atomic_t *stop);
  * under the bounce policy (bounce_score.h): at the threshold delivery to
  * the address is suspended (store_list_fanout skips it). Inside the
  * caller's transaction. 0 or -1. */
-int listd_bounce(struct store *st, const char *address, int hard, const char *reason,
-		 char **err);
+int listd_bounce(struct store *st, const char *address, int hard, const char *reason, char **err);
 
 #endif

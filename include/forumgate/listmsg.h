@@ -23,22 +23,22 @@
 #include "forumgate/buf.h"
 
 struct listmsg_in {
-	const char *wire;          /* the stored article: CRLF, dot-stuffed */
+	const char *wire;            /* the stored article: CRLF, dot-stuffed */
 	size_t wire_len, header_len; /* header_len includes the empty line */
 	const char *group;
-	const char *from_address;  /* the gateway's address for the group */
-	const char *post_address;  /* group@reply domain */
+	const char *from_address;    /* the gateway's address for the group */
+	const char *post_address;    /* group@reply domain */
 	const char *request_address; /* group-request@reply domain */
-	const char *reply_to;      /* the recipient's reply address; NULL = post_address */
+	const char *reply_to;        /* the recipient's reply address; NULL = post_address */
 	const char *unsubscribe_url; /* one-click URL; NULL = mailto only */
-	const char *list_domain;   /* List-Id's domain part and the loop header's value */
+	const char *list_domain;     /* List-Id's domain part and the loop header's value */
 	/* an HTML document (sanitize.h) for a multipart/alternative beside
 	 * the text; NULL = the article as it is. Used only when the article
 	 * is a single text/plain part. */
 	const char *html;
 	size_t html_len;
-	const char *boundary;      /* for the multipart; unique per article */
-	int read_only;             /* the group takes no posts: List-Post: NO */
+	const char *boundary; /* for the multipart; unique per article */
+	int read_only;        /* the group takes no posts: List-Post: NO */
 };
 
 /* Appends the list message to out (SMTP transmission form: CRLF,

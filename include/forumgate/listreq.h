@@ -63,19 +63,19 @@ enum listreq_format { LISTREQ_FORMAT_DEFAULT = 0, LISTREQ_TEXT, LISTREQ_HTML };
 
 struct listreq_cmd {
 	enum listreq_verb verb;
-	enum listreq_mode mode;       /* subscribe; DIGEST/NODIGEST set it too */
-	enum listreq_period period;   /* subscribe, digest (DEFAULT: the group's) */
-	enum listreq_format format;   /* subscribe, format */
-	char *address;                /* address=...; NULL = the sender */
-	char *token;                  /* confirm */
-	char *line;                   /* the line as written (trimmed, controls made
+	enum listreq_mode mode;     /* subscribe; DIGEST/NODIGEST set it too */
+	enum listreq_period period; /* subscribe, digest (DEFAULT: the group's) */
+	enum listreq_format format; /* subscribe, format */
+	char *address;              /* address=...; NULL = the sender */
+	char *token;                /* confirm */
+	char *line;                 /* the line as written (trimmed, controls made
 					 spaces, at most 200 octets) for the reply */
-	int lineno;                   /* 0 = Subject, else the body line (1-based) */
+	int lineno;                 /* 0 = Subject, else the body line (1-based) */
 };
 
 struct listreq_error {
-	char *line;     /* as in listreq_cmd.line */
-	const char *why;/* static text for the reply */
+	char *line;      /* as in listreq_cmd.line */
+	const char *why; /* static text for the reply */
 	int lineno;
 };
 

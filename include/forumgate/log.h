@@ -18,7 +18,7 @@ enum log_level { LOG_LVL_DEBUG, LOG_LVL_INFO, LOG_LVL_NOTICE, LOG_LVL_WARN, LOG_
 
 enum log_output { LOG_OUT_AUTO, LOG_OUT_STDERR, LOG_OUT_JOURNAL, LOG_OUT_SYSLOG };
 
-void log_set_role(const char *role);  /* static string, not copied */
+void log_set_role(const char *role); /* static string, not copied */
 void log_set_level(enum log_level lvl);
 /* "debug", "info", "notice", "warning", "error" (gateway.log_level): 0 and
  * *out, or -1 for another name. */

@@ -16,8 +16,8 @@
 #include "forumgate/buf.h"
 
 struct mail_header {
-	char *name;   /* as in the message, e.g. "Auto-Submitted" */
-	char *value;  /* unfolded, raw (encoded-words NOT decoded), trimmed */
+	char *name;  /* as in the message, e.g. "Auto-Submitted" */
+	char *value; /* unfolded, raw (encoded-words NOT decoded), trimmed */
 };
 
 struct mail_attachment {
@@ -31,14 +31,14 @@ struct mail_msg {
 	struct mail_header *headers; /* every top-level header, in order */
 	size_t nheaders;
 
-	char *from_addr;    /* lowercased addr-spec of From; NULL if none/unparsable */
-	char *from_name;    /* decoded display name; may be NULL */
-	char *subject;      /* decoded; may be NULL */
-	char *message_id;   /* "<id@host>" with brackets; NULL if none */
-	char *in_reply_to;  /* first msg-id of In-Reply-To, with brackets; may be NULL */
-	char **references;  /* msg-ids with brackets, in header order */
+	char *from_addr;   /* lowercased addr-spec of From; NULL if none/unparsable */
+	char *from_name;   /* decoded display name; may be NULL */
+	char *subject;     /* decoded; may be NULL */
+	char *message_id;  /* "<id@host>" with brackets; NULL if none */
+	char *in_reply_to; /* first msg-id of In-Reply-To, with brackets; may be NULL */
+	char **references; /* msg-ids with brackets, in header order */
 	size_t nreferences;
-	int64_t date;       /* Date header as epoch, 0 if none/unparsable */
+	int64_t date; /* Date header as epoch, 0 if none/unparsable */
 
 	/* The text the person wrote, as UTF-8 plain text with "\n" lines: the
 	 * text/plain part (preferred in multipart/alternative), format=flowed
@@ -75,11 +75,11 @@ int mail_header_block_check(const char *raw, size_t len, char **why);
 /* Why a message must not be posted (gateway/mail/classify.c). */
 enum mail_class {
 	MAIL_OK = 0,
-	MAIL_AUTOREPLY,   /* RFC 3834 Auto-Submitted, X-Autoreply, vacation subjects, ... */
-	MAIL_BULK,        /* Precedence: bulk/junk/list */
-	MAIL_BOUNCE,      /* DSN, multipart/report, null sender, MAILER-DAEMON */
-	MAIL_LOOP,        /* carries our own loop header (X-Forumgate-Loop) */
-	MAIL_OWN,         /* sent from one of our own reply addresses */
+	MAIL_AUTOREPLY, /* RFC 3834 Auto-Submitted, X-Autoreply, vacation subjects, ... */
+	MAIL_BULK,      /* Precedence: bulk/junk/list */
+	MAIL_BOUNCE,    /* DSN, multipart/report, null sender, MAILER-DAEMON */
+	MAIL_LOOP,      /* carries our own loop header (X-Forumgate-Loop) */
+	MAIL_OWN,       /* sent from one of our own reply addresses */
 };
 /* Classifies m. envelope_from is the SMTP MAIL FROM ("" = null sender, NULL
  * = unknown); own_domain is our reply domain (mail from it is ours).

@@ -45,26 +45,26 @@ struct metric_family {
  * first group is counted by the processes, the rest read from the store
  * at scrape time. */
 enum metric_id {
-	M_NNTP_COMMANDS,       /* counter {command} */
+	M_NNTP_COMMANDS,        /* counter {command} */
 	M_NNTP_COMMAND_SECONDS, /* histogram {command} */
-	M_NNTP_CONNECTIONS,    /* gauge */
-	M_LMTP_SESSIONS,       /* gauge */
-	M_LIST_DELIVERIES,     /* counter {result: sent, deferred, failed} */
-	M_SYNC_PASS_SECONDS,   /* histogram {forum} */
-	M_SYNC_FETCHED,        /* gauge {forum}: a running pass's progress */
-	M_SYNC_FETCH_TOTAL,    /* gauge {forum}: what it expects (0: unknown) */
-	M_ROLE_UP,             /* store: gauge {role, host} */
-	M_ROLE_RESTARTS,       /* store: counter {role, host} */
-	M_ROLE_HEARTBEAT_AGE,  /* store: gauge {role, host} */
-	M_SYNC_LAST_SUCCESS,   /* store: gauge {forum} */
-	M_SYNC_LAST_ATTEMPT,   /* store: gauge {forum} */
-	M_SYNC_FAILING,        /* store: gauge {forum} */
-	M_SYNC_ERRORS,         /* store: counter {forum} */
-	M_SYNC_POSTS,          /* store: counter {forum} */
-	M_OUTBOX_ITEMS,        /* store: gauge {state} */
-	M_OUTBOX_OLDEST,       /* store: gauge */
-	M_LIST_QUEUE_ITEMS,    /* store: gauge {state} */
-	M_LIST_QUEUE_OLDEST,   /* store: gauge */
+	M_NNTP_CONNECTIONS,     /* gauge */
+	M_LMTP_SESSIONS,        /* gauge */
+	M_LIST_DELIVERIES,      /* counter {result: sent, deferred, failed} */
+	M_SYNC_PASS_SECONDS,    /* histogram {forum} */
+	M_SYNC_FETCHED,         /* gauge {forum}: a running pass's progress */
+	M_SYNC_FETCH_TOTAL,     /* gauge {forum}: what it expects (0: unknown) */
+	M_ROLE_UP,              /* store: gauge {role, host} */
+	M_ROLE_RESTARTS,        /* store: counter {role, host} */
+	M_ROLE_HEARTBEAT_AGE,   /* store: gauge {role, host} */
+	M_SYNC_LAST_SUCCESS,    /* store: gauge {forum} */
+	M_SYNC_LAST_ATTEMPT,    /* store: gauge {forum} */
+	M_SYNC_FAILING,         /* store: gauge {forum} */
+	M_SYNC_ERRORS,          /* store: counter {forum} */
+	M_SYNC_POSTS,           /* store: counter {forum} */
+	M_OUTBOX_ITEMS,         /* store: gauge {state} */
+	M_OUTBOX_OLDEST,        /* store: gauge */
+	M_LIST_QUEUE_ITEMS,     /* store: gauge {state} */
+	M_LIST_QUEUE_OLDEST,    /* store: gauge */
 	M_COUNT
 };
 

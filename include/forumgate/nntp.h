@@ -59,19 +59,19 @@ long nntp_deflate_in(struct nntp_deflate *z, struct evbuffer *src, struct evbuff
 /* What a session needs from its worker. */
 struct nntp_env {
 	const struct cfg *cfg;
-	struct store *store;    /* read-only connection of this worker */
+	struct store *store;                /* read-only connection of this worker */
 	struct store *(*writer)(void *arg); /* RW connection, opened on demand */
 	void *writer_arg;
-	int tls_available;      /* STARTTLS can be offered */
-	const char *peer;       /* "127.0.0.1" or "::1" etc., for logs and limits */
+	int tls_available; /* STARTTLS can be offered */
+	const char *peer;  /* "127.0.0.1" or "::1" etc., for logs and limits */
 	int peer_is_loopback;
 };
 
 enum nntp_event {
 	NNTP_EV_NONE = 0,
-	NNTP_EV_QUIT,        /* close after the output drains */
-	NNTP_EV_STARTTLS,    /* 382 sent: start TLS on the connection now */
-	NNTP_EV_COMPRESS,    /* 206 sent: every byte after it, both ways, is DEFLATE */
+	NNTP_EV_QUIT,     /* close after the output drains */
+	NNTP_EV_STARTTLS, /* 382 sent: start TLS on the connection now */
+	NNTP_EV_COMPRESS, /* 206 sent: every byte after it, both ways, is DEFLATE */
 };
 
 struct nntp_session;
@@ -83,8 +83,8 @@ void nntp_session_greet(struct nntp_session *s, struct evbuffer *out);
 /* Consumes complete lines of `in` and answers into `out`. Stops early (leaving
  * lines in `in`) when out holds more than `out_limit` bytes, or after a
  * command that returns an event. Returns the event. */
-enum nntp_event nntp_session_feed(struct nntp_session *s, struct evbuffer *in,
-				  struct evbuffer *out, size_t out_limit);
+enum nntp_event nntp_session_feed(struct nntp_session *s, struct evbuffer *in, struct evbuffer *out,
+				  size_t out_limit);
 /* Marks the session as running over TLS (after the handshake). */
 void nntp_session_set_tls(struct nntp_session *s);
 

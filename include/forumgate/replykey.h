@@ -15,14 +15,14 @@
 #include <stdint.h>
 
 enum replykey_purpose {
-	REPLYKEY_REPLY = 1,  /* a reply to the post */
+	REPLYKEY_REPLY = 1, /* a reply to the post */
 };
 
 struct replykey {
 	int purpose;
 	uint32_t user_id;
-	uint64_t post_id;    /* the store's post row id (48 bits) */
-	uint16_t expires;    /* day number since 1970-01-01 (UTC) */
+	uint64_t post_id; /* the store's post row id (48 bits) */
+	uint16_t expires; /* day number since 1970-01-01 (UTC) */
 };
 
 #define REPLYKEY_LEN 39
@@ -33,13 +33,13 @@ void replykey_make(const struct replykey *k, const unsigned char *secret, size_t
 
 enum replykey_check {
 	REPLYKEY_VALID = 0,
-	REPLYKEY_MALFORMED,  /* not a key of ours */
-	REPLYKEY_FORGED,     /* MAC does not match (or the secret was rotated) */
+	REPLYKEY_MALFORMED, /* not a key of ours */
+	REPLYKEY_FORGED,    /* MAC does not match (or the secret was rotated) */
 	REPLYKEY_EXPIRED,
 };
 /* Verifies key (case-insensitive) against the secret at time `now`. */
-enum replykey_check replykey_verify(const char *key, const unsigned char *secret,
-				    size_t secret_len, int64_t now, struct replykey *out);
+enum replykey_check replykey_verify(const char *key, const unsigned char *secret, size_t secret_len,
+				    int64_t now, struct replykey *out);
 
 /* Loads the secret: the file's bytes (a hex string of 32+ digits is decoded).
  * Returns 0 and a malloc'd secret, or -1 with *err (missing file, shorter

@@ -50,8 +50,7 @@ void sanitize_html(const char *html, size_t len, const char *base_url, struct bu
 /* The same wrapped into a minimal document: <!DOCTYPE html>, <html>, a
  * <head> with <meta charset="utf-8"> and (when title is not NULL) the
  * escaped title, and <body>. malloc'd; never NULL. */
-char *sanitize_html_document(const char *html, size_t len, const char *base_url,
-			     const char *title);
+char *sanitize_html_document(const char *html, size_t len, const char *base_url, const char *title);
 
 /* The URL rule alone (for callers that put a link of their own into the
  * HTML part): the absolute, percent-encoded form of url if its scheme is

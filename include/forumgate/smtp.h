@@ -36,9 +36,9 @@ int smtp_pipelining(const struct smtp *s);
 int smtp_tls(const struct smtp *s);
 
 struct smtp_msg {
-	const char *from;   /* envelope sender; "" = null sender */
-	const char *rcpt;   /* the one envelope recipient */
-	const char *data;   /* CRLF lines, dot-stuffed, no final "." line */
+	const char *from; /* envelope sender; "" = null sender */
+	const char *rcpt; /* the one envelope recipient */
+	const char *data; /* CRLF lines, dot-stuffed, no final "." line */
 	size_t len;
 };
 

@@ -121,19 +121,19 @@ int store_push_wait(struct store *st, int timeout_ms);
 struct store_group {
 	int64_t id;
 	char *name;
-	char *description; /* may be NULL */
-	char posting;      /* 'y', 'n', 'm' */
+	char *description;        /* may be NULL */
+	char posting;             /* 'y', 'n', 'm' */
 	int64_t low, high, count; /* low > high when empty (RFC 3977 §6.1.1.2) */
-	int64_t created;   /* seconds since the epoch */
-	int members_only;  /* reading needs a login */
+	int64_t created;          /* seconds since the epoch */
+	int members_only;         /* reading needs a login */
 };
 void store_group_clear(struct store_group *g);
 
 /* Creates the group if missing; updates description and posting flag of an
  * existing one when they differ. A NULL description or a posting flag of 0
  * leaves the stored value as it is ('y' for a new group). */
-int store_group_ensure(struct store *st, const char *name, const char *description,
-		       char posting, int64_t *id, char **err);
+int store_group_ensure(struct store *st, const char *name, const char *description, char posting,
+		       int64_t *id, char **err);
 /* Returns 1 and fills *g when found, 0 when not. */
 int store_group_get(struct store *st, const char *name, struct store_group *g, char **err);
 /* Names of the members-only groups, as one string "\ta\tb\t" (malloc'd;
@@ -151,8 +151,8 @@ int store_group_id(struct store *st, const char *name, int64_t *id, char **err);
 int store_board_group(struct store *st, int64_t forum_id, const char *board, char **group,
 		      char **err);
 /* Records the group of a board; a board already recorded keeps its group. */
-int store_board_group_set(struct store *st, int64_t forum_id, const char *board,
-			  int64_t group_id, char **err);
+int store_board_group_set(struct store *st, int64_t forum_id, const char *board, int64_t group_id,
+			  char **err);
 /* Lists all groups ordered by name; *groups is a malloc'd array the caller
  * frees with store_groups_free. */
 int store_group_list(struct store *st, struct store_group **groups, size_t *n, char **err);
@@ -162,26 +162,26 @@ int store_group_next_number(struct store *st, int64_t group_id, int64_t *number,
 
 /* --- threads and posts (what sync knows about the forum) --- */
 struct store_post {
-	int64_t id;          /* row id */
-	int version;         /* 1 for the first rendering, +1 per edit */
-	char *hash;          /* content fingerprint of the last rendering */
-	char *message_id;    /* of the current article */
-	char *references;    /* References of the current article ("" for a root) */
-	int64_t date;        /* date used in the article (first seen if unknown) */
+	int64_t id;       /* row id */
+	int version;      /* 1 for the first rendering, +1 per edit */
+	char *hash;       /* content fingerprint of the last rendering */
+	char *message_id; /* of the current article */
+	char *references; /* References of the current article ("" for a root) */
+	int64_t date;     /* date used in the article (first seen if unknown) */
 	int deleted;
 	int64_t position;
 };
 void store_post_clear(struct store_post *p);
 
 /* Returns 1 and fills *p when the post is known, 0 when not. */
-int store_post_get(struct store *st, int64_t forum_id, const char *thread_key,
-		   const char *post_key, struct store_post *p, char **err);
+int store_post_get(struct store *st, int64_t forum_id, const char *thread_key, const char *post_key,
+		   struct store_post *p, char **err);
 /* The post of a thread at a given position (for "#3" quotes); 1/0/-1. */
-int store_post_at(struct store *st, int64_t forum_id, const char *thread_key,
-		  int64_t position, char **post_key, char **err);
+int store_post_at(struct store *st, int64_t forum_id, const char *thread_key, int64_t position,
+		  char **post_key, char **err);
 /* The root (lowest position) post key of a thread; 1/0/-1. */
-int store_thread_root(struct store *st, int64_t forum_id, const char *thread_key,
-		      char **post_key, char **err);
+int store_thread_root(struct store *st, int64_t forum_id, const char *thread_key, char **post_key,
+		      char **err);
 
 /* The keys of a thread's posts that are not deleted (malloc'd array of
  * malloc'd strings, *n of them; none for an unknown thread). 0 or -1. */
@@ -201,7 +201,7 @@ struct store_post_in {
 	const char *hash;
 	int version;
 	int deleted;
-	const char *message_id;   /* NULL for a deleted post with no article */
+	const char *message_id; /* NULL for a deleted post with no article */
 	const char *references;
 	int64_t group_id;
 };
@@ -209,13 +209,13 @@ int store_post_put(struct store *st, int64_t forum_id, const struct store_post_i
 
 /* --- articles --- */
 struct store_article_in {
-	const char *message_id;   /* with angle brackets */
-	const char *wire;         /* CRLF, dot-stuffed, no final dot */
+	const char *message_id; /* with angle brackets */
+	const char *wire;       /* CRLF, dot-stuffed, no final dot */
 	size_t wire_len, header_len, lines;
-	const char *overview;     /* overview line without the number */
-	int64_t date;             /* Date header as epoch (NEWNEWS) */
-	int64_t *group_ids;       /* groups it is filed in ... */
-	int64_t *numbers;         /* ... with these numbers (store_group_next_number) */
+	const char *overview; /* overview line without the number */
+	int64_t date;         /* Date header as epoch (NEWNEWS) */
+	int64_t *group_ids;   /* groups it is filed in ... */
+	int64_t *numbers;     /* ... with these numbers (store_group_next_number) */
 	size_t ngroups;
 	/* 1: sync made it for its post under the id article_message_id_variant()
 	 * gave (store_msgid_taken trusts such ids never to meet); 0: any other
@@ -249,11 +249,11 @@ int store_article_exists(struct store *st, const char *message_id, char **err);
 int store_msgid_taken(struct store *st, const char *message_id, char **err);
 
 struct store_article {
-	int64_t number;    /* in the group asked for; 0 when looked up by id */
+	int64_t number; /* in the group asked for; 0 when looked up by id */
 	char *message_id;
-	char *wire;        /* malloc'd copy */
+	char *wire; /* malloc'd copy */
 	size_t wire_len, header_len;
-	int64_t date;      /* the Date header as epoch */
+	int64_t date; /* the Date header as epoch */
 };
 void store_article_clear(struct store_article *a);
 
@@ -261,8 +261,8 @@ void store_article_clear(struct store_article *a);
  * when group is NULL), ascending by number. cb returns 0 to go on, non-zero
  * to stop (returned as is). The article passed is only valid during cb. */
 typedef int (*store_article_cb)(void *arg, const char *group, const struct store_article *a);
-int store_article_foreach(struct store *st, const char *group, store_article_cb cb,
-			  void *arg, char **err);
+int store_article_foreach(struct store *st, const char *group, store_article_cb cb, void *arg,
+			  char **err);
 
 /* --- reading, for nntpd (one read-only connection per worker) ---
  *
@@ -274,7 +274,7 @@ struct store_view {
 	const char *message_id; /* NUL-terminated */
 	const char *wire;       /* CRLF, dot-stuffed, no final dot */
 	size_t wire_len, header_len;
-	const char *overview;   /* the overview line without the number */
+	const char *overview; /* the overview line without the number */
 };
 
 /* Ends the read of the last view (resets its statement), so an idle reader
@@ -289,15 +289,14 @@ int store_snapshot_begin(struct store *st, char **err);
 void store_snapshot_end(struct store *st);
 
 /* Article by number in a group; 1 found, 0 not (never or withdrawn), -1. */
-int store_view_by_number(struct store *st, int64_t group_id, int64_t number,
-			 struct store_view *v, char **err);
+int store_view_by_number(struct store *st, int64_t group_id, int64_t number, struct store_view *v,
+			 char **err);
 /* Article by Message-ID; 1/0/-1. */
-int store_view_by_msgid(struct store *st, const char *message_id, struct store_view *v,
-			char **err);
+int store_view_by_msgid(struct store *st, const char *message_id, struct store_view *v, char **err);
 /* The next (dir > 0) or previous (dir < 0) listed number after `number`;
  * 1 found (in *out), 0 none, -1. */
-int store_neighbor(struct store *st, int64_t group_id, int64_t number, int dir,
-		   int64_t *out, char **err);
+int store_neighbor(struct store *st, int64_t group_id, int64_t number, int dir, int64_t *out,
+		   char **err);
 
 /* Calls cb for each listed article lo..hi (inclusive) of a group in number
  * order; `with_wire` asks for the wire form too (HDR on arbitrary headers).
@@ -309,8 +308,7 @@ int store_range(struct store *st, int64_t group_id, int64_t lo, int64_t hi, int 
 /* Articles that arrived at or after `since` (epoch seconds), with the name of
  * each group they are listed in: cb(arg, message_id, group). */
 typedef int (*store_newnews_cb)(void *arg, const char *message_id, const char *group);
-int store_newnews(struct store *st, int64_t since, store_newnews_cb cb, void *arg,
-		  char **err);
+int store_newnews(struct store *st, int64_t since, store_newnews_cb cb, void *arg, char **err);
 
 /* A counter that changes whenever anything is committed to the store by any
  * connection (readers use it to refresh cached group lists). */
@@ -330,23 +328,22 @@ int store_user_del(struct store *st, const char *name, char **err);
 int store_user_address(struct store *st, const char *name, const char *address, int add,
 		       char **err);
 /* cb(arg, name, has_password, "addr addr ..." or NULL) per user by name. */
-typedef int (*store_user_cb)(void *arg, const char *name, int has_password,
-			     const char *addresses);
+typedef int (*store_user_cb)(void *arg, const char *name, int has_password, const char *addresses);
 int store_user_list(struct store *st, store_user_cb cb, void *arg, char **err);
 
 /* --- the outbox: replies waiting to be posted to the forum --- */
 struct store_outbox_in {
-	const char *message_id;  /* with angle brackets; unique */
-	const char *source;      /* "nntp", "lmtp", "pipe", ... */
-	const char *user;        /* authenticated user */
+	const char *message_id;                      /* with angle brackets; unique */
+	const char *source;                          /* "nntp", "lmtp", "pipe", ... */
+	const char *user;                            /* authenticated user */
 	const char *forum, *thread_key, *parent_key; /* NULL: a new thread */
 	const char *newsgroups, *subject;
-	const char *article;     /* as received (CRLF) */
+	const char *article; /* as received (CRLF) */
 	size_t article_len;
-	const char *body;        /* the text to post (after trimming); NULL = from article */
-	const char *elided;      /* what trimming removed; kept beside the post */
+	const char *body;   /* the text to post (after trimming); NULL = from article */
+	const char *elided; /* what trimming removed; kept beside the post */
 	const char *envelope_from, *recipient; /* mail intake */
-	const char *route;       /* how the thread was found: key, references, list, nntp */
+	const char *route; /* how the thread was found: key, references, list, nntp */
 	/* attachments kept with the post */
 	const struct store_attachment *attachments;
 	size_t nattachments;
@@ -388,8 +385,8 @@ int store_outbox_msgid(struct store *st, const char *forum, const char *post_id,
 /* The post a reply that came in through the outbox answered (its row's
  * parent_key), for a forum that does not record what a post replies to;
  * 1/0/-1. */
-int store_outbox_parent(struct store *st, const char *forum, const char *post_id,
-			char **parent_key, char **err);
+int store_outbox_parent(struct store *st, const char *forum, const char *post_id, char **parent_key,
+			char **err);
 /* The operator's view of the outbox (forumgate outbox list|retry|drop).
  * States: queued, posted, failed (given up), held, dropped (by the
  * operator: never posted, its text kept). Row strings belong to the
@@ -417,8 +414,8 @@ int store_msgid_known(struct store *st, const char *message_id, char **err);
 
 /* --- mail senders and bounces --- */
 /* The user owning an address; 1 found (id and malloc'd name), 0, -1. */
-int store_user_by_address(struct store *st, const char *address, int64_t *user_id,
-			  char **name, char **err);
+int store_user_by_address(struct store *st, const char *address, int64_t *user_id, char **name,
+			  char **err);
 /* The id of a user by name; 1/0/-1. */
 int store_user_id(struct store *st, const char *name, int64_t *user_id, char **err);
 /* The name of a user by id; 1/0/-1. */
@@ -439,14 +436,14 @@ int store_bounce_record(struct store *st, const char *address, const char *reaso
  * read, was accepted, so that one case is at-least-once. */
 struct store_sub {
 	char *group, *address;
-	char *mode;            /* "each", "digest", "none" */
-	char *digest_period;   /* "daily", "weekly" */
-	int digest_hour;       /* 0..23 in timezone */
-	char *format;          /* "text", "html" */
-	char *timezone;        /* IANA zone; NULL = the gateway's */
-	int own_copies;        /* mail the subscriber's own posts too */
-	char *state;           /* "active", "pending", "suspended" */
-	char *token;           /* confirmation token of a pending one; may be NULL */
+	char *mode;          /* "each", "digest", "none" */
+	char *digest_period; /* "daily", "weekly" */
+	int digest_hour;     /* 0..23 in timezone */
+	char *format;        /* "text", "html" */
+	char *timezone;      /* IANA zone; NULL = the gateway's */
+	int own_copies;      /* mail the subscriber's own posts too */
+	char *state;         /* "active", "pending", "suspended" */
+	char *token;         /* confirmation token of a pending one; may be NULL */
 	int64_t token_expires, created;
 	/* store_digest_due only: the last article id in a digest, its issue,
 	 * when the next is due (0: never scheduled) */
@@ -483,8 +480,8 @@ int store_article_last_id(struct store *st, int64_t *id, char **err);
  * with group NULL when it is in none; fresh = 0 for a post older than two
  * days when it was stored (a backfill) and for an edit (an article that
  * supersedes another). */
-typedef int (*store_list_new_cb)(void *arg, int64_t id, const char *message_id,
-				 const char *group, int fresh);
+typedef int (*store_list_new_cb)(void *arg, int64_t id, const char *message_id, const char *group,
+				 int fresh);
 int store_list_new(struct store *st, int64_t after, int limit, store_list_new_cb cb, void *arg,
 		   char **err);
 /* Queues article_id for the `each` subscribers of group (see the SQL:
@@ -505,8 +502,8 @@ struct store_delivery {
 };
 void store_deliveries_free(struct store_delivery *d, size_t n);
 /* Up to limit queued deliveries due at now whose domain is not backing off. */
-int store_list_due(struct store *st, int64_t now, int limit, struct store_delivery **out,
-		   size_t *n, char **err);
+int store_list_due(struct store *st, int64_t now, int limit, struct store_delivery **out, size_t *n,
+		   char **err);
 int store_list_sending(struct store *st, int64_t id, char **err);
 /* Accepted by the smarthost: sent, and the domain's backoff ends. */
 int store_list_sent(struct store *st, int64_t id, char **err);
@@ -539,8 +536,8 @@ int store_bounce_put(struct store *st, const char *address, const struct store_b
 /* The forum's own body of the post behind an article (for the HTML part
  * of list mail): its markup (enum forum_markup), body and URL (may be
  * NULL); 1/0/-1. */
-int store_post_body(struct store *st, const char *message_id, int *markup, char **body,
-		    char **url, char **err);
+int store_post_body(struct store *st, const char *message_id, int *markup, char **body, char **url,
+		    char **err);
 /* Digests: the active digest subscriptions due at now (array of n, free
  * each with store_sub_clear, then the array). */
 int store_digest_due(struct store *st, int64_t now, struct store_sub **out, size_t *n, char **err);
@@ -550,9 +547,8 @@ int store_digest_next(struct store *st, const char *group, const char *address, 
 		      int64_t last, char **err);
 /* Queues issue `issue` of a digest (articles in (from, upto]) in the
  * delivery queue and records it as the subscription's last. */
-int store_digest_queue(struct store *st, const char *group, const char *address,
-		       const char *format, int64_t from, int64_t upto, int issue, int64_t now,
-		       char **err);
+int store_digest_queue(struct store *st, const char *group, const char *address, const char *format,
+		       int64_t from, int64_t upto, int issue, int64_t now, char **err);
 /* The newest listed article id of a group (0 when none). */
 int store_group_last_article(struct store *st, const char *group, int64_t *id, char **err);
 /* cb(arg, wire, len) for each listed article of group with id in (after,
@@ -575,15 +571,15 @@ int store_group_board(struct store *st, const char *forum, const char *group, ch
 int store_thread_info(struct store *st, const char *forum, const char *thread_key, char **title,
 		      char **board, char **err);
 /* The group a post's article is filed in; 1/0/-1. */
-int store_post_group(struct store *st, const char *forum, const char *post_key,
-		     int64_t *group_id, char **err);
+int store_post_group(struct store *st, const char *forum, const char *post_key, int64_t *group_id,
+		     char **err);
 /* The row id of a post; 1/0/-1. */
 int store_post_rowid(struct store *st, const char *forum, const char *post_key, int64_t *rowid,
 		     char **err);
 
 /* The forum post behind an article's Message-ID; 1/0/-1. */
-int store_post_by_msgid(struct store *st, const char *message_id, char **forum,
-			char **thread_key, char **post_key, char **err);
+int store_post_by_msgid(struct store *st, const char *message_id, char **forum, char **thread_key,
+			char **post_key, char **err);
 /* Where a reply to message_id goes: the forum post behind that article, or,
  * for a reply still in the outbox (not yet brought back by sync), its
  * thread and the post it is being posted as (else the post it answers).
@@ -626,8 +622,8 @@ struct store_metric_row {
 	double value;
 };
 /* Records (replaces) the sample of the process pid running role on host. */
-int store_metric_put(struct store *st, const char *host, const char *role, int64_t pid,
-		     int64_t now, const struct store_metric_row *m, char **err);
+int store_metric_put(struct store *st, const char *host, const char *role, int64_t pid, int64_t now,
+		     const struct store_metric_row *m, char **err);
 /* cb per sample summed over all processes, by name, labels, bucket. */
 typedef int (*store_metric_cb)(void *arg, const struct store_metric_row *m);
 int store_metric_list(struct store *st, store_metric_cb cb, void *arg, char **err);
@@ -642,7 +638,7 @@ struct store_sync_row {
 	const char *last_error;             /* of the last failed pass; NULL: none */
 	int64_t last_error_at;
 	int64_t passes, failures, posts;
-	double duration;                    /* of the last pass, seconds */
+	double duration; /* of the last pass, seconds */
 };
 typedef int (*store_sync_cb)(void *arg, const struct store_sync_row *r);
 int store_sync_list(struct store *st, store_sync_cb cb, void *arg, char **err);

@@ -54,8 +54,8 @@ void submit_result_clear(struct submit_result *r);
 /* Where the front end reads and writes. */
 struct submit_env {
 	const struct cfg *cfg;
-	struct store *store;                 /* lookups; also writes when writer is NULL */
-	struct store *(*writer)(void *arg);  /* read-write connection, asked for only to queue */
+	struct store *store;                /* lookups; also writes when writer is NULL */
+	struct store *(*writer)(void *arg); /* read-write connection, asked for only to queue */
 	void *writer_arg;
 };
 
@@ -67,16 +67,16 @@ struct submit_route {
 };
 
 struct submit_in {
-	const char *source;              /* "nntp", "lmtp", "pipe", "maildir", "imap" */
-	const char *raw;                 /* as received (kept beside the post) */
+	const char *source; /* "nntp", "lmtp", "pipe", "maildir", "imap" */
+	const char *raw;    /* as received (kept beside the post) */
 	size_t raw_len;
-	const struct mail_msg *msg;      /* raw, parsed by mail_parse */
-	const char *user;                /* the author, authenticated by the front end */
-	const char *groups;              /* groups posted to: "a,b" or "a b"; the first decides
+	const struct mail_msg *msg;       /* raw, parsed by mail_parse */
+	const char *user;                 /* the author, authenticated by the front end */
+	const char *groups;               /* groups posted to: "a,b" or "a b"; the first decides
 	                                    forum and board of a new thread */
 	const struct submit_route *route; /* NULL: route by In-Reply-To/References */
-	const char *envelope_from;       /* who hears of a later failure (mail); may be NULL */
-	const char *recipient;           /* mail only; may be NULL */
+	const char *envelope_from;        /* who hears of a later failure (mail); may be NULL */
+	const char *recipient;            /* mail only; may be NULL */
 };
 
 /* Submits one reply: fills *res (always; submit_result_clear frees). */

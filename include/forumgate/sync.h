@@ -26,8 +26,8 @@ struct sync_stats {
 /* One pass over forum f. path overrides the forum's configured source (for
  * `forumgate import PATH`); with use_cursor = 0 the whole source is read and
  * the stored cursor left alone. Returns 0, or -1 and *err. */
-int sync_forum(struct store *st, const struct cfg *c, const struct cfg_forum *f,
-	       const char *path, int use_cursor, struct sync_stats *stats, char **err);
+int sync_forum(struct store *st, const struct cfg *c, const struct cfg_forum *f, const char *path,
+	       int use_cursor, struct sync_stats *stats, char **err);
 
 /* What a pass shows while it runs. */
 struct sync_opts {
@@ -48,9 +48,8 @@ int sync_forum_opts(struct store *st, const struct cfg *c, const struct cfg_foru
 		    struct sync_stats *stats, char **err);
 
 /* Stores one thread of forum f (inside a transaction the caller holds). */
-int sync_thread(struct store *st, const struct cfg *c, const struct cfg_forum *f,
-		int64_t forum_id, const struct forum_thread *t, struct sync_stats *stats,
-		char **err);
+int sync_thread(struct store *st, const struct cfg *c, const struct cfg_forum *f, int64_t forum_id,
+		const struct forum_thread *t, struct sync_stats *stats, char **err);
 
 /* The sync role: a pass over every forum each poll interval until *stop. */
 int sync_loop(const struct cfg *c, volatile sig_atomic_t *stop);

@@ -41,8 +41,8 @@ void text_info_free(struct text_info *info);
 /* Converts src (len bytes, UTF-8) written in `markup` to plain text appended
  * to out. info may be NULL. Never fails on bad markup (it is best-effort, as
  * a browser is); returns 0, or -1 only for invalid arguments. */
-int text_convert(enum forum_markup markup, const char *src, size_t len,
-		 struct buf *out, struct text_info *info);
+int text_convert(enum forum_markup markup, const char *src, size_t len, struct buf *out,
+		 struct text_info *info);
 
 /* Wraps plain text (as produced above, "\n" lines) into format=flowed with
  * DelSp=no: lines longer than `width` (use 72) are broken at spaces with a

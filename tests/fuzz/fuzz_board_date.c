@@ -10,12 +10,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "forumgate/buf.h"
 #include "../../gateway/forum/board_date.h"
+#include "forumgate/buf.h"
 
 static const char *const zones[] = {
-	"UTC", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Pacific/Chatham",
-	"Asia/Kolkata", "America/Sao_Paulo", "Europe/Nowhere", NULL,
+	"UTC",
+	"Europe/Berlin",
+	"America/New_York",
+	"Australia/Lord_Howe",
+	"Pacific/Chatham",
+	"Asia/Kolkata",
+	"America/Sao_Paulo",
+	"Europe/Nowhere",
+	NULL,
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

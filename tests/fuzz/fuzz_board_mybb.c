@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "forumgate/text.h"
 #include "../../gateway/forum/board.h"
+#include "forumgate/text.h"
 
 static void check_listing(int rc, struct board_listing *l, char *err)
 {
@@ -41,7 +41,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *html = malloc(size + 1);
 	memcpy(html, data, size);
 	html[size] = '\0';
-	board_page_open(&pg, html, size, "https://board.example/showthread.php?tid=1", "fuzz", NULL);
+	board_page_open(&pg, html, size, "https://board.example/showthread.php?tid=1", "fuzz",
+			NULL);
 	(void)mb->detect(&pg);
 	(void)mb->kind(&pg);
 	(void)mb->logged_in(&pg);
@@ -56,7 +57,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			assert(p->id != NULL && p->body != NULL && p->markup == MARKUP_HTML);
 			struct buf out = BUF_INIT;
 			struct text_info info = {NULL, 0};
-			assert(text_convert(MARKUP_HTML, p->body, strlen(p->body), &out, &info) == 0);
+			assert(text_convert(MARKUP_HTML, p->body, strlen(p->body), &out, &info) ==
+			       0);
 			buf_free(&out);
 			text_info_free(&info);
 		}

@@ -45,13 +45,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(html, data, size);
 	html[size] = '\0';
-	board_page_open(&pg, html, size, "https://board.example/forum/viewtopic.php?t=1", "fuzz", NULL);
+	board_page_open(&pg, html, size, "https://board.example/forum/viewtopic.php?t=1", "fuzz",
+			NULL);
 
 	(void)e->detect(&pg);
 	(void)e->kind(&pg);
 	(void)e->logged_in(&pg);
 	if (e->parse_thread(&pg, &t, &err) == 0) {
-		assert(t != NULL && err == NULL && t->id != NULL && t->title != NULL && t->nposts > 0);
+		assert(t != NULL && err == NULL && t->id != NULL && t->title != NULL &&
+		       t->nposts > 0);
 		for (size_t i = 0; i < t->nposts; i++)
 			assert(t->posts[i].id != NULL && t->posts[i].body != NULL);
 		forum_thread_free(t);

@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../gateway/forum/board.h"
 #include "forumgate/buf.h"
 #include "forumgate/forum.h"
-#include "../../gateway/forum/board.h"
 
 static void check_listing(int rc, struct board_listing *l, char **errp)
 {

@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "forumgate/text.h"
 #include "../../gateway/forum/board.h"
+#include "forumgate/text.h"
 
 static void check_listing(int rc, struct board_listing *l, char *err)
 {
@@ -57,7 +57,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			assert(p->id != NULL && p->body != NULL && p->markup == MARKUP_HTML);
 			struct buf out = BUF_INIT;
 			struct text_info info = {NULL, 0};
-			assert(text_convert(MARKUP_HTML, p->body, strlen(p->body), &out, &info) == 0);
+			assert(text_convert(MARKUP_HTML, p->body, strlen(p->body), &out, &info) ==
+			       0);
 			buf_free(&out);
 			text_info_free(&info);
 		}

@@ -18,8 +18,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "forumgate/mail.h"
 #include "../mail_scan.h"
+#include "forumgate/mail.h"
 
 #define CHECK(c)                                                                                   \
 	do {                                                                                       \

@@ -48,8 +48,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		p = ff + 1;
 	}
-	struct digest_info info = {"fuzz.group", 1, 1, 1767312000, NULL, "lists.example", NULL,
-				   "fuzz@lists.example", NULL, "intro\n"};
+	struct digest_info info = {
+		"fuzz.group",         1,    1,        1767312000, NULL, "lists.example", NULL,
+		"fuzz@lists.example", NULL, "intro\n"};
 	struct buf out = BUF_INIT;
 	char *err = NULL;
 

@@ -67,7 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				continue;
 			}
 			if (strncmp(g, "fg.x.", 5) != 0 || strspn(g, "abcdefghijklmnopqrstuvwxyz"
-								   "0123456789+-_.") != strlen(g))
+								     "0123456789+-_.") != strlen(g))
 				abort();
 			free(g);
 		}

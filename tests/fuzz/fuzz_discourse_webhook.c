@@ -70,7 +70,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		dj_webhook_free(&w);
 	} else {
-		if (err == NULL || w.event != NULL || w.post.cooked != NULL || w.topic.title != NULL)
+		if (err == NULL || w.event != NULL || w.post.cooked != NULL ||
+		    w.topic.title != NULL)
 			abort();
 		free(err);
 	}

@@ -5,8 +5,8 @@
  */
 #include <stdint.h>
 
-#include "fuzz_world.h"
 #include "fuzz_maxlen.h"
+#include "fuzz_world.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

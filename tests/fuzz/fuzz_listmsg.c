@@ -47,12 +47,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	for (int alt = 0; alt < 2; alt++) {
 		struct listmsg_in in = {
-			.wire = art, .wire_len = size, .header_len = hl, .group = "demo.general",
+			.wire = art,
+			.wire_len = size,
+			.header_len = hl,
+			.group = "demo.general",
 			.from_address = "demo.general@reply.example",
 			.post_address = "demo.general@reply.example",
 			.request_address = "demo.general-request@reply.example",
-			.list_domain = "reply.example", .html = alt ? "<p>x</p>" : NULL,
-			.html_len = alt ? 8 : 0, .boundary = "=_fuzz",
+			.list_domain = "reply.example",
+			.html = alt ? "<p>x</p>" : NULL,
+			.html_len = alt ? 8 : 0,
+			.boundary = "=_fuzz",
 		};
 		struct buf out = BUF_INIT;
 		listmsg_build(&in, &out);
@@ -63,8 +68,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    count_lines(out.p, ohl, "X-Forumgate-Loop: ") != 1)
 			abort();
 		/* the body after the article's header, unchanged */
-		if (!alt && e && (out.len < size - hl ||
-				  memcmp(out.p + out.len - (size - hl), art + hl, size - hl) != 0))
+		if (!alt && e &&
+		    (out.len < size - hl ||
+		     memcmp(out.p + out.len - (size - hl), art + hl, size - hl) != 0))
 			abort();
 		buf_free(&out);
 	}

@@ -29,9 +29,9 @@ static void check_word(const char *s, const char *allowed_extra)
 		unsigned char c = (unsigned char)*p;
 		if (c <= 0x20 || c == 0x7f || strchr("<>\"", c))
 			abort();
-		if (allowed_extra == NULL && !(c == '-' || c == '_' || c == '.' ||
-					       (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-					       (c >= 'A' && c <= 'Z')))
+		if (allowed_extra == NULL &&
+		    !(c == '-' || c == '_' || c == '.' || (c >= '0' && c <= '9') ||
+		      (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')))
 			abort();
 	}
 }

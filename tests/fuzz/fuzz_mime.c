@@ -53,8 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_str(m->attachments[i].filename);
 	}
 	for (size_t i = 0; i < m->nheaders; i++)
-		if (m->headers[i].name[0] == '\0' ||
-		    mail_header(m, m->headers[i].name) == NULL)
+		if (m->headers[i].name[0] == '\0' || mail_header(m, m->headers[i].name) == NULL)
 			abort();
 	mail_msg_free(m);
 	return 0;

@@ -136,22 +136,31 @@ static void add_article(const struct art *a, char **err)
 		buf_addf(&xref, " %s:%lld", a->groups[i] == F.gen ? "fz.general" : "fz.ro",
 			 (long long)numbers[i]);
 	}
-	buf_addf(&w,
-		 "Path: fz.example!not-for-mail\r\nFrom: Anna <anna@fz.example>\r\n"
-		 "Newsgroups: fz.general\r\nSubject: %s\r\nDate: Mon, 13 May 2024 07:45:00 +0200\r\n"
-		 "Message-ID: %s\r\n",
-		 a->subject, a->msgid);
+	buf_addf(
+		&w,
+		"Path: fz.example!not-for-mail\r\nFrom: Anna <anna@fz.example>\r\n"
+		"Newsgroups: fz.general\r\nSubject: %s\r\nDate: Mon, 13 May 2024 07:45:00 +0200\r\n"
+		"Message-ID: %s\r\n",
+		a->subject, a->msgid);
 	if (a->refs[0])
 		buf_addf(&w, "References: %s\r\n", a->refs);
 	buf_addf(&w, "X-Folded: one\r\n\ttwo\r\n%s\r\n\r\n", xref.p);
 	size_t header_len = w.len;
 	buf_adds(&w, a->body);
-	buf_addf(&ov, "%s\tAnna <anna@fz.example>\tMon, 13 May 2024 07:45:00 +0200\t%s\t%s\t%zu\t2\t%s",
+	buf_addf(&ov,
+		 "%s\tAnna <anna@fz.example>\tMon, 13 May 2024 07:45:00 +0200\t%s\t%s\t%zu\t2\t%s",
 		 a->subject, a->msgid, a->refs, w.len, xref.p);
 	struct store_article_in in = {
-		.message_id = a->msgid, .wire = w.p, .wire_len = w.len, .header_len = header_len,
-		.lines = 2, .overview = ov.p, .date = 1715579100, .group_ids = a->groups,
-		.numbers = numbers, .ngroups = a->ngroups,
+		.message_id = a->msgid,
+		.wire = w.p,
+		.wire_len = w.len,
+		.header_len = header_len,
+		.lines = 2,
+		.overview = ov.p,
+		.date = 1715579100,
+		.group_ids = a->groups,
+		.numbers = numbers,
+		.ngroups = a->ngroups,
 	};
 	if (store_article_add(F.rw, &in, err) < 0)
 		die("article", *err);
@@ -193,12 +202,22 @@ static void setup(void)
 		add_article(&arts[i], &err);
 	if (store_article_withdraw(F.rw, "<a2@fz.example>", &err) != 0)
 		die("withdraw", err);
-	add_article(&(struct art){"<a5@fz.example>", "<a1@fz.example>", "Re: Hello", "again\r\n", g1, 1},
+	add_article(&(struct art){"<a5@fz.example>", "<a1@fz.example>", "Re: Hello", "again\r\n",
+				  g1, 1},
 		    &err);
 	struct store_post_in p = {
-		.thread_key = "t1", .post_key = "p1", .thread_title = "Hello", .board = "General",
-		.position = 1, .author = "Anna", .date = 1715579100, .body = "first line",
-		.hash = "h1", .version = 1, .message_id = "<a1@fz.example>", .references = "",
+		.thread_key = "t1",
+		.post_key = "p1",
+		.thread_title = "Hello",
+		.board = "General",
+		.position = 1,
+		.author = "Anna",
+		.date = 1715579100,
+		.body = "first line",
+		.hash = "h1",
+		.version = 1,
+		.message_id = "<a1@fz.example>",
+		.references = "",
 		.group_id = gen,
 	};
 	char *hash = cheap_hash();
@@ -269,11 +288,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* a different peer per input, so the login failure limiter (process
 	 * wide) does not lock the fuzzer out of AUTHINFO for good */
 	char peer[32];
-	snprintf(peer, sizeof peer, "10.%lu.%lu.%lu", (F.inputs >> 16) & 255,
-		 (F.inputs >> 8) & 255, F.inputs & 255);
+	snprintf(peer, sizeof peer, "10.%lu.%lu.%lu", (F.inputs >> 16) & 255, (F.inputs >> 8) & 255,
+		 F.inputs & 255);
 	F.inputs++;
 	struct nntp_env env = {
-		.cfg = flags & 8 ? F.cfg_small : flags & 4 ? F.cfg_plain : F.cfg,
+		.cfg = flags & 8   ? F.cfg_small
+		       : flags & 4 ? F.cfg_plain
+				   : F.cfg,
 		.store = F.ro,
 		.writer = writer,
 		.tls_available = flags & 1,

@@ -13,7 +13,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct robots r;
 	robots_parse((const char *)data, size, "forumgate", &r);
-	static const char *const paths[] = {"/", "/showthread.php?t=1", "/a.gif", "/robots.txt", ""};
+	static const char *const paths[] = {"/", "/showthread.php?t=1", "/a.gif", "/robots.txt",
+					    ""};
 	for (size_t i = 0; i < sizeof paths / sizeof *paths; i++)
 		(void)robots_allowed(&r, paths[i]);
 	size_t n = 0;

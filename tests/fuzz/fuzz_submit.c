@@ -26,8 +26,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	const char *groups = mail_header(m, "Newsgroups");
 	struct submit_env env = {.cfg = FW.cfg, .store = FW.in.store};
-	struct submit_in in = {.source = "fuzz", .raw = raw, .raw_len = size, .msg = m,
-			       .user = "alice", .groups = groups ? groups : "fz.general"};
+	struct submit_in in = {.source = "fuzz",
+			       .raw = raw,
+			       .raw_len = size,
+			       .msg = m,
+			       .user = "alice",
+			       .groups = groups ? groups : "fz.general"};
 	struct submit_result res;
 	outbox_submit(&env, &in, &res);
 	if (res.status > SUBMIT_TEMPFAIL || res.code == NULL || res.reason == NULL)

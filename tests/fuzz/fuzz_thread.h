@@ -11,8 +11,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "forumgate/forum.h"
 #include "../../gateway/forum/spool_internal.h"
+#include "forumgate/forum.h"
 
 typedef int (*fuzz_thread_parser)(const char *buf, size_t len, const char *name,
 				  struct forum_thread **out, char **err);

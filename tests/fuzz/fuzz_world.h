@@ -58,12 +58,13 @@ static void fw_setup(void)
 		fw_die("mkdtemp", NULL);
 	FW.dir = xstrdup(tmpl);
 	FW.path = xasprintf("%s/store.db", FW.dir);
-	char *yaml = xasprintf("gateway:\n  domain: fz.example\n  store: %s\n"
-			       "forums:\n  - name: fz\n    type: spool\n    spool:\n      path: %s\n"
-			       "    boards:\n      - board: General\n        group: fz.general\n"
-			       "      - board: News\n        group: fz.news\n        posting: n\n"
-			       "mail:\n  reply_domain: reply.fz.example\n  max_message_size: 64k\n",
-			       FW.path, FW.dir);
+	char *yaml = xasprintf(
+		"gateway:\n  domain: fz.example\n  store: %s\n"
+		"forums:\n  - name: fz\n    type: spool\n    spool:\n      path: %s\n"
+		"    boards:\n      - board: General\n        group: fz.general\n"
+		"      - board: News\n        group: fz.news\n        posting: n\n"
+		"mail:\n  reply_domain: reply.fz.example\n  max_message_size: 64k\n",
+		FW.path, FW.dir);
 	char *err = NULL;
 	if (cfg_load_string("fuzz.yaml", yaml, strlen(yaml), NULL, 0, &FW.cfg, &err) != 0)
 		fw_die("config", err);

@@ -36,12 +36,13 @@ static int sc_url(const char *v, int mailto)
 static const char *sanitize_check(const char *out, size_t len)
 {
 	static const char *const elements[] = {
-		"html", "body", /* the parser's own, around any fragment */
-		"p", "br", "a", "b", "strong", "i", "em", "u", "s", "strike", "del", "ins",
-		"blockquote", "pre", "code", "tt", "kbd", "samp", "q", "cite", "small", "big",
-		"ul", "ol", "li", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6",
-		"img", "table", "caption", "thead", "tbody", "tfoot", "tr", "td", "th", "hr",
-		"span", "div", "sub", "sup", "abbr", NULL};
+		"html",    "body", /* the parser's own, around any fragment */
+		"p",       "br",    "a",     "b",          "strong", "i",    "em", "u",   "s",
+		"strike",  "del",   "ins",   "blockquote", "pre",    "code", "tt", "kbd", "samp",
+		"q",       "cite",  "small", "big",        "ul",     "ol",   "li", "dl",  "dt",
+		"dd",      "h1",    "h2",    "h3",         "h4",     "h5",   "h6", "img", "table",
+		"caption", "thead", "tbody", "tfoot",      "tr",     "td",   "th", "hr",  "span",
+		"div",     "sub",   "sup",   "abbr",       NULL};
 	struct html_doc d;
 	const char *bad = NULL;
 
@@ -62,7 +63,7 @@ static const char *sanitize_check(const char *out, size_t len)
 				bad = sc_url(a->value, 1) ? NULL : "a link URL";
 			else if (strcmp(e, "a") == 0 && strcmp(an, "rel") == 0)
 				bad = strcmp(a->value, "nofollow noopener noreferrer") == 0 ? NULL
-											 : "rel";
+											    : "rel";
 			else if (strcmp(e, "img") == 0 && strcmp(an, "src") == 0)
 				bad = sc_url(a->value, 0) ? NULL : "an image URL";
 			else if (strcmp(e, "img") == 0 &&

@@ -17,8 +17,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include <cmocka.h>
 #include <libetpan/libetpan.h>
+#include <cmocka.h>
 
 #include "forumgate/article.h"
 
@@ -125,7 +125,8 @@ static int check_encoded_words(const char *s, int phrase_set)
 			for (const char *q = text; q < end; q++) {
 				if (*q == '=') {
 					assert_true(q + 2 < end);
-					buf_addc(&dec, (char)strtol((char[]){q[1], q[2], 0}, NULL, 16));
+					buf_addc(&dec,
+						 (char)strtol((char[]){q[1], q[2], 0}, NULL, 16));
 					q += 2;
 				} else if (*q == '_') {
 					buf_addc(&dec, ' ');
@@ -205,8 +206,8 @@ static int count_fields(const char *h, size_t n, const char *name)
 	int count = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		if ((i == 0 || h[i - 1] == '\n') && n - i > nl && strncasecmp(h + i, name, nl) == 0 &&
-		    h[i + nl] == ':')
+		if ((i == 0 || h[i - 1] == '\n') && n - i > nl &&
+		    strncasecmp(h + i, name, nl) == 0 && h[i + nl] == ':')
 			count++;
 	}
 	return count;
@@ -432,26 +433,35 @@ static void test_unstructured_plain(void **state)
 	assert_unstructured("Hello world", "Hello world", "Hello world");
 	assert_unstructured("  lots   of\t\tspace  ", "lots of space", "lots of space");
 	assert_unstructured("", "", "");
-	assert_unstructured("a\x7f" "b\x01" "c\x1f" "d", "a b c d", "a b c d");
+	assert_unstructured("a\x7f"
+			    "b\x01"
+			    "c\x1f"
+			    "d",
+			    "a b c d", "a b c d");
 }
 
 static void test_unstructured_encoded(void **state)
 {
 	/* short non-ASCII words: B is shorter */
-	assert_unstructured("Grüße aus Köln", "=?UTF-8?B?R3LDvMOfZQ==?= aus =?UTF-8?B?S8O2bG4=?=",
-			    "Grüße aus Köln");
+	assert_unstructured("Grüße aus Köln",
+			    "=?UTF-8?B?R3LDvMOfZQ==?= aus =?UTF-8?B?S8O2bG4=?=", "Grüße aus Köln");
 	/* mostly ASCII: Q is shorter */
 	assert_unstructured("Übersetzungsfehlerbehebung heute",
 			    "=?UTF-8?Q?=C3=9Cbersetzungsfehlerbehebung?= heute",
 			    "Übersetzungsfehlerbehebung heute");
 	/* adjacent non-ASCII words form one run, the space inside it */
-	assert_unstructured("Straße über Brücke", "=?UTF-8?B?U3RyYcOfZSDDvGJlciBCcsO8Y2tl?=",
-			    "Straße über Brücke");
+	assert_unstructured("Straße über Brücke",
+			    "=?UTF-8?B?U3RyYcOfZSDDvGJlciBCcsO8Y2tl?=", "Straße über Brücke");
 	/* a literal "=?" must not look like an encoded-word */
 	assert_unstructured("a =?x?= b", "a =?UTF-8?B?PT94Pz0=?= b", "a =?x?= b");
 	/* NBSP and bidi marks are kept (encoded), not turned into spaces */
-	assert_unstructured("a\xc2\xa0" "b \xe2\x80\xae" "c", "=?UTF-8?B?YcKgYiDigK5j?=",
-			    "a\xc2\xa0" "b \xe2\x80\xae" "c");
+	assert_unstructured("a\xc2\xa0"
+			    "b \xe2\x80\xae"
+			    "c",
+			    "=?UTF-8?B?YcKgYiDigK5j?=",
+			    "a\xc2\xa0"
+			    "b \xe2\x80\xae"
+			    "c");
 }
 
 static void test_phrase(void **state)
@@ -516,13 +526,15 @@ static void test_fold_plain(void **state)
 	article_hdr_fold(&b, "References",
 			 "<p1.t1.demo@forum.example.org> <p2.t1.demo@forum.example.org> "
 			 "<p3.t1.demo@forum.example.org> <p4.t1.demo@forum.example.org>");
-	assert_string_equal(b.p, "References: <p1.t1.demo@forum.example.org> "
-				 "<p2.t1.demo@forum.example.org>\r\n"
-				 " <p3.t1.demo@forum.example.org> <p4.t1.demo@forum.example.org>\r\n");
+	assert_string_equal(b.p,
+			    "References: <p1.t1.demo@forum.example.org> "
+			    "<p2.t1.demo@forum.example.org>\r\n"
+			    " <p3.t1.demo@forum.example.org> <p4.t1.demo@forum.example.org>\r\n");
 	buf_reset(&b);
 	/* a tab is a fold point too and is kept */
-	article_hdr_fold(&b, "X-T",
-			 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\tbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
+	article_hdr_fold(
+		&b, "X-T",
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\tbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
 	assert_string_equal(b.p, "X-T: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n"
 				 "\tbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\r\n");
 	buf_reset(&b);
@@ -608,8 +620,12 @@ static void test_hostile_subjects(void **state)
 		{"\0hidden", "(no subject)"},
 		{"a\0b", "a"},
 		{"\x1b[31mred\x1b[0m", "[31mred [0m"},
-		{"tab\there\x7f" "del", "tab here del"},
-		{"c1\xc2\x85next\xc2\x9b" "x", "c1 next x"},
+		{"tab\there\x7f"
+		 "del",
+		 "tab here del"},
+		{"c1\xc2\x85next\xc2\x9b"
+		 "x",
+		 "c1 next x"},
 		{"bad\xff\xfeutf8 \xc3", "bad\xef\xbf\xbd\xef\xbf\xbdutf8 \xef\xbf\xbd"},
 		{"over\xc0\xaflong", "over\xef\xbf\xbd\xef\xbf\xbdlong"},
 		{"line\xe2\x80\xa8sep", "line sep"},
@@ -638,10 +654,12 @@ static void test_hostile_subjects(void **state)
 
 static void test_invalid_input(void **state)
 {
-	static const char *bad_addrs[] = {"nobody", "a b@example.org", "<a@example.org>",
-					  "a@b@c", "a@", "@b", "a\r\n@b", "a..b@c", "\"q\"@c"};
-	static const char *bad_ids[] = {"p1@x", "<p1@x", "<p1>", "<p 1@x>", "<p1@x>y>",
-					"<p1@x>\r\nBcc: y", "<@x>", "<a..b@x>"};
+	static const char *bad_addrs[] = {
+		"nobody", "a b@example.org", "<a@example.org>", "a@b@c",  "a@",
+		"@b",     "a\r\n@b",         "a..b@c",          "\"q\"@c"};
+	static const char *bad_ids[] = {"p1@x",    "<p1@x",    "<p1>",
+					"<p 1@x>", "<p1@x>y>", "<p1@x>\r\nBcc: y",
+					"<@x>",    "<a..b@x>"};
 	struct article_in in;
 	struct article_out out;
 	char *err = NULL;
@@ -716,8 +734,9 @@ static void test_reply_subject_and_url(void **state)
 	in.archived_at = "https://forum.example.org/t/1?q=a b<c>\"d\"#p1";
 	assert_int_equal(article_build(&in, &out, &err), 0);
 	assert_string_equal(out.subject, "RE: already");
-	assert_non_null(strstr(out.wire.p, "\r\nArchived-At: "
-					   "<https://forum.example.org/t/1?q=a%20b%3Cc%3E%22d%22#p1>\r\n"));
+	assert_non_null(strstr(out.wire.p,
+			       "\r\nArchived-At: "
+			       "<https://forum.example.org/t/1?q=a%20b%3Cc%3E%22d%22#p1>\r\n"));
 	article_out_free(&out);
 
 	in.subject = "Re:Zero";
@@ -903,12 +922,13 @@ static void test_msgid_ours(void **state)
 			for (size_t f = 0; f < sizeof forums / sizeof *forums; f++)
 				for (int v = 1; v <= 12; v += 11)
 					for (int c = 0; c <= 10; c += 5) {
-						id = article_message_id_variant(forums[f], threads[t],
-										posts[p], v, c, dom);
+						id = article_message_id_variant(
+							forums[f], threads[t], posts[p], v, c, dom);
 						assert_non_null(id);
 						if (!article_msgid_ours(id, dom))
 							fail_msg("not ours: %s", id);
-						assert_false(article_msgid_ours(id, "other.example"));
+						assert_false(
+							article_msgid_ours(id, "other.example"));
 						free(id);
 					}
 	/* the hashed form of a long id, with and without a variant */
@@ -939,8 +959,8 @@ static void test_msgid_ours(void **state)
 	assert_true(article_msgid_ours("<p121.v3.t12.demo@forumgate.example>", dom));
 	assert_true(article_msgid_ours("<p121.v3.t12.demo@ForumGate.EXAMPLE>", dom));
 	assert_true(article_msgid_ours("<p%41.t%2f.demo.c7@forumgate.example>", dom));
-	assert_true(article_msgid_ours("<h0123456789abcdef0123456789ABCDEF01234567@forumgate.example>",
-				       dom));
+	assert_true(article_msgid_ours(
+		"<h0123456789abcdef0123456789ABCDEF01234567@forumgate.example>", dom));
 
 	/* what clients make, at our domain too */
 	static const char *const theirs[] = {
@@ -1347,7 +1367,9 @@ static void test_slug(void **state)
 		{"Ærø Œuvre Þorn ĳssel Łódź Čeština", "aero-oeuvre-thorn-ijssel-lodz-cestina"},
 		{"日本語", "x"},
 		{"日本語 forum", "forum"},
-		{"a\xc2\xa0" "b", "a-b"},
+		{"a\xc2\xa0"
+		 "b",
+		 "a-b"},
 		{"C++ & C#", "c-c"},
 		{"", "x"},
 		{"\xff\xfe", "x"},

@@ -98,18 +98,18 @@ static void test_parse_malformed(void **state)
 {
 	static const char *const bad[] = {
 		"",
-		"; dkim=pass",                                 /* no authserv-id */
-		"mx.example.net dkim=pass",                    /* no ';' */
-		"mx.example.net; dkim",                        /* no result */
-		"mx.example.net; dkim=",                       /* empty result */
-		"mx.example.net; dkim=pass (unclosed",         /* open comment */
-		"mx.example.net; dkim=pass header.d=\"x",      /* open quote */
+		"; dkim=pass",                                  /* no authserv-id */
+		"mx.example.net dkim=pass",                     /* no ';' */
+		"mx.example.net; dkim",                         /* no result */
+		"mx.example.net; dkim=",                        /* empty result */
+		"mx.example.net; dkim=pass (unclosed",          /* open comment */
+		"mx.example.net; dkim=pass header.d=\"x",       /* open quote */
 		"mx.example.net; dkim=pass header=example.org", /* no ptype.property */
-		"mx.example.net; dkim=pass header.d",          /* no value */
-		"mx.example.net; none; dkim=pass",             /* none and more */
-		"mx.example.net 2; dkim=pass",                 /* unknown version */
-		"mx.example.net; dkim=pass) x",                /* stray ')' */
-		"mx.example.net; dkim=pass.x",                 /* runs into the next token */
+		"mx.example.net; dkim=pass header.d",           /* no value */
+		"mx.example.net; none; dkim=pass",              /* none and more */
+		"mx.example.net 2; dkim=pass",                  /* unknown version */
+		"mx.example.net; dkim=pass) x",                 /* stray ')' */
+		"mx.example.net; dkim=pass.x",                  /* runs into the next token */
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		struct authres a;
@@ -182,8 +182,8 @@ static void test_verify_alignment(void **state)
 	expect("Authentication-Results: mx.forumgate.example; spf=pass smtp.helo=example.org\n", 0,
 	       NULL);
 	/* a DKIM pass for d=evil.example */
-	expect("Authentication-Results: mx.forumgate.example; dkim=pass header.d=evil.example\n",
-	       0, "dkim=pass for evil.example");
+	expect("Authentication-Results: mx.forumgate.example; dkim=pass header.d=evil.example\n", 0,
+	       "dkim=pass for evil.example");
 	expect("Authentication-Results: mx.forumgate.example; dkim=pass header.i=@example.org.evil"
 	       ".example\n",
 	       0, NULL);

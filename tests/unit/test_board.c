@@ -34,7 +34,8 @@ static void test_groups(void **state)
 	robots_free(&r);
 
 	/* a group of several agents, and a product token with a version */
-	parse("User-agent: a\nUser-agent: forumgate/0.1\nDisallow: /x\nUser-agent: *\nDisallow: /\n", &r);
+	parse("User-agent: a\nUser-agent: forumgate/0.1\nDisallow: /x\nUser-agent: *\nDisallow: /\n",
+	      &r);
 	assert_false(robots_allowed(&r, "/x1"));
 	assert_true(robots_allowed(&r, "/y"));
 	robots_free(&r);

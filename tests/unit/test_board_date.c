@@ -72,30 +72,34 @@ static void check_table(const char *tz, int64_t now, int order, const struct dca
 			continue;
 		}
 		if (rc != 0 || got != want)
-			fail_msg("[%s] \"%s\": rc %d, got %lld, want %lld (off by %lld s)", tz ? tz : "UTC",
-				 c[i].s, rc, (long long)got, (long long)want, (long long)(got - want));
+			fail_msg("[%s] \"%s\": rc %d, got %lld, want %lld (off by %lld s)",
+				 tz ? tz : "UTC", c[i].s, rc, (long long)got, (long long)want,
+				 (long long)(got - want));
 	}
 }
 
-#define CHECK(tz, now, order, table) check_table(tz, now, order, table, sizeof table / sizeof table[0])
+#define CHECK(tz, now, order, table)                                                               \
+	check_table(tz, now, order, table, sizeof table / sizeof table[0])
 
 /* 2008-08-26 20:15 in Berlin (CEST, +02:00) */
 #define BE U(2008, 8, 26, 18, 15, 0)
 static const int64_t NOW = 1219824000; /* 2008-08-27 08:00 UTC, a Wednesday */
 
 static const struct dcase english[] = {
-	{"08-26-2008, 08:15 PM", BE},             /* vBulletin 3/4, MyBB default */
-	{"08-26-2008, 08:15&nbsp;PM", BE},          /* the one entity boards put in dates */
-	{"08-26-2008,\xc2\xa0" "08:15\xc2\xa0PM", BE}, /* NBSP */
-	{"Tue Aug 26, 2008 8:15 pm", BE},         /* phpBB 3.0 "D M d, Y g:i a" */
+	{"08-26-2008, 08:15 PM", BE},      /* vBulletin 3/4, MyBB default */
+	{"08-26-2008, 08:15&nbsp;PM", BE}, /* the one entity boards put in dates */
+	{"08-26-2008,\xc2\xa0"
+	 "08:15\xc2\xa0PM",
+	 BE},                             /* NBSP */
+	{"Tue Aug 26, 2008 8:15 pm", BE}, /* phpBB 3.0 "D M d, Y g:i a" */
 	{"Mon Aug 25, 2008 8:15 pm", U(2008, 8, 25, 18, 15, 0)},
-	{"» Tue Aug 26, 2008 8:15 pm", BE},       /* prosilver "by X »" */
+	{"» Tue Aug 26, 2008 8:15 pm", BE}, /* prosilver "by X »" */
 	{"by admin » Tue Aug 26, 2008 8:15 pm", BE},
 	{"Posted: Tue Aug 26, 2008 8:15 pm", BE}, /* subsilver2 */
 	{"Posted: Tue Aug 26, 2008 8:15 pm    Post subject: Re: hello", BE},
-	{"26 Aug 2008, 20:15", BE},               /* phpBB "d M Y, H:i" */
+	{"26 Aug 2008, 20:15", BE}, /* phpBB "d M Y, H:i" */
 	{"Tue 26 Aug, 2008 20:15", BE},
-	{"Aug 26, 2008 at 8:15 PM", BE},          /* XenForo */
+	{"Aug 26, 2008 at 8:15 PM", BE}, /* XenForo */
 	{"Aug 26, 2008", U(2008, 8, 25, 22, 0, 0)},
 	{"August 26, 2008, 08:15:30 PM", U(2008, 8, 26, 18, 15, 30)},
 	{"Tuesday, August 26th, 2008 8:15 PM", BE},
@@ -114,9 +118,9 @@ static const struct dcase english[] = {
 	{"Sept 26, 2008", U(2008, 9, 25, 22, 0, 0)},
 	{"Dec 26, 2008 8:15 pm", U(2008, 12, 26, 19, 15, 0)}, /* CET */
 	/* shapes seen in the saved pages of ../shared/corpora/forum-html */
-	{"24 Apr 18,, 23:50", U(2018, 4, 24, 21, 50, 0)},         /* vBulletin "d M y,, H:i" */
+	{"24 Apr 18,, 23:50", U(2018, 4, 24, 21, 50, 0)}, /* vBulletin "d M y,, H:i" */
 	{"26 Aug 08, 20:15", BE},
-	{"#1 Post by kikinder » 2008-08-26 20:15", BE},          /* phpBB 3.3 prosilver */
+	{"#1 Post by kikinder » 2008-08-26 20:15", BE}, /* phpBB 3.3 prosilver */
 	{"Threadmark created by Higure on Aug 26, 2008", U(2008, 8, 25, 22, 0, 0)}, /* XenForo */
 	{"showthread.php?t=128882", NONE},
 };
@@ -263,9 +267,9 @@ static const struct dcase relative_berlin[] = {
 	{"Sunday at 8:15 PM", U(2008, 8, 24, 18, 15, 0)}, /* XenForo, this week */
 	{"Monday at 8:15 PM", U(2008, 8, 25, 18, 15, 0)},
 	{"Wednesday at 8:15 PM", U(2008, 8, 20, 18, 15, 0)}, /* today's weekday: a week ago */
-	{"Aug 26", U(2008, 8, 25, 22, 0, 0)},                  /* year left out */
-	{"Aug 28 8:15 pm", U(2008, 8, 28, 18, 15, 0)},         /* tomorrow: this year */
-	{"Dec 31", U(2007, 12, 30, 23, 0, 0)},                 /* later this year: last year's */
+	{"Aug 26", U(2008, 8, 25, 22, 0, 0)},                /* year left out */
+	{"Aug 28 8:15 pm", U(2008, 8, 28, 18, 15, 0)},       /* tomorrow: this year */
+	{"Dec 31", U(2007, 12, 30, 23, 0, 0)},               /* later this year: last year's */
 	{"26 Aug, 20:15", BE},
 	{"5 ago", U(2008, 8, 4, 22, 0, 0)}, /* es/it: 5 August */
 };
@@ -469,13 +473,13 @@ static void test_today_across_midnight(void **state)
 static void test_dst(void **state)
 {
 	static const struct dcase fixed[] = {
-		{"30.03.2008, 02:30", U(2008, 3, 30, 1, 30, 0)},  /* gap: read as 03:30 CEST */
+		{"30.03.2008, 02:30", U(2008, 3, 30, 1, 30, 0)}, /* gap: read as 03:30 CEST */
 		{"30.03.2008, 01:59", U(2008, 3, 30, 0, 59, 0)},
 		{"30.03.2008, 03:00", U(2008, 3, 30, 1, 0, 0)},
 		{"26.10.2008, 02:30", U(2008, 10, 26, 0, 30, 0)}, /* twice: the earlier (CEST) */
 		{"26.10.2008, 03:30", U(2008, 10, 26, 2, 30, 0)},
 		{"Mar 30, 2008 2:30 AM", U(2008, 3, 30, 1, 30, 0)},
-		{"30.03.2031, 02:30", U(2031, 3, 30, 1, 30, 0)},  /* far future: footer rule */
+		{"30.03.2031, 02:30", U(2031, 3, 30, 1, 30, 0)}, /* far future: footer rule */
 		{"26.10.2031, 02:30", U(2031, 10, 26, 0, 30, 0)},
 	};
 	CHECK("Europe/Berlin", NOW, 0, fixed);
@@ -490,7 +494,7 @@ static void test_dst(void **state)
 	};
 	CHECK("Europe/Berlin", now, 0, change_day);
 	static const struct dcase ny[] = {
-		{"03-09-2008, 02:30 AM", U(2008, 3, 9, 7, 30, 0)}, /* gap */
+		{"03-09-2008, 02:30 AM", U(2008, 3, 9, 7, 30, 0)},  /* gap */
 		{"11-02-2008, 01:30 AM", U(2008, 11, 2, 5, 30, 0)}, /* twice: EDT */
 		{"Nov 2, 2008 1:30 am", U(2008, 11, 2, 5, 30, 0)},
 	};

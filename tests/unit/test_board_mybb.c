@@ -18,10 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../gateway/forum/board.h"
 #include "forumgate/buf.h"
 #include "forumgate/forum.h"
 #include "forumgate/text.h"
-#include "../../gateway/forum/board.h"
 
 #define CORPUS "../shared/corpora/forum-html/mybb/magic-html/"
 #define FIX "tests/fixtures/boards/mybb/"
@@ -85,16 +85,32 @@ static char *plain(const char *html, struct text_info *info)
 static void no_furniture(const struct forum_thread *t)
 {
 	static const char *const words[] = {
-		"Reply", "Report", "Find", "Antworten", "Melden", "Suchen", "last modified",
-		"zuletzt bearbeitet", "post_edit", "Posts:", "Joined", "Threaded Mode",
-		"Next Oldest", "Printable Version", "Users browsing", "Senior Member", NULL,
+		"Reply",
+		"Report",
+		"Find",
+		"Antworten",
+		"Melden",
+		"Suchen",
+		"last modified",
+		"zuletzt bearbeitet",
+		"post_edit",
+		"Posts:",
+		"Joined",
+		"Threaded Mode",
+		"Next Oldest",
+		"Printable Version",
+		"Users browsing",
+		"Senior Member",
+		NULL,
 	};
 	for (size_t i = 0; i < t->nposts; i++) {
 		char *txt = plain(t->posts[i].body, NULL);
 		for (size_t w = 0; words[w] != NULL; w++)
 			if (strstr(t->posts[i].body, words[w]) != NULL ||
-			    (t->posts[i].signature != NULL && strstr(t->posts[i].signature, words[w])))
-				fail_msg("post %s: furniture \"%s\": %s", t->posts[i].id, words[w], txt);
+			    (t->posts[i].signature != NULL &&
+			     strstr(t->posts[i].signature, words[w])))
+				fail_msg("post %s: furniture \"%s\": %s", t->posts[i].id, words[w],
+					 txt);
 		free(txt);
 	}
 }
@@ -127,7 +143,8 @@ static void test_corpus(void **state)
 	assert_string_equal(t->posts[0].author_id, "3");
 	assert_int_equal(t->posts[0].guest, 0);
 	assert_int_equal(t->posts[0].date, 1626099600); /* 07-12-2021, 02:20 PM */
-	assert_string_equal(t->posts[0].url, "https://theultimatetone.com/thread-214-post-830.html#pid830");
+	assert_string_equal(t->posts[0].url,
+			    "https://theultimatetone.com/thread-214-post-830.html#pid830");
 	assert_true(strncmp(t->posts[0].body, "Hi Guys<br>", 11) == 0);
 	assert_int_equal(t->posts[1].date, 1680964440); /* 04-08-2023, 02:34 PM */
 	no_furniture(t);
@@ -161,11 +178,14 @@ static void test_showthread(void **state)
 		assert_string_equal(p->author_id, "2");
 		assert_int_equal(p->date, 1626166800); /* the edit note is not the date */
 		assert_string_equal(p->parent_id, "820");
-		assert_string_equal(p->signature,
-				    "<span style=\"font-style: italic;\" class=\"mycode_i\">bob fixes amps</span>");
+		assert_string_equal(
+			p->signature,
+			"<span style=\"font-style: italic;\" class=\"mycode_i\">bob fixes amps</span>");
 		struct text_info info = {NULL, 0};
 		char *txt = plain(p->body, &info);
-		assert_string_equal(txt, "alice wrote:\n> The hum starts after ten minutes.\n\nCheck the filter caps first.\n");
+		assert_string_equal(
+			txt,
+			"alice wrote:\n> The hum starts after ten minutes.\n\nCheck the filter caps first.\n");
 		assert_int_equal(info.nquoted, 1);
 		assert_string_equal(info.quoted_ids[0], "820");
 		text_info_free(&info);
@@ -209,7 +229,8 @@ static void test_no_thread_id(void **state)
 	board_page_open(&pg, html, sizeof html - 1, NULL, "bare", NULL);
 	assert_int_equal(mb->parse_thread(&pg, &t, &err), -1);
 	assert_null(t);
-	assert_string_equal(err, "bare: no thread id (canonical link, input tid, .navigation .active)");
+	assert_string_equal(err,
+			    "bare: no thread id (canonical link, input tid, .navigation .active)");
 	free(err);
 	board_page_close(&pg);
 }
@@ -266,7 +287,8 @@ static void test_forumdisplay(void **state)
 		assert_string_equal(l.title, "Chat");
 		assert_int_equal(l.page, 2);
 		assert_int_equal(l.pages, 9);
-		assert_string_equal(l.next_url, "https://board.example/forumdisplay.php?fid=2&page=3");
+		assert_string_equal(l.next_url,
+				    "https://board.example/forumdisplay.php?fid=2&page=3");
 		assert_int_equal(l.nforums, 1);
 		assert_string_equal(l.forums[0].id, "5");
 		assert_string_equal(l.forums[0].parent_id, "2");
@@ -277,8 +299,10 @@ static void test_forumdisplay(void **state)
 			int64_t last;
 			int pages;
 		} want[] = {
-			{"11", 1, 0, 0, 1626099600, 0}, {"12", 0, 0, 1234, 1626166800, 3},
-			{"13", 0, 1, -1, 1625914800, 0}, {"14", 0, 0, 5, 1625819400, 0},
+			{"11", 1, 0, 0, 1626099600, 0},
+			{"12", 0, 0, 1234, 1626166800, 3},
+			{"13", 0, 1, -1, 1625914800, 0},
+			{"14", 0, 0, 5, 1625819400, 0},
 		};
 		assert_int_equal(l.ntopics, 4);
 		for (size_t k = 0; k < 4; k++) {
@@ -303,7 +327,8 @@ static void test_forumdisplay_empty_and_changed(void **state)
 	struct board_listing l;
 	char *err = NULL;
 
-	open_page(&p, FIX "forumdisplay_empty.html", "https://board.example/forumdisplay.php?fid=8");
+	open_page(&p, FIX "forumdisplay_empty.html",
+		  "https://board.example/forumdisplay.php?fid=8");
 	assert_int_equal(mb->kind(&p.pg), BOARD_PAGE_FORUM);
 	assert_int_equal(mb->parse_forum(&p.pg, &l, &err), 0);
 	assert_int_equal(l.ntopics, 0);
@@ -354,7 +379,8 @@ static void test_login(void **state)
 	assert_string_equal(board_form_get(&f, "password"), "pw&1");
 	assert_string_equal(board_form_get(&f, "remember"), "yes");
 	assert_string_equal(board_form_get(&f, "my_post_key"), "feedfacefeedface");
-	assert_string_equal(board_form_get(&f, "url"), "https://board.example/forumdisplay.php?fid=7");
+	assert_string_equal(board_form_get(&f, "url"),
+			    "https://board.example/forumdisplay.php?fid=7");
 	assert_null(board_form_get(&f, "quick_username"));
 	board_form_clear(&f);
 	close_page(&p);
@@ -370,7 +396,8 @@ static void test_login(void **state)
 
 	open_page(&p, FIX "login_wrong_password.html", NULL);
 	assert_int_equal(mb->login_result(&p.pg, &err), 0);
-	assert_non_null(strstr(err, "login refused: You have entered an invalid username/password combination."));
+	assert_non_null(strstr(
+		err, "login refused: You have entered an invalid username/password combination."));
 	free(err);
 	err = NULL;
 	close_page(&p);
@@ -417,10 +444,11 @@ static void test_text(void **state)
 {
 	(void)state;
 	struct text_info info = {NULL, 0};
-	char *txt = plain("<blockquote class=\"mycode_quote\"><cite><span> (07-12-2021, 02:20 PM)</span>"
-			  "K O'Connor Wrote:  <a class=\"quick_jump\" href=\"thread-214-post-830.html#pid830\">"
-			  "</a></cite>quoted</blockquote><br />\nanswer",
-			  &info);
+	char *txt = plain(
+		"<blockquote class=\"mycode_quote\"><cite><span> (07-12-2021, 02:20 PM)</span>"
+		"K O'Connor Wrote:  <a class=\"quick_jump\" href=\"thread-214-post-830.html#pid830\">"
+		"</a></cite>quoted</blockquote><br />\nanswer",
+		&info);
 	assert_string_equal(txt, "K O'Connor wrote:\n> quoted\n\nanswer\n");
 	assert_int_equal(info.nquoted, 1);
 	assert_string_equal(info.quoted_ids[0], "830");

@@ -17,15 +17,17 @@
 #include <string.h>
 #include <time.h>
 
+#include "../../gateway/forum/board.h"
 #include "forumgate/buf.h"
 #include "forumgate/text.h"
-#include "../../gateway/forum/board.h"
 
 #define CORPUS "../shared/corpora/forum-html/phpbb/"
 #define FIX "tests/fixtures/boards/phpbb/"
 #define NETTALLY CORPUS "NetTally/phpBB.html"
-#define DEBIAN1 CORPUS "magic-html/bf03d4e9a96bd6b8cee833f2b9816608faac4c00137d6f4bc40934f22a7f9cdb.html"
-#define DEBIAN2 CORPUS "magic-html/5d5c1f0e282cdb389f98b0fd7b9f13de8f2f367de259dbd2f27b1a6b86dfdc09.html"
+#define DEBIAN1                                                                                    \
+	CORPUS "magic-html/bf03d4e9a96bd6b8cee833f2b9816608faac4c00137d6f4bc40934f22a7f9cdb.html"
+#define DEBIAN2                                                                                    \
+	CORPUS "magic-html/5d5c1f0e282cdb389f98b0fd7b9f13de8f2f367de259dbd2f27b1a6b86dfdc09.html"
 
 static const struct board_engine *E = &board_phpbb;
 
@@ -97,9 +99,11 @@ static char *to_text(const char *html)
 static void assert_clean_body(const struct forum_post *p)
 {
 	static const char *const furniture[] = {
-		"Reply with quote", "Post a reply", "Last edited by", "Zuletzt ge", "postprofile",
-		"back2top", "Powered by", "google_ad", "Moderator:", "Mit Zitat antworten",
-		"signature", "Downloaded", "heruntergeladen", "betrachtet", "sid=",
+		"Reply with quote",    "Post a reply", "Last edited by",
+		"Zuletzt ge",          "postprofile",  "back2top",
+		"Powered by",          "google_ad",    "Moderator:",
+		"Mit Zitat antworten", "signature",    "Downloaded",
+		"heruntergeladen",     "betrachtet",   "sid=",
 	};
 	assert_non_null(p->body);
 	for (size_t i = 0; i < sizeof furniture / sizeof *furniture; i++)
@@ -149,7 +153,8 @@ static void test_corpus_30_prosilver(void **state)
 	assert_string_equal(first->author_id, "5996");
 	assert_int_equal(first->guest, 0);
 	assert_string_equal(first->title, "Re: Biological Will");
-	assert_string_equal(first->url, "http://ilovephilosophy.com/viewtopic.php?p=2729870#p2729870");
+	assert_string_equal(first->url,
+			    "http://ilovephilosophy.com/viewtopic.php?p=2729870#p2729870");
 	/* the date text after the author, read through the page's context */
 	assert_true(first->date == board_page_date(&p.pg, "Sun May 26, 2019 4:34 pm"));
 	assert_true(strncmp(first->body, "Good lecture.", 13) == 0);
@@ -162,7 +167,7 @@ static void test_corpus_30_prosilver(void **state)
 		assert_clean_body(q);
 		assert_int_equal(q->markup, MARKUP_HTML);
 		assert_null(strstr(q->body, "For behold")); /* signature kept apart */
-		assert_null(q->parent_id); /* 3.0 quotes name no post */
+		assert_null(q->parent_id);                  /* 3.0 quotes name no post */
 		assert_false(q->guest);
 		for (const char *c = q->body; (c = strstr(c, "<cite>")) != NULL; c++)
 			cites++;
@@ -172,7 +177,8 @@ static void test_corpus_30_prosilver(void **state)
 
 	/* edited: the notice is not in the body */
 	struct forum_post *ed = post_by_id(t, "2729877");
-	assert_true(strstr(ed->body, "The founding fathers were the only truly free Americans.") != NULL);
+	assert_true(strstr(ed->body, "The founding fathers were the only truly free Americans.") !=
+		    NULL);
 	char *txt = to_text(post_by_id(t, "2729876")->body);
 	assert_true(strncmp(txt, "Urwrongx1000 wrote:\n> I don't know", 34) == 0);
 	free(txt);
@@ -246,7 +252,8 @@ static void test_corpus_33_debian(void **state)
 static void test_thread_german_33(void **state)
 {
 	struct page p;
-	page_open(&p, FIX "viewtopic_prosilver33_de.html", "https://forum.example.de/viewtopic.php?t=77&start=15");
+	page_open(&p, FIX "viewtopic_prosilver33_de.html",
+		  "https://forum.example.de/viewtopic.php?t=77&start=15");
 	assert_int_equal(E->logged_in(&p.pg), 1);
 	struct forum_thread *t = thread_of(&p);
 	assert_string_equal(t->id, "77");
@@ -254,7 +261,7 @@ static void test_thread_german_33(void **state)
 	assert_string_equal(t->board, "12");
 	assert_int_equal(t->page, 2); /* li.active, no "Seite x von y" printed */
 	assert_int_equal(t->pages, 3);
-	assert_int_equal(t->total_posts, 40); /* "40 Beiträge" */
+	assert_int_equal(t->total_posts, 40);           /* "40 Beiträge" */
 	assert_int_equal(t->posting, FORUM_POSTING_NO); /* the lock icon */
 	assert_int_equal(t->nposts, 3);
 
@@ -264,13 +271,18 @@ static void test_thread_german_33(void **state)
 	assert_string_equal(a->author_id, "48");
 	assert_int_equal(a->date, 1706948100);
 	assert_string_equal(a->parent_id, "488"); /* data-post-id in the cite */
-	assert_string_equal(a->signature, "Lies zuerst die <a href=\"./viewtopic.php?t=1\" class=\"postlink\">Regeln</a>.");
+	assert_string_equal(
+		a->signature,
+		"Lies zuerst die <a href=\"./viewtopic.php?t=1\" class=\"postlink\">Regeln</a>.");
 	/* attachments: links kept, counters and session ids cut */
 	assert_non_null(strstr(a->body, "src=\"./download/file.php?id=31\""));
 	assert_non_null(strstr(a->body, "<em>Treiberdialog</em>")); /* the comment stays */
-	assert_non_null(strstr(a->body, "<img src=\"./download/file.php?id=33&amp;t=1\" class=\"postimage\" "
-					"alt=\"drucker.jpg\">"));
-	assert_non_null(strstr(a->body, "<a href=\"https://forum.example.de/download/file.php?id=32\">log.txt</a>"));
+	assert_non_null(strstr(a->body,
+			       "<img src=\"./download/file.php?id=33&amp;t=1\" class=\"postimage\" "
+			       "alt=\"drucker.jpg\">"));
+	assert_non_null(
+		strstr(a->body,
+		       "<a href=\"https://forum.example.de/download/file.php?id=32\">log.txt</a>"));
 	char *txt = to_text(a->body);
 	assert_true(strncmp(txt, "Petra wrote:\n> Der Drucker druckt nur leere Seiten.", 51) == 0);
 	free(txt);
@@ -300,7 +312,8 @@ static void test_thread_german_33(void **state)
 static void test_thread_subsilver2(void **state)
 {
 	struct page p;
-	page_open(&p, FIX "viewtopic_subsilver2.html", "http://old.example/viewtopic.php?f=2&t=1&start=10");
+	page_open(&p, FIX "viewtopic_subsilver2.html",
+		  "http://old.example/viewtopic.php?f=2&t=1&start=10");
 	assert_true(E->detect(&p.pg) >= 50);
 	assert_int_equal(E->kind(&p.pg), BOARD_PAGE_THREAD);
 	struct forum_thread *t = thread_of(&p);
@@ -321,7 +334,8 @@ static void test_thread_subsilver2(void **state)
 	assert_string_equal(a->title, "Re: Welcome to phpBB3");
 	assert_int_equal(a->date, 1204633800); /* "Posted: 2008-03-04 12:30" */
 	assert_string_equal(a->signature, "The admin<br>of this board");
-	assert_non_null(strstr(a->body, "<a href=\"http://old.example/download/file.php?id=4\">install.log</a>"));
+	assert_non_null(strstr(
+		a->body, "<a href=\"http://old.example/download/file.php?id=4\">install.log</a>"));
 	char *txt = to_text(a->body);
 	assert_true(strncmp(txt, "Bob wrote:\n> Is it installed?\n\nYes, it is.", 42) == 0);
 	free(txt);
@@ -407,7 +421,8 @@ static void test_forum_prosilver30(void **state)
 {
 	struct page p;
 	struct board_listing l;
-	page_open(&p, FIX "viewforum_prosilver30.html", "https://board.example/forum/viewforum.php?f=1");
+	page_open(&p, FIX "viewforum_prosilver30.html",
+		  "https://board.example/forum/viewforum.php?f=1");
 	assert_int_equal(E->kind(&p.pg), BOARD_PAGE_FORUM);
 	forum_of(&p, &l);
 	assert_string_equal(l.forum_id, "1");
@@ -476,7 +491,8 @@ static void test_forum_subsilver2(void **state)
 {
 	struct page p;
 	struct board_listing l;
-	page_open(&p, FIX "viewforum_subsilver2.html", "http://old.example/viewforum.php?f=2&start=25");
+	page_open(&p, FIX "viewforum_subsilver2.html",
+		  "http://old.example/viewforum.php?f=2&start=25");
 	forum_of(&p, &l);
 	assert_string_equal(l.forum_id, "2");
 	assert_string_equal(l.title, "Your first forum");
@@ -514,14 +530,16 @@ static void test_forum_empty_and_changed(void **state)
 
 	/* no read access looks like "no topics" but is not an empty forum */
 	const char *noaccess[][2] = {
-		{FIX "viewforum_noaccess.html", "no read access: You do not have the required permissions"},
+		{FIX "viewforum_noaccess.html",
+		 "no read access: You do not have the required permissions"},
 		{FIX "viewforum_noaccess_guest.html", "not readable without a login"},
 	};
 	for (size_t i = 0; i < 2; i++) {
 		char *e = NULL;
 		page_open(&p, noaccess[i][0], "https://board.example/viewforum.php?f=14");
 		assert_int_equal(E->parse_forum(&p.pg, &l, &e), -1);
-		assert_int_equal(E->kind(&p.pg), i == 0 ? BOARD_PAGE_NO_PERMISSION : BOARD_PAGE_LOGIN);
+		assert_int_equal(E->kind(&p.pg),
+				 i == 0 ? BOARD_PAGE_NO_PERMISSION : BOARD_PAGE_LOGIN);
 		if (e == NULL || strstr(e, noaccess[i][1]) == NULL)
 			fail_msg("%s: \"%s\"", noaccess[i][0], e);
 		free(e);
@@ -608,10 +626,12 @@ static void test_login(void **state)
 	assert_string_equal(f.method, "post");
 	assert_string_equal(board_form_get(&f, "username"), "bob");
 	assert_string_equal(board_form_get(&f, "password"), "s3cret &x");
-	assert_string_equal(board_form_get(&f, "form_token"), "5b8d0e2c4a1f3e9d7c6b5a4f3e2d1c0b9a8f7e6d");
+	assert_string_equal(board_form_get(&f, "form_token"),
+			    "5b8d0e2c4a1f3e9d7c6b5a4f3e2d1c0b9a8f7e6d");
 	assert_string_equal(board_form_get(&f, "creation_time"), "1716214000");
 	assert_string_equal(board_form_get(&f, "sid"), "0123456789abcdef0123456789abcdef");
-	assert_string_equal(board_form_get(&f, "redirect"), "./ucp.php?mode=login&redirect=index.php");
+	assert_string_equal(board_form_get(&f, "redirect"),
+			    "./ucp.php?mode=login&redirect=index.php");
 	assert_string_equal(board_form_get(&f, "autologin"), "on");
 	assert_string_equal(board_form_get(&f, "login"), "Login");
 	assert_null(board_form_get(&f, "viewonline"));
@@ -654,7 +674,8 @@ static void test_login(void **state)
 	/* the index's quick-login box is a login form too */
 	page_open(&p, FIX "index_prosilver.html", "https://board.example/forum/index.php");
 	assert_int_equal(E->login_form(&p.pg, "bob", "pw", &f, &err), 0);
-	assert_string_equal(f.action, "https://board.example/forum/ucp.php?mode=login&sid=0123abcd");
+	assert_string_equal(f.action,
+			    "https://board.example/forum/ucp.php?mode=login&sid=0123abcd");
 	board_form_clear(&f);
 	page_close(&p);
 
@@ -674,13 +695,15 @@ static void test_post_form(void **state)
 	char *err = NULL;
 
 	assert_true(E->min_form_seconds >= 2);
-	page_open(&p, FIX "posting_reply.html", "https://board.example/posting.php?mode=reply&t=40");
+	page_open(&p, FIX "posting_reply.html",
+		  "https://board.example/posting.php?mode=reply&t=40");
 	assert_int_equal(E->post_form(&p.pg, NULL, "Hello [b]world[/b]", &f, &err), 0);
 	assert_string_equal(f.action, "https://board.example/posting.php?mode=reply&t=40");
 	assert_string_equal(f.method, "post");
 	assert_string_equal(board_form_get(&f, "subject"), "Re: PHP 8 upgrade");
 	assert_string_equal(board_form_get(&f, "message"), "Hello [b]world[/b]");
-	assert_string_equal(board_form_get(&f, "form_token"), "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c");
+	assert_string_equal(board_form_get(&f, "form_token"),
+			    "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c");
 	assert_string_equal(board_form_get(&f, "creation_time"), "1716214600");
 	assert_string_equal(board_form_get(&f, "lastclick"), "1716214600");
 	assert_string_equal(board_form_get(&f, "topic_cur_post_id"), "812");
@@ -696,7 +719,8 @@ static void test_post_form(void **state)
 
 	page_open(&p, FIX "message_locked.html", NULL);
 	assert_int_equal(E->post_form(&p.pg, NULL, "x", &f, &err), -1);
-	assert_non_null(strstr(err, "This topic is locked, you cannot edit posts or make further replies."));
+	assert_non_null(strstr(
+		err, "This topic is locked, you cannot edit posts or make further replies."));
 	free(err);
 	err = NULL;
 	page_close(&p);
@@ -751,27 +775,32 @@ static void test_post_result(void **state)
 
 	/* a redirect straight to the post */
 	page_open(&p, FIX "viewtopic_prosilver33_de.html", NULL);
-	assert_int_equal(E->post_result(&p.pg, "https://forum.example.de/viewtopic.php?p=504#p504", &id, &err), 1);
+	assert_int_equal(E->post_result(&p.pg, "https://forum.example.de/viewtopic.php?p=504#p504",
+					&id, &err),
+			 1);
 	assert_string_equal(id, "504");
 	free(id);
 	page_close(&p);
 
 	/* 3.0's answer to a form sent within 2 seconds: back to the topic */
 	page_open(&p, FIX "viewtopic_subsilver2.html", NULL);
-	assert_int_equal(E->post_result(&p.pg, "http://old.example/viewtopic.php?f=2&t=1", &id, &err), 0);
+	assert_int_equal(
+		E->post_result(&p.pg, "http://old.example/viewtopic.php?f=2&t=1", &id, &err), 0);
 	assert_null(id);
 	assert_non_null(strstr(err, "too soon"));
 	free(err);
 	err = NULL;
 	page_close(&p);
 
-	expect_refusal(FIX "posting_flood.html", "You cannot make another post so soon after your last.",
+	expect_refusal(FIX "posting_flood.html",
+		       "You cannot make another post so soon after your last.", BOARD_PAGE_OTHER);
+	expect_refusal(FIX "posting_invalid.html",
+		       "The submitted form was invalid. Try submitting again.", BOARD_PAGE_OTHER);
+	expect_refusal(FIX "posting_short.html", "Your message contains too few characters.",
 		       BOARD_PAGE_OTHER);
-	expect_refusal(FIX "posting_invalid.html", "The submitted form was invalid. Try submitting again.",
-		       BOARD_PAGE_OTHER);
-	expect_refusal(FIX "posting_short.html", "Your message contains too few characters.", BOARD_PAGE_OTHER);
 	expect_refusal(FIX "message_locked.html",
-		       "This topic is locked, you cannot edit posts or make further replies.", BOARD_PAGE_MESSAGE);
+		       "This topic is locked, you cannot edit posts or make further replies.",
+		       BOARD_PAGE_MESSAGE);
 	expect_refusal(FIX "message_noauth.html", "You are not authorised to read this forum.",
 		       BOARD_PAGE_NO_PERMISSION);
 
@@ -797,7 +826,8 @@ static void test_post_result(void **state)
 	board_page_close(&qp);
 
 	page_open(&p, FIX "login.html", NULL);
-	assert_int_equal(E->post_result(&p.pg, "https://board.example/ucp.php?mode=login", &id, &err), 0);
+	assert_int_equal(
+		E->post_result(&p.pg, "https://board.example/ucp.php?mode=login", &id, &err), 0);
 	assert_non_null(strstr(err, "login form"));
 	free(err);
 	page_close(&p);
@@ -839,10 +869,11 @@ static void test_feed(void **state)
 	board_listing_clear(&l);
 
 	/* external entities are not loaded, internal ones not substituted */
-	const char *xxe = "<?xml version=\"1.0\"?><!DOCTYPE feed [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>"
-			  "<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry><title>&x;</title>"
-			  "<updated>2024-01-01T00:00:00Z</updated>"
-			  "<link href=\"http://b.example/viewtopic.php?t=5&amp;p=6#p6\"/></entry></feed>";
+	const char *xxe =
+		"<?xml version=\"1.0\"?><!DOCTYPE feed [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>"
+		"<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry><title>&x;</title>"
+		"<updated>2024-01-01T00:00:00Z</updated>"
+		"<link href=\"http://b.example/viewtopic.php?t=5&amp;p=6#p6\"/></entry></feed>";
 	assert_int_equal(E->parse_feed(xxe, strlen(xxe), "xxe", &l, &err), 0);
 	assert_int_equal(l.ntopics, 1);
 	assert_null(strstr(l.topics[0].title, "root:"));
@@ -852,8 +883,9 @@ static void test_feed(void **state)
 	assert_non_null(strstr(err, "bad"));
 	free(err);
 	err = NULL;
-	const char *nolinks = "<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry><link href=\"http://b/viewtopic.php?p=3#p3\"/>"
-			      "</entry></feed>";
+	const char *nolinks =
+		"<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry><link href=\"http://b/viewtopic.php?p=3#p3\"/>"
+		"</entry></feed>";
 	assert_int_equal(E->parse_feed(nolinks, strlen(nolinks), "f", &l, &err), -1);
 	assert_non_null(strstr(err, "t=N"));
 	free(err);
@@ -868,9 +900,12 @@ static void test_urls(void **state)
 	} c[] = {
 		{E->index_url("https://b.example/forum/"), "https://b.example/forum/index.php"},
 		{E->forum_url("https://b.example/", "4", 1), "https://b.example/viewforum.php?f=4"},
-		{E->forum_url("https://b.example/", "4", 3), "https://b.example/viewforum.php?f=4&start=50"},
-		{E->thread_url("https://b.example/", "77", 1), "https://b.example/viewtopic.php?t=77"},
-		{E->thread_url("https://b.example/", "77", 2), "https://b.example/viewtopic.php?t=77&start=10"},
+		{E->forum_url("https://b.example/", "4", 3),
+		 "https://b.example/viewforum.php?f=4&start=50"},
+		{E->thread_url("https://b.example/", "77", 1),
+		 "https://b.example/viewtopic.php?t=77"},
+		{E->thread_url("https://b.example/", "77", 2),
+		 "https://b.example/viewtopic.php?t=77&start=10"},
 		{E->feed_url("https://b.example/", NULL), "https://b.example/app.php/feed"},
 		{E->feed_url("https://b.example/", "4"), "https://b.example/app.php/feed/forum/4"},
 		{E->login_url("https://b.example/"), "https://b.example/ucp.php?mode=login"},
@@ -895,15 +930,17 @@ static void test_speed(void **state)
 			struct board_page pg;
 			struct forum_thread *t;
 			char *err = NULL;
-			board_page_open(&pg, html, len, "https://b.example/viewtopic.php?t=1", "bench", NULL);
+			board_page_open(&pg, html, len, "https://b.example/viewtopic.php?t=1",
+					"bench", NULL);
 			assert_int_equal(E->parse_thread(&pg, &t, &err), 0);
 			posts += t->nposts;
 			forum_thread_free(t);
 			board_page_close(&pg);
 		}
 		double s = (double)(clock() - t0) / CLOCKS_PER_SEC;
-		printf("phpbb speed: %s: %.0f pages/s, %.0f posts/s (%zu bytes)\n", files[f] + strlen(CORPUS),
-		       s > 0 ? n / s : 0.0, s > 0 ? posts / s : 0.0, len);
+		printf("phpbb speed: %s: %.0f pages/s, %.0f posts/s (%zu bytes)\n",
+		       files[f] + strlen(CORPUS), s > 0 ? n / s : 0.0, s > 0 ? posts / s : 0.0,
+		       len);
 		free(html);
 	}
 }

@@ -19,21 +19,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../gateway/forum/board.h"
+#include "../../gateway/forum/spool_internal.h"
+#include "../../gateway/forum/vbulletin.h"
 #include "forumgate/buf.h"
 #include "forumgate/forum.h"
 #include "forumgate/text.h"
-#include "../../gateway/forum/board.h"
-#include "../../gateway/forum/vbulletin.h"
-#include "../../gateway/forum/spool_internal.h"
 
 #define CORPUS "../shared/corpora/forum-html/"
 #define VB3 CORPUS "vbulletin/NetTally/vBulletin3.html"
 #define VB4 CORPUS "vbulletin/NetTally/vBulletin4.html"
-#define VB5A                                                                                   \
-	CORPUS "vbulletin/magic-html/"                                                         \
+#define VB5A                                                                                       \
+	CORPUS "vbulletin/magic-html/"                                                             \
 	       "62846b492e1b2af2ad655c497ff23534759185398463ce18c4fd60bfd70104a0.html"
-#define VB5B                                                                                   \
-	CORPUS "vbulletin/magic-html/"                                                         \
+#define VB5B                                                                                       \
+	CORPUS "vbulletin/magic-html/"                                                             \
 	       "717e9d39a4c7c938c24eb16eec0def5a55574d15e759824f1f2cda16f2a0c76b.html"
 #define FIX "tests/fixtures/boards/vbulletin/"
 #define BASE "https://forum.example.org/"
@@ -119,9 +119,18 @@ static const struct forum_post *post(const struct forum_thread *t, const char *i
 static void no_furniture(const struct forum_thread *t)
 {
 	static const char *const furniture[] = {
-		"Reply With Quote", "Similar Threads", "Last edited by", "Join Date",
-		"Share", "Tweet", "Quick Navigation", "Bookmarks", "Posting Permissions",
-		"Tags:", "View Profile", NULL,
+		"Reply With Quote",
+		"Similar Threads",
+		"Last edited by",
+		"Join Date",
+		"Share",
+		"Tweet",
+		"Quick Navigation",
+		"Bookmarks",
+		"Posting Permissions",
+		"Tags:",
+		"View Profile",
+		NULL,
 	};
 	for (size_t i = 0; i < t->nposts; i++)
 		for (const char *const *f = furniture; *f != NULL; f++) {
@@ -136,14 +145,20 @@ static void no_furniture(const struct forum_thread *t)
 
 static void test_detect(void **state)
 {
-	static const char *const ours[] = {VB3, VB4, VB5A, VB5B, FIX "vb3-forumhome.html",
-					   FIX "vb4-forumdisplay.html", FIX "vb4-login-badpass.html",
+	static const char *const ours[] = {VB3,
+					   VB4,
+					   VB5A,
+					   VB5B,
+					   FIX "vb3-forumhome.html",
+					   FIX "vb4-forumdisplay.html",
+					   FIX "vb4-login-badpass.html",
 					   NULL};
 	static const char *const others[] = {
 		CORPUS "phpbb/NetTally/phpBB.html",
 		CORPUS "xenforo/NetTally/Xenforo2.html",
 		CORPUS "xenforo/NetTally/Xenforo1.html",
-		CORPUS "mybb/magic-html/08412f7a050466793eb2952d83f8c051dd01dd3cd863b93175b0a3ff93eb5089.html",
+		CORPUS
+		"mybb/magic-html/08412f7a050466793eb2952d83f8c051dd01dd3cd863b93175b0a3ff93eb5089.html",
 		NULL,
 	};
 	(void)state;
@@ -161,7 +176,8 @@ static void test_detect(void **state)
 	}
 	/* without the generator meta: the vbulletin_ scripts, then markers */
 	struct page *p = open_str("<html><head><script src=\"clientscript/vbulletin_global.js\">"
-				  "</script></head><body>x</body></html>", NULL);
+				  "</script></head><body>x</body></html>",
+				  NULL);
 	assert_int_equal(vb->detect(&p->pg), 80);
 	close_page(p);
 	p = open_str("<div id=\"post_message_5\">x</div>", NULL);
@@ -228,12 +244,14 @@ static void test_urls(void **state)
 	free(s);
 	assert_string_equal(s = vb->login_url(BASE), BASE "login.php?do=login");
 	free(s);
-	assert_string_equal(s = vb->reply_url(BASE, "34", NULL), BASE "newreply.php?do=newreply&t=34");
+	assert_string_equal(s = vb->reply_url(BASE, "34", NULL),
+			    BASE "newreply.php?do=newreply&t=34");
 	free(s);
 	assert_string_equal(s = vb->reply_url(BASE, "34", "2002"),
 			    BASE "newreply.php?do=newreply&t=34&p=2002");
 	free(s);
-	assert_string_equal(s = vb->new_thread_url(BASE, "2"), BASE "newthread.php?do=newthread&f=2");
+	assert_string_equal(s = vb->new_thread_url(BASE, "2"),
+			    BASE "newthread.php?do=newthread&f=2");
 	free(s);
 
 	/* SEO-friendly forms read from links */
@@ -330,7 +348,8 @@ static void test_corpus_vb4(void **state)
 	assert_string_equal(p->author_id, "13985");
 	assert_string_equal(p->title, "Legendary military columnist, author Bob Dorr dies at 76");
 	assert_int_equal(p->date, 1466002980);
-	assert_true(strncmp(p->url, "http://forums.militarytimes.com/showthread.php/9687-", 52) == 0);
+	assert_true(strncmp(p->url, "http://forums.militarytimes.com/showthread.php/9687-", 52) ==
+		    0);
 	p = post(t, "365267");
 	assert_string_equal(p->author, "Mjölnir");
 	assert_true(strncmp(p->signature, "The most important six inches", 29) == 0);
@@ -694,7 +713,8 @@ static void test_feed(void **state)
 	char *err = NULL;
 
 	(void)state;
-	assert_int_equal(vb->parse_feed(xml, len, BASE "external.php?type=RSS2&forumids=2", &l, &err), 0);
+	assert_int_equal(
+		vb->parse_feed(xml, len, BASE "external.php?type=RSS2&forumids=2", &l, &err), 0);
 	assert_string_equal(l.forum_id, "2");
 	assert_string_equal(l.title, "Example Forums - General Discussion");
 	assert_int_equal(l.ntopics, 2);
@@ -773,10 +793,12 @@ static void test_login_result(void **state)
 	} cases[] = {
 		{"vb4-login-ok.html", 1, NULL},
 		{"vb3-login-ok.html", 1, NULL},
-		{"vb4-login-badpass.html", 0, "wrong user name or password: You have entered an invalid "
-					      "username or password."},
-		{"vb3-login-badpass.html", 0, "wrong user name or password: You have entered an invalid "
-					      "username or password."},
+		{"vb4-login-badpass.html", 0,
+		 "wrong user name or password: You have entered an invalid "
+		 "username or password."},
+		{"vb3-login-badpass.html", 0,
+		 "wrong user name or password: You have entered an invalid "
+		 "username or password."},
 		{"vb4-login-captcha.html", 0, "the board wants an image verification (CAPTCHA)"},
 		{"vb4-nopermission-guest.html", 0, "login refused: You are not logged in"},
 	};
@@ -786,7 +808,8 @@ static void test_login_result(void **state)
 		snprintf(path, sizeof path, FIX "%s", cases[i].file);
 		struct page *p = open_page(path, BASE "login.php?do=login");
 		int r = vb->login_result(&p->pg, &err);
-		if (r != cases[i].ok || (cases[i].err && (err == NULL || !strstr(err, cases[i].err))))
+		if (r != cases[i].ok ||
+		    (cases[i].err && (err == NULL || !strstr(err, cases[i].err))))
 			fail_msg("%s: %d %s", cases[i].file, r, err ? err : "(no error)");
 		if (r == 1)
 			assert_null(err);
@@ -808,12 +831,14 @@ static void test_login_result(void **state)
 
 static void test_post_form(void **state)
 {
-	struct page *p = open_page(FIX "vb4-newreply.html", BASE "newreply.php?do=newreply&t=34&p=2002");
+	struct page *p = open_page(FIX "vb4-newreply.html",
+				   BASE "newreply.php?do=newreply&t=34&p=2002");
 	struct board_form f;
 	char *err = NULL;
 
 	(void)state;
-	assert_int_equal(vb->post_form(&p->pg, "Re: Winter tyres", "Thanks!\n[b]bold[/b]", &f, &err), 0);
+	assert_int_equal(
+		vb->post_form(&p->pg, "Re: Winter tyres", "Thanks!\n[b]bold[/b]", &f, &err), 0);
 	assert_string_equal(f.action, BASE "newreply.php?do=postreply&t=34");
 	assert_string_equal(f.method, "post");
 	assert_string_equal(board_form_get(&f, "securitytoken"),
@@ -835,7 +860,8 @@ static void test_post_form(void **state)
 	close_page(p);
 
 	p = open_page(FIX "vb4-newthread.html", BASE "newthread.php?do=newthread&f=2");
-	assert_int_equal(vb->post_form(&p->pg, "Studded tyres?", "Are they legal here?", &f, &err), 0);
+	assert_int_equal(vb->post_form(&p->pg, "Studded tyres?", "Are they legal here?", &f, &err),
+			 0);
 	assert_string_equal(f.action, BASE "newthread.php?do=postthread&f=2");
 	assert_string_equal(board_form_get(&f, "subject"), "Studded tyres?");
 	assert_string_equal(board_form_get(&f, "do"), "postthread");
@@ -871,7 +897,8 @@ static void test_post_result(void **state)
 	(void)state;
 	/* the Location of the redirect */
 	p = open_page(FIX "vb4-post-ok.html", BASE "newreply.php?do=postreply&t=34");
-	assert_int_equal(vb->post_result(&p->pg, BASE "showthread.php?p=2044#post2044", &id, &err), 1);
+	assert_int_equal(vb->post_result(&p->pg, BASE "showthread.php?p=2044#post2044", &id, &err),
+			 1);
 	assert_string_equal(id, "2044");
 	free(id);
 	/* the redirect page alone */

@@ -18,18 +18,18 @@
 #include <string.h>
 #include <time.h>
 
+#include "../../gateway/forum/board.h"
 #include "forumgate/buf.h"
 #include "forumgate/forum.h"
 #include "forumgate/text.h"
-#include "../../gateway/forum/board.h"
 
 #define CORPUS "../shared/corpora/forum-html/xenforo/"
 #define FIX "tests/fixtures/boards/xenforo/"
 #define XF2_COM CORPUS "NetTally/Xenforo2.html"
 #define XF1_SV CORPUS "NetTally/Xenforo1.html"
-#define XF2_MARSHALL \
+#define XF2_MARSHALL                                                                               \
 	CORPUS "magic-html/be673eda133de3729a144d296b9adfb8b2e1178da8ff8e5fc3d5f72d8a67b807.html"
-#define XFMG_MEDIA \
+#define XFMG_MEDIA                                                                                 \
 	CORPUS "magic-html/d676aafbd914fbd3c728501c9f467c600d066927e32b31cc076ed740626fe22d.html"
 
 static const struct board_engine *xf = &board_xenforo;
@@ -101,20 +101,36 @@ static char *plain(const char *html, struct text_info *info)
 static void no_furniture(const struct forum_thread *t)
 {
 	static const char *const page[] = {
-		"Similar threads", "\xc3\x84hnliche Themen", "Share", "Teilen", "Report", "Melden",
-		"Reactions", "Reaktionen", "Last edited", "Zuletzt bearbeitet", "js-selectToQuoteEnd",
-		"message-attribution", "reactionsBar", "Well-known member", "message-lastEdit",
-		"Log out", "actionBar", "messageMeta", "postNumber", NULL,
+		"Similar threads",
+		"\xc3\x84hnliche Themen",
+		"Share",
+		"Teilen",
+		"Report",
+		"Melden",
+		"Reactions",
+		"Reaktionen",
+		"Last edited",
+		"Zuletzt bearbeitet",
+		"js-selectToQuoteEnd",
+		"message-attribution",
+		"reactionsBar",
+		"Well-known member",
+		"message-lastEdit",
+		"Log out",
+		"actionBar",
+		"messageMeta",
+		"postNumber",
+		NULL,
 	};
-	static const char *const text[] = {"Click to expand", "Zum Vergr", " said:",
-					   "hat geschrieben", "Spoiler:", NULL};
+	static const char *const text[] = {
+		"Click to expand", "Zum Vergr", " said:", "hat geschrieben", "Spoiler:", NULL};
 	for (size_t i = 0; i < t->nposts; i++) {
 		const struct forum_post *p = &t->posts[i];
 		char *txt = plain(p->body, NULL);
 		for (size_t w = 0; page[w] != NULL; w++) {
 			if (strstr(txt, page[w]) != NULL || strstr(p->body, page[w]) != NULL)
-				fail_msg("post %s: furniture \"%s\" in the body: %s", p->id, page[w],
-					 txt);
+				fail_msg("post %s: furniture \"%s\" in the body: %s", p->id,
+					 page[w], txt);
 			if (p->signature != NULL && strstr(p->signature, page[w]) != NULL)
 				fail_msg("post %s: furniture \"%s\" in the signature", p->id,
 					 page[w]);
@@ -143,11 +159,12 @@ static void test_xf2_xenforo_com(void **state)
 	assert_string_equal(t->id, "8276");
 	assert_string_equal(t->title, "a dark theme option");
 	assert_string_equal(t->board, "18");
-	assert_string_equal(t->url, "https://xenforo.com/community/threads/a-dark-theme-option.8276/");
+	assert_string_equal(t->url,
+			    "https://xenforo.com/community/threads/a-dark-theme-option.8276/");
 	assert_int_equal(t->page, 1);
 	assert_int_equal(t->pages, 1);
 	assert_int_equal(t->nposts, 8);
-	static const char *const ids[] = {"114210", "114243", "114249", "114253",
+	static const char *const ids[] = {"114210", "114243",  "114249",  "114253",
 					  "115610", "1091229", "1091230", "1358710"};
 	for (size_t i = 0; i < 8; i++) {
 		assert_string_equal(t->posts[i].id, ids[i]);
@@ -161,15 +178,17 @@ static void test_xf2_xenforo_com(void **state)
 	assert_string_equal(p0->author, "dieketzer");
 	assert_string_equal(p0->author_id, "496");
 	assert_int_equal(p0->date, 1290336718);
-	assert_string_equal(p0->url,
-			    "https://xenforo.com/community/threads/a-dark-theme-option.8276/post-114210");
+	assert_string_equal(
+		p0->url,
+		"https://xenforo.com/community/threads/a-dark-theme-option.8276/post-114210");
 	assert_true(strncmp(p0->body, "it would be great if by default a dark theme", 44) == 0);
 	assert_string_equal(t->posts[4].author, "T3G Silas");
 	assert_string_equal(t->posts[7].author_id, "53960");
 	assert_int_equal(t->posts[7].date, 1561541109);
 	/* a link in a body is absolute */
-	assert_non_null(strstr(t->posts[6].body,
-			       "href=\"https://xenforo.com/community/resources/default-style-dark.3656/\""));
+	assert_non_null(strstr(
+		t->posts[6].body,
+		"href=\"https://xenforo.com/community/resources/default-style-dark.3656/\""));
 	no_furniture(t);
 	forum_thread_free(t);
 }
@@ -296,9 +315,13 @@ static void test_thread_page(void **state)
 	assert_string_equal(p->author_id, "2");
 	assert_int_equal(p->date, 1682946000);
 	assert_string_equal(p->parent_id, "1001");
-	assert_string_equal(p->signature, "<i>bob fixes amps</i> \xe2\x80\x94 <a href=\"https://bob.example/\">bob.example</a>");
+	assert_string_equal(
+		p->signature,
+		"<i>bob fixes amps</i> \xe2\x80\x94 <a href=\"https://bob.example/\">bob.example</a>");
 	char *txt = plain(p->body, NULL);
-	assert_string_equal(txt, "alice wrote:\n> The hum starts after ten minutes.\n\nCheck the filter caps first.\n");
+	assert_string_equal(
+		txt,
+		"alice wrote:\n> The hum starts after ten minutes.\n\nCheck the filter caps first.\n");
 	free(txt);
 
 	p = &t->posts[1]; /* a guest: no member link */
@@ -339,7 +362,9 @@ static void test_thread_german_locked(void **state)
 	assert_int_equal(t->nposts, 4);
 	assert_string_equal(t->posts[0].parent_id, "1001");
 	char *txt = plain(t->posts[0].body, NULL);
-	assert_string_equal(txt, "alice wrote:\n> The hum starts after ten minutes.\n\nCheck the filter caps first.\n");
+	assert_string_equal(
+		txt,
+		"alice wrote:\n> The hum starts after ten minutes.\n\nCheck the filter caps first.\n");
 	free(txt);
 	no_furniture(t);
 	forum_thread_free(t);
@@ -432,11 +457,13 @@ static void test_forum_list(void **state)
 	} want[] = {
 		{"1", "Main forums", "https://board.example/#main-forums.1", NULL, 1, 0},
 		{"4", "Members area", "https://board.example/#members-area.4", NULL, 1, 0},
-		{"2", "General discussion", "https://board.example/forums/general-discussion.2/", "1", 0, 0},
+		{"2", "General discussion", "https://board.example/forums/general-discussion.2/",
+		 "1", 0, 0},
 		{"5", "Off topic", "https://board.example/forums/off-topic.5/", "2", 0, 0},
 		{"6", "Our wiki", "https://board.example/link-forums/our-wiki.6/", "2", 0, 1},
 		{"3", "Home page", "https://board.example/link-forums/home-page.3/", "1", 0, 1},
-		{"7", "Members' lounge", "https://board.example/forums/members-lounge.7/", "4", 0, 0},
+		{"7", "Members' lounge", "https://board.example/forums/members-lounge.7/", "4", 0,
+		 0},
 		{"8", "Secret", "https://board.example/forums/secret.8/", "7", 0, 0},
 	};
 	assert_int_equal(l.nforums, sizeof want / sizeof want[0]);
@@ -481,8 +508,8 @@ static void check_thread_list(const char *path, const char *const titles[5])
 		int64_t last;
 		int pages;
 	} want[] = {
-		{"10", 1, 0, 0, 1682942400, 0},       {"21", 0, 0, 1200, 1682946000, 3},
-		{"22", 0, 1, 0, 1682900000, 0},       {"23", 0, 0, 12, 1682800000, 0},
+		{"10", 1, 0, 0, 1682942400, 0},        {"21", 0, 0, 1200, 1682946000, 3},
+		{"22", 0, 1, 0, 1682900000, 0},        {"23", 0, 0, 12, 1682800000, 0},
 		{"24", 0, 0, 12500000, 1682700000, 5},
 	};
 	assert_int_equal(l.ntopics, 5);
@@ -506,7 +533,9 @@ static void test_thread_list(void **state)
 	(void)state;
 	static const char *const en[] = {"Forum rules", "Big & busy thread", "Moved thread",
 					 "A question", "Huge"};
-	static const char *const de[] = {"Forenregeln", "Gro\xc3\x9f" "es Thema",
+	static const char *const de[] = {"Forenregeln",
+					 "Gro\xc3\x9f"
+					 "es Thema",
 					 "Verschobenes Thema", "Eine Frage", "Riesig"};
 	check_thread_list(FIX "forum_view.html", en);
 	check_thread_list(FIX "forum_view_de.html", de);
@@ -544,7 +573,8 @@ static void test_thread_list_plain(void **state)
 	char *e = replace_all(d, "<div class=\"block-filterBar\">",
 			      "<a href=\"/forums/general-discussion.2/post-thread\">Post thread</a>"
 			      "<div class=\"block-filterBar\">");
-	static const char *const urls[] = {"https://board.example/forums/general-discussion.2/page-2", NULL};
+	static const char *const urls[] = {
+		"https://board.example/forums/general-discussion.2/page-2", NULL};
 	for (size_t i = 0; i < 2; i++) {
 		struct board_page pg;
 		struct board_listing l;
@@ -611,7 +641,8 @@ static void test_thread_list_articles(void **state)
 	struct board_listing l;
 	char *err = NULL;
 
-	board_page_open(&pg, html, sizeof html - 1, "https://b.example/forums/news.4/", "articles", NULL);
+	board_page_open(&pg, html, sizeof html - 1, "https://b.example/forums/news.4/", "articles",
+			NULL);
 	assert_int_equal(xf->kind(&pg), BOARD_PAGE_FORUM);
 	assert_int_equal(xf->parse_forum(&pg, &l, &err), 0);
 	assert_string_equal(l.forum_id, "4");
@@ -685,8 +716,9 @@ static void test_thread_list_xf1(void **state)
 	assert_int_equal(l.topics[1].replies, 8671);
 	assert_int_equal(l.topics[1].pages, 347);
 	assert_string_equal(l.topics[1].last_post_id, "2146619");
-	assert_string_equal(l.topics[1].url,
-			    "https://old.example/community/threads/renascence-a-homura-quest.10402/");
+	assert_string_equal(
+		l.topics[1].url,
+		"https://old.example/community/threads/renascence-a-homura-quest.10402/");
 	assert_int_equal(l.topics[2].moved, 1);
 	assert_string_equal(l.topics[2].title, "Old quest");
 	board_listing_clear(&l);
@@ -831,7 +863,8 @@ static void test_messages(void **state)
 	open_page(&p, FIX "no_permission.html", NULL);
 	assert_int_equal(xf->kind(&p.pg), BOARD_PAGE_NO_PERMISSION);
 	char *m = xf->message(&p.pg);
-	assert_string_equal(m, "You do not have permission to view this page or perform this action.");
+	assert_string_equal(m,
+			    "You do not have permission to view this page or perform this action.");
 	free(m);
 	close_page(&p);
 	open_page(&p, FIX "thread_view.html", NULL);
@@ -890,7 +923,8 @@ static void test_reply_form(void **state)
 
 	open_page(&p, FIX "post_thread_form.html", "https://board.example/forums/2/post-thread");
 	assert_int_equal(xf->post_form(&p.pg, "New topic", "Body", &f, &err), 0);
-	assert_string_equal(f.action, "https://board.example/forums/general-discussion.2/post-thread");
+	assert_string_equal(f.action,
+			    "https://board.example/forums/general-discussion.2/post-thread");
 	assert_string_equal(board_form_get(&f, "title"), "New topic");
 	assert_string_equal(board_form_get(&f, "message"), "Body");
 	assert_string_equal(board_form_get(&f, "prefix_id"), "0");
@@ -904,16 +938,20 @@ static void test_post_result(void **state)
 	struct page p;
 	char *err = NULL, *id = NULL;
 
-	open_page(&p, FIX "thread_view.html", "https://board.example/threads/amp-repair.77/post-1030");
-	assert_int_equal(xf->post_result(&p.pg, "https://board.example/threads/amp-repair.77/post-1030",
-					 &id, &err), 1);
+	open_page(&p, FIX "thread_view.html",
+		  "https://board.example/threads/amp-repair.77/post-1030");
+	assert_int_equal(xf->post_result(&p.pg,
+					 "https://board.example/threads/amp-repair.77/post-1030",
+					 &id, &err),
+			 1);
 	assert_string_equal(id, "1030");
 	free(id);
 	assert_int_equal(xf->post_result(&p.pg, "/posts/1031/", &id, &err), 1);
 	assert_string_equal(id, "1031");
 	free(id);
 	/* a new thread: the thread, no post id */
-	assert_int_equal(xf->post_result(&p.pg, "https://board.example/threads/new.99/", &id, &err), 1);
+	assert_int_equal(xf->post_result(&p.pg, "https://board.example/threads/new.99/", &id, &err),
+			 1);
 	assert_null(id);
 	/* the redirect already followed */
 	assert_int_equal(xf->post_result(&p.pg, NULL, &id, &err), 1);
@@ -925,9 +963,11 @@ static void test_post_result(void **state)
 	static const struct {
 		const char *file, *msg;
 	} refusals[] = {
-		{FIX "reply_flood.html", "You must wait at least 30 seconds before performing this action."},
+		{FIX "reply_flood.html",
+		 "You must wait at least 30 seconds before performing this action."},
 		{FIX "reply_too_short.html", "Please enter a valid message."},
-		{FIX "no_permission.html", "You do not have permission to view this page or perform this action."},
+		{FIX "no_permission.html",
+		 "You do not have permission to view this page or perform this action."},
 		{FIX "login.html", "You must be logged-in to do that."},
 	};
 	for (size_t i = 0; i < sizeof refusals / sizeof refusals[0]; i++) {
@@ -955,7 +995,8 @@ static void test_feed(void **state)
 	u = xf->feed_url("https://board.example/", "2");
 	assert_string_equal(u, "https://board.example/forums/2/index.rss");
 	free(u);
-	assert_int_equal(xf->parse_feed(xml, len, "https://board.example/forums/2/index.rss", &l, &err), 0);
+	assert_int_equal(
+		xf->parse_feed(xml, len, "https://board.example/forums/2/index.rss", &l, &err), 0);
 	assert_string_equal(l.title, "General discussion");
 	assert_int_equal(l.ntopics, 2); /* the resource is no thread */
 	assert_string_equal(l.topics[0].id, "21");
@@ -970,7 +1011,8 @@ static void test_feed(void **state)
 	/* an HTML page is no feed */
 	free(xml);
 	xml = slurp(FIX "forum_view.html", &len);
-	assert_int_equal(xf->parse_feed(xml, len, "https://board.example/forums/2/index.rss", &l, &err), -1);
+	assert_int_equal(
+		xf->parse_feed(xml, len, "https://board.example/forums/2/index.rss", &l, &err), -1);
 	assert_non_null(strstr(err, "not an RSS feed"));
 	free(err);
 	free(xml);
@@ -981,12 +1023,13 @@ static void test_text_quotes(void **state)
 {
 	(void)state;
 	struct text_info info = {NULL, 0};
-	char *txt = plain("<blockquote class=\"bbCodeBlock bbCodeBlock--quote\" data-source=\"post: 5\">"
-			  "<div class=\"bbCodeBlock-title\"><a href=\"/goto/post?id=5\">Zoe said:</a></div>"
-			  "<div class=\"bbCodeBlock-content\"><div class=\"bbCodeBlock-expandContent\">"
-			  "inner <b>text</b></div><div class=\"bbCodeBlock-expandLink\"><a>Click to "
-			  "expand...</a></div></div></blockquote>answer",
-			  &info);
+	char *txt = plain(
+		"<blockquote class=\"bbCodeBlock bbCodeBlock--quote\" data-source=\"post: 5\">"
+		"<div class=\"bbCodeBlock-title\"><a href=\"/goto/post?id=5\">Zoe said:</a></div>"
+		"<div class=\"bbCodeBlock-content\"><div class=\"bbCodeBlock-expandContent\">"
+		"inner <b>text</b></div><div class=\"bbCodeBlock-expandLink\"><a>Click to "
+		"expand...</a></div></div></blockquote>answer",
+		&info);
 	assert_string_equal(txt, "Zoe wrote:\n> inner text\n\nanswer\n");
 	assert_int_equal(info.nquoted, 1);
 	assert_string_equal(info.quoted_ids[0], "5");
@@ -1000,14 +1043,15 @@ static void test_text_quotes(void **state)
 	assert_int_equal(info.nquoted, 0);
 	free(txt);
 	/* XF1, nested */
-	txt = plain("<div class=\"bbCodeBlock bbCodeQuote\" data-author=\"Ann\"><aside>"
-		    "<div class=\"attribution type\">Ann said: <a href=\"goto/post?id=9#post-9\" "
-		    "class=\"AttributionLink\">&uarr;</a></div><blockquote class=\"quoteContainer\">"
-		    "<div class=\"quote\">outer<div class=\"bbCodeBlock bbCodeQuote\" data-author=\"Bo\">"
-		    "<aside><blockquote class=\"quoteContainer\"><div class=\"quote\">inner</div>"
-		    "</blockquote></aside></div></div><div class=\"quoteExpand\">Click to expand..."
-		    "</div></blockquote></aside></div>reply",
-		    &info);
+	txt = plain(
+		"<div class=\"bbCodeBlock bbCodeQuote\" data-author=\"Ann\"><aside>"
+		"<div class=\"attribution type\">Ann said: <a href=\"goto/post?id=9#post-9\" "
+		"class=\"AttributionLink\">&uarr;</a></div><blockquote class=\"quoteContainer\">"
+		"<div class=\"quote\">outer<div class=\"bbCodeBlock bbCodeQuote\" data-author=\"Bo\">"
+		"<aside><blockquote class=\"quoteContainer\"><div class=\"quote\">inner</div>"
+		"</blockquote></aside></div></div><div class=\"quoteExpand\">Click to expand..."
+		"</div></blockquote></aside></div>reply",
+		&info);
 	assert_string_equal(txt, "Ann wrote:\n> outer\n>\n> Bo wrote:\n>> inner\n\nreply\n");
 	assert_int_equal(info.nquoted, 1);
 	assert_string_equal(info.quoted_ids[0], "9");

@@ -21,8 +21,8 @@
 
 #include <cmocka.h>
 
-#include "forumgate/mail.h"
 #include "../mail_scan.h"
+#include "forumgate/mail.h"
 
 #define OWN "reply.example.org"
 
@@ -67,8 +67,8 @@ static void msg_done(struct mail_msg *m)
 
 /* Classifies a hand-made message (envelope sender env) and checks class and
  * reason exactly. Header pairs follow, NULL-terminated. */
-static void expect(enum mail_class want, const char *want_reason, const char *env,
-		   const char *from, const char *subject, ...)
+static void expect(enum mail_class want, const char *want_reason, const char *env, const char *from,
+		   const char *subject, ...)
 {
 	struct mail_msg m;
 	const char *reason = NULL;
@@ -79,8 +79,8 @@ static void expect(enum mail_class want, const char *want_reason, const char *en
 	va_end(ap);
 	enum mail_class got = mail_classify(&m, env, OWN, &reason);
 	if (got != want || strcmp(reason, want_reason) != 0)
-		print_error("subject %s: got %d \"%s\", want %d \"%s\"\n", subject ? subject : "(none)",
-			    got, reason, want, want_reason);
+		print_error("subject %s: got %d \"%s\", want %d \"%s\"\n",
+			    subject ? subject : "(none)", got, reason, want, want_reason);
 	assert_int_equal(got, want);
 	assert_string_equal(reason, want_reason);
 	msg_done(&m);
@@ -102,8 +102,9 @@ static void test_loop_header(void **state)
 	expect(MAIL_LOOP, "carries our loop header X-Forumgate-Loop", "bob@example.com",
 	       "bob@example.com", "Re: hi", "x-forumgate-loop", "reply.example.org", NOHDR);
 	/* the loop header wins over everything else */
-	expect(MAIL_LOOP, "carries our loop header X-Forumgate-Loop", "", "mailer-daemon@mx.example",
-	       "Undelivered Mail Returned to Sender", "X-Forumgate-Loop", "1", NOHDR);
+	expect(MAIL_LOOP, "carries our loop header X-Forumgate-Loop", "",
+	       "mailer-daemon@mx.example", "Undelivered Mail Returned to Sender",
+	       "X-Forumgate-Loop", "1", NOHDR);
 }
 
 static void test_x_loop(void **state)
@@ -302,8 +303,8 @@ static void test_null_sender(void **state)
 	/* with no envelope known, the Return-Path the MTA wrote stands in */
 	expect(MAIL_BOUNCE, "null envelope sender (bounce)", NULL, "bob@example.com", "Re: hi",
 	       "Return-Path", "< >", NOHDR);
-	expect(MAIL_OK, "ok", NULL, "bob@example.com", "Re: hi", "Return-Path",
-	       "<bob@example.com>", NOHDR);
+	expect(MAIL_OK, "ok", NULL, "bob@example.com", "Re: hi", "Return-Path", "<bob@example.com>",
+	       NOHDR);
 	/* a known envelope is believed over the header */
 	expect(MAIL_OK, "ok", "bob@example.com", "bob@example.com", "Re: hi", "Return-Path", "<>",
 	       NOHDR);
@@ -390,9 +391,9 @@ static void test_recipient_dsn(void **state)
 				 "Action: failed\n",
 				 NOHDR),
 		       "gone@example.net");
-	want_recipient(recipient("Final-Recipient: rfc822; slow@example.net\nAction: delayed\n",
-				 NOHDR),
-		       "slow@example.net");
+	want_recipient(
+		recipient("Final-Recipient: rfc822; slow@example.net\nAction: delayed\n", NOHDR),
+		"slow@example.net");
 }
 
 static void test_recipient_dsn_attachment(void **state)
@@ -423,24 +424,27 @@ static void test_recipient_header(void **state)
 
 static void test_recipient_classic(void **state)
 {
-	want_recipient(recipient("This message was created automatically by mail delivery software.\n"
-				 "\n"
-				 "A message that you sent could not be delivered to one or more of its\n"
-				 "recipients. This is a permanent error. The following address(es) failed:\n"
-				 "\n"
-				 "  kijitora@example.jp\n"
-				 "    host mx.example.jp [192.0.2.1]\n",
-				 NOHDR),
-		       "kijitora@example.jp");
-	want_recipient(recipient("Hi. This is the qmail-send program at mx.example.\n"
-				 "I'm afraid I wasn't able to deliver your message to the following "
-				 "addresses.\n"
-				 "This is a permanent error; I've given up. Sorry it didn't work out.\n"
-				 "\n"
-				 "<neko@example.com>:\n"
-				 "Sorry, no mailbox here by that name. (#5.1.1)\n",
-				 NOHDR),
-		       "neko@example.com");
+	want_recipient(
+		recipient(
+			"This message was created automatically by mail delivery software.\n"
+			"\n"
+			"A message that you sent could not be delivered to one or more of its\n"
+			"recipients. This is a permanent error. The following address(es) failed:\n"
+			"\n"
+			"  kijitora@example.jp\n"
+			"    host mx.example.jp [192.0.2.1]\n",
+			NOHDR),
+		"kijitora@example.jp");
+	want_recipient(
+		recipient("Hi. This is the qmail-send program at mx.example.\n"
+			  "I'm afraid I wasn't able to deliver your message to the following "
+			  "addresses.\n"
+			  "This is a permanent error; I've given up. Sorry it didn't work out.\n"
+			  "\n"
+			  "<neko@example.com>:\n"
+			  "Sorry, no mailbox here by that name. (#5.1.1)\n",
+			  NOHDR),
+		"neko@example.com");
 	want_recipient(recipient("   ----- Transcript of session follows -----\n"
 				 "... while talking to mx.example:\n"
 				 "<<< 550 5.1.1 <Shiro@Example.ORG>... User unknown\n"
@@ -541,13 +545,13 @@ static void test_sisimai_corpus(void **state)
 	char **not = list_dir(CORPUS "/not", &nn);
 	int verbose = getenv("CLASSIFY_VERBOSE") != NULL;
 
-	if (!bsd || !not) {
+	if (!bsd || !not ) {
 		for (size_t i = 0; bsd && i < nb; i++)
 			free(bsd[i]);
-		for (size_t i = 0; not && i < nn; i++)
-			free(not[i]);
+		for (size_t i = 0; not &&i < nn; i++)
+			free(not [i]);
 		free(bsd);
-		free(not);
+		free(not );
 		skip();
 		return;
 	}
@@ -590,31 +594,31 @@ static void test_sisimai_corpus(void **state)
 	size_t negatives = 0, neg_ok = 0;
 	int rb368 = -1;
 	for (size_t i = 0; i < nn; i++) {
-		char *path = xasprintf("%s/not/%s", CORPUS, not[i]);
+		char *path = xasprintf("%s/not/%s", CORPUS, not [i]);
 		const char *reason;
 		char *rcpt;
 		enum mail_class c = classify_file(path, &rcpt, &reason);
-		if (strncmp(not[i], "rb-issue-368", 12) == 0) {
+		if (strncmp(not [i], "rb-issue-368", 12) == 0) {
 			rb368 = c;
 		} else {
 			negatives++;
 			neg_ok += c == MAIL_OK;
 		}
 		if (verbose)
-			printf("not/%-28s %d %-45s %s\n", not[i], c, reason, rcpt ? rcpt : "-");
+			printf("not/%-28s %d %-45s %s\n", not [i], c, reason, rcpt ? rcpt : "-");
 		free(rcpt);
 		free(path);
-		free(not[i]);
+		free(not [i]);
 	}
-	free(not);
+	free(not );
 
 	printf("sisimai: bounces %zu/%zu MAIL_BOUNCE (%.1f%%); failed recipient found in %zu/%zu "
 	       "non-ARF bounces (%.1f%%)\n",
 	       exact, bounces, 100.0 * exact / bounces, with_rcpt, dsns, 100.0 * with_rcpt / dsns);
 	printf("sisimai: auto-replies %zu/%zu MAIL_AUTOREPLY; not posted %zu/%zu (%.1f%%)\n",
 	       auto_exact, auto_n, blocked, nb, 100.0 * blocked / nb);
-	printf("sisimai: negatives %zu/%zu MAIL_OK; rb-issue-368 (a real bounce) class %d\n", neg_ok,
-	       negatives, rb368);
+	printf("sisimai: negatives %zu/%zu MAIL_OK; rb-issue-368 (a real bounce) class %d\n",
+	       neg_ok, negatives, rb368);
 
 	assert_true(bounces >= 600);
 	/* at or just below what the rules achieve (613/623, 578/606, 626/629) */
@@ -637,9 +641,18 @@ static int walk_one(const char *path, const struct stat *st, int type, struct FT
 {
 	/* bounces, ARF complaints and receipts are not ordinary messages */
 	static const char *const skip_parts[] = {
-		"sisimai", "/bounce/", "/complaints/", "multipart_report", "disposition-notification",
-		"delivery-status", "arf.eml", "bounce.eml", "mimepart_without_content_type",
-		"LICENSE", ".md", NULL,
+		"sisimai",
+		"/bounce/",
+		"/complaints/",
+		"multipart_report",
+		"disposition-notification",
+		"delivery-status",
+		"arf.eml",
+		"bounce.eml",
+		"mimepart_without_content_type",
+		"LICENSE",
+		".md",
+		NULL,
 	};
 	if (type != FTW_F)
 		return 0;

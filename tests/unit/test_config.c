@@ -80,7 +80,7 @@ static char *print_cfg(const struct cfg *c)
 static void test_defaults(void **state)
 {
 	struct cfg *c = load_ok(MIN_CFG "forums:\n  - name: demo\n    type: spool\n"
-				"    spool: {path: /srv/spool}\n");
+					"    spool: {path: /srv/spool}\n");
 	assert_string_equal(c->file, "t.yaml");
 	assert_string_equal(c->gateway.domain, "news.example.org");
 	assert_string_equal(c->gateway.store, "./run/forumgate.db");
@@ -123,7 +123,8 @@ static void test_defaults(void **state)
 
 static void test_values(void **state)
 {
-	struct cfg *c = load_ok(MIN_CFG "nntp:\n"
+	struct cfg *c = load_ok(MIN_CFG
+				"nntp:\n"
 				"  listen:\n"
 				"    - address: \"[::1]:119\"\n"
 				"    - 127.0.0.1:563/implicit\n"
@@ -164,9 +165,10 @@ static void test_err_unknown_key(void **state)
 	expect_err(MIN_CFG "nntp:\n  max_conections: 5\n",
 		   "t.yaml:4:3: unknown key \"max_conections\" in nntp (did you mean "
 		   "\"max_connections\"?)");
-	expect_err(MIN_CFG "frobnicate: 1\n",
-		   "t.yaml:3:1: unknown key \"frobnicate\" at top level (valid keys: gateway, forums, "
-		   "nntp, mail, auth, http, list)");
+	expect_err(
+		MIN_CFG "frobnicate: 1\n",
+		"t.yaml:3:1: unknown key \"frobnicate\" at top level (valid keys: gateway, forums, "
+		"nntp, mail, auth, http, list)");
 }
 
 static void test_err_type(void **state)
@@ -179,9 +181,10 @@ static void test_err_type(void **state)
 	expect_err(MIN_CFG "mail:\n  reply_to: \"yes\"\n",
 		   "t.yaml:4:13: mail.reply_to: expected boolean (true/false, yes/no, on/off), got "
 		   "quoted string \"yes\"");
-	expect_err(MIN_CFG "nntp:\n  max_post_size: 10X\n",
-		   "t.yaml:4:18: nntp.max_post_size: expected size (bytes, or a number with k, M or G), "
-		   "got string \"10X\"");
+	expect_err(
+		MIN_CFG "nntp:\n  max_post_size: 10X\n",
+		"t.yaml:4:18: nntp.max_post_size: expected size (bytes, or a number with k, M or G), "
+		"got string \"10X\"");
 	expect_err(MIN_CFG "gateway2: x\n- a\n",
 		   "t.yaml:4:1: did not find expected key (while parsing a block mapping at 1:1)");
 	expect_err("- 1\n", "t.yaml:1:1: top level: expected mapping, got list");
@@ -195,9 +198,10 @@ static void test_err_range(void **state)
 		   "t.yaml:4:18: nntp.max_post_size: 2G is out of range (1k..1G)");
 	expect_err(MIN_CFG "nntp:\n  workers: 99999999999999999999999\n",
 		   "t.yaml:4:12: nntp.workers: 99999999999999999999999 is out of range (0..1024)");
-	expect_err(MIN_CFG "nntp:\n  listen: [127.0.0.1:65536]\n",
-		   "t.yaml:4:12: nntp.listen[0].address: invalid address \"127.0.0.1:65536\" (expected "
-		   "host:port or [v6]:port, port 1-65535)");
+	expect_err(
+		MIN_CFG "nntp:\n  listen: [127.0.0.1:65536]\n",
+		"t.yaml:4:12: nntp.listen[0].address: invalid address \"127.0.0.1:65536\" (expected "
+		"host:port or [v6]:port, port 1-65535)");
 }
 
 static void test_err_missing(void **state)
@@ -209,8 +213,9 @@ static void test_err_missing(void **state)
 	expect_err("gateway:\n  domain:\n", "t.yaml:2:3: gateway.domain: a value is required");
 	expect_err(MIN_CFG "forums:\n  - type: spool\n    spool: {path: x}\n",
 		   "t.yaml:4:5: missing required key \"name\" in forums[0]");
-	expect_err(MIN_CFG "forums:\n  - name: a\n    type: spool\n",
-		   "t.yaml:4:5: missing required key \"spool\" in forums[0] (type spool needs spool.path)");
+	expect_err(
+		MIN_CFG "forums:\n  - name: a\n    type: spool\n",
+		"t.yaml:4:5: missing required key \"spool\" in forums[0] (type spool needs spool.path)");
 	expect_err(MIN_CFG "forums:\n  - name: a\n    type: spool\n    spool: {poll_interval: 5}\n",
 		   "t.yaml:6:12: missing required key \"path\" in forums[0].spool");
 }
@@ -223,19 +228,17 @@ static void test_err_duplicate_key(void **state)
 		   "t.yaml:3:1: duplicate key \"gateway\" at top level (first at 1:1)");
 }
 
-#define FORUM(name, groups) \
+#define FORUM(name, groups)                                                                        \
 	"  - name: " name "\n    type: spool\n    spool: {path: x}\n    boards:\n" groups
 
 static void test_err_duplicate_group(void **state)
 {
-	expect_err(MIN_CFG "forums:\n"
-		   FORUM("a", "      - {board: One, group: a.one}\n"
-			      "      - {board: Two, group: a.two}\n")
-		   FORUM("b", "      - {board: x, group: a.two}\n"),
+	expect_err(MIN_CFG "forums:\n" FORUM("a", "      - {board: One, group: a.one}\n"
+						  "      - {board: Two, group: a.two}\n")
+			   FORUM("b", "      - {board: x, group: a.two}\n"),
 		   "t.yaml:14:27: duplicate newsgroup \"a.two\" (first at 9:29)");
-	expect_err(MIN_CFG "forums:\n"
-		   FORUM("a", "      - {board: One, group: a.one}\n"
-			      "      - {board: one, group: a.two}\n"),
+	expect_err(MIN_CFG "forums:\n" FORUM("a", "      - {board: One, group: a.one}\n"
+						  "      - {board: one, group: a.two}\n"),
 		   "t.yaml:9:17: duplicate board \"one\" in forums[0] (first at 8:17)");
 	expect_err(MIN_CFG "forums:\n" FORUM("a", "      []\n") FORUM("a", "      []\n"),
 		   "t.yaml:9:11: duplicate forum name \"a\" (first at 4:11)\n"
@@ -250,9 +253,10 @@ static void test_err_newsgroup(void **state)
 	expect_err(MIN_CFG "forums:\n" FORUM("a", "      - {board: x, group: Comp.Lang}\n"),
 		   "t.yaml:8:27: forums[0].boards[0].group: invalid newsgroup name \"Comp.Lang\": "
 		   "uppercase letters are not allowed");
-	expect_err(MIN_CFG "forums:\n" FORUM("a", "      - {board: x, group: control.cancel}\n"),
-		   "t.yaml:8:27: forums[0].boards[0].group: invalid newsgroup name \"control.cancel\": "
-		   "names starting with \"control\" are reserved");
+	expect_err(
+		MIN_CFG "forums:\n" FORUM("a", "      - {board: x, group: control.cancel}\n"),
+		"t.yaml:8:27: forums[0].boards[0].group: invalid newsgroup name \"control.cancel\": "
+		"names starting with \"control\" are reserved");
 	expect_err(MIN_CFG "forums:\n  - name: all\n    type: spool\n    spool: {path: x}\n",
 		   "t.yaml:4:11: forums[0]: forum name \"all\" cannot be the group prefix (the "
 		   "component \"all\" is reserved); set group_prefix");
@@ -263,32 +267,33 @@ static void test_err_not_supported(void **state)
 	expect_err(MIN_CFG "forums:\n  - name: d\n    type: nntp\n    spool: {path: x}\n",
 		   "t.yaml:5:11: unknown forum type \"nntp\" (supported: spool, discourse, "
 		   "vbulletin, phpbb, xenforo, mybb)");
-	expect_err(MIN_CFG "nntp:\n  feeds: x\n",
-		   "t.yaml:4:3: nntp.feeds is not supported yet");
+	expect_err(MIN_CFG "nntp:\n  feeds: x\n", "t.yaml:4:3: nntp.feeds is not supported yet");
 }
 
 static void test_err_checks(void **state)
 {
 	expect_err(MIN_CFG "forums:\n  - name: a\n    type: spool\n    spool: {path: x}\n"
-		   "    timezone: Europe/Berln\n",
+			   "    timezone: Europe/Berln\n",
 		   "t.yaml:7:15: forums[0].timezone: unknown timezone \"Europe/Berln\" (not in "
 		   "/usr/share/zoneinfo/)");
 	expect_err(MIN_CFG "forums:\n  - name: a\n    type: spool\n    spool: {path: x}\n"
-		   "    timezone: ../../etc/passwd\n",
+			   "    timezone: ../../etc/passwd\n",
 		   "t.yaml:7:15: forums[0].timezone: unknown timezone \"../../etc/passwd\" (not in "
 		   "/usr/share/zoneinfo/)");
 	expect_err(MIN_CFG "forums:\n  - name: a\n    type: spool\n    spool: {path: x}\n"
-		   "    author_address: \"{nick}@x\"\n",
+			   "    author_address: \"{nick}@x\"\n",
 		   "t.yaml:7:21: forums[0].author_address: unknown placeholder \"{nick}\" in "
 		   "\"{nick}@x\" (known: {user} {id} {forum} {domain})");
 	expect_err(MIN_CFG "nntp:\n  listen: [\"::1:119\"]\n",
 		   "t.yaml:4:12: nntp.listen[0].address: invalid address \"::1:119\" (expected "
 		   "host:port or [v6]:port, port 1-65535)");
-	expect_err(MIN_CFG "nntp:\n  listen:\n    - {address: \"127.0.0.1:563\", tls: implicit}\n",
-		   "t.yaml:5:7: nntp.listen[0]: tls \"implicit\" needs nntp.tls.cert and nntp.tls.key");
-	expect_err(MIN_CFG "nntp:\n  listen:\n    - {address: \"127.0.0.1:563\", tls: ssl}\n",
-		   "t.yaml:5:39: nntp.listen[0].tls: invalid value \"ssl\" (allowed: none, implicit, "
-		   "starttls)");
+	expect_err(
+		MIN_CFG "nntp:\n  listen:\n    - {address: \"127.0.0.1:563\", tls: implicit}\n",
+		"t.yaml:5:7: nntp.listen[0]: tls \"implicit\" needs nntp.tls.cert and nntp.tls.key");
+	expect_err(
+		MIN_CFG "nntp:\n  listen:\n    - {address: \"127.0.0.1:563\", tls: ssl}\n",
+		"t.yaml:5:39: nntp.listen[0].tls: invalid value \"ssl\" (allowed: none, implicit, "
+		"starttls)");
 	expect_err(MIN_CFG "gateway2: \"a\\x01b\"\n",
 		   "t.yaml:3:1: unknown key \"gateway2\" at top level (did you mean \"gateway\"?)");
 	expect_err("gateway:\n  domain: news.example.org\n  organization: \"a\\nb\"\n",
@@ -297,8 +302,9 @@ static void test_err_checks(void **state)
 
 static void test_err_syntax(void **state)
 {
-	expect_err("gateway:\n  domain: \"unterminated\n",
-		   "t.yaml:3:1: found unexpected end of stream (while scanning a quoted scalar at 2:11)");
+	expect_err(
+		"gateway:\n  domain: \"unterminated\n",
+		"t.yaml:3:1: found unexpected end of stream (while scanning a quoted scalar at 2:11)");
 	expect_err("gateway:\n\tdomain: x\n",
 		   "t.yaml:2:1: found character that cannot start any token (a tab: YAML indents "
 		   "with spaces) (while scanning for the next token at 2:1)");
@@ -309,9 +315,10 @@ static void test_err_syntax(void **state)
 static void test_alias_limits(void **state)
 {
 	/* anchors and aliases work ... */
-	struct cfg *c = load_ok("gateway: &g {domain: a.example}\n"
-				"forums:\n  - name: x\n    type: spool\n    spool: {path: &p /srv}\n"
-				"mail: {secret_file: *p}\n");
+	struct cfg *c = load_ok(
+		"gateway: &g {domain: a.example}\n"
+		"forums:\n  - name: x\n    type: spool\n    spool: {path: &p /srv}\n"
+		"mail: {secret_file: *p}\n");
 	assert_string_equal(c->mail.secret_file, "/srv");
 	cfg_free(c);
 	/* ... but cannot expand without bound */
@@ -328,8 +335,10 @@ static void test_alias_limits(void **state)
 static void test_all_errors_reported(void **state)
 {
 	char *err = load_err_o("gateway:\n  domian: x\nnntp:\n  workers: -1\n  idle_timeout: x\n"
-			       "auth:\n  sender_policy: anyone\n", NULL, 0);
-	assert_string_equal(err,
+			       "auth:\n  sender_policy: anyone\n",
+			       NULL, 0);
+	assert_string_equal(
+		err,
 		"t.yaml:2:3: unknown key \"domian\" in gateway (did you mean \"domain\"?)\n"
 		"t.yaml:2:3: missing required key \"domain\" in gateway\n"
 		"t.yaml:4:12: nntp.workers: -1 is out of range (0..1024)\n"
@@ -342,8 +351,8 @@ static void test_all_errors_reported(void **state)
 static void test_overrides(void **state)
 {
 	const char *yaml = MIN_CFG "forums:\n"
-			   "  - name: demo\n    type: spool\n    spool: {path: /a}\n"
-			   "  - name: two\n    type: spool\n    spool: {path: /b}\n";
+				   "  - name: demo\n    type: spool\n    spool: {path: /a}\n"
+				   "  - name: two\n    type: spool\n    spool: {path: /b}\n";
 	char *ov[] = {"gateway.store=/tmp/x.db",
 		      "gateway.organization=Test Org",
 		      "nntp.listen=127.0.0.1:1199, [::1]:1563/implicit",
@@ -382,12 +391,15 @@ static void test_overrides(void **state)
 
 static void test_override_errors(void **state)
 {
-	const char *yaml = MIN_CFG "forums:\n  - name: demo\n    type: spool\n    spool: {path: /a}\n";
+	const char *yaml = MIN_CFG
+		"forums:\n  - name: demo\n    type: spool\n    spool: {path: /a}\n";
 	char *ov1[] = {"gateway.stor=/x"};
-	expect_err_o(yaml, ov1, 1, "-o gateway.stor: unknown key \"stor\" in gateway (did you mean "
+	expect_err_o(yaml, ov1, 1,
+		     "-o gateway.stor: unknown key \"stor\" in gateway (did you mean "
 		     "\"store\"?)");
 	char *ov2[] = {"forums.nope.spool.path=/x"};
-	expect_err_o(yaml, ov2, 1, "-o forums.nope.spool.path: no element of forums has name \"nope\"");
+	expect_err_o(yaml, ov2, 1,
+		     "-o forums.nope.spool.path: no element of forums has name \"nope\"");
 	char *ov3[] = {"forums.3.spool.path=/x"};
 	expect_err_o(yaml, ov3, 1, "-o forums.3.spool.path: forums has no element 3 (it has 1)");
 	char *ov4[] = {"nntp.workers=many", "gateway.store", "nntp.listen=127.0.0.1:1563/implicit"};
@@ -397,7 +409,8 @@ static void test_override_errors(void **state)
 		     "-o nntp.listen: nntp.listen[0]: tls \"implicit\" needs nntp.tls.cert and "
 		     "nntp.tls.key");
 	char *ov5[] = {"gateway.store.x=1", "forums.0=x", "gateway..store=x", ".=x"};
-	expect_err_o(yaml, ov5, 4, "-o gateway.store.x: gateway.store has no keys (\"x\")\n"
+	expect_err_o(yaml, ov5, 4,
+		     "-o gateway.store.x: gateway.store has no keys (\"x\")\n"
 		     "-o forums.0: name a key inside forums[0]\n"
 		     "-o gateway..store: empty component in the key\n"
 		     "-o .: empty component in the key");
@@ -409,7 +422,8 @@ static void test_override_errors(void **state)
 
 static void test_board_group(void **state)
 {
-	struct cfg *c = load_ok(MIN_CFG "forums:\n" FORUM("demo",
+	struct cfg *c = load_ok(MIN_CFG "forums:\n" FORUM(
+		"demo",
 		"      - {board: General Discussion, group: demo.general, description: Talk}\n"
 		"      - {board: Announcements, group: demo.announce, posting: n}\n"));
 	const struct cfg_forum *f = &c->forums[0];
@@ -441,9 +455,11 @@ static void test_board_group(void **state)
 	char *s = article_slug("Café Straße");
 	assert_string_equal(s, "cafe-strasse");
 	free(s);
-	g = cfg_board_group(f, "a long board name that goes on and on and on past sixty-four letters!",
+	g = cfg_board_group(f,
+			    "a long board name that goes on and on and on past sixty-four letters!",
 			    NULL, NULL);
-	assert_string_equal(g, "demo.a-long-board-name-that-goes-on-and-on-and-on-past-sixty-four-let");
+	assert_string_equal(
+		g, "demo.a-long-board-name-that-goes-on-and-on-and-on-past-sixty-four-let");
 	free(g);
 	assert_int_equal(cfg_board_mapped(f, "General Discussion"), 1);
 	assert_int_equal(cfg_board_mapped(f, "Café Straße"), 0);
@@ -462,7 +478,8 @@ static void test_board_group(void **state)
 	free(g);
 	cfg_free(c);
 
-	c = load_ok(MIN_CFG "forums:\n  - name: x\n    type: spool\n    spool: {path: x}\n"
+	c = load_ok(MIN_CFG
+		    "forums:\n  - name: x\n    type: spool\n    spool: {path: x}\n"
 		    "    group_prefix: alt.forum\n    boards:\n"
 		    "      - {board: \"*\", group: alt.forum.misc, description: Everything else}\n"
 		    "      - {board: News, group: alt.forum.news, posting: m}\n");
@@ -481,10 +498,12 @@ static void test_board_group(void **state)
 static void test_valid_newsgroup(void **state)
 {
 	const char *good[] = {"comp.lang.c", "alt.2600", "de.comp.lang.c++", "demo.general",
-			      "a.b_c", "local", "alt.x-y", "misc.test"};
-	const char *bad[] = {"", ".a", "a.", "a..b", "Comp.lang", "a.b c", "a.all", "all.x",
-			     "x.ctl.y", "control.cancel", "control", "to.host", "to",
-			     "example.test", "a._b", "a.+b", "a.-b", "poster", "junk", "a/b", "ü.x"};
+			      "a.b_c",       "local",    "alt.x-y",          "misc.test"};
+	const char *bad[] = {"",        ".a",      "a.",     "a..b",         "Comp.lang",
+			     "a.b c",   "a.all",   "all.x",  "x.ctl.y",      "control.cancel",
+			     "control", "to.host", "to",     "example.test", "a._b",
+			     "a.+b",    "a.-b",    "poster", "junk",         "a/b",
+			     "ü.x"};
 	for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
 		if (!cfg_valid_newsgroup(good[i]))
 			fail_msg("should be valid: %s", good[i]);
@@ -573,14 +592,17 @@ static void test_print_round_trip(void **state)
 	round_trip(c);
 	assert_int_equal(cfg_load("config/demo.yaml", NULL, 0, &c, &err), 0);
 	round_trip(c);
-	c = load_ok(MIN_CFG "  organization: \"quote \\\" back\\\\slash \\u00e9 \\N tab-less\"\n"
+	c = load_ok(MIN_CFG
+		    "  organization: \"quote \\\" back\\\\slash \\u00e9 \\N tab-less\"\n"
 		    "forums:\n  - name: q\n    type: spool\n    spool: {path: \"a: b # c\"}\n"
 		    "    boards:\n      - {board: \"*\", group: q.all-else}\n"
 		    "auth: {trusted_authserv_ids: \"x, y\"}\n");
 	char *text = print_cfg(c);
-	assert_non_null(strstr(text, "  organization: \"quote \\\" back\\\\slash \xc3\xa9 \\x85 tab-less\"\n"));
+	assert_non_null(strstr(
+		text, "  organization: \"quote \\\" back\\\\slash \xc3\xa9 \\x85 tab-less\"\n"));
 	assert_non_null(strstr(text, "  trusted_authserv_ids: [\"x\", \"y\"]\n"));
-	assert_non_null(strstr(text, "    boards:\n      - board: \"*\"\n        group: \"q.all-else\"\n"));
+	assert_non_null(
+		strstr(text, "    boards:\n      - board: \"*\"\n        group: \"q.all-else\"\n"));
 	free(text);
 	round_trip(c);
 }
@@ -607,10 +629,10 @@ static void test_gateway_user(void **state)
 static void test_check_files(void **state)
 {
 	const char *yaml = MIN_CFG "nntp:\n  tls:\n    cert: /nonexistent/cert.pem\n"
-			   "    key: t.yaml-missing-key\n"
-			   "mail:\n  secret_file: /etc/hostname\n"
-			   "forums:\n  - name: demo\n    type: spool\n    spool:\n"
-			   "      path: /nonexistent/spool\n";
+				   "    key: t.yaml-missing-key\n"
+				   "mail:\n  secret_file: /etc/hostname\n"
+				   "forums:\n  - name: demo\n    type: spool\n    spool:\n"
+				   "      path: /nonexistent/spool\n";
 	struct cfg *c = NULL;
 	char *err = NULL;
 	/* without the flag nothing is opened */
@@ -658,7 +680,7 @@ static void test_print_no_imap(void **state)
 static void test_imap_section(void **state)
 {
 	struct cfg *c = load_ok(MIN_CFG "mail:\n  imap: {host: imap.example.org, user: fg, "
-				"password_file: /etc/pw}\n");
+					"password_file: /etc/pw}\n");
 	assert_string_equal(c->mail.imap.host, "imap.example.org");
 	assert_int_equal(c->mail.imap.port, 993);
 	assert_string_equal(c->mail.imap.tls, "implicit");
@@ -669,7 +691,7 @@ static void test_imap_section(void **state)
 	assert_null(c->mail.imap.tls_ca);
 	round_trip(c);
 	c = load_ok(MIN_CFG "mail:\n  imap: {host: 127.0.0.1, tls: none, user: fg, "
-		    "password_file: /p, idle: no}\n");
+			    "password_file: /p, idle: no}\n");
 	assert_int_equal(c->mail.imap.port, 143);
 	assert_int_equal(c->mail.imap.idle, 0);
 	round_trip(c);
@@ -682,11 +704,11 @@ static void test_imap_section(void **state)
 	expect_err(MIN_CFG "mail:\n  imap: {user: fg, password_file: /p}\n",
 		   "t.yaml:4:9: missing required key \"host\" in mail.imap");
 	expect_err(MIN_CFG "mail:\n  imap: {host: imap.example.org, tls: none, user: u, "
-		   "password_file: /p}\n",
+			   "password_file: /p}\n",
 		   "t.yaml:4:39: mail.imap.tls: \"none\" is only allowed for a loopback host (the "
 		   "password would cross the network in clear), not imap.example.org");
 	expect_err(MIN_CFG "mail:\n  imap: {host: h, user: u, password_file: /p, mailbox: A, "
-		   "failed_mailbox: A}\n",
+			   "failed_mailbox: A}\n",
 		   "t.yaml:4:9: mail.imap: mailbox and failed_mailbox must differ");
 }
 

@@ -7,15 +7,15 @@
  * connector, and a checkpoint is committed with its data, so a pass that
  * fails half-way resumes after it.
  */
+#include <pthread.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <pthread.h>
-#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -39,18 +39,31 @@ struct tc_cfg {
 };
 
 static const struct cfg_conn_key tc_keys[] = {
-	{.key = "endpoint", .type = CFG_CONN_STR, .flags = CFG_CONN_REQUIRED,
+	{.key = "endpoint",
+	 .type = CFG_CONN_STR,
+	 .flags = CFG_CONN_REQUIRED,
 	 .off = offsetof(struct tc_cfg, endpoint)},
-	{.key = "pages", .type = CFG_CONN_INT, .min = 1, .max = 10, .idef = 3,
+	{.key = "pages",
+	 .type = CFG_CONN_INT,
+	 .min = 1,
+	 .max = 10,
+	 .idef = 3,
 	 .off = offsetof(struct tc_cfg, pages)},
 	{.key = "verbose", .type = CFG_CONN_BOOL, .off = offsetof(struct tc_cfg, verbose)},
-	{.key = "max", .type = CFG_CONN_SIZE, .min = 1024, .max = 1L << 30, .idef = 4096,
+	{.key = "max",
+	 .type = CFG_CONN_SIZE,
+	 .min = 1024,
+	 .max = 1L << 30,
+	 .idef = 4096,
 	 .off = offsetof(struct tc_cfg, max)},
 };
 
 static const struct cfg_conn_section tc_section = {
-	.name = "testconn", .size = sizeof(struct tc_cfg), .keys = tc_keys,
-	.nkeys = sizeof tc_keys / sizeof *tc_keys, .required = 1,
+	.name = "testconn",
+	.size = sizeof(struct tc_cfg),
+	.keys = tc_keys,
+	.nkeys = sizeof tc_keys / sizeof *tc_keys,
+	.required = 1,
 };
 
 /* The pass the test connector delivers: threads t1..t4, a checkpoint
@@ -329,7 +342,8 @@ static void test_section_values(void **state)
 	free(err);
 
 	/* a spool forum has no such section */
-	c = load_ok(MIN_CFG "forums:\n  - name: a\n    type: spool\n    spool: {path: /x}\n", NULL, 0);
+	c = load_ok(MIN_CFG "forums:\n  - name: a\n    type: spool\n    spool: {path: /x}\n", NULL,
+		    0);
 	assert_null(c->forums[0].conn);
 	cfg_free(c);
 }
@@ -346,12 +360,13 @@ static void test_section_errors(void **state)
 	expect_err(TC_FORUM, "t.yaml:4:5: missing required key \"testconn\" in forums[0] (type "
 			     "testconn needs it)");
 	/* another connector's section, or a typo, under a forum */
-	expect_err(MIN_CFG "forums:\n  - name: a\n    type: spool\n    spool: {path: /x}\n"
-			   "    testconn: {endpoint: e}\n",
-		   "t.yaml:7:5: unknown key \"testconn\" in forums[0] (valid keys: name, type, "
-		   "spool, poll_interval, url, timezone, group_prefix, author_address, guest_address, boards, "
-		   "tls_ca, max_concurrent, max_requests_per_second, timeout, connect_timeout, "
-		   "backfill, api_key, login)");
+	expect_err(
+		MIN_CFG "forums:\n  - name: a\n    type: spool\n    spool: {path: /x}\n"
+			"    testconn: {endpoint: e}\n",
+		"t.yaml:7:5: unknown key \"testconn\" in forums[0] (valid keys: name, type, "
+		"spool, poll_interval, url, timezone, group_prefix, author_address, guest_address, boards, "
+		"tls_ca, max_concurrent, max_requests_per_second, timeout, connect_timeout, "
+		"backfill, api_key, login)");
 	char *err = load_err(TC_FORUM "    testconn: {endpoint: e}\n    testconn: {endpoint: f}\n",
 			     NULL, 0);
 	assert_non_null(strstr(err, "t.yaml:7:5: duplicate key \"testconn\""));
@@ -415,8 +430,11 @@ static int comp_changes(void *state, const char *cursor, const struct forum_chan
 }
 
 static const struct forum_connector_ops comp_ops = {
-	.type = "testcomp", .open = tc_open, .list_boards = tc_boards,
-	.changes = comp_changes, .close = tc_close,
+	.type = "testcomp",
+	.open = tc_open,
+	.list_boards = tc_boards,
+	.changes = comp_changes,
+	.close = tc_close,
 };
 
 /* forum_thread.complete: the stored posts a complete thread lacks are
@@ -477,10 +495,11 @@ static void test_sync_complete_thread(void **state)
 
 static void test_forum_options(void **state)
 {
-	struct cfg *c = load_ok(TC_FORUM "    testconn: {endpoint: e}\n    backfill: {days: 30}\n"
-					 "    tls_ca: /etc/ssl/private-ca.pem\n    max_concurrent: 2\n"
-					 "    max_requests_per_second: 1\n    timeout: 20\n"
-					 "http:\n  listen: 8119\n",
+	struct cfg *c = load_ok(TC_FORUM
+				"    testconn: {endpoint: e}\n    backfill: {days: 30}\n"
+				"    tls_ca: /etc/ssl/private-ca.pem\n    max_concurrent: 2\n"
+				"    max_requests_per_second: 1\n    timeout: 20\n"
+				"http:\n  listen: 8119\n",
 				NULL, 0);
 	const struct cfg_forum *f = &c->forums[0];
 	assert_int_equal(f->backfill_days, 30);
@@ -494,7 +513,8 @@ static void test_forum_options(void **state)
 	assert_int_equal(c->http.max_body_size, 1L << 20);
 	cfg_free(c);
 
-	c = load_ok(MIN_CFG "forums:\n  - name: a\n    type: spool\n    spool: {path: /x}\n", NULL, 0);
+	c = load_ok(MIN_CFG "forums:\n  - name: a\n    type: spool\n    spool: {path: /x}\n", NULL,
+		    0);
 	assert_int_equal(c->forums[0].max_concurrent, 4);
 	assert_int_equal(c->forums[0].max_requests_per_second, 5);
 	assert_int_equal(c->forums[0].timeout, 60);
@@ -507,8 +527,9 @@ static void test_forum_options(void **state)
 		   "t.yaml:7:16: unknown key \"weeks\" in forums[0].backfill (valid keys: days, "
 		   "topics)");
 	/* per board (category) */
-	c = load_ok(TC_FORUM "    testconn: {endpoint: e}\n    backfill: {days: 30}\n"
-			     "    boards:\n      - {board: news, group: a.news, backfill: {topics: 20}}\n",
+	c = load_ok(TC_FORUM
+		    "    testconn: {endpoint: e}\n    backfill: {days: 30}\n"
+		    "    boards:\n      - {board: news, group: a.news, backfill: {topics: 20}}\n",
 		    NULL, 0);
 	assert_int_equal(c->forums[0].boards[0].backfill_topics, 20);
 	assert_int_equal(c->forums[0].boards[0].backfill_days, 0);
@@ -540,8 +561,8 @@ static void test_sync_resumes_after_checkpoint(void **state)
 	char *store = xasprintf("%s/store.db", dir);
 	char *ov[] = {NULL};
 	ov[0] = xasprintf("gateway.store=%s", store);
-	struct cfg *c = load_ok(TC_FORUM "    testconn: {endpoint: e}\n    backfill: {topics: 500}\n",
-				ov, 1);
+	struct cfg *c = load_ok(
+		TC_FORUM "    testconn: {endpoint: e}\n    backfill: {topics: 500}\n", ov, 1);
 	struct store *st = NULL;
 	char *err = NULL;
 	if (store_open(store, STORE_CREATE, &st, &err) != 0)
@@ -635,7 +656,7 @@ static void test_remote_forum_waits_alone(void **state)
 	pthread_join(th, NULL);
 	assert_int_equal(la.rc, 0);
 	assert_true(blocked);
-	assert_true(calls > 0);             /* fast synced while slow hung */
+	assert_true(calls > 0); /* fast synced while slow hung */
 	assert_true(slow.begin_secs >= 0);
 	assert_true(slow.begin_secs < 1.0); /* no write lock held while waiting */
 

@@ -19,8 +19,8 @@
 #include <string.h>
 #include <time.h>
 
-#include <cmocka.h>
 #include <libetpan/libetpan.h>
+#include <cmocka.h>
 
 #include "forumgate/article.h"
 #include "forumgate/digest.h"
@@ -52,16 +52,15 @@ static char *render(int i, const char *subject, const char *name, const char *bo
 	return w;
 }
 
-static const char *const html_mail =
-	"From: Carol <carol@example.net>\r\n"
-	"Subject: An HTML mail\r\n"
-	"Date: Thu, 01 Jan 2026 10:00:00 +0000\r\n"
-	"Message-ID: <html1@example.net>\r\n"
-	"MIME-Version: 1.0\r\n"
-	"Content-Type: text/html; charset=UTF-8\r\n"
-	"Content-Transfer-Encoding: base64\r\n"
-	"\r\n"
-	"PHA+SGVsbG8gPGI+d29ybGQ8L2I+PC9wPg==\r\n";
+static const char *const html_mail = "From: Carol <carol@example.net>\r\n"
+				     "Subject: An HTML mail\r\n"
+				     "Date: Thu, 01 Jan 2026 10:00:00 +0000\r\n"
+				     "Message-ID: <html1@example.net>\r\n"
+				     "MIME-Version: 1.0\r\n"
+				     "Content-Type: text/html; charset=UTF-8\r\n"
+				     "Content-Transfer-Encoding: base64\r\n"
+				     "\r\n"
+				     "PHA+SGVsbG8gPGI+d29ybGQ8L2I+PC9wPg==\r\n";
 
 struct fixture {
 	char *wire[3];
@@ -71,7 +70,8 @@ struct fixture {
 
 static void setup_articles(struct fixture *f)
 {
-	f->wire[0] = render(1, "Welcome to the forum", "Alice", "Hello all.\n\n.a line with a dot\n");
+	f->wire[0] = render(1, "Welcome to the forum", "Alice",
+			    "Hello all.\n\n.a line with a dot\n");
 	f->wire[1] = render(2, "Welcome to the forum", "Bj\xc3\xb6rn S\xc3\xa4tt\xc3\xa4",
 			    "Thanks!\n" DASH30 "\nbelow the line\n");
 	f->wire[2] = render(3, "Caf\xc3\xa9 meetup \xe2\x98\x95", NULL, "See you there.\n");
@@ -158,17 +158,23 @@ static void test_mime(void **state)
 			assert_int_equal(part->mm_type, MAILMIME_SINGLE);
 			assert_int_equal(part->mm_content_type->ct_type->tp_type,
 					 MAILMIME_TYPE_DISCRETE_TYPE);
-			assert_int_equal(part->mm_content_type->ct_type->tp_data.tp_discrete_type
-						 ->dt_type,
-					 MAILMIME_DISCRETE_TYPE_TEXT);
+			assert_int_equal(
+				part->mm_content_type->ct_type->tp_data.tp_discrete_type->dt_type,
+				MAILMIME_DISCRETE_TYPE_TEXT);
 			struct mailmime_data *d = part->mm_data.mm_single;
-			char *toc = strndup(d->dt_data.dt_text.dt_data, d->dt_data.dt_text.dt_length);
+			char *toc = strndup(d->dt_data.dt_text.dt_data,
+					    d->dt_data.dt_text.dt_length);
 			assert_non_null(strstr(toc, "demo.general Digest, Vol 3, Issue 14\r\n"));
-			assert_non_null(strstr(toc, "Send submissions to demo.general@lists.example.org\r\n"));
+			assert_non_null(strstr(
+				toc, "Send submissions to demo.general@lists.example.org\r\n"));
 			assert_non_null(strstr(toc, "Today's Topics (4 messages):\r\n"));
 			assert_non_null(strstr(toc, "    1. Welcome to the forum (Alice)\r\n"));
-			assert_non_null(strstr(toc, "    2. Re: Welcome to the forum (Bj\xc3\xb6rn S\xc3\xa4tt\xc3\xa4)\r\n"));
-			assert_non_null(strstr(toc, "    3. Re: Caf\xc3\xa9 meetup \xe2\x98\x95 (user.3@forum.example.org)\r\n"));
+			assert_non_null(strstr(
+				toc,
+				"    2. Re: Welcome to the forum (Bj\xc3\xb6rn S\xc3\xa4tt\xc3\xa4)\r\n"));
+			assert_non_null(strstr(
+				toc,
+				"    3. Re: Caf\xc3\xa9 meetup \xe2\x98\x95 (user.3@forum.example.org)\r\n"));
 			assert_non_null(strstr(toc, "    4. An HTML mail (Carol)\r\n"));
 			free(toc);
 			continue;
@@ -357,8 +363,9 @@ static void test_ten_thousand(void **state)
 		assert_int_equal(count, fmt ? N : N + 2);
 		assert_non_null(strstr(out.p, fmt ? " 10000. An HTML mail (Carol)\r\n"
 						  : " 10000. An HTML mail (Carol)\r\n"));
-		printf("      %s digest of %d articles: %zu bytes in %.0f ms\n", fmt ? "plain" : "MIME",
-		       N, out.len, (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
+		printf("      %s digest of %d articles: %zu bytes in %.0f ms\n",
+		       fmt ? "plain" : "MIME", N, out.len,
+		       (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
 		buf_free(&out);
 	}
 	free(a);

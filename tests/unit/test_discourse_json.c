@@ -144,8 +144,8 @@ static void test_group_name_errors(void **state)
 static void test_group_template(void **state)
 {
 	struct dj_category cats[] = {
-	    {.id = 3, .slug = "support", .name = "Support"},
-	    {.id = 7, .parent_id = 3, .slug = "Linux", .name = "Linux Help"},
+		{.id = 3, .slug = "support", .name = "Support"},
+		{.id = 7, .parent_id = 3, .slug = "Linux", .name = "Linux Help"},
 	};
 	struct dj_categories c = {cats, 2};
 	char *err = NULL;
@@ -159,8 +159,9 @@ static void test_group_template(void **state)
 	assert_string_equal(g, "fg.support"); /* top level: its own */
 	free(g);
 	/* what the operator wrote must still make a newsgroup name */
-	const char *bad[] = {"{prefix}..{slug}", "{prefix}.{slug}.", "{prefix}.All", "{prefix} {slug}",
-			     "{prefix}.all", "{prefix}.ctl.{slug}", "{prefix}/{slug}"};
+	const char *bad[] = {"{prefix}..{slug}", "{prefix}.{slug}.", "{prefix}.All",
+			     "{prefix} {slug}",  "{prefix}.all",     "{prefix}.ctl.{slug}",
+			     "{prefix}/{slug}"};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
 		assert_null(dj_group_name_tpl(bad[i], "fg", &c, &cats[1], &err));
 		assert_non_null(strstr(err, "not a newsgroup name"));
@@ -190,10 +191,11 @@ static void test_topic_list(void **state)
 	dj_topic_list_free(&l);
 	free(s);
 
-	const char *pm = "{\"topic_list\": {\"more_topics_url\": \"/c/x/5/l/latest?page=2\","
-			 "\"topics\": [{\"id\": 1, \"title\": \"a\", \"archetype\": \"private_message\"},"
-			 "{\"id\": 2, \"title\": \"b\", \"visible\": false, \"bumped_at\":"
-			 " \"2020-01-25T02:10:07Z\"}]}}";
+	const char *pm =
+		"{\"topic_list\": {\"more_topics_url\": \"/c/x/5/l/latest?page=2\","
+		"\"topics\": [{\"id\": 1, \"title\": \"a\", \"archetype\": \"private_message\"},"
+		"{\"id\": 2, \"title\": \"b\", \"visible\": false, \"bumped_at\":"
+		" \"2020-01-25T02:10:07Z\"}]}}";
 	assert_int_equal(dj_parse_topic_list(pm, strlen(pm), &l, &err), 0);
 	assert_false(dj_topic_gatewayed(&l.v[0]));
 	assert_false(dj_topic_gatewayed(&l.v[1]));
@@ -221,7 +223,8 @@ static void test_topic(void **state)
 
 	struct forum_post fp = {0};
 	int unres;
-	assert_int_equal(dj_post_to_forum(p, &tp.posts, "https://meta.example", &fp, &unres, &err), 0);
+	assert_int_equal(dj_post_to_forum(p, &tp.posts, "https://meta.example", &fp, &unres, &err),
+			 0);
 	assert_string_equal(fp.id, "83");
 	assert_string_equal(fp.author, "Sam Saffron (samsaffron)");
 	assert_int_equal(fp.position, 1);
@@ -249,7 +252,8 @@ static void test_topic(void **state)
 static void test_long_topic_corpus(void **state)
 {
 	size_t len;
-	char *s = slurp(CORPUS "discourse-rss-auto-archive-linked-content/t_2108_post_452.json", &len);
+	char *s = slurp(CORPUS "discourse-rss-auto-archive-linked-content/t_2108_post_452.json",
+			&len);
 	if (!s) {
 		print_message("absent: the shared discourse-api corpus\n");
 		skip();
@@ -304,9 +308,9 @@ static void test_posts(void **state)
 	free(s);
 }
 
-#define POST(extra)                                                                               \
-	"{\"latest_posts\": [{\"id\": 70, \"topic_id\": 5, \"post_number\": 1, \"cooked\": "      \
-	"\"<p>root</p>\", \"username\": \"ann\"},"                                                \
+#define POST(extra)                                                                                \
+	"{\"latest_posts\": [{\"id\": 70, \"topic_id\": 5, \"post_number\": 1, \"cooked\": "       \
+	"\"<p>root</p>\", \"username\": \"ann\"},"                                                 \
 	"{\"id\": 71, \"topic_id\": 5, \"post_number\": 2, \"username\": \"bob\", " extra "}]}"
 
 static struct dj_posts parse_ok(const char *s)
@@ -323,10 +327,10 @@ static void test_parent(void **state)
 	struct forum_post fp = {0};
 	int unres;
 	/* a quote of another post of this topic */
-	struct dj_posts ps = parse_ok(POST(
-		"\"cooked\": \"<aside class=\\\"quote no-group\\\" data-username=\\\"ann\\\" "
-		"data-post=\\\"1\\\" data-topic=\\\"5\\\"><div class=\\\"title\\\">ann:</div>"
-		"<blockquote><p>root</p></blockquote></aside><p>yes</p>\""));
+	struct dj_posts ps = parse_ok(
+		POST("\"cooked\": \"<aside class=\\\"quote no-group\\\" data-username=\\\"ann\\\" "
+		     "data-post=\\\"1\\\" data-topic=\\\"5\\\"><div class=\\\"title\\\">ann:</div>"
+		     "<blockquote><p>root</p></blockquote></aside><p>yes</p>\""));
 	assert_int_equal(dj_post_parent_number(&ps.v[1]), 1);
 	assert_int_equal(dj_post_to_forum(&ps.v[1], &ps, NULL, &fp, &unres, NULL), 0);
 	assert_string_equal(fp.parent_id, "70");
@@ -350,7 +354,8 @@ static void test_parent(void **state)
 	dj_posts_free(&ps);
 
 	/* an onebox aside is not a quote */
-	ps = parse_ok(POST("\"cooked\": \"<aside class=\\\"onebox\\\" data-post=\\\"1\\\"></aside>\""));
+	ps = parse_ok(
+		POST("\"cooked\": \"<aside class=\\\"onebox\\\" data-post=\\\"1\\\"></aside>\""));
 	assert_int_equal(dj_post_parent_number(&ps.v[1]), 0);
 	dj_posts_free(&ps);
 }
@@ -359,8 +364,9 @@ static void test_flags(void **state)
 {
 	struct forum_post fp = {0};
 	char *err = NULL;
-	struct dj_posts ps = parse_ok(POST("\"name\": \"Bob B\", \"deleted_at\": "
-					   "\"2020-01-25T02:10:07Z\", \"version\": 3, \"post_url\": \"/t/x/5/2\""));
+	struct dj_posts ps = parse_ok(
+		POST("\"name\": \"Bob B\", \"deleted_at\": "
+		     "\"2020-01-25T02:10:07Z\", \"version\": 3, \"post_url\": \"/t/x/5/2\""));
 	assert_int_equal(ps.v[1].version, 3);
 	assert_string_equal(ps.v[1].cooked, "");
 	assert_int_equal(dj_post_to_forum(&ps.v[1], &ps, "https://f.example", &fp, NULL, &err), 0);
@@ -411,7 +417,8 @@ static void test_errors(void **state)
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		struct dj_posts ps;
 		char *err = NULL;
-		assert_int_equal(dj_parse_posts(cases[i].json, strlen(cases[i].json), &ps, &err), -1);
+		assert_int_equal(dj_parse_posts(cases[i].json, strlen(cases[i].json), &ps, &err),
+				 -1);
 		assert_non_null(err);
 		if (cases[i].msg)
 			assert_string_equal(err, cases[i].msg);
@@ -436,17 +443,19 @@ static void test_errors(void **state)
 	free(err);
 	err = NULL;
 	struct dj_categories c;
-	const char *deep = "{\"categories\": [{\"id\": 1, \"name\": \"a\", \"subcategory_list\": "
-			   "[{\"id\": 2, \"name\": \"b\", \"subcategory_list\": [{\"id\": 3, \"name\":"
-			   " \"c\", \"subcategory_list\": [{\"id\": 4, \"name\": \"d\", "
-			   "\"subcategory_list\": [{\"id\": 5, \"name\": \"e\"}]}]}]}]}]}";
+	const char *deep =
+		"{\"categories\": [{\"id\": 1, \"name\": \"a\", \"subcategory_list\": "
+		"[{\"id\": 2, \"name\": \"b\", \"subcategory_list\": [{\"id\": 3, \"name\":"
+		" \"c\", \"subcategory_list\": [{\"id\": 4, \"name\": \"d\", "
+		"\"subcategory_list\": [{\"id\": 5, \"name\": \"e\"}]}]}]}]}]}";
 	assert_int_equal(dj_parse_categories(deep, strlen(deep), &c, &err), -1);
 	assert_non_null(strstr(err, "nested too deep"));
 	assert_null(c.v);
 	free(err);
 }
 
-#define WH_BODY "{\"post\": {\"id\": 7, \"post_number\": 2, \"topic_id\": 5, \"cooked\": \"<p>hi</p>\"}}"
+#define WH_BODY                                                                                    \
+	"{\"post\": {\"id\": 7, \"post_number\": 2, \"topic_id\": 5, \"cooked\": \"<p>hi</p>\"}}"
 #define WH_SIG "sha256=5d771153cc36244690a2e190551dd4630f78c4979752127296f0bf68bbacd912"
 
 static void test_webhook_verify(void **state)
@@ -520,20 +529,13 @@ static void test_webhook_parse(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_time),
-		cmocka_unit_test(test_categories_fixture),
-		cmocka_unit_test(test_subcategories),
-		cmocka_unit_test(test_group_name_errors),
-		cmocka_unit_test(test_group_template),
-		cmocka_unit_test(test_topic_list),
-		cmocka_unit_test(test_topic),
-		cmocka_unit_test(test_long_topic_corpus),
-		cmocka_unit_test(test_posts),
-		cmocka_unit_test(test_parent),
-		cmocka_unit_test(test_flags),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_webhook_verify),
-		cmocka_unit_test(test_webhook_parse),
+		cmocka_unit_test(test_time),           cmocka_unit_test(test_categories_fixture),
+		cmocka_unit_test(test_subcategories),  cmocka_unit_test(test_group_name_errors),
+		cmocka_unit_test(test_group_template), cmocka_unit_test(test_topic_list),
+		cmocka_unit_test(test_topic),          cmocka_unit_test(test_long_topic_corpus),
+		cmocka_unit_test(test_posts),          cmocka_unit_test(test_parent),
+		cmocka_unit_test(test_flags),          cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_webhook_verify), cmocka_unit_test(test_webhook_parse),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

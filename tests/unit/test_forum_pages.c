@@ -15,9 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../gateway/forum/spool_internal.h"
 #include "forumgate/buf.h"
 #include "forumgate/forum.h"
-#include "../../gateway/forum/spool_internal.h"
 
 #define FIX "tests/fixtures/spool/"
 #define DEMO "config/demo-spool/"
@@ -159,7 +159,10 @@ static void test_date_formats(void **state)
 	assert_int_equal(date("08-26-2008, 08:15 AM", NULL, 0), 1219738500);
 	assert_int_equal(date("08-26-2008, 08:15 PM", "UTC", 0), 1219781700);
 	assert_int_equal(date("08-26-2008 08:15 PM", "UTC", 0), 1219781700);
-	assert_int_equal(date("08-26-2008,\xc2\xa0" "08:15 PM", "UTC", 0), 1219781700);
+	assert_int_equal(date("08-26-2008,\xc2\xa0"
+			      "08:15 PM",
+			      "UTC", 0),
+			 1219781700);
 	assert_int_equal(date("12-31-2008, 12:00 AM", NULL, 0), 1230681600);
 	assert_int_equal(date("12-31-2008, 12:30 PM", NULL, 0), 1230726600);
 	assert_int_equal(date("26.08.2008, 20:15", NULL, 0), 1219781700);
@@ -277,12 +280,20 @@ static void test_json_demo_html(void **state)
 {
 	struct forum_thread *t = parse_file(spool_parse_json, DEMO "general-strassenbahn.json");
 	const struct want_thread wt = {
-		"demo", "General Discussion", "12", "Straßenbahn in Zürich — Erfahrungen?",
-		"https://forum.example.org/showthread.php?t=12", FORUM_POSTING_YES, 0, 0, 0, 3,
+		"demo",
+		"General Discussion",
+		"12",
+		"Straßenbahn in Zürich — Erfahrungen?",
+		"https://forum.example.org/showthread.php?t=12",
+		FORUM_POSTING_YES,
+		0,
+		0,
+		0,
+		3,
 	};
 	const struct want_post w[] = {
-		{"120", 1, "Jürgen Groß", "7", 0, 1709283600, "Straßenbahn in Zürich — Erfahrungen?",
-		 MARKUP_HTML,
+		{"120", 1, "Jürgen Groß", "7", 0, 1709283600,
+		 "Straßenbahn in Zürich — Erfahrungen?", MARKUP_HTML,
 		 "Grüezi zusammen,<br>\n<br>\nich bin nächste Woche in Zürich. Lohnt sich die "
 		 "<b>Tageskarte</b> für die Tram? Der <a href=\"https://www.zvv.ch/\">ZVV</a> hat ja "
 		 "eine Menge Zonen.<br>\n<img src=\"https://forum.example.org/attachments/"
@@ -313,8 +324,16 @@ static void test_json_demo_bbcode(void **state)
 {
 	struct forum_thread *t = parse_file(spool_parse_json, DEMO "announcements-rules.json");
 	const struct want_thread wt = {
-		"demo", "Announcements", "13", "Forum rules and the new newsgroup gateway",
-		"https://forum.example.org/showthread.php?t=13", FORUM_POSTING_MODERATED, 0, 0, 0, 3,
+		"demo",
+		"Announcements",
+		"13",
+		"Forum rules and the new newsgroup gateway",
+		"https://forum.example.org/showthread.php?t=13",
+		FORUM_POSTING_MODERATED,
+		0,
+		0,
+		0,
+		3,
 	};
 	const struct want_post w[] = {
 		{"130", 1, "Admin", "1", 0, 1712041200, NULL, MARKUP_BBCODE,
@@ -322,8 +341,8 @@ static void test_json_demo_bbcode(void **state)
 		 "you answer.\n[/list]\nThe forum is now also readable as newsgroups, see "
 		 "[url=https://forum.example.org/gateway]the gateway page[/url]. Reader setup:\n"
 		 "[code]\nserver: news.example.org\nport:   563 (TLS)\n[/code]",
-		 "[i]The forum team[/i]", NULL, "https://forum.example.org/showthread.php?p=130#post130",
-		 0},
+		 "[i]The forum team[/i]", NULL,
+		 "https://forum.example.org/showthread.php?p=130#post130", 0},
 		{"131", 2, "Anna", "12", 0, 1712046600, NULL, MARKUP_BBCODE,
 		 "[quote=Admin;130]The forum is now also readable as newsgroups[/quote]\nGreat news. "
 		 "Does posting work from the newsreader too?",
@@ -331,8 +350,8 @@ static void test_json_demo_bbcode(void **state)
 		{"132", 3, "Admin", "1", 0, 1712048700, NULL, MARKUP_BBCODE,
 		 "[quote=Anna;131]Does posting work from the newsreader too?[/quote]\nYes, after you "
 		 "log in with your forum account ([b]AUTHINFO[/b]).",
-		 "[i]The forum team[/i]", "131", "https://forum.example.org/showthread.php?p=132#post132",
-		 0},
+		 "[i]The forum team[/i]", "131",
+		 "https://forum.example.org/showthread.php?p=132#post132", 0},
 	};
 	size_t i;
 
@@ -354,7 +373,8 @@ static void test_json_minimal(void **state)
 		"\"format\":\"text\",\"body\":\"x\",\"parent\":9}]}";
 	struct forum_thread *t = NULL;
 	char *err = NULL;
-	const struct want_thread wt = {NULL, "5", "77", "T", NULL, FORUM_POSTING_UNKNOWN, 2, 3, 25, 2};
+	const struct want_thread wt = {NULL, "5", "77", "T", NULL, FORUM_POSTING_UNKNOWN,
+				       2,    3,   25,   2};
 	const struct want_post w[] = {
 		{"9007199254740993", 0, NULL, NULL, 0, 1709283600, NULL, MARKUP_MARKDOWN, "", NULL,
 		 NULL, NULL, 1},
@@ -395,8 +415,9 @@ static void test_json_errors(void **state)
 		   "t1.json: posts[0].guest: expected boolean, got string");
 	json_error(HEAD THR "\"posts\":[{\"id\":1,\"body\":7}]}",
 		   "t1.json: posts[0].body: expected string, got integer");
-	json_error(HEAD THR "\"posts\":[{\"id\":1,\"format\":\"rtf\"}]}",
-		   "t1.json: posts[0].format: unknown markup \"rtf\" (html, bbcode, markdown, text)");
+	json_error(
+		HEAD THR "\"posts\":[{\"id\":1,\"format\":\"rtf\"}]}",
+		"t1.json: posts[0].format: unknown markup \"rtf\" (html, bbcode, markdown, text)");
 	json_error(HEAD THR "\"posts\":[{\"id\":\"a b\"}]}",
 		   "t1.json: posts[0].id: id contains a space or control character");
 	json_error(HEAD THR "\"posts\":[7]}", "t1.json: posts[0]: expected object, got integer");
@@ -475,7 +496,8 @@ static void test_json_escapes(void **state)
 
 	(void)state;
 	t = json_post(",\"body\":\"a\\n\\\"\\\\\\/\\b\\f\\r\\t\\u00e9\\u20AC\\uD83D\\uDE00z\"");
-	check_str(t->posts[0].body, "a\n\"\\/\b\f\r\t\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80z", "body");
+	check_str(t->posts[0].body, "a\n\"\\/\b\f\r\t\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80z",
+		  "body");
 	forum_thread_free(t);
 	/* escaped member names are names like any other */
 	t = json_post(",\"\\u0062ody\":\"x\",\"sig\\u006eature\":\"\\u00FC\"");
@@ -500,7 +522,8 @@ static void test_json_bad_strings(void **state)
 	json_error(POST1 "\"\xc3\xa9\x80\"}]}",
 		   "t1.json:1:89: unable to decode byte 0x80 near '\"\xc3\xa9'");
 	json_error(POST1 "\"\xc0\xaf\"}]}", "t1.json:1:88: unable to decode byte 0xc0 near '\"'");
-	json_error(POST1 "\"\xed\xa0\x80\"}]}", "t1.json:1:88: unable to decode byte 0xed near '\"'");
+	json_error(POST1 "\"\xed\xa0\x80\"}]}",
+		   "t1.json:1:88: unable to decode byte 0xed near '\"'");
 	json_error(POST1 "\"\xf4\x90\x80\x80\"}]}",
 		   "t1.json:1:88: unable to decode byte 0xf4 near '\"'");
 	json_error(POST1 "\"\xe2\x82", "t1.json:1:88: unable to decode byte 0xe2 near '\"'");
@@ -523,8 +546,9 @@ static void test_json_bad_strings(void **state)
 	/* the scan error comes first, as with jansson */
 	json_error(POST1 "\"\\uDC00\x01\"}]}",
 		   "t1.json:1:94: control character 0x1 near '\"\\uDC00'");
-	json_error(POST1 "\"a\\u0000\"}]}",
-		   "t1.json:1:96: \\u0000 is not allowed without JSON_ALLOW_NUL near '\"a\\u0000\"'");
+	json_error(
+		POST1 "\"a\\u0000\"}]}",
+		"t1.json:1:96: \\u0000 is not allowed without JSON_ALLOW_NUL near '\"a\\u0000\"'");
 	json_error(POST1 "\"abc", "t1.json:1:91: premature end of input near '\"abc'");
 }
 
@@ -567,8 +591,10 @@ static void test_json_structure(void **state)
 
 	(void)state;
 	/* trailing garbage; trailing whitespace is fine */
-	json_error(HEAD THR "\"posts\":[{\"id\":1}]} x", "t1.json:1:84: end of file expected near 'x'");
-	json_error(HEAD THR "\"posts\":[{\"id\":1}]}{}", "t1.json:1:83: end of file expected near '{'");
+	json_error(HEAD THR "\"posts\":[{\"id\":1}]} x",
+		   "t1.json:1:84: end of file expected near 'x'");
+	json_error(HEAD THR "\"posts\":[{\"id\":1}]}{}",
+		   "t1.json:1:83: end of file expected near '{'");
 	json_error("[1] 2", "t1.json:1:5: end of file expected near '2'");
 	json_error("5", "t1.json:1:1: '[' or '{' expected near '5'");
 	json_error("\"x\"", "t1.json:1:3: '[' or '{' expected near '\"x\"'");
@@ -658,8 +684,10 @@ static void test_json_big_string(void **state)
 	(void)state;
 	buf_adds(&js, HEAD THR "\"posts\":[{\"id\":1,\"body\":\"");
 	for (i = 0; want.len < (1 << 20); i++) {
-		buf_addf(&js, "<p class=\\\"c%zu\\\">Z\xc3\xbcrich \\u2014 line %zu</p>\\n", i % 7, i);
-		buf_addf(&want, "<p class=\"c%zu\">Z\xc3\xbcrich \xe2\x80\x94 line %zu</p>\n", i % 7, i);
+		buf_addf(&js, "<p class=\\\"c%zu\\\">Z\xc3\xbcrich \\u2014 line %zu</p>\\n", i % 7,
+			 i);
+		buf_addf(&want, "<p class=\"c%zu\">Z\xc3\xbcrich \xe2\x80\x94 line %zu</p>\n",
+			 i % 7, i);
 	}
 	buf_adds(&js, "\"}]}");
 	assert_int_equal(spool_parse_json(js.p, js.len, "t1.json", &t, &err), 0);
@@ -687,7 +715,8 @@ static void test_json_many_posts(void **state)
 		buf_addf(&js, "%s{\"id\":%zu,\"body\":\"", i ? "," : "", i + 1);
 		for (k = 0; k < i % 37; k++)
 			buf_addc(&js, 'a');
-		buf_adds(&js, "\xc3\xa9" "b\xc3\xbc\\\"\xe2\x82\xac\xc3\xa9\\/0123456789abcdef\xc3\xa9\"}");
+		buf_adds(&js, "\xc3\xa9"
+			      "b\xc3\xbc\\\"\xe2\x82\xac\xc3\xa9\\/0123456789abcdef\xc3\xa9\"}");
 	}
 	buf_adds(&js, "]}");
 	assert_int_equal(spool_parse_json(js.p, js.len, "t1.json", &t, &err), 0);
@@ -696,7 +725,8 @@ static void test_json_many_posts(void **state)
 		buf_reset(&want);
 		for (k = 0; k < i % 37; k++)
 			buf_addc(&want, 'a');
-		buf_adds(&want, "\xc3\xa9" "b\xc3\xbc\"\xe2\x82\xac\xc3\xa9/0123456789abcdef\xc3\xa9");
+		buf_adds(&want, "\xc3\xa9"
+				"b\xc3\xbc\"\xe2\x82\xac\xc3\xa9/0123456789abcdef\xc3\xa9");
 		check_str(t->posts[i].body, buf_str(&want), "body");
 	}
 	forum_thread_free(t);
@@ -720,8 +750,11 @@ static void test_vb3_showthread(void **state)
 {
 	struct forum_thread *t = parse_file(vb_parse_html, FIX "vb3-showthread.html");
 	const struct want_thread wt = {
-		NULL, "General Discussion", "456", "Grüße aus Köln: Straßenbahn-Fragen", NULL,
-		FORUM_POSTING_YES, 0, 0, 0, 3,
+		NULL,  "General Discussion",
+		"456", "Grüße aus Köln: Straßenbahn-Fragen",
+		NULL,  FORUM_POSTING_YES,
+		0,     0,
+		0,     3,
 	};
 	const struct want_post w[] = {
 		{"1001", 1, "Jürgen Groß", "7", 0, 1709287200, "Grüße aus Köln: Straßenbahn-Fragen",
@@ -730,8 +763,8 @@ static void test_vb3_showthread(void **state)
 		 "href=\"http://www.kvb.koeln/fahrplan\" target=\"_blank\">Fahrplan</a> sagt ja, die "
 		 "Anzeige sagt \"Störung\".",
 		 "Viele Grüße aus <b>Köln</b>", NULL, NULL, 0},
-		{"1002", 2, "Besucher", NULL, 1, 1709292600, NULL, MARKUP_HTML, NULL, NULL, NULL, NULL,
-		 0},
+		{"1002", 2, "Besucher", NULL, 1, 1709292600, NULL, MARKUP_HTML, NULL, NULL, NULL,
+		 NULL, 0},
 		{"1003", 3, "Anna", "12", 0, 1709409900, NULL, MARKUP_HTML,
 		 "Danke, erledigt. Page 5 of 7 in a post is not pagination.", NULL, NULL, NULL, 0},
 	};
@@ -746,7 +779,8 @@ static void test_vb3_showthread(void **state)
 	b = t->posts[1].body;
 	assert_non_null(strstr(b, "Originally Posted by <strong>Jürgen Groß</strong>"));
 	assert_non_null(strstr(b, "href=\"showthread.php?p=1001#post1001\""));
-	assert_non_null(strstr(b, "<div style=\"font-style:italic\">fährt die Linie 7 am Sonntag?</div>"));
+	assert_non_null(
+		strstr(b, "<div style=\"font-style:italic\">fährt die Linie 7 am Sonntag?</div>"));
 	assert_true(starts_with(b, "<div style=\"margin:20px; margin-top:5px; \">"));
 	assert_true(ends_with(b, "</div>Ja, ab 9 Uhr wieder."));
 	w2.body = b;
@@ -789,14 +823,29 @@ static void test_vb4_pages(void **state)
 	struct forum_thread *t2 = parse_file(vb_parse_html, FIX "vb4-showthread-p2.html");
 	struct forum_thread *again = parse_file(vb_parse_html, FIX "vb4-showthread-p2.html");
 	struct forum_thread *p1 = parse_file(vb_parse_html, FIX "vb4-showthread-p1.html");
-	const struct want_thread w1 = {NULL, "General Discussion", "34", "Winter tyres: recommendations?",
-				       VB4_URL, FORUM_POSTING_NO, 1, 2, 3, 2};
-	const struct want_thread w2 = {NULL, "General Discussion", "34", "Winter tyres: recommendations?",
-				       VB4_URL "/page2", FORUM_POSTING_NO, 2, 2, 3, 1};
-	const struct want_thread wm = {NULL, "General Discussion", "34", "Winter tyres: recommendations?",
-				       VB4_URL, FORUM_POSTING_NO, 1, 2, 3, 3};
+	const struct want_thread w1 = {NULL,    "General Discussion",
+				       "34",    "Winter tyres: recommendations?",
+				       VB4_URL, FORUM_POSTING_NO,
+				       1,       2,
+				       3,       2};
+	const struct want_thread w2 = {NULL,
+				       "General Discussion",
+				       "34",
+				       "Winter tyres: recommendations?",
+				       VB4_URL "/page2",
+				       FORUM_POSTING_NO,
+				       2,
+				       2,
+				       3,
+				       1};
+	const struct want_thread wm = {NULL,    "General Discussion",
+				       "34",    "Winter tyres: recommendations?",
+				       VB4_URL, FORUM_POSTING_NO,
+				       1,       2,
+				       3,       3};
 	const struct want_post w[] = {
-		{"2001", 1, "Mika", "21", 0, 1709630100, "Winter tyres: recommendations?", MARKUP_HTML,
+		{"2001", 1, "Mika", "21", 0, 1709630100, "Winter tyres: recommendations?",
+		 MARKUP_HTML,
 		 "Which winter tyres do you use on a small car?<br>\n<br>\nI drive mostly in the city.",
 		 MIKA_SIG, NULL, VB4_URL "&p=2001&viewfull=1#post2001", 0},
 		{"2002", 2, "Paul", NULL, 1, 1709636520, NULL, MARKUP_HTML, NULL, NULL, NULL,
@@ -845,13 +894,16 @@ static void test_vb4_pages(void **state)
 static void test_vb3_printthread(void **state)
 {
 	struct forum_thread *t = parse_file(vb_parse_html, FIX "vb3-printthread.html");
-	const struct want_thread wt = {NULL, "General Discussion", "78", "Bike repair café", NULL,
-				       FORUM_POSTING_UNKNOWN, 0, 0, 0, 2};
+	const struct want_thread wt = {NULL, "General Discussion",
+				       "78", "Bike repair café",
+				       NULL, FORUM_POSTING_UNKNOWN,
+				       0,    0,
+				       0,    2};
 	const struct want_post w[] = {
 		{"78-1", 1, "Zoë", NULL, 0, 1709906400, "Bike repair café", MARKUP_HTML,
 		 "Repair café this Saturday, <b>10-14h</b>, in the library.", NULL, NULL, NULL, 0},
-		{"78-2", 2, "Tom", NULL, 0, 1709912700, NULL, MARKUP_HTML, "I will bring tools.", NULL,
-		 NULL, NULL, 0},
+		{"78-2", 2, "Tom", NULL, 0, 1709912700, NULL, MARKUP_HTML, "I will bring tools.",
+		 NULL, NULL, NULL, 0},
 	};
 
 	(void)state;
@@ -864,15 +916,17 @@ static void test_vb3_printthread(void **state)
 static void test_vb_archive(void **state)
 {
 	struct forum_thread *t = parse_file(vb_parse_html, FIX "vb-archive.html");
-	const struct want_thread wt = {NULL, "General Discussion", "90",
-				       "Lost and found: keys at the station", NULL,
-				       FORUM_POSTING_UNKNOWN, 0, 0, 0, 2};
+	const struct want_thread wt = {NULL, "General Discussion",
+				       "90", "Lost and found: keys at the station",
+				       NULL, FORUM_POSTING_UNKNOWN,
+				       0,    0,
+				       0,    2};
 	const struct want_post w[] = {
 		{"90-1", 1, "Olga", NULL, 0, 1710055800, NULL, MARKUP_HTML,
-		 "Found a key ring with a red tag on platform 2.<br>\n<br>\nAsk at the kiosk.", NULL,
-		 NULL, NULL, 0},
-		{"90-2", 2, "Ingo", NULL, 0, 1710061920, NULL, MARKUP_HTML, "Mine! Thank you.", NULL,
-		 NULL, NULL, 0},
+		 "Found a key ring with a red tag on platform 2.<br>\n<br>\nAsk at the kiosk.",
+		 NULL, NULL, NULL, 0},
+		{"90-2", 2, "Ingo", NULL, 0, 1710061920, NULL, MARKUP_HTML, "Mine! Thank you.",
+		 NULL, NULL, NULL, 0},
 	};
 
 	(void)state;
@@ -886,16 +940,31 @@ static void test_vb_demo_html(void **state)
 {
 	struct forum_thread *t = parse_file(vb_parse_html, DEMO "general-fahrradparken.html");
 	const struct want_thread wt = {
-		NULL, "General Discussion", "14", "Fahrradparken am Hauptbahnhof",
+		NULL,
+		"General Discussion",
+		"14",
+		"Fahrradparken am Hauptbahnhof",
 		"https://forum.example.org/showthread.php?14-Fahrradparken-am-Hauptbahnhof",
-		FORUM_POSTING_YES, 1, 1, 2, 2,
+		FORUM_POSTING_YES,
+		1,
+		1,
+		2,
+		2,
 	};
 	const struct want_post w0 = {
-		"140", 1, "Anna", "12", 0, 1715586300, "Fahrradparken am Hauptbahnhof", MARKUP_HTML,
+		"140",
+		1,
+		"Anna",
+		"12",
+		0,
+		1715586300,
+		"Fahrradparken am Hauptbahnhof",
+		MARKUP_HTML,
 		"Das neue Fahrradparkhaus hat <b>1.200 Plätze</b>, die ersten 24 Stunden sind "
 		"kostenlos.<br>\n<br>\nDetails: <a href=\"https://www.example.org/radstation\" "
 		"target=\"_blank\" rel=\"nofollow\">Radstation</a>",
-		"Anna – Moderation", NULL,
+		"Anna – Moderation",
+		NULL,
 		"https://forum.example.org/showthread.php?14-Fahrradparken-am-Hauptbahnhof&p=140&"
 		"viewfull=1#post140",
 		0,
@@ -1006,13 +1075,15 @@ static void test_vb_text_seed(void **state)
 	assert_int_equal(p->markup, MARKUP_TEXT);
 	assert_true(starts_with(p->body, "US-Russia Missile Defense Talks Fail\n\nAssociated Press "
 					 "Writer\n\nMOSCOW (AP) -- "));
-	assert_true(ends_with(p->body, "\n\n\"Breaks, definitely. Through or down, I don't know,\" he said."));
+	assert_true(ends_with(
+		p->body, "\n\n\"Breaks, definitely. Through or down, I don't know,\" he said."));
 	assert_null(strstr(p->body, "Join Date"));
 	assert_null(strstr(p->body, "Jan 2005"));
 	assert_null(strstr(p->body, "No One Knows"));
 	assert_null(strstr(p->body, "\n "));
 	assert_null(strstr(p->body, "\n\n\n"));
-	assert_string_equal(p->signature, "No One Knows Everything. Only Together May We Find The Truth JG");
+	assert_string_equal(p->signature,
+			    "No One Knows Everything. Only Together May We Find The Truth JG");
 	assert_null(p->parent_id);
 	assert_null(p->url);
 
@@ -1035,9 +1106,16 @@ static void test_vb_text_seed(void **state)
 static void test_vb_text_quote(void **state)
 {
 	struct forum_thread *t = parse_file(vb_parse_text, FIX "text-vb3-quote.txt");
-	const struct want_thread wt = {NULL, "Garden & Balcony", "txt-e5bd596cfeaa97e6",
-				       "Allotment garden waiting list", NULL, FORUM_POSTING_YES,
-				       1, 2, 5, 3};
+	const struct want_thread wt = {NULL,
+				       "Garden & Balcony",
+				       "txt-e5bd596cfeaa97e6",
+				       "Allotment garden waiting list",
+				       NULL,
+				       FORUM_POSTING_YES,
+				       1,
+				       2,
+				       5,
+				       3};
 	const struct want_post w[] = {
 		{"txt-e5bd596cfeaa97e6-1", 1, "Gardener", NULL, 0, 1710234000,
 		 "Allotment garden waiting list", MARKUP_TEXT,
@@ -1063,16 +1141,23 @@ static void test_vb_text_quote(void **state)
 static void test_vb_text_unicode(void **state)
 {
 	struct forum_thread *t = parse_file(vb_parse_text, FIX "text-vb4-unicode.txt");
-	const struct want_thread wt = {NULL, "Treffpunkt", "txt-ac2b778087979053",
-				       "Café-Treff in Zürich — wer kommt?", NULL,
-				       FORUM_POSTING_UNKNOWN, 2, 2, 5, 2};
+	const struct want_thread wt = {NULL,
+				       "Treffpunkt",
+				       "txt-ac2b778087979053",
+				       "Café-Treff in Zürich — wer kommt?",
+				       NULL,
+				       FORUM_POSTING_UNKNOWN,
+				       2,
+				       2,
+				       5,
+				       2};
 	const struct want_post w[] = {
 		{"txt-ac2b778087979053-4", 4, "Jürgen Groß", NULL, 0, 1710443700,
 		 "Re: Café-Treff in Zürich — wer kommt?", MARKUP_TEXT, "Ich komme um acht.", NULL,
 		 NULL, NULL, 0},
 		{"txt-ac2b778087979053-5", 5, "Zoë", NULL, 1, 1710446520, NULL, MARKUP_TEXT,
-		 "Jürgen Groß wrote:\n> Ich komme um acht.\n\nIch auch, bis dann!", NULL, NULL, NULL,
-		 0},
+		 "Jürgen Groß wrote:\n> Ich komme um acht.\n\nIch auch, bis dann!", NULL, NULL,
+		 NULL, 0},
 	};
 
 	(void)state;
@@ -1085,8 +1170,16 @@ static void test_vb_text_unicode(void **state)
 static void test_vb_text_guest(void **state)
 {
 	struct forum_thread *t = parse_file(vb_parse_text, FIX "text-guest-minimal.txt");
-	const struct want_thread wt = {NULL, NULL, "txt-e93fc56e2efd0add", "Power cut in the old town",
-				       NULL, FORUM_POSTING_NO, 1, 1, 2, 2};
+	const struct want_thread wt = {NULL,
+				       NULL,
+				       "txt-e93fc56e2efd0add",
+				       "Power cut in the old town",
+				       NULL,
+				       FORUM_POSTING_NO,
+				       1,
+				       1,
+				       2,
+				       2};
 	const struct want_post w[] = {
 		{"txt-e93fc56e2efd0add-1", 1, "Nachtwache", NULL, 0, 1710914400, NULL, MARKUP_TEXT,
 		 "Power cut since 5:40 in the old town, trams are stopped.\n\n> Stadtwerke: repair "
@@ -1106,9 +1199,16 @@ static void test_vb_text_guest(void **state)
 static void test_vb_text_demo(void **state)
 {
 	struct forum_thread *t = parse_file(vb_parse_text, DEMO "news-stadtwerke.txt");
-	const struct want_thread wt = {NULL, "The New News", "txt-68d92241f817c930",
-				       "Stadtwerke raise tram fares from July", NULL,
-				       FORUM_POSTING_YES, 1, 1, 3, 3};
+	const struct want_thread wt = {NULL,
+				       "The New News",
+				       "txt-68d92241f817c930",
+				       "Stadtwerke raise tram fares from July",
+				       NULL,
+				       FORUM_POSTING_YES,
+				       1,
+				       1,
+				       3,
+				       3};
 	const struct want_post w[] = {
 		{"txt-68d92241f817c930-1", 1, "Redaktion", NULL, 0, 1717403400,
 		 "Stadtwerke raise tram fares from July", MARKUP_TEXT,
@@ -1137,7 +1237,8 @@ static void test_vb_text_bad(void **state)
 {
 	static const char notitle[] = "  1. #1\n    Anna\n    Guest\n    hello\n";
 	static const char noposts[] = "Thread: T\n\nNothing here.\n\nSimilar Threads\n";
-	static const char latin1[] = "Thread: Gr\xfc\xdf" "e\n  1. #1\n    x\n";
+	static const char latin1[] = "Thread: Gr\xfc\xdf"
+				     "e\n  1. #1\n    x\n";
 	static const char crlf[] = "Thread: T\r\n\r\n  1. #1\r\n    Anna Guest\r\n    hi\r\n";
 	struct forum_thread *t = NULL;
 	char *err;

@@ -29,13 +29,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cmocka.h>
 #include <dirent.h>
 #include <libxml/HTMLparser.h>
+#include <cmocka.h>
 
+#include "../../gateway/forum/board.h"
 #include "forumgate/buf.h"
 #include "forumgate/html.h"
-#include "../../gateway/forum/board.h"
 
 #define CORPUS "../shared/corpora/forum-html/"
 
@@ -135,8 +135,8 @@ static int compare_page(const char *path)
 		while (ours.p[i] == theirs.p[i])
 			i++;
 		size_t from = i > 200 ? i - 200 : 0;
-		fail_msg("%s: trees differ at %zu:\n  html_parse: %.400s\n  libxml2:    %.400s", path,
-			 i, ours.p + from, theirs.p + from);
+		fail_msg("%s: trees differ at %zu:\n  html_parse: %.400s\n  libxml2:    %.400s",
+			 path, i, ours.p + from, theirs.p + from);
 	}
 	buf_free(&ours);
 	buf_free(&theirs);

@@ -15,8 +15,8 @@
 
 #include <cmocka.h>
 
-#include "forumgate/html.h"
 #include "forumgate/buf.h"
+#include "forumgate/html.h"
 #include "forumgate/text.h"
 
 static void dump(struct buf *b, const struct html_node *n)
@@ -48,8 +48,7 @@ static void tree_n(const char *src, size_t len, const char *want)
 	const char *got = buf_str(&b);
 	/* most trees are just a body: compare its content */
 	if (strncmp(got, pre, strlen(pre)) == 0 && b.len >= strlen(pre) + strlen(post) &&
-	    strcmp(got + b.len - strlen(post), post) == 0 &&
-	    strncmp(want, "<html>", 6) != 0) {
+	    strcmp(got + b.len - strlen(post), post) == 0 && strncmp(want, "<html>", 6) != 0) {
 		b.p[b.len - strlen(post)] = '\0';
 		got += strlen(pre);
 	}
@@ -66,7 +65,8 @@ static void tree(const char *src, const char *want)
 static void test_entities(void **state)
 {
 	tree("a&amp;b&ampx&amp c&copy2024&notit;", "[a&b&ampx&amp c&copy2024&notit;]");
-	tree("&lt;&gt;&quot;&apos;&nbsp;&hellip;&diams;", "[<>\"'\xC2\xA0\xE2\x80\xA6\xE2\x99\xA6]");
+	tree("&lt;&gt;&quot;&apos;&nbsp;&hellip;&diams;",
+	     "[<>\"'\xC2\xA0\xE2\x80\xA6\xE2\x99\xA6]");
 	tree("&#65;&#x41;&#X42&#97x", "[AABax]");
 	/* invalid values give nothing, as in libxml2 */
 	tree("1&#0;2&#xD800;3&#x110000;4&#99999999999;5&#;6&#x;7&#1;8", "[12345678]");
@@ -107,11 +107,11 @@ static void test_end_tags(void **state)
 	tree("<b><i>x</b></i>y", "<b><i>[x]</i></b>[y]");
 	tree("</p>x</div>y</ >z</1>", "[xy >z1>]");
 	/* an end tag does not close a higher-priority element above its match */
-	tree("<div>a<table><tr><td>x</div>y", "<div>[a]<table><tr><td>[xy]</td></tr></table></div>");
+	tree("<div>a<table><tr><td>x</div>y",
+	     "<div>[a]<table><tr><td>[xy]</td></tr></table></div>");
 	tree("<div\n>x</div\n>y</div x>z", "<div>[x]</div>[yz]");
 	/* nested html/body/head tags are ignored, their end tags too */
-	tree("<html><head><title>t</title></head><body>x</body></html>y",
-	     "<title>[t]</title>[xy]");
+	tree("<html><head><title>t</title></head><body>x</body></html>y", "<title>[t]</title>[xy]");
 	/* a stray </body>: text in <html> gets a <p> */
 	tree("a</body>b<p>c", "<html><body>[a]</body><p>[b]</p><p>[c]</p></html>");
 }
@@ -140,8 +140,14 @@ static void test_eof_and_bytes(void **state)
 	tree("\xe0\x80\x80x\xed\xa0\x80y\xf4\x90\x80\x80z\x01\x0c", "[\xe0\x80\x80xyz]");
 	/* two-byte letters take the inline path: C2..DF and a continuation,
 	 * inside and at the end of a run; C0/C1 and a cut one are bytes */
-	tree("caf\xc3\xa9 \xc2\x80\xdf\xbf<b>\xc3\xbc</b>\xc3", "[caf\xc3\xa9 \xc2\x80\xdf\xbf]<b>[\xc3\xbc]</b>[\xc3]");
-	tree("\xc1\xbf" "a\xc3" "b", "[\xc1\xbf" "a\xc3" "b]");
+	tree("caf\xc3\xa9 \xc2\x80\xdf\xbf<b>\xc3\xbc</b>\xc3",
+	     "[caf\xc3\xa9 \xc2\x80\xdf\xbf]<b>[\xc3\xbc]</b>[\xc3]");
+	tree("\xc1\xbf"
+	     "a\xc3"
+	     "b",
+	     "[\xc1\xbf"
+	     "a\xc3"
+	     "b]");
 }
 
 static void test_deep(void **state)
@@ -203,19 +209,24 @@ static void test_names(void **state)
 	tree("<a_b>x</A_B><a:b.c-d>y</a:b.c-d>", "<a_b>[x]</a_b><a:b.c-d>[y]</a:b.c-d>");
 
 	struct html_doc d;
-	const struct html_node *n =
-		first_el(&d, "<a HREF=x Data-Post-Id=1 data-post-idx=2 data-post=3 "
-			     "DATA-USERNAME=u data-usernames=v data-src=s data-srcx=t rel=r "
-			     "onclick=o Class=c>l</a>");
+	const struct html_node *n = first_el(
+		&d, "<a HREF=x Data-Post-Id=1 data-post-idx=2 data-post=3 "
+		    "DATA-USERNAME=u data-usernames=v data-src=s data-srcx=t rel=r "
+		    "onclick=o Class=c>l</a>");
 	static const struct {
 		const char *name;
 		enum html_attr_id id;
 	} want[] = {
-		{"href", HA_HREF},	     {"data-post-id", HA_DATA_POST_ID},
-		{"data-post-idx", HA_OTHER}, {"data-post", HA_DATA_POST},
-		{"data-username", HA_DATA_USERNAME}, {"data-usernames", HA_OTHER},
-		{"data-src", HA_DATA_SRC},   {"data-srcx", HA_OTHER},
-		{"rel", HA_REL},	     {"onclick", HA_OTHER},
+		{"href", HA_HREF},
+		{"data-post-id", HA_DATA_POST_ID},
+		{"data-post-idx", HA_OTHER},
+		{"data-post", HA_DATA_POST},
+		{"data-username", HA_DATA_USERNAME},
+		{"data-usernames", HA_OTHER},
+		{"data-src", HA_DATA_SRC},
+		{"data-srcx", HA_OTHER},
+		{"rel", HA_REL},
+		{"onclick", HA_OTHER},
 		{"class", HA_CLASS},
 	};
 	const struct html_attr *a = n->attrs;
@@ -372,11 +383,12 @@ static void test_many_attributes(void **state)
 static void test_query(void **state)
 {
 	(void)state;
-	const char *src = "<title>T &amp; U</title><div id=\"posts\">"
-			  "<li class=\"postbit  postcontainer\" id=\"post_12\"><div id=\"post_message_12\">"
-			  "Hello <b>bold</b>\n\t world<script>x()</script></div></li>"
-			  "<li class=\"postbitx\" id=\"post_13\"><div id=\"post_message_13\">two<br>lines</div></li>"
-			  "</div><foo-bar data-x=1>custom</foo-bar>";
+	const char *src =
+		"<title>T &amp; U</title><div id=\"posts\">"
+		"<li class=\"postbit  postcontainer\" id=\"post_12\"><div id=\"post_message_12\">"
+		"Hello <b>bold</b>\n\t world<script>x()</script></div></li>"
+		"<li class=\"postbitx\" id=\"post_13\"><div id=\"post_message_13\">two<br>lines</div></li>"
+		"</div><foo-bar data-x=1>custom</foo-bar>";
 	struct html_doc d;
 	html_parse(&d, src, strlen(src));
 	const struct html_node *root = &d.root;
@@ -453,11 +465,16 @@ static void test_serialize_round_trip(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_entities),     cmocka_unit_test(test_attributes),
-		cmocka_unit_test(test_implied_end),  cmocka_unit_test(test_end_tags),
-		cmocka_unit_test(test_markup),       cmocka_unit_test(test_eof_and_bytes),
-		cmocka_unit_test(test_deep),	     cmocka_unit_test(test_names),
-		cmocka_unit_test(test_classes),	     cmocka_unit_test(test_collapsed),
+		cmocka_unit_test(test_entities),
+		cmocka_unit_test(test_attributes),
+		cmocka_unit_test(test_implied_end),
+		cmocka_unit_test(test_end_tags),
+		cmocka_unit_test(test_markup),
+		cmocka_unit_test(test_eof_and_bytes),
+		cmocka_unit_test(test_deep),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_classes),
+		cmocka_unit_test(test_collapsed),
 		cmocka_unit_test(test_many_attributes),
 		cmocka_unit_test(test_query),
 		cmocka_unit_test(test_serialize_round_trip),

@@ -6,13 +6,13 @@
  * from the environment.
  */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -53,7 +53,8 @@ static void fixture_start(struct fx *fx, int tls)
 		close(p[0]);
 		close(p[1]);
 		if (tls)
-			execlp("python3", "python3", FIXTURE, "--tls", fx->cert, fx->key, (char *)NULL);
+			execlp("python3", "python3", FIXTURE, "--tls", fx->cert, fx->key,
+			       (char *)NULL);
 		else
 			execlp("python3", "python3", FIXTURE, (char *)NULL);
 		_exit(127);
@@ -426,8 +427,8 @@ static void test_form_referer(void **state)
 	struct fx *fx = *state;
 	client(fx, NULL);
 	char *u = url(fx, "/form"), *err = NULL;
-	struct http_request rq = {.url = u, .body = "a=1&b=x+y", .body_len = 9,
-				  .referer = "http://127.0.0.1/reply"};
+	struct http_request rq = {
+		.url = u, .body = "a=1&b=x+y", .body_len = 9, .referer = "http://127.0.0.1/reply"};
 	struct http_response rs = {0};
 	assert_int_equal(http_request(fx->c, &rq, &rs, &err), 0);
 	assert_string_equal(rs.body, "application/x-www-form-urlencoded a=1&b=x+y");
@@ -523,9 +524,10 @@ static int setup_tls(void **state)
 	assert_non_null(mkdtemp(fx->tmp));
 	snprintf(fx->cert, sizeof fx->cert, "%s/cert.pem", fx->tmp);
 	snprintf(fx->key, sizeof fx->key, "%s/key.pem", fx->tmp);
-	char *cmd = xasprintf("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 "
-			      "-addext subjectAltName=IP:127.0.0.1 -keyout %s -out %s 2>/dev/null",
-			      fx->key, fx->cert);
+	char *cmd = xasprintf(
+		"openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 "
+		"-addext subjectAltName=IP:127.0.0.1 -keyout %s -out %s 2>/dev/null",
+		fx->key, fx->cert);
 	assert_int_equal(system(cmd), 0);
 	free(cmd);
 	fixture_start(fx, 1);

@@ -18,9 +18,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <cmocka.h>
 #include <event2/event.h>
 #include <event2/thread.h>
+#include <cmocka.h>
 
 #include "forumgate/buf.h"
 #include "forumgate/httpd.h"
@@ -98,7 +98,8 @@ static int teardown(void **state)
 static char *exchange(const struct fx *fx, const char *req, size_t len)
 {
 	int s = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)fx->port),
+	struct sockaddr_in sa = {.sin_family = AF_INET,
+				 .sin_port = htons((uint16_t)fx->port),
 				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	assert_int_equal(connect(s, (struct sockaddr *)&sa, sizeof sa), 0);
 	size_t off = 0;
@@ -117,8 +118,8 @@ static char *exchange(const struct fx *fx, const char *req, size_t len)
 	return buf_detach(&b);
 }
 
-static char *request(const struct fx *fx, const char *method, const char *target,
-		     const char *extra, const char *body)
+static char *request(const struct fx *fx, const char *method, const char *target, const char *extra,
+		     const char *body)
 {
 	char *req = xasprintf("%s %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n%s"
 			      "Content-Length: %zu\r\n\r\n%s",

@@ -15,8 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <cmocka.h>
 #include <event2/buffer.h>
+#include <cmocka.h>
 
 #include "forumgate/buf.h"
 #include "forumgate/config.h"
@@ -127,7 +127,8 @@ static int teardown(void **state)
 
 static void test_replykey_roundtrip(void **state)
 {
-	struct replykey k = {REPLYKEY_REPLY, 42, 123456789012ULL, (uint16_t)(time(NULL) / 86400 + 3)};
+	struct replykey k = {REPLYKEY_REPLY, 42, 123456789012ULL,
+			     (uint16_t)(time(NULL) / 86400 + 3)};
 	char key[REPLYKEY_LEN + 1];
 	replykey_make(&k, secret, 32, key);
 	assert_int_equal(strlen(key), REPLYKEY_LEN);
@@ -166,7 +167,8 @@ static void test_replykey_forged_expired_rotated(void **state)
 	assert_int_equal(replykey_verify(key, secret, 32, time(NULL) + 3 * 86400, NULL),
 			 REPLYKEY_EXPIRED);
 	/* malformed */
-	assert_int_equal(replykey_verify("short", secret, 32, time(NULL), NULL), REPLYKEY_MALFORMED);
+	assert_int_equal(replykey_verify("short", secret, 32, time(NULL), NULL),
+			 REPLYKEY_MALFORMED);
 	assert_int_equal(replykey_verify("0000000000000000000000000000000000000000", secret, 32,
 					 time(NULL), NULL),
 			 REPLYKEY_MALFORMED);
@@ -176,8 +178,8 @@ static void test_replykey_forged_expired_rotated(void **state)
 
 static struct intake intake_of(const struct cfg *c)
 {
-	struct intake in = {.cfg = c, .store = W.st, .secret = secret, .secret_len = 32,
-			    .source = "test"};
+	struct intake in = {
+		.cfg = c, .store = W.st, .secret = secret, .secret_len = 32, .source = "test"};
 	return in;
 }
 
@@ -185,14 +187,15 @@ static char *mail(const char *from, const char *msgid, const char *extra, const 
 {
 	/* extra goes on top, where MTAs prepend their trace and
 	 * Authentication-Results fields */
-	return xasprintf("%sFrom: %s\r\nTo: demo.general@reply.forumgate.example\r\n"
-			 "Subject: Re: test\r\nMessage-ID: %s\r\nDate: Thu, 26 Nov 2026 10:00:00 +0000\r\n"
-			 "\r\n%s",
-			 extra ? extra : "", from, msgid, body);
+	return xasprintf(
+		"%sFrom: %s\r\nTo: demo.general@reply.forumgate.example\r\n"
+		"Subject: Re: test\r\nMessage-ID: %s\r\nDate: Thu, 26 Nov 2026 10:00:00 +0000\r\n"
+		"\r\n%s",
+		extra ? extra : "", from, msgid, body);
 }
 
-static void deliver(const struct cfg *c, const char *raw, const char *rcpt,
-		    enum intake_status want, const char *reason_part)
+static void deliver(const struct cfg *c, const char *raw, const char *rcpt, enum intake_status want,
+		    const char *reason_part)
 {
 	struct intake in = intake_of(c);
 	struct intake_result res;
@@ -289,8 +292,8 @@ static void test_refusals(void **state)
 
 static void test_automatic_mail_is_dropped(void **state)
 {
-	char *raw = mail("alice@example.org", "<a1@example.org>", "Auto-Submitted: auto-replied\r\n",
-			 "I am away.\r\n");
+	char *raw = mail("alice@example.org", "<a1@example.org>",
+			 "Auto-Submitted: auto-replied\r\n", "I am away.\r\n");
 	deliver(W.cfg, raw, "demo.general@reply.forumgate.example", INTAKE_DROPPED, NULL);
 	free(raw);
 	raw = mail("alice@example.org", "<a2@example.org>",
@@ -351,7 +354,8 @@ static void test_sender_policy_bypasses(void **state)
 		 "mx.forumgate.example reported spf=none for example.org;"},
 	};
 	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
-		char *raw = mail("alice@example.org", refused[i].msgid, refused[i].extra, "Hi.\r\n");
+		char *raw = mail("alice@example.org", refused[i].msgid, refused[i].extra,
+				 "Hi.\r\n");
 		deliver(W.cfg_auth, raw, "demo.general@reply.forumgate.example",
 			INTAKE_REFUSED_SENDER, refused[i].why);
 		free(raw);

@@ -18,23 +18,23 @@
 static const unsigned char SECRET[] = "0123456789abcdef0123456789abcdef";
 #define SLEN (sizeof SECRET - 1)
 
-#define ARTICLE                                                                              \
-	"Path: forumgate.example!not-for-mail\r\n"                                           \
-	"From: \"Pendlerin (guest)\" <guest@forumgate.example>\r\n"                          \
-	"Newsgroups: demo.general\r\n"                                                       \
-	"Subject: Re: Fahrradparken\r\n"                                                     \
-	"Date: Mon, 13 May 2024 09:20:00 +0200\r\n"                                          \
-	"Message-ID: <p141.t14.demo@forumgate.example>\r\n"                                  \
-	"References: <p140.t14.demo@forumgate.example>\r\n"                                  \
-	"Archived-At: <https://forum.example.org/p141>\r\n"                                  \
-	"List-Post: <mailto:old@example>\r\n"                                                \
-	"Reply-To: demo.general@reply.example\r\n"                                           \
-	"Xref: forumgate.example demo.general:2\r\n"                                         \
-	"MIME-Version: 1.0\r\n"                                                              \
-	"Content-Type: text/plain; charset=UTF-8; format=flowed\r\n"                         \
-	"Content-Transfer-Encoding: 8bit\r\n"                                                \
-	"\r\n"                                                                               \
-	"Hallo\r\n"                                                                          \
+#define ARTICLE                                                                                    \
+	"Path: forumgate.example!not-for-mail\r\n"                                                 \
+	"From: \"Pendlerin (guest)\" <guest@forumgate.example>\r\n"                                \
+	"Newsgroups: demo.general\r\n"                                                             \
+	"Subject: Re: Fahrradparken\r\n"                                                           \
+	"Date: Mon, 13 May 2024 09:20:00 +0200\r\n"                                                \
+	"Message-ID: <p141.t14.demo@forumgate.example>\r\n"                                        \
+	"References: <p140.t14.demo@forumgate.example>\r\n"                                        \
+	"Archived-At: <https://forum.example.org/p141>\r\n"                                        \
+	"List-Post: <mailto:old@example>\r\n"                                                      \
+	"Reply-To: demo.general@reply.example\r\n"                                                 \
+	"Xref: forumgate.example demo.general:2\r\n"                                               \
+	"MIME-Version: 1.0\r\n"                                                                    \
+	"Content-Type: text/plain; charset=UTF-8; format=flowed\r\n"                               \
+	"Content-Transfer-Encoding: 8bit\r\n"                                                      \
+	"\r\n"                                                                                     \
+	"Hallo\r\n"                                                                                \
 	"..Punkt\r\n"
 
 static size_t header_len(const char *w)
@@ -45,13 +45,18 @@ static size_t header_len(const char *w)
 static char *build(const char *article, const char *html)
 {
 	struct listmsg_in in = {
-		.wire = article, .wire_len = strlen(article), .header_len = header_len(article),
-		.group = "demo.general", .from_address = "demo.general@reply.example",
+		.wire = article,
+		.wire_len = strlen(article),
+		.header_len = header_len(article),
+		.group = "demo.general",
+		.from_address = "demo.general@reply.example",
 		.post_address = "demo.general@reply.example",
 		.request_address = "demo.general-request@reply.example",
 		.reply_to = "demo.general+KEY@reply.example",
 		.unsubscribe_url = "https://l.example/unsubscribe?t=x",
-		.list_domain = "reply.example", .html = html, .html_len = html ? strlen(html) : 0,
+		.list_domain = "reply.example",
+		.html = html,
+		.html_len = html ? strlen(html) : 0,
 		.boundary = "=_b",
 	};
 	struct buf b = BUF_INIT;
@@ -96,13 +101,15 @@ static void test_alternative(void **state)
 {
 	char *m = build(ARTICLE, "<p>.x</p>\n");
 	assert_non_null(strstr(m, "Content-Type: multipart/alternative;\r\n boundary=\"=_b\"\r\n"));
-	assert_non_null(strstr(m, "--=_b\r\nContent-Type: text/plain; charset=UTF-8; format=flowed"
-				  "\r\nContent-Transfer-Encoding: 8bit\r\n\r\nHallo\r\n..Punkt\r\n\r\n"
-				  "--=_b\r\n"));
+	assert_non_null(strstr(m,
+			       "--=_b\r\nContent-Type: text/plain; charset=UTF-8; format=flowed"
+			       "\r\nContent-Transfer-Encoding: 8bit\r\n\r\nHallo\r\n..Punkt\r\n\r\n"
+			       "--=_b\r\n"));
 	assert_non_null(strstr(m, "quoted-printable\r\n\r\n<p>.x</p>\r\n--=_b--\r\n"));
 	free(m);
 	/* an article that is not one text/plain part is sent as it is */
-	m = build("From: a@b\r\nContent-Type: multipart/mixed; boundary=q\r\n\r\n--q--\r\n", "<p>x</p>");
+	m = build("From: a@b\r\nContent-Type: multipart/mixed; boundary=q\r\n\r\n--q--\r\n",
+		  "<p>x</p>");
 	assert_null(strstr(m, "multipart/alternative"));
 	free(m);
 }
@@ -138,7 +145,8 @@ static void test_unsub(void **state)
 	assert_int_equal(strlen(t1), 26);
 	char *u = listmsg_unsub_url("https://l.example/", "demo.general", "a+b@example.org", SECRET,
 				    SLEN);
-	assert_non_null(strstr(u, "https://l.example/unsubscribe?g=demo.general&a=a%2Bb%40example.org&t="));
+	assert_non_null(
+		strstr(u, "https://l.example/unsubscribe?g=demo.general&a=a%2Bb%40example.org&t="));
 	free(t1);
 	free(t2);
 	free(t3);
@@ -169,9 +177,9 @@ static void test_smtp_helpers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_headers),         cmocka_unit_test(test_from_without_phrase),
-		cmocka_unit_test(test_alternative),     cmocka_unit_test(test_bounce_key),
-		cmocka_unit_test(test_unsub),           cmocka_unit_test(test_smtp_helpers),
+		cmocka_unit_test(test_headers),     cmocka_unit_test(test_from_without_phrase),
+		cmocka_unit_test(test_alternative), cmocka_unit_test(test_bounce_key),
+		cmocka_unit_test(test_unsub),       cmocka_unit_test(test_smtp_helpers),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

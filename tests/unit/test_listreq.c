@@ -25,8 +25,9 @@ static void test_subscribe_options(void **state)
 {
 	struct listreq_result r;
 
-	parse(NULL, "subscribe\nSUBSCRIBE Digest Weekly\nsubscribe each html "
-		    "address=<Bob@Example.ORG>\njoin daily\n",
+	parse(NULL,
+	      "subscribe\nSUBSCRIBE Digest Weekly\nsubscribe each html "
+	      "address=<Bob@Example.ORG>\njoin daily\n",
 	      &r);
 	assert_int_equal(r.ncmds, 4);
 	assert_int_equal(r.nerrors, 0);
@@ -46,8 +47,9 @@ static void test_subscribe_options(void **state)
 	assert_null(r.stopped_at);
 	listreq_result_free(&r);
 
-	parse(NULL, "unsubscribe address=a@b.example\r\ndigest\r\ndigest daily\r\nnodigest\r\n"
-		    "each\r\nhtml\r\ntext\r\nhelp\r\nconfirm abc-123_X.y\r\n",
+	parse(NULL,
+	      "unsubscribe address=a@b.example\r\ndigest\r\ndigest daily\r\nnodigest\r\n"
+	      "each\r\nhtml\r\ntext\r\nhelp\r\nconfirm abc-123_X.y\r\n",
 	      &r);
 	assert_int_equal(r.ncmds, 8); /* "each" is "nodigest" again: kept once */
 	assert_int_equal(r.cmds[0].verb, LISTREQ_UNSUBSCRIBE);
@@ -95,7 +97,8 @@ static void test_errors_per_line(void **state)
 	const char *outcomes[] = {"Help sent."};
 	char *t = listreq_results_text(&l, &r, outcomes);
 	/* in line order: five errors, the help, three errors */
-	const char *e5 = strstr(t, "> confirm bad<token>\nError: that is not a confirmation token.");
+	const char *e5 = strstr(t,
+				"> confirm bad<token>\nError: that is not a confirmation token.");
 	const char *h = strstr(t, "> help\nHelp sent.\n");
 	const char *e6 = strstr(t, "> digest monthly\nError:");
 	assert_non_null(e5);
@@ -155,7 +158,8 @@ static void test_stops(void **state)
 	assert_string_equal(r.errors[0].why, "not a command");
 	struct listreq_list l = {"demo", "demo@x.example", "demo-request@x.example", NULL};
 	char *t = listreq_results_text(&l, &r, NULL);
-	assert_non_null(strstr(t, "No command was carried out. Send \"help\" to demo-request@x.example"));
+	assert_non_null(
+		strstr(t, "No command was carried out. Send \"help\" to demo-request@x.example"));
 	free(t);
 	listreq_result_free(&r);
 
@@ -199,8 +203,8 @@ static void test_subject(void **state)
 	free(s);
 	for (size_t i = 0; i < sizeof subjects / sizeof subjects[0]; i++) {
 		/* the quoted request in the body is ignored; the token counts once */
-		parse(subjects[i], "\n> Someone asked to subscribe\n> confirm 0123456789abcdef0123\n",
-		      &r);
+		parse(subjects[i],
+		      "\n> Someone asked to subscribe\n> confirm 0123456789abcdef0123\n", &r);
 		assert_int_equal(r.ncmds, 1);
 		assert_int_equal(r.cmds[0].verb, LISTREQ_CONFIRM);
 		assert_string_equal(r.cmds[0].token, "0123456789abcdef0123");
@@ -240,10 +244,17 @@ static void test_texts(void **state)
 				 "demo.general-request@lists.example",
 				 "https://forum.example/c/general"};
 	char *h = listreq_help_text(&l);
-	const char *cmds[] = {"subscribe [each | digest [daily | weekly]]", "unsubscribe",
-			      "digest [daily | weekly]", "nodigest", "html | text", "confirm TOKEN",
-			      "help", "end", "demo.general-request@lists.example",
-			      "demo.general@lists.example", "https://forum.example/c/general"};
+	const char *cmds[] = {"subscribe [each | digest [daily | weekly]]",
+			      "unsubscribe",
+			      "digest [daily | weekly]",
+			      "nodigest",
+			      "html | text",
+			      "confirm TOKEN",
+			      "help",
+			      "end",
+			      "demo.general-request@lists.example",
+			      "demo.general@lists.example",
+			      "https://forum.example/c/general"};
 	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
 		assert_non_null(strstr(h, cmds[i]));
 	free(h);

@@ -30,7 +30,8 @@ static void test_printable_kept(void **state)
 	      "alice@example.org <p1.t2@x> [ok] \\ \"q\"");
 	check("", 0, "");
 	/* UTF-8 text: Ä, €, an emoji */
-	check("\xc3\x84 \xe2\x82\xac \xf0\x9f\x98\x80", 11, "\xc3\x84 \xe2\x82\xac \xf0\x9f\x98\x80");
+	check("\xc3\x84 \xe2\x82\xac \xf0\x9f\x98\x80", 11,
+	      "\xc3\x84 \xe2\x82\xac \xf0\x9f\x98\x80");
 }
 
 static void test_controls_escaped(void **state)
@@ -38,17 +39,23 @@ static void test_controls_escaped(void **state)
 	check("a\rb\nc\x1b[2Jd\x0b\x7f\t", 13, "a\\x0db\\x0ac\\x1b[2Jd\\x0b\\x7f\\x09");
 	check("nul\0byte", 8, "nul\\x00byte");
 	/* C1 controls, raw and as UTF-8 (U+009B, CSI) */
-	check("\x9b" "1m", 3, "\\x9b1m");
-	check("\xc2\x9b" "1m", 4, "\\xc2\\x9b1m");
+	check("\x9b"
+	      "1m",
+	      3, "\\x9b1m");
+	check("\xc2\x9b"
+	      "1m",
+	      4, "\\xc2\\x9b1m");
 }
 
 static void test_bad_utf8_escaped(void **state)
 {
-	check("\xc3", 1, "\\xc3");                 /* truncated */
-	check("\xc0\xaf", 2, "\\xc0\\xaf");         /* overlong */
-	check("\xed\xa0\x80", 3, "\\xed\\xa0\\x80"); /* surrogate */
+	check("\xc3", 1, "\\xc3");                            /* truncated */
+	check("\xc0\xaf", 2, "\\xc0\\xaf");                   /* overlong */
+	check("\xed\xa0\x80", 3, "\\xed\\xa0\\x80");          /* surrogate */
 	check("\xf4\x90\x80\x80", 4, "\\xf4\\x90\\x80\\x80"); /* above U+10FFFF */
-	check("\xe2\x82" "x", 3, "\\xe2\\x82x");
+	check("\xe2\x82"
+	      "x",
+	      3, "\\xe2\\x82x");
 }
 
 /* What log_info(fmt, s) writes on stderr with output o, into out. */
@@ -74,7 +81,8 @@ static void capture(enum log_output o, enum log_level lvl, const char *s, char *
 static void test_log_line(void **state)
 {
 	char out[512];
-	capture(LOG_OUT_STDERR, LOG_LVL_INFO, "x\r\nforumgate[nntpd]: info: forged", out, sizeof out);
+	capture(LOG_OUT_STDERR, LOG_LVL_INFO, "x\r\nforumgate[nntpd]: info: forged", out,
+		sizeof out);
 	assert_string_equal(out, "forumgate[test]: info: login for x\\x0d\\x0aforumgate[nntpd]: "
 				 "info: forged from 127.0.0.1\n");
 }

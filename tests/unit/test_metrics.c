@@ -14,8 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <cmocka.h>
 #include <math.h>
+#include <cmocka.h>
 
 #include "forumgate/buf.h"
 #include "forumgate/metrics.h"
@@ -41,8 +41,15 @@ static void test_numbers(void **state)
 		double v;
 		const char *want;
 	} cases[] = {
-		{0, "0"}, {3, "3"}, {-2, "-2"}, {1796640944, "1796640944"}, {0.25, "0.25"},
-		{0.000123, "0.000123"}, {1e20, "1e+20"}, {INFINITY, "+Inf"}, {-INFINITY, "-Inf"},
+		{0, "0"},
+		{3, "3"},
+		{-2, "-2"},
+		{1796640944, "1796640944"},
+		{0.25, "0.25"},
+		{0.000123, "0.000123"},
+		{1e20, "1e+20"},
+		{INFINITY, "+Inf"},
+		{-INFINITY, "-Inf"},
 		{NAN, "NaN"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -136,8 +143,8 @@ static void test_expose_from_store(void **state)
 		assert_int_equal(store_metric_put(st, host, "nntpd", 10, 100, &t, &err), 0);
 	}
 	/* a process's newer flush replaces its older one */
-	struct store_metric_row t = {metric_family(M_NNTP_COMMANDS)->name, "command=\"GROUP\"",
-				     -1, 4};
+	struct store_metric_row t = {metric_family(M_NNTP_COMMANDS)->name, "command=\"GROUP\"", -1,
+				     4};
 	assert_int_equal(store_metric_put(st, "b", "nntpd", 10, 105, &t, &err), 0);
 	assert_int_equal(store_role_started(st, metrics_host(), "nntpd", getpid(), 100, 2, &err),
 			 0);
@@ -176,10 +183,8 @@ static void test_expose_from_store(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_label_escaping),
-		cmocka_unit_test(test_numbers),
-		cmocka_unit_test(test_head_and_samples),
-		cmocka_unit_test(test_buckets),
+		cmocka_unit_test(test_label_escaping),    cmocka_unit_test(test_numbers),
+		cmocka_unit_test(test_head_and_samples),  cmocka_unit_test(test_buckets),
 		cmocka_unit_test(test_expose_from_store),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -67,11 +67,11 @@ static struct mail_msg *parse_file(const char *path)
 	return m;
 }
 
-#define PARSE_OR_SKIP(m, path)                                                                   \
-	struct mail_msg *m = parse_file(path);                                                   \
-	if (m == NULL) {                                                                         \
-		skip();                                                                          \
-		return;                                                                          \
+#define PARSE_OR_SKIP(m, path)                                                                     \
+	struct mail_msg *m = parse_file(path);                                                     \
+	if (m == NULL) {                                                                           \
+		skip();                                                                            \
+		return;                                                                            \
 	}
 
 /* The output rules every parse result follows. */
@@ -127,16 +127,15 @@ static void test_alternative_flowed(void **state)
 	assert_int_equal(m->text_from_html, 0);
 	assert_int_equal(m->is_report, 0);
 	assert_int_equal(m->nattachments, 0);
-	assert_string_equal(m->text,
-			    "Café at eight, a long line that was soft-broken by QP. "
-			    "This paragraph is flowed with DelSp. Second line.\n"
-			    "\n"
-			    "> Quoted and flowed.\n"
-			    ">> Deeper\n"
-			    "> not joined.\n"
-			    "From space-stuffed.\n"
-			    "-- \n"
-			    "Sig line"); /* the CRLF before a boundary is the boundary's */
+	assert_string_equal(m->text, "Café at eight, a long line that was soft-broken by QP. "
+				     "This paragraph is flowed with DelSp. Second line.\n"
+				     "\n"
+				     "> Quoted and flowed.\n"
+				     ">> Deeper\n"
+				     "> not joined.\n"
+				     "From space-stuffed.\n"
+				     "-- \n"
+				     "Sig line"); /* the CRLF before a boundary is the boundary's */
 	mail_msg_free(m);
 }
 
@@ -187,12 +186,12 @@ static void test_dsn(void **state)
 	check_invariants(m);
 	assert_int_equal(m->is_report, 1);
 	assert_string_equal(m->from_addr, "mailer-daemon@mx.example.com");
-	assert_string_equal(m->text,
-			    "I'm sorry to have to inform you that your message could not\n"
-			    "be delivered to one or more recipients.\n");
+	assert_string_equal(m->text, "I'm sorry to have to inform you that your message could not\n"
+				     "be delivered to one or more recipients.\n");
 	assert_int_equal(m->nattachments, 2);
 	assert_string_equal(m->attachments[0].content_type, "message/delivery-status");
-	assert_non_null(strstr(m->attachments[0].data, "Final-Recipient: rfc822; nobody@example.org"));
+	assert_non_null(
+		strstr(m->attachments[0].data, "Final-Recipient: rfc822; nobody@example.org"));
 	assert_string_equal(m->attachments[1].content_type, "text/rfc822-headers");
 	mail_msg_free(m);
 }
@@ -281,7 +280,8 @@ static void test_headers(void **state)
 	/* raw: encoded words not decoded */
 	assert_string_equal(m->headers[2].value, "=?utf-8?q?caf=C3=A9?=");
 	assert_string_equal(m->headers[4].name, "Auto-Submitted");
-	assert_string_equal(mail_header(m, "received"), "from a\tby b;  Mon, 1 Jan 2024 00:00:00 +0000");
+	assert_string_equal(mail_header(m, "received"),
+			    "from a\tby b;  Mon, 1 Jan 2024 00:00:00 +0000");
 	assert_string_equal(mail_header(m, "AUTO-SUBMITTED"), "auto-replied");
 	assert_null(mail_header(m, "Not"));
 	assert_null(mail_header(m, "From"));
@@ -459,7 +459,8 @@ static void test_utf8_fallback(void **state)
 	/* glibc opens "utf\xd38" as UTF-8 and passes a code point past
 	 * U+10FFFF through (found by fuzzing): still valid UTF-8 out */
 	m = parse_str("From: a@b.c\n"
-		      "Content-Type: text/plain; charset=utf\xd3" "8\n"
+		      "Content-Type: text/plain; charset=utf\xd3"
+		      "8\n"
 		      "\n"
 		      "x\xf5\x98\x8d\x9ay\n");
 	check_invariants(m);
@@ -470,18 +471,19 @@ static void test_utf8_fallback(void **state)
 static void test_multipart_alternative_html_only(void **state)
 {
 	/* no text/plain alternative: the last HTML one */
-	struct mail_msg *m = parse_str("From: a@b.c\n"
-				       "Content-Type: multipart/alternative; boundary=XX\n"
-				       "\n"
-				       "--XX\n"
-				       "Content-Type: text/enriched\n"
-				       "\n"
-				       "<bold>rich</bold>\n"
-				       "--XX\n"
-				       "Content-Type: text/html\n"
-				       "\n"
-				       "<p>Hi <b>there</b></p><blockquote type=\"cite\">old</blockquote>\n"
-				       "--XX--\n");
+	struct mail_msg *m = parse_str(
+		"From: a@b.c\n"
+		"Content-Type: multipart/alternative; boundary=XX\n"
+		"\n"
+		"--XX\n"
+		"Content-Type: text/enriched\n"
+		"\n"
+		"<bold>rich</bold>\n"
+		"--XX\n"
+		"Content-Type: text/html\n"
+		"\n"
+		"<p>Hi <b>there</b></p><blockquote type=\"cite\">old</blockquote>\n"
+		"--XX--\n");
 	check_invariants(m);
 	assert_int_equal(m->text_from_html, 1);
 	assert_string_equal(m->text, "Hi there\n\n> old\n");
@@ -492,32 +494,33 @@ static void test_multipart_alternative_html_only(void **state)
 static void test_mixed_inline_parts(void **state)
 {
 	/* Apple Mail: text, inline image, more text; a PGP signature dropped */
-	struct mail_msg *m = parse_str("From: a@b.c\n"
-				       "Content-Type: multipart/signed; boundary=S; protocol=\"application/pgp-signature\"\n"
-				       "\n"
-				       "--S\n"
-				       "Content-Type: multipart/mixed; boundary=M\n"
-				       "\n"
-				       "--M\n"
-				       "Content-Type: text/plain\n"
-				       "\n"
-				       "before\n"
-				       "--M\n"
-				       "Content-Type: image/gif\n"
-				       "Content-Disposition: inline\n"
-				       "Content-Transfer-Encoding: base64\n"
-				       "\n"
-				       "R0lGODlhAQABAAAAACw=\n"
-				       "--M\n"
-				       "Content-Type: text/plain\n"
-				       "\n"
-				       "after\n"
-				       "--M--\n"
-				       "--S\n"
-				       "Content-Type: application/pgp-signature\n"
-				       "\n"
-				       "-----BEGIN PGP SIGNATURE-----\n"
-				       "--S--\n");
+	struct mail_msg *m = parse_str(
+		"From: a@b.c\n"
+		"Content-Type: multipart/signed; boundary=S; protocol=\"application/pgp-signature\"\n"
+		"\n"
+		"--S\n"
+		"Content-Type: multipart/mixed; boundary=M\n"
+		"\n"
+		"--M\n"
+		"Content-Type: text/plain\n"
+		"\n"
+		"before\n"
+		"--M\n"
+		"Content-Type: image/gif\n"
+		"Content-Disposition: inline\n"
+		"Content-Transfer-Encoding: base64\n"
+		"\n"
+		"R0lGODlhAQABAAAAACw=\n"
+		"--M\n"
+		"Content-Type: text/plain\n"
+		"\n"
+		"after\n"
+		"--M--\n"
+		"--S\n"
+		"Content-Type: application/pgp-signature\n"
+		"\n"
+		"-----BEGIN PGP SIGNATURE-----\n"
+		"--S--\n");
 	check_invariants(m);
 	assert_string_equal(m->text, "before\nafter");
 	assert_int_equal(m->nattachments, 1);
@@ -663,7 +666,8 @@ static void test_nesting_refused(void **state)
 	buf_reset(&b);
 	buf_adds(&b, "From: a@b.c\nContent-Type: multipart/mixed; boundary=\"b 0\"\n\n");
 	for (int i = 1; i < 100; i++)
-		buf_addf(&b, "--b %d\nContent-Type: multipart/mixed;\n boundary=\"b %d\"\n", i - 1, i);
+		buf_addf(&b, "--b %d\nContent-Type: multipart/mixed;\n boundary=\"b %d\"\n", i - 1,
+			 i);
 	buf_adds(&b, "--b 99\nContent-Type: text/plain\n\ndeep\n");
 	assert_refused(&b, "nested more than 64");
 	buf_reset(&b);
@@ -686,8 +690,9 @@ static void test_nesting_refused(void **state)
 	buf_reset(&b);
 	buf_adds(&b, "From: a@b.c\n");
 	for (int i = 0; i < 40; i++)
-		buf_addf(&b, "Content-Type: multipart/mixed; boundary=m%d\n\n--m%d\n"
-			     "Content-Type: message/rfc822\n\nSubject: %d\n",
+		buf_addf(&b,
+			 "Content-Type: multipart/mixed; boundary=m%d\n\n--m%d\n"
+			 "Content-Type: message/rfc822\n\nSubject: %d\n",
 			 i, i, i);
 	buf_adds(&b, "\ndeep\n");
 	assert_refused(&b, "nested more than 64");
@@ -778,7 +783,9 @@ static void test_corpus_charsets(void **state)
 	m = parse_file(GEM "plain_emails/raw_email.eml");
 	assert_non_null(m);
 	assert_string_equal(m->subject, "NOTE: 한국말로 하는 것");
-	assert_string_equal(m->text, "대부분의 마찬가지로, 우리는 하나님을 믿습니다.\n\n제 이름은 Jamis입니다.");
+	assert_string_equal(
+		m->text,
+		"대부분의 마찬가지로, 우리는 하나님을 믿습니다.\n\n제 이름은 Jamis입니다.");
 	mail_msg_free(m);
 
 	/* windows-1252 encoded-word display name */

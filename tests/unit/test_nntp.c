@@ -25,10 +25,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <cmocka.h>
 #include <event2/buffer.h>
 #include <sqlite3.h>
 #include <zlib.h>
+#include <cmocka.h>
 
 /* Under ASan, leaks of one test are checked right after it (see
  * test_post_crosspost_refused_no_leak). */
@@ -64,10 +64,10 @@
 static struct {
 	char dir[64];
 	char path[128];
-	struct cfg *cfg;       /* demo.yaml */
-	struct cfg *cfg_plain; /* + nntp.allow_plaintext_auth */
-	struct cfg *cfg_small; /* + nntp.max_post_size = 1024 */
-	struct cfg *cfg_lock;  /* + nntp.account_lockout = 1 */
+	struct cfg *cfg;         /* demo.yaml */
+	struct cfg *cfg_plain;   /* + nntp.allow_plaintext_auth */
+	struct cfg *cfg_small;   /* + nntp.max_post_size = 1024 */
+	struct cfg *cfg_lock;    /* + nntp.account_lockout = 1 */
 	struct cfg *cfg_nonntps; /* only a plain listener, no NNTPS */
 	struct store *rw, *ro;
 	int writer_calls;
@@ -309,7 +309,7 @@ static void test_wildmat_rfc_elements(void **state)
 static void test_wildmat_utf8(void **state)
 {
 	/* "?" is one character, not one octet */
-	assert_int_equal(nntp_wildmat("?", "\xc3\xa4"), 1);         /* ä */
+	assert_int_equal(nntp_wildmat("?", "\xc3\xa4"), 1); /* ä */
 	assert_int_equal(nntp_wildmat("??", "\xc3\xa4"), 0);
 	assert_int_equal(nntp_wildmat("?", "\xe2\x82\xac"), 1);     /* € */
 	assert_int_equal(nntp_wildmat("?", "\xf0\x9f\x98\x80"), 1); /* U+1F600 */
@@ -466,8 +466,9 @@ static void test_parse_datetime(void **state)
 static void test_greeting(void **state)
 {
 	struct conn *k = conn_open(0);
-	assert_string_equal(greet(k), "201 forumgate forumgate.example NNTP service ready, "
-				      "no posting here: log in over NNTPS on port 1563 to post\r\n");
+	assert_string_equal(greet(k),
+			    "201 forumgate forumgate.example NNTP service ready, "
+			    "no posting here: log in over NNTPS on port 1563 to post\r\n");
 	conn_close(k);
 	k = conn_open_cfg(W.cfg_nonntps, 0, NULL);
 	assert_string_equal(greet(k),
@@ -492,15 +493,15 @@ static void test_greeting(void **state)
 	conn_close(k);
 }
 
-#define CAPS_HEAD                                                                            \
-	"101 Capability list:\r\n"                                                           \
-	"VERSION 2\r\n"                                                                      \
-	"IMPLEMENTATION forumgate 0.1\r\n"                                                   \
-	"READER\r\n"                                                                         \
-	"HDR\r\n"                                                                            \
-	"LIST ACTIVE ACTIVE.TIMES COUNTS DISTRIB.PATS HEADERS NEWSGROUPS OVERVIEW.FMT "       \
-	"SUBSCRIPTIONS\r\n"                                                                  \
-	"NEWNEWS\r\n"                                                                        \
+#define CAPS_HEAD                                                                                  \
+	"101 Capability list:\r\n"                                                                 \
+	"VERSION 2\r\n"                                                                            \
+	"IMPLEMENTATION forumgate 0.1\r\n"                                                         \
+	"READER\r\n"                                                                               \
+	"HDR\r\n"                                                                                  \
+	"LIST ACTIVE ACTIVE.TIMES COUNTS DISTRIB.PATS HEADERS NEWSGROUPS OVERVIEW.FMT "            \
+	"SUBSCRIPTIONS\r\n"                                                                        \
+	"NEWNEWS\r\n"                                                                              \
 	"OVER MSGID\r\n"
 
 /*
@@ -521,16 +522,14 @@ static void test_capabilities(void **state)
 	conn_close(k);
 
 	k = conn_open(C_TLS_ACTIVE | C_TLS_AVAILABLE);
-	EXPECT(k, "CAPABILITIES",
-	       CAPS_HEAD "POST\r\nCOMPRESS DEFLATE\r\nAUTHINFO USER\r\n.\r\n");
+	EXPECT(k, "CAPABILITIES", CAPS_HEAD "POST\r\nCOMPRESS DEFLATE\r\nAUTHINFO USER\r\n.\r\n");
 	EXPECT(k, "POST", "480 Login required for posting (AUTHINFO USER)\r\n");
 	login(k);
 	EXPECT(k, "CAPABILITIES", CAPS_HEAD "POST\r\nCOMPRESS DEFLATE\r\n.\r\n");
 	conn_close(k);
 
 	k = conn_open_cfg(W.cfg_plain, C_LOOPBACK, NULL);
-	EXPECT(k, "capabilities",
-	       CAPS_HEAD "POST\r\nCOMPRESS DEFLATE\r\nAUTHINFO USER\r\n.\r\n");
+	EXPECT(k, "capabilities", CAPS_HEAD "POST\r\nCOMPRESS DEFLATE\r\nAUTHINFO USER\r\n.\r\n");
 	conn_close(k);
 }
 
@@ -579,13 +578,16 @@ static void test_listgroup(void **state)
 	EXPECT(k, "LISTGROUP demo.general",
 	       "211 5 1 5 demo.general list follows\r\n1\r\n2\r\n3\r\n4\r\n5\r\n.\r\n");
 	EXPECT(k, "STAT", "223 1 " MSGID1 "\r\n");
-	EXPECT(k, "LISTGROUP demo.general 2-3", "211 5 1 5 demo.general list follows\r\n2\r\n3\r\n.\r\n");
-	EXPECT(k, "LISTGROUP demo.general 4-", "211 5 1 5 demo.general list follows\r\n4\r\n5\r\n.\r\n");
+	EXPECT(k, "LISTGROUP demo.general 2-3",
+	       "211 5 1 5 demo.general list follows\r\n2\r\n3\r\n.\r\n");
+	EXPECT(k, "LISTGROUP demo.general 4-",
+	       "211 5 1 5 demo.general list follows\r\n4\r\n5\r\n.\r\n");
 	EXPECT(k, "LISTGROUP demo.general 9-", "211 5 1 5 demo.general list follows\r\n.\r\n");
 	EXPECT(k, "LISTGROUP demo.general x", "501 Syntax error in range\r\n");
 	EXPECT(k, "STAT 4", "223 4 " MSGID4 "\r\n");
 	/* without arguments: the selected group, current article back to the first */
-	EXPECT(k, "LISTGROUP", "211 5 1 5 demo.general list follows\r\n1\r\n2\r\n3\r\n4\r\n5\r\n.\r\n");
+	EXPECT(k, "LISTGROUP",
+	       "211 5 1 5 demo.general list follows\r\n1\r\n2\r\n3\r\n4\r\n5\r\n.\r\n");
 	EXPECT(k, "STAT", "223 1 " MSGID1 "\r\n");
 	EXPECT(k, "LISTGROUP demo.empty", "211 0 1 0 demo.empty list follows\r\n.\r\n");
 	conn_close(k);
@@ -610,7 +612,8 @@ static void test_article_by_number(void **state)
 	assert_true(ends_with(head, "\r\n.\r\n"));
 	assert_null(strstr(head, "\r\n\r\n")); /* no empty line, no body */
 	assert_true(starts_with(body, "222 2 " MSGID2 "\r\n"));
-	assert_true(ends_with(body, "\r\nSuper, dann stelle ich mein Rad morgen dort ab.\r\n.\r\n"));
+	assert_true(
+		ends_with(body, "\r\nSuper, dann stelle ich mein Rad morgen dort ab.\r\n.\r\n"));
 	/* ARTICLE = header + empty line + body */
 	const char *h = strchr(head, '\n') + 1, *b = strchr(body, '\n') + 1;
 	struct buf want = BUF_INIT;
@@ -702,9 +705,10 @@ static void test_over(void **state)
 	EXPECT(k, "GROUP demo.general", "211 5 1 5 demo.general\r\n");
 
 	/* :bytes count the Reply-To that demo.yaml's mail.reply_to adds */
-	const char *line1 = "1\tFahrradparken am Hauptbahnhof\tAnna <anna@users.forumgate.example>\t"
-			    "Mon, 13 May 2024 07:45:00 +0200\t" MSGID1
-			    "\t\t840\t8\tXref: forumgate.example demo.general:1\r\n";
+	const char *line1 =
+		"1\tFahrradparken am Hauptbahnhof\tAnna <anna@users.forumgate.example>\t"
+		"Mon, 13 May 2024 07:45:00 +0200\t" MSGID1
+		"\t\t840\t8\tXref: forumgate.example demo.general:1\r\n";
 	const char *line2 = "2\tRe: Fahrradparken am Hauptbahnhof\t\"Pendlerin (guest)\" "
 			    "<guest@forumgate.example>\tMon, 13 May 2024 09:20:00 +0200\t" MSGID2
 			    "\t" MSGID1 "\t875\t4\tXref: forumgate.example demo.general:2\r\n";
@@ -742,8 +746,7 @@ static void test_hdr(void **state)
 	       "225 Headers follow\r\n0 Re: Fahrradparken am Hauptbahnhof\r\n.\r\n");
 	EXPECT(k, "HDR", "501 Syntax: HDR header [message-id|range]\r\n");
 	EXPECT(k, "GROUP demo.general", "211 5 1 5 demo.general\r\n");
-	EXPECT(k, "HDR Subject",
-	       "225 Headers follow\r\n1 Fahrradparken am Hauptbahnhof\r\n.\r\n");
+	EXPECT(k, "HDR Subject", "225 Headers follow\r\n1 Fahrradparken am Hauptbahnhof\r\n.\r\n");
 	EXPECT(k, "HDR subject 1-2",
 	       "225 Headers follow\r\n1 Fahrradparken am Hauptbahnhof\r\n"
 	       "2 Re: Fahrradparken am Hauptbahnhof\r\n.\r\n");
@@ -756,7 +759,8 @@ static void test_hdr(void **state)
 	EXPECT(k, "HDR :lines 1-2", "225 Headers follow\r\n1 8\r\n2 4\r\n.\r\n");
 	EXPECT(k, "XHDR Lines 1-2", "221 Headers follow\r\n1 8\r\n2 4\r\n.\r\n");
 	EXPECT(k, "HDR :bytes 2", "225 Headers follow\r\n2 875\r\n.\r\n");
-	EXPECT(k, "HDR Xref 2", "225 Headers follow\r\n2 forumgate.example demo.general:2\r\n.\r\n");
+	EXPECT(k, "HDR Xref 2",
+	       "225 Headers follow\r\n2 forumgate.example demo.general:2\r\n.\r\n");
 	/* headers outside the overview are read from the article */
 	EXPECT(k, "HDR Path 1-2",
 	       "225 Headers follow\r\n1 forumgate.example!not-for-mail\r\n"
@@ -764,7 +768,8 @@ static void test_hdr(void **state)
 	EXPECT(k, "XHDR Newsgroups " MSGID5, "221 Headers follow\r\n0 demo.general\r\n.\r\n");
 	EXPECT(k, "HDR X-Not-There 1-2", "225 Headers follow\r\n1 \r\n2 \r\n.\r\n");
 	EXPECT(k, "HDR Subject 6-", "423 No articles in that range\r\n");
-	EXPECT(k, "HDR Subject <nobody@forumgate.example>", "430 No article with that message-id\r\n");
+	EXPECT(k, "HDR Subject <nobody@forumgate.example>",
+	       "430 No article with that message-id\r\n");
 	EXPECT(k, "HDR Subject 1-x", "501 Syntax error in range\r\n");
 	conn_close(k);
 }
@@ -809,8 +814,7 @@ static void test_list(void **state)
 	EXPECT(k, "LIST", active);
 	EXPECT(k, "LIST ACTIVE", active);
 	EXPECT(k, "list active *", active);
-	EXPECT(k, "LIST ACTIVE demo.n*",
-	       "215 Information follows\r\ndemo.news 3 1 y\r\n.\r\n");
+	EXPECT(k, "LIST ACTIVE demo.n*", "215 Information follows\r\ndemo.news 3 1 y\r\n.\r\n");
 	EXPECT(k, "LIST\tACTIVE \t demo.*,!demo.general,!*.e*",
 	       "215 Information follows\r\ndemo.announce 3 1 n\r\ndemo.news 3 1 y\r\n.\r\n");
 	EXPECT(k, "LIST ACTIVE nothing.*", "215 Information follows\r\n.\r\n");
@@ -829,7 +833,8 @@ static void test_list(void **state)
 	       "Subject:\r\nFrom:\r\nDate:\r\nMessage-ID:\r\nReferences:\r\n"
 	       ":bytes\r\n:lines\r\nXref:full\r\n.\r\n");
 	EXPECT(k, "LIST OVERVIEW.FMT x", "501 LIST OVERVIEW.FMT takes no argument\r\n");
-	const char *headers = "215 Headers and metadata items supported\r\n:\r\n:bytes\r\n:lines\r\n.\r\n";
+	const char *headers =
+		"215 Headers and metadata items supported\r\n:\r\n:bytes\r\n:lines\r\n.\r\n";
 	EXPECT(k, "LIST HEADERS", headers);
 	EXPECT(k, "LIST HEADERS MSGID", headers);
 	EXPECT(k, "LIST HEADERS range", headers);
@@ -841,15 +846,17 @@ static void test_list(void **state)
 	       "215 Recommended subscriptions follow\r\ndemo.general\r\n.\r\n");
 	EXPECT(k, "LIST DISTRIB.PATS", "215 Distribution patterns follow\r\n.\r\n");
 	EXPECT(k, "LIST MOTD", "501 Unknown LIST keyword\r\n");
-	EXPECT(k, "LIST ACTIVE a b", "501 Syntax: LIST [ACTIVE|ACTIVE.TIMES|COUNTS|DISTRIB.PATS|"
-				     "HEADERS|NEWSGROUPS|OVERVIEW.FMT|SUBSCRIPTIONS] [wildmat]\r\n");
+	EXPECT(k, "LIST ACTIVE a b",
+	       "501 Syntax: LIST [ACTIVE|ACTIVE.TIMES|COUNTS|DISTRIB.PATS|"
+	       "HEADERS|NEWSGROUPS|OVERVIEW.FMT|SUBSCRIPTIONS] [wildmat]\r\n");
 
 	/* ACTIVE.TIMES: name, creation time (now-ish), creator */
 	const char *r = say(k, "LIST ACTIVE.TIMES demo.general");
 	long long created = 0;
 	char creator[32] = "";
 	assert_int_equal(sscanf(r, "215 Information follows\r\ndemo.general %lld %31s\r\n.\r\n",
-				&created, creator), 2);
+				&created, creator),
+			 2);
 	assert_string_equal(creator, "forumgate");
 	assert_true(llabs(created - (long long)time(NULL)) < 3600);
 	assert_true(ends_with(r, " forumgate\r\n.\r\n"));
@@ -952,8 +959,7 @@ static void test_starttls(void **state)
 	nntp_session_set_tls(k->s);
 	EXPECT(k, "STARTTLS", "502 Already using TLS\r\n");
 	assert_int_equal(k->ev, NNTP_EV_NONE);
-	EXPECT(k, "CAPABILITIES",
-	       CAPS_HEAD "POST\r\nCOMPRESS DEFLATE\r\nAUTHINFO USER\r\n.\r\n");
+	EXPECT(k, "CAPABILITIES", CAPS_HEAD "POST\r\nCOMPRESS DEFLATE\r\nAUTHINFO USER\r\n.\r\n");
 	conn_close(k);
 
 	/* NNTPS from the start */
@@ -1001,7 +1007,8 @@ static void test_authinfo(void **state)
 	       "483 Encryption required: use STARTTLS or NNTPS on port 1563 first\r\n");
 	conn_close(k);
 	k = conn_open(C_LOOPBACK);
-	EXPECT(k, "AUTHINFO USER alice", "483 Encryption required: use NNTPS on port 1563 first\r\n");
+	EXPECT(k, "AUTHINFO USER alice",
+	       "483 Encryption required: use NNTPS on port 1563 first\r\n");
 	conn_close(k);
 	k = conn_open_cfg(W.cfg_nonntps, C_TLS_AVAILABLE, NULL);
 	EXPECT(k, "AUTHINFO USER alice", "483 Encryption required: use STARTTLS first\r\n");
@@ -1167,7 +1174,8 @@ static void test_post_accepted(void **state)
 	assert_int_equal(outbox_count("<nntp-test-1@example.org>", &article), 1);
 	assert_non_null(article);
 	/* stored as received, CRLF, dot-stuffing undone */
-	assert_non_null(strstr(article, "\r\n\r\nHello forum.\r\n.a line that starts with a dot\r\n"));
+	assert_non_null(
+		strstr(article, "\r\n\r\nHello forum.\r\n.a line that starts with a dot\r\n"));
 	free(article);
 
 	/* a follow-up: References name an article of ours */
@@ -1196,8 +1204,9 @@ static void test_post_accepted(void **state)
 
 	/* the session goes on with pipelined commands after the article */
 	EXPECT(k, "POST", "340 Send article to be posted, end with <CR-LF>.<CR-LF>\r\n");
-	const char *rest = "From: a@example.org\r\nNewsgroups: demo.general\r\nSubject: x\r\n"
-			   "Message-ID: <nntp-test-3@example.org>\r\n\r\nbody\r\n.\r\nGROUP demo.news\r\n";
+	const char *rest =
+		"From: a@example.org\r\nNewsgroups: demo.general\r\nSubject: x\r\n"
+		"Message-ID: <nntp-test-3@example.org>\r\n\r\nbody\r\n.\r\nGROUP demo.news\r\n";
 	assert_string_equal(send_raw(k, rest, strlen(rest)),
 			    "240 Article received <nntp-test-3@example.org>\r\n"
 			    "211 3 1 3 demo.news\r\n");
@@ -1223,17 +1232,19 @@ static void test_post_refused(void **state)
 		post(k, "From: a@example.org\nNewsgroups: demo.announce\nSubject: x\n"
 			"Message-ID: <nntp-ro@example.org>\n\nbody\n"),
 		"441 newsgroup demo.announce is read-only: the forum does not take replies there\r\n");
-	assert_string_equal(post(k, "From: a@example.org\nNewsgroups: no.such\nSubject: x\n\nbody\n"),
-			    "441 no such newsgroup here: no.such\r\n");
+	assert_string_equal(
+		post(k, "From: a@example.org\nNewsgroups: no.such\nSubject: x\n\nbody\n"),
+		"441 no such newsgroup here: no.such\r\n");
 	assert_string_equal(
 		post(k, "From: a@example.org\nNewsgroups: demo.general\nSubject: Re: x\n\nbody\n"),
 		"441 a reply (Subject \"Re: ...\") needs a References header; use your newsreader's "
 		"follow-up command so it lands in the right thread\r\n");
-	assert_string_equal(post(k, "From: a@example.org\nNewsgroups: demo.general\nSubject: Re: x\n"
-				    "References: <unknown@example.org>\n\nbody\n"),
-			    "441 none of the References is an article of this server, so the thread "
-			    "it answers is unknown; to start a new thread, send it without "
-			    "In-Reply-To and References\r\n");
+	assert_string_equal(
+		post(k, "From: a@example.org\nNewsgroups: demo.general\nSubject: Re: x\n"
+			"References: <unknown@example.org>\n\nbody\n"),
+		"441 none of the References is an article of this server, so the thread "
+		"it answers is unknown; to start a new thread, send it without "
+		"In-Reply-To and References\r\n");
 	assert_string_equal(post(k, "Newsgroups: demo.general\nSubject: x\n\nbody\n"),
 			    "441 the article has no From header\r\n");
 	assert_string_equal(post(k, "From: a@example.org\nSubject: x\n\nbody\n"),
@@ -1275,7 +1286,8 @@ static void test_post_crosspost_refused_no_leak(void **state)
 				    "Subject: x\n\nbody\n"),
 			    "441 no such newsgroup here: no.such\r\n");
 	assert_string_equal(
-		post(k, "From: a@example.org\nNewsgroups: demo.news demo.announce\nSubject: x\n\nbody\n"),
+		post(k,
+		     "From: a@example.org\nNewsgroups: demo.news demo.announce\nSubject: x\n\nbody\n"),
 		"441 newsgroup demo.announce is read-only: the forum does not take replies there\r\n");
 	conn_close(k);
 #if FG_HAVE_LSAN
@@ -1296,8 +1308,9 @@ static void test_post_too_large(void **state)
 	buf_free(&a);
 	assert_int_equal(outbox_count("<nntp-big@example.org>", NULL), 0);
 	/* the next article is judged afresh */
-	assert_string_equal(post(k, "From: a@example.org\nNewsgroups: demo.general\nSubject: small\n"
-				    "Message-ID: <nntp-small@example.org>\n\nbody\n"),
+	assert_string_equal(post(k,
+				 "From: a@example.org\nNewsgroups: demo.general\nSubject: small\n"
+				 "Message-ID: <nntp-small@example.org>\n\nbody\n"),
 			    "240 Article received <nntp-small@example.org>\r\n");
 	conn_close(k);
 }
@@ -1313,8 +1326,9 @@ static void test_post_overlong_line(void **state)
 {
 	struct conn *k = poster(W.cfg);
 	EXPECT(k, "POST", "340 Send article to be posted, end with <CR-LF>.<CR-LF>\r\n");
-	const char *head = "From: a@example.org\r\nNewsgroups: demo.general\r\nSubject: long line\r\n"
-			   "Message-ID: <nntp-longline@example.org>\r\n\r\nstart\r\n";
+	const char *head =
+		"From: a@example.org\r\nNewsgroups: demo.general\r\nSubject: long line\r\n"
+		"Message-ID: <nntp-longline@example.org>\r\n\r\nstart\r\n";
 	assert_string_equal(send_raw(k, head, strlen(head)), "");
 	size_t n = (1u << 20) + (1u << 19);
 	char *big = xmalloc(n);
@@ -1362,13 +1376,15 @@ static void test_post_our_namespace_refused(void **state)
 		"<h0123456789abcdef0123456789abcdef01234567@forumgate.example>",
 	};
 	for (size_t i = 0; i < sizeof ours / sizeof *ours; i++) {
-		char *a = xasprintf("From: a@example.org\nNewsgroups: demo.general\nSubject: squat\n"
-				    "Message-ID: %s\n\nbody\n",
-				    ours[i]);
-		char *want = xasprintf("441 the Message-ID %s has the form of this gateway's own "
-				       "ids for forum posts; send it without one, or under an id of "
-				       "your own\r\n",
-				       ours[i]);
+		char *a = xasprintf(
+			"From: a@example.org\nNewsgroups: demo.general\nSubject: squat\n"
+			"Message-ID: %s\n\nbody\n",
+			ours[i]);
+		char *want = xasprintf(
+			"441 the Message-ID %s has the form of this gateway's own "
+			"ids for forum posts; send it without one, or under an id of "
+			"your own\r\n",
+			ours[i]);
 		assert_string_equal(post(k, a), want);
 		assert_int_equal(outbox_count(ours[i], NULL), 0);
 		free(a);
@@ -1392,9 +1408,10 @@ static void test_post_nul_refused(void **state)
 	static const char body_nul[] = "From: a@example.org\r\nNewsgroups: demo.general\r\n"
 				       "Subject: nul\r\nMessage-ID: <nntp-nul1@example.org>\r\n\r\n"
 				       "before\0after\r\n.\r\n";
-	static const char head_nul[] = "From: a@example.org\r\nNewsgroups: demo.general\r\n"
-				       "Subject: n\0ul\r\nMessage-ID: <nntp-nul2@example.org>\r\n\r\n"
-				       "body\r\n.\r\n";
+	static const char head_nul[] =
+		"From: a@example.org\r\nNewsgroups: demo.general\r\n"
+		"Subject: n\0ul\r\nMessage-ID: <nntp-nul2@example.org>\r\n\r\n"
+		"body\r\n.\r\n";
 	const char *want = "441 the article contains a NUL byte, which no header or text may "
 			   "hold\r\n";
 	EXPECT(k, "POST", "340 Send article to be posted, end with <CR-LF>.<CR-LF>\r\n");
@@ -1440,10 +1457,11 @@ static void test_post_many_folded_lines(void **state)
 	buf_free(&a);
 	buf_free(&want);
 
-	assert_string_equal(post(k, "From: a@example.org\nNewsgroups: demo.general\nSubject:\n"
-				    "  starts here\n\tand here\nMessage-ID: <nntp-folded2@example.org>\n"
-				    "\nbody\n"),
-			    "240 Article received <nntp-folded2@example.org>\r\n");
+	assert_string_equal(
+		post(k, "From: a@example.org\nNewsgroups: demo.general\nSubject:\n"
+			"  starts here\n\tand here\nMessage-ID: <nntp-folded2@example.org>\n"
+			"\nbody\n"),
+		"240 Article received <nntp-folded2@example.org>\r\n");
 	subject = outbox_subject("<nntp-folded2@example.org>");
 	assert_string_equal(subject, "starts here and here");
 	free(subject);
@@ -1559,9 +1577,10 @@ static void test_post_into_read_only_thread_refused(void **state)
 {
 	struct conn *k = poster(W.cfg);
 	int calls = W.writer_calls;
-	assert_string_equal(post(k, "From: a@example.org\nNewsgroups: demo.general\nSubject: Re: x\n"
-				    "Message-ID: <nntp-ro-thread@example.org>\n"
-				    "References: <p131.t13.demo@forumgate.example>\n\nMe too.\n"),
+	assert_string_equal(post(k,
+				 "From: a@example.org\nNewsgroups: demo.general\nSubject: Re: x\n"
+				 "Message-ID: <nntp-ro-thread@example.org>\n"
+				 "References: <p131.t13.demo@forumgate.example>\n\nMe too.\n"),
 			    "441 the thread is in a read-only group: the forum does not take "
 			    "replies there\r\n");
 	assert_int_equal(outbox_count("<nntp-ro-thread@example.org>", NULL), 0);
@@ -1734,8 +1753,7 @@ static void test_unknown_and_empty(void **state)
 	EXPECT(k, "IHAVE <a@b>", "500 Unknown command\r\n");
 	EXPECT(k, "", "500 Empty command\r\n");
 	EXPECT(k, " \t ", "500 Empty command\r\n");
-	EXPECT(k, "LIST a b c d e f g h i j k l m n o p q",
-	       "501 Too many arguments\r\n");
+	EXPECT(k, "LIST a b c d e f g h i j k l m n o p q", "501 Too many arguments\r\n");
 	EXPECT(k, "DATE x", "501 Syntax: DATE\r\n");
 	/* a bare LF ends a line too (lenient with old clients) */
 	assert_string_equal(send_raw(k, "GROUP demo.news\n", 16), "211 3 1 3 demo.news\r\n");
@@ -1786,16 +1804,17 @@ static void test_pipelining(void **state)
 	struct conn *k = conn_open(0);
 	const char *cmds = "GROUP demo.general\r\nSTAT\r\nNEXT\r\nSTAT 5\r\nLAST\r\n"
 			   "HDR Subject 1\r\nGROUP demo.nope\r\nDATE x\r\nLISTGROUP\r\n";
-	assert_string_equal(send_raw(k, cmds, strlen(cmds)),
-			    "211 5 1 5 demo.general\r\n"
-			    "223 1 " MSGID1 "\r\n"
-			    "223 2 " MSGID2 "\r\n"
-			    "223 5 " MSGID5 "\r\n"
-			    "223 4 " MSGID4 "\r\n"
-			    "225 Headers follow\r\n1 Fahrradparken am Hauptbahnhof\r\n.\r\n"
-			    "411 No such newsgroup\r\n"
-			    "501 Syntax: DATE\r\n"
-			    "211 5 1 5 demo.general list follows\r\n1\r\n2\r\n3\r\n4\r\n5\r\n.\r\n");
+	assert_string_equal(
+		send_raw(k, cmds, strlen(cmds)),
+		"211 5 1 5 demo.general\r\n"
+		"223 1 " MSGID1 "\r\n"
+		"223 2 " MSGID2 "\r\n"
+		"223 5 " MSGID5 "\r\n"
+		"223 4 " MSGID4 "\r\n"
+		"225 Headers follow\r\n1 Fahrradparken am Hauptbahnhof\r\n.\r\n"
+		"411 No such newsgroup\r\n"
+		"501 Syntax: DATE\r\n"
+		"211 5 1 5 demo.general list follows\r\n1\r\n2\r\n3\r\n4\r\n5\r\n.\r\n");
 	assert_int_equal(evbuffer_get_length(k->in), 0);
 	conn_close(k);
 }
@@ -1836,11 +1855,13 @@ static void test_case_and_tabs(void **state)
 	EXPECT(k, "group\tdemo.general", "211 5 1 5 demo.general\r\n");
 	EXPECT(k, "sTaT \t 2", "223 2 " MSGID2 "\r\n");
 	EXPECT(k, "  stat 3  ", "223 3 " MSGID3 "\r\n");
-	EXPECT(k, "Over\t\t2", "224 Overview information follows\r\n2\tRe: Fahrradparken am "
-			       "Hauptbahnhof\t\"Pendlerin (guest)\" <guest@forumgate.example>\t"
-			       "Mon, 13 May 2024 09:20:00 +0200\t" MSGID2 "\t" MSGID1
-			       "\t875\t4\tXref: forumgate.example demo.general:2\r\n.\r\n");
-	EXPECT(k, "list\tcounts\tdemo.news", "215 Information follows\r\ndemo.news 3 1 3 y\r\n.\r\n");
+	EXPECT(k, "Over\t\t2",
+	       "224 Overview information follows\r\n2\tRe: Fahrradparken am "
+	       "Hauptbahnhof\t\"Pendlerin (guest)\" <guest@forumgate.example>\t"
+	       "Mon, 13 May 2024 09:20:00 +0200\t" MSGID2 "\t" MSGID1
+	       "\t875\t4\tXref: forumgate.example demo.general:2\r\n.\r\n");
+	EXPECT(k, "list\tcounts\tdemo.news",
+	       "215 Information follows\r\ndemo.news 3 1 3 y\r\n.\r\n");
 	conn_close(k);
 }
 

@@ -6,6 +6,9 @@
  * exec fails, and "off" changes nothing. Skipped where the kernel has no
  * Landlock.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/landlock.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,13 +16,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <linux/landlock.h>
 
 #include <cmocka.h>
 
@@ -121,7 +121,8 @@ static int confined(const char *dir)
 		rc = 2;
 	else if (open(secret, O_RDONLY) >= 0 || errno != EACCES)
 		rc = 3;
-	else if (execl("/bin/true", "true", (char *)NULL) == 0 || (errno != EPERM && errno != EACCES))
+	else if (execl("/bin/true", "true", (char *)NULL) == 0 ||
+		 (errno != EPERM && errno != EACCES))
 		rc = 4;
 	else if (access("/usr/share", R_OK) != 0 || open("/etc/hosts", O_RDONLY) < 0)
 		rc = 5;

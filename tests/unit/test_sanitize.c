@@ -130,11 +130,21 @@ static void test_kept(void **state)
 			"height=\"20px\"><span>s</span><div>d</div><br>");
 	assert_null(sanitize_check(o, strlen(o)));
 	const char *want[] = {
-		"<h2>Title</h2>", "<b>bold</b>", "<strong>strong</strong>", "<i>it</i>", "<em>em</em>",
-		"<u>u</u>", "<s>s</s>", "<sub>2</sub>", "<sup>2</sup>",
+		"<h2>Title</h2>",
+		"<b>bold</b>",
+		"<strong>strong</strong>",
+		"<i>it</i>",
+		"<em>em</em>",
+		"<u>u</u>",
+		"<s>s</s>",
+		"<sub>2</sub>",
+		"<sup>2</sup>",
 		"<blockquote cite=\"https://src.example/q\"><p>quoted</p></blockquote>",
-		"<pre><code>int  main() {\n\treturn 0;\n}</code></pre>", "<ol start=\"3\">",
-		"<dl><dt>t</dt><dd>d</dd></dl><hr>", "<th colspan=\"2\">h</th>", "<td rowspan=\"2\">c</td>",
+		"<pre><code>int  main() {\n\treturn 0;\n}</code></pre>",
+		"<ol start=\"3\">",
+		"<dl><dt>t</dt><dd>d</dd></dl><hr>",
+		"<th colspan=\"2\">h</th>",
+		"<td rowspan=\"2\">c</td>",
 		"<img src=\"https://cdn.example/a.png\" alt=\"A &amp; B\" width=\"100%\">",
 		"<span>s</span><div>d</div><br>"};
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
@@ -150,19 +160,22 @@ static void test_kept(void **state)
 
 	/* links: absolute, with rel; a dropped link keeps its text, a dropped
 	 * image leaves its alt */
-	o = clean("<a href=\"/u/bob\">@bob</a> <a href=\"../other/7?x=1#p3\">rel</a> "
-		  "<a href=\"#post_4\">frag</a> <a href=\"?page=2\">q</a> "
-		  "<a href=\"//cdn.example/x\">proto</a> <a href=\"mailto:bob@example.org\">mail</a> "
-		  "<a href=\"javascript:x()\">js</a> <img src=\"mailto:x@y\" alt=\"pic\"> "
-		  "<a href=\"HTTPS://Forum.Example.org/a b\">case</a>");
+	o = clean(
+		"<a href=\"/u/bob\">@bob</a> <a href=\"../other/7?x=1#p3\">rel</a> "
+		"<a href=\"#post_4\">frag</a> <a href=\"?page=2\">q</a> "
+		"<a href=\"//cdn.example/x\">proto</a> <a href=\"mailto:bob@example.org\">mail</a> "
+		"<a href=\"javascript:x()\">js</a> <img src=\"mailto:x@y\" alt=\"pic\"> "
+		"<a href=\"HTTPS://Forum.Example.org/a b\">case</a>");
 	assert_null(sanitize_check(o, strlen(o)));
 	const char *links[] = {
 		"<a href=\"https://forum.example.org/u/bob\" rel=\"nofollow noopener noreferrer\">@bob</a>",
 		"<a href=\"https://forum.example.org/t/other/7?x=1#p3\"",
 		"<a href=\"https://forum.example.org/t/welcome/12#post_4\"",
 		"<a href=\"https://forum.example.org/t/welcome/12?page=2\"",
-		"<a href=\"https://cdn.example/x\"", "<a href=\"mailto:bob@example.org\"",
-		" js pic ", "<a href=\"https://Forum.Example.org/a%20b\""};
+		"<a href=\"https://cdn.example/x\"",
+		"<a href=\"mailto:bob@example.org\"",
+		" js pic ",
+		"<a href=\"https://Forum.Example.org/a%20b\""};
 	for (size_t i = 0; i < sizeof links / sizeof links[0]; i++)
 		if (strstr(o, links[i]) == NULL)
 			fail_msg("missing %s in %s", links[i], o);
@@ -172,7 +185,9 @@ static void test_kept(void **state)
 	struct buf b = BUF_INIT;
 	const char *in = "<a href=\"/x\">rel</a><a href=\"http://a.example/\">abs</a>";
 	sanitize_html(in, strlen(in), NULL, &b);
-	assert_string_equal(b.p, "rel<a href=\"http://a.example/\" rel=\"nofollow noopener noreferrer\">abs</a>");
+	assert_string_equal(
+		b.p,
+		"rel<a href=\"http://a.example/\" rel=\"nofollow noopener noreferrer\">abs</a>");
 	buf_free(&b);
 }
 
@@ -195,14 +210,15 @@ static void test_url(void **state)
 		{"http:relative", "https://h.example/", NULL, 0},
 		{"ftp://h.example/f", NULL, NULL, 0},
 		{"javascript:alert(1)", "https://h.example/", NULL, 1},
-		{"java\x0bscript:alert(1)", "https://h.example/", "https://h.example/java%0Bscript:alert(1)", 0},
+		{"java\x0bscript:alert(1)", "https://h.example/",
+		 "https://h.example/java%0Bscript:alert(1)", 0},
 		{"/x", "javascript:alert(1)//", NULL, 0},
-		{"https://h.example/\xc3\xa9\"<>'`", NULL, "https://h.example/%C3%A9%22%3C%3E%27%60", 0},
+		{"https://h.example/\xc3\xa9\"<>'`", NULL,
+		 "https://h.example/%C3%A9%22%3C%3E%27%60", 0},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char *u = sanitize_url(cases[i].in, cases[i].base, cases[i].mailto);
-		if ((u == NULL) != (cases[i].want == NULL) ||
-		    (u && strcmp(u, cases[i].want) != 0))
+		if ((u == NULL) != (cases[i].want == NULL) || (u && strcmp(u, cases[i].want) != 0))
 			fail_msg("case %zu: got %s, want %s", i, u ? u : "NULL",
 				 cases[i].want ? cases[i].want : "NULL");
 		free(u);

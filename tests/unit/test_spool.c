@@ -99,7 +99,8 @@ static int pass(struct fixture *fx, const char *cursor, char **next, int *warnin
 {
 	int n = 0, w = 0;
 	char *nx = NULL, *err = NULL;
-	assert_int_equal(fx->ops->changes(fx->sp, cursor, &copts, count_thread, NULL, &n, &nx, &w, &err), 0);
+	assert_int_equal(
+		fx->ops->changes(fx->sp, cursor, &copts, count_thread, NULL, &n, &nx, &w, &err), 0);
 	if (next)
 		*next = nx;
 	else
@@ -208,7 +209,9 @@ static void test_refused_entries(void **state)
 	char *err = NULL, *next = NULL;
 	int n = 0;
 	assert_int_equal(fx->ops->open(&f, NULL, &sp, &err), 0);
-	assert_int_equal(fx->ops->changes(sp, NULL, &copts, count_thread, NULL, &n, &next, &warnings, &err), -1);
+	assert_int_equal(
+		fx->ops->changes(sp, NULL, &copts, count_thread, NULL, &n, &next, &warnings, &err),
+		-1);
 	assert_non_null(strstr(err, "not a regular file"));
 	fx->ops->close(sp);
 	free(err);

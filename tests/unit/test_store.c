@@ -13,11 +13,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <cmocka.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <fcntl.h>
+#include <cmocka.h>
 
 #include <sqlite3.h>
 
@@ -61,9 +61,16 @@ static void add_article(struct store *st, int64_t group_id, const char *msgid, i
 	assert_int_equal(store_group_next_number(st, group_id, &number, &err), 0);
 	const char *wire = "Subject: x\r\n\r\nbody\r\n";
 	struct store_article_in a = {
-		.message_id = msgid, .wire = wire, .wire_len = strlen(wire), .header_len = 13,
-		.lines = 1, .overview = "x\tf\td\tm\t\t20\t1\t", .date = 1000,
-		.group_ids = &group_id, .numbers = &number, .ngroups = 1,
+		.message_id = msgid,
+		.wire = wire,
+		.wire_len = strlen(wire),
+		.header_len = 13,
+		.lines = 1,
+		.overview = "x\tf\td\tm\t\t20\t1\t",
+		.date = 1000,
+		.group_ids = &group_id,
+		.numbers = &number,
+		.ngroups = 1,
 	};
 	assert_int_equal(store_article_add(st, &a, &err), expect);
 }
@@ -283,30 +290,31 @@ static void test_migration_8(void **state)
 	assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
 	const char *wire = "Subject: x\r\n\r\n..dot\r\nplain\r\n..\r\n";
 	char sql[4096];
-	snprintf(sql, sizeof sql,
-		 "DROP TABLE board_groups; DROP INDEX articles_superseded;"
-		 "DROP TABLE push_topics; DROP TABLE push_events;"
-		 "DROP TABLE subscriptions; DROP TABLE list_queue; DROP TABLE list_domains;"
-		 "DROP TABLE list_state; ALTER TABLE bounces DROP COLUMN score;"
-		 "DROP TABLE runtime_roles; DROP TABLE runtime_metrics; DROP TABLE runtime_sync;"
-		 "ALTER TABLE bounces DROP COLUMN soft; ALTER TABLE bounces DROP COLUMN hard_count;"
-		 "ALTER TABLE bounces DROP COLUMN last_counted;"
-		 "ALTER TABLE bounces DROP COLUMN updated;"
-		 "ALTER TABLE bounces DROP COLUMN last_was_hard;"
-		 "ALTER TABLE bounces DROP COLUMN suspended;"
-		 "ALTER TABLE bounces DROP COLUMN suspended_at;"
-		 "ALTER TABLE articles DROP COLUMN superseded_by;"
-		 "INSERT INTO forums(id, name, created) VALUES (1, 'demo', 0);"
-		 "INSERT INTO groups(id, name, created) VALUES (1, 'demo.caf-stra-e', 0);"
-		 "INSERT INTO threads(id, forum_id, thread_key, board) VALUES (1, 1, 't1', 'Café Straße');"
-		 "INSERT INTO posts(forum_id, thread_id, post_key, date, markup, body, hash, group_id)"
-		 " VALUES (1, 1, 'p1', 0, 0, '', 'h', 1);"
-		 "INSERT INTO articles(id, message_id, wire, header_len, bytes, lines, date, arrived)"
-		 " VALUES (1, '<m@x>', CAST('%s' AS BLOB), 14, %zu, 3, 0, 0);"
-		 "INSERT INTO numbering(group_id, number, article_id, overview)"
-		 " VALUES (1, 1, 1, 'x	f	d	<m@x>		%zu	3	Xref: h demo.caf-stra-e:1');"
-		 "PRAGMA user_version = 7;",
-		 wire, strlen(wire), strlen(wire));
+	snprintf(
+		sql, sizeof sql,
+		"DROP TABLE board_groups; DROP INDEX articles_superseded;"
+		"DROP TABLE push_topics; DROP TABLE push_events;"
+		"DROP TABLE subscriptions; DROP TABLE list_queue; DROP TABLE list_domains;"
+		"DROP TABLE list_state; ALTER TABLE bounces DROP COLUMN score;"
+		"DROP TABLE runtime_roles; DROP TABLE runtime_metrics; DROP TABLE runtime_sync;"
+		"ALTER TABLE bounces DROP COLUMN soft; ALTER TABLE bounces DROP COLUMN hard_count;"
+		"ALTER TABLE bounces DROP COLUMN last_counted;"
+		"ALTER TABLE bounces DROP COLUMN updated;"
+		"ALTER TABLE bounces DROP COLUMN last_was_hard;"
+		"ALTER TABLE bounces DROP COLUMN suspended;"
+		"ALTER TABLE bounces DROP COLUMN suspended_at;"
+		"ALTER TABLE articles DROP COLUMN superseded_by;"
+		"INSERT INTO forums(id, name, created) VALUES (1, 'demo', 0);"
+		"INSERT INTO groups(id, name, created) VALUES (1, 'demo.caf-stra-e', 0);"
+		"INSERT INTO threads(id, forum_id, thread_key, board) VALUES (1, 1, 't1', 'Café Straße');"
+		"INSERT INTO posts(forum_id, thread_id, post_key, date, markup, body, hash, group_id)"
+		" VALUES (1, 1, 'p1', 0, 0, '', 'h', 1);"
+		"INSERT INTO articles(id, message_id, wire, header_len, bytes, lines, date, arrived)"
+		" VALUES (1, '<m@x>', CAST('%s' AS BLOB), 14, %zu, 3, 0, 0);"
+		"INSERT INTO numbering(group_id, number, article_id, overview)"
+		" VALUES (1, 1, 1, 'x	f	d	<m@x>		%zu	3	Xref: h demo.caf-stra-e:1');"
+		"PRAGMA user_version = 7;",
+		wire, strlen(wire), strlen(wire));
 	char *msg = NULL;
 	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, &msg), SQLITE_OK);
 	sqlite3_close(db);
@@ -320,7 +328,8 @@ static void test_migration_8(void **state)
 	struct store_view v;
 	assert_int_equal(store_view_by_msgid(fx->st, "<m@x>", &v, &err), 1);
 	char want[128];
-	snprintf(want, sizeof want, "x	f	d	<m@x>		%zu	3	Xref: h demo.caf-stra-e:1",
+	snprintf(want, sizeof want,
+		 "x	f	d	<m@x>		%zu	3	Xref: h demo.caf-stra-e:1",
 		 strlen(wire) - 2);
 	assert_string_equal(v.overview, want);
 	store_release(fx->st);
@@ -522,9 +531,17 @@ static void test_cursor_and_posts(void **state)
 	free(cursor);
 
 	struct store_post_in in = {
-		.thread_key = "t1", .post_key = "p2", .thread_title = "T", .position = 2,
-		.author = "Ann", .date = 99, .body = "b", .hash = "h1", .version = 1,
-		.message_id = "<p2@x>", .references = "<p1@x>",
+		.thread_key = "t1",
+		.post_key = "p2",
+		.thread_title = "T",
+		.position = 2,
+		.author = "Ann",
+		.date = 99,
+		.body = "b",
+		.hash = "h1",
+		.version = 1,
+		.message_id = "<p2@x>",
+		.references = "<p1@x>",
 	};
 	assert_int_equal(store_post_put(fx->st, forum, &in, &err), 0);
 	in.post_key = "p1";
@@ -564,8 +581,15 @@ static void test_queued_posts_are_seen(void **state)
 	assert_int_equal(store_begin(fx->st, &err), 0);
 	assert_int_equal(store_forum_ensure(fx->st, "demo", &forum, &err), 0);
 	struct store_post_in in = {
-		.thread_key = "t1", .post_key = "p5", .thread_title = "T", .position = 5,
-		.date = 1, .body = "b", .hash = "h", .version = 1, .message_id = "<p5@x>",
+		.thread_key = "t1",
+		.post_key = "p5",
+		.thread_title = "T",
+		.position = 5,
+		.date = 1,
+		.body = "b",
+		.hash = "h",
+		.version = 1,
+		.message_id = "<p5@x>",
 		.references = "",
 	};
 	assert_int_equal(store_post_put(fx->st, forum, &in, &err), 0);
@@ -640,8 +664,15 @@ static void test_failed_queue_fails_the_transaction(void **state)
 	assert_int_equal(store_forum_ensure(fx->st, "demo", &forum, &err), 0);
 	assert_int_equal(store_group_ensure(fx->st, "demo.general", NULL, 'y', &g, &err), 0);
 	struct store_post_in in = {
-		.thread_key = "t1", .post_key = "p1", .position = 1, .date = 1, .body = "b",
-		.hash = NULL, .version = 1, .message_id = "<p1@x>", .references = "",
+		.thread_key = "t1",
+		.post_key = "p1",
+		.position = 1,
+		.date = 1,
+		.body = "b",
+		.hash = NULL,
+		.version = 1,
+		.message_id = "<p1@x>",
+		.references = "",
 	};
 	assert_int_equal(store_post_put(fx->st, forum, &in, &err), -1);
 	assert_non_null(strstr(err, "hash"));
@@ -651,9 +682,16 @@ static void test_failed_queue_fails_the_transaction(void **state)
 	assert_int_equal(store_post_put(fx->st, forum, &in, &err), 0);
 	/* numbered in a group that does not exist: a foreign key fails */
 	struct store_article_in a = {
-		.message_id = "<a@x>", .wire = "S: x\r\n\r\nb\r\n", .wire_len = 11,
-		.header_len = 8, .lines = 1, .overview = "x\t\t\t<a@x>\t\t11\t1\t",
-		.date = 1, .group_ids = &nowhere, .numbers = &number, .ngroups = 1,
+		.message_id = "<a@x>",
+		.wire = "S: x\r\n\r\nb\r\n",
+		.wire_len = 11,
+		.header_len = 8,
+		.lines = 1,
+		.overview = "x\t\t\t<a@x>\t\t11\t1\t",
+		.date = 1,
+		.group_ids = &nowhere,
+		.numbers = &number,
+		.ngroups = 1,
 	};
 	assert_int_equal(store_article_add(fx->st, &a, &err), 0);
 	assert_int_equal(store_article_exists(fx->st, "<a@x>", &err), -1);
@@ -848,11 +886,12 @@ static char *schema_of(const char *path)
 	sqlite3 *db;
 	sqlite3_stmt *s;
 	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db,
-					    "SELECT type, name, coalesce(sql, '') FROM sqlite_schema"
-					    " ORDER BY name",
-					    -1, &s, NULL),
-			 SQLITE_OK);
+	assert_int_equal(
+		sqlite3_prepare_v2(db,
+				   "SELECT type, name, coalesce(sql, '') FROM sqlite_schema"
+				   " ORDER BY name",
+				   -1, &s, NULL),
+		SQLITE_OK);
 	struct buf b = BUF_INIT;
 	while (sqlite3_step(s) == SQLITE_ROW)
 		buf_addf(&b, "%s %s %s\n", sqlite3_column_text(s, 0), sqlite3_column_text(s, 1),
@@ -1001,8 +1040,13 @@ static void test_outbox_msgid_per_transaction(void **state)
 	assert_null(msgid);
 	assert_int_equal(store_outbox_msgid(fx->st, "demo", "8", &msgid, &err), 0);
 	struct store_outbox_in o = {
-		.message_id = "<r1@x>", .source = "nntp", .forum = "demo", .thread_key = "1",
-		.newsgroups = "demo.general", .article = "x", .article_len = 1,
+		.message_id = "<r1@x>",
+		.source = "nntp",
+		.forum = "demo",
+		.thread_key = "1",
+		.newsgroups = "demo.general",
+		.article = "x",
+		.article_len = 1,
 	};
 	assert_int_equal(store_outbox_add(fx->st, &o, &err), 0);
 	struct store_outbox q;
@@ -1044,7 +1088,9 @@ static int on_new(void *arg, int64_t id, const char *mid, const char *group, int
 static void sub(struct store *st, const char *addr, const char *mode, const char *state)
 {
 	char *err = NULL;
-	struct store_sub s = {.group = "demo.general", .address = (char *)addr, .mode = (char *)mode,
+	struct store_sub s = {.group = "demo.general",
+			      .address = (char *)addr,
+			      .mode = (char *)mode,
 			      .state = (char *)state};
 	assert_int_equal(store_sub_put(st, &s, &err), 0);
 }
@@ -1170,8 +1216,13 @@ static void test_backup_restore_check(void **state)
 
 	/* outbox: failed -> queued, dropped stays dropped */
 	struct store_outbox_in o = {
-		.message_id = "<r1@x>", .source = "nntp", .forum = "demo", .thread_key = "1",
-		.newsgroups = "g", .article = "x", .article_len = 1,
+		.message_id = "<r1@x>",
+		.source = "nntp",
+		.forum = "demo",
+		.thread_key = "1",
+		.newsgroups = "g",
+		.article = "x",
+		.article_len = 1,
 	};
 	assert_int_equal(store_begin(fx->st, &err), 0);
 	assert_int_equal(store_outbox_add(fx->st, &o, &err), 0);
@@ -1225,7 +1276,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_superseded_by_msgid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_board_group_kept, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migration_8, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_group_counters_per_transaction, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_group_counters_per_transaction, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_foreach_and_reopen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rollback_loses_uncommitted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cursor_and_posts, setup, teardown),
@@ -1241,8 +1293,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_address_has_one_owner, setup, teardown),
 		cmocka_unit_test(test_files_private),
 		cmocka_unit_test(test_lock_slots),
-		cmocka_unit_test_setup_teardown(test_bulk_build_publishes_whole, setup_dir, teardown),
-		cmocka_unit_test_setup_teardown(test_bulk_build_all_or_nothing, setup_dir, teardown),
+		cmocka_unit_test_setup_teardown(test_bulk_build_publishes_whole, setup_dir,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_bulk_build_all_or_nothing, setup_dir,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_bulk_build_races, setup_dir, teardown),
 		cmocka_unit_test_setup_teardown(test_bulk_build_after_crash, setup_dir, teardown),
 	};

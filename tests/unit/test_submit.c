@@ -16,8 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <cmocka.h>
 #include <sqlite3.h>
+#include <cmocka.h>
 
 #include "forumgate/buf.h"
 #include "forumgate/config.h"
@@ -92,8 +92,12 @@ static enum submit_status submit(const char *raw, const char *groups, const char
 	char *err = NULL;
 	assert_int_equal(mail_parse(b.p, b.len, &m, &err), 0);
 	struct submit_env env = {.cfg = W.cfg, .store = W.st, .writer = writer};
-	struct submit_in in = {.source = source, .raw = b.p, .raw_len = b.len, .msg = m,
-			       .user = "alice", .groups = groups};
+	struct submit_in in = {.source = source,
+			       .raw = b.p,
+			       .raw_len = b.len,
+			       .msg = m,
+			       .user = "alice",
+			       .groups = groups};
 	struct submit_result res;
 	outbox_submit(&env, &in, &res);
 	assert_non_null(res.reason);
@@ -216,8 +220,7 @@ static void test_one_reference_limit(void **state)
 	buf_adds(&a, "\n\nToo far back.\n");
 	char *reason = NULL;
 	const char *code = NULL;
-	assert_int_equal(submit(a.p, "demo.general", "nntp", &reason, &code, NULL),
-			 SUBMIT_REFUSED);
+	assert_int_equal(submit(a.p, "demo.general", "nntp", &reason, &code, NULL), SUBMIT_REFUSED);
 	assert_string_equal(code, "5.6.0");
 	assert_string_equal(reason, "none of the References is an article of this server, so "
 				    "the thread it answers is unknown; to start a new thread, send "
@@ -310,15 +313,16 @@ static void test_refusals(void **state)
 		 "ids for forum posts; send it without one, or under an id of your own"},
 		{"demo.general", "From: a@b.example\nSubject: x\n\n \n\n", "5.6.0",
 		 "the message has an empty body"},
-		{"demo.general", "From: a@b.example\nSubject: x\n\nOn Thu, Bob wrote:\n> only a quote\n",
-		 "5.6.0", "the reply was empty after removing quoted text and signatures"},
+		{"demo.general",
+		 "From: a@b.example\nSubject: x\n\nOn Thu, Bob wrote:\n> only a quote\n", "5.6.0",
+		 "the reply was empty after removing quoted text and signatures"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		char *reason = NULL;
 		const char *code = NULL;
-		assert_int_equal(submit(cases[i].article, cases[i].groups, "nntp", &reason, &code,
-					NULL),
-				 SUBMIT_REFUSED);
+		assert_int_equal(
+			submit(cases[i].article, cases[i].groups, "nntp", &reason, &code, NULL),
+			SUBMIT_REFUSED);
 		assert_string_equal(code, cases[i].code);
 		assert_string_equal(reason, cases[i].reason);
 		free(reason);

@@ -7,9 +7,9 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
-#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,7 +93,8 @@ static void test_html_entities(void **state)
 	     "& <x> \"q\" 's' \xE2\x82\xAC \xE2\x98\xBA\n");
 	/* the tidy pass keeps two-byte letters inline, but not NBSP (a
 	 * space) nor a cut or overlong sequence (U+FFFD) */
-	TXT("caf\xC3\xA9 na\xC3\xAFve a\xC2\xA0" "b \xC3(\xC1\xBF\xDF\xBF\xC3",
+	TXT("caf\xC3\xA9 na\xC3\xAFve a\xC2\xA0"
+	    "b \xC3(\xC1\xBF\xDF\xBF\xC3",
 	    "caf\xC3\xA9 na\xC3\xAFve a b \xEF\xBF\xBD(\xEF\xBF\xBD\xEF\xBF\xBD\xDF\xBF\xEF\xBF\xBD\n");
 }
 
@@ -109,14 +110,13 @@ static void test_html_links(void **state)
 	     "this again</a>.",
 	     "See this[1] and that[2], this again[1].\n\n"
 	     "[1] http://example.com/a\n[2] http://example.com/b\n");
-	HTML("<a href=\"http://example.com/x\">http://example.com/x</a>",
-	     "http://example.com/x\n");
-	HTML("<a href=\"https://example.com/x\">example.com/x</a>",
-	     "https://example.com/x\n");
+	HTML("<a href=\"http://example.com/x\">http://example.com/x</a>", "http://example.com/x\n");
+	HTML("<a href=\"https://example.com/x\">example.com/x</a>", "https://example.com/x\n");
 	HTML("<a href=\"mailto:bob@example.com\">bob@example.com</a>", "bob@example.com\n");
 	HTML("<a href=\"mailto:bob@example.com\">Bob</a>", "Bob <bob@example.com>\n");
 	HTML("<a href=\"#top\">top</a> <a name=\"x\">anchor</a>", "top anchor\n");
-	HTML("<a href=\"http://e.com/\"><b>bold</b> link</a>!", "bold link[1]!\n\n[1] http://e.com/\n");
+	HTML("<a href=\"http://e.com/\"><b>bold</b> link</a>!",
+	     "bold link[1]!\n\n[1] http://e.com/\n");
 }
 
 static void test_html_images(void **state)
@@ -150,8 +150,7 @@ static void test_html_code(void **state)
 
 static void test_html_lists(void **state)
 {
-	HTML("Intro<ul><li>one</li><li>two</li></ul>Outro",
-	     "Intro\n\n- one\n- two\n\nOutro\n");
+	HTML("Intro<ul><li>one</li><li>two</li></ul>Outro", "Intro\n\n- one\n- two\n\nOutro\n");
 	HTML("<ol><li>a</li><li>b<ul><li>b1</li><li>b2</li></ul></li><li>c</li></ol>",
 	     "1. a\n2. b\n  - b1\n  - b2\n3. c\n");
 	HTML("<ol start=\"3\"><li>x</li></ol>", "3. x\n");
@@ -161,37 +160,41 @@ static void test_html_lists(void **state)
 
 static void test_html_vb4_quote(void **state)
 {
-	check_ids(MARKUP_HTML,
-		  "<div class=\"bbcode_container\"><div class=\"bbcode_quote\"><div class=\"quote_container\">"
-		  "<div class=\"bbcode_quote_container\"></div><div class=\"bbcode_postedby\">"
-		  "<img title=\"Originally Posted by\" class=\"inlineimg\" src=\"images/misc/quote_icon.png\" alt=\"Quote\" />"
-		  " Originally Posted by <strong>Alice</strong> "
-		  "<a href=\"showthread.php?p=1234#post1234\" rel=\"nofollow\"><img class=\"inlineimg\" "
-		  "src=\"images/buttons/viewpost-right.png\" alt=\"View Post\" /></a></div>"
-		  "<div class=\"message\">Hello<br />world</div></div></div></div>I agree.",
-		  "Alice wrote:\n> Hello\n> world\n\nI agree.\n", "1234", NULL);
+	check_ids(
+		MARKUP_HTML,
+		"<div class=\"bbcode_container\"><div class=\"bbcode_quote\"><div class=\"quote_container\">"
+		"<div class=\"bbcode_quote_container\"></div><div class=\"bbcode_postedby\">"
+		"<img title=\"Originally Posted by\" class=\"inlineimg\" src=\"images/misc/quote_icon.png\" alt=\"Quote\" />"
+		" Originally Posted by <strong>Alice</strong> "
+		"<a href=\"showthread.php?p=1234#post1234\" rel=\"nofollow\"><img class=\"inlineimg\" "
+		"src=\"images/buttons/viewpost-right.png\" alt=\"View Post\" /></a></div>"
+		"<div class=\"message\">Hello<br />world</div></div></div></div>I agree.",
+		"Alice wrote:\n> Hello\n> world\n\nI agree.\n", "1234", NULL);
 	/* anonymous */
-	check_ids(MARKUP_HTML,
-		  "<div class=\"bbcode_container\"><div class=\"bbcode_quote\"><div class=\"quote_container\">"
-		  "<div class=\"bbcode_quote_container\"></div>anon text</div></div></div>reply",
-		  "> anon text\n\nreply\n", NULL);
+	check_ids(
+		MARKUP_HTML,
+		"<div class=\"bbcode_container\"><div class=\"bbcode_quote\"><div class=\"quote_container\">"
+		"<div class=\"bbcode_quote_container\"></div>anon text</div></div></div>reply",
+		"> anon text\n\nreply\n", NULL);
 }
 
 static void test_html_vb3_quote(void **state)
 {
-	check_ids(MARKUP_HTML,
-		  "<div style=\"margin:20px; margin-top:5px; \"><div class=\"smallfont\" style=\"margin-bottom:2px\">Quote:</div>"
-		  "<table cellpadding=\"6\" cellspacing=\"0\" border=\"0\" width=\"100%\"><tr>"
-		  "<td class=\"alt2\" style=\"border:1px inset\"><div>Originally Posted by <strong>Bob</strong> "
-		  "<a href=\"showthread.php?p=999#post999\"><img class=\"inlineimg\" src=\"images/buttons/viewpost.gif\" "
-		  "border=\"0\" alt=\"View Post\" /></a></div><div style=\"font-style:italic\">quoted text</div>"
-		  "</td></tr></table></div>my answer",
-		  "Bob wrote:\n> quoted text\n\nmy answer\n", "999", NULL);
-	check_ids(MARKUP_HTML,
-		  "<div style=\"margin:20px; margin-top:5px; \"><div class=\"smallfont\" style=\"margin-bottom:2px\">Quote:</div>"
-		  "<table cellpadding=\"6\"><tr><td class=\"alt2\" style=\"border:1px inset\">anonymous text</td></tr></table></div>"
-		  "answer",
-		  "> anonymous text\n\nanswer\n", NULL);
+	check_ids(
+		MARKUP_HTML,
+		"<div style=\"margin:20px; margin-top:5px; \"><div class=\"smallfont\" style=\"margin-bottom:2px\">Quote:</div>"
+		"<table cellpadding=\"6\" cellspacing=\"0\" border=\"0\" width=\"100%\"><tr>"
+		"<td class=\"alt2\" style=\"border:1px inset\"><div>Originally Posted by <strong>Bob</strong> "
+		"<a href=\"showthread.php?p=999#post999\"><img class=\"inlineimg\" src=\"images/buttons/viewpost.gif\" "
+		"border=\"0\" alt=\"View Post\" /></a></div><div style=\"font-style:italic\">quoted text</div>"
+		"</td></tr></table></div>my answer",
+		"Bob wrote:\n> quoted text\n\nmy answer\n", "999", NULL);
+	check_ids(
+		MARKUP_HTML,
+		"<div style=\"margin:20px; margin-top:5px; \"><div class=\"smallfont\" style=\"margin-bottom:2px\">Quote:</div>"
+		"<table cellpadding=\"6\"><tr><td class=\"alt2\" style=\"border:1px inset\">anonymous text</td></tr></table></div>"
+		"answer",
+		"> anonymous text\n\nanswer\n", NULL);
 }
 
 /* Outlook's HTML reply: from its marker on, the original is a quote */
@@ -207,10 +210,11 @@ static void test_html_outlook_reply(void **state)
 
 static void test_html_nested_quotes(void **state)
 {
-	check_ids(MARKUP_HTML,
-		  "<blockquote><div><cite>A wrote:</cite>outer<blockquote><div><cite>B wrote:</cite>inner"
-		  "</div></blockquote>outer again</div></blockquote>reply",
-		  "A wrote:\n> outer\n>\n> B wrote:\n>> inner\n>\n> outer again\n\nreply\n", NULL);
+	check_ids(
+		MARKUP_HTML,
+		"<blockquote><div><cite>A wrote:</cite>outer<blockquote><div><cite>B wrote:</cite>inner"
+		"</div></blockquote>outer again</div></blockquote>reply",
+		"A wrote:\n> outer\n>\n> B wrote:\n>> inner\n>\n> outer again\n\nreply\n", NULL);
 }
 
 static void test_html_phpbb_quote(void **state)
@@ -231,39 +235,48 @@ static void test_html_phpbb_quote(void **state)
 static void test_html_phpbb_quote_localized(void **state)
 {
 	static const char *const cites[] = {
-		"Anna hat geschrieben:", "Anna a \xC3\xA9" "crit :", "Anna escribi\xC3\xB3:",
-		"Anna ha scritto:", "Anna schreef:", "Anna napisa\xC5\x82(a):",
+		"Anna hat geschrieben:",
+		"Anna a \xC3\xA9"
+		"crit :",
+		"Anna escribi\xC3\xB3:",
+		"Anna ha scritto:",
+		"Anna schreef:",
+		"Anna napisa\xC5\x82(a):",
 		"Anna \xD0\xBF\xD0\xB8\xD1\x81\xD0\xB0\xD0\xBB(\xD0\xB0):",
 	};
 	for (size_t i = 0; i < sizeof cites / sizeof *cites; i++) {
-		char *src = xasprintf("<blockquote><div><cite>%s <a href=\"./viewtopic.php?p=5#p5\">"
-				      "\xE2\x86\x91</a></cite>Hallo</div></blockquote>ok",
-				      cites[i]);
+		char *src = xasprintf(
+			"<blockquote><div><cite>%s <a href=\"./viewtopic.php?p=5#p5\">"
+			"\xE2\x86\x91</a></cite>Hallo</div></blockquote>ok",
+			cites[i]);
 		check_ids(MARKUP_HTML, src, "Anna wrote:\n> Hallo\n\nok\n", "5", NULL);
 		free(src);
 	}
 	/* a 3.2+ cite: profile link, post link, date */
-	check_ids(MARKUP_HTML,
-		  "<blockquote><div><cite><a href=\"./memberlist.php?mode=viewprofile&amp;u=2\">"
-		  "J\xC3\xBCrgen</a> hat geschrieben: <a href=\"./viewtopic.php?p=8#p8\" data-post-id=\"8\">"
-		  "\xE2\x86\x91</a><span class=\"responsive-hide\">Mo 1. Jan 2018, 10:00</span></cite>"
-		  "x</div></blockquote>",
-		  "J\xC3\xBCrgen wrote:\n> x\n", "8", NULL);
+	check_ids(
+		MARKUP_HTML,
+		"<blockquote><div><cite><a href=\"./memberlist.php?mode=viewprofile&amp;u=2\">"
+		"J\xC3\xBCrgen</a> hat geschrieben: <a href=\"./viewtopic.php?p=8#p8\" data-post-id=\"8\">"
+		"\xE2\x86\x91</a><span class=\"responsive-hide\">Mo 1. Jan 2018, 10:00</span></cite>"
+		"x</div></blockquote>",
+		"J\xC3\xBCrgen wrote:\n> x\n", "8", NULL);
 	/* subsilver2 */
-	check_ids(MARKUP_HTML,
-		  "<div class=\"quotetitle\">Bob wrote:</div><div class=\"quotecontent\">Is it?</div>"
-		  "<br />Yes.",
-		  "Bob wrote:\n> Is it?\n\nYes.\n", NULL);
+	check_ids(
+		MARKUP_HTML,
+		"<div class=\"quotetitle\">Bob wrote:</div><div class=\"quotecontent\">Is it?</div>"
+		"<br />Yes.",
+		"Bob wrote:\n> Is it?\n\nYes.\n", NULL);
 }
 
 static void test_html_discourse_quote(void **state)
 {
-	check_ids(MARKUP_HTML,
-		  "<aside class=\"quote no-group\" data-username=\"bob\" data-post=\"3\" data-topic=\"12\">"
-		  "<div class=\"title\"><div class=\"quote-controls\"></div><img alt=\"\" width=\"20\" "
-		  "src=\"/a.png\" class=\"avatar\"> bob:</div><blockquote><p>one</p><p>two</p></blockquote>"
-		  "</aside><p>reply</p>",
-		  "bob wrote:\n> one\n>\n> two\n\nreply\n", "#3", NULL);
+	check_ids(
+		MARKUP_HTML,
+		"<aside class=\"quote no-group\" data-username=\"bob\" data-post=\"3\" data-topic=\"12\">"
+		"<div class=\"title\"><div class=\"quote-controls\"></div><img alt=\"\" width=\"20\" "
+		"src=\"/a.png\" class=\"avatar\"> bob:</div><blockquote><p>one</p><p>two</p></blockquote>"
+		"</aside><p>reply</p>",
+		"bob wrote:\n> one\n>\n> two\n\nreply\n", "#3", NULL);
 }
 
 /* Discourse cooked markup beyond quotes: a onebox (link preview) is one
@@ -332,7 +345,8 @@ static void test_bb_inline(void **state)
 	BB("line1\nline2\n\n\n\nline3", "line1\nline2\n\nline3\n");
 	BB("[center]mid[/center]after", "mid\nafter\n");
 	BB("a[left]l[/left][RIGHT]r[/RIGHT][indent]i[/indent]b", "a\nl\nr\ni\nb\n");
-	BB("&amp; &lt; &gt; &quot; &#39; &#228; &#xE4; a&nbsp;b", "& < > \" ' \xC3\xA4 \xC3\xA4 a b\n");
+	BB("&amp; &lt; &gt; &quot; &#39; &#228; &#xE4; a&nbsp;b",
+	   "& < > \" ' \xC3\xA4 \xC3\xA4 a b\n");
 }
 
 static void test_bb_links(void **state)
@@ -352,13 +366,14 @@ static void test_bb_quotes(void **state)
 {
 	check_ids(MARKUP_BBCODE, "[quote]anon[/quote]reply", "> anon\n\nreply\n", NULL);
 	check_ids(MARKUP_BBCODE, "[quote=Bob]hi[/quote]", "Bob wrote:\n> hi\n", NULL);
-	check_ids(MARKUP_BBCODE, "[QUOTE=\"Bob Smith\"]hi[/QUOTE]", "Bob Smith wrote:\n> hi\n", NULL);
+	check_ids(MARKUP_BBCODE, "[QUOTE=\"Bob Smith\"]hi[/QUOTE]", "Bob Smith wrote:\n> hi\n",
+		  NULL);
 	check_ids(MARKUP_BBCODE, "[QUOTE=Alice;1234]hi[/QUOTE]\nreply",
 		  "Alice wrote:\n> hi\n\nreply\n", "1234", NULL);
 	check_ids(MARKUP_BBCODE, "[quote=\"Carol\" post_id=555 time=1500000000 user_id=3]x[/quote]",
 		  "Carol wrote:\n> x\n", "555", NULL);
-	check_ids(MARKUP_BBCODE, "[quote=Dan Brown post_id=556]x[/quote]", "Dan Brown wrote:\n> x\n",
-		  "556", NULL);
+	check_ids(MARKUP_BBCODE, "[quote=Dan Brown post_id=556]x[/quote]",
+		  "Dan Brown wrote:\n> x\n", "556", NULL);
 	check_ids(MARKUP_BBCODE, "[quote=A;1][quote=B;2]inner[/quote]\nouter[/quote]",
 		  "A wrote:\n> B wrote:\n>> inner\n>\n> outer\n", "1", "2", NULL);
 }
@@ -552,14 +567,13 @@ static void test_literal_gt_not_quote(void **state)
 {
 	HTML("<pre>>From here\n> not quoted\n  >indented\n></pre>",
 	     " >From here\n > not quoted\n   >indented\n >\n");
-	HTML("<p>&gt; not a quote</p><blockquote>real</blockquote>",
-	     " > not a quote\n\n> real\n");
+	HTML("<p>&gt; not a quote</p><blockquote>real</blockquote>", " > not a quote\n\n> real\n");
 	HTML("<blockquote><pre>>From inside</pre></blockquote>", "> >From inside\n");
 	BB("[code]>From here[/code]", " >From here\n");
 	TXT("> quoted\n  > spaced\n", "> quoted\n   > spaced\n");
 
-	char *t = conv(MARKUP_HTML, "<pre>>From here\nFrom there\n  >x</pre><blockquote>q</blockquote>",
-		       NULL);
+	char *t = conv(MARKUP_HTML,
+		       "<pre>>From here\nFrom there\n  >x</pre><blockquote>q</blockquote>", NULL);
 	struct buf out = BUF_INIT;
 	text_flow(t, strlen(t), 72, &out);
 	/* RFC 3676: the stuffing space goes, ">From here" is the text; a
@@ -589,25 +603,25 @@ static const char scratch_post[] =
 	" and <a href=\"http://a.example/1\">one again</a>.</p>"
 	"<img alt=\" a  cat \" src=\" http://c.example/cat.png \">"
 	"<blockquote><cite>Ann wrote:</cite>quoted &amp; more</blockquote><pre>x = 1;\n</pre>";
-static const char scratch_want[] =
-	"See one[1], two[2] and one again[1].\n"
-	"\n"
-	"[image: a cat] <http://c.example/cat.png>\n"
-	"\n"
-	"Ann wrote:\n"
-	"> quoted & more\n"
-	"\n"
-	"x = 1;\n"
-	"\n"
-	"[1] http://a.example/1\n"
-	"[2] http://b.example/ 2\n";
+static const char scratch_want[] = "See one[1], two[2] and one again[1].\n"
+				   "\n"
+				   "[image: a cat] <http://c.example/cat.png>\n"
+				   "\n"
+				   "Ann wrote:\n"
+				   "> quoted & more\n"
+				   "\n"
+				   "x = 1;\n"
+				   "\n"
+				   "[1] http://a.example/1\n"
+				   "[2] http://b.example/ 2\n";
 
 static void test_scratch_reuse(void **state)
 {
 	/* the same post before and after others gives the same text */
 	check(MARKUP_HTML, scratch_post, scratch_want);
 	check(MARKUP_HTML, "<p>short</p>", "short\n");
-	check(MARKUP_BBCODE, "[url=http://d.example/]d[/url] &amp;", "d[1] &\n\n[1] http://d.example/\n");
+	check(MARKUP_BBCODE, "[url=http://d.example/]d[/url] &amp;",
+	      "d[1] &\n\n[1] http://d.example/\n");
 	check(MARKUP_HTML, scratch_post, scratch_want);
 	check(MARKUP_TEXT, "", "");
 }
@@ -682,7 +696,8 @@ static char *exact(const char *s, size_t n)
 
 static int html_special(unsigned char c)
 {
-	return c == '<' || c == '&' || c >= 0x80 || (c < 0x20 && c != '\t' && c != '\n' && c != '\r');
+	return c == '<' || c == '&' || c >= 0x80 ||
+	       (c < 0x20 && c != '\t' && c != '\n' && c != '\r');
 }
 
 static int not_printable(unsigned char c)
@@ -728,7 +743,8 @@ static int sp_prose(const unsigned char *s, size_t n, size_t i)
 static void test_bytes_skip(void **state)
 {
 	static const unsigned char odd[] = {
-		'<', '&', 0x00, 0x01, '\t', '\n', '\r', 0x1F, ' ', 0x7F, 0x80, 0xA0, 0xBF, 0xC0, 0xC3, 0xFF,
+		'<', '&',  0x00, 0x01, '\t', '\n', '\r', 0x1F,
+		' ', 0x7F, 0x80, 0xA0, 0xBF, 0xC0, 0xC3, 0xFF,
 	};
 	unsigned char base[48];
 	for (size_t i = 0; i < sizeof base; i++)
@@ -838,8 +854,8 @@ static void check_new_scans(const unsigned char *s, size_t n)
 static void test_bytes_skip_utf8(void **state)
 {
 	static const unsigned char odd[] = {
-		'<', '&', 0x00, 0x01, '\t', '\n', '\r', 0x0B, 0x1F, ' ', '"', '>', 0x7F, 0x80, 0xA0,
-		0xBF, 0xC0, 0xC2, 0xC3, 0xDF, 0xE2, 0xEC, 0xED, 0xEF, 0xF0, 0xF4, 0xF8, 0xFF,
+		'<',  '&',  0x00, 0x01, '\t', '\n', '\r', 0x0B, 0x1F, ' ',  '"',  '>',  0x7F, 0x80,
+		0xA0, 0xBF, 0xC0, 0xC2, 0xC3, 0xDF, 0xE2, 0xEC, 0xED, 0xEF, 0xF0, 0xF4, 0xF8, 0xFF,
 	};
 	unsigned char base[72];
 	for (size_t i = 0; i < sizeof base; i++)
@@ -900,7 +916,8 @@ static void every_offset(enum forum_markup m, const char *ins, const char *repl,
 				sp = 0;
 				buf_addc(&want, c);
 			}
-			while (want.len > 0 && (want.p[want.len - 1] == ' ' || want.p[want.len - 1] == '\t'))
+			while (want.len > 0 &&
+			       (want.p[want.len - 1] == ' ' || want.p[want.len - 1] == '\t'))
 				buf_truncate(&want, want.len - 1);
 			if (want.len > 0)
 				buf_addc(&want, '\n');

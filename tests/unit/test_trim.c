@@ -7,8 +7,8 @@
  */
 #include <dirent.h>
 #include <setjmp.h>
-#include <stdbool.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -121,13 +121,15 @@ static void test_on_date_wrote_wrapped(void **state)
 
 static void test_attribution_languages(void **state)
 {
-	check("Danke!\n\nAm 18.09.2013 um 16:24 schrieb Max <max@example.org>:\n\n> Hallo\n", "Danke!",
-	      "Am 18.09.2013 um 16:24 schrieb Max <max@example.org>:\n\n> Hallo");
-	check("Merci.\n\nLe 4 janv. 2016 19:03, \"Neil\" <n@example.org> a \xc3\xa9" "crit :\n\n> Bonjour\n",
+	check("Danke!\n\nAm 18.09.2013 um 16:24 schrieb Max <max@example.org>:\n\n> Hallo\n",
+	      "Danke!", "Am 18.09.2013 um 16:24 schrieb Max <max@example.org>:\n\n> Hallo");
+	check("Merci.\n\nLe 4 janv. 2016 19:03, \"Neil\" <n@example.org> a \xc3\xa9"
+	      "crit :\n\n> Bonjour\n",
 	      "Merci.",
-	      "Le 4 janv. 2016 19:03, \"Neil\" <n@example.org> a \xc3\xa9" "crit :\n\n> Bonjour");
-	check("Gracias.\n\nEl jueves, 21 de noviembre de 2013, Pepe escribi\xc3\xb3:\n> Hola\n", "Gracias.",
-	      "El jueves, 21 de noviembre de 2013, Pepe escribi\xc3\xb3:\n> Hola");
+	      "Le 4 janv. 2016 19:03, \"Neil\" <n@example.org> a \xc3\xa9"
+	      "crit :\n\n> Bonjour");
+	check("Gracias.\n\nEl jueves, 21 de noviembre de 2013, Pepe escribi\xc3\xb3:\n> Hola\n",
+	      "Gracias.", "El jueves, 21 de noviembre de 2013, Pepe escribi\xc3\xb3:\n> Hola");
 	check("Bedankt.\n\nOp 24 aug. 2013 om 16:48 heeft Jan <j@example.nl> het volgende geschreven:\n"
 	      "> Hoi\n",
 	      "Bedankt.",
@@ -138,7 +140,8 @@ static void test_mobile_signatures(void **state)
 {
 	check("Ok.\n\nSent from my iPhone\n", "Ok.", "Sent from my iPhone");
 	check("Ok.\n\nVon meinem iPhone gesendet\n", "Ok.", "Von meinem iPhone gesendet");
-	check("D'accord.\n\nEnvoy\xc3\xa9 de mon iPhone\n", "D'accord.", "Envoy\xc3\xa9 de mon iPhone");
+	check("D'accord.\n\nEnvoy\xc3\xa9 de mon iPhone\n", "D'accord.",
+	      "Envoy\xc3\xa9 de mon iPhone");
 	check("Sure.\n\nGet Outlook for iOS\n", "Sure.", "Get Outlook for iOS");
 	/* a markdown link counts as its text */
 	check("Sure.\n\nGet [Outlook for Android](https://aka.ms/ghei36)\n", "Sure.",
@@ -164,7 +167,8 @@ static void test_interleaved_quotes_kept(void **state)
 
 static void test_trailing_quote_removed(void **state)
 {
-	check("My reply.\n\n> old line 1\n> old line 2\n", "My reply.", "> old line 1\n> old line 2");
+	check("My reply.\n\n> old line 1\n> old line 2\n", "My reply.",
+	      "> old line 1\n> old line 2");
 }
 
 static void test_quote_only_kept(void **state)
@@ -247,8 +251,8 @@ static const struct lang_case lang_cases[] = {
 	 "---------- Message transféré ---------"},
 	{"es", "El lun., 14 sept. 2015 a las 10:00, Ann Lee (<ann@example.org>) escribió:",
 	 "El 14 sept. 2015, a las 10:00, Ann Lee <ann@example.org> escribió:", "Ann Lee escribió:",
-	 "-----Mensaje original-----", "De", "Enviado el", "Para", "Asunto", "Enviado desde mi iPhone",
-	 "---------- Mensaje reenviado ---------"},
+	 "-----Mensaje original-----", "De", "Enviado el", "Para", "Asunto",
+	 "Enviado desde mi iPhone", "---------- Mensaje reenviado ---------"},
 	{"pt", "Em seg., 14 de set. de 2015 às 10:00, Ann Lee <ann@example.org> escreveu:",
 	 "Em 14 de set. de 2015, à(s) 10:00, Ann Lee <ann@example.org> escreveu:",
 	 "Ann Lee escreveu:", "-----Mensagem original-----", "De", "Enviada em", "Para", "Assunto",
@@ -302,9 +306,9 @@ static const struct lang_case lang_cases[] = {
 	 "-----元のメッセージ-----", "差出人", "送信日時", "宛先", "件名", "iPhoneから送信",
 	 "---------- 転送メッセージ ---------"},
 	{"zh", "Ann Lee <ann@example.org> 于2015年9月14日周一 上午10:00写道：",
-	 "2015年9月14日，上午10:00，Ann Lee <ann@example.org> 写道：", "Ann Lee 写道:",
-	 "-----原始邮件-----", "发件人", "发送时间", "收件人", "主题", "发自我的iPhone",
-	 "---------- 转发的邮件 ---------"},
+	 "2015年9月14日，上午10:00，Ann Lee <ann@example.org> 写道：",
+	 "Ann Lee 写道:", "-----原始邮件-----", "发件人", "发送时间", "收件人", "主题",
+	 "发自我的iPhone", "---------- 转发的邮件 ---------"},
 	{"ko", "2015년 9월 14일 (월) 오전 10:00, Ann Lee <ann@example.org>님이 작성:",
 	 "2015. 9. 14. 오전 10:00, Ann Lee <ann@example.org> 작성:", "Ann Lee 작성:",
 	 "-----원본 메시지-----", "보낸 사람", "보낸 날짜", "받는 사람", "제목", "iPhone에서 보냄",
@@ -362,7 +366,10 @@ static void test_lang_attribution_wrapped(void **state)
 		free(w);
 	}
 	/* NBSP and trailing blanks change nothing */
-	check_attr("en", "NBSP", "On Mon, Sep 14, 2015 at 10:00\xc2\xa0" "AM Ann <a@example.org> wrote:  ", false);
+	check_attr("en", "NBSP",
+		   "On Mon, Sep 14, 2015 at 10:00\xc2\xa0"
+		   "AM Ann <a@example.org> wrote:  ",
+		   false);
 }
 
 static void test_lang_outlook(void **state)
@@ -370,9 +377,10 @@ static void test_lang_outlook(void **state)
 	for (size_t i = 0; i < sizeof(lang_cases) / sizeof(lang_cases[0]); i++) {
 		const struct lang_case *l = &lang_cases[i];
 		struct buf kept = BUF_INIT;
-		char *hdr = xasprintf("%s: Ann Lee <ann@example.org>\n%s: 14.09.2015 10:00\n%s: Bob\n"
-				      "%s: Hello\n\nOld text.\n",
-				      l->from, l->sent, l->to, l->subject);
+		char *hdr = xasprintf(
+			"%s: Ann Lee <ann@example.org>\n%s: 14.09.2015 10:00\n%s: Bob\n"
+			"%s: Hello\n\nOld text.\n",
+			l->from, l->sent, l->to, l->subject);
 		char *bold = xasprintf("*%s:* Ann Lee <ann@example.org>\n*%s:* 14.09.2015 10:00\n"
 				       "*%s:* Bob\n*%s:* Hello\n\nOld text.\n",
 				       l->from, l->sent, l->to, l->subject);
@@ -385,7 +393,8 @@ static void test_lang_outlook(void **state)
 			buf_reset(&kept);
 			mail_trim(ins[k], strlen(ins[k]), &kept, NULL);
 			if (strcmp(buf_str(&kept), "Reply text.") != 0)
-				fail_msg("%s Outlook form %d: kept \"%s\"", l->lang, k, buf_str(&kept));
+				fail_msg("%s Outlook form %d: kept \"%s\"", l->lang, k,
+					 buf_str(&kept));
 			free(ins[k]);
 		}
 		free(hdr);
@@ -412,8 +421,13 @@ static void test_lang_tagline(void **state)
 		buf_free(&elided);
 	}
 	/* a sentence that starts like a tagline is text */
-	check("Here it is.\n\nOdeslÃ¡no z kancelÃ¡Å" "e, protoÅ¾" "e doma nemÃ¡m tiskÃ¡rnu.\n",
-	      "Here it is.\n\nOdeslÃ¡no z kancelÃ¡Å" "e, protoÅ¾" "e doma nemÃ¡m tiskÃ¡rnu.", "");
+	check("Here it is.\n\nOdeslÃ¡no z kancelÃ¡Å"
+	      "e, protoÅ¾"
+	      "e doma nemÃ¡m tiskÃ¡rnu.\n",
+	      "Here it is.\n\nOdeslÃ¡no z kancelÃ¡Å"
+	      "e, protoÅ¾"
+	      "e doma nemÃ¡m tiskÃ¡rnu.",
+	      "");
 }
 
 /* A forward is posted, as a quote, below what the person wrote. */
@@ -421,11 +435,13 @@ static void test_lang_forward(void **state)
 {
 	for (size_t i = 0; i < sizeof(lang_cases) / sizeof(lang_cases[0]); i++) {
 		const struct lang_case *l = &lang_cases[i];
-		char *in = xasprintf("FYI.\n\n%s\n%s: Ann Lee <ann@example.org>\n%s: Hello\n\nBody.\n",
-				     l->forward, l->from, l->subject);
-		char *want = xasprintf("FYI.\n\n> %s\n> %s: Ann Lee <ann@example.org>\n> %s: Hello\n>\n"
-				       "> Body.",
-				       l->forward, l->from, l->subject);
+		char *in = xasprintf(
+			"FYI.\n\n%s\n%s: Ann Lee <ann@example.org>\n%s: Hello\n\nBody.\n",
+			l->forward, l->from, l->subject);
+		char *want = xasprintf(
+			"FYI.\n\n> %s\n> %s: Ann Lee <ann@example.org>\n> %s: Hello\n>\n"
+			"> Body.",
+			l->forward, l->from, l->subject);
 
 		check(in, want, "");
 		free(in);
@@ -435,8 +451,10 @@ static void test_lang_forward(void **state)
 
 static void test_android_and_sent(void **state)
 {
-	check("Yes.\n\n---- Ann Lee wrote ----\n\nold text\n", "Yes.", "---- Ann Lee wrote ----\n\nold text");
-	check("Ja.\n\n---- Ann Lee schrieb ----\n\nalt\n", "Ja.", "---- Ann Lee schrieb ----\n\nalt");
+	check("Yes.\n\n---- Ann Lee wrote ----\n\nold text\n", "Yes.",
+	      "---- Ann Lee wrote ----\n\nold text");
+	check("Ja.\n\n---- Ann Lee schrieb ----\n\nalt\n", "Ja.",
+	      "---- Ann Lee schrieb ----\n\nalt");
 	check("Sure.\n\nOn Mon, Sep 14, 2015 at 10:00, Ann Lee sent:\n> old\n", "Sure.",
 	      "On Mon, Sep 14, 2015 at 10:00, Ann Lee sent:\n> old");
 	/* Thunderbird's dated forms */
@@ -680,7 +698,8 @@ static void test_corpus_agreement(void **state)
 		{"email_reply_parser", "reference_output", ".visible.ref.txt", 0, 22, 16},
 		/* zapier's port of GitHub's parser */
 		{"zapier_email_reply_parser", "expected", ".expected.txt", 0, 5, 5},
-		{"zapier_email_reply_parser", "reference_output", ".parse_reply.ref.txt", 0, 24, 21},
+		{"zapier_email_reply_parser", "reference_output", ".parse_reply.ref.txt", 0, 24,
+		 21},
 	};
 	size_t i;
 	DIR *d = opendir(CORPORA);

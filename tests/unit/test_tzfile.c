@@ -172,8 +172,8 @@ static void test_to_utc_vs_mktime(void **state)
 			tm.tm_isdst = -1;
 			time_t theirs = mktime(&tm);
 			if ((int64_t)theirs != ours)
-				fail_msg("%s: wall %lld: ours %lld, mktime %lld", named[i], (long long)t,
-					 (long long)ours, (long long)theirs);
+				fail_msg("%s: wall %lld: ours %lld, mktime %lld", named[i],
+					 (long long)t, (long long)ours, (long long)theirs);
 		}
 		tzfile_free(z);
 	}
@@ -260,8 +260,12 @@ static void make_footer_only(struct buf *b, const char *footer, int32_t std)
 		h[39] = 1; /* typecnt */
 		h[43] = 4; /* charcnt */
 		buf_add(b, h, sizeof h);
-		unsigned char ty[6] = {(unsigned char)((uint32_t)std >> 24), (unsigned char)((uint32_t)std >> 16),
-				       (unsigned char)((uint32_t)std >> 8), (unsigned char)std, 0, 0};
+		unsigned char ty[6] = {(unsigned char)((uint32_t)std >> 24),
+				       (unsigned char)((uint32_t)std >> 16),
+				       (unsigned char)((uint32_t)std >> 8),
+				       (unsigned char)std,
+				       0,
+				       0};
 		buf_add(b, ty, 6);
 		buf_add(b, "STD", 4);
 	}
@@ -281,7 +285,7 @@ static void test_footer_rules_vs_glibc(void **state)
 		{"IST-1GMT0,M10.5.0,M3.5.0/1", 3600},       /* negative DST (Dublin) */
 		{"<-02>2<-01>,M3.5.0/-1,M10.5.0/0", -7200}, /* negative change time */
 		{"<+0330>-3:30<+0430>,J79/24,J263/24", 12600},
-		{"AAA-2BBB,59/3,300", 7200},                /* zero-based day numbers */
+		{"AAA-2BBB,59/3,300", 7200}, /* zero-based day numbers */
 		{"<-03>3", -10800},
 	};
 
@@ -300,8 +304,8 @@ static void test_footer_rules_vs_glibc(void **state)
 			localtime_r(&tt, &tm);
 			assert_int_equal(tzfile_offset(z, t, &off, NULL, NULL), 0);
 			if (off != tm.tm_gmtoff)
-				fail_msg("%s at %lld: ours %d, glibc %ld", cases[i].tz, (long long)t, off,
-					 tm.tm_gmtoff);
+				fail_msg("%s at %lld: ours %d, glibc %ld", cases[i].tz,
+					 (long long)t, off, tm.tm_gmtoff);
 			check_roundtrip(cases[i].tz, z, t);
 		}
 		tzfile_free(z);
@@ -394,7 +398,7 @@ static void test_refused_names(void **state)
 {
 	static const char *const bad[] = {
 		"../../etc/passwd", "/etc/localtime", "Europe/../../etc/passwd", "Europe/Berlin\n",
-		"Europe/Nowhere", "Europe", "Europe/Ber lin", "$(id)",
+		"Europe/Nowhere",   "Europe",         "Europe/Ber lin",          "$(id)",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		struct tzfile *z = (struct tzfile *)1;
