@@ -274,7 +274,8 @@ static void judge(struct status *s, const struct role_info *serve)
 			s->q.outbox_failed == 1 ? "reply" : "replies");
 }
 
-static void print_text(const struct status *s, const struct role_info *serve, FILE *out)
+static void print_text(const struct status *s, const struct role_info *serve, int running,
+		       FILE *out)
 {
 	char a[32], w[32];
 	fprintf(out, "store %s, host %s\n", s->c->gateway.store, metrics_host());
@@ -283,8 +284,9 @@ static void print_text(const struct status *s, const struct role_info *serve, FI
 		fprintf(out, "gateway: running (serve pid %lld, up %s)\n", (long long)serve->pid,
 			a);
 	} else {
+		/* rows of stopped roles stay: only a live one runs alone */
 		fprintf(out, "gateway: %s\n",
-			s->nroles ? "roles run alone (no serve)" : "not running");
+			running ? "roles run alone (no serve)" : "not running");
 	}
 	fprintf(out, "\n%-8s %-16s %8s  %-19s  %8s  %-9s  %s\n", "ROLE", "HOST", "PID", "UP SINCE",
 		"RESTARTS", "HEARTBEAT", "STATE");
@@ -466,7 +468,7 @@ int status_run(const struct cfg *c, int json, FILE *out)
 	if (json)
 		print_json(&s, serve, running, out);
 	else
-		print_text(&s, serve, out);
+		print_text(&s, serve, running, out);
 	rc = !running ? STATUS_NOT_RUNNING : s.problems.len ? STATUS_PROBLEM : STATUS_OK;
 	if (!running && !json)
 		fprintf(out, "\nno gateway is running on this store\n");

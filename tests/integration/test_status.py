@@ -211,6 +211,8 @@ class Status(unittest.TestCase):
         self.assertEqual(rc, 3)
         self.assertFalse(js["running"])
         self.assertIn("no gateway is running", text)
+        # the rows of the stopped roles stay, but none runs alone
+        self.assertIn("\ngateway: not running\n", text)
         # no store at all: 3 as well
         p = self.site.run("status", "-o", "gateway.store=" + os.path.join(self.site.dir, "x.db"))
         self.assertEqual(p.returncode, 3, p.stderr)
