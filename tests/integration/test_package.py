@@ -16,8 +16,13 @@ No systemd runs there (/run/systemd/system is absent), so the unit is
 run by hand as systemd would: ExecStartPre and ExecStart read from the
 installed unit file, as its User= and Group=, with only
 CAP_NET_BIND_SERVICE (ambient and bounding), no new privileges and its
-UMask=."""
+UMask=. While it serves, in the same container (issue #15): `forumgate
+status` as that user and as root, GET /metrics on the shipped HTTP listener
+(127.0.0.1:8119), SIGHUP with the conffile as shipped and broken in place
+(a newsreader connected before goes on), `forumgate backup` as root and as
+the user, and mandoc/man lint of the installed, compressed manual pages."""
 import glob
+import json
 import os
 import re
 import shlex
@@ -332,17 +337,7 @@ class Package(unittest.TestCase):
             log.close()
         self.addCleanup(lambda: serve.poll() is not None or stop())
 
-        greet = ("import socket, sys, time\n"
-                 "end = time.monotonic() + 20\n"
-                 "while True:\n"
-                 "    try:\n"
-                 "        s = socket.create_connection(('127.0.0.1', 119), timeout=5)\n"
-                 "        break\n"
-                 "    except OSError:\n"
-                 "        if time.monotonic() > end: raise\n"
-                 "        time.sleep(0.1)\n"
-                 "print(s.recv(200).decode().strip())\n")
-        p = c.run("python3", "-c", greet, check=False, root=False)
+        p = c.run("python3", "-c", GREET, check=False, root=False)
         self.assertRegex(p.stdout, r"^20[01] ", p.stdout + p.stderr + serve_log())
 
         # the supervisor and its roles (fg-nntpd, ...); the host sees their
@@ -359,13 +354,202 @@ class Package(unittest.TestCase):
         st = os.stat(c.path("/var/lib/forumgate/forumgate.db"))
         self.assertEqual((st.st_uid, st.st_mode & 0o077), (uid, 0))
 
-        # SIGTERM to the supervisor (nsenter's child: env, setpriv and sh
-        # exec it), as systemd stops it (KillMode=mixed)
+        # the supervisor: nsenter's child (env, setpriv and sh exec it)
         main = [pid for pid in procs if int(proc_status(pid)["PPid"]) == serve.pid]
         self.assertEqual(len(main), 1, procs)
+        user = ["setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups"]
+        self.status_reports_the_roles(c, user, serve_log)
+        self.metrics_report_the_roles(c, serve_log)
+        self.reload_keeps_serving(c, main[0], user, serve_log)
+        self.backup_while_serving(c, user, uid)
+        self.manual_pages_lint_clean(c)
+
+        # SIGTERM to the supervisor, as systemd stops it (KillMode=mixed)
         os.kill(main[0], signal.SIGTERM)
         self.assertEqual(serve.wait(30), 0, serve_log())
         log.close()
+        # stopped: status says so (3), and root looking leaves the store
+        # the service's own (no root-owned -wal or -shm it could not open)
+        for prefix in (user, ()):
+            rc, out = self.status(c, prefix)
+            self.assertEqual(rc, 3, out)
+            self.assertIn("gateway: not running", out)
+        for f in os.listdir(c.path("/var/lib/forumgate")):
+            st = os.stat(c.path("/var/lib/forumgate/" + f))
+            if f.startswith("forumgate.db"):
+                self.assertEqual(st.st_uid, uid, f)
+
+    def status(self, c, prefix=(), as_json=False):
+        """forumgate status: its exit status and its output (stdout, then stderr)."""
+        p = c.run(*prefix, "forumgate", "status", "-c", CONFIG,
+                  *(["--json"] if as_json else []), check=False)
+        return p.returncode, p.stdout + p.stderr
+
+    def status_reports_the_roles(self, c, user, serve_log):
+        """forumgate status, as the service's user and as root: exit 0, every
+        role the supervisor runs listed and up (each writes its row when it
+        starts: wait for the last)."""
+        end = time.monotonic() + 30
+        while True:
+            rc, out = self.status(c, user, as_json=True)
+            if rc == 0:
+                roles = {r["role"]: r for r in json.loads(out)["roles"]}
+                if ROLES <= roles.keys():
+                    break
+            if time.monotonic() > end:
+                self.fail(f"status exited {rc}:\n{out}\n{serve_log()}")
+            time.sleep(0.5)
+        for r in roles.values():
+            self.assertEqual((r["state"], r["alive"]), ("running", True), r)
+        for prefix in (user, ()):
+            rc, out = self.status(c, prefix)
+            self.assertEqual(rc, 0, out)
+            self.assertRegex(out, r"gateway: running \(serve pid \d+")
+            table = {l.split()[0]: l.split()[-1] for l in
+                     out.split("\n\n")[1].splitlines()[1:]}
+            self.assertLessEqual(ROLES, table.keys(), out)
+            self.assertEqual(set(table.values()), {"up"}, out)
+            self.assertNotIn("problems:", out)
+
+    def http_get(self, c, path):
+        """GET http://127.0.0.1:8119<path> in the container's network."""
+        get = ("import sys, urllib.request\n"
+               f"r = urllib.request.urlopen('http://{HTTP}{path}', timeout=10)\n"
+               "sys.stdout.write(r.headers.get('Content-Type', '') + '\\n' + r.read().decode())\n")
+        p = c.run("python3", "-c", get, root=False)
+        ctype, _, body = p.stdout.partition("\n")
+        return ctype, body
+
+    def metrics_report_the_roles(self, c, serve_log):
+        self.assertEqual(self.http_get(c, "/health")[1], "ok\n")
+        ctype, body = self.http_get(c, "/metrics")
+        self.assertIn("text/plain", ctype)
+        self.assertIn("version=0.0.4", ctype)
+        self.assertIn("# HELP forumgate_role_up ", body)
+        self.assertIn("# TYPE forumgate_role_up gauge\n", body)
+        up = {m.group(1): m.group(2) for m in re.finditer(
+            r'^forumgate_role_up\{[^}]*role="([a-z]+)"[^}]*\} (\S+)$', body, re.M)}
+        self.assertLessEqual(ROLES, up.keys(), body)
+        self.assertEqual(set(up.values()), {"1"}, body)
+        self.assertRegex(body, r"(?m)^# TYPE forumgate_nntp_connections gauge$")
+
+    def reload_keeps_serving(self, c, supervisor, user, serve_log):
+        """SIGHUP (systemctl reload): a newsreader connected before it goes on;
+        a broken configuration changes nothing and says so."""
+        reader = subprocess.Popen(c.enter(root=False) + ["python3", "-c", NEWSREADER],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True)
+        self.addCleanup(lambda: reader.poll() is not None or (reader.kill(), reader.wait()))
+
+        def date():
+            reader.stdin.write("\n")
+            reader.stdin.flush()
+            return reader.stdout.readline()
+
+        self.assertRegex(reader.stdout.readline(), r"^20[01] ")
+        self.assertRegex(date(), r"^111 \d{14}")
+
+        def until(text, start):
+            end = time.monotonic() + 30
+            while text not in serve_log()[start:]:
+                if time.monotonic() > end:
+                    self.fail(f"no {text!r} in the log:\n{serve_log()}")
+                time.sleep(0.1)
+
+        start = len(serve_log())
+        os.kill(supervisor, signal.SIGHUP)
+        until("reload: done", start)
+        self.assertRegex(date(), r"^111 \d{14}", serve_log())
+        self.assertEqual(self.status(c, user)[0], 0, serve_log())
+
+        # the conffile broken in place: the configuration in force stays
+        with open(c.path(CONFIG)) as f:
+            good = f.read()
+        with open(c.path(CONFIG), "a") as f:
+            f.write("\nnntp: [this is not\n")
+        self.assertEqual(c.run("forumgate", "check-config", "-c", CONFIG,
+                               check=False).returncode, 78)
+        start = len(serve_log())
+        os.kill(supervisor, signal.SIGHUP)
+        until("keeping the configuration in force", start)
+        self.assertNotIn("reload: done", serve_log()[start:])
+        self.assertRegex(date(), r"^111 \d{14}", serve_log())
+        self.assertRegex(c.run("python3", "-c", GREET, root=False).stdout, r"^20[01] ")
+        with open(c.path(CONFIG), "w") as f:
+            f.write(good)
+        start = len(serve_log())
+        os.kill(supervisor, signal.SIGHUP)
+        until("reload: done", start)
+        self.assertRegex(date(), r"^111 \d{14}", serve_log())
+        reader.stdin.close()
+        self.assertEqual(reader.wait(10), 0, reader.stderr.read())
+        self.assertEqual(self.status(c, user)[0], 0, serve_log())
+        self.assertEqual(self.status(c)[0], 0, serve_log())
+
+    def backup_while_serving(self, c, user, uid):
+        """forumgate backup, as root and as the service's user, while it
+        serves: a copy that SQLite opens and finds intact."""
+        for prefix, name in (((), "backup.db"), (user, "backup-user.db")):
+            target = "/var/lib/forumgate/" + name
+            p = c.run(*prefix, "forumgate", "backup", "-c", CONFIG, target, check=False)
+            self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+            st = os.stat(c.path(target))
+            self.assertEqual(st.st_mode & 0o777, 0o600)
+            self.assertEqual(st.st_uid, uid if prefix else 0)
+            self.assertFalse(c.exists(target + ".tmp"))
+            p = c.run("sqlite3", "-readonly", target, "PRAGMA integrity_check;",
+                      "SELECT count(*) FROM sqlite_master;")
+            ok, tables = p.stdout.split()
+            self.assertEqual(ok, "ok")
+            self.assertGreater(int(tables), 0)
+        # the store itself is still the service's alone
+        for f in glob.glob(c.path("/var/lib/forumgate/forumgate.db*")):
+            self.assertEqual(os.stat(f).st_uid, uid, f)
+
+    def manual_pages_lint_clean(self, c):
+        for page in ("/usr/share/man/man8/forumgate.8.gz",
+                     "/usr/share/man/man5/forumgate.yaml.5.gz"):
+            self.assertTrue(c.exists(page), page)
+            p = c.run("sh", "-c", f"zcat {page} | mandoc -T lint", check=False)
+            # Debian's mandoc keeps no mandoc.db (man-db is its man): a
+            # page an Xr names is then looked for on disk, and found, mandoc
+            # says so this way; one not found would be a lint message
+            found = re.compile(r"^mandoc: outdated mandoc\.db lacks ([\w.-]+)\((\w+)\) entry, "
+                               r"run makewhatis /usr/share/man$")
+            lines = []
+            for line in (p.stdout + p.stderr).splitlines():
+                m = found.match(line)
+                if m and glob.glob(c.path(f"/usr/share/man/man{m[2][0]}/{m[1]}.{m[2]}*")):
+                    continue
+                lines.append(line)
+            self.assertEqual((p.returncode, lines), (0, []), page)
+            p = c.run("sh", "-c", f"MANWIDTH=80 man --warnings -l {page} >/dev/null",
+                      check=False)
+            self.assertEqual((p.returncode, p.stdout + p.stderr), (0, ""), page)
+
+
+# the roles serve runs with the shipped configuration (HTTP on, no list)
+ROLES = {"serve", "sync", "nntpd", "mailin", "outbox", "httpd"}
+HTTP = "127.0.0.1:8119"
+GREET = ("import socket, sys, time\n"
+         "end = time.monotonic() + 20\n"
+         "while True:\n"
+         "    try:\n"
+         "        s = socket.create_connection(('127.0.0.1', 119), timeout=5)\n"
+         "        break\n"
+         "    except OSError:\n"
+         "        if time.monotonic() > end: raise\n"
+         "        time.sleep(0.1)\n"
+         "print(s.recv(200).decode().strip())\n")
+# one NNTP connection: the greeting, then DATE's answer for each line read
+NEWSREADER = ("import socket, sys\n"
+              "s = socket.create_connection(('127.0.0.1', 119), timeout=20)\n"
+              "f = s.makefile('rwb')\n"
+              "print(f.readline().decode().strip(), flush=True)\n"
+              "for _ in sys.stdin:\n"
+              "    f.write(b'DATE\\r\\n'); f.flush()\n"
+              "    print(f.readline().decode().strip(), flush=True)\n"
+              "f.write(b'QUIT\\r\\n'); f.flush(); f.readline()\n")
 
 
 if __name__ == "__main__":
