@@ -13,6 +13,16 @@
  * worker: one thread serves every role alike, with its own store
  * connection, and writes only the series that changed since its last
  * flush.
+ *
+ * A counter or histogram row of the store is the role's total over all
+ * its processes: a flush adds what the process counted since its last
+ * committed flush, so a role the supervisor restarts (its new process
+ * counting from zero) does not make the total go backwards. What a flush
+ * wrote counts as flushed only once its transaction commits: a flush the
+ * store refused is written again whole by the next. A gauge is the
+ * process's own: its row is replaced, dropped when a new process of the
+ * role starts (the old one's open connections are gone) and when the
+ * process stops.
  */
 #include "forumgate/metrics.h"
 
@@ -108,8 +118,13 @@ struct metric {
 	_Atomic int64_t value;          /* counter, gauge */
 	_Atomic uint64_t *buckets;      /* histogram: nbounds + 1, not cumulative */
 	_Atomic uint64_t count, sum_us; /* histogram */
-	int64_t flushed;                /* value or count at the last flush */
-	int ever_flushed;
+	/* the flusher's own: what the last committed flush wrote (value or
+	 * count; a histogram's cumulative buckets and sum), and what the
+	 * flush in progress writes */
+	int64_t flushed, pending;
+	uint64_t *flushed_cum, *pending_cum;
+	uint64_t flushed_sum_us, pending_sum_us;
+	int ever_flushed, dirty;
 	struct metric *next;
 };
 
@@ -129,8 +144,12 @@ struct metric *metric_get(enum metric_id id, const char *labels)
 		m = xcalloc(1, sizeof *m);
 		m->id = id;
 		m->labels = xstrdup(labels);
-		if (families[id].type == METRIC_HISTOGRAM)
-			m->buckets = xcalloc(families[id].nbounds + 1, sizeof *m->buckets);
+		if (families[id].type == METRIC_HISTOGRAM) {
+			size_t n = families[id].nbounds + 1;
+			m->buckets = xcalloc(n, sizeof *m->buckets);
+			m->flushed_cum = xcalloc(n, sizeof *m->flushed_cum);
+			m->pending_cum = xcalloc(n, sizeof *m->pending_cum);
+		}
 		m->next = atomic_load(&series);
 		atomic_store(&series, m); /* whole before it is seen */
 	}
@@ -477,7 +496,9 @@ static int put(const struct store_metric_row *m, int64_t now, char **err)
 	return store_metric_put(fl.st, metrics_host(), fl.role, fl.pid, now, m, err);
 }
 
-/* Writes the series that changed since the last flush. */
+/* Writes the series that changed since the last committed flush: a
+ * gauge's value, a counter's and a histogram's increase (store_metric_put
+ * adds those). flush_settle() then takes or forgets what was written. */
 static int flush_series(int64_t now, char **err)
 {
 	for (struct metric *m = atomic_load(&series); m; m = m->next) {
@@ -486,11 +507,13 @@ static int flush_series(int64_t now, char **err)
 			int64_t v = atomic_load_explicit(&m->value, memory_order_relaxed);
 			if (m->ever_flushed && v == m->flushed)
 				continue;
-			struct store_metric_row r = {f->name, m->labels, -1, (double)v};
+			int add = f->type == METRIC_COUNTER;
+			struct store_metric_row r = {f->name, m->labels, -1,
+						     (double)(add ? v - m->flushed : v), add};
 			if (put(&r, now, err) != 0)
 				return -1;
-			m->flushed = v;
-			m->ever_flushed = 1;
+			m->pending = v;
+			m->dirty = 1;
 			continue;
 		}
 		int64_t count = (int64_t)atomic_load_explicit(&m->count, memory_order_relaxed);
@@ -502,24 +525,59 @@ static int flush_series(int64_t now, char **err)
 		uint64_t cum = 0;
 		for (size_t b = 0; b <= f->nbounds; b++) {
 			cum += atomic_load_explicit(&m->buckets[b], memory_order_relaxed);
+			m->pending_cum[b] = cum;
 			snprintf(name, sizeof name, "%s_bucket", f->name);
-			struct store_metric_row r = {name, m->labels, (int)b, (double)cum};
+			struct store_metric_row r = {name, m->labels, (int)b,
+						     (double)(cum - m->flushed_cum[b]), 1};
 			if (put(&r, now, err) != 0)
 				return -1;
 		}
+		m->pending_sum_us = atomic_load_explicit(&m->sum_us, memory_order_relaxed);
 		snprintf(name, sizeof name, "%s_sum", f->name);
-		struct store_metric_row r = {
-			name, m->labels, -1,
-			(double)atomic_load_explicit(&m->sum_us, memory_order_relaxed) / 1e6};
+		struct store_metric_row r = {name, m->labels, -1,
+					     (double)(m->pending_sum_us - m->flushed_sum_us) / 1e6,
+					     1};
 		if (put(&r, now, err) != 0)
 			return -1;
 		snprintf(name, sizeof name, "%s_count", f->name);
-		r = (struct store_metric_row){name, m->labels, -1, (double)cum};
+		r = (struct store_metric_row){name, m->labels, -1,
+					      (double)(cum - m->flushed_cum[f->nbounds]), 1};
 		if (put(&r, now, err) != 0)
 			return -1;
-		m->flushed = count;
+		m->pending = count;
+		m->dirty = 1;
+	}
+	return 0;
+}
+
+/* After a flush: its writes committed (they become the base of the next
+ * increases), or rolled back (the next flush writes them again). */
+static void flush_settle(int committed)
+{
+	for (struct metric *m = atomic_load(&series); m; m = m->next) {
+		if (!m->dirty)
+			continue;
+		m->dirty = 0;
+		if (!committed)
+			continue;
+		m->flushed = m->pending;
+		if (m->buckets) {
+			memcpy(m->flushed_cum, m->pending_cum,
+			       (families[m->id].nbounds + 1) * sizeof *m->flushed_cum);
+			m->flushed_sum_us = m->pending_sum_us;
+		}
 		m->ever_flushed = 1;
 	}
+}
+
+/* Drops this role's gauges on this host: those of the process it replaces
+ * (at the first flush) or its own (at the last). */
+static int drop_gauges(char **err)
+{
+	for (int i = 0; i < M_ROLE_UP; i++)
+		if (families[i].type == METRIC_GAUGE &&
+		    store_metric_drop(fl.st, metrics_host(), fl.role, families[i].name, err) != 0)
+			return -1;
 	return 0;
 }
 
@@ -533,22 +591,31 @@ static void flush_once(int last)
 	if (store_begin(fl.st, &err) != 0)
 		goto fail;
 	int r = 0;
-	if (!fl.recorded)
-		r = store_role_started(fl.st, metrics_host(), fl.role, fl.pid, now, fl.restarts,
-				       &err);
-	else
+	if (!fl.recorded) {
+		r = drop_gauges(&err);
+		if (r == 0)
+			r = store_role_started(fl.st, metrics_host(), fl.role, fl.pid, now,
+					       fl.restarts, &err);
+	} else
 		r = store_role_heartbeat(fl.st, metrics_host(), fl.role, fl.pid, now, &err) < 0 ? -1
 												: 0;
 	if (r == 0)
 		r = flush_series(now, &err);
 	if (r == 0 && last)
+		r = drop_gauges(&err);
+	if (r == 0 && last)
 		r = store_role_stopped(fl.st, metrics_host(), fl.role, fl.pid, now, &err);
 	if (r != 0) {
 		store_rollback(fl.st);
+		flush_settle(0);
 		goto fail;
 	}
-	if (store_commit(fl.st, &err) != 0)
+	if (store_commit(fl.st, &err) != 0) {
+		store_rollback(fl.st);
+		flush_settle(0);
 		goto fail;
+	}
+	flush_settle(1);
 	fl.recorded = 1;
 	return;
 fail:
@@ -565,7 +632,7 @@ static void *flusher_main(void *arg)
 		flush_once(0);
 		pthread_mutex_lock(&fl.lock);
 		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
+		clock_gettime(CLOCK_MONOTONIC, &until); /* fl.wake's clock */
 		until.tv_sec += METRICS_FLUSH_SECONDS;
 		while (!fl.stop && pthread_cond_timedwait(&fl.wake, &fl.lock, &until) != ETIMEDOUT)
 			;
@@ -582,6 +649,14 @@ void metrics_start(void)
 	if (!fl.prepared || fl.started)
 		return;
 	fl.pid = (int64_t)getpid();
+	/* the wait between flushes on the monotonic clock: a step of the
+	 * wall clock back (NTP, an operator) must not stall the heartbeat */
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_destroy(&fl.wake);
+	pthread_cond_init(&fl.wake, &ca);
+	pthread_condattr_destroy(&ca);
 	/* the flusher takes no signal: the role's own handlers see them */
 	sigset_t all, old;
 	sigfillset(&all);

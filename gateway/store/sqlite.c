@@ -391,10 +391,12 @@ static const char *const stmt_sql[S_COUNT] = {
 			" WHERE host = ?1 AND role = ?2 AND pid = ?3",
 	[S_ROLE_STOP] = "UPDATE runtime_roles SET state = 'stopped', heartbeat = ?4"
 			" WHERE host = ?1 AND (?2 IS NULL OR role = ?2) AND (?3 = 0 OR pid = ?3)",
-	[S_METRIC_PUT] = "INSERT INTO runtime_metrics(host, role, name, labels, bucket, value, pid,"
-			 " updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
-			 " ON CONFLICT (host, role, name, labels, bucket) DO UPDATE SET"
-			 " value = excluded.value, pid = excluded.pid, updated = excluded.updated",
+	[S_METRIC_PUT] =
+		"INSERT INTO runtime_metrics(host, role, name, labels, bucket, value, pid,"
+		" updated) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+		" ON CONFLICT (host, role, name, labels, bucket) DO UPDATE SET"
+		" value = CASE WHEN ?9 THEN value + excluded.value ELSE excluded.value END,"
+		" pid = excluded.pid, updated = excluded.updated",
 	[S_SYNC_RECORD] = "INSERT INTO runtime_sync(forum, last_attempt, last_success, last_error,"
 			  " last_error_at, passes, failures, posts, duration)"
 			  " VALUES (?1, ?2, CASE WHEN ?3 IS NULL THEN ?2 END, ?3,"
@@ -4264,7 +4266,27 @@ int store_metric_put(struct store *st, const char *host, const char *role, int64
 	sqlite3_bind_double(s, 6, m->value);
 	sqlite3_bind_int64(s, 7, pid);
 	sqlite3_bind_int64(s, 8, now);
+	sqlite3_bind_int(s, 9, m->add != 0);
 	return step_rebound(st, s, err, "flush a metric");
+}
+
+int store_metric_drop(struct store *st, const char *host, const char *role, const char *name,
+		      char **err)
+{
+	sqlite3_stmt *s;
+	if (sqlite3_prepare_v2(
+		    st->db,
+		    "DELETE FROM runtime_metrics WHERE host = ?1 AND role = ?2 AND name = ?3", -1,
+		    &s, NULL) != SQLITE_OK)
+		return db_error(st, err, "drop a metric");
+	bind_text(s, 1, host);
+	bind_text(s, 2, role);
+	bind_text(s, 3, name);
+	int r = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (r != SQLITE_DONE)
+		return db_error(st, err, "drop a metric");
+	return 0;
 }
 
 int store_metric_list(struct store *st, store_metric_cb cb, void *arg, char **err)

@@ -620,10 +620,20 @@ struct store_metric_row {
 	const char *name, *labels;
 	int bucket;
 	double value;
+	/* store_metric_put: 0, value replaces the stored one (a gauge); 1, it
+	 * is added to it (a counter's or a histogram row's increase since the
+	 * process last flushed), so that the row keeps counting up across the
+	 * role's restarts, whose new process starts from zero */
+	int add;
 };
-/* Records (replaces) the sample of the process pid running role on host. */
+/* Records the sample of the process pid running role on host (one row per
+ * host, role, name, labels, bucket), replacing or adding to it (m->add). */
 int store_metric_put(struct store *st, const char *host, const char *role, int64_t pid, int64_t now,
 		     const struct store_metric_row *m, char **err);
+/* Removes the samples named name of role on host (a gauge of a process
+ * that ended or was replaced). */
+int store_metric_drop(struct store *st, const char *host, const char *role, const char *name,
+		      char **err);
 /* cb per sample summed over all processes, by name, labels, bucket. */
 typedef int (*store_metric_cb)(void *arg, const struct store_metric_row *m);
 int store_metric_list(struct store *st, store_metric_cb cb, void *arg, char **err);

@@ -12,12 +12,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <math.h>
 #include <cmocka.h>
 
 #include "forumgate/buf.h"
+#include "forumgate/config.h"
 #include "forumgate/metrics.h"
 #include "forumgate/store.h"
 
@@ -131,21 +133,27 @@ static void test_expose_from_store(void **state)
 		double n = node ? 3 : 2;
 		for (size_t k = 0; k <= h->nbounds; k++) {
 			struct store_metric_row r = {bucket, "command=\"GROUP\"", (int)k,
-						     k >= 3 ? n : 0};
+						     k >= 3 ? n : 0, 1};
 			assert_int_equal(store_metric_put(st, host, "nntpd", 10, 100, &r, &err), 0);
 		}
-		struct store_metric_row c = {count, "command=\"GROUP\"", -1, n};
-		struct store_metric_row s = {sum, "command=\"GROUP\"", -1, 0.001 * n};
+		struct store_metric_row c = {count, "command=\"GROUP\"", -1, n, 1};
+		struct store_metric_row s = {sum, "command=\"GROUP\"", -1, 0.001 * n, 1};
 		struct store_metric_row t = {metric_family(M_NNTP_COMMANDS)->name,
-					     "command=\"GROUP\"", -1, n};
+					     "command=\"GROUP\"", -1, n, 1};
 		assert_int_equal(store_metric_put(st, host, "nntpd", 10, 100, &c, &err), 0);
 		assert_int_equal(store_metric_put(st, host, "nntpd", 10, 100, &s, &err), 0);
 		assert_int_equal(store_metric_put(st, host, "nntpd", 10, 100, &t, &err), 0);
 	}
-	/* a process's newer flush replaces its older one */
+	/* a process's next flush adds its increase to a counter... */
 	struct store_metric_row t = {metric_family(M_NNTP_COMMANDS)->name, "command=\"GROUP\"", -1,
-				     4};
+				     1, 1};
 	assert_int_equal(store_metric_put(st, "b", "nntpd", 10, 105, &t, &err), 0);
+	/* ...and replaces a gauge */
+	const char *conns = metric_family(M_NNTP_CONNECTIONS)->name;
+	struct store_metric_row g = {conns, "", -1, 5, 0};
+	assert_int_equal(store_metric_put(st, "b", "nntpd", 10, 100, &g, &err), 0);
+	g.value = 2;
+	assert_int_equal(store_metric_put(st, "b", "nntpd", 10, 105, &g, &err), 0);
 	assert_int_equal(store_role_started(st, metrics_host(), "nntpd", getpid(), 100, 2, &err),
 			 0);
 	assert_int_equal(store_sync_record(st, "demo", 100, NULL, 5, 0.5, &err), 0);
@@ -164,6 +172,7 @@ static void test_expose_from_store(void **state)
 	assert_non_null(strstr(x, "forumgate_nntp_command_seconds_count{command=\"GROUP\"} 5\n"));
 	assert_non_null(strstr(x, "forumgate_nntp_commands_total{command=\"GROUP\"} 6\n"));
 	assert_non_null(strstr(x, "# TYPE forumgate_lmtp_sessions gauge\n"));
+	assert_non_null(strstr(x, "forumgate_nntp_connections 2\n"));
 	char *up = xasprintf("forumgate_role_up{role=\"nntpd\",host=\"%s\"} 0\n", metrics_host());
 	assert_non_null(strstr(x, up)); /* alive, but its heartbeat is from 1970 */
 	free(up);
@@ -180,12 +189,117 @@ static void test_expose_from_store(void **state)
 	free(path);
 }
 
+/* One process of role nntpd on store path, forked as the supervisor would:
+ * groups GROUP commands, conns NNTP connections (the gauge registered only
+ * when there is one, as nntpd does at its first accept). With crash it
+ * dies once its first flush is in the store, without metrics_stop. */
+static int role_process(const char *path, int groups, int conns, int crash)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		static struct cfg c;
+		c.gateway.store = (char *)path;
+		metrics_prepare(&c, "nntpd", 0);
+		struct metric *t = metric_get1(M_NNTP_COMMANDS, "command", "GROUP");
+		struct metric *h = metric_get1(M_NNTP_COMMAND_SECONDS, "command", "GROUP");
+		for (int i = 0; i < groups; i++) {
+			metric_add(t, 1);
+			metric_observe(h, 0.001);
+		}
+		if (conns)
+			metric_add(metric_get(M_NNTP_CONNECTIONS, ""), conns);
+		metrics_start();
+		if (crash) {
+			/* the first flush records the role and the series at once */
+			for (int i = 0; i < 1000; i++) {
+				struct store *st = NULL;
+				char *err = NULL;
+				struct buf out = BUF_INIT;
+				int seen = store_open(path, STORE_RDONLY, &st, &err) == 0 &&
+					   metrics_expose(NULL, st, &out, &err) == 0 &&
+					   strstr(buf_str(&out),
+						  "forumgate_nntp_commands_total{") != NULL;
+				buf_free(&out);
+				store_close(st);
+				free(err);
+				if (seen)
+					_exit(0);
+				usleep(10000);
+			}
+			_exit(2);
+		}
+		metrics_stop();
+		_exit(0);
+	}
+	int status = 0;
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+static char *expose_path(const char *path)
+{
+	struct store *st = NULL;
+	char *err = NULL;
+	struct buf out = BUF_INIT;
+	assert_int_equal(store_open(path, STORE_RDONLY, &st, &err), 0);
+	assert_int_equal(metrics_expose(NULL, st, &out, &err), 0);
+	store_close(st);
+	return buf_detach(&out);
+}
+
+/* A role the supervisor restarts starts counting from zero: the store's
+ * counters and histograms must go on from where its predecessor left them
+ * (a Prometheus counter never goes backwards), and the gauges of the dead
+ * process must not outlive it. */
+static void test_restart_keeps_counters(void **state)
+{
+	char dir[] = "/tmp/fg-metrics-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *path = xasprintf("%s/store.db", dir);
+	struct store *st = NULL;
+	char *err = NULL;
+	assert_int_equal(store_open(path, STORE_CREATE, &st, &err), 0);
+	store_close(st);
+
+	/* 5 GROUPs and 3 connections, then a crash; the restarted process
+	 * serves 2 GROUPs and stops */
+	assert_int_equal(role_process(path, 5, 3, 1), 0);
+	assert_int_equal(role_process(path, 2, 0, 0), 0);
+	char *x = expose_path(path);
+	assert_non_null(strstr(x, "forumgate_nntp_commands_total{command=\"GROUP\"} 7\n"));
+	assert_non_null(strstr(x, "forumgate_nntp_command_seconds_count{command=\"GROUP\"} 7\n"));
+	assert_non_null(strstr(x, "forumgate_nntp_command_seconds_bucket{command=\"GROUP\","
+				  "le=\"+Inf\"} 7\n"));
+	assert_non_null(strstr(x, "forumgate_nntp_command_seconds_bucket{command=\"GROUP\","
+				  "le=\"0.001\"} 7\n"));
+	assert_null(strstr(x, "forumgate_nntp_connections 3\n"));
+	free(x);
+
+	/* a process that stops leaves no open connections behind */
+	assert_int_equal(role_process(path, 1, 4, 0), 0);
+	x = expose_path(path);
+	assert_non_null(strstr(x, "forumgate_nntp_commands_total{command=\"GROUP\"} 8\n"));
+	assert_null(strstr(x, "forumgate_nntp_connections 4\n"));
+	free(x);
+
+	char *cmd = xasprintf("rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_label_escaping),    cmocka_unit_test(test_numbers),
-		cmocka_unit_test(test_head_and_samples),  cmocka_unit_test(test_buckets),
+		cmocka_unit_test(test_label_escaping),
+		cmocka_unit_test(test_numbers),
+		cmocka_unit_test(test_head_and_samples),
+		cmocka_unit_test(test_buckets),
 		cmocka_unit_test(test_expose_from_store),
+		cmocka_unit_test(test_restart_keeps_counters),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
