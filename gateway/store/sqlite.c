@@ -1294,8 +1294,11 @@ int store_open(const char *path, enum store_mode mode, struct store **out, char 
 		}
 	} else {
 		/* a reader serves overview and articles: 8 MiB of page cache per
-		 * connection keeps the hot indexes in memory */
-		exec(st, "PRAGMA cache_size = -8192;", NULL);
+		 * connection keeps the hot indexes in memory. Its sorts spill
+		 * to memory too, never to a file under /var/tmp: nntpd's and
+		 * httpd's sandbox (sandbox.h) lets them write only the store's
+		 * folder, so a spill there would fail the command */
+		exec(st, "PRAGMA cache_size = -8192; PRAGMA temp_store = MEMORY;", NULL);
 		sqlite3_stmt *s;
 		if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK) {
 			db_error(st, err, path);
