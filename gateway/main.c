@@ -296,10 +296,15 @@ static int refuse_missing_store(const struct cfg *c)
  * after broke (EX_SOFTWARE). */
 static int role_started;
 
+/* A one-shot run (sync --once, outbox --once) is not a role that runs:
+ * it keeps no heartbeat and `status` does not list it */
+static int one_shot;
+
 static void note_started(void)
 {
 	role_started = 1;
-	metrics_start(); /* a role prepared by role_start: its heartbeat */
+	if (!one_shot)
+		metrics_start(); /* a role prepared by role_start: its heartbeat */
 }
 
 /* The start of a role run alone: the refusal of root for a network role,
@@ -715,6 +720,7 @@ static int cmd_sync(const struct opts *o)
 	}
 	if (store_missing(c))
 		ensure_parent_dir(c->gateway.store);
+	one_shot = o->once;
 	int rc = role_start(c, "sync");
 	if (rc != 0) {
 		cfg_free(c);
@@ -1055,6 +1061,7 @@ static int cmd_role(const struct opts *o, const char *role,
 	if (c == NULL)
 		return EX_CONFIG;
 	log_set_role(role);
+	one_shot = o->once;
 	int rc = role_start(c, role);
 	if (rc != 0) {
 		/* refused */

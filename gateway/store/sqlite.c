@@ -1103,6 +1103,27 @@ static int migrate(struct store *st, char **err)
 	for (int v = version; v < latest; v++) {
 		if (exec(st, "BEGIN IMMEDIATE", err) != 0)
 			return -1;
+		/* another connection (a role started at the same moment, the
+		 * metrics flusher of this process) may have migrated since the
+		 * version was read: read it again under the write lock */
+		if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK) {
+			exec(st, "ROLLBACK", NULL);
+			return db_error(st, err, "schema version");
+		}
+		int now = sqlite3_step(s) == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+		sqlite3_finalize(s);
+		if (now > latest) {
+			exec(st, "ROLLBACK", NULL);
+			return fg_error(
+				err, "store: schema version %d is newer than this forumgate (%d)",
+				now, latest);
+		}
+		if (now > v) {
+			if (exec(st, "COMMIT", err) != 0)
+				return -1;
+			v = now - 1;
+			continue;
+		}
 		char pragma[64];
 		snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", v + 1);
 		if (exec(st, migrations[v], err) != 0 || exec(st, pragma, err) != 0) {
@@ -1256,6 +1277,23 @@ int store_lock(const char *path, int slot, char **err)
 	return 0; /* fd stays open on purpose: it is the lock */
 }
 
+/* Puts the store in WAL mode. The switch of a new store's journal takes
+ * an exclusive lock and SQLite answers SQLITE_BUSY at once, without its
+ * busy handler, while another connection (a role started at the same
+ * moment, this process's metrics flusher) does the same: wait here as
+ * busy_wait would, for at most 10 seconds. */
+static int set_wal(struct store *st, char **err)
+{
+	for (int tries = 0;; tries++) {
+		int rc = sqlite3_exec(st->db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+		if (rc == SQLITE_OK)
+			return 0;
+		if ((rc & 0xff) != SQLITE_BUSY || tries >= 10000)
+			return db_error(st, err, "journal mode");
+		usleep(1000);
+	}
+}
+
 int store_open(const char *path, enum store_mode mode, struct store **out, char **err)
 {
 	struct stat sb;
@@ -1282,8 +1320,9 @@ int store_open(const char *path, enum store_mode mode, struct store **out, char 
 		 * The write queue's many-row INSERTs keep a statement journal (a
 		 * foreign key could stop one halfway): in memory, not in a file
 		 * under /var/tmp; it holds the few pages one statement changes */
-		if (exec(st,
-			 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+		if (set_wal(st, err) != 0 ||
+		    exec(st,
+			 "PRAGMA synchronous = NORMAL;"
 			 " PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 8192;"
 			 " PRAGMA cache_size = -16384; PRAGMA secure_delete = OFF;"
 			 " PRAGMA temp_store = MEMORY;",

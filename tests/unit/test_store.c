@@ -3,6 +3,7 @@
  * groups and numbering (never reused), articles by Message-ID, withdrawal,
  * cursors, persistence across reopen, read-only opening, bulk builds.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -734,6 +735,53 @@ static void test_open_errors(void **state)
 
 /* Only STORE_CREATE makes a store: a mistyped path for any other command
  * is refused by name and leaves nothing behind. */
+/* Connections that create and migrate the same new store at the same
+ * moment (two roles started together, a role and its metrics flusher):
+ * each migration step rereads the version under the write lock, so none
+ * runs a step another has committed ("table forums already exists"). */
+struct open_race {
+	const char *path;
+	int rc;
+	char *err;
+};
+
+static void *open_racer(void *arg)
+{
+	struct open_race *r = arg;
+	struct store *st = NULL;
+	r->rc = store_open(r->path, STORE_CREATE, &st, &r->err);
+	store_close(st);
+	return NULL;
+}
+
+static void test_concurrent_create_migrates_once(void **state)
+{
+	for (int round = 0; round < 20; round++) {
+		char dir[] = "/tmp/fg-test-race-XXXXXX";
+		assert_non_null(mkdtemp(dir));
+		char *path = xasprintf("%s/store.db", dir);
+		struct open_race r[4];
+		pthread_t t[4];
+		for (int i = 0; i < 4; i++) {
+			r[i] = (struct open_race){path, -2, NULL};
+			assert_int_equal(pthread_create(&t[i], NULL, open_racer, &r[i]), 0);
+		}
+		for (int i = 0; i < 4; i++) {
+			pthread_join(t[i], NULL);
+			if (r[i].rc != 0)
+				fail_msg("round %d, opener %d: %s", round, i, r[i].err);
+		}
+		struct store *st = NULL;
+		char *err = NULL;
+		assert_int_equal(store_open(path, STORE_RDONLY, &st, &err), 0);
+		store_close(st);
+		char *cmd = xasprintf("rm -rf '%s'", dir);
+		assert_int_equal(system(cmd), 0);
+		free(cmd);
+		free(path);
+	}
+}
+
 static void test_missing_store_is_not_created(void **state)
 {
 	char dir[] = "/tmp/fg-test-missing-XXXXXX";
@@ -1290,6 +1338,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_backup_restore_check, setup, teardown),
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_missing_store_is_not_created),
+		cmocka_unit_test(test_concurrent_create_migrates_once),
 		cmocka_unit_test_setup_teardown(test_address_has_one_owner, setup, teardown),
 		cmocka_unit_test(test_files_private),
 		cmocka_unit_test(test_lock_slots),
