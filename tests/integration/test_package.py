@@ -193,7 +193,7 @@ class Package(unittest.TestCase):
             # make deb installs its tools (install-deps.sh) and builds in a
             # copy of the tree; the unit tests ran already in `make test`
             env = {k: v for k, v in os.environ.items()
-                   if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}  # an outer make's jobserver
+                   if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "SANITIZE")}  # an outer make's flags
             env["DEB_BUILD_OPTIONS"] = "nocheck"
             p = subprocess.run(["make", "--no-print-directory", "deb", f"DEB_OUT={cls.out}",
                                 "LINTIAN=no"], cwd=ROOT, capture_output=True, text=True,
