@@ -67,7 +67,7 @@ static struct {
 	struct cfg *cfg;         /* demo.yaml */
 	struct cfg *cfg_plain;   /* + nntp.allow_plaintext_auth */
 	struct cfg *cfg_small;   /* + nntp.max_post_size = 1024 */
-	struct cfg *cfg_lock;    /* + nntp.account_lockout = 1 */
+	struct cfg *cfg_lock;    /* + nntp.account_lockout = 5 */
 	struct cfg *cfg_nonntps; /* only a plain listener, no NNTPS */
 	struct store *rw, *ro;
 	int writer_calls;
@@ -109,7 +109,9 @@ static int world_setup(void **state)
 	W.cfg = load_cfg(NULL);
 	W.cfg_plain = load_cfg("nntp.allow_plaintext_auth=true");
 	W.cfg_small = load_cfg("nntp.max_post_size=1024");
-	W.cfg_lock = load_cfg("nntp.account_lockout=1");
+	/* 5 s: the lockout counts whole seconds, and the ten scrypt checks
+	 * after it starts take a second or more under ASan on a busy machine */
+	W.cfg_lock = load_cfg("nntp.account_lockout=5");
 	W.cfg_nonntps = load_cfg("nntp.listen=127.0.0.1:1119/starttls");
 	if (!W.cfg || !W.cfg_plain || !W.cfg_small || !W.cfg_lock || !W.cfg_nonntps)
 		return -1;
@@ -1086,7 +1088,7 @@ static void test_authinfo_account_lockout(void **state)
 	EXPECT(k, "AUTHINFO PASS wrong",
 	       "481 Too many failed attempts for this account, try again later\r\n");
 	conn_close(k);
-	sleep(2); /* the lockout is over */
+	sleep(6); /* the lockout is over */
 	k = conn_open_cfg(W.cfg_lock, C_TLS_ACTIVE, "192.0.2.111");
 	EXPECT(k, "AUTHINFO USER alice", "381 Password required\r\n");
 	EXPECT(k, "AUTHINFO PASS secret", "281 Authentication accepted\r\n");
