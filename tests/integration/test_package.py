@@ -319,13 +319,17 @@ class Package(unittest.TestCase):
         self.assertEqual(argv[:2], ["/usr/sbin/forumgate", "serve"])
 
         # the unit's Environment=FORUMGATE_LOG=auto would mean syslog here
-        log = open(os.path.join(c.dir, "serve.log"), "w+b")
+        log_path = os.path.join(c.dir, "serve.log")
+        log = open(log_path, "wb")
         serve = subprocess.Popen(c.enter() + ["env", "FORUMGATE_LOG=stderr"] + priv + argv,
                                  stdout=log, stderr=log, stdin=subprocess.DEVNULL)
 
         def serve_log():
-            log.seek(0)
-            return log.read().decode(errors="replace")
+            # a file description of its own: a seek on the one serve writes
+            # through would move serve's offset too, and its next line
+            # would overwrite the start of the log
+            with open(log_path, "rb") as f:
+                return f.read().decode(errors="replace")
 
         def stop():
             for pid in descendants(serve.pid):
